@@ -1,0 +1,42 @@
+package autograd
+
+import "github.com/tapegrad/tapegrad/tensor"
+
+// Op is a differentiable operation: the contract shared by tapegrad's built-in
+// ops and by users' own, in the spirit of PyTorch's autograd.Function.
+//
+// An Op is a small struct whose fields hold its settings (an axis, an
+// exponent) and, after Forward, what its Backward needs. Apply calls Forward
+// once; if the call was recorded, Backward is called during each backward pass
+// that reaches the op's output.
+type Op[T tensor.Float] interface {
+	// Name names the op in panic messages and in listings of the tape.
+	Name() string
+
+	// Forward computes the output from the input values and keeps in the
+	// op's fields whatever Backward will need. It must not modify its inputs.
+	// Where the output is cheaper to keep than an input (ReLU, Exp, Sqrt,
+	// LogSumExp), keep the output.
+	Forward(inputs []*tensor.Tensor[T]) *tensor.Tensor[T]
+
+	// Backward returns the vector–Jacobian products: given dy = ∂L/∂y, one
+	// gradient ∂L/∂xᵢ per input, or nil for an input whose needs[i] is false
+	// (nil for a needed input means a zero gradient). A gradient may have the
+	// input's shape or the shape the input was broadcast to: the engine sums
+	// it back. Backward must not modify dy or the tensors Forward kept, and may
+	// return dy itself: the engine copies before it accumulates into a
+	// gradient it does not own.
+	Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T]
+
+	// Saved lists the tensors the op keeps for Backward, so that the tape can
+	// total the memory a recorded computation holds. Tensors also kept by
+	// other nodes, such as a shared input, are counted once.
+	Saved() []*tensor.Tensor[T]
+}
+
+// ExtraSaver is implemented by ops that keep, besides tensors, other data for
+// Backward — the positions of maxima, say — so that the tape can count it.
+type ExtraSaver interface {
+	// ExtraSavedBytes returns the bytes the op keeps outside its tensors.
+	ExtraSavedBytes() int
+}

@@ -1,0 +1,119 @@
+package autograd
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Tape records the ops applied to its Vars, in order, so that Backward can
+// walk them in reverse. A Tape is used by one goroutine at a time; several
+// goroutines may each run their own tape over shared parameters.
+type Tape[T tensor.Float] struct {
+	nodes []node[T]
+	gen   uint64 // incremented by Reset; Vars of older generations are stale
+	needs []bool // scratch for Backward
+}
+
+// node is one recorded application of an op.
+type node[T tensor.Float] struct {
+	op     Op[T]
+	inputs []*Var[T]
+	out    *Var[T]
+}
+
+// NewTape returns an empty tape.
+func NewTape[T tensor.Float]() *Tape[T] { return &Tape[T]{} }
+
+// Input returns a leaf Var on the tape holding value, without a gradient: a
+// batch of data, say. Ops on it alone record nothing; ops that also take a
+// Var requiring a gradient are recorded on this tape.
+func (t *Tape[T]) Input(value *tensor.Tensor[T]) *Var[T] {
+	return &Var[T]{value: value, tape: t, gen: t.gen, node: -1}
+}
+
+// Param returns a leaf Var on the tape holding value that requires a
+// gradient: the way to differentiate with respect to an input.
+func (t *Tape[T]) Param(value *tensor.Tensor[T]) *Var[T] {
+	v := t.Input(value)
+	v.requiresGrad = true
+	return v
+}
+
+// Len returns the number of recorded nodes.
+func (t *Tape[T]) Len() int { return len(t.nodes) }
+
+// Reset empties the tape so that it can record again, keeping its storage.
+// Vars made on the tape before Reset must not be used afterwards; Apply and
+// Backward panic if they are. Leaves made with NewParam are not affected.
+func (t *Tape[T]) Reset() {
+	clear(t.nodes)
+	t.nodes = t.nodes[:0]
+	t.gen++
+}
+
+// SavedBytes returns the bytes the recorded ops keep for the backward pass:
+// the tensors they list in Saved, each counted once however many ops keep it,
+// plus whatever ops implementing ExtraSaver report.
+func (t *Tape[T]) SavedBytes() int {
+	seen := make(map[*T]int)
+	total := 0
+	for _, n := range t.nodes {
+		for _, s := range n.op.Saved() {
+			if s == nil || s.Size() == 0 {
+				continue
+			}
+			key := &s.Data()[0]
+			if b := s.Bytes(); b > seen[key] {
+				total += b - seen[key]
+				seen[key] = b
+			}
+		}
+		if e, ok := n.op.(ExtraSaver); ok {
+			total += e.ExtraSavedBytes()
+		}
+	}
+	return total
+}
+
+// Apply runs op on the values of inputs and returns the output as a Var.
+//
+// The output lives on the inputs' tape, if any. When at least one input is on
+// a tape and at least one requires a gradient, the application is recorded on
+// that tape and the output requires a gradient; otherwise nothing is
+// recorded. Apply panics if the inputs live on two different tapes or if one
+// of them predates its tape's last Reset.
+func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
+	var tp *Tape[T]
+	requires := false
+	vals := make([]*tensor.Tensor[T], len(inputs))
+	for i, in := range inputs {
+		if in.tape != nil {
+			if tp != nil && in.tape != tp {
+				panic(fmt.Sprintf(errTwoTapes, op.Name()))
+			}
+			tp = in.tape
+			if in.gen != tp.gen {
+				panic(fmt.Sprintf(errStaleVar, op.Name()))
+			}
+		}
+		requires = requires || in.requiresGrad
+		vals[i] = in.value
+	}
+	out := op.Forward(vals)
+	if out == nil {
+		panic(fmt.Sprintf(errNilOutput, op.Name()))
+	}
+	v := &Var[T]{value: out, tape: tp, node: -1}
+	if tp == nil {
+		return v
+	}
+	v.gen = tp.gen
+	if requires {
+		v.requiresGrad = true
+		v.node = len(tp.nodes)
+		tp.nodes = append(tp.nodes, node[T]{op: op, inputs: slices.Clone(inputs), out: v})
+	}
+	return v
+}

@@ -1,0 +1,121 @@
+package autograd
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Var is a differentiable value: a tensor, the gradient of a loss with respect
+// to it once a backward pass has reached it, whether it requires that
+// gradient, and the tape it lives on (nil for parameters and constants).
+//
+// A Var's value must not be modified while a tape that recorded it may still
+// run backward: ops keep references to their inputs and outputs.
+type Var[T tensor.Float] struct {
+	value        *tensor.Tensor[T]
+	grad         *tensor.Tensor[T]
+	ownsGrad     bool // grad was allocated by the engine and may be added into
+	requiresGrad bool
+	retainGrad   bool
+	tape         *Tape[T]
+	gen          uint64 // the tape's generation when the Var was made
+	node         int    // index of the producing node on the tape; -1 for a leaf
+	mu           sync.Mutex
+}
+
+// NewParam returns a leaf Var that requires a gradient and lives on no tape,
+// such as a model parameter. Any op that combines it with a Var on a tape is
+// recorded on that tape, and Backward accumulates into its gradient.
+func NewParam[T tensor.Float](value *tensor.Tensor[T]) *Var[T] {
+	return &Var[T]{value: value, requiresGrad: true, node: -1}
+}
+
+// NewConst returns a leaf Var that requires no gradient and lives on no tape.
+func NewConst[T tensor.Float](value *tensor.Tensor[T]) *Var[T] {
+	return &Var[T]{value: value, node: -1}
+}
+
+// Value returns the Var's value.
+func (v *Var[T]) Value() *tensor.Tensor[T] { return v.value }
+
+// Shape returns the shape of the Var's value.
+func (v *Var[T]) Shape() []int { return v.value.Shape() }
+
+// Grad returns the gradient accumulated into the Var, or nil if no backward
+// pass has reached it since it was created or last zeroed. Gradients of
+// intermediate Vars are released as soon as the backward pass has used them,
+// unless RetainGrad was called. The caller must not modify the result.
+func (v *Var[T]) Grad() *tensor.Tensor[T] { return v.grad }
+
+// RequiresGrad reports whether backward passes compute a gradient for v.
+func (v *Var[T]) RequiresGrad() bool { return v.requiresGrad }
+
+// IsLeaf reports whether v was made directly (NewParam, NewConst, Tape.Input,
+// Tape.Param) rather than computed by a recorded op.
+func (v *Var[T]) IsLeaf() bool { return v.node < 0 }
+
+// Tape returns the tape v lives on, or nil.
+func (v *Var[T]) Tape() *Tape[T] { return v.tape }
+
+// RetainGrad keeps the gradient of an intermediate Var after the backward pass
+// has used it, so that Grad can return it, as PyTorch's retain_grad does.
+// Leaves always keep their gradients.
+func (v *Var[T]) RetainGrad() { v.retainGrad = true }
+
+// ZeroGrad forgets the accumulated gradient; the next backward pass starts
+// from zero.
+func (v *Var[T]) ZeroGrad() {
+	v.mu.Lock()
+	v.grad, v.ownsGrad = nil, false
+	v.mu.Unlock()
+}
+
+// SetGrad replaces the Var's gradient with g, which must have the Var's shape
+// (nil clears it). The Var does not take ownership: a later backward pass
+// adds into a copy.
+func (v *Var[T]) SetGrad(g *tensor.Tensor[T]) {
+	if g != nil && !tensor.EqualShapes(g.Shape(), v.Shape()) {
+		panic(fmt.Sprintf(errSetGradShape, g.Shape(), v.Shape()))
+	}
+	v.mu.Lock()
+	v.grad, v.ownsGrad = g, false
+	v.mu.Unlock()
+}
+
+// String describes the Var briefly: its shape, whether it requires a gradient
+// and where it comes from.
+func (v *Var[T]) String() string {
+	kind := "leaf"
+	switch {
+	case v.node >= 0 && v.gen != v.tape.gen:
+		kind = "stale (its tape was Reset)"
+	case v.node >= 0:
+		kind = fmt.Sprintf("node %d (%s)", v.node, v.tape.nodes[v.node].op.Name())
+	}
+	return fmt.Sprintf("Var%v requiresGrad=%t %s", v.Shape(), v.requiresGrad, kind)
+}
+
+// accumulate adds g into the Var's gradient. The first gradient of an
+// intermediate Var is taken as is (it may be an op's dy or share its data), so
+// a second one is added into a fresh tensor that the Var then owns; a leaf
+// copies its first gradient, because it keeps it beyond the backward pass.
+func (v *Var[T]) accumulate(g *tensor.Tensor[T]) {
+	if v.node < 0 {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		if v.grad == nil {
+			v.grad, v.ownsGrad = g.Clone(), true
+			return
+		}
+	}
+	switch {
+	case v.grad == nil:
+		v.grad, v.ownsGrad = g, false
+	case !v.ownsGrad:
+		v.grad, v.ownsGrad = tensor.Add(v.grad, g), true
+	default:
+		v.grad.AddInPlace(g)
+	}
+}

@@ -1,0 +1,195 @@
+package tensor
+
+import "fmt"
+
+// binOp names an element-wise binary kernel.
+type binOp uint8
+
+const (
+	opAdd   binOp = iota // a + b
+	opSub                // a - b
+	opMul                // a · b
+	opDiv                // a / b
+	opFirst              // a (b is ignored): broadcasting copy
+)
+
+// Add returns a + b element by element, with a and b broadcast together.
+func Add[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opAdd, a, b) }
+
+// Sub returns a − b element by element, with a and b broadcast together.
+func Sub[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opSub, a, b) }
+
+// Mul returns the element-wise (Hadamard) product a ⊙ b, with a and b
+// broadcast together.
+func Mul[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opMul, a, b) }
+
+// Div returns a / b element by element, with a and b broadcast together.
+func Div[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opDiv, a, b) }
+
+func binary[T Float](op binOp, a, b *Tensor[T]) *Tensor[T] {
+	dst := New[T](mustBroadcast(a.shape, b.shape)...)
+	apply(op, dst, a, b)
+	return dst
+}
+
+// AddInPlace adds src to t element by element; src must broadcast to t's shape.
+func (t *Tensor[T]) AddInPlace(src *Tensor[T]) { t.inPlace(opAdd, src) }
+
+// SubInPlace subtracts src from t; src must broadcast to t's shape.
+func (t *Tensor[T]) SubInPlace(src *Tensor[T]) { t.inPlace(opSub, src) }
+
+// MulInPlace multiplies t by src element by element; src must broadcast to t's
+// shape.
+func (t *Tensor[T]) MulInPlace(src *Tensor[T]) { t.inPlace(opMul, src) }
+
+// DivInPlace divides t by src element by element; src must broadcast to t's
+// shape.
+func (t *Tensor[T]) DivInPlace(src *Tensor[T]) { t.inPlace(opDiv, src) }
+
+func (t *Tensor[T]) inPlace(op binOp, src *Tensor[T]) {
+	if out := mustBroadcast(t.shape, src.shape); !EqualShapes(out, t.shape) {
+		panic(fmt.Sprintf(errBroadcast, src.shape, t.shape))
+	}
+	apply(op, t, t, src)
+}
+
+// Scale returns c·t.
+func Scale[T Float](t *Tensor[T], c T) *Tensor[T] {
+	dst := New[T](t.shape...)
+	for i, v := range t.data {
+		dst.data[i] = c * v
+	}
+	return dst
+}
+
+// ScaleInPlace multiplies every element of t by c.
+func (t *Tensor[T]) ScaleInPlace(c T) {
+	for i := range t.data {
+		t.data[i] *= c
+	}
+}
+
+// AddScalar returns t + c.
+func AddScalar[T Float](t *Tensor[T], c T) *Tensor[T] {
+	dst := New[T](t.shape...)
+	for i, v := range t.data {
+		dst.data[i] = v + c
+	}
+	return dst
+}
+
+// Axpy computes y += alpha·x for tensors of equal shape.
+func Axpy[T Float](alpha T, x, y *Tensor[T]) {
+	mustSameShape("Axpy", x, y)
+	xs := x.data[:len(y.data)]
+	for i := range y.data {
+		y.data[i] += alpha * xs[i]
+	}
+}
+
+// Dot returns Σᵢ aᵢ·bᵢ for tensors of equal shape.
+func Dot[T Float](a, b *Tensor[T]) T {
+	mustSameShape("Dot", a, b)
+	var s T
+	bs := b.data[:len(a.data)]
+	for i, v := range a.data {
+		s += v * bs[i]
+	}
+	return s
+}
+
+// binaryRun computes d[i] = a[i·sa] op b[i·sb] for i < len(d), with sa and sb
+// each 0 or 1. Each case is its own loop so that the compiler can keep it
+// tight.
+func binaryRun[T Float](op binOp, d, a, b []T, sa, sb int) {
+	n := len(d)
+	switch {
+	case sa == 1 && sb == 1:
+		a, b = a[:n], b[:n]
+		switch op {
+		case opAdd:
+			for i := range d {
+				d[i] = a[i] + b[i]
+			}
+		case opSub:
+			for i := range d {
+				d[i] = a[i] - b[i]
+			}
+		case opMul:
+			for i := range d {
+				d[i] = a[i] * b[i]
+			}
+		case opDiv:
+			for i := range d {
+				d[i] = a[i] / b[i]
+			}
+		case opFirst:
+			copy(d, a)
+		}
+	case sa == 1: // b is one value
+		a, s := a[:n], b[0]
+		switch op {
+		case opAdd:
+			for i := range d {
+				d[i] = a[i] + s
+			}
+		case opSub:
+			for i := range d {
+				d[i] = a[i] - s
+			}
+		case opMul:
+			for i := range d {
+				d[i] = a[i] * s
+			}
+		case opDiv:
+			for i := range d {
+				d[i] = a[i] / s
+			}
+		case opFirst:
+			copy(d, a)
+		}
+	case sb == 1: // a is one value
+		s, b := a[0], b[:n]
+		switch op {
+		case opAdd:
+			for i := range d {
+				d[i] = s + b[i]
+			}
+		case opSub:
+			for i := range d {
+				d[i] = s - b[i]
+			}
+		case opMul:
+			for i := range d {
+				d[i] = s * b[i]
+			}
+		case opDiv:
+			for i := range d {
+				d[i] = s / b[i]
+			}
+		case opFirst:
+			fillRun(d, s)
+		}
+	default: // both are one value
+		var v T
+		switch op {
+		case opAdd:
+			v = a[0] + b[0]
+		case opSub:
+			v = a[0] - b[0]
+		case opMul:
+			v = a[0] * b[0]
+		case opDiv:
+			v = a[0] / b[0]
+		case opFirst:
+			v = a[0]
+		}
+		fillRun(d, v)
+	}
+}
+
+func fillRun[T Float](d []T, v T) {
+	for i := range d {
+		d[i] = v
+	}
+}
