@@ -1,0 +1,34 @@
+package functional
+
+import (
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// LogSoftmax returns the log-probabilities of a softmax along axis:
+//
+//	log softmax(x)ᵢ = xᵢ − log Σⱼ exp(xⱼ)
+//
+// It goes through LogSumExp, never through log(softmax(x)), so it stays
+// finite for any finite logits, however large.
+func LogSoftmax[T tensor.Float](x *autograd.Var[T], axis int) *autograd.Var[T] {
+	return Sub(x, LogSumExpKeepDims(x, axis))
+}
+
+// Softmax returns exp(xᵢ) / Σⱼ exp(xⱼ) along axis, computed as
+// exp(LogSoftmax(x, axis)) so that large logits do not overflow.
+func Softmax[T tensor.Float](x *autograd.Var[T], axis int) *autograd.Var[T] {
+	return Exp(LogSoftmax(x, axis))
+}
+
+// CrossEntropy returns the mean softmax cross-entropy of n×c logits against
+// integer class labels, as PyTorch's F.cross_entropy with its default mean
+// reduction:
+//
+//	L = −(1/n) Σᵢ log softmax(xᵢ)[labelᵢ]
+//
+// Its gradient with respect to the logits is (softmax(x) − onehot(labels))/n.
+// It panics unless logits is 2-d with one label per row, each in [0, c).
+func CrossEntropy[T tensor.Float](logits *autograd.Var[T], labels []int) *autograd.Var[T] {
+	return Neg(Mean(Gather(LogSoftmax(logits, 1), labels)))
+}

@@ -1,0 +1,176 @@
+package ops
+
+import (
+	"math"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// ReLU is the rectified linear unit. It keeps its output; the gradient at 0
+// is 0, as in PyTorch and the course.
+//
+//	y  = max(x, 0)
+//	dx = dy ⊙ [y > 0]
+type ReLU[T tensor.Float] struct{ y *tensor.Tensor[T] }
+
+func (*ReLU[T]) Name() string { return "ReLU" }
+
+func (op *ReLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("ReLU", in, 1)
+	op.y = tensor.New[T](in[0].Shape()...)
+	y := op.y.Data()
+	for i, v := range in[0].Data() {
+		if v > 0 {
+			y[i] = v
+		}
+	}
+	return op.y
+}
+
+func (op *ReLU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	dx := tensor.New[T](dy.Shape()...)
+	d, y := dx.Data(), op.y.Data()
+	for i, g := range dy.Data() {
+		if y[i] > 0 {
+			d[i] = g
+		}
+	}
+	return []*tensor.Tensor[T]{dx}
+}
+
+func (op *ReLU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
+
+// LeakyReLU lets a fraction Slope of negative inputs through. It keeps its
+// input.
+//
+//	y  = x        if x > 0,   Slope·x otherwise
+//	dx = dy       if x > 0,   Slope·dy otherwise
+type LeakyReLU[T tensor.Float] struct {
+	Slope T
+	x     *tensor.Tensor[T]
+}
+
+func (*LeakyReLU[T]) Name() string { return "LeakyReLU" }
+
+func (op *LeakyReLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("LeakyReLU", in, 1)
+	op.x = in[0]
+	y := tensor.New[T](op.x.Shape()...)
+	yd := y.Data()
+	for i, v := range op.x.Data() {
+		if v > 0 {
+			yd[i] = v
+		} else {
+			yd[i] = op.Slope * v
+		}
+	}
+	return y
+}
+
+func (op *LeakyReLU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	dx := tensor.New[T](dy.Shape()...)
+	d, x := dx.Data(), op.x.Data()
+	for i, g := range dy.Data() {
+		if x[i] > 0 {
+			d[i] = g
+		} else {
+			d[i] = op.Slope * g
+		}
+	}
+	return []*tensor.Tensor[T]{dx}
+}
+
+func (op *LeakyReLU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x} }
+
+// ELU is the exponential linear unit with scale Alpha. It keeps its input and
+// its output, whose negative branch gives the derivative without another exp.
+//
+//	y  = x              if x > 0,   Alpha·(eˣ − 1) otherwise
+//	dx = dy             if x > 0,   dy ⊙ (y + Alpha) otherwise
+type ELU[T tensor.Float] struct {
+	Alpha T
+	x, y  *tensor.Tensor[T]
+}
+
+func (*ELU[T]) Name() string { return "ELU" }
+
+func (op *ELU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("ELU", in, 1)
+	op.x = in[0]
+	op.y = tensor.New[T](op.x.Shape()...)
+	y := op.y.Data()
+	for i, v := range op.x.Data() {
+		if v > 0 {
+			y[i] = v
+		} else {
+			y[i] = op.Alpha * T(math.Expm1(float64(v)))
+		}
+	}
+	return op.y
+}
+
+func (op *ELU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	dx := tensor.New[T](dy.Shape()...)
+	d, x, y := dx.Data(), op.x.Data(), op.y.Data()
+	for i, g := range dy.Data() {
+		if x[i] > 0 {
+			d[i] = g
+		} else {
+			d[i] = g * (y[i] + op.Alpha)
+		}
+	}
+	return []*tensor.Tensor[T]{dx}
+}
+
+func (op *ELU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x, op.y} }
+
+// Tanh is the element-wise hyperbolic tangent. It keeps its output.
+//
+//	y  = tanh x
+//	dx = dy ⊙ (1 − y²)
+type Tanh[T tensor.Float] struct{ y *tensor.Tensor[T] }
+
+func (*Tanh[T]) Name() string { return "Tanh" }
+
+func (op *Tanh[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("Tanh", in, 1)
+	op.y = tensor.Tanh(in[0])
+	return op.y
+}
+
+func (op *Tanh[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	dx := tensor.New[T](dy.Shape()...)
+	d, y := dx.Data(), op.y.Data()
+	for i, g := range dy.Data() {
+		d[i] = g * (1 - y[i]*y[i])
+	}
+	return []*tensor.Tensor[T]{dx}
+}
+
+func (op *Tanh[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
+
+// Sigmoid is the element-wise logistic function, computed without overflow.
+// It keeps its output.
+//
+//	y  = σ(x) = 1 / (1 + e⁻ˣ)
+//	dx = dy ⊙ y ⊙ (1 − y)
+type Sigmoid[T tensor.Float] struct{ y *tensor.Tensor[T] }
+
+func (*Sigmoid[T]) Name() string { return "Sigmoid" }
+
+func (op *Sigmoid[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("Sigmoid", in, 1)
+	op.y = tensor.Sigmoid(in[0])
+	return op.y
+}
+
+func (op *Sigmoid[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	dx := tensor.New[T](dy.Shape()...)
+	d, y := dx.Data(), op.y.Data()
+	for i, g := range dy.Data() {
+		d[i] = g * y[i] * (1 - y[i])
+	}
+	return []*tensor.Tensor[T]{dx}
+}
+
+func (op *Sigmoid[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }

@@ -1,0 +1,187 @@
+package ops
+
+import "github.com/tapegrad/tapegrad/tensor"
+
+// Add is element-wise addition with NumPy broadcasting.
+//
+//	y  = a + b
+//	da = dy
+//	db = dy
+//
+// It panics if a and b do not broadcast together.
+type Add[T tensor.Float] struct{}
+
+func (*Add[T]) Name() string { return "Add" }
+
+func (*Add[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("Add", in, 2)
+	checkBroadcast("Add", in[0], in[1])
+	return tensor.Add(in[0], in[1])
+}
+
+func (*Add[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	return []*tensor.Tensor[T]{pick(needs[0], dy), pick(needs[1], dy)}
+}
+
+func (*Add[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+// Sub is element-wise subtraction with NumPy broadcasting.
+//
+//	y  = a − b
+//	da = dy
+//	db = −dy
+//
+// It panics if a and b do not broadcast together.
+type Sub[T tensor.Float] struct{}
+
+func (*Sub[T]) Name() string { return "Sub" }
+
+func (*Sub[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("Sub", in, 2)
+	checkBroadcast("Sub", in[0], in[1])
+	return tensor.Sub(in[0], in[1])
+}
+
+func (*Sub[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	var db *tensor.Tensor[T]
+	if needs[1] {
+		db = tensor.Neg(dy)
+	}
+	return []*tensor.Tensor[T]{pick(needs[0], dy), db}
+}
+
+func (*Sub[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+// Mul is the element-wise (Hadamard) product with NumPy broadcasting. It keeps
+// both operands.
+//
+//	y  = a ⊙ b
+//	da = dy ⊙ b
+//	db = dy ⊙ a
+//
+// It panics if a and b do not broadcast together.
+type Mul[T tensor.Float] struct{ a, b *tensor.Tensor[T] }
+
+func (*Mul[T]) Name() string { return "Mul" }
+
+func (op *Mul[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("Mul", in, 2)
+	checkBroadcast("Mul", in[0], in[1])
+	op.a, op.b = in[0], in[1]
+	return tensor.Mul(op.a, op.b)
+}
+
+func (op *Mul[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	g := make([]*tensor.Tensor[T], 2)
+	if needs[0] {
+		g[0] = tensor.Mul(dy, op.b)
+	}
+	if needs[1] {
+		g[1] = tensor.Mul(dy, op.a)
+	}
+	return g
+}
+
+func (op *Mul[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.a, op.b} }
+
+// Div is element-wise division with NumPy broadcasting. It keeps both
+// operands.
+//
+//	y  = a / b
+//	da = dy / b
+//	db = −dy ⊙ a / b²
+//
+// It panics if a and b do not broadcast together.
+type Div[T tensor.Float] struct{ a, b *tensor.Tensor[T] }
+
+func (*Div[T]) Name() string { return "Div" }
+
+func (op *Div[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("Div", in, 2)
+	checkBroadcast("Div", in[0], in[1])
+	op.a, op.b = in[0], in[1]
+	return tensor.Div(op.a, op.b)
+}
+
+func (op *Div[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	g := make([]*tensor.Tensor[T], 2)
+	da := tensor.Div(dy, op.b)
+	if needs[0] {
+		g[0] = da
+	}
+	if needs[1] {
+		// −dy·a/b² = −(dy/b)·(a/b), reusing da.
+		db := tensor.Mul(da, op.a)
+		db.DivInPlace(op.b)
+		db.ScaleInPlace(-1)
+		g[1] = db
+	}
+	return g
+}
+
+func (op *Div[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.a, op.b} }
+
+// Neg is element-wise negation.
+//
+//	y  = −x
+//	dx = −dy
+type Neg[T tensor.Float] struct{}
+
+func (*Neg[T]) Name() string { return "Neg" }
+
+func (*Neg[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("Neg", in, 1)
+	return tensor.Neg(in[0])
+}
+
+func (*Neg[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	return []*tensor.Tensor[T]{tensor.Neg(dy)}
+}
+
+func (*Neg[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+// Scale multiplies by the constant C.
+//
+//	y  = C·x
+//	dx = C·dy
+type Scale[T tensor.Float] struct{ C T }
+
+func (*Scale[T]) Name() string { return "Scale" }
+
+func (op *Scale[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("Scale", in, 1)
+	return tensor.Scale(in[0], op.C)
+}
+
+func (op *Scale[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	return []*tensor.Tensor[T]{tensor.Scale(dy, op.C)}
+}
+
+func (*Scale[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+// AddScalar adds the constant C.
+//
+//	y  = x + C
+//	dx = dy
+type AddScalar[T tensor.Float] struct{ C T }
+
+func (*AddScalar[T]) Name() string { return "AddScalar" }
+
+func (op *AddScalar[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("AddScalar", in, 1)
+	return tensor.AddScalar(in[0], op.C)
+}
+
+func (*AddScalar[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	return []*tensor.Tensor[T]{dy}
+}
+
+func (*AddScalar[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+// pick returns g if needed, else nil.
+func pick[T tensor.Float](needed bool, g *tensor.Tensor[T]) *tensor.Tensor[T] {
+	if needed {
+		return g
+	}
+	return nil
+}

@@ -1,0 +1,32 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Panic messages of the package.
+const (
+	errArity      = "ops: %s takes %d input(s), got %d"
+	errBroadcast  = "ops: %s: shapes %v and %v cannot be broadcast together"
+	errMatMul     = "ops: MatMul: cannot multiply shapes %v and %v"
+	errReshape    = "ops: Reshape: cannot reshape %v into %v"
+	errGatherRank = "ops: Gather needs a 2-d input (rows×classes), got shape %v"
+	errGatherLen  = "ops: Gather: %d indices for %d rows"
+	errGatherIdx  = "ops: Gather: index %d of row %d is out of range for %d columns"
+)
+
+// checkArity panics unless in holds exactly n tensors.
+func checkArity[T tensor.Float](name string, in []*tensor.Tensor[T], n int) {
+	if len(in) != n {
+		panic(fmt.Sprintf(errArity, name, n, len(in)))
+	}
+}
+
+// checkBroadcast panics, naming the op, unless a and b broadcast together.
+func checkBroadcast[T tensor.Float](name string, a, b *tensor.Tensor[T]) {
+	if _, ok := tensor.BroadcastShapes(a.Shape(), b.Shape()); !ok {
+		panic(fmt.Sprintf(errBroadcast, name, a.Shape(), b.Shape()))
+	}
+}

@@ -1,0 +1,61 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Reshape gives its input the shape Shape (one dimension may be −1, inferred
+// from the others). The output shares the input's data. It keeps only the
+// input's shape.
+//
+//	y  = x viewed as Shape
+//	dx = dy viewed as x's shape
+//
+// It panics if Shape does not hold as many elements as the input.
+type Reshape[T tensor.Float] struct {
+	Shape []int
+	in    []int
+}
+
+func (*Reshape[T]) Name() string { return "Reshape" }
+
+func (op *Reshape[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("Reshape", in, 1)
+	op.in = in[0].Shape()
+	defer func() {
+		if r := recover(); r != nil {
+			panic(fmt.Sprintf(errReshape, op.in, op.Shape))
+		}
+	}()
+	return in[0].Reshape(op.Shape...)
+}
+
+func (op *Reshape[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	return []*tensor.Tensor[T]{dy.Reshape(op.in...)}
+}
+
+func (*Reshape[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+// Permute reorders the axes: output axis i is input axis Axes[i]. The data is
+// copied into the new layout.
+//
+//	y  = permute(x, Axes)
+//	dx = permute(dy, Axes⁻¹)
+//
+// It panics unless Axes is a permutation of the input's axes.
+type Permute[T tensor.Float] struct{ Axes []int }
+
+func (*Permute[T]) Name() string { return "Permute" }
+
+func (op *Permute[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("Permute", in, 1)
+	return tensor.Permute(in[0], op.Axes...)
+}
+
+func (op *Permute[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	return []*tensor.Tensor[T]{tensor.Permute(dy, tensor.InversePermutation(op.Axes)...)}
+}
+
+func (*Permute[T]) Saved() []*tensor.Tensor[T] { return nil }
