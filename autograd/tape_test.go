@@ -1,0 +1,249 @@
+package autograd_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+func mustPanic(t *testing.T, want string, f func()) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		r := recover()
+		if r == nil {
+			t.Fatalf("no panic; want one containing %q", want)
+		}
+		if msg := fmt.Sprint(r); !strings.Contains(msg, want) {
+			t.Fatalf("panic %q; want one containing %q", msg, want)
+		}
+	}()
+	f()
+}
+
+func grad(t *testing.T, v *autograd.Var[float64]) []float64 {
+	t.Helper()
+	if v.Grad() == nil {
+		t.Fatal("gradient is nil")
+	}
+	return v.Grad().Data()
+}
+
+func TestVarUsedTwiceGetsBothContributions(t *testing.T) {
+	tape := autograd.NewTape[float64]()
+	x := tape.Param(vec(1, -2, 3))
+	// L = Σ x⊙x + Σ x: dL/dx = 2x + 1, reaching x along three paths.
+	loss := add(sum(mul(x, x)), sum(x))
+	tape.Backward(loss)
+	if diff := cmp.Diff([]float64{3, -3, 7}, grad(t, x)); diff != "" {
+		t.Errorf("gradient (-want +got):\n%s", diff)
+	}
+}
+
+func TestGradientOfDyAliasedTwiceIsNotCorrupted(t *testing.T) {
+	// addOp returns dy for both inputs; with x on both sides the engine must
+	// add the second into a copy, leaving the seed intact.
+	tape := autograd.NewTape[float64]()
+	x := tape.Param(vec(1, 2))
+	h := add(x, x)
+	y := add(h, h)
+	seed := vec(0.5, -1)
+	tape.BackwardWithGrad(y, seed)
+	if diff := cmp.Diff([]float64{2, -4}, grad(t, x)); diff != "" {
+		t.Errorf("gradient (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]float64{0.5, -1}, seed.Data()); diff != "" {
+		t.Errorf("seed was modified (-want +got):\n%s", diff)
+	}
+}
+
+func TestLeafGradientsAccumulateAcrossBackwardCalls(t *testing.T) {
+	w := autograd.NewParam(vec(2, 3))
+	step := func() {
+		tape := autograd.NewTape[float64]()
+		x := tape.Input(vec(5, 7))
+		tape.Backward(sum(mul(x, w)))
+	}
+	step()
+	if diff := cmp.Diff([]float64{5, 7}, grad(t, w)); diff != "" {
+		t.Errorf("after one backward (-want +got):\n%s", diff)
+	}
+	step()
+	if diff := cmp.Diff([]float64{10, 14}, grad(t, w)); diff != "" {
+		t.Errorf("after two backward calls (-want +got):\n%s", diff)
+	}
+	w.ZeroGrad()
+	if w.Grad() != nil {
+		t.Fatal("ZeroGrad left a gradient")
+	}
+	step()
+	if diff := cmp.Diff([]float64{5, 7}, grad(t, w)); diff != "" {
+		t.Errorf("after ZeroGrad and backward (-want +got):\n%s", diff)
+	}
+
+	// The same tape run backward twice also adds up.
+	tape := autograd.NewTape[float64]()
+	p := tape.Param(vec(1, 1))
+	loss := sum(mul(p, tape.Input(vec(3, 4))))
+	tape.Backward(loss)
+	tape.Backward(loss)
+	if diff := cmp.Diff([]float64{6, 8}, grad(t, p)); diff != "" {
+		t.Errorf("same tape twice (-want +got):\n%s", diff)
+	}
+}
+
+func TestResetReusesTheTape(t *testing.T) {
+	w := autograd.NewParam(vec(1, 2, 3))
+	tape := autograd.NewTape[float64]()
+	for step := range 3 {
+		tape.Reset()
+		if tape.Len() != 0 {
+			t.Fatalf("step %d: Len after Reset = %d", step, tape.Len())
+		}
+		x := tape.Input(vec(1, 1, float64(step)))
+		loss := sum(mul(x, w))
+		if tape.Len() != 2 {
+			t.Fatalf("step %d: recorded %d nodes, want 2", step, tape.Len())
+		}
+		w.ZeroGrad()
+		tape.Backward(loss)
+		if diff := cmp.Diff([]float64{1, 1, float64(step)}, grad(t, w)); diff != "" {
+			t.Errorf("step %d (-want +got):\n%s", step, diff)
+		}
+	}
+	old := tape.Input(vec(1, 1, 1))
+	tape.Reset()
+	mustPanic(t, "before its tape was Reset", func() { mul(old, w) })
+	tape2 := autograd.NewTape[float64]()
+	y := mul(tape2.Input(vec(1, 1, 1)), w)
+	tape2.Reset()
+	mustPanic(t, "before its tape was Reset", func() { tape2.Backward(sum(y)) })
+}
+
+func TestUntapedInputsRecordNothing(t *testing.T) {
+	// Parameters alone, on no tape: the op only computes.
+	w := autograd.NewParam(vec(1, 2))
+	y := mul(w, w)
+	if y.Tape() != nil || y.RequiresGrad() || !y.IsLeaf() {
+		t.Errorf("op on params without a tape: tape %v, requiresGrad %t, leaf %t", y.Tape(), y.RequiresGrad(), y.IsLeaf())
+	}
+	if diff := cmp.Diff([]float64{1, 4}, y.Value().Data()); diff != "" {
+		t.Errorf("value (-want +got):\n%s", diff)
+	}
+
+	// Inputs on a tape that require no gradient: nothing is recorded, but the
+	// output stays on the tape so that a later op with a parameter records.
+	tape := autograd.NewTape[float64]()
+	x := tape.Input(vec(3, 4))
+	x2 := mul(x, x)
+	if tape.Len() != 0 || x2.RequiresGrad() || x2.Tape() != tape {
+		t.Fatalf("op on tape inputs only: Len %d, requiresGrad %t, on tape %t", tape.Len(), x2.RequiresGrad(), x2.Tape() == tape)
+	}
+	tape.Backward(sum(mul(x2, w)))
+	if tape.Len() != 2 {
+		t.Errorf("Len = %d, want 2", tape.Len())
+	}
+	if diff := cmp.Diff([]float64{9, 16}, grad(t, w)); diff != "" {
+		t.Errorf("gradient (-want +got):\n%s", diff)
+	}
+}
+
+func TestTwoTapesInOneOpPanic(t *testing.T) {
+	a := autograd.NewTape[float64]().Param(vec(1))
+	b := autograd.NewTape[float64]().Input(vec(2))
+	mustPanic(t, "autograd: mul mixes Vars of two different tapes", func() { mul(a, b) })
+}
+
+func TestWronglyShapedGradientPanicsNamingTheOp(t *testing.T) {
+	tape := autograd.NewTape[float64]()
+	x := tape.Param(vec(1, 2, 3))
+	y := autograd.Apply[float64](&badOp{}, x)
+	mustPanic(t, "autograd: op badOp returned a gradient of shape [7] for input 0 of shape [3]", func() {
+		tape.Backward(sum(y))
+	})
+	y = autograd.Apply[float64](&badOp{tooMany: true}, x)
+	mustPanic(t, "autograd: op badOp returned 2 gradients for 1 inputs", func() {
+		tape.Backward(sum(y))
+	})
+}
+
+func TestBackwardOnNonScalarPanics(t *testing.T) {
+	tape := autograd.NewTape[float64]()
+	y := mul(tape.Param(vec(1, 2)), tape.Input(vec(3, 4)))
+	mustPanic(t, "autograd: Backward needs a scalar loss, got shape [2]; use BackwardWithGrad", func() {
+		tape.Backward(y)
+	})
+	mustPanic(t, "seed gradient of shape [3] for a Var of shape [2]", func() {
+		tape.BackwardWithGrad(y, vec(1, 2, 3))
+	})
+	mustPanic(t, "does not require a gradient", func() {
+		tape.Backward(sum(tape.Input(vec(1))))
+	})
+	mustPanic(t, "not on this tape", func() {
+		autograd.NewTape[float64]().Backward(sum(y))
+	})
+}
+
+func TestBroadcastGradientIsSummedBackByTheEngine(t *testing.T) {
+	tape := autograd.NewTape[float64]()
+	x := tape.Input(tensor.FromSlice([]float64{1, 2, 3, 4, 5, 6}, 2, 3))
+	b := autograd.NewParam(tensor.FromSlice([]float64{10, 20, 30}, 1, 3))
+	s := autograd.NewParam(tensor.Scalar(2.0))
+	tape.BackwardWithGrad(mul(mul(x, b), s), tensor.Ones[float64](2, 3))
+	if got := b.Grad().Shape(); !tensor.EqualShapes(got, []int{1, 3}) {
+		t.Fatalf("gradient of the broadcast operand has shape %v, want [1 3]", got)
+	}
+	if diff := cmp.Diff([]float64{10, 14, 18}, grad(t, b)); diff != "" {
+		t.Errorf("db (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]float64{1*10 + 2*20 + 3*30 + 4*10 + 5*20 + 6*30}, grad(t, s)); diff != "" {
+		t.Errorf("ds (-want +got):\n%s", diff)
+	}
+}
+
+func TestNeedsAreTheInputsRequiresGrad(t *testing.T) {
+	tape := autograd.NewTape[float64]()
+	x := tape.Input(vec(1, 2))
+	w := autograd.NewParam(vec(3, 4))
+	op := &mulOp{}
+	tape.Backward(sum(autograd.Apply[float64](op, x, w)))
+	if diff := cmp.Diff([]bool{false, true}, op.needs); diff != "" {
+		t.Errorf("needs (-want +got):\n%s", diff)
+	}
+	if x.Grad() != nil {
+		t.Error("an input that requires no gradient got one")
+	}
+}
+
+func TestIntermediateGradientsAreReleasedUnlessRetained(t *testing.T) {
+	tape := autograd.NewTape[float64]()
+	x := tape.Param(vec(1, 2))
+	h := mul(x, x)
+	k := mul(h, x)
+	k.RetainGrad()
+	tape.Backward(sum(k))
+	if h.Grad() != nil {
+		t.Error("intermediate gradient kept without RetainGrad")
+	}
+	if diff := cmp.Diff([]float64{1, 1}, grad(t, k)); diff != "" {
+		t.Errorf("retained gradient (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]float64{3, 12}, grad(t, x)); diff != "" { // d(x³)/dx = 3x²
+		t.Errorf("dx (-want +got):\n%s", diff)
+	}
+}
+
+func TestSavedBytesCountsSharedTensorsOnce(t *testing.T) {
+	tape := autograd.NewTape[float64]()
+	x := tape.Param(vec(1, 2, 3, 4))
+	h := mul(x, x)                               // keeps x (32 bytes) twice: counted once
+	_ = mul(h, x)                                // keeps h (32 bytes) and x again
+	_ = mul(tape.Input(h.Value().Reshape(4)), x) // a view of h: same data, counted once
+	if got, want := tape.SavedBytes(), 64; got != want {
+		t.Errorf("SavedBytes = %d, want %d", got, want)
+	}
+}
