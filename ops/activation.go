@@ -7,7 +7,8 @@ import (
 )
 
 // ReLU is the rectified linear unit. It keeps its output; the gradient at 0
-// is 0, as in PyTorch and the course.
+// is 0, as in PyTorch and the course, and NaN passes through as NaN (with a
+// zero gradient), so that a diverging run is not hidden.
 //
 //	y  = max(x, 0)
 //	dx = dy ⊙ [y > 0]
@@ -20,7 +21,7 @@ func (op *ReLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	op.y = tensor.New[T](in[0].Shape()...)
 	y := op.y.Data()
 	for i, v := range in[0].Data() {
-		if v > 0 {
+		if v > 0 || v != v {
 			y[i] = v
 		}
 	}

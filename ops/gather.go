@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/tapegrad/tapegrad/tensor"
@@ -34,6 +35,7 @@ func (op *Gather[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		panic(fmt.Sprintf(errGatherLen, len(op.Index), n))
 	}
 	op.shape = x.Shape()
+	op.Index = slices.Clone(op.Index) // the caller may reuse its label buffer before backward
 	y := tensor.New[T](n)
 	yd, xd := y.Data(), x.Data()
 	for i, k := range op.Index {

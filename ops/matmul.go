@@ -62,8 +62,10 @@ func (op *MatMul[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	if needs[1] {
 		if b.NDim() == 2 && a.NDim() > 2 && !tA {
 			// One matrix applied to a stack of them: dB sums over the stack,
-			// which is one product of the stacks laid end to end.
-			a, dy = a.Reshape(-1, a.Dim(-1)), dy.Reshape(-1, dy.Dim(-1))
+			// which is one product of the stacks laid end to end. (The row
+			// count is explicit: Reshape cannot infer a −1 when k or n is 0.)
+			rows := tensor.NumElems(a.Shape()[:a.NDim()-1])
+			a, dy = a.Reshape(rows, a.Dim(-1)), dy.Reshape(rows, dy.Dim(-1))
 		}
 		if tB { // dB = (op(A)ᵀ·dY)ᵀ = dYᵀ·op(A)
 			g[1] = tensor.MatMulT(dy, true, a, tA)

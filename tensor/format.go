@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Printing follows NumPy's print(a): nested brackets, one row of the last axis
@@ -13,7 +14,7 @@ import (
 const (
 	summarizeAbove = 1000
 	edgeItems      = 3
-	fracDigits     = 4 // digits after the point in fixed notation
+	fracDigits     = 4 // most digits after the point (NumPy's precision option)
 )
 
 // String formats t the way NumPy prints an array:
@@ -21,12 +22,16 @@ const (
 //	[[ 1.   -2.5   3.  ]
 //	 [ 4.    5.    6.25]]
 //
-// Values that are all integers print with a trailing point, very large or
-// very small magnitudes switch every element to scientific notation, and
-// large tensors are summarized with "...".
+// Integers print with a trailing point; magnitudes of 1e8 or more or below
+// 1e-4, or spanning more than a factor of 1000, switch every element to
+// scientific notation; large tensors are summarized with "..."; a tensor with
+// no elements prints as "[]". Unlike NumPy, long rows are not wrapped.
 func (t *Tensor[T]) String() string {
 	if len(t.shape) == 0 {
 		return newNumFormat(t.data).format(float64(t.data[0]))
+	}
+	if len(t.data) == 0 {
+		return "[]"
 	}
 	summarize := len(t.data) > summarizeAbove
 	f := newNumFormat(t.shownValues(summarize))
@@ -104,75 +109,111 @@ func (t *Tensor[T]) writeAxis(sb *strings.Builder, f numFormat, axis, off int, s
 	sb.WriteByte(']')
 }
 
-// numFormat is one notation and padding shared by every printed element.
+// numFormat is one notation and padding shared by every printed element, as
+// NumPy's FloatingFormat computes it from the finite values: scientific
+// notation when a non-zero magnitude is 1e8 or more or below 1e-4, or when the
+// largest is more than 1000 times the smallest; at most fracDigits digits
+// after the point, trailing zeros dropped down to what the longest element
+// needs. NaN and ±Inf are right-aligned in the width of a finite element.
 type numFormat struct {
-	sci       bool // scientific notation
-	integral  bool // every finite value is an integer
-	intWidth  int  // width of the part before the point, sign included
-	fracWidth int  // width of the part after the point
-	width     int  // width of a whole element in scientific notation
+	sci      bool // scientific notation
+	padLeft  int  // width of the part before the point, sign included
+	padRight int  // width of the part after the point (the exponent included)
+	prec     int  // digits after the point in scientific notation
+	expDigs  int  // digits of the exponent in scientific notation
+	bits     int  // 32 or 64: the element type, for the shortest digits
 }
 
 func newNumFormat[T Float](vals []T) numFormat {
-	f := numFormat{integral: true}
+	var z T
+	f := numFormat{bits: 8 * int(unsafe.Sizeof(z))}
 	maxAbs, minAbs := 0.0, math.Inf(1)
+	nonFin, negInf := false, false
+	for _, v := range vals {
+		x := float64(v)
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			nonFin, negInf = true, negInf || math.IsInf(x, -1)
+			continue
+		}
+		if a := math.Abs(x); a != 0 {
+			maxAbs, minAbs = max(maxAbs, a), min(minAbs, a)
+		}
+	}
+	f.sci = maxAbs != 0 && (maxAbs >= 1e8 || minAbs < 1e-4 || maxAbs/minAbs > 1000)
 	for _, v := range vals {
 		x := float64(v)
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			continue
 		}
-		a := math.Abs(x)
-		maxAbs = max(maxAbs, a)
-		if a != 0 {
-			minAbs = min(minAbs, a)
-		}
-		if x != math.Trunc(x) {
-			f.integral = false
-		}
-	}
-	f.sci = maxAbs >= 1e8 || (!f.integral && (maxAbs >= 1e5 || minAbs < 1e-4))
-	for _, v := range vals {
 		if f.sci {
-			f.width = max(f.width, len(f.sciString(float64(v))))
+			ip, fp, exp := f.sciParts(x)
+			f.padLeft = max(f.padLeft, len(ip))
+			f.prec = max(f.prec, len(fp))
+			f.expDigs = max(f.expDigs, len(exp)-1)
 			continue
 		}
-		ip, fp := f.fixedParts(float64(v))
-		f.intWidth = max(f.intWidth, len(ip))
-		f.fracWidth = max(f.fracWidth, len(fp))
+		ip, fp := f.fixedParts(x)
+		f.padLeft = max(f.padLeft, len(ip))
+		f.padRight = max(f.padRight, len(fp))
+	}
+	if f.sci {
+		f.padRight = f.prec + 2 + f.expDigs // digits, "e", sign, exponent
+	}
+	if nonFin {
+		infLen := len("inf")
+		if negInf {
+			infLen++
+		}
+		f.padLeft = max(f.padLeft, len("nan")-f.padRight-1, infLen-f.padRight-1)
 	}
 	return f
 }
 
-func (f numFormat) sciString(x float64) string {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nonFinite(x)
+// digits formats x in notation verb ('f' or 'e') with the fewest digits that
+// identify it among values of its element type, or rounded to fracDigits
+// digits after the point where that takes more, as NumPy's dragon4 does.
+// Trailing zeros of the fraction are dropped.
+func (f numFormat) digits(x float64, verb byte) (ip, fp, exp string) {
+	if verb == 'f' && x == math.Trunc(x) {
+		// Every digit before the point is printed, even where the shortest
+		// form would round it to 0 (float32 integers beyond 2²⁴).
+		return strconv.FormatFloat(x, 'f', 0, 64), "", ""
 	}
-	return strconv.FormatFloat(x, 'e', fracDigits, 64)
+	s := strconv.FormatFloat(x, verb, -1, f.bits)
+	mant, exp, _ := strings.Cut(s, "e")
+	if ip, fp, _ = strings.Cut(mant, "."); len(fp) > fracDigits {
+		s = strconv.FormatFloat(x, verb, fracDigits, f.bits)
+		mant, exp, _ = strings.Cut(s, "e")
+		ip, fp, _ = strings.Cut(mant, ".")
+	}
+	return ip, strings.TrimRight(fp, "0"), exp
 }
 
-// fixedParts splits the fixed-notation form of x at its point; trailing zeros
-// of the fraction are dropped, and integers keep an empty fraction.
-func (f numFormat) fixedParts(x float64) (string, string) {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nonFinite(x), ""
-	}
-	s := strconv.FormatFloat(x, 'f', fracDigits, 64)
-	ip, fp, _ := strings.Cut(s, ".")
-	fp = strings.TrimRight(fp, "0")
+// sciParts splits the scientific form of x into the parts before and after
+// the point and the signed exponent.
+func (f numFormat) sciParts(x float64) (ip, fp, exp string) { return f.digits(x, 'e') }
+
+// fixedParts splits the fixed-notation form of x at its point; integers keep
+// an empty fraction.
+func (f numFormat) fixedParts(x float64) (ip, fp string) {
+	ip, fp, _ = f.digits(x, 'f')
 	return ip, fp
 }
 
 func (f numFormat) format(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		s := nonFinite(x)
+		return strings.Repeat(" ", max(f.padLeft+f.padRight+1-len(s), 0)) + s
+	}
 	if f.sci {
-		s := f.sciString(x)
-		return strings.Repeat(" ", f.width-len(s)) + s
+		ip, fp, exp := f.sciParts(x)
+		sign, digits := exp[:1], exp[1:]
+		fp += strings.Repeat("0", f.prec-len(fp))
+		digits = strings.Repeat("0", max(f.expDigs-len(digits), 0)) + digits
+		return strings.Repeat(" ", f.padLeft-len(ip)) + ip + "." + fp + "e" + sign + digits
 	}
 	ip, fp := f.fixedParts(x)
-	point := "."
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		point = " "
-	}
-	return strings.Repeat(" ", f.intWidth-len(ip)) + ip + point + fp + strings.Repeat(" ", f.fracWidth-len(fp))
+	return strings.Repeat(" ", f.padLeft-len(ip)) + ip + "." + fp + strings.Repeat(" ", f.padRight-len(fp))
 }
 
 func nonFinite(x float64) string {

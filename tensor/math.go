@@ -42,7 +42,7 @@ func Sqrt[T Float](t *Tensor[T]) *Tensor[T] {
 }
 
 // Pow returns xᵖ element by element, with math.Pow's special cases. The
-// exponents 1, 2, 0.5 and −1 take exact shortcuts.
+// exponents 1, 2 and −1 take exact shortcuts.
 func Pow[T Float](t *Tensor[T], p T) *Tensor[T] {
 	dst := New[T](t.shape...)
 	d := dst.data
@@ -52,10 +52,6 @@ func Pow[T Float](t *Tensor[T], p T) *Tensor[T] {
 	case 2:
 		for i, v := range t.data {
 			d[i] = v * v
-		}
-	case 0.5:
-		for i, v := range t.data {
-			d[i] = T(math.Sqrt(float64(v)))
 		}
 	case -1:
 		for i, v := range t.data {

@@ -33,7 +33,9 @@ func Mean[T Float](t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
 	for _, a := range normAxes(axes, len(t.shape)) {
 		n *= t.shape[a]
 	}
-	s.ScaleInPlace(1 / T(n))
+	for i := range s.data {
+		s.data[i] /= T(n)
+	}
 	return s
 }
 
@@ -72,9 +74,18 @@ func split3(shape []int, from, to int) (outer, n, inner int) {
 	return numel(shape[:from]), numel(shape[from:to]), numel(shape[to:])
 }
 
-// SumSlice returns the sum of x, accumulated in four interleaved partial sums:
-// faster than one running sum, and with less rounding error on long slices.
+// SumSlice returns the sum of x by pairwise summation, as NumPy does: slices
+// longer than sumBlock are split in halves summed recursively, and each block
+// is accumulated in four interleaved partial sums. The rounding error grows
+// with the logarithm of len(x) rather than with len(x), at the speed of a
+// plain loop; the partition depends only on len(x), so the result is the same
+// on every run.
 func SumSlice[T Float](x []T) T {
+	if len(x) > sumBlock {
+		h := len(x) / 2
+		h -= h % 4
+		return SumSlice(x[:h]) + SumSlice(x[h:])
+	}
 	var s0, s1, s2, s3 T
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
@@ -88,6 +99,9 @@ func SumSlice[T Float](x []T) T {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+// sumBlock is the longest slice SumSlice adds up without splitting it.
+const sumBlock = 128
 
 // Max returns the largest element of t along axis. With keepDims the axis
 // stays with size 1. NaN propagates: a slice containing NaN has maximum NaN.
