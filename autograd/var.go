@@ -46,7 +46,11 @@ func (v *Var[T]) Shape() []int { return v.value.Shape() }
 // Grad returns the gradient accumulated into the Var, or nil if no backward
 // pass has reached it since it was created or last zeroed. Gradients of
 // intermediate Vars are released as soon as the backward pass has used them,
-// unless RetainGrad was called. The caller must not modify the result.
+// unless RetainGrad was called.
+//
+// A leaf's gradient belongs to the leaf: optimizers and gradient clipping may
+// modify it in place. An intermediate Var's gradient may share its data with
+// other gradients and must not be modified.
 func (v *Var[T]) Grad() *tensor.Tensor[T] { return v.grad }
 
 // RequiresGrad reports whether backward passes compute a gradient for v.
@@ -73,14 +77,14 @@ func (v *Var[T]) ZeroGrad() {
 }
 
 // SetGrad replaces the Var's gradient with g, which must have the Var's shape
-// (nil clears it). The Var does not take ownership: a later backward pass
-// adds into a copy.
+// (nil clears it). The Var takes ownership of g: later backward passes add
+// into it in place, so the caller must not keep using it.
 func (v *Var[T]) SetGrad(g *tensor.Tensor[T]) {
 	if g != nil && !tensor.EqualShapes(g.Shape(), v.Shape()) {
 		panic(fmt.Sprintf(errSetGradShape, g.Shape(), v.Shape()))
 	}
 	v.mu.Lock()
-	v.grad, v.ownsGrad = g, false
+	v.grad, v.ownsGrad = g, g != nil
 	v.mu.Unlock()
 }
 
