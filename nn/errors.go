@@ -1,0 +1,11 @@
+package nn
+
+// Panic messages of the package.
+const (
+	errLinearSizes = "nn: NewLinear(%d, %d): sizes must be positive"
+	errLinearInput = "nn: Linear(%d→%d): input of shape %v, want …×%d"
+	errDropoutP    = "nn: Dropout probability %v is not in [0, 1]"
+	errMLPSizes    = "nn: an MLP needs positive sizes, got inputs %d, hidden %v, classes %d"
+	errFanIn       = "nn: cannot compute the fan-in of a tensor of shape %v: it needs at least 2 dimensions"
+	errFlatten     = "nn: Flatten of shape %v: it needs at least 2 dimensions"
+)
