@@ -8,4 +8,6 @@ const (
 	errMLPSizes    = "nn: an MLP needs positive sizes, got inputs %d, hidden %v, classes %d"
 	errFanIn       = "nn: cannot compute the fan-in of a tensor of shape %v: it needs at least 2 dimensions"
 	errFlatten     = "nn: Flatten of shape %v: it needs at least 2 dimensions"
+	errBNChannels  = "nn: batch norm needs a positive number of channels, got %d"
+	errBNInput     = "nn: batch norm expects a %s input with %d channels on axis 1, got shape %v"
 )

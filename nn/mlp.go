@@ -17,13 +17,17 @@ type MLPConfig[T tensor.Float] struct {
 	// Activation makes the module placed after each hidden Linear layer;
 	// nil means ReLU.
 	Activation func() Module[T]
+	// BatchNorm puts a BatchNorm1d between each hidden Linear layer and its
+	// activation.
+	BatchNorm bool
 }
 
 // NewMLP returns the MLP as the Sequential PyTorch users write,
 //
 //	nn.Sequential(nn.Linear(in, h1), nn.ReLU(), nn.Linear(h1, h2), nn.ReLU(), …, nn.Linear(hk, classes))
 //
-// so that its parameters carry the same names ("0.weight", "0.bias",
+// (with nn.BatchNorm1d(h) after each hidden Linear when BatchNorm is set) so
+// that its parameters carry the same names ("0.weight", "0.bias",
 // "2.weight", …). Weights are initialized as PyTorch's from rng. It panics if
 // a size is not positive.
 func NewMLP[T tensor.Float](c MLPConfig[T], rng *rand.Rand) *Sequential[T] {
@@ -40,7 +44,11 @@ func NewMLP[T tensor.Float](c MLPConfig[T], rng *rand.Rand) *Sequential[T] {
 		if h <= 0 {
 			panic(fmt.Sprintf(errMLPSizes, c.Inputs, c.Hidden, c.Classes))
 		}
-		s.Append(NewLinear[T](in, h, true, rng), act())
+		s.Append(NewLinear[T](in, h, true, rng))
+		if c.BatchNorm {
+			s.Append(NewBatchNorm1d[T](h))
+		}
+		s.Append(act())
 		in = h
 	}
 	s.Append(NewLinear[T](in, c.Classes, true, rng))

@@ -12,6 +12,8 @@ const (
 	errBroadcast  = "ops: %s: shapes %v and %v cannot be broadcast together"
 	errMatMul     = "ops: MatMul: cannot multiply shapes %v and %v"
 	errReshape    = "ops: Reshape: cannot reshape %v into %v"
+	errBNRank     = "ops: %s needs an input of shape N×C or N×C×…, got %v"
+	errBNParams   = "ops: %s: γ of shape %v and β of shape %v do not match input %v with %d channels"
 	errGatherRank = "ops: Gather needs a 2-d input (rows×classes), got shape %v"
 	errGatherLen  = "ops: Gather: %d indices for %d rows"
 	errGatherIdx  = "ops: Gather: index %d of row %d is out of range for %d columns"
