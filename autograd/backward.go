@@ -10,7 +10,8 @@ import (
 // it depends on that requires a gradient, seeding ∂loss/∂loss = 1, and adds it
 // into the leaves' gradients. It panics if loss holds more than one element
 // (use BackwardWithGrad), is not on this tape, or does not require a
-// gradient.
+// gradient. A pending loss, computed from parameters alone, is recorded on
+// this tape first.
 //
 // The tape is not consumed: Backward may run again, and leaf gradients then
 // add up until zeroed.
@@ -30,6 +31,9 @@ func (t *Tape[T]) Backward(loss *Var[T]) {
 // engine checks, sums back to the inputs' shapes where they were broadcast,
 // and accumulates.
 func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
+	if y.pending != nil {
+		t.adopt(y) // a loss computed from parameters alone
+	}
 	switch {
 	case y.tape != t:
 		panic(errForeignVar)

@@ -16,9 +16,12 @@
 //     and Tape.Param puts one there with a gradient;
 //   - Apply runs an Op on Vars and returns its output.
 //
-// Apply records a node when at least one input lives on a tape and at least
-// one input requires a gradient. Otherwise it only computes, so inference
-// needs no special mode. Mixing two tapes in one op panics.
+// Apply records a node when at least one input requires a gradient: on the
+// inputs' tape, or, when none lives on a tape (parameters combined only with
+// each other), in the output itself, which is then pending and brings that
+// history onto the first tape it meets. An op on inputs that require no
+// gradient only computes, so inference needs no special mode. Mixing two
+// tapes in one op panics.
 //
 // The engine does the bookkeeping every op would otherwise repeat: it checks
 // the number and shapes of the gradients an op returns (panicking with the

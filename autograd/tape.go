@@ -79,11 +79,21 @@ func (t *Tape[T]) SavedBytes() int {
 
 // Apply runs op on the values of inputs and returns the output as a Var.
 //
-// The output lives on the inputs' tape, if any. When at least one input is on
-// a tape and at least one requires a gradient, the application is recorded on
-// that tape and the output requires a gradient; otherwise nothing is
-// recorded. Apply panics if the inputs live on two different tapes or if one
-// of them predates its tape's last Reset.
+// When no input requires a gradient, Apply only computes; the output lives
+// on the inputs' tape, if any, so that a later op mixing it with a parameter
+// is recorded there.
+//
+// When an input requires a gradient, the application becomes part of the
+// output's history and the output requires a gradient. If an input lives on
+// a tape, the application is recorded on that tape. If none does — the op
+// combines parameters and constants only, such as a reshaped or scaled
+// weight — the output is pending: it keeps its history itself, and the first
+// op that combines it with a Var on a tape (or a Backward called on it)
+// records that history on the tape, in order, before the op itself. A pending
+// Var therefore belongs to the first tape it meets.
+//
+// Apply panics if the inputs live on two different tapes or if one of them
+// predates its tape's last Reset.
 func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 	var tp *Tape[T]
 	requires := false
@@ -106,14 +116,38 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 		panic(fmt.Sprintf(errNilOutput, op.Name()))
 	}
 	v := &Var[T]{value: out, tape: tp, node: -1}
-	if tp == nil {
+	if tp != nil {
+		v.gen = tp.gen
+	}
+	if !requires {
 		return v
 	}
-	v.gen = tp.gen
-	if requires {
-		v.requiresGrad = true
-		v.node = len(tp.nodes)
-		tp.nodes = append(tp.nodes, node[T]{op: op, inputs: slices.Clone(inputs), out: v})
+	v.requiresGrad = true
+	n := node[T]{op: op, inputs: slices.Clone(inputs), out: v}
+	if tp == nil {
+		v.pending = &n
+		return v
 	}
+	for _, in := range inputs {
+		if in.pending != nil {
+			tp.adopt(in)
+		}
+	}
+	v.node = len(tp.nodes)
+	tp.nodes = append(tp.nodes, n)
 	return v
+}
+
+// adopt records the history of the pending Var v on the tape: first what its
+// pending inputs depend on, then the op that produced v.
+func (t *Tape[T]) adopt(v *Var[T]) {
+	n := v.pending
+	v.pending = nil
+	for _, in := range n.inputs {
+		if in.pending != nil {
+			t.adopt(in)
+		}
+	}
+	v.tape, v.gen, v.node = t, t.gen, len(t.nodes)
+	t.nodes = append(t.nodes, *n)
 }

@@ -125,11 +125,11 @@ func TestResetReusesTheTape(t *testing.T) {
 }
 
 func TestUntapedInputsRecordNothing(t *testing.T) {
-	// Parameters alone, on no tape: the op only computes.
-	w := autograd.NewParam(vec(1, 2))
-	y := mul(w, w)
+	// Constants alone, on no tape: the op only computes.
+	c := autograd.NewConst(vec(1, 2))
+	y := mul(c, c)
 	if y.Tape() != nil || y.RequiresGrad() || !y.IsLeaf() {
-		t.Errorf("op on params without a tape: tape %v, requiresGrad %t, leaf %t", y.Tape(), y.RequiresGrad(), y.IsLeaf())
+		t.Errorf("op on constants: tape %v, requiresGrad %t, leaf %t", y.Tape(), y.RequiresGrad(), y.IsLeaf())
 	}
 	if diff := cmp.Diff([]float64{1, 4}, y.Value().Data()); diff != "" {
 		t.Errorf("value (-want +got):\n%s", diff)
@@ -137,6 +137,7 @@ func TestUntapedInputsRecordNothing(t *testing.T) {
 
 	// Inputs on a tape that require no gradient: nothing is recorded, but the
 	// output stays on the tape so that a later op with a parameter records.
+	w := autograd.NewParam(vec(1, 2))
 	tape := autograd.NewTape[float64]()
 	x := tape.Input(vec(3, 4))
 	x2 := mul(x, x)
@@ -149,6 +150,48 @@ func TestUntapedInputsRecordNothing(t *testing.T) {
 	}
 	if diff := cmp.Diff([]float64{9, 16}, grad(t, w)); diff != "" {
 		t.Errorf("gradient (-want +got):\n%s", diff)
+	}
+}
+
+// An op on parameters alone is pending: its history joins the first tape its
+// output meets, so a weight penalty or a reshaped weight still gets its
+// gradient.
+func TestPendingHistoryJoinsTheTape(t *testing.T) {
+	w := autograd.NewParam(vec(1, -2, 3))
+	penalty := sum(mul(w, w)) // Σ w², computed before any tape is involved
+	if penalty.Tape() != nil || !penalty.RequiresGrad() || penalty.IsLeaf() {
+		t.Fatalf("penalty: tape %v, requiresGrad %t, leaf %t", penalty.Tape(), penalty.RequiresGrad(), penalty.IsLeaf())
+	}
+	scaled := mul(w, autograd.NewConst(vec(10, 10, 10))) // a second pending branch sharing w
+	tape := autograd.NewTape[float64]()
+	x := tape.Input(vec(1, 1, 1))
+	loss := add(sum(mul(x, scaled)), penalty) // L = Σ 10·w + Σ w²
+	if tape.Len() != 6 {
+		t.Errorf("Len = %d, want 6 (mul, sum, mul, mul, sum, add)", tape.Len())
+	}
+	tape.Backward(loss)
+	if diff := cmp.Diff([]float64{12, 6, 16}, grad(t, w)); diff != "" { // 10 + 2w
+		t.Errorf("gradient (-want +got):\n%s", diff)
+	}
+	if penalty.Tape() != tape {
+		t.Error("the pending penalty did not join the tape")
+	}
+	tape.Reset()
+	mustPanic(t, "before its tape was Reset", func() { add(penalty, tape.Input(vec(1))) })
+}
+
+// Backward of a loss computed from parameters alone records its history on
+// the tape it is given.
+func TestBackwardOfAPendingLoss(t *testing.T) {
+	w := autograd.NewParam(vec(3, 4))
+	loss := sum(mul(w, w))
+	tape := autograd.NewTape[float64]()
+	tape.Backward(loss)
+	if diff := cmp.Diff([]float64{6, 8}, grad(t, w)); diff != "" {
+		t.Errorf("gradient (-want +got):\n%s", diff)
+	}
+	if tape.Len() != 2 {
+		t.Errorf("Len = %d, want 2", tape.Len())
 	}
 }
 

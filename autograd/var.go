@@ -20,8 +20,9 @@ type Var[T tensor.Float] struct {
 	requiresGrad bool
 	retainGrad   bool
 	tape         *Tape[T]
-	gen          uint64 // the tape's generation when the Var was made
-	node         int    // index of the producing node on the tape; -1 for a leaf
+	gen          uint64   // the tape's generation when the Var was made
+	node         int      // index of the producing node on the tape; -1 for a leaf
+	pending      *node[T] // producing node not yet on a tape (see Apply)
 	mu           sync.Mutex
 }
 
@@ -57,10 +58,11 @@ func (v *Var[T]) Grad() *tensor.Tensor[T] { return v.grad }
 func (v *Var[T]) RequiresGrad() bool { return v.requiresGrad }
 
 // IsLeaf reports whether v was made directly (NewParam, NewConst, Tape.Input,
-// Tape.Param) rather than computed by a recorded op.
-func (v *Var[T]) IsLeaf() bool { return v.node < 0 }
+// Tape.Param) rather than computed by a recorded or pending op.
+func (v *Var[T]) IsLeaf() bool { return v.node < 0 && v.pending == nil }
 
-// Tape returns the tape v lives on, or nil.
+// Tape returns the tape v lives on, or nil (for leaves off any tape, and for
+// pending Vars computed from parameters alone; see Apply).
 func (v *Var[T]) Tape() *Tape[T] { return v.tape }
 
 // RetainGrad keeps the gradient of an intermediate Var after the backward pass
@@ -93,6 +95,8 @@ func (v *Var[T]) SetGrad(g *tensor.Tensor[T]) {
 func (v *Var[T]) String() string {
 	kind := "leaf"
 	switch {
+	case v.pending != nil:
+		kind = fmt.Sprintf("pending (%s, not yet on a tape)", v.pending.op.Name())
 	case v.node >= 0 && v.gen != v.tape.gen:
 		kind = "stale (its tape was Reset)"
 	case v.node >= 0:
@@ -106,7 +110,7 @@ func (v *Var[T]) String() string {
 // a second one is added into a fresh tensor that the Var then owns; a leaf
 // copies its first gradient, because it keeps it beyond the backward pass.
 func (v *Var[T]) accumulate(g *tensor.Tensor[T]) {
-	if v.node < 0 {
+	if v.IsLeaf() {
 		v.mu.Lock()
 		defer v.mu.Unlock()
 		if v.grad == nil {

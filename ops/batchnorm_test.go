@@ -1,0 +1,103 @@
+package ops_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/ops"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+func batchNorm(eps float64) fn64 {
+	return func(x vars64) *autograd.Var[float64] {
+		return autograd.Apply[float64](&ops.BatchNorm[float64]{Eps: eps}, x...)
+	}
+}
+
+func TestBatchNormGradCheck(t *testing.T) {
+	r := rng(90)
+	for _, shape := range [][]int{
+		{6, 4},       // N×C
+		{2, 3},       // small batch
+		{5, 1},       // one channel
+		{3, 2, 4},    // N×C×L
+		{2, 3, 4, 5}, // N×C×H×W
+		{1, 2, 3, 3}, // batch 1, statistics over H×W
+		{4, 3, 1, 1}, // 1×1 spatial
+	} {
+		c := shape[1]
+		for _, eps := range []float64{1e-5, 0.1} {
+			checkGrad(t, "BatchNorm "+shapeName(shape), batchNorm(eps),
+				randn(r, shape...), randn(r, c), randn(r, c))
+		}
+	}
+}
+
+// The course's statistical checks: with γ = 1 and β = 0 every channel of the
+// output has mean 0 and variance 1; with γᵢ = √(10·i) and βᵢ = 100·i it has
+// mean βᵢ and variance γᵢ².
+func TestBatchNormStatistics(t *testing.T) {
+	r := rng(91)
+	const n, c = 200, 5
+	x := tensor.Add(tensor.Scale(randn(r, n, c), 3), tensor.Full(7.0, c)) // far from standard
+	for _, course := range []bool{false, true} {
+		gamma, beta := tensor.Ones[float64](c), tensor.New[float64](c)
+		if course {
+			for i := range c {
+				gamma.Data()[i], beta.Data()[i] = math.Sqrt(10*float64(i)), 100*float64(i)
+			}
+		}
+		y := forward[float64](&ops.BatchNorm[float64]{Eps: 1e-5}, x, gamma, beta)
+		mean := tensor.Mean(y, false, 0)
+		vari := tensor.Mean(tensor.Pow(tensor.Sub(y, mean), 2), false, 0)
+		for i := range c {
+			g, b := gamma.Data()[i], beta.Data()[i]
+			if d := math.Abs(mean.Data()[i] - b); d > 1e-9*(1+b) {
+				t.Errorf("course %t, channel %d: mean %.12g, want %g", course, i, mean.Data()[i], b)
+			}
+			// The variance is γ²·σ²/(σ²+eps), a hair below γ².
+			if d := math.Abs(vari.Data()[i] - g*g); d > 1e-5*(1+g*g) {
+				t.Errorf("course %t, channel %d: variance %.8g, want %g", course, i, vari.Data()[i], g*g)
+			}
+		}
+	}
+}
+
+// Forward leaves the batch mean and biased variance in Mean and Var.
+func TestBatchNormBatchStatistics(t *testing.T) {
+	x := vec([]float64{1, 10, 2, 20, 6, 60}, 3, 2)
+	op := &ops.BatchNorm[float64]{Eps: 0}
+	y := forward[float64](op, x, tensor.Ones[float64](2), tensor.New[float64](2))
+	assertTensor(t, "Mean", op.Mean, []int{2}, []float64{3, 30}, 1e-15)
+	assertTensor(t, "Var", op.Var, []int{2}, []float64{14.0 / 3, 1400.0 / 3}, 1e-15)
+	s := math.Sqrt(14.0 / 3)
+	assertTensor(t, "y", y, []int{3, 2}, []float64{-2 / s, -2 / s, -1 / s, -1 / s, 3 / s, 3 / s}, 1e-15)
+}
+
+// The fused op keeps x̂ and γ/σ: one tensor like x and one per channel.
+func TestBatchNormSaved(t *testing.T) {
+	r := rng(92)
+	got := savedBytes(&ops.BatchNorm[float64]{Eps: 1e-5}, randn(r, 8, 3, 2, 2), randn(r, 3), randn(r, 3))
+	if want := (8*3*2*2 + 3) * 8; got != want {
+		t.Errorf("SavedBytes = %d, want %d", got, want)
+	}
+}
+
+func TestBatchNormPanics(t *testing.T) {
+	op := func() *ops.BatchNorm[float64] { return &ops.BatchNorm[float64]{Eps: 1e-5} }
+	mustPanic(t, "ops: BatchNorm needs an input of shape N×C or N×C×…, got [4]", func() {
+		forward[float64](op(), tensor.New[float64](4), tensor.New[float64](4), tensor.New[float64](4))
+	})
+	mustPanic(t, "ops: BatchNorm: γ of shape [3] and β of shape [4] do not match input [2 4] with 4 channels", func() {
+		forward[float64](op(), tensor.New[float64](2, 4), tensor.New[float64](3), tensor.New[float64](4))
+	})
+}
+
+func TestBatchNormFloat32(t *testing.T) {
+	r := rng(93)
+	x, g, b := randn(r, 16, 3, 4, 4), randn(r, 3), randn(r, 3)
+	y64 := forward[float64](&ops.BatchNorm[float64]{Eps: 1e-5}, x, g, b)
+	y32 := forward[float32](&ops.BatchNorm[float32]{Eps: 1e-5}, to32(x), to32(g), to32(b))
+	assert32(t, "BatchNorm float32", y32, y64)
+}
