@@ -1,0 +1,110 @@
+package bnbench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Shapes are the input shapes of W3: three N×C batches and one N×C×H×W.
+var Shapes = [][]int{{200, 100}, {128, 1024}, {1024, 4096}, {32, 64, 32, 32}}
+
+// Eps is the ε added to the variance, PyTorch's default.
+const Eps = 1e-5
+
+// ShapeName writes a shape as its sizes joined by "x", such as "32x64x32x32":
+// a name that benchstat and flag values can carry.
+func ShapeName(shape []int) string {
+	s := make([]string, len(shape))
+	for i, d := range shape {
+		s[i] = strconv.Itoa(d)
+	}
+	return strings.Join(s, "x")
+}
+
+// Variant says which batch norm a Step runs.
+type Variant int
+
+const (
+	Composed Variant = iota // functional.BatchNormComposed: tape primitives
+	Fused                   // functional.BatchNorm: the fused op
+)
+
+func (v Variant) String() string {
+	switch v {
+	case Composed:
+		return "composed"
+	case Fused:
+		return "fused"
+	}
+	return fmt.Sprintf("Variant(%d)", int(v))
+}
+
+// Result is what one Step computed: the output, the gradients of
+// L = Σ y ⊙ g with respect to x, γ and β, and the bytes the recorded ops kept
+// for the backward pass (Tape.SavedBytes after the forward pass).
+type Result[T tensor.Float] struct {
+	Y, DX, DGamma, DBeta *tensor.Tensor[T]
+	SavedBytes           int
+}
+
+// Workload is one shape's inputs and the tape its Steps reuse. It is used by
+// one goroutine at a time.
+type Workload[T tensor.Float] struct {
+	x, g        *tensor.Tensor[T] // input and output gradient, the given shape
+	gamma, beta *autograd.Var[T]  // parameters, shape C
+	tape        *autograd.Tape[T]
+}
+
+// NewWorkload draws the inputs of the given shape (N×C or N×C×…) from rng:
+// x and g from N(0, 1), γ from U(0.5, 1.5), β from N(0, 1). The same source
+// state gives the same inputs.
+func NewWorkload[T tensor.Float](rng *rand.Rand, shape ...int) *Workload[T] {
+	c := shape[1]
+	return &Workload[T]{
+		x:     tensor.RandN[T](rng, shape...),
+		g:     tensor.RandN[T](rng, shape...),
+		gamma: autograd.NewParam(tensor.RandU[T](rng, 0.5, 1.5, c)),
+		beta:  autograd.NewParam(tensor.RandN[T](rng, c)),
+		tape:  autograd.NewTape[T](),
+	}
+}
+
+// InputBytes returns the size of x in bytes.
+func (w *Workload[T]) InputBytes() int { return w.x.Bytes() }
+
+// Step runs variant v forward and backward once on the reset tape and
+// returns what it computed. It resets the tape again before it returns, so
+// that no intermediate tensor outlives the Step.
+func (w *Workload[T]) Step(v Variant) Result[T] {
+	w.tape.Reset()
+	defer w.tape.Reset()
+	w.gamma.ZeroGrad()
+	w.beta.ZeroGrad()
+	x := w.tape.Param(w.x)
+	var y *autograd.Var[T]
+	switch v {
+	case Composed:
+		y, _, _ = functional.BatchNormComposed(x, w.gamma, w.beta, Eps)
+	case Fused:
+		y, _, _ = functional.BatchNorm(x, w.gamma, w.beta, Eps)
+	default:
+		panic(fmt.Sprintf("bnbench: unknown %v", v))
+	}
+	saved := w.tape.SavedBytes()
+	w.tape.BackwardWithGrad(y, w.g)
+	return Result[T]{Y: y.Value(), DX: x.Grad(), DGamma: w.gamma.Grad(), DBeta: w.beta.Grad(), SavedBytes: saved}
+}
+
+// MaxGradDiff returns the largest absolute difference between the gradients
+// of two results, over dx, dγ and dβ, of values computed in T.
+func MaxGradDiff[T tensor.Float](a, b Result[T]) float64 {
+	return max(tensor.MaxAbsDiff(a.DX, b.DX),
+		tensor.MaxAbsDiff(a.DGamma, b.DGamma),
+		tensor.MaxAbsDiff(a.DBeta, b.DBeta))
+}

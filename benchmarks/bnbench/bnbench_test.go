@@ -1,0 +1,65 @@
+package bnbench_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/benchmarks/bnbench"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// TestComposedAndFusedAgree checks, in float64, that both variants compute
+// the same output and gradients and that the fused op keeps exactly half the
+// bytes. Per element of x, both keep x̂; the composed tape also keeps x − μ
+// (Mul(xc, xc) and Div(xc, σ) keep the same tensor, counted once). Per
+// channel, the fused op keeps γ/σ; the composed tape keeps σ (the output of
+// Sqrt, also Div's divisor) and γ (Mul's operand, a Reshape sharing γ's
+// data). So, with M values per channel and C channels,
+//
+//	fused    = (M·C + C)·size
+//	composed = (2·M·C + 2·C)·size = 2·fused
+func TestComposedAndFusedAgree(t *testing.T) {
+	for _, shape := range [][]int{{4, 3}, {7, 1}, {1, 3, 2, 2}, {2, 3, 4, 5}} {
+		t.Run(bnbench.ShapeName(shape), func(t *testing.T) {
+			w := bnbench.NewWorkload[float64](rand.New(rand.NewPCG(1, 2)), shape...)
+			c, f := w.Step(bnbench.Composed), w.Step(bnbench.Fused)
+			if d := tensor.MaxAbsDiff(c.Y, f.Y); d > 1e-10 {
+				t.Errorf("outputs differ by %g", d)
+			}
+			if d := bnbench.MaxGradDiff(c, f); !(d <= 1e-10) {
+				t.Errorf("MaxGradDiff = %g, want ≤ 1e-10", d)
+			}
+			ch := shape[1]
+			m := tensor.NumElems(shape) / ch
+			if want := (m*ch + ch) * 8; f.SavedBytes != want {
+				t.Errorf("fused keeps %d bytes, want (M·C + C)·8 = %d", f.SavedBytes, want)
+			}
+			if c.SavedBytes != 2*f.SavedBytes {
+				t.Errorf("composed keeps %d bytes, want twice the fused %d", c.SavedBytes, f.SavedBytes)
+			}
+		})
+	}
+}
+
+// TestStepRepeats checks that a Step starts afresh: parameter gradients do
+// not add up across Steps, and the reused tape gives the same results.
+func TestStepRepeats(t *testing.T) {
+	w := bnbench.NewWorkload[float32](rand.New(rand.NewPCG(3, 4)), 5, 2, 3)
+	for _, v := range []bnbench.Variant{bnbench.Composed, bnbench.Fused} {
+		a, b := w.Step(v), w.Step(v)
+		if d := bnbench.MaxGradDiff(a, b); d != 0 {
+			t.Errorf("%v: two Steps differ by %g", v, d)
+		}
+	}
+}
+
+func ExampleWorkload() {
+	w := bnbench.NewWorkload[float64](rand.New(rand.NewPCG(1, 2)), 200, 100)
+	c, f := w.Step(bnbench.Composed), w.Step(bnbench.Fused)
+	fmt.Println("bytes kept:", c.SavedBytes, f.SavedBytes)
+	fmt.Println("same gradients:", bnbench.MaxGradDiff(c, f) < 1e-10)
+	// Output:
+	// bytes kept: 321600 160800
+	// same gradients: true
+}
