@@ -34,7 +34,7 @@ type BatchNorm[T tensor.Float] struct {
 
 func (*BatchNorm[T]) Name() string { return "BatchNorm" }
 
-// layout returns N, C and the size of the trailing spatial axes of x.
+// bnLayout returns N, C and the size of the trailing spatial axes of x.
 func bnLayout[T tensor.Float](name string, x, gamma, beta *tensor.Tensor[T]) (n, c, inner int) {
 	s := x.Shape()
 	if len(s) < 2 {
@@ -47,6 +47,13 @@ func bnLayout[T tensor.Float](name string, x, gamma, beta *tensor.Tensor[T]) (n,
 	return s[0], c, tensor.NumElems(s[2:])
 }
 
+// The passes below walk x as N samples of C channels of inner values. With
+// inner = 1 (an N×C input) a channel's values are C apart, so each pass walks
+// a sample's row of C values against C per-channel accumulators; otherwise
+// each channel's run of inner contiguous values is handled on its own. The
+// loops are written out rather than shared through closures, which would
+// cost a call per element.
+
 func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("BatchNorm", in, 3)
 	x, gamma, beta := in[0], in[1], in[2]
@@ -54,12 +61,19 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	m := float64(n * inner)
 	xd, g, b := x.Data(), gamma.Data(), beta.Data()
 
+	// μ, then σ² about μ (two passes, for accuracy).
 	mean, vari := make([]float64, c), make([]float64, c)
 	for s := range n {
+		sample := xd[s*c*inner : (s+1)*c*inner]
+		if inner == 1 {
+			for ch, v := range sample {
+				mean[ch] += float64(v)
+			}
+			continue
+		}
 		for ch := range c {
-			row := xd[(s*c+ch)*inner : (s*c+ch+1)*inner]
 			acc := 0.0
-			for _, v := range row {
+			for _, v := range sample[ch*inner : (ch+1)*inner] {
 				acc += float64(v)
 			}
 			mean[ch] += acc
@@ -69,9 +83,17 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		mean[ch] /= m
 	}
 	for s := range n {
+		sample := xd[s*c*inner : (s+1)*c*inner]
+		if inner == 1 {
+			for ch, v := range sample {
+				d := float64(v) - mean[ch]
+				vari[ch] += d * d
+			}
+			continue
+		}
 		for ch := range c {
 			mu, acc := mean[ch], 0.0
-			for _, v := range xd[(s*c+ch)*inner : (s*c+ch+1)*inner] {
+			for _, v := range sample[ch*inner : (ch+1)*inner] {
 				d := float64(v) - mu
 				acc += d * d
 			}
@@ -79,9 +101,8 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		}
 	}
 
-	op.Mean, op.Var = tensor.New[T](c), tensor.New[T](c)
+	op.Mean, op.Var, op.scale = tensor.New[T](c), tensor.New[T](c), tensor.New[T](c)
 	invStd := make([]float64, c)
-	op.scale = tensor.New[T](c)
 	for ch := range c {
 		vari[ch] /= m
 		invStd[ch] = 1 / math.Sqrt(vari[ch]+float64(op.Eps))
@@ -89,17 +110,24 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		op.Mean.Data()[ch], op.Var.Data()[ch] = T(mean[ch]), T(vari[ch])
 	}
 
+	// x̂ = (x − μ)/σ and y = γ x̂ + β.
 	op.xhat = tensor.New[T](x.Shape()...)
 	y := tensor.New[T](x.Shape()...)
-	xh, yd := op.xhat.Data(), y.Data()
 	for s := range n {
+		lo, hi := s*c*inner, (s+1)*c*inner
+		sample, xh, yd := xd[lo:hi], op.xhat.Data()[lo:hi], y.Data()[lo:hi]
+		if inner == 1 {
+			for ch, v := range sample {
+				h := T((float64(v) - mean[ch]) * invStd[ch])
+				xh[ch], yd[ch] = h, g[ch]*h+b[ch]
+			}
+			continue
+		}
 		for ch := range c {
-			lo, hi := (s*c+ch)*inner, (s*c+ch+1)*inner
 			mu, is, gc, bc := mean[ch], invStd[ch], g[ch], b[ch]
-			for i, v := range xd[lo:hi] {
-				h := T((float64(v) - mu) * is)
-				xh[lo+i] = h
-				yd[lo+i] = gc*h + bc
+			for i := ch * inner; i < (ch+1)*inner; i++ {
+				h := T((float64(sample[i]) - mu) * is)
+				xh[i], yd[i] = h, gc*h+bc
 			}
 		}
 	}
@@ -110,16 +138,24 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	shape := op.xhat.Shape()
 	n, c, inner := shape[0], shape[1], tensor.NumElems(shape[2:])
 	m := float64(n * inner)
-	g, xh := dy.Data(), op.xhat.Data()
 
+	// Σ dy and Σ dy x̂ per channel, in one pass.
 	sumDy, sumDyXhat := make([]float64, c), make([]float64, c)
 	for s := range n {
+		lo, hi := s*c*inner, (s+1)*c*inner
+		g, xh := dy.Data()[lo:hi], op.xhat.Data()[lo:hi]
+		if inner == 1 {
+			for ch, d := range g {
+				sumDy[ch] += float64(d)
+				sumDyXhat[ch] += float64(d) * float64(xh[ch])
+			}
+			continue
+		}
 		for ch := range c {
-			lo, hi := (s*c+ch)*inner, (s*c+ch+1)*inner
 			a, b := 0.0, 0.0
-			for i, d := range g[lo:hi] {
-				a += float64(d)
-				b += float64(d) * float64(xh[lo+i])
+			for i := ch * inner; i < (ch+1)*inner; i++ {
+				a += float64(g[i])
+				b += float64(g[i]) * float64(xh[i])
 			}
 			sumDy[ch] += a
 			sumDyXhat[ch] += b
@@ -128,19 +164,7 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 
 	grads := make([]*tensor.Tensor[T], 3)
 	if needs[0] {
-		dx := tensor.New[T](shape...)
-		d := dx.Data()
-		for s := range n {
-			for ch := range c {
-				lo, hi := (s*c+ch)*inner, (s*c+ch+1)*inner
-				sc := float64(op.scale.Data()[ch])
-				a, b := sumDy[ch]/m, sumDyXhat[ch]/m
-				for i, dv := range g[lo:hi] {
-					d[lo+i] = T(sc * (float64(dv) - a - float64(xh[lo+i])*b))
-				}
-			}
-		}
-		grads[0] = dx
+		grads[0] = op.dx(dy, sumDy, sumDyXhat, m)
 	}
 	if needs[1] {
 		grads[1] = fromFloat64[T](sumDyXhat)
@@ -149,6 +173,36 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 		grads[2] = fromFloat64[T](sumDy)
 	}
 	return grads
+}
+
+// dx computes dx = k1·dy + k2·x̂ + k3 per channel, with k1 = γ/σ,
+// k2 = −(γ/σ)·Σ(dy x̂)/M and k3 = −(γ/σ)·Σdy/M: the formula of the doc
+// comment with the per-channel factors taken out of the loop.
+func (op *BatchNorm[T]) dx(dy *tensor.Tensor[T], sumDy, sumDyXhat []float64, m float64) *tensor.Tensor[T] {
+	shape := op.xhat.Shape()
+	n, c, inner := shape[0], shape[1], tensor.NumElems(shape[2:])
+	k1, k2, k3 := make([]float64, c), make([]float64, c), make([]float64, c)
+	for ch, s := range op.scale.Data() {
+		k1[ch], k2[ch], k3[ch] = float64(s), -float64(s)*sumDyXhat[ch]/m, -float64(s)*sumDy[ch]/m
+	}
+	dx := tensor.New[T](shape...)
+	for s := range n {
+		lo, hi := s*c*inner, (s+1)*c*inner
+		g, xh, d := dy.Data()[lo:hi], op.xhat.Data()[lo:hi], dx.Data()[lo:hi]
+		if inner == 1 {
+			for ch, v := range g {
+				d[ch] = T(k1[ch]*float64(v) + k2[ch]*float64(xh[ch]) + k3[ch])
+			}
+			continue
+		}
+		for ch := range c {
+			a, b, e := k1[ch], k2[ch], k3[ch]
+			for i := ch * inner; i < (ch+1)*inner; i++ {
+				d[i] = T(a*float64(g[i]) + b*float64(xh[i]) + e)
+			}
+		}
+	}
+	return dx
 }
 
 func (op *BatchNorm[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.xhat, op.scale} }
