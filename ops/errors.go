@@ -9,6 +9,8 @@ import (
 // Panic messages of the package.
 const (
 	errArity      = "ops: %s takes %d input(s), got %d"
+	errConv       = "ops: Conv2d of input %v with weights %v (stride %v, padding %v, dilation %v, groups %d): %s"
+	errConvBias   = "ops: Conv2d: bias of shape %v, want [%d]"
 	errBroadcast  = "ops: %s: shapes %v and %v cannot be broadcast together"
 	errMatMul     = "ops: MatMul: cannot multiply shapes %v and %v"
 	errReshape    = "ops: Reshape: cannot reshape %v into %v"
@@ -17,6 +19,11 @@ const (
 	errGatherRank = "ops: Gather needs a 2-d input (rows×classes), got shape %v"
 	errGatherLen  = "ops: Gather: %d indices for %d rows"
 	errGatherIdx  = "ops: Gather: index %d of row %d is out of range for %d columns"
+
+	errPoolRank     = "ops: %s needs a 4-d input N×C×H×W with H, W ≥ 1, got shape %v"
+	errPoolSettings = "ops: %s: kernel %v and stride %v must be at least 1 and padding %v at least 0 (input shape %v)"
+	errPoolPad      = "ops: %s: padding %v must be at most half of kernel %v (input shape %v)"
+	errPoolOutput   = "ops: %s: input shape %v with kernel %v, stride %v and padding %v gives an output of %d×%d"
 )
 
 // checkArity panics unless in holds exactly n tensors.

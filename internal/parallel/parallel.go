@@ -1,0 +1,35 @@
+// Package parallel splits loops over independent items among goroutines.
+//
+// It is for work whose result does not depend on how the items are
+// partitioned — each item writes its own part of the output — so that
+// results are the same for every GOMAXPROCS.
+package parallel
+
+import (
+	"runtime"
+	"sync"
+)
+
+// For calls f(lo, hi) on consecutive, disjoint ranges that cover [0, n),
+// one per goroutine, and returns when all have returned. It uses at most
+// GOMAXPROCS goroutines, and none when n ≤ 1 or only one is available. f must
+// not let the ranges' results depend on each other.
+func For(n int, f func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		if n > 0 {
+			f(0, n)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi)
+		}()
+	}
+	wg.Wait()
+}

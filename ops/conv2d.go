@@ -1,0 +1,174 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Conv2d is the 2-d convolution (cross-correlation, as in PyTorch) of an
+// N×C×H×W input with Cout×(C/Groups)×kh×kw weights and an optional bias of
+// shape Cout, through im2col and the GEMM entry point (docs/backprop.md §8).
+// Stride, Padding and Dilation are per spatial axis (H, W); a zero Stride or
+// Dilation means 1 and a zero Groups means 1, PyTorch's defaults. The output
+// is N×Cout×Hout×Wout with
+//
+//	Hout = ⌊(H + 2·pH − dH·(kh − 1) − 1)/sH⌋ + 1        (Wout likewise)
+//
+// so strides that do not divide the padded size drop the last rows. With
+// cols the (C·kh·kw)×(N·Hout·Wout) im2col matrix of the input and each
+// group's slice of W as a matrix Wg of Cout/Groups rows,
+//
+//	Yg  = Wg·colsg + b                     (Cout/G)×(N·Hout·Wout)
+//	dWg = dYg·colsgᵀ                       (Cout/G)×(C/G·kh·kw)
+//	dx  = col2im(Wgᵀ·dYg for every g)      N×C×H×W
+//	db  = Σ dY over N, Hout, Wout          Cout
+//
+// The op keeps the input and the weights, not cols: the backward unfolds the
+// input again rather than hold a matrix kh·kw times its size. Unfolding and
+// folding run in parallel over the batch.
+//
+// It panics if the input is not 4-d, the weights are not 4-d with C/Groups
+// input channels, Groups does not divide C and Cout, the bias is not of
+// shape Cout, a setting is out of range, or the output would be empty.
+type Conv2d[T tensor.Float] struct {
+	Stride, Padding, Dilation [2]int
+	Groups                    int
+
+	x, w *tensor.Tensor[T]
+	bias bool
+	geom convGeom
+}
+
+func (*Conv2d[T]) Name() string { return "Conv2d" }
+
+// geometry checks the shapes and settings and returns the convolution's
+// geometry.
+func (op *Conv2d[T]) geometry(x, w *tensor.Tensor[T]) convGeom {
+	xs, ws := x.Shape(), w.Shape()
+	bad := func(why string) {
+		panic(fmt.Sprintf(errConv, xs, ws, op.Stride, op.Padding, op.Dilation, op.Groups, why))
+	}
+	if len(xs) != 4 || len(ws) != 4 {
+		bad("input and weights must be 4-d")
+	}
+	one := func(v int) int {
+		if v == 0 {
+			return 1
+		}
+		return v
+	}
+	g := convGeom{
+		n: xs[0], c: xs[1], h: xs[2], w: xs[3],
+		cout: ws[0], kh: ws[2], kw: ws[3],
+		sh: one(op.Stride[0]), sw: one(op.Stride[1]),
+		ph: op.Padding[0], pw: op.Padding[1],
+		dh: one(op.Dilation[0]), dw: one(op.Dilation[1]),
+		groups: one(op.Groups),
+	}
+	switch {
+	case g.sh < 0 || g.sw < 0 || g.dh < 0 || g.dw < 0 || g.ph < 0 || g.pw < 0 || g.groups < 0:
+		bad("negative setting")
+	case g.c%g.groups != 0 || g.cout%g.groups != 0:
+		bad("groups must divide the input and output channels")
+	case ws[1] != g.c/g.groups:
+		bad(fmt.Sprintf("weights must have %d input channels", g.c/g.groups))
+	case g.kh < 1 || g.kw < 1:
+		bad("empty kernel")
+	}
+	g.hout = (g.h+2*g.ph-g.dh*(g.kh-1)-1)/g.sh + 1
+	g.wout = (g.w+2*g.pw-g.dw*(g.kw-1)-1)/g.sw + 1
+	if g.h+2*g.ph-g.dh*(g.kh-1)-1 < 0 || g.w+2*g.pw-g.dw*(g.kw-1)-1 < 0 {
+		bad("the dilated kernel is larger than the padded input")
+	}
+	g.rows, g.cols, g.kg = g.c*g.kh*g.kw, g.n*g.plane(), g.c/g.groups*g.kh*g.kw
+	return g
+}
+
+func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	if len(in) != 2 && len(in) != 3 {
+		panic(fmt.Sprintf(errArity, "Conv2d", 2, len(in)))
+	}
+	x, w := in[0], in[1]
+	g := op.geometry(x, w)
+	var b []T
+	if len(in) == 3 {
+		if !tensor.EqualShapes(in[2].Shape(), []int{g.cout}) {
+			panic(fmt.Sprintf(errConvBias, in[2].Shape(), g.cout))
+		}
+		b = in[2].Data()
+	}
+	op.x, op.w, op.bias, op.geom = x, w, b != nil, g
+
+	cols := im2col(x.Data(), &g)
+	yp := make([]T, g.cout*g.cols) // Cout×(N·L): the GEMM's natural layout
+	cg := g.cout / g.groups
+	for gi := range g.groups {
+		tensor.Gemm(false, false, cg, g.cols, g.kg,
+			1, w.Data()[gi*cg*g.kg:], g.kg,
+			cols[gi*g.kg*g.cols:], g.cols,
+			0, yp[gi*cg*g.cols:], g.cols)
+	}
+	// Reorder Cout×N×L into N×Cout×L, adding the bias on the way.
+	y := tensor.New[T](g.n, g.cout, g.hout, g.wout)
+	l := g.plane()
+	for s := range g.n {
+		for co := range g.cout {
+			dst := y.Data()[(s*g.cout+co)*l : (s*g.cout+co+1)*l]
+			copy(dst, yp[co*g.cols+s*l:])
+			if b != nil {
+				for i := range dst {
+					dst[i] += b[co]
+				}
+			}
+		}
+	}
+	return y
+}
+
+func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	g := op.geom
+	l, cg := g.plane(), g.cout/g.groups
+	// dY as Cout×(N·L), the layout of the forward product.
+	dyp := make([]T, g.cout*g.cols)
+	for s := range g.n {
+		for co := range g.cout {
+			copy(dyp[co*g.cols+s*l:co*g.cols+(s+1)*l], dy.Data()[(s*g.cout+co)*l:])
+		}
+	}
+	grads := make([]*tensor.Tensor[T], 2, 3)
+	if op.bias {
+		grads = grads[:3]
+	}
+	if needs[1] {
+		cols := im2col(op.x.Data(), &g)
+		dw := tensor.New[T](op.w.Shape()...)
+		for gi := range g.groups {
+			tensor.Gemm(false, true, cg, g.kg, g.cols,
+				1, dyp[gi*cg*g.cols:], g.cols,
+				cols[gi*g.kg*g.cols:], g.cols,
+				0, dw.Data()[gi*cg*g.kg:], g.kg)
+		}
+		grads[1] = dw
+	}
+	if needs[0] {
+		dcols := make([]T, g.rows*g.cols)
+		for gi := range g.groups {
+			tensor.Gemm(true, false, g.kg, g.cols, cg,
+				1, op.w.Data()[gi*cg*g.kg:], g.kg,
+				dyp[gi*cg*g.cols:], g.cols,
+				0, dcols[gi*g.kg*g.cols:], g.cols)
+		}
+		grads[0] = tensor.FromSlice(col2im(dcols, &g), op.x.Shape()...)
+	}
+	if op.bias && needs[2] {
+		db := tensor.New[T](g.cout)
+		for co := range g.cout {
+			db.Data()[co] = tensor.SumSlice(dyp[co*g.cols : (co+1)*g.cols])
+		}
+		grads[2] = db
+	}
+	return grads
+}
+
+func (op *Conv2d[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x, op.w} }

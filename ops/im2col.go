@@ -1,0 +1,120 @@
+package ops
+
+import (
+	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// convGeom is the geometry of a 2-d convolution over an N×C×H×W input.
+type convGeom struct {
+	n, c, h, w     int // input
+	kh, kw         int // kernel
+	sh, sw         int // stride
+	ph, pw         int // zero padding
+	dh, dw         int // dilation
+	hout, wout     int // output plane
+	cout, groups   int
+	rows, cols, kg int // im2col matrix: rows = C·kh·kw, cols = N·hout·wout; kg rows per group
+}
+
+// plane returns the number of output positions per sample.
+func (g *convGeom) plane() int { return g.hout * g.wout }
+
+// validRange returns the output positions o ∈ [lo, hi) of an axis of out
+// outputs whose input position o·stride − pad + offset falls inside [0, n).
+func validRange(n, out, stride, pad, offset int) (lo, hi int) {
+	// o·stride ≥ pad − offset  and  o·stride ≤ n − 1 + pad − offset
+	lo = ceilDiv(pad-offset, stride)
+	hi = floorDiv(n-1+pad-offset, stride) + 1
+	return min(max(lo, 0), out), min(max(hi, 0), out)
+}
+
+func ceilDiv(a, b int) int { return -floorDiv(-a, b) }
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// im2col unfolds the input x into the rows×cols matrix whose column
+// s·hout·wout + oy·wout + ox holds, in row (c·kh + ky)·kw + kx, the input
+// value the kernel tap (ky, kx) of channel c sees at output position
+// (oy, ox) of sample s — zero where that falls in the padding. The
+// convolution is then the product W·cols. Samples are unfolded in parallel.
+func im2col[T tensor.Float](x []T, g *convGeom) []T {
+	cols := make([]T, g.rows*g.cols)
+	parallel.For(g.n, func(lo, hi int) {
+		for s := lo; s < hi; s++ {
+			forEachTap(g, func(row, c, ky, kx int) {
+				src := x[(s*g.c+c)*g.h*g.w:]
+				dst := cols[row*g.cols+s*g.plane():]
+				ox0, ox1 := validRange(g.w, g.wout, g.sw, g.pw, kx*g.dw)
+				for oy := range g.hout {
+					out := dst[oy*g.wout : (oy+1)*g.wout]
+					iy := oy*g.sh - g.ph + ky*g.dh
+					if iy < 0 || iy >= g.h || ox0 >= ox1 {
+						continue // cols starts zeroed
+					}
+					in := src[iy*g.w:]
+					ix := ox0*g.sw - g.pw + kx*g.dw
+					if g.sw == 1 {
+						copy(out[ox0:ox1], in[ix:ix+ox1-ox0])
+						continue
+					}
+					for ox := ox0; ox < ox1; ox++ {
+						out[ox] = in[ix]
+						ix += g.sw
+					}
+				}
+			})
+		}
+	})
+	return cols
+}
+
+// col2im folds a rows×cols matrix laid out as im2col's back onto an input of
+// g's shape, adding up the values that overlapping taps place on the same
+// input position: the adjoint of im2col. Samples are folded in parallel,
+// each into its own part of the result.
+func col2im[T tensor.Float](cols []T, g *convGeom) []T {
+	x := make([]T, g.n*g.c*g.h*g.w)
+	parallel.For(g.n, func(lo, hi int) {
+		for s := lo; s < hi; s++ {
+			forEachTap(g, func(row, c, ky, kx int) {
+				dst := x[(s*g.c+c)*g.h*g.w:]
+				src := cols[row*g.cols+s*g.plane():]
+				ox0, ox1 := validRange(g.w, g.wout, g.sw, g.pw, kx*g.dw)
+				for oy := range g.hout {
+					iy := oy*g.sh - g.ph + ky*g.dh
+					if iy < 0 || iy >= g.h || ox0 >= ox1 {
+						continue
+					}
+					in := src[oy*g.wout : (oy+1)*g.wout]
+					out := dst[iy*g.w:]
+					ix := ox0*g.sw - g.pw + kx*g.dw
+					for ox := ox0; ox < ox1; ox++ {
+						out[ix] += in[ox]
+						ix += g.sw
+					}
+				}
+			})
+		}
+	})
+	return x
+}
+
+// forEachTap calls f for every row of the im2col matrix with the channel and
+// kernel tap it stands for.
+func forEachTap(g *convGeom, f func(row, c, ky, kx int)) {
+	row := 0
+	for c := range g.c {
+		for ky := range g.kh {
+			for kx := range g.kw {
+				f(row, c, ky, kx)
+				row++
+			}
+		}
+	}
+}
