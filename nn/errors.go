@@ -8,6 +8,7 @@ const (
 	errMLPSizes    = "nn: an MLP needs positive sizes, got inputs %d, hidden %v, classes %d"
 	errFanIn       = "nn: cannot compute the fan-in of a tensor of shape %v: it needs at least 2 dimensions"
 	errFlatten     = "nn: Flatten of shape %v: it needs at least 2 dimensions"
+	errConvSizes   = "nn: NewConv2d(%d, %d, kernel %v, groups %d): sizes must be positive and groups must divide both channel counts"
 	errBNChannels  = "nn: batch norm needs a positive number of channels, got %d"
 	errBNInput     = "nn: batch norm expects a %s input with %d channels on axis 1, got shape %v"
 )
