@@ -29,8 +29,16 @@ func (t *Tape[T]) Backward(loss *Var[T]) {
 // Nodes are visited from y's back to the first; each op's Backward receives
 // the gradient of its output and returns its inputs' gradients, which the
 // engine checks, sums back to the inputs' shapes where they were broadcast,
-// and accumulates.
+// and accumulates. The contributions reaching a leaf are summed over the
+// pass, passed through the leaf's hooks, and only then added into its
+// gradient, under the leaf's lock.
+//
+// On a tape that has stopped on an anomaly (see SetDetectAnomaly) it does
+// nothing; if an anomaly stops this pass, no leaf gradient is changed.
 func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
+	if t.err != nil {
+		return
+	}
 	if y.pending != nil {
 		t.adopt(y) // a loss computed from parameters alone
 	}
@@ -44,8 +52,10 @@ func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
 	case !tensor.EqualShapes(seed.Shape(), y.Shape()):
 		panic(fmt.Sprintf(errSeedShape, seed.Shape(), y.Shape()))
 	}
+	defer t.leaves.reset()
 	if y.node < 0 {
-		y.accumulate(seed)
+		t.leaves.add(y, seed)
+		t.leaves.flush()
 		return
 	}
 	for i := range y.node + 1 {
@@ -59,15 +69,21 @@ func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
 		if dy == nil {
 			continue // no path from y reaches this node
 		}
-		if !n.out.retainGrad {
-			n.out.grad = nil
+		dy = n.out.runHooks(dy)
+		n.out.grad = nil
+		if n.out.retainGrad {
+			n.out.grad = dy
 		}
-		t.backwardNode(n, dy)
+		if !t.backwardNode(i, n, dy) {
+			return // stopped on an anomaly: leave the leaves untouched
+		}
 	}
+	t.leaves.flush()
 }
 
-// backwardNode runs one node's Backward and hands each input its gradient.
-func (t *Tape[T]) backwardNode(n *node[T], dy *tensor.Tensor[T]) {
+// backwardNode runs node i's Backward and hands each input its gradient. It
+// returns false if anomaly detection found a non-finite gradient.
+func (t *Tape[T]) backwardNode(i int, n *node[T], dy *tensor.Tensor[T]) bool {
 	needs := t.needs[:0]
 	for _, in := range n.inputs {
 		needs = append(needs, in.requiresGrad)
@@ -89,6 +105,60 @@ func (t *Tape[T]) backwardNode(n *node[T], dy *tensor.Tensor[T]) {
 			}
 			g = tensor.SumTo(g, in.Shape()...)
 		}
-		in.accumulate(g)
+		if t.anomaly && !finite(g) {
+			t.err = newAnomaly(n.op, i, "backward", n.inputs, j)
+			return false
+		}
+		if in.IsLeaf() {
+			t.leaves.add(in, g)
+		} else {
+			in.accumulate(g)
+		}
 	}
+	return true
+}
+
+// leafGrads sums, over one backward pass, the contributions that reach each
+// leaf, so that the leaf's hooks see its whole gradient once and the leaf's
+// lock is taken once.
+type leafGrads[T tensor.Float] struct {
+	vars  []*Var[T]
+	grads []*tensor.Tensor[T]
+	owned []bool // grads[i] was allocated by the engine
+	index map[*Var[T]]int
+}
+
+func (l *leafGrads[T]) add(v *Var[T], g *tensor.Tensor[T]) {
+	if l.index == nil {
+		l.index = make(map[*Var[T]]int)
+	}
+	i, ok := l.index[v]
+	switch {
+	case !ok:
+		l.index[v] = len(l.vars)
+		l.vars, l.grads, l.owned = append(l.vars, v), append(l.grads, g), append(l.owned, false)
+	case !l.owned[i]:
+		l.grads[i], l.owned[i] = tensor.Add(l.grads[i], g), true
+	default:
+		l.grads[i].AddInPlace(g)
+	}
+}
+
+// flush passes each leaf's summed gradient through its hooks and adds it
+// into the leaf's gradient.
+func (l *leafGrads[T]) flush() {
+	for i, v := range l.vars {
+		g := l.grads[i]
+		if h := v.runHooks(g); h != g {
+			g, l.owned[i] = h, false
+		}
+		v.addGrad(g, l.owned[i])
+	}
+}
+
+func (l *leafGrads[T]) reset() {
+	clear(l.vars)
+	clear(l.grads)
+	clear(l.index)
+	l.vars, l.grads, l.owned = l.vars[:0], l.grads[:0], l.owned[:0]
 }

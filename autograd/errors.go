@@ -12,4 +12,5 @@ const (
 	errGradShape    = "autograd: op %s returned a gradient of shape %v for input %d of shape %v"
 	errNilOutput    = "autograd: op %s returned a nil output"
 	errSetGradShape = "autograd: SetGrad with shape %v on a Var of shape %v"
+	errHookShape    = "autograd: a hook returned a gradient of shape %v for one of shape %v"
 )

@@ -11,9 +11,12 @@ import (
 // walk them in reverse. A Tape is used by one goroutine at a time; several
 // goroutines may each run their own tape over shared parameters.
 type Tape[T tensor.Float] struct {
-	nodes []node[T]
-	gen   uint64 // incremented by Reset; Vars of older generations are stale
-	needs []bool // scratch for Backward
+	nodes   []node[T]
+	gen     uint64 // incremented by Reset; Vars of older generations are stale
+	needs   []bool // scratch for Backward
+	leaves  leafGrads[T]
+	anomaly bool  // check every output and gradient for NaN and ±Inf
+	err     error // the anomaly that stopped the tape
 }
 
 // node is one recorded application of an op.
@@ -51,6 +54,7 @@ func (t *Tape[T]) Reset() {
 	clear(t.nodes)
 	t.nodes = t.nodes[:0]
 	t.gen++
+	t.err = nil
 }
 
 // SavedBytes returns the bytes the recorded ops keep for the backward pass:
@@ -122,6 +126,9 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 	if !requires {
 		return v
 	}
+	if tp != nil && tp.err != nil {
+		return v // the tape stopped on an anomaly: it records nothing more
+	}
 	v.requiresGrad = true
 	n := node[T]{op: op, inputs: slices.Clone(inputs), out: v}
 	if tp == nil {
@@ -133,9 +140,18 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 			tp.adopt(in)
 		}
 	}
-	v.node = len(tp.nodes)
-	tp.nodes = append(tp.nodes, n)
+	tp.record(n)
 	return v
+}
+
+// record appends n to the tape, first checking its output when anomaly
+// detection is on.
+func (t *Tape[T]) record(n node[T]) {
+	if t.anomaly && t.err == nil && !finite(n.out.value) {
+		t.err = newAnomaly(n.op, len(t.nodes), "forward", n.inputs, -1)
+	}
+	n.out.tape, n.out.gen, n.out.node = t, t.gen, len(t.nodes)
+	t.nodes = append(t.nodes, n)
 }
 
 // adopt records the history of the pending Var v on the tape: first what its
@@ -148,6 +164,5 @@ func (t *Tape[T]) adopt(v *Var[T]) {
 			t.adopt(in)
 		}
 	}
-	v.tape, v.gen, v.node = t, t.gen, len(t.nodes)
-	t.nodes = append(t.nodes, *n)
+	t.record(*n)
 }

@@ -1,6 +1,8 @@
 package autograd_test
 
 import (
+	"math/rand/v2"
+
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -87,3 +89,5 @@ func sum(x *autograd.Var[float64]) *autograd.Var[float64] {
 }
 
 func vec(v ...float64) *tensor.Tensor[float64] { return tensor.FromSlice(v) }
+
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed)) }

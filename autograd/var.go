@@ -23,6 +23,7 @@ type Var[T tensor.Float] struct {
 	gen          uint64   // the tape's generation when the Var was made
 	node         int      // index of the producing node on the tape; -1 for a leaf
 	pending      *node[T] // producing node not yet on a tape (see Apply)
+	hooks        []Hook[T]
 	mu           sync.Mutex
 }
 
@@ -65,6 +66,14 @@ func (v *Var[T]) IsLeaf() bool { return v.node < 0 && v.pending == nil }
 // pending Vars computed from parameters alone; see Apply).
 func (v *Var[T]) Tape() *Tape[T] { return v.tape }
 
+// Detach returns a Var with the same value (shared, not copied) that
+// requires no gradient and is a leaf: gradients stop there, as with
+// PyTorch's detach. It lives on v's tape, so ops mixing it with parameters
+// are still recorded; only the path through v is cut.
+func (v *Var[T]) Detach() *Var[T] {
+	return &Var[T]{value: v.value, tape: v.tape, gen: v.gen, node: -1}
+}
+
 // RetainGrad keeps the gradient of an intermediate Var after the backward pass
 // has used it, so that Grad can return it, as PyTorch's retain_grad does.
 // Leaves always keep their gradients.
@@ -105,22 +114,31 @@ func (v *Var[T]) String() string {
 	return fmt.Sprintf("Var%v requiresGrad=%t %s", v.Shape(), v.requiresGrad, kind)
 }
 
-// accumulate adds g into the Var's gradient. The first gradient of an
-// intermediate Var is taken as is (it may be an op's dy or share its data), so
-// a second one is added into a fresh tensor that the Var then owns; a leaf
-// copies its first gradient, because it keeps it beyond the backward pass.
+// accumulate adds g into the gradient of an intermediate Var. The first
+// gradient is taken as is (it may be an op's dy or share its data), so a
+// second one is added into a fresh tensor that the Var then owns.
 func (v *Var[T]) accumulate(g *tensor.Tensor[T]) {
-	if v.IsLeaf() {
-		v.mu.Lock()
-		defer v.mu.Unlock()
-		if v.grad == nil {
-			v.grad, v.ownsGrad = g.Clone(), true
-			return
-		}
-	}
 	switch {
 	case v.grad == nil:
 		v.grad, v.ownsGrad = g, false
+	case !v.ownsGrad:
+		v.grad, v.ownsGrad = tensor.Add(v.grad, g), true
+	default:
+		v.grad.AddInPlace(g)
+	}
+}
+
+// addGrad adds a backward pass's gradient into a leaf, under the leaf's lock
+// so that tapes on several goroutines may share it. A gradient the engine
+// does not own is copied, since the leaf keeps it beyond the pass.
+func (v *Var[T]) addGrad(g *tensor.Tensor[T], owned bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	switch {
+	case v.grad == nil && owned:
+		v.grad, v.ownsGrad = g, true
+	case v.grad == nil:
+		v.grad, v.ownsGrad = g.Clone(), true
 	case !v.ownsGrad:
 		v.grad, v.ownsGrad = tensor.Add(v.grad, g), true
 	default:

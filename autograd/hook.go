@@ -1,0 +1,37 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Hook inspects or replaces a Var's gradient during the backward pass. It
+// receives the gradient and returns the one to use instead, or nil to keep
+// it. It must not modify its argument, which may share data with other
+// gradients: to change the gradient, return a new tensor of the same shape.
+type Hook[T tensor.Float] func(grad *tensor.Tensor[T]) *tensor.Tensor[T]
+
+// RegisterHook adds h to the hooks of v, which run in the order they were
+// registered, each on the result of the one before, as PyTorch's
+// register_hook. For an intermediate Var the hooks see its whole gradient
+// once, before it propagates to its inputs; for a leaf they see, once per
+// backward pass, the sum of that pass's contributions, before it is added
+// into the leaf's gradient. Hooks must not be registered while a backward
+// pass that reaches v is running.
+func (v *Var[T]) RegisterHook(h Hook[T]) { v.hooks = append(v.hooks, h) }
+
+// runHooks passes g through v's hooks.
+func (v *Var[T]) runHooks(g *tensor.Tensor[T]) *tensor.Tensor[T] {
+	for _, h := range v.hooks {
+		r := h(g)
+		if r == nil {
+			continue
+		}
+		if !tensor.SameShape(r, g) {
+			panic(fmt.Sprintf(errHookShape, r.Shape(), g.Shape()))
+		}
+		g = r
+	}
+	return g
+}
