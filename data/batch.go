@@ -1,0 +1,114 @@
+package data
+
+import (
+	"encoding/binary"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Batch is a batch of examples ready for training or evaluation.
+type Batch[T tensor.Float] struct {
+	X      *tensor.Tensor[T] // B×C×H×W: B examples of the dataset's shape
+	Labels []int             // B labels
+	Epoch  int               // 0-based epoch the batch belongs to
+	Step   int               // 0-based global step: batch index counted across epochs
+}
+
+// Batches returns the examples of ds in order, batchSize at a time, for
+// evaluation: no shuffling, no augmentation, and a short last batch when
+// batchSize does not divide Len. Each batch is normalized with norm unless
+// norm is nil; its Epoch is 0 and its Step its index. Batches are freshly
+// allocated, so the caller may keep them.
+//
+//	for b := range data.Batches[float32](test, 500, &norm) { … }
+//
+// Batches panics if batchSize < 1 or norm does not fit ds's shape.
+func Batches[T tensor.Float](ds Dataset, batchSize int, norm *Normalization) iter.Seq[Batch[T]] {
+	shape := ds.Shape()
+	numel(shape)
+	if batchSize < 1 {
+		panic(fmt.Sprintf(errBatchSize, batchSize))
+	}
+	if norm != nil {
+		norm.check(shape)
+	}
+	return func(yield func(Batch[T]) bool) {
+		n := ds.Len()
+		idx := make([]int, 0, batchSize)
+		for step, lo := 0, 0; lo < n; step, lo = step+1, lo+batchSize {
+			idx = idx[:0]
+			for i := lo; i < min(lo+batchSize, n); i++ {
+				idx = append(idx, i)
+			}
+			b := assemble[T](ds, shape, idx, norm, nil, 0, step)
+			if !yield(b) {
+				return
+			}
+		}
+	}
+}
+
+// assemble builds the batch of examples idx for global step step: it reads
+// each example, augments it (if aug is set) with the source augRand(seed,
+// step, k) for the k-th example, normalizes it (if norm is set) and converts
+// it to T.
+func assemble[T tensor.Float](ds Dataset, shape, idx []int, norm *Normalization, aug *Augment, seed uint64, step int) Batch[T] {
+	size := numel(shape)
+	x := tensor.New[T](append([]int{len(idx)}, shape...)...)
+	labels := make([]int, len(idx))
+	raw := make([]float32, size)
+	var augmented []float32
+	if aug != nil {
+		augmented = make([]float32, size)
+	}
+	for k, i := range idx {
+		labels[k] = ds.Example(i, raw)
+		v := raw
+		if aug != nil {
+			aug.Apply(augmented, raw, shape, augRand(seed, step, k))
+			v = augmented
+		}
+		if norm != nil {
+			norm.Apply(v, shape)
+		}
+		dst := x.Data()[k*size : (k+1)*size]
+		for j, f := range v {
+			dst[j] = T(f)
+		}
+	}
+	return Batch[T]{X: x, Labels: labels, Step: step}
+}
+
+// Domain tags of the random streams, so that no permutation shares a stream
+// with an augmentation.
+const (
+	tagPerm    = 1
+	tagAugment = 2
+)
+
+// stream returns the ChaCha8 generator keyed by (seed, tag, a, b): the 32-byte
+// seed holds the four numbers little-endian, so distinct keys give
+// independent streams.
+func stream(seed, tag, a, b uint64) *rand.Rand {
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[0:], seed)
+	binary.LittleEndian.PutUint64(key[8:], tag)
+	binary.LittleEndian.PutUint64(key[16:], a)
+	binary.LittleEndian.PutUint64(key[24:], b)
+	return rand.New(rand.NewChaCha8(key))
+}
+
+// permutation returns the shuffled order of epoch e: a pure function of
+// (seed, e).
+func permutation(seed uint64, e, n int) []int {
+	return stream(seed, tagPerm, uint64(e), 0).Perm(n)
+}
+
+// augRand returns the source that augments the k-th example of global step
+// step: a pure function of (seed, step, k).
+func augRand(seed uint64, step, k int) *rand.Rand {
+	return stream(seed, tagAugment, uint64(step), uint64(k))
+}

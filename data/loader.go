@@ -1,0 +1,210 @@
+package data
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// LoaderConfig configures a Loader.
+type LoaderConfig struct {
+	BatchSize int
+	Shuffle   bool           // a new order every epoch; false: index order
+	Seed      uint64         // seeds shuffling and augmentation
+	DropLast  bool           // drop each epoch's last batch if it is short
+	Normalize *Normalization // nil: raw values
+	Augment   *Augment       // nil: none
+}
+
+// Loader yields training batches endlessly, epoch after epoch. It prepares
+// the next batch in its own goroutine while the caller trains on the current
+// one: exactly one batch ahead.
+//
+// The batches are a pure function of the dataset, the config and the global
+// step s, whatever the prefetching, Seek calls or GOMAXPROCS:
+//
+//   - step s belongs to epoch e = s / BatchesPerEpoch() and holds positions
+//     [p·B, min((p+1)·B, Len)) of that epoch's order, p = s mod BatchesPerEpoch();
+//   - epoch e's order is a permutation drawn from a ChaCha8 source keyed by
+//     (Seed, e) if Shuffle is set, and 0, 1, …, Len−1 otherwise;
+//   - the k-th example of step s is augmented (raw values, before
+//     normalization) with a ChaCha8 source keyed by (Seed, s, k);
+//   - normalization follows augmentation, so padding zeros become (0−Mean)/Std.
+//
+// Each batch is freshly allocated; the caller may keep it. A Loader's methods
+// may be called from several goroutines. Close stops the goroutine.
+type Loader[T tensor.Float] struct {
+	ds    Dataset
+	cfg   LoaderConfig // with private copies of Normalize and Augment
+	shape []int
+	n     int // examples
+	bpe   int // batches per epoch
+
+	mu     sync.Mutex
+	next   int // global step of the batch Next returns
+	closed bool
+	out    chan prepared[T] // nil when no goroutine runs
+	quit   chan struct{}
+	done   chan struct{}
+}
+
+// prepared is what the goroutine hands to Next: a batch, or the value of a
+// panic raised while preparing it.
+type prepared[T tensor.Float] struct {
+	batch    Batch[T]
+	panicked bool
+	value    any
+}
+
+// NewLoader returns a Loader of ds positioned at step 0. Its goroutine starts
+// with the first Next. NewLoader panics if ds is empty, the batch size is
+// below 1 (or above Len with DropLast), or Normalize or Augment does not fit
+// the examples' shape.
+func NewLoader[T tensor.Float](ds Dataset, cfg LoaderConfig) *Loader[T] {
+	shape := slices.Clone(ds.Shape())
+	numel(shape)
+	n := ds.Len()
+	switch {
+	case n < 1:
+		panic(errEmpty)
+	case cfg.BatchSize < 1:
+		panic(fmt.Sprintf(errBatchSize, cfg.BatchSize))
+	case cfg.DropLast && cfg.BatchSize > n:
+		panic(fmt.Sprintf(errDropLast, cfg.BatchSize, n))
+	}
+	cfg.Normalize = cfg.Normalize.clone()
+	if cfg.Normalize != nil {
+		cfg.Normalize.check(shape)
+	}
+	if cfg.Augment != nil {
+		a := *cfg.Augment
+		a.check(shape)
+		cfg.Augment = &a
+	}
+	bpe := (n + cfg.BatchSize - 1) / cfg.BatchSize
+	if cfg.DropLast {
+		bpe = n / cfg.BatchSize
+	}
+	return &Loader[T]{ds: ds, cfg: cfg, shape: shape, n: n, bpe: bpe}
+}
+
+// BatchesPerEpoch returns the number of batches in an epoch: ⌈Len/B⌉, or
+// ⌊Len/B⌋ with DropLast.
+func (l *Loader[T]) BatchesPerEpoch() int { return l.bpe }
+
+// Next returns the batch of the current global step and advances by one.
+// A panic raised by the dataset while preparing the batch is raised again
+// here. Next panics after Close.
+func (l *Loader[T]) Next() Batch[T] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		panic(errClosed)
+	}
+	if l.out == nil {
+		l.start()
+	}
+	p := <-l.out
+	if p.panicked {
+		l.stop()
+		panic(p.value)
+	}
+	l.next++
+	return p.batch
+}
+
+// Seek positions the loader so that the next batch is global step step, the
+// batch a fresh loader returns after step calls to Next: for resuming from a
+// checkpoint. It discards the prefetched batch. Seek panics if step < 0.
+func (l *Loader[T]) Seek(step int) {
+	if step < 0 {
+		panic(fmt.Sprintf(errSeek, step))
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stop()
+	l.next = step
+}
+
+// Close stops the prefetching goroutine and waits for it to exit. Calling it
+// again does nothing.
+func (l *Loader[T]) Close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stop()
+	l.closed = true
+}
+
+// start launches the goroutine at step l.next. l.mu must be held.
+func (l *Loader[T]) start() {
+	l.out = make(chan prepared[T])
+	l.quit = make(chan struct{})
+	l.done = make(chan struct{})
+	go l.produce(l.next, l.out, l.quit, l.done)
+}
+
+// stop ends the goroutine, if one runs, and waits for it. l.mu must be held.
+func (l *Loader[T]) stop() {
+	if l.out == nil {
+		return
+	}
+	close(l.quit)
+	<-l.done
+	l.out, l.quit, l.done = nil, nil, nil
+}
+
+// produce prepares the batches of steps start, start+1, … and hands each to
+// out, until quit is closed or preparing a batch panics.
+func (l *Loader[T]) produce(start int, out chan<- prepared[T], quit <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	epoch, order := -1, []int(nil)
+	for step := start; ; step++ {
+		select {
+		case <-quit:
+			return
+		default:
+		}
+		p := l.prepare(step, &epoch, &order)
+		select {
+		case out <- p:
+		case <-quit:
+			return
+		}
+		if p.panicked {
+			return
+		}
+	}
+}
+
+// prepare builds the batch of step, recomputing the epoch's order when step
+// starts a new epoch, and turns a panic into a prepared value.
+func (l *Loader[T]) prepare(step int, epoch *int, order *[]int) (p prepared[T]) {
+	defer func() {
+		if v := recover(); v != nil {
+			p = prepared[T]{panicked: true, value: v}
+		}
+	}()
+	e, pos := step/l.bpe, step%l.bpe
+	if e != *epoch {
+		*epoch, *order = e, l.order(e)
+	}
+	lo := pos * l.cfg.BatchSize
+	hi := min(lo+l.cfg.BatchSize, l.n)
+	b := assemble[T](l.ds, l.shape, (*order)[lo:hi], l.cfg.Normalize, l.cfg.Augment, l.cfg.Seed, step)
+	b.Epoch = e
+	return prepared[T]{batch: b}
+}
+
+// order returns the order of the examples in epoch e.
+func (l *Loader[T]) order(e int) []int {
+	if l.cfg.Shuffle {
+		return permutation(l.cfg.Seed, e, l.n)
+	}
+	idx := make([]int, l.n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
