@@ -1,0 +1,11 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/tapegrad/tapegrad/examples/internal/traintest"
+)
+
+func TestEndToEnd(t *testing.T) {
+	traintest.EndToEnd(t, run, 4)
+}
