@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/benchmarks/mlpbench"
+	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/safetensors"
+)
+
+// The tests run the command against a stand-in for workloads.py, so that
+// they need no Python: the test binary itself, started as the "python"
+// interpreter with fakeEnv set, speaks workloads.py's protocol. Its mode
+// (fakeEnv's value) says what it pretends to be:
+//
+//	ok         PyTorch and NumPy on OpenBLAS
+//	refblas    the same on the reference BLAS
+//	numpy      NumPy alone: torch does not import
+//	die        exits when asked to set up a workload
+//
+// Every step of every workload takes fakeStepNs, except W1, which the stand-in
+// really runs in tapegrad from the weights and batch the command wrote for
+// the reference, so that its losses must equal the command's own.
+const (
+	fakeEnv    = "TAPEGRAD_COMPARE_FAKE_REFERENCE"
+	fakeStepNs = 1_000_000
+)
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(fakeEnv); mode != "" {
+		os.Exit(fakeServe(mode, os.Stdin, os.Stdout))
+	}
+	os.Exit(m.Run())
+}
+
+// fakeInfo is what the stand-in reports in each mode.
+func fakeInfo(mode string) refInfo {
+	i := refInfo{
+		Python: "fake-python", PythonVersion: "3.0-fake", Torch: "9.9-fake", TorchThreads: 2, NumPy: "8.8-fake",
+		BLAS: blasInfo{Kind: "OpenBLAS", Libraries: []string{"/fake/libopenblas.so"}, Config: "OpenBLAS fake", Threads: 2},
+	}
+	switch mode {
+	case "refblas":
+		i.BLAS = blasInfo{Kind: "reference", Libraries: []string{"/fake/blas/libblas.so.3"}}
+	case "numpy":
+		i.Torch, i.TorchError, i.TorchThreads = "", "ModuleNotFoundError: No module named 'torch'", 0
+	}
+	return i
+}
+
+func fakeServe(mode string, in io.Reader, out io.Writer) int {
+	enc := json.NewEncoder(out)
+	sc := bufio.NewScanner(in)
+	var w1 *mlpbench.Net
+	for sc.Scan() {
+		var cmd struct {
+			Op       string            `json:"op"`
+			Workload string            `json:"workload"`
+			Files    map[string]string `json:"files"`
+			Lead     int               `json:"lead"`
+			N        int               `json:"n"`
+			Check    bool              `json:"check"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &cmd); err != nil {
+			enc.Encode(map[string]string{"error": err.Error()})
+			continue
+		}
+		switch cmd.Op {
+		case "info":
+			enc.Encode(fakeInfo(mode))
+		case "setup":
+			if mode == "die" {
+				os.Stderr.WriteString("fake: dying as asked\n")
+				return 3
+			}
+			w1 = nil
+			if cmd.Workload == "W1" {
+				var err error
+				if w1, err = loadW1(cmd.Files); err != nil {
+					enc.Encode(map[string]string{"error": err.Error()})
+					continue
+				}
+			}
+			enc.Encode(map[string]bool{"ok": true})
+		case "steps":
+			var loss float32
+			for range cmd.Lead + cmd.N {
+				if w1 != nil {
+					loss = w1.TrainStep()
+				}
+			}
+			reply := map[string]any{"ns": fakeStepNs * cmd.N, "check": nil}
+			if cmd.Check && w1 != nil {
+				reply["check"] = float64(loss)
+			}
+			enc.Encode(reply)
+		case "finish":
+			enc.Encode(map[string]int64{"peak_bytes": 12345})
+		case "quit":
+			return 0
+		default:
+			enc.Encode(map[string]string{"error": "unknown op " + cmd.Op})
+		}
+	}
+	return 0
+}
+
+// loadW1 builds W1 from the files the command wrote, as workloads.py does:
+// a fresh MLP loaded strictly from the checkpoint, and the batch.
+func loadW1(files map[string]string) (*mlpbench.Net, error) {
+	net := mlpbench.NewNet(rand.New(rand.NewPCG(99, 99)), mlpbench.W1Hidden, 1) // other weights and batch
+	if err := nn.Load(files["model"], net.Model); err != nil {
+		return nil, err
+	}
+	f, err := safetensors.OpenFile(files["batch"])
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	x, err := safetensors.Read[float32](f, "x")
+	if err != nil {
+		return nil, err
+	}
+	_, labels, err := f.ReadInt64("labels")
+	if err != nil {
+		return nil, err
+	}
+	net.X, net.Labels = x, make([]int, len(labels))
+	for i, l := range labels {
+		net.Labels[i] = int(l)
+	}
+	return net, nil
+}
+
+// fakeArgs returns the flags that run the command against the stand-in in
+// the given mode, with few and short repetitions.
+func fakeArgs(t *testing.T, mode string, more ...string) []string {
+	t.Helper()
+	t.Setenv(fakeEnv, mode)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]string{"-python", exe, "-script", "main.go", "-reps", "2", "-block", "1ms"}, more...)
+}
+
+// TestFakeInfoRoundTrips checks that the stand-in's info decodes as
+// workloads.py's does.
+func TestFakeInfoRoundTrips(t *testing.T) {
+	b, err := json.Marshal(fakeInfo("ok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var i refInfo
+	if err := json.Unmarshal(b, &i); err != nil || i.Torch != "9.9-fake" || i.BLAS.Kind != "OpenBLAS" {
+		t.Errorf("decoded %+v, %v", i, err)
+	}
+}

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/benchmarks/bnbench"
+	"github.com/tapegrad/tapegrad/benchmarks/convbench"
+	"github.com/tapegrad/tapegrad/benchmarks/gemmbench"
+	"github.com/tapegrad/tapegrad/benchmarks/mlpbench"
+	"github.com/tapegrad/tapegrad/benchmarks/tapebench"
+	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/safetensors"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Which library the reference side of a workload runs in.
+const (
+	refTorch = "torch"
+	refNumPy = "numpy"
+)
+
+// What a workload's check value is: nothing, the loss of a training step
+// (compared at the first and the last step) or the cross-entropy of
+// eval-mode logits (compared once; it does not change).
+const (
+	checkNone = iota
+	checkTrain
+	checkEval
+)
+
+// seed seeds every workload's source, as the testing.B benchmarks do.
+var seed = [2]uint64{1, 2}
+
+// spec is one row of the comparison: a workload id as the testing.B
+// sub-benchmarks and workloads.py name it, the group -only selects it by,
+// the reference library, the floating-point operations of one step (GEMM
+// rows only), what its check value is, and how tapegrad's side is built.
+type spec struct {
+	id    string
+	group string
+	ref   string
+	flops float64
+	check int
+	// setup builds tapegrad's side. Files it writes for the reference
+	// (weights, batch) go in dir, and it returns their paths by role
+	// ("model", "batch") for workloads.py.
+	setup func(dir string) (runner, map[string]string, error)
+}
+
+// runner is tapegrad's side of a workload, built by spec.setup. step is what
+// is timed; check, called outside the timer, returns the check value of the
+// last step (nil when the spec has none).
+type runner struct {
+	step  func()
+	check func() float64
+}
+
+// groups lists the workload groups in the order they run.
+var groups = []string{"W1", "W1b", "W2", "W2e", "W3", "W4", "W5"}
+
+// specs returns every row, group by group.
+func specs() []spec {
+	s := []spec{
+		{id: "W1", group: "W1", ref: refTorch, check: checkTrain, setup: mlpSetup("W1", mlpbench.W1Hidden)},
+		{id: "W1b", group: "W1b", ref: refTorch, check: checkTrain, setup: mlpSetup("W1b", mlpbench.W1bHidden)},
+		{id: "W2", group: "W2", ref: refTorch, check: checkTrain, setup: convTrainSetup},
+		{id: "W2e", group: "W2e", ref: refTorch, check: checkEval, setup: convInferSetup},
+	}
+	for _, v := range []bnbench.Variant{bnbench.Composed, bnbench.Fused} {
+		for _, shape := range bnbench.Shapes {
+			s = append(s, spec{id: "W3/" + v.String() + "/" + bnbench.ShapeName(shape), group: "W3", ref: refTorch,
+				setup: bnSetup(v, shape)})
+		}
+	}
+	for _, dtype := range []string{"float32", "float64"} {
+		for _, shape := range gemmbench.Shapes {
+			s = append(s, spec{id: "W4/" + dtype + "/" + shape.Name(), group: "W4", ref: refNumPy,
+				flops: shape.FLOPs(), setup: gemmSetup(dtype, shape)})
+		}
+	}
+	return append(s, spec{id: "W5", group: "W5", ref: refTorch, setup: tapeSetup})
+}
+
+// selectSpecs returns the specs that a comma-separated -only list names, in
+// the order of specs. An item is a group (W1, W3, …) or a row id or its
+// prefix up to a slash (W4/float32, W3/fused/200x100); case does not matter.
+// The empty list selects everything.
+func selectSpecs(all []spec, only string) ([]spec, error) {
+	if strings.TrimSpace(only) == "" {
+		return all, nil
+	}
+	picked := make([]bool, len(all))
+	for _, item := range strings.Split(only, ",") {
+		item = strings.TrimSpace(item)
+		found := false
+		for i, s := range all {
+			if strings.EqualFold(s.group, item) || strings.EqualFold(s.id, item) ||
+				(strings.Contains(item, "/") && len(s.id) > len(item) && strings.EqualFold(s.id[:len(item)+1], item+"/")) {
+				picked[i], found = true, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("-only: no workload %q; want a comma-separated list of %s, or row ids such as W4/float32 or W3/fused/200x100",
+				item, strings.Join(groups, ", "))
+		}
+	}
+	var out []spec
+	for i, s := range all {
+		if picked[i] {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// mlpSetup builds W1 or W1b: mlpbench's Net, with its weights (nn.Save)
+// and batch written for the reference.
+func mlpSetup(name string, hidden []int) func(string) (runner, map[string]string, error) {
+	return func(dir string) (runner, map[string]string, error) {
+		net := mlpbench.NewNet(rand.New(rand.NewPCG(seed[0], seed[1])), hidden, mlpbench.Batch)
+		files, err := writeShared(dir, name, net.Model, net.X, net.Labels)
+		if err != nil {
+			return runner{}, nil, err
+		}
+		var loss float32
+		return runner{
+			step:  func() { loss = net.TrainStep() },
+			check: func() float64 { return float64(loss) },
+		}, files, nil
+	}
+}
+
+// convTrainSetup builds W2: convbench's Net, with its weights and batch
+// written for the reference.
+func convTrainSetup(dir string) (runner, map[string]string, error) {
+	net := convbench.NewNet(rand.New(rand.NewPCG(seed[0], seed[1])), convbench.Batch)
+	x, labels := convBatch(seed, convbench.Batch)
+	files, err := writeShared(dir, "W2", net.Model, x, labels)
+	if err != nil {
+		return runner{}, nil, err
+	}
+	var loss float32
+	return runner{
+		step:  func() { loss = net.TrainStep() },
+		check: func() float64 { return float64(loss) },
+	}, files, nil
+}
+
+// convInferSetup builds W2e: convbench's Net in evaluation mode. Its check
+// is the cross-entropy of the logits.
+func convInferSetup(dir string) (runner, map[string]string, error) {
+	net := convbench.NewNet(rand.New(rand.NewPCG(seed[0], seed[1])), convbench.Batch)
+	net.SetTraining(false)
+	x, labels := convBatch(seed, convbench.Batch)
+	files, err := writeShared(dir, "W2e", net.Model, x, labels)
+	if err != nil {
+		return runner{}, nil, err
+	}
+	var logits *tensor.Tensor[float32]
+	return runner{
+		step: func() { logits = net.Infer() },
+		check: func() float64 {
+			return float64(functional.CrossEntropy(autograd.NewConst(logits), labels).Value().Item())
+		},
+	}, files, nil
+}
+
+// convBatch returns the batch convbench.NewNet draws from a source seeded
+// with s: NewNet draws the ConvNet's weights, then n labels, then the n
+// images, so the same draws from a fresh source give the same batch.
+// TestConvBatchIsNetBatch checks that it does.
+func convBatch(s [2]uint64, n int) (*tensor.Tensor[float32], []int) {
+	rng := rand.New(rand.NewPCG(s[0], s[1]))
+	nn.NewConvNet[float32](convbench.Channels, convbench.Classes, rng)
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = rng.IntN(convbench.Classes)
+	}
+	return tensor.RandN[float32](rng, n, convbench.Channels, convbench.ImageSize, convbench.ImageSize), labels
+}
+
+// writeShared writes the model's state_dict with nn.Save, and the batch as
+// "x" (F32) and "labels" (I64), to dir, and returns their paths.
+func writeShared(dir, name string, m nn.Module[float32], x *tensor.Tensor[float32], labels []int) (map[string]string, error) {
+	files := map[string]string{
+		"model": filepath.Join(dir, name+"-model.safetensors"),
+		"batch": filepath.Join(dir, name+"-batch.safetensors"),
+	}
+	if err := nn.Save(files["model"], m); err != nil {
+		return nil, err
+	}
+	w := safetensors.NewWriter()
+	safetensors.Add(w, "x", x)
+	ints := make([]int64, len(labels))
+	for i, l := range labels {
+		ints[i] = int64(l)
+	}
+	w.AddInt64("labels", []int{len(labels)}, ints)
+	if err := w.WriteFile(files["batch"]); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// bnSetup builds one W3 row: bnbench's Workload in float32.
+func bnSetup(v bnbench.Variant, shape []int) func(string) (runner, map[string]string, error) {
+	return func(string) (runner, map[string]string, error) {
+		w := bnbench.NewWorkload[float32](rand.New(rand.NewPCG(seed[0], seed[1])), shape...)
+		return runner{step: func() { w.Step(v) }}, nil, nil
+	}
+}
+
+// gemmSetup builds one W4 row: gemmbench's Workload.
+func gemmSetup(dtype string, s gemmbench.Shape) func(string) (runner, map[string]string, error) {
+	return func(string) (runner, map[string]string, error) {
+		rng := rand.New(rand.NewPCG(seed[0], seed[1]))
+		if dtype == "float32" {
+			w := gemmbench.NewWorkload[float32](rng, s)
+			return runner{step: func() { w.Run() }}, nil, nil
+		}
+		w := gemmbench.NewWorkload[float64](rng, s)
+		return runner{step: func() { w.Run() }}, nil, nil
+	}
+}
+
+// tapeSetup builds W5: tapebench's Workload without anomaly detection.
+func tapeSetup(string) (runner, map[string]string, error) {
+	w := tapebench.NewWorkload(false)
+	return runner{step: func() { w.Step() }}, nil, nil
+}
