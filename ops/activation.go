@@ -3,6 +3,8 @@ package ops
 import (
 	"math"
 
+	"github.com/tapegrad/tapegrad/internal/parallel"
+
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -19,23 +21,27 @@ func (*ReLU[T]) Name() string { return "ReLU" }
 func (op *ReLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("ReLU", in, 1)
 	op.y = tensor.New[T](in[0].Shape()...)
-	y := op.y.Data()
-	for i, v := range in[0].Data() {
-		if v > 0 || v != v {
-			y[i] = v
+	y, x := op.y.Data(), in[0].Data()
+	parallel.Chunks(len(y), parallel.Grain, func(lo, hi int) {
+		for i, v := range x[lo:hi] {
+			if v > 0 || v != v {
+				y[lo+i] = v
+			}
 		}
-	}
+	})
 	return op.y
 }
 
 func (op *ReLU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	dx := tensor.New[T](dy.Shape()...)
-	d, y := dx.Data(), op.y.Data()
-	for i, g := range dy.Data() {
-		if y[i] > 0 {
-			d[i] = g
+	d, y, g := dx.Data(), op.y.Data(), dy.Data()
+	parallel.Chunks(len(d), parallel.Grain, func(lo, hi int) {
+		for i, v := range g[lo:hi] {
+			if y[lo+i] > 0 {
+				d[lo+i] = v
+			}
 		}
-	}
+	})
 	return []*tensor.Tensor[T]{dx}
 }
 
@@ -141,10 +147,12 @@ func (op *Tanh[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 
 func (op *Tanh[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	dx := tensor.New[T](dy.Shape()...)
-	d, y := dx.Data(), op.y.Data()
-	for i, g := range dy.Data() {
-		d[i] = g * (1 - y[i]*y[i])
-	}
+	d, y, g := dx.Data(), op.y.Data(), dy.Data()
+	parallel.Chunks(len(d), parallel.Grain, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			d[i] = g[i] * (1 - y[i]*y[i])
+		}
+	})
 	return []*tensor.Tensor[T]{dx}
 }
 
@@ -167,10 +175,12 @@ func (op *Sigmoid[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 
 func (op *Sigmoid[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	dx := tensor.New[T](dy.Shape()...)
-	d, y := dx.Data(), op.y.Data()
-	for i, g := range dy.Data() {
-		d[i] = g * y[i] * (1 - y[i])
-	}
+	d, y, g := dx.Data(), op.y.Data(), dy.Data()
+	parallel.Chunks(len(d), parallel.Grain, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			d[i] = g[i] * y[i] * (1 - y[i])
+		}
+	})
 	return []*tensor.Tensor[T]{dx}
 }
 

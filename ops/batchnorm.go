@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tapegrad/tapegrad/internal/parallel"
+
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -49,10 +51,18 @@ func bnLayout[T tensor.Float](name string, x, gamma, beta *tensor.Tensor[T]) (n,
 
 // The passes below walk x as N samples of C channels of inner values. With
 // inner = 1 (an N×C input) a channel's values are C apart, so each pass walks
-// a sample's row of C values against C per-channel accumulators; otherwise
+// a sample's row of channels against per-channel accumulators; otherwise
 // each channel's run of inner contiguous values is handled on its own. The
 // loops are written out rather than shared through closures, which would
-// cost a call per element.
+// cost a call per element. Every pass splits the channels among goroutines
+// (byChannels): a channel's sums are always taken in sample order by one
+// goroutine, so the result does not depend on GOMAXPROCS.
+
+// byChannels calls f on ranges of channels, in parallel when the input is
+// large enough for that to pay.
+func byChannels(n, c, inner int, f func(clo, chi int)) {
+	parallel.Chunks(c, max(parallel.Grain/max(n*inner, 1), 1), f)
+}
 
 func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("BatchNorm", in, 3)
@@ -60,77 +70,78 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	n, c, inner := bnLayout("BatchNorm", x, gamma, beta)
 	m := float64(n * inner)
 	xd, g, b := x.Data(), gamma.Data(), beta.Data()
-
-	// μ, then σ² about μ (two passes, for accuracy).
-	mean, vari := make([]float64, c), make([]float64, c)
-	for s := range n {
-		sample := xd[s*c*inner : (s+1)*c*inner]
-		if inner == 1 {
-			for ch, v := range sample {
-				mean[ch] += float64(v)
-			}
-			continue
-		}
-		for ch := range c {
-			acc := 0.0
-			for _, v := range sample[ch*inner : (ch+1)*inner] {
-				acc += float64(v)
-			}
-			mean[ch] += acc
-		}
-	}
-	for ch := range mean {
-		mean[ch] /= m
-	}
-	for s := range n {
-		sample := xd[s*c*inner : (s+1)*c*inner]
-		if inner == 1 {
-			for ch, v := range sample {
-				d := float64(v) - mean[ch]
-				vari[ch] += d * d
-			}
-			continue
-		}
-		for ch := range c {
-			mu, acc := mean[ch], 0.0
-			for _, v := range sample[ch*inner : (ch+1)*inner] {
-				d := float64(v) - mu
-				acc += d * d
-			}
-			vari[ch] += acc
-		}
-	}
-
 	op.Mean, op.Var, op.scale = tensor.New[T](c), tensor.New[T](c), tensor.New[T](c)
-	invStd := make([]float64, c)
-	for ch := range c {
-		vari[ch] /= m
-		invStd[ch] = 1 / math.Sqrt(vari[ch]+float64(op.Eps))
-		op.scale.Data()[ch] = T(float64(g[ch]) * invStd[ch])
-		op.Mean.Data()[ch], op.Var.Data()[ch] = T(mean[ch]), T(vari[ch])
-	}
-
-	// x̂ = (x − μ)/σ and y = γ x̂ + β.
 	op.xhat = tensor.New[T](x.Shape()...)
 	y := tensor.New[T](x.Shape()...)
-	for s := range n {
-		lo, hi := s*c*inner, (s+1)*c*inner
-		sample, xh, yd := xd[lo:hi], op.xhat.Data()[lo:hi], y.Data()[lo:hi]
-		if inner == 1 {
-			for ch, v := range sample {
-				h := T((float64(v) - mean[ch]) * invStd[ch])
-				xh[ch], yd[ch] = h, g[ch]*h+b[ch]
+	xh, yd := op.xhat.Data(), y.Data()
+	mean, invStd := make([]float64, c), make([]float64, c)
+
+	byChannels(n, c, inner, func(clo, chi int) {
+		// μ, then σ² about μ (two passes, for accuracy).
+		vari := make([]float64, chi-clo)
+		for s := range n {
+			sample := xd[s*c*inner : (s+1)*c*inner]
+			if inner == 1 {
+				for ch, v := range sample[clo:chi] {
+					mean[clo+ch] += float64(v)
+				}
+				continue
 			}
-			continue
-		}
-		for ch := range c {
-			mu, is, gc, bc := mean[ch], invStd[ch], g[ch], b[ch]
-			for i := ch * inner; i < (ch+1)*inner; i++ {
-				h := T((float64(sample[i]) - mu) * is)
-				xh[i], yd[i] = h, gc*h+bc
+			for ch := clo; ch < chi; ch++ {
+				acc := 0.0
+				for _, v := range sample[ch*inner : (ch+1)*inner] {
+					acc += float64(v)
+				}
+				mean[ch] += acc
 			}
 		}
-	}
+		for ch := clo; ch < chi; ch++ {
+			mean[ch] /= m
+		}
+		for s := range n {
+			sample := xd[s*c*inner : (s+1)*c*inner]
+			if inner == 1 {
+				for ch, v := range sample[clo:chi] {
+					d := float64(v) - mean[clo+ch]
+					vari[ch] += d * d
+				}
+				continue
+			}
+			for ch := clo; ch < chi; ch++ {
+				mu, acc := mean[ch], 0.0
+				for _, v := range sample[ch*inner : (ch+1)*inner] {
+					d := float64(v) - mu
+					acc += d * d
+				}
+				vari[ch-clo] += acc
+			}
+		}
+		for ch := clo; ch < chi; ch++ {
+			v := vari[ch-clo] / m
+			invStd[ch] = 1 / math.Sqrt(v+float64(op.Eps))
+			op.scale.Data()[ch] = T(float64(g[ch]) * invStd[ch])
+			op.Mean.Data()[ch], op.Var.Data()[ch] = T(mean[ch]), T(v)
+		}
+
+		// x̂ = (x − μ)/σ and y = γ x̂ + β.
+		for s := range n {
+			base := s * c * inner
+			if inner == 1 {
+				for ch := clo; ch < chi; ch++ {
+					h := T((float64(xd[base+ch]) - mean[ch]) * invStd[ch])
+					xh[base+ch], yd[base+ch] = h, g[ch]*h+b[ch]
+				}
+				continue
+			}
+			for ch := clo; ch < chi; ch++ {
+				mu, is, gc, bc := mean[ch], invStd[ch], g[ch], b[ch]
+				for i := base + ch*inner; i < base+(ch+1)*inner; i++ {
+					h := T((float64(xd[i]) - mu) * is)
+					xh[i], yd[i] = h, gc*h+bc
+				}
+			}
+		}
+	})
 	return y
 }
 
@@ -138,34 +149,65 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	shape := op.xhat.Shape()
 	n, c, inner := shape[0], shape[1], tensor.NumElems(shape[2:])
 	m := float64(n * inner)
-
-	// Σ dy and Σ dy x̂ per channel, in one pass.
+	g, xh := dy.Data(), op.xhat.Data()
 	sumDy, sumDyXhat := make([]float64, c), make([]float64, c)
-	for s := range n {
-		lo, hi := s*c*inner, (s+1)*c*inner
-		g, xh := dy.Data()[lo:hi], op.xhat.Data()[lo:hi]
-		if inner == 1 {
-			for ch, d := range g {
-				sumDy[ch] += float64(d)
-				sumDyXhat[ch] += float64(d) * float64(xh[ch])
-			}
-			continue
-		}
-		for ch := range c {
-			a, b := 0.0, 0.0
-			for i := ch * inner; i < (ch+1)*inner; i++ {
-				a += float64(g[i])
-				b += float64(g[i]) * float64(xh[i])
-			}
-			sumDy[ch] += a
-			sumDyXhat[ch] += b
-		}
+	var dx *tensor.Tensor[T]
+	if needs[0] {
+		dx = tensor.New[T](shape...)
 	}
 
-	grads := make([]*tensor.Tensor[T], 3)
-	if needs[0] {
-		grads[0] = op.dx(dy, sumDy, sumDyXhat, m)
-	}
+	byChannels(n, c, inner, func(clo, chi int) {
+		// Σ dy and Σ dy x̂ per channel, in one pass.
+		for s := range n {
+			base := s * c * inner
+			if inner == 1 {
+				for ch := clo; ch < chi; ch++ {
+					sumDy[ch] += float64(g[base+ch])
+					sumDyXhat[ch] += float64(g[base+ch]) * float64(xh[base+ch])
+				}
+				continue
+			}
+			for ch := clo; ch < chi; ch++ {
+				a, b := 0.0, 0.0
+				for i := base + ch*inner; i < base+(ch+1)*inner; i++ {
+					a += float64(g[i])
+					b += float64(g[i]) * float64(xh[i])
+				}
+				sumDy[ch] += a
+				sumDyXhat[ch] += b
+			}
+		}
+		if dx == nil {
+			return
+		}
+		// dx = k1·dy + k2·x̂ + k3 per channel, with k1 = γ/σ,
+		// k2 = −(γ/σ)·Σ(dy x̂)/M and k3 = −(γ/σ)·Σdy/M: the formula of the
+		// doc comment with the per-channel factors taken out of the loop.
+		k1, k2, k3 := make([]float64, chi-clo), make([]float64, chi-clo), make([]float64, chi-clo)
+		for ch := clo; ch < chi; ch++ {
+			sc := float64(op.scale.Data()[ch])
+			k1[ch-clo], k2[ch-clo], k3[ch-clo] = sc, -sc*sumDyXhat[ch]/m, -sc*sumDy[ch]/m
+		}
+		d := dx.Data()
+		for s := range n {
+			base := s * c * inner
+			if inner == 1 {
+				for ch := clo; ch < chi; ch++ {
+					j := ch - clo
+					d[base+ch] = T(k1[j]*float64(g[base+ch]) + k2[j]*float64(xh[base+ch]) + k3[j])
+				}
+				continue
+			}
+			for ch := clo; ch < chi; ch++ {
+				a, b, e := k1[ch-clo], k2[ch-clo], k3[ch-clo]
+				for i := base + ch*inner; i < base+(ch+1)*inner; i++ {
+					d[i] = T(a*float64(g[i]) + b*float64(xh[i]) + e)
+				}
+			}
+		}
+	})
+
+	grads := []*tensor.Tensor[T]{dx, nil, nil}
 	if needs[1] {
 		grads[1] = fromFloat64[T](sumDyXhat)
 	}
@@ -173,36 +215,6 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 		grads[2] = fromFloat64[T](sumDy)
 	}
 	return grads
-}
-
-// dx computes dx = k1·dy + k2·x̂ + k3 per channel, with k1 = γ/σ,
-// k2 = −(γ/σ)·Σ(dy x̂)/M and k3 = −(γ/σ)·Σdy/M: the formula of the doc
-// comment with the per-channel factors taken out of the loop.
-func (op *BatchNorm[T]) dx(dy *tensor.Tensor[T], sumDy, sumDyXhat []float64, m float64) *tensor.Tensor[T] {
-	shape := op.xhat.Shape()
-	n, c, inner := shape[0], shape[1], tensor.NumElems(shape[2:])
-	k1, k2, k3 := make([]float64, c), make([]float64, c), make([]float64, c)
-	for ch, s := range op.scale.Data() {
-		k1[ch], k2[ch], k3[ch] = float64(s), -float64(s)*sumDyXhat[ch]/m, -float64(s)*sumDy[ch]/m
-	}
-	dx := tensor.New[T](shape...)
-	for s := range n {
-		lo, hi := s*c*inner, (s+1)*c*inner
-		g, xh, d := dy.Data()[lo:hi], op.xhat.Data()[lo:hi], dx.Data()[lo:hi]
-		if inner == 1 {
-			for ch, v := range g {
-				d[ch] = T(k1[ch]*float64(v) + k2[ch]*float64(xh[ch]) + k3[ch])
-			}
-			continue
-		}
-		for ch := range c {
-			a, b, e := k1[ch], k2[ch], k3[ch]
-			for i := ch * inner; i < (ch+1)*inner; i++ {
-				d[i] = T(a*float64(g[i]) + b*float64(xh[i]) + e)
-			}
-		}
-	}
-	return dx
 }
 
 func (op *BatchNorm[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.xhat, op.scale} }

@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 
+	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -112,17 +113,19 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	// Reorder Cout×N×L into N×Cout×L, adding the bias on the way.
 	y := tensor.New[T](g.n, g.cout, g.hout, g.wout)
 	l := g.plane()
-	for s := range g.n {
-		for co := range g.cout {
-			dst := y.Data()[(s*g.cout+co)*l : (s*g.cout+co+1)*l]
-			copy(dst, yp[co*g.cols+s*l:])
-			if b != nil {
-				for i := range dst {
-					dst[i] += b[co]
+	parallel.Chunks(g.n, max(parallel.Grain/(g.cout*l), 1), func(lo, hi int) {
+		for s := lo; s < hi; s++ {
+			for co := range g.cout {
+				dst := y.Data()[(s*g.cout+co)*l : (s*g.cout+co+1)*l]
+				copy(dst, yp[co*g.cols+s*l:])
+				if b != nil {
+					for i := range dst {
+						dst[i] += b[co]
+					}
 				}
 			}
 		}
-	}
+	})
 	return y
 }
 
@@ -131,11 +134,13 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	l, cg := g.plane(), g.cout/g.groups
 	// dY as Cout×(N·L), the layout of the forward product.
 	dyp := make([]T, g.cout*g.cols)
-	for s := range g.n {
-		for co := range g.cout {
-			copy(dyp[co*g.cols+s*l:co*g.cols+(s+1)*l], dy.Data()[(s*g.cout+co)*l:])
+	parallel.Chunks(g.n, max(parallel.Grain/(g.cout*l), 1), func(lo, hi int) {
+		for s := lo; s < hi; s++ {
+			for co := range g.cout {
+				copy(dyp[co*g.cols+s*l:co*g.cols+(s+1)*l], dy.Data()[(s*g.cout+co)*l:])
+			}
 		}
-	}
+	})
 	grads := make([]*tensor.Tensor[T], 2, 3)
 	if op.bias {
 		grads = grads[:3]
@@ -163,9 +168,11 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	}
 	if op.bias && needs[2] {
 		db := tensor.New[T](g.cout)
-		for co := range g.cout {
-			db.Data()[co] = tensor.SumSlice(dyp[co*g.cols : (co+1)*g.cols])
-		}
+		parallel.Chunks(g.cout, max(parallel.Grain/g.cols, 1), func(lo, hi int) {
+			for co := lo; co < hi; co++ {
+				db.Data()[co] = tensor.SumSlice(dyp[co*g.cols : (co+1)*g.cols])
+			}
+		})
 		grads[2] = db
 	}
 	return grads

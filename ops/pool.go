@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -113,7 +114,7 @@ func (op *MaxPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	op.idx = make([]int32, y.Size())
 	xd, yd := x.Data(), y.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout
-	for p := range g.planes {
+	byPlanes(g.planes, inPlane, func(p int) {
 		xp := xd[p*inPlane : (p+1)*inPlane]
 		yp, ip := yd[p*outPlane:(p+1)*outPlane], op.idx[p*outPlane:(p+1)*outPlane]
 		for i := range g.hout {
@@ -123,7 +124,7 @@ func (op *MaxPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 				best, at := T(math.Inf(-1)), r0*g.w+c0
 				for r := r0; r < r1; r++ {
 					for k := r*g.w + c0; k < r*g.w+c1; k++ {
-						if v := xp[k]; v > best || math.IsNaN(float64(v)) {
+						if v := xp[k]; v > best || v != v { // v != v: NaN wins
 							best, at = v, k
 						}
 					}
@@ -131,18 +132,32 @@ func (op *MaxPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 				yp[i*g.wout+j], ip[i*g.wout+j] = best, int32(at)
 			}
 		}
-	}
+	})
 	return y
+}
+
+// byPlanes calls f for every plane index in [0, planes), splitting the
+// planes among goroutines when they hold enough values for that to pay.
+// Each plane's output is written by the goroutine that handles it.
+func byPlanes(planes, size int, f func(p int)) {
+	parallel.Chunks(planes, max(parallel.Grain/max(size, 1), 1), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			f(p)
+		}
+	})
 }
 
 func (op *MaxPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	dx := tensor.New[T](op.shape...)
 	inPlane := op.shape[2] * op.shape[3]
 	outPlane := dy.Dim(2) * dy.Dim(3)
-	d := dx.Data()
-	for k, gk := range dy.Data() {
-		d[k/outPlane*inPlane+int(op.idx[k])] += gk
-	}
+	d, g := dx.Data(), dy.Data()
+	byPlanes(op.shape[0]*op.shape[1], inPlane, func(p int) {
+		dp := d[p*inPlane : (p+1)*inPlane]
+		for k := p * outPlane; k < (p+1)*outPlane; k++ {
+			dp[op.idx[k]] += g[k]
+		}
+	})
 	return []*tensor.Tensor[T]{dx}
 }
 
@@ -188,7 +203,7 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	div := T(g.kh * g.kw)
 	xd, yd := x.Data(), y.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout
-	for p := range g.planes {
+	byPlanes(g.planes, inPlane, func(p int) {
 		xp, yp := xd[p*inPlane:(p+1)*inPlane], yd[p*outPlane:(p+1)*outPlane]
 		for i := range g.hout {
 			r0, r1 := g.rows(i)
@@ -203,7 +218,7 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 				yp[i*g.wout+j] = sum / div
 			}
 		}
-	}
+	})
 	return y
 }
 
@@ -213,7 +228,7 @@ func (op *AvgPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	div := T(g.kh * g.kw)
 	dd, gd := dx.Data(), dy.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout
-	for p := range g.planes {
+	byPlanes(g.planes, inPlane, func(p int) {
 		dp, gp := dd[p*inPlane:(p+1)*inPlane], gd[p*outPlane:(p+1)*outPlane]
 		for i := range g.hout {
 			r0, r1 := g.rows(i)
@@ -228,7 +243,7 @@ func (op *AvgPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 				}
 			}
 		}
-	}
+	})
 	return []*tensor.Tensor[T]{dx}
 }
 

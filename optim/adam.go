@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -205,25 +206,28 @@ func (o *adam[T]) Step() {
 		if o.amsgrad {
 			vmax = s.maxExpAvg.Data()[:len(x)]
 		}
-		if o.decoupled {
-			for j := range x {
-				x[j] *= decay
+		// Element by element, so large parameters are split among goroutines
+		// without changing a bit.
+		parallel.Chunks(len(x), parallel.Grain, func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				if o.decoupled {
+					x[j] *= decay
+				}
+				g := d[j]
+				if l2 != 0 {
+					g += l2 * x[j]
+				}
+				m[j] = m[j]*b1 + c1*g
+				v[j] = v[j]*b2 + c2*g*g
+				vj := v[j]
+				if vmax != nil {
+					vmax[j] = max(vmax[j], vj)
+					vj = vmax[j]
+				}
+				denom := T(math.Sqrt(float64(vj)))/sq + eps
+				x[j] += negStep * m[j] / denom // PyTorch's addcdiv order: (value·m)/denom
 			}
-		}
-		for j, g := range d {
-			if l2 != 0 {
-				g += l2 * x[j]
-			}
-			m[j] = m[j]*b1 + c1*g
-			v[j] = v[j]*b2 + c2*g*g
-			vj := v[j]
-			if vmax != nil {
-				vmax[j] = max(vmax[j], vj)
-				vj = vmax[j]
-			}
-			denom := T(math.Sqrt(float64(vj)))/sq + eps
-			x[j] += negStep * m[j] / denom // PyTorch's addcdiv order: (value·m)/denom
-		}
+		})
 	}
 }
 

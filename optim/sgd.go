@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -101,12 +102,15 @@ func (o *SGD[T]) Step() {
 		x, d := p.Value().Data(), grad.Data()
 		d = d[:len(x)]
 		if o.cfg.Momentum == 0 {
-			for j, g := range d {
-				if wd != 0 {
-					g += wd * x[j]
+			parallel.Chunks(len(x), parallel.Grain, func(lo, hi int) {
+				for j := lo; j < hi; j++ {
+					g := d[j]
+					if wd != 0 {
+						g += wd * x[j]
+					}
+					x[j] += -lr * g
 				}
-				x[j] += -lr * g
-			}
+			})
 			continue
 		}
 		first := o.bufs[i] == nil
@@ -114,22 +118,25 @@ func (o *SGD[T]) Step() {
 			o.bufs[i] = tensor.New[T](p.Shape()...)
 		}
 		b := o.bufs[i].Data()[:len(x)]
-		for j, g := range d {
-			if wd != 0 {
-				g += wd * x[j]
+		parallel.Chunks(len(x), parallel.Grain, func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				g := d[j]
+				if wd != 0 {
+					g += wd * x[j]
+				}
+				if first {
+					b[j] = g
+				} else {
+					b[j] = b[j]*mu + keep*g
+				}
+				if o.cfg.Nesterov {
+					g += mu * b[j]
+				} else {
+					g = b[j]
+				}
+				x[j] += -lr * g
 			}
-			if first {
-				b[j] = g
-			} else {
-				b[j] = b[j]*mu + keep*g
-			}
-			if o.cfg.Nesterov {
-				g += mu * b[j]
-			} else {
-				g = b[j]
-			}
-			x[j] += -lr * g
-		}
+		})
 	}
 }
 

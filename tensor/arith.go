@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/internal/parallel"
+)
 
 // binOp names an element-wise binary kernel.
 type binOp uint8
@@ -55,36 +59,41 @@ func (t *Tensor[T]) inPlace(op binOp, src *Tensor[T]) {
 
 // Scale returns c·t.
 func Scale[T Float](t *Tensor[T], c T) *Tensor[T] {
-	dst := New[T](t.shape...)
-	for i, v := range t.data {
-		dst.data[i] = c * v
-	}
-	return dst
+	return unary(t, func(d, s []T) {
+		for i, v := range s {
+			d[i] = c * v
+		}
+	})
 }
 
 // ScaleInPlace multiplies every element of t by c.
 func (t *Tensor[T]) ScaleInPlace(c T) {
-	for i := range t.data {
-		t.data[i] *= c
-	}
+	parallel.Chunks(len(t.data), parallel.Grain, func(lo, hi int) {
+		d := t.data[lo:hi]
+		for i := range d {
+			d[i] *= c
+		}
+	})
 }
 
 // AddScalar returns t + c.
 func AddScalar[T Float](t *Tensor[T], c T) *Tensor[T] {
-	dst := New[T](t.shape...)
-	for i, v := range t.data {
-		dst.data[i] = v + c
-	}
-	return dst
+	return unary(t, func(d, s []T) {
+		for i, v := range s {
+			d[i] = v + c
+		}
+	})
 }
 
 // Axpy computes y += alpha·x for tensors of equal shape.
 func Axpy[T Float](alpha T, x, y *Tensor[T]) {
 	mustSameShape("Axpy", x, y)
-	xs := x.data[:len(y.data)]
-	for i := range y.data {
-		y.data[i] += alpha * xs[i]
-	}
+	parallel.Chunks(len(y.data), parallel.Grain, func(lo, hi int) {
+		ys, xs := y.data[lo:hi], x.data[lo:hi]
+		for i := range ys {
+			ys[i] += alpha * xs[i]
+		}
+	})
 }
 
 // Dot returns Σᵢ aᵢ·bᵢ for tensors of equal shape.

@@ -2,7 +2,8 @@ package tensor
 
 import (
 	"fmt"
-	"slices"
+
+	"github.com/tapegrad/tapegrad/internal/parallel"
 )
 
 // BroadcastShapes returns the shape that a and b broadcast to under NumPy's
@@ -135,22 +136,30 @@ func paddedStrides(shape []int, n int) []int {
 	return st
 }
 
+// runs returns the number of runs.
+func (p *plan) runs() int { return numel(p.outer) }
+
 // each calls run(o, ao, bo) for every run, with o the output offset and ao, bo
 // the offsets of its first a and b elements.
-func (p *plan) each(run func(o, ao, bo int)) {
-	if p.n == 0 || slices.Contains(p.outer, 0) {
+func (p *plan) each(run func(o, ao, bo int)) { p.eachIn(0, p.runs(), run) }
+
+// eachIn calls run for the runs lo … hi−1, in order.
+func (p *plan) eachIn(lo, hi int, run func(o, ao, bo int)) {
+	if p.n == 0 || lo >= hi {
 		return
 	}
-	if len(p.outer) == 0 {
-		run(0, 0, 0)
-		return
-	}
+	// The odometer starts at run lo: its outer index, axis by axis.
 	idx := make([]int, len(p.outer))
 	ao, bo := 0, 0
-	for o := 0; ; o += p.n {
-		run(o, ao, bo)
-		k := len(idx) - 1
-		for ; k >= 0; k-- {
+	for k, r := len(idx)-1, lo; k >= 0; k-- {
+		idx[k] = r % p.outer[k]
+		r /= p.outer[k]
+		ao += idx[k] * p.aSteps[k]
+		bo += idx[k] * p.bSteps[k]
+	}
+	for r := lo; r < hi; r++ {
+		run(r*p.n, ao, bo)
+		for k := len(idx) - 1; k >= 0; k-- {
 			idx[k]++
 			ao += p.aSteps[k]
 			bo += p.bSteps[k]
@@ -160,9 +169,6 @@ func (p *plan) each(run func(o, ao, bo int)) {
 			ao -= p.aSteps[k] * idx[k]
 			bo -= p.bSteps[k] * idx[k]
 			idx[k] = 0
-		}
-		if k < 0 {
-			return
 		}
 	}
 }
@@ -174,11 +180,15 @@ func apply[T Float](op binOp, dst, a, b *Tensor[T]) {
 		return
 	}
 	if len(a.data) == len(dst.data) && len(b.data) == len(dst.data) {
-		binaryRun(op, dst.data, a.data, b.data, 1, 1)
+		parallel.Chunks(len(dst.data), parallel.Grain, func(lo, hi int) {
+			binaryRun(op, dst.data[lo:hi], a.data[lo:hi], b.data[lo:hi], 1, 1)
+		})
 		return
 	}
 	p := makePlan(dst.shape, a.shape, b.shape)
-	p.each(func(o, ao, bo int) {
-		binaryRun(op, dst.data[o:o+p.n], a.data[ao:], b.data[bo:], p.sa, p.sb)
+	parallel.Chunks(p.runs(), max(parallel.Grain/max(p.n, 1), 1), func(lo, hi int) {
+		p.eachIn(lo, hi, func(o, ao, bo int) {
+			binaryRun(op, dst.data[o:o+p.n], a.data[ao:], b.data[bo:], p.sa, p.sb)
+		})
 	})
 }

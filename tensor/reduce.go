@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/internal/parallel"
+)
 
 // Sum returns the sum of t's elements over the given axes; no axes means every
 // axis. With keepDims the reduced axes stay with size 1, which keeps the
@@ -50,22 +54,39 @@ func sumAxes[T Float](t *Tensor[T], from, to int) *Tensor[T] {
 	dst := New[T](shape...)
 	src := t.data
 	if inner == 1 {
-		for o := range outer {
-			dst.data[o] = SumSlice(src[o*n : (o+1)*n])
-		}
+		parallel.Chunks(outer, max(parallel.Grain/max(n, 1), 1), func(lo, hi int) {
+			for o := lo; o < hi; o++ {
+				dst.data[o] = SumSlice(src[o*n : (o+1)*n])
+			}
+		})
 		return dst
 	}
-	for o := 0; o < outer && n > 0; o++ {
-		d := dst.data[o*inner : (o+1)*inner]
+	// Sum rows of inner values into dst, in row order for every element, so
+	// that splitting the work — over outer blocks, or over columns when there
+	// are few blocks — does not change the result.
+	sumRows := func(o, jlo, jhi int) {
+		d := dst.data[o*inner+jlo : o*inner+jhi]
 		base := o * n * inner
-		copy(d, src[base:base+inner])
+		copy(d, src[base+jlo:base+jhi])
 		for i := 1; i < n; i++ {
-			row := src[base+i*inner : base+(i+1)*inner]
+			row := src[base+i*inner+jlo : base+i*inner+jhi]
 			for j := range d {
 				d[j] += row[j]
 			}
 		}
 	}
+	if n == 0 {
+		return dst
+	}
+	if outer > 1 {
+		parallel.Chunks(outer, max(parallel.Grain/(n*inner), 1), func(lo, hi int) {
+			for o := lo; o < hi; o++ {
+				sumRows(o, 0, inner)
+			}
+		})
+		return dst
+	}
+	parallel.Chunks(inner, max(parallel.Grain/n, 1), func(lo, hi int) { sumRows(0, lo, hi) })
 	return dst
 }
 

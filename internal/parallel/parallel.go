@@ -14,8 +14,17 @@ import (
 // one per goroutine, and returns when all have returned. It uses at most
 // GOMAXPROCS goroutines, and none when n ≤ 1 or only one is available. f must
 // not let the ranges' results depend on each other.
-func For(n int, f func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
+func For(n int, f func(lo, hi int)) { Chunks(n, 1, f) }
+
+// Grain is the number of elements of a simple element-wise loop below which
+// splitting it among goroutines costs more than it saves.
+const Grain = 1 << 15
+
+// Chunks is For for loops whose items are cheap: it splits [0, n) only when
+// every goroutine gets at least grain items, and runs f(0, n) on the
+// calling goroutine otherwise.
+func Chunks(n, grain int, f func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
 	if workers <= 1 {
 		if n > 0 {
 			f(0, n)

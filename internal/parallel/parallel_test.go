@@ -27,3 +27,25 @@ func TestForCoversEveryItemOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestChunksKeepsSmallLoopsOnOneGoroutine(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	for _, c := range []struct{ n, grain, calls int }{{10, 100, 1}, {199, 100, 1}, {200, 100, 2}, {1000, 100, 4}, {0, 100, 0}} {
+		var calls atomic.Int32
+		covered := make([]int32, c.n)
+		Chunks(c.n, c.grain, func(lo, hi int) {
+			calls.Add(1)
+			for i := lo; i < hi; i++ {
+				atomic.AddInt32(&covered[i], 1)
+			}
+		})
+		if int(calls.Load()) != c.calls {
+			t.Errorf("n=%d grain=%d: %d calls, want %d", c.n, c.grain, calls.Load(), c.calls)
+		}
+		for i, v := range covered {
+			if v != 1 {
+				t.Fatalf("n=%d: item %d covered %d times", c.n, i, v)
+			}
+		}
+	}
+}
