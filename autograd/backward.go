@@ -54,7 +54,7 @@ func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
 	}
 	defer t.leaves.reset()
 	if y.node < 0 {
-		t.leaves.add(y, seed)
+		t.leaves.add(y, seed, nil)
 		t.leaves.flush()
 		return
 	}
@@ -103,16 +103,16 @@ func (t *Tape[T]) backwardNode(i int, n *node[T], dy *tensor.Tensor[T]) bool {
 			if !ok || !tensor.EqualShapes(b, g.Shape()) {
 				panic(fmt.Sprintf(errGradShape, n.op.Name(), g.Shape(), j, in.Shape()))
 			}
-			g = tensor.SumTo(g, in.Shape()...)
+			g = t.arena.SumTo(g, in.Shape()...)
 		}
 		if t.anomaly && !finite(g) {
 			t.err = newAnomaly(n.op, i, "backward", n.inputs, j)
 			return false
 		}
 		if in.IsLeaf() {
-			t.leaves.add(in, g)
+			t.leaves.add(in, g, t.arena)
 		} else {
-			in.accumulate(g)
+			in.accumulate(g, t.arena)
 		}
 	}
 	return true
@@ -126,9 +126,12 @@ type leafGrads[T tensor.Float] struct {
 	grads []*tensor.Tensor[T]
 	owned []bool // grads[i] was allocated by the engine
 	index map[*Var[T]]int
+	arena bool // the engine's allocations come from the tape's arena
 }
 
-func (l *leafGrads[T]) add(v *Var[T], g *tensor.Tensor[T]) {
+// add adds g to v's sum for this pass, allocating from ar when it must.
+func (l *leafGrads[T]) add(v *Var[T], g *tensor.Tensor[T], ar *tensor.Arena[T]) {
+	l.arena = ar != nil
 	if l.index == nil {
 		l.index = make(map[*Var[T]]int)
 	}
@@ -138,7 +141,7 @@ func (l *leafGrads[T]) add(v *Var[T], g *tensor.Tensor[T]) {
 		l.index[v] = len(l.vars)
 		l.vars, l.grads, l.owned = append(l.vars, v), append(l.grads, g), append(l.owned, false)
 	case !l.owned[i]:
-		l.grads[i], l.owned[i] = tensor.Add(l.grads[i], g), true
+		l.grads[i], l.owned[i] = ar.Add(l.grads[i], g), true
 	default:
 		l.grads[i].AddInPlace(g)
 	}
@@ -152,7 +155,9 @@ func (l *leafGrads[T]) flush() {
 		if h := v.runHooks(g); h != g {
 			g, l.owned[i] = h, false
 		}
-		v.addGrad(g, l.owned[i])
+		// A leaf keeps its gradient past the pass, so it may not take
+		// storage that the tape's arena will recycle.
+		v.addGrad(g, l.owned[i] && !l.arena)
 	}
 }
 

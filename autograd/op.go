@@ -40,3 +40,11 @@ type ExtraSaver interface {
 	// ExtraSavedBytes returns the bytes the op keeps outside its tensors.
 	ExtraSavedBytes() int
 }
+
+// ArenaUser is implemented by ops that can take the storage of what they
+// compute — outputs, kept tensors, gradients — from an arena. Apply hands
+// them their tape's arena before Forward when the tape reuses buffers (see
+// Tape.ReuseBuffers); a nil arena allocates from the heap.
+type ArenaUser[T tensor.Float] interface {
+	UseArena(ar *tensor.Arena[T])
+}

@@ -17,6 +17,7 @@ type Tape[T tensor.Float] struct {
 	leaves  leafGrads[T]
 	anomaly bool  // check every output and gradient for NaN and ±Inf
 	err     error // the anomaly that stopped the tape
+	arena   *tensor.Arena[T]
 }
 
 // node is one recorded application of an op.
@@ -55,6 +56,29 @@ func (t *Tape[T]) Reset() {
 	t.nodes = t.nodes[:0]
 	t.gen++
 	t.err = nil
+	if t.arena != nil {
+		t.arena.Recycle()
+	}
+}
+
+// ReuseBuffers turns buffer reuse on or off. When on, the tape owns an arena
+// (tensor.Arena): ops that implement ArenaUser — every op of package ops —
+// take the storage of their outputs and of the gradients they compute from
+// it, so does the engine for the gradients it sums, and Reset recycles it
+// all. A training loop that resets the tape every step then reuses the same
+// buffers step after step instead of allocating them.
+//
+// The price is a rule: every tensor computed on the tape — a Var's value or
+// gradient, whatever an op returned — is invalid after Reset. Copy what must
+// outlive the step (the loss's value, say) before resetting. Leaf gradients
+// are unaffected: they never use the arena.
+func (t *Tape[T]) ReuseBuffers(on bool) {
+	switch {
+	case on && t.arena == nil:
+		t.arena = tensor.NewArena[T]()
+	case !on:
+		t.arena = nil
+	}
 }
 
 // SavedBytes returns the bytes the recorded ops keep for the backward pass:
@@ -114,6 +138,11 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 		}
 		requires = requires || in.requiresGrad
 		vals[i] = in.value
+	}
+	if tp != nil && tp.arena != nil {
+		if u, ok := op.(ArenaUser[T]); ok {
+			u.UseArena(tp.arena)
+		}
 	}
 	out := op.Forward(vals)
 	if out == nil {

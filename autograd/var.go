@@ -24,6 +24,7 @@ type Var[T tensor.Float] struct {
 	node         int      // index of the producing node on the tape; -1 for a leaf
 	pending      *node[T] // producing node not yet on a tape (see Apply)
 	hooks        []Hook[T]
+	spare        *tensor.Tensor[T] // a leaf's gradient storage, kept by ZeroGrad
 	mu           sync.Mutex
 }
 
@@ -80,9 +81,14 @@ func (v *Var[T]) Detach() *Var[T] {
 func (v *Var[T]) RetainGrad() { v.retainGrad = true }
 
 // ZeroGrad forgets the accumulated gradient; the next backward pass starts
-// from zero.
+// from zero, and Grad returns nil until then. The gradient's storage is kept
+// for that next pass, which writes into it: a tensor obtained from Grad
+// before ZeroGrad is overwritten by later passes — Clone it to keep it.
 func (v *Var[T]) ZeroGrad() {
 	v.mu.Lock()
+	if v.ownsGrad {
+		v.spare = v.grad
+	}
 	v.grad, v.ownsGrad = nil, false
 	v.mu.Unlock()
 }
@@ -117,26 +123,30 @@ func (v *Var[T]) String() string {
 // accumulate adds g into the gradient of an intermediate Var. The first
 // gradient is taken as is (it may be an op's dy or share its data), so a
 // second one is added into a fresh tensor that the Var then owns.
-func (v *Var[T]) accumulate(g *tensor.Tensor[T]) {
+func (v *Var[T]) accumulate(g *tensor.Tensor[T], ar *tensor.Arena[T]) {
 	switch {
 	case v.grad == nil:
 		v.grad, v.ownsGrad = g, false
 	case !v.ownsGrad:
-		v.grad, v.ownsGrad = tensor.Add(v.grad, g), true
+		v.grad, v.ownsGrad = ar.Add(v.grad, g), true
 	default:
 		v.grad.AddInPlace(g)
 	}
 }
 
 // addGrad adds a backward pass's gradient into a leaf, under the leaf's lock
-// so that tapes on several goroutines may share it. A gradient the engine
-// does not own is copied, since the leaf keeps it beyond the pass.
+// so that tapes on several goroutines may share it. A gradient the leaf may
+// not take (owned false) is copied, since the leaf keeps it beyond the pass:
+// into the storage ZeroGrad set aside, if it fits.
 func (v *Var[T]) addGrad(g *tensor.Tensor[T], owned bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	switch {
 	case v.grad == nil && owned:
 		v.grad, v.ownsGrad = g, true
+	case v.grad == nil && v.spare != nil && tensor.SameShape(v.spare, g):
+		v.spare.CopyFrom(g)
+		v.grad, v.ownsGrad, v.spare = v.spare, true, nil
 	case v.grad == nil:
 		v.grad, v.ownsGrad = g.Clone(), true
 	case !v.ownsGrad:

@@ -14,13 +14,16 @@ import (
 //
 //	y  = max(x, 0)
 //	dx = dy ⊙ [y > 0]
-type ReLU[T tensor.Float] struct{ y *tensor.Tensor[T] }
+type ReLU[T tensor.Float] struct {
+	arena[T]
+	y *tensor.Tensor[T]
+}
 
 func (*ReLU[T]) Name() string { return "ReLU" }
 
 func (op *ReLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("ReLU", in, 1)
-	op.y = tensor.New[T](in[0].Shape()...)
+	op.y = op.ar.New(in[0].Shape()...)
 	y, x := op.y.Data(), in[0].Data()
 	parallel.Chunks(len(y), parallel.Grain, func(lo, hi int) {
 		for i, v := range x[lo:hi] {
@@ -33,7 +36,7 @@ func (op *ReLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *ReLU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := tensor.New[T](dy.Shape()...)
+	dx := op.ar.New(dy.Shape()...)
 	d, y, g := dx.Data(), op.y.Data(), dy.Data()
 	parallel.Chunks(len(d), parallel.Grain, func(lo, hi int) {
 		for i, v := range g[lo:hi] {
@@ -53,6 +56,7 @@ func (op *ReLU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y
 //	y  = x        if x > 0,   Slope·x otherwise
 //	dx = dy       if x > 0,   Slope·dy otherwise
 type LeakyReLU[T tensor.Float] struct {
+	arena[T]
 	Slope T
 	x     *tensor.Tensor[T]
 }
@@ -62,7 +66,7 @@ func (*LeakyReLU[T]) Name() string { return "LeakyReLU" }
 func (op *LeakyReLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("LeakyReLU", in, 1)
 	op.x = in[0]
-	y := tensor.New[T](op.x.Shape()...)
+	y := op.ar.New(op.x.Shape()...)
 	yd := y.Data()
 	for i, v := range op.x.Data() {
 		if v > 0 {
@@ -75,7 +79,7 @@ func (op *LeakyReLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *LeakyReLU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := tensor.New[T](dy.Shape()...)
+	dx := op.ar.New(dy.Shape()...)
 	d, x := dx.Data(), op.x.Data()
 	for i, g := range dy.Data() {
 		if x[i] > 0 {
@@ -95,6 +99,7 @@ func (op *LeakyReLU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]
 //	y  = x              if x > 0,   Alpha·(eˣ − 1) otherwise
 //	dx = dy             if x > 0,   dy ⊙ (y + Alpha) otherwise
 type ELU[T tensor.Float] struct {
+	arena[T]
 	Alpha T
 	x, y  *tensor.Tensor[T]
 }
@@ -104,7 +109,7 @@ func (*ELU[T]) Name() string { return "ELU" }
 func (op *ELU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("ELU", in, 1)
 	op.x = in[0]
-	op.y = tensor.New[T](op.x.Shape()...)
+	op.y = op.ar.New(op.x.Shape()...)
 	y := op.y.Data()
 	for i, v := range op.x.Data() {
 		if v > 0 {
@@ -117,7 +122,7 @@ func (op *ELU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *ELU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := tensor.New[T](dy.Shape()...)
+	dx := op.ar.New(dy.Shape()...)
 	d, x, y := dx.Data(), op.x.Data(), op.y.Data()
 	for i, g := range dy.Data() {
 		if x[i] > 0 {
@@ -135,18 +140,21 @@ func (op *ELU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x,
 //
 //	y  = tanh x
 //	dx = dy ⊙ (1 − y²)
-type Tanh[T tensor.Float] struct{ y *tensor.Tensor[T] }
+type Tanh[T tensor.Float] struct {
+	arena[T]
+	y *tensor.Tensor[T]
+}
 
 func (*Tanh[T]) Name() string { return "Tanh" }
 
 func (op *Tanh[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Tanh", in, 1)
-	op.y = tensor.Tanh(in[0])
+	op.y = op.ar.Tanh(in[0])
 	return op.y
 }
 
 func (op *Tanh[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := tensor.New[T](dy.Shape()...)
+	dx := op.ar.New(dy.Shape()...)
 	d, y, g := dx.Data(), op.y.Data(), dy.Data()
 	parallel.Chunks(len(d), parallel.Grain, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -163,18 +171,21 @@ func (op *Tanh[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y
 //
 //	y  = σ(x) = 1 / (1 + e⁻ˣ)
 //	dx = dy ⊙ y ⊙ (1 − y)
-type Sigmoid[T tensor.Float] struct{ y *tensor.Tensor[T] }
+type Sigmoid[T tensor.Float] struct {
+	arena[T]
+	y *tensor.Tensor[T]
+}
 
 func (*Sigmoid[T]) Name() string { return "Sigmoid" }
 
 func (op *Sigmoid[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Sigmoid", in, 1)
-	op.y = tensor.Sigmoid(in[0])
+	op.y = op.ar.Sigmoid(in[0])
 	return op.y
 }
 
 func (op *Sigmoid[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := tensor.New[T](dy.Shape()...)
+	dx := op.ar.New(dy.Shape()...)
 	d, y, g := dx.Data(), op.y.Data(), dy.Data()
 	parallel.Chunks(len(d), parallel.Grain, func(lo, hi int) {
 		for i := lo; i < hi; i++ {

@@ -9,17 +9,17 @@ import "github.com/tapegrad/tapegrad/tensor"
 //	db = dy
 //
 // It panics if a and b do not broadcast together.
-type Add[T tensor.Float] struct{}
+type Add[T tensor.Float] struct{ arena[T] }
 
 func (*Add[T]) Name() string { return "Add" }
 
-func (*Add[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+func (op *Add[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Add", in, 2)
 	checkBroadcast("Add", in[0], in[1])
-	return tensor.Add(in[0], in[1])
+	return op.ar.Add(in[0], in[1])
 }
 
-func (*Add[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+func (op *Add[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	return []*tensor.Tensor[T]{pick(needs[0], dy), pick(needs[1], dy)}
 }
 
@@ -32,20 +32,20 @@ func (*Add[T]) Saved() []*tensor.Tensor[T] { return nil }
 //	db = −dy
 //
 // It panics if a and b do not broadcast together.
-type Sub[T tensor.Float] struct{}
+type Sub[T tensor.Float] struct{ arena[T] }
 
 func (*Sub[T]) Name() string { return "Sub" }
 
-func (*Sub[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+func (op *Sub[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Sub", in, 2)
 	checkBroadcast("Sub", in[0], in[1])
-	return tensor.Sub(in[0], in[1])
+	return op.ar.Sub(in[0], in[1])
 }
 
-func (*Sub[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+func (op *Sub[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	var db *tensor.Tensor[T]
 	if needs[1] {
-		db = tensor.Neg(dy)
+		db = op.ar.Neg(dy)
 	}
 	return []*tensor.Tensor[T]{pick(needs[0], dy), db}
 }
@@ -60,7 +60,10 @@ func (*Sub[T]) Saved() []*tensor.Tensor[T] { return nil }
 //	db = dy ⊙ a
 //
 // It panics if a and b do not broadcast together.
-type Mul[T tensor.Float] struct{ a, b *tensor.Tensor[T] }
+type Mul[T tensor.Float] struct {
+	arena[T]
+	a, b *tensor.Tensor[T]
+}
 
 func (*Mul[T]) Name() string { return "Mul" }
 
@@ -68,16 +71,16 @@ func (op *Mul[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Mul", in, 2)
 	checkBroadcast("Mul", in[0], in[1])
 	op.a, op.b = in[0], in[1]
-	return tensor.Mul(op.a, op.b)
+	return op.ar.Mul(op.a, op.b)
 }
 
 func (op *Mul[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	g := make([]*tensor.Tensor[T], 2)
 	if needs[0] {
-		g[0] = tensor.Mul(dy, op.b)
+		g[0] = op.ar.Mul(dy, op.b)
 	}
 	if needs[1] {
-		g[1] = tensor.Mul(dy, op.a)
+		g[1] = op.ar.Mul(dy, op.a)
 	}
 	return g
 }
@@ -92,7 +95,10 @@ func (op *Mul[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.a,
 //	db = −dy ⊙ a / b²
 //
 // It panics if a and b do not broadcast together.
-type Div[T tensor.Float] struct{ a, b *tensor.Tensor[T] }
+type Div[T tensor.Float] struct {
+	arena[T]
+	a, b *tensor.Tensor[T]
+}
 
 func (*Div[T]) Name() string { return "Div" }
 
@@ -100,18 +106,18 @@ func (op *Div[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Div", in, 2)
 	checkBroadcast("Div", in[0], in[1])
 	op.a, op.b = in[0], in[1]
-	return tensor.Div(op.a, op.b)
+	return op.ar.Div(op.a, op.b)
 }
 
 func (op *Div[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	g := make([]*tensor.Tensor[T], 2)
-	da := tensor.Div(dy, op.b)
+	da := op.ar.Div(dy, op.b)
 	if needs[0] {
 		g[0] = da
 	}
 	if needs[1] {
 		// −dy·a/b² = −(dy/b)·(a/b), reusing da.
-		db := tensor.Mul(da, op.a)
+		db := op.ar.Mul(da, op.a)
 		db.DivInPlace(op.b)
 		db.ScaleInPlace(-1)
 		g[1] = db
@@ -125,17 +131,17 @@ func (op *Div[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.a,
 //
 //	y  = −x
 //	dx = −dy
-type Neg[T tensor.Float] struct{}
+type Neg[T tensor.Float] struct{ arena[T] }
 
 func (*Neg[T]) Name() string { return "Neg" }
 
-func (*Neg[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+func (op *Neg[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Neg", in, 1)
-	return tensor.Neg(in[0])
+	return op.ar.Neg(in[0])
 }
 
-func (*Neg[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	return []*tensor.Tensor[T]{tensor.Neg(dy)}
+func (op *Neg[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	return []*tensor.Tensor[T]{op.ar.Neg(dy)}
 }
 
 func (*Neg[T]) Saved() []*tensor.Tensor[T] { return nil }
@@ -144,17 +150,20 @@ func (*Neg[T]) Saved() []*tensor.Tensor[T] { return nil }
 //
 //	y  = C·x
 //	dx = C·dy
-type Scale[T tensor.Float] struct{ C T }
+type Scale[T tensor.Float] struct {
+	arena[T]
+	C T
+}
 
 func (*Scale[T]) Name() string { return "Scale" }
 
 func (op *Scale[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Scale", in, 1)
-	return tensor.Scale(in[0], op.C)
+	return op.ar.Scale(in[0], op.C)
 }
 
 func (op *Scale[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	return []*tensor.Tensor[T]{tensor.Scale(dy, op.C)}
+	return []*tensor.Tensor[T]{op.ar.Scale(dy, op.C)}
 }
 
 func (*Scale[T]) Saved() []*tensor.Tensor[T] { return nil }
@@ -163,16 +172,19 @@ func (*Scale[T]) Saved() []*tensor.Tensor[T] { return nil }
 //
 //	y  = x + C
 //	dx = dy
-type AddScalar[T tensor.Float] struct{ C T }
+type AddScalar[T tensor.Float] struct {
+	arena[T]
+	C T
+}
 
 func (*AddScalar[T]) Name() string { return "AddScalar" }
 
 func (op *AddScalar[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("AddScalar", in, 1)
-	return tensor.AddScalar(in[0], op.C)
+	return op.ar.AddScalar(in[0], op.C)
 }
 
-func (*AddScalar[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+func (op *AddScalar[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	return []*tensor.Tensor[T]{dy}
 }
 

@@ -27,6 +27,7 @@ import (
 //
 // It panics if x has fewer than 2 axes or γ or β is not of shape C.
 type BatchNorm[T tensor.Float] struct {
+	arena[T]
 	Eps       T
 	Mean, Var *tensor.Tensor[T] // batch statistics of the last Forward, shape C
 
@@ -70,9 +71,9 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	n, c, inner := bnLayout("BatchNorm", x, gamma, beta)
 	m := float64(n * inner)
 	xd, g, b := x.Data(), gamma.Data(), beta.Data()
-	op.Mean, op.Var, op.scale = tensor.New[T](c), tensor.New[T](c), tensor.New[T](c)
-	op.xhat = tensor.New[T](x.Shape()...)
-	y := tensor.New[T](x.Shape()...)
+	op.Mean, op.Var, op.scale = op.ar.New(c), op.ar.New(c), op.ar.New(c)
+	op.xhat = op.ar.New(x.Shape()...)
+	y := op.ar.New(x.Shape()...)
 	xh, yd := op.xhat.Data(), y.Data()
 	mean, invStd := make([]float64, c), make([]float64, c)
 
@@ -153,7 +154,7 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	sumDy, sumDyXhat := make([]float64, c), make([]float64, c)
 	var dx *tensor.Tensor[T]
 	if needs[0] {
-		dx = tensor.New[T](shape...)
+		dx = op.ar.New(shape...)
 	}
 
 	byChannels(n, c, inner, func(clo, chi int) {
@@ -209,18 +210,18 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 
 	grads := []*tensor.Tensor[T]{dx, nil, nil}
 	if needs[1] {
-		grads[1] = fromFloat64[T](sumDyXhat)
+		grads[1] = fromFloat64(op.ar, sumDyXhat)
 	}
 	if needs[2] {
-		grads[2] = fromFloat64[T](sumDy)
+		grads[2] = fromFloat64(op.ar, sumDy)
 	}
 	return grads
 }
 
 func (op *BatchNorm[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.xhat, op.scale} }
 
-func fromFloat64[T tensor.Float](v []float64) *tensor.Tensor[T] {
-	t := tensor.New[T](len(v))
+func fromFloat64[T tensor.Float](ar *tensor.Arena[T], v []float64) *tensor.Tensor[T] {
+	t := ar.NewUninit(len(v))
 	for i, x := range v {
 		t.Data()[i] = T(x)
 	}

@@ -33,6 +33,7 @@ import (
 // input channels, Groups does not divide C and Cout, the bias is not of
 // shape Cout, a setting is out of range, or the output would be empty.
 type Conv2d[T tensor.Float] struct {
+	arena[T]
 	Stride, Padding, Dilation [2]int
 	Groups                    int
 
@@ -101,8 +102,8 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	}
 	op.x, op.w, op.bias, op.geom = x, w, b != nil, g
 
-	cols := im2col(x.Data(), &g)
-	yp := make([]T, g.cout*g.cols) // Cout×(N·L): the GEMM's natural layout
+	cols := im2col(op.ar.New(g.rows*g.cols).Data(), x.Data(), &g)
+	yp := op.ar.NewUninit(g.cout * g.cols).Data() // Cout×(N·L): the GEMM's natural layout
 	cg := g.cout / g.groups
 	for gi := range g.groups {
 		tensor.Gemm(false, false, cg, g.cols, g.kg,
@@ -111,7 +112,7 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 			0, yp[gi*cg*g.cols:], g.cols)
 	}
 	// Reorder Cout×N×L into N×Cout×L, adding the bias on the way.
-	y := tensor.New[T](g.n, g.cout, g.hout, g.wout)
+	y := op.ar.New(g.n, g.cout, g.hout, g.wout)
 	l := g.plane()
 	parallel.Chunks(g.n, max(parallel.Grain/(g.cout*l), 1), func(lo, hi int) {
 		for s := lo; s < hi; s++ {
@@ -133,7 +134,7 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	g := op.geom
 	l, cg := g.plane(), g.cout/g.groups
 	// dY as Cout×(N·L), the layout of the forward product.
-	dyp := make([]T, g.cout*g.cols)
+	dyp := op.ar.NewUninit(g.cout * g.cols).Data()
 	parallel.Chunks(g.n, max(parallel.Grain/(g.cout*l), 1), func(lo, hi int) {
 		for s := lo; s < hi; s++ {
 			for co := range g.cout {
@@ -146,8 +147,8 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 		grads = grads[:3]
 	}
 	if needs[1] {
-		cols := im2col(op.x.Data(), &g)
-		dw := tensor.New[T](op.w.Shape()...)
+		cols := im2col(op.ar.New(g.rows*g.cols).Data(), op.x.Data(), &g)
+		dw := op.ar.New(op.w.Shape()...)
 		for gi := range g.groups {
 			tensor.Gemm(false, true, cg, g.kg, g.cols,
 				1, dyp[gi*cg*g.cols:], g.cols,
@@ -157,17 +158,19 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 		grads[1] = dw
 	}
 	if needs[0] {
-		dcols := make([]T, g.rows*g.cols)
+		dcols := op.ar.NewUninit(g.rows * g.cols).Data()
 		for gi := range g.groups {
 			tensor.Gemm(true, false, g.kg, g.cols, cg,
 				1, op.w.Data()[gi*cg*g.kg:], g.kg,
 				dyp[gi*cg*g.cols:], g.cols,
 				0, dcols[gi*g.kg*g.cols:], g.cols)
 		}
-		grads[0] = tensor.FromSlice(col2im(dcols, &g), op.x.Shape()...)
+		dx := op.ar.New(op.x.Shape()...)
+		col2im(dx.Data(), dcols, &g)
+		grads[0] = dx
 	}
 	if op.bias && needs[2] {
-		db := tensor.New[T](g.cout)
+		db := op.ar.New(g.cout)
 		parallel.Chunks(g.cout, max(parallel.Grain/g.cols, 1), func(lo, hi int) {
 			for co := lo; co < hi; co++ {
 				db.Data()[co] = tensor.SumSlice(dyp[co*g.cols : (co+1)*g.cols])

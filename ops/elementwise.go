@@ -10,18 +10,21 @@ import (
 //
 //	y  = eˣ
 //	dx = dy ⊙ y
-type Exp[T tensor.Float] struct{ y *tensor.Tensor[T] }
+type Exp[T tensor.Float] struct {
+	arena[T]
+	y *tensor.Tensor[T]
+}
 
 func (*Exp[T]) Name() string { return "Exp" }
 
 func (op *Exp[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Exp", in, 1)
-	op.y = tensor.Exp(in[0])
+	op.y = op.ar.Exp(in[0])
 	return op.y
 }
 
 func (op *Exp[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	return []*tensor.Tensor[T]{tensor.Mul(dy, op.y)}
+	return []*tensor.Tensor[T]{op.ar.Mul(dy, op.y)}
 }
 
 func (op *Exp[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
@@ -32,18 +35,21 @@ func (op *Exp[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y}
 //	dx = dy / x
 //
 // Log(0) is −Inf and its gradient ±Inf; below 0 both are NaN.
-type Log[T tensor.Float] struct{ x *tensor.Tensor[T] }
+type Log[T tensor.Float] struct {
+	arena[T]
+	x *tensor.Tensor[T]
+}
 
 func (*Log[T]) Name() string { return "Log" }
 
 func (op *Log[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Log", in, 1)
 	op.x = in[0]
-	return tensor.Log(op.x)
+	return op.ar.Log(op.x)
 }
 
 func (op *Log[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	return []*tensor.Tensor[T]{tensor.Div(dy, op.x)}
+	return []*tensor.Tensor[T]{op.ar.Div(dy, op.x)}
 }
 
 func (op *Log[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x} }
@@ -54,18 +60,21 @@ func (op *Log[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x}
 //	dx = dy / (2y)
 //
 // At 0 the gradient is +Inf; below 0 value and gradient are NaN.
-type Sqrt[T tensor.Float] struct{ y *tensor.Tensor[T] }
+type Sqrt[T tensor.Float] struct {
+	arena[T]
+	y *tensor.Tensor[T]
+}
 
 func (*Sqrt[T]) Name() string { return "Sqrt" }
 
 func (op *Sqrt[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Sqrt", in, 1)
-	op.y = tensor.Sqrt(in[0])
+	op.y = op.ar.Sqrt(in[0])
 	return op.y
 }
 
 func (op *Sqrt[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := tensor.New[T](dy.Shape()...)
+	dx := op.ar.New(dy.Shape()...)
 	d, g, y := dx.Data(), dy.Data(), op.y.Data()
 	for i := range d {
 		d[i] = g[i] / (2 * y[i])
@@ -82,6 +91,7 @@ func (op *Sqrt[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y
 //
 // Values follow math.Pow: a negative x with a non-integer P gives NaN.
 type Pow[T tensor.Float] struct {
+	arena[T]
 	P T
 	x *tensor.Tensor[T]
 }
@@ -91,11 +101,11 @@ func (*Pow[T]) Name() string { return "Pow" }
 func (op *Pow[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Pow", in, 1)
 	op.x = in[0]
-	return tensor.Pow(op.x, op.P)
+	return op.ar.Pow(op.x, op.P)
 }
 
 func (op *Pow[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := tensor.New[T](dy.Shape()...)
+	dx := op.ar.New(dy.Shape()...)
 	d, g, x := dx.Data(), dy.Data(), op.x.Data()
 	p := float64(op.P)
 	switch op.P {

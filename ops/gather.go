@@ -18,6 +18,7 @@ import (
 //
 // It panics unless the input is 2-d with one index per row, each in [0, c).
 type Gather[T tensor.Float] struct {
+	arena[T]
 	Index []int
 	shape []int
 }
@@ -36,7 +37,7 @@ func (op *Gather[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	}
 	op.shape = x.Shape()
 	op.Index = slices.Clone(op.Index) // the caller may reuse its label buffer before backward
-	y := tensor.New[T](n)
+	y := op.ar.New(n)
 	yd, xd := y.Data(), x.Data()
 	for i, k := range op.Index {
 		if k < 0 || k >= c {
@@ -48,7 +49,7 @@ func (op *Gather[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *Gather[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := tensor.New[T](op.shape...)
+	dx := op.ar.New(op.shape...)
 	c := op.shape[1]
 	d := dx.Data()
 	for i, g := range dy.Data() {

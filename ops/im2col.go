@@ -42,9 +42,9 @@ func floorDiv(a, b int) int {
 // s·hout·wout + oy·wout + ox holds, in row (c·kh + ky)·kw + kx, the input
 // value the kernel tap (ky, kx) of channel c sees at output position
 // (oy, ox) of sample s — zero where that falls in the padding. The
-// convolution is then the product W·cols. Samples are unfolded in parallel.
-func im2col[T tensor.Float](x []T, g *convGeom) []T {
-	cols := make([]T, g.rows*g.cols)
+// convolution is then the product W·cols. cols must hold rows×cols zeros;
+// im2col returns it filled. Samples are unfolded in parallel.
+func im2col[T tensor.Float](cols, x []T, g *convGeom) []T {
 	parallel.For(g.n, func(lo, hi int) {
 		for s := lo; s < hi; s++ {
 			forEachTap(g, func(row, c, ky, kx int) {
@@ -76,10 +76,9 @@ func im2col[T tensor.Float](x []T, g *convGeom) []T {
 
 // col2im folds a rows×cols matrix laid out as im2col's back onto an input of
 // g's shape, adding up the values that overlapping taps place on the same
-// input position: the adjoint of im2col. Samples are folded in parallel,
-// each into its own part of the result.
-func col2im[T tensor.Float](cols []T, g *convGeom) []T {
-	x := make([]T, g.n*g.c*g.h*g.w)
+// input position: the adjoint of im2col. x must hold N·C·H·W zeros. Samples
+// are folded in parallel, each into its own part of x.
+func col2im[T tensor.Float](x, cols []T, g *convGeom) {
 	parallel.For(g.n, func(lo, hi int) {
 		for s := lo; s < hi; s++ {
 			forEachTap(g, func(row, c, ky, kx int) {
@@ -102,7 +101,6 @@ func col2im[T tensor.Float](cols []T, g *convGeom) []T {
 			})
 		}
 	})
-	return x
 }
 
 // forEachTap calls f for every row of the im2col matrix with the channel and

@@ -17,6 +17,7 @@ import (
 // slice containing +Inf gives +Inf. It panics on an axis out of range or of
 // size 0.
 type LogSumExp[T tensor.Float] struct {
+	arena[T]
 	Axis     int
 	KeepDims bool
 	x, y     *tensor.Tensor[T] // y with the axis kept, so it broadcasts against x
@@ -27,7 +28,7 @@ func (*LogSumExp[T]) Name() string { return "LogSumExp" }
 func (op *LogSumExp[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("LogSumExp", in, 1)
 	op.x = in[0]
-	y := tensor.Max(op.x, op.Axis, true)
+	y := op.ar.Max(op.x, op.Axis, true)
 	outer, n, inner := op.layout()
 	x, yd := op.x.Data(), y.Data()
 	for o := range outer {
@@ -58,7 +59,7 @@ func (op *LogSumExp[T]) layout() (outer, n, inner int) {
 }
 
 func (op *LogSumExp[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := tensor.New[T](op.x.Shape()...)
+	dx := op.ar.New(op.x.Shape()...)
 	outer, n, inner := op.layout()
 	x, y, g, d := op.x.Data(), op.y.Data(), dy.Data(), dx.Data()
 	for o := range outer {

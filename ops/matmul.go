@@ -22,6 +22,7 @@ import (
 // fewer than 2 axes, the inner dimensions differ or the batch axes do not
 // broadcast.
 type MatMul[T tensor.Float] struct {
+	arena[T]
 	TransA, TransB bool
 	a, b           *tensor.Tensor[T]
 }
@@ -46,7 +47,7 @@ func (op *MatMul[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		panic(fmt.Sprintf(errMatMul, as, bs))
 	}
 	op.a, op.b = a, b
-	return tensor.MatMulT(a, op.TransA, b, op.TransB)
+	return op.ar.MatMulT(a, op.TransA, b, op.TransB)
 }
 
 func (op *MatMul[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
@@ -54,9 +55,9 @@ func (op *MatMul[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	g := make([]*tensor.Tensor[T], 2)
 	if needs[0] {
 		if tA { // dA = (dY·op(B)ᵀ)ᵀ = op(B)·dYᵀ
-			g[0] = tensor.MatMulT(b, tB, dy, true)
+			g[0] = op.ar.MatMulT(b, tB, dy, true)
 		} else { // dA = dY·op(B)ᵀ
-			g[0] = tensor.MatMulT(dy, false, b, !tB)
+			g[0] = op.ar.MatMulT(dy, false, b, !tB)
 		}
 	}
 	if needs[1] {
@@ -68,9 +69,9 @@ func (op *MatMul[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 			a, dy = a.Reshape(rows, a.Dim(-1)), dy.Reshape(rows, dy.Dim(-1))
 		}
 		if tB { // dB = (op(A)ᵀ·dY)ᵀ = dYᵀ·op(A)
-			g[1] = tensor.MatMulT(dy, true, a, tA)
+			g[1] = op.ar.MatMulT(dy, true, a, tA)
 		} else { // dB = op(A)ᵀ·dY
-			g[1] = tensor.MatMulT(a, !tA, dy, false)
+			g[1] = op.ar.MatMulT(a, !tA, dy, false)
 		}
 	}
 	return g

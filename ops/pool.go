@@ -97,6 +97,7 @@ func (g *poolGeom) cols(j int) (lo, hi int) {
 // stride is less than 1, if a padding is negative or more than half its
 // kernel size (PyTorch's rule), or if Hout or Wout would be less than 1.
 type MaxPool2d[T tensor.Float] struct {
+	arena[T]
 	Kernel, Stride, Padding [2]int
 
 	shape []int
@@ -110,7 +111,7 @@ func (op *MaxPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	x := in[0]
 	g := newPoolGeom("MaxPool2d", x.Shape(), op.Kernel, op.Stride, op.Padding)
 	op.shape = x.Shape()
-	y := tensor.New[T](g.outShape(op.shape)...)
+	y := op.ar.New(g.outShape(op.shape)...)
 	op.idx = make([]int32, y.Size())
 	xd, yd := x.Data(), y.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout
@@ -148,7 +149,7 @@ func byPlanes(planes, size int, f func(p int)) {
 }
 
 func (op *MaxPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := tensor.New[T](op.shape...)
+	dx := op.ar.New(op.shape...)
 	inPlane := op.shape[2] * op.shape[3]
 	outPlane := dy.Dim(2) * dy.Dim(3)
 	d, g := dx.Data(), dy.Data()
@@ -186,6 +187,7 @@ func (op *MaxPool2d[T]) ExtraSavedBytes() int { return 4 * len(op.idx) }
 // stride is less than 1, if a padding is negative or more than half its
 // kernel size (PyTorch's rule), or if Hout or Wout would be less than 1.
 type AvgPool2d[T tensor.Float] struct {
+	arena[T]
 	Kernel, Stride, Padding [2]int
 
 	shape []int
@@ -199,7 +201,7 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	x := in[0]
 	g := newPoolGeom("AvgPool2d", x.Shape(), op.Kernel, op.Stride, op.Padding)
 	op.shape, op.geom = x.Shape(), g
-	y := tensor.New[T](g.outShape(op.shape)...)
+	y := op.ar.New(g.outShape(op.shape)...)
 	div := T(g.kh * g.kw)
 	xd, yd := x.Data(), y.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout
@@ -224,7 +226,7 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 
 func (op *AvgPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	g := &op.geom
-	dx := tensor.New[T](op.shape...)
+	dx := op.ar.New(op.shape...)
 	div := T(g.kh * g.kw)
 	dd, gd := dx.Data(), dy.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout

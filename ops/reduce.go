@@ -14,6 +14,7 @@ import (
 //
 // It panics on an axis out of range or given twice.
 type Sum[T tensor.Float] struct {
+	arena[T]
 	Axes     []int
 	KeepDims bool
 	shape    []int
@@ -24,11 +25,11 @@ func (*Sum[T]) Name() string { return "Sum" }
 func (op *Sum[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Sum", in, 1)
 	op.shape = in[0].Shape()
-	return tensor.Sum(in[0], op.KeepDims, op.Axes...)
+	return op.ar.Sum(in[0], op.KeepDims, op.Axes...)
 }
 
 func (op *Sum[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	return []*tensor.Tensor[T]{expandReduced(dy, op.shape, op.Axes)}
+	return []*tensor.Tensor[T]{expandReduced(op.ar, dy, op.shape, op.Axes)}
 }
 
 func (*Sum[T]) Saved() []*tensor.Tensor[T] { return nil }
@@ -41,6 +42,7 @@ func (*Sum[T]) Saved() []*tensor.Tensor[T] { return nil }
 //
 // It panics on an axis out of range or given twice.
 type Mean[T tensor.Float] struct {
+	arena[T]
 	Axes     []int
 	KeepDims bool
 	shape    []int
@@ -51,11 +53,11 @@ func (*Mean[T]) Name() string { return "Mean" }
 func (op *Mean[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Mean", in, 1)
 	op.shape = in[0].Shape()
-	return tensor.Mean(in[0], op.KeepDims, op.Axes...)
+	return op.ar.Mean(in[0], op.KeepDims, op.Axes...)
 }
 
 func (op *Mean[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := expandReduced(dy, op.shape, op.Axes)
+	dx := expandReduced(op.ar, dy, op.shape, op.Axes)
 	m := tensor.NumElems(op.shape) / max(dy.Size(), 1)
 	dx.ScaleInPlace(1 / T(m))
 	return []*tensor.Tensor[T]{dx}
@@ -65,9 +67,9 @@ func (*Mean[T]) Saved() []*tensor.Tensor[T] { return nil }
 
 // expandReduced broadcasts the gradient of a reduction back to the shape of
 // the reduced input, into a new tensor.
-func expandReduced[T tensor.Float](dy *tensor.Tensor[T], shape, axes []int) *tensor.Tensor[T] {
+func expandReduced[T tensor.Float](ar *tensor.Arena[T], dy *tensor.Tensor[T], shape, axes []int) *tensor.Tensor[T] {
 	kept := dy.Reshape(tensor.ReducedShape(shape, true, axes...)...)
-	return tensor.BroadcastTo(kept, shape...)
+	return ar.BroadcastTo(kept, shape...)
 }
 
 // Max takes the maximum along Axis; KeepDims keeps the axis with size 1. It
@@ -79,6 +81,7 @@ func expandReduced[T tensor.Float](dy *tensor.Tensor[T], shape, axes []int) *ten
 //
 // It panics on an axis out of range or of size 0.
 type Max[T tensor.Float] struct {
+	arena[T]
 	Axis     int
 	KeepDims bool
 	shape    []int
@@ -90,13 +93,13 @@ func (*Max[T]) Name() string { return "Max" }
 func (op *Max[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Max", in, 1)
 	op.shape = in[0].Shape()
-	y, idx := tensor.MaxWithIndex(in[0], op.Axis, op.KeepDims)
+	y, idx := op.ar.MaxWithIndex(in[0], op.Axis, op.KeepDims)
 	op.idx = idx
 	return y
 }
 
 func (op *Max[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := tensor.New[T](op.shape...)
+	dx := op.ar.New(op.shape...)
 	axis := tensor.NormAxis(op.Axis, len(op.shape))
 	n := op.shape[axis]
 	inner := tensor.NumElems(op.shape[axis+1:])

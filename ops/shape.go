@@ -15,6 +15,7 @@ import (
 //
 // It panics if Shape does not hold as many elements as the input.
 type Reshape[T tensor.Float] struct {
+	arena[T]
 	Shape []int
 	in    []int
 }
@@ -45,17 +46,20 @@ func (*Reshape[T]) Saved() []*tensor.Tensor[T] { return nil }
 //	dx = permute(dy, Axes⁻¹)
 //
 // It panics unless Axes is a permutation of the input's axes.
-type Permute[T tensor.Float] struct{ Axes []int }
+type Permute[T tensor.Float] struct {
+	arena[T]
+	Axes []int
+}
 
 func (*Permute[T]) Name() string { return "Permute" }
 
 func (op *Permute[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Permute", in, 1)
-	return tensor.Permute(in[0], op.Axes...)
+	return op.ar.Permute(in[0], op.Axes...)
 }
 
 func (op *Permute[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	return []*tensor.Tensor[T]{tensor.Permute(dy, tensor.InversePermutation(op.Axes)...)}
+	return []*tensor.Tensor[T]{op.ar.Permute(dy, tensor.InversePermutation(op.Axes)...)}
 }
 
 func (*Permute[T]) Saved() []*tensor.Tensor[T] { return nil }

@@ -18,23 +18,38 @@ const (
 )
 
 // Add returns a + b element by element, with a and b broadcast together.
-func Add[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opAdd, a, b) }
+func Add[T Float](a, b *Tensor[T]) *Tensor[T] { return heap[T]().Add(a, b) }
 
 // Sub returns a − b element by element, with a and b broadcast together.
-func Sub[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opSub, a, b) }
+func Sub[T Float](a, b *Tensor[T]) *Tensor[T] { return heap[T]().Sub(a, b) }
 
 // Mul returns the element-wise (Hadamard) product a ⊙ b, with a and b
 // broadcast together.
-func Mul[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opMul, a, b) }
+func Mul[T Float](a, b *Tensor[T]) *Tensor[T] { return heap[T]().Mul(a, b) }
 
 // Div returns a / b element by element, with a and b broadcast together.
-func Div[T Float](a, b *Tensor[T]) *Tensor[T] { return binary(opDiv, a, b) }
+func Div[T Float](a, b *Tensor[T]) *Tensor[T] { return heap[T]().Div(a, b) }
 
-func binary[T Float](op binOp, a, b *Tensor[T]) *Tensor[T] {
-	dst := New[T](mustBroadcast(a.shape, b.shape)...)
+// Add is the package-level Add with the result's storage from the arena.
+func (ar *Arena[T]) Add(a, b *Tensor[T]) *Tensor[T] { return ar.binary(opAdd, a, b) }
+
+// Sub is the package-level Sub with the result's storage from the arena.
+func (ar *Arena[T]) Sub(a, b *Tensor[T]) *Tensor[T] { return ar.binary(opSub, a, b) }
+
+// Mul is the package-level Mul with the result's storage from the arena.
+func (ar *Arena[T]) Mul(a, b *Tensor[T]) *Tensor[T] { return ar.binary(opMul, a, b) }
+
+// Div is the package-level Div with the result's storage from the arena.
+func (ar *Arena[T]) Div(a, b *Tensor[T]) *Tensor[T] { return ar.binary(opDiv, a, b) }
+
+func (ar *Arena[T]) binary(op binOp, a, b *Tensor[T]) *Tensor[T] {
+	dst := ar.NewUninit(mustBroadcast(a.shape, b.shape)...)
 	apply(op, dst, a, b)
 	return dst
 }
+
+// heap returns the nil arena, whose methods allocate from the heap.
+func heap[T Float]() *Arena[T] { return nil }
 
 // AddInPlace adds src to t element by element; src must broadcast to t's shape.
 func (t *Tensor[T]) AddInPlace(src *Tensor[T]) { t.inPlace(opAdd, src) }
@@ -58,8 +73,11 @@ func (t *Tensor[T]) inPlace(op binOp, src *Tensor[T]) {
 }
 
 // Scale returns c·t.
-func Scale[T Float](t *Tensor[T], c T) *Tensor[T] {
-	return unary(t, func(d, s []T) {
+func Scale[T Float](t *Tensor[T], c T) *Tensor[T] { return heap[T]().Scale(t, c) }
+
+// Scale is the package-level Scale with the result's storage from the arena.
+func (ar *Arena[T]) Scale(t *Tensor[T], c T) *Tensor[T] {
+	return ar.unary(t, func(d, s []T) {
 		for i, v := range s {
 			d[i] = c * v
 		}
@@ -77,8 +95,12 @@ func (t *Tensor[T]) ScaleInPlace(c T) {
 }
 
 // AddScalar returns t + c.
-func AddScalar[T Float](t *Tensor[T], c T) *Tensor[T] {
-	return unary(t, func(d, s []T) {
+func AddScalar[T Float](t *Tensor[T], c T) *Tensor[T] { return heap[T]().AddScalar(t, c) }
+
+// AddScalar is the package-level AddScalar with the result's storage from
+// the arena.
+func (ar *Arena[T]) AddScalar(t *Tensor[T], c T) *Tensor[T] {
+	return ar.unary(t, func(d, s []T) {
 		for i, v := range s {
 			d[i] = v + c
 		}

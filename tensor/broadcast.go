@@ -43,10 +43,16 @@ func mustBroadcast(a, b []int) []int {
 // BroadcastTo returns a new tensor of the given shape holding t broadcast to
 // it. It panics if t's shape does not broadcast to shape.
 func BroadcastTo[T Float](t *Tensor[T], shape ...int) *Tensor[T] {
+	return heap[T]().BroadcastTo(t, shape...)
+}
+
+// BroadcastTo is the package-level BroadcastTo with the result's storage
+// from the arena.
+func (ar *Arena[T]) BroadcastTo(t *Tensor[T], shape ...int) *Tensor[T] {
 	if out, ok := BroadcastShapes(t.shape, shape); !ok || !EqualShapes(out, shape) {
 		panic(fmt.Sprintf(errBroadcast, t.shape, shape))
 	}
-	dst := New[T](shape...)
+	dst := ar.NewUninit(shape...)
 	apply(opFirst, dst, t, t)
 	return dst
 }
@@ -59,7 +65,10 @@ func BroadcastTo[T Float](t *Tensor[T], shape ...int) *Tensor[T] {
 //
 // SumTo is how the gradient of a broadcast operand is reduced back to the
 // operand's shape.
-func SumTo[T Float](t *Tensor[T], shape ...int) *Tensor[T] {
+func SumTo[T Float](t *Tensor[T], shape ...int) *Tensor[T] { return heap[T]().SumTo(t, shape...) }
+
+// SumTo is the package-level SumTo with the result's storage from the arena.
+func (ar *Arena[T]) SumTo(t *Tensor[T], shape ...int) *Tensor[T] {
 	if EqualShapes(t.shape, shape) {
 		return t
 	}
@@ -76,7 +85,7 @@ func SumTo[T Float](t *Tensor[T], shape ...int) *Tensor[T] {
 	if len(axes) == 0 {
 		return t.Reshape(shape...)
 	}
-	return Sum(t, true, axes...).Reshape(shape...)
+	return ar.Sum(t, true, axes...).Reshape(shape...)
 }
 
 // plan describes an element-wise operation over a broadcast output shape as a

@@ -57,12 +57,18 @@ func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b 
 // multiplied and the leading (batch) axes broadcast, as in NumPy's matmul.
 // MatMul panics if an operand has fewer than 2 axes, if the inner dimensions
 // differ or if the batch axes do not broadcast.
-func MatMul[T Float](a, b *Tensor[T]) *Tensor[T] { return MatMulT(a, false, b, false) }
+func MatMul[T Float](a, b *Tensor[T]) *Tensor[T] { return heap[T]().MatMulT(a, false, b, false) }
 
 // MatMulT returns op(a)·op(b), where op swaps the last two axes of its operand
 // when the flag next to it is set, without copying it: MatMulT(dy, false, w,
 // true) is dy·wᵀ. Shapes follow MatMul.
 func MatMulT[T Float](a *Tensor[T], transA bool, b *Tensor[T], transB bool) *Tensor[T] {
+	return heap[T]().MatMulT(a, transA, b, transB)
+}
+
+// MatMulT is the package-level MatMulT with the result's storage from the
+// arena.
+func (ar *Arena[T]) MatMulT(a *Tensor[T], transA bool, b *Tensor[T], transB bool) *Tensor[T] {
 	na, nb := len(a.shape), len(b.shape)
 	if na < 2 || nb < 2 {
 		panic(fmt.Sprintf(errMatMulRank, a.shape, b.shape))
@@ -81,7 +87,7 @@ func MatMulT[T Float](a *Tensor[T], transA bool, b *Tensor[T], transB bool) *Ten
 	k := ka
 	aBatch, bBatch := a.shape[:na-2], b.shape[:nb-2]
 	batch := mustBroadcast(aBatch, bBatch)
-	dst := New[T](append(cloneInts(batch), m, n)...)
+	dst := ar.NewUninit(append(cloneInts(batch), m, n)...)
 	lda, ldb := a.shape[na-1], b.shape[nb-1]
 
 	// A stack of matrices times one matrix is a single tall product.

@@ -6,18 +6,22 @@ import (
 	"github.com/tapegrad/tapegrad/internal/parallel"
 )
 
-// unary returns a new tensor of t's shape filled by f, which maps a chunk of
-// t's elements to the same chunk of the result. Large tensors are split into
-// chunks handled in parallel; element-wise results do not depend on how.
-func unary[T Float](t *Tensor[T], f func(dst, src []T)) *Tensor[T] {
-	dst := New[T](t.shape...)
+// unary returns a new tensor of t's shape, its storage from the arena,
+// filled by f, which maps a chunk of t's elements to the same chunk of the
+// result. Large tensors are split into chunks handled in parallel;
+// element-wise results do not depend on how.
+func (ar *Arena[T]) unary(t *Tensor[T], f func(dst, src []T)) *Tensor[T] {
+	dst := ar.NewUninit(t.shape...)
 	parallel.Chunks(len(t.data), parallel.Grain, func(lo, hi int) { f(dst.data[lo:hi], t.data[lo:hi]) })
 	return dst
 }
 
 // Map returns a new tensor with f applied to every element of t.
-func Map[T Float](t *Tensor[T], f func(T) T) *Tensor[T] {
-	return unary(t, func(d, s []T) {
+func Map[T Float](t *Tensor[T], f func(T) T) *Tensor[T] { return heap[T]().Map(t, f) }
+
+// Map is the package-level Map with the result's storage from the arena.
+func (ar *Arena[T]) Map(t *Tensor[T], f func(T) T) *Tensor[T] {
+	return ar.unary(t, func(d, s []T) {
 		for i, v := range s {
 			d[i] = f(v)
 		}
@@ -27,9 +31,15 @@ func Map[T Float](t *Tensor[T], f func(T) T) *Tensor[T] {
 // Neg returns −t.
 func Neg[T Float](t *Tensor[T]) *Tensor[T] { return Scale(t, -1) }
 
+// Neg is the package-level Neg with the result's storage from the arena.
+func (ar *Arena[T]) Neg(t *Tensor[T]) *Tensor[T] { return ar.Scale(t, -1) }
+
 // Exp returns eˣ element by element.
-func Exp[T Float](t *Tensor[T]) *Tensor[T] {
-	return unary(t, func(d, s []T) {
+func Exp[T Float](t *Tensor[T]) *Tensor[T] { return heap[T]().Exp(t) }
+
+// Exp is the package-level Exp with the result's storage from the arena.
+func (ar *Arena[T]) Exp(t *Tensor[T]) *Tensor[T] {
+	return ar.unary(t, func(d, s []T) {
 		for i, v := range s {
 			d[i] = T(math.Exp(float64(v)))
 		}
@@ -37,8 +47,11 @@ func Exp[T Float](t *Tensor[T]) *Tensor[T] {
 }
 
 // Log returns the natural logarithm element by element (−Inf at 0, NaN below).
-func Log[T Float](t *Tensor[T]) *Tensor[T] {
-	return unary(t, func(d, s []T) {
+func Log[T Float](t *Tensor[T]) *Tensor[T] { return heap[T]().Log(t) }
+
+// Log is the package-level Log with the result's storage from the arena.
+func (ar *Arena[T]) Log(t *Tensor[T]) *Tensor[T] {
+	return ar.unary(t, func(d, s []T) {
 		for i, v := range s {
 			d[i] = T(math.Log(float64(v)))
 		}
@@ -46,8 +59,11 @@ func Log[T Float](t *Tensor[T]) *Tensor[T] {
 }
 
 // Sqrt returns √x element by element (NaN below 0).
-func Sqrt[T Float](t *Tensor[T]) *Tensor[T] {
-	return unary(t, func(d, s []T) {
+func Sqrt[T Float](t *Tensor[T]) *Tensor[T] { return heap[T]().Sqrt(t) }
+
+// Sqrt is the package-level Sqrt with the result's storage from the arena.
+func (ar *Arena[T]) Sqrt(t *Tensor[T]) *Tensor[T] {
+	return ar.unary(t, func(d, s []T) {
 		for i, v := range s {
 			d[i] = T(math.Sqrt(float64(v)))
 		}
@@ -56,8 +72,11 @@ func Sqrt[T Float](t *Tensor[T]) *Tensor[T] {
 
 // Pow returns xᵖ element by element, with math.Pow's special cases. The
 // exponents 1, 2 and −1 take exact shortcuts.
-func Pow[T Float](t *Tensor[T], p T) *Tensor[T] {
-	return unary(t, func(d, s []T) {
+func Pow[T Float](t *Tensor[T], p T) *Tensor[T] { return heap[T]().Pow(t, p) }
+
+// Pow is the package-level Pow with the result's storage from the arena.
+func (ar *Arena[T]) Pow(t *Tensor[T], p T) *Tensor[T] {
+	return ar.unary(t, func(d, s []T) {
 		switch p {
 		case 1:
 			copy(d, s)
@@ -78,8 +97,11 @@ func Pow[T Float](t *Tensor[T], p T) *Tensor[T] {
 }
 
 // Tanh returns the hyperbolic tangent element by element.
-func Tanh[T Float](t *Tensor[T]) *Tensor[T] {
-	return unary(t, func(d, s []T) {
+func Tanh[T Float](t *Tensor[T]) *Tensor[T] { return heap[T]().Tanh(t) }
+
+// Tanh is the package-level Tanh with the result's storage from the arena.
+func (ar *Arena[T]) Tanh(t *Tensor[T]) *Tensor[T] {
+	return ar.unary(t, func(d, s []T) {
 		for i, v := range s {
 			d[i] = T(math.Tanh(float64(v)))
 		}
@@ -88,8 +110,12 @@ func Tanh[T Float](t *Tensor[T]) *Tensor[T] {
 
 // Sigmoid returns the logistic function σ(x) = 1/(1+e⁻ˣ) element by element,
 // computed without overflow for large |x|.
-func Sigmoid[T Float](t *Tensor[T]) *Tensor[T] {
-	return unary(t, func(d, s []T) {
+func Sigmoid[T Float](t *Tensor[T]) *Tensor[T] { return heap[T]().Sigmoid(t) }
+
+// Sigmoid is the package-level Sigmoid with the result's storage from the
+// arena.
+func (ar *Arena[T]) Sigmoid(t *Tensor[T]) *Tensor[T] {
+	return ar.unary(t, func(d, s []T) {
 		for i, v := range s {
 			x := float64(v)
 			if x >= 0 {

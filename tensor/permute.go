@@ -5,7 +5,11 @@ import "fmt"
 // Permute returns a new tensor whose axis i is axis axes[i] of t, as NumPy's
 // transpose(t, axes) and PyTorch's permute do; the data is copied into the new
 // layout. It panics unless axes is a permutation of 0 … t.NDim()−1.
-func Permute[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
+func Permute[T Float](t *Tensor[T], axes ...int) *Tensor[T] { return heap[T]().Permute(t, axes...) }
+
+// Permute is the package-level Permute with the result's storage from the
+// arena.
+func (ar *Arena[T]) Permute(t *Tensor[T], axes ...int) *Tensor[T] {
 	nd := len(t.shape)
 	if len(axes) != nd {
 		panic(fmt.Sprintf(errPermutation, axes, nd))
@@ -19,7 +23,7 @@ func Permute[T Float](t *Tensor[T], axes ...int) *Tensor[T] {
 		seen[a] = true
 		shape[i] = t.shape[a]
 	}
-	dst := New[T](shape...)
+	dst := ar.NewUninit(shape...)
 	if len(t.data) == 0 {
 		return dst
 	}

@@ -11,6 +11,11 @@ import (
 // result broadcastable against t; without, they are removed (summing every
 // axis then gives a scalar of shape ()). Negative axes count from the end.
 func Sum[T Float](t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
+	return heap[T]().Sum(t, keepDims, axes...)
+}
+
+// Sum is the package-level Sum with the result's storage from the arena.
+func (ar *Arena[T]) Sum(t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
 	ax := normAxes(axes, len(t.shape))
 	out := t
 	// Adjacent axes are reduced in one pass; groups go from the last inward so
@@ -20,11 +25,11 @@ func Sum[T Float](t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
 		for start > 0 && ax[start-1] == ax[start]-1 {
 			start--
 		}
-		out = sumAxes(out, ax[start], ax[end-1]+1)
+		out = ar.sumAxes(out, ax[start], ax[end-1]+1)
 		end = start
 	}
 	if out == t {
-		out = t.Clone()
+		out = ar.Clone(t)
 	}
 	return out.Reshape(ReducedShape(t.shape, keepDims, axes...)...)
 }
@@ -32,7 +37,12 @@ func Sum[T Float](t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
 // Mean returns the arithmetic mean of t's elements over the given axes, with
 // the same axis rules as Sum. The mean of no elements is NaN.
 func Mean[T Float](t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
-	s := Sum(t, keepDims, axes...)
+	return heap[T]().Mean(t, keepDims, axes...)
+}
+
+// Mean is the package-level Mean with the result's storage from the arena.
+func (ar *Arena[T]) Mean(t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
+	s := ar.Sum(t, keepDims, axes...)
 	n := 1
 	for _, a := range normAxes(axes, len(t.shape)) {
 		n *= t.shape[a]
@@ -45,13 +55,13 @@ func Mean[T Float](t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
 
 // sumAxes sums t over the contiguous range of axes [from, to), keeping them
 // with size 1.
-func sumAxes[T Float](t *Tensor[T], from, to int) *Tensor[T] {
+func (ar *Arena[T]) sumAxes(t *Tensor[T], from, to int) *Tensor[T] {
 	outer, n, inner := split3(t.shape, from, to)
 	shape := cloneInts(t.shape)
 	for i := from; i < to; i++ {
 		shape[i] = 1
 	}
-	dst := New[T](shape...)
+	dst := ar.New(shape...)
 	src := t.data
 	if inner == 1 {
 		parallel.Chunks(outer, max(parallel.Grain/max(n, 1), 1), func(lo, hi int) {
@@ -132,6 +142,12 @@ func Max[T Float](t *Tensor[T], axis int, keepDims bool) *Tensor[T] {
 	return m
 }
 
+// Max is the package-level Max with the result's storage from the arena.
+func (ar *Arena[T]) Max(t *Tensor[T], axis int, keepDims bool) *Tensor[T] {
+	m, _ := ar.MaxWithIndex(t, axis, keepDims)
+	return m
+}
+
 // ArgMax returns, for every position of the other axes in row-major order,
 // the index along axis of the largest element of t; ties go to the first.
 func ArgMax[T Float](t *Tensor[T], axis int) []int {
@@ -143,12 +159,18 @@ func ArgMax[T Float](t *Tensor[T], axis int) []int {
 // axis at which each maximum was found (the first, on ties), laid out like the
 // result's elements.
 func MaxWithIndex[T Float](t *Tensor[T], axis int, keepDims bool) (*Tensor[T], []int) {
+	return heap[T]().MaxWithIndex(t, axis, keepDims)
+}
+
+// MaxWithIndex is the package-level MaxWithIndex with the maxima's storage
+// from the arena.
+func (ar *Arena[T]) MaxWithIndex(t *Tensor[T], axis int, keepDims bool) (*Tensor[T], []int) {
 	axis = NormAxis(axis, len(t.shape))
 	outer, n, inner := split3(t.shape, axis, axis+1)
 	if n == 0 {
 		panic(fmt.Sprintf(errEmptyAxis, "Max", axis, t.shape))
 	}
-	dst := New[T](ReducedShape(t.shape, keepDims, axis)...)
+	dst := ar.NewUninit(ReducedShape(t.shape, keepDims, axis)...)
 	idx := make([]int, outer*inner)
 	src, d := t.data, dst.data
 	for o := range outer {

@@ -134,7 +134,7 @@ func NewNet(rng *rand.Rand, n int) *Net {
 		Opt:    optim.NewAdam(nn.Params[float32](m), optim.AdamConfig{LR: LR}),
 		x:      tensor.RandN[float32](rng, n, Channels, ImageSize, ImageSize),
 		labels: labels,
-		tape:   autograd.NewTape[float32](),
+		tape:   reusingTape(),
 	}
 }
 
@@ -163,4 +163,12 @@ func (n *Net) TrainStep() float32 {
 // first for evaluation mode.
 func (n *Net) Infer() *tensor.Tensor[float32] {
 	return n.Model.Forward(autograd.NewConst(n.x)).Value()
+}
+
+// reusingTape returns a tape that recycles its buffers at every Reset, as a
+// training loop's should (autograd.Tape.ReuseBuffers).
+func reusingTape() *autograd.Tape[float32] {
+	t := autograd.NewTape[float32]()
+	t.ReuseBuffers(true)
+	return t
 }

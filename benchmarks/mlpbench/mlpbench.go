@@ -90,7 +90,7 @@ func NewNet(rng *rand.Rand, hidden []int, n int) *Net {
 		Opt:    optim.NewSGD(nn.Params[float32](m), optim.SGDConfig{LR: LR}),
 		X:      x,
 		Labels: labels,
-		tape:   autograd.NewTape[float32](),
+		tape:   reusingTape(),
 	}
 }
 
@@ -108,4 +108,12 @@ func (n *Net) TrainStep() float32 {
 	n.tape.Backward(loss)
 	n.Opt.Step()
 	return loss.Value().Item()
+}
+
+// reusingTape returns a tape that recycles its buffers at every Reset, as a
+// training loop's should (autograd.Tape.ReuseBuffers).
+func reusingTape() *autograd.Tape[float32] {
+	t := autograd.NewTape[float32]()
+	t.ReuseBuffers(true)
+	return t
 }

@@ -34,6 +34,7 @@ func (m *ModuleModel) input(x *tensor.Tensor[float32]) *tensor.Tensor[float32] {
 func (m *ModuleModel) TrainStep(x *tensor.Tensor[float32], labels []int) (float64, int) {
 	if m.tape == nil {
 		m.tape = autograd.NewTape[float32]()
+		m.tape.ReuseBuffers(true) // the loss and logits are read before the next Reset
 	}
 	m.tape.Reset()
 	m.Opt.ZeroGrad()

@@ -1,0 +1,83 @@
+package tensor
+
+import "unsafe"
+
+// Arena hands out tensor storage and takes it all back at once, so that a
+// loop that computes the same shapes every iteration — a training step —
+// reuses its buffers instead of allocating them anew. Recycle returns every
+// buffer handed out since the last Recycle; the tensors that used them must
+// not be used afterwards.
+//
+// The kernels that return a new tensor (Add, Exp, Sum, MatMulT, …) exist as
+// Arena methods too, which take the result's storage from the arena. A nil
+// *Arena is valid and allocates from the heap: (*Arena[T])(nil).Add(a, b) is
+// Add(a, b). An Arena is used by one goroutine at a time.
+type Arena[T Float] struct {
+	free  map[int][][]T // recycled buffers by length
+	inUse [][]T         // buffers handed out since the last Recycle
+}
+
+// NewArena returns an empty arena.
+func NewArena[T Float]() *Arena[T] { return &Arena[T]{free: make(map[int][][]T)} }
+
+// New returns a zeroed tensor of the given shape whose storage comes from
+// the arena: a recycled buffer of the same length if there is one, a new one
+// otherwise. On a nil arena it is the package-level New.
+func (ar *Arena[T]) New(shape ...int) *Tensor[T] {
+	t := ar.NewUninit(shape...)
+	if ar != nil {
+		clear(t.data)
+	}
+	return t
+}
+
+// NewUninit is New without the zeroing of recycled storage, for callers
+// that overwrite every element. On a nil arena the storage is zeroed anyway.
+func (ar *Arena[T]) NewUninit(shape ...int) *Tensor[T] {
+	if ar == nil {
+		return New[T](shape...)
+	}
+	n := numel(shape)
+	var data []T
+	if bufs := ar.free[n]; len(bufs) > 0 {
+		data = bufs[len(bufs)-1]
+		ar.free[n] = bufs[:len(bufs)-1]
+	} else {
+		data = make([]T, n)
+	}
+	ar.inUse = append(ar.inUse, data)
+	return &Tensor[T]{shape: cloneInts(shape), data: data}
+}
+
+// Recycle takes back every buffer handed out since the last Recycle. The
+// tensors that used them — and their views — must not be used afterwards.
+func (ar *Arena[T]) Recycle() {
+	for i, buf := range ar.inUse {
+		ar.free[len(buf)] = append(ar.free[len(buf)], buf)
+		ar.inUse[i] = nil
+	}
+	ar.inUse = ar.inUse[:0]
+}
+
+// Bytes returns the storage the arena holds, handed out or free.
+func (ar *Arena[T]) Bytes() int {
+	var z T
+	size := int(unsafe.Sizeof(z))
+	n := 0
+	for _, b := range ar.inUse {
+		n += len(b)
+	}
+	for _, bufs := range ar.free {
+		for _, b := range bufs {
+			n += len(b)
+		}
+	}
+	return n * size
+}
+
+// Clone is Tensor.Clone with the copy's storage from the arena.
+func (ar *Arena[T]) Clone(t *Tensor[T]) *Tensor[T] {
+	c := ar.NewUninit(t.shape...)
+	copy(c.data, t.data)
+	return c
+}
