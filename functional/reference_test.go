@@ -1,9 +1,8 @@
 package functional_test
 
 import (
-	"encoding/json"
+	"github.com/tapegrad/tapegrad/internal/reftest"
 	"math"
-	"os"
 	"slices"
 	"testing"
 
@@ -49,17 +48,8 @@ type refCase struct {
 // truncated or hand-edited file fails loudly instead of testing less.
 func loadReference(t *testing.T) refFile {
 	t.Helper()
-	f, err := os.Open(referencePath)
-	if err != nil {
-		t.Fatalf("reference numbers: %v (regenerate with python3 functional/testdata/gen_torch_reference.py)", err)
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
 	var ref refFile
-	if err := dec.Decode(&ref); err != nil {
-		t.Fatalf("decoding %s: %v", referencePath, err)
-	}
+	reftest.Load(t, referencePath, "python3 functional/testdata/gen_torch_reference.py", &ref)
 	if ref.DType != "float64" {
 		t.Fatalf("%s: dtype %q, want float64", referencePath, ref.DType)
 	}

@@ -1,10 +1,9 @@
 package nn_test
 
 import (
-	"encoding/json"
 	"fmt"
+	"github.com/tapegrad/tapegrad/internal/reftest"
 	"math"
-	"os"
 	"slices"
 	"testing"
 
@@ -86,17 +85,8 @@ type bnRefFunctional struct {
 // truncated or hand-edited file fails loudly instead of testing less.
 func loadBNReference(t *testing.T) bnRefFile {
 	t.Helper()
-	f, err := os.Open(bnRefPath)
-	if err != nil {
-		t.Fatalf("reference numbers: %v (regenerate with /usr/bin/python3 nn/testdata/gen_torch_batchnorm.py)", err)
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
 	var ref bnRefFile
-	if err := dec.Decode(&ref); err != nil {
-		t.Fatalf("decoding %s: %v", bnRefPath, err)
-	}
+	reftest.Load(t, bnRefPath, "/usr/bin/python3 nn/testdata/gen_torch_batchnorm.py", &ref)
 	if ref.DType != "float64" {
 		t.Fatalf("%s: dtype %q, want float64", bnRefPath, ref.DType)
 	}

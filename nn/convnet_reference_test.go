@@ -1,12 +1,11 @@
 package nn_test
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/tapegrad/tapegrad/internal/reftest"
 	"math"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -454,16 +453,8 @@ func checkValue(t *testing.T, what string, got float32, want float64) float64 {
 // TestConvNetTorchSummary reproduces the committed summary of PyTorch's step
 // (see the top of this file) without Python.
 func TestConvNetTorchSummary(t *testing.T) {
-	raw, err := os.ReadFile(convNetSummary)
-	if err != nil {
-		t.Fatalf("%v (regenerate with go test ./nn -run TestConvNetMatchesPyTorch -args -write-summary)", err)
-	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
 	var sum convNetSummaryFile
-	if err := dec.Decode(&sum); err != nil {
-		t.Fatalf("decoding %s: %v", convNetSummary, err)
-	}
+	reftest.Load(t, convNetSummary, "go test ./nn -run TestConvNetMatchesPyTorch -args -write-summary", &sum)
 	if sum.DType != "float32" {
 		t.Fatalf("%s: dtype %q, want float32", convNetSummary, sum.DType)
 	}

@@ -1,9 +1,8 @@
 package ops_test
 
 import (
-	"encoding/json"
+	"github.com/tapegrad/tapegrad/internal/reftest"
 	"math"
-	"os"
 	"slices"
 	"testing"
 
@@ -83,17 +82,8 @@ type poolRefCase struct {
 // classic bugs, fails loudly instead of testing less.
 func loadConvPoolRef(t *testing.T) convPoolRef {
 	t.Helper()
-	f, err := os.Open(convPoolRefPath)
-	if err != nil {
-		t.Fatalf("reference numbers: %v (regenerate with /usr/bin/python3 ops/testdata/gen_torch_conv_pool.py)", err)
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
 	var ref convPoolRef
-	if err := dec.Decode(&ref); err != nil {
-		t.Fatalf("decoding %s: %v", convPoolRefPath, err)
-	}
+	reftest.Load(t, convPoolRefPath, "/usr/bin/python3 ops/testdata/gen_torch_conv_pool.py", &ref)
 	if ref.DType != "float64" {
 		t.Fatalf("%s: dtype %q, want float64", convPoolRefPath, ref.DType)
 	}

@@ -1,10 +1,9 @@
 package optim_test
 
 import (
-	"encoding/json"
 	"fmt"
+	"github.com/tapegrad/tapegrad/internal/reftest"
 	"math"
-	"os"
 	"slices"
 	"testing"
 
@@ -118,17 +117,8 @@ type refWB struct {
 // truncated or hand-edited file fails loudly instead of testing less.
 func loadReference(t *testing.T) refFile {
 	t.Helper()
-	f, err := os.Open(referencePath)
-	if err != nil {
-		t.Fatalf("reference numbers: %v (regenerate with /usr/bin/python3 optim/testdata/gen_torch_optim.py)", err)
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
 	var ref refFile
-	if err := dec.Decode(&ref); err != nil {
-		t.Fatalf("decoding %s: %v", referencePath, err)
-	}
+	reftest.Load(t, referencePath, "/usr/bin/python3 optim/testdata/gen_torch_optim.py", &ref)
 	p := ref.Problem
 	if ref.DType != "float64" || ref.Steps < 2 ||
 		len(p.XShape) != 2 || len(p.X) != tensor.NumElems(p.XShape) || len(p.Labels) != p.XShape[0] ||
