@@ -1,7 +1,6 @@
 package functional_test
 
 import (
-	"github.com/tapegrad/tapegrad/internal/reftest"
 	"math"
 	"slices"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/internal/reftest"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 

@@ -2,7 +2,6 @@ package nn_test
 
 import (
 	"fmt"
-	"github.com/tapegrad/tapegrad/internal/reftest"
 	"math"
 	"slices"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/internal/reftest"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/tensor"
 )

@@ -3,7 +3,6 @@ package nn_test
 import (
 	"flag"
 	"fmt"
-	"github.com/tapegrad/tapegrad/internal/reftest"
 	"math"
 	"math/rand/v2"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/internal/reftest"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/safetensors"
 	"github.com/tapegrad/tapegrad/tensor"

@@ -2,13 +2,13 @@ package optim_test
 
 import (
 	"fmt"
-	"github.com/tapegrad/tapegrad/internal/reftest"
 	"math"
 	"slices"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/internal/reftest"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
 )
