@@ -3,8 +3,7 @@ package tensor
 import (
 	"fmt"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
+	"github.com/tapegrad/tapegrad/internal/gemm"
 )
 
 // Gemm computes the general matrix product
@@ -14,42 +13,19 @@ import (
 // on row-major matrices, where op(X) is X or Xᵀ as transA and transB say,
 // op(A) is m×k, op(B) is k×n and C is m×n. lda, ldb and ldc are the row
 // strides of A, B and C as stored (A is stored k×m when transposed). With beta
-// 0, C need not be initialized: NaNs in it do not propagate.
+// 0, C need not be initialized: NaNs in it do not propagate. With alpha 0 or
+// k 0, A and B are not read.
 //
-// Gemm is the one entry point for every matrix product in tapegrad; it is
-// backed by gonum's BLAS. It panics, as BLAS does, on inconsistent sizes.
+// Gemm is the one entry point for every matrix product in tapegrad. It is
+// tapegrad's own kernel, package internal/gemm: packed, cache-blocked and
+// register-tiled, with assembly micro-kernels on amd64 (AVX-512 or AVX2 with
+// FMA, whichever the CPU has) and a pure-Go one elsewhere or with the purego
+// build tag. Transposed operands cost no copy. It runs on up to GOMAXPROCS
+// goroutines, and its results are the same bits whatever GOMAXPROCS is. It
+// panics, as BLAS does, on negative sizes, too small strides and too short
+// slices.
 func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 { // BLAS would still check lda/ldb; the product is empty.
-		for i := range m {
-			row := c[i*ldc : i*ldc+n]
-			if beta == 0 {
-				clear(row)
-			} else {
-				for j := range row {
-					row[j] *= beta
-				}
-			}
-		}
-		return
-	}
-	tA, tB := blas.NoTrans, blas.NoTrans
-	if transA {
-		tA = blas.Trans
-	}
-	if transB {
-		tB = blas.Trans
-	}
-	switch c := any(c).(type) {
-	case []float32:
-		gonum.Implementation{}.Sgemm(tA, tB, m, n, k, float32(alpha), any(a).([]float32), lda,
-			any(b).([]float32), ldb, float32(beta), c, ldc)
-	case []float64:
-		gonum.Implementation{}.Dgemm(tA, tB, m, n, k, float64(alpha), any(a).([]float64), lda,
-			any(b).([]float64), ldb, float64(beta), c, ldc)
-	}
+	gemm.Gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // MatMul returns the matrix product a·b. For 2-d operands (m×k)·(k×n) gives
@@ -104,3 +80,8 @@ func (ar *Arena[T]) MatMulT(a *Tensor[T], transA bool, b *Tensor[T], transB bool
 	})
 	return dst
 }
+
+// GemmKernel names the micro-kernel behind Gemm on this CPU and build:
+// "avx512" or "avx2" (Go assembly with FMA, chosen at run time) or "go" (the
+// pure-Go kernel of other architectures and the purego build tag).
+func GemmKernel() string { return gemm.Variant() }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // row is the comparison on one workload: a line of the table, or with -json
@@ -241,7 +243,7 @@ func writeMarkdown(w io.Writer, env environment, rows []row) (checksOK bool) {
 	}
 	fmt.Fprintf(w, "tapegrad vs %s, %s\n\n", refs, env.Date)
 	fmt.Fprintf(w, "- machine: %s, %d CPUs, %s\n", env.CPU, env.CPUs, env.Platform)
-	fmt.Fprintf(w, "- tapegrad: %s, GOMAXPROCS=%d, GEMM by gonum (pure Go)\n", env.GoVersion, env.GOMAXPROCS)
+	fmt.Fprintf(w, "- tapegrad: %s, GOMAXPROCS=%d, GEMM: tapegrad's own, %s kernel\n", env.GoVersion, env.GOMAXPROCS, tensor.GemmKernel())
 	if env.Ref != nil {
 		fmt.Fprintf(w, "- reference: %s (Python %s)", env.Ref.Python, env.Ref.PythonVersion)
 		if env.Ref.Torch != "" {

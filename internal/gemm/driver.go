@@ -1,0 +1,235 @@
+package gemm
+
+import (
+	"runtime"
+	"time"
+)
+
+// The blocked product follows Goto and BLIS. The depth k is cut into
+// blocks of about kc steps, C into blocks of at most mc rows and nc columns,
+// all as even as the tile allows (shallower depth blocks get wider blocks,
+// so that a packed block keeps its size in bytes):
+//
+//	for each row block ic:                  Ã: mc×kc, packed once per (ic, pc)
+//	  for each depth block pc:
+//	    for each column block jc:           B̃: kc×nc, packed once per (ic, pc, jc)
+//	      for each tile (ir, jr) of the block:
+//	        micro-kernel: C[ir, jr] = alpha·Ã[ir]·B̃[jr] + beta'·C[ir, jr]
+//
+// beta' is beta for the first depth block and 1 for the others, so every
+// element of C sums its k terms in the same order, whoever computes it.
+// When all of C's columns make one block (n ≤ nc), the rows are not cut
+// and there is no Ã: each task of a block packs one A sliver into a buffer
+// of its own and computes that sliver's whole row of tiles with it while it
+// is in L1 ("fused" blocks). The A sliver sits in L1 and the B̃ slivers
+// stream from L2, so kc·mr values must fit L1 and kc·nc values L2.
+//
+// The work of a call is a fixed list of phases, each a fixed list of tasks
+// that may run in any order: phase 0 packs the first block; phase i computes
+// block i−1 (a task is a run of tiles in one row of tiles) and packs block i
+// (a task is a sliver of Ã, or a range of steps or slivers of B̃). Ã and B̃
+// are double-buffered, so packing block i while block i−1 is computed
+// overwrites only what block i−2 read. The goroutines of a call (the caller
+// and helpers of the crew, GOMAXPROCS in all at most) claim the tasks of the
+// current phase one by one, and the phase ends when all of its tasks are
+// done. Which goroutine runs a task changes from run to run; what the task
+// computes does not: each tile of C is computed by one goroutine, from the
+// same packed values, in the same order, and the partition into tasks
+// depends on the shape alone. Claiming rather than a fixed share per
+// goroutine keeps every core busy when a helper starts late or is
+// descheduled.
+
+// bounds of the blocks of one dimension: block b is [at[b], at[b+1]).
+type bounds []int
+
+// split cuts [0, n) into blocks of at most size (a multiple of unit), as
+// even as whole units allow, into at's storage.
+func split(at bounds, n, size, unit int) bounds {
+	units := (n + unit - 1) / unit
+	per := max(size/unit, 1)
+	blocks := (units + per - 1) / per
+	at = resize(at, blocks+1)
+	for i := range at {
+		at[i] = min(i*units/blocks*unit, n)
+	}
+	return at
+}
+
+// splitDepth cuts [0, k) into blocks of about size steps, as even as
+// possible: a depth up to a quarter more than size stays one block.
+func splitDepth(at bounds, k, size int) bounds {
+	blocks := max(1, (k+size+size/4-1)/(size+size/4))
+	at = resize(at, blocks+1)
+	for i := range at {
+		at[i] = i * k / blocks
+	}
+	return at
+}
+
+// resize returns at with length n, reusing its storage.
+func resize(at bounds, n int) bounds {
+	if cap(at) < n {
+		return make(bounds, n)
+	}
+	return at[:n]
+}
+
+// block is one (ic, pc, jc) block of the loop nest.
+type block struct {
+	i0, i1, p0, p1, j0, j1 int
+	nir, njr               int  // tiles down and across
+	lastA, lastB           int  // height of the last tile row, width of the last tile column
+	run                    int  // tiles a compute task covers
+	a, b                   int  // Ã and B̃ buffer (0 or 1)
+	packA                  bool // the block starts a new Ã
+	fused                  bool // compute tasks pack their own A sliver (see plan)
+}
+
+// taskWork is about how many multiply-adds a compute task does: a run of
+// tiles of one tile row, long enough that claiming it costs little, short
+// enough that goroutines finish a phase together.
+const taskWork = 1 << 17
+
+func (bk *block) computeTasks() int {
+	if bk.fused {
+		return bk.nir
+	}
+	return bk.nir * ((bk.njr + bk.run - 1) / bk.run)
+}
+
+// minWorkPerWorker is the least number of multiply-adds (m·n·k) a
+// goroutine gets: below it, starting one costs more than it saves.
+const minWorkPerWorker = 1 << 19
+
+// maxWorkers, when positive, replaces the number of CPUs as a bound on the
+// goroutines of a call: tests raise it to run more goroutines than CPUs.
+var maxWorkers int
+
+// blocked computes the product with packed blocks and kernel kern.
+func (p *problem[T]) blocked(kern *kernel[T]) {
+	j := getJob[T]()
+	j.p, j.kern = *p, kern
+	j.plan()
+	cpus := runtime.NumCPU()
+	if maxWorkers > 0 {
+		cpus = maxWorkers
+	}
+	workers := min(runtime.GOMAXPROCS(0), cpus, max(1, p.m*p.n*p.k/minWorkPerWorker))
+	ws := j.ws
+	for len(ws.tile) < workers {
+		ws.tile = append(ws.tile, nil)
+	}
+	for len(ws.sliver) < workers {
+		ws.sliver = append(ws.sliver, nil)
+	}
+	for w := range workers {
+		ws.tile[w] = grow(ws.tile[w], kern.mr*kern.nr)
+		if j.blocks[0].fused {
+			ws.sliver[w] = grow(ws.sliver[w], kern.mr*(j.blocks[0].p1-j.blocks[0].p0+1))
+		}
+	}
+	j.workers = workers
+	switch {
+	case workers == 1:
+		j.refs.Store(1)
+		j.run(0)
+	case publishTo(j, workers):
+		j.run(0)
+		withdraw(j)
+		// Helpers that took part leave as soon as they see the last phase
+		// done; waiting for them a moment lets the next call reuse j.
+		for start := time.Now(); j.refs.Load() > 1 && time.Since(start) < leaveWait; {
+		}
+	default:
+		// Another call holds the crew: start helpers of this call's own.
+		j.refs.Store(int32(workers))
+		for w := 1; w < workers; w++ {
+			go j.work(w)
+		}
+		// Let a helper start on this thread now rather than when this
+		// goroutine blocks: another thread picks this one up sooner.
+		runtime.Gosched()
+		j.run(0)
+	}
+	j.finish()
+	j.release()
+}
+
+// publishTo hires helpers for a job of workers goroutines and offers it to
+// them; it reports false if another call's job holds the crew.
+func publishTo[T Float](j *job[T], workers int) bool {
+	hire(workers - 1)
+	j.refs.Store(1)
+	return publish(j, workers)
+}
+
+// plan lists the blocks and phases of j's problem and sizes its buffers.
+func (j *job[T]) plan() {
+	p, kern := &j.p, j.kern
+	mr, nr := kern.mr, kern.nr
+	// Blocks shallower than kc are wider, so that a packed block keeps its
+	// size in bytes: a product with a small k is packed in few big blocks.
+	deps := splitDepth(j.deps, p.k, kern.kc)
+	depth := deps[1] - deps[0]
+	cols := split(j.cols, p.n, kern.nc*kern.kc/depth, nr)
+	// With one block of columns, each A sliver meets every B̃ sliver of its
+	// depth block once: a compute task packs its sliver itself, into a
+	// buffer of its own, and computes the whole row of tiles while the
+	// sliver is in L1. Without Ã there is no reason to cut the rows.
+	fused := len(cols) == 2
+	rows := split(j.rows, p.m, kern.mc*kern.kc/depth, mr)
+	if fused {
+		rows = append(rows[:0], 0, p.m)
+	}
+	j.rows, j.cols, j.deps = rows, cols, deps
+	j.blocks = j.blocks[:0]
+	sizeA, sizeB := 0, 0
+	version := 0
+	for ib := 1; ib < len(rows); ib++ {
+		for pb := 1; pb < len(deps); pb++ {
+			for jb := 1; jb < len(cols); jb++ {
+				bk := block{
+					i0: rows[ib-1], i1: rows[ib], p0: deps[pb-1], p1: deps[pb], j0: cols[jb-1], j1: cols[jb],
+					a: version % 2, b: len(j.blocks) % 2, packA: jb == 1 && !fused, fused: fused,
+				}
+				bk.nir = (bk.i1 - bk.i0 + mr - 1) / mr
+				bk.njr = (bk.j1 - bk.j0 + nr - 1) / nr
+				bk.lastA = lastWidth(bk.i1-bk.i0, mr, kern.fnM != nil)
+				bk.lastB = lastWidth(bk.j1-bk.j0, nr, kern.fnN != nil)
+				bk.run = min(max(1, taskWork/(mr*nr*(bk.p1-bk.p0))), bk.njr)
+				if !fused {
+					sizeA = max(sizeA, bk.nir*mr*(bk.p1-bk.p0))
+				}
+				sizeB = max(sizeB, bk.njr*nr*(bk.p1-bk.p0))
+				j.blocks = append(j.blocks, bk)
+			}
+			version++
+		}
+	}
+	for i := range 2 {
+		j.ws.a[i] = grow(j.ws.a[i], sizeA)
+		j.ws.b[i] = grow(j.ws.b[i], sizeB)
+	}
+	n := len(j.blocks) + 1
+	if cap(j.phases) < n {
+		j.phases = make([]phase, n)
+	}
+	j.phases = j.phases[:n]
+	for i := range j.phases {
+		ph := &j.phases[i]
+		ph.compute, ph.pack = 0, 0
+		if i > 0 {
+			ph.compute = int32(j.blocks[i-1].computeTasks())
+		}
+		if i < len(j.blocks) {
+			pa, pb := j.panels(&j.blocks[i])
+			if pa.x1 > pa.x0 {
+				ph.pack = int32(pa.tasks())
+			}
+			ph.pack += int32(pb.tasks())
+		}
+		ph.claimed.Store(0)
+		ph.done.Store(0)
+	}
+	j.current.Store(0)
+}

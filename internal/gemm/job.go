@@ -1,0 +1,250 @@
+package gemm
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A job runs as phases of tasks that goroutines claim (see driver.go).
+
+// phase is one phase's tasks — compute tasks first, then packing tasks —
+// and how many have been claimed and finished.
+type phase struct {
+	compute, pack int32
+	claimed, done atomic.Int32
+	_             [48]byte // keep phases on separate cache lines
+}
+
+// job is one call's blocked product: its plan, buffers and progress. The
+// last goroutine that leaves it keeps it for the next call.
+type job[T Float] struct {
+	p      problem[T]
+	kern   *kernel[T]
+	blocks []block
+	phases []phase
+	ws     *workspace[T]
+
+	rows, cols, deps bounds // the blocks' bounds, kept for their storage
+
+	workers  int          // goroutines that may take part, numbered from 0
+	current  atomic.Int32 // the phase being worked on; len(phases) when done
+	refs     atomic.Int32 // goroutines still using the job
+	mu       sync.Mutex
+	cond     sync.Cond
+	sleepers int
+}
+
+// workspace is the buffers of a job. The caller that made the job gives
+// them back as soon as the last phase is done (helpers still leaving the
+// job do not touch them), so that the next call reuses them.
+type workspace[T Float] struct {
+	a, b   [2][]T // Ã and B̃, double-buffered
+	tile   [][]T  // an mr×nr tile per goroutine, for edge tiles
+	sliver [][]T  // an A sliver per goroutine, for fused blocks
+}
+
+// getJob returns a job and a workspace for a call, reused if any are kept.
+func getJob[T Float]() *job[T] {
+	var j *job[T]
+	if x, ok := listFor[T](&jobs32, &jobs64).get(); ok {
+		j = x.(*job[T])
+	} else {
+		j = new(job[T])
+		j.cond.L = &j.mu
+	}
+	if x, ok := listFor[T](&spaces32, &spaces64).get(); ok {
+		j.ws = x.(*workspace[T])
+	} else {
+		j.ws = new(workspace[T])
+	}
+	return j
+}
+
+// finish gives j's workspace back; the caller calls it once the last phase
+// is done.
+func (j *job[T]) finish() {
+	listFor[T](&spaces32, &spaces64).put(j.ws)
+	j.ws = nil
+}
+
+// release drops a goroutine's use of j; the last one keeps it for reuse.
+func (j *job[T]) release() {
+	if j.refs.Add(-1) != 0 {
+		return
+	}
+	j.p = problem[T]{} // do not keep the caller's matrices alive
+	listFor[T](&jobs32, &jobs64).put(j)
+}
+
+// join lets helper w take part in j, if j has room for it and is not over.
+func (j *job[T]) join(w int) bool {
+	if w >= j.workers || j.current.Load() >= int32(len(j.phases)) {
+		return false
+	}
+	j.refs.Add(1)
+	return true
+}
+
+// work runs j's tasks as goroutine w, then leaves j.
+func (j *job[T]) work(w int) {
+	j.run(w)
+	j.release()
+}
+
+// run claims and runs tasks until the last phase is done; w numbers the
+// goroutine among the call's.
+func (j *job[T]) run(w int) {
+	n := int32(len(j.phases))
+	for {
+		ph := j.current.Load()
+		if ph >= n {
+			return
+		}
+		counts := &j.phases[ph]
+		total := counts.compute + counts.pack
+		t := counts.claimed.Add(1) - 1
+		if t >= total {
+			j.await(ph)
+			continue
+		}
+		if t < counts.compute {
+			j.compute(&j.blocks[ph-1], int(t), j.ws.tile[w], j.ws.sliver[w])
+		} else {
+			j.pack(&j.blocks[ph], int(t-counts.compute))
+		}
+		if counts.done.Add(1) == total {
+			j.current.Store(ph + 1)
+			j.mu.Lock()
+			if j.sleepers > 0 {
+				j.cond.Broadcast()
+			}
+			j.mu.Unlock()
+		}
+	}
+}
+
+// leaveWait is how long a call waits for its helpers to leave its job.
+const leaveWait = 20 * time.Microsecond
+
+// spinTime is how long a goroutine with nothing left to claim spins for
+// the phase to end before it sleeps; phases last microseconds, waking a
+// sleeping thread takes about as long as a phase.
+const spinTime = 100 * time.Microsecond
+
+// await returns when phase ph is over.
+func (j *job[T]) await(ph int32) {
+	var start time.Time
+	for i := 1; j.current.Load() == ph; i++ {
+		if i%128 != 0 {
+			continue
+		}
+		if start.IsZero() {
+			start = time.Now()
+		} else if time.Since(start) > spinTime {
+			j.mu.Lock()
+			j.sleepers++
+			for j.current.Load() == ph {
+				j.cond.Wait()
+			}
+			j.sleepers--
+			j.mu.Unlock()
+			return
+		}
+		runtime.Gosched()
+	}
+}
+
+// panels returns the panels of Ã and B̃ block bk packs; Ã's is empty
+// (no lines) unless the block starts a new Ã.
+func (j *job[T]) panels(bk *block) (pa, pb panel[T]) {
+	p, kern := &j.p, j.kern
+	kc := bk.p1 - bk.p0
+	if bk.packA {
+		pa = panel[T]{dst: j.ws.a[bk.a], src: p.a, ld: p.lda, runs: p.transA,
+			x0: bk.i0, x1: bk.i1, p0: bk.p0, kc: kc, w: kern.mr, last: bk.lastA, fast: kern.fastPack}
+	}
+	pb = panel[T]{dst: j.ws.b[bk.b], src: p.b, ld: p.ldb, runs: !p.transB,
+		x0: bk.j0, x1: bk.j1, p0: bk.p0, kc: kc, w: kern.nr, last: bk.lastB, fast: kern.fastPack}
+	return pa, pb
+}
+
+// pack runs packing task t of block bk: the tasks of Ã's panel first, then
+// those of B̃'s.
+func (j *job[T]) pack(bk *block, t int) {
+	pa, pb := j.panels(bk)
+	if pa.x1 > pa.x0 {
+		if n := pa.tasks(); t < n {
+			pa.pack(t)
+			return
+		} else {
+			t -= n
+		}
+	}
+	pb.pack(t)
+}
+
+// compute computes run t of block bk's tiles: up to bk.run tiles of one
+// tile row.
+func (j *job[T]) compute(bk *block, t int, tile, sliver []T) {
+	p, kern := &j.p, j.kern
+	mr, nr := kern.mr, kern.nr
+	kc := bk.p1 - bk.p0
+	runs := (bk.njr + bk.run - 1) / bk.run
+	ir, jr0, jr1 := t/runs, t%runs*bk.run, min(t%runs*bk.run+bk.run, bk.njr)
+	if bk.fused {
+		ir, jr0, jr1 = t, 0, bk.njr
+	}
+	beta, load := p.beta, 1
+	switch {
+	case bk.p0 > 0:
+		beta = 1
+	case p.beta == 0:
+		load = 0
+	}
+	abuf, bbuf := j.ws.a[bk.a], j.ws.b[bk.b]
+	i := bk.i0 + ir*mr
+	rows, h := min(mr, bk.i1-i), mr
+	if ir == bk.nir-1 {
+		h = bk.lastA
+	}
+	var a *T
+	if bk.fused {
+		pa := panel[T]{dst: sliver, src: p.a, ld: p.lda, runs: p.transA,
+			x0: i, x1: i + rows, p0: bk.p0, kc: kc, w: mr, last: h, fast: kern.fastPack}
+		pa.packSliver()
+		a = &sliver[0]
+	} else {
+		a = &abuf[ir*mr*kc]
+	}
+	for jr := jr0; jr < jr1; jr++ {
+		jj := bk.j0 + jr*nr
+		b := &bbuf[jr*nr*kc]
+		cols, w := min(nr, bk.j1-jj), nr
+		if jr == bk.njr-1 {
+			w = bk.lastB
+		}
+		fn := kern.tileFor(h, w)
+		if rows == h && cols == w {
+			fn(kc, a, b, &p.c[i*p.ldc+jj], p.ldc, p.alpha, beta, load)
+			continue
+		}
+		// An edge tile: computed whole into tile, then the part inside C
+		// merged.
+		fn(kc, a, b, &tile[0], w, 1, 0, 0)
+		for r := range rows {
+			crow := p.c[(i+r)*p.ldc+jj : (i+r)*p.ldc+jj+cols]
+			trow := tile[r*w : r*w+cols]
+			if load == 0 {
+				for q, v := range trow {
+					crow[q] = p.alpha * v
+				}
+			} else {
+				for q, v := range trow {
+					crow[q] = p.alpha*v + beta*crow[q]
+				}
+			}
+		}
+	}
+}
