@@ -23,29 +23,56 @@ func (*ReLU[T]) Name() string { return "ReLU" }
 
 func (op *ReLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("ReLU", in, 1)
-	op.y = op.ar.New(in[0].Shape()...)
+	op.y = op.ar.NewUninit(in[0].Shape()...)
 	y, x := op.y.Data(), in[0].Data()
 	parallel.Chunks(len(y), parallel.Grain, func(lo, hi int) {
+		y := y[lo:hi]
 		for i, v := range x[lo:hi] {
-			if v > 0 || v != v {
-				y[lo+i] = v
-			}
+			y[i] = max(v, 0) // branch-free; max propagates NaN
 		}
 	})
 	return op.y
 }
 
 func (op *ReLU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := op.ar.New(dy.Shape()...)
+	dx := op.ar.NewUninit(dy.Shape()...)
 	d, y, g := dx.Data(), op.y.Data(), dy.Data()
 	parallel.Chunks(len(d), parallel.Grain, func(lo, hi int) {
-		for i, v := range g[lo:hi] {
-			if y[lo+i] > 0 {
-				d[lo+i] = v
-			}
+		switch d := any(d[lo:hi]).(type) {
+		case []float32:
+			reluMask32(d, any(g[lo:hi]).([]float32), any(y[lo:hi]).([]float32))
+		case []float64:
+			reluMask64(d, any(g[lo:hi]).([]float64), any(y[lo:hi]).([]float64))
 		}
 	})
 	return []*tensor.Tensor[T]{dx}
+}
+
+// reluMask32 sets d = g where y > 0 and 0 elsewhere without a branch per
+// element (random signs would make every other branch a misprediction): y
+// is in (0, +Inf] exactly when its bits, less one, are below those of +Inf,
+// and that comparison becomes a conditional move of an all-ones mask.
+func reluMask32(d, g, y []float32) {
+	g, y = g[:len(d)], y[:len(d)]
+	for i := range d {
+		var m uint32
+		if math.Float32bits(y[i])-1 < 0x7f800000 {
+			m = ^uint32(0)
+		}
+		d[i] = math.Float32frombits(math.Float32bits(g[i]) & m)
+	}
+}
+
+// reluMask64 is reluMask32 for float64.
+func reluMask64(d, g, y []float64) {
+	g, y = g[:len(d)], y[:len(d)]
+	for i := range d {
+		var m uint64
+		if math.Float64bits(y[i])-1 < 0x7ff0000000000000 {
+			m = ^uint64(0)
+		}
+		d[i] = math.Float64frombits(math.Float64bits(g[i]) & m)
+	}
 }
 
 func (op *ReLU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
@@ -66,7 +93,7 @@ func (*LeakyReLU[T]) Name() string { return "LeakyReLU" }
 func (op *LeakyReLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("LeakyReLU", in, 1)
 	op.x = in[0]
-	y := op.ar.New(op.x.Shape()...)
+	y := op.ar.NewUninit(op.x.Shape()...)
 	yd := y.Data()
 	for i, v := range op.x.Data() {
 		if v > 0 {
@@ -79,7 +106,7 @@ func (op *LeakyReLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *LeakyReLU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := op.ar.New(dy.Shape()...)
+	dx := op.ar.NewUninit(dy.Shape()...)
 	d, x := dx.Data(), op.x.Data()
 	for i, g := range dy.Data() {
 		if x[i] > 0 {
@@ -109,7 +136,7 @@ func (*ELU[T]) Name() string { return "ELU" }
 func (op *ELU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("ELU", in, 1)
 	op.x = in[0]
-	op.y = op.ar.New(op.x.Shape()...)
+	op.y = op.ar.NewUninit(op.x.Shape()...)
 	y := op.y.Data()
 	for i, v := range op.x.Data() {
 		if v > 0 {
@@ -122,7 +149,7 @@ func (op *ELU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *ELU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := op.ar.New(dy.Shape()...)
+	dx := op.ar.NewUninit(dy.Shape()...)
 	d, x, y := dx.Data(), op.x.Data(), op.y.Data()
 	for i, g := range dy.Data() {
 		if x[i] > 0 {
@@ -154,7 +181,7 @@ func (op *Tanh[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *Tanh[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := op.ar.New(dy.Shape()...)
+	dx := op.ar.NewUninit(dy.Shape()...)
 	d, y, g := dx.Data(), op.y.Data(), dy.Data()
 	parallel.Chunks(len(d), parallel.Grain, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -185,7 +212,7 @@ func (op *Sigmoid[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *Sigmoid[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := op.ar.New(dy.Shape()...)
+	dx := op.ar.NewUninit(dy.Shape()...)
 	d, y, g := dx.Data(), op.y.Data(), dy.Data()
 	parallel.Chunks(len(d), parallel.Grain, func(lo, hi int) {
 		for i := lo; i < hi; i++ {

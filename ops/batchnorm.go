@@ -71,9 +71,9 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	n, c, inner := bnLayout("BatchNorm", x, gamma, beta)
 	m := float64(n * inner)
 	xd, g, b := x.Data(), gamma.Data(), beta.Data()
-	op.Mean, op.Var, op.scale = op.ar.New(c), op.ar.New(c), op.ar.New(c)
-	op.xhat = op.ar.New(x.Shape()...)
-	y := op.ar.New(x.Shape()...)
+	op.Mean, op.Var, op.scale = op.ar.NewUninit(c), op.ar.NewUninit(c), op.ar.NewUninit(c)
+	op.xhat = op.ar.NewUninit(x.Shape()...)
+	y := op.ar.NewUninit(x.Shape()...)
 	xh, yd := op.xhat.Data(), y.Data()
 	mean, invStd := make([]float64, c), make([]float64, c)
 
@@ -154,7 +154,7 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	sumDy, sumDyXhat := make([]float64, c), make([]float64, c)
 	var dx *tensor.Tensor[T]
 	if needs[0] {
-		dx = op.ar.New(shape...)
+		dx = op.ar.NewUninit(shape...)
 	}
 
 	byChannels(n, c, inner, func(clo, chi int) {

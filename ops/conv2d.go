@@ -112,7 +112,7 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 			0, yp[gi*cg*g.cols:], g.cols)
 	}
 	// Reorder Cout×N×L into N×Cout×L, adding the bias on the way.
-	y := op.ar.New(g.n, g.cout, g.hout, g.wout)
+	y := op.ar.NewUninit(g.n, g.cout, g.hout, g.wout)
 	l := g.plane()
 	parallel.Chunks(g.n, max(parallel.Grain/(g.cout*l), 1), func(lo, hi int) {
 		for s := lo; s < hi; s++ {
@@ -148,7 +148,7 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	}
 	if needs[1] {
 		cols := im2col(op.ar.New(g.rows*g.cols).Data(), op.x.Data(), &g)
-		dw := op.ar.New(op.w.Shape()...)
+		dw := op.ar.NewUninit(op.w.Shape()...)
 		for gi := range g.groups {
 			tensor.Gemm(false, true, cg, g.kg, g.cols,
 				1, dyp[gi*cg*g.cols:], g.cols,
@@ -170,7 +170,7 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 		grads[0] = dx
 	}
 	if op.bias && needs[2] {
-		db := op.ar.New(g.cout)
+		db := op.ar.NewUninit(g.cout)
 		parallel.Chunks(g.cout, max(parallel.Grain/g.cols, 1), func(lo, hi int) {
 			for co := lo; co < hi; co++ {
 				db.Data()[co] = tensor.SumSlice(dyp[co*g.cols : (co+1)*g.cols])

@@ -74,7 +74,7 @@ func (op *Sqrt[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *Sqrt[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := op.ar.New(dy.Shape()...)
+	dx := op.ar.NewUninit(dy.Shape()...)
 	d, g, y := dx.Data(), dy.Data(), op.y.Data()
 	for i := range d {
 		d[i] = g[i] / (2 * y[i])

@@ -37,7 +37,7 @@ func (op *Gather[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	}
 	op.shape = x.Shape()
 	op.Index = slices.Clone(op.Index) // the caller may reuse its label buffer before backward
-	y := op.ar.New(n)
+	y := op.ar.NewUninit(n)
 	yd, xd := y.Data(), x.Data()
 	for i, k := range op.Index {
 		if k < 0 || k >= c {

@@ -38,6 +38,22 @@ func floorDiv(a, b int) int {
 	return q
 }
 
+// taps holds, for every kernel row ky and column kx, the output rows and
+// columns [lo, hi) whose input position falls inside the image rather than
+// in the padding: computed once per call, not once per sample and channel.
+type taps struct{ oy0, oy1, ox0, ox1 []int }
+
+func tapRanges(g *convGeom) taps {
+	t := taps{make([]int, g.kh), make([]int, g.kh), make([]int, g.kw), make([]int, g.kw)}
+	for ky := range g.kh {
+		t.oy0[ky], t.oy1[ky] = validRange(g.h, g.hout, g.sh, g.ph, ky*g.dh)
+	}
+	for kx := range g.kw {
+		t.ox0[kx], t.ox1[kx] = validRange(g.w, g.wout, g.sw, g.pw, kx*g.dw)
+	}
+	return t
+}
+
 // im2col unfolds the input x into the rows×cols matrix whose column
 // s·hout·wout + oy·wout + ox holds, in row (c·kh + ky)·kw + kx, the input
 // value the kernel tap (ky, kx) of channel c sees at output position
@@ -45,26 +61,25 @@ func floorDiv(a, b int) int {
 // convolution is then the product W·cols. cols must hold rows×cols zeros;
 // im2col returns it filled. Samples are unfolded in parallel.
 func im2col[T tensor.Float](cols, x []T, g *convGeom) []T {
+	t := tapRanges(g)
 	parallel.For(g.n, func(lo, hi int) {
 		for s := lo; s < hi; s++ {
 			forEachTap(g, func(row, c, ky, kx int) {
 				src := x[(s*g.c+c)*g.h*g.w:]
 				dst := cols[row*g.cols+s*g.plane():]
-				ox0, ox1 := validRange(g.w, g.wout, g.sw, g.pw, kx*g.dw)
-				for oy := range g.hout {
-					out := dst[oy*g.wout : (oy+1)*g.wout]
-					iy := oy*g.sh - g.ph + ky*g.dh
-					if iy < 0 || iy >= g.h || ox0 >= ox1 {
-						continue // cols starts zeroed
-					}
-					in := src[iy*g.w:]
-					ix := ox0*g.sw - g.pw + kx*g.dw
+				ox0, ox1 := t.ox0[kx], t.ox1[kx]
+				if ox0 >= ox1 {
+					return // cols starts zeroed
+				}
+				for oy := t.oy0[ky]; oy < t.oy1[ky]; oy++ {
+					out := dst[oy*g.wout+ox0 : oy*g.wout+ox1]
+					ix := (oy*g.sh-g.ph+ky*g.dh)*g.w + ox0*g.sw - g.pw + kx*g.dw
 					if g.sw == 1 {
-						copy(out[ox0:ox1], in[ix:ix+ox1-ox0])
+						copyShort(out, src[ix:ix+len(out)])
 						continue
 					}
-					for ox := ox0; ox < ox1; ox++ {
-						out[ox] = in[ix]
+					for o := range out {
+						out[o] = src[ix]
 						ix += g.sw
 					}
 				}
@@ -79,28 +94,47 @@ func im2col[T tensor.Float](cols, x []T, g *convGeom) []T {
 // input position: the adjoint of im2col. x must hold N·C·H·W zeros. Samples
 // are folded in parallel, each into its own part of x.
 func col2im[T tensor.Float](x, cols []T, g *convGeom) {
+	t := tapRanges(g)
 	parallel.For(g.n, func(lo, hi int) {
 		for s := lo; s < hi; s++ {
 			forEachTap(g, func(row, c, ky, kx int) {
 				dst := x[(s*g.c+c)*g.h*g.w:]
 				src := cols[row*g.cols+s*g.plane():]
-				ox0, ox1 := validRange(g.w, g.wout, g.sw, g.pw, kx*g.dw)
-				for oy := range g.hout {
-					iy := oy*g.sh - g.ph + ky*g.dh
-					if iy < 0 || iy >= g.h || ox0 >= ox1 {
+				ox0, ox1 := t.ox0[kx], t.ox1[kx]
+				if ox0 >= ox1 {
+					return
+				}
+				for oy := t.oy0[ky]; oy < t.oy1[ky]; oy++ {
+					in := src[oy*g.wout+ox0 : oy*g.wout+ox1]
+					ix := (oy*g.sh-g.ph+ky*g.dh)*g.w + ox0*g.sw - g.pw + kx*g.dw
+					if g.sw == 1 {
+						out := dst[ix : ix+len(in)]
+						for o, v := range in {
+							out[o] += v
+						}
 						continue
 					}
-					in := src[oy*g.wout : (oy+1)*g.wout]
-					out := dst[iy*g.w:]
-					ix := ox0*g.sw - g.pw + kx*g.dw
-					for ox := ox0; ox < ox1; ox++ {
-						out[ix] += in[ox]
+					for _, v := range in {
+						dst[ix] += v
 						ix += g.sw
 					}
 				}
 			})
 		}
 	})
+}
+
+// copyShort is copy for the short runs of deep layers (a 4×4 image has
+// rows of 4): below 16 elements a loop beats the call to memmove.
+func copyShort[T tensor.Float](dst, src []T) {
+	if len(dst) >= 16 {
+		copy(dst, src)
+		return
+	}
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] = src[i]
+	}
 }
 
 // forEachTap calls f for every row of the im2col matrix with the channel and

@@ -111,7 +111,7 @@ func (op *MaxPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	x := in[0]
 	g := newPoolGeom("MaxPool2d", x.Shape(), op.Kernel, op.Stride, op.Padding)
 	op.shape = x.Shape()
-	y := op.ar.New(g.outShape(op.shape)...)
+	y := op.ar.NewUninit(g.outShape(op.shape)...)
 	op.idx = make([]int32, y.Size())
 	xd, yd := x.Data(), y.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout
@@ -201,7 +201,7 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	x := in[0]
 	g := newPoolGeom("AvgPool2d", x.Shape(), op.Kernel, op.Stride, op.Padding)
 	op.shape, op.geom = x.Shape(), g
-	y := op.ar.New(g.outShape(op.shape)...)
+	y := op.ar.NewUninit(g.outShape(op.shape)...)
 	div := T(g.kh * g.kw)
 	xd, yd := x.Data(), y.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout

@@ -196,7 +196,10 @@ func (o *adam[T]) Step() {
 		t := float64(s.step)
 		stepSize := o.lr / (1 - math.Pow(o.beta1, t))
 		bc2Sqrt := math.Sqrt(1 - math.Pow(o.beta2, t))
-		negStep, sq := T(-stepSize), T(bc2Sqrt)
+		// Multiplying by 1/√(1−β₂ᵗ) rather than dividing by its root, as
+		// PyTorch does, saves a division per element and changes results by
+		// at most an ulp.
+		negStep, invSq := T(-stepSize), T(1/bc2Sqrt)
 
 		x := p.Value().Data()
 		d := grad.Data()[:len(x)]
@@ -207,25 +210,41 @@ func (o *adam[T]) Step() {
 			vmax = s.maxExpAvg.Data()[:len(x)]
 		}
 		// Element by element, so large parameters are split among goroutines
-		// without changing a bit.
+		// without changing a bit. The options are tested once per chunk, not
+		// per element.
 		parallel.Chunks(len(x), parallel.Grain, func(lo, hi int) {
-			for j := lo; j < hi; j++ {
-				if o.decoupled {
+			x, d, m, v := x[lo:hi], d[lo:hi], m[lo:hi], v[lo:hi]
+			if o.decoupled {
+				for j := range x {
 					x[j] *= decay
 				}
-				g := d[j]
+			}
+			grad := func(j int) T { // Adam's weight decay enters through the gradient
 				if l2 != 0 {
-					g += l2 * x[j]
+					return d[j] + l2*x[j]
 				}
-				m[j] = m[j]*b1 + c1*g
-				v[j] = v[j]*b2 + c2*g*g
-				vj := v[j]
-				if vmax != nil {
-					vmax[j] = max(vmax[j], vj)
-					vj = vmax[j]
+				return d[j]
+			}
+			if vmax != nil || l2 != 0 {
+				for j := range x {
+					g := grad(j)
+					mj := m[j]*b1 + c1*g
+					vj := v[j]*b2 + c2*g*g
+					m[j], v[j] = mj, vj
+					if vmax != nil {
+						vmax[lo+j] = max(vmax[lo+j], vj)
+						vj = vmax[lo+j]
+					}
+					x[j] += negStep * mj / (T(math.Sqrt(float64(vj)))*invSq + eps)
 				}
-				denom := T(math.Sqrt(float64(vj)))/sq + eps
-				x[j] += negStep * m[j] / denom // PyTorch's addcdiv order: (value·m)/denom
+				return
+			}
+			// The common case, kept tight: no L2 term, no running maximum.
+			for j, g := range d[:len(x)] {
+				mj := m[j]*b1 + c1*g
+				vj := v[j]*b2 + c2*g*g
+				m[j], v[j] = mj, vj
+				x[j] += negStep * mj / (T(math.Sqrt(float64(vj)))*invSq + eps) // PyTorch's addcdiv order: (value·m)/denom
 			}
 		})
 	}
