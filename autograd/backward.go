@@ -126,12 +126,12 @@ type leafGrads[T tensor.Float] struct {
 	grads []*tensor.Tensor[T]
 	owned []bool // grads[i] was allocated by the engine
 	index map[*Var[T]]int
-	arena bool // the engine's allocations come from the tape's arena
+	arena *tensor.Arena[T] // the tape's arena, if it reuses buffers
 }
 
 // add adds g to v's sum for this pass, allocating from ar when it must.
 func (l *leafGrads[T]) add(v *Var[T], g *tensor.Tensor[T], ar *tensor.Arena[T]) {
-	l.arena = ar != nil
+	l.arena = ar
 	if l.index == nil {
 		l.index = make(map[*Var[T]]int)
 	}
@@ -156,8 +156,12 @@ func (l *leafGrads[T]) flush() {
 			g, l.owned[i] = h, false
 		}
 		// A leaf keeps its gradient past the pass, so it may not take
-		// storage that the tape's arena will recycle.
-		v.addGrad(g, l.owned[i] && !l.arena)
+		// storage that the tape's arena will recycle — unless the arena
+		// takes the leaf's spare storage in exchange.
+		if l.arena != nil && v.takeFromArena(g, l.arena) {
+			continue
+		}
+		v.addGrad(g, l.owned[i] && l.arena == nil)
 	}
 }
 

@@ -134,6 +134,20 @@ func (v *Var[T]) accumulate(g *tensor.Tensor[T], ar *tensor.Arena[T]) {
 	}
 }
 
+// takeFromArena makes g, whose storage the arena ar gave out, the leaf's
+// gradient without copying it, handing the arena the leaf's spare storage
+// in exchange. It does so only when the leaf has no gradient and a spare of
+// g's size, and reports whether it did.
+func (v *Var[T]) takeFromArena(g *tensor.Tensor[T], ar *tensor.Arena[T]) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.grad != nil || v.spare == nil || !tensor.SameShape(v.spare, g) || !ar.Exchange(g, v.spare.Data()) {
+		return false
+	}
+	v.grad, v.ownsGrad, v.spare = g, true, nil
+	return true
+}
+
 // addGrad adds a backward pass's gradient into a leaf, under the leaf's lock
 // so that tapes on several goroutines may share it. A gradient the leaf may
 // not take (owned false) is copied, since the leaf keeps it beyond the pass:

@@ -59,6 +59,25 @@ func (ar *Arena[T]) Recycle() {
 	ar.inUse = ar.inUse[:0]
 }
 
+// Exchange hands t's storage, which the arena gave out since the last
+// Recycle, over to the caller for good, and takes buf, of the same length, in
+// its place: t keeps its data, and buf is what the next Recycle takes back.
+// It reports false, changing nothing, if t's storage is not the arena's or
+// buf's length differs. The tape uses it to give a parameter the gradient
+// the backward pass computed without copying it.
+func (ar *Arena[T]) Exchange(t *Tensor[T], buf []T) bool {
+	if ar == nil || len(t.data) == 0 || len(buf) != len(t.data) {
+		return false
+	}
+	for i := len(ar.inUse) - 1; i >= 0; i-- {
+		if u := ar.inUse[i]; len(u) == len(t.data) && &u[0] == &t.data[0] {
+			ar.inUse[i] = buf
+			return true
+		}
+	}
+	return false
+}
+
 // Bytes returns the storage the arena holds, handed out or free.
 func (ar *Arena[T]) Bytes() int {
 	var z T
