@@ -26,8 +26,10 @@ import (
 //	db  = Σ dY over N, Hout, Wout          Cout
 //
 // The op keeps the input and the weights, not cols: the backward unfolds the
-// input again rather than hold a matrix kh·kw times its size. Unfolding and
-// folding run in parallel over the batch.
+// input again rather than hold a matrix kh·kw times its size — except on a
+// tape that reuses buffers, whose arena holds the forward's cols until Reset
+// anyway, so the op keeps it and the backward skips the second unfolding.
+// Unfolding and folding run in parallel over the batch.
 //
 // It panics if the input is not 4-d, the weights are not 4-d with C/Groups
 // input channels, Groups does not divide C and Cout, the bias is not of
@@ -38,6 +40,7 @@ type Conv2d[T tensor.Float] struct {
 	Groups                    int
 
 	x, w *tensor.Tensor[T]
+	cols *tensor.Tensor[T] // the forward's im2col matrix, kept when the op has an arena
 	bias bool
 	geom convGeom
 }
@@ -102,7 +105,14 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	}
 	op.x, op.w, op.bias, op.geom = x, w, b != nil, g
 
-	cols := im2col(op.ar.New(g.rows*g.cols).Data(), x.Data(), &g)
+	colsT := op.ar.New(g.rows * g.cols)
+	cols := im2col(colsT.Data(), x.Data(), &g)
+	if op.ar != nil {
+		// The arena holds this buffer until the tape is reset whatever the
+		// op does, so backward may as well use it rather than unfold the
+		// input again.
+		op.cols = colsT
+	}
 	yp := op.ar.NewUninit(g.cout * g.cols).Data() // Cout×(N·L): the GEMM's natural layout
 	cg := g.cout / g.groups
 	for gi := range g.groups {
@@ -147,7 +157,12 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 		grads = grads[:3]
 	}
 	if needs[1] {
-		cols := im2col(op.ar.New(g.rows*g.cols).Data(), op.x.Data(), &g)
+		var cols []T
+		if op.cols != nil {
+			cols = op.cols.Data()
+		} else {
+			cols = im2col(op.ar.New(g.rows*g.cols).Data(), op.x.Data(), &g)
+		}
 		dw := op.ar.NewUninit(op.w.Shape()...)
 		for gi := range g.groups {
 			tensor.Gemm(false, true, cg, g.kg, g.cols,
@@ -181,4 +196,9 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	return grads
 }
 
-func (op *Conv2d[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x, op.w} }
+func (op *Conv2d[T]) Saved() []*tensor.Tensor[T] {
+	if op.cols != nil {
+		return []*tensor.Tensor[T]{op.x, op.w, op.cols}
+	}
+	return []*tensor.Tensor[T]{op.x, op.w}
+}

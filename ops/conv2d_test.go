@@ -138,3 +138,25 @@ func TestConv2dFloat32(t *testing.T) {
 	y32 := forward[float32](&ops.Conv2d[float32]{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, to32(x), to32(w), to32(b))
 	assert32(t, "Conv2d float32", y32, y64)
 }
+
+// With an arena the op keeps the forward's im2col matrix and the backward
+// uses it instead of unfolding again: same gradients, and the kept matrix is
+// counted among the saved bytes.
+func TestConv2dKeepsColsWithAnArena(t *testing.T) {
+	r := rng(104)
+	x, w, b := randn(r, 2, 3, 6, 5), randn(r, 4, 3, 3, 3), randn(r, 4)
+	seed := randn(r, 2, 4, 6, 5)
+	mk := func() *ops.Conv2d[float64] { return &ops.Conv2d[float64]{Padding: [2]int{1, 1}} }
+	_, plain := backward(t, mk(), seed, x, w, b)
+	kept := mk()
+	kept.UseArena(tensor.NewArena[float64]())
+	_, withArena := backward(t, kept, seed, x, w, b)
+	for i := range plain {
+		if !tensor.AllClose(plain[i], withArena[i], 0, 0) {
+			t.Errorf("gradient %d differs with the arena by %g", i, tensor.MaxAbsDiff(plain[i], withArena[i]))
+		}
+	}
+	if got, want := len(kept.Saved()), 3; got != want {
+		t.Errorf("Saved lists %d tensors with an arena, want %d (x, w, cols)", got, want)
+	}
+}
