@@ -71,7 +71,9 @@ func (t *Tape[T]) Reset() {
 // The price is a rule: every tensor computed on the tape — a Var's value or
 // gradient, whatever an op returned — is invalid after Reset. Copy what must
 // outlive the step (the loss's value, say) before resetting. Leaf gradients
-// are unaffected: they never use the arena.
+// are unaffected: the arena never recycles their storage (a leaf that takes
+// a gradient the pass computed gives the arena its spare storage in
+// exchange).
 func (t *Tape[T]) ReuseBuffers(on bool) {
 	switch {
 	case on && t.arena == nil:
