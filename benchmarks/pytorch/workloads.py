@@ -72,6 +72,13 @@ times slower. 10000 measured best across the workloads: the MLPs as fast as
 with OMP_WAIT_POLICY=PASSIVE, the small batch norms and the ConvNet as fast
 as with the default (see benchmarks/README.md).
 
+OpenBLAS's idle threads spin (sched_yield) for a while after every product
+before they sleep. In an interleaved comparison on two cores that spinning
+takes the cores tapegrad's next block needs: W1 measured 1.4x slower for
+tapegrad than alone. This script therefore sets OPENBLAS_THREAD_TIMEOUT=4
+(OpenBLAS's shortest wait) unless the environment sets it, which costs
+PyTorch about 4% on W1 (see benchmarks/README.md).
+
 Peak memory: the growth of the process's resident set, measured by the
 kernel. Before a workload is built, the previous one is dropped, the
 collector runs and malloc_trim(0) hands free heap back; the resident set
@@ -124,6 +131,7 @@ def setup_modules(threads):
     os.environ.setdefault("OPENBLAS_NUM_THREADS", str(threads))
     if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
         os.environ["GOMP_SPINCOUNT"] = GOMP_SPINCOUNT  # libgomp reads it when torch loads
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")  # see "Spinning" above; read when OpenBLAS loads
     try:
         import numpy
         np = numpy
@@ -286,7 +294,7 @@ def info():
         "blas": blas_info(),
         "memory_measure": "VmHWM - VmRSS baseline (clear_refs)",
         "env": {k: os.environ.get(k, "") for k in
-                ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY")},
+                ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")},
     }
     return out
 

@@ -249,7 +249,7 @@ func writeMarkdown(w io.Writer, env environment, rows []row) (checksOK bool) {
 		if env.Ref.Torch != "" {
 			fmt.Fprintf(w, ", torch threads %d", env.Ref.TorchThreads)
 		}
-		for _, k := range []string{"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY"} {
+		for _, k := range []string{"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT"} {
 			if v := env.Ref.Env[k]; v != "" {
 				fmt.Fprintf(w, ", %s=%s", k, v)
 			}

@@ -1,0 +1,49 @@
+package benchmarks
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/benchmarks/convbench"
+	"github.com/tapegrad/tapegrad/benchmarks/mlpbench"
+)
+
+// steadyBytes runs step twice to fill the tape's arena and the optimizer's
+// state, then returns the bytes and allocations one more step makes.
+func steadyBytes(step func()) (bytes, allocs uint64) {
+	step()
+	step()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	step()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc, after.Mallocs - before.Mallocs
+}
+
+// A training step on a tape that reuses its buffers allocates (nearly)
+// nothing once the first steps have filled the arena: what is left is
+// bookkeeping — Vars, nodes, op structs, shapes — not tensor storage.
+func TestSteadyStateStepsBarelyAllocate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a ConvNet step takes a few hundred milliseconds")
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	mlp := mlpbench.NewNet(rng, mlpbench.W1Hidden, mlpbench.Batch)
+	conv := convbench.NewNet(rng, 8)
+	for _, c := range []struct {
+		name     string
+		step     func()
+		maxBytes uint64
+		data     uint64 // the bytes of activations and gradients one step computes
+	}{
+		{"W1", func() { mlp.TrainStep() }, 64 << 10, 4 << 20},
+		{"W2 (batch 8)", func() { conv.TrainStep() }, 4 << 20, 100 << 20},
+	} {
+		bytes, allocs := steadyBytes(c.step)
+		t.Logf("%s: %d bytes in %d allocations per steady-state step", c.name, bytes, allocs)
+		if bytes > c.maxBytes {
+			t.Errorf("%s: a steady-state step allocates %d bytes, want at most %d (its tensors alone are ~%d)", c.name, bytes, c.maxBytes, c.data)
+		}
+	}
+}
