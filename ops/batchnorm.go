@@ -78,13 +78,18 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	mean, invStd := make([]float64, c), make([]float64, c)
 
 	byChannels(n, c, inner, func(clo, chi int) {
+		// Local copies of what the closure captures, so that the loops keep
+		// them in registers rather than reload them through the closure.
+		xd, g, b, xh, yd, mean, invStd, n, c, inner, m := xd, g, b, xh, yd, mean, invStd, n, c, inner, m
 		// μ, then σ² about μ (two passes, for accuracy).
 		vari := make([]float64, chi-clo)
 		for s := range n {
 			sample := xd[s*c*inner : (s+1)*c*inner]
 			if inner == 1 {
-				for ch, v := range sample[clo:chi] {
-					mean[clo+ch] += float64(v)
+				row := sample[clo:chi]
+				mu := mean[clo:chi][:len(row)]
+				for j, v := range row {
+					mu[j] += float64(v)
 				}
 				continue
 			}
@@ -102,9 +107,11 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		for s := range n {
 			sample := xd[s*c*inner : (s+1)*c*inner]
 			if inner == 1 {
-				for ch, v := range sample[clo:chi] {
-					d := float64(v) - mean[clo+ch]
-					vari[ch] += d * d
+				row := sample[clo:chi]
+				mu, va := mean[clo:chi][:len(row)], vari[:len(row)]
+				for j, v := range row {
+					d := float64(v) - mu[j]
+					va[j] += d * d
 				}
 				continue
 			}
@@ -128,9 +135,14 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		for s := range n {
 			base := s * c * inner
 			if inner == 1 {
-				for ch := clo; ch < chi; ch++ {
-					h := T((float64(xd[base+ch]) - mean[ch]) * invStd[ch])
-					xh[base+ch], yd[base+ch] = h, g[ch]*h+b[ch]
+				// Rows resliced to one length, so the loop runs without
+				// bounds checks.
+				row := xd[base+clo : base+chi]
+				hr, yr := xh[base+clo : base+chi][:len(row)], yd[base+clo : base+chi][:len(row)]
+				mu, is, gc, bc := mean[clo:chi][:len(row)], invStd[clo:chi][:len(row)], g[clo:chi][:len(row)], b[clo:chi][:len(row)]
+				for j, v := range row {
+					h := T((float64(v) - mu[j]) * is[j])
+					hr[j], yr[j] = h, gc[j]*h+bc[j]
 				}
 				continue
 			}
@@ -158,13 +170,16 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	}
 
 	byChannels(n, c, inner, func(clo, chi int) {
+		g, xh, sumDy, sumDyXhat, n, c, inner, m := g, xh, sumDy, sumDyXhat, n, c, inner, m // see Forward
 		// Σ dy and Σ dy x̂ per channel, in one pass.
 		for s := range n {
 			base := s * c * inner
 			if inner == 1 {
-				for ch := clo; ch < chi; ch++ {
-					sumDy[ch] += float64(g[base+ch])
-					sumDyXhat[ch] += float64(g[base+ch]) * float64(xh[base+ch])
+				gr := g[base+clo : base+chi]
+				hr, sd, sx := xh[base+clo : base+chi][:len(gr)], sumDy[clo:chi][:len(gr)], sumDyXhat[clo:chi][:len(gr)]
+				for j, v := range gr {
+					sd[j] += float64(v)
+					sx[j] += float64(v) * float64(hr[j])
 				}
 				continue
 			}
@@ -193,9 +208,11 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 		for s := range n {
 			base := s * c * inner
 			if inner == 1 {
-				for ch := clo; ch < chi; ch++ {
-					j := ch - clo
-					d[base+ch] = T(k1[j]*float64(g[base+ch]) + k2[j]*float64(xh[base+ch]) + k3[j])
+				gr := g[base+clo : base+chi]
+				hr, dr := xh[base+clo : base+chi][:len(gr)], d[base+clo : base+chi][:len(gr)]
+				a, b, e := k1[:len(gr)], k2[:len(gr)], k3[:len(gr)]
+				for j, v := range gr {
+					dr[j] = T(a[j]*float64(v) + b[j]*float64(hr[j]) + e[j])
 				}
 				continue
 			}
