@@ -78,9 +78,6 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	mean, invStd := make([]float64, c), make([]float64, c)
 
 	byChannels(n, c, inner, func(clo, chi int) {
-		// Local copies of what the closure captures, so that the loops keep
-		// them in registers rather than reload them through the closure.
-		xd, g, b, xh, yd, mean, invStd, n, c, inner, m := xd, g, b, xh, yd, mean, invStd, n, c, inner, m
 		// μ, then σ² about μ (two passes, for accuracy).
 		vari := make([]float64, chi-clo)
 		for s := range n {
@@ -170,7 +167,6 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	}
 
 	byChannels(n, c, inner, func(clo, chi int) {
-		g, xh, sumDy, sumDyXhat, n, c, inner, m := g, xh, sumDy, sumDyXhat, n, c, inner, m // see Forward
 		// Σ dy and Σ dy x̂ per channel, in one pass.
 		for s := range n {
 			base := s * c * inner
