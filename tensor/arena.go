@@ -15,10 +15,15 @@ import "unsafe"
 type Arena[T Float] struct {
 	free  map[int][][]T // recycled buffers by length
 	inUse [][]T         // buffers handed out since the last Recycle
+
+	freeIdx  map[int][][]int32 // the same for Indices
+	inUseIdx [][]int32
 }
 
 // NewArena returns an empty arena.
-func NewArena[T Float]() *Arena[T] { return &Arena[T]{free: make(map[int][][]T)} }
+func NewArena[T Float]() *Arena[T] {
+	return &Arena[T]{free: make(map[int][][]T), freeIdx: make(map[int][][]int32)}
+}
 
 // New returns a zeroed tensor of the given shape whose storage comes from
 // the arena: a recycled buffer of the same length if there is one, a new one
@@ -57,6 +62,31 @@ func (ar *Arena[T]) Recycle() {
 		ar.inUse[i] = nil
 	}
 	ar.inUse = ar.inUse[:0]
+	for i, buf := range ar.inUseIdx {
+		ar.freeIdx[len(buf)] = append(ar.freeIdx[len(buf)], buf)
+		ar.inUseIdx[i] = nil
+	}
+	ar.inUseIdx = ar.inUseIdx[:0]
+}
+
+// Indices returns n int32s of storage from the arena, for the positions an
+// op keeps beside its tensors (max pooling's argmax). Like a tensor's
+// storage, it is taken back by the next Recycle and must not be used after
+// it. Its contents are unspecified: the caller writes every element. On a
+// nil arena it is make([]int32, n).
+func (ar *Arena[T]) Indices(n int) []int32 {
+	if ar == nil {
+		return make([]int32, n)
+	}
+	var buf []int32
+	if bufs := ar.freeIdx[n]; len(bufs) > 0 {
+		buf = bufs[len(bufs)-1]
+		ar.freeIdx[n] = bufs[:len(bufs)-1]
+	} else {
+		buf = make([]int32, n)
+	}
+	ar.inUseIdx = append(ar.inUseIdx, buf)
+	return buf
 }
 
 // Exchange hands t's storage, which the arena gave out since the last
@@ -78,7 +108,8 @@ func (ar *Arena[T]) Exchange(t *Tensor[T], buf []T) bool {
 	return false
 }
 
-// Bytes returns the storage the arena holds, handed out or free.
+// Bytes returns the storage the arena holds, handed out or free, Indices'
+// included.
 func (ar *Arena[T]) Bytes() int {
 	var z T
 	size := int(unsafe.Sizeof(z))
@@ -91,7 +122,16 @@ func (ar *Arena[T]) Bytes() int {
 			n += len(b)
 		}
 	}
-	return n * size
+	idx := 0
+	for _, b := range ar.inUseIdx {
+		idx += len(b)
+	}
+	for _, bufs := range ar.freeIdx {
+		for _, b := range bufs {
+			idx += len(b)
+		}
+	}
+	return n*size + 4*idx
 }
 
 // Clone is Tensor.Clone with the copy's storage from the arena.

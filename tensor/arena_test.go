@@ -59,3 +59,24 @@ func TestArenaMethodsMatchFunctions(t *testing.T) {
 		}
 	}
 }
+
+func TestArenaRecyclesIndices(t *testing.T) {
+	ar := NewArena[float32]()
+	a := ar.Indices(6)
+	ar.New(2) // tensors and indices are counted apart
+	if len(a) != 6 || ar.Bytes() != 6*4+2*4 {
+		t.Fatalf("len %d, Bytes = %d, want 6 and %d", len(a), ar.Bytes(), 6*4+2*4)
+	}
+	if b := ar.Indices(6); &b[0] == &a[0] {
+		t.Fatal("Indices handed out the same storage twice before a Recycle")
+	}
+	ar.Recycle()
+	c, d := ar.Indices(6), ar.Indices(6)
+	if (&c[0] != &a[0] && &d[0] != &a[0]) || ar.Bytes() != (12+2)*4 {
+		t.Errorf("after Recycle: storage not reused or Bytes = %d, want %d", ar.Bytes(), (12+2)*4)
+	}
+	var nilArena *Arena[float64]
+	if got := nilArena.Indices(3); len(got) != 3 {
+		t.Errorf("nil arena Indices(3) has length %d", len(got))
+	}
+}
