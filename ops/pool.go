@@ -112,7 +112,7 @@ func (op *MaxPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	g := newPoolGeom("MaxPool2d", x.Shape(), op.Kernel, op.Stride, op.Padding)
 	op.shape = x.Shape()
 	y := op.ar.NewUninit(g.outShape(op.shape)...)
-	op.idx = make([]int32, y.Size())
+	op.idx = op.ar.Indices(y.Size())
 	xd, yd := x.Data(), y.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout
 	byPlanes(g.planes, inPlane, func(p int) {
@@ -122,19 +122,76 @@ func (op *MaxPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 			r0, r1 := g.rows(i)
 			for j := range g.wout {
 				c0, c1 := g.cols(j)
-				best, at := T(math.Inf(-1)), r0*g.w+c0
-				for r := r0; r < r1; r++ {
-					for k := r*g.w + c0; k < r*g.w+c1; k++ {
-						if v := xp[k]; v > best || v != v { // v != v: NaN wins
-							best, at = v, k
-						}
-					}
+				at := -1
+				if r1-r0 == 3 && c1-c0 == 3 {
+					at = argmax3x3(xp, r0*g.w+c0, g.w)
 				}
-				yp[i*g.wout+j], ip[i*g.wout+j] = best, int32(at)
+				if at < 0 {
+					at = argmaxWindow(xp, g.w, r0, r1, c0, c1)
+				}
+				yp[i*g.wout+j], ip[i*g.wout+j] = xp[at], int32(at)
 			}
 		}
 	})
 	return y
+}
+
+// argmaxWindow returns the index in the plane xp, w values a row, of the
+// maximum of rows [r0, r1) and columns [c0, c1): the first maximum in
+// row-major order, but the last NaN if there is one.
+func argmaxWindow[T tensor.Float](xp []T, w, r0, r1, c0, c1 int) int {
+	best, at := T(math.Inf(-1)), r0*w+c0
+	for r := r0; r < r1; r++ {
+		for k := r*w + c0; k < r*w+c1; k++ {
+			if v := xp[k]; v > best || v != v { // v != v: NaN wins
+				best, at = v, k
+			}
+		}
+	}
+	return at
+}
+
+// argmax3x3 is argmaxWindow for the 3×3 window whose rows start at k0,
+// k0+w and k0+2w, or −1 if the window holds a NaN. It is branch-free where
+// argmaxWindow is not: the maximum first, with the max builtin, then the
+// first index that holds it, by comparisons the compiler turns into
+// conditional moves. It doubles the speed of the course's 3×3 pooling,
+// whose windows find a new maximum at unpredictable steps. A window of −0
+// and +0 gets the index of its first zero, whatever max picked.
+func argmax3x3[T tensor.Float](xp []T, k0, w int) int {
+	a, b, c := xp[k0:k0+3], xp[k0+w:k0+w+3], xp[k0+2*w:k0+2*w+3]
+	best := max(a[0], a[1], a[2], b[0], b[1], b[2], c[0], c[1], c[2])
+	if best != best {
+		return -1
+	}
+	// From the last position to the first, so that the first one holding
+	// the maximum is the last to set at.
+	at := k0 + 2*w + 2
+	if c[1] == best {
+		at = k0 + 2*w + 1
+	}
+	if c[0] == best {
+		at = k0 + 2*w
+	}
+	if b[2] == best {
+		at = k0 + w + 2
+	}
+	if b[1] == best {
+		at = k0 + w + 1
+	}
+	if b[0] == best {
+		at = k0 + w
+	}
+	if a[2] == best {
+		at = k0 + 2
+	}
+	if a[1] == best {
+		at = k0 + 1
+	}
+	if a[0] == best {
+		at = k0
+	}
+	return at
 }
 
 // byPlanes calls f for every plane index in [0, planes), splitting the

@@ -363,3 +363,82 @@ func ExampleMaxPool2d() {
 	//  [ 0.  0.  0.  0.]
 	//  [30.  0. 40.  0.]]
 }
+
+// TestMaxPool3x3Windows: the branch-free path of full 3×3 windows picks
+// what a plain row-major scan picks — the first maximum, the last NaN, the
+// first of −0 and +0 with its own sign — on planes full of ties, zeros of
+// both signs, infinities and NaNs, for strides 1 and 2 with and without
+// padding (so that edge windows take the scan).
+func TestMaxPool3x3Windows(t *testing.T) {
+	r := rng(93)
+	nan, inf := math.NaN(), math.Inf(1)
+	pick := []float64{0, math.Copysign(0, -1), 1, 1, 2, -1, inf, -inf, nan}
+	for _, stride := range []int{1, 2} {
+		for _, pad := range []int{0, 1} {
+			for trial := range 20 {
+				x := tensor.New[float64](2, 3, 7, 8)
+				for i := range x.Data() {
+					if trial%2 == 0 && i%5 != 0 {
+						x.Data()[i] = float64(r.IntN(3)) // many ties, few specials
+						continue
+					}
+					x.Data()[i] = pick[r.IntN(len(pick))]
+				}
+				op := &ops.MaxPool2d[float64]{Kernel: [2]int{3, 3}, Stride: [2]int{stride, stride}, Padding: [2]int{pad, pad}}
+				y := forward(op, x)
+				dy := tensor.New[float64](y.Shape()...)
+				for i := range dy.Data() {
+					dy.Data()[i] = float64(i + 1)
+				}
+				dx := op.Backward(dy, []bool{true})[0]
+				wantY, wantDx := scanMaxPool(x, 3, stride, pad, dy)
+				for i, v := range y.Data() {
+					if w := wantY[i]; math.Float64bits(v) != math.Float64bits(w) && !(math.IsNaN(v) && math.IsNaN(w)) {
+						t.Fatalf("stride %d pad %d trial %d: y[%d] = %v, want %v", stride, pad, trial, i, v, w)
+					}
+				}
+				for i, v := range dx.Data() {
+					if v != wantDx[i] {
+						t.Fatalf("stride %d pad %d trial %d: dx[%d] = %v, want %v", stride, pad, trial, i, v, wantDx[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// scanMaxPool is max pooling with a square k×k window by the plain
+// row-major scan of PyTorch's CPU kernel: it returns the outputs and the
+// input gradient that routes dy to each window's pick.
+func scanMaxPool(x *tensor.Tensor[float64], k, stride, pad int, dy *tensor.Tensor[float64]) (y, dx []float64) {
+	s := x.Shape()
+	h, w := s[2], s[3]
+	hout, wout := (h+2*pad-k)/stride+1, (w+2*pad-k)/stride+1
+	xd := x.Data()
+	dx = make([]float64, len(xd))
+	for p := range s[0] * s[1] {
+		for i := range hout {
+			for j := range wout {
+				best, at := math.Inf(-1), -1
+				for a := i*stride - pad; a < i*stride-pad+k; a++ {
+					for b := j*stride - pad; b < j*stride-pad+k; b++ {
+						if a < 0 || a >= h || b < 0 || b >= w {
+							continue
+						}
+						v := xd[p*h*w+a*w+b]
+						if at < 0 {
+							at = a*w + b // the first in-bounds position, for a window of −∞
+						}
+						if v > best || v != v {
+							best, at = v, a*w+b
+						}
+					}
+				}
+				o := p*hout*wout + i*wout + j
+				y = append(y, xd[p*h*w+at])
+				dx[p*h*w+at] += dy.Data()[o]
+			}
+		}
+	}
+	return y, dx
+}
