@@ -1,0 +1,14 @@
+// Package vec holds element-wise loops that profiles of training steps put
+// near the top: Adam's update and SGD's. On amd64 with AVX they run as
+// assembly over 256-bit vectors, generated with avo by the command in asm/;
+// elsewhere, and under the purego build tag, as plain Go.
+//
+// Both versions compute the same bits. Every operation is rounded on its
+// own, in the order the doc comments give: the Go loops convert each
+// product explicitly, which the Go specification says keeps the compiler
+// from fusing it with the following sum into one FMA, and the assembly uses
+// separate multiply and add instructions. A square root in float32 is
+// correctly rounded either way.
+package vec
+
+//go:generate go run -C asm . -out ../vec_amd64.s -stubs ../stubs_amd64.go -pkg vec
