@@ -7,6 +7,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -212,6 +213,10 @@ func (o *adam[T]) Step() {
 		// Element by element, so large parameters are split among goroutines
 		// without changing a bit. The options are tested once per chunk, not
 		// per element.
+		coeffs := vec.AdamCoeffs[T]{
+			Beta1: b1, OneMinusBeta1: c1, Beta2: b2, OneMinusBeta2: c2,
+			Eps: eps, NegStep: negStep, InvRootBias2: invSq,
+		}
 		parallel.Chunks(len(x), parallel.Grain, func(lo, hi int) {
 			x, d, m, v := x[lo:hi], d[lo:hi], m[lo:hi], v[lo:hi]
 			if o.decoupled {
@@ -219,32 +224,25 @@ func (o *adam[T]) Step() {
 					x[j] *= decay
 				}
 			}
-			grad := func(j int) T { // Adam's weight decay enters through the gradient
-				if l2 != 0 {
-					return d[j] + l2*x[j]
-				}
-				return d[j]
-			}
-			if vmax != nil || l2 != 0 {
-				for j := range x {
-					g := grad(j)
-					mj := m[j]*b1 + c1*g
-					vj := v[j]*b2 + c2*g*g
-					m[j], v[j] = mj, vj
-					if vmax != nil {
-						vmax[lo+j] = max(vmax[lo+j], vj)
-						vj = vmax[lo+j]
-					}
-					x[j] += negStep * mj / (T(math.Sqrt(float64(vj)))*invSq + eps)
-				}
+			if vmax == nil && l2 == 0 {
+				// The common case, vectorized: PyTorch's addcdiv order,
+				// (value·m)/denom.
+				vec.Adam(x, d, m, v, coeffs)
 				return
 			}
-			// The common case, kept tight: no L2 term, no running maximum.
-			for j, g := range d[:len(x)] {
-				mj := m[j]*b1 + c1*g
-				vj := v[j]*b2 + c2*g*g
+			for j := range x {
+				g := d[j]
+				if l2 != 0 { // Adam's weight decay enters through the gradient
+					g += l2 * x[j]
+				}
+				mj := T(m[j]*b1) + T(c1*g)
+				vj := T(v[j]*b2) + T(T(c2*g)*g)
 				m[j], v[j] = mj, vj
-				x[j] += negStep * mj / (T(math.Sqrt(float64(vj)))*invSq + eps) // PyTorch's addcdiv order: (value·m)/denom
+				if vmax != nil {
+					vmax[lo+j] = max(vmax[lo+j], vj)
+					vj = vmax[lo+j]
+				}
+				x[j] += T(negStep*mj) / (T(T(math.Sqrt(float64(vj)))*invSq) + eps)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -103,12 +104,13 @@ func (o *SGD[T]) Step() {
 		d = d[:len(x)]
 		if o.cfg.Momentum == 0 {
 			parallel.Chunks(len(x), parallel.Grain, func(lo, hi int) {
+				if wd == 0 {
+					vec.AddScaled(x[lo:hi], -lr, d[lo:hi])
+					return
+				}
 				for j := lo; j < hi; j++ {
-					g := d[j]
-					if wd != 0 {
-						g += wd * x[j]
-					}
-					x[j] += -lr * g
+					g := d[j] + T(wd*x[j])
+					x[j] += T(-lr * g)
 				}
 			})
 			continue
