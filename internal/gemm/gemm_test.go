@@ -203,6 +203,13 @@ func testEdges[T Float](t *testing.T, kern *kernel[T]) {
 		tA, tB, al, be, pad := next()
 		run(call{tA, tB, kern.mr + 1, n, 9, al, be, pad})
 	}
+	// A panel of B wider than one packing task's slivers (with 8 steps a
+	// task) whose last sliver is part of one: only that sliver is packed
+	// narrower. Small k keeps all the columns in one block.
+	for i, tB := range []bool{false, true} {
+		n := (packWork/(8*kern.nr)+1)*kern.nr + 1 + i*kern.nr/2
+		run(call{false, tB, kern.mr + 1, n, 9, 1, 0, 0})
+	}
 	for _, k := range edges(4, kern.kc) { // the kernel's unrolling is 4
 		tA, tB, al, be, pad := next()
 		run(call{tA, tB, kern.mr - 1, kern.nr + 1, k, al, be, pad})

@@ -62,8 +62,8 @@ func (pn *panel[T]) pack(t int) {
 		lines := pn.x1 - pn.x0
 		s1 := min(pn.slivers(), s0+slivers)
 		full := s1 // slivers [s0, full) are whole and w wide
-		if s1*w > lines || pn.last != w {
-			full = s1 - 1
+		if s1 == pn.slivers() && (s1*w > lines || pn.last != w) {
+			full = s1 - 1 // the panel's last sliver: part of a sliver, or narrower
 		}
 		for q := q0; q < min(kc, q0+steps); q++ {
 			src := pn.src[(pn.p0+q)*pn.ld+pn.x0 : (pn.p0+q)*pn.ld+pn.x1]
