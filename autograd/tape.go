@@ -18,6 +18,7 @@ type Tape[T tensor.Float] struct {
 	anomaly bool  // check every output and gradient for NaN and ±Inf
 	err     error // the anomaly that stopped the tape
 	arena   *tensor.Arena[T]
+	noGrad  bool // record nothing: see SetGradEnabled
 }
 
 // node is one recorded application of an op.
@@ -83,6 +84,25 @@ func (t *Tape[T]) ReuseBuffers(on bool) {
 	}
 }
 
+// SetGradEnabled turns recording on (the default) or off and returns the
+// previous setting, so that
+//
+//	defer tape.SetGradEnabled(tape.SetGradEnabled(false))
+//
+// turns it off until the function returns. With recording off — what
+// PyTorch's torch.no_grad() does — ops on the tape's Vars compute and
+// record nothing, even when a parameter takes part: their outputs live on
+// the tape, require no gradient and keep no history, pending histories they
+// meet stay pending, and nothing is kept for a backward pass. Inference
+// runs this way; on a tape that reuses buffers it reuses them as a training
+// step does. Ops on Vars of no tape (parameters and constants alone) are
+// not affected.
+func (t *Tape[T]) SetGradEnabled(on bool) (was bool) {
+	was = !t.noGrad
+	t.noGrad = !on
+	return was
+}
+
 // SavedBytes returns the bytes the recorded ops keep for the backward pass:
 // the tensors they list in Saved, each counted once however many ops keep it,
 // plus whatever ops implementing ExtraSaver report.
@@ -113,7 +133,8 @@ func (t *Tape[T]) SavedBytes() int {
 // on the inputs' tape, if any, so that a later op mixing it with a parameter
 // is recorded there.
 //
-// When an input requires a gradient, the application becomes part of the
+// When an input requires a gradient and the inputs' tape, if any, records
+// (see SetGradEnabled), the application becomes part of the
 // output's history and the output requires a gradient. If an input lives on
 // a tape, the application is recorded on that tape. If none does — the op
 // combines parameters and constants only, such as a reshaped or scaled
@@ -154,7 +175,7 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 	if tp != nil {
 		v.gen = tp.gen
 	}
-	if !requires {
+	if !requires || (tp != nil && tp.noGrad) {
 		return v
 	}
 	if tp != nil && tp.err != nil {

@@ -290,3 +290,55 @@ func TestSavedBytesCountsSharedTensorsOnce(t *testing.T) {
 		t.Errorf("SavedBytes = %d, want %d", got, want)
 	}
 }
+
+// With recording off, as under torch.no_grad(), ops on the tape's Vars
+// compute the same values but record nothing, even with a parameter and a
+// pending history among their inputs; turning it back on records again.
+func TestSetGradEnabled(t *testing.T) {
+	w := autograd.NewParam(vec(1, -2))
+	penalty := sum(mul(w, w)) // pending
+	tape := autograd.NewTape[float64]()
+	if was := tape.SetGradEnabled(false); !was {
+		t.Fatal("a new tape does not record")
+	}
+	x := tape.Input(vec(3, 4))
+	y := add(sum(mul(x, w)), penalty) // 3 − 8 + 5
+	if tape.Len() != 0 || y.RequiresGrad() || !y.IsLeaf() || y.Tape() != tape {
+		t.Fatalf("no grad: Len %d, requiresGrad %t, leaf %t, on tape %t", tape.Len(), y.RequiresGrad(), y.IsLeaf(), y.Tape() == tape)
+	}
+	if got := y.Value().Item(); got != 0 {
+		t.Errorf("value = %v, want 0", got)
+	}
+	if penalty.Tape() != nil {
+		t.Error("the pending penalty joined a tape that does not record")
+	}
+	if was := tape.SetGradEnabled(true); was {
+		t.Error("SetGradEnabled(true) reported recording on before")
+	}
+	tape.Backward(add(sum(mul(x, w)), penalty))
+	if tape.Len() != 5 {
+		t.Errorf("recording again: Len = %d, want 5 (mul, sum, penalty's mul and sum, add)", tape.Len())
+	}
+	if diff := cmp.Diff([]float64{5, 0}, grad(t, w)); diff != "" { // x + 2w
+		t.Errorf("gradient (-want +got):\n%s", diff)
+	}
+}
+
+// Inference on a reusing tape with recording off reuses its buffers: the
+// second pass after a Reset computes into the first pass's storage.
+func TestNoGradReusesBuffers(t *testing.T) {
+	w := autograd.NewParam(vec(1, 2, 3))
+	tape := autograd.NewTape[float64]()
+	tape.ReuseBuffers(true)
+	defer tape.SetGradEnabled(tape.SetGradEnabled(false))
+	first := mul(tape.Input(vec(1, 1, 1)), w).Value()
+	p := &first.Data()[0]
+	tape.Reset()
+	second := mul(tape.Input(vec(2, 2, 2)), w).Value()
+	if &second.Data()[0] != p {
+		t.Error("the second pass did not reuse the first one's buffer")
+	}
+	if diff := cmp.Diff([]float64{2, 4, 6}, second.Data()); diff != "" {
+		t.Errorf("value (-want +got):\n%s", diff)
+	}
+}

@@ -14,13 +14,16 @@ import (
 type mulOp struct {
 	a, b  *tensor.Tensor[float64]
 	needs []bool
+	ar    *tensor.Arena[float64] // its output's storage, on a tape that reuses buffers
 }
+
+func (op *mulOp) UseArena(ar *tensor.Arena[float64]) { op.ar = ar }
 
 func (*mulOp) Name() string { return "mul" }
 
 func (op *mulOp) Forward(in []*tensor.Tensor[float64]) *tensor.Tensor[float64] {
 	op.a, op.b = in[0], in[1]
-	return tensor.Mul(op.a, op.b)
+	return op.ar.Mul(op.a, op.b)
 }
 
 func (op *mulOp) Backward(dy *tensor.Tensor[float64], needs []bool) []*tensor.Tensor[float64] {
