@@ -160,11 +160,15 @@ func (n *Net) TrainStep() float32 {
 	return loss.Value().Item()
 }
 
-// Infer is W2e: the forward pass on the net's batch, with the input a
-// constant on no tape, returning the N×Classes logits. Call SetTraining(false)
-// first for evaluation mode.
+// Infer is W2e: the forward pass on the net's batch on its reset tape with
+// recording off (autograd.Tape.SetGradEnabled, PyTorch's torch.no_grad()),
+// so that the pass reuses the last one's buffers. It returns a copy of the
+// N×Classes logits. Call SetTraining(false) first for evaluation mode.
 func (n *Net) Infer() *tensor.Tensor[float32] {
-	return n.Model.Forward(autograd.NewConst(n.x)).Value()
+	n.tape.Reset()
+	defer n.tape.Reset()
+	defer n.tape.SetGradEnabled(n.tape.SetGradEnabled(false))
+	return n.Model.Forward(n.tape.Input(n.x)).Value().Clone()
 }
 
 // reusingTape returns a tape that recycles its buffers at every Reset, as a
