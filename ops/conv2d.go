@@ -7,9 +7,32 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
+// ConvAlgorithm selects how Conv2d computes a convolution. Every algorithm
+// computes the same convolution and its gradients; they differ in speed,
+// memory and rounding.
+type ConvAlgorithm int
+
+const (
+	// ConvAuto, the zero value, uses Winograd F(2×2, 3×3) where it applies
+	// and is the faster of the two (see Conv2d), im2col elsewhere.
+	ConvAuto ConvAlgorithm = iota
+	// ConvIm2col unfolds the input with im2col and computes the product with
+	// one GEMM per group (docs/backprop.md §8). It applies to every setting.
+	ConvIm2col
+	// ConvWinograd computes the convolution and both gradients through the
+	// minimal filtering algorithm F(2×2, 3×3) (docs/backprop.md §9): 16 GEMMs
+	// between tile transforms in each pass, 2.25 times fewer multiplications
+	// than im2col. It applies to 3×3 kernels with stride 1, dilation 1, one
+	// group and padding 0, 1 or 2; Conv2d panics if it is asked for
+	// elsewhere.
+	ConvWinograd
+)
+
 // Conv2d is the 2-d convolution (cross-correlation, as in PyTorch) of an
 // N×C×H×W input with Cout×(C/Groups)×kh×kw weights and an optional bias of
-// shape Cout, through im2col and the GEMM entry point (docs/backprop.md §8).
+// shape Cout, through im2col and the GEMM entry point (docs/backprop.md §8)
+// or, for 3×3 kernels with stride 1, through Winograd's F(2×2, 3×3) and 16
+// GEMMs per pass (§9), as Algorithm says.
 // Stride, Padding and Dilation are per spatial axis (H, W); a zero Stride or
 // Dilation means 1 and a zero Groups means 1, PyTorch's defaults. The output
 // is N×Cout×Hout×Wout with
@@ -31,16 +54,24 @@ import (
 // anyway, so the op keeps it and the backward skips the second unfolding.
 // Unfolding and folding run in parallel over the batch.
 //
+// The Winograd path keeps the input and the weights too, and on a tape that
+// reuses buffers also its transforms of both, U (16×Cout×C) and V
+// (16×C×T for T output tiles of 2×2), for the backward.
+//
 // It panics if the input is not 4-d, the weights are not 4-d with C/Groups
 // input channels, Groups does not divide C and Cout, the bias is not of
-// shape Cout, a setting is out of range, or the output would be empty.
+// shape Cout, a setting is out of range, the output would be empty, or
+// Algorithm is ConvWinograd where Winograd does not apply.
 type Conv2d[T tensor.Float] struct {
 	arena[T]
 	Stride, Padding, Dilation [2]int
 	Groups                    int
+	Algorithm                 ConvAlgorithm
 
 	x, w *tensor.Tensor[T]
 	cols *tensor.Tensor[T] // the forward's im2col matrix, kept when the op has an arena
+	u, v *tensor.Tensor[T] // the forward's Winograd transforms, kept when the op has an arena
+	wino bool              // whether the forward went through Winograd
 	bias bool
 	geom convGeom
 }
@@ -90,6 +121,27 @@ func (op *Conv2d[T]) geometry(x, w *tensor.Tensor[T]) convGeom {
 	return g
 }
 
+// winograd reports whether the op computes the convolution of geometry g
+// through Winograd F(2×2, 3×3), and panics if Algorithm asks for it where
+// it does not apply or is not one of the ConvAlgorithm constants.
+func (op *Conv2d[T]) winograd(g *convGeom) bool {
+	switch op.Algorithm {
+	case ConvAuto:
+		return winogradApplies(g) && winogradFaster(g)
+	case ConvIm2col:
+		return false
+	case ConvWinograd:
+		if !winogradApplies(g) {
+			panic(fmt.Sprintf(errConv, []int{g.n, g.c, g.h, g.w}, []int{g.cout, g.c / g.groups, g.kh, g.kw},
+				op.Stride, op.Padding, op.Dilation, op.Groups,
+				"Winograd F(2×2, 3×3) needs a 3×3 kernel, stride 1, dilation 1, one group and padding 0, 1 or 2"))
+		}
+		return true
+	}
+	panic(fmt.Sprintf(errConv, []int{g.n, g.c, g.h, g.w}, []int{g.cout, g.c / g.groups, g.kh, g.kw},
+		op.Stride, op.Padding, op.Dilation, op.Groups, fmt.Sprintf("unknown algorithm %d", op.Algorithm)))
+}
+
 func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	if len(in) != 2 && len(in) != 3 {
 		panic(fmt.Sprintf(errArity, "Conv2d", 2, len(in)))
@@ -104,6 +156,15 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		b = in[2].Data()
 	}
 	op.x, op.w, op.bias, op.geom = x, w, b != nil, g
+	op.wino = op.winograd(&g)
+	if op.wino {
+		y, u, v := op.winoForward(x, w, b, &g)
+		if op.ar != nil {
+			// As with cols below: the arena holds U and V until Reset.
+			op.u, op.v = u, v
+		}
+		return y
+	}
 
 	colsT := op.ar.New(g.rows * g.cols)
 	cols := im2col(colsT.Data(), x.Data(), &g)
@@ -141,6 +202,9 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	if op.wino {
+		return op.winoGrads(dy, needs)
+	}
 	g := op.geom
 	l, cg := g.plane(), g.cout/g.groups
 	// dY as Cout×(N·L), the layout of the forward product.
@@ -197,6 +261,9 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 }
 
 func (op *Conv2d[T]) Saved() []*tensor.Tensor[T] {
+	if op.u != nil {
+		return []*tensor.Tensor[T]{op.x, op.w, op.u, op.v}
+	}
 	if op.cols != nil {
 		return []*tensor.Tensor[T]{op.x, op.w, op.cols}
 	}
