@@ -42,31 +42,37 @@ func (ar *Arena[T]) NewUninit(shape ...int) *Tensor[T] {
 	if ar == nil {
 		return New[T](shape...)
 	}
-	n := numel(shape)
-	var data []T
-	if bufs := ar.free[n]; len(bufs) > 0 {
-		data = bufs[len(bufs)-1]
-		ar.free[n] = bufs[:len(bufs)-1]
+	return &Tensor[T]{shape: cloneInts(shape), data: take(ar.free, &ar.inUse, numel(shape))}
+}
+
+// take returns a buffer of length n from free, recycled if there is one and
+// new otherwise, and records it in inUse.
+func take[E any](free map[int][][]E, inUse *[][]E, n int) []E {
+	var buf []E
+	if bufs := free[n]; len(bufs) > 0 {
+		buf = bufs[len(bufs)-1]
+		free[n] = bufs[:len(bufs)-1]
 	} else {
-		data = make([]T, n)
+		buf = make([]E, n)
 	}
-	ar.inUse = append(ar.inUse, data)
-	return &Tensor[T]{shape: cloneInts(shape), data: data}
+	*inUse = append(*inUse, buf)
+	return buf
+}
+
+// recycle moves every buffer of inUse to free and returns inUse emptied.
+func recycle[E any](free map[int][][]E, inUse [][]E) [][]E {
+	for i, buf := range inUse {
+		free[len(buf)] = append(free[len(buf)], buf)
+		inUse[i] = nil
+	}
+	return inUse[:0]
 }
 
 // Recycle takes back every buffer handed out since the last Recycle. The
 // tensors that used them — and their views — must not be used afterwards.
 func (ar *Arena[T]) Recycle() {
-	for i, buf := range ar.inUse {
-		ar.free[len(buf)] = append(ar.free[len(buf)], buf)
-		ar.inUse[i] = nil
-	}
-	ar.inUse = ar.inUse[:0]
-	for i, buf := range ar.inUseIdx {
-		ar.freeIdx[len(buf)] = append(ar.freeIdx[len(buf)], buf)
-		ar.inUseIdx[i] = nil
-	}
-	ar.inUseIdx = ar.inUseIdx[:0]
+	ar.inUse = recycle(ar.free, ar.inUse)
+	ar.inUseIdx = recycle(ar.freeIdx, ar.inUseIdx)
 }
 
 // Indices returns n int32s of storage from the arena, for the positions an
@@ -78,15 +84,7 @@ func (ar *Arena[T]) Indices(n int) []int32 {
 	if ar == nil {
 		return make([]int32, n)
 	}
-	var buf []int32
-	if bufs := ar.freeIdx[n]; len(bufs) > 0 {
-		buf = bufs[len(bufs)-1]
-		ar.freeIdx[n] = bufs[:len(bufs)-1]
-	} else {
-		buf = make([]int32, n)
-	}
-	ar.inUseIdx = append(ar.inUseIdx, buf)
-	return buf
+	return take(ar.freeIdx, &ar.inUseIdx, n)
 }
 
 // Exchange hands t's storage, which the arena gave out since the last
@@ -112,26 +110,21 @@ func (ar *Arena[T]) Exchange(t *Tensor[T], buf []T) bool {
 // included.
 func (ar *Arena[T]) Bytes() int {
 	var z T
-	size := int(unsafe.Sizeof(z))
+	return held(ar.free, ar.inUse)*int(unsafe.Sizeof(z)) + held(ar.freeIdx, ar.inUseIdx)*4
+}
+
+// held returns the number of elements in the buffers of free and inUse.
+func held[E any](free map[int][][]E, inUse [][]E) int {
 	n := 0
-	for _, b := range ar.inUse {
+	for _, b := range inUse {
 		n += len(b)
 	}
-	for _, bufs := range ar.free {
+	for _, bufs := range free {
 		for _, b := range bufs {
 			n += len(b)
 		}
 	}
-	idx := 0
-	for _, b := range ar.inUseIdx {
-		idx += len(b)
-	}
-	for _, bufs := range ar.freeIdx {
-		for _, b := range bufs {
-			idx += len(b)
-		}
-	}
-	return n*size + 4*idx
+	return n
 }
 
 // Clone is Tensor.Clone with the copy's storage from the arena.
