@@ -210,6 +210,13 @@ func testEdges[T Float](t *testing.T, kern *kernel[T]) {
 		n := (packWork/(8*kern.nr)+1)*kern.nr + 1 + i*kern.nr/2
 		run(call{false, tB, kern.mr + 1, n, 9, 1, 0, 0})
 	}
+	// The last column of tiles at the quarter and just past it, with a
+	// last row of tiles of one row: the quarter, half and full kernels and
+	// their half-height corners.
+	for _, n := range []int{kern.nr/4 + 1, kern.nr + kern.nr/4, kern.nr + kern.nr/4 + 1} {
+		tA, tB, al, be, pad := next()
+		run(call{tA, tB, kern.mr + 1, n, 13, al, be, pad})
+	}
 	for _, k := range edges(4, kern.kc) { // the kernel's unrolling is 4
 		tA, tB, al, be, pad := next()
 		run(call{tA, tB, kern.mr - 1, kern.nr + 1, k, al, be, pad})

@@ -21,30 +21,44 @@ type kernel[T Float] struct {
 	// when it is no more than half full: mr×nr/2, mr/2×nr and mr/2×nr/2.
 	// Nil when there are none.
 	fnN, fnM, fnMN microKernel[T]
+	// The kernels of the quarter-width tiles, for the last column of tiles
+	// when it is no more than a quarter full: mr×nr/4 and mr/2×nr/4. Nil
+	// when there are none; set only with the half tiles.
+	fnQ, fnMQ microKernel[T]
 	// fastPack says packing and thin products may use assembly (the
 	// transposes, copies, axpy and dot of the variant's instruction set).
 	fastPack bool
 }
 
 // tileFor returns the kernel for a tile of height h (mr or mr/2) and width
-// w (nr or nr/2).
+// w (nr, nr/2 or nr/4).
 func (k *kernel[T]) tileFor(h, w int) microKernel[T] {
+	full := h == k.mr
 	switch {
-	case h == k.mr && w == k.nr:
+	case w == k.nr && full:
 		return k.fn
-	case h == k.mr:
-		return k.fnN
 	case w == k.nr:
 		return k.fnM
+	case w == k.nr/2 && full:
+		return k.fnN
+	case w == k.nr/2:
+		return k.fnMN
+	case full:
+		return k.fnQ
 	}
-	return k.fnMN
+	return k.fnMQ
 }
 
 // lastWidth returns the width of the last sliver of n lines cut in slivers
-// of w (mr or nr): w/2 when it is no more than half full and half has a
+// of w (mr or nr): w/4 when it is no more than a quarter full and quarter
+// has a kernel, else w/2 when it is no more than half full and half has a
 // kernel, else w.
-func lastWidth(n, w int, half bool) int {
-	if r := n % w; half && r > 0 && r <= w/2 {
+func lastWidth(n, w int, half, quarter bool) int {
+	r := n % w
+	switch {
+	case quarter && r > 0 && r <= w/4:
+		return w / 4
+	case half && r > 0 && r <= w/2:
 		return w / 2
 	}
 	return w

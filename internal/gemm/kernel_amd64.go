@@ -16,6 +16,9 @@ func sgemmAVX512x6x32(kc int, a *float32, b *float32, c *float32, ldc int, alpha
 // sgemmAVX512x6x16 computes a 6×16 tile of C from packed slivers of A and B.
 func sgemmAVX512x6x16(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32, beta float32, load int)
 
+// sgemmAVX2x12x8 computes a 12×8 tile of C from packed slivers of A and B.
+func sgemmAVX2x12x8(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32, beta float32, load int)
+
 // sgemmAVX2x6x16 computes a 6×16 tile of C from packed slivers of A and B.
 func sgemmAVX2x6x16(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32, beta float32, load int)
 
@@ -39,6 +42,9 @@ func dgemmAVX512x6x16(kc int, a *float64, b *float64, c *float64, ldc int, alpha
 
 // dgemmAVX512x6x8 computes a 6×8 tile of C from packed slivers of A and B.
 func dgemmAVX512x6x8(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64, beta float64, load int)
+
+// dgemmAVX2x12x4 computes a 12×4 tile of C from packed slivers of A and B.
+func dgemmAVX2x12x4(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64, beta float64, load int)
 
 // dgemmAVX2x6x8 computes a 6×8 tile of C from packed slivers of A and B.
 func dgemmAVX2x6x8(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64, beta float64, load int)

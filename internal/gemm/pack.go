@@ -24,7 +24,7 @@ type panel[T Float] struct {
 	x0, x1 int
 	p0, kc int
 	w      int
-	last   int  // the width of the last sliver: w, or w/2 (see lastWidth)
+	last   int  // the width of the last sliver: w, w/2 or w/4 (see lastWidth)
 	fast   bool // use the assembly transposes
 }
 
