@@ -15,16 +15,18 @@
 // and nc columns), chosen by measurement on a Zen 4 (AVX-512) machine:
 //
 //	variant  type     tile    kc   mc    nc   instructions
-//	avx512   float32  12×32   512  1536  512  AVX-512F FMA, 24 zmm accumulators
+//	avx512   float32  12×32   256  1536  1024 AVX-512F FMA, 24 zmm accumulators
 //	avx512   float64  12×16   256  1536  256  AVX-512F FMA, 24 zmm accumulators
 //	avx2     float32   6×16   512  1536  512  AVX2 FMA, 12 ymm accumulators
 //	avx2     float64   6×8    256  1536  256  AVX2 FMA, 12 ymm accumulators
 //	go       both      4×4    256   512  256  pure Go
 //
 // Each assembly variant has kernels for half tiles too (mr×nr/2, mr/2×nr,
-// mr/2×nr/2), for a last row or column of tiles no more than half full;
-// other edge tiles are computed whole into a buffer and the part inside C
-// copied out. The assembly, micro-kernels, 8×8 and 4×4 transposes for
+// mr/2×nr/2), for a last row or column of tiles no more than half full, and
+// avx512 for quarter-width tiles (mr×nr/4 and mr/2×nr/4, in ymm registers:
+// 512-bit instructions cost two 256-bit ones on Zen 4), for a last column
+// no more than a quarter full; other edge tiles are computed whole into a
+// buffer and the part inside C copied out. The assembly, micro-kernels, 8×8 and 4×4 transposes for
 // packing, and the axpy and dot of thin products, is generated with avo by
 // the command in asm/, a module of its own (go generate runs it). The
 // variant is chosen at run time with golang.org/x/sys/cpu: AVX-512F, else
