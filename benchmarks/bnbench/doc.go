@@ -3,11 +3,12 @@
 // testing.B benchmarks of package benchmarks and the bncompare command run.
 //
 // A Workload holds one shape's inputs, drawn once from a seeded source, and
-// a tape that every Step resets and reuses. A Step is one forward pass of
+// a tape that every Step resets and reuses, with its buffers. A Step is one forward pass of
 // batch norm in training mode and one backward pass of L = Σ y ⊙ g for a
 // fixed random g, with x, γ and β all requiring gradients:
 //
 //	w := bnbench.NewWorkload[float32](rand.New(rand.NewPCG(1, 2)), 200, 100)
-//	c, f := w.Step(bnbench.Composed), w.Step(bnbench.Fused)
+//	c := w.Step(bnbench.Composed).Clone() // the next Step reuses its storage
+//	f := w.Step(bnbench.Fused)
 //	fmt.Println(c.SavedBytes, f.SavedBytes, bnbench.MaxGradDiff(c, f))
 package bnbench

@@ -116,7 +116,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 // each after a warm-up, and compares their results.
 func compare[T tensor.Float](shape []int, reps int) row {
 	w := bnbench.NewWorkload[T](rand.New(rand.NewPCG(1, 2)), shape...)
-	c, f := w.Step(bnbench.Composed), w.Step(bnbench.Fused) // warm-up
+	c := w.Step(bnbench.Composed).Clone() // warm-up, and the results compared
+	f := w.Step(bnbench.Fused)
 	r := row{
 		Shape:         bnbench.ShapeName(shape),
 		ComposedBytes: c.SavedBytes,
