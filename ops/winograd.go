@@ -32,8 +32,8 @@ import (
 // 2ty − pH … 2ty − pH + 3 and columns likewise, zero outside the image, so
 // neighbouring tiles overlap by 2. th = ⌈Hout/2⌉ and tw = ⌈Wout/2⌉; a tile
 // past an odd edge computes outputs that are cropped. U, V and M are stored
-// ξ-major: U is 16×Cout×Cin, V 16×Cin×T and M 16×Cout×T, so that every GEMM
-// reads and writes whole row-major matrices.
+// ξ-major, 16 row-major matrices one after the other (with small gaps, see
+// winoTiles), so that every GEMM reads and writes whole matrices.
 //
 // The backward pass is the adjoint of each step, in reverse:
 //
@@ -47,16 +47,32 @@ import (
 // channel pairs, each written by one goroutine in a fixed order, so results
 // do not depend on GOMAXPROCS.
 
-// winoTiles is the tiling of a convolution's output into 2×2 blocks.
+// winoTiles is the tiling of a convolution's output into 2×2 blocks and the
+// layout of the 16 matrices of each transform.
 type winoTiles struct {
 	th, tw int // tiles per plane, ⌈Hout/2⌉ and ⌈Wout/2⌉
 	plane  int // tiles per sample, th·tw
 	t      int // tiles in all, N·th·tw
+
+	// The strides from one position ξ to the next in U and dU (Cout×Cin
+	// matrices), V and dV (Cin×T) and M and dM (Cout×T): each matrix's size
+	// and a gap of winoGap values.
+	ustep, vstep, mstep int
 }
+
+// winoGap separates the 16 matrices of a transform so that their strides
+// are not a power of two: the transforms write one value to each of the 16
+// at a time, and at a stride of 2ᵏ bytes those writes all compete for the
+// same few sets of the cache.
+const winoGap = 32
 
 func newWinoTiles(g *convGeom) winoTiles {
 	th, tw := (g.hout+1)/2, (g.wout+1)/2
-	return winoTiles{th: th, tw: tw, plane: th * tw, t: g.n * th * tw}
+	t := g.n * th * tw
+	return winoTiles{
+		th: th, tw: tw, plane: th * tw, t: t,
+		ustep: g.cout*g.c + winoGap, vstep: g.c*t + winoGap, mstep: g.cout*t + winoGap,
+	}
 }
 
 // winogradApplies reports whether F(2×2, 3×3) computes the convolution of
@@ -105,20 +121,20 @@ func (op *Conv2d[T]) biasGrad(dy *tensor.Tensor[T]) *tensor.Tensor[T] {
 
 // winoForward computes the convolution of x with w of geometry g, adding
 // the bias b unless it is nil. It returns y and the transformed weights U
-// and input V.
+// and input V, 16 matrices each, laid out as winoTiles says.
 func (op *Conv2d[T]) winoForward(x, w *tensor.Tensor[T], b []T, g *convGeom) (y, u, v *tensor.Tensor[T]) {
 	tg := newWinoTiles(g)
-	u = op.ar.NewUninit(16, g.cout, g.c)
-	winoWeights(u.Data(), w.Data(), g.cout, g.c)
-	v = op.ar.NewUninit(16, g.c, tg.t)
+	u = op.ar.NewUninit(16 * tg.ustep)
+	winoWeights(u.Data(), w.Data(), g.cout, g.c, tg.ustep)
+	v = op.ar.NewUninit(16 * tg.vstep)
 	winoInput(v.Data(), x.Data(), g, &tg)
-	m := op.ar.NewUninit(16 * g.cout * tg.t).Data()
+	m := op.ar.NewUninit(16 * tg.mstep).Data()
 	ud, vd := u.Data(), v.Data()
 	for xi := range 16 {
 		tensor.Gemm(false, false, g.cout, tg.t, g.c,
-			1, ud[xi*g.cout*g.c:], g.c,
-			vd[xi*g.c*tg.t:], tg.t,
-			0, m[xi*g.cout*tg.t:], tg.t)
+			1, ud[xi*tg.ustep:], g.c,
+			vd[xi*tg.vstep:], tg.t,
+			0, m[xi*tg.mstep:], tg.t)
 	}
 	y = op.ar.NewUninit(g.n, g.cout, g.hout, g.wout)
 	winoOutput(y.Data(), m, b, g, &tg)
@@ -132,49 +148,49 @@ func (op *Conv2d[T]) winoForward(x, w *tensor.Tensor[T], b []T, g *convGeom) (y,
 func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, dw *tensor.Tensor[T]) {
 	g := &op.geom
 	tg := newWinoTiles(g)
-	dm := op.ar.NewUninit(16 * g.cout * tg.t).Data()
+	dm := op.ar.NewUninit(16 * tg.mstep).Data()
 	winoOutputAdjoint(dm, dy.Data(), g, &tg)
 	if needW {
 		v := op.v
 		if v == nil {
-			v = op.ar.NewUninit(16, g.c, tg.t)
+			v = op.ar.NewUninit(16 * tg.vstep)
 			winoInput(v.Data(), op.x.Data(), g, &tg)
 		}
-		du := op.ar.NewUninit(16 * g.cout * g.c).Data()
+		du := op.ar.NewUninit(16 * tg.ustep).Data()
 		vd := v.Data()
 		for xi := range 16 {
 			tensor.Gemm(false, true, g.cout, g.c, tg.t,
-				1, dm[xi*g.cout*tg.t:], tg.t,
-				vd[xi*g.c*tg.t:], tg.t,
-				0, du[xi*g.cout*g.c:], g.c)
+				1, dm[xi*tg.mstep:], tg.t,
+				vd[xi*tg.vstep:], tg.t,
+				0, du[xi*tg.ustep:], g.c)
 		}
 		dw = op.ar.NewUninit(op.w.Shape()...)
-		winoWeightsAdjoint(dw.Data(), du, g.cout, g.c)
+		winoWeightsAdjoint(dw.Data(), du, g.cout, g.c, tg.ustep)
 	}
 	if needX {
 		u := op.u
 		if u == nil {
-			u = op.ar.NewUninit(16, g.cout, g.c)
-			winoWeights(u.Data(), op.w.Data(), g.cout, g.c)
+			u = op.ar.NewUninit(16 * tg.ustep)
+			winoWeights(u.Data(), op.w.Data(), g.cout, g.c, tg.ustep)
 		}
-		dv := op.ar.NewUninit(16 * g.c * tg.t).Data()
+		dv := op.ar.NewUninit(16 * tg.vstep).Data()
 		ud := u.Data()
 		for xi := range 16 {
 			tensor.Gemm(true, false, g.c, tg.t, g.cout,
-				1, ud[xi*g.cout*g.c:], g.c,
-				dm[xi*g.cout*tg.t:], tg.t,
-				0, dv[xi*g.c*tg.t:], tg.t)
+				1, ud[xi*tg.ustep:], g.c,
+				dm[xi*tg.mstep:], tg.t,
+				0, dv[xi*tg.vstep:], tg.t)
 		}
-		dx = op.ar.New(op.x.Shape()...)
+		dx = op.ar.NewUninit(op.x.Shape()...)
 		winoInputAdjoint(dx.Data(), dv, g, &tg)
 	}
 	return dx, dw
 }
 
 // winoWeights writes U = G g Gᵀ for every kernel g of the Cout×Cin×3×3
-// weights w into u, 16×Cout×Cin: u[ξ·Cout·Cin + o·Cin + c] is position ξ of
-// the transform of w[o, c]. Channel pairs are transformed in parallel.
-func winoWeights[T tensor.Float](u, w []T, cout, cin int) {
+// weights w into u: u[ξ·step + o·Cin + c] is position ξ of the transform of
+// w[o, c]. Channel pairs are transformed in parallel.
+func winoWeights[T tensor.Float](u, w []T, cout, cin, step int) {
 	pairs := cout * cin
 	parallel.Chunks(pairs, max(parallel.Grain/16, 1), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
@@ -190,25 +206,25 @@ func winoWeights[T tensor.Float](u, w []T, cout, cin int) {
 			for j := range 4 {
 				a, b, c := r[j], r[4+j], r[8+j]
 				s := (a + c) / 2
-				u[j*pairs+p] = a
-				u[(4+j)*pairs+p] = s + b/2
-				u[(8+j)*pairs+p] = s - b/2
-				u[(12+j)*pairs+p] = c
+				u[j*step+p] = a
+				u[(4+j)*step+p] = s + b/2
+				u[(8+j)*step+p] = s - b/2
+				u[(12+j)*step+p] = c
 			}
 		}
 	})
 }
 
 // winoWeightsAdjoint writes dW = Gᵀ dU G, the adjoint of winoWeights, into
-// dw (Cout×Cin×3×3) from du (16×Cout×Cin).
-func winoWeightsAdjoint[T tensor.Float](dw, du []T, cout, cin int) {
+// dw (Cout×Cin×3×3) from du, laid out as winoWeights's u.
+func winoWeightsAdjoint[T tensor.Float](dw, du []T, cout, cin, step int) {
 	pairs := cout * cin
 	parallel.Chunks(pairs, max(parallel.Grain/16, 1), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			// dU G: each row x becomes Gᵀx = (x0 + (x1+x2)/2, (x1−x2)/2, (x1+x2)/2 + x3).
 			var r [12]T
 			for i := range 4 {
-				x0, x1, x2, x3 := du[(4*i)*pairs+p], du[(4*i+1)*pairs+p], du[(4*i+2)*pairs+p], du[(4*i+3)*pairs+p]
+				x0, x1, x2, x3 := du[4*i*step+p], du[(4*i+1)*step+p], du[(4*i+2)*step+p], du[(4*i+3)*step+p]
 				s := (x1 + x2) / 2
 				r[3*i], r[3*i+1], r[3*i+2] = x0+s, (x1-x2)/2, s+x3
 			}

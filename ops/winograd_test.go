@@ -189,9 +189,9 @@ func TestConv2dWinogradKeepsTransformsWithAnArena(t *testing.T) {
 		t.Fatalf("Saved lists %d tensors with an arena, want %d (x, w, U, V)", got, want)
 	}
 	tiles := c.n * 3 * 3 // ⌈6/2⌉·⌈5/2⌉ tiles per sample
-	for i, want := range [][]int{{16, c.cout, c.cin}, {16, c.cin, tiles}} {
-		if got := saved[2+i].Shape(); !tensor.EqualShapes(got, want) {
-			t.Errorf("kept transform %d has shape %v, want %v", i, got, want)
+	for i, want := range []int{16 * c.cout * c.cin, 16 * c.cin * tiles} {
+		if got := saved[2+i].Size(); got < want || got > want+16*64 {
+			t.Errorf("kept transform %d holds %d values, want %d and small gaps", i, got, want)
 		}
 	}
 }
@@ -212,6 +212,44 @@ func TestConv2dWinogradDoesNotDependOnGOMAXPROCS(t *testing.T) {
 	for i, got := range run() {
 		if !tensor.AllClose(got, want[i], 0, 0) {
 			t.Errorf("result %d differs between GOMAXPROCS 1 and 4 by %g", i, tensor.MaxAbsDiff(got, want[i]))
+		}
+	}
+}
+
+// BenchmarkConv2dAlgorithm times im2col and Winograd side by side in
+// float32 on the ConvNet's layer shapes at batch 32 (3×3, stride 1,
+// padding 1, with a bias), forward and backward, without an arena: the
+// measurements behind ConvAuto's rule. Sub-benchmarks are named
+// pass/In×Size×Size-Out/algorithm.
+func BenchmarkConv2dAlgorithm(b *testing.B) {
+	algs := []struct {
+		name string
+		alg  ops.ConvAlgorithm
+	}{{"im2col", ops.ConvIm2col}, {"winograd", ops.ConvWinograd}}
+	for _, pass := range []string{"forward", "backward"} {
+		for _, s := range []struct{ in, out, size int }{
+			{3, 64, 32}, {64, 128, 16}, {128, 256, 8}, {256, 256, 8}, {256, 512, 4}, {512, 512, 4}, {512, 512, 2},
+		} {
+			r := rng(305)
+			in := []*tensor.Tensor[float32]{
+				to32(randn(r, 32, s.in, s.size, s.size)),
+				to32(tensor.RandU(r, -0.05, 0.05, s.out, s.in, 3, 3)),
+				to32(randn(r, s.out)),
+			}
+			dy := to32(randn(r, 32, s.out, s.size, s.size))
+			for _, a := range algs {
+				b.Run(fmt.Sprintf("%s/%dx%dx%d-%d/%s", pass, s.in, s.size, s.size, s.out, a.name), func(b *testing.B) {
+					op := &ops.Conv2d[float32]{Padding: [2]int{1, 1}, Algorithm: a.alg}
+					op.Forward(in)
+					for b.Loop() {
+						if pass == "forward" {
+							op.Forward(in)
+						} else {
+							op.Backward(dy, []bool{true, true, true})
+						}
+					}
+				})
+			}
 		}
 	}
 }

@@ -6,222 +6,195 @@ import (
 )
 
 // The tile transforms of F(2×2, 3×3) and their adjoints (see winograd.go).
-// Each 4×4 tile is held row-major in a [16]T, position ξ = 4i + j, and each
-// transform applies a 1-d transform to the rows and then to the columns:
-// X·Mᵀ on rows followed by M·(X·Mᵀ) on columns is M X Mᵀ.
+// Each works on one channel plane at a time and on one row of tiles at a
+// time: it applies the 1-d transform down the columns of the whole strip
+// of rows the tiles share, then along each tile's rows, writing or reading
+// each of the 16 positions ξ = 4i + j as a run of tw consecutive values —
+// the tiles of the row. Neighbouring tiles overlap by two columns, so the
+// first half is done once for both. Planes are copied into (or out of) a
+// buffer padded to 2·th + 2 rows and 2·tw + 2 columns of zeros, so that no
+// tile needs a bounds check.
 
-// winoInput writes V = Bᵀ d B for every input tile d of x into v,
-// 16×Cin×T: v[ξ·Cin·T + c·T + t] is position ξ of the transform of tile t
-// of channel c. Channel planes are transformed in parallel.
+// winoInput writes V = Bᵀ d B for every input tile d of x into v:
+// v[ξ·vstep + c·T + t] is position ξ of the transform of tile t of channel
+// c. With Bᵀa = (a0−a2, a1+a2, a2−a1, a1−a3), Bᵀ goes down the columns of
+// the strip and then along the rows of each tile. Channel planes are
+// transformed in parallel.
 func winoInput[T tensor.Float](v, x []T, g *convGeom, tg *winoTiles) {
-	hw, step := g.h*g.w, g.c*tg.t
+	hw, wp := g.h*g.w, 2*tg.tw+2
 	parallel.Chunks(g.n*g.c, max(parallel.Grain/(16*tg.plane), 1), func(lo, hi int) {
-		var d [16]T
+		buf := make([]T, (2*tg.th+2)*wp)
+		strip := make([]T, 4*wp)
+		p0, p1, p2, p3 := strip[:wp], strip[wp:2*wp], strip[2*wp:3*wp], strip[3*wp:]
 		for p := lo; p < hi; p++ {
 			s, c := p/g.c, p%g.c
 			src := x[p*hw : (p+1)*hw]
+			for y := range g.h {
+				copy(buf[(y+g.ph)*wp+g.pw:], src[y*g.w:(y+1)*g.w])
+			}
 			o := c*tg.t + s*tg.plane
 			for ty := range tg.th {
-				for tx := range tg.tw {
-					loadTile(&d, src, g.h, g.w, 2*ty-g.ph, 2*tx-g.pw)
-					inputTile(&d)
-					for xi, e := range d {
-						v[xi*step+o] = e
-					}
-					o++
+				d := buf[2*ty*wp : (2*ty+4)*wp]
+				d0, d1, d2, d3 := d[:wp], d[wp:2*wp], d[2*wp:3*wp], d[3*wp:]
+				for x := range p0 {
+					p0[x], p1[x], p2[x], p3[x] = d0[x]-d2[x], d1[x]+d2[x], d2[x]-d1[x], d1[x]-d3[x]
 				}
+				for i, pi := range [4][]T{p0, p1, p2, p3} {
+					at := 4*i*tg.vstep + o
+					v0 := v[at : at+tg.tw]
+					v1 := v[at+tg.vstep : at+tg.vstep+tg.tw]
+					v2 := v[at+2*tg.vstep : at+2*tg.vstep+tg.tw]
+					v3 := v[at+3*tg.vstep : at+3*tg.vstep+tg.tw]
+					for tx := range v0 {
+						a := pi[2*tx : 2*tx+4]
+						v0[tx], v1[tx], v2[tx], v3[tx] = a[0]-a[2], a[1]+a[2], a[2]-a[1], a[1]-a[3]
+					}
+				}
+				o += tg.tw
 			}
+			// Only the padding stays zero for the next plane: its
+			// interior is overwritten.
 		}
 	})
 }
 
-// winoInputAdjoint adds B dV Bᵀ for every tile of dv (16×Cin×T, laid out as
-// winoInput's V) onto the tile's place in dx, dropping what falls in the
-// padding: the adjoint of winoInput. Tiles overlap, so each goroutine owns
-// whole channel planes of dx and adds its tiles in order.
+// winoInputAdjoint writes into dx the sum, over the tiles, of B dV Bᵀ for
+// each tile's part of dv (laid out as winoInput's v) placed where the tile
+// was read, dropping what falls in the padding: the adjoint of winoInput.
+// With Ba = (a0, a1−a2+a3, a1+a2−a0, −a3), B goes along each tile's rows,
+// adding into the strip where tiles overlap, then down the strip's columns.
+// Each goroutine owns whole channel planes and adds their tiles in order.
 func winoInputAdjoint[T tensor.Float](dx, dv []T, g *convGeom, tg *winoTiles) {
-	hw, step := g.h*g.w, g.c*tg.t
+	hw, wp := g.h*g.w, 2*tg.tw+2
 	parallel.Chunks(g.n*g.c, max(parallel.Grain/(16*tg.plane), 1), func(lo, hi int) {
-		var d [16]T
+		buf := make([]T, (2*tg.th+2)*wp)
+		strip := make([]T, 4*wp)
+		q0, q1, q2, q3 := strip[:wp], strip[wp:2*wp], strip[2*wp:3*wp], strip[3*wp:]
 		for p := lo; p < hi; p++ {
 			s, c := p/g.c, p%g.c
-			dst := dx[p*hw : (p+1)*hw]
+			clear(buf)
 			o := c*tg.t + s*tg.plane
 			for ty := range tg.th {
-				for tx := range tg.tw {
-					for xi := range d {
-						d[xi] = dv[xi*step+o]
+				clear(strip)
+				for i, qi := range [4][]T{q0, q1, q2, q3} {
+					at := 4*i*tg.vstep + o
+					v0 := dv[at : at+tg.tw]
+					v1 := dv[at+tg.vstep : at+tg.vstep+tg.tw]
+					v2 := dv[at+2*tg.vstep : at+2*tg.vstep+tg.tw]
+					v3 := dv[at+3*tg.vstep : at+3*tg.vstep+tg.tw]
+					for tx := range v0 {
+						a0, a1, a2, a3 := v0[tx], v1[tx], v2[tx], v3[tx]
+						q := qi[2*tx : 2*tx+4]
+						q[0] += a0
+						q[1] += a1 - a2 + a3
+						q[2] += a1 + a2 - a0
+						q[3] -= a3
 					}
-					inputTileAdjoint(&d)
-					addTile(dst, &d, g.h, g.w, 2*ty-g.ph, 2*tx-g.pw)
-					o++
 				}
+				d := buf[2*ty*wp : (2*ty+4)*wp]
+				d0, d1, d2, d3 := d[:wp], d[wp:2*wp], d[2*wp:3*wp], d[3*wp:]
+				for x := range q0 {
+					a0, a1, a2, a3 := q0[x], q1[x], q2[x], q3[x]
+					d0[x] += a0
+					d1[x] += a1 - a2 + a3
+					d2[x] += a1 + a2 - a0
+					d3[x] -= a3
+				}
+				o += tg.tw
+			}
+			dst := dx[p*hw : (p+1)*hw]
+			for y := range g.h {
+				copy(dst[y*g.w:(y+1)*g.w], buf[(y+g.ph)*wp+g.pw:])
 			}
 		}
 	})
 }
 
-// winoOutput writes the output tiles Aᵀ M A of m (16×Cout×T) into y
-// (N×Cout×Hout×Wout), cropped at odd edges, adding the bias b unless it is
-// nil. Output planes are written in parallel.
+// winoOutput writes the output tiles Aᵀ M A of m (laid out as winoTiles
+// says) into y (N×Cout×Hout×Wout), cropped at odd edges, adding the bias b
+// unless it is nil. With Aᵀa = (a0+a1+a2, a1−a2−a3), Aᵀ goes along each
+// tile's rows and then down its columns. Output planes are written in
+// parallel.
 func winoOutput[T tensor.Float](y, m, b []T, g *convGeom, tg *winoTiles) {
-	l, step := g.plane(), g.cout*tg.t
+	l, wp := g.plane(), 2*tg.tw
 	parallel.Chunks(g.n*g.cout, max(parallel.Grain/(16*tg.plane), 1), func(lo, hi int) {
-		var d [16]T
+		buf := make([]T, 2*tg.th*wp)
+		rows := make([]T, 8*tg.tw) // M A for the row of tiles: 4 rows of 2 per tile
 		for p := lo; p < hi; p++ {
 			s, co := p/g.cout, p%g.cout
 			var bias T
 			if b != nil {
 				bias = b[co]
 			}
-			dst := y[p*l : (p+1)*l]
 			o := co*tg.t + s*tg.plane
 			for ty := range tg.th {
-				oy := 2 * ty
-				for tx := range tg.tw {
-					ox := 2 * tx
-					for xi := range d {
-						d[xi] = m[xi*step+o]
-					}
-					o++
-					// M A: each row (m0, m1, m2, m3) becomes (m0+m1+m2, m1−m2−m3).
-					var r [8]T
-					for i := range 4 {
-						m0, m1, m2, m3 := d[4*i], d[4*i+1], d[4*i+2], d[4*i+3]
-						r[2*i], r[2*i+1] = m0+m1+m2, m1-m2-m3
-					}
-					// Aᵀ (M A): the same on the two columns.
-					y00, y01 := r[0]+r[2]+r[4]+bias, r[1]+r[3]+r[5]+bias
-					y10, y11 := r[2]-r[4]-r[6]+bias, r[3]-r[5]-r[7]+bias
-					i := oy*g.wout + ox
-					dst[i] = y00
-					if ox+1 < g.wout {
-						dst[i+1] = y01
-					}
-					if oy+1 < g.hout {
-						dst[i+g.wout] = y10
-						if ox+1 < g.wout {
-							dst[i+g.wout+1] = y11
-						}
+				for i := range 4 {
+					at := 4*i*tg.mstep + o
+					m0 := m[at : at+tg.tw]
+					m1 := m[at+tg.mstep : at+tg.mstep+tg.tw]
+					m2 := m[at+2*tg.mstep : at+2*tg.mstep+tg.tw]
+					m3 := m[at+3*tg.mstep : at+3*tg.mstep+tg.tw]
+					r := rows[2*i*tg.tw : (2*i+2)*tg.tw]
+					for tx := range m0 {
+						r[2*tx], r[2*tx+1] = m0[tx]+m1[tx]+m2[tx], m1[tx]-m2[tx]-m3[tx]
 					}
 				}
+				r0, r1, r2, r3 := rows[:2*tg.tw], rows[2*tg.tw:4*tg.tw], rows[4*tg.tw:6*tg.tw], rows[6*tg.tw:]
+				y0, y1 := buf[2*ty*wp:(2*ty+1)*wp], buf[(2*ty+1)*wp:(2*ty+2)*wp]
+				for x := range y0 {
+					y0[x], y1[x] = r0[x]+r1[x]+r2[x]+bias, r1[x]-r2[x]-r3[x]+bias
+				}
+				o += tg.tw
+			}
+			dst := y[p*l : (p+1)*l]
+			for oy := range g.hout {
+				copy(dst[oy*g.wout:(oy+1)*g.wout], buf[oy*wp:])
 			}
 		}
 	})
 }
 
 // winoOutputAdjoint writes dM = A dYtile Aᵀ for every 2×2 tile of dy into dm
-// (16×Cout×T, laid out as winoOutput's M), taking cropped outputs as zero:
-// the adjoint of winoOutput without the bias.
+// (laid out as winoOutput's m), taking cropped outputs as zero: the adjoint
+// of winoOutput without the bias. With Aa = (a0, a0+a1, a0−a1, −a1), A goes
+// along each tile's two rows and then down its four columns.
 func winoOutputAdjoint[T tensor.Float](dm, dy []T, g *convGeom, tg *winoTiles) {
-	l, step := g.plane(), g.cout*tg.t
+	l, wp := g.plane(), 2*tg.tw
 	parallel.Chunks(g.n*g.cout, max(parallel.Grain/(16*tg.plane), 1), func(lo, hi int) {
+		buf := make([]T, 2*tg.th*wp) // the cropped outputs stay zero
 		for p := lo; p < hi; p++ {
 			s, co := p/g.cout, p%g.cout
 			src := dy[p*l : (p+1)*l]
+			for oy := range g.hout {
+				copy(buf[oy*wp:], src[oy*g.wout:(oy+1)*g.wout])
+			}
 			o := co*tg.t + s*tg.plane
 			for ty := range tg.th {
-				oy := 2 * ty
-				for tx := range tg.tw {
-					ox := 2 * tx
-					i := oy*g.wout + ox
-					var y00, y01, y10, y11 T
-					y00 = src[i]
-					if ox+1 < g.wout {
-						y01 = src[i+1]
-					}
-					if oy+1 < g.hout {
-						y10 = src[i+g.wout]
-						if ox+1 < g.wout {
-							y11 = src[i+g.wout+1]
+				y0, y1 := buf[2*ty*wp:(2*ty+1)*wp], buf[(2*ty+1)*wp:(2*ty+2)*wp]
+				for j := range 4 {
+					at := j*tg.mstep + o
+					m0 := dm[at : at+tg.tw]
+					m1 := dm[at+4*tg.mstep : at+4*tg.mstep+tg.tw]
+					m2 := dm[at+8*tg.mstep : at+8*tg.mstep+tg.tw]
+					m3 := dm[at+12*tg.mstep : at+12*tg.mstep+tg.tw]
+					for tx := range m0 {
+						// Column j of dY Aᵀ, then A down it.
+						var a, b T
+						switch j {
+						case 0:
+							a, b = y0[2*tx], y1[2*tx]
+						case 1:
+							a, b = y0[2*tx]+y0[2*tx+1], y1[2*tx]+y1[2*tx+1]
+						case 2:
+							a, b = y0[2*tx]-y0[2*tx+1], y1[2*tx]-y1[2*tx+1]
+						default:
+							a, b = -y0[2*tx+1], -y1[2*tx+1]
 						}
+						m0[tx], m1[tx], m2[tx], m3[tx] = a, a+b, a-b, -b
 					}
-					// dY Aᵀ: each row (y0, y1) becomes A y = (y0, y0+y1, y0−y1, −y1).
-					r := [8]T{y00, y00 + y01, y00 - y01, -y01, y10, y10 + y11, y10 - y11, -y11}
-					// A (dY Aᵀ): the same on the four columns.
-					for j := range 4 {
-						a, b := r[j], r[4+j]
-						dm[j*step+o] = a
-						dm[(4+j)*step+o] = a + b
-						dm[(8+j)*step+o] = a - b
-						dm[(12+j)*step+o] = -b
-					}
-					o++
 				}
+				o += tg.tw
 			}
 		}
 	})
-}
-
-// loadTile copies the 4×4 tile of the h×w plane src whose top left corner
-// is at row iy and column ix into d, with zeros where it leaves the plane.
-func loadTile[T tensor.Float](d *[16]T, src []T, h, w, iy, ix int) {
-	if iy >= 0 && iy+4 <= h && ix >= 0 && ix+4 <= w {
-		for i := range 4 {
-			r := src[(iy+i)*w+ix : (iy+i)*w+ix+4]
-			d[4*i], d[4*i+1], d[4*i+2], d[4*i+3] = r[0], r[1], r[2], r[3]
-		}
-		return
-	}
-	*d = [16]T{}
-	for i := range 4 {
-		if y := iy + i; y >= 0 && y < h {
-			for j := range 4 {
-				if x := ix + j; x >= 0 && x < w {
-					d[4*i+j] = src[y*w+x]
-				}
-			}
-		}
-	}
-}
-
-// addTile adds the 4×4 tile d onto the h×w plane dst at row iy and column
-// ix, dropping what falls outside the plane: the adjoint of loadTile.
-func addTile[T tensor.Float](dst []T, d *[16]T, h, w, iy, ix int) {
-	if iy >= 0 && iy+4 <= h && ix >= 0 && ix+4 <= w {
-		for i := range 4 {
-			r := dst[(iy+i)*w+ix : (iy+i)*w+ix+4]
-			r[0] += d[4*i]
-			r[1] += d[4*i+1]
-			r[2] += d[4*i+2]
-			r[3] += d[4*i+3]
-		}
-		return
-	}
-	for i := range 4 {
-		if y := iy + i; y >= 0 && y < h {
-			for j := range 4 {
-				if x := ix + j; x >= 0 && x < w {
-					dst[y*w+x] += d[4*i+j]
-				}
-			}
-		}
-	}
-}
-
-// inputTile replaces the tile d by Bᵀ d B, applying
-// Bᵀa = (a0−a2, a1+a2, a2−a1, a1−a3) to the rows and then the columns.
-func inputTile[T tensor.Float](d *[16]T) {
-	for i := 0; i < 16; i += 4 {
-		a0, a1, a2, a3 := d[i], d[i+1], d[i+2], d[i+3]
-		d[i], d[i+1], d[i+2], d[i+3] = a0-a2, a1+a2, a2-a1, a1-a3
-	}
-	for j := range 4 {
-		a0, a1, a2, a3 := d[j], d[4+j], d[8+j], d[12+j]
-		d[j], d[4+j], d[8+j], d[12+j] = a0-a2, a1+a2, a2-a1, a1-a3
-	}
-}
-
-// inputTileAdjoint replaces the tile d by B d Bᵀ, the adjoint of inputTile,
-// applying Ba = (a0, a1−a2+a3, a1+a2−a0, −a3) to the rows and then the
-// columns.
-func inputTileAdjoint[T tensor.Float](d *[16]T) {
-	for i := 0; i < 16; i += 4 {
-		a0, a1, a2, a3 := d[i], d[i+1], d[i+2], d[i+3]
-		d[i], d[i+1], d[i+2], d[i+3] = a0, a1-a2+a3, a1+a2-a0, -a3
-	}
-	for j := range 4 {
-		a0, a1, a2, a3 := d[j], d[4+j], d[8+j], d[12+j]
-		d[j], d[4+j], d[8+j], d[12+j] = a0, a1-a2+a3, a1+a2-a0, -a3
-	}
 }
