@@ -14,7 +14,11 @@ type ConvAlgorithm int
 
 const (
 	// ConvAuto, the zero value, uses Winograd F(2×2, 3×3) where it applies
-	// and is the faster of the two (see Conv2d), im2col elsewhere.
+	// and is the faster of the two on this package's GEMM — where the input
+	// and output channels are both at least 64 and the output holds at least
+	// 128 tiles of 2×2, N·⌈Hout/2⌉·⌈Wout/2⌉ — and im2col elsewhere. In the
+	// course's ConvNet at batch 32 that is every convolution but the first
+	// (3 input channels) and the last two (2×2 planes, 32 tiles).
 	ConvAuto ConvAlgorithm = iota
 	// ConvIm2col unfolds the input with im2col and computes the product with
 	// one GEMM per group (docs/backprop.md §8). It applies to every setting.

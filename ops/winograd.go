@@ -84,8 +84,22 @@ func winogradApplies(g *convGeom) bool {
 }
 
 // winogradFaster reports whether Winograd F(2×2, 3×3) beats im2col on a
-// convolution of geometry g to which it applies.
-func winogradFaster(g *convGeom) bool { return false }
+// convolution of geometry g to which it applies: when both channel counts
+// are at least 64 and there are at least 128 tiles.
+//
+// The GEMMs save 20 of every 36 multiplications, Cin·Cout·T·40 flops in
+// all. The tile transforms cost about 16·(Cin + Cout)·T memory-bound
+// operations, which the saving pays for only with enough channels on both
+// sides, and the weight transforms about 16·Cin·Cout, which it pays for only
+// over enough tiles T; small T also makes the 16 GEMMs thin. Measured with
+// BenchmarkConv2dAlgorithm on the ConvNet's layers at batch 32 (float32,
+// forward + backward without an arena, ms, im2col → Winograd):
+// 3x32x32-64 15 → 35, 64x16x16-128 38 → 34, 128x8x8-256 31 → 24,
+// 256x8x8-256 67 → 52, 256x4x4-512 37 → 32, 512x4x4-512 70 → 66 and
+// 512x2x2-512 (32 tiles) 24 → 36.
+func winogradFaster(g *convGeom) bool {
+	return g.c >= 64 && g.cout >= 64 && g.n*((g.hout+1)/2)*((g.wout+1)/2) >= 128
+}
 
 // winoGrads is Conv2d's Backward through Winograd: dX and dW from
 // winoBackward, db the sum of dY over the batch and the output plane.
