@@ -160,6 +160,7 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		b = in[2].Data()
 	}
 	op.x, op.w, op.bias, op.geom = x, w, b != nil, g
+	op.cols, op.u, op.v = nil, nil, nil // from an earlier Forward of the same op
 	op.wino = op.winograd(&g)
 	if op.wino {
 		y, u, v := op.winoForward(x, w, b, &g)

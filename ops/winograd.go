@@ -160,6 +160,9 @@ func (op *Conv2d[T]) winoForward(x, w *tensor.Tensor[T], b []T, g *convGeom) (y,
 // uses the forward's U and V when the op kept them and computes them again
 // otherwise.
 func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, dw *tensor.Tensor[T]) {
+	if !needX && !needW {
+		return nil, nil
+	}
 	g := &op.geom
 	tg := newWinoTiles(g)
 	dm := op.ar.NewUninit(16 * tg.mstep).Data()

@@ -253,3 +253,25 @@ func BenchmarkConv2dAlgorithm(b *testing.B) {
 		}
 	}
 }
+
+// An op run forward again on a shape that takes the other path keeps only
+// what that path needs.
+func TestConv2dForwardAgainSwitchesWhatItKeeps(t *testing.T) {
+	r := rng(306)
+	op := &ops.Conv2d[float64]{Padding: [2]int{1, 1}}
+	op.UseArena(tensor.NewArena[float64]())
+	big := []t64{randn(r, 4, 64, 8, 8), randn(r, 64, 64, 3, 3)} // 64 tiles of 2×2: im2col
+	op.Forward(big)
+	if got := len(op.Saved()); got != 3 {
+		t.Fatalf("after an im2col forward, Saved lists %d tensors, want 3 (x, w, cols)", got)
+	}
+	bigger := []t64{randn(r, 8, 64, 8, 8), randn(r, 64, 64, 3, 3)} // 128 tiles: Winograd
+	op.Forward(bigger)
+	if got := len(op.Saved()); got != 4 {
+		t.Fatalf("after a Winograd forward, Saved lists %d tensors, want 4 (x, w, U, V)", got)
+	}
+	op.Forward(big)
+	if got := len(op.Saved()); got != 3 {
+		t.Errorf("after an im2col forward again, Saved lists %d tensors, want 3 (x, w, cols)", got)
+	}
+}
