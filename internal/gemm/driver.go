@@ -88,7 +88,7 @@ type block struct {
 // taskWork is about how many multiply-adds a compute task does: a run of
 // tiles of one tile row, long enough that claiming it costs little, short
 // enough that goroutines finish a phase together.
-const taskWork = 1 << 17
+const taskWork = 1 << 19
 
 func (bk *block) computeTasks() int {
 	if bk.fused {
