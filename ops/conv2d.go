@@ -129,6 +129,10 @@ func (op *Conv2d[T]) geometry(x, w *tensor.Tensor[T]) convGeom {
 // through Winograd F(2×2, 3×3), and panics if Algorithm asks for it where
 // it does not apply or is not one of the ConvAlgorithm constants.
 func (op *Conv2d[T]) winograd(g *convGeom) bool {
+	bad := func(why string) {
+		panic(fmt.Sprintf(errConv, []int{g.n, g.c, g.h, g.w}, []int{g.cout, g.c / g.groups, g.kh, g.kw},
+			op.Stride, op.Padding, op.Dilation, op.Groups, why))
+	}
 	switch op.Algorithm {
 	case ConvAuto:
 		return winogradApplies(g) && winogradFaster(g)
@@ -136,14 +140,12 @@ func (op *Conv2d[T]) winograd(g *convGeom) bool {
 		return false
 	case ConvWinograd:
 		if !winogradApplies(g) {
-			panic(fmt.Sprintf(errConv, []int{g.n, g.c, g.h, g.w}, []int{g.cout, g.c / g.groups, g.kh, g.kw},
-				op.Stride, op.Padding, op.Dilation, op.Groups,
-				"Winograd F(2×2, 3×3) needs a 3×3 kernel, stride 1, dilation 1, one group and padding 0, 1 or 2"))
+			bad("Winograd F(2×2, 3×3) needs a 3×3 kernel, stride 1, dilation 1, one group and padding 0, 1 or 2")
 		}
 		return true
 	}
-	panic(fmt.Sprintf(errConv, []int{g.n, g.c, g.h, g.w}, []int{g.cout, g.c / g.groups, g.kh, g.kw},
-		op.Stride, op.Padding, op.Dilation, op.Groups, fmt.Sprintf("unknown algorithm %d", op.Algorithm)))
+	bad(fmt.Sprintf("unknown algorithm %d", op.Algorithm))
+	return false
 }
 
 func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
@@ -212,6 +214,16 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	}
 	g := op.geom
 	l, cg := g.plane(), g.cout/g.groups
+	grads := make([]*tensor.Tensor[T], 2, 3)
+	if op.bias {
+		grads = grads[:3]
+		if needs[2] {
+			grads[2] = op.biasGrad(dy)
+		}
+	}
+	if !needs[0] && !needs[1] {
+		return grads
+	}
 	// dY as Cout×(N·L), the layout of the forward product.
 	dyp := op.ar.NewUninit(g.cout * g.cols).Data()
 	parallel.Chunks(g.n, max(parallel.Grain/(g.cout*l), 1), func(lo, hi int) {
@@ -221,10 +233,6 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 			}
 		}
 	})
-	grads := make([]*tensor.Tensor[T], 2, 3)
-	if op.bias {
-		grads = grads[:3]
-	}
 	if needs[1] {
 		var cols []T
 		if op.cols != nil {
@@ -253,16 +261,26 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 		col2im(dx.Data(), dcols, &g)
 		grads[0] = dx
 	}
-	if op.bias && needs[2] {
-		db := op.ar.NewUninit(g.cout)
-		parallel.Chunks(g.cout, max(parallel.Grain/g.cols, 1), func(lo, hi int) {
-			for co := lo; co < hi; co++ {
-				db.Data()[co] = tensor.SumSlice(dyp[co*g.cols : (co+1)*g.cols])
-			}
-		})
-		grads[2] = db
-	}
 	return grads
+}
+
+// biasGrad returns db, the sum of the N×Cout×Hout×Wout gradient dy over
+// every axis but Cout, for both paths. Output channels are summed in
+// parallel.
+func (op *Conv2d[T]) biasGrad(dy *tensor.Tensor[T]) *tensor.Tensor[T] {
+	g := &op.geom
+	l := g.plane()
+	db := op.ar.NewUninit(g.cout)
+	parallel.Chunks(g.cout, max(parallel.Grain/g.cols, 1), func(lo, hi int) {
+		for co := lo; co < hi; co++ {
+			var sum T
+			for s := range g.n {
+				sum += tensor.SumSlice(dy.Data()[(s*g.cout+co)*l : (s*g.cout+co+1)*l])
+			}
+			db.Data()[co] = sum
+		}
+	})
+	return db
 }
 
 func (op *Conv2d[T]) Saved() []*tensor.Tensor[T] {

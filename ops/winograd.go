@@ -115,24 +115,6 @@ func (op *Conv2d[T]) winoGrads(dy *tensor.Tensor[T], needs []bool) []*tensor.Ten
 	return grads
 }
 
-// biasGrad returns db, the sum of the N×Cout×Hout×Wout gradient dy over
-// every axis but Cout. Output channels are summed in parallel.
-func (op *Conv2d[T]) biasGrad(dy *tensor.Tensor[T]) *tensor.Tensor[T] {
-	g := &op.geom
-	l := g.plane()
-	db := op.ar.NewUninit(g.cout)
-	parallel.Chunks(g.cout, max(parallel.Grain/g.cols, 1), func(lo, hi int) {
-		for co := lo; co < hi; co++ {
-			var sum T
-			for s := range g.n {
-				sum += tensor.SumSlice(dy.Data()[(s*g.cout+co)*l : (s*g.cout+co+1)*l])
-			}
-			db.Data()[co] = sum
-		}
-	})
-	return db
-}
-
 // winoForward computes the convolution of x with w of geometry g, adding
 // the bias b unless it is nil. It returns y and the transformed weights U
 // and input V, 16 matrices each, laid out as winoTiles says.
