@@ -127,11 +127,7 @@ func mlpSetup(name string, hidden []int) func(string) (runner, map[string]string
 		if err != nil {
 			return runner{}, nil, err
 		}
-		var loss float32
-		return runner{
-			step:  func() { loss = net.TrainStep() },
-			check: func() float64 { return float64(loss) },
-		}, files, nil
+		return trainRunner(net.TrainStep), files, nil
 	}
 }
 
@@ -144,11 +140,16 @@ func convTrainSetup(dir string) (runner, map[string]string, error) {
 	if err != nil {
 		return runner{}, nil, err
 	}
+	return trainRunner(net.TrainStep), files, nil
+}
+
+// trainRunner runs a training step whose check is the loss it returned.
+func trainRunner(step func() float32) runner {
 	var loss float32
 	return runner{
-		step:  func() { loss = net.TrainStep() },
+		step:  func() { loss = step() },
 		check: func() float64 { return float64(loss) },
-	}, files, nil
+	}
 }
 
 // convInferSetup builds W2e: convbench's Net in evaluation mode. Its check
