@@ -12,7 +12,7 @@ const (
 	errConv       = "ops: Conv2d of input %v with weights %v (stride %v, padding %v, dilation %v, groups %d): %s"
 	errConvBias   = "ops: Conv2d: bias of shape %v, want [%d]"
 	errBroadcast  = "ops: %s: shapes %v and %v cannot be broadcast together"
-	errMatMul     = "ops: MatMul: cannot multiply shapes %v and %v"
+	errMatMul     = "ops: MatMul: cannot multiply shapes %v and %v%s: inner dimensions %d and %d differ"
 	errReshape    = "ops: Reshape: cannot reshape %v into %v"
 	errBNRank     = "ops: %s needs an input of shape N×C or N×C×…, got %v"
 	errBNParams   = "ops: %s: γ of shape %v and β of shape %v do not match input %v with %d channels"
@@ -24,6 +24,9 @@ const (
 	errPoolSettings = "ops: %s: kernel %v and stride %v must be at least 1 and padding %v at least 0 (input shape %v)"
 	errPoolPad      = "ops: %s: padding %v must be at most half of kernel %v (input shape %v)"
 	errPoolOutput   = "ops: %s: input shape %v with kernel %v, stride %v and padding %v gives an output of %d×%d"
+
+	errMatMulBatch = "ops: MatMul: cannot multiply shapes %v and %v%s: batch dimensions %v and %v do not broadcast"
+	errMatMul0d    = "ops: MatMul: cannot multiply shapes %v and %v: both operands need at least 1 dimension"
 )
 
 // checkArity panics unless in holds exactly n tensors.

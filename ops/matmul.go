@@ -6,21 +6,43 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// MatMul is the matrix product op(A)·op(B), 2-d or batched, where op
-// transposes the last two axes of an operand when TransA or TransB is set
-// (without copying it). The last two axes are multiplied and any leading
-// (batch) axes broadcast, as in NumPy's matmul. It keeps both operands. For
-// op(A) of shape …×m×k and op(B) of shape …×k×n, and without transposes,
+// MatMul is the matrix product op(A)·op(B) of torch.matmul, where op
+// transposes the last two axes of an operand with 2 or more axes when
+// TransA or TransB is set (without copying it). By the operands' numbers of
+// axes:
+//
+//	A          B          Y = A·B
+//	k          k          ()        the dot product, a 0-d tensor
+//	m×k        k          m         matrix·vector
+//	k          k×n        n         vector·matrix
+//	…×m×k      k          …×m       a stack of matrices·vector
+//	k          …×k×n      …×n       vector·a stack of matrices
+//	…×m×k      …×k×n      …×m×n     stacks of matrices, 2-d ones included
+//
+// A 1-d A is taken as the row 1×k and a 1-d B as the column k×1 (views, not
+// copies), the product is taken as below, and the axis of size 1 that was
+// added is removed from Y. The batch axes (…) of the two operands broadcast
+// against each other by NumPy's rules: (j×1×m×k)·(h×k×n) is j×h×m×n. A
+// transpose flag has no effect on a 1-d operand: a vector is its own
+// transpose, so MatMulT(v, true, w, true) is v·wᵀ. For op(A) of shape
+// …×m×k and op(B) of shape …×k×n, and without transposes,
 //
 //	Y  = A·B                    …×m×n
-//	dA = dY·Bᵀ                  …×m×k
-//	dB = Aᵀ·dY                  …×k×n
+//	dA = dY·Bᵀ                  A's own shape
+//	dB = Aᵀ·dY                  B's own shape
 //
 // and with them, by transposing these: for Y = A·Bᵀ (a linear layer),
-// dA = dY·B and dB = dYᵀ·A. Every product goes through the GEMM entry point
-// with transposed operands rather than copies. It panics if an operand has
-// fewer than 2 axes, the inner dimensions differ or the batch axes do not
-// broadcast.
+// dA = dY·B and dB = dYᵀ·A. Where an operand's batch axes were broadcast,
+// its gradient sums the products over them. It keeps both operands.
+//
+// Every product goes through the GEMM entry point, tensor.Gemm, with
+// transposed operands read in place rather than copied. A stack times one
+// matrix (a batch of rows times a weight) is one tall GEMM, and so is the
+// gradient of the matrix; other batched products are one GEMM per matrix,
+// the gradients of broadcast operands adding into their sums.
+//
+// It panics if an operand has no axes (is 0-d), if the inner dimensions
+// differ or if the batch axes do not broadcast.
 type MatMul[T tensor.Float] struct {
 	arena[T]
 	TransA, TransB bool
@@ -31,50 +53,127 @@ func (*MatMul[T]) Name() string { return "MatMul" }
 
 func (op *MatMul[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("MatMul", in, 2)
-	a, b := in[0], in[1]
-	as, bs := a.Shape(), b.Shape()
-	if len(as) < 2 || len(bs) < 2 {
-		panic(fmt.Sprintf(errMatMul, as, bs))
+	op.a, op.b = in[0], in[1]
+	op.check()
+	a, tA, b, tB := op.matrices()
+	y := op.ar.MatMulT(a, tA, b, tB)
+	if vecA, vecB := op.a.NDim() == 1, op.b.NDim() == 1; vecA || vecB {
+		// Y's shape without the axes of size 1 that the views added.
+		s := y.Shape()
+		out := append([]int(nil), s[:len(s)-2]...)
+		if !vecA {
+			out = append(out, s[len(s)-2])
+		}
+		if !vecB {
+			out = append(out, s[len(s)-1])
+		}
+		y = y.Reshape(out...)
 	}
-	ka, kb := as[len(as)-1], bs[len(bs)-2]
-	if op.TransA {
-		ka = as[len(as)-2]
-	}
-	if op.TransB {
-		kb = bs[len(bs)-1]
-	}
-	if _, ok := tensor.BroadcastShapes(as[:len(as)-2], bs[:len(bs)-2]); !ok || ka != kb {
-		panic(fmt.Sprintf(errMatMul, as, bs))
-	}
-	op.a, op.b = a, b
-	return op.ar.MatMulT(a, op.TransA, b, op.TransB)
+	return y
 }
 
 func (op *MatMul[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	a, b, tA, tB := op.a, op.b, op.TransA, op.TransB
+	a, tA, b, tB := op.matrices()
+	vecA, vecB := op.a.NDim() == 1, op.b.NDim() == 1
+	if vecA || vecB {
+		// View dY as the product of the views: batch×m×n with m = 1 for
+		// a row A and n = 1 for a column B.
+		s := dy.Shape()
+		mat := 2 - btoi(vecA) - btoi(vecB) // the axes of dY that are m or n
+		shape := append([]int(nil), s[:len(s)-mat]...)
+		m, n := 1, 1
+		if !vecA {
+			m = s[len(s)-mat]
+		}
+		if !vecB {
+			n = s[len(s)-1]
+		}
+		dy = dy.Reshape(append(shape, m, n)...)
+	}
 	g := make([]*tensor.Tensor[T], 2)
 	if needs[0] {
+		batch := a.Shape()[:a.NDim()-2]
 		if tA { // dA = (dY·op(B)ᵀ)ᵀ = op(B)·dYᵀ
-			g[0] = op.ar.MatMulT(b, tB, dy, true)
+			g[0] = op.ar.MatMulTSumTo(b, tB, dy, true, batch...)
 		} else { // dA = dY·op(B)ᵀ
-			g[0] = op.ar.MatMulT(dy, false, b, !tB)
+			g[0] = op.ar.MatMulTSumTo(dy, false, b, !tB, batch...)
+		}
+		if vecA {
+			g[0] = g[0].Reshape(op.a.Shape()...)
 		}
 	}
 	if needs[1] {
-		if b.NDim() == 2 && a.NDim() > 2 && !tA {
-			// One matrix applied to a stack of them: dB sums over the stack,
-			// which is one product of the stacks laid end to end. (The row
-			// count is explicit: Reshape cannot infer a −1 when k or n is 0.)
-			rows := tensor.NumElems(a.Shape()[:a.NDim()-1])
-			a, dy = a.Reshape(rows, a.Dim(-1)), dy.Reshape(rows, dy.Dim(-1))
-		}
+		batch := b.Shape()[:b.NDim()-2]
 		if tB { // dB = (op(A)ᵀ·dY)ᵀ = dYᵀ·op(A)
-			g[1] = op.ar.MatMulT(dy, true, a, tA)
+			g[1] = op.ar.MatMulTSumTo(dy, true, a, tA, batch...)
 		} else { // dB = op(A)ᵀ·dY
-			g[1] = op.ar.MatMulT(a, !tA, dy, false)
+			g[1] = op.ar.MatMulTSumTo(a, !tA, dy, false, batch...)
+		}
+		if vecB {
+			g[1] = g[1].Reshape(op.b.Shape()...)
 		}
 	}
 	return g
 }
 
 func (op *MatMul[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.a, op.b} }
+
+// matrices returns the operands as matrices or stacks of them, with the
+// transpose flags that apply: a 1-d A as the row 1×k, a 1-d B as the column
+// k×1, both views of the operand's data and neither transposed.
+func (op *MatMul[T]) matrices() (a *tensor.Tensor[T], tA bool, b *tensor.Tensor[T], tB bool) {
+	a, tA, b, tB = op.a, op.TransA, op.b, op.TransB
+	if a.NDim() == 1 {
+		a, tA = a.Reshape(1, a.Dim(0)), false
+	}
+	if b.NDim() == 1 {
+		b, tB = b.Reshape(b.Dim(0), 1), false
+	}
+	return a, tA, b, tB
+}
+
+// check panics unless op.a and op.b can be multiplied.
+func (op *MatMul[T]) check() {
+	as, bs := op.a.Shape(), op.b.Shape()
+	na, nb := len(as), len(bs)
+	if na == 0 || nb == 0 {
+		panic(fmt.Sprintf(errMatMul0d, as, bs))
+	}
+	tA, tB := op.TransA && na > 1, op.TransB && nb > 1
+	ka, kb := as[na-1], bs[0]
+	if tA {
+		ka = as[na-2]
+	}
+	if nb > 1 {
+		kb = bs[nb-2]
+		if tB {
+			kb = bs[nb-1]
+		}
+	}
+	var flags string
+	switch {
+	case tA && tB:
+		flags = " with TransA and TransB"
+	case tA:
+		flags = " with TransA"
+	case tB:
+		flags = " with TransB"
+	}
+	if ka != kb {
+		panic(fmt.Sprintf(errMatMul, as, bs, flags, ka, kb))
+	}
+	if na > 2 || nb > 2 {
+		aBatch, bBatch := as[:max(na-2, 0)], bs[:max(nb-2, 0)]
+		if _, ok := tensor.BroadcastShapes(aBatch, bBatch); !ok {
+			panic(fmt.Sprintf(errMatMulBatch, as, bs, flags, aBatch, bBatch))
+		}
+	}
+}
+
+// btoi is 1 for true and 0 for false.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

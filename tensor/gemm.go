@@ -45,24 +45,9 @@ func MatMulT[T Float](a *Tensor[T], transA bool, b *Tensor[T], transB bool) *Ten
 // MatMulT is the package-level MatMulT with the result's storage from the
 // arena.
 func (ar *Arena[T]) MatMulT(a *Tensor[T], transA bool, b *Tensor[T], transB bool) *Tensor[T] {
+	m, n, k, batch := matmulDims(a, transA, b, transB)
 	na, nb := len(a.shape), len(b.shape)
-	if na < 2 || nb < 2 {
-		panic(fmt.Sprintf(errMatMulRank, a.shape, b.shape))
-	}
-	m, ka := a.shape[na-2], a.shape[na-1]
-	if transA {
-		m, ka = ka, m
-	}
-	kb, n := b.shape[nb-2], b.shape[nb-1]
-	if transB {
-		kb, n = n, kb
-	}
-	if ka != kb {
-		panic(fmt.Sprintf(errMatMulInner, a.shape, b.shape, ka, kb))
-	}
-	k := ka
 	aBatch, bBatch := a.shape[:na-2], b.shape[:nb-2]
-	batch := mustBroadcast(aBatch, bBatch)
 	dst := ar.NewUninit(append(cloneInts(batch), m, n)...)
 	lda, ldb := a.shape[na-1], b.shape[nb-1]
 
@@ -79,6 +64,99 @@ func (ar *Arena[T]) MatMulT(a *Tensor[T], transA bool, b *Tensor[T], transB bool
 		}
 	})
 	return dst
+}
+
+// MatMulTSumTo returns op(a)·op(b), shaped as MatMulT's, summed over its
+// batch axes down to the batch shape batch: for op(a) of shape …×m×k and
+// op(b) of shape …×k×n it is
+//
+//	SumTo(MatMulT(a, transA, b, transB), batch…, m, n)
+//
+// without the stack of products that SumTo would reduce ever being held. It
+// is the gradient of an operand whose batch axes a matrix product broadcast.
+// Each output matrix is written by the first GEMM that reaches it and the
+// later ones add into it (GEMM's beta = 1), in the order of the batch index,
+// so the sums are the same whatever GOMAXPROCS is. A sum over the whole of
+// the batch of aᵀ·b, where neither operand is broadcast, is one GEMM over the
+// stacks laid end to end. MatMulTSumTo panics as MatMulT does, and if batch
+// does not broadcast to the product's batch shape.
+func MatMulTSumTo[T Float](a *Tensor[T], transA bool, b *Tensor[T], transB bool, batch ...int) *Tensor[T] {
+	return heap[T]().MatMulTSumTo(a, transA, b, transB, batch...)
+}
+
+// MatMulTSumTo is the package-level MatMulTSumTo with the result's storage
+// from the arena.
+func (ar *Arena[T]) MatMulTSumTo(a *Tensor[T], transA bool, b *Tensor[T], transB bool, batch ...int) *Tensor[T] {
+	m, n, k, full := matmulDims(a, transA, b, transB)
+	if EqualShapes(full, batch) {
+		return ar.MatMulT(a, transA, b, transB)
+	}
+	if out, ok := BroadcastShapes(batch, full); len(batch) > len(full) || !ok || !EqualShapes(out, full) {
+		from, to := append(cloneInts(full), m, n), append(cloneInts(batch), m, n)
+		panic(fmt.Sprintf(errSumTo, from, to, to, from))
+	}
+	na, nb := len(a.shape), len(b.shape)
+	aBatch, bBatch := a.shape[:na-2], b.shape[:nb-2]
+	lda, ldb := a.shape[na-1], b.shape[nb-1]
+	count := numel(full)
+	if count == 0 { // an empty sum
+		return ar.New(append(cloneInts(batch), m, n)...)
+	}
+	dst := ar.NewUninit(append(cloneInts(batch), m, n)...)
+
+	// Σ aᵢᵀ·bᵢ over the whole batch is (a's stack)ᵀ·(b's stack): the stacks
+	// of k×m and k×n matrices are (count·k)×m and (count·k)×n matrices.
+	if transA && !transB && numel(batch) == 1 && numel(aBatch) == count && numel(bBatch) == count {
+		Gemm(true, false, m, n, count*k, 1, a.data, lda, b.data, ldb, 0, dst.data, n)
+		return dst
+	}
+	// Otherwise one GEMM per product, odometer-style over the batch index,
+	// with each operand's and the output's matrix found through strides
+	// that are 0 along the axes where it is broadcast.
+	nf := len(full)
+	as, bs, ds := paddedStrides(aBatch, nf), paddedStrides(bBatch, nf), paddedStrides(batch, nf)
+	written := make([]bool, numel(batch))
+	idx := make([]int, nf)
+	ao, bo, do := 0, 0, 0
+	for range count {
+		var beta T = 1
+		if !written[do] {
+			beta, written[do] = 0, true
+		}
+		ai, bi, ci := ao*m*k, bo*k*n, do*m*n
+		Gemm(transA, transB, m, n, k, 1, a.data[ai:ai+m*k], lda, b.data[bi:bi+k*n], ldb, beta, dst.data[ci:ci+m*n], n)
+		for ax := nf - 1; ax >= 0; ax-- {
+			idx[ax]++
+			ao, bo, do = ao+as[ax], bo+bs[ax], do+ds[ax]
+			if idx[ax] < full[ax] {
+				break
+			}
+			ao, bo, do = ao-as[ax]*idx[ax], bo-bs[ax]*idx[ax], do-ds[ax]*idx[ax]
+			idx[ax] = 0
+		}
+	}
+	return dst
+}
+
+// matmulDims checks the operands of op(a)·op(b) and returns the sizes of
+// op(a) (m×k) and op(b) (k×n) and the broadcast shape of their batch axes.
+func matmulDims[T Float](a *Tensor[T], transA bool, b *Tensor[T], transB bool) (m, n, k int, batch []int) {
+	na, nb := len(a.shape), len(b.shape)
+	if na < 2 || nb < 2 {
+		panic(fmt.Sprintf(errMatMulRank, a.shape, b.shape))
+	}
+	m, ka := a.shape[na-2], a.shape[na-1]
+	if transA {
+		m, ka = ka, m
+	}
+	kb, n := b.shape[nb-2], b.shape[nb-1]
+	if transB {
+		kb, n = n, kb
+	}
+	if ka != kb {
+		panic(fmt.Sprintf(errMatMulInner, a.shape, b.shape, ka, kb))
+	}
+	return m, n, ka, mustBroadcast(a.shape[:na-2], b.shape[:nb-2])
 }
 
 // GemmKernel names the micro-kernel behind Gemm on this CPU and build:
