@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -19,21 +20,23 @@ import (
 //	k          …×k×n      …×n       vector·a stack of matrices
 //	…×m×k      …×k×n      …×m×n     stacks of matrices, 2-d ones included
 //
-// A 1-d A is taken as the row 1×k and a 1-d B as the column k×1 (views, not
-// copies), the product is taken as below, and the axis of size 1 that was
-// added is removed from Y. The batch axes (…) of the two operands broadcast
-// against each other by NumPy's rules: (j×1×m×k)·(h×k×n) is j×h×m×n. A
-// transpose flag has no effect on a 1-d operand: a vector is its own
-// transpose, so MatMulT(v, true, w, true) is v·wᵀ. For op(A) of shape
-// …×m×k and op(B) of shape …×k×n, and without transposes,
+// A 1-d A is taken as the row 1×k and a 1-d B as the column k×1 (views of
+// the same data, not copies), and the axis of size 1 so added is removed
+// from Y. The batch axes (…) of the two operands broadcast against each
+// other by NumPy's rules: (j×1×m×k)·(h×k×n) is j×h×m×n. A transpose flag
+// has no effect on a 1-d operand, a vector being its own transpose: with
+// both flags set, two vectors still give their dot product and a vector x
+// and a matrix W give x·Wᵀ. For op(A) of shape …×m×k and op(B) of shape
+// …×k×n, and without transposes,
 //
 //	Y  = A·B                    …×m×n
-//	dA = dY·Bᵀ                  A's own shape
-//	dB = Aᵀ·dY                  B's own shape
+//	dA = dY·Bᵀ                  …×m×k, summed to A's shape
+//	dB = Aᵀ·dY                  …×k×n, summed to B's shape
 //
 // and with them, by transposing these: for Y = A·Bᵀ (a linear layer),
-// dA = dY·B and dB = dYᵀ·A. Where an operand's batch axes were broadcast,
-// its gradient sums the products over them. It keeps both operands.
+// dA = dY·B and dB = dYᵀ·A. "Summed to" an operand's shape sums over the
+// batch axes along which it was broadcast, as tensor.SumTo does, so each
+// gradient has its operand's shape. It keeps both operands.
 //
 // Every product goes through the GEMM entry point, tensor.Gemm, with
 // transposed operands read in place rather than copied. A stack times one
@@ -76,19 +79,19 @@ func (op *MatMul[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	a, tA, b, tB := op.matrices()
 	vecA, vecB := op.a.NDim() == 1, op.b.NDim() == 1
 	if vecA || vecB {
-		// View dY as the product of the views: batch×m×n with m = 1 for
-		// a row A and n = 1 for a column B.
+		// View dY as the product of the views, batch×m×n, with m = 1 for a
+		// row A and n = 1 for a column B.
 		s := dy.Shape()
-		mat := 2 - btoi(vecA) - btoi(vecB) // the axes of dY that are m or n
-		shape := append([]int(nil), s[:len(s)-mat]...)
-		m, n := 1, 1
-		if !vecA {
-			m = s[len(s)-mat]
+		var shape []int
+		switch {
+		case vecA && vecB: // () → 1×1
+			shape = []int{1, 1}
+		case vecA: // …×n → …×1×n
+			shape = append(slices.Clone(s[:len(s)-1]), 1, s[len(s)-1])
+		default: // …×m → …×m×1
+			shape = append(slices.Clone(s), 1)
 		}
-		if !vecB {
-			n = s[len(s)-1]
-		}
-		dy = dy.Reshape(append(shape, m, n)...)
+		dy = dy.Reshape(shape...)
 	}
 	g := make([]*tensor.Tensor[T], 2)
 	if needs[0] {
@@ -168,12 +171,4 @@ func (op *MatMul[T]) check() {
 			panic(fmt.Sprintf(errMatMulBatch, as, bs, flags, aBatch, bBatch))
 		}
 	}
-}
-
-// btoi is 1 for true and 0 for false.
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

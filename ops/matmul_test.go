@@ -266,6 +266,7 @@ func TestMatMulEmpty(t *testing.T) {
 		{nil, nil, 1, 0, 1, true, true}, {nil, nil, 3, 0, 1, false, true}, {nil, nil, 1, 0, 2, true, false},
 		{[]int{0}, nil, 3, 2, 1, false, true}, {nil, []int{0}, 1, 2, 3, true, false},
 		{[]int{1}, []int{0}, 3, 2, 2, false, false}, {[]int{0, 2}, []int{2}, 1, 2, 2, false, false},
+		{nil, []int{2}, 3, 0, 2, false, false}, {nil, []int{2}, 1, 0, 3, true, false}, {[]int{2, 1}, []int{3}, 2, 0, 2, false, false},
 	}
 	for _, c := range cases {
 		for _, tB := range []bool{false, true} {
