@@ -8,6 +8,7 @@ const (
 	errNotLeaf      = "optim: %s: parameter %d is not a leaf (it was computed by an op on a tape): %v"
 	errDupParam     = "optim: %s: parameter %d is parameter %d again"
 	errHyper        = "optim: %s: invalid %s %v (must be finite and ≥ 0)"
+	errFinite       = "optim: %s: invalid %s %v (must be finite)"
 	errBeta         = "optim: %s: invalid beta%d %v (must be in [0, 1))"
 	errNesterov     = "optim: SGD: Nesterov momentum requires Momentum > 0 and Dampening = 0, got Momentum %v and Dampening %v"
 	errMaxNorm      = "optim: ClipGradNorm: invalid maxNorm %v (must be ≥ 0)"

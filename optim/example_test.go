@@ -16,7 +16,7 @@ func ExampleSGD() {
 	y := tensor.FromSlice([]float64{-3, -1, 1, 3}, 4, 1)
 	w := autograd.NewParam(tensor.FromSlice([]float64{0}, 1, 1))
 	b := autograd.NewParam(tensor.FromSlice([]float64{0}, 1))
-	opt := optim.NewSGD([]*autograd.Var[float64]{w, b}, optim.SGDConfig{LR: 0.1, Momentum: 0.5})
+	opt := optim.NewSGD([]*autograd.Var[float64]{w, b}, optim.LR(0.1), optim.Momentum(0.5))
 
 	tape := autograd.NewTape[float64]()
 	for step := range 40 {
@@ -71,7 +71,7 @@ func ExampleClipGradNorm() {
 // continues exactly where the first one stopped.
 func ExampleAdam_State() {
 	p := autograd.NewParam(tensor.FromSlice([]float64{1, -1}, 2))
-	opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.AdamConfig{LR: 0.1})
+	opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.LR(0.1))
 	p.SetGrad(tensor.FromSlice([]float64{0.5, 0.5}, 2))
 	opt.Step()
 
@@ -81,7 +81,7 @@ func ExampleAdam_State() {
 	}
 
 	restored := autograd.NewParam(p.Value().Clone())
-	resumed := optim.NewAdam([]*autograd.Var[float64]{restored}, optim.AdamConfig{LR: 0.1})
+	resumed := optim.NewAdam([]*autograd.Var[float64]{restored}, optim.LR(0.1))
 	if err := resumed.LoadState(saved); err != nil {
 		fmt.Println(err)
 	}
