@@ -198,7 +198,7 @@ func (o *adam[T]) Step() {
 					g = -g
 				}
 				if l2 != 0 { // Adam's weight decay enters through the gradient
-					g += l2 * x[j]
+					g += T(l2 * x[j])
 				}
 				mj := T(m[j]*b1) + T(c1*g)
 				vj := T(v[j]*b2) + T(T(c2*g)*g)

@@ -125,6 +125,8 @@ func (o *SGD[T]) Step() {
 			o.bufs[i] = tensor.New[T](p.Shape()...)
 		}
 		b := o.bufs[i].Data()[:len(x)]
+		// Every product is rounded before the sum (T(…)), as on amd64 and
+		// as internal/vec rounds, so that no platform fuses a multiply-add.
 		parallel.Chunks(len(x), parallel.Grain, func(lo, hi int) {
 			for j := lo; j < hi; j++ {
 				g := d[j]
@@ -132,19 +134,19 @@ func (o *SGD[T]) Step() {
 					g = -g
 				}
 				if wd != 0 {
-					g += wd * x[j]
+					g += T(wd * x[j])
 				}
 				if first {
 					b[j] = g
 				} else {
-					b[j] = b[j]*mu + keep*g
+					b[j] = T(b[j]*mu) + T(keep*g)
 				}
 				if o.cfg.Nesterov {
-					g += mu * b[j]
+					g += T(mu * b[j])
 				} else {
 					g = b[j]
 				}
-				x[j] += -lr * g
+				x[j] += T(-lr * g)
 			}
 		})
 	}
