@@ -1,6 +1,7 @@
 // Package optim updates model parameters from their gradients: SGD (with
-// momentum, dampening, Nesterov momentum and weight decay), Adam, AdamW,
-// gradient-norm clipping and learning-rate schedules. Every update follows
+// momentum, dampening, Nesterov momentum and weight decay), Adam, AdamW (with
+// AMSGrad), all three able to maximize, gradient-norm clipping and
+// learning-rate schedules. Every update follows
 // PyTorch's torch.optim in its order of operations and its defaults, and the
 // tests pin the trajectories to numbers torch produced.
 //
