@@ -68,7 +68,7 @@ type adamState[T tensor.Float] struct {
 //
 // is torch.optim.Adam(params, lr=0.01, betas=(0, 0.99), eps=0). NewAdam
 // panics if params is empty, holds nil, a non-leaf or the same Var twice,
-// or if a hyperparameter is out of range (η, ε, λ finite and ≥ 0; β₁, β₂ in
+// if an option is nil, or if a hyperparameter is out of range (η, ε, λ finite and ≥ 0; β₁, β₂ in
 // [0, 1)).
 func NewAdam[T tensor.Float](params []*autograd.Var[T], opts ...AdamOption) *Adam[T] {
 	return &Adam[T]{newAdam("Adam", params, DefaultAdamConfig(), opts, false)}
@@ -84,7 +84,10 @@ func NewAdamW[T tensor.Float](params []*autograd.Var[T], opts ...AdamOption) *Ad
 
 func newAdam[T tensor.Float](name string, params []*autograd.Var[T], cfg AdamConfig, opts []AdamOption, decoupled bool) adam[T] {
 	ps := checkParams(name, params)
-	for _, o := range opts {
+	for i, o := range opts {
+		if !validOption(o) {
+			panic(fmt.Sprintf(errNilOption, name, i))
+		}
 		o.applyAdam(&cfg)
 	}
 	checkHyper(name, "learning rate", cfg.LR)

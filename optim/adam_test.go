@@ -271,6 +271,8 @@ func TestAdamPanics(t *testing.T) {
 	// The last option counts: a valid value after an invalid one is fine, not the reverse.
 	mustPanic(t, func() { optim.NewAdam(ps, optim.Eps(0), optim.Eps(-1)) }, "optim: Adam: invalid epsilon -1")
 	optim.NewAdam(ps, optim.Eps(-1), optim.Eps(0))
+	mustPanic(t, func() { optim.NewAdamW(ps, optim.Eps(0), optim.Option{}) }, "optim: AdamW: option 1 is nil or a zero Option")
+	mustPanic(t, func() { optim.NewAdam(ps, nil) }, "optim: Adam: option 0 is nil or a zero Option")
 	mustPanic(t, func() { optim.NewAdamW[float64](nil) }, "optim: AdamW: empty parameter list")
 	mustPanic(t, func() { optim.NewAdam(ps).SetLR(math.Inf(1)) }, "optim: Adam.SetLR: invalid learning rate +Inf")
 	mustPanic(t, func() { optim.NewAdamW(ps).SetLR(-2) }, "optim: AdamW.SetLR: invalid learning rate -2")

@@ -10,6 +10,7 @@ const (
 	errHyper        = "optim: %s: invalid %s %v (must be finite and ≥ 0)"
 	errFinite       = "optim: %s: invalid %s %v (must be finite)"
 	errBeta         = "optim: %s: invalid beta%d %v (must be in [0, 1))"
+	errNilOption    = "optim: %s: option %d is nil or a zero Option (options come from functions such as LR)"
 	errNesterov     = "optim: SGD: Nesterov momentum requires Momentum > 0 and Dampening = 0, got Momentum %v and Dampening %v"
 	errMaxNorm      = "optim: ClipGradNorm: invalid maxNorm %v (must be ≥ 0)"
 	errStepSize     = "optim: StepLR: stepSize %d must be > 0"

@@ -68,6 +68,22 @@ type Option struct {
 func (o Option) applySGD(c *SGDConfig)   { o.sgd(c) }
 func (o Option) applyAdam(c *AdamConfig) { o.adam(c) }
 
+// validOption reports whether o, an SGDOption or AdamOption, is one an
+// option function returned: not nil, not a zero Option.
+func validOption(o any) bool {
+	switch o := o.(type) {
+	case nil:
+		return false
+	case Option:
+		return o.sgd != nil && o.adam != nil
+	case sgdOption:
+		return o != nil
+	case adamOption:
+		return o != nil
+	}
+	return false
+}
+
 // sgdOption and adamOption are the options of one family only.
 type (
 	sgdOption  func(*SGDConfig)

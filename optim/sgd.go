@@ -42,13 +42,16 @@ var _ Optimizer[float64] = (*SGD[float64])(nil)
 //
 // is torch.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True). NewSGD
 // panics if params is empty, holds nil, a non-leaf or the same Var twice,
-// if the learning rate, momentum or weight decay is negative or not finite,
-// if the dampening is not finite, or if Nesterov is set without momentum or
-// with dampening (as PyTorch raises).
+// if an option is nil, if the learning rate, momentum or weight decay is
+// negative or not finite, if the dampening is not finite, or if Nesterov is
+// set without momentum or with dampening (as PyTorch raises).
 func NewSGD[T tensor.Float](params []*autograd.Var[T], opts ...SGDOption) *SGD[T] {
 	ps := checkParams("SGD", params)
 	cfg := DefaultSGDConfig()
-	for _, o := range opts {
+	for i, o := range opts {
+		if !validOption(o) {
+			panic(fmt.Sprintf(errNilOption, "SGD", i))
+		}
 		o.applySGD(&cfg)
 	}
 	checkHyper("SGD", "learning rate", cfg.LR)

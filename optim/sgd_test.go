@@ -230,6 +230,8 @@ func TestSGDPanics(t *testing.T) {
 	tape := autograd.NewTape[float64]()
 	computed := functional.Scale(tape.Param(tensor.Ones[float64](1)), 2)
 	mustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{computed}) }, "parameter 0 is not a leaf")
+	mustPanic(t, func() { optim.NewSGD(ps, optim.LR(0.1), nil) }, "optim: SGD: option 1 is nil or a zero Option")
+	mustPanic(t, func() { optim.NewSGD(ps, optim.Option{}) }, "optim: SGD: option 0 is nil or a zero Option")
 	opt := optim.NewSGD(ps)
 	mustPanic(t, func() { opt.SetLR(-1) }, "optim: SGD.SetLR", "learning rate -1")
 }
