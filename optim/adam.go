@@ -68,8 +68,8 @@ type adamState[T tensor.Float] struct {
 //
 // is torch.optim.Adam(params, lr=0.01, betas=(0, 0.99), eps=0). NewAdam
 // panics if params is empty, holds nil, a non-leaf or the same Var twice,
-// if an option is nil, or if a hyperparameter is out of range (η, ε, λ finite and ≥ 0; β₁, β₂ in
-// [0, 1)).
+// if an option is nil, or if a hyperparameter is out of range (η, ε, λ
+// finite and ≥ 0; β₁, β₂ in [0, 1)).
 func NewAdam[T tensor.Float](params []*autograd.Var[T], opts ...AdamOption) *Adam[T] {
 	return &Adam[T]{newAdam("Adam", params, DefaultAdamConfig(), opts, false)}
 }
