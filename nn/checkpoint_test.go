@@ -150,7 +150,7 @@ func TestResumeIsExact(t *testing.T) {
 		}
 	}
 	adam := func(m *nn.Sequential[float32]) optim.Optimizer[float32] {
-		return optim.NewAdamW(nn.Params[float32](m), optim.AdamWConfig{LR: 1e-2})
+		return optim.NewAdamW(nn.Params[float32](m), optim.LR(1e-2))
 	}
 
 	straight := interopMLP(8)

@@ -30,7 +30,7 @@ func ExampleNewMLP() {
 			labels[i] = 1 + i%2
 		}
 	}
-	opt := optim.NewAdam(nn.Params[float32](m), optim.AdamConfig{LR: 0.05})
+	opt := optim.NewAdam(nn.Params[float32](m), optim.LR(0.05))
 	tape := autograd.NewTape[float32]()
 	var first, last float32
 	for step := range 30 {

@@ -11,46 +11,14 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// PyTorch's defaults for Adam and AdamW, used where a config field is zero.
-const (
-	DefaultAdamLR           = 1e-3
-	DefaultAdamBeta1        = 0.9
-	DefaultAdamBeta2        = 0.999
-	DefaultAdamEps          = 1e-8
-	DefaultAdamWWeightDecay = 1e-2
-)
-
-// AdamConfig holds the hyperparameters of Adam. A zero LR, a zero Betas
-// pair or a zero Eps means PyTorch's default (DefaultAdamLR, {DefaultAdamBeta1,
-// DefaultAdamBeta2}, DefaultAdamEps). Any other Betas pair is taken as is, so
-// a zero β₁ or β₂ alone is expressible ({0, 0.999}); only β₁ = β₂ = 0 is not.
-// WeightDecay's zero is PyTorch's default and means none.
-type AdamConfig struct {
-	LR          float64    // learning rate η
-	Betas       [2]float64 // decay rates β₁, β₂ of the moment estimates
-	Eps         float64    // ε added to the denominator
-	WeightDecay float64    // L2 penalty λ, added to the gradient
-	Amsgrad     bool       // normalize by the running maximum of v̂ (AMSGrad)
-}
-
-// AdamWConfig holds the hyperparameters of AdamW. LR, Betas and Eps default
-// as in AdamConfig. WeightDecay is the decoupled decay rate: nil means
-// PyTorch's DefaultAdamWWeightDecay; point it at 0 for none.
-type AdamWConfig struct {
-	LR          float64
-	Betas       [2]float64
-	Eps         float64
-	WeightDecay *float64
-	Amsgrad     bool
-}
-
 // Adam is the Adam optimizer (Kingma & Ba), with PyTorch's torch.optim.Adam
 // update order and bias correction. Each parameter p keeps its own step
 // count t, first moment m and second moment v; for a p with gradient ∇p,
 // Step computes
 //
 //	t = t + 1
-//	g = ∇p + λ·p
+//	g = ∇p  (−∇p with Maximize)
+//	g = g + λ·p
 //	m = β₁·m + (1 − β₁)·g
 //	v = β₂·v + (1 − β₂)·g²
 //	p = p − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
@@ -78,12 +46,11 @@ var (
 // adam is the update Adam and AdamW share; decoupled selects AdamW's
 // weight decay.
 type adam[T tensor.Float] struct {
-	name                  string // "Adam" or "AdamW", for messages
-	params                []*autograd.Var[T]
-	lr, beta1, beta2, eps float64
-	weightDecay           float64
-	decoupled, amsgrad    bool
-	states                []adamState[T]
+	name      string // "Adam" or "AdamW", for messages
+	params    []*autograd.Var[T]
+	cfg       AdamConfig
+	decoupled bool
+	states    []adamState[T]
 }
 
 // adamState is one parameter's state. The buffers are nil until the
@@ -93,71 +60,59 @@ type adamState[T tensor.Float] struct {
 	expAvg, expAvgSq, maxExpAvg *tensor.Tensor[T]
 }
 
-// NewAdam returns an Adam optimizer over params, which must be leaves.
-// NewAdam panics if params is empty, holds nil, a non-leaf or the same Var
-// twice, or if a hyperparameter is out of range (η, ε, λ ≥ 0; β in [0, 1)).
-func NewAdam[T tensor.Float](params []*autograd.Var[T], cfg AdamConfig) *Adam[T] {
-	return &Adam[T]{newAdam("Adam", params, cfg.LR, cfg.Betas, cfg.Eps, cfg.WeightDecay, false, cfg.Amsgrad)}
+// NewAdam returns an Adam optimizer over params, which must be leaves. It
+// starts from DefaultAdamConfig, PyTorch's defaults, and applies the options
+// in order, a later one overriding an earlier one:
+//
+//	optim.NewAdam(params, optim.LR(0.01), optim.Betas(0, 0.99), optim.Eps(0))
+//
+// is torch.optim.Adam(params, lr=0.01, betas=(0, 0.99), eps=0). NewAdam
+// panics if params is empty, holds nil, a non-leaf or the same Var twice,
+// if an option is nil, or if a hyperparameter is out of range (η, ε, λ
+// finite and ≥ 0; β₁, β₂ in [0, 1)).
+func NewAdam[T tensor.Float](params []*autograd.Var[T], opts ...AdamOption) *Adam[T] {
+	return &Adam[T]{newAdam("Adam", params, DefaultAdamConfig(), opts, false)}
 }
 
 // NewAdamW returns an AdamW optimizer over params, which must be leaves. It
-// panics as NewAdam does.
-func NewAdamW[T tensor.Float](params []*autograd.Var[T], cfg AdamWConfig) *AdamW[T] {
-	wd := DefaultAdamWWeightDecay
-	if cfg.WeightDecay != nil {
-		wd = *cfg.WeightDecay
-	}
-	return &AdamW[T]{newAdam("AdamW", params, cfg.LR, cfg.Betas, cfg.Eps, wd, true, cfg.Amsgrad)}
+// starts from DefaultAdamWConfig, PyTorch's defaults (weight decay 10⁻²),
+// applies the options as NewAdam does, and panics as NewAdam does.
+// optim.WeightDecay(0) turns the decay off.
+func NewAdamW[T tensor.Float](params []*autograd.Var[T], opts ...AdamOption) *AdamW[T] {
+	return &AdamW[T]{newAdam("AdamW", params, DefaultAdamWConfig(), opts, true)}
 }
 
-func newAdam[T tensor.Float](name string, params []*autograd.Var[T], lr float64, betas [2]float64, eps, wd float64, decoupled, amsgrad bool) adam[T] {
+func newAdam[T tensor.Float](name string, params []*autograd.Var[T], cfg AdamConfig, opts []AdamOption, decoupled bool) adam[T] {
 	ps := checkParams(name, params)
-	if lr == 0 {
-		lr = DefaultAdamLR
+	for i, o := range opts {
+		if !validOption(o) {
+			panic(fmt.Sprintf(errNilOption, name, i))
+		}
+		o.applyAdam(&cfg)
 	}
-	if betas == [2]float64{} {
-		betas = [2]float64{DefaultAdamBeta1, DefaultAdamBeta2}
-	}
-	if eps == 0 {
-		eps = DefaultAdamEps
-	}
-	checkHyper(name, "learning rate", lr)
-	checkHyper(name, "epsilon", eps)
-	checkHyper(name, "weight decay", wd)
-	for k, b := range betas {
+	checkHyper(name, "learning rate", cfg.LR)
+	checkHyper(name, "epsilon", cfg.Eps)
+	checkHyper(name, "weight decay", cfg.WeightDecay)
+	for k, b := range cfg.Betas {
 		if !(b >= 0 && b < 1) {
 			panic(fmt.Sprintf(errBeta, name, k+1, b))
 		}
 	}
-	return adam[T]{
-		name: name, params: ps,
-		lr: lr, beta1: betas[0], beta2: betas[1], eps: eps, weightDecay: wd,
-		decoupled: decoupled, amsgrad: amsgrad,
-		states: make([]adamState[T], len(ps)),
-	}
+	return adam[T]{name: name, params: ps, cfg: cfg, decoupled: decoupled, states: make([]adamState[T], len(ps))}
 }
 
-// Config returns the hyperparameters in use, defaults filled in and with
-// the current learning rate.
-func (o *Adam[T]) Config() AdamConfig {
-	return AdamConfig{LR: o.lr, Betas: [2]float64{o.beta1, o.beta2}, Eps: o.eps, WeightDecay: o.weightDecay, Amsgrad: o.amsgrad}
-}
-
-// Config returns the hyperparameters in use, defaults filled in and with
-// the current learning rate.
-func (o *AdamW[T]) Config() AdamWConfig {
-	wd := o.weightDecay
-	return AdamWConfig{LR: o.lr, Betas: [2]float64{o.beta1, o.beta2}, Eps: o.eps, WeightDecay: &wd, Amsgrad: o.amsgrad}
-}
+// Config returns the hyperparameters in use, with the current learning
+// rate.
+func (o *adam[T]) Config() AdamConfig { return o.cfg }
 
 // LR returns the learning rate of the next Step.
-func (o *adam[T]) LR() float64 { return o.lr }
+func (o *adam[T]) LR() float64 { return o.cfg.LR }
 
 // SetLR sets the learning rate of the following Steps (AdamW's decay uses
 // it too). It panics if lr is negative or not finite.
 func (o *adam[T]) SetLR(lr float64) {
 	checkHyper(o.name+".SetLR", "learning rate", lr)
-	o.lr = lr
+	o.cfg.LR = lr
 }
 
 // Params returns (a copy of the list of) the parameters.
@@ -170,14 +125,17 @@ func (o *adam[T]) ZeroGrad() { zeroGrads(o.params) }
 // count; see Adam and AdamW. The gradients are read, not modified.
 func (o *adam[T]) Step() {
 	var (
-		b1, c1 = T(o.beta1), T(1 - o.beta1)
-		b2, c2 = T(o.beta2), T(1 - o.beta2)
-		eps    = T(o.eps)
-		l2     = T(0) // Adam's weight decay, added to the gradient
-		decay  = T(1 - o.lr*o.weightDecay)
+		beta1, beta2 = o.cfg.Betas[0], o.cfg.Betas[1]
+		b1, c1       = T(beta1), T(1 - beta1)
+		b2, c2       = T(beta2), T(1 - beta2)
+		eps          = T(o.cfg.Eps)
+		l2           = T(0) // Adam's weight decay, added to the gradient
+		decay        = T(1 - o.cfg.LR*o.cfg.WeightDecay)
+		neg          = o.cfg.Maximize
+		amsgrad      = o.cfg.Amsgrad
 	)
 	if !o.decoupled {
-		l2 = T(o.weightDecay)
+		l2 = T(o.cfg.WeightDecay)
 	}
 	for i, p := range o.params {
 		grad := p.Grad()
@@ -188,15 +146,15 @@ func (o *adam[T]) Step() {
 		if s.expAvg == nil {
 			s.expAvg = tensor.New[T](p.Shape()...)
 			s.expAvgSq = tensor.New[T](p.Shape()...)
-			if o.amsgrad {
+			if amsgrad {
 				s.maxExpAvg = tensor.New[T](p.Shape()...)
 			}
 		}
 		s.step++
 		// Scalars in float64, as PyTorch computes them in Python floats.
 		t := float64(s.step)
-		stepSize := o.lr / (1 - math.Pow(o.beta1, t))
-		bc2Sqrt := math.Sqrt(1 - math.Pow(o.beta2, t))
+		stepSize := o.cfg.LR / (1 - math.Pow(beta1, t))
+		bc2Sqrt := math.Sqrt(1 - math.Pow(beta2, t))
 		// Multiplying by 1/√(1−β₂ᵗ) rather than dividing by its root, as
 		// PyTorch does, saves a division per element and changes results by
 		// at most an ulp.
@@ -207,7 +165,7 @@ func (o *adam[T]) Step() {
 		m := s.expAvg.Data()[:len(x)]
 		v := s.expAvgSq.Data()[:len(x)]
 		var vmax []T
-		if o.amsgrad {
+		if amsgrad {
 			vmax = s.maxExpAvg.Data()[:len(x)]
 		}
 		// Element by element, so large parameters are split among goroutines
@@ -216,6 +174,13 @@ func (o *adam[T]) Step() {
 		coeffs := vec.AdamCoeffs[T]{
 			Beta1: b1, OneMinusBeta1: c1, Beta2: b2, OneMinusBeta2: c2,
 			Eps: eps, NegStep: negStep, InvRootBias2: invSq,
+		}
+		if neg {
+			// Maximizing feeds −∇p to the update. (1−β₁)·(−g) is −((1−β₁)·g)
+			// exactly, and the second moment's ((1−β₂)·(−g))·(−g) is
+			// ((1−β₂)·g)·g exactly, so negating 1−β₁ alone gives PyTorch's
+			// bits without a negated copy of the gradient.
+			coeffs.OneMinusBeta1 = -c1
 		}
 		parallel.Chunks(len(x), parallel.Grain, func(lo, hi int) {
 			x, d, m, v := x[lo:hi], d[lo:hi], m[lo:hi], v[lo:hi]
@@ -232,8 +197,11 @@ func (o *adam[T]) Step() {
 			}
 			for j := range x {
 				g := d[j]
+				if neg {
+					g = -g
+				}
 				if l2 != 0 { // Adam's weight decay enters through the gradient
-					g += l2 * x[j]
+					g += T(l2 * x[j])
 				}
 				mj := T(m[j]*b1) + T(c1*g)
 				vj := T(v[j]*b2) + T(T(c2*g)*g)
@@ -251,7 +219,7 @@ func (o *adam[T]) Step() {
 // adamKeys returns the names of a parameter's state entries, in the order
 // State lists them.
 func (o *adam[T]) adamKeys() []string {
-	if o.amsgrad {
+	if o.cfg.Amsgrad {
 		return []string{stepKey, "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
 	}
 	return []string{stepKey, "exp_avg", "exp_avg_sq"}
@@ -268,7 +236,7 @@ func (o *adam[T]) State() []NamedTensor[T] {
 			continue
 		}
 		ts := []*tensor.Tensor[T]{tensor.Scalar(T(s.step)), s.expAvg.Clone(), s.expAvgSq.Clone()}
-		if o.amsgrad {
+		if o.cfg.Amsgrad {
 			ts = append(ts, s.maxExpAvg.Clone())
 		}
 		for k, t := range ts {
@@ -298,7 +266,7 @@ func (o *adam[T]) LoadState(state []NamedTensor[T]) error {
 		}
 		step, _ := wholeStep(ts[0].Item())
 		o.states[i] = adamState[T]{step: step, expAvg: ts[1], expAvgSq: ts[2]}
-		if o.amsgrad {
+		if o.cfg.Amsgrad {
 			o.states[i].maxExpAvg = ts[3]
 		}
 	}

@@ -1,11 +1,15 @@
 package optim_test
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/optim"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // The hand computations below mostly take ε = 0.5 so that the denominators
@@ -18,7 +22,7 @@ import (
 
 func TestAdamByHand(t *testing.T) {
 	p := scalarParam(1)
-	opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.AdamConfig{LR: 0.1, Eps: 0.5})
+	opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.LR(0.1), optim.Eps(0.5))
 	setGrad(p, 0.5)
 	opt.Step() // p = 1 − (0.1/0.1)·0.05/(0.5 + 0.5) = 0.95
 	checkClose(t, "p after step 1", value(p), 0.95, 1e-15)
@@ -31,7 +35,7 @@ func TestAdamByHand(t *testing.T) {
 // exactly η whatever the gradient's size: 1 − 0.05/(0.5 + 1e-8).
 func TestAdamDefaultEps(t *testing.T) {
 	p := scalarParam(1)
-	opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.AdamConfig{LR: 0.1})
+	opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.LR(0.1))
 	setGrad(p, 0.5)
 	opt.Step()
 	checkClose(t, "p", value(p), 1-0.1/(1+2e-8), 1e-15)
@@ -41,14 +45,13 @@ func TestAdamDefaultEps(t *testing.T) {
 // first and leaves the gradient alone.
 func TestAdamWeightDecayByHand(t *testing.T) {
 	p := scalarParam(1)
-	adam := optim.NewAdam([]*autograd.Var[float64]{p}, optim.AdamConfig{LR: 0.1, Eps: 0.5, WeightDecay: 0.5})
+	adam := optim.NewAdam([]*autograd.Var[float64]{p}, optim.LR(0.1), optim.Eps(0.5), optim.WeightDecay(0.5))
 	setGrad(p, 0.5)
 	adam.Step() // g = 0.5 + 0.5·1 = 1, m = 0.1, v = 0.001, √v̂ = 1; p = 1 − 1·0.1/(1 + 0.5)
 	checkClose(t, "Adam: p", value(p), 1-0.1/1.5, 1e-15)
 
-	wd := 0.5
 	q := scalarParam(1)
-	adamw := optim.NewAdamW([]*autograd.Var[float64]{q}, optim.AdamWConfig{LR: 0.1, Eps: 0.5, WeightDecay: &wd})
+	adamw := optim.NewAdamW([]*autograd.Var[float64]{q}, optim.LR(0.1), optim.Eps(0.5), optim.WeightDecay(0.5))
 	setGrad(q, 0.5)
 	adamw.Step() // q = 1·(1 − 0.1·0.5) = 0.95, then 0.95 − 1·0.05/(0.5 + 0.5) = 0.9
 	checkClose(t, "AdamW: q after step 1", value(q), 0.9, 1e-15)
@@ -70,7 +73,7 @@ func TestAdamWeightDecayByHand(t *testing.T) {
 func TestAmsgradByHand(t *testing.T) {
 	for _, amsgrad := range []bool{false, true} {
 		p := scalarParam(1)
-		opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.AdamConfig{LR: 0.1, Betas: [2]float64{0.5, 0.5}, Eps: 0.5, Amsgrad: amsgrad})
+		opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.LR(0.1), optim.Betas(0.5, 0.5), optim.Eps(0.5), optim.Amsgrad(amsgrad))
 		setGrad(p, 1)
 		opt.Step()
 		checkClose(t, "p after step 1", value(p), 14.0/15, 1e-15)
@@ -89,7 +92,7 @@ func TestAmsgradByHand(t *testing.T) {
 // a first step (bias correction with t = 1): it moves by about η.
 func TestAdamPerParameterSteps(t *testing.T) {
 	a, b := scalarParam(1), scalarParam(1)
-	opt := optim.NewAdam([]*autograd.Var[float64]{a, b}, optim.AdamConfig{LR: 0.1})
+	opt := optim.NewAdam([]*autograd.Var[float64]{a, b}, optim.LR(0.1))
 	setGrad(a, 0.5)
 	opt.Step()
 	if value(b) != 1 {
@@ -113,10 +116,9 @@ func TestAdamPerParameterSteps(t *testing.T) {
 // TestAdamWWithoutDecayIsAdam: AdamW's weight decay of exactly 0 is
 // expressible and then gives Adam's trajectory bit for bit.
 func TestAdamWWithoutDecayIsAdam(t *testing.T) {
-	zero := 0.0
 	p, q := scalarParam(1), scalarParam(1)
-	adam := optim.NewAdam([]*autograd.Var[float64]{p}, optim.AdamConfig{LR: 0.05})
-	adamw := optim.NewAdamW([]*autograd.Var[float64]{q}, optim.AdamWConfig{LR: 0.05, WeightDecay: &zero})
+	adam := optim.NewAdam([]*autograd.Var[float64]{p}, optim.LR(0.05))
+	adamw := optim.NewAdamW([]*autograd.Var[float64]{q}, optim.LR(0.05), optim.WeightDecay(0))
 	for i, g := range []float64{0.3, -1.2, 0.7, 0.01, -0.4} {
 		setGrad(p, g)
 		setGrad(q, g)
@@ -131,40 +133,147 @@ func TestAdamWWithoutDecayIsAdam(t *testing.T) {
 	}
 }
 
+// TestAdamConfigDefaults: without options Adam and AdamW are PyTorch's
+// defaults; every option lands in Config, zeros included, and a later
+// option overrides an earlier one.
 func TestAdamConfigDefaults(t *testing.T) {
 	ps := []*autograd.Var[float64]{scalarParam(0)}
 	want := optim.AdamConfig{LR: 1e-3, Betas: [2]float64{0.9, 0.999}, Eps: 1e-8}
-	if got := optim.NewAdam(ps, optim.AdamConfig{}).Config(); got != want {
+	if got := optim.DefaultAdamConfig(); got != want {
+		t.Errorf("DefaultAdamConfig() = %+v, want %+v", got, want)
+	}
+	if got := optim.NewAdam(ps).Config(); got != want {
 		t.Errorf("Adam defaults %+v, want %+v", got, want)
 	}
-	// A zero β₁ alone is a setting, not "the default".
-	if got := optim.NewAdam(ps, optim.AdamConfig{Betas: [2]float64{0, 0.99}}).Config().Betas; got != [2]float64{0, 0.99} {
-		t.Errorf("Betas {0, 0.99} became %v", got)
+	wantW := want
+	wantW.WeightDecay = 1e-2
+	if got := optim.DefaultAdamWConfig(); got != wantW {
+		t.Errorf("DefaultAdamWConfig() = %+v, want %+v", got, wantW)
 	}
-	cfg := optim.NewAdamW(ps, optim.AdamWConfig{}).Config()
-	if cfg.WeightDecay == nil || *cfg.WeightDecay != 1e-2 || cfg.LR != 1e-3 || cfg.Betas != want.Betas || cfg.Eps != 1e-8 {
-		t.Errorf("AdamW defaults %+v (weight decay %v)", cfg, cfg.WeightDecay)
+	if got := optim.NewAdamW(ps).Config(); got != wantW {
+		t.Errorf("AdamW defaults %+v, want %+v", got, wantW)
 	}
-	zero := 0.0
-	if wd := optim.NewAdamW(ps, optim.AdamWConfig{WeightDecay: &zero}).Config().WeightDecay; *wd != 0 {
-		t.Errorf("AdamW weight decay 0 became %v", *wd)
+	zeros := []optim.AdamOption{optim.LR(0), optim.Betas(0, 0), optim.Eps(0), optim.WeightDecay(0)}
+	for name, cfg := range map[string]optim.AdamConfig{
+		"Adam":  optim.NewAdam(ps, zeros...).Config(),
+		"AdamW": optim.NewAdamW(ps, zeros...).Config(),
+	} {
+		if cfg != (optim.AdamConfig{}) {
+			t.Errorf("%s with every hyperparameter 0: Config() = %+v", name, cfg)
+		}
 	}
-	opt := optim.NewAdamW(ps, optim.AdamWConfig{})
+	all := optim.NewAdamW(ps, optim.LR(0.5), optim.Betas(0.5, 0.25), optim.Eps(1e-3), optim.WeightDecay(0.125),
+		optim.Amsgrad(true), optim.Maximize(true), optim.Betas(0, 0.75))
+	wantAll := optim.AdamConfig{LR: 0.5, Betas: [2]float64{0, 0.75}, Eps: 1e-3, WeightDecay: 0.125, Amsgrad: true, Maximize: true}
+	if got := all.Config(); got != wantAll {
+		t.Errorf("Config() = %+v, want %+v", got, wantAll)
+	}
+	opt := optim.NewAdamW(ps)
 	opt.SetLR(0.5)
 	if opt.LR() != 0.5 || opt.Config().LR != 0.5 {
 		t.Errorf("after SetLR(0.5): LR() = %v, Config().LR = %v", opt.LR(), opt.Config().LR)
 	}
 }
 
+// TestAdamZerosByHand: β = (0, 0) and ε = 0 make Adam's step
+// η·g/|g| = η·sign(g) whatever g; a rate of 0 leaves p where it is but
+// advances the moments.
+func TestAdamZerosByHand(t *testing.T) {
+	p := scalarParam(1)
+	opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.LR(0.1), optim.Betas(0, 0), optim.Eps(0))
+	for i, g := range []float64{0.5, -3, 1e-3} {
+		setGrad(p, g)
+		opt.Step()
+		want := []float64{0.9, 1, 0.9}[i]
+		checkClose(t, fmt.Sprintf("p after step %d", i+1), value(p), want, 1e-15)
+	}
+	q := scalarParam(1)
+	still := optim.NewAdam([]*autograd.Var[float64]{q}, optim.LR(0))
+	setGrad(q, 0.5)
+	still.Step()
+	if value(q) != 1 {
+		t.Errorf("a step with learning rate 0 moved q to %v", value(q))
+	}
+	beta1, beta2 := 0.9, 0.999 // variables: 1 − β rounds as at run time
+	st := still.State()        // step 1, m = (1 − β₁)·0.5, v = (1 − β₂)·0.5·0.5
+	if len(st) != 3 || st[0].Tensor.Item() != 1 || st[1].Tensor.Item() != (1-beta1)*0.5 || st[2].Tensor.Item() != (1-beta2)*0.5*0.5 {
+		t.Errorf("state after a step with learning rate 0: %v", st)
+	}
+}
+
+// TestAdamMaximize: with Maximize, Adam and AdamW climb: the first step
+// moves p up by about η, and with Adam's L2 penalty the gradient is
+// −∇p + λ·p (PyTorch's order).
+func TestAdamMaximize(t *testing.T) {
+	for _, amsgrad := range []bool{false, true} {
+		p := scalarParam(1)
+		opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.LR(0.1), optim.Eps(0.5), optim.Maximize(true), optim.Amsgrad(amsgrad))
+		setGrad(p, 0.5)
+		opt.Step() // m = −0.05, v = 0.00025: p = 1 + (0.1/0.1)·0.05/(0.5 + 0.5) = 1.05
+		checkClose(t, "p", value(p), 1.05, 1e-15)
+		beta1 := 0.9
+		if m, want := opt.State()[1].Tensor.Item(), -(1-beta1)*0.5; m != want {
+			t.Errorf("exp_avg %v, want %v", m, want)
+		}
+	}
+	p := scalarParam(1)
+	opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.LR(0.1), optim.Eps(0.5), optim.WeightDecay(1.5), optim.Maximize(true))
+	setGrad(p, 0.5)
+	opt.Step() // g = −0.5 + 1.5 = 1, m = 0.1, √v̂ = 1: p = 1 − 0.1/1.5
+	checkClose(t, "Adam with weight decay: p", value(p), 1-0.1/1.5, 1e-15)
+	q := scalarParam(1)
+	optW := optim.NewAdamW([]*autograd.Var[float64]{q}, optim.LR(0.1), optim.Eps(0.5), optim.WeightDecay(0.5), optim.Maximize(true))
+	setGrad(q, 0.5)
+	optW.Step() // q = 0.95, then 0.95 + 0.05/(0.5 + 0.5) = 1
+	checkClose(t, "AdamW: q", value(q), 1, 1e-15)
+}
+
+// TestAdamMaximizeFloat32Vectorized: the vectorized path (a long float32
+// parameter, no weight decay, no AMSGrad) with Maximize gives bit for bit
+// the result of minimizing with the gradient negated.
+func TestAdamMaximizeFloat32Vectorized(t *testing.T) {
+	const n = 1000
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := tensor.RandN[float32](rng, n)
+	g := tensor.RandN[float32](rng, n)
+	p, q := autograd.NewParam(x.Clone()), autograd.NewParam(x.Clone())
+	maxi := optim.NewAdam([]*autograd.Var[float32]{p}, optim.LR(0.01), optim.Maximize(true))
+	mini := optim.NewAdam([]*autograd.Var[float32]{q}, optim.LR(0.01))
+	for range 3 {
+		negated := g.Clone()
+		negated.ScaleInPlace(-1)
+		p.SetGrad(g.Clone())
+		q.SetGrad(negated)
+		maxi.Step()
+		mini.Step()
+	}
+	if !slices.Equal(p.Value().Data(), q.Value().Data()) {
+		t.Error("maximizing differs from minimizing the negated gradient")
+	}
+	if d := stateDiff(maxi.State(), mini.State()); d != "" {
+		t.Errorf("states differ: %s", d)
+	}
+	if slices.Equal(p.Value().Data(), x.Data()) {
+		t.Error("the parameters did not move")
+	}
+}
+
 func TestAdamPanics(t *testing.T) {
 	ps := []*autograd.Var[float64]{scalarParam(0)}
-	mustPanic(t, func() { optim.NewAdam(ps, optim.AdamConfig{Betas: [2]float64{1, 0.999}}) }, "optim: Adam", "beta1 1")
-	mustPanic(t, func() { optim.NewAdam(ps, optim.AdamConfig{Betas: [2]float64{0.9, -0.1}}) }, "beta2 -0.1")
-	mustPanic(t, func() { optim.NewAdam(ps, optim.AdamConfig{LR: math.NaN()}) }, "learning rate NaN")
-	mustPanic(t, func() { optim.NewAdam(ps, optim.AdamConfig{Eps: -1e-8}) }, "epsilon -1e-08")
-	mustPanic(t, func() { optim.NewAdam(ps, optim.AdamConfig{WeightDecay: math.Inf(1)}) }, "weight decay +Inf")
-	neg := -0.01
-	mustPanic(t, func() { optim.NewAdamW(ps, optim.AdamWConfig{WeightDecay: &neg}) }, "optim: AdamW", "weight decay -0.01")
-	mustPanic(t, func() { optim.NewAdamW[float64](nil, optim.AdamWConfig{}) }, "optim: AdamW: empty parameter list")
-	mustPanic(t, func() { optim.NewAdam(ps, optim.AdamConfig{}).SetLR(math.Inf(1)) }, "optim: Adam.SetLR", "+Inf")
+	mustPanic(t, func() { optim.NewAdam(ps, optim.Betas(1, 0.999)) }, "optim: Adam: invalid beta1 1 (must be in [0, 1))")
+	mustPanic(t, func() { optim.NewAdam(ps, optim.Betas(0.9, -0.1)) }, "optim: Adam: invalid beta2 -0.1 (must be in [0, 1))")
+	mustPanic(t, func() { optim.NewAdamW(ps, optim.Betas(math.NaN(), 0.9)) }, "optim: AdamW: invalid beta1 NaN")
+	mustPanic(t, func() { optim.NewAdam(ps, optim.LR(math.NaN())) }, "optim: Adam: invalid learning rate NaN (must be finite and ≥ 0)")
+	mustPanic(t, func() { optim.NewAdam(ps, optim.LR(-1e-3)) }, "optim: Adam: invalid learning rate -0.001")
+	mustPanic(t, func() { optim.NewAdam(ps, optim.Eps(-1e-8)) }, "optim: Adam: invalid epsilon -1e-08")
+	mustPanic(t, func() { optim.NewAdam(ps, optim.WeightDecay(math.Inf(1))) }, "optim: Adam: invalid weight decay +Inf")
+	mustPanic(t, func() { optim.NewAdamW(ps, optim.WeightDecay(-0.01)) }, "optim: AdamW: invalid weight decay -0.01")
+	// The last option counts: a valid value after an invalid one is fine, not the reverse.
+	mustPanic(t, func() { optim.NewAdam(ps, optim.Eps(0), optim.Eps(-1)) }, "optim: Adam: invalid epsilon -1")
+	optim.NewAdam(ps, optim.Eps(-1), optim.Eps(0))
+	mustPanic(t, func() { optim.NewAdamW(ps, optim.Eps(0), optim.Option{}) }, "optim: AdamW: option 1 is nil or a zero Option")
+	mustPanic(t, func() { optim.NewAdam(ps, nil) }, "optim: Adam: option 0 is nil or a zero Option")
+	mustPanic(t, func() { optim.NewAdamW[float64](nil) }, "optim: AdamW: empty parameter list")
+	mustPanic(t, func() { optim.NewAdam(ps).SetLR(math.Inf(1)) }, "optim: Adam.SetLR: invalid learning rate +Inf")
+	mustPanic(t, func() { optim.NewAdamW(ps).SetLR(-2) }, "optim: AdamW.SetLR: invalid learning rate -2")
 }

@@ -16,7 +16,7 @@ func ExampleSGD() {
 	y := tensor.FromSlice([]float64{-3, -1, 1, 3}, 4, 1)
 	w := autograd.NewParam(tensor.FromSlice([]float64{0}, 1, 1))
 	b := autograd.NewParam(tensor.FromSlice([]float64{0}, 1))
-	opt := optim.NewSGD([]*autograd.Var[float64]{w, b}, optim.SGDConfig{LR: 0.1, Momentum: 0.5})
+	opt := optim.NewSGD([]*autograd.Var[float64]{w, b}, optim.LR(0.1), optim.Momentum(0.5))
 
 	tape := autograd.NewTape[float64]()
 	for step := range 40 {
@@ -71,7 +71,7 @@ func ExampleClipGradNorm() {
 // continues exactly where the first one stopped.
 func ExampleAdam_State() {
 	p := autograd.NewParam(tensor.FromSlice([]float64{1, -1}, 2))
-	opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.AdamConfig{LR: 0.1})
+	opt := optim.NewAdam([]*autograd.Var[float64]{p}, optim.LR(0.1))
 	p.SetGrad(tensor.FromSlice([]float64{0.5, 0.5}, 2))
 	opt.Step()
 
@@ -81,7 +81,7 @@ func ExampleAdam_State() {
 	}
 
 	restored := autograd.NewParam(p.Value().Clone())
-	resumed := optim.NewAdam([]*autograd.Var[float64]{restored}, optim.AdamConfig{LR: 0.1})
+	resumed := optim.NewAdam([]*autograd.Var[float64]{restored}, optim.LR(0.1))
 	if err := resumed.LoadState(saved); err != nil {
 		fmt.Println(err)
 	}
@@ -91,4 +91,40 @@ func ExampleAdam_State() {
 	// 0.exp_avg    [2]
 	// 0.exp_avg_sq [2]
 	// 1 step so far
+}
+
+// Options translate PyTorch's keyword arguments one to one; what is not
+// given is PyTorch's default, and a zero is a zero.
+func ExampleNewAdamW() {
+	w := autograd.NewParam(tensor.FromSlice([]float64{0.5, -0.5}, 2))
+	params := []*autograd.Var[float64]{w}
+
+	// torch.optim.AdamW(params)
+	fmt.Printf("%+v\n", optim.NewAdamW(params).Config())
+	// torch.optim.AdamW(params, lr=0.01, betas=(0, 0), eps=0, weight_decay=0, maximize=True)
+	opt := optim.NewAdamW(params, optim.LR(0.01), optim.Betas(0, 0), optim.Eps(0), optim.WeightDecay(0), optim.Maximize(true))
+	fmt.Printf("%+v\n", opt.Config())
+
+	// With β = (0, 0) and ε = 0 each step is η·sign(∇p), upwards here.
+	w.SetGrad(tensor.FromSlice([]float64{3, -0.001}, 2))
+	opt.Step()
+	fmt.Printf("%.2f\n", w.Value().Data())
+	// Output:
+	// {LR:0.001 Betas:[0.9 0.999] Eps:1e-08 WeightDecay:0.01 Amsgrad:false Maximize:false}
+	// {LR:0.01 Betas:[0 0] Eps:0 WeightDecay:0 Amsgrad:false Maximize:true}
+	// [0.51 -0.51]
+}
+
+// torch.optim.SGD(params, lr=0.1, momentum=0, dampening=0.5): without
+// momentum the dampening has nothing to damp, and this is plain SGD.
+func ExampleNewSGD() {
+	w := autograd.NewParam(tensor.FromSlice([]float64{1}, 1))
+	opt := optim.NewSGD([]*autograd.Var[float64]{w}, optim.LR(0.1), optim.Momentum(0), optim.Dampening(0.5))
+	fmt.Printf("%+v\n", opt.Config())
+	w.SetGrad(tensor.FromSlice([]float64{2}, 1))
+	opt.Step()
+	fmt.Printf("%.2f\n", w.Value().Item())
+	// Output:
+	// {LR:0.1 Momentum:0 Dampening:0.5 WeightDecay:0 Nesterov:false Maximize:false}
+	// 0.80
 }

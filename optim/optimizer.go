@@ -64,6 +64,13 @@ func checkHyper(who, name string, v float64) {
 	}
 }
 
+// checkFinite panics unless the hyperparameter v is finite.
+func checkFinite(who, name string, v float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		panic(fmt.Sprintf(errFinite, who, name, v))
+	}
+}
+
 // zeroGrads clears every parameter's gradient.
 func zeroGrads[T tensor.Float](params []*autograd.Var[T]) {
 	for _, p := range params {

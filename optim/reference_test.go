@@ -67,7 +67,7 @@ type refOptCase struct {
 }
 
 // refConfig holds the keyword arguments given to the torch optimizer; a nil
-// field was left to torch's default, and is left zero (or nil) here.
+// field was left to torch's default, and is left to tapegrad's here.
 type refConfig struct {
 	LR          *float64    `json:"lr"`
 	Momentum    *float64    `json:"momentum"`
@@ -77,6 +77,7 @@ type refConfig struct {
 	Betas       *[2]float64 `json:"betas"`
 	Eps         *float64    `json:"eps"`
 	Amsgrad     *bool       `json:"amsgrad"`
+	Maximize    *bool       `json:"maximize"`
 }
 
 type refSchedSpec struct {
@@ -178,33 +179,60 @@ func (p *softmaxRegression[T]) lossAndGrad() T {
 	return loss.Value().Item()
 }
 
-// newOptimizer builds the optimizer of a reference case.
+// newOptimizer builds the optimizer of a reference case: each keyword
+// argument torch was given becomes the option of the same name, and the
+// arguments left out are left to the defaults on both sides.
 func newOptimizer[T tensor.Float](kind string, c refConfig, params []*autograd.Var[T]) (optim.Optimizer[T], error) {
-	val := func(p *float64) float64 {
-		if p == nil {
-			return 0
-		}
-		return *p
+	var common []optim.Option
+	if c.LR != nil {
+		common = append(common, optim.LR(*c.LR))
 	}
-	var betas [2]float64
-	if c.Betas != nil {
-		betas = *c.Betas
+	if c.WeightDecay != nil {
+		common = append(common, optim.WeightDecay(*c.WeightDecay))
 	}
-	amsgrad := c.Amsgrad != nil && *c.Amsgrad
+	if c.Maximize != nil {
+		common = append(common, optim.Maximize(*c.Maximize))
+	}
 	switch kind {
 	case "sgd":
-		return optim.NewSGD(params, optim.SGDConfig{
-			LR: val(c.LR), Momentum: val(c.Momentum), Dampening: val(c.Dampening),
-			WeightDecay: val(c.WeightDecay), Nesterov: c.Nesterov != nil && *c.Nesterov,
-		}), nil
-	case "adam":
-		return optim.NewAdam(params, optim.AdamConfig{
-			LR: val(c.LR), Betas: betas, Eps: val(c.Eps), WeightDecay: val(c.WeightDecay), Amsgrad: amsgrad,
-		}), nil
-	case "adamw":
-		return optim.NewAdamW(params, optim.AdamWConfig{
-			LR: val(c.LR), Betas: betas, Eps: val(c.Eps), WeightDecay: c.WeightDecay, Amsgrad: amsgrad,
-		}), nil
+		if c.Betas != nil || c.Eps != nil || c.Amsgrad != nil {
+			return nil, fmt.Errorf("an Adam argument for SGD: %+v", c)
+		}
+		var opts []optim.SGDOption
+		for _, o := range common {
+			opts = append(opts, o)
+		}
+		if c.Momentum != nil {
+			opts = append(opts, optim.Momentum(*c.Momentum))
+		}
+		if c.Dampening != nil {
+			opts = append(opts, optim.Dampening(*c.Dampening))
+		}
+		if c.Nesterov != nil {
+			opts = append(opts, optim.Nesterov(*c.Nesterov))
+		}
+		return optim.NewSGD(params, opts...), nil
+	case "adam", "adamw":
+		if c.Momentum != nil || c.Dampening != nil || c.Nesterov != nil {
+			return nil, fmt.Errorf("an SGD argument for %s: %+v", kind, c)
+		}
+		var opts []optim.AdamOption
+		for _, o := range common {
+			opts = append(opts, o)
+		}
+		if c.Betas != nil {
+			opts = append(opts, optim.Betas(c.Betas[0], c.Betas[1]))
+		}
+		if c.Eps != nil {
+			opts = append(opts, optim.Eps(*c.Eps))
+		}
+		if c.Amsgrad != nil {
+			opts = append(opts, optim.Amsgrad(*c.Amsgrad))
+		}
+		if kind == "adamw" {
+			return optim.NewAdamW(params, opts...), nil
+		}
+		return optim.NewAdam(params, opts...), nil
 	}
 	return nil, fmt.Errorf("unknown optimizer %q", kind)
 }

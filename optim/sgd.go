@@ -10,26 +10,13 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// DefaultSGDLR is the learning rate SGD uses when SGDConfig.LR is zero:
-// PyTorch 2.x's default (PyTorch 1.x required one).
-const DefaultSGDLR = 1e-3
-
-// SGDConfig holds the hyperparameters of SGD. A zero LR means DefaultSGDLR;
-// every other field's zero value is PyTorch's default and means what it
-// says: no momentum, no dampening, no weight decay, no Nesterov.
-type SGDConfig struct {
-	LR          float64 // learning rate η
-	Momentum    float64 // momentum factor μ
-	Dampening   float64 // dampening d of the momentum update
-	WeightDecay float64 // L2 penalty λ, added to the gradient
-	Nesterov    bool    // Nesterov momentum; needs Momentum > 0 and Dampening = 0
-}
-
 // SGD is stochastic gradient descent with optional momentum, dampening,
-// Nesterov momentum and weight decay, with PyTorch's torch.optim.SGD update
-// order. For each parameter p with gradient ∇p, Step computes
+// Nesterov momentum, weight decay and maximization, with PyTorch's
+// torch.optim.SGD update order. For each parameter p with gradient ∇p, Step
+// computes
 //
-//	g = ∇p + λ·p
+//	g = ∇p  (−∇p with Maximize)
+//	g = g + λ·p
 //	b = g                         on p's first update (a copy)
 //	b = μ·b + (1 − d)·g           on later ones          (only if μ ≠ 0)
 //	g = g + μ·b  with Nesterov,  g = b  without          (only if μ ≠ 0)
@@ -47,18 +34,29 @@ type SGD[T tensor.Float] struct {
 var _ Optimizer[float64] = (*SGD[float64])(nil)
 
 // NewSGD returns an SGD optimizer over params, which must be leaves (made by
-// autograd.NewParam, say). NewSGD panics if params is empty, holds nil, a
-// non-leaf or the same Var twice, if a hyperparameter is negative or not
-// finite, or if Nesterov is set without momentum or with dampening (as
-// PyTorch raises).
-func NewSGD[T tensor.Float](params []*autograd.Var[T], cfg SGDConfig) *SGD[T] {
+// autograd.NewParam, say). It starts from DefaultSGDConfig, PyTorch's
+// defaults, and applies the options in order, a later one overriding an
+// earlier one:
+//
+//	optim.NewSGD(params, optim.LR(0.1), optim.Momentum(0.9), optim.Nesterov(true))
+//
+// is torch.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True). NewSGD
+// panics if params is empty, holds nil, a non-leaf or the same Var twice,
+// if an option is nil, if the learning rate, momentum or weight decay is
+// negative or not finite, if the dampening is not finite, or if Nesterov is
+// set without momentum or with dampening (as PyTorch raises).
+func NewSGD[T tensor.Float](params []*autograd.Var[T], opts ...SGDOption) *SGD[T] {
 	ps := checkParams("SGD", params)
-	if cfg.LR == 0 {
-		cfg.LR = DefaultSGDLR
+	cfg := DefaultSGDConfig()
+	for i, o := range opts {
+		if !validOption(o) {
+			panic(fmt.Sprintf(errNilOption, "SGD", i))
+		}
+		o.applySGD(&cfg)
 	}
 	checkHyper("SGD", "learning rate", cfg.LR)
 	checkHyper("SGD", "momentum", cfg.Momentum)
-	checkHyper("SGD", "dampening", cfg.Dampening)
+	checkFinite("SGD", "dampening", cfg.Dampening)
 	checkHyper("SGD", "weight decay", cfg.WeightDecay)
 	if cfg.Nesterov && (cfg.Momentum <= 0 || cfg.Dampening != 0) {
 		panic(fmt.Sprintf(errNesterov, cfg.Momentum, cfg.Dampening))
@@ -66,8 +64,8 @@ func NewSGD[T tensor.Float](params []*autograd.Var[T], cfg SGDConfig) *SGD[T] {
 	return &SGD[T]{params: ps, cfg: cfg, bufs: make([]*tensor.Tensor[T], len(ps))}
 }
 
-// Config returns the hyperparameters in use, defaults filled in and with
-// the current learning rate.
+// Config returns the hyperparameters in use, with the current learning
+// rate.
 func (o *SGD[T]) Config() SGDConfig { return o.cfg }
 
 // LR returns the learning rate of the next Step.
@@ -94,6 +92,7 @@ func (o *SGD[T]) Step() {
 		wd   = T(o.cfg.WeightDecay)
 		mu   = T(o.cfg.Momentum)
 		keep = T(1 - o.cfg.Dampening)
+		neg  = o.cfg.Maximize
 	)
 	for i, p := range o.params {
 		grad := p.Grad()
@@ -105,11 +104,20 @@ func (o *SGD[T]) Step() {
 		if o.cfg.Momentum == 0 {
 			parallel.Chunks(len(x), parallel.Grain, func(lo, hi int) {
 				if wd == 0 {
-					vec.AddScaled(x[lo:hi], -lr, d[lo:hi])
+					// p − η·(−∇p) and p + η·∇p round alike: negation is exact.
+					alpha := -lr
+					if neg {
+						alpha = lr
+					}
+					vec.AddScaled(x[lo:hi], alpha, d[lo:hi])
 					return
 				}
 				for j := lo; j < hi; j++ {
-					g := d[j] + T(wd*x[j])
+					g := d[j]
+					if neg {
+						g = -g
+					}
+					g += T(wd * x[j])
 					x[j] += T(-lr * g)
 				}
 			})
@@ -120,23 +128,28 @@ func (o *SGD[T]) Step() {
 			o.bufs[i] = tensor.New[T](p.Shape()...)
 		}
 		b := o.bufs[i].Data()[:len(x)]
+		// Every product is rounded before the sum (T(…)), as on amd64 and
+		// as internal/vec rounds, so that no platform fuses a multiply-add.
 		parallel.Chunks(len(x), parallel.Grain, func(lo, hi int) {
 			for j := lo; j < hi; j++ {
 				g := d[j]
+				if neg {
+					g = -g
+				}
 				if wd != 0 {
-					g += wd * x[j]
+					g += T(wd * x[j])
 				}
 				if first {
 					b[j] = g
 				} else {
-					b[j] = b[j]*mu + keep*g
+					b[j] = T(b[j]*mu) + T(keep*g)
 				}
 				if o.cfg.Nesterov {
-					g += mu * b[j]
+					g += T(mu * b[j])
 				} else {
 					g = b[j]
 				}
-				x[j] += -lr * g
+				x[j] += T(-lr * g)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package optim_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
@@ -14,25 +15,25 @@ import (
 func TestSGDByHand(t *testing.T) {
 	cases := []struct {
 		name         string
-		cfg          optim.SGDConfig
+		opts         []optim.SGDOption
 		step1, step2 float64
 	}{
 		// g = 0.5 + 0.1·1 = 0.6, p = 1 − 0.1·0.6 = 0.94;
 		// g = 0.5 + 0.1·0.94 = 0.594, p = 0.94 − 0.0594 = 0.8806.
-		{"weight decay", optim.SGDConfig{LR: 0.1, WeightDecay: 0.1}, 0.94, 0.8806},
+		{"weight decay", []optim.SGDOption{optim.LR(0.1), optim.WeightDecay(0.1)}, 0.94, 0.8806},
 		// b = 0.5 (the first gradient, undamped), p = 1 − 0.05 = 0.95;
 		// b = 0.9·0.5 + 0.5 = 0.95, p = 0.95 − 0.095 = 0.855.
-		{"momentum", optim.SGDConfig{LR: 0.1, Momentum: 0.9}, 0.95, 0.855},
+		{"momentum", []optim.SGDOption{optim.LR(0.1), optim.Momentum(0.9)}, 0.95, 0.855},
 		// b = 0.5, p = 0.95; b = 0.9·0.5 + (1 − 0.5)·0.5 = 0.7, p = 0.95 − 0.07 = 0.88.
-		{"dampening", optim.SGDConfig{LR: 0.1, Momentum: 0.9, Dampening: 0.5}, 0.95, 0.88},
+		{"dampening", []optim.SGDOption{optim.LR(0.1), optim.Momentum(0.9), optim.Dampening(0.5)}, 0.95, 0.88},
 		// b = 0.5, g = 0.5 + 0.9·0.5 = 0.95, p = 1 − 0.095 = 0.905;
 		// b = 0.45 + 0.5 = 0.95, g = 0.5 + 0.855 = 1.355, p = 0.905 − 0.1355 = 0.7695.
-		{"nesterov", optim.SGDConfig{LR: 0.1, Momentum: 0.9, Nesterov: true}, 0.905, 0.7695},
+		{"nesterov", []optim.SGDOption{optim.LR(0.1), optim.Momentum(0.9), optim.Nesterov(true)}, 0.905, 0.7695},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := scalarParam(1)
-			opt := optim.NewSGD([]*autograd.Var[float64]{p}, c.cfg)
+			opt := optim.NewSGD([]*autograd.Var[float64]{p}, c.opts...)
 			setGrad(p, 0.5)
 			opt.Step()
 			checkClose(t, "p after step 1", value(p), c.step1, 1e-15)
@@ -48,7 +49,7 @@ func TestSGDByHand(t *testing.T) {
 // and that ZeroGrad clears it.
 func TestSGDReadsGradient(t *testing.T) {
 	p := autograd.NewParam(tensor.FromSlice([]float64{1, -2}, 2))
-	opt := optim.NewSGD([]*autograd.Var[float64]{p}, optim.SGDConfig{LR: 0.1, Momentum: 0.9, WeightDecay: 0.5})
+	opt := optim.NewSGD([]*autograd.Var[float64]{p}, optim.LR(0.1), optim.Momentum(0.9), optim.WeightDecay(0.5))
 	p.SetGrad(tensor.FromSlice([]float64{0.25, 4}, 2))
 	opt.Step()
 	if g := p.Grad().Data(); g[0] != 0.25 || g[1] != 4 {
@@ -68,7 +69,7 @@ func TestSGDReadsGradient(t *testing.T) {
 // afresh (b = g, not μ·0 + (1 − d)·g).
 func TestSGDSkipsNilGradients(t *testing.T) {
 	a, b := scalarParam(1), scalarParam(2)
-	opt := optim.NewSGD([]*autograd.Var[float64]{a, b}, optim.SGDConfig{LR: 0.1, Momentum: 0.9, Dampening: 0.5})
+	opt := optim.NewSGD([]*autograd.Var[float64]{a, b}, optim.LR(0.1), optim.Momentum(0.9), optim.Dampening(0.5))
 	setGrad(a, 1)
 	opt.Step() // a = 1 − 0.1·1 = 0.9; b has no gradient
 	opt.Step() // a: buffer 0.9·1 + 0.5·1 = 1.4, a = 0.9 − 0.14 = 0.76
@@ -94,7 +95,7 @@ func TestSGDTrainsLinearRegression(t *testing.T) {
 	y := tensor.FromSlice([]float64{-3, -1, 1, 3}, 4, 1)
 	w := autograd.NewParam(tensor.FromSlice([]float64{0}, 1, 1))
 	b := autograd.NewParam(tensor.FromSlice([]float64{0}, 1))
-	opt := optim.NewSGD([]*autograd.Var[float64]{w, b}, optim.SGDConfig{LR: 0.1, Momentum: 0.5})
+	opt := optim.NewSGD([]*autograd.Var[float64]{w, b}, optim.LR(0.1), optim.Momentum(0.5))
 	tape := autograd.NewTape[float64]()
 	var first, last float64
 	for step := range 200 {
@@ -116,42 +117,122 @@ func TestSGDTrainsLinearRegression(t *testing.T) {
 	checkClose(t, "b", b.Value().Item(), -1, 1e-6)
 }
 
+// TestSGDConfig: NewSGD without options is PyTorch's SGD with 2.x's
+// learning rate; every option lands in Config, a later option overrides an
+// earlier one, and SetLR shows in LR and Config.
 func TestSGDConfig(t *testing.T) {
 	p := scalarParam(0)
-	opt := optim.NewSGD([]*autograd.Var[float64]{p}, optim.SGDConfig{Momentum: 0.9})
-	if got, want := opt.Config(), (optim.SGDConfig{LR: optim.DefaultSGDLR, Momentum: 0.9}); got != want {
+	ps := []*autograd.Var[float64]{p}
+	def := optim.SGDConfig{LR: 1e-3}
+	if got := optim.DefaultSGDConfig(); got != def {
+		t.Errorf("DefaultSGDConfig() = %+v, want %+v", got, def)
+	}
+	if got := optim.NewSGD(ps).Config(); got != def {
+		t.Errorf("NewSGD without options: Config() = %+v, want %+v", got, def)
+	}
+	all := optim.NewSGD(ps, optim.LR(0.5), optim.Momentum(0.9), optim.Dampening(0), optim.WeightDecay(0.25),
+		optim.Nesterov(true), optim.Maximize(true), optim.LR(0.125))
+	want := optim.SGDConfig{LR: 0.125, Momentum: 0.9, WeightDecay: 0.25, Nesterov: true, Maximize: true}
+	if got := all.Config(); got != want {
 		t.Errorf("Config() = %+v, want %+v", got, want)
 	}
+	// PyTorch leaves dampening unchecked: any finite value is a setting.
+	if got := optim.NewSGD(ps, optim.Momentum(0.5), optim.Dampening(-0.5)).Config().Dampening; got != -0.5 {
+		t.Errorf("Dampening(-0.5) became %v", got)
+	}
+	opt := optim.NewSGD(ps, optim.Momentum(0.9))
 	opt.SetLR(0.25)
 	if opt.LR() != 0.25 || opt.Config().LR != 0.25 {
 		t.Errorf("after SetLR(0.25): LR() = %v, Config().LR = %v", opt.LR(), opt.Config().LR)
 	}
-	opt.SetLR(0) // a schedule may reach 0: no update, but allowed
+	zero := optim.NewSGD(ps, optim.LR(0)) // a zero rate is a zero rate
+	if zero.LR() != 0 {
+		t.Errorf("LR(0) became %v", zero.LR())
+	}
 	setGrad(p, 1)
+	zero.Step()
+	opt.SetLR(0) // a schedule may reach 0: no update, but allowed
 	opt.Step()
 	if value(p) != 0 {
-		t.Errorf("a step with learning rate 0 moved p to %v", value(p))
+		t.Errorf("steps with learning rate 0 moved p to %v", value(p))
+	}
+}
+
+// TestSGDMaximize: with Maximize, SGD climbs: every path (plain, weight
+// decay, momentum) uses −∇p.
+func TestSGDMaximize(t *testing.T) {
+	cases := []struct {
+		name         string
+		opts         []optim.SGDOption
+		step1, step2 float64
+	}{
+		// p = 1 + 0.1·0.5 = 1.05, then 1.1.
+		{"plain", nil, 1.05, 1.1},
+		// g = −0.5 + 0.1·1 = −0.4, p = 1.04; g = −0.5 + 0.104 = −0.396, p = 1.0796.
+		{"weight decay", []optim.SGDOption{optim.WeightDecay(0.1)}, 1.04, 1.0796},
+		// b = −0.5, p = 1.05; b = 0.9·(−0.5) + 0.5·(−0.5) = −0.7, p = 1.12.
+		{"dampening", []optim.SGDOption{optim.Momentum(0.9), optim.Dampening(0.5)}, 1.05, 1.12},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := scalarParam(1)
+			opt := optim.NewSGD([]*autograd.Var[float64]{p}, append(c.opts, optim.LR(0.1), optim.Maximize(true))...)
+			setGrad(p, 0.5)
+			opt.Step()
+			checkClose(t, "p after step 1", value(p), c.step1, 1e-15)
+			setGrad(p, 0.5)
+			opt.Step()
+			checkClose(t, "p after step 2", value(p), c.step2, 1e-15)
+		})
+	}
+}
+
+// TestSGDZeroMomentumIgnoresDampening: momentum 0 with dampening 0.5 is plain
+// SGD, as in PyTorch (the dampening only scales a momentum buffer), and
+// keeps no state.
+func TestSGDZeroMomentumIgnoresDampening(t *testing.T) {
+	p := scalarParam(1)
+	opt := optim.NewSGD([]*autograd.Var[float64]{p}, optim.LR(0.1), optim.Momentum(0), optim.Dampening(0.5))
+	for range 2 {
+		setGrad(p, 0.5)
+		opt.Step()
+	}
+	checkClose(t, "p", value(p), 0.9, 1e-15)
+	if st := opt.State(); len(st) != 0 {
+		t.Errorf("state %v, want none", names(st))
 	}
 }
 
 func TestSGDPanics(t *testing.T) {
 	p := scalarParam(0)
 	ps := []*autograd.Var[float64]{p}
-	mustPanic(t, func() { optim.NewSGD(ps, optim.SGDConfig{LR: 0.1, Nesterov: true}) },
+	mustPanic(t, func() { optim.NewSGD(ps, optim.LR(0.1), optim.Nesterov(true)) },
 		"optim: SGD: Nesterov", "Momentum 0")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.SGDConfig{LR: 0.1, Momentum: 0.9, Dampening: 0.1, Nesterov: true}) },
+	mustPanic(t, func() {
+		optim.NewSGD(ps, optim.LR(0.1), optim.Momentum(0.9), optim.Dampening(0.1), optim.Nesterov(true))
+	},
 		"optim: SGD: Nesterov", "Dampening 0.1")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.SGDConfig{LR: -0.1}) }, "optim: SGD", "learning rate -0.1")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.SGDConfig{Momentum: -0.9}) }, "momentum -0.9")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.SGDConfig{WeightDecay: -1}) }, "weight decay -1")
-	mustPanic(t, func() { optim.NewSGD[float64](nil, optim.SGDConfig{}) }, "optim: SGD: empty parameter list")
-	mustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{p, nil}, optim.SGDConfig{}) }, "parameter 1 is nil")
-	mustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{p, scalarParam(1), p}, optim.SGDConfig{}) },
+	mustPanic(t, func() { optim.NewSGD(ps, optim.LR(-0.1)) }, "optim: SGD", "learning rate -0.1")
+	mustPanic(t, func() { optim.NewSGD(ps, optim.Momentum(-0.9)) }, "momentum -0.9")
+	mustPanic(t, func() { optim.NewSGD(ps, optim.WeightDecay(-1)) }, "weight decay -1")
+	mustPanic(t, func() { optim.NewSGD(ps, optim.LR(math.Inf(1))) }, "optim: SGD: invalid learning rate +Inf (must be finite and ≥ 0)")
+	mustPanic(t, func() { optim.NewSGD(ps, optim.Momentum(math.NaN())) }, "optim: SGD: invalid momentum NaN")
+	mustPanic(t, func() { optim.NewSGD(ps, optim.Momentum(0.9), optim.Dampening(math.NaN())) },
+		"optim: SGD: invalid dampening NaN (must be finite)")
+	mustPanic(t, func() { optim.NewSGD(ps, optim.Dampening(math.Inf(-1))) }, "optim: SGD: invalid dampening -Inf")
+	// The last Nesterov option counts; so does the last Momentum.
+	mustPanic(t, func() { optim.NewSGD(ps, optim.Momentum(0.9), optim.Nesterov(true), optim.Momentum(0)) },
+		"optim: SGD: Nesterov momentum requires Momentum > 0 and Dampening = 0, got Momentum 0 and Dampening 0")
+	mustPanic(t, func() { optim.NewSGD[float64](nil) }, "optim: SGD: empty parameter list")
+	mustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{p, nil}) }, "parameter 1 is nil")
+	mustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{p, scalarParam(1), p}) },
 		"parameter 2 is parameter 0 again")
 	tape := autograd.NewTape[float64]()
 	computed := functional.Scale(tape.Param(tensor.Ones[float64](1)), 2)
-	mustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{computed}, optim.SGDConfig{}) }, "parameter 0 is not a leaf")
-	opt := optim.NewSGD(ps, optim.SGDConfig{})
+	mustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{computed}) }, "parameter 0 is not a leaf")
+	mustPanic(t, func() { optim.NewSGD(ps, optim.LR(0.1), nil) }, "optim: SGD: option 1 is nil or a zero Option")
+	mustPanic(t, func() { optim.NewSGD(ps, optim.Option{}) }, "optim: SGD: option 0 is nil or a zero Option")
+	opt := optim.NewSGD(ps)
 	mustPanic(t, func() { opt.SetLR(-1) }, "optim: SGD.SetLR", "learning rate -1")
 }
 

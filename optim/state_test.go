@@ -38,19 +38,19 @@ func resumeCases[T tensor.Float]() map[string]func([]*autograd.Var[T]) optim.Opt
 	wd := 0.05
 	return map[string]func([]*autograd.Var[T]) optim.Optimizer[T]{
 		"SGD momentum": func(ps []*autograd.Var[T]) optim.Optimizer[T] {
-			return optim.NewSGD(ps, optim.SGDConfig{LR: 0.1, Momentum: 0.9, Dampening: 0.3, WeightDecay: 0.01})
+			return optim.NewSGD(ps, optim.LR(0.1), optim.Momentum(0.9), optim.Dampening(0.3), optim.WeightDecay(0.01))
 		},
 		"SGD Nesterov": func(ps []*autograd.Var[T]) optim.Optimizer[T] {
-			return optim.NewSGD(ps, optim.SGDConfig{LR: 0.1, Momentum: 0.8, Nesterov: true})
+			return optim.NewSGD(ps, optim.LR(0.1), optim.Momentum(0.8), optim.Nesterov(true))
 		},
 		"Adam": func(ps []*autograd.Var[T]) optim.Optimizer[T] {
-			return optim.NewAdam(ps, optim.AdamConfig{LR: 0.05, WeightDecay: 0.01})
+			return optim.NewAdam(ps, optim.LR(0.05), optim.WeightDecay(0.01))
 		},
 		"AdamW": func(ps []*autograd.Var[T]) optim.Optimizer[T] {
-			return optim.NewAdamW(ps, optim.AdamWConfig{LR: 0.05, WeightDecay: &wd})
+			return optim.NewAdamW(ps, optim.LR(0.05), optim.WeightDecay(wd))
 		},
 		"AdamW AMSGrad": func(ps []*autograd.Var[T]) optim.Optimizer[T] {
-			return optim.NewAdamW(ps, optim.AdamWConfig{LR: 0.05, Amsgrad: true})
+			return optim.NewAdamW(ps, optim.LR(0.05), optim.Amsgrad(true))
 		},
 	}
 }
@@ -132,7 +132,7 @@ func TestStateLayout(t *testing.T) {
 	ref := loadReference(t)
 	p := newProblem[float64](ref.Problem)
 	unused := autograd.NewParam(tensor.Zeros[float64](4))
-	opt := optim.NewAdam(append(p.params(), unused), optim.AdamConfig{LR: 0.01, Amsgrad: true})
+	opt := optim.NewAdam(append(p.params(), unused), optim.LR(0.01), optim.Amsgrad(true))
 	p.lossAndGrad()
 	opt.Step()
 	opt.Step()
@@ -160,7 +160,7 @@ func TestStateLayout(t *testing.T) {
 	if opt.State()[1].Tensor.Data()[0] == 99 {
 		t.Error("modifying State's result changed the optimizer")
 	}
-	fresh := optim.NewAdam(append(p.copyOf().params(), unused), optim.AdamConfig{LR: 0.01, Amsgrad: true})
+	fresh := optim.NewAdam(append(p.copyOf().params(), unused), optim.LR(0.01), optim.Amsgrad(true))
 	if err := fresh.LoadState(st); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestStateLayout(t *testing.T) {
 // the next step is a first step again.
 func TestLoadStateEmpty(t *testing.T) {
 	p := scalarParam(1)
-	opt := optim.NewSGD([]*autograd.Var[float64]{p}, optim.SGDConfig{LR: 0.1, Momentum: 0.9})
+	opt := optim.NewSGD([]*autograd.Var[float64]{p}, optim.LR(0.1), optim.Momentum(0.9))
 	setGrad(p, 1)
 	opt.Step() // p = 0.9, buffer 1
 	if err := opt.LoadState(nil); err != nil {
@@ -187,7 +187,7 @@ func TestLoadStateEmpty(t *testing.T) {
 func TestLoadStateErrors(t *testing.T) {
 	ref := loadReference(t)
 	p := newProblem[float64](ref.Problem)
-	adam := optim.NewAdam(p.params(), optim.AdamConfig{LR: 0.01})
+	adam := optim.NewAdam(p.params(), optim.LR(0.01))
 	p.lossAndGrad()
 	adam.Step()
 	good := adam.State() // 0.step 0.exp_avg 0.exp_avg_sq 1.step 1.exp_avg 1.exp_avg_sq
@@ -208,12 +208,12 @@ func TestLoadStateErrors(t *testing.T) {
 			return st
 		})
 	}
-	threeParams := optim.NewAdam(append(p.copyOf().params(), autograd.NewParam(tensor.Zeros[float64](3))), optim.AdamConfig{})
+	threeParams := optim.NewAdam(append(p.copyOf().params(), autograd.NewParam(tensor.Zeros[float64](3))))
 	for _, q := range threeParams.Params() {
 		q.SetGrad(tensor.Ones[float64](q.Shape()...))
 	}
 	threeParams.Step()
-	amsgrad := optim.NewAdam(p.copyOf().params(), optim.AdamConfig{Amsgrad: true})
+	amsgrad := optim.NewAdam(p.copyOf().params(), optim.Amsgrad(true))
 	for _, q := range amsgrad.Params() {
 		q.SetGrad(tensor.Ones[float64](q.Shape()...))
 	}
@@ -240,7 +240,7 @@ func TestLoadStateErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			fresh := optim.NewAdam(p.copyOf().params(), optim.AdamConfig{LR: 0.01})
+			fresh := optim.NewAdam(p.copyOf().params(), optim.LR(0.01))
 			if err := fresh.LoadState(good); err != nil {
 				t.Fatalf("loading the good state: %v", err)
 			}
@@ -259,12 +259,12 @@ func TestLoadStateErrors(t *testing.T) {
 		})
 	}
 
-	sgd := optim.NewSGD(p.copyOf().params(), optim.SGDConfig{LR: 0.1})
+	sgd := optim.NewSGD(p.copyOf().params(), optim.LR(0.1))
 	err := sgd.LoadState([]optim.NamedTensor[float64]{{Name: "0.momentum_buffer", Tensor: tensor.Zeros[float64](3, 5)}})
 	if err == nil || !strings.Contains(err.Error(), "optim: SGD.LoadState") || !strings.Contains(err.Error(), "keeps no state") {
 		t.Errorf("SGD without momentum loading a buffer: %v", err)
 	}
-	sgdM := optim.NewSGD(p.copyOf().params(), optim.SGDConfig{LR: 0.1, Momentum: 0.9})
+	sgdM := optim.NewSGD(p.copyOf().params(), optim.LR(0.1), optim.Momentum(0.9))
 	if err := sgdM.LoadState(good); err == nil || !strings.Contains(err.Error(), `unknown key "step"`) {
 		t.Errorf("SGD loading Adam's state: %v", err)
 	}

@@ -131,7 +131,7 @@ func NewNet(rng *rand.Rand, n int) *Net {
 	}
 	return &Net{
 		Model:  m,
-		Opt:    optim.NewAdam(nn.Params[float32](m), optim.AdamConfig{LR: LR}),
+		Opt:    optim.NewAdam(nn.Params[float32](m), optim.LR(LR)),
 		x:      tensor.RandN[float32](rng, n, Channels, ImageSize, ImageSize),
 		labels: labels,
 		tape:   reusingTape(),

@@ -87,7 +87,7 @@ func NewNet(rng *rand.Rand, hidden []int, n int) *Net {
 	}
 	return &Net{
 		Model:  m,
-		Opt:    optim.NewSGD(nn.Params[float32](m), optim.SGDConfig{LR: LR}),
+		Opt:    optim.NewSGD(nn.Params[float32](m), optim.LR(LR)),
 		X:      x,
 		Labels: labels,
 		tape:   reusingTape(),

@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	setup := func(c *train.Config) (train.NewModel, error) {
 		return func(shape []int, classes int, rng *rand.Rand) train.Model {
 			m := nn.NewConvNet[float32](shape[0], classes, rng)
-			return &train.ModuleModel{Module: m, Opt: optim.NewAdam(nn.Params[float32](m), optim.AdamConfig{LR: c.LR})}
+			return &train.ModuleModel{Module: m, Opt: optim.NewAdam(nn.Params[float32](m), optim.LR(c.LR))}
 		}, nil
 	}
 	return train.Main(ctx, c, args, stdout, stderr, nil, setup)

@@ -77,9 +77,9 @@ func Correct(scores *tensor.Tensor[float32], labels []int) int {
 // is "adam", and plain SGD otherwise.
 func NewOptimizer(name string, params []*autograd.Var[float32], lr float64) optim.Optimizer[float32] {
 	if name == "adam" {
-		return optim.NewAdam(params, optim.AdamConfig{LR: lr})
+		return optim.NewAdam(params, optim.LR(lr))
 	}
-	return optim.NewSGD(params, optim.SGDConfig{LR: lr})
+	return optim.NewSGD(params, optim.LR(lr))
 }
 
 // ParseSizes parses a comma-separated list of positive layer sizes such as
