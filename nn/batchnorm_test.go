@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,5 +103,124 @@ func TestBatchNormNamesAndPanics(t *testing.T) {
 			}()
 			c.bn.Forward(autograd.NewConst(tensor.New[float64](c.shape...)))
 		}()
+	}
+}
+
+// The constructors start from PyTorch's defaults, and every option sets
+// exactly what it names, zero included; later options win.
+func TestBatchNormOptionsDefaults(t *testing.T) {
+	bn := NewBatchNorm2d[float64](3)
+	if bn.Eps != 1e-5 || bn.Momentum != 0.1 || bn.CumulativeAverage || bn.Weight == nil || bn.Bias == nil ||
+		bn.RunningMean == nil || bn.RunningVar == nil || bn.NumBatchesTracked == nil {
+		t.Errorf("defaults: eps %v, momentum %v, cumulative %t, weight %v, bias %v, running %v %v %v",
+			bn.Eps, bn.Momentum, bn.CumulativeAverage, bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar, bn.NumBatchesTracked)
+	}
+	bn = NewBatchNorm1d[float64](3, BatchNormEps(0), BatchNormMomentum(0), BatchNormAffine(false), BatchNormTrackRunningStats(false))
+	if bn.Eps != 0 || bn.Momentum != 0 || bn.CumulativeAverage || bn.Weight != nil || bn.Bias != nil ||
+		bn.RunningMean != nil || bn.RunningVar != nil || bn.NumBatchesTracked != nil {
+		t.Errorf("zeros: eps %v, momentum %v, cumulative %t, weight %v, bias %v, running %v %v %v",
+			bn.Eps, bn.Momentum, bn.CumulativeAverage, bn.Weight, bn.Bias, bn.RunningMean, bn.RunningVar, bn.NumBatchesTracked)
+	}
+	if bn := NewBatchNorm1d[float64](3, BatchNormMomentum(0.3), BatchNormCumulativeAverage()); !bn.CumulativeAverage {
+		t.Error("BatchNormCumulativeAverage after BatchNormMomentum: not cumulative")
+	}
+	if bn := NewBatchNorm1d[float64](3, BatchNormCumulativeAverage(), BatchNormMomentum(0.3)); bn.CumulativeAverage || bn.Momentum != 0.3 {
+		t.Errorf("BatchNormMomentum(0.3) after BatchNormCumulativeAverage: cumulative %t, momentum %v", bn.CumulativeAverage, bn.Momentum)
+	}
+	if bn := NewBatchNorm1d[float64](3, BatchNormAffine(false), BatchNormAffine(true)); bn.Weight == nil {
+		t.Error("BatchNormAffine(true) after BatchNormAffine(false): no weight")
+	}
+}
+
+// Momentum 0 is a real zero: the running statistics never move, while
+// num_batches_tracked counts; a cumulative average is the plain mean of the
+// batches' statistics.
+func TestBatchNormMomentumZeroAndCumulative(t *testing.T) {
+	batches := [][]float64{{1, 10, 2, 20, 6, 60}, {0, 0, 4, 1, 5, 2}, {-3, 7, 3, 7, 3, 1}}
+	frozen := NewBatchNorm1d[float64](2, BatchNormMomentum(0))
+	avg := NewBatchNorm1d[float64](2, BatchNormCumulativeAverage())
+	var sumMean, sumVar [2]float64
+	for _, b := range batches {
+		x := autograd.NewConst(tensor.FromSlice(b, 3, 2))
+		frozen.Forward(x)
+		avg.Forward(x)
+		for c := range 2 {
+			col := []float64{b[c], b[2+c], b[4+c]}
+			m := (col[0] + col[1] + col[2]) / 3
+			sumMean[c] += m
+			sumVar[c] += ((col[0]-m)*(col[0]-m) + (col[1]-m)*(col[1]-m) + (col[2]-m)*(col[2]-m)) / 2
+		}
+	}
+	if diff := cmp.Diff([]float64{0, 0, 1, 1, 3}, append(append(slices.Clone(frozen.RunningMean.Data()), frozen.RunningVar.Data()...), frozen.NumBatchesTracked.Item())); diff != "" {
+		t.Errorf("momentum 0: running mean, variance and count (-want +got):\n%s", diff)
+	}
+	want := []float64{sumMean[0] / 3, sumMean[1] / 3, sumVar[0] / 3, sumVar[1] / 3, 3}
+	got := append(append(slices.Clone(avg.RunningMean.Data()), avg.RunningVar.Data()...), avg.NumBatchesTracked.Item())
+	if diff := cmp.Diff(want, got, cmpopts.EquateApprox(1e-14, 1e-14)); diff != "" {
+		t.Errorf("cumulative average: running mean, variance and count (-want +got):\n%s", diff)
+	}
+}
+
+// Without running statistics evaluation normalizes with the batch
+// statistics, exactly as training does, and the state has no buffers;
+// without affine it has no parameters, and the output has mean 0 and
+// variance about 1 per channel.
+func TestBatchNormNoRunningStatsNoAffine(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	x := tensor.Add(tensor.Scale(tensor.RandN[float64](rng, 4, 3, 2, 2), 3), tensor.Scalar(5.0))
+	for _, composed := range []bool{false, true} {
+		bn := NewBatchNorm2d[float64](3, BatchNormAffine(false), BatchNormTrackRunningStats(false))
+		bn.Composed = composed
+		if s := bn.State(); len(s.Params)+len(s.Buffers)+len(s.Children) != 0 {
+			t.Errorf("composed %t: state %+v, want empty", composed, s)
+		}
+		train := bn.Forward(autograd.NewConst(x)).Value()
+		SetTraining[float64](bn, false)
+		eval := bn.Forward(autograd.NewConst(x)).Value()
+		if d := tensor.MaxAbsDiff(train, eval); d != 0 {
+			t.Errorf("composed %t: evaluation differs from training by %g", composed, d)
+		}
+		mean := tensor.Mean(train, false, 0, 2, 3)
+		v := tensor.Mean(tensor.Mul(train, train), false, 0, 2, 3)
+		for c := range 3 {
+			if math.Abs(mean.Data()[c]) > 1e-14 || math.Abs(v.Data()[c]-1) > 1e-5 {
+				t.Errorf("composed %t, channel %d: mean %g, variance %g", composed, c, mean.Data()[c], v.Data()[c])
+			}
+		}
+	}
+}
+
+func TestBatchNormOptionsPanics(t *testing.T) {
+	for _, c := range []struct {
+		f    func()
+		want string
+	}{
+		{func() {
+			bn := NewBatchNorm1d[float64](3)
+			bn.RunningVar = nil
+			bn.Forward(autograd.NewConst(tensor.New[float64](4, 3)))
+		}, "nn: batch norm: RunningMean, RunningVar and NumBatchesTracked must be all set (track_running_stats) or all nil, got set: true, false, true"},
+		{func() {
+			bn := NewBatchNorm1d[float64](3, BatchNormTrackRunningStats(false))
+			SetTraining[float64](bn, false)
+			bn.Forward(autograd.NewConst(tensor.New[float64](1, 3)))
+		}, "expected more than 1 value per channel when training, got input shape [1 3]"},
+		{func() { NewBatchNorm2d[float64](0, BatchNormAffine(false)) }, "nn: batch norm needs a positive number of channels, got 0"},
+	} {
+		func() {
+			defer func() {
+				if r := fmt.Sprint(recover()); !strings.Contains(r, c.want) {
+					t.Errorf("panic %q, want %q", r, c.want)
+				}
+			}()
+			c.f()
+		}()
+	}
+	// Evaluation with running statistics takes one value per channel, as
+	// PyTorch's does.
+	bn := NewBatchNorm1d[float64](3)
+	SetTraining[float64](bn, false)
+	if y := bn.Forward(autograd.NewConst(tensor.Ones[float64](1, 3))); y.Value().Data()[0] != 1/math.Sqrt(1+1e-5) {
+		t.Errorf("evaluation on one sample: %v", y.Value().Data())
 	}
 }

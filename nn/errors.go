@@ -12,3 +12,6 @@ const (
 	errBNChannels  = "nn: batch norm needs a positive number of channels, got %d"
 	errBNInput     = "nn: batch norm expects a %s input with %d channels on axis 1, got shape %v"
 )
+
+// Panic messages of batch norm's options.
+const errBNBuffers = "nn: batch norm: RunningMean, RunningVar and NumBatchesTracked must be all set (track_running_stats) or all nil, got set: %t, %t, %t"

@@ -20,31 +20,36 @@ import (
 //	dx = (γ/σ)/M · (M·dy − Σ dy − x̂ ⊙ Σ(dy ⊙ x̂))                 like x
 //
 // where every Σ runs over all axes but the channel axis. The inputs are x, γ
-// and β (both of shape C). Forward keeps only x̂ and the per-channel γ/σ —
-// the one product of γ and 1/σ that the backward needs — and leaves the batch
-// statistics μ and σ² (biased) in Mean and Var, from which a module updates
-// its running statistics. Sums are accumulated in float64.
+// and β (both of shape C), or x alone for batch norm without the affine map
+// (PyTorch's affine=False): then y = x̂, and dx is the formula above with
+// γ = 1. Forward keeps only x̂ and the per-channel γ/σ (1/σ without γ) — the
+// one product of γ and 1/σ that the backward needs; without γ and β, x̂ is
+// the output itself, so nothing like x is kept beyond it. It leaves the
+// batch statistics μ and σ² (biased) in Mean and Var, from which a module
+// updates its running statistics. Sums are accumulated in float64.
 //
-// It panics if x has fewer than 2 axes or γ or β is not of shape C.
+// It panics if it is given 2 inputs or more than 3, if x has fewer than 2
+// axes, or if γ or β is not of shape C.
 type BatchNorm[T tensor.Float] struct {
 	arena[T]
 	Eps       T
 	Mean, Var *tensor.Tensor[T] // batch statistics of the last Forward, shape C
 
-	xhat  *tensor.Tensor[T]
-	scale *tensor.Tensor[T] // γ/σ per channel
+	xhat  *tensor.Tensor[T] // x̂; the output itself without γ and β
+	scale *tensor.Tensor[T] // γ/σ per channel (1/σ without γ)
 }
 
 func (*BatchNorm[T]) Name() string { return "BatchNorm" }
 
-// bnLayout returns N, C and the size of the trailing spatial axes of x.
+// bnLayout returns N, C and the size of the trailing spatial axes of x. γ
+// and β are both nil (no affine map) or both of shape C.
 func bnLayout[T tensor.Float](name string, x, gamma, beta *tensor.Tensor[T]) (n, c, inner int) {
 	s := x.Shape()
 	if len(s) < 2 {
 		panic(fmt.Sprintf(errBNRank, name, s))
 	}
 	c = s[1]
-	if !tensor.EqualShapes(gamma.Shape(), []int{c}) || !tensor.EqualShapes(beta.Shape(), []int{c}) {
+	if gamma != nil && (!tensor.EqualShapes(gamma.Shape(), []int{c}) || !tensor.EqualShapes(beta.Shape(), []int{c})) {
 		panic(fmt.Sprintf(errBNParams, name, gamma.Shape(), beta.Shape(), s, c))
 	}
 	return s[0], c, tensor.NumElems(s[2:])
@@ -66,14 +71,26 @@ func byChannels(n, c, inner int, f func(clo, chi int)) {
 }
 
 func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
-	checkArity("BatchNorm", in, 3)
-	x, gamma, beta := in[0], in[1], in[2]
+	if len(in) != 1 && len(in) != 3 {
+		panic(fmt.Sprintf(errBNArity, len(in)))
+	}
+	x := in[0]
+	var gamma, beta *tensor.Tensor[T]
+	var g, b []T
+	affine := len(in) == 3
+	if affine {
+		gamma, beta = in[1], in[2]
+		g, b = gamma.Data(), beta.Data()
+	}
 	n, c, inner := bnLayout("BatchNorm", x, gamma, beta)
 	m := float64(n * inner)
-	xd, g, b := x.Data(), gamma.Data(), beta.Data()
+	xd := x.Data()
 	op.Mean, op.Var, op.scale = op.ar.NewUninit(c), op.ar.NewUninit(c), op.ar.NewUninit(c)
-	op.xhat = op.ar.NewUninit(x.Shape()...)
 	y := op.ar.NewUninit(x.Shape()...)
+	op.xhat = y
+	if affine {
+		op.xhat = op.ar.NewUninit(x.Shape()...)
+	}
 	xh, yd := op.xhat.Data(), y.Data()
 	mean, invStd := make([]float64, c), make([]float64, c)
 
@@ -124,10 +141,36 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		for ch := clo; ch < chi; ch++ {
 			v := vari[ch-clo] / m
 			invStd[ch] = 1 / math.Sqrt(v+float64(op.Eps))
-			op.scale.Data()[ch] = T(float64(g[ch]) * invStd[ch])
+			sc := invStd[ch]
+			if affine {
+				sc *= float64(g[ch])
+			}
+			op.scale.Data()[ch] = T(sc)
 			op.Mean.Data()[ch], op.Var.Data()[ch] = T(mean[ch]), T(v)
 		}
 
+		if !affine {
+			// x̂ = (x − μ)/σ is the output.
+			for s := range n {
+				base := s * c * inner
+				if inner == 1 {
+					row := xd[base+clo : base+chi]
+					hr := xh[base+clo : base+chi][:len(row)]
+					mu, is := mean[clo:chi][:len(row)], invStd[clo:chi][:len(row)]
+					for j, v := range row {
+						hr[j] = T((float64(v) - mu[j]) * is[j])
+					}
+					continue
+				}
+				for ch := clo; ch < chi; ch++ {
+					mu, is := mean[ch], invStd[ch]
+					for i := base + ch*inner; i < base+(ch+1)*inner; i++ {
+						xh[i] = T((float64(xd[i]) - mu) * is)
+					}
+				}
+			}
+			return
+		}
 		// x̂ = (x − μ)/σ and y = γ x̂ + β.
 		for s := range n {
 			base := s * c * inner
@@ -221,6 +264,9 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 		}
 	})
 
+	if len(needs) == 1 {
+		return []*tensor.Tensor[T]{dx}
+	}
 	grads := []*tensor.Tensor[T]{dx, nil, nil}
 	if needs[1] {
 		grads[1] = fromFloat64(op.ar, sumDyXhat)

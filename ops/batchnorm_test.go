@@ -101,3 +101,77 @@ func TestBatchNormFloat32(t *testing.T) {
 	y32 := forward[float32](&ops.BatchNorm[float32]{Eps: 1e-5}, to32(x), to32(g), to32(b))
 	assert32(t, "BatchNorm float32", y32, y64)
 }
+
+func batchNormNoAffine(eps float64) fn64 {
+	return func(x vars64) *autograd.Var[float64] {
+		return autograd.Apply[float64](&ops.BatchNorm[float64]{Eps: eps}, x[0])
+	}
+}
+
+// Without γ and β (PyTorch's affine=False) the fused op takes x alone.
+func TestBatchNormNoAffineGradCheck(t *testing.T) {
+	r := rng(94)
+	for _, shape := range [][]int{{6, 4}, {2, 3}, {5, 1}, {3, 2, 4}, {2, 3, 4, 5}, {1, 2, 3, 3}, {4, 3, 1, 1}} {
+		for _, eps := range []float64{1e-5, 0.1} {
+			checkGrad(t, "BatchNorm without γ, β "+shapeName(shape), batchNormNoAffine(eps), randn(r, shape...))
+		}
+	}
+}
+
+// Without γ and β the op computes what it computes with γ = 1 and β = 0, to
+// the bit, in the output, dx and the batch statistics, and returns a single
+// gradient. The last two shapes are large enough to be split among
+// goroutines.
+func TestBatchNormNoAffineIsUnitAffine(t *testing.T) {
+	r := rng(95)
+	for _, shape := range [][]int{{7, 3}, {3, 4, 5}, {2, 3, 4, 4}, {512, 256}, {8, 16, 24, 24}} {
+		c := shape[1]
+		x, seed := tensor.Add(tensor.Scale(randn(r, shape...), 2), tensor.Scalar(5.0)), randn(r, shape...)
+		unit := &ops.BatchNorm[float64]{Eps: 1e-5}
+		yUnit, gUnit := backward(t, unit, seed, x, tensor.Ones[float64](c), tensor.New[float64](c))
+		bare := &ops.BatchNorm[float64]{Eps: 1e-5}
+		y, g := backward(t, bare, seed, x)
+		if len(g) != 1 {
+			t.Fatalf("%v: %d gradients, want 1", shape, len(g))
+		}
+		for _, q := range []struct {
+			what      string
+			got, want t64
+		}{{"y", y, yUnit}, {"dx", g[0], gUnit[0]}, {"Mean", bare.Mean, unit.Mean}, {"Var", bare.Var, unit.Var}} {
+			if !tensor.SameShape(q.got, q.want) || tensor.MaxAbsDiff(q.got, q.want) != 0 {
+				t.Errorf("%v: %s without γ, β differs from γ = 1, β = 0 by %.3g", shape, q.what, tensor.MaxAbsDiff(q.got, q.want))
+			}
+		}
+	}
+}
+
+// Without γ and β the output is x̂ itself: the op keeps it and 1/σ, and
+// nothing else like x.
+func TestBatchNormNoAffineSaved(t *testing.T) {
+	r := rng(96)
+	got := savedBytes(&ops.BatchNorm[float64]{Eps: 1e-5}, randn(r, 8, 3, 2, 2))
+	if want := (8*3*2*2 + 3) * 8; got != want {
+		t.Errorf("SavedBytes = %d, want %d", got, want)
+	}
+}
+
+func TestBatchNormNoAffineFloat32(t *testing.T) {
+	r := rng(97)
+	x := randn(r, 16, 3, 4, 4)
+	y64 := forward[float64](&ops.BatchNorm[float64]{Eps: 1e-5}, x)
+	y32 := forward[float32](&ops.BatchNorm[float32]{Eps: 1e-5}, to32(x))
+	assert32(t, "BatchNorm without γ, β float32", y32, y64)
+}
+
+func TestBatchNormArityPanics(t *testing.T) {
+	x, g := tensor.New[float64](2, 3), tensor.Ones[float64](3)
+	mustPanic(t, "ops: BatchNorm takes 1 input (x) or 3 (x, γ, β), got 2", func() {
+		forward[float64](&ops.BatchNorm[float64]{Eps: 1e-5}, x, g)
+	})
+	mustPanic(t, "ops: BatchNorm takes 1 input (x) or 3 (x, γ, β), got 4", func() {
+		forward[float64](&ops.BatchNorm[float64]{Eps: 1e-5}, x, g, g, g)
+	})
+	mustPanic(t, "ops: BatchNorm needs an input of shape N×C or N×C×…, got [4]", func() {
+		forward[float64](&ops.BatchNorm[float64]{Eps: 1e-5}, tensor.New[float64](4))
+	})
+}

@@ -42,3 +42,6 @@ func checkBroadcast[T tensor.Float](name string, a, b *tensor.Tensor[T]) {
 		panic(fmt.Sprintf(errBroadcast, name, a.Shape(), b.Shape()))
 	}
 }
+
+// Panic messages of batch norm's options.
+const errBNArity = "ops: BatchNorm takes 1 input (x) or 3 (x, γ, β), got %d"
