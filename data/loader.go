@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -48,6 +49,11 @@ type Loader[T tensor.Float] struct {
 	out    chan prepared[T] // nil when no goroutine runs
 	quit   chan struct{}
 	done   chan struct{}
+
+	// producers counts the goroutines that start launched and that have not
+	// yet returned. It drops to 0 before done is closed, so it is 0 whenever
+	// Close, Seek or a panic's Next has returned; the tests check it there.
+	producers atomic.Int32
 }
 
 // prepared is what the goroutine hands to Next: a batch, or the value of a
@@ -142,6 +148,7 @@ func (l *Loader[T]) start() {
 	l.out = make(chan prepared[T])
 	l.quit = make(chan struct{})
 	l.done = make(chan struct{})
+	l.producers.Add(1)
 	go l.produce(l.next, l.out, l.quit, l.done)
 }
 
@@ -156,9 +163,13 @@ func (l *Loader[T]) stop() {
 }
 
 // produce prepares the batches of steps start, start+1, … and hands each to
-// out, until quit is closed or preparing a batch panics.
+// out, until quit is closed or preparing a batch panics. As it returns, it
+// decrements l.producers and then closes done.
 func (l *Loader[T]) produce(start int, out chan<- prepared[T], quit <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
+	defer func() {
+		l.producers.Add(-1)
+		close(done)
+	}()
 	epoch, order := -1, []int(nil)
 	for step := start; ; step++ {
 		select {

@@ -296,27 +296,56 @@ func TestLoaderNormalize(t *testing.T) {
 	}
 }
 
+// TestLoaderClose checks that Close, and Seek, end the prefetching goroutine
+// before returning. It counts the goroutines through Loader.producers, which a
+// goroutine leaves before it signals its exit: runtime.NumGoroutine would also
+// count goroutines of earlier tests still on their way out, and flake.
 func TestLoaderClose(t *testing.T) {
 	ds := seqDataset{n: 10, shape: []int{1, 2, 2}}
-	before := runtime.NumGoroutine()
 	loaders := make([]*Loader[float32], 5)
 	for i := range loaders {
 		loaders[i] = NewLoader[float32](ds, LoaderConfig{BatchSize: 2, Shuffle: true})
+		if n := loaders[i].producers.Load(); n != 0 {
+			t.Fatalf("loader %d: %d goroutines before the first Next, want 0", i, n)
+		}
 		loaders[i].Next() // starts the goroutine, which prefetches and blocks
 	}
-	if n := runtime.NumGoroutine(); n < before+5 {
-		t.Fatalf("%d goroutines with 5 running loaders, want at least %d", n, before+5)
+	for i, l := range loaders {
+		if n := l.producers.Load(); n != 1 {
+			t.Fatalf("loader %d: %d goroutines after Next, want 1", i, n)
+		}
 	}
-	for _, l := range loaders {
+	// Seek stops the goroutine; the next Next starts one again.
+	loaders[1].Seek(7)
+	if n := loaders[1].producers.Load(); n != 0 {
+		t.Errorf("%d goroutines after Seek, want 0", n)
+	}
+	if b := loaders[1].Next(); b.Step != 7 {
+		t.Errorf("Next after Seek(7) returned step %d", b.Step)
+	}
+	if n := loaders[1].producers.Load(); n != 1 {
+		t.Errorf("%d goroutines after Seek and Next, want 1", n)
+	}
+	for i, l := range loaders {
 		l.Close()
+		if n := l.producers.Load(); n != 0 {
+			t.Errorf("loader %d: %d goroutines after Close, want 0: it leaked its goroutine", i, n)
+		}
 		l.Close() // idempotent
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines after Close, want at most %d: a loader leaked its goroutine", n, before)
+		if n := l.producers.Load(); n != 0 {
+			t.Errorf("loader %d: %d goroutines after a second Close, want 0", i, n)
+		}
 	}
 	unused := NewLoader[float32](ds, LoaderConfig{BatchSize: 2})
 	unused.Close()
+	if n := unused.producers.Load(); n != 0 {
+		t.Errorf("%d goroutines after closing an unused loader, want 0", n)
+	}
 	mustPanic(t, "data: Next on a closed Loader", func() { loaders[0].Next() })
+	mustPanic(t, "data: Next on a closed Loader", func() { unused.Next() })
+	if n := loaders[0].producers.Load(); n != 0 {
+		t.Errorf("%d goroutines after Next on a closed loader, want 0", n)
+	}
 }
 
 // panicky panics on example 5.
@@ -336,6 +365,9 @@ func TestLoaderPanicReachesNext(t *testing.T) {
 		t.Fatalf("first batch %v, want [0 1 2 3]", b.Labels)
 	}
 	mustPanic(t, "broken example 5", func() { l.Next() })
+	if n := l.producers.Load(); n != 0 {
+		t.Errorf("%d goroutines after the panic reached Next, want 0", n)
+	}
 	l.Seek(2) // the batch after the broken one works
 	if b := l.Next(); !slices.Equal(b.Labels, []int{8, 9}) {
 		t.Errorf("after Seek(2): %v, want [8 9]", b.Labels)

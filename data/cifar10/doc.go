@@ -52,9 +52,18 @@
 // path, a link, a device, an unknown or repeated name is an error. An HTTP
 // status other than 200, a transfer cut short, a cancelled context, a
 // checksum mismatch or a corrupt archive is an error, and leaves no
-// temporary file or directory behind. A target directory that exists but is
-// incomplete is replaced, unless it holds files that are not part of the
-// data set, which Download refuses to delete.
+// temporary file or directory behind. A failure to fetch the archive (no
+// network, an unknown host, a status other than 200, a transfer cut short)
+// is a *DownloadError, which keeps the cause for errors.Is and errors.As
+// and whose message says how to do without the download: Fashion-MNIST
+// from Debian's dataset-fashion-mnist package, a mirror, or a copy put in
+// place by hand. A target directory that exists but lacks files is
+// replaced, unless it holds files that are not part of the data set, which
+// Download refuses to delete, or a file of the data set that is present but
+// wrong (truncated, of the wrong size, a malformed batches.meta.txt): that
+// is an error naming the file, what was expected and what was found, and
+// saying to delete it, so that a damaged copy is never mistaken for a
+// reason to download.
 //
 // # Mirrors
 //

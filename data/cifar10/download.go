@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,6 +74,31 @@ type DownloadOptions struct {
 	sha256 string
 }
 
+// A DownloadError reports that Download could not fetch the archive: the
+// request failed (no network, an unknown host, a refused connection, a
+// timeout), the server answered with a status other than 200 OK or
+// announced an archive too large, or the transfer was cut short. Err is the
+// cause, and errors.Is and errors.As see through to it: a *url.Error that
+// wraps, say, a *net.DNSError or a *net.OpError; or an error wrapping
+// io.ErrUnexpectedEOF. The message names the URL and the cause and ends
+// with what to do without the download. A cancelled ctx is not a
+// DownloadError: that error wraps the context's error instead.
+type DownloadError struct {
+	URL string // where the archive was requested from
+	Dir string // the data directory Download was to fill
+	Err error
+}
+
+func (e *DownloadError) Error() string {
+	cause := e.Err.Error()
+	if ue, ok := e.Err.(*url.Error); ok && ue.URL == e.URL {
+		cause = ue.Err.Error() // the URL is named once
+	}
+	return "cifar10: downloading " + e.URL + ": " + cause + "; " + fmt.Sprintf(errOffline, e.Dir)
+}
+
+func (e *DownloadError) Unwrap() error { return e.Err }
+
 // Download makes sure dir holds the binary version of CIFAR-10, the files
 // Load reads; an empty dir means DefaultDir().
 //
@@ -81,13 +107,19 @@ type DownloadOptions struct {
 // Otherwise it streams the archive to a temporary file beside dir, hashing
 // it as it goes, checks its SHA-256, extracts the expected files into a
 // temporary directory beside dir, checks them, and renames that directory
-// to dir. An incomplete dir (holding nothing but files of the data set) is
-// replaced; a dir holding anything else is left alone and reported.
+// to dir. An incomplete dir — one that lacks files of the data set, holds
+// nothing else, and whose files are each whole — is replaced. A dir holding
+// anything else is left alone and reported, and so is a file of the data
+// set that is present but wrong (truncated, of the wrong size or kind, or a
+// malformed batches.meta.txt): the error names it and says to delete it,
+// and nothing is downloaded.
 //
-// On any error — a status other than 200, a transfer cut short, a
-// cancelled ctx, a checksum mismatch, an archive that is corrupt or holds
-// anything but the expected regular files at their expected sizes — Download
-// removes everything it created and leaves dir as it was.
+// A failure to fetch the archive — no network, a status other than 200,
+// a transfer cut short — is a *DownloadError, whose message says how to do
+// without the download. On any error — those, a cancelled ctx, a checksum
+// mismatch, an archive that is corrupt or holds anything but the expected
+// regular files at their expected sizes — Download removes everything it
+// created and leaves dir as it was.
 func Download(ctx context.Context, dir string, opts DownloadOptions) error {
 	if dir == "" {
 		var err error
@@ -131,7 +163,7 @@ func Download(ctx context.Context, dir string, opts DownloadOptions) error {
 		os.Remove(archive.Name())
 	}()
 
-	sum, err := fetch(ctx, client, url, archive, opts.Progress)
+	sum, err := fetch(ctx, client, url, dir, archive, opts.Progress)
 	if err != nil {
 		return err
 	}
@@ -160,23 +192,28 @@ func Download(ctx context.Context, dir string, opts DownloadOptions) error {
 }
 
 // fetch streams url into w and returns the hex SHA-256 of what it wrote. It
-// fails unless the status is 200 and the body arrives whole.
-func fetch(ctx context.Context, client *http.Client, url string, w io.Writer, progress io.Writer) (string, error) {
+// fails unless the status is 200 and the body arrives whole. Its errors
+// are *DownloadErrors naming dir, but for those of a cancelled ctx.
+func fetch(ctx context.Context, client *http.Client, url, dir string, w io.Writer, progress io.Writer) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return "", fmt.Errorf("cifar10: %w", err)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("cifar10: downloading: %w", err)
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("cifar10: downloading: %w", err)
+		}
+		return "", &DownloadError{URL: url, Dir: dir, Err: err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("cifar10: downloading %s: expected status 200 OK, got %s", url, resp.Status)
+		return "", &DownloadError{URL: url, Dir: dir, Err: fmt.Errorf("expected status 200 OK, got %s", resp.Status)}
 	}
 	size := resp.ContentLength // -1 if unknown
 	if size > maxArchiveSize {
-		return "", fmt.Errorf("cifar10: downloading %s: expected at most %d bytes, server announces %d", url, maxArchiveSize, size)
+		return "", &DownloadError{URL: url, Dir: dir,
+			Err: fmt.Errorf("expected at most %d bytes, server announces %d", maxArchiveSize, size)}
 	}
 
 	h := sha256.New()
@@ -197,13 +234,19 @@ func fetch(ctx context.Context, client *http.Client, url string, w io.Writer, pr
 		if bar != nil {
 			_ = bar.Exit()
 		}
-		if ctxErr := ctx.Err(); ctxErr != nil {
+		ctxErr := ctx.Err()
+		if ctxErr != nil {
 			err = ctxErr
 		}
 		if size >= 0 {
-			return "", fmt.Errorf("cifar10: downloading %s: received %d of %d bytes: %w", url, n, size, err)
+			err = fmt.Errorf("received %d of %d bytes: %w", n, size, err)
+		} else {
+			err = fmt.Errorf("received %d bytes: %w", n, err)
 		}
-		return "", fmt.Errorf("cifar10: downloading %s: received %d bytes: %w", url, n, err)
+		if ctxErr != nil {
+			return "", fmt.Errorf("cifar10: downloading %s: %w", url, err)
+		}
+		return "", &DownloadError{URL: url, Dir: dir, Err: err}
 	}
 	if bar != nil {
 		_ = bar.Finish()

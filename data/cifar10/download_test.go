@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -275,10 +277,15 @@ func TestDownloadCorruptStream(t *testing.T) {
 func TestDownloadStatus(t *testing.T) {
 	srv, hits := serveArchive(t, nil)
 	parent, dir := newTarget(t)
-	err := Download(context.Background(), dir, DownloadOptions{URL: srv.URL + "/elsewhere.tar.gz"})
-	want := "cifar10: downloading " + srv.URL + "/elsewhere.tar.gz: expected status 200 OK, got 404 Not Found"
+	url := srv.URL + "/elsewhere.tar.gz"
+	err := Download(context.Background(), dir, DownloadOptions{URL: url})
+	want := "cifar10: downloading " + url + ": expected status 200 OK, got 404 Not Found; " + offlineHint(dir)
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
+	}
+	var de *DownloadError
+	if !errors.As(err, &de) || de.URL != url || de.Dir != dir {
+		t.Errorf("error %#v, want a *DownloadError for %s and %s", err, url, dir)
 	}
 	if n := hits.Load(); n != 1 {
 		t.Errorf("%d requests, want 1", n)
@@ -319,6 +326,10 @@ func TestDownloadInterrupted(t *testing.T) {
 			want := "received " + strconv.Itoa(half) + " of " + strconv.Itoa(len(archive)) + " bytes: unexpected EOF"
 			if err == nil || !strings.HasPrefix(err.Error(), "cifar10: downloading ") || !strings.Contains(err.Error(), want) {
 				t.Errorf("error %v, want one saying %q", err, want)
+			}
+			var de *DownloadError
+			if !errors.As(err, &de) || !errors.Is(err, io.ErrUnexpectedEOF) || !strings.HasSuffix(err.Error(), offlineHint(dir)) {
+				t.Errorf("error %#v, want a *DownloadError wrapping io.ErrUnexpectedEOF, ending with the offline hint", err)
 			}
 			assertEntries(t, parent)
 		})
@@ -387,6 +398,9 @@ func TestDownloadCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || err.Error() != want {
 		t.Errorf("error %v, want %q wrapping context.Canceled", err, want)
 	}
+	if de := (*DownloadError)(nil); errors.As(err, &de) {
+		t.Errorf("a cancelled download gave a *DownloadError: %v", err)
+	}
 	assertEntries(t, parent)
 }
 
@@ -399,13 +413,17 @@ func TestDownloadCancelledBeforeStart(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v, want context.Canceled", err)
 	}
+	if de := (*DownloadError)(nil); errors.As(err, &de) {
+		t.Errorf("a cancelled download gave a *DownloadError: %v", err)
+	}
 	if n := hits.Load(); n != 0 {
 		t.Errorf("%d requests, want 0", n)
 	}
 	assertEntries(t, parent)
 }
 
-// An incomplete data directory is replaced whole.
+// A data directory that lacks files, and whose files are whole, is replaced
+// whole.
 func TestDownloadReplacesIncompleteDir(t *testing.T) {
 	setRecordsPerFile(t, 3)
 	for _, tc := range []struct {
@@ -413,12 +431,12 @@ func TestDownloadReplacesIncompleteDir(t *testing.T) {
 		files map[string][]byte
 	}{
 		{"empty", nil},
-		{"truncated batch", map[string][]byte{
-			metaFile: []byte(metaText), "data_batch_1.bin": records(0, 3), "data_batch_2.bin": records(3, 1), readmeFile: []byte("old"),
+		{"files missing", map[string][]byte{
+			metaFile: []byte(metaText), "data_batch_1.bin": records(0, 3), readmeFile: []byte("old"),
 		}},
-		{"bad class names", func() map[string][]byte {
+		{"test batch missing", func() map[string][]byte {
 			files := dataFileContents(3)
-			files[metaFile] = []byte("cat\n")
+			delete(files, testFile)
 			return files
 		}()},
 	} {
@@ -458,7 +476,7 @@ func TestDownloadFailureKeepsIncompleteDir(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	old := records(0, 2)
+	old := records(0, 3)
 	if err := os.WriteFile(filepath.Join(dir, "data_batch_1.bin"), old, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -470,6 +488,216 @@ func TestDownloadFailureKeepsIncompleteDir(t *testing.T) {
 	assertEntries(t, dir, "data_batch_1.bin")
 	if got, err := os.ReadFile(filepath.Join(dir, "data_batch_1.bin")); err != nil || !bytes.Equal(got, old) {
 		t.Errorf("data_batch_1.bin changed: %d bytes, %v", len(got), err)
+	}
+}
+
+// offlineHint is what a DownloadError's message ends with, for the data
+// directory dir.
+func offlineHint(dir string) string {
+	return "without this download, train on Fashion-MNIST instead (Debian: apt install dataset-fashion-mnist, " +
+		"then the trainers' -dataset fashion-mnist), fetch the archive from a mirror (the trainers' -mirror URL, " +
+		"or TAPEGRAD_CIFAR10_URL=URL), or put the files of an unpacked copy in " + dir
+}
+
+// checkDownloadError fails t unless err is a *DownloadError for url and dir
+// whose message is "cifar10: downloading URL: " + cause + "; " + the offline
+// hint, with the cause starting with causePrefix.
+func checkDownloadError(t *testing.T, err error, url, dir, causePrefix string) *DownloadError {
+	t.Helper()
+	var de *DownloadError
+	if !errors.As(err, &de) {
+		t.Fatalf("error %#v (%v), want a *DownloadError", err, err)
+	}
+	if de.URL != url || de.Dir != dir {
+		t.Errorf("DownloadError for %q and %q, want %q and %q", de.URL, de.Dir, url, dir)
+	}
+	msg := err.Error()
+	head, tail := "cifar10: downloading "+url+": ", "; "+offlineHint(dir)
+	if !strings.HasPrefix(msg, head+causePrefix) || !strings.HasSuffix(msg, tail) {
+		t.Errorf("error %q, want %q, a cause starting with %q, and the hint %q", msg, head, causePrefix, tail)
+	}
+	if strings.Count(msg, url) != 1 {
+		t.Errorf("error %q names the URL %d times, want once", msg, strings.Count(msg, url))
+	}
+	return de
+}
+
+// A failure to reach the server is a *DownloadError that keeps its cause and
+// says what to do offline. Only the loopback interface is ever dialled, and
+// the unknown host is a dialer that fails as the resolver would.
+func TestDownloadNetworkErrors(t *testing.T) {
+	t.Run("connection refused", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close() // nothing listens there now
+		parent, dir := newTarget(t)
+		url := "http://" + addr + "/" + ArchiveName
+		err = Download(context.Background(), dir, DownloadOptions{URL: url})
+		checkDownloadError(t, err, url, dir, "dial tcp "+addr+": ")
+		var opErr *net.OpError
+		if !errors.As(err, &opErr) || opErr.Op != "dial" {
+			t.Errorf("error %v does not wrap the dialler's *net.OpError", err)
+		}
+		if runtime.GOOS == "linux" && !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("error %v does not wrap ECONNREFUSED", err)
+		}
+		assertEntries(t, parent)
+	})
+	t.Run("unknown host", func(t *testing.T) {
+		var dialled []string
+		client := &http.Client{Transport: &http.Transport{
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				dialled = append(dialled, addr)
+				host, _, _ := net.SplitHostPort(addr)
+				return nil, &net.OpError{Op: "dial", Net: network,
+					Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
+			},
+		}}
+		parent, dir := newTarget(t)
+		err := Download(context.Background(), dir, DownloadOptions{Client: client})
+		checkDownloadError(t, err, DefaultURL, dir, "dial tcp: lookup www.cs.toronto.edu: no such host")
+		var dnsErr *net.DNSError
+		if !errors.As(err, &dnsErr) || !dnsErr.IsNotFound || dnsErr.Name != "www.cs.toronto.edu" {
+			t.Errorf("error %v does not wrap the resolver's *net.DNSError", err)
+		}
+		if !cmp.Equal(dialled, []string{"www.cs.toronto.edu:443"}) {
+			t.Errorf("dialled %q, want the official host once", dialled)
+		}
+		assertEntries(t, parent)
+	})
+	t.Run("connection closed before the response", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			conn.Close()
+		}))
+		defer srv.Close()
+		parent, dir := newTarget(t)
+		url := srv.URL + "/" + ArchiveName
+		err := Download(context.Background(), dir, DownloadOptions{URL: url})
+		checkDownloadError(t, err, url, dir, "")
+		if !errors.Is(err, io.EOF) {
+			t.Errorf("error %v does not wrap io.EOF", err)
+		}
+		assertEntries(t, parent)
+	})
+}
+
+// A file of the data set that is present but wrong is an error naming it,
+// what was expected and what was found, and saying to delete it; Download
+// neither fetches anything nor touches the directory. Once the file is
+// deleted, Download replaces the directory.
+func TestDownloadRefusesBadFile(t *testing.T) {
+	setRecordsPerFile(t, 3)
+	archive := buildArchive(t, goodMembers(3))
+	for _, tc := range []struct {
+		name   string
+		bad    string // the file that is wrong
+		files  map[string][]byte
+		dirs   []string
+		wantTo string // what the error says after the path
+	}{
+		{"truncated batch, the others missing", "data_batch_1.bin",
+			map[string][]byte{"data_batch_1.bin": records(0, 2)}, nil,
+			"expected 9219 bytes (3 records of 3073), found 6146"},
+		{"truncated batch among whole ones", "data_batch_4.bin", func() map[string][]byte {
+			files := dataFileContents(3)
+			files["data_batch_4.bin"] = records(9, 3)[:5000]
+			return files
+		}(), nil, "expected 9219 bytes (3 records of 3073), found 5000"},
+		{"batch too long", testFile, map[string][]byte{testFile: records(0, 4), metaFile: []byte(metaText)}, nil,
+			"expected 9219 bytes (3 records of 3073), found 12292"},
+		{"bad class names", metaFile, map[string][]byte{metaFile: []byte("cat\n"), "data_batch_1.bin": records(0, 3)}, nil,
+			"class names: expected 10, found 1"},
+		{"directory for a batch", "data_batch_2.bin", nil, []string{"data_batch_2.bin"},
+			"expected a regular file, found a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, hits := serveArchive(t, archive)
+			parent, dir := newTarget(t)
+			if err := os.Mkdir(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for name, b := range tc.files {
+				if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, name)
+			}
+			for _, name := range tc.dirs {
+				if err := os.Mkdir(filepath.Join(dir, name), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				names = append(names, name)
+			}
+			opts := DownloadOptions{URL: srv.URL + "/" + ArchiveName, sha256: sha(archive)}
+			err := Download(context.Background(), dir, opts)
+			bad := filepath.Join(dir, tc.bad)
+			want := "cifar10: " + bad + ": " + tc.wantTo + "; delete it to download CIFAR-10 again"
+			if err == nil || err.Error() != want {
+				t.Errorf("error %v, want %q", err, want)
+			}
+			if de := (*DownloadError)(nil); errors.As(err, &de) {
+				t.Errorf("a bad file gave a *DownloadError: %v", err)
+			}
+			if n := hits.Load(); n != 0 {
+				t.Errorf("%d requests, want 0", n)
+			}
+			assertEntries(t, parent, "cifar-10-batches-bin")
+			assertEntries(t, dir, names...)
+			for name, b := range tc.files {
+				if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !bytes.Equal(got, b) {
+					t.Errorf("%s changed: %d bytes, %v; want its %d bytes", name, len(got), err, len(b))
+				}
+			}
+
+			// As the error says: delete the file, and Download fetches the data set.
+			if err := os.RemoveAll(bad); err != nil {
+				t.Fatal(err)
+			}
+			if err := Download(context.Background(), dir, opts); err != nil {
+				t.Fatal(err)
+			}
+			if n := hits.Load(); n != 1 {
+				t.Errorf("%d requests after deleting %s, want 1", n, tc.bad)
+			}
+			assertEntries(t, dir, dataDirNames...)
+			if _, _, err := Load(dir); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// Offline, with a truncated batch file in place (the case), the
+// error names that file rather than the failed download.
+func TestDownloadBadFileOffline(t *testing.T) {
+	setRecordsPerFile(t, 3)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/" + ArchiveName
+	ln.Close() // offline: nothing answers
+	_, dir := newTarget(t)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "data_batch_1.bin")
+	if err := os.WriteFile(path, records(0, 3)[:4000], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = Download(context.Background(), dir, DownloadOptions{URL: url})
+	want := "cifar10: " + path + ": expected 9219 bytes (3 records of 3073), found 4000; delete it to download CIFAR-10 again"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
 	}
 }
 

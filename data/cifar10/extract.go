@@ -37,18 +37,31 @@ func dataFiles() []string {
 // batches.meta.txt. The error names the first problem and carries no
 // "cifar10:" prefix.
 func verifyDir(dir string) error {
-	for _, name := range append(trainFiles[:], testFile) {
-		if err := checkBatchFile(filepath.Join(dir, name)); err != nil {
+	for _, name := range dataFiles() {
+		if err := checkFile(dir, name); err != nil {
 			return err
 		}
 	}
-	_, err := readClassNamesFile(filepath.Join(dir, metaFile))
-	return err
+	return nil
+}
+
+// checkFile checks the file name of the data set in dir: a batch file must
+// be a regular file of batchFileSize() bytes, batches.meta.txt must hold
+// valid class names. The error names the file and carries no "cifar10:"
+// prefix.
+func checkFile(dir, name string) error {
+	path := filepath.Join(dir, name)
+	if name == metaFile {
+		_, err := readClassNamesFile(path)
+		return err
+	}
+	return checkBatchFile(path)
 }
 
 // checkReplaceable reports an error unless dir does not exist or is a
-// directory that holds nothing but files of the data set, so that
-// replacing it loses nothing else.
+// directory that holds nothing but files of the data set, each either
+// absent or whole, so that replacing it loses nothing else and does not
+// hide a damaged file from the user.
 func checkReplaceable(dir string) error {
 	fi, err := os.Lstat(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -69,6 +82,11 @@ func checkReplaceable(dir string) error {
 		if !slices.Contains(known, e.Name()) {
 			return fmt.Errorf("cifar10: %s is incomplete (%v) but also holds %s, which is not part of CIFAR-10; "+
 				"refusing to replace it: remove it or choose another directory", dir, verifyDir(dir), e.Name())
+		}
+	}
+	for _, name := range dataFiles() {
+		if err := checkFile(dir, name); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("cifar10: %w%s", err, fixHint(err))
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,8 +176,10 @@ func readClassNamesFile(path string) ([]string, error) {
 //
 // Every batch file must be exactly FileSize (30,730,000) bytes: a missing,
 // truncated or wrong-sized file, a label above 9 or a malformed
-// batches.meta.txt is an error that names the file. Load checks all sizes
-// before it reads any pixel.
+// batches.meta.txt is an error that names the file and says what to do
+// (Download fetches a missing file; a wrong one must be deleted first, as
+// Download replaces no file it finds wrong). Load checks all sizes before
+// it reads any pixel.
 func Load(dir string) (train, test *data.Images, err error) {
 	if dir == "" {
 		if dir, err = DefaultDir(); err != nil {
@@ -185,12 +188,12 @@ func Load(dir string) (train, test *data.Images, err error) {
 	}
 	names, err := readClassNamesFile(filepath.Join(dir, metaFile))
 	if err != nil {
-		return nil, nil, fmt.Errorf("cifar10: %w%s", err, downloadHint(err))
+		return nil, nil, fmt.Errorf("cifar10: %w%s", err, fixHint(err))
 	}
 	files := append(trainFiles[:], testFile)
 	for _, name := range files {
 		if err := checkBatchFile(filepath.Join(dir, name)); err != nil {
-			return nil, nil, fmt.Errorf("cifar10: %w%s", err, downloadHint(err))
+			return nil, nil, fmt.Errorf("cifar10: %w%s", err, fixHint(err))
 		}
 	}
 	n := recordsPerFile
@@ -211,12 +214,18 @@ func Load(dir string) (train, test *data.Images, err error) {
 	return train, test, nil
 }
 
-// downloadHint suggests Download when a file is missing.
-func downloadHint(err error) string {
-	if errors.Is(err, os.ErrNotExist) {
-		return " (Download fetches the data set)"
+// fixHint says what to do about err, a problem with a file of the data
+// set that names the file: fetch it if it is missing; delete it if it is
+// present but wrong. It says nothing if the file could not be examined.
+func fixHint(err error) string {
+	var pathErr *fs.PathError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return errFetchFile
+	case errors.As(err, &pathErr):
+		return ""
 	}
-	return ""
+	return errFixFile
 }
 
 // checkBatchFile reports whether path is a regular file of batchFileSize()
@@ -245,7 +254,7 @@ func readBatchFile(path string, labels, pixels []uint8) error {
 	}
 	defer f.Close()
 	if err := readRecords(f, recordsPerFile, labels, pixels); err != nil {
-		return fmt.Errorf("cifar10: %s: %w", path, err)
+		return fmt.Errorf("cifar10: %s: %w%s", path, err, fixHint(err))
 	}
 	return nil
 }

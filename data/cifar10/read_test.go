@@ -235,24 +235,24 @@ func TestLoadErrors(t *testing.T) {
 		{"missing meta", func(dir string) error { return os.Remove(filepath.Join(dir, metaFile)) },
 			[]string{"cifar10: ", "batches.meta.txt", "no such file", "Download fetches the data set"}},
 		{"bad meta", func(dir string) error { return os.WriteFile(filepath.Join(dir, metaFile), []byte("cat\ndog\n"), 0o644) },
-			[]string{"batches.meta.txt: class names: expected 10, found 2"}},
+			[]string{"batches.meta.txt: class names: expected 10, found 2; delete it to download CIFAR-10 again"}},
 		{"missing batch", func(dir string) error { return os.Remove(filepath.Join(dir, "data_batch_3.bin")) },
 			[]string{"data_batch_3.bin", "no such file", "Download fetches the data set"}},
 		{"wrong size", func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, "data_batch_4.bin"), records(0, 4), 0o644)
-		}, []string{"data_batch_4.bin: expected 9219 bytes (3 records of 3073), found 12292"}},
+		}, []string{"data_batch_4.bin: expected 9219 bytes (3 records of 3073), found 12292; delete it to download CIFAR-10 again"}},
 		{"truncated", func(dir string) error { return os.Truncate(filepath.Join(dir, testFile), 9000) },
-			[]string{"test_batch.bin: expected 9219 bytes (3 records of 3073), found 9000"}},
+			[]string{"test_batch.bin: expected 9219 bytes (3 records of 3073), found 9000; delete it to download CIFAR-10 again"}},
 		{"label out of range", func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, "data_batch_2.bin"), badLabel, 0o644)
-		}, []string{"data_batch_2.bin: record 2 (byte offset 6146): label 200, expected 0 to 9"}},
+		}, []string{"data_batch_2.bin: record 2 (byte offset 6146): label 200, expected 0 to 9; delete it to download CIFAR-10 again"}},
 		{"directory", func(dir string) error {
 			p := filepath.Join(dir, testFile)
 			if err := os.Remove(p); err != nil {
 				return err
 			}
 			return os.Mkdir(p, 0o755)
-		}, []string{"test_batch.bin: expected a regular file, found a directory"}},
+		}, []string{"test_batch.bin: expected a regular file, found a directory; delete it to download CIFAR-10 again"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -285,7 +285,7 @@ func TestLoadInsistsOnRealSize(t *testing.T) {
 	writeDataDir(t, dir, 3)
 	_, _, err := Load(dir)
 	want := "cifar10: " + filepath.Join(dir, "data_batch_1.bin") +
-		": expected 30730000 bytes (10000 records of 3073), found 9219"
+		": expected 30730000 bytes (10000 records of 3073), found 9219; delete it to download CIFAR-10 again"
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v, want %q", err, want)
 	}

@@ -19,10 +19,18 @@ one line per evaluation and, last, "test accuracy: 0.xxxx" and the training
 wall time (evaluations excluded), the same way tapegrad's trainers do.
 Threads are set to the machine's core count. examples/run_course.sh runs this
 and the Go trainers side by side.
+
+mlp() and convnet() build the modules whose state_dict keys are those of
+tapegrad's nn.NewMLP and nn.NewConvNet, so the checkpoints the Go trainers
+write load into them with strict=True. --load reads one (no safetensors
+package needed) before training; with --steps 0 it is only evaluated:
+
+    /usr/bin/python3 examples/pytorch/course.py --trainer mlp --steps 0 --load out/mlp/checkpoint.safetensors
 """
 
 import argparse
 import gzip
+import json
 import os
 import struct
 import time
@@ -61,13 +69,42 @@ def load(d, prefix):
     return torch.from_numpy(x), torch.from_numpy(y)
 
 
+def read_safetensors(path):
+    """Returns the tensors of a safetensors file by name, read by hand: an
+    8-byte little-endian header length, a JSON header giving each tensor's
+    dtype, shape and data_offsets (metadata under "__metadata__"), then the
+    data, little-endian and row-major."""
+    dtypes = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
+    with open(path, "rb") as f:
+        buf = f.read()
+    n, = struct.unpack("<Q", buf[:8])
+    header = json.loads(buf[8:8 + n])
+    header.pop("__metadata__", None)
+    out = {}
+    for name, t in header.items():
+        begin, end = (8 + n + o for o in t["data_offsets"])
+        out[name] = torch.frombuffer(bytearray(buf[begin:end]), dtype=dtypes[t["dtype"]]).reshape(t["shape"])
+    return out
+
+
+class FlatMLP(nn.Sequential):
+    """nn.Sequential(Linear, ReLU, ..., Linear) that flattens each input to
+    one row per example before its first layer. The flattening is no layer,
+    so the state_dict keys are those of tapegrad's nn.NewMLP (0.weight,
+    0.bias, 2.weight, ...) and a tapegrad checkpoint loads with strict=True.
+    """
+
+    def forward(self, x):
+        return super().forward(x.flatten(1))
+
+
 def mlp(inputs, hidden, classes, course_init):
     layers, n = [], inputs
     for h in hidden:
         layers += [nn.Linear(n, h), nn.ReLU()]
         n = h
     layers.append(nn.Linear(n, classes))
-    net = nn.Sequential(nn.Flatten(), *layers)
+    net = FlatMLP(*layers)
     if course_init:
         for m in net:
             if isinstance(m, nn.Linear):
@@ -95,6 +132,8 @@ def main():
     ap.add_argument("--steps", type=int)
     ap.add_argument("--eval-every", type=int)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--hidden", default="100", help='MLP hidden layer sizes, comma-separated; "" for none')
+    ap.add_argument("--load", metavar="PATH", help="start from this tapegrad checkpoint (strict state_dict load)")
     args = ap.parse_args()
     r = dict(RECIPES[args.trainer])
     for k in ("optimizer", "steps", "eval_every"):
@@ -111,9 +150,22 @@ def main():
     if args.trainer == "convnet":
         net = convnet(xtr.shape[1], 10)
     else:
-        net = mlp(xtr[0].numel(), [100], 10, course_init=args.trainer == "mlp-manual")
+        hidden = [int(h) for h in args.hidden.split(",") if h.strip()]
+        net = mlp(xtr[0].numel(), hidden, 10, course_init=args.trainer == "mlp-manual")
+    if args.load:
+        net.load_state_dict(read_safetensors(args.load), strict=True)
     opt = (torch.optim.Adam(net.parameters(), lr=r["lr"]) if r["optimizer"] == "adam"
            else torch.optim.SGD(net.parameters(), lr=r["lr"]))
+
+    def evaluate():
+        net.eval()
+        with torch.no_grad():
+            tl = tc = 0.0
+            for i in range(0, len(xte), 500):
+                o = net(xte[i:i + 500])
+                tl += F.cross_entropy(o, yte[i:i + 500], reduction="sum").item()
+                tc += (o.argmax(1) == yte[i:i + 500]).sum().item()
+        return tl / len(xte), tc / len(xte)
 
     g = torch.Generator().manual_seed(args.seed)
     perm, pos, trained = torch.randperm(len(xtr), generator=g), 0, 0.0
@@ -136,17 +188,13 @@ def main():
         correct += (out.argmax(1) == ytr[idx]).sum().item()
         count += len(idx)
         if step % r["eval_every"] == 0 or step == r["steps"]:
-            net.eval()
-            with torch.no_grad():
-                tl = tc = 0.0
-                for i in range(0, len(xte), 500):
-                    o = net(xte[i:i + 500])
-                    tl += F.cross_entropy(o, yte[i:i + 500], reduction="sum").item()
-                    tc += (o.argmax(1) == yte[i:i + 500]).sum().item()
-            acc = tc / len(xte)
+            test_loss, acc = evaluate()
             print(f"step {step:6d}  train loss {loss_sum / count:.4f}  accuracy {correct / count:.4f}  "
-                  f"test loss {tl / len(xte):.4f}  accuracy {acc:.4f}  ({trained:.1f} s)", flush=True)
+                  f"test loss {test_loss:.4f}  accuracy {acc:.4f}  ({trained:.1f} s)", flush=True)
             loss_sum = correct = count = 0
+    if r["steps"] == 0:
+        test_loss, acc = evaluate()
+        print(f"step      0  test loss {test_loss:.6f}  accuracy {acc:.4f}", flush=True)
     print(f"training time: {trained:.1f} s")
     print(f"test accuracy: {acc:.4f}")
 
