@@ -24,6 +24,10 @@ const (
 	errPoolSettings = "ops: %s: kernel %v and stride %v must be at least 1 and padding %v at least 0 (input shape %v)"
 	errPoolPad      = "ops: %s: padding %v must be at most half of kernel %v (input shape %v)"
 	errPoolOutput   = "ops: %s: input shape %v with kernel %v, stride %v and padding %v gives an output of %d×%d"
+
+	errReduceAxis    = "ops: %s: axis %d out of range for an input of shape %v"
+	errReduceDupAxis = "ops: %s: axis %d given twice for an input of shape %v"
+	errReduceEmpty   = "ops: %s: reducing axis %d of size 0 in an input of shape %v"
 )
 
 // checkArity panics unless in holds exactly n tensors.
