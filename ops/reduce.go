@@ -380,7 +380,9 @@ func (op *Std[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x,
 
 // varGrad is the backward pass of Var, and of Std when sd is not nil:
 // dx = (2/(N − c))·g ⊙ (x − μ) over each slice, with g = dy for Var and
-// g = dy/(2σ), 0 where σ = 0, for Std. It computes in float64.
+// g = dy/(2σ), 0 where σ = 0, for Std. It computes in float64, with μ
+// refined to float64 accuracy: for float32 inputs far from 0, a mean rounded
+// to float32 would cost x − μ most of its digits.
 func varGrad[T tensor.Float](ar *tensor.Arena[T], x, mean, dy, sd *tensor.Tensor[T], axes []int, correction int) *tensor.Tensor[T] {
 	r := tensor.NewReduction(x.Shape(), axes...)
 	dx := ar.NewUninit(x.Shape()...)
@@ -396,8 +398,17 @@ func varGrad[T tensor.Float](ar *tensor.Arena[T], x, mean, dy, sd *tensor.Tensor
 					gv /= 2 * s
 				}
 			}
-			scale, m := 2/dof*gv, float64(mu[o])
 			src, dst := xd[r.Base[o]:], d[r.Base[o]:]
+			// The mean was rounded to T; one pass over the deviations
+			// recovers it to float64 accuracy, as VarMean computed it.
+			m, s := float64(mu[o]), 0.0
+			if !math.IsInf(m, 0) {
+				for _, off := range r.Offs {
+					s += float64(src[off]) - m
+				}
+				m += s / float64(len(r.Offs))
+			}
+			scale := 2 / dof * gv
 			for _, off := range r.Offs {
 				dst[off] = T(scale * (float64(src[off]) - m))
 			}

@@ -413,7 +413,9 @@ func (ar *Arena[T]) VarMean(t *Tensor[T], correction int, keepDims bool, axes ..
 		for o := lo; o < hi; o++ {
 			src := t.data[r.Base[o]:]
 			mu := gatherSum(src, r.Offs, 0, false) / float64(n)
-			mu += gatherSum(src, r.Offs, mu, false) / float64(n)
+			if !math.IsInf(mu, 0) { // Inf − Inf would turn an infinite mean into NaN
+				mu += gatherSum(src, r.Offs, mu, false) / float64(n)
+			}
 			v.data[o] = T(gatherSum(src, r.Offs, mu, true) / dof)
 			mean.data[o] = T(mu)
 		}

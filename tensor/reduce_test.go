@@ -489,6 +489,10 @@ func TestVarEdgeCases(t *testing.T) {
 	if got := Var(y, 1, false).Item(); math.Abs(float64(got)-want) > 1e-7*want {
 		t.Errorf("Var of float32 near 1e4 = %v, want %v", got, want)
 	}
+	// An infinite mean stays infinite (refining it would give Inf − Inf).
+	if _, mu := VarMean(FromSlice([]float64{1, inf, 3}), 1, false); mu.Item() != inf {
+		t.Errorf("VarMean's mean of [1 Inf 3] = %v, want +Inf", mu.Item())
+	}
 	if got := Std(Scalar[float32](3), 0, false); got.Item() != 0 || got.NDim() != 0 {
 		t.Errorf("Std of a scalar, correction 0 = %v, want 0", got)
 	}
