@@ -140,26 +140,24 @@ const sumBlock = 128
 // stays with size 1. NaN propagates: a slice containing NaN has maximum NaN.
 // Max panics if the axis is out of range or has size 0.
 func Max[T Float](t *Tensor[T], axis int, keepDims bool) *Tensor[T] {
-	m, _ := MaxWithIndex(t, axis, keepDims)
-	return m
+	return heap[T]().Max(t, axis, keepDims)
 }
 
 // Max is the package-level Max with the result's storage from the arena.
 func (ar *Arena[T]) Max(t *Tensor[T], axis int, keepDims bool) *Tensor[T] {
-	m, _ := ar.MaxWithIndex(t, axis, keepDims)
+	m, _ := ar.pickAlong(t, axis, keepDims, "Max", false, false)
 	return m
 }
 
 // Min returns the smallest element of t along axis, with the rules of Max:
 // NaN propagates, and Min panics if the axis is out of range or has size 0.
 func Min[T Float](t *Tensor[T], axis int, keepDims bool) *Tensor[T] {
-	m, _ := MinWithIndex(t, axis, keepDims)
-	return m
+	return heap[T]().Min(t, axis, keepDims)
 }
 
 // Min is the package-level Min with the result's storage from the arena.
 func (ar *Arena[T]) Min(t *Tensor[T], axis int, keepDims bool) *Tensor[T] {
-	m, _ := ar.MinWithIndex(t, axis, keepDims)
+	m, _ := ar.pickAlong(t, axis, keepDims, "Min", true, false)
 	return m
 }
 
@@ -221,7 +219,7 @@ func MaxWithIndex[T Float](t *Tensor[T], axis int, keepDims bool) (*Tensor[T], [
 // MaxWithIndex is the package-level MaxWithIndex with the maxima's storage
 // from the arena.
 func (ar *Arena[T]) MaxWithIndex(t *Tensor[T], axis int, keepDims bool) (*Tensor[T], []int) {
-	return ar.pickAlong(t, axis, keepDims, "Max", false)
+	return ar.pickAlong(t, axis, keepDims, "Max", false, true)
 }
 
 // MinWithIndex is MaxWithIndex for the minima: torch.min(t, axis).
@@ -232,32 +230,60 @@ func MinWithIndex[T Float](t *Tensor[T], axis int, keepDims bool) (*Tensor[T], [
 // MinWithIndex is the package-level MinWithIndex with the minima's storage
 // from the arena.
 func (ar *Arena[T]) MinWithIndex(t *Tensor[T], axis int, keepDims bool) (*Tensor[T], []int) {
-	return ar.pickAlong(t, axis, keepDims, "Min", true)
+	return ar.pickAlong(t, axis, keepDims, "Min", true, true)
 }
 
-// pickAlong finds the maximum (minimum when min) along axis and its index,
-// walking the axis row by row so that the inner positions are read in order;
-// the outer blocks are split among goroutines.
-func (ar *Arena[T]) pickAlong(t *Tensor[T], axis int, keepDims bool, name string, min bool) (*Tensor[T], []int) {
+// pickAlong finds the maximum (minimum when min) along axis and, withIdx,
+// its index, walking the axis row by row so that the inner positions are
+// read in order; the outer blocks are split among goroutines.
+func (ar *Arena[T]) pickAlong(t *Tensor[T], axis int, keepDims bool, name string, min, withIdx bool) (*Tensor[T], []int) {
 	axis = NormAxis(axis, len(t.shape))
 	outer, n, inner := split3(t.shape, axis, axis+1)
 	if n == 0 {
 		panic(fmt.Sprintf(errEmptyAxis, name, axis, t.shape))
 	}
 	dst := ar.NewUninit(ReducedShape(t.shape, keepDims, axis)...)
-	idx := make([]int, outer*inner)
+	var idx []int
+	if withIdx {
+		idx = make([]int, outer*inner)
+	}
 	src, d := t.data, dst.data
+	if inner == 1 { // the last axis (a row of logits): one contiguous run per output
+		parallel.Chunks(outer, max(parallel.Grain/n, 1), func(lo, hi int) {
+			for o := lo; o < hi; o++ {
+				row := src[o*n : (o+1)*n]
+				best, at := row[0], 0
+				for i, v := range row {
+					if beats(v, best, min) {
+						best, at = v, i
+					}
+				}
+				d[o] = best
+				if withIdx {
+					idx[o] = at
+				}
+			}
+		})
+		return dst, idx
+	}
 	parallel.Chunks(outer, max(parallel.Grain/max(n*inner, 1), 1), func(lo, hi int) {
 		for o := lo; o < hi; o++ {
 			base := o * n * inner
-			best, at := d[o*inner:(o+1)*inner], idx[o*inner:(o+1)*inner]
+			best := d[o*inner : (o+1)*inner]
+			var at []int
+			if withIdx {
+				at = idx[o*inner : (o+1)*inner]
+				clear(at)
+			}
 			copy(best, src[base:base+inner])
-			clear(at)
 			for i := 1; i < n; i++ {
 				row := src[base+i*inner : base+(i+1)*inner]
 				for j, v := range row {
 					if beats(v, best[j], min) {
-						best[j], at[j] = v, i
+						best[j] = v
+						if at != nil {
+							at[j] = i
+						}
 					}
 				}
 			}
