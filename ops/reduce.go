@@ -82,7 +82,13 @@ func expandReduced[T tensor.Float](ar *tensor.Arena[T], dy *tensor.Tensor[T], sh
 // axes is empty). Negative axes count from the end.
 func checkAxes(name string, shape, axes []int, nonEmpty bool) {
 	dims := len(shape)
-	seen := make([]bool, dims)
+	var buf [8]bool // no allocation for the usual ranks: Sum and Mean run every step
+	seen := buf[:0]
+	if dims > len(buf) {
+		seen = make([]bool, dims)
+	} else {
+		seen = buf[:dims]
+	}
 	for _, a := range axes {
 		if a < -dims || a >= dims {
 			panic(fmt.Sprintf(errReduceAxis, name, a, shape))
