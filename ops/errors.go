@@ -25,8 +25,11 @@ const (
 	errPoolPad      = "ops: %s: padding %v must be at most half of kernel %v (input shape %v)"
 	errPoolOutput   = "ops: %s: input shape %v with kernel %v, stride %v and padding %v gives an output of %d×%d"
 
-	errMatMulBatch = "ops: MatMul: cannot multiply shapes %v and %v%s: batch dimensions %v and %v do not broadcast"
-	errMatMul0d    = "ops: MatMul: cannot multiply shapes %v and %v: both operands need at least 1 dimension"
+	errMatMulBatch   = "ops: MatMul: cannot multiply shapes %v and %v%s: batch dimensions %v and %v do not broadcast"
+	errMatMul0d      = "ops: MatMul: cannot multiply shapes %v and %v: both operands need at least 1 dimension"
+	errReduceAxis    = "ops: %s: axis %d out of range for an input of shape %v"
+	errReduceDupAxis = "ops: %s: axis %d given twice for an input of shape %v"
+	errReduceEmpty   = "ops: %s: reducing axis %d of size 0 in an input of shape %v"
 )
 
 // checkArity panics unless in holds exactly n tensors.

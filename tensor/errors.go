@@ -20,4 +20,5 @@ const (
 	errEmptyAxis     = "tensor: %s over axis %d of size 0 in shape %v"
 	errArangeStep    = "tensor: Arange with step 0"
 	errUniformBounds = "tensor: RandU needs lo < hi, got [%v, %v)"
+	errEmptyReduce   = "tensor: %s of a tensor with no elements (shape %v)"
 )

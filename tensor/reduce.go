@@ -2,6 +2,8 @@ package tensor
 
 import (
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/tapegrad/tapegrad/internal/parallel"
 )
@@ -136,28 +138,80 @@ const sumBlock = 128
 
 // Max returns the largest element of t along axis. With keepDims the axis
 // stays with size 1. NaN propagates: a slice containing NaN has maximum NaN.
-// Max panics if the axis has size 0.
+// Max panics if the axis is out of range or has size 0.
 func Max[T Float](t *Tensor[T], axis int, keepDims bool) *Tensor[T] {
-	m, _ := MaxWithIndex(t, axis, keepDims)
-	return m
+	return heap[T]().Max(t, axis, keepDims)
 }
 
 // Max is the package-level Max with the result's storage from the arena.
 func (ar *Arena[T]) Max(t *Tensor[T], axis int, keepDims bool) *Tensor[T] {
-	m, _ := ar.MaxWithIndex(t, axis, keepDims)
+	m, _ := ar.pickAlong(t, axis, keepDims, "Max", false, false)
+	return m
+}
+
+// Min returns the smallest element of t along axis, with the rules of Max:
+// NaN propagates, and Min panics if the axis is out of range or has size 0.
+func Min[T Float](t *Tensor[T], axis int, keepDims bool) *Tensor[T] {
+	return heap[T]().Min(t, axis, keepDims)
+}
+
+// Min is the package-level Min with the result's storage from the arena.
+func (ar *Arena[T]) Min(t *Tensor[T], axis int, keepDims bool) *Tensor[T] {
+	m, _ := ar.pickAlong(t, axis, keepDims, "Min", true, false)
 	return m
 }
 
 // ArgMax returns, for every position of the other axes in row-major order,
-// the index along axis of the largest element of t; ties go to the first.
+// the index along axis of the largest element of t: the first on ties, the
+// first NaN if there is one (NaN counts as the maximum), as PyTorch's argmax.
+// The indices are laid out as the elements of ReducedShape(t.Shape(),
+// keepDims, axis), whichever keepDims. It panics if the axis is out of range
+// or has size 0.
 func ArgMax[T Float](t *Tensor[T], axis int) []int {
 	_, idx := MaxWithIndex(t, axis, false)
 	return idx
 }
 
+// ArgMin is ArgMax for the smallest element; NaN counts as the minimum.
+func ArgMin[T Float](t *Tensor[T], axis int) []int {
+	_, idx := MinWithIndex(t, axis, false)
+	return idx
+}
+
+// ArgMaxFlat returns the index in t.Data() (row-major, the flattened tensor)
+// of the largest element of t, by ArgMax's rules: the first on ties, the
+// first NaN if there is one. It panics if t has no elements.
+func ArgMaxFlat[T Float](t *Tensor[T]) int { return argFlat(t, "ArgMaxFlat", false) }
+
+// ArgMinFlat is ArgMaxFlat for the smallest element.
+func ArgMinFlat[T Float](t *Tensor[T]) int { return argFlat(t, "ArgMinFlat", true) }
+
+func argFlat[T Float](t *Tensor[T], name string, min bool) int {
+	if len(t.data) == 0 {
+		panic(fmt.Sprintf(errEmptyReduce, name, t.shape))
+	}
+	at := 0
+	for i, v := range t.data[1:] {
+		if beats(v, t.data[at], min) {
+			at = i + 1
+		}
+	}
+	return at
+}
+
+// beats reports whether v replaces b as the running maximum (minimum when
+// min): it is larger (smaller), or NaN where b is not, so that the first NaN
+// wins and stays.
+func beats[T Float](v, b T, min bool) bool {
+	if min {
+		return v < b || (v != v && b == b)
+	}
+	return v > b || (v != v && b == b)
+}
+
 // MaxWithIndex returns Max(t, axis, keepDims) together with the index along
-// axis at which each maximum was found (the first, on ties), laid out like the
-// result's elements.
+// axis at which each maximum was found (the first, on ties; the first NaN,
+// if any), laid out like the result's elements: torch.max(t, axis).
 func MaxWithIndex[T Float](t *Tensor[T], axis int, keepDims bool) (*Tensor[T], []int) {
 	return heap[T]().MaxWithIndex(t, axis, keepDims)
 }
@@ -165,26 +219,251 @@ func MaxWithIndex[T Float](t *Tensor[T], axis int, keepDims bool) (*Tensor[T], [
 // MaxWithIndex is the package-level MaxWithIndex with the maxima's storage
 // from the arena.
 func (ar *Arena[T]) MaxWithIndex(t *Tensor[T], axis int, keepDims bool) (*Tensor[T], []int) {
+	return ar.pickAlong(t, axis, keepDims, "Max", false, true)
+}
+
+// MinWithIndex is MaxWithIndex for the minima: torch.min(t, axis).
+func MinWithIndex[T Float](t *Tensor[T], axis int, keepDims bool) (*Tensor[T], []int) {
+	return heap[T]().MinWithIndex(t, axis, keepDims)
+}
+
+// MinWithIndex is the package-level MinWithIndex with the minima's storage
+// from the arena.
+func (ar *Arena[T]) MinWithIndex(t *Tensor[T], axis int, keepDims bool) (*Tensor[T], []int) {
+	return ar.pickAlong(t, axis, keepDims, "Min", true, true)
+}
+
+// pickAlong finds the maximum (minimum when min) along axis and, withIdx,
+// its index, walking the axis row by row so that the inner positions are
+// read in order; the outer blocks are split among goroutines.
+func (ar *Arena[T]) pickAlong(t *Tensor[T], axis int, keepDims bool, name string, min, withIdx bool) (*Tensor[T], []int) {
 	axis = NormAxis(axis, len(t.shape))
 	outer, n, inner := split3(t.shape, axis, axis+1)
 	if n == 0 {
-		panic(fmt.Sprintf(errEmptyAxis, "Max", axis, t.shape))
+		panic(fmt.Sprintf(errEmptyAxis, name, axis, t.shape))
 	}
 	dst := ar.NewUninit(ReducedShape(t.shape, keepDims, axis)...)
-	idx := make([]int, outer*inner)
+	var idx []int
+	if withIdx {
+		idx = make([]int, outer*inner)
+	}
 	src, d := t.data, dst.data
-	for o := range outer {
-		base := o * n * inner
-		best, at := d[o*inner:(o+1)*inner], idx[o*inner:(o+1)*inner]
-		copy(best, src[base:base+inner])
-		for i := 1; i < n; i++ {
-			row := src[base+i*inner : base+(i+1)*inner]
-			for j, v := range row {
-				if b := best[j]; v > b || (v != v && b == b) {
-					best[j], at[j] = v, i
+	if inner == 1 { // the last axis (a row of logits): one contiguous run per output
+		parallel.Chunks(outer, max(parallel.Grain/n, 1), func(lo, hi int) {
+			for o := lo; o < hi; o++ {
+				row := src[o*n : (o+1)*n]
+				best, at := row[0], 0
+				for i, v := range row {
+					if beats(v, best, min) {
+						best, at = v, i
+					}
+				}
+				d[o] = best
+				if withIdx {
+					idx[o] = at
+				}
+			}
+		})
+		return dst, idx
+	}
+	parallel.Chunks(outer, max(parallel.Grain/max(n*inner, 1), 1), func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			base := o * n * inner
+			best := d[o*inner : (o+1)*inner]
+			var at []int
+			if withIdx {
+				at = idx[o*inner : (o+1)*inner]
+				clear(at)
+			}
+			copy(best, src[base:base+inner])
+			for i := 1; i < n; i++ {
+				row := src[base+i*inner : base+(i+1)*inner]
+				for j, v := range row {
+					if beats(v, best[j], min) {
+						best[j] = v
+						if at != nil {
+							at[j] = i
+						}
+					}
 				}
 			}
 		}
-	}
+	})
 	return dst, idx
+}
+
+// Reduction lays out a reduction of some axes of a shape as groups of input
+// offsets: output element o, in row-major order of the reduced shape, gathers
+// the input elements at offsets Base[o] + Offs[i], for i in [0, len(Offs)),
+// which are the positions of the reduced axes in row-major order. The groups
+// are disjoint and cover the input, so a kernel that handles each group on
+// its own can split the groups among goroutines without changing a result.
+type Reduction struct {
+	Base []int // one offset per output element
+	Offs []int // one offset per reduced element, relative to Base[o]
+}
+
+// NewReduction returns the layout of reducing the given axes of shape (no
+// axes means every axis; negative axes count from the end). It panics on an
+// axis out of range or given twice.
+func NewReduction(shape []int, axes ...int) Reduction {
+	ax := normAxes(axes, len(shape))
+	strides := stridesOf(shape)
+	var keptDims, keptStrides, redDims, redStrides []int
+	for i, d := range shape {
+		if _, found := slices.BinarySearch(ax, i); found {
+			redDims, redStrides = append(redDims, d), append(redStrides, strides[i])
+		} else {
+			keptDims, keptStrides = append(keptDims, d), append(keptStrides, strides[i])
+		}
+	}
+	return Reduction{Base: offsets(keptDims, keptStrides), Offs: offsets(redDims, redStrides)}
+}
+
+// offsets returns the offsets k₀·s₀ + k₁·s₁ + … of every index (k₀, k₁, …)
+// of dims, in row-major order.
+func offsets(dims, strides []int) []int {
+	out := make([]int, 1, max(numel(dims), 1))
+	for i, d := range dims {
+		next := make([]int, 0, len(out)*d)
+		for _, p := range out {
+			for k := range d {
+				next = append(next, p+k*strides[i])
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+// checkReducedNonEmpty panics, naming the function, if one of the given axes
+// of shape (every axis when none) has size 0: the maximum of no elements is
+// undefined.
+func checkReducedNonEmpty(name string, shape, axes []int) {
+	for _, a := range normAxes(axes, len(shape)) {
+		if shape[a] == 0 {
+			panic(fmt.Sprintf(errEmptyAxis, name, a, shape))
+		}
+	}
+}
+
+// MaxAxes returns the largest element of t over the given axes, as
+// torch.amax: no axes means every axis, negative axes count from the end, and
+// with keepDims the reduced axes stay with size 1. NaN propagates. It panics
+// on an axis out of range or given twice, and if a reduced axis has size 0.
+func MaxAxes[T Float](t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
+	return heap[T]().MaxAxes(t, keepDims, axes...)
+}
+
+// MaxAxes is the package-level MaxAxes with the result's storage from the
+// arena.
+func (ar *Arena[T]) MaxAxes(t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
+	return ar.extremeAxes(t, keepDims, axes, "MaxAxes", false)
+}
+
+// MinAxes is MaxAxes for the smallest element, as torch.amin.
+func MinAxes[T Float](t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
+	return heap[T]().MinAxes(t, keepDims, axes...)
+}
+
+// MinAxes is the package-level MinAxes with the result's storage from the
+// arena.
+func (ar *Arena[T]) MinAxes(t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
+	return ar.extremeAxes(t, keepDims, axes, "MinAxes", true)
+}
+
+func (ar *Arena[T]) extremeAxes(t *Tensor[T], keepDims bool, axes []int, name string, min bool) *Tensor[T] {
+	shape := ReducedShape(t.shape, keepDims, axes...)
+	checkReducedNonEmpty(name, t.shape, axes)
+	r := NewReduction(t.shape, axes...)
+	dst := ar.NewUninit(shape...)
+	n := len(r.Offs)
+	parallel.Chunks(len(r.Base), max(parallel.Grain/n, 1), func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			src := t.data[r.Base[o]:]
+			best := src[r.Offs[0]]
+			for _, off := range r.Offs[1:] {
+				if v := src[off]; beats(v, best, min) {
+					best = v
+				}
+			}
+			dst.data[o] = best
+		}
+	})
+	return dst
+}
+
+// Var returns the variance of t's elements over the given axes, with the
+// axis rules of Sum, and correction c (Bessel's correction is c = 1, the
+// unbiased estimate; c = 0 is the population variance). With N the number
+// of elements reduced into each output,
+//
+//	μ   = (1/N)·Σ x
+//	var = Σ (x − μ)² / max(N − c, 0)
+//
+// as torch.var(t, axes, correction=c): N − c ≤ 0 gives +Inf, or NaN when the
+// sum of squares is 0 (a single element with c = 1, or no elements). Sums
+// run in float64 whatever T; the mean is refined by a second pass over the
+// deviations, so that equal elements have a variance of exactly 0. It panics
+// on an axis out of range or given twice.
+func Var[T Float](t *Tensor[T], correction int, keepDims bool, axes ...int) *Tensor[T] {
+	v, _ := heap[T]().VarMean(t, correction, keepDims, axes...)
+	return v
+}
+
+// Std returns the standard deviation √Var(t, correction, keepDims, axes…),
+// as torch.std, with Var's rules.
+func Std[T Float](t *Tensor[T], correction int, keepDims bool, axes ...int) *Tensor[T] {
+	v, _ := heap[T]().VarMean(t, correction, keepDims, axes...)
+	for i, x := range v.data {
+		v.data[i] = T(math.Sqrt(float64(x)))
+	}
+	return v
+}
+
+// VarMean returns Var(t, correction, keepDims, axes…) and the mean of the
+// same elements, both of the reduced shape, as torch.var_mean.
+func VarMean[T Float](t *Tensor[T], correction int, keepDims bool, axes ...int) (v, mean *Tensor[T]) {
+	return heap[T]().VarMean(t, correction, keepDims, axes...)
+}
+
+// VarMean is the package-level VarMean with the results' storage from the
+// arena.
+func (ar *Arena[T]) VarMean(t *Tensor[T], correction int, keepDims bool, axes ...int) (v, mean *Tensor[T]) {
+	shape := ReducedShape(t.shape, keepDims, axes...)
+	r := NewReduction(t.shape, axes...)
+	v, mean = ar.NewUninit(shape...), ar.NewUninit(shape...)
+	n := len(r.Offs)
+	dof := float64(max(n-correction, 0))
+	parallel.Chunks(len(r.Base), max(parallel.Grain/max(3*n, 1), 1), func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			src := t.data[r.Base[o]:]
+			mu := gatherSum(src, r.Offs, 0, false) / float64(n)
+			if !math.IsInf(mu, 0) { // Inf − Inf would turn an infinite mean into NaN
+				mu += gatherSum(src, r.Offs, mu, false) / float64(n)
+			}
+			v.data[o] = T(gatherSum(src, r.Offs, mu, true) / dof)
+			mean.data[o] = T(mu)
+		}
+	})
+	return v, mean
+}
+
+// gatherSum returns Σ (x − c) (Σ (x − c)² when squared) over the elements
+// src[off] for off in offs, in float64, by pairwise summation like
+// SumSlice's.
+func gatherSum[T Float](src []T, offs []int, c float64, squared bool) float64 {
+	if len(offs) > sumBlock {
+		h := len(offs) / 2
+		return gatherSum(src, offs[:h], c, squared) + gatherSum(src, offs[h:], c, squared)
+	}
+	var s [4]float64
+	for i, off := range offs {
+		d := float64(src[off]) - c
+		if squared {
+			d *= d
+		}
+		s[i%4] += d
+	}
+	return (s[0] + s[1]) + (s[2] + s[3])
 }

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -196,6 +197,325 @@ func TestSumSliceAccuracy(t *testing.T) {
 		}
 		if got := SumSlice(ints); got != want {
 			t.Errorf("SumSlice of %d small integers = %v, want %v", len(ints), got, want)
+		}
+	}
+}
+
+func TestMinArgMin(t *testing.T) {
+	nan := math.NaN()
+	x := FromSlice([]float64{
+		3, 1, 3, 1, // tie between 1 and 3
+		-5, -1, -7, -7, // tie between 2 and 3
+		0, nan, -9, nan, // NaN wins, the first one
+	}, 3, 4)
+	m, idx := MinWithIndex(x, 1, false)
+	if !cmp.Equal(m.Data(), []float64{1, -7, nan}, cmpopts.EquateNaNs()) || !cmp.Equal(idx, []int{1, 2, 1}) {
+		t.Errorf("MinWithIndex(axis 1) = %v %v, want [1 -7 NaN] [1 2 1]", m.Data(), idx)
+	}
+	if got := ArgMin(x, -1); !cmp.Equal(got, []int{1, 2, 1}) {
+		t.Errorf("ArgMin(axis -1) = %v, want [1 2 1]", got)
+	}
+	m, idx = MinWithIndex(x, 0, true)
+	if !EqualShapes(m.Shape(), []int{1, 4}) ||
+		!cmp.Equal(m.Data(), []float64{-5, nan, -9, nan}, cmpopts.EquateNaNs()) || !cmp.Equal(idx, []int{1, 2, 2, 2}) {
+		t.Errorf("MinWithIndex(axis 0, keep) = %v %v %v", m.Shape(), m.Data(), idx)
+	}
+	z := FromSlice([]float32{-3, -1, -2, -8, -9, -4}, 2, 1, 3)
+	if got := Min(z, -1, false); !EqualShapes(got.Shape(), []int{2, 1}) || !cmp.Equal(got.Data(), []float32{-3, -9}) {
+		t.Errorf("Min(axis -1) = %v %v, want [2 1] [-3 -9]", got.Shape(), got.Data())
+	}
+	var ar *Arena[float32]
+	if got := ar.Min(z, 0, true); !EqualShapes(got.Shape(), []int{1, 1, 3}) || !cmp.Equal(got.Data(), []float32{-8, -9, -4}) {
+		t.Errorf("Arena.Min(axis 0, keep) = %v %v", got.Shape(), got.Data())
+	}
+	// An empty tensor whose reduced axis is not empty gives an empty result.
+	if m, idx := MinWithIndex(New[float64](0, 3), 1, false); !EqualShapes(m.Shape(), []int{0}) || len(idx) != 0 {
+		t.Errorf("Min of (0,3) over axis 1 = %v %v, want an empty result", m.Shape(), idx)
+	}
+	mustPanic(t, "tensor: Min over axis 0 of size 0 in shape [0 3]", func() { Min(New[float32](0, 3), 0, false) })
+	mustPanic(t, "tensor: axis -3 out of range for a 2-d tensor", func() { ArgMin(x, -3) })
+}
+
+func TestArgFlat(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		data     []float64
+		max, min int
+	}{
+		{[]float64{2, 7, 7, -1, -1}, 1, 3},
+		{[]float64{2, nan, 9, nan, -4}, 1, 1},
+		{[]float64{math.Inf(-1), math.Inf(-1)}, 0, 0},
+		{[]float64{0, math.Copysign(0, -1)}, 0, 0}, // −0 == 0: a tie
+		{[]float64{5}, 0, 0},
+	} {
+		x := FromSlice(c.data)
+		if got := ArgMaxFlat(x.Reshape(len(c.data), 1)); got != c.max {
+			t.Errorf("ArgMaxFlat(%v) = %d, want %d", c.data, got, c.max)
+		}
+		if got := ArgMinFlat(x); got != c.min {
+			t.Errorf("ArgMinFlat(%v) = %d, want %d", c.data, got, c.min)
+		}
+	}
+	y := FromSlice([]float32{1, 9, 3, 9, 0, 2}, 2, 3)
+	if got := ArgMaxFlat(y); got != 1 {
+		t.Errorf("ArgMaxFlat of a 2×3 = %d, want 1", got)
+	}
+	if got := ArgMaxFlat(Scalar[float32](3)); got != 0 {
+		t.Errorf("ArgMaxFlat of a scalar = %d, want 0", got)
+	}
+	mustPanic(t, "tensor: ArgMaxFlat of a tensor with no elements (shape [2 0])", func() { ArgMaxFlat(New[float64](2, 0)) })
+	mustPanic(t, "tensor: ArgMinFlat of a tensor with no elements (shape [0])", func() { ArgMinFlat(New[float32](0)) })
+}
+
+func TestNewReduction(t *testing.T) {
+	for _, c := range []struct {
+		shape, axes, base, offs []int
+	}{
+		{[]int{2, 3}, []int{1}, []int{0, 3}, []int{0, 1, 2}},
+		{[]int{2, 3}, []int{0}, []int{0, 1, 2}, []int{0, 3}},
+		{[]int{2, 3}, nil, []int{0}, []int{0, 1, 2, 3, 4, 5}},
+		{[]int{2, 3, 2}, []int{-1, 0}, []int{0, 2, 4}, []int{0, 1, 6, 7}},
+		{[]int{}, nil, []int{0}, []int{0}},
+		{[]int{2, 0}, []int{1}, []int{0, 0}, []int{}},
+	} {
+		r := NewReduction(c.shape, c.axes...)
+		if !cmp.Equal(r.Base, c.base, cmpopts.EquateEmpty()) || !cmp.Equal(r.Offs, c.offs, cmpopts.EquateEmpty()) {
+			t.Errorf("NewReduction(%v, %v) = %v %v, want %v %v", c.shape, c.axes, r.Base, r.Offs, c.base, c.offs)
+		}
+	}
+	mustPanic(t, "tensor: axis 0 given twice", func() { NewReduction([]int{2, 3}, 0, -2) })
+}
+
+// refExtreme reduces x over the given (normalized, distinct) axes one
+// element at a time with fn, NaN propagating, keeping the axes with size 1.
+func refExtreme(x *Tensor[float64], axes []int, fn func(a, b float64) float64) []float64 {
+	shape := keptShapeOf(x.Shape(), axes)
+	out := make([]float64, NumElems(shape))
+	seen := make([]bool, len(out))
+	for i, v := range x.Data() {
+		idx := unravel(i, x.Shape())
+		for _, a := range axes {
+			idx[a] = 0
+		}
+		o := ravel(idx, shape)
+		switch {
+		case !seen[o]:
+			out[o], seen[o] = v, true
+		case math.IsNaN(v) || math.IsNaN(out[o]):
+			out[o] = math.NaN()
+		default:
+			out[o] = fn(out[o], v)
+		}
+	}
+	return out
+}
+
+func keptShapeOf(shape, axes []int) []int {
+	out := append([]int(nil), shape...)
+	for _, a := range axes {
+		out[a] = 1
+	}
+	return out
+}
+
+func TestMaxMinAxesEveryAxisSubset(t *testing.T) {
+	rng := newRNG(11)
+	x := RandN[float64](rng, 2, 3, 4, 5)
+	x.Data()[17] = math.NaN() // one NaN: the outputs it reaches are NaN
+	x32 := New[float32](x.Shape()...)
+	for i, v := range x.Data() {
+		x32.Data()[i] = float32(v)
+	}
+	for mask := 0; mask < 16; mask++ {
+		var axes, negAxes, norm []int
+		for a := 3; a >= 0; a-- { // descending, to check that order does not matter
+			if mask&(1<<a) != 0 {
+				axes, negAxes, norm = append(axes, a), append(negAxes, a-4), append([]int{a}, norm...)
+			}
+		}
+		if mask == 0 {
+			norm = []int{0, 1, 2, 3} // no axes: every axis
+		}
+		for _, keep := range []bool{true, false} {
+			name := fmt.Sprintf("axes %v keepDims %t", axes, keep)
+			shape := ReducedShape(x.Shape(), keep, axes...)
+			for _, c := range []struct {
+				what string
+				got  *Tensor[float64]
+				want []float64
+			}{
+				{"MaxAxes", MaxAxes(x, keep, axes...), refExtreme(x, norm, math.Max)},
+				{"MaxAxes negative", MaxAxes(x, keep, negAxes...), refExtreme(x, norm, math.Max)},
+				{"MinAxes", MinAxes(x, keep, axes...), refExtreme(x, norm, math.Min)},
+				{"MinAxes float32", FromSlice(to64(MinAxes(x32, keep, axes...).Data()), shape...), refExtreme(x, norm, math.Min)},
+			} {
+				if !EqualShapes(c.got.Shape(), shape) {
+					t.Errorf("%s %s: shape %v, want %v", c.what, name, c.got.Shape(), shape)
+				}
+				want := c.want
+				if c.what == "MinAxes float32" {
+					want = to64(FromSlice(to32(want)).Data())
+				}
+				if !cmp.Equal(c.got.Data(), want, cmpopts.EquateNaNs()) {
+					t.Errorf("%s %s = %v, want %v", c.what, name, c.got.Data(), want)
+				}
+			}
+		}
+	}
+	if got := MaxAxes(New[float64](0, 3), false, 1); !EqualShapes(got.Shape(), []int{0}) {
+		t.Errorf("MaxAxes of (0,3) over axis 1 has shape %v, want [0]", got.Shape())
+	}
+	if got := MinAxes(Scalar(-2.5), true); got.NDim() != 0 || got.Item() != -2.5 {
+		t.Errorf("MinAxes of a scalar = %v, want -2.5", got)
+	}
+	mustPanic(t, "tensor: MaxAxes over axis 1 of size 0 in shape [3 0 2]", func() { MaxAxes(New[float64](3, 0, 2), true, 1, 2) })
+	mustPanic(t, "tensor: MinAxes over axis 0 of size 0 in shape [0 3]", func() { MinAxes(New[float64](0, 3), false) })
+	mustPanic(t, "tensor: axis 2 given twice", func() { MaxAxes(x, false, 2, -2) })
+	mustPanic(t, "tensor: axis 4 out of range for a 4-d tensor", func() { MinAxes(x, false, 4) })
+}
+
+func to32(x []float64) []float32 {
+	out := make([]float32, len(x))
+	for i, v := range x {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+// refVar returns the variance of x over the given (normalized, distinct)
+// axes with correction c, computed in float64 with the exact two-pass
+// formula, one output at a time.
+func refVar[T Float](x *Tensor[T], axes []int, c int) []float64 {
+	shape := keptShapeOf(x.Shape(), axes)
+	groups := make([][]float64, NumElems(shape))
+	for i, v := range x.Data() {
+		idx := unravel(i, x.Shape())
+		for _, a := range axes {
+			idx[a] = 0
+		}
+		o := ravel(idx, shape)
+		groups[o] = append(groups[o], float64(v))
+	}
+	out := make([]float64, len(groups))
+	for o, g := range groups {
+		mu := 0.0
+		for _, v := range g {
+			mu += v
+		}
+		mu /= float64(len(g))
+		ss := 0.0
+		for _, v := range g {
+			ss += (v - mu) * (v - mu)
+		}
+		out[o] = ss / float64(max(len(g)-c, 0))
+	}
+	return out
+}
+
+func TestVarStdEveryAxisSubset(t *testing.T) {
+	rng := newRNG(12)
+	x := AddScalar(RandN[float64](rng, 2, 3, 1, 4), 3)
+	x32 := FromSlice(to32(x.Data()), x.Shape()...)
+	for mask := 0; mask < 16; mask++ {
+		var axes, norm []int
+		for a := 3; a >= 0; a-- {
+			if mask&(1<<a) != 0 {
+				axes, norm = append(axes, a-4), append([]int{a}, norm...)
+			}
+		}
+		if mask == 0 {
+			norm = []int{0, 1, 2, 3}
+		}
+		for _, c := range []int{0, 1, 2} {
+			for _, keep := range []bool{true, false} {
+				name := fmt.Sprintf("axes %v correction %d keepDims %t", axes, c, keep)
+				shape := ReducedShape(x.Shape(), keep, axes...)
+				want := refVar(x, norm, c)
+				v, mean := VarMean(x, c, keep, axes...)
+				if !EqualShapes(v.Shape(), shape) || !EqualShapes(mean.Shape(), shape) {
+					t.Errorf("VarMean %s: shapes %v %v, want %v", name, v.Shape(), mean.Shape(), shape)
+				}
+				if d := cmp.Diff(want, v.Data(), cmpopts.EquateApprox(1e-13, 0), cmpopts.EquateNaNs()); d != "" {
+					t.Errorf("Var float64 %s (-want +got):\n%s", name, d)
+				}
+				if d := cmp.Diff(Mean(x, keep, axes...).Data(), mean.Data(), cmpopts.EquateApprox(1e-14, 0)); d != "" {
+					t.Errorf("VarMean's mean %s (-want +got):\n%s", name, d)
+				}
+				std := Std(x, c, keep, axes...)
+				for i := range want {
+					want[i] = math.Sqrt(want[i])
+				}
+				if d := cmp.Diff(want, std.Data(), cmpopts.EquateApprox(1e-13, 0), cmpopts.EquateNaNs()); d != "" {
+					t.Errorf("Std float64 %s (-want +got):\n%s", name, d)
+				}
+				want32 := refVar(x32, norm, c)
+				if d := cmp.Diff(want32, to64(Var(x32, c, keep, axes...).Data()), cmpopts.EquateApprox(1e-6, 0), cmpopts.EquateNaNs()); d != "" {
+					t.Errorf("Var float32 %s (-want +got):\n%s", name, d)
+				}
+			}
+		}
+	}
+}
+
+func TestVarEdgeCases(t *testing.T) {
+	inf, nan := math.Inf(1), math.NaN()
+	x := FromSlice([]float64{1, 2}, 1, 2)
+	for _, c := range []struct {
+		name       string
+		x          *Tensor[float64]
+		correction int
+		want       []float64
+	}{
+		{"N=1 unbiased", FromSlice([]float64{5, 7}, 2, 1), 1, []float64{nan, nan}},
+		{"N=1 biased", FromSlice([]float64{5, 7}, 2, 1), 0, []float64{0, 0}},
+		{"N=c", x, 2, []float64{inf}},
+		{"N<c", x, 3, []float64{inf}},
+		{"negative correction", x, -1, []float64{0.5 / 3}},
+		{"no elements", New[float64](2, 0), 1, []float64{nan, nan}},
+		{"no elements biased", New[float64](2, 0), 0, []float64{nan, nan}},
+		{"NaN", FromSlice([]float64{1, nan, 3}, 1, 3), 1, []float64{nan}},
+		{"Inf", FromSlice([]float64{1, inf, 3}, 1, 3), 1, []float64{nan}},
+		// Equal values whose float64 sum is not exact still have variance 0.
+		{"equal values", FromSlice([]float64{0.1, 0.1, 0.1, 0.7, 0.7, 0.7}, 2, 3), 1, []float64{0, 0}},
+	} {
+		if got := Var(c.x, c.correction, false, -1); !cmp.Equal(got.Data(), c.want, cmpopts.EquateNaNs()) {
+			t.Errorf("Var %s = %v, want %v", c.name, got.Data(), c.want)
+		}
+	}
+	// float32 inputs are summed in float64: a large common offset costs
+	// nothing (the naive one-pass float32 formula gives garbage here).
+	y := FromSlice([]float32{10000.1, 10000.2, 10000.3})
+	want := refVar(y, []int{0}, 1)[0] // the variance of the float32 values, in float64
+	if got := Var(y, 1, false).Item(); math.Abs(float64(got)-want) > 1e-7*want {
+		t.Errorf("Var of float32 near 1e4 = %v, want %v", got, want)
+	}
+	// An infinite mean stays infinite (refining it would give Inf − Inf).
+	if _, mu := VarMean(FromSlice([]float64{1, inf, 3}), 1, false); mu.Item() != inf {
+		t.Errorf("VarMean's mean of [1 Inf 3] = %v, want +Inf", mu.Item())
+	}
+	if got := Std(Scalar[float32](3), 0, false); got.Item() != 0 || got.NDim() != 0 {
+		t.Errorf("Std of a scalar, correction 0 = %v, want 0", got)
+	}
+	mustPanic(t, "tensor: axis 1 given twice", func() { Var(x, 1, false, 1, -1) })
+	mustPanic(t, "tensor: axis 2 out of range for a 2-d tensor", func() { Std(x, 1, true, 2) })
+}
+
+// The reductions that split their outputs among goroutines give the same
+// bits whatever GOMAXPROCS is.
+func TestReductionsDoNotDependOnGOMAXPROCS(t *testing.T) {
+	rng := newRNG(13)
+	big := RandN[float32](rng, 64, 300, 40)
+	run := func() []*Tensor[float32] {
+		m, _ := MinWithIndex(big, 0, false)
+		v, mu := VarMean(big, 1, false, 0, 2)
+		return []*Tensor[float32]{Max(big, 1, false), m, MaxAxes(big, false, 0, 2), MinAxes(big, true, 1), v, mu, Std(big, 0, false, 2)}
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	want := run()
+	runtime.GOMAXPROCS(4)
+	for i, got := range run() {
+		if !AllClose(got, want[i], 0, 0) {
+			t.Errorf("GOMAXPROCS=4: result %d differs from GOMAXPROCS=1 by %g", i, MaxAbsDiff(got, want[i]))
 		}
 	}
 }
