@@ -11,9 +11,13 @@ import (
 // with 1s in front, and along each axis the sizes must be equal or one of
 // them 1, the result taking the other. It returns an error naming the first
 // axis from the end, counted negatively (-1 the last), where they are not.
-func BroadcastShapes(a, b []int) ([]int, error) {
+func BroadcastShapes(a, b []int) ([]int, error) { return broadcastShapes(a, b, 0) }
+
+// broadcastShapes is BroadcastShapes with room for extra more axes in the
+// result's capacity.
+func broadcastShapes(a, b []int, extra int) ([]int, error) {
 	n := max(len(a), len(b))
-	out := make([]int, n)
+	out := make([]int, n, n+extra)
 	for i := 1; i <= n; i++ {
 		da, db := 1, 1
 		if i <= len(a) {

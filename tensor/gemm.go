@@ -158,16 +158,32 @@ func (ar *Arena[T]) MatMulTSumTo(a *Tensor[T], transA bool, b *Tensor[T], transB
 // checked. It returns an error if an operand is 0-d, if the inner dimensions
 // (the two k) differ or if the batch axes do not broadcast.
 func MatMulShape(a, b []int, transA, transB bool) ([]int, error) {
+	m, n, _, batch, err := matmulShape(a, b, transA, transB, 2)
+	if err != nil {
+		return nil, err
+	}
+	if len(a) > 1 {
+		batch = append(batch, m)
+	}
+	if len(b) > 1 {
+		batch = append(batch, n)
+	}
+	return batch, nil
+}
+
+// matmulShape is MatMulShape's check: it returns the sizes of op(a) as m×k
+// (m = 1 for a vector) and of op(b) as k×n (n = 1 for a vector), and the
+// broadcast batch shape, with room for extra more axes. It allocates
+// nothing when both operands have 2 axes or fewer.
+func matmulShape(a, b []int, transA, transB bool, extra int) (m, n, k int, batch []int, err error) {
 	na, nb := len(a), len(b)
 	tA, tB := transA && na > 1, transB && nb > 1
-	fail := func(why string) ([]int, error) {
-		return nil, shapeError(why, errMatMulWhat, a, b, transFlags(tA, tB), why)
+	fail := func(why string) (int, int, int, []int, error) {
+		return 0, 0, 0, nil, shapeError(why, errMatMulWhat, a, b, transFlags(tA, tB), why)
 	}
 	if na == 0 || nb == 0 {
 		return fail(errMatMul0d)
 	}
-	// The sizes of op(a) as m×k (m = 1 for a vector) and of op(b) as k×n
-	// (n = 1 for a vector).
 	m, ka := 1, a[na-1]
 	if na > 1 {
 		m = a[na-2]
@@ -175,7 +191,8 @@ func MatMulShape(a, b []int, transA, transB bool) ([]int, error) {
 			m, ka = ka, m
 		}
 	}
-	kb, n := b[0], 1
+	kb := b[0]
+	n = 1
 	if nb > 1 {
 		kb, n = b[nb-2], b[nb-1]
 		if tB {
@@ -186,17 +203,12 @@ func MatMulShape(a, b []int, transA, transB bool) ([]int, error) {
 		return fail(fmt.Sprintf(errMatMulK, ka, kb))
 	}
 	aBatch, bBatch := a[:max(na-2, 0)], b[:max(nb-2, 0)]
-	out, err := BroadcastShapes(aBatch, bBatch)
-	if err != nil {
-		return fail(fmt.Sprintf(errMatMulBatch, aBatch, bBatch))
+	if len(aBatch) > 0 || len(bBatch) > 0 || extra > 0 {
+		if batch, err = broadcastShapes(aBatch, bBatch, extra); err != nil {
+			return fail(fmt.Sprintf(errMatMulBatch, aBatch, bBatch))
+		}
 	}
-	if na > 1 {
-		out = append(out, m)
-	}
-	if nb > 1 {
-		out = append(out, n)
-	}
-	return out, nil
+	return m, n, ka, batch, nil
 }
 
 // transFlags names the transposes in effect, as MatMulShape's errors do.
@@ -214,22 +226,18 @@ func transFlags(tA, tB bool) string {
 
 // matmulDims checks the operands of op(a)·op(b), which MatMulT needs to have
 // 2 or more axes each, and returns the sizes of op(a) (m×k) and op(b) (k×n)
-// and the broadcast shape of their batch axes. It panics with MatMulShape's
-// error.
+// and the broadcast shape of their batch axes (nil for 2-d operands). It
+// panics with MatMulShape's error.
 func matmulDims[T Float](a *Tensor[T], transA bool, b *Tensor[T], transB bool) (m, n, k int, batch []int) {
 	na, nb := len(a.shape), len(b.shape)
 	if na < 2 || nb < 2 {
 		panic(fmt.Sprintf(errMatMulRank, a.shape, b.shape))
 	}
-	out, err := MatMulShape(a.shape, b.shape, transA, transB)
+	m, n, k, batch, err := matmulShape(a.shape, b.shape, transA, transB, 0)
 	if err != nil {
 		panic(err.Error())
 	}
-	k = a.shape[na-1]
-	if transA {
-		k = a.shape[na-2]
-	}
-	return out[len(out)-2], out[len(out)-1], k, out[:len(out)-2]
+	return m, n, k, batch
 }
 
 // GemmKernel names the micro-kernel behind Gemm on this CPU and build:
