@@ -99,8 +99,8 @@ func (t *Tape[T]) backwardNode(i int, n *node[T], dy *tensor.Tensor[T]) bool {
 			continue
 		}
 		if !tensor.EqualShapes(g.Shape(), in.Shape()) {
-			b, ok := tensor.BroadcastShapes(in.Shape(), g.Shape())
-			if !ok || !tensor.EqualShapes(b, g.Shape()) {
+			b, err := tensor.BroadcastShapes(in.Shape(), g.Shape())
+			if err != nil || !tensor.EqualShapes(b, g.Shape()) {
 				panic(fmt.Sprintf(errGradShape, n.op.Name(), g.Shape(), j, in.Shape()))
 			}
 			g = t.arena.SumTo(g, in.Shape()...)

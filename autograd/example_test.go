@@ -68,3 +68,80 @@ func ExampleTape() {
 	//  [-0.875 -0.875  0.     0.   ]
 	//  [ 1.125  1.125  0.     0.   ]]
 }
+
+// A training loop keeps one tape that reuses its buffers: Reset recycles
+// every tensor computed on it, so that a step computes into the storage of
+// the steps before instead of allocating. What must outlive a step, the
+// loss here, is read before the next Reset; the parameter and its gradient
+// are leaves, which the arena never recycles.
+func ExampleTape_ReuseBuffers() {
+	// Fit y = w·x to y = 2x by gradient descent on the mean squared error.
+	x := tensor.FromSlice([]float64{1, 2, 3, 4}, 4, 1)
+	y := tensor.FromSlice([]float64{2, 4, 6, 8}, 4, 1)
+	w := autograd.NewParam(tensor.FromSlice([]float64{0.5}, 1, 1))
+	tape := autograd.NewTape[float64]()
+	tape.ReuseBuffers(true)
+	for step := range 4 {
+		tape.Reset()
+		w.ZeroGrad()
+		d := functional.Sub(functional.MatMul(tape.Input(x), w), tape.Input(y))
+		loss := functional.Mean(functional.Mul(d, d))
+		tape.Backward(loss)
+		fmt.Printf("step %d: w %.4f, loss %.4f, dL/dw %.4f\n", step, w.Value().Item(), loss.Value().Item(), w.Grad().Item())
+		w.Value().Data()[0] -= 0.1 * w.Grad().Data()[0]
+	}
+	fmt.Printf("w = %.4f\n", w.Value().Item())
+	// Output:
+	// step 0: w 0.5000, loss 16.8750, dL/dw -22.5000
+	// step 1: w 2.7500, loss 4.2188, dL/dw 11.2500
+	// step 2: w 1.6250, loss 1.0547, dL/dw -5.6250
+	// step 3: w 2.1875, loss 0.2637, dL/dw 2.8125
+	// w = 1.9062
+}
+
+// Inference turns recording off: nothing is recorded or kept, and the
+// outputs require no gradient even though a parameter takes part. The
+// deferred call restores the previous setting.
+func ExampleTape_SetGradEnabled() {
+	tape := autograd.NewTape[float64]()
+	w := autograd.NewParam(tensor.FromSlice([]float64{1, 2, 3, 4}, 2, 2))
+	x := tape.Input(tensor.FromSlice([]float64{1, 1}, 1, 2))
+
+	predict := func() *autograd.Var[float64] {
+		defer tape.SetGradEnabled(tape.SetGradEnabled(false))
+		return functional.MatMul(x, w)
+	}
+	p := predict()
+	fmt.Println("no grad:", p.Value(), p.RequiresGrad(), tape.Len(), "nodes,", tape.SavedBytes(), "bytes kept")
+
+	q := functional.MatMul(x, w)
+	fmt.Println("grad:   ", q.Value(), q.RequiresGrad(), tape.Len(), "node, ", tape.SavedBytes(), "bytes kept")
+	// Output:
+	// no grad: [[4. 6.]] false 0 nodes, 0 bytes kept
+	// grad:    [[4. 6.]] true 1 node,  48 bytes kept
+}
+
+// Hooks see a gradient during the backward pass and may replace it: here a
+// hook on an intermediate Var clips its gradient to [-1, 1] before it
+// reaches x, and a hook on the leaf x records what is added into x's
+// gradient.
+func ExampleVar_RegisterHook() {
+	tape := autograd.NewTape[float64]()
+	x := tape.Param(tensor.FromSlice([]float64{-2, 0.5, 3}))
+	h := functional.Mul(x, x) // h = x², whose gradient is 3h² for L = Σ h³
+	h.RegisterHook(func(g *tensor.Tensor[float64]) *tensor.Tensor[float64] {
+		fmt.Printf("h's gradient: %.4f\n", g.Data())
+		return tensor.Map(g, func(v float64) float64 { return math.Max(-1, math.Min(1, v)) })
+	})
+	x.RegisterHook(func(g *tensor.Tensor[float64]) *tensor.Tensor[float64] {
+		fmt.Printf("x's gradient: %.4f\n", g.Data())
+		return nil // keep it
+	})
+	loss := functional.Sum(functional.Mul(functional.Mul(h, h), h)) // Σ h³
+	tape.Backward(loss)
+	fmt.Printf("x.Grad():     %.4f\n", x.Grad().Data())
+	// Output:
+	// h's gradient: [48.0000 0.1875 243.0000]
+	// x's gradient: [-4.0000 0.1875 6.0000]
+	// x.Grad():     [-4.0000 0.1875 6.0000]
+}

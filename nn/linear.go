@@ -38,10 +38,11 @@ func NewLinear[T tensor.Float](in, out int, bias bool, rng *rand.Rand) *Linear[T
 	return l
 }
 
-// Forward returns x·Wᵀ + b. It panics unless x's last axis has In features.
+// Forward returns x·Wᵀ + b. It panics unless x's last axis has In features
+// (tensor.MatMulShape of x and Wᵀ checks it, before the product does).
 func (l *Linear[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	if s := x.Shape(); len(s) == 0 || s[len(s)-1] != l.In {
-		panic(fmt.Sprintf(errLinearInput, l.In, l.Out, s, l.In))
+	if _, err := tensor.MatMulShape(x.Shape(), l.Weight.Shape(), false, true); err != nil {
+		panic(fmt.Sprintf(errLinearInput, l.In, l.Out, x.Shape(), l.In))
 	}
 	return functional.Linear(x, l.Weight, l.Bias)
 }

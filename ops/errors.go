@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/tapegrad/tapegrad/tensor"
@@ -12,8 +13,8 @@ const (
 	errConv       = "ops: Conv2d of input %v with weights %v (stride %v, padding %v, dilation %v, groups %d): %s"
 	errConvBias   = "ops: Conv2d: bias of shape %v, want [%d]"
 	errBroadcast  = "ops: %s: shapes %v and %v cannot be broadcast together"
-	errMatMul     = "ops: MatMul: cannot multiply shapes %v and %v%s: inner dimensions %d and %d differ"
-	errReshape    = "ops: Reshape: cannot reshape %v into %v"
+	errMatMul     = "ops: MatMul: cannot multiply shapes %v and %v%s: %s"
+	errReshape    = "ops: Reshape: cannot reshape %v into %v: %s"
 	errBNRank     = "ops: %s needs an input of shape N×C or N×C×…, got %v"
 	errBNParams   = "ops: %s: γ of shape %v and β of shape %v do not match input %v with %d channels"
 	errGatherRank = "ops: Gather needs a 2-d input (rows×classes), got shape %v"
@@ -25,8 +26,6 @@ const (
 	errPoolPad      = "ops: %s: padding %v must be at most half of kernel %v (input shape %v)"
 	errPoolOutput   = "ops: %s: input shape %v with kernel %v, stride %v and padding %v gives an output of %d×%d"
 
-	errMatMulBatch   = "ops: MatMul: cannot multiply shapes %v and %v%s: batch dimensions %v and %v do not broadcast"
-	errMatMul0d      = "ops: MatMul: cannot multiply shapes %v and %v: both operands need at least 1 dimension"
 	errReduceAxis    = "ops: %s: axis %d out of range for an input of shape %v"
 	errReduceDupAxis = "ops: %s: axis %d given twice for an input of shape %v"
 	errReduceEmpty   = "ops: %s: reducing axis %d of size 0 in an input of shape %v"
@@ -41,9 +40,18 @@ func checkArity[T tensor.Float](name string, in []*tensor.Tensor[T], n int) {
 
 // checkBroadcast panics, naming the op, unless a and b broadcast together.
 func checkBroadcast[T tensor.Float](name string, a, b *tensor.Tensor[T]) {
-	if _, ok := tensor.BroadcastShapes(a.Shape(), b.Shape()); !ok {
-		panic(fmt.Sprintf(errBroadcast, name, a.Shape(), b.Shape()))
+	if _, err := tensor.BroadcastShapes(a.Shape(), b.Shape()); err != nil {
+		panic(fmt.Sprintf(errBroadcast, name, a.Shape(), b.Shape()) + ": " + reason(err))
 	}
+}
+
+// reason returns the cause of a shape error from package tensor (its Reason,
+// without tensor's own words), for a message that names the op.
+func reason(err error) string {
+	if se := (*tensor.ShapeError)(nil); errors.As(err, &se) {
+		return se.Reason
+	}
+	return err.Error()
 }
 
 // Panic messages of batch norm's options.

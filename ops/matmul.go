@@ -45,7 +45,8 @@ import (
 // the gradients of broadcast operands adding into their sums.
 //
 // It panics if an operand has no axes (is 0-d), if the inner dimensions
-// differ or if the batch axes do not broadcast.
+// differ or if the batch axes do not broadcast, as tensor.MatMulShape finds,
+// with its reason.
 type MatMul[T tensor.Float] struct {
 	arena[T]
 	TransA, TransB bool
@@ -57,20 +58,14 @@ func (*MatMul[T]) Name() string { return "MatMul" }
 func (op *MatMul[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("MatMul", in, 2)
 	op.a, op.b = in[0], in[1]
-	op.check()
+	shape, err := tensor.MatMulShape(op.a.Shape(), op.b.Shape(), op.TransA, op.TransB)
+	if err != nil {
+		panic(fmt.Sprintf(errMatMul, op.a.Shape(), op.b.Shape(), op.flags(), reason(err)))
+	}
 	a, tA, b, tB := op.matrices()
 	y := op.ar.MatMulT(a, tA, b, tB)
-	if vecA, vecB := op.a.NDim() == 1, op.b.NDim() == 1; vecA || vecB {
-		// Y's shape without the axes of size 1 that the views added.
-		s := y.Shape()
-		out := append([]int(nil), s[:len(s)-2]...)
-		if !vecA {
-			out = append(out, s[len(s)-2])
-		}
-		if !vecB {
-			out = append(out, s[len(s)-1])
-		}
-		y = y.Reshape(out...)
+	if op.a.NDim() == 1 || op.b.NDim() == 1 {
+		y = y.Reshape(shape...) // without the axes of size 1 the views added
 	}
 	return y
 }
@@ -135,40 +130,17 @@ func (op *MatMul[T]) matrices() (a *tensor.Tensor[T], tA bool, b *tensor.Tensor[
 	return a, tA, b, tB
 }
 
-// check panics unless op.a and op.b can be multiplied.
-func (op *MatMul[T]) check() {
-	as, bs := op.a.Shape(), op.b.Shape()
-	na, nb := len(as), len(bs)
-	if na == 0 || nb == 0 {
-		panic(fmt.Sprintf(errMatMul0d, as, bs))
-	}
-	tA, tB := op.TransA && na > 1, op.TransB && nb > 1
-	ka, kb := as[na-1], bs[0]
-	if tA {
-		ka = as[na-2]
-	}
-	if nb > 1 {
-		kb = bs[nb-2]
-		if tB {
-			kb = bs[nb-1]
-		}
-	}
-	var flags string
+// flags names the transposes in effect, those on operands of 2 or more
+// axes, for messages.
+func (op *MatMul[T]) flags() string {
+	tA, tB := op.TransA && op.a.NDim() > 1, op.TransB && op.b.NDim() > 1
 	switch {
 	case tA && tB:
-		flags = " with TransA and TransB"
+		return " with TransA and TransB"
 	case tA:
-		flags = " with TransA"
+		return " with TransA"
 	case tB:
-		flags = " with TransB"
+		return " with TransB"
 	}
-	if ka != kb {
-		panic(fmt.Sprintf(errMatMul, as, bs, flags, ka, kb))
-	}
-	if na > 2 || nb > 2 {
-		aBatch, bBatch := as[:max(na-2, 0)], bs[:max(nb-2, 0)]
-		if _, ok := tensor.BroadcastShapes(aBatch, bBatch); !ok {
-			panic(fmt.Sprintf(errMatMulBatch, as, bs, flags, aBatch, bBatch))
-		}
-	}
+	return ""
 }

@@ -95,8 +95,8 @@ func refMatMul(a t64, tA bool, b t64, tB bool) t64 {
 		b = tensor.Transpose(b, -1, -2)
 	}
 	m, k, n := a.Dim(-2), a.Dim(-1), b.Dim(-1)
-	batch, ok := tensor.BroadcastShapes(a.Shape()[:a.NDim()-2], b.Shape()[:b.NDim()-2])
-	if !ok {
+	batch, err := tensor.BroadcastShapes(a.Shape()[:a.NDim()-2], b.Shape()[:b.NDim()-2])
+	if err != nil {
 		panic("refMatMul: batch shapes do not broadcast")
 	}
 	a = tensor.BroadcastTo(a, append(append([]int(nil), batch...), m, k)...)

@@ -105,7 +105,10 @@ func loadMatMulRef(t *testing.T) matmulRef {
 		cover("a flag on a vector", (c.TransA && da == 1) || (c.TransB && db == 1))
 		if da > 2 && db > 2 {
 			aBatch, bBatch := c.AShape[:da-2], c.BShape[:db-2]
-			full, _ := tensor.BroadcastShapes(aBatch, bBatch)
+			full, err := tensor.BroadcastShapes(aBatch, bBatch)
+			if err != nil {
+				t.Fatalf("case %v·%v: %v", c.AShape, c.BShape, err)
+			}
 			cover("both operands broadcast", tensor.NumElems(aBatch) < tensor.NumElems(full) && tensor.NumElems(bBatch) < tensor.NumElems(full))
 			cover("batches of different ranks", da != db)
 		}

@@ -13,7 +13,9 @@ import (
 //	y  = x viewed as Shape
 //	dx = dy viewed as x's shape
 //
-// It panics if Shape does not hold as many elements as the input.
+// It panics if Shape has more than one −1 or another negative dimension, or
+// if no size of its −1 makes it hold as many elements as the input (see
+// tensor.ReshapeShape).
 type Reshape[T tensor.Float] struct {
 	arena[T]
 	Shape []int
@@ -25,12 +27,11 @@ func (*Reshape[T]) Name() string { return "Reshape" }
 func (op *Reshape[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Reshape", in, 1)
 	op.in = in[0].Shape()
-	defer func() {
-		if r := recover(); r != nil {
-			panic(fmt.Sprintf(errReshape, op.in, op.Shape))
-		}
-	}()
-	return in[0].Reshape(op.Shape...)
+	shape, err := tensor.ReshapeShape(op.in, op.Shape)
+	if err != nil {
+		panic(fmt.Sprintf(errReshape, op.in, op.Shape, reason(err)))
+	}
+	return in[0].Reshape(shape...)
 }
 
 func (op *Reshape[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {

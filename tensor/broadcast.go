@@ -7,10 +7,17 @@ import (
 )
 
 // BroadcastShapes returns the shape that a and b broadcast to under NumPy's
-// rules, and false if they are incompatible.
-func BroadcastShapes(a, b []int) ([]int, bool) {
+// rules: the shapes are aligned at their last axes, the shorter one padded
+// with 1s in front, and along each axis the sizes must be equal or one of
+// them 1, the result taking the other. It returns an error naming the first
+// axis from the end, counted negatively (-1 the last), where they are not.
+func BroadcastShapes(a, b []int) ([]int, error) { return broadcastShapes(a, b, 0) }
+
+// broadcastShapes is BroadcastShapes with room for extra more axes in the
+// result's capacity.
+func broadcastShapes(a, b []int, extra int) ([]int, error) {
 	n := max(len(a), len(b))
-	out := make([]int, n)
+	out := make([]int, n, n+extra)
 	for i := 1; i <= n; i++ {
 		da, db := 1, 1
 		if i <= len(a) {
@@ -25,17 +32,19 @@ func BroadcastShapes(a, b []int) ([]int, bool) {
 		case da == 1:
 			out[n-i] = db
 		default:
-			return nil, false
+			why := fmt.Sprintf(errBroadcastWhy, da, db, -i)
+			return nil, shapeError(why, errBroadcast+": %s", a, b, why)
 		}
 	}
-	return out, true
+	return out, nil
 }
 
-// mustBroadcast returns the broadcast shape of a and b or panics.
+// mustBroadcast returns the broadcast shape of a and b or panics with
+// BroadcastShapes' error.
 func mustBroadcast(a, b []int) []int {
-	out, ok := BroadcastShapes(a, b)
-	if !ok {
-		panic(fmt.Sprintf(errBroadcast, a, b))
+	out, err := BroadcastShapes(a, b)
+	if err != nil {
+		panic(err.Error())
 	}
 	return out
 }
@@ -49,7 +58,9 @@ func BroadcastTo[T Float](t *Tensor[T], shape ...int) *Tensor[T] {
 // BroadcastTo is the package-level BroadcastTo with the result's storage
 // from the arena.
 func (ar *Arena[T]) BroadcastTo(t *Tensor[T], shape ...int) *Tensor[T] {
-	if out, ok := BroadcastShapes(t.shape, shape); !ok || !EqualShapes(out, shape) {
+	if out, err := BroadcastShapes(t.shape, shape); err != nil {
+		panic(err.Error())
+	} else if !EqualShapes(out, shape) {
 		panic(fmt.Sprintf(errBroadcast, t.shape, shape))
 	}
 	dst := ar.NewUninit(shape...)
@@ -73,7 +84,7 @@ func (ar *Arena[T]) SumTo(t *Tensor[T], shape ...int) *Tensor[T] {
 		return t
 	}
 	lead := len(t.shape) - len(shape)
-	if out, ok := BroadcastShapes(shape, t.shape); lead < 0 || !ok || !EqualShapes(out, t.shape) {
+	if out, err := BroadcastShapes(shape, t.shape); lead < 0 || err != nil || !EqualShapes(out, t.shape) {
 		panic(fmt.Sprintf(errSumTo, t.shape, shape, shape, t.shape))
 	}
 	var axes []int

@@ -34,9 +34,9 @@ func TestBroadcastShapes(t *testing.T) {
 			if swap {
 				a, b = b, a
 			}
-			got, ok := BroadcastShapes(a, b)
-			if ok != (tc.want != nil) || (ok && !EqualShapes(got, tc.want)) {
-				t.Errorf("BroadcastShapes(%v, %v) = %v, %t; want %v", a, b, got, ok, tc.want)
+			got, err := BroadcastShapes(a, b)
+			if (err == nil) != (tc.want != nil) || (err == nil && !EqualShapes(got, tc.want)) {
+				t.Errorf("BroadcastShapes(%v, %v) = %v, %v; want %v", a, b, got, err, tc.want)
 			}
 		}
 	}
@@ -48,8 +48,8 @@ func TestBroadcastShapes(t *testing.T) {
 // refBinary computes a op b by broadcasting coordinates one output element at
 // a time: the reference the kernels are checked against.
 func refBinary[T Float](op func(x, y T) T, a, b *Tensor[T]) *Tensor[T] {
-	shape, ok := BroadcastShapes(a.Shape(), b.Shape())
-	if !ok {
+	shape, err := BroadcastShapes(a.Shape(), b.Shape())
+	if err != nil {
 		panic("refBinary: incompatible shapes")
 	}
 	out := New[T](shape...)

@@ -59,9 +59,9 @@ func ExampleBroadcastShapes() {
 	fmt.Println(tensor.BroadcastShapes([]int{2, 3}, []int{}))
 	fmt.Println(tensor.BroadcastShapes([]int{2, 3}, []int{2}))
 	// Output:
-	// [8 7 6 5] true
-	// [2 3] true
-	// [] false
+	// [8 7 6 5] <nil>
+	// [2 3] <nil>
+	// [] tensor: shapes [2 3] and [2] cannot be broadcast together: sizes 3 and 2 at axis -1 differ and neither is 1
 }
 
 func ExampleSumTo() {

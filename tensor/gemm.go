@@ -91,7 +91,7 @@ func (ar *Arena[T]) MatMulTSumTo(a *Tensor[T], transA bool, b *Tensor[T], transB
 	if EqualShapes(full, batch) {
 		return ar.MatMulT(a, transA, b, transB)
 	}
-	if out, ok := BroadcastShapes(batch, full); len(batch) > len(full) || !ok || !EqualShapes(out, full) {
+	if out, err := BroadcastShapes(batch, full); len(batch) > len(full) || err != nil || !EqualShapes(out, full) {
 		from, to := append(cloneInts(full), m, n), append(cloneInts(batch), m, n)
 		panic(fmt.Sprintf(errSumTo, from, to, to, from))
 	}
@@ -138,25 +138,106 @@ func (ar *Arena[T]) MatMulTSumTo(a *Tensor[T], transA bool, b *Tensor[T], transB
 	return dst
 }
 
-// matmulDims checks the operands of op(a)·op(b) and returns the sizes of
-// op(a) (m×k) and op(b) (k×n) and the broadcast shape of their batch axes.
+// MatMulShape returns the shape of the matrix product op(a)·op(b) of
+// operands of shapes a and b, where op swaps the last two axes of an operand
+// of 2 or more axes when the flag next to it is set, with torch.matmul's
+// rules. By the operands' numbers of axes:
+//
+//	op(a)      op(b)      op(a)·op(b)
+//	k          k          ()        the dot product
+//	m×k        k          m         matrix·vector
+//	k          k×n        n         vector·matrix
+//	…×m×k      k          …×m       a stack of matrices·vector
+//	k          …×k×n      …×n       vector·a stack of matrices
+//	…×m×k      …×k×n      …×m×n     stacks of matrices, 2-d ones included
+//
+// A 1-d a is the row 1×k and a 1-d b the column k×1, and the axis of size 1
+// so added is dropped from the result; a flag has no effect on a 1-d
+// operand. The batch axes (…) broadcast by NumPy's rules (BroadcastShapes).
+// MatMulShape is the one place where the shapes of a matrix product are
+// checked. It returns an error if an operand is 0-d, if the inner dimensions
+// (the two k) differ or if the batch axes do not broadcast.
+func MatMulShape(a, b []int, transA, transB bool) ([]int, error) {
+	m, n, _, batch, err := matmulShape(a, b, transA, transB, 2)
+	if err != nil {
+		return nil, err
+	}
+	if len(a) > 1 {
+		batch = append(batch, m)
+	}
+	if len(b) > 1 {
+		batch = append(batch, n)
+	}
+	return batch, nil
+}
+
+// matmulShape is MatMulShape's check: it returns the sizes of op(a) as m×k
+// (m = 1 for a vector) and of op(b) as k×n (n = 1 for a vector), and the
+// broadcast batch shape, with room for extra more axes. It allocates
+// nothing when both operands have 2 axes or fewer.
+func matmulShape(a, b []int, transA, transB bool, extra int) (m, n, k int, batch []int, err error) {
+	na, nb := len(a), len(b)
+	tA, tB := transA && na > 1, transB && nb > 1
+	fail := func(why string) (int, int, int, []int, error) {
+		return 0, 0, 0, nil, shapeError(why, errMatMulWhat, a, b, transFlags(tA, tB), why)
+	}
+	if na == 0 || nb == 0 {
+		return fail(errMatMul0d)
+	}
+	m, ka := 1, a[na-1]
+	if na > 1 {
+		m = a[na-2]
+		if tA {
+			m, ka = ka, m
+		}
+	}
+	kb := b[0]
+	n = 1
+	if nb > 1 {
+		kb, n = b[nb-2], b[nb-1]
+		if tB {
+			kb, n = n, kb
+		}
+	}
+	if ka != kb {
+		return fail(fmt.Sprintf(errMatMulK, ka, kb))
+	}
+	aBatch, bBatch := a[:max(na-2, 0)], b[:max(nb-2, 0)]
+	if len(aBatch) > 0 || len(bBatch) > 0 || extra > 0 {
+		if batch, err = broadcastShapes(aBatch, bBatch, extra); err != nil {
+			return fail(fmt.Sprintf(errMatMulBatch, aBatch, bBatch))
+		}
+	}
+	return m, n, ka, batch, nil
+}
+
+// transFlags names the transposes in effect, as MatMulShape's errors do.
+func transFlags(tA, tB bool) string {
+	switch {
+	case tA && tB:
+		return " with TransA and TransB"
+	case tA:
+		return " with TransA"
+	case tB:
+		return " with TransB"
+	}
+	return ""
+}
+
+// matmulDims checks the operands of op(a)·op(b), which MatMulT needs to have
+// 2 or more axes each, and returns the sizes of op(a) (m×k) and op(b) (k×n)
+// and the broadcast shape of their batch axes (nil for 2-d operands). It
+// panics with MatMulShape's error.
 func matmulDims[T Float](a *Tensor[T], transA bool, b *Tensor[T], transB bool) (m, n, k int, batch []int) {
 	na, nb := len(a.shape), len(b.shape)
 	if na < 2 || nb < 2 {
 		panic(fmt.Sprintf(errMatMulRank, a.shape, b.shape))
 	}
-	m, ka := a.shape[na-2], a.shape[na-1]
-	if transA {
-		m, ka = ka, m
+	m, n, k, batch, err := matmulShape(a.shape, b.shape, transA, transB, 0)
+	if err != nil {
+		panic(err.Error())
 	}
-	kb, n := b.shape[nb-2], b.shape[nb-1]
-	if transB {
-		kb, n = n, kb
-	}
-	if ka != kb {
-		panic(fmt.Sprintf(errMatMulInner, a.shape, b.shape, ka, kb))
-	}
-	return m, n, ka, mustBroadcast(a.shape[:na-2], b.shape[:nb-2])
+	return m, n, k, batch
 }
 
 // GemmKernel names the micro-kernel behind Gemm on this CPU and build:

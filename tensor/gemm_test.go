@@ -108,7 +108,10 @@ func refMatMul[T Float](a *Tensor[T], transA bool, b *Tensor[T], transB bool) *T
 	}
 	na, nb := a.NDim(), b.NDim()
 	m, k, n := a.Dim(-2), a.Dim(-1), b.Dim(-1)
-	batch, _ := BroadcastShapes(a.Shape()[:na-2], b.Shape()[:nb-2])
+	batch, err := BroadcastShapes(a.Shape()[:na-2], b.Shape()[:nb-2])
+	if err != nil {
+		panic(err)
+	}
 	out := New[T](append(append([]int{}, batch...), m, n)...)
 	for o := range out.Data() {
 		idx := unravel(o, out.Shape())
@@ -204,7 +207,7 @@ func TestMatMulPanics(t *testing.T) {
 	mustPanic(t, "inner dimensions 2 and 3 differ", func() {
 		MatMulT(New[float64](2, 3), true, New[float64](3, 2), false)
 	})
-	mustPanic(t, "shapes [2] and [3] cannot be broadcast", func() {
+	mustPanic(t, "tensor: MatMul of [2 4 5] and [3 5 6]: batch dimensions [2] and [3] do not broadcast", func() {
 		MatMul(New[float32](2, 4, 5), New[float32](3, 5, 6))
 	})
 }

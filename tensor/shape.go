@@ -31,66 +31,140 @@ func cloneInts(s []int) []int {
 	return slices.Clone(s)
 }
 
-// NormAxis returns axis as an index into a shape of rank dims, counting a
-// negative axis from the end (-1 is the last axis). It panics if the axis is
-// out of range.
-func NormAxis(axis, dims int) int {
+// A ShapeError is the error of the shape-inference functions ReshapeShape,
+// MatMulShape, BroadcastShapes, CheckAxis and CheckAxes. Its message, which
+// starts with "tensor:", is what tensor's own functions panic with; Reason is
+// the cause alone, for a caller that panics with a message of its own:
+//
+//	ops: Reshape: cannot reshape [2 3] into [-1 -1]: at most one dimension may be -1
+type ShapeError struct {
+	Reason string // why the shapes do not fit, e.g. "inner dimensions 3 and 4 differ"
+	msg    string
+}
+
+func (e *ShapeError) Error() string { return e.msg }
+
+// shapeError returns a ShapeError with the given reason and message.
+func shapeError(reason, format string, args ...any) *ShapeError {
+	return &ShapeError{Reason: reason, msg: fmt.Sprintf(format, args...)}
+}
+
+// CheckAxis returns axis as an index into a shape of rank dims, counting a
+// negative axis from the end (-1 is the last axis), or an error if the axis
+// is out of range, that is outside −dims … dims−1.
+func CheckAxis(axis, dims int) (int, error) {
 	if axis < -dims || axis >= dims {
-		panic(fmt.Sprintf(errAxis, axis, dims))
+		why := fmt.Sprintf(errAxisWhy, axis, dims)
+		return 0, shapeError(why, "tensor: %s", why)
 	}
 	if axis < 0 {
 		axis += dims
 	}
-	return axis
+	return axis, nil
 }
 
-// normAxes returns the given axes normalized and sorted ascending; no axes
-// means every axis. It panics on an out-of-range or repeated axis.
-func normAxes(axes []int, dims int) []int {
+// NormAxis is CheckAxis that panics, with the error's message, on an
+// out-of-range axis.
+func NormAxis(axis, dims int) int {
+	a, err := CheckAxis(axis, dims)
+	if err != nil {
+		panic(err.Error())
+	}
+	return a
+}
+
+// CheckAxes returns the given axes of a shape of rank dims normalized as
+// CheckAxis does and sorted ascending; no axes means every axis. It returns
+// an error if an axis is out of range or given twice (as 1 and −1 of a
+// matrix are).
+func CheckAxes(axes []int, dims int) ([]int, error) {
 	if len(axes) == 0 {
 		out := make([]int, dims)
 		for i := range out {
 			out[i] = i
 		}
-		return out
+		return out, nil
 	}
 	out := make([]int, len(axes))
 	for i, a := range axes {
-		out[i] = NormAxis(a, dims)
+		var err error
+		if out[i], err = CheckAxis(a, dims); err != nil {
+			return nil, err
+		}
 	}
 	slices.Sort(out)
 	for i := 1; i < len(out); i++ {
 		if out[i] == out[i-1] {
-			panic(fmt.Sprintf(errDupAxis, out[i]))
+			why := fmt.Sprintf(errDupAxisWhy, out[i])
+			return nil, shapeError(why, "tensor: %s", why)
 		}
+	}
+	return out, nil
+}
+
+// normAxes is CheckAxes that panics with the error's message.
+func normAxes(axes []int, dims int) []int {
+	out, err := CheckAxes(axes, dims)
+	if err != nil {
+		panic(err.Error())
 	}
 	return out
 }
 
-// inferShape resolves a -1 in shape against the element count of from.
-func inferShape(from, shape []int) []int {
+// ReshapeShape returns the shape that reshaping a tensor of shape from into
+// shape gives: shape itself, with its one −1, if any, replaced by the size
+// that makes the element counts equal. It returns an error if shape has
+// more than one −1 or another negative dimension, if from has a negative
+// dimension, or if no such size exists: the counts differ, the count of from
+// is not a multiple of the product of shape's other dimensions, or that
+// product is 0 (the −1 is then ambiguous or cannot be met).
+func ReshapeShape(from, shape []int) ([]int, error) {
+	for _, d := range from {
+		if d < 0 {
+			why := fmt.Sprintf(errReshapeFromNeg, from)
+			return nil, shapeError(why, "tensor: %s", why)
+		}
+	}
 	n := numel(from)
+	fail := func(why string) ([]int, error) {
+		return nil, shapeError(why, errReshapeWhat, from, n, shape, why)
+	}
 	out := cloneInts(shape)
 	infer := -1
 	known := 1
 	for i, d := range out {
 		switch {
 		case d == -1 && infer >= 0:
-			panic(fmt.Sprintf(errReshapeInfer, shape))
+			return fail(errReshapeTwoInfer)
 		case d == -1:
 			infer = i
 		case d < 0:
-			panic(fmt.Sprintf(errNegativeDim, shape))
+			return fail(fmt.Sprintf(errReshapeNegDim, d))
 		default:
 			known *= d
 		}
 	}
-	if infer >= 0 && known > 0 && n%known == 0 {
+	switch {
+	case infer < 0 && known != n:
+		return fail(fmt.Sprintf(errReshapeCount, n, known))
+	case infer < 0:
+	case known == 0 && n == 0:
+		return fail(errReshapeZero)
+	case known == 0:
+		return fail(fmt.Sprintf(errReshapeZeroN, shape))
+	case n%known != 0:
+		return fail(fmt.Sprintf(errReshapeMultiple, n, known))
+	default:
 		out[infer] = n / known
-		known = n
 	}
-	if known != n || (infer >= 0 && out[infer] < 0) {
-		panic(fmt.Sprintf(errReshape, from, n, shape))
+	return out, nil
+}
+
+// inferShape is ReshapeShape that panics with the error's message.
+func inferShape(from, shape []int) []int {
+	out, err := ReshapeShape(from, shape)
+	if err != nil {
+		panic(err.Error())
 	}
 	return out
 }
