@@ -13,7 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tapegrad/tapegrad/examples/internal/train"
+	"github.com/tapegrad/tapegrad/examples/internal/course"
+	"github.com/tapegrad/tapegrad/train"
 )
 
 // Run is a trainer's entry point: its flags in args.
@@ -27,7 +28,7 @@ type Run func(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func EndToEnd(t *testing.T, run Run, steps int, extra ...string) {
 	t.Helper()
 	data := t.TempDir()
-	if err := train.WriteSyntheticMNIST(data, 48, 20, 1); err != nil {
+	if err := course.WriteSyntheticMNIST(data, 48, 20, 1); err != nil {
 		t.Fatal(err)
 	}
 	common := append([]string{"-dataset", "mnist", "-data", data, "-batch", "8", "-eval-every", "2", "-seed", "7"}, extra...)
