@@ -20,8 +20,8 @@
 // Fit trains any Model — a Classifier, or a model with a training step of
 // its own — on a data.Dataset:
 //
-//	opt, _ := train.NewOptimizer("adam", nn.Params(model), 1e-3)
-//	hist, err := train.Fit(ctx, train.NewClassifier(model, opt), trainSet, testSet, train.Options{
+//	opt, _ := train.NewOptimizer("adam", nn.Params[float32](model), 1e-3)
+//	hist, err := train.Fit[float32](ctx, train.NewClassifier[float32](model, opt), trainSet, testSet, train.Options{
 //		Steps: 5000, EvalEvery: 500, Dir: "out",
 //		Data: data.LoaderConfig{BatchSize: 32, Shuffle: true, Seed: 1, Normalize: &norm},
 //	})

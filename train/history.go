@@ -32,7 +32,8 @@ var csvHeader = []string{"step", "train_loss", "train_accuracy", "test_loss", "t
 
 // WriteCSV writes the history to path, a header and one row per
 // evaluation, with the columns step, train_loss, train_accuracy,
-// test_loss, test_accuracy and seconds. The write is atomic: a temporary
+// test_loss, test_accuracy and seconds, each number in the shortest form
+// that reads back exactly. The write is atomic: a temporary
 // file in the same directory, renamed over path.
 func (h History) WriteCSV(path string) error {
 	return writeAtomic(path, func(f *os.File) error {
@@ -46,7 +47,7 @@ func (h History) WriteCSV(path string) error {
 	})
 }
 
-func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 8, 64) }
+func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) } // shortest exact: ReadCSV gives the same numbers back
 
 // ReadCSV reads a history written by WriteCSV.
 func ReadCSV(path string) (History, error) {
