@@ -13,8 +13,10 @@
 // writes into -out metrics.csv, loss.png, accuracy.png and a checkpoint:
 // checkpoint.safetensors, which PyTorch's load_state_dict(strict=True)
 // accepts for the course's ConvNet as the nn.Sequential that
-// examples/pytorch/course.py builds (keys 0.weight, 1.weight, 1.bias,
-// 1.running_mean, …), and checkpoint.optim.safetensors, Adam's state.
+// examples/pytorch/course.py builds (keys 0.weight, 0.bias for the first
+// convolution, 1.weight, 1.bias, 1.running_mean, 1.running_var,
+// 1.num_batches_tracked for its batch norm, …), and
+// checkpoint.optim.safetensors, Adam's state.
 // -resume out/convnet/checkpoint.safetensors continues from both, bit for
 // bit.
 package main

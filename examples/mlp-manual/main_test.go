@@ -9,3 +9,15 @@ import (
 func TestEndToEnd(t *testing.T) {
 	traintest.EndToEnd(t, run, 6, "-hidden", "16,8")
 }
+
+func TestFlags(t *testing.T) {
+	traintest.Flags(t, "mlp-manual", run, "-hidden", "16")
+}
+
+func TestOwnFlags(t *testing.T) {
+	traintest.BadFlag(t, "mlp-manual", run, []string{"-hidden", "0"}, `mlp-manual: -hidden: bad layer size "0" in "0": want positive integers separated by commas, or "" for none`)
+}
+
+func TestDiverges(t *testing.T) {
+	traintest.Diverges(t, "mlp-manual", run, "-hidden", "16")
+}

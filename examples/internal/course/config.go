@@ -89,7 +89,7 @@ func (c *Config) validate() error {
 // normalization.
 func (c *Config) options(fs *flag.FlagSet) train.Options {
 	return train.Options{
-		Name:      c.Name,
+		Name:      c.Name + " on " + c.Dataset, // titles the plots; a checkpoint resumes only the same trainer on the same data
 		Steps:     c.Steps,
 		Data:      data.LoaderConfig{BatchSize: c.Batch, Shuffle: true, Seed: c.Seed},
 		EvalEvery: c.EvalEvery,
