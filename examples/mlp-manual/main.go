@@ -40,22 +40,15 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c := course.Config{Name: "mlp-manual", LR: 2e-3, Steps: 1500, Batch: 200, EvalEvery: 100, Dataset: "cifar10", Seed: 1, Out: "out/mlp-manual"}
-	var hidden string
-	extra := func(fs *flag.FlagSet) {
-		fs.StringVar(&hidden, "hidden", "100", `hidden layer sizes, comma-separated; "" for none`)
-	}
+	hidden := course.Sizes{100}
+	extra := func(fs *flag.FlagSet) { course.HiddenFlag(fs, &hidden) }
 	setup := func(c *course.Config) (course.NewModel, error) {
-		sizes, err := course.ParseSizes(hidden)
-		if err != nil {
-			return nil, fmt.Errorf("-hidden: %w", err)
-		}
 		return func(shape []int, classes int, rng *rand.Rand) train.Model[float32] {
-			cfg := manual.Config{Inputs: tensor.NumElems(shape), Hidden: sizes, Classes: classes}
+			cfg := manual.Config{Inputs: tensor.NumElems(shape), Hidden: hidden, Classes: classes}
 			return &model{mlp: manual.NewMLP[float32](cfg, rng), lr: float32(c.LR)}
 		}, nil
 	}
-	return course.Main(ctx, c, args, stdout, stderr, extra, setup)
+	return course.Main(ctx, course.MLPRecipe("mlp-manual"), args, stdout, stderr, extra, setup)
 }
 
 // model adapts the hand-written MLP to train.Fit: a train.Model whose step

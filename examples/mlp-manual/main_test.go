@@ -15,7 +15,8 @@ func TestFlags(t *testing.T) {
 }
 
 func TestOwnFlags(t *testing.T) {
-	traintest.BadFlag(t, "mlp-manual", run, []string{"-hidden", "0"}, `mlp-manual: -hidden: bad layer size "0" in "0": want positive integers separated by commas, or "" for none`)
+	traintest.BadFlag(t, "mlp-manual", run, []string{"-lr", "x"}, `mlp-manual: invalid value "x" for flag -lr: parse error`)
+	traintest.BadFlag(t, "mlp-manual", run, []string{"-hidden", "0"}, `mlp-manual: invalid value "0" for flag -hidden: bad layer size "0": want positive integers separated by commas, or "" for none`)
 }
 
 func TestDiverges(t *testing.T) {

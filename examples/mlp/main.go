@@ -39,22 +39,17 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c := course.Config{Name: "mlp", LR: 2e-3, Steps: 1500, Batch: 200, EvalEvery: 100, Dataset: "cifar10", Seed: 1, Out: "out/mlp"}
-	var hidden, optimizer string
+	hidden, optimizer := course.Sizes{100}, "sgd"
 	extra := func(fs *flag.FlagSet) {
-		fs.StringVar(&hidden, "hidden", "100", `hidden layer sizes, comma-separated; "" for none`)
-		fs.StringVar(&optimizer, "optimizer", "sgd", "sgd or adam")
+		course.HiddenFlag(fs, &hidden)
+		fs.StringVar(&optimizer, "optimizer", optimizer, "sgd or adam")
 	}
 	setup := func(c *course.Config) (course.NewModel, error) {
-		sizes, err := course.ParseSizes(hidden)
-		if err != nil {
-			return nil, fmt.Errorf("-hidden: %w", err)
-		}
 		if optimizer != "sgd" && optimizer != "adam" {
 			return nil, fmt.Errorf("unknown -optimizer %q: want sgd or adam", optimizer)
 		}
 		return func(shape []int, classes int, rng *rand.Rand) train.Model[float32] {
-			m := nn.NewMLP[float32](nn.MLPConfig[float32]{Inputs: tensor.NumElems(shape), Hidden: sizes, Classes: classes}, rng)
+			m := nn.NewMLP[float32](nn.MLPConfig[float32]{Inputs: tensor.NumElems(shape), Hidden: hidden, Classes: classes}, rng)
 			opt, err := train.NewOptimizer(optimizer, nn.Params[float32](m), c.LR)
 			if err != nil {
 				panic(err) // checked above
@@ -62,5 +57,5 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return &train.Classifier[float32]{Model: m, Optimizer: opt, Flatten: true}
 		}, nil
 	}
-	return course.Main(ctx, c, args, stdout, stderr, extra, setup)
+	return course.Main(ctx, course.MLPRecipe("mlp"), args, stdout, stderr, extra, setup)
 }

@@ -103,19 +103,46 @@ func (c *Config) options(fs *flag.FlagSet) train.Options {
 // checkpoint returns the path of the checkpoint a run writes.
 func (c *Config) checkpoint() string { return filepath.Join(c.Out, train.CheckpointFile) }
 
-// ParseSizes parses a comma-separated list of positive layer sizes such as
-// "100,50"; an empty string is no hidden layer.
-func ParseSizes(s string) ([]int, error) {
-	if strings.TrimSpace(s) == "" {
-		return nil, nil
+// MLPRecipe returns the course's recipe for its MLPs, for the trainer
+// name: SGD with lr 2e-3, batch 200, 1500 steps, an evaluation on the whole
+// test set every 100 steps, CIFAR-10, seed 1, output in out/NAME.
+func MLPRecipe(name string) Config {
+	return Config{Name: name, LR: 2e-3, Steps: 1500, Batch: 200, EvalEvery: 100, Dataset: "cifar10", Seed: 1, Out: "out/" + name}
+}
+
+// Sizes is a list of hidden layer sizes as a flag: comma-separated
+// positive integers such as "100,50", or "" for none.
+type Sizes []int
+
+// HiddenFlag registers -hidden on fs, with s's sizes as the default.
+func HiddenFlag(fs *flag.FlagSet, s *Sizes) {
+	fs.Var(s, "hidden", `hidden layer sizes, comma-separated; "" for none (a linear classifier)`)
+}
+
+func (s *Sizes) String() string {
+	if s == nil {
+		return ""
 	}
-	var sizes []int
-	for _, f := range strings.Split(s, ",") {
+	f := make([]string, len(*s))
+	for i, n := range *s {
+		f[i] = strconv.Itoa(n)
+	}
+	return strings.Join(f, ",")
+}
+
+// Set parses a comma-separated list of positive sizes; an empty string
+// is no hidden layer.
+func (s *Sizes) Set(v string) error {
+	*s = nil
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	for _, f := range strings.Split(v, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
-			return nil, fmt.Errorf("bad layer size %q in %q: want positive integers separated by commas, or \"\" for none", f, s)
+			return fmt.Errorf("bad layer size %q: want positive integers separated by commas, or \"\" for none", f)
 		}
-		sizes = append(sizes, n)
+		*s = append(*s, n)
 	}
-	return sizes, nil
+	return nil
 }

@@ -22,8 +22,7 @@ type NewModel func(shape []int, classes int, rng *rand.Rand) train.Model[float32
 // no run can use. The trainers exit with status 2 on it, as package flag
 // does.
 type UsageError struct {
-	Err     error
-	printed bool // package flag has printed it already, with the usage
+	Err error
 }
 
 func (e *UsageError) Error() string { return e.Err.Error() }
@@ -42,16 +41,19 @@ func usage(err error) error { return &UsageError{Err: err} }
 func Main(ctx context.Context, c Config, args []string, stdout, stderr io.Writer,
 	extra func(fs *flag.FlagSet), setup func(c *Config) (NewModel, error)) error {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // a bad flag is one line from ExitCode, not the usage too
 	c.Flags(fs)
 	if extra != nil {
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "Usage of %s:\n", c.Name)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
 			return err
 		}
-		return &UsageError{Err: err, printed: true}
+		return usage(err)
 	}
 	if fs.NArg() > 0 {
 		return usage(fmt.Errorf("unexpected argument %q: every setting is a flag (-h lists them)", fs.Arg(0)))
@@ -97,19 +99,15 @@ func Main(ctx context.Context, c Config, args []string, stdout, stderr io.Writer
 
 // ExitCode returns the exit status of a trainer whose Main returned err,
 // after printing err on stderr as one line prefixed with name: 0 for nil
-// and for -h, 2 for a *UsageError (which package flag may have printed
-// already), 1 for anything else.
+// and for -h (whose usage Main has printed), 2 for a *UsageError, 1 for
+// anything else.
 func ExitCode(name string, err error, stderr io.Writer) int {
-	var u *UsageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
+	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
-	case errors.As(err, &u):
-		if !u.printed {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		}
-		return 2
 	}
 	fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	if errors.As(err, new(*UsageError)) {
+		return 2
+	}
 	return 1
 }
