@@ -25,7 +25,6 @@ import (
 	"context"
 	"io"
 	"math/rand/v2"
-	"os"
 
 	"github.com/tapegrad/tapegrad/examples/internal/course"
 	"github.com/tapegrad/tapegrad/nn"
@@ -33,7 +32,7 @@ import (
 )
 
 func main() {
-	os.Exit(course.ExitCode("convnet", run(context.Background(), os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+	course.Command("convnet", run)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {

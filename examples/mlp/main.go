@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 
 	"github.com/tapegrad/tapegrad/examples/internal/course"
 	"github.com/tapegrad/tapegrad/nn"
@@ -35,7 +34,7 @@ import (
 )
 
 func main() {
-	os.Exit(course.ExitCode("mlp", run(context.Background(), os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+	course.Command("mlp", run)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {

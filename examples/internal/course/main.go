@@ -111,3 +111,9 @@ func ExitCode(name string, err error, stderr io.Writer) int {
 	}
 	return 1
 }
+
+// Command runs a trainer's entry point on the process's arguments and
+// exits with ExitCode's status.
+func Command(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
+	os.Exit(ExitCode(name, run(context.Background(), os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+}
