@@ -252,11 +252,8 @@ func Fit[T tensor.Float](ctx context.Context, m Model[T], trainSet, valSet data.
 		if stop, err = callback(opts.AfterStep, info); err != nil {
 			return f.s.History, err
 		}
-		if stop {
-			break
-		}
 		boundary := opts.EvalEvery > 0 && f.s.Step%opts.EvalEvery == 0
-		if !boundary && f.s.Step < opts.Steps {
+		if !boundary && f.s.Step < opts.Steps && !stop {
 			continue
 		}
 		p := f.evaluate()
@@ -275,9 +272,11 @@ func Fit[T tensor.Float](ctx context.Context, m Model[T], trainSet, valSet data.
 				return f.s.History, err
 			}
 		}
-		if stop, err = callback(opts.AfterEval, p); err != nil {
+		stopEval, err := callback(opts.AfterEval, p)
+		if err != nil {
 			return f.s.History, err
 		}
+		stop = stop || stopEval
 	}
 	prog.finish()
 	// A run that stops off an interval boundary (the last step, or ErrStop)

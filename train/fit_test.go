@@ -384,6 +384,21 @@ func TestFitErrStop(t *testing.T) {
 	if csv, err := ReadCSV(filepath.Join(dir, MetricsFile)); err != nil || len(csv) != 2 {
 		t.Errorf("metrics.csv: %+v, %v", csv, err)
 	}
+	// Stopped at an evaluation step, the evaluation is a full interval's.
+	o.AfterStep = func(s StepInfo) error {
+		if s.Step == 6 {
+			return ErrStop
+		}
+		return nil
+	}
+	h, err = Fit(context.Background(), Model[float32](&fakeModel{}), blocks(40, 1), blocks(10, 2), o)
+	if err != nil || len(h) != 2 || h[1].Step != 6 {
+		t.Fatalf("Fit = %+v, %v; want evaluations at 3 and 6", h, err)
+	}
+	if s, err := loadCheckpoint(filepath.Join(dir, CheckpointFile), "fake", map[string]string{"batch": "8", "eval-every": "3", "seed": "5", "shuffle": "true"}, Model[float32](&fakeModel{})); err != nil ||
+		s.Step != 6 || len(s.History) != 2 || s.Interval != (interval{}) {
+		t.Errorf("checkpoint after ErrStop at 6: %+v, %v", s, err)
+	}
 	boom := errors.New("boom")
 	o.AfterStep = nil
 	o.AfterEval = func(Point) error { return boom }
