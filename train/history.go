@@ -80,14 +80,49 @@ func ReadCSV(path string) (History, error) {
 // dir/accuracy.png against the training step, titled title: the
 // validation curve, and the training curve as the mean over each
 // interval between evaluations. Both plots have integer step ticks and
-// the legend in the top right corner, above the curves.
+// the legend in the top right corner, above the curves. Each file is
+// written atomically.
 func (h History) WritePlots(dir, title string) error {
+	plots, err := h.plots(title)
+	if err != nil {
+		return err
+	}
+	for _, p := range plots {
+		img, err := p.plot.WriterTo(6*vg.Inch, 4*vg.Inch, "png")
+		if err != nil {
+			return err
+		}
+		if err := writeAtomic(filepath.Join(dir, p.file), func(f *os.File) error {
+			_, err := img.WriteTo(f)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The legend's names of the two curves.
+const (
+	trainCurve = "train (mean over each interval)"
+	testCurve  = "test"
+)
+
+// filePlot is a plot and the file it is drawn into.
+type filePlot struct {
+	file string
+	plot *plot.Plot
+}
+
+// plots makes WritePlots' plots.
+func (h History) plots(title string) ([]filePlot, error) {
+	var out []filePlot
 	for _, c := range []struct {
 		file, y     string
 		train, test func(Point) float64
 	}{
-		{"loss.png", "loss", func(p Point) float64 { return p.TrainLoss }, func(p Point) float64 { return p.TestLoss }},
-		{"accuracy.png", "accuracy", func(p Point) float64 { return p.TrainAcc }, func(p Point) float64 { return p.TestAcc }},
+		{LossPlot, "loss", func(p Point) float64 { return p.TrainLoss }, func(p Point) float64 { return p.TestLoss }},
+		{AccuracyPlot, "accuracy", func(p Point) float64 { return p.TrainAcc }, func(p Point) float64 { return p.TestAcc }},
 	} {
 		p := plot.New()
 		p.Title.Text = title
@@ -101,8 +136,8 @@ func (h History) WritePlots(dir, title string) error {
 			value func(Point) float64
 			color color.RGBA
 		}{
-			{"train (mean over each interval)", c.train, color.RGBA{R: 31, G: 119, B: 180, A: 255}},
-			{"test", c.test, color.RGBA{R: 255, G: 127, B: 14, A: 255}},
+			{trainCurve, c.train, color.RGBA{R: 31, G: 119, B: 180, A: 255}},
+			{testCurve, c.test, color.RGBA{R: 255, G: 127, B: 14, A: 255}},
 		} {
 			xy := make(plotter.XYs, len(h))
 			for i, pt := range h {
@@ -111,7 +146,7 @@ func (h History) WritePlots(dir, title string) error {
 			}
 			line, points, err := plotter.NewLinePoints(xy)
 			if err != nil {
-				return fmt.Errorf("plotting %s: %w", c.file, err)
+				return nil, fmt.Errorf("plotting %s: %w", c.file, err)
 			}
 			line.Color, points.Color = s.color, s.color
 			p.Add(line, points)
@@ -122,18 +157,9 @@ func (h History) WritePlots(dir, title string) error {
 		p.Y.Min = min(p.Y.Min, 0)
 		p.Y.Max = top + (top-p.Y.Min)/3
 		p.Legend.Top, p.Legend.Left = true, false
-		img, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, "png")
-		if err != nil {
-			return err
-		}
-		if err := writeAtomic(filepath.Join(dir, c.file), func(f *os.File) error {
-			_, err := img.WriteTo(f)
-			return err
-		}); err != nil {
-			return err
-		}
+		out = append(out, filePlot{c.file, p})
 	}
-	return nil
+	return out, nil
 }
 
 // integerTicks marks whole steps only: gonum's default ticks where they

@@ -55,6 +55,31 @@ func TestWritePlots(t *testing.T) {
 	}
 }
 
+// TestPlotLayout: both plots have whole-step ticks, the legend in the same
+// corner, and the curves in the lower three quarters, clear of it.
+func TestPlotLayout(t *testing.T) {
+	h := History{{Step: 100, TrainLoss: 2.3, TrainAcc: 0.1, TestLoss: 2.2, TestAcc: 0.12}, {Step: 200, TrainLoss: 1.9, TrainAcc: 0.9, TestLoss: 2.0, TestAcc: 0.95}}
+	plots, err := h.plots("run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plots) != 2 || plots[0].file != LossPlot || plots[1].file != AccuracyPlot {
+		t.Fatalf("plots %+v", plots)
+	}
+	for i, p := range plots {
+		top := []float64{2.3, 0.95}[i]
+		if !p.plot.Legend.Top || p.plot.Legend.Left {
+			t.Errorf("%s: legend top %v, left %v; want top right", p.file, p.plot.Legend.Top, p.plot.Legend.Left)
+		}
+		if _, ok := p.plot.X.Tick.Marker.(integerTicks); !ok {
+			t.Errorf("%s: step ticks %T", p.file, p.plot.X.Tick.Marker)
+		}
+		if y := p.plot.Y; y.Min != 0 || top > y.Min+0.75*(y.Max-y.Min)+1e-12 {
+			t.Errorf("%s: y axis [%v, %v] for curves up to %v", p.file, y.Min, y.Max, top)
+		}
+	}
+}
+
 func TestCSVRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), MetricsFile)
 	h := History{{Step: 100, TrainLoss: 1.0 / 3, TrainAcc: 0.1, TestLoss: 2.2, TestAcc: 0.125, Seconds: 1.5}}
