@@ -63,8 +63,19 @@ func EndToEnd(t *testing.T, run Run, steps int, extra ...string) {
 	if err := run(context.Background(), args(resumed, steps, "-resume", checkpoint), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
+	// Ctrl-C (a cancelled context) saves a checkpoint and exits 0.
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	stdout.Reset()
+	interrupted := t.TempDir()
+	err := run(cancelled, args(interrupted, steps), &stdout, io.Discard)
+	if code := course.ExitCode("trainer", err, io.Discard); code != 0 ||
+		!strings.Contains(stdout.String(), "interrupted after step 0; checkpoint saved in "+filepath.Join(interrupted, "checkpoint.safetensors")) ||
+		!strings.HasSuffix(stdout.String(), "resume with -resume "+filepath.Join(interrupted, "checkpoint.safetensors")+"\n") {
+		t.Errorf("interrupted: exit %d (%v), stdout:\n%s", code, err, stdout.String())
+	}
 	// Resuming with another recipe is refused.
-	err := run(context.Background(), args(t.TempDir(), steps, "-resume", checkpoint, "-batch", "4"), io.Discard, io.Discard)
+	err = run(context.Background(), args(t.TempDir(), steps, "-resume", checkpoint, "-batch", "4"), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "was made with -batch 8, this run has -batch 4") {
 		t.Errorf("resuming with another -batch: %v", err)
 	}
