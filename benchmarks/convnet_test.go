@@ -22,7 +22,7 @@ func BenchmarkW2ConvNetTrain(b *testing.B) {
 		net.TrainStep()
 	}
 	b.ReportMetric(float64(convbench.Batch*b.N)/b.Elapsed().Seconds(), "images/s")
-	b.ReportMetric(float64(net.SavedBytes), "bytes-kept")
+	b.ReportMetric(float64(net.SavedBytes()), "bytes-kept")
 }
 
 // BenchmarkW2eConvNetInfer is workload W2e: the ConvNet's forward pass in

@@ -28,5 +28,5 @@ func benchMLPTrain(b *testing.B, hidden []int) {
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(float64(mlpbench.Batch*b.N)/sec, "images/s")
 	b.ReportMetric(mlpbench.FLOPs(hidden, mlpbench.Batch)*float64(b.N)/sec/1e9, "GFLOP/s")
-	b.ReportMetric(float64(net.SavedBytes), "bytes-kept")
+	b.ReportMetric(float64(net.SavedBytes()), "bytes-kept")
 }

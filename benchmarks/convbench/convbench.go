@@ -5,12 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/tapegrad/tapegrad/autograd"
-	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/ops"
-	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
+	"github.com/tapegrad/tapegrad/train"
 )
 
 // The workloads' settings: WORKLOADS.md's W2 and W2e and the course's
@@ -105,19 +103,15 @@ func (w *ConvWorkload[T]) Backward() (dx, dw, db *tensor.Tensor[T]) {
 	return g[0], g[1], g[2]
 }
 
-// Net is the ConvNet in float32 with an Adam optimizer over its parameters,
-// one fixed batch of random images (N(0, 1)) and labels, and the tape that
-// TrainStep reuses. It is used by one goroutine at a time.
+// Net is the ConvNet in float32 trained by a train.Classifier with Adam,
+// and one fixed batch of random images (N(0, 1)) and labels. It is used by
+// one goroutine at a time.
 type Net struct {
-	Model *nn.Sequential[float32]
-	Opt   *optim.Adam[float32]
-	// SavedBytes is what the ops recorded by the first TrainStep kept for
-	// the backward pass (Tape.SavedBytes after the forward pass and loss).
-	SavedBytes int
+	Model      *nn.Sequential[float32]
+	Classifier *train.Classifier[float32] // Model, its Adam optimizer and the tape TrainStep and Infer reuse
 
 	x      *tensor.Tensor[float32]
 	labels []int
-	tape   *autograd.Tape[float32]
 }
 
 // NewNet builds the ConvNet for 3-channel 32×32 images with PyTorch's
@@ -129,12 +123,15 @@ func NewNet(rng *rand.Rand, n int) *Net {
 	for i := range labels {
 		labels[i] = rng.IntN(Classes)
 	}
+	opt, err := train.NewOptimizer("adam", nn.Params[float32](m), LR)
+	if err != nil {
+		panic(err) // a known name
+	}
 	return &Net{
-		Model:  m,
-		Opt:    optim.NewAdam(nn.Params[float32](m), optim.LR(LR)),
-		x:      tensor.RandN[float32](rng, n, Channels, ImageSize, ImageSize),
-		labels: labels,
-		tape:   reusingTape(),
+		Model:      m,
+		Classifier: train.NewClassifier[float32](m, opt),
+		x:          tensor.RandN[float32](rng, n, Channels, ImageSize, ImageSize),
+		labels:     labels,
 	}
 }
 
@@ -142,39 +139,18 @@ func NewNet(rng *rand.Rand, n int) *Net {
 // (false) mode.
 func (n *Net) SetTraining(training bool) { nn.SetTraining[float32](n.Model, training) }
 
-// TrainStep is one training step of W2 on the net's batch: zero the
-// gradients, forward on the reset tape, mean softmax cross-entropy, backward
-// and one Adam update. It returns the loss before the update and resets the
-// tape again before it returns, so that no activation outlives the step.
-func (n *Net) TrainStep() float32 {
-	n.tape.Reset()
-	defer n.tape.Reset()
-	n.Opt.ZeroGrad()
-	logits := n.Model.Forward(n.tape.Input(n.x))
-	loss := functional.CrossEntropy(logits, n.labels)
-	if n.SavedBytes == 0 { // the same every step: measure it once, not inside every timed step
-		n.SavedBytes = n.tape.SavedBytes()
-	}
-	n.tape.Backward(loss)
-	n.Opt.Step()
-	return loss.Value().Item()
-}
+// TrainStep is one training step of W2 on the net's batch,
+// train.Classifier.Step: zero the gradients, forward on the reset tape, mean
+// softmax cross-entropy, backward and one Adam update. It returns the loss
+// before the update.
+func (n *Net) TrainStep() float32 { return n.Classifier.Step(n.x, n.labels) }
 
-// Infer is W2e: the forward pass on the net's batch on its reset tape with
-// recording off (autograd.Tape.SetGradEnabled, PyTorch's torch.no_grad()),
-// so that the pass reuses the last one's buffers. It returns a copy of the
-// N×Classes logits. Call SetTraining(false) first for evaluation mode.
-func (n *Net) Infer() *tensor.Tensor[float32] {
-	n.tape.Reset()
-	defer n.tape.Reset()
-	defer n.tape.SetGradEnabled(n.tape.SetGradEnabled(false))
-	return n.Model.Forward(n.tape.Input(n.x)).Value().Clone()
-}
+// SavedBytes returns what the ops recorded by the first TrainStep kept for
+// the backward pass (train.Classifier.SavedBytes), 0 before it.
+func (n *Net) SavedBytes() int { return n.Classifier.SavedBytes() }
 
-// reusingTape returns a tape that recycles its buffers at every Reset, as a
-// training loop's should (autograd.Tape.ReuseBuffers).
-func reusingTape() *autograd.Tape[float32] {
-	t := autograd.NewTape[float32]()
-	t.ReuseBuffers(true)
-	return t
-}
+// Infer is W2e: the forward pass on the net's batch with recording off,
+// train.Classifier.Predict (PyTorch's torch.no_grad()), reusing the last
+// pass's buffers. It returns a copy of the N×Classes logits. Call
+// SetTraining(false) first for evaluation mode.
+func (n *Net) Infer() *tensor.Tensor[float32] { return n.Classifier.Predict(n.x).Clone() }

@@ -7,8 +7,10 @@
 // Convs lists the ConvNet's eight convolutions with the input each sees on a
 // 32×32×3 image; a ConvWorkload times one of them alone through ops.Conv2d,
 // forward or backward, and Conv.FLOPs turns a time into GFLOP/s. A Net is
-// the whole ConvNet with an Adam optimizer, a fixed random batch and a tape
-// that every TrainStep resets and reuses; Infer runs it in evaluation mode:
+// the whole ConvNet trained by a train.Classifier with Adam, and a fixed
+// random batch: TrainStep is train.Classifier.Step, the training step users
+// run, and Infer is train.Classifier.Predict, in evaluation mode after
+// SetTraining(false):
 //
 //	net := convbench.NewNet(rand.New(rand.NewPCG(1, 2)), convbench.Batch)
 //	loss := net.TrainStep() // W2: forward, cross-entropy, backward, Adam

@@ -4,10 +4,11 @@
 // testing.B benchmarks of package benchmarks and the compare command run.
 //
 // A Net is the MLP in float32 with ReLU activations and PyTorch's
-// initialization, plain SGD with lr 2e-3 over its parameters, one fixed
-// random batch (X, Labels) and a tape that every TrainStep resets and
-// reuses. TrainStep is forward, mean softmax cross-entropy, backward and the
-// SGD update:
+// initialization, trained by a train.Classifier with plain SGD at lr 2e-3,
+// and one fixed random batch (X, Labels). TrainStep is train.Classifier.Step
+// — the training step users run, in the example trainers and train.Fit:
+// forward on a reused tape, mean softmax cross-entropy, backward and the SGD
+// update:
 //
 //	net := mlpbench.NewNet(rand.New(rand.NewPCG(1, 2)), mlpbench.W1Hidden, mlpbench.Batch)
 //	loss := net.TrainStep()

@@ -6,11 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tapegrad/tapegrad/autograd"
-	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/nn"
-	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
+	"github.com/tapegrad/tapegrad/train"
 )
 
 // The workloads' settings: WORKLOADS.md's W1 and W1b and the course's MLP
@@ -56,19 +54,13 @@ func FLOPs(hidden []int, n int) float64 {
 	return f
 }
 
-// Net is an MLP in float32 with an SGD optimizer over its parameters, one
-// fixed batch and the tape that TrainStep reuses. It is used by one
-// goroutine at a time.
+// Net is an MLP in float32 trained by a train.Classifier with plain SGD,
+// and one fixed batch. It is used by one goroutine at a time.
 type Net struct {
-	Model  *nn.Sequential[float32]
-	Opt    *optim.SGD[float32]
-	X      *tensor.Tensor[float32] // the batch, n×Inputs, drawn from N(0, 1)
-	Labels []int                   // n labels in [0, Classes)
-	// SavedBytes is what the ops recorded by the first TrainStep kept for
-	// the backward pass (Tape.SavedBytes after the forward pass and loss).
-	SavedBytes int
-
-	tape *autograd.Tape[float32]
+	Model      *nn.Sequential[float32]
+	Classifier *train.Classifier[float32] // Model, its SGD optimizer and the tape TrainStep reuses
+	X          *tensor.Tensor[float32]    // the batch, n×Inputs, drawn from N(0, 1)
+	Labels     []int                      // n labels in [0, Classes)
 }
 
 // NewNet builds the MLP Inputs→hidden…→Classes with ReLU activations and
@@ -85,37 +77,19 @@ func NewNet(rng *rand.Rand, hidden []int, n int) *Net {
 	for i := range labels {
 		labels[i] = rng.IntN(Classes)
 	}
-	return &Net{
-		Model:  m,
-		Opt:    optim.NewSGD(nn.Params[float32](m), optim.LR(LR)),
-		X:      x,
-		Labels: labels,
-		tape:   reusingTape(),
+	opt, err := train.NewOptimizer("sgd", nn.Params[float32](m), LR)
+	if err != nil {
+		panic(err) // a known name
 	}
+	return &Net{Model: m, Classifier: train.NewClassifier[float32](m, opt), X: x, Labels: labels}
 }
 
-// TrainStep is one training step on the net's batch: zero the gradients,
-// forward on the reset tape, mean softmax cross-entropy, backward and one
-// SGD update. It returns the loss before the update and resets the tape
-// again before it returns, so that no activation outlives the step.
-func (n *Net) TrainStep() float32 {
-	n.tape.Reset()
-	defer n.tape.Reset()
-	n.Opt.ZeroGrad()
-	logits := n.Model.Forward(n.tape.Input(n.X))
-	loss := functional.CrossEntropy(logits, n.Labels)
-	if n.SavedBytes == 0 { // the same every step: measure it once, not inside every timed step
-		n.SavedBytes = n.tape.SavedBytes()
-	}
-	n.tape.Backward(loss)
-	n.Opt.Step()
-	return loss.Value().Item()
-}
+// TrainStep is one training step on the net's batch, train.Classifier.Step:
+// zero the gradients, forward on the reset tape, mean softmax
+// cross-entropy, backward and one SGD update. It returns the loss before
+// the update.
+func (n *Net) TrainStep() float32 { return n.Classifier.Step(n.X, n.Labels) }
 
-// reusingTape returns a tape that recycles its buffers at every Reset, as a
-// training loop's should (autograd.Tape.ReuseBuffers).
-func reusingTape() *autograd.Tape[float32] {
-	t := autograd.NewTape[float32]()
-	t.ReuseBuffers(true)
-	return t
-}
+// SavedBytes returns what the ops recorded by the first TrainStep kept for
+// the backward pass (train.Classifier.SavedBytes), 0 before it.
+func (n *Net) SavedBytes() int { return n.Classifier.SavedBytes() }

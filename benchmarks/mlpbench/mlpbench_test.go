@@ -31,8 +31,8 @@ func TestTrainStep(t *testing.T) {
 			if math.Abs(float64(first)-math.Log(10)) > 0.5 {
 				t.Errorf("first loss %v is far from ln 10", first)
 			}
-			if net.SavedBytes <= 0 {
-				t.Errorf("SavedBytes = %d", net.SavedBytes)
+			if net.SavedBytes() <= 0 {
+				t.Errorf("SavedBytes() = %d", net.SavedBytes())
 			}
 			prev := first
 			for i := range 5 {

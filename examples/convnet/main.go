@@ -8,34 +8,44 @@
 // Defaults follow the course's recipe: Adam with lr 1e-4, batch 32, 5000
 // steps, an evaluation on the whole test set every 500 steps. Run with -h for
 // every flag.
+//
+// It trains with package train (a train.Classifier through train.Fit) and
+// writes into -out metrics.csv, loss.png, accuracy.png and a checkpoint:
+// checkpoint.safetensors, which PyTorch's load_state_dict(strict=True)
+// accepts for the course's ConvNet as the nn.Sequential that
+// examples/pytorch/course.py builds (keys 0.weight, 0.bias for the first
+// convolution, 1.weight, 1.bias, 1.running_mean, 1.running_var,
+// 1.num_batches_tracked for its batch norm, …), and
+// checkpoint.optim.safetensors, Adam's state.
+// -resume out/convnet/checkpoint.safetensors continues from both, bit for
+// bit.
 package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 
-	"github.com/tapegrad/tapegrad/examples/internal/train"
+	"github.com/tapegrad/tapegrad/examples/internal/course"
 	"github.com/tapegrad/tapegrad/nn"
-	"github.com/tapegrad/tapegrad/optim"
+	"github.com/tapegrad/tapegrad/train"
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "convnet:", err)
-		os.Exit(1)
-	}
+	course.Command("convnet", run)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c := train.Config{Name: "convnet", LR: 1e-4, Steps: 5000, Batch: 32, EvalEvery: 500, Dataset: "cifar10", Seed: 1, Out: "out/convnet", EvalBatch: 250}
-	setup := func(c *train.Config) (train.NewModel, error) {
-		return func(shape []int, classes int, rng *rand.Rand) train.Model {
+	c := course.Config{Name: "convnet", LR: 1e-4, Steps: 5000, Batch: 32, EvalEvery: 500, Dataset: "cifar10", Seed: 1, Out: "out/convnet", EvalBatch: 250}
+	setup := func(c *course.Config) (course.NewModel, error) {
+		return func(shape []int, classes int, rng *rand.Rand) train.Model[float32] {
 			m := nn.NewConvNet[float32](shape[0], classes, rng)
-			return &train.ModuleModel{Module: m, Opt: optim.NewAdam(nn.Params[float32](m), optim.LR(c.LR))}
+			opt, err := train.NewOptimizer("adam", nn.Params[float32](m), c.LR)
+			if err != nil {
+				panic(err) // a known name
+			}
+			return &train.Classifier[float32]{Model: m, Optimizer: opt}
 		}, nil
 	}
-	return train.Main(ctx, c, args, stdout, stderr, nil, setup)
+	return course.Main(ctx, c, args, stdout, stderr, nil, setup)
 }

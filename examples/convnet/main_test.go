@@ -9,3 +9,7 @@ import (
 func TestEndToEnd(t *testing.T) {
 	traintest.EndToEnd(t, run, 4)
 }
+
+func TestFlags(t *testing.T) {
+	traintest.Flags(t, "convnet", run)
+}

@@ -8,8 +8,16 @@
 //
 // Defaults follow the course's recipe: lr 2e-3, batch 200, 1500 steps, an
 // evaluation on the whole test set every 100 steps, one hidden layer of 100
-// units. Its checkpoint uses the names of the equivalent PyTorch
-// nn.Sequential (0.weight, 0.bias, 2.weight, …). Run with -h for every flag.
+// units; -hidden 512,256 sets other sizes and -hidden "" none. Run with -h
+// for every flag.
+//
+// It trains with train.Fit, which runs the model's own step below, and
+// writes into -out metrics.csv, loss.png, accuracy.png and a checkpoint:
+// checkpoint.safetensors under the names of the equivalent PyTorch
+// nn.Sequential(nn.Linear(D, 100), nn.ReLU(), nn.Linear(100, classes))
+// (0.weight, 0.bias, 2.weight, 2.bias, no leading nn.Flatten), which its
+// load_state_dict(strict=True) accepts, and checkpoint.optim.safetensors,
+// empty for plain SGD but needed, with the step recorded, to resume.
 package main
 
 import (
@@ -18,41 +26,32 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 
-	"github.com/tapegrad/tapegrad/examples/internal/train"
+	"github.com/tapegrad/tapegrad/examples/internal/course"
 	"github.com/tapegrad/tapegrad/nn/manual"
 	"github.com/tapegrad/tapegrad/safetensors"
 	"github.com/tapegrad/tapegrad/tensor"
+	"github.com/tapegrad/tapegrad/train"
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "mlp-manual:", err)
-		os.Exit(1)
-	}
+	course.Command("mlp-manual", run)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c := train.Config{Name: "mlp-manual", LR: 2e-3, Steps: 1500, Batch: 200, EvalEvery: 100, Dataset: "cifar10", Seed: 1, Out: "out/mlp-manual"}
-	var hidden string
-	extra := func(fs *flag.FlagSet) {
-		fs.StringVar(&hidden, "hidden", "100", "hidden layer sizes, comma-separated")
-	}
-	setup := func(c *train.Config) (train.NewModel, error) {
-		sizes, err := train.ParseSizes(hidden)
-		if err != nil {
-			return nil, err
-		}
-		return func(shape []int, classes int, rng *rand.Rand) train.Model {
-			cfg := manual.Config{Inputs: tensor.NumElems(shape), Hidden: sizes, Classes: classes}
+	hidden := course.Sizes{100}
+	extra := func(fs *flag.FlagSet) { course.HiddenFlag(fs, &hidden) }
+	setup := func(c *course.Config) (course.NewModel, error) {
+		return func(shape []int, classes int, rng *rand.Rand) train.Model[float32] {
+			cfg := manual.Config{Inputs: tensor.NumElems(shape), Hidden: hidden, Classes: classes}
 			return &model{mlp: manual.NewMLP[float32](cfg, rng), lr: float32(c.LR)}
 		}, nil
 	}
-	return train.Main(ctx, c, args, stdout, stderr, extra, setup)
+	return course.Main(ctx, course.MLPRecipe("mlp-manual"), args, stdout, stderr, extra, setup)
 }
 
-// model adapts the hand-written MLP to the training loop.
+// model adapts the hand-written MLP to train.Fit: a train.Model whose step
+// is the course's hand-written backprop and SGD update.
 type model struct {
 	mlp *manual.MLP[float32]
 	lr  float32
@@ -66,7 +65,7 @@ func (m *model) TrainStep(x *tensor.Tensor[float32], labels []int) (float64, int
 	return float64(loss), train.Correct(p, labels)
 }
 
-func (m *model) Evaluate(x *tensor.Tensor[float32], labels []int) (float64, int) {
+func (m *model) EvalBatch(x *tensor.Tensor[float32], labels []int) (float64, int) {
 	p := m.mlp.Forward(x.Reshape(x.Dim(0), -1))
 	return float64(m.mlp.Loss.Forward(p, labels)) * float64(len(labels)), train.Correct(p, labels)
 }

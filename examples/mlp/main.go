@@ -7,7 +7,17 @@
 //
 // Defaults follow the course's recipe: lr 2e-3, batch 200, 1500 steps, an
 // evaluation on the whole test set every 100 steps, one hidden layer of 100
-// units. Run with -h for every flag.
+// units; -hidden 512,256 sets other sizes and -hidden "" none (a linear
+// classifier). Run with -h for every flag.
+//
+// It trains with package train (a train.Classifier through train.Fit) and
+// writes into -out metrics.csv, loss.png, accuracy.png and a checkpoint:
+// checkpoint.safetensors, which PyTorch's load_state_dict(strict=True)
+// accepts for nn.Sequential(nn.Linear(D, 100), nn.ReLU(), nn.Linear(100,
+// classes)) — keys 0.weight, 0.bias, 2.weight, 2.bias, with no leading
+// nn.Flatten: the trainer flattens the images itself — and
+// checkpoint.optim.safetensors, the optimizer's state. -resume
+// out/mlp/checkpoint.safetensors continues from both, bit for bit.
 package main
 
 import (
@@ -16,39 +26,35 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 
-	"github.com/tapegrad/tapegrad/examples/internal/train"
+	"github.com/tapegrad/tapegrad/examples/internal/course"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/tensor"
+	"github.com/tapegrad/tapegrad/train"
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "mlp:", err)
-		os.Exit(1)
-	}
+	course.Command("mlp", run)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c := train.Config{Name: "mlp", LR: 2e-3, Steps: 1500, Batch: 200, EvalEvery: 100, Dataset: "cifar10", Seed: 1, Out: "out/mlp"}
-	var hidden, optimizer string
+	hidden, optimizer := course.Sizes{100}, "sgd"
 	extra := func(fs *flag.FlagSet) {
-		fs.StringVar(&hidden, "hidden", "100", "hidden layer sizes, comma-separated")
-		fs.StringVar(&optimizer, "optimizer", "sgd", "sgd or adam")
+		course.HiddenFlag(fs, &hidden)
+		fs.StringVar(&optimizer, "optimizer", optimizer, "sgd or adam")
 	}
-	setup := func(c *train.Config) (train.NewModel, error) {
-		sizes, err := train.ParseSizes(hidden)
-		if err != nil {
-			return nil, err
-		}
+	setup := func(c *course.Config) (course.NewModel, error) {
 		if optimizer != "sgd" && optimizer != "adam" {
 			return nil, fmt.Errorf("unknown -optimizer %q: want sgd or adam", optimizer)
 		}
-		return func(shape []int, classes int, rng *rand.Rand) train.Model {
-			m := nn.NewMLP[float32](nn.MLPConfig[float32]{Inputs: tensor.NumElems(shape), Hidden: sizes, Classes: classes}, rng)
-			return &train.ModuleModel{Module: m, Opt: train.NewOptimizer(optimizer, nn.Params[float32](m), c.LR), Flatten: true}
+		return func(shape []int, classes int, rng *rand.Rand) train.Model[float32] {
+			m := nn.NewMLP[float32](nn.MLPConfig[float32]{Inputs: tensor.NumElems(shape), Hidden: hidden, Classes: classes}, rng)
+			opt, err := train.NewOptimizer(optimizer, nn.Params[float32](m), c.LR)
+			if err != nil {
+				panic(err) // checked above
+			}
+			return &train.Classifier[float32]{Model: m, Optimizer: opt, Flatten: true}
 		}, nil
 	}
-	return train.Main(ctx, c, args, stdout, stderr, extra, setup)
+	return course.Main(ctx, course.MLPRecipe("mlp"), args, stdout, stderr, extra, setup)
 }

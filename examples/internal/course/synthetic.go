@@ -1,4 +1,4 @@
-package train
+package course
 
 import (
 	"encoding/binary"

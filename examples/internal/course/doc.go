@@ -1,0 +1,15 @@
+// Package course is the command-line layer the three example trainers
+// share: the flags with the course's defaults and their validation, the
+// data sets, and the exit codes. The training itself — the step, the loop
+// with its evaluations, metrics, plots, checkpoints and Ctrl-C handling —
+// is package train's Fit.
+//
+// Every flag is checked before any data is loaded or any step is taken: a
+// bad value (a learning rate that is not a positive finite number, a batch
+// larger than the training set, an output directory that cannot be
+// written) ends the trainer with a one-line error and exit status 2, as
+// package flag does; -h prints the flags and exits 0; Ctrl-C saves a
+// checkpoint and exits 0. The recipe — every flag but -steps, -out,
+// -resume, -data and -mirror — is recorded in the checkpoint, and resuming
+// with another recipe is refused.
+package course

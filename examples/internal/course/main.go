@@ -1,0 +1,119 @@
+package course
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+
+	"github.com/tapegrad/tapegrad/data"
+	"github.com/tapegrad/tapegrad/train"
+)
+
+// NewModel builds a trainer's model for examples of the given shape (C×H×W)
+// and number of classes, drawing initial weights from rng.
+type NewModel func(shape []int, classes int, rng *rand.Rand) train.Model[float32]
+
+// UsageError is a bad command line: a flag that does not parse or a value
+// no run can use. The trainers exit with status 2 on it, as package flag
+// does.
+type UsageError struct {
+	Err error
+}
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usage(err error) error { return &UsageError{Err: err} }
+
+// Main parses a trainer's command line — the common flags with c's values
+// as defaults, plus whatever extra registers — and checks every flag
+// before anything else: setup, called once the flags are parsed, checks
+// the trainer's own and returns how to build its model. It then loads the
+// data, trains with train.Fit, logging on stdout and showing progress on
+// stderr, and prints "test accuracy: " and the final accuracy as its last
+// line. SIGINT (Ctrl-C) saves a checkpoint and returns nil. Bad flags give
+// a *UsageError.
+func Main(ctx context.Context, c Config, args []string, stdout, stderr io.Writer,
+	extra func(fs *flag.FlagSet), setup func(c *Config) (NewModel, error)) error {
+	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // a bad flag is one line from ExitCode, not the usage too
+	c.Flags(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "Usage of %s:\n", c.Name)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return err
+		}
+		return usage(err)
+	}
+	if fs.NArg() > 0 {
+		return usage(fmt.Errorf("unexpected argument %q: every setting is a flag (-h lists them)", fs.Arg(0)))
+	}
+	if err := c.validate(); err != nil {
+		return usage(err)
+	}
+	newModel, err := setup(&c)
+	if err != nil {
+		return usage(err)
+	}
+	opts := c.options(fs)
+	if err := opts.Check(); err != nil {
+		return usage(err)
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	trainSet, testSet, err := LoadData(ctx, c, stderr)
+	if err != nil {
+		return err
+	}
+	if n := trainSet.Len(); c.Batch > n {
+		return usage(fmt.Errorf("-batch %d is larger than the training set (%d images)", c.Batch, n))
+	}
+	norm := data.MeanImage(trainSet) // the course's preprocessing: subtract the mean training image
+	opts.Data.Normalize = &norm
+	opts.Log, opts.Progress = stdout, stderr
+	model := newModel(trainSet.Shape(), trainSet.Classes(), rand.New(rand.NewPCG(c.Seed, 0x7a9e)))
+	fmt.Fprintf(stdout, "%s on %s: %d training and %d test images of %v, %d classes\n",
+		c.Name, c.Dataset, trainSet.Len(), testSet.Len(), trainSet.Shape(), trainSet.Classes())
+	hist, err := train.Fit(ctx, model, trainSet, testSet, opts)
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stdout, "resume with -resume %s\n", c.checkpoint())
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "test accuracy: %.4f\n", hist[len(hist)-1].TestAcc)
+	return nil
+}
+
+// ExitCode returns the exit status of a trainer whose Main returned err,
+// after printing err on stderr as one line prefixed with name: 0 for nil
+// and for -h (whose usage Main has printed), 2 for a *UsageError, 1 for
+// anything else.
+func ExitCode(name string, err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	if errors.As(err, new(*UsageError)) {
+		return 2
+	}
+	return 1
+}
+
+// Command runs a trainer's entry point on the process's arguments and
+// exits with ExitCode's status.
+func Command(name string, run func(ctx context.Context, args []string, stdout, stderr io.Writer) error) {
+	os.Exit(ExitCode(name, run(context.Background(), os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+}

@@ -1,0 +1,127 @@
+package train
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/optim"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+func newMLP(seed uint64) *nn.Sequential[float64] {
+	return nn.NewMLP(nn.MLPConfig[float64]{Inputs: 12, Hidden: []int{5}, Classes: 3}, rand.New(rand.NewPCG(seed, 2)))
+}
+
+// TestStepIsTheTrainingStep checks Step against the step written out by
+// hand on a twin model: the same loss and, after three steps, the same
+// weights to the bit.
+func TestStepIsTheTrainingStep(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := tensor.RandN[float64](rng, 4, 3, 2, 2) // flattened to 4×12
+	labels := []int{0, 2, 1, 2}
+
+	a, b := newMLP(1), newMLP(1)
+	optA, err := NewOptimizer("adam", nn.Params[float64](a), 0.01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Classifier[float64]{Model: a, Optimizer: optA, Flatten: true}
+	optB := optim.NewAdam(nn.Params[float64](b), optim.LR(0.01))
+	for i := range 3 {
+		tape := autograd.NewTape[float64]()
+		optB.ZeroGrad()
+		loss := functional.CrossEntropy(b.Forward(tape.Input(x.Reshape(4, 12))), labels)
+		tape.Backward(loss)
+		optB.Step()
+		if got, want := c.Step(x, labels), loss.Value().Item(); got != want {
+			t.Errorf("step %d: loss %v, want %v", i, got, want)
+		}
+	}
+	pa, pb := nn.NamedParams[float64](a), nn.NamedParams[float64](b)
+	for i := range pa {
+		if d := tensor.MaxAbsDiff(pa[i].Var.Value(), pb[i].Var.Value()); d != 0 {
+			t.Errorf("%s differs by %g after three steps", pa[i].Name, d)
+		}
+	}
+	if c.SavedBytes() <= 0 {
+		t.Errorf("SavedBytes() = %d after a step", c.SavedBytes())
+	}
+}
+
+// TestEvalBatch checks EvalBatch and Predict against the model run on a
+// constant, in evaluation mode, and that training mode comes back: the
+// model's batch norm uses batch statistics again afterwards.
+func TestEvalBatch(t *testing.T) {
+	m := nn.NewMLP(nn.MLPConfig[float64]{Inputs: 6, Hidden: []int{4}, Classes: 3, BatchNorm: true}, rand.New(rand.NewPCG(1, 1)))
+	opt, _ := NewOptimizer("sgd", nn.Params[float64](m), 0.1)
+	c := NewClassifier[float64](m, opt)
+	x := tensor.RandN[float64](rand.New(rand.NewPCG(5, 5)), 5, 6)
+	labels := []int{0, 1, 2, 1, 0}
+	c.Step(x, labels) // moves the running statistics away from (0, 1)
+
+	nn.SetTraining[float64](m, false)
+	want := m.Forward(autograd.NewConst(x)).Value().Clone()
+	nn.SetTraining[float64](m, true)
+
+	lossSum, correct := c.EvalBatch(x, labels)
+	wantLoss := functional.CrossEntropy(autograd.NewConst(want), labels).Value().Item() * 5
+	if d := lossSum - wantLoss; d > 1e-12 || d < -1e-12 {
+		t.Errorf("EvalBatch loss sum %v, want %v", lossSum, wantLoss)
+	}
+	if w := Correct(want, labels); correct != w {
+		t.Errorf("EvalBatch correct %d, want %d", correct, w)
+	}
+	train := m.Forward(autograd.NewConst(x)).Value().Clone() // training mode: batch statistics
+	if d := tensor.MaxAbsDiff(c.Predict(x), train); d != 0 {
+		t.Errorf("Predict after EvalBatch differs from training mode's outputs by %g", d)
+	}
+}
+
+func TestCorrect(t *testing.T) {
+	scores := tensor.FromSlice([]float32{0.1, 0.9, 0, 2, 1, 3, 5, 5, 1}, 3, 3)
+	if got := Correct(scores, []int{1, 0, 0}); got != 2 { // rows' largest at 1, 2, 0 (the first of a tie)
+		t.Errorf("Correct = %d, want 2", got)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "train: Correct: scores of shape [3 3] for 2 labels") {
+			t.Errorf("panic %v", r)
+		}
+	}()
+	Correct(scores, []int{1, 0})
+}
+
+// TestNewOptimizer pins the optimizers and their settings, spelled out
+// rather than left to zero-means-default.
+func TestNewOptimizer(t *testing.T) {
+	params := nn.Params[float32](nn.NewMLP(nn.MLPConfig[float32]{Inputs: 2, Classes: 2}, rand.New(rand.NewPCG(1, 1))))
+	o, err := NewOptimizer("sgd", params, 0.25)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sgd, ok := o.(*optim.SGD[float32]); !ok || sgd.Config() != (optim.SGDConfig{LR: 0.25}) {
+		t.Errorf("sgd: %T %+v", o, o)
+	}
+	o, err = NewOptimizer("adam", params, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adam, ok := o.(*optim.Adam[float32]); !ok || adam.Config() != (optim.AdamConfig{LR: 0.5, Betas: [2]float64{0.9, 0.999}, Eps: 1e-8}) {
+		t.Errorf("adam: %T %+v", o, o)
+	}
+	if _, err := NewOptimizer("rmsprop", params, 0.1); err == nil || err.Error() != `unknown optimizer "rmsprop": want sgd or adam` {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestClassifierNeedsModel(t *testing.T) {
+	defer func() {
+		if r := recover(); r != "train: Classifier needs a Model and an Optimizer" {
+			t.Errorf("panic %v", r)
+		}
+	}()
+	(&Classifier[float32]{}).Step(tensor.New[float32](1, 2), []int{0})
+}
