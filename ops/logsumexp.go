@@ -3,6 +3,7 @@ package ops
 import (
 	"math"
 
+	"github.com/tapegrad/tapegrad/internal/fmath"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -13,9 +14,12 @@ import (
 //	y  = m + log Σ_axis exp(x − m)
 //	dx = dy ⊙ exp(x − y)        (dy ⊙ softmax(x) along the axis)
 //
-// A slice that is entirely −Inf gives −Inf and a zero gradient, not NaN; a
-// slice containing +Inf gives +Inf. It panics on an axis out of range or of
-// size 0.
+// The exponentials are fmath.Exp's, right to the last subnormal. A slice
+// containing +Inf gives +Inf. A slice that is entirely −Inf (a fully masked
+// row) gives −Inf and, deliberately unlike PyTorch, whose gradient there is
+// NaN (0·e^(−Inf+Inf)), a zero gradient: no term carries any weight, and a
+// masked row does not poison the rest of the backward pass. It panics on an
+// axis out of range or of size 0.
 type LogSumExp[T tensor.Float] struct {
 	arena[T]
 	Axis     int
@@ -39,9 +43,9 @@ func (op *LogSumExp[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 			}
 			s := 0.0
 			for i := range n {
-				s += math.Exp(float64(x[(o*n+i)*inner+j]) - m)
+				s += fmath.Exp(float64(x[(o*n+i)*inner+j]) - m)
 			}
-			yd[o*inner+j] = T(m + math.Log(s))
+			yd[o*inner+j] = T(m + fmath.Log(s))
 		}
 	}
 	op.y = y
@@ -71,7 +75,7 @@ func (op *LogSumExp[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 			gv := float64(g[o*inner+j])
 			for i := range n {
 				k := (o*n+i)*inner + j
-				d[k] = T(gv * math.Exp(float64(x[k])-yv))
+				d[k] = T(gv * fmath.Exp(float64(x[k])-yv))
 			}
 		}
 	}
