@@ -173,6 +173,10 @@ func (op *ELU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x}
 //
 //	y  = tanh x
 //	dx = dy ⊙ (1 − y²)
+//
+// 1 − y² is rounded once (a fused multiply-add; exact in float64 for a
+// float32 y), as PyTorch's float32 kernel has it: where y is near ±1 the
+// gradient keeps the precision that 1 − fl(y·y) would lose.
 type Tanh[T tensor.Float] struct {
 	arena[T]
 	y *tensor.Tensor[T]
@@ -191,7 +195,8 @@ func (op *Tanh[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor
 	d, y, g := dx.Data(), op.y.Data(), dy.Data()
 	parallel.Chunks(len(d), parallel.Grain, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			d[i] = g[i] * (1 - y[i]*y[i])
+			v := float64(y[i])
+			d[i] = g[i] * T(math.FMA(-v, v, 1))
 		}
 	})
 	return []*tensor.Tensor[T]{dx}
