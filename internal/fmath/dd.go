@@ -23,9 +23,13 @@ func fastTwoSum(a, b float64) (s, e float64) {
 }
 
 // twoProd returns p = fl(a·b) and the error e = a·b − p, exactly unless the
-// product underflows, by one fused multiply-add.
+// product underflows, by one fused multiply-add. The conversion float64(…)
+// makes p a rounded product even where the compiler fuses a product into a
+// following sum (arm64, ppc64, s390x do, as the Go spec allows): without
+// it, p + x could become fma(a, b, x), and the error terms of the sums
+// built on p would be wrong.
 func twoProd(a, b float64) (p, e float64) {
-	p = a * b
+	p = float64(a * b)
 	e = math.FMA(a, b, -p)
 	return p, e
 }

@@ -51,7 +51,7 @@ def f64(v):
     frac = s - n
     if frac > 0.5 or (frac == 0.5 and n % 2 == 1):
         n += 1
-    return mpmath.sign(v) * n * 2.0 ** -1074 if n else 0.0
+    return float(mpmath.sign(v)) * n * 2.0 ** -1074 if n else 0.0
 
 
 def r(v):
