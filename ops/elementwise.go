@@ -94,7 +94,8 @@ func (op *Sqrt[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y
 //	dx = dy ⊙ (P·xᴾ⁻¹)      (0 for P = 0)
 //
 // Both powers are tensor.Pow's, which takes PyTorch's shortcuts for the
-// exponents 0, 1, 2, 3, −1, −2, ½ and −½ and is math.Pow otherwise, so the
+// exponents 0, 1, 2, 3, −1, −2, ½ and −½ and is fmath.Pow otherwise (with
+// math.Pow's special cases, and within 1 ulp for |P| ≤ 3), so the
 // signs of zeros and infinities match PyTorch's at x = ±0 and ±Inf: for
 // P = ½ the gradient at −0 is 0.5/√−0 = −Inf, for P = 2 it is 2·(−0) = −0,
 // and for P = 0 it is 0 even where x is NaN. A negative x with a non-integer

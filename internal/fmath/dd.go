@@ -58,3 +58,9 @@ func divInt(a dd, n float64) dd {
 	q, r = fastTwoSum(q, r/n)
 	return dd{q, r}
 }
+
+// twoSumDD returns a + b as a normalized dd, for |a| ≥ |b|.
+func twoSumDD(a, b float64) dd {
+	s, e := fastTwoSum(a, b)
+	return dd{s, e}
+}

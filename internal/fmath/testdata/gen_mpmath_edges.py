@@ -24,6 +24,8 @@ Sets:
   log_fast   normal x, log-uniform over the whole range: within 1 ulp.
   pow_edge   subnormal x, non-integer y with a finite nonzero result:
              fmath.Pow must be correctly rounded.
+  pow_fast   normal x, log-uniform, non-integer y in (-3, 3), with a
+             finite nonzero result: within 1 ulp.
 """
 
 import json
@@ -72,7 +74,7 @@ def lognormal():
 
 
 def cases():
-    out = {"exp_edge": [], "exp_fast": [], "log_edge": [], "log_fast": [], "pow_edge": []}
+    out = {"exp_edge": [], "exp_fast": [], "log_edge": [], "log_fast": [], "pow_edge": [], "pow_fast": []}
     for _ in range(300):
         x = random.uniform(709.43, 709.7827128933841)
         out["exp_edge"].append([r(x), r(mpmath.exp(mpmath.mpf(x)))])
@@ -99,6 +101,15 @@ def cases():
         if f64(v) in (0.0, float("inf")):
             continue
         out["pow_edge"].append([r(x), r(y), r(v)])
+    while len(out["pow_fast"]) < 600:
+        x = lognormal()
+        y = random.uniform(-3, 3)
+        if y == int(y) or abs(y) == 0.5:
+            continue
+        v = mpmath.power(mpmath.mpf(x), mpmath.mpf(y))
+        if f64(v) in (0.0, float("inf")):
+            continue
+        out["pow_fast"].append([r(x), r(y), r(v)])
     return out
 
 
