@@ -13,6 +13,6 @@
 //	tape.Backward(loss)
 //
 // Composites are written only with primitives, so their backward passes are
-// derived by the tape; LogSoftmax goes through LogSumExp and is stable for
-// any finite logits.
+// derived by the tape; LogSoftmax is itself an op (ops.LogSoftmax), stable
+// for any finite logits, and Softmax and CrossEntropy are built on it.
 package functional

@@ -30,7 +30,7 @@ func ExampleCrossEntropy() {
 }
 
 // Softmax along the last axis. The second row's logits of ±1e4 would overflow
-// a naive exp(x)/Σexp(x); Softmax goes through LogSumExp and stays finite.
+// a naive exp(x)/Σexp(x); Softmax goes through LogSoftmax and stays finite.
 func ExampleSoftmax() {
 	x := autograd.NewConst(tensor.FromSlice([]float64{
 		1, 2, 3,

@@ -3,6 +3,7 @@ package ops
 import (
 	"math"
 
+	"github.com/tapegrad/tapegrad/internal/fmath"
 	"github.com/tapegrad/tapegrad/internal/parallel"
 
 	"github.com/tapegrad/tapegrad/tensor"
@@ -120,15 +121,20 @@ func (op *LeakyReLU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 
 func (op *LeakyReLU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x} }
 
-// ELU is the exponential linear unit with scale Alpha. It keeps its input and
-// its output, whose negative branch gives the derivative without another exp.
+// ELU is the exponential linear unit with scale Alpha. It keeps its input.
 //
 //	y  = x              if x > 0,   Alpha·(eˣ − 1) otherwise
-//	dx = dy             if x > 0,   dy ⊙ (y + Alpha) otherwise
+//	dx = dy             if x > 0,   dy ⊙ Alpha·eˣ otherwise
+//
+// The negative branch is computed as Alpha·expm1(x), exact to the last bit
+// near 0 (PyTorch 1.13 computes eˣ − 1, which loses relative precision
+// there), and its derivative as Alpha·eˣ, as PyTorch does, rather than read
+// off the output as y + Alpha, which cancels to 0 for x below about −37.
+// A NaN input gives NaN and passes the gradient through, as in PyTorch.
 type ELU[T tensor.Float] struct {
 	arena[T]
 	Alpha T
-	x, y  *tensor.Tensor[T]
+	x     *tensor.Tensor[T]
 }
 
 func (*ELU[T]) Name() string { return "ELU" }
@@ -136,37 +142,41 @@ func (*ELU[T]) Name() string { return "ELU" }
 func (op *ELU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("ELU", in, 1)
 	op.x = in[0]
-	op.y = op.ar.NewUninit(op.x.Shape()...)
-	y := op.y.Data()
+	y := op.ar.NewUninit(op.x.Shape()...)
+	yd := y.Data()
 	for i, v := range op.x.Data() {
-		if v > 0 {
-			y[i] = v
+		if v <= 0 {
+			yd[i] = op.Alpha * T(math.Expm1(float64(v)))
 		} else {
-			y[i] = op.Alpha * T(math.Expm1(float64(v)))
+			yd[i] = v
 		}
 	}
-	return op.y
+	return y
 }
 
 func (op *ELU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	dx := op.ar.NewUninit(dy.Shape()...)
-	d, x, y := dx.Data(), op.x.Data(), op.y.Data()
+	d, x := dx.Data(), op.x.Data()
 	for i, g := range dy.Data() {
-		if x[i] > 0 {
-			d[i] = g
+		if x[i] <= 0 {
+			d[i] = g * op.Alpha * T(fmath.Exp(float64(x[i])))
 		} else {
-			d[i] = g * (y[i] + op.Alpha)
+			d[i] = g
 		}
 	}
 	return []*tensor.Tensor[T]{dx}
 }
 
-func (op *ELU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x, op.y} }
+func (op *ELU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x} }
 
 // Tanh is the element-wise hyperbolic tangent. It keeps its output.
 //
 //	y  = tanh x
 //	dx = dy ⊙ (1 − y²)
+//
+// 1 − y² is rounded once (a fused multiply-add; exact in float64 for a
+// float32 y), as PyTorch's float32 kernel has it: where y is near ±1 the
+// gradient keeps the precision that 1 − fl(y·y) would lose.
 type Tanh[T tensor.Float] struct {
 	arena[T]
 	y *tensor.Tensor[T]
@@ -185,7 +195,8 @@ func (op *Tanh[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor
 	d, y, g := dx.Data(), op.y.Data(), dy.Data()
 	parallel.Chunks(len(d), parallel.Grain, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			d[i] = g[i] * (1 - y[i]*y[i])
+			v := float64(y[i])
+			d[i] = g[i] * T(math.FMA(-v, v, 1))
 		}
 	})
 	return []*tensor.Tensor[T]{dx}

@@ -1,8 +1,6 @@
 package ops
 
 import (
-	"math"
-
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -10,6 +8,9 @@ import (
 //
 //	y  = eˣ
 //	dx = dy ⊙ y
+//
+// It is within 1 ulp over the whole range (tensor.Exp): finite in float64
+// up to x = 709.782712893384, subnormal down to −745.13, 0 below.
 type Exp[T tensor.Float] struct {
 	arena[T]
 	y *tensor.Tensor[T]
@@ -34,7 +35,9 @@ func (op *Exp[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y}
 //	y  = ln x
 //	dx = dy / x
 //
-// Log(0) is −Inf and its gradient ±Inf; below 0 both are NaN.
+// It is within 1 ulp for subnormal x too (ln 5e-324 = −744.44), where the
+// gradient 1/x overflows to +Inf, as in PyTorch. Log(±0) is −Inf and its
+// gradient ±Inf; below 0 both are NaN.
 type Log[T tensor.Float] struct {
 	arena[T]
 	x *tensor.Tensor[T]
@@ -84,12 +87,19 @@ func (op *Sqrt[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor
 
 func (op *Sqrt[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
 
-// Pow raises every element to the constant power P. It keeps its input.
+// Pow raises every element to the constant power P, as torch.pow(x, P)
+// does. It keeps its input.
 //
 //	y  = xᴾ
-//	dx = dy ⊙ P·xᴾ⁻¹
+//	dx = dy ⊙ (P·xᴾ⁻¹)      (0 for P = 0)
 //
-// Values follow math.Pow: a negative x with a non-integer P gives NaN.
+// Both powers are tensor.Pow's, which takes PyTorch's shortcuts for the
+// exponents 0, 1, 2, 3, −1, −2, ½ and −½ and is fmath.Pow otherwise (with
+// math.Pow's special cases, and within 1 ulp for |P| ≤ 3), so the
+// signs of zeros and infinities match PyTorch's at x = ±0 and ±Inf: for
+// P = ½ the gradient at −0 is 0.5/√−0 = −Inf, for P = 2 it is 2·(−0) = −0,
+// and for P = 0 it is 0 even where x is NaN. A negative x with a non-integer
+// P gives NaN.
 type Pow[T tensor.Float] struct {
 	arena[T]
 	P T
@@ -105,22 +115,16 @@ func (op *Pow[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *Pow[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := op.ar.New(dy.Shape()...)
-	d, g, x := dx.Data(), dy.Data(), op.x.Data()
-	p := float64(op.P)
-	switch op.P {
-	case 0:
-		// d/dx x⁰ = 0 everywhere, as PyTorch has it (math.Pow would give 0·x⁻¹).
-	case 1:
-		copy(d, g)
-	case 2:
-		for i := range d {
-			d[i] = 2 * x[i] * g[i]
-		}
-	default:
-		for i := range d {
-			d[i] = g[i] * T(p*math.Pow(float64(x[i]), p-1))
-		}
+	if op.P == 0 {
+		// d/dx x⁰ = 0 everywhere, as PyTorch has it (0·x⁻¹ would be NaN at 0).
+		return []*tensor.Tensor[T]{op.ar.New(dy.Shape()...)}
+	}
+	// PyTorch's order: the exponent less 1 in float64, then rounded to T;
+	// dy ⊙ (P·xᴾ⁻¹).
+	dx := op.ar.Pow(op.x, T(float64(op.P)-1))
+	d, g, p := dx.Data(), dy.Data(), op.P
+	for i := range d {
+		d[i] = g[i] * (p * d[i])
 	}
 	return []*tensor.Tensor[T]{dx}
 }

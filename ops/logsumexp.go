@@ -3,6 +3,7 @@ package ops
 import (
 	"math"
 
+	"github.com/tapegrad/tapegrad/internal/fmath"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -13,9 +14,15 @@ import (
 //	y  = m + log Σ_axis exp(x − m)
 //	dx = dy ⊙ exp(x − y)        (dy ⊙ softmax(x) along the axis)
 //
-// A slice that is entirely −Inf gives −Inf and a zero gradient, not NaN; a
-// slice containing +Inf gives +Inf. It panics on an axis out of range or of
-// size 0.
+// The exponentials are fmath.Exp's, right to the last subnormal, and the
+// logarithm is log1p of the sum without the maximum's term, which is exactly
+// 1 (see logSumExpShifted), so that y keeps its relative precision when it
+// is close to 0. A slice
+// containing +Inf gives +Inf. A slice that is entirely −Inf (a fully masked
+// row) gives −Inf and, deliberately unlike PyTorch, whose gradient there is
+// NaN (0·e^(−Inf+Inf)), a zero gradient: no term carries any weight, and a
+// masked row does not poison the rest of the backward pass. It panics on an
+// axis out of range or of size 0.
 type LogSumExp[T tensor.Float] struct {
 	arena[T]
 	Axis     int
@@ -37,11 +44,7 @@ func (op *LogSumExp[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 			if math.IsInf(m, 0) || math.IsNaN(m) {
 				continue // −Inf, +Inf and NaN are their own log-sum-exp
 			}
-			s := 0.0
-			for i := range n {
-				s += math.Exp(float64(x[(o*n+i)*inner+j]) - m)
-			}
-			yd[o*inner+j] = T(m + math.Log(s))
+			yd[o*inner+j] = T(m + logSumExpShifted(x[o*n*inner+j:], n, inner, m))
 		}
 	}
 	op.y = y
@@ -49,6 +52,31 @@ func (op *LogSumExp[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		return y
 	}
 	return y.Reshape(tensor.ReducedShape(op.x.Shape(), false, op.Axis)...)
+}
+
+// logSumExpShifted returns log Σᵢ exp(xᵢ − m) over the n values x[i·stride]
+// whose maximum is m. The first term equal to m is exactly 1, so the sum is
+// 1 + r, and it returns log1p(r): a sum close to 1 keeps its relative
+// precision, which log(1 + r) would round away. For m infinite or NaN it is
+// the log of the whole sum (NaN where PyTorch's is).
+func logSumExpShifted[T tensor.Float](x []T, n, stride int, m float64) float64 {
+	if math.IsInf(m, 0) || math.IsNaN(m) {
+		s := 0.0
+		for i := range n {
+			s += fmath.Exp(float64(x[i*stride]) - m)
+		}
+		return fmath.Log(s)
+	}
+	r, skipped := 0.0, false
+	for i := range n {
+		v := float64(x[i*stride])
+		if v == m && !skipped {
+			skipped = true
+			continue
+		}
+		r += fmath.Exp(v - m)
+	}
+	return math.Log1p(r)
 }
 
 // layout views x as outer×n×inner around the reduced axis.
@@ -71,7 +99,7 @@ func (op *LogSumExp[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 			gv := float64(g[o*inner+j])
 			for i := range n {
 				k := (o*n+i)*inner + j
-				d[k] = T(gv * math.Exp(float64(x[k])-yv))
+				d[k] = T(gv * fmath.Exp(float64(x[k])-yv))
 			}
 		}
 	}
@@ -79,3 +107,74 @@ func (op *LogSumExp[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 }
 
 func (op *LogSumExp[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x, op.y} }
+
+// LogSoftmax is the logarithm of the softmax along Axis, computed as
+// PyTorch's log_softmax is: with m the maximum along the axis,
+//
+//	y  = (x − m) − log Σ_axis exp(x − m)      shape of x
+//	dx = dy − exp(y) ⊙ Σ_axis dy              shape of x
+//
+// Where x is close to m, x − m is exact, so the log-probabilities of the
+// likely classes keep their relative precision however large the logits
+// (709 in float64, 88 in float32), which x − LogSumExp(x) would lose to the
+// rounding of a large log-sum-exp; and log Σ exp(x − m) = log1p of the sum
+// without the maximum's term, exactly 1, keeps its relative precision when
+// that sum is close to 1 (PyTorch's log of the whole sum loses about 1e-12
+// relative there). Sums and logarithms are taken in float64 and rounded
+// once to T. It keeps its output. A slice that is entirely −Inf,
+// or holds +Inf or NaN, gives NaN, as in PyTorch. It panics on an axis out
+// of range or of size 0.
+type LogSoftmax[T tensor.Float] struct {
+	arena[T]
+	Axis int
+	y    *tensor.Tensor[T]
+}
+
+func (*LogSoftmax[T]) Name() string { return "LogSoftmax" }
+
+func (op *LogSoftmax[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("LogSoftmax", in, 1)
+	x := in[0]
+	m := op.ar.Max(x, op.Axis, true) // checks the axis
+	outer, n, inner := op.layout(x.Shape())
+	op.y = op.ar.NewUninit(x.Shape()...)
+	xd, md, yd := x.Data(), m.Data(), op.y.Data()
+	for o := range outer {
+		for j := range inner {
+			mv := float64(md[o*inner+j])
+			ls := logSumExpShifted(xd[o*n*inner+j:], n, inner, mv)
+			for i := range n {
+				k := (o*n+i)*inner + j
+				yd[k] = T((float64(xd[k]) - mv) - ls)
+			}
+		}
+	}
+	return op.y
+}
+
+// layout views a tensor of the given shape as outer×n×inner around the axis.
+func (op *LogSoftmax[T]) layout(shape []int) (outer, n, inner int) {
+	axis := tensor.NormAxis(op.Axis, len(shape))
+	return tensor.NumElems(shape[:axis]), shape[axis], tensor.NumElems(shape[axis+1:])
+}
+
+func (op *LogSoftmax[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	dx := op.ar.NewUninit(dy.Shape()...)
+	outer, n, inner := op.layout(dy.Shape())
+	y, g, d := op.y.Data(), dy.Data(), dx.Data()
+	for o := range outer {
+		for j := range inner {
+			sg := 0.0
+			for i := range n {
+				sg += float64(g[(o*n+i)*inner+j])
+			}
+			for i := range n {
+				k := (o*n+i)*inner + j
+				d[k] = T(float64(g[k]) - fmath.Exp(float64(y[k]))*sg)
+			}
+		}
+	}
+	return []*tensor.Tensor[T]{dx}
+}
+
+func (op *LogSoftmax[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }

@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 
+	"github.com/tapegrad/tapegrad/internal/fmath"
 	"github.com/tapegrad/tapegrad/internal/parallel"
 )
 
@@ -34,26 +35,30 @@ func Neg[T Float](t *Tensor[T]) *Tensor[T] { return Scale(t, -1) }
 // Neg is the package-level Neg with the result's storage from the arena.
 func (ar *Arena[T]) Neg(t *Tensor[T]) *Tensor[T] { return ar.Scale(t, -1) }
 
-// Exp returns eˣ element by element.
+// Exp returns eˣ element by element, within 1 ulp over the whole range
+// (fmath.Exp): in float64 it stays finite up to x = 709.782712893384 and
+// reaches the subnormals down to −745.13, where package math on amd64 gives
+// +Inf from 709.44.
 func Exp[T Float](t *Tensor[T]) *Tensor[T] { return heap[T]().Exp(t) }
 
 // Exp is the package-level Exp with the result's storage from the arena.
 func (ar *Arena[T]) Exp(t *Tensor[T]) *Tensor[T] {
 	return ar.unary(t, func(d, s []T) {
 		for i, v := range s {
-			d[i] = T(math.Exp(float64(v)))
+			d[i] = T(fmath.Exp(float64(v)))
 		}
 	})
 }
 
-// Log returns the natural logarithm element by element (−Inf at 0, NaN below).
+// Log returns the natural logarithm element by element (−Inf at ±0, NaN
+// below 0), within 1 ulp, subnormal inputs included (fmath.Log).
 func Log[T Float](t *Tensor[T]) *Tensor[T] { return heap[T]().Log(t) }
 
 // Log is the package-level Log with the result's storage from the arena.
 func (ar *Arena[T]) Log(t *Tensor[T]) *Tensor[T] {
 	return ar.unary(t, func(d, s []T) {
 		for i, v := range s {
-			d[i] = T(math.Log(float64(v)))
+			d[i] = T(fmath.Log(float64(v)))
 		}
 	})
 }
@@ -70,27 +75,57 @@ func (ar *Arena[T]) Sqrt(t *Tensor[T]) *Tensor[T] {
 	})
 }
 
-// Pow returns xᵖ element by element, with math.Pow's special cases. The
-// exponents 1, 2 and −1 take exact shortcuts.
+// Pow returns xᵖ element by element as PyTorch's torch.pow with a scalar
+// exponent computes it: eight exponents take shortcuts, rounded in T,
+//
+//	p:   0   1   2     3       −1    −2        ½    −½
+//	xᵖ:  1   x   x·x   x·x·x   1/x   1/(x·x)   √x   1/√x
+//
+// and the others are fmath.Pow: math.Pow's (C99's) special cases, and
+// within 1 ulp for positive x and non-integer exponents |p| ≤ 3, subnormal
+// x included (math.Pow is off by up to 400 ulps there, and far off for
+// subnormal x on amd64). The shortcuts fix the edge cases: x⁰ = 1
+// even for NaN, (−0)^½ = −0, (−0)^−½ = −Inf and (−Inf)^½ = NaN, where C's
+// pow gives +0, +Inf and +Inf.
 func Pow[T Float](t *Tensor[T], p T) *Tensor[T] { return heap[T]().Pow(t, p) }
 
 // Pow is the package-level Pow with the result's storage from the arena.
 func (ar *Arena[T]) Pow(t *Tensor[T], p T) *Tensor[T] {
 	return ar.unary(t, func(d, s []T) {
 		switch p {
+		case 0:
+			for i := range d {
+				d[i] = 1
+			}
 		case 1:
 			copy(d, s)
 		case 2:
 			for i, v := range s {
 				d[i] = v * v
 			}
+		case 3:
+			for i, v := range s {
+				d[i] = v * v * v
+			}
 		case -1:
 			for i, v := range s {
 				d[i] = 1 / v
 			}
+		case -2:
+			for i, v := range s {
+				d[i] = 1 / (v * v)
+			}
+		case 0.5:
+			for i, v := range s {
+				d[i] = T(math.Sqrt(float64(v)))
+			}
+		case -0.5:
+			for i, v := range s {
+				d[i] = 1 / T(math.Sqrt(float64(v)))
+			}
 		default:
 			for i, v := range s {
-				d[i] = T(math.Pow(float64(v), float64(p)))
+				d[i] = T(fmath.Pow(float64(v), float64(p)))
 			}
 		}
 	})
@@ -109,7 +144,8 @@ func (ar *Arena[T]) Tanh(t *Tensor[T]) *Tensor[T] {
 }
 
 // Sigmoid returns the logistic function σ(x) = 1/(1+e⁻ˣ) element by element,
-// computed without overflow for large |x|.
+// computed without overflow for large |x|: eˣ/(1+eˣ) below 0, which keeps
+// the relative precision of σ's tail down to the subnormals.
 func Sigmoid[T Float](t *Tensor[T]) *Tensor[T] { return heap[T]().Sigmoid(t) }
 
 // Sigmoid is the package-level Sigmoid with the result's storage from the
@@ -119,9 +155,9 @@ func (ar *Arena[T]) Sigmoid(t *Tensor[T]) *Tensor[T] {
 		for i, v := range s {
 			x := float64(v)
 			if x >= 0 {
-				d[i] = T(1 / (1 + math.Exp(-x)))
+				d[i] = T(1 / (1 + fmath.Exp(-x)))
 			} else {
-				e := math.Exp(x)
+				e := fmath.Exp(x)
 				d[i] = T(e / (1 + e))
 			}
 		}

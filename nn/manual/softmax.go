@@ -2,8 +2,8 @@ package manual
 
 import (
 	"fmt"
-	"math"
 
+	"github.com/tapegrad/tapegrad/internal/fmath"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -34,7 +34,7 @@ func (sm *Softmax[T]) Forward(x *tensor.Tensor[T]) *tensor.Tensor[T] {
 		}
 		var z float64
 		for j, v := range row {
-			e := math.Exp(float64(v - m))
+			e := fmath.Exp(float64(v - m))
 			out[j] = T(e)
 			z += e
 		}
@@ -81,14 +81,15 @@ type CrossEntropy[T tensor.Float] struct {
 }
 
 // Forward returns the loss of probabilities p for labels, keeping both for
-// Backward. A probability of 0 at a label gives +Inf.
+// Backward. A probability of 0 at a label gives +Inf; a subnormal one its
+// exact logarithm (fmath.Log).
 func (ce *CrossEntropy[T]) Forward(p *tensor.Tensor[T], labels []int) T {
 	checkLabels("CrossEntropy", p, labels)
 	ce.p, ce.labels = p, labels
 	c := p.Dim(1)
 	var sum float64
 	for i, y := range labels {
-		sum -= math.Log(float64(p.Data()[i*c+y]))
+		sum -= fmath.Log(float64(p.Data()[i*c+y]))
 	}
 	return T(sum / float64(len(labels)))
 }
