@@ -1,29 +1,13 @@
 package autograd_test
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/tensor"
 )
-
-func mustPanic(t *testing.T, want string, f func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Fatalf("no panic; want one containing %q", want)
-		}
-		if msg := fmt.Sprint(r); !strings.Contains(msg, want) {
-			t.Fatalf("panic %q; want one containing %q", msg, want)
-		}
-	}()
-	f()
-}
 
 func grad(t *testing.T, v *autograd.Var[float64]) []float64 {
 	t.Helper()
@@ -117,11 +101,11 @@ func TestResetReusesTheTape(t *testing.T) {
 	}
 	old := tape.Input(vec(1, 1, 1))
 	tape.Reset()
-	mustPanic(t, "before its tape was Reset", func() { mul(old, w) })
+	testutil.MustPanic(t, func() { mul(old, w) }, "before its tape was Reset")
 	tape2 := autograd.NewTape[float64]()
 	y := mul(tape2.Input(vec(1, 1, 1)), w)
 	tape2.Reset()
-	mustPanic(t, "before its tape was Reset", func() { tape2.Backward(sum(y)) })
+	testutil.MustPanic(t, func() { tape2.Backward(sum(y)) }, "before its tape was Reset")
 }
 
 func TestUntapedInputsRecordNothing(t *testing.T) {
@@ -177,7 +161,7 @@ func TestPendingHistoryJoinsTheTape(t *testing.T) {
 		t.Error("the pending penalty did not join the tape")
 	}
 	tape.Reset()
-	mustPanic(t, "before its tape was Reset", func() { add(penalty, tape.Input(vec(1))) })
+	testutil.MustPanic(t, func() { add(penalty, tape.Input(vec(1))) }, "before its tape was Reset")
 }
 
 // Backward of a loss computed from parameters alone records its history on
@@ -198,37 +182,37 @@ func TestBackwardOfAPendingLoss(t *testing.T) {
 func TestTwoTapesInOneOpPanic(t *testing.T) {
 	a := autograd.NewTape[float64]().Param(vec(1))
 	b := autograd.NewTape[float64]().Input(vec(2))
-	mustPanic(t, "autograd: mul mixes Vars of two different tapes", func() { mul(a, b) })
+	testutil.MustPanic(t, func() { mul(a, b) }, "autograd: mul mixes Vars of two different tapes")
 }
 
 func TestWronglyShapedGradientPanicsNamingTheOp(t *testing.T) {
 	tape := autograd.NewTape[float64]()
 	x := tape.Param(vec(1, 2, 3))
 	y := autograd.Apply[float64](&badOp{}, x)
-	mustPanic(t, "autograd: op badOp returned a gradient of shape [7] for input 0 of shape [3]", func() {
+	testutil.MustPanic(t, func() {
 		tape.Backward(sum(y))
-	})
+	}, "autograd: op badOp returned a gradient of shape [7] for input 0 of shape [3]")
 	y = autograd.Apply[float64](&badOp{tooMany: true}, x)
-	mustPanic(t, "autograd: op badOp returned 2 gradients for 1 inputs", func() {
+	testutil.MustPanic(t, func() {
 		tape.Backward(sum(y))
-	})
+	}, "autograd: op badOp returned 2 gradients for 1 inputs")
 }
 
 func TestBackwardOnNonScalarPanics(t *testing.T) {
 	tape := autograd.NewTape[float64]()
 	y := mul(tape.Param(vec(1, 2)), tape.Input(vec(3, 4)))
-	mustPanic(t, "autograd: Backward needs a scalar loss, got shape [2]; use BackwardWithGrad", func() {
+	testutil.MustPanic(t, func() {
 		tape.Backward(y)
-	})
-	mustPanic(t, "seed gradient of shape [3] for a Var of shape [2]", func() {
+	}, "autograd: Backward needs a scalar loss, got shape [2]; use BackwardWithGrad")
+	testutil.MustPanic(t, func() {
 		tape.BackwardWithGrad(y, vec(1, 2, 3))
-	})
-	mustPanic(t, "does not require a gradient", func() {
+	}, "seed gradient of shape [3] for a Var of shape [2]")
+	testutil.MustPanic(t, func() {
 		tape.Backward(sum(tape.Input(vec(1))))
-	})
-	mustPanic(t, "not on this tape", func() {
+	}, "does not require a gradient")
+	testutil.MustPanic(t, func() {
 		autograd.NewTape[float64]().Backward(sum(y))
-	})
+	}, "not on this tape")
 }
 
 func TestBroadcastGradientIsSummedBackByTheEngine(t *testing.T) {

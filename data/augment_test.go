@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 func TestShiftFlip(t *testing.T) {
@@ -110,9 +112,9 @@ func TestAugmentZeroCopies(t *testing.T) {
 	if got, want := r.Uint64(), rand.New(rand.NewPCG(1, 2)).Uint64(); got != want {
 		t.Errorf("zero Augment drew from its source")
 	}
-	mustPanic(t, "data: augmentation needs C×H×W examples, got shape [6 4]",
-		func() { Augment{HFlip: true}.Apply(dst, src, []int{6, 4}, r) })
-	mustPanic(t, "data: Augment.CropPad is -1", func() { Augment{CropPad: -1}.Apply(dst, src, shape, r) })
-	mustPanic(t, "data: Augment.Apply with 24 source and 23 destination values",
-		func() { Augment{CropPad: 1}.Apply(dst[:23], src, shape, r) })
+	testutil.MustPanic(t, func() { Augment{HFlip: true}.Apply(dst, src, []int{6, 4}, r) },
+		"data: augmentation needs C×H×W examples, got shape [6 4]")
+	testutil.MustPanic(t, func() { Augment{CropPad: -1}.Apply(dst, src, shape, r) }, "data: Augment.CropPad is -1")
+	testutil.MustPanic(t, func() { Augment{CropPad: 1}.Apply(dst[:23], src, shape, r) },
+		"data: Augment.Apply with 24 source and 23 destination values")
 }

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"slices"
 	"testing"
 )
@@ -46,8 +47,9 @@ func TestBatches(t *testing.T) {
 		t.Errorf("break after 2 batches: saw %d", n)
 	}
 
-	mustPanic(t, "data: batch size 0", func() { Batches[float32](ds, 0, nil) })
-	mustPanic(t, "data: normalization with 3 means", func() { Batches[float32](ds, 2, &Normalization{Mean: make([]float32, 3)}) })
+	testutil.MustPanic(t, func() { Batches[float32](ds, 0, nil) }, "data: batch size 0")
+	testutil.MustPanic(t, func() { Batches[float32](ds, 2, &Normalization{Mean: make([]float32, 3)}) },
+		"data: normalization with 3 means")
 }
 
 func TestStreamsArePure(t *testing.T) {

@@ -1,11 +1,12 @@
 package data
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 // seqDataset has n examples of the given shape; value j of example i is
@@ -30,22 +31,6 @@ func example(ds Dataset, i int) []float32 {
 	x := make([]float32, numel(ds.Shape()))
 	ds.Example(i, x)
 	return x
-}
-
-// mustPanic fails t unless f panics with a message that contains want.
-func mustPanic(t *testing.T, want string, f func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Fatalf("no panic, want one containing %q", want)
-		}
-		if msg := fmt.Sprint(r); !strings.Contains(msg, want) {
-			t.Fatalf("panic %q, want one containing %q", msg, want)
-		}
-	}()
-	f()
 }
 
 // tinyImages has two 2×1×2 images: channel 0 holds {0, 10} and {2, 12},
@@ -74,8 +59,8 @@ func TestImagesExample(t *testing.T) {
 	if l := m.Example(0, x); l != 1 || !cmp.Equal(x, []float32{0, 10, 20, 30}) {
 		t.Errorf("Example(0) = %v, label %d; want [0 10 20 30], label 1", x, l)
 	}
-	mustPanic(t, "data: Images.Example: dst has 3", func() { m.Example(0, make([]float32, 3)) })
-	mustPanic(t, "data: Images.Example: index 2 out of range", func() { m.Example(2, x) })
+	testutil.MustPanic(t, func() { m.Example(0, make([]float32, 3)) }, "data: Images.Example: dst has 3")
+	testutil.MustPanic(t, func() { m.Example(2, x) }, "data: Images.Example: index 2 out of range")
 }
 
 func TestImagesSubset(t *testing.T) {
@@ -96,7 +81,7 @@ func TestImagesSubset(t *testing.T) {
 	if none := m.Subset(0); none.Len() != 0 || len(none.Pixels) != 0 {
 		t.Errorf("Subset(0): Len %d, %d pixels; want 0, 0", none.Len(), len(none.Pixels))
 	}
-	mustPanic(t, "data: Images.Subset(-1)", func() { m.Subset(-1) })
+	testutil.MustPanic(t, func() { m.Subset(-1) }, "data: Images.Subset(-1)")
 }
 
 func TestImagesValidate(t *testing.T) {

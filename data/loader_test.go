@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 // take returns the next k batches of l.
@@ -192,7 +194,7 @@ func TestLoaderSeek(t *testing.T) {
 	if got := take(a, 3); !batchesEqual(got, long[17:]) {
 		t.Error("Seek(17): batches differ from a loader that ran 17 batches")
 	}
-	mustPanic(t, "data: Loader.Seek(-1)", func() { a.Seek(-1) })
+	testutil.MustPanic(t, func() { a.Seek(-1) }, "data: Loader.Seek(-1)")
 }
 
 // TestLoaderGOMAXPROCS checks that neither the number of threads nor the
@@ -341,8 +343,8 @@ func TestLoaderClose(t *testing.T) {
 	if n := unused.producers.Load(); n != 0 {
 		t.Errorf("%d goroutines after closing an unused loader, want 0", n)
 	}
-	mustPanic(t, "data: Next on a closed Loader", func() { loaders[0].Next() })
-	mustPanic(t, "data: Next on a closed Loader", func() { unused.Next() })
+	testutil.MustPanic(t, func() { loaders[0].Next() }, "data: Next on a closed Loader")
+	testutil.MustPanic(t, func() { unused.Next() }, "data: Next on a closed Loader")
 	if n := loaders[0].producers.Load(); n != 0 {
 		t.Errorf("%d goroutines after Next on a closed loader, want 0", n)
 	}
@@ -364,7 +366,7 @@ func TestLoaderPanicReachesNext(t *testing.T) {
 	if b := l.Next(); !slices.Equal(b.Labels, []int{0, 1, 2, 3}) {
 		t.Fatalf("first batch %v, want [0 1 2 3]", b.Labels)
 	}
-	mustPanic(t, "broken example 5", func() { l.Next() })
+	testutil.MustPanic(t, func() { l.Next() }, "broken example 5")
 	if n := l.producers.Load(); n != 0 {
 		t.Errorf("%d goroutines after the panic reached Next, want 0", n)
 	}
@@ -393,7 +395,7 @@ func TestNewLoaderPanics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mustPanic(t, tt.want, func() { NewLoader[float32](tt.ds, tt.cfg) })
+			testutil.MustPanic(t, func() { NewLoader[float32](tt.ds, tt.cfg) }, tt.want)
 		})
 	}
 	// A batch larger than the dataset is fine without DropLast: one short batch per epoch.

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 func TestMeanImage(t *testing.T) {
@@ -13,7 +15,7 @@ func TestMeanImage(t *testing.T) {
 	if !cmp.Equal(got, want) {
 		t.Errorf("MeanImage = %+v, want %+v", got, want)
 	}
-	mustPanic(t, "data: the dataset has no examples", func() { MeanImage(tinyImages().Subset(0)) })
+	testutil.MustPanic(t, func() { MeanImage(tinyImages().Subset(0)) }, "data: the dataset has no examples")
 }
 
 func TestChannelStats(t *testing.T) {
@@ -58,13 +60,13 @@ func TestNormalizationApply(t *testing.T) {
 	}
 
 	x := make([]float32, 4)
-	mustPanic(t, "data: normalization with 3 means for an example of shape [2 1 2]: want 4 (per pixel) or 2 (per channel)",
-		func() { Normalization{Mean: make([]float32, 3)}.Apply(x, shape) })
-	mustPanic(t, "data: normalization with 0 means", func() { Normalization{}.Apply(x, shape) })
-	mustPanic(t, "data: normalization with 2 means and 4 stds",
-		func() { Normalization{Mean: make([]float32, 2), Std: make([]float32, 4)}.Apply(x, shape) })
-	mustPanic(t, "data: Normalization.Apply of 3 values with shape [2 1 2]",
-		func() { Normalization{Mean: make([]float32, 2)}.Apply(x[:3], shape) })
+	testutil.MustPanic(t, func() { Normalization{Mean: make([]float32, 3)}.Apply(x, shape) },
+		"data: normalization with 3 means for an example of shape [2 1 2]: want 4 (per pixel) or 2 (per channel)")
+	testutil.MustPanic(t, func() { Normalization{}.Apply(x, shape) }, "data: normalization with 0 means")
+	testutil.MustPanic(t, func() { Normalization{Mean: make([]float32, 2), Std: make([]float32, 4)}.Apply(x, shape) },
+		"data: normalization with 2 means and 4 stds")
+	testutil.MustPanic(t, func() { Normalization{Mean: make([]float32, 2)}.Apply(x[:3], shape) },
+		"data: Normalization.Apply of 3 values with shape [2 1 2]")
 }
 
 // TestMeanImageCentres checks the course's preprocessing end to end: the mean

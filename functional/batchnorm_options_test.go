@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,6 +12,7 @@ import (
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/autograd/gradtest"
 	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -291,13 +291,6 @@ func TestBatchNormOptionsPanics(t *testing.T) {
 			functional.UpdateRunningStats(three, two, three, three, 4, 0.1)
 		}},
 	} {
-		func() {
-			defer func() {
-				if r := fmt.Sprint(recover()); !strings.Contains(r, p.want) {
-					t.Errorf("panic %q, want %q", r, p.want)
-				}
-			}()
-			p.f()
-		}()
+		testutil.MustPanic(t, p.f, p.want)
 	}
 }

@@ -5,13 +5,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -95,14 +95,7 @@ func TestBatchNormNamesAndPanics(t *testing.T) {
 		{NewBatchNorm1d[float64](3), []int{2, 4}, "nn: batch norm expects a 2-d or 3-d input with 3 channels on axis 1, got shape [2 4]"},
 		{NewBatchNorm1d[float64](3), []int{1, 3}, "expected more than 1 value per channel when training"},
 	} {
-		func() {
-			defer func() {
-				if r := fmt.Sprint(recover()); !strings.Contains(r, c.want) {
-					t.Errorf("panic %q, want %q", r, c.want)
-				}
-			}()
-			c.bn.Forward(autograd.NewConst(tensor.New[float64](c.shape...)))
-		}()
+		testutil.MustPanic(t, func() { c.bn.Forward(autograd.NewConst(tensor.New[float64](c.shape...))) }, c.want)
 	}
 }
 
@@ -207,14 +200,7 @@ func TestBatchNormOptionsPanics(t *testing.T) {
 		}, "expected more than 1 value per channel when training, got input shape [1 3]"},
 		{func() { NewBatchNorm2d[float64](0, BatchNormAffine(false)) }, "nn: batch norm needs a positive number of channels, got 0"},
 	} {
-		func() {
-			defer func() {
-				if r := fmt.Sprint(recover()); !strings.Contains(r, c.want) {
-					t.Errorf("panic %q, want %q", r, c.want)
-				}
-			}()
-			c.f()
-		}()
+		testutil.MustPanic(t, c.f, c.want)
 	}
 	// Evaluation with running statistics takes one value per channel, as
 	// PyTorch's does.

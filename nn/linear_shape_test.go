@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -27,13 +28,9 @@ func TestLinearInputShapes(t *testing.T) {
 	}
 	for _, in := range [][]int{{}, {4}, {5, 4}, {3, 1}} {
 		want := fmt.Sprintf("nn: Linear(3→2): input of shape %v, want …×3", in)
-		got := func() (msg string) {
-			defer func() { msg = fmt.Sprint(recover()) }()
-			l.Forward(autograd.NewConst(tensor.New[float64](in...)))
-			return ""
-		}()
-		if got != want {
-			t.Errorf("Linear(3→2) of %v: panic %q, want %q", in, got, want)
+		got, panicked := testutil.PanicMessage(func() { l.Forward(autograd.NewConst(tensor.New[float64](in...))) })
+		if !panicked || got != want {
+			t.Errorf("Linear(3→2) of %v: panic %q (panicked %t), want %q", in, got, panicked, want)
 		}
 	}
 }

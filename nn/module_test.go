@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -73,12 +73,8 @@ func TestLinearForward(t *testing.T) {
 	if d := tensor.MaxAbsDiff(y, want); d > 1e-15 {
 		t.Errorf("Linear differs from x·Wᵀ+b by %g", d)
 	}
-	defer func() {
-		if r := fmt.Sprint(recover()); !strings.Contains(r, "nn: Linear(3→2): input of shape [5 4], want …×3") {
-			t.Errorf("panic %q", r)
-		}
-	}()
-	l.Forward(autograd.NewConst(tensor.New[float64](5, 4)))
+	testutil.MustPanic(t, func() { l.Forward(autograd.NewConst(tensor.New[float64](5, 4))) },
+		"nn: Linear(3→2): input of shape [5 4], want …×3")
 }
 
 func TestDropout(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -119,11 +120,11 @@ func TestActivationSaved(t *testing.T) {
 
 func TestActivationPanics(t *testing.T) {
 	x := vec([]float64{1})
-	mustPanic(t, "ops: ReLU takes 1 input(s), got 2", func() { forward(&ops.ReLU[float64]{}, x, x) })
-	mustPanic(t, "ops: LeakyReLU takes 1 input(s), got 0", func() { forward(&ops.LeakyReLU[float64]{}) })
-	mustPanic(t, "ops: ELU takes 1 input(s), got 2", func() { forward(&ops.ELU[float64]{}, x, x) })
-	mustPanic(t, "ops: Tanh takes 1 input(s), got 2", func() { forward(&ops.Tanh[float64]{}, x, x) })
-	mustPanic(t, "ops: Sigmoid takes 1 input(s), got 2", func() { forward(&ops.Sigmoid[float64]{}, x, x) })
+	testutil.MustPanic(t, func() { forward(&ops.ReLU[float64]{}, x, x) }, "ops: ReLU takes 1 input(s), got 2")
+	testutil.MustPanic(t, func() { forward(&ops.LeakyReLU[float64]{}) }, "ops: LeakyReLU takes 1 input(s), got 0")
+	testutil.MustPanic(t, func() { forward(&ops.ELU[float64]{}, x, x) }, "ops: ELU takes 1 input(s), got 2")
+	testutil.MustPanic(t, func() { forward(&ops.Tanh[float64]{}, x, x) }, "ops: Tanh takes 1 input(s), got 2")
+	testutil.MustPanic(t, func() { forward(&ops.Sigmoid[float64]{}, x, x) }, "ops: Sigmoid takes 1 input(s), got 2")
 }
 
 func TestActivationFloat32(t *testing.T) {

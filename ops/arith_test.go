@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -139,15 +140,15 @@ func TestUnaryArithValues(t *testing.T) {
 
 func TestArithPanics(t *testing.T) {
 	x := tensor.New[float64](2, 3)
-	mustPanic(t, "ops: Add takes 2 input(s), got 1", func() { forward(&ops.Add[float64]{}, x) })
-	mustPanic(t, "ops: Div takes 2 input(s), got 3", func() { forward(&ops.Div[float64]{}, x, x, x) })
-	mustPanic(t, "ops: Neg takes 1 input(s), got 2", func() { forward(&ops.Neg[float64]{}, x, x) })
-	mustPanic(t, "ops: Scale takes 1 input(s), got 0", func() { forward(&ops.Scale[float64]{C: 2}) })
-	mustPanic(t, "ops: AddScalar takes 1 input(s), got 2", func() { forward(&ops.AddScalar[float64]{}, x, x) })
+	testutil.MustPanic(t, func() { forward(&ops.Add[float64]{}, x) }, "ops: Add takes 2 input(s), got 1")
+	testutil.MustPanic(t, func() { forward(&ops.Div[float64]{}, x, x, x) }, "ops: Div takes 2 input(s), got 3")
+	testutil.MustPanic(t, func() { forward(&ops.Neg[float64]{}, x, x) }, "ops: Neg takes 1 input(s), got 2")
+	testutil.MustPanic(t, func() { forward(&ops.Scale[float64]{C: 2}) }, "ops: Scale takes 1 input(s), got 0")
+	testutil.MustPanic(t, func() { forward(&ops.AddScalar[float64]{}, x, x) }, "ops: AddScalar takes 1 input(s), got 2")
 	y := tensor.New[float64](4)
 	for _, op := range binaryOps {
-		mustPanic(t, "ops: "+op.name+": shapes [2 3] and [4] cannot be broadcast together",
-			func() { forward(op.mk(), x, y) })
+		testutil.MustPanic(t, func() { forward(op.mk(), x, y) },
+			"ops: "+op.name+": shapes [2 3] and [4] cannot be broadcast together")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -86,12 +87,12 @@ func TestBatchNormSaved(t *testing.T) {
 
 func TestBatchNormPanics(t *testing.T) {
 	op := func() *ops.BatchNorm[float64] { return &ops.BatchNorm[float64]{Eps: 1e-5} }
-	mustPanic(t, "ops: BatchNorm needs an input of shape N×C or N×C×…, got [4]", func() {
+	testutil.MustPanic(t, func() {
 		forward[float64](op(), tensor.New[float64](4), tensor.New[float64](4), tensor.New[float64](4))
-	})
-	mustPanic(t, "ops: BatchNorm: γ of shape [3] and β of shape [4] do not match input [2 4] with 4 channels", func() {
+	}, "ops: BatchNorm needs an input of shape N×C or N×C×…, got [4]")
+	testutil.MustPanic(t, func() {
 		forward[float64](op(), tensor.New[float64](2, 4), tensor.New[float64](3), tensor.New[float64](4))
-	})
+	}, "ops: BatchNorm: γ of shape [3] and β of shape [4] do not match input [2 4] with 4 channels")
 }
 
 func TestBatchNormFloat32(t *testing.T) {
@@ -165,13 +166,13 @@ func TestBatchNormNoAffineFloat32(t *testing.T) {
 
 func TestBatchNormArityPanics(t *testing.T) {
 	x, g := tensor.New[float64](2, 3), tensor.Ones[float64](3)
-	mustPanic(t, "ops: BatchNorm takes 1 input (x) or 3 (x, γ, β), got 2", func() {
+	testutil.MustPanic(t, func() {
 		forward[float64](&ops.BatchNorm[float64]{Eps: 1e-5}, x, g)
-	})
-	mustPanic(t, "ops: BatchNorm takes 1 input (x) or 3 (x, γ, β), got 4", func() {
+	}, "ops: BatchNorm takes 1 input (x) or 3 (x, γ, β), got 2")
+	testutil.MustPanic(t, func() {
 		forward[float64](&ops.BatchNorm[float64]{Eps: 1e-5}, x, g, g, g)
-	})
-	mustPanic(t, "ops: BatchNorm needs an input of shape N×C or N×C×…, got [4]", func() {
+	}, "ops: BatchNorm takes 1 input (x) or 3 (x, γ, β), got 4")
+	testutil.MustPanic(t, func() {
 		forward[float64](&ops.BatchNorm[float64]{Eps: 1e-5}, tensor.New[float64](4))
-	})
+	}, "ops: BatchNorm needs an input of shape N×C or N×C×…, got [4]")
 }

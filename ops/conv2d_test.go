@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -113,11 +114,11 @@ func TestConv2dPanics(t *testing.T) {
 			forward[float64](&ops.Conv2d[float64]{Groups: groups}, in...)
 		}
 	}
-	mustPanic(t, "input and weights must be 4-d", conv([]int{3, 5, 5}, []int{2, 3, 3, 3}, 1))
-	mustPanic(t, "weights must have 3 input channels", conv([]int{1, 3, 5, 5}, []int{2, 2, 3, 3}, 1))
-	mustPanic(t, "groups must divide", conv([]int{1, 3, 5, 5}, []int{2, 1, 3, 3}, 2))
-	mustPanic(t, "larger than the padded input", conv([]int{1, 1, 2, 2}, []int{1, 1, 3, 3}, 1))
-	mustPanic(t, "ops: Conv2d: bias of shape [3], want [2]", conv([]int{1, 1, 5, 5}, []int{2, 1, 3, 3}, 1, 3))
+	testutil.MustPanic(t, conv([]int{3, 5, 5}, []int{2, 3, 3, 3}, 1), "input and weights must be 4-d")
+	testutil.MustPanic(t, conv([]int{1, 3, 5, 5}, []int{2, 2, 3, 3}, 1), "weights must have 3 input channels")
+	testutil.MustPanic(t, conv([]int{1, 3, 5, 5}, []int{2, 1, 3, 3}, 2), "groups must divide")
+	testutil.MustPanic(t, conv([]int{1, 1, 2, 2}, []int{1, 1, 3, 3}, 1), "larger than the padded input")
+	testutil.MustPanic(t, conv([]int{1, 1, 5, 5}, []int{2, 1, 3, 3}, 1, 3), "ops: Conv2d: bias of shape [3], want [2]")
 }
 
 // The op keeps the input and the weights, not the im2col matrix.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -221,13 +222,13 @@ func TestLogSoftmaxPrecision(t *testing.T) {
 }
 
 func TestLogSoftmaxPanics(t *testing.T) {
-	mustPanic(t, "ops: LogSoftmax takes 1 input(s), got 2", func() {
+	testutil.MustPanic(t, func() {
 		forward(&ops.LogSoftmax[float64]{}, vec([]float64{1}), vec([]float64{1}))
-	})
-	mustPanic(t, "axis 2 out of range for a 2-d tensor", func() {
+	}, "ops: LogSoftmax takes 1 input(s), got 2")
+	testutil.MustPanic(t, func() {
 		forward(&ops.LogSoftmax[float64]{Axis: 2}, vec([]float64{1, 2}, 1, 2))
-	})
-	mustPanic(t, "size 0", func() {
+	}, "axis 2 out of range for a 2-d tensor")
+	testutil.MustPanic(t, func() {
 		forward(&ops.LogSoftmax[float64]{Axis: 1}, tensor.New[float64](2, 0))
-	})
+	}, "size 0")
 }

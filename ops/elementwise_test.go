@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -109,10 +110,10 @@ func TestElementwiseSaved(t *testing.T) {
 
 func TestElementwisePanics(t *testing.T) {
 	x := tensor.New[float64](2)
-	mustPanic(t, "ops: Exp takes 1 input(s), got 2", func() { forward(&ops.Exp[float64]{}, x, x) })
-	mustPanic(t, "ops: Log takes 1 input(s), got 0", func() { forward(&ops.Log[float64]{}) })
-	mustPanic(t, "ops: Sqrt takes 1 input(s), got 2", func() { forward(&ops.Sqrt[float64]{}, x, x) })
-	mustPanic(t, "ops: Pow takes 1 input(s), got 2", func() { forward(&ops.Pow[float64]{P: 2}, x, x) })
+	testutil.MustPanic(t, func() { forward(&ops.Exp[float64]{}, x, x) }, "ops: Exp takes 1 input(s), got 2")
+	testutil.MustPanic(t, func() { forward(&ops.Log[float64]{}) }, "ops: Log takes 1 input(s), got 0")
+	testutil.MustPanic(t, func() { forward(&ops.Sqrt[float64]{}, x, x) }, "ops: Sqrt takes 1 input(s), got 2")
+	testutil.MustPanic(t, func() { forward(&ops.Pow[float64]{P: 2}, x, x) }, "ops: Pow takes 1 input(s), got 2")
 }
 
 func TestElementwiseFloat32(t *testing.T) {

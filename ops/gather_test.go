@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -46,15 +47,17 @@ func TestGatherValues(t *testing.T) {
 
 func TestGatherPanics(t *testing.T) {
 	x := tensor.New[float64](4, 3)
-	mustPanic(t, "ops: Gather: index 3 of row 1 is out of range for 3 columns",
-		func() { forward(&ops.Gather[float64]{Index: []int{0, 3, 0, 0}}, x) })
-	mustPanic(t, "ops: Gather: index -1 of row 2 is out of range for 3 columns",
-		func() { forward(&ops.Gather[float64]{Index: []int{0, 1, -1, 0}}, x) })
-	mustPanic(t, "ops: Gather: 2 indices for 4 rows", func() { forward(&ops.Gather[float64]{Index: []int{0, 1}}, x) })
-	mustPanic(t, "ops: Gather: 5 indices for 4 rows", func() { forward(&ops.Gather[float64]{Index: []int{0, 1, 2, 0, 1}}, x) })
-	mustPanic(t, "ops: Gather needs a 2-d input (rows×classes), got shape [12]",
-		func() { forward(&ops.Gather[float64]{Index: []int{0}}, x.Reshape(12)) })
-	mustPanic(t, "ops: Gather takes 1 input(s), got 2", func() { forward(&ops.Gather[float64]{}, x, x) })
+	testutil.MustPanic(t, func() { forward(&ops.Gather[float64]{Index: []int{0, 3, 0, 0}}, x) },
+		"ops: Gather: index 3 of row 1 is out of range for 3 columns")
+	testutil.MustPanic(t, func() { forward(&ops.Gather[float64]{Index: []int{0, 1, -1, 0}}, x) },
+		"ops: Gather: index -1 of row 2 is out of range for 3 columns")
+	testutil.MustPanic(t, func() { forward(&ops.Gather[float64]{Index: []int{0, 1}}, x) },
+		"ops: Gather: 2 indices for 4 rows")
+	testutil.MustPanic(t, func() { forward(&ops.Gather[float64]{Index: []int{0, 1, 2, 0, 1}}, x) },
+		"ops: Gather: 5 indices for 4 rows")
+	testutil.MustPanic(t, func() { forward(&ops.Gather[float64]{Index: []int{0}}, x.Reshape(12)) },
+		"ops: Gather needs a 2-d input (rows×classes), got shape [12]")
+	testutil.MustPanic(t, func() { forward(&ops.Gather[float64]{}, x, x) }, "ops: Gather takes 1 input(s), got 2")
 }
 
 // TestGatherSaved: Gather keeps no tensor, only its indices.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -134,9 +135,11 @@ func TestLogSumExpSaved(t *testing.T) {
 
 func TestLogSumExpPanics(t *testing.T) {
 	x := tensor.New[float64](2, 3)
-	mustPanic(t, "ops: LogSumExp takes 1 input(s), got 2", func() { forward(&ops.LogSumExp[float64]{}, x, x) })
-	mustPanic(t, "", func() { forward(&ops.LogSumExp[float64]{Axis: 2}, x) })
-	mustPanic(t, "", func() { forward(&ops.LogSumExp[float64]{Axis: 0}, tensor.New[float64](0, 3)) })
+	testutil.MustPanic(t, func() { forward(&ops.LogSumExp[float64]{}, x, x) }, "ops: LogSumExp takes 1 input(s), got 2")
+	testutil.MustPanic(t, func() { forward(&ops.LogSumExp[float64]{Axis: 2}, x) },
+		"axis 2 out of range for a 2-d tensor")
+	testutil.MustPanic(t, func() { forward(&ops.LogSumExp[float64]{Axis: 0}, tensor.New[float64](0, 3)) },
+		"axis 0 of size 0", "[0 3]")
 }
 
 func TestLogSumExpFloat32(t *testing.T) {

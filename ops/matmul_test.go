@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -323,11 +324,12 @@ func TestMatMulPanics(t *testing.T) {
 		{[]int{3, 2}, []int{}, false, false, "ops: MatMul: cannot multiply shapes [3 2] and []: both operands need at least 1 dimension"},
 	}
 	for _, c := range cases {
-		mustPanic(t, c.want, func() {
+		testutil.MustPanic(t, func() {
 			forward(&ops.MatMul[float64]{TransA: c.tA, TransB: c.tB}, tensor.New[float64](c.a...), tensor.New[float64](c.b...))
-		})
+		}, c.want)
 	}
-	mustPanic(t, "ops: MatMul takes 2 input(s), got 1", func() { forward(&ops.MatMul[float64]{}, tensor.New[float64](2, 2)) })
+	testutil.MustPanic(t, func() { forward(&ops.MatMul[float64]{}, tensor.New[float64](2, 2)) },
+		"ops: MatMul takes 2 input(s), got 1")
 }
 
 func TestMatMulSaved(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -467,7 +468,7 @@ func TestReducePanics(t *testing.T) {
 		{"ops: Var: axis -3 out of range for an input of shape [2 3]", &ops.Var[float64]{Axes: []int{-3}}, []t64{x}},
 		{"ops: Std: axis 1 given twice for an input of shape [2 3]", &ops.Std[float64]{Axes: []int{1, 1}}, []t64{x}},
 	} {
-		mustPanic(t, c.want, func() { forward(c.op, c.in...) })
+		testutil.MustPanic(t, func() { forward(c.op, c.in...) }, c.want)
 	}
 	// Reducing an axis that is not empty of an empty tensor is fine, and so
 	// is the variance of no elements (NaN, as PyTorch's).

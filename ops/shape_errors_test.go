@@ -1,24 +1,13 @@
 package ops_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
-
-// panicText returns what f panics with, or "" if it does not panic.
-func panicText(f func()) (msg string) {
-	defer func() {
-		if r := recover(); r != nil {
-			msg = fmt.Sprint(r)
-		}
-	}()
-	f()
-	return ""
-}
 
 // TestShapePanicReasons pins the whole message of the ops' shape panics:
 // each names the op once and says why, in tensor's shape-inference words,
@@ -60,8 +49,8 @@ func TestShapePanicReasons(t *testing.T) {
 		{"Mul", func() { forward(&ops.Mul[float64]{}, tensor.New[float64](2, 1), tensor.New[float64](8, 4, 3)) },
 			"ops: Mul: shapes [2 1] and [8 4 3] cannot be broadcast together: sizes 2 and 4 at axis -2 differ and neither is 1"},
 	} {
-		if got := panicText(c.f); got != c.want {
-			t.Errorf("%s: panic %q, want %q", c.name, got, c.want)
+		if got, panicked := testutil.PanicMessage(c.f); !panicked || got != c.want {
+			t.Errorf("%s: panic %q (panicked %t), want %q", c.name, got, panicked, c.want)
 		}
 	}
 }

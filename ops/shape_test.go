@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -88,12 +89,18 @@ func TestShapeSaved(t *testing.T) {
 
 func TestShapePanics(t *testing.T) {
 	x := tensor.New[float64](2, 3)
-	mustPanic(t, "ops: Reshape: cannot reshape [2 3] into [4 2]", func() { forward(&ops.Reshape[float64]{Shape: []int{4, 2}}, x) })
-	mustPanic(t, "ops: Reshape: cannot reshape [2 3] into [-1 4]", func() { forward(&ops.Reshape[float64]{Shape: []int{-1, 4}}, x) })
-	mustPanic(t, "ops: Reshape takes 1 input(s), got 2", func() { forward(&ops.Reshape[float64]{Shape: []int{6}}, x, x) })
-	mustPanic(t, "ops: Permute takes 1 input(s), got 0", func() { forward(&ops.Permute[float64]{Axes: []int{1, 0}}) })
-	mustPanic(t, "", func() { forward(&ops.Permute[float64]{Axes: []int{0, 0}}, x) })
-	mustPanic(t, "", func() { forward(&ops.Permute[float64]{Axes: []int{0}}, x) })
+	testutil.MustPanic(t, func() { forward(&ops.Reshape[float64]{Shape: []int{4, 2}}, x) },
+		"ops: Reshape: cannot reshape [2 3] into [4 2]")
+	testutil.MustPanic(t, func() { forward(&ops.Reshape[float64]{Shape: []int{-1, 4}}, x) },
+		"ops: Reshape: cannot reshape [2 3] into [-1 4]")
+	testutil.MustPanic(t, func() { forward(&ops.Reshape[float64]{Shape: []int{6}}, x, x) },
+		"ops: Reshape takes 1 input(s), got 2")
+	testutil.MustPanic(t, func() { forward(&ops.Permute[float64]{Axes: []int{1, 0}}) },
+		"ops: Permute takes 1 input(s), got 0")
+	testutil.MustPanic(t, func() { forward(&ops.Permute[float64]{Axes: []int{0, 0}}, x) },
+		"[0 0] is not a permutation of the axes of a 2-d tensor")
+	testutil.MustPanic(t, func() { forward(&ops.Permute[float64]{Axes: []int{0}}, x) },
+		"[0] is not a permutation of the axes of a 2-d tensor")
 }
 
 func TestShapeFloat32(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -159,12 +160,12 @@ func TestConv2dWinogradPanics(t *testing.T) {
 		}
 	}
 	const why = "Winograd F(2×2, 3×3) needs a 3×3 kernel, stride 1, dilation 1, one group and padding 0, 1 or 2"
-	mustPanic(t, why, conv(ops.Conv2d[float64]{Algorithm: ops.ConvWinograd}, 5))
-	mustPanic(t, why, conv(ops.Conv2d[float64]{Algorithm: ops.ConvWinograd, Stride: [2]int{2, 2}}, 3))
-	mustPanic(t, why, conv(ops.Conv2d[float64]{Algorithm: ops.ConvWinograd, Dilation: [2]int{1, 2}}, 3))
-	mustPanic(t, why, conv(ops.Conv2d[float64]{Algorithm: ops.ConvWinograd, Groups: 2}, 3))
-	mustPanic(t, why, conv(ops.Conv2d[float64]{Algorithm: ops.ConvWinograd, Padding: [2]int{1, 3}}, 3))
-	mustPanic(t, "unknown algorithm 7", conv(ops.Conv2d[float64]{Algorithm: 7}, 3))
+	testutil.MustPanic(t, conv(ops.Conv2d[float64]{Algorithm: ops.ConvWinograd}, 5), why)
+	testutil.MustPanic(t, conv(ops.Conv2d[float64]{Algorithm: ops.ConvWinograd, Stride: [2]int{2, 2}}, 3), why)
+	testutil.MustPanic(t, conv(ops.Conv2d[float64]{Algorithm: ops.ConvWinograd, Dilation: [2]int{1, 2}}, 3), why)
+	testutil.MustPanic(t, conv(ops.Conv2d[float64]{Algorithm: ops.ConvWinograd, Groups: 2}, 3), why)
+	testutil.MustPanic(t, conv(ops.Conv2d[float64]{Algorithm: ops.ConvWinograd, Padding: [2]int{1, 3}}, 3), why)
+	testutil.MustPanic(t, conv(ops.Conv2d[float64]{Algorithm: 7}, 3), "unknown algorithm 7")
 }
 
 // With an arena the op keeps the forward's transforms U and V and the

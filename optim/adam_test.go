@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -260,20 +261,28 @@ func TestAdamMaximizeFloat32Vectorized(t *testing.T) {
 
 func TestAdamPanics(t *testing.T) {
 	ps := []*autograd.Var[float64]{scalarParam(0)}
-	mustPanic(t, func() { optim.NewAdam(ps, optim.Betas(1, 0.999)) }, "optim: Adam: invalid beta1 1 (must be in [0, 1))")
-	mustPanic(t, func() { optim.NewAdam(ps, optim.Betas(0.9, -0.1)) }, "optim: Adam: invalid beta2 -0.1 (must be in [0, 1))")
-	mustPanic(t, func() { optim.NewAdamW(ps, optim.Betas(math.NaN(), 0.9)) }, "optim: AdamW: invalid beta1 NaN")
-	mustPanic(t, func() { optim.NewAdam(ps, optim.LR(math.NaN())) }, "optim: Adam: invalid learning rate NaN (must be finite and ≥ 0)")
-	mustPanic(t, func() { optim.NewAdam(ps, optim.LR(-1e-3)) }, "optim: Adam: invalid learning rate -0.001")
-	mustPanic(t, func() { optim.NewAdam(ps, optim.Eps(-1e-8)) }, "optim: Adam: invalid epsilon -1e-08")
-	mustPanic(t, func() { optim.NewAdam(ps, optim.WeightDecay(math.Inf(1))) }, "optim: Adam: invalid weight decay +Inf")
-	mustPanic(t, func() { optim.NewAdamW(ps, optim.WeightDecay(-0.01)) }, "optim: AdamW: invalid weight decay -0.01")
+	testutil.MustPanic(t, func() { optim.NewAdam(ps, optim.Betas(1, 0.999)) },
+		"optim: Adam: invalid beta1 1 (must be in [0, 1))")
+	testutil.MustPanic(t, func() { optim.NewAdam(ps, optim.Betas(0.9, -0.1)) },
+		"optim: Adam: invalid beta2 -0.1 (must be in [0, 1))")
+	testutil.MustPanic(t, func() { optim.NewAdamW(ps, optim.Betas(math.NaN(), 0.9)) },
+		"optim: AdamW: invalid beta1 NaN")
+	testutil.MustPanic(t, func() { optim.NewAdam(ps, optim.LR(math.NaN())) },
+		"optim: Adam: invalid learning rate NaN (must be finite and ≥ 0)")
+	testutil.MustPanic(t, func() { optim.NewAdam(ps, optim.LR(-1e-3)) }, "optim: Adam: invalid learning rate -0.001")
+	testutil.MustPanic(t, func() { optim.NewAdam(ps, optim.Eps(-1e-8)) }, "optim: Adam: invalid epsilon -1e-08")
+	testutil.MustPanic(t, func() { optim.NewAdam(ps, optim.WeightDecay(math.Inf(1))) },
+		"optim: Adam: invalid weight decay +Inf")
+	testutil.MustPanic(t, func() { optim.NewAdamW(ps, optim.WeightDecay(-0.01)) },
+		"optim: AdamW: invalid weight decay -0.01")
 	// The last option counts: a valid value after an invalid one is fine, not the reverse.
-	mustPanic(t, func() { optim.NewAdam(ps, optim.Eps(0), optim.Eps(-1)) }, "optim: Adam: invalid epsilon -1")
+	testutil.MustPanic(t, func() { optim.NewAdam(ps, optim.Eps(0), optim.Eps(-1)) }, "optim: Adam: invalid epsilon -1")
 	optim.NewAdam(ps, optim.Eps(-1), optim.Eps(0))
-	mustPanic(t, func() { optim.NewAdamW(ps, optim.Eps(0), optim.Option{}) }, "optim: AdamW: option 1 is nil or a zero Option")
-	mustPanic(t, func() { optim.NewAdam(ps, nil) }, "optim: Adam: option 0 is nil or a zero Option")
-	mustPanic(t, func() { optim.NewAdamW[float64](nil) }, "optim: AdamW: empty parameter list")
-	mustPanic(t, func() { optim.NewAdam(ps).SetLR(math.Inf(1)) }, "optim: Adam.SetLR: invalid learning rate +Inf")
-	mustPanic(t, func() { optim.NewAdamW(ps).SetLR(-2) }, "optim: AdamW.SetLR: invalid learning rate -2")
+	testutil.MustPanic(t, func() { optim.NewAdamW(ps, optim.Eps(0), optim.Option{}) },
+		"optim: AdamW: option 1 is nil or a zero Option")
+	testutil.MustPanic(t, func() { optim.NewAdam(ps, nil) }, "optim: Adam: option 0 is nil or a zero Option")
+	testutil.MustPanic(t, func() { optim.NewAdamW[float64](nil) }, "optim: AdamW: empty parameter list")
+	testutil.MustPanic(t, func() { optim.NewAdam(ps).SetLR(math.Inf(1)) },
+		"optim: Adam.SetLR: invalid learning rate +Inf")
+	testutil.MustPanic(t, func() { optim.NewAdamW(ps).SetLR(-2) }, "optim: AdamW.SetLR: invalid learning rate -2")
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -84,6 +85,6 @@ func TestClipGradNormNaN(t *testing.T) {
 }
 
 func TestClipGradNormPanics(t *testing.T) {
-	mustPanic(t, func() { optim.ClipGradNorm(clipParams(), -1) }, "optim: ClipGradNorm", "maxNorm -1")
-	mustPanic(t, func() { optim.ClipGradNorm(clipParams(), math.NaN()) }, "maxNorm NaN")
+	testutil.MustPanic(t, func() { optim.ClipGradNorm(clipParams(), -1) }, "optim: ClipGradNorm", "maxNorm -1")
+	testutil.MustPanic(t, func() { optim.ClipGradNorm(clipParams(), math.NaN()) }, "maxNorm NaN")
 }

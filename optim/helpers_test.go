@@ -1,9 +1,7 @@
 package optim_test
 
 import (
-	"fmt"
 	"math"
-	"strings"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
@@ -29,25 +27,4 @@ func checkClose(t *testing.T, what string, got, want, tol float64) {
 	if !(math.Abs(got-want) <= tol) {
 		t.Errorf("%s = %.17g, want %.17g (|diff| %.3g > %.3g)", what, got, want, math.Abs(got-want), tol)
 	}
-}
-
-// mustPanic fails unless f panics with a message containing every one of
-// the given substrings.
-func mustPanic(t *testing.T, f func(), substrings ...string) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Errorf("no panic; want one mentioning %q", substrings)
-			return
-		}
-		msg := fmt.Sprint(r)
-		for _, s := range substrings {
-			if !strings.Contains(msg, s) {
-				t.Errorf("panic %q does not mention %q", msg, s)
-			}
-		}
-	}()
-	f()
 }

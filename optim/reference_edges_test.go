@@ -11,6 +11,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/reftest"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -302,17 +303,11 @@ func TestTorchOptimizerValidation(t *testing.T) {
 	for i, c := range ref.Validation {
 		t.Run(fmt.Sprintf("%d_%s", i, c.Optimizer), func(t *testing.T) {
 			ps := []*autograd.Var[float64]{scalarParam(0)}
-			var msg string
-			func() {
-				defer func() {
-					if r := recover(); r != nil {
-						msg = fmt.Sprint(r)
-					}
-				}()
-				if _, err := newOptimizer(c.Optimizer, c.Config, ps); err != nil {
-					t.Fatal(err)
-				}
-			}()
+			var err error
+			msg, _ := testutil.PanicMessage(func() { _, err = newOptimizer(c.Optimizer, c.Config, ps) })
+			if err != nil {
+				t.Fatal(err)
+			}
 			if c.Accepted {
 				if msg != "" {
 					t.Errorf("torch accepts %+v; tapegrad panics: %s", c.Config, msg)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/optim"
 )
 
@@ -43,11 +44,12 @@ func TestLinearWarmup(t *testing.T) {
 }
 
 func TestSchedulePanics(t *testing.T) {
-	mustPanic(t, func() { optim.StepLR(0.1, 0, 0.1) }, "optim: StepLR", "stepSize 0")
-	mustPanic(t, func() { optim.CosineAnnealingLR(0.1, -3, 0) }, "optim: CosineAnnealingLR", "tMax -3")
-	mustPanic(t, func() { optim.LinearWarmup(0, 0.1, optim.StepLR(1, 1, 1)) }, "optim: LinearWarmup", "warmup 0")
-	mustPanic(t, func() { optim.LinearWarmup(5, 0, optim.StepLR(1, 1, 1)) }, "startFactor 0")
-	mustPanic(t, func() { optim.LinearWarmup(5, 1.5, optim.StepLR(1, 1, 1)) }, "startFactor 1.5")
-	mustPanic(t, func() { optim.StepLR(0.1, 2, 0.1)(-1) }, "optim: StepLR", "negative step -1")
-	mustPanic(t, func() { optim.CosineAnnealingLR(0.1, 2, 0)(-2) }, "negative step -2")
+	testutil.MustPanic(t, func() { optim.StepLR(0.1, 0, 0.1) }, "optim: StepLR", "stepSize 0")
+	testutil.MustPanic(t, func() { optim.CosineAnnealingLR(0.1, -3, 0) }, "optim: CosineAnnealingLR", "tMax -3")
+	testutil.MustPanic(t, func() { optim.LinearWarmup(0, 0.1, optim.StepLR(1, 1, 1)) },
+		"optim: LinearWarmup", "warmup 0")
+	testutil.MustPanic(t, func() { optim.LinearWarmup(5, 0, optim.StepLR(1, 1, 1)) }, "startFactor 0")
+	testutil.MustPanic(t, func() { optim.LinearWarmup(5, 1.5, optim.StepLR(1, 1, 1)) }, "startFactor 1.5")
+	testutil.MustPanic(t, func() { optim.StepLR(0.1, 2, 0.1)(-1) }, "optim: StepLR", "negative step -1")
+	testutil.MustPanic(t, func() { optim.CosineAnnealingLR(0.1, 2, 0)(-2) }, "negative step -2")
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -206,34 +207,36 @@ func TestSGDZeroMomentumIgnoresDampening(t *testing.T) {
 func TestSGDPanics(t *testing.T) {
 	p := scalarParam(0)
 	ps := []*autograd.Var[float64]{p}
-	mustPanic(t, func() { optim.NewSGD(ps, optim.LR(0.1), optim.Nesterov(true)) },
+	testutil.MustPanic(t, func() { optim.NewSGD(ps, optim.LR(0.1), optim.Nesterov(true)) },
 		"optim: SGD: Nesterov", "Momentum 0")
-	mustPanic(t, func() {
+	testutil.MustPanic(t, func() {
 		optim.NewSGD(ps, optim.LR(0.1), optim.Momentum(0.9), optim.Dampening(0.1), optim.Nesterov(true))
-	},
-		"optim: SGD: Nesterov", "Dampening 0.1")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.LR(-0.1)) }, "optim: SGD", "learning rate -0.1")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.Momentum(-0.9)) }, "momentum -0.9")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.WeightDecay(-1)) }, "weight decay -1")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.LR(math.Inf(1))) }, "optim: SGD: invalid learning rate +Inf (must be finite and ≥ 0)")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.Momentum(math.NaN())) }, "optim: SGD: invalid momentum NaN")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.Momentum(0.9), optim.Dampening(math.NaN())) },
+	}, "optim: SGD: Nesterov", "Dampening 0.1")
+	testutil.MustPanic(t, func() { optim.NewSGD(ps, optim.LR(-0.1)) }, "optim: SGD", "learning rate -0.1")
+	testutil.MustPanic(t, func() { optim.NewSGD(ps, optim.Momentum(-0.9)) }, "momentum -0.9")
+	testutil.MustPanic(t, func() { optim.NewSGD(ps, optim.WeightDecay(-1)) }, "weight decay -1")
+	testutil.MustPanic(t, func() { optim.NewSGD(ps, optim.LR(math.Inf(1))) },
+		"optim: SGD: invalid learning rate +Inf (must be finite and ≥ 0)")
+	testutil.MustPanic(t, func() { optim.NewSGD(ps, optim.Momentum(math.NaN())) }, "optim: SGD: invalid momentum NaN")
+	testutil.MustPanic(t, func() { optim.NewSGD(ps, optim.Momentum(0.9), optim.Dampening(math.NaN())) },
 		"optim: SGD: invalid dampening NaN (must be finite)")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.Dampening(math.Inf(-1))) }, "optim: SGD: invalid dampening -Inf")
+	testutil.MustPanic(t, func() { optim.NewSGD(ps, optim.Dampening(math.Inf(-1))) },
+		"optim: SGD: invalid dampening -Inf")
 	// The last Nesterov option counts; so does the last Momentum.
-	mustPanic(t, func() { optim.NewSGD(ps, optim.Momentum(0.9), optim.Nesterov(true), optim.Momentum(0)) },
+	testutil.MustPanic(t, func() { optim.NewSGD(ps, optim.Momentum(0.9), optim.Nesterov(true), optim.Momentum(0)) },
 		"optim: SGD: Nesterov momentum requires Momentum > 0 and Dampening = 0, got Momentum 0 and Dampening 0")
-	mustPanic(t, func() { optim.NewSGD[float64](nil) }, "optim: SGD: empty parameter list")
-	mustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{p, nil}) }, "parameter 1 is nil")
-	mustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{p, scalarParam(1), p}) },
+	testutil.MustPanic(t, func() { optim.NewSGD[float64](nil) }, "optim: SGD: empty parameter list")
+	testutil.MustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{p, nil}) }, "parameter 1 is nil")
+	testutil.MustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{p, scalarParam(1), p}) },
 		"parameter 2 is parameter 0 again")
 	tape := autograd.NewTape[float64]()
 	computed := functional.Scale(tape.Param(tensor.Ones[float64](1)), 2)
-	mustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{computed}) }, "parameter 0 is not a leaf")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.LR(0.1), nil) }, "optim: SGD: option 1 is nil or a zero Option")
-	mustPanic(t, func() { optim.NewSGD(ps, optim.Option{}) }, "optim: SGD: option 0 is nil or a zero Option")
+	testutil.MustPanic(t, func() { optim.NewSGD([]*autograd.Var[float64]{computed}) }, "parameter 0 is not a leaf")
+	testutil.MustPanic(t, func() { optim.NewSGD(ps, optim.LR(0.1), nil) },
+		"optim: SGD: option 1 is nil or a zero Option")
+	testutil.MustPanic(t, func() { optim.NewSGD(ps, optim.Option{}) }, "optim: SGD: option 0 is nil or a zero Option")
 	opt := optim.NewSGD(ps)
-	mustPanic(t, func() { opt.SetLR(-1) }, "optim: SGD.SetLR", "learning rate -1")
+	testutil.MustPanic(t, func() { opt.SetLR(-1) }, "optim: SGD.SetLR", "learning rate -1")
 }
 
 func names[T tensor.Float](st []optim.NamedTensor[T]) []string {

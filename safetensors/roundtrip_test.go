@@ -3,13 +3,13 @@ package safetensors_test
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/safetensors"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -378,13 +378,10 @@ func TestWriterPanics(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := safetensors.NewWriter()
 			safetensors.Add(w, "x", tensor.New[float32](1))
-			defer func() {
-				msg := fmt.Sprint(recover())
-				if !strings.HasPrefix(msg, "safetensors:") || !strings.Contains(msg, c.want) {
-					t.Errorf("panic %q, want a safetensors: panic mentioning %q", msg, c.want)
-				}
-			}()
-			c.add(w)
+			msg, panicked := testutil.PanicMessage(func() { c.add(w) })
+			if !panicked || !strings.HasPrefix(msg, "safetensors:") || !strings.Contains(msg, c.want) {
+				t.Errorf("panic %q (panicked %t), want a safetensors: panic mentioning %q", msg, panicked, c.want)
+			}
 		})
 	}
 }

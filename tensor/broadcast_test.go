@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 func TestBroadcastShapes(t *testing.T) {
@@ -40,9 +42,9 @@ func TestBroadcastShapes(t *testing.T) {
 			}
 		}
 	}
-	mustPanic(t, "shapes [3] and [4] cannot be broadcast together", func() {
+	testutil.MustPanic(t, func() {
 		Add(New[float32](3), New[float32](4))
-	})
+	}, "shapes [3] and [4] cannot be broadcast together")
 }
 
 // refBinary computes a op b by broadcasting coordinates one output element at
@@ -170,10 +172,10 @@ func TestInPlaceAliasAndPanics(t *testing.T) {
 		t.Errorf("x.SubInPlace(x) = %v, want zeros", x.Data())
 	}
 	// src may broadcast to t, never t to src.
-	mustPanic(t, "shapes [2 3] and [3] cannot be broadcast", func() {
+	testutil.MustPanic(t, func() {
 		New[float32](3).AddInPlace(New[float32](2, 3))
-	})
-	mustPanic(t, "cannot be broadcast", func() { New[float32](2, 3).DivInPlace(New[float32](2)) })
+	}, "shapes [2 3] and [3] cannot be broadcast")
+	testutil.MustPanic(t, func() { New[float32](2, 3).DivInPlace(New[float32](2)) }, "cannot be broadcast")
 }
 
 func TestBroadcastTo(t *testing.T) {
@@ -188,8 +190,8 @@ func TestBroadcastTo(t *testing.T) {
 	if got := BroadcastTo(x, 2, 3, 2).Data(); !cmp.Equal(got, []float32{1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3}) {
 		t.Errorf("BroadcastTo((3,1) → (2,3,2)) = %v", got)
 	}
-	mustPanic(t, "shapes [3 1] and [3] cannot be broadcast", func() { BroadcastTo(x, 3) })
-	mustPanic(t, "shapes [3 1] and [2 2] cannot be broadcast", func() { BroadcastTo(x, 2, 2) })
+	testutil.MustPanic(t, func() { BroadcastTo(x, 3) }, "shapes [3 1] and [3] cannot be broadcast")
+	testutil.MustPanic(t, func() { BroadcastTo(x, 2, 2) }, "shapes [3 1] and [2 2] cannot be broadcast")
 }
 
 func TestSumTo(t *testing.T) {
@@ -221,9 +223,9 @@ func TestSumTo(t *testing.T) {
 	if got := SumTo(New[float32](0, 3), 1, 3); !cmp.Equal(got.Data(), []float32{0, 0, 0}) {
 		t.Errorf("SumTo of an empty axis = %v, want zeros", got.Data())
 	}
-	mustPanic(t, "cannot sum shape [2 3 2] down to [3]", func() { SumTo(x, 3) })
-	mustPanic(t, "cannot sum shape [2 3 2] down to [4 2 3 2]", func() { SumTo(x, 4, 2, 3, 2) })
-	mustPanic(t, "cannot sum shape [4] down to [1 4]", func() { SumTo(New[float32](4), 1, 4) })
+	testutil.MustPanic(t, func() { SumTo(x, 3) }, "cannot sum shape [2 3 2] down to [3]")
+	testutil.MustPanic(t, func() { SumTo(x, 4, 2, 3, 2) }, "cannot sum shape [2 3 2] down to [4 2 3 2]")
+	testutil.MustPanic(t, func() { SumTo(New[float32](4), 1, 4) }, "cannot sum shape [4] down to [1 4]")
 }
 
 // SumTo is the adjoint of broadcasting: ⟨BroadcastTo(a), g⟩ = ⟨a, SumTo(g)⟩.

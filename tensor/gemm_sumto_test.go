@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 func TestMatMulTSumTo(t *testing.T) {
@@ -88,16 +90,16 @@ func TestMatMulTSumToIgnoresRecycledStorage(t *testing.T) {
 }
 
 func TestMatMulTSumToPanics(t *testing.T) {
-	mustPanic(t, "tensor: cannot sum shape [2 3 4] down to [3 3 4]: [3 3 4] does not broadcast to [2 3 4]", func() {
+	testutil.MustPanic(t, func() {
 		MatMulTSumTo(New[float64](2, 3, 5), false, New[float64](5, 4), false, 3)
-	})
-	mustPanic(t, "tensor: cannot sum shape [3 4] down to [1 3 4]", func() {
+	}, "tensor: cannot sum shape [2 3 4] down to [3 3 4]: [3 3 4] does not broadcast to [2 3 4]")
+	testutil.MustPanic(t, func() {
 		MatMulTSumTo(New[float64](3, 5), false, New[float64](5, 4), false, 1)
-	})
-	mustPanic(t, "tensor: MatMul of [2 3] and [4 2]: inner dimensions 3 and 4 differ", func() {
+	}, "tensor: cannot sum shape [3 4] down to [1 3 4]")
+	testutil.MustPanic(t, func() {
 		MatMulTSumTo(New[float64](2, 3), false, New[float64](4, 2), false)
-	})
-	mustPanic(t, "tensor: MatMul needs operands with at least 2 dimensions, got [3] and [3 2]", func() {
+	}, "tensor: MatMul of [2 3] and [4 2]: inner dimensions 3 and 4 differ")
+	testutil.MustPanic(t, func() {
 		MatMulTSumTo(New[float64](3), false, New[float64](3, 2), false)
-	})
+	}, "tensor: MatMul needs operands with at least 2 dimensions, got [3] and [3 2]")
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 // refGemm is Gemm as a triple loop accumulated in float64.
@@ -199,15 +201,17 @@ func TestMatMulTallPathMatchesGeneral(t *testing.T) {
 }
 
 func TestMatMulPanics(t *testing.T) {
-	mustPanic(t, "at least 2 dimensions, got [3] and [3 2]", func() { MatMul(New[float32](3), New[float32](3, 2)) })
-	mustPanic(t, "at least 2 dimensions, got [2 3] and []", func() { MatMul(New[float32](2, 3), Scalar[float32](1)) })
-	mustPanic(t, "MatMul of [2 3] and [4 2]: inner dimensions 3 and 4 differ", func() {
+	testutil.MustPanic(t, func() { MatMul(New[float32](3), New[float32](3, 2)) },
+		"at least 2 dimensions, got [3] and [3 2]")
+	testutil.MustPanic(t, func() { MatMul(New[float32](2, 3), Scalar[float32](1)) },
+		"at least 2 dimensions, got [2 3] and []")
+	testutil.MustPanic(t, func() {
 		MatMul(New[float64](2, 3), New[float64](4, 2))
-	})
-	mustPanic(t, "inner dimensions 2 and 3 differ", func() {
+	}, "MatMul of [2 3] and [4 2]: inner dimensions 3 and 4 differ")
+	testutil.MustPanic(t, func() {
 		MatMulT(New[float64](2, 3), true, New[float64](3, 2), false)
-	})
-	mustPanic(t, "tensor: MatMul of [2 4 5] and [3 5 6]: batch dimensions [2] and [3] do not broadcast", func() {
+	}, "inner dimensions 2 and 3 differ")
+	testutil.MustPanic(t, func() {
 		MatMul(New[float32](2, 4, 5), New[float32](3, 5, 6))
-	})
+	}, "tensor: MatMul of [2 4 5] and [3 5 6]: batch dimensions [2] and [3] do not broadcast")
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 // refPermute moves axis axes[i] of x to position i, one element at a time.
@@ -147,15 +149,16 @@ func TestSwapAxesAndInverse(t *testing.T) {
 			t.Errorf("InversePermutation(%v) = %v, want %v", tc.p, got, tc.want)
 		}
 	}
-	mustPanic(t, "axis 2 out of range for a 2-d tensor", func() { SwapAxes(2, 0, 2) })
+	testutil.MustPanic(t, func() { SwapAxes(2, 0, 2) }, "axis 2 out of range for a 2-d tensor")
 }
 
 func TestPermutePanics(t *testing.T) {
 	x := New[float32](2, 3, 4)
-	mustPanic(t, "[0 1] is not a permutation of the axes of a 3-d tensor", func() { Permute(x, 0, 1) })
-	mustPanic(t, "[0 1 1] is not a permutation", func() { Permute(x, 0, 1, 1) })
-	mustPanic(t, "[0 1 3] is not a permutation", func() { Permute(x, 0, 1, 3) })
-	mustPanic(t, "[-1 0 1] is not a permutation", func() { Permute(x, -1, 0, 1) })
-	mustPanic(t, "[0] is not a permutation of the axes of a 0-d tensor", func() { Permute(Scalar[float32](1), 0) })
-	mustPanic(t, "axis 3 out of range for a 3-d tensor", func() { Transpose(x, 0, 3) })
+	testutil.MustPanic(t, func() { Permute(x, 0, 1) }, "[0 1] is not a permutation of the axes of a 3-d tensor")
+	testutil.MustPanic(t, func() { Permute(x, 0, 1, 1) }, "[0 1 1] is not a permutation")
+	testutil.MustPanic(t, func() { Permute(x, 0, 1, 3) }, "[0 1 3] is not a permutation")
+	testutil.MustPanic(t, func() { Permute(x, -1, 0, 1) }, "[-1 0 1] is not a permutation")
+	testutil.MustPanic(t, func() { Permute(Scalar[float32](1), 0) },
+		"[0] is not a permutation of the axes of a 0-d tensor")
+	testutil.MustPanic(t, func() { Transpose(x, 0, 3) }, "axis 3 out of range for a 3-d tensor")
 }

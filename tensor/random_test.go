@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 func TestRandDeterministic(t *testing.T) {
@@ -89,9 +91,9 @@ func TestRandU(t *testing.T) {
 			t.Fatalf("RandU[1, %v) element %d = %v, want 1", hi, i, v)
 		}
 	}
-	mustPanic(t, "RandU needs lo < hi, got [1, 1)", func() { RandU[float64](newRNG(1), 1, 1, 3) })
-	mustPanic(t, "RandU needs lo < hi, got [2, -2)", func() { RandU[float32](newRNG(1), 2, -2, 3) })
-	mustPanic(t, "RandU needs lo < hi", func() { RandU(newRNG(1), math.NaN(), 1, 3) })
+	testutil.MustPanic(t, func() { RandU[float64](newRNG(1), 1, 1, 3) }, "RandU needs lo < hi, got [1, 1)")
+	testutil.MustPanic(t, func() { RandU[float32](newRNG(1), 2, -2, 3) }, "RandU needs lo < hi, got [2, -2)")
+	testutil.MustPanic(t, func() { RandU(newRNG(1), math.NaN(), 1, 3) }, "RandU needs lo < hi")
 }
 
 func TestArange(t *testing.T) {
@@ -119,5 +121,5 @@ func TestArange(t *testing.T) {
 	if f.Size() != 10 || math.Abs(float64(f.At(9))-0.9) > 1e-6 {
 		t.Errorf("float32 Arange(0, 1, 0.1) = %v, want 10 values up to 0.9", f.Data())
 	}
-	mustPanic(t, "Arange with step 0", func() { Arange(0, 1, 0.0) })
+	testutil.MustPanic(t, func() { Arange(0, 1, 0.0) }, "Arange with step 0")
 }

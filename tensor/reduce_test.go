@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 // refSum sums x over the given (normalized, distinct) axes in float64, one
@@ -112,9 +114,9 @@ func TestSumSmallCases(t *testing.T) {
 	if got := Sum(New[float64](0, 3), false, 0).Data(); !cmp.Equal(got, []float64{0, 0, 0}) {
 		t.Errorf("Sum over an empty axis = %v, want zeros", got)
 	}
-	mustPanic(t, "axis 1 given twice", func() { Sum(x, false, 1, -1) })
-	mustPanic(t, "axis 2 out of range for a 2-d tensor", func() { Sum(x, false, 2) })
-	mustPanic(t, "axis -3 out of range", func() { Mean(x, true, -3) })
+	testutil.MustPanic(t, func() { Sum(x, false, 1, -1) }, "axis 1 given twice")
+	testutil.MustPanic(t, func() { Sum(x, false, 2) }, "axis 2 out of range for a 2-d tensor")
+	testutil.MustPanic(t, func() { Mean(x, true, -3) }, "axis -3 out of range")
 }
 
 func TestMeanOfEmpty(t *testing.T) {
@@ -164,8 +166,8 @@ func TestMaxArgMax(t *testing.T) {
 	if got := ArgMax(FromSlice([]float64{math.Inf(-1), math.Inf(-1)}), 0); got[0] != 0 {
 		t.Errorf("ArgMax of equal -Inf = %v, want [0]", got)
 	}
-	mustPanic(t, "Max over axis 1 of size 0 in shape [2 0]", func() { Max(New[float32](2, 0), 1, false) })
-	mustPanic(t, "axis 2 out of range", func() { ArgMax(x, 2) })
+	testutil.MustPanic(t, func() { Max(New[float32](2, 0), 1, false) }, "Max over axis 1 of size 0 in shape [2 0]")
+	testutil.MustPanic(t, func() { ArgMax(x, 2) }, "axis 2 out of range")
 }
 
 func TestSumSliceAccuracy(t *testing.T) {
@@ -232,8 +234,9 @@ func TestMinArgMin(t *testing.T) {
 	if m, idx := MinWithIndex(New[float64](0, 3), 1, false); !EqualShapes(m.Shape(), []int{0}) || len(idx) != 0 {
 		t.Errorf("Min of (0,3) over axis 1 = %v %v, want an empty result", m.Shape(), idx)
 	}
-	mustPanic(t, "tensor: Min over axis 0 of size 0 in shape [0 3]", func() { Min(New[float32](0, 3), 0, false) })
-	mustPanic(t, "tensor: axis -3 out of range for a 2-d tensor", func() { ArgMin(x, -3) })
+	testutil.MustPanic(t, func() { Min(New[float32](0, 3), 0, false) },
+		"tensor: Min over axis 0 of size 0 in shape [0 3]")
+	testutil.MustPanic(t, func() { ArgMin(x, -3) }, "tensor: axis -3 out of range for a 2-d tensor")
 }
 
 func TestArgFlat(t *testing.T) {
@@ -263,8 +266,10 @@ func TestArgFlat(t *testing.T) {
 	if got := ArgMaxFlat(Scalar[float32](3)); got != 0 {
 		t.Errorf("ArgMaxFlat of a scalar = %d, want 0", got)
 	}
-	mustPanic(t, "tensor: ArgMaxFlat of a tensor with no elements (shape [2 0])", func() { ArgMaxFlat(New[float64](2, 0)) })
-	mustPanic(t, "tensor: ArgMinFlat of a tensor with no elements (shape [0])", func() { ArgMinFlat(New[float32](0)) })
+	testutil.MustPanic(t, func() { ArgMaxFlat(New[float64](2, 0)) },
+		"tensor: ArgMaxFlat of a tensor with no elements (shape [2 0])")
+	testutil.MustPanic(t, func() { ArgMinFlat(New[float32](0)) },
+		"tensor: ArgMinFlat of a tensor with no elements (shape [0])")
 }
 
 func TestNewReduction(t *testing.T) {
@@ -283,7 +288,7 @@ func TestNewReduction(t *testing.T) {
 			t.Errorf("NewReduction(%v, %v) = %v %v, want %v %v", c.shape, c.axes, r.Base, r.Offs, c.base, c.offs)
 		}
 	}
-	mustPanic(t, "tensor: axis 0 given twice", func() { NewReduction([]int{2, 3}, 0, -2) })
+	testutil.MustPanic(t, func() { NewReduction([]int{2, 3}, 0, -2) }, "tensor: axis 0 given twice")
 }
 
 // refExtreme reduces x over the given (normalized, distinct) axes one
@@ -368,10 +373,12 @@ func TestMaxMinAxesEveryAxisSubset(t *testing.T) {
 	if got := MinAxes(Scalar(-2.5), true); got.NDim() != 0 || got.Item() != -2.5 {
 		t.Errorf("MinAxes of a scalar = %v, want -2.5", got)
 	}
-	mustPanic(t, "tensor: MaxAxes over axis 1 of size 0 in shape [3 0 2]", func() { MaxAxes(New[float64](3, 0, 2), true, 1, 2) })
-	mustPanic(t, "tensor: MinAxes over axis 0 of size 0 in shape [0 3]", func() { MinAxes(New[float64](0, 3), false) })
-	mustPanic(t, "tensor: axis 2 given twice", func() { MaxAxes(x, false, 2, -2) })
-	mustPanic(t, "tensor: axis 4 out of range for a 4-d tensor", func() { MinAxes(x, false, 4) })
+	testutil.MustPanic(t, func() { MaxAxes(New[float64](3, 0, 2), true, 1, 2) },
+		"tensor: MaxAxes over axis 1 of size 0 in shape [3 0 2]")
+	testutil.MustPanic(t, func() { MinAxes(New[float64](0, 3), false) },
+		"tensor: MinAxes over axis 0 of size 0 in shape [0 3]")
+	testutil.MustPanic(t, func() { MaxAxes(x, false, 2, -2) }, "tensor: axis 2 given twice")
+	testutil.MustPanic(t, func() { MinAxes(x, false, 4) }, "tensor: axis 4 out of range for a 4-d tensor")
 }
 
 func to32(x []float64) []float32 {
@@ -496,8 +503,8 @@ func TestVarEdgeCases(t *testing.T) {
 	if got := Std(Scalar[float32](3), 0, false); got.Item() != 0 || got.NDim() != 0 {
 		t.Errorf("Std of a scalar, correction 0 = %v, want 0", got)
 	}
-	mustPanic(t, "tensor: axis 1 given twice", func() { Var(x, 1, false, 1, -1) })
-	mustPanic(t, "tensor: axis 2 out of range for a 2-d tensor", func() { Std(x, 1, true, 2) })
+	testutil.MustPanic(t, func() { Var(x, 1, false, 1, -1) }, "tensor: axis 1 given twice")
+	testutil.MustPanic(t, func() { Std(x, 1, true, 2) }, "tensor: axis 2 out of range for a 2-d tensor")
 }
 
 // The reductions that split their outputs among goroutines give the same

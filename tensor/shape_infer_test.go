@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 // checkShapeResult fails t unless a shape function returned want and no
@@ -74,7 +76,7 @@ func TestReshapeShape(t *testing.T) {
 		got, err := ReshapeShape(c.from, c.shape)
 		checkShapeResult(t, "ReshapeShape("+fmt.Sprint(c.from)+", "+fmt.Sprint(c.shape)+")", got, err, c.want, c.msg, c.reason)
 		if c.want == nil && !slices.ContainsFunc(c.from, func(d int) bool { return d < 0 }) {
-			mustPanic(t, c.msg, func() { New[float32](c.from...).Reshape(c.shape...) })
+			testutil.MustPanic(t, func() { New[float32](c.from...).Reshape(c.shape...) }, c.msg)
 		}
 	}
 	// ReshapeShape neither changes its argument nor returns it.
@@ -164,7 +166,7 @@ func TestMatMulShape(t *testing.T) {
 		}
 		a, b := New[float64](c.a...), New[float64](c.b...)
 		if c.want == nil {
-			mustPanic(t, c.msg, func() { MatMulT(a, c.transA, b, c.transB) })
+			testutil.MustPanic(t, func() { MatMulT(a, c.transA, b, c.transB) }, c.msg)
 		} else if y := MatMulT(a, c.transA, b, c.transB); !slices.Equal(y.Shape(), c.want) {
 			t.Errorf("MatMulT: shape %v, want %v", y.Shape(), c.want)
 		}
@@ -188,7 +190,7 @@ func TestBroadcastShapesErrors(t *testing.T) {
 	} {
 		got, err := BroadcastShapes(c.a, c.b)
 		checkShapeResult(t, "BroadcastShapes("+fmt.Sprint(c.a)+", "+fmt.Sprint(c.b)+")", got, err, nil, c.msg, c.reason)
-		mustPanic(t, c.msg, func() { Add(New[float32](c.a...), New[float32](c.b...)) })
+		testutil.MustPanic(t, func() { Add(New[float32](c.a...), New[float32](c.b...)) }, c.msg)
 	}
 }
 
@@ -214,7 +216,7 @@ func TestCheckAxis(t *testing.T) {
 		if got != 0 {
 			t.Errorf("CheckAxis(%d, %d) = %d with an error, want 0", c.axis, c.dims, got)
 		}
-		mustPanic(t, c.msg, func() { NormAxis(c.axis, c.dims) })
+		testutil.MustPanic(t, func() { NormAxis(c.axis, c.dims) }, c.msg)
 	}
 }
 

@@ -1,30 +1,13 @@
 package tensor
 
 import (
-	"fmt"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-// mustPanic fails t unless f panics with a message that contains want.
-func mustPanic(t *testing.T, want string, f func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Errorf("no panic, want one containing %q", want)
-			return
-		}
-		if msg := fmt.Sprint(r); !strings.Contains(msg, want) {
-			t.Errorf("panic %q, want one containing %q", msg, want)
-		}
-	}()
-	f()
-}
+	"github.com/tapegrad/tapegrad/internal/testutil"
+)
 
 // newRNG returns a deterministic source for a test.
 func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x7a9e)) }
@@ -75,7 +58,7 @@ func TestConstructors(t *testing.T) {
 	if e := New[float32](3, 0, 2); e.Size() != 0 || e.Dim(1) != 0 || e.Dim(-1) != 2 {
 		t.Errorf("New(3, 0, 2): size %d dims %v", e.Size(), e.Shape())
 	}
-	mustPanic(t, "negative dimension", func() { New[float32](2, -1) })
+	testutil.MustPanic(t, func() { New[float32](2, -1) }, "negative dimension")
 }
 
 func TestFromSlice(t *testing.T) {
@@ -98,8 +81,8 @@ func TestFromSlice(t *testing.T) {
 	if v.Dim(0) != 3 {
 		t.Errorf("FromSlice aliases its shape argument: %v", v.Shape())
 	}
-	mustPanic(t, "needs 6 elements, data has 5", func() { FromSlice(data[:5], 2, 3) })
-	mustPanic(t, "needs 1 elements, data has 2", func() { FromSlice([]float32{1, 2}, []int{}...) })
+	testutil.MustPanic(t, func() { FromSlice(data[:5], 2, 3) }, "needs 6 elements, data has 5")
+	testutil.MustPanic(t, func() { FromSlice([]float32{1, 2}, []int{}...) }, "needs 1 elements, data has 2")
 }
 
 func TestAtSetItem(t *testing.T) {
@@ -117,11 +100,11 @@ func TestAtSetItem(t *testing.T) {
 	if got := FromSlice([]float64{3.5}, 1, 1).Item(); got != 3.5 {
 		t.Errorf("Item of a 1x1 = %v, want 3.5", got)
 	}
-	mustPanic(t, "index [1 2] has 2 coordinates", func() { x.At(1, 2) })
-	mustPanic(t, "index [1 3 0] out of range", func() { x.At(1, 3, 0) })
-	mustPanic(t, "out of range", func() { x.Set(1, 0, -1, 0) })
-	mustPanic(t, "it has 24 elements, not 1", func() { x.Item() })
-	mustPanic(t, "it has 0 elements, not 1", func() { New[float32](0).Item() })
+	testutil.MustPanic(t, func() { x.At(1, 2) }, "index [1 2] has 2 coordinates")
+	testutil.MustPanic(t, func() { x.At(1, 3, 0) }, "index [1 3 0] out of range")
+	testutil.MustPanic(t, func() { x.Set(1, 0, -1, 0) }, "out of range")
+	testutil.MustPanic(t, func() { x.Item() }, "it has 24 elements, not 1")
+	testutil.MustPanic(t, func() { New[float32](0).Item() }, "it has 0 elements, not 1")
 }
 
 func TestFillCloneCopyFrom(t *testing.T) {
@@ -139,7 +122,7 @@ func TestFillCloneCopyFrom(t *testing.T) {
 	if !cmp.Equal(x.Data(), []float64{9, 9, 9, 9}) || !cmp.Equal(c.Data(), []float64{0, 0, 0, 0}) {
 		t.Errorf("after CopyFrom and Zero: x=%v c=%v", x.Data(), c.Data())
 	}
-	mustPanic(t, "CopyFrom needs equal shapes, got [2 2] and [4]", func() { x.CopyFrom(New[float64](4)) })
+	testutil.MustPanic(t, func() { x.CopyFrom(New[float64](4)) }, "CopyFrom needs equal shapes, got [2 2] and [4]")
 }
 
 func TestReshape(t *testing.T) {
@@ -173,11 +156,11 @@ func TestReshape(t *testing.T) {
 	if got := New[float32](0, 3).Reshape(-1, 3); !EqualShapes(got.Shape(), []int{0, 3}) {
 		t.Errorf("empty Reshape(-1, 3) = %v", got.Shape())
 	}
-	mustPanic(t, "at most one dimension may be -1", func() { x.Reshape(-1, -1) })
-	mustPanic(t, "cannot reshape [3 4] (12 elements) into [5 -1]", func() { x.Reshape(5, -1) })
-	mustPanic(t, "cannot reshape [3 4] (12 elements) into [5 2]", func() { x.Reshape(5, 2) })
-	mustPanic(t, "negative dimension", func() { x.Reshape(-2, -6) })
-	mustPanic(t, "cannot reshape [0 3]", func() { New[float32](0, 3).Reshape(0, -1) })
+	testutil.MustPanic(t, func() { x.Reshape(-1, -1) }, "at most one dimension may be -1")
+	testutil.MustPanic(t, func() { x.Reshape(5, -1) }, "cannot reshape [3 4] (12 elements) into [5 -1]")
+	testutil.MustPanic(t, func() { x.Reshape(5, 2) }, "cannot reshape [3 4] (12 elements) into [5 2]")
+	testutil.MustPanic(t, func() { x.Reshape(-2, -6) }, "negative dimension")
+	testutil.MustPanic(t, func() { New[float32](0, 3).Reshape(0, -1) }, "cannot reshape [0 3]")
 }
 
 func TestBytes(t *testing.T) {

@@ -2,11 +2,11 @@ package train
 
 import (
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -86,12 +86,7 @@ func TestCorrect(t *testing.T) {
 	if got := Correct(scores, []int{1, 0, 0}); got != 2 { // rows' largest at 1, 2, 0 (the first of a tie)
 		t.Errorf("Correct = %d, want 2", got)
 	}
-	defer func() {
-		if r := recover(); r == nil || !strings.Contains(r.(string), "train: Correct: scores of shape [3 3] for 2 labels") {
-			t.Errorf("panic %v", r)
-		}
-	}()
-	Correct(scores, []int{1, 0})
+	testutil.MustPanic(t, func() { Correct(scores, []int{1, 0}) }, "train: Correct: scores of shape [3 3] for 2 labels")
 }
 
 // TestNewOptimizer pins the optimizers and their settings, spelled out
@@ -118,10 +113,8 @@ func TestNewOptimizer(t *testing.T) {
 }
 
 func TestClassifierNeedsModel(t *testing.T) {
-	defer func() {
-		if r := recover(); r != "train: Classifier needs a Model and an Optimizer" {
-			t.Errorf("panic %v", r)
-		}
-	}()
-	(&Classifier[float32]{}).Step(tensor.New[float32](1, 2), []int{0})
+	msg, panicked := testutil.PanicMessage(func() { (&Classifier[float32]{}).Step(tensor.New[float32](1, 2), []int{0}) })
+	if want := "train: Classifier needs a Model and an Optimizer"; !panicked || msg != want {
+		t.Errorf("panic %q (panicked %t), want %q", msg, panicked, want)
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 func TestFormatConstants(t *testing.T) {
@@ -74,12 +76,7 @@ func TestReadBatchNEmpty(t *testing.T) {
 }
 
 func TestReadBatchNNegativePanics(t *testing.T) {
-	defer func() {
-		if r := recover(); r == nil || !strings.Contains(r.(string), "n = -1") {
-			t.Errorf("recovered %v, want a panic naming n = -1", r)
-		}
-	}()
-	ReadBatchN(bytes.NewReader(nil), -1)
+	testutil.MustPanic(t, func() { ReadBatchN(bytes.NewReader(nil), -1) }, "n = -1")
 }
 
 func TestReadBatchNErrors(t *testing.T) {

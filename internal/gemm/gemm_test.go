@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 // call is one product's shape and scalars; pad > 0 makes every operand a
@@ -267,22 +269,16 @@ func TestPanics(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		f    func()
+		want string
 	}{
-		{"negative m", func() { Dgemm(false, false, -1, 2, 2, 1, s, 2, s, 2, 0, s, 2) }},
-		{"lda", func() { Dgemm(false, false, 2, 2, 3, 1, s, 2, s, 2, 0, s, 2) }},
-		{"ldb transposed", func() { Dgemm(false, true, 2, 2, 3, 1, s, 3, s, 2, 0, s, 2) }},
-		{"ldc", func() { Dgemm(false, false, 2, 3, 2, 1, s, 2, s, 3, 0, s, 2) }},
-		{"short a", func() { Dgemm(false, false, 4, 2, 3, 1, s[:11], 3, s, 2, 0, s, 2) }},
-		{"short c", func() { Dgemm(false, false, 2, 2, 2, 1, s, 2, s, 2, 0, s[:3], 2) }},
+		{"negative m", func() { Dgemm(false, false, -1, 2, 2, 1, s, 2, s, 2, 0, s, 2) }, "gemm: negative size m=-1 n=2 k=2"},
+		{"lda", func() { Dgemm(false, false, 2, 2, 3, 1, s, 2, s, 2, 0, s, 2) }, "gemm: lda=2 is less than the 3 columns it steps over"},
+		{"ldb transposed", func() { Dgemm(false, true, 2, 2, 3, 1, s, 3, s, 2, 0, s, 2) }, "gemm: ldb=2 is less than the 3 columns it steps over"},
+		{"ldc", func() { Dgemm(false, false, 2, 3, 2, 1, s, 2, s, 3, 0, s, 2) }, "gemm: ldc=2 is less than the 3 columns it steps over"},
+		{"short a", func() { Dgemm(false, false, 4, 2, 3, 1, s[:11], 3, s, 2, 0, s, 2) }, "gemm: len(a)=11 is too short for 4×3 with row stride 3"},
+		{"short c", func() { Dgemm(false, false, 2, 2, 2, 1, s, 2, s, 2, 0, s[:3], 2) }, "gemm: len(c)=3 is too short for 2×2 with row stride 2"},
 	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", tc.name)
-				}
-			}()
-			tc.f()
-		}()
+		t.Run(tc.name, func(t *testing.T) { testutil.MustPanic(t, tc.f, tc.want) })
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 // randSlices returns k slices of n values drawn from N(0, 1), with a few
@@ -113,21 +115,11 @@ func TestAdamValues(t *testing.T) {
 }
 
 func TestLengthMismatchPanics(t *testing.T) {
-	for name, f := range map[string]func(){
-		"Adam": func() {
-			Adam(make([]float32, 3), make([]float32, 3), make([]float32, 2), make([]float32, 3), AdamCoeffs[float32]{})
-		},
-		"AddScaled": func() { AddScaled(make([]float64, 3), 1, make([]float64, 4)) },
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s with mismatched lengths did not panic", name)
-				}
-			}()
-			f()
-		}()
-	}
+	testutil.MustPanic(t, func() {
+		Adam(make([]float32, 3), make([]float32, 3), make([]float32, 2), make([]float32, 3), AdamCoeffs[float32]{})
+	}, "vec: Adam of slices of lengths 3, 3, 2 and 3")
+	testutil.MustPanic(t, func() { AddScaled(make([]float64, 3), 1, make([]float64, 4)) },
+		"vec: AddScaled of slices of lengths 3 and 4")
 }
 
 func BenchmarkAdam(b *testing.B) {

@@ -1,42 +1,30 @@
 package manual
 
 import (
-	"fmt"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-func mustPanic(t *testing.T, want string, f func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		if msg := fmt.Sprint(recover()); !strings.Contains(msg, want) {
-			t.Errorf("panic %q; want one containing %q", msg, want)
-		}
-	}()
-	f()
-}
-
 func TestPanics(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	mustPanic(t, "manual: Linear.Backward called before Forward", func() {
+	testutil.MustPanic(t, func() {
 		NewLinear[float64](3, 2, 1, rng).Backward(tensor.New[float64](1, 2))
-	})
-	mustPanic(t, "manual: Linear.Forward: input of shape [2 4], want B×3", func() {
+	}, "manual: Linear.Backward called before Forward")
+	testutil.MustPanic(t, func() {
 		NewLinear[float64](3, 2, 1, rng).Forward(tensor.New[float64](2, 4))
-	})
-	mustPanic(t, "manual: label 3 of example 1 is out of range for 3 classes", func() {
+	}, "manual: Linear.Forward: input of shape [2 4], want B×3")
+	testutil.MustPanic(t, func() {
 		(&CrossEntropy[float64]{}).Forward(tensor.Full(1.0/3, 2, 3), []int{0, 3})
-	})
-	mustPanic(t, "manual: 1 labels for a batch of 2", func() {
+	}, "manual: label 3 of example 1 is out of range for 3 classes")
+	testutil.MustPanic(t, func() {
 		SoftmaxCrossEntropyGrad(tensor.Full(1.0/3, 2, 3), []int{0})
-	})
-	mustPanic(t, "manual: an MLP needs positive sizes", func() {
+	}, "manual: 1 labels for a batch of 2")
+	testutil.MustPanic(t, func() {
 		NewMLP[float64](Config{Inputs: 4, Hidden: []int{0}, Classes: 2}, rng)
-	})
+	}, "manual: an MLP needs positive sizes")
 }
 
 func TestMLPShapeAndInit(t *testing.T) {
