@@ -9,6 +9,7 @@ import (
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/internal/reftest"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -93,7 +94,7 @@ func floats(t *testing.T, s []string) []float64 {
 func runEdge[T tensor.Float](t *testing.T, c edgeCase) (out, grad []float64) {
 	t.Helper()
 	tape := autograd.NewTape[T]()
-	x := tape.Param(tensor.FromSlice(convert[float64, T](floats(t, c.Input)), c.Shape...))
+	x := tape.Param(tensor.FromSlice(testutil.Convert[T](floats(t, c.Input)), c.Shape...))
 	var y *autograd.Var[T]
 	switch c.Function {
 	case "exp":
@@ -122,8 +123,8 @@ func runEdge[T tensor.Float](t *testing.T, c edgeCase) (out, grad []float64) {
 	if !slices.Equal(y.Shape(), c.OutputShape) {
 		t.Fatalf("output shape %v, PyTorch's is %v", y.Shape(), c.OutputShape)
 	}
-	tape.BackwardWithGrad(y, tensor.FromSlice(convert[float64, T](floats(t, c.Upstream)), c.OutputShape...))
-	return convert[T, float64](y.Value().Data()), convert[T, float64](x.Grad().Data())
+	tape.BackwardWithGrad(y, tensor.FromSlice(testutil.Convert[T](floats(t, c.Upstream)), c.OutputShape...))
+	return testutil.Convert[float64](y.Value().Data()), testutil.Convert[float64](x.Grad().Data())
 }
 
 // ulp returns the gap from |v| to the next value of the dtype away from 0:

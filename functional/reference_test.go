@@ -11,6 +11,7 @@ import (
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/internal/reftest"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -90,7 +91,7 @@ func loadReference(t *testing.T) refFile {
 func runCase[T tensor.Float](t *testing.T, c refCase) (out, grad []float64) {
 	t.Helper()
 	tape := autograd.NewTape[T]()
-	x := tape.Param(tensor.FromSlice(convert[float64, T](c.Input), c.Shape...))
+	x := tape.Param(tensor.FromSlice(testutil.Convert[T](c.Input), c.Shape...))
 	var y *autograd.Var[T]
 	switch c.Function {
 	case "softmax":
@@ -107,19 +108,11 @@ func runCase[T tensor.Float](t *testing.T, c refCase) (out, grad []float64) {
 	if !slices.Equal(y.Shape(), c.OutputShape) {
 		t.Fatalf("case %q: output shape %v, PyTorch's is %v", c.Name, y.Shape(), c.OutputShape)
 	}
-	tape.BackwardWithGrad(y, tensor.FromSlice(convert[float64, T](c.Upstream), c.OutputShape...))
+	tape.BackwardWithGrad(y, tensor.FromSlice(testutil.Convert[T](c.Upstream), c.OutputShape...))
 	if x.Grad() == nil {
 		t.Fatalf("case %q: the backward pass left no gradient on the input", c.Name)
 	}
-	return convert[T, float64](y.Value().Data()), convert[T, float64](x.Grad().Data())
-}
-
-func convert[From, To tensor.Float](s []From) []To {
-	r := make([]To, len(s))
-	for i, v := range s {
-		r[i] = To(v)
-	}
-	return r
+	return testutil.Convert[float64](y.Value().Data()), testutil.Convert[float64](x.Grad().Data())
 }
 
 // nonFinite lists the positions where got is not finite although want is.
@@ -131,15 +124,6 @@ func nonFinite(got, want []float64) []int {
 		}
 	}
 	return bad
-}
-
-// maxAbsDiff returns the largest |a−b| of two slices of equal length.
-func maxAbsDiff(a, b []float64) float64 {
-	m := 0.0
-	for i := range a {
-		m = max(m, math.Abs(a[i]-b[i]))
-	}
-	return m
 }
 
 // maxAbs returns the largest |v| in s.
@@ -174,8 +158,8 @@ func TestTorchReference(t *testing.T) {
 			if d := cmp.Diff(c.Grad, grad, approx); d != "" {
 				t.Errorf("gradient differs from PyTorch's (-torch +tapegrad):\n%s", d)
 			}
-			worstOut = max(worstOut, maxAbsDiff(out, c.Output))
-			worstGrad = max(worstGrad, maxAbsDiff(grad, c.Grad))
+			worstOut = max(worstOut, testutil.MaxAbsDiff(out, c.Output))
+			worstGrad = max(worstGrad, testutil.MaxAbsDiff(grad, c.Grad))
 		})
 	}
 	t.Logf("largest |tapegrad − torch|: %.3g in values, %.3g in gradients", worstOut, worstGrad)

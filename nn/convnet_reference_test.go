@@ -130,15 +130,6 @@ func (d *diffStats) add(where string, diff float64) {
 
 func (d *diffStats) String() string { return fmt.Sprintf("%.3g (%s)", d.worst, d.where) }
 
-// maxAbsDiff32 returns the largest |a[i] − b[i]|, in float64.
-func maxAbsDiff32(a, b []float32) float64 {
-	m := 0.0
-	for i := range a {
-		m = max(m, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return m
-}
-
 // compareTorch fails unless got has want's shape and every element is
 // within convNetTol of it, and returns the largest difference.
 func compareTorch(t *testing.T, what string, got, want *tensor.Tensor[float32]) float64 {
@@ -147,7 +138,7 @@ func compareTorch(t *testing.T, what string, got, want *tensor.Tensor[float32]) 
 		t.Errorf("%s: shape %v, PyTorch's is %v", what, got.Shape(), want.Shape())
 		return math.Inf(1)
 	}
-	d := maxAbsDiff32(got.Data(), want.Data())
+	d := tensor.MaxAbsDiff(got, want)
 	if !(d <= convNetTol) {
 		i := worstIndex(got.Data(), want.Data())
 		t.Errorf("%s differs from PyTorch's by %.3g > %g (at flat index %d: tapegrad %v, torch %v; largest |torch| %.3g)",

@@ -104,11 +104,11 @@ func edgeTrajectory[T tensor.Float](t *testing.T, ref edgesFile, c edgeCase) (lo
 	for step := range ref.Steps {
 		loss = append(loss, float64(p.lossAndGrad()))
 		opt.Step()
-		snaps[step+1] = [2][]float64{convert[T, float64](p.w.Value().Data()), convert[T, float64](p.b.Value().Data())}
+		snaps[step+1] = [2][]float64{testutil.Convert[float64](p.w.Value().Data()), testutil.Convert[float64](p.b.Value().Data())}
 	}
 	state = map[string][]float64{}
 	for _, nt := range opt.State() {
-		state[nt.Name] = convert[T, float64](nt.Tensor.Data())
+		state[nt.Name] = testutil.Convert[float64](nt.Tensor.Data())
 	}
 	return loss, snaps, state
 }
@@ -121,7 +121,7 @@ func relDiff(got, want []float64) float64 {
 	for _, w := range want {
 		scale = max(scale, math.Abs(w))
 	}
-	return maxAbsDiff(got, want) / scale
+	return testutil.MaxAbsDiff(got, want) / scale
 }
 
 // stateRelDiff compares each state entry relative to its own largest
@@ -136,7 +136,10 @@ func stateRelDiff(got, want map[string][]float64) (float64, string) {
 		for _, v := range w {
 			scale = max(scale, math.Abs(v))
 		}
-		d := maxAbsDiff(got[name], w)
+		if len(got[name]) != len(w) {
+			return math.Inf(1), fmt.Sprintf("%s has %d values, torch's %d", name, len(got[name]), len(w))
+		}
+		d := testutil.MaxAbsDiff(got[name], w)
 		if scale > 0 {
 			d /= scale
 		}
@@ -192,8 +195,8 @@ func checkEdgeCase[T tensor.Float](t *testing.T, ref edgesFile, c edgeCase, want
 	// A rate of 0 must leave the parameters exactly where they were; any
 	// other must move them, or matching would prove little.
 	last := snaps[ref.Steps]
-	w0 := convert[T, float64](convert[float64, T](ref.Problem.W))
-	moved := maxAbsDiff(last[0], w0)
+	w0 := testutil.Convert[float64](testutil.Convert[T](ref.Problem.W))
+	moved := testutil.MaxAbsDiff(last[0], w0)
 	if c.Config.LR != nil && *c.Config.LR == 0 {
 		if moved != 0 {
 			t.Errorf("W moved by %g with learning rate 0", moved)

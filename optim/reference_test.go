@@ -9,6 +9,7 @@ import (
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/internal/reftest"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -158,10 +159,10 @@ type softmaxRegression[T tensor.Float] struct {
 
 func newProblem[T tensor.Float](p refProblem) *softmaxRegression[T] {
 	return &softmaxRegression[T]{
-		x:      tensor.FromSlice(convert[float64, T](p.X), p.XShape...),
+		x:      tensor.FromSlice(testutil.Convert[T](p.X), p.XShape...),
 		labels: p.Labels,
-		w:      autograd.NewParam(tensor.FromSlice(convert[float64, T](p.W), p.WShape...)),
-		b:      autograd.NewParam(tensor.FromSlice(convert[float64, T](p.B), len(p.B))),
+		w:      autograd.NewParam(tensor.FromSlice(testutil.Convert[T](p.W), p.WShape...)),
+		b:      autograd.NewParam(tensor.FromSlice(testutil.Convert[T](p.B), len(p.B))),
 		tape:   autograd.NewTape[T](),
 	}
 }
@@ -274,7 +275,7 @@ func trajectory[T tensor.Float](t *testing.T, ref refFile, c refOptCase) (loss, 
 		loss = append(loss, float64(p.lossAndGrad()))
 		lr = append(lr, opt.LR())
 		opt.Step()
-		snaps[step+1] = [2][]float64{convert[T, float64](p.w.Value().Data()), convert[T, float64](p.b.Value().Data())}
+		snaps[step+1] = [2][]float64{testutil.Convert[float64](p.w.Value().Data()), testutil.Convert[float64](p.b.Value().Data())}
 	}
 	return loss, lr, snaps
 }
@@ -288,16 +289,16 @@ func TestTorchOptimizers(t *testing.T) {
 	for _, c := range ref.Optimizers {
 		t.Run(c.Name, func(t *testing.T) {
 			loss, lr, snaps := trajectory[float64](t, ref, c)
-			if d := maxAbsDiff(lr, c.LR); d > 1e-15 {
+			if d := testutil.MaxAbsDiff(lr, c.LR); d > 1e-15 {
 				t.Errorf("learning rates differ by up to %.3g:\ngot  %v\nwant %v", d, lr, c.LR)
 			}
-			if d := maxAbsDiff(loss, c.Loss); d > refTol {
+			if d := testutil.MaxAbsDiff(loss, c.Loss); d > refTol {
 				t.Errorf("losses differ by up to %.3g:\ngot  %v\nwant %v", d, loss, c.Loss)
 			}
 			worst := 0.0
 			for _, s := range c.Snapshots {
 				got := snaps[s.Step]
-				dw, db := maxAbsDiff(got[0], s.W), maxAbsDiff(got[1], s.B)
+				dw, db := testutil.MaxAbsDiff(got[0], s.W), testutil.MaxAbsDiff(got[1], s.B)
 				if dw > refTol || db > refTol {
 					t.Errorf("after step %d: W differs by %.3g, b by %.3g\nW got  %v\nW want %v\nb got  %v\nb want %v",
 						s.Step, dw, db, got[0], s.W, got[1], s.B)
@@ -306,7 +307,7 @@ func TestTorchOptimizers(t *testing.T) {
 			}
 			// The parameters must actually move, or matching would prove little.
 			last := c.Snapshots[len(c.Snapshots)-1]
-			if moved := maxAbsDiff(last.W, ref.Problem.W); moved < 1e-2 || c.Loss[len(c.Loss)-1] >= c.Loss[0] {
+			if moved := testutil.MaxAbsDiff(last.W, ref.Problem.W); moved < 1e-2 || c.Loss[len(c.Loss)-1] >= c.Loss[0] {
 				t.Errorf("torch's W moved by only %g, its loss went from %g to %g", moved, c.Loss[0], c.Loss[len(c.Loss)-1])
 			}
 			t.Logf("max |tapegrad − torch| in W, b: %.3g", worst)
@@ -325,7 +326,7 @@ func TestTorchOptimizersFloat32(t *testing.T) {
 			worst := 0.0
 			for _, s := range c.Snapshots {
 				got := snaps[s.Step]
-				dw, db := maxAbsDiff(got[0], s.W), maxAbsDiff(got[1], s.B)
+				dw, db := testutil.MaxAbsDiff(got[0], s.W), testutil.MaxAbsDiff(got[1], s.B)
 				if dw > 1e-5 || db > 1e-5 {
 					t.Errorf("after step %d: W differs by %.3g, b by %.3g", s.Step, dw, db)
 				}
@@ -368,15 +369,15 @@ func TestTorchClipGradNorm(t *testing.T) {
 			p.lossAndGrad()
 			p.w.Grad().ScaleInPlace(c.GradScale)
 			p.b.Grad().ScaleInPlace(c.GradScale)
-			if d := max(maxAbsDiff(p.w.Grad().Data(), c.GradsBefore.W), maxAbsDiff(p.b.Grad().Data(), c.GradsBefore.B)); d > 1e-12*c.GradScale {
+			if d := max(testutil.MaxAbsDiff(p.w.Grad().Data(), c.GradsBefore.W), testutil.MaxAbsDiff(p.b.Grad().Data(), c.GradsBefore.B)); d > 1e-12*c.GradScale {
 				t.Fatalf("gradients before clipping differ from torch's by %.3g", d)
 			}
 			total := optim.ClipGradNorm(p.params(), c.MaxNorm)
 			if math.Abs(total-c.TotalNorm) > 1e-12*c.TotalNorm {
 				t.Errorf("total norm %.17g, torch %.17g", total, c.TotalNorm)
 			}
-			dw := maxAbsDiff(p.w.Grad().Data(), c.GradsAfter.W)
-			db := maxAbsDiff(p.b.Grad().Data(), c.GradsAfter.B)
+			dw := testutil.MaxAbsDiff(p.w.Grad().Data(), c.GradsAfter.W)
+			db := testutil.MaxAbsDiff(p.b.Grad().Data(), c.GradsAfter.B)
 			if dw > 1e-12*c.GradScale || db > 1e-12*c.GradScale {
 				t.Errorf("clipped gradients differ from torch's: W by %.3g, b by %.3g", dw, db)
 			}
@@ -388,29 +389,4 @@ func TestTorchClipGradNorm(t *testing.T) {
 	if clipped == 0 || clipped == len(ref.Clip) {
 		t.Errorf("%d of %d reference cases clip: want some that do and some that do not", clipped, len(ref.Clip))
 	}
-}
-
-func convert[From, To tensor.Float](s []From) []To {
-	r := make([]To, len(s))
-	for i, v := range s {
-		r[i] = To(v)
-	}
-	return r
-}
-
-// maxAbsDiff returns the largest |a−b| of two slices, +Inf if their lengths
-// differ and NaN if a difference is.
-func maxAbsDiff(a, b []float64) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	m := 0.0
-	for i := range a {
-		d := math.Abs(a[i] - b[i])
-		if math.IsNaN(d) {
-			return d
-		}
-		m = max(m, d)
-	}
-	return m
 }

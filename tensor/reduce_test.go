@@ -66,7 +66,7 @@ func TestSumMeanEveryAxisSubset(t *testing.T) {
 			s = Sum(x64, keep, negAxes...)
 			check("Sum float64 negative axes", s.Shape(), s.Data(), want64, 1e-12)
 			s32 := Sum(x32, keep, axes...)
-			check("Sum float32", s32.Shape(), to64(s32.Data()), want32, 1e-4)
+			check("Sum float32", s32.Shape(), testutil.Convert[float64](s32.Data()), want32, 1e-4)
 
 			m := Mean(x64, keep, axes...)
 			for i := range want64 {
@@ -75,14 +75,6 @@ func TestSumMeanEveryAxisSubset(t *testing.T) {
 			check("Mean float64", m.Shape(), m.Data(), want64, 1e-13)
 		}
 	}
-}
-
-func to64[T Float](x []T) []float64 {
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v)
-	}
-	return out
 }
 
 func TestSumSmallCases(t *testing.T) {
@@ -352,14 +344,14 @@ func TestMaxMinAxesEveryAxisSubset(t *testing.T) {
 				{"MaxAxes", MaxAxes(x, keep, axes...), refExtreme(x, norm, math.Max)},
 				{"MaxAxes negative", MaxAxes(x, keep, negAxes...), refExtreme(x, norm, math.Max)},
 				{"MinAxes", MinAxes(x, keep, axes...), refExtreme(x, norm, math.Min)},
-				{"MinAxes float32", FromSlice(to64(MinAxes(x32, keep, axes...).Data()), shape...), refExtreme(x, norm, math.Min)},
+				{"MinAxes float32", FromSlice(testutil.Convert[float64](MinAxes(x32, keep, axes...).Data()), shape...), refExtreme(x, norm, math.Min)},
 			} {
 				if !EqualShapes(c.got.Shape(), shape) {
 					t.Errorf("%s %s: shape %v, want %v", c.what, name, c.got.Shape(), shape)
 				}
 				want := c.want
 				if c.what == "MinAxes float32" {
-					want = to64(FromSlice(to32(want)).Data())
+					want = testutil.Convert[float64](FromSlice(testutil.Convert[float32](want)).Data())
 				}
 				if !cmp.Equal(c.got.Data(), want, cmpopts.EquateNaNs()) {
 					t.Errorf("%s %s = %v, want %v", c.what, name, c.got.Data(), want)
@@ -379,14 +371,6 @@ func TestMaxMinAxesEveryAxisSubset(t *testing.T) {
 		"tensor: MinAxes over axis 0 of size 0 in shape [0 3]")
 	testutil.MustPanic(t, func() { MaxAxes(x, false, 2, -2) }, "tensor: axis 2 given twice")
 	testutil.MustPanic(t, func() { MinAxes(x, false, 4) }, "tensor: axis 4 out of range for a 4-d tensor")
-}
-
-func to32(x []float64) []float32 {
-	out := make([]float32, len(x))
-	for i, v := range x {
-		out[i] = float32(v)
-	}
-	return out
 }
 
 // refVar returns the variance of x over the given (normalized, distinct)
@@ -422,7 +406,7 @@ func refVar[T Float](x *Tensor[T], axes []int, c int) []float64 {
 func TestVarStdEveryAxisSubset(t *testing.T) {
 	rng := newRNG(12)
 	x := AddScalar(RandN[float64](rng, 2, 3, 1, 4), 3)
-	x32 := FromSlice(to32(x.Data()), x.Shape()...)
+	x32 := FromSlice(testutil.Convert[float32](x.Data()), x.Shape()...)
 	for mask := 0; mask < 16; mask++ {
 		var axes, norm []int
 		for a := 3; a >= 0; a-- {
@@ -456,7 +440,7 @@ func TestVarStdEveryAxisSubset(t *testing.T) {
 					t.Errorf("Std float64 %s (-want +got):\n%s", name, d)
 				}
 				want32 := refVar(x32, norm, c)
-				if d := cmp.Diff(want32, to64(Var(x32, c, keep, axes...).Data()), cmpopts.EquateApprox(1e-6, 0), cmpopts.EquateNaNs()); d != "" {
+				if d := cmp.Diff(want32, testutil.Convert[float64](Var(x32, c, keep, axes...).Data()), cmpopts.EquateApprox(1e-6, 0), cmpopts.EquateNaNs()); d != "" {
 					t.Errorf("Var float32 %s (-want +got):\n%s", name, d)
 				}
 			}

@@ -1,7 +1,9 @@
 package testutil
 
 import (
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -79,5 +81,30 @@ func TestMaxAbsDiff(t *testing.T) {
 	})
 	if len(r.errs) != 0 {
 		t.Errorf("MaxAbsDiff of unequal lengths: %q", r.errs)
+	}
+}
+
+func TestPanicMessage(t *testing.T) {
+	if msg, ok := PanicMessage(func() { panic("ops: Add: shapes [2] and [3]") }); !ok || msg != "ops: Add: shapes [2] and [3]" {
+		t.Errorf("PanicMessage of a string panic = %q, %v", msg, ok)
+	}
+	if msg, ok := PanicMessage(func() { panic(fmt.Errorf("wrapped %d", 7)) }); !ok || msg != "wrapped 7" {
+		t.Errorf("PanicMessage of an error panic = %q, %v", msg, ok)
+	}
+	if msg, ok := PanicMessage(func() {}); ok || msg != "" {
+		t.Errorf("PanicMessage without a panic = %q, %v; want \"\", false", msg, ok)
+	}
+}
+
+func TestConvert(t *testing.T) {
+	got := Convert[float32]([]float64{1.5, 0.1, -2})
+	if want := []float32{1.5, 0.1, -2}; !slices.Equal(got, want) {
+		t.Errorf("Convert[float32] = %v, want %v", got, want)
+	}
+	if back := Convert[float64](got); back[1] != float64(float32(0.1)) || back[0] != 1.5 {
+		t.Errorf("Convert[float64] = %v, want [1.5 %v -2]", back, float64(float32(0.1)))
+	}
+	if got := Convert[float64]([]float32(nil)); got == nil || len(got) != 0 {
+		t.Errorf("Convert of nil = %#v, want an empty slice", got)
 	}
 }
