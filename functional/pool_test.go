@@ -1,6 +1,7 @@
 package functional_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -94,4 +95,23 @@ func TestAvgPool2dWith(t *testing.T) {
 			t.Errorf("%s: y = %v, want %v", c.name, got, c.want)
 		}
 	}
+}
+
+// MaxPool2dWithIndices returns, beside the pooled Var, where each maximum
+// came from: its position h·W + w in its input plane, as PyTorch's
+// return_indices.
+func ExampleMaxPool2dWithIndices() {
+	x := autograd.NewConst(tensor.FromSlice([]float64{
+		1, 5, 2, 0,
+		3, 4, 8, 6,
+		7, 0, 1, 2,
+		9, 3, 4, 3,
+	}, 1, 1, 4, 4))
+	y, idx := functional.MaxPool2dWithIndices(x, functional.MaxPool2dOptions{Kernel: [2]int{2, 2}})
+	fmt.Println(y.Value().Reshape(2, 2))
+	fmt.Println(idx)
+	// Output:
+	// [[5. 8.]
+	//  [9. 4.]]
+	// [1 6 12 14]
 }

@@ -26,7 +26,7 @@ type poolGeom struct {
 //
 //	floor mode: ⌊(n + 2·pad − e)/stride⌋ + 1
 //	ceil mode:  ⌈(n + 2·pad − e)/stride⌉ + 1, less one if the last window
-//	            would start at or past n + pad, in the right padding
+//	            would start in the right padding, at or past n
 //
 // with ⌊⌋ and ⌈⌉ taken towards ±∞, so that a kernel larger than the padded
 // input gives a size below 1.
@@ -40,14 +40,6 @@ func poolOutSize(n, k, stride, pad, dil int, ceil bool) int {
 		out--
 	}
 	return out
-}
-
-// one returns v, or 1 if v is 0.
-func one(v int) int {
-	if v == 0 {
-		return 1
-	}
-	return v
 }
 
 // newPoolGeom checks the input shape and the settings of the pooling op
@@ -73,7 +65,7 @@ func newPoolGeom(name string, shape []int, kernel, stride, padding, dilation [2]
 		kh: kernel[0], kw: kernel[1],
 		sh: stride[0], sw: stride[1],
 		ph: padding[0], pw: padding[1],
-		dh: one(dilation[0]), dw: one(dilation[1]),
+		dh: dilation[0], dw: dilation[1],
 	}
 	if g.sh == 0 {
 		g.sh = g.kh
@@ -81,6 +73,7 @@ func newPoolGeom(name string, shape []int, kernel, stride, padding, dilation [2]
 	if g.sw == 0 {
 		g.sw = g.kw
 	}
+	g.dh, g.dw = max(g.dh, 1), max(g.dw, 1)
 	g.hout = poolOutSize(g.h, g.kh, g.sh, g.ph, g.dh, ceil)
 	g.wout = poolOutSize(g.w, g.kw, g.sw, g.pw, g.dw, ceil)
 	if g.hout < 1 || g.wout < 1 {
