@@ -426,7 +426,7 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		op.div = 0
 	}
 	y := op.ar.NewUninit(g.outShape(op.shape)...)
-	fixed := T(op.div)
+	fixed, varies := T(op.div), op.div == 0
 	xd, yd := x.Data(), y.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout
 	byPlanes(g.planes, inPlane, func(p int) {
@@ -442,7 +442,7 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 					}
 				}
 				div := fixed
-				if op.div == 0 {
+				if varies {
 					div = op.divisor(i, j, r0, r1, c0, c1)
 				}
 				yp[i*g.wout+j] = sum / div
@@ -455,7 +455,7 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 func (op *AvgPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	g := &op.geom
 	dx := op.ar.New(op.shape...)
-	fixed := T(op.div)
+	fixed, varies := T(op.div), op.div == 0
 	dd, gd := dx.Data(), dy.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout
 	byPlanes(g.planes, inPlane, func(p int) {
@@ -465,7 +465,7 @@ func (op *AvgPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 			for j := range g.wout {
 				c0, c1 := g.cols(j)
 				div := fixed
-				if op.div == 0 {
+				if varies {
 					div = op.divisor(i, j, r0, r1, c0, c1)
 				}
 				share := gp[i*g.wout+j] / div
