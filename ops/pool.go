@@ -401,15 +401,26 @@ type AvgPool2d[T tensor.Float] struct {
 
 func (*AvgPool2d[T]) Name() string { return "AvgPool2d" }
 
-// divisor returns D(i, j) for the window of output (i, j) whose in-bounds
-// rows are [r0, r1) and columns [c0, c1), when it depends on the window
-// (op.div is 0).
-func (op *AvgPool2d[T]) divisor(i, j, r0, r1, c0, c1 int) T {
-	g := &op.geom
-	if op.ExcludePad {
-		return T((r1 - r0) * (c1 - c0))
+// avgDivisor returns D(i, j) for the window of output (i, j) when there is
+// no divisor override: the number of its positions inside the input if
+// exclude is set, else its size within the padded input.
+func (g *poolGeom) avgDivisor(i, j int, exclude bool) int {
+	if exclude {
+		r0, r1 := g.rows(i)
+		c0, c1 := g.cols(j)
+		return (r1 - r0) * (c1 - c0)
 	}
-	return T(padSpan(i*g.sh-g.ph, g.kh, g.h, g.ph) * padSpan(j*g.sw-g.pw, g.kw, g.w, g.pw))
+	return padSpan(i*g.sh-g.ph, g.kh, g.h, g.ph) * padSpan(j*g.sw-g.pw, g.kw, g.w, g.pw)
+}
+
+// divideByWindow divides every value of the plane yp, hout×wout, by its
+// window's divisor D(i, j) (see avgDivisor).
+func divideByWindow[T tensor.Float](g *poolGeom, yp []T, exclude bool) {
+	for i := range g.hout {
+		for j := range g.wout {
+			yp[i*g.wout+j] /= T(g.avgDivisor(i, j, exclude))
+		}
+	}
 }
 
 func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
@@ -426,59 +437,82 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		op.div = 0
 	}
 	y := op.ar.NewUninit(g.outShape(op.shape)...)
-	fixed, varies := T(op.div), op.div == 0
+	// Where the divisor varies, the sums are divided by 1 (exactly) and
+	// then each by its own, which keeps the loop over windows as lean as
+	// with a fixed divisor.
+	div, exclude := T(op.div), op.ExcludePad
+	if op.div == 0 {
+		div = 1
+	}
 	xd, yd := x.Data(), y.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout
 	byPlanes(g.planes, inPlane, func(p int) {
-		xp, yp := xd[p*inPlane:(p+1)*inPlane], yd[p*outPlane:(p+1)*outPlane]
-		for i := range g.hout {
-			r0, r1 := g.rows(i)
-			for j := range g.wout {
-				c0, c1 := g.cols(j)
-				var sum T
-				for r := r0; r < r1; r++ {
-					for _, v := range xp[r*g.w+c0 : r*g.w+c1] {
-						sum += v
-					}
-				}
-				div := fixed
-				if varies {
-					div = op.divisor(i, j, r0, r1, c0, c1)
-				}
-				yp[i*g.wout+j] = sum / div
-			}
+		yp := yd[p*outPlane : (p+1)*outPlane]
+		avgPoolPlane(&g, xd[p*inPlane:(p+1)*inPlane], yp, div)
+		if op.div == 0 {
+			divideByWindow(&g, yp, exclude)
 		}
 	})
 	return y
 }
 
+// avgPoolPlane writes into yp the sum of each window of the plane xp,
+// divided by div.
+func avgPoolPlane[T tensor.Float](g *poolGeom, xp, yp []T, div T) {
+	for i := range g.hout {
+		r0, r1 := g.rows(i)
+		for j := range g.wout {
+			c0, c1 := g.cols(j)
+			var sum T
+			for r := r0; r < r1; r++ {
+				for _, v := range xp[r*g.w+c0 : r*g.w+c1] {
+					sum += v
+				}
+			}
+			yp[i*g.wout+j] = sum / div
+		}
+	}
+}
+
 func (op *AvgPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	g := &op.geom
 	dx := op.ar.New(op.shape...)
-	fixed, varies := T(op.div), op.div == 0
-	dd, gd := dx.Data(), dy.Data()
+	div, gd := T(op.div), dy.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout
+	if op.div == 0 {
+		// dy divided by each window's divisor, then spread with a divisor
+		// of 1 (exactly): the same numbers as dividing window by window.
+		scaled := op.ar.NewUninit(dy.Shape()...)
+		sd := scaled.Data()
+		copy(sd, gd)
+		byPlanes(g.planes, outPlane, func(p int) {
+			divideByWindow(g, sd[p*outPlane:(p+1)*outPlane], op.ExcludePad)
+		})
+		div, gd = 1, sd
+	}
+	dd := dx.Data()
 	byPlanes(g.planes, inPlane, func(p int) {
-		dp, gp := dd[p*inPlane:(p+1)*inPlane], gd[p*outPlane:(p+1)*outPlane]
-		for i := range g.hout {
-			r0, r1 := g.rows(i)
-			for j := range g.wout {
-				c0, c1 := g.cols(j)
-				div := fixed
-				if varies {
-					div = op.divisor(i, j, r0, r1, c0, c1)
-				}
-				share := gp[i*g.wout+j] / div
-				for r := r0; r < r1; r++ {
-					row := dp[r*g.w+c0 : r*g.w+c1]
-					for k := range row {
-						row[k] += share
-					}
+		avgUnpoolPlane(g, gd[p*outPlane:(p+1)*outPlane], dd[p*inPlane:(p+1)*inPlane], div)
+	})
+	return []*tensor.Tensor[T]{dx}
+}
+
+// avgUnpoolPlane adds gp[o]/div, for every output o of a plane, to the
+// positions of o's window in dp.
+func avgUnpoolPlane[T tensor.Float](g *poolGeom, gp, dp []T, div T) {
+	for i := range g.hout {
+		r0, r1 := g.rows(i)
+		for j := range g.wout {
+			c0, c1 := g.cols(j)
+			share := gp[i*g.wout+j] / div
+			for r := r0; r < r1; r++ {
+				row := dp[r*g.w+c0 : r*g.w+c1]
+				for k := range row {
+					row[k] += share
 				}
 			}
 		}
-	})
-	return []*tensor.Tensor[T]{dx}
+	}
 }
 
 func (*AvgPool2d[T]) Saved() []*tensor.Tensor[T] { return nil }
