@@ -437,9 +437,9 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		op.div = 0
 	}
 	y := op.ar.NewUninit(g.outShape(op.shape)...)
-	// Where the divisor varies, the sums are divided by 1 (exactly) and
-	// then each by its own, which keeps the loop over windows as lean as
-	// with a fixed divisor.
+	// Where the divisor varies, the sums are divided by 1 (exactly), then
+	// each by its own in a pass of its own: the loop over windows stays the
+	// fixed divisor's, which the compiler keeps lean.
 	div, exclude := T(op.div), op.ExcludePad
 	if op.div == 0 {
 		div = 1
@@ -447,31 +447,27 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	xd, yd := x.Data(), y.Data()
 	inPlane, outPlane := g.h*g.w, g.hout*g.wout
 	byPlanes(g.planes, inPlane, func(p int) {
-		yp := yd[p*outPlane : (p+1)*outPlane]
-		avgPoolPlane(&g, xd[p*inPlane:(p+1)*inPlane], yp, div)
-		if op.div == 0 {
-			divideByWindow(&g, yp, exclude)
+		xp, yp := xd[p*inPlane:(p+1)*inPlane], yd[p*outPlane:(p+1)*outPlane]
+		for i := range g.hout {
+			r0, r1 := g.rows(i)
+			for j := range g.wout {
+				c0, c1 := g.cols(j)
+				var sum T
+				for r := r0; r < r1; r++ {
+					for _, v := range xp[r*g.w+c0 : r*g.w+c1] {
+						sum += v
+					}
+				}
+				yp[i*g.wout+j] = sum / div
+			}
 		}
 	})
-	return y
-}
-
-// avgPoolPlane writes into yp the sum of each window of the plane xp,
-// divided by div.
-func avgPoolPlane[T tensor.Float](g *poolGeom, xp, yp []T, div T) {
-	for i := range g.hout {
-		r0, r1 := g.rows(i)
-		for j := range g.wout {
-			c0, c1 := g.cols(j)
-			var sum T
-			for r := r0; r < r1; r++ {
-				for _, v := range xp[r*g.w+c0 : r*g.w+c1] {
-					sum += v
-				}
-			}
-			yp[i*g.wout+j] = sum / div
-		}
+	if op.div == 0 {
+		byPlanes(g.planes, outPlane, func(p int) {
+			divideByWindow(&g, yd[p*outPlane:(p+1)*outPlane], exclude)
+		})
 	}
+	return y
 }
 
 func (op *AvgPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
@@ -492,27 +488,22 @@ func (op *AvgPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	}
 	dd := dx.Data()
 	byPlanes(g.planes, inPlane, func(p int) {
-		avgUnpoolPlane(g, gd[p*outPlane:(p+1)*outPlane], dd[p*inPlane:(p+1)*inPlane], div)
-	})
-	return []*tensor.Tensor[T]{dx}
-}
-
-// avgUnpoolPlane adds gp[o]/div, for every output o of a plane, to the
-// positions of o's window in dp.
-func avgUnpoolPlane[T tensor.Float](g *poolGeom, gp, dp []T, div T) {
-	for i := range g.hout {
-		r0, r1 := g.rows(i)
-		for j := range g.wout {
-			c0, c1 := g.cols(j)
-			share := gp[i*g.wout+j] / div
-			for r := r0; r < r1; r++ {
-				row := dp[r*g.w+c0 : r*g.w+c1]
-				for k := range row {
-					row[k] += share
+		dp, gp := dd[p*inPlane:(p+1)*inPlane], gd[p*outPlane:(p+1)*outPlane]
+		for i := range g.hout {
+			r0, r1 := g.rows(i)
+			for j := range g.wout {
+				c0, c1 := g.cols(j)
+				share := gp[i*g.wout+j] / div
+				for r := r0; r < r1; r++ {
+					row := dp[r*g.w+c0 : r*g.w+c1]
+					for k := range row {
+						row[k] += share
+					}
 				}
 			}
 		}
-	}
+	})
+	return []*tensor.Tensor[T]{dx}
 }
 
 func (*AvgPool2d[T]) Saved() []*tensor.Tensor[T] { return nil }
