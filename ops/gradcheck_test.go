@@ -15,7 +15,6 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/autograd/gradtest"
-	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -206,13 +205,6 @@ func assertFinite(t *testing.T, what string, g []float64) {
 			t.Errorf("%s: element %d is %v, want a finite value", what, i, v)
 		}
 	}
-}
-
-// mustPanic is testutil.MustPanic with the arguments in the order
-// ops/pool_test.go still calls it; it goes once that file is migrated.
-func mustPanic(t *testing.T, want string, f func()) {
-	t.Helper()
-	testutil.MustPanic(t, f, want)
 }
 
 // shapeName formats shapes for subtest names.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -516,32 +517,33 @@ func TestPoolPanics(t *testing.T) {
 			return func() { forward(mk(kernel, stride, padding, false), in) }
 		}
 		one, zero := k(1, 1), k(0, 0)
-		mustPanic(t, "ops: "+name+" takes 1 input(s), got 2", func() { forward(mk(one, one, zero, false), x, x) })
-		mustPanic(t, "ops: "+name+" needs a 4-d input N×C×H×W with H, W ≥ 1, got shape [1 4 4]",
-			run(x.Reshape(1, 4, 4), one, one, zero))
-		mustPanic(t, "ops: "+name+" needs a 4-d input N×C×H×W with H, W ≥ 1, got shape [1 1 4 0]",
-			run(tensor.New[float64](1, 1, 4, 0), one, one, zero))
-		mustPanic(t, "ops: "+name+": kernel [0 0] must be at least 1, stride [0 0] and padding [0 0] at least 0 (input shape [1 1 4 4])",
-			run(x, zero, zero, zero))
-		mustPanic(t, "ops: "+name+": kernel [2 -1] must be at least 1, stride [1 1] and padding [0 0] at least 0 (input shape [1 1 4 4])",
-			run(x, k(2, -1), one, zero))
-		mustPanic(t, "ops: "+name+": kernel [2 2] must be at least 1, stride [1 -1] and padding [0 0] at least 0 (input shape [1 1 4 4])",
-			run(x, k(2, 2), k(1, -1), zero))
-		mustPanic(t, "ops: "+name+": kernel [2 2] must be at least 1, stride [1 1] and padding [0 -1] at least 0 (input shape [1 1 4 4])",
-			run(x, k(2, 2), one, k(0, -1)))
-		mustPanic(t, "ops: "+name+": padding [2 1] must be at most half of kernel [3 3] (input shape [1 1 4 4])",
-			run(x, k(3, 3), one, k(2, 1)))
-		mustPanic(t, "ops: "+name+": padding [0 1] must be at most half of kernel [2 1] (input shape [1 1 4 4])",
-			run(x, k(2, 1), one, k(0, 1)))
+		testutil.MustPanic(t, func() { forward(mk(one, one, zero, false), x, x) },
+			"ops: "+name+" takes 1 input(s), got 2")
+		testutil.MustPanic(t, run(x.Reshape(1, 4, 4), one, one, zero),
+			"ops: "+name+" needs a 4-d input N×C×H×W with H, W ≥ 1, got shape [1 4 4]")
+		testutil.MustPanic(t, run(tensor.New[float64](1, 1, 4, 0), one, one, zero),
+			"ops: "+name+" needs a 4-d input N×C×H×W with H, W ≥ 1, got shape [1 1 4 0]")
+		testutil.MustPanic(t, run(x, zero, zero, zero),
+			"ops: "+name+": kernel [0 0] must be at least 1, stride [0 0] and padding [0 0] at least 0 (input shape [1 1 4 4])")
+		testutil.MustPanic(t, run(x, k(2, -1), one, zero),
+			"ops: "+name+": kernel [2 -1] must be at least 1, stride [1 1] and padding [0 0] at least 0 (input shape [1 1 4 4])")
+		testutil.MustPanic(t, run(x, k(2, 2), k(1, -1), zero),
+			"ops: "+name+": kernel [2 2] must be at least 1, stride [1 -1] and padding [0 0] at least 0 (input shape [1 1 4 4])")
+		testutil.MustPanic(t, run(x, k(2, 2), one, k(0, -1)),
+			"ops: "+name+": kernel [2 2] must be at least 1, stride [1 1] and padding [0 -1] at least 0 (input shape [1 1 4 4])")
+		testutil.MustPanic(t, run(x, k(3, 3), one, k(2, 1)),
+			"ops: "+name+": padding [2 1] must be at most half of kernel [3 3] (input shape [1 1 4 4])")
+		testutil.MustPanic(t, run(x, k(2, 1), one, k(0, 1)),
+			"ops: "+name+": padding [0 1] must be at most half of kernel [2 1] (input shape [1 1 4 4])")
 		// (4 − 5)/2 is −½: its floor makes Hout 0 (truncation would make it 1).
-		mustPanic(t, "ops: "+name+": input shape [1 1 4 4] with kernel [5 2], stride [2 1], padding [0 0], dilation [1 1] and ceil_mode false gives an output of 0×3",
-			run(x, k(5, 2), k(2, 1), zero))
-		mustPanic(t, "ops: "+name+": input shape [1 1 4 4] with kernel [4 11], stride [1 1], padding [0 1], dilation [1 1] and ceil_mode false gives an output of 1×-4",
-			run(x, k(4, 11), one, k(0, 1)))
+		testutil.MustPanic(t, run(x, k(5, 2), k(2, 1), zero),
+			"ops: "+name+": input shape [1 1 4 4] with kernel [5 2], stride [2 1], padding [0 0], dilation [1 1] and ceil_mode false gives an output of 0×3")
+		testutil.MustPanic(t, run(x, k(4, 11), one, k(0, 1)),
+			"ops: "+name+": input shape [1 1 4 4] with kernel [4 11], stride [1 1], padding [0 1], dilation [1 1] and ceil_mode false gives an output of 1×-4")
 		// Ceil mode rounds (4 − 6)/1 up, to −2: the kernel is still too large;
 		// the zero stride printed is the kernel's.
-		mustPanic(t, "ops: "+name+": input shape [1 1 4 4] with kernel [6 1], stride [1 1], padding [0 0], dilation [1 1] and ceil_mode true gives an output of -1×4",
-			func() { forward(mk(k(6, 1), k(1, 0), zero, true), x) })
+		testutil.MustPanic(t, func() { forward(mk(k(6, 1), k(1, 0), zero, true), x) },
+			"ops: "+name+": input shape [1 1 4 4] with kernel [6 1], stride [1 1], padding [0 0], dilation [1 1] and ceil_mode true gives an output of -1×4")
 		// The limits themselves are accepted: padding k/2, kernel = padded
 		// plane, and in ceil mode a kernel larger than the padded plane as
 		// long as a window fits within one stride of it.
@@ -558,12 +560,14 @@ func TestPoolPanics(t *testing.T) {
 			forward(&ops.MaxPool2d[float64]{Kernel: k(3, 3), Stride: k(1, 1), Padding: padding, Dilation: dilation}, x)
 		}
 	}
-	mustPanic(t, "ops: MaxPool2d: dilation [-1 2] must be at least 0 (input shape [1 1 4 4])", mp(k(-1, 2), k(0, 0)))
-	mustPanic(t, "ops: MaxPool2d: padding [2 2] must be at most half of kernel [3 3] (input shape [1 1 4 4])", mp(k(2, 2), k(2, 2)))
-	mustPanic(t, "ops: MaxPool2d: input shape [1 1 4 4] with kernel [3 3], stride [1 1], padding [0 0], dilation [2 1] and ceil_mode false gives an output of 0×2",
-		mp(k(2, 1), k(0, 0)))
-	mustPanic(t, "ops: MaxPool2d: input shape [1 1 4 4] with kernel [3 3], stride [1 1], padding [1 1], dilation [3 3] and ceil_mode false gives an output of 0×0",
-		mp(k(3, 3), k(1, 1)))
+	testutil.MustPanic(t, mp(k(-1, 2), k(0, 0)),
+		"ops: MaxPool2d: dilation [-1 2] must be at least 0 (input shape [1 1 4 4])")
+	testutil.MustPanic(t, mp(k(2, 2), k(2, 2)),
+		"ops: MaxPool2d: padding [2 2] must be at most half of kernel [3 3] (input shape [1 1 4 4])")
+	testutil.MustPanic(t, mp(k(2, 1), k(0, 0)),
+		"ops: MaxPool2d: input shape [1 1 4 4] with kernel [3 3], stride [1 1], padding [0 0], dilation [2 1] and ceil_mode false gives an output of 0×2")
+	testutil.MustPanic(t, mp(k(3, 3), k(1, 1)),
+		"ops: MaxPool2d: input shape [1 1 4 4] with kernel [3 3], stride [1 1], padding [1 1], dilation [3 3] and ceil_mode false gives an output of 0×0")
 }
 
 func TestPoolFloat32(t *testing.T) {
