@@ -24,10 +24,9 @@ const edgesPath = "testdata/torch_edges.json"
 // edgeFile is the layout of torch_edges.json. Every number is a string
 // (ParseFloat reads "inf", "-0.0" and "nan" exactly).
 type edgeFile struct {
-	Generator    string     `json:"generator"`
-	TorchVersion string     `json:"torch_version"`
-	Cases        []edgeCase `json:"cases"`
-	Divergences  []edgeCase `json:"divergences"`
+	reftest.Header
+	Cases       []edgeCase `json:"cases"`
+	Divergences []edgeCase `json:"divergences"`
 }
 
 // edgeCase is one function applied in one dtype to one input, with the

@@ -17,17 +17,16 @@ import (
 
 // The reference numbers come from PyTorch in float64; regenerate them with
 //
-//	python3 functional/testdata/gen_torch_reference.py
+//	/usr/bin/python3 functional/testdata/gen_torch_reference.py
 //
 // The tests only read the JSON: they never need Python.
 const referencePath = "testdata/torch_reference.json"
 
 // refFile is the layout of torch_reference.json.
 type refFile struct {
-	Generator    string    `json:"generator"`
-	TorchVersion string    `json:"torch_version"`
-	DType        string    `json:"dtype"`
-	Cases        []refCase `json:"cases"`
+	reftest.Header
+	DType string    `json:"dtype"`
+	Cases []refCase `json:"cases"`
 }
 
 // refCase is one function applied to one input: the input, the upstream
@@ -50,18 +49,15 @@ type refCase struct {
 func loadReference(t *testing.T) refFile {
 	t.Helper()
 	var ref refFile
-	reftest.Load(t, referencePath, "python3 functional/testdata/gen_torch_reference.py", &ref)
+	reftest.Load(t, referencePath, "/usr/bin/python3 functional/testdata/gen_torch_reference.py", &ref)
 	if ref.DType != "float64" {
 		t.Fatalf("%s: dtype %q, want float64", referencePath, ref.DType)
 	}
-	big := map[string]bool{}   // functions with a case of logits of ±1e4
-	count := map[string]int{}  // cases per function
-	names := map[string]bool{} // case names, which must be unique
+	big := map[string]bool{}  // functions with a case of logits of ±1e4
+	count := map[string]int{} // cases per function
+	unique := reftest.Unique(t, referencePath)
 	for _, c := range ref.Cases {
-		if names[c.Name] {
-			t.Fatalf("%s: case %q appears twice", referencePath, c.Name)
-		}
-		names[c.Name] = true
+		unique(c.Name)
 		count[c.Function]++
 		n := tensor.NumElems(c.Shape)
 		m := tensor.NumElems(c.OutputShape)

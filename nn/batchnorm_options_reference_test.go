@@ -31,10 +31,9 @@ const (
 
 // bnoFile is the layout of torch_batchnorm_options.json.
 type bnoFile struct {
-	Generator    string          `json:"generator"`
-	TorchVersion string          `json:"torch_version"`
-	Modules      []bnoModule     `json:"modules"`
-	Functional   []bnoFunctional `json:"functional"`
+	reftest.Header
+	Modules    []bnoModule     `json:"modules"`
+	Functional []bnoFunctional `json:"functional"`
 }
 
 // bnoModule is an nn.BatchNorm1d or nn.BatchNorm2d built with the given

@@ -26,11 +26,10 @@ const bnRefPath = "testdata/torch_batchnorm.json"
 
 // bnRefFile is the layout of torch_batchnorm.json.
 type bnRefFile struct {
-	Generator    string            `json:"generator"`
-	TorchVersion string            `json:"torch_version"`
-	DType        string            `json:"dtype"`
-	Modules      []bnRefModule     `json:"modules"`
-	Functional   []bnRefFunctional `json:"functional"`
+	reftest.Header
+	DType      string            `json:"dtype"`
+	Modules    []bnRefModule     `json:"modules"`
+	Functional []bnRefFunctional `json:"functional"`
 }
 
 // bnRefModule is an nn.BatchNorm1d or nn.BatchNorm2d with the given eps,
@@ -90,13 +89,10 @@ func loadBNReference(t *testing.T) bnRefFile {
 	if ref.DType != "float64" {
 		t.Fatalf("%s: dtype %q, want float64", bnRefPath, ref.DType)
 	}
-	names := map[string]bool{}
+	unique := reftest.Unique(t, bnRefPath)
 	var rank2, rank3, rank4, batch1, custom bool
 	for _, c := range ref.Modules {
-		if names[c.Name] {
-			t.Fatalf("%s: case %q appears twice", bnRefPath, c.Name)
-		}
-		names[c.Name] = true
+		unique(c.Name)
 		if c.Module != "BatchNorm1d" && c.Module != "BatchNorm2d" {
 			t.Fatalf("%s: case %q: unknown module %q", bnRefPath, c.Name, c.Module)
 		}
@@ -135,10 +131,7 @@ func loadBNReference(t *testing.T) bnRefFile {
 			bnRefPath, rank2, rank3, rank4, batch1, custom)
 	}
 	for _, c := range ref.Functional {
-		if names[c.Name] {
-			t.Fatalf("%s: case %q appears twice", bnRefPath, c.Name)
-		}
-		names[c.Name] = true
+		unique(c.Name)
 		n := tensor.NumElems(c.Shape)
 		if len(c.Shape) < 2 || len(c.Input) != n || len(c.Upstream) != n || len(c.Output) != n || len(c.GradInput) != n {
 			t.Fatalf("%s: case %q: shape %v with %d inputs, %d upstream, %d outputs, %d input gradients",

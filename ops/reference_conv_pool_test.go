@@ -31,11 +31,10 @@ const convPoolTol = 1e-10
 
 // convPoolRef is the layout of torch_conv_pool.json.
 type convPoolRef struct {
-	Generator    string        `json:"generator"`
-	TorchVersion string        `json:"torch_version"`
-	DType        string        `json:"dtype"`
-	Conv         []convRefCase `json:"conv"`
-	Pool         []poolRefCase `json:"pool"`
+	reftest.Header
+	DType string        `json:"dtype"`
+	Conv  []convRefCase `json:"conv"`
+	Pool  []poolRefCase `json:"pool"`
 }
 
 // convRefCase is F.conv2d(x, w, b, stride, padding, dilation, groups), its
@@ -87,13 +86,7 @@ func loadConvPoolRef(t *testing.T) convPoolRef {
 	if ref.DType != "float64" {
 		t.Fatalf("%s: dtype %q, want float64", convPoolRefPath, ref.DType)
 	}
-	names := map[string]bool{}
-	unique := func(name string) {
-		if names[name] {
-			t.Fatalf("%s: case %q appears twice", convPoolRefPath, name)
-		}
-		names[name] = true
-	}
+	unique := reftest.Unique(t, convPoolRefPath)
 	covered := map[string]bool{}
 	for _, c := range ref.Conv {
 		unique(c.Name)

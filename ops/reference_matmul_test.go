@@ -34,9 +34,8 @@ const (
 
 // matmulRef is the layout of torch_matmul.json.
 type matmulRef struct {
-	Generator    string          `json:"generator"`
-	TorchVersion string          `json:"torch_version"`
-	Cases        []matmulRefCase `json:"cases"`
+	reftest.Header
+	Cases []matmulRefCase `json:"cases"`
 }
 
 // matmulRefCase is torch.matmul(op(a), op(b)), op transposing the last two
@@ -70,14 +69,11 @@ func loadMatMulRef(t *testing.T) matmulRef {
 	t.Helper()
 	var ref matmulRef
 	reftest.Load(t, matmulRefPath, "/usr/bin/python3 ops/testdata/gen_torch_matmul.py", &ref)
-	names := map[string]bool{}
+	unique := reftest.Unique(t, matmulRefPath)
 	covered := map[string]bool{}
 	cover := func(rule string, ok bool) { covered[rule] = covered[rule] || ok }
 	for _, c := range ref.Cases {
-		if names[c.Name] {
-			t.Fatalf("%s: case %q appears twice", matmulRefPath, c.Name)
-		}
-		names[c.Name] = true
+		unique(c.Name)
 		na, nb, ny := tensor.NumElems(c.AShape), tensor.NumElems(c.BShape), tensor.NumElems(c.OutputShape)
 		for _, r := range []matmulRefResult{c.Float64, c.Float32} {
 			if len(c.A) != na || len(c.B) != nb || len(c.Upstream) != ny ||

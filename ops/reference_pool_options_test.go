@@ -35,9 +35,8 @@ const (
 
 // poolOptRef is the layout of torch_pool_options.json.
 type poolOptRef struct {
-	Generator    string        `json:"generator"`
-	TorchVersion string        `json:"torch_version"`
-	Cases        []poolOptCase `json:"cases"`
+	reftest.Header
+	Cases []poolOptCase `json:"cases"`
 }
 
 // poolOptCase is one call of F.max_pool2d or F.avg_pool2d with PyTorch's
@@ -137,12 +136,9 @@ func loadPoolOptRef(t *testing.T) poolOptRef {
 	reftest.Load(t, poolOptRefPath, "/usr/bin/python3 ops/testdata/gen_torch_pool_options.py", &ref)
 	covered := map[string]bool{}
 	cover := func(what string, ok bool) { covered[what] = covered[what] || ok }
-	names := map[string]bool{}
+	unique := reftest.Unique(t, poolOptRefPath)
 	for _, c := range ref.Cases {
-		if names[c.Name] {
-			t.Fatalf("%s: case %q appears twice", poolOptRefPath, c.Name)
-		}
-		names[c.Name] = true
+		unique(c.Name)
 		checkPoolOptCase(t, c)
 		isMax := c.Function == "max_pool2d"
 		k, s, d := c.KernelSize, c.KernelSize, [2]int{1, 1}

@@ -26,10 +26,9 @@ const reduceRefPath = "testdata/torch_reduce.json"
 
 // reduceRef is the layout of torch_reduce.json.
 type reduceRef struct {
-	Generator    string          `json:"generator"`
-	TorchVersion string          `json:"torch_version"`
-	DTypes       []string        `json:"dtypes"`
-	Cases        []reduceRefCase `json:"cases"`
+	reftest.Header
+	DTypes []string        `json:"dtypes"`
+	Cases  []reduceRefCase `json:"cases"`
 }
 
 // reduceRefCase is one torch function applied to one input: Dim is an axis
@@ -127,13 +126,10 @@ func loadReduceRef(t *testing.T) reduceRef {
 	if !slices.Equal(ref.DTypes, []string{"float64", "float32"}) {
 		t.Fatalf("%s: dtypes %v, want [float64 float32]", reduceRefPath, ref.DTypes)
 	}
-	names := map[string]bool{}
+	unique := reftest.Unique(t, reduceRefPath)
 	covered := map[string]bool{}
 	for _, c := range ref.Cases {
-		if names[c.Name] {
-			t.Fatalf("%s: case %q appears twice", reduceRefPath, c.Name)
-		}
-		names[c.Name] = true
+		unique(c.Name)
 		n := tensor.NumElems(c.Shape)
 		grad := c.Function != "argmax" && c.Function != "argmin"
 		for _, r := range []reduceRefResult{c.Float64, c.Float32} {

@@ -27,13 +27,12 @@ const (
 
 // edgesFile is the layout of torch_optim_edges.json.
 type edgesFile struct {
-	Generator    string               `json:"generator"`
-	TorchVersion string               `json:"torch_version"`
-	Problem      refProblem           `json:"problem"`
-	Steps        int                  `json:"steps"`
-	Defaults     map[string]refConfig `json:"defaults"`
-	Validation   []edgeCheck          `json:"validation"`
-	Cases        []edgeCase           `json:"cases"`
+	reftest.Header
+	Problem    refProblem           `json:"problem"`
+	Steps      int                  `json:"steps"`
+	Defaults   map[string]refConfig `json:"defaults"`
+	Validation []edgeCheck          `json:"validation"`
+	Cases      []edgeCase           `json:"cases"`
 }
 
 // edgeCheck is a setting of hyperparameters and whether torch's constructor

@@ -30,14 +30,13 @@ const refTol = 1e-10
 
 // refFile is the layout of torch_optim.json.
 type refFile struct {
-	Generator    string        `json:"generator"`
-	TorchVersion string        `json:"torch_version"`
-	DType        string        `json:"dtype"`
-	Problem      refProblem    `json:"problem"`
-	Steps        int           `json:"steps"`
-	Optimizers   []refOptCase  `json:"optimizers"`
-	Schedules    []refSchedule `json:"schedules"`
-	Clip         []refClip     `json:"clip"`
+	reftest.Header
+	DType      string        `json:"dtype"`
+	Problem    refProblem    `json:"problem"`
+	Steps      int           `json:"steps"`
+	Optimizers []refOptCase  `json:"optimizers"`
+	Schedules  []refSchedule `json:"schedules"`
+	Clip       []refClip     `json:"clip"`
 }
 
 // refProblem is the softmax regression every optimizer case trains:

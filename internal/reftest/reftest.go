@@ -26,3 +26,26 @@ func Load(t testing.TB, path, regenerate string, v any) {
 		t.Fatalf("decoding %s: %v (regenerate with %s)", path, err, regenerate)
 	}
 }
+
+// Header is what every file of PyTorch reference numbers begins with: the
+// script that wrote it and the torch it ran. A test's layout of the file
+// embeds it.
+type Header struct {
+	Generator    string `json:"generator"`
+	TorchVersion string `json:"torch_version"`
+}
+
+// Unique returns a function that stops the test when it is given a case
+// name it was given before: the tests name their subtests and report
+// differences by case, so two cases of one name would hide each other. path
+// is the reference file, for the message.
+func Unique(t testing.TB, path string) func(name string) {
+	seen := map[string]bool{}
+	return func(name string) {
+		t.Helper()
+		if seen[name] {
+			t.Fatalf("%s: case %q appears twice", path, name)
+		}
+		seen[name] = true
+	}
+}
