@@ -5,64 +5,22 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
-// fatalRecorder is a testing.TB that records a Fatalf and stops the
-// function that called it, as the real one does.
-type fatalRecorder struct {
-	testing.TB
-	msg string
-}
-
-type stop struct{}
-
-func (r *fatalRecorder) Helper() {}
-func (r *fatalRecorder) Fatalf(format string, args ...any) {
-	r.msg = strings.TrimSpace(format)
-	for _, a := range args {
-		r.msg += "|" + strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(toString(a), "\n", " "), "\t", " "))
-	}
-	panic(stop{})
-}
-
-func toString(a any) string {
-	switch v := a.(type) {
-	case string:
-		return v
-	case error:
-		return v.Error()
-	}
-	return "?"
-}
-
-// fatal runs f with a recorder and returns what it was stopped with.
-func fatal(f func(tb testing.TB)) string {
-	r := &fatalRecorder{}
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				if _, ok := p.(stop); !ok {
-					panic(p)
-				}
-			}
-		}()
-		f(r)
-	}()
-	return r.msg
-}
-
 func TestUnique(t *testing.T) {
-	msg := fatal(func(tb testing.TB) {
+	r := testutil.Record(func(tb testing.TB) {
 		unique := Unique(tb, "testdata/x.json")
 		unique("a")
 		unique("b")
 		unique("a")
 	})
-	if want := `%s: case %q appears twice|testdata/x.json|a`; msg != want {
-		t.Errorf("Unique stopped with %q, want %q", msg, want)
+	if want := `testdata/x.json: case "a" appears twice`; r.FatalMessage != want {
+		t.Errorf("Unique stopped with %q, want %q", r.FatalMessage, want)
 	}
-	if msg := fatal(func(tb testing.TB) { u := Unique(tb, "p"); u("a"); u("b") }); msg != "" {
-		t.Errorf("Unique of distinct names stopped with %q", msg)
+	if r := testutil.Record(func(tb testing.TB) { u := Unique(tb, "p"); u("a"); u("b") }); r.Failed() {
+		t.Errorf("Unique of distinct names failed: %q", r.FatalMessage)
 	}
 }
 
@@ -76,19 +34,19 @@ func TestLoadWithHeader(t *testing.T) {
 		Header
 		Cases []int `json:"cases"`
 	}
-	Load(t, path, "python3 gen.py", &v)
+	Load(t, path, "/usr/bin/python3 gen.py", &v)
 	if v.Generator != "gen.py" || v.TorchVersion != "1.13.0" || len(v.Cases) != 2 {
 		t.Errorf("Load = %+v", v)
 	}
 	if err := os.WriteFile(path, []byte(`{"generator": "gen.py", "extra": 1}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	msg := fatal(func(tb testing.TB) { Load(tb, path, "python3 gen.py", &v) })
-	if !strings.Contains(msg, `unknown field "extra"`) || !strings.Contains(msg, "python3 gen.py") {
+	r := testutil.Record(func(tb testing.TB) { Load(tb, path, "/usr/bin/python3 gen.py", &v) })
+	if msg := r.FatalMessage; !strings.Contains(msg, `unknown field "extra"`) || !strings.Contains(msg, "(regenerate with /usr/bin/python3 gen.py)") {
 		t.Errorf("Load of a file with an unknown field stopped with %q", msg)
 	}
-	msg = fatal(func(tb testing.TB) { Load(tb, filepath.Join(dir, "missing.json"), "python3 gen.py", &v) })
-	if !strings.Contains(msg, "missing.json") || !strings.Contains(msg, "python3 gen.py") {
+	r = testutil.Record(func(tb testing.TB) { Load(tb, filepath.Join(dir, "missing.json"), "/usr/bin/python3 gen.py", &v) })
+	if msg := r.FatalMessage; !strings.Contains(msg, "missing.json") || !strings.Contains(msg, "(regenerate with /usr/bin/python3 gen.py)") {
 		t.Errorf("Load of a missing file stopped with %q", msg)
 	}
 }

@@ -8,79 +8,48 @@ import (
 	"testing"
 )
 
-// recorder is a testing.TB that records failures instead of reporting them.
-type recorder struct {
-	testing.TB
-	errs   []string
-	fatal  bool
-	helper int
-}
-
-func (r *recorder) Helper() { r.helper++ }
-func (r *recorder) Errorf(format string, args ...any) {
-	r.errs = append(r.errs, format)
-}
-func (r *recorder) Fatal(args ...any) {
-	r.fatal = true
-	panic(recorderStop{})
-}
-
-type recorderStop struct{}
-
-func run(f func(tb testing.TB)) (r *recorder) {
-	r = &recorder{}
-	defer func() {
-		if p := recover(); p != nil {
-			if _, ok := p.(recorderStop); !ok {
-				panic(p)
-			}
-		}
-	}()
-	f(r)
-	return r
-}
-
 func TestMustPanic(t *testing.T) {
 	for _, c := range []struct {
 		name      string
 		f         func()
 		want      []string
 		errs      int
-		fatal     bool
+		fatal     string
 		errPrefix string
 	}{
-		{"matches", func() { panic("ops: MatMul: shapes [2 3] and [4]") }, []string{"MatMul", "[2 3]"}, 0, false, ""},
-		{"wrong text", func() { panic("ops: Add") }, []string{"MatMul"}, 1, false, "panic %q does not contain"},
-		{"no panic", func() {}, []string{"MatMul"}, 1, false, "no panic"},
-		{"no expectation", func() { panic("x") }, nil, 0, true, ""},
-		{"empty expectation", func() { panic("x") }, []string{""}, 0, true, ""},
+		{"matches", func() { panic("ops: MatMul: shapes [2 3] and [4]") }, []string{"MatMul", "[2 3]"}, 0, "", ""},
+		{"wrong text", func() { panic("ops: Add") }, []string{"MatMul"}, 1, "", `panic "ops: Add" does not contain "MatMul"`},
+		{"one of two missing", func() { panic("ops: Add") }, []string{"Add", "MatMul"}, 1, "", `panic "ops: Add" does not contain "MatMul"`},
+		{"no panic", func() {}, []string{"MatMul"}, 1, "", `no panic; want one containing ["MatMul"]`},
+		{"no expectation", func() { panic("x") }, nil, 0, "testutil.MustPanic: no expected message given", ""},
+		{"empty expectation", func() { panic("x") }, []string{"x", ""}, 0, "testutil.MustPanic: an expected message is empty", ""},
 	} {
-		r := run(func(tb testing.TB) { MustPanic(tb, c.f, c.want...) })
-		if len(r.errs) != c.errs || r.fatal != c.fatal {
-			t.Errorf("%s: %d errors (%q), fatal %v; want %d errors, fatal %v", c.name, len(r.errs), r.errs, r.fatal, c.errs, c.fatal)
+		r := Record(func(tb testing.TB) { MustPanic(tb, c.f, c.want...) })
+		if len(r.Errors) != c.errs || !strings.HasPrefix(r.FatalMessage, c.fatal) || (c.fatal == "") != (r.FatalMessage == "") {
+			t.Errorf("%s: errors %q, fatal %q; want %d errors, fatal %q", c.name, r.Errors, r.FatalMessage, c.errs, c.fatal)
 			continue
 		}
-		if c.errs > 0 && !strings.HasPrefix(r.errs[0], c.errPrefix) {
-			t.Errorf("%s: error %q, want one starting %q", c.name, r.errs[0], c.errPrefix)
+		if r.Failed() != (c.errs > 0 || c.fatal != "") {
+			t.Errorf("%s: Failed() = %v", c.name, r.Failed())
+		}
+		if c.errs > 0 && r.Errors[0] != c.errPrefix {
+			t.Errorf("%s: error %q, want %q", c.name, r.Errors[0], c.errPrefix)
 		}
 	}
 }
 
-func TestMaxAbsDiff(t *testing.T) {
-	if got := MaxAbsDiff([]float64{1, -2, 3}, []float64{1.5, -2, 1}); got != 2 {
-		t.Errorf("MaxAbsDiff = %v, want 2", got)
-	}
-	if got := MaxAbsDiff([]float32{1, 2}, []float32{1, float32(math.NaN())}); !math.IsNaN(got) {
-		t.Errorf("MaxAbsDiff with a NaN = %v, want NaN", got)
-	}
-	if got := MaxAbsDiff[float64](nil, nil); got != 0 {
-		t.Errorf("MaxAbsDiff of empty slices = %v, want 0", got)
-	}
-	r := run(func(tb testing.TB) {
-		MustPanic(tb, func() { MaxAbsDiff([]float64{1}, []float64{1, 2}) }, "lengths 1 and 2")
+func TestRecordStopsAtFatal(t *testing.T) {
+	reached := false
+	r := Record(func(tb testing.TB) {
+		tb.Errorf("first %d", 1)
+		tb.Fatalf("stop %s", "here")
+		reached = true
 	})
-	if len(r.errs) != 0 {
-		t.Errorf("MaxAbsDiff of unequal lengths: %q", r.errs)
+	if reached || r.FatalMessage != "stop here" || !slices.Equal(r.Errors, []string{"first 1"}) || !r.Failed() {
+		t.Errorf("Record: reached %v, fatal %q, errors %q, failed %v", reached, r.FatalMessage, r.Errors, r.Failed())
+	}
+	if r := Record(func(tb testing.TB) { tb.Helper(); tb.Logf("fine") }); r.Failed() || r.FatalMessage != "" || len(r.Errors) != 0 {
+		t.Errorf("Record of a passing function: %+v", r)
 	}
 }
 
@@ -94,6 +63,19 @@ func TestPanicMessage(t *testing.T) {
 	if msg, ok := PanicMessage(func() {}); ok || msg != "" {
 		t.Errorf("PanicMessage without a panic = %q, %v; want \"\", false", msg, ok)
 	}
+}
+
+func TestMaxAbsDiff(t *testing.T) {
+	if got := MaxAbsDiff([]float64{1, -2, 3}, []float64{1.5, -2, 1}); got != 2 {
+		t.Errorf("MaxAbsDiff = %v, want 2", got)
+	}
+	if got := MaxAbsDiff([]float32{1, 2}, []float32{1, float32(math.NaN())}); !math.IsNaN(got) {
+		t.Errorf("MaxAbsDiff with a NaN = %v, want NaN", got)
+	}
+	if got := MaxAbsDiff[float64](nil, nil); got != 0 {
+		t.Errorf("MaxAbsDiff of empty slices = %v, want 0", got)
+	}
+	MustPanic(t, func() { MaxAbsDiff([]float64{1}, []float64{1, 2}) }, "testutil: MaxAbsDiff of slices of lengths 1 and 2")
 }
 
 func TestConvert(t *testing.T) {
