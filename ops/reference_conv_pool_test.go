@@ -10,6 +10,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/reftest"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -198,9 +199,10 @@ func isAllOnes(s []float64) bool {
 // refWorst tracks the largest absolute differences from PyTorch.
 type refWorst struct{ value, grad float64 }
 
-// compareRef fails unless got matches PyTorch's want within convPoolTol and
-// returns the largest |got − want|.
-func compareRef(t *testing.T, what string, got *tensor.Tensor[float64], wantShape []int, want []float64) float64 {
+// compareRef fails unless got has PyTorch's shape and its values within
+// tol, relative with an absolute floor of tol, and returns the largest
+// |got − want|. The float64 and float32 reference tests of ops share it.
+func compareRef(t *testing.T, what string, got t64, wantShape []int, want []float64, tol float64) float64 {
 	t.Helper()
 	if got == nil {
 		t.Errorf("%s: missing", what)
@@ -210,14 +212,10 @@ func compareRef(t *testing.T, what string, got *tensor.Tensor[float64], wantShap
 		t.Errorf("%s: shape %v, PyTorch's is %v", what, got.Shape(), wantShape)
 		return math.Inf(1)
 	}
-	if d := cmp.Diff(want, got.Data(), cmpopts.EquateApprox(convPoolTol, convPoolTol)); d != "" {
+	if d := cmp.Diff(want, got.Data(), cmpopts.EquateApprox(tol, tol), cmpopts.EquateEmpty()); d != "" {
 		t.Errorf("%s differs from PyTorch's (-torch +tapegrad):\n%s", what, d)
 	}
-	worst := 0.0
-	for i, w := range want {
-		worst = max(worst, math.Abs(got.Data()[i]-w))
-	}
-	return worst
+	return testutil.MaxAbsDiff(got.Data(), want)
 }
 
 // TestConv2dMatchesPyTorch runs every convolution case through ops.Conv2d on
@@ -240,15 +238,15 @@ func TestConv2dMatchesPyTorch(t *testing.T) {
 			}
 			op := &ops.Conv2d[float64]{Stride: c.Stride, Padding: c.Padding, Dilation: c.Dilation, Groups: c.Groups}
 			y := autograd.Apply[float64](op, in...)
-			worst.value = max(worst.value, compareRef(t, "output", y.Value(), c.OutputShape, c.Output))
+			worst.value = max(worst.value, compareRef(t, "output", y.Value(), c.OutputShape, c.Output, convPoolTol))
 			if !slices.Equal(y.Shape(), c.OutputShape) {
 				return
 			}
 			tape.BackwardWithGrad(y, tensor.FromSlice(slices.Clone(c.Upstream), c.OutputShape...))
-			worst.grad = max(worst.grad, compareRef(t, "dL/dx", x.Grad(), c.XShape, c.GradX))
-			worst.grad = max(worst.grad, compareRef(t, "dL/dw", w.Grad(), c.WShape, c.GradW))
+			worst.grad = max(worst.grad, compareRef(t, "dL/dx", x.Grad(), c.XShape, c.GradX, convPoolTol))
+			worst.grad = max(worst.grad, compareRef(t, "dL/dw", w.Grad(), c.WShape, c.GradW, convPoolTol))
 			if c.Bias {
-				worst.grad = max(worst.grad, compareRef(t, "dL/db", b.Grad(), []int{c.WShape[0]}, c.GradB))
+				worst.grad = max(worst.grad, compareRef(t, "dL/db", b.Grad(), []int{c.WShape[0]}, c.GradB, convPoolTol))
 			}
 		})
 	}
@@ -274,12 +272,12 @@ func TestPool2dMatchesPyTorch(t *testing.T) {
 			x := tape.Param(tensor.FromSlice(slices.Clone(c.Input), c.Shape...))
 			y := autograd.Apply(op, x)
 			w := worst[c.Function]
-			w.value = max(w.value, compareRef(t, "output", y.Value(), c.OutputShape, c.Output))
+			w.value = max(w.value, compareRef(t, "output", y.Value(), c.OutputShape, c.Output, convPoolTol))
 			if !slices.Equal(y.Shape(), c.OutputShape) {
 				return
 			}
 			tape.BackwardWithGrad(y, tensor.FromSlice(slices.Clone(c.Upstream), c.OutputShape...))
-			w.grad = max(w.grad, compareRef(t, "dL/dx", x.Grad(), c.Shape, c.Grad))
+			w.grad = max(w.grad, compareRef(t, "dL/dx", x.Grad(), c.Shape, c.Grad, convPoolTol))
 		})
 	}
 	for _, fn := range []string{"max_pool2d", "avg_pool2d"} {

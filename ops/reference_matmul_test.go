@@ -1,12 +1,8 @@
 package ops_test
 
 import (
-	"math"
 	"slices"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/reftest"
@@ -161,28 +157,6 @@ func runMatMulRef[T tensor.Float](c matmulRefCase) (y, ga, gb t64) {
 	return asFloat64(yv.Value()), asFloat64(a.Grad()), asFloat64(b.Grad())
 }
 
-// compareMatMulRef fails unless got has PyTorch's shape and values within
-// tol, and returns the largest |got − want|.
-func compareMatMulRef(t *testing.T, what string, got t64, wantShape []int, want []float64, tol float64) float64 {
-	t.Helper()
-	if got == nil {
-		t.Errorf("%s: missing", what)
-		return math.Inf(1)
-	}
-	if !slices.Equal(got.Shape(), wantShape) {
-		t.Errorf("%s: shape %v, PyTorch's is %v", what, got.Shape(), wantShape)
-		return math.Inf(1)
-	}
-	if d := cmp.Diff(want, got.Data(), cmpopts.EquateApprox(tol, tol), cmpopts.EquateEmpty()); d != "" {
-		t.Errorf("%s differs from PyTorch's (-torch +tapegrad):\n%s", what, d)
-	}
-	worst := 0.0
-	for i, w := range want {
-		worst = max(worst, math.Abs(got.Data()[i]-w))
-	}
-	return worst
-}
-
 // TestMatMulMatchesPyTorch runs every case in float64 and in float32 and
 // compares the output and both gradients with torch.matmul's in the same
 // dtype.
@@ -202,9 +176,9 @@ func TestMatMulMatchesPyTorch(t *testing.T) {
 			t.Run(dt.name+"/"+c.Name, func(t *testing.T) {
 				want := dt.want(c)
 				y, ga, gb := dt.run(c)
-				worst.value = max(worst.value, compareMatMulRef(t, "output", y, c.OutputShape, want.Output, dt.tol))
-				worst.grad = max(worst.grad, compareMatMulRef(t, "dL/da", ga, c.AShape, want.GradA, dt.tol))
-				worst.grad = max(worst.grad, compareMatMulRef(t, "dL/db", gb, c.BShape, want.GradB, dt.tol))
+				worst.value = max(worst.value, compareRef(t, "output", y, c.OutputShape, want.Output, dt.tol))
+				worst.grad = max(worst.grad, compareRef(t, "dL/da", ga, c.AShape, want.GradA, dt.tol))
+				worst.grad = max(worst.grad, compareRef(t, "dL/db", gb, c.BShape, want.GradB, dt.tol))
 			})
 		}
 		t.Logf("%s: %d cases from PyTorch %s; largest |tapegrad − torch|: %.3g in values, %.3g in gradients",
