@@ -224,7 +224,7 @@ func TestLogSoftmaxPanics(t *testing.T) {
 	mustPanic(t, "ops: LogSoftmax takes 1 input(s), got 2", func() {
 		forward(&ops.LogSoftmax[float64]{}, vec([]float64{1}), vec([]float64{1}))
 	})
-	mustPanic(t, "axis 2 out of range for a 2-d tensor", func() {
+	mustPanic(t, "ops: LogSoftmax: axis 2 out of range for an input of shape [1 2]", func() {
 		forward(&ops.LogSoftmax[float64]{Axis: 2}, vec([]float64{1, 2}, 1, 2))
 	})
 	mustPanic(t, "size 0", func() {
