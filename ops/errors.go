@@ -22,9 +22,10 @@ const (
 	errGatherIdx  = "ops: Gather: index %d of row %d is out of range for %d columns (input of shape %v)"
 
 	errPoolRank     = "ops: %s needs a 4-d input N×C×H×W with H, W ≥ 1, got shape %v"
-	errPoolSettings = "ops: %s: kernel %v and stride %v must be at least 1 and padding %v at least 0 (input shape %v)"
+	errPoolSettings = "ops: %s: kernel %v must be at least 1, stride %v and padding %v at least 0 (input shape %v)"
 	errPoolPad      = "ops: %s: padding %v must be at most half of kernel %v (input shape %v)"
-	errPoolOutput   = "ops: %s: input shape %v with kernel %v, stride %v and padding %v gives an output of %d×%d"
+	errPoolOutput   = "ops: %s: input shape %v with kernel %v, stride %v, padding %v, dilation %v and ceil_mode %t gives an output of %d×%d"
+	errPoolDilation = "ops: %s: dilation %v must be at least 0 (input shape %v)"
 
 	errReduceAxis    = "ops: %s: axis %d out of range for an input of shape %v"
 	errReduceDupAxis = "ops: %s: axis %d given twice for an input of shape %v"

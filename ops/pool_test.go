@@ -3,6 +3,7 @@ package ops_test
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
@@ -10,61 +11,105 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// poolCase is an input shape and the settings of a pooling op.
+// poolCase is an input shape and the settings of a pooling op. Dilation
+// applies to max pooling only, excludePad and divisor to average pooling
+// only; the zero values are PyTorch's defaults.
 type poolCase struct {
 	name                    string
 	shape                   []int
 	kernel, stride, padding [2]int
+	dilation                [2]int
+	ceil                    bool
+	excludePad              bool
+	divisor                 int
 }
 
-// poolCases are shapes and settings that catch the classic pooling bugs.
+// poolCases are shapes and settings that catch the classic pooling bugs,
+// then every option: ceil mode with a partial last window and with the
+// rule that the last window starts inside, dilation, a zero stride,
+// kernels larger than the input, count_include_pad=False and
+// divisor_override.
 var poolCases = []poolCase{
-	{"odd size, stride 2, padding", []int{2, 3, 7, 7}, [2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1}},
-	{"overlapping, stride 1, batch 1", []int{1, 2, 5, 5}, [2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1}},
-	{"non-square", []int{2, 1, 4, 7}, [2]int{2, 3}, [2]int{1, 2}, [2]int{1, 0}},
-	{"1×1 kernel", []int{2, 2, 3, 4}, [2]int{1, 1}, [2]int{1, 1}, [2]int{0, 0}},
-	{"kernel = whole plane", []int{1, 3, 4, 5}, [2]int{4, 5}, [2]int{1, 1}, [2]int{0, 0}},
-	{"2×2 stride 2, odd width", []int{3, 2, 6, 5}, [2]int{2, 2}, [2]int{2, 2}, [2]int{0, 0}},
-	{"stride > kernel (gaps)", []int{1, 2, 7, 8}, [2]int{2, 2}, [2]int{3, 3}, [2]int{1, 0}},
-	{"H = 1", []int{2, 1, 1, 5}, [2]int{1, 3}, [2]int{1, 1}, [2]int{0, 1}},
+	{name: "odd size, stride 2, padding", shape: []int{2, 3, 7, 7}, kernel: [2]int{3, 3}, stride: [2]int{2, 2}, padding: [2]int{1, 1}},
+	{name: "overlapping, stride 1, batch 1", shape: []int{1, 2, 5, 5}, kernel: [2]int{3, 3}, stride: [2]int{1, 1}, padding: [2]int{1, 1}},
+	{name: "non-square", shape: []int{2, 1, 4, 7}, kernel: [2]int{2, 3}, stride: [2]int{1, 2}, padding: [2]int{1, 0}},
+	{name: "1×1 kernel", shape: []int{2, 2, 3, 4}, kernel: [2]int{1, 1}, stride: [2]int{1, 1}},
+	{name: "kernel = whole plane", shape: []int{1, 3, 4, 5}, kernel: [2]int{4, 5}, stride: [2]int{1, 1}},
+	{name: "2×2 stride 2, odd width", shape: []int{3, 2, 6, 5}, kernel: [2]int{2, 2}, stride: [2]int{2, 2}},
+	{name: "stride > kernel (gaps)", shape: []int{1, 2, 7, 8}, kernel: [2]int{2, 2}, stride: [2]int{3, 3}, padding: [2]int{1, 0}},
+	{name: "H = 1", shape: []int{2, 1, 1, 5}, kernel: [2]int{1, 3}, stride: [2]int{1, 1}, padding: [2]int{0, 1}},
+
+	{name: "ceil: partial last window", shape: []int{2, 2, 6, 8}, kernel: [2]int{3, 3}, stride: [2]int{2, 2}, ceil: true},
+	{name: "ceil: the last window starts inside", shape: []int{1, 2, 5, 3}, kernel: [2]int{2, 2}, stride: [2]int{2, 2}, padding: [2]int{1, 1}, ceil: true},
+	{name: "ceil, 3×3 stride 2 padding 1, even size", shape: []int{2, 2, 8, 8}, kernel: [2]int{3, 3}, stride: [2]int{2, 2}, padding: [2]int{1, 1}, ceil: true},
+	{name: "ceil: kernel beyond the input", shape: []int{2, 1, 2, 3}, kernel: [2]int{3, 3}, stride: [2]int{2, 2}, padding: [2]int{1, 1}, ceil: true},
+	{name: "zero stride is the kernel, ceil", shape: []int{1, 2, 5, 7}, kernel: [2]int{2, 2}, ceil: true},
+	{name: "dilation 2, stride 2, padding", shape: []int{1, 2, 9, 8}, kernel: [2]int{3, 3}, stride: [2]int{2, 2}, padding: [2]int{1, 1}, dilation: [2]int{2, 2}},
+	{name: "dilation and ceil, non-square", shape: []int{2, 1, 8, 7}, kernel: [2]int{3, 2}, stride: [2]int{2, 3}, padding: [2]int{1, 1}, dilation: [2]int{2, 1}, ceil: true},
+	{name: "dilation 1×3, stride 1", shape: []int{1, 1, 5, 9}, kernel: [2]int{2, 3}, stride: [2]int{1, 1}, padding: [2]int{1, 1}, dilation: [2]int{1, 3}},
+	{name: "exclude padding", shape: []int{2, 2, 5, 6}, kernel: [2]int{3, 3}, stride: [2]int{2, 2}, padding: [2]int{1, 1}, excludePad: true},
+	{name: "exclude padding, ceil, non-square", shape: []int{2, 1, 5, 8}, kernel: [2]int{2, 3}, stride: [2]int{3, 1}, padding: [2]int{1, 1}, ceil: true, excludePad: true},
+	{name: "divisor override, ceil", shape: []int{1, 2, 7, 6}, kernel: [2]int{3, 2}, stride: [2]int{2, 2}, padding: [2]int{1, 1}, ceil: true, divisor: 4},
+	{name: "negative divisor override", shape: []int{1, 1, 4, 5}, kernel: [2]int{2, 2}, stride: [2]int{1, 1}, padding: [2]int{1, 1}, divisor: -3},
 }
 
 func (c poolCase) maxPool() *ops.MaxPool2d[float64] {
-	return &ops.MaxPool2d[float64]{Kernel: c.kernel, Stride: c.stride, Padding: c.padding}
+	return &ops.MaxPool2d[float64]{Kernel: c.kernel, Stride: c.stride, Padding: c.padding, Dilation: c.dilation, CeilMode: c.ceil}
 }
 
 func (c poolCase) avgPool() *ops.AvgPool2d[float64] {
-	return &ops.AvgPool2d[float64]{Kernel: c.kernel, Stride: c.stride, Padding: c.padding}
+	return &ops.AvgPool2d[float64]{Kernel: c.kernel, Stride: c.stride, Padding: c.padding,
+		CeilMode: c.ceil, ExcludePad: c.excludePad, DivisorOverride: c.divisor}
 }
 
-// naivePool is a reference pooling: it pads every plane explicitly with pad
-// (−∞ for max, 0 for average), visits every window position of the padded
-// plane, and reduces with max (first maximum wins, NaN ignored) or the mean.
+func (c poolCase) maxPool32() *ops.MaxPool2d[float32] {
+	return &ops.MaxPool2d[float32]{Kernel: c.kernel, Stride: c.stride, Padding: c.padding, Dilation: c.dilation, CeilMode: c.ceil}
+}
+
+func (c poolCase) avgPool32() *ops.AvgPool2d[float32] {
+	return &ops.AvgPool2d[float32]{Kernel: c.kernel, Stride: c.stride, Padding: c.padding,
+		CeilMode: c.ceil, ExcludePad: c.excludePad, DivisorOverride: c.divisor}
+}
+
+// naivePool is a reference pooling written from the definitions: it counts
+// the windows with refOutSize, visits every tap of every window, at
+// i·s − p + a·d, and reduces the taps inside the input with max (padding
+// is −∞, NaN wins) or the mean, whose divisor is the override, the number
+// of taps inside the input (excludePad) or the number inside the padded
+// input [−p, n + p).
 func naivePool(x t64, c poolCase, isMax bool) t64 {
 	s := x.Shape()
-	kh, kw, sh, sw, ph, pw := c.kernel[0], c.kernel[1], c.stride[0], c.stride[1], c.padding[0], c.padding[1]
-	hp, wp := s[2]+2*ph, s[3]+2*pw
-	hout, wout := (hp-kh)/sh+1, (wp-kw)/sw+1
-	pad := 0.0
-	if isMax {
-		pad = math.Inf(-1)
+	k, st, p, d := c.kernel, c.stride, c.padding, c.dilation
+	for a := range 2 {
+		if st[a] == 0 {
+			st[a] = k[a]
+		}
+		if d[a] == 0 || !isMax {
+			d[a] = 1
+		}
 	}
+	hout := refOutSize(s[2], k[0], st[0], p[0], d[0], c.ceil)
+	wout := refOutSize(s[3], k[1], st[1], p[1], d[1], c.ceil)
 	y := tensor.New[float64](s[0], s[1], hout, wout)
 	for n := range s[0] {
 		for ch := range s[1] {
-			padded := tensor.Full(pad, hp, wp)
-			for i := range s[2] {
-				for j := range s[3] {
-					padded.Set(x.At(n, ch, i, j), i+ph, j+pw)
-				}
-			}
 			for i := range hout {
 				for j := range wout {
-					acc := pad
-					for a := range kh {
-						for b := range kw {
-							v := padded.At(i*sh+a, j*sw+b)
-							if isMax {
+					acc, inside, padded := math.Inf(-1), 0, 0
+					if !isMax {
+						acc = 0
+					}
+					for a := range k[0] {
+						for b := range k[1] {
+							r, q := i*st[0]-p[0]+a*d[0], j*st[1]-p[1]+b*d[1]
+							if r < s[2]+p[0] && q < s[3]+p[1] {
+								padded++
+							}
+							if r < 0 || r >= s[2] || q < 0 || q >= s[3] {
+								continue
+							}
+							inside++
+							if v := x.At(n, ch, r, q); isMax {
 								acc = max(acc, v)
 							} else {
 								acc += v
@@ -72,7 +117,14 @@ func naivePool(x t64, c poolCase, isMax bool) t64 {
 						}
 					}
 					if !isMax {
-						acc /= float64(kh * kw)
+						switch {
+						case c.divisor != 0:
+							acc /= float64(c.divisor)
+						case c.excludePad:
+							acc /= float64(inside)
+						default:
+							acc /= float64(padded)
+						}
 					}
 					y.Set(acc, n, ch, i, j)
 				}
@@ -91,8 +143,8 @@ func TestPoolGradCheck(t *testing.T) {
 	}
 }
 
-// TestPoolAgainstNaive compares both ops with the explicitly padded
-// reference, which also pins the output sizes.
+// TestPoolAgainstNaive compares both ops with the reference written from
+// the definitions, which also pins the output sizes.
 func TestPoolAgainstNaive(t *testing.T) {
 	r := rng(91)
 	for _, c := range poolCases {
@@ -260,6 +312,169 @@ func TestMaxPoolNaN(t *testing.T) {
 	assertTensor(t, "dx", g[0], []int{1, 1, 2, 3}, []float64{0, 2, 0, 1, 0, 0}, 0)
 }
 
+// TestMaxPoolIndices: Indices gives each output's argmax as PyTorch's
+// return_indices does, the position h·W + w in the unpadded input plane,
+// laid out as the output; the slice is the caller's, and it outlives the
+// tape's Reset that recycles what the op kept.
+func TestMaxPoolIndices(t *testing.T) {
+	op := &ops.MaxPool2d[float64]{Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}
+	if got := op.Indices(); got != nil {
+		t.Errorf("Indices before Forward = %v, want nil", got)
+	}
+	// The planes of TestMaxPoolValues: x and −x.
+	plane := []float64{
+		-2, 6, 2, -3,
+		5, 3, 8, 7,
+		4, 9, -1, 10,
+	}
+	data := append([]float64{}, plane...)
+	for _, v := range plane {
+		data = append(data, -v)
+	}
+	tape := autograd.NewTape[float64]()
+	tape.ReuseBuffers(true)
+	x := tape.Param(vec(data, 1, 2, 3, 4))
+	y := autograd.Apply[float64](op, x)
+	want := []int64{
+		0, 1, 3,
+		4, 9, 11,
+
+		0, 2, 3,
+		8, 10, 7,
+	}
+	got := op.Indices()
+	if !slices.Equal(got, want) {
+		t.Fatalf("Indices = %v, want %v", got, want)
+	}
+	got[0] = 7 // the caller's copy: the backward must not see it
+	tape.BackwardWithGrad(y, vec([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 1, 2, 2, 3))
+	if g := x.Grad().Data(); g[0] != 1 || g[7] != 0 {
+		t.Errorf("dx[0] = %v and dx[7] = %v, want 1 and 0: the backward used the caller's indices", g[0], g[7])
+	}
+	tape.Reset()
+	x = tape.Input(vec(slices.Repeat([]float64{0}, 24), 1, 2, 3, 4))
+	autograd.Apply[float64](&ops.MaxPool2d[float64]{Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}, x)
+	if got[1] != 1 || got[11] != 7 {
+		t.Errorf("Indices after Reset and another pass: %v, want %v but for element 0", got, want)
+	}
+
+	// Dilation: a 2×2 kernel, dilation 2, stride 2 over a 5×5 plane of
+	// 0…24 takes the taps (2i + {0, 2}, 2j + {0, 2}). With a dilation of 1
+	// along W, ceil mode adds a third column of windows, [4, 6), which
+	// holds the input's last column alone.
+	x5 := tensor.New[float64](1, 1, 5, 5)
+	for k := range x5.Data() {
+		x5.Data()[k] = float64(k)
+	}
+	dop := &ops.MaxPool2d[float64]{Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}, Dilation: [2]int{2, 2}, CeilMode: true}
+	y5 := forward(dop, x5)
+	assertTensor(t, "dilated y", y5, []int{1, 1, 2, 2}, []float64{12, 14, 22, 24}, 0)
+	if got, want := dop.Indices(), []int64{12, 14, 22, 24}; !slices.Equal(got, want) {
+		t.Errorf("dilated Indices = %v, want %v", got, want)
+	}
+	dop = &ops.MaxPool2d[float64]{Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}, Dilation: [2]int{2, 1}, CeilMode: true}
+	y5 = forward(dop, x5)
+	assertTensor(t, "dilated ceil y", y5, []int{1, 1, 2, 3}, []float64{11, 13, 14, 21, 23, 24}, 0)
+	if got, want := dop.Indices(), []int64{11, 13, 14, 21, 23, 24}; !slices.Equal(got, want) {
+		t.Errorf("dilated ceil Indices = %v, want %v", got, want)
+	}
+}
+
+// TestMaxPoolOnlyPadding: a dilation can put every tap of a window in the
+// padding (here the taps of rows −1 and 2 of a 2-row input, and then of
+// every window, as always along an axis). Such a window gives −∞, the index
+// −1 and no gradient, where PyTorch gives an index past the window and
+// adds the gradient there.
+func TestMaxPoolOnlyPadding(t *testing.T) {
+	x := vec([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 2, 1, 2, 3)
+	op := &ops.MaxPool2d[float64]{Kernel: [2]int{2, 2}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1}, Dilation: [2]int{3, 3}}
+	inf := math.Inf(-1)
+	y, g := backward(t, op, vec([]float64{1, 2, 3, 4}, 2, 1, 1, 2), x)
+	assertTensor(t, "y", y, []int{2, 1, 1, 2}, []float64{inf, inf, inf, inf}, 0)
+	assertExactZero(t, "dx", g[0].Data())
+	if got, want := op.Indices(), []int64{-1, -1, -1, -1}; !slices.Equal(got, want) {
+		t.Errorf("Indices = %v, want %v", got, want)
+	}
+	// Columns alone, in float32, in ceil mode.
+	x32 := to32(vec([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, 1, 2, 4, 2))
+	op32 := &ops.MaxPool2d[float32]{Kernel: [2]int{2, 2}, Stride: [2]int{2, 1}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 3}, CeilMode: true}
+	y32 := forward(op32, x32)
+	assertTensor(t, "float32 y", to64(y32), []int{1, 2, 3, 1}, []float64{inf, inf, inf, inf, inf, inf}, 0)
+	if dx := op32.Backward(tensor.Ones[float32](1, 2, 3, 1), []bool{true})[0]; !slices.Equal(dx.Data(), make([]float32, 16)) {
+		t.Errorf("float32 dx = %v, want zeros", dx.Data())
+	}
+}
+
+// TestMaxPoolDilatedTies: the dilated path keeps the tie rule, the first
+// maximum among the window's taps in row-major order, and skips the
+// positions between the taps.
+func TestMaxPoolDilatedTies(t *testing.T) {
+	// Taps of the single window (kernel 2×2, dilation 2): (0,0), (0,2),
+	// (2,0), (2,2), all 5; the 9s lie between them.
+	x := vec([]float64{
+		5, 9, 5,
+		9, 9, 9,
+		5, 9, 5,
+	}, 1, 1, 3, 3)
+	op := &ops.MaxPool2d[float64]{Kernel: [2]int{2, 2}, Stride: [2]int{1, 1}, Dilation: [2]int{2, 2}}
+	y, g := backward(t, op, vec([]float64{3}, 1, 1, 1, 1), x)
+	assertTensor(t, "y", y, []int{1, 1, 1, 1}, []float64{5}, 0)
+	assertTensor(t, "dx", g[0], []int{1, 1, 3, 3}, []float64{3, 0, 0, 0, 0, 0, 0, 0, 0}, 0)
+}
+
+// TestAvgPoolOptionValues: on a 6×6 plane of ones, a 3×3 window at stride
+// 2 with padding 1 in ceil mode has four windows per axis: [−1, 2),
+// [1, 4), [3, 6) and [5, 8), whose last runs past the padding [−1, 7).
+// Per axis they hold 2, 3, 3, 1 positions of the input and 3, 3, 3, 2 of
+// the padded input, so the output is the product of the axis ratios of
+// what is summed to what is divided by.
+func TestAvgPoolOptionValues(t *testing.T) {
+	x := tensor.Ones[float64](1, 1, 6, 6)
+	in, padded := []float64{2, 3, 3, 1}, []float64{3, 3, 3, 2}
+	outer := func(f func(i, j int) float64) []float64 {
+		var out []float64
+		for i := range 4 {
+			for j := range 4 {
+				out = append(out, f(i, j))
+			}
+		}
+		return out
+	}
+	base := ops.AvgPool2d[float64]{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true}
+	include, exclude, override := base, base, base
+	exclude.ExcludePad = true
+	override.DivisorOverride = 4
+	assertTensor(t, "count_include_pad", forward(&include, x), []int{1, 1, 4, 4},
+		outer(func(i, j int) float64 { return in[i] * in[j] / (padded[i] * padded[j]) }), 1e-15)
+	assertTensor(t, "count_include_pad=False", forward(&exclude, x), []int{1, 1, 4, 4},
+		outer(func(i, j int) float64 { return 1 }), 1e-15)
+	assertTensor(t, "divisor_override=4", forward(&override, x), []int{1, 1, 4, 4},
+		outer(func(i, j int) float64 { return in[i] * in[j] / 4 }), 1e-15)
+
+	// The gradient of count_include_pad along one row of windows: a 1×6
+	// plane, kernel 1×3. Position 5 lies in windows 2 (divided by 3) and 3
+	// (divided by 2); position 0 in window 0 only.
+	op := &ops.AvgPool2d[float64]{Kernel: [2]int{1, 3}, Stride: [2]int{1, 2}, Padding: [2]int{0, 1}, CeilMode: true}
+	_, g := backward(t, op, vec([]float64{6, 12, 18, 24}, 1, 1, 1, 4), tensor.Ones[float64](1, 1, 1, 6))
+	assertTensor(t, "dx", g[0], []int{1, 1, 1, 6}, []float64{2, 2 + 4, 4, 4 + 6, 6, 6 + 12}, 1e-15)
+}
+
+// TestPoolNoGrad: with recording off, the options change nothing of
+// what is kept: no node, no bytes.
+func TestPoolNoGrad(t *testing.T) {
+	tape := autograd.NewTape[float64]()
+	defer tape.SetGradEnabled(tape.SetGradEnabled(false))
+	r := rng(94)
+	for _, c := range poolCases {
+		x := tape.Param(randn(r, c.shape...))
+		autograd.Apply[float64](c.maxPool(), x)
+		autograd.Apply[float64](c.avgPool(), x)
+	}
+	if n, b := tape.Len(), tape.SavedBytes(); n != 0 || b != 0 {
+		t.Errorf("with recording off: %d nodes keeping %d bytes, want none", n, b)
+	}
+}
+
 // TestPoolSaved: MaxPool2d keeps one int32 per output and no tensor;
 // AvgPool2d keeps nothing.
 func TestPoolSaved(t *testing.T) {
@@ -291,40 +506,64 @@ func TestPoolPanics(t *testing.T) {
 	x := tensor.New[float64](1, 1, 4, 4)
 	k := func(h, w int) [2]int { return [2]int{h, w} }
 	for _, name := range []string{"MaxPool2d", "AvgPool2d"} {
-		mk := func(kernel, stride, padding [2]int) autograd.Op[float64] {
+		mk := func(kernel, stride, padding [2]int, ceil bool) autograd.Op[float64] {
 			if name == "MaxPool2d" {
-				return &ops.MaxPool2d[float64]{Kernel: kernel, Stride: stride, Padding: padding}
+				return &ops.MaxPool2d[float64]{Kernel: kernel, Stride: stride, Padding: padding, CeilMode: ceil}
 			}
-			return &ops.AvgPool2d[float64]{Kernel: kernel, Stride: stride, Padding: padding}
+			return &ops.AvgPool2d[float64]{Kernel: kernel, Stride: stride, Padding: padding, CeilMode: ceil}
 		}
 		run := func(in t64, kernel, stride, padding [2]int) func() {
-			return func() { forward(mk(kernel, stride, padding), in) }
+			return func() { forward(mk(kernel, stride, padding, false), in) }
 		}
 		one, zero := k(1, 1), k(0, 0)
-		mustPanic(t, "ops: "+name+" takes 1 input(s), got 2", func() { forward(mk(one, one, zero), x, x) })
+		mustPanic(t, "ops: "+name+" takes 1 input(s), got 2", func() { forward(mk(one, one, zero, false), x, x) })
 		mustPanic(t, "ops: "+name+" needs a 4-d input N×C×H×W with H, W ≥ 1, got shape [1 4 4]",
 			run(x.Reshape(1, 4, 4), one, one, zero))
 		mustPanic(t, "ops: "+name+" needs a 4-d input N×C×H×W with H, W ≥ 1, got shape [1 1 4 0]",
 			run(tensor.New[float64](1, 1, 4, 0), one, one, zero))
-		mustPanic(t, "ops: "+name+": kernel [0 0] and stride [0 0] must be at least 1 and padding [0 0] at least 0 (input shape [1 1 4 4])",
+		mustPanic(t, "ops: "+name+": kernel [0 0] must be at least 1, stride [0 0] and padding [0 0] at least 0 (input shape [1 1 4 4])",
 			run(x, zero, zero, zero))
-		mustPanic(t, "ops: "+name+": kernel [2 2] and stride [1 0] must be at least 1 and padding [0 0] at least 0 (input shape [1 1 4 4])",
-			run(x, k(2, 2), k(1, 0), zero))
-		mustPanic(t, "ops: "+name+": kernel [2 2] and stride [1 1] must be at least 1 and padding [0 -1] at least 0 (input shape [1 1 4 4])",
+		mustPanic(t, "ops: "+name+": kernel [2 -1] must be at least 1, stride [1 1] and padding [0 0] at least 0 (input shape [1 1 4 4])",
+			run(x, k(2, -1), one, zero))
+		mustPanic(t, "ops: "+name+": kernel [2 2] must be at least 1, stride [1 -1] and padding [0 0] at least 0 (input shape [1 1 4 4])",
+			run(x, k(2, 2), k(1, -1), zero))
+		mustPanic(t, "ops: "+name+": kernel [2 2] must be at least 1, stride [1 1] and padding [0 -1] at least 0 (input shape [1 1 4 4])",
 			run(x, k(2, 2), one, k(0, -1)))
 		mustPanic(t, "ops: "+name+": padding [2 1] must be at most half of kernel [3 3] (input shape [1 1 4 4])",
 			run(x, k(3, 3), one, k(2, 1)))
 		mustPanic(t, "ops: "+name+": padding [0 1] must be at most half of kernel [2 1] (input shape [1 1 4 4])",
 			run(x, k(2, 1), one, k(0, 1)))
 		// (4 − 5)/2 is −½: its floor makes Hout 0 (truncation would make it 1).
-		mustPanic(t, "ops: "+name+": input shape [1 1 4 4] with kernel [5 2], stride [2 1] and padding [0 0] gives an output of 0×3",
+		mustPanic(t, "ops: "+name+": input shape [1 1 4 4] with kernel [5 2], stride [2 1], padding [0 0], dilation [1 1] and ceil_mode false gives an output of 0×3",
 			run(x, k(5, 2), k(2, 1), zero))
-		mustPanic(t, "ops: "+name+": input shape [1 1 4 4] with kernel [4 11], stride [1 1] and padding [0 1] gives an output of 1×-4",
+		mustPanic(t, "ops: "+name+": input shape [1 1 4 4] with kernel [4 11], stride [1 1], padding [0 1], dilation [1 1] and ceil_mode false gives an output of 1×-4",
 			run(x, k(4, 11), one, k(0, 1)))
+		// Ceil mode rounds (4 − 6)/1 up, to −2: the kernel is still too large;
+		// the zero stride printed is the kernel's.
+		mustPanic(t, "ops: "+name+": input shape [1 1 4 4] with kernel [6 1], stride [1 1], padding [0 0], dilation [1 1] and ceil_mode true gives an output of -1×4",
+			func() { forward(mk(k(6, 1), k(1, 0), zero, true), x) })
+		// The limits themselves are accepted: padding k/2, kernel = padded
+		// plane, and in ceil mode a kernel larger than the padded plane as
+		// long as a window fits within one stride of it.
+		forward(mk(k(3, 2), one, one, false), x)
+		forward(mk(k(6, 4), one, k(1, 0), false), x)
+		if got := forward(mk(k(6, 6), k(3, 3), zero, true), x).Shape(); !slices.Equal(got, []int{1, 1, 1, 1}) {
+			t.Errorf("%s: a 6×6 kernel, stride 3, ceil mode over 4×4 gives %v, want [1 1 1 1]", name, got)
+		}
 	}
-	// The limits themselves are accepted: padding k/2, kernel = padded plane.
-	forward(&ops.MaxPool2d[float64]{Kernel: k(3, 2), Stride: k(1, 1), Padding: k(1, 1)}, x)
-	forward(&ops.AvgPool2d[float64]{Kernel: k(6, 4), Stride: k(1, 1), Padding: k(1, 0)}, x)
+	// Dilation: negative panics, and the padding rule is on the kernel
+	// size, not the dilated span (PyTorch's rule).
+	mp := func(dilation, padding [2]int) func() {
+		return func() {
+			forward(&ops.MaxPool2d[float64]{Kernel: k(3, 3), Stride: k(1, 1), Padding: padding, Dilation: dilation}, x)
+		}
+	}
+	mustPanic(t, "ops: MaxPool2d: dilation [-1 2] must be at least 0 (input shape [1 1 4 4])", mp(k(-1, 2), k(0, 0)))
+	mustPanic(t, "ops: MaxPool2d: padding [2 2] must be at most half of kernel [3 3] (input shape [1 1 4 4])", mp(k(2, 2), k(2, 2)))
+	mustPanic(t, "ops: MaxPool2d: input shape [1 1 4 4] with kernel [3 3], stride [1 1], padding [0 0], dilation [2 1] and ceil_mode false gives an output of 0×2",
+		mp(k(2, 1), k(0, 0)))
+	mustPanic(t, "ops: MaxPool2d: input shape [1 1 4 4] with kernel [3 3], stride [1 1], padding [1 1], dilation [3 3] and ceil_mode false gives an output of 0×0",
+		mp(k(3, 3), k(1, 1)))
 }
 
 func TestPoolFloat32(t *testing.T) {
@@ -332,12 +571,8 @@ func TestPoolFloat32(t *testing.T) {
 	for _, c := range poolCases {
 		x := randn(r, c.shape...)
 		x32 := to32(x)
-		assert32(t, "MaxPool2d "+c.name,
-			forward(&ops.MaxPool2d[float32]{Kernel: c.kernel, Stride: c.stride, Padding: c.padding}, x32),
-			forward(c.maxPool(), to64(x32)))
-		assert32(t, "AvgPool2d "+c.name,
-			forward(&ops.AvgPool2d[float32]{Kernel: c.kernel, Stride: c.stride, Padding: c.padding}, x32),
-			forward(c.avgPool(), to64(x32)))
+		assert32(t, "MaxPool2d "+c.name, forward(c.maxPool32(), x32), forward(c.maxPool(), to64(x32)))
+		assert32(t, "AvgPool2d "+c.name, forward(c.avgPool32(), x32), forward(c.avgPool(), to64(x32)))
 	}
 }
 

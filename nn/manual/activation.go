@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tapegrad/tapegrad/internal/fmath"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -39,11 +40,15 @@ func (r *ReLU[T]) Backward(dy *tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 // ELU is the exponential linear unit with scale Alpha (PyTorch's default is
-// 1) and its hand-derived backward, which reads the derivative of the
-// negative branch off the output:
+// 1) and its hand-derived backward:
 //
 //	y  = x              if x > 0,   α·(eˣ − 1) otherwise
-//	dx = dy             if x > 0,   dy ⊙ (y + α) otherwise
+//	dx = dy             if x > 0,   dy ⊙ α·eˣ otherwise
+//
+// The course reads the negative branch's derivative off the output as
+// y + α, which is the same number in exact arithmetic but cancels to 0
+// below x ≈ −37 in float64, where α·eˣ is still a normal number; like
+// PyTorch, Backward computes α·eˣ.
 type ELU[T tensor.Float] struct {
 	Alpha T
 	x, y  *tensor.Tensor[T]
@@ -61,19 +66,19 @@ func (e *ELU[T]) Forward(x *tensor.Tensor[T]) *tensor.Tensor[T] {
 	return e.y
 }
 
-// Backward returns dy where x > 0 and dy ⊙ (y + α) elsewhere.
+// Backward returns dy where x > 0 and dy ⊙ α·eˣ elsewhere.
 func (e *ELU[T]) Backward(dy *tensor.Tensor[T]) *tensor.Tensor[T] {
 	if e.y == nil {
 		panic(fmt.Sprintf(errNoForward, "ELU"))
 	}
 	checkGradShape("ELU", dy, e.y)
 	dx := tensor.New[T](dy.Shape()...)
-	d, x, y := dx.Data(), e.x.Data(), e.y.Data()
+	d, x := dx.Data(), e.x.Data()
 	for i, g := range dy.Data() {
 		if x[i] > 0 {
 			d[i] = g
 		} else {
-			d[i] = g * (y[i] + e.Alpha)
+			d[i] = g * e.Alpha * T(fmath.Exp(float64(x[i])))
 		}
 	}
 	return dx

@@ -26,3 +26,23 @@ func TestSoftmaxCrossEntropyEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestELUFarTail pins the manual ELU's gradient in the far negative tail,
+// where the course's dy ⊙ (y + α) cancels to 0: at x = −40 the derivative
+// is α·e⁻⁴⁰ = 4.248354255291589e-18 (e⁻⁴⁰ correctly rounded), and at
+// x = −800 it underflows to 0 as e⁻⁸⁰⁰ does.
+func TestELUFarTail(t *testing.T) {
+	e := ELU[float64]{Alpha: 1}
+	e.Forward(tensor.FromSlice([]float64{-40, -800, 2}, 3))
+	got := e.Backward(tensor.FromSlice([]float64{1, 1, 3}, 3)).Data()
+	for i, want := range []float64{4.248354255291589e-18, 0, 3} {
+		if got[i] != want {
+			t.Errorf("ELU'(x)·dy [%d] = %v, want %v", i, got[i], want)
+		}
+	}
+	e2 := ELU[float64]{Alpha: 0.5}
+	e2.Forward(tensor.FromSlice([]float64{-40}, 1))
+	if got, want := e2.Backward(tensor.FromSlice([]float64{2}, 1)).Data()[0], 4.248354255291589e-18; got != want {
+		t.Errorf("ELU(α = 0.5)'(−40)·2 = %v, want %v", got, want)
+	}
+}
