@@ -47,8 +47,9 @@ type keeps struct {
 	// elems counts the elements of other tensors kept, such as a mean, given
 	// the input shapes.
 	elems func(in [][]int) int
-	// extra is the bytes reported through autograd.ExtraSaver.
-	extra func(in [][]int) int
+	// extra is the bytes reported through autograd.ExtraSaver, given the
+	// input shapes and the output's.
+	extra func(in [][]int, out []int) int
 }
 
 // badInput is a set of input shapes an op must refuse, and the text its
@@ -238,7 +239,7 @@ func opTable[T tensor.Float]() []opEntry[T] {
 	} {
 		cfg := fmt.Sprintf("axis%d,keep=%v,%s", c.axis, c.keep, shapeName(c.sh))
 		rb := func(name string) []badInput { return reduceBad(name, c.badShape, c.want) }
-		idx := func(in [][]int) int { return intBytes(size(in[0]) / in[0][(c.axis+len(in[0]))%len(in[0])]) }
+		idx := func(_ [][]int, out []int) int { return intBytes(size(out)) }
 		es = append(es,
 			e{name: "Max", config: cfg, new: func() op { return &ops.Max[T]{Axis: c.axis, KeepDims: c.keep} }, inputs: distinct(c.sh), keeps: keeps{extra: idx}, bad: rb("Max")},
 			e{name: "Min", config: cfg, new: func() op { return &ops.Min[T]{Axis: c.axis, KeepDims: c.keep} }, inputs: distinct(c.sh), keeps: keeps{extra: idx}, bad: rb("Min")},
@@ -268,9 +269,9 @@ func opTable[T tensor.Float]() []opEntry[T] {
 	}
 	es = append(es,
 		e{name: "Gather", config: "3x4", new: func() op { return &ops.Gather[T]{Index: []int{2, 0, 3}} }, inputs: normal([]int{3, 4}),
-			keeps: keeps{extra: func([][]int) int { return intBytes(3) }}, bad: gatherBad},
+			keeps: keeps{extra: func([][]int, []int) int { return intBytes(3) }}, bad: gatherBad},
 		e{name: "Gather", config: "1x2", new: func() op { return &ops.Gather[T]{Index: []int{1}} }, inputs: normal([]int{1, 2}),
-			keeps: keeps{extra: func([][]int) int { return intBytes(1) }},
+			keeps: keeps{extra: func([][]int, []int) int { return intBytes(1) }},
 			bad:   []badInput{bad(s([]int{2, 4}), "ops: Gather:", "1 indices"), arity("Gather", 1)}},
 	)
 
@@ -364,32 +365,54 @@ func opTable[T tensor.Float]() []opEntry[T] {
 			inputs: normal(shapes...), keeps: keeps{in: []int{0, 1}}, bad: convBad, tol32: 1e-4})
 	}
 
-	// Pooling.
+	// Pooling, with its options.
+	// poolBad has a 3-d input, the wrong arity and, for kernels larger
+	// than 1×1 without padding or ceil mode, a 1×1 plane, which gives no
+	// window.
+	poolBad := func(name string, pad [2]int, ceil bool) []badInput {
+		bs := []badInput{bad(s([]int{1, 4, 4}), "ops: "+name), arity(name, 1)}
+		if pad == [2]int{} && !ceil {
+			bs = append(bs, bad(s([]int{1, 1, 1, 1}), "ops: "+name+":", "gives an output of"))
+		}
+		return bs
+	}
+	idx32 := func(_ [][]int, out []int) int { return 4 * size(out) }
 	for _, c := range []struct {
 		cfg                 string
 		x                   []int
 		kernel, stride, pad [2]int
+		dil                 [2]int
+		ceil                bool
 	}{
-		{"k2s2", []int{1, 2, 4, 5}, [2]int{2, 2}, [2]int{2, 2}, [2]int{0, 0}},
-		{"k3s1p1", []int{2, 1, 4, 4}, [2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1}},
-		{"k2x3s1x2", []int{1, 1, 5, 6}, [2]int{2, 3}, [2]int{1, 2}, [2]int{1, 0}},
+		{"k2s2", []int{1, 2, 4, 5}, [2]int{2, 2}, [2]int{2, 2}, [2]int{0, 0}, [2]int{}, false},
+		{"k3s1p1", []int{2, 1, 4, 4}, [2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{}, false},
+		{"k2x3s1x2p1x0", []int{1, 1, 5, 6}, [2]int{2, 3}, [2]int{1, 2}, [2]int{1, 0}, [2]int{}, false},
+		{"k2,default-stride,ceil", []int{1, 2, 5, 5}, [2]int{2, 2}, [2]int{}, [2]int{0, 0}, [2]int{}, true},
+		{"k3s2p1,dilation2x1,ceil", []int{1, 1, 7, 6}, [2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1}, [2]int{2, 1}, true},
 	} {
 		c := c
-		outs := func(in [][]int) int {
-			h := (in[0][2]+2*c.pad[0]-c.kernel[0])/c.stride[0] + 1
-			w := (in[0][3]+2*c.pad[1]-c.kernel[1])/c.stride[1] + 1
-			return in[0][0] * in[0][1] * h * w
+		es = append(es, e{name: "MaxPool2d", config: c.cfg,
+			new: func() op {
+				return &ops.MaxPool2d[T]{Kernel: c.kernel, Stride: c.stride, Padding: c.pad, Dilation: c.dil, CeilMode: c.ceil}
+			},
+			inputs: distinct(c.x), keeps: keeps{extra: idx32}, bad: poolBad("MaxPool2d", c.pad, c.ceil)})
+		if c.dil != [2]int{} {
+			continue
 		}
-		poolBad := func(name string) []badInput {
-			return []badInput{bad(s([]int{1, 4, 4}), "ops: "+name), arity(name, 1)}
-		}
-		es = append(es,
-			e{name: "MaxPool2d", config: c.cfg, new: func() op { return &ops.MaxPool2d[T]{Kernel: c.kernel, Stride: c.stride, Padding: c.pad} },
-				inputs: distinct(c.x), keeps: keeps{extra: func(in [][]int) int { return 4 * outs(in) }}, bad: poolBad("MaxPool2d")},
-			e{name: "AvgPool2d", config: c.cfg, new: func() op { return &ops.AvgPool2d[T]{Kernel: c.kernel, Stride: c.stride, Padding: c.pad} },
-				inputs: normal(c.x), keeps: none, bad: poolBad("AvgPool2d")},
-		)
+		es = append(es, e{name: "AvgPool2d", config: c.cfg,
+			new: func() op {
+				return &ops.AvgPool2d[T]{Kernel: c.kernel, Stride: c.stride, Padding: c.pad, CeilMode: c.ceil}
+			},
+			inputs: normal(c.x), keeps: none, bad: poolBad("AvgPool2d", c.pad, c.ceil)})
 	}
+	es = append(es,
+		e{name: "AvgPool2d", config: "k3s2p1,ceil,exclude-pad", new: func() op {
+			return &ops.AvgPool2d[T]{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true, ExcludePad: true}
+		}, inputs: normal([]int{1, 2, 6, 5}), keeps: none, bad: poolBad("AvgPool2d", [2]int{1, 1}, true)},
+		e{name: "AvgPool2d", config: "k2s1,divisor3", new: func() op {
+			return &ops.AvgPool2d[T]{Kernel: [2]int{2, 2}, Stride: [2]int{1, 1}, DivisorOverride: 3}
+		}, inputs: normal([]int{2, 1, 3, 4}), keeps: none, bad: poolBad("AvgPool2d", [2]int{}, false)},
+	)
 	return es
 }
 
@@ -531,7 +554,7 @@ func testSavedBytes[T tensor.Float](t *testing.T) {
 			}
 			extra := 0
 			if e.keeps.extra != nil {
-				extra = e.keeps.extra(shapes)
+				extra = e.keeps.extra(shapes, y.Shape())
 			}
 			want += extra
 			if got := tape.SavedBytes(); got != want {
