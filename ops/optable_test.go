@@ -659,7 +659,9 @@ func TestOpTablePanics(t *testing.T) {
 
 // TestOpTableCoversOps fails when an exported type of package ops that
 // implements autograd.Op (it has methods Name, Forward, Backward and Saved)
-// has no entry in the op table, or when an entry's name is not its op's.
+// has no entry in the op table, when an entry's name is not its op's, or
+// when an op's doc comment does not end with a paragraph saying when it
+// panics.
 func TestOpTableCoversOps(t *testing.T) {
 	fset := token.NewFileSet()
 	files, err := filepath.Glob("*.go")
@@ -667,16 +669,20 @@ func TestOpTableCoversOps(t *testing.T) {
 		t.Fatal(err)
 	}
 	methods := make(map[string]map[string]bool)
+	docs := make(map[string]string)
 	for _, path := range files {
 		if strings.HasSuffix(path, "_test.go") {
 			continue
 		}
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
 			t.Fatal(err)
 		}
 		{
 			for _, d := range f.Decls {
+				if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.TYPE && len(gd.Specs) == 1 {
+					docs[gd.Specs[0].(*ast.TypeSpec).Name.Name] = gd.Doc.Text()
+				}
 				fd, ok := d.(*ast.FuncDecl)
 				if !ok || fd.Recv == nil || len(fd.Recv.List) != 1 {
 					continue
@@ -712,6 +718,13 @@ func TestOpTableCoversOps(t *testing.T) {
 	for _, name := range opTypes {
 		if covered[name] == 0 {
 			t.Errorf("op %s has no entry in the op table (ops/optable_test.go)", name)
+		}
+	}
+	// docs/architecture.md: each op's doc comment ends with when it panics.
+	for _, name := range opTypes {
+		paras := strings.Split(strings.TrimSpace(docs[name]), "\n\n")
+		if last := paras[len(paras)-1]; !strings.Contains(last, "panics") {
+			t.Errorf("the doc comment of %s does not end with when it panics: its last paragraph is %q", name, last)
 		}
 	}
 	for name := range covered {
