@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -134,7 +135,7 @@ func size(sh []int) int { return tensor.NumElems(sh) }
 func channels(in [][]int) int { return in[0][1] }
 
 // intBytes counts n ints.
-func intBytes(n int) int { return n * 8 }
+func intBytes(n int) int { return n * strconv.IntSize / 8 }
 
 // opTable returns every entry, for T = float64 or float32: the same entries
 // in the same order for both.
@@ -177,6 +178,25 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		e{name: "Pow", config: "p0.5", new: func() op { return &ops.Pow[T]{P: 0.5} }, inputs: positive([]int{2, 3}), keeps: keeps{in: []int{0}}, bad: unaryBad("Pow")},
 		e{name: "Pow", config: "p-1.5", new: func() op { return &ops.Pow[T]{P: -1.5} }, inputs: positive([]int{4}), keeps: keeps{in: []int{0}}, bad: unaryBad("Pow")},
 	)
+	// A second shape, with size-1 axes and three dimensions, for the
+	// element-wise ops above that have one configuration.
+	for _, u := range []struct {
+		name string
+		mk   func() op
+		in   func(...[]int) func(*rand.Rand) []t64
+		k    keeps
+	}{
+		{"Tanh", func() op { return &ops.Tanh[T]{} }, normal, keeps{out: true}},
+		{"Sigmoid", func() op { return &ops.Sigmoid[T]{} }, normal, keeps{out: true}},
+		{"Neg", func() op { return &ops.Neg[T]{} }, normal, none},
+		{"Scale", func() op { return &ops.Scale[T]{C: 0.25} }, normal, none},
+		{"AddScalar", func() op { return &ops.AddScalar[T]{C: -3} }, normal, none},
+		{"Exp", func() op { return &ops.Exp[T]{} }, normal, keeps{out: true}},
+		{"Log", func() op { return &ops.Log[T]{} }, positive, keeps{in: []int{0}}},
+		{"Sqrt", func() op { return &ops.Sqrt[T]{} }, positive, keeps{out: true}},
+	} {
+		es = append(es, e{name: u.name, config: "1x4x1", new: u.mk, inputs: u.in([]int{1, 4, 1}), keeps: u.k, bad: unaryBad(u.name)})
+	}
 	es = append(es, binary("Add", func() op { return &ops.Add[T]{} }, none, randn)...)
 	es = append(es, binary("Sub", func() op { return &ops.Sub[T]{} }, none, randn)...)
 	es = append(es, binary("Mul", func() op { return &ops.Mul[T]{} }, keeps{in: []int{0, 1}}, randn)...)
@@ -223,8 +243,8 @@ func opTable[T tensor.Float]() []opEntry[T] {
 			bad: []badInput{bad(s([]int{2, 0}), "ops: Amax:", "size 0")}},
 		e{name: "Amin", config: "nantie", new: func() op { return &ops.Amin[T]{NaNTies: true} }, inputs: distinct([]int{2, 3}), keeps: keeps{in: []int{0}, out: true},
 			bad: []badInput{bad(s([]int{2, 0}), "ops: Amin:", "size 0")}},
-		e{name: "Var", config: "correction0", new: func() op { return &ops.Var[T]{Axes: []int{0}} }, inputs: normal([]int{3, 2}), keeps: keeps{in: []int{0}, elems: outElems([]int{0})}, bad: rb0("Var", reduceBad)},
-		e{name: "Std", config: "correction0", new: func() op { return &ops.Std[T]{Axes: []int{0}} }, inputs: normal([]int{3, 2}), keeps: keeps{in: []int{0}, out: true, elems: outElems([]int{0})}, bad: rb0("Std", reduceBad)},
+		e{name: "Var", config: "correction0", new: func() op { return &ops.Var[T]{Axes: []int{0}} }, inputs: normal([]int{3, 2}), keeps: keeps{in: []int{0}, elems: outElems([]int{0})}, bad: reduceBad("Var", []int{}, "axis 0 out of range")},
+		e{name: "Std", config: "correction0", new: func() op { return &ops.Std[T]{Axes: []int{0}} }, inputs: normal([]int{3, 2}), keeps: keeps{in: []int{0}, out: true, elems: outElems([]int{0})}, bad: reduceBad("Std", []int{}, "axis 0 out of range")},
 	)
 	for _, c := range []struct {
 		axis     int
@@ -414,11 +434,6 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		}, inputs: normal([]int{2, 1, 3, 4}), keeps: none, bad: poolBad("AvgPool2d", [2]int{}, false)},
 	)
 	return es
-}
-
-// rb0 is the bad inputs of a reduction over axis 0.
-func rb0(name string, reduceBad func(string, []int, string) []badInput) []badInput {
-	return reduceBad(name, []int{}, "axis 0 out of range")
 }
 
 // reducedShape is shape with axes (all when empty) kept with size 1.
