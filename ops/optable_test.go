@@ -178,8 +178,8 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		e{name: "Pow", config: "p0.5", new: func() op { return &ops.Pow[T]{P: 0.5} }, inputs: positive([]int{2, 3}), keeps: keeps{in: []int{0}}, bad: unaryBad("Pow")},
 		e{name: "Pow", config: "p-1.5", new: func() op { return &ops.Pow[T]{P: -1.5} }, inputs: positive([]int{4}), keeps: keeps{in: []int{0}}, bad: unaryBad("Pow")},
 	)
-	// A second shape, with size-1 axes and three dimensions, for the
-	// element-wise ops above that have one configuration.
+	// More shapes, a 0-d one and one with size-1 axes, for the element-wise
+	// ops above that have one configuration.
 	for _, u := range []struct {
 		name string
 		mk   func() op
@@ -195,7 +195,9 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		{"Log", func() op { return &ops.Log[T]{} }, positive, keeps{in: []int{0}}},
 		{"Sqrt", func() op { return &ops.Sqrt[T]{} }, positive, keeps{out: true}},
 	} {
-		es = append(es, e{name: u.name, config: "1x4x1", new: u.mk, inputs: u.in([]int{1, 4, 1}), keeps: u.k, bad: unaryBad(u.name)})
+		es = append(es,
+			e{name: u.name, config: "1x4x1", new: u.mk, inputs: u.in([]int{1, 4, 1}), keeps: u.k, bad: unaryBad(u.name)},
+			e{name: u.name, config: "0-d", new: u.mk, inputs: u.in([]int{}), keeps: u.k, bad: unaryBad(u.name)})
 	}
 	es = append(es, binary("Add", func() op { return &ops.Add[T]{} }, none, randn)...)
 	es = append(es, binary("Sub", func() op { return &ops.Sub[T]{} }, none, randn)...)
