@@ -15,6 +15,8 @@ import (
 //
 //	y  = max(x, 0)
 //	dx = dy ⊙ [y > 0]
+//
+// It panics unless it is given exactly one input.
 type ReLU[T tensor.Float] struct {
 	arena[T]
 	y *tensor.Tensor[T]
@@ -83,6 +85,8 @@ func (op *ReLU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y
 //
 //	y  = x        if x > 0,   Slope·x otherwise
 //	dx = dy       if x > 0,   Slope·dy otherwise
+//
+// It panics unless it is given exactly one input.
 type LeakyReLU[T tensor.Float] struct {
 	arena[T]
 	Slope T
@@ -131,6 +135,8 @@ func (op *LeakyReLU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]
 // there), and its derivative as Alpha·eˣ, as PyTorch does, rather than read
 // off the output as y + Alpha, which cancels to 0 for x below about −37.
 // A NaN input gives NaN and passes the gradient through, as in PyTorch.
+//
+// It panics unless it is given exactly one input.
 type ELU[T tensor.Float] struct {
 	arena[T]
 	Alpha T
@@ -177,6 +183,8 @@ func (op *ELU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x}
 // 1 − y² is rounded once (a fused multiply-add; exact in float64 for a
 // float32 y), as PyTorch's float32 kernel has it: where y is near ±1 the
 // gradient keeps the precision that 1 − fl(y·y) would lose.
+//
+// It panics unless it is given exactly one input.
 type Tanh[T tensor.Float] struct {
 	arena[T]
 	y *tensor.Tensor[T]
@@ -209,6 +217,8 @@ func (op *Tanh[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y
 //
 //	y  = σ(x) = 1 / (1 + e⁻ˣ)
 //	dx = dy ⊙ y ⊙ (1 − y)
+//
+// It panics unless it is given exactly one input.
 type Sigmoid[T tensor.Float] struct {
 	arena[T]
 	y *tensor.Tensor[T]

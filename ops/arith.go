@@ -131,6 +131,8 @@ func (op *Div[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.a,
 //
 //	y  = −x
 //	dx = −dy
+//
+// It panics unless it is given exactly one input.
 type Neg[T tensor.Float] struct{ arena[T] }
 
 func (*Neg[T]) Name() string { return "Neg" }
@@ -150,6 +152,8 @@ func (*Neg[T]) Saved() []*tensor.Tensor[T] { return nil }
 //
 //	y  = C·x
 //	dx = C·dy
+//
+// It panics unless it is given exactly one input.
 type Scale[T tensor.Float] struct {
 	arena[T]
 	C T
@@ -172,6 +176,8 @@ func (*Scale[T]) Saved() []*tensor.Tensor[T] { return nil }
 //
 //	y  = x + C
 //	dx = dy
+//
+// It panics unless it is given exactly one input.
 type AddScalar[T tensor.Float] struct {
 	arena[T]
 	C T

@@ -157,7 +157,7 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	var b []T
 	if len(in) == 3 {
 		if !tensor.EqualShapes(in[2].Shape(), []int{g.cout}) {
-			panic(fmt.Sprintf(errConvBias, in[2].Shape(), g.cout))
+			panic(fmt.Sprintf(errConvBias, in[2].Shape(), g.cout, x.Shape(), w.Shape()))
 		}
 		b = in[2].Data()
 	}

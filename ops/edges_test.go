@@ -227,7 +227,7 @@ func TestLogSoftmaxPanics(t *testing.T) {
 	}, "ops: LogSoftmax takes 1 input(s), got 2")
 	testutil.MustPanic(t, func() {
 		forward(&ops.LogSoftmax[float64]{Axis: 2}, vec([]float64{1, 2}, 1, 2))
-	}, "axis 2 out of range for a 2-d tensor")
+	}, "ops: LogSoftmax: axis 2 out of range for an input of shape [1 2]")
 	testutil.MustPanic(t, func() {
 		forward(&ops.LogSoftmax[float64]{Axis: 1}, tensor.New[float64](2, 0))
 	}, "size 0")

@@ -11,6 +11,8 @@ import (
 //
 // It is within 1 ulp over the whole range (tensor.Exp): finite in float64
 // up to x = 709.782712893384, subnormal down to −745.13, 0 below.
+//
+// It panics unless it is given exactly one input.
 type Exp[T tensor.Float] struct {
 	arena[T]
 	y *tensor.Tensor[T]
@@ -38,6 +40,8 @@ func (op *Exp[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y}
 // It is within 1 ulp for subnormal x too (ln 5e-324 = −744.44), where the
 // gradient 1/x overflows to +Inf, as in PyTorch. Log(±0) is −Inf and its
 // gradient ±Inf; below 0 both are NaN.
+//
+// It panics unless it is given exactly one input.
 type Log[T tensor.Float] struct {
 	arena[T]
 	x *tensor.Tensor[T]
@@ -63,6 +67,8 @@ func (op *Log[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x}
 //	dx = dy / (2y)
 //
 // At 0 the gradient is +Inf; below 0 value and gradient are NaN.
+//
+// It panics unless it is given exactly one input.
 type Sqrt[T tensor.Float] struct {
 	arena[T]
 	y *tensor.Tensor[T]
@@ -100,6 +106,8 @@ func (op *Sqrt[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y
 // P = ½ the gradient at −0 is 0.5/√−0 = −Inf, for P = 2 it is 2·(−0) = −0,
 // and for P = 0 it is 0 even where x is NaN. A negative x with a non-integer
 // P gives NaN.
+//
+// It panics unless it is given exactly one input.
 type Pow[T tensor.Float] struct {
 	arena[T]
 	P T

@@ -11,15 +11,15 @@ import (
 const (
 	errArity      = "ops: %s takes %d input(s), got %d"
 	errConv       = "ops: Conv2d of input %v with weights %v (stride %v, padding %v, dilation %v, groups %d): %s"
-	errConvBias   = "ops: Conv2d: bias of shape %v, want [%d]"
+	errConvBias   = "ops: Conv2d: bias of shape %v, want [%d] (input %v, weights %v)"
 	errBroadcast  = "ops: %s: shapes %v and %v cannot be broadcast together"
 	errMatMul     = "ops: MatMul: cannot multiply shapes %v and %v%s: %s"
 	errReshape    = "ops: Reshape: cannot reshape %v into %v: %s"
 	errBNRank     = "ops: %s needs an input of shape N×C or N×C×…, got %v"
 	errBNParams   = "ops: %s: γ of shape %v and β of shape %v do not match input %v with %d channels"
 	errGatherRank = "ops: Gather needs a 2-d input (rows×classes), got shape %v"
-	errGatherLen  = "ops: Gather: %d indices for %d rows"
-	errGatherIdx  = "ops: Gather: index %d of row %d is out of range for %d columns"
+	errGatherLen  = "ops: Gather: %d indices for %d rows (input of shape %v)"
+	errGatherIdx  = "ops: Gather: index %d of row %d is out of range for %d columns (input of shape %v)"
 
 	errPoolRank     = "ops: %s needs a 4-d input N×C×H×W with H, W ≥ 1, got shape %v"
 	errPoolSettings = "ops: %s: kernel %v must be at least 1, stride %v and padding %v at least 0 (input shape %v)"

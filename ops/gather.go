@@ -33,7 +33,7 @@ func (op *Gather[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	}
 	n, c := x.Dim(0), x.Dim(1)
 	if len(op.Index) != n {
-		panic(fmt.Sprintf(errGatherLen, len(op.Index), n))
+		panic(fmt.Sprintf(errGatherLen, len(op.Index), n, x.Shape()))
 	}
 	op.shape = x.Shape()
 	op.Index = slices.Clone(op.Index) // the caller may reuse its label buffer before backward
@@ -41,7 +41,7 @@ func (op *Gather[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	yd, xd := y.Data(), x.Data()
 	for i, k := range op.Index {
 		if k < 0 || k >= c {
-			panic(fmt.Sprintf(errGatherIdx, k, i, c))
+			panic(fmt.Sprintf(errGatherIdx, k, i, c, x.Shape()))
 		}
 		yd[i] = xd[i*c+k]
 	}

@@ -34,6 +34,7 @@ func (*LogSumExp[T]) Name() string { return "LogSumExp" }
 
 func (op *LogSumExp[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("LogSumExp", in, 1)
+	checkAxes("LogSumExp", in[0].Shape(), []int{op.Axis}, true)
 	op.x = in[0]
 	y := op.ar.Max(op.x, op.Axis, true)
 	outer, n, inner := op.layout()
@@ -135,7 +136,8 @@ func (*LogSoftmax[T]) Name() string { return "LogSoftmax" }
 func (op *LogSoftmax[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("LogSoftmax", in, 1)
 	x := in[0]
-	m := op.ar.Max(x, op.Axis, true) // checks the axis
+	checkAxes("LogSoftmax", x.Shape(), []int{op.Axis}, true)
+	m := op.ar.Max(x, op.Axis, true)
 	outer, n, inner := op.layout(x.Shape())
 	op.y = op.ar.NewUninit(x.Shape()...)
 	xd, md, yd := x.Data(), m.Data(), op.y.Data()

@@ -1,0 +1,765 @@
+package ops_test
+
+// The op table: one entry per configuration of every differentiable op of
+// package ops, and the checks that every entry goes through — the float64
+// gradient check, float32 against float64, the bytes kept for backward, a
+// forward with recording off, a tape that reuses its buffers, and the panics
+// of bad inputs. TestOpTableCoversOps fails when an exported op has no entry.
+//
+// To add an op, add its entries to opTable; see docs/adding-an-op.md.
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/autograd/gradtest"
+	"github.com/tapegrad/tapegrad/internal/testutil"
+	"github.com/tapegrad/tapegrad/ops"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// opEntry is one configuration of one op.
+type opEntry[T tensor.Float] struct {
+	name   string                // the op's Name, which TestOpTableCoversOps matches to its type
+	config string                // what sets this configuration apart, for the subtest's name
+	new    func() autograd.Op[T] // a fresh op value
+	// inputs draws the inputs, in float64 (the float32 run rounds them),
+	// away from kinks and ties so that central differences are valid.
+	inputs func(r *rand.Rand) []t64
+	keeps  keeps
+	bad    []badInput // inputs that must panic
+	tol32  float64    // relative tolerance of float32 against float64; tol32 when 0
+}
+
+// keeps describes what an op keeps for Backward, which SavedBytes counts.
+type keeps struct {
+	in  []int // inputs kept whole
+	out bool  // the output (or a tensor sharing its data)
+	// elems counts the elements of other tensors kept, such as a mean, given
+	// the input shapes.
+	elems func(in [][]int) int
+	// extra is the bytes reported through autograd.ExtraSaver, given the
+	// input shapes and the output's.
+	extra func(in [][]int, out []int) int
+}
+
+// badInput is a set of input shapes an op must refuse, and the text its
+// panic message must contain besides "ops: <Name>".
+type badInput struct {
+	shapes [][]int
+	want   []string
+	// tensorMsg marks the known exception of an op that still passes
+	// package tensor's message through (want then holds tensor's words
+	// alone): the reason, for the log.
+	tensorMsg string
+}
+
+// bad builds a badInput whose message must name the op and every shape
+// given, plus want.
+func bad(shapes [][]int, want ...string) badInput {
+	for _, s := range shapes {
+		want = append(want, fmt.Sprint(s))
+	}
+	return badInput{shapes: shapes, want: want}
+}
+
+// arity is the badInput of an op taking n inputs given n+1 of shape [2].
+func arity(name string, n int) badInput {
+	shapes := make([][]int, n+1)
+	for i := range shapes {
+		shapes[i] = []int{2}
+	}
+	return badInput{shapes: shapes, want: []string{fmt.Sprintf("ops: %s takes %d input(s), got %d", name, n, n+1)}}
+}
+
+// permuteBad is the one known exception: Permute checks its axes through
+// tensor.Permute, whose message names neither the op nor the shape.
+// ops/shape.go belongs to the shape-inference work; when Permute checks its
+// axes itself, replace these with bad(shapes, "ops: Permute:", axes).
+func permuteBad(shapes [][]int, msg string) badInput {
+	return badInput{shapes: shapes, want: []string{msg}, tensorMsg: "Permute passes tensor.Permute's message through"}
+}
+
+// s is shorthand for a list of shapes.
+func s(shapes ...[]int) [][]int { return shapes }
+
+// Input generators.
+func gen(f func(r *rand.Rand, shape ...int) t64, shapes ...[]int) func(*rand.Rand) []t64 {
+	return func(r *rand.Rand) []t64 {
+		in := make([]t64, len(shapes))
+		for i, sh := range shapes {
+			in[i] = f(r, sh...)
+		}
+		return in
+	}
+}
+
+func normal(shapes ...[]int) func(*rand.Rand) []t64 { return gen(randn, shapes...) }
+
+func awayFromZero(shapes ...[]int) func(*rand.Rand) []t64 {
+	return gen(func(r *rand.Rand, sh ...int) t64 { return randAway(r, 0.1, sh...) }, shapes...)
+}
+
+func positive(shapes ...[]int) func(*rand.Rand) []t64 {
+	return gen(func(r *rand.Rand, sh ...int) t64 { return randPos(r, 0.5, 2, sh...) }, shapes...)
+}
+
+func distinct(shapes ...[]int) func(*rand.Rand) []t64 { return gen(randDistinct, shapes...) }
+
+// then concatenates generators: a Div's numerator anywhere, its denominator
+// away from 0, say.
+func then(gs ...func(*rand.Rand) []t64) func(*rand.Rand) []t64 {
+	return func(r *rand.Rand) []t64 {
+		var in []t64
+		for _, g := range gs {
+			in = append(in, g(r)...)
+		}
+		return in
+	}
+}
+
+// Kept-tensor sizes.
+func size(sh []int) int { return tensor.NumElems(sh) }
+
+// channels is the C of an N×C×… input, for batch norm's per-channel scale.
+func channels(in [][]int) int { return in[0][1] }
+
+// intBytes counts n ints.
+func intBytes(n int) int { return n * strconv.IntSize / 8 }
+
+// opTable returns every entry, for T = float64 or float32: the same entries
+// in the same order for both.
+func opTable[T tensor.Float]() []opEntry[T] {
+	type e = opEntry[T]
+	type op = autograd.Op[T]
+	none := keeps{}
+	unaryBad := func(name string) []badInput { return []badInput{arity(name, 1)} }
+	broadcastBad := func(name string) []badInput {
+		return []badInput{bad(s([]int{2, 3}, []int{4}), "ops: "+name+":", "broadcast"), arity(name, 2)}
+	}
+	binary := func(name string, mk func() op, k keeps, b func(r *rand.Rand, sh ...int) t64) []e {
+		var es []e
+		for _, sh := range [][2][]int{{{2, 3}, {2, 3}}, {{2, 3}, {3}}, {{2, 1}, {1, 3}}, {{1}, {2, 2}}} {
+			es = append(es, e{name: name, config: shapeName(sh[0], sh[1]), new: mk,
+				inputs: then(normal(sh[0]), gen(b, sh[1])), keeps: k, bad: broadcastBad(name)})
+		}
+		return es
+	}
+	// aboveHalf keeps a divisor away from 0, with either sign.
+	aboveHalf := func(r *rand.Rand, sh ...int) t64 { return randAway(r, 0.5, sh...) }
+
+	var es []e
+	es = append(es,
+		e{name: "ReLU", config: "2x3", new: func() op { return &ops.ReLU[T]{} }, inputs: awayFromZero([]int{2, 3}), keeps: keeps{out: true}, bad: unaryBad("ReLU")},
+		e{name: "ReLU", config: "1", new: func() op { return &ops.ReLU[T]{} }, inputs: awayFromZero([]int{1}), keeps: keeps{out: true}, bad: unaryBad("ReLU")},
+		e{name: "LeakyReLU", config: "slope0.1", new: func() op { return &ops.LeakyReLU[T]{Slope: 0.1} }, inputs: awayFromZero([]int{2, 3}), keeps: keeps{in: []int{0}}, bad: unaryBad("LeakyReLU")},
+		e{name: "LeakyReLU", config: "slope-2", new: func() op { return &ops.LeakyReLU[T]{Slope: -2} }, inputs: awayFromZero([]int{4}), keeps: keeps{in: []int{0}}, bad: unaryBad("LeakyReLU")},
+		e{name: "ELU", config: "alpha1", new: func() op { return &ops.ELU[T]{Alpha: 1} }, inputs: awayFromZero([]int{2, 3}), keeps: keeps{in: []int{0}}, bad: unaryBad("ELU")},
+		e{name: "ELU", config: "alpha0.5", new: func() op { return &ops.ELU[T]{Alpha: 0.5} }, inputs: awayFromZero([]int{3, 1}), keeps: keeps{in: []int{0}}, bad: unaryBad("ELU")},
+		e{name: "Tanh", config: "2x3", new: func() op { return &ops.Tanh[T]{} }, inputs: normal([]int{2, 3}), keeps: keeps{out: true}, bad: unaryBad("Tanh")},
+		e{name: "Sigmoid", config: "2x3", new: func() op { return &ops.Sigmoid[T]{} }, inputs: normal([]int{2, 3}), keeps: keeps{out: true}, bad: unaryBad("Sigmoid")},
+		e{name: "Neg", config: "2x3", new: func() op { return &ops.Neg[T]{} }, inputs: normal([]int{2, 3}), keeps: none, bad: unaryBad("Neg")},
+		e{name: "Scale", config: "c-1.5", new: func() op { return &ops.Scale[T]{C: -1.5} }, inputs: normal([]int{2, 3}), keeps: none, bad: unaryBad("Scale")},
+		e{name: "AddScalar", config: "c0.7", new: func() op { return &ops.AddScalar[T]{C: 0.7} }, inputs: normal([]int{2, 3}), keeps: none, bad: unaryBad("AddScalar")},
+		e{name: "Exp", config: "2x3", new: func() op { return &ops.Exp[T]{} }, inputs: normal([]int{2, 3}), keeps: keeps{out: true}, bad: unaryBad("Exp")},
+		e{name: "Log", config: "2x3", new: func() op { return &ops.Log[T]{} }, inputs: positive([]int{2, 3}), keeps: keeps{in: []int{0}}, bad: unaryBad("Log")},
+		e{name: "Sqrt", config: "2x3", new: func() op { return &ops.Sqrt[T]{} }, inputs: positive([]int{2, 3}), keeps: keeps{out: true}, bad: unaryBad("Sqrt")},
+		e{name: "Pow", config: "p3", new: func() op { return &ops.Pow[T]{P: 3} }, inputs: normal([]int{2, 3}), keeps: keeps{in: []int{0}}, bad: unaryBad("Pow")},
+		e{name: "Pow", config: "p0.5", new: func() op { return &ops.Pow[T]{P: 0.5} }, inputs: positive([]int{2, 3}), keeps: keeps{in: []int{0}}, bad: unaryBad("Pow")},
+		e{name: "Pow", config: "p-1.5", new: func() op { return &ops.Pow[T]{P: -1.5} }, inputs: positive([]int{4}), keeps: keeps{in: []int{0}}, bad: unaryBad("Pow")},
+	)
+	// More shapes, a 0-d one and one with size-1 axes, for the element-wise
+	// ops above that have one configuration.
+	for _, u := range []struct {
+		name string
+		mk   func() op
+		in   func(...[]int) func(*rand.Rand) []t64
+		k    keeps
+	}{
+		{"Tanh", func() op { return &ops.Tanh[T]{} }, normal, keeps{out: true}},
+		{"Sigmoid", func() op { return &ops.Sigmoid[T]{} }, normal, keeps{out: true}},
+		{"Neg", func() op { return &ops.Neg[T]{} }, normal, none},
+		{"Scale", func() op { return &ops.Scale[T]{C: 0.25} }, normal, none},
+		{"AddScalar", func() op { return &ops.AddScalar[T]{C: -3} }, normal, none},
+		{"Exp", func() op { return &ops.Exp[T]{} }, normal, keeps{out: true}},
+		{"Log", func() op { return &ops.Log[T]{} }, positive, keeps{in: []int{0}}},
+		{"Sqrt", func() op { return &ops.Sqrt[T]{} }, positive, keeps{out: true}},
+	} {
+		es = append(es,
+			e{name: u.name, config: "1x4x1", new: u.mk, inputs: u.in([]int{1, 4, 1}), keeps: u.k, bad: unaryBad(u.name)},
+			e{name: u.name, config: "0-d", new: u.mk, inputs: u.in([]int{}), keeps: u.k, bad: unaryBad(u.name)})
+	}
+	es = append(es, binary("Add", func() op { return &ops.Add[T]{} }, none, randn)...)
+	es = append(es, binary("Sub", func() op { return &ops.Sub[T]{} }, none, randn)...)
+	es = append(es, binary("Mul", func() op { return &ops.Mul[T]{} }, keeps{in: []int{0, 1}}, randn)...)
+	es = append(es, binary("Div", func() op { return &ops.Div[T]{} }, keeps{in: []int{0, 1}}, aboveHalf)...)
+
+	// Reductions.
+	// reduceBad gives an input without the axes the configuration names
+	// (badShape, with want in the message), and the wrong arity.
+	reduceBad := func(name string, badShape []int, want string) []badInput {
+		bs := []badInput{arity(name, 1)}
+		if badShape != nil {
+			bs = append(bs, bad(s(badShape), "ops: "+name+":", want))
+		}
+		return bs
+	}
+	outElems := func(axes []int) func(in [][]int) int {
+		return func(in [][]int) int { return size(reducedShape(in[0], axes)) }
+	}
+	for _, c := range []struct {
+		axes     []int
+		keep     bool
+		sh       []int
+		badShape []int // nil when every shape is valid
+		want     string
+	}{
+		{[]int{1}, false, []int{2, 3, 2}, []int{3}, "axis 1 out of range"},
+		{nil, false, []int{2, 3}, nil, ""},
+		{[]int{0, -1}, true, []int{2, 3, 2}, []int{}, "axis 0 out of range"},
+		{[]int{-2, 1}, false, []int{3, 2}, []int{4, 2, 3}, "given twice"},
+	} {
+		cfg := fmt.Sprintf("axes%v,keep=%v,%s", c.axes, c.keep, shapeName(c.sh))
+		rb := func(name string) []badInput { return reduceBad(name, c.badShape, c.want) }
+		es = append(es,
+			e{name: "Sum", config: cfg, new: func() op { return &ops.Sum[T]{Axes: c.axes, KeepDims: c.keep} }, inputs: normal(c.sh), keeps: none, bad: rb("Sum")},
+			e{name: "Mean", config: cfg, new: func() op { return &ops.Mean[T]{Axes: c.axes, KeepDims: c.keep} }, inputs: normal(c.sh), keeps: none, bad: rb("Mean")},
+			e{name: "Amax", config: cfg, new: func() op { return &ops.Amax[T]{Axes: c.axes, KeepDims: c.keep} }, inputs: distinct(c.sh), keeps: keeps{in: []int{0}, out: true}, bad: rb("Amax")},
+			e{name: "Amin", config: cfg, new: func() op { return &ops.Amin[T]{Axes: c.axes, KeepDims: c.keep} }, inputs: distinct(c.sh), keeps: keeps{in: []int{0}, out: true}, bad: rb("Amin")},
+			e{name: "Var", config: cfg, new: func() op { return &ops.Var[T]{Axes: c.axes, KeepDims: c.keep, Correction: 1} }, inputs: normal(c.sh), keeps: keeps{in: []int{0}, elems: outElems(c.axes)}, bad: rb("Var")},
+			e{name: "Std", config: cfg, new: func() op { return &ops.Std[T]{Axes: c.axes, KeepDims: c.keep, Correction: 1} }, inputs: normal(c.sh), keeps: keeps{in: []int{0}, out: true, elems: outElems(c.axes)}, bad: rb("Std")},
+		)
+	}
+	es = append(es,
+		e{name: "Amax", config: "nantie", new: func() op { return &ops.Amax[T]{NaNTies: true} }, inputs: distinct([]int{2, 3}), keeps: keeps{in: []int{0}, out: true},
+			bad: []badInput{bad(s([]int{2, 0}), "ops: Amax:", "size 0")}},
+		e{name: "Amin", config: "nantie", new: func() op { return &ops.Amin[T]{NaNTies: true} }, inputs: distinct([]int{2, 3}), keeps: keeps{in: []int{0}, out: true},
+			bad: []badInput{bad(s([]int{2, 0}), "ops: Amin:", "size 0")}},
+		e{name: "Var", config: "correction0", new: func() op { return &ops.Var[T]{Axes: []int{0}} }, inputs: normal([]int{3, 2}), keeps: keeps{in: []int{0}, elems: outElems([]int{0})}, bad: reduceBad("Var", []int{}, "axis 0 out of range")},
+		e{name: "Std", config: "correction0", new: func() op { return &ops.Std[T]{Axes: []int{0}} }, inputs: normal([]int{3, 2}), keeps: keeps{in: []int{0}, out: true, elems: outElems([]int{0})}, bad: reduceBad("Std", []int{}, "axis 0 out of range")},
+	)
+	for _, c := range []struct {
+		axis     int
+		keep     bool
+		sh       []int
+		badShape []int
+		want     string
+	}{
+		{1, false, []int{2, 3, 2}, []int{3}, "axis 1 out of range"},
+		{-1, true, []int{3, 4}, []int{}, "axis -1 out of range"},
+		{0, false, []int{5}, []int{0, 2}, "size 0"},
+	} {
+		cfg := fmt.Sprintf("axis%d,keep=%v,%s", c.axis, c.keep, shapeName(c.sh))
+		rb := func(name string) []badInput { return reduceBad(name, c.badShape, c.want) }
+		idx := func(_ [][]int, out []int) int { return intBytes(size(out)) }
+		es = append(es,
+			e{name: "Max", config: cfg, new: func() op { return &ops.Max[T]{Axis: c.axis, KeepDims: c.keep} }, inputs: distinct(c.sh), keeps: keeps{extra: idx}, bad: rb("Max")},
+			e{name: "Min", config: cfg, new: func() op { return &ops.Min[T]{Axis: c.axis, KeepDims: c.keep} }, inputs: distinct(c.sh), keeps: keeps{extra: idx}, bad: rb("Min")},
+			e{name: "LogSumExp", config: cfg, new: func() op { return &ops.LogSumExp[T]{Axis: c.axis, KeepDims: c.keep} }, inputs: normal(c.sh), keeps: keeps{in: []int{0}, out: true}, bad: rb("LogSumExp")},
+			e{name: "LogSoftmax", config: cfg, new: func() op { return &ops.LogSoftmax[T]{Axis: c.axis} }, inputs: normal(c.sh), keeps: keeps{out: true}, bad: rb("LogSoftmax")},
+		)
+	}
+
+	// Shapes.
+	es = append(es,
+		e{name: "Reshape", config: "3x-1", new: func() op { return &ops.Reshape[T]{Shape: []int{3, -1}} }, inputs: normal([]int{2, 3}), keeps: none,
+			bad: []badInput{bad(s([]int{2, 2}), "ops: Reshape:", "[3 -1]"), arity("Reshape", 1)}},
+		e{name: "Reshape", config: "flat", new: func() op { return &ops.Reshape[T]{Shape: []int{6}} }, inputs: normal([]int{1, 2, 3}), keeps: none,
+			bad: []badInput{bad(s([]int{2, 2}), "ops: Reshape:", "[6]"), arity("Reshape", 1)}},
+		e{name: "Permute", config: "102", new: func() op { return &ops.Permute[T]{Axes: []int{1, 0, 2}} }, inputs: normal([]int{2, 3, 2}), keeps: none,
+			bad: []badInput{permuteBad(s([]int{2, 3}), "tensor: [1 0 2] is not a permutation of the axes of a 2-d tensor"), arity("Permute", 1)}},
+		e{name: "Permute", config: "10", new: func() op { return &ops.Permute[T]{Axes: []int{1, 0}} }, inputs: normal([]int{3, 2}), keeps: none,
+			bad: []badInput{permuteBad(s([]int{2, 3, 4}), "tensor: [1 0] is not a permutation of the axes of a 3-d tensor"), arity("Permute", 1)}},
+	)
+
+	// Gather.
+	gatherBad := []badInput{
+		bad(s([]int{4}), "ops: Gather"),
+		bad(s([]int{2, 4}), "ops: Gather:", "3 indices"),
+		bad(s([]int{3, 1}), "ops: Gather:", "index 2"),
+		arity("Gather", 1),
+	}
+	es = append(es,
+		e{name: "Gather", config: "3x4", new: func() op { return &ops.Gather[T]{Index: []int{2, 0, 3}} }, inputs: normal([]int{3, 4}),
+			keeps: keeps{extra: func([][]int, []int) int { return intBytes(3) }}, bad: gatherBad},
+		e{name: "Gather", config: "1x2", new: func() op { return &ops.Gather[T]{Index: []int{1}} }, inputs: normal([]int{1, 2}),
+			keeps: keeps{extra: func([][]int, []int) int { return intBytes(1) }},
+			bad:   []badInput{bad(s([]int{2, 4}), "ops: Gather:", "1 indices"), arity("Gather", 1)}},
+	)
+
+	// MatMul: every pairing of numbers of axes, the flags, broadcast batches.
+	mmBad := []badInput{bad(s([]int{2, 3}, []int{5, 7}), "ops: MatMul:"), bad(s([]int{2, 2, 3}, []int{3, 3, 2}), "ops: MatMul:"), arity("MatMul", 2)}
+	for _, c := range []struct {
+		a, b   []int
+		ta, tb bool
+	}{
+		{[]int{2, 3}, []int{3, 4}, false, false},
+		{[]int{2, 3}, []int{4, 3}, false, true},
+		{[]int{3, 2}, []int{3, 4}, true, false},
+		{[]int{3, 2}, []int{4, 3}, true, true},
+		{[]int{3}, []int{3}, false, false},
+		{[]int{2, 3}, []int{3}, false, false},
+		{[]int{3}, []int{3, 2}, false, false},
+		{[]int{3}, []int{2, 3}, true, true},
+		{[]int{2, 1, 2, 3}, []int{2, 3, 2}, false, false},
+		{[]int{2, 2, 3}, []int{3, 2}, false, false},
+		{[]int{4, 3}, []int{2, 4, 2}, true, false},
+		{[]int{2, 2, 3}, []int{3}, false, false},
+	} {
+		cfg := fmt.Sprintf("%s,ta=%v,tb=%v", shapeName(c.a, c.b), c.ta, c.tb)
+		es = append(es, e{name: "MatMul", config: cfg, new: func() op { return &ops.MatMul[T]{TransA: c.ta, TransB: c.tb} },
+			inputs: normal(c.a, c.b), keeps: keeps{in: []int{0, 1}}, bad: mmBad})
+	}
+
+	// BatchNorm with γ and β, and without.
+	bnBad := func(n int) []badInput {
+		bs := []badInput{bad(s([]int{4}), "ops: BatchNorm")}
+		if n == 3 {
+			bs[0].shapes = s([]int{4}, []int{4}, []int{4})
+			bs = append(bs, bad(s([]int{4, 3}, []int{2}, []int{2}), "ops: BatchNorm:"))
+		}
+		return append(bs, badInput{shapes: s([]int{4, 3}, []int{3}), want: []string{"ops: BatchNorm takes 1 input (x) or 3 (x, γ, β), got 2"}})
+	}
+	for _, c := range []struct {
+		x      []int
+		affine bool
+	}{{[]int{4, 3}, true}, {[]int{2, 3, 2, 2}, true}, {[]int{4, 3}, false}, {[]int{3, 2, 5}, false}} {
+		c := c
+		in := normal(c.x)
+		k := keeps{elems: func(in [][]int) int { return size(in[0]) + channels(in) }}
+		n := 1
+		if c.affine {
+			in = then(normal(c.x), positive([]int{c.x[1]}), normal([]int{c.x[1]}))
+			n = 3
+		} else {
+			k = keeps{out: true, elems: channels}
+		}
+		es = append(es, e{name: "BatchNorm", config: fmt.Sprintf("%s,affine=%v", shapeName(c.x), c.affine),
+			new:    func() op { return &ops.BatchNorm[T]{Eps: 1e-5} },
+			inputs: in, keeps: k, bad: bnBad(n), tol32: 1e-4})
+	}
+
+	// Conv2d through each algorithm, with and without bias, strides,
+	// dilation and groups.
+	for _, c := range []struct {
+		cfg    string
+		x, w   []int
+		bias   bool
+		stride [2]int
+		pad    [2]int
+		dil    [2]int
+		groups int
+		algo   ops.ConvAlgorithm
+	}{
+		{"im2col,bias", []int{1, 2, 5, 5}, []int{3, 2, 3, 3}, true, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1, ops.ConvIm2col},
+		{"stride2,dilation2,groups2", []int{2, 4, 7, 6}, []int{2, 2, 3, 2}, false, [2]int{2, 1}, [2]int{1, 0}, [2]int{2, 1}, 2, ops.ConvAuto},
+		{"1x1", []int{2, 3, 3, 3}, []int{2, 3, 1, 1}, true, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1, ops.ConvAuto},
+		{"winograd,bias", []int{1, 2, 4, 5}, []int{3, 2, 3, 3}, true, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1, ops.ConvWinograd},
+		{"winograd,pad0", []int{2, 3, 6, 6}, []int{2, 3, 3, 3}, false, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1, ops.ConvWinograd},
+	} {
+		c := c
+		shapes := [][]int{c.x, c.w}
+		if c.bias {
+			shapes = append(shapes, []int{c.w[0]})
+		}
+		wrongC := slices.Clone(c.x)
+		wrongC[1]++
+		convBad := []badInput{
+			bad(s(wrongC, c.w), "ops: Conv2d"),
+			bad(s(c.x[1:], c.w), "ops: Conv2d"),
+			bad(s(c.x, c.w, []int{c.w[0] + 1}), "ops: Conv2d:", "bias"),
+			badInput{shapes: s(c.x), want: []string{"ops: Conv2d takes 2 input(s), got 1"}},
+		}
+		es = append(es, e{name: "Conv2d", config: c.cfg,
+			new: func() op {
+				return &ops.Conv2d[T]{Stride: c.stride, Padding: c.pad, Dilation: c.dil, Groups: c.groups, Algorithm: c.algo}
+			},
+			inputs: normal(shapes...), keeps: keeps{in: []int{0, 1}}, bad: convBad, tol32: 1e-4})
+	}
+
+	// Pooling, with its options.
+	// poolBad has a 3-d input, the wrong arity and, for kernels larger
+	// than 1×1 without padding or ceil mode, a 1×1 plane, which gives no
+	// window.
+	poolBad := func(name string, pad [2]int, ceil bool) []badInput {
+		bs := []badInput{bad(s([]int{1, 4, 4}), "ops: "+name), arity(name, 1)}
+		if pad == [2]int{} && !ceil {
+			bs = append(bs, bad(s([]int{1, 1, 1, 1}), "ops: "+name+":", "gives an output of"))
+		}
+		return bs
+	}
+	idx32 := func(_ [][]int, out []int) int { return 4 * size(out) }
+	for _, c := range []struct {
+		cfg                 string
+		x                   []int
+		kernel, stride, pad [2]int
+		dil                 [2]int
+		ceil                bool
+	}{
+		{"k2s2", []int{1, 2, 4, 5}, [2]int{2, 2}, [2]int{2, 2}, [2]int{0, 0}, [2]int{}, false},
+		{"k3s1p1", []int{2, 1, 4, 4}, [2]int{3, 3}, [2]int{1, 1}, [2]int{1, 1}, [2]int{}, false},
+		{"k2x3s1x2p1x0", []int{1, 1, 5, 6}, [2]int{2, 3}, [2]int{1, 2}, [2]int{1, 0}, [2]int{}, false},
+		{"k2,default-stride,ceil", []int{1, 2, 5, 5}, [2]int{2, 2}, [2]int{}, [2]int{0, 0}, [2]int{}, true},
+		{"k3s2p1,dilation2x1,ceil", []int{1, 1, 7, 6}, [2]int{3, 3}, [2]int{2, 2}, [2]int{1, 1}, [2]int{2, 1}, true},
+	} {
+		c := c
+		es = append(es, e{name: "MaxPool2d", config: c.cfg,
+			new: func() op {
+				return &ops.MaxPool2d[T]{Kernel: c.kernel, Stride: c.stride, Padding: c.pad, Dilation: c.dil, CeilMode: c.ceil}
+			},
+			inputs: distinct(c.x), keeps: keeps{extra: idx32}, bad: poolBad("MaxPool2d", c.pad, c.ceil)})
+		if c.dil != [2]int{} {
+			continue
+		}
+		es = append(es, e{name: "AvgPool2d", config: c.cfg,
+			new: func() op {
+				return &ops.AvgPool2d[T]{Kernel: c.kernel, Stride: c.stride, Padding: c.pad, CeilMode: c.ceil}
+			},
+			inputs: normal(c.x), keeps: none, bad: poolBad("AvgPool2d", c.pad, c.ceil)})
+	}
+	es = append(es,
+		e{name: "AvgPool2d", config: "k3s2p1,ceil,exclude-pad", new: func() op {
+			return &ops.AvgPool2d[T]{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true, ExcludePad: true}
+		}, inputs: normal([]int{1, 2, 6, 5}), keeps: none, bad: poolBad("AvgPool2d", [2]int{1, 1}, true)},
+		e{name: "AvgPool2d", config: "k2s1,divisor3", new: func() op {
+			return &ops.AvgPool2d[T]{Kernel: [2]int{2, 2}, Stride: [2]int{1, 1}, DivisorOverride: 3}
+		}, inputs: normal([]int{2, 1, 3, 4}), keeps: none, bad: poolBad("AvgPool2d", [2]int{}, false)},
+	)
+	return es
+}
+
+// reducedShape is shape with axes (all when empty) kept with size 1.
+func reducedShape(shape, axes []int) []int {
+	out := slices.Clone(shape)
+	if len(axes) == 0 {
+		for i := range out {
+			out[i] = 1
+		}
+		return out
+	}
+	for _, a := range axes {
+		out[(a+len(shape))%len(shape)] = 1
+	}
+	return out
+}
+
+// entryName names an entry's subtest.
+func entryName[T tensor.Float](e opEntry[T]) string { return e.name + "/" + e.config }
+
+// entryInputs draws an entry's inputs from a generator seeded by its index.
+func entryInputs[T tensor.Float](i int, e opEntry[T]) []t64 { return e.inputs(rng(uint64(1000 + i))) }
+
+// convert converts a float64 tensor to T.
+func convert[T tensor.Float](x t64) *tensor.Tensor[T] {
+	y := tensor.New[T](x.Shape()...)
+	for i, v := range x.Data() {
+		y.Data()[i] = T(v)
+	}
+	return y
+}
+
+// run records a fresh op of e on tape with every input requiring a
+// gradient, seeds the output with seed (drawn from r when nil) and returns
+// copies of the output and of the inputs' gradients.
+func run[T tensor.Float](t *testing.T, tape *autograd.Tape[T], e opEntry[T], in []t64, seed t64) (out *tensor.Tensor[T], grads []*tensor.Tensor[T]) {
+	t.Helper()
+	vs := make([]*autograd.Var[T], len(in))
+	for i, x := range in {
+		vs[i] = tape.Param(convert[T](x))
+	}
+	y := autograd.Apply(e.new(), vs...)
+	tape.BackwardWithGrad(y, convert[T](seed))
+	out = y.Value().Clone()
+	for i, v := range vs {
+		if v.Grad() == nil {
+			t.Fatalf("no gradient for input %d", i)
+		}
+		grads = append(grads, v.Grad().Clone())
+	}
+	return out, grads
+}
+
+// outputShape applies e's op to constant inputs and returns the shape of
+// its output.
+func outputShape[T tensor.Float](e opEntry[T], in []t64) []int {
+	cs := make([]*tensor.Tensor[T], len(in))
+	for i, x := range in {
+		cs[i] = convert[T](x)
+	}
+	return forward(e.new(), cs...).Shape()
+}
+
+func TestOpTableGradCheck(t *testing.T) {
+	for i, e := range opTable[float64]() {
+		t.Run(entryName(e), func(t *testing.T) {
+			if err := gradtest.Check(func(x vars64) *autograd.Var[float64] { return autograd.Apply(e.new(), x...) }, entryInputs(i, e), nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func TestOpTableFloat32(t *testing.T) {
+	t32 := opTable[float32]()
+	for i, e := range opTable[float64]() {
+		t.Run(entryName(e), func(t *testing.T) {
+			in := entryInputs(i, e)
+			// Inputs rounded to float32 first, so that both runs see the same values.
+			for j, x := range in {
+				in[j] = to64(to32(x))
+			}
+			seed := randn(rng(uint64(i)), outputShape(e, in)...)
+			want, wantG := run(t, autograd.NewTape[float64](), e, in, seed)
+			got, gotG := run(t, autograd.NewTape[float32](), t32[i], in, seed)
+			tol := cmpTol(e.tol32)
+			assertLike(t, "output", to64(got), want, tol)
+			for j := range wantG {
+				assertLike(t, fmt.Sprintf("gradient of input %d", j), to64(gotG[j]), wantG[j], tol)
+			}
+		})
+	}
+}
+
+// cmpTol is an entry's float32 tolerance.
+func cmpTol(tol float64) float64 {
+	if tol == 0 {
+		return tol32
+	}
+	return tol
+}
+
+func TestOpTableSavedBytes(t *testing.T) {
+	t.Run("float64", func(t *testing.T) { testSavedBytes[float64](t) })
+	t.Run("float32", func(t *testing.T) { testSavedBytes[float32](t) })
+}
+
+func testSavedBytes[T tensor.Float](t *testing.T) {
+	elem := int(tensor.New[T](1).Bytes())
+	for i, e := range opTable[T]() {
+		t.Run(entryName(e), func(t *testing.T) {
+			in := entryInputs(i, e)
+			shapes := make([][]int, len(in))
+			want := 0
+			for j, x := range in {
+				shapes[j] = x.Shape()
+				if slices.Contains(e.keeps.in, j) {
+					want += elem * x.Size()
+				}
+			}
+			tape := autograd.NewTape[T]()
+			vs := make([]*autograd.Var[T], len(in))
+			for j, x := range in {
+				vs[j] = tape.Param(convert[T](x))
+			}
+			op := e.new()
+			y := autograd.Apply(op, vs...)
+			if e.keeps.out {
+				want += elem * y.Value().Size()
+			}
+			if e.keeps.elems != nil {
+				want += elem * e.keeps.elems(shapes)
+			}
+			extra := 0
+			if e.keeps.extra != nil {
+				extra = e.keeps.extra(shapes, y.Shape())
+			}
+			want += extra
+			if got := tape.SavedBytes(); got != want {
+				t.Errorf("tape.SavedBytes() = %d, want %d from the table", got, want)
+			}
+			listed := 0
+			for _, k := range op.Saved() {
+				if k != nil {
+					listed += k.Bytes()
+				}
+			}
+			if es, ok := op.(autograd.ExtraSaver); ok {
+				listed += es.ExtraSavedBytes()
+			} else if extra != 0 {
+				t.Errorf("the table says %d extra bytes, but the op is no ExtraSaver", extra)
+			}
+			if listed != want {
+				t.Errorf("Saved lists %d bytes (ExtraSaver included), want %d from the table", listed, want)
+			}
+		})
+	}
+}
+
+func TestOpTableNoGrad(t *testing.T) {
+	for i, e := range opTable[float64]() {
+		t.Run(entryName(e), func(t *testing.T) {
+			in := entryInputs(i, e)
+			tape := autograd.NewTape[float64]()
+			tape.ReuseBuffers(true)
+			tape.SetGradEnabled(false)
+			vs := make(vars64, len(in))
+			for j, x := range in {
+				vs[j] = tape.Param(x)
+			}
+			y := autograd.Apply(e.new(), vs...)
+			if y.RequiresGrad() {
+				t.Error("the output requires a gradient with recording off")
+			}
+			if n := tape.Len(); n != 0 {
+				t.Errorf("tape.Len() = %d with recording off, want 0", n)
+			}
+			if b := tape.SavedBytes(); b != 0 {
+				t.Errorf("tape.SavedBytes() = %d with recording off, want 0", b)
+			}
+			want := forward(e.new(), in...)
+			assertLike(t, "output with recording off", y.Value(), want, 0)
+		})
+	}
+}
+
+func TestOpTableReuseBuffers(t *testing.T) {
+	for i, e := range opTable[float64]() {
+		t.Run(entryName(e), func(t *testing.T) {
+			in := entryInputs(i, e)
+			seed := randn(rng(uint64(i)), outputShape(e, in)...)
+			want, wantG := run(t, autograd.NewTape[float64](), e, in, seed)
+			tape := autograd.NewTape[float64]()
+			tape.ReuseBuffers(true)
+			for pass := range 3 {
+				got, gotG := run(t, tape, e, in, seed)
+				assertLike(t, fmt.Sprintf("pass %d: output", pass), got, want, 0)
+				for j := range wantG {
+					assertLike(t, fmt.Sprintf("pass %d: gradient of input %d", pass, j), gotG[j], wantG[j], 0)
+				}
+				tape.Reset()
+			}
+		})
+	}
+}
+
+func TestOpTablePanics(t *testing.T) {
+	for _, e := range opTable[float64]() {
+		t.Run(entryName(e), func(t *testing.T) {
+			if len(e.bad) == 0 {
+				t.Fatal("the entry lists no bad inputs")
+			}
+			for _, b := range e.bad {
+				in := make([]t64, len(b.shapes))
+				for j, sh := range b.shapes {
+					in[j] = tensor.Ones[float64](sh...)
+				}
+				if b.tensorMsg != "" {
+					t.Logf("inputs %v: known exception: %s", b.shapes, b.tensorMsg)
+					testutil.MustPanic(t, func() { forward(e.new(), in...) }, b.want...)
+					continue
+				}
+				want := append([]string{"ops: " + e.name}, b.want...)
+				testutil.MustPanic(t, func() { forward(e.new(), in...) }, want...)
+				// The message starts with the package and the op's name.
+				if msg, _ := testutil.PanicMessage(func() { forward(e.new(), in...) }); !strings.HasPrefix(msg, "ops: "+e.name) {
+					t.Errorf("inputs %v: panic %q does not start with %q", b.shapes, msg, "ops: "+e.name)
+				}
+			}
+		})
+	}
+}
+
+// TestOpTableCoversOps fails when an exported type of package ops that
+// implements autograd.Op (it has methods Name, Forward, Backward and Saved)
+// has no entry in the op table, when an entry's name is not its op's, or
+// when an op's doc comment does not end with a paragraph saying when it
+// panics.
+func TestOpTableCoversOps(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods := make(map[string]map[string]bool)
+	docs := make(map[string]string)
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		{
+			for _, d := range f.Decls {
+				if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.TYPE && len(gd.Specs) == 1 {
+					docs[gd.Specs[0].(*ast.TypeSpec).Name.Name] = gd.Doc.Text()
+				}
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Recv == nil || len(fd.Recv.List) != 1 {
+					continue
+				}
+				name := recvType(fd.Recv.List[0].Type)
+				if name == "" || !ast.IsExported(name) {
+					continue
+				}
+				if methods[name] == nil {
+					methods[name] = make(map[string]bool)
+				}
+				methods[name][fd.Name.Name] = true
+			}
+		}
+	}
+	var opTypes []string
+	for name, ms := range methods {
+		if ms["Name"] && ms["Forward"] && ms["Backward"] && ms["Saved"] {
+			opTypes = append(opTypes, name)
+		}
+	}
+	sort.Strings(opTypes)
+	if len(opTypes) < 30 {
+		t.Fatalf("found only %d op types in package ops (%v): the parse is broken", len(opTypes), opTypes)
+	}
+	covered := make(map[string]int)
+	for _, e := range opTable[float64]() {
+		if got := e.new().Name(); got != e.name {
+			t.Errorf("entry %s makes an op named %q", entryName(e), got)
+		}
+		covered[e.name]++
+	}
+	for _, name := range opTypes {
+		if covered[name] == 0 {
+			t.Errorf("op %s has no entry in the op table (ops/optable_test.go)", name)
+		}
+	}
+	// docs/architecture.md: each op's doc comment ends with when it panics.
+	for _, name := range opTypes {
+		paras := strings.Split(strings.TrimSpace(docs[name]), "\n\n")
+		if last := paras[len(paras)-1]; !strings.Contains(last, "panics") {
+			t.Errorf("the doc comment of %s does not end with when it panics: its last paragraph is %q", name, last)
+		}
+	}
+	for name := range covered {
+		if !slices.Contains(opTypes, name) {
+			t.Errorf("the op table has entries for %s, which is not an op type of package ops", name)
+		}
+	}
+}
+
+// recvType returns the name of a method's receiver type: T in (x *T[U]).
+func recvType(x ast.Expr) string {
+	for {
+		switch v := x.(type) {
+		case *ast.StarExpr:
+			x = v.X
+		case *ast.IndexExpr:
+			x = v.X
+		case *ast.IndexListExpr:
+			x = v.X
+		case *ast.Ident:
+			return v.Name
+		default:
+			return ""
+		}
+	}
+}
