@@ -1,5 +1,6 @@
 // Package vec holds element-wise loops that profiles of training steps put
-// near the top: Adam's update and SGD's. On amd64 with AVX they run as
+// near the top: Adam's update and SGD's, and batch norm's passes (the row
+// loops: sums of rows in float64, normalization, the input's gradient). On amd64 with AVX they run as
 // assembly over 256-bit vectors, generated with avo by the command in asm/;
 // elsewhere, and under the purego build tag, as plain Go.
 //

@@ -177,3 +177,345 @@ addScaledPD_one:
 addScaledPD_done:
 	VZEROUPPER
 	RET
+
+// func sumRowsPS(acc *float64, x *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumRowsPS(SB), NOSPLIT, $0-40
+	MOVQ width+16(FP), AX
+	MOVQ rows+24(FP), CX
+	MOVQ stride+32(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+8(FP), BX
+	MOVQ acc+0(FP), SI
+
+sumRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumRowsPS_done
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	VMOVUPD 64(SI), Y2
+	VMOVUPD 96(SI), Y3
+	XORQ    DI, DI
+	MOVQ    CX, R8
+
+sumRowsPS_rows:
+	VCVTPS2PD (BX)(DI*1), Y4
+	VADDPD    Y4, Y0, Y0
+	VCVTPS2PD 16(BX)(DI*1), Y4
+	VADDPD    Y4, Y1, Y1
+	VCVTPS2PD 32(BX)(DI*1), Y4
+	VADDPD    Y4, Y2, Y2
+	VCVTPS2PD 48(BX)(DI*1), Y4
+	VADDPD    Y4, Y3, Y3
+	ADDQ      DX, DI
+	DECQ      R8
+	JNZ       sumRowsPS_rows
+	VMOVUPD   Y0, (SI)
+	VMOVUPD   Y1, 32(SI)
+	VMOVUPD   Y2, 64(SI)
+	VMOVUPD   Y3, 96(SI)
+	ADDQ      $0x40, BX
+	ADDQ      $0x80, SI
+	SUBQ      $0x10, AX
+	JMP       sumRowsPS_cols
+
+sumRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func sumSqDevRowsPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumSqDevRowsPS(SB), NOSPLIT, $0-48
+	MOVQ width+24(FP), AX
+	MOVQ rows+32(FP), CX
+	MOVQ stride+40(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+8(FP), BX
+	MOVQ acc+0(FP), SI
+	MOVQ mu+16(FP), DI
+
+sumSqDevRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumSqDevRowsPS_done
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	VMOVUPD 64(SI), Y2
+	VMOVUPD 96(SI), Y3
+	VMOVUPD (DI), Y4
+	VMOVUPD 32(DI), Y5
+	VMOVUPD 64(DI), Y6
+	VMOVUPD 96(DI), Y7
+	XORQ    R8, R8
+	MOVQ    CX, R9
+
+sumSqDevRowsPS_rows:
+	VCVTPS2PD (BX)(R8*1), Y8
+	VSUBPD    Y4, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y0, Y0
+	VCVTPS2PD 16(BX)(R8*1), Y8
+	VSUBPD    Y5, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y1, Y1
+	VCVTPS2PD 32(BX)(R8*1), Y8
+	VSUBPD    Y6, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y2, Y2
+	VCVTPS2PD 48(BX)(R8*1), Y8
+	VSUBPD    Y7, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y3, Y3
+	ADDQ      DX, R8
+	DECQ      R9
+	JNZ       sumSqDevRowsPS_rows
+	VMOVUPD   Y0, (SI)
+	VMOVUPD   Y1, 32(SI)
+	VMOVUPD   Y2, 64(SI)
+	VMOVUPD   Y3, 96(SI)
+	ADDQ      $0x40, BX
+	ADDQ      $0x80, SI
+	ADDQ      $0x80, DI
+	SUBQ      $0x10, AX
+	JMP       sumSqDevRowsPS_cols
+
+sumSqDevRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func sumDotRowsPS(sa *float64, sab *float64, a *float32, b *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotRowsPS(SB), NOSPLIT, $0-56
+	MOVQ width+32(FP), AX
+	MOVQ rows+40(FP), CX
+	MOVQ stride+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ a+16(FP), BX
+	MOVQ b+24(FP), SI
+	MOVQ sa+0(FP), DI
+	MOVQ sab+8(FP), R8
+
+sumDotRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumDotRowsPS_done
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD (R8), Y4
+	VMOVUPD 32(R8), Y5
+	VMOVUPD 64(R8), Y6
+	VMOVUPD 96(R8), Y7
+	XORQ    R9, R9
+	MOVQ    CX, R10
+
+sumDotRowsPS_rows:
+	VCVTPS2PD (BX)(R9*1), Y8
+	VADDPD    Y8, Y0, Y0
+	VCVTPS2PD (SI)(R9*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y4, Y4
+	VCVTPS2PD 16(BX)(R9*1), Y8
+	VADDPD    Y8, Y1, Y1
+	VCVTPS2PD 16(SI)(R9*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y5, Y5
+	VCVTPS2PD 32(BX)(R9*1), Y8
+	VADDPD    Y8, Y2, Y2
+	VCVTPS2PD 32(SI)(R9*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y6, Y6
+	VCVTPS2PD 48(BX)(R9*1), Y8
+	VADDPD    Y8, Y3, Y3
+	VCVTPS2PD 48(SI)(R9*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y7, Y7
+	ADDQ      DX, R9
+	DECQ      R10
+	JNZ       sumDotRowsPS_rows
+	VMOVUPD   Y0, (DI)
+	VMOVUPD   Y1, 32(DI)
+	VMOVUPD   Y2, 64(DI)
+	VMOVUPD   Y3, 96(DI)
+	VMOVUPD   Y4, (R8)
+	VMOVUPD   Y5, 32(R8)
+	VMOVUPD   Y6, 64(R8)
+	VMOVUPD   Y7, 96(R8)
+	ADDQ      $0x40, BX
+	ADDQ      $0x40, SI
+	ADDQ      $0x80, DI
+	ADDQ      $0x80, R8
+	SUBQ      $0x10, AX
+	JMP       sumDotRowsPS_cols
+
+sumDotRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func normRowsPS(h *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·normRowsPS(SB), NOSPLIT, $0-56
+	MOVQ width+32(FP), AX
+	MOVQ rows+40(FP), CX
+	MOVQ stride+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ h+0(FP), BX
+	MOVQ x+8(FP), SI
+	MOVQ mu+16(FP), DI
+	MOVQ is+24(FP), R8
+
+normRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      normRowsPS_done
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD (R8), Y2
+	VMOVUPD 32(R8), Y3
+	XORQ    R9, R9
+	MOVQ    CX, R10
+
+normRowsPS_rows:
+	VCVTPS2PD  (SI)(R9*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y2, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, (BX)(R9*1)
+	VCVTPS2PD  16(SI)(R9*1), Y4
+	VSUBPD     Y1, Y4, Y4
+	VMULPD     Y3, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 16(BX)(R9*1)
+	ADDQ       DX, R9
+	DECQ       R10
+	JNZ        normRowsPS_rows
+	ADDQ       $0x20, BX
+	ADDQ       $0x20, SI
+	ADDQ       $0x40, DI
+	ADDQ       $0x40, R8
+	SUBQ       $0x08, AX
+	JMP        normRowsPS_cols
+
+normRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func normAffineRowsPS(h *float32, y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·normAffineRowsPS(SB), NOSPLIT, $0-80
+	MOVQ width+56(FP), AX
+	MOVQ rows+64(FP), CX
+	MOVQ stride+72(FP), DX
+	SHLQ $0x02, DX
+	MOVQ h+0(FP), BX
+	MOVQ y+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ mu+24(FP), R8
+	MOVQ is+32(FP), R9
+	MOVQ gamma+40(FP), R10
+	MOVQ beta+48(FP), R11
+
+normAffineRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      normAffineRowsPS_done
+	VMOVUPD (R8), Y0
+	VMOVUPD 32(R8), Y1
+	VMOVUPD (R9), Y2
+	VMOVUPD 32(R9), Y3
+	VMOVUPS (R10), X4
+	VMOVUPS 16(R10), X5
+	VMOVUPS (R11), X6
+	VMOVUPS 16(R11), X7
+	XORQ    R12, R12
+	MOVQ    CX, R13
+
+normAffineRowsPS_rows:
+	VCVTPS2PD  (DI)(R12*1), Y8
+	VSUBPD     Y0, Y8, Y8
+	VMULPD     Y2, Y8, Y8
+	VCVTPD2PSY Y8, X8
+	VMOVUPS    X8, (BX)(R12*1)
+	VMULPS     X4, X8, X8
+	VADDPS     X6, X8, X8
+	VMOVUPS    X8, (SI)(R12*1)
+	VCVTPS2PD  16(DI)(R12*1), Y8
+	VSUBPD     Y1, Y8, Y8
+	VMULPD     Y3, Y8, Y8
+	VCVTPD2PSY Y8, X8
+	VMOVUPS    X8, 16(BX)(R12*1)
+	VMULPS     X5, X8, X8
+	VADDPS     X7, X8, X8
+	VMOVUPS    X8, 16(SI)(R12*1)
+	ADDQ       DX, R12
+	DECQ       R13
+	JNZ        normAffineRowsPS_rows
+	ADDQ       $0x20, BX
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, DI
+	ADDQ       $0x40, R8
+	ADDQ       $0x40, R9
+	ADDQ       $0x20, R10
+	ADDQ       $0x20, R11
+	SUBQ       $0x08, AX
+	JMP        normAffineRowsPS_cols
+
+normAffineRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func gradRowsPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·gradRowsPS(SB), NOSPLIT, $0-72
+	MOVQ width+48(FP), AX
+	MOVQ rows+56(FP), CX
+	MOVQ stride+64(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dx+0(FP), BX
+	MOVQ dy+8(FP), SI
+	MOVQ h+16(FP), DI
+	MOVQ k1+24(FP), R8
+	MOVQ k2+32(FP), R9
+	MOVQ k3+40(FP), R10
+
+gradRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      gradRowsPS_done
+	VMOVUPD (R8), Y0
+	VMOVUPD 32(R8), Y1
+	VMOVUPD (R9), Y2
+	VMOVUPD 32(R9), Y3
+	VMOVUPD (R10), Y4
+	VMOVUPD 32(R10), Y5
+	XORQ    R11, R11
+	MOVQ    CX, R12
+
+gradRowsPS_rows:
+	VCVTPS2PD  (SI)(R11*1), Y6
+	VMULPD     Y0, Y6, Y6
+	VCVTPS2PD  (DI)(R11*1), Y7
+	VMULPD     Y2, Y7, Y7
+	VADDPD     Y7, Y6, Y6
+	VADDPD     Y4, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, (BX)(R11*1)
+	VCVTPS2PD  16(SI)(R11*1), Y6
+	VMULPD     Y1, Y6, Y6
+	VCVTPS2PD  16(DI)(R11*1), Y7
+	VMULPD     Y3, Y7, Y7
+	VADDPD     Y7, Y6, Y6
+	VADDPD     Y5, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, 16(BX)(R11*1)
+	ADDQ       DX, R11
+	DECQ       R12
+	JNZ        gradRowsPS_rows
+	ADDQ       $0x20, BX
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, DI
+	ADDQ       $0x40, R8
+	ADDQ       $0x40, R9
+	ADDQ       $0x40, R10
+	SUBQ       $0x08, AX
+	JMP        gradRowsPS_cols
+
+gradRowsPS_done:
+	VZEROUPPER
+	RET

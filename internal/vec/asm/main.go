@@ -26,6 +26,7 @@ func main() {
 		adam(f64)
 		addScaled(f64)
 	}
+	rowsKernels()
 	Generate()
 }
 
@@ -149,4 +150,222 @@ func addScaled(f64 bool) {
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
+}
+
+// The row kernels below serve batch norm's statistics and passes. Each
+// walks rows of a float32 matrix X (rows × width, row r at r·stride
+// elements) against per-column vectors, a block of columns at a time: the
+// column vectors of the block stay in registers while the rows go by, so
+// every column's values are taken in row order, one at a time, exactly as
+// the pure-Go loops of package vec take them. Values are converted to
+// float64 and every operation is rounded on its own (no FMA). width is a
+// multiple of the block and rows is at least 1.
+
+// rowsLoop emits the column-block and row loops shared by the row kernels.
+// f32 names the float32 matrices walked by rows, col the per-column vectors
+// (f64col[i] true for float64 ones), blk the block's float64 vectors (4
+// columns each). setup loads a block's column vectors, body handles one row
+// of the block at off bytes into the rows, finish stores what the block
+// accumulated.
+func rowsLoop(name, sig, doc string, blk int, f32, col []string, f64col []bool,
+	setup func(col []Register), body func(rows []Register, off Register), finish func(col []Register)) {
+	TEXT(name, NOSPLIT, sig)
+	Doc(doc)
+	Pragma("noescape")
+	width := Load(Param("width"), GP64())
+	nrows := Load(Param("rows"), GP64())
+	stride := Load(Param("stride"), GP64())
+	SHLQ(U8(2), stride)
+	rp := make([]Register, len(f32))
+	for i, p := range f32 {
+		rp[i] = Load(Param(p), GP64())
+	}
+	cp := make([]Register, len(col))
+	for i, p := range col {
+		cp[i] = Load(Param(p), GP64())
+	}
+	Label(name + "_cols")
+	CMPQ(width, U8(0))
+	JE(LabelRef(name + "_done"))
+	setup(cp)
+	off, r := GP64(), GP64()
+	XORQ(off, off)
+	MOVQ(nrows, r)
+	Label(name + "_rows")
+	body(rp, off)
+	ADDQ(stride, off)
+	DECQ(r)
+	JNZ(LabelRef(name + "_rows"))
+	finish(cp)
+	for _, p := range rp {
+		ADDQ(U8(blk*16), p)
+	}
+	for i, p := range cp {
+		if f64col[i] {
+			ADDQ(U8(blk*32), p)
+		} else {
+			ADDQ(U8(blk*16), p)
+		}
+	}
+	SUBQ(U8(blk*4), width)
+	JMP(LabelRef(name + "_cols"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// at returns the k-th 16-byte (float32) or 32-byte (float64) piece at p+off.
+func at(p, off Register, disp int) Mem { return Mem{Base: p, Index: off, Scale: 1, Disp: disp} }
+
+func loadCols(p Register, blk int) []VecVirtual {
+	v := make([]VecVirtual, blk)
+	for k := range v {
+		v[k] = YMM()
+		VMOVUPD(Mem{Base: p, Disp: 32 * k}, v[k])
+	}
+	return v
+}
+
+func loadCols32(p Register, blk int) []VecVirtual {
+	v := make([]VecVirtual, blk)
+	for k := range v {
+		v[k] = XMM()
+		VMOVUPS(Mem{Base: p, Disp: 16 * k}, v[k])
+	}
+	return v
+}
+
+func storeCols(v []VecVirtual, p Register) {
+	for k := range v {
+		VMOVUPD(v[k], Mem{Base: p, Disp: 32 * k})
+	}
+}
+
+func rowsKernels() {
+	const rowsArgs = "width, rows, stride int"
+	// acc[j] += x
+	{
+		const blk = 4
+		var acc []VecVirtual
+		rowsLoop("sumRowsPS", "func(acc *float64, x *float32, "+rowsArgs+")",
+			"sumRowsPS adds every row of x to acc, in float64; see SumRows.", blk,
+			[]string{"x"}, []string{"acc"}, []bool{true},
+			func(c []Register) { acc = loadCols(c[0], blk) },
+			func(r []Register, off Register) {
+				for k := range blk {
+					t := YMM()
+					VCVTPS2PD(at(r[0], off, 16*k), t)
+					VADDPD(t, acc[k], acc[k])
+				}
+			},
+			func(c []Register) { storeCols(acc, c[0]) })
+	}
+	// d = x − mu; acc[j] += d·d
+	{
+		const blk = 4
+		var acc, mu []VecVirtual
+		rowsLoop("sumSqDevRowsPS", "func(acc *float64, x *float32, mu *float64, "+rowsArgs+")",
+			"sumSqDevRowsPS adds the squares of every row of x less mu to acc, in float64; see SumSqDevRows.", blk,
+			[]string{"x"}, []string{"acc", "mu"}, []bool{true, true},
+			func(c []Register) { acc, mu = loadCols(c[0], blk), loadCols(c[1], blk) },
+			func(r []Register, off Register) {
+				for k := range blk {
+					t := YMM()
+					VCVTPS2PD(at(r[0], off, 16*k), t)
+					VSUBPD(mu[k], t, t)
+					VMULPD(t, t, t)
+					VADDPD(t, acc[k], acc[k])
+				}
+			},
+			func(c []Register) { storeCols(acc, c[0]) })
+	}
+	// sa[j] += a; sab[j] += a·b
+	{
+		const blk = 4
+		var sa, sab []VecVirtual
+		rowsLoop("sumDotRowsPS", "func(sa, sab *float64, a, b *float32, "+rowsArgs+")",
+			"sumDotRowsPS adds every row of a to sa and of a⊙b to sab, in float64; see SumDotRows.", blk,
+			[]string{"a", "b"}, []string{"sa", "sab"}, []bool{true, true},
+			func(c []Register) { sa, sab = loadCols(c[0], blk), loadCols(c[1], blk) },
+			func(r []Register, off Register) {
+				for k := range blk {
+					t, u := YMM(), YMM()
+					VCVTPS2PD(at(r[0], off, 16*k), t)
+					VADDPD(t, sa[k], sa[k])
+					VCVTPS2PD(at(r[1], off, 16*k), u)
+					VMULPD(u, t, t)
+					VADDPD(t, sab[k], sab[k])
+				}
+			},
+			func(c []Register) { storeCols(sa, c[0]); storeCols(sab, c[1]) })
+	}
+	// h = float32((x − mu)·is)
+	{
+		const blk = 2
+		var mu, is []VecVirtual
+		rowsLoop("normRowsPS", "func(h, x *float32, mu, is *float64, "+rowsArgs+")",
+			"normRowsPS writes (x − mu)·is, rounded to float32, into h; see NormalizeRows.", blk,
+			[]string{"h", "x"}, []string{"mu", "is"}, []bool{true, true},
+			func(c []Register) { mu, is = loadCols(c[0], blk), loadCols(c[1], blk) },
+			func(r []Register, off Register) {
+				for k := range blk {
+					t, h := YMM(), XMM()
+					VCVTPS2PD(at(r[1], off, 16*k), t)
+					VSUBPD(mu[k], t, t)
+					VMULPD(is[k], t, t)
+					VCVTPD2PSY(t, h)
+					VMOVUPS(h, at(r[0], off, 16*k))
+				}
+			},
+			func([]Register) {})
+	}
+	// h = float32((x − mu)·is); y = g·h + b in float32
+	{
+		const blk = 2
+		var mu, is, g, b []VecVirtual
+		rowsLoop("normAffineRowsPS", "func(h, y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
+			"normAffineRowsPS writes (x − mu)·is, rounded to float32, into h, and g·h + b into y; see NormalizeAffineRows.", blk,
+			[]string{"h", "y", "x"}, []string{"mu", "is", "gamma", "beta"}, []bool{true, true, false, false},
+			func(c []Register) {
+				mu, is = loadCols(c[0], blk), loadCols(c[1], blk)
+				g, b = loadCols32(c[2], blk), loadCols32(c[3], blk)
+			},
+			func(r []Register, off Register) {
+				for k := range blk {
+					t, h, yv := YMM(), XMM(), XMM()
+					VCVTPS2PD(at(r[2], off, 16*k), t)
+					VSUBPD(mu[k], t, t)
+					VMULPD(is[k], t, t)
+					VCVTPD2PSY(t, h)
+					VMOVUPS(h, at(r[0], off, 16*k))
+					VMULPS(g[k], h, yv)
+					VADDPS(b[k], yv, yv)
+					VMOVUPS(yv, at(r[1], off, 16*k))
+				}
+			},
+			func([]Register) {})
+	}
+	// dx = float32(k1·dy + k2·h + k3)
+	{
+		const blk = 2
+		var k1, k2, k3 []VecVirtual
+		rowsLoop("gradRowsPS", "func(dx, dy, h *float32, k1, k2, k3 *float64, "+rowsArgs+")",
+			"gradRowsPS writes k1·dy + k2·h + k3, rounded to float32, into dx; see BatchNormGradRows.", blk,
+			[]string{"dx", "dy", "h"}, []string{"k1", "k2", "k3"}, []bool{true, true, true},
+			func(c []Register) { k1, k2, k3 = loadCols(c[0], blk), loadCols(c[1], blk), loadCols(c[2], blk) },
+			func(r []Register, off Register) {
+				for k := range blk {
+					t, u, o := YMM(), YMM(), XMM()
+					VCVTPS2PD(at(r[1], off, 16*k), t)
+					VMULPD(k1[k], t, t)
+					VCVTPS2PD(at(r[2], off, 16*k), u)
+					VMULPD(k2[k], u, u)
+					VADDPD(u, t, t)
+					VADDPD(k3[k], t, t)
+					VCVTPD2PSY(t, o)
+					VMOVUPS(o, at(r[0], off, 16*k))
+				}
+			},
+			func([]Register) {})
+	}
 }
