@@ -1,6 +1,9 @@
 package vec
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // The row loops below are batch norm's passes. Each walks the rows of a
 // matrix X of rows × width values, row r starting at r·stride in its slice,
@@ -24,7 +27,7 @@ func checkRows(name string, n, width, rows, stride int) {
 func checkCols(name string, width int, lens ...int) {
 	for _, l := range lens {
 		if l != width {
-			panic(fmt.Sprintf("vec: %s with column vectors of lengths %v, want %d", name, lens, width))
+			panic(fmt.Sprintf("vec: %s with column vectors of lengths %v, want %d", name, slices.Clone(lens), width))
 		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 func testRowsMatchGo[T Float](t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, width := range []int{1, 7, 8, 9, 15, 16, 17, 33, 100} {
+	for _, width := range []int{1, 7, 8, 9, 15, 16, 17, 24, 33, 100} {
 		for _, rows := range []int{1, 2, 5} {
 			for _, pad := range []int{0, 3} {
 				stride := width + pad

@@ -53,3 +53,33 @@ func normAffineRowsPS(h *float32, y *float32, x *float32, mu *float64, is *float
 //
 //go:noescape
 func gradRowsPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
+
+// sumRowsRPS is sumRowsPS walking rows outer; see SumRows.
+//
+//go:noescape
+func sumRowsRPS(acc *float64, x *float32, width int, rows int, stride int)
+
+// sumSqDevRowsRPS is sumSqDevRowsPS walking rows outer; see SumSqDevRows.
+//
+//go:noescape
+func sumSqDevRowsRPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
+
+// sumDotRowsRPS is sumDotRowsPS walking rows outer; see SumDotRows.
+//
+//go:noescape
+func sumDotRowsRPS(sa *float64, sab *float64, a *float32, b *float32, width int, rows int, stride int)
+
+// normRowsRPS is normRowsPS walking rows outer; see NormalizeRows.
+//
+//go:noescape
+func normRowsRPS(h *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
+
+// normAffineRowsRPS is normAffineRowsPS walking rows outer; see NormalizeAffineRows.
+//
+//go:noescape
+func normAffineRowsRPS(h *float32, y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
+
+// gradRowsRPS is gradRowsPS walking rows outer; see BatchNormGradRows.
+//
+//go:noescape
+func gradRowsRPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)

@@ -49,78 +49,111 @@ func addScaledAsm[T Float](x []T, alpha T, d []T) int {
 	return n
 }
 
-// The row loops' assembly takes float32 matrices only, in blocks of
-// rowsBlock (reductions) or rowsBlockElem (element-wise passes) columns;
-// each returns the columns it did, the Go loops doing the rest. Callers
-// have checked the layout and that rows ≥ 1.
-const rowsBlock, rowsBlockElem = 16, 8
+// The row loops' assembly takes float32 matrices only. Narrow matrices
+// (at most colMajorMax columns: contiguous runs seen as rows of 16) go
+// through the column-block kernels, which keep a block's columns in
+// registers down all the rows, in blocks of rowsBlock (reductions) or
+// rowsBlockElem (element-wise passes) columns; wider ones through the
+// row-major kernels (suffix R), which walk memory in order, 8 columns at a
+// time. Each returns the columns it did, the Go loops doing the rest.
+// Callers have checked the layout and that rows ≥ 1.
+const rowsBlock, rowsBlockElem, rowsBlockR, colMajorMax = 16, 8, 8, 16
 
-// f32 returns x as a []float32 when T is float32 and AVX is there.
-func f32[T Float](x []T) ([]float32, bool) {
-	if !hasAVX {
-		return nil, false
+// p32 returns the address of s[0] as a *float32; T must be float32 (and s
+// not empty). A pointer goes into an interface without an allocation, which
+// a slice does not.
+func p32[T Float](s []T) *float32 { return any(&s[0]).(*float32) }
+
+// isF32 reports whether the row kernels can take T: float32 with AVX.
+func isF32[T Float]() bool {
+	var z T
+	_, ok := any(z).(float32)
+	return ok && hasAVX
+}
+
+// asmCols returns the columns of width the kernels do, and whether the
+// column-block kernels (blk columns at a time) do them.
+func asmCols(width, blk int) (int, bool) {
+	if width <= colMajorMax {
+		return width - width%blk, true
 	}
-	v, ok := any(x).([]float32)
-	return v, ok
+	return width - width%rowsBlockR, false
 }
 
 func sumRowsAsm[T Float](acc []float64, x []T, rows, stride int) int {
-	xs, ok := f32(x)
-	w := len(acc) - len(acc)%rowsBlock
-	if !ok || w == 0 {
+	w, cm := asmCols(len(acc), rowsBlock)
+	if !isF32[T]() || w == 0 {
 		return 0
 	}
-	sumRowsPS(&acc[0], &xs[0], w, rows, stride)
+	if cm {
+		sumRowsPS(&acc[0], p32(x), w, rows, stride)
+	} else {
+		sumRowsRPS(&acc[0], p32(x), w, rows, stride)
+	}
 	return w
 }
 
 func sumSqDevRowsAsm[T Float](acc []float64, x []T, mu []float64, rows, stride int) int {
-	xs, ok := f32(x)
-	w := len(acc) - len(acc)%rowsBlock
-	if !ok || w == 0 {
+	w, cm := asmCols(len(acc), rowsBlock)
+	if !isF32[T]() || w == 0 {
 		return 0
 	}
-	sumSqDevRowsPS(&acc[0], &xs[0], &mu[0], w, rows, stride)
+	if cm {
+		sumSqDevRowsPS(&acc[0], p32(x), &mu[0], w, rows, stride)
+	} else {
+		sumSqDevRowsRPS(&acc[0], p32(x), &mu[0], w, rows, stride)
+	}
 	return w
 }
 
 func sumDotRowsAsm[T Float](sa, sab []float64, a, b []T, rows, stride int) int {
-	as, ok := f32(a)
-	w := len(sa) - len(sa)%rowsBlock
-	if !ok || w == 0 {
+	w, cm := asmCols(len(sa), rowsBlock)
+	if !isF32[T]() || w == 0 {
 		return 0
 	}
-	sumDotRowsPS(&sa[0], &sab[0], &as[0], &any(b).([]float32)[0], w, rows, stride)
+	if cm {
+		sumDotRowsPS(&sa[0], &sab[0], p32(a), p32(b), w, rows, stride)
+	} else {
+		sumDotRowsRPS(&sa[0], &sab[0], p32(a), p32(b), w, rows, stride)
+	}
 	return w
 }
 
 func normRowsAsm[T Float](h, x []T, mu, is []float64, rows, stride int) int {
-	xs, ok := f32(x)
-	w := len(mu) - len(mu)%rowsBlockElem
-	if !ok || w == 0 {
+	w, cm := asmCols(len(mu), rowsBlockElem)
+	if !isF32[T]() || w == 0 {
 		return 0
 	}
-	normRowsPS(&any(h).([]float32)[0], &xs[0], &mu[0], &is[0], w, rows, stride)
+	if cm {
+		normRowsPS(p32(h), p32(x), &mu[0], &is[0], w, rows, stride)
+	} else {
+		normRowsRPS(p32(h), p32(x), &mu[0], &is[0], w, rows, stride)
+	}
 	return w
 }
 
 func normAffineRowsAsm[T Float](h, y, x []T, mu, is []float64, g, b []T, rows, stride int) int {
-	xs, ok := f32(x)
-	w := len(mu) - len(mu)%rowsBlockElem
-	if !ok || w == 0 {
+	w, cm := asmCols(len(mu), rowsBlockElem)
+	if !isF32[T]() || w == 0 {
 		return 0
 	}
-	normAffineRowsPS(&any(h).([]float32)[0], &any(y).([]float32)[0], &xs[0], &mu[0], &is[0],
-		&any(g).([]float32)[0], &any(b).([]float32)[0], w, rows, stride)
+	if cm {
+		normAffineRowsPS(p32(h), p32(y), p32(x), &mu[0], &is[0], p32(g), p32(b), w, rows, stride)
+	} else {
+		normAffineRowsRPS(p32(h), p32(y), p32(x), &mu[0], &is[0], p32(g), p32(b), w, rows, stride)
+	}
 	return w
 }
 
 func gradRowsAsm[T Float](dx, dy, h []T, k1, k2, k3 []float64, rows, stride int) int {
-	dys, ok := f32(dy)
-	w := len(k1) - len(k1)%rowsBlockElem
-	if !ok || w == 0 {
+	w, cm := asmCols(len(k1), rowsBlockElem)
+	if !isF32[T]() || w == 0 {
 		return 0
 	}
-	gradRowsPS(&any(dx).([]float32)[0], &dys[0], &any(h).([]float32)[0], &k1[0], &k2[0], &k3[0], w, rows, stride)
+	if cm {
+		gradRowsPS(p32(dx), p32(dy), p32(h), &k1[0], &k2[0], &k3[0], w, rows, stride)
+	} else {
+		gradRowsRPS(p32(dx), p32(dy), p32(h), &k1[0], &k2[0], &k3[0], w, rows, stride)
+	}
 	return w
 }

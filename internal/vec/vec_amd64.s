@@ -519,3 +519,265 @@ gradRowsPS_rows:
 gradRowsPS_done:
 	VZEROUPPER
 	RET
+
+// func sumRowsRPS(acc *float64, x *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumRowsRPS(SB), NOSPLIT, $0-40
+	MOVQ width+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+24(FP), CX
+	MOVQ stride+32(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+8(FP), BX
+	MOVQ acc+0(FP), SI
+
+sumRowsRPS_rows:
+	XORQ DI, DI
+
+sumRowsRPS_cols:
+	CMPQ      DI, AX
+	JAE       sumRowsRPS_next
+	VCVTPS2PD (BX)(DI*1), Y0
+	VMOVUPD   (SI)(DI*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, (SI)(DI*2)
+	VCVTPS2PD 16(BX)(DI*1), Y0
+	VMOVUPD   32(SI)(DI*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, 32(SI)(DI*2)
+	ADDQ      $0x20, DI
+	JMP       sumRowsRPS_cols
+
+sumRowsRPS_next:
+	ADDQ DX, BX
+	DECQ CX
+	JNZ  sumRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func sumSqDevRowsRPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumSqDevRowsRPS(SB), NOSPLIT, $0-48
+	MOVQ width+24(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+32(FP), CX
+	MOVQ stride+40(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+8(FP), BX
+	MOVQ acc+0(FP), SI
+	MOVQ mu+16(FP), DI
+
+sumSqDevRowsRPS_rows:
+	XORQ R8, R8
+
+sumSqDevRowsRPS_cols:
+	CMPQ      R8, AX
+	JAE       sumSqDevRowsRPS_next
+	VCVTPS2PD (BX)(R8*1), Y0
+	VSUBPD    (DI)(R8*2), Y0, Y0
+	VMULPD    Y0, Y0, Y0
+	VMOVUPD   (SI)(R8*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, (SI)(R8*2)
+	VCVTPS2PD 16(BX)(R8*1), Y0
+	VSUBPD    32(DI)(R8*2), Y0, Y0
+	VMULPD    Y0, Y0, Y0
+	VMOVUPD   32(SI)(R8*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, 32(SI)(R8*2)
+	ADDQ      $0x20, R8
+	JMP       sumSqDevRowsRPS_cols
+
+sumSqDevRowsRPS_next:
+	ADDQ DX, BX
+	DECQ CX
+	JNZ  sumSqDevRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func sumDotRowsRPS(sa *float64, sab *float64, a *float32, b *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotRowsRPS(SB), NOSPLIT, $0-56
+	MOVQ width+32(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+40(FP), CX
+	MOVQ stride+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ a+16(FP), BX
+	MOVQ b+24(FP), SI
+	MOVQ sa+0(FP), DI
+	MOVQ sab+8(FP), R8
+
+sumDotRowsRPS_rows:
+	XORQ R9, R9
+
+sumDotRowsRPS_cols:
+	CMPQ      R9, AX
+	JAE       sumDotRowsRPS_next
+	VCVTPS2PD (BX)(R9*1), Y0
+	VMOVUPD   (DI)(R9*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, (DI)(R9*2)
+	VCVTPS2PD (SI)(R9*1), Y1
+	VMULPD    Y1, Y0, Y0
+	VMOVUPD   (R8)(R9*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, (R8)(R9*2)
+	VCVTPS2PD 16(BX)(R9*1), Y0
+	VMOVUPD   32(DI)(R9*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, 32(DI)(R9*2)
+	VCVTPS2PD 16(SI)(R9*1), Y1
+	VMULPD    Y1, Y0, Y0
+	VMOVUPD   32(R8)(R9*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, 32(R8)(R9*2)
+	ADDQ      $0x20, R9
+	JMP       sumDotRowsRPS_cols
+
+sumDotRowsRPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  sumDotRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func normRowsRPS(h *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·normRowsRPS(SB), NOSPLIT, $0-56
+	MOVQ width+32(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+40(FP), CX
+	MOVQ stride+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ h+0(FP), BX
+	MOVQ x+8(FP), SI
+	MOVQ mu+16(FP), DI
+	MOVQ is+24(FP), R8
+
+normRowsRPS_rows:
+	XORQ R9, R9
+
+normRowsRPS_cols:
+	CMPQ       R9, AX
+	JAE        normRowsRPS_next
+	VCVTPS2PD  (SI)(R9*1), Y0
+	VSUBPD     (DI)(R9*2), Y0, Y0
+	VMULPD     (R8)(R9*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (BX)(R9*1)
+	VCVTPS2PD  16(SI)(R9*1), Y0
+	VSUBPD     32(DI)(R9*2), Y0, Y0
+	VMULPD     32(R8)(R9*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 16(BX)(R9*1)
+	ADDQ       $0x20, R9
+	JMP        normRowsRPS_cols
+
+normRowsRPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  normRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func normAffineRowsRPS(h *float32, y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·normAffineRowsRPS(SB), NOSPLIT, $0-80
+	MOVQ width+56(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+64(FP), CX
+	MOVQ stride+72(FP), DX
+	SHLQ $0x02, DX
+	MOVQ h+0(FP), BX
+	MOVQ y+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ mu+24(FP), R8
+	MOVQ is+32(FP), R9
+	MOVQ gamma+40(FP), R10
+	MOVQ beta+48(FP), R11
+
+normAffineRowsRPS_rows:
+	XORQ R12, R12
+
+normAffineRowsRPS_cols:
+	CMPQ       R12, AX
+	JAE        normAffineRowsRPS_next
+	VCVTPS2PD  (DI)(R12*1), Y0
+	VSUBPD     (R8)(R12*2), Y0, Y0
+	VMULPD     (R9)(R12*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (BX)(R12*1)
+	VMULPS     (R10)(R12*1), X0, X0
+	VADDPS     (R11)(R12*1), X0, X0
+	VMOVUPS    X0, (SI)(R12*1)
+	VCVTPS2PD  16(DI)(R12*1), Y0
+	VSUBPD     32(R8)(R12*2), Y0, Y0
+	VMULPD     32(R9)(R12*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 16(BX)(R12*1)
+	VMULPS     16(R10)(R12*1), X0, X0
+	VADDPS     16(R11)(R12*1), X0, X0
+	VMOVUPS    X0, 16(SI)(R12*1)
+	ADDQ       $0x20, R12
+	JMP        normAffineRowsRPS_cols
+
+normAffineRowsRPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ  normAffineRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func gradRowsRPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·gradRowsRPS(SB), NOSPLIT, $0-72
+	MOVQ width+48(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+56(FP), CX
+	MOVQ stride+64(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dx+0(FP), BX
+	MOVQ dy+8(FP), SI
+	MOVQ h+16(FP), DI
+	MOVQ k1+24(FP), R8
+	MOVQ k2+32(FP), R9
+	MOVQ k3+40(FP), R10
+
+gradRowsRPS_rows:
+	XORQ R11, R11
+
+gradRowsRPS_cols:
+	CMPQ       R11, AX
+	JAE        gradRowsRPS_next
+	VCVTPS2PD  (SI)(R11*1), Y0
+	VMULPD     (R8)(R11*2), Y0, Y0
+	VCVTPS2PD  (DI)(R11*1), Y1
+	VMULPD     (R9)(R11*2), Y1, Y1
+	VADDPD     Y1, Y0, Y0
+	VADDPD     (R10)(R11*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (BX)(R11*1)
+	VCVTPS2PD  16(SI)(R11*1), Y0
+	VMULPD     32(R8)(R11*2), Y0, Y0
+	VCVTPS2PD  16(DI)(R11*1), Y1
+	VMULPD     32(R9)(R11*2), Y1, Y1
+	VADDPD     Y1, Y0, Y0
+	VADDPD     32(R10)(R11*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 16(BX)(R11*1)
+	ADDQ       $0x20, R11
+	JMP        gradRowsRPS_cols
+
+gradRowsRPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ  gradRowsRPS_rows
+	VZEROUPPER
+	RET

@@ -27,6 +27,7 @@ func main() {
 		addScaled(f64)
 	}
 	rowsKernels()
+	rowMajorKernels()
 	Generate()
 }
 
@@ -368,4 +369,147 @@ func rowsKernels() {
 			},
 			func([]Register) {})
 	}
+}
+
+// rowMajorLoop emits the loops of the row-major kernels (suffix R): rows
+// outer, blocks of blk·4 columns inner, the per-column vectors read from
+// (and accumulators written back to) memory at every row. A column still
+// takes its rows in order, so these compute what the column-block kernels
+// compute; they walk memory in its order, which wide matrices need (a
+// column block walked down thousands of rows a page apart misses in the
+// caches and the TLB at every row). body gets the row pointers, the byte
+// offset o of the block in the float32 rows (float64 columns are at 2·o)
+// and the column pointers.
+func rowMajorLoop(name, sig, doc string, blk int, f32, col []string, body func(rows []Register, o Register, cols []Register)) {
+	TEXT(name, NOSPLIT, sig)
+	Doc(doc)
+	Pragma("noescape")
+	width := Load(Param("width"), GP64())
+	SHLQ(U8(2), width)
+	r := Load(Param("rows"), GP64())
+	stride := Load(Param("stride"), GP64())
+	SHLQ(U8(2), stride)
+	rp := make([]Register, len(f32))
+	for i, p := range f32 {
+		rp[i] = Load(Param(p), GP64())
+	}
+	cp := make([]Register, len(col))
+	for i, p := range col {
+		cp[i] = Load(Param(p), GP64())
+	}
+	o := GP64()
+	Label(name + "_rows")
+	XORQ(o, o)
+	Label(name + "_cols")
+	CMPQ(o, width)
+	JAE(LabelRef(name + "_next"))
+	body(rp, o, cp)
+	ADDQ(U8(blk*16), o)
+	JMP(LabelRef(name + "_cols"))
+	Label(name + "_next")
+	for _, p := range rp {
+		ADDQ(stride, p)
+	}
+	DECQ(r)
+	JNZ(LabelRef(name + "_rows"))
+	VZEROUPPER()
+	RET()
+}
+
+// c64 and c32 address piece k of a float64 or float32 column vector at
+// the block's offset o.
+func c64(p, o Register, k int) Mem { return Mem{Base: p, Index: o, Scale: 2, Disp: 32 * k} }
+func c32(p, o Register, k int) Mem { return Mem{Base: p, Index: o, Scale: 1, Disp: 16 * k} }
+
+func rowMajorKernels() {
+	const rowsArgs = "width, rows, stride int"
+	const blk = 2
+	rowMajorLoop("sumRowsRPS", "func(acc *float64, x *float32, "+rowsArgs+")",
+		"sumRowsRPS is sumRowsPS walking rows outer; see SumRows.", blk,
+		[]string{"x"}, []string{"acc"},
+		func(r []Register, o Register, c []Register) {
+			for k := range blk {
+				t, a := YMM(), YMM()
+				VCVTPS2PD(c32(r[0], o, k), t)
+				VMOVUPD(c64(c[0], o, k), a)
+				VADDPD(t, a, a)
+				VMOVUPD(a, c64(c[0], o, k))
+			}
+		})
+	rowMajorLoop("sumSqDevRowsRPS", "func(acc *float64, x *float32, mu *float64, "+rowsArgs+")",
+		"sumSqDevRowsRPS is sumSqDevRowsPS walking rows outer; see SumSqDevRows.", blk,
+		[]string{"x"}, []string{"acc", "mu"},
+		func(r []Register, o Register, c []Register) {
+			for k := range blk {
+				t, a := YMM(), YMM()
+				VCVTPS2PD(c32(r[0], o, k), t)
+				VSUBPD(c64(c[1], o, k), t, t)
+				VMULPD(t, t, t)
+				VMOVUPD(c64(c[0], o, k), a)
+				VADDPD(t, a, a)
+				VMOVUPD(a, c64(c[0], o, k))
+			}
+		})
+	rowMajorLoop("sumDotRowsRPS", "func(sa, sab *float64, a, b *float32, "+rowsArgs+")",
+		"sumDotRowsRPS is sumDotRowsPS walking rows outer; see SumDotRows.", blk,
+		[]string{"a", "b"}, []string{"sa", "sab"},
+		func(r []Register, o Register, c []Register) {
+			for k := range blk {
+				t, u, acc := YMM(), YMM(), YMM()
+				VCVTPS2PD(c32(r[0], o, k), t)
+				VMOVUPD(c64(c[0], o, k), acc)
+				VADDPD(t, acc, acc)
+				VMOVUPD(acc, c64(c[0], o, k))
+				VCVTPS2PD(c32(r[1], o, k), u)
+				VMULPD(u, t, t)
+				VMOVUPD(c64(c[1], o, k), acc)
+				VADDPD(t, acc, acc)
+				VMOVUPD(acc, c64(c[1], o, k))
+			}
+		})
+	rowMajorLoop("normRowsRPS", "func(h, x *float32, mu, is *float64, "+rowsArgs+")",
+		"normRowsRPS is normRowsPS walking rows outer; see NormalizeRows.", blk,
+		[]string{"h", "x"}, []string{"mu", "is"},
+		func(r []Register, o Register, c []Register) {
+			for k := range blk {
+				t, h := YMM(), XMM()
+				VCVTPS2PD(c32(r[1], o, k), t)
+				VSUBPD(c64(c[0], o, k), t, t)
+				VMULPD(c64(c[1], o, k), t, t)
+				VCVTPD2PSY(t, h)
+				VMOVUPS(h, c32(r[0], o, k))
+			}
+		})
+	rowMajorLoop("normAffineRowsRPS", "func(h, y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
+		"normAffineRowsRPS is normAffineRowsPS walking rows outer; see NormalizeAffineRows.", blk,
+		[]string{"h", "y", "x"}, []string{"mu", "is", "gamma", "beta"},
+		func(r []Register, o Register, c []Register) {
+			for k := range blk {
+				t, h, yv := YMM(), XMM(), XMM()
+				VCVTPS2PD(c32(r[2], o, k), t)
+				VSUBPD(c64(c[0], o, k), t, t)
+				VMULPD(c64(c[1], o, k), t, t)
+				VCVTPD2PSY(t, h)
+				VMOVUPS(h, c32(r[0], o, k))
+				VMULPS(c32(c[2], o, k), h, yv)
+				VADDPS(c32(c[3], o, k), yv, yv)
+				VMOVUPS(yv, c32(r[1], o, k))
+			}
+		})
+	rowMajorLoop("gradRowsRPS", "func(dx, dy, h *float32, k1, k2, k3 *float64, "+rowsArgs+")",
+		"gradRowsRPS is gradRowsPS walking rows outer; see BatchNormGradRows.", blk,
+		[]string{"dx", "dy", "h"}, []string{"k1", "k2", "k3"},
+		func(r []Register, o Register, c []Register) {
+			for k := range blk {
+				t, u, v := YMM(), YMM(), XMM()
+				VCVTPS2PD(c32(r[1], o, k), t)
+				VMULPD(c64(c[0], o, k), t, t)
+				VCVTPS2PD(c32(r[2], o, k), u)
+				VMULPD(c64(c[1], o, k), u, u)
+				VADDPD(u, t, t)
+				VADDPD(c64(c[2], o, k), t, t)
+				VCVTPD2PSY(t, v)
+				VMOVUPS(v, c32(r[0], o, k))
+			}
+		})
 }
