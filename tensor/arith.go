@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
 )
 
 // binOp names an element-wise binary kernel.
@@ -15,6 +16,14 @@ const (
 	opMul                // a · b
 	opDiv                // a / b
 	opFirst              // a (b is ignored): broadcasting copy
+)
+
+// The arithmetic binOps are internal/vec's Ops, value for value.
+var (
+	_ [vec.Op(opAdd) - vec.OpAdd]struct{} = [0]struct{}{}
+	_ [vec.Op(opSub) - vec.OpSub]struct{} = [0]struct{}{}
+	_ [vec.Op(opMul) - vec.OpMul]struct{} = [0]struct{}{}
+	_ [vec.Op(opDiv) - vec.OpDiv]struct{} = [0]struct{}{}
 )
 
 // Add returns a + b element by element, with a and b broadcast together.
@@ -130,77 +139,25 @@ func Dot[T Float](a, b *Tensor[T]) T {
 }
 
 // binaryRun computes d[i] = a[i·sa] op b[i·sb] for i < len(d), with sa and sb
-// each 0 or 1. Each case is its own loop so that the compiler can keep it
-// tight.
+// each 0 or 1, through internal/vec's loops (AVX on amd64, one rounding per
+// value as Go's operators).
 func binaryRun[T Float](op binOp, d, a, b []T, sa, sb int) {
-	n := len(d)
+	if op == opFirst {
+		if sa == 1 {
+			copy(d, a[:len(d)])
+		} else {
+			fillRun(d, a[0])
+		}
+		return
+	}
+	vop := vec.Op(op) // opAdd … opDiv are vec's OpAdd … OpDiv
 	switch {
 	case sa == 1 && sb == 1:
-		a, b = a[:n], b[:n]
-		switch op {
-		case opAdd:
-			for i := range d {
-				d[i] = a[i] + b[i]
-			}
-		case opSub:
-			for i := range d {
-				d[i] = a[i] - b[i]
-			}
-		case opMul:
-			for i := range d {
-				d[i] = a[i] * b[i]
-			}
-		case opDiv:
-			for i := range d {
-				d[i] = a[i] / b[i]
-			}
-		case opFirst:
-			copy(d, a)
-		}
+		vec.Binary(vop, d, a, b)
 	case sa == 1: // b is one value
-		a, s := a[:n], b[0]
-		switch op {
-		case opAdd:
-			for i := range d {
-				d[i] = a[i] + s
-			}
-		case opSub:
-			for i := range d {
-				d[i] = a[i] - s
-			}
-		case opMul:
-			for i := range d {
-				d[i] = a[i] * s
-			}
-		case opDiv:
-			for i := range d {
-				d[i] = a[i] / s
-			}
-		case opFirst:
-			copy(d, a)
-		}
+		vec.BinaryVS(vop, d, a, b[0])
 	case sb == 1: // a is one value
-		s, b := a[0], b[:n]
-		switch op {
-		case opAdd:
-			for i := range d {
-				d[i] = s + b[i]
-			}
-		case opSub:
-			for i := range d {
-				d[i] = s - b[i]
-			}
-		case opMul:
-			for i := range d {
-				d[i] = s * b[i]
-			}
-		case opDiv:
-			for i := range d {
-				d[i] = s / b[i]
-			}
-		case opFirst:
-			fillRun(d, s)
-		}
+		vec.BinarySV(vop, d, a[0], b)
 	default: // both are one value
 		var v T
 		switch op {
@@ -212,8 +169,6 @@ func binaryRun[T Float](op binOp, d, a, b []T, sa, sb int) {
 			v = a[0] * b[0]
 		case opDiv:
 			v = a[0] / b[0]
-		case opFirst:
-			v = a[0]
 		}
 		fillRun(d, v)
 	}

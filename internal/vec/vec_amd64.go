@@ -157,3 +157,60 @@ func gradRowsAsm[T Float](dx, dy, h []T, k1, k2, k3 []float64, rows, stride int)
 	}
 	return w
 }
+
+// The binary loops' assembly, by Op.
+var (
+	binVVPS = [...]func(n int, d, a, b *float32){binVVAddPS, binVVSubPS, binVVMulPS, binVVDivPS}
+	binVVPD = [...]func(n int, d, a, b *float64){binVVAddPD, binVVSubPD, binVVMulPD, binVVDivPD}
+	binVSPS = [...]func(n int, d, a *float32, s float32){binVSAddPS, binVSSubPS, binVSMulPS, binVSDivPS}
+	binVSPD = [...]func(n int, d, a *float64, s float64){binVSAddPD, binVSSubPD, binVSMulPD, binVSDivPD}
+	binSVPS = [...]func(n int, d, b *float32, s float32){binSVAddPS, binSVSubPS, binSVMulPS, binSVDivPS}
+	binSVPD = [...]func(n int, d, b *float64, s float64){binSVAddPD, binSVSubPD, binSVMulPD, binSVDivPD}
+)
+
+// binaryAsm runs the assembly Binary over the whole vectors at the start of
+// d and returns how many values it did: none without AVX. The callers have
+// checked the lengths.
+func binaryAsm[T Float](op Op, d, a, b []T) int {
+	n := len(d) - len(d)%lanes[T]()
+	if !hasAVX || n == 0 || int(op) >= len(binVVPS) {
+		return 0
+	}
+	switch d := any(&d[0]).(type) {
+	case *float32:
+		binVVPS[op](n, d, any(&a[0]).(*float32), any(&b[0]).(*float32))
+	case *float64:
+		binVVPD[op](n, d, any(&a[0]).(*float64), any(&b[0]).(*float64))
+	}
+	return n
+}
+
+// binaryVSAsm is binaryAsm for BinaryVS.
+func binaryVSAsm[T Float](op Op, d, a []T, s T) int {
+	n := len(d) - len(d)%lanes[T]()
+	if !hasAVX || n == 0 || int(op) >= len(binVSPS) {
+		return 0
+	}
+	switch d := any(&d[0]).(type) {
+	case *float32:
+		binVSPS[op](n, d, any(&a[0]).(*float32), float32(s))
+	case *float64:
+		binVSPD[op](n, d, any(&a[0]).(*float64), float64(s))
+	}
+	return n
+}
+
+// binarySVAsm is binaryAsm for BinarySV.
+func binarySVAsm[T Float](op Op, d []T, s T, b []T) int {
+	n := len(d) - len(d)%lanes[T]()
+	if !hasAVX || n == 0 || int(op) >= len(binSVPS) {
+		return 0
+	}
+	switch d := any(&d[0]).(type) {
+	case *float32:
+		binSVPS[op](n, d, any(&b[0]).(*float32), float32(s))
+	case *float64:
+		binSVPD[op](n, d, any(&b[0]).(*float64), float64(s))
+	}
+	return n
+}

@@ -781,3 +781,1075 @@ gradRowsRPS_next:
 	JNZ  gradRowsRPS_rows
 	VZEROUPPER
 	RET
+
+// func binVVAddPS(n int, d *float32, a *float32, b *float32)
+// Requires: AVX
+TEXT ·binVVAddPS(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVAddPS_four:
+	CMPQ    AX, $0x20
+	JL      binVVAddPS_four_end
+	VMOVUPS (DX), Y0
+	VADDPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y0
+	VADDPS  32(BX), Y0, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(DX), Y0
+	VADDPS  64(BX), Y0, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(DX), Y0
+	VADDPS  96(BX), Y0, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVVAddPS_four
+
+binVVAddPS_four_end:
+binVVAddPS_one:
+	CMPQ    AX, $0x08
+	JL      binVVAddPS_one_end
+	VMOVUPS (DX), Y0
+	VADDPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVVAddPS_one
+
+binVVAddPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSAddPS(n int, d *float32, a *float32, s float32)
+// Requires: AVX
+TEXT ·binVSAddPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binVSAddPS_four:
+	CMPQ    AX, $0x20
+	JL      binVSAddPS_four_end
+	VMOVUPS (DX), Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVSAddPS_four
+
+binVSAddPS_four_end:
+binVSAddPS_one:
+	CMPQ    AX, $0x08
+	JL      binVSAddPS_one_end
+	VMOVUPS (DX), Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVSAddPS_one
+
+binVSAddPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVAddPS(n int, d *float32, b *float32, s float32)
+// Requires: AVX
+TEXT ·binSVAddPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binSVAddPS_four:
+	CMPQ    AX, $0x20
+	JL      binSVAddPS_four_end
+	VMOVUPS (DX), Y1
+	VADDPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VADDPS  Y1, Y0, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VADDPS  Y1, Y0, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VADDPS  Y1, Y0, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binSVAddPS_four
+
+binSVAddPS_four_end:
+binSVAddPS_one:
+	CMPQ    AX, $0x08
+	JL      binSVAddPS_one_end
+	VMOVUPS (DX), Y1
+	VADDPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binSVAddPS_one
+
+binSVAddPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVSubPS(n int, d *float32, a *float32, b *float32)
+// Requires: AVX
+TEXT ·binVVSubPS(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVSubPS_four:
+	CMPQ    AX, $0x20
+	JL      binVVSubPS_four_end
+	VMOVUPS (DX), Y0
+	VSUBPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y0
+	VSUBPS  32(BX), Y0, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(DX), Y0
+	VSUBPS  64(BX), Y0, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(DX), Y0
+	VSUBPS  96(BX), Y0, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVVSubPS_four
+
+binVVSubPS_four_end:
+binVVSubPS_one:
+	CMPQ    AX, $0x08
+	JL      binVVSubPS_one_end
+	VMOVUPS (DX), Y0
+	VSUBPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVVSubPS_one
+
+binVVSubPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSSubPS(n int, d *float32, a *float32, s float32)
+// Requires: AVX
+TEXT ·binVSSubPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binVSSubPS_four:
+	CMPQ    AX, $0x20
+	JL      binVSSubPS_four_end
+	VMOVUPS (DX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVSSubPS_four
+
+binVSSubPS_four_end:
+binVSSubPS_one:
+	CMPQ    AX, $0x08
+	JL      binVSSubPS_one_end
+	VMOVUPS (DX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVSSubPS_one
+
+binVSSubPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVSubPS(n int, d *float32, b *float32, s float32)
+// Requires: AVX
+TEXT ·binSVSubPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binSVSubPS_four:
+	CMPQ    AX, $0x20
+	JL      binSVSubPS_four_end
+	VMOVUPS (DX), Y1
+	VSUBPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VSUBPS  Y1, Y0, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VSUBPS  Y1, Y0, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VSUBPS  Y1, Y0, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binSVSubPS_four
+
+binSVSubPS_four_end:
+binSVSubPS_one:
+	CMPQ    AX, $0x08
+	JL      binSVSubPS_one_end
+	VMOVUPS (DX), Y1
+	VSUBPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binSVSubPS_one
+
+binSVSubPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVMulPS(n int, d *float32, a *float32, b *float32)
+// Requires: AVX
+TEXT ·binVVMulPS(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVMulPS_four:
+	CMPQ    AX, $0x20
+	JL      binVVMulPS_four_end
+	VMOVUPS (DX), Y0
+	VMULPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y0
+	VMULPS  32(BX), Y0, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(DX), Y0
+	VMULPS  64(BX), Y0, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(DX), Y0
+	VMULPS  96(BX), Y0, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVVMulPS_four
+
+binVVMulPS_four_end:
+binVVMulPS_one:
+	CMPQ    AX, $0x08
+	JL      binVVMulPS_one_end
+	VMOVUPS (DX), Y0
+	VMULPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVVMulPS_one
+
+binVVMulPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSMulPS(n int, d *float32, a *float32, s float32)
+// Requires: AVX
+TEXT ·binVSMulPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binVSMulPS_four:
+	CMPQ    AX, $0x20
+	JL      binVSMulPS_four_end
+	VMOVUPS (DX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVSMulPS_four
+
+binVSMulPS_four_end:
+binVSMulPS_one:
+	CMPQ    AX, $0x08
+	JL      binVSMulPS_one_end
+	VMOVUPS (DX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVSMulPS_one
+
+binVSMulPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVMulPS(n int, d *float32, b *float32, s float32)
+// Requires: AVX
+TEXT ·binSVMulPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binSVMulPS_four:
+	CMPQ    AX, $0x20
+	JL      binSVMulPS_four_end
+	VMOVUPS (DX), Y1
+	VMULPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VMULPS  Y1, Y0, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VMULPS  Y1, Y0, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VMULPS  Y1, Y0, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binSVMulPS_four
+
+binSVMulPS_four_end:
+binSVMulPS_one:
+	CMPQ    AX, $0x08
+	JL      binSVMulPS_one_end
+	VMOVUPS (DX), Y1
+	VMULPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binSVMulPS_one
+
+binSVMulPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVDivPS(n int, d *float32, a *float32, b *float32)
+// Requires: AVX
+TEXT ·binVVDivPS(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVDivPS_four:
+	CMPQ    AX, $0x20
+	JL      binVVDivPS_four_end
+	VMOVUPS (DX), Y0
+	VDIVPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y0
+	VDIVPS  32(BX), Y0, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(DX), Y0
+	VDIVPS  64(BX), Y0, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(DX), Y0
+	VDIVPS  96(BX), Y0, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVVDivPS_four
+
+binVVDivPS_four_end:
+binVVDivPS_one:
+	CMPQ    AX, $0x08
+	JL      binVVDivPS_one_end
+	VMOVUPS (DX), Y0
+	VDIVPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVVDivPS_one
+
+binVVDivPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSDivPS(n int, d *float32, a *float32, s float32)
+// Requires: AVX
+TEXT ·binVSDivPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binVSDivPS_four:
+	CMPQ    AX, $0x20
+	JL      binVSDivPS_four_end
+	VMOVUPS (DX), Y1
+	VDIVPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VDIVPS  Y0, Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VDIVPS  Y0, Y1, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VDIVPS  Y0, Y1, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVSDivPS_four
+
+binVSDivPS_four_end:
+binVSDivPS_one:
+	CMPQ    AX, $0x08
+	JL      binVSDivPS_one_end
+	VMOVUPS (DX), Y1
+	VDIVPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVSDivPS_one
+
+binVSDivPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVDivPS(n int, d *float32, b *float32, s float32)
+// Requires: AVX
+TEXT ·binSVDivPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binSVDivPS_four:
+	CMPQ    AX, $0x20
+	JL      binSVDivPS_four_end
+	VMOVUPS (DX), Y1
+	VDIVPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VDIVPS  Y1, Y0, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VDIVPS  Y1, Y0, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VDIVPS  Y1, Y0, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binSVDivPS_four
+
+binSVDivPS_four_end:
+binSVDivPS_one:
+	CMPQ    AX, $0x08
+	JL      binSVDivPS_one_end
+	VMOVUPS (DX), Y1
+	VDIVPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binSVDivPS_one
+
+binSVDivPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVAddPD(n int, d *float64, a *float64, b *float64)
+// Requires: AVX
+TEXT ·binVVAddPD(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVAddPD_four:
+	CMPQ    AX, $0x10
+	JL      binVVAddPD_four_end
+	VMOVUPD (DX), Y0
+	VADDPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	VMOVUPD 32(DX), Y0
+	VADDPD  32(BX), Y0, Y0
+	VMOVUPD Y0, 32(CX)
+	VMOVUPD 64(DX), Y0
+	VADDPD  64(BX), Y0, Y0
+	VMOVUPD Y0, 64(CX)
+	VMOVUPD 96(DX), Y0
+	VADDPD  96(BX), Y0, Y0
+	VMOVUPD Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVVAddPD_four
+
+binVVAddPD_four_end:
+binVVAddPD_one:
+	CMPQ    AX, $0x04
+	JL      binVVAddPD_one_end
+	VMOVUPD (DX), Y0
+	VADDPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVVAddPD_one
+
+binVVAddPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSAddPD(n int, d *float64, a *float64, s float64)
+// Requires: AVX
+TEXT ·binVSAddPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binVSAddPD_four:
+	CMPQ    AX, $0x10
+	JL      binVSAddPD_four_end
+	VMOVUPD (DX), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVSAddPD_four
+
+binVSAddPD_four_end:
+binVSAddPD_one:
+	CMPQ    AX, $0x04
+	JL      binVSAddPD_one_end
+	VMOVUPD (DX), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVSAddPD_one
+
+binVSAddPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVAddPD(n int, d *float64, b *float64, s float64)
+// Requires: AVX
+TEXT ·binSVAddPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binSVAddPD_four:
+	CMPQ    AX, $0x10
+	JL      binSVAddPD_four_end
+	VMOVUPD (DX), Y1
+	VADDPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VADDPD  Y1, Y0, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VADDPD  Y1, Y0, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VADDPD  Y1, Y0, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binSVAddPD_four
+
+binSVAddPD_four_end:
+binSVAddPD_one:
+	CMPQ    AX, $0x04
+	JL      binSVAddPD_one_end
+	VMOVUPD (DX), Y1
+	VADDPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binSVAddPD_one
+
+binSVAddPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVSubPD(n int, d *float64, a *float64, b *float64)
+// Requires: AVX
+TEXT ·binVVSubPD(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVSubPD_four:
+	CMPQ    AX, $0x10
+	JL      binVVSubPD_four_end
+	VMOVUPD (DX), Y0
+	VSUBPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	VMOVUPD 32(DX), Y0
+	VSUBPD  32(BX), Y0, Y0
+	VMOVUPD Y0, 32(CX)
+	VMOVUPD 64(DX), Y0
+	VSUBPD  64(BX), Y0, Y0
+	VMOVUPD Y0, 64(CX)
+	VMOVUPD 96(DX), Y0
+	VSUBPD  96(BX), Y0, Y0
+	VMOVUPD Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVVSubPD_four
+
+binVVSubPD_four_end:
+binVVSubPD_one:
+	CMPQ    AX, $0x04
+	JL      binVVSubPD_one_end
+	VMOVUPD (DX), Y0
+	VSUBPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVVSubPD_one
+
+binVVSubPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSSubPD(n int, d *float64, a *float64, s float64)
+// Requires: AVX
+TEXT ·binVSSubPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binVSSubPD_four:
+	CMPQ    AX, $0x10
+	JL      binVSSubPD_four_end
+	VMOVUPD (DX), Y1
+	VSUBPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VSUBPD  Y0, Y1, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VSUBPD  Y0, Y1, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VSUBPD  Y0, Y1, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVSSubPD_four
+
+binVSSubPD_four_end:
+binVSSubPD_one:
+	CMPQ    AX, $0x04
+	JL      binVSSubPD_one_end
+	VMOVUPD (DX), Y1
+	VSUBPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVSSubPD_one
+
+binVSSubPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVSubPD(n int, d *float64, b *float64, s float64)
+// Requires: AVX
+TEXT ·binSVSubPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binSVSubPD_four:
+	CMPQ    AX, $0x10
+	JL      binSVSubPD_four_end
+	VMOVUPD (DX), Y1
+	VSUBPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VSUBPD  Y1, Y0, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VSUBPD  Y1, Y0, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VSUBPD  Y1, Y0, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binSVSubPD_four
+
+binSVSubPD_four_end:
+binSVSubPD_one:
+	CMPQ    AX, $0x04
+	JL      binSVSubPD_one_end
+	VMOVUPD (DX), Y1
+	VSUBPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binSVSubPD_one
+
+binSVSubPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVMulPD(n int, d *float64, a *float64, b *float64)
+// Requires: AVX
+TEXT ·binVVMulPD(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVMulPD_four:
+	CMPQ    AX, $0x10
+	JL      binVVMulPD_four_end
+	VMOVUPD (DX), Y0
+	VMULPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	VMOVUPD 32(DX), Y0
+	VMULPD  32(BX), Y0, Y0
+	VMOVUPD Y0, 32(CX)
+	VMOVUPD 64(DX), Y0
+	VMULPD  64(BX), Y0, Y0
+	VMOVUPD Y0, 64(CX)
+	VMOVUPD 96(DX), Y0
+	VMULPD  96(BX), Y0, Y0
+	VMOVUPD Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVVMulPD_four
+
+binVVMulPD_four_end:
+binVVMulPD_one:
+	CMPQ    AX, $0x04
+	JL      binVVMulPD_one_end
+	VMOVUPD (DX), Y0
+	VMULPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVVMulPD_one
+
+binVVMulPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSMulPD(n int, d *float64, a *float64, s float64)
+// Requires: AVX
+TEXT ·binVSMulPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binVSMulPD_four:
+	CMPQ    AX, $0x10
+	JL      binVSMulPD_four_end
+	VMOVUPD (DX), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVSMulPD_four
+
+binVSMulPD_four_end:
+binVSMulPD_one:
+	CMPQ    AX, $0x04
+	JL      binVSMulPD_one_end
+	VMOVUPD (DX), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVSMulPD_one
+
+binVSMulPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVMulPD(n int, d *float64, b *float64, s float64)
+// Requires: AVX
+TEXT ·binSVMulPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binSVMulPD_four:
+	CMPQ    AX, $0x10
+	JL      binSVMulPD_four_end
+	VMOVUPD (DX), Y1
+	VMULPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VMULPD  Y1, Y0, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VMULPD  Y1, Y0, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VMULPD  Y1, Y0, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binSVMulPD_four
+
+binSVMulPD_four_end:
+binSVMulPD_one:
+	CMPQ    AX, $0x04
+	JL      binSVMulPD_one_end
+	VMOVUPD (DX), Y1
+	VMULPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binSVMulPD_one
+
+binSVMulPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVDivPD(n int, d *float64, a *float64, b *float64)
+// Requires: AVX
+TEXT ·binVVDivPD(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVDivPD_four:
+	CMPQ    AX, $0x10
+	JL      binVVDivPD_four_end
+	VMOVUPD (DX), Y0
+	VDIVPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	VMOVUPD 32(DX), Y0
+	VDIVPD  32(BX), Y0, Y0
+	VMOVUPD Y0, 32(CX)
+	VMOVUPD 64(DX), Y0
+	VDIVPD  64(BX), Y0, Y0
+	VMOVUPD Y0, 64(CX)
+	VMOVUPD 96(DX), Y0
+	VDIVPD  96(BX), Y0, Y0
+	VMOVUPD Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVVDivPD_four
+
+binVVDivPD_four_end:
+binVVDivPD_one:
+	CMPQ    AX, $0x04
+	JL      binVVDivPD_one_end
+	VMOVUPD (DX), Y0
+	VDIVPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVVDivPD_one
+
+binVVDivPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSDivPD(n int, d *float64, a *float64, s float64)
+// Requires: AVX
+TEXT ·binVSDivPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binVSDivPD_four:
+	CMPQ    AX, $0x10
+	JL      binVSDivPD_four_end
+	VMOVUPD (DX), Y1
+	VDIVPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VDIVPD  Y0, Y1, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VDIVPD  Y0, Y1, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VDIVPD  Y0, Y1, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVSDivPD_four
+
+binVSDivPD_four_end:
+binVSDivPD_one:
+	CMPQ    AX, $0x04
+	JL      binVSDivPD_one_end
+	VMOVUPD (DX), Y1
+	VDIVPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVSDivPD_one
+
+binVSDivPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVDivPD(n int, d *float64, b *float64, s float64)
+// Requires: AVX
+TEXT ·binSVDivPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binSVDivPD_four:
+	CMPQ    AX, $0x10
+	JL      binSVDivPD_four_end
+	VMOVUPD (DX), Y1
+	VDIVPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VDIVPD  Y1, Y0, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VDIVPD  Y1, Y0, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VDIVPD  Y1, Y0, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binSVDivPD_four
+
+binSVDivPD_four_end:
+binSVDivPD_one:
+	CMPQ    AX, $0x04
+	JL      binSVDivPD_one_end
+	VMOVUPD (DX), Y1
+	VDIVPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binSVDivPD_one
+
+binSVDivPD_one_end:
+	VZEROUPPER
+	RET

@@ -19,3 +19,7 @@ func normAffineRowsAsm[T Float](h, y, x []T, mu, is []float64, g, b []T, rows, s
 	return 0
 }
 func gradRowsAsm[T Float](dx, dy, h []T, k1, k2, k3 []float64, rows, stride int) int { return 0 }
+
+func binaryAsm[T Float](op Op, d, a, b []T) int         { return 0 }
+func binaryVSAsm[T Float](op Op, d, a []T, s T) int     { return 0 }
+func binarySVAsm[T Float](op Op, d []T, s T, b []T) int { return 0 }

@@ -28,6 +28,13 @@ func main() {
 	}
 	rowsKernels()
 	rowMajorKernels()
+	for _, f64 := range []bool{false, true} {
+		for _, op := range binOps {
+			for _, form := range []string{"VV", "VS", "SV"} {
+				binary(f64, op, form)
+			}
+		}
+	}
 	Generate()
 }
 
@@ -512,4 +519,90 @@ func rowMajorKernels() {
 				VMOVUPS(v, c32(r[0], o, k))
 			}
 		})
+}
+
+// binOp is one of the element-wise binary operations.
+type binOp struct {
+	name   string
+	ps, pd func(...Op) // Go operand order: VSUBPS b, a, d is d = a − b
+}
+
+var binOps = []binOp{
+	{"Add", VADDPS, VADDPD},
+	{"Sub", VSUBPS, VSUBPD},
+	{"Mul", VMULPS, VMULPD},
+	{"Div", VDIVPS, VDIVPD},
+}
+
+// binary emits bin<form><op><PS|PD>: d = a op b over n values, a multiple of
+// the lanes, with form VV (two vectors), VS (b one value s) or SV (a one
+// value s). One instruction per value, so the bits are Go's.
+func binary(f64 bool, op binOp, form string) {
+	e := elemOf(f64)
+	ins := op.ps
+	if f64 {
+		ins = op.pd
+	}
+	name := "bin" + form + op.name + e.sfx
+	var sig string
+	switch form {
+	case "VV":
+		sig = fmt.Sprintf("func(n int, d, a, b *%s)", e.t)
+	case "VS":
+		sig = fmt.Sprintf("func(n int, d, a *%s, s %s)", e.t, e.t)
+	case "SV":
+		sig = fmt.Sprintf("func(n int, d, b *%s, s %s)", e.t, e.t)
+	}
+	TEXT(name, NOSPLIT, sig)
+	Doc(fmt.Sprintf("%s sets d = a %s b over n values, a multiple of the vector's lanes (%s); see Binary.", name, op.name, form))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	d := Load(Param("d"), GP64())
+	var src Register
+	var sv VecVirtual
+	switch form {
+	case "VV", "VS":
+		src = Load(Param("a"), GP64())
+	case "SV":
+		src = Load(Param("b"), GP64())
+	}
+	var b Register
+	if form == "VV" {
+		b = Load(Param("b"), GP64())
+	} else {
+		sv = YMM()
+		p, _ := Param("s").Resolve()
+		e.bcst(p.Addr, sv)
+	}
+	lanes := 32 / e.size
+	step := func(unroll int, label string) {
+		Label(name + label)
+		CMPQ(n, U8(unroll*lanes))
+		JL(LabelRef(name + label + "_end"))
+		for u := range unroll {
+			t := YMM()
+			e.mov(Mem{Base: src, Disp: 32 * u}, t)
+			switch form {
+			case "VV":
+				ins(Mem{Base: b, Disp: 32 * u}, t, t)
+			case "VS":
+				ins(sv, t, t)
+			case "SV":
+				ins(t, sv, t)
+			}
+			e.mov(t, Mem{Base: d, Disp: 32 * u})
+		}
+		ADDQ(U8(unroll*32), src)
+		if form == "VV" {
+			ADDQ(U8(unroll*32), b)
+		}
+		ADDQ(U8(unroll*32), d)
+		SUBQ(U8(unroll*lanes), n)
+		JMP(LabelRef(name + label))
+		Label(name + label + "_end")
+	}
+	step(4, "_four")
+	step(1, "_one")
+	VZEROUPPER()
+	RET()
 }
