@@ -86,20 +86,14 @@ func Scale[T Float](t *Tensor[T], c T) *Tensor[T] { return heap[T]().Scale(t, c)
 
 // Scale is the package-level Scale with the result's storage from the arena.
 func (ar *Arena[T]) Scale(t *Tensor[T], c T) *Tensor[T] {
-	return ar.unary(t, func(d, s []T) {
-		for i, v := range s {
-			d[i] = c * v
-		}
-	})
+	return ar.unary(t, func(d, s []T) { vec.BinarySV(vec.OpMul, d, c, s) })
 }
 
 // ScaleInPlace multiplies every element of t by c.
 func (t *Tensor[T]) ScaleInPlace(c T) {
 	parallel.Chunks(len(t.data), parallel.Grain, func(lo, hi int) {
 		d := t.data[lo:hi]
-		for i := range d {
-			d[i] *= c
-		}
+		vec.BinaryVS(vec.OpMul, d, d, c)
 	})
 }
 
@@ -109,11 +103,7 @@ func AddScalar[T Float](t *Tensor[T], c T) *Tensor[T] { return heap[T]().AddScal
 // AddScalar is the package-level AddScalar with the result's storage from
 // the arena.
 func (ar *Arena[T]) AddScalar(t *Tensor[T], c T) *Tensor[T] {
-	return ar.unary(t, func(d, s []T) {
-		for i, v := range s {
-			d[i] = v + c
-		}
-	})
+	return ar.unary(t, func(d, s []T) { vec.BinaryVS(vec.OpAdd, d, s, c) })
 }
 
 // Axpy computes y += alpha·x for tensors of equal shape.
