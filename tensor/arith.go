@@ -140,6 +140,13 @@ func binaryRun[T Float](op binOp, d, a, b []T, sa, sb int) {
 		}
 		return
 	}
+	if len(d) < 8 {
+		// Shorter than a vector: not worth the calls into vec.
+		for i := range d {
+			d[i] = scalarOp(op, a[i*sa], b[i*sb])
+		}
+		return
+	}
 	vop := vec.Op(op) // opAdd … opDiv are vec's OpAdd … OpDiv
 	switch {
 	case sa == 1 && sb == 1:
@@ -149,19 +156,21 @@ func binaryRun[T Float](op binOp, d, a, b []T, sa, sb int) {
 	case sb == 1: // a is one value
 		vec.BinarySV(vop, d, a[0], b)
 	default: // both are one value
-		var v T
-		switch op {
-		case opAdd:
-			v = a[0] + b[0]
-		case opSub:
-			v = a[0] - b[0]
-		case opMul:
-			v = a[0] * b[0]
-		case opDiv:
-			v = a[0] / b[0]
-		}
-		fillRun(d, v)
+		fillRun(d, scalarOp(op, a[0], b[0]))
 	}
+}
+
+// scalarOp returns x op y for an arithmetic op.
+func scalarOp[T Float](op binOp, x, y T) T {
+	switch op {
+	case opAdd:
+		return x + y
+	case opSub:
+		return x - y
+	case opMul:
+		return x * y
+	}
+	return x / y
 }
 
 func fillRun[T Float](d []T, v T) {

@@ -12,19 +12,21 @@ const (
 	OpDiv           // a / b
 )
 
-func checkBinary(name string, n int, lens ...int) {
-	for _, l := range lens {
-		if l < n {
-			panic(fmt.Sprintf("vec: %s into %d values from a shorter slice of %d", name, n, l))
-		}
+// checkBinary panics if l, a source's length, is shorter than n.
+func checkBinary(name string, n, l int) {
+	if l < n {
+		panic(fmt.Sprintf("vec: %s into %d values from a shorter slice of %d", name, n, l))
 	}
 }
 
 // Binary sets d[i] = a[i] op b[i] for i < len(d); d may be a or b. It
 // panics if a or b is shorter than d.
 func Binary[T Float](op Op, d, a, b []T) {
-	checkBinary("Binary", len(d), len(a), len(b))
-	done := binaryAsm(op, d, a, b)
+	checkBinary("Binary", len(d), min(len(a), len(b)))
+	done := 0
+	if len(d) >= 8 {
+		done = binaryAsm(op, d, a, b)
+	}
 	d, a, b = d[done:], a[done:len(d)], b[done:len(d)]
 	switch op {
 	case OpAdd:
@@ -50,7 +52,10 @@ func Binary[T Float](op Op, d, a, b []T) {
 // a is shorter than d.
 func BinaryVS[T Float](op Op, d, a []T, s T) {
 	checkBinary("BinaryVS", len(d), len(a))
-	done := binaryVSAsm(op, d, a, s)
+	done := 0
+	if len(d) >= 8 {
+		done = binaryVSAsm(op, d, a, s)
+	}
 	d, a = d[done:], a[done:len(d)]
 	switch op {
 	case OpAdd:
@@ -76,7 +81,10 @@ func BinaryVS[T Float](op Op, d, a []T, s T) {
 // b is shorter than d.
 func BinarySV[T Float](op Op, d []T, s T, b []T) {
 	checkBinary("BinarySV", len(d), len(b))
-	done := binarySVAsm(op, d, s, b)
+	done := 0
+	if len(d) >= 8 {
+		done = binarySVAsm(op, d, s, b)
+	}
 	d, b = d[done:], b[done:len(d)]
 	switch op {
 	case OpAdd:
