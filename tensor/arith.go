@@ -173,8 +173,18 @@ func scalarOp[T Float](op binOp, x, y T) T {
 	return x / y
 }
 
+// fillRun sets every element of d to v: a short run one by one, a long one
+// by copying what is already filled onto the rest, which copy does a vector
+// at a time.
 func fillRun[T Float](d []T, v T) {
-	for i := range d {
-		d[i] = v
+	if len(d) < 64 {
+		for i := range d {
+			d[i] = v
+		}
+		return
+	}
+	d[0] = v
+	for k := 1; k < len(d); k *= 2 {
+		copy(d[k:], d[:k])
 	}
 }
