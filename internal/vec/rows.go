@@ -66,7 +66,7 @@ func SumSqDevRows[T Float](acc []float64, x []T, mu []float64, rows, stride int)
 		a, m := acc[done:][:len(xr)], mu[done:][:len(xr)]
 		for j, v := range xr {
 			d := float64(v) - m[j]
-			a[j] += d * d
+			a[j] += float64(d * d)
 		}
 	}
 }
@@ -90,7 +90,7 @@ func SumDotRows[T Float](sa, sab []float64, a, b []T, rows, stride int) {
 		s, p := sa[done:][:len(ar)], sab[done:][:len(ar)]
 		for j, v := range ar {
 			s[j] += float64(v)
-			p[j] += float64(v) * float64(br[j])
+			p[j] += float64(float64(v) * float64(br[j]))
 		}
 	}
 }
