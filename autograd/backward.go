@@ -161,7 +161,12 @@ func (l *leafGrads[T]) flush() {
 		if l.arena != nil && v.takeFromArena(g, l.arena) {
 			continue
 		}
-		v.addGrad(g, l.owned[i] && l.arena == nil)
+		if l.arena != nil && v.tape != nil && !l.owned[i] {
+			// A leaf made on the tape (Tape.Param) is stale after Reset,
+			// as are the tape's tensors: its copy may come from the arena.
+			g, l.owned[i] = l.arena.Clone(g), true
+		}
+		v.addGrad(g, l.owned[i] && (l.arena == nil || v.tape != nil))
 	}
 }
 

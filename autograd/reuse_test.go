@@ -80,3 +80,43 @@ func TestReuseBuffers(t *testing.T) {
 		t.Logf("bytes allocated per step: %d reusing buffers, %d without", r, p)
 	}
 }
+
+// A leaf made on a reusing tape (Tape.Param) is stale after Reset, as the
+// tape's other Vars are, so its gradient is copied into the arena rather
+// than into fresh memory: the gradient is right, a second backward pass
+// before Reset adds to it, and a step allocates far less than the
+// gradient's size.
+func TestTapeParamGradFromArena(t *testing.T) {
+	rng := newRand(10)
+	xv := tensor.RandN[float64](rng, 64, 128)
+	tape := autograd.NewTape[float64]()
+	tape.ReuseBuffers(true)
+	seed := tensor.Ones[float64](64, 128)
+	step := func() *autograd.Var[float64] {
+		tape.Reset()
+		x := tape.Param(xv)
+		y := functional.Mul(x, tape.Input(xv))
+		tape.BackwardWithGrad(y, seed)
+		return x
+	}
+	x := step()
+	want := xv
+	if !tensor.AllClose(x.Grad(), want, 0, 0) {
+		t.Fatal("the gradient of x·c at c = x is not x")
+	}
+	y := functional.Mul(x, tape.Input(tensor.Full(3.0, 64, 128)))
+	tape.BackwardWithGrad(y, seed)
+	if !tensor.AllClose(x.Grad(), tensor.AddScalar(want, 3), 0, 0) {
+		t.Error("a second pass did not add 3 to the gradient x")
+	}
+	step()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 5 {
+		step()
+	}
+	runtime.ReadMemStats(&after)
+	if per, size := (after.TotalAlloc-before.TotalAlloc)/5, uint64(xv.Bytes()); per*4 > size {
+		t.Errorf("a step allocates %d bytes, for a gradient of %d: want under a quarter", per, size)
+	}
+}

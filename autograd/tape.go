@@ -71,10 +71,12 @@ func (t *Tape[T]) Reset() {
 //
 // The price is a rule: every tensor computed on the tape — a Var's value or
 // gradient, whatever an op returned — is invalid after Reset. Copy what must
-// outlive the step (the loss's value, say) before resetting. Leaf gradients
-// are unaffected: the arena never recycles their storage (a leaf that takes
-// a gradient the pass computed gives the arena its spare storage in
-// exchange).
+// outlive the step (the loss's value, say) before resetting. The gradients
+// of leaves off the tape (NewParam) are unaffected: the arena never
+// recycles their storage (a leaf that takes a gradient the pass computed
+// gives the arena its spare storage in exchange). A leaf made on the tape
+// (Param) is stale after Reset like the tape's other Vars, and its gradient
+// lives in the arena too, copied there rather than into fresh memory.
 func (t *Tape[T]) ReuseBuffers(on bool) {
 	switch {
 	case on && t.arena == nil:

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -55,19 +56,81 @@ func bnLayout[T tensor.Float](name string, x, gamma, beta *tensor.Tensor[T]) (n,
 	return s[0], c, tensor.NumElems(s[2:])
 }
 
-// The passes below walk x as N samples of C channels of inner values. With
-// inner = 1 (an N×C input) a channel's values are C apart, so each pass walks
-// a sample's row of channels against per-channel accumulators; otherwise
-// each channel's run of inner contiguous values is handled on its own. The
-// loops are written out rather than shared through closures, which would
-// cost a call per element. Every pass splits the channels among goroutines
-// (byChannels): a channel's sums are always taken in sample order by one
-// goroutine, so the result does not depend on GOMAXPROCS.
+// The passes below walk x as N samples of C channels of inner values, through
+// the row loops of internal/vec (vectorized for float32), each channel's
+// sums taken in an order fixed by the shape. With inner = 1 (an N×C input)
+// the samples are the rows of a matrix whose columns are the channels, and
+// every channel sums its values in sample order. Otherwise a channel's
+// values are N runs of inner contiguous values: its sums are taken in 16
+// partial sums (value i of a run goes to partial i mod 16, run after run)
+// then added in order, and the element-wise passes see the channel as an
+// N × inner matrix with rows C·inner apart. Every pass splits the channels
+// among goroutines (byChannels), so the results do not depend on
+// GOMAXPROCS.
 
 // byChannels calls f on ranges of channels, in parallel when the input is
 // large enough for that to pay.
 func byChannels(n, c, inner int, f func(clo, chi int)) {
 	parallel.Chunks(c, max(parallel.Grain/max(n*inner, 1), 1), f)
+}
+
+// bnLanes is the number of partial sums of a channel's runs.
+const bnLanes = 16
+
+// bnSum returns the sum of channel ch's values in x, laid out n × c × inner
+// with inner > 1, in float64, using lanes (bnLanes long) as scratch.
+func bnSum[T tensor.Float](lanes []float64, x []T, n, c, inner, ch int) float64 {
+	clear(lanes)
+	rows, tail := inner/bnLanes, inner%bnLanes
+	for s := range n {
+		run := x[(s*c+ch)*inner:][:inner]
+		vec.SumRows(lanes, run, rows, bnLanes)
+		vec.SumRows(lanes[:tail], run[rows*bnLanes:], 1, tail)
+	}
+	return sumLanes(lanes)
+}
+
+// bnSumSqDev is bnSum for the squared deviations from mu.
+func bnSumSqDev[T tensor.Float](lanes, mu []float64, x []T, n, c, inner, ch int) float64 {
+	clear(lanes)
+	rows, tail := inner/bnLanes, inner%bnLanes
+	for s := range n {
+		run := x[(s*c+ch)*inner:][:inner]
+		vec.SumSqDevRows(lanes, run, mu, rows, bnLanes)
+		vec.SumSqDevRows(lanes[:tail], run[rows*bnLanes:], mu[:tail], 1, tail)
+	}
+	return sumLanes(lanes)
+}
+
+// bnSumDot is bnSum for Σ a and Σ a⊙b at once, with a second scratch.
+func bnSumDot[T tensor.Float](la, lab []float64, a, b []T, n, c, inner, ch int) (sa, sab float64) {
+	clear(la)
+	clear(lab)
+	rows, tail := inner/bnLanes, inner%bnLanes
+	for s := range n {
+		i := (s*c + ch) * inner
+		ra, rb := a[i:][:inner], b[i:][:inner]
+		vec.SumDotRows(la, lab, ra, rb, rows, bnLanes)
+		vec.SumDotRows(la[:tail], lab[:tail], ra[rows*bnLanes:], rb[rows*bnLanes:], 1, tail)
+	}
+	return sumLanes(la), sumLanes(lab)
+}
+
+// sumLanes adds the partial sums in order.
+func sumLanes(l []float64) float64 {
+	s := 0.0
+	for _, v := range l {
+		s += v
+	}
+	return s
+}
+
+// fill sets every element of s to v and returns s.
+func fill[E any](s []E, v E) []E {
+	for i := range s {
+		s[i] = v
+	}
+	return s
 }
 
 func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
@@ -92,106 +155,70 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		op.xhat = op.ar.NewUninit(x.Shape()...)
 	}
 	xh, yd := op.xhat.Data(), y.Data()
-	mean, invStd := make([]float64, c), make([]float64, c)
+	meanData, varData, scaleData := op.Mean.Data(), op.Var.Data(), op.scale.Data()
+	if len(xd) == 0 {
+		// No values (N or a spatial size 0): μ and σ² are 0/0, NaN.
+		for ch := range c {
+			meanData[ch], varData[ch], scaleData[ch] = T(math.NaN()), T(math.NaN()), T(math.NaN())
+		}
+		return y
+	}
 
 	byChannels(n, c, inner, func(clo, chi int) {
-		// μ, then σ² about μ (two passes, for accuracy).
-		vari := make([]float64, chi-clo)
-		for s := range n {
-			sample := xd[s*c*inner : (s+1)*c*inner]
-			if inner == 1 {
-				row := sample[clo:chi]
-				mu := mean[clo:chi][:len(row)]
-				for j, v := range row {
-					mu[j] += float64(v)
-				}
-				continue
+		if inner == 1 {
+			// μ, then σ² about μ (two passes, for accuracy), then x̂ and y.
+			k := chi - clo
+			buf := make([]float64, 3*k)
+			mean, vari, invStd := buf[:k], buf[k:2*k], buf[2*k:]
+			xs := xd[clo:]
+			vec.SumRows(mean, xs, n, c)
+			for j := range mean {
+				mean[j] /= m
 			}
-			for ch := clo; ch < chi; ch++ {
-				acc := 0.0
-				for _, v := range sample[ch*inner : (ch+1)*inner] {
-					acc += float64(v)
+			vec.SumSqDevRows(vari, xs, mean, n, c)
+			for j, v := range vari {
+				v /= m
+				invStd[j] = 1 / math.Sqrt(v+float64(op.Eps))
+				sc := invStd[j]
+				if affine {
+					sc *= float64(g[clo+j])
 				}
-				mean[ch] += acc
+				scaleData[clo+j] = T(sc)
+				meanData[clo+j], varData[clo+j] = T(mean[j]), T(v)
 			}
-		}
-		for ch := clo; ch < chi; ch++ {
-			mean[ch] /= m
-		}
-		for s := range n {
-			sample := xd[s*c*inner : (s+1)*c*inner]
-			if inner == 1 {
-				row := sample[clo:chi]
-				mu, va := mean[clo:chi][:len(row)], vari[:len(row)]
-				for j, v := range row {
-					d := float64(v) - mu[j]
-					va[j] += d * d
-				}
-				continue
-			}
-			for ch := clo; ch < chi; ch++ {
-				mu, acc := mean[ch], 0.0
-				for _, v := range sample[ch*inner : (ch+1)*inner] {
-					d := float64(v) - mu
-					acc += d * d
-				}
-				vari[ch-clo] += acc
-			}
-		}
-		for ch := clo; ch < chi; ch++ {
-			v := vari[ch-clo] / m
-			invStd[ch] = 1 / math.Sqrt(v+float64(op.Eps))
-			sc := invStd[ch]
 			if affine {
-				sc *= float64(g[ch])
-			}
-			op.scale.Data()[ch] = T(sc)
-			op.Mean.Data()[ch], op.Var.Data()[ch] = T(mean[ch]), T(v)
-		}
-
-		if !affine {
-			// x̂ = (x − μ)/σ is the output.
-			for s := range n {
-				base := s * c * inner
-				if inner == 1 {
-					row := xd[base+clo : base+chi]
-					hr := xh[base+clo : base+chi][:len(row)]
-					mu, is := mean[clo:chi][:len(row)], invStd[clo:chi][:len(row)]
-					for j, v := range row {
-						hr[j] = T((float64(v) - mu[j]) * is[j])
-					}
-					continue
-				}
-				for ch := clo; ch < chi; ch++ {
-					mu, is := mean[ch], invStd[ch]
-					for i := base + ch*inner; i < base+(ch+1)*inner; i++ {
-						xh[i] = T((float64(xd[i]) - mu) * is)
-					}
-				}
+				vec.NormalizeAffineRows(xh[clo:], yd[clo:], xs, mean, invStd, g[clo:chi], b[clo:chi], n, c)
+			} else {
+				vec.NormalizeRows(xh[clo:], xs, mean, invStd, n, c)
 			}
 			return
 		}
-		// x̂ = (x − μ)/σ and y = γ x̂ + β.
-		for s := range n {
-			base := s * c * inner
-			if inner == 1 {
-				// Rows resliced to one length, so the loop runs without
-				// bounds checks.
-				row := xd[base+clo : base+chi]
-				hr, yr := xh[base+clo : base+chi][:len(row)], yd[base+clo : base+chi][:len(row)]
-				mu, is, gc, bc := mean[clo:chi][:len(row)], invStd[clo:chi][:len(row)], g[clo:chi][:len(row)], b[clo:chi][:len(row)]
-				for j, v := range row {
-					h := T((float64(v) - mu[j]) * is[j])
-					hr[j], yr[j] = h, gc[j]*h+bc[j]
-				}
-				continue
+		// Per channel: μ, σ² about μ, then x̂ and y over the channel's
+		// N × inner matrix, with μ, 1/σ, γ and β spread along its rows.
+		buf := make([]float64, 2*bnLanes+2*inner)
+		lanes, dev := buf[:bnLanes], buf[bnLanes:2*bnLanes]
+		muRow, isRow := buf[2*bnLanes:2*bnLanes+inner], buf[2*bnLanes+inner:]
+		var gRow, bRow []T
+		if affine {
+			gRow, bRow = make([]T, inner), make([]T, inner)
+		}
+		for ch := clo; ch < chi; ch++ {
+			mu := bnSum(lanes, xd, n, c, inner, ch) / m
+			v := bnSumSqDev(lanes, fill(dev, mu), xd, n, c, inner, ch) / m
+			is := 1 / math.Sqrt(v+float64(op.Eps))
+			sc := is
+			if affine {
+				sc *= float64(g[ch])
 			}
-			for ch := clo; ch < chi; ch++ {
-				mu, is, gc, bc := mean[ch], invStd[ch], g[ch], b[ch]
-				for i := base + ch*inner; i < base+(ch+1)*inner; i++ {
-					h := T((float64(xd[i]) - mu) * is)
-					xh[i], yd[i] = h, gc*h+bc
-				}
+			scaleData[ch] = T(sc)
+			meanData[ch], varData[ch] = T(mu), T(v)
+			i := ch * inner
+			fill(muRow, mu)
+			fill(isRow, is)
+			if affine {
+				vec.NormalizeAffineRows(xh[i:], yd[i:], xd[i:], muRow, isRow, fill(gRow, g[ch]), fill(bRow, b[ch]), n, c*inner)
+			} else {
+				vec.NormalizeRows(xh[i:], xd[i:], muRow, isRow, n, c*inner)
 			}
 		}
 	})
@@ -203,66 +230,53 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	n, c, inner := shape[0], shape[1], tensor.NumElems(shape[2:])
 	m := float64(n * inner)
 	g, xh := dy.Data(), op.xhat.Data()
+	scale := op.scale.Data()
 	sumDy, sumDyXhat := make([]float64, c), make([]float64, c)
 	var dx *tensor.Tensor[T]
+	var d []T
 	if needs[0] {
 		dx = op.ar.NewUninit(shape...)
+		d = dx.Data()
 	}
 
-	byChannels(n, c, inner, func(clo, chi int) {
-		// Σ dy and Σ dy x̂ per channel, in one pass.
-		for s := range n {
-			base := s * c * inner
+	// dx = k1·dy + k2·x̂ + k3 per channel, with k1 = γ/σ,
+	// k2 = −(γ/σ)·Σ(dy x̂)/M and k3 = −(γ/σ)·Σdy/M: the formula of the doc
+	// comment with the per-channel factors taken out of the loop.
+	coeffs := func(ch int) (k1, k2, k3 float64) {
+		sc := float64(scale[ch])
+		return sc, -sc * sumDyXhat[ch] / m, -sc * sumDy[ch] / m
+	}
+	if len(g) > 0 {
+		byChannels(n, c, inner, func(clo, chi int) {
 			if inner == 1 {
-				gr := g[base+clo : base+chi]
-				hr, sd, sx := xh[base+clo : base+chi][:len(gr)], sumDy[clo:chi][:len(gr)], sumDyXhat[clo:chi][:len(gr)]
-				for j, v := range gr {
-					sd[j] += float64(v)
-					sx[j] += float64(v) * float64(hr[j])
+				// Σ dy and Σ dy x̂ per channel, in one pass, then dx.
+				vec.SumDotRows(sumDy[clo:chi], sumDyXhat[clo:chi], g[clo:], xh[clo:], n, c)
+				if dx == nil {
+					return
 				}
-				continue
+				k := chi - clo
+				buf := make([]float64, 3*k)
+				k1, k2, k3 := buf[:k], buf[k:2*k], buf[2*k:]
+				for ch := clo; ch < chi; ch++ {
+					k1[ch-clo], k2[ch-clo], k3[ch-clo] = coeffs(ch)
+				}
+				vec.BatchNormGradRows(d[clo:], g[clo:], xh[clo:], k1, k2, k3, n, c)
+				return
 			}
+			buf := make([]float64, 2*bnLanes+3*inner)
+			la, lab := buf[:bnLanes], buf[bnLanes:2*bnLanes]
+			k1, k2, k3 := buf[2*bnLanes:2*bnLanes+inner], buf[2*bnLanes+inner:2*bnLanes+2*inner], buf[2*bnLanes+2*inner:]
 			for ch := clo; ch < chi; ch++ {
-				a, b := 0.0, 0.0
-				for i := base + ch*inner; i < base+(ch+1)*inner; i++ {
-					a += float64(g[i])
-					b += float64(g[i]) * float64(xh[i])
+				sumDy[ch], sumDyXhat[ch] = bnSumDot(la, lab, g, xh, n, c, inner, ch)
+				if dx == nil {
+					continue
 				}
-				sumDy[ch] += a
-				sumDyXhat[ch] += b
+				a, b, e := coeffs(ch)
+				i := ch * inner
+				vec.BatchNormGradRows(d[i:], g[i:], xh[i:], fill(k1, a), fill(k2, b), fill(k3, e), n, c*inner)
 			}
-		}
-		if dx == nil {
-			return
-		}
-		// dx = k1·dy + k2·x̂ + k3 per channel, with k1 = γ/σ,
-		// k2 = −(γ/σ)·Σ(dy x̂)/M and k3 = −(γ/σ)·Σdy/M: the formula of the
-		// doc comment with the per-channel factors taken out of the loop.
-		k1, k2, k3 := make([]float64, chi-clo), make([]float64, chi-clo), make([]float64, chi-clo)
-		for ch := clo; ch < chi; ch++ {
-			sc := float64(op.scale.Data()[ch])
-			k1[ch-clo], k2[ch-clo], k3[ch-clo] = sc, -sc*sumDyXhat[ch]/m, -sc*sumDy[ch]/m
-		}
-		d := dx.Data()
-		for s := range n {
-			base := s * c * inner
-			if inner == 1 {
-				gr := g[base+clo : base+chi]
-				hr, dr := xh[base+clo : base+chi][:len(gr)], d[base+clo : base+chi][:len(gr)]
-				a, b, e := k1[:len(gr)], k2[:len(gr)], k3[:len(gr)]
-				for j, v := range gr {
-					dr[j] = T(a[j]*float64(v) + b[j]*float64(hr[j]) + e[j])
-				}
-				continue
-			}
-			for ch := clo; ch < chi; ch++ {
-				a, b, e := k1[ch-clo], k2[ch-clo], k3[ch-clo]
-				for i := base + ch*inner; i < base+(ch+1)*inner; i++ {
-					d[i] = T(a*float64(g[i]) + b*float64(xh[i]) + e)
-				}
-			}
-		}
-	})
+		})
+	}
 
 	if len(needs) == 1 {
 		return []*tensor.Tensor[T]{dx}

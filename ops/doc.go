@@ -20,7 +20,6 @@
 // Ops panic when given the wrong number of inputs, incompatible shapes or
 // settings out of range, with a message that starts with "ops: " and the op's
 // name and names the shapes; each op's doc comment ends with when it panics.
-// The one exception left is Permute, which passes tensor.Permute's message
-// through. The op table of the package's tests (optable_test.go) checks
+// The op table of the package's tests (optable_test.go) checks
 // these messages, and every op's gradients, for every op.
 package ops

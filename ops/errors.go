@@ -15,6 +15,7 @@ const (
 	errBroadcast  = "ops: %s: shapes %v and %v cannot be broadcast together"
 	errMatMul     = "ops: MatMul: cannot multiply shapes %v and %v%s: %s"
 	errReshape    = "ops: Reshape: cannot reshape %v into %v: %s"
+	errPermute    = "ops: Permute: cannot permute shape %v: %s"
 	errBNRank     = "ops: %s needs an input of shape N×C or N×C×…, got %v"
 	errBNParams   = "ops: %s: γ of shape %v and β of shape %v do not match input %v with %d channels"
 	errGatherRank = "ops: Gather needs a 2-d input (rows×classes), got shape %v"

@@ -58,10 +58,6 @@ type keeps struct {
 type badInput struct {
 	shapes [][]int
 	want   []string
-	// tensorMsg marks the known exception of an op that still passes
-	// package tensor's message through (want then holds tensor's words
-	// alone): the reason, for the log.
-	tensorMsg string
 }
 
 // bad builds a badInput whose message must name the op and every shape
@@ -80,14 +76,6 @@ func arity(name string, n int) badInput {
 		shapes[i] = []int{2}
 	}
 	return badInput{shapes: shapes, want: []string{fmt.Sprintf("ops: %s takes %d input(s), got %d", name, n, n+1)}}
-}
-
-// permuteBad is the one known exception: Permute checks its axes through
-// tensor.Permute, whose message names neither the op nor the shape.
-// ops/shape.go belongs to the shape-inference work; when Permute checks its
-// axes itself, replace these with bad(shapes, "ops: Permute:", axes).
-func permuteBad(shapes [][]int, msg string) badInput {
-	return badInput{shapes: shapes, want: []string{msg}, tensorMsg: "Permute passes tensor.Permute's message through"}
 }
 
 // s is shorthand for a list of shapes.
@@ -277,9 +265,9 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		e{name: "Reshape", config: "flat", new: func() op { return &ops.Reshape[T]{Shape: []int{6}} }, inputs: normal([]int{1, 2, 3}), keeps: none,
 			bad: []badInput{bad(s([]int{2, 2}), "ops: Reshape:", "[6]"), arity("Reshape", 1)}},
 		e{name: "Permute", config: "102", new: func() op { return &ops.Permute[T]{Axes: []int{1, 0, 2}} }, inputs: normal([]int{2, 3, 2}), keeps: none,
-			bad: []badInput{permuteBad(s([]int{2, 3}), "tensor: [1 0 2] is not a permutation of the axes of a 2-d tensor"), arity("Permute", 1)}},
+			bad: []badInput{bad(s([]int{2, 3}), "ops: Permute:", "[1 0 2] is not a permutation of the axes of a 2-d tensor"), arity("Permute", 1)}},
 		e{name: "Permute", config: "10", new: func() op { return &ops.Permute[T]{Axes: []int{1, 0}} }, inputs: normal([]int{3, 2}), keeps: none,
-			bad: []badInput{permuteBad(s([]int{2, 3, 4}), "tensor: [1 0] is not a permutation of the axes of a 3-d tensor"), arity("Permute", 1)}},
+			bad: []badInput{bad(s([]int{2, 3, 4}), "ops: Permute:", "[1 0] is not a permutation of the axes of a 3-d tensor"), arity("Permute", 1)}},
 	)
 
 	// Gather.
@@ -652,11 +640,6 @@ func TestOpTablePanics(t *testing.T) {
 				in := make([]t64, len(b.shapes))
 				for j, sh := range b.shapes {
 					in[j] = tensor.Ones[float64](sh...)
-				}
-				if b.tensorMsg != "" {
-					t.Logf("inputs %v: known exception: %s", b.shapes, b.tensorMsg)
-					testutil.MustPanic(t, func() { forward(e.new(), in...) }, b.want...)
-					continue
 				}
 				want := append([]string{"ops: " + e.name}, b.want...)
 				testutil.MustPanic(t, func() { forward(e.new(), in...) }, want...)

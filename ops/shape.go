@@ -56,6 +56,9 @@ func (*Permute[T]) Name() string { return "Permute" }
 
 func (op *Permute[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Permute", in, 1)
+	if _, err := tensor.PermuteShape(in[0].Shape(), op.Axes); err != nil {
+		panic(fmt.Sprintf(errPermute, in[0].Shape(), reason(err)))
+	}
 	return op.ar.Permute(in[0], op.Axes...)
 }
 

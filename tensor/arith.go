@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
 )
 
 // binOp names an element-wise binary kernel.
@@ -15,6 +16,14 @@ const (
 	opMul                // a · b
 	opDiv                // a / b
 	opFirst              // a (b is ignored): broadcasting copy
+)
+
+// The arithmetic binOps are internal/vec's Ops, value for value.
+var (
+	_ [vec.Op(opAdd) - vec.OpAdd]struct{} = [0]struct{}{}
+	_ [vec.Op(opSub) - vec.OpSub]struct{} = [0]struct{}{}
+	_ [vec.Op(opMul) - vec.OpMul]struct{} = [0]struct{}{}
+	_ [vec.Op(opDiv) - vec.OpDiv]struct{} = [0]struct{}{}
 )
 
 // Add returns a + b element by element, with a and b broadcast together.
@@ -77,20 +86,14 @@ func Scale[T Float](t *Tensor[T], c T) *Tensor[T] { return heap[T]().Scale(t, c)
 
 // Scale is the package-level Scale with the result's storage from the arena.
 func (ar *Arena[T]) Scale(t *Tensor[T], c T) *Tensor[T] {
-	return ar.unary(t, func(d, s []T) {
-		for i, v := range s {
-			d[i] = c * v
-		}
-	})
+	return ar.unary(t, func(d, s []T) { vec.BinarySV(vec.OpMul, d, c, s) })
 }
 
 // ScaleInPlace multiplies every element of t by c.
 func (t *Tensor[T]) ScaleInPlace(c T) {
 	parallel.Chunks(len(t.data), parallel.Grain, func(lo, hi int) {
 		d := t.data[lo:hi]
-		for i := range d {
-			d[i] *= c
-		}
+		vec.BinaryVS(vec.OpMul, d, d, c)
 	})
 }
 
@@ -100,11 +103,7 @@ func AddScalar[T Float](t *Tensor[T], c T) *Tensor[T] { return heap[T]().AddScal
 // AddScalar is the package-level AddScalar with the result's storage from
 // the arena.
 func (ar *Arena[T]) AddScalar(t *Tensor[T], c T) *Tensor[T] {
-	return ar.unary(t, func(d, s []T) {
-		for i, v := range s {
-			d[i] = v + c
-		}
-	})
+	return ar.unary(t, func(d, s []T) { vec.BinaryVS(vec.OpAdd, d, s, c) })
 }
 
 // Axpy computes y += alpha·x for tensors of equal shape.
@@ -130,97 +129,62 @@ func Dot[T Float](a, b *Tensor[T]) T {
 }
 
 // binaryRun computes d[i] = a[i·sa] op b[i·sb] for i < len(d), with sa and sb
-// each 0 or 1. Each case is its own loop so that the compiler can keep it
-// tight.
+// each 0 or 1, through internal/vec's loops (AVX on amd64, one rounding per
+// value as Go's operators).
 func binaryRun[T Float](op binOp, d, a, b []T, sa, sb int) {
-	n := len(d)
+	if op == opFirst {
+		if sa == 1 {
+			copy(d, a[:len(d)])
+		} else {
+			fillRun(d, a[0])
+		}
+		return
+	}
+	if len(d) < 8 {
+		// Shorter than a vector: not worth the calls into vec.
+		for i := range d {
+			d[i] = scalarOp(op, a[i*sa], b[i*sb])
+		}
+		return
+	}
+	vop := vec.Op(op) // opAdd … opDiv are vec's OpAdd … OpDiv
 	switch {
 	case sa == 1 && sb == 1:
-		a, b = a[:n], b[:n]
-		switch op {
-		case opAdd:
-			for i := range d {
-				d[i] = a[i] + b[i]
-			}
-		case opSub:
-			for i := range d {
-				d[i] = a[i] - b[i]
-			}
-		case opMul:
-			for i := range d {
-				d[i] = a[i] * b[i]
-			}
-		case opDiv:
-			for i := range d {
-				d[i] = a[i] / b[i]
-			}
-		case opFirst:
-			copy(d, a)
-		}
+		vec.Binary(vop, d, a, b)
 	case sa == 1: // b is one value
-		a, s := a[:n], b[0]
-		switch op {
-		case opAdd:
-			for i := range d {
-				d[i] = a[i] + s
-			}
-		case opSub:
-			for i := range d {
-				d[i] = a[i] - s
-			}
-		case opMul:
-			for i := range d {
-				d[i] = a[i] * s
-			}
-		case opDiv:
-			for i := range d {
-				d[i] = a[i] / s
-			}
-		case opFirst:
-			copy(d, a)
-		}
+		vec.BinaryVS(vop, d, a, b[0])
 	case sb == 1: // a is one value
-		s, b := a[0], b[:n]
-		switch op {
-		case opAdd:
-			for i := range d {
-				d[i] = s + b[i]
-			}
-		case opSub:
-			for i := range d {
-				d[i] = s - b[i]
-			}
-		case opMul:
-			for i := range d {
-				d[i] = s * b[i]
-			}
-		case opDiv:
-			for i := range d {
-				d[i] = s / b[i]
-			}
-		case opFirst:
-			fillRun(d, s)
-		}
+		vec.BinarySV(vop, d, a[0], b)
 	default: // both are one value
-		var v T
-		switch op {
-		case opAdd:
-			v = a[0] + b[0]
-		case opSub:
-			v = a[0] - b[0]
-		case opMul:
-			v = a[0] * b[0]
-		case opDiv:
-			v = a[0] / b[0]
-		case opFirst:
-			v = a[0]
-		}
-		fillRun(d, v)
+		fillRun(d, scalarOp(op, a[0], b[0]))
 	}
 }
 
+// scalarOp returns x op y for an arithmetic op.
+func scalarOp[T Float](op binOp, x, y T) T {
+	switch op {
+	case opAdd:
+		return x + y
+	case opSub:
+		return x - y
+	case opMul:
+		return x * y
+	}
+	return x / y
+}
+
+// fillRun sets every element of d to v: a short run one by one, a long one
+// by copying what is already filled onto the rest, which copy does a vector
+// at a time.
 func fillRun[T Float](d []T, v T) {
-	for i := range d {
-		d[i] = v
+	if len(d) < 64 {
+		for i := range d {
+			d[i] = v
+		}
+		return
+	}
+	d[0] = v
+	for k := 1; k < len(d); k *= 2 {
+		copy(d[k:], d[:k])
 	}
 }

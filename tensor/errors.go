@@ -8,7 +8,6 @@ const (
 	errIndexRange    = "tensor: index %v out of range for shape %v"
 	errAxis          = "tensor: axis %d out of range for a %d-d tensor"
 	errDupAxis       = "tensor: axis %d given twice"
-	errPermutation   = "tensor: %v is not a permutation of the axes of a %d-d tensor"
 	errBroadcast     = "tensor: shapes %v and %v cannot be broadcast together"
 	errSumTo         = "tensor: cannot sum shape %v down to %v: %v does not broadcast to %v"
 	errSameShape     = "tensor: %s needs equal shapes, got %v and %v"
@@ -39,4 +38,5 @@ const (
 	errBroadcastWhy    = "sizes %d and %d at axis %d differ and neither is 1"
 	errAxisWhy         = "axis %d out of range for a %d-d tensor"
 	errDupAxisWhy      = "axis %d given twice"
+	errPermutationWhy  = "%v is not a permutation of the axes of a %d-d tensor"
 )

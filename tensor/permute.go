@@ -2,6 +2,30 @@ package tensor
 
 import "fmt"
 
+// PermuteShape returns the shape of a tensor of the given shape permuted by
+// axes (output axis i is input axis axes[i]), or an error unless axes is a
+// permutation of 0 … len(shape)−1.
+func PermuteShape(shape, axes []int) ([]int, error) {
+	nd := len(shape)
+	fail := func() ([]int, error) {
+		why := fmt.Sprintf(errPermutationWhy, axes, nd)
+		return nil, shapeError(why, "tensor: %s", why)
+	}
+	if len(axes) != nd {
+		return fail()
+	}
+	seen := make([]bool, nd)
+	out := make([]int, nd)
+	for i, a := range axes {
+		if a < 0 || a >= nd || seen[a] {
+			return fail()
+		}
+		seen[a] = true
+		out[i] = shape[a]
+	}
+	return out, nil
+}
+
 // Permute returns a new tensor whose axis i is axis axes[i] of t, as NumPy's
 // transpose(t, axes) and PyTorch's permute do; the data is copied into the new
 // layout. It panics unless axes is a permutation of 0 … t.NDim()−1.
@@ -11,17 +35,9 @@ func Permute[T Float](t *Tensor[T], axes ...int) *Tensor[T] { return heap[T]().P
 // arena.
 func (ar *Arena[T]) Permute(t *Tensor[T], axes ...int) *Tensor[T] {
 	nd := len(t.shape)
-	if len(axes) != nd {
-		panic(fmt.Sprintf(errPermutation, axes, nd))
-	}
-	seen := make([]bool, nd)
-	shape := make([]int, nd)
-	for i, a := range axes {
-		if a < 0 || a >= nd || seen[a] {
-			panic(fmt.Sprintf(errPermutation, axes, nd))
-		}
-		seen[a] = true
-		shape[i] = t.shape[a]
+	shape, err := PermuteShape(t.shape, axes)
+	if err != nil {
+		panic(err.Error())
 	}
 	dst := ar.NewUninit(shape...)
 	if len(t.data) == 0 {

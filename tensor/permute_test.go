@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -161,4 +162,25 @@ func TestPermutePanics(t *testing.T) {
 	testutil.MustPanic(t, func() { Permute(Scalar[float32](1), 0) },
 		"[0] is not a permutation of the axes of a 0-d tensor")
 	testutil.MustPanic(t, func() { Transpose(x, 0, 3) }, "axis 3 out of range for a 3-d tensor")
+}
+
+func TestPermuteShape(t *testing.T) {
+	got, err := PermuteShape([]int{2, 3, 4}, []int{2, 0, 1})
+	if err != nil || !EqualShapes(got, []int{4, 2, 3}) {
+		t.Errorf("PermuteShape([2 3 4], [2 0 1]) = %v, %v; want [4 2 3]", got, err)
+	}
+	for _, c := range []struct {
+		shape, axes []int
+		reason      string
+	}{
+		{[]int{2, 3}, []int{1, 0, 2}, "[1 0 2] is not a permutation of the axes of a 2-d tensor"},
+		{[]int{2, 3}, []int{1, 1}, "[1 1] is not a permutation of the axes of a 2-d tensor"},
+		{[]int{2, 3}, []int{-1, 0}, "[-1 0] is not a permutation of the axes of a 2-d tensor"},
+	} {
+		_, err := PermuteShape(c.shape, c.axes)
+		var se *ShapeError
+		if !errors.As(err, &se) || se.Reason != c.reason || err.Error() != "tensor: "+c.reason {
+			t.Errorf("PermuteShape(%v, %v) error %v, want reason %q", c.shape, c.axes, err, c.reason)
+		}
+	}
 }

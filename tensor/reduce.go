@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
 )
 
 // Sum returns the sum of t's elements over the given axes; no axes means every
@@ -81,10 +82,7 @@ func (ar *Arena[T]) sumAxes(t *Tensor[T], from, to int) *Tensor[T] {
 		base := o * n * inner
 		copy(d, src[base+jlo:base+jhi])
 		for i := 1; i < n; i++ {
-			row := src[base+i*inner+jlo : base+i*inner+jhi]
-			for j := range d {
-				d[j] += row[j]
-			}
+			vec.Binary(vec.OpAdd, d, d, src[base+i*inner+jlo:base+i*inner+jhi])
 		}
 	}
 	if n == 0 {

@@ -1,7 +1,10 @@
 // Package vec holds element-wise loops that profiles of training steps put
-// near the top: Adam's update and SGD's. On amd64 with AVX they run as
-// assembly over 256-bit vectors, generated with avo by the command in asm/;
-// elsewhere, and under the purego build tag, as plain Go.
+// near the top: Adam's update and SGD's, the binary arithmetic under
+// tensor's broadcasting (Binary, BinaryVS, BinarySV), and batch norm's
+// passes (the row loops: sums of rows in float64, normalization, the
+// input's gradient). On amd64 with AVX they run as assembly over 256-bit
+// vectors, generated with avo by the command in asm/; elsewhere, and under
+// the purego build tag, as plain Go.
 //
 // Both versions compute the same bits. Every operation is rounded on its
 // own, in the order the doc comments give: the Go loops convert each

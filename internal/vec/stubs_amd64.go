@@ -23,3 +23,183 @@ func adamPD(n int, x *float64, grad *float64, m *float64, v *float64, c *[7]floa
 //
 //go:noescape
 func addScaledPD(n int, alpha float64, d *float64, x *float64)
+
+// sumRowsPS adds every row of x to acc, in float64; see SumRows.
+//
+//go:noescape
+func sumRowsPS(acc *float64, x *float32, width int, rows int, stride int)
+
+// sumSqDevRowsPS adds the squares of every row of x less mu to acc, in float64; see SumSqDevRows.
+//
+//go:noescape
+func sumSqDevRowsPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
+
+// sumDotRowsPS adds every row of a to sa and of a⊙b to sab, in float64; see SumDotRows.
+//
+//go:noescape
+func sumDotRowsPS(sa *float64, sab *float64, a *float32, b *float32, width int, rows int, stride int)
+
+// normRowsPS writes (x − mu)·is, rounded to float32, into h; see NormalizeRows.
+//
+//go:noescape
+func normRowsPS(h *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
+
+// normAffineRowsPS writes (x − mu)·is, rounded to float32, into h, and g·h + b into y; see NormalizeAffineRows.
+//
+//go:noescape
+func normAffineRowsPS(h *float32, y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
+
+// gradRowsPS writes k1·dy + k2·h + k3, rounded to float32, into dx; see BatchNormGradRows.
+//
+//go:noescape
+func gradRowsPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
+
+// sumRowsRPS is sumRowsPS walking rows outer; see SumRows.
+//
+//go:noescape
+func sumRowsRPS(acc *float64, x *float32, width int, rows int, stride int)
+
+// sumSqDevRowsRPS is sumSqDevRowsPS walking rows outer; see SumSqDevRows.
+//
+//go:noescape
+func sumSqDevRowsRPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
+
+// sumDotRowsRPS is sumDotRowsPS walking rows outer; see SumDotRows.
+//
+//go:noescape
+func sumDotRowsRPS(sa *float64, sab *float64, a *float32, b *float32, width int, rows int, stride int)
+
+// normRowsRPS is normRowsPS walking rows outer; see NormalizeRows.
+//
+//go:noescape
+func normRowsRPS(h *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
+
+// normAffineRowsRPS is normAffineRowsPS walking rows outer; see NormalizeAffineRows.
+//
+//go:noescape
+func normAffineRowsRPS(h *float32, y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
+
+// gradRowsRPS is gradRowsPS walking rows outer; see BatchNormGradRows.
+//
+//go:noescape
+func gradRowsRPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
+
+// binVVAddPS sets d = a Add b over n values, a multiple of the vector's lanes (VV); see Binary.
+//
+//go:noescape
+func binVVAddPS(n int, d *float32, a *float32, b *float32)
+
+// binVSAddPS sets d = a Add b over n values, a multiple of the vector's lanes (VS); see Binary.
+//
+//go:noescape
+func binVSAddPS(n int, d *float32, a *float32, s float32)
+
+// binSVAddPS sets d = a Add b over n values, a multiple of the vector's lanes (SV); see Binary.
+//
+//go:noescape
+func binSVAddPS(n int, d *float32, b *float32, s float32)
+
+// binVVSubPS sets d = a Sub b over n values, a multiple of the vector's lanes (VV); see Binary.
+//
+//go:noescape
+func binVVSubPS(n int, d *float32, a *float32, b *float32)
+
+// binVSSubPS sets d = a Sub b over n values, a multiple of the vector's lanes (VS); see Binary.
+//
+//go:noescape
+func binVSSubPS(n int, d *float32, a *float32, s float32)
+
+// binSVSubPS sets d = a Sub b over n values, a multiple of the vector's lanes (SV); see Binary.
+//
+//go:noescape
+func binSVSubPS(n int, d *float32, b *float32, s float32)
+
+// binVVMulPS sets d = a Mul b over n values, a multiple of the vector's lanes (VV); see Binary.
+//
+//go:noescape
+func binVVMulPS(n int, d *float32, a *float32, b *float32)
+
+// binVSMulPS sets d = a Mul b over n values, a multiple of the vector's lanes (VS); see Binary.
+//
+//go:noescape
+func binVSMulPS(n int, d *float32, a *float32, s float32)
+
+// binSVMulPS sets d = a Mul b over n values, a multiple of the vector's lanes (SV); see Binary.
+//
+//go:noescape
+func binSVMulPS(n int, d *float32, b *float32, s float32)
+
+// binVVDivPS sets d = a Div b over n values, a multiple of the vector's lanes (VV); see Binary.
+//
+//go:noescape
+func binVVDivPS(n int, d *float32, a *float32, b *float32)
+
+// binVSDivPS sets d = a Div b over n values, a multiple of the vector's lanes (VS); see Binary.
+//
+//go:noescape
+func binVSDivPS(n int, d *float32, a *float32, s float32)
+
+// binSVDivPS sets d = a Div b over n values, a multiple of the vector's lanes (SV); see Binary.
+//
+//go:noescape
+func binSVDivPS(n int, d *float32, b *float32, s float32)
+
+// binVVAddPD sets d = a Add b over n values, a multiple of the vector's lanes (VV); see Binary.
+//
+//go:noescape
+func binVVAddPD(n int, d *float64, a *float64, b *float64)
+
+// binVSAddPD sets d = a Add b over n values, a multiple of the vector's lanes (VS); see Binary.
+//
+//go:noescape
+func binVSAddPD(n int, d *float64, a *float64, s float64)
+
+// binSVAddPD sets d = a Add b over n values, a multiple of the vector's lanes (SV); see Binary.
+//
+//go:noescape
+func binSVAddPD(n int, d *float64, b *float64, s float64)
+
+// binVVSubPD sets d = a Sub b over n values, a multiple of the vector's lanes (VV); see Binary.
+//
+//go:noescape
+func binVVSubPD(n int, d *float64, a *float64, b *float64)
+
+// binVSSubPD sets d = a Sub b over n values, a multiple of the vector's lanes (VS); see Binary.
+//
+//go:noescape
+func binVSSubPD(n int, d *float64, a *float64, s float64)
+
+// binSVSubPD sets d = a Sub b over n values, a multiple of the vector's lanes (SV); see Binary.
+//
+//go:noescape
+func binSVSubPD(n int, d *float64, b *float64, s float64)
+
+// binVVMulPD sets d = a Mul b over n values, a multiple of the vector's lanes (VV); see Binary.
+//
+//go:noescape
+func binVVMulPD(n int, d *float64, a *float64, b *float64)
+
+// binVSMulPD sets d = a Mul b over n values, a multiple of the vector's lanes (VS); see Binary.
+//
+//go:noescape
+func binVSMulPD(n int, d *float64, a *float64, s float64)
+
+// binSVMulPD sets d = a Mul b over n values, a multiple of the vector's lanes (SV); see Binary.
+//
+//go:noescape
+func binSVMulPD(n int, d *float64, b *float64, s float64)
+
+// binVVDivPD sets d = a Div b over n values, a multiple of the vector's lanes (VV); see Binary.
+//
+//go:noescape
+func binVVDivPD(n int, d *float64, a *float64, b *float64)
+
+// binVSDivPD sets d = a Div b over n values, a multiple of the vector's lanes (VS); see Binary.
+//
+//go:noescape
+func binVSDivPD(n int, d *float64, a *float64, s float64)
+
+// binSVDivPD sets d = a Div b over n values, a multiple of the vector's lanes (SV); see Binary.
+//
+//go:noescape
+func binSVDivPD(n int, d *float64, b *float64, s float64)

@@ -48,3 +48,169 @@ func addScaledAsm[T Float](x []T, alpha T, d []T) int {
 	}
 	return n
 }
+
+// The row loops' assembly takes float32 matrices only. Narrow matrices
+// (at most colMajorMax columns: contiguous runs seen as rows of 16) go
+// through the column-block kernels, which keep a block's columns in
+// registers down all the rows, in blocks of rowsBlock (reductions) or
+// rowsBlockElem (element-wise passes) columns; wider ones through the
+// row-major kernels (suffix R), which walk memory in order, 8 columns at a
+// time. Each returns the columns it did, the Go loops doing the rest.
+// Callers have checked the layout and that rows ≥ 1.
+const rowsBlock, rowsBlockElem, rowsBlockR, colMajorMax = 16, 8, 8, 16
+
+// p32 returns the address of s[0] as a *float32; T must be float32 (and s
+// not empty). A pointer goes into an interface without an allocation, which
+// a slice does not.
+func p32[T Float](s []T) *float32 { return any(&s[0]).(*float32) }
+
+// isF32 reports whether the row kernels can take T: float32 with AVX.
+func isF32[T Float]() bool {
+	var z T
+	_, ok := any(z).(float32)
+	return ok && hasAVX
+}
+
+// asmCols returns the columns of width the kernels do, and whether the
+// column-block kernels (blk columns at a time) do them.
+func asmCols(width, blk int) (int, bool) {
+	if width <= colMajorMax {
+		return width - width%blk, true
+	}
+	return width - width%rowsBlockR, false
+}
+
+func sumRowsAsm[T Float](acc []float64, x []T, rows, stride int) int {
+	w, cm := asmCols(len(acc), rowsBlock)
+	if !isF32[T]() || w == 0 {
+		return 0
+	}
+	if cm {
+		sumRowsPS(&acc[0], p32(x), w, rows, stride)
+	} else {
+		sumRowsRPS(&acc[0], p32(x), w, rows, stride)
+	}
+	return w
+}
+
+func sumSqDevRowsAsm[T Float](acc []float64, x []T, mu []float64, rows, stride int) int {
+	w, cm := asmCols(len(acc), rowsBlock)
+	if !isF32[T]() || w == 0 {
+		return 0
+	}
+	if cm {
+		sumSqDevRowsPS(&acc[0], p32(x), &mu[0], w, rows, stride)
+	} else {
+		sumSqDevRowsRPS(&acc[0], p32(x), &mu[0], w, rows, stride)
+	}
+	return w
+}
+
+func sumDotRowsAsm[T Float](sa, sab []float64, a, b []T, rows, stride int) int {
+	w, cm := asmCols(len(sa), rowsBlock)
+	if !isF32[T]() || w == 0 {
+		return 0
+	}
+	if cm {
+		sumDotRowsPS(&sa[0], &sab[0], p32(a), p32(b), w, rows, stride)
+	} else {
+		sumDotRowsRPS(&sa[0], &sab[0], p32(a), p32(b), w, rows, stride)
+	}
+	return w
+}
+
+func normRowsAsm[T Float](h, x []T, mu, is []float64, rows, stride int) int {
+	w, cm := asmCols(len(mu), rowsBlockElem)
+	if !isF32[T]() || w == 0 {
+		return 0
+	}
+	if cm {
+		normRowsPS(p32(h), p32(x), &mu[0], &is[0], w, rows, stride)
+	} else {
+		normRowsRPS(p32(h), p32(x), &mu[0], &is[0], w, rows, stride)
+	}
+	return w
+}
+
+func normAffineRowsAsm[T Float](h, y, x []T, mu, is []float64, g, b []T, rows, stride int) int {
+	w, cm := asmCols(len(mu), rowsBlockElem)
+	if !isF32[T]() || w == 0 {
+		return 0
+	}
+	if cm {
+		normAffineRowsPS(p32(h), p32(y), p32(x), &mu[0], &is[0], p32(g), p32(b), w, rows, stride)
+	} else {
+		normAffineRowsRPS(p32(h), p32(y), p32(x), &mu[0], &is[0], p32(g), p32(b), w, rows, stride)
+	}
+	return w
+}
+
+func gradRowsAsm[T Float](dx, dy, h []T, k1, k2, k3 []float64, rows, stride int) int {
+	w, cm := asmCols(len(k1), rowsBlockElem)
+	if !isF32[T]() || w == 0 {
+		return 0
+	}
+	if cm {
+		gradRowsPS(p32(dx), p32(dy), p32(h), &k1[0], &k2[0], &k3[0], w, rows, stride)
+	} else {
+		gradRowsRPS(p32(dx), p32(dy), p32(h), &k1[0], &k2[0], &k3[0], w, rows, stride)
+	}
+	return w
+}
+
+// The binary loops' assembly, by Op.
+var (
+	binVVPS = [...]func(n int, d, a, b *float32){binVVAddPS, binVVSubPS, binVVMulPS, binVVDivPS}
+	binVVPD = [...]func(n int, d, a, b *float64){binVVAddPD, binVVSubPD, binVVMulPD, binVVDivPD}
+	binVSPS = [...]func(n int, d, a *float32, s float32){binVSAddPS, binVSSubPS, binVSMulPS, binVSDivPS}
+	binVSPD = [...]func(n int, d, a *float64, s float64){binVSAddPD, binVSSubPD, binVSMulPD, binVSDivPD}
+	binSVPS = [...]func(n int, d, b *float32, s float32){binSVAddPS, binSVSubPS, binSVMulPS, binSVDivPS}
+	binSVPD = [...]func(n int, d, b *float64, s float64){binSVAddPD, binSVSubPD, binSVMulPD, binSVDivPD}
+)
+
+// binaryAsm runs the assembly Binary over the whole vectors at the start of
+// d and returns how many values it did: none without AVX. The callers have
+// checked the lengths.
+func binaryAsm[T Float](op Op, d, a, b []T) int {
+	n := len(d) - len(d)%lanes[T]()
+	if !hasAVX || n == 0 || int(op) >= len(binVVPS) {
+		return 0
+	}
+	switch d := any(&d[0]).(type) {
+	case *float32:
+		binVVPS[op](n, d, any(&a[0]).(*float32), any(&b[0]).(*float32))
+	case *float64:
+		binVVPD[op](n, d, any(&a[0]).(*float64), any(&b[0]).(*float64))
+	}
+	return n
+}
+
+// binaryVSAsm is binaryAsm for BinaryVS.
+func binaryVSAsm[T Float](op Op, d, a []T, s T) int {
+	n := len(d) - len(d)%lanes[T]()
+	if !hasAVX || n == 0 || int(op) >= len(binVSPS) {
+		return 0
+	}
+	switch d := any(&d[0]).(type) {
+	case *float32:
+		binVSPS[op](n, d, any(&a[0]).(*float32), float32(s))
+	case *float64:
+		binVSPD[op](n, d, any(&a[0]).(*float64), float64(s))
+	}
+	return n
+}
+
+// binarySVAsm is binaryAsm for BinarySV.
+func binarySVAsm[T Float](op Op, d []T, s T, b []T) int {
+	n := len(d) - len(d)%lanes[T]()
+	if !hasAVX || n == 0 || int(op) >= len(binSVPS) {
+		return 0
+	}
+	switch d := any(&d[0]).(type) {
+	case *float32:
+		binSVPS[op](n, d, any(&b[0]).(*float32), float32(s))
+	case *float64:
+		binSVPD[op](n, d, any(&b[0]).(*float64), float64(s))
+	}
+	return n
+}

@@ -177,3 +177,1679 @@ addScaledPD_one:
 addScaledPD_done:
 	VZEROUPPER
 	RET
+
+// func sumRowsPS(acc *float64, x *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumRowsPS(SB), NOSPLIT, $0-40
+	MOVQ width+16(FP), AX
+	MOVQ rows+24(FP), CX
+	MOVQ stride+32(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+8(FP), BX
+	MOVQ acc+0(FP), SI
+
+sumRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumRowsPS_done
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	VMOVUPD 64(SI), Y2
+	VMOVUPD 96(SI), Y3
+	XORQ    DI, DI
+	MOVQ    CX, R8
+
+sumRowsPS_rows:
+	VCVTPS2PD (BX)(DI*1), Y4
+	VADDPD    Y4, Y0, Y0
+	VCVTPS2PD 16(BX)(DI*1), Y4
+	VADDPD    Y4, Y1, Y1
+	VCVTPS2PD 32(BX)(DI*1), Y4
+	VADDPD    Y4, Y2, Y2
+	VCVTPS2PD 48(BX)(DI*1), Y4
+	VADDPD    Y4, Y3, Y3
+	ADDQ      DX, DI
+	DECQ      R8
+	JNZ       sumRowsPS_rows
+	VMOVUPD   Y0, (SI)
+	VMOVUPD   Y1, 32(SI)
+	VMOVUPD   Y2, 64(SI)
+	VMOVUPD   Y3, 96(SI)
+	ADDQ      $0x40, BX
+	ADDQ      $0x80, SI
+	SUBQ      $0x10, AX
+	JMP       sumRowsPS_cols
+
+sumRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func sumSqDevRowsPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumSqDevRowsPS(SB), NOSPLIT, $0-48
+	MOVQ width+24(FP), AX
+	MOVQ rows+32(FP), CX
+	MOVQ stride+40(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+8(FP), BX
+	MOVQ acc+0(FP), SI
+	MOVQ mu+16(FP), DI
+
+sumSqDevRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumSqDevRowsPS_done
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	VMOVUPD 64(SI), Y2
+	VMOVUPD 96(SI), Y3
+	VMOVUPD (DI), Y4
+	VMOVUPD 32(DI), Y5
+	VMOVUPD 64(DI), Y6
+	VMOVUPD 96(DI), Y7
+	XORQ    R8, R8
+	MOVQ    CX, R9
+
+sumSqDevRowsPS_rows:
+	VCVTPS2PD (BX)(R8*1), Y8
+	VSUBPD    Y4, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y0, Y0
+	VCVTPS2PD 16(BX)(R8*1), Y8
+	VSUBPD    Y5, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y1, Y1
+	VCVTPS2PD 32(BX)(R8*1), Y8
+	VSUBPD    Y6, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y2, Y2
+	VCVTPS2PD 48(BX)(R8*1), Y8
+	VSUBPD    Y7, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y3, Y3
+	ADDQ      DX, R8
+	DECQ      R9
+	JNZ       sumSqDevRowsPS_rows
+	VMOVUPD   Y0, (SI)
+	VMOVUPD   Y1, 32(SI)
+	VMOVUPD   Y2, 64(SI)
+	VMOVUPD   Y3, 96(SI)
+	ADDQ      $0x40, BX
+	ADDQ      $0x80, SI
+	ADDQ      $0x80, DI
+	SUBQ      $0x10, AX
+	JMP       sumSqDevRowsPS_cols
+
+sumSqDevRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func sumDotRowsPS(sa *float64, sab *float64, a *float32, b *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotRowsPS(SB), NOSPLIT, $0-56
+	MOVQ width+32(FP), AX
+	MOVQ rows+40(FP), CX
+	MOVQ stride+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ a+16(FP), BX
+	MOVQ b+24(FP), SI
+	MOVQ sa+0(FP), DI
+	MOVQ sab+8(FP), R8
+
+sumDotRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumDotRowsPS_done
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD (R8), Y4
+	VMOVUPD 32(R8), Y5
+	VMOVUPD 64(R8), Y6
+	VMOVUPD 96(R8), Y7
+	XORQ    R9, R9
+	MOVQ    CX, R10
+
+sumDotRowsPS_rows:
+	VCVTPS2PD (BX)(R9*1), Y8
+	VADDPD    Y8, Y0, Y0
+	VCVTPS2PD (SI)(R9*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y4, Y4
+	VCVTPS2PD 16(BX)(R9*1), Y8
+	VADDPD    Y8, Y1, Y1
+	VCVTPS2PD 16(SI)(R9*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y5, Y5
+	VCVTPS2PD 32(BX)(R9*1), Y8
+	VADDPD    Y8, Y2, Y2
+	VCVTPS2PD 32(SI)(R9*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y6, Y6
+	VCVTPS2PD 48(BX)(R9*1), Y8
+	VADDPD    Y8, Y3, Y3
+	VCVTPS2PD 48(SI)(R9*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y7, Y7
+	ADDQ      DX, R9
+	DECQ      R10
+	JNZ       sumDotRowsPS_rows
+	VMOVUPD   Y0, (DI)
+	VMOVUPD   Y1, 32(DI)
+	VMOVUPD   Y2, 64(DI)
+	VMOVUPD   Y3, 96(DI)
+	VMOVUPD   Y4, (R8)
+	VMOVUPD   Y5, 32(R8)
+	VMOVUPD   Y6, 64(R8)
+	VMOVUPD   Y7, 96(R8)
+	ADDQ      $0x40, BX
+	ADDQ      $0x40, SI
+	ADDQ      $0x80, DI
+	ADDQ      $0x80, R8
+	SUBQ      $0x10, AX
+	JMP       sumDotRowsPS_cols
+
+sumDotRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func normRowsPS(h *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·normRowsPS(SB), NOSPLIT, $0-56
+	MOVQ width+32(FP), AX
+	MOVQ rows+40(FP), CX
+	MOVQ stride+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ h+0(FP), BX
+	MOVQ x+8(FP), SI
+	MOVQ mu+16(FP), DI
+	MOVQ is+24(FP), R8
+
+normRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      normRowsPS_done
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD (R8), Y2
+	VMOVUPD 32(R8), Y3
+	XORQ    R9, R9
+	MOVQ    CX, R10
+
+normRowsPS_rows:
+	VCVTPS2PD  (SI)(R9*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y2, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, (BX)(R9*1)
+	VCVTPS2PD  16(SI)(R9*1), Y4
+	VSUBPD     Y1, Y4, Y4
+	VMULPD     Y3, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 16(BX)(R9*1)
+	ADDQ       DX, R9
+	DECQ       R10
+	JNZ        normRowsPS_rows
+	ADDQ       $0x20, BX
+	ADDQ       $0x20, SI
+	ADDQ       $0x40, DI
+	ADDQ       $0x40, R8
+	SUBQ       $0x08, AX
+	JMP        normRowsPS_cols
+
+normRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func normAffineRowsPS(h *float32, y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·normAffineRowsPS(SB), NOSPLIT, $0-80
+	MOVQ width+56(FP), AX
+	MOVQ rows+64(FP), CX
+	MOVQ stride+72(FP), DX
+	SHLQ $0x02, DX
+	MOVQ h+0(FP), BX
+	MOVQ y+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ mu+24(FP), R8
+	MOVQ is+32(FP), R9
+	MOVQ gamma+40(FP), R10
+	MOVQ beta+48(FP), R11
+
+normAffineRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      normAffineRowsPS_done
+	VMOVUPD (R8), Y0
+	VMOVUPD 32(R8), Y1
+	VMOVUPD (R9), Y2
+	VMOVUPD 32(R9), Y3
+	VMOVUPS (R10), X4
+	VMOVUPS 16(R10), X5
+	VMOVUPS (R11), X6
+	VMOVUPS 16(R11), X7
+	XORQ    R12, R12
+	MOVQ    CX, R13
+
+normAffineRowsPS_rows:
+	VCVTPS2PD  (DI)(R12*1), Y8
+	VSUBPD     Y0, Y8, Y8
+	VMULPD     Y2, Y8, Y8
+	VCVTPD2PSY Y8, X8
+	VMOVUPS    X8, (BX)(R12*1)
+	VMULPS     X4, X8, X8
+	VADDPS     X6, X8, X8
+	VMOVUPS    X8, (SI)(R12*1)
+	VCVTPS2PD  16(DI)(R12*1), Y8
+	VSUBPD     Y1, Y8, Y8
+	VMULPD     Y3, Y8, Y8
+	VCVTPD2PSY Y8, X8
+	VMOVUPS    X8, 16(BX)(R12*1)
+	VMULPS     X5, X8, X8
+	VADDPS     X7, X8, X8
+	VMOVUPS    X8, 16(SI)(R12*1)
+	ADDQ       DX, R12
+	DECQ       R13
+	JNZ        normAffineRowsPS_rows
+	ADDQ       $0x20, BX
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, DI
+	ADDQ       $0x40, R8
+	ADDQ       $0x40, R9
+	ADDQ       $0x20, R10
+	ADDQ       $0x20, R11
+	SUBQ       $0x08, AX
+	JMP        normAffineRowsPS_cols
+
+normAffineRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func gradRowsPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·gradRowsPS(SB), NOSPLIT, $0-72
+	MOVQ width+48(FP), AX
+	MOVQ rows+56(FP), CX
+	MOVQ stride+64(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dx+0(FP), BX
+	MOVQ dy+8(FP), SI
+	MOVQ h+16(FP), DI
+	MOVQ k1+24(FP), R8
+	MOVQ k2+32(FP), R9
+	MOVQ k3+40(FP), R10
+
+gradRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      gradRowsPS_done
+	VMOVUPD (R8), Y0
+	VMOVUPD 32(R8), Y1
+	VMOVUPD (R9), Y2
+	VMOVUPD 32(R9), Y3
+	VMOVUPD (R10), Y4
+	VMOVUPD 32(R10), Y5
+	XORQ    R11, R11
+	MOVQ    CX, R12
+
+gradRowsPS_rows:
+	VCVTPS2PD  (SI)(R11*1), Y6
+	VMULPD     Y0, Y6, Y6
+	VCVTPS2PD  (DI)(R11*1), Y7
+	VMULPD     Y2, Y7, Y7
+	VADDPD     Y7, Y6, Y6
+	VADDPD     Y4, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, (BX)(R11*1)
+	VCVTPS2PD  16(SI)(R11*1), Y6
+	VMULPD     Y1, Y6, Y6
+	VCVTPS2PD  16(DI)(R11*1), Y7
+	VMULPD     Y3, Y7, Y7
+	VADDPD     Y7, Y6, Y6
+	VADDPD     Y5, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VMOVUPS    X6, 16(BX)(R11*1)
+	ADDQ       DX, R11
+	DECQ       R12
+	JNZ        gradRowsPS_rows
+	ADDQ       $0x20, BX
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, DI
+	ADDQ       $0x40, R8
+	ADDQ       $0x40, R9
+	ADDQ       $0x40, R10
+	SUBQ       $0x08, AX
+	JMP        gradRowsPS_cols
+
+gradRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func sumRowsRPS(acc *float64, x *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumRowsRPS(SB), NOSPLIT, $0-40
+	MOVQ width+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+24(FP), CX
+	MOVQ stride+32(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+8(FP), BX
+	MOVQ acc+0(FP), SI
+
+sumRowsRPS_rows:
+	XORQ DI, DI
+
+sumRowsRPS_cols:
+	CMPQ      DI, AX
+	JAE       sumRowsRPS_next
+	VCVTPS2PD (BX)(DI*1), Y0
+	VMOVUPD   (SI)(DI*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, (SI)(DI*2)
+	VCVTPS2PD 16(BX)(DI*1), Y0
+	VMOVUPD   32(SI)(DI*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, 32(SI)(DI*2)
+	ADDQ      $0x20, DI
+	JMP       sumRowsRPS_cols
+
+sumRowsRPS_next:
+	ADDQ DX, BX
+	DECQ CX
+	JNZ  sumRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func sumSqDevRowsRPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumSqDevRowsRPS(SB), NOSPLIT, $0-48
+	MOVQ width+24(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+32(FP), CX
+	MOVQ stride+40(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+8(FP), BX
+	MOVQ acc+0(FP), SI
+	MOVQ mu+16(FP), DI
+
+sumSqDevRowsRPS_rows:
+	XORQ R8, R8
+
+sumSqDevRowsRPS_cols:
+	CMPQ      R8, AX
+	JAE       sumSqDevRowsRPS_next
+	VCVTPS2PD (BX)(R8*1), Y0
+	VSUBPD    (DI)(R8*2), Y0, Y0
+	VMULPD    Y0, Y0, Y0
+	VMOVUPD   (SI)(R8*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, (SI)(R8*2)
+	VCVTPS2PD 16(BX)(R8*1), Y0
+	VSUBPD    32(DI)(R8*2), Y0, Y0
+	VMULPD    Y0, Y0, Y0
+	VMOVUPD   32(SI)(R8*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, 32(SI)(R8*2)
+	ADDQ      $0x20, R8
+	JMP       sumSqDevRowsRPS_cols
+
+sumSqDevRowsRPS_next:
+	ADDQ DX, BX
+	DECQ CX
+	JNZ  sumSqDevRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func sumDotRowsRPS(sa *float64, sab *float64, a *float32, b *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotRowsRPS(SB), NOSPLIT, $0-56
+	MOVQ width+32(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+40(FP), CX
+	MOVQ stride+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ a+16(FP), BX
+	MOVQ b+24(FP), SI
+	MOVQ sa+0(FP), DI
+	MOVQ sab+8(FP), R8
+
+sumDotRowsRPS_rows:
+	XORQ R9, R9
+
+sumDotRowsRPS_cols:
+	CMPQ      R9, AX
+	JAE       sumDotRowsRPS_next
+	VCVTPS2PD (BX)(R9*1), Y0
+	VMOVUPD   (DI)(R9*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, (DI)(R9*2)
+	VCVTPS2PD (SI)(R9*1), Y1
+	VMULPD    Y1, Y0, Y0
+	VMOVUPD   (R8)(R9*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, (R8)(R9*2)
+	VCVTPS2PD 16(BX)(R9*1), Y0
+	VMOVUPD   32(DI)(R9*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, 32(DI)(R9*2)
+	VCVTPS2PD 16(SI)(R9*1), Y1
+	VMULPD    Y1, Y0, Y0
+	VMOVUPD   32(R8)(R9*2), Y1
+	VADDPD    Y0, Y1, Y1
+	VMOVUPD   Y1, 32(R8)(R9*2)
+	ADDQ      $0x20, R9
+	JMP       sumDotRowsRPS_cols
+
+sumDotRowsRPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  sumDotRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func normRowsRPS(h *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·normRowsRPS(SB), NOSPLIT, $0-56
+	MOVQ width+32(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+40(FP), CX
+	MOVQ stride+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ h+0(FP), BX
+	MOVQ x+8(FP), SI
+	MOVQ mu+16(FP), DI
+	MOVQ is+24(FP), R8
+
+normRowsRPS_rows:
+	XORQ R9, R9
+
+normRowsRPS_cols:
+	CMPQ       R9, AX
+	JAE        normRowsRPS_next
+	VCVTPS2PD  (SI)(R9*1), Y0
+	VSUBPD     (DI)(R9*2), Y0, Y0
+	VMULPD     (R8)(R9*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (BX)(R9*1)
+	VCVTPS2PD  16(SI)(R9*1), Y0
+	VSUBPD     32(DI)(R9*2), Y0, Y0
+	VMULPD     32(R8)(R9*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 16(BX)(R9*1)
+	ADDQ       $0x20, R9
+	JMP        normRowsRPS_cols
+
+normRowsRPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  normRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func normAffineRowsRPS(h *float32, y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·normAffineRowsRPS(SB), NOSPLIT, $0-80
+	MOVQ width+56(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+64(FP), CX
+	MOVQ stride+72(FP), DX
+	SHLQ $0x02, DX
+	MOVQ h+0(FP), BX
+	MOVQ y+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ mu+24(FP), R8
+	MOVQ is+32(FP), R9
+	MOVQ gamma+40(FP), R10
+	MOVQ beta+48(FP), R11
+
+normAffineRowsRPS_rows:
+	XORQ R12, R12
+
+normAffineRowsRPS_cols:
+	CMPQ       R12, AX
+	JAE        normAffineRowsRPS_next
+	VCVTPS2PD  (DI)(R12*1), Y0
+	VSUBPD     (R8)(R12*2), Y0, Y0
+	VMULPD     (R9)(R12*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (BX)(R12*1)
+	VMULPS     (R10)(R12*1), X0, X0
+	VADDPS     (R11)(R12*1), X0, X0
+	VMOVUPS    X0, (SI)(R12*1)
+	VCVTPS2PD  16(DI)(R12*1), Y0
+	VSUBPD     32(R8)(R12*2), Y0, Y0
+	VMULPD     32(R9)(R12*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 16(BX)(R12*1)
+	VMULPS     16(R10)(R12*1), X0, X0
+	VADDPS     16(R11)(R12*1), X0, X0
+	VMOVUPS    X0, 16(SI)(R12*1)
+	ADDQ       $0x20, R12
+	JMP        normAffineRowsRPS_cols
+
+normAffineRowsRPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ  normAffineRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func gradRowsRPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·gradRowsRPS(SB), NOSPLIT, $0-72
+	MOVQ width+48(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+56(FP), CX
+	MOVQ stride+64(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dx+0(FP), BX
+	MOVQ dy+8(FP), SI
+	MOVQ h+16(FP), DI
+	MOVQ k1+24(FP), R8
+	MOVQ k2+32(FP), R9
+	MOVQ k3+40(FP), R10
+
+gradRowsRPS_rows:
+	XORQ R11, R11
+
+gradRowsRPS_cols:
+	CMPQ       R11, AX
+	JAE        gradRowsRPS_next
+	VCVTPS2PD  (SI)(R11*1), Y0
+	VMULPD     (R8)(R11*2), Y0, Y0
+	VCVTPS2PD  (DI)(R11*1), Y1
+	VMULPD     (R9)(R11*2), Y1, Y1
+	VADDPD     Y1, Y0, Y0
+	VADDPD     (R10)(R11*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (BX)(R11*1)
+	VCVTPS2PD  16(SI)(R11*1), Y0
+	VMULPD     32(R8)(R11*2), Y0, Y0
+	VCVTPS2PD  16(DI)(R11*1), Y1
+	VMULPD     32(R9)(R11*2), Y1, Y1
+	VADDPD     Y1, Y0, Y0
+	VADDPD     32(R10)(R11*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 16(BX)(R11*1)
+	ADDQ       $0x20, R11
+	JMP        gradRowsRPS_cols
+
+gradRowsRPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ  gradRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func binVVAddPS(n int, d *float32, a *float32, b *float32)
+// Requires: AVX
+TEXT ·binVVAddPS(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVAddPS_four:
+	CMPQ    AX, $0x20
+	JL      binVVAddPS_four_end
+	VMOVUPS (DX), Y0
+	VADDPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y0
+	VADDPS  32(BX), Y0, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(DX), Y0
+	VADDPS  64(BX), Y0, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(DX), Y0
+	VADDPS  96(BX), Y0, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVVAddPS_four
+
+binVVAddPS_four_end:
+binVVAddPS_one:
+	CMPQ    AX, $0x08
+	JL      binVVAddPS_one_end
+	VMOVUPS (DX), Y0
+	VADDPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVVAddPS_one
+
+binVVAddPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSAddPS(n int, d *float32, a *float32, s float32)
+// Requires: AVX
+TEXT ·binVSAddPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binVSAddPS_four:
+	CMPQ    AX, $0x20
+	JL      binVSAddPS_four_end
+	VMOVUPS (DX), Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVSAddPS_four
+
+binVSAddPS_four_end:
+binVSAddPS_one:
+	CMPQ    AX, $0x08
+	JL      binVSAddPS_one_end
+	VMOVUPS (DX), Y1
+	VADDPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVSAddPS_one
+
+binVSAddPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVAddPS(n int, d *float32, b *float32, s float32)
+// Requires: AVX
+TEXT ·binSVAddPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binSVAddPS_four:
+	CMPQ    AX, $0x20
+	JL      binSVAddPS_four_end
+	VMOVUPS (DX), Y1
+	VADDPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VADDPS  Y1, Y0, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VADDPS  Y1, Y0, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VADDPS  Y1, Y0, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binSVAddPS_four
+
+binSVAddPS_four_end:
+binSVAddPS_one:
+	CMPQ    AX, $0x08
+	JL      binSVAddPS_one_end
+	VMOVUPS (DX), Y1
+	VADDPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binSVAddPS_one
+
+binSVAddPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVSubPS(n int, d *float32, a *float32, b *float32)
+// Requires: AVX
+TEXT ·binVVSubPS(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVSubPS_four:
+	CMPQ    AX, $0x20
+	JL      binVVSubPS_four_end
+	VMOVUPS (DX), Y0
+	VSUBPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y0
+	VSUBPS  32(BX), Y0, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(DX), Y0
+	VSUBPS  64(BX), Y0, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(DX), Y0
+	VSUBPS  96(BX), Y0, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVVSubPS_four
+
+binVVSubPS_four_end:
+binVVSubPS_one:
+	CMPQ    AX, $0x08
+	JL      binVVSubPS_one_end
+	VMOVUPS (DX), Y0
+	VSUBPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVVSubPS_one
+
+binVVSubPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSSubPS(n int, d *float32, a *float32, s float32)
+// Requires: AVX
+TEXT ·binVSSubPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binVSSubPS_four:
+	CMPQ    AX, $0x20
+	JL      binVSSubPS_four_end
+	VMOVUPS (DX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVSSubPS_four
+
+binVSSubPS_four_end:
+binVSSubPS_one:
+	CMPQ    AX, $0x08
+	JL      binVSSubPS_one_end
+	VMOVUPS (DX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVSSubPS_one
+
+binVSSubPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVSubPS(n int, d *float32, b *float32, s float32)
+// Requires: AVX
+TEXT ·binSVSubPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binSVSubPS_four:
+	CMPQ    AX, $0x20
+	JL      binSVSubPS_four_end
+	VMOVUPS (DX), Y1
+	VSUBPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VSUBPS  Y1, Y0, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VSUBPS  Y1, Y0, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VSUBPS  Y1, Y0, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binSVSubPS_four
+
+binSVSubPS_four_end:
+binSVSubPS_one:
+	CMPQ    AX, $0x08
+	JL      binSVSubPS_one_end
+	VMOVUPS (DX), Y1
+	VSUBPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binSVSubPS_one
+
+binSVSubPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVMulPS(n int, d *float32, a *float32, b *float32)
+// Requires: AVX
+TEXT ·binVVMulPS(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVMulPS_four:
+	CMPQ    AX, $0x20
+	JL      binVVMulPS_four_end
+	VMOVUPS (DX), Y0
+	VMULPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y0
+	VMULPS  32(BX), Y0, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(DX), Y0
+	VMULPS  64(BX), Y0, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(DX), Y0
+	VMULPS  96(BX), Y0, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVVMulPS_four
+
+binVVMulPS_four_end:
+binVVMulPS_one:
+	CMPQ    AX, $0x08
+	JL      binVVMulPS_one_end
+	VMOVUPS (DX), Y0
+	VMULPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVVMulPS_one
+
+binVVMulPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSMulPS(n int, d *float32, a *float32, s float32)
+// Requires: AVX
+TEXT ·binVSMulPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binVSMulPS_four:
+	CMPQ    AX, $0x20
+	JL      binVSMulPS_four_end
+	VMOVUPS (DX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVSMulPS_four
+
+binVSMulPS_four_end:
+binVSMulPS_one:
+	CMPQ    AX, $0x08
+	JL      binVSMulPS_one_end
+	VMOVUPS (DX), Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVSMulPS_one
+
+binVSMulPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVMulPS(n int, d *float32, b *float32, s float32)
+// Requires: AVX
+TEXT ·binSVMulPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binSVMulPS_four:
+	CMPQ    AX, $0x20
+	JL      binSVMulPS_four_end
+	VMOVUPS (DX), Y1
+	VMULPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VMULPS  Y1, Y0, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VMULPS  Y1, Y0, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VMULPS  Y1, Y0, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binSVMulPS_four
+
+binSVMulPS_four_end:
+binSVMulPS_one:
+	CMPQ    AX, $0x08
+	JL      binSVMulPS_one_end
+	VMOVUPS (DX), Y1
+	VMULPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binSVMulPS_one
+
+binSVMulPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVDivPS(n int, d *float32, a *float32, b *float32)
+// Requires: AVX
+TEXT ·binVVDivPS(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVDivPS_four:
+	CMPQ    AX, $0x20
+	JL      binVVDivPS_four_end
+	VMOVUPS (DX), Y0
+	VDIVPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y0
+	VDIVPS  32(BX), Y0, Y0
+	VMOVUPS Y0, 32(CX)
+	VMOVUPS 64(DX), Y0
+	VDIVPS  64(BX), Y0, Y0
+	VMOVUPS Y0, 64(CX)
+	VMOVUPS 96(DX), Y0
+	VDIVPS  96(BX), Y0, Y0
+	VMOVUPS Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVVDivPS_four
+
+binVVDivPS_four_end:
+binVVDivPS_one:
+	CMPQ    AX, $0x08
+	JL      binVVDivPS_one_end
+	VMOVUPS (DX), Y0
+	VDIVPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVVDivPS_one
+
+binVVDivPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSDivPS(n int, d *float32, a *float32, s float32)
+// Requires: AVX
+TEXT ·binVSDivPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binVSDivPS_four:
+	CMPQ    AX, $0x20
+	JL      binVSDivPS_four_end
+	VMOVUPS (DX), Y1
+	VDIVPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VDIVPS  Y0, Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VDIVPS  Y0, Y1, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VDIVPS  Y0, Y1, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binVSDivPS_four
+
+binVSDivPS_four_end:
+binVSDivPS_one:
+	CMPQ    AX, $0x08
+	JL      binVSDivPS_one_end
+	VMOVUPS (DX), Y1
+	VDIVPS  Y0, Y1, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binVSDivPS_one
+
+binVSDivPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVDivPS(n int, d *float32, b *float32, s float32)
+// Requires: AVX
+TEXT ·binSVDivPS(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSS s+24(FP), Y0
+
+binSVDivPS_four:
+	CMPQ    AX, $0x20
+	JL      binSVDivPS_four_end
+	VMOVUPS (DX), Y1
+	VDIVPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	VMOVUPS 32(DX), Y1
+	VDIVPS  Y1, Y0, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y1
+	VDIVPS  Y1, Y0, Y1
+	VMOVUPS Y1, 64(CX)
+	VMOVUPS 96(DX), Y1
+	VDIVPS  Y1, Y0, Y1
+	VMOVUPS Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     binSVDivPS_four
+
+binSVDivPS_four_end:
+binSVDivPS_one:
+	CMPQ    AX, $0x08
+	JL      binSVDivPS_one_end
+	VMOVUPS (DX), Y1
+	VDIVPS  Y1, Y0, Y1
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     binSVDivPS_one
+
+binSVDivPS_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVAddPD(n int, d *float64, a *float64, b *float64)
+// Requires: AVX
+TEXT ·binVVAddPD(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVAddPD_four:
+	CMPQ    AX, $0x10
+	JL      binVVAddPD_four_end
+	VMOVUPD (DX), Y0
+	VADDPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	VMOVUPD 32(DX), Y0
+	VADDPD  32(BX), Y0, Y0
+	VMOVUPD Y0, 32(CX)
+	VMOVUPD 64(DX), Y0
+	VADDPD  64(BX), Y0, Y0
+	VMOVUPD Y0, 64(CX)
+	VMOVUPD 96(DX), Y0
+	VADDPD  96(BX), Y0, Y0
+	VMOVUPD Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVVAddPD_four
+
+binVVAddPD_four_end:
+binVVAddPD_one:
+	CMPQ    AX, $0x04
+	JL      binVVAddPD_one_end
+	VMOVUPD (DX), Y0
+	VADDPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVVAddPD_one
+
+binVVAddPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSAddPD(n int, d *float64, a *float64, s float64)
+// Requires: AVX
+TEXT ·binVSAddPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binVSAddPD_four:
+	CMPQ    AX, $0x10
+	JL      binVSAddPD_four_end
+	VMOVUPD (DX), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVSAddPD_four
+
+binVSAddPD_four_end:
+binVSAddPD_one:
+	CMPQ    AX, $0x04
+	JL      binVSAddPD_one_end
+	VMOVUPD (DX), Y1
+	VADDPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVSAddPD_one
+
+binVSAddPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVAddPD(n int, d *float64, b *float64, s float64)
+// Requires: AVX
+TEXT ·binSVAddPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binSVAddPD_four:
+	CMPQ    AX, $0x10
+	JL      binSVAddPD_four_end
+	VMOVUPD (DX), Y1
+	VADDPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VADDPD  Y1, Y0, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VADDPD  Y1, Y0, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VADDPD  Y1, Y0, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binSVAddPD_four
+
+binSVAddPD_four_end:
+binSVAddPD_one:
+	CMPQ    AX, $0x04
+	JL      binSVAddPD_one_end
+	VMOVUPD (DX), Y1
+	VADDPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binSVAddPD_one
+
+binSVAddPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVSubPD(n int, d *float64, a *float64, b *float64)
+// Requires: AVX
+TEXT ·binVVSubPD(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVSubPD_four:
+	CMPQ    AX, $0x10
+	JL      binVVSubPD_four_end
+	VMOVUPD (DX), Y0
+	VSUBPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	VMOVUPD 32(DX), Y0
+	VSUBPD  32(BX), Y0, Y0
+	VMOVUPD Y0, 32(CX)
+	VMOVUPD 64(DX), Y0
+	VSUBPD  64(BX), Y0, Y0
+	VMOVUPD Y0, 64(CX)
+	VMOVUPD 96(DX), Y0
+	VSUBPD  96(BX), Y0, Y0
+	VMOVUPD Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVVSubPD_four
+
+binVVSubPD_four_end:
+binVVSubPD_one:
+	CMPQ    AX, $0x04
+	JL      binVVSubPD_one_end
+	VMOVUPD (DX), Y0
+	VSUBPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVVSubPD_one
+
+binVVSubPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSSubPD(n int, d *float64, a *float64, s float64)
+// Requires: AVX
+TEXT ·binVSSubPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binVSSubPD_four:
+	CMPQ    AX, $0x10
+	JL      binVSSubPD_four_end
+	VMOVUPD (DX), Y1
+	VSUBPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VSUBPD  Y0, Y1, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VSUBPD  Y0, Y1, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VSUBPD  Y0, Y1, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVSSubPD_four
+
+binVSSubPD_four_end:
+binVSSubPD_one:
+	CMPQ    AX, $0x04
+	JL      binVSSubPD_one_end
+	VMOVUPD (DX), Y1
+	VSUBPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVSSubPD_one
+
+binVSSubPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVSubPD(n int, d *float64, b *float64, s float64)
+// Requires: AVX
+TEXT ·binSVSubPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binSVSubPD_four:
+	CMPQ    AX, $0x10
+	JL      binSVSubPD_four_end
+	VMOVUPD (DX), Y1
+	VSUBPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VSUBPD  Y1, Y0, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VSUBPD  Y1, Y0, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VSUBPD  Y1, Y0, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binSVSubPD_four
+
+binSVSubPD_four_end:
+binSVSubPD_one:
+	CMPQ    AX, $0x04
+	JL      binSVSubPD_one_end
+	VMOVUPD (DX), Y1
+	VSUBPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binSVSubPD_one
+
+binSVSubPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVMulPD(n int, d *float64, a *float64, b *float64)
+// Requires: AVX
+TEXT ·binVVMulPD(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVMulPD_four:
+	CMPQ    AX, $0x10
+	JL      binVVMulPD_four_end
+	VMOVUPD (DX), Y0
+	VMULPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	VMOVUPD 32(DX), Y0
+	VMULPD  32(BX), Y0, Y0
+	VMOVUPD Y0, 32(CX)
+	VMOVUPD 64(DX), Y0
+	VMULPD  64(BX), Y0, Y0
+	VMOVUPD Y0, 64(CX)
+	VMOVUPD 96(DX), Y0
+	VMULPD  96(BX), Y0, Y0
+	VMOVUPD Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVVMulPD_four
+
+binVVMulPD_four_end:
+binVVMulPD_one:
+	CMPQ    AX, $0x04
+	JL      binVVMulPD_one_end
+	VMOVUPD (DX), Y0
+	VMULPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVVMulPD_one
+
+binVVMulPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSMulPD(n int, d *float64, a *float64, s float64)
+// Requires: AVX
+TEXT ·binVSMulPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binVSMulPD_four:
+	CMPQ    AX, $0x10
+	JL      binVSMulPD_four_end
+	VMOVUPD (DX), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVSMulPD_four
+
+binVSMulPD_four_end:
+binVSMulPD_one:
+	CMPQ    AX, $0x04
+	JL      binVSMulPD_one_end
+	VMOVUPD (DX), Y1
+	VMULPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVSMulPD_one
+
+binVSMulPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVMulPD(n int, d *float64, b *float64, s float64)
+// Requires: AVX
+TEXT ·binSVMulPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binSVMulPD_four:
+	CMPQ    AX, $0x10
+	JL      binSVMulPD_four_end
+	VMOVUPD (DX), Y1
+	VMULPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VMULPD  Y1, Y0, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VMULPD  Y1, Y0, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VMULPD  Y1, Y0, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binSVMulPD_four
+
+binSVMulPD_four_end:
+binSVMulPD_one:
+	CMPQ    AX, $0x04
+	JL      binSVMulPD_one_end
+	VMOVUPD (DX), Y1
+	VMULPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binSVMulPD_one
+
+binSVMulPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVVDivPD(n int, d *float64, a *float64, b *float64)
+// Requires: AVX
+TEXT ·binVVDivPD(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ d+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ b+24(FP), BX
+
+binVVDivPD_four:
+	CMPQ    AX, $0x10
+	JL      binVVDivPD_four_end
+	VMOVUPD (DX), Y0
+	VDIVPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	VMOVUPD 32(DX), Y0
+	VDIVPD  32(BX), Y0, Y0
+	VMOVUPD Y0, 32(CX)
+	VMOVUPD 64(DX), Y0
+	VDIVPD  64(BX), Y0, Y0
+	VMOVUPD Y0, 64(CX)
+	VMOVUPD 96(DX), Y0
+	VDIVPD  96(BX), Y0, Y0
+	VMOVUPD Y0, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVVDivPD_four
+
+binVVDivPD_four_end:
+binVVDivPD_one:
+	CMPQ    AX, $0x04
+	JL      binVVDivPD_one_end
+	VMOVUPD (DX), Y0
+	VDIVPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVVDivPD_one
+
+binVVDivPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binVSDivPD(n int, d *float64, a *float64, s float64)
+// Requires: AVX
+TEXT ·binVSDivPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binVSDivPD_four:
+	CMPQ    AX, $0x10
+	JL      binVSDivPD_four_end
+	VMOVUPD (DX), Y1
+	VDIVPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VDIVPD  Y0, Y1, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VDIVPD  Y0, Y1, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VDIVPD  Y0, Y1, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binVSDivPD_four
+
+binVSDivPD_four_end:
+binVSDivPD_one:
+	CMPQ    AX, $0x04
+	JL      binVSDivPD_one_end
+	VMOVUPD (DX), Y1
+	VDIVPD  Y0, Y1, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binVSDivPD_one
+
+binVSDivPD_one_end:
+	VZEROUPPER
+	RET
+
+// func binSVDivPD(n int, d *float64, b *float64, s float64)
+// Requires: AVX
+TEXT ·binSVDivPD(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         b+16(FP), DX
+	VBROADCASTSD s+24(FP), Y0
+
+binSVDivPD_four:
+	CMPQ    AX, $0x10
+	JL      binSVDivPD_four_end
+	VMOVUPD (DX), Y1
+	VDIVPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	VMOVUPD 32(DX), Y1
+	VDIVPD  Y1, Y0, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y1
+	VDIVPD  Y1, Y0, Y1
+	VMOVUPD Y1, 64(CX)
+	VMOVUPD 96(DX), Y1
+	VDIVPD  Y1, Y0, Y1
+	VMOVUPD Y1, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x10, AX
+	JMP     binSVDivPD_four
+
+binSVDivPD_four_end:
+binSVDivPD_one:
+	CMPQ    AX, $0x04
+	JL      binSVDivPD_one_end
+	VMOVUPD (DX), Y1
+	VDIVPD  Y1, Y0, Y1
+	VMOVUPD Y1, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x04, AX
+	JMP     binSVDivPD_one
+
+binSVDivPD_one_end:
+	VZEROUPPER
+	RET

@@ -26,6 +26,15 @@ func main() {
 		adam(f64)
 		addScaled(f64)
 	}
+	rowsKernels()
+	rowMajorKernels()
+	for _, f64 := range []bool{false, true} {
+		for _, op := range binOps {
+			for _, form := range []string{"VV", "VS", "SV"} {
+				binary(f64, op, form)
+			}
+		}
+	}
 	Generate()
 }
 
@@ -147,6 +156,453 @@ func addScaled(f64 bool) {
 	e.add(t, xv, xv)
 	e.mov(xv, Mem{Base: x})
 	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// The row kernels below serve batch norm's statistics and passes. Each
+// walks rows of a float32 matrix X (rows × width, row r at r·stride
+// elements) against per-column vectors, a block of columns at a time: the
+// column vectors of the block stay in registers while the rows go by, so
+// every column's values are taken in row order, one at a time, exactly as
+// the pure-Go loops of package vec take them. Values are converted to
+// float64 and every operation is rounded on its own (no FMA). width is a
+// multiple of the block and rows is at least 1.
+
+// rowsLoop emits the column-block and row loops shared by the row kernels.
+// f32 names the float32 matrices walked by rows, col the per-column vectors
+// (f64col[i] true for float64 ones), blk the block's float64 vectors (4
+// columns each). setup loads a block's column vectors, body handles one row
+// of the block at off bytes into the rows, finish stores what the block
+// accumulated.
+func rowsLoop(name, sig, doc string, blk int, f32, col []string, f64col []bool,
+	setup func(col []Register), body func(rows []Register, off Register), finish func(col []Register)) {
+	TEXT(name, NOSPLIT, sig)
+	Doc(doc)
+	Pragma("noescape")
+	width := Load(Param("width"), GP64())
+	nrows := Load(Param("rows"), GP64())
+	stride := Load(Param("stride"), GP64())
+	SHLQ(U8(2), stride)
+	rp := make([]Register, len(f32))
+	for i, p := range f32 {
+		rp[i] = Load(Param(p), GP64())
+	}
+	cp := make([]Register, len(col))
+	for i, p := range col {
+		cp[i] = Load(Param(p), GP64())
+	}
+	Label(name + "_cols")
+	CMPQ(width, U8(0))
+	JE(LabelRef(name + "_done"))
+	setup(cp)
+	off, r := GP64(), GP64()
+	XORQ(off, off)
+	MOVQ(nrows, r)
+	Label(name + "_rows")
+	body(rp, off)
+	ADDQ(stride, off)
+	DECQ(r)
+	JNZ(LabelRef(name + "_rows"))
+	finish(cp)
+	for _, p := range rp {
+		ADDQ(U8(blk*16), p)
+	}
+	for i, p := range cp {
+		if f64col[i] {
+			ADDQ(U8(blk*32), p)
+		} else {
+			ADDQ(U8(blk*16), p)
+		}
+	}
+	SUBQ(U8(blk*4), width)
+	JMP(LabelRef(name + "_cols"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// at returns the k-th 16-byte (float32) or 32-byte (float64) piece at p+off.
+func at(p, off Register, disp int) Mem { return Mem{Base: p, Index: off, Scale: 1, Disp: disp} }
+
+func loadCols(p Register, blk int) []VecVirtual {
+	v := make([]VecVirtual, blk)
+	for k := range v {
+		v[k] = YMM()
+		VMOVUPD(Mem{Base: p, Disp: 32 * k}, v[k])
+	}
+	return v
+}
+
+func loadCols32(p Register, blk int) []VecVirtual {
+	v := make([]VecVirtual, blk)
+	for k := range v {
+		v[k] = XMM()
+		VMOVUPS(Mem{Base: p, Disp: 16 * k}, v[k])
+	}
+	return v
+}
+
+func storeCols(v []VecVirtual, p Register) {
+	for k := range v {
+		VMOVUPD(v[k], Mem{Base: p, Disp: 32 * k})
+	}
+}
+
+func rowsKernels() {
+	const rowsArgs = "width, rows, stride int"
+	// acc[j] += x
+	{
+		const blk = 4
+		var acc []VecVirtual
+		rowsLoop("sumRowsPS", "func(acc *float64, x *float32, "+rowsArgs+")",
+			"sumRowsPS adds every row of x to acc, in float64; see SumRows.", blk,
+			[]string{"x"}, []string{"acc"}, []bool{true},
+			func(c []Register) { acc = loadCols(c[0], blk) },
+			func(r []Register, off Register) {
+				for k := range blk {
+					t := YMM()
+					VCVTPS2PD(at(r[0], off, 16*k), t)
+					VADDPD(t, acc[k], acc[k])
+				}
+			},
+			func(c []Register) { storeCols(acc, c[0]) })
+	}
+	// d = x − mu; acc[j] += d·d
+	{
+		const blk = 4
+		var acc, mu []VecVirtual
+		rowsLoop("sumSqDevRowsPS", "func(acc *float64, x *float32, mu *float64, "+rowsArgs+")",
+			"sumSqDevRowsPS adds the squares of every row of x less mu to acc, in float64; see SumSqDevRows.", blk,
+			[]string{"x"}, []string{"acc", "mu"}, []bool{true, true},
+			func(c []Register) { acc, mu = loadCols(c[0], blk), loadCols(c[1], blk) },
+			func(r []Register, off Register) {
+				for k := range blk {
+					t := YMM()
+					VCVTPS2PD(at(r[0], off, 16*k), t)
+					VSUBPD(mu[k], t, t)
+					VMULPD(t, t, t)
+					VADDPD(t, acc[k], acc[k])
+				}
+			},
+			func(c []Register) { storeCols(acc, c[0]) })
+	}
+	// sa[j] += a; sab[j] += a·b
+	{
+		const blk = 4
+		var sa, sab []VecVirtual
+		rowsLoop("sumDotRowsPS", "func(sa, sab *float64, a, b *float32, "+rowsArgs+")",
+			"sumDotRowsPS adds every row of a to sa and of a⊙b to sab, in float64; see SumDotRows.", blk,
+			[]string{"a", "b"}, []string{"sa", "sab"}, []bool{true, true},
+			func(c []Register) { sa, sab = loadCols(c[0], blk), loadCols(c[1], blk) },
+			func(r []Register, off Register) {
+				for k := range blk {
+					t, u := YMM(), YMM()
+					VCVTPS2PD(at(r[0], off, 16*k), t)
+					VADDPD(t, sa[k], sa[k])
+					VCVTPS2PD(at(r[1], off, 16*k), u)
+					VMULPD(u, t, t)
+					VADDPD(t, sab[k], sab[k])
+				}
+			},
+			func(c []Register) { storeCols(sa, c[0]); storeCols(sab, c[1]) })
+	}
+	// h = float32((x − mu)·is)
+	{
+		const blk = 2
+		var mu, is []VecVirtual
+		rowsLoop("normRowsPS", "func(h, x *float32, mu, is *float64, "+rowsArgs+")",
+			"normRowsPS writes (x − mu)·is, rounded to float32, into h; see NormalizeRows.", blk,
+			[]string{"h", "x"}, []string{"mu", "is"}, []bool{true, true},
+			func(c []Register) { mu, is = loadCols(c[0], blk), loadCols(c[1], blk) },
+			func(r []Register, off Register) {
+				for k := range blk {
+					t, h := YMM(), XMM()
+					VCVTPS2PD(at(r[1], off, 16*k), t)
+					VSUBPD(mu[k], t, t)
+					VMULPD(is[k], t, t)
+					VCVTPD2PSY(t, h)
+					VMOVUPS(h, at(r[0], off, 16*k))
+				}
+			},
+			func([]Register) {})
+	}
+	// h = float32((x − mu)·is); y = g·h + b in float32
+	{
+		const blk = 2
+		var mu, is, g, b []VecVirtual
+		rowsLoop("normAffineRowsPS", "func(h, y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
+			"normAffineRowsPS writes (x − mu)·is, rounded to float32, into h, and g·h + b into y; see NormalizeAffineRows.", blk,
+			[]string{"h", "y", "x"}, []string{"mu", "is", "gamma", "beta"}, []bool{true, true, false, false},
+			func(c []Register) {
+				mu, is = loadCols(c[0], blk), loadCols(c[1], blk)
+				g, b = loadCols32(c[2], blk), loadCols32(c[3], blk)
+			},
+			func(r []Register, off Register) {
+				for k := range blk {
+					t, h, yv := YMM(), XMM(), XMM()
+					VCVTPS2PD(at(r[2], off, 16*k), t)
+					VSUBPD(mu[k], t, t)
+					VMULPD(is[k], t, t)
+					VCVTPD2PSY(t, h)
+					VMOVUPS(h, at(r[0], off, 16*k))
+					VMULPS(g[k], h, yv)
+					VADDPS(b[k], yv, yv)
+					VMOVUPS(yv, at(r[1], off, 16*k))
+				}
+			},
+			func([]Register) {})
+	}
+	// dx = float32(k1·dy + k2·h + k3)
+	{
+		const blk = 2
+		var k1, k2, k3 []VecVirtual
+		rowsLoop("gradRowsPS", "func(dx, dy, h *float32, k1, k2, k3 *float64, "+rowsArgs+")",
+			"gradRowsPS writes k1·dy + k2·h + k3, rounded to float32, into dx; see BatchNormGradRows.", blk,
+			[]string{"dx", "dy", "h"}, []string{"k1", "k2", "k3"}, []bool{true, true, true},
+			func(c []Register) { k1, k2, k3 = loadCols(c[0], blk), loadCols(c[1], blk), loadCols(c[2], blk) },
+			func(r []Register, off Register) {
+				for k := range blk {
+					t, u, o := YMM(), YMM(), XMM()
+					VCVTPS2PD(at(r[1], off, 16*k), t)
+					VMULPD(k1[k], t, t)
+					VCVTPS2PD(at(r[2], off, 16*k), u)
+					VMULPD(k2[k], u, u)
+					VADDPD(u, t, t)
+					VADDPD(k3[k], t, t)
+					VCVTPD2PSY(t, o)
+					VMOVUPS(o, at(r[0], off, 16*k))
+				}
+			},
+			func([]Register) {})
+	}
+}
+
+// rowMajorLoop emits the loops of the row-major kernels (suffix R): rows
+// outer, blocks of blk·4 columns inner, the per-column vectors read from
+// (and accumulators written back to) memory at every row. A column still
+// takes its rows in order, so these compute what the column-block kernels
+// compute; they walk memory in its order, which wide matrices need (a
+// column block walked down thousands of rows a page apart misses in the
+// caches and the TLB at every row). body gets the row pointers, the byte
+// offset o of the block in the float32 rows (float64 columns are at 2·o)
+// and the column pointers.
+func rowMajorLoop(name, sig, doc string, blk int, f32, col []string, body func(rows []Register, o Register, cols []Register)) {
+	TEXT(name, NOSPLIT, sig)
+	Doc(doc)
+	Pragma("noescape")
+	width := Load(Param("width"), GP64())
+	SHLQ(U8(2), width)
+	r := Load(Param("rows"), GP64())
+	stride := Load(Param("stride"), GP64())
+	SHLQ(U8(2), stride)
+	rp := make([]Register, len(f32))
+	for i, p := range f32 {
+		rp[i] = Load(Param(p), GP64())
+	}
+	cp := make([]Register, len(col))
+	for i, p := range col {
+		cp[i] = Load(Param(p), GP64())
+	}
+	o := GP64()
+	Label(name + "_rows")
+	XORQ(o, o)
+	Label(name + "_cols")
+	CMPQ(o, width)
+	JAE(LabelRef(name + "_next"))
+	body(rp, o, cp)
+	ADDQ(U8(blk*16), o)
+	JMP(LabelRef(name + "_cols"))
+	Label(name + "_next")
+	for _, p := range rp {
+		ADDQ(stride, p)
+	}
+	DECQ(r)
+	JNZ(LabelRef(name + "_rows"))
+	VZEROUPPER()
+	RET()
+}
+
+// c64 and c32 address piece k of a float64 or float32 column vector at
+// the block's offset o.
+func c64(p, o Register, k int) Mem { return Mem{Base: p, Index: o, Scale: 2, Disp: 32 * k} }
+func c32(p, o Register, k int) Mem { return Mem{Base: p, Index: o, Scale: 1, Disp: 16 * k} }
+
+func rowMajorKernels() {
+	const rowsArgs = "width, rows, stride int"
+	const blk = 2
+	rowMajorLoop("sumRowsRPS", "func(acc *float64, x *float32, "+rowsArgs+")",
+		"sumRowsRPS is sumRowsPS walking rows outer; see SumRows.", blk,
+		[]string{"x"}, []string{"acc"},
+		func(r []Register, o Register, c []Register) {
+			for k := range blk {
+				t, a := YMM(), YMM()
+				VCVTPS2PD(c32(r[0], o, k), t)
+				VMOVUPD(c64(c[0], o, k), a)
+				VADDPD(t, a, a)
+				VMOVUPD(a, c64(c[0], o, k))
+			}
+		})
+	rowMajorLoop("sumSqDevRowsRPS", "func(acc *float64, x *float32, mu *float64, "+rowsArgs+")",
+		"sumSqDevRowsRPS is sumSqDevRowsPS walking rows outer; see SumSqDevRows.", blk,
+		[]string{"x"}, []string{"acc", "mu"},
+		func(r []Register, o Register, c []Register) {
+			for k := range blk {
+				t, a := YMM(), YMM()
+				VCVTPS2PD(c32(r[0], o, k), t)
+				VSUBPD(c64(c[1], o, k), t, t)
+				VMULPD(t, t, t)
+				VMOVUPD(c64(c[0], o, k), a)
+				VADDPD(t, a, a)
+				VMOVUPD(a, c64(c[0], o, k))
+			}
+		})
+	rowMajorLoop("sumDotRowsRPS", "func(sa, sab *float64, a, b *float32, "+rowsArgs+")",
+		"sumDotRowsRPS is sumDotRowsPS walking rows outer; see SumDotRows.", blk,
+		[]string{"a", "b"}, []string{"sa", "sab"},
+		func(r []Register, o Register, c []Register) {
+			for k := range blk {
+				t, u, acc := YMM(), YMM(), YMM()
+				VCVTPS2PD(c32(r[0], o, k), t)
+				VMOVUPD(c64(c[0], o, k), acc)
+				VADDPD(t, acc, acc)
+				VMOVUPD(acc, c64(c[0], o, k))
+				VCVTPS2PD(c32(r[1], o, k), u)
+				VMULPD(u, t, t)
+				VMOVUPD(c64(c[1], o, k), acc)
+				VADDPD(t, acc, acc)
+				VMOVUPD(acc, c64(c[1], o, k))
+			}
+		})
+	rowMajorLoop("normRowsRPS", "func(h, x *float32, mu, is *float64, "+rowsArgs+")",
+		"normRowsRPS is normRowsPS walking rows outer; see NormalizeRows.", blk,
+		[]string{"h", "x"}, []string{"mu", "is"},
+		func(r []Register, o Register, c []Register) {
+			for k := range blk {
+				t, h := YMM(), XMM()
+				VCVTPS2PD(c32(r[1], o, k), t)
+				VSUBPD(c64(c[0], o, k), t, t)
+				VMULPD(c64(c[1], o, k), t, t)
+				VCVTPD2PSY(t, h)
+				VMOVUPS(h, c32(r[0], o, k))
+			}
+		})
+	rowMajorLoop("normAffineRowsRPS", "func(h, y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
+		"normAffineRowsRPS is normAffineRowsPS walking rows outer; see NormalizeAffineRows.", blk,
+		[]string{"h", "y", "x"}, []string{"mu", "is", "gamma", "beta"},
+		func(r []Register, o Register, c []Register) {
+			for k := range blk {
+				t, h, yv := YMM(), XMM(), XMM()
+				VCVTPS2PD(c32(r[2], o, k), t)
+				VSUBPD(c64(c[0], o, k), t, t)
+				VMULPD(c64(c[1], o, k), t, t)
+				VCVTPD2PSY(t, h)
+				VMOVUPS(h, c32(r[0], o, k))
+				VMULPS(c32(c[2], o, k), h, yv)
+				VADDPS(c32(c[3], o, k), yv, yv)
+				VMOVUPS(yv, c32(r[1], o, k))
+			}
+		})
+	rowMajorLoop("gradRowsRPS", "func(dx, dy, h *float32, k1, k2, k3 *float64, "+rowsArgs+")",
+		"gradRowsRPS is gradRowsPS walking rows outer; see BatchNormGradRows.", blk,
+		[]string{"dx", "dy", "h"}, []string{"k1", "k2", "k3"},
+		func(r []Register, o Register, c []Register) {
+			for k := range blk {
+				t, u, v := YMM(), YMM(), XMM()
+				VCVTPS2PD(c32(r[1], o, k), t)
+				VMULPD(c64(c[0], o, k), t, t)
+				VCVTPS2PD(c32(r[2], o, k), u)
+				VMULPD(c64(c[1], o, k), u, u)
+				VADDPD(u, t, t)
+				VADDPD(c64(c[2], o, k), t, t)
+				VCVTPD2PSY(t, v)
+				VMOVUPS(v, c32(r[0], o, k))
+			}
+		})
+}
+
+// binOp is one of the element-wise binary operations.
+type binOp struct {
+	name   string
+	ps, pd func(...Op) // Go operand order: VSUBPS b, a, d is d = a − b
+}
+
+var binOps = []binOp{
+	{"Add", VADDPS, VADDPD},
+	{"Sub", VSUBPS, VSUBPD},
+	{"Mul", VMULPS, VMULPD},
+	{"Div", VDIVPS, VDIVPD},
+}
+
+// binary emits bin<form><op><PS|PD>: d = a op b over n values, a multiple of
+// the lanes, with form VV (two vectors), VS (b one value s) or SV (a one
+// value s). One instruction per value, so the bits are Go's.
+func binary(f64 bool, op binOp, form string) {
+	e := elemOf(f64)
+	ins := op.ps
+	if f64 {
+		ins = op.pd
+	}
+	name := "bin" + form + op.name + e.sfx
+	var sig string
+	switch form {
+	case "VV":
+		sig = fmt.Sprintf("func(n int, d, a, b *%s)", e.t)
+	case "VS":
+		sig = fmt.Sprintf("func(n int, d, a *%s, s %s)", e.t, e.t)
+	case "SV":
+		sig = fmt.Sprintf("func(n int, d, b *%s, s %s)", e.t, e.t)
+	}
+	TEXT(name, NOSPLIT, sig)
+	Doc(fmt.Sprintf("%s sets d = a %s b over n values, a multiple of the vector's lanes (%s); see Binary.", name, op.name, form))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	d := Load(Param("d"), GP64())
+	var src Register
+	var sv VecVirtual
+	switch form {
+	case "VV", "VS":
+		src = Load(Param("a"), GP64())
+	case "SV":
+		src = Load(Param("b"), GP64())
+	}
+	var b Register
+	if form == "VV" {
+		b = Load(Param("b"), GP64())
+	} else {
+		sv = YMM()
+		p, _ := Param("s").Resolve()
+		e.bcst(p.Addr, sv)
+	}
+	lanes := 32 / e.size
+	step := func(unroll int, label string) {
+		Label(name + label)
+		CMPQ(n, U8(unroll*lanes))
+		JL(LabelRef(name + label + "_end"))
+		for u := range unroll {
+			t := YMM()
+			e.mov(Mem{Base: src, Disp: 32 * u}, t)
+			switch form {
+			case "VV":
+				ins(Mem{Base: b, Disp: 32 * u}, t, t)
+			case "VS":
+				ins(sv, t, t)
+			case "SV":
+				ins(t, sv, t)
+			}
+			e.mov(t, Mem{Base: d, Disp: 32 * u})
+		}
+		ADDQ(U8(unroll*32), src)
+		if form == "VV" {
+			ADDQ(U8(unroll*32), b)
+		}
+		ADDQ(U8(unroll*32), d)
+		SUBQ(U8(unroll*lanes), n)
+		JMP(LabelRef(name + label))
+		Label(name + label + "_end")
+	}
+	step(4, "_four")
+	step(1, "_one")
 	VZEROUPPER()
 	RET()
 }
