@@ -2,8 +2,9 @@ package vec
 
 import (
 	"math/rand/v2"
-	"strings"
 	"testing"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 // The binary loops give, for every length, form and Op, the bits of Go's
@@ -48,11 +49,6 @@ func TestBinaryMatchesGo(t *testing.T) {
 }
 
 func TestBinaryPanics(t *testing.T) {
-	defer func() {
-		r := recover()
-		if s, ok := r.(string); !ok || !strings.Contains(s, "vec: Binary into 4 values from a shorter slice of 3") {
-			t.Errorf("panic %v", r)
-		}
-	}()
-	Binary(OpAdd, make([]float32, 4), make([]float32, 4), make([]float32, 3))
+	testutil.MustPanic(t, func() { Binary(OpAdd, make([]float32, 4), make([]float32, 4), make([]float32, 3)) },
+		"vec: Binary into 4 values from a shorter slice of 3")
 }

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
 func testRowsMatchGo[T Float](t *testing.T) {
@@ -115,14 +117,6 @@ func TestRowsPanics(t *testing.T) {
 			BatchNormGradRows(make([]float32, 8), make([]float32, 7), make([]float32, 8), make([]float64, 4), make([]float64, 4), make([]float64, 4), 2, 4)
 		}, "vec: BatchNormGradRows of 2 rows of 4 at stride 4 over 7 values"},
 	} {
-		func() {
-			defer func() {
-				r := recover()
-				if s, ok := r.(string); !ok || !strings.Contains(s, c.want) {
-					t.Errorf("panic %v, want %q", r, c.want)
-				}
-			}()
-			c.f()
-		}()
+		testutil.MustPanic(t, c.f, c.want)
 	}
 }
