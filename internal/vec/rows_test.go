@@ -3,7 +3,6 @@ package vec
 import (
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/internal/testutil"
