@@ -1,7 +1,6 @@
 package ops_test
 
 import (
-	"encoding/json"
 	"math"
 	"slices"
 	"testing"
@@ -45,21 +44,21 @@ type poolOptRef struct {
 // for None. Input and Upstream are the float64 values; the float32 run
 // used their float32 roundings.
 type poolOptCase struct {
-	Name            string        `json:"name"`
-	Function        string        `json:"function"` // "max_pool2d" or "avg_pool2d"
-	Shape           []int         `json:"shape"`
-	KernelSize      [2]int        `json:"kernel_size"`
-	Stride          *[2]int       `json:"stride"`
-	Padding         [2]int        `json:"padding"`
-	Dilation        *[2]int       `json:"dilation"`
-	CeilMode        bool          `json:"ceil_mode"`
-	CountIncludePad *bool         `json:"count_include_pad"`
-	DivisorOverride *int          `json:"divisor_override"`
-	Input           []refFloat    `json:"input"`
-	Upstream        []refFloat    `json:"upstream"`
-	OutputShape     []int         `json:"output_shape"`
-	Float64         poolOptResult `json:"float64"`
-	Float32         poolOptResult `json:"float32"`
+	Name            string          `json:"name"`
+	Function        string          `json:"function"` // "max_pool2d" or "avg_pool2d"
+	Shape           []int           `json:"shape"`
+	KernelSize      [2]int          `json:"kernel_size"`
+	Stride          *[2]int         `json:"stride"`
+	Padding         [2]int          `json:"padding"`
+	Dilation        *[2]int         `json:"dilation"`
+	CeilMode        bool            `json:"ceil_mode"`
+	CountIncludePad *bool           `json:"count_include_pad"`
+	DivisorOverride *int            `json:"divisor_override"`
+	Input           []reftest.Float `json:"input"`
+	Upstream        []reftest.Float `json:"upstream"`
+	OutputShape     []int           `json:"output_shape"`
+	Float64         poolOptResult   `json:"float64"`
+	Float32         poolOptResult   `json:"float32"`
 }
 
 // poolOptResult is what PyTorch computed in one dtype: the output, the
@@ -68,45 +67,10 @@ type poolOptCase struct {
 // deliberately differs — windows of padding alone, whose Indices holds −1
 // — and holds PyTorch's own.
 type poolOptResult struct {
-	Output       []refFloat `json:"output"`
-	Grad         []refFloat `json:"grad"`
-	Indices      []int64    `json:"indices"`
-	TorchIndices []int64    `json:"torch_indices"`
-}
-
-// refFloat is a float64 read from a JSON number or, for the values JSON
-// has no number for, from the strings "nan", "inf" and "-inf".
-type refFloat float64
-
-func (f *refFloat) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		switch s {
-		case "nan":
-			*f = refFloat(math.NaN())
-		case "inf":
-			*f = refFloat(math.Inf(1))
-		case "-inf":
-			*f = refFloat(math.Inf(-1))
-		default:
-			return &json.UnsupportedValueError{Str: s}
-		}
-		return nil
-	}
-	var v float64
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*f = refFloat(v)
-	return nil
-}
-
-func floats(s []refFloat) []float64 {
-	out := make([]float64, len(s))
-	for i, v := range s {
-		out[i] = float64(v)
-	}
-	return out
+	Output       []reftest.Float `json:"output"`
+	Grad         []reftest.Float `json:"grad"`
+	Indices      []int64         `json:"indices"`
+	TorchIndices []int64         `json:"torch_indices"`
 }
 
 // refOutSize is PyTorch's output size along one axis, written out here
@@ -167,8 +131,8 @@ func loadPoolOptRef(t *testing.T) poolOptRef {
 			cover("max_pool2d: dilation 2", d[0] == 2 || d[1] == 2)
 			cover("max_pool2d: dilation 3", d[0] == 3 || d[1] == 3)
 			cover("max_pool2d: dilation with ceil mode", d != [2]int{1, 1} && c.CeilMode)
-			cover("max_pool2d: NaN output", slices.ContainsFunc(c.Float64.Output, func(v refFloat) bool { return v != v }))
-			cover("max_pool2d: window of −∞ alone", slices.Contains(c.Float64.Output, refFloat(math.Inf(-1))) && c.Float64.TorchIndices == nil)
+			cover("max_pool2d: NaN output", slices.ContainsFunc(c.Float64.Output, func(v reftest.Float) bool { return v != v }))
+			cover("max_pool2d: window of −∞ alone", slices.Contains(c.Float64.Output, reftest.Float(math.Inf(-1))) && c.Float64.TorchIndices == nil)
 			cover("max_pool2d: window of padding alone", c.Float64.TorchIndices != nil)
 		} else {
 			include := *c.CountIncludePad
@@ -232,7 +196,7 @@ func checkPoolOptCase(t *testing.T, c poolOptCase) {
 			}
 		}
 	}
-	if !slices.ContainsFunc(c.Upstream, func(v refFloat) bool { return v != 1 }) {
+	if !slices.ContainsFunc(c.Upstream, func(v reftest.Float) bool { return v != 1 }) {
 		t.Fatalf("%s: case %q: the upstream gradient is all ones", poolOptRefPath, c.Name)
 	}
 }
@@ -263,7 +227,7 @@ func poolOptOp[T tensor.Float](c poolOptCase) (autograd.Op[T], func() []int64) {
 // the indices and the input's gradient with want at tolerance tol.
 func runPoolOptCase[T tensor.Float](t *testing.T, c poolOptCase, want poolOptResult, tol float64) {
 	t.Helper()
-	conv := func(s []refFloat, shape []int) *tensor.Tensor[T] {
+	conv := func(s []reftest.Float, shape []int) *tensor.Tensor[T] {
 		x := tensor.New[T](shape...)
 		for i, v := range s {
 			x.Data()[i] = T(v)
@@ -277,13 +241,13 @@ func runPoolOptCase[T tensor.Float](t *testing.T, c poolOptCase, want poolOptRes
 	if !slices.Equal(y.Shape(), c.OutputShape) {
 		t.Fatalf("output shape %v, PyTorch's is %v", y.Shape(), c.OutputShape)
 	}
-	compare := func(what string, got *tensor.Tensor[T], want []refFloat) {
+	compare := func(what string, got *tensor.Tensor[T], want []reftest.Float) {
 		t.Helper()
 		g := make([]float64, got.Size())
 		for i, v := range got.Data() {
 			g[i] = float64(v)
 		}
-		if d := cmp.Diff(floats(want), g, cmpopts.EquateApprox(tol, tol), cmpopts.EquateNaNs()); d != "" {
+		if d := cmp.Diff(reftest.Floats[float64](want), g, cmpopts.EquateApprox(tol, tol), cmpopts.EquateNaNs()); d != "" {
 			t.Errorf("%s differs from PyTorch's (-torch +tapegrad):\n%s", what, d)
 		}
 	}

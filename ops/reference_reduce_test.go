@@ -42,52 +42,22 @@ type reduceRefCase struct {
 	Dim        json.RawMessage `json:"dim"`
 	KeepDim    bool            `json:"keepdim"`
 	Correction *int            `json:"correction"`
-	Input      []refNum        `json:"input"`
-	Upstream   []refNum        `json:"upstream"`
+	Input      []reftest.Float `json:"input"`
+	Upstream   []reftest.Float `json:"upstream"`
 	Float64    reduceRefResult `json:"float64"`
 	Float32    reduceRefResult `json:"float32"`
 }
 
 // reduceRefResult is what PyTorch computed in one dtype.
 type reduceRefResult struct {
-	OutputShape []int    `json:"output_shape"`
-	Output      []refNum `json:"output"`  // null for argmax, argmin
-	Indices     []int    `json:"indices"` // max_dim, min_dim, argmax, argmin
-	Grad        []refNum `json:"grad"`    // null for argmax, argmin
-}
-
-// refNum is a number of the reference file, where NaN and the infinities,
-// which JSON lacks, are the strings "nan", "inf" and "-inf".
-type refNum float64
-
-func (v *refNum) UnmarshalJSON(b []byte) error {
-	switch string(b) {
-	case `"nan"`:
-		*v = refNum(math.NaN())
-	case `"inf"`:
-		*v = refNum(math.Inf(1))
-	case `"-inf"`:
-		*v = refNum(math.Inf(-1))
-	default:
-		var f float64
-		if err := json.Unmarshal(b, &f); err != nil {
-			return err
-		}
-		*v = refNum(f)
-	}
-	return nil
-}
-
-func nums[T tensor.Float](s []refNum) []T {
-	out := make([]T, len(s))
-	for i, v := range s {
-		out[i] = T(v)
-	}
-	return out
+	OutputShape []int           `json:"output_shape"`
+	Output      []reftest.Float `json:"output"`  // null for argmax, argmin
+	Indices     []int           `json:"indices"` // max_dim, min_dim, argmax, argmin
+	Grad        []reftest.Float `json:"grad"`    // null for argmax, argmin
 }
 
 // round32 returns s rounded to float32, as float64s.
-func round32(s []refNum) []float64 {
+func round32(s []reftest.Float) []float64 {
 	out := make([]float64, len(s))
 	for i, v := range s {
 		out[i] = float64(float32(v))
@@ -140,7 +110,7 @@ func loadReduceRef(t *testing.T) reduceRef {
 					reduceRefPath, c.Name, c.Shape, len(c.Input), len(r.Grad), r.OutputShape, len(r.Output), len(r.Indices), len(c.Upstream))
 			}
 		}
-		in := nums[float64](c.Input)
+		in := reftest.Floats[float64](c.Input)
 		hasNaN := slices.ContainsFunc(in, math.IsNaN)
 		sorted := slices.Clone(in)
 		slices.Sort(sorted)
@@ -210,7 +180,7 @@ func reduceOp[T tensor.Float](t *testing.T, c reduceRefCase) (autograd.Op[T], fu
 // NaN, the same infinity where want is infinite, and otherwise within the
 // relative tolerance tol, with an absolute floor of tol, plus slack. It
 // returns the largest |got − want| over the finite values.
-func compareNums[T tensor.Float](t *testing.T, what string, got *tensor.Tensor[T], wantShape []int, want []refNum, tol, slack float64) float64 {
+func compareNums[T tensor.Float](t *testing.T, what string, got *tensor.Tensor[T], wantShape []int, want []reftest.Float, tol, slack float64) float64 {
 	t.Helper()
 	if !slices.Equal(got.Shape(), wantShape) {
 		t.Errorf("%s: shape %v, PyTorch's is %v", what, got.Shape(), wantShape)
@@ -255,7 +225,7 @@ func TestReductionsMatchPyTorch(t *testing.T) {
 func runReduceCase[T tensor.Float](t *testing.T, c reduceRefCase, want reduceRefResult, tol float64, worst *refWorst) {
 	t.Helper()
 	dtype := fmt.Sprintf("%T", T(0))
-	x := tensor.FromSlice(nums[T](c.Input), c.Shape...)
+	x := tensor.FromSlice(reftest.Floats[T](c.Input), c.Shape...)
 	if c.Function == "argmax" || c.Function == "argmin" {
 		axes, single := c.axes(t)
 		var idx, shape []int
@@ -285,7 +255,7 @@ func runReduceCase[T tensor.Float](t *testing.T, c reduceRefCase, want reduceRef
 	if !slices.Equal(y.Shape(), want.OutputShape) {
 		return
 	}
-	tape.BackwardWithGrad(y, tensor.FromSlice(nums[T](c.Upstream), want.OutputShape...))
+	tape.BackwardWithGrad(y, tensor.FromSlice(reftest.Floats[T](c.Upstream), want.OutputShape...))
 	slack := 0.0
 	if dtype == "float32" && (c.Function == "var" || c.Function == "std") {
 		slack = meanRoundingSlack(t, c)
@@ -301,9 +271,9 @@ func runReduceCase[T tensor.Float](t *testing.T, c reduceRefCase, want reduceRef
 	x64 := tape64.Param(tensor.FromSlice(round32(c.Input), c.Shape...))
 	y64 := autograd.Apply(op64, x64)
 	tape64.BackwardWithGrad(y64, tensor.FromSlice(round32(c.Upstream), want.OutputShape...))
-	exact := make([]refNum, len(c.Input))
+	exact := make([]reftest.Float, len(c.Input))
 	for i, v := range x64.Grad().Data() {
-		exact[i] = refNum(v)
+		exact[i] = reftest.Float(v)
 	}
 	compareNums(t, "dL/dx float32 against float64 on the same inputs", xv.Grad(), c.Shape, exact, 1e-6, 0)
 }

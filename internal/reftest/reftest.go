@@ -5,6 +5,8 @@ package reftest
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"testing"
 )
@@ -48,4 +50,42 @@ func Unique(t testing.TB, path string) func(name string) {
 		}
 		seen[name] = true
 	}
+}
+
+// Float is a number of a reference file: a JSON number, or one of the
+// strings "nan", "inf", "-inf" for the values JSON has no number for.
+type Float float64
+
+// UnmarshalJSON reads a JSON number or one of the strings "nan", "inf" and
+// "-inf"; any other string is an error.
+func (f *Float) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		switch s {
+		case "nan":
+			*f = Float(math.NaN())
+		case "inf":
+			*f = Float(math.Inf(1))
+		case "-inf":
+			*f = Float(math.Inf(-1))
+		default:
+			return fmt.Errorf("reftest: %q is not a number (want a JSON number, \"nan\", \"inf\" or \"-inf\")", s)
+		}
+		return nil
+	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = Float(v)
+	return nil
+}
+
+// Floats converts reference numbers to a slice of T, rounding to T.
+func Floats[T ~float32 | ~float64](s []Float) []T {
+	out := make([]T, len(s))
+	for i, v := range s {
+		out[i] = T(v)
+	}
+	return out
 }
