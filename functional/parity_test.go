@@ -409,6 +409,11 @@ func checkParity[T tensor.Float](t *testing.T, name string, c parityCase, want, 
 //   - ELU passes dy through at a NaN input, as torch's scalar loop does;
 //     torch's vectorized loop (8 float64 or 16 float32 elements and more)
 //     gives NaN there, so torch depends on the tensor's length.
+//   - LogSumExp gives a row of −Inf alone a zero gradient (the issue's own
+//     choice, for fully masked rows), where torch's is NaN.
+//   - Var and Std over no more values than the correction (one value,
+//     unbiased) are 0/0 = NaN, and so is their gradient here; torch 1.13
+//     gives ±Inf for the gradient, or fails in backward.
 //   - Element-wise results below the smallest normal number are rounded
 //     correctly where torch flushes them to 0 (sigmoid(−745) = 4.9e−324,
 //     elu(−1e−310) = −1e−310: tapegrad's expm1 where torch 1.13 computes
@@ -421,6 +426,24 @@ func forgive[T tensor.Float](c parityCase, grad bool, got []T, want, ref []pnum)
 		return want, ref
 	}
 	want, ref = slices.Clone(want), slices.Clone(ref)
+	if (c.Op == "var" || c.Op == "std") && grad && c.Args.Unbiased {
+		n := 1
+		for i, d := range c.Shapes[0] {
+			if len(c.Args.Axes) == 0 || slices.Contains(c.Args.Axes, i) || slices.Contains(c.Args.Axes, i-len(c.Shapes[0])) {
+				n *= d
+			}
+		}
+		if n <= 1 {
+			for j := range want {
+				if math.IsNaN(float64(got[j])) && (math.IsInf(float64(want[j]), 0) || math.IsNaN(float64(want[j]))) {
+					want[j] = pnum(got[j])
+					if ref != nil {
+						ref[j] = pnum(got[j])
+					}
+				}
+			}
+		}
+	}
 	tiny := 0x1p-1022
 	if _, ok := any(got).([]float32); ok {
 		tiny = 0x1p-126
@@ -431,6 +454,8 @@ func forgive[T tensor.Float](c parityCase, grad bool, got []T, want, ref []pnum)
 		switch c.Op {
 		case "relu":
 			ok = grad && nan && g == 0
+		case "logsumexp":
+			ok = grad && math.IsInf(float64(x), -1) && math.IsNaN(w) && g == 0
 		case "elu":
 			ok = grad && nan && math.IsNaN(w) && g == float64(c.Upstream[j]) ||
 				math.Abs(g-w) < tiny
@@ -589,10 +614,14 @@ func checkParityOptim[T tensor.Float](t *testing.T, name string, c parityOptim, 
 	default:
 		t.Fatalf("%s: unknown optimizer", name)
 	}
+	floor := cf.LR // the parameters move by about lr a step
+	for _, v := range c.P0 {
+		floor = max(floor, math.Abs(v))
+	}
 	for i, g := range c.Grads {
 		p.SetGrad(tensor.FromSlice(fromF64[T](g), len(g)))
 		opt.Step()
-		if d := closeTo(p.Value().Data(), want[i], nil, tol, 0, false); d != "" {
+		if d := closeTo(p.Value().Data(), want[i], nil, tol, floor, false); d != "" {
 			t.Errorf("%s: after step %d: %s", name, i+1, d)
 			return
 		}
