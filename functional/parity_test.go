@@ -83,20 +83,20 @@ type parityCase struct {
 }
 
 type parityArgs struct {
-	Axis     *int     `json:"axis"`
-	Axes     []int    `json:"axes"`
-	KeepDim  bool     `json:"keepdim"`
-	Unbiased bool     `json:"unbiased"`
-	P        *float64 `json:"p"`
-	Alpha    *float64 `json:"alpha"`
+	Axis     *int     `json:"axis,omitempty"`
+	Axes     []int    `json:"axes,omitempty"`
+	KeepDim  bool     `json:"keepdim,omitempty"`
+	Unbiased bool     `json:"unbiased,omitempty"`
+	P        *float64 `json:"p,omitempty"`
+	Alpha    *float64 `json:"alpha,omitempty"`
 
-	Kernel     [2]int `json:"kernel"`
-	Stride     [2]int `json:"stride"`
-	Padding    [2]int `json:"padding"`
-	Dilation   [2]int `json:"dilation"`
-	CeilMode   bool   `json:"ceil_mode"`
-	ExcludePad bool   `json:"exclude_pad"`
-	Divisor    int    `json:"divisor"`
+	Kernel     [2]int `json:"kernel,omitempty"`
+	Stride     [2]int `json:"stride,omitempty"`
+	Padding    [2]int `json:"padding,omitempty"`
+	Dilation   [2]int `json:"dilation,omitempty"`
+	CeilMode   bool   `json:"ceil_mode,omitempty"`
+	ExcludePad bool   `json:"exclude_pad,omitempty"`
+	Divisor    int    `json:"divisor,omitempty"`
 }
 
 type parityResult struct {
@@ -115,6 +115,7 @@ type parityBN struct {
 	Affine   bool      `json:"affine"`
 	Track    bool      `json:"track"`
 	Eps      float64   `json:"eps"`
+	Defaults bool      `json:"defaults"` // built with no options
 	Weight   []float64 `json:"weight"`
 	Bias     []float64 `json:"bias"`
 	Steps    []struct {
@@ -151,6 +152,7 @@ type parityOptim struct {
 		Beta2       float64 `json:"beta2"`
 		Eps         float64 `json:"eps"`
 		Amsgrad     bool    `json:"amsgrad"`
+		Defaults    bool    `json:"defaults"` // Adam or AdamW built with no options
 	} `json:"config"`
 	P0    []float64   `json:"p0"`
 	Grads [][]float64 `json:"grads"`
@@ -318,10 +320,26 @@ func runParity[T tensor.Float](c parityCase) (y *tensor.Tensor[T], idx []int64, 
 		out = functional.ELU(x, T(*a.Alpha))
 	case "leaky_relu":
 		out = functional.LeakyReLU(x, T(*a.Alpha))
+	// Pooling goes through package nn's modules for half the cases (those
+	// with an even number of input elements), through functional for the
+	// others.
 	case "max_pool2d":
+		if len(c.Inputs[0])%2 == 0 {
+			m := &nn.MaxPool2d[T]{Kernel: a.Kernel, Stride: a.Stride, Padding: a.Padding, Dilation: a.Dilation,
+				CeilMode: a.CeilMode, ReturnIndices: true}
+			out = m.Forward(x)
+			idx = m.Indices()
+			break
+		}
 		out, idx = functional.MaxPool2dWithIndices(x, functional.MaxPool2dOptions{
 			Kernel: a.Kernel, Stride: a.Stride, Padding: a.Padding, Dilation: a.Dilation, CeilMode: a.CeilMode})
 	case "avg_pool2d":
+		if len(c.Inputs[0])%2 == 0 {
+			m := &nn.AvgPool2d[T]{Kernel: a.Kernel, Stride: a.Stride, Padding: a.Padding, CeilMode: a.CeilMode,
+				ExcludePad: a.ExcludePad, DivisorOverride: a.Divisor}
+			out = m.Forward(x)
+			break
+		}
 		out = functional.AvgPool2dWith(x, functional.AvgPool2dOptions{
 			Kernel: a.Kernel, Stride: a.Stride, Padding: a.Padding, CeilMode: a.CeilMode,
 			ExcludePad: a.ExcludePad, DivisorOverride: a.Divisor})
@@ -505,6 +523,9 @@ func parityBNModule[T tensor.Float](c parityBN) *nn.BatchNorm[T] {
 	} else {
 		opts = append(opts, nn.BatchNormMomentum(c.Momentum))
 	}
+	if c.Defaults {
+		opts = nil
+	}
 	var bn *nn.BatchNorm[T]
 	if c.TwoD {
 		bn = nn.NewBatchNorm2d[T](c.Channels, opts...)
@@ -606,6 +627,9 @@ func checkParityOptim[T tensor.Float](t *testing.T, name string, c parityOptim, 
 	case "adam", "adamw":
 		opts := []optim.AdamOption{optim.LR(cf.LR), optim.WeightDecay(cf.WeightDecay), optim.Maximize(cf.Maximize),
 			optim.Betas(cf.Beta1, cf.Beta2), optim.Eps(cf.Eps), optim.Amsgrad(cf.Amsgrad)}
+		if cf.Defaults {
+			opts = nil
+		}
 		if c.Optimizer == "adam" {
 			opt = optim.NewAdam(params, opts...)
 		} else {

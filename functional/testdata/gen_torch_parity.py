@@ -344,6 +344,9 @@ def gen_batchnorm(n):
         affine = random.random() < 0.6
         track = random.random() < 0.7
         eps = random.choice([1e-5, 0.0, 1e-3, 0.5])
+        defaults = random.random() < 0.15  # the constructors' defaults, no options
+        if defaults:
+            mom, affine, track, eps = 0.1, True, True, 1e-5
         steps = []
         for i in range(random.randint(1, 4)):
             steps.append({"train": random.random() < 0.7 or i == 0,
@@ -352,10 +355,13 @@ def gen_batchnorm(n):
         w = [r4(random.gauss(1, 0.5)) for _ in range(C)]
         b = [r4(random.gauss(0, 0.5)) for _ in range(C)]
         case = {"two_d": two, "channels": C, "shape": s, "momentum": -1.0 if mom is None else mom,
-                "affine": affine, "track": track, "eps": eps, "weight": w, "bias": b, "steps": steps}
+                "affine": affine, "track": track, "eps": eps, "defaults": defaults, "weight": w, "bias": b, "steps": steps}
         for dt, dtype in DTYPES:
             cls = torch.nn.BatchNorm2d if two else torch.nn.BatchNorm1d
-            m = cls(C, eps=eps, momentum=mom, affine=affine, track_running_stats=track).to(dtype)
+            if defaults:
+                m = cls(C).to(dtype)
+            else:
+                m = cls(C, eps=eps, momentum=mom, affine=affine, track_running_stats=track).to(dtype)
             if affine:
                 with torch.no_grad():
                     m.weight.copy_(tens(w, dt, dtype))
@@ -391,6 +397,7 @@ def gen_optim(n):
         cfg = {"lr": random.choice([1e-3, 0.1, 0.0, 0.5, 1.0]),
                "weight_decay": random.choice([0.0, 0.0, 1e-2, 0.3]),
                "maximize": random.random() < 0.3}
+        cfg["defaults"] = False
         if kind == "sgd":
             mom = random.choice([0.0, 0.0, 0.9, 0.5, 1.0])
             damp = random.choice([0.0, 0.0, 0.5, 1.0])
@@ -407,6 +414,9 @@ def gen_optim(n):
             cls = torch.optim.Adam if kind == "adam" else torch.optim.AdamW
             ctor = lambda ps: cls(ps, lr=cfg["lr"], betas=(b1, b2), eps=eps, weight_decay=cfg["weight_decay"],
                                   amsgrad=ams, maximize=cfg["maximize"])
+            if random.random() < 0.15:  # the constructors' defaults, no options
+                cfg["defaults"] = True
+                ctor = lambda ps: cls(ps)
         m = random.randint(1, 6)
         p0 = [r4(random.gauss(0, 1)) for _ in range(m)]
         nsteps = random.randint(1, 5)
