@@ -89,6 +89,7 @@ type parityArgs struct {
 	Unbiased bool     `json:"unbiased,omitempty"`
 	P        *float64 `json:"p,omitempty"`
 	Alpha    *float64 `json:"alpha,omitempty"`
+	Labels   []int    `json:"labels,omitempty"`
 
 	Kernel     [2]int `json:"kernel,omitempty"`
 	Stride     [2]int `json:"stride,omitempty"`
@@ -302,6 +303,8 @@ func runParity[T tensor.Float](c parityCase) (y *tensor.Tensor[T], idx []int64, 
 		out = functional.Softmax(x, *a.Axis)
 	case "log_softmax":
 		out = functional.LogSoftmax(x, *a.Axis)
+	case "cross_entropy":
+		out = functional.CrossEntropy(x, a.Labels)
 	case "exp":
 		out = functional.Exp(x)
 	case "log":

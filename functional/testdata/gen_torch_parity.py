@@ -23,7 +23,8 @@ and "-inf" (JSON has no literal for them); float64 results are rounded to
 Features (the "op" of an array case): matmul; max_dim, min_dim (values,
 indices, gradient to the first extremum); amax, amin (several axes, keepdim,
 gradient split among ties); max_all, min_all; argmax, argmin; var, std
-(axes, unbiased, keepdim); logsumexp, softmax, log_softmax; exp, log, sqrt,
+(axes, unbiased, keepdim); logsumexp, softmax, log_softmax, cross_entropy
+(mean); exp, log, sqrt,
 pow, sigmoid, tanh, elu, relu, leaky_relu; max_pool2d (dilation, ceil_mode,
 return_indices), avg_pool2d (ceil_mode, count_include_pad,
 divisor_override). Module cases: nn.BatchNorm1d/2d with momentum (None
@@ -97,7 +98,7 @@ def randvals(n, mode):
         elif mode == "edge" and random.random() < 0.3:
             out.append(random.choice([0.0, -0.0, math.inf, -math.inf, math.nan, 1.0, -1.0]))
         elif mode == "big" and random.random() < 0.3:
-            out.append(random.choice([1e4, -1e4, -math.inf, 700.0, -700.0]))
+            out.append(random.choice([1e4, -1e4, -math.inf, 700.0, -700.0, 709.78, 710.0, -745.0]))
         else:
             out.append(r4(random.gauss(0, 1.5)))
     return out
@@ -242,7 +243,14 @@ def gen_softmax(n):
         axis = random.randrange(rank)
         if random.random() < 0.3:
             axis -= rank
-        which = random.choice(["logsumexp", "softmax", "log_softmax"])
+        which = random.choice(["logsumexp", "softmax", "log_softmax", "cross_entropy"])
+        if which == "cross_entropy":
+            s = [random.randint(1, 4), random.randint(1, 5)]
+            x = randvals(numel(s), mode)
+            labels = [random.randrange(s[1]) for _ in range(s[0])]
+            run_array(which, [s], [x], {"labels": labels},
+                      lambda t: (F.cross_entropy(t, torch.tensor(labels)), None))
+            continue
         keep = random.random() < 0.5
         args = {"axis": axis, "keepdim": keep}
         if which == "logsumexp":
