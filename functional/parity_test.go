@@ -478,7 +478,7 @@ func forgive[T tensor.Float](c parityCase, grad bool, got []T, want, ref []pnum)
 		case "logsumexp":
 			ok = grad && math.IsInf(float64(x), -1) && math.IsNaN(w) && g == 0
 		case "elu":
-			ok = grad && nan && math.IsNaN(w) && g == float64(c.Upstream[j]) ||
+			ok = grad && nan && math.IsNaN(w) && g == float64(T(c.Upstream[j])) ||
 				math.Abs(g-w) < tiny
 		case "exp", "log", "sigmoid", "tanh", "sqrt", "pow":
 			ok = !math.IsNaN(w) && math.Abs(g-w) < tiny

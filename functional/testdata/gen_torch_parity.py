@@ -295,6 +295,23 @@ def gen_elementwise(n):
         run_array(which, [[m]], [x], args, fn, sign_zero=which not in ("elu", "relu"))
 
 
+def gen_edge_grid():
+    """Every element-wise function (every exponent and alpha drawn above)
+    on all of EDGE_X at once, so that no edge is left to chance."""
+    x = list(EDGE_X)
+    for which in ["exp", "log", "sqrt", "sigmoid", "tanh", "relu"]:
+        f = {"exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "sigmoid": torch.sigmoid,
+             "tanh": torch.tanh, "relu": torch.relu}[which]
+        run_array(which, [[len(x)]], [x], {}, lambda t: (f(t), None), sign_zero=which != "relu")
+    for p in [0.5, 2.0, 3.0, -1.0, 0.0, 1.5, -0.5, 1.0, 0.25, -2.0, 2.5]:
+        run_array("pow", [[len(x)]], [x], {"p": p}, lambda t: (torch.pow(t, p), None), sign_zero=True)
+    for a in [1.0, 0.5, 2.0, 0.0]:
+        run_array("elu", [[len(x)]], [x], {"alpha": a}, lambda t: (F.elu(t, alpha=a), None))
+    for a in [0.01, 0.2, 0.0, 1.5]:
+        run_array("leaky_relu", [[len(x)]], [x], {"alpha": a},
+                  lambda t: (F.leaky_relu(t, negative_slope=a), None), sign_zero=True)
+
+
 def gen_pool(n):
     made = 0
     while made < n:
@@ -454,6 +471,7 @@ def main():
     gen_reduce(n(220))
     gen_softmax(n(60))
     gen_elementwise(n(120))
+    gen_edge_grid()
     gen_pool(n(100))
     gen_batchnorm(n(40))
     gen_optim(n(80))
