@@ -20,17 +20,24 @@ trajectories. Non-finite numbers are written as the strings "nan", "inf"
 and "-inf" (JSON has no literal for them); float64 results are rounded to
 15 significant digits, float32 ones to 9 (exact for float32).
 
-Features (the "op" of an array case): matmul; max_dim, min_dim (values,
+Features (the "op" of an array case): matmul (1-d operands, broadcast
+batches, a few past the small-matrix paths); max_dim, min_dim (values,
 indices, gradient to the first extremum); amax, amin (several axes, keepdim,
 gradient split among ties); max_all, min_all; argmax, argmin; var, std
 (axes, unbiased, keepdim); logsumexp, softmax, log_softmax, cross_entropy
-(mean); exp, log, sqrt,
-pow, sigmoid, tanh, elu, relu, leaky_relu; max_pool2d (dilation, ceil_mode,
+(mean); exp, log, sqrt, pow, sigmoid, tanh, elu, relu, leaky_relu, at random
+and each on the whole grid of edge values EDGE_X (float64 overflow and
+subnormals, float32's, ±0, ±Inf, NaN); max_pool2d (dilation, ceil_mode,
 return_indices), avg_pool2d (ceil_mode, count_include_pad,
 divisor_override). Module cases: nn.BatchNorm1d/2d with momentum (None
-too), affine and track_running_stats over several train and eval steps.
-Optimizer cases: SGD, Adam, AdamW with random hyper-parameters, given
-gradients, several steps.
+too), affine, track_running_stats and eps (0 too), or with no options, over
+several train and eval steps. Optimizer cases: SGD, Adam, AdamW with random
+hyper-parameters (zeros included) or Adam's defaults, given gradients,
+several steps.
+
+Besides the float64 and float32 results ("f64", "f32") the array and batch
+norm cases hold "f32ref", explained at DTYPES. The deliberate divergences
+from torch the Go test forgives are listed at its forgive function.
 """
 
 import json
