@@ -160,7 +160,8 @@ func ColsGrad[T tensor.Float](dcols, w, dyp []T, g *Geom) {
 // ToNCHW reorders yp, Cout×N×(HOut·WOut) as Product writes it, into y,
 // N×Cout×HOut×WOut, adding the bias b unless it is nil. Samples are
 // reordered in parallel.
-func ToNCHW[T tensor.Float](y, yp, b []T, g *Geom) {
+func ToNCHW[T tensor.Float](y, yp, b []T, gp *Geom) {
+	g := *gp // a local copy, which the closure reads without going through gp
 	l := g.Plane()
 	parallel.Chunks(g.N, max(parallel.Grain/(g.Cout*l), 1), func(lo, hi int) {
 		for s := lo; s < hi; s++ {
@@ -180,7 +181,8 @@ func ToNCHW[T tensor.Float](y, yp, b []T, g *Geom) {
 // FromNCHW reorders dy, N×Cout×HOut×WOut, into dyp, Cout×N×(HOut·WOut):
 // the adjoint of ToNCHW without the bias. Samples are reordered in
 // parallel.
-func FromNCHW[T tensor.Float](dyp, dy []T, g *Geom) {
+func FromNCHW[T tensor.Float](dyp, dy []T, gp *Geom) {
+	g := *gp // a local copy, which the closure reads without going through gp
 	l := g.Plane()
 	parallel.Chunks(g.N, max(parallel.Grain/(g.Cout*l), 1), func(lo, hi int) {
 		for s := lo; s < hi; s++ {

@@ -95,11 +95,12 @@ func (g *PoolGeom) EmptyWindow() bool {
 // first maximum in row-major order, but the last NaN if there is one, and
 // −1 with −∞ for a window with no in-bounds position. Planes are pooled in
 // parallel.
-func MaxPool[T tensor.Float](y []T, idx []int32, x []T, g *PoolGeom) {
+func MaxPool[T tensor.Float](y []T, idx []int32, x []T, gp *PoolGeom) {
+	g := *gp // a local copy, which the closure reads without going through gp
 	inPlane, outPlane := g.H*g.W, g.HOut*g.WOut
 	if g.DH != 1 || g.DW != 1 {
 		byPlanes(g.Planes, inPlane, func(p int) {
-			maxPoolDilated(g, x[p*inPlane:(p+1)*inPlane],
+			maxPoolDilated(&g, x[p*inPlane:(p+1)*inPlane],
 				y[p*outPlane:(p+1)*outPlane], idx[p*outPlane:(p+1)*outPlane])
 		})
 		return
@@ -264,7 +265,8 @@ func DivideByWindow[T tensor.Float](y []T, exclude bool, g *PoolGeom) {
 // AvgPool writes into y (Planes×HOut×WOut) the sum of each window of x
 // (Planes×H×W) over its in-bounds positions, divided by div. The pooling
 // must not be dilated. Planes are pooled in parallel.
-func AvgPool[T tensor.Float](y, x []T, div T, g *PoolGeom) {
+func AvgPool[T tensor.Float](y, x []T, div T, gp *PoolGeom) {
+	g := *gp // a local copy, which the closure reads without going through gp
 	inPlane, outPlane := g.H*g.W, g.HOut*g.WOut
 	byPlanes(g.Planes, inPlane, func(p int) {
 		xp, yp := x[p*inPlane:(p+1)*inPlane], y[p*outPlane:(p+1)*outPlane]
