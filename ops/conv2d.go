@@ -3,7 +3,7 @@ package ops
 import (
 	"fmt"
 
-	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/conv"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -77,14 +77,14 @@ type Conv2d[T tensor.Float] struct {
 	u, v *tensor.Tensor[T] // the forward's Winograd transforms, kept when the op has an arena
 	wino bool              // whether the forward went through Winograd
 	bias bool
-	geom convGeom
+	geom conv.Geom
 }
 
 func (*Conv2d[T]) Name() string { return "Conv2d" }
 
 // geometry checks the shapes and settings and returns the convolution's
 // geometry.
-func (op *Conv2d[T]) geometry(x, w *tensor.Tensor[T]) convGeom {
+func (op *Conv2d[T]) geometry(x, w *tensor.Tensor[T]) conv.Geom {
 	xs, ws := x.Shape(), w.Shape()
 	bad := func(why string) {
 		panic(fmt.Sprintf(errConv, xs, ws, op.Stride, op.Padding, op.Dilation, op.Groups, why))
@@ -98,48 +98,48 @@ func (op *Conv2d[T]) geometry(x, w *tensor.Tensor[T]) convGeom {
 		}
 		return v
 	}
-	g := convGeom{
-		n: xs[0], c: xs[1], h: xs[2], w: xs[3],
-		cout: ws[0], kh: ws[2], kw: ws[3],
-		sh: one(op.Stride[0]), sw: one(op.Stride[1]),
-		ph: op.Padding[0], pw: op.Padding[1],
-		dh: one(op.Dilation[0]), dw: one(op.Dilation[1]),
-		groups: one(op.Groups),
+	g := conv.Geom{
+		N: xs[0], C: xs[1], H: xs[2], W: xs[3],
+		Cout: ws[0], KH: ws[2], KW: ws[3],
+		SH: one(op.Stride[0]), SW: one(op.Stride[1]),
+		PH: op.Padding[0], PW: op.Padding[1],
+		DH: one(op.Dilation[0]), DW: one(op.Dilation[1]),
+		Groups: one(op.Groups),
 	}
 	switch {
-	case g.sh < 0 || g.sw < 0 || g.dh < 0 || g.dw < 0 || g.ph < 0 || g.pw < 0 || g.groups < 0:
+	case g.SH < 0 || g.SW < 0 || g.DH < 0 || g.DW < 0 || g.PH < 0 || g.PW < 0 || g.Groups < 0:
 		bad("negative setting")
-	case g.c%g.groups != 0 || g.cout%g.groups != 0:
+	case g.C%g.Groups != 0 || g.Cout%g.Groups != 0:
 		bad("groups must divide the input and output channels")
-	case ws[1] != g.c/g.groups:
-		bad(fmt.Sprintf("weights must have %d input channels", g.c/g.groups))
-	case g.kh < 1 || g.kw < 1:
+	case ws[1] != g.C/g.Groups:
+		bad(fmt.Sprintf("weights must have %d input channels", g.C/g.Groups))
+	case g.KH < 1 || g.KW < 1:
 		bad("empty kernel")
 	}
-	g.hout = (g.h+2*g.ph-g.dh*(g.kh-1)-1)/g.sh + 1
-	g.wout = (g.w+2*g.pw-g.dw*(g.kw-1)-1)/g.sw + 1
-	if g.h+2*g.ph-g.dh*(g.kh-1)-1 < 0 || g.w+2*g.pw-g.dw*(g.kw-1)-1 < 0 {
+	g.HOut = (g.H+2*g.PH-g.DH*(g.KH-1)-1)/g.SH + 1
+	g.WOut = (g.W+2*g.PW-g.DW*(g.KW-1)-1)/g.SW + 1
+	if g.H+2*g.PH-g.DH*(g.KH-1)-1 < 0 || g.W+2*g.PW-g.DW*(g.KW-1)-1 < 0 {
 		bad("the dilated kernel is larger than the padded input")
 	}
-	g.rows, g.cols, g.kg = g.c*g.kh*g.kw, g.n*g.plane(), g.c/g.groups*g.kh*g.kw
+	g.Rows, g.Cols, g.KG = g.C*g.KH*g.KW, g.N*g.Plane(), g.C/g.Groups*g.KH*g.KW
 	return g
 }
 
 // winograd reports whether the op computes the convolution of geometry g
 // through Winograd F(2×2, 3×3), and panics if Algorithm asks for it where
 // it does not apply or is not one of the ConvAlgorithm constants.
-func (op *Conv2d[T]) winograd(g *convGeom) bool {
+func (op *Conv2d[T]) winograd(g *conv.Geom) bool {
 	bad := func(why string) {
-		panic(fmt.Sprintf(errConv, []int{g.n, g.c, g.h, g.w}, []int{g.cout, g.c / g.groups, g.kh, g.kw},
+		panic(fmt.Sprintf(errConv, []int{g.N, g.C, g.H, g.W}, []int{g.Cout, g.C / g.Groups, g.KH, g.KW},
 			op.Stride, op.Padding, op.Dilation, op.Groups, why))
 	}
 	switch op.Algorithm {
 	case ConvAuto:
-		return winogradApplies(g) && winogradFaster(g)
+		return conv.WinogradApplies(g) && conv.WinogradFaster(g)
 	case ConvIm2col:
 		return false
 	case ConvWinograd:
-		if !winogradApplies(g) {
+		if !conv.WinogradApplies(g) {
 			bad("Winograd F(2×2, 3×3) needs a 3×3 kernel, stride 1, dilation 1, one group and padding 0, 1 or 2")
 		}
 		return true
@@ -156,8 +156,8 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	g := op.geometry(x, w)
 	var b []T
 	if len(in) == 3 {
-		if !tensor.EqualShapes(in[2].Shape(), []int{g.cout}) {
-			panic(fmt.Sprintf(errConvBias, in[2].Shape(), g.cout, x.Shape(), w.Shape()))
+		if !tensor.EqualShapes(in[2].Shape(), []int{g.Cout}) {
+			panic(fmt.Sprintf(errConvBias, in[2].Shape(), g.Cout, x.Shape(), w.Shape()))
 		}
 		b = in[2].Data()
 	}
@@ -173,38 +173,18 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		return y
 	}
 
-	colsT := op.ar.New(g.rows * g.cols)
-	cols := im2col(colsT.Data(), x.Data(), &g)
+	colsT := op.ar.New(g.Rows * g.Cols)
+	cols := conv.Im2col(colsT.Data(), x.Data(), &g)
 	if op.ar != nil {
 		// The arena holds this buffer until the tape is reset whatever the
 		// op does, so backward may as well use it rather than unfold the
 		// input again.
 		op.cols = colsT
 	}
-	yp := op.ar.NewUninit(g.cout * g.cols).Data() // Cout×(N·L): the GEMM's natural layout
-	cg := g.cout / g.groups
-	for gi := range g.groups {
-		tensor.Gemm(false, false, cg, g.cols, g.kg,
-			1, w.Data()[gi*cg*g.kg:], g.kg,
-			cols[gi*g.kg*g.cols:], g.cols,
-			0, yp[gi*cg*g.cols:], g.cols)
-	}
-	// Reorder Cout×N×L into N×Cout×L, adding the bias on the way.
-	y := op.ar.NewUninit(g.n, g.cout, g.hout, g.wout)
-	l := g.plane()
-	parallel.Chunks(g.n, max(parallel.Grain/(g.cout*l), 1), func(lo, hi int) {
-		for s := lo; s < hi; s++ {
-			for co := range g.cout {
-				dst := y.Data()[(s*g.cout+co)*l : (s*g.cout+co+1)*l]
-				copy(dst, yp[co*g.cols+s*l:])
-				if b != nil {
-					for i := range dst {
-						dst[i] += b[co]
-					}
-				}
-			}
-		}
-	})
+	yp := op.ar.NewUninit(g.Cout * g.Cols).Data() // Cout×(N·L): the GEMM's natural layout
+	conv.Product(yp, w.Data(), cols, &g)
+	y := op.ar.NewUninit(g.N, g.Cout, g.HOut, g.WOut)
+	conv.ToNCHW(y.Data(), yp, b, &g)
 	return y
 }
 
@@ -212,8 +192,7 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	if op.wino {
 		return op.winoGrads(dy, needs)
 	}
-	g := op.geom
-	l, cg := g.plane(), g.cout/g.groups
+	g := &op.geom
 	grads := make([]*tensor.Tensor[T], 2, 3)
 	if op.bias {
 		grads = grads[:3]
@@ -225,62 +204,114 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 		return grads
 	}
 	// dY as Cout×(N·L), the layout of the forward product.
-	dyp := op.ar.NewUninit(g.cout * g.cols).Data()
-	parallel.Chunks(g.n, max(parallel.Grain/(g.cout*l), 1), func(lo, hi int) {
-		for s := lo; s < hi; s++ {
-			for co := range g.cout {
-				copy(dyp[co*g.cols+s*l:co*g.cols+(s+1)*l], dy.Data()[(s*g.cout+co)*l:])
-			}
-		}
-	})
+	dyp := op.ar.NewUninit(g.Cout * g.Cols).Data()
+	conv.FromNCHW(dyp, dy.Data(), g)
 	if needs[1] {
 		var cols []T
 		if op.cols != nil {
 			cols = op.cols.Data()
 		} else {
-			cols = im2col(op.ar.New(g.rows*g.cols).Data(), op.x.Data(), &g)
+			cols = conv.Im2col(op.ar.New(g.Rows*g.Cols).Data(), op.x.Data(), g)
 		}
 		dw := op.ar.NewUninit(op.w.Shape()...)
-		for gi := range g.groups {
-			tensor.Gemm(false, true, cg, g.kg, g.cols,
-				1, dyp[gi*cg*g.cols:], g.cols,
-				cols[gi*g.kg*g.cols:], g.cols,
-				0, dw.Data()[gi*cg*g.kg:], g.kg)
-		}
+		conv.WeightGrad(dw.Data(), dyp, cols, g)
 		grads[1] = dw
 	}
 	if needs[0] {
-		dcols := op.ar.NewUninit(g.rows * g.cols).Data()
-		for gi := range g.groups {
-			tensor.Gemm(true, false, g.kg, g.cols, cg,
-				1, op.w.Data()[gi*cg*g.kg:], g.kg,
-				dyp[gi*cg*g.cols:], g.cols,
-				0, dcols[gi*g.kg*g.cols:], g.cols)
-		}
+		dcols := op.ar.NewUninit(g.Rows * g.Cols).Data()
+		conv.ColsGrad(dcols, op.w.Data(), dyp, g)
 		dx := op.ar.New(op.x.Shape()...)
-		col2im(dx.Data(), dcols, &g)
+		conv.Col2im(dx.Data(), dcols, g)
 		grads[0] = dx
 	}
 	return grads
 }
 
 // biasGrad returns db, the sum of the N×Cout×Hout×Wout gradient dy over
-// every axis but Cout, for both paths. Output channels are summed in
-// parallel.
+// every axis but Cout, for both paths.
 func (op *Conv2d[T]) biasGrad(dy *tensor.Tensor[T]) *tensor.Tensor[T] {
-	g := &op.geom
-	l := g.plane()
-	db := op.ar.NewUninit(g.cout)
-	parallel.Chunks(g.cout, max(parallel.Grain/g.cols, 1), func(lo, hi int) {
-		for co := lo; co < hi; co++ {
-			var sum T
-			for s := range g.n {
-				sum += tensor.SumSlice(dy.Data()[(s*g.cout+co)*l : (s*g.cout+co+1)*l])
-			}
-			db.Data()[co] = sum
-		}
-	})
+	db := op.ar.NewUninit(op.geom.Cout)
+	conv.BiasGrad(db.Data(), dy.Data(), &op.geom)
 	return db
+}
+
+// winoGrads is Conv2d's Backward through Winograd: dX and dW from
+// winoBackward, db the sum of dY over the batch and the output plane.
+func (op *Conv2d[T]) winoGrads(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	grads := make([]*tensor.Tensor[T], 2, 3)
+	grads[0], grads[1] = op.winoBackward(dy, needs[0], needs[1])
+	if op.bias {
+		grads = grads[:3]
+		if needs[2] {
+			grads[2] = op.biasGrad(dy)
+		}
+	}
+	return grads
+}
+
+// winoForward computes the convolution of x with w of geometry g through
+// Winograd F(2×2, 3×3) (internal/conv/winograd.go), adding the bias b
+// unless it is nil:
+//
+//	U_ξ = (G w Gᵀ)_ξ, V_ξ = (Bᵀ x B)_ξ    16 matrices each, Cout×C and C×T
+//	M_ξ = U_ξ·V_ξ                         Cout×T, 16 GEMMs
+//	Y   = Aᵀ M A + b                      N×Cout×Hout×Wout
+//
+// It returns y and the transformed weights U and input V.
+func (op *Conv2d[T]) winoForward(x, w *tensor.Tensor[T], b []T, g *conv.Geom) (y, u, v *tensor.Tensor[T]) {
+	tg := conv.NewWinoTiles(g)
+	u = op.ar.NewUninit(16 * tg.UStep)
+	conv.WinoWeights(u.Data(), w.Data(), g.Cout, g.C, tg.UStep)
+	v = op.ar.NewUninit(16 * tg.VStep)
+	conv.WinoInput(v.Data(), x.Data(), g, &tg)
+	m := op.ar.NewUninit(16 * tg.MStep).Data()
+	conv.WinoProduct(m, u.Data(), v.Data(), g, &tg)
+	y = op.ar.NewUninit(g.N, g.Cout, g.HOut, g.WOut)
+	conv.WinoOutput(y.Data(), m, b, g, &tg)
+	return y, u, v
+}
+
+// winoBackward returns dX and dW (each nil unless asked for) of the
+// convolution whose forward kept x and w, for the output gradient dy, as
+// the adjoints of winoForward's steps:
+//
+//	dM_ξ = (A dY Aᵀ)_ξ                    dY zero where cropped
+//	dU_ξ = dM_ξ·V_ξᵀ,  dW = Gᵀ dU G       16 GEMMs, then Cout×C×3×3
+//	dV_ξ = U_ξᵀ·dM_ξ,  dX = B dV Bᵀ       16 GEMMs, then summed over tiles
+//
+// It uses the forward's U and V when the op kept them and computes them
+// again otherwise.
+func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, dw *tensor.Tensor[T]) {
+	if !needX && !needW {
+		return nil, nil
+	}
+	g := &op.geom
+	tg := conv.NewWinoTiles(g)
+	dm := op.ar.NewUninit(16 * tg.MStep).Data()
+	conv.WinoOutputAdjoint(dm, dy.Data(), g, &tg)
+	if needW {
+		v := op.v
+		if v == nil {
+			v = op.ar.NewUninit(16 * tg.VStep)
+			conv.WinoInput(v.Data(), op.x.Data(), g, &tg)
+		}
+		du := op.ar.NewUninit(16 * tg.UStep).Data()
+		conv.WinoWeightsGrad(du, dm, v.Data(), g, &tg)
+		dw = op.ar.NewUninit(op.w.Shape()...)
+		conv.WinoWeightsAdjoint(dw.Data(), du, g.Cout, g.C, tg.UStep)
+	}
+	if needX {
+		u := op.u
+		if u == nil {
+			u = op.ar.NewUninit(16 * tg.UStep)
+			conv.WinoWeights(u.Data(), op.w.Data(), g.Cout, g.C, tg.UStep)
+		}
+		dv := op.ar.NewUninit(16 * tg.VStep).Data()
+		conv.WinoInputGrad(dv, u.Data(), dm, g, &tg)
+		dx = op.ar.NewUninit(op.x.Shape()...)
+		conv.WinoInputAdjoint(dx.Data(), dv, g, &tg)
+	}
+	return dx, dw
 }
 
 func (op *Conv2d[T]) Saved() []*tensor.Tensor[T] {

@@ -2,50 +2,15 @@ package ops
 
 import (
 	"fmt"
-	"math"
 
-	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/conv"
 	"github.com/tapegrad/tapegrad/tensor"
 )
-
-// poolGeom is the geometry of a 2-d pooling over an N×C×H×W input: planes =
-// N·C planes of h×w inputs, each pooled into hout×wout outputs by a window
-// of kh×kw taps, dh and dw apart, moved by (sh, sw) over the input padded
-// by (ph, pw) on both sides.
-type poolGeom struct {
-	planes, h, w int
-	kh, kw       int
-	sh, sw       int
-	ph, pw       int
-	dh, dw       int
-	hout, wout   int
-}
-
-// poolOutSize is the number of windows along an axis of n inputs, as
-// PyTorch counts them: with the span e = d·(k − 1) + 1 of a dilated kernel,
-//
-//	floor mode: ⌊(n + 2·pad − e)/stride⌋ + 1
-//	ceil mode:  ⌈(n + 2·pad − e)/stride⌉ + 1, less one if the last window
-//	            would start in the right padding, at or past n
-//
-// with ⌊⌋ and ⌈⌉ taken towards ±∞, so that a kernel larger than the padded
-// input gives a size below 1.
-func poolOutSize(n, k, stride, pad, dil int, ceil bool) int {
-	a := n + 2*pad - dil*(k-1) - 1
-	if !ceil {
-		return floorDiv(a, stride) + 1
-	}
-	out := ceilDiv(a, stride) + 1
-	if (out-1)*stride >= n+pad {
-		out--
-	}
-	return out
-}
 
 // newPoolGeom checks the input shape and the settings of the pooling op
 // called name and returns its geometry. A zero stride is the kernel size
 // and a zero dilation is 1, PyTorch's defaults.
-func newPoolGeom(name string, shape []int, kernel, stride, padding, dilation [2]int, ceil bool) poolGeom {
+func newPoolGeom(name string, shape []int, kernel, stride, padding, dilation [2]int, ceil bool) conv.PoolGeom {
 	if len(shape) != 4 || shape[2] < 1 || shape[3] < 1 {
 		panic(fmt.Sprintf(errPoolRank, name, shape))
 	}
@@ -60,62 +25,32 @@ func newPoolGeom(name string, shape []int, kernel, stride, padding, dilation [2]
 			panic(fmt.Sprintf(errPoolPad, name, padding, kernel, shape))
 		}
 	}
-	g := poolGeom{
-		planes: shape[0] * shape[1], h: shape[2], w: shape[3],
-		kh: kernel[0], kw: kernel[1],
-		sh: stride[0], sw: stride[1],
-		ph: padding[0], pw: padding[1],
-		dh: dilation[0], dw: dilation[1],
+	g := conv.PoolGeom{
+		Planes: shape[0] * shape[1], H: shape[2], W: shape[3],
+		KH: kernel[0], KW: kernel[1],
+		SH: stride[0], SW: stride[1],
+		PH: padding[0], PW: padding[1],
+		DH: dilation[0], DW: dilation[1],
 	}
-	if g.sh == 0 {
-		g.sh = g.kh
+	if g.SH == 0 {
+		g.SH = g.KH
 	}
-	if g.sw == 0 {
-		g.sw = g.kw
+	if g.SW == 0 {
+		g.SW = g.KW
 	}
-	g.dh, g.dw = max(g.dh, 1), max(g.dw, 1)
-	g.hout = poolOutSize(g.h, g.kh, g.sh, g.ph, g.dh, ceil)
-	g.wout = poolOutSize(g.w, g.kw, g.sw, g.pw, g.dw, ceil)
-	if g.hout < 1 || g.wout < 1 {
-		panic(fmt.Sprintf(errPoolOutput, name, shape, kernel, [2]int{g.sh, g.sw}, padding,
-			[2]int{g.dh, g.dw}, ceil, g.hout, g.wout))
+	g.DH, g.DW = max(g.DH, 1), max(g.DW, 1)
+	g.HOut = conv.PoolOutSize(g.H, g.KH, g.SH, g.PH, g.DH, ceil)
+	g.WOut = conv.PoolOutSize(g.W, g.KW, g.SW, g.PW, g.DW, ceil)
+	if g.HOut < 1 || g.WOut < 1 {
+		panic(fmt.Sprintf(errPoolOutput, name, shape, kernel, [2]int{g.SH, g.SW}, padding,
+			[2]int{g.DH, g.DW}, ceil, g.HOut, g.WOut))
 	}
 	return g
 }
 
-// outShape returns the output shape N×C×Hout×Wout for an input of shape s.
-func (g *poolGeom) outShape(s []int) []int { return []int{s[0], s[1], g.hout, g.wout} }
-
-// rows returns the in-bounds input rows [lo, hi) of the windows of output
-// row i, for a dilation of 1; cols does the same for output column j.
-// Because the padding is at most half the kernel and the last window starts
-// inside the input or its left padding, neither range is ever empty.
-func (g *poolGeom) rows(i int) (lo, hi int) {
-	start := i*g.sh - g.ph
-	return max(start, 0), min(start+g.kh, g.h)
-}
-
-func (g *poolGeom) cols(j int) (lo, hi int) {
-	start := j*g.sw - g.pw
-	return max(start, 0), min(start+g.kw, g.w)
-}
-
-// windowTaps returns the in-bounds taps of a dilated window along an axis of n
-// inputs that starts at start and has k taps dil apart: they are lo,
-// lo + dil, … up to but excluding hi, and there are none if lo ≥ hi, which
-// happens when every tap falls in the padding.
-func windowTaps(start, k, dil, n int) (lo, hi int) {
-	lo = start
-	if lo < 0 {
-		lo += ceilDiv(-lo, dil) * dil
-	}
-	return lo, min(start+dil*(k-1)+1, n)
-}
-
-// padSpan returns how many positions of the axis the window starting at
-// start covers within the padded input [−pad, n + pad): k, except for a
-// last window that ceil mode lets run past the padding.
-func padSpan(start, k, n, pad int) int { return min(start+k, n+pad) - start }
+// poolOutShape returns the output shape N×C×Hout×Wout of pooling g for an
+// input of shape s.
+func poolOutShape(g *conv.PoolGeom, s []int) []int { return []int{s[0], s[1], g.HOut, g.WOut} }
 
 // MaxPool2d is 2-d max pooling, as PyTorch's max_pool2d. Kernel = (kH, kW),
 // Stride = (sH, sW), Padding = (pH, pW) and Dilation = (dH, dW) give, for
@@ -176,163 +111,17 @@ func (op *MaxPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	x := in[0]
 	g := newPoolGeom("MaxPool2d", x.Shape(), op.Kernel, op.Stride, op.Padding, op.Dilation, op.CeilMode)
 	op.shape = x.Shape()
-	y := op.ar.NewUninit(g.outShape(op.shape)...)
+	y := op.ar.NewUninit(poolOutShape(&g, op.shape)...)
 	op.idx = op.ar.Indices(y.Size())
-	xd, yd := x.Data(), y.Data()
-	inPlane, outPlane := g.h*g.w, g.hout*g.wout
-	if g.dh != 1 || g.dw != 1 {
-		op.empty = g.emptyWindow()
-		byPlanes(g.planes, inPlane, func(p int) {
-			maxPoolDilated(&g, xd[p*inPlane:(p+1)*inPlane],
-				yd[p*outPlane:(p+1)*outPlane], op.idx[p*outPlane:(p+1)*outPlane])
-		})
-		return y
-	}
-	op.empty = false
-	byPlanes(g.planes, inPlane, func(p int) {
-		xp := xd[p*inPlane : (p+1)*inPlane]
-		yp, ip := yd[p*outPlane:(p+1)*outPlane], op.idx[p*outPlane:(p+1)*outPlane]
-		for i := range g.hout {
-			r0, r1 := g.rows(i)
-			for j := range g.wout {
-				c0, c1 := g.cols(j)
-				at := -1
-				if r1-r0 == 3 && c1-c0 == 3 {
-					at = argmax3x3(xp, r0*g.w+c0, g.w)
-				}
-				if at < 0 {
-					at = argmaxWindow(xp, g.w, r0, r1, 1, c0, c1, 1)
-				}
-				yp[i*g.wout+j], ip[i*g.wout+j] = xp[at], int32(at)
-			}
-		}
-	})
+	op.empty = (g.DH != 1 || g.DW != 1) && g.EmptyWindow()
+	conv.MaxPool(y.Data(), op.idx, x.Data(), &g)
 	return y
-}
-
-// emptyWindow reports whether a window of a dilated pooling has no
-// in-bounds position.
-func (g *poolGeom) emptyWindow() bool {
-	for i := range g.hout {
-		if lo, hi := windowTaps(i*g.sh-g.ph, g.kh, g.dh, g.h); lo >= hi {
-			return true
-		}
-	}
-	for j := range g.wout {
-		if lo, hi := windowTaps(j*g.sw-g.pw, g.kw, g.dw, g.w); lo >= hi {
-			return true
-		}
-	}
-	return false
-}
-
-// maxPoolDilated pools the plane xp into yp, with the argmax of each output
-// in ip, for any dilation.
-func maxPoolDilated[T tensor.Float](g *poolGeom, xp, yp []T, ip []int32) {
-	for i := range g.hout {
-		r0, r1 := windowTaps(i*g.sh-g.ph, g.kh, g.dh, g.h)
-		for j := range g.wout {
-			c0, c1 := windowTaps(j*g.sw-g.pw, g.kw, g.dw, g.w)
-			o := i*g.wout + j
-			if r0 >= r1 || c0 >= c1 {
-				yp[o], ip[o] = T(math.Inf(-1)), -1
-				continue
-			}
-			at := argmaxWindow(xp, g.w, r0, r1, g.dh, c0, c1, g.dw)
-			yp[o], ip[o] = xp[at], int32(at)
-		}
-	}
-}
-
-// argmaxWindow returns the index in the plane xp, w values a row, of the
-// maximum of rows r0, r0 + dr, … below r1 and columns c0, c0 + dc, … below
-// c1: the first maximum in row-major order, but the last NaN if there is
-// one. The window must not be empty.
-func argmaxWindow[T tensor.Float](xp []T, w, r0, r1, dr, c0, c1, dc int) int {
-	best, at := T(math.Inf(-1)), r0*w+c0
-	for r := r0; r < r1; r += dr {
-		for k := r*w + c0; k < r*w+c1; k += dc {
-			if v := xp[k]; v > best || v != v { // v != v: NaN wins
-				best, at = v, k
-			}
-		}
-	}
-	return at
-}
-
-// argmax3x3 is argmaxWindow for the 3×3 window whose rows start at k0,
-// k0+w and k0+2w, or −1 if the window holds a NaN. It is branch-free where
-// argmaxWindow is not: the maximum first, with the max builtin, then the
-// first index that holds it, by comparisons the compiler turns into
-// conditional moves. It doubles the speed of the course's 3×3 pooling,
-// whose windows find a new maximum at unpredictable steps. A window of −0
-// and +0 gets the index of its first zero, whatever max picked.
-func argmax3x3[T tensor.Float](xp []T, k0, w int) int {
-	a, b, c := xp[k0:k0+3], xp[k0+w:k0+w+3], xp[k0+2*w:k0+2*w+3]
-	best := max(a[0], a[1], a[2], b[0], b[1], b[2], c[0], c[1], c[2])
-	if best != best {
-		return -1
-	}
-	// From the last position to the first, so that the first one holding
-	// the maximum is the last to set at.
-	at := k0 + 2*w + 2
-	if c[1] == best {
-		at = k0 + 2*w + 1
-	}
-	if c[0] == best {
-		at = k0 + 2*w
-	}
-	if b[2] == best {
-		at = k0 + w + 2
-	}
-	if b[1] == best {
-		at = k0 + w + 1
-	}
-	if b[0] == best {
-		at = k0 + w
-	}
-	if a[2] == best {
-		at = k0 + 2
-	}
-	if a[1] == best {
-		at = k0 + 1
-	}
-	if a[0] == best {
-		at = k0
-	}
-	return at
-}
-
-// byPlanes calls f for every plane index in [0, planes), splitting the
-// planes among goroutines when they hold enough values for that to pay.
-// Each plane's output is written by the goroutine that handles it.
-func byPlanes(planes, size int, f func(p int)) {
-	parallel.Chunks(planes, max(parallel.Grain/max(size, 1), 1), func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			f(p)
-		}
-	})
 }
 
 func (op *MaxPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	dx := op.ar.New(op.shape...)
-	inPlane := op.shape[2] * op.shape[3]
-	outPlane := dy.Dim(2) * dy.Dim(3)
-	d, g := dx.Data(), dy.Data()
-	byPlanes(op.shape[0]*op.shape[1], inPlane, func(p int) {
-		dp := d[p*inPlane : (p+1)*inPlane]
-		if op.empty {
-			for k := p * outPlane; k < (p+1)*outPlane; k++ {
-				if at := op.idx[k]; at >= 0 {
-					dp[at] += g[k]
-				}
-			}
-			return
-		}
-		for k := p * outPlane; k < (p+1)*outPlane; k++ {
-			dp[op.idx[k]] += g[k]
-		}
-	})
+	g := conv.PoolGeom{Planes: op.shape[0] * op.shape[1], H: op.shape[2], W: op.shape[3], HOut: dy.Dim(2), WOut: dy.Dim(3)}
+	conv.MaxPoolBackward(dx.Data(), dy.Data(), op.idx, op.empty, &g)
 	return []*tensor.Tensor[T]{dx}
 }
 
@@ -395,33 +184,11 @@ type AvgPool2d[T tensor.Float] struct {
 	DivisorOverride         int  // divisor_override: divide every window by it, if not 0
 
 	shape []int
-	geom  poolGeom
+	geom  conv.PoolGeom
 	div   int // the divisor of every window, or 0 if it depends on the window
 }
 
 func (*AvgPool2d[T]) Name() string { return "AvgPool2d" }
-
-// avgDivisor returns D(i, j) for the window of output (i, j) when there is
-// no divisor override: the number of its positions inside the input if
-// exclude is set, else its size within the padded input.
-func (g *poolGeom) avgDivisor(i, j int, exclude bool) int {
-	if exclude {
-		r0, r1 := g.rows(i)
-		c0, c1 := g.cols(j)
-		return (r1 - r0) * (c1 - c0)
-	}
-	return padSpan(i*g.sh-g.ph, g.kh, g.h, g.ph) * padSpan(j*g.sw-g.pw, g.kw, g.w, g.pw)
-}
-
-// divideByWindow divides every value of the plane yp, hout×wout, by its
-// window's divisor D(i, j) (see avgDivisor).
-func divideByWindow[T tensor.Float](g *poolGeom, yp []T, exclude bool) {
-	for i := range g.hout {
-		for j := range g.wout {
-			yp[i*g.wout+j] /= T(g.avgDivisor(i, j, exclude))
-		}
-	}
-}
 
 func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("AvgPool2d", in, 1)
@@ -432,77 +199,36 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	case op.DivisorOverride != 0:
 		op.div = op.DivisorOverride
 	case !op.CeilMode && !op.ExcludePad:
-		op.div = g.kh * g.kw // no window runs past the padding
+		op.div = g.KH * g.KW // no window runs past the padding
 	default:
 		op.div = 0
 	}
-	y := op.ar.NewUninit(g.outShape(op.shape)...)
+	y := op.ar.NewUninit(poolOutShape(&g, op.shape)...)
+	if op.div != 0 {
+		conv.AvgPool(y.Data(), x.Data(), T(op.div), &g)
+		return y
+	}
 	// Where the divisor varies, the sums are divided by 1 (exactly), then
 	// each by its own in a pass of its own: the loop over windows stays the
 	// fixed divisor's, which the compiler keeps lean.
-	div, exclude := T(op.div), op.ExcludePad
-	if op.div == 0 {
-		div = 1
-	}
-	xd, yd := x.Data(), y.Data()
-	inPlane, outPlane := g.h*g.w, g.hout*g.wout
-	byPlanes(g.planes, inPlane, func(p int) {
-		xp, yp := xd[p*inPlane:(p+1)*inPlane], yd[p*outPlane:(p+1)*outPlane]
-		for i := range g.hout {
-			r0, r1 := g.rows(i)
-			for j := range g.wout {
-				c0, c1 := g.cols(j)
-				var sum T
-				for r := r0; r < r1; r++ {
-					for _, v := range xp[r*g.w+c0 : r*g.w+c1] {
-						sum += v
-					}
-				}
-				yp[i*g.wout+j] = sum / div
-			}
-		}
-	})
-	if op.div == 0 {
-		byPlanes(g.planes, outPlane, func(p int) {
-			divideByWindow(&g, yd[p*outPlane:(p+1)*outPlane], exclude)
-		})
-	}
+	conv.AvgPool(y.Data(), x.Data(), 1, &g)
+	conv.DivideByWindow(y.Data(), op.ExcludePad, &g)
 	return y
 }
 
 func (op *AvgPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	g := &op.geom
 	dx := op.ar.New(op.shape...)
-	div, gd := T(op.div), dy.Data()
-	inPlane, outPlane := g.h*g.w, g.hout*g.wout
-	if op.div == 0 {
-		// dy divided by each window's divisor, then spread with a divisor
-		// of 1 (exactly): the same numbers as dividing window by window.
-		scaled := op.ar.NewUninit(dy.Shape()...)
-		sd := scaled.Data()
-		copy(sd, gd)
-		byPlanes(g.planes, outPlane, func(p int) {
-			divideByWindow(g, sd[p*outPlane:(p+1)*outPlane], op.ExcludePad)
-		})
-		div, gd = 1, sd
+	if op.div != 0 {
+		conv.AvgPoolBackward(dx.Data(), dy.Data(), T(op.div), g)
+		return []*tensor.Tensor[T]{dx}
 	}
-	dd := dx.Data()
-	byPlanes(g.planes, inPlane, func(p int) {
-		dp, gp := dd[p*inPlane:(p+1)*inPlane], gd[p*outPlane:(p+1)*outPlane]
-		for i := range g.hout {
-			r0, r1 := g.rows(i)
-			for j := range g.wout {
-				c0, c1 := g.cols(j)
-				share := gp[i*g.wout+j] / div
-				for r := r0; r < r1; r++ {
-					row := dp[r*g.w+c0 : r*g.w+c1]
-					for k := range row {
-						row[k] += share
-					}
-				}
-			}
-		}
-	})
+	// dy divided by each window's divisor, then spread with a divisor of 1
+	// (exactly): the same numbers as dividing window by window.
+	scaled := op.ar.NewUninit(dy.Shape()...)
+	copy(scaled.Data(), dy.Data())
+	conv.DivideByWindow(scaled.Data(), op.ExcludePad, g)
+	conv.AvgPoolBackward(dx.Data(), scaled.Data(), 1, g)
 	return []*tensor.Tensor[T]{dx}
 }
 

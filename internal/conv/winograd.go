@@ -1,11 +1,11 @@
-package ops
+package conv
 
 import (
 	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// This file holds Conv2d's Winograd path: the minimal filtering algorithm
+// This file holds the kernels of Conv2d's Winograd path: the minimal filtering algorithm
 // F(2×2, 3×3) of Lavin and Gray (2015), with its backward passes derived as
 // adjoints (docs/backprop.md §9). With the matrices
 //
@@ -33,7 +33,7 @@ import (
 // neighbouring tiles overlap by 2. th = ⌈Hout/2⌉ and tw = ⌈Wout/2⌉; a tile
 // past an odd edge computes outputs that are cropped. U, V and M are stored
 // ξ-major, 16 row-major matrices one after the other (with small gaps, see
-// winoTiles), so that every GEMM reads and writes whole matrices.
+// WinoTiles), so that every GEMM reads and writes whole matrices.
 //
 // The backward pass is the adjoint of each step, in reverse:
 //
@@ -47,17 +47,17 @@ import (
 // channel pairs, each written by one goroutine in a fixed order, so results
 // do not depend on GOMAXPROCS.
 
-// winoTiles is the tiling of a convolution's output into 2×2 blocks and the
+// WinoTiles is the tiling of a convolution's output into 2×2 blocks and the
 // layout of the 16 matrices of each transform.
-type winoTiles struct {
-	th, tw int // tiles per plane, ⌈Hout/2⌉ and ⌈Wout/2⌉
-	plane  int // tiles per sample, th·tw
-	t      int // tiles in all, N·th·tw
+type WinoTiles struct {
+	TH, TW int // tiles per plane, ⌈HOut/2⌉ and ⌈WOut/2⌉
+	Plane  int // tiles per sample, TH·TW
+	Count  int // tiles in all, N·TH·TW, the T of the formulas
 
 	// The strides from one position ξ to the next in U and dU (Cout×Cin
 	// matrices), V and dV (Cin×T) and M and dM (Cout×T): each matrix's size
 	// and a gap of winoGap values.
-	ustep, vstep, mstep int
+	UStep, VStep, MStep int
 }
 
 // winoGap separates the 16 matrices of a transform so that their strides
@@ -66,24 +66,25 @@ type winoTiles struct {
 // same few sets of the cache.
 const winoGap = 32
 
-func newWinoTiles(g *convGeom) winoTiles {
-	th, tw := (g.hout+1)/2, (g.wout+1)/2
-	t := g.n * th * tw
-	return winoTiles{
-		th: th, tw: tw, plane: th * tw, t: t,
-		ustep: g.cout*g.c + winoGap, vstep: g.c*t + winoGap, mstep: g.cout*t + winoGap,
+// NewWinoTiles returns the tiling of the output of geometry g.
+func NewWinoTiles(g *Geom) WinoTiles {
+	th, tw := (g.HOut+1)/2, (g.WOut+1)/2
+	t := g.N * th * tw
+	return WinoTiles{
+		TH: th, TW: tw, Plane: th * tw, Count: t,
+		UStep: g.Cout*g.C + winoGap, VStep: g.C*t + winoGap, MStep: g.Cout*t + winoGap,
 	}
 }
 
-// winogradApplies reports whether F(2×2, 3×3) computes the convolution of
+// WinogradApplies reports whether F(2×2, 3×3) computes the convolution of
 // geometry g: a 3×3 kernel, stride 1, dilation 1, one group and padding of
 // at most 2.
-func winogradApplies(g *convGeom) bool {
-	return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
-		g.groups == 1 && g.ph <= 2 && g.pw <= 2
+func WinogradApplies(g *Geom) bool {
+	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1 &&
+		g.Groups == 1 && g.PH <= 2 && g.PW <= 2
 }
 
-// winogradFaster reports whether Winograd F(2×2, 3×3) beats im2col on a
+// WinogradFaster reports whether Winograd F(2×2, 3×3) beats im2col on a
 // convolution of geometry g to which it applies: when both channel counts
 // are at least 64 and there are at least 128 tiles.
 //
@@ -97,99 +98,47 @@ func winogradApplies(g *convGeom) bool {
 // 3x32x32-64 15 → 35, 64x16x16-128 38 → 34, 128x8x8-256 31 → 24,
 // 256x8x8-256 67 → 52, 256x4x4-512 37 → 32, 512x4x4-512 70 → 66 and
 // 512x2x2-512 (32 tiles) 24 → 36.
-func winogradFaster(g *convGeom) bool {
-	return g.c >= 64 && g.cout >= 64 && g.n*((g.hout+1)/2)*((g.wout+1)/2) >= 128
+func WinogradFaster(g *Geom) bool {
+	return g.C >= 64 && g.Cout >= 64 && g.N*((g.HOut+1)/2)*((g.WOut+1)/2) >= 128
 }
 
-// winoGrads is Conv2d's Backward through Winograd: dX and dW from
-// winoBackward, db the sum of dY over the batch and the output plane.
-func (op *Conv2d[T]) winoGrads(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	grads := make([]*tensor.Tensor[T], 2, 3)
-	grads[0], grads[1] = op.winoBackward(dy, needs[0], needs[1])
-	if op.bias {
-		grads = grads[:3]
-		if needs[2] {
-			grads[2] = op.biasGrad(dy)
-		}
-	}
-	return grads
-}
-
-// winoForward computes the convolution of x with w of geometry g, adding
-// the bias b unless it is nil. It returns y and the transformed weights U
-// and input V, 16 matrices each, laid out as winoTiles says.
-func (op *Conv2d[T]) winoForward(x, w *tensor.Tensor[T], b []T, g *convGeom) (y, u, v *tensor.Tensor[T]) {
-	tg := newWinoTiles(g)
-	u = op.ar.NewUninit(16 * tg.ustep)
-	winoWeights(u.Data(), w.Data(), g.cout, g.c, tg.ustep)
-	v = op.ar.NewUninit(16 * tg.vstep)
-	winoInput(v.Data(), x.Data(), g, &tg)
-	m := op.ar.NewUninit(16 * tg.mstep).Data()
-	ud, vd := u.Data(), v.Data()
+// WinoProduct writes M_ξ = U_ξ·V_ξ for the 16 positions ξ into m, from u
+// and v (laid out as WinoTiles says): 16 GEMMs.
+func WinoProduct[T tensor.Float](m, u, v []T, g *Geom, tg *WinoTiles) {
 	for xi := range 16 {
-		tensor.Gemm(false, false, g.cout, tg.t, g.c,
-			1, ud[xi*tg.ustep:], g.c,
-			vd[xi*tg.vstep:], tg.t,
-			0, m[xi*tg.mstep:], tg.t)
+		tensor.Gemm(false, false, g.Cout, tg.Count, g.C,
+			1, u[xi*tg.UStep:], g.C,
+			v[xi*tg.VStep:], tg.Count,
+			0, m[xi*tg.MStep:], tg.Count)
 	}
-	y = op.ar.NewUninit(g.n, g.cout, g.hout, g.wout)
-	winoOutput(y.Data(), m, b, g, &tg)
-	return y, u, v
 }
 
-// winoBackward returns dX and dW (each nil unless asked for) of the
-// convolution whose forward kept x and w, for the output gradient dy. It
-// uses the forward's U and V when the op kept them and computes them again
-// otherwise.
-func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, dw *tensor.Tensor[T]) {
-	if !needX && !needW {
-		return nil, nil
+// WinoWeightsGrad writes dU_ξ = dM_ξ·V_ξᵀ for the 16 positions ξ into du:
+// 16 GEMMs.
+func WinoWeightsGrad[T tensor.Float](du, dm, v []T, g *Geom, tg *WinoTiles) {
+	for xi := range 16 {
+		tensor.Gemm(false, true, g.Cout, g.C, tg.Count,
+			1, dm[xi*tg.MStep:], tg.Count,
+			v[xi*tg.VStep:], tg.Count,
+			0, du[xi*tg.UStep:], g.C)
 	}
-	g := &op.geom
-	tg := newWinoTiles(g)
-	dm := op.ar.NewUninit(16 * tg.mstep).Data()
-	winoOutputAdjoint(dm, dy.Data(), g, &tg)
-	if needW {
-		v := op.v
-		if v == nil {
-			v = op.ar.NewUninit(16 * tg.vstep)
-			winoInput(v.Data(), op.x.Data(), g, &tg)
-		}
-		du := op.ar.NewUninit(16 * tg.ustep).Data()
-		vd := v.Data()
-		for xi := range 16 {
-			tensor.Gemm(false, true, g.cout, g.c, tg.t,
-				1, dm[xi*tg.mstep:], tg.t,
-				vd[xi*tg.vstep:], tg.t,
-				0, du[xi*tg.ustep:], g.c)
-		}
-		dw = op.ar.NewUninit(op.w.Shape()...)
-		winoWeightsAdjoint(dw.Data(), du, g.cout, g.c, tg.ustep)
-	}
-	if needX {
-		u := op.u
-		if u == nil {
-			u = op.ar.NewUninit(16 * tg.ustep)
-			winoWeights(u.Data(), op.w.Data(), g.cout, g.c, tg.ustep)
-		}
-		dv := op.ar.NewUninit(16 * tg.vstep).Data()
-		ud := u.Data()
-		for xi := range 16 {
-			tensor.Gemm(true, false, g.c, tg.t, g.cout,
-				1, ud[xi*tg.ustep:], g.c,
-				dm[xi*tg.mstep:], tg.t,
-				0, dv[xi*tg.vstep:], tg.t)
-		}
-		dx = op.ar.NewUninit(op.x.Shape()...)
-		winoInputAdjoint(dx.Data(), dv, g, &tg)
-	}
-	return dx, dw
 }
 
-// winoWeights writes U = G g Gᵀ for every kernel g of the Cout×Cin×3×3
+// WinoInputGrad writes dV_ξ = U_ξᵀ·dM_ξ for the 16 positions ξ into dv:
+// 16 GEMMs.
+func WinoInputGrad[T tensor.Float](dv, u, dm []T, g *Geom, tg *WinoTiles) {
+	for xi := range 16 {
+		tensor.Gemm(true, false, g.C, tg.Count, g.Cout,
+			1, u[xi*tg.UStep:], g.C,
+			dm[xi*tg.MStep:], tg.Count,
+			0, dv[xi*tg.VStep:], tg.Count)
+	}
+}
+
+// WinoWeights writes U = G g Gᵀ for every kernel g of the Cout×Cin×3×3
 // weights w into u: u[ξ·step + o·Cin + c] is position ξ of the transform of
 // w[o, c]. Channel pairs are transformed in parallel.
-func winoWeights[T tensor.Float](u, w []T, cout, cin, step int) {
+func WinoWeights[T tensor.Float](u, w []T, cout, cin, step int) {
 	pairs := cout * cin
 	parallel.Chunks(pairs, max(parallel.Grain/16, 1), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
@@ -214,9 +163,9 @@ func winoWeights[T tensor.Float](u, w []T, cout, cin, step int) {
 	})
 }
 
-// winoWeightsAdjoint writes dW = Gᵀ dU G, the adjoint of winoWeights, into
-// dw (Cout×Cin×3×3) from du, laid out as winoWeights's u.
-func winoWeightsAdjoint[T tensor.Float](dw, du []T, cout, cin, step int) {
+// WinoWeightsAdjoint writes dW = Gᵀ dU G, the adjoint of WinoWeights, into
+// dw (Cout×Cin×3×3) from du, laid out as WinoWeights's u.
+func WinoWeightsAdjoint[T tensor.Float](dw, du []T, cout, cin, step int) {
 	pairs := cout * cin
 	parallel.Chunks(pairs, max(parallel.Grain/16, 1), func(lo, hi int) {
 		for p := lo; p < hi; p++ {

@@ -1,4 +1,4 @@
-package ops
+package conv
 
 import (
 	"github.com/tapegrad/tapegrad/internal/parallel"
@@ -15,42 +15,42 @@ import (
 // buffer padded to 2·th + 2 rows and 2·tw + 2 columns of zeros, so that no
 // tile needs a bounds check.
 
-// winoInput writes V = Bᵀ d B for every input tile d of x into v:
+// WinoInput writes V = Bᵀ d B for every input tile d of x into v:
 // v[ξ·vstep + c·T + t] is position ξ of the transform of tile t of channel
 // c. With Bᵀa = (a0−a2, a1+a2, a2−a1, a1−a3), Bᵀ goes down the columns of
 // the strip and then along the rows of each tile. Channel planes are
 // transformed in parallel.
-func winoInput[T tensor.Float](v, x []T, g *convGeom, tg *winoTiles) {
-	hw, wp := g.h*g.w, 2*tg.tw+2
-	parallel.Chunks(g.n*g.c, max(parallel.Grain/(16*tg.plane), 1), func(lo, hi int) {
-		buf := make([]T, (2*tg.th+2)*wp)
+func WinoInput[T tensor.Float](v, x []T, g *Geom, tg *WinoTiles) {
+	hw, wp := g.H*g.W, 2*tg.TW+2
+	parallel.Chunks(g.N*g.C, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
+		buf := make([]T, (2*tg.TH+2)*wp)
 		strip := make([]T, 4*wp)
 		p0, p1, p2, p3 := strip[:wp], strip[wp:2*wp], strip[2*wp:3*wp], strip[3*wp:]
 		for p := lo; p < hi; p++ {
-			s, c := p/g.c, p%g.c
+			s, c := p/g.C, p%g.C
 			src := x[p*hw : (p+1)*hw]
-			for y := range g.h {
-				copy(buf[(y+g.ph)*wp+g.pw:], src[y*g.w:(y+1)*g.w])
+			for y := range g.H {
+				copy(buf[(y+g.PH)*wp+g.PW:], src[y*g.W:(y+1)*g.W])
 			}
-			o := c*tg.t + s*tg.plane
-			for ty := range tg.th {
+			o := c*tg.Count + s*tg.Plane
+			for ty := range tg.TH {
 				d := buf[2*ty*wp : (2*ty+4)*wp]
 				d0, d1, d2, d3 := d[:wp], d[wp:2*wp], d[2*wp:3*wp], d[3*wp:]
 				for x := range p0 {
 					p0[x], p1[x], p2[x], p3[x] = d0[x]-d2[x], d1[x]+d2[x], d2[x]-d1[x], d1[x]-d3[x]
 				}
 				for i, pi := range [4][]T{p0, p1, p2, p3} {
-					at := 4*i*tg.vstep + o
-					v0 := v[at : at+tg.tw]
-					v1 := v[at+tg.vstep : at+tg.vstep+tg.tw]
-					v2 := v[at+2*tg.vstep : at+2*tg.vstep+tg.tw]
-					v3 := v[at+3*tg.vstep : at+3*tg.vstep+tg.tw]
+					at := 4*i*tg.VStep + o
+					v0 := v[at : at+tg.TW]
+					v1 := v[at+tg.VStep : at+tg.VStep+tg.TW]
+					v2 := v[at+2*tg.VStep : at+2*tg.VStep+tg.TW]
+					v3 := v[at+3*tg.VStep : at+3*tg.VStep+tg.TW]
 					for tx := range v0 {
 						a := pi[2*tx : 2*tx+4]
 						v0[tx], v1[tx], v2[tx], v3[tx] = a[0]-a[2], a[1]+a[2], a[2]-a[1], a[1]-a[3]
 					}
 				}
-				o += tg.tw
+				o += tg.TW
 			}
 			// Only the padding stays zero for the next plane: its
 			// interior is overwritten.
@@ -58,30 +58,30 @@ func winoInput[T tensor.Float](v, x []T, g *convGeom, tg *winoTiles) {
 	})
 }
 
-// winoInputAdjoint writes into dx the sum, over the tiles, of B dV Bᵀ for
-// each tile's part of dv (laid out as winoInput's v) placed where the tile
-// was read, dropping what falls in the padding: the adjoint of winoInput.
+// WinoInputAdjoint writes into dx the sum, over the tiles, of B dV Bᵀ for
+// each tile's part of dv (laid out as WinoInput's v) placed where the tile
+// was read, dropping what falls in the padding: the adjoint of WinoInput.
 // With Ba = (a0, a1−a2+a3, a1+a2−a0, −a3), B goes along each tile's rows,
 // adding into the strip where tiles overlap, then down the strip's columns.
 // Each goroutine owns whole channel planes and adds their tiles in order.
-func winoInputAdjoint[T tensor.Float](dx, dv []T, g *convGeom, tg *winoTiles) {
-	hw, wp := g.h*g.w, 2*tg.tw+2
-	parallel.Chunks(g.n*g.c, max(parallel.Grain/(16*tg.plane), 1), func(lo, hi int) {
-		buf := make([]T, (2*tg.th+2)*wp)
+func WinoInputAdjoint[T tensor.Float](dx, dv []T, g *Geom, tg *WinoTiles) {
+	hw, wp := g.H*g.W, 2*tg.TW+2
+	parallel.Chunks(g.N*g.C, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
+		buf := make([]T, (2*tg.TH+2)*wp)
 		strip := make([]T, 4*wp)
 		q0, q1, q2, q3 := strip[:wp], strip[wp:2*wp], strip[2*wp:3*wp], strip[3*wp:]
 		for p := lo; p < hi; p++ {
-			s, c := p/g.c, p%g.c
+			s, c := p/g.C, p%g.C
 			clear(buf)
-			o := c*tg.t + s*tg.plane
-			for ty := range tg.th {
+			o := c*tg.Count + s*tg.Plane
+			for ty := range tg.TH {
 				clear(strip)
 				for i, qi := range [4][]T{q0, q1, q2, q3} {
-					at := 4*i*tg.vstep + o
-					v0 := dv[at : at+tg.tw]
-					v1 := dv[at+tg.vstep : at+tg.vstep+tg.tw]
-					v2 := dv[at+2*tg.vstep : at+2*tg.vstep+tg.tw]
-					v3 := dv[at+3*tg.vstep : at+3*tg.vstep+tg.tw]
+					at := 4*i*tg.VStep + o
+					v0 := dv[at : at+tg.TW]
+					v1 := dv[at+tg.VStep : at+tg.VStep+tg.TW]
+					v2 := dv[at+2*tg.VStep : at+2*tg.VStep+tg.TW]
+					v3 := dv[at+3*tg.VStep : at+3*tg.VStep+tg.TW]
 					for tx := range v0 {
 						a0, a1, a2, a3 := v0[tx], v1[tx], v2[tx], v3[tx]
 						q := qi[2*tx : 2*tx+4]
@@ -100,83 +100,83 @@ func winoInputAdjoint[T tensor.Float](dx, dv []T, g *convGeom, tg *winoTiles) {
 					d2[x] += a1 + a2 - a0
 					d3[x] -= a3
 				}
-				o += tg.tw
+				o += tg.TW
 			}
 			dst := dx[p*hw : (p+1)*hw]
-			for y := range g.h {
-				copy(dst[y*g.w:(y+1)*g.w], buf[(y+g.ph)*wp+g.pw:])
+			for y := range g.H {
+				copy(dst[y*g.W:(y+1)*g.W], buf[(y+g.PH)*wp+g.PW:])
 			}
 		}
 	})
 }
 
-// winoOutput writes the output tiles Aᵀ M A of m (laid out as winoTiles
+// WinoOutput writes the output tiles Aᵀ M A of m (laid out as WinoTiles
 // says) into y (N×Cout×Hout×Wout), cropped at odd edges, adding the bias b
 // unless it is nil. With Aᵀa = (a0+a1+a2, a1−a2−a3), Aᵀ goes along each
 // tile's rows and then down its columns. Output planes are written in
 // parallel.
-func winoOutput[T tensor.Float](y, m, b []T, g *convGeom, tg *winoTiles) {
-	l, wp := g.plane(), 2*tg.tw
-	parallel.Chunks(g.n*g.cout, max(parallel.Grain/(16*tg.plane), 1), func(lo, hi int) {
-		buf := make([]T, 2*tg.th*wp)
-		rows := make([]T, 8*tg.tw) // M A for the row of tiles: 4 rows of 2 per tile
+func WinoOutput[T tensor.Float](y, m, b []T, g *Geom, tg *WinoTiles) {
+	l, wp := g.Plane(), 2*tg.TW
+	parallel.Chunks(g.N*g.Cout, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
+		buf := make([]T, 2*tg.TH*wp)
+		rows := make([]T, 8*tg.TW) // M A for the row of tiles: 4 rows of 2 per tile
 		for p := lo; p < hi; p++ {
-			s, co := p/g.cout, p%g.cout
+			s, co := p/g.Cout, p%g.Cout
 			var bias T
 			if b != nil {
 				bias = b[co]
 			}
-			o := co*tg.t + s*tg.plane
-			for ty := range tg.th {
+			o := co*tg.Count + s*tg.Plane
+			for ty := range tg.TH {
 				for i := range 4 {
-					at := 4*i*tg.mstep + o
-					m0 := m[at : at+tg.tw]
-					m1 := m[at+tg.mstep : at+tg.mstep+tg.tw]
-					m2 := m[at+2*tg.mstep : at+2*tg.mstep+tg.tw]
-					m3 := m[at+3*tg.mstep : at+3*tg.mstep+tg.tw]
-					r := rows[2*i*tg.tw : (2*i+2)*tg.tw]
+					at := 4*i*tg.MStep + o
+					m0 := m[at : at+tg.TW]
+					m1 := m[at+tg.MStep : at+tg.MStep+tg.TW]
+					m2 := m[at+2*tg.MStep : at+2*tg.MStep+tg.TW]
+					m3 := m[at+3*tg.MStep : at+3*tg.MStep+tg.TW]
+					r := rows[2*i*tg.TW : (2*i+2)*tg.TW]
 					for tx := range m0 {
 						r[2*tx], r[2*tx+1] = m0[tx]+m1[tx]+m2[tx], m1[tx]-m2[tx]-m3[tx]
 					}
 				}
-				r0, r1, r2, r3 := rows[:2*tg.tw], rows[2*tg.tw:4*tg.tw], rows[4*tg.tw:6*tg.tw], rows[6*tg.tw:]
+				r0, r1, r2, r3 := rows[:2*tg.TW], rows[2*tg.TW:4*tg.TW], rows[4*tg.TW:6*tg.TW], rows[6*tg.TW:]
 				y0, y1 := buf[2*ty*wp:(2*ty+1)*wp], buf[(2*ty+1)*wp:(2*ty+2)*wp]
 				for x := range y0 {
 					y0[x], y1[x] = r0[x]+r1[x]+r2[x]+bias, r1[x]-r2[x]-r3[x]+bias
 				}
-				o += tg.tw
+				o += tg.TW
 			}
 			dst := y[p*l : (p+1)*l]
-			for oy := range g.hout {
-				copy(dst[oy*g.wout:(oy+1)*g.wout], buf[oy*wp:])
+			for oy := range g.HOut {
+				copy(dst[oy*g.WOut:(oy+1)*g.WOut], buf[oy*wp:])
 			}
 		}
 	})
 }
 
-// winoOutputAdjoint writes dM = A dYtile Aᵀ for every 2×2 tile of dy into dm
-// (laid out as winoOutput's m), taking cropped outputs as zero: the adjoint
-// of winoOutput without the bias. With Aa = (a0, a0+a1, a0−a1, −a1), A goes
+// WinoOutputAdjoint writes dM = A dYtile Aᵀ for every 2×2 tile of dy into dm
+// (laid out as WinoOutput's m), taking cropped outputs as zero: the adjoint
+// of WinoOutput without the bias. With Aa = (a0, a0+a1, a0−a1, −a1), A goes
 // along each tile's two rows and then down its four columns.
-func winoOutputAdjoint[T tensor.Float](dm, dy []T, g *convGeom, tg *winoTiles) {
-	l, wp := g.plane(), 2*tg.tw
-	parallel.Chunks(g.n*g.cout, max(parallel.Grain/(16*tg.plane), 1), func(lo, hi int) {
-		buf := make([]T, 2*tg.th*wp) // the cropped outputs stay zero
+func WinoOutputAdjoint[T tensor.Float](dm, dy []T, g *Geom, tg *WinoTiles) {
+	l, wp := g.Plane(), 2*tg.TW
+	parallel.Chunks(g.N*g.Cout, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
+		buf := make([]T, 2*tg.TH*wp) // the cropped outputs stay zero
 		for p := lo; p < hi; p++ {
-			s, co := p/g.cout, p%g.cout
+			s, co := p/g.Cout, p%g.Cout
 			src := dy[p*l : (p+1)*l]
-			for oy := range g.hout {
-				copy(buf[oy*wp:], src[oy*g.wout:(oy+1)*g.wout])
+			for oy := range g.HOut {
+				copy(buf[oy*wp:], src[oy*g.WOut:(oy+1)*g.WOut])
 			}
-			o := co*tg.t + s*tg.plane
-			for ty := range tg.th {
+			o := co*tg.Count + s*tg.Plane
+			for ty := range tg.TH {
 				y0, y1 := buf[2*ty*wp:(2*ty+1)*wp], buf[(2*ty+1)*wp:(2*ty+2)*wp]
 				for j := range 4 {
-					at := j*tg.mstep + o
-					m0 := dm[at : at+tg.tw]
-					m1 := dm[at+4*tg.mstep : at+4*tg.mstep+tg.tw]
-					m2 := dm[at+8*tg.mstep : at+8*tg.mstep+tg.tw]
-					m3 := dm[at+12*tg.mstep : at+12*tg.mstep+tg.tw]
+					at := j*tg.MStep + o
+					m0 := dm[at : at+tg.TW]
+					m1 := dm[at+4*tg.MStep : at+4*tg.MStep+tg.TW]
+					m2 := dm[at+8*tg.MStep : at+8*tg.MStep+tg.TW]
+					m3 := dm[at+12*tg.MStep : at+12*tg.MStep+tg.TW]
 					for tx := range m0 {
 						// Column j of dY Aᵀ, then A down it.
 						var a, b T
@@ -193,7 +193,7 @@ func winoOutputAdjoint[T tensor.Float](dm, dy []T, g *convGeom, tg *winoTiles) {
 						m0[tx], m1[tx], m2[tx], m3[tx] = a, a+b, a-b, -b
 					}
 				}
-				o += tg.tw
+				o += tg.TW
 			}
 		}
 	})
