@@ -34,24 +34,24 @@ type edgeFile struct {
 // instead PyTorch's numbers (TorchOutput, TorchGrad), the ones tapegrad
 // must give (WantOutput, WantGrad) and why they differ.
 type edgeCase struct {
-	Name        string   `json:"name"`
-	DType       string   `json:"dtype"`
-	Function    string   `json:"function"`
-	Axis        *int     `json:"axis"`
-	P           *float64 `json:"p"`
-	Alpha       *float64 `json:"alpha"`
-	Labels      []int    `json:"labels"`
-	Shape       []int    `json:"shape"`
-	Input       []string `json:"input"`
-	Upstream    []string `json:"upstream"`
-	OutputShape []int    `json:"output_shape"`
-	Output      []string `json:"output"`
-	Grad        []string `json:"grad"`
-	Why         string   `json:"why"`
-	TorchOutput []string `json:"torch_output"`
-	TorchGrad   []string `json:"torch_grad"`
-	WantOutput  []string `json:"want_output"`
-	WantGrad    []string `json:"want_grad"`
+	Name        string          `json:"name"`
+	DType       string          `json:"dtype"`
+	Function    string          `json:"function"`
+	Axis        *int            `json:"axis"`
+	P           *float64        `json:"p"`
+	Alpha       *float64        `json:"alpha"`
+	Labels      []int           `json:"labels"`
+	Shape       []int           `json:"shape"`
+	Input       []reftest.Float `json:"input"`
+	Upstream    []reftest.Float `json:"upstream"`
+	OutputShape []int           `json:"output_shape"`
+	Output      []reftest.Float `json:"output"`
+	Grad        []reftest.Float `json:"grad"`
+	Why         string          `json:"why"`
+	TorchOutput []reftest.Float `json:"torch_output"`
+	TorchGrad   []reftest.Float `json:"torch_grad"`
+	WantOutput  []reftest.Float `json:"want_output"`
+	WantGrad    []reftest.Float `json:"want_grad"`
 }
 
 func loadEdges(t *testing.T) edgeFile {
@@ -75,25 +75,13 @@ func loadEdges(t *testing.T) edgeFile {
 	return f
 }
 
-func floats(t *testing.T, s []string) []float64 {
-	t.Helper()
-	v := make([]float64, len(s))
-	for i, x := range s {
-		var err error
-		if v[i], err = strconv.ParseFloat(x, 64); err != nil {
-			t.Fatalf("%s: %v", edgesPath, err)
-		}
-	}
-	return v
-}
-
 // runEdge applies the case's function in precision T to its input on a
 // tape, runs backward from its upstream gradient and returns the output and
 // the input's gradient, widened to float64.
 func runEdge[T tensor.Float](t *testing.T, c edgeCase) (out, grad []float64) {
 	t.Helper()
 	tape := autograd.NewTape[T]()
-	x := tape.Param(tensor.FromSlice(testutil.Convert[T](floats(t, c.Input)), c.Shape...))
+	x := tape.Param(tensor.FromSlice(testutil.Convert[T](reftest.Floats[float64](c.Input)), c.Shape...))
 	var y *autograd.Var[T]
 	switch c.Function {
 	case "exp":
@@ -122,7 +110,7 @@ func runEdge[T tensor.Float](t *testing.T, c edgeCase) (out, grad []float64) {
 	if !slices.Equal(y.Shape(), c.OutputShape) {
 		t.Fatalf("output shape %v, PyTorch's is %v", y.Shape(), c.OutputShape)
 	}
-	tape.BackwardWithGrad(y, tensor.FromSlice(testutil.Convert[T](floats(t, c.Upstream)), c.OutputShape...))
+	tape.BackwardWithGrad(y, tensor.FromSlice(testutil.Convert[T](reftest.Floats[float64](c.Upstream)), c.OutputShape...))
 	return testutil.Convert[float64](y.Value().Data()), testutil.Convert[float64](x.Grad().Data())
 }
 
@@ -166,7 +154,7 @@ func edgeTolerances(t *testing.T, c edgeCase) (out, grad tolerance) {
 	switch c.Function {
 	case "logsumexp", "softmax", "log_softmax", "cross_entropy":
 		sumG := 0.0
-		for _, v := range floats(t, c.Upstream) {
+		for _, v := range reftest.Floats[float64](c.Upstream) {
 			sumG += math.Abs(v)
 		}
 		out.zeroSign, grad.zeroSign = false, false
@@ -206,7 +194,7 @@ func runEdgeDType(t *testing.T, c edgeCase) (out, grad []float64) {
 // compare fails the test for every position where got is not near want.
 func compare(t *testing.T, what string, c edgeCase, got, want []float64, tol tolerance) {
 	t.Helper()
-	in := floats(t, c.Input)
+	in := reftest.Floats[float64](c.Input)
 	for i := range want {
 		if !near(got[i], want[i], tol, i) {
 			at := ""
@@ -232,8 +220,8 @@ func TestTorchEdges(t *testing.T) {
 		t.Run(c.DType+"/"+c.Name, func(t *testing.T) {
 			out, grad := runEdgeDType(t, c)
 			outTol, gradTol := edgeTolerances(t, c)
-			compare(t, "output", c, out, floats(t, c.Output), outTol)
-			compare(t, "gradient", c, grad, floats(t, c.Grad), gradTol)
+			compare(t, "output", c, out, reftest.Floats[float64](c.Output), outTol)
+			compare(t, "gradient", c, grad, reftest.Floats[float64](c.Grad), gradTol)
 		})
 	}
 }
@@ -248,14 +236,14 @@ func TestTorchEdgeDivergences(t *testing.T) {
 		t.Run(c.DType+"/"+c.Name, func(t *testing.T) {
 			out, grad := runEdgeDType(t, c)
 			outTol, gradTol := edgeTolerances(t, c)
-			compare(t, "output", c, out, floats(t, c.WantOutput), outTol)
-			compare(t, "gradient", c, grad, floats(t, c.WantGrad), gradTol)
+			compare(t, "output", c, out, reftest.Floats[float64](c.WantOutput), outTol)
+			compare(t, "gradient", c, grad, reftest.Floats[float64](c.WantGrad), gradTol)
 			differs := false
 			for _, p := range []struct {
-				torch, want []string
+				torch, want []reftest.Float
 				tol         tolerance
 			}{{c.TorchOutput, c.WantOutput, outTol}, {c.TorchGrad, c.WantGrad, gradTol}} {
-				torch, want := floats(t, p.torch), floats(t, p.want)
+				torch, want := reftest.Floats[float64](p.torch), reftest.Floats[float64](p.want)
 				for i := range want {
 					differs = differs || !near(torch[i], want[i], p.tol, i)
 				}

@@ -42,44 +42,25 @@ const (
 	parityTol32 = 1e-5
 )
 
-// pnum is a number of the parity file: a JSON number, or one of the strings
-// "nan", "inf" and "-inf".
-type pnum float64
-
-func (p *pnum) UnmarshalJSON(b []byte) error {
-	switch string(b) {
-	case `"nan"`:
-		*p = pnum(math.NaN())
-	case `"inf"`:
-		*p = pnum(math.Inf(1))
-	case `"-inf"`:
-		*p = pnum(math.Inf(-1))
-	default:
-		return json.Unmarshal(b, (*float64)(p))
-	}
-	return nil
-}
-
 type parityFile struct {
-	Generator    string        `json:"generator"`
-	TorchVersion string        `json:"torch_version"`
-	Seed         int           `json:"seed"`
-	Cases        []parityCase  `json:"cases"`
-	BatchNorm    []parityBN    `json:"batchnorm"`
-	Optim        []parityOptim `json:"optim"`
+	reftest.Header
+	Seed      int           `json:"seed"`
+	Cases     []parityCase  `json:"cases"`
+	BatchNorm []parityBN    `json:"batchnorm"`
+	Optim     []parityOptim `json:"optim"`
 }
 
 // parityCase is one function of one or two arrays.
 type parityCase struct {
-	Op       string       `json:"op"`
-	Args     parityArgs   `json:"args"`
-	Shapes   [][]int      `json:"shapes"`
-	Inputs   [][]pnum     `json:"inputs"`
-	SignZero bool         `json:"sign_zero"` // ±0 must match too
-	Upstream []pnum       `json:"upstream"`
-	F64      parityResult `json:"f64"`
-	F32      parityResult `json:"f32"`
-	F32Ref   parityResult `json:"f32ref"` // float64 arithmetic on the float32 inputs
+	Op       string            `json:"op"`
+	Args     parityArgs        `json:"args"`
+	Shapes   [][]int           `json:"shapes"`
+	Inputs   [][]reftest.Float `json:"inputs"`
+	SignZero bool              `json:"sign_zero"` // ±0 must match too
+	Upstream []reftest.Float   `json:"upstream"`
+	F64      parityResult      `json:"f64"`
+	F32      parityResult      `json:"f32"`
+	F32Ref   parityResult      `json:"f32ref"` // float64 arithmetic on the float32 inputs
 }
 
 type parityArgs struct {
@@ -101,10 +82,10 @@ type parityArgs struct {
 }
 
 type parityResult struct {
-	OutShape []int    `json:"out_shape"`
-	Out      []pnum   `json:"out"`
-	Idx      []int64  `json:"idx"`
-	Grads    [][]pnum `json:"grads"`
+	OutShape []int             `json:"out_shape"`
+	Out      []reftest.Float   `json:"out"`
+	Idx      []int64           `json:"idx"`
+	Grads    [][]reftest.Float `json:"grads"`
 }
 
 // parityBN is a batch norm module run over a few steps.
@@ -130,13 +111,13 @@ type parityBN struct {
 }
 
 type parityBNStep struct {
-	Y           []pnum `json:"y"`
-	GradX       []pnum `json:"grad_x"`
-	GradW       []pnum `json:"grad_w"`
-	GradB       []pnum `json:"grad_b"`
-	RunningMean []pnum `json:"running_mean"`
-	RunningVar  []pnum `json:"running_var"`
-	NumBatches  int    `json:"num_batches"`
+	Y           []reftest.Float `json:"y"`
+	GradX       []reftest.Float `json:"grad_x"`
+	GradW       []reftest.Float `json:"grad_w"`
+	GradB       []reftest.Float `json:"grad_b"`
+	RunningMean []reftest.Float `json:"running_mean"`
+	RunningVar  []reftest.Float `json:"running_var"`
+	NumBatches  int             `json:"num_batches"`
 }
 
 // parityOptim is an optimizer stepping one parameter with given gradients.
@@ -155,10 +136,10 @@ type parityOptim struct {
 		Amsgrad     bool    `json:"amsgrad"`
 		Defaults    bool    `json:"defaults"` // Adam or AdamW built with no options
 	} `json:"config"`
-	P0    []float64   `json:"p0"`
-	Grads [][]float64 `json:"grads"`
-	F64   [][]pnum    `json:"f64"`
-	F32   [][]pnum    `json:"f32"`
+	P0    []float64         `json:"p0"`
+	Grads [][]float64       `json:"grads"`
+	F64   [][]reftest.Float `json:"f64"`
+	F32   [][]reftest.Float `json:"f32"`
 }
 
 func loadParity(t *testing.T) parityFile {
@@ -182,7 +163,7 @@ func loadParity(t *testing.T) parityFile {
 // A float32 result outside that is still accepted if ref (float64
 // arithmetic on the same float32 inputs; nil in float64) is given and got
 // is at least as close to it as torch's want is.
-func closeTo[T tensor.Float](got []T, want, ref []pnum, tol, floor float64, signZero bool) string {
+func closeTo[T tensor.Float](got []T, want, ref []reftest.Float, tol, floor float64, signZero bool) string {
 	if len(got) != len(want) || (ref != nil && len(ref) != len(want)) {
 		return fmt.Sprintf("%d values, want %d (reference %d)", len(got), len(want), len(ref))
 	}
@@ -217,7 +198,7 @@ func closeTo[T tensor.Float](got []T, want, ref []pnum, tol, floor float64, sign
 	return ""
 }
 
-func toT[T tensor.Float](v []pnum) []T {
+func toT[T tensor.Float](v []reftest.Float) []T {
 	out := make([]T, len(v))
 	for i, x := range v {
 		out[i] = T(x)
@@ -411,7 +392,7 @@ func checkParity[T tensor.Float](t *testing.T, name string, c parityCase, want, 
 		}
 	}
 	for i, g := range grads {
-		wantG, refG := want.Grads[i], []pnum(nil)
+		wantG, refG := want.Grads[i], []reftest.Float(nil)
 		if ref.Grads != nil {
 			refG = ref.Grads[i]
 		}
@@ -442,7 +423,7 @@ func checkParity[T tensor.Float](t *testing.T, name string, c parityCase, want, 
 //
 // grad says whether got is the gradient of the case's only input (the
 // element-wise ops have one) rather than the output.
-func forgive[T tensor.Float](c parityCase, grad bool, got []T, want, ref []pnum) ([]pnum, []pnum) {
+func forgive[T tensor.Float](c parityCase, grad bool, got []T, want, ref []reftest.Float) ([]reftest.Float, []reftest.Float) {
 	if len(c.Shapes) != 1 || len(got) != len(want) || len(c.Inputs[0]) != len(got) {
 		return want, ref
 	}
@@ -457,9 +438,9 @@ func forgive[T tensor.Float](c parityCase, grad bool, got []T, want, ref []pnum)
 		if n <= 1 {
 			for j := range want {
 				if math.IsNaN(float64(got[j])) && (math.IsInf(float64(want[j]), 0) || math.IsNaN(float64(want[j]))) {
-					want[j] = pnum(got[j])
+					want[j] = reftest.Float(got[j])
 					if ref != nil {
-						ref[j] = pnum(got[j])
+						ref[j] = reftest.Float(got[j])
 					}
 				}
 			}
@@ -484,9 +465,9 @@ func forgive[T tensor.Float](c parityCase, grad bool, got []T, want, ref []pnum)
 			ok = !math.IsNaN(w) && math.Abs(g-w) < tiny
 		}
 		if ok {
-			want[j] = pnum(g)
+			want[j] = reftest.Float(g)
 			if ref != nil {
-				ref[j] = pnum(g)
+				ref[j] = reftest.Float(g)
 			}
 		}
 	}
@@ -571,7 +552,7 @@ func checkParityBN[T tensor.Float](t *testing.T, name string, c parityBN, want, 
 			gamma = max(gamma, math.Abs(v))
 		}
 		floor *= gamma
-		check := func(what string, got *tensor.Tensor[T], want, ref []pnum) {
+		check := func(what string, got *tensor.Tensor[T], want, ref []reftest.Float) {
 			if got == nil {
 				if want != nil {
 					t.Errorf("%s: %s missing", name, what)
@@ -612,7 +593,7 @@ func TestParityBatchNorm(t *testing.T) {
 	}
 }
 
-func checkParityOptim[T tensor.Float](t *testing.T, name string, c parityOptim, want [][]pnum, tol float64) {
+func checkParityOptim[T tensor.Float](t *testing.T, name string, c parityOptim, want [][]reftest.Float, tol float64) {
 	t.Helper()
 	defer func() {
 		if r := recover(); r != nil {

@@ -6,8 +6,8 @@ package reftest
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
+	"strconv"
 	"testing"
 )
 
@@ -52,25 +52,22 @@ func Unique(t testing.TB, path string) func(name string) {
 	}
 }
 
-// Float is a number of a reference file: a JSON number, or one of the
-// strings "nan", "inf", "-inf" for the values JSON has no number for.
+// Float is a number of a reference file: a JSON number, or a string that
+// strconv.ParseFloat reads exactly — "nan", "inf", "-inf" for the values
+// JSON has no number for, "-0.0" or "5e-324" where the text must survive
+// any JSON writer unchanged.
 type Float float64
 
-// UnmarshalJSON reads a JSON number or one of the strings "nan", "inf" and
-// "-inf"; any other string is an error.
+// UnmarshalJSON reads a JSON number or a string that strconv.ParseFloat
+// reads; any other string is an error.
 func (f *Float) UnmarshalJSON(b []byte) error {
 	var s string
 	if json.Unmarshal(b, &s) == nil {
-		switch s {
-		case "nan":
-			*f = Float(math.NaN())
-		case "inf":
-			*f = Float(math.Inf(1))
-		case "-inf":
-			*f = Float(math.Inf(-1))
-		default:
-			return fmt.Errorf("reftest: %q is not a number (want a JSON number, \"nan\", \"inf\" or \"-inf\")", s)
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("reftest: %q is not a number", s)
 		}
+		*f = Float(v)
 		return nil
 	}
 	var v float64

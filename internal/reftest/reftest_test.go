@@ -1,6 +1,8 @@
 package reftest
 
 import (
+	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,5 +50,26 @@ func TestLoadWithHeader(t *testing.T) {
 	r = testutil.Record(func(tb testing.TB) { Load(tb, filepath.Join(dir, "missing.json"), "/usr/bin/python3 gen.py", &v) })
 	if msg := r.FatalMessage; !strings.Contains(msg, "missing.json") || !strings.Contains(msg, "(regenerate with /usr/bin/python3 gen.py)") {
 		t.Errorf("Load of a missing file stopped with %q", msg)
+	}
+}
+
+func TestFloat(t *testing.T) {
+	var got []Float
+	if err := json.Unmarshal([]byte(`[1.5, "nan", "inf", "-inf", "-0.0", "5e-324", -2]`), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{1.5, math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1), 5e-324, -2}
+	for i, w := range want {
+		g := float64(got[i])
+		if math.Float64bits(g) != math.Float64bits(w) && !(math.IsNaN(g) && math.IsNaN(w)) {
+			t.Errorf("element %d = %v, want %v", i, g, w)
+		}
+	}
+	if f := Floats[float32](got[:1]); f[0] != 1.5 {
+		t.Errorf("Floats[float32] = %v, want [1.5]", f)
+	}
+	var bad Float
+	if err := json.Unmarshal([]byte(`"one"`), &bad); err == nil || err.Error() != `reftest: "one" is not a number` {
+		t.Errorf("decoding \"one\": error %v, want one saying it is not a number", err)
 	}
 }
