@@ -14,10 +14,14 @@ import (
 // The workloads' settings: WORKLOADS.md's W1 and W1b and the course's MLP
 // recipe (CIFAR-10 images flattened, SGD with lr 2e-3, batch 200).
 const (
-	Batch   = 200  // images per step
-	Inputs  = 3072 // 32×32×3, flattened
-	Classes = 10   // outputs of the last linear layer
-	LR      = 2e-3 // SGD's learning rate
+	Batch  = 200  // images per step
+	Inputs = 3072 // 32×32×3, flattened
+	// SmallInputs is the Fashion-MNIST image flattened, 28×28×1: the
+	// examples/mlp trainer's small shape (784→100→10), which benchmark
+	// W1s times because parallel work may cost more than it saves there.
+	SmallInputs = 784
+	Classes     = 10   // outputs of the last linear layer
+	LR          = 2e-3 // SGD's learning rate
 )
 
 // The hidden layer sizes of the two MLPs.
@@ -41,8 +45,11 @@ func Sizes(hidden []int) string {
 // product, twice that for its backward (dW and dX), except that the first
 // layer computes no dX, since the input needs no gradient. Element-wise work
 // (bias, ReLU, softmax, the update) is left out.
-func FLOPs(hidden []int, n int) float64 {
-	sizes := append(append([]int{Inputs}, hidden...), Classes)
+func FLOPs(hidden []int, n int) float64 { return FLOPsIn(Inputs, hidden, n) }
+
+// FLOPsIn is FLOPs for an MLP with the given number of inputs.
+func FLOPsIn(inputs int, hidden []int, n int) float64 {
+	sizes := append(append([]int{inputs}, hidden...), Classes)
 	var f float64
 	for i := 1; i < len(sizes); i++ {
 		mac := 2 * float64(n) * float64(sizes[i-1]) * float64(sizes[i])
@@ -59,7 +66,7 @@ func FLOPs(hidden []int, n int) float64 {
 type Net struct {
 	Model      *nn.Sequential[float32]
 	Classifier *train.Classifier[float32] // Model, its SGD optimizer and the tape TrainStep reuses
-	X          *tensor.Tensor[float32]    // the batch, n×Inputs, drawn from N(0, 1)
+	X          *tensor.Tensor[float32]    // the batch, n×inputs, drawn from N(0, 1)
 	Labels     []int                      // n labels in [0, Classes)
 }
 
@@ -67,12 +74,16 @@ type Net struct {
 // PyTorch's initialization, SGD with lr LR and no momentum, and a batch of
 // n images and labels, all drawn from rng, in that order. It panics if a
 // size is not positive.
-func NewNet(rng *rand.Rand, hidden []int, n int) *Net {
+func NewNet(rng *rand.Rand, hidden []int, n int) *Net { return NewNetIn(rng, Inputs, hidden, n) }
+
+// NewNetIn is NewNet for an MLP with the given number of inputs, such as
+// SmallInputs; its batch is n×inputs. It panics if a size is not positive.
+func NewNetIn(rng *rand.Rand, inputs int, hidden []int, n int) *Net {
 	if n <= 0 {
 		panic(fmt.Sprintf("mlpbench: batch size %d is not positive", n))
 	}
-	m := nn.NewMLP(nn.MLPConfig[float32]{Inputs: Inputs, Hidden: hidden, Classes: Classes}, rng)
-	x := tensor.RandN[float32](rng, n, Inputs)
+	m := nn.NewMLP(nn.MLPConfig[float32]{Inputs: inputs, Hidden: hidden, Classes: Classes}, rng)
+	x := tensor.RandN[float32](rng, n, inputs)
 	labels := make([]int, n)
 	for i := range labels {
 		labels[i] = rng.IntN(Classes)
