@@ -71,3 +71,26 @@ func ExampleFLOPs() {
 	// 3072-100-10: 247.0 MFLOP of matrix products per step at batch 200
 	// 3072-512-256-128-10: 1456.4 MFLOP of matrix products per step at batch 200
 }
+
+// TestNewNetIn builds the Fashion-MNIST-sized MLP of benchmark W1s: a batch
+// of n×SmallInputs, a first layer taking SmallInputs, and FLOPsIn counting
+// 2·(2·200·784·100) for the first layer (forward and dW) and
+// 3·(2·200·100·10) for the last (forward, dW and dX).
+func TestNewNetIn(t *testing.T) {
+	net := mlpbench.NewNetIn(rand.New(rand.NewPCG(1, 2)), mlpbench.SmallInputs, mlpbench.W1Hidden, 4)
+	if got := net.X.Shape(); !tensor.EqualShapes(got, []int{4, 784}) {
+		t.Errorf("batch of shape %v, want [4 784]", got)
+	}
+	if got := nn.NamedParams[float32](net.Model)[0].Var.Shape(); !tensor.EqualShapes(got, []int{100, 784}) {
+		t.Errorf("first weight of shape %v, want [100 784]", got)
+	}
+	if got, want := mlpbench.FLOPsIn(mlpbench.SmallInputs, mlpbench.W1Hidden, 200), 63_920_000.0; got != want {
+		t.Errorf("FLOPsIn = %v, want %v", got, want)
+	}
+	if got, want := mlpbench.FLOPs(mlpbench.W1Hidden, 200), mlpbench.FLOPsIn(mlpbench.Inputs, mlpbench.W1Hidden, 200); got != want {
+		t.Errorf("FLOPs = %v, FLOPsIn at Inputs = %v", got, want)
+	}
+	if loss := net.TrainStep(); math.Abs(float64(loss)-math.Log(10)) > 0.5 {
+		t.Errorf("first loss %v is far from ln 10", loss)
+	}
+}
