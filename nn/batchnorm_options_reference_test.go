@@ -13,6 +13,7 @@ import (
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/internal/reftest"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/safetensors"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -213,8 +214,8 @@ func newBNO[T tensor.Float](t *testing.T, c bnoModule, composed bool) *nn.BatchN
 	}
 	bn.Composed = composed
 	if c.Affine {
-		copy(bn.Weight.Value().Data(), bnConvert[float64, T](c.Weight))
-		copy(bn.Bias.Value().Data(), bnConvert[float64, T](c.Bias))
+		copy(bn.Weight.Value().Data(), testutil.Convert[T, float64](c.Weight))
+		copy(bn.Bias.Value().Data(), testutil.Convert[T, float64](c.Bias))
 	}
 	return bn
 }
@@ -253,34 +254,19 @@ func bnoRunStep[T tensor.Float](t *testing.T, where string, bn *nn.BatchNorm[T],
 	t.Helper()
 	nn.ZeroGrad[T](bn)
 	tape := autograd.NewTape[T]()
-	x := tape.Param(tensor.FromSlice(bnConvert[float64, T](input), shape...))
+	x := tape.Param(tensor.FromSlice(testutil.Convert[T, float64](input), shape...))
 	y := bn.Forward(x)
-	tape.BackwardWithGrad(y, tensor.FromSlice(bnConvert[float64, T](up), shape...))
-	data := func(v *tensor.Tensor[T]) []float64 {
-		if v == nil {
-			return nil
-		}
-		return bnConvert[T, float64](v.Data())
-	}
-	grad := func(v *autograd.Var[T]) []float64 {
-		if v == nil {
-			return nil
-		}
-		if v.Grad() == nil {
-			return []float64{}
-		}
-		return data(v.Grad())
-	}
+	tape.BackwardWithGrad(y, tensor.FromSlice(testutil.Convert[T, float64](up), shape...))
 	for _, q := range []struct {
 		name      string
 		want, got []float64
 	}{
-		{"y", want.Output, data(y.Value())},
-		{"dx", want.GradInput, grad(x)},
-		{"dγ (weight.grad)", want.GradWeight, grad(bn.Weight)},
-		{"dβ (bias.grad)", want.GradBias, grad(bn.Bias)},
-		{"running_mean", want.RunningMean, data(bn.RunningMean)},
-		{"running_var", want.RunningVar, data(bn.RunningVar)},
+		{"y", want.Output, bnoData(y.Value())},
+		{"dx", want.GradInput, bnoGrad(x)},
+		{"dγ (weight.grad)", want.GradWeight, bnoGrad(bn.Weight)},
+		{"dβ (bias.grad)", want.GradBias, bnoGrad(bn.Bias)},
+		{"running_mean", want.RunningMean, bnoData(bn.RunningMean)},
+		{"running_var", want.RunningVar, bnoData(bn.RunningVar)},
 	} {
 		if (q.want == nil) != (q.got == nil) {
 			t.Errorf("%s: %s is %v, PyTorch's is %v", where, q.name, q.got, q.want)
@@ -311,7 +297,7 @@ func writeTorchState[T tensor.Float](t *testing.T, path string, sd []bnoTensor) 
 			w.AddInt64(e.Name, e.Shape, ints)
 			continue
 		}
-		safetensors.Add(w, e.Name, tensor.FromSlice(bnConvert[float64, T](e.Values), e.Shape...))
+		safetensors.Add(w, e.Name, tensor.FromSlice(testutil.Convert[T, float64](e.Values), e.Shape...))
 	}
 	if err := w.WriteFile(path); err != nil {
 		t.Fatal(err)
@@ -411,12 +397,12 @@ func runBNOFunctional[T tensor.Float](t *testing.T, c bnoFunctional, want bnoFun
 	t.Helper()
 	ch := c.Shape[1]
 	tape := autograd.NewTape[T]()
-	x := tape.Param(tensor.FromSlice(bnConvert[float64, T](c.Input), c.Shape...))
+	x := tape.Param(tensor.FromSlice(testutil.Convert[T, float64](c.Input), c.Shape...))
 	vec := func(v []float64) *tensor.Tensor[T] {
 		if v == nil {
 			return nil
 		}
-		return tensor.FromSlice(bnConvert[float64, T](v), ch)
+		return tensor.FromSlice(testutil.Convert[T, float64](v), ch)
 	}
 	param := func(v []float64) *autograd.Var[T] {
 		if v == nil {
@@ -426,32 +412,17 @@ func runBNOFunctional[T tensor.Float](t *testing.T, c bnoFunctional, want bnoFun
 	}
 	rm, rv, w, b := vec(c.RunningMean), vec(c.RunningVar), param(c.Weight), param(c.Bias)
 	y := f(x, rm, rv, w, b, c.Training, T(c.Momentum), T(c.Eps))
-	tape.BackwardWithGrad(y, tensor.FromSlice(bnConvert[float64, T](c.Upstream), c.Shape...))
-	data := func(v *tensor.Tensor[T]) []float64 {
-		if v == nil {
-			return nil
-		}
-		return bnConvert[T, float64](v.Data())
-	}
-	grad := func(v *autograd.Var[T]) []float64 {
-		if v == nil {
-			return nil
-		}
-		if v.Grad() == nil {
-			return []float64{}
-		}
-		return data(v.Grad())
-	}
+	tape.BackwardWithGrad(y, tensor.FromSlice(testutil.Convert[T, float64](c.Upstream), c.Shape...))
 	for _, q := range []struct {
 		name      string
 		want, got []float64
 	}{
-		{"y", want.Output, data(y.Value())},
-		{"dx", want.GradInput, grad(x)},
-		{"dγ (weight.grad)", want.GradWeight, grad(w)},
-		{"dβ (bias.grad)", want.GradBias, grad(b)},
-		{"running_mean", want.RunningMean, data(rm)},
-		{"running_var", want.RunningVar, data(rv)},
+		{"y", want.Output, bnoData(y.Value())},
+		{"dx", want.GradInput, bnoGrad(x)},
+		{"dγ (weight.grad)", want.GradWeight, bnoGrad(w)},
+		{"dβ (bias.grad)", want.GradBias, bnoGrad(b)},
+		{"running_mean", want.RunningMean, bnoData(rm)},
+		{"running_var", want.RunningVar, bnoData(rv)},
 	} {
 		if (q.want == nil) != (q.got == nil) {
 			t.Errorf("%s is %v, PyTorch's is %v", q.name, q.got, q.want)
@@ -534,4 +505,24 @@ func TestBatchNormOptionsCheckpointStrict(t *testing.T) {
 			}
 		}
 	}
+}
+
+// bnoData returns v's elements as float64, or nil for a missing tensor.
+func bnoData[T tensor.Float](v *tensor.Tensor[T]) []float64 {
+	if v == nil {
+		return nil
+	}
+	return testutil.Convert[float64, T](v.Data())
+}
+
+// bnoGrad returns v's gradient as float64: nil for a missing Var, empty
+// for one that no gradient reached.
+func bnoGrad[T tensor.Float](v *autograd.Var[T]) []float64 {
+	if v == nil {
+		return nil
+	}
+	if v.Grad() == nil {
+		return []float64{}
+	}
+	return bnoData(v.Grad())
 }

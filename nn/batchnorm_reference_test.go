@@ -12,6 +12,7 @@ import (
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/internal/reftest"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -200,8 +201,8 @@ func newBNModule[T tensor.Float](t *testing.T, c bnRefModule, composed bool) *nn
 		t.Fatalf("case %q: unknown module %q", c.Name, c.Module)
 	}
 	bn.Eps, bn.Momentum, bn.Composed = T(c.Eps), T(c.Momentum), composed
-	copy(bn.Weight.Value().Data(), bnConvert[float64, T](c.Weight))
-	copy(bn.Bias.Value().Data(), bnConvert[float64, T](c.Bias))
+	copy(bn.Weight.Value().Data(), testutil.Convert[T, float64](c.Weight))
+	copy(bn.Bias.Value().Data(), testutil.Convert[T, float64](c.Bias))
 	return bn
 }
 
@@ -235,12 +236,12 @@ func runBNModule[T tensor.Float](t *testing.T, c bnRefModule, composed bool) (st
 	run := func(where string, s bnRefStep) bnResult {
 		nn.ZeroGrad[T](bn)
 		tape := autograd.NewTape[T]()
-		x := tape.Param(tensor.FromSlice(bnConvert[float64, T](s.Input), s.Shape...))
+		x := tape.Param(tensor.FromSlice(testutil.Convert[T, float64](s.Input), s.Shape...))
 		y := bn.Forward(x)
 		if !slices.Equal(y.Shape(), s.Shape) {
 			t.Fatalf("%s: output shape %v, want %v", where, y.Shape(), s.Shape)
 		}
-		tape.BackwardWithGrad(y, tensor.FromSlice(bnConvert[float64, T](s.Upstream), s.Shape...))
+		tape.BackwardWithGrad(y, tensor.FromSlice(testutil.Convert[T, float64](s.Upstream), s.Shape...))
 		var missing []string
 		for _, v := range []struct {
 			name string
@@ -255,12 +256,12 @@ func runBNModule[T tensor.Float](t *testing.T, c bnRefModule, composed bool) (st
 				where, missing, s.GradWeight, s.GradBias)
 		}
 		return bnResult{
-			Output:            bnConvert[T, float64](y.Value().Data()),
-			GradInput:         bnConvert[T, float64](x.Grad().Data()),
-			GradWeight:        bnConvert[T, float64](params["weight"].Grad().Data()),
-			GradBias:          bnConvert[T, float64](params["bias"].Grad().Data()),
-			RunningMean:       bnConvert[T, float64](buffers["running_mean"].Data()),
-			RunningVar:        bnConvert[T, float64](buffers["running_var"].Data()),
+			Output:            testutil.Convert[float64, T](y.Value().Data()),
+			GradInput:         testutil.Convert[float64, T](x.Grad().Data()),
+			GradWeight:        testutil.Convert[float64, T](params["weight"].Grad().Data()),
+			GradBias:          testutil.Convert[float64, T](params["bias"].Grad().Data()),
+			RunningMean:       testutil.Convert[float64, T](buffers["running_mean"].Data()),
+			RunningVar:        testutil.Convert[float64, T](buffers["running_var"].Data()),
 			NumBatchesTracked: float64(buffers["num_batches_tracked"].Data()[0]),
 		}
 	}
@@ -270,14 +271,6 @@ func runBNModule[T tensor.Float](t *testing.T, c bnRefModule, composed bool) (st
 	nn.SetTraining[T](bn, false)
 	eval = run("evaluation", c.Eval)
 	return steps, eval
-}
-
-func bnConvert[From, To tensor.Float](s []From) []To {
-	r := make([]To, len(s))
-	for i, v := range s {
-		r[i] = To(v)
-	}
-	return r
 }
 
 // bnWorst tracks the largest |tapegrad − torch| by kind of number.
