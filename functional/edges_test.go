@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
-	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/internal/reftest"
 	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -81,36 +80,15 @@ func loadEdges(t *testing.T) edgeFile {
 func runEdge[T tensor.Float](t *testing.T, c edgeCase) (out, grad []float64) {
 	t.Helper()
 	tape := autograd.NewTape[T]()
-	x := tape.Param(tensor.FromSlice(testutil.Convert[T](reftest.Floats[float64](c.Input)), c.Shape...))
-	var y *autograd.Var[T]
-	switch c.Function {
-	case "exp":
-		y = functional.Exp(x)
-	case "log":
-		y = functional.Log(x)
-	case "pow":
-		y = functional.Pow(x, T(*c.P))
-	case "sigmoid":
-		y = functional.Sigmoid(x)
-	case "tanh":
-		y = functional.Tanh(x)
-	case "elu":
-		y = functional.ELU(x, T(*c.Alpha))
-	case "logsumexp":
-		y = functional.LogSumExp(x, *c.Axis)
-	case "softmax":
-		y = functional.Softmax(x, *c.Axis)
-	case "log_softmax":
-		y = functional.LogSoftmax(x, *c.Axis)
-	case "cross_entropy":
-		y = functional.CrossEntropy(x, c.Labels)
-	default:
+	x := tape.Param(tensor.FromSlice(reftest.Floats[T](c.Input), c.Shape...))
+	y, ok := applyTorch(c.Function, x, torchArgs{P: c.P, Alpha: c.Alpha, Axis: c.Axis, Labels: c.Labels})
+	if !ok {
 		t.Fatalf("unknown function %q", c.Function)
 	}
 	if !slices.Equal(y.Shape(), c.OutputShape) {
 		t.Fatalf("output shape %v, PyTorch's is %v", y.Shape(), c.OutputShape)
 	}
-	tape.BackwardWithGrad(y, tensor.FromSlice(testutil.Convert[T](reftest.Floats[float64](c.Upstream)), c.OutputShape...))
+	tape.BackwardWithGrad(y, tensor.FromSlice(reftest.Floats[T](c.Upstream), c.OutputShape...))
 	return testutil.Convert[float64](y.Value().Data()), testutil.Convert[float64](x.Grad().Data())
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/internal/reftest"
+	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -198,22 +199,6 @@ func closeTo[T tensor.Float](got []T, want, ref []reftest.Float, tol, floor floa
 	return ""
 }
 
-func toT[T tensor.Float](v []reftest.Float) []T {
-	out := make([]T, len(v))
-	for i, x := range v {
-		out[i] = T(x)
-	}
-	return out
-}
-
-func fromF64[T tensor.Float](v []float64) []T {
-	out := make([]T, len(v))
-	for i, x := range v {
-		out[i] = T(x)
-	}
-	return out
-}
-
 func widen[T tensor.Float](v []int) []int64 {
 	out := make([]int64, len(v))
 	for i, x := range v {
@@ -229,7 +214,7 @@ func runParity[T tensor.Float](c parityCase) (y *tensor.Tensor[T], idx []int64, 
 	tape := autograd.NewTape[T]()
 	xs := make([]*autograd.Var[T], len(c.Inputs))
 	for i, in := range c.Inputs {
-		xs[i] = tape.Param(tensor.FromSlice(toT[T](in), c.Shapes[i]...))
+		xs[i] = tape.Param(tensor.FromSlice(reftest.Floats[T](in), c.Shapes[i]...))
 	}
 	x, a := xs[0], c.Args
 	keep := a.KeepDim
@@ -280,30 +265,6 @@ func runParity[T tensor.Float](c parityCase) (y *tensor.Tensor[T], idx []int64, 
 		} else {
 			out = functional.LogSumExp(x, *a.Axis)
 		}
-	case "softmax":
-		out = functional.Softmax(x, *a.Axis)
-	case "log_softmax":
-		out = functional.LogSoftmax(x, *a.Axis)
-	case "cross_entropy":
-		out = functional.CrossEntropy(x, a.Labels)
-	case "exp":
-		out = functional.Exp(x)
-	case "log":
-		out = functional.Log(x)
-	case "sqrt":
-		out = functional.Sqrt(x)
-	case "pow":
-		out = functional.Pow(x, T(*a.P))
-	case "sigmoid":
-		out = functional.Sigmoid(x)
-	case "tanh":
-		out = functional.Tanh(x)
-	case "relu":
-		out = functional.ReLU(x)
-	case "elu":
-		out = functional.ELU(x, T(*a.Alpha))
-	case "leaky_relu":
-		out = functional.LeakyReLU(x, T(*a.Alpha))
 	// Pooling goes through package nn's modules for half the cases (those
 	// with an even number of input elements), through functional for the
 	// others.
@@ -328,9 +289,12 @@ func runParity[T tensor.Float](c parityCase) (y *tensor.Tensor[T], idx []int64, 
 			Kernel: a.Kernel, Stride: a.Stride, Padding: a.Padding, CeilMode: a.CeilMode,
 			ExcludePad: a.ExcludePad, DivisorOverride: a.Divisor})
 	default:
-		panic("parity: unknown op " + c.Op)
+		var ok bool
+		if out, ok = applyTorch(c.Op, x, torchArgs{P: a.P, Alpha: a.Alpha, Axis: a.Axis, Labels: a.Labels}); !ok {
+			panic("parity: unknown op " + c.Op)
+		}
 	}
-	tape.BackwardWithGrad(out, tensor.FromSlice(toT[T](c.Upstream), out.Shape()...))
+	tape.BackwardWithGrad(out, tensor.FromSlice(reftest.Floats[T](c.Upstream), out.Shape()...))
 	for i, v := range xs {
 		g := make([]T, tensor.NumElems(c.Shapes[i]))
 		if v.Grad() != nil {
@@ -479,7 +443,7 @@ func describe(c parityCase) string {
 	var ins []string
 	for i, in := range c.Inputs {
 		if len(in) <= 12 {
-			ins = append(ins, fmt.Sprint(toT[float64](in)))
+			ins = append(ins, fmt.Sprint(reftest.Floats[float64](in)))
 		} else {
 			ins = append(ins, fmt.Sprint(c.Shapes[i]))
 		}
@@ -517,8 +481,8 @@ func parityBNModule[T tensor.Float](c parityBN) *nn.BatchNorm[T] {
 		bn = nn.NewBatchNorm1d[T](c.Channels, opts...)
 	}
 	if c.Affine {
-		copy(bn.Weight.Value().Data(), fromF64[T](c.Weight))
-		copy(bn.Bias.Value().Data(), fromF64[T](c.Bias))
+		copy(bn.Weight.Value().Data(), testutil.Convert[T](c.Weight))
+		copy(bn.Bias.Value().Data(), testutil.Convert[T](c.Bias))
 	}
 	return bn
 }
@@ -534,9 +498,9 @@ func checkParityBN[T tensor.Float](t *testing.T, name string, c parityBN, want, 
 			bn.Bias.ZeroGrad()
 		}
 		tape := autograd.NewTape[T]()
-		x := tape.Param(tensor.FromSlice(fromF64[T](st.X), c.Shape...))
+		x := tape.Param(tensor.FromSlice(testutil.Convert[T](st.X), c.Shape...))
 		y := bn.Forward(x)
-		tape.BackwardWithGrad(y, tensor.FromSlice(fromF64[T](st.Upstream), c.Shape...))
+		tape.BackwardWithGrad(y, tensor.FromSlice(testutil.Convert[T](st.Upstream), c.Shape...))
 		w := want[i]
 		var r parityBNStep
 		if ref != nil {
@@ -600,7 +564,7 @@ func checkParityOptim[T tensor.Float](t *testing.T, name string, c parityOptim, 
 			t.Errorf("%s: panic: %v", name, r)
 		}
 	}()
-	p := autograd.NewParam(tensor.FromSlice(fromF64[T](c.P0), len(c.P0)))
+	p := autograd.NewParam(tensor.FromSlice(testutil.Convert[T](c.P0), len(c.P0)))
 	params := []*autograd.Var[T]{p}
 	cf := c.Config
 	var opt optim.Optimizer[T]
@@ -627,7 +591,7 @@ func checkParityOptim[T tensor.Float](t *testing.T, name string, c parityOptim, 
 		floor = max(floor, math.Abs(v))
 	}
 	for i, g := range c.Grads {
-		p.SetGrad(tensor.FromSlice(fromF64[T](g), len(g)))
+		p.SetGrad(tensor.FromSlice(testutil.Convert[T](g), len(g)))
 		opt.Step()
 		if d := closeTo(p.Value().Data(), want[i], nil, tol, floor, false); d != "" {
 			t.Errorf("%s: after step %d: %s", name, i+1, d)
