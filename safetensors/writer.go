@@ -7,8 +7,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 
+	"github.com/tapegrad/tapegrad/internal/atomicfile"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -183,51 +183,20 @@ func writeAll(out io.Writer, p []byte) (int, error) {
 // the same directory, syncs it to disk and renames it over path. On any error
 // the temporary file is removed and whatever was at path is left untouched,
 // so path never holds a half-written file. The new file has mode 0644.
-func (w *Writer) WriteFile(path string) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+func (w *Writer) WriteFile(path string) error {
+	err := atomicfile.Write(path, func(f *os.File) error {
+		bw := bufio.NewWriterSize(fileHook(f), chunkSize)
+		if _, err := w.writeTo(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
 	if err != nil {
 		return fmt.Errorf("safetensors: writing %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close() // may already be closed; the error says nothing new
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("safetensors: writing %s: %w", path, err)
-		}
-	}()
-	_ = tmp.Chmod(0o644) // best effort: CreateTemp makes files private
-	bw := bufio.NewWriterSize(fileHook(tmp), chunkSize)
-	if _, err := w.writeTo(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	syncDir(dir)
 	return nil
 }
 
 // fileHook wraps the temporary file WriteFile writes to. Tests replace it to
 // make writes fail part way through.
 var fileHook = func(f *os.File) io.Writer { return f }
-
-// syncDir flushes a directory entry to disk so that a rename survives a
-// crash. It is best effort: some systems cannot open or sync directories.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	_ = d.Sync()
-	d.Close()
-}

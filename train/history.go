@@ -12,6 +12,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/tapegrad/tapegrad/internal/atomicfile"
 )
 
 // Point is one evaluation: the mean loss and accuracy over the training
@@ -36,7 +38,7 @@ var csvHeader = []string{"step", "train_loss", "train_accuracy", "test_loss", "t
 // that reads back exactly. The write is atomic: a temporary
 // file in the same directory, renamed over path.
 func (h History) WriteCSV(path string) error {
-	return writeAtomic(path, func(f *os.File) error {
+	return atomicfile.Write(path, func(f *os.File) error {
 		w := csv.NewWriter(f)
 		w.Write(csvHeader)
 		for _, p := range h {
@@ -92,7 +94,7 @@ func (h History) WritePlots(dir, title string) error {
 		if err != nil {
 			return err
 		}
-		if err := writeAtomic(filepath.Join(dir, p.file), func(f *os.File) error {
+		if err := atomicfile.Write(filepath.Join(dir, p.file), func(f *os.File) error {
 			_, err := img.WriteTo(f)
 			return err
 		}); err != nil {
@@ -189,31 +191,4 @@ func (integerTicks) Ticks(lo, hi float64) []plot.Tick {
 		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', 0, 64)})
 	}
 	return ticks
-}
-
-// writeAtomic writes path through write into a temporary file of the same
-// directory, synced and renamed over path, so that path always holds a
-// whole file: the old one or the new one.
-func writeAtomic(path string, write func(*os.File) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	_ = f.Chmod(0o644) // best effort: CreateTemp makes files private
-	if err := write(f); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/tapegrad/tapegrad/internal/atomicfile"
 )
 
 const (
@@ -287,7 +289,7 @@ func install(tmp, dir string) error {
 	}
 	err := os.Rename(tmp, dir)
 	if err == nil {
-		syncDir(filepath.Dir(dir))
+		atomicfile.SyncDir(filepath.Dir(dir))
 		return nil
 	}
 	if _, statErr := os.Lstat(dir); errors.Is(statErr, os.ErrNotExist) {
@@ -309,18 +311,9 @@ func install(tmp, dir string) error {
 		}
 		return fmt.Errorf("cifar10: replacing incomplete %s: %w", dir, err)
 	}
-	syncDir(filepath.Dir(dir))
+	atomicfile.SyncDir(filepath.Dir(dir))
 	if err := os.RemoveAll(old); err != nil {
 		return fmt.Errorf("cifar10: %s is in place, but removing its old content: %w", dir, err)
 	}
 	return nil
-}
-
-// syncDir flushes a directory entry to disk so that a rename survives a
-// crash. It is best effort: not every system can sync a directory.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }
