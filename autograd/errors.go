@@ -14,3 +14,19 @@ const (
 	errSetGradShape = "autograd: SetGrad with shape %v on a Var of shape %v"
 	errHookShape    = "autograd: a hook returned a gradient of shape %v for one of shape %v"
 )
+
+// Panic messages of Tape.Grad.
+const (
+	errGradNoOutputs   = "autograd: Grad needs at least one output and one input"
+	errGradSeedCount   = "autograd: Grad: %d GradOutputs for %d outputs"
+	errGradOutput      = "autograd: Grad: output %d does not require a gradient (no input of its computation does)"
+	errGradForeign     = "autograd: Grad: output %d is not on this tape"
+	errGradInput       = "autograd: Grad: input %d does not require a gradient"
+	errGradInputTape   = "autograd: Grad: input %d lives on another tape"
+	errGradNotScalar   = "autograd: Grad: output %d has shape %v; give its gradient in GradOutputs (only one-element outputs are seeded with 1)"
+	errGradUnused      = "autograd: Grad: input %d is not used by the outputs' computation (set AllowUnused to get nil, or MaterializeGrads for zeros)"
+	errNotDiffOp       = "autograd: Grad with CreateGraph reached op %s (node %d), which has no differentiable backward (autograd.DifferentiableOp): its gradient cannot be differentiated again"
+	errDiffGradShape   = "autograd: op %s: BackwardVar returned a gradient of shape %v for input %d of shape %v (it must sum broadcast gradients itself)"
+	errDiffGradCount   = "autograd: op %s: BackwardVar returned %d gradients for %d inputs"
+	errAccumulateShape = "autograd: accumulate: gradients of shapes %v and %v"
+)

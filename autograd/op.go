@@ -48,3 +48,24 @@ type ExtraSaver interface {
 type ArenaUser[T tensor.Float] interface {
 	UseArena(ar *tensor.Arena[T])
 }
+
+// DifferentiableOp is an Op whose backward pass can itself be recorded and
+// differentiated: the contract behind Tape.Grad with CreateGraph, PyTorch's
+// create_graph=True.
+//
+// BackwardVar returns the same gradients as Backward, one per input (nil
+// where needs[i] is false, or for a zero gradient), but computes them from
+// Vars with differentiable ops applied through Apply — the op's inputs as
+// they were recorded, its output out, and dy, the gradient of out — so that
+// the tape records the backward pass and a later Grad or Backward can
+// differentiate it again, to any order. Each gradient must have its input's
+// exact shape: where Backward may return a broadcast gradient for the
+// engine to sum, BackwardVar sums it itself with a differentiable op.
+//
+// Backward stays the fast path: first-order passes never call BackwardVar.
+// An op without it supports first-order gradients only, and Tape.Grad with
+// CreateGraph panics, naming it, when it reaches the op.
+type DifferentiableOp[T tensor.Float] interface {
+	Op[T]
+	BackwardVar(inputs []*Var[T], out, dy *Var[T], needs []bool) []*Var[T]
+}

@@ -29,3 +29,20 @@ func Transpose[T tensor.Float](x *autograd.Var[T], a1, a2 int) *autograd.Var[T] 
 func Gather[T tensor.Float](x *autograd.Var[T], index []int) *autograd.Var[T] {
 	return autograd.Apply[T](&ops.Gather[T]{Index: index}, x)
 }
+
+// Expand broadcasts x to shape, as x.expand(*shape) in PyTorch (−1 keeps
+// an axis's size); the output is a copy, not a view. See ops.Expand.
+func Expand[T tensor.Float](x *autograd.Var[T], shape ...int) *autograd.Var[T] {
+	return autograd.Apply[T](&ops.Expand[T]{Shape: shape}, x)
+}
+
+// BroadcastTo is torch.broadcast_to: Expand under NumPy's name.
+func BroadcastTo[T tensor.Float](x *autograd.Var[T], shape ...int) *autograd.Var[T] {
+	return Expand(x, shape...)
+}
+
+// SumToSize sums x down to shape, as x.sum_to_size(*shape) in PyTorch: the
+// reverse of broadcasting. See ops.SumTo.
+func SumToSize[T tensor.Float](x *autograd.Var[T], shape ...int) *autograd.Var[T] {
+	return autograd.Apply[T](&ops.SumTo[T]{Shape: shape}, x)
+}

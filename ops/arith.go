@@ -25,6 +25,10 @@ func (op *Add[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 
 func (*Add[T]) Saved() []*tensor.Tensor[T] { return nil }
 
+func (*Add[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] {
+	return []*v[T]{pickVar(needs[0], vSumTo(dy, in[0].Shape()...)), pickVar(needs[1], vSumTo(dy, in[1].Shape()...))}
+}
+
 // Sub is element-wise subtraction with NumPy broadcasting.
 //
 //	y  = a − b
@@ -51,6 +55,17 @@ func (op *Sub[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 }
 
 func (*Sub[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+func (*Sub[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] {
+	g := make([]*v[T], 2)
+	if needs[0] {
+		g[0] = vSumTo(dy, in[0].Shape()...)
+	}
+	if needs[1] {
+		g[1] = vNeg(vSumTo(dy, in[1].Shape()...))
+	}
+	return g
+}
 
 // Mul is the element-wise (Hadamard) product with NumPy broadcasting. It keeps
 // both operands.
@@ -86,6 +101,17 @@ func (op *Mul[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 }
 
 func (op *Mul[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.a, op.b} }
+
+func (*Mul[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] {
+	g := make([]*v[T], 2)
+	if needs[0] {
+		g[0] = vSumTo(vMul(dy, in[1]), in[0].Shape()...)
+	}
+	if needs[1] {
+		g[1] = vSumTo(vMul(dy, in[0]), in[1].Shape()...)
+	}
+	return g
+}
 
 // Div is element-wise division with NumPy broadcasting. It keeps both
 // operands.
@@ -127,6 +153,19 @@ func (op *Div[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 
 func (op *Div[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.a, op.b} }
 
+// BackwardVar writes db = −(dy/b)·(a/b) with the output y = a/b.
+func (*Div[T]) BackwardVar(in []*v[T], y, dy *v[T], needs []bool) []*v[T] {
+	g := make([]*v[T], 2)
+	da := vDiv(dy, in[1])
+	if needs[0] {
+		g[0] = vSumTo(da, in[0].Shape()...)
+	}
+	if needs[1] {
+		g[1] = vSumTo(vNeg(vMul(da, y)), in[1].Shape()...)
+	}
+	return g
+}
+
 // Neg is element-wise negation.
 //
 //	y  = −x
@@ -147,6 +186,8 @@ func (op *Neg[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 }
 
 func (*Neg[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+func (*Neg[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] { return []*v[T]{vNeg(dy)} }
 
 // Scale multiplies by the constant C.
 //
@@ -172,6 +213,10 @@ func (op *Scale[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tenso
 
 func (*Scale[T]) Saved() []*tensor.Tensor[T] { return nil }
 
+func (op *Scale[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vScale(dy, op.C)}
+}
+
 // AddScalar adds the constant C.
 //
 //	y  = x + C
@@ -195,6 +240,8 @@ func (op *AddScalar[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 }
 
 func (*AddScalar[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+func (*AddScalar[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] { return []*v[T]{dy} }
 
 // pick returns g if needed, else nil.
 func pick[T tensor.Float](needed bool, g *tensor.Tensor[T]) *tensor.Tensor[T] {

@@ -58,3 +58,9 @@ func reason(err error) string {
 
 // Panic messages of batch norm's options.
 const errBNArity = "ops: BatchNorm takes 1 input (x) or 3 (x, γ, β), got %d"
+
+// Panic messages of Expand and SumTo.
+const (
+	errExpand = "ops: Expand: cannot expand shape %v to %v: %s"
+	errSumTo  = "ops: SumTo: cannot sum shape %v to %v: it does not broadcast to the input's shape"
+)

@@ -260,6 +260,16 @@ func opTable[T tensor.Float]() []opEntry[T] {
 
 	// Shapes.
 	es = append(es,
+		e{name: "Expand", config: "3x1->2x3x4", new: func() op { return &ops.Expand[T]{Shape: []int{2, 3, 4}} }, inputs: normal([]int{3, 1}), keeps: none,
+			bad: []badInput{bad(s([]int{2, 4}), "ops: Expand:", "[2 3 4]", "neither 1 nor 3"), arity("Expand", 1)}},
+		e{name: "Expand", config: "-1", new: func() op { return &ops.Expand[T]{Shape: []int{-1, 3}} }, inputs: normal([]int{2, 1}), keeps: none,
+			bad: []badInput{bad(s([]int{2, 2, 1}), "ops: Expand:", "fewer dimensions"), arity("Expand", 1)}},
+		e{name: "Expand", config: "same", new: func() op { return &ops.Expand[T]{Shape: []int{2, 3}} }, inputs: normal([]int{2, 3}), keeps: none,
+			bad: []badInput{arity("Expand", 1)}},
+		e{name: "SumTo", config: "2x3x4->3x1", new: func() op { return &ops.SumTo[T]{Shape: []int{3, 1}} }, inputs: normal([]int{2, 3, 4}), keeps: none,
+			bad: []badInput{bad(s([]int{2, 4}), "ops: SumTo:", "[3 1]"), arity("SumTo", 1)}},
+		e{name: "SumTo", config: "2x3->2x3", new: func() op { return &ops.SumTo[T]{Shape: []int{2, 3}} }, inputs: normal([]int{2, 3}), keeps: none,
+			bad: []badInput{bad(s([]int{3}), "ops: SumTo:", "[2 3]"), arity("SumTo", 1)}},
 		e{name: "Reshape", config: "3x-1", new: func() op { return &ops.Reshape[T]{Shape: []int{3, -1}} }, inputs: normal([]int{2, 3}), keeps: none,
 			bad: []badInput{bad(s([]int{2, 2}), "ops: Reshape:", "[3 -1]"), arity("Reshape", 1)}},
 		e{name: "Reshape", config: "flat", new: func() op { return &ops.Reshape[T]{Shape: []int{6}} }, inputs: normal([]int{1, 2, 3}), keeps: none,
@@ -497,6 +507,19 @@ func TestOpTableGradCheck(t *testing.T) {
 	}
 }
 
+// TestOpTableGradGradCheck checks every entry's second-order gradients:
+// its differentiable backward (BackwardVar) against finite differences of
+// its first-order one, as PyTorch's gradgradcheck.
+func TestOpTableGradGradCheck(t *testing.T) {
+	for i, e := range opTable[float64]() {
+		t.Run(entryName(e), func(t *testing.T) {
+			if err := gradtest.GradGradCheck(func(x vars64) *autograd.Var[float64] { return autograd.Apply(e.new(), x...) }, entryInputs(i, e), nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
 func TestOpTableFloat32(t *testing.T) {
 	t32 := opTable[float32]()
 	for i, e := range opTable[float64]() {
@@ -654,7 +677,7 @@ func TestOpTablePanics(t *testing.T) {
 
 // TestOpTableCoversOps fails when an exported type of package ops that
 // implements autograd.Op (it has methods Name, Forward, Backward and Saved)
-// has no entry in the op table, when an entry's name is not its op's, or
+// has no BackwardVar (autograd.DifferentiableOp) or no entry in the op table, when an entry's name is not its op's, or
 // when an op's doc comment does not end with a paragraph saying when it
 // panics.
 func TestOpTableCoversOps(t *testing.T) {
@@ -711,6 +734,9 @@ func TestOpTableCoversOps(t *testing.T) {
 		covered[e.name]++
 	}
 	for _, name := range opTypes {
+		if !methods[name]["BackwardVar"] {
+			t.Errorf("op %s has no BackwardVar: every op supports second-order gradients (autograd.DifferentiableOp)", name)
+		}
 		if covered[name] == 0 {
 			t.Errorf("op %s has no entry in the op table (ops/optable_test.go)", name)
 		}

@@ -80,24 +80,27 @@ func Check(f func(x []*autograd.Var[float64]) *autograd.Var[float64], inputs []*
 		if analytic == nil {
 			analytic = tensor.New[float64](in.Shape()...)
 		}
-		if err := compare(f, inputs, i, analytic, g, o); err != nil {
+		obj := func(j int, d float64) (float64, error) { return objective(f, inputs, i, j, d, g) }
+		if err := compare(obj, "gradient", inputs[i].Shape(), i, analytic, o); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// compare checks every element of input i's analytic gradient.
-func compare(f func(x []*autograd.Var[float64]) *autograd.Var[float64], inputs []*tensor.Tensor[float64], i int,
-	analytic, g *tensor.Tensor[float64], o Options) error {
+// compare checks every element of input i's analytic gradient against the
+// central difference of obj, which evaluates the objective with element j
+// of input i moved by d.
+func compare(obj func(j int, d float64) (float64, error), what string, shape []int, i int,
+	analytic *tensor.Tensor[float64], o Options) error {
 	bad, worst, worstAt := 0, 0.0, -1
 	var worstA, worstN float64
 	for j, a := range analytic.Data() {
-		plus, err := objective(f, inputs, i, j, o.Eps, g)
+		plus, err := obj(j, o.Eps)
 		if err != nil {
 			return err
 		}
-		minus, err := objective(f, inputs, i, j, -o.Eps, g)
+		minus, err := obj(j, -o.Eps)
 		if err != nil {
 			return err
 		}
@@ -114,8 +117,8 @@ func compare(f func(x []*autograd.Var[float64]) *autograd.Var[float64], inputs [
 	if bad == 0 {
 		return nil
 	}
-	return fmt.Errorf("gradtest: input %d (shape %v): %d of %d gradient elements differ; worst at index %v: analytic %.10g, numeric %.10g",
-		i, inputs[i].Shape(), bad, analytic.Size(), unravel(worstAt, inputs[i].Shape()), worstA, worstN)
+	return fmt.Errorf("gradtest: input %d (shape %v): %d of %d %s elements differ; worst at index %v: analytic %.10g, numeric %.10g",
+		i, shape, bad, analytic.Size(), what, unravel(worstAt, shape), worstA, worstN)
 }
 
 // objective evaluates Σ g ⊙ f(x) off the tape with element j of input i
