@@ -32,6 +32,10 @@ func (op *Exp[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 
 func (op *Exp[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
 
+func (*Exp[T]) BackwardVar(_ []*v[T], y, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vMul(dy, y)}
+}
+
 // Log is the element-wise natural logarithm. It keeps its input.
 //
 //	y  = ln x
@@ -60,6 +64,10 @@ func (op *Log[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 }
 
 func (op *Log[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x} }
+
+func (*Log[T]) BackwardVar(in []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vDiv(dy, in[0])}
+}
 
 // Sqrt is the element-wise square root. It keeps its output.
 //
@@ -92,6 +100,10 @@ func (op *Sqrt[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor
 }
 
 func (op *Sqrt[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
+
+func (*Sqrt[T]) BackwardVar(_ []*v[T], y, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vDiv(dy, vScale(y, 2))}
+}
 
 // Pow raises every element to the constant power P, as torch.pow(x, P)
 // does. It keeps its input.
@@ -138,3 +150,13 @@ func (op *Pow[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 }
 
 func (op *Pow[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x} }
+
+// BackwardVar writes dx = dy ⊙ (P·xᴾ⁻¹) with a Pow of exponent P − 1, so
+// that its special cases hold at every order; for P = 0 the gradient is
+// zero (nil).
+func (op *Pow[T]) BackwardVar(in []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	if op.P == 0 {
+		return []*v[T]{nil}
+	}
+	return []*v[T]{vMul(dy, vScale(vPow(in[0], T(float64(op.P)-1)), op.P))}
+}
