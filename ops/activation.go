@@ -18,6 +18,9 @@ import (
 //	y  = max(x, 0)
 //	dx = dy ⊙ [y > 0]
 //
+// Its backward is differentiable with the mask [y > 0] a constant, so the
+// second derivative is 0 everywhere, at 0 included, as in PyTorch.
+//
 // It panics unless it is given exactly one input.
 type ReLU[T tensor.Float] struct {
 	arena[T]
@@ -94,6 +97,9 @@ func (*ReLU[T]) BackwardVar(_ []*v[T], y, dy *v[T], _ []bool) []*v[T] {
 //	y  = x        if x > 0,   Slope·x otherwise
 //	dx = dy       if x > 0,   Slope·dy otherwise
 //
+// Its backward is differentiable with the branch a constant: the second
+// derivative is 0, as in PyTorch.
+//
 // It panics unless it is given exactly one input.
 type LeakyReLU[T tensor.Float] struct {
 	arena[T]
@@ -150,6 +156,9 @@ func (op *LeakyReLU[T]) BackwardVar(in []*v[T], _, dy *v[T], _ []bool) []*v[T] {
 // there), and its derivative as Alpha·eˣ, as PyTorch does, rather than read
 // off the output as y + Alpha, which cancels to 0 for x below about −37.
 // A NaN input gives NaN and passes the gradient through, as in PyTorch.
+// Its backward is differentiable, the branch a constant: the second
+// derivative is dy·Alpha·eˣ for x ≤ 0 and 0 for x > 0, finite for every
+// finite x (eˣ is taken only of x ≤ 0).
 //
 // It panics unless it is given exactly one input.
 type ELU[T tensor.Float] struct {

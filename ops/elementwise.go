@@ -117,7 +117,9 @@ func (*Sqrt[T]) BackwardVar(_ []*v[T], y, dy *v[T], _ []bool) []*v[T] {
 // signs of zeros and infinities match PyTorch's at x = ±0 and ±Inf: for
 // P = ½ the gradient at −0 is 0.5/√−0 = −Inf, for P = 2 it is 2·(−0) = −0,
 // and for P = 0 it is 0 even where x is NaN. A negative x with a non-integer
-// P gives NaN.
+// P gives NaN. Its backward is differentiable, a Pow of exponent P − 1,
+// so the same special cases hold at every order, as in PyTorch: xᴾ⁻¹ for
+// P = 1 is x⁰ = 1, whose own derivative is 0.
 //
 // It panics unless it is given exactly one input.
 type Pow[T tensor.Float] struct {
