@@ -307,8 +307,8 @@ func maskWhere[T tensor.Float](t *tensor.Tensor[T], keep func(T) bool) []bool {
 }
 
 // branchScale multiplies each element of its input by 1 where mask holds and
-// by other elsewhere, where other = 0 gives an exact 0 (not 0·x, which is
-// NaN for an infinite x, as PyTorch's threshold_backward). It is the
+// by other elsewhere; other = 0 gives an exact 0, as PyTorch's
+// threshold_backward does, not 0·x, which is NaN for an infinite x. It is the
 // derivative of the piecewise activations ReLU, LeakyReLU and ELU in their
 // differentiable backward passes, the mask — which branch each element is
 // on — being a constant. It keeps the mask.

@@ -116,9 +116,9 @@ func (op *MatMul[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 
 func (op *MatMul[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.a, op.b} }
 
-// BackwardVar writes Backward's products as MatMuls of the operands, viewed
-// as matrices as in matrices, and sums each gradient to its operand's shape
-// with SumTo.
+// BackwardVar writes Backward's products as MatMuls of the operands, a 1-d
+// one reshaped to a row or a column as matrices does, and sums each gradient
+// to its operand's shape with SumTo.
 func (op *MatMul[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] {
 	a, tA, b, tB := in[0], op.TransA, in[1], op.TransB
 	vecA, vecB := len(a.Shape()) == 1, len(b.Shape()) == 1
