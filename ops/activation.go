@@ -1,8 +1,10 @@
 package ops
 
 import (
+	"fmt"
 	"math"
 
+	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/fmath"
 	"github.com/tapegrad/tapegrad/internal/parallel"
 
@@ -15,6 +17,9 @@ import (
 //
 //	y  = max(x, 0)
 //	dx = dy ⊙ [y > 0]
+//
+// Its backward is differentiable with the mask [y > 0] a constant, so the
+// second derivative is 0 everywhere, at 0 included, as in PyTorch.
 //
 // It panics unless it is given exactly one input.
 type ReLU[T tensor.Float] struct {
@@ -80,11 +85,20 @@ func reluMask64(d, g, y []float64) {
 
 func (op *ReLU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
 
+// BackwardVar masks dy with [y > 0], a constant, through branchScale.
+func (*ReLU[T]) BackwardVar(_ []*v[T], y, dy *v[T], _ []bool) []*v[T] {
+	pos := maskWhere(y.Value(), func(y T) bool { return y > 0 })
+	return []*v[T]{autograd.Apply[T](&branchScale[T]{mask: pos}, dy)}
+}
+
 // LeakyReLU lets a fraction Slope of negative inputs through. It keeps its
 // input.
 //
 //	y  = x        if x > 0,   Slope·x otherwise
 //	dx = dy       if x > 0,   Slope·dy otherwise
+//
+// Its backward is differentiable with the branch a constant: the second
+// derivative is 0, as in PyTorch.
 //
 // It panics unless it is given exactly one input.
 type LeakyReLU[T tensor.Float] struct {
@@ -125,6 +139,13 @@ func (op *LeakyReLU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 
 func (op *LeakyReLU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x} }
 
+// BackwardVar scales dy by 1 where x > 0 and by Slope elsewhere, the
+// branch being a constant, through branchScale.
+func (op *LeakyReLU[T]) BackwardVar(in []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	pos := maskWhere(in[0].Value(), func(x T) bool { return x > 0 })
+	return []*v[T]{autograd.Apply[T](&branchScale[T]{mask: pos, other: op.Slope}, dy)}
+}
+
 // ELU is the exponential linear unit with scale Alpha. It keeps its input.
 //
 //	y  = x              if x > 0,   Alpha·(eˣ − 1) otherwise
@@ -135,6 +156,9 @@ func (op *LeakyReLU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]
 // there), and its derivative as Alpha·eˣ, as PyTorch does, rather than read
 // off the output as y + Alpha, which cancels to 0 for x below about −37.
 // A NaN input gives NaN and passes the gradient through, as in PyTorch.
+// Its backward is differentiable, the branch a constant: the second
+// derivative is dy·Alpha·eˣ for x ≤ 0 and 0 for x > 0, finite for every
+// finite x (eˣ is taken only of x ≤ 0).
 //
 // It panics unless it is given exactly one input.
 type ELU[T tensor.Float] struct {
@@ -175,6 +199,24 @@ func (op *ELU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 
 func (op *ELU[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x} }
 
+// BackwardVar writes dx = dy ⊙ s with s = 1 where x > 0 and Alpha·eˣ
+// elsewhere, taking eˣ of x with its positive elements masked to 0, so that
+// no large x overflows to an infinity that a mask would turn into NaN. The
+// branches are constants.
+func (op *ELU[T]) BackwardVar(in []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	x := in[0]
+	neg := maskWhere(x.Value(), func(x T) bool { return x <= 0 })
+	ones := tensor.New[T](x.Shape()...)
+	for i, n := range neg {
+		if !n {
+			ones.Data()[i] = 1
+		}
+	}
+	xNeg := autograd.Apply[T](&branchScale[T]{mask: neg}, x)
+	slope := autograd.Apply[T](&branchScale[T]{mask: neg}, vScale(vExp(xNeg), op.Alpha))
+	return []*v[T]{vMul(dy, vAdd(vConst(ones), slope))}
+}
+
 // Tanh is the element-wise hyperbolic tangent. It keeps its output.
 //
 //	y  = tanh x
@@ -212,6 +254,12 @@ func (op *Tanh[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor
 
 func (op *Tanh[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
 
+// BackwardVar writes 1 − y² as (1 − y)(1 + y), which keeps the precision
+// near y = ±1 that Backward's fused multiply-add keeps.
+func (*Tanh[T]) BackwardVar(_ []*v[T], y, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vMul(dy, vMul(vAddScalar(vNeg(y), 1), vAddScalar(y, 1)))}
+}
+
 // Sigmoid is the element-wise logistic function, computed without overflow.
 // It keeps its output.
 //
@@ -244,3 +292,76 @@ func (op *Sigmoid[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Ten
 }
 
 func (op *Sigmoid[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
+
+func (*Sigmoid[T]) BackwardVar(_ []*v[T], y, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vMul(vMul(dy, y), vAddScalar(vNeg(y), 1))}
+}
+
+// maskWhere returns whether each element of t satisfies keep.
+func maskWhere[T tensor.Float](t *tensor.Tensor[T], keep func(T) bool) []bool {
+	m := make([]bool, t.Size())
+	for i, x := range t.Data() {
+		m[i] = keep(x)
+	}
+	return m
+}
+
+// branchScale multiplies each element of its input by 1 where mask holds and
+// by other elsewhere; other = 0 gives an exact 0, as PyTorch's
+// threshold_backward does, not 0·x, which is NaN for an infinite x. It is the
+// derivative of the piecewise activations ReLU, LeakyReLU and ELU in their
+// differentiable backward passes, the mask — which branch each element is
+// on — being a constant. It keeps the mask.
+//
+//	y  = x ⊙ s,   s = 1 where mask, other elsewhere
+//	dx = dy ⊙ s
+//
+// It is linear with a diagonal Jacobian, its own adjoint: its backward
+// applies it again, to every order.
+//
+// It panics unless it is given exactly one input, of as many elements as
+// the mask.
+type branchScale[T tensor.Float] struct {
+	arena[T]
+	mask  []bool
+	other T
+}
+
+func (*branchScale[T]) Name() string { return "branchScale" }
+
+func (op *branchScale[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	checkArity("branchScale", in, 1)
+	if in[0].Size() != len(op.mask) {
+		panic(fmt.Sprintf(errBranchScale, in[0].Shape(), len(op.mask)))
+	}
+	return op.apply(in[0])
+}
+
+func (op *branchScale[T]) apply(x *tensor.Tensor[T]) *tensor.Tensor[T] {
+	y := op.ar.NewUninit(x.Shape()...)
+	d := y.Data()
+	for i, v := range x.Data() {
+		switch {
+		case op.mask[i]:
+			d[i] = v
+		case op.other == 0:
+			d[i] = 0
+		default:
+			d[i] = op.other * v
+		}
+	}
+	return y
+}
+
+func (op *branchScale[T]) Backward(dy *tensor.Tensor[T], _ []bool) []*tensor.Tensor[T] {
+	return []*tensor.Tensor[T]{op.apply(dy)}
+}
+
+func (op *branchScale[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{autograd.Apply[T](&branchScale[T]{mask: op.mask, other: op.other}, dy)}
+}
+
+func (*branchScale[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+// ExtraSavedBytes counts the mask, a byte per element.
+func (op *branchScale[T]) ExtraSavedBytes() int { return len(op.mask) }

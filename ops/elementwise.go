@@ -32,6 +32,10 @@ func (op *Exp[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 
 func (op *Exp[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
 
+func (*Exp[T]) BackwardVar(_ []*v[T], y, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vMul(dy, y)}
+}
+
 // Log is the element-wise natural logarithm. It keeps its input.
 //
 //	y  = ln x
@@ -60,6 +64,10 @@ func (op *Log[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 }
 
 func (op *Log[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x} }
+
+func (*Log[T]) BackwardVar(in []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vDiv(dy, in[0])}
+}
 
 // Sqrt is the element-wise square root. It keeps its output.
 //
@@ -93,6 +101,10 @@ func (op *Sqrt[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor
 
 func (op *Sqrt[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
 
+func (*Sqrt[T]) BackwardVar(_ []*v[T], y, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vDiv(dy, vScale(y, 2))}
+}
+
 // Pow raises every element to the constant power P, as torch.pow(x, P)
 // does. It keeps its input.
 //
@@ -105,7 +117,9 @@ func (op *Sqrt[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y
 // signs of zeros and infinities match PyTorch's at x = ±0 and ±Inf: for
 // P = ½ the gradient at −0 is 0.5/√−0 = −Inf, for P = 2 it is 2·(−0) = −0,
 // and for P = 0 it is 0 even where x is NaN. A negative x with a non-integer
-// P gives NaN.
+// P gives NaN. Its backward is differentiable, a Pow of exponent P − 1,
+// so the same special cases hold at every order, as in PyTorch: xᴾ⁻¹ for
+// P = 1 is x⁰ = 1, whose own derivative is 0.
 //
 // It panics unless it is given exactly one input.
 type Pow[T tensor.Float] struct {
@@ -138,3 +152,13 @@ func (op *Pow[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 }
 
 func (op *Pow[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x} }
+
+// BackwardVar writes dx = dy ⊙ (P·xᴾ⁻¹) with a Pow of exponent P − 1, so
+// that its special cases hold at every order; for P = 0 the gradient is
+// zero (nil).
+func (op *Pow[T]) BackwardVar(in []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	if op.P == 0 {
+		return []*v[T]{nil}
+	}
+	return []*v[T]{vMul(dy, vScale(vPow(in[0], T(float64(op.P)-1)), op.P))}
+}

@@ -64,3 +64,7 @@ const (
 	errExpand = "ops: Expand: cannot expand shape %v to %v: %s"
 	errSumTo  = "ops: SumTo: cannot sum shape %v to %v: it does not broadcast to the input's shape"
 )
+
+// Panic message of branchScale, the piecewise activations' derivative in
+// their differentiable backward passes.
+const errBranchScale = "ops: branchScale: input of shape %v for a mask of %d elements"

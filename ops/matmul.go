@@ -116,6 +116,51 @@ func (op *MatMul[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 
 func (op *MatMul[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.a, op.b} }
 
+// BackwardVar writes Backward's products as MatMuls of the operands, a 1-d
+// one reshaped to a row or a column as matrices does, and sums each gradient
+// to its operand's shape with SumTo.
+func (op *MatMul[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] {
+	a, tA, b, tB := in[0], op.TransA, in[1], op.TransB
+	vecA, vecB := len(a.Shape()) == 1, len(b.Shape()) == 1
+	if vecA {
+		a, tA = vReshape(a, 1, a.Shape()[0]), false
+	}
+	if vecB {
+		b, tB = vReshape(b, b.Shape()[0], 1), false
+	}
+	if vecA || vecB {
+		s := dy.Shape()
+		switch {
+		case vecA && vecB:
+			dy = vReshape(dy, 1, 1)
+		case vecA:
+			dy = vReshape(dy, append(slices.Clone(s[:len(s)-1]), 1, s[len(s)-1])...)
+		default:
+			dy = vReshape(dy, append(slices.Clone(s), 1)...)
+		}
+	}
+	g := make([]*v[T], 2)
+	if needs[0] {
+		var da *v[T]
+		if tA {
+			da = vMatMul(b, tB, dy, true)
+		} else {
+			da = vMatMul(dy, false, b, !tB)
+		}
+		g[0] = vReshape(vSumTo(da, a.Shape()...), in[0].Shape()...)
+	}
+	if needs[1] {
+		var db *v[T]
+		if tB {
+			db = vMatMul(dy, true, a, tA)
+		} else {
+			db = vMatMul(a, !tA, dy, false)
+		}
+		g[1] = vReshape(vSumTo(db, b.Shape()...), in[1].Shape()...)
+	}
+	return g
+}
+
 // matrices returns the operands as matrices or stacks of them, with the
 // transpose flags that apply: a 1-d A as the row 1×k, a 1-d B as the column
 // k×1, both views of the operand's data and neither transposed.

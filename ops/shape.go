@@ -40,6 +40,10 @@ func (op *Reshape[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Ten
 
 func (*Reshape[T]) Saved() []*tensor.Tensor[T] { return nil }
 
+func (op *Reshape[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vReshape(dy, op.in...)}
+}
+
 // Permute reorders the axes: output axis i is input axis Axes[i]. The data is
 // copied into the new layout.
 //
@@ -67,3 +71,7 @@ func (op *Permute[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Ten
 }
 
 func (*Permute[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+func (op *Permute[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vPermute(dy, tensor.InversePermutation(op.Axes)...)}
+}
