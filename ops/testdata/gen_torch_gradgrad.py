@@ -33,6 +33,19 @@ ReLU-like functions, distinct values for max, min and max pooling), so that
 central differences of the first-order gradients, which the Go test also
 compares H with, are valid.
 
+Each case names the tapegrad op ("op": its Name, or the composite
+Softmax or CrossEntropy) and its settings ("params": the op's exported
+fields by their Go names, PyTorch's defaults where missing), from which the
+Go test builds it. Besides the ops a model calls, the cases cover the ops
+that other ops' backward passes are made of, so that those differentiate
+to any order: Scatter (Gather's adjoint), ConvTranspose2d and
+Conv2dWeightGrad (Conv2d's input and weight gradients), MaxPool2dBackward
+and MaxPool2dGather (max pooling's scatter at fixed argmax positions, and
+its adjoint), AvgPool2dBackward (average pooling's adjoint). Their torch
+counterparts are scatter, conv_transpose2d, Conv2d's weight gradient by its
+definition (see conv2d_weight), aten's max_pool2d_with_indices_backward and
+avg_pool2d_backward, and gather at the argmax.
+
 One convolution is large enough that tapegrad's Conv2d takes Winograd
 F(2×2, 3×3) (64 channels in and out, 128 tiles): its tensors are too large
 to store, so its inputs are an integer pattern both sides compute exactly
@@ -204,14 +217,14 @@ def bn(*x):
 def conv(stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
     def f(x, w, b=None):
         return F.conv2d(x, w, b, stride, padding, dilation, groups)
-    params = dict(stride=list(stride), padding=list(padding), dilation=list(dilation), groups=groups)
+    params = dict(Stride=list(stride), Padding=list(padding), Dilation=list(dilation), Groups=groups)
     return f, params
 
 
 def maxpool(kernel, stride, padding=(0, 0), dilation=(1, 1), ceil=False):
     def f(x):
         return F.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode=ceil)
-    params = dict(kernel=list(kernel), stride=list(stride), padding=list(padding), dilation=list(dilation), ceil=ceil)
+    params = dict(Kernel=list(kernel), Stride=list(stride), Padding=list(padding), Dilation=list(dilation), CeilMode=ceil)
     return f, params
 
 
@@ -219,8 +232,8 @@ def avgpool(kernel, stride, padding=(0, 0), ceil=False, exclude_pad=False, divis
     def f(x):
         return F.avg_pool2d(x, kernel, stride, padding, ceil_mode=ceil,
                             count_include_pad=not exclude_pad, divisor_override=divisor or None)
-    params = dict(kernel=list(kernel), stride=list(stride), padding=list(padding), ceil=ceil,
-                  exclude_pad=exclude_pad, divisor=divisor)
+    params = dict(Kernel=list(kernel), Stride=list(stride), Padding=list(padding), CeilMode=ceil,
+                  ExcludePad=exclude_pad, DivisorOverride=divisor)
     return f, params
 
 
@@ -228,21 +241,21 @@ def cases():
     C = []
     # Element-wise.
     C.append(case("relu", "ReLU", F.relu, [T(away(2, 3))]))
-    C.append(case("leaky_relu_0.1", "LeakyReLU", lambda x: F.leaky_relu(x, 0.1), [T(away(2, 3))], dict(slope=0.1)))
-    C.append(case("leaky_relu_-2", "LeakyReLU", lambda x: F.leaky_relu(x, -2.0), [T(away(4))], dict(slope=-2.0)))
-    C.append(case("elu_1", "ELU", lambda x: F.elu(x, 1.0), [T(away(2, 3))], dict(alpha=1.0)))
-    C.append(case("elu_0.5", "ELU", lambda x: F.elu(x, 0.5), [T(away(3, 2))], dict(alpha=0.5)))
+    C.append(case("leaky_relu_0.1", "LeakyReLU", lambda x: F.leaky_relu(x, 0.1), [T(away(2, 3))], dict(Slope=0.1)))
+    C.append(case("leaky_relu_-2", "LeakyReLU", lambda x: F.leaky_relu(x, -2.0), [T(away(4))], dict(Slope=-2.0)))
+    C.append(case("elu_1", "ELU", lambda x: F.elu(x, 1.0), [T(away(2, 3))], dict(Alpha=1.0)))
+    C.append(case("elu_0.5", "ELU", lambda x: F.elu(x, 0.5), [T(away(3, 2))], dict(Alpha=0.5)))
     C.append(case("tanh", "Tanh", torch.tanh, [T(randn(2, 3))]))
     C.append(case("sigmoid", "Sigmoid", torch.sigmoid, [T(randn(2, 3))]))
     C.append(case("neg", "Neg", torch.neg, [T(randn(2, 3))]))
-    C.append(case("scale", "Scale", lambda x: x * -1.5, [T(randn(2, 3))], dict(c=-1.5)))
-    C.append(case("add_scalar", "AddScalar", lambda x: x + 0.7, [T(randn(2, 3))], dict(c=0.7)))
+    C.append(case("scale", "Scale", lambda x: x * -1.5, [T(randn(2, 3))], dict(C=-1.5)))
+    C.append(case("add_scalar", "AddScalar", lambda x: x + 0.7, [T(randn(2, 3))], dict(C=0.7)))
     C.append(case("exp", "Exp", torch.exp, [T(randn(2, 3))]))
     C.append(case("log", "Log", torch.log, [T(positive(2, 3))]))
     C.append(case("sqrt", "Sqrt", torch.sqrt, [T(positive(2, 3))]))
     for p, x in ((2.0, randn(2, 3)), (3.0, randn(2, 3)), (1.0, randn(3)), (0.5, positive(2, 3)),
                  (-1.5, positive(4)), (2.5, positive(3, 2))):
-        C.append(case("pow_%g" % p, "Pow", lambda x, p=p: torch.pow(x, p), [T(x)], dict(p=p)))
+        C.append(case("pow_%g" % p, "Pow", lambda x, p=p: torch.pow(x, p), [T(x)], dict(P=p)))
     # Binary, with broadcasting both ways.
     for a, b in (((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((1,), (2, 2))):
         tag = "%s_%s" % ("x".join(map(str, a)), "x".join(map(str, b)))
@@ -254,55 +267,55 @@ def cases():
     for axes, keep, shape in (([1], False, (2, 3, 2)), (None, False, (2, 3)), ([0, -1], True, (2, 3, 2)), ([-2, 1], False, (3, 2))):
         tag = "%s_%s_%s" % ("all" if axes is None else "".join(map(str, axes)), "keep" if keep else "drop", "x".join(map(str, shape)))
         dim = () if axes is None else axes
-        prm = dict(axes=axes, keepdim=keep)
+        prm = dict(Axes=axes, KeepDims=keep)
         C.append(case("sum_" + tag, "Sum", lambda x, d=dim, k=keep: torch.sum(x, d, keepdim=k) if d else torch.sum(x), [T(randn(*shape))], prm))
         C.append(case("mean_" + tag, "Mean", lambda x, d=dim, k=keep: torch.mean(x, d, keepdim=k) if d else torch.mean(x), [T(randn(*shape))], prm))
         C.append(case("amax_" + tag, "Amax", lambda x, d=dim, k=keep: torch.amax(x, d, keepdim=k), [T(distinct(*shape))], prm))
         C.append(case("amin_" + tag, "Amin", lambda x, d=dim, k=keep: torch.amin(x, d, keepdim=k), [T(distinct(*shape))], prm))
         for corr in (0, 1):
-            pc = dict(prm, correction=corr)
+            pc = dict(prm, Correction=corr)
             d = None if axes is None else axes
             C.append(case("var_%s_c%d" % (tag, corr), "Var", lambda x, d=d, k=keep, c=corr: torch.var(x, d, correction=c, keepdim=k), [T(randn(*shape))], pc))
             C.append(case("std_%s_c%d" % (tag, corr), "Std", lambda x, d=d, k=keep, c=corr: torch.std(x, d, correction=c, keepdim=k), [T(randn(*shape))], pc))
     for axis, keep, shape in ((1, False, (2, 3, 2)), (-1, True, (3, 4)), (0, False, (5,))):
         tag = "%d_%s_%s" % (axis, "keep" if keep else "drop", "x".join(map(str, shape)))
-        prm = dict(axis=axis, keepdim=keep)
+        prm = dict(Axis=axis, KeepDims=keep)
         C.append(case("max_" + tag, "Max", lambda x, a=axis, k=keep: torch.max(x, a, keepdim=k)[0], [T(distinct(*shape))], prm))
         C.append(case("min_" + tag, "Min", lambda x, a=axis, k=keep: torch.min(x, a, keepdim=k)[0], [T(distinct(*shape))], prm))
         C.append(case("logsumexp_" + tag, "LogSumExp", lambda x, a=axis, k=keep: torch.logsumexp(x, a, keepdim=k), [T(randn(*shape))], prm))
-        C.append(case("log_softmax_" + tag, "LogSoftmax", lambda x, a=axis: F.log_softmax(x, a), [T(randn(*shape))], dict(axis=axis)))
-        C.append(case("softmax_" + tag, "Softmax", lambda x, a=axis: F.softmax(x, a), [T(randn(*shape))], dict(axis=axis)))
+        C.append(case("log_softmax_" + tag, "LogSoftmax", lambda x, a=axis: F.log_softmax(x, a), [T(randn(*shape))], dict(Axis=axis)))
+        C.append(case("softmax_" + tag, "Softmax", lambda x, a=axis: F.softmax(x, a), [T(randn(*shape))], dict(Axis=axis)))
     # Gather: x[range(n), idx], and the cross-entropy built on it.
-    C.append(case("gather_3x4", "Gather", lambda x: x[torch.arange(3), torch.tensor([2, 0, 3])], [T(randn(3, 4))], dict(index=[2, 0, 3])))
-    C.append(case("gather_1x2", "Gather", lambda x: x[torch.arange(1), torch.tensor([1])], [T(randn(1, 2))], dict(index=[1])))
-    C.append(case("cross_entropy_4x3", "CrossEntropy", lambda x: F.cross_entropy(x, torch.tensor([2, 0, 1, 2])), [T(randn(4, 3))], dict(index=[2, 0, 1, 2])))
-    C.append(case("cross_entropy_2x5", "CrossEntropy", lambda x: F.cross_entropy(x, torch.tensor([4, 1])), [T(randn(2, 5))], dict(index=[4, 1])))
+    C.append(case("gather_3x4", "Gather", lambda x: x[torch.arange(3), torch.tensor([2, 0, 3])], [T(randn(3, 4))], dict(Index=[2, 0, 3])))
+    C.append(case("gather_1x2", "Gather", lambda x: x[torch.arange(1), torch.tensor([1])], [T(randn(1, 2))], dict(Index=[1])))
+    C.append(case("cross_entropy_4x3", "CrossEntropy", lambda x: F.cross_entropy(x, torch.tensor([2, 0, 1, 2])), [T(randn(4, 3))], dict(Index=[2, 0, 1, 2])))
+    C.append(case("cross_entropy_2x5", "CrossEntropy", lambda x: F.cross_entropy(x, torch.tensor([4, 1])), [T(randn(2, 5))], dict(Index=[4, 1])))
     # MatMul: 2-d with the transposes, 1-d operands, broadcast batches.
     for a, b, ta, tb in (((2, 3), (3, 4), False, False), ((2, 3), (4, 3), False, True), ((3, 2), (3, 4), True, False),
                          ((3, 2), (4, 3), True, True), ((3,), (3,), False, False), ((2, 3), (3,), False, False),
                          ((3,), (3, 2), False, False), ((2, 1, 2, 3), (2, 3, 2), False, False), ((2, 2, 3), (3, 2), False, False),
                          ((4, 3), (2, 4, 2), True, False), ((2, 2, 3), (3,), False, False)):
         tag = "%s_%s%s%s" % ("x".join(map(str, a)), "x".join(map(str, b)), "_ta" if ta else "", "_tb" if tb else "")
-        C.append(case("matmul_" + tag, "MatMul", mm(ta, tb), [T(randn(*a)), T(randn(*b))], dict(ta=ta, tb=tb)))
+        C.append(case("matmul_" + tag, "MatMul", mm(ta, tb), [T(randn(*a)), T(randn(*b))], dict(TransA=ta, TransB=tb)))
     # Shapes.
-    C.append(case("reshape_3x-1", "Reshape", lambda x: x.reshape(3, -1), [T(randn(2, 3))], dict(shape=[3, -1])))
-    C.append(case("reshape_flat", "Reshape", lambda x: x.reshape(6), [T(randn(1, 2, 3))], dict(shape=[6])))
-    C.append(case("permute_102", "Permute", lambda x: x.permute(1, 0, 2), [T(randn(2, 3, 2))], dict(axes=[1, 0, 2])))
-    C.append(case("permute_10", "Permute", lambda x: x.permute(1, 0), [T(randn(3, 2))], dict(axes=[1, 0])))
-    C.append(case("expand_3x1_2x3x4", "Expand", lambda x: x.expand(2, 3, 4), [T(randn(3, 1))], dict(shape=[2, 3, 4])))
-    C.append(case("expand_-1", "Expand", lambda x: x.expand(-1, 3), [T(randn(2, 1))], dict(shape=[-1, 3])))
-    C.append(case("sum_to_2x3x4_3x1", "SumTo", lambda x: x.sum_to_size(3, 1), [T(randn(2, 3, 4))], dict(shape=[3, 1])))
-    C.append(case("sum_to_2x3x4_1x4", "SumTo", lambda x: x.sum_to_size(1, 4), [T(randn(2, 3, 4))], dict(shape=[1, 4])))
+    C.append(case("reshape_3x-1", "Reshape", lambda x: x.reshape(3, -1), [T(randn(2, 3))], dict(Shape=[3, -1])))
+    C.append(case("reshape_flat", "Reshape", lambda x: x.reshape(6), [T(randn(1, 2, 3))], dict(Shape=[6])))
+    C.append(case("permute_102", "Permute", lambda x: x.permute(1, 0, 2), [T(randn(2, 3, 2))], dict(Axes=[1, 0, 2])))
+    C.append(case("permute_10", "Permute", lambda x: x.permute(1, 0), [T(randn(3, 2))], dict(Axes=[1, 0])))
+    C.append(case("expand_3x1_2x3x4", "Expand", lambda x: x.expand(2, 3, 4), [T(randn(3, 1))], dict(Shape=[2, 3, 4])))
+    C.append(case("expand_-1", "Expand", lambda x: x.expand(-1, 3), [T(randn(2, 1))], dict(Shape=[-1, 3])))
+    C.append(case("sum_to_2x3x4_3x1", "SumTo", lambda x: x.sum_to_size(3, 1), [T(randn(2, 3, 4))], dict(Shape=[3, 1])))
+    C.append(case("sum_to_2x3x4_1x4", "SumTo", lambda x: x.sum_to_size(1, 4), [T(randn(2, 3, 4))], dict(Shape=[1, 4])))
     # Batch norm in training mode, with and without γ and β, 2-d and 4-d.
-    C.append(case("batch_norm_4x3_affine", "BatchNorm", bn, [T(randn(4, 3)), T(positive(3)), T(randn(3))], dict(eps=1e-5)))
-    C.append(case("batch_norm_2x3x2x2_affine", "BatchNorm", bn, [T(randn(2, 3, 2, 2)), T(positive(3)), T(randn(3))], dict(eps=1e-5)))
-    C.append(case("batch_norm_4x3", "BatchNorm", bn, [T(randn(4, 3))], dict(eps=1e-5)))
-    C.append(case("batch_norm_2x2x2x3", "BatchNorm", bn, [T(randn(2, 2, 2, 3))], dict(eps=1e-5)))
+    C.append(case("batch_norm_4x3_affine", "BatchNorm", bn, [T(randn(4, 3)), T(positive(3)), T(randn(3))], dict(Eps=1e-5)))
+    C.append(case("batch_norm_2x3x2x2_affine", "BatchNorm", bn, [T(randn(2, 3, 2, 2)), T(positive(3)), T(randn(3))], dict(Eps=1e-5)))
+    C.append(case("batch_norm_4x3", "BatchNorm", bn, [T(randn(4, 3))], dict(Eps=1e-5)))
+    C.append(case("batch_norm_2x2x2x3", "BatchNorm", bn, [T(randn(2, 2, 2, 3))], dict(Eps=1e-5)))
     # Convolutions: bias, stride, padding, dilation, groups.
     f, p = conv(padding=(1, 1))
     C.append(case("conv_bias_pad1", "Conv2d", f, [T(randn(1, 2, 5, 5)), T(randn(3, 2, 3, 3, scale=0.5)), T(randn(3))], p))
     f, p = conv(stride=(2, 1), padding=(1, 0), dilation=(2, 1), groups=2)
-    C.append(case("conv_stride_dilation_groups", "Conv2d", f, [T(randn(2, 4, 7, 6)), T(randn(2, 2, 3, 2, scale=0.5))], p))
+    C.append(case("conv_stride_dilation_groups", "Conv2d", f, [T(randn(1, 4, 7, 6)), T(randn(2, 2, 3, 2, scale=0.5))], p))
     f, p = conv()
     C.append(case("conv_1x1_bias", "Conv2d", f, [T(randn(2, 3, 3, 3)), T(randn(2, 3, 1, 1)), T(randn(2))], p))
     f, p = conv(stride=(2, 2), padding=(2, 1), groups=3)
@@ -328,7 +341,71 @@ def cases():
         ("k3s2p1_ceil", avgpool((3, 3), (2, 2), (1, 1), ceil=True), (1, 1, 6, 6)),
     ):
         C.append(case("avg_pool_" + tag, "AvgPool2d", f, [T(randn(*shape))], p))
+    # The ops that make the backward passes of Gather, Max, Min, Conv2d and
+    # the pooling ops differentiable: each is the linear map of a backward
+    # pass, whose own backward is its adjoint.
+    for tag, index, c, n in (("3_cols4", [2, 0, 3], 4, 3), ("1_cols2", [1], 2, 1)):
+        idx = torch.tensor(index)
+        C.append(case("scatter_" + tag, "Scatter",
+                      lambda x, idx=idx, c=c: torch.zeros(x.shape[0], c, dtype=x.dtype).scatter(1, idx[:, None], x[:, None]),
+                      [T(randn(n))], dict(Index=index, C=c)))
+    for tag, x, w, bias, stride, pad, outpad, dil, groups in (
+        ("bias_pad1", (1, 2, 3, 3), (2, 3, 3, 3), True, (1, 1), (1, 1), (0, 0), (1, 1), 1),
+        ("stride2_output_padding1", (1, 2, 3, 4), (2, 2, 3, 2), False, (2, 2), (1, 0), (1, 1), (1, 1), 1),
+        ("dilation2x1_groups2_output_padding1_bias", (1, 4, 3, 3), (4, 1, 2, 3), True, (1, 2), (1, 1), (1, 1), (2, 1), 2),
+    ):
+        ins = [T(randn(*x)), T(randn(*w, scale=0.5))] + ([T(randn(w[1] * groups))] if bias else [])
+        C.append(case("conv_transpose_" + tag, "ConvTranspose2d",
+                      lambda x, w, b=None, s=stride, p=pad, op=outpad, d=dil, g=groups: F.conv_transpose2d(x, w, b, s, p, op, g, d),
+                      ins, dict(Stride=list(stride), Padding=list(pad), OutputPadding=list(outpad), Dilation=list(dil), Groups=groups)))
+    for tag, x, dy, ws, stride, pad, dil, groups in (
+        ("stride2_padding1", (1, 2, 5, 5), (1, 3, 3, 3), (3, 2, 3, 3), (2, 2), (1, 1), (1, 1), 1),
+        ("groups2_dilation2x1", (1, 4, 6, 5), (1, 2, 4, 4), (2, 2, 2, 2), (1, 1), (0, 0), (2, 1), 2),
+    ):
+        C.append(case("conv2d_weight_grad_" + tag, "Conv2dWeightGrad",
+                      lambda x, dy, ws=ws, s=stride, p=pad, d=dil, g=groups: conv2d_weight(x, dy, ws, s, p, d, g),
+                      [T(randn(*x)), T(randn(*dy))],
+                      dict(WeightSize=list(ws), Stride=list(stride), Padding=list(pad), Dilation=list(dil), Groups=groups)))
+    for tag, shape, kernel, stride, pad, dil, ceil in (
+        ("k3s1p1", (2, 1, 4, 4), (3, 3), (1, 1), (1, 1), (1, 1), False),
+        ("k2_ceil", (1, 2, 5, 5), (2, 2), (2, 2), (0, 0), (1, 1), True),
+        ("k3s2p1_dilation2x1_ceil", (1, 1, 7, 6), (3, 3), (2, 2), (1, 1), (2, 1), True),
+    ):
+        x0 = distinct(*shape)
+        y0, idx = F.max_pool2d(x0, kernel, stride, pad, dil, ceil_mode=ceil, return_indices=True)
+        n, c, h, w = shape
+        ho, wo = y0.shape[2], y0.shape[3]
+        prm = dict(Indices=idx.reshape(-1).tolist(), Size=[h, w], OutSize=[ho, wo])
+        C.append(case("max_pool_backward_" + tag, "MaxPool2dBackward",
+                      lambda d, x0=x0, k=kernel, s=stride, p=pad, dl=dil, cm=ceil, idx=idx:
+                      torch.ops.aten.max_pool2d_with_indices_backward(d, x0.to(d.dtype), k, s, p, dl, cm, idx),
+                      [T(randn(n, c, ho, wo))], prm))
+        C.append(case("max_pool_gather_" + tag, "MaxPool2dGather",
+                      lambda x, idx=idx, ho=ho, wo=wo: x.flatten(2).gather(2, idx.flatten(2)).reshape(x.shape[0], x.shape[1], ho, wo),
+                      [T(randn(*shape))], prm))
+    for tag, shape, kernel, stride, pad, ceil, exclude, divisor in (
+        ("k3s1p1", (2, 1, 4, 4), (3, 3), (1, 1), (1, 1), False, False, 0),
+        ("k3s2p1_ceil_exclude_pad", (1, 2, 6, 5), (3, 3), (2, 2), (1, 1), True, True, 0),
+        ("k2s1_divisor3", (2, 1, 3, 4), (2, 2), (1, 1), (0, 0), False, False, 3),
+    ):
+        y0 = F.avg_pool2d(torch.zeros(shape, dtype=torch.float64), kernel, stride, pad, ceil_mode=ceil)
+        C.append(case("avg_pool_backward_" + tag, "AvgPool2dBackward",
+                      lambda d, sh=shape, k=kernel, s=stride, p=pad, cm=ceil, ex=exclude, dv=divisor:
+                      torch.ops.aten.avg_pool2d_backward(d, torch.zeros(sh, dtype=d.dtype), k, s, p, cm, not ex, dv or None),
+                      [T(randn(*y0.shape))],
+                      dict(Kernel=list(kernel), Stride=list(stride), Padding=list(pad), CeilMode=ceil, ExcludePad=exclude,
+                           DivisorOverride=divisor, InputSize=list(shape[2:]))))
     return C
+
+
+def conv2d_weight(x, dy, weight_size, stride, padding, dilation, groups):
+    """Conv2d's weight gradient as a function of x and dy, by its definition:
+    the gradient of ⟨dy, conv2d(x, w)⟩ with respect to w, recorded so that it
+    can be differentiated again (it does not depend on w)."""
+    with torch.enable_grad():
+        w = torch.zeros(weight_size, dtype=x.dtype, requires_grad=True)
+        y = F.conv2d(x, w, None, stride, padding, dilation, groups)
+        return torch.autograd.grad(y, w, dy, create_graph=True)[0]
 
 
 def main():
