@@ -324,13 +324,13 @@ func gradGradInputs[T tensor.Float](c gradGradCase) (xs []*tensor.Tensor[T], g *
 // float64 and in float32.
 func TestGradGradReference(t *testing.T) {
 	ref := loadGradGradRef(t)
-	t64, t32 := gradGradOpTypes[float64](), gradGradOpTypes[float32]()
+	types64, types32 := gradGradOpTypes[float64](), gradGradOpTypes[float32]()
 	for _, c := range ref.Cases {
 		t.Run(c.Name+"/float64", func(t *testing.T) {
-			testGradGradReference(t, c, gradGradFunc[float64](t, c, t64), c.Float64, gradGradRtol64)
+			testGradGradReference(t, c, gradGradFunc[float64](t, c, types64), c.Float64, gradGradRtol64)
 		})
 		t.Run(c.Name+"/float32", func(t *testing.T) {
-			testGradGradReference(t, c, gradGradFunc[float32](t, c, t32), c.Float32, gradGradRtol32)
+			testGradGradReference(t, c, gradGradFunc[float32](t, c, types32), c.Float32, gradGradRtol32)
 		})
 	}
 }
@@ -381,13 +381,13 @@ func testGradGradReference[T tensor.Float](t *testing.T, c gradGradCase, f func(
 // Backward) against PyTorch's, in float64 and in float32.
 func TestGradGradReferenceFirstOrder(t *testing.T) {
 	ref := loadGradGradRef(t)
-	t64, t32 := gradGradOpTypes[float64](), gradGradOpTypes[float32]()
+	types64, types32 := gradGradOpTypes[float64](), gradGradOpTypes[float32]()
 	for _, c := range ref.Cases {
 		t.Run(c.Name+"/float64", func(t *testing.T) {
-			testGradGradFirstOrder(t, c, gradGradFunc[float64](t, c, t64), c.Float64, gradGradRtol64)
+			testGradGradFirstOrder(t, c, gradGradFunc[float64](t, c, types64), c.Float64, gradGradRtol64)
 		})
 		t.Run(c.Name+"/float32", func(t *testing.T) {
-			testGradGradFirstOrder(t, c, gradGradFunc[float32](t, c, t32), c.Float32, gradGradRtol32)
+			testGradGradFirstOrder(t, c, gradGradFunc[float32](t, c, types32), c.Float32, gradGradRtol32)
 		})
 	}
 }
