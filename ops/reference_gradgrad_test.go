@@ -1,0 +1,515 @@
+package ops_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/internal/conv"
+	"github.com/tapegrad/tapegrad/internal/reftest"
+	"github.com/tapegrad/tapegrad/internal/testutil"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// The second-order reference numbers come from PyTorch: for every op of
+// package ops (and the composites functional.Softmax and
+// functional.CrossEntropy), with inputs xᵢ, an output gradient g and
+// directions vᵢ,
+//
+//	F = torch.autograd.grad(f(x), x, g, create_graph=True)
+//	H = torch.autograd.grad(Σᵢ ⟨vᵢ, Fᵢ⟩, x + [g])
+//
+// computed in float64 and in float32; regenerate them with
+//
+//	/usr/bin/python3 ops/testdata/gen_torch_gradgrad.py
+//
+// The tests only read the JSON: they never need Python.
+const (
+	gradGradRefPath  = "testdata/torch_gradgrad.json"
+	gradGradRegen    = "/usr/bin/python3 ops/testdata/gen_torch_gradgrad.py"
+	gradGradRtol64   = 1e-10
+	gradGradRtol32   = 1e-4
+	gradGradMinScale = 1e-3 // the smallest magnitude a comparison's tolerance is relative to
+)
+
+// gradGradRef is the layout of torch_gradgrad.json.
+type gradGradRef struct {
+	reftest.Header
+	DTypes []string       `json:"dtypes"`
+	Cases  []gradGradCase `json:"cases"`
+}
+
+// gradGradCase is one op applied to its inputs. Op is the name of an op of
+// package ops (its Name) or of a composite of package functional (Softmax,
+// CrossEntropy); Params are its settings, an object of its exported fields
+// by their Go names, missing fields being zero (PyTorch's defaults).
+// AtInputs and AtOutput are null, or, for a case too large to store whole,
+// the flat positions of each input and of the output at which the results
+// are stored.
+type gradGradCase struct {
+	Name     string           `json:"name"`
+	Op       string           `json:"op"`
+	Params   json.RawMessage  `json:"params"`
+	Inputs   []gradGradTensor `json:"inputs"`
+	G        gradGradTensor   `json:"g"`
+	V        []gradGradTensor `json:"v"`
+	AtInputs [][]int          `json:"at_inputs"`
+	AtOutput []int            `json:"at_output"`
+	Float64  gradGradResults  `json:"float64"`
+	Float32  gradGradResults  `json:"float32"`
+}
+
+// gradGradTensor is an input, g or a direction: its values, or the
+// integer pattern that gives them (see gradGradPattern).
+type gradGradTensor struct {
+	Shape   []int           `json:"shape"`
+	Data    []reftest.Float `json:"data"`
+	Pattern *struct {
+		Seed uint64  `json:"seed"`
+		Div  float64 `json:"div"`
+	} `json:"pattern"`
+}
+
+// gradGradResults is what PyTorch computed in one dtype: y, F (one per
+// input) and H (one per input, then the one with respect to g).
+type gradGradResults struct {
+	Output gradGradValues   `json:"output"`
+	First  []gradGradValues `json:"first"`
+	Second []gradGradValues `json:"second"`
+}
+
+// gradGradValues is a result: every value, or those at a case's sampled
+// positions with the sum and the sum of magnitudes of the whole tensor.
+type gradGradValues struct {
+	Data   []reftest.Float `json:"data"`
+	Sum    *reftest.Float  `json:"sum"`
+	AbsSum *reftest.Float  `json:"abs_sum"`
+}
+
+// gradGradPattern is the script's pattern: k/div for the integer
+// k = ((i·2654435761 + seed·40503) mod 2³²) >> 7 mod 20001 − 10000 of the
+// flat index i, exact in both languages.
+func gradGradPattern(shape []int, seed uint64, div float64) t64 {
+	x := tensor.New[float64](shape...)
+	for i := range x.Data() {
+		s := (uint64(i)*2654435761 + seed*40503) % (1 << 32)
+		k := int64((s>>7)%20001) - 10000
+		x.Data()[i] = float64(k) / div
+	}
+	return x
+}
+
+// value returns the tensor in float64.
+func (g gradGradTensor) value() t64 {
+	if g.Pattern != nil {
+		return gradGradPattern(g.Shape, g.Pattern.Seed, g.Pattern.Div)
+	}
+	x := tensor.New[float64](g.Shape...)
+	copy(x.Data(), reftest.Floats[float64](g.Data))
+	return x
+}
+
+// sampled reports whether the case stores its results at sampled positions.
+func (c gradGradCase) sampled() bool { return c.AtOutput != nil }
+
+// at returns the positions at which result k of H is stored (k = len(inputs)
+// is the one with respect to g), or nil for every position.
+func (c gradGradCase) at(k int) []int {
+	switch {
+	case !c.sampled():
+		return nil
+	case k < len(c.AtInputs):
+		return c.AtInputs[k]
+	}
+	return c.AtOutput
+}
+
+// loadGradGradRef reads and sanity-checks the reference file: every result
+// has as many values as its tensor (or its sampled positions), a sampled
+// case has its sums, and the Winograd case is one tapegrad's Conv2d does
+// take Winograd for.
+func loadGradGradRef(t *testing.T) gradGradRef {
+	t.Helper()
+	var ref gradGradRef
+	reftest.Load(t, gradGradRefPath, gradGradRegen, &ref)
+	if !slices.Equal(ref.DTypes, []string{"float64", "float32"}) {
+		t.Fatalf("%s: dtypes %v, want [float64 float32]", gradGradRefPath, ref.DTypes)
+	}
+	if len(ref.Cases) < 100 {
+		t.Fatalf("%s: %d cases, want at least 100", gradGradRefPath, len(ref.Cases))
+	}
+	unique := reftest.Unique(t, gradGradRefPath)
+	winograd := false
+	for _, c := range ref.Cases {
+		unique(c.Name)
+		bad := func(format string, args ...any) {
+			t.Helper()
+			t.Fatalf("%s: case %q: %s", gradGradRefPath, c.Name, fmt.Sprintf(format, args...))
+		}
+		if len(c.V) != len(c.Inputs) || (c.sampled() && len(c.AtInputs) != len(c.Inputs)) {
+			bad("%d inputs, %d directions, %d sampled inputs", len(c.Inputs), len(c.V), len(c.AtInputs))
+		}
+		sizes := []int{}
+		for i, x := range append(append([]gradGradTensor{}, c.Inputs...), c.G) {
+			if x.Pattern == nil && len(x.Data) != tensor.NumElems(x.Shape) {
+				bad("tensor %d of shape %v has %d values", i, x.Shape, len(x.Data))
+			}
+			if i < len(c.Inputs) && !slices.Equal(c.V[i].Shape, x.Shape) {
+				bad("direction %d has shape %v, its input %v", i, c.V[i].Shape, x.Shape)
+			}
+			n := tensor.NumElems(x.Shape)
+			if a := c.at(i); a != nil {
+				n = len(a)
+			}
+			sizes = append(sizes, n)
+		}
+		for _, r := range []gradGradResults{c.Float64, c.Float32} {
+			if len(r.First) != len(c.Inputs) || len(r.Second) != len(c.Inputs)+1 {
+				bad("%d first-order and %d second-order results for %d inputs", len(r.First), len(r.Second), len(c.Inputs))
+			}
+			check := func(what string, v gradGradValues, n int) {
+				if len(v.Data) != n || c.sampled() != (v.Sum != nil && v.AbsSum != nil) {
+					bad("%s: %d values, want %d; sums %v", what, len(v.Data), n, v.Sum != nil)
+				}
+			}
+			check("output", r.Output, sizes[len(c.Inputs)])
+			for i := range c.Inputs {
+				check(fmt.Sprintf("F %d", i), r.First[i], sizes[i])
+			}
+			for i := range r.Second {
+				check(fmt.Sprintf("H %d", i), r.Second[i], sizes[i])
+			}
+		}
+		if c.Op == "Conv2d" && c.sampled() {
+			var p struct {
+				Stride, Padding, Dilation [2]int
+				Groups                    int
+			}
+			gradGradDecode(t, c, &p)
+			x, w := c.Inputs[0].Shape, c.Inputs[1].Shape
+			g := conv.Geom{N: x[0], C: x[1], H: x[2], W: x[3], Cout: w[0], KH: w[2], KW: w[3],
+				SH: p.Stride[0], SW: p.Stride[1], PH: p.Padding[0], PW: p.Padding[1],
+				DH: p.Dilation[0], DW: p.Dilation[1], Groups: p.Groups}
+			g.HOut = (g.H+2*g.PH-g.DH*(g.KH-1)-1)/g.SH + 1
+			g.WOut = (g.W+2*g.PW-g.DW*(g.KW-1)-1)/g.SW + 1
+			if !conv.WinogradApplies(&g) || !conv.WinogradFaster(&g) {
+				bad("ops.Conv2d with ConvAuto does not take Winograd for %+v", g)
+			}
+			winograd = true
+		}
+	}
+	if !winograd {
+		t.Errorf("%s: no convolution that takes Winograd", gradGradRefPath)
+	}
+	return ref
+}
+
+// gradGradDecode decodes a case's params into v, strictly: a setting v
+// does not have fails the test.
+func gradGradDecode(t *testing.T, c gradGradCase, v any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(c.Params))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Fatalf("%s: case %q: params %s for %s: %v", gradGradRefPath, c.Name, c.Params, c.Op, err)
+	}
+}
+
+// gradGradOpTypes maps the name of every op of the op table to its type,
+// so that the test makes each case's op from its name and settings alone
+// and covers every op of the table without a list of its own.
+func gradGradOpTypes[T tensor.Float]() map[string]reflect.Type {
+	m := map[string]reflect.Type{}
+	for _, e := range opTable[T]() {
+		m[e.name] = reflect.TypeOf(e.new()).Elem()
+	}
+	return m
+}
+
+// gradGradFunc returns the function of x that a case's op computes, as the
+// script's torch function does: a fresh op of the case's type and settings
+// applied to x, or the composite. It skips the test for an op that is not
+// in the op table: one that the reference file has a case for but this
+// build lacks.
+func gradGradFunc[T tensor.Float](t *testing.T, c gradGradCase, types map[string]reflect.Type) func(x []*autograd.Var[T]) *autograd.Var[T] {
+	t.Helper()
+	switch c.Op {
+	case "Softmax":
+		var p struct{ Axis int }
+		gradGradDecode(t, c, &p)
+		return func(x []*autograd.Var[T]) *autograd.Var[T] { return functional.Softmax(x[0], p.Axis) }
+	case "CrossEntropy":
+		var p struct{ Index []int }
+		gradGradDecode(t, c, &p)
+		return func(x []*autograd.Var[T]) *autograd.Var[T] { return functional.CrossEntropy(x[0], p.Index) }
+	}
+	typ, ok := types[c.Op]
+	if !ok {
+		t.Skipf("%s: case %q: op %s is not in this build's op table", gradGradRefPath, c.Name, c.Op)
+	}
+	proto := reflect.New(typ)
+	gradGradDecode(t, c, proto.Interface())
+	if _, ok := proto.Interface().(autograd.Op[T]); !ok {
+		t.Fatalf("%s: case %q: %v is not an autograd.Op", gradGradRefPath, c.Name, typ)
+	}
+	return func(x []*autograd.Var[T]) *autograd.Var[T] {
+		op := reflect.New(typ)
+		op.Elem().Set(proto.Elem()) // the settings; nothing else is set before Forward
+		return autograd.Apply(op.Interface().(autograd.Op[T]), x...)
+	}
+}
+
+// gradGradCompare fails t unless got matches the reference want at the
+// positions at (every position when nil), each value within
+// rtol·(|want| + s), where s is the largest magnitude among the reference
+// values (at least gradGradMinScale); for a sampled result, the sum over
+// the whole tensor must also be within rtol of the sum of magnitudes.
+func gradGradCompare[T tensor.Float](t *testing.T, what string, got *tensor.Tensor[T], want gradGradValues, at []int, rtol float64) {
+	t.Helper()
+	w := reftest.Floats[float64](want.Data)
+	g := make([]float64, len(w))
+	if at == nil && got.Size() != len(w) {
+		t.Errorf("%s: %d values (shape %v), want %d", what, got.Size(), got.Shape(), len(w))
+		return
+	}
+	for i := range w {
+		j := i
+		if at != nil {
+			j = at[i]
+		}
+		g[i] = float64(got.Data()[j])
+	}
+	s := gradGradMinScale
+	for _, v := range w {
+		s = max(s, math.Abs(v))
+	}
+	for i, v := range w {
+		if !(math.Abs(g[i]-v) <= rtol*(math.Abs(v)+s)) {
+			j := i
+			if at != nil {
+				j = at[i]
+			}
+			t.Errorf("%s: at flat index %d: got %.12g, want %.12g (PyTorch; tolerance %.3g)", what, j, g[i], v, rtol*(math.Abs(v)+s))
+			return
+		}
+	}
+	if want.Sum != nil {
+		sum := 0.0
+		for _, v := range got.Data() {
+			sum += float64(v)
+		}
+		if ws, wa := float64(*want.Sum), float64(*want.AbsSum); !(math.Abs(sum-ws) <= rtol*(wa+gradGradMinScale)) {
+			t.Errorf("%s: sum of all %d values %.12g, want %.12g (PyTorch)", what, got.Size(), sum, ws)
+		}
+	}
+}
+
+// gradGradInputs returns a case's inputs, g and directions in T.
+func gradGradInputs[T tensor.Float](c gradGradCase) (xs []*tensor.Tensor[T], g *tensor.Tensor[T], vs []*tensor.Tensor[T]) {
+	for i, x := range c.Inputs {
+		xs = append(xs, convert[T](x.value()))
+		vs = append(vs, convert[T](c.V[i].value()))
+	}
+	return xs, convert[T](c.G.value()), vs
+}
+
+// TestGradGradReference runs every case's double backward through
+// Tape.Grad with CreateGraph and compares y, F and H with PyTorch's, in
+// float64 and in float32.
+func TestGradGradReference(t *testing.T) {
+	ref := loadGradGradRef(t)
+	types64, types32 := gradGradOpTypes[float64](), gradGradOpTypes[float32]()
+	for _, c := range ref.Cases {
+		t.Run(c.Name+"/float64", func(t *testing.T) {
+			testGradGradReference(t, c, gradGradFunc[float64](t, c, types64), c.Float64, gradGradRtol64)
+		})
+		t.Run(c.Name+"/float32", func(t *testing.T) {
+			testGradGradReference(t, c, gradGradFunc[float32](t, c, types32), c.Float32, gradGradRtol32)
+		})
+	}
+}
+
+func testGradGradReference[T tensor.Float](t *testing.T, c gradGradCase, f func([]*autograd.Var[T]) *autograd.Var[T], want gradGradResults, rtol float64) {
+	x, g, v := gradGradInputs[T](c)
+	tape := autograd.NewTape[T]()
+	xs := make([]*autograd.Var[T], len(x))
+	for i := range x {
+		xs[i] = tape.Param(x[i])
+	}
+	y := f(xs)
+	gradGradCompare(t, "output", y.Value(), want.Output, c.AtOutput, rtol)
+	gv := tape.Param(g)
+	var fs []*autograd.Var[T]
+	if msg, panicked := testutil.PanicMessage(func() {
+		fs = tape.Grad([]*autograd.Var[T]{y}, xs, autograd.GradOptions[T]{
+			GradOutputs: []*autograd.Var[T]{gv}, CreateGraph: true, MaterializeGrads: true})
+	}); panicked {
+		t.Fatalf("Grad with CreateGraph: %s", msg)
+	}
+	for i, fi := range fs {
+		gradGradCompare(t, fmt.Sprintf("F (first order) of input %d", i), fi.Value(), want.First[i], c.at(i), rtol)
+	}
+	var outs, seeds []*autograd.Var[T]
+	for i, fi := range fs {
+		if fi.RequiresGrad() {
+			outs, seeds = append(outs, fi), append(seeds, autograd.NewConst(v[i]))
+		}
+	}
+	if len(outs) == 0 {
+		// Only a zero F depends on neither x nor g: F is linear in g.
+		t.Fatal("no first-order gradient requires a gradient, though every F depends on g")
+	}
+	wrt := append(slices.Clone(xs), gv)
+	hs := tape.Grad(outs, wrt, autograd.GradOptions[T]{GradOutputs: seeds, MaterializeGrads: true})
+	for k, h := range hs {
+		what := fmt.Sprintf("H (second order) with respect to input %d", k)
+		if k == len(xs) {
+			what = "H (second order) with respect to g"
+		}
+		gradGradCompare(t, what, h.Value(), want.Second[k], c.at(k), rtol)
+	}
+}
+
+// TestGradGradReferenceFirstOrder checks y and F of every case through
+// the ordinary first-order pass (Grad without CreateGraph, each op's
+// Backward) against PyTorch's, in float64 and in float32.
+func TestGradGradReferenceFirstOrder(t *testing.T) {
+	ref := loadGradGradRef(t)
+	types64, types32 := gradGradOpTypes[float64](), gradGradOpTypes[float32]()
+	for _, c := range ref.Cases {
+		t.Run(c.Name+"/float64", func(t *testing.T) {
+			testGradGradFirstOrder(t, c, gradGradFunc[float64](t, c, types64), c.Float64, gradGradRtol64)
+		})
+		t.Run(c.Name+"/float32", func(t *testing.T) {
+			testGradGradFirstOrder(t, c, gradGradFunc[float32](t, c, types32), c.Float32, gradGradRtol32)
+		})
+	}
+}
+
+func testGradGradFirstOrder[T tensor.Float](t *testing.T, c gradGradCase, f func([]*autograd.Var[T]) *autograd.Var[T], want gradGradResults, rtol float64) {
+	x, g, _ := gradGradInputs[T](c)
+	y, fs := gradGradFirst(f, x, g)
+	gradGradCompare(t, "output", y, want.Output, c.AtOutput, rtol)
+	for i, fi := range fs {
+		gradGradCompare(t, fmt.Sprintf("F (first order) of input %d", i), fi, want.First[i], c.at(i), rtol)
+	}
+}
+
+// gradGradFirst returns f(x) and F(x, g) = ∂⟨g, f(x)⟩/∂x from a
+// first-order pass on a fresh tape.
+func gradGradFirst[T tensor.Float](f func(x []*autograd.Var[T]) *autograd.Var[T], x []*tensor.Tensor[T], g *tensor.Tensor[T]) (*tensor.Tensor[T], []*tensor.Tensor[T]) {
+	tape := autograd.NewTape[T]()
+	xs := make([]*autograd.Var[T], len(x))
+	for i := range x {
+		xs[i] = tape.Param(x[i])
+	}
+	y := f(xs)
+	gs := tape.Grad([]*autograd.Var[T]{y}, xs, autograd.GradOptions[T]{
+		GradOutputs: []*autograd.Var[T]{autograd.NewConst(g)}, MaterializeGrads: true})
+	fs := make([]*tensor.Tensor[T], len(gs))
+	for i, gi := range gs {
+		fs[i] = gi.Value()
+	}
+	return y.Value(), fs
+}
+
+// TestGradGradReferenceNumeric checks PyTorch's second-order numbers
+// independently of tapegrad's differentiable backward: H against central
+// differences of ψ(x, g) = Σᵢ ⟨vᵢ, Fᵢ(x, g)⟩, where F comes from
+// first-order passes (each op's Backward), in float64. It checks the
+// reference file and the first-order pass together; at most
+// gradGradNumericMax positions of each tensor, evenly spread, the last
+// among them.
+func TestGradGradReferenceNumeric(t *testing.T) {
+	ref := loadGradGradRef(t)
+	types := gradGradOpTypes[float64]()
+	for _, c := range ref.Cases {
+		t.Run(c.Name, func(t *testing.T) { testGradGradNumeric(t, c, gradGradFunc[float64](t, c, types)) })
+	}
+}
+
+const gradGradNumericMax = 32
+
+func testGradGradNumeric(t *testing.T, c gradGradCase, f fn64) {
+	x, g, v := gradGradInputs[float64](c)
+	psi := func(k, j int, d float64) float64 {
+		xk := make([]t64, len(x))
+		for i := range x {
+			xk[i] = x[i].Clone()
+		}
+		gk := g.Clone()
+		if k < len(x) {
+			xk[k].Data()[j] += d
+		} else {
+			gk.Data()[j] += d
+		}
+		_, fs := gradGradFirst(f, xk, gk)
+		s := 0.0
+		for i := range fs {
+			s += tensor.Dot(fs[i], v[i])
+		}
+		return s
+	}
+	// The convolution, the only sampled case, is linear in each input
+	// separately, so a larger step loses nothing to curvature and less to
+	// rounding.
+	h := 1e-6
+	if c.sampled() {
+		h = 1e-3
+	}
+	for k := 0; k <= len(x); k++ {
+		want := reftest.Floats[float64](c.Float64.Second[k].Data)
+		at := c.at(k)
+		n := len(want)
+		step := max(1, (n+gradGradNumericMax-1)/gradGradNumericMax)
+		for i := 0; i < n; i += step {
+			if i+step >= n {
+				i = n - 1 // the last position too
+			}
+			j := i
+			if at != nil {
+				j = at[i]
+			}
+			num := (psi(k, j, h) - psi(k, j, -h)) / (2 * h)
+			if !(math.Abs(num-want[i]) <= 1e-6+1e-5*math.Abs(want[i])) {
+				wrt := fmt.Sprintf("input %d", k)
+				if k == len(x) {
+					wrt = "g"
+				}
+				t.Errorf("∂ψ/∂(%s) at flat index %d: PyTorch %.10g, central differences of tapegrad's first-order pass %.10g", wrt, j, want[i], num)
+			}
+		}
+	}
+}
+
+// TestGradGradReferenceCoversOps fails when an op of the op table has no
+// second-order reference case, so that a new op comes with PyTorch's
+// numbers for its double backward.
+func TestGradGradReferenceCoversOps(t *testing.T) {
+	ref := loadGradGradRef(t)
+	cases := map[string]int{}
+	for _, c := range ref.Cases {
+		cases[c.Op]++
+	}
+	seen := map[string]bool{}
+	for _, e := range opTable[float64]() {
+		if !seen[e.name] && cases[e.name] == 0 {
+			t.Errorf("op %s has no case in %s; add one to ops/testdata/gen_torch_gradgrad.py", e.name, gradGradRefPath)
+		}
+		seen[e.name] = true
+	}
+	for _, name := range []string{"Softmax", "CrossEntropy"} {
+		if cases[name] == 0 {
+			t.Errorf("the composite %s has no case in %s", name, gradGradRefPath)
+		}
+	}
+	if len(seen) < 30 {
+		t.Errorf("the op table names %d ops; want the 36 of package ops at least", len(seen))
+	}
+}
