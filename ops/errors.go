@@ -64,3 +64,11 @@ const (
 	errExpand = "ops: Expand: cannot expand shape %v to %v: %s"
 	errSumTo  = "ops: SumTo: cannot sum shape %v to %v: it does not broadcast to the input's shape"
 )
+
+// Panic messages of Scatter.
+const (
+	errScatterRank = "ops: Scatter needs a 1-d input (one value per row), got shape %v"
+	errScatterCols = "ops: Scatter: C = %d columns, want at least 0 (input of shape %v)"
+	errScatterLen  = "ops: Scatter: %d indices for %d values (input of shape %v)"
+	errScatterIdx  = "ops: Scatter: index %d of row %d is out of range for %d columns (input of shape %v)"
+)
