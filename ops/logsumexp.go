@@ -112,9 +112,32 @@ func (op *LogSumExp[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 func (op *LogSumExp[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x, op.y} }
 
 // BackwardVar writes dx = dy ⊙ exp(x − y) with the output y, the axis kept.
+// Rows that are entirely −Inf get an exact zero gradient, as in Backward:
+// x and y are set to 0 there before the difference, and the result after.
 func (op *LogSumExp[T]) BackwardVar(in []*v[T], out, dy *v[T], _ []bool) []*v[T] {
 	kept := op.y.Shape()
-	return []*v[T]{vMul(vReshape(dy, kept...), vExp(vSub(in[0], vReshape(out, kept...))))}
+	x, y, g := in[0], vReshape(out, kept...), vReshape(dy, kept...)
+	masked := make([]bool, op.y.Size())
+	found := false
+	for i, yv := range op.y.Data() {
+		if math.IsInf(float64(yv), -1) {
+			masked[i], found = true, true
+		}
+	}
+	if !found {
+		return []*v[T]{vMul(g, vExp(vSub(x, y)))}
+	}
+	rows := make([]bool, op.x.Size())
+	outer, n, inner := op.layout()
+	for o := range outer {
+		for i := range n {
+			for j := range inner {
+				rows[(o*n+i)*inner+j] = masked[o*inner+j]
+			}
+		}
+	}
+	w := vExp(vSub(vZeroWhere(x, rows), vZeroWhere(y, masked)))
+	return []*v[T]{vZeroWhere(vMul(g, w), rows)}
 }
 
 // LogSoftmax is the logarithm of the softmax along Axis, computed as

@@ -387,7 +387,58 @@ func splitTiesVar[T tensor.Float](x, y *tensor.Tensor[T], dy *v[T], axes []int, 
 			}
 		}
 	}
-	return vMul(vDiv(vReshape(dy, y.Shape()...), vConst(counts)), vConst(mask))
+	share := vDiv(vReshape(dy, y.Shape()...), vConst(counts))
+	if !nanTies {
+		return vMul(share, vConst(mask)) // 0·share where not tied: NaN for an infinite share, as splitTies
+	}
+	zero := make([]bool, len(m))
+	for i, w := range m {
+		zero[i] = w == 0
+	}
+	return vZeroWhere(vExpand(share, x.Shape()...), zero) // exactly 0 where not tied
+}
+
+// zeroWhere sets the elements of x where Mask is true to 0, the others
+// passing through: a constant selection, its own adjoint. It is how a
+// BackwardVar gives an exact zero gradient, as its Backward does, to
+// slices whose formula would give NaN (LogSumExp's all −Inf rows, Std's
+// σ = 0), without NaN reaching the next order.
+//
+//	y  = x ⊙ [¬Mask], exactly 0 where Mask even where x is not finite
+//	dx = dy ⊙ [¬Mask], likewise
+type zeroWhere[T tensor.Float] struct {
+	arena[T]
+	Mask []bool // of x's size
+}
+
+func (*zeroWhere[T]) Name() string { return "zeroWhere" }
+
+func (op *zeroWhere[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] { return op.apply(in[0]) }
+
+func (op *zeroWhere[T]) apply(x *tensor.Tensor[T]) *tensor.Tensor[T] {
+	y := op.ar.Clone(x)
+	d := y.Data()
+	for i, z := range op.Mask {
+		if z {
+			d[i] = 0
+		}
+	}
+	return y
+}
+
+func (op *zeroWhere[T]) Backward(dy *tensor.Tensor[T], _ []bool) []*tensor.Tensor[T] {
+	return []*tensor.Tensor[T]{op.apply(dy)}
+}
+
+func (*zeroWhere[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+func (op *zeroWhere[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vZeroWhere(dy, op.Mask)}
+}
+
+// vZeroWhere applies zeroWhere to x.
+func vZeroWhere[T tensor.Float](x *v[T], mask []bool) *v[T] {
+	return autograd.Apply[T](&zeroWhere[T]{Mask: mask}, x)
 }
 
 // Var is the variance over Axes (every axis when empty) with Correction c, as
@@ -491,22 +542,21 @@ func (op *Std[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 func (op *Std[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x, op.mean, op.sd} }
 
 // BackwardVar writes dx = (dy/σ)·(x − μ)/(N − c) with the output σ; where
-// σ = 0 it divides by 1 instead and multiplies by 0, so that those slices
-// get a zero gradient and no NaN reaches the next order.
+// σ = 0 it divides by 1 instead and zeroes the quotient, so that those
+// slices get a zero gradient, as Backward's, and no NaN reaches the next
+// order.
 func (op *Std[T]) BackwardVar(in []*v[T], out, dy *v[T], _ []bool) []*v[T] {
 	kept, xc, dof := centered(in[0], op.Axes, op.Correction)
 	sd := vReshape(out, kept...)
 	g := vReshape(dy, kept...)
 	if slices.Contains(op.sd.Data(), 0) {
-		zero, nonzero := tensor.New[T](kept...), tensor.New[T](kept...)
+		one, zero := tensor.New[T](kept...), make([]bool, op.sd.Size())
 		for i, s := range op.sd.Data() {
 			if s == 0 {
-				zero.Data()[i] = 1
-			} else {
-				nonzero.Data()[i] = 1
+				one.Data()[i], zero[i] = 1, true
 			}
 		}
-		g = vMul(vDiv(g, vAdd(sd, vConst(zero))), vConst(nonzero))
+		g = vZeroWhere(vDiv(g, vAdd(sd, vConst(one))), zero)
 	} else {
 		g = vDiv(g, sd)
 	}
