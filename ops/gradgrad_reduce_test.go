@@ -320,7 +320,8 @@ func TestSelectionsAnyOrder(t *testing.T) {
 // TestGradGradEdgesMatchBackward: where Backward gives exact zeros that the
 // plain formula would not — LogSumExp's all −Inf rows, Std's σ = 0, the
 // elements that are not maxima for Amax with NaNTies under an infinite
-// upstream gradient — BackwardVar gives the same values, and the
+// upstream gradient — BackwardVar gives the same values (exact zeros, NaN
+// and infinities where Backward has them, the rest to rounding), and the
 // second-order pass stays free of NaN there: the other slices get exactly
 // what they get alone.
 func TestGradGradEdgesMatchBackward(t *testing.T) {
@@ -348,7 +349,7 @@ func TestGradGradEdgesMatchBackward(t *testing.T) {
 			y := autograd.Apply(c.op(), x)
 			got := gradOf(y, g, true, x)[0]
 			want := gradOf(y, autograd.NewConst(c.g), false, x)[0]
-			if !slices.EqualFunc(got.Value().Data(), want.Value().Data(), sameValue) {
+			if !slices.EqualFunc(got.Value().Data(), want.Value().Data(), closeValue) {
 				t.Errorf("BackwardVar gives %v, Backward %v", got.Value().Data(), want.Value().Data())
 			}
 			v := tensor.FromSlice([]float64{0.3, -0.7, 1.1, 0.2, -0.4, 0.9}[:c.x.Size()], c.x.Shape()...)
@@ -393,5 +394,51 @@ func TestGradGradEdgesMatchBackward(t *testing.T) {
 	}
 }
 
+// closeValue reports whether a and b are both 0, both NaN, the same
+// infinity or within 1e-14 of each other relatively: the same number up to
+// the rounding of a different order of operations.
+func closeValue(a, b float64) bool {
+	return sameValue(a, b) || math.Abs(a-b) <= 1e-14*max(math.Abs(a), math.Abs(b))
+}
+
 // sameValue reports whether a equals b, NaN equal to NaN (and −0 to 0).
 func sameValue(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
+
+// TestVarStdBackwardVarFloat32Offset: for float32 inputs far from 0 (1000
+// plus N(0, 1)), the differentiable backward passes of Var and Std agree
+// with Backward, which refines the mean in float64, to 1e-6 of the largest
+// gradient: BackwardVar centers the input twice. Centered once, with the
+// mean rounded to float32, they differ by about 3e-5.
+func TestVarStdBackwardVarFloat32Offset(t *testing.T) {
+	x64 := randn(rng(73), 3, 8)
+	for i := range x64.Data() {
+		x64.Data()[i] += 1000
+	}
+	for _, c := range []struct {
+		name string
+		op   func() autograd.Op[float32]
+	}{
+		{"Var", func() autograd.Op[float32] { return &ops.Var[float32]{Axes: []int{1}, Correction: 1} }},
+		{"Std", func() autograd.Op[float32] { return &ops.Std[float32]{Axes: []int{1}} }},
+		{"Var all axes", func() autograd.Op[float32] { return &ops.Var[float32]{Correction: 1} }},
+	} {
+		tape := autograd.NewTape[float32]()
+		x := tape.Param(to32(x64))
+		y := autograd.Apply(c.op(), x)
+		g := autograd.NewConst(tensor.Ones[float32](y.Shape()...))
+		grad := func(create bool) []float32 {
+			return tape.Grad([]*autograd.Var[float32]{y}, []*autograd.Var[float32]{x}, autograd.GradOptions[float32]{
+				GradOutputs: []*autograd.Var[float32]{g}, CreateGraph: create})[0].Value().Data()
+		}
+		got, want := grad(true), grad(false)
+		scale := 0.0
+		for _, w := range want {
+			scale = max(scale, math.Abs(float64(w)))
+		}
+		for i, w := range want {
+			if d := math.Abs(float64(got[i] - w)); !(d <= 1e-6*scale) {
+				t.Errorf("%s: element %d: BackwardVar gives %v, Backward %v", c.name, i, got[i], w)
+			}
+		}
+	}
+}

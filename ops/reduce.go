@@ -488,7 +488,11 @@ func (op *Var[T]) BackwardVar(in []*v[T], _, dy *v[T], _ []bool) []*v[T] {
 
 // centered returns, for Var's and Std's BackwardVar, the reduced shape with
 // the axes kept, x − μ computed from x with ops (so that it is
-// differentiated too) and N − c.
+// differentiated too) and N − c. The deviations are centered twice, as
+// varGrad refines μ: for float32 inputs far from 0 the mean rounded to T
+// would cost x − μ most of its digits, and the mean of the deviations,
+// small and nearly exact, recovers them. Centering is idempotent, so the
+// second pass changes no derivative.
 func centered[T tensor.Float](x *v[T], axes []int, correction int) (kept []int, xc *v[T], dof float64) {
 	kept = tensor.ReducedShape(x.Shape(), true, axes...)
 	n := 1
@@ -497,7 +501,8 @@ func centered[T tensor.Float](x *v[T], axes []int, correction int) (kept []int, 
 			n *= d
 		}
 	}
-	return kept, vSub(x, vMean(x, true, axes...)), float64(n - correction)
+	xc = vSub(x, vMean(x, true, axes...))
+	return kept, vSub(xc, vMean(xc, true, axes...)), float64(n - correction)
 }
 
 // Std is the standard deviation √Var over Axes with Correction c, as
