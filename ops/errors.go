@@ -68,3 +68,11 @@ const (
 // Panic message of branchScale, the piecewise activations' derivative in
 // their differentiable backward passes.
 const errBranchScale = "ops: branchScale: input of shape %v for a mask of %d elements"
+
+// Panic messages of Scatter.
+const (
+	errScatterRank = "ops: Scatter needs a 1-d input (one value per row), got shape %v"
+	errScatterCols = "ops: Scatter: C = %d columns, want at least 0 (input of shape %v)"
+	errScatterLen  = "ops: Scatter: %d indices for %d values (input of shape %v)"
+	errScatterIdx  = "ops: Scatter: index %d of row %d is out of range for %d columns (input of shape %v)"
+)

@@ -91,3 +91,44 @@ func TestGatherKeepsItsOwnIndices(t *testing.T) {
 		t.Errorf("dx = %v, want %v", got, want)
 	}
 }
+
+func TestScatterValues(t *testing.T) {
+	y, g := backward(t, &ops.Scatter[float64]{Index: []int{2, 0, 1}, C: 3}, vec([]float64{
+		1, 2, 3,
+		4, 5, 6,
+		7, 8, 9,
+	}, 3, 3), vec([]float64{-1, 2, 0.5}))
+	assertTensor(t, "y", y, []int{3, 3}, []float64{
+		0, 0, -1,
+		2, 0, 0,
+		0, 0.5, 0,
+	}, 0)
+	assertTensor(t, "dx", g[0], []int{3}, []float64{3, 4, 8}, 0)
+}
+
+func TestScatterPanics(t *testing.T) {
+	x := tensor.New[float64](3)
+	testutil.MustPanic(t, func() { forward(&ops.Scatter[float64]{Index: []int{0, 3, 0}, C: 3}, x) },
+		"ops: Scatter: index 3 of row 1 is out of range for 3 columns (input of shape [3])")
+	testutil.MustPanic(t, func() { forward(&ops.Scatter[float64]{Index: []int{0, 1, -1}, C: 3}, x) },
+		"ops: Scatter: index -1 of row 2 is out of range for 3 columns")
+	testutil.MustPanic(t, func() { forward(&ops.Scatter[float64]{Index: []int{0, 1}, C: 3}, x) },
+		"ops: Scatter: 2 indices for 3 values (input of shape [3])")
+	testutil.MustPanic(t, func() { forward(&ops.Scatter[float64]{C: -1}, tensor.New[float64](0)) },
+		"ops: Scatter: C = -1 columns, want at least 0 (input of shape [0])")
+	testutil.MustPanic(t, func() { forward(&ops.Scatter[float64]{Index: []int{0}, C: 2}, x.Reshape(1, 3)) },
+		"ops: Scatter needs a 1-d input (one value per row), got shape [1 3]")
+}
+
+// Scatter copies its indices, as Gather does.
+func TestScatterKeepsItsOwnIndices(t *testing.T) {
+	idx := []int{0, 1}
+	tape := autograd.NewTape[float64]()
+	x := tape.Param(tensor.New[float64](2))
+	y := autograd.Apply[float64](&ops.Scatter[float64]{Index: idx, C: 2}, x)
+	idx[0], idx[1] = 1, 0
+	tape.BackwardWithGrad(y, tensor.FromSlice([]float64{3, 4, 5, 6}, 2, 2))
+	if got, want := x.Grad().Data(), []float64{3, 6}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("dx = %v, want %v", got, want)
+	}
+}

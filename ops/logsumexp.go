@@ -21,8 +21,10 @@ import (
 // containing +Inf gives +Inf. A slice that is entirely −Inf (a fully masked
 // row) gives −Inf and, deliberately unlike PyTorch, whose gradient there is
 // NaN (0·e^(−Inf+Inf)), a zero gradient: no term carries any weight, and a
-// masked row does not poison the rest of the backward pass. It panics on an
-// axis out of range or of size 0.
+// masked row does not poison the rest of the backward pass. Its backward is
+// differentiable: BackwardVar reuses the output y.
+//
+// It panics on an axis out of range or of size 0.
 type LogSumExp[T tensor.Float] struct {
 	arena[T]
 	Axis     int
@@ -109,6 +111,35 @@ func (op *LogSumExp[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 
 func (op *LogSumExp[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x, op.y} }
 
+// BackwardVar writes dx = dy ⊙ exp(x − y) with the output y, the axis kept.
+// Rows that are entirely −Inf get an exact zero gradient, as in Backward:
+// x and y are set to 0 there before the difference, and the result after.
+func (op *LogSumExp[T]) BackwardVar(in []*v[T], out, dy *v[T], _ []bool) []*v[T] {
+	kept := op.y.Shape()
+	x, y, g := in[0], vReshape(out, kept...), vReshape(dy, kept...)
+	masked := make([]bool, op.y.Size())
+	found := false
+	for i, yv := range op.y.Data() {
+		if math.IsInf(float64(yv), -1) {
+			masked[i], found = true, true
+		}
+	}
+	if !found {
+		return []*v[T]{vMul(g, vExp(vSub(x, y)))}
+	}
+	rows := make([]bool, op.x.Size())
+	outer, n, inner := op.layout()
+	for o := range outer {
+		for i := range n {
+			for j := range inner {
+				rows[(o*n+i)*inner+j] = masked[o*inner+j]
+			}
+		}
+	}
+	w := vExp(vSub(vZeroWhere(x, rows), vZeroWhere(y, masked)))
+	return []*v[T]{vZeroWhere(vMul(g, w), rows)}
+}
+
 // LogSoftmax is the logarithm of the softmax along Axis, computed as
 // PyTorch's log_softmax is: with m the maximum along the axis,
 //
@@ -123,8 +154,10 @@ func (op *LogSumExp[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]
 // that sum is close to 1 (PyTorch's log of the whole sum loses about 1e-12
 // relative there). Sums and logarithms are taken in float64 and rounded
 // once to T. It keeps its output. A slice that is entirely −Inf,
-// or holds +Inf or NaN, gives NaN, as in PyTorch. It panics on an axis out
-// of range or of size 0.
+// or holds +Inf or NaN, gives NaN, as in PyTorch. Its backward is
+// differentiable: BackwardVar takes the softmax as exp(y) of the output y.
+//
+// It panics on an axis out of range or of size 0.
 type LogSoftmax[T tensor.Float] struct {
 	arena[T]
 	Axis int
@@ -180,3 +213,10 @@ func (op *LogSoftmax[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.
 }
 
 func (op *LogSoftmax[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.y} }
+
+// BackwardVar writes dx = dy − exp(y) ⊙ Σ_axis dy with the output y, so
+// that the softmax exp(y) is differentiated too: this is where the Hessian
+// diag(p) − ppᵀ of the softmax cross-entropy comes from.
+func (op *LogSoftmax[T]) BackwardVar(_ []*v[T], out, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vSub(dy, vMul(vExp(out), vSum(dy, true, op.Axis)))}
+}

@@ -293,6 +293,16 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		e{name: "Gather", config: "1x2", new: func() op { return &ops.Gather[T]{Index: []int{1}} }, inputs: normal([]int{1, 2}),
 			keeps: keeps{extra: func([][]int, []int) int { return intBytes(1) }},
 			bad:   []badInput{bad(s([]int{2, 4}), "ops: Gather:", "1 indices"), arity("Gather", 1)}},
+		e{name: "Scatter", config: "3->3x4", new: func() op { return &ops.Scatter[T]{Index: []int{2, 0, 3}, C: 4} }, inputs: normal([]int{3}),
+			keeps: keeps{extra: func([][]int, []int) int { return intBytes(3) }},
+			bad: []badInput{
+				bad(s([]int{3, 1}), "ops: Scatter needs a 1-d input"),
+				bad(s([]int{2}), "ops: Scatter:", "3 indices for 2 values"),
+				arity("Scatter", 1),
+			}},
+		e{name: "Scatter", config: "1->1x1", new: func() op { return &ops.Scatter[T]{Index: []int{0}, C: 1} }, inputs: normal([]int{1}),
+			keeps: keeps{extra: func([][]int, []int) int { return intBytes(1) }},
+			bad:   []badInput{bad(s([]int{4}), "ops: Scatter:", "4 values"), arity("Scatter", 1)}},
 	)
 
 	// MatMul: every pairing of numbers of axes, the flags, broadcast batches.

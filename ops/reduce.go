@@ -3,8 +3,10 @@ package ops
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 
+	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -38,6 +40,10 @@ func (op *Sum[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 
 func (*Sum[T]) Saved() []*tensor.Tensor[T] { return nil }
 
+func (op *Sum[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{expandReducedVar(dy, op.shape, op.Axes)}
+}
+
 // Mean averages over Axes (every axis when empty); KeepDims keeps them with
 // size 1. With M the number of values averaged into each output,
 //
@@ -70,11 +76,22 @@ func (op *Mean[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor
 
 func (*Mean[T]) Saved() []*tensor.Tensor[T] { return nil }
 
+func (op *Mean[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	m := tensor.NumElems(op.shape) / max(tensor.NumElems(dy.Shape()), 1)
+	return []*v[T]{vScale(expandReducedVar(dy, op.shape, op.Axes), 1/T(m))}
+}
+
 // expandReduced broadcasts the gradient of a reduction back to the shape of
 // the reduced input, into a new tensor.
 func expandReduced[T tensor.Float](ar *tensor.Arena[T], dy *tensor.Tensor[T], shape, axes []int) *tensor.Tensor[T] {
 	kept := dy.Reshape(tensor.ReducedShape(shape, true, axes...)...)
 	return ar.BroadcastTo(kept, shape...)
+}
+
+// expandReducedVar is expandReduced with Vars: dy reshaped to keep the
+// reduced axes, then expanded to shape.
+func expandReducedVar[T tensor.Float](dy *v[T], shape, axes []int) *v[T] {
+	return vExpand(vReshape(dy, tensor.ReducedShape(shape, true, axes...)...), shape...)
 }
 
 // checkAxes panics, naming the op, on an axis out of range for shape or given
@@ -117,6 +134,9 @@ func checkAxes(name string, shape, axes []int, nonEmpty bool) {
 //	y  = max_axis x
 //	dx = dy at the position of each maximum, 0 elsewhere
 //
+// The positions are constants of its backward pass, a Scatter of dy: the
+// second derivative is 0 (away from ties), as PyTorch's.
+//
 // It panics on an axis out of range or of size 0.
 type Max[T tensor.Float] struct {
 	arena[T]
@@ -146,6 +166,11 @@ func (*Max[T]) Saved() []*tensor.Tensor[T] { return nil }
 // ExtraSavedBytes counts the positions of the maxima.
 func (op *Max[T]) ExtraSavedBytes() int { return len(op.idx) * strconv.IntSize / 8 }
 
+// BackwardVar scatters dy to the positions of the maxima with Scatter.
+func (op *Max[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{scatterAlongVar(dy, op.shape, op.Axis, op.idx)}
+}
+
 // Indices returns the index along Axis of each maximum, laid out like the
 // output's elements (torch.max's indices), once Forward has run. Backward
 // reads them: the caller must not modify them.
@@ -156,6 +181,8 @@ func (op *Max[T]) Indices() []int { return op.idx }
 //
 //	y  = min_axis x
 //	dx = dy at the position of each minimum, 0 elsewhere
+//
+// Its second derivative is 0, as Max's.
 //
 // It panics on an axis out of range or of size 0.
 type Min[T tensor.Float] struct {
@@ -186,6 +213,11 @@ func (*Min[T]) Saved() []*tensor.Tensor[T] { return nil }
 // ExtraSavedBytes counts the positions of the minima.
 func (op *Min[T]) ExtraSavedBytes() int { return len(op.idx) * strconv.IntSize / 8 }
 
+// BackwardVar scatters dy to the positions of the minima with Scatter.
+func (op *Min[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{scatterAlongVar(dy, op.shape, op.Axis, op.idx)}
+}
+
 // Indices returns the index along Axis of each minimum, as Max.Indices.
 func (op *Min[T]) Indices() []int { return op.idx }
 
@@ -204,6 +236,20 @@ func scatterAlong[T tensor.Float](ar *tensor.Arena[T], dy *tensor.Tensor[T], sha
 	return dx
 }
 
+// scatterAlongVar is scatterAlong with Vars: x viewed as outer×n×inner
+// around axis, the rows of outer·inner values are scattered into n columns
+// (Scatter, whose backward is Gather), then the axis is moved back into
+// place. The positions are constants; dy is not.
+func scatterAlongVar[T tensor.Float](dy *v[T], shape []int, axis int, idx []int) *v[T] {
+	axis = tensor.NormAxis(axis, len(shape))
+	outer, n, inner := tensor.NumElems(shape[:axis]), shape[axis], tensor.NumElems(shape[axis+1:])
+	rows := autograd.Apply[T](&Scatter[T]{Index: idx, C: n}, vReshape(dy, outer*inner))
+	if inner > 1 {
+		rows = vPermute(vReshape(rows, outer, inner, n), 0, 2, 1)
+	}
+	return vReshape(rows, shape...)
+}
+
 // Amax takes the maximum over Axes (every axis when empty), as torch.amax;
 // KeepDims keeps them with size 1. The gradient is split evenly among the
 // elements equal to the maximum (ties, and −0 with 0). It keeps its input
@@ -218,6 +264,9 @@ func scatterAlong[T tensor.Float](ar *tensor.Arena[T], dy *tensor.Tensor[T], sha
 // torch.amax's. With NaNTies, the NaNs count as the maxima and share the
 // gradient, as torch.max(x) with no dim does (its full reduction); elements
 // that are not maxima then get exactly 0 even when dy is not finite.
+//
+// The positions of the maxima and their counts are constants of its
+// backward pass: the second derivative is 0 away from ties, as PyTorch's.
 //
 // It panics on an axis out of range or given twice, and if a reduced axis
 // has size 0.
@@ -245,11 +294,17 @@ func (op *Amax[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor
 
 func (op *Amax[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x, op.y} }
 
+func (op *Amax[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{splitTiesVar(op.x, op.y, dy, op.Axes, op.NaNTies)}
+}
+
 // Amin takes the minimum over Axes, as torch.amin, with Amax's rules: the
 // gradient is split evenly among the elements equal to the minimum.
 //
 //	y  = min_axes x
 //	dx = [x = y] ⊙ dy/c, broadcast back over the reduced axes
+//
+// Its second derivative is 0 away from ties, as Amax's.
 //
 // It panics on an axis out of range or given twice, and if a reduced axis
 // has size 0.
@@ -276,6 +331,10 @@ func (op *Amin[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor
 }
 
 func (op *Amin[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x, op.y} }
+
+func (op *Amin[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{splitTiesVar(op.x, op.y, dy, op.Axes, op.NaNTies)}
+}
 
 // splitTies is the backward pass of Amax and Amin: y holds the extremum of
 // each slice of x (axes kept), and each slice's dy is shared evenly among the
@@ -309,6 +368,79 @@ func splitTies[T tensor.Float](ar *tensor.Arena[T], x, y, dy *tensor.Tensor[T], 
 	return dx
 }
 
+// splitTiesVar is splitTies with Vars: dy/c, with the tie counts c of y's
+// shape, times the constant mask [x = y] (of NaNs with nanTies), broadcast.
+// Both c and the mask are constants: the result is linear in dy and its
+// derivative with respect to x is 0.
+func splitTiesVar[T tensor.Float](x, y *tensor.Tensor[T], dy *v[T], axes []int, nanTies bool) *v[T] {
+	r := tensor.NewReduction(x.Shape(), axes...)
+	counts := tensor.New[T](y.Shape()...)
+	mask := tensor.New[T](x.Shape()...)
+	xd, yd, c, m := x.Data(), y.Data(), counts.Data(), mask.Data()
+	for o, base := range r.Base {
+		ext := yd[o]
+		nanExt := nanTies && ext != ext
+		for _, off := range r.Offs {
+			if v := xd[base+off]; v == ext || (nanExt && v != v) {
+				m[base+off] = 1
+				c[o]++
+			}
+		}
+	}
+	share := vDiv(vReshape(dy, y.Shape()...), vConst(counts))
+	if !nanTies {
+		return vMul(share, vConst(mask)) // 0·share where not tied: NaN for an infinite share, as splitTies
+	}
+	zero := make([]bool, len(m))
+	for i, w := range m {
+		zero[i] = w == 0
+	}
+	return vZeroWhere(vExpand(share, x.Shape()...), zero) // exactly 0 where not tied
+}
+
+// zeroWhere sets the elements of x where Mask is true to 0, the others
+// passing through: a constant selection, its own adjoint. It is how a
+// BackwardVar gives an exact zero gradient, as its Backward does, to
+// slices whose formula would give NaN (LogSumExp's all −Inf rows, Std's
+// σ = 0), without NaN reaching the next order.
+//
+//	y  = x ⊙ [¬Mask], exactly 0 where Mask even where x is not finite
+//	dx = dy ⊙ [¬Mask], likewise
+type zeroWhere[T tensor.Float] struct {
+	arena[T]
+	Mask []bool // of x's size
+}
+
+func (*zeroWhere[T]) Name() string { return "zeroWhere" }
+
+func (op *zeroWhere[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] { return op.apply(in[0]) }
+
+func (op *zeroWhere[T]) apply(x *tensor.Tensor[T]) *tensor.Tensor[T] {
+	y := op.ar.Clone(x)
+	d := y.Data()
+	for i, z := range op.Mask {
+		if z {
+			d[i] = 0
+		}
+	}
+	return y
+}
+
+func (op *zeroWhere[T]) Backward(dy *tensor.Tensor[T], _ []bool) []*tensor.Tensor[T] {
+	return []*tensor.Tensor[T]{op.apply(dy)}
+}
+
+func (*zeroWhere[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+func (op *zeroWhere[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{vZeroWhere(dy, op.Mask)}
+}
+
+// vZeroWhere applies zeroWhere to x.
+func vZeroWhere[T tensor.Float](x *v[T], mask []bool) *v[T] {
+	return autograd.Apply[T](&zeroWhere[T]{Mask: mask}, x)
+}
+
 // Var is the variance over Axes (every axis when empty) with Correction c, as
 // torch.var(x, axes, correction=c): c = 1 is PyTorch's default (unbiased),
 // c = 0 the population variance. KeepDims keeps the axes with size 1. It
@@ -320,6 +452,9 @@ func splitTies[T tensor.Float](ar *tensor.Arena[T], x, y, dy *tensor.Tensor[T], 
 //
 // As in PyTorch, N − c ≤ 0 gives +Inf, or NaN when every x equals μ (one
 // element with c = 1), and the backward divides by N − c unclamped.
+// Its backward is differentiable: BackwardVar recomputes x − μ from x with
+// ops.
+//
 // It panics on an axis out of range or given twice.
 type Var[T tensor.Float] struct {
 	arena[T]
@@ -346,6 +481,30 @@ func (op *Var[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 
 func (op *Var[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x, op.mean} }
 
+func (op *Var[T]) BackwardVar(in []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	kept, xc, dof := centered(in[0], op.Axes, op.Correction)
+	return []*v[T]{vMul(vScale(vReshape(dy, kept...), T(2/dof)), xc)}
+}
+
+// centered returns, for Var's and Std's BackwardVar, the reduced shape with
+// the axes kept, x − μ computed from x with ops (so that it is
+// differentiated too) and N − c. The deviations are centered twice, as
+// varGrad refines μ: for float32 inputs far from 0 the mean rounded to T
+// would cost x − μ most of its digits, and the mean of the deviations,
+// small and nearly exact, recovers them. Centering is idempotent, so the
+// second pass changes no derivative.
+func centered[T tensor.Float](x *v[T], axes []int, correction int) (kept []int, xc *v[T], dof float64) {
+	kept = tensor.ReducedShape(x.Shape(), true, axes...)
+	n := 1
+	for a, d := range x.Shape() {
+		if kept[a] != d || len(axes) == 0 {
+			n *= d
+		}
+	}
+	xc = vSub(x, vMean(x, true, axes...))
+	return kept, vSub(xc, vMean(xc, true, axes...)), float64(n - correction)
+}
+
 // Std is the standard deviation √Var over Axes with Correction c, as
 // torch.std(x, axes, correction=c), with Var's rules. It keeps its input,
 // the mean and its output σ.
@@ -354,6 +513,9 @@ func (op *Var[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x,
 //	dx = (2/(N − c))·(dy/(2σ)) ⊙ (x − μ), with dy/(2σ) taken as 0 where σ = 0
 //
 // Where σ = 0 (equal elements) the gradient is 0, as PyTorch's, not NaN.
+// Its backward is differentiable: BackwardVar recomputes x − μ from x with
+// ops and divides by the output σ.
+//
 // It panics on an axis out of range or given twice.
 type Std[T tensor.Float] struct {
 	arena[T]
@@ -383,6 +545,28 @@ func (op *Std[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 }
 
 func (op *Std[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x, op.mean, op.sd} }
+
+// BackwardVar writes dx = (dy/σ)·(x − μ)/(N − c) with the output σ; where
+// σ = 0 it divides by 1 instead and zeroes the quotient, so that those
+// slices get a zero gradient, as Backward's, and no NaN reaches the next
+// order.
+func (op *Std[T]) BackwardVar(in []*v[T], out, dy *v[T], _ []bool) []*v[T] {
+	kept, xc, dof := centered(in[0], op.Axes, op.Correction)
+	sd := vReshape(out, kept...)
+	g := vReshape(dy, kept...)
+	if slices.Contains(op.sd.Data(), 0) {
+		one, zero := tensor.New[T](kept...), make([]bool, op.sd.Size())
+		for i, s := range op.sd.Data() {
+			if s == 0 {
+				one.Data()[i], zero[i] = 1, true
+			}
+		}
+		g = vZeroWhere(vDiv(g, vAdd(sd, vConst(one))), zero)
+	} else {
+		g = vDiv(g, sd)
+	}
+	return []*v[T]{vMul(vScale(g, T(1/dof)), xc)}
+}
 
 // varGrad is the backward pass of Var, and of Std when sd is not nil:
 // dx = (2/(N − c))·g ⊙ (x − μ) over each slice, with g = dy for Var and
