@@ -124,6 +124,27 @@ func TestBatchNormGradGradCheck(t *testing.T) {
 	}
 }
 
+// Batch norm's backward pass is recorded with ops that are themselves
+// differentiable, so a third differentiation works too: GradGradCheck of
+// the map (x, γ, β) ↦ ∂⟨g, y⟩/∂x, itself computed with CreateGraph,
+// checks the third-order gradients of the fused op.
+func TestBatchNormThirdOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(35, 35))
+	for _, shape := range [][]int{{4, 2}, {2, 2, 3}} {
+		t.Run(fmt.Sprint(shape), func(t *testing.T) {
+			g := tensor.RandN[float64](rng, shape...)
+			dx := func(x vars) *autograd.Var[float64] {
+				y, _, _ := functional.BatchNorm(x[0], x[1], x[2], 1e-3)
+				return x[0].Tape().Grad([]*autograd.Var[float64]{y}, x[:1], autograd.GradOptions[float64]{
+					GradOutputs: []*autograd.Var[float64]{autograd.NewConst(g)}, CreateGraph: true})[0]
+			}
+			if err := gradtest.GradGradCheck(dx, bnInputs(rng, shape, true, true), nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
 // bnSecond is what bnSecondOrder computes: the output, the first-order
 // gradients of ⟨g, y⟩ (gw and gb nil without γ or β), the penalty P and its
 // gradients.
