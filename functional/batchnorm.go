@@ -20,8 +20,11 @@ import (
 // norm without the affine map (affine=False), y = x̂, and the backward
 // computes dx alone.
 //
-// It is the fused op ops.BatchNorm, whose backward is derived by hand. It
-// also returns the batch mean and the biased batch variance (shape C), from
+// It is the fused op ops.BatchNorm, whose backward is derived by hand, and
+// is itself differentiable: under Tape.Grad with CreateGraph the op
+// recomputes the statistics from x with ops, so second- and higher-order
+// gradients (a gradient penalty, a Hessian–vector product) flow through it
+// as through BatchNormComposed. It also returns the batch mean and the biased batch variance (shape C), from
 // which a module updates its running statistics (UpdateRunningStats). It
 // panics on fewer than 2 axes, on parameters that are not of shape C, and
 // when a channel has only one value, as PyTorch does.
@@ -94,7 +97,8 @@ func BatchNormComposed[T tensor.Float](x, gamma, beta *autograd.Var[T], eps T) (
 //
 // In evaluation mode (training false) it uses the running statistics, which
 // must both be given, and leaves them alone; y is then an affine map of x
-// per channel, differentiable in x, γ and β:
+// per channel, differentiable in x, γ and β, to any order (its second
+// derivative in x is zero):
 //
 //	y = x ⊙ s + (β − running_mean ⊙ s),  s = γ/√(running_var + eps)
 //

@@ -29,6 +29,12 @@ import (
 // batch statistics μ and σ² (biased) in Mean and Var, from which a module
 // updates its running statistics. Sums are accumulated in float64.
 //
+// Its backward is differentiable (BackwardVar, for second and higher
+// orders): it recomputes μ, 1/σ and x̂ from the input x with ops, since
+// the kept x̂ and γ/σ carry no history, and writes dx, dγ and dβ above with
+// them, so that a second differentiation sees dx depend on x through x̂ and
+// through σ.
+//
 // It panics if it is given 2 inputs or more than 3, if x has fewer than 2
 // axes, or if γ or β is not of shape C.
 type BatchNorm[T tensor.Float] struct {
@@ -299,4 +305,61 @@ func fromFloat64[T tensor.Float](ar *tensor.Arena[T], v []float64) *tensor.Tenso
 		t.Data()[i] = T(x)
 	}
 	return t
+}
+
+// BackwardVar is Backward written with differentiable ops, for second and
+// higher orders. The fused Forward keeps x̂ and γ/σ as plain tensors, which
+// depend on x but carry no history; so it recomputes the statistics from the
+// input Var x (the means keep the reduced axes, shape 1×C×1×…):
+//
+//	μ = mean(x),  x̄ = x − μ,  s = (mean(x̄²) + Eps)^(−½),  x̂ = x̄ ⊙ s
+//	dx = γ ⊙ s ⊙ (dy − mean(dy) − x̂ ⊙ mean(dy ⊙ x̂))
+//	dγ = Σ dy ⊙ x̂,  dβ = Σ dy
+//
+// Differentiating these again sees how dx depends on x through both x̂ and s
+// (docs/backprop.md, "Second-order gradients"). Only what needs asks for is
+// built: dβ alone needs no statistics.
+func (op *BatchNorm[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] {
+	x := in[0]
+	shape := x.Shape()
+	axes := channelAxesOf(len(shape))
+	c := shape[1]
+	grads := make([]*v[T], len(in))
+	var sumDy *v[T] // Σ dy, kept 1×C×1×…
+	if needs[0] || (len(in) == 3 && needs[2]) {
+		sumDy = vSum(dy, true, axes...)
+	}
+	if needs[0] || (len(in) == 3 && needs[1]) {
+		mu := vMean(x, true, axes...)
+		xc := vSub(x, mu)
+		invStd := vPow(vAddScalar(vMean(vMul(xc, xc), true, axes...), op.Eps), -0.5)
+		xhat := vMul(xc, invStd)
+		sumDyXhat := vSum(vMul(dy, xhat), true, axes...)
+		if len(in) == 3 && needs[1] {
+			grads[1] = vReshape(sumDyXhat, c)
+		}
+		if needs[0] {
+			m := T(1) / T(tensor.NumElems(shape)/max(c, 1))
+			scale := invStd
+			if len(in) == 3 {
+				scale = vMul(vReshape(in[1], tensor.ReducedShape(shape, true, axes...)...), invStd)
+			}
+			centered := vSub(vSub(dy, vScale(sumDy, m)), vMul(xhat, vScale(sumDyXhat, m)))
+			grads[0] = vMul(centered, scale)
+		}
+	}
+	if len(in) == 3 && needs[2] {
+		grads[2] = vReshape(sumDy, c)
+	}
+	return grads
+}
+
+// channelAxesOf lists every axis of a rank-r input but the channel axis 1:
+// those batch norm reduces over.
+func channelAxesOf(r int) []int {
+	axes := []int{0}
+	for a := 2; a < r; a++ {
+		axes = append(axes, a)
+	}
+	return axes
 }
