@@ -26,8 +26,10 @@
 //     HVPAt, JVPAt and VJPAt return Vars on the tape; with
 //     Options.CreateGraph they are recorded and can be differentiated
 //     again. The functions record their first pass on the tape, which
-//     grows until Reset, and their results are stale after Reset, as are
-//     all the tape's Vars.
+//     grows until Reset. The Vars they return are stale after Reset, as
+//     are all the tape's Vars, and on a tape that reuses buffers their
+//     values are recycled then too; the tensors JacobianAt and HessianAt
+//     return are the caller's.
 //
 // For an output y of shape S and an input x of shape P, the Jacobian J =
 // ∂y/∂x has shape S × P (S's axes, then P's), as in PyTorch; a Hessian
