@@ -30,6 +30,18 @@
 // later ones are added, so a Var used twice gets both contributions. Leaf
 // gradients add up across Backward calls until ZeroGrad, as in PyTorch.
 //
+// Tape.Grad is PyTorch's torch.autograd.grad: it returns the gradients of
+// chosen outputs with respect to chosen inputs — leaves or intermediate
+// Vars — and accumulates nothing into Grad. With GradOptions.CreateGraph the
+// backward pass is itself recorded: each op's BackwardVar (an op that
+// implements DifferentiableOp) computes its gradients by applying
+// differentiable ops to Vars, so the gradients Grad returns are Vars of the
+// tape that Grad or Backward can differentiate again, to any order — for
+// gradient penalties, Hessian–vector products, Newton steps. Backward stays
+// the fast first-order path and never calls BackwardVar. Package derivative
+// builds Hessian–vector, Jacobian–vector and vector–Jacobian products,
+// Jacobians and Hessians on Grad.
+//
 // Package gradtest checks any op's backward against central finite
-// differences.
+// differences, and with GradGradCheck its second-order gradients.
 package autograd

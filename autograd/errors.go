@@ -23,6 +23,7 @@ const (
 	errGradForeign     = "autograd: Grad: output %d is not on this tape"
 	errGradInput       = "autograd: Grad: input %d does not require a gradient"
 	errGradInputTape   = "autograd: Grad: input %d lives on another tape"
+	errGradSeedShape   = "autograd: Grad: GradOutputs[%d] has shape %v for an output of shape %v"
 	errGradNotScalar   = "autograd: Grad: output %d has shape %v; give its gradient in GradOutputs (only one-element outputs are seeded with 1)"
 	errGradUnused      = "autograd: Grad: input %d is not used by the outputs' computation (set AllowUnused to get nil, or MaterializeGrads for zeros)"
 	errNotDiffOp       = "autograd: Grad with CreateGraph reached op %s (node %d), which has no differentiable backward (autograd.DifferentiableOp): its gradient cannot be differentiated again"

@@ -145,3 +145,43 @@ func ExampleVar_RegisterHook() {
 	// x's gradient: [-4.0000 0.1875 6.0000]
 	// x.Grad():     [-4.0000 0.1875 6.0000]
 }
+
+// Grad returns gradients instead of accumulating them into Grad(); with
+// CreateGraph the backward pass is recorded, so that its result can be
+// differentiated again: here the first three derivatives of x³ at 2,
+// 3x² = 12, 6x = 12 and 6.
+func ExampleTape_Grad() {
+	tape := autograd.NewTape[float64]()
+	x := tape.Param(tensor.FromSlice([]float64{2}))
+	y := functional.Mul(functional.Mul(x, x), x)
+	wrt := []*autograd.Var[float64]{x}
+	create := autograd.GradOptions[float64]{CreateGraph: true}
+	d1 := tape.Grad([]*autograd.Var[float64]{y}, wrt, create)[0]
+	d2 := tape.Grad([]*autograd.Var[float64]{d1}, wrt, create)[0]
+	d3 := tape.Grad([]*autograd.Var[float64]{d2}, wrt, autograd.GradOptions[float64]{})[0]
+	fmt.Println(d1.Value().Item(), d2.Value().Item(), d3.Value().Item())
+	fmt.Println("x.Grad() untouched:", x.Grad() == nil)
+	// Output:
+	// 12 12 6
+	// x.Grad() untouched: true
+}
+
+// A gradient penalty, as in double backpropagation or WGAN-GP: the loss
+// includes the squared norm of its own gradient with respect to the input,
+// and Backward differentiates through that gradient into the parameter.
+// For f = Σ w⊙x², ∂f/∂x = 2w⊙x, and the loss f + ‖∂f/∂x‖² has
+// ∂/∂w = x² + 8w⊙x².
+func ExampleGradOptions_gradientPenalty() {
+	w := autograd.NewParam(tensor.FromSlice([]float64{0.5, -1}))
+	tape := autograd.NewTape[float64]()
+	x := tape.Param(tensor.FromSlice([]float64{1, 2})) // an input we differentiate with respect to
+	f := functional.SumToSize(functional.Mul(w, functional.Mul(x, x)))
+	gx := tape.Grad([]*autograd.Var[float64]{f}, []*autograd.Var[float64]{x}, autograd.GradOptions[float64]{CreateGraph: true})[0]
+	loss := functional.Add(f, functional.SumToSize(functional.Mul(gx, gx)))
+	tape.Backward(loss)
+	fmt.Println("∂f/∂x:", gx.Value())
+	fmt.Println("∂loss/∂w:", w.Grad())
+	// Output:
+	// ∂f/∂x: [ 1. -4.]
+	// ∂loss/∂w: [  5. -28.]
+}

@@ -45,13 +45,20 @@ type GradOptions[T tensor.Float] struct {
 // gradient. With CreateGraph every op's BackwardVar is applied instead, so
 // the backward pass is itself recorded on the tape: the results require a
 // gradient wherever they depend on a Var that does, and Grad or Backward
-// can differentiate them again, to any order. The tape must not be Reset
-// while the results are in use.
+// can differentiate them again, to any order. Either way the results live
+// on the tape: they are stale after Reset, and on a tape that reuses
+// buffers their values are invalid after Reset too (Clone what must outlive
+// it). A result may share storage with a seed.
 //
-// Hooks run as in Backward; with CreateGraph a hook that replaces a
-// gradient cuts the graph there (the replacement is a constant). On a tape
-// stopped by anomaly detection Grad computes nothing and returns nil for
-// every input; check Err.
+// The hooks of intermediate Vars run as in Backward, before their gradient
+// is returned or propagated; with CreateGraph a hook that replaces a
+// gradient cuts the graph there (the replacement is a constant). A leaf's
+// hooks do not run: they see what is added into its Grad, and Grad adds
+// nothing. With anomaly detection on, the first NaN or ±Inf that the pass
+// computes (with CreateGraph, also in the ops the recorded backward pass
+// applies) stops the tape as in Backward, and Grad returns nil for every
+// input; on a tape already stopped Grad computes nothing and does the same.
+// Check Err.
 //
 // Grad panics if an output does not require a gradient or lives on another
 // tape, if an input does not require a gradient, if a seed's shape is not
@@ -114,7 +121,7 @@ func (t *Tape[T]) Grad(outputs, inputs []*Var[T], o GradOptions[T]) []*Var[T] {
 		case seed == nil:
 			seed = t.Input(tensor.Ones[T](y.Shape()...))
 		case !tensor.EqualShapes(seed.Shape(), y.Shape()):
-			panic(fmt.Sprintf(errSeedShape, seed.Shape(), y.Shape()))
+			panic(fmt.Sprintf(errGradSeedShape, k, seed.Shape(), y.Shape()))
 		}
 		if !w.create {
 			seed = t.Input(seed.value)
@@ -129,6 +136,11 @@ func (t *Tape[T]) Grad(outputs, inputs []*Var[T], o GradOptions[T]) []*Var[T] {
 		if !w.node(i) {
 			return res // stopped on an anomaly
 		}
+	}
+	if t.err != nil {
+		// With CreateGraph, an op of the recorded pass (a BackwardVar's,
+		// or a sum of two gradients) computed a non-finite value.
+		return res
 	}
 	for k, x := range inputs {
 		j := w.target[x]
@@ -240,6 +252,9 @@ func (w *gradWalk[T]) node(i int) bool {
 		grads = d.BackwardVar(n.inputs, n.out, dy, needs)
 		if len(grads) != len(n.inputs) {
 			panic(fmt.Sprintf(errDiffGradCount, n.op.Name(), len(grads), len(n.inputs)))
+		}
+		if w.t.err != nil {
+			return false // an op BackwardVar applied computed a non-finite value
 		}
 	} else {
 		gs := n.op.Backward(dy.value, needs)
