@@ -64,3 +64,10 @@ const (
 	errExpand = "ops: Expand: cannot expand shape %v to %v: %s"
 	errSumTo  = "ops: SumTo: cannot sum shape %v to %v: it does not broadcast to the input's shape"
 )
+
+// Panic messages of ConvTranspose2d and Conv2dWeightGrad.
+const (
+	errConvT     = "ops: ConvTranspose2d of input %v with weights %v (stride %v, padding %v, output_padding %v, dilation %v, groups %d): %s"
+	errConvTBias = "ops: ConvTranspose2d: bias of shape %v, want [%d] (input %v, weights %v)"
+	errConvWGrad = "ops: Conv2dWeightGrad of input %v and output gradient %v for weights %v (stride %v, padding %v, dilation %v, groups %d): %s"
+)

@@ -385,6 +385,69 @@ func opTable[T tensor.Float]() []opEntry[T] {
 			inputs: normal(shapes...), keeps: keeps{in: []int{0, 1}}, bad: convBad, tol32: 1e-4})
 	}
 
+	// ConvTranspose2d with each setting, and Conv2dWeightGrad: the ops of
+	// Conv2d's backward pass, each other's adjoints.
+	for _, c := range []struct {
+		cfg                      string
+		x, w                     []int
+		bias                     bool
+		stride, pad, outPad, dil [2]int
+		groups                   int
+	}{
+		{"bias", []int{1, 2, 3, 3}, []int{2, 3, 3, 3}, true, [2]int{}, [2]int{1, 1}, [2]int{}, [2]int{}, 0},
+		{"stride2,output_padding1", []int{2, 2, 3, 4}, []int{2, 2, 3, 2}, false, [2]int{2, 2}, [2]int{1, 0}, [2]int{1, 1}, [2]int{}, 1},
+		// An output padding of a stride or more, which the dilation allows.
+		{"dilation2x1,groups2,output_padding1,bias", []int{1, 4, 3, 3}, []int{4, 1, 2, 3}, true, [2]int{1, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{2, 1}, 2},
+		{"1x1,stride2", []int{2, 3, 2, 2}, []int{3, 2, 1, 1}, false, [2]int{2, 2}, [2]int{}, [2]int{1, 0}, [2]int{}, 1},
+	} {
+		c := c
+		shapes := [][]int{c.x, c.w}
+		if c.bias {
+			shapes = append(shapes, []int{c.w[1] * max(c.groups, 1)})
+		}
+		wrongC := slices.Clone(c.x)
+		wrongC[1]++
+		convTBad := []badInput{
+			bad(s(wrongC, c.w), "ops: ConvTranspose2d", "input channels"),
+			bad(s(c.x[1:], c.w), "ops: ConvTranspose2d", "4-d"),
+			bad(s(c.x, c.w, []int{c.w[1]*max(c.groups, 1) + 1}), "ops: ConvTranspose2d:", "bias"),
+			badInput{shapes: s(c.x), want: []string{"ops: ConvTranspose2d takes 2 input(s), got 1"}},
+		}
+		es = append(es, e{name: "ConvTranspose2d", config: c.cfg,
+			new: func() op {
+				return &ops.ConvTranspose2d[T]{Stride: c.stride, Padding: c.pad, OutputPadding: c.outPad, Dilation: c.dil, Groups: c.groups}
+			},
+			inputs: normal(shapes...), keeps: keeps{in: []int{0, 1}}, bad: convTBad, tol32: 1e-4})
+	}
+	for _, c := range []struct {
+		cfg              string
+		x, dy            []int
+		ws               [4]int
+		stride, pad, dil [2]int
+		groups           int
+	}{
+		{"stride2,padding1", []int{2, 2, 5, 5}, []int{2, 3, 3, 3}, [4]int{3, 2, 3, 3}, [2]int{2, 2}, [2]int{1, 1}, [2]int{}, 0},
+		{"groups2,dilation2x1", []int{1, 4, 6, 5}, []int{1, 2, 4, 4}, [4]int{2, 2, 2, 2}, [2]int{}, [2]int{}, [2]int{2, 1}, 2},
+		// dy smaller than the convolution's output by a row, which a
+		// transposed convolution's output padding below the dilation allows.
+		{"dilation2,cropped", []int{1, 1, 5, 5}, []int{1, 1, 2, 3}, [4]int{1, 1, 2, 2}, [2]int{}, [2]int{}, [2]int{2, 2}, 1},
+	} {
+		c := c
+		bigger := slices.Clone(c.dy)
+		bigger[2] += 2
+		es = append(es, e{name: "Conv2dWeightGrad", config: c.cfg,
+			new: func() op {
+				return &ops.Conv2dWeightGrad[T]{WeightSize: c.ws, Stride: c.stride, Padding: c.pad, Dilation: c.dil, Groups: c.groups}
+			},
+			inputs: normal(c.x, c.dy), keeps: keeps{in: []int{0, 1}}, tol32: 1e-4,
+			bad: []badInput{
+				bad(s(c.x, bigger), "ops: Conv2dWeightGrad", "does not map back"),
+				bad(s(c.x, c.dy[1:]), "ops: Conv2dWeightGrad", "output gradient must be"),
+				bad(s(c.x[1:], c.dy), "ops: Conv2dWeightGrad", "4-d"),
+				arity("Conv2dWeightGrad", 2),
+			}})
+	}
+
 	// Pooling, with its options.
 	// poolBad has a 3-d input, the wrong arity and, for kernels larger
 	// than 1×1 without padding or ceil mode, a 1×1 plane, which gives no
