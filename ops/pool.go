@@ -90,6 +90,11 @@ func poolOutShape(g *conv.PoolGeom, s []int) []int { return []int{s[0], s[1], g.
 // H×W plane, and the input's shape; Indices returns them as PyTorch's
 // return_indices does.
 //
+// Its backward is differentiable: BackwardVar applies MaxPool2dBackward,
+// the scatter-add above with the argmax as constants, whose own adjoint is
+// MaxPool2dGather; the second derivative with respect to x is zero, as
+// PyTorch's.
+//
 // It panics unless the input is 4-d with H, W ≥ 1, if a kernel size is less
 // than 1, if a stride, a padding or a dilation is negative, if a padding is
 // more than half its kernel size (PyTorch's rule, on the kernel size
@@ -180,6 +185,9 @@ func (op *MaxPool2d[T]) Indices() []int64 {
 // where the window of (i, j) holds the in-bounds p ∈ [i·sH − pH, i·sH − pH + kH)
 // and q ∈ [j·sW − pW, j·sW − pW + kW). It keeps only the input's shape and
 // the settings it was run with.
+//
+// Its backward is differentiable: BackwardVar applies AvgPool2dBackward, the
+// spreading above as an op, whose own adjoint is AvgPool2d.
 //
 // It panics unless the input is 4-d with H, W ≥ 1, if a kernel size is less
 // than 1, if a stride or a padding is negative, if a padding is more than
