@@ -85,9 +85,9 @@ type Conv2d[T tensor.Float] struct {
 	wino bool              // whether the forward went through Winograd
 	bias bool
 	geom conv.Geom
-	// outSize, when not zero, is the output plane Hout×Wout: fewer rows or
-	// columns than the formula's, for the backward passes of
-	// ConvTranspose2d and Conv2dWeightGrad with an output padding of a
+	// outSize, when not zero, is the output plane Hout×Wout, set by the
+	// backward passes of ConvTranspose2d and Conv2dWeightGrad: the
+	// formula's, or fewer rows or columns where their output padding is a
 	// stride or more, which only a dilation larger than the stride allows
 	// (so never where Winograd, at stride and dilation 1, applies).
 	outSize [2]int

@@ -203,10 +203,12 @@ func weightGradOp[T tensor.Float](g *conv.Geom, ws []int) *Conv2dWeightGrad[T] {
 // padding, dilation, groups): the correlation of x with dy. WeightSize is
 // Cout×(C/Groups)×kh×kw; Stride, Padding, Dilation and Groups are
 // Conv2d's, zeros meaning PyTorch's defaults. x is N×C×H×W and dy
-// N×Cout×Hout×Wout, where Hout×Wout is Conv2d's output plane, or one that
-// ConvTranspose2d of the same settings maps back to H×W with an output
-// padding (its rows and columns past Hout×Wout then take no part). With
-// cols the im2col matrix of x and dY as Cout×(N·Hout·Wout),
+// N×Cout×Hout×Wout, where Hout×Wout is Conv2d's output plane or, unlike
+// PyTorch, one with fewer rows or columns that ConvTranspose2d of the same
+// settings maps back to H×W with an output padding below max(stride,
+// dilation): the convolution's outputs past Hout×Wout then take no part.
+// That makes it the adjoint of every ConvTranspose2d. With cols the im2col
+// matrix of x and dY as Cout×(N·Hout·Wout),
 //
 //	y   = dWg = dYg·colsgᵀ for every group g      Cout×(C/G)×kh×kw
 //	dx  = ConvTranspose2d(dy, dŵ)                 N×C×H×W
