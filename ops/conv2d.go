@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 
+	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/conv"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -62,6 +63,12 @@ const (
 // reuses buffers also its transforms of both, U (16×Cout×C) and V
 // (16×C×T for T output tiles of 2×2), for the backward.
 //
+// Its backward is differentiable whichever the algorithm: BackwardVar
+// computes dx as ConvTranspose2d(dy, w), with the output padding that
+// restores H×W, dw as Conv2dWeightGrad(x, dy) and db with Sum, three ops
+// whose own backward passes are written with each other, so gradients of
+// any order follow.
+//
 // It panics if the input is not 4-d, the weights are not 4-d with C/Groups
 // input channels, Groups does not divide C and Cout, the bias is not of
 // shape Cout, a setting is out of range, the output would be empty, or
@@ -78,17 +85,38 @@ type Conv2d[T tensor.Float] struct {
 	wino bool              // whether the forward went through Winograd
 	bias bool
 	geom conv.Geom
+	// outSize, when not zero, is the output plane Hout×Wout, set by the
+	// backward passes of ConvTranspose2d and Conv2dWeightGrad: the
+	// formula's, or fewer rows or columns where their output padding is a
+	// stride or more, which only a dilation larger than the stride allows
+	// (so never where Winograd, at stride and dilation 1, applies).
+	outSize [2]int
 }
 
 func (*Conv2d[T]) Name() string { return "Conv2d" }
 
 // geometry checks the shapes and settings and returns the convolution's
-// geometry.
+// geometry: with the output size of the formula above, or outSize where the
+// op was made by a backward pass of this package with one.
 func (op *Conv2d[T]) geometry(x, w *tensor.Tensor[T]) conv.Geom {
 	xs, ws := x.Shape(), w.Shape()
 	bad := func(why string) {
 		panic(fmt.Sprintf(errConv, xs, ws, op.Stride, op.Padding, op.Dilation, op.Groups, why))
 	}
+	g := convGeom(xs, ws, op.Stride, op.Padding, op.Dilation, op.Groups, bad)
+	if op.outSize != [2]int{} {
+		cropConvGeom(&g, op.outSize, bad)
+	}
+	return g
+}
+
+// convGeom checks the N×C×H×W input shape xs, the Cout×(C/groups)×kh×kw
+// weight shape ws and the settings of a convolution, with PyTorch's
+// defaults for zeros (stride, dilation and groups 1), and returns its
+// geometry with the output size of Conv2d's formula. It calls bad, which
+// must panic, with the reason for a shape or setting it refuses. Conv2d,
+// ConvTranspose2d and Conv2dWeightGrad share it.
+func convGeom(xs, ws []int, stride, padding, dilation [2]int, groups int, bad func(why string)) conv.Geom {
 	if len(xs) != 4 || len(ws) != 4 {
 		bad("input and weights must be 4-d")
 	}
@@ -101,10 +129,10 @@ func (op *Conv2d[T]) geometry(x, w *tensor.Tensor[T]) conv.Geom {
 	g := conv.Geom{
 		N: xs[0], C: xs[1], H: xs[2], W: xs[3],
 		Cout: ws[0], KH: ws[2], KW: ws[3],
-		SH: one(op.Stride[0]), SW: one(op.Stride[1]),
-		PH: op.Padding[0], PW: op.Padding[1],
-		DH: one(op.Dilation[0]), DW: one(op.Dilation[1]),
-		Groups: one(op.Groups),
+		SH: one(stride[0]), SW: one(stride[1]),
+		PH: padding[0], PW: padding[1],
+		DH: one(dilation[0]), DW: one(dilation[1]),
+		Groups: one(groups),
 	}
 	switch {
 	case g.SH < 0 || g.SW < 0 || g.DH < 0 || g.DW < 0 || g.PH < 0 || g.PW < 0 || g.Groups < 0:
@@ -123,6 +151,39 @@ func (op *Conv2d[T]) geometry(x, w *tensor.Tensor[T]) conv.Geom {
 	}
 	g.Rows, g.Cols, g.KG = g.C*g.KH*g.KW, g.N*g.Plane(), g.C/g.Groups*g.KH*g.KW
 	return g
+}
+
+// cropConvGeom sets the output plane of g to out, HOut×WOut, which must be
+// one that a transposed convolution of g's settings maps back to g's input
+// size: the formula's, or fewer by what an output padding below
+// max(stride, dilation) allows (see outputPadding). The convolution then
+// computes only the first out[0] rows and out[1] columns of its output. It
+// calls bad, which must panic, otherwise.
+func cropConvGeom(g *conv.Geom, out [2]int, bad func(why string)) {
+	full := [2]int{g.HOut, g.WOut}
+	g.HOut, g.WOut = out[0], out[1]
+	op := outputPadding(g)
+	for i, lim := range [2]int{max(g.SH, g.DH), max(g.SW, g.DW)} {
+		if out[i] < 1 || out[i] > full[i] || op[i] >= lim {
+			bad(fmt.Sprintf("an output plane of %v does not map back to the input's with an output padding below max(stride, dilation); the convolution gives %v", out, full))
+		}
+	}
+	g.Cols = g.N * g.Plane()
+}
+
+// outputPadding returns the output_padding with which ConvTranspose2d of
+// g's settings maps g's output plane back to g's input plane: what the
+// formula of ConvTranspose2d's output size leaves over,
+//
+//	op = H − ((Hout − 1)·sH − 2·pH + dH·(kh − 1) + 1)        (W likewise)
+//
+// which for g's own formula is the remainder the floor of Conv2d's output
+// size drops, below the stride.
+func outputPadding(g *conv.Geom) [2]int {
+	return [2]int{
+		g.H - ((g.HOut-1)*g.SH - 2*g.PH + g.DH*(g.KH-1) + 1),
+		g.W - ((g.WOut-1)*g.SW - 2*g.PW + g.DW*(g.KW-1) + 1),
+	}
 }
 
 // winograd reports whether the op computes the convolution of geometry g
@@ -312,6 +373,24 @@ func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, 
 		conv.WinoInputAdjoint(dx.Data(), dv, g, &tg)
 	}
 	return dx, dw
+}
+
+// BackwardVar is Backward with ops, whichever algorithm the forward took:
+// dx = ConvTranspose2d(dy, w) with the output padding that restores x's
+// plane, dw = Conv2dWeightGrad(x, dy), db = Σ dy over N, Hout, Wout.
+func (op *Conv2d[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] {
+	g := &op.geom
+	grads := make([]*v[T], len(in))
+	if needs[0] {
+		grads[0] = autograd.Apply[T](transposeOp[T](g), dy, in[1])
+	}
+	if needs[1] {
+		grads[1] = autograd.Apply[T](weightGradOp[T](g, in[1].Shape()), in[0], dy)
+	}
+	if len(in) == 3 && needs[2] {
+		grads[2] = vSum(dy, false, 0, 2, 3)
+	}
+	return grads
 }
 
 func (op *Conv2d[T]) Saved() []*tensor.Tensor[T] {

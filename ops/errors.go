@@ -76,3 +76,16 @@ const (
 	errScatterLen  = "ops: Scatter: %d indices for %d values (input of shape %v)"
 	errScatterIdx  = "ops: Scatter: index %d of row %d is out of range for %d columns (input of shape %v)"
 )
+
+// Panic messages of ConvTranspose2d and Conv2dWeightGrad.
+const (
+	errConvT     = "ops: ConvTranspose2d of input %v with weights %v (stride %v, padding %v, output_padding %v, dilation %v, groups %d): %s"
+	errConvTBias = "ops: ConvTranspose2d: bias of shape %v, want [%d] (input %v, weights %v)"
+	errConvWGrad = "ops: Conv2dWeightGrad of input %v and output gradient %v for weights %v (stride %v, padding %v, dilation %v, groups %d): %s"
+)
+
+// Panic messages of the pooling ops' backward maps.
+const (
+	errMaxPoolIdx  = "ops: %s: input of shape %v, %d indices, planes of %v pooled to %v: %s"
+	errAvgPoolGrad = "ops: AvgPool2dBackward: output gradient of shape %v does not fit an input plane of %v, which pools to %d×%d"
+)

@@ -395,6 +395,69 @@ func opTable[T tensor.Float]() []opEntry[T] {
 			inputs: normal(shapes...), keeps: keeps{in: []int{0, 1}}, bad: convBad, tol32: 1e-4})
 	}
 
+	// ConvTranspose2d with each setting, and Conv2dWeightGrad: the ops of
+	// Conv2d's backward pass, each other's adjoints.
+	for _, c := range []struct {
+		cfg                      string
+		x, w                     []int
+		bias                     bool
+		stride, pad, outPad, dil [2]int
+		groups                   int
+	}{
+		{"bias", []int{1, 2, 3, 3}, []int{2, 3, 3, 3}, true, [2]int{}, [2]int{1, 1}, [2]int{}, [2]int{}, 0},
+		{"stride2,output_padding1", []int{2, 2, 3, 4}, []int{2, 2, 3, 2}, false, [2]int{2, 2}, [2]int{1, 0}, [2]int{1, 1}, [2]int{}, 1},
+		// An output padding of a stride or more, which the dilation allows.
+		{"dilation2x1,groups2,output_padding1,bias", []int{1, 4, 3, 3}, []int{4, 1, 2, 3}, true, [2]int{1, 2}, [2]int{1, 1}, [2]int{1, 1}, [2]int{2, 1}, 2},
+		{"1x1,stride2", []int{2, 3, 2, 2}, []int{3, 2, 1, 1}, false, [2]int{2, 2}, [2]int{}, [2]int{1, 0}, [2]int{}, 1},
+	} {
+		c := c
+		shapes := [][]int{c.x, c.w}
+		if c.bias {
+			shapes = append(shapes, []int{c.w[1] * max(c.groups, 1)})
+		}
+		wrongC := slices.Clone(c.x)
+		wrongC[1]++
+		convTBad := []badInput{
+			bad(s(wrongC, c.w), "ops: ConvTranspose2d", "input channels"),
+			bad(s(c.x[1:], c.w), "ops: ConvTranspose2d", "4-d"),
+			bad(s(c.x, c.w, []int{c.w[1]*max(c.groups, 1) + 1}), "ops: ConvTranspose2d:", "bias"),
+			badInput{shapes: s(c.x), want: []string{"ops: ConvTranspose2d takes 2 input(s), got 1"}},
+		}
+		es = append(es, e{name: "ConvTranspose2d", config: c.cfg,
+			new: func() op {
+				return &ops.ConvTranspose2d[T]{Stride: c.stride, Padding: c.pad, OutputPadding: c.outPad, Dilation: c.dil, Groups: c.groups}
+			},
+			inputs: normal(shapes...), keeps: keeps{in: []int{0, 1}}, bad: convTBad, tol32: 1e-4})
+	}
+	for _, c := range []struct {
+		cfg              string
+		x, dy            []int
+		ws               [4]int
+		stride, pad, dil [2]int
+		groups           int
+	}{
+		{"stride2,padding1", []int{2, 2, 5, 5}, []int{2, 3, 3, 3}, [4]int{3, 2, 3, 3}, [2]int{2, 2}, [2]int{1, 1}, [2]int{}, 0},
+		{"groups2,dilation2x1", []int{1, 4, 6, 5}, []int{1, 2, 4, 4}, [4]int{2, 2, 2, 2}, [2]int{}, [2]int{}, [2]int{2, 1}, 2},
+		// dy smaller than the convolution's output by a row, which a
+		// transposed convolution's output padding below the dilation allows.
+		{"dilation2,cropped", []int{1, 1, 5, 5}, []int{1, 1, 2, 3}, [4]int{1, 1, 2, 2}, [2]int{}, [2]int{}, [2]int{2, 2}, 1},
+	} {
+		c := c
+		bigger := slices.Clone(c.dy)
+		bigger[2] += 2
+		es = append(es, e{name: "Conv2dWeightGrad", config: c.cfg,
+			new: func() op {
+				return &ops.Conv2dWeightGrad[T]{WeightSize: c.ws, Stride: c.stride, Padding: c.pad, Dilation: c.dil, Groups: c.groups}
+			},
+			inputs: normal(c.x, c.dy), keeps: keeps{in: []int{0, 1}}, tol32: 1e-4,
+			bad: []badInput{
+				bad(s(c.x, bigger), "ops: Conv2dWeightGrad", "does not map back"),
+				bad(s(c.x, c.dy[1:]), "ops: Conv2dWeightGrad", "output gradient must be"),
+				bad(s(c.x[1:], c.dy), "ops: Conv2dWeightGrad", "4-d"),
+				arity("Conv2dWeightGrad", 2),
+			}})
+	}
+
 	// Pooling, with its options.
 	// poolBad has a 3-d input, the wrong arity and, for kernels larger
 	// than 1×1 without padding or ceil mode, a 1×1 plane, which gives no
@@ -443,6 +506,75 @@ func opTable[T tensor.Float]() []opEntry[T] {
 			return &ops.AvgPool2d[T]{Kernel: [2]int{2, 2}, Stride: [2]int{1, 1}, DivisorOverride: 3}
 		}, inputs: normal([]int{2, 1, 3, 4}), keeps: none, bad: poolBad("AvgPool2d", [2]int{}, false)},
 	)
+
+	// The pooling ops' backward maps. MaxPool2dBackward and MaxPool2dGather
+	// take fixed indices: two outputs picking the same position (windows
+	// that overlap) and a window without one (−1).
+	for _, c := range []struct {
+		cfg           string
+		n, ch         int
+		idx           []int32
+		size, outSize [2]int
+	}{
+		{"overlap,empty", 1, 2, []int32{0, 5, 5, 11, -1, 6, 1, 2, 3, 4, 7, 11}, [2]int{3, 4}, [2]int{2, 3}},
+		{"1x1-plane,batch2", 2, 1, []int32{0, 0}, [2]int{1, 1}, [2]int{1, 1}},
+		{"same-size", 1, 1, []int32{4, 4, 2, 8, 0, 1, 6, 7, 3}, [2]int{3, 3}, [2]int{3, 3}},
+	} {
+		c := c
+		in := []int{c.n, c.ch, c.outSize[0], c.outSize[1]}
+		x := []int{c.n, c.ch, c.size[0], c.size[1]}
+		wrongPlane := []int{c.n, c.ch, c.outSize[0] + 1, c.outSize[1]}
+		es = append(es,
+			e{name: "MaxPool2dBackward", config: c.cfg,
+				new:    func() op { return &ops.MaxPool2dBackward[T]{Indices: c.idx, Size: c.size, OutSize: c.outSize} },
+				inputs: normal(in), keeps: none,
+				bad: []badInput{
+					bad(s(wrongPlane), "ops: MaxPool2dBackward:", fmt.Sprintf("must be N×C×%d×%d", c.outSize[0], c.outSize[1])),
+					bad(s([]int{c.n + 1, c.ch, c.outSize[0], c.outSize[1]}), "ops: MaxPool2dBackward:", "one index per pooled output"),
+					bad(s(in[1:]), "ops: MaxPool2dBackward:"),
+					arity("MaxPool2dBackward", 1),
+				}},
+			e{name: "MaxPool2dGather", config: c.cfg,
+				new:    func() op { return &ops.MaxPool2dGather[T]{Indices: c.idx, Size: c.size, OutSize: c.outSize} },
+				inputs: normal(x), keeps: none,
+				bad: []badInput{
+					bad(s([]int{c.n, c.ch, c.size[0], c.size[1] + 1}), "ops: MaxPool2dGather:", fmt.Sprintf("must be N×C×%d×%d", c.size[0], c.size[1])),
+					bad(s([]int{c.n, c.ch + 1, c.size[0], c.size[1]}), "ops: MaxPool2dGather:", "one index per pooled output"),
+					arity("MaxPool2dGather", 1),
+				}})
+	}
+	// AvgPool2dBackward with AvgPool2d's settings above: its input is
+	// AvgPool2d's output.
+	for _, c := range []struct {
+		cfg string
+		x   []int
+		avg ops.AvgPool2d[float64]
+	}{
+		{"k2s2", []int{1, 2, 4, 5}, ops.AvgPool2d[float64]{Kernel: [2]int{2, 2}, Stride: [2]int{2, 2}}},
+		{"k3s1p1", []int{2, 1, 4, 4}, ops.AvgPool2d[float64]{Kernel: [2]int{3, 3}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1}}},
+		{"k2x3s1x2p1x0", []int{1, 1, 5, 6}, ops.AvgPool2d[float64]{Kernel: [2]int{2, 3}, Stride: [2]int{1, 2}, Padding: [2]int{1, 0}}},
+		{"k2,default-stride,ceil", []int{1, 2, 5, 5}, ops.AvgPool2d[float64]{Kernel: [2]int{2, 2}, CeilMode: true}},
+		{"k3s2p1,ceil", []int{1, 2, 6, 5}, ops.AvgPool2d[float64]{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true}},
+		{"k3s2p1,ceil,exclude-pad", []int{1, 2, 6, 5}, ops.AvgPool2d[float64]{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true, ExcludePad: true}},
+		{"k2s1,divisor3", []int{2, 1, 3, 4}, ops.AvgPool2d[float64]{Kernel: [2]int{2, 2}, Stride: [2]int{1, 1}, DivisorOverride: 3}},
+	} {
+		c := c
+		a := c.avg
+		dy := forward[float64](&a, tensor.New[float64](c.x...)).Shape()
+		wrong := slices.Clone(dy)
+		wrong[3]++
+		es = append(es, e{name: "AvgPool2dBackward", config: c.cfg,
+			new: func() op {
+				return &ops.AvgPool2dBackward[T]{Kernel: a.Kernel, Stride: a.Stride, Padding: a.Padding, CeilMode: a.CeilMode,
+					ExcludePad: a.ExcludePad, DivisorOverride: a.DivisorOverride, InputSize: [2]int{c.x[2], c.x[3]}}
+			},
+			inputs: normal(dy), keeps: none,
+			bad: []badInput{
+				bad(s(wrong), "ops: AvgPool2dBackward:", fmt.Sprintf("%v", [2]int{c.x[2], c.x[3]})),
+				bad(s(dy[1:]), "ops: AvgPool2dBackward", "4-d"),
+				arity("AvgPool2dBackward", 1),
+			}})
+	}
 	return es
 }
 

@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 
+	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/conv"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -89,6 +90,11 @@ func poolOutShape(g *conv.PoolGeom, s []int) []int { return []int{s[0], s[1], g.
 // H×W plane, and the input's shape; Indices returns them as PyTorch's
 // return_indices does.
 //
+// Its backward is differentiable: BackwardVar applies MaxPool2dBackward,
+// the scatter-add above with the argmax as constants, whose own adjoint is
+// MaxPool2dGather; the second derivative with respect to x is zero, as
+// PyTorch's.
+//
 // It panics unless the input is 4-d with H, W ≥ 1, if a kernel size is less
 // than 1, if a stride, a padding or a dilation is negative, if a padding is
 // more than half its kernel size (PyTorch's rule, on the kernel size
@@ -126,6 +132,14 @@ func (op *MaxPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 }
 
 func (*MaxPool2d[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+// BackwardVar is Backward as an op: MaxPool2dBackward of dy with the
+// argmax the forward kept, a constant.
+func (op *MaxPool2d[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	ds := dy.Shape()
+	return []*v[T]{autograd.Apply[T](&MaxPool2dBackward[T]{Indices: op.idx,
+		Size: [2]int{op.shape[2], op.shape[3]}, OutSize: [2]int{ds[2], ds[3]}}, dy)}
+}
 
 // ExtraSavedBytes counts the argmax indices, 4 bytes per output.
 func (op *MaxPool2d[T]) ExtraSavedBytes() int { return 4 * len(op.idx) }
@@ -172,6 +186,9 @@ func (op *MaxPool2d[T]) Indices() []int64 {
 // and q ∈ [j·sW − pW, j·sW − pW + kW). It keeps only the input's shape and
 // the settings it was run with.
 //
+// Its backward is differentiable: BackwardVar applies AvgPool2dBackward, the
+// spreading above as an op, whose own adjoint is AvgPool2d.
+//
 // It panics unless the input is 4-d with H, W ≥ 1, if a kernel size is less
 // than 1, if a stride or a padding is negative, if a padding is more than
 // half its kernel size (PyTorch's rule), or if Hout or Wout would be less
@@ -195,41 +212,67 @@ func (op *AvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	x := in[0]
 	g := newPoolGeom("AvgPool2d", x.Shape(), op.Kernel, op.Stride, op.Padding, [2]int{}, op.CeilMode)
 	op.shape, op.geom = x.Shape(), g
-	switch {
-	case op.DivisorOverride != 0:
-		op.div = op.DivisorOverride
-	case !op.CeilMode && !op.ExcludePad:
-		op.div = g.KH * g.KW // no window runs past the padding
-	default:
-		op.div = 0
-	}
+	op.div = avgPoolDiv(&g, op.CeilMode, op.ExcludePad, op.DivisorOverride)
 	y := op.ar.NewUninit(poolOutShape(&g, op.shape)...)
-	if op.div != 0 {
-		conv.AvgPool(y.Data(), x.Data(), T(op.div), &g)
-		return y
+	avgPool(y.Data(), x.Data(), op.div, op.ExcludePad, &g)
+	return y
+}
+
+// avgPoolDiv returns the divisor of every window of the average pooling g
+// with the settings given, or 0 where it depends on the window.
+func avgPoolDiv(g *conv.PoolGeom, ceil, exclude bool, override int) int {
+	switch {
+	case override != 0:
+		return override
+	case !ceil && !exclude:
+		return g.KH * g.KW // no window runs past the padding
+	}
+	return 0
+}
+
+// avgPool writes into y the average pooling g of x: every window's sum
+// divided by div, or by its own divisor (see conv.AvgDivisor) if div is 0.
+// AvgPool2d's forward, and AvgPool2dBackward's backward.
+func avgPool[T tensor.Float](y, x []T, div int, exclude bool, g *conv.PoolGeom) {
+	if div != 0 {
+		conv.AvgPool(y, x, T(div), g)
+		return
 	}
 	// Where the divisor varies, the sums are divided by 1 (exactly), then
 	// each by its own in a pass of its own: the loop over windows stays the
 	// fixed divisor's, which the compiler keeps lean.
-	conv.AvgPool(y.Data(), x.Data(), 1, &g)
-	conv.DivideByWindow(y.Data(), op.ExcludePad, &g)
-	return y
+	conv.AvgPool(y, x, 1, g)
+	conv.DivideByWindow(y, exclude, g)
 }
 
 func (op *AvgPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	g := &op.geom
-	dx := op.ar.New(op.shape...)
-	if op.div != 0 {
-		conv.AvgPoolBackward(dx.Data(), dy.Data(), T(op.div), g)
-		return []*tensor.Tensor[T]{dx}
+	return []*tensor.Tensor[T]{avgPoolAdjoint(op.ar, dy, op.shape, op.div, op.ExcludePad, &op.geom)}
+}
+
+// avgPoolAdjoint returns the adjoint of the average pooling g applied to
+// dy, into a new tensor of the pooled input's shape: AvgPool2d's backward,
+// and AvgPool2dBackward's forward. div is as avgPool's.
+func avgPoolAdjoint[T tensor.Float](ar *tensor.Arena[T], dy *tensor.Tensor[T], shape []int, div int, exclude bool, g *conv.PoolGeom) *tensor.Tensor[T] {
+	dx := ar.New(shape...)
+	if div != 0 {
+		conv.AvgPoolBackward(dx.Data(), dy.Data(), T(div), g)
+		return dx
 	}
 	// dy divided by each window's divisor, then spread with a divisor of 1
 	// (exactly): the same numbers as dividing window by window.
-	scaled := op.ar.NewUninit(dy.Shape()...)
+	scaled := ar.NewUninit(dy.Shape()...)
 	copy(scaled.Data(), dy.Data())
-	conv.DivideByWindow(scaled.Data(), op.ExcludePad, g)
+	conv.DivideByWindow(scaled.Data(), exclude, g)
 	conv.AvgPoolBackward(dx.Data(), scaled.Data(), 1, g)
-	return []*tensor.Tensor[T]{dx}
+	return dx
 }
 
 func (*AvgPool2d[T]) Saved() []*tensor.Tensor[T] { return nil }
+
+// BackwardVar is Backward as an op: AvgPool2dBackward of dy with the same
+// settings.
+func (op *AvgPool2d[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	return []*v[T]{autograd.Apply[T](&AvgPool2dBackward[T]{Kernel: op.Kernel, Stride: op.Stride, Padding: op.Padding,
+		CeilMode: op.CeilMode, ExcludePad: op.ExcludePad, DivisorOverride: op.DivisorOverride,
+		InputSize: [2]int{op.shape[2], op.shape[3]}}, dy)}
+}

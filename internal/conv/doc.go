@@ -4,14 +4,16 @@
 //
 //   - im2col.go: Im2col and its adjoint Col2im, and the per-group GEMMs and
 //     layout changes around them, for Conv2d's im2col path
-//     (docs/backprop.md §8).
+//     (docs/backprop.md §8) and for ConvTranspose2d and Conv2dWeightGrad,
+//     which run the same passes in another order.
 //   - winograd.go, winograd_tiles.go: Winograd F(2×2, 3×3), the weight and
 //     tile transforms, their adjoints and the 16 GEMMs between them
 //     (docs/backprop.md §9).
 //   - pool.go: the window loops of max pooling (argmax, with a branch-free
 //     3×3 path, any dilation, ceil mode) and of average pooling (its
-//     divisors: the padded window, the in-bounds part, or a fixed one), and
-//     the scatter of their gradients.
+//     divisors: the padded window, the in-bounds part, or a fixed one), the
+//     scatter of their gradients, and the gather that is the adjoint of max
+//     pooling's scatter.
 //
 // The kernels take plain slices laid out row-major and a geometry struct
 // (Geom, WinoTiles, PoolGeom) that the caller fills in and checks: they

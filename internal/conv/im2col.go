@@ -207,3 +207,19 @@ func BiasGrad[T tensor.Float](db, dy []T, g *Geom) {
 		}
 	})
 }
+
+// AddBias adds b[c] to every value of channel c of y, N×len(b)×plane.
+// Samples are done in parallel.
+func AddBias[T tensor.Float](y, b []T, n, plane int) {
+	c := len(b)
+	parallel.Chunks(n, max(parallel.Grain/max(c*plane, 1), 1), func(lo, hi int) {
+		for s := lo; s < hi; s++ {
+			for ch, v := range b {
+				row := y[(s*c+ch)*plane : (s*c+ch+1)*plane]
+				for i := range row {
+					row[i] += v
+				}
+			}
+		}
+	})
+}

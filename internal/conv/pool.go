@@ -309,3 +309,21 @@ func AvgPoolBackward[T tensor.Float](dx, dy []T, div T, g *PoolGeom) {
 		}
 	})
 }
+
+// MaxPoolGather writes into y (Planes×HOut×WOut) the value of x
+// (Planes×H×W) at the index idx gives each output in its plane, and 0 for
+// an index of −1: the adjoint of MaxPoolBackward. Planes are done in
+// parallel.
+func MaxPoolGather[T tensor.Float](y, x []T, idx []int32, g *PoolGeom) {
+	inPlane, outPlane := g.H*g.W, g.HOut*g.WOut
+	byPlanes(g.Planes, outPlane, func(p int) {
+		xp := x[p*inPlane : (p+1)*inPlane]
+		for k := p * outPlane; k < (p+1)*outPlane; k++ {
+			if at := idx[k]; at >= 0 {
+				y[k] = xp[at]
+			} else {
+				y[k] = 0
+			}
+		}
+	})
+}
