@@ -175,9 +175,9 @@ func ExampleGradOptions_gradientPenalty() {
 	w := autograd.NewParam(tensor.FromSlice([]float64{0.5, -1}))
 	tape := autograd.NewTape[float64]()
 	x := tape.Param(tensor.FromSlice([]float64{1, 2})) // an input we differentiate with respect to
-	f := functional.SumToSize(functional.Mul(w, functional.Mul(x, x)))
+	f := functional.Sum(functional.Mul(w, functional.Mul(x, x)))
 	gx := tape.Grad([]*autograd.Var[float64]{f}, []*autograd.Var[float64]{x}, autograd.GradOptions[float64]{CreateGraph: true})[0]
-	loss := functional.Add(f, functional.SumToSize(functional.Mul(gx, gx)))
+	loss := functional.Add(f, functional.Sum(functional.Mul(gx, gx)))
 	tape.Backward(loss)
 	fmt.Println("∂f/∂x:", gx.Value())
 	fmt.Println("∂loss/∂w:", w.Grad())
