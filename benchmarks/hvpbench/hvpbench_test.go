@@ -62,9 +62,9 @@ func clone(ts []*tensor.Tensor[float32]) []*tensor.Tensor[float32] {
 
 // TestStepMatchesFiniteDifferences compares Hv with central differences
 // of the first-order gradient along v, (∇L(θ+εv) − ∇L(θ−εv)) / 2ε, and the
-// loss with the model's cross-entropy. The MLP is piecewise linear in its
-// input (ReLU), so the differences are exact up to float32 rounding unless
-// ±εv moves a hidden unit across its kink.
+// loss with the model's cross-entropy. ε is small: at ε = 1e-2, ±εv already
+// moves some hidden units of the ReLU MLP across their kink, where the
+// gradient jumps, and the differences are off by 90%.
 func TestStepMatchesFiniteDifferences(t *testing.T) {
 	w := small()
 	if w.HV() != nil || w.Loss() != 0 {
@@ -79,7 +79,7 @@ func TestStepMatchesFiniteDifferences(t *testing.T) {
 	if len(hv) != len(w.Params) {
 		t.Fatalf("HV has %d tensors for %d parameters", len(hv), len(w.Params))
 	}
-	const eps = 1e-2
+	const eps = 1e-3
 	shift(w, eps)
 	plus := grads(w)
 	shift(w, -2*eps)
