@@ -33,6 +33,11 @@
 // below. The data are read as the trainers read them: -dataset
 // fashion-mnist from Debian's dataset-fashion-mnist by default, or -dataset
 // mnist -data DIR. Bad flags are an error and exit status 2.
+//
+// examples/pytorch/newton.py is the same in PyTorch, with
+// torch.autograd.grad(create_graph=True): on the defaults both reach the
+// loss 0.333313587847007 in 8 Newton iterations, and gradient descent's
+// loss after 500 steps agrees to the 15 digits printed.
 package main
 
 import (
