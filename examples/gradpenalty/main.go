@@ -22,7 +22,19 @@
 // sign attack (each test image moved by ε·sign(∂ℓ/∂x), -epsilon) and the
 // test set's mean squared input-gradient norm, the penalty's quantity. A
 // smaller input gradient is what the penalty buys: a classifier that is
-// flatter around the data, which is harder to fool by small steps.
+// flatter around the data, which is harder to fool by small steps. On the
+// defaults (2000 Adam steps, λ = 0.1, ε = 0.05):
+//
+//	|                                    | λ = 0  | λ = 0.1 |
+//	| test accuracy                      | 0.8707 | 0.8612  |
+//	| test accuracy under FGSM, ε = 0.05 | 0.2389 | 0.5286  |
+//	| mean ‖∂ℓ/∂x‖² on the test set      | 3.679  | 0.7146  |
+//
+// The penalty on the training batches does not fall below its early
+// values: the cross-entropy alone makes input gradients grow as the model
+// grows confident (the plain run's mean test-set ‖∂ℓ/∂x‖ rises from 0.71
+// at step 500 to 1.02 at step 2000), and the penalty holds them near 0.51
+// instead.
 //
 // Pixels are scaled to [0, 1] and the mean training image is subtracted,
 // so ε is in units of the full pixel range. Training uses package train
@@ -130,7 +142,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		hist, err := train.Fit(ctx, m, trainSet, testSet, opts)
 		if errors.Is(err, context.Canceled) {
-			fmt.Fprintf(stdout, "interrupted after step %d\n", hist[len(hist)-1].Step)
+			fmt.Fprintln(stdout, "interrupted")
 			return nil
 		}
 		if err != nil {
