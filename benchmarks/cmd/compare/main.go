@@ -52,8 +52,8 @@
 // steps_per_rep, tapegrad_peak_bytes and reference_peak_bytes (null if not
 // measured), on GEMM rows tapegrad_gflops and reference_gflops, on rows with
 // a loss check tapegrad_loss_step1, reference_loss_step1 and, for training,
-// tapegrad_loss_last and reference_loss_last, on W10 hv_relative_error
-// (null without a reference), and reference_missing, why the
+// tapegrad_loss_last and reference_loss_last, on W10 with a reference
+// hv_relative_error, and reference_missing, why the
 // reference is empty, when it is. Progress, warnings and the loss checks go
 // to stderr.
 //
