@@ -13,18 +13,25 @@ Workload ids are those of the compare command:
                                composed from primitives or F.batch_norm
     W4/{float32,float64}/MxKxN C = A @ B with NumPy (np.matmul into a preallocated C)
     W5                         1000 scalar float64 ops recorded and back-propagated
+    W10                        Hessian-vector product of W1's loss: grad with
+                               create_graph=True, then grad of <grad, v>
 
 Everything but W4 runs in float32 (W5 in float64, as tapegrad's), with
 torch.set_num_threads(--threads), which defaults to the number of CPUs; the
 compare command also sets OMP_NUM_THREADS and OPENBLAS_NUM_THREADS for NumPy's
 BLAS, and this script sets them to --threads when they are unset.
 
-W1, W1b, W2 and W2e take an optional model file and batch file: a
+W1, W1b, W2, W2e and W10 take an optional model file and batch file: a
 safetensors state_dict written by tapegrad's nn.Save, loaded with
 load_state_dict(strict=True), and a safetensors file with "x" (F32) and
 "labels" (I64). Given both, PyTorch runs on exactly tapegrad's weights and
 batch, so the loss at step 1 must match tapegrad's. Without them the weights
 are PyTorch's default initialization and the batch is drawn from N(0, 1).
+W10 also takes v, a safetensors file with one F32 tensor per parameter
+under its state_dict name (else v is drawn from N(0, 1)), and the path of a
+file "hv" into which its check writes Hv under the same names, for the
+compare command to measure the relative error against tapegrad's; its
+check value is the loss.
 The other workloads draw their inputs from N(0, 1) (γ in W3 from U(0.5, 1.5)):
 their cost does not depend on the values.
 
@@ -34,6 +41,7 @@ Two ways to run it:
 
       /usr/bin/python3 benchmarks/pytorch/workloads.py --workload W1 --reps 11 --json \
           [--steps 10] [--model m.safetensors --batch b.safetensors]
+          [--v v.safetensors --hv hv.safetensors]   (W10)
 
   prints one JSON object: the workload, the mean step time in ns of each
   repetition (a block of --steps steps after an untimed lead-in step; all
@@ -45,7 +53,7 @@ Two ways to run it:
   command per line on stdin and answers each with one JSON line on stdout:
 
       {"op": "info"}                                  versions, threads, BLAS
-      {"op": "setup", "workload": ID, "files": {"model": P, "batch": P}}
+      {"op": "setup", "workload": ID, "files": {"model": P, "batch": P[, "v": P, "hv": P]}}
       {"op": "steps", "lead": L, "n": N, "check": bool}
                                                       -> {"ns": T, "check": X or null}
       {"op": "finish"}                                -> {"peak_bytes": B or null}
@@ -306,6 +314,20 @@ def need_torch(workload):
         raise RuntimeError(f"{workload} needs PyTorch: {TORCH_ERROR}")
 
 
+def save_safetensors(path, tensors):
+    """Writes float32 tensors by name to a safetensors file."""
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        b = t.detach().to(torch.float32).contiguous().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
 def load_batch(files, n, shape):
     """The batch from files["batch"], or a random one of n images."""
     if files and files.get("batch"):
@@ -375,6 +397,32 @@ class Infer:
 
     def check(self):
         return F.cross_entropy(self.out, self.y).item()
+
+
+class HVP:
+    """W10: the Hessian-vector product of the mean cross-entropy: the
+    gradient with its graph (create_graph=True), then the gradient of
+    <gradient, v>. Its check is the loss; it writes Hv to out, if given."""
+
+    def __init__(self, model, x, y, v, out):
+        self.model, self.x, self.y, self.out = model, x, y, out
+        named = list(model.named_parameters())
+        self.names = [n for n, _ in named]
+        self.params = [p for _, p in named]
+        self.v = [v[n] for n in self.names] if v is not None else [torch.randn_like(p) for p in self.params]
+        self.loss, self.hv = None, None
+
+    def step(self):
+        loss = F.cross_entropy(self.model(self.x), self.y)
+        g = torch.autograd.grad(loss, self.params, create_graph=True)
+        dot = sum((gi * vi).sum() for gi, vi in zip(g, self.v))
+        self.hv = torch.autograd.grad(dot, self.params)
+        self.loss = loss.item()
+
+    def check(self):
+        if self.out:
+            save_safetensors(self.out, dict(zip(self.names, self.hv)))
+        return self.loss
 
 
 class BatchNorm:
@@ -478,6 +526,13 @@ def make(workload, files=None):
     if workload == "W5":
         need_torch(workload)
         return TapeOverhead()
+    if workload == "W10":
+        need_torch(workload)
+        model = mlp(MLP_HIDDEN["W1"])
+        load_model(model, files)
+        x, y = load_batch(files, MLP_BATCH, [MLP_INPUTS])
+        v = load_safetensors(files["v"]) if files and files.get("v") else None
+        return HVP(model, x, y, v, files.get("hv") if files else None)
     raise ValueError(f"unknown workload {workload!r}")
 
 
@@ -550,7 +605,7 @@ def serve(stdin, stdout):
 def standalone(args):
     prime()
     runner = Runner()
-    files = {"model": args.model, "batch": args.batch}
+    files = {"model": args.model, "batch": args.batch, "v": args.v, "hv": args.hv}
     runner.setup(args.workload, files)
     _, first = runner.steps(0, 1, True)  # warm-up, untimed
     times, last = [], None
@@ -588,6 +643,8 @@ def main():
     p.add_argument("--steps", type=int, default=10, help="timed steps per repetition, after one lead-in step")
     p.add_argument("--model", help="safetensors state_dict to load (W1, W1b, W2, W2e)")
     p.add_argument("--batch", help="safetensors batch with x and labels (W1, W1b, W2, W2e)")
+    p.add_argument("--v", help="safetensors v, one tensor per parameter (W10)")
+    p.add_argument("--hv", help="where W10's check writes Hv, as safetensors")
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="torch and BLAS threads")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     args = p.parse_args()

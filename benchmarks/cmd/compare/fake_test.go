@@ -8,6 +8,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/tapegrad/tapegrad/benchmarks/hvpbench"
 	"github.com/tapegrad/tapegrad/benchmarks/mlpbench"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/safetensors"
@@ -23,9 +24,10 @@ import (
 //	numpy      NumPy alone: torch does not import
 //	die        exits when asked to set up a workload
 //
-// Every step of every workload takes fakeStepNs, except W1, which the stand-in
-// really runs in tapegrad from the weights and batch the command wrote for
-// the reference, so that its losses must equal the command's own.
+// Every step of every workload takes fakeStepNs, except W1 and W10, which
+// the stand-in really runs in tapegrad from the weights, batch (and v) the
+// command wrote for the reference, so that its losses, and W10's Hv, which
+// it writes where workloads.py would, must equal the command's own.
 const (
 	fakeEnv    = "TAPEGRAD_COMPARE_FAKE_REFERENCE"
 	fakeStepNs = 1_000_000
@@ -57,6 +59,8 @@ func fakeServe(mode string, in io.Reader, out io.Writer) int {
 	enc := json.NewEncoder(out)
 	sc := bufio.NewScanner(in)
 	var w1 *mlpbench.Net
+	var w10 *hvpbench.Workload
+	var files map[string]string
 	for sc.Scan() {
 		var cmd struct {
 			Op       string            `json:"op"`
@@ -78,25 +82,40 @@ func fakeServe(mode string, in io.Reader, out io.Writer) int {
 				os.Stderr.WriteString("fake: dying as asked\n")
 				return 3
 			}
-			w1 = nil
-			if cmd.Workload == "W1" {
-				var err error
-				if w1, err = loadW1(cmd.Files); err != nil {
-					enc.Encode(map[string]string{"error": err.Error()})
-					continue
-				}
+			w1, w10 = nil, nil
+			var err error
+			switch cmd.Workload {
+			case "W1":
+				w1, err = loadW1(cmd.Files)
+			case "W10":
+				w10, err = loadW10(cmd.Files)
 			}
+			if err != nil {
+				enc.Encode(map[string]string{"error": err.Error()})
+				continue
+			}
+			files = cmd.Files
 			enc.Encode(map[string]bool{"ok": true})
 		case "steps":
 			var loss float32
 			for range cmd.Lead + cmd.N {
-				if w1 != nil {
+				switch {
+				case w1 != nil:
 					loss = w1.TrainStep()
+				case w10 != nil:
+					w10.Step()
+					loss = w10.Loss()
 				}
 			}
 			reply := map[string]any{"ns": fakeStepNs * cmd.N, "check": nil}
-			if cmd.Check && w1 != nil {
+			if cmd.Check && (w1 != nil || w10 != nil) {
 				reply["check"] = float64(loss)
+			}
+			if cmd.Check && w10 != nil {
+				if err := writeHV(files["hv"], w10); err != nil {
+					enc.Encode(map[string]string{"error": err.Error()})
+					continue
+				}
 			}
 			enc.Encode(reply)
 		case "finish":
@@ -135,6 +154,31 @@ func loadW1(files map[string]string) (*mlpbench.Net, error) {
 		net.Labels[i] = int(l)
 	}
 	return net, nil
+}
+
+// loadW10 builds W10 from the files the command wrote, as workloads.py
+// does: W1's net loaded from them, and v.
+func loadW10(files map[string]string) (*hvpbench.Workload, error) {
+	net, err := loadW1(files)
+	if err != nil {
+		return nil, err
+	}
+	w := hvpbench.New(rand.New(rand.NewPCG(99, 99)), mlpbench.W1Hidden, 1) // other weights, batch and v
+	w.Net, w.Params = net, nn.Params[float32](net.Model)
+	if w.V, err = readNamed(files["v"], paramNames(net.Model)); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// writeHV writes the workload's Hv under the parameters' names, as
+// workloads.py does.
+func writeHV(path string, w *hvpbench.Workload) error {
+	sw := safetensors.NewWriter()
+	for i, name := range paramNames(w.Net.Model) {
+		safetensors.Add(sw, name, w.HV()[i])
+	}
+	return sw.WriteFile(path)
 }
 
 // fakeArgs returns the flags that run the command against the stand-in in

@@ -4,8 +4,8 @@
 //
 //	go run ./benchmarks/cmd/compare [-only W1,W4] [-reps N] [-block D] [-json] [-python PATH|auto|none] [-script PATH]
 //
-// Each row is one workload: W1, W1b, W2, W2e and W5 once, W3 per batch norm
-// variant and shape (W3/fused/200x100), W4 per element type and shape
+// Each row is one workload: W1, W1b, W2, W2e, W5 and W10 once, W3 per batch
+// norm variant and shape (W3/fused/200x100), W4 per element type and shape
 // (W4/float32/1024x1024x1024). -only picks groups or rows.
 //
 // How a row is timed: each side runs one untimed warm-up step, which is
@@ -32,12 +32,15 @@
 // heading names the BLAS NumPy and torch loaded, and warns loudly if it is
 // the unoptimized reference BLAS, which would make the comparison dishonest.
 //
-// Both sides do the same work: W1, W1b, W2 and W2e run on the same weights,
-// written by nn.Save and loaded by PyTorch with load_state_dict(strict=True),
-// and on the same batch, drawn in Go and written next to them. The losses
-// at step 1 and at the last step (or, for W2e, the eval-mode loss) are
-// listed below the table; if they differ, compare says so and exits with
-// status 1. The other workloads draw their inputs on each side from N(0, 1):
+// Both sides do the same work: W1, W1b, W2, W2e and W10 run on the same
+// weights, written by nn.Save and loaded by PyTorch with
+// load_state_dict(strict=True), and on the same batch, drawn in Go and
+// written next to them. The losses at step 1 and at the last step (or, for
+// W2e, the eval-mode loss; for W10, the loss at which the Hessian–vector
+// product is taken) are listed below the table; if they differ, compare
+// says so and exits with status 1. W10 also shares its vector v, and
+// PyTorch writes its Hv after its first step: the line lists
+// ‖Hv_tapegrad − Hv_PyTorch‖ / ‖Hv_PyTorch‖, which must be below 1e-4. The other workloads draw their inputs on each side from N(0, 1):
 // their time does not depend on the values.
 //
 // Timings on a shared machine drift: compare the ratios of one run, never
@@ -49,7 +52,8 @@
 // steps_per_rep, tapegrad_peak_bytes and reference_peak_bytes (null if not
 // measured), on GEMM rows tapegrad_gflops and reference_gflops, on rows with
 // a loss check tapegrad_loss_step1, reference_loss_step1 and, for training,
-// tapegrad_loss_last and reference_loss_last, and reference_missing, why the
+// tapegrad_loss_last and reference_loss_last, on W10 with a reference
+// hv_relative_error, and reference_missing, why the
 // reference is empty, when it is. Progress, warnings and the loss checks go
 // to stderr.
 //
@@ -77,7 +81,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	only := fs.String("only", "", "comma-separated workloads to run: W1, W1b, W2, W2e, W3, W4, W5, or row ids such as W4/float32 (default: all)")
+	only := fs.String("only", "", "comma-separated workloads to run: W1, W1b, W2, W2e, W3, W4, W5, W10, or row ids such as W4/float32 (default: all)")
 	reps := fs.Int("reps", 11, "timed repetitions (blocks of steps) per side and workload; the median is reported")
 	asJSON := fs.Bool("json", false, "print one JSON object per workload instead of the table")
 	python := fs.String("python", "auto", `Python interpreter for the reference: a path, "auto" (/usr/bin/python3, then python3) or "none"`)

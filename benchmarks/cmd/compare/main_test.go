@@ -174,6 +174,33 @@ func TestFakeReferenceJSON(t *testing.T) {
 	}
 }
 
+// TestFakeReferenceHVP runs W10 against the stand-in, which computes Hv in
+// tapegrad from the weights, batch and v the command wrote: the losses are
+// equal, the Hv the stand-in wrote is tapegrad's own (relative error 0),
+// and the check line says so.
+func TestFakeReferenceHVP(t *testing.T) {
+	code, out, errOut := runCmd(t, fakeArgs(t, "ok", "-json", "-only", "W10")...)
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr %s", code, errOut)
+	}
+	var r jsonRow
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Workload != "W10" || r.Reference == "" || r.TapegradLossStep1 == nil || r.ReferenceLossStep1 == nil ||
+		r.TapegradLossLast != nil || r.HVRelativeError == nil {
+		t.Fatalf("row %+v", r)
+	}
+	if *r.TapegradLossStep1 != *r.ReferenceLossStep1 || *r.HVRelativeError != 0 {
+		t.Errorf("losses %v and %v, Hv relative error %v; want equal losses and 0",
+			*r.TapegradLossStep1, *r.ReferenceLossStep1, *r.HVRelativeError)
+	}
+	if want := "check W10: loss tapegrad "; !strings.Contains(errOut, want) ||
+		!strings.Contains(errOut, "Hv: ‖tapegrad − PyTorch‖ / ‖PyTorch‖ = 0") {
+		t.Errorf("stderr lacks the W10 check:\n%s", errOut)
+	}
+}
+
 // TestFakeReferenceTable checks the table's heading and its loss check
 // against the stand-in.
 func TestFakeReferenceTable(t *testing.T) {

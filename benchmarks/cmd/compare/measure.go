@@ -43,6 +43,10 @@ func blockSteps(block, fastest time.Duration) int {
 // to back, timed together, as in a training loop; the block's value is their
 // mean. The row's time is the median of the blocks' values.
 //
+// A workload whose runner has compare (W10) compares results once, after
+// the reference's warm-up step: the reference writes its result into a
+// file at its check, and compare reads it.
+//
 // The row's reference fields stay empty when ref is nil, and refErr reports
 // a reference that failed; err reports a tapegrad side that could not be
 // built.
@@ -95,6 +99,14 @@ func measure(sp spec, ref reference, refName string, t timing) (r row, refErr, e
 	if d, v := refBlock(0, 1, wantCheck); d > 0 {
 		r.RefFirst = v
 		fastest = min(fastest, d)
+		if tg.compare != nil && v != nil {
+			e, err := tg.compare()
+			if err != nil {
+				refErr, ref = err, nil
+			} else {
+				r.RelErr = &e
+			}
+		}
 	}
 	n := blockSteps(t.block, fastest)
 	r.Steps = n
@@ -135,7 +147,7 @@ func measure(sp spec, ref reference, refName string, t timing) (r row, refErr, e
 		}
 	}
 	if refErr != nil {
-		r.RefFirst, r.RefLast, r.RefPeak = nil, nil, nil
+		r.RefFirst, r.RefLast, r.RefPeak, r.RelErr = nil, nil, nil, nil
 		r.Missing = refErr.Error()
 	}
 	return r, refErr, nil

@@ -30,6 +30,9 @@ type row struct {
 	// The check values: the loss at step 1 and at the last step
 	// (lastStep) of training, or the cross-entropy of eval-mode logits.
 	TgFirst, RefFirst, TgLast, RefLast *float64
+	// RelErr is, for W10, ‖Hv_tapegrad − Hv_reference‖ / ‖Hv_reference‖
+	// after step 1; nil without a reference.
+	RelErr *float64
 }
 
 // lastStep is the number of the last training step: the warm-up, then
@@ -64,6 +67,7 @@ type jsonRow struct {
 	ReferenceLossStep1 *float64 `json:"reference_loss_step1,omitempty"`
 	TapegradLossLast   *float64 `json:"tapegrad_loss_last,omitempty"`
 	ReferenceLossLast  *float64 `json:"reference_loss_last,omitempty"`
+	HVRelativeError    *float64 `json:"hv_relative_error,omitempty"`
 	ReferenceMissing   string   `json:"reference_missing,omitempty"`
 }
 
@@ -88,6 +92,7 @@ func (r row) MarshalJSON() ([]byte, error) {
 		ReferenceLossStep1: r.RefFirst,
 		TapegradLossLast:   r.TgLast,
 		ReferenceLossLast:  r.RefLast,
+		HVRelativeError:    r.RelErr,
 	}
 	if ratio, ok := r.ratio(); ok {
 		ns := r.RefNs
@@ -133,6 +138,12 @@ func (r row) markdown() string {
 // the updates have compounded float32 rounding differences, ten times this.
 const checkTolerance = 1e-4
 
+// hvTolerance is how far, relative to its norm, tapegrad's Hessian–vector
+// product (W10) may be from the reference's. Both are float32; they differ
+// by the rounding of different summation orders, around 1e-7 times the
+// condition of the sums.
+const hvTolerance = 1e-4
+
 // checkLine describes a row's check values as a Markdown list item and says
 // whether they agree. A row without checks, or without a reference, gives
 // "" and true.
@@ -142,8 +153,11 @@ func (r row) checkLine() (string, bool) {
 	}
 	ok := agree(*r.TgFirst, *r.RefFirst, checkTolerance)
 	what := "loss at step 1"
-	if r.Check == checkEval {
+	switch r.Check {
+	case checkEval:
 		what = "eval-mode loss"
+	case checkHVP:
+		what = "loss"
 	}
 	s := fmt.Sprintf("- %s: %s tapegrad %.7f, %s %.7f (|Δ| %.2g)", r.ID, what, *r.TgFirst, r.refLib(), *r.RefFirst,
 		math.Abs(*r.TgFirst-*r.RefFirst))
@@ -151,6 +165,15 @@ func (r row) checkLine() (string, bool) {
 		ok = ok && agree(*r.TgLast, *r.RefLast, 10*checkTolerance)
 		s += fmt.Sprintf("; at step %d tapegrad %.7f, %s %.7f (|Δ| %.2g)", r.lastStep(), *r.TgLast, r.refLib(), *r.RefLast,
 			math.Abs(*r.TgLast-*r.RefLast))
+	}
+	if r.Check == checkHVP {
+		if r.RelErr == nil {
+			ok = false
+			s += "; no Hv to compare"
+		} else {
+			ok = ok && *r.RelErr <= hvTolerance
+			s += fmt.Sprintf("; Hv: ‖tapegrad − %s‖ / ‖%s‖ = %.2g", r.refLib(), r.refLib(), *r.RelErr)
+		}
 	}
 	if !ok {
 		s += " — **MISMATCH: the two sides did not do the same work**"

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,24 @@ func TestCheckLine(t *testing.T) {
 	}
 	if line, ok := (row{ID: "W5", Check: checkNone}).checkLine(); line != "" || !ok {
 		t.Errorf("a row without checks gives %q, %v", line, ok)
+	}
+	for _, c := range []struct {
+		name     string
+		tg, ref  float64
+		relErr   *float64
+		ok       bool
+		contains string
+	}{
+		{"agree", 2.3, 2.3, ptr(3e-7), true, "- W10: loss tapegrad 2.3000000, PyTorch 2.3000000 (|Δ| 0); Hv: ‖tapegrad − PyTorch‖ / ‖PyTorch‖ = 3e-07"},
+		{"Hv differs", 2.3, 2.3, ptr(2e-3), false, "‖PyTorch‖ = 0.002 — **MISMATCH"},
+		{"Hv is NaN", 2.3, 2.3, ptr(math.NaN()), false, "= NaN — **MISMATCH"},
+		{"no Hv", 2.3, 2.3, nil, false, "; no Hv to compare — **MISMATCH"},
+		{"loss differs", 2.3, 2.4, ptr(0.0), false, "= 0 — **MISMATCH"},
+	} {
+		r := row{ID: "W10", Check: checkHVP, Ref: "PyTorch 1", RefNs: 1, TgNs: 1, TgFirst: &c.tg, RefFirst: &c.ref, RelErr: c.relErr}
+		if line, ok := r.checkLine(); ok != c.ok || !strings.Contains(line, c.contains) {
+			t.Errorf("W10 %s: %q, %v; want %v and a line with %q", c.name, line, ok, c.ok, c.contains)
+		}
 	}
 	eval := row{ID: "W2e", Check: checkEval, Ref: "PyTorch 1", RefNs: 1, TgNs: 1, TgFirst: ptr(2.0), RefFirst: ptr(2.0)}
 	if line, ok := eval.checkLine(); !ok || !strings.HasPrefix(line, "- W2e: eval-mode loss tapegrad 2.0000000, PyTorch 2.0000000") {

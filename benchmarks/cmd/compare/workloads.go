@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/tapegrad/tapegrad/benchmarks/bnbench"
 	"github.com/tapegrad/tapegrad/benchmarks/convbench"
 	"github.com/tapegrad/tapegrad/benchmarks/gemmbench"
+	"github.com/tapegrad/tapegrad/benchmarks/hvpbench"
 	"github.com/tapegrad/tapegrad/benchmarks/mlpbench"
 	"github.com/tapegrad/tapegrad/benchmarks/tapebench"
 	"github.com/tapegrad/tapegrad/functional"
@@ -25,12 +27,15 @@ const (
 )
 
 // What a workload's check value is: nothing, the loss of a training step
-// (compared at the first and the last step) or the cross-entropy of
-// eval-mode logits (compared once; it does not change).
+// (compared at the first and the last step), the cross-entropy of
+// eval-mode logits (compared once; it does not change), or for W10 the loss
+// at which the Hessian–vector product is taken (compared once), along
+// with the product itself (runner.compare).
 const (
 	checkNone = iota
 	checkTrain
 	checkEval
+	checkHVP
 )
 
 // seed seeds every workload's source, as the testing.B benchmarks do.
@@ -54,14 +59,18 @@ type spec struct {
 
 // runner is tapegrad's side of a workload, built by spec.setup. step is what
 // is timed; check, called outside the timer, returns the check value of the
-// last step (nil when the spec has none).
+// last step (nil when the spec has none). compare, if set, is called once
+// the reference has run its first step with the check asked for: it reads
+// the result the reference wrote (W10's Hv) and returns the relative error
+// of tapegrad's last result against it.
 type runner struct {
-	step  func()
-	check func() float64
+	step    func()
+	check   func() float64
+	compare func() (float64, error)
 }
 
 // groups lists the workload groups in the order they run.
-var groups = []string{"W1", "W1b", "W2", "W2e", "W3", "W4", "W5"}
+var groups = []string{"W1", "W1b", "W2", "W2e", "W3", "W4", "W5", "W10"}
 
 // specs returns every row, group by group.
 func specs() []spec {
@@ -83,7 +92,9 @@ func specs() []spec {
 				flops: shape.FLOPs(), setup: gemmSetup(dtype, shape)})
 		}
 	}
-	return append(s, spec{id: "W5", group: "W5", ref: refTorch, setup: tapeSetup})
+	return append(s,
+		spec{id: "W5", group: "W5", ref: refTorch, setup: tapeSetup},
+		spec{id: "W10", group: "W10", ref: refTorch, check: checkHVP, setup: hvpSetup})
 }
 
 // selectSpecs returns the specs that a comma-separated -only list names, in
@@ -233,4 +244,91 @@ func gemmSetup(dtype string, s gemmbench.Shape) func(string) (runner, map[string
 func tapeSetup(string) (runner, map[string]string, error) {
 	w := tapebench.NewWorkload(false)
 	return runner{step: func() { w.Step() }}, nil, nil
+}
+
+// hvpSetup builds W10: hvpbench's Workload, W1's MLP and batch with a
+// random v. Besides the weights and the batch it writes v ("v", one tensor
+// per parameter under its state_dict name) and names the file the
+// reference writes its Hv into ("hv", the same names). Its check is the
+// loss; compare reads the reference's Hv and returns
+// ‖Hv_tapegrad − Hv_reference‖ / ‖Hv_reference‖ over all the parameters.
+func hvpSetup(dir string) (runner, map[string]string, error) {
+	w := hvpbench.New(rand.New(rand.NewPCG(seed[0], seed[1])), mlpbench.W1Hidden, mlpbench.Batch)
+	files, err := writeShared(dir, "W10", w.Net.Model, w.Net.X, w.Net.Labels)
+	if err != nil {
+		return runner{}, nil, err
+	}
+	names := paramNames(w.Net.Model)
+	files["v"] = filepath.Join(dir, "W10-v.safetensors")
+	files["hv"] = filepath.Join(dir, "W10-hv.safetensors")
+	sw := safetensors.NewWriter()
+	for i, name := range names {
+		safetensors.Add(sw, name, w.V[i])
+	}
+	if err := sw.WriteFile(files["v"]); err != nil {
+		return runner{}, nil, err
+	}
+	return runner{
+		step:  w.Step,
+		check: func() float64 { return float64(w.Loss()) },
+		compare: func() (float64, error) {
+			ref, err := readNamed(files["hv"], names)
+			if err != nil {
+				return 0, fmt.Errorf("reading the reference's Hv: %w", err)
+			}
+			return relativeError(w.HV(), ref)
+		},
+	}, files, nil
+}
+
+// paramNames returns the state_dict names of m's parameters, in nn.Params
+// order.
+func paramNames(m nn.Module[float32]) []string {
+	var names []string
+	for _, p := range nn.NamedParams(m) {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+// readNamed reads the float32 tensors of a safetensors file by name, in the
+// order of names.
+func readNamed(path string, names []string) ([]*tensor.Tensor[float32], error) {
+	f, err := safetensors.OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := make([]*tensor.Tensor[float32], len(names))
+	for i, name := range names {
+		if out[i], err = safetensors.Read[float32](f, name); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// relativeError returns ‖got − want‖ / ‖want‖ over lists of tensors taken
+// as one vector, in float64. It returns an error if the lists or their
+// tensors' shapes differ, or if want is zero.
+func relativeError(got, want []*tensor.Tensor[float32]) (float64, error) {
+	if len(got) != len(want) {
+		return 0, fmt.Errorf("%d tensors, want %d", len(got), len(want))
+	}
+	var diff, norm float64
+	for i := range got {
+		if !tensor.SameShape(got[i], want[i]) {
+			return 0, fmt.Errorf("tensor %d has shape %v, want %v", i, got[i].Shape(), want[i].Shape())
+		}
+		w := want[i].Data()
+		for j, g := range got[i].Data() {
+			d := float64(g) - float64(w[j])
+			diff += d * d
+			norm += float64(w[j]) * float64(w[j])
+		}
+	}
+	if norm == 0 {
+		return 0, fmt.Errorf("the reference's result is zero")
+	}
+	return math.Sqrt(diff / norm), nil
 }

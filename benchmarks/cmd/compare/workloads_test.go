@@ -29,7 +29,7 @@ func TestSpecs(t *testing.T) {
 		"W3/fused/200x100", "W3/fused/128x1024", "W3/fused/1024x4096", "W3/fused/32x64x32x32",
 		"W4/float32/1024x1024x1024", "W4/float32/200x3072x100", "W4/float32/2048x576x64", "W4/float32/256x4608x512",
 		"W4/float64/1024x1024x1024", "W4/float64/200x3072x100", "W4/float64/2048x576x64", "W4/float64/256x4608x512",
-		"W5"}
+		"W5", "W10"}
 	if got := ids(all); !slices.Equal(got, want) {
 		t.Errorf("specs %v, want %v", got, want)
 	}
@@ -37,7 +37,7 @@ func TestSpecs(t *testing.T) {
 		if (s.flops > 0) != (s.group == "W4") || (s.ref == refNumPy) != (s.group == "W4") {
 			t.Errorf("%s: flops %v, reference %s", s.id, s.flops, s.ref)
 		}
-		if (s.check != checkNone) != slices.Contains([]string{"W1", "W1b", "W2", "W2e"}, s.id) {
+		if (s.check != checkNone) != slices.Contains([]string{"W1", "W1b", "W2", "W2e", "W10"}, s.id) {
 			t.Errorf("%s: check %d", s.id, s.check)
 		}
 	}
@@ -54,6 +54,7 @@ func TestSelectSpecs(t *testing.T) {
 		{"W4/float64/200x3072x100,W3/fused/200x100", []string{"W3/fused/200x100", "W4/float64/200x3072x100"}},
 		{"W4/FLOAT32", []string{"W4/float32/1024x1024x1024", "W4/float32/200x3072x100", "W4/float32/2048x576x64", "W4/float32/256x4608x512"}},
 		{"W2e", []string{"W2e"}},
+		{"w10,W1", []string{"W1", "W10"}},
 	} {
 		got, err := selectSpecs(all, c.only)
 		if err != nil || !slices.Equal(ids(got), c.want) {
@@ -128,5 +129,28 @@ func TestWriteShared(t *testing.T) {
 	}
 	if !slices.Equal(shape, []int{3}) || !slices.Equal(got, net.Labels) {
 		t.Errorf("labels %v of shape %v, want %v", got, shape, net.Labels)
+	}
+}
+
+// TestRelativeError pins relativeError: ‖got − want‖ / ‖want‖ over all the
+// tensors as one vector, and its errors.
+func TestRelativeError(t *testing.T) {
+	want := []*tensor.Tensor[float32]{tensor.FromSlice([]float32{3, 0}, 2), tensor.FromSlice([]float32{4}, 1, 1)}
+	got := []*tensor.Tensor[float32]{tensor.FromSlice([]float32{3, 1}, 2), tensor.FromSlice([]float32{4}, 1, 1)}
+	if e, err := relativeError(got, want); err != nil || e != 0.2 {
+		t.Errorf("relativeError = %v, %v; want 1/5", e, err)
+	}
+	zero := []*tensor.Tensor[float32]{tensor.New[float32](2), tensor.New[float32](1, 1)}
+	for _, c := range []struct {
+		got, want []*tensor.Tensor[float32]
+		err       string
+	}{
+		{got[:1], want, "1 tensors, want 2"},
+		{[]*tensor.Tensor[float32]{got[0], tensor.New[float32](1)}, want, "tensor 1 has shape [1], want [1 1]"},
+		{got, zero, "the reference's result is zero"},
+	} {
+		if _, err := relativeError(c.got, c.want); err == nil || err.Error() != c.err {
+			t.Errorf("error %v, want %q", err, c.err)
+		}
 	}
 }
