@@ -289,7 +289,7 @@ func TestThin(t *testing.T) {
 	withVariant(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(7, 8))
 		i := 0
-		for _, mn := range [][2]int{{1, 70}, {2, 45}, {70, 1}, {45, 2}, {1, 1}, {2, 2}} {
+		for _, mn := range [][2]int{{1, 70}, {2, 45}, {70, 1}, {45, 2}, {1, 1}, {2, 2}, {300, 2}, {2, 300}, {257, 1}} {
 			for _, k := range []int{1, 31, 300} {
 				for _, tr := range transposes {
 					i++

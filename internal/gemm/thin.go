@@ -45,23 +45,27 @@ func (p *problem[T]) thinRow(i int, fast bool) {
 	crow := p.c[i*p.ldc : i*p.ldc+n]
 	if !p.transB { // C[i,:] += Σ_q alpha·op(A)[i,q]·B[q,:]
 		for q := range k {
-			av := p.a[i*p.lda+q]
+			var av T
 			if p.transA {
 				av = p.a[q*p.lda+i]
+			} else {
+				av = p.a[i*p.lda+q]
 			}
 			axpy(p.alpha*av, p.b[q*p.ldb:q*p.ldb+n], crow, fast)
 		}
 		return
 	}
 	// C[i,j] += alpha·op(A)[i,:]·B[j,:]
-	arow := p.a[i*p.lda : i*p.lda+k]
-	if p.transA {
+	var arow []T
+	if p.transA { // column i of A, gathered
 		tmp, done := scratch[T](k)
 		defer done()
 		for q := range tmp {
 			tmp[q] = p.a[q*p.lda+i]
 		}
 		arow = tmp
+	} else {
+		arow = p.a[i*p.lda : i*p.lda+k]
 	}
 	for j := range crow {
 		crow[j] += p.alpha * dot(arow, p.b[j*p.ldb:j*p.ldb+k], fast)
@@ -71,8 +75,10 @@ func (p *problem[T]) thinRow(i int, fast bool) {
 // thinCol adds alpha·op(A)·op(B)[:,j] to column j of C.
 func (p *problem[T]) thinCol(j int, fast bool) {
 	k, m := p.k, p.m
-	bcol := p.b[j*p.ldb : j*p.ldb+k]
-	if !p.transB {
+	var bcol []T
+	if p.transB { // op(B)[:,j] is row j of B
+		bcol = p.b[j*p.ldb : j*p.ldb+k]
+	} else { // column j of B, gathered
 		tmp, done := scratch[T](k)
 		defer done()
 		for q := range tmp {
