@@ -11,7 +11,8 @@
 //
 // The workloads themselves live in small packages that the benchmarks and
 // the commands share: mlpbench (W1, W1b), convbench (W2, W2e and the
-// ConvNet's convolutions), bnbench (W3), gemmbench (W4) and tapebench (W5).
+// ConvNet's convolutions), bnbench (W3), gemmbench (W4), tapebench (W5) and
+// hvpbench (W10, a Hessian–vector product of W1's loss).
 // Two commands put them side by side:
 //
 //	go run ./benchmarks/cmd/compare    // every workload against PyTorch and NumPy
