@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/autograd/derivative"
 	"github.com/tapegrad/tapegrad/benchmarks/mlpbench"
 	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/nn"
@@ -44,24 +45,15 @@ func NewIn(rng *rand.Rand, inputs int, hidden []int, n int) *Workload {
 
 // Step computes Hv = ∇²L(θ) v on the reset tape: the forward pass and the
 // loss, g = ∂L/∂θ with the backward pass recorded (CreateGraph), then the
-// gradient of ⟨g, v⟩ = Σᵢ Σ gᵢ ⊙ vᵢ with respect to θ. The parameters'
+// gradient of ⟨g, v⟩ = Σᵢ Σ gᵢ ⊙ vᵢ with respect to θ, by
+// derivative.HVPAt (the second pass seeds each gᵢ with vᵢ). The parameters'
 // Grad fields are not touched.
 func (w *Workload) Step() {
 	t := w.tape
 	t.Reset()
 	out := w.Net.Model.Forward(t.Input(w.Net.X))
 	loss := functional.CrossEntropy(out, w.Net.Labels)
-	g := t.Grad([]*autograd.Var[float32]{loss}, w.Params, autograd.GradOptions[float32]{CreateGraph: true})
-	var dot *autograd.Var[float32]
-	for i, gi := range g {
-		term := functional.Sum(functional.Mul(gi, autograd.NewConst(w.V[i])))
-		if dot == nil {
-			dot = term
-		} else {
-			dot = functional.Add(dot, term)
-		}
-	}
-	w.hv = t.Grad([]*autograd.Var[float32]{dot}, w.Params, autograd.GradOptions[float32]{})
+	w.hv = derivative.HVPAt(t, loss, w.Params, w.V, nil)
 	w.loss = loss.Value().Item()
 }
 

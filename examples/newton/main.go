@@ -329,24 +329,20 @@ func (p *problem) at(theta []float64) *curvature {
 // gradient returns ∇L as one vector.
 func (c *curvature) gradient() []float64 { return flat(c.g) }
 
-// hv returns H v = ∇⟨∇L, v⟩, v held constant: one more pass over the tape,
-// which holds the forward pass and the recorded backward pass.
+// hv returns H v = ∇⟨∇L, v⟩, v held constant: one more first-order pass
+// over the tape, which holds the forward pass and the recorded backward
+// pass, from the gradients seeded with v (Grad's GradOutputs), so that
+// nothing is added to the tape however many products CG takes.
 func (c *curvature) hv(v []float64) []float64 {
-	var dot *autograd.Var[float64]
+	seeds := make([]*autograd.Var[float64], len(c.g))
 	off := 0
-	for _, g := range c.g {
+	for i, g := range c.g {
 		n := g.Value().Size()
-		vi := autograd.NewConst(tensor.FromSlice(v[off:off+n], g.Shape()...))
+		seeds[i] = autograd.NewConst(tensor.FromSlice(v[off:off+n], g.Shape()...))
 		off += n
-		term := functional.Sum(functional.Mul(g, vi))
-		if dot == nil {
-			dot = term
-		} else {
-			dot = functional.Add(dot, term)
-		}
 	}
 	c.hvps++
-	return flat(c.tape.Grad([]*autograd.Var[float64]{dot}, c.p.params(), autograd.GradOptions[float64]{}))
+	return flat(c.tape.Grad(c.g, c.p.params(), autograd.GradOptions[float64]{GradOutputs: seeds}))
 }
 
 // newtonIter describes one Newton iteration, for printing.
