@@ -3,6 +3,7 @@ package distributed
 import (
 	"fmt"
 	"slices"
+	"time"
 	"unsafe"
 
 	"github.com/tapegrad/tapegrad/autograd"
@@ -64,12 +65,13 @@ type DDP[T tensor.Float] struct {
 	comm   Comm
 	params []nn.Param[T]
 
-	buckets []*bucket[T]
-	slots   []slot              // slots[i]: where parameter i lives in its bucket
-	zeros   []*tensor.Tensor[T] // zero tensors the hooks hand back
-	next    int                 // the next bucket to hand to the goroutine
-	work    chan *bucket[T]
-	results chan error
+	buckets  []*bucket[T]
+	slots    []slot              // slots[i]: where parameter i lives in its bucket
+	zeros    []*tensor.Tensor[T] // zero tensors the hooks hand back
+	next     int                 // the next bucket to hand to the goroutine
+	work     chan *bucket[T]
+	results  chan error
+	commTime time.Duration // time in the all-reduces, written by reduce, read after Sync
 }
 
 // bucket is a contiguous buffer for the gradients of some parameters.
@@ -180,7 +182,9 @@ func (d *DDP[T]) launch(all bool) {
 // reduce is the goroutine that all-reduces buckets and averages them.
 func (d *DDP[T]) reduce(work <-chan *bucket[T], results chan<- error) {
 	for b := range work {
+		start := time.Now()
 		err := AllReduceSum(d.comm, b.buf)
+		d.commTime += time.Since(start)
 		if err == nil && d.comm.Size() > 1 {
 			inv := 1 / T(d.comm.Size())
 			for k := range b.buf {
@@ -224,6 +228,12 @@ func (d *DDP[T]) Sync() error {
 	}
 	return nil
 }
+
+// CommTime returns the time the all-reduces of the gradients have taken
+// since NewDDP, summed over buckets: on the same machine, mostly the wait
+// for the slowest rank; across machines, the transfer too. Call it after
+// Sync, never during a backward pass.
+func (d *DDP[T]) CommTime() time.Duration { return d.commTime }
 
 // Close stops the goroutine of d. The hooks stay registered on the
 // parameters.

@@ -28,9 +28,10 @@
 //
 // # MPI
 //
-// Init calls MPI_Init_thread asking for MPI_THREAD_FUNNELED on a goroutine
-// locked to its OS thread, and every later MPI call runs on that thread,
-// handed over by the methods (which any goroutine may call). It sets
+// Init calls MPI_Init_thread asking for MPI_THREAD_SERIALIZED on a
+// goroutine locked to its OS thread, which MPI_Finalize runs on too; the
+// collectives run on the calling goroutine, one at a time under a mutex,
+// so any goroutine may call them (DDP's all-reduce goroutine does). It sets
 // MPI_ERRORS_RETURN on MPI_COMM_WORLD, so a failing call returns an *Error
 // holding MPI_Error_string's text rather than aborting.
 //

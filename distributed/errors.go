@@ -3,7 +3,7 @@ package distributed
 // Error and panic message formats.
 const (
 	errInitTwice      = "distributed: MPI is already initialized by someone else"
-	errThreadLevel    = "distributed: MPI provides thread level %d; need MPI_THREAD_FUNNELED"
+	errThreadLevel    = "distributed: MPI provides thread level %d; need MPI_THREAD_SERIALIZED"
 	errFinalized      = "distributed: %s after Finalize"
 	errRoot           = "distributed: broadcast root %d: want a rank in [0, %d)"
 	errNoMPI          = "distributed: tapegrad was built without MPI: build with -tags mpi (and Open MPI's libopenmpi-dev installed)"

@@ -9,7 +9,7 @@ package distributed
 // Open MPI's handles (MPI_COMM_WORLD, MPI_FLOAT, …) are macros over
 // addresses of globals, which cgo cannot name: these wrappers name them.
 static int tg_init(int *provided) {
-	return MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, provided);
+	return MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, provided);
 }
 static int tg_initialized(int *flag) { return MPI_Initialized(flag); }
 static int tg_errors_return(void) {
@@ -59,13 +59,16 @@ const maxCount = 1 << 30
 // MPI is the communicator MPI_COMM_WORLD of an MPI job: one process per
 // rank, started by mpirun. Init makes it.
 //
-// Every MPI call runs on one goroutine locked to the OS thread that called
-// MPI_Init_thread, which asks for MPI_THREAD_FUNNELED: only that thread
-// calls MPI. The methods, which any goroutine may call, hand their call to
-// that goroutine and wait for it, so that calls from several goroutines
-// are serialized in the order they arrive. A collective must be started in
-// the same order on every rank: DDP issues its buckets in a fixed order
-// for that reason.
+// Threads: Init asks for MPI_THREAD_SERIALIZED — any thread may call MPI,
+// one at a time. MPI_Init_thread and MPI_Finalize run on one goroutine
+// locked to its OS thread (MPI's "main thread", which must make both
+// calls); the collectives run on the calling goroutine's thread, one at a
+// time under a mutex, so calls from several goroutines are serialized in
+// the order they take it. (Handing every call to the locked thread instead,
+// MPI_THREAD_FUNNELED, cost W1 ten times its step with GOMAXPROCS=1: every
+// call waited for the Go scheduler and the OS to switch threads; see
+// benchmarks/README.md.) A collective must be started in the same order on
+// every rank: DDP issues its buckets in a fixed order for that reason.
 type MPI struct {
 	rank, size int
 	calls      chan func()
@@ -80,7 +83,7 @@ var (
 	initErr  error
 )
 
-// Init initializes MPI (MPI_Init_thread with MPI_THREAD_FUNNELED) on a
+// Init initializes MPI (MPI_Init_thread with MPI_THREAD_SERIALIZED) on a
 // goroutine locked to its own OS thread, sets MPI_ERRORS_RETURN on
 // MPI_COMM_WORLD so that a failing call returns an error rather than
 // aborting the job, and returns the world communicator. Run outside
@@ -98,8 +101,8 @@ func Init() (*MPI, error) {
 	return world, initErr
 }
 
-// serve runs the MPI thread: it initializes MPI, reports to ready, and then
-// runs the calls handed to it until Finalize.
+// serve runs MPI's main thread: it initializes MPI, reports to ready, and
+// then runs the calls handed to it (MPI_Finalize) until Finalize.
 func (m *MPI) serve(ready chan<- error) {
 	runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
 	defer close(m.done)
@@ -113,7 +116,7 @@ func (m *MPI) serve(ready chan<- error) {
 		ready <- mpiError("MPI_Init_thread", rc)
 		return
 	}
-	if provided < C.MPI_THREAD_FUNNELED {
+	if provided < C.MPI_THREAD_SERIALIZED {
 		ready <- fmt.Errorf(errThreadLevel, int(provided))
 		return
 	}
@@ -137,7 +140,7 @@ func (m *MPI) serve(ready chan<- error) {
 	}
 }
 
-// do runs f on the MPI thread and returns its error, or an error if MPI
+// do runs the MPI call f, alone, and returns its error, or an error if MPI
 // has been finalized.
 func (m *MPI) do(name string, f func() C.int) error {
 	m.mu.Lock()
@@ -145,11 +148,7 @@ func (m *MPI) do(name string, f func() C.int) error {
 	if m.finalized {
 		return fmt.Errorf(errFinalized, name)
 	}
-	var rc C.int
-	done := make(chan struct{})
-	m.calls <- func() { rc = f(); close(done) }
-	<-done
-	if rc != C.MPI_SUCCESS {
+	if rc := f(); rc != C.MPI_SUCCESS {
 		return mpiError(name, rc)
 	}
 	return nil
@@ -235,10 +234,10 @@ func (m *MPI) Finalize() error {
 
 // Abort ends every process of the job with the exit code (MPI_Abort): what
 // a rank does when it cannot go on, so that the others do not wait for it
-// forever in a collective. It does not return. It calls MPI_Abort from the
-// calling thread, not the MPI thread, which may be blocked in a collective
-// that will never complete; Open MPI allows that for MPI_Abort, the last
-// call a process makes. After Finalize it exits the process with code.
+// forever in a collective. It does not return. It calls MPI_Abort at once,
+// without waiting for a collective under way on another goroutine, which
+// may never complete (MPI_Abort is the last call a process makes). After
+// Finalize it exits the process with code.
 func (m *MPI) Abort(code int) {
 	if m.finalizedNow() {
 		os.Exit(code)
