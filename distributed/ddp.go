@@ -36,21 +36,30 @@ type DDPOptions struct {
 // mean loss over the global batch when the ranks' batches have equal
 // sizes — and the same optimizer step keeps the replicas equal.
 //
-// NewDDP broadcasts rank 0's parameters and buffers to the other ranks.
+// NewDDP broadcasts rank 0's parameters and buffers to the other ranks,
+// once: unlike PyTorch's default (broadcast_buffers=True), buffers such as
+// batch norm's running statistics are not broadcast again before every
+// forward pass, so without SyncBatchNorm each rank keeps its own (a
+// checkpoint written by rank 0 holds rank 0's).
+//
 // The parameters are cut into buckets of about BucketBytes, in reverse
 // order (the order in which backward produces their gradients). A hook on
 // every parameter (autograd.Var.RegisterHook) copies the pass's gradient
-// into its bucket and takes it away from the parameter; when a bucket is
-// complete, a goroutine all-reduces it while the backward pass goes on.
-// Sync waits for every bucket and adds the averaged gradient into the
-// parameters' gradients.
+// into its bucket and hands the engine zeros instead; as soon as a bucket
+// is complete (and those before it have been started), a goroutine
+// all-reduces it while the hooks go on. Sync starts what is left, waits
+// for every bucket and adds the averaged gradient into the parameters'
+// gradients (so a gradient accumulated before the pass is kept).
 //
-// What overlaps: the engine passes a leaf's gradient to its hooks at the
-// end of the backward pass (when every contribution has been summed), so
-// a bucket's all-reduce overlaps the flushing of the later leaves and the
-// all-reduce of the next bucket's predecessor, not the computation of the
-// earlier layers' gradients as in PyTorch. On a cluster, the all-reduce of
-// a bucket still overlaps the copying of the next.
+// What overlaps: the engine passes a leaf's gradient to its hooks when it
+// flushes the leaves, at the end of the backward pass (once every
+// contribution has been summed), so a bucket's all-reduce overlaps the
+// copying of the later buckets and the next all-reduces, not the
+// computation of the earlier layers' gradients as in PyTorch. Flushing
+// each leaf as soon as its last contribution arrives would give that
+// overlap, but SyncBatchNorm's collectives in the backward pass would then
+// race with the buckets' for the order of the collectives, which must be
+// the same on every rank.
 //
 // Buckets are all-reduced in a fixed order on every rank, whatever order
 // the hooks fire in. A parameter that received no gradient in a pass
