@@ -268,3 +268,10 @@ func mpiError(call string, rc C.int) error {
 	n := C.tg_error_string(rc, (*C.char)(unsafe.Pointer(&buf[0])))
 	return &Error{Call: call, Code: int(rc), Msg: string(buf[:int(n)])}
 }
+
+// invalidCall makes an MPI call with a negative count, which MPI rejects
+// with MPI_ERR_COUNT: for the tests, to check that MPI_ERRORS_RETURN turns
+// an MPI error into an *Error instead of aborting the job.
+func (m *MPI) invalidCall() error {
+	return m.do("MPI_Bcast", func() C.int { return C.tg_bcast_f64(nil, -1, 0) })
+}

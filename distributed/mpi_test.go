@@ -93,6 +93,23 @@ func TestMPICollectives(t *testing.T) {
 
 func c64Zero() []float64 { return []float64{0} }
 
+// TestMPIErrorsReturn checks that an MPI call MPI rejects returns an *Error
+// with MPI_Error_string's text (MPI_ERRORS_RETURN), the job going on: a
+// barrier after it still works.
+func TestMPIErrorsReturn(t *testing.T) {
+	w := needRanks(t)
+	err := w.invalidCall()
+	var e *Error
+	if !errors.As(err, &e) || e.Call != "MPI_Bcast" || e.Code == 0 || !strings.Contains(strings.ToLower(e.Msg), "count") ||
+		err.Error() != fmt.Sprintf("distributed: MPI_Bcast failed: %s (MPI error %d)", e.Msg, e.Code) {
+		t.Fatalf("a negative count: %v, want an *Error about the count", err)
+	}
+	if err := w.Barrier(); err != nil {
+		t.Fatalf("barrier after the error: %v", err)
+	}
+	t.Logf("rank %d: %v", w.Rank(), err)
+}
+
 // TestMPIDDPMatchesOneProcess is TestDDPMatchesOneProcess over MPI: each
 // of the ranks trains its shard with DDP (SyncBatchNorm for the ConvNet)
 // and compares the result with the one-process run with the global batch,
