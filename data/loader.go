@@ -80,7 +80,10 @@ func (s *Shard) part(order []int) []int {
 //     (Seed, e) if Shuffle is set, and 0, 1, …, Len−1 otherwise;
 //   - the k-th example of step s is augmented (raw values, before
 //     normalization) with a ChaCha8 source keyed by (Seed, s, k);
-//   - normalization follows augmentation, so padding zeros become (0−Mean)/Std.
+//   - normalization follows augmentation, so padding zeros become (0−Mean)/Std;
+//   - with a Shard, an epoch's order is the replica's part of the whole
+//     epoch's order, Len is the part's size, and the k-th example draws the
+//     augmentation source of its place in the global batch (see Shard).
 //
 // Each batch is freshly allocated; the caller may keep it. A Loader's methods
 // may be called from several goroutines. Close stops the goroutine.
