@@ -43,7 +43,7 @@ func Batches[T tensor.Float](ds Dataset, batchSize int, norm *Normalization) ite
 			for i := lo; i < min(lo+batchSize, n); i++ {
 				idx = append(idx, i)
 			}
-			b := assemble[T](ds, shape, idx, norm, nil, 0, step)
+			b := assemble[T](ds, shape, idx, norm, nil, 0, step, 1, 0)
 			if !yield(b) {
 				return
 			}
@@ -53,9 +53,12 @@ func Batches[T tensor.Float](ds Dataset, batchSize int, norm *Normalization) ite
 
 // assemble builds the batch of examples idx for global step step: it reads
 // each example, augments it (if aug is set) with the source augRand(seed,
-// step, k) for the k-th example, normalizes it (if norm is set) and converts
-// it to T.
-func assemble[T tensor.Float](ds Dataset, shape, idx []int, norm *Normalization, aug *Augment, seed uint64, step int) Batch[T] {
+// step, k·stride+offset) for the k-th example, normalizes it (if norm is
+// set) and converts it to T. The stride and offset are 1 and 0, except for
+// a shard of a distributed loader (its number of replicas and its rank):
+// the k-th example of a rank's batch is then the (k·stride+offset)-th of the
+// global batch.
+func assemble[T tensor.Float](ds Dataset, shape, idx []int, norm *Normalization, aug *Augment, seed uint64, step, stride, offset int) Batch[T] {
 	size := numel(shape)
 	x := tensor.New[T](append([]int{len(idx)}, shape...)...)
 	labels := make([]int, len(idx))
@@ -68,7 +71,7 @@ func assemble[T tensor.Float](ds Dataset, shape, idx []int, norm *Normalization,
 		labels[k] = ds.Example(i, raw)
 		v := raw
 		if aug != nil {
-			aug.Apply(augmented, raw, shape, augRand(seed, step, k))
+			aug.Apply(augmented, raw, shape, augRand(seed, step, k*stride+offset))
 			v = augmented
 		}
 		if norm != nil {

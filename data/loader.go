@@ -17,6 +17,54 @@ type LoaderConfig struct {
 	DropLast  bool           // drop each epoch's last batch if it is short
 	Normalize *Normalization // nil: raw values
 	Augment   *Augment       // nil: none
+	// Shard, if set, makes the loader one replica's part of every epoch,
+	// for data-parallel training; nil: the whole dataset.
+	Shard *Shard
+}
+
+// Shard selects one replica's part of every epoch, as PyTorch's
+// DistributedSampler: with N examples and R replicas, each epoch's order
+// (shuffled or not, as the whole dataset's would be) is cut to a multiple
+// of R — padded by repeating its first examples, or, with DropLast,
+// truncated — and replica r takes positions r, r+R, r+2R, … of it. The R
+// parts are disjoint (but for the padding), of equal size ⌈N/R⌉ (⌊N/R⌋
+// with DropLast), and reshuffled every epoch from the shared Seed, so every
+// replica must be given the same Seed. The loader's DropLast, BatchSize and
+// step counting then apply to the replica's part.
+//
+// Global batch: the k-th example of a replica's p-th batch of an epoch is
+// position (p·B + k)·R + r of the epoch's cut order, so that, when R·B
+// divides N, the R replicas' batches of size B at step s are together the
+// batch of size R·B of a loader without Shard — augmented alike too, since
+// the k-th example of replica r draws the random source of the
+// (k·R + r)-th example of that global batch.
+type Shard struct {
+	NumReplicas int  // R, at least 1
+	Rank        int  // r, in [0, R)
+	DropLast    bool // drop the tail that does not divide evenly rather than pad
+}
+
+// size returns the number of examples of a replica's part of n.
+func (s *Shard) size(n int) int {
+	if s.DropLast {
+		return n / s.NumReplicas
+	}
+	return (n + s.NumReplicas - 1) / s.NumReplicas
+}
+
+// part returns the replica's positions of order, the epoch's order of all
+// examples.
+func (s *Shard) part(order []int) []int {
+	m := s.size(len(order))
+	total := m * s.NumReplicas
+	out := make([]int, m)
+	for i := range out {
+		p := i*s.NumReplicas + s.Rank
+		if p < total {
+			out[i] = order[p%len(order)]
+		}
+	}
+	return out
 }
 
 // Loader yields training batches endlessly, epoch after epoch. It prepares
@@ -32,7 +80,10 @@ type LoaderConfig struct {
 //     (Seed, e) if Shuffle is set, and 0, 1, …, Len−1 otherwise;
 //   - the k-th example of step s is augmented (raw values, before
 //     normalization) with a ChaCha8 source keyed by (Seed, s, k);
-//   - normalization follows augmentation, so padding zeros become (0−Mean)/Std.
+//   - normalization follows augmentation, so padding zeros become (0−Mean)/Std;
+//   - with a Shard, an epoch's order is the replica's part of the whole
+//     epoch's order, Len is the part's size, and the k-th example draws the
+//     augmentation source of its place in the global batch (see Shard).
 //
 // Each batch is freshly allocated; the caller may keep it. A Loader's methods
 // may be called from several goroutines. Close stops the goroutine.
@@ -66,15 +117,31 @@ type prepared[T tensor.Float] struct {
 
 // NewLoader returns a Loader of ds positioned at step 0. Its goroutine starts
 // with the first Next. NewLoader panics if ds is empty, the batch size is
-// below 1 (or above Len with DropLast), or Normalize or Augment does not fit
-// the examples' shape.
+// below 1 (or above Len with DropLast; above the replica's part with a
+// Shard), the Shard's replicas are below 1 or its rank out of range, a
+// Shard with DropLast leaves a replica no example, or Normalize or Augment
+// does not fit the examples' shape.
 func NewLoader[T tensor.Float](ds Dataset, cfg LoaderConfig) *Loader[T] {
 	shape := slices.Clone(ds.Shape())
 	numel(shape)
 	n := ds.Len()
-	switch {
-	case n < 1:
+	if n < 1 {
 		panic(errEmpty)
+	}
+	if s := cfg.Shard; s != nil {
+		switch {
+		case s.NumReplicas < 1:
+			panic(fmt.Sprintf(errShardReplicas, s.NumReplicas))
+		case s.Rank < 0 || s.Rank >= s.NumReplicas:
+			panic(fmt.Sprintf(errShardRank, s.Rank, s.NumReplicas))
+		case s.size(n) < 1:
+			panic(fmt.Sprintf(errShardEmpty, n, s.NumReplicas))
+		}
+		sh := *s
+		cfg.Shard = &sh
+		n = sh.size(n)
+	}
+	switch {
 	case cfg.BatchSize < 1:
 		panic(fmt.Sprintf(errBatchSize, cfg.BatchSize))
 	case cfg.DropLast && cfg.BatchSize > n:
@@ -203,19 +270,30 @@ func (l *Loader[T]) prepare(step int, epoch *int, order *[]int) (p prepared[T]) 
 	}
 	lo := pos * l.cfg.BatchSize
 	hi := min(lo+l.cfg.BatchSize, l.n)
-	b := assemble[T](l.ds, l.shape, (*order)[lo:hi], l.cfg.Normalize, l.cfg.Augment, l.cfg.Seed, step)
+	stride, offset := 1, 0
+	if s := l.cfg.Shard; s != nil {
+		stride, offset = s.NumReplicas, s.Rank
+	}
+	b := assemble[T](l.ds, l.shape, (*order)[lo:hi], l.cfg.Normalize, l.cfg.Augment, l.cfg.Seed, step, stride, offset)
 	b.Epoch = e
 	return prepared[T]{batch: b}
 }
 
-// order returns the order of the examples in epoch e.
+// order returns the order of the examples in epoch e: of the replica's
+// part, with a Shard.
 func (l *Loader[T]) order(e int) []int {
+	n := l.ds.Len()
+	var idx []int
 	if l.cfg.Shuffle {
-		return permutation(l.cfg.Seed, e, l.n)
+		idx = permutation(l.cfg.Seed, e, n)
+	} else {
+		idx = make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
 	}
-	idx := make([]int, l.n)
-	for i := range idx {
-		idx[i] = i
+	if l.cfg.Shard != nil {
+		return l.cfg.Shard.part(idx)
 	}
 	return idx
 }

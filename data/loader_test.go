@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tapegrad/tapegrad/internal/reftest"
 	"github.com/tapegrad/tapegrad/internal/testutil"
 )
 
@@ -392,6 +393,11 @@ func TestNewLoaderPanics(t *testing.T) {
 		{"augment shape", seqDataset{n: 2, shape: []int{12}}, LoaderConfig{BatchSize: 1, Augment: &Augment{HFlip: true}}, "data: augmentation needs C×H×W"},
 		{"crop pad", ds, LoaderConfig{BatchSize: 1, Augment: &Augment{CropPad: -2}}, "data: Augment.CropPad is -2"},
 		{"bad shape", seqDataset{n: 2, shape: []int{3, 0, 2}}, LoaderConfig{BatchSize: 1}, "data: example shape [3 0 2]"},
+		{"shard replicas", ds, LoaderConfig{BatchSize: 1, Shard: &Shard{}}, "data: Shard with 0 replicas, want at least 1"},
+		{"shard rank", ds, LoaderConfig{BatchSize: 1, Shard: &Shard{NumReplicas: 3, Rank: 3}}, "data: Shard rank 3 out of range [0, 3)"},
+		{"shard negative rank", ds, LoaderConfig{BatchSize: 1, Shard: &Shard{NumReplicas: 3, Rank: -1}}, "data: Shard rank -1 out of range [0, 3)"},
+		{"shard empty", ds, LoaderConfig{BatchSize: 1, Shard: &Shard{NumReplicas: 11, DropLast: true}}, "data: Shard with DropLast of 10 examples over 11 replicas leaves each replica none"},
+		{"shard DropLast batch", ds, LoaderConfig{BatchSize: 6, DropLast: true, Shard: &Shard{NumReplicas: 2}}, "data: batch size 6 with DropLast exceeds the dataset's 5 examples"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -403,5 +409,135 @@ func TestNewLoaderPanics(t *testing.T) {
 	defer l.Close()
 	if b := l.Next(); l.BatchesPerEpoch() != 1 || len(b.Labels) != 10 {
 		t.Errorf("batch 11 of 10 examples: %d per epoch, %d labels; want 1, 10", l.BatchesPerEpoch(), len(b.Labels))
+	}
+}
+
+// TestShardMatchesDistributedSampler pins Shard to the indices PyTorch's
+// DistributedSampler(shuffle=False) gives every replica: the cut to a
+// multiple of the replicas, padding by repetition (more than once when
+// the data are fewer than the replicas), drop_last, the interleaving.
+func TestShardMatchesDistributedSampler(t *testing.T) {
+	const path = "testdata/torch_distributed_sampler.json"
+	var ref struct {
+		reftest.Header
+		Cases []struct {
+			N        int     `json:"n"`
+			Replicas int     `json:"replicas"`
+			DropLast bool    `json:"drop_last"`
+			Parts    [][]int `json:"parts"`
+		} `json:"cases"`
+	}
+	reftest.Load(t, path, "/usr/bin/python3 data/testdata/gen_torch_distributed_sampler.py", &ref)
+	if len(ref.Cases) < 8 {
+		t.Fatalf("%s: %d cases, want at least 8", path, len(ref.Cases))
+	}
+	for _, c := range ref.Cases {
+		ds := seqDataset{n: c.N, shape: []int{1}}
+		for r, want := range c.Parts {
+			sh := &Shard{NumReplicas: c.Replicas, Rank: r, DropLast: c.DropLast}
+			l := NewLoader[float32](ds, LoaderConfig{BatchSize: len(want), Shard: sh})
+			got := l.Next().Labels
+			l.Close()
+			if !slices.Equal(got, want) || l.BatchesPerEpoch() != 1 {
+				t.Errorf("%d examples, %d replicas, drop_last %v, rank %d: %v (%d batches), want torch's %v",
+					c.N, c.Replicas, c.DropLast, r, got, l.BatchesPerEpoch(), want)
+			}
+		}
+	}
+}
+
+// TestShardsMakeTheGlobalBatch checks what data-parallel training relies
+// on: at every step, the R replicas' batches of B interleaved are the batch
+// of R·B that one loader without Shard gives — the same examples, the same
+// augmentation, bit for bit — over several reshuffled epochs; and that
+// within an epoch the parts are disjoint.
+func TestShardsMakeTheGlobalBatch(t *testing.T) {
+	ds := seqDataset{n: 24, shape: []int{1, 4, 4}}
+	for _, replicas := range []int{2, 3} {
+		const b = 4
+		base := LoaderConfig{Shuffle: true, Seed: 9, Augment: &Augment{CropPad: 1, HFlip: true}}
+		gcfg := base
+		gcfg.BatchSize = replicas * b
+		global := NewLoader[float32](ds, gcfg)
+		parts := make([]*Loader[float32], replicas)
+		for r := range parts {
+			cfg := base
+			cfg.BatchSize, cfg.Shard = b, &Shard{NumReplicas: replicas, Rank: r}
+			parts[r] = NewLoader[float32](ds, cfg)
+			if parts[r].BatchesPerEpoch() != global.BatchesPerEpoch() {
+				t.Fatalf("%d replicas: %d batches per epoch, the global loader %d", replicas, parts[r].BatchesPerEpoch(), global.BatchesPerEpoch())
+			}
+		}
+		steps := 3 * global.BatchesPerEpoch()
+		var firstEpoch []int
+		seen := map[int]bool{}
+		for s := range steps {
+			g := global.Next()
+			if s%global.BatchesPerEpoch() == 0 {
+				clear(seen)
+			}
+			for r, l := range parts {
+				pb := l.Next()
+				if pb.Epoch != g.Epoch {
+					t.Fatalf("step %d: replica %d in epoch %d, global %d", s, r, pb.Epoch, g.Epoch)
+				}
+				for k, label := range pb.Labels {
+					j := k*replicas + r
+					if label != g.Labels[j] || !slices.Equal(pb.X.Data()[k*16:(k+1)*16], g.X.Data()[j*16:(j+1)*16]) {
+						t.Fatalf("%d replicas, step %d: replica %d's example %d (%d) is not the global batch's %d (%d), or augmented otherwise",
+							replicas, s, r, k, label, j, g.Labels[j])
+					}
+					if seen[label] {
+						t.Fatalf("%d replicas, epoch %d: example %d twice", replicas, pb.Epoch, label)
+					}
+					seen[label] = true
+				}
+			}
+			if s < global.BatchesPerEpoch() {
+				firstEpoch = append(firstEpoch, g.Labels...)
+			} else if s == global.BatchesPerEpoch() && slices.Equal(g.Labels, firstEpoch[:len(g.Labels)]) {
+				t.Errorf("%d replicas: epoch 1 starts as epoch 0 did: not reshuffled", replicas)
+			}
+		}
+		global.Close()
+		for _, l := range parts {
+			l.Close()
+		}
+	}
+}
+
+// TestShardPadsShuffledOrder checks the padding under shuffling: 10
+// examples over 3 replicas give each 4, the 10 once each and the first two
+// of the epoch's order again, and a replica's part changes every epoch.
+func TestShardPadsShuffledOrder(t *testing.T) {
+	ds := seqDataset{n: 10, shape: []int{1}}
+	var epochs [2][][]int
+	for r := range 3 {
+		l := NewLoader[float32](ds, LoaderConfig{BatchSize: 4, Shuffle: true, Seed: 3, Shard: &Shard{NumReplicas: 3, Rank: r}})
+		for e := range 2 {
+			epochs[e] = append(epochs[e], l.Next().Labels)
+		}
+		l.Close()
+	}
+	for e, parts := range epochs {
+		order := permutation(3, e, 10)
+		count := map[int]int{}
+		for _, p := range parts {
+			for _, i := range p {
+				count[i]++
+			}
+		}
+		for i := range 10 {
+			want := 1
+			if i == order[0] || i == order[1] {
+				want = 2
+			}
+			if count[i] != want {
+				t.Errorf("epoch %d: example %d appears %d times over the replicas, want %d (order %v, parts %v)", e, i, count[i], want, order, parts)
+			}
+		}
+	}
+	if slices.Equal(epochs[0][0], epochs[1][0]) {
+		t.Errorf("replica 0 has the part %v in epochs 0 and 1: not reshuffled", epochs[0][0])
 	}
 }

@@ -109,7 +109,11 @@ func loadCheckpoint[T tensor.Float](path, name string, recipe map[string]string,
 		if !ok {
 			got = "(unset)"
 		}
-		if want := recipe[k]; got != want {
+		want, ok := recipe[k]
+		if !ok {
+			want = "(unset)"
+		}
+		if got != want {
 			return s, fmt.Errorf("checkpoint %s was made with %s %s, this run has %s %s: resume with the same settings, or start afresh",
 				path, k, got, k, want)
 		}

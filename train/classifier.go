@@ -34,9 +34,15 @@ type Classifier[T tensor.Float] struct {
 	// (a reshape that shares the data), for an MLP whose state_dict then
 	// has no leading nn.Flatten.
 	Flatten bool
+	// AfterBackward, if set, is called after every backward pass, before
+	// the optimizer's step: where data-parallel training averages the
+	// gradients over the processes (distributed.DDP.Sync). If it returns
+	// an error, the step is not taken and StepErr returns the error.
+	AfterBackward func() error
 
 	tape       *autograd.Tape[T]
 	savedBytes int
+	stepErr    error
 }
 
 // NewClassifier returns a Classifier of model, minimizing the softmax
@@ -49,9 +55,10 @@ func NewClassifier[T tensor.Float](model nn.Module[T], opt optim.Optimizer[T]) *
 //
 //	reset the tape, zero the gradients,
 //	L = Loss(Model(x), labels)       forward on the tape
-//	backward from L, Optimizer.Step()
+//	backward from L, AfterBackward() if set, Optimizer.Step()
 //
-// and it returns L, the loss before the update. The tape's tensors of this
+// and it returns L, the loss before the update; if AfterBackward fails, the
+// optimizer's step is skipped and StepErr reports why. The tape's tensors of this
 // step stay valid until the next Step, Predict or EvalBatch. Step panics if
 // Model or Optimizer is nil, or as the model and loss do on a batch of the
 // wrong shape.
@@ -70,9 +77,19 @@ func (c *Classifier[T]) step(x *tensor.Tensor[T], labels []int) (T, *tensor.Tens
 		c.savedBytes = tape.SavedBytes()
 	}
 	tape.Backward(loss)
+	c.stepErr = nil
+	if c.AfterBackward != nil {
+		if c.stepErr = c.AfterBackward(); c.stepErr != nil {
+			return loss.Value().Item(), out.Value()
+		}
+	}
 	c.Optimizer.Step()
 	return loss.Value().Item(), out.Value()
 }
+
+// StepErr returns the error of the last Step's AfterBackward, or nil: the
+// step was then not taken. Fit stops with it (see StepErrer).
+func (c *Classifier[T]) StepErr() error { return c.stepErr }
 
 // TrainStep is Step, and also counts the examples of the batch whose
 // largest output, before the update, is at their label (see Correct).

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"math/rand/v2"
 	"testing"
 
@@ -116,5 +117,47 @@ func TestClassifierNeedsModel(t *testing.T) {
 	msg, panicked := testutil.PanicMessage(func() { (&Classifier[float32]{}).Step(tensor.New[float32](1, 2), []int{0}) })
 	if want := "train: Classifier needs a Model and an Optimizer"; !panicked || msg != want {
 		t.Errorf("panic %q (panicked %t), want %q", msg, panicked, want)
+	}
+}
+
+// TestAfterBackward checks that AfterBackward runs between the backward
+// pass and the optimizer's step (it sees the gradients and may change
+// them), and that its error skips the step and is StepErr's.
+func TestAfterBackward(t *testing.T) {
+	x := tensor.RandN[float64](rand.New(rand.NewPCG(3, 4)), 4, 12)
+	labels := []int{0, 2, 1, 2}
+	a, b := newMLP(1), newMLP(1)
+	optA, _ := NewOptimizer("sgd", nn.Params[float64](a), 0.1)
+	optB, _ := NewOptimizer("sgd", nn.Params[float64](b), 0.1)
+	ca := &Classifier[float64]{Model: a, Optimizer: optA}
+	cb := &Classifier[float64]{Model: b, Optimizer: optB}
+	// Doubling every gradient is a step with twice the learning rate.
+	ca.AfterBackward = func() error {
+		for _, p := range nn.Params[float64](a) {
+			p.Grad().ScaleInPlace(2)
+		}
+		return nil
+	}
+	optB.SetLR(0.2)
+	ca.Step(x, labels)
+	cb.Step(x, labels)
+	if ca.StepErr() != nil {
+		t.Fatalf("StepErr() = %v after a step that succeeded", ca.StepErr())
+	}
+	pa, pb := nn.NamedParams[float64](a), nn.NamedParams[float64](b)
+	for i := range pa {
+		if d := tensor.MaxAbsDiff(pa[i].Var.Value(), pb[i].Var.Value()); d > 1e-15 {
+			t.Errorf("%s: doubled gradients differ from a doubled learning rate by %g", pa[i].Name, d)
+		}
+	}
+
+	before := pa[0].Var.Value().Clone()
+	ca.AfterBackward = func() error { return errors.New("peer lost") }
+	ca.Step(x, labels)
+	if err := ca.StepErr(); err == nil || err.Error() != "peer lost" {
+		t.Errorf("StepErr() = %v, want peer lost", err)
+	}
+	if d := tensor.MaxAbsDiff(pa[0].Var.Value(), before); d != 0 {
+		t.Errorf("a failed AfterBackward still changed the weights by %g", d)
 	}
 }

@@ -167,8 +167,8 @@ func checkWritable(dir string) error {
 // saves a checkpoint, the metrics and the plots, and returns the History
 // so far with ctx's error. It returns an error too if opts fails Check,
 // valSet is empty, opts.Schedule is set for a model that is no LRSetter,
-// the checkpoint to resume from does not fit, a file cannot be written or
-// a callback fails.
+// the checkpoint to resume from does not fit, a file cannot be written, a
+// callback fails, or a StepErrer model reports a failed step.
 func Fit[T tensor.Float](ctx context.Context, m Model[T], trainSet, valSet data.Dataset, opts Options) (History, error) {
 	if err := opts.Check(); err != nil {
 		return nil, err
@@ -239,6 +239,12 @@ func Fit[T tensor.Float](ctx context.Context, m Model[T], trainSet, valSet data.
 		start := time.Now()
 		info.Loss, info.Correct = m.TrainStep(b.X, b.Labels)
 		info.Seconds, info.Count = time.Since(start).Seconds(), len(b.Labels)
+		if se, ok := m.(StepErrer); ok {
+			if err := se.StepErr(); err != nil {
+				prog.clear()
+				return f.s.History, fmt.Errorf("train: step %d: %w", info.Step, err)
+			}
+		}
 		if math.IsNaN(info.Loss) || math.IsInf(info.Loss, 0) {
 			prog.clear()
 			return f.s.History, f.diverged("training loss", info.Loss, info.Step)

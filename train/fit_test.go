@@ -431,3 +431,33 @@ func TestFitProgressLines(t *testing.T) {
 		}
 	}
 }
+
+// errModel is a fakeModel whose step fails at step fail.
+type errModel struct {
+	fakeModel
+	fail int
+}
+
+func (m *errModel) StepErr() error {
+	if m.steps == m.fail {
+		return errors.New("all-reduce failed")
+	}
+	return nil
+}
+
+// TestFitStopsOnStepErr checks that Fit stops at a StepErrer's failed step
+// with its error, naming the step, and writes no checkpoint for it.
+func TestFitStopsOnStepErr(t *testing.T) {
+	dir := t.TempDir()
+	m := &errModel{fail: 2}
+	_, err := Fit(context.Background(), Model[float32](m), blocks(40, 1), blocks(10, 2), options(dir, 7))
+	if err == nil || err.Error() != "train: step 2: all-reduce failed" {
+		t.Fatalf("Fit = %v, want train: step 2: all-reduce failed", err)
+	}
+	if m.steps != 2 {
+		t.Errorf("%d steps taken, want 2", m.steps)
+	}
+	if _, err := os.Stat(filepath.Join(dir, CheckpointFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a checkpoint was written: %v", err)
+	}
+}

@@ -30,6 +30,14 @@ type Model[T tensor.Float] interface {
 	ReadOptimizerState(f *safetensors.File) error
 }
 
+// StepErrer is a Model whose training step can fail for a reason outside
+// the computation — a collective of data-parallel training, say. Fit calls
+// StepErr after every TrainStep and stops with its error, if any, saving
+// nothing more. Classifier is one.
+type StepErrer interface {
+	StepErr() error
+}
+
 // LRSetter is a Model whose learning rate a schedule can set
 // (Options.Schedule). Classifier is one.
 type LRSetter interface {

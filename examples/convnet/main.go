@@ -19,6 +19,19 @@
 // checkpoint.optim.safetensors, Adam's state.
 // -resume out/convnet/checkpoint.safetensors continues from both, bit for
 // bit.
+//
+// Data-parallel over the processes of an MPI job (see package distributed;
+// as root add --allow-run-as-root, and --oversubscribe for more ranks than
+// cores):
+//
+//	mpirun -np 2 go run -tags mpi ./examples/convnet -distributed -sync-bn
+//
+// Each rank trains on its own part of every epoch with -batch examples per
+// step and the gradients are averaged over the ranks, so 2 ranks with
+// -batch 16 follow 1 process with -batch 32; only rank 0 writes. With
+// -sync-bn, batch norm's statistics are those of the global batch, as in one
+// process; without it each rank normalizes with its own batch's, as
+// PyTorch's DistributedDataParallel does by default.
 package main
 
 import (

@@ -18,6 +18,16 @@
 // nn.Flatten: the trainer flattens the images itself — and
 // checkpoint.optim.safetensors, the optimizer's state. -resume
 // out/mlp/checkpoint.safetensors continues from both, bit for bit.
+//
+// Data-parallel over the processes of an MPI job (see package distributed;
+// as root add --allow-run-as-root, and --oversubscribe for more ranks than
+// cores):
+//
+//	mpirun -np 2 go run -tags mpi ./examples/mlp -distributed
+//
+// Each rank trains on its own part of every epoch with -batch examples per
+// step and the gradients are averaged over the ranks, so 2 ranks with
+// -batch 100 follow 1 process with -batch 200; only rank 0 writes.
 package main
 
 import (

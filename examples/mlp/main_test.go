@@ -17,6 +17,7 @@ func TestFlags(t *testing.T) {
 func TestOwnFlags(t *testing.T) {
 	traintest.BadFlag(t, "mlp", run, []string{"-hidden", "16,x"}, `mlp: invalid value "16,x" for flag -hidden: bad layer size "x": want positive integers separated by commas, or "" for none`)
 	traintest.BadFlag(t, "mlp", run, []string{"-optimizer", "lbfgs"}, `mlp: unknown -optimizer "lbfgs": want sgd or adam`)
+	traintest.BadFlag(t, "mlp", run, []string{"-sync-bn"}, `mlp: -sync-bn needs -distributed`)
 }
 
 func TestNoHiddenLayer(t *testing.T) {

@@ -27,6 +27,11 @@ type Config struct {
 	Out       string  // directory for curves, plots and checkpoints
 	Resume    string  // checkpoint to resume from; empty: start afresh
 	EvalBatch int     // batch size for evaluation; 0: 500
+	// Distributed trains data-parallel over the ranks of the MPI job the
+	// trainer runs in (package distributed; needs -tags mpi and mpirun):
+	// Batch is then each rank's, and only rank 0 writes.
+	Distributed bool
+	SyncBN      bool // with Distributed, batch norm over the global batch (distributed.SyncBatchNorm)
 }
 
 // Flags registers the common flags on fs with c's current values as
@@ -42,10 +47,14 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed: initial weights and shuffling")
 	fs.StringVar(&c.Out, "out", c.Out, "output directory: metrics.csv, loss.png, accuracy.png, checkpoint.safetensors and checkpoint.optim.safetensors")
 	fs.StringVar(&c.Resume, "resume", c.Resume, "checkpoint.safetensors to resume training from (checkpoint.optim.safetensors must be beside it)")
+	fs.BoolVar(&c.Distributed, "distributed", c.Distributed, "train data-parallel over the ranks of an MPI job: run under mpirun, built with -tags mpi; -batch is per rank, and only rank 0 writes")
+	fs.BoolVar(&c.SyncBN, "sync-bn", c.SyncBN, "with -distributed, batch norm statistics over the global batch (SyncBatchNorm) rather than each rank's own")
 }
 
-// notRecipe are the flags that may change when a run is resumed.
-var notRecipe = map[string]bool{"steps": true, "out": true, "resume": true, "data": true, "mirror": true}
+// notRecipe are the flags that may change when a run is resumed, and those
+// a distributed run records otherwise (see distributedRecipe).
+var notRecipe = map[string]bool{"steps": true, "out": true, "resume": true, "data": true, "mirror": true,
+	"distributed": true, "sync-bn": true}
 
 // recipe returns the values of the flags of fs that make up the run's
 // recipe: all but notRecipe.
@@ -72,6 +81,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("-eval-every %d: want at least 1", c.EvalEvery)
 	case c.Out == "":
 		return fmt.Errorf("-out must name a directory")
+	case c.SyncBN && !c.Distributed:
+		return fmt.Errorf("-sync-bn needs -distributed")
 	}
 	switch c.Dataset {
 	case "cifar10", "fashion-mnist":

@@ -12,4 +12,12 @@
 // checkpoint and exits 0. The recipe — every flag but -steps, -out,
 // -resume, -data and -mirror — is recorded in the checkpoint, and resuming
 // with another recipe is refused.
+//
+// -distributed trains data-parallel over the ranks of an MPI job (package
+// distributed), as in
+//
+//	mpirun -np 2 go run -tags mpi ./examples/convnet -distributed
+//
+// with -batch examples per rank; only rank 0 writes. -sync-bn computes
+// batch norm's statistics over all the ranks' batches.
 package course

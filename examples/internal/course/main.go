@@ -38,15 +38,23 @@ func usage(err error) error { return &UsageError{Err: err} }
 // stderr, and prints "test accuracy: " and the final accuracy as its last
 // line. SIGINT (Ctrl-C) saves a checkpoint and returns nil. Bad flags give
 // a *UsageError.
+//
+// With -distributed it is one rank of an MPI job (started by mpirun, built
+// with -tags mpi): it joins the job, trains data-parallel (distributed.DDP
+// over its data.Shard of every epoch, -batch per rank), and only rank 0
+// prints and writes metrics, plots and checkpoints; every rank reads the
+// -resume checkpoint, which must therefore be readable on every machine.
+// The number of ranks and -sync-bn are part of the recipe. On an error a
+// rank exits without MPI_Finalize, and mpirun ends the others.
 func Main(ctx context.Context, c Config, args []string, stdout, stderr io.Writer,
-	extra func(fs *flag.FlagSet), setup func(c *Config) (NewModel, error)) error {
+	extra func(fs *flag.FlagSet), setup func(c *Config) (NewModel, error)) (err error) {
 	fs := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // a bad flag is one line from ExitCode, not the usage too
 	c.Flags(fs)
 	if extra != nil {
 		extra(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err = fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintf(stderr, "Usage of %s:\n", c.Name)
 			fs.SetOutput(stderr)
@@ -70,21 +78,45 @@ func Main(ctx context.Context, c Config, args []string, stdout, stderr io.Writer
 		return usage(err)
 	}
 
+	var cl *cluster
+	if c.Distributed {
+		if cl, err = joinMPI(); err != nil {
+			return err
+		}
+		// On an error the process exits non-zero without MPI_Finalize,
+		// which would wait for the other ranks: mpirun then ends the job.
+		defer func() {
+			if err == nil {
+				err = cl.finalize()
+			}
+		}()
+	}
+
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	trainSet, testSet, err := LoadData(ctx, c, stderr)
+	trainSet, testSet, err := loadData(ctx, c, cl, stderr)
 	if err != nil {
 		return err
 	}
 	if n := trainSet.Len(); c.Batch > n {
 		return usage(fmt.Errorf("-batch %d is larger than the training set (%d images)", c.Batch, n))
+	} else if cl != nil && c.Batch > (n+cl.comm.Size()-1)/cl.comm.Size() {
+		return usage(fmt.Errorf("-batch %d is larger than a rank's part of the training set (%d images over %d ranks)", c.Batch, n, cl.comm.Size()))
 	}
 	norm := data.MeanImage(trainSet) // the course's preprocessing: subtract the mean training image
 	opts.Data.Normalize = &norm
-	opts.Log, opts.Progress = stdout, stderr
 	model := newModel(trainSet.Shape(), trainSet.Classes(), rand.New(rand.NewPCG(c.Seed, 0x7a9e)))
+	if cl != nil {
+		if stdout, stderr, err = c.distribute(cl, &opts, model, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	opts.Log, opts.Progress = stdout, stderr
 	fmt.Fprintf(stdout, "%s on %s: %d training and %d test images of %v, %d classes\n",
 		c.Name, c.Dataset, trainSet.Len(), testSet.Len(), trainSet.Shape(), trainSet.Classes())
+	if cl != nil {
+		fmt.Fprintf(stdout, "data-parallel over %d ranks, batch %d each (%d in all)\n", cl.comm.Size(), c.Batch, c.Batch*cl.comm.Size())
+	}
 	hist, err := train.Fit(ctx, model, trainSet, testSet, opts)
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stdout, "resume with -resume %s\n", c.checkpoint())
