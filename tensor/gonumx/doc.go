@@ -7,14 +7,14 @@
 // the number of columns. A mat.VecDense is a float64 vector whose elements
 // lie Inc apart; a 1-d tensor is one with Inc 1. So:
 //
-//	from                  to                      shares storage when
-//	*mat.Dense, r×c       Tensor[float64] (r, c)  Stride == c, or r == 1
-//	*mat.VecDense, n      Tensor[float64] (n)     Inc == 1, or n == 1
-//	mat.Matrix, r×c       Tensor[T] (r, c)        never: a copy, read by At
-//	mat.Vector, n         Tensor[T] (n)           never: a copy, read by AtVec
-//	Tensor[float64] (r, c) *mat.Dense, r×c        always
-//	Tensor[float64] (n)   *mat.VecDense, n        always
-//	Tensor[float32]       *mat.Dense, *VecDense   never: gonum's mat is float64
+//	from                    to                      shares storage when
+//	*mat.Dense, r×c         Tensor[float64] (r, c)  Stride == c, or r == 1
+//	*mat.VecDense, n        Tensor[float64] (n)     Inc == 1, or n == 1
+//	mat.Matrix, r×c         Tensor[T] (r, c)        never: a copy, read by At
+//	mat.Vector, n           Tensor[T] (n)           never: a copy, read by AtVec
+//	Tensor[float64] (r, c)  *mat.Dense, r×c         always
+//	Tensor[float64] (n)     *mat.VecDense, n        always
+//	Tensor[float32]         *mat.Dense, *VecDense   never: gonum's mat is float64
 //
 // A Dense made by mat.NewDense has Stride == c and is shared; a view made by
 // (*mat.Dense).Slice over fewer columns than its parent is copied, since a
@@ -25,7 +25,10 @@
 // AddInPlace, an optimizer's step on a parameter, or a mat method with the
 // matrix as receiver — is seen by the other; results of functions that
 // allocate (tensor.Add, (*mat.Dense).Mul into another receiver) are new
-// storage, as always.
+// storage, as always. A matrix that shares a tensor which is later written
+// again — a gradient, into which the next backward pass writes after
+// ZeroGrad, or a result on a tape that reuses its buffers, after Reset —
+// sees the new values: copy it (mat.DenseCopyOf) to keep it.
 //
 // gonum has no matrix with zero rows or columns and no vector of length 0
 // except the empty value (the zero mat.Dense or mat.VecDense, whose IsEmpty
