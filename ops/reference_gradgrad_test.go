@@ -364,14 +364,24 @@ func gradGradTensors[T tensor.Float](ts []gradGradTensor) []*tensor.Tensor[T] {
 // Tape.Grad with CreateGraph and compares y, F and H with PyTorch's, in
 // float64 and in float32.
 func TestGradGradReference(t *testing.T) {
+	runGradGradCases(t, testGradGradReference[float64], testGradGradReference[float32])
+}
+
+// gradGradTest tests one case in T against PyTorch's results want in T,
+// with f the case's function.
+type gradGradTest[T tensor.Float] func(t *testing.T, c gradGradCase, f func([]*autograd.Var[T]) *autograd.Var[T], want gradGradResults, rtol float64)
+
+// runGradGradCases runs every case of the reference file through test64
+// in float64 and test32 in float32, each a subtest.
+func runGradGradCases(t *testing.T, test64 gradGradTest[float64], test32 gradGradTest[float32]) {
 	ref := loadGradGradRef(t)
 	types64, types32 := gradGradOpTypes[float64](), gradGradOpTypes[float32]()
 	for _, c := range ref.Cases {
 		t.Run(c.Name+"/float64", func(t *testing.T) {
-			testGradGradReference(t, c, gradGradFunc[float64](t, c, types64), c.Float64, gradGradRtol64)
+			test64(t, c, gradGradFunc[float64](t, c, types64), c.Float64, gradGradRtol64)
 		})
 		t.Run(c.Name+"/float32", func(t *testing.T) {
-			testGradGradReference(t, c, gradGradFunc[float32](t, c, types32), c.Float32, gradGradRtol32)
+			test32(t, c, gradGradFunc[float32](t, c, types32), c.Float32, gradGradRtol32)
 		})
 	}
 }
@@ -460,16 +470,7 @@ func gradGradNaNToZero(v gradGradValues, at []int) gradGradValues {
 // the ordinary first-order pass (Grad without CreateGraph, each op's
 // Backward) against PyTorch's, in float64 and in float32.
 func TestGradGradReferenceFirstOrder(t *testing.T) {
-	ref := loadGradGradRef(t)
-	types64, types32 := gradGradOpTypes[float64](), gradGradOpTypes[float32]()
-	for _, c := range ref.Cases {
-		t.Run(c.Name+"/float64", func(t *testing.T) {
-			testGradGradFirstOrder(t, c, gradGradFunc[float64](t, c, types64), c.Float64, gradGradRtol64)
-		})
-		t.Run(c.Name+"/float32", func(t *testing.T) {
-			testGradGradFirstOrder(t, c, gradGradFunc[float32](t, c, types32), c.Float32, gradGradRtol32)
-		})
-	}
+	runGradGradCases(t, testGradGradFirstOrder[float64], testGradGradFirstOrder[float32])
 }
 
 func testGradGradFirstOrder[T tensor.Float](t *testing.T, c gradGradCase, f func([]*autograd.Var[T]) *autograd.Var[T], want gradGradResults, rtol float64) {
