@@ -38,8 +38,10 @@ directions wᵢ, ∂(Σᵢ ⟨wᵢ, Hᵢ⟩)/∂xₖ of the Hᵢ recorded with
 create_graph=True; edges ("edge": ties, kinks, ±800, infinite or NaN
 output gradients, which JSON writes as "inf", "-inf" and "nan"), which the
 Go test compares with torch only, as central differences do not hold
-there; exact cases ("exact": xᴾ at ±0), compared value for value, signs of
-zeros included, with which Fᵢ and Hᵢ torch leaves constant; and the
+there; exact cases ("exact": xᴾ at ±0, with g, vᵢ and wᵢ all ones, so
+that F, H and the third order are the plain derivatives), compared value
+for value, signs of zeros included, with which Fᵢ and Hᵢ torch leaves
+constant; and the
 positions ("nan_is_zero") where tapegrad deliberately gives 0 for torch's
 NaN.
 
