@@ -322,16 +322,18 @@ func gradGradCompare[T tensor.Float](t *testing.T, what string, got *tensor.Tens
 		}
 	}
 	for i, v := range w {
-		ok := math.Abs(g[i]-v) <= rtol*(math.Abs(v)+s)
+		tol := rtol * (math.Abs(v) + s)
+		ok, how := math.Abs(g[i]-v) <= tol, fmt.Sprintf("tolerance %.3g", tol)
 		if exact || math.IsInf(v, 0) || math.IsNaN(v) {
 			ok = (g[i] == v && math.Signbit(g[i]) == math.Signbit(v)) || (math.IsNaN(g[i]) && math.IsNaN(v))
+			how = "exactly"
 		}
 		if !ok {
 			j := i
 			if at != nil {
 				j = at[i]
 			}
-			t.Errorf("%s: at flat index %d: got %.12g, want %.12g (PyTorch; tolerance %.3g)", what, j, g[i], v, rtol*(math.Abs(v)+s))
+			t.Errorf("%s: at flat index %d: got %.12g, want %.12g (PyTorch; %s)", what, j, g[i], v, how)
 			return
 		}
 	}
