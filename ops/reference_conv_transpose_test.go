@@ -156,35 +156,53 @@ func compareRefT[T tensor.Float](t *testing.T, what string, got *tensor.Tensor[T
 	compareRef(t, what, asFloat64(got), shape, reftest.Floats[float64](want), tol)
 }
 
-func runConvTCase[T tensor.Float](t *testing.T, c convTCase, want convTResult, tol float64) {
+// runFirstOrderRef applies op to parameters of the values of ins (of
+// their shapes), compares the output with PyTorch's want.Output and its
+// shape with outShape, backpropagates the upstream gradient and compares
+// the gradient of each input with want.Grads.
+func runFirstOrderRef[T tensor.Float](t *testing.T, op autograd.Op[T], ins [][]reftest.Float, shapes [][]int,
+	upstream []reftest.Float, outShape []int, want firstOrderRef, tol float64) {
+	t.Helper()
 	tape := autograd.NewTape[T]()
-	in := []*autograd.Var[T]{tape.Param(refT[T](c.X, c.XShape)), tape.Param(refT[T](c.W, c.WShape))}
-	if c.Bias {
-		in = append(in, tape.Param(refT[T](c.B, []int{len(c.B)})))
+	in := make([]*autograd.Var[T], len(ins))
+	for i := range ins {
+		in[i] = tape.Param(refT[T](ins[i], shapes[i]))
 	}
-	y := autograd.Apply[T](&ops.ConvTranspose2d[T]{Stride: c.Stride, Padding: c.Padding, OutputPadding: c.OutputPadding,
-		Dilation: c.Dilation, Groups: c.Groups}, in...)
-	if !slices.Equal(y.Shape(), c.OutputShape) {
-		t.Fatalf("output shape %v, PyTorch's is %v", y.Shape(), c.OutputShape)
+	y := autograd.Apply(op, in...)
+	if !slices.Equal(y.Shape(), outShape) {
+		t.Fatalf("output shape %v, PyTorch's is %v", y.Shape(), outShape)
 	}
-	compareRefT(t, "output", y.Value(), y.Shape(), want.Output, tol)
-	tape.BackwardWithGrad(y, refT[T](c.Upstream, c.OutputShape))
-	compareRefT(t, "dL/dx", in[0].Grad(), c.XShape, want.GradX, tol)
-	compareRefT(t, "dL/dw", in[1].Grad(), c.WShape, want.GradW, tol)
-	if c.Bias {
-		compareRefT(t, "dL/db", in[2].Grad(), []int{len(c.B)}, want.GradB, tol)
+	compareRefT(t, "output", y.Value(), outShape, want.Output, tol)
+	tape.BackwardWithGrad(y, refT[T](upstream, outShape))
+	for i, g := range want.Grads {
+		compareRefT(t, "gradient of "+want.Names[i], in[i].Grad(), shapes[i], g, tol)
 	}
 }
 
+// firstOrderRef is PyTorch's output and the gradients of its named inputs.
+type firstOrderRef struct {
+	Output []reftest.Float
+	Names  []string
+	Grads  [][]reftest.Float
+}
+
+func runConvTCase[T tensor.Float](t *testing.T, c convTCase, want convTResult, tol float64) {
+	ins, shapes := [][]reftest.Float{c.X, c.W}, [][]int{c.XShape, c.WShape}
+	ref := firstOrderRef{want.Output, []string{"x", "w", "b"}, [][]reftest.Float{want.GradX, want.GradW}}
+	if c.Bias {
+		ins, shapes, ref.Grads = append(ins, c.B), append(shapes, []int{len(c.B)}), append(ref.Grads, want.GradB)
+	}
+	op := &ops.ConvTranspose2d[T]{Stride: c.Stride, Padding: c.Padding, OutputPadding: c.OutputPadding,
+		Dilation: c.Dilation, Groups: c.Groups}
+	runFirstOrderRef(t, op, ins, shapes, c.Upstream, c.OutputShape, ref, tol)
+}
+
 func runConvWGradCase[T tensor.Float](t *testing.T, c convWGradCase, want convWGradResult, tol float64) {
-	tape := autograd.NewTape[T]()
-	x, dy := tape.Param(refT[T](c.X, c.XShape)), tape.Param(refT[T](c.GradOutput, c.GradOutputShape))
-	y := autograd.Apply[T](&ops.Conv2dWeightGrad[T]{WeightSize: c.WeightSize, Stride: c.Stride, Padding: c.Padding,
-		Dilation: c.Dilation, Groups: c.Groups}, x, dy)
-	compareRefT(t, "output", y.Value(), y.Shape(), want.Output, tol)
-	tape.BackwardWithGrad(y, refT[T](c.Upstream, c.WeightSize[:]))
-	compareRefT(t, "dL/dx", x.Grad(), c.XShape, want.GradX, tol)
-	compareRefT(t, "dL/dgrad_output", dy.Grad(), c.GradOutputShape, want.GradGradOutput, tol)
+	op := &ops.Conv2dWeightGrad[T]{WeightSize: c.WeightSize, Stride: c.Stride, Padding: c.Padding,
+		Dilation: c.Dilation, Groups: c.Groups}
+	ref := firstOrderRef{want.Output, []string{"x", "grad_output"}, [][]reftest.Float{want.GradX, want.GradGradOutput}}
+	runFirstOrderRef(t, op, [][]reftest.Float{c.X, c.GradOutput}, [][]int{c.XShape, c.GradOutputShape}, c.Upstream,
+		c.WeightSize[:], ref, tol)
 }
 
 // TestConvTransposeMatchesPyTorch runs every case of
