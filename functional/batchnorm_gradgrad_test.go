@@ -44,36 +44,7 @@ func evalModule(bn *nn.BatchNorm[float64], rng *rand.Rand) *nn.BatchNorm[float64
 // ones, for every batch norm path and every combination of γ and β.
 func TestBatchNormGradGradCheck(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 31))
-	type bnFn = func(x, g, b *autograd.Var[float64]) *autograd.Var[float64]
-	fns := []struct {
-		name string
-		f    func(shape []int) bnFn
-	}{
-		{"fused", func([]int) bnFn {
-			return func(x, g, b *autograd.Var[float64]) *autograd.Var[float64] {
-				y, _, _ := functional.BatchNorm(x, g, b, 1e-3)
-				return y
-			}
-		}},
-		{"composed", func([]int) bnFn {
-			return func(x, g, b *autograd.Var[float64]) *autograd.Var[float64] {
-				y, _, _ := functional.BatchNormComposed(x, g, b, 1e-3)
-				return y
-			}
-		}},
-		{"full/training", func(shape []int) bnFn {
-			rm, rv := tensor.New[float64](shape[1]), tensor.Ones[float64](shape[1])
-			return func(x, g, b *autograd.Var[float64]) *autograd.Var[float64] {
-				return functional.BatchNormFull(x, rm, rv, g, b, true, 0.1, 1e-3)
-			}
-		}},
-		{"full/eval", func(shape []int) bnFn {
-			rm, rv := tensor.RandN[float64](rng, shape[1]), tensor.RandU[float64](rng, 0.5, 2, shape[1])
-			return func(x, g, b *autograd.Var[float64]) *autograd.Var[float64] {
-				return functional.BatchNormFull(x, rm, rv, g, b, false, 0.1, 1e-3)
-			}
-		}},
-	}
+	fns := bnPaths(rng)
 	for _, fn := range fns {
 		for _, a := range bnAffines {
 			for _, shape := range [][]int{{5, 3}, {3, 2, 4}, {2, 3, 2, 3}} {

@@ -51,16 +51,21 @@ func bnInputs(rng *rand.Rand, shape []int, gamma, beta bool) []*tensor.Tensor[fl
 
 var bnShapes = [][]int{{6, 4}, {2, 3}, {5, 1}, {3, 2, 4}, {2, 3, 4, 5}, {1, 2, 3, 3}, {4, 3, 1, 1}}
 
-// The fused and the composed batch norm, and F.batch_norm's form in
-// training and in evaluation mode, pass the gradient check with every
-// combination of γ and β given or nil, affine=False (both nil) included.
-func TestBatchNormOptionalAffineGradCheck(t *testing.T) {
-	rng := rand.New(rand.NewPCG(21, 21))
-	type bnFn = func(x, g, b *autograd.Var[float64]) *autograd.Var[float64]
-	fns := []struct {
-		name string
-		f    func(shape []int) bnFn
-	}{
+// bnFn is a batch norm of x with γ and β, either of them nil.
+type bnFn = func(x, g, b *autograd.Var[float64]) *autograd.Var[float64]
+
+// bnPath is a functional batch norm path: f makes its function for an
+// input of the given shape.
+type bnPath struct {
+	name string
+	f    func(shape []int) bnFn
+}
+
+// bnPaths returns every functional batch norm path: the fused and the
+// composed one, and F.batch_norm's form in training and in evaluation
+// mode (with random running statistics drawn from rng).
+func bnPaths(rng *rand.Rand) []bnPath {
+	return []bnPath{
 		{"fused", func([]int) bnFn {
 			return func(x, g, b *autograd.Var[float64]) *autograd.Var[float64] {
 				y, _, _ := functional.BatchNorm(x, g, b, 1e-3)
@@ -86,6 +91,14 @@ func TestBatchNormOptionalAffineGradCheck(t *testing.T) {
 			}
 		}},
 	}
+}
+
+// The fused and the composed batch norm, and F.batch_norm's form in
+// training and in evaluation mode, pass the gradient check with every
+// combination of γ and β given or nil, affine=False (both nil) included.
+func TestBatchNormOptionalAffineGradCheck(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 21))
+	fns := bnPaths(rng)
 	for _, fn := range fns {
 		for _, a := range bnAffines {
 			for _, shape := range bnShapes {

@@ -25,7 +25,8 @@ import (
 //	F = torch.autograd.grad(f(x), x, g, create_graph=True)
 //	H = torch.autograd.grad(Σᵢ ⟨vᵢ, Fᵢ⟩, x + [g])
 //
-// computed in float64 and in float32; regenerate them with
+// and, for some cases, the third order ∂(Σᵢ ⟨wᵢ, Hᵢ⟩)/∂x, computed in
+// float64 and in float32; regenerate them with
 //
 //	/usr/bin/python3 ops/testdata/gen_torch_gradgrad.py
 //
@@ -34,7 +35,7 @@ const (
 	gradGradRefPath  = "testdata/torch_gradgrad.json"
 	gradGradRegen    = "/usr/bin/python3 ops/testdata/gen_torch_gradgrad.py"
 	gradGradRtol64   = 1e-10
-	gradGradRtol32   = 1e-4
+	gradGradRtol32   = 1e-5
 	gradGradMinScale = 1e-3 // the smallest magnitude a comparison's tolerance is relative to
 )
 
@@ -51,18 +52,28 @@ type gradGradRef struct {
 // by their Go names, missing fields being zero (PyTorch's defaults).
 // AtInputs and AtOutput are null, or, for a case too large to store whole,
 // the flat positions of each input and of the output at which the results
-// are stored.
+// are stored. W holds the directions of the third order, for the cases
+// that have one. Edge marks inputs at kinks, ties or infinities, where
+// central differences do not apply; Exact asks for every value exactly
+// (signs of zeros included) and for torch's constants to be constants;
+// NaNIsZero lists, for each H, the positions where torch's is NaN and
+// tapegrad deliberately gives 0 (Std at σ = 0, ELU's linear branch under
+// an infinite g).
 type gradGradCase struct {
-	Name     string           `json:"name"`
-	Op       string           `json:"op"`
-	Params   json.RawMessage  `json:"params"`
-	Inputs   []gradGradTensor `json:"inputs"`
-	G        gradGradTensor   `json:"g"`
-	V        []gradGradTensor `json:"v"`
-	AtInputs [][]int          `json:"at_inputs"`
-	AtOutput []int            `json:"at_output"`
-	Float64  gradGradResults  `json:"float64"`
-	Float32  gradGradResults  `json:"float32"`
+	Name      string           `json:"name"`
+	Op        string           `json:"op"`
+	Params    json.RawMessage  `json:"params"`
+	Inputs    []gradGradTensor `json:"inputs"`
+	G         gradGradTensor   `json:"g"`
+	V         []gradGradTensor `json:"v"`
+	W         []gradGradTensor `json:"w"`
+	Edge      bool             `json:"edge"`
+	Exact     bool             `json:"exact"`
+	NaNIsZero [][]int          `json:"nan_is_zero"`
+	AtInputs  [][]int          `json:"at_inputs"`
+	AtOutput  []int            `json:"at_output"`
+	Float64   gradGradResults  `json:"float64"`
+	Float32   gradGradResults  `json:"float32"`
 }
 
 // gradGradTensor is an input, g or a direction: its values, or the
@@ -77,11 +88,19 @@ type gradGradTensor struct {
 }
 
 // gradGradResults is what PyTorch computed in one dtype: y, F (one per
-// input) and H (one per input, then the one with respect to g).
+// input), H (one per input, then the one with respect to g) and, for a
+// case with directions W, the third order ∂(Σᵢ ⟨wᵢ, Hᵢ⟩)/∂xₖ (one per
+// input). For an Exact case, Graph says which Fᵢ and which Hᵢ of the
+// inputs require a gradient in torch (are not constants).
 type gradGradResults struct {
 	Output gradGradValues   `json:"output"`
 	First  []gradGradValues `json:"first"`
 	Second []gradGradValues `json:"second"`
+	Third  []gradGradValues `json:"third"`
+	Graph  *struct {
+		First  []bool `json:"first"`
+		Second []bool `json:"second"`
+	} `json:"graph"`
 }
 
 // gradGradValues is a result: every value, or those at a case's sampled
@@ -152,16 +171,16 @@ func loadGradGradRef(t *testing.T) gradGradRef {
 			t.Helper()
 			t.Fatalf("%s: case %q: %s", gradGradRefPath, c.Name, fmt.Sprintf(format, args...))
 		}
-		if len(c.V) != len(c.Inputs) || (c.sampled() && len(c.AtInputs) != len(c.Inputs)) {
-			bad("%d inputs, %d directions, %d sampled inputs", len(c.Inputs), len(c.V), len(c.AtInputs))
+		if len(c.V) != len(c.Inputs) || (c.sampled() && len(c.AtInputs) != len(c.Inputs)) || (c.W != nil && len(c.W) != len(c.Inputs)) {
+			bad("%d inputs, %d directions, %d third-order directions, %d sampled inputs", len(c.Inputs), len(c.V), len(c.W), len(c.AtInputs))
 		}
 		sizes := []int{}
 		for i, x := range append(append([]gradGradTensor{}, c.Inputs...), c.G) {
 			if x.Pattern == nil && len(x.Data) != tensor.NumElems(x.Shape) {
 				bad("tensor %d of shape %v has %d values", i, x.Shape, len(x.Data))
 			}
-			if i < len(c.Inputs) && !slices.Equal(c.V[i].Shape, x.Shape) {
-				bad("direction %d has shape %v, its input %v", i, c.V[i].Shape, x.Shape)
+			if i < len(c.Inputs) && (!slices.Equal(c.V[i].Shape, x.Shape) || (c.W != nil && !slices.Equal(c.W[i].Shape, x.Shape))) {
+				bad("the directions of input %d have a shape other than its %v", i, x.Shape)
 			}
 			n := tensor.NumElems(x.Shape)
 			if a := c.at(i); a != nil {
@@ -170,8 +189,14 @@ func loadGradGradRef(t *testing.T) gradGradRef {
 			sizes = append(sizes, n)
 		}
 		for _, r := range []gradGradResults{c.Float64, c.Float32} {
-			if len(r.First) != len(c.Inputs) || len(r.Second) != len(c.Inputs)+1 {
-				bad("%d first-order and %d second-order results for %d inputs", len(r.First), len(r.Second), len(c.Inputs))
+			if len(r.First) != len(c.Inputs) || len(r.Second) != len(c.Inputs)+1 || (c.W != nil) != (len(r.Third) == len(c.Inputs)) {
+				bad("%d first-order, %d second-order and %d third-order results for %d inputs", len(r.First), len(r.Second), len(r.Third), len(c.Inputs))
+			}
+			if c.NaNIsZero != nil && len(c.NaNIsZero) != len(r.Second) {
+				bad("%d lists of NaNs that are zeros, want %d", len(c.NaNIsZero), len(r.Second))
+			}
+			if c.Exact && (r.Graph == nil || len(r.Graph.First) != len(c.Inputs) || len(r.Graph.Second) != len(c.Inputs)) {
+				bad("an exact case without the graph of each input")
 			}
 			check := func(what string, v gradGradValues, n int) {
 				if len(v.Data) != n || c.sampled() != (v.Sum != nil && v.AbsSum != nil) {
@@ -184,6 +209,9 @@ func loadGradGradRef(t *testing.T) gradGradRef {
 			}
 			for i := range r.Second {
 				check(fmt.Sprintf("H %d", i), r.Second[i], sizes[i])
+			}
+			for i := range r.Third {
+				check(fmt.Sprintf("third order %d", i), r.Third[i], sizes[i])
 			}
 		}
 		if c.Op == "Conv2d" && c.sampled() {
@@ -267,10 +295,12 @@ func gradGradFunc[T tensor.Float](t *testing.T, c gradGradCase, types map[string
 
 // gradGradCompare fails t unless got matches the reference want at the
 // positions at (every position when nil), each value within
-// rtol·(|want| + s), where s is the largest magnitude among the reference
-// values (at least gradGradMinScale); for a sampled result, the sum over
-// the whole tensor must also be within rtol of the sum of magnitudes.
-func gradGradCompare[T tensor.Float](t *testing.T, what string, got *tensor.Tensor[T], want gradGradValues, at []int, rtol float64) {
+// rtol·(|want| + s), where s is the largest finite magnitude among the
+// reference values (at least gradGradMinScale); a NaN or an infinity must
+// be the same, and with exact every value must be, signs of zeros
+// included. For a sampled result, the sum over the whole tensor must also
+// be within rtol of the sum of magnitudes.
+func gradGradCompare[T tensor.Float](t *testing.T, what string, got *tensor.Tensor[T], want gradGradValues, at []int, rtol float64, exact bool) {
 	t.Helper()
 	w := reftest.Floats[float64](want.Data)
 	g := make([]float64, len(w))
@@ -287,15 +317,23 @@ func gradGradCompare[T tensor.Float](t *testing.T, what string, got *tensor.Tens
 	}
 	s := gradGradMinScale
 	for _, v := range w {
-		s = max(s, math.Abs(v))
+		if !math.IsInf(v, 0) && !math.IsNaN(v) {
+			s = max(s, math.Abs(v))
+		}
 	}
 	for i, v := range w {
-		if !(math.Abs(g[i]-v) <= rtol*(math.Abs(v)+s)) {
+		tol := rtol * (math.Abs(v) + s)
+		ok, how := math.Abs(g[i]-v) <= tol, fmt.Sprintf("tolerance %.3g", tol)
+		if exact || math.IsInf(v, 0) || math.IsNaN(v) {
+			ok = (g[i] == v && math.Signbit(g[i]) == math.Signbit(v)) || (math.IsNaN(g[i]) && math.IsNaN(v))
+			how = "exactly"
+		}
+		if !ok {
 			j := i
 			if at != nil {
 				j = at[i]
 			}
-			t.Errorf("%s: at flat index %d: got %.12g, want %.12g (PyTorch; tolerance %.3g)", what, j, g[i], v, rtol*(math.Abs(v)+s))
+			t.Errorf("%s: at flat index %d: got %.12g, want %.12g (PyTorch; %s)", what, j, g[i], v, how)
 			return
 		}
 	}
@@ -312,25 +350,40 @@ func gradGradCompare[T tensor.Float](t *testing.T, what string, got *tensor.Tens
 
 // gradGradInputs returns a case's inputs, g and directions in T.
 func gradGradInputs[T tensor.Float](c gradGradCase) (xs []*tensor.Tensor[T], g *tensor.Tensor[T], vs []*tensor.Tensor[T]) {
-	for i, x := range c.Inputs {
-		xs = append(xs, convert[T](x.value()))
-		vs = append(vs, convert[T](c.V[i].value()))
+	return gradGradTensors[T](c.Inputs), convert[T](c.G.value()), gradGradTensors[T](c.V)
+}
+
+// gradGradTensors returns the values of ts in T.
+func gradGradTensors[T tensor.Float](ts []gradGradTensor) []*tensor.Tensor[T] {
+	out := make([]*tensor.Tensor[T], len(ts))
+	for i, x := range ts {
+		out[i] = convert[T](x.value())
 	}
-	return xs, convert[T](c.G.value()), vs
+	return out
 }
 
 // TestGradGradReference runs every case's double backward through
 // Tape.Grad with CreateGraph and compares y, F and H with PyTorch's, in
 // float64 and in float32.
 func TestGradGradReference(t *testing.T) {
+	runGradGradCases(t, testGradGradReference[float64], testGradGradReference[float32])
+}
+
+// gradGradTest tests one case in T against PyTorch's results want in T,
+// with f the case's function.
+type gradGradTest[T tensor.Float] func(t *testing.T, c gradGradCase, f func([]*autograd.Var[T]) *autograd.Var[T], want gradGradResults, rtol float64)
+
+// runGradGradCases runs every case of the reference file through test64
+// in float64 and test32 in float32, each a subtest.
+func runGradGradCases(t *testing.T, test64 gradGradTest[float64], test32 gradGradTest[float32]) {
 	ref := loadGradGradRef(t)
 	types64, types32 := gradGradOpTypes[float64](), gradGradOpTypes[float32]()
 	for _, c := range ref.Cases {
 		t.Run(c.Name+"/float64", func(t *testing.T) {
-			testGradGradReference(t, c, gradGradFunc[float64](t, c, types64), c.Float64, gradGradRtol64)
+			test64(t, c, gradGradFunc[float64](t, c, types64), c.Float64, gradGradRtol64)
 		})
 		t.Run(c.Name+"/float32", func(t *testing.T) {
-			testGradGradReference(t, c, gradGradFunc[float32](t, c, types32), c.Float32, gradGradRtol32)
+			test32(t, c, gradGradFunc[float32](t, c, types32), c.Float32, gradGradRtol32)
 		})
 	}
 }
@@ -343,7 +396,7 @@ func testGradGradReference[T tensor.Float](t *testing.T, c gradGradCase, f func(
 		xs[i] = tape.Param(x[i])
 	}
 	y := f(xs)
-	gradGradCompare(t, "output", y.Value(), want.Output, c.AtOutput, rtol)
+	gradGradCompare(t, "output", y.Value(), want.Output, c.AtOutput, rtol, c.Exact)
 	gv := tape.Param(g)
 	var fs []*autograd.Var[T]
 	if msg, panicked := testutil.PanicMessage(func() {
@@ -353,51 +406,81 @@ func testGradGradReference[T tensor.Float](t *testing.T, c gradGradCase, f func(
 		t.Fatalf("Grad with CreateGraph: %s", msg)
 	}
 	for i, fi := range fs {
-		gradGradCompare(t, fmt.Sprintf("F (first order) of input %d", i), fi.Value(), want.First[i], c.at(i), rtol)
+		gradGradCompare(t, fmt.Sprintf("F (first order) of input %d", i), fi.Value(), want.First[i], c.at(i), rtol, c.Exact)
 	}
-	var outs, seeds []*autograd.Var[T]
-	for i, fi := range fs {
-		if fi.RequiresGrad() {
-			outs, seeds = append(outs, fi), append(seeds, autograd.NewConst(v[i]))
-		}
-	}
-	if len(outs) == 0 {
-		// Only a zero F depends on neither x nor g: F is linear in g.
-		t.Fatal("no first-order gradient requires a gradient, though every F depends on g")
-	}
-	wrt := append(slices.Clone(xs), gv)
-	hs := tape.Grad(outs, wrt, autograd.GradOptions[T]{GradOutputs: seeds, MaterializeGrads: true})
+	third := c.W != nil
+	hs := gradGradNext(tape, fs, v, append(slices.Clone(xs), gv), third)
 	for k, h := range hs {
 		what := fmt.Sprintf("H (second order) with respect to input %d", k)
 		if k == len(xs) {
 			what = "H (second order) with respect to g"
 		}
-		gradGradCompare(t, what, h.Value(), want.Second[k], c.at(k), rtol)
+		w := want.Second[k]
+		if c.NaNIsZero != nil {
+			w = gradGradNaNToZero(w, c.NaNIsZero[k])
+		}
+		gradGradCompare(t, what, h.Value(), w, c.at(k), rtol, c.Exact)
 	}
+	if c.Exact {
+		for i := range xs {
+			if fs[i].RequiresGrad() != want.Graph.First[i] || hs[i].RequiresGrad() != want.Graph.Second[i] {
+				t.Errorf("input %d: F and H require a gradient: %v and %v; in torch %v and %v",
+					i, fs[i].RequiresGrad(), hs[i].RequiresGrad(), want.Graph.First[i], want.Graph.Second[i])
+			}
+		}
+	}
+	if !third {
+		return
+	}
+	for k, h := range gradGradNext(tape, hs[:len(xs)], gradGradTensors[T](c.W), xs, false) {
+		gradGradCompare(t, fmt.Sprintf("third order with respect to input %d", k), h.Value(), want.Third[k], c.at(k), rtol, c.Exact)
+	}
+}
+
+// gradGradNext returns ∂(Σᵢ ⟨seedsᵢ, outsᵢ⟩)/∂wrt through Tape.Grad,
+// recorded when create is set, leaving out the outsᵢ that require no
+// gradient (constants): zeros when none does.
+func gradGradNext[T tensor.Float](tape *autograd.Tape[T], outs []*autograd.Var[T], seeds []*tensor.Tensor[T], wrt []*autograd.Var[T], create bool) []*autograd.Var[T] {
+	var os, ss []*autograd.Var[T]
+	for i, o := range outs {
+		if o.RequiresGrad() {
+			os, ss = append(os, o), append(ss, autograd.NewConst(seeds[i]))
+		}
+	}
+	if len(os) == 0 {
+		zs := make([]*autograd.Var[T], len(wrt))
+		for i, x := range wrt {
+			zs[i] = autograd.NewConst(tensor.New[T](x.Shape()...))
+		}
+		return zs
+	}
+	return tape.Grad(os, wrt, autograd.GradOptions[T]{GradOutputs: ss, CreateGraph: create, MaterializeGrads: true})
+}
+
+// gradGradNaNToZero returns v with 0 for its NaNs at the positions at.
+func gradGradNaNToZero(v gradGradValues, at []int) gradGradValues {
+	v.Data = slices.Clone(v.Data)
+	for _, i := range at {
+		if math.IsNaN(float64(v.Data[i])) {
+			v.Data[i] = 0
+		}
+	}
+	return v
 }
 
 // TestGradGradReferenceFirstOrder checks y and F of every case through
 // the ordinary first-order pass (Grad without CreateGraph, each op's
 // Backward) against PyTorch's, in float64 and in float32.
 func TestGradGradReferenceFirstOrder(t *testing.T) {
-	ref := loadGradGradRef(t)
-	types64, types32 := gradGradOpTypes[float64](), gradGradOpTypes[float32]()
-	for _, c := range ref.Cases {
-		t.Run(c.Name+"/float64", func(t *testing.T) {
-			testGradGradFirstOrder(t, c, gradGradFunc[float64](t, c, types64), c.Float64, gradGradRtol64)
-		})
-		t.Run(c.Name+"/float32", func(t *testing.T) {
-			testGradGradFirstOrder(t, c, gradGradFunc[float32](t, c, types32), c.Float32, gradGradRtol32)
-		})
-	}
+	runGradGradCases(t, testGradGradFirstOrder[float64], testGradGradFirstOrder[float32])
 }
 
 func testGradGradFirstOrder[T tensor.Float](t *testing.T, c gradGradCase, f func([]*autograd.Var[T]) *autograd.Var[T], want gradGradResults, rtol float64) {
 	x, g, _ := gradGradInputs[T](c)
 	y, fs := gradGradFirst(f, x, g)
-	gradGradCompare(t, "output", y, want.Output, c.AtOutput, rtol)
+	gradGradCompare(t, "output", y, want.Output, c.AtOutput, rtol, c.Exact)
 	for i, fi := range fs {
-		gradGradCompare(t, fmt.Sprintf("F (first order) of input %d", i), fi, want.First[i], c.at(i), rtol)
+		gradGradCompare(t, fmt.Sprintf("F (first order) of input %d", i), fi, want.First[i], c.at(i), rtol, c.Exact)
 	}
 }
 
@@ -437,6 +520,9 @@ func TestGradGradReferenceNumeric(t *testing.T) {
 const gradGradNumericMax = 32
 
 func testGradGradNumeric(t *testing.T, c gradGradCase, f fn64) {
+	if c.Edge {
+		t.Skip("an edge case (kinks, ties or infinities): compared with PyTorch only")
+	}
 	x, g, v := gradGradInputs[float64](c)
 	psi := func(k, j int, d float64) float64 {
 		xk := make([]t64, len(x))
@@ -511,5 +597,24 @@ func TestGradGradReferenceCoversOps(t *testing.T) {
 	}
 	if len(seen) < 30 {
 		t.Errorf("the op table names %d ops; want the 36 of package ops at least", len(seen))
+	}
+	// The kinds of case beyond the plain second order, and the ops each
+	// must keep covering.
+	kinds := map[string]bool{}
+	for _, c := range ref.Cases {
+		kinds[c.Op+" third order"] = kinds[c.Op+" third order"] || c.W != nil
+		kinds[c.Op+" edge"] = kinds[c.Op+" edge"] || c.Edge
+		kinds[c.Op+" exact"] = kinds[c.Op+" exact"] || c.Exact
+	}
+	for kind, ops := range map[string][]string{
+		"third order": {"Tanh", "Sigmoid", "Exp", "Log", "Sqrt", "ELU", "Pow", "Std", "LogSumExp", "LogSoftmax", "CrossEntropy"},
+		"edge":        {"ReLU", "LeakyReLU", "ELU", "Pow", "Max", "Amax", "Amin", "Std"},
+		"exact":       {"Pow"},
+	} {
+		for _, op := range ops {
+			if !kinds[op+" "+kind] {
+				t.Errorf("%s: no %s case of %s", gradGradRefPath, kind, op)
+			}
+		}
 	}
 }

@@ -37,7 +37,6 @@ ReLU's kink (asserted), so float32 and float64 see the same mask.
 """
 
 import json
-import math
 import os
 
 import torch
@@ -153,25 +152,10 @@ BN = [
 PENALTY = [penalty_case("linear_bn1d_relu", 6, 3, 4)]
 
 
-def check_finite(case):
-    def walk(v):
-        if isinstance(v, float):
-            assert math.isfinite(v), case["name"]
-        elif isinstance(v, list):
-            for e in v:
-                walk(e)
-        elif isinstance(v, dict):
-            for e in v.values():
-                walk(e)
-    walk(case)
-
-
 def main():
     cases = BN + PENALTY
     names = [c["name"] for c in cases]
     assert len(names) == len(set(names)), "case names must be unique"
-    for c in cases:
-        check_finite(c)
     head = {
         "generator": "functional/testdata/gen_torch_bn_gradgrad.py",
         "torch_version": torch.__version__,
@@ -180,7 +164,8 @@ def main():
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_bn_gradgrad.json")
 
-    # One case per line keeps the file small and its diffs readable.
+    # One case per line keeps the file small and its diffs readable; JSON
+    # refuses a NaN or an infinity (allow_nan=False): every number is finite.
     def block(cs):
         return "[\n" + ",\n".join("    " + json.dumps(c, allow_nan=False, separators=(",", ":")) for c in cs) + "\n  ]"
     text = (json.dumps(head, indent=2)[:-2] + ',\n  "bn": ' + block(BN) +

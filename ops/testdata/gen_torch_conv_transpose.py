@@ -1,8 +1,8 @@
 """Regenerate torch_conv_transpose.json, the PyTorch reference numbers that
-ops/reference_conv_transpose_test.go pins ops.ConvTranspose2d,
-ops.Conv2dWeightGrad and the second-order gradients of ops.Conv2d,
-ops.MaxPool2d and ops.AvgPool2d to, computed by torch in float64 and in
-float32.
+ops/reference_conv_transpose_test.go pins ops.ConvTranspose2d
+and ops.Conv2dWeightGrad to, computed by torch in float64 and in float32.
+(Their second-order gradients, and those of Conv2d and the pooling ops,
+are in gen_torch_gradgrad.py.)
 
 Run it from the repository root:
 
@@ -11,7 +11,7 @@ Run it from the repository root:
 It needs PyTorch (written against Debian's python3-torch 1.13; the python3
 first on PATH may lack torch, hence /usr/bin/python3) and writes
 torch_conv_transpose.json next to this script. The output is
-deterministic: every input, weight, bias, upstream gradient and direction
+deterministic: every input, weight, bias and upstream gradient
 comes from a fixed torch seed and is rounded to four decimals, so that it
 reads back into Go as exactly the same float64, and its float32 conversion
 is the float32 torch used. Computed float64 numbers are written exactly
@@ -27,59 +27,23 @@ Sections:
 - "conv2d_weight": torch.nn.grad.conv2d_weight(x, weight_size, dy, stride,
   padding, dilation, groups), then its backward for an upstream g: the
   output and the gradients with respect to x and dy.
-- "double": second-order gradients, as gradgradcheck differentiates:
-  for f = F.conv2d, F.max_pool2d or F.avg_pool2d with inputs x (and w, b),
-  the first-order gradients F_i = torch.autograd.grad(y, inputs, g,
-  create_graph=True), then the gradients of psi = sum_i <v_i, F_i> with
-  respect to every input and to g, for random directions v_i. "first"
-  holds the F_i, "second" the gradients of psi (inputs first, g last;
-  zeros where psi does not depend on one). The max pooling inputs have no
-  ties within a plane.
 """
 
-import json
 import os
 
 import torch
 import torch.nn.functional as F
 
+from torchref import flat, randn, upstream, write
+
 torch.manual_seed(20261202)
-
-
-def r4(t):
-    """Round to 4 decimals, so the number is exact in JSON and in Go."""
-    return torch.round(t * 1e4) / 1e4
-
-
-def randn(*shape):
-    return r4(torch.randn(*shape, dtype=torch.float64))
-
-
-def upstream(shape):
-    """A random upstream gradient; never all ones."""
-    g = randn(*shape)
-    assert not torch.all(g == 1)
-    return g
-
-
-def distinct(shape):
-    """Random values, rounded, with no two equal within a plane."""
-    while True:
-        x = randn(*shape)
-        planes = x.reshape(-1, shape[-2] * shape[-1])
-        if all(len(set(p.tolist())) == p.numel() for p in planes):
-            return x
-
-
-def flat64(t):
-    return [float(v) for v in t.detach().reshape(-1).tolist()]
 
 
 def flat32(t):
     return [float("%.9g" % v) for v in t.detach().reshape(-1).tolist()]
 
 
-DTYPES = ((torch.float64, "float64", flat64), (torch.float32, "float32", flat32))
+DTYPES = ((torch.float64, "float64", flat), (torch.float32, "float32", flat32))
 
 
 def leaf(t, dtype):
@@ -97,18 +61,18 @@ def conv_transpose(name, x_shape, w_shape, bias=False, stride=1, padding=0, outp
     kw = dict(stride=pair(stride), padding=pair(padding), output_padding=pair(output_padding),
               groups=groups, dilation=pair(dilation))
     y0 = F.conv_transpose2d(x, w, b, **kw)
-    g = upstream(y0.shape)
+    g = upstream(*y0.shape)
     out = dict(name=name, x_shape=list(x_shape), w_shape=list(w_shape), bias=bias, **kw,
-               x=flat64(x), w=flat64(w), b=flat64(b) if bias else None, upstream=flat64(g),
+               x=flat(x), w=flat(w), b=flat(b) if bias else None, upstream=flat(g),
                output_shape=list(y0.shape))
-    for dtype, key, flat in DTYPES:
+    for dtype, key, fmt in DTYPES:
         xs = leaf(x, dtype)
         ws = leaf(w, dtype)
         bs = leaf(b, dtype) if bias else None
         y = F.conv_transpose2d(xs, ws, bs, **kw)
         y.backward(g.to(dtype))
-        out[key] = dict(output=flat(y), grad_x=flat(xs.grad), grad_w=flat(ws.grad),
-                        grad_b=flat(bs.grad) if bias else None)
+        out[key] = dict(output=fmt(y), grad_x=fmt(xs.grad), grad_w=fmt(ws.grad),
+                        grad_b=fmt(bs.grad) if bias else None)
     return out
 
 
@@ -117,46 +81,15 @@ def conv2d_weight(name, x_shape, weight_size, stride=1, padding=0, dilation=1, g
     x = randn(*x_shape)
     dy_shape = F.conv2d(x, torch.zeros(weight_size, dtype=torch.float64), **kw).shape
     dy = randn(*dy_shape)
-    g = upstream(weight_size)
+    g = upstream(*weight_size)
     out = dict(name=name, x_shape=list(x_shape), weight_size=list(weight_size), grad_output_shape=list(dy_shape),
-               **kw, x=flat64(x), grad_output=flat64(dy), upstream=flat64(g))
-    for dtype, key, flat in DTYPES:
+               **kw, x=flat(x), grad_output=flat(dy), upstream=flat(g))
+    for dtype, key, fmt in DTYPES:
         xs = leaf(x, dtype)
         dys = leaf(dy, dtype)
         y = torch.nn.grad.conv2d_weight(xs, weight_size, dys, **kw)
         y.backward(g.to(dtype))
-        out[key] = dict(output=flat(y), grad_x=flat(xs.grad), grad_grad_output=flat(dys.grad))
-    return out
-
-
-def double(name, function, shapes, **kw):
-    """Second-order gradients of function, applied to inputs of shapes."""
-    if function == "max_pool2d":
-        inputs = [distinct(shapes[0])]
-        fn = lambda xs: F.max_pool2d(xs[0], **kw)
-    elif function == "avg_pool2d":
-        inputs = [randn(*shapes[0])]
-        fn = lambda xs: F.avg_pool2d(xs[0], **kw)
-    else:
-        inputs = [randn(*s) for s in shapes]
-        fn = lambda xs: F.conv2d(*xs, **kw)
-    y0 = fn(inputs)
-    g = upstream(y0.shape)
-    vs = [randn(*s) for s in shapes]
-    out = dict(name=name, function=function, shapes=[list(s) for s in shapes],
-               **{k: (v if k in ("groups", "divisor_override", "ceil_mode", "count_include_pad") else pair(v))
-                  for k, v in kw.items()},
-               inputs=[flat64(x) for x in inputs], upstream=flat64(g), directions=[flat64(v) for v in vs],
-               output_shape=list(y0.shape))
-    for dtype, key, flat in DTYPES:
-        xs = [leaf(x, dtype) for x in inputs]
-        gs = leaf(g, dtype)
-        y = fn(xs)
-        first = torch.autograd.grad(y, xs, gs, create_graph=True)
-        psi = sum((f * v.to(dtype)).sum() for f, v in zip(first, vs))
-        second = torch.autograd.grad(psi, xs + [gs], allow_unused=True)
-        second = [torch.zeros_like(t) if s is None else s for s, t in zip(second, xs + [gs])]
-        out[key] = dict(output=flat(y), first=[flat(f) for f in first], second=[flat(s) for s in second])
+        out[key] = dict(output=fmt(y), grad_x=fmt(xs.grad), grad_grad_output=fmt(dys.grad))
     return out
 
 
@@ -180,39 +113,14 @@ CONV2D_WEIGHT = [
     conv2d_weight("stride_drops_a_row", [1, 3, 6, 7], [2, 3, 2, 3], stride=(2, 3), padding=(0, 1)),
 ]
 
-DOUBLE = [
-    double("conv2d_bias_padding1", "conv2d", [[1, 2, 5, 5], [3, 2, 3, 3], [3]], padding=1),
-    double("conv2d_3x3_stride1_winograd_shape", "conv2d", [[2, 3, 6, 6], [2, 3, 3, 3]]),
-    double("conv2d_stride2_dilation2_groups2", "conv2d", [[2, 4, 7, 6], [2, 2, 3, 2], [2]],
-           stride=(2, 1), padding=(1, 0), dilation=(2, 1), groups=2),
-    double("max_pool2d_overlapping", "max_pool2d", [[2, 2, 5, 5]], kernel_size=3, stride=1, padding=1),
-    double("max_pool2d_dilation_ceil", "max_pool2d", [[1, 2, 7, 6]], kernel_size=3, stride=2, padding=1,
-           dilation=(2, 1), ceil_mode=True),
-    double("avg_pool2d_ceil_exclude_pad", "avg_pool2d", [[1, 2, 6, 5]], kernel_size=3, stride=2, padding=1,
-           ceil_mode=True, count_include_pad=False),
-    double("avg_pool2d_divisor_override", "avg_pool2d", [[2, 1, 4, 5]], kernel_size=(2, 3), stride=1,
-           padding=(1, 1), divisor_override=5),
-]
-
-
 def main():
-    names = [c["name"] for c in CONV_TRANSPOSE + CONV2D_WEIGHT + DOUBLE]
-    assert len(names) == len(set(names)), "case names must be unique"
     head = {
         "generator": "ops/testdata/gen_torch_conv_transpose.py",
         "torch_version": torch.__version__,
     }
-
-    def block(cases):
-        return "[\n" + ",\n".join("    " + json.dumps(c, allow_nan=False, separators=(",", ":")) for c in cases) + "\n  ]"
-
-    text = (json.dumps(head, indent=2)[:-2] + ',\n  "conv_transpose": ' + block(CONV_TRANSPOSE) +
-            ',\n  "conv2d_weight": ' + block(CONV2D_WEIGHT) + ',\n  "double": ' + block(DOUBLE) + "\n}\n")
-    json.loads(text)  # the hand-joined layout must still be valid JSON
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_conv_transpose.json")
-    with open(path, "w") as f:
-        f.write(text)
-    print(f"wrote {len(names)} cases to {path} ({len(text)} bytes, torch {torch.__version__})")
+    size = write(path, head, {"conv_transpose": CONV_TRANSPOSE, "conv2d_weight": CONV2D_WEIGHT})
+    print(f"wrote {len(CONV_TRANSPOSE) + len(CONV2D_WEIGHT)} cases to {path} ({size} bytes, torch {torch.__version__})")
 
 
 if __name__ == "__main__":

@@ -28,10 +28,22 @@ shape), computes
 with allow_unused and a zero where torch has no gradient (an F that does
 not depend on x, an H of a linear op). It stores y, F and H, computed in
 float64 and again in float32 (each dtype from the same rounded numbers).
-Inputs stay away from kinks and ties (values at least 0.05 from 0 for
-ReLU-like functions, distinct values for max, min and max pooling), so that
-central differences of the first-order gradients, which the Go test also
-compares H with, are valid.
+Inputs other than the edges stay away from kinks and ties (values at
+least 0.05 from 0 for ReLU-like functions, distinct values for max, min
+and max pooling), so that central differences of the first-order
+gradients, which the Go test also compares H with, are valid.
+
+Some cases go further (see case's arguments): a third order, with random
+directions wᵢ, ∂(Σᵢ ⟨wᵢ, Hᵢ⟩)/∂xₖ of the Hᵢ recorded with
+create_graph=True; edges ("edge": ties, kinks, ±800, infinite or NaN
+output gradients, which JSON writes as "inf", "-inf" and "nan"), which the
+Go test compares with torch only, as central differences do not hold
+there; exact cases ("exact": xᴾ at ±0, with g, vᵢ and wᵢ all ones, so
+that F, H and the third order are the plain derivatives), compared value
+for value, signs of zeros included, with which Fᵢ and Hᵢ torch leaves
+constant; and the
+positions ("nan_is_zero") where tapegrad deliberately gives 0 for torch's
+NaN.
 
 Each case names the tapegrad op ("op": its Name, or the composite
 Softmax or CrossEntropy) and its settings ("params": the op's exported
@@ -53,42 +65,16 @@ to store, so its inputs are an integer pattern both sides compute exactly
 plus the sum and the sum of magnitudes of the whole tensor.
 """
 
-import json
 import os
 
 import torch
 import torch.nn.functional as F
 
+from torchref import away, distinct, flat, flat_result, positive, randn, ties, write
+
 torch.manual_seed(20261217)
 
 SAMPLES = 48  # positions stored of each result of a sampled case
-
-
-def r4(t):
-    """Round to 4 decimals, so the number is exact in JSON and in Go."""
-    return torch.round(t * 1e4) / 1e4
-
-
-def randn(*shape, scale=1.0):
-    return r4(scale * torch.randn(shape, dtype=torch.float64))
-
-
-def away(*shape, margin=0.05):
-    """Random values at least margin away from 0 (for ReLU, LeakyReLU, ELU)."""
-    x = randn(*shape)
-    return r4(torch.where(x.abs() < margin, torch.sign(x + 1e-9) * (margin + x.abs()), x))
-
-
-def positive(*shape, lo=0.5, hi=2.0):
-    return r4(lo + (hi - lo) * torch.rand(shape, dtype=torch.float64))
-
-
-def distinct(*shape):
-    """Random values with no two equal anywhere."""
-    while True:
-        x = randn(*shape)
-        if len(set(x.reshape(-1).tolist())) == x.numel():
-            return x
 
 
 def pattern(shape, seed, div):
@@ -106,20 +92,6 @@ def pattern(shape, seed, div):
     s = (i * 2654435761 + seed * 40503) % (2 ** 32)
     k = torch.div(s, 128, rounding_mode="floor") % 20001 - 10000
     return (k.to(torch.float64) / div).reshape(shape)
-
-
-def flat(t):
-    """An input (already rounded to 4 decimals), exactly."""
-    return [float(v) for v in t.detach().reshape(-1).tolist()]
-
-
-def flat_result(t, dtype):
-    """A computed tensor: float64 rounded to 13 significant digits (a
-    relative 5e-14 at most, 2000 times below the test's tolerance of 1e-10,
-    and a smaller file), float32 with 9, which round-trips a float32."""
-    vals = t.detach().to(torch.float64).reshape(-1).tolist()
-    digits = "%.9g" if dtype == torch.float32 else "%.13g"
-    return [float(digits % v) for v in vals]
 
 
 class T:
@@ -149,37 +121,72 @@ def result(t, dtype, at):
                 sum=float(f.to(torch.float64).sum()), abs_sum=float(f.to(torch.float64).abs().sum()))
 
 
-def second_order(fn, xs, g, vs, dtype):
-    """y, F and H (see the docstring) in dtype."""
+def grads(out, wrt, create_graph=False):
+    """torch.autograd.grad of the scalar out (a sum of products, or 0 when
+    nothing in it requires a gradient) with respect to wrt, with zeros
+    where out does not depend on one."""
+    got = [None] * len(wrt)
+    if torch.is_tensor(out) and out.requires_grad:
+        got = torch.autograd.grad(out, wrt, allow_unused=True, create_graph=create_graph)
+    return [torch.zeros_like(w) if h is None else h for w, h in zip(wrt, got)]
+
+
+def second_order(fn, xs, g, vs, dtype, ws=None):
+    """y, F, H and, with directions ws, the third order (see the
+    docstring) in dtype, and whether each F and each H of the inputs
+    requires a gradient (is not a constant) in torch."""
     x = [xi.to(dtype).requires_grad_() for xi in xs]
     gd = g.to(dtype).requires_grad_()
     y = fn(*x)
     first = torch.autograd.grad(y, x, gd, create_graph=True, allow_unused=True)
     first = [torch.zeros_like(xi) if fi is None else fi for xi, fi in zip(x, first)]
     psi = sum((v.to(dtype) * fi).sum() for v, fi in zip(vs, first) if fi.requires_grad)
-    wrt = x + [gd]
-    if torch.is_tensor(psi) and psi.requires_grad:
-        second = torch.autograd.grad(psi, wrt, allow_unused=True)
-    else:
-        second = [None] * len(wrt)
-    second = [torch.zeros_like(w) if h is None else h for w, h in zip(wrt, second)]
-    return y, first, second
+    second = grads(psi, x + [gd], create_graph=ws is not None)
+    graph = dict(first=[f.requires_grad for f in first], second=[h.requires_grad for h in second[:len(x)]])
+    third = None
+    if ws is not None:
+        psi2 = sum((w.to(dtype) * h).sum() for w, h in zip(ws, second) if h.requires_grad)
+        third = grads(psi2, x)
+    return y, first, second, third, graph
 
 
-def case(name, op, fn, inputs, params=None, sampled=False):
+def case(name, op, fn, inputs, params=None, sampled=False, g=None, third=False, edge=False, exact=False,
+         nan_is_zero=None, ones=False):
     """One case: op is the tapegrad op (or composite) the Go test builds,
-    params its settings, fn the torch function, inputs a list of T."""
+    params its settings, fn the torch function, inputs a list of T.
+
+    g is the output gradient (random when None); ones makes g, every vᵢ
+    and wᵢ all ones, so that F, H and the third order are the plain
+    derivatives of an element-wise f; third adds directions wᵢ
+    and the third order; edge marks inputs at kinks, ties or infinities,
+    where central differences do not apply (the Go test then compares
+    with PyTorch only); exact asks the Go test for every value exactly,
+    signs of zeros and infinities included, and for torch's constants
+    (an F or H that requires no gradient) to be constants in tapegrad;
+    nan_is_zero(k, i) says where tapegrad deliberately gives 0 for a NaN of
+    torch's Hₖ (element i): the case stores those positions of each Hₖ."""
     xs = [t.value for t in inputs]
     with torch.no_grad():
         y0 = fn(*[x.clone() for x in xs])
     if sampled:
         g = pat(tuple(y0.shape), 101, 10000)
         vs = [pat(tuple(x.shape), 201 + i, 10000) for i, x in enumerate(xs)]
+    elif ones:
+        g = T(torch.ones(y0.shape, dtype=torch.float64))
+        vs = [T(torch.ones(x.shape, dtype=torch.float64)) for x in xs]
     else:
-        g = T(randn(*y0.shape))
+        g = T(randn(*y0.shape) if g is None else g)
         vs = [T(randn(*x.shape)) for x in xs]
+    ws = None
+    if third:
+        ws = [T(torch.ones(x.shape, dtype=torch.float64) if ones else randn(*x.shape)) for x in xs]
     out = dict(name=name, op=op, params=params or {},
                inputs=[t.json() for t in inputs], g=g.json(), v=[v.json() for v in vs])
+    if third:
+        out["w"] = [w.json() for w in ws]
+    for flag, key in ((edge, "edge"), (exact, "exact")):
+        if flag:
+            out[key] = True
     at_x = at_y = None
     if sampled:
         gen = torch.Generator().manual_seed(7)
@@ -188,13 +195,22 @@ def case(name, op, fn, inputs, params=None, sampled=False):
         out["at_inputs"] = at_x
         out["at_output"] = at_y
     for dtype, key in ((torch.float64, "float64"), (torch.float32, "float32")):
-        y, first, second = second_order(fn, xs, g.value, [v.value for v in vs], dtype)
+        y, first, second, third_, graph = second_order(fn, xs, g.value, [v.value for v in vs], dtype,
+                                                       [w.value for w in ws] if third else None)
         ax = at_x or [None] * len(xs)
         out[key] = dict(
             output=result(y, dtype, at_y),
             first=[result(f, dtype, a) for f, a in zip(first, ax)],
             second=[result(h, dtype, a) for h, a in zip(second, ax + [at_y])],
         )
+        if third:
+            out[key]["third"] = [result(h, dtype, a) for h, a in zip(third_, ax)]
+        if exact:
+            out[key]["graph"] = graph
+        if nan_is_zero is not None and dtype == torch.float64:
+            out["nan_is_zero"] = [[i for i, v in enumerate(h.detach().reshape(-1).tolist()) if v != v and nan_is_zero(k, i)]
+                                  for k, h in enumerate(second)]
+            assert any(out["nan_is_zero"]), name
     return out
 
 
@@ -243,19 +259,46 @@ def cases():
     C.append(case("relu", "ReLU", F.relu, [T(away(2, 3))]))
     C.append(case("leaky_relu_0.1", "LeakyReLU", lambda x: F.leaky_relu(x, 0.1), [T(away(2, 3))], dict(Slope=0.1)))
     C.append(case("leaky_relu_-2", "LeakyReLU", lambda x: F.leaky_relu(x, -2.0), [T(away(4))], dict(Slope=-2.0)))
-    C.append(case("elu_1", "ELU", lambda x: F.elu(x, 1.0), [T(away(2, 3))], dict(Alpha=1.0)))
+    C.append(case("elu_1", "ELU", lambda x: F.elu(x, 1.0), [T(away(2, 3))], dict(Alpha=1.0), third=True))
     C.append(case("elu_0.5", "ELU", lambda x: F.elu(x, 0.5), [T(away(3, 2))], dict(Alpha=0.5)))
-    C.append(case("tanh", "Tanh", torch.tanh, [T(randn(2, 3))]))
-    C.append(case("sigmoid", "Sigmoid", torch.sigmoid, [T(randn(2, 3))]))
+    C.append(case("tanh", "Tanh", torch.tanh, [T(randn(2, 3))], third=True))
+    C.append(case("sigmoid", "Sigmoid", torch.sigmoid, [T(randn(2, 3))], third=True))
     C.append(case("neg", "Neg", torch.neg, [T(randn(2, 3))]))
     C.append(case("scale", "Scale", lambda x: x * -1.5, [T(randn(2, 3))], dict(C=-1.5)))
     C.append(case("add_scalar", "AddScalar", lambda x: x + 0.7, [T(randn(2, 3))], dict(C=0.7)))
-    C.append(case("exp", "Exp", torch.exp, [T(randn(2, 3))]))
-    C.append(case("log", "Log", torch.log, [T(positive(2, 3))]))
-    C.append(case("sqrt", "Sqrt", torch.sqrt, [T(positive(2, 3))]))
+    C.append(case("exp", "Exp", torch.exp, [T(randn(2, 3))], third=True))
+    C.append(case("log", "Log", torch.log, [T(positive(2, 3))], third=True))
+    C.append(case("sqrt", "Sqrt", torch.sqrt, [T(positive(2, 3))], third=True))
     for p, x in ((2.0, randn(2, 3)), (3.0, randn(2, 3)), (1.0, randn(3)), (0.5, positive(2, 3)),
                  (-1.5, positive(4)), (2.5, positive(3, 2))):
-        C.append(case("pow_%g" % p, "Pow", lambda x, p=p: torch.pow(x, p), [T(x)], dict(P=p)))
+        C.append(case("pow_%g" % p, "Pow", lambda x, p=p: torch.pow(x, p), [T(x)], dict(P=p), third=p == -1.5))
+    C.append(case("pow_0", "Pow", lambda x: torch.pow(x, 0.0), [T(randn(4))], dict(P=0.0)))
+    C.append(case("pow_-1", "Pow", lambda x: torch.pow(x, -1.0), [T(away(4, margin=0.1))], dict(P=-1.0)))
+    C.append(case("tanh_0d", "Tanh", torch.tanh, [T(randn())]))
+    C.append(case("sqrt_1x4x1", "Sqrt", torch.sqrt, [T(positive(1, 4, 1))]))
+    # Edges, compared with PyTorch only. ELU at ±800, where e⁸⁰⁰ overflows:
+    # the second derivative is 0 (not the NaN of 0·Inf) on both sides.
+    C.append(case("elu_1.5_pm800", "ELU", lambda x: F.elu(x, 1.5),
+                  [T(torch.tensor([800.0, -800.0, 0.5, -0.5], dtype=torch.float64))], dict(Alpha=1.5), edge=True))
+    # Infinite and NaN output gradients through the piecewise functions:
+    # ReLU's mask gives an exact 0 off its branch, as threshold_backward.
+    x = torch.tensor([-1.0, 2, -3, 4, -5, 6], dtype=torch.float64)
+    inf, nan = float("inf"), float("nan")
+    g = torch.tensor([inf, inf, -inf, nan, nan, 1], dtype=torch.float64)
+    C.append(case("relu_infinite_g", "ReLU", F.relu, [T(x)], g=g, edge=True))
+    C.append(case("leaky_relu_0.5_infinite_g", "LeakyReLU", lambda x: F.leaky_relu(x, 0.5), [T(x)], dict(Slope=0.5),
+                  g=g, edge=True))
+    # ELU's H with respect to x is 0 on the linear branch for any g;
+    # PyTorch's is NaN there (0·Inf) where g is infinite.
+    C.append(case("elu_1_infinite_g", "ELU", lambda x: F.elu(x, 1.0), [T(x)], dict(Alpha=1.0), g=g, edge=True,
+                  nan_is_zero=lambda k, i, x=x: k == 0 and x[i] > 0))
+    # xᴾ at +0 and −0 up to the third derivative, signs of zeros and
+    # infinities included; a derivative that torch leaves constant (P = 1
+    # from the second on, P = 0 from the first) is a constant in tapegrad.
+    for p in (2.0, 3.0, 0.5, 1.0, 0.0, -1.0):
+        C.append(case("pow_%g_at_signed_zeros" % p, "Pow", lambda x, p=p: torch.pow(x, p),
+                      [T(torch.tensor([0.0, -0.0], dtype=torch.float64))], dict(P=p),
+                      ones=True, third=True, edge=True, exact=True))
     # Binary, with broadcasting both ways.
     for a, b in (((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((1,), (2, 2))):
         tag = "%s_%s" % ("x".join(map(str, a)), "x".join(map(str, b)))
@@ -277,6 +320,24 @@ def cases():
             d = None if axes is None else axes
             C.append(case("var_%s_c%d" % (tag, corr), "Var", lambda x, d=d, k=keep, c=corr: torch.var(x, d, correction=c, keepdim=k), [T(randn(*shape))], pc))
             C.append(case("std_%s_c%d" % (tag, corr), "Std", lambda x, d=d, k=keep, c=corr: torch.std(x, d, correction=c, keepdim=k), [T(randn(*shape))], pc))
+    C.append(case("sum_all_keep_2x3", "Sum", lambda x: torch.sum(x, (0, 1), keepdim=True), [T(randn(2, 3))], dict(KeepDims=True)))
+    C.append(case("std_0_drop_4x3_c1_third", "Std", lambda x: torch.std(x, [0], correction=1), [T(randn(4, 3))],
+                  dict(Axes=[0], Correction=1), third=True))
+    C.append(case("std_all_c2_3x4", "Std", lambda x: torch.std(x, None, correction=2), [T(randn(3, 4))], dict(Correction=2)))
+    # Ties (edges): Max and Min pick the first, Amax and Amin split the
+    # gradient evenly, and so does torch.max(x) of all elements, which is
+    # Amax with NaNTies.
+    C.append(case("max_0_drop_4x5_ties", "Max", lambda x: torch.max(x, 0)[0], [T(ties(4, 5))], dict(Axis=0), edge=True))
+    C.append(case("amax_12_keep_3x4x2_ties", "Amax", lambda x: torch.amax(x, [1, 2], keepdim=True), [T(ties(3, 4, 2))],
+                  dict(Axes=[1, 2], KeepDims=True), edge=True))
+    C.append(case("amin_all_drop_4x5_ties", "Amin", lambda x: torch.amin(x), [T(ties(4, 5))], {}, edge=True))
+    C.append(case("max_all_3x4_ties", "Amax", torch.max, [T(ties(3, 4))], dict(NaNTies=True), edge=True))
+    # Std at σ = 0 (an edge): PyTorch's ∂H/∂g there is NaN (its double
+    # backward divides the 0 that masked_fill leaves by 2σ = 0); tapegrad's
+    # is 0, as its first-order gradient there is (a deliberate difference).
+    C.append(case("std_1_drop_2x3_c1_sigma0", "Std", lambda x: torch.std(x, [1], correction=1),
+                  [T(torch.tensor([[0.1, 0.1, 0.1], [1.0, 2.0, 4.0]], dtype=torch.float64))],
+                  dict(Axes=[1], Correction=1), edge=True, nan_is_zero=lambda k, i: k == 1))
     for axis, keep, shape in ((1, False, (2, 3, 2)), (-1, True, (3, 4)), (0, False, (5,))):
         tag = "%d_%s_%s" % (axis, "keep" if keep else "drop", "x".join(map(str, shape)))
         prm = dict(Axis=axis, KeepDims=keep)
@@ -285,16 +346,27 @@ def cases():
         C.append(case("logsumexp_" + tag, "LogSumExp", lambda x, a=axis, k=keep: torch.logsumexp(x, a, keepdim=k), [T(randn(*shape))], prm))
         C.append(case("log_softmax_" + tag, "LogSoftmax", lambda x, a=axis: F.log_softmax(x, a), [T(randn(*shape))], dict(Axis=axis)))
         C.append(case("softmax_" + tag, "Softmax", lambda x, a=axis: F.softmax(x, a), [T(randn(*shape))], dict(Axis=axis)))
+    C.append(case("logsumexp_1_drop_3x5_third", "LogSumExp", lambda x: torch.logsumexp(x, 1), [T(randn(3, 5))],
+                  dict(Axis=1), third=True))
+    C.append(case("logsumexp_0_keep_3x2x4", "LogSumExp", lambda x: torch.logsumexp(x, 0, keepdim=True), [T(randn(3, 2, 4))],
+                  dict(Axis=0, KeepDims=True)))
+    C.append(case("logsumexp_-1_drop_2x4_large", "LogSumExp", lambda x: torch.logsumexp(x, -1), [T(randn(2, 4, scale=30) + 500)],
+                  dict(Axis=-1)))
+    C.append(case("log_softmax_1_4x5_third", "LogSoftmax", lambda x: F.log_softmax(x, 1), [T(randn(4, 5))], dict(Axis=1),
+                  third=True))
     # Gather: x[range(n), idx], and the cross-entropy built on it.
     C.append(case("gather_3x4", "Gather", lambda x: x[torch.arange(3), torch.tensor([2, 0, 3])], [T(randn(3, 4))], dict(Index=[2, 0, 3])))
     C.append(case("gather_1x2", "Gather", lambda x: x[torch.arange(1), torch.tensor([1])], [T(randn(1, 2))], dict(Index=[1])))
     C.append(case("cross_entropy_4x3", "CrossEntropy", lambda x: F.cross_entropy(x, torch.tensor([2, 0, 1, 2])), [T(randn(4, 3))], dict(Index=[2, 0, 1, 2])))
     C.append(case("cross_entropy_2x5", "CrossEntropy", lambda x: F.cross_entropy(x, torch.tensor([4, 1])), [T(randn(2, 5))], dict(Index=[4, 1])))
+    C.append(case("cross_entropy_5x4_third", "CrossEntropy", lambda x: F.cross_entropy(x, torch.tensor([3, 0, 1, 1, 2])),
+                  [T(randn(5, 4))], dict(Index=[3, 0, 1, 1, 2]), third=True))
     # MatMul: 2-d with the transposes, 1-d operands, broadcast batches.
     for a, b, ta, tb in (((2, 3), (3, 4), False, False), ((2, 3), (4, 3), False, True), ((3, 2), (3, 4), True, False),
                          ((3, 2), (4, 3), True, True), ((3,), (3,), False, False), ((2, 3), (3,), False, False),
                          ((3,), (3, 2), False, False), ((2, 1, 2, 3), (2, 3, 2), False, False), ((2, 2, 3), (3, 2), False, False),
-                         ((4, 3), (2, 4, 2), True, False), ((2, 2, 3), (3,), False, False)):
+                         ((4, 3), (2, 4, 2), True, False), ((2, 2, 3), (3,), False, False),
+                         ((3,), (2, 3), True, True), ((3,), (2, 4, 3), False, True)):
         tag = "%s_%s%s%s" % ("x".join(map(str, a)), "x".join(map(str, b)), "_ta" if ta else "", "_tb" if tb else "")
         C.append(case("matmul_" + tag, "MatMul", mm(ta, tb), [T(randn(*a)), T(randn(*b))], dict(TransA=ta, TransB=tb)))
     # Shapes.
@@ -320,6 +392,12 @@ def cases():
     C.append(case("conv_1x1_bias", "Conv2d", f, [T(randn(2, 3, 3, 3)), T(randn(2, 3, 1, 1)), T(randn(2))], p))
     f, p = conv(stride=(2, 2), padding=(2, 1), groups=3)
     C.append(case("conv_depthwise_stride2", "Conv2d", f, [T(randn(1, 3, 5, 6)), T(randn(6, 1, 2, 3)), T(randn(6))], p))
+    f, p = conv(stride=(2, 1), padding=(1, 0), dilation=(2, 1), groups=2)
+    C.append(case("conv_batch2_stride_dilation_groups_bias", "Conv2d", f,
+                  [T(randn(2, 4, 7, 6)), T(randn(2, 2, 3, 2)), T(randn(2))], p))
+    f, p = conv()
+    C.append(case("conv_3x3_winograd_forced", "Conv2d", f, [T(randn(2, 3, 6, 6)), T(randn(2, 3, 3, 3))],
+                  dict(p, Algorithm=2)))  # ops.ConvWinograd
     f, p = conv(padding=(1, 1))
     C.append(case("conv_3x3_winograd", "Conv2d", f, [pat((2, 64, 16, 16), 1, 10000), pat((64, 64, 3, 3), 2, 200000),
                                                       pat((64,), 3, 10000)], p, sampled=True))
@@ -339,6 +417,7 @@ def cases():
         ("k3s2p1_ceil_exclude_pad", avgpool((3, 3), (2, 2), (1, 1), ceil=True, exclude_pad=True), (1, 2, 6, 5)),
         ("k2s1_divisor3", avgpool((2, 2), (1, 1), divisor=3), (2, 1, 3, 4)),
         ("k3s2p1_ceil", avgpool((3, 3), (2, 2), (1, 1), ceil=True), (1, 1, 6, 6)),
+        ("k2x3s1p1_divisor5", avgpool((2, 3), (1, 1), (1, 1), divisor=5), (2, 1, 4, 5)),
     ):
         C.append(case("avg_pool_" + tag, "AvgPool2d", f, [T(randn(*shape))], p))
     # The ops that make the backward passes of Gather, Max, Min, Conv2d and
@@ -410,21 +489,14 @@ def conv2d_weight(x, dy, weight_size, stride, padding, dilation, groups):
 
 def main():
     cs = cases()
-    names = [c["name"] for c in cs]
-    assert len(names) == len(set(names)), "case names must be unique"
     head = {
         "generator": "ops/testdata/gen_torch_gradgrad.py",
         "torch_version": torch.__version__,
         "dtypes": ["float64", "float32"],
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_gradgrad.json")
-    # One case per line keeps the diffs readable.
-    body = ",\n".join("    " + json.dumps(c, allow_nan=False, separators=(",", ":")) for c in cs)
-    text = json.dumps(head, indent=2)[:-2] + ',\n  "cases": [\n' + body + "\n  ]\n}\n"
-    json.loads(text)  # the hand-joined layout must still be valid JSON
-    with open(path, "w") as f:
-        f.write(text)
-    print(f"wrote {len(cs)} cases to {path} ({len(text)} bytes, torch {torch.__version__})")
+    size = write(path, head, {"cases": cs})
+    print(f"wrote {len(cs)} cases to {path} ({size} bytes, torch {torch.__version__})")
 
 
 if __name__ == "__main__":
