@@ -228,7 +228,7 @@ func extremumInputs[T tensor.Float](name string, in []*tensor.Tensor[T]) (a, b *
 // broadcast, NaN where either is NaN.
 func extremum[T tensor.Float](ar *tensor.Arena[T], a, b *tensor.Tensor[T], sign T) *tensor.Tensor[T] {
 	out, _ := tensor.BroadcastShapes(a.Shape(), b.Shape())
-	ea, eb := ar.BroadcastTo(a, out...), ar.BroadcastTo(b, out...)
+	ea, eb := broadcastView(ar, a, out), broadcastView(ar, b, out)
 	y := ar.NewUninit(out...)
 	d, x, z := y.Data(), ea.Data(), eb.Data()
 	for i := range d {
@@ -244,11 +244,20 @@ func extremum[T tensor.Float](ar *tensor.Arena[T], a, b *tensor.Tensor[T], sign 
 	return y
 }
 
+// broadcastView returns t broadcast to shape: t itself when it has that
+// shape, else a copy from ar.
+func broadcastView[T tensor.Float](ar *tensor.Arena[T], t *tensor.Tensor[T], shape []int) *tensor.Tensor[T] {
+	if tensor.EqualShapes(t.Shape(), shape) {
+		return t
+	}
+	return ar.BroadcastTo(t, shape...)
+}
+
 // extremumWeights returns the weights wa and wb of Maximum (sign 1) or
 // Minimum (sign −1) in the broadcast shape.
 func extremumWeights[T tensor.Float](a, b *tensor.Tensor[T], sign T) (shape []int, wa, wb []T) {
 	shape, _ = tensor.BroadcastShapes(a.Shape(), b.Shape())
-	ea, eb := tensor.BroadcastTo(a, shape...).Data(), tensor.BroadcastTo(b, shape...).Data()
+	ea, eb := broadcastView(nil, a, shape).Data(), broadcastView(nil, b, shape).Data()
 	wa, wb = make([]T, len(ea)), make([]T, len(ea))
 	for i := range ea {
 		x, z := sign*ea[i], sign*eb[i]
