@@ -200,3 +200,45 @@ func TestLog1pExpm1NearZero(t *testing.T) {
 		}
 	}
 }
+
+// TestActivationThirdOrder differentiates the smooth activations' backward
+// passes twice (BackwardVar of BackwardVar's ops: GELU's Φ, Mish's
+// Softplus) and compares the third derivative with central differences of
+// the second.
+func TestActivationThirdOrder(t *testing.T) {
+	xs := []float64{-2.3, -0.7, 0.4, 1.9}
+	for _, c := range []struct {
+		name string
+		mk   func() autograd.Op[float64]
+	}{
+		{"GELU none", func() autograd.Op[float64] { return &ops.GELU[float64]{} }},
+		{"GELU tanh", func() autograd.Op[float64] { return &ops.GELU[float64]{Approximate: "tanh"} }},
+		{"SiLU", func() autograd.Op[float64] { return &ops.SiLU[float64]{} }},
+		{"Softplus", func() autograd.Op[float64] { return &ops.Softplus[float64]{Beta: 1.5, Threshold: 20} }},
+		{"Mish", func() autograd.Op[float64] { return &ops.Mish[float64]{} }},
+		{"LogSigmoid", func() autograd.Op[float64] { return &ops.LogSigmoid[float64]{} }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ones := tensor.Ones[float64](len(xs))
+			grad := func(tape *autograd.Tape[float64], y, x *autograd.Var[float64]) *autograd.Var[float64] {
+				return tape.Grad([]*autograd.Var[float64]{y}, []*autograd.Var[float64]{x},
+					autograd.GradOptions[float64]{GradOutputs: []*autograd.Var[float64]{autograd.NewConst(ones)}, CreateGraph: true})[0]
+			}
+			tape := autograd.NewTape[float64]()
+			x := tape.Param(vec(xs))
+			d3 := grad(tape, grad(tape, grad(tape, autograd.Apply(c.mk(), x), x), x), x).Value().Data()
+			const h = 1e-5
+			plus, minus := make([]float64, len(xs)), make([]float64, len(xs))
+			for i, v := range xs {
+				plus[i], minus[i] = v+h, v-h
+			}
+			_, _, d2p := derivs(t, c.mk, plus...)
+			_, _, d2m := derivs(t, c.mk, minus...)
+			for i := range xs {
+				if num := (d2p[i] - d2m[i]) / (2 * h); math.Abs(d3[i]-num) > 1e-6*max(1, math.Abs(num)) {
+					t.Errorf("f'''(%v) = %.12g, central differences of f'' give %.12g", xs[i], d3[i], num)
+				}
+			}
+		})
+	}
+}
