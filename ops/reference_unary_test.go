@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/internal/reftest"
+	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -136,4 +138,33 @@ func testUnaryReference[T tensor.Float](t *testing.T, c unaryCase, dtype string,
 	for i, x := range xs {
 		check(fmt.Sprintf("gradient of input %d", i), x.Grad(), want.Grads[i], rtol, atol)
 	}
+}
+
+// TestGELUTailDivergesFromPyTorch pins a deliberate difference: GELU(x) =
+// x Φ(x) with Φ through erfc keeps its relative precision far into the
+// negative tail, where PyTorch's x·½(1 + erf(x/√2)) has cancelled to −0
+// (at x = −20 in float64, in the reference file's edge case).
+func TestGELUTailDivergesFromPyTorch(t *testing.T) {
+	var ref unaryRef
+	reftest.Load(t, unaryRefPath, unaryRegen, &ref)
+	for _, c := range ref.Cases {
+		if c.Name != "gelu_none_edges" {
+			continue
+		}
+		in := reftest.Floats[float64](c.Inputs[0].Data)
+		i := slices.Index(in, -20)
+		if i < 0 {
+			t.Fatal("no input −20 in gelu_none_edges")
+		}
+		if w := float64(c.Float64.Output[i]); w != 0 {
+			t.Errorf("PyTorch's GELU(−20) is %g, no longer 0: the difference is gone", w)
+		}
+		got := forward[float64](&ops.GELU[float64]{}, vec([]float64{-20})).Data()[0]
+		want := -20 * 0.5 * math.Erfc(20/math.Sqrt2) // −5.5e−88
+		if math.Abs(got-want) > 1e-15*math.Abs(want) || want == 0 {
+			t.Errorf("GELU(−20) = %g, want %g", got, want)
+		}
+		return
+	}
+	t.Fatal("no case gelu_none_edges")
 }
