@@ -15,3 +15,6 @@ const (
 
 // Panic messages of batch norm's options.
 const errBNBuffers = "nn: batch norm: RunningMean, RunningVar and NumBatchesTracked must be all set (track_running_stats) or all nil, got set: %t, %t, %t"
+
+// Panic message of PReLU (activation2.go).
+const errPReLUParams = "nn: NewPReLU(%d): num_parameters must be positive"

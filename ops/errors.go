@@ -89,3 +89,12 @@ const (
 	errMaxPoolIdx  = "ops: %s: input of shape %v, %d indices, planes of %v pooled to %v: %s"
 	errAvgPoolGrad = "ops: AvgPool2dBackward: output gradient of shape %v does not fit an input plane of %v, which pools to %d×%d"
 )
+
+// Panic messages of the element-wise ops and activations of issue 18
+// (unary.go, activation2.go).
+const (
+	errClampNone   = "ops: Clamp: at least one of Min and Max must be set (input of shape %v)"
+	errWeightScale = "ops: weightScale: input of shape %v for %d weights"
+	errGELUApprox  = "ops: GELU: approximate must be \"none\" or \"tanh\", got %q (input of shape %v)"
+	errPReLUWeight = "ops: PReLU: weight of shape %v for input of shape %v: %s"
+)

@@ -575,6 +575,73 @@ func opTable[T tensor.Float]() []opEntry[T] {
 				arity("AvgPool2dBackward", 1),
 			}})
 	}
+
+	// Issue 18: the element-wise math (unary.go) and the activations
+	// (activation2.go). Inputs stay 0.1 away from every kink (avoiding).
+	f64 := func(x float64) *T { v := T(x); return &v }
+	for _, c := range []struct {
+		cfg      string
+		min, max *T
+		kinks    []float64
+		sh       []int
+	}{
+		{"min-0.5,max0.5", f64(-0.5), f64(0.5), []float64{-0.5, 0.5}, []int{2, 3}},
+		{"min-0.3", f64(-0.3), nil, []float64{-0.3}, []int{4}},
+		{"max0.4", nil, f64(0.4), []float64{0.4}, []int{1, 4, 1}},
+		{"min>max", f64(0.5), f64(-0.5), []float64{-0.5, 0.5}, []int{3}},
+	} {
+		c := c
+		es = append(es, e{name: "Clamp", config: c.cfg, new: func() op { return &ops.Clamp[T]{Min: c.min, Max: c.max} },
+			inputs: avoiding(1, c.kinks...)(c.sh), keeps: keeps{in: []int{0}}, bad: unaryBad("Clamp")})
+	}
+	for _, u := range []struct {
+		name, cfg string
+		mk        func() op
+		in        func(...[]int) func(*rand.Rand) []t64
+		k         keeps
+	}{
+		{"Abs", "", func() op { return &ops.Abs[T]{} }, awayFromZero, keeps{in: []int{0}}},
+		{"Square", "", func() op { return &ops.Square[T]{} }, normal, keeps{in: []int{0}}},
+		{"Rsqrt", "", func() op { return &ops.Rsqrt[T]{} }, positive, keeps{out: true}},
+		{"Log1p", "", func() op { return &ops.Log1p[T]{} }, positive, keeps{in: []int{0}}},
+		{"Log1p", "near0", func() op { return &ops.Log1p[T]{} }, avoiding(0.3, -1), keeps{in: []int{0}}},
+		{"Expm1", "", func() op { return &ops.Expm1[T]{} }, normal, keeps{out: true}},
+		{"GELU", "none", func() op { return &ops.GELU[T]{Approximate: "none"} }, avoiding(2), keeps{in: []int{0}}},
+		{"GELU", "default", func() op { return &ops.GELU[T]{} }, normal, keeps{in: []int{0}}},
+		{"GELU", "tanh", func() op { return &ops.GELU[T]{Approximate: "tanh"} }, avoiding(2), keeps{in: []int{0}}},
+		{"SiLU", "", func() op { return &ops.SiLU[T]{} }, avoiding(3), keeps{in: []int{0}}},
+		{"Softplus", "beta1,threshold20", func() op { return &ops.Softplus[T]{Beta: 1, Threshold: 20} }, avoiding(3), keeps{in: []int{0}}},
+		{"Softplus", "beta2,threshold1", func() op { return &ops.Softplus[T]{Beta: 2, Threshold: 1} }, avoiding(1, 0.5), keeps{in: []int{0}}},
+		{"Mish", "", func() op { return &ops.Mish[T]{} }, avoiding(3), keeps{in: []int{0}}},
+		{"Hardtanh", "default", func() op { return &ops.Hardtanh[T]{MinVal: -1, MaxVal: 1} }, avoiding(1.5, -1, 1), keeps{in: []int{0}}},
+		{"Hardtanh", "relu6", func() op { return &ops.Hardtanh[T]{MinVal: 0, MaxVal: 6} }, avoiding(4, 0, 6), keeps{in: []int{0}}},
+		{"Hardswish", "", func() op { return &ops.Hardswish[T]{} }, avoiding(3, -3, 3), keeps{in: []int{0}}},
+		{"Hardsigmoid", "", func() op { return &ops.Hardsigmoid[T]{} }, avoiding(3, -3, 3), keeps{in: []int{0}}},
+		{"LogSigmoid", "", func() op { return &ops.LogSigmoid[T]{} }, avoiding(4), keeps{in: []int{0}}},
+	} {
+		u := u
+		for _, sh := range [][]int{{2, 3}, {1, 4, 1}, {}} {
+			cfg := shapeName(sh)
+			if u.cfg != "" {
+				cfg = u.cfg + "," + cfg
+			}
+			es = append(es, e{name: u.name, config: cfg, new: u.mk, inputs: u.in(sh), keeps: u.k, bad: unaryBad(u.name)})
+		}
+	}
+	es = append(es, binary("Maximum", func() op { return &ops.Maximum[T]{} }, keeps{in: []int{0, 1}}, randn)...)
+	es = append(es, binary("Minimum", func() op { return &ops.Minimum[T]{} }, keeps{in: []int{0, 1}}, randn)...)
+	preluBad := []badInput{
+		bad(s([]int{2, 3}, []int{2}), "ops: PReLU:", "one per channel"),
+		bad(s([]int{2, 3}, []int{3, 1}), "ops: PReLU:", "0-d or 1-d"),
+		bad(s([]int{4}, []int{4}), "ops: PReLU:", "one per channel"),
+		arity("PReLU", 2),
+	}
+	for _, c := range []struct{ x, w []int }{
+		{[]int{2, 3, 4}, []int{3}}, {[]int{2, 3}, []int{3}}, {[]int{2, 3, 2, 2}, []int{1}}, {[]int{4}, []int{}}, {[]int{}, []int{1}},
+	} {
+		es = append(es, e{name: "PReLU", config: shapeName(c.x, c.w), new: func() op { return &ops.PReLU[T]{} },
+			inputs: then(awayFromZero(c.x), normal(c.w)), keeps: keeps{in: []int{0, 1}}, bad: preluBad})
+	}
 	return es
 }
 

@@ -70,7 +70,7 @@ import os
 import torch
 import torch.nn.functional as F
 
-from torchref import away, distinct, flat, flat_result, positive, randn, ties, write
+from torchref import avoid, away, distinct, flat, flat_result, positive, randn, ties, write
 
 torch.manual_seed(20261217)
 
@@ -474,6 +474,36 @@ def cases():
                       [T(randn(*y0.shape))],
                       dict(Kernel=list(kernel), Stride=list(stride), Padding=list(pad), CeilMode=ceil, ExcludePad=exclude,
                            DivisorOverride=divisor, InputSize=list(shape[2:]))))
+    # Issue 18: the element-wise math and the activations (ops/unary.go,
+    # ops/activation2.go), inputs 0.1 away from every kink (avoid).
+    C.append(case("clamp_-0.5_0.5", "Clamp", lambda x: torch.clamp(x, -0.5, 0.5), [T(avoid(2, 3, kinks=(-0.5, 0.5)))], dict(Min=-0.5, Max=0.5)))
+    C.append(case("clamp_min_-0.3", "Clamp", lambda x: torch.clamp(x, min=-0.3), [T(avoid(4, kinks=(-0.3,)))], dict(Min=-0.3)))
+    C.append(case("clamp_max_0.4", "Clamp", lambda x: torch.clamp(x, max=0.4), [T(avoid(3, 2, kinks=(0.4,)))], dict(Max=0.4)))
+    C.append(case("abs", "Abs", torch.abs, [T(away(2, 3))]))
+    C.append(case("square", "Square", torch.square, [T(randn(2, 3))]))
+    C.append(case("rsqrt", "Rsqrt", torch.rsqrt, [T(positive(2, 3))]))
+    C.append(case("log1p", "Log1p", torch.log1p, [T(avoid(2, 3, scale=0.3, kinks=(-1,)))]))
+    C.append(case("expm1", "Expm1", torch.expm1, [T(randn(2, 3))]))
+    for a, b in (((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3))):
+        tag = "%s_%s" % ("x".join(map(str, a)), "x".join(map(str, b)))
+        C.append(case("maximum_" + tag, "Maximum", torch.maximum, [T(randn(*a)), T(randn(*b))]))
+        C.append(case("minimum_" + tag, "Minimum", torch.minimum, [T(randn(*a)), T(randn(*b))]))
+    C.append(case("gelu_none", "GELU", F.gelu, [T(avoid(2, 3, scale=2))], dict(Approximate="none")))
+    C.append(case("gelu_tanh", "GELU", lambda x: F.gelu(x, approximate="tanh"), [T(avoid(2, 3, scale=2))], dict(Approximate="tanh")))
+    C.append(case("silu", "SiLU", F.silu, [T(avoid(2, 3, scale=3))]))
+    C.append(case("softplus_1_20", "Softplus", F.softplus, [T(avoid(2, 3, scale=3))], dict(Beta=1.0, Threshold=20.0)))
+    C.append(case("softplus_2_1", "Softplus", lambda x: F.softplus(x, 2.0, 1.0), [T(avoid(2, 3, kinks=(0.5,)))], dict(Beta=2.0, Threshold=1.0)))
+    C.append(case("mish", "Mish", F.mish, [T(avoid(2, 3, scale=3))]))
+    C.append(case("hardtanh", "Hardtanh", F.hardtanh, [T(avoid(2, 3, scale=1.5, kinks=(-1, 1)))], dict(MinVal=-1.0, MaxVal=1.0)))
+    C.append(case("hardtanh_relu6", "Hardtanh", F.relu6, [T(avoid(2, 3, scale=4, kinks=(0, 6)))], dict(MinVal=0.0, MaxVal=6.0)))
+    C.append(case("hardswish", "Hardswish", F.hardswish, [T(avoid(2, 4, scale=3, kinks=(-3, 3)))]))
+    # PyTorch 1.13 has no double backward for hardsigmoid: the same
+    # function as relu6(x + 3)/6, away from the kinks.
+    C.append(case("hardsigmoid", "Hardsigmoid", lambda x: F.relu6(x + 3) / 6, [T(avoid(2, 4, scale=3, kinks=(-3, 3)))]))
+    C.append(case("logsigmoid", "LogSigmoid", F.logsigmoid, [T(avoid(2, 3, scale=4))]))
+    for xs, ws in (((2, 3, 4), (3,)), ((2, 3), (1,)), ((4,), ())):
+        tag = "%s_%s" % ("x".join(map(str, xs)), "x".join(map(str, ws)) or "0d")
+        C.append(case("prelu_" + tag, "PReLU", F.prelu, [T(away(*xs)), T(randn(*ws))]))
     return C
 
 

@@ -27,6 +27,15 @@ def away(*shape, margin=0.05):
     return r4(torch.where(x.abs() < margin, torch.sign(x + 1e-9) * (margin + x.abs()), x))
 
 
+def avoid(*shape, scale=1.0, kinks=()):
+    """N(0, scale²) values at least 0.1 away from each kink."""
+    x = randn(*shape, scale=scale)
+    for k in kinks:
+        d = x - k
+        x = torch.where(d.abs() < 0.1, k + torch.sign(d + 1e-12) * (0.1 + d.abs()), x)
+    return r4(x)
+
+
 def positive(*shape, lo=0.5, hi=2.0):
     """Uniform values in [lo, hi), rounded."""
     return r4(lo + (hi - lo) * torch.rand(shape, dtype=torch.float64))
@@ -71,6 +80,8 @@ def flat_result(t, dtype):
     """A computed tensor: float64 rounded to 13 significant digits (a
     relative 5e-14 at most, far below the tests' 1e-10, and a smaller
     file), float32 with the 9 that give it back."""
+    if t._is_zerotensor():  # abs's double backward: a zero without storage
+        t = torch.zeros(t.shape, dtype=t.dtype)
     digits = "%.9g" if dtype == torch.float32 else "%.13g"
     return [enc(float(digits % v)) for v in t.detach().to(torch.float64).reshape(-1).tolist()]
 
