@@ -95,7 +95,7 @@ const (
 const (
 	errIndexDim       = "ops: %s: dim %d out of range for an input of shape %v"
 	errIndexRange     = "ops: %s: index %d (position %d) is out of range for dim %d of size %d (input of shape %v)"
-	errIndexScalar    = "ops: %s: a 0-d input takes exactly one index, got %d"
+	errIndexScalar    = "ops: %s: a 0-d input (shape %v) takes exactly one index, got %d"
 	errIndexAddSource = "ops: IndexAdd: source of shape %v does not fit self of shape %v with %d indices along dim %d: want %v"
 	errIndexCount     = "ops: %s: %d indices for an index of shape %v, which holds %d"
 	errGatherAxisRank = "ops: GatherAxis: index of shape %v and input of shape %v differ in rank"

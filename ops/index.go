@@ -45,7 +45,7 @@ func (op *IndexSelect[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	dim := checkDim("IndexSelect", op.Dim, x.Shape())
 	n := sizeAlong(x.Shape(), dim)
 	if x.NDim() == 0 && len(op.Index) != 1 {
-		panic(fmt.Sprintf(errIndexScalar, "IndexSelect", len(op.Index)))
+		panic(fmt.Sprintf(errIndexScalar, "IndexSelect", x.Shape(), len(op.Index)))
 	}
 	checkIndices("IndexSelect", op.Index, op.Dim, n, x.Shape())
 	op.Index = slices.Clone(op.Index) // the caller may reuse its buffer before backward
@@ -106,7 +106,7 @@ func (op *IndexAdd[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	dim := checkDim("IndexAdd", op.Dim, self.Shape())
 	n := sizeAlong(self.Shape(), dim)
 	if self.NDim() == 0 && len(op.Index) != 1 {
-		panic(fmt.Sprintf(errIndexScalar, "IndexAdd", len(op.Index)))
+		panic(fmt.Sprintf(errIndexScalar, "IndexAdd", self.Shape(), len(op.Index)))
 	}
 	want := selectShape(self.Shape(), dim, len(op.Index))
 	if !tensor.EqualShapes(src.Shape(), want) {
