@@ -118,7 +118,9 @@ func TestIndexPanicMessages(t *testing.T) {
 			"ops: IndexSelect: index -1 (position 1) is out of range for dim 1 of size 4 (input of shape [3 4])"},
 		{func() { forward[float64](&ops.IndexSelect[float64]{Index: []int{0, 0}}, tensor.Scalar(1.0)) },
 			"ops: IndexSelect: a 0-d input (shape []) takes exactly one index, got 2"},
-		{func() { forward[float64](&ops.IndexAdd[float64]{Dim: -1, Index: []int{0}}, x, tensor.New[float64](3, 2)) },
+		{func() {
+			forward[float64](&ops.IndexAdd[float64]{Dim: -1, Index: []int{0}}, x, tensor.New[float64](3, 2))
+		},
 			"ops: IndexAdd: source of shape [3 2] does not fit self of shape [3 4] with 1 indices along dim -1: want [3 1]"},
 		{func() { forward[float64](&ops.GatherAxis[float64]{Dim: 1, Index: []int{0}, IndexShape: []int{1}}, x) },
 			"ops: GatherAxis: index of shape [1] and input of shape [3 4] differ in rank"},
