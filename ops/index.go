@@ -375,7 +375,11 @@ func checkIndexTensor(name string, dim int, index, indexShape, x, src []int) int
 	if n := tensor.NumElems(indexShape); len(index) != n {
 		panic(fmt.Sprintf(errIndexCount, name, len(index), indexShape, n))
 	}
-	ix, xs, ss := asVector(indexShape), asVector(x), asVector(src)
+	ix, xs := asVector(indexShape), asVector(x)
+	var ss []int
+	if src != nil {
+		ss = asVector(src)
+	}
 	if len(ix) != len(xs) || (src != nil && len(ss) != len(xs)) {
 		if src == nil {
 			panic(fmt.Sprintf(errGatherAxisRank, indexShape, x))
@@ -394,9 +398,9 @@ func checkIndexTensor(name string, dim int, index, indexShape, x, src []int) int
 	return d
 }
 
-// asVector is shape, or [1] for the 0-d shape.
+// asVector is shape, or [1] for the 0-d shape (empty or nil).
 func asVector(shape []int) []int {
-	if shape != nil && len(shape) == 0 {
+	if len(shape) == 0 {
 		return []int{1}
 	}
 	return shape

@@ -143,3 +143,11 @@ func TestIndexPanicMessages(t *testing.T) {
 		}
 	}
 }
+
+// A nil IndexShape is the 0-d index, as an empty one.
+func TestGatherAxisNilIndexShape(t *testing.T) {
+	y := forward[float64](&ops.GatherAxis[float64]{Index: []int{2}}, vec([]float64{4, 5, 6}, 3))
+	assertTensor(t, "GatherAxis with a nil IndexShape", y, []int{}, []float64{6}, 0)
+	y = forward[float64](&ops.ScatterAdd[float64]{Index: []int{1}}, vec([]float64{4, 5, 6}, 3), tensor.Scalar(10.0))
+	assertTensor(t, "ScatterAdd with a nil IndexShape", y, []int{3}, []float64{4, 15, 6}, 0)
+}
