@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/autograd/gradtest"
 	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -150,4 +151,50 @@ func TestGatherAxisNilIndexShape(t *testing.T) {
 	assertTensor(t, "GatherAxis with a nil IndexShape", y, []int{}, []float64{6}, 0)
 	y = forward[float64](&ops.ScatterAdd[float64]{Index: []int{1}}, vec([]float64{4, 5, 6}, 3), tensor.Scalar(10.0))
 	assertTensor(t, "ScatterAdd with a nil IndexShape", y, []int{3}, []float64{4, 15, 6}, 0)
+}
+
+// TestIndexThirdOrder checks third-order gradients: GradGradCheck of the
+// recorded first-order backward pass of each op, which goes through the
+// BackwardVar of the ops that backward pass applies (IndexAdd's,
+// IndexSelect's, ScatterAdd's with its zero padding of a larger src,
+// GatherAxis's, zeroWhere's, Cumsum's own).
+func TestIndexThirdOrder(t *testing.T) {
+	r := rng(401)
+	for _, c := range []struct {
+		name string
+		mk   func() autograd.Op[float64]
+		in   []t64
+		wrt  []int
+	}{
+		{"IndexSelect", func() autograd.Op[float64] { return &ops.IndexSelect[float64]{Dim: -1, Index: []int{2, 0, 2}} },
+			[]t64{randn(r, 2, 3)}, []int{0}},
+		{"IndexAdd/self,source", func() autograd.Op[float64] { return &ops.IndexAdd[float64]{Dim: 0, Index: []int{1, 1}} },
+			[]t64{randn(r, 3, 2), randn(r, 2, 2)}, []int{0, 1}},
+		{"GatherAxis", func() autograd.Op[float64] {
+			return &ops.GatherAxis[float64]{Dim: 0, Index: []int{2, 2, 0, 1}, IndexShape: []int{2, 2}}
+		}, []t64{randn(r, 3, 3)}, []int{0}},
+		{"ScatterAdd/self,src-larger", func() autograd.Op[float64] {
+			return &ops.ScatterAdd[float64]{Dim: 1, Index: []int{0, 0, 2, 1}, IndexShape: []int{2, 2}}
+		}, []t64{randn(r, 2, 3), randn(r, 3, 4)}, []int{0, 1}},
+		{"Where/a,b", func() autograd.Op[float64] {
+			return &ops.Where[float64]{Cond: []bool{true, false, false}, CondShape: []int{3}}
+		}, []t64{randn(r, 2, 1), randn(r, 3)}, []int{0, 1}},
+		{"MaskedFill", func() autograd.Op[float64] {
+			return &ops.MaskedFill[float64]{Mask: []bool{false, true}, MaskShape: []int{2, 1}, Value: 3}
+		}, []t64{randn(r, 3)}, []int{0}},
+		{"Cumsum", func() autograd.Op[float64] { return &ops.Cumsum[float64]{Dim: 1, Reverse: true} },
+			[]t64{randn(r, 2, 4)}, []int{0}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := make([]*autograd.Var[float64], len(c.in))
+			for i, x := range c.in {
+				in[i] = autograd.NewConst(x)
+			}
+			y := autograd.Apply(c.mk(), in...)
+			inputs := append(append([]t64(nil), c.in...), randn(r, y.Shape()...))
+			if err := gradtest.GradGradCheck(firstOrder(c.mk, c.wrt...), inputs, nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 }
