@@ -98,3 +98,19 @@ const (
 	errGELUApprox  = "ops: GELU: approximate must be \"none\" or \"tanh\", got %q (input of shape %v)"
 	errPReLUWeight = "ops: PReLU: weight of shape %v for input of shape %v: %s"
 )
+
+// Panic messages of the indexing ops (IndexSelect, IndexAdd, GatherAxis,
+// ScatterAdd), Where, MaskedFill and Cumsum.
+const (
+	errIndexDim       = "ops: %s: dim %d out of range for an input of shape %v"
+	errIndexRange     = "ops: %s: index %d (position %d) is out of range for dim %d of size %d (input of shape %v)"
+	errIndexScalar    = "ops: %s: a 0-d input (shape %v) takes exactly one index, got %d"
+	errIndexAddSource = "ops: IndexAdd: source of shape %v does not fit self of shape %v with %d indices along dim %d: want %v"
+	errIndexCount     = "ops: %s: %d indices for an index of shape %v, which holds %d"
+	errGatherAxisRank = "ops: GatherAxis: index of shape %v and input of shape %v differ in rank"
+	errGatherAxisSize = "ops: GatherAxis: index of shape %v is larger than input of shape %v along a dim other than dim %d"
+	errScatterAddRank = "ops: ScatterAdd: index of shape %v, self of shape %v and src of shape %v differ in rank"
+	errScatterAddSize = "ops: ScatterAdd: index of shape %v must be no larger than src of shape %v along every dim, and than self of shape %v along every dim but dim %d"
+	errMaskLen        = "ops: %s: %d mask values for a mask of shape %v"
+	errMaskBroadcast  = "ops: %s: %s"
+)

@@ -12,7 +12,8 @@ import (
 // Gather picks one entry per row of an n×c matrix: entry Index[i] of row i,
 // as PyTorch's x.gather(1, index[:, None]).squeeze(1). It is how cross-entropy
 // reads the log-probability of each example's label. It keeps the indices and
-// the input's shape.
+// the input's shape. It is the special case of GatherAxis (torch.gather in
+// general) with Dim 1 and an n×1 index, kept as cross-entropy's fast path.
 //
 //	y[i]             = x[i, Index[i]]            n
 //	dx[i, Index[i]]  = dy[i], 0 elsewhere        n×c

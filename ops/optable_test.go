@@ -642,6 +642,169 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		es = append(es, e{name: "PReLU", config: shapeName(c.x, c.w), new: func() op { return &ops.PReLU[T]{} },
 			inputs: then(awayFromZero(c.x), normal(c.w)), keeps: keeps{in: []int{0, 1}}, bad: preluBad})
 	}
+	// Indexing (IndexSelect ⇄ IndexAdd, GatherAxis ⇄ ScatterAdd), Where,
+	// MaskedFill and Cumsum (issue 18, ops/index.go, where.go, cumsum.go).
+	idxBytes := func(n int) func([][]int, []int) int { return func([][]int, []int) int { return intBytes(n) } }
+	maskBytes := func(n int) func([][]int, []int) int { return func([][]int, []int) int { return n } }
+	for _, c := range []struct {
+		cfg   string
+		dim   int
+		index []int
+		x     []int
+		bad   []badInput
+	}{
+		{"dim1,repeated", 1, []int{3, 3, 0}, []int{3, 4}, []badInput{
+			bad(s([]int{3, 2}), "ops: IndexSelect:", "index 3 (position 0) is out of range for dim 1 of size 2"),
+			bad(s([]int{4}), "ops: IndexSelect:", "dim 1 out of range")}},
+		{"dim-1,3-d", -1, []int{1, 0}, []int{2, 3, 2}, []badInput{
+			bad(s([]int{2, 3, 1}), "ops: IndexSelect:", "index 1 (position 0) is out of range for dim -1 of size 1")}},
+		{"dim0,empty-index", 0, []int{}, []int{2, 3}, []badInput{
+			bad(s([]int{}), "ops: IndexSelect:", "exactly one index, got 0")}},
+		{"0-d", 0, []int{0}, []int{}, []badInput{
+			bad(s([]int{0}), "ops: IndexSelect:", "index 0 (position 0) is out of range for dim 0 of size 0")}},
+	} {
+		c := c
+		es = append(es, e{name: "IndexSelect", config: c.cfg,
+			new:    func() op { return &ops.IndexSelect[T]{Dim: c.dim, Index: c.index} },
+			inputs: normal(c.x), keeps: keeps{extra: idxBytes(len(c.index))},
+			bad: append(c.bad, arity("IndexSelect", 1))})
+	}
+	for _, c := range []struct {
+		cfg       string
+		dim       int
+		index     []int
+		self, src []int
+		bad       []badInput
+	}{
+		{"dim1,repeated", 1, []int{0, 0, 2}, []int{3, 4}, []int{3, 3}, []badInput{
+			bad(s([]int{3, 4}, []int{3, 2}), "ops: IndexAdd:", "want [3 3]"),
+			badInput{shapes: s([]int{3, 2}, []int{3, 3}), want: []string{"ops: IndexAdd:", "index 2 (position 2) is out of range for dim 1 of size 2 (input of shape [3 2])"}}}},
+		{"dim0", 0, []int{1}, []int{2, 3}, []int{1, 3}, []badInput{
+			bad(s([]int{2, 3}, []int{1, 3, 1}), "ops: IndexAdd:", "want [1 3]")}},
+		{"dim-1,3-d", -1, []int{2, 0, 2, 1}, []int{2, 2, 3}, []int{2, 2, 4}, []badInput{
+			bad(s([]int{2, 2, 3}, []int{2, 2, 3}), "ops: IndexAdd:", "with 4 indices along dim -1")}},
+		{"0-d", 0, []int{0}, []int{}, []int{}, []badInput{
+			bad(s([]int{}, []int{1}), "ops: IndexAdd:", "want []")}},
+	} {
+		c := c
+		es = append(es, e{name: "IndexAdd", config: c.cfg,
+			new:    func() op { return &ops.IndexAdd[T]{Dim: c.dim, Index: c.index} },
+			inputs: normal(c.self, c.src), keeps: keeps{extra: idxBytes(len(c.index))},
+			bad: append(c.bad, arity("IndexAdd", 2))})
+	}
+	for _, c := range []struct {
+		cfg        string
+		dim        int
+		index, ish []int
+		x          []int
+		bad        []badInput
+	}{
+		{"dim1,repeated", 1, []int{0, 3, 3, 1, 0, 2}, []int{2, 3}, []int{3, 4}, []badInput{
+			bad(s([]int{3, 3}), "ops: GatherAxis:", "index 3 (position 1) is out of range for dim 1 of size 3"),
+			bad(s([]int{1, 4}), "ops: GatherAxis:", "index of shape [2 3] is larger than input"),
+			bad(s([]int{3, 4, 1}), "ops: GatherAxis:", "[2 3]", "differ in rank")}},
+		{"dim0,3-d,index-longer", 0, []int{2, 0, 1, 1, 0, 2, 2, 2}, []int{4, 2, 1}, []int{3, 2, 2}, []badInput{
+			bad(s([]int{3, 1, 2}), "ops: GatherAxis:", "larger than input")}},
+		{"dim-1,same-shape", -1, []int{2, 0, 1, 1, 1, 0}, []int{2, 3}, []int{2, 3}, []badInput{
+			bad(s([]int{2, 3, 1}), "ops: GatherAxis:", "differ in rank")}},
+		{"0-d", 0, []int{0}, []int{}, []int{}, []badInput{
+			bad(s([]int{2, 1}), "ops: GatherAxis:", "differ in rank")}},
+	} {
+		c := c
+		es = append(es, e{name: "GatherAxis", config: c.cfg,
+			new:    func() op { return &ops.GatherAxis[T]{Dim: c.dim, Index: c.index, IndexShape: c.ish} },
+			inputs: normal(c.x), keeps: keeps{extra: idxBytes(len(c.index))},
+			bad: append(c.bad, arity("GatherAxis", 1))})
+	}
+	for _, c := range []struct {
+		cfg        string
+		dim        int
+		index, ish []int
+		self, src  []int
+		bad        []badInput
+	}{
+		{"dim1,repeated", 1, []int{0, 3, 3, 1, 0, 2}, []int{2, 3}, []int{3, 4}, []int{2, 3}, []badInput{
+			badInput{shapes: s([]int{3, 3}, []int{2, 3}), want: []string{"ops: ScatterAdd:", "index 3 (position 1) is out of range for dim 1 of size 3 (input of shape [3 3])"}},
+			bad(s([]int{3, 4}, []int{2, 2}), "ops: ScatterAdd:", "must be no larger than src"),
+			bad(s([]int{3, 4}, []int{2}), "ops: ScatterAdd:", "differ in rank")}},
+		{"dim0,src-larger", 0, []int{2, 2, 0, 1}, []int{2, 2}, []int{3, 2}, []int{3, 3}, []badInput{
+			bad(s([]int{3, 1}, []int{3, 3}), "ops: ScatterAdd:", "and than self of shape [3 1] along every dim but dim 0")}},
+		{"dim-2,3-d", -2, []int{0, 2, 1, 1, 2, 0, 0, 0, 1, 2, 2, 1, 0, 1, 1, 0}, []int{4, 2, 2}, []int{4, 3, 2}, []int{4, 2, 2}, []badInput{
+			bad(s([]int{4, 3, 2}, []int{4, 2}), "ops: ScatterAdd:", "differ in rank")}},
+		{"0-d", 0, []int{0}, []int{}, []int{}, []int{}, []badInput{
+			bad(s([]int{}, []int{2, 1}), "ops: ScatterAdd:", "differ in rank")}},
+	} {
+		c := c
+		es = append(es, e{name: "ScatterAdd", config: c.cfg,
+			new:    func() op { return &ops.ScatterAdd[T]{Dim: c.dim, Index: c.index, IndexShape: c.ish} },
+			inputs: normal(c.self, c.src), keeps: keeps{extra: idxBytes(len(c.index))},
+			bad: append(c.bad, arity("ScatterAdd", 2))})
+	}
+	for _, c := range []struct {
+		cfg    string
+		cond   []bool
+		condSh []int
+		a, b   []int
+		badA   []int // a shape that does not broadcast with the condition
+	}{
+		{"2x3", []bool{true, false, true, false, false, true}, []int{2, 3}, []int{2, 3}, []int{2, 3}, []int{3, 2}},
+		{"cond2x1,a1x3,b0-d", []bool{false, true}, []int{2, 1}, []int{1, 3}, []int{}, []int{3, 3}},
+		{"cond3,a2x3,b2x1", []bool{true, true, false}, []int{3}, []int{2, 3}, []int{2, 1}, []int{2}},
+		{"cond2x3,a3,b1", []bool{false, true, true, true, false, false}, []int{2, 3}, []int{3}, []int{1}, []int{4}},
+	} {
+		c := c
+		es = append(es, e{name: "Where", config: c.cfg,
+			new:    func() op { return &ops.Where[T]{Cond: c.cond, CondShape: c.condSh} },
+			inputs: normal(c.a, c.b), keeps: keeps{extra: maskBytes(len(c.cond))},
+			bad: []badInput{
+				bad(s(c.badA, c.b), "ops: Where:", fmt.Sprint(c.condSh), "cannot be broadcast together"),
+				arity("Where", 2),
+			}})
+	}
+	for _, c := range []struct {
+		cfg    string
+		mask   []bool
+		maskSh []int
+		value  float64
+		x      []int
+		badX   []int
+	}{
+		{"2x3", []bool{true, false, false, true, true, false}, []int{2, 3}, -1.5, []int{2, 3}, []int{2}},
+		{"mask2x1,x3", []bool{false, true}, []int{2, 1}, 0, []int{3}, []int{3, 3}},
+		{"mask3,x2x3", []bool{true, false, true}, []int{3}, 4, []int{2, 3}, []int{2, 2}},
+		{"mask0-d", []bool{true}, []int{}, 2, []int{2, 2}, nil},
+	} {
+		c := c
+		bs := []badInput{arity("MaskedFill", 1)}
+		if c.badX != nil {
+			bs = append(bs, bad(s(c.badX), "ops: MaskedFill:", fmt.Sprint(c.maskSh), "cannot be broadcast together"))
+		}
+		es = append(es, e{name: "MaskedFill", config: c.cfg,
+			new:    func() op { return &ops.MaskedFill[T]{Mask: c.mask, MaskShape: c.maskSh, Value: T(c.value)} },
+			inputs: normal(c.x), keeps: keeps{extra: maskBytes(len(c.mask))}, bad: bs})
+	}
+	for _, c := range []struct {
+		dim     int
+		reverse bool
+		x       []int
+		badX    []int
+	}{
+		{1, false, []int{2, 3, 2}, []int{3}},
+		{-1, true, []int{3, 4}, nil},
+		{0, false, []int{5}, nil},
+		{0, true, []int{1, 3}, nil},
+		{-1, false, []int{}, nil},
+		{-2, true, []int{2, 3}, []int{4}},
+	} {
+		c := c
+		bs := []badInput{arity("Cumsum", 1)}
+		if c.badX != nil {
+			bs = append(bs, bad(s(c.badX), "ops: Cumsum:", fmt.Sprintf("dim %d out of range", c.dim)))
+		}
+		es = append(es, e{name: "Cumsum", config: fmt.Sprintf("dim%d,reverse=%v,%s", c.dim, c.reverse, shapeName(c.x)),
+			new:    func() op { return &ops.Cumsum[T]{Dim: c.dim, Reverse: c.reverse} },
+			inputs: normal(c.x), keeps: none, bad: bs})
+	}
 	return es
 }
 

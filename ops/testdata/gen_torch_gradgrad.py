@@ -504,6 +504,53 @@ def cases():
     for xs, ws in (((2, 3, 4), (3,)), ((2, 3), (1,)), ((4,), ())):
         tag = "%s_%s" % ("x".join(map(str, xs)), "x".join(map(str, ws)) or "0d")
         C.append(case("prelu_" + tag, "PReLU", F.prelu, [T(away(*xs)), T(randn(*ws))]))
+    # Indexing, Where, MaskedFill and Cumsum (issue 18; ops/index.go,
+    # where.go, cumsum.go): IndexSelect ⇄ IndexAdd and GatherAxis ⇄
+    # ScatterAdd are adjoint pairs; Where and MaskedFill select with a
+    # constant mask; Cumsum's Reverse is flip-cumsum-flip.
+    for tag, dim, index, shape in (("dim1_repeated", 1, [3, 3, 0], (3, 4)), ("dim-1_3d", -1, [1, 0], (2, 3, 2))):
+        idx = torch.tensor(index)
+        C.append(case("index_select_" + tag, "IndexSelect", lambda x, d=dim, i=idx: x.index_select(d, i),
+                      [T(randn(*shape))], dict(Dim=dim, Index=index)))
+    for tag, dim, index, self_shape, src_shape in (("dim1_repeated", 1, [0, 0, 2], (3, 4), (3, 3)),
+                                                   ("dim-1_3d", -1, [2, 0, 2, 1], (2, 2, 3), (2, 2, 4))):
+        idx = torch.tensor(index)
+        C.append(case("index_add_" + tag, "IndexAdd", lambda s, src, d=dim, i=idx: s.index_add(d, i, src),
+                      [T(randn(*self_shape)), T(randn(*src_shape))], dict(Dim=dim, Index=index)))
+    for tag, dim, index, ishape, shape in (("dim1_repeated", 1, [0, 3, 3, 1, 0, 2], (2, 3), (3, 4)),
+                                           ("dim0_3d", 0, [2, 0, 1, 1, 0, 2, 2, 2], (4, 2, 1), (3, 2, 2))):
+        idx = torch.tensor(index).reshape(ishape)
+        C.append(case("gather_axis_" + tag, "GatherAxis", lambda x, d=dim, i=idx: torch.gather(x, d, i),
+                      [T(randn(*shape))], dict(Dim=dim, Index=index, IndexShape=list(ishape))))
+    for tag, dim, index, ishape, self_shape, src_shape in (
+        ("dim1_repeated", 1, [0, 3, 3, 1, 0, 2], (2, 3), (3, 4), (2, 3)),
+        ("dim0_src_larger", 0, [2, 2, 0, 1], (2, 2), (3, 2), (3, 3)),
+    ):
+        idx = torch.tensor(index).reshape(ishape)
+        # torch 1.13's backward of scatter_add gives src a gradient of the
+        # index's shape, which it then rejects for a larger src: the src is
+        # narrowed to the index's shape first, the same function.
+        C.append(case("scatter_add_" + tag, "ScatterAdd",
+                      lambda s, src, d=dim, i=idx: s.scatter_add(d, i, src[tuple(slice(0, n) for n in i.shape)]),
+                      [T(randn(*self_shape)), T(randn(*src_shape))], dict(Dim=dim, Index=index, IndexShape=list(ishape))))
+    for tag, cond, cshape, a, b in (("2x3", [True, False, True, False, False, True], (2, 3), (2, 3), (2, 3)),
+                                    ("cond2x1_a1x3_b0d", [False, True], (2, 1), (1, 3), ()),
+                                    ("cond3_a2x3_b2x1", [True, True, False], (3,), (2, 3), (2, 1))):
+        cnd = torch.tensor(cond).reshape(cshape)
+        C.append(case("where_" + tag, "Where", lambda x, y, c=cnd: torch.where(c, x, y),
+                      [T(randn(*a)), T(randn(*b))], dict(Cond=cond, CondShape=list(cshape))))
+    for tag, mask, mshape, value, shape in (("2x3", [True, False, False, True, True, False], (2, 3), -1.5, (2, 3)),
+                                            ("mask2x1_x3", [False, True], (2, 1), 0.0, (3,))):
+        m = torch.tensor(mask).reshape(mshape)
+        C.append(case("masked_fill_" + tag, "MaskedFill", lambda x, m=m, val=value: x.masked_fill(m, val),
+                      [T(randn(*shape))], dict(Mask=mask, MaskShape=list(mshape), Value=value)))
+    for dim, reverse, shape in ((1, False, (2, 3, 2)), (-1, True, (3, 4)), (0, False, (5,))):
+        tag = "%d_%s_%s" % (dim, "reverse" if reverse else "forward", "x".join(map(str, shape)))
+        if reverse:
+            f = lambda x, d=dim: torch.flip(torch.cumsum(torch.flip(x, [d]), d), [d])
+        else:
+            f = lambda x, d=dim: torch.cumsum(x, d)
+        C.append(case("cumsum_" + tag, "Cumsum", f, [T(randn(*shape))], dict(Dim=dim, Reverse=reverse)))
     return C
 
 
