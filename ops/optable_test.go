@@ -11,9 +11,9 @@ package ops_test
 import (
 	"fmt"
 	"go/ast"
-	"math"
 	"go/parser"
 	"go/token"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -579,7 +579,9 @@ func opTable[T tensor.Float]() []opEntry[T] {
 
 	// Loss functions (ops/loss.go): the element-wise losses, with their
 	// constants (weight, pos_weight, ignore_index, beta).
-	ct := func(data []float64, shape ...int) *tensor.Tensor[T] { return convert[T](tensor.FromSlice(data, shape...)) }
+	ct := func(data []float64, shape ...int) *tensor.Tensor[T] {
+		return convert[T](tensor.FromSlice(data, shape...))
+	}
 	probs := func(shapes ...[]int) func(*rand.Rand) []t64 {
 		return gen(func(r *rand.Rand, sh ...int) t64 { return randPos(r, 0.1, 0.9, sh...) }, shapes...)
 	}
@@ -648,7 +650,7 @@ func opTable[T tensor.Float]() []opEntry[T] {
 				return o
 			},
 			inputs: normal(c.x), keeps: keeps{extra: func([][]int, []int) int { return intBytes(len(c.target)) }},
-			bad:    nllBad(len(c.target))})
+			bad: nllBad(len(c.target))})
 	}
 	return es
 }
