@@ -174,8 +174,9 @@ func (op *BCEWithLogits[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) [
 	return []*v[T]{dx, dt}
 }
 
-// bceEps is the floor of p(1 − p) in BCELoss's gradient, as PyTorch's.
-const bceEps = 1e-12
+// bceEps is the floor of p(1 − p) in BCELoss's gradient: PyTorch's, 1e-12
+// rounded to float32.
+var bceEps = float64(float32(1e-12))
 
 // bceLogFloor is where BCELoss clamps its logarithms, as PyTorch does, so
 // that p = 0 or 1 gives a finite loss.
@@ -187,14 +188,14 @@ const bceLogFloor = -100
 //
 //	y  = −w ⊙ (t ⊙ L(p) + (1 − t) ⊙ L(1 − p))               shape of p
 //	dp = dy ⊙ w ⊙ (p − t) / max(p ⊙ (1 − p), 1e-12)
-//	dt = dy ⊙ w ⊙ (L(1 − p) − L(p))
+//	dt = dy ⊙ w ⊙ (log(1 − p) − log p)
 //
 // as PyTorch 1.13 computes them: the loss is finite at p = 0 and 1 (100 per
-// unit of target on the wrong side), the gradient large but finite.
+// unit of target on the wrong side), dp large but finite; dt, unclamped as
+// PyTorch's, is ±Inf there.
 // Weight (w) is a constant that broadcasts to p's shape. It keeps p and t.
-// Its backward is differentiable, the clamps' branches being constants:
-// where p(1 − p) < 1e-12 or log p < −100 the clamped value has a zero
-// derivative, as a clamp's.
+// Its backward is differentiable, the floor's branch a constant: where
+// p(1 − p) < 1e-12 the floored value has a zero derivative, as a clamp's.
 //
 // It panics unless it is given two inputs of the same shape with p in
 // [0, 1], as PyTorch requires, and Weight, when set, broadcasts to it.
@@ -257,7 +258,7 @@ func (op *BCELoss[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Ten
 		d := dt.Data()
 		for i, pv := range pd {
 			pi := float64(pv)
-			s := T(clampedLog(1-pi) - clampedLog(pi))
+			s := T(fmath.Log(1-pi) - fmath.Log(pi))
 			if w != nil {
 				s *= w.Data()[i]
 			}
@@ -269,25 +270,8 @@ func (op *BCELoss[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Ten
 
 func (op *BCELoss[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.p, op.t} }
 
-// vClampedLog is max(log z, −100) of a Var, the clamped elements constants
-// (and log taken of 1 there, so that its derivative stays finite).
-func vClampedLog[T tensor.Float](z *v[T]) *v[T] {
-	in := maskWhere(z.Value(), func(z T) bool { return clampedLog(float64(z)) > bceLogFloor })
-	fill := func(c T) *v[T] {
-		f := tensor.New[T](z.Shape()...)
-		for i, ok := range in {
-			if !ok {
-				f.Data()[i] = c
-			}
-		}
-		return vConst(f)
-	}
-	safe := vAdd(autograd.Apply[T](&branchScale[T]{mask: in}, z), fill(1))
-	return vAdd(autograd.Apply[T](&branchScale[T]{mask: in}, vLog(safe)), fill(bceLogFloor))
-}
-
-// BackwardVar writes the gradients with Vars, the floors of p(1 − p) and of
-// the logarithms constants.
+// BackwardVar writes the gradients with Vars, the floor of p(1 − p) a
+// constant.
 func (op *BCELoss[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] {
 	p, t := in[0], in[1]
 	shape := p.Shape()
@@ -310,7 +294,7 @@ func (op *BCELoss[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T]
 		dp = vMul(g, vDiv(vSub(p, t), den))
 	}
 	if len(needs) > 1 && needs[1] {
-		dt = vMul(g, vSub(vClampedLog(q), vClampedLog(p)))
+		dt = vMul(g, vSub(vLog(q), vLog(p)))
 	}
 	return []*v[T]{dp, dt}
 }
