@@ -24,19 +24,20 @@ type lossFile struct {
 }
 
 type lossCase struct {
-	Name        string          `json:"name"`
-	Loss        string          `json:"loss"`
-	Shape       []int           `json:"shape"`
-	Input       []reftest.Float `json:"input"`
-	TargetShape []int           `json:"target_shape"`
-	Target      []reftest.Float `json:"target"`
-	Labels      []int           `json:"labels"`
-	TargetGrad  bool            `json:"target_grad"`
-	Options     lossOpts        `json:"options"`
-	OutputShape []int           `json:"output_shape"`
-	Upstream    []reftest.Float `json:"upstream"`
-	F64         lossResult      `json:"f64"`
-	F32         lossResult      `json:"f32"`
+	Name        string            `json:"name"`
+	Loss        string            `json:"loss"`
+	Shape       []int             `json:"shape"`
+	Input       []reftest.Float   `json:"input"`
+	TargetShape []int             `json:"target_shape"`
+	Target      []reftest.Float   `json:"target"`
+	Labels      []int             `json:"labels"`
+	TargetGrad  bool              `json:"target_grad"`
+	Options     lossOpts          `json:"options"`
+	OutputShape []int             `json:"output_shape"`
+	Upstream    []reftest.Float   `json:"upstream"`
+	Directions  [][]reftest.Float `json:"directions"` // v, for the second order; nil for the edge cases
+	F64         lossResult        `json:"f64"`
+	F32         lossResult        `json:"f32"`
 }
 
 type lossOpts struct {
@@ -54,6 +55,9 @@ type lossResult struct {
 	Output     []reftest.Float `json:"output"`
 	GradInput  []reftest.Float `json:"grad_input"`
 	GradTarget []reftest.Float `json:"grad_target"`
+	// Second is H = ∂⟨v, F⟩/∂(input, target) for the first-order
+	// gradients F recorded with create_graph.
+	Second [][]reftest.Float `json:"second"`
 }
 
 // weightTensor reads a weight option: [a, b, …] of shape [n], or
@@ -127,13 +131,26 @@ func toRef(s []float64) []reftest.Float {
 // of input and target (nil for class targets) for c's upstream gradient.
 func runLoss[T tensor.Float](t *testing.T, c lossCase) (out, gx, gt *tensor.Tensor[T]) {
 	tape := autograd.NewTape[T]()
-	x := tape.Param(tensor.FromSlice(reftest.Floats[T](c.Input), c.Shape...))
-	var tv *autograd.Var[T]
+	x, tv, y := applyLoss[T](t, tape, c)
+	tape.BackwardWithGrad(y, tensor.FromSlice(reftest.Floats[T](c.Upstream), c.OutputShape...))
+	if tv != nil {
+		gt = tv.Grad()
+	}
+	return y.Value(), x.Grad(), gt
+}
+
+// applyLoss records c's loss on tape with the input (and a float target)
+// as parameters.
+func applyLoss[T tensor.Float](t *testing.T, tape *autograd.Tape[T], c lossCase) (x, tv, y *autograd.Var[T]) {
+	x = tape.Param(tensor.FromSlice(reftest.Floats[T](c.Input), c.Shape...))
 	if c.Target != nil {
-		tv = tape.Param(tensor.FromSlice(reftest.Floats[T](c.Target), c.TargetShape...))
+		if c.TargetGrad {
+			tv = tape.Param(tensor.FromSlice(reftest.Floats[T](c.Target), c.TargetShape...))
+		} else {
+			tv = tape.Input(tensor.FromSlice(reftest.Floats[T](c.Target), c.TargetShape...))
+		}
 	}
 	opts := typedOpts[T](t, c.Options)
-	var y *autograd.Var[T]
 	switch c.Loss {
 	case "mse":
 		y = functional.MSELoss(x, tv, opts...)
@@ -161,17 +178,53 @@ func runLoss[T tensor.Float](t *testing.T, c lossCase) (out, gx, gt *tensor.Tens
 	if !tensor.EqualShapes(y.Shape(), c.OutputShape) {
 		t.Fatalf("output shape %v, want %v", y.Shape(), c.OutputShape)
 	}
-	tape.BackwardWithGrad(y, tensor.FromSlice(reftest.Floats[T](c.Upstream), c.OutputShape...))
-	if tv != nil {
-		gt = tv.Grad()
+	return x, tv, y
+}
+
+// secondOrder returns H = ∂⟨v, F⟩/∂(input, target) for F the gradients of
+// ⟨upstream, y⟩ recorded with CreateGraph, as the script computes it.
+func secondOrder[T tensor.Float](t *testing.T, c lossCase) []*tensor.Tensor[T] {
+	tape := autograd.NewTape[T]()
+	x, tv, y := applyLoss[T](t, tape, c)
+	wrt := []*autograd.Var[T]{x}
+	if c.TargetGrad {
+		wrt = append(wrt, tv)
 	}
-	return y.Value(), x.Grad(), gt
+	g := tape.Input(tensor.FromSlice(reftest.Floats[T](c.Upstream), c.OutputShape...))
+	first := tape.Grad([]*autograd.Var[T]{y}, wrt, autograd.GradOptions[T]{GradOutputs: []*autograd.Var[T]{g}, CreateGraph: true})
+	var psi *autograd.Var[T]
+	for i, f := range first {
+		v := autograd.NewConst(tensor.FromSlice(reftest.Floats[T](c.Directions[i]), f.Shape()...))
+		term := functional.Sum(functional.Mul(v, f))
+		if psi == nil {
+			psi = term
+		} else {
+			psi = functional.Add(psi, term)
+		}
+	}
+	var out []*tensor.Tensor[T]
+	if !psi.RequiresGrad() {
+		for _, w := range wrt {
+			out = append(out, tensor.New[T](w.Shape()...))
+		}
+		return out
+	}
+	for _, h := range tape.Grad([]*autograd.Var[T]{psi}, wrt, autograd.GradOptions[T]{MaterializeGrads: true}) {
+		out = append(out, h.Value())
+	}
+	return out
 }
 
 // lossClose compares got with PyTorch's want at relative tolerance tol
 // (an absolute floor of tol times the largest finite |want|): NaN and ±Inf
 // must match exactly.
 func lossClose[T tensor.Float](got *tensor.Tensor[T], want []reftest.Float, tol float64) string {
+	return lossCloseFloor(got, want, tol, 1e-3)
+}
+
+// lossCloseFloor is lossClose with an absolute floor of tol·floor times the
+// largest |want|.
+func lossCloseFloor[T tensor.Float](got *tensor.Tensor[T], want []reftest.Float, tol, floor float64) string {
 	if got == nil {
 		return "no gradient"
 	}
@@ -191,7 +244,7 @@ func lossClose[T tensor.Float](got *tensor.Tensor[T], want []reftest.Float, tol 
 			if !(math.IsNaN(wv) && math.IsNaN(gv)) && gv != wv {
 				return fmt.Sprintf("at %d: %v, want %v", i, gv, wv)
 			}
-		case math.Abs(gv-wv) > tol*math.Max(math.Abs(wv), scale*1e-3)+tol*1e-3:
+		case math.Abs(gv-wv) > tol*math.Max(math.Abs(wv), scale*floor)+tol*1e-3:
 			return fmt.Sprintf("at %d: %.17g, want %.17g", i, gv, wv)
 		}
 	}
@@ -209,6 +262,21 @@ func checkLoss[T tensor.Float](t *testing.T, c lossCase, want lossResult, tol fl
 	if c.TargetGrad {
 		if msg := lossClose(gt, want.GradTarget, tol); msg != "" {
 			t.Errorf("target gradient: %s", msg)
+		}
+	}
+	if c.Directions == nil {
+		return
+	}
+	h := secondOrder[T](t, c)
+	if len(h) != len(want.Second) {
+		t.Fatalf("%d second-order gradients, want %d", len(h), len(want.Second))
+	}
+	for i := range h {
+		// Relative to the largest value, as the ops' second-order
+		// references (ops/reference_gradgrad_test.go): the two double
+		// backward passes round differently where terms cancel.
+		if msg := lossCloseFloor(h[i], want.Second[i], tol, 1); msg != "" {
+			t.Errorf("second-order gradient %d: %s", i, msg)
 		}
 	}
 }
@@ -232,7 +300,8 @@ func loadLosses(t *testing.T) lossFile {
 }
 
 // TestLossesMatchTorch pins every loss, option and edge case to PyTorch
-// 1.13's values and gradients: float64 to 1e-10 relative, float32 to 1e-5.
+// 1.13's values, gradients and (but at the edges) second-order gradients:
+// float64 to 1e-10 relative, float32 to 1e-5.
 func TestLossesMatchTorch(t *testing.T) {
 	f := loadLosses(t)
 	for _, c := range f.Cases {
