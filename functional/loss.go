@@ -406,10 +406,14 @@ func hasLabel(labels []int, k int) bool {
 // ReductionMean divides Σᵢ lᵢ by the number of elements of N×d₁×…,
 // whatever the weights, as PyTorch. The target is differentiable. It takes
 // LossReduction, LossWeight (shape [C]) and LossLabelSmoothing ε, which
-// replaces t by (1 − ε)·t + ε/C. It panics unless the shapes are equal and
-// at least 2-d and ε is in [0, 1].
+// replaces t by (1 − ε)·t + ε/C; LossIgnoreIndex only with a negative
+// index, which ignores nothing, as PyTorch. It panics unless the shapes are
+// equal and at least 2-d, ε is in [0, 1] and any ignore_index negative.
 func CrossEntropyProbs[T tensor.Float](logits, target *autograd.Var[T], opts ...LossOption) *autograd.Var[T] {
-	c := lossOptions("CrossEntropyProbs", optWeight|optLabelSmoothing, opts)
+	c := lossOptions("CrossEntropyProbs", optWeight|optLabelSmoothing|optIgnoreIndex, opts)
+	if c.ignoreIndex >= 0 {
+		panic(fmt.Sprintf(errLossProbsIgnore, c.ignoreIndex))
+	}
 	eps := c.labelSmoothing
 	if !(eps >= 0 && eps <= 1) {
 		panic(fmt.Sprintf(errLossSmoothing, eps))
