@@ -16,7 +16,7 @@ import (
 // its options (a reduction other than the default shows).
 func TestLossModulesCallTheirFunctionals(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	x := autograd.NewConst(tensor.RandU(r, -2, 2, 3, 4))
+	x := autograd.NewConst(tensor.RandU(r, -2.0, 2, 3, 4))
 	p := autograd.NewConst(tensor.RandU(r, 0.1, 0.9, 3, 4))
 	lp := functional.LogSoftmax(x, 1)
 	labels := []int{3, 0, 2}
