@@ -455,8 +455,9 @@ func CrossEntropyProbs[T tensor.Float](logits, target *autograd.Var[T], opts ...
 // warns about), ReductionBatchMean divides the sum by the batch size
 // input.shape[0] (the divergence's true mean), ReductionSum sums,
 // ReductionNone returns l. The target is differentiable; t·log t is
-// ops.XLogX, whose gradient at t = 0 is −Inf. It takes LossReduction and
-// LossLogTarget. It panics if the shapes do not broadcast together.
+// ops.XLogX, whose gradient at t = 0 is NaN, as PyTorch's. It takes
+// LossReduction and LossLogTarget. It panics if the shapes do not
+// broadcast together.
 func KLDivLoss[T tensor.Float](input, target *autograd.Var[T], opts ...LossOption) *autograd.Var[T] {
 	c := lossOptions("KLDivLoss", optLogTarget, opts)
 	var l *autograd.Var[T]

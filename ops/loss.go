@@ -555,8 +555,9 @@ func (op *SmoothL1[T]) BackwardVar(in []*v[T], _, dy *v[T], _ []bool) []*v[T] {
 //	y  = x · log x    (0 at x = 0)
 //	dx = dy ⊙ (log x + 1)
 //
-// The gradient at 0 is −Inf (PyTorch's xlogy(t, t) gives NaN there). It
-// keeps x. Its backward is differentiable: the second derivative is 1/x.
+// The gradient at 0 is NaN, as PyTorch's gradient of xlogy(t, t) (the
+// limit is −Inf). It keeps x. Its backward is differentiable: the second
+// derivative is 1/x.
 //
 // It panics unless it is given exactly one input.
 type XLogX[T tensor.Float] struct {
@@ -585,6 +586,10 @@ func (op *XLogX[T]) Backward(dy *tensor.Tensor[T], _ []bool) []*tensor.Tensor[T]
 	dx := op.ar.NewUninit(dy.Shape()...)
 	d, g := dx.Data(), dy.Data()
 	for i, xv := range op.x.Data() {
+		if xv == 0 {
+			d[i] = T(math.NaN())
+			continue
+		}
 		d[i] = g[i] * (T(fmath.Log(float64(xv))) + 1)
 	}
 	return []*tensor.Tensor[T]{dx}
@@ -592,6 +597,18 @@ func (op *XLogX[T]) Backward(dy *tensor.Tensor[T], _ []bool) []*tensor.Tensor[T]
 
 func (op *XLogX[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.x} }
 
+// BackwardVar writes dy ⊙ (log x + 1), made NaN at x = 0 by a constant, as
+// Backward.
 func (*XLogX[T]) BackwardVar(in []*v[T], _, dy *v[T], _ []bool) []*v[T] {
-	return []*v[T]{vMul(dy, vAddScalar(vLog(in[0]), 1))}
+	dx := vMul(dy, vAddScalar(vLog(in[0]), 1))
+	if zero := maskWhere(in[0].Value(), func(x T) bool { return x == 0 }); slices.Contains(zero, true) {
+		nan := tensor.New[T](in[0].Shape()...)
+		for i, z := range zero {
+			if z {
+				nan.Data()[i] = T(math.NaN())
+			}
+		}
+		dx = vAdd(dx, vConst(nan))
+	}
+	return []*v[T]{dx}
 }
