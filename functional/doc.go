@@ -1,6 +1,9 @@
 // Package functional is tapegrad's Var-level API: one function per primitive
 // op of package ops, and the composites built from them — Softmax,
-// LogSoftmax, CrossEntropy, Linear.
+// LogSoftmax, CrossEntropy, Linear — and PyTorch's loss functions (MSELoss,
+// L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, NLLLoss,
+// KLDivLoss, CrossEntropy and CrossEntropyProbs) with their keyword
+// arguments as LossOptions.
 //
 // Every function takes and returns *autograd.Var. Whether a call is recorded
 // follows autograd's rule: when an argument lives on a tape and one requires

@@ -482,8 +482,8 @@ func TestShapeWrappers(t *testing.T) {
 	}
 }
 
-// TestCrossEntropyPanics checks the documented panics: logits that are not
-// 2-d, one label too few, a label out of range.
+// TestCrossEntropyPanics checks the documented panics: logits of fewer
+// than 2 dimensions, too few labels, a label out of range.
 func TestCrossEntropyPanics(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -491,8 +491,8 @@ func TestCrossEntropyPanics(t *testing.T) {
 		labels []int
 		want   string
 	}{
-		{"1d", []int{3}, []int{0}, "axis 1 out of range"}, // LogSoftmax's axis 1 fails first
-		{"3d", []int{2, 3, 1}, []int{0, 0}, "2-d"},
+		{"1d", []int{3}, []int{0}, "functional: CrossEntropy needs logits of shape N×C or N×C×d₁×…, got [3]"},
+		{"3d", []int{2, 3, 2}, []int{0, 0}, "ops: NLLLoss: 2 targets for 4 elements of N×d₁×… (input of shape [2 3 2])"},
 		{"labels", []int{2, 3}, []int{0}, "1 indices for 2 rows"},
 		{"range", []int{2, 3}, []int{0, 3}, "index 3 of row 1 is out of range"},
 		{"negative", []int{2, 3}, []int{-1, 0}, "index -1 of row 0"},

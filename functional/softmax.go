@@ -25,14 +25,4 @@ func Softmax[T tensor.Float](x *autograd.Var[T], axis int) *autograd.Var[T] {
 	return Exp(LogSoftmax(x, axis))
 }
 
-// CrossEntropy returns the mean softmax cross-entropy of n×c logits against
-// integer class labels, as PyTorch's F.cross_entropy with its default mean
-// reduction:
-//
-//	L = −(1/n) Σᵢ log softmax(xᵢ)[labelᵢ]
-//
-// Its gradient with respect to the logits is (softmax(x) − onehot(labels))/n.
-// It panics unless logits is 2-d with one label per row, each in [0, c).
-func CrossEntropy[T tensor.Float](logits *autograd.Var[T], labels []int) *autograd.Var[T] {
-	return Neg(Mean(Gather(LogSoftmax(logits, 1), labels)))
-}
+// CrossEntropy, with PyTorch's options, is in loss.go.

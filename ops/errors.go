@@ -114,3 +114,15 @@ const (
 	errMaskLen        = "ops: %s: %d mask values for a mask of shape %v"
 	errMaskBroadcast  = "ops: %s: %s"
 )
+
+// Panic messages of the loss ops (ops/loss.go).
+const (
+	errLossShapes    = "ops: %s: target of shape %v does not match input of shape %v"
+	errLossBroadcast = "ops: %s: %s of shape %v does not broadcast to the input's shape %v"
+	errBCERange      = "ops: BCELoss: input %v at element %d is not in [0, 1] (input of shape %v)"
+	errNLLRank       = "ops: %s needs an input of shape N×C or N×C×d₁×…, got %v"
+	errNLLLen        = "ops: %s: %d targets for %d elements of N×d₁×… (input of shape %v)"
+	errNLLWeight     = "ops: %s: weight of shape %v, want %d elements, one per class (input of shape %v)"
+	errNLLTarget     = "ops: %s: target %d at element %d is out of range for %d classes (input of shape %v)"
+	errSmoothL1Beta  = "ops: SmoothL1: beta %v must be at least 0 (input of shape %v)"
+)

@@ -13,6 +13,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -804,6 +805,81 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		es = append(es, e{name: "Cumsum", config: fmt.Sprintf("dim%d,reverse=%v,%s", c.dim, c.reverse, shapeName(c.x)),
 			new:    func() op { return &ops.Cumsum[T]{Dim: c.dim, Reverse: c.reverse} },
 			inputs: normal(c.x), keeps: none, bad: bs})
+	}
+	// Loss functions (ops/loss.go): the element-wise losses, with their
+	// constants (weight, pos_weight, ignore_index, beta).
+	ct := func(data []float64, shape ...int) *tensor.Tensor[T] {
+		return convert[T](tensor.FromSlice(data, shape...))
+	}
+	probs := func(shapes ...[]int) func(*rand.Rand) []t64 {
+		return gen(func(r *rand.Rand, sh ...int) t64 { return randPos(r, 0.1, 0.9, sh...) }, shapes...)
+	}
+	// awayFromKinks keeps |d| at least 0.1 from beta, where SmoothL1's
+	// second derivative jumps.
+	awayFromKinks := func(beta float64, shapes ...[]int) func(*rand.Rand) []t64 {
+		return gen(func(r *rand.Rand, sh ...int) t64 {
+			x := randn(r, sh...)
+			for i, v := range x.Data() {
+				if a := math.Abs(v); math.Abs(a-beta) < 0.1 {
+					x.Data()[i] = math.Copysign(a+0.2, v)
+				}
+			}
+			return x
+		}, shapes...)
+	}
+	lossBad := func(name string) []badInput {
+		return []badInput{bad(s([]int{2, 3}, []int{3, 2}), "ops: "+name+":", "does not match"), arity(name, 2)}
+	}
+	es = append(es,
+		e{name: "BCEWithLogits", config: "2x3", new: func() op { return &ops.BCEWithLogits[T]{} }, inputs: then(normal([]int{2, 3}), probs([]int{2, 3})), keeps: keeps{in: []int{0, 1}}, bad: lossBad("BCEWithLogits")},
+		e{name: "BCEWithLogits", config: "weight,pos_weight", new: func() op {
+			return &ops.BCEWithLogits[T]{Weight: ct([]float64{0.5, 2}, 2, 1), PosWeight: ct([]float64{3, 0.25, 1.5}, 3)}
+		}, inputs: then(normal([]int{2, 3}), probs([]int{2, 3})), keeps: keeps{in: []int{0, 1}},
+			bad: append(lossBad("BCEWithLogits"), bad(s([]int{2, 2}, []int{2, 2}), "ops: BCEWithLogits:", "pos_weight", "[3]", "does not broadcast"))},
+		e{name: "BCEWithLogits", config: "pos_weight,1", new: func() op { return &ops.BCEWithLogits[T]{PosWeight: ct([]float64{2}, 1)} },
+			inputs: then(normal([]int{1}), probs([]int{1})), keeps: keeps{in: []int{0, 1}}, bad: lossBad("BCEWithLogits")},
+		e{name: "BCELoss", config: "2x3", new: func() op { return &ops.BCELoss[T]{} }, inputs: probs([]int{2, 3}, []int{2, 3}), keeps: keeps{in: []int{0, 1}}, bad: lossBad("BCELoss")},
+		e{name: "BCELoss", config: "weight", new: func() op { return &ops.BCELoss[T]{Weight: ct([]float64{0.5, 2, 1.5}, 3)} },
+			inputs: probs([]int{4, 3}, []int{4, 3}), keeps: keeps{in: []int{0, 1}},
+			bad: append(lossBad("BCELoss"), bad(s([]int{2, 2}, []int{2, 2}), "ops: BCELoss:", "weight", "does not broadcast"))},
+		e{name: "SmoothL1", config: "beta1", new: func() op { return &ops.SmoothL1[T]{Beta: 1} }, inputs: awayFromKinks(1, []int{2, 3}), keeps: keeps{in: []int{0}}, bad: []badInput{arity("SmoothL1", 1)}},
+		e{name: "SmoothL1", config: "beta0.5", new: func() op { return &ops.SmoothL1[T]{Beta: 0.5} }, inputs: awayFromKinks(0.5, []int{4}), keeps: keeps{in: []int{0}},
+			bad: []badInput{arity("SmoothL1", 1)}},
+		e{name: "SmoothL1", config: "beta0", new: func() op { return &ops.SmoothL1[T]{} }, inputs: awayFromZero([]int{3, 2}), keeps: keeps{in: []int{0}}, bad: []badInput{arity("SmoothL1", 1)}},
+		e{name: "SmoothL1", config: "beta2,0-d", new: func() op { return &ops.SmoothL1[T]{Beta: 2} }, inputs: awayFromKinks(2, []int{}), keeps: keeps{in: []int{0}},
+			bad: []badInput{arity("SmoothL1", 1)}},
+		e{name: "XLogX", config: "2x3", new: func() op { return &ops.XLogX[T]{} }, inputs: positive([]int{2, 3}), keeps: keeps{in: []int{0}}, bad: []badInput{arity("XLogX", 1)}},
+	)
+	nllBad := func(n int) []badInput {
+		return []badInput{
+			bad(s([]int{4}), "ops: NLLLoss"),
+			bad(s([]int{n + 1, 3}), "ops: NLLLoss:", fmt.Sprintf("%d targets for %d elements", n, n+1)),
+			arity("NLLLoss", 1),
+		}
+	}
+	for _, c := range []struct {
+		cfg    string
+		x      []int
+		target []int
+		weight []float64
+		ignore int
+	}{
+		{"3x4", []int{3, 4}, []int{2, 0, 3}, nil, -100},
+		{"weight,ignore", []int{4, 3}, []int{2, -100, 0, 2}, []float64{0.5, 2, 1.5}, -100},
+		{"ignore1,2x3x2x2", []int{2, 3, 2, 2}, []int{0, 1, 2, 1, 1, 0, 2, 2}, []float64{1, 0, 3}, 1},
+		{"1x2", []int{1, 2}, []int{1}, nil, -100},
+	} {
+		c := c
+		es = append(es, e{name: "NLLLoss", config: c.cfg,
+			new: func() op {
+				o := &ops.NLLLoss[T]{Target: c.target, IgnoreIndex: c.ignore}
+				if c.weight != nil {
+					o.Weight = ct(c.weight, len(c.weight))
+				}
+				return o
+			},
+			inputs: normal(c.x), keeps: keeps{extra: func([][]int, []int) int { return intBytes(len(c.target)) }},
+			bad: nllBad(len(c.target))})
 	}
 	return es
 }

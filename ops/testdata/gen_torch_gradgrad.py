@@ -70,7 +70,7 @@ import os
 import torch
 import torch.nn.functional as F
 
-from torchref import avoid, away, distinct, flat, flat_result, positive, randn, ties, write
+from torchref import avoid, away, distinct, flat, flat_result, positive, r4, randn, ties, write
 
 torch.manual_seed(20261217)
 
@@ -551,6 +551,27 @@ def cases():
         else:
             f = lambda x, d=dim: torch.cumsum(x, d)
         C.append(case("cumsum_" + tag, "Cumsum", f, [T(randn(*shape))], dict(Dim=dim, Reverse=reverse)))
+    # The loss ops (ops/loss.go), element-wise (reduction="none"); their
+    # weighted forms are pinned by functional/testdata/gen_torch_losses.py
+    # (a tensor setting has no JSON form here).
+    C.append(case("bce_with_logits", "BCEWithLogits",
+                  lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction="none"),
+                  [T(randn(2, 3, scale=2.0)), T(positive(2, 3, lo=0.1, hi=0.9))]))
+    C.append(case("bce_loss", "BCELoss", lambda p, t: F.binary_cross_entropy(p, t, reduction="none"),
+                  [T(positive(2, 3, lo=0.1, hi=0.9)), T(positive(2, 3, lo=0.1, hi=0.9))]))
+    for tag, shape, target, ignore in (("3x4", (3, 4), [2, 0, 3], -100),
+                                       ("ignore1_2x3x2", (2, 3, 2), [0, 1, 2, 1], 1)):
+        tt = torch.tensor(target).reshape((shape[0],) + shape[2:])
+        C.append(case("nll_loss_" + tag, "NLLLoss",
+                      lambda x, tt=tt, ig=ignore: F.nll_loss(x, tt, reduction="none", ignore_index=ig),
+                      [T(randn(*shape))], dict(Target=target, IgnoreIndex=ignore)))
+    for beta in (1.0, 0.5, 0.0):
+        d = away(2, 3, margin=0.05)
+        d = r4(torch.where((d.abs() - beta).abs() < 0.1, d + torch.sign(d) * 0.2, d))
+        C.append(case("smooth_l1_beta%g" % beta, "SmoothL1",
+                      lambda x, b=beta: F.smooth_l1_loss(x, torch.zeros_like(x), reduction="none", beta=b),
+                      [T(d)], dict(Beta=beta)))
+    C.append(case("xlogx", "XLogX", lambda x: x * torch.log(x), [T(positive(2, 3))]))
     return C
 
 
