@@ -71,7 +71,7 @@ func (op *Concat[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 			continue
 		}
 		if len(sh) != rank {
-			panic(fmt.Sprintf(errConcatRank, ref, rank, i, len(sh), op.shapes))
+			panic(fmt.Sprintf(errConcatRank, i, len(sh), ref, rank, op.shapes))
 		}
 		for a, d := range sh {
 			if a != axis && d != out[a] {
