@@ -117,3 +117,31 @@ func TestPadPanics(t *testing.T) {
 		forward(&ops.PadBackward[float64]{Pads: []int{1, 1}, Mode: ops.PadReflect, Shape: []int{1}}, tensor.New[float64](3))
 	}, "ops: PadBackward: pads [1 1]: reflect padding of axis 0 by 1 and 1 must be less than its size 1")
 }
+
+// TestPadBeyondPyTorch checks the padding PyTorch does not offer —
+// reflection and replication of every axis of a 4-d input (PyTorch
+// reflects at most the last three, of 4-d or 5-d inputs) — against
+// padding one axis at a time, which padding several axes at once is, and
+// the gradient against the gradient of that composition.
+func TestPadBeyondPyTorch(t *testing.T) {
+	pads := []int{1, 2, 0, 1, 2, -1, 1, 1} // W, H, C, N
+	x := randn(rng(7), 2, 3, 2, 3)
+	seedShape := []int{2 + 2, 3 + 1, 2 + 1, 3 + 3}
+	seed := randn(rng(8), seedShape...)
+	for _, mode := range []ops.PadMode{ops.PadReflect, ops.PadReplicate} {
+		t.Run(mode.String(), func(t *testing.T) {
+			y, gs := backward(t, &ops.Pad[float64]{Pads: pads, Mode: mode}, seed, x)
+			tape := autograd.NewTape[float64]()
+			xv := tape.Param(x.Clone())
+			z := xv
+			for k := 0; k < len(pads); k += 2 {
+				one := make([]int, k+2)
+				one[k], one[k+1] = pads[k], pads[k+1]
+				z = autograd.Apply[float64](&ops.Pad[float64]{Pads: one, Mode: mode}, z)
+			}
+			tape.BackwardWithGrad(z, seed)
+			assertLike(t, "output", y, z.Value(), 0)
+			assertLike(t, "gradient", gs[0], xv.Grad(), 1e-14)
+		})
+	}
+}
