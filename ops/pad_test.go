@@ -34,6 +34,11 @@ func TestPadValues(t *testing.T) {
 		{"replicate,size 1", ops.Pad[float64]{Pads: []int{1, 3}, Mode: ops.PadReplicate}, vec([]float64{9}, 1), []int{5}, []float64{9, 9, 9, 9, 9}, []float64{5}},
 		{"reflect,2 axes", ops.Pad[float64]{Pads: []int{1, 0, 0, 1}, Mode: ops.PadReflect}, vec([]float64{1, 2, 3, 4, 5, 6}, 2, 3), []int{3, 4},
 			[]float64{2, 1, 2, 3, 5, 4, 5, 6, 2, 1, 2, 3}, []float64{2, 4, 2, 1, 2, 1}},
+		// Unpadded trailing axes move as blocks.
+		{"constant,whole last axis", ops.Pad[float64]{Pads: []int{0, 0, 1, 0}, Value: 9}, vec([]float64{1, 2, 3, 4}, 2, 2), []int{3, 2},
+			[]float64{9, 9, 1, 2, 3, 4}, []float64{1, 1, 1, 1}},
+		{"reflect,whole last axis", ops.Pad[float64]{Pads: []int{0, 0, 1, 1}, Mode: ops.PadReflect}, vec([]float64{1, 2, 3, 4, 5, 6}, 3, 2), []int{5, 2},
+			[]float64{3, 4, 1, 2, 3, 4, 5, 6, 3, 4}, []float64{1, 1, 3, 3, 1, 1}},
 		{"constant,0-d", ops.Pad[float64]{}, tensor.Scalar[float64](4), []int{}, []float64{4}, []float64{1}},
 		{"constant,empty axis", ops.Pad[float64]{Pads: []int{1, 1}, Value: 2}, tensor.New[float64](2, 0), []int{2, 2}, []float64{2, 2, 2, 2}, nil},
 	} {

@@ -100,23 +100,41 @@ func contiguousRun(m []int) int {
 	return m[0]
 }
 
+// blockOf returns the last axis of maps that is not the whole of its axis
+// of shape in order (m[o] = o for every o < shape[a]), or −1 if there is
+// none, and the number of elements of the axes after it: the block of
+// contiguous elements that each position of that axis moves as a whole.
+func blockOf(shape []int, maps [][]int) (last, blk int) {
+	blk = 1
+	for last = len(maps) - 1; last >= 0; last-- {
+		m := maps[last]
+		if len(m) != shape[last] || (len(m) > 0 && contiguousRun(m) != 0) {
+			break
+		}
+		blk *= len(m)
+	}
+	return last, blk
+}
+
 // gatherMaps fills dst, a contiguous tensor of shape mapsShape(maps), from
 // src, of shape srcShape, through per-axis index maps: the element of dst
 // at position (o₀, o₁, …) is that of src at (maps[0][o₀], maps[1][o₁], …),
 // or fill where a map holds −1. Slicing, padding and Concat's backward
 // pass are this map with different maps; scatterMaps is its adjoint.
+// Trailing axes that the maps take whole move as blocks, so that
+// concatenating N×C×H×W tensors along C copies whole planes.
 func gatherMaps[T tensor.Float](dst, src []T, srcShape []int, maps [][]int, fill T) {
 	if len(dst) == 0 {
 		return
 	}
-	if len(maps) == 0 {
-		dst[0] = src[0]
+	last, blk := blockOf(srcShape, maps)
+	if last < 0 {
+		copy(dst, src)
 		return
 	}
 	st := rowMajorStrides(srcShape)
-	last := len(maps) - 1
 	run := contiguousRun(maps[last])
-	n := len(maps[last])
+	n := len(maps[last]) * blk
 	do := 0
 	var walk func(a, so int, valid bool)
 	walk = func(a, so int, valid bool) {
@@ -129,13 +147,16 @@ func gatherMaps[T tensor.Float](dst, src []T, srcShape []int, maps [][]int, fill
 					row[o] = fill
 				}
 			case run >= 0:
-				copy(row, src[so+run:so+run+n])
+				copy(row, src[so+run*blk:so+run*blk+n])
 			default:
 				for o, i := range maps[last] {
+					b := row[o*blk : (o+1)*blk]
 					if i < 0 {
-						row[o] = fill
+						for k := range b {
+							b[k] = fill
+						}
 					} else {
-						row[o] = src[so+i]
+						copy(b, src[so+i*blk:])
 					}
 				}
 			}
@@ -157,18 +178,23 @@ func scatterMaps[T tensor.Float](dst []T, dstShape []int, src []T, maps [][]int,
 	if len(src) == 0 {
 		return
 	}
-	if len(maps) == 0 {
-		if add {
-			dst[0] += src[0]
-		} else {
-			dst[0] = src[0]
+	put := func(d, s []T) {
+		if !add {
+			copy(d, s)
+			return
 		}
+		for k, g := range s {
+			d[k] += g
+		}
+	}
+	last, blk := blockOf(dstShape, maps)
+	if last < 0 {
+		put(dst, src)
 		return
 	}
 	st := rowMajorStrides(dstShape)
-	last := len(maps) - 1
 	run := contiguousRun(maps[last])
-	n := len(maps[last])
+	n := len(maps[last]) * blk
 	so := 0
 	var walk func(a, do int, valid bool)
 	walk = func(a, do int, valid bool) {
@@ -177,21 +203,12 @@ func scatterMaps[T tensor.Float](dst []T, dstShape []int, src []T, maps [][]int,
 			so += n
 			switch {
 			case !valid:
-			case run >= 0 && !add:
-				copy(dst[do+run:do+run+n], row)
 			case run >= 0:
-				d := dst[do+run : do+run+n]
-				for o, g := range row {
-					d[o] += g
-				}
+				put(dst[do+run*blk:do+run*blk+n], row)
 			default:
 				for o, i := range maps[last] {
-					switch {
-					case i < 0:
-					case add:
-						dst[do+i] += row[o]
-					default:
-						dst[do+i] = row[o]
+					if i >= 0 {
+						put(dst[do+i*blk:do+(i+1)*blk], row[o*blk:(o+1)*blk])
 					}
 				}
 			}
