@@ -27,3 +27,24 @@ const (
 	errLossProbsIgnore = "functional: CrossEntropyProbs: ignore_index %d is not supported for probability targets"
 	errLossCEWeight    = "functional: CrossEntropyProbs: weight of shape %v, want %d elements, one per class (logits of shape %v)"
 )
+
+// Panic messages of the plumbing functions (issue 18): Stack, Narrow,
+// Split, SplitSizes, Chunk, Squeeze, Unsqueeze, Flatten, Unflatten.
+const (
+	errPlumbDim       = "functional: %s: dim %d out of range [%d, %d] for shape %v"
+	errStackNone      = "functional: Stack needs at least one input, got none"
+	errStackShapes    = "functional: Stack: inputs must have the same shape, got %v at entry 0 and %v at entry %d"
+	errNarrow0D       = "functional: Narrow: cannot narrow a 0-d tensor (shape %v)"
+	errNarrowStart    = "functional: Narrow: start %d out of range [%d, %d] for axis %d of shape %v"
+	errNarrowLength   = "functional: Narrow: start %d and length %d do not fit an axis of size %d (axis %d of shape %v)"
+	errSplit0D        = "functional: %s: cannot split a 0-d tensor (shape %v)"
+	errSplitSize      = "functional: Split: split size %d for an axis of size %d (axis %d of shape %v): it must be at least 1, or 0 for an empty axis"
+	errSplitNegative  = "functional: SplitSizes: sizes %v must not be negative (axis %d of shape %v)"
+	errSplitSum       = "functional: SplitSizes: sizes %v add up to %d, not to the size %d of axis %d of shape %v"
+	errChunks         = "functional: Chunk: %d chunks, want at least 1 (shape %v)"
+	errSqueezeTwice   = "functional: Squeeze: dims %v name axis %d twice (shape %v)"
+	errFlattenOrder   = "functional: Flatten: start dim %d comes after end dim %d (shape %v)"
+	errUnflatten0D    = "functional: Unflatten: cannot unflatten a 0-d tensor (shape %v)"
+	errUnflattenEmpty = "functional: Unflatten: no sizes for axis %d of shape %v"
+	errUnflattenSizes = "functional: Unflatten: sizes %v do not multiply up to the size of axis %d (%d) of shape %v"
+)

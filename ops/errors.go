@@ -126,3 +126,25 @@ const (
 	errNLLTarget     = "ops: %s: target %d at element %d is out of range for %d classes (input of shape %v)"
 	errSmoothL1Beta  = "ops: SmoothL1: beta %v must be at least 0 (input of shape %v)"
 )
+
+// Panic messages of the plumbing ops (issue 18): Concat, Slice,
+// SliceBackward, Pad and PadBackward.
+const (
+	errConcatNone     = "ops: Concat needs at least one input, got none"
+	errConcat0D       = "ops: Concat: input %d is 0-d, which cannot be concatenated (shapes %v)"
+	errConcatAxis     = "ops: Concat: inputs of shapes %v: %s"
+	errConcatRank     = "ops: Concat: input %d has %d dimensions but input %d has %d (shapes %v)"
+	errConcatSize     = "ops: Concat: input %d has size %d on axis %d but input %d has %d: sizes must match except on axis %d (shapes %v)"
+	errSliceRank      = "ops: %s: %d ranges %v for a tensor of shape %v: too many indices"
+	errSliceStep      = "ops: %s: step %d of axis %d must be at least 1 (ranges %v, shape %v)"
+	errSliceBack      = "ops: SliceBackward: input of shape %v, want %v: the slice %v of shape %v"
+	errSliceBackShape = "ops: SliceBackward: Shape %v has a negative size (input of shape %v)"
+	errPadOdd         = "ops: %s: pads %v have an odd length (shape %v)"
+	errPadLong        = "ops: %s: pads %v: %d pads for a tensor of shape %v, at most 2 per axis of its %d"
+	errPadMode        = "ops: %s: unknown mode %d (shape %v)"
+	errPadNegative    = "ops: %s: pads %v leave axis %d of size %d with a negative size (pads %d and %d; shape %v)"
+	errPadReflect     = "ops: %s: pads %v: reflect padding of axis %d by %d and %d must be less than its size %d (shape %v)"
+	errPadReplicate   = "ops: %s: pads %v: cannot replicate the empty axis %d (shape %v)"
+	errPadBack        = "ops: PadBackward: input of shape %v, want %v: shape %v padded by %v in mode %v"
+	errPadBackShape   = "ops: PadBackward: Shape %v has a negative size (input of shape %v)"
+)

@@ -881,6 +881,93 @@ func opTable[T tensor.Float]() []opEntry[T] {
 			inputs: normal(c.x), keeps: keeps{extra: func([][]int, []int) int { return intBytes(len(c.target)) }},
 			bad: nllBad(len(c.target))})
 	}
+	// The plumbing ops of issue 18: Concat, Slice and its adjoint
+	// SliceBackward, Pad and its adjoint PadBackward.
+	concatBad := func(more ...badInput) []badInput {
+		return append([]badInput{
+			bad(s([]int{2, 3, 4}, []int{3}), "ops: Concat:", "dimensions"),
+			bad(s([]int{}, []int{2}), "ops: Concat:", "0-d"),
+			{shapes: nil, want: []string{"ops: Concat needs at least one input"}},
+		}, more...)
+	}
+	for _, c := range []struct {
+		cfg    string
+		axis   int
+		shapes [][]int
+		more   []badInput
+	}{
+		{"axis1,3-inputs", 1, s([]int{2, 1, 3}, []int{2, 2, 3}, []int{2, 3, 3}),
+			[]badInput{bad(s([]int{2, 1, 3}, []int{2, 1, 4}), "ops: Concat:", "size 4 on axis 2", "sizes must match except on axis 1")}},
+		{"axis-1", -1, s([]int{2, 3}, []int{2, 2}),
+			[]badInput{bad(s([]int{2, 3}, []int{3, 3}), "ops: Concat:", "size 3 on axis 0")}},
+		{"axis0,1-d", 0, s([]int{3}, []int{1}), nil},
+		{"one-input", 2, s([]int{1, 2, 3}),
+			[]badInput{bad(s([]int{2, 3}), "ops: Concat:", "axis 2 out of range")}},
+		{"size-0-on-axis", 0, s([]int{0, 2}, []int{3, 2}, []int{0, 2}), nil},
+		{"legacy-empty", 1, s([]int{0}, []int{2, 3}, []int{2, 1}), nil},
+	} {
+		c := c
+		es = append(es, e{name: "Concat", config: c.cfg, new: func() op { return &ops.Concat[T]{Axis: c.axis} },
+			inputs: normal(c.shapes...), keeps: none, bad: concatBad(c.more...)})
+	}
+	for _, c := range []struct {
+		cfg    string
+		ranges []ops.Range
+		x      []int
+		bad    []badInput
+	}{
+		{"1:3,::2", []ops.Range{{1, 3, 1}, {0, ops.End, 2}}, []int{4, 5},
+			[]badInput{bad(s([]int{4}), "ops: Slice:", "too many indices")}},
+		{"-2:", []ops.Range{{-2, ops.End, 1}}, []int{3, 4}, []badInput{bad(s([]int{}), "ops: Slice:", "too many indices")}},
+		{"clamped,:,1::3", []ops.Range{{-10, 10, 1}, {0, ops.End, 1}, {1, ops.End, 3}}, []int{2, 3, 7},
+			[]badInput{bad(s([]int{2, 3}), "ops: Slice:", "3 ranges")}},
+		{"empty", []ops.Range{{2, 1, 1}}, []int{3, 2}, []badInput{bad(s([]int{}), "ops: Slice:")}},
+		{"0-d", nil, []int{}, nil},
+	} {
+		c := c
+		bs := append(c.bad, arity("Slice", 1))
+		es = append(es, e{name: "Slice", config: c.cfg, new: func() op { return &ops.Slice[T]{Ranges: c.ranges} },
+			inputs: normal(c.x), keeps: none, bad: bs})
+		y := forward[float64](&ops.Slice[float64]{Ranges: c.ranges}, tensor.New[float64](c.x...)).Shape()
+		wrong := append(slices.Clone(y), 1)
+		es = append(es, e{name: "SliceBackward", config: c.cfg,
+			new:    func() op { return &ops.SliceBackward[T]{Ranges: c.ranges, Shape: c.x} },
+			inputs: normal(y), keeps: none,
+			bad: []badInput{bad(s(wrong), "ops: SliceBackward:", fmt.Sprint(c.x)), arity("SliceBackward", 1)}})
+	}
+	for _, c := range []struct {
+		cfg   string
+		pads  []int
+		mode  ops.PadMode
+		value float64
+		x     []int
+		bad   []badInput
+	}{
+		{"constant,1x2,value0.5", []int{1, 2}, ops.PadConstant, 0.5, []int{2, 3},
+			[]badInput{bad(s([]int{}), "ops: Pad:", "at most 2 per axis")}},
+		{"constant,crop", []int{1, -2, -1, 2}, ops.PadConstant, -1, []int{3, 4},
+			[]badInput{bad(s([]int{3, 0}), "ops: Pad:", "negative size")}},
+		{"reflect,2-axes", []int{2, 1, 1, 1}, ops.PadReflect, 0, []int{1, 3, 4},
+			[]badInput{bad(s([]int{1, 3, 2}), "ops: Pad:", "reflect", "less than its size 2")}},
+		{"reflect,3-axes,crop", []int{1, -1, 1, 0, 0, 1}, ops.PadReflect, 0, []int{2, 3, 2},
+			[]badInput{bad(s([]int{2, 1, 2}), "ops: Pad:", "less than its size 1")}},
+		{"replicate,2-axes", []int{2, 0, 0, 3}, ops.PadReplicate, 0, []int{2, 2, 3},
+			[]badInput{bad(s([]int{2, 0, 3}), "ops: Pad:", "replicate the empty axis 1")}},
+		{"replicate,crop", []int{-1, 2}, ops.PadReplicate, 0, []int{4},
+			[]badInput{bad(s([]int{0}), "ops: Pad:")}},
+	} {
+		c := c
+		es = append(es, e{name: "Pad", config: c.cfg,
+			new:    func() op { return &ops.Pad[T]{Pads: c.pads, Mode: c.mode, Value: T(c.value)} },
+			inputs: normal(c.x), keeps: none, bad: append(c.bad, arity("Pad", 1))})
+		y := forward[float64](&ops.Pad[float64]{Pads: c.pads, Mode: c.mode}, tensor.New[float64](c.x...)).Shape()
+		wrong := slices.Clone(y)
+		wrong[len(wrong)-1]++
+		es = append(es, e{name: "PadBackward", config: c.cfg,
+			new:    func() op { return &ops.PadBackward[T]{Pads: c.pads, Mode: c.mode, Shape: c.x} },
+			inputs: normal(y), keeps: none,
+			bad: []badInput{bad(s(wrong), "ops: PadBackward:", c.mode.String()), arity("PadBackward", 1)}})
+	}
 	return es
 }
 

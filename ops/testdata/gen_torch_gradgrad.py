@@ -572,7 +572,49 @@ def cases():
                       lambda x, b=beta: F.smooth_l1_loss(x, torch.zeros_like(x), reduction="none", beta=b),
                       [T(d)], dict(Beta=beta)))
     C.append(case("xlogx", "XLogX", lambda x: x * torch.log(x), [T(positive(2, 3))]))
+    # The plumbing ops of issue 18: torch.cat, basic slicing and F.pad, and
+    # their adjoints SliceBackward (zeros with the slice assigned) and
+    # PadBackward (F.pad's gradient by its definition, see pad_backward).
+    for tag, axis, shapes in (("axis1_3_inputs", 1, ((2, 1, 3), (2, 2, 3), (2, 3, 3))), ("axis-1", -1, ((2, 3), (2, 2))),
+                              ("axis0_1d", 0, ((3,), (1,))), ("legacy_empty", 1, ((0,), (2, 3), (2, 1)))):
+        C.append(case("concat_" + tag, "Concat", lambda *x, a=axis: torch.cat(x, a), [T(randn(*sh)) for sh in shapes], dict(Axis=axis)))
+    END = 2 ** 63 - 1  # ops.End, math.MaxInt
+    for tag, ranges, shape in (("1:3_::2", ((1, 3, 1), (0, END, 2)), (4, 5)), ("-2:", ((-2, END, 1),), (3, 4)),
+                               ("clamped_:_1::3", ((-10, 10, 1), (0, END, 1), (1, END, 3)), (2, 3, 7))):
+        sl = tuple(slice(a, b, c) for a, b, c in ranges)
+        prm = dict(Ranges=[dict(Start=a, Stop=b, Step=c) for a, b, c in ranges])
+        C.append(case("slice_" + tag, "Slice", lambda x, sl=sl: x[sl], [T(randn(*shape))], prm))
+        y0 = torch.zeros(shape)[sl]
+        C.append(case("slice_backward_" + tag, "SliceBackward", lambda d, sl=sl, sh=shape: slice_backward(d, sh, sl),
+                      [T(randn(*y0.shape))], dict(prm, Shape=list(shape))))
+    for tag, pads, mode, value, shape in (("constant_value0.5", (1, 2), "constant", 0.5, (2, 3)),
+                                          ("constant_crop", (1, -2, -1, 2), "constant", -1.0, (3, 4)),
+                                          ("reflect_2_axes", (2, 1, 1, 1), "reflect", 0.0, (1, 3, 4)),
+                                          ("reflect_crop", (1, -1), "reflect", 0.0, (2, 4)),
+                                          ("replicate_2_axes", (2, 0, 0, 3), "replicate", 0.0, (2, 2, 3))):
+        C.append(case("pad_" + tag, "Pad", lambda x, p=pads, m=mode, v=value: F.pad(x, p, m, v) if m == "constant" else F.pad(x, p, m),
+                      [T(randn(*shape))], dict(Pads=list(pads), Mode=mode, Value=value)))
+        if mode == "constant":
+            continue
+        y0 = F.pad(torch.zeros(shape, dtype=torch.float64), pads, mode)
+        C.append(case("pad_backward_" + tag, "PadBackward", lambda d, p=pads, m=mode, sh=shape: pad_backward(d, sh, p, m),
+                      [T(randn(*y0.shape))], dict(Pads=list(pads), Mode=mode, Shape=list(shape))))
     return C
+
+
+def slice_backward(d, shape, sl):
+    """Slice's backward pass: zeros of shape with the slice sl set to d."""
+    z = torch.zeros(shape, dtype=d.dtype)
+    z[sl] = d
+    return z
+
+
+def pad_backward(d, shape, pads, mode):
+    """F.pad's gradient with respect to its input of the given shape, by its
+    definition, recorded so that it can be differentiated again."""
+    with torch.enable_grad():
+        x = torch.zeros(shape, dtype=d.dtype, requires_grad=True)
+        return torch.autograd.grad(F.pad(x, pads, mode), x, d, create_graph=True)[0]
 
 
 def conv2d_weight(x, dy, weight_size, stride, padding, dilation, groups):
