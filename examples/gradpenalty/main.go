@@ -96,14 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&s.evalEvery, "eval-every", s.evalEvery, "evaluate on the test set every this many steps")
 	fs.Float64Var(&s.epsilon, "epsilon", s.epsilon, "size ε of the fast-gradient-sign perturbation, in units of the pixel range")
 	fs.Uint64Var(&s.seed, "seed", s.seed, "random seed: initial weights and shuffling, the same for both runs")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "Usage of gradpenalty:")
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return err
-		}
-		return &course.UsageError{Err: err}
+	if err := course.Parse(fs, args, stderr); err != nil {
+		return err
 	}
 	if err := s.check(fs); err != nil {
 		return &course.UsageError{Err: err}

@@ -42,7 +42,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -90,14 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&s.newtonIters, "newton-iters", s.newtonIters, "the most Newton iterations")
 	fs.IntVar(&s.cgIters, "cg-iters", s.cgIters, "the most conjugate-gradient iterations (Hessian–vector products) per Newton iteration")
 	fs.IntVar(&s.gdSteps, "gd-steps", s.gdSteps, "gradient-descent steps to compare with; 0: none")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(stderr, "Usage of newton:")
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return err
-		}
-		return &course.UsageError{Err: err}
+	if err := course.Parse(fs, args, stderr); err != nil {
+		return err
 	}
 	if err := s.check(fs); err != nil {
 		return &course.UsageError{Err: err}

@@ -30,6 +30,24 @@ func (e *UsageError) Unwrap() error { return e.Err }
 
 func usage(err error) error { return &UsageError{Err: err} }
 
+// Parse parses args into fs, a flag set made with flag.ContinueOnError
+// whose output is discarded (a bad flag is one line from ExitCode, not the
+// usage too). For -h it prints fs's usage to stderr and returns
+// flag.ErrHelp; a bad flag comes back as a *UsageError.
+func Parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(stderr, "Usage of %s:\n", fs.Name())
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+		return err
+	}
+	return usage(err)
+}
+
 // Main parses a trainer's command line — the common flags with c's values
 // as defaults, plus whatever extra registers — and checks every flag
 // before anything else: setup, called once the flags are parsed, checks
@@ -54,14 +72,8 @@ func Main(ctx context.Context, c Config, args []string, stdout, stderr io.Writer
 	if extra != nil {
 		extra(fs)
 	}
-	if err = fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stderr, "Usage of %s:\n", c.Name)
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return err
-		}
-		return usage(err)
+	if err = Parse(fs, args, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usage(fmt.Errorf("unexpected argument %q: every setting is a flag (-h lists them)", fs.Arg(0)))
