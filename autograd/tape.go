@@ -15,8 +15,9 @@ type Tape[T tensor.Float] struct {
 	gen     uint64 // incremented by Reset; Vars of older generations are stale
 	needs   []bool // scratch for Backward
 	leaves  leafGrads[T]
-	anomaly bool  // check every output and gradient for NaN and ±Inf
-	err     error // the anomaly that stopped the tape
+	early   []earlyLeaf[T] // scratch for Backward
+	anomaly bool           // check every output and gradient for NaN and ±Inf
+	err     error          // the anomaly that stopped the tape
 	arena   *tensor.Arena[T]
 	noGrad  bool // record nothing: see SetGradEnabled
 }
