@@ -122,8 +122,9 @@ func start[E any](c *Local, name string, buf []E, f func([][]E)) *localOp {
 	bufs := make([][]E, g.size)
 	for r, b := range op.bufs {
 		e, ok := b.([]E)
-		if op.names[r] != name || !ok {
-			op.err = fmt.Errorf(errLocalOrder, seq, op.names[r], fmt.Sprintf("%T", b), r, name, fmt.Sprintf("%T", buf), c.rank)
+		_, ok0 := op.bufs[0].([]E)
+		if op.names[r] != op.names[0] || ok != ok0 { // the last rank, c, has type E and name
+			op.err = fmt.Errorf(errLocalOrder, seq, op.names[0], fmt.Sprintf("%T", op.bufs[0]), 0, op.names[r], fmt.Sprintf("%T", b), r)
 			break
 		}
 		bufs[r] = e
