@@ -103,19 +103,25 @@ type earlyLeaf[T tensor.Float] struct {
 // must then leave the leaves untouched.
 func (t *Tape[T]) earlyLeaves(top int) []earlyLeaf[T] {
 	early := t.early[:0]
-	if t.anomaly {
-		return early
+	if t.anomaly || hookedVars.Load() == 0 {
+		return early // no Var has hooks: skip the scan
 	}
+	clear(t.earlySeen)
 	for i := range top + 1 {
 		for _, in := range t.nodes[i].inputs {
 			if len(in.hooks) == 0 || in.node >= 0 || in.pending != nil || !in.requiresGrad {
 				continue
 			}
-			if !slices.ContainsFunc(early, func(e earlyLeaf[T]) bool { return e.leaf == in }) {
+			if t.earlySeen == nil {
+				t.earlySeen = make(map[*Var[T]]struct{})
+			}
+			if _, seen := t.earlySeen[in]; !seen {
+				t.earlySeen[in] = struct{}{}
 				early = append(early, earlyLeaf[T]{node: i, leaf: in})
 			}
 		}
 	}
+	clear(t.earlySeen)
 	slices.Reverse(early) // found in increasing order of first use
 	t.early = early
 	return early
