@@ -224,3 +224,25 @@ func (p *params) State() nn.State[float64] {
 	}
 	return s
 }
+
+// TestDDPTwoPassesBeforeSync: a second backward pass reaching a parameter
+// before Sync panics, naming it, as PyTorch's DDP raises: its bucket may
+// already be on its way.
+func TestDDPTwoPassesBeforeSync(t *testing.T) {
+	a := autograd.NewParam(tensor.FromSlice([]float64{1, 2}, 2))
+	d, err := NewDDP(NewLocal(1)[0], nn.Module[float64](&params{a}), DDPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	tape := autograd.NewTape[float64]()
+	loss := functional.Sum(functional.Mul(tape.Input(tensor.Full(3.0, 2)), a))
+	tape.Backward(loss)
+	testutil.MustPanic(t, func() { tape.Backward(loss) },
+		"distributed: DDP: parameter 0 has a second gradient before Sync: call Sync after every backward pass")
+	d.Sync()
+	tape.Backward(loss) // after Sync, a new pass
+	if err := d.Sync(); err != nil || !slices.Equal(a.Grad().Data(), []float64{6, 6}) {
+		t.Errorf("after two synced passes: %v, gradient %v, want [6 6]", err, a.Grad())
+	}
+}

@@ -75,8 +75,10 @@ const maxCount = 1 << 30
 // the order they take it. (Handing every call to the locked thread instead,
 // MPI_THREAD_FUNNELED, cost W1 ten times its step with GOMAXPROCS=1: every
 // call waited for the Go scheduler and the OS to switch threads; see
-// benchmarks/README.md.) A collective must be started in the same order on
-// every rank: DDP issues its buckets in a fixed order for that reason.
+// benchmarks/README.md.) MPI_Test and MPI_Wait of a non-blocking
+// all-reduce take the mutex too. A collective must be started in the same
+// order on every rank: DDP starts its buckets in a fixed order, on the
+// goroutine of the backward pass, for that reason.
 type MPI struct {
 	rank, size int
 	calls      chan func()
