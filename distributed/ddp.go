@@ -71,7 +71,13 @@ type DDPOptions struct {
 // Buckets are all-reduced in a fixed order on every rank, whatever order
 // the hooks fire in. A parameter that received no gradient in a pass
 // (unused by this rank's forward) counts as zero; after Sync every
-// parameter has a gradient.
+// parameter has a gradient. Its bucket, incomplete, is started by Sync
+// rather than during the pass: if other ranks did use it, and other
+// collectives (SyncBatchNorm's) follow it in the backward pass, the ranks
+// would then start their collectives in different orders — Local reports
+// it as an error, MPI may hang. So with SyncBatchNorm, every rank must use
+// the same parameters (PyTorch's DDP asks the same without
+// find_unused_parameters).
 //
 // A DDP serves one backward pass at a time: call Sync after each backward
 // pass (train.Classifier.AfterBackward does), and before reading the

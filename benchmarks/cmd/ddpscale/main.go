@@ -49,6 +49,7 @@ func run() error {
 	warmup := flag.Int("warmup", 0, "untimed steps first (default: 20 for W1, 2 for W2)")
 	only := flag.Bool("allreduce-only", false, "time only the all-reduce of the workload's gradient bytes, without training")
 	noSync := flag.Bool("no-sync", false, "train without averaging the gradients: each rank's compute alone")
+	nonBlocking := flag.Bool("nonblocking", false, "with -allreduce-only, start the all-reduce with IAllReduceSum and wait for it, as DDP does")
 	bucketBytes := flag.Int("bucket-bytes", 0, "DDP's bucket size in bytes (default: distributed.DefaultBucketBytes)")
 	flag.Parse()
 	comm, err := distributed.Init()
@@ -94,7 +95,17 @@ func run() error {
 	if *only {
 		buf := make([]float32, bytes/4)
 		step = func() {
-			if err := distributed.AllReduceSum(comm, buf); err != nil {
+			if !*nonBlocking {
+				if err := distributed.AllReduceSum(comm, buf); err != nil {
+					panic(err)
+				}
+				return
+			}
+			req, err := distributed.IAllReduceSum(comm, buf)
+			if err == nil {
+				err = req.Wait()
+			}
+			if err != nil {
 				panic(err)
 			}
 		}
