@@ -32,7 +32,10 @@ func (t *Tape[T]) Backward(loss *Var[T]) {
 // engine checks, sums back to the inputs' shapes where they were broadcast,
 // and accumulates. The contributions reaching a leaf are summed over the
 // pass, passed through the leaf's hooks, and only then added into its
-// gradient, under the leaf's lock.
+// gradient, under the leaf's lock: for a leaf with hooks, as soon as the
+// node using it that was recorded first has run its backward (or at the
+// end of the pass with anomaly detection on); for the others, at the end
+// of the pass.
 //
 // On a tape that has stopped on an anomaly (see SetDetectAnomaly) it does
 // nothing; if an anomaly stops this pass, no leaf gradient is changed.
