@@ -74,8 +74,9 @@ type DDPOptions struct {
 // parameter has a gradient. Its bucket, incomplete, is started by Sync
 // rather than during the pass: if other ranks did use it, and other
 // collectives (SyncBatchNorm's) follow it in the backward pass, the ranks
-// would then start their collectives in different orders — Local reports
-// it as an error, MPI may hang. So with SyncBatchNorm, every rank must use
+// would then start their collectives in different orders, which mixes
+// their data or hangs (Local reports it when the collectives' lengths or
+// kinds differ). So with SyncBatchNorm, every rank must use
 // the same parameters (PyTorch's DDP asks the same without
 // find_unused_parameters).
 //
