@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -31,7 +32,10 @@ func (t *Tape[T]) Backward(loss *Var[T]) {
 // engine checks, sums back to the inputs' shapes where they were broadcast,
 // and accumulates. The contributions reaching a leaf are summed over the
 // pass, passed through the leaf's hooks, and only then added into its
-// gradient, under the leaf's lock.
+// gradient, under the leaf's lock: for a leaf with hooks, as soon as the
+// node using it that was recorded first has run its backward (or at the
+// end of the pass with anomaly detection on); for the others, at the end
+// of the pass.
 //
 // On a tape that has stopped on an anomaly (see SetDetectAnomaly) it does
 // nothing; if an anomaly stops this pass, no leaf gradient is changed.
@@ -63,22 +67,67 @@ func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
 		out.grad, out.ownsGrad = nil, false
 	}
 	y.grad = seed
+	early := t.earlyLeaves(y.node)
 	for i := y.node; i >= 0; i-- {
 		n := &t.nodes[i]
-		dy := n.out.grad
-		if dy == nil {
-			continue // no path from y reaches this node
+		if dy := n.out.grad; dy != nil { // else no path from y reaches this node
+			dy = n.out.runHooks(dy)
+			n.out.grad = nil
+			if n.out.retainGrad {
+				n.out.grad = dy
+			}
+			if !t.backwardNode(i, n, dy) {
+				return // stopped on an anomaly: leave the leaves untouched
+			}
 		}
-		dy = n.out.runHooks(dy)
-		n.out.grad = nil
-		if n.out.retainGrad {
-			n.out.grad = dy
-		}
-		if !t.backwardNode(i, n, dy) {
-			return // stopped on an anomaly: leave the leaves untouched
+		for len(early) > 0 && early[0].node == i {
+			t.leaves.flushLeaf(early[0].leaf)
+			early = early[1:]
 		}
 	}
 	t.leaves.flush()
+}
+
+// earlyLeaf is a leaf with hooks and the lowest node that uses it: once
+// that node's backward has run, the pass's contributions to the leaf are
+// complete.
+type earlyLeaf[T tensor.Float] struct {
+	node int
+	leaf *Var[T]
+}
+
+// earlyLeaves lists the leaves with hooks among the inputs of nodes 0 to
+// top, each with the lowest node that uses it, in decreasing node order:
+// the order in which the backward pass completes them. Their hooks run
+// (and their gradients are added) as soon as they are complete, so that a
+// hook can act on a gradient while the pass goes on — data-parallel
+// training starts its all-reduces there. With anomaly detection on, every
+// leaf waits for the end of the pass, which may still find an anomaly and
+// must then leave the leaves untouched.
+func (t *Tape[T]) earlyLeaves(top int) []earlyLeaf[T] {
+	early := t.early[:0]
+	if t.anomaly || hookedVars.Load() == 0 {
+		return early // no Var has hooks: skip the scan
+	}
+	clear(t.earlySeen)
+	for i := range top + 1 {
+		for _, in := range t.nodes[i].inputs {
+			if len(in.hooks) == 0 || in.node >= 0 || in.pending != nil || !in.requiresGrad {
+				continue
+			}
+			if t.earlySeen == nil {
+				t.earlySeen = make(map[*Var[T]]struct{})
+			}
+			if _, seen := t.earlySeen[in]; !seen {
+				t.earlySeen[in] = struct{}{}
+				early = append(early, earlyLeaf[T]{node: i, leaf: in})
+			}
+		}
+	}
+	clear(t.earlySeen)
+	slices.Reverse(early) // found in increasing order of first use
+	t.early = early
+	return early
 }
 
 // backwardNode runs node i's Backward and hands each input its gradient. It
@@ -122,11 +171,12 @@ func (t *Tape[T]) backwardNode(i int, n *node[T], dy *tensor.Tensor[T]) bool {
 // leaf, so that the leaf's hooks see its whole gradient once and the leaf's
 // lock is taken once.
 type leafGrads[T tensor.Float] struct {
-	vars  []*Var[T]
-	grads []*tensor.Tensor[T]
-	owned []bool // grads[i] was allocated by the engine
-	index map[*Var[T]]int
-	arena *tensor.Arena[T] // the tape's arena, if it reuses buffers
+	vars    []*Var[T]
+	grads   []*tensor.Tensor[T]
+	owned   []bool // grads[i] was allocated by the engine
+	flushed []bool // vars[i]'s gradient has been added into it
+	index   map[*Var[T]]int
+	arena   *tensor.Arena[T] // the tape's arena, if it reuses buffers
 }
 
 // add adds g to v's sum for this pass, allocating from ar when it must.
@@ -140,6 +190,7 @@ func (l *leafGrads[T]) add(v *Var[T], g *tensor.Tensor[T], ar *tensor.Arena[T]) 
 	case !ok:
 		l.index[v] = len(l.vars)
 		l.vars, l.grads, l.owned = append(l.vars, v), append(l.grads, g), append(l.owned, false)
+		l.flushed = append(l.flushed, false)
 	case !l.owned[i]:
 		l.grads[i], l.owned[i] = ar.Add(l.grads[i], g), true
 	default:
@@ -147,32 +198,48 @@ func (l *leafGrads[T]) add(v *Var[T], g *tensor.Tensor[T], ar *tensor.Arena[T]) 
 	}
 }
 
-// flush passes each leaf's summed gradient through its hooks and adds it
-// into the leaf's gradient.
-func (l *leafGrads[T]) flush() {
-	for i, v := range l.vars {
-		g := l.grads[i]
-		if h := v.runHooks(g); h != g {
-			g, l.owned[i] = h, false
-		}
-		// A leaf keeps its gradient past the pass, so it may not take
-		// storage that the tape's arena will recycle — unless the arena
-		// takes the leaf's spare storage in exchange.
-		if l.arena != nil && v.takeFromArena(g, l.arena) {
-			continue
-		}
-		if l.arena != nil && v.tape != nil && !l.owned[i] {
-			// A leaf made on the tape (Tape.Param) is stale after Reset,
-			// as are the tape's tensors: its copy may come from the arena.
-			g, l.owned[i] = l.arena.Clone(g), true
-		}
-		v.addGrad(g, l.owned[i] && (l.arena == nil || v.tape != nil))
+// flushLeaf flushes v's summed gradient now, if the pass has reached v,
+// rather than at the end of the pass.
+func (l *leafGrads[T]) flushLeaf(v *Var[T]) {
+	if i, ok := l.index[v]; ok && !l.flushed[i] {
+		l.flushOne(i)
 	}
+}
+
+// flush passes each leaf's summed gradient through its hooks and adds it
+// into the leaf's gradient, except for those flushLeaf has flushed.
+func (l *leafGrads[T]) flush() {
+	for i := range l.vars {
+		if !l.flushed[i] {
+			l.flushOne(i)
+		}
+	}
+}
+
+// flushOne flushes leaf i of the pass.
+func (l *leafGrads[T]) flushOne(i int) {
+	l.flushed[i] = true
+	v, g := l.vars[i], l.grads[i]
+	if h := v.runHooks(g); h != g {
+		g, l.owned[i] = h, false
+	}
+	// A leaf keeps its gradient past the pass, so it may not take
+	// storage that the tape's arena will recycle — unless the arena
+	// takes the leaf's spare storage in exchange.
+	if l.arena != nil && v.takeFromArena(g, l.arena) {
+		return
+	}
+	if l.arena != nil && v.tape != nil && !l.owned[i] {
+		// A leaf made on the tape (Tape.Param) is stale after Reset,
+		// as are the tape's tensors: its copy may come from the arena.
+		g, l.owned[i] = l.arena.Clone(g), true
+	}
+	v.addGrad(g, l.owned[i] && (l.arena == nil || v.tape != nil))
 }
 
 func (l *leafGrads[T]) reset() {
 	clear(l.vars)
 	clear(l.grads)
 	clear(l.index)
-	l.vars, l.grads, l.owned = l.vars[:0], l.grads[:0], l.owned[:0]
+	l.vars, l.grads, l.owned, l.flushed = l.vars[:0], l.grads[:0], l.owned[:0], l.flushed[:0]
 }

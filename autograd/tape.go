@@ -11,14 +11,16 @@ import (
 // walk them in reverse. A Tape is used by one goroutine at a time; several
 // goroutines may each run their own tape over shared parameters.
 type Tape[T tensor.Float] struct {
-	nodes   []node[T]
-	gen     uint64 // incremented by Reset; Vars of older generations are stale
-	needs   []bool // scratch for Backward
-	leaves  leafGrads[T]
-	anomaly bool  // check every output and gradient for NaN and ±Inf
-	err     error // the anomaly that stopped the tape
-	arena   *tensor.Arena[T]
-	noGrad  bool // record nothing: see SetGradEnabled
+	nodes     []node[T]
+	gen       uint64 // incremented by Reset; Vars of older generations are stale
+	needs     []bool // scratch for Backward
+	leaves    leafGrads[T]
+	early     []earlyLeaf[T]       // scratch for Backward
+	earlySeen map[*Var[T]]struct{} // scratch for Backward
+	anomaly   bool                 // check every output and gradient for NaN and ±Inf
+	err       error                // the anomaly that stopped the tape
+	arena     *tensor.Arena[T]
+	noGrad    bool // record nothing: see SetGradEnabled
 }
 
 // node is one recorded application of an op.

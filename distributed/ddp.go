@@ -46,29 +46,44 @@ type DDPOptions struct {
 // order (the order in which backward produces their gradients). A hook on
 // every parameter (autograd.Var.RegisterHook) copies the pass's gradient
 // into its bucket and hands the engine zeros instead; as soon as a bucket
-// is complete (and those before it have been started), a goroutine
-// all-reduces it while the hooks go on. Sync starts what is left, waits
-// for every bucket and adds the averaged gradient into the parameters'
-// gradients (so a gradient accumulated before the pass is kept).
+// is complete (and those before it have been started), the hook starts
+// its all-reduce without waiting for it (Comm.IAllReduceFloat32), on the
+// goroutine running the backward pass, and the later hooks test the
+// all-reduces under way, which is when MPI moves their data. Sync starts
+// what is left, waits for every bucket and adds the averaged gradient into
+// the parameters' gradients (so a gradient accumulated before the pass is
+// kept).
 //
-// What overlaps: the engine passes a leaf's gradient to its hooks when it
-// flushes the leaves, at the end of the backward pass (once every
-// contribution has been summed), so a bucket's all-reduce overlaps the
-// copying of the later buckets and the next all-reduces, not the
-// computation of the earlier layers' gradients as in PyTorch. Flushing
-// each leaf as soon as its last contribution arrives would give that
-// overlap, but SyncBatchNorm's collectives in the backward pass would then
-// race with the buckets' for the order of the collectives, which must be
-// the same on every rank.
+// What overlaps: the engine runs a parameter's hooks as soon as the
+// backward pass has summed its last contribution (the backward of the
+// lowest node using it has run), so a bucket's all-reduce is under way
+// while the backward pass computes the gradients of the earlier layers, as
+// in PyTorch. Every collective — the buckets' and SyncBatchNorm's, which
+// runs in the backward pass too — is started on that one goroutine, in the
+// order of the backward walk, which is the same on every rank, as MPI
+// requires. How much of the transfer happens during the computation
+// depends on the MPI library: Open MPI progresses a non-blocking
+// all-reduce only inside MPI calls, here the hooks' tests and Sync's
+// waits, so the last bucket, started by the last hooks, is mostly
+// transferred in Sync. (With anomaly detection on, the engine runs the
+// hooks at the end of the pass, and nothing overlaps.)
 //
 // Buckets are all-reduced in a fixed order on every rank, whatever order
 // the hooks fire in. A parameter that received no gradient in a pass
 // (unused by this rank's forward) counts as zero; after Sync every
-// parameter has a gradient.
+// parameter has a gradient. Its bucket, incomplete, is started by Sync
+// rather than during the pass: if other ranks did use it, and other
+// collectives (SyncBatchNorm's) follow it in the backward pass, the ranks
+// would then start their collectives in different orders, which mixes
+// their data or hangs (Local reports it when the collectives' lengths or
+// kinds differ). So with SyncBatchNorm, every rank must use
+// the same parameters (PyTorch's DDP asks the same without
+// find_unused_parameters).
 //
 // A DDP serves one backward pass at a time: call Sync after each backward
 // pass (train.Classifier.AfterBackward does), and before reading the
-// gradients.
+// gradients. A second backward pass reaching a parameter before Sync
+// panics, as in PyTorch, since its bucket may be on its way already.
 type DDP[T tensor.Float] struct {
 	Module nn.Module[T]
 	comm   Comm
@@ -77,10 +92,9 @@ type DDP[T tensor.Float] struct {
 	buckets  []*bucket[T]
 	slots    []slot              // slots[i]: where parameter i lives in its bucket
 	zeros    []*tensor.Tensor[T] // zero tensors the hooks hand back
-	next     int                 // the next bucket to hand to the goroutine
-	work     chan *bucket[T]
-	results  chan error
-	commTime time.Duration // time in the all-reduces, written by reduce, read after Sync
+	next     int                 // the next bucket to start
+	tested   int                 // the first started bucket not known to be complete
+	commTime time.Duration       // time spent starting, testing and waiting for the all-reduces
 }
 
 // bucket is a contiguous buffer for the gradients of some parameters.
@@ -89,6 +103,9 @@ type bucket[T tensor.Float] struct {
 	buf     []T
 	have    []bool // have[j]: params[j]'s gradient of this pass is in buf
 	missing int
+	req     Request // the all-reduce under way, once started
+	err     error   // its error, if starting or testing it failed
+	done    bool    // a Test found req complete
 }
 
 type slot struct{ bucket, index, offset int }
@@ -136,9 +153,6 @@ func NewDDP[T tensor.Float](comm Comm, m nn.Module[T], opts DDPOptions) (*DDP[T]
 		d.zeros[i] = tensor.New[T](p.Var.Shape()...)
 		p.Var.RegisterHook(d.hook(i))
 	}
-	d.work = make(chan *bucket[T], len(d.buckets))
-	d.results = make(chan error, len(d.buckets))
-	go d.reduce(d.work, d.results)
 	return d, nil
 }
 
@@ -149,28 +163,27 @@ func (d *DDP[T]) Comm() Comm { return d.comm }
 func (d *DDP[T]) Buckets() int { return len(d.buckets) }
 
 // hook returns parameter i's gradient hook: it copies the pass's gradient
-// into the bucket, hands back zeros (Sync adds the average instead), and
-// starts the buckets that are complete.
+// into the bucket, hands back zeros (Sync adds the average instead),
+// starts the buckets that are complete and tests those under way.
 func (d *DDP[T]) hook(i int) autograd.Hook[T] {
 	return func(g *tensor.Tensor[T]) *tensor.Tensor[T] {
 		s := d.slots[i]
 		b := d.buckets[s.bucket]
-		if b.have[s.index] { // a second backward pass before Sync: add up
-			for k, v := range g.Data() {
-				b.buf[s.offset+k] += v
-			}
-		} else {
-			copy(b.buf[s.offset:], g.Data())
-			b.have[s.index] = true
-			b.missing--
+		if b.have[s.index] {
+			panic(fmt.Sprintf(errDDPTwice, d.params[i].Name))
 		}
+		copy(b.buf[s.offset:], g.Data())
+		b.have[s.index] = true
+		b.missing--
 		d.launch(false)
+		d.progress()
 		return d.zeros[i]
 	}
 }
 
-// launch hands the goroutine the complete buckets that are next in order;
-// with all set, every bucket left, its missing gradients as zeros.
+// launch starts the all-reduces of the complete buckets that are next in
+// order; with all set, of every bucket left, its missing gradients as
+// zeros.
 func (d *DDP[T]) launch(all bool) {
 	for d.next < len(d.buckets) {
 		b := d.buckets[d.next]
@@ -183,50 +196,73 @@ func (d *DDP[T]) launch(all bool) {
 				clear(b.buf[s.offset : s.offset+d.params[p].Var.Value().Size()])
 			}
 		}
-		d.work <- b
+		start := time.Now()
+		b.req, b.err = IAllReduceSum(d.comm, b.buf)
+		d.commTime += time.Since(start)
 		d.next++
 	}
 }
 
-// reduce is the goroutine that all-reduces buckets and averages them.
-func (d *DDP[T]) reduce(work <-chan *bucket[T], results chan<- error) {
-	for b := range work {
-		start := time.Now()
-		err := AllReduceSum(d.comm, b.buf)
-		d.commTime += time.Since(start)
-		if err == nil && d.comm.Size() > 1 {
-			inv := 1 / T(d.comm.Size())
-			for k := range b.buf {
-				b.buf[k] *= inv
-			}
+// progress tests the all-reduces under way, in order, up to the first
+// that is not complete: with MPI, the calls in which they progress.
+func (d *DDP[T]) progress() {
+	start := time.Now()
+	for ; d.tested < d.next; d.tested++ {
+		b := d.buckets[d.tested]
+		if b.err != nil {
+			continue
 		}
-		results <- err
+		done, err := b.req.Test()
+		if !done {
+			break
+		}
+		b.done, b.err = true, err
 	}
+	d.commTime += time.Since(start)
 }
 
-// Sync waits for the all-reduce of every bucket of the last backward pass
-// (starting those not yet complete) and adds each parameter's averaged
-// gradient into its gradient. It returns the first error of a collective;
-// the gradients are then left without this pass's contribution.
-func (d *DDP[T]) Sync() error {
-	d.launch(true)
+// wait waits for every all-reduce started and returns the first error,
+// leaving d ready for the next backward pass.
+func (d *DDP[T]) wait() error {
+	start := time.Now()
 	var first error
-	for range d.buckets {
-		if err := <-d.results; err != nil && first == nil {
-			first = err
+	for _, b := range d.buckets[:d.next] {
+		if b.err == nil && !b.done {
+			b.err = b.req.Wait()
+		}
+		if first == nil {
+			first = b.err
 		}
 	}
-	d.next = 0
+	d.commTime += time.Since(start)
 	for _, b := range d.buckets {
 		clear(b.have)
 		b.missing = len(b.params)
+		b.req, b.err, b.done = nil, nil, false
 	}
-	if first != nil {
-		return first
+	d.next, d.tested = 0, 0
+	return first
+}
+
+// Sync starts the all-reduces of the buckets not yet started (those a
+// parameter without a gradient kept incomplete), waits for every bucket of
+// the last backward pass and adds each parameter's averaged gradient into
+// its gradient. It returns the first error of a collective; the gradients
+// are then left without this pass's contribution.
+func (d *DDP[T]) Sync() error {
+	d.launch(true)
+	if err := d.wait(); err != nil {
+		return err
 	}
+	inv := 1 / T(d.comm.Size())
 	for i, p := range d.params {
 		s := d.slots[i]
 		avg := d.buckets[s.bucket].buf[s.offset : s.offset+p.Var.Value().Size()]
+		if inv != 1 {
+			for k := range avg {
+				avg[k] *= inv
+			}
+		}
 		if g := p.Var.Grad(); g != nil {
 			for k, v := range avg {
 				g.Data()[k] += v
@@ -238,15 +274,18 @@ func (d *DDP[T]) Sync() error {
 	return nil
 }
 
-// CommTime returns the time the all-reduces of the gradients have taken
-// since NewDDP, summed over buckets: on the same machine, mostly the wait
-// for the slowest rank; across machines, the transfer too. Call it after
-// Sync, never during a backward pass.
+// CommTime returns the time the goroutine running the backward passes
+// and Sync has spent in the gradients' all-reduces since NewDDP: starting
+// and testing them in the hooks, and waiting for them in Sync. It is the
+// communication the backward pass did not hide: on the same machine,
+// mostly the wait for the slowest rank; across machines, the transfer
+// too. Call it after Sync, never during a backward pass.
 func (d *DDP[T]) CommTime() time.Duration { return d.commTime }
 
-// Close stops the goroutine of d. The hooks stay registered on the
-// parameters.
-func (d *DDP[T]) Close() { close(d.work) }
+// Close waits for the all-reduces a backward pass without Sync has left
+// under way, and drops their results. The hooks stay registered on the
+// parameters; d can go on being used.
+func (d *DDP[T]) Close() { d.wait() }
 
 // BroadcastState copies root's parameters and buffers of m into every
 // other rank's m, in nn.NamedParams and nn.NamedBuffers order.

@@ -163,32 +163,55 @@ func TestDDPSyncError(t *testing.T) {
 		err.Error() != "distributed: broadcasting parameter 0.weight: peer lost" {
 		t.Errorf("NewDDP over a failing broadcast: %v", err)
 	}
-	d, err := NewDDP(failing{Comm: NewLocal(1)[0], reduceOnly: true}, nn.Module[float64](m), DDPOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	tape := autograd.NewTape[float64]()
-	tape.Backward(functional.Sum(m.Forward(tape.Input(tensor.RandN[float64](rand.New(rand.NewPCG(1, 1)), 2, 16)))))
-	if err := d.Sync(); err == nil || err.Error() != "peer lost" {
-		t.Errorf("Sync over a failing all-reduce: %v", err)
+	// The all-reduce fails when started, or when waited for.
+	for _, late := range []bool{false, true} {
+		d, err := NewDDP(failing{Comm: NewLocal(1)[0], reduceOnly: true, late: late}, nn.Module[float64](m), DDPOptions{BucketBytes: 256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tape := autograd.NewTape[float64]()
+		tape.Backward(functional.Sum(m.Forward(tape.Input(tensor.RandN[float64](rand.New(rand.NewPCG(1, 1)), 2, 16)))))
+		if err := d.Sync(); err == nil || err.Error() != "peer lost" {
+			t.Errorf("Sync over a failing all-reduce (late %v): %v", late, err)
+		}
+		for _, p := range nn.Params(m) {
+			if g := p.Grad(); g == nil || slices.ContainsFunc(g.Data(), func(v float64) bool { return v != 0 }) {
+				t.Errorf("late %v: after a failed Sync, a gradient is %v, want zeros (the hooks' hand-back)", late, g)
+				break
+			}
+		}
+		d.Close()
 	}
 }
 
 // failing is a Comm whose collectives fail (only its all-reduces, with
-// reduceOnly).
+// reduceOnly); with late, a non-blocking all-reduce starts and fails when
+// tested or waited for.
 type failing struct {
 	Comm
-	reduceOnly bool
+	reduceOnly, late bool
 }
 
 func (f failing) AllReduceFloat64([]float64) error { return errors.New("peer lost") }
+func (f failing) IAllReduceFloat64([]float64) (Request, error) {
+	if f.late {
+		return failedRequest{}, nil
+	}
+	return nil, errors.New("peer lost")
+}
 func (f failing) BroadcastFloat64(b []float64, root int) error {
 	if f.reduceOnly {
 		return f.Comm.BroadcastFloat64(b, root)
 	}
 	return errors.New("peer lost")
 }
+
+// failedRequest is a collective that never completes but fails when
+// waited for.
+type failedRequest struct{}
+
+func (failedRequest) Test() (bool, error) { return false, nil }
+func (failedRequest) Wait() error         { return errors.New("peer lost") }
 
 // params is a module of bare parameters "0", "1", ….
 type params []*autograd.Var[float64]
@@ -200,4 +223,26 @@ func (p *params) State() nn.State[float64] {
 		s.Params = append(s.Params, nn.Param[float64]{Name: fmt.Sprint(i), Var: v})
 	}
 	return s
+}
+
+// TestDDPTwoPassesBeforeSync: a second backward pass reaching a parameter
+// before Sync panics, naming it, as PyTorch's DDP raises: its bucket may
+// already be on its way.
+func TestDDPTwoPassesBeforeSync(t *testing.T) {
+	a := autograd.NewParam(tensor.FromSlice([]float64{1, 2}, 2))
+	d, err := NewDDP(NewLocal(1)[0], nn.Module[float64](&params{a}), DDPOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	tape := autograd.NewTape[float64]()
+	loss := functional.Sum(functional.Mul(tape.Input(tensor.Full(3.0, 2)), a))
+	tape.Backward(loss)
+	testutil.MustPanic(t, func() { tape.Backward(loss) },
+		"distributed: DDP: parameter 0 has a second gradient before Sync: call Sync after every backward pass")
+	d.Sync()
+	tape.Backward(loss) // after Sync, a new pass
+	if err := d.Sync(); err != nil || !slices.Equal(a.Grad().Data(), []float64{6, 6}) {
+		t.Errorf("after two synced passes: %v, gradient %v, want [6 6]", err, a.Grad())
+	}
 }

@@ -2,8 +2,10 @@
 // in the spirit of PyTorch's torch.distributed and DistributedDataParallel.
 //
 // A Comm is a group of ranks with the few collectives training needs:
-// all-reduce (sum) and broadcast of float32 and float64 buffers, and a
-// barrier. Two implement it:
+// all-reduce (sum) of float32 and float64 buffers, blocking or started
+// without waiting (a Request to test or wait for), broadcast, and a
+// barrier. Every rank starts the same collectives in the same order. Two
+// implement it:
 //
 //   - MPI, the job's MPI_COMM_WORLD, through thin cgo bindings to Open MPI
 //     (or any MPI), built only with -tags mpi. Without the tag the package
@@ -13,8 +15,10 @@
 //
 // On a Comm, DDP wraps an nn.Module: it broadcasts rank 0's parameters and
 // buffers at the start and averages the gradients over the ranks after
-// every backward pass, in buckets all-reduced by a goroutine as the
-// parameters' hooks hand them over. train.Classifier.AfterBackward = ddp.Sync
+// every backward pass, in buckets whose all-reduces the parameters' hooks
+// start during the backward pass, as soon as the bucket's gradients are
+// complete, so that communication overlaps the computation of the earlier
+// layers' gradients; Sync waits for them. train.Classifier.AfterBackward = ddp.Sync
 // plugs it into the training step, and data.Shard gives every rank its own
 // part of every epoch. Batch norm keeps per-process statistics by default,
 // as in PyTorch; DDPOptions.SyncBatchNorm (SyncBatchNorm) computes them over
@@ -31,7 +35,11 @@
 // Init calls MPI_Init_thread asking for MPI_THREAD_SERIALIZED on a
 // goroutine locked to its OS thread, which MPI_Finalize runs on too; the
 // collectives run on the calling goroutine, one at a time under a mutex,
-// so any goroutine may call them (DDP's all-reduce goroutine does). It sets
+// so any goroutine may call them; DDP calls them all from the goroutine
+// running the backward pass, which keeps their order the same on every
+// rank. A non-blocking all-reduce (MPI_Iallreduce) moves its data only
+// while the process is in an MPI call: MPI_Test, MPI_Wait or another
+// collective. It sets
 // MPI_ERRORS_RETURN on MPI_COMM_WORLD, so a failing call returns an *Error
 // holding MPI_Error_string's text rather than aborting.
 //

@@ -23,6 +23,14 @@ static int tg_allreduce_f32(float *buf, int n) {
 static int tg_allreduce_f64(double *buf, int n) {
 	return MPI_Allreduce(MPI_IN_PLACE, buf, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
 }
+static int tg_iallreduce_f32(float *buf, int n, MPI_Request *req) {
+	return MPI_Iallreduce(MPI_IN_PLACE, buf, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, req);
+}
+static int tg_iallreduce_f64(double *buf, int n, MPI_Request *req) {
+	return MPI_Iallreduce(MPI_IN_PLACE, buf, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD, req);
+}
+static int tg_test(MPI_Request *req, int *flag) { return MPI_Test(req, flag, MPI_STATUS_IGNORE); }
+static int tg_wait(MPI_Request *req) { return MPI_Wait(req, MPI_STATUS_IGNORE); }
 static int tg_bcast_f32(float *buf, int n, int root) {
 	return MPI_Bcast(buf, n, MPI_FLOAT, root, MPI_COMM_WORLD);
 }
@@ -67,8 +75,10 @@ const maxCount = 1 << 30
 // the order they take it. (Handing every call to the locked thread instead,
 // MPI_THREAD_FUNNELED, cost W1 ten times its step with GOMAXPROCS=1: every
 // call waited for the Go scheduler and the OS to switch threads; see
-// benchmarks/README.md.) A collective must be started in the same order on
-// every rank: DDP issues its buckets in a fixed order for that reason.
+// benchmarks/README.md.) MPI_Test and MPI_Wait of a non-blocking
+// all-reduce take the mutex too. A collective must be started in the same
+// order on every rank: DDP starts its buckets in a fixed order, on the
+// goroutine of the backward pass, for that reason.
 type MPI struct {
 	rank, size int
 	calls      chan func()
@@ -178,6 +188,106 @@ func (m *MPI) AllReduceFloat64(buf []float64) error {
 			return C.tg_allreduce_f64((*C.double)(unsafe.Pointer(&p[0])), C.int(len(p)))
 		})
 	})
+}
+
+// IAllReduceFloat32 starts AllReduceFloat32 without waiting for it
+// (MPI_Iallreduce, in place): buf must be left alone until the Request
+// completes, and MPI moves its data only during MPI calls (the Request's
+// Test and Wait, or any other). A buffer over maxCount elements takes
+// several requests, completed together.
+func (m *MPI) IAllReduceFloat32(buf []float32) (Request, error) {
+	return m.iallReduce(len(buf), func(i, n int, req *C.MPI_Request) C.int {
+		return C.tg_iallreduce_f32((*C.float)(unsafe.Pointer(&buf[i])), C.int(n), req)
+	}, unsafe.Pointer(unsafe.SliceData(buf)))
+}
+
+// IAllReduceFloat64 is IAllReduceFloat32 for float64 buffers.
+func (m *MPI) IAllReduceFloat64(buf []float64) (Request, error) {
+	return m.iallReduce(len(buf), func(i, n int, req *C.MPI_Request) C.int {
+		return C.tg_iallreduce_f64((*C.double)(unsafe.Pointer(&buf[i])), C.int(n), req)
+	}, unsafe.Pointer(unsafe.SliceData(buf)))
+}
+
+// iallReduce starts the all-reduce of a buffer of n elements at data, in
+// pieces of at most maxCount that start(i, k, req) starts at element i.
+// MPI keeps the buffer's address until the request completes, so the
+// buffer is pinned (runtime.Pinner) until then.
+func (m *MPI) iallReduce(n int, start func(i, k int, req *C.MPI_Request) C.int, data unsafe.Pointer) (Request, error) {
+	if n == 0 {
+		return doneRequest{}, nil
+	}
+	r := &mpiRequest{m: m, reqs: make([]C.MPI_Request, 0, (n+maxCount-1)/maxCount)}
+	r.pin.Pin(data)
+	for i := 0; i < n; i += maxCount {
+		k := min(n-i, maxCount)
+		r.reqs = append(r.reqs, nil)
+		err := m.do("MPI_Iallreduce", func() C.int { return start(i, k, &r.reqs[len(r.reqs)-1]) })
+		if err != nil {
+			r.reqs = r.reqs[:len(r.reqs)-1]
+			if len(r.reqs) == 0 {
+				r.pin.Unpin()
+				return nil, err
+			}
+			r.err = err // wait for the pieces started, then report it
+			break
+		}
+	}
+	return r, nil
+}
+
+// mpiRequest is an all-reduce MPI_Iallreduce started: one MPI request per
+// piece of the buffer.
+type mpiRequest struct {
+	m    *MPI
+	reqs []C.MPI_Request // the pieces not yet complete
+	pin  runtime.Pinner  // the buffer, until every piece is complete
+	done bool
+	err  error
+}
+
+// Test reports whether every piece of the all-reduce has completed
+// (MPI_Test), and then its error.
+func (r *mpiRequest) Test() (bool, error) {
+	return r.finish("MPI_Test", func(req *C.MPI_Request) (bool, C.int) {
+		var flag C.int
+		rc := C.tg_test(req, &flag)
+		return flag != 0, rc
+	})
+}
+
+// Wait returns once every piece of the all-reduce has completed
+// (MPI_Wait), with its error.
+func (r *mpiRequest) Wait() error {
+	_, err := r.finish("MPI_Wait", func(req *C.MPI_Request) (bool, C.int) { return true, C.tg_wait(req) })
+	return err
+}
+
+// finish calls f on the pieces not yet complete, in order, until one is
+// not complete or fails; once none is left (or a call failed), it unpins
+// the buffer.
+func (r *mpiRequest) finish(name string, f func(*C.MPI_Request) (bool, C.int)) (bool, error) {
+	if r.done {
+		return true, r.err
+	}
+	for len(r.reqs) > 0 {
+		var complete bool
+		err := r.m.do(name, func() C.int {
+			ok, rc := f(&r.reqs[0])
+			complete = ok
+			return rc
+		})
+		if err != nil {
+			r.err, r.reqs = err, nil
+			break
+		}
+		if !complete {
+			return false, nil
+		}
+		r.reqs = r.reqs[1:]
+	}
+	r.done = true
+	r.pin.Unpin()
+	return true, r.err
 }
 
 // BroadcastFloat32 copies root's buf into every other rank's buf

@@ -93,6 +93,60 @@ func TestMPICollectives(t *testing.T) {
 
 func c64Zero() []float64 { return []float64{0} }
 
+// TestMPINonBlocking checks MPI_Iallreduce's bindings: two all-reduces
+// started, a blocking one between them and their waits (the order MPI
+// sees is the order they are started), Test until the first completes,
+// Wait on the second twice, and an empty buffer.
+func TestMPINonBlocking(t *testing.T) {
+	w := needRanks(t)
+	r, n := w.Rank(), w.Size()
+	a := make([]float32, 1000)
+	b := []float64{float64(r), 2}
+	for i := range a {
+		a[i] = float32(r + i)
+	}
+	ra, err := IAllReduceSum(w, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := []float64{float64(r + 1)}
+	if err := w.AllReduceFloat64(c); err != nil {
+		t.Fatal(err)
+	}
+	rb, err := w.IAllReduceFloat64(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := 0
+	for done := false; !done; tests++ {
+		if done, err = ra.Test(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rb.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rb.Wait(); err != nil {
+		t.Fatalf("a second Wait: %v", err)
+	}
+	if done, err := ra.Test(); !done || err != nil {
+		t.Errorf("Test after completion: %v, %v", done, err)
+	}
+	ranks := float64(n * (n - 1) / 2) // Σ r
+	if c[0] != ranks+float64(n) || b[0] != ranks || b[1] != 2*float64(n) {
+		t.Errorf("rank %d: the blocking all-reduce gave %v, the second non-blocking one %v", r, c, b)
+	}
+	for i, v := range a {
+		if want := float32(ranks) + float32(n*i); v != want {
+			t.Fatalf("rank %d: the first non-blocking all-reduce gave a[%d] = %v, want %v", r, i, v, want)
+		}
+	}
+	if req, err := w.IAllReduceFloat32(nil); err != nil || req.Wait() != nil {
+		t.Errorf("empty buffer: %v", err)
+	}
+	t.Logf("rank %d: %d tests until the first all-reduce completed", r, tests)
+}
+
 // TestMPIErrorsReturn checks that an MPI call MPI rejects returns an *Error
 // with MPI_Error_string's text (MPI_ERRORS_RETURN), the job going on: a
 // barrier after it still works.

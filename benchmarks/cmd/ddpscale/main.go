@@ -11,8 +11,11 @@
 // (as root add --allow-run-as-root). The global batch is the workload's
 // (W1 200, W2 32), split evenly over the ranks: strong scaling, the same
 // work per step whatever the ranks. Rank 0 prints the median step time over
-// the ranks' slowest, the median time the all-reduces took per step
-// (DDP.CommTime), and the gradient bytes all-reduced per step. --bind-to
+// the ranks' slowest, the median time per step the training goroutine
+// spent in the all-reduces (DDP.CommTime: starting and testing them during
+// the backward pass, waiting for them in Sync — the communication the
+// backward pass did not hide), and the gradient bytes all-reduced per step;
+// -bucket-bytes sets DDPOptions.BucketBytes. --bind-to
 // none matters: Open MPI otherwise pins each rank to one core, and
 // GOMAXPROCS=2 then runs on one.
 package main
@@ -46,6 +49,8 @@ func run() error {
 	warmup := flag.Int("warmup", 0, "untimed steps first (default: 20 for W1, 2 for W2)")
 	only := flag.Bool("allreduce-only", false, "time only the all-reduce of the workload's gradient bytes, without training")
 	noSync := flag.Bool("no-sync", false, "train without averaging the gradients: each rank's compute alone")
+	nonBlocking := flag.Bool("nonblocking", false, "with -allreduce-only, start the all-reduce with IAllReduceSum and wait for it, as DDP does")
+	bucketBytes := flag.Int("bucket-bytes", 0, "DDP's bucket size in bytes (default: distributed.DefaultBucketBytes)")
 	flag.Parse()
 	comm, err := distributed.Init()
 	if err != nil {
@@ -76,7 +81,7 @@ func run() error {
 	if batch%size != 0 {
 		return fmt.Errorf("batch %d does not split over %d ranks", batch, size)
 	}
-	d, err := distributed.NewDDP(comm, m, distributed.DDPOptions{})
+	d, err := distributed.NewDDP(comm, m, distributed.DDPOptions{BucketBytes: *bucketBytes})
 	if err != nil {
 		return err
 	}
@@ -90,7 +95,17 @@ func run() error {
 	if *only {
 		buf := make([]float32, bytes/4)
 		step = func() {
-			if err := distributed.AllReduceSum(comm, buf); err != nil {
+			if !*nonBlocking {
+				if err := distributed.AllReduceSum(comm, buf); err != nil {
+					panic(err)
+				}
+				return
+			}
+			req, err := distributed.IAllReduceSum(comm, buf)
+			if err == nil {
+				err = req.Wait()
+			}
+			if err != nil {
 				panic(err)
 			}
 		}
@@ -119,7 +134,7 @@ func run() error {
 		return err
 	}
 	if rank == 0 {
-		fmt.Printf("%s  ranks %d  GOMAXPROCS %d  batch %d per rank  step %.2f ms  all-reduce %.2f ms/step  %.2f MB of gradients, %d bucket(s)\n",
+		fmt.Printf("%s  ranks %d  GOMAXPROCS %d  batch %d per rank  step %.2f ms  in all-reduces %.2f ms/step  %.2f MB of gradients, %d bucket(s)\n",
 			*workload, size, runtime.GOMAXPROCS(0), batch/size, 1e3*median(slowest), 1e3*median(comms), float64(bytes)/1e6, d.Buckets())
 	}
 	d.Close()
