@@ -21,7 +21,8 @@ const errPReLUParams = "nn: NewPReLU(%d): num_parameters must be positive"
 
 // Panic messages of the padding modules (padding.go).
 const (
-	errPadCount = "nn: New%s: padding %v: want 1 value (every side) or %d (left, right, top, bottom, front, back)"
-	errPadRank  = "nn: %s%v: input of shape %v: want %s"
-	errPadEmpty = "nn: %s%v: input of shape %v: every axis but the batch axis must be non-empty"
+	errPadCount    = "nn: New%s: padding %v: want 1 value (every side) or %d (left, right, top, bottom, front, back)"
+	errPadRank     = "nn: %s%v: input of shape %v: want %s"
+	errPadEmpty    = "nn: %s%v: input of shape %v: every axis but the first must be non-empty"
+	errPadOutEmpty = "nn: %s%v: input of shape %v: the padding leaves every padded axis empty"
 )

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
@@ -23,7 +24,12 @@ import (
 // The constant modules take it as a slice, before the value, in PyTorch's
 // order: NewConstantPad1d([]int{2}, 3.5) is nn.ConstantPad1d(2, 3.5).
 //
-// A negative pad crops, as in PyTorch, in every mode.
+// A negative pad crops, as in PyTorch, in every mode. The reflection and
+// replication modules take a batch axis of any size, an unbatched input's
+// channel axis may be empty too (PyTorch's kernels disagree there: its
+// ReflectionPad1d and 2d allow it, the others do not), every other axis must
+// be non-empty, and at least one padded axis of the output must be
+// non-empty, as in PyTorch.
 
 // expandPads returns the padding tuple of a module padding k axes, given
 // pads as a constructor takes them: one value for all 2k sides, or 2k
@@ -55,18 +61,28 @@ func padConstant[T tensor.Float](name string, x *autograd.Var[T], pads []int, va
 
 // padCopy pads the last len(pads)/2 axes of x in mode, as the ReflectionPadNd
 // and ReplicationPadNd modules: x has k+1 axes (channels, then the padded
-// ones) or k+2 (a batch axis first), every one non-empty but the batch axis,
-// as in PyTorch.
+// ones) or k+2 (a batch axis first), every one non-empty but the first, and
+// the padding must leave at least one padded axis non-empty, as in PyTorch.
 func padCopy[T tensor.Float](name string, x *autograd.Var[T], pads []int, mode functional.PadMode) *autograd.Var[T] {
 	k := len(pads) / 2
 	s := x.Shape()
 	if len(s) != k+1 && len(s) != k+2 {
 		panic(fmt.Sprintf(errPadRank, name, pads, s, fmt.Sprintf("%d or %d dimensions (batch mode)", k+1, k+2)))
 	}
-	for a := len(s) - k - 1; a < len(s); a++ {
-		if s[a] == 0 {
-			panic(fmt.Sprintf(errPadEmpty, name, pads, s))
+	if slices.Contains(s[1:], 0) {
+		panic(fmt.Sprintf(errPadEmpty, name, pads, s))
+	}
+	empty := true
+	for i := range k {
+		n := s[len(s)-1-i] + pads[2*i] + pads[2*i+1]
+		if n < 0 {
+			empty = false // functional.Pad's panic says more
+			break
 		}
+		empty = empty && n == 0
+	}
+	if empty {
+		panic(fmt.Sprintf(errPadOutEmpty, name, pads, s))
 	}
 	return functional.Pad(x, pads, mode, 0)
 }
@@ -175,8 +191,8 @@ func (m *ZeroPad2d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 //
 //	y = F.pad(x, Padding, "reflect")    …×(W+left+right)
 //
-// Forward panics if x is not 2-d or 3-d, if an axis but the batch axis is
-// empty, or if a pad is not less than W.
+// Forward panics if x is not 2-d or 3-d, if an axis but the first is
+// empty, if the padding leaves W empty, or if a pad is not less than W.
 type ReflectionPad1d[T tensor.Float] struct {
 	stateless[T]
 	Padding [2]int
@@ -200,8 +216,9 @@ func (m *ReflectionPad1d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 //
 //	y = F.pad(x, Padding, "reflect")    …×(H+top+bottom)×(W+left+right)
 //
-// Forward panics if x is not 3-d or 4-d, if an axis but the batch axis is
-// empty, or if a pad is not less than the size of the axis it pads.
+// Forward panics if x is not 3-d or 4-d, if an axis but the first is
+// empty, if the padding leaves every padded axis empty, or if a pad is
+// not less than the size of the axis it pads.
 type ReflectionPad2d[T tensor.Float] struct {
 	stateless[T]
 	Padding [4]int
@@ -226,8 +243,9 @@ func (m *ReflectionPad2d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 //
 //	y = F.pad(x, Padding, "reflect")    …×(D+front+back)×(H+top+bottom)×(W+left+right)
 //
-// Forward panics if x is not 4-d or 5-d, if an axis but the batch axis is
-// empty, or if a pad is not less than the size of the axis it pads.
+// Forward panics if x is not 4-d or 5-d, if an axis but the first is
+// empty, if the padding leaves every padded axis empty, or if a pad is
+// not less than the size of the axis it pads.
 type ReflectionPad3d[T tensor.Float] struct {
 	stateless[T]
 	Padding [6]int
@@ -251,8 +269,8 @@ func (m *ReflectionPad3d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 //
 //	y = F.pad(x, Padding, "replicate")    …×(W+left+right)
 //
-// Forward panics if x is not 2-d or 3-d, if an axis but the batch axis is
-// empty, or if a padded size is negative.
+// Forward panics if x is not 2-d or 3-d, if an axis but the first is
+// empty, if the padding leaves W empty, or if it is negative.
 type ReplicationPad1d[T tensor.Float] struct {
 	stateless[T]
 	Padding [2]int
@@ -276,8 +294,9 @@ func (m *ReplicationPad1d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 //
 //	y = F.pad(x, Padding, "replicate")    …×(H+top+bottom)×(W+left+right)
 //
-// Forward panics if x is not 3-d or 4-d, if an axis but the batch axis is
-// empty, or if a padded size is negative.
+// Forward panics if x is not 3-d or 4-d, if an axis but the first is
+// empty, if the padding leaves every padded axis empty, or if a padded
+// size is negative.
 type ReplicationPad2d[T tensor.Float] struct {
 	stateless[T]
 	Padding [4]int
@@ -302,8 +321,9 @@ func (m *ReplicationPad2d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 //
 //	y = F.pad(x, Padding, "replicate")    …×(D+front+back)×(H+top+bottom)×(W+left+right)
 //
-// Forward panics if x is not 4-d or 5-d, if an axis but the batch axis is
-// empty, or if a padded size is negative.
+// Forward panics if x is not 4-d or 5-d, if an axis but the first is
+// empty, if the padding leaves every padded axis empty, or if a padded
+// size is negative.
 type ReplicationPad3d[T tensor.Float] struct {
 	stateless[T]
 	Padding [6]int

@@ -48,6 +48,7 @@ type padCase struct {
 	Float32   padRun    `json:"float32"`
 }
 
+// padRun is PyTorch's results of a case in one dtype.
 type padRun struct {
 	YShape []int           `json:"y_shape"`
 	Y      []reftest.Float `json:"y"`
@@ -142,9 +143,10 @@ func checkPadCase[T tensor.Float](t *testing.T, c padCase, want padRun, tol floa
 // from the arguments PyTorch's was given, returns PyTorch's output (shape
 // and values) and input gradient, in float64 and in float32, and has no
 // state, as PyTorch's empty state_dict. The cases cover asymmetric pads,
-// negative pads cropping (to an empty axis in constant mode), reflection at
-// its limit (pad = size − 1), unbatched and empty-batch inputs and constant
-// padding of 1-d to 5-d inputs; see the generator's docstring.
+// negative pads cropping (to an empty axis, and past the other end in
+// reflection and replication), reflection at its limit (pad = size − 1),
+// unbatched and empty-batch inputs and constant padding of 1-d to 5-d
+// inputs; see the generator's docstring.
 func TestPaddingReference(t *testing.T) {
 	var f padFile
 	reftest.Load(t, padPath, padRegen, &f)
@@ -221,8 +223,8 @@ func TestPaddingModuleFields(t *testing.T) {
 }
 
 // TestPaddingPanics: wrong numbers of pads at construction, inputs of a
-// rank PyTorch rejects, empty non-batch axes for reflection and
-// replication, and the functional's own checks (reflection past its limit,
+// rank PyTorch rejects, empty axes (but the first) and paddings that leave
+// every padded axis empty for reflection and replication, and the functional's own checks (reflection past its limit,
 // a negative size) panic with messages naming the module and the shapes.
 func TestPaddingPanics(t *testing.T) {
 	in := func(shape ...int) *autograd.Var[float64] {
@@ -264,9 +266,17 @@ func TestPaddingPanics(t *testing.T) {
 		{"ReplicationPad3d of 6-d", func() { nn.NewReplicationPad3d[float64](1).Forward(in(1, 1, 1, 3, 3, 3)) },
 			[]string{"nn: ReplicationPad3d[1 1 1 1 1 1]: input of shape [1 1 1 3 3 3]: want 4 or 5 dimensions"}},
 		{"ReflectionPad1d empty channels", func() { nn.NewReflectionPad1d[float64](1).Forward(in(2, 0, 3)) },
-			[]string{"nn: ReflectionPad1d[1 1]: input of shape [2 0 3]: every axis but the batch axis must be non-empty"}},
+			[]string{"nn: ReflectionPad1d[1 1]: input of shape [2 0 3]: every axis but the first must be non-empty"}},
 		{"ReplicationPad2d empty width", func() { nn.NewReplicationPad2d[float64](0, 1, 0, 0).Forward(in(2, 3, 0)) },
-			[]string{"nn: ReplicationPad2d[0 1 0 0]: input of shape [2 3 0]: every axis but the batch axis"}},
+			[]string{"nn: ReplicationPad2d[0 1 0 0]: input of shape [2 3 0]: every axis but the first must be non-empty"}},
+		{"ReplicationPad1d to empty", func() { nn.NewReplicationPad1d[float64](-1, -2).Forward(in(1, 3)) },
+			[]string{"nn: ReplicationPad1d[-1 -2]: input of shape [1 3]: the padding leaves every padded axis empty"}},
+		{"ReflectionPad2d to empty", func() { nn.NewReflectionPad2d[float64](-1, -2, -1, -2).Forward(in(1, 3, 3)) },
+			[]string{"nn: ReflectionPad2d[-1 -2 -1 -2]: input of shape [1 3 3]: the padding leaves every padded axis empty"}},
+		{"ReplicationPad3d to empty", func() { nn.NewReplicationPad3d[float64](0, -3, -1, -2, 0, -2).Forward(in(2, 1, 2, 3, 3)) },
+			[]string{"nn: ReplicationPad3d[0 -3 -1 -2 0 -2]: input of shape [2 1 2 3 3]: the padding leaves every padded axis empty"}},
+		{"ReplicationPad1d negative", func() { nn.NewReplicationPad1d[float64](-2, -2).Forward(in(1, 3)) },
+			[]string{"ops: Pad", "negative size"}},
 		{"ReflectionPad1d past the limit", func() { nn.NewReflectionPad1d[float64](3).Forward(in(1, 3)) },
 			[]string{"ops: Pad", "reflect padding of axis 1 by 3 and 3 must be less than its size 3"}},
 		{"ConstantPad1d negative size", func() { nn.NewConstantPad1d([]int{-2, -2}, 1.0).Forward(in(1, 3)) },

@@ -13,8 +13,9 @@ torch_padding.json next to this script. The output is deterministic: every
 input and upstream gradient comes from a fixed torch seed and is rounded to
 four decimals, so it reads back into Go as exactly the same float64 (and,
 converted, as the same float32 that torch gets with .to(torch.float32)).
-Padding only copies numbers, so every result is exact in both dtypes; they
-are written as they are. Every case is computed twice, from the same
+Padding only copies numbers, so every output is exact in both dtypes, and
+a gradient adds at most a few upstream numbers; all are written as torch
+computed them. Every case is computed twice, from the same
 inputs: once in float64 ("float64") and once in float32 ("float32"). The Go
 tests never run Python; rerun this script only to change the cases.
 
@@ -25,9 +26,10 @@ Unflatten's dim followed by its unflattened_size), draws an input x of the
 case's shape and an upstream gradient g of the output's shape, computes
 y = module(x), runs y.backward(g), and records y's shape and values, x.grad
 and the module's state_dict keys. The edges: asymmetric pads, negative pads
-(cropping, down to an empty axis in constant mode), reflection at its limit
-(a pad of the axis's size − 1), inputs without a batch axis and with an
-empty one, and constant padding of inputs of any rank from 1-d to 5-d.
+(cropping, down to an empty axis, and in reflection and replication past
+the other end of the axis), reflection at its limit (a pad of the axis's
+size − 1), inputs without a batch axis and with an empty one (or an empty
+channel axis without one), and constant padding of inputs of any rank from 1-d to 5-d.
 
 "sequential" is the state_dict keys of an nn.Sequential holding padding
 modules, Flatten and Unflatten around one Linear: only the Linear's.
@@ -86,6 +88,12 @@ CASES = [
     ("rp3d_int", "ReplicationPad3d", 1, None, None, (1, 1, 2, 2, 3)),
     ("rp3d_asym_4d", "ReplicationPad3d", (1, 2, 0, 1, 2, 0), None, None, (2, 2, 2, 2)),
     ("rp3d_single", "ReplicationPad3d", (2, 1, 1, 2, 1, 1), None, None, (1, 1, 1, 1, 1)),
+    ("rf1d_crop_past_left", "ReflectionPad1d", (-3, 1), None, None, (1, 3)),
+    ("rp1d_crop_past_left", "ReplicationPad1d", (-3, 1), None, None, (1, 3)),
+    ("rf2d_crop_h_to_empty", "ReflectionPad2d", (0, 0, -1, -2), None, None, (1, 3, 3)),
+    ("rp3d_crop_w_to_empty", "ReplicationPad3d", (-1, -2, 0, 0, 0, 0), None, None, (1, 3, 3, 3)),
+    ("rf1d_empty_channels_unbatched", "ReflectionPad1d", 1, None, None, (0, 3)),
+    ("rp3d_empty_batch", "ReplicationPad3d", 1, None, None, (0, 1, 2, 2, 2)),
     ("flatten_default", "Flatten", None, None, None, (2, 3, 4)),
     ("flatten_default_2d", "Flatten", None, None, None, (3, 4)),
     ("flatten_all", "Flatten", None, None, (0, -1), (2, 3, 4)),
