@@ -18,3 +18,11 @@ const errBNBuffers = "nn: batch norm: RunningMean, RunningVar and NumBatchesTrac
 
 // Panic message of PReLU (activation2.go).
 const errPReLUParams = "nn: NewPReLU(%d): num_parameters must be positive"
+
+// Panic messages of the padding modules (padding.go).
+const (
+	errPadCount    = "nn: New%s: padding %v: want 1 value (every side) or %d (left, right, top, bottom, front, back)"
+	errPadRank     = "nn: %s%v: input of shape %v: want %s"
+	errPadEmpty    = "nn: %s%v: input of shape %v: every axis but the first must be non-empty"
+	errPadOutEmpty = "nn: %s%v: input of shape %v: the padding leaves every padded axis empty"
+)
