@@ -32,7 +32,7 @@ const (
 	errInitMode         = "nn: %s: mode %q: want \"fan_in\" or \"fan_out\""
 	errGainParams       = "nn: CalculateGain(%q): at most one param, got %v"
 	errGainNonlinearity = "nn: CalculateGain: unsupported nonlinearity %q"
-	errTruncNormal      = "nn: TruncNormal(mean %v, std %v, a %v, b %v): want std > 0 and a < b"
+	errTruncNormal      = "nn: TruncNormal(mean %v, std %v, a %v, b %v): want std > 0 and a ≤ b"
 	errEye              = "nn: Eye: tensor of shape %v: want 2 dimensions"
 	errDirac            = "nn: Dirac: tensor of shape %v with %d groups: want 3, 4 or 5 dimensions and positive groups dividing the first size"
 	errOrthogonal       = "nn: Orthogonal: tensor of shape %v: it needs at least 2 dimensions"

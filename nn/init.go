@@ -168,10 +168,10 @@ func Normal[T tensor.Float](t *tensor.Tensor[T], mean, std float64, rng *rand.Ra
 //	u ~ U(Φ((a−mean)/std), Φ((b−mean)/std))
 //	x = mean + std·√2·erf⁻¹(2u−1), clamped to [a, b]
 //
-// Every element lies in [a, b] (within T's rounding of a and b). It panics
-// unless std > 0 and a < b.
+// Every element lies in [a, b] (within T's rounding of a and b); a = b
+// fills t with a, as PyTorch. It panics unless std > 0 and a ≤ b.
 func TruncNormal[T tensor.Float](t *tensor.Tensor[T], mean, std, a, b float64, rng *rand.Rand) {
-	if !(std > 0) || !(a < b) {
+	if !(std > 0) || !(a <= b) {
 		panic(fmt.Sprintf(errTruncNormal, mean, std, a, b))
 	}
 	cdf := func(x float64) float64 { return (1 + math.Erf((x-mean)/std/math.Sqrt2)) / 2 }

@@ -146,6 +146,12 @@ func TestInitFills(t *testing.T) {
 			t.Fatalf("Constant(0.3) = %v", c.Data())
 		}
 	}
+	nn.TruncNormal(c, 0, 1, 0.5, 0.5, rng) // a = b: every element is a, as PyTorch
+	for _, x := range c.Data() {
+		if x != 0.5 {
+			t.Fatalf("TruncNormal(a = b = 0.5) = %v", c.Data())
+		}
+	}
 	nn.Ones(c)
 	for _, x := range c.Data() {
 		if x != 1 {
@@ -198,8 +204,8 @@ func TestInitPanics(t *testing.T) {
 		{"KaimingNormal nonlinearity", func() { nn.KaimingNormal(mat, 0, "fan_in", "gelu", rng) }, `nn: CalculateGain: unsupported nonlinearity "gelu"`},
 		{"CalculateGain unknown", func() { nn.CalculateGain("softplus") }, `nn: CalculateGain: unsupported nonlinearity "softplus"`},
 		{"CalculateGain two params", func() { nn.CalculateGain("leaky_relu", 0.1, 0.2) }, `nn: CalculateGain("leaky_relu"): at most one param, got [0.1 0.2]`},
-		{"TruncNormal std 0", func() { nn.TruncNormal(mat, 0, 0, -2, 2, rng) }, "nn: TruncNormal(mean 0, std 0, a -2, b 2): want std > 0 and a < b"},
-		{"TruncNormal a = b", func() { nn.TruncNormal(mat, 0, 1, 1, 1, rng) }, "nn: TruncNormal(mean 0, std 1, a 1, b 1): want std > 0 and a < b"},
+		{"TruncNormal std 0", func() { nn.TruncNormal(mat, 0, 0, -2, 2, rng) }, "nn: TruncNormal(mean 0, std 0, a -2, b 2): want std > 0 and a ≤ b"},
+		{"TruncNormal a > b", func() { nn.TruncNormal(mat, 0, 1, 1, -1, rng) }, "nn: TruncNormal(mean 0, std 1, a 1, b -1): want std > 0 and a ≤ b"},
 		{"Orthogonal 1-d", func() { nn.Orthogonal(vec, 1, rng) }, "nn: Orthogonal: tensor of shape [4]: it needs at least 2 dimensions"},
 		{"Eye 1-d", func() { nn.Eye(vec) }, "nn: Eye: tensor of shape [4]: want 2 dimensions"},
 		{"Eye 3-d", func() { nn.Eye(tensor.New[float64](2, 2, 2)) }, "nn: Eye: tensor of shape [2 2 2]: want 2 dimensions"},
