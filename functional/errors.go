@@ -48,3 +48,11 @@ const (
 	errUnflattenEmpty = "functional: Unflatten: no sizes for axis %d of shape %v"
 	errUnflattenSizes = "functional: Unflatten: sizes %v do not multiply up to the size of axis %d (%d) of shape %v"
 )
+
+// Panic messages of Embedding (functional/embedding.go).
+const (
+	errEmbeddingWeight  = "functional: Embedding: weight of shape %v, want a 2-d num_embeddings×embedding_dim table"
+	errEmbeddingPadding = "functional: Embedding: padding_idx %d is out of range for %d embeddings (weight of shape %v)"
+	errEmbeddingNorm    = "functional: Embedding: max_norm %v and norm_type %v must not be negative (weight of shape %v)"
+	errEmbeddingIndex   = "functional: Embedding: index %d (position %d) is out of range for %d embeddings (weight of shape %v)"
+)
