@@ -28,6 +28,32 @@ const (
 type embeddingRef struct {
 	reftest.Header
 	Cases []embeddingCase `json:"cases"`
+	Bags  []bagCase       `json:"bags"`
+}
+
+// bagCase is one F.embedding_bag call.
+type bagCase struct {
+	Name        string          `json:"name"`
+	Index       []int           `json:"index"`
+	IndexShape  []int           `json:"index_shape"`
+	Offsets     []int           `json:"offsets"`
+	Weight      embeddingTensor `json:"weight"`
+	Upstream    []reftest.Float `json:"upstream"`
+	PSW         []reftest.Float `json:"per_sample_weights"`
+	Mode        string          `json:"mode"`
+	PaddingIdx  *int            `json:"padding_idx"`
+	MaxNorm     *float64        `json:"max_norm"`
+	NormType    reftest.Float   `json:"norm_type"`
+	Freq        bool            `json:"scale_grad_by_freq"`
+	IncludeLast bool            `json:"include_last_offset"`
+	OutputShape []int           `json:"output_shape"`
+	Float64     bagResult       `json:"float64"`
+	Float32     bagResult       `json:"float32"`
+}
+
+type bagResult struct {
+	embeddingResult
+	PSWGrad []reftest.Float `json:"psw_grad"`
 }
 
 // embeddingCase is one F.embedding call: its indices, weight, upstream
@@ -122,6 +148,118 @@ func embeddingCompare[T tensor.Float](t *testing.T, what string, got []T, want [
 			t.Errorf("%s at %d: got %.10g, want %.10g (PyTorch)", what, i, g, w)
 		}
 	}
+}
+
+// TestEmbeddingBagReference pins functional.EmbeddingBag's output, the
+// weight's and per_sample_weights' gradients and max_norm's renormalization
+// to PyTorch's F.embedding_bag in both dtypes, for every mode, 2-d inputs
+// and offsets (empty bags, include_last_offset), padding_idx,
+// scale_grad_by_freq and max_norm.
+func TestEmbeddingBagReference(t *testing.T) {
+	var ref embeddingRef
+	reftest.Load(t, embeddingRefPath, embeddingRegen, &ref)
+	unique := reftest.Unique(t, embeddingRefPath)
+	modes := map[string]int{}
+	for _, c := range ref.Bags {
+		unique(c.Name)
+		modes[c.Mode]++
+		t.Run(c.Name+"/float64", func(t *testing.T) { testEmbeddingBagReference[float64](t, c, c.Float64, 1e-10) })
+		t.Run(c.Name+"/float32", func(t *testing.T) { testEmbeddingBagReference[float32](t, c, c.Float32, 1e-5) })
+	}
+	if modes["sum"] < 3 || modes["mean"] < 3 || modes["max"] < 3 {
+		t.Errorf("%s: bags per mode %v, want at least 3 of each", embeddingRefPath, modes)
+	}
+}
+
+func testEmbeddingBagReference[T tensor.Float](t *testing.T, c bagCase, want bagResult, rtol float64) {
+	tape := autograd.NewTape[T]()
+	w := tape.Param(tensor.FromSlice(reftest.Floats[T](c.Weight.Data), c.Weight.Shape...))
+	var psw *autograd.Var[T]
+	if c.PSW != nil {
+		psw = tape.Param(tensor.FromSlice(reftest.Floats[T](c.PSW), c.IndexShape...))
+	}
+	o := functional.EmbeddingBagOptions{Mode: c.Mode, PaddingIdx: c.PaddingIdx, NormType: float64(c.NormType),
+		ScaleGradByFreq: c.Freq, IncludeLastOffset: c.IncludeLast}
+	if c.MaxNorm != nil {
+		o.MaxNorm = *c.MaxNorm
+	}
+	y := functional.EmbeddingBag(c.Index, c.IndexShape, c.Offsets, w, psw, o)
+	if !slices.Equal(y.Shape(), c.OutputShape) {
+		t.Fatalf("output shape %v, want %v", y.Shape(), c.OutputShape)
+	}
+	tape.BackwardWithGrad(y, tensor.FromSlice(reftest.Floats[T](c.Upstream), c.OutputShape...))
+	embeddingCompare(t, "output", y.Value().Data(), want.Output, rtol)
+	embeddingCompare(t, "weight gradient", w.Grad().Data(), want.Grad, rtol)
+	embeddingCompare(t, "weight after the call", w.Value().Data(), want.WeightAfter, rtol)
+	if psw != nil {
+		embeddingCompare(t, "per_sample_weights gradient", psw.Grad().Data(), want.PSWGrad, rtol)
+	}
+}
+
+// TestEmbeddingBagGradGrad checks EmbeddingBag's gradients and second-order
+// gradients against central differences in each mode, with
+// per_sample_weights in mode sum.
+func TestEmbeddingBagGradGrad(t *testing.T) {
+	w := tensor.FromSlice([]float64{0.3, -1.2, 0.7, 2.1, -0.4, 0.9, 1.5, -0.8, 0.1, -2.2, 1.1, 0.6}, 4, 3)
+	psw := tensor.FromSlice([]float64{0.5, -1.5, 2, 0.7, 1.3}, 5)
+	for _, mode := range []string{"sum", "mean", "max"} {
+		f := func(x []*autograd.Var[float64]) *autograd.Var[float64] {
+			var p *autograd.Var[float64]
+			if len(x) > 1 {
+				p = x[1]
+			}
+			y := functional.EmbeddingBag([]int{3, 0, 3, 1, 2}, []int{5}, []int{0, 2, 2}, x[0], p, functional.EmbeddingBagOptions{Mode: mode})
+			return functional.Mul(y, y) // not linear, so that the second order is not 0
+		}
+		in := []*tensor.Tensor[float64]{w}
+		if mode == "sum" {
+			in = append(in, psw)
+		}
+		if err := gradtest.Check(f, in, nil); err != nil {
+			t.Errorf("%s: %v", mode, err)
+		}
+		if err := gradtest.GradGradCheck(f, in, nil); err != nil {
+			t.Errorf("%s: %v", mode, err)
+		}
+	}
+}
+
+// TestEmbeddingBagScaleGradByFreq pins scale_grad_by_freq in a bag: each
+// row's gradient divided by its own number of occurrences, as
+// F.embedding's (PyTorch 1.13's embedding_bag gives [1, 1.5, 1/3] here,
+// dividing by another index's count; see gen_torch_embedding.py).
+func TestEmbeddingBagScaleGradByFreq(t *testing.T) {
+	tape := autograd.NewTape[float64]()
+	w := tape.Param(tensor.New[float64](3, 1))
+	y := functional.EmbeddingBag([]int{1, 0, 1, 2, 1, 0}, []int{2, 3}, nil, w, nil,
+		functional.EmbeddingBagOptions{Mode: "sum", ScaleGradByFreq: true})
+	tape.Backward(functional.Sum(y))
+	if got, want := w.Grad().Data(), []float64{1, 1, 1}; !slices.Equal(got, want) {
+		t.Errorf("weight gradient %v, want %v", got, want)
+	}
+}
+
+func TestEmbeddingBagPanics(t *testing.T) {
+	w := autograd.NewParam(tensor.New[float64](3, 2))
+	o := functional.EmbeddingBagOptions{}
+	testutil.MustPanic(t, func() {
+		functional.EmbeddingBag([]int{0}, []int{1}, []int{0}, w, nil, functional.EmbeddingBagOptions{Mode: "min"})
+	},
+		`functional: EmbeddingBag: mode "min" is not one of sum, mean, max`)
+	testutil.MustPanic(t, func() { functional.EmbeddingBag([]int{0, 1}, []int{1, 2}, []int{0}, w, nil, o) },
+		"functional: EmbeddingBag: a 2-d input (shape [1 2]) takes no offsets, got [0]")
+	testutil.MustPanic(t, func() { functional.EmbeddingBag([]int{0, 1}, []int{2}, []int{1}, w, nil, o) },
+		"functional: EmbeddingBag: offsets [1] must start at 0")
+	testutil.MustPanic(t, func() { functional.EmbeddingBag([]int{0, 1}, []int{2}, []int{0, 3}, w, nil, o) },
+		"functional: EmbeddingBag: offsets [0 3] must start at 0 and not decrease, and not exceed the 2 indices")
+	testutil.MustPanic(t, func() {
+		functional.EmbeddingBag([]int{0, 1}, []int{2}, []int{0}, w, autograd.NewConst(tensor.New[float64](2)), o)
+	}, "functional: EmbeddingBag: per_sample_weights need mode sum, got mean")
+	testutil.MustPanic(t, func() {
+		functional.EmbeddingBag([]int{0, 1}, []int{2}, []int{0}, w, autograd.NewConst(tensor.New[float64](3)), functional.EmbeddingBagOptions{Mode: "sum"})
+	}, "functional: EmbeddingBag: per_sample_weights of shape [3], want the input's shape [2]")
+	testutil.MustPanic(t, func() { functional.EmbeddingBag([]int{0, 1, 2}, []int{3, 1, 1}, nil, w, nil, o) },
+		"functional: EmbeddingBag: input of shape [3 1 1], want 1-d (with offsets) or 2-d (B×L)")
 }
 
 // TestEmbeddingGradCheck checks the plain lookup's gradient against central
