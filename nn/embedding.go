@@ -56,18 +56,61 @@ func (e *Embedding[T]) Lookup(index, shape []int) *autograd.Var[T] {
 // are constants: no gradient flows to them. It panics unless every value of
 // x is an integer, and as functional.Embedding.
 func (e *Embedding[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	xs := x.Value().Data()
-	index := make([]int, len(xs))
-	for i, v := range xs {
-		if f := float64(v); f != math.Trunc(f) || math.IsInf(f, 0) {
-			panic(fmt.Sprintf(errEmbeddingInput, e.Num, e.Dim, v, i, x.Shape()))
-		}
-		index[i] = int(v)
-	}
-	return e.Lookup(index, x.Shape())
+	return e.Lookup(integerIndices(x, e.Num, e.Dim), x.Shape())
 }
 
 // State lists "weight".
 func (e *Embedding[T]) State() State[T] {
 	return State[T]{Params: []Param[T]{{Name: "weight", Var: e.Weight}}}
+}
+
+// EmbeddingBag is PyTorch's nn.EmbeddingBag: a table of Num vectors of Dim
+// features, the parameter "weight" (Num×Dim), whose rows are looked up and
+// reduced per bag (see functional.EmbeddingBag and its options).
+type EmbeddingBag[T tensor.Float] struct {
+	Num, Dim int
+	Weight   *autograd.Var[T]
+	Options  functional.EmbeddingBagOptions
+}
+
+// NewEmbeddingBag returns a table of num vectors of dim features,
+// initialized as PyTorch's: N(0, 1) from rng, the padding row, if o sets
+// one, zero. It panics unless num and dim are positive and PaddingIdx is in
+// [−num, num).
+func NewEmbeddingBag[T tensor.Float](num, dim int, o functional.EmbeddingBagOptions, rng *rand.Rand) *EmbeddingBag[T] {
+	e := NewEmbedding[T](num, dim, functional.EmbeddingOptions{PaddingIdx: o.PaddingIdx}, rng)
+	return &EmbeddingBag[T]{Num: num, Dim: dim, Weight: e.Weight, Options: o}
+}
+
+// Bags reduces the bags of index (of the given shape: B×L, or 1-d with
+// offsets), with perSampleWeights nil or of index's shape (mode sum): B×Dim.
+// It panics as functional.EmbeddingBag.
+func (e *EmbeddingBag[T]) Bags(index, shape, offsets []int, perSampleWeights *autograd.Var[T]) *autograd.Var[T] {
+	return functional.EmbeddingBag(index, shape, offsets, e.Weight, perSampleWeights, e.Options)
+}
+
+// Forward reduces the bags of a B×L input holding the indices as numbers
+// (PyTorch's LongTensor input, without offsets). It panics unless every
+// value of x is an integer, and as functional.EmbeddingBag.
+func (e *EmbeddingBag[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	return e.Bags(integerIndices(x, e.Num, e.Dim), x.Shape(), nil, nil)
+}
+
+// State lists "weight".
+func (e *EmbeddingBag[T]) State() State[T] {
+	return State[T]{Params: []Param[T]{{Name: "weight", Var: e.Weight}}}
+}
+
+// integerIndices returns x's values as ints, or panics naming the
+// (num, dim) table if one is not an integer.
+func integerIndices[T tensor.Float](x *autograd.Var[T], num, dim int) []int {
+	xs := x.Value().Data()
+	index := make([]int, len(xs))
+	for i, v := range xs {
+		if f := float64(v); f != math.Trunc(f) || math.IsInf(f, 0) {
+			panic(fmt.Sprintf(errEmbeddingInput, num, dim, v, i, x.Shape()))
+		}
+		index[i] = int(v)
+	}
+	return index
 }

@@ -99,3 +99,25 @@ func TestEmbeddingModulePanics(t *testing.T) {
 	testutil.MustPanic(t, func() { e.Forward(autograd.NewConst(tensor.FromSlice([]float64{-1}, 1))) },
 		"ops: Embedding: index -1 (position 0) is out of range for 3 embeddings")
 }
+
+// TestEmbeddingBagModule checks the state_dict name, the padding row's
+// zero initialization, and Forward on a B×L input against Bags.
+func TestEmbeddingBagModule(t *testing.T) {
+	e := nn.NewEmbeddingBag[float64](4, 2, functional.EmbeddingBagOptions{Mode: "sum", PaddingIdx: functional.PaddingIdx(3)}, rand.New(rand.NewPCG(3, 4)))
+	named := nn.NamedParams[float64](e)
+	if len(named) != 1 || named[0].Name != "weight" || named[0].Var != e.Weight {
+		t.Fatalf("NamedParams = %v, want [weight]", named)
+	}
+	w := e.Weight.Value().Data()
+	if w[6] != 0 || w[7] != 0 || w[0] == 0 {
+		t.Fatalf("weight %v: want row 3 zero, the others drawn", w)
+	}
+	y := e.Forward(autograd.NewConst(tensor.FromSlice([]float64{0, 2, 3, 1, 1, 0}, 2, 3))).Value().Data()
+	want := []float64{w[0] + w[4], w[1] + w[5], 2*w[2] + w[0], 2*w[3] + w[1]}
+	if testutil.MaxAbsDiff(y, want) > 1e-15 {
+		t.Errorf("Forward = %v, want %v", y, want)
+	}
+	if got := e.Bags([]int{0, 2, 3, 1, 1, 0}, []int{6}, []int{0, 3}, nil).Value().Data(); testutil.MaxAbsDiff(got, want) > 1e-15 {
+		t.Errorf("Bags = %v, want %v", got, want)
+	}
+}
