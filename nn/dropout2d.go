@@ -43,14 +43,18 @@ func NewDropout2d[T tensor.Float](p float64, rng *rand.Rand) *Dropout2d[T] {
 func (d *Dropout2d[T]) SetTraining(training bool) { d.eval = !training }
 
 // Forward returns x with a fresh channel mask applied in training mode, and
-// x itself in evaluation mode or when P is 0. It panics for an input of
-// fewer than 2 dimensions.
+// x itself in evaluation mode (any input, as PyTorch's) or when P is 0. It
+// panics in training mode for an input of fewer than 2 dimensions, as
+// PyTorch 1.13 raises an error.
 func (d *Dropout2d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	if d.eval {
+		return x
+	}
 	shape := x.Shape()
 	if len(shape) < 2 {
 		panic(fmt.Sprintf(errDropout2dRank, shape))
 	}
-	if d.eval || d.P == 0 {
+	if d.P == 0 {
 		return x
 	}
 	// The mask is N×C×1×…, broadcast over the channel's elements by Mul.

@@ -105,6 +105,11 @@ func TestDropout2dEdges(t *testing.T) {
 		}
 	}
 	testutil.MustPanic(t, func() { nn.NewDropout2d[float64](1.5, nil) }, "nn: Dropout2d probability 1.5 is not in [0, 1]")
-	testutil.MustPanic(t, func() { d.Forward(autograd.NewConst(tensor.New[float64](3))) },
+	x1 := autograd.NewConst(tensor.New[float64](3))
+	if d.Forward(x1) != x1 {
+		t.Errorf("evaluation mode does not pass a 1-d input through, as PyTorch's")
+	}
+	nn.SetTraining[float64](d, true)
+	testutil.MustPanic(t, func() { d.Forward(x1) },
 		"nn: Dropout2d: input of shape [3]: want N×C×… (at least 2 dimensions)")
 }
