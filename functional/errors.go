@@ -48,3 +48,22 @@ const (
 	errUnflattenEmpty = "functional: Unflatten: no sizes for axis %d of shape %v"
 	errUnflattenSizes = "functional: Unflatten: sizes %v do not multiply up to the size of axis %d (%d) of shape %v"
 )
+
+// Panic messages of Embedding (functional/embedding.go).
+const (
+	errEmbeddingWeight  = "functional: Embedding: weight of shape %v, want a 2-d num_embeddings×embedding_dim table"
+	errEmbeddingPadding = "functional: Embedding: padding_idx %d is out of range for %d embeddings (weight of shape %v)"
+	errEmbeddingNorm    = "functional: Embedding: max_norm %v and norm_type %v must not be negative (weight of shape %v)"
+	errEmbeddingIndex   = "functional: Embedding: index %d (position %d) is out of range for %d embeddings (weight of shape %v)"
+)
+
+// Panic messages of EmbeddingBag (functional/embeddingbag.go).
+const (
+	errBagMode      = "functional: EmbeddingBag: mode %q is not one of sum, mean, max"
+	errBagInput     = "functional: EmbeddingBag: %d indices for an input of shape %v"
+	errBagRank      = "functional: EmbeddingBag: input of shape %v, want 1-d (with offsets) or 2-d (B×L)"
+	errBagOffsets2D = "functional: EmbeddingBag: a 2-d input (shape %v) takes no offsets, got %v"
+	errBagOffsets   = "functional: EmbeddingBag: offsets %v must start at 0 and not decrease, and not exceed the %d indices"
+	errBagPSW       = "functional: EmbeddingBag: per_sample_weights need mode sum, got %s"
+	errBagPSWShape  = "functional: EmbeddingBag: per_sample_weights of shape %v, want the input's shape %v"
+)

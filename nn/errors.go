@@ -37,3 +37,12 @@ const (
 	errDirac            = "nn: Dirac: tensor of shape %v with %d groups: want 3, 4 or 5 dimensions and positive groups dividing the first size"
 	errOrthogonal       = "nn: Orthogonal: tensor of shape %v: it needs at least 2 dimensions"
 )
+
+// Panic messages of Embedding (embedding.go) and Dropout2d (dropout2d.go).
+const (
+	errEmbeddingSizes   = "nn: NewEmbedding(%d, %d): num_embeddings and embedding_dim must be positive"
+	errEmbeddingPadding = "nn: NewEmbedding(%d, %d): padding_idx %d is out of range"
+	errEmbeddingInput   = "nn: Embedding(%d, %d): input value %v at %d is not an integer index (input of shape %v)"
+	errDropout2dP       = "nn: Dropout2d probability %v is not in [0, 1]"
+	errDropout2dRank    = "nn: Dropout2d: input of shape %v: want N×C×… (at least 2 dimensions)"
+)

@@ -148,3 +148,10 @@ const (
 	errPadBack        = "ops: PadBackward: input of shape %v, want %v: shape %v padded by %v in mode %v"
 	errPadBackShape   = "ops: PadBackward: Shape %v has a negative size (input of shape %v)"
 )
+
+// Panic messages of Embedding (ops/embedding.go, issue 19).
+const (
+	errEmbeddingWeight  = "ops: Embedding: weight of shape %v, want a 2-d num_embeddings×embedding_dim table"
+	errEmbeddingIndex   = "ops: Embedding: index %d (position %d) is out of range for %d embeddings (weight of shape %v)"
+	errEmbeddingPadding = "ops: Embedding: PaddingIdx %d is out of range for %d embeddings (weight of shape %v)"
+)

@@ -599,6 +599,19 @@ def cases():
         y0 = F.pad(torch.zeros(shape, dtype=torch.float64), pads, mode)
         C.append(case("pad_backward_" + tag, "PadBackward", lambda d, p=pads, m=mode, sh=shape: pad_backward(d, sh, p, m),
                       [T(randn(*y0.shape))], dict(Pads=list(pads), Mode=mode, Shape=list(shape))))
+    # Embedding (issue 19, ops/embedding.go): F.embedding with padding_idx;
+    # F is linear in g and independent of the weight. No scale_grad_by_freq
+    # case: PyTorch 1.13's double backward (embedding_dense_double_backward)
+    # drops the 1/count scaling, so its ∂ψ/∂g is not the derivative of its
+    # own first-order gradient, which tapegrad's is (ops/embedding_test.go
+    # pins that with central differences).
+    for tag, index, ishape, padding, freq, wshape in (("repeated_2d", [1, 3, 1, 0, 3, 3], (2, 3), None, False, (4, 2)),
+                                                     ("padding_idx", [2, 0, 2, 1], (4,), 2, False, (3, 3)),
+                                                     ("padding_idx_3d", [0, 1, 1, 3, 1, 0], (3, 1, 2), 3, False, (4, 2))):
+        idx = torch.tensor(index).reshape(ishape)
+        C.append(case("embedding_" + tag, "Embedding",
+                      lambda w, i=idx, p=padding, f=freq: F.embedding(i, w, padding_idx=p, scale_grad_by_freq=f),
+                      [T(randn(*wshape))], dict(Index=index, IndexShape=list(ishape), PaddingIdx=padding, ScaleGradByFreq=freq)))
     return C
 
 
