@@ -26,3 +26,8 @@ const (
 	errPadEmpty    = "nn: %s%v: input of shape %v: every axis but the first must be non-empty"
 	errPadOutEmpty = "nn: %s%v: input of shape %v: the padding leaves every padded axis empty"
 )
+
+// Panic messages of the resizing modules (issue 19).
+const (
+	errConvTSizes = "nn: NewConvTranspose2d(%d, %d, kernel %v, groups %d): sizes must be positive and groups must divide both channel counts"
+)

@@ -148,3 +148,9 @@ const (
 	errPadBack        = "ops: PadBackward: input of shape %v, want %v: shape %v padded by %v in mode %v"
 	errPadBackShape   = "ops: PadBackward: Shape %v has a negative size (input of shape %v)"
 )
+
+// Panic messages of the adaptive pooling ops (issue 19).
+const (
+	errAdaptiveSize   = "ops: %s: output size %v must not be negative (input shape %v)"
+	errAdaptiveInSize = "ops: AdaptiveAvgPool2dBackward: InputSize %v must be at least 1×1 (input shape %v)"
+)
