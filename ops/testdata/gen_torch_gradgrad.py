@@ -599,6 +599,17 @@ def cases():
         y0 = F.pad(torch.zeros(shape, dtype=torch.float64), pads, mode)
         C.append(case("pad_backward_" + tag, "PadBackward", lambda d, p=pads, m=mode, sh=shape: pad_backward(d, sh, p, m),
                       [T(randn(*y0.shape))], dict(Pads=list(pads), Mode=mode, Shape=list(shape))))
+    # Issue 19, resizing: adaptive average and max pooling, and adaptive
+    # average pooling's adjoint (ops/adaptivepool.go), with overlapping bins
+    # and planes that grow.
+    for tag, shape, size in (("5x7to3x4", (1, 2, 5, 7), (3, 4)), ("3x2to5x4", (2, 1, 3, 2), (5, 4))):
+        C.append(case("adaptive_avg_pool_" + tag, "AdaptiveAvgPool2d",
+                      lambda x, sz=size: F.adaptive_avg_pool2d(x, sz), [T(randn(*shape))], dict(OutputSize=list(size))))
+        C.append(case("adaptive_max_pool_" + tag, "AdaptiveMaxPool2d",
+                      lambda x, sz=size: F.adaptive_max_pool2d(x, sz), [T(distinct(*shape))], dict(OutputSize=list(size))))
+        C.append(case("adaptive_avg_pool_backward_" + tag, "AdaptiveAvgPool2dBackward",
+                      lambda d, sh=shape: torch.ops.aten._adaptive_avg_pool2d_backward(d, torch.zeros(sh, dtype=d.dtype)),
+                      [T(randn(shape[0], shape[1], *size))], dict(InputSize=list(shape[2:]))))
     return C
 
 
