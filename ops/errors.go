@@ -154,3 +154,8 @@ const (
 	errAdaptiveSize   = "ops: %s: output size %v must not be negative (input shape %v)"
 	errAdaptiveInSize = "ops: AdaptiveAvgPool2dBackward: InputSize %v must be at least 1×1 (input shape %v)"
 )
+
+// Panic messages of Interpolate and InterpolateBackward (issue 19).
+const (
+	errInterp = "ops: %s: input of shape %v, size %v, scale_factor %v, mode %v, align_corners %t: %s"
+)

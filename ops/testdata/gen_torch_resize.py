@@ -1,7 +1,8 @@
 """Regenerate torch_resize.json, the PyTorch reference numbers that
 ops/reference_resize_test.go pins ops.AdaptiveAvgPool2d and
-ops.AdaptiveMaxPool2d to: outputs, input gradients and max pooling's
-indices, computed by torch in float64 and in float32.
+ops.AdaptiveMaxPool2d ("adaptive_pool") and ops.Interpolate
+("interpolate") to: outputs, input gradients and max pooling's indices,
+computed by torch in float64 and in float32.
 
 Run it from the repository root:
 
@@ -15,6 +16,12 @@ output_size) or F.adaptive_max_pool2d(x, output_size, return_indices=True)
 in both dtypes, with y.backward(g) for a random upstream g. An output size
 of null on an axis is PyTorch's None (the input's size). Max pooling's
 inputs have no ties, except in the NaN case.
+
+Each "interpolate" case runs F.interpolate(x, size, scale_factor, mode,
+align_corners) on a 4-d input (recompute_scale_factor None) in both dtypes,
+with y.backward(g); size or scale_factor is null when not given. The cases
+shrink and grow, by sizes and by scale factors whose 1/scale differs from
+in/out, with PyTorch's nearest special cases (out = in, out = 2·in).
 """
 
 import os
@@ -70,12 +77,47 @@ def cases():
     return out
 
 
+def interp(name, shape, size=None, scale=None, mode="nearest", align=None):
+    x = R.randn(*shape)
+    c = {"name": name, "shape": list(shape), "size": size, "scale_factor": scale, "mode": mode,
+         "align_corners": bool(align), "input": R.flat(x)}
+    for dt, key in ((torch.float64, "float64"), (torch.float32, "float32")):
+        xi = x.to(dt).clone().requires_grad_(True)
+        y = F.interpolate(xi, size=None if size is None else tuple(size),
+                          scale_factor=None if scale is None else tuple(scale), mode=mode, align_corners=align)
+        if key == "float64":
+            g = R.upstream(*y.shape)
+            c["upstream"] = R.flat(g)
+            c["output_shape"] = list(y.shape)
+        y.backward(g.to(dt))
+        c[key] = {"output": R.flat_result(y, dt), "grad": R.flat_result(xi.grad, dt), "indices": None}
+    return c
+
+
+def interp_cases():
+    out = []
+    for mode, aligns in (("nearest", (None,)), ("bilinear", (False, True))):
+        for al in aligns:
+            tag = mode if al is None else "%s_align%s" % (mode, al)
+            out += [
+                interp(tag + "_size_up", [2, 2, 3, 4], size=[5, 7], mode=mode, align=al),
+                interp(tag + "_size_down", [1, 2, 10, 7], size=[6, 3], mode=mode, align=al),
+                interp(tag + "_size_same_and_double", [1, 1, 3, 4], size=[3, 8], mode=mode, align=al),
+                interp(tag + "_scale_2", [1, 2, 3, 2], scale=[2.0, 2.0], mode=mode, align=al),
+                interp(tag + "_scale_2.1_1.7", [1, 1, 3, 5], scale=[2.1, 1.7], mode=mode, align=al),
+                interp(tag + "_scale_0.6_0.45", [2, 1, 7, 9], scale=[0.6, 0.45], mode=mode, align=al),
+                interp(tag + "_to_1x1", [1, 1, 4, 3], size=[1, 1], mode=mode, align=al),
+                interp(tag + "_from_1x1", [1, 2, 1, 1], size=[3, 2], mode=mode, align=al),
+            ]
+    return out
+
+
 def main():
     cs = cases()
     # torch writes None sizes as the input's; the file keeps null.
     head = {"generator": "ops/testdata/gen_torch_resize.py", "torch_version": torch.__version__}
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_resize.json")
-    n = R.write(path, head, {"adaptive_pool": cs})
+    n = R.write(path, head, {"adaptive_pool": cs, "interpolate": interp_cases()})
     print(f"wrote {len(cs)} cases to {path} ({n} bytes, torch {torch.__version__})")
 
 
