@@ -68,3 +68,23 @@ func (p *AdaptiveMaxPool2d[T]) ForwardWithIndices(x *autograd.Var[T]) (*autograd
 // Indices returns the indices of the last Forward made with ReturnIndices,
 // or nil if there was none.
 func (p *AdaptiveMaxPool2d[T]) Indices() []int64 { return p.indices }
+
+// Upsample is PyTorch's nn.Upsample on 4-d inputs: it resizes the H×W
+// planes of its N×C×H×W input to Size, or by ScaleFactor, with Mode
+// (nearest by default) and AlignCorners, as functional.Interpolate. It has
+// no parameters or buffers, as PyTorch's.
+type Upsample[T tensor.Float] struct {
+	stateless[T]
+	functional.InterpolateOptions
+}
+
+// NewUpsample returns upsampling by the scale factor s on both axes with
+// mode, as nn.Upsample(scale_factor=s, mode=mode).
+func NewUpsample[T tensor.Float](s float64, mode functional.InterpMode) *Upsample[T] {
+	return &Upsample[T]{InterpolateOptions: functional.InterpolateOptions{ScaleFactor: [2]float64{s, s}, Mode: mode}}
+}
+
+// Forward resizes x.
+func (u *Upsample[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	return functional.Interpolate(x, u.InterpolateOptions)
+}

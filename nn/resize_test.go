@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -43,5 +44,20 @@ func TestAdaptivePoolModules(t *testing.T) {
 		if len(NamedParams(m)) != 0 || len(NamedBuffers(m)) != 0 {
 			t.Errorf("%T has state, want none (PyTorch's state_dict is empty)", m)
 		}
+	}
+}
+
+// TestUpsampleModule: nn.Upsample(scale_factor=1.5, mode="bilinear") on a
+// 1×2 plane gives 1×3 with PyTorch's positions (o + ½)/1.5 − ½, clamped at
+// 0: 0, ½ and 7/6 (past the last input, which it takes alone) — and no
+// state.
+func TestUpsampleModule(t *testing.T) {
+	u := NewUpsample[float64](1.5, functional.InterpBilinear)
+	y := u.Forward(autograd.NewConst(tensor.FromSlice([]float64{2, 4}, 1, 1, 1, 2)))
+	if got, want := y.Value().Data(), []float64{2, 3, 4}; !slices.Equal(got, want) || !slices.Equal(y.Shape(), []int{1, 1, 1, 3}) {
+		t.Errorf("Upsample = %v of shape %v, want %v of shape [1 1 1 3]", got, y.Shape(), want)
+	}
+	if len(NamedParams[float64](u)) != 0 || len(NamedBuffers[float64](u)) != 0 {
+		t.Error("Upsample has state, want none")
 	}
 }
