@@ -46,3 +46,8 @@ const (
 	errDropout2dP       = "nn: Dropout2d probability %v is not in [0, 1]"
 	errDropout2dRank    = "nn: Dropout2d: input of shape %v: want N×C×… (at least 2 dimensions)"
 )
+
+// Panic messages of the resizing modules (issue 19).
+const (
+	errConvTSizes = "nn: NewConvTranspose2d(%d, %d, kernel %v, groups %d): sizes must be positive and groups must divide both channel counts"
+)

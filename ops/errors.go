@@ -155,3 +155,14 @@ const (
 	errEmbeddingIndex   = "ops: Embedding: index %d (position %d) is out of range for %d embeddings (weight of shape %v)"
 	errEmbeddingPadding = "ops: Embedding: PaddingIdx %d is out of range for %d embeddings (weight of shape %v)"
 )
+
+// Panic messages of the adaptive pooling ops (issue 19).
+const (
+	errAdaptiveSize   = "ops: %s: output size %v must not be negative (input shape %v)"
+	errAdaptiveInSize = "ops: AdaptiveAvgPool2dBackward: InputSize %v must be at least 1×1 (input shape %v)"
+)
+
+// Panic messages of Interpolate and InterpolateBackward (issue 19).
+const (
+	errInterp = "ops: %s: input of shape %v, size %v, scale_factor %v, mode %v, align_corners %t: %s"
+)

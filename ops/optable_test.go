@@ -1002,6 +1002,82 @@ func opTable[T tensor.Float]() []opEntry[T] {
 			bad:       append(c.bad, arity("Embedding", 1)),
 			surrogate: c.padding != nil || c.freq})
 	}
+
+	// Issue 19, resizing: adaptive average and max pooling (ops/adaptivepool.go)
+	// and AdaptiveAvgPool2dBackward, from smaller, equal and larger planes, with
+	// overlapping bins and None (0) sizes.
+	for _, c := range []struct {
+		cfg  string
+		x    []int
+		size [2]int
+	}{
+		{"6x8to3x4", []int{2, 1, 6, 8}, [2]int{3, 4}},
+		{"5x7to3x4,overlap", []int{1, 2, 5, 7}, [2]int{3, 4}},
+		{"3x2to5x4,larger", []int{1, 2, 3, 2}, [2]int{5, 4}},
+		{"4x5to1x1", []int{2, 2, 4, 5}, [2]int{1, 1}},
+		{"4x6toNonex4", []int{1, 1, 4, 6}, [2]int{0, 4}},
+	} {
+		c := c
+		out := []int{c.x[0], c.x[1], c.size[0], c.size[1]}
+		if out[2] == 0 {
+			out[2] = c.x[2]
+		}
+		if out[3] == 0 {
+			out[3] = c.x[3]
+		}
+		adaptiveBad := func(name string) []badInput {
+			return []badInput{bad(s(c.x[1:]), "ops: "+name, "4-d"), arity(name, 1)}
+		}
+		es = append(es,
+			e{name: "AdaptiveAvgPool2d", config: c.cfg,
+				new:    func() op { return &ops.AdaptiveAvgPool2d[T]{OutputSize: c.size} },
+				inputs: normal(c.x), keeps: none, bad: adaptiveBad("AdaptiveAvgPool2d")},
+			e{name: "AdaptiveMaxPool2d", config: c.cfg,
+				new:    func() op { return &ops.AdaptiveMaxPool2d[T]{OutputSize: c.size} },
+				inputs: distinct(c.x), keeps: keeps{extra: idx32}, bad: adaptiveBad("AdaptiveMaxPool2d")},
+			e{name: "AdaptiveAvgPool2dBackward", config: c.cfg,
+				new:    func() op { return &ops.AdaptiveAvgPool2dBackward[T]{InputSize: [2]int{c.x[2], c.x[3]}} },
+				inputs: normal(out), keeps: none, bad: adaptiveBad("AdaptiveAvgPool2dBackward")})
+	}
+	// Interpolate and its adjoint InterpolateBackward (ops/upsample.go):
+	// nearest and bilinear, by size and by scale factor, growing and
+	// shrinking.
+	for _, c := range []struct {
+		cfg   string
+		x     []int
+		size  [2]int
+		scale [2]float64
+		mode  ops.InterpMode
+		align bool
+	}{
+		{"nearest,size5x7", []int{2, 1, 3, 4}, [2]int{5, 7}, [2]float64{}, ops.InterpNearest, false},
+		{"nearest,scale2.1x0.6", []int{1, 2, 3, 5}, [2]int{}, [2]float64{2.1, 0.6}, ops.InterpNearest, false},
+		{"bilinear,size5x3", []int{1, 2, 3, 4}, [2]int{5, 3}, [2]float64{}, ops.InterpBilinear, false},
+		{"bilinear,scale1.7x2", []int{2, 1, 3, 2}, [2]int{}, [2]float64{1.7, 2}, ops.InterpBilinear, false},
+		{"bilinear,align,size4x1", []int{1, 1, 3, 3}, [2]int{4, 1}, [2]float64{}, ops.InterpBilinear, true},
+		{"bilinear,align,scale0.6x2.5", []int{1, 2, 5, 2}, [2]int{}, [2]float64{0.6, 2.5}, ops.InterpBilinear, true},
+	} {
+		c := c
+		y := forward[float64](&ops.Interpolate[float64]{Size: c.size, ScaleFactor: c.scale, Mode: c.mode, AlignCorners: c.align},
+			tensor.New[float64](c.x...)).Shape()
+		wrong := slices.Clone(y)
+		wrong[2]++
+		es = append(es,
+			e{name: "Interpolate", config: c.cfg,
+				new: func() op {
+					return &ops.Interpolate[T]{Size: c.size, ScaleFactor: c.scale, Mode: c.mode, AlignCorners: c.align}
+				},
+				inputs: normal(c.x), keeps: none,
+				bad: []badInput{bad(s(c.x[1:]), "ops: Interpolate:", "4-d"), arity("Interpolate", 1)}},
+			e{name: "InterpolateBackward", config: c.cfg,
+				new: func() op {
+					return &ops.InterpolateBackward[T]{Size: c.size, ScaleFactor: c.scale, Mode: c.mode, AlignCorners: c.align,
+						InputSize: [2]int{c.x[2], c.x[3]}}
+				},
+				inputs: normal(y), keeps: none,
+				bad: []badInput{bad(s(wrong), "ops: InterpolateBackward:", "the input must be N×C×"),
+					bad(s(y[1:]), "ops: InterpolateBackward:", "4-d"), arity("InterpolateBackward", 1)}})
+	}
 	return es
 }
 

@@ -612,7 +612,44 @@ def cases():
         C.append(case("embedding_" + tag, "Embedding",
                       lambda w, i=idx, p=padding, f=freq: F.embedding(i, w, padding_idx=p, scale_grad_by_freq=f),
                       [T(randn(*wshape))], dict(Index=index, IndexShape=list(ishape), PaddingIdx=padding, ScaleGradByFreq=freq)))
+    # Issue 19, resizing: adaptive average and max pooling, and adaptive
+    # average pooling's adjoint (ops/adaptivepool.go), with overlapping bins
+    # and planes that grow.
+    for tag, shape, size in (("5x7to3x4", (1, 2, 5, 7), (3, 4)), ("3x2to5x4", (2, 1, 3, 2), (5, 4))):
+        C.append(case("adaptive_avg_pool_" + tag, "AdaptiveAvgPool2d",
+                      lambda x, sz=size: F.adaptive_avg_pool2d(x, sz), [T(randn(*shape))], dict(OutputSize=list(size))))
+        C.append(case("adaptive_max_pool_" + tag, "AdaptiveMaxPool2d",
+                      lambda x, sz=size: F.adaptive_max_pool2d(x, sz), [T(distinct(*shape))], dict(OutputSize=list(size))))
+        C.append(case("adaptive_avg_pool_backward_" + tag, "AdaptiveAvgPool2dBackward",
+                      lambda d, sh=shape: torch.ops.aten._adaptive_avg_pool2d_backward(d, torch.zeros(sh, dtype=d.dtype)),
+                      [T(randn(shape[0], shape[1], *size))], dict(InputSize=list(shape[2:]))))
+    # F.interpolate on 4-d inputs and its adjoint (ops/upsample.go); Mode is
+    # ops.InterpMode: 0 nearest, 1 bilinear.
+    for tag, shape, size, scale, mode, align in (
+        ("nearest_size5x7", (2, 1, 3, 4), (5, 7), None, "nearest", None),
+        ("bilinear_scale1.7x2", (2, 1, 3, 2), None, (1.7, 2.0), "bilinear", False),
+        ("bilinear_align_size4x1", (1, 1, 3, 3), (4, 1), None, "bilinear", True),
+    ):
+        prm = dict(Mode=0 if mode == "nearest" else 1, AlignCorners=bool(align))
+        if size is not None:
+            prm["Size"] = list(size)
+        else:
+            prm["ScaleFactor"] = list(scale)
+        interp = lambda x, sz=size, sc=scale, m=mode, al=align: F.interpolate(x, size=sz, scale_factor=sc, mode=m, align_corners=al)
+        C.append(case("interpolate_" + tag, "Interpolate", interp, [T(randn(*shape))], prm))
+        y0 = interp(torch.zeros(shape, dtype=torch.float64))
+        C.append(case("interpolate_backward_" + tag, "InterpolateBackward",
+                      lambda d, sh=shape, f=interp: interp_adjoint(f, sh, d),
+                      [T(randn(*y0.shape))], dict(prm, InputSize=list(shape[2:]))))
     return C
+
+
+def interp_adjoint(f, shape, d):
+    """The adjoint of the linear map f at d: the gradient of <f(z), d> with
+    respect to z (any z; here zeros), differentiable in d."""
+    with torch.enable_grad():
+        z = torch.zeros(shape, dtype=d.dtype, requires_grad=True)
+        return torch.autograd.grad(f(z), z, d, create_graph=True)[0]
 
 
 def slice_backward(d, shape, sl):
