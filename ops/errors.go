@@ -148,3 +148,10 @@ const (
 	errPadBack        = "ops: PadBackward: input of shape %v, want %v: shape %v padded by %v in mode %v"
 	errPadBackShape   = "ops: PadBackward: Shape %v has a negative size (input of shape %v)"
 )
+
+// Panic messages of LayerNorm and RMSNorm.
+const (
+	errLNArity = "ops: %s takes %s, got %d inputs"
+	errLNShape = "ops: %s: input of shape %v does not end in the normalized shape %v (which must not be empty)"
+	errLNParam = "ops: %s: %s of shape %v, want the normalized shape %v (input %v)"
+)
