@@ -48,3 +48,9 @@ const (
 	errUnflattenEmpty = "functional: Unflatten: no sizes for axis %d of shape %v"
 	errUnflattenSizes = "functional: Unflatten: sizes %v do not multiply up to the size of axis %d (%d) of shape %v"
 )
+
+// Panic messages of layer norm and RMS norm (functional/layernorm.go).
+const (
+	errLNShape = "functional: %s: input of shape %v does not end in normalized_shape %v (which must not be empty)"
+	errLNParam = "functional: %s: %s of shape %v, want normalized_shape %v (input %v)"
+)
