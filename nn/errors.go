@@ -26,3 +26,9 @@ const (
 	errPadEmpty    = "nn: %s%v: input of shape %v: every axis but the first must be non-empty"
 	errPadOutEmpty = "nn: %s%v: input of shape %v: the padding leaves every padded axis empty"
 )
+
+// Panic messages of LayerNorm and RMSNorm (layernorm.go).
+const (
+	errLNShape = "nn: New%s(%v): normalized_shape must be non-empty with positive sizes"
+	errLNInput = "nn: %s%v: input of shape %v does not end in the normalized shape"
+)
