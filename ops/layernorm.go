@@ -8,7 +8,7 @@ import (
 )
 
 // LayerNorm is fused layer normalization, as PyTorch's F.layer_norm, with a
-// hand-derived backward (docs/backprop.md, "Layer norm and RMS norm"). The
+// hand-derived backward (docs/backprop.md §12). The
 // input x has shape …×S, where S is Shape (PyTorch's normalized_shape); it
 // is seen as R rows of D = ∏S values, each normalized over its own values
 // with the biased variance:
@@ -42,7 +42,7 @@ type LayerNorm[T tensor.Float] struct {
 func (*LayerNorm[T]) Name() string { return "LayerNorm" }
 
 // RMSNorm is fused root-mean-square normalization (PyTorch 2.x's
-// F.rms_norm), with a hand-derived backward (docs/backprop.md). The input x
+// F.rms_norm), with a hand-derived backward (docs/backprop.md §12). The input x
 // of shape …×S is seen as R rows of D = ∏S values:
 //
 //	r = ((1/D) Σ x² + Eps)^(−½)  per row
