@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -101,10 +103,21 @@ func lnAxes(r, k int) []int {
 	return axes
 }
 
+// byRows calls f on ranges of rows of d values, in parallel when the input
+// is large enough for that to pay. Every row is computed alone, so the
+// results do not depend on GOMAXPROCS.
+func byRows(rows, d int, f func(lo, hi int)) {
+	parallel.Chunks(rows, max(parallel.Grain/max(d, 1), 1), f)
+}
+
 // normRows writes x̂ and y for each row of x, with rstd per row; rms leaves
 // the mean out (RMSNorm).
 func normRows[T tensor.Float](xd, xh, yd, g, b, rstd []T, rows, d int, eps T, rms bool) {
-	for r := range rows {
+	byRows(rows, d, func(lo, hi int) { normRowRange(xd, xh, yd, g, b, rstd, lo, hi, d, eps, rms) })
+}
+
+func normRowRange[T tensor.Float](xd, xh, yd, g, b, rstd []T, lo, hi, d int, eps T, rms bool) {
+	for r := lo; r < hi; r++ {
 		row := xd[r*d:][:d]
 		mu := 0.0
 		if !rms {
@@ -173,50 +186,44 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, xhat, rstd, gamma *te
 	if needs[0] {
 		dx := ar.NewUninit(xhat.Shape()...)
 		dd := dx.Data()
-		for r := range rows {
-			row, h, out := gd[r*d:][:d], xh[r*d:][:d], dd[r*d:][:d]
-			sg, sgh := 0.0, 0.0
-			for i, v := range row {
-				gv := float64(v)
-				if gm != nil {
-					gv *= float64(gm[i])
+		byRows(rows, d, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				row, h, out := gd[r*d:][:d], xh[r*d:][:d], dd[r*d:][:d]
+				sg, sgh := 0.0, 0.0
+				for i, v := range row {
+					gv := float64(v)
+					if gm != nil {
+						gv *= float64(gm[i])
+					}
+					sg += gv
+					sgh += gv * float64(h[i])
 				}
-				sg += gv
-				sgh += gv * float64(h[i])
-			}
-			is := float64(rs[r])
-			k := float64(d)
-			if rms {
-				sg = 0
-			}
-			for i, v := range row {
-				gv := float64(v)
-				if gm != nil {
-					gv *= float64(gm[i])
+				is := float64(rs[r])
+				k := float64(d)
+				if rms {
+					sg = 0
 				}
-				out[i] = T(is * (gv - sg/k - float64(h[i])*sgh/k))
+				for i, v := range row {
+					gv := float64(v)
+					if gm != nil {
+						gv *= float64(gm[i])
+					}
+					out[i] = T(is * (gv - sg/k - float64(h[i])*sgh/k))
+				}
 			}
-		}
+		})
 		grads[0] = dx
 	}
-	if n > 1 && needs[1] {
-		dg := make([]float64, d)
-		for r := range rows {
-			row, h := gd[r*d:][:d], xh[r*d:][:d]
-			for i, v := range row {
-				dg[i] += float64(v) * float64(h[i])
-			}
+	if n > 1 && (needs[1] || (n > 2 && needs[2])) {
+		// Σ_rows dy and Σ_rows dy ⊙ x̂ in one pass over the R × D matrices.
+		db, dg := make([]float64, d), make([]float64, d)
+		vec.SumDotRows(db, dg, gd, xh, rows, d)
+		if needs[1] {
+			grads[1] = fromFloat64(ar, dg).Reshape(shape...)
 		}
-		grads[1] = fromFloat64(ar, dg).Reshape(shape...)
-	}
-	if n > 2 && needs[2] {
-		db := make([]float64, d)
-		for r := range rows {
-			for i, v := range gd[r*d:][:d] {
-				db[i] += float64(v)
-			}
+		if n > 2 && needs[2] {
+			grads[2] = fromFloat64(ar, db).Reshape(shape...)
 		}
-		grads[2] = fromFloat64(ar, db).Reshape(shape...)
 	}
 	return grads
 }

@@ -71,7 +71,9 @@ func TestLayerNormOpPanics(t *testing.T) {
 		"ops: LayerNorm: input of shape [2 3] does not end in the normalized shape [] (which must not be empty)")
 	testutil.MustPanic(t, func() { forward(&ops.RMSNorm[float64]{Shape: []int{2, 2, 3}}, x) },
 		"ops: RMSNorm: input of shape [2 3] does not end in the normalized shape [2 2 3]")
-	testutil.MustPanic(t, func() { forward(&ops.LayerNorm[float64]{Shape: []int{3}}, x, tensor.New[float64](3), tensor.New[float64](2)) },
+	testutil.MustPanic(t, func() {
+		forward(&ops.LayerNorm[float64]{Shape: []int{3}}, x, tensor.New[float64](3), tensor.New[float64](2))
+	},
 		"ops: LayerNorm: β of shape [2], want the normalized shape [3] (input [2 3])")
 	testutil.MustPanic(t, func() { forward[float64](&ops.LayerNorm[float64]{Shape: []int{3}}) },
 		"ops: LayerNorm takes 1 input (x), 2 (x, γ) or 3 (x, γ, β), got 0 inputs")
