@@ -67,3 +67,9 @@ const (
 	errBagPSW       = "functional: EmbeddingBag: per_sample_weights need mode sum, got %s"
 	errBagPSWShape  = "functional: EmbeddingBag: per_sample_weights of shape %v, want the input's shape %v"
 )
+
+// Panic messages of layer norm and RMS norm (functional/layernorm.go).
+const (
+	errLNShape = "functional: %s: input of shape %v does not end in normalized_shape %v (which must not be empty)"
+	errLNParam = "functional: %s: %s of shape %v, want normalized_shape %v (input %v)"
+)

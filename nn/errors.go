@@ -51,3 +51,9 @@ const (
 const (
 	errConvTSizes = "nn: NewConvTranspose2d(%d, %d, kernel %v, groups %d): sizes must be positive and groups must divide both channel counts"
 )
+
+// Panic messages of LayerNorm and RMSNorm (layernorm.go).
+const (
+	errLNShape = "nn: New%s(%v): normalized_shape must be non-empty with positive sizes"
+	errLNInput = "nn: %s%v: input of shape %v does not end in the normalized shape"
+)

@@ -166,3 +166,10 @@ const (
 const (
 	errInterp = "ops: %s: input of shape %v, size %v, scale_factor %v, mode %v, align_corners %t: %s"
 )
+
+// Panic messages of LayerNorm and RMSNorm.
+const (
+	errLNArity = "ops: %s takes %s, got %d inputs"
+	errLNShape = "ops: %s: input of shape %v does not end in the normalized shape %v (which must not be empty)"
+	errLNParam = "ops: %s: %s of shape %v, want the normalized shape %v (input %v)"
+)

@@ -1078,6 +1078,58 @@ func opTable[T tensor.Float]() []opEntry[T] {
 				bad: []badInput{bad(s(wrong), "ops: InterpolateBackward:", "the input must be N×C×"),
 					bad(s(y[1:]), "ops: InterpolateBackward:", "4-d"), arity("InterpolateBackward", 1)}})
 	}
+
+	// LayerNorm and RMSNorm (issue 19): without the affine map, with γ
+	// alone (bias=False), with γ and β; one or two normalized axes.
+	for _, c := range []struct {
+		x, norm []int
+		n       int // inputs
+	}{{[]int{3, 4}, []int{4}, 3}, {[]int{2, 3, 2, 3}, []int{2, 3}, 3}, {[]int{2, 3, 4}, []int{4}, 2},
+		{[]int{3, 5}, []int{5}, 1}, {[]int{2, 1}, []int{2, 1}, 3}} {
+		c := c
+		rows := func(in [][]int) int { return size(in[0]) / size(c.norm) }
+		for _, name := range []string{"LayerNorm", "RMSNorm"} {
+			n := c.n
+			if name == "RMSNorm" && n == 3 {
+				n = 2
+			}
+			in := normal(c.x)
+			k := keeps{out: true, elems: rows}
+			switch n {
+			case 2:
+				in = then(normal(c.x), positive(c.norm))
+				k = keeps{in: []int{1}, elems: func(in [][]int) int { return size(in[0]) + rows(in) }}
+			case 3:
+				in = then(normal(c.x), positive(c.norm), normal(c.norm))
+				k = keeps{in: []int{1}, elems: func(in [][]int) int { return size(in[0]) + rows(in) }}
+			}
+			wrongX := append([]int{2}, c.norm[len(c.norm)-1]+1)
+			bs := []badInput{bad(s(wrongX), "ops: "+name+":", fmt.Sprint(c.norm))}
+			if n > 1 {
+				wrongP := append(slices.Clone(c.norm), 1)
+				bs = append(bs, bad(s(c.x, wrongP)[:2], "ops: "+name+":", "γ", fmt.Sprint(c.norm)))
+			}
+			max := 3
+			if name == "RMSNorm" {
+				max = 2
+			}
+			more := make([][]int, max+1)
+			for i := range more {
+				more[i] = c.norm
+			}
+			more[0] = c.x
+			bs = append(bs, badInput{shapes: more, want: []string{"ops: " + name + " takes", fmt.Sprintf("got %d inputs", max+1)}})
+			var mk func() op
+			if name == "LayerNorm" {
+				mk = func() op { return &ops.LayerNorm[T]{Shape: c.norm, Eps: 1e-5} }
+			} else {
+				mk = func() op { return &ops.RMSNorm[T]{Shape: c.norm, Eps: 1e-6} }
+			}
+			es = append(es, e{name: name, config: fmt.Sprintf("%s,norm=%v,inputs=%d", shapeName(c.x), c.norm, n),
+				new: mk, inputs: in, keeps: k, bad: bs, tol32: 1e-4})
+		}
+	}
+
 	return es
 }
 

@@ -641,6 +641,19 @@ def cases():
         C.append(case("interpolate_backward_" + tag, "InterpolateBackward",
                       lambda d, sh=shape, f=interp: interp_adjoint(f, sh, d),
                       [T(randn(*y0.shape))], dict(prm, InputSize=list(shape[2:]))))
+    # Layer norm and RMS norm (issue 19): no affine map, γ alone, γ and β;
+    # RMS norm as its composition (torch 1.13 has no F.rms_norm).
+    ln = lambda sh: (lambda *x: F.layer_norm(x[0], sh, *x[1:], eps=1e-5))
+    C.append(case("layer_norm_3x4_affine", "LayerNorm", ln((4,)), [T(randn(3, 4)), T(positive(4)), T(randn(4))],
+                  dict(Shape=[4], Eps=1e-5)))
+    C.append(case("layer_norm_2x3x2x3_affine", "LayerNorm", ln((2, 3)),
+                  [T(randn(2, 3, 2, 3)), T(positive(2, 3)), T(randn(2, 3))], dict(Shape=[2, 3], Eps=1e-5)))
+    C.append(case("layer_norm_2x3x4_weight_only", "LayerNorm", ln((4,)), [T(randn(2, 3, 4)), T(positive(4))],
+                  dict(Shape=[4], Eps=1e-5)))
+    C.append(case("layer_norm_3x5", "LayerNorm", ln((5,)), [T(randn(3, 5))], dict(Shape=[5], Eps=1e-5)))
+    rms = lambda *x: (x[0] * (x[0].pow(2).mean(-1, keepdim=True) + 1e-6).rsqrt()) * (x[1] if len(x) > 1 else 1)
+    C.append(case("rms_norm_2x3x4_weight", "RMSNorm", rms, [T(randn(2, 3, 4)), T(positive(4))], dict(Shape=[4], Eps=1e-6)))
+    C.append(case("rms_norm_3x5", "RMSNorm", rms, [T(randn(3, 5))], dict(Shape=[5], Eps=1e-6)))
     return C
 
 

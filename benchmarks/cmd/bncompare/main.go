@@ -1,11 +1,18 @@
-// Command bncompare times workload W3 of WORKLOADS.md: batch normalization
-// composed from tape primitives (functional.BatchNormComposed) against the
-// fused op with its hand-derived backward (functional.BatchNorm), forward and
-// backward of L = Σ y ⊙ g for a fixed random g, with gradients for x, γ and β.
+// Command bncompare times normalization layers composed from tape
+// primitives against their fused ops with hand-derived backward passes:
+// workload W3 of WORKLOADS.md, batch normalization
+// (functional.BatchNormComposed against functional.BatchNorm), and layer
+// norm and RMS norm over the last axis (functional.LayerNormComposed against
+// functional.LayerNorm, functional.RMSNormComposed against
+// functional.RMSNorm). Each step is the forward and backward pass of
+// L = Σ y ⊙ g for a fixed random g, with gradients for x, γ and β (γ alone
+// for RMS norm).
 //
-//	go run ./benchmarks/cmd/bncompare [-reps N] [-dtype float32|float64] [-shapes 200x100,32x64x32x32] [-json]
+//	go run ./benchmarks/cmd/bncompare [-reps N] [-dtype float32|float64] [-layers batchnorm,layernorm,rmsnorm] [-shapes 200x100,32x64x32x32] [-json]
 //
-// It prints one Markdown table with a row per shape. composed and fused are
+// It prints one Markdown table with a row per layer and shape (by default
+// each layer's own shapes; -shapes gives the same shapes to every layer
+// chosen). composed and fused are
 // the median wall times of one forward+backward step, over -reps repetitions
 // after one warm-up step each; the repetitions of the two alternate (in the
 // order CF FC CF …) and start from a collected heap, so that drift and
@@ -21,9 +28,9 @@
 //
 //	go test -run '^$' -bench W3 -count 10 ./benchmarks
 //
-// With -json it prints instead one JSON object per shape and line, with the
-// fields shape, composed_ns, fused_ns, speedup, composed_bytes, fused_bytes,
-// memory_ratio and max_grad_diff.
+// With -json it prints instead one JSON object per row and line, with the
+// fields layer, shape, composed_ns, fused_ns, speedup, composed_bytes,
+// fused_bytes, memory_ratio and max_grad_diff.
 package main
 
 import (
@@ -33,7 +40,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"runtime"
 	"slices"
@@ -47,9 +53,10 @@ import (
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
-// row is the comparison of the two variants on one shape: a line of the
-// table, or with -json one object.
+// row is the comparison of the two variants of a layer on one shape: a
+// line of the table, or with -json one object.
 type row struct {
+	Layer         string  `json:"layer"`
 	Shape         string  `json:"shape"`
 	ComposedNs    int64   `json:"composed_ns"`
 	FusedNs       int64   `json:"fused_ns"`
@@ -66,7 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	reps := fs.Int("reps", 21, "timed repetitions of each variant per shape; the median is reported")
 	dtype := fs.String("dtype", "float32", "element type: float32 or float64")
-	shapeList := fs.String("shapes", "", "comma-separated shapes NxC[xHx…] (default: the W3 shapes)")
+	shapeList := fs.String("shapes", "", "comma-separated shapes such as 200x100 or 32x64x32x32 (default: each layer's own)")
+	layerList := fs.String("layers", "batchnorm,layernorm,rmsnorm", "comma-separated layers to compare")
 	asJSON := fs.Bool("json", false, "print one JSON object per shape instead of the table")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -75,6 +83,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	shapes, err := parseShapes(*shapeList)
+	var chosen []layer
+	if err == nil {
+		chosen, err = pickLayers(*layerList, shapes)
+	}
 	switch {
 	case err != nil:
 	case fs.NArg() > 0:
@@ -90,56 +102,94 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if !*asJSON {
-		fmt.Fprintf(stdout, "W3 batch norm, forward + backward, composed vs fused: %s, GOMAXPROCS=%d, median of %d reps, %s\n\n",
+		fmt.Fprintf(stdout, "Normalization layers (W3 batch norm, layer norm, RMS norm), forward + backward, composed vs fused: %s, GOMAXPROCS=%d, median of %d reps, %s\n\n",
 			*dtype, runtime.GOMAXPROCS(0), *reps, cpuName())
-		fmt.Fprintln(stdout, "| shape | composed | fused | speedup | composed bytes | fused bytes | memory ratio | max grad diff |")
-		fmt.Fprintln(stdout, "|---|--:|--:|--:|--:|--:|--:|--:|")
+		fmt.Fprintln(stdout, "| layer | shape | composed | fused | speedup | composed bytes | fused bytes | memory ratio | max grad diff |")
+		fmt.Fprintln(stdout, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
 	}
-	for _, shape := range shapes {
-		var r row
-		if *dtype == "float32" {
-			r = compare[float32](shape, *reps)
-		} else {
-			r = compare[float64](shape, *reps)
+	for _, l := range chosen {
+		ls := shapes
+		if ls == nil {
+			ls = l.shapes
 		}
-		if *asJSON {
-			b, _ := json.Marshal(r) // a struct of numbers and a string cannot fail
-			fmt.Fprintln(stdout, string(b))
-		} else {
-			fmt.Fprintln(stdout, r.markdown())
+		for _, shape := range ls {
+			var r row
+			if *dtype == "float32" {
+				r = compare(l.steps.f32(shape), *reps)
+			} else {
+				r = compare(l.steps.f64(shape), *reps)
+			}
+			r.Layer, r.Shape = l.name, bnbench.ShapeName(shape)
+			if *asJSON {
+				b, _ := json.Marshal(r) // a struct of numbers and strings cannot fail
+				fmt.Fprintln(stdout, string(b))
+			} else {
+				fmt.Fprintln(stdout, r.markdown())
+			}
 		}
 	}
 	return 0
 }
 
-// compare times the two variants on inputs of the given shape, reps times
-// each after a warm-up, and compares their results.
-func compare[T tensor.Float](shape []int, reps int) row {
-	w := bnbench.NewWorkload[T](rand.New(rand.NewPCG(1, 2)), shape...)
-	c := w.Step(bnbench.Composed).Clone() // warm-up, and the results compared
-	f := w.Step(bnbench.Fused)
-	r := row{
-		Shape:         bnbench.ShapeName(shape),
-		ComposedBytes: c.SavedBytes,
-		FusedBytes:    f.SavedBytes,
-		MemoryRatio:   float64(f.SavedBytes) / float64(c.SavedBytes),
-		MaxGradDiff:   bnbench.MaxGradDiff(c, f),
+// pickLayers returns the layers named in the comma-separated list, checking
+// that each takes every shape given.
+func pickLayers(list string, shapes [][]int) ([]layer, error) {
+	all := layers()
+	var out []layer
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		i := slices.IndexFunc(all, func(l layer) bool { return l.name == name })
+		if i < 0 {
+			names := make([]string, len(all))
+			for j, l := range all {
+				names[j] = l.name
+			}
+			return nil, fmt.Errorf("-layers: unknown layer %q; want some of %s", name, strings.Join(names, ","))
+		}
+		for _, s := range shapes {
+			if err := all[i].check(s); err != nil {
+				return nil, fmt.Errorf("-shapes: %s: %v", name, err)
+			}
+		}
+		out = append(out, all[i])
 	}
-	times := map[bnbench.Variant][]time.Duration{}
+	return out, nil
+}
+
+// compare times the two variants of a step, reps times each after a
+// warm-up, and compares their gradients. It leaves the row's layer and
+// shape to the caller.
+func compare[T tensor.Float](step stepFunc[T], reps int) row {
+	cBytes, cGrads := step(false) // warm-up, and the results compared
+	for i, g := range cGrads {
+		cGrads[i] = g.Clone()
+	}
+	fBytes, fGrads := step(true)
+	diff := 0.0
+	for i := range cGrads {
+		diff = max(diff, tensor.MaxAbsDiff(cGrads[i], fGrads[i]))
+	}
+	r := row{
+		ComposedBytes: cBytes,
+		FusedBytes:    fBytes,
+		MemoryRatio:   float64(fBytes) / float64(cBytes),
+		MaxGradDiff:   diff,
+	}
+	times := map[bool][]time.Duration{}
 	for i := range reps {
-		order := []bnbench.Variant{bnbench.Composed, bnbench.Fused}
+		order := []bool{false, true}
 		if i%2 == 1 {
 			slices.Reverse(order)
 		}
-		for _, v := range order {
+		for _, fused := range order {
 			runtime.GC()
 			start := time.Now()
-			w.Step(v)
-			times[v] = append(times[v], time.Since(start))
+			step(fused)
+			times[fused] = append(times[fused], time.Since(start))
 		}
 	}
-	r.ComposedNs = median(times[bnbench.Composed]).Nanoseconds()
-	r.FusedNs = median(times[bnbench.Fused]).Nanoseconds()
+	r.ComposedNs = median(times[false]).Nanoseconds()
+	r.FusedNs = median(times[true]).Nanoseconds()
 	r.Speedup = float64(r.ComposedNs) / float64(r.FusedNs)
 	return r
 }
@@ -153,8 +203,8 @@ func median(d []time.Duration) time.Duration {
 
 // markdown formats the row as a line of the table.
 func (r row) markdown() string {
-	return fmt.Sprintf("| %s | %s | %s | %.2f× | %s | %s | %.3f | %.2g |",
-		r.Shape, millis(r.ComposedNs), millis(r.FusedNs), r.Speedup,
+	return fmt.Sprintf("| %s | %s | %s | %s | %.2f× | %s | %s | %.3f | %.2g |",
+		r.Layer, r.Shape, millis(r.ComposedNs), millis(r.FusedNs), r.Speedup,
 		mebibytes(r.ComposedBytes), mebibytes(r.FusedBytes), r.MemoryRatio, r.MaxGradDiff)
 }
 
@@ -169,11 +219,11 @@ func mebibytes(b int) string {
 }
 
 // parseShapes parses a comma-separated list of shapes such as
-// "200x100,32x64x32x32"; the empty string stands for the W3 shapes. Every
-// shape needs a batch and a channel axis and more than one value per channel.
+// "200x100,32x64x32x32"; the empty string gives nil, each layer's own
+// shapes. Each layer then checks that it takes them (pickLayers).
 func parseShapes(list string) ([][]int, error) {
 	if list == "" {
-		return bnbench.Shapes, nil
+		return nil, nil
 	}
 	var shapes [][]int
 	for _, s := range strings.Split(list, ",") {
@@ -184,12 +234,6 @@ func parseShapes(list string) ([][]int, error) {
 				return nil, fmt.Errorf("-shapes: %q is not a shape like 200x100 or 32x64x32x32 (positive sizes joined by x)", s)
 			}
 			shape = append(shape, d)
-		}
-		if len(shape) < 2 {
-			return nil, fmt.Errorf("-shapes: %q has no channel axis; want NxC or NxCxHx…", s)
-		}
-		if tensor.NumElems(shape)/shape[1] < 2 {
-			return nil, fmt.Errorf("-shapes: %q has one value per channel; batch norm needs at least two", s)
 		}
 		shapes = append(shapes, shape)
 	}

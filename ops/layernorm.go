@@ -1,0 +1,312 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// LayerNorm is fused layer normalization, as PyTorch's F.layer_norm, with a
+// hand-derived backward (docs/backprop.md §12). The
+// input x has shape …×S, where S is Shape (PyTorch's normalized_shape); it
+// is seen as R rows of D = ∏S values, each normalized over its own values
+// with the biased variance:
+//
+//	μ = (1/D) Σ x,  σ² = (1/D) Σ (x − μ)²,  r = (σ² + Eps)^(−½)   per row
+//	x̂ = (x − μ)·r,  y = γ ⊙ x̂ + β                                 like x
+//	ĝ = dy ⊙ γ                                                       like x
+//	dx = r/D · (D·ĝ − Σ ĝ − x̂ ⊙ Σ(ĝ ⊙ x̂))                         like x
+//	dγ = Σ_rows dy ⊙ x̂,  dβ = Σ_rows dy                           S
+//
+// where Σ without subscript runs over a row. The inputs are x alone (no
+// affine map, elementwise_affine=False: y = x̂), x and γ (bias=False), or
+// x, γ and β, with γ and β of shape S. Forward keeps x̂ (the output itself
+// without γ), r per row and γ. Sums are
+// accumulated in float64.
+//
+// Its BackwardVar recomputes μ, r and x̂ from x with ops, as BatchNorm's.
+//
+// It panics if it is given no input or more than 3, if Shape is empty or x
+// does not end in Shape, or if γ or β is not of shape Shape.
+type LayerNorm[T tensor.Float] struct {
+	arena[T]
+	Shape []int // normalized_shape: the trailing axes normalized over
+	Eps   T
+
+	xhat  *tensor.Tensor[T] // x̂; the output itself without γ
+	rstd  *tensor.Tensor[T] // r per row
+	gamma *tensor.Tensor[T] // γ, an input, or nil
+}
+
+func (*LayerNorm[T]) Name() string { return "LayerNorm" }
+
+// RMSNorm is fused root-mean-square normalization (PyTorch 2.x's
+// F.rms_norm), with a hand-derived backward (docs/backprop.md §12). The input x
+// of shape …×S is seen as R rows of D = ∏S values:
+//
+//	r = ((1/D) Σ x² + Eps)^(−½)  per row
+//	x̂ = x·r,  y = γ ⊙ x̂                  like x
+//	ĝ = dy ⊙ γ
+//	dx = r · (ĝ − x̂ ⊙ (1/D) Σ(ĝ ⊙ x̂))   like x
+//	dγ = Σ_rows dy ⊙ x̂                    S
+//
+// The inputs are x alone (y = x̂) or x and γ of shape S. Forward keeps x̂
+// (the output itself without γ), r per row and γ. Its BackwardVar recomputes r
+// and x̂ from x with ops.
+//
+// It panics if it is given no input or more than 2, if Shape is empty or x
+// does not end in Shape, or if γ is not of shape Shape.
+type RMSNorm[T tensor.Float] struct {
+	arena[T]
+	Shape []int // normalized_shape
+	Eps   T
+
+	xhat  *tensor.Tensor[T]
+	rstd  *tensor.Tensor[T]
+	gamma *tensor.Tensor[T]
+}
+
+func (*RMSNorm[T]) Name() string { return "RMSNorm" }
+
+// lnLayout checks the inputs of LayerNorm or RMSNorm (at most maxIn of them)
+// and returns the number of rows and the row length.
+func lnLayout[T tensor.Float](name, arity string, maxIn int, shape []int, in []*tensor.Tensor[T]) (rows, d int) {
+	if len(in) < 1 || len(in) > maxIn {
+		panic(fmt.Sprintf(errLNArity, name, arity, len(in)))
+	}
+	xs := in[0].Shape()
+	k := len(shape)
+	if k == 0 || k > len(xs) || !tensor.EqualShapes(xs[len(xs)-k:], shape) {
+		panic(fmt.Sprintf(errLNShape, name, xs, shape))
+	}
+	for i, p := range in[1:] {
+		if !tensor.EqualShapes(p.Shape(), shape) {
+			panic(fmt.Sprintf(errLNParam, name, []string{"γ", "β"}[i], p.Shape(), shape, xs))
+		}
+	}
+	d = tensor.NumElems(shape)
+	if d == 0 {
+		return 0, 0
+	}
+	return len(in[0].Data()) / d, d
+}
+
+// lnAxes lists the last k axes of a rank-r input.
+func lnAxes(r, k int) []int {
+	axes := make([]int, k)
+	for i := range axes {
+		axes[i] = r - k + i
+	}
+	return axes
+}
+
+// byRows calls f on ranges of rows of d values, in parallel when the input
+// is large enough for that to pay. Every row is computed alone, so the
+// results do not depend on GOMAXPROCS.
+func byRows(rows, d int, f func(lo, hi int)) {
+	parallel.Chunks(rows, max(parallel.Grain/max(d, 1), 1), f)
+}
+
+// normRows writes x̂ and y for each row of x, with rstd per row; rms leaves
+// the mean out (RMSNorm).
+func normRows[T tensor.Float](xd, xh, yd, g, b, rstd []T, rows, d int, eps T, rms bool) {
+	byRows(rows, d, func(lo, hi int) { normRowRange(xd, xh, yd, g, b, rstd, lo, hi, d, eps, rms) })
+}
+
+func normRowRange[T tensor.Float](xd, xh, yd, g, b, rstd []T, lo, hi, d int, eps T, rms bool) {
+	for r := lo; r < hi; r++ {
+		row := xd[r*d:][:d]
+		mu := 0.0
+		if !rms {
+			for _, v := range row {
+				mu += float64(v)
+			}
+			mu /= float64(d)
+		}
+		ss := 0.0
+		for _, v := range row {
+			dv := float64(v) - mu
+			ss += dv * dv
+		}
+		is := 1 / math.Sqrt(ss/float64(d)+float64(eps))
+		rstd[r] = T(is)
+		h := xh[r*d:][:d]
+		for i, v := range row {
+			h[i] = T((float64(v) - mu) * is)
+		}
+		if g == nil {
+			continue
+		}
+		out := yd[r*d:][:d]
+		for i := range out {
+			y := g[i] * h[i]
+			if b != nil {
+				y += b[i]
+			}
+			out[i] = y
+		}
+	}
+}
+
+// normForward is the forward pass of LayerNorm and RMSNorm.
+func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], rows, d int, eps T, rms bool) (y, xhat, rstd, gamma *tensor.Tensor[T]) {
+	x := in[0]
+	y = ar.NewUninit(x.Shape()...)
+	xhat = y
+	var g, b []T
+	if len(in) > 1 {
+		gamma = in[1]
+		g = gamma.Data()
+		xhat = ar.NewUninit(x.Shape()...)
+	}
+	if len(in) > 2 {
+		b = in[2].Data()
+	}
+	rstd = ar.NewUninit(rows)
+	normRows(x.Data(), xhat.Data(), y.Data(), g, b, rstd.Data(), rows, d, eps, rms)
+	return y, xhat, rstd, gamma
+}
+
+// normBackward is the backward pass of LayerNorm and RMSNorm for n inputs.
+func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, xhat, rstd, gamma *tensor.Tensor[T], shape []int, n int, needs []bool, rms bool) []*tensor.Tensor[T] {
+	d := tensor.NumElems(shape)
+	rows := 0
+	if d > 0 {
+		rows = len(xhat.Data()) / d
+	}
+	gd, xh, rs := dy.Data(), xhat.Data(), rstd.Data()
+	var gm []T
+	if gamma != nil {
+		gm = gamma.Data()
+	}
+	grads := make([]*tensor.Tensor[T], n)
+	if needs[0] {
+		dx := ar.NewUninit(xhat.Shape()...)
+		dd := dx.Data()
+		byRows(rows, d, func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				row, h, out := gd[r*d:][:d], xh[r*d:][:d], dd[r*d:][:d]
+				sg, sgh := 0.0, 0.0
+				for i, v := range row {
+					gv := float64(v)
+					if gm != nil {
+						gv *= float64(gm[i])
+					}
+					sg += gv
+					sgh += gv * float64(h[i])
+				}
+				is := float64(rs[r])
+				k := float64(d)
+				if rms {
+					sg = 0
+				}
+				for i, v := range row {
+					gv := float64(v)
+					if gm != nil {
+						gv *= float64(gm[i])
+					}
+					out[i] = T(is * (gv - sg/k - float64(h[i])*sgh/k))
+				}
+			}
+		})
+		grads[0] = dx
+	}
+	if n > 1 && (needs[1] || (n > 2 && needs[2])) {
+		// Σ_rows dy and Σ_rows dy ⊙ x̂ in one pass over the R × D matrices.
+		db, dg := make([]float64, d), make([]float64, d)
+		vec.SumDotRows(db, dg, gd, xh, rows, d)
+		if needs[1] {
+			grads[1] = fromFloat64(ar, dg).Reshape(shape...)
+		}
+		if n > 2 && needs[2] {
+			grads[2] = fromFloat64(ar, db).Reshape(shape...)
+		}
+	}
+	return grads
+}
+
+func (op *LayerNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	rows, d := lnLayout("LayerNorm", "1 input (x), 2 (x, γ) or 3 (x, γ, β)", 3, op.Shape, in)
+	var y *tensor.Tensor[T]
+	y, op.xhat, op.rstd, op.gamma = normForward(op.ar, in, rows, d, op.Eps, false)
+	return y
+}
+
+func (op *LayerNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	return normBackward(op.ar, dy, op.xhat, op.rstd, op.gamma, op.Shape, len(needs), needs, false)
+}
+
+func (op *LayerNorm[T]) Saved() []*tensor.Tensor[T] {
+	return []*tensor.Tensor[T]{op.xhat, op.rstd, op.gamma}
+}
+
+func (op *RMSNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	rows, d := lnLayout("RMSNorm", "1 input (x) or 2 (x, γ)", 2, op.Shape, in)
+	var y *tensor.Tensor[T]
+	y, op.xhat, op.rstd, op.gamma = normForward(op.ar, in, rows, d, op.Eps, true)
+	return y
+}
+
+func (op *RMSNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	return normBackward(op.ar, dy, op.xhat, op.rstd, op.gamma, op.Shape, len(needs), needs, true)
+}
+
+func (op *RMSNorm[T]) Saved() []*tensor.Tensor[T] {
+	return []*tensor.Tensor[T]{op.xhat, op.rstd, op.gamma}
+}
+
+// BackwardVar is Backward written with differentiable ops. The kept x̂ and r
+// carry no history, so it recomputes them from the input Var x, with the
+// means over the normalized axes kept (shape …×1×…×1):
+//
+//	μ = mean(x),  x̄ = x − μ,  r = (mean(x̄²) + Eps)^(−½),  x̂ = x̄ ⊙ r
+//	ĝ = dy ⊙ γ,  dx = r ⊙ (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂))
+//	dγ = SumTo(dy ⊙ x̂, S),  dβ = SumTo(dy, S)
+func (op *LayerNorm[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] {
+	return normBackwardVar(in, dy, needs, op.Shape, op.Eps, false)
+}
+
+// BackwardVar is Backward written with differentiable ops; it recomputes r
+// and x̂ from x:
+//
+//	r = (mean(x²) + Eps)^(−½),  x̂ = x ⊙ r
+//	ĝ = dy ⊙ γ,  dx = r ⊙ (ĝ − x̂ ⊙ mean(ĝ ⊙ x̂)),  dγ = SumTo(dy ⊙ x̂, S)
+func (op *RMSNorm[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] {
+	return normBackwardVar(in, dy, needs, op.Shape, op.Eps, true)
+}
+
+func normBackwardVar[T tensor.Float](in []*v[T], dy *v[T], needs []bool, shape []int, eps T, rms bool) []*v[T] {
+	x := in[0]
+	axes := lnAxes(len(x.Shape()), len(shape))
+	grads := make([]*v[T], len(in))
+	if len(in) > 2 && needs[2] {
+		grads[2] = vSumTo(dy, shape...)
+	}
+	if !needs[0] && !(len(in) > 1 && needs[1]) {
+		return grads
+	}
+	xc := x
+	if !rms {
+		xc = vSub(x, vMean(x, true, axes...))
+	}
+	rstd := vPow(vAddScalar(vMean(vMul(xc, xc), true, axes...), eps), -0.5)
+	xhat := vMul(xc, rstd)
+	if len(in) > 1 && needs[1] {
+		grads[1] = vSumTo(vMul(dy, xhat), shape...)
+	}
+	if needs[0] {
+		g := dy
+		if len(in) > 1 {
+			g = vMul(dy, in[1])
+		}
+		c := vSub(g, vMul(xhat, vMean(vMul(g, xhat), true, axes...)))
+		if !rms {
+			c = vSub(c, vMean(g, true, axes...))
+		}
+		grads[0] = vMul(c, rstd)
+	}
+	return grads
+}
