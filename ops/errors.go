@@ -148,3 +148,11 @@ const (
 	errPadBack        = "ops: PadBackward: input of shape %v, want %v: shape %v padded by %v in mode %v"
 	errPadBackShape   = "ops: PadBackward: Shape %v has a negative size (input of shape %v)"
 )
+
+// Panic messages of group norm.
+const (
+	errGNArity  = "ops: GroupNorm takes 1 input (x) or 3 (x, γ, β), got %d"
+	errGNRank   = "ops: GroupNorm needs an input of shape N×C or N×C×…, got %v"
+	errGNGroups = "ops: GroupNorm: %d channels of input %v are not divisible into %d groups"
+	errGNParams = "ops: GroupNorm: γ of shape %v and β of shape %v do not match input %v with %d channels"
+)
