@@ -599,6 +599,19 @@ def cases():
         y0 = F.pad(torch.zeros(shape, dtype=torch.float64), pads, mode)
         C.append(case("pad_backward_" + tag, "PadBackward", lambda d, p=pads, m=mode, sh=shape: pad_backward(d, sh, p, m),
                       [T(randn(*y0.shape))], dict(Pads=list(pads), Mode=mode, Shape=list(shape))))
+    # GroupNorm (issue 19): with and without weight and bias, groups from 1
+    # to C (instance norm).
+    for tag, groups, shape, affine in (("2x4x3_g2_affine", 2, (2, 4, 3), True),
+                                       ("2x6x2x2_g3_affine", 3, (2, 6, 2, 2), True),
+                                       ("3x4_g1_affine", 1, (3, 4), True),
+                                       ("2x3x2x2_g3", 3, (2, 3, 2, 2), False),
+                                       ("2x4x5_g2", 2, (2, 4, 5), False)):
+        c = shape[1]
+        fn = lambda *x, g=groups: F.group_norm(x[0], g, *x[1:], eps=1e-5)
+        inputs = [T(randn(*shape))]
+        if affine:
+            inputs += [T(positive(c)), T(randn(c))]
+        C.append(case("group_norm_" + tag, "GroupNorm", fn, inputs, dict(Groups=groups, Eps=1e-5)))
     return C
 
 
