@@ -48,3 +48,10 @@ const (
 	errUnflattenEmpty = "functional: Unflatten: no sizes for axis %d of shape %v"
 	errUnflattenSizes = "functional: Unflatten: sizes %v do not multiply up to the size of axis %d (%d) of shape %v"
 )
+
+// Panic messages of group norm and instance norm (functional/groupnorm.go).
+const (
+	errGNGroups  = "functional: %s: %d channels of input %v are not divisible into %d groups"
+	errINSpatial = "functional: InstanceNorm: expected more than 1 spatial value when using the input's statistics, got input shape %v"
+	errINEval    = "functional: InstanceNorm: %s must be given when not using the input's statistics (use_input_stats false)"
+)
