@@ -72,8 +72,12 @@ func gnLayout[T tensor.Float](in []*tensor.Tensor[T], groups int) (n, c, m int) 
 
 // A sample's group is M contiguous values of x: block b = s·Groups + g
 // starts at b·M, and its value j belongs to channel g·(C/Groups) + j/inner.
-// The passes split the N·Groups blocks among goroutines, each block summed
-// in order, so the results do not depend on GOMAXPROCS.
+// The passes split the N·Groups blocks among goroutines; a block's sums are
+// taken as batch norm's (bnSum: bnLanes partial sums, then added in order),
+// the backward's per channel run, and the element-wise passes walk the
+// block one channel run at a time with the channel's factors hoisted, so the
+// results do not depend on GOMAXPROCS. dγ and dβ add the per-sample run sums
+// of the backward in sample order.
 
 // byBlocks calls f on ranges of the n·groups blocks of m values, in parallel
 // when the input is large enough for that to pay.
@@ -93,7 +97,7 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	}
 	groups := op.Groups
 	blocks := n * groups
-	inner := max(m*groups/c, 1)
+	inner := tensor.NumElems(x.Shape()[2:])
 	cg := c / groups
 	xd := x.Data()
 	op.Mean, op.Var, op.invStd = op.ar.NewUninit(n, groups), op.ar.NewUninit(n, groups), op.ar.NewUninit(n, groups)
@@ -105,19 +109,14 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	xh, yd := op.xhat.Data(), y.Data()
 	md, vd, isd := op.Mean.Data(), op.Var.Data(), op.invStd.Data()
 	byBlocks(blocks, m, func(lo, hi int) {
+		buf := make([]float64, 2*bnLanes)
+		lanes, dev := buf[:bnLanes], buf[bnLanes:]
 		for bl := lo; bl < hi; bl++ {
 			xs := xd[bl*m:][:m]
-			sum := 0.0
-			for _, v := range xs {
-				sum += float64(v)
-			}
-			mu := sum / float64(m)
-			ss := 0.0
-			for _, v := range xs {
-				d := float64(v) - mu
-				ss += d * d
-			}
-			vr := ss / float64(m)
+			// The block's sums in bnLanes partial sums (bnSum over one
+			// channel of one sample of m values).
+			mu := bnSum(lanes, xs, 1, 1, m, 0) / float64(m)
+			vr := bnSumSqDev(lanes, fill(dev, mu), xs, 1, 1, m, 0) / float64(m)
 			is := 1 / math.Sqrt(vr+float64(op.Eps))
 			md[bl], vd[bl], isd[bl] = T(mu), T(vr), T(is)
 			hs := xh[bl*m:][:m]
@@ -127,9 +126,12 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 			if affine {
 				ch0 := bl % groups * cg
 				ys := yd[bl*m:][:m]
-				for j, h := range hs {
-					ch := ch0 + j/inner
-					ys[j] = g[ch]*h + b[ch]
+				for k := range cg {
+					gk, bk := g[ch0+k], b[ch0+k]
+					hr, yr := hs[k*inner:][:inner], ys[k*inner:][:inner]
+					for j, h := range hr {
+						yr[j] = gk*h + bk
+					}
 				}
 			}
 		}
@@ -150,51 +152,61 @@ func (op *GroupNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 		gamma = op.gamma.Data()
 	}
 	grads := make([]*tensor.Tensor[T], len(needs))
+	var d []T
 	if needs[0] {
-		dx := op.ar.NewUninit(shape...)
-		d := dx.Data()
+		grads[0] = op.ar.NewUninit(shape...)
+		d = grads[0].Data()
+	}
+	// Per sample and channel, Σ dy and Σ dy ⊙ x̂ over the channel's inner
+	// values: summed over the samples they are dβ and dγ, and weighted by γ
+	// over a group they are Σ a and Σ a ⊙ x̂.
+	sdy, sdyh := make([]float64, n*c), make([]float64, n*c)
+	if len(gd) > 0 && inner > 0 {
 		byBlocks(n*groups, m, func(lo, hi int) {
+			buf := make([]float64, 2*bnLanes)
+			la, lab := buf[:bnLanes], buf[bnLanes:]
 			for bl := lo; bl < hi; bl++ {
 				ch0 := bl % groups * cg
-				gs, hs, ds := gd[bl*m:][:m], xh[bl*m:][:m], d[bl*m:][:m]
-				// a = γ ⊙ dy; Σ a and Σ a ⊙ x̂ over the block.
 				sa, sah := 0.0, 0.0
-				for j, v := range gs {
-					a := float64(v)
+				for k := range cg {
+					i := bl*cg + k // sample s, channel ch0+k
+					sdy[i], sdyh[i] = bnSumDot(la, lab, gd[i*inner:][:inner], xh[i*inner:][:inner], 1, 1, inner, 0)
+					gk := 1.0
 					if gamma != nil {
-						a *= float64(gamma[ch0+j/inner])
+						gk = float64(gamma[ch0+k])
 					}
-					sa += a
-					sah += a * float64(hs[j])
+					sa += gk * sdy[i]
+					sah += gk * sdyh[i]
+				}
+				if d == nil {
+					continue
 				}
 				is := float64(isd[bl])
 				k2, k3 := -is*sah/float64(m), -is*sa/float64(m)
-				for j, v := range gs {
-					a := float64(v)
+				for k := range cg {
+					k1 := is
 					if gamma != nil {
-						a *= float64(gamma[ch0+j/inner])
+						k1 *= float64(gamma[ch0+k])
 					}
-					ds[j] = T(is*a + k2*float64(hs[j]) + k3)
+					i := (bl*cg + k) * inner
+					gr, hr, dr := gd[i:][:inner], xh[i:][:inner], d[i:][:inner]
+					for j, v := range gr {
+						dr[j] = T(k1*float64(v) + k2*float64(hr[j]) + k3)
+					}
 				}
 			}
 		})
-		grads[0] = dx
+	} else if d != nil {
+		clear(d)
 	}
 	if len(needs) == 3 && (needs[1] || needs[2]) {
-		// dγ and dβ per channel, summed over samples then the channel's
-		// inner values, in order.
 		dg, db := make([]float64, c), make([]float64, c)
-		parallel.Chunks(c, max(parallel.Grain/max(n*inner, 1), 1), func(clo, chi int) {
-			for ch := clo; ch < chi; ch++ {
-				for s := range n {
-					i := (s*c + ch) * inner
-					for j, v := range gd[i:][:inner] {
-						db[ch] += float64(v)
-						dg[ch] += float64(v) * float64(xh[i+j])
-					}
-				}
+		for s := range n {
+			for ch := range c {
+				db[ch] += sdy[s*c+ch]
+				dg[ch] += sdyh[s*c+ch]
 			}
-		})
+		}
 		if needs[1] {
 			grads[1] = fromFloat64(op.ar, dg)
 		}

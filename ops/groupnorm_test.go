@@ -57,4 +57,10 @@ func TestGroupNormEmpty(t *testing.T) {
 	if y.Size() != 0 || !math.IsNaN(op.Mean.Data()[0]) || !math.IsNaN(op.Var.Data()[3]) {
 		t.Errorf("empty input: y %v, Mean %v, Var %v; want empty y and NaN statistics", y.Shape(), op.Mean.Data(), op.Var.Data())
 	}
+	// No channels: nothing to normalize, and a gradient of no values.
+	op = &ops.GroupNorm[float64]{Groups: 1, Eps: 1e-5}
+	y = forward[float64](op, tensor.New[float64](2, 0, 3))
+	if dx := op.Backward(tensor.New[float64](2, 0, 3), []bool{true})[0]; y.Size() != 0 || dx.Size() != 0 {
+		t.Errorf("no channels: y %v, dx %v", y.Shape(), dx.Shape())
+	}
 }
