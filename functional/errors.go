@@ -73,3 +73,10 @@ const (
 	errLNShape = "functional: %s: input of shape %v does not end in normalized_shape %v (which must not be empty)"
 	errLNParam = "functional: %s: %s of shape %v, want normalized_shape %v (input %v)"
 )
+
+// Panic messages of group norm and instance norm (functional/groupnorm.go).
+const (
+	errGNGroups  = "functional: %s: %d channels of input %v are not divisible into %d groups"
+	errINSpatial = "functional: InstanceNorm: expected more than 1 spatial value when using the input's statistics, got input shape %v"
+	errINEval    = "functional: InstanceNorm: %s must be given when not using the input's statistics (use_input_stats false)"
+)

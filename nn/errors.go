@@ -57,3 +57,12 @@ const (
 	errLNShape = "nn: New%s(%v): normalized_shape must be non-empty with positive sizes"
 	errLNInput = "nn: %s%v: input of shape %v does not end in the normalized shape"
 )
+
+// Panic messages of group norm and instance norm (nn/groupnorm.go).
+const (
+	errGNGroups = "nn: GroupNorm: num_channels %d must be divisible by num_groups %d, both positive"
+	errGNInput  = "nn: GroupNorm expects an input of shape N×%d×…, got %v"
+	errINCount  = "nn: InstanceNorm2d needs a positive number of features, got %d"
+	errINInput  = "nn: InstanceNorm2d expects a 4-d input with %d channels on axis 1, got shape %v"
+	errGNOption = "nn: GroupNorm takes no momentum nor track_running_stats"
+)

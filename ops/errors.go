@@ -173,3 +173,11 @@ const (
 	errLNShape = "ops: %s: input of shape %v does not end in the normalized shape %v (which must not be empty)"
 	errLNParam = "ops: %s: %s of shape %v, want the normalized shape %v (input %v)"
 )
+
+// Panic messages of group norm.
+const (
+	errGNArity  = "ops: GroupNorm takes 1 input (x) or 3 (x, γ, β), got %d"
+	errGNRank   = "ops: GroupNorm needs an input of shape N×C or N×C×…, got %v"
+	errGNGroups = "ops: GroupNorm: %d channels of input %v are not divisible into %d groups"
+	errGNParams = "ops: GroupNorm: γ of shape %v and β of shape %v do not match input %v with %d channels"
+)

@@ -1130,6 +1130,35 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		}
 	}
 
+
+	// GroupNorm (issue 19): with γ and β and without, groups from 1 to C
+	// (instance norm).
+	for _, c := range []struct {
+		x      []int
+		groups int
+		affine bool
+	}{{[]int{2, 4, 3}, 2, true}, {[]int{2, 6, 2, 2}, 3, true}, {[]int{3, 4}, 1, true}, {[]int{2, 3, 2, 2}, 3, false}, {[]int{2, 4, 5}, 2, false}} {
+		c := c
+		in := normal(c.x)
+		blocks := c.x[0] * c.groups
+		k := keeps{out: true, elems: func([][]int) int { return blocks }}
+		gnBad := []badInput{bad(s([]int{4}), "ops: GroupNorm needs"),
+			bad(s(append([]int{2, c.x[1] + 1}, c.x[2:]...)), "ops: GroupNorm:", "not divisible into"),
+			{shapes: s(c.x, []int{c.x[1]}), want: []string{"ops: GroupNorm takes 1 input (x) or 3 (x, γ, β), got 2"}}}
+		if c.affine {
+			in = then(normal(c.x), positive([]int{c.x[1]}), normal([]int{c.x[1]}))
+			k = keeps{in: []int{1}, elems: func(in [][]int) int { return size(in[0]) + blocks }}
+			gnBad[0].shapes = s([]int{4}, []int{4}, []int{4})
+			gnBad[1].shapes = s(append([]int{2, c.x[1] + 1}, c.x[2:]...), []int{c.x[1] + 1}, []int{c.x[1] + 1})
+			gnBad = append(gnBad, bad(s(c.x, []int{c.x[1] + 2}, []int{c.x[1]}), "ops: GroupNorm:"))
+		}
+		if c.groups == 1 {
+			gnBad = slices.Delete(gnBad, 1, 2) // one group divides any C
+		}
+		es = append(es, e{name: "GroupNorm", config: fmt.Sprintf("%s,groups=%d,affine=%v", shapeName(c.x), c.groups, c.affine),
+			new:    func() op { return &ops.GroupNorm[T]{Groups: c.groups, Eps: 1e-5} },
+			inputs: in, keeps: k, bad: gnBad, tol32: 1e-4})
+	}
 	return es
 }
 

@@ -654,6 +654,19 @@ def cases():
     rms = lambda *x: (x[0] * (x[0].pow(2).mean(-1, keepdim=True) + 1e-6).rsqrt()) * (x[1] if len(x) > 1 else 1)
     C.append(case("rms_norm_2x3x4_weight", "RMSNorm", rms, [T(randn(2, 3, 4)), T(positive(4))], dict(Shape=[4], Eps=1e-6)))
     C.append(case("rms_norm_3x5", "RMSNorm", rms, [T(randn(3, 5))], dict(Shape=[5], Eps=1e-6)))
+    # GroupNorm (issue 19): with and without weight and bias, groups from 1
+    # to C (instance norm).
+    for tag, groups, shape, affine in (("2x4x3_g2_affine", 2, (2, 4, 3), True),
+                                       ("2x6x2x2_g3_affine", 3, (2, 6, 2, 2), True),
+                                       ("3x4_g1_affine", 1, (3, 4), True),
+                                       ("2x3x2x2_g3", 3, (2, 3, 2, 2), False),
+                                       ("2x4x5_g2", 2, (2, 4, 5), False)):
+        c = shape[1]
+        fn = lambda *x, g=groups: F.group_norm(x[0], g, *x[1:], eps=1e-5)
+        inputs = [T(randn(*shape))]
+        if affine:
+            inputs += [T(positive(c)), T(randn(c))]
+        C.append(case("group_norm_" + tag, "GroupNorm", fn, inputs, dict(Groups=groups, Eps=1e-5)))
     return C
 
 
