@@ -1130,7 +1130,6 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		}
 	}
 
-
 	// GroupNorm (issue 19): with γ and β and without, groups from 1 to C
 	// (instance norm).
 	for _, c := range []struct {
