@@ -40,6 +40,10 @@ func layers() []layer {
 			steps: steps{f32: layerNormSteps[float32](false), f64: layerNormSteps[float64](false)}},
 		{name: "rmsnorm", shapes: lnShapes, check: checkLastAxis,
 			steps: steps{f32: layerNormSteps[float32](true), f64: layerNormSteps[float64](true)}},
+		{name: "groupnorm", shapes: gnShapes, check: checkGroups(groupsOf(gnGroups)),
+			steps: steps{f32: groupNormSteps[float32](groupsOf(gnGroups)), f64: groupNormSteps[float64](groupsOf(gnGroups))}},
+		{name: "instancenorm", shapes: gnShapes[:1], check: checkGroups(perChannel),
+			steps: steps{f32: groupNormSteps[float32](perChannel), f64: groupNormSteps[float64](perChannel)}},
 	}
 }
 

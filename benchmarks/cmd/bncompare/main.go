@@ -8,7 +8,7 @@
 // L = Σ y ⊙ g for a fixed random g, with gradients for x, γ and β (γ alone
 // for RMS norm).
 //
-//	go run ./benchmarks/cmd/bncompare [-reps N] [-dtype float32|float64] [-layers batchnorm,layernorm,rmsnorm] [-shapes 200x100,32x64x32x32] [-json]
+//	go run ./benchmarks/cmd/bncompare [-reps N] [-dtype float32|float64] [-layers batchnorm,layernorm,rmsnorm,groupnorm,instancenorm] [-shapes 200x100,32x64x32x32] [-json]
 //
 // It prints one Markdown table with a row per layer and shape (by default
 // each layer's own shapes; -shapes gives the same shapes to every layer
@@ -74,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	reps := fs.Int("reps", 21, "timed repetitions of each variant per shape; the median is reported")
 	dtype := fs.String("dtype", "float32", "element type: float32 or float64")
 	shapeList := fs.String("shapes", "", "comma-separated shapes such as 200x100 or 32x64x32x32 (default: each layer's own)")
-	layerList := fs.String("layers", "batchnorm,layernorm,rmsnorm", "comma-separated layers to compare")
+	layerList := fs.String("layers", "batchnorm,layernorm,rmsnorm,groupnorm,instancenorm", "comma-separated layers to compare")
 	asJSON := fs.Bool("json", false, "print one JSON object per shape instead of the table")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -102,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if !*asJSON {
-		fmt.Fprintf(stdout, "Normalization layers (W3 batch norm, layer norm, RMS norm), forward + backward, composed vs fused: %s, GOMAXPROCS=%d, median of %d reps, %s\n\n",
+		fmt.Fprintf(stdout, "Normalization layers (W3 batch norm; layer, RMS, group and instance norm), forward + backward, composed vs fused: %s, GOMAXPROCS=%d, median of %d reps, %s\n\n",
 			*dtype, runtime.GOMAXPROCS(0), *reps, cpuName())
 		fmt.Fprintln(stdout, "| layer | shape | composed | fused | speedup | composed bytes | fused bytes | memory ratio | max grad diff |")
 		fmt.Fprintln(stdout, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
