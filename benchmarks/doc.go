@@ -16,7 +16,7 @@
 // Two commands put them side by side:
 //
 //	go run ./benchmarks/cmd/compare    // every workload against PyTorch and NumPy
-//	go run ./benchmarks/cmd/bncompare  // W3: composed against fused batch norm
+//	go run ./benchmarks/cmd/bncompare  // W3 and W6: composed against fused normalization layers
 //
 // compare drives benchmarks/pytorch/workloads.py, the same workloads written
 // for PyTorch (NumPy for W4), when a Python with torch is installed; without
