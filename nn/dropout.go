@@ -42,15 +42,23 @@ func (d *Dropout[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	if d.eval || d.P == 0 {
 		return x
 	}
-	mask := tensor.New[T](x.Shape()...)
-	if d.P < 1 {
-		keep := T(1 / (1 - d.P))
+	return functional.Mul(x, autograd.NewConst(dropoutMask[T](d.rng, d.P, x.Shape()...)))
+}
+
+// dropoutMask returns a tensor of the given shape whose elements are, in
+// row-major order, 1/(1−p) with probability 1−p and 0 otherwise, one draw
+// from rng each (none when p is 1): the mask of Dropout and, one element
+// per channel, of Dropout2d.
+func dropoutMask[T tensor.Float](rng *rand.Rand, p float64, shape ...int) *tensor.Tensor[T] {
+	mask := tensor.New[T](shape...)
+	if p < 1 {
+		keep := T(1 / (1 - p))
 		m := mask.Data()
 		for i := range m {
-			if d.rng.Float64() >= d.P {
+			if rng.Float64() >= p {
 				m[i] = keep
 			}
 		}
 	}
-	return functional.Mul(x, autograd.NewConst(mask))
+	return mask
 }

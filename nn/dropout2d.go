@@ -63,15 +63,5 @@ func (d *Dropout2d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 		ms[i] = 1
 	}
 	ms[0], ms[1] = shape[0], shape[1]
-	mask := tensor.New[T](ms...)
-	if d.P < 1 {
-		keep := T(1 / (1 - d.P))
-		m := mask.Data()
-		for i := range m {
-			if d.rng.Float64() >= d.P {
-				m[i] = keep
-			}
-		}
-	}
-	return functional.Mul(x, autograd.NewConst(mask))
+	return functional.Mul(x, autograd.NewConst(dropoutMask[T](d.rng, d.P, ms...)))
 }
