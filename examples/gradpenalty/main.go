@@ -70,24 +70,22 @@ func main() { course.Command("gradpenalty", run) }
 
 // settings are the command's flags.
 type settings struct {
-	dataset, dataDir string
-	hidden           course.Sizes
-	lambda           float64
-	lr               float64
-	steps, batch     int
-	evalEvery        int
-	epsilon          float64
-	seed             uint64
+	data         course.MNISTData
+	hidden       course.Sizes
+	lambda       float64
+	lr           float64
+	steps, batch int
+	evalEvery    int
+	epsilon      float64
+	seed         uint64
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	s := settings{dataset: "fashion-mnist", hidden: course.Sizes{100}, lambda: 0.1, lr: 1e-3, steps: 2000, batch: 100,
+	s := settings{hidden: course.Sizes{100}, lambda: 0.1, lr: 1e-3, steps: 2000, batch: 100,
 		evalEvery: 500, epsilon: 0.05, seed: 1}
 	fs := flag.NewFlagSet("gradpenalty", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&s.dataset, "dataset", s.dataset, "data set: fashion-mnist or mnist")
-	fs.StringVar(&s.dataDir, "data", s.dataDir, "data set directory (default for fashion-mnist: "+
-		"Debian's /usr/share/datasets/fashion-mnist; mnist needs one)")
+	s.data.Flags(fs)
 	course.HiddenFlag(fs, &s.hidden)
 	fs.Float64Var(&s.lambda, "lambda", s.lambda, "weight λ of the input-gradient penalty in the second run (positive)")
 	fs.Float64Var(&s.lr, "lr", s.lr, "Adam's learning rate")
@@ -105,7 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	trainSet, testSet, err := course.LoadData(ctx, course.Config{Dataset: s.dataset, DataDir: s.dataDir}, stderr)
+	trainSet, testSet, err := s.data.Load(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -114,7 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	norm := unitScale(trainSet)
 	fmt.Fprintf(stdout, "gradpenalty on %s: %d training and %d test images, MLP %d→%v→%d, Adam lr %g, %d steps of %d\n",
-		s.dataset, trainSet.Len(), testSet.Len(), tensor.NumElems(trainSet.Shape()), s.hidden.String(), trainSet.Classes(),
+		s.data.Dataset, trainSet.Len(), testSet.Len(), tensor.NumElems(trainSet.Shape()), s.hidden.String(), trainSet.Classes(),
 		s.lr, s.steps, s.batch)
 
 	var results [2]result
@@ -162,13 +160,12 @@ type result struct {
 
 // check reports flag values no run can use.
 func (s *settings) check(fs *flag.FlagSet) error {
+	if err := s.data.Check(); err != nil {
+		return err
+	}
 	switch {
 	case fs.NArg() > 0:
 		return fmt.Errorf("unexpected argument %q: every setting is a flag (-h lists them)", fs.Arg(0))
-	case s.dataset != "fashion-mnist" && s.dataset != "mnist":
-		return fmt.Errorf("unknown -dataset %q: want fashion-mnist or mnist", s.dataset)
-	case s.dataset == "mnist" && s.dataDir == "":
-		return fmt.Errorf("-dataset mnist needs -data DIR holding the MNIST IDX files")
 	case !(s.lambda > 0) || math.IsInf(s.lambda, 1):
 		return fmt.Errorf("-lambda %v: want a positive finite number", s.lambda)
 	case !(s.lr > 0) || math.IsInf(s.lr, 1):

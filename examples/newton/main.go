@@ -60,24 +60,22 @@ func main() { course.Command("newton", run) }
 
 // settings are the command's flags.
 type settings struct {
-	dataset, dataDir string
-	classes          [2]int
-	n                int     // training images of the two classes; 0: all
-	lambda           float64 // L2 weight
-	tol              float64 // stop when ‖∇L‖ < tol
-	newtonIters      int     // at most this many Newton iterations
-	cgIters          int     // at most this many CG iterations per Newton iteration
-	gdSteps          int     // gradient-descent steps; 0: none
+	data        course.MNISTData
+	classes     [2]int
+	n           int     // training images of the two classes; 0: all
+	lambda      float64 // L2 weight
+	tol         float64 // stop when ‖∇L‖ < tol
+	newtonIters int     // at most this many Newton iterations
+	cgIters     int     // at most this many CG iterations per Newton iteration
+	gdSteps     int     // gradient-descent steps; 0: none
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	s := settings{dataset: "fashion-mnist", classes: [2]int{0, 6}, n: 2000, lambda: 1e-2, tol: 1e-8,
+	s := settings{classes: [2]int{0, 6}, n: 2000, lambda: 1e-2, tol: 1e-8,
 		newtonIters: 20, cgIters: 200, gdSteps: 500}
 	fs := flag.NewFlagSet("newton", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&s.dataset, "dataset", s.dataset, "data set: fashion-mnist or mnist")
-	fs.StringVar(&s.dataDir, "data", s.dataDir, "data set directory (default for fashion-mnist: "+
-		"Debian's /usr/share/datasets/fashion-mnist; mnist needs one)")
+	s.data.Flags(fs)
 	fs.Func("classes", "the two classes told apart, as A,B (default 0,6)", func(v string) error {
 		c, err := parseClasses(v)
 		s.classes = c
@@ -96,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return &course.UsageError{Err: err}
 	}
 
-	trainSet, testSet, err := course.LoadData(ctx, course.Config{Dataset: s.dataset, DataDir: s.dataDir}, stderr)
+	trainSet, testSet, err := s.data.Load(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -143,13 +141,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // check reports flag values no run can use.
 func (s *settings) check(fs *flag.FlagSet) error {
+	if err := s.data.Check(); err != nil {
+		return err
+	}
 	switch {
 	case fs.NArg() > 0:
 		return fmt.Errorf("unexpected argument %q: every setting is a flag (-h lists them)", fs.Arg(0))
-	case s.dataset != "fashion-mnist" && s.dataset != "mnist":
-		return fmt.Errorf("unknown -dataset %q: want fashion-mnist or mnist", s.dataset)
-	case s.dataset == "mnist" && s.dataDir == "":
-		return fmt.Errorf("-dataset mnist needs -data DIR holding the MNIST IDX files")
 	case s.n < 0:
 		return fmt.Errorf("-n %d: want 0 (all) or more", s.n)
 	case !(s.lambda > 0) || math.IsInf(s.lambda, 1):
