@@ -2,7 +2,7 @@
 
 package gemm
 
-import "golang.org/x/sys/cpu"
+import "github.com/tapegrad/tapegrad/internal/isa"
 
 // The kernels this CPU runs, the fastest first.
 var (
@@ -30,11 +30,11 @@ func available[T Float](ks ...*kernel[T]) []*kernel[T] {
 	for _, k := range ks {
 		switch k.name {
 		case "avx512":
-			if !cpu.X86.HasAVX512F {
+			if !isa.AVX512 {
 				continue
 			}
 		case "avx2":
-			if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
+			if !isa.AVX2 {
 				continue
 			}
 		}

@@ -29,8 +29,9 @@
 // buffer and the part inside C copied out. The assembly, micro-kernels, 8×8 and 4×4 transposes for
 // packing, and the axpy and dot of thin products, is generated with avo by
 // the command in asm/, a module of its own (go generate runs it). The
-// variant is chosen at run time with golang.org/x/sys/cpu: AVX-512F, else
-// AVX2 and FMA, else pure Go, which is also the only one on other
+// variant is chosen at run time from package internal/isa (the CPU's
+// extensions, capped by the TAPEGRAD_ISA environment variable): AVX-512F,
+// else AVX2 and FMA, else pure Go, which is also the only one on other
 // architectures and with the purego build tag.
 //
 // Products too small to pay for packing (m·n·k ≤ 512) run as plain loops,

@@ -5,10 +5,10 @@ package gemm
 import (
 	"unsafe"
 
-	"golang.org/x/sys/cpu"
+	"github.com/tapegrad/tapegrad/internal/isa"
 )
 
-var hasAVX = cpu.X86.HasAVX
+var hasAVX = isa.AVX
 
 // transposeAsm transposes as much of rows×n as the assembly blocks cover,
 // as transpose does, and returns how many rows (from the first) and steps
@@ -49,7 +49,7 @@ func transposeAsm[T Float](dst []T, ldd int, src []T, lds, rows, n int) (r, done
 	return r, done
 }
 
-var hasFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+var hasFMA = isa.AVX2
 
 // axpyAsm adds alpha·x to y with assembly, if the CPU has AVX2 and FMA.
 func axpyAsm[T Float](alpha T, x, y []T) bool {

@@ -2,10 +2,11 @@
 
 package vec
 
-import "golang.org/x/sys/cpu"
+import "github.com/tapegrad/tapegrad/internal/isa"
 
-// hasAVX reports whether the CPU and the OS support the generated loops.
-var hasAVX = cpu.X86.HasAVX
+// hasAVX reports whether the CPU and the OS support the generated loops
+// and TAPEGRAD_ISA allows them (package internal/isa).
+var hasAVX = isa.AVX
 
 // lanes returns the values of T in a 256-bit vector.
 func lanes[T Float]() int {

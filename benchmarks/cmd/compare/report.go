@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/tapegrad/tapegrad/internal/isa"
 	"io"
 	"math"
 	"strings"
@@ -266,7 +267,8 @@ func writeMarkdown(w io.Writer, env environment, rows []row) (checksOK bool) {
 	}
 	fmt.Fprintf(w, "tapegrad vs %s, %s\n\n", refs, env.Date)
 	fmt.Fprintf(w, "- machine: %s, %d CPUs, %s\n", env.CPU, env.CPUs, env.Platform)
-	fmt.Fprintf(w, "- tapegrad: %s, GOMAXPROCS=%d, GEMM: tapegrad's own, %s kernel\n", env.GoVersion, env.GOMAXPROCS, tensor.GemmKernel())
+	fmt.Fprintf(w, "- tapegrad: %s, GOMAXPROCS=%d, GEMM: tapegrad's own, %s kernel; vector extensions: %s\n",
+		env.GoVersion, env.GOMAXPROCS, tensor.GemmKernel(), isa.Describe())
 	if env.Ref != nil {
 		fmt.Fprintf(w, "- reference: %s (Python %s)", env.Ref.Python, env.Ref.PythonVersion)
 		if env.Ref.Torch != "" {
