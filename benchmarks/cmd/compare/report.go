@@ -3,11 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/tapegrad/tapegrad/internal/isa"
 	"io"
 	"math"
 	"strings"
 
+	"github.com/tapegrad/tapegrad/internal/isa"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
