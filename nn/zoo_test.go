@@ -1,0 +1,363 @@
+package nn_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/safetensors"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// These tests and nn/testdata/torch_zoo.py move a checkpoint of one model
+// that uses every module of issues 18 and 19 with state or options, the
+// "zoo", each way between tapegrad and PyTorch, and compare outputs in both
+// modes, every parameter's gradient and the buffers after a training step
+// with PyTorch's, committed in testdata. Regenerate the files after a
+// deliberate change, from the repository root, with
+//
+//	go test ./nn -run TestZooTapegradCheckpointGolden -update
+//	/usr/bin/python3 nn/testdata/torch_zoo.py
+
+const (
+	zooBatch = 4
+	zooSeed  = 20261202 // the tapegrad zoo's rng: PCG(seed, seed)
+
+	// zooTol is the tolerance of every float32 value against PyTorch's,
+	// relative to the largest magnitude of the tensor compared, or absolute
+	// below 1. The outputs are O(1) (every branch ends in a norm), the
+	// gradients up to ~15; the two sides sum in different orders, so they
+	// differ by a few float32 roundings, which the normalizations on the way
+	// amplify by their 1/σ: the largest differences seen are ~1e-6
+	// relative. A wrong index, option or gradient formula shifts values by
+	// 1e-2 or more.
+	zooTol = 1e-5
+)
+
+// zoo is the model of torch_zoo.py's Zoo, with the same submodule names:
+//
+//	image N×3×8×8 → pad → conv → bn → act → inorm → drop → gnorm
+//	  → down (stride 2, groups 2) → up (transposed: stride 2, output
+//	  padding, groups 2, dilation 2) → amax (5×3) → ln (over 6×5×3)
+//	  → near (nearest ×2) → aavg (3×3) → bilin (bilinear ×2, align_corners)
+//	  → flat → fc → rms                                        N×16
+//	tokens N×5 → emb (padding_idx 0) → flat → tok              N×16
+//	bags N×3 → bag (mean)                                      N×16
+//	sum → unflat (N×4×4) → ln2 (over 4, no bias) → flat → head N×5
+//
+// Forward takes the image; the token inputs of the next Forward are the
+// fields tokens and bags (index values held as float32 constants).
+type zoo struct {
+	pad    *nn.ReflectionPad2d[float32]
+	conv   *nn.Conv2d[float32]
+	bn     *nn.BatchNorm[float32]
+	act    *nn.PReLU[float32]
+	inorm  *nn.InstanceNorm[float32]
+	drop   *nn.Dropout2d[float32]
+	gnorm  *nn.GroupNorm[float32]
+	down   *nn.Conv2d[float32]
+	up     *nn.ConvTranspose2d[float32]
+	amax   *nn.AdaptiveMaxPool2d[float32]
+	ln     *nn.LayerNorm[float32]
+	near   *nn.Upsample[float32]
+	aavg   *nn.AdaptiveAvgPool2d[float32]
+	bilin  *nn.Upsample[float32]
+	flat   nn.Flatten[float32]
+	fc     *nn.Linear[float32]
+	rms    *nn.RMSNorm[float32]
+	emb    *nn.Embedding[float32]
+	tok    *nn.Linear[float32]
+	bag    *nn.EmbeddingBag[float32]
+	unflat *nn.Unflatten[float32]
+	ln2    *nn.LayerNorm[float32]
+	head   *nn.Linear[float32]
+
+	tokens, bags *autograd.Var[float32]
+}
+
+// newZoo builds the zoo with PyTorch's default initialization, drawn from
+// rng.
+func newZoo(rng *rand.Rand) *zoo {
+	bilinear := nn.NewUpsample[float32](2, functional.InterpBilinear)
+	bilinear.AlignCorners = true
+	return &zoo{
+		pad:   nn.NewReflectionPad2d[float32](1),
+		conv:  nn.NewConv2d[float32](3, 8, [2]int{3, 3}, functional.Conv2dOptions{}, true, rng),
+		bn:    nn.NewBatchNorm2d[float32](8),
+		act:   nn.NewPReLU[float32](8, 0.25),
+		inorm: nn.NewInstanceNorm2d[float32](8, nn.NormAffine(true), nn.NormTrackRunningStats(true)),
+		drop:  nn.NewDropout2d[float32](0.25, rng),
+		gnorm: nn.NewGroupNorm[float32](2, 8),
+		down: nn.NewConv2d[float32](8, 8, [2]int{3, 3},
+			functional.Conv2dOptions{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Groups: 2}, true, rng),
+		up: nn.NewConvTranspose2d[float32](8, 6, [2]int{3, 3}, functional.ConvTranspose2dOptions{
+			Stride: [2]int{2, 2}, Padding: [2]int{2, 2}, OutputPadding: [2]int{1, 1}, Dilation: [2]int{2, 2}, Groups: 2}, true, rng),
+		amax:   nn.NewAdaptiveMaxPool2d[float32](5, 3),
+		ln:     nn.NewLayerNorm[float32]([]int{6, 5, 3}),
+		near:   nn.NewUpsample[float32](2, functional.InterpNearest),
+		aavg:   nn.NewAdaptiveAvgPool2d[float32](3, 3),
+		bilin:  bilinear,
+		fc:     nn.NewLinear[float32](216, 16, true, rng),
+		rms:    nn.NewRMSNorm[float32]([]int{16}),
+		emb:    nn.NewEmbedding[float32](10, 4, functional.EmbeddingOptions{PaddingIdx: functional.PaddingIdx(0)}, rng),
+		tok:    nn.NewLinear[float32](20, 16, true, rng),
+		bag:    nn.NewEmbeddingBag[float32](12, 16, functional.EmbeddingBagOptions{Mode: "mean"}, rng),
+		unflat: nn.NewUnflatten[float32](1, 4, 4),
+		ln2:    nn.NewLayerNorm[float32]([]int{4}, nn.LayerNormBias(false)),
+		head:   nn.NewLinear[float32](16, 5, true, rng),
+	}
+}
+
+func (z *zoo) Forward(x *autograd.Var[float32]) *autograd.Var[float32] {
+	h := z.act.Forward(z.bn.Forward(z.conv.Forward(z.pad.Forward(x))))
+	h = z.gnorm.Forward(z.drop.Forward(z.inorm.Forward(h)))
+	h = z.ln.Forward(z.amax.Forward(z.up.Forward(z.down.Forward(h))))
+	h = z.aavg.Forward(z.near.Forward(h))
+	h = z.rms.Forward(z.fc.Forward(z.flat.Forward(z.bilin.Forward(h))))
+	t := z.tok.Forward(z.flat.Forward(z.emb.Forward(z.tokens)))
+	s := functional.Add(functional.Add(h, t), z.bag.Forward(z.bags))
+	return z.head.Forward(z.flat.Forward(z.ln2.Forward(z.unflat.Forward(s))))
+}
+
+func (z *zoo) State() nn.State[float32] {
+	return nn.State[float32]{Children: []nn.Child[float32]{
+		{Name: "pad", Module: z.pad}, {Name: "conv", Module: z.conv}, {Name: "bn", Module: z.bn},
+		{Name: "act", Module: z.act}, {Name: "inorm", Module: z.inorm}, {Name: "drop", Module: z.drop},
+		{Name: "gnorm", Module: z.gnorm}, {Name: "down", Module: z.down}, {Name: "up", Module: z.up},
+		{Name: "amax", Module: z.amax}, {Name: "ln", Module: z.ln}, {Name: "near", Module: z.near},
+		{Name: "aavg", Module: z.aavg}, {Name: "bilin", Module: z.bilin}, {Name: "flat", Module: z.flat},
+		{Name: "fc", Module: z.fc}, {Name: "rms", Module: z.rms}, {Name: "emb", Module: z.emb},
+		{Name: "tok", Module: z.tok}, {Name: "bag", Module: z.bag}, {Name: "unflat", Module: z.unflat},
+		{Name: "ln2", Module: z.ln2}, {Name: "head", Module: z.head},
+	}}
+}
+
+// zooInputs draws an image batch and the two token batches, as
+// torch_zoo.py's inputs does (from another generator).
+func zooInputs(rng *rand.Rand) (x, tokens, bags *tensor.Tensor[float32]) {
+	x = tensor.RandN[float32](rng, zooBatch, 3, 8, 8)
+	tokens, bags = tensor.New[float32](zooBatch, 5), tensor.New[float32](zooBatch, 3)
+	for i := range tokens.Data() {
+		if i%5 != 0 { // the padding index 0 in every sample
+			tokens.Data()[i] = float32(rng.IntN(10))
+		}
+	}
+	for i := range bags.Data() {
+		bags.Data()[i] = float32(rng.IntN(12))
+	}
+	return x, tokens, bags
+}
+
+// tapegradZoo is the model of testdata/tapegrad_zoo.safetensors: newZoo
+// from zooSeed, its constant-initialized parameters (the norms' γ and β,
+// PReLU's slopes) drawn at random as torch_zoo.py does for its own, and
+// three training-mode forwards (dropout on) that move the running
+// statistics.
+func tapegradZoo() *zoo {
+	rng := rand.New(rand.NewPCG(zooSeed, zooSeed))
+	z := newZoo(rng)
+	for _, p := range nn.NamedParams[float32](z) {
+		v := p.Var.Value()
+		switch p.Name {
+		case "bn.weight", "inorm.weight", "gnorm.weight", "ln.weight", "ln2.weight", "rms.weight":
+			nn.Uniform(v, 0.5, 1.5, rng)
+		case "bn.bias", "inorm.bias", "gnorm.bias", "ln.bias":
+			nn.Uniform(v, -0.5, 0.5, rng)
+		case "act.weight":
+			nn.Uniform(v, 0.05, 0.5, rng)
+		}
+	}
+	for range 3 {
+		x, tokens, bags := zooInputs(rng)
+		z.tokens, z.bags = autograd.NewConst(tokens), autograd.NewConst(bags)
+		z.Forward(autograd.NewConst(x))
+	}
+	return z
+}
+
+// zooRef reads a reference file of torch_zoo.py: its tensors (the I64
+// index tensors as float32) and its state_dict key list.
+func zooRef(t *testing.T, path string) (map[string]*tensor.Tensor[float32], []string) {
+	t.Helper()
+	f, err := safetensors.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := make(map[string]*tensor.Tensor[float32])
+	for _, name := range f.Names() {
+		dtype, _, _ := f.Info(name)
+		if dtype != safetensors.I64 {
+			if out[name], err = safetensors.Read[float32](f, name); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		shape, ints, err := f.ReadInt64(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := tensor.New[float32](shape...)
+		for i, n := range ints {
+			v.Data()[i] = float32(n)
+		}
+		out[name] = v
+	}
+	var keys []string
+	if err := json.Unmarshal([]byte(f.Metadata()["state_dict_keys"]), &keys); err != nil {
+		t.Fatalf("%s: state_dict_keys: %v", path, err)
+	}
+	return out, keys
+}
+
+// zooNames returns the state_dict names of z's parameters and buffers.
+func zooNames(z *zoo) []string {
+	var names []string
+	for _, p := range nn.NamedParams[float32](z) {
+		names = append(names, p.Name)
+	}
+	for _, b := range nn.NamedBuffers[float32](z) {
+		names = append(names, b.Name)
+	}
+	return names
+}
+
+// zooClose fails unless got has want's shape and is within zooTol of it
+// (relative to want's largest magnitude when that exceeds 1), and returns
+// the largest difference.
+func zooClose(t *testing.T, what string, got, want *tensor.Tensor[float32]) float64 {
+	t.Helper()
+	if want == nil {
+		t.Errorf("%s: no PyTorch reference", what)
+		return math.Inf(1)
+	}
+	if !tensor.SameShape(got, want) {
+		t.Errorf("%s: shape %v, PyTorch's is %v", what, got.Shape(), want.Shape())
+		return math.Inf(1)
+	}
+	d, limit := tensor.MaxAbsDiff(got, want), zooTol*max(1, maxAbs32(want.Data()))
+	if !(d <= limit) {
+		i := worstIndex(got.Data(), want.Data())
+		t.Errorf("%s differs from PyTorch's by %.3g > %.3g (at flat index %d: tapegrad %v, torch %v)",
+			what, d, limit, i, got.Data()[i], want.Data()[i])
+	}
+	return d
+}
+
+// checkZoo runs z on the inputs of the reference ref as torch_zoo.py's
+// reference does, and compares: the eval-mode output; in training mode with
+// the Dropout2d in eval mode, the output, the gradient of sum(output·g) for
+// every parameter, and every buffer after that forward. Every parameter
+// and buffer must have its reference (the key sets are checked separately).
+func checkZoo(t *testing.T, z *zoo, ref map[string]*tensor.Tensor[float32]) {
+	t.Helper()
+	z.tokens, z.bags = autograd.NewConst(ref["tokens"]), autograd.NewConst(ref["bags"])
+	var worst diffStats
+	nn.SetTraining[float32](z, false)
+	worst.add("output_eval", zooClose(t, "eval output", z.Forward(autograd.NewConst(ref["input"])).Value(), ref["output_eval"]))
+
+	nn.SetTraining[float32](z, true)
+	z.drop.SetTraining(false)
+	nn.ZeroGrad[float32](z)
+	tape := autograd.NewTape[float32]()
+	y := z.Forward(tape.Input(ref["input"]))
+	worst.add("output_train", zooClose(t, "training output", y.Value(), ref["output_train"]))
+	tape.BackwardWithGrad(y, ref["g"])
+	for _, p := range nn.NamedParams[float32](z) {
+		if p.Var.Grad() == nil {
+			t.Errorf("%s has no gradient", p.Name)
+			continue
+		}
+		worst.add("grad."+p.Name, zooClose(t, "gradient of "+p.Name, p.Var.Grad(), ref["grad."+p.Name]))
+	}
+	for _, b := range nn.NamedBuffers[float32](z) {
+		worst.add("after."+b.Name, zooClose(t, b.Name+" after the training forward", b.Value, ref["after."+b.Name]))
+	}
+	t.Logf("largest difference from PyTorch: %v", &worst)
+}
+
+// checkZooKeys fails unless the zoo's parameter and buffer names are the
+// keys of the PyTorch twin's state_dict, as a set (the orders differ: a
+// state_dict lists each module's parameters then buffers).
+func checkZooKeys(t *testing.T, z *zoo, torchKeys []string) {
+	t.Helper()
+	got, want := zooNames(z), slices.Clone(torchKeys)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("state_dict names\n%q\nPyTorch's\n%q", got, want)
+	}
+	if len(want) != 31 {
+		t.Errorf("PyTorch's state_dict has %d keys, want the 31 of torch_zoo.py's Zoo", len(want))
+	}
+}
+
+// A state_dict PyTorch wrote for its twin of the zoo, with torch's default
+// initialization and moved running statistics, loads strictly into the
+// tapegrad zoo, which then reproduces PyTorch's outputs, gradients and
+// buffers.
+func TestZooPyTorchCheckpoint(t *testing.T) {
+	z := newZoo(rand.New(rand.NewPCG(1, 1)))
+	if err := nn.Load[float32]("testdata/torch_zoo.safetensors", z); err != nil {
+		t.Fatal(err)
+	}
+	ref, keys := zooRef(t, "testdata/torch_zoo_io.safetensors")
+	checkZooKeys(t, z, keys)
+	if n := z.bn.NumBatchesTracked.Item(); n != 3 {
+		t.Errorf("bn.num_batches_tracked = %v after loading, want 3", n)
+	}
+	if n := z.inorm.NumBatchesTracked.Item(); n != 3 {
+		t.Errorf("inorm.num_batches_tracked = %v after loading, want 3", n)
+	}
+	checkZoo(t, z, ref)
+}
+
+// PyTorch loaded testdata/tapegrad_zoo.safetensors into its twin with
+// load_state_dict(strict=True) and recorded its results in
+// tapegrad_zoo_ref.safetensors; the zoo that wrote the checkpoint gives the
+// same, and the checkpoint loads back into a fresh zoo that gives them too.
+func TestZooTapegradCheckpointInPyTorch(t *testing.T) {
+	ref, keys := zooRef(t, "testdata/tapegrad_zoo_ref.safetensors")
+	z := tapegradZoo()
+	checkZooKeys(t, z, keys)
+	if n := z.bn.NumBatchesTracked.Item(); n != 3 {
+		t.Errorf("bn.num_batches_tracked = %v after three training forwards, want 3", n)
+	}
+	checkZoo(t, z, ref)
+
+	fresh := newZoo(rand.New(rand.NewPCG(1, 1)))
+	if err := nn.Load[float32]("testdata/tapegrad_zoo.safetensors", fresh); err != nil {
+		t.Fatal(err)
+	}
+	checkZoo(t, fresh, ref)
+}
+
+// The checkpoint tapegrad writes for the zoo is the committed
+// testdata/tapegrad_zoo.safetensors, byte for byte, so the file that
+// torch_zoo.py loaded into PyTorch is what Save produces today. With
+// -update the file is rewritten (then rerun torch_zoo.py).
+func TestZooTapegradCheckpointGolden(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "zoo.safetensors")
+	if err := nn.Save[float32](path, tapegradZoo()); err != nil {
+		t.Fatal(err)
+	}
+	const golden = "testdata/tapegrad_zoo.safetensors"
+	got := fileBytes(t, path)
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if !bytes.Equal(got, fileBytes(t, golden)) {
+		t.Errorf("%s is not what tapegrad writes today; rerun with -update and then nn/testdata/torch_zoo.py", golden)
+	}
+}
