@@ -317,7 +317,57 @@ func TestZooPyTorchCheckpoint(t *testing.T) {
 	if n := z.inorm.NumBatchesTracked.Item(); n != 3 {
 		t.Errorf("inorm.num_batches_tracked = %v after loading, want 3", n)
 	}
+	// Saved again, the loaded state is PyTorch's, tensor for tensor: the
+	// same values, shapes and dtypes (I64 for the counts).
+	path := filepath.Join(t.TempDir(), "again.safetensors")
+	if err := nn.Save[float32](path, z); err != nil {
+		t.Fatal(err)
+	}
+	sameTensors(t, path, "testdata/torch_zoo.safetensors")
 	checkZoo(t, z, ref)
+}
+
+// sameTensors fails unless the safetensors files a and b hold the same
+// names with the same dtypes, shapes and values, exactly.
+func sameTensors(t *testing.T, a, b string) {
+	t.Helper()
+	fa, err := safetensors.OpenFile(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fa.Close()
+	fb, err := safetensors.OpenFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fb.Close()
+	na, nb := fa.Names(), fb.Names()
+	slices.Sort(na)
+	slices.Sort(nb)
+	if !slices.Equal(na, nb) {
+		t.Fatalf("%s holds %q, %s holds %q", a, na, b, nb)
+	}
+	for _, name := range na {
+		da, sa, _ := fa.Info(name)
+		db, sb, _ := fb.Info(name)
+		if da != db || !slices.Equal(sa, sb) {
+			t.Errorf("%s: %s %v against %s %v", name, da, sa, db, sb)
+			continue
+		}
+		if da == safetensors.I64 {
+			_, ia, errA := fa.ReadInt64(name)
+			_, ib, errB := fb.ReadInt64(name)
+			if errA != nil || errB != nil || !slices.Equal(ia, ib) {
+				t.Errorf("%s: %v against %v (%v, %v)", name, ia, ib, errA, errB)
+			}
+			continue
+		}
+		va, errA := safetensors.Read[float32](fa, name)
+		vb, errB := safetensors.Read[float32](fb, name)
+		if errA != nil || errB != nil || !slices.Equal(va.Data(), vb.Data()) {
+			t.Errorf("%s differs (%v, %v)", name, errA, errB)
+		}
+	}
 }
 
 // PyTorch loaded testdata/tapegrad_zoo.safetensors into its twin with
