@@ -12,6 +12,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/internal/reftest"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/safetensors"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -21,8 +22,11 @@ import (
 // that uses every module of issues 18 and 19 with state or options, the
 // "zoo", each way between tapegrad and PyTorch, and compare outputs in both
 // modes, every parameter's gradient and the buffers after a training step
-// with PyTorch's, committed in testdata. Regenerate the files after a
-// deliberate change, from the repository root, with
+// with PyTorch's, committed in testdata; TestZooModuleStateDicts checks
+// every variant of those modules alone against the state_dict PyTorch gives
+// it (keys in order, shapes, dtypes, deterministic initial values).
+// Regenerate the files after a deliberate change, from the repository root,
+// with
 //
 //	go test ./nn -run TestZooTapegradCheckpointGolden -update
 //	/usr/bin/python3 nn/testdata/torch_zoo.py
@@ -409,5 +413,167 @@ func TestZooTapegradCheckpointGolden(t *testing.T) {
 	}
 	if !bytes.Equal(got, fileBytes(t, golden)) {
 		t.Errorf("%s is not what tapegrad writes today; rerun with -update and then nn/testdata/torch_zoo.py", golden)
+	}
+}
+
+// zooStateDicts is the layout of testdata/torch_zoo_state_dicts.json.
+type zooStateDicts struct {
+	reftest.Header
+	Cases []struct {
+		Name  string `json:"name"`
+		State []struct {
+			Key   string          `json:"key"`
+			Shape []int           `json:"shape"`
+			DType string          `json:"dtype"`
+			Init  []reftest.Float `json:"init"` // nil where torch's init is random
+		} `json:"state"`
+	} `json:"cases"`
+}
+
+// zooModules builds, under the names of torch_zoo.py's MODULES, the
+// tapegrad module equal to each PyTorch one.
+func zooModules() map[string]func() nn.Module[float32] {
+	rng := rand.New(rand.NewPCG(5, 5))
+	pad := functional.PaddingIdx
+	return map[string]func() nn.Module[float32]{
+		"LayerNorm([3 4])": func() nn.Module[float32] { return nn.NewLayerNorm[float32]([]int{3, 4}) },
+		"LayerNorm([3 4], elementwise_affine=False)": func() nn.Module[float32] {
+			return nn.NewLayerNorm[float32]([]int{3, 4}, nn.LayerNormElementwiseAffine(false))
+		},
+		"LayerNorm([5], bias=False)": func() nn.Module[float32] { return nn.NewLayerNorm[float32]([]int{5}, nn.LayerNormBias(false)) },
+		"RMSNorm([2 3])":             func() nn.Module[float32] { return nn.NewRMSNorm[float32]([]int{2, 3}) },
+		"RMSNorm([5], elementwise_affine=False)": func() nn.Module[float32] {
+			return nn.NewRMSNorm[float32]([]int{5}, nn.RMSNormElementwiseAffine(false))
+		},
+		"GroupNorm(2, 6)":               func() nn.Module[float32] { return nn.NewGroupNorm[float32](2, 6) },
+		"GroupNorm(2, 6, affine=False)": func() nn.Module[float32] { return nn.NewGroupNorm[float32](2, 6, nn.NormAffine(false)) },
+		"InstanceNorm2d(4)":             func() nn.Module[float32] { return nn.NewInstanceNorm2d[float32](4) },
+		"InstanceNorm2d(4, affine=True)": func() nn.Module[float32] {
+			return nn.NewInstanceNorm2d[float32](4, nn.NormAffine(true))
+		},
+		"InstanceNorm2d(4, track_running_stats=True)": func() nn.Module[float32] {
+			return nn.NewInstanceNorm2d[float32](4, nn.NormTrackRunningStats(true))
+		},
+		"InstanceNorm2d(4, affine=True, track_running_stats=True)": func() nn.Module[float32] {
+			return nn.NewInstanceNorm2d[float32](4, nn.NormAffine(true), nn.NormTrackRunningStats(true))
+		},
+		"BatchNorm2d(4)":               func() nn.Module[float32] { return nn.NewBatchNorm2d[float32](4) },
+		"BatchNorm2d(4, affine=False)": func() nn.Module[float32] { return nn.NewBatchNorm2d[float32](4, nn.BatchNormAffine(false)) },
+		"BatchNorm1d(3, track_running_stats=False)": func() nn.Module[float32] {
+			return nn.NewBatchNorm1d[float32](3, nn.BatchNormTrackRunningStats(false))
+		},
+		"Embedding(7, 3)": func() nn.Module[float32] {
+			return nn.NewEmbedding[float32](7, 3, functional.EmbeddingOptions{}, rng)
+		},
+		"Embedding(7, 3, padding_idx=-2, max_norm=1)": func() nn.Module[float32] {
+			return nn.NewEmbedding[float32](7, 3, functional.EmbeddingOptions{PaddingIdx: pad(-2), MaxNorm: 1}, rng)
+		},
+		"EmbeddingBag(7, 3, mode=max)": func() nn.Module[float32] {
+			return nn.NewEmbeddingBag[float32](7, 3, functional.EmbeddingBagOptions{Mode: "max"}, rng)
+		},
+		"EmbeddingBag(7, 3, padding_idx=0)": func() nn.Module[float32] {
+			return nn.NewEmbeddingBag[float32](7, 3, functional.EmbeddingBagOptions{PaddingIdx: pad(0)}, rng)
+		},
+		"ConvTranspose2d(4, 6, (2 3), groups=2)": func() nn.Module[float32] {
+			return nn.NewConvTranspose2d[float32](4, 6, [2]int{2, 3}, functional.ConvTranspose2dOptions{Groups: 2}, true, rng)
+		},
+		"ConvTranspose2d(4, 6, 3, bias=False)": func() nn.Module[float32] {
+			return nn.NewConvTranspose2d[float32](4, 6, [2]int{3, 3}, functional.ConvTranspose2dOptions{}, false, rng)
+		},
+		"Conv2d(4, 6, (3 2), groups=2, bias=False)": func() nn.Module[float32] {
+			return nn.NewConv2d[float32](4, 6, [2]int{3, 2}, functional.Conv2dOptions{Groups: 2}, false, rng)
+		},
+		"Linear(3, 2, bias=False)": func() nn.Module[float32] { return nn.NewLinear[float32](3, 2, false, rng) },
+		"PReLU()":                  func() nn.Module[float32] { return nn.NewPReLU[float32](1, 0.25) },
+		"PReLU(5, init=0.1)":       func() nn.Module[float32] { return nn.NewPReLU[float32](5, 0.1) },
+		"ReflectionPad2d(1)":       func() nn.Module[float32] { return nn.NewReflectionPad2d[float32](1) },
+		"ReplicationPad2d(1)":      func() nn.Module[float32] { return nn.NewReplicationPad2d[float32](1) },
+		"ZeroPad2d(1)":             func() nn.Module[float32] { return nn.NewZeroPad2d[float32](1) },
+		"ConstantPad1d(1, 2)":      func() nn.Module[float32] { return nn.NewConstantPad1d[float32]([]int{1}, 2) },
+		"Dropout2d()":              func() nn.Module[float32] { return nn.NewDropout2d[float32](0.5, rng) },
+		"AdaptiveAvgPool2d(2)":     func() nn.Module[float32] { return nn.NewAdaptiveAvgPool2d[float32](2, 2) },
+		"AdaptiveMaxPool2d(2)":     func() nn.Module[float32] { return nn.NewAdaptiveMaxPool2d[float32](2, 2) },
+		"Upsample(scale_factor=2)": func() nn.Module[float32] { return nn.NewUpsample[float32](2, functional.InterpNearest) },
+		"Flatten()":                func() nn.Module[float32] { return nn.Flatten[float32]{} },
+		"Unflatten(1, (2 2))":      func() nn.Module[float32] { return nn.NewUnflatten[float32](1, 2, 2) },
+		"GELU()":                   func() nn.Module[float32] { return nn.NewGELU[float32]() },
+		"SiLU()":                   func() nn.Module[float32] { return nn.SiLU[float32]{} },
+		"Mish()":                   func() nn.Module[float32] { return nn.Mish[float32]{} },
+		"Softplus()":               func() nn.Module[float32] { return nn.NewSoftplus[float32]() },
+		"Hardtanh()":               func() nn.Module[float32] { return nn.NewHardtanh[float32]() },
+		"ReLU6()":                  func() nn.Module[float32] { return nn.ReLU6[float32]{} },
+		"Hardswish()":              func() nn.Module[float32] { return nn.Hardswish[float32]{} },
+		"Hardsigmoid()":            func() nn.Module[float32] { return nn.Hardsigmoid[float32]{} },
+		"Softsign()":               func() nn.Module[float32] { return nn.Softsign[float32]{} },
+		"LogSigmoid()":             func() nn.Module[float32] { return nn.LogSigmoid[float32]{} },
+	}
+}
+
+// Every variant of the new modules (and of the glue ones) has the
+// state_dict of its PyTorch counterpart: the same keys in the same order,
+// shapes, dtypes (I64 counts), and the same values where torch initializes
+// deterministically.
+func TestZooModuleStateDicts(t *testing.T) {
+	const path = "testdata/torch_zoo_state_dicts.json"
+	var ref zooStateDicts
+	reftest.Load(t, path, "/usr/bin/python3 nn/testdata/torch_zoo.py", &ref)
+	build := zooModules()
+	unique := reftest.Unique(t, path)
+	for _, c := range ref.Cases {
+		unique(c.Name)
+		newModule, ok := build[c.Name]
+		if !ok {
+			t.Errorf("%s: no tapegrad module for %q", path, c.Name)
+			continue
+		}
+		delete(build, c.Name)
+		m := newModule()
+		type entry struct {
+			name  string
+			value *tensor.Tensor[float32]
+			dtype string
+		}
+		var got []entry
+		for _, p := range nn.NamedParams(m) {
+			got = append(got, entry{p.Name, p.Var.Value(), "float32"})
+		}
+		for _, b := range nn.NamedBuffers(m) {
+			dtype := "float32"
+			if b.Int {
+				dtype = "int64"
+			}
+			got = append(got, entry{b.Name, b.Value, dtype})
+		}
+		var gotKeys, wantKeys []string
+		for _, e := range got {
+			gotKeys = append(gotKeys, e.name)
+		}
+		for _, e := range c.State {
+			wantKeys = append(wantKeys, e.Key)
+		}
+		if !slices.Equal(gotKeys, wantKeys) {
+			t.Errorf("%s: state %q, PyTorch's %q", c.Name, gotKeys, wantKeys)
+			continue
+		}
+		for i, w := range c.State {
+			g := got[i]
+			if !slices.Equal(g.value.Shape(), w.Shape) || g.dtype != w.DType {
+				t.Errorf("%s: %s is %s %v, PyTorch's %s %v", c.Name, w.Key, g.dtype, g.value.Shape(), w.DType, w.Shape)
+				continue
+			}
+			if w.Init == nil {
+				continue
+			}
+			want := make([]float32, len(w.Init))
+			for j, v := range w.Init {
+				want[j] = float32(v)
+			}
+			if !slices.Equal(g.value.Data(), want) {
+				t.Errorf("%s: %s starts as %v, PyTorch's as %v", c.Name, w.Key, g.value.Data(), want)
+			}
+		}
+	}
+	for name := range build {
+		t.Errorf("%s has no case %q", path, name)
 	}
 }

@@ -34,6 +34,11 @@ is what 2.x's bias=False builds.
    into the twin with load_state_dict(strict=True), and writes the same
    reference quantities for other inputs to tapegrad_zoo_ref.safetensors.
 
+3. Single modules. For each variant of the new modules (and the glue ones)
+   in MODULES, writes its state_dict's keys, shapes and dtypes, in order,
+   and the values torch initializes deterministically, to
+   torch_zoo_state_dicts.json.
+
 nn/zoo_test.go reproduces both files' outputs, gradients and buffers in Go
 without Python. Everything is float32 (a checkpoint's dtype) and seeded;
 inputs are rounded to 4 decimals. The safetensors format is read and written
@@ -59,17 +64,22 @@ BATCH = 4
 
 
 class RMSNorm(nn.Module):
-    """PyTorch 2.x's nn.RMSNorm(normalized_shape) with eps=None."""
+    """PyTorch 2.x's nn.RMSNorm(normalized_shape, elementwise_affine) with
+    eps=None."""
 
-    def __init__(self, normalized_shape):
+    def __init__(self, normalized_shape, elementwise_affine=True):
         super().__init__()
         self.normalized_shape = tuple(normalized_shape)
-        self.weight = nn.Parameter(torch.ones(self.normalized_shape))
+        if elementwise_affine:
+            self.weight = nn.Parameter(torch.ones(self.normalized_shape))
+        else:
+            self.register_parameter("weight", None)
 
     def forward(self, x):
         dims = tuple(range(-len(self.normalized_shape), 0))
         eps = torch.finfo(x.dtype).eps
-        return x * torch.rsqrt(x.pow(2).mean(dims, keepdim=True) + eps) * self.weight
+        y = x * torch.rsqrt(x.pow(2).mean(dims, keepdim=True) + eps)
+        return y if self.weight is None else y * self.weight
 
 
 def layer_norm_without_bias(shape):
@@ -191,6 +201,85 @@ def tapegrad_to_pytorch():
           "wrote tapegrad_zoo_ref.safetensors")
 
 
+# Single modules in their variants, by the Go expression that builds the
+# same module (nn/zoo_test.go's zooModules builds them under these names).
+MODULES = {
+    "LayerNorm([3 4])": lambda: nn.LayerNorm([3, 4]),
+    "LayerNorm([3 4], elementwise_affine=False)": lambda: nn.LayerNorm([3, 4], elementwise_affine=False),
+    "LayerNorm([5], bias=False)": lambda: layer_norm_without_bias([5]),
+    "RMSNorm([2 3])": lambda: RMSNorm([2, 3]),
+    "RMSNorm([5], elementwise_affine=False)": lambda: RMSNorm([5], elementwise_affine=False),
+    "GroupNorm(2, 6)": lambda: nn.GroupNorm(2, 6),
+    "GroupNorm(2, 6, affine=False)": lambda: nn.GroupNorm(2, 6, affine=False),
+    "InstanceNorm2d(4)": lambda: nn.InstanceNorm2d(4),
+    "InstanceNorm2d(4, affine=True)": lambda: nn.InstanceNorm2d(4, affine=True),
+    "InstanceNorm2d(4, track_running_stats=True)": lambda: nn.InstanceNorm2d(4, track_running_stats=True),
+    "InstanceNorm2d(4, affine=True, track_running_stats=True)":
+        lambda: nn.InstanceNorm2d(4, affine=True, track_running_stats=True),
+    "BatchNorm2d(4)": lambda: nn.BatchNorm2d(4),
+    "BatchNorm2d(4, affine=False)": lambda: nn.BatchNorm2d(4, affine=False),
+    "BatchNorm1d(3, track_running_stats=False)": lambda: nn.BatchNorm1d(3, track_running_stats=False),
+    "Embedding(7, 3)": lambda: nn.Embedding(7, 3),
+    "Embedding(7, 3, padding_idx=-2, max_norm=1)": lambda: nn.Embedding(7, 3, padding_idx=-2, max_norm=1.0),
+    "EmbeddingBag(7, 3, mode=max)": lambda: nn.EmbeddingBag(7, 3, mode="max"),
+    "EmbeddingBag(7, 3, padding_idx=0)": lambda: nn.EmbeddingBag(7, 3, padding_idx=0),
+    "ConvTranspose2d(4, 6, (2 3), groups=2)": lambda: nn.ConvTranspose2d(4, 6, (2, 3), groups=2),
+    "ConvTranspose2d(4, 6, 3, bias=False)": lambda: nn.ConvTranspose2d(4, 6, 3, bias=False),
+    "Conv2d(4, 6, (3 2), groups=2, bias=False)": lambda: nn.Conv2d(4, 6, (3, 2), groups=2, bias=False),
+    "Linear(3, 2, bias=False)": lambda: nn.Linear(3, 2, bias=False),
+    "PReLU()": lambda: nn.PReLU(),
+    "PReLU(5, init=0.1)": lambda: nn.PReLU(5, init=0.1),
+    "ReflectionPad2d(1)": lambda: nn.ReflectionPad2d(1),
+    "ReplicationPad2d(1)": lambda: nn.ReplicationPad2d(1),
+    "ZeroPad2d(1)": lambda: nn.ZeroPad2d(1),
+    "ConstantPad1d(1, 2)": lambda: nn.ConstantPad1d(1, 2.0),
+    "Dropout2d()": lambda: nn.Dropout2d(),
+    "AdaptiveAvgPool2d(2)": lambda: nn.AdaptiveAvgPool2d(2),
+    "AdaptiveMaxPool2d(2)": lambda: nn.AdaptiveMaxPool2d(2),
+    "Upsample(scale_factor=2)": lambda: nn.Upsample(scale_factor=2),
+    "Flatten()": lambda: nn.Flatten(),
+    "Unflatten(1, (2 2))": lambda: nn.Unflatten(1, (2, 2)),
+    "GELU()": lambda: nn.GELU(),
+    "SiLU()": lambda: nn.SiLU(),
+    "Mish()": lambda: nn.Mish(),
+    "Softplus()": lambda: nn.Softplus(),
+    "Hardtanh()": lambda: nn.Hardtanh(),
+    "ReLU6()": lambda: nn.ReLU6(),
+    "Hardswish()": lambda: nn.Hardswish(),
+    "Hardsigmoid()": lambda: nn.Hardsigmoid(),
+    "Softsign()": lambda: nn.Softsign(),
+    "LogSigmoid()": lambda: nn.LogSigmoid(),
+}
+
+
+def state_dicts():
+    """Writes torch_zoo_state_dicts.json: for every module of MODULES, its
+    state_dict in order, each entry's key, shape and dtype, and its values
+    when torch's initialization is deterministic (the same from two seeds):
+    the norms' ones and zeros, running statistics, counts, PReLU's slopes."""
+    cases = []
+    for name, make in MODULES.items():
+        torch.manual_seed(1)
+        a = make().state_dict()
+        torch.manual_seed(2)
+        b = make().state_dict()
+        entries = []
+        for key, t in a.items():
+            e = {"key": key, "shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", ""),
+                 "init": None}
+            if torch.equal(t, b[key]):
+                e["init"] = [float(v) for v in t.flatten().tolist()]
+            entries.append(e)
+        cases.append({"name": name, "state": entries})
+    doc = {"generator": "nn/testdata/torch_zoo.py", "torch_version": torch.__version__, "cases": cases}
+    lines = [json.dumps(c, separators=(",", ":")) for c in cases]
+    head = json.dumps({k: doc[k] for k in ("generator", "torch_version")})[:-1]
+    with open(os.path.join(HERE, "torch_zoo_state_dicts.json"), "w") as f:
+        f.write(head + ', "cases": [\n' + ",\n".join(lines) + "\n]}\n")
+    print(f"wrote torch_zoo_state_dicts.json ({len(cases)} modules)")
+
+
 if __name__ == "__main__":
     pytorch_to_tapegrad()
     tapegrad_to_pytorch()
+    state_dicts()
