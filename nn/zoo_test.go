@@ -332,8 +332,10 @@ func TestZooPyTorchCheckpoint(t *testing.T) {
 }
 
 // sameTensors fails unless the safetensors files a and b hold the same
-// names with the same dtypes, shapes and values, exactly.
-func sameTensors(t *testing.T, a, b string) {
+// names with the same dtypes, shapes and values, exactly, but for the
+// float32 tensors named in rounded, whose values may differ by zooULPs
+// units in the last place.
+func sameTensors(t *testing.T, a, b string, rounded ...string) {
 	t.Helper()
 	fa, err := safetensors.OpenFile(a)
 	if err != nil {
@@ -368,8 +370,22 @@ func sameTensors(t *testing.T, a, b string) {
 		}
 		va, errA := safetensors.Read[float32](fa, name)
 		vb, errB := safetensors.Read[float32](fb, name)
-		if errA != nil || errB != nil || !slices.Equal(va.Data(), vb.Data()) {
-			t.Errorf("%s differs (%v, %v)", name, errA, errB)
+		if errA != nil || errB != nil {
+			t.Errorf("%s: %v, %v", name, errA, errB)
+			continue
+		}
+		ulps := 0
+		if slices.Contains(rounded, name) {
+			ulps = zooULPs
+		}
+		for i, x := range va.Data() {
+			y := vb.Data()[i]
+			// One unit in the last place of y: the gap above |y|.
+			ulp := math.Nextafter32(abs32(y), float32(math.Inf(1))) - abs32(y)
+			if !(math.Abs(float64(x)-float64(y)) <= float64(ulps)*float64(ulp)) {
+				t.Errorf("%s[%d] = %v in %s, %v in %s", name, i, x, a, y, b)
+				break
+			}
 		}
 	}
 }
@@ -395,9 +411,15 @@ func TestZooTapegradCheckpointInPyTorch(t *testing.T) {
 }
 
 // The checkpoint tapegrad writes for the zoo is the committed
-// testdata/tapegrad_zoo.safetensors, byte for byte, so the file that
-// torch_zoo.py loaded into PyTorch is what Save produces today. With
-// -update the file is rewritten (then rerun torch_zoo.py).
+// testdata/tapegrad_zoo.safetensors, so the file that torch_zoo.py loaded
+// into PyTorch is what Save produces today: the same tensors, dtypes and
+// shapes, every value exactly, but for the running statistics that the
+// three training forwards computed. Those are sums whose order follows the
+// SIMD width the kernels use (TAPEGRAD_ISA, the purego tag), so on another
+// machine they may differ from the committed ones in their last bits; they
+// must agree to zooULPs units in the last place. Where the file was made
+// (AVX2 or AVX-512) the two are byte for byte the same, which the test logs.
+// With -update the file is rewritten (then rerun torch_zoo.py).
 func TestZooTapegradCheckpointGolden(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "zoo.safetensors")
 	if err := nn.Save[float32](path, tapegradZoo()); err != nil {
@@ -411,10 +433,21 @@ func TestZooTapegradCheckpointGolden(t *testing.T) {
 		}
 		return
 	}
-	if !bytes.Equal(got, fileBytes(t, golden)) {
-		t.Errorf("%s is not what tapegrad writes today; rerun with -update and then nn/testdata/torch_zoo.py", golden)
+	if bytes.Equal(got, fileBytes(t, golden)) {
+		t.Logf("%s is byte for byte what tapegrad writes", golden)
+		return
+	}
+	sameTensors(t, path, golden, "bn.running_mean", "bn.running_var", "inorm.running_mean", "inorm.running_var")
+	if !t.Failed() {
+		t.Logf("%s differs from what tapegrad writes in the last bits of running statistics only", golden)
 	}
 }
+
+func abs32(x float32) float32 { return float32(math.Abs(float64(x))) }
+
+// zooULPs is how many units in the last place a running statistic that
+// tapegradZoo computes may differ by between instruction sets.
+const zooULPs = 8
 
 // zooStateDicts is the layout of testdata/torch_zoo_state_dicts.json.
 type zooStateDicts struct {
