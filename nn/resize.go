@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"fmt"
+
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -93,7 +95,11 @@ func NewUpsample[T tensor.Float](s float64, mode functional.InterpMode) *Upsampl
 	return &Upsample[T]{InterpolateOptions: functional.InterpolateOptions{ScaleFactor: [2]float64{s, s}, Mode: mode}}
 }
 
-// Forward resizes x. It panics as functional.Interpolate does.
+// Forward resizes x. It panics unless x is 3-d or 4-d, and as
+// functional.Interpolate does.
 func (u *Upsample[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	if s := x.Shape(); len(s) != 3 && len(s) != 4 {
+		panic(fmt.Sprintf(errUnbatchedRank, "Upsample", s, "N×C×L (1-d) or N×C×H×W (2-d)"))
+	}
 	return functional.Interpolate(x, u.InterpolateOptions)
 }
