@@ -80,3 +80,8 @@ const (
 	errINSpatial = "functional: InstanceNorm: expected more than 1 spatial value when using the input's statistics, got input shape %v"
 	errINEval    = "functional: InstanceNorm: %s must be given when not using the input's statistics (use_input_stats false)"
 )
+
+// Panic message of Interpolate's options (functional/upsample.go).
+const (
+	errInterpRecompute = "functional: Interpolate: input of shape %v, size %v, scale_factor %v: recompute_scale_factor needs a scale factor and no size"
+)

@@ -9,9 +9,10 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// Conv2d is PyTorch's nn.Conv2d: a 2-d convolution of N×In×H×W inputs with
-// the parameters "weight" (Out×In/Groups×kh×kw) and "bias" (Out, absent
-// without a bias).
+// Conv2d is PyTorch's nn.Conv2d: a 2-d convolution of N×In×H×W inputs, or
+// of unbatched In×H×W ones (as a batch of one, the output Out×Hout×Wout
+// then), with the parameters "weight" (Out×In/Groups×kh×kw) and "bias"
+// (Out, absent without a bias).
 type Conv2d[T tensor.Float] struct {
 	In, Out int
 	Options functional.Conv2dOptions
@@ -42,9 +43,12 @@ func NewConv2d[T tensor.Float](in, out int, kernel [2]int, o functional.Conv2dOp
 	return c
 }
 
-// Forward convolves x.
+// Forward convolves x. It panics unless x is 3-d or 4-d, and as
+// functional.Conv2d does.
 func (c *Conv2d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	return functional.Conv2d(x, c.Weight, c.Bias, c.Options)
+	return asBatch("Conv2d", unbatchedShapes, x, 4, func(x *autograd.Var[T]) *autograd.Var[T] {
+		return functional.Conv2d(x, c.Weight, c.Bias, c.Options)
+	})
 }
 
 // State lists "weight" and, if present, "bias".

@@ -10,7 +10,8 @@ import (
 )
 
 // ConvTranspose2d is PyTorch's nn.ConvTranspose2d: a 2-d transposed
-// convolution of N×In×H×W inputs (see ops.ConvTranspose2d) with the
+// convolution of N×In×H×W inputs, or of unbatched In×H×W ones (as a batch
+// of one, the output Out×Hout×Wout then; see ops.ConvTranspose2d), with the
 // parameters "weight" (In×Out/Groups×kh×kw, input channels first as
 // PyTorch's) and "bias" (Out, absent without a bias).
 type ConvTranspose2d[T tensor.Float] struct {
@@ -48,9 +49,12 @@ func NewConvTranspose2d[T tensor.Float](in, out int, kernel [2]int, o functional
 	return c
 }
 
-// Forward applies the transposed convolution to x.
+// Forward applies the transposed convolution to x. It panics unless x is
+// 3-d or 4-d, and as functional.ConvTranspose2d does.
 func (c *ConvTranspose2d[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	return functional.ConvTranspose2d(x, c.Weight, c.Bias, c.Options)
+	return asBatch("ConvTranspose2d", unbatchedShapes, x, 4, func(x *autograd.Var[T]) *autograd.Var[T] {
+		return functional.ConvTranspose2d(x, c.Weight, c.Bias, c.Options)
+	})
 }
 
 // State lists "weight" and, if present, "bias".

@@ -63,6 +63,11 @@ const (
 	errGNGroups = "nn: GroupNorm: num_channels %d must be divisible by num_groups %d, both positive"
 	errGNInput  = "nn: GroupNorm expects an input of shape N×%d×…, got %v"
 	errINCount  = "nn: InstanceNorm2d needs a positive number of features, got %d"
-	errINInput  = "nn: InstanceNorm2d expects a 4-d input with %d channels on axis 1, got shape %v"
 	errGNOption = "nn: GroupNorm takes no momentum nor track_running_stats"
+)
+
+// Panic messages of the modules that take unbatched inputs (nn/unbatched.go).
+const (
+	errUnbatchedRank = "nn: %s: input of shape %v: want %s"
+	errINUnbatched   = "nn: InstanceNorm2d expects a C×H×W (unbatched) or N×C×H×W input with C = %d, got shape %v"
 )

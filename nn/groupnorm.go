@@ -104,7 +104,9 @@ func (gn *GroupNorm[T]) State() State[T] {
 	return st
 }
 
-// InstanceNorm is instance normalization of N×C×H×W inputs, as PyTorch's
+// InstanceNorm is instance normalization of N×C×H×W inputs, and of
+// unbatched C×H×W ones as a batch of one (the running statistics updated
+// as for N = 1), as PyTorch's
 // nn.InstanceNorm2d(num_features, eps, momentum, affine,
 // track_running_stats), which NewInstanceNorm2d makes: every sample's
 // channel is normalized over its H·W values with their mean and biased
@@ -157,15 +159,17 @@ func NewInstanceNorm2d[T tensor.Float](c int, opts ...NormOption) *InstanceNorm[
 // running ones (evaluation, when tracked).
 func (in *InstanceNorm[T]) SetTraining(training bool) { in.eval = !training }
 
-// Forward normalizes x. It panics unless x is N×NumFeatures×H×W, when
-// using the input's statistics if H·W is 1, and in evaluation with only one
-// of the running statistics set.
+// Forward normalizes x. It panics unless x is N×NumFeatures×H×W or
+// NumFeatures×H×W, when using the input's statistics if H·W is 1, and in
+// evaluation with only one of the running statistics set.
 func (in *InstanceNorm[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	if s := x.Shape(); len(s) != 4 || s[1] != in.NumFeatures {
-		panic(fmt.Sprintf(errINInput, in.NumFeatures, s))
+	if s := x.Shape(); len(s) != 3 && len(s) != 4 || s[len(s)-3] != in.NumFeatures {
+		panic(fmt.Sprintf(errINUnbatched, in.NumFeatures, s))
 	}
 	useInput := !in.eval || in.RunningMean == nil && in.RunningVar == nil
-	return functional.InstanceNorm(x, in.RunningMean, in.RunningVar, in.Weight, in.Bias, useInput, in.Momentum, in.Eps)
+	return asBatch("InstanceNorm2d", "", x, 4, func(x *autograd.Var[T]) *autograd.Var[T] {
+		return functional.InstanceNorm(x, in.RunningMean, in.RunningVar, in.Weight, in.Bias, useInput, in.Momentum, in.Eps)
+	})
 }
 
 // State lists "weight" and "bias", then "running_mean", "running_var" and

@@ -211,5 +211,11 @@ func TestGroupNormModulePanics(t *testing.T) {
 		"nn: GroupNorm expects an input of shape N×4×…, got [2 6]")
 	testutil.MustPanic(t, func() { nn.NewInstanceNorm2d[float64](0) }, "nn: InstanceNorm2d needs a positive number of features, got 0")
 	testutil.MustPanic(t, func() { nn.NewInstanceNorm2d[float64](3).Forward(autograd.NewConst(tensor.New[float64](2, 3, 4))) },
-		"nn: InstanceNorm2d expects a 4-d input with 3 channels on axis 1, got shape [2 3 4]")
+		"nn: InstanceNorm2d expects a C×H×W (unbatched) or N×C×H×W input with C = 3, got shape [2 3 4]")
+	testutil.MustPanic(t, func() { nn.NewInstanceNorm2d[float64](3).Forward(autograd.NewConst(tensor.New[float64](3, 4))) },
+		"nn: InstanceNorm2d expects a C×H×W (unbatched) or N×C×H×W input with C = 3, got shape [3 4]")
+	testutil.MustPanic(t, func() {
+		nn.NewInstanceNorm2d[float64](3).Forward(autograd.NewConst(tensor.New[float64](1, 2, 3, 4, 4)))
+	},
+		"nn: InstanceNorm2d expects a C×H×W (unbatched) or N×C×H×W input with C = 3, got shape [1 2 3 4 4]")
 }

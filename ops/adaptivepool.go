@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/conv"
@@ -21,15 +22,17 @@ func adaptiveBin(i, n, out int) (start, end int) {
 
 // adaptiveGeom checks the input shape and the output size of the adaptive
 // pooling op called name and returns its geometry (planes and sizes only).
-// A zero output size keeps the input's size on that axis (PyTorch's None).
+// The input is C×H×W (unbatched) or N×C×H×W. A zero output size keeps the
+// input's size on that axis (PyTorch's None).
 func adaptiveGeom(name string, shape []int, outSize [2]int) conv.PoolGeom {
-	if len(shape) != 4 || shape[2] < 1 || shape[3] < 1 {
-		panic(fmt.Sprintf(errPoolRank, name, shape))
+	r := len(shape)
+	if r != 3 && r != 4 || shape[r-2] < 1 || shape[r-1] < 1 {
+		panic(fmt.Sprintf(errAdaptiveRank, name, shape))
 	}
 	if outSize[0] < 0 || outSize[1] < 0 {
 		panic(fmt.Sprintf(errAdaptiveSize, name, outSize, shape))
 	}
-	g := conv.PoolGeom{Planes: shape[0] * shape[1], H: shape[2], W: shape[3], HOut: outSize[0], WOut: outSize[1]}
+	g := conv.PoolGeom{Planes: tensor.NumElems(shape[:r-2]), H: shape[r-2], W: shape[r-1], HOut: outSize[0], WOut: outSize[1]}
 	if g.HOut == 0 {
 		g.HOut = g.H
 	}
@@ -39,8 +42,16 @@ func adaptiveGeom(name string, shape []int, outSize [2]int) conv.PoolGeom {
 	return g
 }
 
+// withPlane returns shape with its last two sizes replaced by h and w: the
+// shape of an adaptive pooling's output or input from the other's.
+func withPlane(shape []int, h, w int) []int {
+	r := len(shape)
+	return append(slices.Clone(shape[:r-2]), h, w)
+}
+
 // AdaptiveAvgPool2d is 2-d adaptive average pooling, as PyTorch's
-// adaptive_avg_pool2d: it averages an N×C×H×W input over Hout×Wout bins,
+// adaptive_avg_pool2d: it averages an N×C×H×W input, or an unbatched
+// C×H×W one (with the N axis left out below), over Hout×Wout bins,
 // OutputSize = (Hout, Wout), which may be smaller or larger than H×W; a zero
 // size keeps the input's size on its axis (PyTorch's None). Row i of the
 // output covers the rows [⌊i·H/Hout⌋, ⌈(i+1)·H/Hout⌉) and column j the
@@ -53,8 +64,8 @@ func adaptiveGeom(name string, shape []int, outSize [2]int) conv.PoolGeom {
 // BackwardVar applies AdaptiveAvgPool2dBackward, the spreading above as an
 // op, whose own adjoint is AdaptiveAvgPool2d.
 //
-// It panics unless the input is 4-d with H, W ≥ 1, or if an output size is
-// negative.
+// It panics unless the input is 3-d or 4-d with H, W ≥ 1, or if an output
+// size is negative.
 type AdaptiveAvgPool2d[T tensor.Float] struct {
 	arena[T]
 	OutputSize [2]int // Hout×Wout; 0 keeps the input's size (None)
@@ -69,7 +80,7 @@ func (op *AdaptiveAvgPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T
 	x := in[0]
 	op.geom = adaptiveGeom("AdaptiveAvgPool2d", x.Shape(), op.OutputSize)
 	g := &op.geom
-	y := op.ar.NewUninit(x.Dim(0), x.Dim(1), g.HOut, g.WOut)
+	y := op.ar.NewUninit(withPlane(x.Shape(), g.HOut, g.WOut)...)
 	adaptiveAvg(y.Data(), x.Data(), g)
 	return y
 }
@@ -118,7 +129,7 @@ func adaptiveAvgAdjoint[T tensor.Float](dx, dy []T, g *conv.PoolGeom) {
 }
 
 func (op *AdaptiveAvgPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := op.ar.New(dy.Dim(0), dy.Dim(1), op.geom.H, op.geom.W)
+	dx := op.ar.New(withPlane(dy.Shape(), op.geom.H, op.geom.W)...)
 	adaptiveAvgAdjoint(dx.Data(), dy.Data(), &op.geom)
 	return []*tensor.Tensor[T]{dx}
 }
@@ -142,7 +153,9 @@ func (op *AdaptiveAvgPool2d[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []
 //
 // It keeps nothing but its geometry.
 //
-// It panics unless the input is 4-d with Hout, Wout ≥ 1, or unless
+// An unbatched C×Hout×Wout input gives C×H×W.
+//
+// It panics unless the input is 3-d or 4-d with Hout, Wout ≥ 1, or unless
 // InputSize is at least 1×1.
 type AdaptiveAvgPool2dBackward[T tensor.Float] struct {
 	arena[T]
@@ -164,14 +177,14 @@ func (op *AdaptiveAvgPool2dBackward[T]) Forward(in []*tensor.Tensor[T]) *tensor.
 	g := adaptiveGeom("AdaptiveAvgPool2dBackward", s, [2]int{})
 	g.H, g.W, g.HOut, g.WOut = op.InputSize[0], op.InputSize[1], g.H, g.W
 	op.geom = g
-	y := op.ar.New(s[0], s[1], g.H, g.W)
+	y := op.ar.New(withPlane(s, g.H, g.W)...)
 	adaptiveAvgAdjoint(y.Data(), x.Data(), &op.geom)
 	return y
 }
 
 func (op *AdaptiveAvgPool2dBackward[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	g := &op.geom
-	dx := op.ar.NewUninit(dy.Dim(0), dy.Dim(1), g.HOut, g.WOut)
+	dx := op.ar.NewUninit(withPlane(dy.Shape(), g.HOut, g.WOut)...)
 	adaptiveAvg(dx.Data(), dy.Data(), g)
 	return []*tensor.Tensor[T]{dx}
 }
@@ -185,7 +198,8 @@ func (op *AdaptiveAvgPool2dBackward[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []
 }
 
 // AdaptiveMaxPool2d is 2-d adaptive max pooling, as PyTorch's
-// adaptive_max_pool2d: the maximum of an N×C×H×W input over each of
+// adaptive_max_pool2d: the maximum of an N×C×H×W input, or an unbatched
+// C×H×W one (with the N axis left out below), over each of
 // AdaptiveAvgPool2d's Hout×Wout bins, OutputSize = (Hout, Wout), a zero
 // size keeping the input's size on its axis (PyTorch's None):
 //
@@ -203,8 +217,8 @@ func (op *AdaptiveAvgPool2dBackward[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []
 // backward is differentiable: BackwardVar applies MaxPool2dBackward with
 // the argmax as constants; the second derivative with respect to x is zero.
 //
-// It panics unless the input is 4-d with H, W ≥ 1, or if an output size is
-// negative.
+// It panics unless the input is 3-d or 4-d with H, W ≥ 1, or if an output
+// size is negative.
 type AdaptiveMaxPool2d[T tensor.Float] struct {
 	arena[T]
 	OutputSize [2]int // Hout×Wout; 0 keeps the input's size (None)
@@ -220,7 +234,7 @@ func (op *AdaptiveMaxPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T
 	x := in[0]
 	op.geom = adaptiveGeom("AdaptiveMaxPool2d", x.Shape(), op.OutputSize)
 	g := &op.geom
-	y := op.ar.NewUninit(x.Dim(0), x.Dim(1), g.HOut, g.WOut)
+	y := op.ar.NewUninit(withPlane(x.Shape(), g.HOut, g.WOut)...)
 	op.idx = op.ar.Indices(y.Size())
 	xd, yd := x.Data(), y.Data()
 	inPlane, outPlane := g.H*g.W, g.HOut*g.WOut
@@ -248,7 +262,7 @@ func (op *AdaptiveMaxPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T
 }
 
 func (op *AdaptiveMaxPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := op.ar.New(dy.Dim(0), dy.Dim(1), op.geom.H, op.geom.W)
+	dx := op.ar.New(withPlane(dy.Shape(), op.geom.H, op.geom.W)...)
 	conv.MaxPoolBackward(dx.Data(), dy.Data(), op.idx, false, &op.geom)
 	return []*tensor.Tensor[T]{dx}
 }
@@ -256,11 +270,19 @@ func (op *AdaptiveMaxPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*
 func (*AdaptiveMaxPool2d[T]) Saved() []*tensor.Tensor[T] { return nil }
 
 // BackwardVar is Backward as an op: MaxPool2dBackward of dy with the argmax
-// the forward kept, a constant.
+// the forward kept, a constant; an unbatched dy is viewed as a batch of one.
 func (op *AdaptiveMaxPool2d[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
 	g := &op.geom
-	return []*v[T]{autograd.Apply[T](&MaxPool2dBackward[T]{Indices: op.idx,
-		Size: [2]int{g.H, g.W}, OutSize: [2]int{g.HOut, g.WOut}}, dy)}
+	s := dy.Shape()
+	if len(s) == 3 {
+		dy = vReshape(dy, 1, s[0], s[1], s[2])
+	}
+	dx := autograd.Apply[T](&MaxPool2dBackward[T]{Indices: op.idx,
+		Size: [2]int{g.H, g.W}, OutSize: [2]int{g.HOut, g.WOut}}, dy)
+	if len(s) == 3 {
+		dx = vReshape(dx, s[0], g.H, g.W)
+	}
+	return []*v[T]{dx}
 }
 
 // ExtraSavedBytes counts the argmax indices, 4 bytes per output.
@@ -269,7 +291,7 @@ func (op *AdaptiveMaxPool2d[T]) ExtraSavedBytes() int { return 4 * len(op.idx) }
 // Indices returns the argmax of every output of the last Forward as
 // PyTorch's adaptive_max_pool2d with return_indices=True gives them: the
 // position p·W + q of the maximum within its H×W input plane, laid out as
-// the output (N×C×Hout×Wout, row-major). The slice is new: it stays valid
+// the output (N×C×Hout×Wout or C×Hout×Wout, row-major). The slice is new: it stays valid
 // after the tape's Reset. It is nil before Forward.
 func (op *AdaptiveMaxPool2d[T]) Indices() []int64 {
 	if op.idx == nil {

@@ -162,6 +162,11 @@ const (
 	errAdaptiveInSize = "ops: AdaptiveAvgPool2dBackward: InputSize %v must be at least 1×1 (input shape %v)"
 )
 
+// Panic messages of the adaptive pooling ops on unbatched inputs (issue 19).
+const (
+	errAdaptiveRank = "ops: %s needs a 3-d input C×H×W or a 4-d input N×C×H×W with H, W ≥ 1, got shape %v"
+)
+
 // Panic messages of Interpolate and InterpolateBackward (issue 19).
 const (
 	errInterp = "ops: %s: input of shape %v, size %v, scale_factor %v, mode %v, align_corners %t: %s"

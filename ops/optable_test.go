@@ -1026,7 +1026,7 @@ func opTable[T tensor.Float]() []opEntry[T] {
 			out[3] = c.x[3]
 		}
 		adaptiveBad := func(name string) []badInput {
-			return []badInput{bad(s(c.x[1:]), "ops: "+name, "4-d"), arity(name, 1)}
+			return []badInput{bad(s(c.x[2:]), "ops: "+name, "3-d input C×H×W or a 4-d"), arity(name, 1)}
 		}
 		es = append(es,
 			e{name: "AdaptiveAvgPool2d", config: c.cfg,
@@ -1068,7 +1068,7 @@ func opTable[T tensor.Float]() []opEntry[T] {
 					return &ops.Interpolate[T]{Size: c.size, ScaleFactor: c.scale, Mode: c.mode, AlignCorners: c.align}
 				},
 				inputs: normal(c.x), keeps: none,
-				bad: []badInput{bad(s(c.x[1:]), "ops: Interpolate:", "4-d"), arity("Interpolate", 1)}},
+				bad: []badInput{bad(s(c.x[2:]), "ops: Interpolate:", "3-d (N×C×L) or 4-d"), arity("Interpolate", 1)}},
 			e{name: "InterpolateBackward", config: c.cfg,
 				new: func() op {
 					return &ops.InterpolateBackward[T]{Size: c.size, ScaleFactor: c.scale, Mode: c.mode, AlignCorners: c.align,
@@ -1076,7 +1076,7 @@ func opTable[T tensor.Float]() []opEntry[T] {
 				},
 				inputs: normal(y), keeps: none,
 				bad: []badInput{bad(s(wrong), "ops: InterpolateBackward:", "the input must be N×C×"),
-					bad(s(y[1:]), "ops: InterpolateBackward:", "4-d"), arity("InterpolateBackward", 1)}})
+					bad(s(y[2:]), "ops: InterpolateBackward:", "3-d (N×C×L) or 4-d"), arity("InterpolateBackward", 1)}})
 	}
 
 	// LayerNorm and RMSNorm (issue 19): without the affine map, with γ
@@ -1157,6 +1157,81 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		es = append(es, e{name: "GroupNorm", config: fmt.Sprintf("%s,groups=%d,affine=%v", shapeName(c.x), c.groups, c.affine),
 			new:    func() op { return &ops.GroupNorm[T]{Groups: c.groups, Eps: 1e-5} },
 			inputs: in, keeps: k, bad: gnBad, tol32: 1e-4})
+	}
+
+	// Unbatched inputs and 1-d interpolation (issue 19, task "unbatched"):
+	// the adaptive pooling ops on C×H×W inputs, and Interpolate and
+	// InterpolateBackward on N×C×L inputs, nearest and linear (with and
+	// without align_corners), by size and by scale factor, growing and
+	// shrinking, and the mode that does not fit the rank refused.
+	for _, c := range []struct {
+		cfg  string
+		x    []int
+		size [2]int
+	}{
+		{"unbatched,5x7to3x4", []int{2, 5, 7}, [2]int{3, 4}},
+		{"unbatched,3x2to5xNone", []int{3, 3, 2}, [2]int{5, 0}},
+	} {
+		c := c
+		out := []int{c.x[0], c.size[0], c.size[1]}
+		if out[2] == 0 {
+			out[2] = c.x[2]
+		}
+		unbatchedBad := func(name string) []badInput {
+			return []badInput{bad(s(c.x[1:]), "ops: "+name, "3-d input C×H×W or a 4-d"),
+				bad(s(append([]int{1, 1}, c.x...)), "ops: "+name, "got shape [1 1 "), arity(name, 1)}
+		}
+		es = append(es,
+			e{name: "AdaptiveAvgPool2d", config: c.cfg,
+				new:    func() op { return &ops.AdaptiveAvgPool2d[T]{OutputSize: c.size} },
+				inputs: normal(c.x), keeps: none, bad: unbatchedBad("AdaptiveAvgPool2d")},
+			e{name: "AdaptiveMaxPool2d", config: c.cfg,
+				new:    func() op { return &ops.AdaptiveMaxPool2d[T]{OutputSize: c.size} },
+				inputs: distinct(c.x), keeps: keeps{extra: idx32}, bad: unbatchedBad("AdaptiveMaxPool2d")},
+			e{name: "AdaptiveAvgPool2dBackward", config: c.cfg,
+				new:    func() op { return &ops.AdaptiveAvgPool2dBackward[T]{InputSize: [2]int{c.x[1], c.x[2]}} },
+				inputs: normal(out), keeps: none, bad: unbatchedBad("AdaptiveAvgPool2dBackward")})
+	}
+	for _, c := range []struct {
+		cfg   string
+		x     []int
+		size  [2]int
+		scale [2]float64
+		mode  ops.InterpMode
+		align bool
+	}{
+		{"1d,nearest,size7", []int{2, 1, 4}, [2]int{7, 0}, [2]float64{}, ops.InterpNearest, false},
+		{"1d,nearest,scale0.6", []int{1, 2, 7}, [2]int{}, [2]float64{0.6, 0}, ops.InterpNearest, false},
+		{"1d,linear,size5", []int{1, 2, 3}, [2]int{5, 5}, [2]float64{}, ops.InterpLinear, false},
+		{"1d,linear,scale1.7", []int{2, 1, 4}, [2]int{}, [2]float64{1.7, 1.7}, ops.InterpLinear, false},
+		{"1d,linear,align,size4", []int{1, 2, 6}, [2]int{4, 0}, [2]float64{}, ops.InterpLinear, true},
+		{"1d,linear,align,scale2.5", []int{1, 1, 3}, [2]int{}, [2]float64{2.5, 0}, ops.InterpLinear, true},
+	} {
+		c := c
+		y := forward[float64](&ops.Interpolate[float64]{Size: c.size, ScaleFactor: c.scale, Mode: c.mode, AlignCorners: c.align},
+			tensor.New[float64](c.x...)).Shape()
+		wrong := slices.Clone(y)
+		wrong[2]++
+		interpBad := []badInput{bad(s(c.x[1:]), "ops: Interpolate:", "3-d (N×C×L) or 4-d"), arity("Interpolate", 1)}
+		backBad := []badInput{bad(s(wrong), "ops: InterpolateBackward:", "the input must be N×C×"+fmt.Sprint(y[2])+","),
+			bad(s(y[1:]), "ops: InterpolateBackward:", "3-d (N×C×L) or 4-d"), arity("InterpolateBackward", 1)}
+		if c.mode == ops.InterpLinear {
+			four := append([]int{1}, c.x...)
+			interpBad = append(interpBad, bad(s(four), "ops: Interpolate:", "mode linear needs a 3-d input"))
+			backBad = append(backBad, bad(s(append([]int{1}, y...)), "ops: InterpolateBackward:", "mode linear needs a 3-d input"))
+		}
+		es = append(es,
+			e{name: "Interpolate", config: c.cfg,
+				new: func() op {
+					return &ops.Interpolate[T]{Size: c.size, ScaleFactor: c.scale, Mode: c.mode, AlignCorners: c.align}
+				},
+				inputs: normal(c.x), keeps: none, bad: interpBad},
+			e{name: "InterpolateBackward", config: c.cfg,
+				new: func() op {
+					return &ops.InterpolateBackward[T]{Size: c.size, ScaleFactor: c.scale, Mode: c.mode, AlignCorners: c.align,
+						InputSize: [2]int{c.x[2], 0}}
+				},
+				inputs: normal(y), keeps: none, bad: backBad})
 	}
 	return es
 }

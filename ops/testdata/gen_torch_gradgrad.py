@@ -667,6 +667,36 @@ def cases():
         if affine:
             inputs += [T(positive(c)), T(randn(c))]
         C.append(case("group_norm_" + tag, "GroupNorm", fn, inputs, dict(Groups=groups, Eps=1e-5)))
+    # Unbatched inputs and 1-d interpolation (issue 19, task "unbatched"):
+    # adaptive pooling of a C×H×W input and its adjoint, and F.interpolate
+    # on N×C×L inputs and its adjoint. Mode 2 is ops.InterpLinear; a 3-d
+    # input takes its size or scale factor, and InputSize, in the first
+    # entry, the second 0.
+    shape, size = (2, 5, 7), (3, 4)
+    C.append(case("adaptive_avg_pool_unbatched_5x7to3x4", "AdaptiveAvgPool2d",
+                  lambda x: F.adaptive_avg_pool2d(x, size), [T(randn(*shape))], dict(OutputSize=list(size))))
+    C.append(case("adaptive_max_pool_unbatched_5x7to3x4", "AdaptiveMaxPool2d",
+                  lambda x: F.adaptive_max_pool2d(x, size), [T(distinct(*shape))], dict(OutputSize=list(size))))
+    C.append(case("adaptive_avg_pool_backward_unbatched_5x7to3x4", "AdaptiveAvgPool2dBackward",
+                  lambda d: interp_adjoint(lambda z: F.adaptive_avg_pool2d(z, size), shape, d),
+                  [T(randn(shape[0], *size))], dict(InputSize=list(shape[1:]))))
+    for tag, shape, size, scale, mode, align in (
+        ("1d_nearest_size7", (2, 1, 4), 7, None, "nearest", None),
+        ("1d_linear_scale1.7", (2, 1, 4), None, 1.7, "linear", False),
+        ("1d_linear_align_size5", (1, 2, 3), 5, None, "linear", True),
+    ):
+        prm = dict(Mode=0 if mode == "nearest" else 2, AlignCorners=bool(align))
+        if size is not None:
+            prm["Size"] = [size, 0]
+        else:
+            prm["ScaleFactor"] = [scale, 0]
+        interp = lambda x, sz=size, sc=scale, m=mode, al=align: F.interpolate(
+            x, size=sz, scale_factor=None if sc is None else (sc,), mode=m, align_corners=al)
+        C.append(case("interpolate_" + tag, "Interpolate", interp, [T(randn(*shape))], prm))
+        y0 = interp(torch.zeros(shape, dtype=torch.float64))
+        C.append(case("interpolate_backward_" + tag, "InterpolateBackward",
+                      lambda d, sh=shape, f=interp: interp_adjoint(f, sh, d),
+                      [T(randn(*y0.shape))], dict(prm, InputSize=[shape[2], 0])))
     return C
 
 
