@@ -13,6 +13,16 @@ Workload ids are those of the compare command:
                                composed from primitives or F.batch_norm
     W4/{float32,float64}/MxKxN C = A @ B with NumPy (np.matmul into a preallocated C)
     W5                         1000 scalar float64 ops recorded and back-propagated
+    W6/{composed,fused}/{layernorm,groupnorm,rmsnorm}/SHAPE
+                               normalization layer forward + backward of sum(y * g),
+                               float32, with PyTorch's own layer for both variants
+                               (tapegrad's composed and fused ops are the variants):
+                               F.layer_norm over the last axis, F.group_norm with 32
+                               groups, and for RMSNorm (torch 1.13 has none)
+                               x * rsqrt(mean(x^2, -1) + eps) * weight
+    W6/convtranspose2d/NxCxHxW-OUTc-kKsSpP
+                               F.conv_transpose2d with bias, forward + backward of
+                               sum(y * g), float32
     W10                        Hessian-vector product of W1's loss: grad with
                                create_graph=True, then grad of <grad, v>
 
@@ -32,8 +42,20 @@ under its state_dict name (else v is drawn from N(0, 1)), and the path of a
 file "hv" into which its check writes Hv under the same names, for the
 compare command to measure the relative error against tapegrad's; its
 check value is the loss.
+W6 takes "inputs", a safetensors file with x, g, weight and (but for
+RMSNorm) bias in F32, tapegrad's, so that both sides compute on the same
+numbers; its setup runs one step and writes y and the gradients (y, dx,
+dweight, dbias) to "out", for the compare command to compare with
+tapegrad's. Without inputs it draws them from N(0, 1) (the weights of the
+normalization layers from U(0.5, 1.5)).
 The other workloads draw their inputs from N(0, 1) (γ in W3 from U(0.5, 1.5)):
 their cost does not depend on the values.
+
+Bytes kept: for W3 and W6 the setup also runs one step under
+torch.autograd.graph.saved_tensors_hooks and sums the bytes of the storages
+of the tensors autograd saves for the backward pass, each storage (by its
+data_ptr) once, as tapegrad's Tape.SavedBytes counts each tensor's data
+once. That step is untimed and comes before the peak-memory mark is reset.
 
 Two ways to run it:
 
@@ -42,18 +64,22 @@ Two ways to run it:
       /usr/bin/python3 benchmarks/pytorch/workloads.py --workload W1 --reps 11 --json \
           [--steps 10] [--model m.safetensors --batch b.safetensors]
           [--v v.safetensors --hv hv.safetensors]   (W10)
+          [--inputs in.safetensors --out out.safetensors]   (W6)
 
   prints one JSON object: the workload, the mean step time in ns of each
   repetition (a block of --steps steps after an untimed lead-in step; all
   after one untimed warm-up step), their median, the peak memory, and the
   loss (or the eval-mode cross-entropy) at the first and last steps where
-  there is one. Without --json it prints the same as text.
+  there is one, and the bytes kept for backward (W3, W6). Without --json it
+  prints the same as text.
 
   As a server (what the compare command does): --serve reads one JSON
   command per line on stdin and answers each with one JSON line on stdout:
 
       {"op": "info"}                                  versions, threads, BLAS
       {"op": "setup", "workload": ID, "files": {"model": P, "batch": P[, "v": P, "hv": P]}}
+                                                      -> {"ok": true, "saved_bytes": B or null}
+      {"op": "setup", "workload": W6 ID, "files": {"inputs": P, "out": P}}
       {"op": "steps", "lead": L, "n": N, "check": bool}
                                                       -> {"ns": T, "check": X or null}
       {"op": "finish"}                                -> {"peak_bytes": B or null}
@@ -110,6 +136,7 @@ import glob
 import json
 import os
 import platform
+import re
 import statistics
 import struct
 import sys
@@ -128,6 +155,9 @@ MLP_HIDDEN = {"W1": [100], "W1b": [512, 256, 128]}
 CONV_CHANNELS = [64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0]  # 0 is a max pool
 CONV_BATCH, CONV_LR = 32, 1e-4
 BN_EPS = 1e-5
+NORM_EPS = 1e-5  # W6's layer norm and group norm, PyTorch's default
+RMS_EPS = 2.0 ** -23  # W6's RMSNorm: float32's machine epsilon, as tapegrad's normbench.RMSEps
+GN_GROUPS = 32  # W6's group norm, as tapegrad's normbench.Cases
 TAPE_NODES = 1000
 GOMP_SPINCOUNT = "10000"  # see "Spinning" above
 
@@ -426,6 +456,8 @@ class HVP:
 
 
 class BatchNorm:
+    saves = True  # Runner.setup measures its bytes kept
+
     def __init__(self, variant, shape):
         c = shape[1]
         self.x = torch.randn(*shape, requires_grad=True)
@@ -451,6 +483,96 @@ class BatchNorm:
 
     def check(self):
         return None
+
+
+class Norm:
+    """W6: a normalization layer, or a transposed convolution, forward and
+    backward of sum(y * g), with gradients for x, weight and bias. PyTorch's
+    own layer runs for both of tapegrad's variants. Its outputs are written
+    to files["out"] by Runner.setup after one step."""
+
+    saves = True
+
+    def __init__(self, layer, shape, conv, files):
+        self.layer, self.conv = layer, conv
+        c, last = shape[1], shape[-1]
+        if files and files.get("inputs"):
+            t = load_safetensors(files["inputs"])
+            x, g, w, b = t["x"], t["g"], t["weight"], t.get("bias")
+        elif layer == "convtranspose2d":
+            out, k, stride, pad = conv
+            x = torch.randn(*shape)
+            g = torch.randn(shape[0], out, (shape[2] - 1) * stride - 2 * pad + k, (shape[3] - 1) * stride - 2 * pad + k)
+            bound = 1 / (out * k * k) ** 0.5
+            w = torch.empty(c, out, k, k).uniform_(-bound, bound)
+            b = torch.empty(out).uniform_(-bound, bound)
+        else:
+            n = c if layer == "groupnorm" else last
+            x, g = torch.randn(*shape), torch.randn(*shape)
+            w = torch.empty(n).uniform_(0.5, 1.5)
+            b = None if layer == "rmsnorm" else torch.randn(n)
+        if list(x.shape) != shape:
+            raise ValueError(f"{layer}: inputs x of shape {list(x.shape)}, want {shape}")
+        self.x, self.g = x.requires_grad_(), g
+        self.w = w.requires_grad_()
+        self.b = b.requires_grad_() if b is not None else None
+        self.y = None
+
+    def forward(self):
+        x, w, b = self.x, self.w, self.b
+        if self.layer == "layernorm":
+            return F.layer_norm(x, (x.shape[-1],), w, b, eps=NORM_EPS)
+        if self.layer == "groupnorm":
+            return F.group_norm(x, GN_GROUPS, w, b, eps=NORM_EPS)
+        if self.layer == "rmsnorm":
+            return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + RMS_EPS) * w
+        _, _, stride, pad = self.conv
+        return F.conv_transpose2d(x, w, b, stride=stride, padding=pad)
+
+    def step(self):
+        self.x.grad = self.w.grad = None
+        if self.b is not None:
+            self.b.grad = None
+        y = self.forward()
+        y.backward(self.g)
+        self.y = y
+
+    def outputs(self):
+        out = {"y": self.y, "dx": self.x.grad, "dweight": self.w.grad}
+        if self.b is not None:
+            out["dbias"] = self.b.grad
+        return out
+
+    def check(self):
+        return None
+
+
+def saved_bytes(step):
+    """Runs step once under saved_tensors_hooks and returns the bytes of the
+    storages of the tensors autograd saved, each storage once."""
+    storages = {}
+
+    def pack(t):
+        s = t.untyped_storage() if hasattr(t, "untyped_storage") else t.storage()
+        if s.nbytes() > 0:
+            storages[s.data_ptr()] = max(storages.get(s.data_ptr(), 0), s.nbytes())
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        step()
+    return sum(storages.values())
+
+
+def parse_norm(workload, parts):
+    """The layer, shape and, for the transposed convolution, (out channels,
+    kernel, stride, padding) of a W6 id."""
+    if len(parts) == 4 and parts[1] in ("composed", "fused") and parts[2] in ("layernorm", "groupnorm", "rmsnorm"):
+        return parts[2], parse_sizes(parts[3], 4 if parts[2] == "groupnorm" else 0, workload), None
+    if len(parts) == 3 and parts[1] == "convtranspose2d":
+        m = re.fullmatch(r"([0-9x]+)-([0-9]+)c-k([0-9]+)s([0-9]+)p([0-9]+)", parts[2])
+        if m:
+            return "convtranspose2d", parse_sizes(m.group(1), 4, workload), tuple(int(v) for v in m.groups()[1:])
+    raise ValueError(f"unknown workload {workload!r}")
 
 
 class Gemm:
@@ -523,6 +645,10 @@ def make(workload, files=None):
         if np is None:
             raise RuntimeError(f"{workload} needs NumPy: {NUMPY_ERROR}")
         return Gemm(parts[1], *parse_sizes(parts[2], 3, workload))
+    if head == "W6":
+        need_torch(workload)
+        layer, shape, conv = parse_norm(workload, parts)
+        return Norm(layer, shape, conv, files)
     if workload == "W5":
         need_torch(workload)
         return TapeOverhead()
@@ -544,10 +670,18 @@ class Runner:
         self.meter = None
 
     def setup(self, workload, files):
+        """Builds the workload; returns the bytes it keeps for backward
+        (W3, W6; else None). W6 also writes its outputs to files["out"]."""
         self.work = None
         self.meter = PeakMeter()
         self.work = make(workload, files)
+        saved = None
+        if getattr(self.work, "saves", False):
+            saved = saved_bytes(self.work.step)
+            if files and files.get("out") and hasattr(self.work, "outputs"):
+                save_safetensors(files["out"], self.work.outputs())
         self.meter.reset()
+        return saved
 
     def steps(self, lead, n, check):
         """One block: returns the total ns of n timed steps after lead
@@ -580,8 +714,8 @@ def serve(stdin, stdout):
             if op == "info":
                 reply = info()
             elif op == "setup":
-                runner.setup(cmd["workload"], cmd.get("files") or {})
-                reply = {"ok": True}
+                saved = runner.setup(cmd["workload"], cmd.get("files") or {})
+                reply = {"ok": True, "saved_bytes": saved}
             elif op == "steps":
                 if runner.work is None:
                     raise RuntimeError("steps before setup")
@@ -605,8 +739,8 @@ def serve(stdin, stdout):
 def standalone(args):
     prime()
     runner = Runner()
-    files = {"model": args.model, "batch": args.batch, "v": args.v, "hv": args.hv}
-    runner.setup(args.workload, files)
+    files = {"model": args.model, "batch": args.batch, "v": args.v, "hv": args.hv, "inputs": args.inputs, "out": args.out}
+    saved = runner.setup(args.workload, files)
     _, first = runner.steps(0, 1, True)  # warm-up, untimed
     times, last = [], None
     for i in range(args.reps):
@@ -620,6 +754,7 @@ def standalone(args):
         "times_ns": times,
         "median_ns": int(statistics.median(times)) if times else None,
         "peak_bytes": runner.finish(),
+        "saved_bytes": saved,
         "memory_measure": "VmHWM - VmRSS baseline (clear_refs)",
         "check_first": first,
         "check_last": last,
@@ -645,6 +780,8 @@ def main():
     p.add_argument("--batch", help="safetensors batch with x and labels (W1, W1b, W2, W2e)")
     p.add_argument("--v", help="safetensors v, one tensor per parameter (W10)")
     p.add_argument("--hv", help="where W10's check writes Hv, as safetensors")
+    p.add_argument("--inputs", help="safetensors x, g, weight and bias (W6)")
+    p.add_argument("--out", help="where W6's setup writes y and the gradients, as safetensors")
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="torch and BLAS threads")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     args = p.parse_args()

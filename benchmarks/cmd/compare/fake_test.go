@@ -3,15 +3,20 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/benchmarks/hvpbench"
 	"github.com/tapegrad/tapegrad/benchmarks/mlpbench"
+	"github.com/tapegrad/tapegrad/benchmarks/normbench"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/safetensors"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // The tests run the command against a stand-in for workloads.py, so that
@@ -23,14 +28,20 @@ import (
 //	refblas    the same on the reference BLAS
 //	numpy      NumPy alone: torch does not import
 //	die        exits when asked to set up a workload
+//	skew       as ok, but W6's y is off by 1e-2 and its dx by 1e-3
 //
 // Every step of every workload takes fakeStepNs, except W1 and W10, which
 // the stand-in really runs in tapegrad from the weights, batch (and v) the
 // command wrote for the reference, so that its losses, and W10's Hv, which
-// it writes where workloads.py would, must equal the command's own.
+// it writes where workloads.py would, must equal the command's own. At
+// setup W6 too is run in tapegrad, from the inputs the command wrote, and
+// its outputs written where workloads.py writes them, so that they equal
+// the command's own; its saved bytes are tapegrad's (fused or composed, as
+// the row), and W3's are fakeSavedBytes.
 const (
-	fakeEnv    = "TAPEGRAD_COMPARE_FAKE_REFERENCE"
-	fakeStepNs = 1_000_000
+	fakeEnv        = "TAPEGRAD_COMPARE_FAKE_REFERENCE"
+	fakeStepNs     = 1_000_000
+	fakeSavedBytes = 4242
 )
 
 func TestMain(m *testing.M) {
@@ -84,18 +95,25 @@ func fakeServe(mode string, in io.Reader, out io.Writer) int {
 			}
 			w1, w10 = nil, nil
 			var err error
-			switch cmd.Workload {
-			case "W1":
+			var saved *int64
+			switch {
+			case cmd.Workload == "W1":
 				w1, err = loadW1(cmd.Files)
-			case "W10":
+			case cmd.Workload == "W10":
 				w10, err = loadW10(cmd.Files)
+			case strings.HasPrefix(cmd.Workload, "W3/"):
+				saved = ptr[int64](fakeSavedBytes)
+			case strings.HasPrefix(cmd.Workload, "W6/"):
+				var n int64
+				n, err = fakeNorm(cmd.Workload, cmd.Files, mode == "skew")
+				saved = &n
 			}
 			if err != nil {
 				enc.Encode(map[string]string{"error": err.Error()})
 				continue
 			}
 			files = cmd.Files
-			enc.Encode(map[string]bool{"ok": true})
+			enc.Encode(map[string]any{"ok": true, "saved_bytes": saved})
 		case "steps":
 			var loss float32
 			for range cmd.Lead + cmd.N {
@@ -127,6 +145,62 @@ func fakeServe(mode string, in io.Reader, out io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// fakeNorm runs a W6 row in tapegrad, as workloads.py runs it in PyTorch:
+// on the inputs the command wrote, one step, whose outputs it writes to
+// files["out"] (y off by 1e-2 and dx by 1e-3 if skew). It returns the bytes
+// the step kept.
+func fakeNorm(id string, files map[string]string, skew bool) (int64, error) {
+	var c normbench.Case
+	v, found := normbench.Fused, false
+	for _, cand := range append(slices.Clone(normbench.Cases), normbench.Deconv) {
+		for _, variant := range []normbench.Variant{normbench.Composed, normbench.Fused} {
+			if id == "W6/"+variant.String()+"/"+cand.Name() || cand.Layer == normbench.ConvTranspose2d && variant == normbench.Fused && id == "W6/"+cand.Name() {
+				c, v, found = cand, variant, true
+			}
+		}
+	}
+	if !found {
+		return 0, fmt.Errorf("fake: unknown workload %q", id)
+	}
+	in, err := readNamedOptional(files["inputs"], normInputNames)
+	if err != nil {
+		return 0, err
+	}
+	r := normbench.FromInputs(c, normbench.Inputs[float32]{X: in[0], G: in[1], Weight: in[2], Bias: in[3]}).Step(v)
+	sw := safetensors.NewWriter()
+	for _, n := range r.Named() {
+		t := n.Tensor
+		switch {
+		case skew && n.Name == "y":
+			t = tensor.AddScalar(t, 1e-2)
+		case skew && n.Name == "dx":
+			t = tensor.AddScalar(t, 1e-3)
+		}
+		safetensors.Add(sw, n.Name, t)
+	}
+	return int64(r.SavedBytes), sw.WriteFile(files["out"])
+}
+
+// readNamedOptional reads the float32 tensors of a safetensors file by
+// name, nil for a name the file does not have.
+func readNamedOptional(path string, names []string) ([]*tensor.Tensor[float32], error) {
+	f, err := safetensors.OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := make([]*tensor.Tensor[float32], len(names))
+	for i, name := range names {
+		if !slices.Contains(f.Names(), name) {
+			continue
+		}
+		if out[i], err = safetensors.Read[float32](f, name); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // loadW1 builds W1 from the files the command wrote, as workloads.py does:

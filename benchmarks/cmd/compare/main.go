@@ -6,7 +6,12 @@
 //
 // Each row is one workload: W1, W1b, W2, W2e, W5 and W10 once, W3 per batch
 // norm variant and shape (W3/fused/200x100), W4 per element type and shape
-// (W4/float32/1024x1024x1024). -only picks groups or rows.
+// (W4/float32/1024x1024x1024), W6 per normalization layer, variant and shape
+// (W6/fused/layernorm/4096x1024: layer norm and RMSNorm over the last axis,
+// group norm with 32 groups, each composed from primitives and fused) and
+// one transposed convolution (W6/convtranspose2d/32x128x16x16-64c-k4s2p1:
+// to 64 channels, kernel 4, stride 2, padding 1, with bias). -only picks
+// groups or rows.
 //
 // How a row is timed: each side runs one untimed warm-up step, which is
 // also step 1 of training. Then come -reps repetitions per side, alternating
@@ -40,8 +45,21 @@
 // product is taken) are listed below the table; if they differ, compare
 // says so and exits with status 1. W10 also shares its vector v, and
 // PyTorch writes its Hv after its first step: the line lists
-// ‖Hv_tapegrad − Hv_PyTorch‖ / ‖Hv_PyTorch‖, which must be below 1e-4. The other workloads draw their inputs on each side from N(0, 1):
-// their time does not depend on the values.
+// ‖Hv_tapegrad − Hv_PyTorch‖ / ‖Hv_PyTorch‖, which must be below 1e-4.
+// W6 shares its inputs (x, the output gradient g, weight and bias), and
+// each row runs against PyTorch's own layer (F.layer_norm, F.group_norm,
+// F.conv_transpose2d, and for RMSNorm, which torch 1.13 lacks,
+// x·rsqrt(mean(x²) + ε)·weight), whichever variant tapegrad's side is:
+// after one step on each side, a line per row below the table gives
+// max |Δ| of y and of the gradients (dx, dweight, dbias) between the two
+// sides; beyond 1e-4 times max(1, the largest |value|) compare says so and
+// exits with status 1. The other workloads draw their inputs on each side
+// from N(0, 1): their time does not depend on the values.
+//
+// For W3 and W6 a last list gives the bytes each side keeps for the
+// backward pass of a step: tapegrad's Tape.SavedBytes, and the storages of
+// the tensors PyTorch's autograd saves (through saved_tensors_hooks), each
+// counted once.
 //
 // Timings on a shared machine drift: compare the ratios of one run, never
 // absolute times across runs.
@@ -53,12 +71,15 @@
 // measured), on GEMM rows tapegrad_gflops and reference_gflops, on rows with
 // a loss check tapegrad_loss_step1, reference_loss_step1 and, for training,
 // tapegrad_loss_last and reference_loss_last, on W10 with a reference
-// hv_relative_error, and reference_missing, why the
-// reference is empty, when it is. Progress, warnings and the loss checks go
-// to stderr.
+// hv_relative_error, on W3 and W6 tapegrad_saved_bytes and (with a
+// reference) reference_saved_bytes, on W6 with a reference values (a list
+// of objects with name, max_abs_diff, reference_max_abs and ok), and
+// reference_missing, why the
+// reference is empty, when it is. Progress, warnings, the loss checks and
+// W6's comparisons of outputs go to stderr.
 //
 // The exit status is 0, or 1 if a workload or the reference failed or the
-// two sides' losses differ, or 2 for bad flags.
+// two sides' losses or W6's outputs differ, or 2 for bad flags.
 package main
 
 import (
@@ -81,7 +102,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	only := fs.String("only", "", "comma-separated workloads to run: W1, W1b, W2, W2e, W3, W4, W5, W10, or row ids such as W4/float32 (default: all)")
+	only := fs.String("only", "", "comma-separated workloads to run: W1, W1b, W2, W2e, W3, W4, W5, W6, W10, or row ids or their prefixes such as W4/float32 or W6/fused/layernorm (default: all)")
 	reps := fs.Int("reps", 11, "timed repetitions (blocks of steps) per side and workload; the median is reported")
 	asJSON := fs.Bool("json", false, "print one JSON object per workload instead of the table")
 	python := fs.String("python", "auto", `Python interpreter for the reference: a path, "auto" (/usr/bin/python3, then python3) or "none"`)
@@ -197,12 +218,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintln(stderr, "compare: check", strings.TrimPrefix(line, "- "))
 				checksOK = checksOK && ok
 			}
+			if line, ok := r.valuesLine(); line != "" {
+				fmt.Fprintln(stderr, "compare: values", strings.TrimPrefix(line, "- "))
+				checksOK = checksOK && ok
+			}
 		}
 	} else {
 		checksOK = writeMarkdown(stdout, env, rows)
 	}
 	if !checksOK {
-		fmt.Fprintln(stderr, "compare: the two sides' losses differ: they did not do the same work")
+		fmt.Fprintln(stderr, "compare: the two sides' losses or outputs differ: they did not do the same work")
 	}
 	if failed || !checksOK {
 		return 1

@@ -270,3 +270,71 @@ func TestReferenceDies(t *testing.T) {
 		t.Errorf("output:\n%s\nstderr:\n%s", out, errOut)
 	}
 }
+
+// TestFakeReferenceNorms runs a W3 and a W6 row against the stand-in,
+// which runs W6 in tapegrad on the inputs the command wrote: the outputs
+// agree exactly, both sides report their bytes kept (W6's the same, W3's
+// the stand-in's), and the table lists them below.
+func TestFakeReferenceNorms(t *testing.T) {
+	const w6 = "W6/composed/layernorm/32x128x256"
+	code, out, errOut := runCmd(t, fakeArgs(t, "ok", "-json", "-only", "W3/fused/200x100,"+w6)...)
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr %s", code, errOut)
+	}
+	var rows []jsonRow
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r jsonRow
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r)
+	}
+	if len(rows) != 2 || rows[0].Workload != "W3/fused/200x100" || rows[1].Workload != w6 {
+		t.Fatalf("rows %+v", rows)
+	}
+	w3 := rows[0]
+	if w3.TapegradSavedBytes == nil || *w3.TapegradSavedBytes <= 0 || w3.ReferenceSaved == nil || *w3.ReferenceSaved != fakeSavedBytes || w3.Values != nil {
+		t.Errorf("W3 row %+v: want both sides' bytes kept and no values", w3)
+	}
+	norm := rows[1]
+	if norm.TapegradSavedBytes == nil || norm.ReferenceSaved == nil || *norm.TapegradSavedBytes <= 0 || *norm.ReferenceSaved != *norm.TapegradSavedBytes {
+		t.Errorf("W6 bytes kept: tapegrad %v, reference %v; want equal and positive", norm.TapegradSavedBytes, norm.ReferenceSaved)
+	}
+	var names []string
+	for _, v := range norm.Values {
+		names = append(names, v.Name)
+		if v.MaxAbsDiff != 0 || !v.OK || v.ReferenceMax <= 0 {
+			t.Errorf("W6 %s: %+v, want no difference", v.Name, v)
+		}
+	}
+	if !slices.Equal(names, []string{"y", "dx", "dweight", "dbias"}) {
+		t.Errorf("W6 values %v, want y, dx, dweight, dbias", names)
+	}
+	if !strings.Contains(errOut, "compare: values "+w6+": max |tapegrad − PyTorch| y 0 (") {
+		t.Errorf("stderr lacks the values line:\n%s", errOut)
+	}
+
+	code, out, errOut = runCmd(t, fakeArgs(t, "ok", "-only", w6)...)
+	if code != 0 {
+		t.Fatalf("table: exit code %d, stderr %s", code, errOut)
+	}
+	for _, want := range []string{"| " + w6 + " | ", "- " + w6 + ": max |tapegrad − PyTorch| y 0 (", "- " + w6 + ": tapegrad "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestFakeReferenceNormMismatch: outputs that differ beyond the tolerance
+// fail the command loudly, in the table and the exit status.
+func TestFakeReferenceNormMismatch(t *testing.T) {
+	const w6 = "W6/fused/layernorm/32x128x256"
+	code, out, errOut := runCmd(t, fakeArgs(t, "skew", "-only", w6)...)
+	if code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	if !strings.Contains(out, "- "+w6+": max |tapegrad − PyTorch| y 0.01 (") || !strings.Contains(out, "**MISMATCH") ||
+		!strings.Contains(errOut, "outputs differ") {
+		t.Errorf("no mismatch reported:\nstdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+}

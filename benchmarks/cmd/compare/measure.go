@@ -45,7 +45,10 @@ func blockSteps(block, fastest time.Duration) int {
 //
 // A workload whose runner has compare (W10) compares results once, after
 // the reference's warm-up step: the reference writes its result into a
-// file at its check, and compare reads it.
+// file at its check, and compare reads it. One whose runner has values
+// (W6) compares outputs once, after both warm-up steps, with those the
+// reference wrote at its setup. The bytes kept for backward (W3, W6) are
+// tapegrad's after its warm-up step and the reference's from its setup.
 //
 // The row's reference fields stay empty when ref is nil, and refErr reports
 // a reference that failed; err reports a tapegrad side that could not be
@@ -59,7 +62,7 @@ func measure(sp spec, ref reference, refName string, t timing) (r row, refErr, e
 	}
 	meter.reset()
 	if ref != nil {
-		if refErr = ref.Setup(sp.id, files); refErr != nil {
+		if r.RefSaved, refErr = ref.Setup(sp.id, files); refErr != nil {
 			ref = nil
 		}
 	}
@@ -108,6 +111,17 @@ func measure(sp spec, ref reference, refName string, t timing) (r row, refErr, e
 			}
 		}
 	}
+	if tg.saved != nil {
+		v := tg.saved()
+		r.TgSaved = &v
+	}
+	if tg.values != nil && ref != nil {
+		if d, err := tg.values(); err != nil {
+			refErr, ref = err, nil
+		} else {
+			r.Diffs = d
+		}
+	}
 	n := blockSteps(t.block, fastest)
 	r.Steps = n
 
@@ -147,7 +161,7 @@ func measure(sp spec, ref reference, refName string, t timing) (r row, refErr, e
 		}
 	}
 	if refErr != nil {
-		r.RefFirst, r.RefLast, r.RefPeak, r.RelErr = nil, nil, nil, nil
+		r.RefFirst, r.RefLast, r.RefPeak, r.RelErr, r.RefSaved, r.Diffs = nil, nil, nil, nil, nil, nil
 		r.Missing = refErr.Error()
 	}
 	return r, refErr, nil

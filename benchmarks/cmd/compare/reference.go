@@ -57,7 +57,11 @@ func (i refInfo) names() map[string]string {
 // commands, or a stand-in in tests.
 type reference interface {
 	// Setup builds a workload by id, with the files tapegrad wrote for it.
-	Setup(id string, files map[string]string) error
+	// For the workloads that measure it (W3, W6), it returns the bytes
+	// the reference keeps for the backward pass of one step (nil for the
+	// others); W6's reference also writes its outputs, after that step,
+	// into files["out"].
+	Setup(id string, files map[string]string) (savedBytes *int64, err error)
 	// Steps runs lead untimed steps, then n steps timed together, after
 	// a garbage collection, and returns the n steps' total time and, if
 	// asked for, the check value of the last step (nil if the workload has
@@ -172,9 +176,12 @@ func (s *server) wait() error {
 	return s.waitErr
 }
 
-func (s *server) Setup(id string, files map[string]string) error {
-	var ok struct{}
-	return s.call(map[string]any{"op": "setup", "workload": id, "files": files}, &ok)
+func (s *server) Setup(id string, files map[string]string) (*int64, error) {
+	var r struct {
+		Saved *int64 `json:"saved_bytes"`
+	}
+	err := s.call(map[string]any{"op": "setup", "workload": id, "files": files}, &r)
+	return r.Saved, err
 }
 
 func (s *server) Steps(lead, n int, check bool) (int64, *float64, error) {

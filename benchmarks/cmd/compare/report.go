@@ -34,6 +34,15 @@ type row struct {
 	// RelErr is, for W10, ‖Hv_tapegrad − Hv_reference‖ / ‖Hv_reference‖
 	// after step 1; nil without a reference.
 	RelErr *float64
+
+	// TgSaved and RefSaved are the bytes each side keeps for the
+	// backward pass of a step (W3, W6): tapegrad's Tape.SavedBytes, and
+	// the tensors PyTorch's autograd saves, once per storage; nil where
+	// not measured.
+	TgSaved, RefSaved *int64
+	// Diffs compares the two sides' outputs on the same inputs (W6):
+	// y and the gradients; empty without a reference.
+	Diffs []valueDiff
 }
 
 // lastStep is the number of the last training step: the warm-up, then
@@ -55,21 +64,32 @@ func (r row) gflops(ns int64) float64 { return r.FLOPs / float64(ns) }
 // always there, null when the reference did not run or nothing could be
 // measured.
 type jsonRow struct {
-	Workload           string   `json:"workload"`
-	TapegradNs         int64    `json:"tapegrad_ns"`
-	Reference          string   `json:"reference"`
-	ReferenceNs        *int64   `json:"reference_ns"`
-	Ratio              *float64 `json:"ratio"`
-	Reps               int      `json:"reps"`
-	StepsPerRep        int      `json:"steps_per_rep"`
-	TapegradPeakBytes  *int64   `json:"tapegrad_peak_bytes"`
-	ReferencePeakBytes *int64   `json:"reference_peak_bytes"`
-	TapegradLossStep1  *float64 `json:"tapegrad_loss_step1,omitempty"`
-	ReferenceLossStep1 *float64 `json:"reference_loss_step1,omitempty"`
-	TapegradLossLast   *float64 `json:"tapegrad_loss_last,omitempty"`
-	ReferenceLossLast  *float64 `json:"reference_loss_last,omitempty"`
-	HVRelativeError    *float64 `json:"hv_relative_error,omitempty"`
-	ReferenceMissing   string   `json:"reference_missing,omitempty"`
+	Workload           string     `json:"workload"`
+	TapegradNs         int64      `json:"tapegrad_ns"`
+	Reference          string     `json:"reference"`
+	ReferenceNs        *int64     `json:"reference_ns"`
+	Ratio              *float64   `json:"ratio"`
+	Reps               int        `json:"reps"`
+	StepsPerRep        int        `json:"steps_per_rep"`
+	TapegradPeakBytes  *int64     `json:"tapegrad_peak_bytes"`
+	ReferencePeakBytes *int64     `json:"reference_peak_bytes"`
+	TapegradLossStep1  *float64   `json:"tapegrad_loss_step1,omitempty"`
+	ReferenceLossStep1 *float64   `json:"reference_loss_step1,omitempty"`
+	TapegradLossLast   *float64   `json:"tapegrad_loss_last,omitempty"`
+	ReferenceLossLast  *float64   `json:"reference_loss_last,omitempty"`
+	HVRelativeError    *float64   `json:"hv_relative_error,omitempty"`
+	TapegradSavedBytes *int64     `json:"tapegrad_saved_bytes,omitempty"`
+	ReferenceSaved     *int64     `json:"reference_saved_bytes,omitempty"`
+	Values             []jsonDiff `json:"values,omitempty"`
+	ReferenceMissing   string     `json:"reference_missing,omitempty"`
+}
+
+// jsonDiff is a valueDiff as -json prints it.
+type jsonDiff struct {
+	Name         string  `json:"name"`
+	MaxAbsDiff   float64 `json:"max_abs_diff"`
+	ReferenceMax float64 `json:"reference_max_abs"`
+	OK           bool    `json:"ok"`
 }
 
 // gemmJSONRow is a GEMM row as -json prints it.
@@ -94,12 +114,17 @@ func (r row) MarshalJSON() ([]byte, error) {
 		TapegradLossLast:   r.TgLast,
 		ReferenceLossLast:  r.RefLast,
 		HVRelativeError:    r.RelErr,
+		TapegradSavedBytes: r.TgSaved,
+		ReferenceSaved:     r.RefSaved,
+	}
+	for _, d := range r.Diffs {
+		j.Values = append(j.Values, jsonDiff{Name: d.Name, MaxAbsDiff: d.MaxAbs, ReferenceMax: d.RefMax, OK: d.ok()})
 	}
 	if ratio, ok := r.ratio(); ok {
 		ns := r.RefNs
 		j.Reference, j.ReferenceNs, j.Ratio = r.Ref, &ns, &ratio
 	} else {
-		j.ReferencePeakBytes = nil
+		j.ReferencePeakBytes, j.ReferenceSaved, j.Values = nil, nil, nil
 		j.ReferenceMissing = r.Missing
 	}
 	if r.FLOPs == 0 {
@@ -180,6 +205,45 @@ func (r row) checkLine() (string, bool) {
 		s += " — **MISMATCH: the two sides did not do the same work**"
 	}
 	return s, ok
+}
+
+// valuesLine describes how far a row's outputs are from the reference's
+// (W6) as a Markdown list item, max |Δ| per output with the largest
+// magnitude of the reference's in parentheses, and says whether they agree
+// within valueTolerance. A row without them, or without a reference, gives
+// "" and true.
+func (r row) valuesLine() (string, bool) {
+	if _, ok := r.ratio(); !ok || len(r.Diffs) == 0 {
+		return "", true
+	}
+	ok := true
+	parts := make([]string, len(r.Diffs))
+	for i, d := range r.Diffs {
+		parts[i] = fmt.Sprintf("%s %.2g (%.3g)", d.Name, d.MaxAbs, d.RefMax)
+		ok = ok && d.ok()
+	}
+	s := fmt.Sprintf("- %s: max |tapegrad − %s| %s", r.ID, r.refLib(), strings.Join(parts, ", "))
+	if !ok {
+		s += fmt.Sprintf(" — **MISMATCH: |Δ| above %.0e × max(1, largest |value|): the two sides do not compute the same**", valueTolerance)
+	}
+	return s, ok
+}
+
+// savedLine gives the bytes each side keeps for the backward pass (W3,
+// W6) as a Markdown list item, with their ratio; "" for a row that does not
+// measure them.
+func (r row) savedLine() string {
+	if r.TgSaved == nil {
+		return ""
+	}
+	s := fmt.Sprintf("- %s: tapegrad %s", r.ID, bytesize(r.TgSaved))
+	if _, ok := r.ratio(); ok && r.RefSaved != nil {
+		s += fmt.Sprintf(", %s %s", r.refLib(), bytesize(r.RefSaved))
+		if *r.RefSaved > 0 {
+			s += fmt.Sprintf(" (ratio %.2f)", float64(*r.TgSaved)/float64(*r.RefSaved))
+		}
+	}
+	return s
 }
 
 // refLib is the reference's name without its version.
@@ -308,6 +372,31 @@ func writeMarkdown(w io.Writer, env environment, rows []row) (checksOK bool) {
 		fmt.Fprintln(w, "\nSame weights (nn.Save, loaded with load_state_dict(strict=True)) and the same batch on both sides:")
 		fmt.Fprintln(w)
 		for _, c := range checks {
+			fmt.Fprintln(w, c)
+		}
+	}
+	var values, saved []string
+	for _, r := range rows {
+		if line, ok := r.valuesLine(); line != "" {
+			values = append(values, line)
+			checksOK = checksOK && ok
+		}
+		if line := r.savedLine(); line != "" {
+			saved = append(saved, line)
+		}
+	}
+	if len(values) > 0 {
+		fmt.Fprintln(w, "\nSame inputs on both sides; max |Δ| of each float32 output (the largest |value| of the reference's in parentheses):")
+		fmt.Fprintln(w)
+		for _, c := range values {
+			fmt.Fprintln(w, c)
+		}
+	}
+	if len(saved) > 0 {
+		fmt.Fprintln(w, "\nBytes kept for the backward pass of a step (tapegrad: Tape.SavedBytes; "+
+			"PyTorch: the tensors autograd saves, through saved_tensors_hooks, once per storage):")
+		fmt.Fprintln(w)
+		for _, c := range saved {
 			fmt.Fprintln(w, c)
 		}
 	}

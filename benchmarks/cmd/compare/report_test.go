@@ -174,3 +174,99 @@ func TestMedianAndBlockSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestValuesLine pins the line comparing W6's outputs: max |Δ| and the
+// reference's largest magnitude per output, MISMATCH beyond the
+// tolerance, nothing without a reference or outputs.
+func TestValuesLine(t *testing.T) {
+	r := row{ID: "W6/fused/layernorm/4096x1024", Ref: "PyTorch 1.13.0", RefNs: 1, TgNs: 1,
+		Diffs: []valueDiff{{"y", 4.77e-7, 4.1}, {"dx", 1.9e-6, 12.25}}}
+	line, ok := r.valuesLine()
+	if want := "- W6/fused/layernorm/4096x1024: max |tapegrad − PyTorch| y 4.8e-07 (4.1), dx 1.9e-06 (12.2)"; !ok || line != want {
+		t.Errorf("got  %q, %v\nwant %q, true", line, ok, want)
+	}
+	r.Diffs = append(r.Diffs, valueDiff{"dweight", 0.5, 300})
+	if line, ok := r.valuesLine(); ok || !strings.HasSuffix(line, "dweight 0.5 (300) — **MISMATCH: |Δ| above 1e-04 × max(1, largest |value|): the two sides do not compute the same**") {
+		t.Errorf("mismatch: %q, %v", line, ok)
+	}
+	for _, r := range []row{{ID: "W3/fused/200x100", Ref: "PyTorch 1", RefNs: 1, TgNs: 1}, {ID: "W6/x", TgNs: 1, Diffs: r.Diffs}} {
+		if line, ok := r.valuesLine(); line != "" || !ok {
+			t.Errorf("%s: %q, %v; want no line", r.ID, line, ok)
+		}
+	}
+}
+
+// TestSavedLine pins the line of bytes kept: both sides and their ratio,
+// tapegrad's alone without a reference, nothing for rows that do not
+// measure them.
+func TestSavedLine(t *testing.T) {
+	r := row{ID: "W3/fused/200x100", Ref: "PyTorch 1.13.0", RefNs: 1, TgNs: 1, TgSaved: ptr[int64](80400), RefSaved: ptr[int64](81200)}
+	if got, want := r.savedLine(), "- W3/fused/200x100: tapegrad 78.5 KiB, PyTorch 79.3 KiB (ratio 0.99)"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	r.Ref, r.Missing = "", "-python none"
+	if got, want := r.savedLine(), "- W3/fused/200x100: tapegrad 78.5 KiB"; got != want {
+		t.Errorf("without reference: got %q, want %q", got, want)
+	}
+	if got := (row{ID: "W1", Ref: "PyTorch 1", RefNs: 1, TgNs: 1}).savedLine(); got != "" {
+		t.Errorf("W1: %q", got)
+	}
+}
+
+// TestWriteMarkdownValuesAndSaved checks the sections below the table:
+// outputs and bytes kept, and that a mismatch of outputs fails the checks.
+func TestWriteMarkdownValuesAndSaved(t *testing.T) {
+	rows := []row{
+		{ID: "W3/fused/200x100", Reps: 1, Steps: 1, TgNs: 1, Ref: "PyTorch 1.13.0", RefNs: 2, TgSaved: ptr[int64](1 << 20), RefSaved: ptr[int64](2 << 20)},
+		{ID: "W6/fused/rmsnorm/4096x1024", Reps: 1, Steps: 1, TgNs: 1, Ref: "PyTorch 1.13.0", RefNs: 2, TgSaved: ptr[int64](16 << 20),
+			RefSaved: ptr[int64](48 << 20), Diffs: []valueDiff{{"y", 1e-7, 3}, {"dx", 2e-7, 5}, {"dweight", 1e-5, 900}}},
+	}
+	var b bytes.Buffer
+	if !writeMarkdown(&b, environment{}, rows) {
+		t.Error("checks fail with agreeing outputs")
+	}
+	for _, want := range []string{
+		"\nSame inputs on both sides; max |Δ| of each float32 output (the largest |value| of the reference's in parentheses):\n\n" +
+			"- W6/fused/rmsnorm/4096x1024: max |tapegrad − PyTorch| y 1e-07 (3), dx 2e-07 (5), dweight 1e-05 (900)\n",
+		"\nBytes kept for the backward pass of a step (tapegrad: Tape.SavedBytes; PyTorch: the tensors autograd saves, " +
+			"through saved_tensors_hooks, once per storage):\n\n" +
+			"- W3/fused/200x100: tapegrad 1.00 MiB, PyTorch 2.00 MiB (ratio 0.50)\n" +
+			"- W6/fused/rmsnorm/4096x1024: tapegrad 16.0 MiB, PyTorch 48.0 MiB (ratio 0.33)\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
+	}
+	rows[1].Diffs[0].MaxAbs = 1e-3
+	b.Reset()
+	if writeMarkdown(&b, environment{}, rows) || !strings.Contains(b.String(), "y 0.001 (3), dx") || !strings.Contains(b.String(), "**MISMATCH") {
+		t.Errorf("a mismatch of outputs passes:\n%s", b.String())
+	}
+}
+
+// TestJSONRowValuesAndSaved: the bytes kept and the outputs' differences
+// in -json, dropped with the reference when it did not run (but tapegrad's
+// bytes kept).
+func TestJSONRowValuesAndSaved(t *testing.T) {
+	r := row{ID: "W6/convtranspose2d/x", Reps: 1, Steps: 1, TgNs: 2, Ref: "PyTorch 1", RefNs: 1, TgSaved: ptr[int64](10), RefSaved: ptr[int64](20),
+		Diffs: []valueDiff{{"y", 0.5, 2}}}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"workload":"W6/convtranspose2d/x","tapegrad_ns":2,"reference":"PyTorch 1","reference_ns":1,"ratio":2,"reps":1,` +
+		`"steps_per_rep":1,"tapegrad_peak_bytes":null,"reference_peak_bytes":null,"tapegrad_saved_bytes":10,"reference_saved_bytes":20,` +
+		`"values":[{"name":"y","max_abs_diff":0.5,"reference_max_abs":2,"ok":false}]}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+	r.Ref, r.Missing = "", "why"
+	if b, err = json.Marshal(r); err != nil {
+		t.Fatal(err)
+	}
+	const want2 = `{"workload":"W6/convtranspose2d/x","tapegrad_ns":2,"reference":"","reference_ns":null,"ratio":null,"reps":1,` +
+		`"steps_per_rep":1,"tapegrad_peak_bytes":null,"reference_peak_bytes":null,"tapegrad_saved_bytes":10,"reference_missing":"why"}`
+	if string(b) != want2 {
+		t.Errorf("got  %s\nwant %s", b, want2)
+	}
+}

@@ -62,15 +62,21 @@ type spec struct {
 // last step (nil when the spec has none). compare, if set, is called once
 // the reference has run its first step with the check asked for: it reads
 // the result the reference wrote (W10's Hv) and returns the relative error
-// of tapegrad's last result against it.
+// of tapegrad's last result against it. saved, if set (W3, W6), returns
+// the bytes tapegrad's tape keeps for the backward pass of a step
+// (Tape.SavedBytes), called after a step. values, if set (W6), is called
+// after both sides' first step: it reads the outputs the reference wrote
+// at its setup and returns how far tapegrad's last step's are from them.
 type runner struct {
 	step    func()
 	check   func() float64
 	compare func() (float64, error)
+	saved   func() int64
+	values  func() ([]valueDiff, error)
 }
 
 // groups lists the workload groups in the order they run.
-var groups = []string{"W1", "W1b", "W2", "W2e", "W3", "W4", "W5", "W10"}
+var groups = []string{"W1", "W1b", "W2", "W2e", "W3", "W4", "W5", "W6", "W10"}
 
 // specs returns every row, group by group.
 func specs() []spec {
@@ -92,9 +98,9 @@ func specs() []spec {
 				flops: shape.FLOPs(), setup: gemmSetup(dtype, shape)})
 		}
 	}
-	return append(s,
-		spec{id: "W5", group: "W5", ref: refTorch, setup: tapeSetup},
-		spec{id: "W10", group: "W10", ref: refTorch, check: checkHVP, setup: hvpSetup})
+	s = append(s, spec{id: "W5", group: "W5", ref: refTorch, setup: tapeSetup})
+	s = append(s, normSpecs()...)
+	return append(s, spec{id: "W10", group: "W10", ref: refTorch, check: checkHVP, setup: hvpSetup})
 }
 
 // selectSpecs returns the specs that a comma-separated -only list names, in
@@ -219,11 +225,16 @@ func writeShared(dir, name string, m nn.Module[float32], x *tensor.Tensor[float3
 	return files, nil
 }
 
-// bnSetup builds one W3 row: bnbench's Workload in float32.
+// bnSetup builds one W3 row: bnbench's Workload in float32, with the bytes
+// its tape keeps.
 func bnSetup(v bnbench.Variant, shape []int) func(string) (runner, map[string]string, error) {
 	return func(string) (runner, map[string]string, error) {
 		w := bnbench.NewWorkload[float32](rand.New(rand.NewPCG(seed[0], seed[1])), shape...)
-		return runner{step: func() { w.Step(v) }}, nil, nil
+		var saved int
+		return runner{
+			step:  func() { saved = w.Step(v).SavedBytes },
+			saved: func() int64 { return int64(saved) },
+		}, nil, nil
 	}
 }
 

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/benchmarks/convbench"
 	"github.com/tapegrad/tapegrad/benchmarks/mlpbench"
+	"github.com/tapegrad/tapegrad/benchmarks/normbench"
 	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/safetensors"
@@ -29,7 +32,13 @@ func TestSpecs(t *testing.T) {
 		"W3/fused/200x100", "W3/fused/128x1024", "W3/fused/1024x4096", "W3/fused/32x64x32x32",
 		"W4/float32/1024x1024x1024", "W4/float32/200x3072x100", "W4/float32/2048x576x64", "W4/float32/256x4608x512",
 		"W4/float64/1024x1024x1024", "W4/float64/200x3072x100", "W4/float64/2048x576x64", "W4/float64/256x4608x512",
-		"W5", "W10"}
+		"W5",
+		"W6/composed/layernorm/32x128x256", "W6/composed/layernorm/4096x1024", "W6/composed/groupnorm/32x256x16x16",
+		"W6/composed/rmsnorm/4096x1024",
+		"W6/fused/layernorm/32x128x256", "W6/fused/layernorm/4096x1024", "W6/fused/groupnorm/32x256x16x16",
+		"W6/fused/rmsnorm/4096x1024",
+		"W6/convtranspose2d/32x128x16x16-64c-k4s2p1",
+		"W10"}
 	if got := ids(all); !slices.Equal(got, want) {
 		t.Errorf("specs %v, want %v", got, want)
 	}
@@ -55,6 +64,8 @@ func TestSelectSpecs(t *testing.T) {
 		{"W4/FLOAT32", []string{"W4/float32/1024x1024x1024", "W4/float32/200x3072x100", "W4/float32/2048x576x64", "W4/float32/256x4608x512"}},
 		{"W2e", []string{"W2e"}},
 		{"w10,W1", []string{"W1", "W10"}},
+		{"W6/fused/rmsnorm,W6/convtranspose2d", []string{"W6/fused/rmsnorm/4096x1024", "W6/convtranspose2d/32x128x16x16-64c-k4s2p1"}},
+		{"W6/composed/layernorm", []string{"W6/composed/layernorm/32x128x256", "W6/composed/layernorm/4096x1024"}},
 	} {
 		got, err := selectSpecs(all, c.only)
 		if err != nil || !slices.Equal(ids(got), c.want) {
@@ -66,6 +77,9 @@ func TestSelectSpecs(t *testing.T) {
 	}
 	if got, _ := selectSpecs(all, "W3"); len(got) != 8 {
 		t.Errorf("-only W3: %d specs, want 8", len(got))
+	}
+	if got, _ := selectSpecs(all, "w6"); len(got) != 9 {
+		t.Errorf("-only w6: %d specs, want 9", len(got))
 	}
 	for _, bad := range []string{"W9", "W4/float", "W3/fused/1x1", "W1,,W2"} {
 		if _, err := selectSpecs(all, bad); err == nil {
@@ -151,6 +165,63 @@ func TestRelativeError(t *testing.T) {
 	} {
 		if _, err := relativeError(c.got, c.want); err == nil || err.Error() != c.err {
 			t.Errorf("error %v, want %q", err, c.err)
+		}
+	}
+}
+
+// TestDiffValues pins diffValues and the tolerance of valueDiff.ok: the
+// largest absolute difference, the reference's largest magnitude, and a
+// tolerance relative to it above 1, absolute below.
+func TestDiffValues(t *testing.T) {
+	got := tensor.FromSlice([]float32{1, -250, 3}, 3)
+	want := tensor.FromSlice([]float32{1, -250.02, 3.001}, 3)
+	d, err := diffValues("dx", got, want)
+	if err != nil || d.Name != "dx" || math.Abs(d.MaxAbs-0.02) > 1e-5 || math.Abs(d.RefMax-250.02) > 1e-4 || !d.ok() {
+		t.Errorf("diffValues = %+v, %v; want dx, 0.02, 250.02, ok", d, err)
+	}
+	for _, c := range []struct {
+		d  valueDiff
+		ok bool
+	}{
+		{valueDiff{MaxAbs: 1e-4, RefMax: 0.5}, true},
+		{valueDiff{MaxAbs: 1.1e-4, RefMax: 0.5}, false},
+		{valueDiff{MaxAbs: 1e-2, RefMax: 100}, true},
+		{valueDiff{MaxAbs: 1.1e-2, RefMax: 100}, false},
+		{valueDiff{MaxAbs: math.NaN(), RefMax: 1}, false},
+	} {
+		if c.d.ok() != c.ok {
+			t.Errorf("%+v: ok %v, want %v", c.d, c.d.ok(), c.ok)
+		}
+	}
+	if _, err := diffValues("y", got, tensor.New[float32](1, 3)); err == nil || err.Error() != "y has shape [3] in tapegrad, [1 3] in the reference" {
+		t.Errorf("shapes differ: %v", err)
+	}
+}
+
+// TestNormInputsRoundTrip checks the file W6 writes for the reference:
+// the inputs under their names, and no bias for RMSNorm.
+func TestNormInputsRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []normbench.Case{
+		{Layer: normbench.LayerNorm, Shape: []int{2, 3}},
+		{Layer: normbench.RMSNorm, Shape: []int{2, 3}},
+	} {
+		in := normbench.NewInputs[float32](rand.New(rand.NewPCG(1, 2)), c)
+		path := filepath.Join(dir, c.Layer.String()+".safetensors")
+		if err := writeNormInputs(path, in); err != nil {
+			t.Fatal(err)
+		}
+		back, err := readNamedOptional(path, normInputNames)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []*tensor.Tensor[float32]{in.X, in.G, in.Weight, in.Bias} {
+			switch {
+			case want == nil && back[i] != nil:
+				t.Errorf("%s: %s written, want none", c.Name(), normInputNames[i])
+			case want != nil && (back[i] == nil || tensor.MaxAbsDiff(want, back[i]) != 0):
+				t.Errorf("%s: %s does not round-trip", c.Name(), normInputNames[i])
+			}
 		}
 	}
 }
