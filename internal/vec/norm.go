@@ -1,0 +1,123 @@
+package vec
+
+import "fmt"
+
+// The norm loops below are layer and RMS norm's passes over one row x of n
+// values. The reductions keep normLanes partial sums in float64, value i
+// going to partial i mod normLanes in the order of i, and add them up at
+// the end in a fixed tree (see addPartials), so their result depends on n
+// alone, never on how the work is split; the element-wise passes compute
+// each value alone. Every operation is rounded on its own, in the order
+// given; the assembly (float32 on amd64 with AVX) gives the bits of the Go
+// loops.
+
+// normLanes is the number of partial sums of the norm reductions: four
+// vectors of four float64s in the assembly.
+const normLanes = 16
+
+// addPartials returns the sum of the partial sums p, added in halves:
+// p[k] += p[k+8], then p[k] += p[k+4], p[k+2] and p[k+1].
+func addPartials(p *[normLanes]float64) float64 {
+	for w := normLanes / 2; w >= 1; w /= 2 {
+		for k := range w {
+			p[k] += p[k+w]
+		}
+	}
+	return p[0]
+}
+
+// RowSum returns Σᵢ x[i], summed in float64 as the norm loops sum.
+func RowSum[T Float](x []T) float64 {
+	var p [normLanes]float64
+	done := rowSumAsm(x, &p)
+	for i, v := range x[done:] {
+		p[i%normLanes] += float64(v)
+	}
+	return addPartials(&p)
+}
+
+// RowSumSqDev returns Σᵢ (x[i] − mu)², the difference and the square each
+// rounded in float64, summed as RowSum sums.
+func RowSumSqDev[T Float](x []T, mu float64) float64 {
+	var p [normLanes]float64
+	done := rowSumSqDevAsm(x, mu, &p)
+	for i, v := range x[done:] {
+		d := float64(v) - mu
+		p[i%normLanes] += float64(d * d)
+	}
+	return addPartials(&p)
+}
+
+// NormRow writes h[i] = T((x[i] − mu)·is) and, if g is not nil,
+// y[i] = g[i]·h[i] + b[i] computed in T, the product rounded before the
+// sum (y[i] = g[i]·h[i] if b is nil). It panics if a slice given is not of
+// x's length.
+func NormRow[T Float](h, y, x []T, mu, is float64, g, b []T) {
+	n := len(x)
+	if len(h) != n || (g != nil && (len(g) != n || len(y) != n)) || (b != nil && (g == nil || len(b) != n)) {
+		panic(fmt.Sprintf("vec: NormRow of slices of lengths %d, %d, %d, %d and %d", len(h), len(y), n, len(g), len(b)))
+	}
+	done := normRowAsm(h, y, x, mu, is, g, b)
+	h, x = h[done:], x[done:]
+	for i, v := range x {
+		h[i] = T((float64(v) - mu) * is)
+	}
+	if g == nil {
+		return
+	}
+	y, g = y[done:][:len(x)], g[done:][:len(x)]
+	if b == nil {
+		for i, hv := range h {
+			y[i] = g[i] * hv
+		}
+		return
+	}
+	b = b[done:][:len(x)]
+	for i, hv := range h {
+		y[i] = T(g[i]*hv) + b[i]
+	}
+}
+
+// NormGradSums returns Σᵢ ĝᵢ and Σᵢ ĝᵢ·h[i], ĝᵢ = dy[i]·g[i] (dy[i] if g
+// is nil), each product rounded in float64, summed as RowSum sums. It
+// panics if the lengths differ.
+func NormGradSums[T Float](dy, g, h []T) (sg, sgh float64) {
+	n := len(dy)
+	if len(h) != n || (g != nil && len(g) != n) {
+		panic(fmt.Sprintf("vec: NormGradSums of slices of lengths %d, %d and %d", n, len(g), len(h)))
+	}
+	var p [2 * normLanes]float64
+	done := normGradSumsAsm(dy, g, h, &p)
+	a, c := (*[normLanes]float64)(p[:normLanes]), (*[normLanes]float64)(p[normLanes:])
+	h = h[done:]
+	for i, v := range dy[done:] {
+		gv := float64(v)
+		if g != nil {
+			gv = float64(gv * float64(g[done+i]))
+		}
+		a[i%normLanes] += gv
+		c[i%normLanes] += float64(gv * float64(h[i]))
+	}
+	return addPartials(a), addPartials(c)
+}
+
+// NormGradRow writes dx[i] = T(is·((ĝᵢ − m1) − h[i]·m2)), ĝᵢ =
+// dy[i]·g[i] (dy[i] if g is nil), in float64, each operation rounded in
+// turn. It panics if the lengths differ.
+func NormGradRow[T Float](dx, dy, g, h []T, m1, m2, is float64) {
+	n := len(dx)
+	if len(dy) != n || len(h) != n || (g != nil && len(g) != n) {
+		panic(fmt.Sprintf("vec: NormGradRow of slices of lengths %d, %d, %d and %d", n, len(dy), len(g), len(h)))
+	}
+	done := normGradRowAsm(dx, dy, g, h, m1, m2, is)
+	dx, h = dx[done:], h[done:]
+	for i, v := range dy[done:] {
+		gv := float64(v)
+		if g != nil {
+			gv = float64(gv * float64(g[done+i]))
+		}
+		t := gv - m1
+		t -= float64(float64(h[i]) * m2)
+		dx[i] = T(is * t)
+	}
+}
