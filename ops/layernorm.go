@@ -24,8 +24,10 @@ import (
 // where Σ without subscript runs over a row. The inputs are x alone (no
 // affine map, elementwise_affine=False: y = x̂), x and γ (bias=False), or
 // x, γ and β, with γ and β of shape S. Forward keeps x̂ (the output itself
-// without γ), r per row and γ. Sums are
-// accumulated in float64.
+// without γ), r per row and γ. Sums are accumulated in float64, a row's in
+// the 16 partial sums of package vec's norm loops (vectorized on amd64):
+// μ first, then Σ (x − μ)² in a second pass over the row, which stays in
+// the cache, so that no cancellation hurts σ² when |μ| ≫ σ.
 //
 // Its BackwardVar recomputes μ, r and x̂ from x with ops, as BatchNorm's.
 //
@@ -111,43 +113,27 @@ func byRows(rows, d int, f func(lo, hi int)) {
 }
 
 // normRows writes x̂ and y for each row of x, with rstd per row; rms leaves
-// the mean out (RMSNorm).
+// the mean out (RMSNorm). Each row takes three passes, vec.RowSum,
+// vec.RowSumSqDev and vec.NormRow; the backward two, vec.NormGradSums and
+// vec.NormGradRow.
 func normRows[T tensor.Float](xd, xh, yd, g, b, rstd []T, rows, d int, eps T, rms bool) {
 	byRows(rows, d, func(lo, hi int) { normRowRange(xd, xh, yd, g, b, rstd, lo, hi, d, eps, rms) })
 }
 
 func normRowRange[T tensor.Float](xd, xh, yd, g, b, rstd []T, lo, hi, d int, eps T, rms bool) {
+	var y []T
 	for r := lo; r < hi; r++ {
 		row := xd[r*d:][:d]
 		mu := 0.0
 		if !rms {
-			for _, v := range row {
-				mu += float64(v)
-			}
-			mu /= float64(d)
+			mu = vec.RowSum(row) / float64(d)
 		}
-		ss := 0.0
-		for _, v := range row {
-			dv := float64(v) - mu
-			ss += dv * dv
-		}
-		is := 1 / math.Sqrt(ss/float64(d)+float64(eps))
+		is := 1 / math.Sqrt(vec.RowSumSqDev(row, mu)/float64(d)+float64(eps))
 		rstd[r] = T(is)
-		h := xh[r*d:][:d]
-		for i, v := range row {
-			h[i] = T((float64(v) - mu) * is)
+		if g != nil {
+			y = yd[r*d:][:d]
 		}
-		if g == nil {
-			continue
-		}
-		out := yd[r*d:][:d]
-		for i := range out {
-			y := g[i] * h[i]
-			if b != nil {
-				y += b[i]
-			}
-			out[i] = y
-		}
+		vec.NormRow(xh[r*d:][:d], y, row, mu, is, g, b)
 	}
 }
 
@@ -187,29 +173,14 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, xhat, rstd, gamma *te
 		dx := ar.NewUninit(xhat.Shape()...)
 		dd := dx.Data()
 		byRows(rows, d, func(lo, hi int) {
+			k := float64(d)
 			for r := lo; r < hi; r++ {
 				row, h, out := gd[r*d:][:d], xh[r*d:][:d], dd[r*d:][:d]
-				sg, sgh := 0.0, 0.0
-				for i, v := range row {
-					gv := float64(v)
-					if gm != nil {
-						gv *= float64(gm[i])
-					}
-					sg += gv
-					sgh += gv * float64(h[i])
-				}
-				is := float64(rs[r])
-				k := float64(d)
+				sg, sgh := vec.NormGradSums(row, gm, h)
 				if rms {
 					sg = 0
 				}
-				for i, v := range row {
-					gv := float64(v)
-					if gm != nil {
-						gv *= float64(gm[i])
-					}
-					out[i] = T(is * (gv - sg/k - float64(h[i])*sgh/k))
-				}
+				vec.NormGradRow(out, row, gm, h, sg/k, sgh/k, float64(rs[r]))
 			}
 		})
 		grads[0] = dx
