@@ -63,3 +63,40 @@ func BenchmarkLayerNormComposed(b *testing.B) { benchNorm(b, false, false) }
 // BenchmarkLayerNormFused and BenchmarkLayerNormComposed for RMS norm (with γ).
 func BenchmarkRMSNormFused(b *testing.B)    { benchNorm(b, true, true) }
 func BenchmarkRMSNormComposed(b *testing.B) { benchNorm(b, true, false) }
+
+// gnBenchShapes are the shapes of the group norm benchmarks: bncompare's
+// and W6's (32, 256, 16, 16), 32 groups.
+var gnBenchShapes = [][]int{{16, 64, 16, 16}, {32, 256, 16, 16}}
+
+// benchGroupNorm is benchNorm for group norm with 32 groups and γ and β of
+// C values.
+func benchGroupNorm(b *testing.B, fused bool) {
+	for _, shape := range gnBenchShapes {
+		b.Run(bnbench.ShapeName(shape), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			x, g := tensor.RandN[float32](rng, shape...), tensor.RandN[float32](rng, shape...)
+			gamma := autograd.NewParam(tensor.RandU[float32](rng, 0.5, 1.5, shape[1]))
+			beta := autograd.NewParam(tensor.RandN[float32](rng, shape[1]))
+			tape := autograd.NewTape[float32]()
+			tape.ReuseBuffers(true)
+			norm := functional.GroupNormComposed[float32]
+			if fused {
+				norm = functional.GroupNorm[float32]
+			}
+			b.SetBytes(int64(4 * len(x.Data())))
+			b.ReportAllocs()
+			for b.Loop() {
+				tape.Reset()
+				gamma.ZeroGrad()
+				beta.ZeroGrad()
+				tape.BackwardWithGrad(norm(tape.Param(x), 32, gamma, beta, 1e-5), g)
+			}
+		})
+	}
+}
+
+// BenchmarkGroupNormFused is group norm (32 groups, with γ and β), forward
+// and backward, the fused op; BenchmarkGroupNormComposed the same composed
+// from tape primitives.
+func BenchmarkGroupNormFused(b *testing.B)    { benchGroupNorm(b, true) }
+func BenchmarkGroupNormComposed(b *testing.B) { benchGroupNorm(b, false) }

@@ -121,3 +121,35 @@ func NormGradRow[T Float](dx, dy, g, h []T, m1, m2, is float64) {
 		dx[i] = T(is * t)
 	}
 }
+
+// NormRowScalar writes h[i] = T((x[i] − mu)·is) and y[i] = g·h[i] + b,
+// computed in T, the product rounded before the sum: NormRow with one g
+// and b for the whole row, as group norm's channel runs have. It panics if
+// the lengths differ.
+func NormRowScalar[T Float](h, y, x []T, mu, is float64, g, b T) {
+	n := len(x)
+	if len(h) != n || len(y) != n {
+		panic(fmt.Sprintf("vec: NormRowScalar of slices of lengths %d, %d and %d", len(h), len(y), n))
+	}
+	done := normRowScalarAsm(h, y, x, mu, is, g, b)
+	h, y = h[done:], y[done:]
+	for i, v := range x[done:] {
+		hv := T((float64(v) - mu) * is)
+		h[i], y[i] = hv, T(g*hv)+b
+	}
+}
+
+// NormGradRowScalar writes dx[i] = T((k1·dy[i] + k2·h[i]) + k3), in
+// float64, each operation rounded in turn: the input's gradient of group
+// norm over a channel run. It panics if the lengths differ.
+func NormGradRowScalar[T Float](dx, dy, h []T, k1, k2, k3 float64) {
+	n := len(dx)
+	if len(dy) != n || len(h) != n {
+		panic(fmt.Sprintf("vec: NormGradRowScalar of slices of lengths %d, %d and %d", n, len(dy), len(h)))
+	}
+	done := normGradRowScalarAsm(dx, dy, h, k1, k2, k3)
+	dx, h = dx[done:], h[done:]
+	for i, v := range dy[done:] {
+		dx[i] = T(float64(k1*float64(v)) + float64(k2*float64(h[i])) + k3)
+	}
+}

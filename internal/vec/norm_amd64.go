@@ -68,3 +68,19 @@ func normGradRowAsm[T Float](dx, dy, g, h []T, m1, m2, is float64) int {
 	}
 	return n
 }
+
+func normRowScalarAsm[T Float](h, y, x []T, mu, is float64, g, b T) int {
+	n := normCount[T](len(x), 8)
+	if n > 0 {
+		lnNormScalarPS(n, p32(h), p32(y), p32(x), mu, is, float32(g), float32(b))
+	}
+	return n
+}
+
+func normGradRowScalarAsm[T Float](dx, dy, h []T, k1, k2, k3 float64) int {
+	n := normCount[T](len(dx), 8)
+	if n > 0 {
+		lnGradScalarPS(n, p32(dx), p32(dy), p32(h), k1, k2, k3)
+	}
+	return n
+}

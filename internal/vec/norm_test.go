@@ -38,7 +38,7 @@ func testNormMatchesGo[T Float](t *testing.T) {
 		mu := RowSum(x) / float64(max(n, 1))
 		checkF64(t, "RowSum", n, 1, []float64{RowSum(x)}, []float64{sumPartials(n, func(i int) float64 { return f(x[i]) })})
 		got := RowSumSqDev(x, mu)
-		want := sumPartials(n, func(i int) float64 { d := f(x[i]) - mu; return d * d })
+		want := sumPartials(n, func(i int) float64 { d := f(x[i]) - mu; return float64(d * d) })
 		checkF64(t, "RowSumSqDev", n, 1, []float64{got}, []float64{want})
 		is := 1 / math.Sqrt(want/float64(max(n, 1))+1e-5)
 
@@ -60,22 +60,38 @@ func testNormMatchesGo[T Float](t *testing.T) {
 		checkT(t, "NormRow γ β h", n, 1, h, wh)
 		checkT(t, "NormRow γ β y", n, 1, y, wy)
 
+		if n > 0 {
+			ws := make([]T, n)
+			for i := range ws {
+				ws[i] = T(g[0]*wh[i]) + b[0]
+			}
+			clear(h)
+			NormRowScalar(h, y, x, mu, is, g[0], b[0])
+			checkT(t, "NormRowScalar h", n, 1, h, wh)
+			checkT(t, "NormRowScalar y", n, 1, y, ws)
+			k1, k2, k3 := rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()
+			for i := range ws {
+				ws[i] = T(float64(k1*f(dy[i])) + float64(k2*f(wh[i])) + k3)
+			}
+			NormGradRowScalar(y, dy, wh, k1, k2, k3)
+			checkT(t, "NormGradRowScalar", n, 1, y, ws)
+		}
 		for _, gm := range [][]T{nil, g} {
 			gh := func(i int) float64 {
 				if gm == nil {
 					return f(dy[i])
 				}
-				return f(dy[i]) * f(gm[i])
+				return float64(f(dy[i]) * f(gm[i]))
 			}
 			sg, sgh := NormGradSums(dy, gm, wh)
 			wsg := sumPartials(n, gh)
-			wsgh := sumPartials(n, func(i int) float64 { return gh(i) * f(wh[i]) })
+			wsgh := sumPartials(n, func(i int) float64 { return float64(gh(i) * f(wh[i])) })
 			checkF64(t, "NormGradSums Σĝ", n, 1, []float64{sg}, []float64{wsg})
 			checkF64(t, "NormGradSums Σĝh", n, 1, []float64{sgh}, []float64{wsgh})
 			m1, m2 := wsg/float64(max(n, 1)), wsgh/float64(max(n, 1))
 			dx, wdx := make([]T, n), make([]T, n)
 			for i := range wdx {
-				wdx[i] = T(is * ((gh(i) - m1) - f(wh[i])*m2))
+				wdx[i] = T(is * ((gh(i) - m1) - float64(f(wh[i])*m2)))
 			}
 			NormGradRow(dx, dy, gm, wh, m1, m2, is)
 			checkT(t, "NormGradRow", n, 1, dx, wdx)
@@ -111,6 +127,8 @@ func TestNormPanics(t *testing.T) {
 		{func() { NormRow(f, f, f, 0, 1, nil, f) }, "vec: NormRow of slices of lengths 8, 8, 8, 0 and 8"},
 		{func() { NormGradSums(f, f[:3], f) }, "vec: NormGradSums of slices of lengths 8, 3 and 8"},
 		{func() { NormGradRow(f, f, nil, f[:5], 0, 0, 1) }, "vec: NormGradRow of slices of lengths 8, 8, 0 and 5"},
+		{func() { NormRowScalar(f, f[:2], f, 0, 1, 1, 0) }, "vec: NormRowScalar of slices of lengths 8, 2 and 8"},
+		{func() { NormGradRowScalar(f, f[:6], f, 1, 0, 0) }, "vec: NormGradRowScalar of slices of lengths 8, 6 and 8"},
 	} {
 		testutil.MustPanic(t, c.f, c.want)
 	}

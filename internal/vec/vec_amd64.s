@@ -1173,6 +1173,85 @@ lnGradNoGPS_done:
 	VZEROUPPER
 	RET
 
+// func lnNormScalarPS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam float32, b float32)
+// Requires: AVX
+TEXT ·lnNormScalarPS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         h+8(FP), CX
+	MOVQ         y+16(FP), DX
+	MOVQ         x+24(FP), BX
+	VBROADCASTSD mu+32(FP), Y0
+	VBROADCASTSD is+40(FP), Y1
+	VBROADCASTSS gam+48(FP), X2
+	VBROADCASTSS b+52(FP), X3
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+lnNormScalarPS_loop:
+	CMPQ       SI, AX
+	JAE        lnNormScalarPS_done
+	VCVTPS2PD  (BX)(SI*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, (CX)(SI*1)
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, (DX)(SI*1)
+	VCVTPS2PD  16(BX)(SI*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 16(CX)(SI*1)
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, 16(DX)(SI*1)
+	ADDQ       $0x20, SI
+	JMP        lnNormScalarPS_loop
+
+lnNormScalarPS_done:
+	VZEROUPPER
+	RET
+
+// func lnGradScalarPS(n int, dx *float32, dy *float32, h *float32, k1 float64, k2 float64, k3 float64)
+// Requires: AVX
+TEXT ·lnGradScalarPS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         h+24(FP), BX
+	VBROADCASTSD k1+32(FP), Y0
+	VBROADCASTSD k2+40(FP), Y1
+	VBROADCASTSD k3+48(FP), Y2
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+lnGradScalarPS_loop:
+	CMPQ       SI, AX
+	JAE        lnGradScalarPS_done
+	VCVTPS2PD  (DX)(SI*1), Y3
+	VMULPD     Y0, Y3, Y3
+	VCVTPS2PD  (BX)(SI*1), Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VADDPD     Y2, Y3, Y3
+	VCVTPD2PSY Y3, X3
+	VMOVUPS    X3, (CX)(SI*1)
+	VCVTPS2PD  16(DX)(SI*1), Y3
+	VMULPD     Y0, Y3, Y3
+	VCVTPS2PD  16(BX)(SI*1), Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VADDPD     Y2, Y3, Y3
+	VCVTPD2PSY Y3, X3
+	VMOVUPS    X3, 16(CX)(SI*1)
+	ADDQ       $0x20, SI
+	JMP        lnGradScalarPS_loop
+
+lnGradScalarPS_done:
+	VZEROUPPER
+	RET
+
 // func binVVAddPS(n int, d *float32, a *float32, b *float32)
 // Requires: AVX
 TEXT ·binVVAddPS(SB), NOSPLIT, $0-32

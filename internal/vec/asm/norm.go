@@ -27,6 +27,8 @@ func normKernels() {
 		lnGradSums(withG)
 		lnGrad(withG)
 	}
+	lnNormScalar()
+	lnGradScalar()
 }
 
 // bcstParam broadcasts the float64 parameter name to a new vector.
@@ -233,6 +235,68 @@ func lnGrad(withG bool) {
 			VMULPD(m2, u, u)
 			VSUBPD(u, t, t)
 			VMULPD(is, t, t)
+			VCVTPD2PSY(t, o)
+			VMOVUPS(o, at(dx, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnNormScalar: h = float32((x − mu)·is), y = gam·h + b in float32, with
+// one gam and b for the whole run (group norm's channel runs).
+func lnNormScalar() {
+	const name = "lnNormScalarPS"
+	TEXT(name, NOSPLIT, "func(n int, h, y, x *float32, mu, is float64, gam, b float32)")
+	Doc(name + " writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h, and gam·h + b into y; see NormRowScalar.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	h := Load(Param("h"), GP64())
+	y := Load(Param("y"), GP64())
+	x := Load(Param("x"), GP64())
+	mu, is := bcstParam("mu"), bcstParam("is")
+	g, b := XMM(), XMM()
+	pg, _ := Param("gam").Resolve()
+	VBROADCASTSS(pg.Addr, g)
+	pb, _ := Param("b").Resolve()
+	VBROADCASTSS(pb.Addr, b)
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, hv, yv := YMM(), XMM(), XMM()
+			VCVTPS2PD(at(x, off, 16*k), t)
+			VSUBPD(mu, t, t)
+			VMULPD(is, t, t)
+			VCVTPD2PSY(t, hv)
+			VMOVUPS(hv, at(h, off, 16*k))
+			VMULPS(g, hv, yv)
+			VADDPS(b, yv, yv)
+			VMOVUPS(yv, at(y, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnGradScalar: dx = float32((k1·dy + k2·h) + k3), in float64.
+func lnGradScalar() {
+	const name = "lnGradScalarPS"
+	TEXT(name, NOSPLIT, "func(n int, dx, dy, h *float32, k1, k2, k3 float64)")
+	Doc(name + " writes (k1·dy + k2·h) + k3 of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowScalar.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dx := Load(Param("dx"), GP64())
+	dy := Load(Param("dy"), GP64())
+	h := Load(Param("h"), GP64())
+	k1, k2, k3 := bcstParam("k1"), bcstParam("k2"), bcstParam("k3")
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, u, o := YMM(), YMM(), XMM()
+			VCVTPS2PD(at(dy, off, 16*k), t)
+			VMULPD(k1, t, t)
+			VCVTPS2PD(at(h, off, 16*k), u)
+			VMULPD(k2, u, u)
+			VADDPD(u, t, t)
+			VADDPD(k3, t, t)
 			VCVTPD2PSY(t, o)
 			VMOVUPS(o, at(dx, off, 16*k))
 		}
