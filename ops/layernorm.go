@@ -156,7 +156,22 @@ func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], ro
 	return y, xhat, rstd, gamma
 }
 
+// lnMaxBlocks caps the row blocks of normBackward.
+const lnMaxBlocks = 8
+
+// lnBlocks returns the number of row blocks normBackward splits R rows of D
+// values into: one per parallel.Grain values, at most lnMaxBlocks and R. It
+// depends on the shape alone, so that dγ and dβ, added block by block, do
+// not depend on GOMAXPROCS.
+func lnBlocks(rows, d int) int {
+	return max(min(rows*d/parallel.Grain, lnMaxBlocks, rows), 1)
+}
+
 // normBackward is the backward pass of LayerNorm and RMSNorm for n inputs.
+// It walks the rows once: a row's Σ ĝ and Σ ĝ ⊙ x̂ (vec.NormGradSums), its
+// dx (vec.NormGradRow) and, while dy's and x̂'s row is in the cache, its
+// share of dβ and dγ, summed in float64 per block of rows (see lnBlocks),
+// row after row, the blocks then added in order.
 func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, xhat, rstd, gamma *tensor.Tensor[T], shape []int, n int, needs []bool, rms bool) []*tensor.Tensor[T] {
 	d := tensor.NumElems(shape)
 	rows := 0
@@ -169,32 +184,74 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, xhat, rstd, gamma *te
 		gm = gamma.Data()
 	}
 	grads := make([]*tensor.Tensor[T], n)
+	var dd []T
 	if needs[0] {
-		dx := ar.NewUninit(xhat.Shape()...)
-		dd := dx.Data()
-		byRows(rows, d, func(lo, hi int) {
-			k := float64(d)
-			for r := lo; r < hi; r++ {
-				row, h, out := gd[r*d:][:d], xh[r*d:][:d], dd[r*d:][:d]
-				sg, sgh := vec.NormGradSums(row, gm, h)
-				if rms {
-					sg = 0
-				}
-				vec.NormGradRow(out, row, gm, h, sg/k, sgh/k, float64(rs[r]))
-			}
-		})
-		grads[0] = dx
+		grads[0] = ar.NewUninit(xhat.Shape()...)
+		dd = grads[0].Data()
 	}
-	if n > 1 && (needs[1] || (n > 2 && needs[2])) {
-		// Σ_rows dy and Σ_rows dy ⊙ x̂ in one pass over the R × D matrices.
-		db, dg := make([]float64, d), make([]float64, d)
-		vec.SumDotRows(db, dg, gd, xh, rows, d)
-		if needs[1] {
-			grads[1] = fromFloat64(ar, dg).Reshape(shape...)
+	params := n > 1 && (needs[1] || (n > 2 && needs[2]))
+	if rows == 0 || (dd == nil && !params) {
+		return normParamGrads(ar, grads, nil, d, 0, shape, needs)
+	}
+	nb := lnBlocks(rows, d)
+	// Block b's Σ dy over its rows at part[2bd:], Σ dy ⊙ x̂ at part[(2b+1)d:].
+	var part []float64
+	if params {
+		part = make([]float64, 2*nb*d)
+	}
+	// Per row, the column sums cost a call each; narrow rows take them
+	// block by block after the block's dx (the same sums in the same order).
+	perRow := d >= 256
+	parallel.Chunks(nb, 1, func(blo, bhi int) {
+		k := float64(d)
+		for b := blo; b < bhi; b++ {
+			lo, hi := b*rows/nb, (b+1)*rows/nb
+			var sb, sbh []float64
+			if params {
+				sb, sbh = part[2*b*d:][:d], part[(2*b+1)*d:][:d]
+			}
+			for r := lo; r < hi; r++ {
+				row, h := gd[r*d:][:d], xh[r*d:][:d]
+				if dd != nil {
+					sg, sgh := vec.NormGradSums(row, gm, h)
+					if rms {
+						sg = 0
+					}
+					vec.NormGradRow(dd[r*d:][:d], row, gm, h, sg/k, sgh/k, float64(rs[r]))
+				}
+				if params && perRow {
+					vec.SumDotRows(sb, sbh, row, h, 1, d)
+				}
+			}
+			if params && !perRow {
+				vec.SumDotRows(sb, sbh, gd[lo*d:hi*d], xh[lo*d:hi*d], hi-lo, d)
+			}
 		}
-		if n > 2 && needs[2] {
-			grads[2] = fromFloat64(ar, db).Reshape(shape...)
+	})
+	return normParamGrads(ar, grads, part, d, nb, shape, needs)
+}
+
+// normParamGrads adds up the nb blocks' column sums of normBackward, in
+// order, into dγ and dβ as needs asks.
+func normParamGrads[T tensor.Float](ar *tensor.Arena[T], grads []*tensor.Tensor[T], part []float64, d, nb int, shape []int, needs []bool) []*tensor.Tensor[T] {
+	n := len(grads)
+	if n == 1 || !(needs[1] || (n > 2 && needs[2])) {
+		return grads
+	}
+	db, dg := make([]float64, d), make([]float64, d)
+	for b := range nb {
+		for j, v := range part[2*b*d:][:d] {
+			db[j] += v
 		}
+		for j, v := range part[(2*b+1)*d:][:d] {
+			dg[j] += v
+		}
+	}
+	if needs[1] {
+		grads[1] = fromFloat64(ar, dg).Reshape(shape...)
+	}
+	if n > 2 && needs[2] {
+		grads[2] = fromFloat64(ar, db).Reshape(shape...)
 	}
 	return grads
 }
