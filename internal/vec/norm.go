@@ -16,14 +16,13 @@ import "fmt"
 const normLanes = 16
 
 // addPartials returns the sum of the partial sums p, added in halves:
-// p[k] += p[k+8], then p[k] += p[k+4], p[k+2] and p[k+1].
+// p[k] + p[k+8] for k < 8, then the same with 4, 2 and 1 (written out, as
+// it runs once a row).
 func addPartials(p *[normLanes]float64) float64 {
-	for w := normLanes / 2; w >= 1; w /= 2 {
-		for k := range w {
-			p[k] += p[k+w]
-		}
-	}
-	return p[0]
+	a0, a1, a2, a3 := p[0]+p[8], p[1]+p[9], p[2]+p[10], p[3]+p[11]
+	a4, a5, a6, a7 := p[4]+p[12], p[5]+p[13], p[6]+p[14], p[7]+p[15]
+	b0, b1, b2, b3 := a0+a4, a1+a5, a2+a6, a3+a7
+	return (b0 + b2) + (b1 + b3)
 }
 
 // RowSum returns Σᵢ x[i], summed in float64 as the norm loops sum.
