@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -73,10 +74,11 @@ func gnLayout[T tensor.Float](in []*tensor.Tensor[T], groups int) (n, c, m int) 
 // A sample's group is M contiguous values of x: block b = s·Groups + g
 // starts at b·M, and its value j belongs to channel g·(C/Groups) + j/inner.
 // The passes split the N·Groups blocks among goroutines; a block's sums are
-// taken as batch norm's (bnSum: bnLanes partial sums, then added in order),
-// the backward's per channel run, and the element-wise passes walk the
-// block one channel run at a time with the channel's factors hoisted, so the
-// results do not depend on GOMAXPROCS. dγ and dβ add the per-sample run sums
+// taken by package vec's norm loops (16 partial sums in float64, added in a
+// fixed tree; two passes, μ then Σ (x − μ)²), the backward's per channel
+// run, and the element-wise passes walk the block one channel run at a time
+// with the channel's factors hoisted (vec.NormRowScalar,
+// vec.NormGradRowScalar), so the results do not depend on GOMAXPROCS. dγ and dβ add the per-sample run sums
 // of the backward in sample order.
 
 // byBlocks calls f on ranges of the n·groups blocks of m values, in parallel
@@ -109,30 +111,22 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	xh, yd := op.xhat.Data(), y.Data()
 	md, vd, isd := op.Mean.Data(), op.Var.Data(), op.invStd.Data()
 	byBlocks(blocks, m, func(lo, hi int) {
-		buf := make([]float64, 2*bnLanes)
-		lanes, dev := buf[:bnLanes], buf[bnLanes:]
 		for bl := lo; bl < hi; bl++ {
 			xs := xd[bl*m:][:m]
-			// The block's sums in bnLanes partial sums (bnSum over one
-			// channel of one sample of m values).
-			mu := bnSum(lanes, xs, 1, 1, m, 0) / float64(m)
-			vr := bnSumSqDev(lanes, fill(dev, mu), xs, 1, 1, m, 0) / float64(m)
+			mu := vec.RowSum(xs) / float64(m)
+			vr := vec.RowSumSqDev(xs, mu) / float64(m)
 			is := 1 / math.Sqrt(vr+float64(op.Eps))
 			md[bl], vd[bl], isd[bl] = T(mu), T(vr), T(is)
 			hs := xh[bl*m:][:m]
-			for j, v := range xs {
-				hs[j] = T((float64(v) - mu) * is)
+			if !affine {
+				vec.NormRow(hs, nil, xs, mu, is, nil, nil)
+				continue
 			}
-			if affine {
-				ch0 := bl % groups * cg
-				ys := yd[bl*m:][:m]
-				for k := range cg {
-					gk, bk := g[ch0+k], b[ch0+k]
-					hr, yr := hs[k*inner:][:inner], ys[k*inner:][:inner]
-					for j, h := range hr {
-						yr[j] = gk*h + bk
-					}
-				}
+			ch0 := bl % groups * cg
+			ys := yd[bl*m:][:m]
+			for k := range cg {
+				r := k * inner
+				vec.NormRowScalar(hs[r:][:inner], ys[r:][:inner], xs[r:][:inner], mu, is, g[ch0+k], b[ch0+k])
 			}
 		}
 	})
@@ -163,14 +157,12 @@ func (op *GroupNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	sdy, sdyh := make([]float64, n*c), make([]float64, n*c)
 	if len(gd) > 0 && inner > 0 {
 		byBlocks(n*groups, m, func(lo, hi int) {
-			buf := make([]float64, 2*bnLanes)
-			la, lab := buf[:bnLanes], buf[bnLanes:]
 			for bl := lo; bl < hi; bl++ {
 				ch0 := bl % groups * cg
 				sa, sah := 0.0, 0.0
 				for k := range cg {
 					i := bl*cg + k // sample s, channel ch0+k
-					sdy[i], sdyh[i] = bnSumDot(la, lab, gd[i*inner:][:inner], xh[i*inner:][:inner], 1, 1, inner, 0)
+					sdy[i], sdyh[i] = vec.NormGradSums(gd[i*inner:][:inner], nil, xh[i*inner:][:inner])
 					gk := 1.0
 					if gamma != nil {
 						gk = float64(gamma[ch0+k])
@@ -189,10 +181,7 @@ func (op *GroupNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 						k1 *= float64(gamma[ch0+k])
 					}
 					i := (bl*cg + k) * inner
-					gr, hr, dr := gd[i:][:inner], xh[i:][:inner], d[i:][:inner]
-					for j, v := range gr {
-						dr[j] = T(k1*float64(v) + k2*float64(hr[j]) + k3)
-					}
+					vec.NormGradRowScalar(d[i:][:inner], gd[i:][:inner], xh[i:][:inner], k1, k2, k3)
 				}
 			}
 		})

@@ -24,8 +24,10 @@ import (
 // where Σ without subscript runs over a row. The inputs are x alone (no
 // affine map, elementwise_affine=False: y = x̂), x and γ (bias=False), or
 // x, γ and β, with γ and β of shape S. Forward keeps x̂ (the output itself
-// without γ), r per row and γ. Sums are
-// accumulated in float64.
+// without γ), r per row and γ. Sums are accumulated in float64, a row's in
+// the 16 partial sums of package vec's norm loops (vectorized on amd64):
+// μ first, then Σ (x − μ)² in a second pass over the row, which stays in
+// the cache, so that no cancellation hurts σ² when |μ| ≫ σ.
 //
 // Its BackwardVar recomputes μ, r and x̂ from x with ops, as BatchNorm's.
 //
@@ -111,43 +113,27 @@ func byRows(rows, d int, f func(lo, hi int)) {
 }
 
 // normRows writes x̂ and y for each row of x, with rstd per row; rms leaves
-// the mean out (RMSNorm).
+// the mean out (RMSNorm). Each row takes three passes, vec.RowSum,
+// vec.RowSumSqDev and vec.NormRow; the backward two, vec.NormGradSums and
+// vec.NormGradRow.
 func normRows[T tensor.Float](xd, xh, yd, g, b, rstd []T, rows, d int, eps T, rms bool) {
 	byRows(rows, d, func(lo, hi int) { normRowRange(xd, xh, yd, g, b, rstd, lo, hi, d, eps, rms) })
 }
 
 func normRowRange[T tensor.Float](xd, xh, yd, g, b, rstd []T, lo, hi, d int, eps T, rms bool) {
+	var y []T
 	for r := lo; r < hi; r++ {
 		row := xd[r*d:][:d]
 		mu := 0.0
 		if !rms {
-			for _, v := range row {
-				mu += float64(v)
-			}
-			mu /= float64(d)
+			mu = vec.RowSum(row) / float64(d)
 		}
-		ss := 0.0
-		for _, v := range row {
-			dv := float64(v) - mu
-			ss += dv * dv
-		}
-		is := 1 / math.Sqrt(ss/float64(d)+float64(eps))
+		is := 1 / math.Sqrt(vec.RowSumSqDev(row, mu)/float64(d)+float64(eps))
 		rstd[r] = T(is)
-		h := xh[r*d:][:d]
-		for i, v := range row {
-			h[i] = T((float64(v) - mu) * is)
+		if g != nil {
+			y = yd[r*d:][:d]
 		}
-		if g == nil {
-			continue
-		}
-		out := yd[r*d:][:d]
-		for i := range out {
-			y := g[i] * h[i]
-			if b != nil {
-				y += b[i]
-			}
-			out[i] = y
-		}
+		vec.NormRow(xh[r*d:][:d], y, row, mu, is, g, b)
 	}
 }
 
@@ -170,7 +156,22 @@ func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], ro
 	return y, xhat, rstd, gamma
 }
 
+// lnMaxBlocks caps the row blocks of normBackward.
+const lnMaxBlocks = 8
+
+// lnBlocks returns the number of row blocks normBackward splits R rows of D
+// values into: one per parallel.Grain values, at most lnMaxBlocks and R. It
+// depends on the shape alone, so that dγ and dβ, added block by block, do
+// not depend on GOMAXPROCS.
+func lnBlocks(rows, d int) int {
+	return max(min(rows*d/parallel.Grain, lnMaxBlocks, rows), 1)
+}
+
 // normBackward is the backward pass of LayerNorm and RMSNorm for n inputs.
+// It walks the rows once: a row's Σ ĝ and Σ ĝ ⊙ x̂ (vec.NormGradSums), its
+// dx (vec.NormGradRow) and, while dy's and x̂'s row is in the cache, its
+// share of dβ and dγ, summed in float64 per block of rows (see lnBlocks),
+// row after row, the blocks then added in order.
 func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, xhat, rstd, gamma *tensor.Tensor[T], shape []int, n int, needs []bool, rms bool) []*tensor.Tensor[T] {
 	d := tensor.NumElems(shape)
 	rows := 0
@@ -183,47 +184,74 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, xhat, rstd, gamma *te
 		gm = gamma.Data()
 	}
 	grads := make([]*tensor.Tensor[T], n)
+	var dd []T
 	if needs[0] {
-		dx := ar.NewUninit(xhat.Shape()...)
-		dd := dx.Data()
-		byRows(rows, d, func(lo, hi int) {
+		grads[0] = ar.NewUninit(xhat.Shape()...)
+		dd = grads[0].Data()
+	}
+	params := n > 1 && (needs[1] || (n > 2 && needs[2]))
+	if rows == 0 || (dd == nil && !params) {
+		return normParamGrads(ar, grads, nil, d, 0, shape, needs)
+	}
+	nb := lnBlocks(rows, d)
+	// Block b's Σ dy over its rows at part[2bd:], Σ dy ⊙ x̂ at part[(2b+1)d:].
+	var part []float64
+	if params {
+		part = make([]float64, 2*nb*d)
+	}
+	// Per row, the column sums cost a call each; narrow rows take them
+	// block by block after the block's dx (the same sums in the same order).
+	perRow := d >= 256
+	parallel.Chunks(nb, 1, func(blo, bhi int) {
+		k := float64(d)
+		for b := blo; b < bhi; b++ {
+			lo, hi := b*rows/nb, (b+1)*rows/nb
+			var sb, sbh []float64
+			if params {
+				sb, sbh = part[2*b*d:][:d], part[(2*b+1)*d:][:d]
+			}
 			for r := lo; r < hi; r++ {
-				row, h, out := gd[r*d:][:d], xh[r*d:][:d], dd[r*d:][:d]
-				sg, sgh := 0.0, 0.0
-				for i, v := range row {
-					gv := float64(v)
-					if gm != nil {
-						gv *= float64(gm[i])
+				row, h := gd[r*d:][:d], xh[r*d:][:d]
+				if dd != nil {
+					sg, sgh := vec.NormGradSums(row, gm, h)
+					if rms {
+						sg = 0
 					}
-					sg += gv
-					sgh += gv * float64(h[i])
+					vec.NormGradRow(dd[r*d:][:d], row, gm, h, sg/k, sgh/k, float64(rs[r]))
 				}
-				is := float64(rs[r])
-				k := float64(d)
-				if rms {
-					sg = 0
-				}
-				for i, v := range row {
-					gv := float64(v)
-					if gm != nil {
-						gv *= float64(gm[i])
-					}
-					out[i] = T(is * (gv - sg/k - float64(h[i])*sgh/k))
+				if params && perRow {
+					vec.SumDotRows(sb, sbh, row, h, 1, d)
 				}
 			}
-		})
-		grads[0] = dx
+			if params && !perRow {
+				vec.SumDotRows(sb, sbh, gd[lo*d:hi*d], xh[lo*d:hi*d], hi-lo, d)
+			}
+		}
+	})
+	return normParamGrads(ar, grads, part, d, nb, shape, needs)
+}
+
+// normParamGrads adds up the nb blocks' column sums of normBackward, in
+// order, into dγ and dβ as needs asks.
+func normParamGrads[T tensor.Float](ar *tensor.Arena[T], grads []*tensor.Tensor[T], part []float64, d, nb int, shape []int, needs []bool) []*tensor.Tensor[T] {
+	n := len(grads)
+	if n == 1 || !(needs[1] || (n > 2 && needs[2])) {
+		return grads
 	}
-	if n > 1 && (needs[1] || (n > 2 && needs[2])) {
-		// Σ_rows dy and Σ_rows dy ⊙ x̂ in one pass over the R × D matrices.
-		db, dg := make([]float64, d), make([]float64, d)
-		vec.SumDotRows(db, dg, gd, xh, rows, d)
-		if needs[1] {
-			grads[1] = fromFloat64(ar, dg).Reshape(shape...)
+	db, dg := make([]float64, d), make([]float64, d)
+	for b := range nb {
+		for j, v := range part[2*b*d:][:d] {
+			db[j] += v
 		}
-		if n > 2 && needs[2] {
-			grads[2] = fromFloat64(ar, db).Reshape(shape...)
+		for j, v := range part[(2*b+1)*d:][:d] {
+			dg[j] += v
 		}
+	}
+	if needs[1] {
+		grads[1] = fromFloat64(ar, dg).Reshape(shape...)
+	}
+	if n > 2 && needs[2] {
+		grads[2] = fromFloat64(ar, db).Reshape(shape...)
 	}
 	return grads
 }

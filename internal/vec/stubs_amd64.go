@@ -84,6 +84,61 @@ func normAffineRowsRPS(h *float32, y *float32, x *float32, mu *float64, is *floa
 //go:noescape
 func gradRowsRPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
 
+// lnSumPS sums n values of x, a multiple of 16, into 16 partial sums p in float64; see RowSum.
+//
+//go:noescape
+func lnSumPS(n int, x *float32, p *[16]float64)
+
+// lnSumSqDevPS sums the squares of n values of x less mu, a multiple of 16, into 16 partial sums p in float64; see RowSumSqDev.
+//
+//go:noescape
+func lnSumSqDevPS(n int, x *float32, mu float64, p *[16]float64)
+
+// lnNormPS writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h; see NormRow.
+//
+//go:noescape
+func lnNormPS(n int, h *float32, x *float32, mu float64, is float64)
+
+// lnNormScalePS writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h, and gam·h into y; see NormRow.
+//
+//go:noescape
+func lnNormScalePS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam *float32)
+
+// lnNormAffinePS writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h, and gam·h + b into y; see NormRow.
+//
+//go:noescape
+func lnNormAffinePS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam *float32, b *float32)
+
+// lnGradSumsPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64; see NormGradSums.
+//
+//go:noescape
+func lnGradSumsPS(n int, dy *float32, gam *float32, h *float32, p *[32]float64)
+
+// lnGradPS writes is·((dy⊙gam − m1) − h·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRow.
+//
+//go:noescape
+func lnGradPS(n int, dx *float32, dy *float32, gam *float32, h *float32, m1 float64, m2 float64, is float64)
+
+// lnGradSumsNoGPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64; see NormGradSums.
+//
+//go:noescape
+func lnGradSumsNoGPS(n int, dy *float32, h *float32, p *[32]float64)
+
+// lnGradNoGPS writes is·((dy − m1) − h·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRow.
+//
+//go:noescape
+func lnGradNoGPS(n int, dx *float32, dy *float32, h *float32, m1 float64, m2 float64, is float64)
+
+// lnNormScalarPS writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h, and gam·h + b into y; see NormRowScalar.
+//
+//go:noescape
+func lnNormScalarPS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam float32, b float32)
+
+// lnGradScalarPS writes (k1·dy + k2·h) + k3 of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowScalar.
+//
+//go:noescape
+func lnGradScalarPS(n int, dx *float32, dy *float32, h *float32, k1 float64, k2 float64, k3 float64)
+
 // binVVAddPS sets d = a Add b over n values, a multiple of the vector's lanes (VV); see Binary.
 //
 //go:noescape

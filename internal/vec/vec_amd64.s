@@ -782,6 +782,476 @@ gradRowsRPS_next:
 	VZEROUPPER
 	RET
 
+// func lnSumPS(n int, x *float32, p *[16]float64)
+// Requires: AVX
+TEXT ·lnSumPS(SB), NOSPLIT, $0-24
+	MOVQ   n+0(FP), AX
+	MOVQ   x+8(FP), CX
+	MOVQ   p+16(FP), DX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	XORQ   BX, BX
+	SHLQ   $0x02, AX
+
+lnSumPS_loop:
+	CMPQ      BX, AX
+	JAE       lnSumPS_done
+	VCVTPS2PD (CX)(BX*1), Y4
+	VADDPD    Y4, Y0, Y0
+	VCVTPS2PD 16(CX)(BX*1), Y4
+	VADDPD    Y4, Y1, Y1
+	VCVTPS2PD 32(CX)(BX*1), Y4
+	VADDPD    Y4, Y2, Y2
+	VCVTPS2PD 48(CX)(BX*1), Y4
+	VADDPD    Y4, Y3, Y3
+	ADDQ      $0x40, BX
+	JMP       lnSumPS_loop
+
+lnSumPS_done:
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	VMOVUPD Y2, 64(DX)
+	VMOVUPD Y3, 96(DX)
+	VZEROUPPER
+	RET
+
+// func lnSumSqDevPS(n int, x *float32, mu float64, p *[16]float64)
+// Requires: AVX
+TEXT ·lnSumSqDevPS(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         p+24(FP), DX
+	VBROADCASTSD mu+16(FP), Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+lnSumSqDevPS_loop:
+	CMPQ      BX, AX
+	JAE       lnSumSqDevPS_done
+	VCVTPS2PD (CX)(BX*1), Y5
+	VSUBPD    Y0, Y5, Y5
+	VMULPD    Y5, Y5, Y5
+	VADDPD    Y5, Y1, Y1
+	VCVTPS2PD 16(CX)(BX*1), Y5
+	VSUBPD    Y0, Y5, Y5
+	VMULPD    Y5, Y5, Y5
+	VADDPD    Y5, Y2, Y2
+	VCVTPS2PD 32(CX)(BX*1), Y5
+	VSUBPD    Y0, Y5, Y5
+	VMULPD    Y5, Y5, Y5
+	VADDPD    Y5, Y3, Y3
+	VCVTPS2PD 48(CX)(BX*1), Y5
+	VSUBPD    Y0, Y5, Y5
+	VMULPD    Y5, Y5, Y5
+	VADDPD    Y5, Y4, Y4
+	ADDQ      $0x40, BX
+	JMP       lnSumSqDevPS_loop
+
+lnSumSqDevPS_done:
+	VMOVUPD Y1, (DX)
+	VMOVUPD Y2, 32(DX)
+	VMOVUPD Y3, 64(DX)
+	VMOVUPD Y4, 96(DX)
+	VZEROUPPER
+	RET
+
+// func lnNormPS(n int, h *float32, x *float32, mu float64, is float64)
+// Requires: AVX
+TEXT ·lnNormPS(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         h+8(FP), CX
+	MOVQ         x+16(FP), DX
+	VBROADCASTSD mu+24(FP), Y0
+	VBROADCASTSD is+32(FP), Y1
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+lnNormPS_loop:
+	CMPQ       BX, AX
+	JAE        lnNormPS_done
+	VCVTPS2PD  (DX)(BX*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMOVUPS    X2, (CX)(BX*1)
+	VCVTPS2PD  16(DX)(BX*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMOVUPS    X2, 16(CX)(BX*1)
+	ADDQ       $0x20, BX
+	JMP        lnNormPS_loop
+
+lnNormPS_done:
+	VZEROUPPER
+	RET
+
+// func lnNormScalePS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam *float32)
+// Requires: AVX
+TEXT ·lnNormScalePS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         h+8(FP), CX
+	MOVQ         x+24(FP), DX
+	MOVQ         y+16(FP), BX
+	MOVQ         gam+48(FP), SI
+	VBROADCASTSD mu+32(FP), Y0
+	VBROADCASTSD is+40(FP), Y1
+	XORQ         DI, DI
+	SHLQ         $0x02, AX
+
+lnNormScalePS_loop:
+	CMPQ       DI, AX
+	JAE        lnNormScalePS_done
+	VCVTPS2PD  (DX)(DI*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMOVUPS    X2, (CX)(DI*1)
+	VMULPS     (SI)(DI*1), X2, X2
+	VMOVUPS    X2, (BX)(DI*1)
+	VCVTPS2PD  16(DX)(DI*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMOVUPS    X2, 16(CX)(DI*1)
+	VMULPS     16(SI)(DI*1), X2, X2
+	VMOVUPS    X2, 16(BX)(DI*1)
+	ADDQ       $0x20, DI
+	JMP        lnNormScalePS_loop
+
+lnNormScalePS_done:
+	VZEROUPPER
+	RET
+
+// func lnNormAffinePS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam *float32, b *float32)
+// Requires: AVX
+TEXT ·lnNormAffinePS(SB), NOSPLIT, $0-64
+	MOVQ         n+0(FP), AX
+	MOVQ         h+8(FP), CX
+	MOVQ         x+24(FP), DX
+	MOVQ         y+16(FP), BX
+	MOVQ         gam+48(FP), SI
+	MOVQ         b+56(FP), DI
+	VBROADCASTSD mu+32(FP), Y0
+	VBROADCASTSD is+40(FP), Y1
+	XORQ         R8, R8
+	SHLQ         $0x02, AX
+
+lnNormAffinePS_loop:
+	CMPQ       R8, AX
+	JAE        lnNormAffinePS_done
+	VCVTPS2PD  (DX)(R8*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMOVUPS    X2, (CX)(R8*1)
+	VMULPS     (SI)(R8*1), X2, X2
+	VADDPS     (DI)(R8*1), X2, X2
+	VMOVUPS    X2, (BX)(R8*1)
+	VCVTPS2PD  16(DX)(R8*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMOVUPS    X2, 16(CX)(R8*1)
+	VMULPS     16(SI)(R8*1), X2, X2
+	VADDPS     16(DI)(R8*1), X2, X2
+	VMOVUPS    X2, 16(BX)(R8*1)
+	ADDQ       $0x20, R8
+	JMP        lnNormAffinePS_loop
+
+lnNormAffinePS_done:
+	VZEROUPPER
+	RET
+
+// func lnGradSumsPS(n int, dy *float32, gam *float32, h *float32, p *[32]float64)
+// Requires: AVX
+TEXT ·lnGradSumsPS(SB), NOSPLIT, $0-40
+	MOVQ   n+0(FP), AX
+	MOVQ   dy+8(FP), CX
+	MOVQ   gam+16(FP), DX
+	MOVQ   h+24(FP), BX
+	MOVQ   p+32(FP), SI
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	XORQ   DI, DI
+	SHLQ   $0x02, AX
+
+lnGradSumsPS_loop:
+	CMPQ      DI, AX
+	JAE       lnGradSumsPS_done
+	VCVTPS2PD (CX)(DI*1), Y8
+	VCVTPS2PD (DX)(DI*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y0, Y0
+	VCVTPS2PD (BX)(DI*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y4, Y4
+	VCVTPS2PD 16(CX)(DI*1), Y8
+	VCVTPS2PD 16(DX)(DI*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y1, Y1
+	VCVTPS2PD 16(BX)(DI*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y5, Y5
+	VCVTPS2PD 32(CX)(DI*1), Y8
+	VCVTPS2PD 32(DX)(DI*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y2, Y2
+	VCVTPS2PD 32(BX)(DI*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y6, Y6
+	VCVTPS2PD 48(CX)(DI*1), Y8
+	VCVTPS2PD 48(DX)(DI*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y3, Y3
+	VCVTPS2PD 48(BX)(DI*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y7, Y7
+	ADDQ      $0x40, DI
+	JMP       lnGradSumsPS_loop
+
+lnGradSumsPS_done:
+	VMOVUPD Y0, (SI)
+	VMOVUPD Y1, 32(SI)
+	VMOVUPD Y2, 64(SI)
+	VMOVUPD Y3, 96(SI)
+	VMOVUPD Y4, 128(SI)
+	VMOVUPD Y5, 160(SI)
+	VMOVUPD Y6, 192(SI)
+	VMOVUPD Y7, 224(SI)
+	VZEROUPPER
+	RET
+
+// func lnGradPS(n int, dx *float32, dy *float32, gam *float32, h *float32, m1 float64, m2 float64, is float64)
+// Requires: AVX
+TEXT ·lnGradPS(SB), NOSPLIT, $0-64
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         gam+24(FP), BX
+	MOVQ         h+32(FP), SI
+	VBROADCASTSD m1+40(FP), Y0
+	VBROADCASTSD m2+48(FP), Y1
+	VBROADCASTSD is+56(FP), Y2
+	XORQ         DI, DI
+	SHLQ         $0x02, AX
+
+lnGradPS_loop:
+	CMPQ       DI, AX
+	JAE        lnGradPS_done
+	VCVTPS2PD  (DX)(DI*1), Y3
+	VCVTPS2PD  (BX)(DI*1), Y4
+	VMULPD     Y4, Y3, Y3
+	VSUBPD     Y0, Y3, Y3
+	VCVTPS2PD  (SI)(DI*1), Y4
+	VMULPD     Y1, Y4, Y4
+	VSUBPD     Y4, Y3, Y3
+	VMULPD     Y2, Y3, Y3
+	VCVTPD2PSY Y3, X3
+	VMOVUPS    X3, (CX)(DI*1)
+	VCVTPS2PD  16(DX)(DI*1), Y3
+	VCVTPS2PD  16(BX)(DI*1), Y4
+	VMULPD     Y4, Y3, Y3
+	VSUBPD     Y0, Y3, Y3
+	VCVTPS2PD  16(SI)(DI*1), Y4
+	VMULPD     Y1, Y4, Y4
+	VSUBPD     Y4, Y3, Y3
+	VMULPD     Y2, Y3, Y3
+	VCVTPD2PSY Y3, X3
+	VMOVUPS    X3, 16(CX)(DI*1)
+	ADDQ       $0x20, DI
+	JMP        lnGradPS_loop
+
+lnGradPS_done:
+	VZEROUPPER
+	RET
+
+// func lnGradSumsNoGPS(n int, dy *float32, h *float32, p *[32]float64)
+// Requires: AVX
+TEXT ·lnGradSumsNoGPS(SB), NOSPLIT, $0-32
+	MOVQ   n+0(FP), AX
+	MOVQ   dy+8(FP), CX
+	MOVQ   h+16(FP), DX
+	MOVQ   p+24(FP), BX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+	XORQ   SI, SI
+	SHLQ   $0x02, AX
+
+lnGradSumsNoGPS_loop:
+	CMPQ      SI, AX
+	JAE       lnGradSumsNoGPS_done
+	VCVTPS2PD (CX)(SI*1), Y8
+	VADDPD    Y8, Y0, Y0
+	VCVTPS2PD (DX)(SI*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y4, Y4
+	VCVTPS2PD 16(CX)(SI*1), Y8
+	VADDPD    Y8, Y1, Y1
+	VCVTPS2PD 16(DX)(SI*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y5, Y5
+	VCVTPS2PD 32(CX)(SI*1), Y8
+	VADDPD    Y8, Y2, Y2
+	VCVTPS2PD 32(DX)(SI*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y6, Y6
+	VCVTPS2PD 48(CX)(SI*1), Y8
+	VADDPD    Y8, Y3, Y3
+	VCVTPS2PD 48(DX)(SI*1), Y9
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y7, Y7
+	ADDQ      $0x40, SI
+	JMP       lnGradSumsNoGPS_loop
+
+lnGradSumsNoGPS_done:
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
+	VMOVUPD Y4, 128(BX)
+	VMOVUPD Y5, 160(BX)
+	VMOVUPD Y6, 192(BX)
+	VMOVUPD Y7, 224(BX)
+	VZEROUPPER
+	RET
+
+// func lnGradNoGPS(n int, dx *float32, dy *float32, h *float32, m1 float64, m2 float64, is float64)
+// Requires: AVX
+TEXT ·lnGradNoGPS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         h+24(FP), BX
+	VBROADCASTSD m1+32(FP), Y0
+	VBROADCASTSD m2+40(FP), Y1
+	VBROADCASTSD is+48(FP), Y2
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+lnGradNoGPS_loop:
+	CMPQ       SI, AX
+	JAE        lnGradNoGPS_done
+	VCVTPS2PD  (DX)(SI*1), Y3
+	VSUBPD     Y0, Y3, Y3
+	VCVTPS2PD  (BX)(SI*1), Y4
+	VMULPD     Y1, Y4, Y4
+	VSUBPD     Y4, Y3, Y3
+	VMULPD     Y2, Y3, Y3
+	VCVTPD2PSY Y3, X3
+	VMOVUPS    X3, (CX)(SI*1)
+	VCVTPS2PD  16(DX)(SI*1), Y3
+	VSUBPD     Y0, Y3, Y3
+	VCVTPS2PD  16(BX)(SI*1), Y4
+	VMULPD     Y1, Y4, Y4
+	VSUBPD     Y4, Y3, Y3
+	VMULPD     Y2, Y3, Y3
+	VCVTPD2PSY Y3, X3
+	VMOVUPS    X3, 16(CX)(SI*1)
+	ADDQ       $0x20, SI
+	JMP        lnGradNoGPS_loop
+
+lnGradNoGPS_done:
+	VZEROUPPER
+	RET
+
+// func lnNormScalarPS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam float32, b float32)
+// Requires: AVX
+TEXT ·lnNormScalarPS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         h+8(FP), CX
+	MOVQ         y+16(FP), DX
+	MOVQ         x+24(FP), BX
+	VBROADCASTSD mu+32(FP), Y0
+	VBROADCASTSD is+40(FP), Y1
+	VBROADCASTSS gam+48(FP), X2
+	VBROADCASTSS b+52(FP), X3
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+lnNormScalarPS_loop:
+	CMPQ       SI, AX
+	JAE        lnNormScalarPS_done
+	VCVTPS2PD  (BX)(SI*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, (CX)(SI*1)
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, (DX)(SI*1)
+	VCVTPS2PD  16(BX)(SI*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 16(CX)(SI*1)
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, 16(DX)(SI*1)
+	ADDQ       $0x20, SI
+	JMP        lnNormScalarPS_loop
+
+lnNormScalarPS_done:
+	VZEROUPPER
+	RET
+
+// func lnGradScalarPS(n int, dx *float32, dy *float32, h *float32, k1 float64, k2 float64, k3 float64)
+// Requires: AVX
+TEXT ·lnGradScalarPS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         h+24(FP), BX
+	VBROADCASTSD k1+32(FP), Y0
+	VBROADCASTSD k2+40(FP), Y1
+	VBROADCASTSD k3+48(FP), Y2
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+lnGradScalarPS_loop:
+	CMPQ       SI, AX
+	JAE        lnGradScalarPS_done
+	VCVTPS2PD  (DX)(SI*1), Y3
+	VMULPD     Y0, Y3, Y3
+	VCVTPS2PD  (BX)(SI*1), Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VADDPD     Y2, Y3, Y3
+	VCVTPD2PSY Y3, X3
+	VMOVUPS    X3, (CX)(SI*1)
+	VCVTPS2PD  16(DX)(SI*1), Y3
+	VMULPD     Y0, Y3, Y3
+	VCVTPS2PD  16(BX)(SI*1), Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VADDPD     Y2, Y3, Y3
+	VCVTPD2PSY Y3, X3
+	VMOVUPS    X3, 16(CX)(SI*1)
+	ADDQ       $0x20, SI
+	JMP        lnGradScalarPS_loop
+
+lnGradScalarPS_done:
+	VZEROUPPER
+	RET
+
 // func binVVAddPS(n int, d *float32, a *float32, b *float32)
 // Requires: AVX
 TEXT ·binVVAddPS(SB), NOSPLIT, $0-32

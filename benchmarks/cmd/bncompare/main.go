@@ -28,6 +28,12 @@
 //
 //	go test -run '^$' -bench W3 -count 10 ./benchmarks
 //
+// PyTorch's times for the same steps (F.layer_norm, F.group_norm, and RMS
+// norm as PyTorch 1.13 composes it), to set beside the fused column, come
+// from a script next to this command:
+//
+//	/usr/bin/python3 benchmarks/cmd/bncompare/torch_norms.py --threads 2
+//
 // With -json it prints instead one JSON object per row and line, with the
 // fields layer, shape, composed_ns, fused_ns, speedup, composed_bytes,
 // fused_bytes, memory_ratio and max_grad_diff.

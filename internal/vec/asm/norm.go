@@ -1,0 +1,306 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The norm kernels below are layer and RMS norm's passes over one row of
+// float32 values (package vec's norm.go). The reductions take n a multiple
+// of 16 and keep 16 partial sums in float64, value i going to partial
+// i mod 16 (four vectors of four); they store the partials and the caller
+// adds them up. The element-wise passes take n a multiple of 8. Values are
+// converted to float64 and every operation is rounded on its own (no FMA),
+// in the order of the Go loops.
+
+// normKernels emits every norm kernel.
+func normKernels() {
+	lnSum()
+	lnSumSqDev()
+	for _, form := range []string{"", "Scale", "Affine"} {
+		lnNorm(form)
+	}
+	for _, withG := range []bool{true, false} {
+		lnGradSums(withG)
+		lnGrad(withG)
+	}
+	lnNormScalar()
+	lnGradScalar()
+}
+
+// bcstParam broadcasts the float64 parameter name to a new vector.
+func bcstParam(name string) VecVirtual {
+	v := YMM()
+	p, _ := Param(name).Resolve()
+	VBROADCASTSD(p.Addr, v)
+	return v
+}
+
+// zeros returns k zeroed vectors.
+func zeros(k int) []VecVirtual {
+	v := make([]VecVirtual, k)
+	for i := range v {
+		v[i] = YMM()
+		VXORPD(v[i], v[i], v[i])
+	}
+	return v
+}
+
+// loop emits a loop over n values, step at a time: body gets the byte
+// offset of the step's first value in the float32 rows.
+func loop(name string, n Register, step int, body func(off Register)) {
+	off := GP64()
+	XORQ(off, off)
+	SHLQ(U8(2), n)
+	Label(name + "_loop")
+	CMPQ(off, n)
+	JAE(LabelRef(name + "_done"))
+	body(off)
+	ADDQ(U8(4*step), off)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+}
+
+// lnSum: p[i mod 16] += x[i].
+func lnSum() {
+	const name = "lnSumPS"
+	TEXT(name, NOSPLIT, "func(n int, x *float32, p *[16]float64)")
+	Doc(name + " sums n values of x, a multiple of 16, into 16 partial sums p in float64; see RowSum.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	x := Load(Param("x"), GP64())
+	p := Load(Param("p"), GP64())
+	acc := zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for k := range 4 {
+			t := YMM()
+			VCVTPS2PD(at(x, off, 16*k), t)
+			VADDPD(t, acc[k], acc[k])
+		}
+	})
+	storeCols(acc, p)
+	VZEROUPPER()
+	RET()
+}
+
+// lnSumSqDev: d = x[i] − mu; p[i mod 16] += d·d.
+func lnSumSqDev() {
+	const name = "lnSumSqDevPS"
+	TEXT(name, NOSPLIT, "func(n int, x *float32, mu float64, p *[16]float64)")
+	Doc(name + " sums the squares of n values of x less mu, a multiple of 16, into 16 partial sums p in float64; see RowSumSqDev.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	x := Load(Param("x"), GP64())
+	p := Load(Param("p"), GP64())
+	mu := bcstParam("mu")
+	acc := zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for k := range 4 {
+			t := YMM()
+			VCVTPS2PD(at(x, off, 16*k), t)
+			VSUBPD(mu, t, t)
+			VMULPD(t, t, t)
+			VADDPD(t, acc[k], acc[k])
+		}
+	})
+	storeCols(acc, p)
+	VZEROUPPER()
+	RET()
+}
+
+// lnNorm: h = float32((x − mu)·is), then with form Scale y = g·h, with
+// Affine y = g·h + b, in float32.
+func lnNorm(form string) {
+	name := "lnNorm" + form + "PS"
+	sig := "func(n int, h, x *float32, mu, is float64)"
+	also := ""
+	switch form {
+	case "Scale":
+		sig = "func(n int, h, y, x *float32, mu, is float64, gam *float32)"
+		also = ", and gam·h into y"
+	case "Affine":
+		sig = "func(n int, h, y, x *float32, mu, is float64, gam, b *float32)"
+		also = ", and gam·h + b into y"
+	}
+	TEXT(name, NOSPLIT, sig)
+	Doc(fmt.Sprintf("%s writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h%s; see NormRow.", name, also))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	h := Load(Param("h"), GP64())
+	x := Load(Param("x"), GP64())
+	var y, g, b Register
+	if form != "" {
+		y = Load(Param("y"), GP64())
+		g = Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
+	}
+	if form == "Affine" {
+		b = Load(Param("b"), GP64())
+	}
+	mu, is := bcstParam("mu"), bcstParam("is")
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, hv := YMM(), XMM()
+			VCVTPS2PD(at(x, off, 16*k), t)
+			VSUBPD(mu, t, t)
+			VMULPD(is, t, t)
+			VCVTPD2PSY(t, hv)
+			VMOVUPS(hv, at(h, off, 16*k))
+			if form == "" {
+				continue
+			}
+			yv := XMM()
+			VMULPS(at(g, off, 16*k), hv, yv)
+			if form == "Affine" {
+				VADDPS(at(b, off, 16*k), yv, yv)
+			}
+			VMOVUPS(yv, at(y, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnGradSums: ĝ = dy[i]·g[i] (dy[i] without g); p[i mod 16] += ĝ;
+// p[16 + i mod 16] += ĝ·h[i].
+func lnGradSums(withG bool) {
+	name, sig, gh := "lnGradSumsPS", "func(n int, dy, gam, h *float32, p *[32]float64)", "dy⊙gam"
+	if !withG {
+		name, sig, gh = "lnGradSumsNoGPS", "func(n int, dy, h *float32, p *[32]float64)", "dy"
+	}
+	TEXT(name, NOSPLIT, sig)
+	Doc(fmt.Sprintf("%s sums n values of %s, a multiple of 16, into p[:16] and of %s⊙h into p[16:], 16 partial sums each in float64; see NormGradSums.", name, gh, gh))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dy := Load(Param("dy"), GP64())
+	var g Register
+	if withG {
+		g = Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
+	}
+	h := Load(Param("h"), GP64())
+	p := Load(Param("p"), GP64())
+	sg, sgh := zeros(4), zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for k := range 4 {
+			t, u := YMM(), YMM()
+			VCVTPS2PD(at(dy, off, 16*k), t)
+			if withG {
+				VCVTPS2PD(at(g, off, 16*k), u)
+				VMULPD(u, t, t)
+			}
+			VADDPD(t, sg[k], sg[k])
+			VCVTPS2PD(at(h, off, 16*k), u)
+			VMULPD(u, t, t)
+			VADDPD(t, sgh[k], sgh[k])
+		}
+	})
+	storeCols(sg, p)
+	for k := range 4 {
+		VMOVUPD(sgh[k], Mem{Base: p, Disp: 128 + 32*k})
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// lnGrad: ĝ = dy·g (dy without g); dx = float32(is·((ĝ − m1) − h·m2)).
+func lnGrad(withG bool) {
+	name, sig, gh := "lnGradPS", "func(n int, dx, dy, gam, h *float32, m1, m2, is float64)", "dy⊙gam"
+	if !withG {
+		name, sig, gh = "lnGradNoGPS", "func(n int, dx, dy, h *float32, m1, m2, is float64)", "dy"
+	}
+	TEXT(name, NOSPLIT, sig)
+	Doc(fmt.Sprintf("%s writes is·((%s − m1) − h·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRow.", name, gh))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dx := Load(Param("dx"), GP64())
+	dy := Load(Param("dy"), GP64())
+	var g Register
+	if withG {
+		g = Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
+	}
+	h := Load(Param("h"), GP64())
+	m1, m2, is := bcstParam("m1"), bcstParam("m2"), bcstParam("is")
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, u, o := YMM(), YMM(), XMM()
+			VCVTPS2PD(at(dy, off, 16*k), t)
+			if withG {
+				VCVTPS2PD(at(g, off, 16*k), u)
+				VMULPD(u, t, t)
+			}
+			VSUBPD(m1, t, t)
+			VCVTPS2PD(at(h, off, 16*k), u)
+			VMULPD(m2, u, u)
+			VSUBPD(u, t, t)
+			VMULPD(is, t, t)
+			VCVTPD2PSY(t, o)
+			VMOVUPS(o, at(dx, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnNormScalar: h = float32((x − mu)·is), y = gam·h + b in float32, with
+// one gam and b for the whole run (group norm's channel runs).
+func lnNormScalar() {
+	const name = "lnNormScalarPS"
+	TEXT(name, NOSPLIT, "func(n int, h, y, x *float32, mu, is float64, gam, b float32)")
+	Doc(name + " writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h, and gam·h + b into y; see NormRowScalar.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	h := Load(Param("h"), GP64())
+	y := Load(Param("y"), GP64())
+	x := Load(Param("x"), GP64())
+	mu, is := bcstParam("mu"), bcstParam("is")
+	g, b := XMM(), XMM()
+	pg, _ := Param("gam").Resolve()
+	VBROADCASTSS(pg.Addr, g)
+	pb, _ := Param("b").Resolve()
+	VBROADCASTSS(pb.Addr, b)
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, hv, yv := YMM(), XMM(), XMM()
+			VCVTPS2PD(at(x, off, 16*k), t)
+			VSUBPD(mu, t, t)
+			VMULPD(is, t, t)
+			VCVTPD2PSY(t, hv)
+			VMOVUPS(hv, at(h, off, 16*k))
+			VMULPS(g, hv, yv)
+			VADDPS(b, yv, yv)
+			VMOVUPS(yv, at(y, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnGradScalar: dx = float32((k1·dy + k2·h) + k3), in float64.
+func lnGradScalar() {
+	const name = "lnGradScalarPS"
+	TEXT(name, NOSPLIT, "func(n int, dx, dy, h *float32, k1, k2, k3 float64)")
+	Doc(name + " writes (k1·dy + k2·h) + k3 of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowScalar.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dx := Load(Param("dx"), GP64())
+	dy := Load(Param("dy"), GP64())
+	h := Load(Param("h"), GP64())
+	k1, k2, k3 := bcstParam("k1"), bcstParam("k2"), bcstParam("k3")
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, u, o := YMM(), YMM(), XMM()
+			VCVTPS2PD(at(dy, off, 16*k), t)
+			VMULPD(k1, t, t)
+			VCVTPS2PD(at(h, off, 16*k), u)
+			VMULPD(k2, u, u)
+			VADDPD(u, t, t)
+			VADDPD(k3, t, t)
+			VCVTPD2PSY(t, o)
+			VMOVUPS(o, at(dx, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}

@@ -1,0 +1,154 @@
+package vec
+
+import "fmt"
+
+// The norm loops below are layer and RMS norm's passes over one row x of n
+// values. The reductions keep normLanes partial sums in float64, value i
+// going to partial i mod normLanes in the order of i, and add them up at
+// the end in a fixed tree (see addPartials), so their result depends on n
+// alone, never on how the work is split; the element-wise passes compute
+// each value alone. Every operation is rounded on its own, in the order
+// given; the assembly (float32 on amd64 with AVX) gives the bits of the Go
+// loops.
+
+// normLanes is the number of partial sums of the norm reductions: four
+// vectors of four float64s in the assembly.
+const normLanes = 16
+
+// addPartials returns the sum of the partial sums p, added in halves:
+// p[k] + p[k+8] for k < 8, then the same with 4, 2 and 1 (written out, as
+// it runs once a row).
+func addPartials(p *[normLanes]float64) float64 {
+	a0, a1, a2, a3 := p[0]+p[8], p[1]+p[9], p[2]+p[10], p[3]+p[11]
+	a4, a5, a6, a7 := p[4]+p[12], p[5]+p[13], p[6]+p[14], p[7]+p[15]
+	b0, b1, b2, b3 := a0+a4, a1+a5, a2+a6, a3+a7
+	return (b0 + b2) + (b1 + b3)
+}
+
+// RowSum returns Σᵢ x[i], summed in float64 as the norm loops sum.
+func RowSum[T Float](x []T) float64 {
+	var p [normLanes]float64
+	done := rowSumAsm(x, &p)
+	for i, v := range x[done:] {
+		p[i%normLanes] += float64(v)
+	}
+	return addPartials(&p)
+}
+
+// RowSumSqDev returns Σᵢ (x[i] − mu)², the difference and the square each
+// rounded in float64, summed as RowSum sums.
+func RowSumSqDev[T Float](x []T, mu float64) float64 {
+	var p [normLanes]float64
+	done := rowSumSqDevAsm(x, mu, &p)
+	for i, v := range x[done:] {
+		d := float64(v) - mu
+		p[i%normLanes] += float64(d * d)
+	}
+	return addPartials(&p)
+}
+
+// NormRow writes h[i] = T((x[i] − mu)·is) and, if g is not nil,
+// y[i] = g[i]·h[i] + b[i] computed in T, the product rounded before the
+// sum (y[i] = g[i]·h[i] if b is nil). It panics if a slice given is not of
+// x's length.
+func NormRow[T Float](h, y, x []T, mu, is float64, g, b []T) {
+	n := len(x)
+	if len(h) != n || (g != nil && (len(g) != n || len(y) != n)) || (b != nil && (g == nil || len(b) != n)) {
+		panic(fmt.Sprintf("vec: NormRow of slices of lengths %d, %d, %d, %d and %d", len(h), len(y), n, len(g), len(b)))
+	}
+	done := normRowAsm(h, y, x, mu, is, g, b)
+	h, x = h[done:], x[done:]
+	for i, v := range x {
+		h[i] = T((float64(v) - mu) * is)
+	}
+	if g == nil {
+		return
+	}
+	y, g = y[done:][:len(x)], g[done:][:len(x)]
+	if b == nil {
+		for i, hv := range h {
+			y[i] = g[i] * hv
+		}
+		return
+	}
+	b = b[done:][:len(x)]
+	for i, hv := range h {
+		y[i] = T(g[i]*hv) + b[i]
+	}
+}
+
+// NormGradSums returns Σᵢ ĝᵢ and Σᵢ ĝᵢ·h[i], ĝᵢ = dy[i]·g[i] (dy[i] if g
+// is nil), each product rounded in float64, summed as RowSum sums. It
+// panics if the lengths differ.
+func NormGradSums[T Float](dy, g, h []T) (sg, sgh float64) {
+	n := len(dy)
+	if len(h) != n || (g != nil && len(g) != n) {
+		panic(fmt.Sprintf("vec: NormGradSums of slices of lengths %d, %d and %d", n, len(g), len(h)))
+	}
+	var p [2 * normLanes]float64
+	done := normGradSumsAsm(dy, g, h, &p)
+	a, c := (*[normLanes]float64)(p[:normLanes]), (*[normLanes]float64)(p[normLanes:])
+	h = h[done:]
+	for i, v := range dy[done:] {
+		gv := float64(v)
+		if g != nil {
+			gv = float64(gv * float64(g[done+i]))
+		}
+		a[i%normLanes] += gv
+		c[i%normLanes] += float64(gv * float64(h[i]))
+	}
+	return addPartials(a), addPartials(c)
+}
+
+// NormGradRow writes dx[i] = T(is·((ĝᵢ − m1) − h[i]·m2)), ĝᵢ =
+// dy[i]·g[i] (dy[i] if g is nil), in float64, each operation rounded in
+// turn. It panics if the lengths differ.
+func NormGradRow[T Float](dx, dy, g, h []T, m1, m2, is float64) {
+	n := len(dx)
+	if len(dy) != n || len(h) != n || (g != nil && len(g) != n) {
+		panic(fmt.Sprintf("vec: NormGradRow of slices of lengths %d, %d, %d and %d", n, len(dy), len(g), len(h)))
+	}
+	done := normGradRowAsm(dx, dy, g, h, m1, m2, is)
+	dx, h = dx[done:], h[done:]
+	for i, v := range dy[done:] {
+		gv := float64(v)
+		if g != nil {
+			gv = float64(gv * float64(g[done+i]))
+		}
+		t := gv - m1
+		t -= float64(float64(h[i]) * m2)
+		dx[i] = T(is * t)
+	}
+}
+
+// NormRowScalar writes h[i] = T((x[i] − mu)·is) and y[i] = g·h[i] + b,
+// computed in T, the product rounded before the sum: NormRow with one g
+// and b for the whole row, as group norm's channel runs have. It panics if
+// the lengths differ.
+func NormRowScalar[T Float](h, y, x []T, mu, is float64, g, b T) {
+	n := len(x)
+	if len(h) != n || len(y) != n {
+		panic(fmt.Sprintf("vec: NormRowScalar of slices of lengths %d, %d and %d", len(h), len(y), n))
+	}
+	done := normRowScalarAsm(h, y, x, mu, is, g, b)
+	h, y = h[done:], y[done:]
+	for i, v := range x[done:] {
+		hv := T((float64(v) - mu) * is)
+		h[i], y[i] = hv, T(g*hv)+b
+	}
+}
+
+// NormGradRowScalar writes dx[i] = T((k1·dy[i] + k2·h[i]) + k3), in
+// float64, each operation rounded in turn: the input's gradient of group
+// norm over a channel run. It panics if the lengths differ.
+func NormGradRowScalar[T Float](dx, dy, h []T, k1, k2, k3 float64) {
+	n := len(dx)
+	if len(dy) != n || len(h) != n {
+		panic(fmt.Sprintf("vec: NormGradRowScalar of slices of lengths %d, %d and %d", n, len(dy), len(h)))
+	}
+	done := normGradRowScalarAsm(dx, dy, h, k1, k2, k3)
+	dx, h = dx[done:], h[done:]
+	for i, v := range dy[done:] {
+		dx[i] = T(float64(k1*float64(v)) + float64(k2*float64(h[i])) + k3)
+	}
+}

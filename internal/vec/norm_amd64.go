@@ -1,0 +1,86 @@
+//go:build amd64 && !purego
+
+package vec
+
+// The norm loops' assembly takes float32 rows with AVX: the reductions
+// whole blocks of normLanes values, the element-wise passes whole vectors
+// of 8. Each returns the values it did, the Go loops doing the rest.
+
+// normCount returns the values of an n-value row the assembly does in
+// steps of step, none unless T is float32 with AVX.
+func normCount[T Float](n, step int) int {
+	if !isF32[T]() {
+		return 0
+	}
+	return n - n%step
+}
+
+func rowSumAsm[T Float](x []T, p *[normLanes]float64) int {
+	n := normCount[T](len(x), normLanes)
+	if n > 0 {
+		lnSumPS(n, p32(x), p)
+	}
+	return n
+}
+
+func rowSumSqDevAsm[T Float](x []T, mu float64, p *[normLanes]float64) int {
+	n := normCount[T](len(x), normLanes)
+	if n > 0 {
+		lnSumSqDevPS(n, p32(x), mu, p)
+	}
+	return n
+}
+
+func normRowAsm[T Float](h, y, x []T, mu, is float64, g, b []T) int {
+	n := normCount[T](len(x), 8)
+	switch {
+	case n == 0:
+	case g == nil:
+		lnNormPS(n, p32(h), p32(x), mu, is)
+	case b == nil:
+		lnNormScalePS(n, p32(h), p32(y), p32(x), mu, is, p32(g))
+	default:
+		lnNormAffinePS(n, p32(h), p32(y), p32(x), mu, is, p32(g), p32(b))
+	}
+	return n
+}
+
+func normGradSumsAsm[T Float](dy, g, h []T, p *[2 * normLanes]float64) int {
+	n := normCount[T](len(dy), normLanes)
+	switch {
+	case n == 0:
+	case g == nil:
+		lnGradSumsNoGPS(n, p32(dy), p32(h), p)
+	default:
+		lnGradSumsPS(n, p32(dy), p32(g), p32(h), p)
+	}
+	return n
+}
+
+func normGradRowAsm[T Float](dx, dy, g, h []T, m1, m2, is float64) int {
+	n := normCount[T](len(dx), 8)
+	switch {
+	case n == 0:
+	case g == nil:
+		lnGradNoGPS(n, p32(dx), p32(dy), p32(h), m1, m2, is)
+	default:
+		lnGradPS(n, p32(dx), p32(dy), p32(g), p32(h), m1, m2, is)
+	}
+	return n
+}
+
+func normRowScalarAsm[T Float](h, y, x []T, mu, is float64, g, b T) int {
+	n := normCount[T](len(x), 8)
+	if n > 0 {
+		lnNormScalarPS(n, p32(h), p32(y), p32(x), mu, is, float32(g), float32(b))
+	}
+	return n
+}
+
+func normGradRowScalarAsm[T Float](dx, dy, h []T, k1, k2, k3 float64) int {
+	n := normCount[T](len(dx), 8)
+	if n > 0 {
+		lnGradScalarPS(n, p32(dx), p32(dy), p32(h), k1, k2, k3)
+	}
+	return n
+}
