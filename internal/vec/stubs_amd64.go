@@ -84,6 +84,16 @@ func normAffineRowsRPS(h *float32, y *float32, x *float32, mu *float64, is *floa
 //go:noescape
 func gradRowsRPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
 
+// sumQuadPS adds four rows of n values of x, n a multiple of 4, into their four partial sums each; see SumQuad.
+//
+//go:noescape
+func sumQuadPS(s *[16]float32, x *float32, stride int, n int)
+
+// sumQuadPD adds four rows of n values of x, n a multiple of 4, into their four partial sums each; see SumQuad.
+//
+//go:noescape
+func sumQuadPD(s *[16]float64, x *float64, stride int, n int)
+
 // binVVAddPS sets d = a Add b over n values, a multiple of the vector's lanes (VV); see Binary.
 //
 //go:noescape

@@ -782,6 +782,88 @@ gradRowsRPS_next:
 	VZEROUPPER
 	RET
 
+// func sumQuadPS(s *[16]float32, x *float32, stride int, n int)
+// Requires: AVX
+TEXT ·sumQuadPS(SB), NOSPLIT, $0-32
+	MOVQ    s+0(FP), AX
+	MOVQ    x+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    n+24(FP), BX
+	SHLQ    $0x02, DX
+	VMOVUPS (AX), X0
+	VMOVUPS 16(AX), X1
+	VMOVUPS 32(AX), X2
+	VMOVUPS 48(AX), X3
+	MOVQ    CX, SI
+	ADDQ    DX, SI
+	MOVQ    SI, DI
+	ADDQ    DX, DI
+	MOVQ    DI, R8
+	ADDQ    DX, R8
+
+sumQuadPS_loop:
+	CMPQ   BX, $0x04
+	JL     sumQuadPS_done
+	VADDPS (CX), X0, X0
+	VADDPS (SI), X1, X1
+	VADDPS (DI), X2, X2
+	VADDPS (R8), X3, X3
+	ADDQ   $0x10, CX
+	ADDQ   $0x10, SI
+	ADDQ   $0x10, DI
+	ADDQ   $0x10, R8
+	SUBQ   $0x04, BX
+	JMP    sumQuadPS_loop
+
+sumQuadPS_done:
+	VMOVUPS X0, (AX)
+	VMOVUPS X1, 16(AX)
+	VMOVUPS X2, 32(AX)
+	VMOVUPS X3, 48(AX)
+	VZEROUPPER
+	RET
+
+// func sumQuadPD(s *[16]float64, x *float64, stride int, n int)
+// Requires: AVX
+TEXT ·sumQuadPD(SB), NOSPLIT, $0-32
+	MOVQ    s+0(FP), AX
+	MOVQ    x+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    n+24(FP), BX
+	SHLQ    $0x03, DX
+	VMOVUPD (AX), Y0
+	VMOVUPD 32(AX), Y1
+	VMOVUPD 64(AX), Y2
+	VMOVUPD 96(AX), Y3
+	MOVQ    CX, SI
+	ADDQ    DX, SI
+	MOVQ    SI, DI
+	ADDQ    DX, DI
+	MOVQ    DI, R8
+	ADDQ    DX, R8
+
+sumQuadPD_loop:
+	CMPQ   BX, $0x04
+	JL     sumQuadPD_done
+	VADDPD (CX), Y0, Y0
+	VADDPD (SI), Y1, Y1
+	VADDPD (DI), Y2, Y2
+	VADDPD (R8), Y3, Y3
+	ADDQ   $0x20, CX
+	ADDQ   $0x20, SI
+	ADDQ   $0x20, DI
+	ADDQ   $0x20, R8
+	SUBQ   $0x04, BX
+	JMP    sumQuadPD_loop
+
+sumQuadPD_done:
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	VMOVUPD Y2, 64(AX)
+	VMOVUPD Y3, 96(AX)
+	VZEROUPPER
+	RET
+
 // func binVVAddPS(n int, d *float32, a *float32, b *float32)
 // Requires: AVX
 TEXT ·binVVAddPS(SB), NOSPLIT, $0-32

@@ -28,6 +28,7 @@ func main() {
 	}
 	rowsKernels()
 	rowMajorKernels()
+	bnKernels()
 	for _, f64 := range []bool{false, true} {
 		for _, op := range binOps {
 			for _, form := range []string{"VV", "VS", "SV"} {
