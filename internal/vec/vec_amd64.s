@@ -864,6 +864,370 @@ sumQuadPD_done:
 	VZEROUPPER
 	RET
 
+// func affineRowsPS(y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·affineRowsPS(SB), NOSPLIT, $0-72
+	MOVQ width+48(FP), AX
+	MOVQ rows+56(FP), CX
+	MOVQ stride+64(FP), DX
+	SHLQ $0x02, DX
+	MOVQ y+0(FP), BX
+	MOVQ x+8(FP), SI
+	MOVQ mu+16(FP), DI
+	MOVQ is+24(FP), R8
+	MOVQ gamma+32(FP), R9
+	MOVQ beta+40(FP), R10
+
+affineRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      affineRowsPS_done
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD (R8), Y2
+	VMOVUPD 32(R8), Y3
+	VMOVUPS (R9), X4
+	VMOVUPS 16(R9), X5
+	VMOVUPS (R10), X6
+	VMOVUPS 16(R10), X7
+	XORQ    R11, R11
+	MOVQ    CX, R12
+
+affineRowsPS_rows:
+	VCVTPS2PD  (SI)(R11*1), Y8
+	VSUBPD     Y0, Y8, Y8
+	VMULPD     Y2, Y8, Y8
+	VCVTPD2PSY Y8, X8
+	VMULPS     X4, X8, X8
+	VADDPS     X6, X8, X8
+	VMOVUPS    X8, (BX)(R11*1)
+	VCVTPS2PD  16(SI)(R11*1), Y8
+	VSUBPD     Y1, Y8, Y8
+	VMULPD     Y3, Y8, Y8
+	VCVTPD2PSY Y8, X8
+	VMULPS     X5, X8, X8
+	VADDPS     X7, X8, X8
+	VMOVUPS    X8, 16(BX)(R11*1)
+	ADDQ       DX, R11
+	DECQ       R12
+	JNZ        affineRowsPS_rows
+	ADDQ       $0x20, BX
+	ADDQ       $0x20, SI
+	ADDQ       $0x40, DI
+	ADDQ       $0x40, R8
+	ADDQ       $0x20, R9
+	ADDQ       $0x20, R10
+	SUBQ       $0x08, AX
+	JMP        affineRowsPS_cols
+
+affineRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func affineRowsRPS(y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·affineRowsRPS(SB), NOSPLIT, $0-72
+	MOVQ width+48(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+56(FP), CX
+	MOVQ stride+64(FP), DX
+	SHLQ $0x02, DX
+	MOVQ y+0(FP), BX
+	MOVQ x+8(FP), SI
+	MOVQ mu+16(FP), DI
+	MOVQ is+24(FP), R8
+	MOVQ gamma+32(FP), R9
+	MOVQ beta+40(FP), R10
+
+affineRowsRPS_rows:
+	XORQ R11, R11
+
+affineRowsRPS_cols:
+	CMPQ       R11, AX
+	JAE        affineRowsRPS_next
+	VCVTPS2PD  (SI)(R11*1), Y0
+	VSUBPD     (DI)(R11*2), Y0, Y0
+	VMULPD     (R8)(R11*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMULPS     (R9)(R11*1), X0, X0
+	VADDPS     (R10)(R11*1), X0, X0
+	VMOVUPS    X0, (BX)(R11*1)
+	VCVTPS2PD  16(SI)(R11*1), Y0
+	VSUBPD     32(DI)(R11*2), Y0, Y0
+	VMULPD     32(R8)(R11*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMULPS     16(R9)(R11*1), X0, X0
+	VADDPS     16(R10)(R11*1), X0, X0
+	VMOVUPS    X0, 16(BX)(R11*1)
+	ADDQ       $0x20, R11
+	JMP        affineRowsRPS_cols
+
+affineRowsRPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  affineRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func sumDotNormRowsPS(sa *float64, sab *float64, dy *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotNormRowsPS(SB), NOSPLIT, $0-72
+	MOVQ width+48(FP), AX
+	MOVQ rows+56(FP), CX
+	MOVQ stride+64(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dy+16(FP), BX
+	MOVQ x+24(FP), SI
+	MOVQ sa+0(FP), DI
+	MOVQ sab+8(FP), R8
+	MOVQ mu+32(FP), R9
+	MOVQ is+40(FP), R10
+
+sumDotNormRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumDotNormRowsPS_done
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD (R8), Y2
+	VMOVUPD 32(R8), Y3
+	VMOVUPD (R9), Y4
+	VMOVUPD 32(R9), Y5
+	VMOVUPD (R10), Y6
+	VMOVUPD 32(R10), Y7
+	XORQ    R11, R11
+	MOVQ    CX, R12
+
+sumDotNormRowsPS_rows:
+	VCVTPS2PD  (BX)(R11*1), Y8
+	VADDPD     Y8, Y0, Y0
+	VCVTPS2PD  (SI)(R11*1), Y9
+	VSUBPD     Y4, Y9, Y9
+	VMULPD     Y6, Y9, Y9
+	VCVTPD2PSY Y9, X9
+	VCVTPS2PD  X9, Y9
+	VMULPD     Y9, Y8, Y8
+	VADDPD     Y8, Y2, Y2
+	VCVTPS2PD  16(BX)(R11*1), Y8
+	VADDPD     Y8, Y1, Y1
+	VCVTPS2PD  16(SI)(R11*1), Y9
+	VSUBPD     Y5, Y9, Y9
+	VMULPD     Y7, Y9, Y9
+	VCVTPD2PSY Y9, X9
+	VCVTPS2PD  X9, Y9
+	VMULPD     Y9, Y8, Y8
+	VADDPD     Y8, Y3, Y3
+	ADDQ       DX, R11
+	DECQ       R12
+	JNZ        sumDotNormRowsPS_rows
+	VMOVUPD    Y0, (DI)
+	VMOVUPD    Y1, 32(DI)
+	VMOVUPD    Y2, (R8)
+	VMOVUPD    Y3, 32(R8)
+	ADDQ       $0x20, BX
+	ADDQ       $0x20, SI
+	ADDQ       $0x40, DI
+	ADDQ       $0x40, R8
+	ADDQ       $0x40, R9
+	ADDQ       $0x40, R10
+	SUBQ       $0x08, AX
+	JMP        sumDotNormRowsPS_cols
+
+sumDotNormRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func sumDotNormRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotNormRowsRPS(SB), NOSPLIT, $0-72
+	MOVQ width+48(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+56(FP), CX
+	MOVQ stride+64(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dy+16(FP), BX
+	MOVQ x+24(FP), SI
+	MOVQ sa+0(FP), DI
+	MOVQ sab+8(FP), R8
+	MOVQ mu+32(FP), R9
+	MOVQ is+40(FP), R10
+
+sumDotNormRowsRPS_rows:
+	XORQ R11, R11
+
+sumDotNormRowsRPS_cols:
+	CMPQ       R11, AX
+	JAE        sumDotNormRowsRPS_next
+	VCVTPS2PD  (BX)(R11*1), Y0
+	VMOVUPD    (DI)(R11*2), Y1
+	VADDPD     Y0, Y1, Y1
+	VMOVUPD    Y1, (DI)(R11*2)
+	VCVTPS2PD  (SI)(R11*1), Y1
+	VSUBPD     (R9)(R11*2), Y1, Y1
+	VMULPD     (R10)(R11*2), Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VCVTPS2PD  X1, Y1
+	VMULPD     Y1, Y0, Y0
+	VMOVUPD    (R8)(R11*2), Y1
+	VADDPD     Y0, Y1, Y1
+	VMOVUPD    Y1, (R8)(R11*2)
+	VCVTPS2PD  16(BX)(R11*1), Y0
+	VMOVUPD    32(DI)(R11*2), Y1
+	VADDPD     Y0, Y1, Y1
+	VMOVUPD    Y1, 32(DI)(R11*2)
+	VCVTPS2PD  16(SI)(R11*1), Y1
+	VSUBPD     32(R9)(R11*2), Y1, Y1
+	VMULPD     32(R10)(R11*2), Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VCVTPS2PD  X1, Y1
+	VMULPD     Y1, Y0, Y0
+	VMOVUPD    32(R8)(R11*2), Y1
+	VADDPD     Y0, Y1, Y1
+	VMOVUPD    Y1, 32(R8)(R11*2)
+	ADDQ       $0x20, R11
+	JMP        sumDotNormRowsRPS_cols
+
+sumDotNormRowsRPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  sumDotNormRowsRPS_rows
+	VZEROUPPER
+	RET
+
+// func gradNormRowsPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·gradNormRowsPS(SB), NOSPLIT, $0-88
+	MOVQ width+64(FP), AX
+	MOVQ rows+72(FP), CX
+	MOVQ stride+80(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dx+0(FP), BX
+	MOVQ dy+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ mu+24(FP), R8
+	MOVQ is+32(FP), R9
+	MOVQ k1+40(FP), R10
+	MOVQ k2+48(FP), R11
+	MOVQ k3+56(FP), R12
+
+gradNormRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      gradNormRowsPS_done
+	VMOVUPD (R8), Y0
+	VMOVUPD 32(R8), Y1
+	VMOVUPD (R9), Y2
+	VMOVUPD 32(R9), Y3
+	VMOVUPD (R10), Y4
+	VMOVUPD 32(R10), Y5
+	VMOVUPD (R11), Y6
+	VMOVUPD 32(R11), Y7
+	VMOVUPD (R12), Y8
+	VMOVUPD 32(R12), Y9
+	XORQ    R13, R13
+	MOVQ    CX, R14
+
+gradNormRowsPS_rows:
+	VCVTPS2PD  (SI)(R13*1), Y10
+	VMULPD     Y4, Y10, Y10
+	VCVTPS2PD  (DI)(R13*1), Y11
+	VSUBPD     Y0, Y11, Y11
+	VMULPD     Y2, Y11, Y11
+	VCVTPD2PSY Y11, X11
+	VCVTPS2PD  X11, Y11
+	VMULPD     Y6, Y11, Y11
+	VADDPD     Y11, Y10, Y10
+	VADDPD     Y8, Y10, Y10
+	VCVTPD2PSY Y10, X10
+	VMOVUPS    X10, (BX)(R13*1)
+	VCVTPS2PD  16(SI)(R13*1), Y10
+	VMULPD     Y5, Y10, Y10
+	VCVTPS2PD  16(DI)(R13*1), Y11
+	VSUBPD     Y1, Y11, Y11
+	VMULPD     Y3, Y11, Y11
+	VCVTPD2PSY Y11, X11
+	VCVTPS2PD  X11, Y11
+	VMULPD     Y7, Y11, Y11
+	VADDPD     Y11, Y10, Y10
+	VADDPD     Y9, Y10, Y10
+	VCVTPD2PSY Y10, X10
+	VMOVUPS    X10, 16(BX)(R13*1)
+	ADDQ       DX, R13
+	DECQ       R14
+	JNZ        gradNormRowsPS_rows
+	ADDQ       $0x20, BX
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, DI
+	ADDQ       $0x40, R8
+	ADDQ       $0x40, R9
+	ADDQ       $0x40, R10
+	ADDQ       $0x40, R11
+	ADDQ       $0x40, R12
+	SUBQ       $0x08, AX
+	JMP        gradNormRowsPS_cols
+
+gradNormRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func gradNormRowsRPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·gradNormRowsRPS(SB), NOSPLIT, $0-88
+	MOVQ width+64(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+72(FP), CX
+	MOVQ stride+80(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dx+0(FP), BX
+	MOVQ dy+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ mu+24(FP), R8
+	MOVQ is+32(FP), R9
+	MOVQ k1+40(FP), R10
+	MOVQ k2+48(FP), R11
+	MOVQ k3+56(FP), R12
+
+gradNormRowsRPS_rows:
+	XORQ R13, R13
+
+gradNormRowsRPS_cols:
+	CMPQ       R13, AX
+	JAE        gradNormRowsRPS_next
+	VCVTPS2PD  (SI)(R13*1), Y0
+	VMULPD     (R10)(R13*2), Y0, Y0
+	VCVTPS2PD  (DI)(R13*1), Y1
+	VSUBPD     (R8)(R13*2), Y1, Y1
+	VMULPD     (R9)(R13*2), Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VCVTPS2PD  X1, Y1
+	VMULPD     (R11)(R13*2), Y1, Y1
+	VADDPD     Y1, Y0, Y0
+	VADDPD     (R12)(R13*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (BX)(R13*1)
+	VCVTPS2PD  16(SI)(R13*1), Y0
+	VMULPD     32(R10)(R13*2), Y0, Y0
+	VCVTPS2PD  16(DI)(R13*1), Y1
+	VSUBPD     32(R8)(R13*2), Y1, Y1
+	VMULPD     32(R9)(R13*2), Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VCVTPS2PD  X1, Y1
+	VMULPD     32(R11)(R13*2), Y1, Y1
+	VADDPD     Y1, Y0, Y0
+	VADDPD     32(R12)(R13*2), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, 16(BX)(R13*1)
+	ADDQ       $0x20, R13
+	JMP        gradNormRowsRPS_cols
+
+gradNormRowsRPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ  gradNormRowsRPS_rows
+	VZEROUPPER
+	RET
+
 // func binVVAddPS(n int, d *float32, a *float32, b *float32)
 // Requires: AVX
 TEXT ·binVVAddPS(SB), NOSPLIT, $0-32

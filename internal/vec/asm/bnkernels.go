@@ -72,4 +72,139 @@ func bnKernels() {
 	for _, f64 := range []bool{false, true} {
 		sumQuad(f64)
 	}
+	normFromXKernels()
+}
+
+// normFromXKernels emits the row kernels of batch norm's passes that take x
+// where the others take x̂ = float32((x − mu)·is), recomputing x̂ exactly
+// as normRowsPS writes it, so that the op need not keep x̂: affineRows
+// (y without x̂), sumDotNormRows and gradNormRows, column-block (PS) and
+// row-major (RPS) as the kernels of main.go.
+func normFromXKernels() {
+	const rowsArgs = "width, rows, stride int"
+	const blk = 2
+	// xhat converts piece k of x (at mem) to float64 t, less mu, times is,
+	// rounded to float32 h; wide, it widens h back into t.
+	xhat := func(mem Mem, mu, is Op, wide bool) (VecVirtual, VecVirtual) {
+		t, h := YMM(), XMM()
+		VCVTPS2PD(mem, t)
+		VSUBPD(mu, t, t)
+		VMULPD(is, t, t)
+		VCVTPD2PSY(t, h)
+		if wide {
+			VCVTPS2PD(h, t)
+		}
+		return t, h
+	}
+	// y = float32(g·h) + b
+	{
+		var mu, is, g, b []VecVirtual
+		rowsLoop("affineRowsPS", "func(y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
+			"affineRowsPS writes g·h + b into y, h being (x − mu)·is rounded to float32; see AffineRows.", blk,
+			[]string{"y", "x"}, []string{"mu", "is", "gamma", "beta"}, []bool{true, true, false, false},
+			func(c []Register) {
+				mu, is = loadCols(c[0], blk), loadCols(c[1], blk)
+				g, b = loadCols32(c[2], blk), loadCols32(c[3], blk)
+			},
+			func(r []Register, off Register) {
+				for k := range blk {
+					_, h := xhat(at(r[1], off, 16*k), mu[k], is[k], false)
+					VMULPS(g[k], h, h)
+					VADDPS(b[k], h, h)
+					VMOVUPS(h, at(r[0], off, 16*k))
+				}
+			},
+			func([]Register) {})
+		rowMajorLoop("affineRowsRPS", "func(y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
+			"affineRowsRPS is affineRowsPS walking rows outer; see AffineRows.", blk,
+			[]string{"y", "x"}, []string{"mu", "is", "gamma", "beta"},
+			func(r []Register, o Register, c []Register) {
+				for k := range blk {
+					_, h := xhat(c32(r[1], o, k), c64(c[0], o, k), c64(c[1], o, k), false)
+					VMULPS(c32(c[2], o, k), h, h)
+					VADDPS(c32(c[3], o, k), h, h)
+					VMOVUPS(h, c32(r[0], o, k))
+				}
+			})
+	}
+	// sa[j] += dy; sab[j] += dy·h
+	{
+		var sa, sab, mu, is []VecVirtual
+		rowsLoop("sumDotNormRowsPS", "func(sa, sab *float64, dy, x *float32, mu, is *float64, "+rowsArgs+")",
+			"sumDotNormRowsPS adds every row of dy to sa and of dy⊙h to sab, in float64, h being (x − mu)·is rounded to float32; see SumDotNormRows.", blk,
+			[]string{"dy", "x"}, []string{"sa", "sab", "mu", "is"}, []bool{true, true, true, true},
+			func(c []Register) {
+				sa, sab = loadCols(c[0], blk), loadCols(c[1], blk)
+				mu, is = loadCols(c[2], blk), loadCols(c[3], blk)
+			},
+			func(r []Register, off Register) {
+				for k := range blk {
+					u := YMM()
+					VCVTPS2PD(at(r[0], off, 16*k), u)
+					VADDPD(u, sa[k], sa[k])
+					t, _ := xhat(at(r[1], off, 16*k), mu[k], is[k], true)
+					VMULPD(t, u, u)
+					VADDPD(u, sab[k], sab[k])
+				}
+			},
+			func(c []Register) { storeCols(sa, c[0]); storeCols(sab, c[1]) })
+		rowMajorLoop("sumDotNormRowsRPS", "func(sa, sab *float64, dy, x *float32, mu, is *float64, "+rowsArgs+")",
+			"sumDotNormRowsRPS is sumDotNormRowsPS walking rows outer; see SumDotNormRows.", blk,
+			[]string{"dy", "x"}, []string{"sa", "sab", "mu", "is"},
+			func(r []Register, o Register, c []Register) {
+				for k := range blk {
+					u, acc := YMM(), YMM()
+					VCVTPS2PD(c32(r[0], o, k), u)
+					VMOVUPD(c64(c[0], o, k), acc)
+					VADDPD(u, acc, acc)
+					VMOVUPD(acc, c64(c[0], o, k))
+					t, _ := xhat(c32(r[1], o, k), c64(c[2], o, k), c64(c[3], o, k), true)
+					VMULPD(t, u, u)
+					VMOVUPD(c64(c[1], o, k), acc)
+					VADDPD(u, acc, acc)
+					VMOVUPD(acc, c64(c[1], o, k))
+				}
+			})
+	}
+	// dx = float32(k1·dy + k2·h + k3)
+	{
+		var k1, k2, k3, mu, is []VecVirtual
+		rowsLoop("gradNormRowsPS", "func(dx, dy, x *float32, mu, is, k1, k2, k3 *float64, "+rowsArgs+")",
+			"gradNormRowsPS writes k1·dy + k2·h + k3, rounded to float32, into dx, h being (x − mu)·is rounded to float32; see BatchNormGradNormRows.", blk,
+			[]string{"dx", "dy", "x"}, []string{"mu", "is", "k1", "k2", "k3"}, []bool{true, true, true, true, true},
+			func(c []Register) {
+				mu, is = loadCols(c[0], blk), loadCols(c[1], blk)
+				k1, k2, k3 = loadCols(c[2], blk), loadCols(c[3], blk), loadCols(c[4], blk)
+			},
+			func(r []Register, off Register) {
+				for k := range blk {
+					u, o := YMM(), XMM()
+					VCVTPS2PD(at(r[1], off, 16*k), u)
+					VMULPD(k1[k], u, u)
+					t, _ := xhat(at(r[2], off, 16*k), mu[k], is[k], true)
+					VMULPD(k2[k], t, t)
+					VADDPD(t, u, u)
+					VADDPD(k3[k], u, u)
+					VCVTPD2PSY(u, o)
+					VMOVUPS(o, at(r[0], off, 16*k))
+				}
+			},
+			func([]Register) {})
+		rowMajorLoop("gradNormRowsRPS", "func(dx, dy, x *float32, mu, is, k1, k2, k3 *float64, "+rowsArgs+")",
+			"gradNormRowsRPS is gradNormRowsPS walking rows outer; see BatchNormGradNormRows.", blk,
+			[]string{"dx", "dy", "x"}, []string{"mu", "is", "k1", "k2", "k3"},
+			func(r []Register, o Register, c []Register) {
+				for k := range blk {
+					u, v := YMM(), XMM()
+					VCVTPS2PD(c32(r[1], o, k), u)
+					VMULPD(c64(c[2], o, k), u, u)
+					t, _ := xhat(c32(r[2], o, k), c64(c[0], o, k), c64(c[1], o, k), true)
+					VMULPD(c64(c[3], o, k), t, t)
+					VADDPD(t, u, u)
+					VADDPD(c64(c[4], o, k), u, u)
+					VCVTPD2PSY(u, v)
+					VMOVUPS(v, c32(r[0], o, k))
+				}
+			})
+	}
 }
