@@ -23,15 +23,18 @@ import (
 // where every Σ runs over all axes but the channel axis. The inputs are x, γ
 // and β (both of shape C), or x alone for batch norm without the affine map
 // (PyTorch's affine=False): then y = x̂, and dx is the formula above with
-// γ = 1. Forward keeps only x̂ and the per-channel γ/σ (1/σ without γ) — the
-// one product of γ and 1/σ that the backward needs; without γ and β, x̂ is
-// the output itself, so nothing like x is kept beyond it. It leaves the
-// batch statistics μ and σ² (biased) in Mean and Var, from which a module
-// updates its running statistics. Sums are accumulated in float64.
+// γ = 1. With γ and β, Forward keeps the input x, μ and 1/σ in float64 and
+// the per-channel γ/σ — the one product of γ and 1/σ that the backward
+// needs — and the backward recomputes x̂ from x with the bits Forward
+// computed it with, as PyTorch keeps x; without them, x̂ is the output
+// itself, and Forward keeps it and 1/σ. Either way nothing like x is
+// written besides y. It leaves the batch statistics μ and σ² (biased) in
+// Mean and Var, from which a module updates its running statistics. Sums
+// are accumulated in float64.
 //
 // Its backward is differentiable (BackwardVar, for second and higher
 // orders): it recomputes μ, 1/σ and x̂ from the input x with ops, since
-// the kept x̂ and γ/σ carry no history, and writes dx, dγ and dβ above with
+// the kept statistics carry no history, and writes dx, dγ and dβ above with
 // them, so that a second differentiation sees dx depend on x through x̂ and
 // through σ.
 //
@@ -42,7 +45,10 @@ type BatchNorm[T tensor.Float] struct {
 	Eps       T
 	Mean, Var *tensor.Tensor[T] // batch statistics of the last Forward, shape C
 
-	xhat  *tensor.Tensor[T] // x̂; the output itself without γ and β
+	x     *tensor.Tensor[T] // the input x, with γ and β
+	xhat  *tensor.Tensor[T] // x̂, the output itself, without γ and β
+	mu    []float64         // μ and 1/σ per channel, with γ and β: x̂ = (x − μ)·(1/σ)
+	is    []float64
 	scale *tensor.Tensor[T] // γ/σ per channel (1/σ without γ)
 }
 
@@ -131,6 +137,21 @@ func bnSumDot[T tensor.Float](la, lab []float64, a, b []T, n, c, inner, ch int) 
 	return sumLanes(la), sumLanes(lab)
 }
 
+// bnSumDotNorm is bnSumDot of a and x̂ = (x − μ)·(1/σ), recomputed from x
+// (vec.SumDotNormRows) with mu and is holding μ and 1/σ, bnLanes long.
+func bnSumDotNorm[T tensor.Float](la, lab, mu, is []float64, a, x []T, n, c, inner, ch int) (sa, sab float64) {
+	clear(la)
+	clear(lab)
+	rows, tail := inner/bnLanes, inner%bnLanes
+	for s := range n {
+		i := (s*c + ch) * inner
+		ra, rx := a[i:][:inner], x[i:][:inner]
+		vec.SumDotNormRows(la, lab, ra, rx, mu, is, rows, bnLanes)
+		vec.SumDotNormRows(la[:tail], lab[:tail], ra[rows*bnLanes:], rx[rows*bnLanes:], mu[:tail], is[:tail], 1, tail)
+	}
+	return sumLanes(la), sumLanes(lab)
+}
+
 // sumLanes adds the partial sums in order.
 func sumLanes(l []float64) float64 {
 	s := 0.0
@@ -176,11 +197,14 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	xd := x.Data()
 	op.Mean, op.Var, op.scale = op.ar.NewUninit(c), op.ar.NewUninit(c), op.ar.NewUninit(c)
 	y := op.ar.NewUninit(x.Shape()...)
-	op.xhat = y
 	if affine {
-		op.xhat = op.ar.NewUninit(x.Shape()...)
+		op.x = x
+		buf := make([]float64, 2*c)
+		op.mu, op.is = buf[:c], buf[c:]
+	} else {
+		op.xhat = y
 	}
-	xh, yd := op.xhat.Data(), y.Data()
+	yd := y.Data()
 	meanData, varData, scaleData := op.Mean.Data(), op.Var.Data(), op.scale.Data()
 	if len(xd) == 0 {
 		// No values (N or a spatial size 0): μ and σ² are 0/0, NaN.
@@ -201,12 +225,15 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		}
 		scaleData[ch] = T(sc)
 		meanData[ch], varData[ch] = T(mu), T(v)
+		if affine {
+			op.mu[ch], op.is[ch] = mu, is
+		}
 		return is
 	}
 	byChannels(n, c, inner, func(clo, chi int) {
 		if inner == 1 {
 			// Per block of columns: μ, then σ² about μ (two passes, for
-			// accuracy), then x̂ and y.
+			// accuracy), then y.
 			var buf [3 * bnMaxCols]float64
 			for lo := clo; lo < chi; {
 				hi := min(lo+bnMaxCols, chi)
@@ -224,16 +251,16 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 					invStd[j] = stats(lo+j, mean[j], v)
 				}
 				if affine {
-					vec.NormalizeAffineRows(xh[lo:], yd[lo:], xs, mean, invStd, g[lo:hi], b[lo:hi], n, c)
+					vec.AffineRows(yd[lo:], xs, mean, invStd, g[lo:hi], b[lo:hi], n, c)
 				} else {
-					vec.NormalizeRows(xh[lo:], xs, mean, invStd, n, c)
+					vec.NormalizeRows(yd[lo:], xs, mean, invStd, n, c)
 				}
 				lo = hi
 			}
 			return
 		}
-		// Per channel: μ, σ² about μ, then x̂ and y with μ, 1/σ, γ and β
-		// spread along the rows.
+		// Per channel: μ, σ² about μ, then y with μ, 1/σ, γ and β spread
+		// along the rows.
 		var lanes, dev [bnLanes]float64
 		var muRow, isRow [bnMaxCols]float64
 		var gRow, bRow [bnMaxCols]T
@@ -248,9 +275,9 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 			}
 			bnRuns(inner, ch, func(i, w int) {
 				if affine {
-					vec.NormalizeAffineRows(xh[i:], yd[i:], xd[i:], muRow[:w], isRow[:w], gRow[:w], bRow[:w], n, c*inner)
+					vec.AffineRows(yd[i:], xd[i:], muRow[:w], isRow[:w], gRow[:w], bRow[:w], n, c*inner)
 				} else {
-					vec.NormalizeRows(xh[i:], xd[i:], muRow[:w], isRow[:w], n, c*inner)
+					vec.NormalizeRows(yd[i:], xd[i:], muRow[:w], isRow[:w], n, c*inner)
 				}
 			})
 		}
@@ -259,10 +286,16 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	shape := op.xhat.Shape()
+	// With γ and β the passes read x and recompute x̂ (μ and 1/σ per
+	// channel); without, they read x̂.
+	src := op.xhat
+	if op.x != nil {
+		src = op.x
+	}
+	shape := src.Shape()
 	n, c, inner := shape[0], shape[1], tensor.NumElems(shape[2:])
 	m := float64(n * inner)
-	g, xh := dy.Data(), op.xhat.Data()
+	g, xs := dy.Data(), src.Data()
 	scale := op.scale.Data()
 	var dx, dGamma, dBeta *tensor.Tensor[T]
 	var d, dg, db []T
@@ -310,21 +343,36 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 					k1, k2, k3 := buf[:k], buf[bnMaxCols:][:k], buf[2*bnMaxCols:][:k]
 					clear(k1)
 					clear(k2)
-					vec.SumDotRows(k1, k2, g[lo:], xh[lo:], n, c)
+					if op.x != nil {
+						vec.SumDotNormRows(k1, k2, g[lo:], xs[lo:], op.mu[lo:hi], op.is[lo:hi], n, c)
+					} else {
+						vec.SumDotRows(k1, k2, g[lo:], xs[lo:], n, c)
+					}
 					for j := range k {
 						k1[j], k2[j], k3[j] = put(lo+j, k1[j], k2[j])
 					}
-					if dx != nil {
-						vec.BatchNormGradRows(d[lo:], g[lo:], xh[lo:], k1, k2, k3, n, c)
+					switch {
+					case dx == nil:
+					case op.x != nil:
+						vec.BatchNormGradNormRows(d[lo:], g[lo:], xs[lo:], op.mu[lo:hi], op.is[lo:hi], k1, k2, k3, n, c)
+					default:
+						vec.BatchNormGradRows(d[lo:], g[lo:], xs[lo:], k1, k2, k3, n, c)
 					}
 					lo = hi
 				}
 				return
 			}
 			var la, lab [bnLanes]float64
-			var k1, k2, k3 [bnMaxCols]float64
+			var k1, k2, k3, muRow, isRow [bnMaxCols]float64
 			for ch := clo; ch < chi; ch++ {
-				sumDy, sumDyXhat := bnSumDot(la[:], lab[:], g, xh, n, c, inner, ch)
+				var sumDy, sumDyXhat float64
+				if op.x != nil {
+					fill(muRow[:], op.mu[ch])
+					fill(isRow[:], op.is[ch])
+					sumDy, sumDyXhat = bnSumDotNorm(la[:], lab[:], muRow[:bnLanes], isRow[:bnLanes], g, xs, n, c, inner, ch)
+				} else {
+					sumDy, sumDyXhat = bnSumDot(la[:], lab[:], g, xs, n, c, inner, ch)
+				}
 				a, b, e := put(ch, sumDy, sumDyXhat)
 				if dx == nil {
 					continue
@@ -333,7 +381,11 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 				fill(k2[:], b)
 				fill(k3[:], e)
 				bnRuns(inner, ch, func(i, w int) {
-					vec.BatchNormGradRows(d[i:], g[i:], xh[i:], k1[:w], k2[:w], k3[:w], n, c*inner)
+					if op.x != nil {
+						vec.BatchNormGradNormRows(d[i:], g[i:], xs[i:], muRow[:w], isRow[:w], k1[:w], k2[:w], k3[:w], n, c*inner)
+					} else {
+						vec.BatchNormGradRows(d[i:], g[i:], xs[i:], k1[:w], k2[:w], k3[:w], n, c*inner)
+					}
 				})
 			}
 		})
@@ -345,7 +397,15 @@ func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	return []*tensor.Tensor[T]{dx, dGamma, dBeta}
 }
 
-func (op *BatchNorm[T]) Saved() []*tensor.Tensor[T] { return []*tensor.Tensor[T]{op.xhat, op.scale} }
+func (op *BatchNorm[T]) Saved() []*tensor.Tensor[T] {
+	if op.x != nil {
+		return []*tensor.Tensor[T]{op.x, op.scale}
+	}
+	return []*tensor.Tensor[T]{op.xhat, op.scale}
+}
+
+// ExtraSavedBytes reports μ and 1/σ in float64, kept with γ and β.
+func (op *BatchNorm[T]) ExtraSavedBytes() int { return (len(op.mu) + len(op.is)) * 8 }
 
 func fromFloat64[T tensor.Float](ar *tensor.Arena[T], v []float64) *tensor.Tensor[T] {
 	t := ar.NewUninit(len(v))
@@ -356,9 +416,10 @@ func fromFloat64[T tensor.Float](ar *tensor.Arena[T], v []float64) *tensor.Tenso
 }
 
 // BackwardVar is Backward written with differentiable ops, for second and
-// higher orders. The fused Forward keeps x̂ and γ/σ as plain tensors, which
-// depend on x but carry no history; so it recomputes the statistics from the
-// input Var x (the means keep the reduced axes, shape 1×C×1×…):
+// higher orders. The fused Forward keeps x̂ (or μ and 1/σ) and γ/σ as
+// plain values, which depend on x but carry no history; so it recomputes
+// them from the input Var x (the means keep the reduced axes, shape
+// 1×C×1×…):
 //
 //	μ = mean(x),  x̄ = x − μ,  s = (mean(x̄²) + Eps)^(−½),  x̂ = x̄ ⊙ s
 //	dx = γ ⊙ s ⊙ (dy − mean(dy) − x̂ ⊙ mean(dy ⊙ x̂))
