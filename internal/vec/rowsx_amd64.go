@@ -19,7 +19,7 @@ func affineRowsAsm[T Float](y, x []T, mu, is []float64, g, b []T, rows, stride i
 }
 
 func sumDotNormRowsAsm[T Float](sa, sab []float64, dy, x []T, mu, is []float64, rows, stride int) int {
-	w, cm := asmCols(len(sa), rowsBlockElem)
+	w, cm := asmCols(len(sa), rowsBlock)
 	if !isF32[T]() || w == 0 {
 		return 0
 	}

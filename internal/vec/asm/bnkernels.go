@@ -127,22 +127,26 @@ func normFromXKernels() {
 				}
 			})
 	}
-	// sa[j] += dy; sab[j] += dy·h
+	// sa[j] += dy; sab[j] += dy·h, four pieces of columns at a time (the
+	// width of batch norm's partial sums), mu and is read from memory at
+	// every row so that the accumulators and temporaries fit in registers.
 	{
-		var sa, sab, mu, is []VecVirtual
+		const cblk = 4
+		var sa, sab []VecVirtual
+		var cols []Register
 		rowsLoop("sumDotNormRowsPS", "func(sa, sab *float64, dy, x *float32, mu, is *float64, "+rowsArgs+")",
-			"sumDotNormRowsPS adds every row of dy to sa and of dy⊙h to sab, in float64, h being (x − mu)·is rounded to float32; see SumDotNormRows.", blk,
+			"sumDotNormRowsPS adds every row of dy to sa and of dy⊙h to sab, in float64, h being (x − mu)·is rounded to float32; see SumDotNormRows.", cblk,
 			[]string{"dy", "x"}, []string{"sa", "sab", "mu", "is"}, []bool{true, true, true, true},
 			func(c []Register) {
-				sa, sab = loadCols(c[0], blk), loadCols(c[1], blk)
-				mu, is = loadCols(c[2], blk), loadCols(c[3], blk)
+				sa, sab = loadCols(c[0], cblk), loadCols(c[1], cblk)
+				cols = c
 			},
 			func(r []Register, off Register) {
-				for k := range blk {
+				for k := range cblk {
 					u := YMM()
 					VCVTPS2PD(at(r[0], off, 16*k), u)
 					VADDPD(u, sa[k], sa[k])
-					t, _ := xhat(at(r[1], off, 16*k), mu[k], is[k], true)
+					t, _ := xhat(at(r[1], off, 16*k), Mem{Base: cols[2], Disp: 32 * k}, Mem{Base: cols[3], Disp: 32 * k}, true)
 					VMULPD(t, u, u)
 					VADDPD(u, sab[k], sab[k])
 				}
