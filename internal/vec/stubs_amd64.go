@@ -99,7 +99,7 @@ func sumQuadPD(s *[16]float64, x *float64, stride int, n int)
 //go:noescape
 func affineRowsPS(y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
 
-// affineRowsRPS is affineRowsPS walking rows outer; see AffineRows.
+// affineRowsRPS is affineRowsPS walking rows outer, two at a time; see AffineRows.
 //
 //go:noescape
 func affineRowsRPS(y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
@@ -109,7 +109,7 @@ func affineRowsRPS(y *float32, x *float32, mu *float64, is *float64, gamma *floa
 //go:noescape
 func sumDotNormRowsPS(sa *float64, sab *float64, dy *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
 
-// sumDotNormRowsRPS is sumDotNormRowsPS walking rows outer; see SumDotNormRows.
+// sumDotNormRowsRPS is sumDotNormRowsPS walking rows outer, two at a time; see SumDotNormRows.
 //
 //go:noescape
 func sumDotNormRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
@@ -119,7 +119,7 @@ func sumDotNormRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, mu *f
 //go:noescape
 func gradNormRowsPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
 
-// gradNormRowsRPS is gradNormRowsPS walking rows outer; see BatchNormGradNormRows.
+// gradNormRowsRPS is gradNormRowsPS walking rows outer, two at a time; see BatchNormGradNormRows.
 //
 //go:noescape
 func gradNormRowsRPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)

@@ -932,40 +932,103 @@ TEXT ·affineRowsRPS(SB), NOSPLIT, $0-72
 	MOVQ stride+64(FP), DX
 	SHLQ $0x02, DX
 	MOVQ y+0(FP), BX
-	MOVQ x+8(FP), SI
-	MOVQ mu+16(FP), DI
-	MOVQ is+24(FP), R8
-	MOVQ gamma+32(FP), R9
-	MOVQ beta+40(FP), R10
+	MOVQ x+8(FP), DI
+	MOVQ mu+16(FP), R9
+	MOVQ is+24(FP), R10
+	MOVQ gamma+32(FP), R11
+	MOVQ beta+40(FP), R12
 
-affineRowsRPS_rows:
-	XORQ R11, R11
-
-affineRowsRPS_cols:
-	CMPQ       R11, AX
-	JAE        affineRowsRPS_next
-	VCVTPS2PD  (SI)(R11*1), Y0
-	VSUBPD     (DI)(R11*2), Y0, Y0
-	VMULPD     (R8)(R11*2), Y0, Y0
-	VCVTPD2PSY Y0, X0
-	VMULPS     (R9)(R11*1), X0, X0
-	VADDPS     (R10)(R11*1), X0, X0
-	VMOVUPS    X0, (BX)(R11*1)
-	VCVTPS2PD  16(SI)(R11*1), Y0
-	VSUBPD     32(DI)(R11*2), Y0, Y0
-	VMULPD     32(R8)(R11*2), Y0, Y0
-	VCVTPD2PSY Y0, X0
-	VMULPS     16(R9)(R11*1), X0, X0
-	VADDPS     16(R10)(R11*1), X0, X0
-	VMOVUPS    X0, 16(BX)(R11*1)
-	ADDQ       $0x20, R11
-	JMP        affineRowsRPS_cols
-
-affineRowsRPS_next:
-	ADDQ DX, BX
+affineRowsRPS_pairs:
+	CMPQ CX, $0x02
+	JL   affineRowsRPS_single
+	MOVQ BX, SI
 	ADDQ DX, SI
-	DECQ CX
-	JNZ  affineRowsRPS_rows
+	MOVQ DI, R8
+	ADDQ DX, R8
+	XORQ R13, R13
+
+affineRowsRPS_cols2:
+	CMPQ       R13, AX
+	JAE        affineRowsRPS_next2
+	VMOVUPD    (R9)(R13*2), Y0
+	VMOVUPD    (R10)(R13*2), Y1
+	VMOVUPS    (R11)(R13*1), X2
+	VMOVUPS    (R12)(R13*1), X3
+	VCVTPS2PD  (DI)(R13*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, (BX)(R13*1)
+	VCVTPS2PD  (R8)(R13*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X0
+	VMULPS     X2, X0, X0
+	VADDPS     X3, X0, X0
+	VMOVUPS    X0, (SI)(R13*1)
+	VMOVUPD    32(R9)(R13*2), Y0
+	VMOVUPD    32(R10)(R13*2), Y1
+	VMOVUPS    16(R11)(R13*1), X2
+	VMOVUPS    16(R12)(R13*1), X3
+	VCVTPS2PD  16(DI)(R13*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, 16(BX)(R13*1)
+	VCVTPS2PD  16(R8)(R13*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X0
+	VMULPS     X2, X0, X0
+	VADDPS     X3, X0, X0
+	VMOVUPS    X0, 16(SI)(R13*1)
+	ADDQ       $0x20, R13
+	JMP        affineRowsRPS_cols2
+
+affineRowsRPS_next2:
+	LEAQ (SI)(DX*1), BX
+	LEAQ (R8)(DX*1), DI
+	SUBQ $0x02, CX
+	JMP  affineRowsRPS_pairs
+
+affineRowsRPS_single:
+	CMPQ CX, $0x00
+	JE   affineRowsRPS_done
+	XORQ R13, R13
+
+affineRowsRPS_cols1:
+	CMPQ       R13, AX
+	JAE        affineRowsRPS_done
+	VMOVUPD    (R9)(R13*2), Y0
+	VMOVUPD    (R10)(R13*2), Y1
+	VMOVUPS    (R11)(R13*1), X2
+	VMOVUPS    (R12)(R13*1), X3
+	VCVTPS2PD  (DI)(R13*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X0
+	VMULPS     X2, X0, X0
+	VADDPS     X3, X0, X0
+	VMOVUPS    X0, (BX)(R13*1)
+	VMOVUPD    32(R9)(R13*2), Y0
+	VMOVUPD    32(R10)(R13*2), Y1
+	VMOVUPS    16(R11)(R13*1), X2
+	VMOVUPS    16(R12)(R13*1), X3
+	VCVTPS2PD  16(DI)(R13*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X0
+	VMULPS     X2, X0, X0
+	VADDPS     X3, X0, X0
+	VMOVUPS    X0, 16(BX)(R13*1)
+	ADDQ       $0x20, R13
+	JMP        affineRowsRPS_cols1
+
+affineRowsRPS_done:
 	VZEROUPPER
 	RET
 
@@ -1067,52 +1130,123 @@ TEXT ·sumDotNormRowsRPS(SB), NOSPLIT, $0-72
 	MOVQ stride+64(FP), DX
 	SHLQ $0x02, DX
 	MOVQ dy+16(FP), BX
-	MOVQ x+24(FP), SI
-	MOVQ sa+0(FP), DI
-	MOVQ sab+8(FP), R8
-	MOVQ mu+32(FP), R9
-	MOVQ is+40(FP), R10
+	MOVQ x+24(FP), DI
+	MOVQ sa+0(FP), R9
+	MOVQ sab+8(FP), R10
+	MOVQ mu+32(FP), R11
+	MOVQ is+40(FP), R12
 
-sumDotNormRowsRPS_rows:
-	XORQ R11, R11
-
-sumDotNormRowsRPS_cols:
-	CMPQ       R11, AX
-	JAE        sumDotNormRowsRPS_next
-	VCVTPS2PD  (BX)(R11*1), Y0
-	VMOVUPD    (DI)(R11*2), Y1
-	VADDPD     Y0, Y1, Y1
-	VMOVUPD    Y1, (DI)(R11*2)
-	VCVTPS2PD  (SI)(R11*1), Y1
-	VSUBPD     (R9)(R11*2), Y1, Y1
-	VMULPD     (R10)(R11*2), Y1, Y1
-	VCVTPD2PSY Y1, X1
-	VCVTPS2PD  X1, Y1
-	VMULPD     Y1, Y0, Y0
-	VMOVUPD    (R8)(R11*2), Y1
-	VADDPD     Y0, Y1, Y1
-	VMOVUPD    Y1, (R8)(R11*2)
-	VCVTPS2PD  16(BX)(R11*1), Y0
-	VMOVUPD    32(DI)(R11*2), Y1
-	VADDPD     Y0, Y1, Y1
-	VMOVUPD    Y1, 32(DI)(R11*2)
-	VCVTPS2PD  16(SI)(R11*1), Y1
-	VSUBPD     32(R9)(R11*2), Y1, Y1
-	VMULPD     32(R10)(R11*2), Y1, Y1
-	VCVTPD2PSY Y1, X1
-	VCVTPS2PD  X1, Y1
-	VMULPD     Y1, Y0, Y0
-	VMOVUPD    32(R8)(R11*2), Y1
-	VADDPD     Y0, Y1, Y1
-	VMOVUPD    Y1, 32(R8)(R11*2)
-	ADDQ       $0x20, R11
-	JMP        sumDotNormRowsRPS_cols
-
-sumDotNormRowsRPS_next:
-	ADDQ DX, BX
+sumDotNormRowsRPS_pairs:
+	CMPQ CX, $0x02
+	JL   sumDotNormRowsRPS_single
+	MOVQ BX, SI
 	ADDQ DX, SI
-	DECQ CX
-	JNZ  sumDotNormRowsRPS_rows
+	MOVQ DI, R8
+	ADDQ DX, R8
+	XORQ R13, R13
+
+sumDotNormRowsRPS_cols2:
+	CMPQ       R13, AX
+	JAE        sumDotNormRowsRPS_next2
+	VMOVUPD    (R11)(R13*2), Y0
+	VMOVUPD    (R12)(R13*2), Y1
+	VMOVUPD    (R9)(R13*2), Y2
+	VMOVUPD    (R10)(R13*2), Y3
+	VCVTPS2PD  (BX)(R13*1), Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  (DI)(R13*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X5
+	VCVTPS2PD  X5, Y5
+	VMULPD     Y5, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VCVTPS2PD  (SI)(R13*1), Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  (R8)(R13*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VCVTPS2PD  X0, Y5
+	VMULPD     Y5, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VMOVUPD    Y2, (R9)(R13*2)
+	VMOVUPD    Y3, (R10)(R13*2)
+	VMOVUPD    32(R11)(R13*2), Y0
+	VMOVUPD    32(R12)(R13*2), Y1
+	VMOVUPD    32(R9)(R13*2), Y2
+	VMOVUPD    32(R10)(R13*2), Y3
+	VCVTPS2PD  16(BX)(R13*1), Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  16(DI)(R13*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X5
+	VCVTPS2PD  X5, Y5
+	VMULPD     Y5, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VCVTPS2PD  16(SI)(R13*1), Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  16(R8)(R13*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VCVTPS2PD  X0, Y5
+	VMULPD     Y5, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VMOVUPD    Y2, 32(R9)(R13*2)
+	VMOVUPD    Y3, 32(R10)(R13*2)
+	ADDQ       $0x20, R13
+	JMP        sumDotNormRowsRPS_cols2
+
+sumDotNormRowsRPS_next2:
+	LEAQ (SI)(DX*1), BX
+	LEAQ (R8)(DX*1), DI
+	SUBQ $0x02, CX
+	JMP  sumDotNormRowsRPS_pairs
+
+sumDotNormRowsRPS_single:
+	CMPQ CX, $0x00
+	JE   sumDotNormRowsRPS_done
+	XORQ R13, R13
+
+sumDotNormRowsRPS_cols1:
+	CMPQ       R13, AX
+	JAE        sumDotNormRowsRPS_done
+	VMOVUPD    (R11)(R13*2), Y0
+	VMOVUPD    (R12)(R13*2), Y1
+	VMOVUPD    (R9)(R13*2), Y2
+	VMOVUPD    (R10)(R13*2), Y3
+	VCVTPS2PD  (BX)(R13*1), Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  (DI)(R13*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VCVTPS2PD  X0, Y5
+	VMULPD     Y5, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VMOVUPD    Y2, (R9)(R13*2)
+	VMOVUPD    Y3, (R10)(R13*2)
+	VMOVUPD    32(R11)(R13*2), Y0
+	VMOVUPD    32(R12)(R13*2), Y1
+	VMOVUPD    32(R9)(R13*2), Y2
+	VMOVUPD    32(R10)(R13*2), Y3
+	VCVTPS2PD  16(BX)(R13*1), Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  16(DI)(R13*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VCVTPS2PD  X0, Y5
+	VMULPD     Y5, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VMOVUPD    Y2, 32(R9)(R13*2)
+	VMOVUPD    Y3, 32(R10)(R13*2)
+	ADDQ       $0x20, R13
+	JMP        sumDotNormRowsRPS_cols1
+
+sumDotNormRowsRPS_done:
 	VZEROUPPER
 	RET
 
@@ -1193,60 +1327,149 @@ gradNormRowsPS_done:
 
 // func gradNormRowsRPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
 // Requires: AVX
-TEXT ·gradNormRowsRPS(SB), NOSPLIT, $0-88
+TEXT ·gradNormRowsRPS(SB), NOSPLIT, $8-88
 	MOVQ width+64(FP), AX
 	SHLQ $0x02, AX
 	MOVQ rows+72(FP), CX
 	MOVQ stride+80(FP), DX
 	SHLQ $0x02, DX
 	MOVQ dx+0(FP), BX
-	MOVQ dy+8(FP), SI
-	MOVQ x+16(FP), DI
-	MOVQ mu+24(FP), R8
-	MOVQ is+32(FP), R9
-	MOVQ k1+40(FP), R10
-	MOVQ k2+48(FP), R11
-	MOVQ k3+56(FP), R12
+	MOVQ dy+8(FP), DI
+	MOVQ x+16(FP), R9
+	MOVQ mu+24(FP), R11
+	MOVQ is+32(FP), R12
+	MOVQ k1+40(FP), R13
+	MOVQ k2+48(FP), R14
+	MOVQ k3+56(FP), R15
 
-gradNormRowsRPS_rows:
-	XORQ R13, R13
-
-gradNormRowsRPS_cols:
-	CMPQ       R13, AX
-	JAE        gradNormRowsRPS_next
-	VCVTPS2PD  (SI)(R13*1), Y0
-	VMULPD     (R10)(R13*2), Y0, Y0
-	VCVTPS2PD  (DI)(R13*1), Y1
-	VSUBPD     (R8)(R13*2), Y1, Y1
-	VMULPD     (R9)(R13*2), Y1, Y1
-	VCVTPD2PSY Y1, X1
-	VCVTPS2PD  X1, Y1
-	VMULPD     (R11)(R13*2), Y1, Y1
-	VADDPD     Y1, Y0, Y0
-	VADDPD     (R12)(R13*2), Y0, Y0
-	VCVTPD2PSY Y0, X0
-	VMOVUPS    X0, (BX)(R13*1)
-	VCVTPS2PD  16(SI)(R13*1), Y0
-	VMULPD     32(R10)(R13*2), Y0, Y0
-	VCVTPS2PD  16(DI)(R13*1), Y1
-	VSUBPD     32(R8)(R13*2), Y1, Y1
-	VMULPD     32(R9)(R13*2), Y1, Y1
-	VCVTPD2PSY Y1, X1
-	VCVTPS2PD  X1, Y1
-	VMULPD     32(R11)(R13*2), Y1, Y1
-	VADDPD     Y1, Y0, Y0
-	VADDPD     32(R12)(R13*2), Y0, Y0
-	VCVTPD2PSY Y0, X0
-	VMOVUPS    X0, 16(BX)(R13*1)
-	ADDQ       $0x20, R13
-	JMP        gradNormRowsRPS_cols
-
-gradNormRowsRPS_next:
-	ADDQ DX, BX
+gradNormRowsRPS_pairs:
+	CMPQ CX, $0x02
+	JL   gradNormRowsRPS_single
+	MOVQ BX, SI
 	ADDQ DX, SI
-	ADDQ DX, DI
-	DECQ CX
-	JNZ  gradNormRowsRPS_rows
+	MOVQ DI, R8
+	ADDQ DX, R8
+	MOVQ R9, R10
+	ADDQ DX, R10
+	XORQ BP, BP
+
+gradNormRowsRPS_cols2:
+	CMPQ       BP, AX
+	JAE        gradNormRowsRPS_next2
+	VMOVUPD    (R11)(BP*2), Y0
+	VMOVUPD    (R12)(BP*2), Y1
+	VMOVUPD    (R13)(BP*2), Y2
+	VMOVUPD    (R14)(BP*2), Y3
+	VMOVUPD    (R15)(BP*2), Y4
+	VCVTPS2PD  (DI)(BP*1), Y5
+	VMULPD     Y2, Y5, Y5
+	VCVTPS2PD  (R9)(BP*1), Y6
+	VSUBPD     Y0, Y6, Y6
+	VMULPD     Y1, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VCVTPS2PD  X6, Y6
+	VMULPD     Y3, Y6, Y6
+	VADDPD     Y6, Y5, Y5
+	VADDPD     Y4, Y5, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS    X5, (BX)(BP*1)
+	VCVTPS2PD  (R8)(BP*1), Y5
+	VMULPD     Y2, Y5, Y5
+	VCVTPS2PD  (R10)(BP*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X0
+	VCVTPS2PD  X0, Y2
+	VMULPD     Y3, Y2, Y2
+	VADDPD     Y2, Y5, Y5
+	VADDPD     Y4, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VMOVUPS    X0, (SI)(BP*1)
+	VMOVUPD    32(R11)(BP*2), Y0
+	VMOVUPD    32(R12)(BP*2), Y1
+	VMOVUPD    32(R13)(BP*2), Y2
+	VMOVUPD    32(R14)(BP*2), Y3
+	VMOVUPD    32(R15)(BP*2), Y4
+	VCVTPS2PD  16(DI)(BP*1), Y5
+	VMULPD     Y2, Y5, Y5
+	VCVTPS2PD  16(R9)(BP*1), Y6
+	VSUBPD     Y0, Y6, Y6
+	VMULPD     Y1, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VCVTPS2PD  X6, Y6
+	VMULPD     Y3, Y6, Y6
+	VADDPD     Y6, Y5, Y5
+	VADDPD     Y4, Y5, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS    X5, 16(BX)(BP*1)
+	VCVTPS2PD  16(R8)(BP*1), Y5
+	VMULPD     Y2, Y5, Y5
+	VCVTPS2PD  16(R10)(BP*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X0
+	VCVTPS2PD  X0, Y2
+	VMULPD     Y3, Y2, Y2
+	VADDPD     Y2, Y5, Y5
+	VADDPD     Y4, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VMOVUPS    X0, 16(SI)(BP*1)
+	ADDQ       $0x20, BP
+	JMP        gradNormRowsRPS_cols2
+
+gradNormRowsRPS_next2:
+	LEAQ (SI)(DX*1), BX
+	LEAQ (R8)(DX*1), DI
+	LEAQ (R10)(DX*1), R9
+	SUBQ $0x02, CX
+	JMP  gradNormRowsRPS_pairs
+
+gradNormRowsRPS_single:
+	CMPQ CX, $0x00
+	JE   gradNormRowsRPS_done
+	XORQ BP, BP
+
+gradNormRowsRPS_cols1:
+	CMPQ       BP, AX
+	JAE        gradNormRowsRPS_done
+	VMOVUPD    (R11)(BP*2), Y0
+	VMOVUPD    (R12)(BP*2), Y1
+	VMOVUPD    (R13)(BP*2), Y2
+	VMOVUPD    (R14)(BP*2), Y3
+	VMOVUPD    (R15)(BP*2), Y4
+	VCVTPS2PD  (DI)(BP*1), Y5
+	VMULPD     Y2, Y5, Y5
+	VCVTPS2PD  (R9)(BP*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X0
+	VCVTPS2PD  X0, Y2
+	VMULPD     Y3, Y2, Y2
+	VADDPD     Y2, Y5, Y5
+	VADDPD     Y4, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VMOVUPS    X0, (BX)(BP*1)
+	VMOVUPD    32(R11)(BP*2), Y0
+	VMOVUPD    32(R12)(BP*2), Y1
+	VMOVUPD    32(R13)(BP*2), Y2
+	VMOVUPD    32(R14)(BP*2), Y3
+	VMOVUPD    32(R15)(BP*2), Y4
+	VCVTPS2PD  16(DI)(BP*1), Y5
+	VMULPD     Y2, Y5, Y5
+	VCVTPS2PD  16(R9)(BP*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X0
+	VCVTPS2PD  X0, Y2
+	VMULPD     Y3, Y2, Y2
+	VADDPD     Y2, Y5, Y5
+	VADDPD     Y4, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VMOVUPS    X0, 16(BX)(BP*1)
+	ADDQ       $0x20, BP
+	JMP        gradNormRowsRPS_cols1
+
+gradNormRowsRPS_done:
 	VZEROUPPER
 	RET
 

@@ -75,6 +75,66 @@ func bnKernels() {
 	normFromXKernels()
 }
 
+// rowMajorLoop2 is rowMajorLoop taking rows two at a time: body gets the
+// pointers of rows r and r+1 (one row for the last of an odd count) and
+// loads each per-column piece once for both, which halves the column
+// loads and the accumulators' round trips to memory. A column still takes
+// its rows in order, so the results are those of rowMajorLoop.
+func rowMajorLoop2(name, sig, doc string, blk int, f32, col []string, body func(rows [][]Register, o Register, cols []Register)) {
+	TEXT(name, NOSPLIT, sig)
+	Doc(doc)
+	Pragma("noescape")
+	width := Load(Param("width"), GP64())
+	SHLQ(U8(2), width)
+	r := Load(Param("rows"), GP64())
+	stride := Load(Param("stride"), GP64())
+	SHLQ(U8(2), stride)
+	rp := make([]Register, len(f32))
+	rq := make([]Register, len(f32))
+	for i, p := range f32 {
+		rp[i] = Load(Param(p), GP64())
+		rq[i] = GP64()
+	}
+	cp := make([]Register, len(col))
+	for i, p := range col {
+		cp[i] = Load(Param(p), GP64())
+	}
+	o := GP64()
+	Label(name + "_pairs")
+	CMPQ(r, U8(2))
+	JL(LabelRef(name + "_single"))
+	for i := range rp {
+		MOVQ(rp[i], rq[i])
+		ADDQ(stride, rq[i])
+	}
+	XORQ(o, o)
+	Label(name + "_cols2")
+	CMPQ(o, width)
+	JAE(LabelRef(name + "_next2"))
+	body([][]Register{rp, rq}, o, cp)
+	ADDQ(U8(blk*16), o)
+	JMP(LabelRef(name + "_cols2"))
+	Label(name + "_next2")
+	for i := range rp {
+		LEAQ(Mem{Base: rq[i], Index: stride, Scale: 1}, rp[i])
+	}
+	SUBQ(U8(2), r)
+	JMP(LabelRef(name + "_pairs"))
+	Label(name + "_single")
+	CMPQ(r, U8(0))
+	JE(LabelRef(name + "_done"))
+	XORQ(o, o)
+	Label(name + "_cols1")
+	CMPQ(o, width)
+	JAE(LabelRef(name + "_done"))
+	body([][]Register{rp}, o, cp)
+	ADDQ(U8(blk*16), o)
+	JMP(LabelRef(name + "_cols1"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 // normFromXKernels emits the row kernels of batch norm's passes that take x
 // where the others take x̂ = float32((x − mu)·is), recomputing x̂ exactly
 // as normRowsPS writes it, so that the op need not keep x̂: affineRows
@@ -115,15 +175,22 @@ func normFromXKernels() {
 				}
 			},
 			func([]Register) {})
-		rowMajorLoop("affineRowsRPS", "func(y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
-			"affineRowsRPS is affineRowsPS walking rows outer; see AffineRows.", blk,
+		rowMajorLoop2("affineRowsRPS", "func(y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
+			"affineRowsRPS is affineRowsPS walking rows outer, two at a time; see AffineRows.", blk,
 			[]string{"y", "x"}, []string{"mu", "is", "gamma", "beta"},
-			func(r []Register, o Register, c []Register) {
+			func(rows [][]Register, o Register, c []Register) {
 				for k := range blk {
-					_, h := xhat(c32(r[1], o, k), c64(c[0], o, k), c64(c[1], o, k), false)
-					VMULPS(c32(c[2], o, k), h, h)
-					VADDPS(c32(c[3], o, k), h, h)
-					VMOVUPS(h, c32(r[0], o, k))
+					m, s, g, b := YMM(), YMM(), XMM(), XMM()
+					VMOVUPD(c64(c[0], o, k), m)
+					VMOVUPD(c64(c[1], o, k), s)
+					VMOVUPS(c32(c[2], o, k), g)
+					VMOVUPS(c32(c[3], o, k), b)
+					for _, r := range rows {
+						_, h := xhat(c32(r[1], o, k), m, s, false)
+						VMULPS(g, h, h)
+						VADDPS(b, h, h)
+						VMOVUPS(h, c32(r[0], o, k))
+					}
 				}
 			})
 	}
@@ -152,21 +219,26 @@ func normFromXKernels() {
 				}
 			},
 			func(c []Register) { storeCols(sa, c[0]); storeCols(sab, c[1]) })
-		rowMajorLoop("sumDotNormRowsRPS", "func(sa, sab *float64, dy, x *float32, mu, is *float64, "+rowsArgs+")",
-			"sumDotNormRowsRPS is sumDotNormRowsPS walking rows outer; see SumDotNormRows.", blk,
+		rowMajorLoop2("sumDotNormRowsRPS", "func(sa, sab *float64, dy, x *float32, mu, is *float64, "+rowsArgs+")",
+			"sumDotNormRowsRPS is sumDotNormRowsPS walking rows outer, two at a time; see SumDotNormRows.", blk,
 			[]string{"dy", "x"}, []string{"sa", "sab", "mu", "is"},
-			func(r []Register, o Register, c []Register) {
+			func(rows [][]Register, o Register, c []Register) {
 				for k := range blk {
-					u, acc := YMM(), YMM()
-					VCVTPS2PD(c32(r[0], o, k), u)
-					VMOVUPD(c64(c[0], o, k), acc)
-					VADDPD(u, acc, acc)
-					VMOVUPD(acc, c64(c[0], o, k))
-					t, _ := xhat(c32(r[1], o, k), c64(c[2], o, k), c64(c[3], o, k), true)
-					VMULPD(t, u, u)
-					VMOVUPD(c64(c[1], o, k), acc)
-					VADDPD(u, acc, acc)
-					VMOVUPD(acc, c64(c[1], o, k))
+					m, s, a, ab := YMM(), YMM(), YMM(), YMM()
+					VMOVUPD(c64(c[2], o, k), m)
+					VMOVUPD(c64(c[3], o, k), s)
+					VMOVUPD(c64(c[0], o, k), a)
+					VMOVUPD(c64(c[1], o, k), ab)
+					for _, r := range rows {
+						u := YMM()
+						VCVTPS2PD(c32(r[0], o, k), u)
+						VADDPD(u, a, a)
+						t, _ := xhat(c32(r[1], o, k), m, s, true)
+						VMULPD(t, u, u)
+						VADDPD(u, ab, ab)
+					}
+					VMOVUPD(a, c64(c[0], o, k))
+					VMOVUPD(ab, c64(c[1], o, k))
 				}
 			})
 	}
@@ -194,20 +266,28 @@ func normFromXKernels() {
 				}
 			},
 			func([]Register) {})
-		rowMajorLoop("gradNormRowsRPS", "func(dx, dy, x *float32, mu, is, k1, k2, k3 *float64, "+rowsArgs+")",
-			"gradNormRowsRPS is gradNormRowsPS walking rows outer; see BatchNormGradNormRows.", blk,
+		rowMajorLoop2("gradNormRowsRPS", "func(dx, dy, x *float32, mu, is, k1, k2, k3 *float64, "+rowsArgs+")",
+			"gradNormRowsRPS is gradNormRowsPS walking rows outer, two at a time; see BatchNormGradNormRows.", blk,
 			[]string{"dx", "dy", "x"}, []string{"mu", "is", "k1", "k2", "k3"},
-			func(r []Register, o Register, c []Register) {
+			func(rows [][]Register, o Register, c []Register) {
 				for k := range blk {
-					u, v := YMM(), XMM()
-					VCVTPS2PD(c32(r[1], o, k), u)
-					VMULPD(c64(c[2], o, k), u, u)
-					t, _ := xhat(c32(r[2], o, k), c64(c[0], o, k), c64(c[1], o, k), true)
-					VMULPD(c64(c[3], o, k), t, t)
-					VADDPD(t, u, u)
-					VADDPD(c64(c[4], o, k), u, u)
-					VCVTPD2PSY(u, v)
-					VMOVUPS(v, c32(r[0], o, k))
+					m, s, a, b, e := YMM(), YMM(), YMM(), YMM(), YMM()
+					VMOVUPD(c64(c[0], o, k), m)
+					VMOVUPD(c64(c[1], o, k), s)
+					VMOVUPD(c64(c[2], o, k), a)
+					VMOVUPD(c64(c[3], o, k), b)
+					VMOVUPD(c64(c[4], o, k), e)
+					for _, r := range rows {
+						u, v := YMM(), XMM()
+						VCVTPS2PD(c32(r[1], o, k), u)
+						VMULPD(a, u, u)
+						t, _ := xhat(c32(r[2], o, k), m, s, true)
+						VMULPD(b, t, t)
+						VADDPD(t, u, u)
+						VADDPD(e, u, u)
+						VCVTPD2PSY(u, v)
+						VMOVUPS(v, c32(r[0], o, k))
+					}
 				}
 			})
 	}
