@@ -43,3 +43,33 @@ func gradNormRowsAsm[T Float](dx, dy, x []T, mu, is, k1, k2, k3 []float64, rows,
 	}
 	return w
 }
+
+// sumRows2Asm is sumRowsAsm with the row-major kernel taking rows two at a
+// time; SumRows calls it.
+func sumRows2Asm[T Float](acc []float64, x []T, rows, stride int) int {
+	w, cm := asmCols(len(acc), rowsBlock)
+	if !isF32[T]() || w == 0 {
+		return 0
+	}
+	if cm {
+		sumRowsPS(&acc[0], p32(x), w, rows, stride)
+	} else {
+		sumRows2RPS(&acc[0], p32(x), w, rows, stride)
+	}
+	return w
+}
+
+// sumSqDevRows2Asm is sumSqDevRowsAsm with the row-major kernel taking rows
+// two at a time; SumSqDevRows calls it.
+func sumSqDevRows2Asm[T Float](acc []float64, x []T, mu []float64, rows, stride int) int {
+	w, cm := asmCols(len(acc), rowsBlock)
+	if !isF32[T]() || w == 0 {
+		return 0
+	}
+	if cm {
+		sumSqDevRowsPS(&acc[0], p32(x), &mu[0], w, rows, stride)
+	} else {
+		sumSqDevRows2RPS(&acc[0], p32(x), &mu[0], w, rows, stride)
+	}
+	return w
+}

@@ -10,3 +10,7 @@ func sumDotNormRowsAsm[T Float](sa, sab []float64, dy, x []T, mu, is []float64, 
 func gradNormRowsAsm[T Float](dx, dy, x []T, mu, is, k1, k2, k3 []float64, rows, stride int) int {
 	return 0
 }
+func sumRows2Asm[T Float](acc []float64, x []T, rows, stride int) int { return 0 }
+func sumSqDevRows2Asm[T Float](acc []float64, x []T, mu []float64, rows, stride int) int {
+	return 0
+}

@@ -124,6 +124,16 @@ func gradNormRowsPS(dx *float32, dy *float32, x *float32, mu *float64, is *float
 //go:noescape
 func gradNormRowsRPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
 
+// sumRows2RPS is sumRowsRPS taking rows two at a time; see SumRows.
+//
+//go:noescape
+func sumRows2RPS(acc *float64, x *float32, width int, rows int, stride int)
+
+// sumSqDevRows2RPS is sumSqDevRowsRPS taking rows two at a time; see SumSqDevRows.
+//
+//go:noescape
+func sumSqDevRows2RPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
+
 // binVVAddPS sets d = a Add b over n values, a multiple of the vector's lanes (VV); see Binary.
 //
 //go:noescape

@@ -1473,6 +1473,151 @@ gradNormRowsRPS_done:
 	VZEROUPPER
 	RET
 
+// func sumRows2RPS(acc *float64, x *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumRows2RPS(SB), NOSPLIT, $0-40
+	MOVQ width+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+24(FP), CX
+	MOVQ stride+32(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+8(FP), BX
+	MOVQ acc+0(FP), DI
+
+sumRows2RPS_pairs:
+	CMPQ CX, $0x02
+	JL   sumRows2RPS_single
+	MOVQ BX, SI
+	ADDQ DX, SI
+	XORQ R8, R8
+
+sumRows2RPS_cols2:
+	CMPQ      R8, AX
+	JAE       sumRows2RPS_next2
+	VMOVUPD   (DI)(R8*2), Y0
+	VCVTPS2PD (BX)(R8*1), Y1
+	VADDPD    Y1, Y0, Y0
+	VCVTPS2PD (SI)(R8*1), Y1
+	VADDPD    Y1, Y0, Y0
+	VMOVUPD   Y0, (DI)(R8*2)
+	VMOVUPD   32(DI)(R8*2), Y0
+	VCVTPS2PD 16(BX)(R8*1), Y1
+	VADDPD    Y1, Y0, Y0
+	VCVTPS2PD 16(SI)(R8*1), Y1
+	VADDPD    Y1, Y0, Y0
+	VMOVUPD   Y0, 32(DI)(R8*2)
+	ADDQ      $0x20, R8
+	JMP       sumRows2RPS_cols2
+
+sumRows2RPS_next2:
+	LEAQ (SI)(DX*1), BX
+	SUBQ $0x02, CX
+	JMP  sumRows2RPS_pairs
+
+sumRows2RPS_single:
+	CMPQ CX, $0x00
+	JE   sumRows2RPS_done
+	XORQ R8, R8
+
+sumRows2RPS_cols1:
+	CMPQ      R8, AX
+	JAE       sumRows2RPS_done
+	VMOVUPD   (DI)(R8*2), Y0
+	VCVTPS2PD (BX)(R8*1), Y1
+	VADDPD    Y1, Y0, Y0
+	VMOVUPD   Y0, (DI)(R8*2)
+	VMOVUPD   32(DI)(R8*2), Y0
+	VCVTPS2PD 16(BX)(R8*1), Y1
+	VADDPD    Y1, Y0, Y0
+	VMOVUPD   Y0, 32(DI)(R8*2)
+	ADDQ      $0x20, R8
+	JMP       sumRows2RPS_cols1
+
+sumRows2RPS_done:
+	VZEROUPPER
+	RET
+
+// func sumSqDevRows2RPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumSqDevRows2RPS(SB), NOSPLIT, $0-48
+	MOVQ width+24(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+32(FP), CX
+	MOVQ stride+40(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+8(FP), BX
+	MOVQ acc+0(FP), DI
+	MOVQ mu+16(FP), R8
+
+sumSqDevRows2RPS_pairs:
+	CMPQ CX, $0x02
+	JL   sumSqDevRows2RPS_single
+	MOVQ BX, SI
+	ADDQ DX, SI
+	XORQ R9, R9
+
+sumSqDevRows2RPS_cols2:
+	CMPQ      R9, AX
+	JAE       sumSqDevRows2RPS_next2
+	VMOVUPD   (DI)(R9*2), Y0
+	VMOVUPD   (R8)(R9*2), Y1
+	VCVTPS2PD (BX)(R9*1), Y2
+	VSUBPD    Y1, Y2, Y2
+	VMULPD    Y2, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VCVTPS2PD (SI)(R9*1), Y2
+	VSUBPD    Y1, Y2, Y2
+	VMULPD    Y2, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VMOVUPD   Y0, (DI)(R9*2)
+	VMOVUPD   32(DI)(R9*2), Y0
+	VMOVUPD   32(R8)(R9*2), Y1
+	VCVTPS2PD 16(BX)(R9*1), Y2
+	VSUBPD    Y1, Y2, Y2
+	VMULPD    Y2, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VCVTPS2PD 16(SI)(R9*1), Y2
+	VSUBPD    Y1, Y2, Y2
+	VMULPD    Y2, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VMOVUPD   Y0, 32(DI)(R9*2)
+	ADDQ      $0x20, R9
+	JMP       sumSqDevRows2RPS_cols2
+
+sumSqDevRows2RPS_next2:
+	LEAQ (SI)(DX*1), BX
+	SUBQ $0x02, CX
+	JMP  sumSqDevRows2RPS_pairs
+
+sumSqDevRows2RPS_single:
+	CMPQ CX, $0x00
+	JE   sumSqDevRows2RPS_done
+	XORQ R9, R9
+
+sumSqDevRows2RPS_cols1:
+	CMPQ      R9, AX
+	JAE       sumSqDevRows2RPS_done
+	VMOVUPD   (DI)(R9*2), Y0
+	VMOVUPD   (R8)(R9*2), Y1
+	VCVTPS2PD (BX)(R9*1), Y2
+	VSUBPD    Y1, Y2, Y2
+	VMULPD    Y2, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VMOVUPD   Y0, (DI)(R9*2)
+	VMOVUPD   32(DI)(R9*2), Y0
+	VMOVUPD   32(R8)(R9*2), Y1
+	VCVTPS2PD 16(BX)(R9*1), Y2
+	VSUBPD    Y1, Y2, Y2
+	VMULPD    Y2, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VMOVUPD   Y0, 32(DI)(R9*2)
+	ADDQ      $0x20, R9
+	JMP       sumSqDevRows2RPS_cols1
+
+sumSqDevRows2RPS_done:
+	VZEROUPPER
+	RET
+
 // func binVVAddPS(n int, d *float32, a *float32, b *float32)
 // Requires: AVX
 TEXT ·binVVAddPS(SB), NOSPLIT, $0-32
