@@ -83,7 +83,7 @@ func bnLayout[T tensor.Float](name string, x, gamma, beta *tensor.Tensor[T]) (n,
 // Every pass splits the channels among goroutines (byChannels), and a
 // channel's result does not depend on the block it is in, so the results do
 // not depend on GOMAXPROCS. The scratch is on the stack: a pass allocates
-// nothing but its outputs.
+// nothing but its outputs and what Forward keeps.
 
 // byChannels calls f on ranges of channels, in parallel when the input is
 // large enough for that to pay.
