@@ -57,7 +57,7 @@ func batchNorm[T tensor.Float](name string, x, gamma, beta *autograd.Var[T], eps
 // — Mean, Sub, Mul, AddScalar, Sqrt, Div, Reshape, Add — so that the tape
 // derives its backward; nothing in it is specific to batch norm. It is the
 // reference the fused op is checked against, and keeps about twice the
-// memory for backward (x − μ and x̂, where the fused op keeps x̂ alone).
+// memory for backward (x − μ and x̂, where the fused op keeps x alone).
 // As in BatchNorm, gamma and beta may each be nil: the product with γ and
 // the sum with β are then left out.
 func BatchNormComposed[T tensor.Float](x, gamma, beta *autograd.Var[T], eps T) (y *autograd.Var[T], mean, variance *tensor.Tensor[T]) {

@@ -78,11 +78,12 @@ func TestBatchNormBatchStatistics(t *testing.T) {
 	assertTensor(t, "y", y, []int{3, 2}, []float64{-2 / s, -2 / s, -1 / s, -1 / s, 3 / s, 3 / s}, 1e-15)
 }
 
-// The fused op keeps x̂ and γ/σ: one tensor like x and one per channel.
+// The fused op keeps x, γ/σ, and μ and 1/σ in float64: the input and three
+// values per channel, nothing else like x.
 func TestBatchNormSaved(t *testing.T) {
 	r := rng(92)
 	got := savedBytes(&ops.BatchNorm[float64]{Eps: 1e-5}, randn(r, 8, 3, 2, 2), randn(r, 3), randn(r, 3))
-	if want := (8*3*2*2 + 3) * 8; got != want {
+	if want := (8*3*2*2 + 3 + 2*3) * 8; got != want {
 		t.Errorf("SavedBytes = %d, want %d", got, want)
 	}
 }
@@ -239,6 +240,53 @@ func TestBatchNormSameBitsAnyGOMAXPROCS(t *testing.T) {
 			for i, v := range runs[0][k].Data() {
 				if w := runs[1][k].Data()[i]; math.Float32bits(v) != math.Float32bits(w) {
 					t.Fatalf("%v: result %d element %d is %v with GOMAXPROCS 1, %v with 2", shape, k, i, v, w)
+				}
+			}
+		}
+	}
+}
+
+// TestBatchNormFloat32DoesNotDependOnGOMAXPROCS runs the float32 passes (the
+// vectorized ones) on inputs wide enough to be split among goroutines and,
+// within a goroutine's channels, into blocks (more than 512 columns or
+// spatial values), and wants the same bits of y, dx, dγ and dβ, with and
+// without γ and β, for every GOMAXPROCS.
+func TestBatchNormFloat32DoesNotDependOnGOMAXPROCS(t *testing.T) {
+	r := rng(93)
+	type result []*tensor.Tensor[float32]
+	run := func(x, g, b, dy *tensor.Tensor[float32]) result {
+		tape := autograd.NewTape[float32]()
+		xv := tape.Param(x)
+		in := []*autograd.Var[float32]{xv}
+		if g != nil {
+			in = append(in, tape.Param(g), tape.Param(b))
+		}
+		y := autograd.Apply[float32](&ops.BatchNorm[float32]{Eps: 1e-5}, in...)
+		tape.BackwardWithGrad(y, dy)
+		out := result{y.Value().Clone()}
+		for _, v := range in {
+			out = append(out, v.Grad().Clone())
+		}
+		return out
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, shape := range [][]int{{96, 1100}, {3, 40, 600}} {
+		x, dy := to32(randn(r, shape...)), to32(randn(r, shape...))
+		g, b := to32(randn(r, shape[1])), to32(randn(r, shape[1]))
+		for _, affine := range []bool{true, false} {
+			gg, bb := g, b
+			if !affine {
+				gg, bb = nil, nil
+			}
+			runtime.GOMAXPROCS(1)
+			want := run(x, gg, bb, dy)
+			for _, procs := range []int{2, 3} {
+				runtime.GOMAXPROCS(procs)
+				for i, got := range run(x, gg, bb, dy) {
+					if !tensor.AllClose(got, want[i], 0, 0) {
+						t.Errorf("%v affine=%v GOMAXPROCS=%d: result %d differs from GOMAXPROCS=1 by %g",
+							shape, affine, procs, i, tensor.MaxAbsDiff(got, want[i]))
+					}
 				}
 			}
 		}

@@ -350,7 +350,8 @@ func opTable[T tensor.Float]() []opEntry[T] {
 	}{{[]int{4, 3}, true}, {[]int{2, 3, 2, 2}, true}, {[]int{4, 3}, false}, {[]int{3, 2, 5}, false}} {
 		c := c
 		in := normal(c.x)
-		k := keeps{elems: func(in [][]int) int { return size(in[0]) + channels(in) }}
+		// With γ and β: x, γ/σ, and μ and 1/σ in float64 (ExtraSaver).
+		k := keeps{in: []int{0}, elems: channels, extra: func(in [][]int, _ []int) int { return 2 * 8 * in[0][1] }}
 		n := 1
 		if c.affine {
 			in = then(normal(c.x), positive([]int{c.x[1]}), normal([]int{c.x[1]}))

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 
@@ -507,6 +508,29 @@ func TestReductionsDoNotDependOnGOMAXPROCS(t *testing.T) {
 	for i, got := range run() {
 		if !AllClose(got, want[i], 0, 0) {
 			t.Errorf("GOMAXPROCS=4: result %d differs from GOMAXPROCS=1 by %g", i, MaxAbsDiff(got, want[i]))
+		}
+	}
+}
+
+// TestSumSlices4MatchesSumSlice pins the four-row summation of Sum's last
+// axis to SumSlice's bits, at lengths around the pairwise split and with
+// lengths not a multiple of 4.
+func TestSumSlices4MatchesSumSlice(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 3, 4, 7, 128, 129, 130, 255, 256, 257, 1000, 1024, 4099} {
+		for _, pad := range []int{0, 9} {
+			stride := n + pad
+			x32 := RandN[float32](rng, 3*stride+n).Data()
+			x64 := RandN[float64](rng, 3*stride+n).Data()
+			g32, g64 := sumSlices4(x32, stride, n), sumSlices4(x64, stride, n)
+			for r := range 4 {
+				if w := SumSlice(x32[r*stride : r*stride+n]); g32[r] != w {
+					t.Errorf("float32 n=%d stride=%d row %d: sumSlices4 %v, SumSlice %v", n, stride, r, g32[r], w)
+				}
+				if w := SumSlice(x64[r*stride : r*stride+n]); g64[r] != w {
+					t.Errorf("float64 n=%d stride=%d row %d: sumSlices4 %v, SumSlice %v", n, stride, r, g64[r], w)
+				}
+			}
 		}
 	}
 }

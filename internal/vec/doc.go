@@ -1,9 +1,11 @@
 // Package vec holds element-wise loops that profiles of training steps put
 // near the top: Adam's update and SGD's, the binary arithmetic under
-// tensor's broadcasting (Binary, BinaryVS, BinarySV), and batch norm's
+// tensor's broadcasting (Binary, BinaryVS, BinarySV), batch norm's
 // passes (the row loops: sums of rows in float64, normalization, the
-// input's gradient). On amd64 with AVX they run as assembly over 256-bit
-// vectors, generated with avo by the command in asm/; elsewhere, and under
+// input's gradient, from x̂ or from x) and the leaves of tensor's pairwise
+// sums (SumQuad). On amd64 with AVX they run as assembly over AVX vectors
+// (256-bit; 128-bit for SumQuad's float32 partial sums), generated with avo
+// by the command in asm/; elsewhere, and under
 // the purego build tag, as plain Go.
 //
 // Both versions compute the same bits. Every operation is rounded on its

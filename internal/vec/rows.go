@@ -40,7 +40,7 @@ func SumRows[T Float](acc []float64, x []T, rows, stride int) {
 	if rows == 0 {
 		return
 	}
-	done := sumRowsAsm(acc, x, rows, stride)
+	done := sumRows2Asm(acc, x, rows, stride)
 	for r := range rows {
 		xr := x[r*stride+done : r*stride+w]
 		a := acc[done:][:len(xr)]
@@ -60,7 +60,7 @@ func SumSqDevRows[T Float](acc []float64, x []T, mu []float64, rows, stride int)
 	if rows == 0 {
 		return
 	}
-	done := sumSqDevRowsAsm(acc, x, mu, rows, stride)
+	done := sumSqDevRows2Asm(acc, x, mu, rows, stride)
 	for r := range rows {
 		xr := x[r*stride+done : r*stride+w]
 		a, m := acc[done:][:len(xr)], mu[done:][:len(xr)]

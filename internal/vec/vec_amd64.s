@@ -1252,6 +1252,842 @@ lnGradScalarPS_done:
 	VZEROUPPER
 	RET
 
+// func sumQuadPS(s *[16]float32, x *float32, stride int, n int)
+// Requires: AVX
+TEXT ·sumQuadPS(SB), NOSPLIT, $0-32
+	MOVQ    s+0(FP), AX
+	MOVQ    x+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    n+24(FP), BX
+	SHLQ    $0x02, DX
+	VMOVUPS (AX), X0
+	VMOVUPS 16(AX), X1
+	VMOVUPS 32(AX), X2
+	VMOVUPS 48(AX), X3
+	MOVQ    CX, SI
+	ADDQ    DX, SI
+	MOVQ    SI, DI
+	ADDQ    DX, DI
+	MOVQ    DI, R8
+	ADDQ    DX, R8
+
+sumQuadPS_loop:
+	CMPQ   BX, $0x04
+	JL     sumQuadPS_done
+	VADDPS (CX), X0, X0
+	VADDPS (SI), X1, X1
+	VADDPS (DI), X2, X2
+	VADDPS (R8), X3, X3
+	ADDQ   $0x10, CX
+	ADDQ   $0x10, SI
+	ADDQ   $0x10, DI
+	ADDQ   $0x10, R8
+	SUBQ   $0x04, BX
+	JMP    sumQuadPS_loop
+
+sumQuadPS_done:
+	VMOVUPS X0, (AX)
+	VMOVUPS X1, 16(AX)
+	VMOVUPS X2, 32(AX)
+	VMOVUPS X3, 48(AX)
+	VZEROUPPER
+	RET
+
+// func sumQuadPD(s *[16]float64, x *float64, stride int, n int)
+// Requires: AVX
+TEXT ·sumQuadPD(SB), NOSPLIT, $0-32
+	MOVQ    s+0(FP), AX
+	MOVQ    x+8(FP), CX
+	MOVQ    stride+16(FP), DX
+	MOVQ    n+24(FP), BX
+	SHLQ    $0x03, DX
+	VMOVUPD (AX), Y0
+	VMOVUPD 32(AX), Y1
+	VMOVUPD 64(AX), Y2
+	VMOVUPD 96(AX), Y3
+	MOVQ    CX, SI
+	ADDQ    DX, SI
+	MOVQ    SI, DI
+	ADDQ    DX, DI
+	MOVQ    DI, R8
+	ADDQ    DX, R8
+
+sumQuadPD_loop:
+	CMPQ   BX, $0x04
+	JL     sumQuadPD_done
+	VADDPD (CX), Y0, Y0
+	VADDPD (SI), Y1, Y1
+	VADDPD (DI), Y2, Y2
+	VADDPD (R8), Y3, Y3
+	ADDQ   $0x20, CX
+	ADDQ   $0x20, SI
+	ADDQ   $0x20, DI
+	ADDQ   $0x20, R8
+	SUBQ   $0x04, BX
+	JMP    sumQuadPD_loop
+
+sumQuadPD_done:
+	VMOVUPD Y0, (AX)
+	VMOVUPD Y1, 32(AX)
+	VMOVUPD Y2, 64(AX)
+	VMOVUPD Y3, 96(AX)
+	VZEROUPPER
+	RET
+
+// func affineRowsPS(y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·affineRowsPS(SB), NOSPLIT, $0-72
+	MOVQ width+48(FP), AX
+	MOVQ rows+56(FP), CX
+	MOVQ stride+64(FP), DX
+	SHLQ $0x02, DX
+	MOVQ y+0(FP), BX
+	MOVQ x+8(FP), SI
+	MOVQ mu+16(FP), DI
+	MOVQ is+24(FP), R8
+	MOVQ gamma+32(FP), R9
+	MOVQ beta+40(FP), R10
+
+affineRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      affineRowsPS_done
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD (R8), Y2
+	VMOVUPD 32(R8), Y3
+	VMOVUPS (R9), X4
+	VMOVUPS 16(R9), X5
+	VMOVUPS (R10), X6
+	VMOVUPS 16(R10), X7
+	XORQ    R11, R11
+	MOVQ    CX, R12
+
+affineRowsPS_rows:
+	VCVTPS2PD  (SI)(R11*1), Y8
+	VSUBPD     Y0, Y8, Y8
+	VMULPD     Y2, Y8, Y8
+	VCVTPD2PSY Y8, X8
+	VMULPS     X4, X8, X8
+	VADDPS     X6, X8, X8
+	VMOVUPS    X8, (BX)(R11*1)
+	VCVTPS2PD  16(SI)(R11*1), Y8
+	VSUBPD     Y1, Y8, Y8
+	VMULPD     Y3, Y8, Y8
+	VCVTPD2PSY Y8, X8
+	VMULPS     X5, X8, X8
+	VADDPS     X7, X8, X8
+	VMOVUPS    X8, 16(BX)(R11*1)
+	ADDQ       DX, R11
+	DECQ       R12
+	JNZ        affineRowsPS_rows
+	ADDQ       $0x20, BX
+	ADDQ       $0x20, SI
+	ADDQ       $0x40, DI
+	ADDQ       $0x40, R8
+	ADDQ       $0x20, R9
+	ADDQ       $0x20, R10
+	SUBQ       $0x08, AX
+	JMP        affineRowsPS_cols
+
+affineRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func affineRowsRPS(y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·affineRowsRPS(SB), NOSPLIT, $0-72
+	MOVQ width+48(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+56(FP), CX
+	MOVQ stride+64(FP), DX
+	SHLQ $0x02, DX
+	MOVQ y+0(FP), BX
+	MOVQ x+8(FP), DI
+	MOVQ mu+16(FP), R9
+	MOVQ is+24(FP), R10
+	MOVQ gamma+32(FP), R11
+	MOVQ beta+40(FP), R12
+
+affineRowsRPS_pairs:
+	CMPQ CX, $0x02
+	JL   affineRowsRPS_single
+	MOVQ BX, SI
+	ADDQ DX, SI
+	MOVQ DI, R8
+	ADDQ DX, R8
+	XORQ R13, R13
+
+affineRowsRPS_cols2:
+	CMPQ       R13, AX
+	JAE        affineRowsRPS_next2
+	VMOVUPD    (R9)(R13*2), Y0
+	VMOVUPD    (R10)(R13*2), Y1
+	VMOVUPS    (R11)(R13*1), X2
+	VMOVUPS    (R12)(R13*1), X3
+	VCVTPS2PD  (DI)(R13*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, (BX)(R13*1)
+	VCVTPS2PD  (R8)(R13*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X0
+	VMULPS     X2, X0, X0
+	VADDPS     X3, X0, X0
+	VMOVUPS    X0, (SI)(R13*1)
+	VMOVUPD    32(R9)(R13*2), Y0
+	VMOVUPD    32(R10)(R13*2), Y1
+	VMOVUPS    16(R11)(R13*1), X2
+	VMOVUPS    16(R12)(R13*1), X3
+	VCVTPS2PD  16(DI)(R13*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, 16(BX)(R13*1)
+	VCVTPS2PD  16(R8)(R13*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X0
+	VMULPS     X2, X0, X0
+	VADDPS     X3, X0, X0
+	VMOVUPS    X0, 16(SI)(R13*1)
+	ADDQ       $0x20, R13
+	JMP        affineRowsRPS_cols2
+
+affineRowsRPS_next2:
+	LEAQ (SI)(DX*1), BX
+	LEAQ (R8)(DX*1), DI
+	SUBQ $0x02, CX
+	JMP  affineRowsRPS_pairs
+
+affineRowsRPS_single:
+	CMPQ CX, $0x00
+	JE   affineRowsRPS_done
+	XORQ R13, R13
+
+affineRowsRPS_cols1:
+	CMPQ       R13, AX
+	JAE        affineRowsRPS_done
+	VMOVUPD    (R9)(R13*2), Y0
+	VMOVUPD    (R10)(R13*2), Y1
+	VMOVUPS    (R11)(R13*1), X2
+	VMOVUPS    (R12)(R13*1), X3
+	VCVTPS2PD  (DI)(R13*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X0
+	VMULPS     X2, X0, X0
+	VADDPS     X3, X0, X0
+	VMOVUPS    X0, (BX)(R13*1)
+	VMOVUPD    32(R9)(R13*2), Y0
+	VMOVUPD    32(R10)(R13*2), Y1
+	VMOVUPS    16(R11)(R13*1), X2
+	VMOVUPS    16(R12)(R13*1), X3
+	VCVTPS2PD  16(DI)(R13*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X0
+	VMULPS     X2, X0, X0
+	VADDPS     X3, X0, X0
+	VMOVUPS    X0, 16(BX)(R13*1)
+	ADDQ       $0x20, R13
+	JMP        affineRowsRPS_cols1
+
+affineRowsRPS_done:
+	VZEROUPPER
+	RET
+
+// func sumDotNormRowsPS(sa *float64, sab *float64, dy *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotNormRowsPS(SB), NOSPLIT, $0-72
+	MOVQ width+48(FP), AX
+	MOVQ rows+56(FP), CX
+	MOVQ stride+64(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dy+16(FP), BX
+	MOVQ x+24(FP), SI
+	MOVQ sa+0(FP), DI
+	MOVQ sab+8(FP), R8
+	MOVQ mu+32(FP), R9
+	MOVQ is+40(FP), R10
+
+sumDotNormRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumDotNormRowsPS_done
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD (R8), Y4
+	VMOVUPD 32(R8), Y5
+	VMOVUPD 64(R8), Y6
+	VMOVUPD 96(R8), Y7
+	XORQ    R11, R11
+	MOVQ    CX, R12
+
+sumDotNormRowsPS_rows:
+	VCVTPS2PD  (BX)(R11*1), Y8
+	VADDPD     Y8, Y0, Y0
+	VCVTPS2PD  (SI)(R11*1), Y9
+	VSUBPD     (R9), Y9, Y9
+	VMULPD     (R10), Y9, Y9
+	VCVTPD2PSY Y9, X9
+	VCVTPS2PD  X9, Y9
+	VMULPD     Y9, Y8, Y8
+	VADDPD     Y8, Y4, Y4
+	VCVTPS2PD  16(BX)(R11*1), Y8
+	VADDPD     Y8, Y1, Y1
+	VCVTPS2PD  16(SI)(R11*1), Y9
+	VSUBPD     32(R9), Y9, Y9
+	VMULPD     32(R10), Y9, Y9
+	VCVTPD2PSY Y9, X9
+	VCVTPS2PD  X9, Y9
+	VMULPD     Y9, Y8, Y8
+	VADDPD     Y8, Y5, Y5
+	VCVTPS2PD  32(BX)(R11*1), Y8
+	VADDPD     Y8, Y2, Y2
+	VCVTPS2PD  32(SI)(R11*1), Y9
+	VSUBPD     64(R9), Y9, Y9
+	VMULPD     64(R10), Y9, Y9
+	VCVTPD2PSY Y9, X9
+	VCVTPS2PD  X9, Y9
+	VMULPD     Y9, Y8, Y8
+	VADDPD     Y8, Y6, Y6
+	VCVTPS2PD  48(BX)(R11*1), Y8
+	VADDPD     Y8, Y3, Y3
+	VCVTPS2PD  48(SI)(R11*1), Y9
+	VSUBPD     96(R9), Y9, Y9
+	VMULPD     96(R10), Y9, Y9
+	VCVTPD2PSY Y9, X9
+	VCVTPS2PD  X9, Y9
+	VMULPD     Y9, Y8, Y8
+	VADDPD     Y8, Y7, Y7
+	ADDQ       DX, R11
+	DECQ       R12
+	JNZ        sumDotNormRowsPS_rows
+	VMOVUPD    Y0, (DI)
+	VMOVUPD    Y1, 32(DI)
+	VMOVUPD    Y2, 64(DI)
+	VMOVUPD    Y3, 96(DI)
+	VMOVUPD    Y4, (R8)
+	VMOVUPD    Y5, 32(R8)
+	VMOVUPD    Y6, 64(R8)
+	VMOVUPD    Y7, 96(R8)
+	ADDQ       $0x40, BX
+	ADDQ       $0x40, SI
+	ADDQ       $0x80, DI
+	ADDQ       $0x80, R8
+	ADDQ       $0x80, R9
+	ADDQ       $0x80, R10
+	SUBQ       $0x10, AX
+	JMP        sumDotNormRowsPS_cols
+
+sumDotNormRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func sumDotNormRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotNormRowsRPS(SB), NOSPLIT, $0-72
+	MOVQ width+48(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+56(FP), CX
+	MOVQ stride+64(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dy+16(FP), BX
+	MOVQ x+24(FP), DI
+	MOVQ sa+0(FP), R9
+	MOVQ sab+8(FP), R10
+	MOVQ mu+32(FP), R11
+	MOVQ is+40(FP), R12
+
+sumDotNormRowsRPS_pairs:
+	CMPQ CX, $0x02
+	JL   sumDotNormRowsRPS_single
+	MOVQ BX, SI
+	ADDQ DX, SI
+	MOVQ DI, R8
+	ADDQ DX, R8
+	XORQ R13, R13
+
+sumDotNormRowsRPS_cols2:
+	CMPQ       R13, AX
+	JAE        sumDotNormRowsRPS_next2
+	VMOVUPD    (R11)(R13*2), Y0
+	VMOVUPD    (R12)(R13*2), Y1
+	VMOVUPD    (R9)(R13*2), Y2
+	VMOVUPD    (R10)(R13*2), Y3
+	VCVTPS2PD  (BX)(R13*1), Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  (DI)(R13*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X5
+	VCVTPS2PD  X5, Y5
+	VMULPD     Y5, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VCVTPS2PD  (SI)(R13*1), Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  (R8)(R13*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VCVTPS2PD  X0, Y5
+	VMULPD     Y5, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VMOVUPD    Y2, (R9)(R13*2)
+	VMOVUPD    Y3, (R10)(R13*2)
+	VMOVUPD    32(R11)(R13*2), Y0
+	VMOVUPD    32(R12)(R13*2), Y1
+	VMOVUPD    32(R9)(R13*2), Y2
+	VMOVUPD    32(R10)(R13*2), Y3
+	VCVTPS2PD  16(BX)(R13*1), Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  16(DI)(R13*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X5
+	VCVTPS2PD  X5, Y5
+	VMULPD     Y5, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VCVTPS2PD  16(SI)(R13*1), Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  16(R8)(R13*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VCVTPS2PD  X0, Y5
+	VMULPD     Y5, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VMOVUPD    Y2, 32(R9)(R13*2)
+	VMOVUPD    Y3, 32(R10)(R13*2)
+	ADDQ       $0x20, R13
+	JMP        sumDotNormRowsRPS_cols2
+
+sumDotNormRowsRPS_next2:
+	LEAQ (SI)(DX*1), BX
+	LEAQ (R8)(DX*1), DI
+	SUBQ $0x02, CX
+	JMP  sumDotNormRowsRPS_pairs
+
+sumDotNormRowsRPS_single:
+	CMPQ CX, $0x00
+	JE   sumDotNormRowsRPS_done
+	XORQ R13, R13
+
+sumDotNormRowsRPS_cols1:
+	CMPQ       R13, AX
+	JAE        sumDotNormRowsRPS_done
+	VMOVUPD    (R11)(R13*2), Y0
+	VMOVUPD    (R12)(R13*2), Y1
+	VMOVUPD    (R9)(R13*2), Y2
+	VMOVUPD    (R10)(R13*2), Y3
+	VCVTPS2PD  (BX)(R13*1), Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  (DI)(R13*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VCVTPS2PD  X0, Y5
+	VMULPD     Y5, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VMOVUPD    Y2, (R9)(R13*2)
+	VMOVUPD    Y3, (R10)(R13*2)
+	VMOVUPD    32(R11)(R13*2), Y0
+	VMOVUPD    32(R12)(R13*2), Y1
+	VMOVUPD    32(R9)(R13*2), Y2
+	VMOVUPD    32(R10)(R13*2), Y3
+	VCVTPS2PD  16(BX)(R13*1), Y4
+	VADDPD     Y4, Y2, Y2
+	VCVTPS2PD  16(DI)(R13*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y1, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VCVTPS2PD  X0, Y5
+	VMULPD     Y5, Y4, Y4
+	VADDPD     Y4, Y3, Y3
+	VMOVUPD    Y2, 32(R9)(R13*2)
+	VMOVUPD    Y3, 32(R10)(R13*2)
+	ADDQ       $0x20, R13
+	JMP        sumDotNormRowsRPS_cols1
+
+sumDotNormRowsRPS_done:
+	VZEROUPPER
+	RET
+
+// func gradNormRowsPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·gradNormRowsPS(SB), NOSPLIT, $0-88
+	MOVQ width+64(FP), AX
+	MOVQ rows+72(FP), CX
+	MOVQ stride+80(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dx+0(FP), BX
+	MOVQ dy+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ mu+24(FP), R8
+	MOVQ is+32(FP), R9
+	MOVQ k1+40(FP), R10
+	MOVQ k2+48(FP), R11
+	MOVQ k3+56(FP), R12
+
+gradNormRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      gradNormRowsPS_done
+	VMOVUPD (R8), Y0
+	VMOVUPD 32(R8), Y1
+	VMOVUPD (R9), Y2
+	VMOVUPD 32(R9), Y3
+	VMOVUPD (R10), Y4
+	VMOVUPD 32(R10), Y5
+	VMOVUPD (R11), Y6
+	VMOVUPD 32(R11), Y7
+	VMOVUPD (R12), Y8
+	VMOVUPD 32(R12), Y9
+	XORQ    R13, R13
+	MOVQ    CX, R14
+
+gradNormRowsPS_rows:
+	VCVTPS2PD  (SI)(R13*1), Y10
+	VMULPD     Y4, Y10, Y10
+	VCVTPS2PD  (DI)(R13*1), Y11
+	VSUBPD     Y0, Y11, Y11
+	VMULPD     Y2, Y11, Y11
+	VCVTPD2PSY Y11, X11
+	VCVTPS2PD  X11, Y11
+	VMULPD     Y6, Y11, Y11
+	VADDPD     Y11, Y10, Y10
+	VADDPD     Y8, Y10, Y10
+	VCVTPD2PSY Y10, X10
+	VMOVUPS    X10, (BX)(R13*1)
+	VCVTPS2PD  16(SI)(R13*1), Y10
+	VMULPD     Y5, Y10, Y10
+	VCVTPS2PD  16(DI)(R13*1), Y11
+	VSUBPD     Y1, Y11, Y11
+	VMULPD     Y3, Y11, Y11
+	VCVTPD2PSY Y11, X11
+	VCVTPS2PD  X11, Y11
+	VMULPD     Y7, Y11, Y11
+	VADDPD     Y11, Y10, Y10
+	VADDPD     Y9, Y10, Y10
+	VCVTPD2PSY Y10, X10
+	VMOVUPS    X10, 16(BX)(R13*1)
+	ADDQ       DX, R13
+	DECQ       R14
+	JNZ        gradNormRowsPS_rows
+	ADDQ       $0x20, BX
+	ADDQ       $0x20, SI
+	ADDQ       $0x20, DI
+	ADDQ       $0x40, R8
+	ADDQ       $0x40, R9
+	ADDQ       $0x40, R10
+	ADDQ       $0x40, R11
+	ADDQ       $0x40, R12
+	SUBQ       $0x08, AX
+	JMP        gradNormRowsPS_cols
+
+gradNormRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func gradNormRowsRPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·gradNormRowsRPS(SB), NOSPLIT, $8-88
+	MOVQ width+64(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+72(FP), CX
+	MOVQ stride+80(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dx+0(FP), BX
+	MOVQ dy+8(FP), DI
+	MOVQ x+16(FP), R9
+	MOVQ mu+24(FP), R11
+	MOVQ is+32(FP), R12
+	MOVQ k1+40(FP), R13
+	MOVQ k2+48(FP), R14
+	MOVQ k3+56(FP), R15
+
+gradNormRowsRPS_pairs:
+	CMPQ CX, $0x02
+	JL   gradNormRowsRPS_single
+	MOVQ BX, SI
+	ADDQ DX, SI
+	MOVQ DI, R8
+	ADDQ DX, R8
+	MOVQ R9, R10
+	ADDQ DX, R10
+	XORQ BP, BP
+
+gradNormRowsRPS_cols2:
+	CMPQ       BP, AX
+	JAE        gradNormRowsRPS_next2
+	VMOVUPD    (R11)(BP*2), Y0
+	VMOVUPD    (R12)(BP*2), Y1
+	VMOVUPD    (R13)(BP*2), Y2
+	VMOVUPD    (R14)(BP*2), Y3
+	VMOVUPD    (R15)(BP*2), Y4
+	VCVTPS2PD  (DI)(BP*1), Y5
+	VMULPD     Y2, Y5, Y5
+	VCVTPS2PD  (R9)(BP*1), Y6
+	VSUBPD     Y0, Y6, Y6
+	VMULPD     Y1, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VCVTPS2PD  X6, Y6
+	VMULPD     Y3, Y6, Y6
+	VADDPD     Y6, Y5, Y5
+	VADDPD     Y4, Y5, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS    X5, (BX)(BP*1)
+	VCVTPS2PD  (R8)(BP*1), Y5
+	VMULPD     Y2, Y5, Y5
+	VCVTPS2PD  (R10)(BP*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X0
+	VCVTPS2PD  X0, Y2
+	VMULPD     Y3, Y2, Y2
+	VADDPD     Y2, Y5, Y5
+	VADDPD     Y4, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VMOVUPS    X0, (SI)(BP*1)
+	VMOVUPD    32(R11)(BP*2), Y0
+	VMOVUPD    32(R12)(BP*2), Y1
+	VMOVUPD    32(R13)(BP*2), Y2
+	VMOVUPD    32(R14)(BP*2), Y3
+	VMOVUPD    32(R15)(BP*2), Y4
+	VCVTPS2PD  16(DI)(BP*1), Y5
+	VMULPD     Y2, Y5, Y5
+	VCVTPS2PD  16(R9)(BP*1), Y6
+	VSUBPD     Y0, Y6, Y6
+	VMULPD     Y1, Y6, Y6
+	VCVTPD2PSY Y6, X6
+	VCVTPS2PD  X6, Y6
+	VMULPD     Y3, Y6, Y6
+	VADDPD     Y6, Y5, Y5
+	VADDPD     Y4, Y5, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS    X5, 16(BX)(BP*1)
+	VCVTPS2PD  16(R8)(BP*1), Y5
+	VMULPD     Y2, Y5, Y5
+	VCVTPS2PD  16(R10)(BP*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X0
+	VCVTPS2PD  X0, Y2
+	VMULPD     Y3, Y2, Y2
+	VADDPD     Y2, Y5, Y5
+	VADDPD     Y4, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VMOVUPS    X0, 16(SI)(BP*1)
+	ADDQ       $0x20, BP
+	JMP        gradNormRowsRPS_cols2
+
+gradNormRowsRPS_next2:
+	LEAQ (SI)(DX*1), BX
+	LEAQ (R8)(DX*1), DI
+	LEAQ (R10)(DX*1), R9
+	SUBQ $0x02, CX
+	JMP  gradNormRowsRPS_pairs
+
+gradNormRowsRPS_single:
+	CMPQ CX, $0x00
+	JE   gradNormRowsRPS_done
+	XORQ BP, BP
+
+gradNormRowsRPS_cols1:
+	CMPQ       BP, AX
+	JAE        gradNormRowsRPS_done
+	VMOVUPD    (R11)(BP*2), Y0
+	VMOVUPD    (R12)(BP*2), Y1
+	VMOVUPD    (R13)(BP*2), Y2
+	VMOVUPD    (R14)(BP*2), Y3
+	VMOVUPD    (R15)(BP*2), Y4
+	VCVTPS2PD  (DI)(BP*1), Y5
+	VMULPD     Y2, Y5, Y5
+	VCVTPS2PD  (R9)(BP*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X0
+	VCVTPS2PD  X0, Y2
+	VMULPD     Y3, Y2, Y2
+	VADDPD     Y2, Y5, Y5
+	VADDPD     Y4, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VMOVUPS    X0, (BX)(BP*1)
+	VMOVUPD    32(R11)(BP*2), Y0
+	VMOVUPD    32(R12)(BP*2), Y1
+	VMOVUPD    32(R13)(BP*2), Y2
+	VMOVUPD    32(R14)(BP*2), Y3
+	VMOVUPD    32(R15)(BP*2), Y4
+	VCVTPS2PD  16(DI)(BP*1), Y5
+	VMULPD     Y2, Y5, Y5
+	VCVTPS2PD  16(R9)(BP*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X0
+	VCVTPS2PD  X0, Y2
+	VMULPD     Y3, Y2, Y2
+	VADDPD     Y2, Y5, Y5
+	VADDPD     Y4, Y5, Y5
+	VCVTPD2PSY Y5, X0
+	VMOVUPS    X0, 16(BX)(BP*1)
+	ADDQ       $0x20, BP
+	JMP        gradNormRowsRPS_cols1
+
+gradNormRowsRPS_done:
+	VZEROUPPER
+	RET
+
+// func sumRows2RPS(acc *float64, x *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumRows2RPS(SB), NOSPLIT, $0-40
+	MOVQ width+16(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+24(FP), CX
+	MOVQ stride+32(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+8(FP), BX
+	MOVQ acc+0(FP), DI
+
+sumRows2RPS_pairs:
+	CMPQ CX, $0x02
+	JL   sumRows2RPS_single
+	MOVQ BX, SI
+	ADDQ DX, SI
+	XORQ R8, R8
+
+sumRows2RPS_cols2:
+	CMPQ      R8, AX
+	JAE       sumRows2RPS_next2
+	VMOVUPD   (DI)(R8*2), Y0
+	VCVTPS2PD (BX)(R8*1), Y1
+	VADDPD    Y1, Y0, Y0
+	VCVTPS2PD (SI)(R8*1), Y1
+	VADDPD    Y1, Y0, Y0
+	VMOVUPD   Y0, (DI)(R8*2)
+	VMOVUPD   32(DI)(R8*2), Y0
+	VCVTPS2PD 16(BX)(R8*1), Y1
+	VADDPD    Y1, Y0, Y0
+	VCVTPS2PD 16(SI)(R8*1), Y1
+	VADDPD    Y1, Y0, Y0
+	VMOVUPD   Y0, 32(DI)(R8*2)
+	ADDQ      $0x20, R8
+	JMP       sumRows2RPS_cols2
+
+sumRows2RPS_next2:
+	LEAQ (SI)(DX*1), BX
+	SUBQ $0x02, CX
+	JMP  sumRows2RPS_pairs
+
+sumRows2RPS_single:
+	CMPQ CX, $0x00
+	JE   sumRows2RPS_done
+	XORQ R8, R8
+
+sumRows2RPS_cols1:
+	CMPQ      R8, AX
+	JAE       sumRows2RPS_done
+	VMOVUPD   (DI)(R8*2), Y0
+	VCVTPS2PD (BX)(R8*1), Y1
+	VADDPD    Y1, Y0, Y0
+	VMOVUPD   Y0, (DI)(R8*2)
+	VMOVUPD   32(DI)(R8*2), Y0
+	VCVTPS2PD 16(BX)(R8*1), Y1
+	VADDPD    Y1, Y0, Y0
+	VMOVUPD   Y0, 32(DI)(R8*2)
+	ADDQ      $0x20, R8
+	JMP       sumRows2RPS_cols1
+
+sumRows2RPS_done:
+	VZEROUPPER
+	RET
+
+// func sumSqDevRows2RPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumSqDevRows2RPS(SB), NOSPLIT, $0-48
+	MOVQ width+24(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+32(FP), CX
+	MOVQ stride+40(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+8(FP), BX
+	MOVQ acc+0(FP), DI
+	MOVQ mu+16(FP), R8
+
+sumSqDevRows2RPS_pairs:
+	CMPQ CX, $0x02
+	JL   sumSqDevRows2RPS_single
+	MOVQ BX, SI
+	ADDQ DX, SI
+	XORQ R9, R9
+
+sumSqDevRows2RPS_cols2:
+	CMPQ      R9, AX
+	JAE       sumSqDevRows2RPS_next2
+	VMOVUPD   (DI)(R9*2), Y0
+	VMOVUPD   (R8)(R9*2), Y1
+	VCVTPS2PD (BX)(R9*1), Y2
+	VSUBPD    Y1, Y2, Y2
+	VMULPD    Y2, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VCVTPS2PD (SI)(R9*1), Y2
+	VSUBPD    Y1, Y2, Y2
+	VMULPD    Y2, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VMOVUPD   Y0, (DI)(R9*2)
+	VMOVUPD   32(DI)(R9*2), Y0
+	VMOVUPD   32(R8)(R9*2), Y1
+	VCVTPS2PD 16(BX)(R9*1), Y2
+	VSUBPD    Y1, Y2, Y2
+	VMULPD    Y2, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VCVTPS2PD 16(SI)(R9*1), Y2
+	VSUBPD    Y1, Y2, Y2
+	VMULPD    Y2, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VMOVUPD   Y0, 32(DI)(R9*2)
+	ADDQ      $0x20, R9
+	JMP       sumSqDevRows2RPS_cols2
+
+sumSqDevRows2RPS_next2:
+	LEAQ (SI)(DX*1), BX
+	SUBQ $0x02, CX
+	JMP  sumSqDevRows2RPS_pairs
+
+sumSqDevRows2RPS_single:
+	CMPQ CX, $0x00
+	JE   sumSqDevRows2RPS_done
+	XORQ R9, R9
+
+sumSqDevRows2RPS_cols1:
+	CMPQ      R9, AX
+	JAE       sumSqDevRows2RPS_done
+	VMOVUPD   (DI)(R9*2), Y0
+	VMOVUPD   (R8)(R9*2), Y1
+	VCVTPS2PD (BX)(R9*1), Y2
+	VSUBPD    Y1, Y2, Y2
+	VMULPD    Y2, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VMOVUPD   Y0, (DI)(R9*2)
+	VMOVUPD   32(DI)(R9*2), Y0
+	VMOVUPD   32(R8)(R9*2), Y1
+	VCVTPS2PD 16(BX)(R9*1), Y2
+	VSUBPD    Y1, Y2, Y2
+	VMULPD    Y2, Y2, Y2
+	VADDPD    Y2, Y0, Y0
+	VMOVUPD   Y0, 32(DI)(R9*2)
+	ADDQ      $0x20, R9
+	JMP       sumSqDevRows2RPS_cols1
+
+sumSqDevRows2RPS_done:
+	VZEROUPPER
+	RET
+
 // func binVVAddPS(n int, d *float32, a *float32, b *float32)
 // Requires: AVX
 TEXT ·binVVAddPS(SB), NOSPLIT, $0-32

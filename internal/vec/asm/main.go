@@ -29,6 +29,7 @@ func main() {
 	rowsKernels()
 	rowMajorKernels()
 	normKernels()
+	bnKernels()
 	for _, f64 := range []bool{false, true} {
 		for _, op := range binOps {
 			for _, form := range []string{"VV", "VS", "SV"} {

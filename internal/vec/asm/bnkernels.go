@@ -1,0 +1,337 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// sumQuad emits sumQuadPS/sumQuadPD, the leaves of SumQuad: four rows of n
+// values (n a multiple of 4), row r at r·stride elements of x, each summed
+// into its four partial sums s[4r+k] += x[r·stride+i+k], i = 0, 4, 8, … in
+// order. Each row's four partial sums are one vector (4 float32 in an XMM
+// register, 4 float64 in a YMM one), and the four rows' vectors are four
+// independent chains of additions.
+func sumQuad(f64 bool) {
+	e := elemOf(f64)
+	name := "sumQuad" + e.sfx
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(s *[16]%s, x *%s, stride, n int)", e.t, e.t))
+	Doc(name + " adds four rows of n values of x, n a multiple of 4, into their four partial sums each; see SumQuad.")
+	Pragma("noescape")
+	sp := Load(Param("s"), GP64())
+	x := Load(Param("x"), GP64())
+	stride := Load(Param("stride"), GP64())
+	n := Load(Param("n"), GP64())
+	if f64 {
+		SHLQ(U8(3), stride)
+	} else {
+		SHLQ(U8(2), stride)
+	}
+	vsize := 4 * e.size // bytes of one row's partial sums
+	vreg := func() VecVirtual {
+		if f64 {
+			return YMM()
+		}
+		return XMM()
+	}
+	var acc [4]VecVirtual
+	for r := range acc {
+		acc[r] = vreg()
+		e.mov(Mem{Base: sp, Disp: r * vsize}, acc[r])
+	}
+	// Row pointers: x, x+stride, x+2·stride, x+3·stride.
+	rows := [4]Register{x, GP64(), GP64(), GP64()}
+	for r := 1; r < 4; r++ {
+		MOVQ(rows[r-1], rows[r])
+		ADDQ(stride, rows[r])
+	}
+	Label(name + "_loop")
+	CMPQ(n, U8(4))
+	JL(LabelRef(name + "_done"))
+	for r := range acc {
+		e.add(Mem{Base: rows[r]}, acc[r], acc[r])
+	}
+	for r := range rows {
+		ADDQ(U8(vsize), rows[r])
+	}
+	SUBQ(U8(4), n)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	for r := range acc {
+		e.mov(acc[r], Mem{Base: sp, Disp: r * vsize})
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// bnKernels emits the loops batch norm's passes and the reductions of
+// package tensor added for issue 21.
+func bnKernels() {
+	for _, f64 := range []bool{false, true} {
+		sumQuad(f64)
+	}
+	normFromXKernels()
+	statsRows2Kernels()
+}
+
+// statsRows2Kernels emits sumRows2RPS and sumSqDevRows2RPS: sumRowsRPS and
+// sumSqDevRowsRPS taking rows two at a time (rowMajorLoop2), each
+// accumulator loaded and stored once for both rows; a column still adds its
+// rows in order, so the sums are the same.
+func statsRows2Kernels() {
+	const rowsArgs = "width, rows, stride int"
+	const blk = 2
+	rowMajorLoop2("sumRows2RPS", "func(acc *float64, x *float32, "+rowsArgs+")",
+		"sumRows2RPS is sumRowsRPS taking rows two at a time; see SumRows.", blk,
+		[]string{"x"}, []string{"acc"},
+		func(rows [][]Register, o Register, c []Register) {
+			for k := range blk {
+				a := YMM()
+				VMOVUPD(c64(c[0], o, k), a)
+				for _, r := range rows {
+					t := YMM()
+					VCVTPS2PD(c32(r[0], o, k), t)
+					VADDPD(t, a, a)
+				}
+				VMOVUPD(a, c64(c[0], o, k))
+			}
+		})
+	rowMajorLoop2("sumSqDevRows2RPS", "func(acc *float64, x *float32, mu *float64, "+rowsArgs+")",
+		"sumSqDevRows2RPS is sumSqDevRowsRPS taking rows two at a time; see SumSqDevRows.", blk,
+		[]string{"x"}, []string{"acc", "mu"},
+		func(rows [][]Register, o Register, c []Register) {
+			for k := range blk {
+				a, m := YMM(), YMM()
+				VMOVUPD(c64(c[0], o, k), a)
+				VMOVUPD(c64(c[1], o, k), m)
+				for _, r := range rows {
+					t := YMM()
+					VCVTPS2PD(c32(r[0], o, k), t)
+					VSUBPD(m, t, t)
+					VMULPD(t, t, t)
+					VADDPD(t, a, a)
+				}
+				VMOVUPD(a, c64(c[0], o, k))
+			}
+		})
+}
+
+// rowMajorLoop2 is rowMajorLoop taking rows two at a time: body gets the
+// pointers of rows r and r+1 (one row for the last of an odd count) and
+// loads each per-column piece once for both, which halves the column
+// loads and the accumulators' round trips to memory. A column still takes
+// its rows in order, so the results are those of rowMajorLoop.
+func rowMajorLoop2(name, sig, doc string, blk int, f32, col []string, body func(rows [][]Register, o Register, cols []Register)) {
+	TEXT(name, NOSPLIT, sig)
+	Doc(doc)
+	Pragma("noescape")
+	width := Load(Param("width"), GP64())
+	SHLQ(U8(2), width)
+	r := Load(Param("rows"), GP64())
+	stride := Load(Param("stride"), GP64())
+	SHLQ(U8(2), stride)
+	rp := make([]Register, len(f32))
+	rq := make([]Register, len(f32))
+	for i, p := range f32 {
+		rp[i] = Load(Param(p), GP64())
+		rq[i] = GP64()
+	}
+	cp := make([]Register, len(col))
+	for i, p := range col {
+		cp[i] = Load(Param(p), GP64())
+	}
+	o := GP64()
+	Label(name + "_pairs")
+	CMPQ(r, U8(2))
+	JL(LabelRef(name + "_single"))
+	for i := range rp {
+		MOVQ(rp[i], rq[i])
+		ADDQ(stride, rq[i])
+	}
+	XORQ(o, o)
+	Label(name + "_cols2")
+	CMPQ(o, width)
+	JAE(LabelRef(name + "_next2"))
+	body([][]Register{rp, rq}, o, cp)
+	ADDQ(U8(blk*16), o)
+	JMP(LabelRef(name + "_cols2"))
+	Label(name + "_next2")
+	for i := range rp {
+		LEAQ(Mem{Base: rq[i], Index: stride, Scale: 1}, rp[i])
+	}
+	SUBQ(U8(2), r)
+	JMP(LabelRef(name + "_pairs"))
+	Label(name + "_single")
+	CMPQ(r, U8(0))
+	JE(LabelRef(name + "_done"))
+	XORQ(o, o)
+	Label(name + "_cols1")
+	CMPQ(o, width)
+	JAE(LabelRef(name + "_done"))
+	body([][]Register{rp}, o, cp)
+	ADDQ(U8(blk*16), o)
+	JMP(LabelRef(name + "_cols1"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// normFromXKernels emits the row kernels of batch norm's passes that take x
+// where the others take x̂ = float32((x − mu)·is), recomputing x̂ exactly
+// as normRowsPS writes it, so that the op need not keep x̂: affineRows
+// (y without x̂), sumDotNormRows and gradNormRows, column-block (PS) and
+// row-major (RPS) as the kernels of main.go.
+func normFromXKernels() {
+	const rowsArgs = "width, rows, stride int"
+	const blk = 2
+	// xhat converts piece k of x (at mem) to float64 t, less mu, times is,
+	// rounded to float32 h; wide, it widens h back into t.
+	xhat := func(mem Mem, mu, is Op, wide bool) (VecVirtual, VecVirtual) {
+		t, h := YMM(), XMM()
+		VCVTPS2PD(mem, t)
+		VSUBPD(mu, t, t)
+		VMULPD(is, t, t)
+		VCVTPD2PSY(t, h)
+		if wide {
+			VCVTPS2PD(h, t)
+		}
+		return t, h
+	}
+	// y = float32(g·h) + b
+	{
+		var mu, is, g, b []VecVirtual
+		rowsLoop("affineRowsPS", "func(y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
+			"affineRowsPS writes g·h + b into y, h being (x − mu)·is rounded to float32; see AffineRows.", blk,
+			[]string{"y", "x"}, []string{"mu", "is", "gamma", "beta"}, []bool{true, true, false, false},
+			func(c []Register) {
+				mu, is = loadCols(c[0], blk), loadCols(c[1], blk)
+				g, b = loadCols32(c[2], blk), loadCols32(c[3], blk)
+			},
+			func(r []Register, off Register) {
+				for k := range blk {
+					_, h := xhat(at(r[1], off, 16*k), mu[k], is[k], false)
+					VMULPS(g[k], h, h)
+					VADDPS(b[k], h, h)
+					VMOVUPS(h, at(r[0], off, 16*k))
+				}
+			},
+			func([]Register) {})
+		rowMajorLoop2("affineRowsRPS", "func(y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
+			"affineRowsRPS is affineRowsPS walking rows outer, two at a time; see AffineRows.", blk,
+			[]string{"y", "x"}, []string{"mu", "is", "gamma", "beta"},
+			func(rows [][]Register, o Register, c []Register) {
+				for k := range blk {
+					m, s, g, b := YMM(), YMM(), XMM(), XMM()
+					VMOVUPD(c64(c[0], o, k), m)
+					VMOVUPD(c64(c[1], o, k), s)
+					VMOVUPS(c32(c[2], o, k), g)
+					VMOVUPS(c32(c[3], o, k), b)
+					for _, r := range rows {
+						_, h := xhat(c32(r[1], o, k), m, s, false)
+						VMULPS(g, h, h)
+						VADDPS(b, h, h)
+						VMOVUPS(h, c32(r[0], o, k))
+					}
+				}
+			})
+	}
+	// sa[j] += dy; sab[j] += dy·h, four pieces of columns at a time (the
+	// width of batch norm's partial sums), mu and is read from memory at
+	// every row so that the accumulators and temporaries fit in registers.
+	{
+		const cblk = 4
+		var sa, sab []VecVirtual
+		var cols []Register
+		rowsLoop("sumDotNormRowsPS", "func(sa, sab *float64, dy, x *float32, mu, is *float64, "+rowsArgs+")",
+			"sumDotNormRowsPS adds every row of dy to sa and of dy⊙h to sab, in float64, h being (x − mu)·is rounded to float32; see SumDotNormRows.", cblk,
+			[]string{"dy", "x"}, []string{"sa", "sab", "mu", "is"}, []bool{true, true, true, true},
+			func(c []Register) {
+				sa, sab = loadCols(c[0], cblk), loadCols(c[1], cblk)
+				cols = c
+			},
+			func(r []Register, off Register) {
+				for k := range cblk {
+					u := YMM()
+					VCVTPS2PD(at(r[0], off, 16*k), u)
+					VADDPD(u, sa[k], sa[k])
+					t, _ := xhat(at(r[1], off, 16*k), Mem{Base: cols[2], Disp: 32 * k}, Mem{Base: cols[3], Disp: 32 * k}, true)
+					VMULPD(t, u, u)
+					VADDPD(u, sab[k], sab[k])
+				}
+			},
+			func(c []Register) { storeCols(sa, c[0]); storeCols(sab, c[1]) })
+		rowMajorLoop2("sumDotNormRowsRPS", "func(sa, sab *float64, dy, x *float32, mu, is *float64, "+rowsArgs+")",
+			"sumDotNormRowsRPS is sumDotNormRowsPS walking rows outer, two at a time; see SumDotNormRows.", blk,
+			[]string{"dy", "x"}, []string{"sa", "sab", "mu", "is"},
+			func(rows [][]Register, o Register, c []Register) {
+				for k := range blk {
+					m, s, a, ab := YMM(), YMM(), YMM(), YMM()
+					VMOVUPD(c64(c[2], o, k), m)
+					VMOVUPD(c64(c[3], o, k), s)
+					VMOVUPD(c64(c[0], o, k), a)
+					VMOVUPD(c64(c[1], o, k), ab)
+					for _, r := range rows {
+						u := YMM()
+						VCVTPS2PD(c32(r[0], o, k), u)
+						VADDPD(u, a, a)
+						t, _ := xhat(c32(r[1], o, k), m, s, true)
+						VMULPD(t, u, u)
+						VADDPD(u, ab, ab)
+					}
+					VMOVUPD(a, c64(c[0], o, k))
+					VMOVUPD(ab, c64(c[1], o, k))
+				}
+			})
+	}
+	// dx = float32(k1·dy + k2·h + k3)
+	{
+		var k1, k2, k3, mu, is []VecVirtual
+		rowsLoop("gradNormRowsPS", "func(dx, dy, x *float32, mu, is, k1, k2, k3 *float64, "+rowsArgs+")",
+			"gradNormRowsPS writes k1·dy + k2·h + k3, rounded to float32, into dx, h being (x − mu)·is rounded to float32; see BatchNormGradNormRows.", blk,
+			[]string{"dx", "dy", "x"}, []string{"mu", "is", "k1", "k2", "k3"}, []bool{true, true, true, true, true},
+			func(c []Register) {
+				mu, is = loadCols(c[0], blk), loadCols(c[1], blk)
+				k1, k2, k3 = loadCols(c[2], blk), loadCols(c[3], blk), loadCols(c[4], blk)
+			},
+			func(r []Register, off Register) {
+				for k := range blk {
+					u, o := YMM(), XMM()
+					VCVTPS2PD(at(r[1], off, 16*k), u)
+					VMULPD(k1[k], u, u)
+					t, _ := xhat(at(r[2], off, 16*k), mu[k], is[k], true)
+					VMULPD(k2[k], t, t)
+					VADDPD(t, u, u)
+					VADDPD(k3[k], u, u)
+					VCVTPD2PSY(u, o)
+					VMOVUPS(o, at(r[0], off, 16*k))
+				}
+			},
+			func([]Register) {})
+		rowMajorLoop2("gradNormRowsRPS", "func(dx, dy, x *float32, mu, is, k1, k2, k3 *float64, "+rowsArgs+")",
+			"gradNormRowsRPS is gradNormRowsPS walking rows outer, two at a time; see BatchNormGradNormRows.", blk,
+			[]string{"dx", "dy", "x"}, []string{"mu", "is", "k1", "k2", "k3"},
+			func(rows [][]Register, o Register, c []Register) {
+				for k := range blk {
+					m, s, a, b, e := YMM(), YMM(), YMM(), YMM(), YMM()
+					VMOVUPD(c64(c[0], o, k), m)
+					VMOVUPD(c64(c[1], o, k), s)
+					VMOVUPD(c64(c[2], o, k), a)
+					VMOVUPD(c64(c[3], o, k), b)
+					VMOVUPD(c64(c[4], o, k), e)
+					for _, r := range rows {
+						u, v := YMM(), XMM()
+						VCVTPS2PD(c32(r[1], o, k), u)
+						VMULPD(a, u, u)
+						t, _ := xhat(c32(r[2], o, k), m, s, true)
+						VMULPD(b, t, t)
+						VADDPD(t, u, u)
+						VADDPD(e, u, u)
+						VCVTPD2PSY(u, v)
+						VMOVUPS(v, c32(r[0], o, k))
+					}
+				}
+			})
+	}
+}
