@@ -341,22 +341,28 @@ func MaxPoolGather[T tensor.Float](y, x []T, idx []int32, g *PoolGeom) {
 func MaxPoolValues[T tensor.Float](y, x []T, gp *PoolGeom) {
 	g := *gp // a local copy, which the closures read without going through gp
 	inPlane, outPlane := g.H*g.W, g.HOut*g.WOut
+	span := make([][2]int, g.WOut) // the in-bounds columns of each output column's windows
+	for j := range span {
+		span[j][0], span[j][1] = g.cols(j)
+	}
 	parallel.Chunks(g.Planes, max(parallel.Grain/max(inPlane, 1), 1), func(lo, hi int) {
 		rowMax := make([]T, g.H*g.WOut) // the first pass's, one plane at a time
 		for p := lo; p < hi; p++ {
-			maxPoolRows(rowMax, x[p*inPlane:(p+1)*inPlane], &g)
+			maxPoolRows(rowMax, x[p*inPlane:(p+1)*inPlane], span, g.W)
 			maxPoolCols(y[p*outPlane:(p+1)*outPlane], rowMax, &g)
 		}
 	})
 }
 
-// maxPoolRows writes into rowMax (H×WOut) the maximum of every input row of
-// the plane xp over the in-bounds columns of each output column's window.
-func maxPoolRows[T tensor.Float](rowMax, xp []T, g *PoolGeom) {
-	for r := range g.H {
-		xr, mr := xp[r*g.W:(r+1)*g.W], rowMax[r*g.WOut:(r+1)*g.WOut]
-		for j := range mr {
-			c0, c1 := g.cols(j)
+// maxPoolRows writes into rowMax (H×WOut) the maximum of every row of the
+// plane xp, w values a row, over the columns [span[j][0], span[j][1]) of
+// each output column j.
+func maxPoolRows[T tensor.Float](rowMax, xp []T, span [][2]int, w int) {
+	n := len(span)
+	for r := range len(xp) / w {
+		xr, mr := xp[r*w:(r+1)*w], rowMax[r*n:(r+1)*n]
+		for j, cs := range span {
+			c0, c1 := cs[0], cs[1]
 			if c1-c0 == 3 {
 				w := xr[c0 : c0+3]
 				mr[j] = max(w[0], w[1], w[2])
