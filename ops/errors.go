@@ -184,3 +184,6 @@ const (
 
 // Panic messages of forward-only passes (nograd.go).
 const errForwardOnly = "ops: %s: %s after a forward-only pass (ForwardOnly), which kept nothing for it"
+
+// Panic messages of ChannelAffine (batchnorm_eval.go).
+const errChannelAffine = "ops: ChannelAffine: scale of shape %v and shift of shape %v do not match input %v with %d channels"

@@ -667,6 +667,14 @@ def cases():
         if affine:
             inputs += [T(positive(c)), T(randn(c))]
         C.append(case("group_norm_" + tag, "GroupNorm", fn, inputs, dict(Groups=groups, Eps=1e-5)))
+    # ChannelAffine (issue 21): batch norm in evaluation mode, x·s + t per
+    # channel, on N×C and N×C×H×W.
+    def affine(x, s, t):
+        shape = (1, -1) + (1,) * (x.dim() - 2)
+        return x * s.view(shape) + t.view(shape)
+    for tag, shape in (("4x3", (4, 3)), ("2x3x2x2", (2, 3, 2, 2))):
+        C.append(case("channel_affine_" + tag, "ChannelAffine", affine,
+                      [T(randn(*shape)), T(randn(shape[1])), T(randn(shape[1]))]))
     return C
 
 
