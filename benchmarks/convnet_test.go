@@ -1,10 +1,16 @@
 package benchmarks
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/benchmarks/convbench"
+	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // BenchmarkW2ConvNetTrain is workload W2: one training step of the course's
@@ -37,4 +43,51 @@ func BenchmarkW2eConvNetInfer(b *testing.B) {
 		net.Infer()
 	}
 	b.ReportMetric(float64(convbench.Batch*b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+// BenchmarkW2eConvNetLayers times W2e layer by layer: each layer of the
+// ConvNet in evaluation mode, alone, on what the layers before it give a
+// batch of 32 random 32×32×3 images, with recording off on a tape that
+// reuses buffers, as train.Classifier.Predict runs it. Sub-benchmarks are
+// named index-Layer-input shape, such as 3-MaxPool2d-32x64x32x32; their
+// times add up to about W2e's.
+func BenchmarkW2eConvNetLayers(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	m := nn.NewConvNet[float32](convbench.Channels, convbench.Classes, rng)
+	nn.SetTraining[float32](m, false)
+	x := autograd.NewConst(tensor.RandN[float32](rng, convbench.Batch, convbench.Channels, convbench.ImageSize, convbench.ImageSize))
+	for i, l := range m.Layers {
+		in := x.Value()
+		name := fmt.Sprintf("%d-%s-%s", i, layerName(l), shapeName(in.Shape()))
+		b.Run(name, func(b *testing.B) {
+			tape := autograd.NewTape[float32]()
+			tape.ReuseBuffers(true)
+			tape.SetGradEnabled(false)
+			for b.Loop() {
+				tape.Reset()
+				l.Forward(tape.Input(in))
+			}
+		})
+		x = l.Forward(x)
+	}
+}
+
+// layerName is the type name of a layer without its package and type
+// parameter: "Conv2d", "BatchNorm", ….
+func layerName(l any) string {
+	s := fmt.Sprintf("%T", l)
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "*"), "nn.")
+	if i := strings.IndexByte(s, '['); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// shapeName writes a shape as 32x64x32x32.
+func shapeName(s []int) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = strconv.Itoa(d)
+	}
+	return strings.Join(parts, "x")
 }

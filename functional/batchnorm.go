@@ -194,8 +194,7 @@ func batchNormEval[T tensor.Float](x *autograd.Var[T], runningMean, runningVar *
 			shift = Neg(shift)
 		}
 	}
-	shape := perChannelShape(x.Shape())
-	return Add(Mul(x, Reshape(scale, shape...)), Reshape(shift, shape...))
+	return autograd.Apply[T](&ops.ChannelAffine[T]{}, x, scale, shift) // x·scale + shift, in one pass
 }
 
 // checkRank panics unless x has a channel axis.

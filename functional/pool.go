@@ -10,7 +10,7 @@ import (
 // input x, moving by stride, with padding that never wins, as PyTorch's
 // F.max_pool2d; see ops.MaxPool2d. MaxPool2dWith takes the other options.
 func MaxPool2d[T tensor.Float](x *autograd.Var[T], kernel, stride, padding [2]int) *autograd.Var[T] {
-	return autograd.Apply[T](&ops.MaxPool2d[T]{Kernel: kernel, Stride: stride, Padding: padding}, x)
+	return MaxPool2dWith(x, MaxPool2dOptions{Kernel: kernel, Stride: stride, Padding: padding})
 }
 
 // MaxPool2dOptions are the settings of F.max_pool2d per spatial axis (H, W),
@@ -34,7 +34,9 @@ func maxPoolOp[T tensor.Float](o MaxPool2dOptions) *ops.MaxPool2d[T] {
 // last, partial window; see ops.MaxPool2d for the output size and the
 // rules of ties, NaN and windows of padding alone.
 func MaxPool2dWith[T tensor.Float](x *autograd.Var[T], o MaxPool2dOptions) *autograd.Var[T] {
-	return autograd.Apply[T](maxPoolOp[T](o), x)
+	op := maxPoolOp[T](o)
+	op.ForwardOnly(!x.RequiresGrad()) // then nothing records the op: no argmax
+	return autograd.Apply[T](op, x)
 }
 
 // MaxPool2dWithIndices is MaxPool2dWith that also returns, as

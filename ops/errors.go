@@ -186,3 +186,9 @@ const (
 	errGNGroups = "ops: GroupNorm: %d channels of input %v are not divisible into %d groups"
 	errGNParams = "ops: GroupNorm: γ of shape %v and β of shape %v do not match input %v with %d channels"
 )
+
+// Panic messages of forward-only passes (nograd.go).
+const errForwardOnly = "ops: %s: %s after a forward-only pass (ForwardOnly), which kept nothing for it"
+
+// Panic messages of ChannelAffine (batchnorm_eval.go).
+const errChannelAffine = "ops: ChannelAffine: scale of shape %v and shift of shape %v do not match input %v with %d channels"

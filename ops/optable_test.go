@@ -1234,6 +1234,20 @@ func opTable[T tensor.Float]() []opEntry[T] {
 				},
 				inputs: normal(y), keeps: none, bad: backBad})
 	}
+	// ChannelAffine (issue 21: batch norm in evaluation mode in one pass):
+	// N×C, and N×C×… with runs shorter and longer than 16 values.
+	for _, x := range [][]int{{4, 3}, {2, 3, 2, 2}, {2, 2, 17}} {
+		c := []int{x[1]}
+		es = append(es, e{name: "ChannelAffine", config: shapeName(x),
+			new:    func() op { return &ops.ChannelAffine[T]{} },
+			inputs: normal(x, c, c), keeps: keeps{in: []int{0, 1}},
+			bad: []badInput{
+				bad(s([]int{4}, []int{4}, []int{4}), "ops: ChannelAffine needs an input of shape N×C"),
+				bad(s(x, []int{x[1] + 1}, c), "ops: ChannelAffine: scale of shape", "do not match input"),
+				bad(s(x, c, []int{1, x[1]}), "ops: ChannelAffine: scale of shape", "shift of shape [1"),
+				{shapes: s(x, c), want: []string{"ops: ChannelAffine takes 3 input(s), got 2"}},
+			}})
+	}
 	return es
 }
 

@@ -88,7 +88,11 @@ func poolOutShape(g *conv.PoolGeom, s []int) []int { return []int{s[0], s[1], g.
 //
 // It keeps the argmax of every output as an int32 index p·W + q into its
 // H×W plane, and the input's shape; Indices returns them as PyTorch's
-// return_indices does.
+// return_indices does. After ForwardOnly(true) — no backward pass will
+// follow — a pooling without dilation finds the maxima alone, with no
+// argmax, which takes about half the time, and keeps nothing: a window
+// whose maximum is a zero of both signs then gives +0, where the argmax
+// gives the value of its first zero, which may be −0.
 //
 // Its backward is differentiable: BackwardVar applies MaxPool2dBackward,
 // the scatter-add above with the argmax as constants, whose own adjoint is
@@ -101,6 +105,7 @@ func poolOutShape(g *conv.PoolGeom, s []int) []int { return []int{s[0], s[1], g.
 // without dilation), or if Hout or Wout would be less than 1.
 type MaxPool2d[T tensor.Float] struct {
 	arena[T]
+	forwardOnly
 	Kernel, Stride, Padding [2]int
 	Dilation                [2]int // spacing of the taps: 0 or 1 for adjacent taps
 	CeilMode                bool   // PyTorch's ceil_mode: a last, partial window
@@ -118,6 +123,11 @@ func (op *MaxPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	g := newPoolGeom("MaxPool2d", x.Shape(), op.Kernel, op.Stride, op.Padding, op.Dilation, op.CeilMode)
 	op.shape = x.Shape()
 	y := op.ar.NewUninit(poolOutShape(&g, op.shape)...)
+	if op.forwardOnly.on && g.DH == 1 && g.DW == 1 {
+		op.idx, op.empty = nil, false
+		conv.MaxPoolValues(y.Data(), x.Data(), &g)
+		return y
+	}
 	op.idx = op.ar.Indices(y.Size())
 	op.empty = (g.DH != 1 || g.DW != 1) && g.EmptyWindow()
 	conv.MaxPool(y.Data(), op.idx, x.Data(), &g)
@@ -125,6 +135,7 @@ func (op *MaxPool2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *MaxPool2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	op.check("MaxPool2d", "Backward")
 	dx := op.ar.New(op.shape...)
 	g := conv.PoolGeom{Planes: op.shape[0] * op.shape[1], H: op.shape[2], W: op.shape[3], HOut: dy.Dim(2), WOut: dy.Dim(3)}
 	conv.MaxPoolBackward(dx.Data(), dy.Data(), op.idx, op.empty, &g)
@@ -136,6 +147,7 @@ func (*MaxPool2d[T]) Saved() []*tensor.Tensor[T] { return nil }
 // BackwardVar is Backward as an op: MaxPool2dBackward of dy with the
 // argmax the forward kept, a constant.
 func (op *MaxPool2d[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
+	op.check("MaxPool2d", "BackwardVar")
 	ds := dy.Shape()
 	return []*v[T]{autograd.Apply[T](&MaxPool2dBackward[T]{Indices: op.idx,
 		Size: [2]int{op.shape[2], op.shape[3]}, OutSize: [2]int{ds[2], ds[3]}}, dy)}
@@ -149,7 +161,8 @@ func (op *MaxPool2d[T]) ExtraSavedBytes() int { return 4 * len(op.idx) }
 // p·W + q of the maximum within its input plane of H×W, without padding,
 // laid out as the output (N×C×Hout×Wout, row-major), and −1 for a window
 // with no in-bounds position. The slice is new: it stays valid after the
-// tape's Reset, which recycles what the op keeps. It is nil before Forward.
+// tape's Reset, which recycles what the op keeps. It is nil before Forward
+// and after a forward-only one (ForwardOnly) that needed no argmax.
 func (op *MaxPool2d[T]) Indices() []int64 {
 	if op.idx == nil {
 		return nil

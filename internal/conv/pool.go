@@ -327,3 +327,76 @@ func MaxPoolGather[T tensor.Float](y, x []T, idx []int32, g *PoolGeom) {
 		}
 	})
 }
+
+// MaxPoolValues writes into y (Planes×HOut×WOut) the maximum of each window
+// of x (Planes×H×W), as MaxPool, without the argmax: for a pass that no
+// backward pass follows. The pooling must not be dilated. It takes the
+// maximum in two passes per plane — along each input row for every output
+// column, then down the rows of every output row — with the max builtin,
+// which is branch-free; overlapping windows share the first pass. A window
+// holding a NaN gives a NaN. Where the maximum is a zero of both signs the
+// max builtin gives +0, where MaxPool gives the window's first zero, which
+// may be −0: the only values in which the two differ. Planes are pooled in
+// parallel.
+func MaxPoolValues[T tensor.Float](y, x []T, gp *PoolGeom) {
+	g := *gp // a local copy, which the closures read without going through gp
+	inPlane, outPlane := g.H*g.W, g.HOut*g.WOut
+	span := make([][2]int, g.WOut) // the in-bounds columns of each output column's windows
+	for j := range span {
+		span[j][0], span[j][1] = g.cols(j)
+	}
+	parallel.Chunks(g.Planes, max(parallel.Grain/max(inPlane, 1), 1), func(lo, hi int) {
+		rowMax := make([]T, g.H*g.WOut) // the first pass's, one plane at a time
+		for p := lo; p < hi; p++ {
+			maxPoolRows(rowMax, x[p*inPlane:(p+1)*inPlane], span, g.W)
+			maxPoolCols(y[p*outPlane:(p+1)*outPlane], rowMax, &g)
+		}
+	})
+}
+
+// maxPoolRows writes into rowMax (H×WOut) the maximum of every row of the
+// plane xp, w values a row, over the columns [span[j][0], span[j][1]) of
+// each output column j.
+func maxPoolRows[T tensor.Float](rowMax, xp []T, span [][2]int, w int) {
+	n := len(span)
+	for r := range len(xp) / w {
+		xr, mr := xp[r*w:(r+1)*w], rowMax[r*n:(r+1)*n]
+		for j, cs := range span {
+			c0, c1 := cs[0], cs[1]
+			if c1-c0 == 3 {
+				w := xr[c0 : c0+3]
+				mr[j] = max(w[0], w[1], w[2])
+				continue
+			}
+			m := xr[c0]
+			for _, v := range xr[c0+1 : c1] {
+				m = max(m, v)
+			}
+			mr[j] = m
+		}
+	}
+}
+
+// maxPoolCols writes into the output plane yp the maximum of rowMax (see
+// maxPoolRows) over the in-bounds rows of each output row's window.
+func maxPoolCols[T tensor.Float](yp, rowMax []T, g *PoolGeom) {
+	n := g.WOut
+	for i := range g.HOut {
+		r0, r1 := g.rows(i)
+		yr := yp[i*n : (i+1)*n]
+		if r1-r0 == 3 {
+			a, b, c := rowMax[r0*n:(r0+1)*n], rowMax[(r0+1)*n:(r0+2)*n], rowMax[(r0+2)*n:(r0+3)*n]
+			a, b, c = a[:len(yr)], b[:len(yr)], c[:len(yr)]
+			for j := range yr {
+				yr[j] = max(a[j], b[j], c[j])
+			}
+			continue
+		}
+		copy(yr, rowMax[r0*n:(r0+1)*n])
+		for r := r0 + 1; r < r1; r++ {
+			for j, v := range rowMax[r*n : (r+1)*n] {
+				yr[j] = max(yr[j], v)
+			}
+		}
+	}
+}

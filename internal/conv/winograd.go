@@ -141,6 +141,11 @@ func WinoInputGrad[T tensor.Float](dv, u, dm []T, g *Geom, tg *WinoTiles) {
 func WinoWeights[T tensor.Float](u, w []T, cout, cin, step int) {
 	pairs := cout * cin
 	parallel.Chunks(pairs, max(parallel.Grain/16, 1), func(lo, hi int) {
+		// The chunk's run of each of the 16 matrices, indexed from lo.
+		var us [16][]T
+		for xi := range us {
+			us[xi] = u[xi*step+lo : xi*step+hi]
+		}
 		for p := lo; p < hi; p++ {
 			k := w[9*p : 9*p+9]
 			// g Gᵀ: each row (a, b, c) becomes (a, (a+b+c)/2, (a−b+c)/2, c).
@@ -151,13 +156,14 @@ func WinoWeights[T tensor.Float](u, w []T, cout, cin, step int) {
 				r[4*i], r[4*i+1], r[4*i+2], r[4*i+3] = a, s+b/2, s-b/2, c
 			}
 			// G (g Gᵀ): the same on each column.
+			q := p - lo
 			for j := range 4 {
 				a, b, c := r[j], r[4+j], r[8+j]
 				s := (a + c) / 2
-				u[j*step+p] = a
-				u[(4+j)*step+p] = s + b/2
-				u[(8+j)*step+p] = s - b/2
-				u[(12+j)*step+p] = c
+				us[j][q] = a
+				us[4+j][q] = s + b/2
+				us[8+j][q] = s - b/2
+				us[12+j][q] = c
 			}
 		}
 	})

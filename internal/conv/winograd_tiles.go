@@ -113,13 +113,21 @@ func WinoInputAdjoint[T tensor.Float](dx, dv []T, g *Geom, tg *WinoTiles) {
 // WinoOutput writes the output tiles Aᵀ M A of m (laid out as WinoTiles
 // says) into y (N×Cout×Hout×Wout), cropped at odd edges, adding the bias b
 // unless it is nil. With Aᵀa = (a0+a1+a2, a1−a2−a3), Aᵀ goes along each
-// tile's rows and then down its columns. Output planes are written in
+// tile's rows and then down its columns. Each output plane's tiles are a
+// run of consecutive values in each of the 16 matrices, which one loop
+// over the plane's tiles reads together, writing each tile's four outputs
+// at once: straight into y where Hout and Wout are even, through a buffer
+// that the crop copies from otherwise. Output planes are written in
 // parallel.
 func WinoOutput[T tensor.Float](y, m, b []T, g *Geom, tg *WinoTiles) {
-	l, wp := g.Plane(), 2*tg.TW
+	l := g.Plane()
+	even := g.HOut%2 == 0 && g.WOut%2 == 0
 	parallel.Chunks(g.N*g.Cout, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
-		buf := make([]T, 2*tg.TH*wp)
-		rows := make([]T, 8*tg.TW) // M A for the row of tiles: 4 rows of 2 per tile
+		var buf []T
+		if !even {
+			buf = make([]T, 4*tg.Plane)
+		}
+		var ms [16][]T
 		for p := lo; p < hi; p++ {
 			s, co := p/g.Cout, p%g.Cout
 			var bias T
@@ -127,31 +135,49 @@ func WinoOutput[T tensor.Float](y, m, b []T, g *Geom, tg *WinoTiles) {
 				bias = b[co]
 			}
 			o := co*tg.Count + s*tg.Plane
-			for ty := range tg.TH {
-				for i := range 4 {
-					at := 4*i*tg.MStep + o
-					m0 := m[at : at+tg.TW]
-					m1 := m[at+tg.MStep : at+tg.MStep+tg.TW]
-					m2 := m[at+2*tg.MStep : at+2*tg.MStep+tg.TW]
-					m3 := m[at+3*tg.MStep : at+3*tg.MStep+tg.TW]
-					r := rows[2*i*tg.TW : (2*i+2)*tg.TW]
-					for tx := range m0 {
-						r[2*tx], r[2*tx+1] = m0[tx]+m1[tx]+m2[tx], m1[tx]-m2[tx]-m3[tx]
-					}
-				}
-				r0, r1, r2, r3 := rows[:2*tg.TW], rows[2*tg.TW:4*tg.TW], rows[4*tg.TW:6*tg.TW], rows[6*tg.TW:]
-				y0, y1 := buf[2*ty*wp:(2*ty+1)*wp], buf[(2*ty+1)*wp:(2*ty+2)*wp]
-				for x := range y0 {
-					y0[x], y1[x] = r0[x]+r1[x]+r2[x]+bias, r1[x]-r2[x]-r3[x]+bias
-				}
-				o += tg.TW
+			for xi := range ms {
+				ms[xi] = m[xi*tg.MStep+o : xi*tg.MStep+o+tg.Plane]
 			}
 			dst := y[p*l : (p+1)*l]
+			if even {
+				winoOutputPlane(dst, &ms, bias, tg.TW)
+				continue
+			}
+			winoOutputPlane(buf, &ms, bias, tg.TW)
 			for oy := range g.HOut {
-				copy(dst[oy*g.WOut:(oy+1)*g.WOut], buf[oy*wp:])
+				copy(dst[oy*g.WOut:(oy+1)*g.WOut], buf[oy*2*tg.TW:])
 			}
 		}
 	})
+}
+
+// winoOutputPlane writes into dst, a plane of 2·tw outputs a row, the 2×2
+// output tiles Aᵀ M A + bias of one output plane, whose tiles are the
+// values of ms[ξ] in order, tw a row.
+func winoOutputPlane[T tensor.Float](dst []T, ms *[16][]T, bias T, tw int) {
+	m0 := ms[0]
+	n := len(m0)
+	m1, m2, m3 := ms[1][:n], ms[2][:n], ms[3][:n]
+	m4, m5, m6, m7 := ms[4][:n], ms[5][:n], ms[6][:n], ms[7][:n]
+	m8, m9, m10, m11 := ms[8][:n], ms[9][:n], ms[10][:n], ms[11][:n]
+	m12, m13, m14, m15 := ms[12][:n], ms[13][:n], ms[14][:n], ms[15][:n]
+	w := 2 * tw
+	at, tx := 0, 0 // the tile's top-left output in dst, and its column
+	for t := range m0 {
+		// M A, row by row of the tile: (a0+a1+a2, a1−a2−a3).
+		r00, r01 := m0[t]+m1[t]+m2[t], m1[t]-m2[t]-m3[t]
+		r10, r11 := m4[t]+m5[t]+m6[t], m5[t]-m6[t]-m7[t]
+		r20, r21 := m8[t]+m9[t]+m10[t], m9[t]-m10[t]-m11[t]
+		r30, r31 := m12[t]+m13[t]+m14[t], m13[t]-m14[t]-m15[t]
+		// Aᵀ down the columns.
+		d := dst[at : at+w+2]
+		d[0], d[1] = r00+r10+r20+bias, r01+r11+r21+bias
+		d[w], d[w+1] = r10-r20-r30+bias, r11-r21-r31+bias
+		at += 2
+		if tx++; tx == tw {
+			tx, at = 0, at+w
+		}
+	}
 }
 
 // WinoOutputAdjoint writes dM = A dYtile Aᵀ for every 2×2 tile of dy into dm

@@ -697,6 +697,14 @@ def cases():
         C.append(case("interpolate_backward_" + tag, "InterpolateBackward",
                       lambda d, sh=shape, f=interp: interp_adjoint(f, sh, d),
                       [T(randn(*y0.shape))], dict(prm, InputSize=[shape[2], 0])))
+    # ChannelAffine (issue 21): batch norm in evaluation mode, x·s + t per
+    # channel, on N×C and N×C×H×W.
+    def affine(x, s, t):
+        shape = (1, -1) + (1,) * (x.dim() - 2)
+        return x * s.view(shape) + t.view(shape)
+    for tag, shape in (("4x3", (4, 3)), ("2x3x2x2", (2, 3, 2, 2))):
+        C.append(case("channel_affine_" + tag, "ChannelAffine", affine,
+                      [T(randn(*shape)), T(randn(shape[1])), T(randn(shape[1]))]))
     return C
 
 
