@@ -30,6 +30,38 @@ var benchShapes = []benchShape{
 	{"Conv/512x2x2-512/dcols", true, false, 4608, 512, 128},
 	{"Linear/200x3072x100/forward", false, true, 200, 3072, 100},
 	{"Linear/200x3072x100/dW", true, false, 100, 200, 3072},
+	// The products of workloads W1b (3072→512→256→128→10) and W1s
+	// (784→100→10) at batch 200: forward X·Wᵀ, dW = dYᵀ·X and dX = dY·W.
+	{"Linear/200x3072x512/forward", false, true, 200, 3072, 512},
+	{"Linear/200x3072x512/dW", true, false, 512, 200, 3072},
+	{"Linear/200x512x256/forward", false, true, 200, 512, 256},
+	{"Linear/200x512x256/dW", true, false, 256, 200, 512},
+	{"Linear/200x512x256/dX", false, false, 200, 256, 512},
+	{"Linear/200x784x100/forward", false, true, 200, 784, 100},
+	{"Linear/200x784x100/dW", true, false, 100, 200, 784},
+}
+
+// BenchmarkWorkers times float32 products of sizes around minWorkPerWorker
+// with the fastest kernel, to set it: run it with -cpu 1,2 (alternately,
+// on a busy machine, -count 1 several times) and compare. A product of m·n·k
+// multiply-adds gets m·n·k/minWorkPerWorker goroutines, at most GOMAXPROCS;
+// the sizes are 1/2, 1, 2, 4 and 8 times the threshold, in the shapes of a
+// linear layer's forward (X·Wᵀ) and weight gradient (dYᵀ·X).
+func BenchmarkWorkers(b *testing.B) {
+	for _, s := range []benchShape{
+		{"200x16x80/forward", false, true, 200, 16, 80},     // 256K: 1 goroutine
+		{"200x32x80/forward", false, true, 200, 32, 80},     // 512K: 1
+		{"200x64x80/forward", false, true, 200, 64, 80},     // 1M: 2
+		{"200x128x80/forward", false, true, 200, 128, 80},   // 2M
+		{"200x256x80/forward", false, true, 200, 256, 80},   // 4M
+		{"80x200x32/dW", true, false, 80, 200, 32},          // 512K: 1
+		{"80x200x64/dW", true, false, 80, 200, 64},          // 1M: 2
+		{"80x200x128/dW", true, false, 80, 200, 128},        // 2M
+		{"80x200x256/dW", true, false, 80, 200, 256},        // 4M
+		{"128x128x128/square", false, false, 128, 128, 128}, // 2M
+	} {
+		b.Run(s.name, func(b *testing.B) { benchGemm[float32](b, s, variants()[0]) })
+	}
 }
 
 func BenchmarkGemm(b *testing.B) {

@@ -7,13 +7,13 @@ package parallel
 
 import (
 	"runtime"
-	"sync"
+	"sync/atomic"
 )
 
 // For calls f(lo, hi) on consecutive, disjoint ranges that cover [0, n),
-// one per goroutine, and returns when all have returned. It uses at most
-// GOMAXPROCS goroutines, and none when n ≤ 1 or only one is available. f must
-// not let the ranges' results depend on each other.
+// one per goroutine it may use, and returns when all have returned. It uses
+// at most GOMAXPROCS goroutines, and none when n ≤ 1 or only one is
+// available. f must not let the ranges' results depend on each other.
 func For(n int, f func(lo, hi int)) { Chunks(n, 1, f) }
 
 // Grain is the number of elements of a simple element-wise loop below which
@@ -31,6 +31,13 @@ const Grain = 1 << 15
 // Chunks is For for loops whose items are cheap: it splits [0, n) only when
 // every goroutine gets at least grain items, and runs f(0, n) on the
 // calling goroutine otherwise.
+//
+// The ranges are claimed, not assigned: the caller starts on the first
+// while the goroutines it starts take the others, and when a goroutine
+// starts late — the machine is busy, or its thread is descheduled — the
+// caller runs the ranges it has not claimed yet and returns without waiting
+// for it. Two goroutines are then never much slower than one: the worst
+// case is one loop on the caller plus the cost of starting a goroutine.
 func Chunks(n, grain int, f func(lo, hi int)) {
 	workers := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
 	if workers <= 1 {
@@ -39,14 +46,33 @@ func Chunks(n, grain int, f func(lo, hi int)) {
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*n/workers, (w+1)*n/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
+	s := &split{n: n, pieces: workers, f: f, over: make(chan struct{})}
+	for range workers - 1 {
+		go s.work()
 	}
-	wg.Wait()
+	s.work()
+	<-s.over
+}
+
+// split is one call of Chunks: [0, n) cut into pieces ranges, claimed in
+// order by the goroutines that take part.
+type split struct {
+	n, pieces     int
+	f             func(lo, hi int)
+	claimed, done atomic.Int32
+	over          chan struct{} // closed when the last range is done
+}
+
+// work runs ranges of s until none is left to claim.
+func (s *split) work() {
+	for {
+		p := int(s.claimed.Add(1)) - 1
+		if p >= s.pieces {
+			return
+		}
+		s.f(p*s.n/s.pieces, (p+1)*s.n/s.pieces)
+		if int(s.done.Add(1)) == s.pieces {
+			close(s.over)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestForCoversEveryItemOnce(t *testing.T) {
@@ -45,6 +46,30 @@ func TestChunksKeepsSmallLoopsOnOneGoroutine(t *testing.T) {
 		for i, v := range covered {
 			if v != 1 {
 				t.Fatalf("n=%d: item %d covered %d times", c.n, i, v)
+			}
+		}
+	}
+}
+
+// TestChunksWaitsForEveryRange checks that Chunks returns only once every
+// range is done, those of slow goroutines included: the ranges' writes,
+// made without synchronization, are all seen after it returns (the race
+// detector checks the ordering).
+func TestChunksWaitsForEveryRange(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	for range 20 {
+		out := make([]int, 8)
+		Chunks(len(out), 2, func(lo, hi int) {
+			if lo > 0 {
+				time.Sleep(100 * time.Microsecond)
+			}
+			for i := lo; i < hi; i++ {
+				out[i] = i + 1
+			}
+		})
+		for i, v := range out {
+			if v != i+1 {
+				t.Fatalf("item %d is %d after Chunks returned, want %d", i, v, i+1)
 			}
 		}
 	}
