@@ -21,6 +21,9 @@ type Tape[T tensor.Float] struct {
 	err       error                // the anomaly that stopped the tape
 	arena     *tensor.Arena[T]
 	noGrad    bool // record nothing: see SetGradEnabled
+	// noGradMark is the arena's mark when recording was last turned off:
+	// what was handed out since, no recorded op keeps.
+	noGradMark tensor.ArenaMark
 }
 
 // node is one recorded application of an op.
@@ -61,6 +64,7 @@ func (t *Tape[T]) Reset() {
 	t.err = nil
 	if t.arena != nil {
 		t.arena.Recycle()
+		t.noGradMark = t.arena.Mark()
 	}
 }
 
@@ -83,6 +87,7 @@ func (t *Tape[T]) ReuseBuffers(on bool) {
 	switch {
 	case on && t.arena == nil:
 		t.arena = tensor.NewArena[T]()
+		t.noGradMark = t.arena.Mark()
 	case !on:
 		t.arena = nil
 	}
@@ -103,8 +108,33 @@ func (t *Tape[T]) ReuseBuffers(on bool) {
 // not affected.
 func (t *Tape[T]) SetGradEnabled(on bool) (was bool) {
 	was = !t.noGrad
+	if was && !on {
+		t.noGradMark = t.arena.Mark()
+	}
 	t.noGrad = !on
 	return was
+}
+
+// ReleaseValue gives the storage of v's value back to the tape's arena, for
+// the ops that follow to reuse before Reset, and reports whether it did: a
+// value computed on the tape with recording off (see SetGradEnabled) that
+// the caller knows nothing will read again — an intermediate output of a
+// model under no-grad, once the next layer has consumed it. It does
+// nothing on a tape that does not reuse buffers, with recording on, or for
+// storage the arena did not hand out after recording was last turned off
+// (a recorded op may keep it; a parameter's or a batch's value is not the
+// arena's): only values that nothing recorded can hold are taken back. The caller promises that neither v's value nor
+// any tensor sharing its storage (a Reshape of it, the output of a layer
+// that returned its input) is used afterwards. It panics if v lives on
+// another tape.
+func (t *Tape[T]) ReleaseValue(v *Var[T]) bool {
+	if v.tape != t {
+		panic(errReleaseForeign)
+	}
+	if t.arena == nil || !t.noGrad || v.gen != t.gen {
+		return false
+	}
+	return t.arena.Release(v.value, t.noGradMark)
 }
 
 // SavedBytes returns the bytes the recorded ops keep for the backward pass:
@@ -166,9 +196,13 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 		requires = requires || in.requiresGrad
 		vals[i] = in.value
 	}
+	var ar *tensor.Arena[T]
+	var mark tensor.ArenaMark
 	if tp != nil && tp.arena != nil {
 		if u, ok := op.(ArenaUser[T]); ok {
-			u.UseArena(tp.arena)
+			ar = tp.arena
+			u.UseArena(ar)
+			mark = ar.Mark()
 		}
 	}
 	out := op.Forward(vals)
@@ -179,12 +213,14 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 	if tp != nil {
 		v.gen = tp.gen
 	}
-	if !requires || (tp != nil && tp.noGrad) {
+	if !requires || (tp != nil && (tp.noGrad || tp.err != nil)) {
+		// Not recorded (with the tape stopped on an anomaly, nothing more
+		// is): no Backward will run, so what Forward kept for one is
+		// scratch.
+		releaseScratch(ar, mark, op, true, out)
 		return v
 	}
-	if tp != nil && tp.err != nil {
-		return v // the tape stopped on an anomaly: it records nothing more
-	}
+	releaseScratch(ar, mark, op, false, out)
 	v.requiresGrad = true
 	n := node[T]{op: op, inputs: slices.Clone(inputs), out: v}
 	if tp == nil {

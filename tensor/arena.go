@@ -1,6 +1,9 @@
 package tensor
 
-import "unsafe"
+import (
+	"slices"
+	"unsafe"
+)
 
 // Arena hands out tensor storage and takes it all back at once, so that a
 // loop that computes the same shapes every iteration — a training step —
@@ -22,7 +25,8 @@ type Arena[T Float] struct {
 
 // pool hands out buffers of one element type.
 type pool[E any] struct {
-	free  map[int][][]E // recycled or released buffers by length
+	free  map[int][][]E // recycled or released buffers by length (their capacity)
+	lens  []int         // the lengths with free buffers, increasing
 	inUse [][]E         // handed out since the last Recycle, in order; nil once released
 	at    map[*E]int    // a handed-out buffer's first element → its index in inUse
 }
@@ -57,15 +61,15 @@ func (ar *Arena[T]) NewUninit(shape ...int) *Tensor[T] {
 	return &Tensor[T]{shape: cloneInts(shape), data: ar.bufs.take(numel(shape))}
 }
 
-// take returns a buffer of length n, recycled if there is one and new
-// otherwise, and records it as handed out. Empty buffers are not recorded:
-// they hold nothing.
+// take returns a buffer of length n, recycled if there is one that fits
+// and new otherwise, and records it as handed out. Empty buffers are not
+// recorded: they hold nothing.
 func (p *pool[E]) take(n int) []E {
 	var buf []E
-	if bufs := p.free[n]; len(bufs) > 0 {
-		buf = bufs[len(bufs)-1]
-		p.free[n] = bufs[:len(bufs)-1]
-	} else {
+	if n > 0 {
+		buf = p.fit(n)
+	}
+	if buf == nil {
 		buf = make([]E, n)
 	}
 	if n > 0 {
@@ -78,10 +82,38 @@ func (p *pool[E]) take(n int) []E {
 	return buf
 }
 
-// put adds buf to the free buffers.
+// fit takes from the free buffers the shortest that holds n elements and is
+// at most fitSlack times longer, cut to length n, or returns nil if there
+// is none: buffers released within a step serve other shapes too, without
+// a small tensor tying up a large buffer.
+func (p *pool[E]) fit(n int) []E {
+	i, _ := slices.BinarySearch(p.lens, n)
+	if i == len(p.lens) || p.lens[i] > fitSlack*n {
+		return nil
+	}
+	size := p.lens[i]
+	bufs := p.free[size]
+	buf := bufs[len(bufs)-1]
+	bufs[len(bufs)-1] = nil
+	p.free[size] = bufs[:len(bufs)-1]
+	if len(bufs) == 1 {
+		p.lens = slices.Delete(p.lens, i, i+1)
+	}
+	return buf[:n]
+}
+
+// fitSlack bounds how much longer than asked a recycled buffer may be.
+const fitSlack = 2
+
+// put adds buf, at its full capacity, to the free buffers.
 func (p *pool[E]) put(buf []E) {
+	buf = buf[:cap(buf)]
 	if p.free == nil {
 		p.free = make(map[int][][]E)
+	}
+	if len(p.free[len(buf)]) == 0 {
+		i, _ := slices.BinarySearch(p.lens, len(buf))
+		p.lens = slices.Insert(p.lens, i, len(buf))
 	}
 	p.free[len(buf)] = append(p.free[len(buf)], buf)
 }
@@ -156,26 +188,34 @@ func (ar *Arena[T]) Release(t *Tensor[T], since ArenaMark) bool {
 	return ok
 }
 
-// ReleaseSince takes back, as Release does, every buffer the arena handed
-// out after since — tensors' storage and Indices — except the storage of
-// the tensors in keep: an op's scratch, once the caller knows that only
-// keep's tensors will be used again.
+// ReleaseSince takes back, as Release does, every tensor buffer the arena
+// handed out after since except the storage of the tensors in keep: an
+// op's scratch, once the caller knows that only keep's tensors will be used
+// again. Indices are not taken back.
 func (ar *Arena[T]) ReleaseSince(since ArenaMark, keep ...*Tensor[T]) {
-	if ar == nil || since.gen != ar.gen {
+	ar.ReleaseBetween(since, ar.Mark(), keep...)
+}
+
+// ReleaseBetween is ReleaseSince for the buffers handed out after from and
+// before to, a later mark of the same generation.
+func (ar *Arena[T]) ReleaseBetween(from, to ArenaMark, keep ...*Tensor[T]) {
+	if ar == nil || from.gen != ar.gen || to.gen != ar.gen {
 		return
 	}
-	for i := since.bufs; i < len(ar.bufs.inUse); i++ {
-		buf := ar.bufs.inUse[i]
-		if buf == nil || holds(keep, buf) {
-			continue
-		}
-		ar.bufs.release(i)
-	}
-	for i := since.idx; i < len(ar.idx.inUse); i++ {
-		if ar.idx.inUse[i] != nil {
-			ar.idx.release(i)
+	for i := from.bufs; i < to.bufs; i++ {
+		if buf := ar.bufs.inUse[i]; buf != nil && !holds(keep, buf) {
+			ar.bufs.release(i)
 		}
 	}
+}
+
+// HandedOut returns the number of tensor buffers the arena handed out after
+// since (released ones included), or 0 for a mark of an older generation.
+func (ar *Arena[T]) HandedOut(since ArenaMark) int {
+	if ar == nil || since.gen != ar.gen {
+		return 0
+	}
+	return len(ar.bufs.inUse) - since.bufs
 }
 
 // holds reports whether one of ts uses buf's storage.
@@ -231,7 +271,7 @@ func (ar *Arena[T]) Bytes() int {
 func (p *pool[E]) held() int {
 	n := 0
 	for _, b := range p.inUse {
-		n += len(b)
+		n += cap(b)
 	}
 	for _, bufs := range p.free {
 		for _, b := range bufs {

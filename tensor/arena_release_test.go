@@ -56,7 +56,7 @@ func TestArenaReleaseRefuses(t *testing.T) {
 }
 
 // ReleaseSince takes back everything handed out after the mark but what
-// it keeps, Indices included, and leaves the rest alone.
+// it keeps, and leaves the rest alone: Indices and what came before.
 func TestArenaReleaseSince(t *testing.T) {
 	ar := NewArena[float32]()
 	old := ar.New(5)
@@ -71,8 +71,11 @@ func TestArenaReleaseSince(t *testing.T) {
 	if ar.Release(scratch, m) {
 		t.Error("ReleaseSince did not release the scratch buffer")
 	}
-	if b := ar.Indices(7); &b[0] != &idx[0] {
-		t.Error("ReleaseSince did not release the Indices handed out after the mark")
+	if b := ar.Indices(7); &b[0] == &idx[0] {
+		t.Error("ReleaseSince released Indices")
+	}
+	if n := ar.HandedOut(m); n != 2 {
+		t.Errorf("HandedOut = %d, want 2", n)
 	}
 	got := []*Tensor[float32]{ar.New(5), ar.New(5), ar.New(5)}
 	for _, g := range got {
@@ -80,7 +83,7 @@ func TestArenaReleaseSince(t *testing.T) {
 			t.Error("a buffer handed out before the mark was handed out again")
 		}
 	}
-	if want := (4*5 + 7) * 4; ar.Bytes() != want {
+	if want := (4*5 + 14) * 4; ar.Bytes() != want {
 		t.Errorf("Bytes = %d, want %d", ar.Bytes(), want)
 	}
 }
@@ -100,5 +103,38 @@ func TestArenaExchangeThenRelease(t *testing.T) {
 	}
 	if !ar.Release(FromSlice(spare), m) {
 		t.Error("did not release the buffer taken in by Exchange")
+	}
+}
+
+// A released buffer serves a shorter tensor, up to half its length, and
+// goes back whole.
+func TestArenaReuseFitsShorter(t *testing.T) {
+	ar := NewArena[float64]()
+	m := ar.Mark()
+	a := ar.New(10)
+	a.Fill(3)
+	ar.Release(a, m)
+	b := ar.New(5)
+	if &b.Data()[0] != &a.Data()[0] || b.Size() != 5 {
+		t.Fatalf("New(5) after releasing 10 elements: size %d, reused %t", b.Size(), &b.Data()[0] == &a.Data()[0])
+	}
+	for _, v := range b.Data() {
+		if v != 0 {
+			t.Fatalf("reused buffer not zeroed: %v", b.Data())
+		}
+	}
+	if c := ar.New(4); &c.Data()[0] == &a.Data()[0] {
+		t.Error("a buffer was handed out twice")
+	}
+	ar.Release(b, m)
+	if c := ar.New(10); &c.Data()[0] != &a.Data()[0] {
+		t.Error("the buffer did not go back at its full length")
+	}
+	if got, want := ar.Bytes(), (10+4)*8; got != want {
+		t.Errorf("Bytes = %d, want %d", got, want)
+	}
+	ar.New(3) // no free buffer at all: a new one
+	if got, want := ar.Bytes(), (10+4+3)*8; got != want {
+		t.Errorf("after New(3): Bytes = %d, want %d", got, want)
 	}
 }

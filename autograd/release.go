@@ -1,0 +1,103 @@
+package autograd
+
+import (
+	"reflect"
+	"unsafe"
+
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// This file holds what lets a tape that reuses buffers give storage back to
+// its arena within a step (tensor.Arena.Release), so that the step's peak
+// is what is alive at once rather than everything it computed:
+//
+//   - an op's scratch: what its Forward or Backward took from the arena and
+//     nothing references afterwards — not the output or the gradients it
+//     returned, not any field of the op (releaseScratch);
+//   - under no-grad, what an op keeps for a Backward that will never run;
+//   - during Backward, each intermediate gradient once the last node that
+//     uses it has run (gradRefs in backward.go);
+//   - values the caller declares dead under no-grad (Tape.ReleaseValue,
+//     which nn.Sequential calls on its intermediate outputs).
+//
+// Storage is identified by its first element: a view made by Reshape shares
+// it with its base, and the arena takes back only whole buffers it handed
+// out after a mark, so heap tensors, parameters and anything older than the
+// mark are never touched.
+
+// releaseScratch takes back the tensor buffers the arena handed out since
+// mark — during one call of op's Forward or Backward — except those that
+// keep's tensors or op's fields use (only its exported fields when
+// exportedOnly: an op whose Backward will never run needs none of its own).
+func releaseScratch[T tensor.Float](ar *tensor.Arena[T], mark tensor.ArenaMark, op Op[T], exportedOnly bool, keep ...*tensor.Tensor[T]) {
+	if ar.HandedOut(mark) <= len(keep) {
+		return // nothing beyond what is kept (the common case: one output)
+	}
+	w := fieldWalk[T]{exportedOnly: exportedOnly, keep: keep}
+	w.value(reflect.ValueOf(op), 0)
+	ar.ReleaseSince(mark, w.keep...)
+}
+
+// fieldWalk collects the tensors and float slices an op's fields reach.
+type fieldWalk[T tensor.Float] struct {
+	exportedOnly bool
+	keep         []*tensor.Tensor[T]
+}
+
+var (
+	tensorPtr32 = reflect.TypeFor[*tensor.Tensor[float32]]()
+	tensorPtr64 = reflect.TypeFor[*tensor.Tensor[float64]]()
+	arenaPtr32  = reflect.TypeFor[*tensor.Arena[float32]]()
+	arenaPtr64  = reflect.TypeFor[*tensor.Arena[float64]]()
+)
+
+// value walks v, following pointers, interfaces, structs, arrays and slices
+// a few levels deep.
+func (w *fieldWalk[T]) value(v reflect.Value, depth int) {
+	if depth > 4 || !v.IsValid() {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return
+		}
+		if t := v.Type(); t == arenaPtr32 || t == arenaPtr64 {
+			return // the arena itself, which ops embed
+		} else if t == tensorPtr32 || t == tensorPtr64 {
+			if t == reflect.TypeFor[*tensor.Tensor[T]]() {
+				w.keep = append(w.keep, (*tensor.Tensor[T])(v.UnsafePointer()))
+			}
+			return
+		}
+		w.value(v.Elem(), depth+1)
+	case reflect.Interface:
+		if !v.IsNil() {
+			w.value(v.Elem(), depth+1)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range v.NumField() {
+			if w.exportedOnly && depth <= 1 && !t.Field(i).IsExported() {
+				continue
+			}
+			w.value(v.Field(i), depth+1)
+		}
+	case reflect.Slice:
+		if v.Len() == 0 {
+			return
+		}
+		if v.Type().Elem() == reflect.TypeFor[T]() {
+			// Unexported fields cannot be read as interfaces, but their
+			// storage can be named.
+			data := unsafe.Slice((*T)(v.UnsafePointer()), v.Len())
+			w.keep = append(w.keep, tensor.FromSlice(data))
+			return
+		}
+		fallthrough
+	case reflect.Array:
+		for i := range min(v.Len(), 64) {
+			w.value(v.Index(i), depth+1)
+		}
+	}
+}
