@@ -101,3 +101,72 @@ func (w *fieldWalk[T]) value(v reflect.Value, depth int) {
 		}
 	}
 }
+
+// gradRefs counts, during one backward pass, the holders of each gradient's
+// storage — intermediate Vars waiting for their node's backward, leaves'
+// sums for the pass — so that a gradient goes back to the arena when the
+// last of them lets go. Storage that a hook has seen, a retained gradient
+// or one a leaf keeps is pinned: never released. Only storage the arena
+// handed out during the pass (after mark) is ever released: a seed, a
+// value or a kept tensor that an op returned as a gradient is not.
+type gradRefs[T tensor.Float] struct {
+	ar   *tensor.Arena[T]
+	mark tensor.ArenaMark
+	n    map[*T]int
+}
+
+const pinned = 1 << 40 // a count no pass's releases bring to 0
+
+// start begins a pass on the tape's arena (nil: the refs do nothing).
+func (r *gradRefs[T]) start(ar *tensor.Arena[T]) {
+	r.ar = ar
+	if ar == nil {
+		return
+	}
+	r.mark = ar.Mark()
+	if r.n == nil {
+		r.n = make(map[*T]int)
+	}
+	clear(r.n)
+}
+
+func key[T tensor.Float](g *tensor.Tensor[T]) *T {
+	if g == nil || g.Size() == 0 {
+		return nil
+	}
+	return &g.Data()[0]
+}
+
+// hold counts one more holder of g's storage.
+func (r *gradRefs[T]) hold(g *tensor.Tensor[T]) {
+	if k := key(g); r != nil && r.ar != nil && k != nil {
+		r.n[k]++
+	}
+}
+
+// pin keeps g's storage for good.
+func (r *gradRefs[T]) pin(g *tensor.Tensor[T]) {
+	if k := key(g); r != nil && r.ar != nil && k != nil {
+		r.n[k] += pinned
+	}
+}
+
+// drop counts one holder fewer of g's storage and releases it when none is
+// left; dropping a gradient no one held (an op's result that was added into
+// another) releases it at once.
+func (r *gradRefs[T]) drop(g *tensor.Tensor[T], held bool) {
+	k := key(g)
+	if r == nil || r.ar == nil || k == nil {
+		return
+	}
+	c := r.n[k]
+	if held {
+		c--
+	}
+	if c > 0 {
+		r.n[k] = c
+		return
+	}
+	delete(r.n, k)
+	r.ar.Release(g, r.mark)
+}

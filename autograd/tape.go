@@ -15,6 +15,7 @@ type Tape[T tensor.Float] struct {
 	gen       uint64 // incremented by Reset; Vars of older generations are stale
 	needs     []bool // scratch for Backward
 	leaves    leafGrads[T]
+	refs      gradRefs[T] // scratch for Backward
 	early     []earlyLeaf[T]       // scratch for Backward
 	earlySeen map[*Var[T]]struct{} // scratch for Backward
 	anomaly   bool                 // check every output and gradient for NaN and ±Inf
@@ -219,6 +220,9 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 		// scratch.
 		releaseScratch(ar, mark, op, true, out)
 		return v
+	}
+	if r, ok := op.(Recomputer); ok && ar != nil {
+		r.DropRecomputable()
 	}
 	releaseScratch(ar, mark, op, false, out)
 	v.requiresGrad = true
