@@ -15,7 +15,7 @@ type Tape[T tensor.Float] struct {
 	gen       uint64 // incremented by Reset; Vars of older generations are stale
 	needs     []bool // scratch for Backward
 	leaves    leafGrads[T]
-	refs      gradRefs[T] // scratch for Backward
+	refs      gradRefs[T]          // scratch for Backward
 	early     []earlyLeaf[T]       // scratch for Backward
 	earlySeen map[*Var[T]]struct{} // scratch for Backward
 	anomaly   bool                 // check every output and gradient for NaN and ±Inf
