@@ -43,6 +43,9 @@ func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
 	if t.err != nil {
 		return
 	}
+	if t.spent {
+		panic(fmt.Sprintf(errSpent, "Backward"))
+	}
 	if y.pending != nil {
 		t.adopt(y) // a loss computed from parameters alone
 	}
@@ -57,6 +60,7 @@ func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
 		panic(fmt.Sprintf(errSeedShape, seed.Shape(), y.Shape()))
 	}
 	defer t.leaves.reset()
+	t.spent = t.freeGraph
 	t.refs.start(t.arena)
 	t.leaves.refs = &t.refs
 	if y.node < 0 {
@@ -88,6 +92,9 @@ func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
 				return // stopped on an anomaly: leave the leaves untouched
 			}
 			t.refs.drop(dy, true) // this node was its holder
+			if t.freeGraph {
+				t.freeNode(n)
+			}
 		}
 		for len(early) > 0 && early[0].node == i {
 			t.leaves.flushLeaf(early[0].leaf)
@@ -112,16 +119,19 @@ type earlyLeaf[T tensor.Float] struct {
 // hook can act on a gradient while the pass goes on — data-parallel
 // training starts its all-reduces there. With anomaly detection on, every
 // leaf waits for the end of the pass, which may still find an anomaly and
-// must then leave the leaves untouched.
+// must then leave the leaves untouched. On a tape that reuses buffers and
+// does not retain its graph, every leaf is flushed early, so that the
+// storage of its summed gradient goes back to the arena at once.
 func (t *Tape[T]) earlyLeaves(top int) []earlyLeaf[T] {
 	early := t.early[:0]
-	if t.anomaly || hookedVars.Load() == 0 {
+	all := t.freeGraph && t.arena != nil // every leaf, to free its storage early
+	if t.anomaly || (!all && hookedVars.Load() == 0) {
 		return early // no Var has hooks: skip the scan
 	}
 	clear(t.earlySeen)
 	for i := range top + 1 {
 		for _, in := range t.nodes[i].inputs {
-			if len(in.hooks) == 0 || in.node >= 0 || in.pending != nil || !in.requiresGrad {
+			if (!all && len(in.hooks) == 0) || in.node >= 0 || in.pending != nil || !in.requiresGrad {
 				continue
 			}
 			if t.earlySeen == nil {

@@ -170,3 +170,54 @@ func (r *gradRefs[T]) drop(g *tensor.Tensor[T], held bool) {
 	delete(r.n, k)
 	r.ar.Release(g, r.mark)
 }
+
+// SetRetainGraph turns keeping the graph through Backward on (the default)
+// or off, and returns the previous setting. On, Backward leaves everything
+// recorded in place, so that it or Grad may run again, as PyTorch's
+// backward(retain_graph=True). Off — PyTorch's default, retain_graph=False —
+// a tape that reuses buffers gives back to its arena, as soon as a node's
+// backward has run, what the node's op took from it to keep for that
+// backward (batch norm's x̂, say); values the caller marked as his no longer
+// (ReleaseValue) go back as soon as nothing recorded keeps them. The price:
+// one Backward per Reset. A second Backward, a Grad after Backward, and
+// Grad with CreateGraph (which reads the recorded inputs' values) panic
+// until Reset. What Backward returns to the caller is not affected: the
+// leaves' gradients, and the values of Vars the caller holds (the loss,
+// a model's output), stay valid until Reset. A training loop that resets
+// its tape every step (train.Classifier) turns it off.
+func (t *Tape[T]) SetRetainGraph(on bool) (was bool) {
+	was = !t.freeGraph
+	t.freeGraph = !on
+	return was
+}
+
+// freeNode gives back what node n's Forward took from the arena and kept —
+// its saved tensors — after n's backward has run, on a tape that does not
+// retain its graph: all of it but the output's value, unless the caller
+// released that too (ReleaseValue), and what the op's exported fields
+// refer to (results a caller may read, such as batch norm's batch mean).
+func (t *Tape[T]) freeNode(n *node[T]) {
+	if t.arena == nil || n.from.Span(n.to) == 0 || (n.from.Span(n.to) == 1 && !n.out.private) {
+		return // nothing kept besides the output
+	}
+	w := fieldWalk[T]{exportedOnly: true}
+	if !n.out.private {
+		w.keep = append(w.keep, n.out.value)
+	}
+	w.value(reflect.ValueOf(n.op), 0)
+	t.arena.ReleaseBetween(n.from, n.to, w.keep...)
+}
+
+// keeps reports whether a node recorded from node i on keeps storage of v's
+// value among its saved tensors.
+func (t *Tape[T]) keeps(i int, v *Var[T]) bool {
+	k := key(v.value)
+	for _, n := range t.nodes[max(i, 0):] {
+		for _, s := range n.op.Saved() {
+			if key(s) == k {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -25,6 +25,8 @@ type Tape[T tensor.Float] struct {
 	// noGradMark is the arena's mark when recording was last turned off:
 	// what was handed out since, no recorded op keeps.
 	noGradMark tensor.ArenaMark
+	freeGraph  bool // SetRetainGraph(false)
+	spent      bool // a Backward freed the graph: see SetRetainGraph
 }
 
 // node is one recorded application of an op.
@@ -32,6 +34,9 @@ type node[T tensor.Float] struct {
 	op     Op[T]
 	inputs []*Var[T]
 	out    *Var[T]
+	// from and to bracket the buffers the op's Forward took from the
+	// tape's arena and kept: its output and what it saved.
+	from, to tensor.ArenaMark
 }
 
 // NewTape returns an empty tape.
@@ -63,6 +68,7 @@ func (t *Tape[T]) Reset() {
 	t.nodes = t.nodes[:0]
 	t.gen++
 	t.err = nil
+	t.spent = false
 	if t.arena != nil {
 		t.arena.Recycle()
 		t.noGradMark = t.arena.Mark()
@@ -116,26 +122,40 @@ func (t *Tape[T]) SetGradEnabled(on bool) (was bool) {
 	return was
 }
 
-// ReleaseValue gives the storage of v's value back to the tape's arena, for
-// the ops that follow to reuse before Reset, and reports whether it did: a
-// value computed on the tape with recording off (see SetGradEnabled) that
-// the caller knows nothing will read again — an intermediate output of a
-// model under no-grad, once the next layer has consumed it. It does
-// nothing on a tape that does not reuse buffers, with recording on, or for
-// storage the arena did not hand out after recording was last turned off
-// (a recorded op may keep it; a parameter's or a batch's value is not the
-// arena's): only values that nothing recorded can hold are taken back. The caller promises that neither v's value nor
-// any tensor sharing its storage (a Reshape of it, the output of a layer
-// that returned its input) is used afterwards. It panics if v lives on
-// another tape.
+// ReleaseValue tells the tape that the caller will not read v's value
+// again — neither v's value nor any tensor sharing its storage (a Reshape
+// of it, the output of a layer that returned its input) — so that its
+// storage can go back to the tape's arena, for the ops that follow to reuse
+// before Reset; it reports whether it went back at once. nn.Sequential
+// calls it on each intermediate output once the next layer has consumed
+// it: they are its own. It does nothing on a tape that does not reuse
+// buffers, or for storage the arena did not hand out for v's computation (a
+// parameter's, a batch's, a view of another Var's value).
+//
+// With recording off (SetGradEnabled), the storage goes back at once if
+// the arena handed it out after recording was last turned off: nothing
+// recorded can keep it. With recording on, it goes back only on a tape that
+// does not retain its graph (SetRetainGraph(false)): at once if no
+// recorded op keeps it for backward, otherwise once the backward of the op
+// that made v has run. It panics if v lives on another tape.
 func (t *Tape[T]) ReleaseValue(v *Var[T]) bool {
 	if v.tape != t {
 		panic(errReleaseForeign)
 	}
-	if t.arena == nil || !t.noGrad || v.gen != t.gen {
+	if t.arena == nil || v.gen != t.gen {
 		return false
 	}
-	return t.arena.Release(v.value, t.noGradMark)
+	if t.noGrad {
+		return t.arena.Release(v.value, t.noGradMark)
+	}
+	if !t.freeGraph || v.node < 0 {
+		return false
+	}
+	if t.keeps(v.node, v) {
+		v.private = true // the node's freeNode releases it after its backward
+		return false
+	}
+	return t.arena.Release(v.value, t.nodes[v.node].from)
 }
 
 // SavedBytes returns the bytes the recorded ops keep for the backward pass:
@@ -226,7 +246,7 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 	}
 	releaseScratch(ar, mark, op, false, out)
 	v.requiresGrad = true
-	n := node[T]{op: op, inputs: slices.Clone(inputs), out: v}
+	n := node[T]{op: op, inputs: slices.Clone(inputs), out: v, from: mark, to: ar.Mark()}
 	if tp == nil {
 		v.pending = &n
 		return v

@@ -19,6 +19,7 @@ type Var[T tensor.Float] struct {
 	ownsGrad     bool // grad was allocated by the engine and may be added into
 	requiresGrad bool
 	retainGrad   bool
+	private      bool // its value is the tape's to release (Tape.ReleaseValue)
 	tape         *Tape[T]
 	gen          uint64   // the tape's generation when the Var was made
 	node         int      // index of the producing node on the tape; -1 for a leaf

@@ -38,6 +38,10 @@ type ArenaMark struct {
 	bufs, idx int
 }
 
+// Span returns the number of buffers the arena handed out between m and
+// to, a later mark of the same generation.
+func (m ArenaMark) Span(to ArenaMark) int { return to.bufs - m.bufs }
+
 // NewArena returns an empty arena.
 func NewArena[T Float]() *Arena[T] { return &Arena[T]{} }
 
@@ -103,7 +107,7 @@ func (p *pool[E]) fit(n int) []E {
 }
 
 // fitSlack bounds how much longer than asked a recycled buffer may be.
-const fitSlack = 2
+const fitSlack = 4
 
 // put adds buf, at its full capacity, to the free buffers.
 func (p *pool[E]) put(buf []E) {
@@ -243,16 +247,16 @@ func (ar *Arena[T]) Indices(n int) []int32 {
 // Exchange hands t's storage, which the arena gave out since the last
 // Recycle, over to the caller for good, and takes buf, of the same length, in
 // its place: t keeps its data, and buf is what the next Recycle takes back.
-// It reports false, changing nothing, if t's storage is not the arena's or
-// buf's length differs. The tape uses it to give a parameter the gradient
+// It reports false, changing nothing, if t's storage is not the arena's, or
+// is a longer buffer cut to t's length, or if buf's length differs. The tape uses it to give a parameter the gradient
 // the backward pass computed without copying it.
 func (ar *Arena[T]) Exchange(t *Tensor[T], buf []T) bool {
 	if ar == nil || len(t.data) == 0 || len(buf) != len(t.data) {
 		return false
 	}
 	i, ok := ar.bufs.lent(t.data, 0)
-	if !ok {
-		return false
+	if !ok || cap(ar.bufs.inUse[i]) != len(buf) {
+		return false // a longer buffer cut short stays the arena's
 	}
 	delete(ar.bufs.at, &t.data[0])
 	ar.bufs.inUse[i] = buf
