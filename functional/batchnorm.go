@@ -195,7 +195,10 @@ func batchNormEval[T tensor.Float](x *autograd.Var[T], runningMean, runningVar *
 		}
 	}
 	shape := perChannelShape(x.Shape())
-	return Add(Mul(x, Reshape(scale, shape...)), Reshape(shift, shape...))
+	scaled := Mul(x, Reshape(scale, shape...))
+	y := Add(scaled, Reshape(shift, shape...))
+	releaseTemp(scaled)
+	return y
 }
 
 // checkRank panics unless x has a channel axis.
