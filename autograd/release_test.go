@@ -175,8 +175,8 @@ func TestNoGradSequentialReleases(t *testing.T) {
 			t.Fatalf("step %d: output or input differs from a pass without buffer reuse", step)
 		}
 		act := 64 * 256 * 4
-		if b := tape.BufferBytes(); b > 3*act+64*4*4 {
-			t.Errorf("step %d: the arena holds %d bytes, want at most 3 activations and the output (%d)", step, b, 3*act+64*4*4)
+		if b := tape.BufferBytes(); b > 3*act+2*64*4*4 {
+			t.Errorf("step %d: the arena holds %d bytes, want at most 3 activations and the last layer's two outputs (%d)", step, b, 3*act+2*64*4*4)
 		}
 	}
 }
