@@ -229,3 +229,28 @@ func TestClassifierStepBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// SavedBytesByOp splits SavedBytes by op name and sums to it; ReleaseValue
+// refuses a Var of another tape, naming itself.
+func TestSavedBytesByOpAndReleaseValuePanics(t *testing.T) {
+	rng := newRand(27)
+	tape := autograd.NewTape[float64]()
+	tape.ReuseBuffers(true)
+	p := autograd.NewParam(tensor.RandN[float64](rng, 10, 10))
+	x := tape.Input(tensor.RandN[float64](rng, 10, 10))
+	h := functional.Tanh(functional.Mul(x, p)) // Mul keeps x and p, Tanh its output
+	functional.Sum(functional.Exp(h))
+	by := tape.SavedBytesByOp()
+	total := 0
+	for _, b := range by {
+		total += b
+	}
+	if total != tape.SavedBytes() || by["Mul"] != 2*800 || by["Tanh"] != 800 || by["Exp"] != 800 {
+		t.Errorf("SavedBytesByOp = %v (sum %d), SavedBytes %d; want Mul 1600, Tanh 800, Exp 800", by, total, tape.SavedBytes())
+	}
+	other := autograd.NewTape[float64]()
+	wantPanic(t, "autograd: ReleaseValue of a Var that is not on this tape", func() { other.ReleaseValue(h) })
+	if tape.ReleaseValue(h) {
+		t.Error("ReleaseValue released a value on a tape that records and retains its graph")
+	}
+}

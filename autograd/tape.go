@@ -82,6 +82,17 @@ func (t *Tape[T]) Reset() {
 // all. A training loop that resets the tape every step then reuses the same
 // buffers step after step instead of allocating them.
 //
+// Within a step the tape gives storage back to the arena as soon as nothing
+// can reach it, for the ops that follow to reuse: an op's scratch after its
+// Forward and Backward (what it took from the arena and neither returned
+// nor refers to from a field), under no-grad what an op keeps for a
+// Backward that will never run, each intermediate gradient once the last
+// node it reaches has run its backward (not a retained one, not one a hook
+// saw), and, on a tape that does not retain its graph (SetRetainGraph),
+// each node's saved tensors after its backward and the values released
+// with ReleaseValue. The step's peak is then what is alive at once, about
+// PyTorch's, rather than everything it computed.
+//
 // The price is a rule: every tensor computed on the tape — a Var's value or
 // gradient, whatever an op returned — is invalid after Reset. Copy what must
 // outlive the step (the loss's value, say) before resetting. The gradients
