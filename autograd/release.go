@@ -130,12 +130,20 @@ func (r *gradRefs[T]) start(ar *tensor.Arena[T]) {
 	clear(r.n)
 }
 
+// key identifies g's storage for gradRefs, or is nil for storage too small
+// to be worth the bookkeeping (under minRelease elements), which the pass
+// leaves to Reset.
 func key[T tensor.Float](g *tensor.Tensor[T]) *T {
-	if g == nil || g.Size() == 0 {
+	if g == nil || g.Size() < minRelease {
 		return nil
 	}
 	return &g.Data()[0]
 }
+
+// minRelease is the fewest elements a gradient must have for Backward to
+// count its holders and release it: below, the map's work costs more than
+// the memory is worth.
+const minRelease = 1024
 
 // hold counts one more holder of g's storage.
 func (r *gradRefs[T]) hold(g *tensor.Tensor[T]) {
@@ -211,10 +219,13 @@ func (t *Tape[T]) freeNode(n *node[T]) {
 // keeps reports whether a node recorded from node i on keeps storage of v's
 // value among its saved tensors.
 func (t *Tape[T]) keeps(i int, v *Var[T]) bool {
-	k := key(v.value)
+	if v.value.Size() == 0 {
+		return false
+	}
+	k := &v.value.Data()[0]
 	for _, n := range t.nodes[max(i, 0):] {
 		for _, s := range n.op.Saved() {
-			if key(s) == k {
+			if s != nil && s.Size() > 0 && &s.Data()[0] == k {
 				return true
 			}
 		}

@@ -14,13 +14,13 @@ import (
 	"github.com/tapegrad/tapegrad/train"
 )
 
-// chainStep runs a chain of n element-wise ops on a 1000-element parameter
+// chainStep runs a chain of n element-wise ops on a 4096-element parameter
 // and back-propagates their sum. It returns the bytes the tape's arena
 // holds after the forward pass and after Backward.
 func chainStep(tape *autograd.Tape[float64], p *autograd.Var[float64], n int) (fwd, bwd int) {
 	tape.Reset()
 	p.ZeroGrad()
-	h := functional.Mul(tape.Input(tensor.Ones[float64](1000)), p)
+	h := functional.Mul(tape.Input(tensor.Ones[float64](4096)), p)
 	for i := range n {
 		if i%2 == 0 {
 			h = functional.Tanh(h)
@@ -40,7 +40,7 @@ func chainStep(tape *autograd.Tape[float64], p *autograd.Var[float64], n int) (f
 // that keeps everything.
 func TestBackwardReusesGradientBuffers(t *testing.T) {
 	rng := newRand(21)
-	p := autograd.NewParam(tensor.RandN[float64](rng, 1000))
+	p := autograd.NewParam(tensor.RandN[float64](rng, 4096))
 	plain := autograd.NewTape[float64]()
 	chainStep(plain, p, 40)
 	want := p.Grad().Clone()
@@ -54,9 +54,9 @@ func TestBackwardReusesGradientBuffers(t *testing.T) {
 				t.Fatalf("retain %t, step %d: the gradient differs from a plain tape's", retain, step)
 			}
 			// 40 nodes: without releases the pass would add about 40
-			// gradients of 8000 bytes.
-			if grown := bwd - fwd; grown > 4*8000 {
-				t.Errorf("retain %t, step %d: the backward pass grew the arena by %d bytes, want at most 4 gradients (%d)", retain, step, grown, 4*8000)
+			// gradients of 32768 bytes.
+			if grown := bwd - fwd; grown > 4*32768 {
+				t.Errorf("retain %t, step %d: the backward pass grew the arena by %d bytes, want at most 4 gradients (%d)", retain, step, grown, 4*32768)
 			}
 		}
 	}

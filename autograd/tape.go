@@ -249,13 +249,17 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 		// Not recorded (with the tape stopped on an anomaly, nothing more
 		// is): no Backward will run, so what Forward kept for one is
 		// scratch.
-		releaseScratch(ar, mark, op, true, out)
+		if ar.HandedOut(mark) > 1 { // more than the output
+			releaseScratch(ar, mark, op, true, out)
+		}
 		return v
 	}
 	if r, ok := op.(Recomputer); ok && ar != nil {
 		r.DropRecomputable()
 	}
-	releaseScratch(ar, mark, op, false, out)
+	if ar.HandedOut(mark) > 1 {
+		releaseScratch(ar, mark, op, false, out)
+	}
 	v.requiresGrad = true
 	n := node[T]{op: op, inputs: slices.Clone(inputs), out: v, from: mark, to: ar.Mark()}
 	if tp == nil {
