@@ -93,7 +93,7 @@ func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
 			}
 			t.refs.drop(dy, true) // this node was its holder
 			if t.freeGraph {
-				t.freeNode(n)
+				t.freeNode(n) // no later node reads what this one kept
 			}
 		}
 		for len(early) > 0 && early[0].node == i {

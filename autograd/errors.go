@@ -7,6 +7,7 @@ const (
 	errForeignVar      = "autograd: Backward of a Var that is not on this tape"
 	errReleaseForeign  = "autograd: ReleaseValue of a Var that is not on this tape"
 	errSpent           = "autograd: %s on a tape whose graph a Backward has freed (SetRetainGraph(false)): Reset it, or keep the graph"
+	errFreedOp         = "autograd: a freed node's op ran (the tape's graph was freed by Backward)"
 	errFreeCreateGraph = "autograd: Grad with CreateGraph on a tape that does not retain its graph (SetRetainGraph(false)): it reads the recorded inputs' values, which the tape may have released"
 	errNoGrad          = "autograd: Backward of a Var that does not require a gradient (no input of its computation does)"
 	errNotScalar       = "autograd: Backward needs a scalar loss, got shape %v; use BackwardWithGrad to give the gradient of a non-scalar output"

@@ -204,7 +204,12 @@ func (t *Tape[T]) SetRetainGraph(on bool) (was bool) {
 // retain its graph: all of it but the output's value, unless the caller
 // released that too (ReleaseValue), and what the op's exported fields
 // refer to (results a caller may read, such as batch norm's batch mean).
+//
+// Either way the node then drops its op, which on a tape that allocates
+// from the heap lets the collector reclaim what the op kept.
 func (t *Tape[T]) freeNode(n *node[T]) {
+	op := n.op
+	n.op = freedOp[T]{name: op.Name()}
 	if t.arena == nil || n.from.Span(n.to) == 0 || (n.from.Span(n.to) == 1 && !n.out.private) {
 		return // nothing kept besides the output
 	}
@@ -212,9 +217,19 @@ func (t *Tape[T]) freeNode(n *node[T]) {
 	if !n.out.private {
 		w.keep = append(w.keep, n.out.value)
 	}
-	w.value(reflect.ValueOf(n.op), 0)
+	w.value(reflect.ValueOf(op), 0)
 	t.arena.ReleaseBetween(n.from, n.to, w.keep...)
 }
+
+// freedOp stands in for the op of a node whose backward has run on a tape
+// that does not retain its graph: it keeps the op's name for listings and
+// nothing else. The tape is spent, so its Forward and Backward never run.
+type freedOp[T tensor.Float] struct{ name string }
+
+func (op freedOp[T]) Name() string                                        { return op.name }
+func (freedOp[T]) Saved() []*tensor.Tensor[T]                             { return nil }
+func (freedOp[T]) Forward([]*tensor.Tensor[T]) *tensor.Tensor[T]          { panic(errFreedOp) }
+func (freedOp[T]) Backward(*tensor.Tensor[T], []bool) []*tensor.Tensor[T] { panic(errFreedOp) }
 
 // keeps reports whether a node recorded from node i on keeps storage of v's
 // value among its saved tensors.

@@ -254,3 +254,27 @@ func TestSavedBytesByOpAndReleaseValuePanics(t *testing.T) {
 		t.Error("ReleaseValue released a value on a tape that records and retains its graph")
 	}
 }
+
+// On a tape that allocates from the heap and does not retain its graph,
+// Backward drops each node's op once its backward has run, so that what
+// the ops kept can be collected: nothing is kept afterwards, and the
+// gradients are those of a tape that retains its graph.
+func TestRetainGraphOffHeap(t *testing.T) {
+	rng := newRand(28)
+	p := autograd.NewParam(tensor.RandN[float64](rng, 4096))
+	keep := autograd.NewTape[float64]()
+	chainStep(keep, p, 10)
+	want := p.Grad().Clone()
+	if keep.SavedBytes() == 0 {
+		t.Fatal("a tape that retains its graph keeps nothing after Backward")
+	}
+	free := autograd.NewTape[float64]()
+	free.SetRetainGraph(false)
+	chainStep(free, p, 10)
+	if !tensor.AllClose(p.Grad(), want, 0, 0) {
+		t.Error("the gradient differs from a tape that retains its graph")
+	}
+	if b := free.SavedBytes(); b != 0 {
+		t.Errorf("after Backward the tape still keeps %d bytes", b)
+	}
+}

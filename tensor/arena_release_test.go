@@ -106,7 +106,8 @@ func TestArenaExchangeThenRelease(t *testing.T) {
 	}
 }
 
-// A released buffer serves a shorter tensor, up to half its length, and
+// A released buffer serves a shorter tensor, down to a quarter of its
+// length (fitSlack), and
 // goes back whole.
 func TestArenaReuseFitsShorter(t *testing.T) {
 	ar := NewArena[float64]()
