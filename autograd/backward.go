@@ -43,6 +43,9 @@ func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
 	if t.err != nil {
 		return
 	}
+	if t.spent {
+		panic(fmt.Sprintf(errSpent, "Backward"))
+	}
 	if y.pending != nil {
 		t.adopt(y) // a loss computed from parameters alone
 	}
@@ -57,6 +60,9 @@ func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
 		panic(fmt.Sprintf(errSeedShape, seed.Shape(), y.Shape()))
 	}
 	defer t.leaves.reset()
+	t.spent = t.freeGraph
+	t.refs.start(t.arena)
+	t.leaves.refs = &t.refs
 	if y.node < 0 {
 		t.leaves.add(y, seed, nil)
 		t.leaves.flush()
@@ -67,17 +73,27 @@ func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
 		out.grad, out.ownsGrad = nil, false
 	}
 	y.grad = seed
+	t.refs.hold(seed)
 	early := t.earlyLeaves(y.node)
 	for i := y.node; i >= 0; i-- {
 		n := &t.nodes[i]
 		if dy := n.out.grad; dy != nil { // else no path from y reaches this node
-			dy = n.out.runHooks(dy)
+			if len(n.out.hooks) > 0 {
+				t.refs.pin(dy) // a hook may keep what it sees
+				dy = n.out.runHooks(dy)
+				t.refs.pin(dy)
+			}
 			n.out.grad = nil
 			if n.out.retainGrad {
 				n.out.grad = dy
+				t.refs.pin(dy)
 			}
 			if !t.backwardNode(i, n, dy) {
 				return // stopped on an anomaly: leave the leaves untouched
+			}
+			t.refs.drop(dy, true) // this node was its holder
+			if t.freeGraph {
+				t.freeNode(n) // no later node reads what this one kept
 			}
 		}
 		for len(early) > 0 && early[0].node == i {
@@ -103,16 +119,19 @@ type earlyLeaf[T tensor.Float] struct {
 // hook can act on a gradient while the pass goes on — data-parallel
 // training starts its all-reduces there. With anomaly detection on, every
 // leaf waits for the end of the pass, which may still find an anomaly and
-// must then leave the leaves untouched.
+// must then leave the leaves untouched. On a tape that reuses buffers and
+// does not retain its graph, every leaf is flushed early, so that the
+// storage of its summed gradient goes back to the arena at once.
 func (t *Tape[T]) earlyLeaves(top int) []earlyLeaf[T] {
 	early := t.early[:0]
-	if t.anomaly || hookedVars.Load() == 0 {
+	all := t.freeGraph && t.arena != nil // every leaf, to free its storage early
+	if t.anomaly || (!all && hookedVars.Load() == 0) {
 		return early // no Var has hooks: skip the scan
 	}
 	clear(t.earlySeen)
 	for i := range top + 1 {
 		for _, in := range t.nodes[i].inputs {
-			if len(in.hooks) == 0 || in.node >= 0 || in.pending != nil || !in.requiresGrad {
+			if (!all && len(in.hooks) == 0) || in.node >= 0 || in.pending != nil || !in.requiresGrad {
 				continue
 			}
 			if t.earlySeen == nil {
@@ -138,9 +157,15 @@ func (t *Tape[T]) backwardNode(i int, n *node[T], dy *tensor.Tensor[T]) bool {
 		needs = append(needs, in.requiresGrad)
 	}
 	t.needs = needs
+	mark := t.arena.Mark()
 	grads := n.op.Backward(dy, needs)
 	if len(grads) != len(n.inputs) {
 		panic(fmt.Sprintf(errGradCount, n.op.Name(), len(grads), len(n.inputs)))
+	}
+	if t.arena != nil {
+		// What Backward took from the arena besides the gradients it
+		// returned is scratch.
+		releaseScratch(t.arena, mark, n.op, false, grads...)
 	}
 	for j, in := range n.inputs {
 		g := grads[j]
@@ -152,7 +177,9 @@ func (t *Tape[T]) backwardNode(i int, n *node[T], dy *tensor.Tensor[T]) bool {
 			if err != nil || !tensor.EqualShapes(b, g.Shape()) {
 				panic(fmt.Sprintf(errGradShape, n.op.Name(), g.Shape(), j, in.Shape()))
 			}
-			g = t.arena.SumTo(g, in.Shape()...)
+			s := t.arena.SumTo(g, in.Shape()...)
+			t.refs.drop(g, false) // unless dy or another input's gradient
+			g = s
 		}
 		if t.anomaly && !finite(g) {
 			t.err = newAnomaly(n.op, i, "backward", n.inputs, j)
@@ -161,7 +188,7 @@ func (t *Tape[T]) backwardNode(i int, n *node[T], dy *tensor.Tensor[T]) bool {
 		if in.IsLeaf() {
 			t.leaves.add(in, g, t.arena)
 		} else {
-			in.accumulate(g, t.arena)
+			in.accumulate(g, t.arena, &t.refs)
 		}
 	}
 	return true
@@ -177,6 +204,7 @@ type leafGrads[T tensor.Float] struct {
 	flushed []bool // vars[i]'s gradient has been added into it
 	index   map[*Var[T]]int
 	arena   *tensor.Arena[T] // the tape's arena, if it reuses buffers
+	refs    *gradRefs[T]     // the pass's holders of gradients' storage
 }
 
 // add adds g to v's sum for this pass, allocating from ar when it must.
@@ -191,10 +219,16 @@ func (l *leafGrads[T]) add(v *Var[T], g *tensor.Tensor[T], ar *tensor.Arena[T]) 
 		l.index[v] = len(l.vars)
 		l.vars, l.grads, l.owned = append(l.vars, v), append(l.grads, g), append(l.owned, false)
 		l.flushed = append(l.flushed, false)
+		l.refs.hold(g)
 	case !l.owned[i]:
-		l.grads[i], l.owned[i] = ar.Add(l.grads[i], g), true
+		old := l.grads[i]
+		l.grads[i], l.owned[i] = ar.Add(old, g), true
+		l.refs.hold(l.grads[i])
+		l.refs.drop(old, true)
+		l.refs.drop(g, false)
 	default:
 		l.grads[i].AddInPlace(g)
+		l.refs.drop(g, false)
 	}
 }
 
@@ -220,21 +254,35 @@ func (l *leafGrads[T]) flush() {
 func (l *leafGrads[T]) flushOne(i int) {
 	l.flushed[i] = true
 	v, g := l.vars[i], l.grads[i]
-	if h := v.runHooks(g); h != g {
-		g, l.owned[i] = h, false
+	if len(v.hooks) > 0 {
+		l.refs.pin(g) // a hook may keep what it sees
+		if h := v.runHooks(g); h != g {
+			g, l.owned[i] = h, false
+			l.refs.pin(g)
+		}
 	}
 	// A leaf keeps its gradient past the pass, so it may not take
 	// storage that the tape's arena will recycle — unless the arena
 	// takes the leaf's spare storage in exchange.
-	if l.arena != nil && v.takeFromArena(g, l.arena) {
-		return
+	if l.arena != nil {
+		if spare, ok := v.takeFromArena(g, l.arena); ok {
+			l.refs.drop(spare, false) // the arena's now, and nothing holds it
+			return
+		}
 	}
 	if l.arena != nil && v.tape != nil && !l.owned[i] {
 		// A leaf made on the tape (Tape.Param) is stale after Reset,
 		// as are the tape's tensors: its copy may come from the arena.
-		g, l.owned[i] = l.arena.Clone(g), true
+		c := l.arena.Clone(g)
+		l.refs.drop(g, true)
+		g, l.owned[i] = c, true
+		l.refs.hold(g)
 	}
-	v.addGrad(g, l.owned[i] && (l.arena == nil || v.tape != nil))
+	if v.addGrad(g, l.owned[i] && (l.arena == nil || v.tape != nil)) {
+		l.refs.pin(g) // the leaf keeps it
+	} else {
+		l.refs.drop(g, true)
+	}
 }
 
 func (l *leafGrads[T]) reset() {

@@ -2,17 +2,21 @@ package autograd
 
 // Panic messages of the package.
 const (
-	errTwoTapes     = "autograd: %s mixes Vars of two different tapes"
-	errStaleVar     = "autograd: %s uses a Var recorded before its tape was Reset"
-	errForeignVar   = "autograd: Backward of a Var that is not on this tape"
-	errNoGrad       = "autograd: Backward of a Var that does not require a gradient (no input of its computation does)"
-	errNotScalar    = "autograd: Backward needs a scalar loss, got shape %v; use BackwardWithGrad to give the gradient of a non-scalar output"
-	errSeedShape    = "autograd: BackwardWithGrad: seed gradient of shape %v for a Var of shape %v"
-	errGradCount    = "autograd: op %s returned %d gradients for %d inputs"
-	errGradShape    = "autograd: op %s returned a gradient of shape %v for input %d of shape %v"
-	errNilOutput    = "autograd: op %s returned a nil output"
-	errSetGradShape = "autograd: SetGrad with shape %v on a Var of shape %v"
-	errHookShape    = "autograd: a hook returned a gradient of shape %v for one of shape %v"
+	errTwoTapes        = "autograd: %s mixes Vars of two different tapes"
+	errStaleVar        = "autograd: %s uses a Var recorded before its tape was Reset"
+	errForeignVar      = "autograd: Backward of a Var that is not on this tape"
+	errReleaseForeign  = "autograd: ReleaseValue of a Var that is not on this tape"
+	errSpent           = "autograd: %s on a tape whose graph a Backward has freed (SetRetainGraph(false)): Reset it, or keep the graph"
+	errFreedOp         = "autograd: a freed node's op ran (the tape's graph was freed by Backward)"
+	errFreeCreateGraph = "autograd: Grad with CreateGraph on a tape that does not retain its graph (SetRetainGraph(false)): it reads the recorded inputs' values, which the tape may have released"
+	errNoGrad          = "autograd: Backward of a Var that does not require a gradient (no input of its computation does)"
+	errNotScalar       = "autograd: Backward needs a scalar loss, got shape %v; use BackwardWithGrad to give the gradient of a non-scalar output"
+	errSeedShape       = "autograd: BackwardWithGrad: seed gradient of shape %v for a Var of shape %v"
+	errGradCount       = "autograd: op %s returned %d gradients for %d inputs"
+	errGradShape       = "autograd: op %s returned a gradient of shape %v for input %d of shape %v"
+	errNilOutput       = "autograd: op %s returned a nil output"
+	errSetGradShape    = "autograd: SetGrad with shape %v on a Var of shape %v"
+	errHookShape       = "autograd: a hook returned a gradient of shape %v for one of shape %v"
 )
 
 // Panic messages of Tape.Grad.

@@ -77,6 +77,12 @@ func (t *Tape[T]) Grad(outputs, inputs []*Var[T], o GradOptions[T]) []*Var[T] {
 	if t.err != nil {
 		return res
 	}
+	switch {
+	case t.spent:
+		panic(fmt.Sprintf(errSpent, "Grad"))
+	case t.freeGraph && o.CreateGraph:
+		panic(errFreeCreateGraph)
+	}
 	top := -1
 	for k, y := range outputs {
 		if y.pending != nil {

@@ -69,3 +69,14 @@ type DifferentiableOp[T tensor.Float] interface {
 	Op[T]
 	BackwardVar(inputs []*Var[T], out, dy *Var[T], needs []bool) []*Var[T]
 }
+
+// Recomputer is implemented by ops that keep, besides what their Backward
+// needs, tensors it could compute again from those — convolution's im2col
+// matrix, say — because on an arena that would hold them anyway they cost
+// nothing to keep. On a tape that reuses buffers, which can now take such a
+// buffer back as soon as nothing refers to it, Apply calls DropRecomputable
+// right after a recorded Forward: the op forgets them, its Backward
+// recomputes them, and their storage serves the ops that follow.
+type Recomputer interface {
+	DropRecomputable()
+}

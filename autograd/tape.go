@@ -15,12 +15,18 @@ type Tape[T tensor.Float] struct {
 	gen       uint64 // incremented by Reset; Vars of older generations are stale
 	needs     []bool // scratch for Backward
 	leaves    leafGrads[T]
+	refs      gradRefs[T]          // scratch for Backward
 	early     []earlyLeaf[T]       // scratch for Backward
 	earlySeen map[*Var[T]]struct{} // scratch for Backward
 	anomaly   bool                 // check every output and gradient for NaN and ±Inf
 	err       error                // the anomaly that stopped the tape
 	arena     *tensor.Arena[T]
 	noGrad    bool // record nothing: see SetGradEnabled
+	// noGradMark is the arena's mark when recording was last turned off:
+	// what was handed out since, no recorded op keeps.
+	noGradMark tensor.ArenaMark
+	freeGraph  bool // SetRetainGraph(false)
+	spent      bool // a Backward freed the graph: see SetRetainGraph
 }
 
 // node is one recorded application of an op.
@@ -28,6 +34,9 @@ type node[T tensor.Float] struct {
 	op     Op[T]
 	inputs []*Var[T]
 	out    *Var[T]
+	// from and to bracket the buffers the op's Forward took from the
+	// tape's arena and kept: its output and what it saved.
+	from, to tensor.ArenaMark
 }
 
 // NewTape returns an empty tape.
@@ -59,8 +68,10 @@ func (t *Tape[T]) Reset() {
 	t.nodes = t.nodes[:0]
 	t.gen++
 	t.err = nil
+	t.spent = false
 	if t.arena != nil {
 		t.arena.Recycle()
+		t.noGradMark = t.arena.Mark()
 	}
 }
 
@@ -70,6 +81,17 @@ func (t *Tape[T]) Reset() {
 // it, so does the engine for the gradients it sums, and Reset recycles it
 // all. A training loop that resets the tape every step then reuses the same
 // buffers step after step instead of allocating them.
+//
+// Within a step the tape gives storage back to the arena as soon as nothing
+// can reach it, for the ops that follow to reuse: an op's scratch after its
+// Forward and Backward (what it took from the arena and neither returned
+// nor refers to from a field), under no-grad what an op keeps for a
+// Backward that will never run, each intermediate gradient once the last
+// node it reaches has run its backward (not a retained one, not one a hook
+// saw), and, on a tape that does not retain its graph (SetRetainGraph),
+// each node's saved tensors after its backward and the values released
+// with ReleaseValue. The step's peak is then what is alive at once, about
+// PyTorch's, rather than everything it computed.
 //
 // The price is a rule: every tensor computed on the tape — a Var's value or
 // gradient, whatever an op returned — is invalid after Reset. Copy what must
@@ -83,6 +105,7 @@ func (t *Tape[T]) ReuseBuffers(on bool) {
 	switch {
 	case on && t.arena == nil:
 		t.arena = tensor.NewArena[T]()
+		t.noGradMark = t.arena.Mark()
 	case !on:
 		t.arena = nil
 	}
@@ -103,8 +126,47 @@ func (t *Tape[T]) ReuseBuffers(on bool) {
 // not affected.
 func (t *Tape[T]) SetGradEnabled(on bool) (was bool) {
 	was = !t.noGrad
+	if was && !on {
+		t.noGradMark = t.arena.Mark()
+	}
 	t.noGrad = !on
 	return was
+}
+
+// ReleaseValue tells the tape that the caller will not read v's value
+// again — neither v's value nor any tensor sharing its storage (a Reshape
+// of it, the output of a layer that returned its input) — so that its
+// storage can go back to the tape's arena, for the ops that follow to reuse
+// before Reset; it reports whether it went back at once. nn.Sequential
+// calls it on each intermediate output once the next layer has consumed
+// it: they are its own. It does nothing on a tape that does not reuse
+// buffers, or for storage the arena did not hand out for v's computation (a
+// parameter's, a batch's, a view of another Var's value).
+//
+// With recording off (SetGradEnabled), the storage goes back at once if
+// the arena handed it out after recording was last turned off: nothing
+// recorded can keep it. With recording on, it goes back only on a tape that
+// does not retain its graph (SetRetainGraph(false)): at once if no
+// recorded op keeps it for backward, otherwise once the backward of the op
+// that made v has run. It panics if v lives on another tape.
+func (t *Tape[T]) ReleaseValue(v *Var[T]) bool {
+	if v.tape != t {
+		panic(errReleaseForeign)
+	}
+	if t.arena == nil || v.gen != t.gen {
+		return false
+	}
+	if t.noGrad {
+		return t.arena.Release(v.value, t.noGradMark)
+	}
+	if !t.freeGraph || v.node < 0 {
+		return false
+	}
+	if t.keeps(v.node, v) {
+		v.private = true // the node's freeNode releases it after its backward
+		return false
+	}
+	return t.arena.Release(v.value, t.nodes[v.node].from)
 }
 
 // SavedBytes returns the bytes the recorded ops keep for the backward pass:
@@ -166,9 +228,13 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 		requires = requires || in.requiresGrad
 		vals[i] = in.value
 	}
+	var ar *tensor.Arena[T]
+	var mark tensor.ArenaMark
 	if tp != nil && tp.arena != nil {
 		if u, ok := op.(ArenaUser[T]); ok {
-			u.UseArena(tp.arena)
+			ar = tp.arena
+			u.UseArena(ar)
+			mark = ar.Mark()
 		}
 	}
 	out := op.Forward(vals)
@@ -179,14 +245,23 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 	if tp != nil {
 		v.gen = tp.gen
 	}
-	if !requires || (tp != nil && tp.noGrad) {
+	if !requires || (tp != nil && (tp.noGrad || tp.err != nil)) {
+		// Not recorded (with the tape stopped on an anomaly, nothing more
+		// is): no Backward will run, so what Forward kept for one is
+		// scratch.
+		if ar.HandedOut(mark) > 1 { // more than the output
+			releaseScratch(ar, mark, op, true, out)
+		}
 		return v
 	}
-	if tp != nil && tp.err != nil {
-		return v // the tape stopped on an anomaly: it records nothing more
+	if r, ok := op.(Recomputer); ok && ar != nil {
+		r.DropRecomputable()
+	}
+	if ar.HandedOut(mark) > 1 {
+		releaseScratch(ar, mark, op, false, out)
 	}
 	v.requiresGrad = true
-	n := node[T]{op: op, inputs: slices.Clone(inputs), out: v}
+	n := node[T]{op: op, inputs: slices.Clone(inputs), out: v, from: mark, to: ar.Mark()}
 	if tp == nil {
 		v.pending = &n
 		return v

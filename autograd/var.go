@@ -19,6 +19,7 @@ type Var[T tensor.Float] struct {
 	ownsGrad     bool // grad was allocated by the engine and may be added into
 	requiresGrad bool
 	retainGrad   bool
+	private      bool // its value is the tape's to release (Tape.ReleaseValue)
 	tape         *Tape[T]
 	gen          uint64   // the tape's generation when the Var was made
 	node         int      // index of the producing node on the tape; -1 for a leaf
@@ -123,41 +124,51 @@ func (v *Var[T]) String() string {
 // accumulate adds g into the gradient of an intermediate Var. The first
 // gradient is taken as is (it may be an op's dy or share its data), so a
 // second one is added into a fresh tensor that the Var then owns.
-func (v *Var[T]) accumulate(g *tensor.Tensor[T], ar *tensor.Arena[T]) {
+// The pass's refs count the Var as a holder of its gradient's storage.
+func (v *Var[T]) accumulate(g *tensor.Tensor[T], ar *tensor.Arena[T], refs *gradRefs[T]) {
 	switch {
 	case v.grad == nil:
 		v.grad, v.ownsGrad = g, false
+		refs.hold(g)
 	case !v.ownsGrad:
-		v.grad, v.ownsGrad = ar.Add(v.grad, g), true
+		old := v.grad
+		v.grad, v.ownsGrad = ar.Add(old, g), true
+		refs.hold(v.grad)
+		refs.drop(old, true)
+		refs.drop(g, false)
 	default:
 		v.grad.AddInPlace(g)
+		refs.drop(g, false)
 	}
 }
 
 // takeFromArena makes g, whose storage the arena ar gave out, the leaf's
 // gradient without copying it, handing the arena the leaf's spare storage
 // in exchange. It does so only when the leaf has no gradient and a spare of
-// g's size, and reports whether it did.
-func (v *Var[T]) takeFromArena(g *tensor.Tensor[T], ar *tensor.Arena[T]) bool {
+// g's size, and reports whether it did, returning the spare.
+func (v *Var[T]) takeFromArena(g *tensor.Tensor[T], ar *tensor.Arena[T]) (spare *tensor.Tensor[T], ok bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.grad != nil || v.spare == nil || !tensor.SameShape(v.spare, g) || !ar.Exchange(g, v.spare.Data()) {
-		return false
+		return nil, false
 	}
+	spare = v.spare
 	v.grad, v.ownsGrad, v.spare = g, true, nil
-	return true
+	return spare, true
 }
 
 // addGrad adds a backward pass's gradient into a leaf, under the leaf's lock
 // so that tapes on several goroutines may share it. A gradient the leaf may
 // not take (owned false) is copied, since the leaf keeps it beyond the pass:
 // into the storage ZeroGrad set aside, if it fits.
-func (v *Var[T]) addGrad(g *tensor.Tensor[T], owned bool) {
+// It reports whether the leaf took g itself.
+func (v *Var[T]) addGrad(g *tensor.Tensor[T], owned bool) (took bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	switch {
 	case v.grad == nil && owned:
 		v.grad, v.ownsGrad = g, true
+		return true
 	case v.grad == nil && v.spare != nil && tensor.SameShape(v.spare, g):
 		v.spare.CopyFrom(g)
 		v.grad, v.ownsGrad, v.spare = v.spare, true, nil
@@ -168,4 +179,5 @@ func (v *Var[T]) addGrad(g *tensor.Tensor[T], owned bool) {
 	default:
 		v.grad.AddInPlace(g)
 	}
+	return false
 }

@@ -47,5 +47,7 @@ func Linear[T tensor.Float](x, w, b *autograd.Var[T]) *autograd.Var[T] {
 	if b == nil {
 		return y
 	}
-	return Add(y, b)
+	out := Add(y, b)
+	releaseTemp(y)
+	return out
 }

@@ -23,11 +23,36 @@ func NewSequential[T tensor.Float](layers ...Module[T]) *Sequential[T] {
 func (s *Sequential[T]) Append(layers ...Module[T]) { s.Layers = append(s.Layers, layers...) }
 
 // Forward feeds x through every layer in turn.
+//
+// With recording off on a tape that reuses buffers (inference under
+// autograd.Tape.SetGradEnabled(false), PyTorch's torch.no_grad()), each
+// intermediate output goes back to the tape's arena once the next layer has
+// consumed it (autograd.Tape.ReleaseValue), so that a pass holds about two
+// activations at a time rather than every layer's: the intermediate outputs
+// are the Sequential's own. An output that shares its storage with the
+// layer's input — a layer that returned its input or a reshaped view of
+// it, such as Flatten — is not released until the storage's last view has
+// been consumed, and x's own storage, the caller's, never is.
 func (s *Sequential[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	tape := x.Tape()
+	in := x.Value()
 	for _, l := range s.Layers {
-		x = l.Forward(x)
+		y := l.Forward(x)
+		if tape != nil && y.Tape() == tape && !sameStorage(y.Value(), x.Value()) && !sameStorage(x.Value(), in) {
+			tape.ReleaseValue(x)
+		}
+		x = y
 	}
 	return x
+}
+
+// sameStorage reports whether a and b share their storage's first element,
+// as a tensor and its reshaped views do.
+func sameStorage[T tensor.Float](a, b *tensor.Tensor[T]) bool {
+	if a.Size() == 0 || b.Size() == 0 {
+		return false
+	}
+	return &a.Data()[0] == &b.Data()[0]
 }
 
 // State lists the layers as children "0", "1", ….

@@ -20,9 +20,9 @@ func TestArenaRecyclesBuffers(t *testing.T) {
 			t.Fatalf("recycled buffer not zeroed: %v", c.Data())
 		}
 	}
-	d := ar.New(5) // another length: a new buffer
-	if ar.Bytes() != (2*6+5)*4 {
-		t.Errorf("Bytes = %d, want %d", ar.Bytes(), (2*6+5)*4)
+	d := ar.New(13) // longer than any free buffer: a new one
+	if ar.Bytes() != (2*6+13)*4 {
+		t.Errorf("Bytes = %d, want %d", ar.Bytes(), (2*6+13)*4)
 	}
 	_ = d
 }

@@ -151,6 +151,7 @@ func (c *Classifier[T]) resetTape() *autograd.Tape[T] {
 	if c.tape == nil {
 		c.tape = autograd.NewTape[T]()
 		c.tape.ReuseBuffers(true)
+		c.tape.SetRetainGraph(false) // one Backward a step: free as it goes
 	}
 	c.tape.Reset()
 	return c.tape
