@@ -17,13 +17,15 @@ import (
 // each step is one fused op, ops.LSTMCell or ops.GRUCell.
 //
 // Backpropagation through time keeps, per step and per layer and
-// direction, what the step's ops keep: the fused cell 6·N·H elements
-// (LSTM: the four gates, tanh(c') and c) or 5·N·H (GRU: r, z, n, the
-// hidden part of n's pre-activation and h), and the product h·W_hhᵀ its
-// input h (N·H); the parameters are leaves and not counted. With 8-byte
-// float64 that is 56·N·H bytes per LSTM step and 48·N·H per GRU step
-// (TestLSTMSavedBytesPerStep checks it); the product of the input with
-// W_ih, done once for the sequence, keeps the input, L·N·In elements.
+// direction, what the step's ops keep: the product h·W_hhᵀ keeps h (N·H
+// elements; W_hh is kept once for all steps), and the fused cell 6·N·H
+// (LSTM: the four gates, tanh(c') and c) or 4·N·H besides the h the
+// product keeps (GRU: r, z, n and the hidden part of n's pre-activation).
+// That is 7·N·H elements per LSTM step and 5·N·H per GRU step: 56·N·H and
+// 40·N·H bytes in float64, 28·N·H and 20·N·H in float32
+// (TestRNNSavedBytesPerStep checks it with Tape.SavedBytes and
+// SavedBytesByOp). The product of the input with W_ih, done once for the
+// sequence, keeps the layer's input, L·N·In elements, and W_ih.
 
 // rnnInit fills ts with PyTorch's initialization of its recurrent modules:
 // every weight and bias from U(−1/√hidden, 1/√hidden), in order.

@@ -195,4 +195,3 @@ func compareRef[T tensor.Float](t *testing.T, what string, got, want *tensor.Ten
 		}
 	}
 }
-
