@@ -12,9 +12,9 @@ import (
 
 // Recurrent layers (issue 20): LSTMCell and GRUCell, one step, and LSTM
 // and GRU, stacks of them run over a sequence, as PyTorch's modules of the
-// same names. The matrix products are MatMul (the input's for every time
-// step at once, the hidden state's step by step) and the pointwise part of
-// each step is one fused op, ops.LSTMCell or ops.GRUCell.
+// same names. Each step is two matrix products, x_t·W_ihᵀ and h·W_hhᵀ
+// (MatMul), and one fused op for the pointwise part, ops.LSTMCell or
+// ops.GRUCell.
 //
 // Backpropagation through time keeps, per step and per layer and
 // direction, what the step's ops keep: the product h·W_hhᵀ keeps h (N·H
@@ -24,8 +24,9 @@ import (
 // That is 7·N·H elements per LSTM step and 5·N·H per GRU step: 56·N·H and
 // 40·N·H bytes in float64, 28·N·H and 20·N·H in float32
 // (TestRNNSavedBytesPerStep checks it with Tape.SavedBytes and
-// SavedBytesByOp). The product of the input with W_ih, done once for the
-// sequence, keeps the layer's input, L·N·In elements, and W_ih.
+// SavedBytesByOp). The product x_t·W_ih keeps the step's input x_t, N·In
+// elements (for a layer above the first, the h of the layer below, already
+// counted, or with two directions their concatenation, 2·N·H).
 
 // rnnInit fills ts with PyTorch's initialization of its recurrent modules:
 // every weight and bias from U(−1/√hidden, 1/√hidden), in order.
@@ -334,12 +335,23 @@ func (r *rnn[T]) run(x, h0, c0 *autograd.Var[T]) (out, hn, cn *autograd.Var[T]) 
 		}
 		return functional.Reshape(functional.Slice(s, functional.Span(i, i+1)), n, hsz)
 	}
+	// The sequence as one N×In Var per step: slicing the input, which
+	// usually needs no gradient, records nothing; later layers take the
+	// steps of the layer below as they are. (A product of the whole
+	// sequence with W_ih sliced step by step would cost, backwards, one
+	// L×N×G·H gradient per step, L² work.)
+	xsteps := make([]*autograd.Var[T], steps)
+	for t := range steps {
+		xsteps[t] = functional.Reshape(functional.Slice(seq, functional.Span(t, t+1)), n, seq.Shape()[2])
+	}
 	var hs, cs []*autograd.Var[T]
 	for l := range r.NumLayers {
 		if l > 0 && r.Dropout > 0 && !r.eval {
-			seq = functional.Mul(seq, autograd.NewConst(dropoutMask[T](r.rng, r.Dropout, seq.Shape()...)))
+			for t, x := range xsteps {
+				xsteps[t] = functional.Mul(x, autograd.NewConst(dropoutMask[T](r.rng, r.Dropout, x.Shape()...)))
+			}
 		}
-		outs := make([]*autograd.Var[T], r.dirs())
+		outs := make([][]*autograd.Var[T], r.dirs())
 		for d := range r.dirs() {
 			i := l*r.dirs() + d
 			p := r.Cells[i]
@@ -348,14 +360,13 @@ func (r *rnn[T]) run(x, h0, c0 *autograd.Var[T]) (out, hn, cn *autograd.Var[T]) 
 			if lstm {
 				c = state(c0, "c0", i)
 			}
-			xw := functional.Linear(seq, p.WeightIH, p.BiasIH) // L×N×G·H, every step at once
 			ys := make([]*autograd.Var[T], steps)
 			for k := range steps {
 				t := k
 				if d == 1 {
 					t = steps - 1 - k
 				}
-				u := functional.Reshape(functional.Slice(xw, functional.Span(t, t+1)), n, r.gates*hsz)
+				u := functional.Linear(xsteps[t], p.WeightIH, p.BiasIH)
 				w := functional.Linear(h, p.WeightHH, p.BiasHH)
 				if lstm {
 					h, c = functional.LSTMGates(functional.Add(u, w), c)
@@ -365,13 +376,17 @@ func (r *rnn[T]) run(x, h0, c0 *autograd.Var[T]) (out, hn, cn *autograd.Var[T]) 
 				ys[t] = h
 			}
 			hs, cs = append(hs, h), append(cs, c)
-			outs[d] = functional.Stack(ys, 0)
+			outs[d] = ys
 		}
-		seq = outs[0]
+		xsteps = outs[0]
 		if len(outs) > 1 {
-			seq = functional.Concat(outs, 2)
+			xsteps = make([]*autograd.Var[T], steps)
+			for t := range steps {
+				xsteps[t] = functional.Concat([]*autograd.Var[T]{outs[0][t], outs[1][t]}, 1)
+			}
 		}
 	}
+	seq = functional.Stack(xsteps, 0)
 	hn = functional.Stack(hs, 0)
 	if lstm {
 		cn = functional.Stack(cs, 0)
