@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/autograd/gradtest"
 	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/internal/testutil"
 	"github.com/tapegrad/tapegrad/nn"
@@ -219,5 +220,47 @@ func TestRNNTrainsWithClipping(t *testing.T) {
 	}
 	if !(last < first/2) {
 		t.Errorf("loss %g after 60 steps from %g, want below half", last, first)
+	}
+}
+
+// TestRNNGradGrad checks first- and second-order gradients through a whole
+// two-layer bidirectional LSTM and GRU, with respect to the input and the
+// initial states, against central differences (gradtest.Check and
+// GradGradCheck): create-graph works through the slicing, the per-step
+// products, the cells and the joins.
+func TestRNNGradGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	const l, n, in, h = 3, 2, 2, 2
+	opts := []nn.RNNOption{nn.RNNNumLayers(2), nn.RNNBidirectional(true)}
+	lstm := nn.NewLSTM[float64](in, h, rng, opts...)
+	gru := nn.NewGRU[float64](in, h, rng, append(opts, nn.RNNBatchFirst(true))...)
+	// One output: the sequence's and the final states' values, joined.
+	join := func(vs ...*autograd.Var[float64]) *autograd.Var[float64] {
+		flat := make([]*autograd.Var[float64], len(vs))
+		for i, v := range vs {
+			flat[i] = functional.Reshape(v, -1)
+		}
+		return functional.Concat(flat, 0)
+	}
+	for _, c := range []struct {
+		name   string
+		f      func(x []*autograd.Var[float64]) *autograd.Var[float64]
+		inputs []*tensor.Tensor[float64]
+	}{
+		{"LSTM", func(x []*autograd.Var[float64]) *autograd.Var[float64] {
+			out, hn, cn := lstm.ForwardStates(x[0], x[1], x[2])
+			return join(out, hn, cn)
+		}, []*tensor.Tensor[float64]{randTensor(rng, l, n, in), randTensor(rng, 4, n, h), randTensor(rng, 4, n, h)}},
+		{"GRU", func(x []*autograd.Var[float64]) *autograd.Var[float64] {
+			out, hn := gru.ForwardStates(x[0], x[1])
+			return join(out, hn)
+		}, []*tensor.Tensor[float64]{randTensor(rng, n, l, in), randTensor(rng, 4, n, h)}},
+	} {
+		if err := gradtest.Check(c.f, c.inputs, nil); err != nil {
+			t.Errorf("%s: first order: %v", c.name, err)
+		}
+		if err := gradtest.GradGradCheck(c.f, c.inputs, nil); err != nil {
+			t.Errorf("%s: second order: %v", c.name, err)
+		}
 	}
 }
