@@ -81,4 +81,5 @@ const (
 	errRNNCellState = "nn: %s: state of shape %v: want %v for the input of shape %v"
 	errRNNInput     = "nn: %s: input of shape %v: want L×N×%d (N×L×%d with batch_first) or L×%d (unbatched)"
 	errRNNState     = "nn: %s: %s of shape %v: want %v for the input of shape %v"
+	errRNNEmpty     = "nn: %s: input of shape %v: the sequence length must be positive"
 )

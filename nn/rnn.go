@@ -321,6 +321,9 @@ func (r *rnn[T]) run(x, h0, c0 *autograd.Var[T]) (out, hn, cn *autograd.Var[T]) 
 		seq = functional.Permute(x, 1, 0, 2)
 	}
 	steps, n, hsz := seq.Shape()[0], seq.Shape()[1], r.HiddenSize
+	if steps == 0 {
+		panic(fmt.Sprintf(errRNNEmpty, r.name, xs))
+	}
 	cells := len(r.Cells)
 	stateShape := []int{cells, n, hsz}
 	if unbatched {

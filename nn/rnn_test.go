@@ -109,6 +109,10 @@ func TestRNNDropout(t *testing.T) {
 
 // TestRNNPanics checks the messages of bad sizes, options and shapes.
 func TestRNNPanics(t *testing.T) {
+	// An empty batch is allowed, as in PyTorch; an empty sequence is not.
+	if out := nn.NewGRU[float64](3, 2, rand.New(rand.NewPCG(1, 1))).Forward(autograd.NewConst(tensor.New[float64](4, 0, 3))); !tensor.EqualShapes(out.Shape(), []int{4, 0, 2}) {
+		t.Errorf("GRU on an empty batch: output of shape %v, want [4 0 2]", out.Shape())
+	}
 	rng := rand.New(rand.NewPCG(1, 1))
 	lstm := nn.NewLSTM[float64](3, 2, rng, nn.RNNNumLayers(2))
 	gru := nn.NewGRU[float64](3, 2, rng, nn.RNNBatchFirst(true))
@@ -128,6 +132,8 @@ func TestRNNPanics(t *testing.T) {
 		{func() { lstm.ForwardStates(z(4, 2, 3), z(1, 2, 2), nil) }, "nn: LSTM: h0 of shape [1 2 2]: want [2 2 2] for the input of shape [4 2 3]"},
 		{func() { lstm.ForwardStates(z(4, 3), nil, z(2, 1, 2)) }, "nn: LSTM: c0 of shape [2 1 2]: want [2 2] for the input of shape [4 3]"},
 		{func() { gru.ForwardStates(z(2, 4, 3), z(1, 4, 2)) }, "nn: GRU: h0 of shape [1 4 2]: want [1 2 2]"},
+		{func() { lstm.Forward(z(0, 2, 3)) }, "nn: LSTM: input of shape [0 2 3]: the sequence length must be positive"},
+		{func() { gru.Forward(z(2, 0, 3)) }, "nn: GRU: input of shape [2 0 3]: the sequence length must be positive"},
 		{func() { lc.Step(z(2, 4), nil, nil) }, "nn: LSTMCell: input of shape [2 4]: want N×3 or 3 (unbatched)"},
 		{func() { lc.Step(z(2, 3), z(2, 3), nil) }, "nn: LSTMCell: state of shape [2 3]: want [2 2] for the input of shape [2 3]"},
 		{func() { gc.Step(z(3), z(1, 2)) }, "nn: GRUCell: state of shape [1 2]: want [2] for the input of shape [3]"},
