@@ -71,3 +71,15 @@ const (
 	errUnbatchedRank = "nn: %s: input of shape %v: want %s"
 	errINUnbatched   = "nn: InstanceNorm2d expects a C×H×W (unbatched) or N×C×H×W input with C = %d, got shape %v"
 )
+
+// Panic messages of the recurrent layers (issue 20, nn/rnn.go).
+const (
+	errRNNSizes     = "nn: %s: input_size %d and hidden_size %d must be positive"
+	errRNNLayers    = "nn: %s: num_layers must be positive, got %d"
+	errRNNDropout   = "nn: %s: dropout must be in [0, 1], got %v"
+	errRNNCellInput = "nn: %s: input of shape %v: want N×%d or %d (unbatched)"
+	errRNNCellState = "nn: %s: state of shape %v: want %v for the input of shape %v"
+	errRNNInput     = "nn: %s: input of shape %v: want L×N×%d (N×L×%d with batch_first) or L×%d (unbatched)"
+	errRNNState     = "nn: %s: %s of shape %v: want %v for the input of shape %v"
+	errRNNEmpty     = "nn: %s: input of shape %v: the sequence length must be positive"
+)

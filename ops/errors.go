@@ -192,3 +192,9 @@ const errForwardOnly = "ops: %s: %s after a forward-only pass (ForwardOnly), whi
 
 // Panic messages of ChannelAffine (batchnorm_eval.go).
 const errChannelAffine = "ops: ChannelAffine: scale of shape %v and shift of shape %v do not match input %v with %d channels"
+
+// Panic messages of the recurrent cells (issue 20, lstm.go and gru.go).
+const (
+	errLSTMCell = "ops: LSTMCell: gates of shape %v and cell state of shape %v: want gates N×4H and a state N×H with H ≥ 1"
+	errGRUCell  = "ops: GRUCell: input gates of shape %v, hidden gates of shape %v and hidden state of shape %v: want N×3H, N×3H and N×H with H ≥ 1"
+)

@@ -1248,6 +1248,34 @@ func opTable[T tensor.Float]() []opEntry[T] {
 				{shapes: s(x, c), want: []string{"ops: ChannelAffine takes 3 input(s), got 2"}},
 			}})
 	}
+	// recurrent cells (issue 20, ops/lstm.go and gru.go): LSTMCell on
+	// gates N×4H and a state N×H, GRUCell on input and hidden gates N×3H
+	// and a state N×H; batch 1, hidden size 1, and larger.
+	for _, nh := range [][2]int{{3, 2}, {1, 1}, {2, 5}} {
+		n, h := nh[0], nh[1]
+		es = append(es, e{name: "LSTMCell", config: fmt.Sprintf("N=%d,H=%d", n, h),
+			new:    func() op { return &ops.LSTMCell[T]{} },
+			inputs: normal([]int{n, 4 * h}, []int{n, h}),
+			keeps:  keeps{in: []int{1}, elems: func(in [][]int) int { return 5 * size(in[1]) }},
+			bad: []badInput{
+				bad(s([]int{n, 4*h + 1}, []int{n, h}), "ops: LSTMCell: gates of shape"),
+				bad(s([]int{n + 1, 4 * h}, []int{n, h}), "ops: LSTMCell: gates of shape"),
+				bad(s([]int{4 * h}, []int{h}), "ops: LSTMCell: gates of shape"),
+				bad(s([]int{n, 0}, []int{n, 0}), "ops: LSTMCell:", "H ≥ 1"),
+				arity("LSTMCell", 2),
+			}},
+			e{name: "GRUCell", config: fmt.Sprintf("N=%d,H=%d", n, h),
+				new:    func() op { return &ops.GRUCell[T]{} },
+				inputs: normal([]int{n, 3 * h}, []int{n, 3 * h}, []int{n, h}),
+				keeps:  keeps{in: []int{2}, elems: func(in [][]int) int { return 4 * size(in[2]) }},
+				bad: []badInput{
+					bad(s([]int{n, 3 * h}, []int{n, 3*h + 3}, []int{n, h}), "ops: GRUCell: input gates of shape"),
+					bad(s([]int{n, 3 * h}, []int{n, 3 * h}, []int{n + 1, h}), "ops: GRUCell: input gates of shape"),
+					bad(s([]int{n, 3 * h}, []int{n, 3 * h}, []int{n, h + 1}), "ops: GRUCell: input gates of shape"),
+					bad(s([]int{3 * h}, []int{3 * h}, []int{h}), "ops: GRUCell: input gates of shape"),
+					arity("GRUCell", 3),
+				}})
+	}
 	return es
 }
 

@@ -25,6 +25,8 @@ Workload ids are those of the compare command:
                                sum(y * g), float32
     W10                        Hessian-vector product of W1's loss: grad with
                                create_graph=True, then grad of <grad, v>
+    W8                         LSTM classifier training step, 28 steps x 28 inputs,
+                               hidden 128, batch 128, linear 128->10, Adam lr 1e-3
 
 Everything but W4 runs in float32 (W5 in float64, as tapegrad's), with
 torch.set_num_threads(--threads), which defaults to the number of CPUs; the
@@ -659,7 +661,35 @@ def make(workload, files=None):
         x, y = load_batch(files, MLP_BATCH, [MLP_INPUTS])
         v = load_safetensors(files["v"]) if files and files.get("v") else None
         return HVP(model, x, y, v, files.get("hv") if files else None)
+    if workload == "W8":  # issue 20: the LSTM training step
+        need_torch(workload)
+        model = LSTMClassifier()
+        load_model(model, files)
+        x, y = load_batch(files, W8_BATCH, [W8_STEPS, W8_INPUTS])
+        return Train(model, torch.optim.Adam(model.parameters(), lr=W8_LR), x, y)
     raise ValueError(f"unknown workload {workload!r}")
+
+
+# W8 (issue 20): sequential Fashion-MNIST, each 28x28 image read as 28 steps
+# of 28 pixels by an LSTM with 128 hidden units, batch first, the last
+# step's hidden state mapped to 10 classes; Adam lr 1e-3, batch 128. The
+# attributes lstm and fc give the state_dict keys of benchmarks/rnnbench's
+# Model.
+W8_BATCH, W8_STEPS, W8_INPUTS, W8_HIDDEN, W8_LR = 128, 28, 28, 128, 1e-3
+
+
+def LSTMClassifier():
+    """W8's model; a class made here because torch is imported lazily."""
+    class LSTMClassifier(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = tnn.LSTM(W8_INPUTS, W8_HIDDEN, batch_first=True)
+            self.fc = tnn.Linear(W8_HIDDEN, 10)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return self.fc(out[:, -1])
+    return LSTMClassifier()
 
 
 class Runner:

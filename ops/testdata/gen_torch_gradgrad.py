@@ -705,6 +705,23 @@ def cases():
     for tag, shape in (("4x3", (4, 3)), ("2x3x2x2", (2, 3, 2, 2))):
         C.append(case("channel_affine_" + tag, "ChannelAffine", affine,
                       [T(randn(*shape)), T(randn(shape[1])), T(randn(shape[1]))]))
+    # recurrent cells (issue 20): LSTMCell on gate pre-activations N×4H and
+    # a cell state N×H, output h' and c' stacked; GRUCell on input and
+    # hidden gates N×3H and a hidden state N×H. Both as the composition of
+    # torch's pointwise functions in PyTorch's gate order.
+    def lstm_cell(a, c):
+        i, f, g, o = a.chunk(4, 1)
+        c2 = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.stack([torch.sigmoid(o) * torch.tanh(c2), c2])
+    def gru_cell(u, w, h):
+        ur, uz, un = u.chunk(3, 1)
+        wr, wz, wn = w.chunk(3, 1)
+        r, z = torch.sigmoid(ur + wr), torch.sigmoid(uz + wz)
+        n = torch.tanh(un + r * wn)
+        return (1 - z) * n + z * h
+    for n, h in ((3, 2), (1, 1)):
+        C.append(case(f"lstm_cell_{n}x{h}", "LSTMCell", lstm_cell, [T(randn(n, 4 * h)), T(randn(n, h))]))
+        C.append(case(f"gru_cell_{n}x{h}", "GRUCell", gru_cell, [T(randn(n, 3 * h)), T(randn(n, 3 * h)), T(randn(n, h))]))
     return C
 
 

@@ -38,7 +38,8 @@ func TestSpecs(t *testing.T) {
 		"W6/fused/layernorm/32x128x256", "W6/fused/layernorm/4096x1024", "W6/fused/groupnorm/32x256x16x16",
 		"W6/fused/rmsnorm/4096x1024",
 		"W6/convtranspose2d/32x128x16x16-64c-k4s2p1",
-		"W10"}
+		"W10",
+		"W8"} // issue 20
 	if got := ids(all); !slices.Equal(got, want) {
 		t.Errorf("specs %v, want %v", got, want)
 	}
@@ -46,7 +47,7 @@ func TestSpecs(t *testing.T) {
 		if (s.flops > 0) != (s.group == "W4") || (s.ref == refNumPy) != (s.group == "W4") {
 			t.Errorf("%s: flops %v, reference %s", s.id, s.flops, s.ref)
 		}
-		if (s.check != checkNone) != slices.Contains([]string{"W1", "W1b", "W2", "W2e", "W10"}, s.id) {
+		if (s.check != checkNone) != slices.Contains([]string{"W1", "W1b", "W2", "W2e", "W10", "W8"}, s.id) {
 			t.Errorf("%s: check %d", s.id, s.check)
 		}
 	}
