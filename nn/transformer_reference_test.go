@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -28,7 +29,8 @@ const (
 
 type transformerRef struct {
 	reftest.Header
-	Cases []transformerCase `json:"cases"`
+	Cases       []transformerCase `json:"cases"`
+	Checkpoints json.RawMessage   `json:"checkpoints"` // TestTransformerCheckpointInPyTorch's
 }
 
 // transformerCase is one module, one call of it and its results; see the

@@ -41,6 +41,10 @@ unbatched inputs, no bias, a causal mask; TransformerEncoderLayer post- and
 pre-norm, relu and gelu, batch first or not, unbatched, with src_mask
 (boolean, float, causal) and src_key_padding_mask, layer_norm_eps; a 2-layer
 TransformerEncoder with a final LayerNorm.
+
+The JSON's "checkpoints" section goes the other way: PyTorch's encoder
+loads tapegrad's checkpoint tapegrad_transformer.safetensors strictly and
+records its output (see checkpoints()).
 """
 
 import os
@@ -53,7 +57,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "ops", "testdata"))
 sys.path.insert(0, HERE)
 import torchref as R  # noqa: E402
-from torch_interop import save  # noqa: E402  (hand-written safetensors)
+from torch_interop import load, save  # noqa: E402  (hand-written safetensors)
 
 torch.manual_seed(20261203)
 
@@ -228,11 +232,28 @@ def cases():
     return C
 
 
+def checkpoints():
+    """tapegrad → PyTorch: loads tapegrad_transformer.safetensors, which
+    nn/transformer_checkpoint_test.go's tapegradEncoder wrote (go test ./nn
+    -run TestTransformerTapegradCheckpointGolden -update rewrites it), into
+    PyTorch's encoder with load_state_dict(strict=True), and records its
+    evaluation-mode output for a causal mask, in float32."""
+    m = build("TransformerEncoder", enc(8, 2, 16, activation="gelu", batch_first=True, norm_first=True,
+                                        num_layers=2, final_norm=True))
+    m.load_state_dict(load(os.path.join(HERE, "tapegrad_transformer.safetensors")), strict=True)
+    m.eval()
+    x = R.randn(3, 5, 8)
+    with torch.no_grad():
+        y = m(x.float(), mask=causal_mask(5).float())
+    return [{"name": "tapegrad_encoder_2_layers", "shape": list(x.shape), "input": R.flat(x), "causal": True,
+             "output": R.flat_result(y, torch.float32)}]
+
+
 def main():
     cs = cases()
     head = {"generator": "nn/testdata/gen_torch_transformer.py", "torch_version": torch.__version__}
     path = os.path.join(HERE, "torch_transformer.json")
-    n = R.write(path, head, {"cases": cs})
+    n = R.write(path, head, {"cases": cs, "checkpoints": checkpoints()})
     save(os.path.join(HERE, "torch_transformer.safetensors"), TENSORS)
     print(f"wrote {len(cs)} cases to {path} ({n} bytes) and {len(TENSORS)} tensors, torch {torch.__version__}")
 
