@@ -659,6 +659,10 @@ def make(workload, files=None):
         x, y = load_batch(files, MLP_BATCH, [MLP_INPUTS])
         v = load_safetensors(files["v"]) if files and files.get("v") else None
         return HVP(model, x, y, v, files.get("hv") if files else None)
+    if workload == "W9":  # issue 20 (helper mha): the transformer training step, in w9_transformer.py
+        need_torch(workload)
+        import w9_transformer
+        return w9_transformer.make(torch, files, Train, load_model, load_batch)
     raise ValueError(f"unknown workload {workload!r}")
 
 
