@@ -318,3 +318,26 @@ func TestMultiheadAttentionPanics(t *testing.T) {
 	testutil.MustPanic(t, func() { NewTransformerEncoder(l, 1, nil).ForwardMasked(x, AverageAttnWeights(false)) },
 		"TransformerEncoder:")
 }
+
+// TestTransformerEncoderLayerModes: with dropout 0.5 an encoder layer in
+// training mode drops (two calls differ, and differ from evaluation), and
+// in evaluation mode it computes what the same weights without dropout
+// compute.
+func TestTransformerEncoderLayerModes(t *testing.T) {
+	l := NewTransformerEncoderLayer[float64](8, 2, mhaRNG(), EncoderDimFeedforward(16), EncoderDropout(0.5))
+	plain := l.clone()
+	for _, d := range []*Dropout[float64]{plain.Dropout, plain.Dropout1, plain.Dropout2} {
+		d.P = 0
+	}
+	plain.SelfAttn.Dropout = 0
+	x := autograd.NewConst(tensor.RandN[float64](mhaRNG(), 5, 2, 8))
+	want := plain.Forward(x).Value().Data()
+	a, b := l.Forward(x).Value().Clone().Data(), l.Forward(x).Value().Data()
+	if slices.Equal(a, b) || slices.Equal(a, want) {
+		t.Errorf("training mode does not drop")
+	}
+	SetTraining[float64](l, false)
+	if got := l.Forward(x).Value().Data(); !slices.Equal(got, want) {
+		t.Errorf("evaluation mode differs from the layer without dropout by %g", testutil.MaxAbsDiff(got, want))
+	}
+}
