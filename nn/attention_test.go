@@ -341,3 +341,35 @@ func TestTransformerEncoderLayerModes(t *testing.T) {
 		t.Errorf("evaluation mode differs from the layer without dropout by %g", testutil.MaxAbsDiff(got, want))
 	}
 }
+
+// TestTransformerEncoderNoGradReuse: under no-grad on a tape that reuses
+// its buffers (inference), pass after pass gives the bits of the pass on
+// constants, and a training pass on the same tape after Reset still gets
+// gradients.
+func TestTransformerEncoderNoGradReuse(t *testing.T) {
+	l := NewTransformerEncoderLayer[float32](8, 2, mhaRNG(), EncoderDimFeedforward(16), EncoderDropout(0),
+		EncoderBatchFirst(true), EncoderNormFirst(true), EncoderActivation("gelu"))
+	enc := NewTransformerEncoder(l, 2, NewLayerNorm[float32]([]int{8}))
+	x := tensor.RandN[float32](mhaRNG(), 2, 5, 8)
+	kpm := []bool{false, false, false, true, true, false, false, false, false, false}
+	want := enc.ForwardMasked(autograd.NewConst(x), CausalMask(), KeyPaddingMask(kpm)).Value().Clone()
+	tape := autograd.NewTape[float32]()
+	tape.ReuseBuffers(true)
+	tape.SetGradEnabled(false)
+	for i := range 3 {
+		tape.Reset()
+		y := enc.ForwardMasked(tape.Input(x), CausalMask(), KeyPaddingMask(kpm))
+		if !slices.Equal(y.Value().Data(), want.Data()) {
+			t.Fatalf("pass %d differs from the pass on constants by %g", i, testutil.MaxAbsDiff(y.Value().Data(), want.Data()))
+		}
+	}
+	tape.SetGradEnabled(true)
+	tape.Reset()
+	y := enc.ForwardMasked(tape.Input(x), CausalMask(), KeyPaddingMask(kpm))
+	tape.Backward(functional.Sum(y))
+	for _, p := range NamedParams[float32](enc) {
+		if p.Var.Grad() == nil {
+			t.Errorf("%s has no gradient", p.Name)
+		}
+	}
+}
