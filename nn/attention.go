@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/functional"
@@ -31,9 +32,15 @@ import (
 // Linear(E, E) whose weight and bias are W_o and b_o. Without bias there is
 // no in_proj_bias and out_proj has no bias.
 //
+// With AddBiasKV the learned vectors "bias_k" and "bias_v" (1×1×E, after
+// in_proj_bias in the state_dict) are appended to K and V as one more
+// source position of every batch entry, and with AddZeroAttn a position of
+// zeros is appended to every head's K and V after that, as PyTorch's
+// add_bias_kv and add_zero_attn; the masks get a column of zeros (allowed)
+// for each, and S grows by one for each in the returned weights.
+//
 // Dropout is applied to the attention weights in training mode only; the
-// module starts in training mode, as in PyTorch. PyTorch's add_bias_kv and
-// add_zero_attn are not supported.
+// module starts in training mode, as in PyTorch.
 type MultiheadAttention[T tensor.Float] struct {
 	EmbedDim, NumHeads int
 	KDim, VDim         int // EmbedDim unless given
@@ -43,6 +50,8 @@ type MultiheadAttention[T tensor.Float] struct {
 	InProjWeight                          *autograd.Var[T] // 3E×E, nil when KDim or VDim differ from E
 	QProjWeight, KProjWeight, VProjWeight *autograd.Var[T] // nil when InProjWeight is not
 	InProjBias                            *autograd.Var[T] // 3E, nil without bias
+	BiasK, BiasV                          *autograd.Var[T] // 1×1×E each, nil without add_bias_kv
+	AddZeroAttn                           bool
 	OutProj                               *Linear[T]
 
 	rng  *rand.Rand
@@ -56,10 +65,11 @@ type MultiheadAttention[T tensor.Float] struct {
 type MHAOption func(*mhaConfig)
 
 type mhaConfig struct {
-	dropout    float64
-	noBias     bool
-	kdim, vdim int
-	batchFirst bool
+	dropout               float64
+	noBias                bool
+	kdim, vdim            int
+	batchFirst            bool
+	addBiasKV, addZeroAtt bool
 }
 
 // MHADropout sets the probability of dropping an attention weight in
@@ -84,11 +94,20 @@ func MHABatchFirst(batchFirst bool) MHAOption {
 	return func(c *mhaConfig) { c.batchFirst = batchFirst }
 }
 
+// MHAAddBiasKV says whether learned vectors bias_k and bias_v are appended
+// to the keys and values (PyTorch's add_bias_kv=; false by default).
+func MHAAddBiasKV(add bool) MHAOption { return func(c *mhaConfig) { c.addBiasKV = add } }
+
+// MHAAddZeroAttn says whether a position of zeros is appended to every
+// head's keys and values (PyTorch's add_zero_attn=; false by default).
+func MHAAddZeroAttn(add bool) MHAOption { return func(c *mhaConfig) { c.addZeroAtt = add } }
+
 // NewMultiheadAttention returns multi-head attention over embedDim
 // features in numHeads heads, initialized as PyTorch's: in_proj_weight (or
 // each of q_, k_ and v_proj_weight) Xavier-uniform with gain 1, out_proj
 // initialized as a Linear (Kaiming-uniform with a = √5), then in_proj_bias
-// and out_proj's bias set to zero. The random numbers come from rng, which
+// and out_proj's bias set to zero, bias_k and bias_v Xavier-normal. The
+// random numbers come from rng, which
 // also draws the dropout masks. It panics unless embedDim and numHeads are
 // positive and numHeads divides embedDim, kdim and vdim are positive, and
 // 0 ≤ dropout ≤ 1.
@@ -108,7 +127,7 @@ func NewMultiheadAttention[T tensor.Float](embedDim, numHeads int, rng *rand.Ran
 	}
 	e := embedDim
 	m := &MultiheadAttention[T]{EmbedDim: e, NumHeads: numHeads, KDim: cfg.kdim, VDim: cfg.vdim,
-		Dropout: cfg.dropout, BatchFirst: cfg.batchFirst, rng: rng}
+		Dropout: cfg.dropout, BatchFirst: cfg.batchFirst, AddZeroAttn: cfg.addZeroAtt, rng: rng}
 	// PyTorch builds out_proj (a Linear, with its own initialization)
 	// before it resets the input projections.
 	m.OutProj = NewLinear[T](e, e, !cfg.noBias, rng)
@@ -128,6 +147,13 @@ func NewMultiheadAttention[T tensor.Float](embedDim, numHeads int, rng *rand.Ran
 		m.InProjBias = autograd.NewParam(tensor.New[T](3 * e))
 		m.OutProj.Bias.Value().Zero()
 	}
+	if cfg.addBiasKV {
+		for _, p := range []**autograd.Var[T]{&m.BiasK, &m.BiasV} {
+			b := tensor.New[T](1, 1, e)
+			XavierNormal(b, 1, rng)
+			*p = autograd.NewParam(b)
+		}
+	}
 	return m
 }
 
@@ -141,8 +167,8 @@ func (m *MultiheadAttention[T]) sameDims() bool { return m.KDim == m.EmbedDim &&
 func (m *MultiheadAttention[T]) SetTraining(training bool) { m.eval = !training }
 
 // State lists "in_proj_weight" (or "q_proj_weight", "k_proj_weight",
-// "v_proj_weight"), "in_proj_bias" if present, and the child "out_proj",
-// in the order of PyTorch's state_dict.
+// "v_proj_weight"), "in_proj_bias", "bias_k" and "bias_v" if present, and
+// the child "out_proj", in the order of PyTorch's state_dict.
 func (m *MultiheadAttention[T]) State() State[T] {
 	var st State[T]
 	if m.InProjWeight != nil {
@@ -153,6 +179,9 @@ func (m *MultiheadAttention[T]) State() State[T] {
 	}
 	if m.InProjBias != nil {
 		st.Params = append(st.Params, Param[T]{Name: "in_proj_bias", Var: m.InProjBias})
+	}
+	if m.BiasK != nil {
+		st.Params = append(st.Params, Param[T]{Name: "bias_k", Var: m.BiasK}, Param[T]{Name: "bias_v", Var: m.BiasV})
 	}
 	st.Children = []Child[T]{{Name: "out_proj", Module: m.OutProj}}
 	return st
@@ -304,6 +333,7 @@ func (m *MultiheadAttention[T]) attend(query, key, value *autograd.Var[T], cfg *
 	mask := m.additiveMask(cfg, g)
 	q, k, v := m.inProject(query, key, value)
 	q, k, v = m.toHeads(q, g, g.l), m.toHeads(k, g, g.s), m.toHeads(v, g, g.s)
+	k, v, mask = m.extraPositions(k, v, mask)
 	p := m.Dropout
 	if m.eval {
 		p = 0
@@ -321,6 +351,32 @@ func (m *MultiheadAttention[T]) attend(query, key, value *autograd.Var[T], cfg *
 		y = sdpa(q, k, v, mask, p, cfg.causal, m.rng)
 	}
 	return m.OutProj.Forward(m.fromHeads(y, g)), weights
+}
+
+// extraPositions appends to k and v (N×H×S×D) the positions of bias_k and
+// bias_v, then of zero attention, when the module has them, and to the
+// mask (broadcastable to N×H×L×S) as many columns of zeros.
+func (m *MultiheadAttention[T]) extraPositions(k, v, mask *autograd.Var[T]) (k2, v2, mask2 *autograd.Var[T]) {
+	extra := 0
+	ks := k.Shape()
+	n, h, d := ks[0], ks[1], ks[3]
+	if m.BiasK != nil {
+		bk := functional.Expand(functional.Permute(functional.Reshape(m.BiasK, 1, 1, h, d), 0, 2, 1, 3), n, h, 1, d)
+		bv := functional.Expand(functional.Permute(functional.Reshape(m.BiasV, 1, 1, h, d), 0, 2, 1, 3), n, h, 1, d)
+		k, v = functional.Concat([]*autograd.Var[T]{k, bk}, 2), functional.Concat([]*autograd.Var[T]{v, bv}, 2)
+		extra++
+	}
+	if m.AddZeroAttn {
+		zero := autograd.NewConst(tensor.New[T](n, h, 1, d))
+		k, v = functional.Concat([]*autograd.Var[T]{k, zero}, 2), functional.Concat([]*autograd.Var[T]{v, zero}, 2)
+		extra++
+	}
+	if extra > 0 && mask != nil {
+		s := slices.Clone(mask.Shape())
+		s[len(s)-1] = extra
+		mask = functional.Concat([]*autograd.Var[T]{mask, autograd.NewConst(tensor.New[T](s...))}, len(s)-1)
+	}
+	return k, v, mask
 }
 
 // inProject returns the three input projections, each of its input's

@@ -17,46 +17,86 @@ import (
 
 func mhaRNG() *rand.Rand { return rand.New(rand.NewPCG(20, 26)) }
 
+// withParams returns a copy of m whose parameters are ps, in NamedParams
+// order, so that a gradient check differentiates them.
+func withParams(m *MultiheadAttention[float64], ps []*autograd.Var[float64]) *MultiheadAttention[float64] {
+	c := *m
+	out := *m.OutProj
+	c.OutProj = &out
+	for i, p := range NamedParams[float64](m) {
+		switch p.Name {
+		case "in_proj_weight":
+			c.InProjWeight = ps[i]
+		case "q_proj_weight":
+			c.QProjWeight = ps[i]
+		case "k_proj_weight":
+			c.KProjWeight = ps[i]
+		case "v_proj_weight":
+			c.VProjWeight = ps[i]
+		case "in_proj_bias":
+			c.InProjBias = ps[i]
+		case "bias_k":
+			c.BiasK = ps[i]
+		case "bias_v":
+			c.BiasV = ps[i]
+		case "out_proj.weight":
+			out.Weight = ps[i]
+		case "out_proj.bias":
+			out.Bias = ps[i]
+		default:
+			panic("unknown parameter " + p.Name)
+		}
+	}
+	return &c
+}
+
 // TestMultiheadAttentionGradGrad: the first and second derivatives of
 // cross-attention with kdim ≠ vdim ≠ E, a float attn_mask and a key
 // padding mask, with respect to query, key, value, the mask and every
 // parameter, agree with finite differences (through the recorded backward
-// pass, as gradgradcheck), for the output and for the weights.
+// pass, as gradgradcheck), for the output and for the weights; also with
+// add_bias_kv and add_zero_attn.
 func TestMultiheadAttentionGradGrad(t *testing.T) {
 	rng := mhaRNG()
 	const e, h, l, s, n = 4, 2, 2, 3, 2
-	m := NewMultiheadAttention[float64](e, h, rng, MHAKDim(3), MHAVDim(5), MHABatchFirst(true))
-	params := Params[float64](m)
-	inputs := []*tensor.Tensor[float64]{tensor.RandN[float64](rng, n, l, e), tensor.RandN[float64](rng, n, s, 3),
-		tensor.RandN[float64](rng, n, s, 5), tensor.RandN[float64](rng, l, s)}
-	for _, p := range params {
-		inputs = append(inputs, tensor.RandN[float64](rng, p.Shape()...))
-	}
-	kpm := []bool{false, false, true, false, true, false}
-	for _, weightsOut := range []bool{false, true} {
-		f := func(x []*autograd.Var[float64]) *autograd.Var[float64] {
-			// Each call works on its own copy of the module, whose
-			// parameters are the checked inputs.
-			c := *m
-			c.OutProj = &Linear[float64]{In: e, Out: e, Weight: x[8], Bias: x[9]}
-			c.QProjWeight, c.KProjWeight, c.VProjWeight, c.InProjBias = x[4], x[5], x[6], x[7]
-			out, w := c.Attend(x[0], x[1], x[2], AttnMask(x[3]), KeyPaddingMask(kpm), NeedWeights(weightsOut),
-				AverageAttnWeights(false))
-			if weightsOut {
-				return w
+	for _, extra := range []bool{false, true} {
+		m := NewMultiheadAttention[float64](e, h, rng, MHAKDim(3), MHAVDim(5), MHABatchFirst(true),
+			MHAAddBiasKV(extra), MHAAddZeroAttn(extra))
+		params := Params[float64](m)
+		if want := 6 + 2*btoi(extra); len(params) != want {
+			t.Fatalf("%d parameters, want %d", len(params), want)
+		}
+		inputs := []*tensor.Tensor[float64]{tensor.RandN[float64](rng, n, l, e), tensor.RandN[float64](rng, n, s, 3),
+			tensor.RandN[float64](rng, n, s, 5), tensor.RandN[float64](rng, l, s)}
+		for _, p := range params {
+			inputs = append(inputs, tensor.RandN[float64](rng, p.Shape()...))
+		}
+		kpm := []bool{false, false, true, false, true, false}
+		for _, weightsOut := range []bool{false, true} {
+			f := func(x []*autograd.Var[float64]) *autograd.Var[float64] {
+				c := withParams(m, x[4:])
+				out, w := c.Attend(x[0], x[1], x[2], AttnMask(x[3]), KeyPaddingMask(kpm), NeedWeights(weightsOut),
+					AverageAttnWeights(false))
+				if weightsOut {
+					return w
+				}
+				return out
 			}
-			return out
-		}
-		if err := gradtest.Check(f, inputs, nil); err != nil {
-			t.Errorf("weights %v: %v", weightsOut, err)
-		}
-		if err := gradtest.GradGradCheck(f, inputs, nil); err != nil {
-			t.Errorf("weights %v: %v", weightsOut, err)
+			if err := gradtest.Check(f, inputs, nil); err != nil {
+				t.Errorf("extra positions %v, weights %v: %v", extra, weightsOut, err)
+			}
+			if err := gradtest.GradGradCheck(f, inputs, nil); err != nil {
+				t.Errorf("extra positions %v, weights %v: %v", extra, weightsOut, err)
+			}
 		}
 	}
-	if len(params) != 6 {
-		t.Fatalf("%d parameters, want q_, k_, v_proj_weight, in_proj_bias, out_proj.weight and bias", len(params))
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
 	}
+	return 0
 }
 
 // TestTransformerEncoderLayerGradGrad: a pre-norm GELU encoder layer with
@@ -131,6 +171,23 @@ func TestMultiheadAttentionInit(t *testing.T) {
 	}
 	want := []string{"q_proj_weight[64 64]", "k_proj_weight[64 32]", "v_proj_weight[64 96]", "out_proj.weight[64 64]"}
 	if !slices.Equal(got, want) {
+		t.Errorf("parameters %v, want %v", got, want)
+	}
+	kv := NewMultiheadAttention[float64](e, h, mhaRNG(), MHAAddBiasKV(true))
+	var sq float64
+	for _, v := range append(slices.Clone(kv.BiasK.Value().Data()), kv.BiasV.Value().Data()...) {
+		sq += v * v
+	}
+	// Xavier-normal on 1×1×E: fans E and E, std 1/√E, so Σ over 2E
+	// draws of v² is about 2.
+	if sq < 1.2 || sq > 2.8 {
+		t.Errorf("bias_k and bias_v: Σ v² = %v, want about 2", sq)
+	}
+	got = got[:0]
+	for _, p := range NamedParams[float64](kv) {
+		got = append(got, p.Name)
+	}
+	if want := []string{"in_proj_weight", "in_proj_bias", "bias_k", "bias_v", "out_proj.weight", "out_proj.bias"}; !slices.Equal(got, want) {
 		t.Errorf("parameters %v, want %v", got, want)
 	}
 }

@@ -190,7 +190,8 @@ func (l *TransformerEncoderLayer[T]) State() State[T] {
 func (l *TransformerEncoderLayer[T]) clone() *TransformerEncoderLayer[T] {
 	c := *l
 	a := *l.SelfAttn
-	for _, p := range []**autograd.Var[T]{&a.InProjWeight, &a.QProjWeight, &a.KProjWeight, &a.VProjWeight, &a.InProjBias} {
+	for _, p := range []**autograd.Var[T]{&a.InProjWeight, &a.QProjWeight, &a.KProjWeight, &a.VProjWeight, &a.InProjBias,
+		&a.BiasK, &a.BiasV} {
 		*p = cloneParam(*p)
 	}
 	a.OutProj = cloneLinear(a.OutProj)

@@ -64,6 +64,8 @@ type transformerArgs struct {
 	KDim           *int    `json:"kdim"`
 	VDim           *int    `json:"vdim"`
 	BatchFirst     bool    `json:"batch_first"`
+	AddBiasKV      bool    `json:"add_bias_kv"`
+	AddZeroAttn    bool    `json:"add_zero_attn"`
 	DModel         int     `json:"d_model"`
 	NHead          int     `json:"nhead"`
 	DimFeedforward int     `json:"dim_feedforward"`
@@ -92,7 +94,8 @@ func newTransformerModule[T tensor.Float](t *testing.T, c transformerCase) Modul
 	rng := rand.New(rand.NewPCG(3, 4))
 	switch c.Module {
 	case "MultiheadAttention":
-		opts := []MHAOption{MHABias(a.Bias), MHABatchFirst(a.BatchFirst)}
+		opts := []MHAOption{MHABias(a.Bias), MHABatchFirst(a.BatchFirst), MHAAddBiasKV(a.AddBiasKV),
+			MHAAddZeroAttn(a.AddZeroAttn)}
 		if a.KDim != nil {
 			opts = append(opts, MHAKDim(*a.KDim))
 		}

@@ -34,6 +34,7 @@ marks a call given nn.Transformer.generate_square_subsequent_mask as a
 float attn_mask, which the Go test replaces by nn.CausalMask().
 
 The cases: MultiheadAttention self-attention sequence-first and batch-first,
+add_bias_kv and add_zero_attn with masks,
 cross-attention with key is value and with kdim ≠ vdim ≠ embed_dim,
 need_weights with averaged and per-head weights and without, key_padding_mask,
 boolean and float attn_mask in 2-d and 3-d (N·H×L×S), the two combined,
@@ -67,6 +68,7 @@ TENSORS = {}
 def build(module, a):
     if module == "MultiheadAttention":
         return nn.MultiheadAttention(a["embed_dim"], a["num_heads"], dropout=0.0, bias=a["bias"],
+                                     add_bias_kv=a["add_bias_kv"], add_zero_attn=a["add_zero_attn"],
                                      kdim=a["kdim"], vdim=a["vdim"], batch_first=a["batch_first"])
     layer = nn.TransformerEncoderLayer(a["d_model"], a["nhead"], dim_feedforward=a["dim_feedforward"], dropout=0.0,
                                        activation=a["activation"], layer_norm_eps=a["layer_norm_eps"],
@@ -143,8 +145,9 @@ def case(name, module, args, inputs, same="", kpm=None, attn_mask=None, mask_boo
     return c
 
 
-def mha(e, h, bias=True, kdim=None, vdim=None, batch_first=False):
-    return {"embed_dim": e, "num_heads": h, "bias": bias, "kdim": kdim, "vdim": vdim, "batch_first": batch_first}
+def mha(e, h, bias=True, kdim=None, vdim=None, batch_first=False, add_bias_kv=False, add_zero_attn=False):
+    return {"embed_dim": e, "num_heads": h, "bias": bias, "kdim": kdim, "vdim": vdim, "batch_first": batch_first,
+            "add_bias_kv": add_bias_kv, "add_zero_attn": add_zero_attn}
 
 
 def enc(d, h, ff, activation="relu", eps=1e-5, batch_first=False, norm_first=False, num_layers=None,
@@ -228,6 +231,19 @@ def cases():
              {"src": (N, 5, 8)}, kpm=kpm_mask(N, 5), attn_mask=causal_mask(5), causal=True),
         case("encoder_3_layers_post_norm", "TransformerEncoder", enc(8, 2, 12, num_layers=3), {"src": (L, N, 8)},
              kpm=kpm_mask(N, L)),
+        # add_bias_kv and add_zero_attn (after the other cases, so that
+        # their random draws leave the others' numbers unchanged).
+        case("mha_bias_kv_masks", "MultiheadAttention", mha(E, H, add_bias_kv=True), {"query": (L, N, E)}, same="qkv",
+             kpm=kpm_mask(N, L), attn_mask=torch.tensor([[False, True, False], [False, False, True],
+                                                          [True, False, False]]), mask_bool=True,
+             need_weights=True, average=False),
+        case("mha_zero_attn_float_mask_3d", "MultiheadAttention", mha(E, 3, add_zero_attn=True, batch_first=True),
+             {"query": (N, L, E), "key": (N, S, E), "value": (N, S, E)}, attn_mask=R.randn(N * 3, L, S),
+             need_weights=True),
+        case("mha_bias_kv_zero_attn_kdim_unbatched", "MultiheadAttention",
+             mha(E, H, kdim=5, vdim=3, add_bias_kv=True, add_zero_attn=True),
+             {"query": (L, E), "key": (S, 5), "value": (S, 3)}, kpm=torch.tensor([False, True, False, True]),
+             attn_mask=R.randn(L, S), need_weights=True),
     ]
     return C
 
