@@ -204,6 +204,7 @@ type AttentionOption func(*attentionConfig)
 
 type attentionConfig struct {
 	keyPadding    []bool
+	keyPadFloat   any // *autograd.Var[T]
 	attnMask      any // *autograd.Var[T]
 	boolMask      []bool
 	boolMaskShape []int
@@ -226,6 +227,16 @@ func newAttentionConfig(opts []AttentionOption) attentionConfig {
 // padding, to be ignored by every query.
 func KeyPaddingMask(mask []bool) AttentionOption {
 	return func(c *attentionConfig) { c.keyPadding = mask }
+}
+
+// KeyPaddingMaskFloat gives PyTorch's float key_padding_mask: N×S values
+// (S for an unbatched query) added to the attention logits of every query
+// and head at each key position (−Inf ignores the key). The mask may
+// require a gradient. Its type must be the module's. With another mask it
+// is added to it (PyTorch 2.x's merge; 1.13 fails on a float attn_mask and
+// takes the float mask as boolean beside a boolean one).
+func KeyPaddingMaskFloat[T tensor.Float](mask *autograd.Var[T]) AttentionOption {
+	return func(c *attentionConfig) { c.keyPadFloat = mask }
 }
 
 // AttnMask gives PyTorch's float attn_mask, added to the attention logits
@@ -290,8 +301,9 @@ func GenerateSquareSubsequentMask[T tensor.Float](sz int) *tensor.Tensor[T] {
 // It panics if query, key and value are not all 2-d or all 3-d, if their
 // sizes do not fit (E features for the query, KDim for the key, VDim for
 // the value, the same batch size and the same S for key and value), if a
-// mask has the wrong size, if both AttnMask and AttnMaskBool are given, or
-// if AttnMask's Var is not of type T.
+// mask has the wrong size, if both AttnMask and AttnMaskBool or both
+// KeyPaddingMask and KeyPaddingMaskFloat are given, or if a float mask's
+// Var is not of type T.
 func (m *MultiheadAttention[T]) Attend(query, key, value *autograd.Var[T], opts ...AttentionOption) (out, weights *autograd.Var[T]) {
 	cfg := newAttentionConfig(opts)
 	return m.attend(query, key, value, &cfg)
@@ -473,6 +485,28 @@ func (m *MultiheadAttention[T]) additiveMask(cfg *attentionConfig, g mhaGeometry
 			panic(fmt.Sprintf(errMHAAttnMaskBool, len(cfg.boolMask), cfg.boolMaskShape, []int{g.l, g.s}, want3))
 		}
 		mask = autograd.NewConst(boolToAdditive[T](cfg.boolMask, s4))
+	}
+	if cfg.keyPadFloat != nil {
+		if cfg.keyPadding != nil {
+			panic(errMHATwoPadding)
+		}
+		fm, ok := cfg.keyPadFloat.(*autograd.Var[T])
+		if !ok {
+			panic(fmt.Sprintf(errMHAMaskType, cfg.keyPadFloat, *new(T)))
+		}
+		want := []int{g.n, g.s}
+		if !g.batched {
+			want = want[1:]
+		}
+		if !tensor.EqualShapes(fm.Shape(), want) {
+			panic(fmt.Sprintf(errMHAKeyPadFloat, fm.Shape(), want))
+		}
+		kpm := functional.Reshape(fm, g.n, 1, 1, g.s)
+		if mask == nil {
+			mask = kpm
+		} else {
+			mask = functional.Add(mask, kpm)
+		}
 	}
 	if cfg.keyPadding != nil {
 		if len(cfg.keyPadding) != g.n*g.s {

@@ -365,6 +365,11 @@ func TestMultiheadAttentionPanics(t *testing.T) {
 	testutil.MustPanic(t, func() { m.Attend(x, x, x, AttnMask(v(3, 3)), AttnMaskBool(make([]bool, 9), 3, 3)) }, "both given")
 	f64 := autograd.NewConst(tensor.New[float64](3, 3))
 	testutil.MustPanic(t, func() { m.Attend(x, x, x, AttnMask(f64)) }, "float64", "float32")
+	testutil.MustPanic(t, func() { m.Attend(x, x, x, KeyPaddingMaskFloat(v(3, 2))) }, "float key_padding_mask of shape [3 2]", "[2 3]")
+	testutil.MustPanic(t, func() { m.Attend(x, x, x, KeyPaddingMaskFloat(v(2, 3)), KeyPaddingMask(make([]bool, 6))) },
+		"KeyPaddingMask and KeyPaddingMaskFloat")
+	testutil.MustPanic(t, func() { m.Attend(x, x, x, KeyPaddingMaskFloat(autograd.NewConst(tensor.New[float64](2, 3)))) },
+		"a float mask is a *autograd.Var[float64]")
 	testutil.MustPanic(t, func() { NewTransformerEncoderLayer[float32](6, 2, rng, EncoderActivation("tanh")) }, `"tanh"`)
 	testutil.MustPanic(t, func() { NewTransformerEncoderLayer[float32](6, 2, rng, EncoderDimFeedforward(0)) }, "dim_feedforward 0")
 	testutil.MustPanic(t, func() { NewTransformerEncoderLayer[float32](6, 2, rng, EncoderDropout(-1)) }, "dropout -1")

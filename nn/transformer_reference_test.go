@@ -36,25 +36,26 @@ type transformerRef struct {
 // transformerCase is one module, one call of it and its results; see the
 // generator's docstring.
 type transformerCase struct {
-	Name               string                      `json:"name"`
-	Module             string                      `json:"module"`
-	Args               transformerArgs             `json:"args"`
-	StateDictKeys      []string                    `json:"state_dict_keys"`
-	Same               string                      `json:"same"`
-	Inputs             map[string]transformerInput `json:"inputs"`
-	KeyPaddingMask     []bool                      `json:"key_padding_mask"`
-	AttnMask           []reftest.Float             `json:"attn_mask"`
-	AttnMaskBool       []bool                      `json:"attn_mask_bool"`
-	AttnMaskShape      []int                       `json:"attn_mask_shape"`
-	Causal             bool                        `json:"causal"`
-	NeedWeights        bool                        `json:"need_weights"`
-	AverageAttnWeights bool                        `json:"average_attn_weights"`
-	OutputShape        []int                       `json:"output_shape"`
-	Upstream           []reftest.Float             `json:"upstream"`
-	WeightsShape       []int                       `json:"weights_shape"`
-	UpstreamWeights    []reftest.Float             `json:"upstream_weights"`
-	Float64            transformerResult           `json:"float64"`
-	Float32            transformerResult           `json:"float32"`
+	Name                string                      `json:"name"`
+	Module              string                      `json:"module"`
+	Args                transformerArgs             `json:"args"`
+	StateDictKeys       []string                    `json:"state_dict_keys"`
+	Same                string                      `json:"same"`
+	Inputs              map[string]transformerInput `json:"inputs"`
+	KeyPaddingMask      []bool                      `json:"key_padding_mask"`
+	KeyPaddingMaskFloat []reftest.Float             `json:"key_padding_mask_float"`
+	AttnMask            []reftest.Float             `json:"attn_mask"`
+	AttnMaskBool        []bool                      `json:"attn_mask_bool"`
+	AttnMaskShape       []int                       `json:"attn_mask_shape"`
+	Causal              bool                        `json:"causal"`
+	NeedWeights         bool                        `json:"need_weights"`
+	AverageAttnWeights  bool                        `json:"average_attn_weights"`
+	OutputShape         []int                       `json:"output_shape"`
+	Upstream            []reftest.Float             `json:"upstream"`
+	WeightsShape        []int                       `json:"weights_shape"`
+	UpstreamWeights     []reftest.Float             `json:"upstream_weights"`
+	Float64             transformerResult           `json:"float64"`
+	Float32             transformerResult           `json:"float32"`
 }
 
 type transformerArgs struct {
@@ -173,6 +174,18 @@ func runTransformerCase[T tensor.Float](t *testing.T, f *safetensors.File, dtype
 	if c.KeyPaddingMask != nil {
 		opts = append(opts, KeyPaddingMask(c.KeyPaddingMask))
 	}
+	var kpm *autograd.Var[T]
+	if c.KeyPaddingMaskFloat != nil {
+		kshape := []int{len(c.KeyPaddingMaskFloat)}
+		if q := c.Inputs["query"].Shape; len(q) == 3 {
+			kshape = []int{q[0], len(c.KeyPaddingMaskFloat) / q[0]}
+			if !c.Args.BatchFirst {
+				kshape = []int{q[1], len(c.KeyPaddingMaskFloat) / q[1]}
+			}
+		}
+		kpm = tape.Param(tensor.FromSlice(reftest.Floats[T](c.KeyPaddingMaskFloat), kshape...))
+		opts = append(opts, KeyPaddingMaskFloat(kpm))
+	}
 	var mask *autograd.Var[T]
 	switch {
 	case c.Causal:
@@ -241,10 +254,13 @@ func runTransformerCase[T tensor.Float](t *testing.T, f *safetensors.File, dtype
 	if mask != nil {
 		compare("attn_mask gradient", mask.Grad(), want.Grads["attn_mask"])
 	}
+	if kpm != nil {
+		compare("key_padding_mask gradient", kpm.Grad(), want.Grads["key_padding_mask"])
+	}
 	for _, p := range params {
 		compare(p.Name+" gradient", p.Var.Grad(), want.Grads["param."+p.Name])
 	}
-	if n := len(in) + len(params); mask != nil && len(want.Grads) != n+1 || mask == nil && len(want.Grads) != n {
+	if n := len(in) + len(params) + btoi(mask != nil) + btoi(kpm != nil); len(want.Grads) != n {
 		t.Errorf("PyTorch has %d gradients, the test compared %d", len(want.Grads), n)
 	}
 }

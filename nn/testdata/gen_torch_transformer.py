@@ -37,7 +37,7 @@ The cases: MultiheadAttention self-attention sequence-first and batch-first,
 add_bias_kv and add_zero_attn with masks,
 cross-attention with key is value and with kdim ≠ vdim ≠ embed_dim,
 need_weights with averaged and per-head weights and without, key_padding_mask,
-boolean and float attn_mask in 2-d and 3-d (N·H×L×S), the two combined,
+boolean and float attn_mask in 2-d and 3-d (N·H×L×S), a float key_padding_mask, the two combined,
 unbatched inputs, no bias, a causal mask; TransformerEncoderLayer post- and
 pre-norm, relu and gelu, batch first or not, unbatched, with src_mask
 (boolean, float, causal) and src_key_padding_mask, layer_norm_eps; a 2-layer
@@ -95,7 +95,8 @@ def case(name, module, args, inputs, same="", kpm=None, attn_mask=None, mask_boo
     xs = {k: R.randn(*s) for k, s in inputs.items()}
     c = {"name": name, "module": module, "args": args, "state_dict_keys": keys, "same": same,
          "inputs": {k: {"shape": list(x.shape), "values": R.flat(x)} for k, x in xs.items()},
-         "key_padding_mask": None if kpm is None else kpm.reshape(-1).tolist(),
+         "key_padding_mask": None if kpm is None or kpm.is_floating_point() else kpm.reshape(-1).tolist(),
+         "key_padding_mask_float": R.flat(kpm) if kpm is not None and kpm.is_floating_point() else None,
          "attn_mask": None, "attn_mask_bool": None, "attn_mask_shape": None, "causal": causal,
          "need_weights": need_weights, "average_attn_weights": average}
     if attn_mask is not None:
@@ -111,6 +112,9 @@ def case(name, module, args, inputs, same="", kpm=None, attn_mask=None, mask_boo
         for k, v in md.state_dict().items():
             TENSORS[f"{pre}.{name}.{k}"] = v.detach().clone().contiguous()
         xi = {k: x.to(dt).clone().requires_grad_(True) for k, x in xs.items()}
+        kp = kpm
+        if kpm is not None and kpm.is_floating_point():
+            kp = kpm.to(dt).clone().requires_grad_(True)
         am = None
         if attn_mask is not None:
             am = attn_mask.clone() if mask_bool else attn_mask.to(dt).clone().requires_grad_(not causal)
@@ -118,12 +122,12 @@ def case(name, module, args, inputs, same="", kpm=None, attn_mask=None, mask_boo
             q = xi["query"]
             k = q if same == "qkv" else xi["key"]
             v = k if same in ("qkv", "kv") else xi["value"]
-            out, w = md(q, k, v, key_padding_mask=kpm, need_weights=need_weights, attn_mask=am,
+            out, w = md(q, k, v, key_padding_mask=kp, need_weights=need_weights, attn_mask=am,
                         average_attn_weights=average)
         elif module == "TransformerEncoderLayer":
-            out, w = md(xi["src"], src_mask=am, src_key_padding_mask=kpm), None
+            out, w = md(xi["src"], src_mask=am, src_key_padding_mask=kp), None
         else:
-            out, w = md(xi["src"], mask=am, src_key_padding_mask=kpm), None
+            out, w = md(xi["src"], mask=am, src_key_padding_mask=kp), None
         if key == "float64":
             c["output_shape"] = list(out.shape)
             c["upstream"] = R.flat(R.upstream(*out.shape))
@@ -138,6 +142,8 @@ def case(name, module, args, inputs, same="", kpm=None, attn_mask=None, mask_boo
         grads = {k: R.flat_result(x.grad, dt) for k, x in xi.items()}
         if am is not None and am.requires_grad:
             grads["attn_mask"] = R.flat_result(am.grad, dt)
+        if kp is not None and kp.requires_grad:
+            grads["key_padding_mask"] = R.flat_result(kp.grad, dt)
         for k, p in md.named_parameters():
             grads["param." + k] = R.flat_result(p.grad, dt)
         c[key] = {"output": R.flat_result(out, dt), "weights": None if w is None else R.flat_result(w, dt),
@@ -244,6 +250,11 @@ def cases():
              mha(E, H, kdim=5, vdim=3, add_bias_kv=True, add_zero_attn=True),
              {"query": (L, E), "key": (S, 5), "value": (S, 3)}, kpm=torch.tensor([False, True, False, True]),
              attn_mask=R.randn(L, S), need_weights=True),
+        # A float key_padding_mask, added to the logits (and differentiated).
+        case("mha_float_key_padding_mask", "MultiheadAttention", mha(E, H, batch_first=True),
+             {"query": (N, L, E), "key": (N, S, E)}, same="kv", kpm=R.randn(N, S), need_weights=True),
+        case("mha_float_key_padding_mask_unbatched", "MultiheadAttention", mha(E, H), {"query": (L, E)}, same="qkv",
+             kpm=R.randn(L)),
     ]
     return C
 
