@@ -83,3 +83,25 @@ const (
 	errRNNState     = "nn: %s: %s of shape %v: want %v for the input of shape %v"
 	errRNNEmpty     = "nn: %s: input of shape %v: the sequence length must be positive"
 )
+
+// Panic messages of MultiheadAttention and the Transformer encoder
+// (nn/attention.go, nn/transformer.go; issue 20, helper mha).
+const (
+	errMHASizes        = "nn: NewMultiheadAttention(%d, %d): embed_dim and num_heads must be positive and num_heads must divide embed_dim"
+	errMHAKVDim        = "nn: NewMultiheadAttention(%d, %d): kdim %d and vdim %d must be positive"
+	errMHADropout      = "nn: NewMultiheadAttention(%d, %d): dropout %v is not in [0, 1]"
+	errMHARank         = "nn: MultiheadAttention: query, key and value of shapes %v, %v, %v: want all 2-d (unbatched) or all 3-d"
+	errMHAShapes       = "nn: MultiheadAttention(embed_dim %d, num_heads %d, kdim %d, vdim %d, batch_first %v): query, key and value of shapes %v, %v, %v do not fit"
+	errMHATwoMasks     = "nn: MultiheadAttention: AttnMask and AttnMaskBool both given"
+	errMHAMaskType     = "nn: MultiheadAttention: a float mask is a %T, want an *autograd.Var of the module's type %T"
+	errMHAAttnMask     = "nn: MultiheadAttention: attn_mask of shape %v: want %v or %v"
+	errMHAAttnMaskBool = "nn: MultiheadAttention: boolean attn_mask of %d values and shape %v: want shape %v or %v"
+	errMHAKeyPadding   = "nn: MultiheadAttention: key_padding_mask has %d values, want shape %v"
+	errMHAKeyPadFloat  = "nn: MultiheadAttention: float key_padding_mask of shape %v: want %v"
+	errMHATwoPadding   = "nn: MultiheadAttention: KeyPaddingMask and KeyPaddingMaskFloat both given"
+	errEncWeights      = "nn: %s: NeedWeights and AverageAttnWeights apply to MultiheadAttention.Attend only"
+	errEncSizes        = "nn: NewTransformerEncoderLayer(%d, %d): dim_feedforward %d must be positive"
+	errEncDropout      = "nn: NewTransformerEncoderLayer(%d, %d): dropout %v is not in [0, 1]"
+	errEncActivation   = "nn: NewTransformerEncoderLayer(%d, %d): activation %q: want \"relu\" or \"gelu\""
+	errEncLayers       = "nn: NewTransformerEncoder: num_layers %d must be positive and the layer not nil"
+)

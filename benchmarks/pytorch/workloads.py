@@ -667,6 +667,10 @@ def make(workload, files=None):
         load_model(model, files)
         x, y = load_batch(files, W8_BATCH, [W8_STEPS, W8_INPUTS])
         return Train(model, torch.optim.Adam(model.parameters(), lr=W8_LR), x, y)
+    if workload == "W9":  # issue 20 (helper mha): the transformer training step, in w9_transformer.py
+        need_torch(workload)
+        import w9_transformer
+        return w9_transformer.make(torch, files, Train, load_model, load_batch)
     raise ValueError(f"unknown workload {workload!r}")
 
 

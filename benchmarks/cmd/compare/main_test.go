@@ -34,7 +34,7 @@ func jsonLines(t *testing.T, out string) []map[string]json.RawMessage {
 func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-reps", "0"},
-		{"-only", "W9"},
+		{"-only", "W99"},
 		{"-only", "W4/float"},
 		{"-only", "W1,"},
 		{"-block", "-1s"},

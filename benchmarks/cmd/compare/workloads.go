@@ -76,7 +76,7 @@ type runner struct {
 }
 
 // groups lists the workload groups in the order they run.
-var groups = []string{"W1", "W1b", "W2", "W2e", "W3", "W4", "W5", "W6", "W10", "W8"}
+var groups = []string{"W1", "W1b", "W2", "W2e", "W3", "W4", "W5", "W6", "W8", "W9", "W10"}
 
 // specs returns every row, group by group.
 func specs() []spec {
@@ -100,10 +100,10 @@ func specs() []spec {
 	}
 	s = append(s, spec{id: "W5", group: "W5", ref: refTorch, setup: tapeSetup})
 	s = append(s, normSpecs()...)
-	s = append(s, spec{id: "W10", group: "W10", ref: refTorch, check: checkHVP, setup: hvpSetup})
 	// W8, the LSTM training step (issue 20, rnn.go).
 	s = append(s, spec{id: "W8", group: "W8", ref: refTorch, check: checkTrain, setup: w8Setup})
-	return s
+	s = append(s, transformerSpecs()...) // W9 (issue 20)
+	return append(s, spec{id: "W10", group: "W10", ref: refTorch, check: checkHVP, setup: hvpSetup})
 }
 
 // selectSpecs returns the specs that a comma-separated -only list names, in

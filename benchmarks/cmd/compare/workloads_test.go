@@ -38,8 +38,9 @@ func TestSpecs(t *testing.T) {
 		"W6/fused/layernorm/32x128x256", "W6/fused/layernorm/4096x1024", "W6/fused/groupnorm/32x256x16x16",
 		"W6/fused/rmsnorm/4096x1024",
 		"W6/convtranspose2d/32x128x16x16-64c-k4s2p1",
-		"W10",
-		"W8"} // issue 20
+		"W8",
+		"W9",
+		"W10"} // W8, W9: issue 20
 	if got := ids(all); !slices.Equal(got, want) {
 		t.Errorf("specs %v, want %v", got, want)
 	}
@@ -47,7 +48,7 @@ func TestSpecs(t *testing.T) {
 		if (s.flops > 0) != (s.group == "W4") || (s.ref == refNumPy) != (s.group == "W4") {
 			t.Errorf("%s: flops %v, reference %s", s.id, s.flops, s.ref)
 		}
-		if (s.check != checkNone) != slices.Contains([]string{"W1", "W1b", "W2", "W2e", "W10", "W8"}, s.id) {
+		if (s.check != checkNone) != slices.Contains([]string{"W1", "W1b", "W2", "W2e", "W8", "W9", "W10"}, s.id) {
 			t.Errorf("%s: check %d", s.id, s.check)
 		}
 	}
@@ -82,7 +83,7 @@ func TestSelectSpecs(t *testing.T) {
 	if got, _ := selectSpecs(all, "w6"); len(got) != 9 {
 		t.Errorf("-only w6: %d specs, want 9", len(got))
 	}
-	for _, bad := range []string{"W9", "W4/float", "W3/fused/1x1", "W1,,W2"} {
+	for _, bad := range []string{"W99", "W4/float", "W3/fused/1x1", "W1,,W2"} {
 		if _, err := selectSpecs(all, bad); err == nil {
 			t.Errorf("-only %q: no error", bad)
 		}

@@ -1,0 +1,173 @@
+package transformerbench
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/nn"
+	"github.com/tapegrad/tapegrad/optim"
+	"github.com/tapegrad/tapegrad/tensor"
+	"github.com/tapegrad/tapegrad/train"
+)
+
+// The workload's settings, WORKLOADS.md's W9.
+const (
+	Vocab   = 96   // characters
+	Context = 128  // positions per sequence
+	DModel  = 128  // features
+	Heads   = 4    // attention heads
+	Layers  = 2    // encoder layers
+	FFN     = 512  // width of the feed-forward block
+	Batch   = 32   // sequences per step
+	LR      = 3e-4 // AdamW's learning rate
+)
+
+// CharLM is the language model of W9:
+//
+//	h = tok[x] + pos                                     N×T×DModel
+//	h = encoder(h, causal)                               Layers pre-norm layers, final LayerNorm
+//	logits = head(h), reshaped to (N·T)×Vocab
+//
+// Its state_dict keys are "pos" (Context×DModel), "tok.weight",
+// "encoder.layers.0.…", "encoder.norm.…", "head.weight" and "head.bias",
+// those of the PyTorch twin in benchmarks/pytorch/workloads.py.
+type CharLM[T tensor.Float] struct {
+	Tok     *nn.Embedding[T]
+	Pos     *autograd.Var[T]
+	Encoder *nn.TransformerEncoder[T]
+	Head    *nn.Linear[T]
+}
+
+// NewCharLM returns the model with a context of ctx positions, drawn from
+// rng: the token embedding N(0, 1) and the encoder and head as PyTorch
+// initializes them, the position embedding N(0, 0.02²).
+func NewCharLM[T tensor.Float](rng *rand.Rand, vocab, ctx, dModel, heads, layers, ffn int) *CharLM[T] {
+	tok := nn.NewEmbedding[T](vocab, dModel, functional.EmbeddingOptions{}, rng)
+	pos := tensor.New[T](ctx, dModel)
+	nn.Normal(pos, 0, 0.02, rng)
+	l := nn.NewTransformerEncoderLayer[T](dModel, heads, rng, nn.EncoderDimFeedforward(ffn), nn.EncoderDropout(0),
+		nn.EncoderActivation("gelu"), nn.EncoderBatchFirst(true), nn.EncoderNormFirst(true))
+	enc := nn.NewTransformerEncoder(l, layers, nn.NewLayerNorm[T]([]int{dModel}))
+	return &CharLM[T]{Tok: tok, Pos: autograd.NewParam(pos), Encoder: enc, Head: nn.NewLinear[T](dModel, vocab, true, rng)}
+}
+
+// Forward returns the (N·T)×Vocab logits for the N×T characters x (their
+// indices as numbers, as nn.Embedding.Forward takes them), T at most the
+// context. It panics if x is not N×T with T ≤ the context.
+func (m *CharLM[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
+	s := x.Shape()
+	ctx := m.Pos.Shape()[0]
+	if len(s) != 2 || s[1] > ctx {
+		panic(fmt.Sprintf("transformerbench: CharLM: input of shape %v: want N×T with T ≤ %d", s, ctx))
+	}
+	pos := m.Pos
+	if s[1] < ctx {
+		pos = functional.Narrow(pos, 0, 0, s[1])
+	}
+	h := functional.Add(m.embed(x), pos)
+	h = m.Encoder.ForwardMasked(h, nn.CausalMask())
+	return functional.Reshape(m.Head.Forward(h), s[0]*s[1], -1)
+}
+
+// embed returns the token embeddings of x, N×T×DModel: the rows of
+// Tok's weight at x's indices. It computes them as onehot(x)·W, with
+// onehot(x) an input of x's tape, rather than by nn.Embedding's lookup,
+// whose output is not on the tape (its only input that requires a gradient
+// is the weight, off the tape): the step's whole forward pass would then be
+// pending history, recorded only at Backward, outside the tape's reused
+// buffers. The product is exact (one nonzero term per row); dW sums each
+// character's rows in position order.
+func (m *CharLM[T]) embed(x *autograd.Var[T]) *autograd.Var[T] {
+	s := x.Shape()
+	idx := x.Value().Data()
+	v := m.Tok.Num
+	oh := tensor.New[T](len(idx), v)
+	d := oh.Data()
+	for i, c := range idx {
+		k := int(c)
+		if float64(k) != float64(c) || k < 0 || k >= v {
+			panic(fmt.Sprintf("transformerbench: CharLM: input value %v at %d is not a character index below %d", c, i, v))
+		}
+		d[i*v+k] = 1
+	}
+	var ohv *autograd.Var[T]
+	if tp := x.Tape(); tp != nil {
+		ohv = tp.Input(oh)
+	} else {
+		ohv = autograd.NewConst(oh)
+	}
+	return functional.Reshape(functional.MatMul(ohv, m.Tok.Weight), s[0], s[1], -1)
+}
+
+// State lists the parameter "pos" and the children "tok", "encoder" and
+// "head".
+func (m *CharLM[T]) State() nn.State[T] {
+	return nn.State[T]{
+		Params: []nn.Param[T]{{Name: "pos", Var: m.Pos}},
+		Children: []nn.Child[T]{{Name: "tok", Module: m.Tok}, {Name: "encoder", Module: m.Encoder},
+			{Name: "head", Module: m.Head}},
+	}
+}
+
+// Net is W9's model in float32 trained by a train.Classifier with AdamW,
+// and one fixed batch. It is used by one goroutine at a time.
+type Net struct {
+	Model      *CharLM[float32]
+	Classifier *train.Classifier[float32] // Model, its AdamW optimizer and the tape TrainStep reuses
+	X          *tensor.Tensor[float32]    // n×Context character indices
+	Labels     []int                      // n·Context next characters, row-major
+}
+
+// NewNet builds the model of W9's sizes and AdamW with lr LR, then draws n
+// sequences of Context+1 random characters, all from rng in that order:
+// X holds each sequence's first Context characters and Labels the
+// characters that follow them. It panics unless n is positive.
+func NewNet(rng *rand.Rand, n int) *Net {
+	return NewNetSized(rng, n, Vocab, Context, DModel, Heads, Layers, FFN)
+}
+
+// NewNetSized is NewNet with other sizes, for tests.
+func NewNetSized(rng *rand.Rand, n, vocab, ctx, dModel, heads, layers, ffn int) *Net {
+	if n <= 0 {
+		panic(fmt.Sprintf("transformerbench: batch size %d is not positive", n))
+	}
+	m := NewCharLM[float32](rng, vocab, ctx, dModel, heads, layers, ffn)
+	x := tensor.New[float32](n, ctx)
+	labels := make([]int, n*ctx)
+	xd := x.Data()
+	for i := range n {
+		prev := rng.IntN(vocab)
+		for t := range ctx {
+			next := rng.IntN(vocab)
+			xd[i*ctx+t] = float32(prev)
+			labels[i*ctx+t] = next
+			prev = next
+		}
+	}
+	opt := optim.NewAdamW(nn.Params[float32](m), optim.LR(LR))
+	return &Net{Model: m, Classifier: train.NewClassifier[float32](m, opt), X: x, Labels: labels}
+}
+
+// TrainStep is one training step on the net's batch (train.Classifier.Step):
+// zero the gradients, forward on the reset tape, the mean cross-entropy of
+// every position's logits, backward and one AdamW update. It returns the
+// loss before the update.
+func (n *Net) TrainStep() float32 { return n.Classifier.Step(n.X, n.Labels) }
+
+// SavedBytes returns what the ops recorded by the first TrainStep kept for
+// the backward pass, 0 before it.
+func (n *Net) SavedBytes() int { return n.Classifier.SavedBytes() }
+
+// FLOPs returns the floating-point operations of the matrix products of one
+// training step on n sequences of t positions at W9's sizes: per layer the
+// four projections (8·n·t·d²), the feed-forward block (4·n·t·d·ffn) and
+// attention's two products (4·n·t²·d), plus the head (2·n·t·d·vocab),
+// tripled for the backward pass (dX and dW), the embedding and the
+// element-wise work left out.
+func FLOPs(n, t int) float64 {
+	nt, d := float64(n*t), float64(DModel)
+	layer := 8*nt*d*d + 4*nt*d*FFN + 4*nt*float64(t)*d
+	return 3 * (Layers*layer + 2*nt*d*Vocab)
+}
