@@ -212,7 +212,20 @@ func (t *Tape[T]) SavedBytes() int {
 // Apply panics if the inputs live on two different tapes or if one of them
 // predates its tape's last Reset.
 func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
-	var tp *Tape[T]
+	return ApplyOn(nil, op, inputs...)
+}
+
+// ApplyOn is Apply for an op part of whose input is not a Var — an
+// embedding's indices, given as ints — so that its Var inputs cannot bring
+// it to the tape the computation runs on: the output lives on t and is
+// recorded there (on t's arena, under t's SetGradEnabled) as if an input
+// lived on t. Without it, a lookup in a parameter alone would be pending
+// until it met t (see Apply), and everything computed from it before then
+// would miss t's reused buffers. ApplyOn(nil, …) is Apply.
+//
+// It panics as Apply does, and if an input lives on a tape other than t.
+func ApplyOn[T tensor.Float](t *Tape[T], op Op[T], inputs ...*Var[T]) *Var[T] {
+	tp := t
 	requires := false
 	vals := make([]*tensor.Tensor[T], len(inputs))
 	for i, in := range inputs {

@@ -326,3 +326,33 @@ func TestNoGradReusesBuffers(t *testing.T) {
 		t.Errorf("value (-want +got):\n%s", diff)
 	}
 }
+
+// TestApplyOn checks that ApplyOn records an op on the tape it names even
+// when no input lives on a tape (a parameter alone, where Apply leaves the
+// output pending), computes without recording under no-grad there, and
+// refuses inputs of another tape.
+func TestApplyOn(t *testing.T) {
+	w := autograd.NewParam(vec(1, 2, 3))
+	tape := autograd.NewTape[float64]()
+	tape.ReuseBuffers(true)
+	y := autograd.ApplyOn[float64](tape, &mulOp{}, w, autograd.NewConst(vec(2, 2, 2)))
+	if y.Tape() != tape || tape.Len() != 1 || !y.RequiresGrad() {
+		t.Fatalf("ApplyOn: output on tape %p (want %p), %d nodes, requires gradient %v", y.Tape(), tape, tape.Len(), y.RequiresGrad())
+	}
+	tape.Backward(sum(y))
+	if g := w.Grad().Data(); g[0] != 2 || g[1] != 2 || g[2] != 2 {
+		t.Errorf("gradient %v, want [2 2 2]", g)
+	}
+	if p := autograd.Apply[float64](&mulOp{}, w, w); p.Tape() != nil {
+		t.Errorf("Apply of a parameter alone: on tape %p, want pending", p.Tape())
+	}
+	tape.Reset()
+	was := tape.SetGradEnabled(false)
+	z := autograd.ApplyOn[float64](tape, &mulOp{}, w, w)
+	if z.Tape() != tape || tape.Len() != 0 || z.RequiresGrad() || z.Value().Data()[2] != 9 {
+		t.Errorf("ApplyOn under no-grad: tape %p, %d nodes, requires gradient %v, value %v", z.Tape(), tape.Len(), z.RequiresGrad(), z.Value().Data())
+	}
+	tape.SetGradEnabled(was)
+	other := autograd.NewTape[float64]()
+	testutil.MustPanic(t, func() { autograd.ApplyOn[float64](tape, &mulOp{}, w, other.Input(vec(1, 1, 1))) }, "two different tapes")
+}

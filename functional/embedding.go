@@ -52,6 +52,14 @@ func PaddingIdx(i int) *int { return &i }
 // every index is in [0, N), PaddingIdx is in [−N, N) and MaxNorm and
 // NormType are not negative or NaN.
 func Embedding[T tensor.Float](input, inputShape []int, weight *autograd.Var[T], o EmbeddingOptions) *autograd.Var[T] {
+	return EmbeddingOn(nil, input, inputShape, weight, o)
+}
+
+// EmbeddingOn is Embedding computed on tape t (autograd.ApplyOn): the
+// indices are ints, not Vars, so without t a lookup in a parameter is
+// pending until it meets a Var on a tape. nn.Embedding's Forward passes the
+// tape of the Var that holds its indices. A nil t makes it Embedding.
+func EmbeddingOn[T tensor.Float](t *autograd.Tape[T], input, inputShape []int, weight *autograd.Var[T], o EmbeddingOptions) *autograd.Var[T] {
 	ws := weight.Shape()
 	if len(ws) != 2 {
 		panic(fmt.Sprintf(errEmbeddingWeight, ws))
@@ -79,7 +87,7 @@ func Embedding[T tensor.Float](input, inputShape []int, weight *autograd.Var[T],
 		}
 		EmbeddingRenorm(weight.Value(), input, o.MaxNorm, p)
 	}
-	return autograd.Apply[T](op, weight)
+	return autograd.ApplyOn[T](t, op, weight)
 }
 
 // EmbeddingRenorm scales in place every row k of w (N×D) named in index

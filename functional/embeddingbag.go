@@ -48,6 +48,12 @@ type EmbeddingBagOptions struct {
 // offsets or 2-d without, perSampleWeights (only with sum) has inputShape,
 // and as Embedding.
 func EmbeddingBag[T tensor.Float](input, inputShape, offsets []int, weight, perSampleWeights *autograd.Var[T], o EmbeddingBagOptions) *autograd.Var[T] {
+	return EmbeddingBagOn(nil, input, inputShape, offsets, weight, perSampleWeights, o)
+}
+
+// EmbeddingBagOn is EmbeddingBag computed on tape t, as EmbeddingOn is
+// Embedding. A nil t makes it EmbeddingBag.
+func EmbeddingBagOn[T tensor.Float](t *autograd.Tape[T], input, inputShape, offsets []int, weight, perSampleWeights *autograd.Var[T], o EmbeddingBagOptions) *autograd.Var[T] {
 	mode := o.Mode
 	if mode == "" {
 		mode = "mean"
@@ -89,7 +95,7 @@ func EmbeddingBag[T tensor.Float](input, inputShape, offsets []int, weight, perS
 		pos, index, bagOf = append(pos, p), append(index, k), append(bagOf, bag[p])
 		count[bag[p]]++
 	}
-	rows := Embedding(index, []int{len(index)}, weight, EmbeddingOptions{MaxNorm: o.MaxNorm, NormType: o.NormType, ScaleGradByFreq: o.ScaleGradByFreq})
+	rows := EmbeddingOn(t, index, []int{len(index)}, weight, EmbeddingOptions{MaxNorm: o.MaxNorm, NormType: o.NormType, ScaleGradByFreq: o.ScaleGradByFreq})
 	if perSampleWeights != nil {
 		s := IndexSelect(Reshape(perSampleWeights, len(input)), 0, pos)
 		rows = Mul(rows, Reshape(s, len(pos), 1))

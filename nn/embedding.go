@@ -53,10 +53,12 @@ func (e *Embedding[T]) Lookup(index, shape []int) *autograd.Var[T] {
 
 // Forward looks up the indices x holds as numbers (PyTorch's LongTensor
 // input), for use in a Sequential; Lookup takes them as ints. x's values
-// are constants: no gradient flows to them. It panics unless every value of
+// are constants: no gradient flows to them. The lookup is computed on x's
+// tape (functional.EmbeddingOn), so a model that starts with it records its
+// whole forward pass there, on the tape's reused buffers. It panics unless every value of
 // x is an integer, and as functional.Embedding.
 func (e *Embedding[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	return e.Lookup(integerIndices(x, e.Num, e.Dim), x.Shape())
+	return functional.EmbeddingOn(x.Tape(), integerIndices(x, e.Num, e.Dim), x.Shape(), e.Weight, e.Options)
 }
 
 // State lists "weight".
@@ -93,7 +95,7 @@ func (e *EmbeddingBag[T]) Bags(index, shape, offsets []int, perSampleWeights *au
 // (PyTorch's LongTensor input, without offsets). It panics unless every
 // value of x is an integer, and as functional.EmbeddingBag.
 func (e *EmbeddingBag[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	return e.Bags(integerIndices(x, e.Num, e.Dim), x.Shape(), nil, nil)
+	return functional.EmbeddingBagOn(x.Tape(), integerIndices(x, e.Num, e.Dim), x.Shape(), nil, e.Weight, nil, e.Options)
 }
 
 // State lists "weight".

@@ -121,3 +121,52 @@ func TestEmbeddingBagModule(t *testing.T) {
 		t.Errorf("Bags = %v, want %v", got, want)
 	}
 }
+
+// TestEmbeddingForwardOnInputTape checks that Embedding's and
+// EmbeddingBag's Forward compute on the tape of the Var holding the
+// indices: recorded there at once, their outputs in its reused buffers,
+// where a lookup in the parameter alone (Lookup, Bags) is pending, on no
+// tape, until it meets one. Values and gradients are the same.
+func TestEmbeddingForwardOnInputTape(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	index, shape := []int{1, 4, 4, 0, 2, 4}, []int{2, 3}
+	idx := tensor.FromSlice([]float64{1, 4, 4, 0, 2, 4}, shape...)
+	emb := nn.NewEmbedding[float64](5, 3, functional.EmbeddingOptions{}, rng)
+	bag := nn.NewEmbeddingBag[float64](5, 3, functional.EmbeddingBagOptions{Mode: "sum"}, rng)
+	for _, c := range []struct {
+		name   string
+		m      nn.Module[float64]
+		weight *autograd.Var[float64]
+		byInts func() *autograd.Var[float64]
+	}{
+		{"Embedding", emb, emb.Weight, func() *autograd.Var[float64] { return emb.Lookup(index, shape) }},
+		{"EmbeddingBag", bag, bag.Weight, func() *autograd.Var[float64] { return bag.Bags(index, shape, nil, nil) }},
+	} {
+		tape := autograd.NewTape[float64]()
+		tape.ReuseBuffers(true)
+		y := c.m.Forward(tape.Input(idx))
+		if y.Tape() != tape || tape.Len() == 0 {
+			t.Fatalf("%s: output on tape %p with %d nodes recorded, want tape %p", c.name, y.Tape(), tape.Len(), tape)
+		}
+		g := tensor.New[float64](y.Shape()...)
+		for i := range g.Data() {
+			g.Data()[i] = float64(i%5) - 1.5
+		}
+		c.weight.ZeroGrad()
+		tape.BackwardWithGrad(y, g)
+		got := c.weight.Grad().Clone()
+
+		c.weight.ZeroGrad()
+		z := c.byInts()
+		if z.Tape() != nil {
+			t.Fatalf("%s: a lookup by ints is on tape %p, want pending", c.name, z.Tape())
+		}
+		autograd.NewTape[float64]().BackwardWithGrad(z, g)
+		if d := testutil.MaxAbsDiff(y.Value().Data(), z.Value().Data()); d != 0 {
+			t.Errorf("%s: outputs differ by %g", c.name, d)
+		}
+		if d := testutil.MaxAbsDiff(got.Data(), c.weight.Grad().Data()); d != 0 || len(got.Data()) != 15 {
+			t.Errorf("%s: weight gradients differ by %g (%d values)", c.name, d, len(got.Data()))
+		}
+	}
+}
