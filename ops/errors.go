@@ -192,3 +192,13 @@ const errForwardOnly = "ops: %s: %s after a forward-only pass (ForwardOnly), whi
 
 // Panic messages of ChannelAffine (batchnorm_eval.go).
 const errChannelAffine = "ops: ChannelAffine: scale of shape %v and shift of shape %v do not match input %v with %d channels"
+
+// Panic messages of ScaledDotProductAttention (issue 20, attention.go).
+const (
+	errAttnArity        = "ops: ScaledDotProductAttention takes 3 inputs (q, k, v) or 4 (q, k, v, attn_mask), got %d"
+	errAttnShapes       = "ops: ScaledDotProductAttention: q of shape %v, k of shape %v and v of shape %v: want …×L×E, …×S×E and …×S×Ev with the same batch axes …"
+	errAttnMask         = "ops: ScaledDotProductAttention: attn_mask of shape %v does not broadcast to the scores' shape %v"
+	errAttnCausalMask   = "ops: ScaledDotProductAttention: attn_mask of shape %v given with IsCausal: set one or the other, as PyTorch"
+	errAttnDropout      = "ops: ScaledDotProductAttention: DropoutP %v is not in [0, 1]"
+	errAttnDropoutShape = "ops: AttentionDropoutMask: shape %v has fewer than 2 axes"
+)
