@@ -308,7 +308,7 @@ func (op *ScaledDotProductAttention[T]) Forward(in []*tensor.Tensor[T]) *tensor.
 		m = op.mask.Data()
 	}
 	if g.p > 0 {
-		op.seed = attnSeeds(op.Rng)
+		op.seed = AttentionDropoutSeeds(op.Rng)
 	}
 	y := op.ar.NewUninit(append(slices.Clone(g.batch), g.l, g.ev)...)
 	op.stats = make([]float64, 2*g.b*g.l)
@@ -335,9 +335,10 @@ func (op *ScaledDotProductAttention[T]) Forward(in []*tensor.Tensor[T]) *tensor.
 	return y
 }
 
-// attnSeeds draws the two seeds of the dropout masks from rng, or from
-// math/rand/v2's global source when rng is nil.
-func attnSeeds(rng *rand.Rand) [2]uint64 {
+// AttentionDropoutSeeds draws the two seeds of ScaledDotProductAttention's
+// dropout masks (see AttentionDropoutMask) from rng, two Uint64 calls, or
+// from math/rand/v2's global source when rng is nil.
+func AttentionDropoutSeeds(rng *rand.Rand) [2]uint64 {
 	if rng == nil {
 		return [2]uint64{rand.Uint64(), rand.Uint64()}
 	}
