@@ -705,6 +705,25 @@ def cases():
     for tag, shape in (("4x3", (4, 3)), ("2x3x2x2", (2, 3, 2, 2))):
         C.append(case("channel_affine_" + tag, "ChannelAffine", affine,
                       [T(randn(*shape)), T(randn(shape[1])), T(randn(shape[1]))]))
+    # attention (issue 20): ScaledDotProductAttention, PyTorch 1.13's
+    # F._scaled_dot_product_attention (matmul, softmax, matmul on the CPU):
+    # without a mask (with a third order), with a float mask broadcast over
+    # the batch (differentiated too), causal with L > S, and a scale (1.13
+    # has none: q is multiplied by scale·√E).
+    def sdpa(causal=False, scale=0.0):
+        def f(q, k, v, m=None):
+            if scale:
+                q = q * (scale * q.shape[-1] ** 0.5)
+            return F._scaled_dot_product_attention(q, k, v, m, 0.0, False, causal)[0]
+        return f
+    C.append(case("sdpa_2x3x4_S5_Ev3", "ScaledDotProductAttention", sdpa(),
+                  [T(randn(2, 3, 4)), T(randn(2, 5, 4)), T(randn(2, 5, 3))], third=True))
+    C.append(case("sdpa_heads_mask_LxS", "ScaledDotProductAttention", sdpa(),
+                  [T(randn(2, 2, 3, 2)), T(randn(2, 2, 4, 2)), T(randn(2, 2, 4, 3)), T(randn(3, 4))]))
+    C.append(case("sdpa_causal_L5_S3", "ScaledDotProductAttention", sdpa(causal=True),
+                  [T(randn(2, 5, 2)), T(randn(2, 3, 2)), T(randn(2, 3, 2))], dict(IsCausal=True)))
+    C.append(case("sdpa_scale_0.7", "ScaledDotProductAttention", sdpa(scale=0.7),
+                  [T(randn(3, 4)), T(randn(4, 4)), T(randn(4, 2))], dict(Scale=0.7)))
     return C
 
 
