@@ -76,7 +76,7 @@ type runner struct {
 }
 
 // groups lists the workload groups in the order they run.
-var groups = []string{"W1", "W1b", "W2", "W2e", "W3", "W4", "W5", "W6", "W10"}
+var groups = []string{"W1", "W1b", "W2", "W2e", "W3", "W4", "W5", "W6", "W7", "W10"}
 
 // specs returns every row, group by group.
 func specs() []spec {
@@ -100,6 +100,7 @@ func specs() []spec {
 	}
 	s = append(s, spec{id: "W5", group: "W5", ref: refTorch, setup: tapeSetup})
 	s = append(s, normSpecs()...)
+	s = append(s, attnSpecs()...) // W7, attention (issue 20)
 	return append(s, spec{id: "W10", group: "W10", ref: refTorch, check: checkHVP, setup: hvpSetup})
 }
 
