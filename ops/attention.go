@@ -100,6 +100,7 @@ type attnGeom struct {
 	maskRow, maskCol  int   // the mask's strides along L and S (0 where broadcast)
 	maskFull          bool  // the mask has the full shape …×L×S
 	maskShape, scores []int // the mask's shape and …×L×S
+	rows, cols        [][3]int // rowBlocks and colBlocks
 }
 
 // attnLayout checks the inputs and returns their geometry.
@@ -123,6 +124,7 @@ func attnLayout[T tensor.Float](op *ScaledDotProductAttention[T], in []*tensor.T
 		g.scale = 1 / math.Sqrt(float64(g.e))
 	}
 	g.scores = append(slices.Clone(g.batch), g.l, g.s)
+	g.rows, g.cols = g.rowBlocks(), g.colBlocks()
 	if len(in) == 4 {
 		if op.IsCausal {
 			panic(fmt.Sprintf(errAttnCausalMask, in[3].Shape()))
@@ -215,11 +217,60 @@ func splitMix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// attnScores writes head b's S = c·q·kᵀ + M (−Inf above the diagonal when
-// causal) into sb, an l×s matrix.
+// attnBlock is the row block of causal attention: the blocks of
+// attnBlockRows queries (keys, for the products that run over keys) whose
+// products skip the keys that no query of the block attends to.
+const attnBlockRows = 32
+
+// rowBlocks returns the row blocks [i0, i1) of the l queries and, for
+// each, the number of keys cb its products cover: all s without the causal
+// mask (one block), min(i1, s) with it.
+func (g *attnGeom) rowBlocks() [][3]int {
+	if !g.causal {
+		return [][3]int{{0, g.l, g.s}}
+	}
+	var bs [][3]int
+	for i0 := 0; i0 < g.l; i0 += attnBlockRows {
+		i1 := min(i0+attnBlockRows, g.l)
+		bs = append(bs, [3]int{i0, i1, min(i1, g.s)})
+	}
+	return bs
+}
+
+// colBlocks returns the column blocks [j0, j1) of the s keys and, for each,
+// the first query i0 that attends to any of them (0 without the causal
+// mask, when there is one block; j0 with it, l when none does).
+func (g *attnGeom) colBlocks() [][3]int {
+	if !g.causal {
+		return [][3]int{{0, g.s, 0}}
+	}
+	var bs [][3]int
+	for j0 := 0; j0 < g.s; j0 += attnBlockRows {
+		bs = append(bs, [3]int{j0, min(j0+attnBlockRows, g.s), min(j0, g.l)})
+	}
+	return bs
+}
+
+// width is the number of keys query i attends to before masking: s, or
+// min(i+1, s) with the causal mask.
+func (g *attnGeom) width(i int) int {
+	if g.causal {
+		return min(i+1, g.s)
+	}
+	return g.s
+}
+
+// attnScores writes head b's S = c·q·kᵀ + M into the l×s matrix sb, row
+// block by row block: row i's first width(i) entries, and zeros from there
+// to its block's end (keys the causal mask hides). Entries beyond a
+// block's end are not written.
 func attnScores[T tensor.Float](g *attnGeom, sb, q, k, m []T, b int) {
 	l, s, e := g.l, g.s, g.e
-	tensor.Gemm(false, true, l, s, e, T(g.scale), q[b*l*e:][:l*e], e, k[b*s*e:][:s*e], e, 0, sb, s)
+	qb, kb := q[b*l*e:][:l*e], k[b*s*e:][:s*e]
+	for _, blk := range g.rows {
+		i0, i1, cb := blk[0], blk[1], blk[2]
+		tensor.Gemm(false, true, i1-i0, cb, e, T(g.scale), qb[i0*e:], e, kb, e, 0, sb[i0*s:], s)
+	}
 	if g.mask {
 		off := g.maskB[b]
 		for i := range l {
@@ -237,62 +288,74 @@ func attnScores[T tensor.Float](g *attnGeom, sb, q, k, m []T, b int) {
 			}
 		}
 	}
-	if g.causal {
-		inf := T(math.Inf(-1))
-		for i := range l {
-			if i+1 < s {
-				row := sb[i*s+i+1:][:s-i-1]
-				for j := range row {
-					row[j] = inf
-				}
-			}
-		}
-	}
 }
 
-// attnSoftmaxRows turns each row of the l×s scores in sb into its softmax
-// and writes its maximum m and the inverse of Σ exp(S − m) to stats (two
-// float64 per row), from which attnProbRows recomputes the same P.
-func attnSoftmaxRows[T tensor.Float](sb []T, stats []float64, l, s int) {
-	for i := range l {
-		row := sb[i*s:][:s]
-		m := math.Inf(-1)
-		for _, x := range row {
-			m = max(m, float64(x))
-		}
-		sum := 0.0
-		if !math.IsInf(m, -1) {
+// attnSoftmaxRows turns each row of the scores in sb into its softmax,
+// computing each exponential once (ex is scratch of s float64), and writes
+// its maximum m and the inverse of Σ exp(S − m) to stats (two float64 per
+// row), from which attnProbRows recomputes the same P.
+func attnSoftmaxRows[T tensor.Float](g *attnGeom, sb []T, stats, ex []float64) {
+	s := g.s
+	for _, blk := range g.rows {
+		for i := blk[0]; i < blk[1]; i++ {
+			w := g.width(i)
+			row := sb[i*s:][:w]
+			m := math.Inf(-1)
 			for _, x := range row {
-				if !math.IsInf(float64(x), -1) {
-					sum += math.Exp(float64(x) - m)
-				}
+				m = max(m, float64(x))
 			}
+			stats[2*i] = m
+			if math.IsInf(m, -1) { // every key masked: NaN, as PyTorch's softmax
+				for j := range row {
+					row[j] = T(math.NaN())
+				}
+				clear(sb[i*s+w : i*s+blk[2]])
+				continue
+			}
+			sum := 0.0
+			for j, x := range row {
+				v := 0.0
+				if !math.IsInf(float64(x), -1) {
+					v = math.Exp(float64(x) - m)
+				}
+				ex[j] = v
+				sum += v
+			}
+			inv := 1 / sum
+			stats[2*i+1] = inv
+			for j := range row {
+				row[j] = T(ex[j] * inv)
+			}
+			clear(sb[i*s+w : i*s+blk[2]])
 		}
-		stats[2*i], stats[2*i+1] = m, 1/sum
 	}
-	attnProbRows(sb, stats, l, s)
 }
 
-// attnProbRows turns each row of the l×s scores in sb into the softmax
-// given by stats: Pᵢⱼ = exp(Sᵢⱼ − mᵢ)·invᵢ, rounded once to T. Entries of
-// −Inf are exactly 0 without computing exp; a row that is entirely −Inf
-// is NaN (PyTorch's softmax), as is a row with +Inf or NaN.
-func attnProbRows[T tensor.Float](sb []T, stats []float64, l, s int) {
-	for i := range l {
-		row := sb[i*s:][:s]
-		m, inv := stats[2*i], stats[2*i+1]
-		if math.IsInf(m, -1) {
-			for j := range row {
-				row[j] = T(math.NaN())
-			}
-			continue
-		}
-		for j, x := range row {
-			if math.IsInf(float64(x), -1) {
-				row[j] = 0
+// attnProbRows turns each row of the scores in sb into the softmax given
+// by stats, as attnSoftmaxRows does: Pᵢⱼ = exp(Sᵢⱼ − mᵢ)·invᵢ rounded once
+// to T, exactly 0 for a score of −Inf and for the keys the causal mask
+// hides, NaN for a row whose every score is −Inf.
+func attnProbRows[T tensor.Float](g *attnGeom, sb []T, stats []float64) {
+	s := g.s
+	for _, blk := range g.rows {
+		for i := blk[0]; i < blk[1]; i++ {
+			w := g.width(i)
+			row := sb[i*s:][:w]
+			m, inv := stats[2*i], stats[2*i+1]
+			if math.IsInf(m, -1) {
+				for j := range row {
+					row[j] = T(math.NaN())
+				}
 			} else {
-				row[j] = T(math.Exp(float64(x)-m) * inv)
+				for j, x := range row {
+					if math.IsInf(float64(x), -1) {
+						row[j] = 0
+					} else {
+						row[j] = T(math.Exp(float64(x)-m) * inv)
+					}
+				}
 			}
+			clear(sb[i*s+w : i*s+blk[2]])
 		}
 	}
 }
@@ -314,22 +377,32 @@ func (op *ScaledDotProductAttention[T]) Forward(in []*tensor.Tensor[T]) *tensor.
 	op.stats = make([]float64, 2*g.b*g.l)
 	q, k, v, yd := op.q.Data(), op.k.Data(), op.v.Data(), y.Data()
 	l, s, ev := g.l, g.s, g.ev
+	rows := g.rows
 	parallel.For(g.b, func(lo, hi int) {
-		sb := make([]T, l*s)
+		sb, ex := make([]T, l*s), make([]float64, s)
 		var z []T
 		if g.p > 0 {
 			z = make([]T, l*s)
 		}
 		for b := lo; b < hi; b++ {
 			attnScores(&g, sb, q, k, m, b)
-			attnSoftmaxRows(sb, op.stats[2*b*l:][:2*l], l, s)
+			attnSoftmaxRows(&g, sb, op.stats[2*b*l:][:2*l], ex)
 			if z != nil {
 				attnDropoutHead(z, op.seed, b, g.p)
-				for i, zi := range z {
-					sb[i] *= zi
+				for _, blk := range rows {
+					for i := blk[0]; i < blk[1]; i++ {
+						r, zr := sb[i*s:][:blk[2]], z[i*s:][:blk[2]]
+						for j, zj := range zr {
+							r[j] *= zj
+						}
+					}
 				}
 			}
-			tensor.Gemm(false, false, l, ev, s, 1, sb, s, v[b*s*ev:][:s*ev], ev, 0, yd[b*l*ev:][:l*ev], ev)
+			vb, yb := v[b*s*ev:][:s*ev], yd[b*l*ev:][:l*ev]
+			for _, blk := range rows {
+				i0, i1, cb := blk[0], blk[1], blk[2]
+				tensor.Gemm(false, false, i1-i0, ev, cb, 1, sb[i0*s:], s, vb, ev, 0, yb[i0*ev:], ev)
+			}
 		}
 	})
 	return y
@@ -375,6 +448,7 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 		m = op.mask.Data()
 	}
 	q, k, v, gy := op.q.Data(), op.k.Data(), op.v.Data(), dy.Data()
+	rows, cols := g.rows, g.cols
 	parallel.For(g.b, func(lo, hi int) {
 		pb, gb := make([]T, l*s), make([]T, l*s)
 		pt := pb // P̃: P, or P ⊙ Z in its own buffer with dropout
@@ -383,40 +457,64 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 		}
 		for b := lo; b < hi; b++ {
 			attnScores(g, pb, q, k, m, b)
-			attnProbRows(pb, op.stats[2*b*l:][:2*l], l, s)
+			attnProbRows(g, pb, op.stats[2*b*l:][:2*l])
 			if g.p > 0 {
 				attnDropoutHead(pt, op.seed, b, g.p)
-				for i, p := range pb {
-					pt[i] *= p
+				for _, blk := range rows {
+					for i := blk[0]; i < blk[1]; i++ {
+						r, pr := pt[i*s:][:blk[2]], pb[i*s:][:blk[2]]
+						for j, p := range pr {
+							r[j] *= p
+						}
+					}
 				}
 			}
+			qb, kb, vb := q[b*l*e:][:l*e], k[b*s*e:][:s*e], v[b*s*ev:][:s*ev]
 			dyb := gy[b*l*ev:][:l*ev]
-			vb := v[b*s*ev:][:s*ev]
-			if dv != nil { // dv = P̃ᵀ·dy
-				tensor.Gemm(true, false, s, ev, l, 1, pt, s, dyb, ev, 0, dv[b*s*ev:][:s*ev], ev)
+			if dv != nil { // dv = P̃ᵀ·dy, key block by key block over the queries that see it
+				dvb := dv[b*s*ev:][:s*ev]
+				for _, blk := range cols {
+					j0, j1, i0 := blk[0], blk[1], blk[2]
+					if i0 == l {
+						clear(dvb[j0*ev : j1*ev])
+						continue
+					}
+					tensor.Gemm(true, false, j1-j0, ev, l-i0, 1, pt[i0*s+j0:], s, dyb[i0*ev:], ev, 0, dvb[j0*ev:], ev)
+				}
 			}
 			if dq == nil && dk == nil && dm == nil {
 				continue
 			}
 			// dP̃ = dy·vᵀ, then dS = P̃ ⊙ dP̃ − P ⊙ D in its place.
-			tensor.Gemm(false, true, l, s, ev, 1, dyb, ev, vb, ev, 0, gb, s)
-			for i := range l {
-				gr, pr, ptr := gb[i*s:][:s], pb[i*s:][:s], pt[i*s:][:s]
-				d := 0.0
-				for j, x := range gr {
-					d += float64(x) * float64(ptr[j])
+			for _, blk := range rows {
+				i0, i1, cb := blk[0], blk[1], blk[2]
+				tensor.Gemm(false, true, i1-i0, cb, ev, 1, dyb[i0*ev:], ev, vb, ev, 0, gb[i0*s:], s)
+				for i := i0; i < i1; i++ {
+					gr, pr, ptr := gb[i*s:][:cb], pb[i*s:][:cb], pt[i*s:][:cb]
+					d := 0.0
+					for j, x := range gr {
+						d += float64(x) * float64(ptr[j])
+					}
+					for j, x := range gr {
+						gr[j] = T(float64(ptr[j])*float64(x) - float64(pr[j])*d)
+					}
 				}
-				for j, x := range gr {
-					gr[j] = T(float64(ptr[j])*float64(x) - float64(pr[j])*d)
+				if dq != nil { // dq = c·dS·k
+					tensor.Gemm(false, false, i1-i0, e, cb, T(g.scale), gb[i0*s:], s, kb, e, 0, dq[b*l*e+i0*e:], e)
 				}
-			}
-			if dq != nil { // dq = c·dS·k
-				tensor.Gemm(false, false, l, e, s, T(g.scale), gb, s, k[b*s*e:][:s*e], e, 0, dq[b*l*e:][:l*e], e)
 			}
 			if dk != nil { // dk = c·dSᵀ·q
-				tensor.Gemm(true, false, s, e, l, T(g.scale), gb, s, q[b*l*e:][:l*e], e, 0, dk[b*s*e:][:s*e], e)
+				dkb := dk[b*s*e:][:s*e]
+				for _, blk := range cols {
+					j0, j1, i0 := blk[0], blk[1], blk[2]
+					if i0 == l {
+						clear(dkb[j0*e : j1*e])
+						continue
+					}
+					tensor.Gemm(true, false, j1-j0, e, l-i0, T(g.scale), gb[i0*s+j0:], s, qb[i0*e:], e, 0, dkb[j0*e:], e)
+				}
 			}
-			if dm != nil {
+			if dm != nil { // no causal mask with a float one: every entry written
 				copy(dm[b*l*s:][:l*s], gb)
 			}
 		}
