@@ -96,10 +96,10 @@ type attnGeom struct {
 	causal            bool
 	p                 float64
 	mask              bool
-	maskB             []int // the mask's offset of each head
-	maskRow, maskCol  int   // the mask's strides along L and S (0 where broadcast)
-	maskFull          bool  // the mask has the full shape …×L×S
-	maskShape, scores []int // the mask's shape and …×L×S
+	maskB             []int    // the mask's offset of each head
+	maskRow, maskCol  int      // the mask's strides along L and S (0 where broadcast)
+	maskFull          bool     // the mask has the full shape …×L×S
+	maskShape, scores []int    // the mask's shape and …×L×S
 	rows, cols        [][3]int // rowBlocks and colBlocks
 }
 
