@@ -62,7 +62,8 @@ type SDPAOptions[T tensor.Float] struct {
 // mask from opt (see SDPAOptions). It is the fused op
 // ops.ScaledDotProductAttention, which keeps no attention matrix for the
 // backward pass and is differentiable to any order. A query that may
-// attend to no key gives a row of NaN, and NaN gradients, as in PyTorch.
+// attend to no key gives a row of NaN, its row of dq and all of dk and dv
+// NaN, as in PyTorch.
 // It panics on shapes that do not fit, on a mask that does not broadcast
 // to …×L×S, on both masks, on a mask with IsCausal, and on a DropoutP
 // outside [0, 1].

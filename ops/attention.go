@@ -39,14 +39,19 @@ import (
 // 1/Σⱼ exp(Sᵢⱼ − mᵢ) in float64 (16 bytes per query, reported through
 // ExtraSavedBytes), and no attention matrix: Backward recomputes S and P
 // from q, k, M and these, one head at a time, with the same products and
-// the same rounding, so the P it sees is the forward's bit for bit. Each goroutine materializes at a time one L×S
-// matrix in the forward pass (S, overwritten by P̃), two in the backward
-// (P, and dP̃ overwritten by dS), three with dropout (Z beside them); the
-// whole …×L×S stack of dS only when M needs a gradient and is broadcast
-// (summed to M's shape at the end). This costs one product q·kᵀ and an
-// exponential per element more in backward than keeping P would, for
-// bytes kept of … × L instead of … × L × S. Sums (Σ exp, D) are
-// accumulated in float64; the products go through tensor.Gemm.
+// the same rounding, so the P it sees is the forward's bit for bit. This
+// costs one product q·kᵀ and one exponential per score more in backward
+// than keeping P would, for bytes kept of … × L × 16 instead of … × L × S
+// × sizeof(T) (at W7's 128 tokens in float32, 16 bytes per query instead
+// of 512). Heads run in parallel; each goroutine holds one L×S matrix at a
+// time in the forward pass (S, overwritten by P̃) and two in the backward
+// (P, and dP̃ overwritten by dS), one more with dropout (Z); the whole
+// …×L×S stack of dS only when M needs a gradient (summed to M's shape
+// when M is broadcast). Sums (Σ exp, D) are accumulated in float64, the
+// exponentials are attnExp's (within 3·2⁻⁵² of math.Exp), and the products
+// go through tensor.Gemm. With IsCausal the products run by blocks of 32
+// queries (for dv and dk, 32 keys) over the keys (queries) the block can
+// see, skipping most of the masked upper triangle.
 //
 // Dropout (DropoutP = p > 0) zeroes each element of P with probability p
 // and scales the others by 1/(1−p), as F.dropout does in training mode.
@@ -59,9 +64,9 @@ import (
 // The same seeds give the same masks whatever GOMAXPROCS is; they are not
 // PyTorch's masks.
 //
-// A row whose every score is −Inf (all keys masked) gives NaN, as in
-// PyTorch: its output row, and through dS every gradient of q, k, v and M,
-// are NaN.
+// A query whose every score is −Inf (all keys masked) gives NaN, as in
+// PyTorch: its output row, its rows of dq and dM, and all of dk and dv
+// (whose sums run over every query) are NaN.
 //
 // BackwardVar writes the same formulas with MatMul, LogSoftmax, Exp,
 // MaskedFill (the causal mask) and Mul by the regenerated dropout mask, so
@@ -217,9 +222,9 @@ func splitMix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// attnBlock is the row block of causal attention: the blocks of
-// attnBlockRows queries (keys, for the products that run over keys) whose
-// products skip the keys that no query of the block attends to.
+// attnBlockRows is the size of the blocks of queries (of keys, for the
+// products that run over keys) of causal attention, whose products skip
+// the keys that no query of the block attends to.
 const attnBlockRows = 32
 
 // rowBlocks returns the row blocks [i0, i1) of the l queries and, for
