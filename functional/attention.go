@@ -64,6 +64,7 @@ type SDPAOptions[T tensor.Float] struct {
 // backward pass and is differentiable to any order. A query that may
 // attend to no key gives a row of NaN, its row of dq and all of dk and dv
 // NaN, as in PyTorch.
+//
 // It panics on shapes that do not fit, on a mask that does not broadcast
 // to …×L×S, on both masks, on a mask with IsCausal, and on a DropoutP
 // outside [0, 1].
@@ -80,7 +81,7 @@ func ScaledDotProductAttention[T tensor.Float](q, k, v *autograd.Var[T], opt SDP
 // ScaledDotProductAttention with tape primitives — MatMulT, Scale, Add (the
 // mask), MaskedFill (the causal mask), Softmax, Mul (the dropout mask) and
 // MatMul — so that the tape derives its backward, as PyTorch 1.13's CPU
-// kernel composes it. It is the reference the fused op is checked against,
+// kernel composes it (which scales q rather than q·kᵀ). It is the reference the fused op is checked against,
 // and keeps more for the backward pass: the scores' softmax (its log and
 // its exponential, two …×L×S tensors), and the dropped weights with
 // dropout. Given a source in the same state it drops exactly what
@@ -89,7 +90,7 @@ func ScaledDotProductAttentionComposed[T tensor.Float](q, k, v *autograd.Var[T],
 	mask := sdpaMask("ScaledDotProductAttentionComposed", opt)
 	qs, ks, vs := q.Shape(), k.Shape(), v.Shape()
 	r := len(qs)
-	if r < 2 || len(ks) != r || len(vs) != r || !equalInts(qs[:r-2], ks[:r-2]) || !equalInts(qs[:r-2], vs[:r-2]) ||
+	if r < 2 || len(ks) != r || len(vs) != r || !tensor.EqualShapes(qs[:r-2], ks[:r-2]) || !tensor.EqualShapes(qs[:r-2], vs[:r-2]) ||
 		ks[r-1] != qs[r-1] || vs[r-2] != ks[r-2] {
 		panic(fmt.Sprintf(errSDPAShapes, "ScaledDotProductAttentionComposed", qs, ks, vs))
 	}
@@ -151,6 +152,3 @@ func sdpaMask[T tensor.Float](name string, opt SDPAOptions[T]) *autograd.Var[T] 
 	}
 	return autograd.NewConst(m)
 }
-
-// equalInts reports whether a and b hold the same values.
-func equalInts(a, b []int) bool { return tensor.EqualShapes(a, b) }
