@@ -207,11 +207,11 @@ func TestSDPAFusedMatchesComposed(t *testing.T) {
 		{name: "causal_L>S_scale", q: []int{3, 7, 4}, k: []int{3, 4, 4}, v: []int{3, 4, 2}, causal: true, scale: 0.3},
 		{name: "dropout", q: []int{2, 2, 5, 4}, k: []int{2, 2, 6, 4}, v: []int{2, 2, 6, 3}, m: []int{5, 6}, p: 0.25},
 		{name: "dropout_causal", q: []int{2, 3, 8, 4}, k: []int{2, 3, 8, 4}, v: []int{2, 3, 8, 4}, causal: true, p: 0.6},
-		// Causal products run by blocks of 32 queries (keys) beyond 32.
-		{name: "causal_blocks_L=S=70", q: []int{2, 70, 5}, k: []int{2, 70, 5}, v: []int{2, 70, 3}, causal: true},
-		{name: "causal_blocks_L40_S100", q: []int{1, 2, 40, 4}, k: []int{1, 2, 100, 4}, v: []int{1, 2, 100, 3}, causal: true},
-		{name: "causal_blocks_L100_S40", q: []int{2, 100, 4}, k: []int{2, 40, 4}, v: []int{2, 40, 6}, causal: true, scale: 0.2},
-		{name: "causal_blocks_dropout", q: []int{2, 65, 4}, k: []int{2, 65, 4}, v: []int{2, 65, 4}, causal: true, p: 0.2},
+		// Causal products run by blocks of 128 queries (keys) beyond 128.
+		{name: "causal_blocks_L=S=300", q: []int{1, 300, 3}, k: []int{1, 300, 3}, v: []int{1, 300, 2}, causal: true},
+		{name: "causal_blocks_L100_S300", q: []int{1, 2, 100, 3}, k: []int{1, 2, 300, 3}, v: []int{1, 2, 300, 2}, causal: true},
+		{name: "causal_blocks_L300_S140", q: []int{2, 300, 2}, k: []int{2, 140, 2}, v: []int{2, 140, 3}, causal: true, scale: 0.2},
+		{name: "causal_blocks_dropout", q: []int{1, 260, 2}, k: []int{1, 260, 2}, v: []int{1, 260, 2}, causal: true, p: 0.2},
 		{name: "mask_L40_S70", q: []int{2, 40, 4}, k: []int{2, 70, 4}, v: []int{2, 70, 3}, m: []int{2, 40, 70}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -49,9 +49,13 @@ import (
 // …×L×S stack of dS only when M needs a gradient (summed to M's shape
 // when M is broadcast). Sums (Σ exp, D) are accumulated in float64, the
 // exponentials are attnExp's (within 3·2⁻⁵² of math.Exp), and the products
-// go through tensor.Gemm. With IsCausal the products run by blocks of 32
-// queries (for dv and dk, 32 keys) over the keys (queries) the block can
-// see, skipping most of the masked upper triangle.
+// go through tensor.Gemm. With IsCausal and more than 128 queries or keys
+// the products run by blocks of 128 queries (for dv and dk, 128 keys) over
+// the keys (queries) the block can see, skipping much of the masked upper
+// triangle; below that, smaller blocks saved fewer multiply-adds than their
+// extra calls cost (W7's 128 tokens took 20–30% more CPU time with blocks
+// of 32), and the masked scores only cost their products, not their
+// exponentials.
 //
 // Dropout (DropoutP = p > 0) zeroes each element of P with probability p
 // and scales the others by 1/(1−p), as F.dropout does in training mode.
@@ -224,8 +228,10 @@ func splitMix(x uint64) uint64 {
 
 // attnBlockRows is the size of the blocks of queries (of keys, for the
 // products that run over keys) of causal attention, whose products skip
-// the keys that no query of the block attends to.
-const attnBlockRows = 32
+// the keys that no query of the block attends to. Blocks of 32 and 64 were
+// slower at 128 tokens (W7) than one block: the GEMM calls they add cost
+// more than the multiply-adds they save.
+const attnBlockRows = 128
 
 // rowBlocks returns the row blocks [i0, i1) of the l queries and, for
 // each, the number of keys cb its products cover: all s without the causal
