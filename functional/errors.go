@@ -85,3 +85,13 @@ const (
 const (
 	errInterpRecompute = "functional: Interpolate: input of shape %v, size %v, scale_factor %v: recompute_scale_factor needs a scale factor and no size"
 )
+
+// Panic messages of scaled dot-product attention (issue 20,
+// functional/attention.go).
+const (
+	errSDPAShapes     = "functional: %s: q of shape %v, k of shape %v and v of shape %v: want …×L×E, …×S×E and …×S×Ev with the same batch axes …"
+	errSDPADropout    = "functional: %s: DropoutP %v is not in [0, 1]"
+	errSDPATwoMasks   = "functional: %s: AttnMask of shape %v and BoolMask of shape %v: give one attn_mask, float or boolean"
+	errSDPABoolMask   = "functional: %s: %d BoolMask values for BoolMaskShape %v"
+	errSDPACausalMask = "functional: %s: attn_mask of shape %v given with IsCausal: set one or the other, as PyTorch"
+)

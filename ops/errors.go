@@ -198,3 +198,13 @@ const (
 	errLSTMCell = "ops: LSTMCell: gates of shape %v and cell state of shape %v: want gates N×4H and a state N×H with H ≥ 1"
 	errGRUCell  = "ops: GRUCell: input gates of shape %v, hidden gates of shape %v and hidden state of shape %v: want N×3H, N×3H and N×H with H ≥ 1"
 )
+
+// Panic messages of ScaledDotProductAttention (issue 20, attention.go).
+const (
+	errAttnArity        = "ops: ScaledDotProductAttention takes 3 inputs (q, k, v) or 4 (q, k, v, attn_mask), got %d"
+	errAttnShapes       = "ops: ScaledDotProductAttention: q of shape %v, k of shape %v and v of shape %v: want …×L×E, …×S×E and …×S×Ev with the same batch axes …"
+	errAttnMask         = "ops: ScaledDotProductAttention: attn_mask of shape %v does not broadcast to the scores' shape %v"
+	errAttnCausalMask   = "ops: ScaledDotProductAttention: attn_mask of shape %v given with IsCausal: set one or the other, as PyTorch"
+	errAttnDropout      = "ops: ScaledDotProductAttention: DropoutP %v is not in [0, 1]"
+	errAttnDropoutShape = "ops: AttentionDropoutMask: shape %v has fewer than 2 axes"
+)

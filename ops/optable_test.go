@@ -1276,6 +1276,11 @@ func opTable[T tensor.Float]() []opEntry[T] {
 					arity("GRUCell", 3),
 				}})
 	}
+	// attention (issue 20): ScaledDotProductAttention without a mask, with
+	// a full additive mask and broadcast ones (L×S, key padding N×1×1×S),
+	// causal with L = S, L < S and L > S, a scale, an unbatched 2-d input,
+	// and dropout with a seeded source.
+	es = append(es, attentionEntries[T]()...)
 	return es
 }
 

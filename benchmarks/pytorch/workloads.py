@@ -661,6 +661,9 @@ def make(workload, files=None):
         x, y = load_batch(files, MLP_BATCH, [MLP_INPUTS])
         v = load_safetensors(files["v"]) if files and files.get("v") else None
         return HVP(model, x, y, v, files.get("hv") if files else None)
+    if head == "W7" and len(parts) == 2 and parts[1] in ("composed", "fused"):  # attention (issue 20)
+        need_torch(workload)
+        return Attention(files)
     if workload == "W8":  # issue 20: the LSTM training step
         need_torch(workload)
         model = LSTMClassifier()
@@ -694,6 +697,51 @@ def LSTMClassifier():
             out, _ = self.lstm(x)
             return self.fc(out[:, -1])
     return LSTMClassifier()
+
+
+
+# W7, attention (issue 20).
+ATTN_SHAPE = [32, 4, 128, 32]  # batch, heads, tokens, head dim: tapegrad's attnbench.W7
+
+
+class Attention:
+    """W7/{composed,fused}: causal scaled dot-product attention on
+    q, k, v of shape 32x4x128x32, forward + backward of sum(y * g), float32,
+    with gradients for q, k and v. torch 1.13's
+    F._scaled_dot_product_attention(q, k, v, None, 0.0, False, True) runs for
+    both of tapegrad's variants: on the CPU it is the composition
+    matmul(q/sqrt(E), k^T) + causal mask, softmax, matmul with v, and
+    autograd's backward. With files["inputs"] (q, k, v, g in F32,
+    tapegrad's) both sides compute on the same numbers, and Runner.setup
+    writes y, dq, dk, dv to files["out"]; without, they are drawn from
+    N(0, 1)."""
+
+    saves = True
+
+    def __init__(self, files):
+        if files and files.get("inputs"):
+            t = load_safetensors(files["inputs"])
+            q, k, v, g = t["q"], t["k"], t["v"], t["g"]
+        else:
+            q, k, v, g = (torch.randn(*ATTN_SHAPE) for _ in range(4))
+        for name, x in (("q", q), ("k", k), ("v", v), ("g", g)):
+            if list(x.shape) != ATTN_SHAPE:
+                raise ValueError(f"W7: input {name} of shape {list(x.shape)}, want {ATTN_SHAPE}")
+        self.q, self.k, self.v = q.requires_grad_(), k.requires_grad_(), v.requires_grad_()
+        self.g = g
+        self.y = None
+
+    def step(self):
+        self.q.grad = self.k.grad = self.v.grad = None
+        y = F._scaled_dot_product_attention(self.q, self.k, self.v, None, 0.0, False, True)[0]
+        y.backward(self.g)
+        self.y = y
+
+    def outputs(self):
+        return {"y": self.y, "dq": self.q.grad, "dk": self.k.grad, "dv": self.v.grad}
+
+    def check(self):
+        return None
 
 
 class Runner:

@@ -722,6 +722,25 @@ def cases():
     for n, h in ((3, 2), (1, 1)):
         C.append(case(f"lstm_cell_{n}x{h}", "LSTMCell", lstm_cell, [T(randn(n, 4 * h)), T(randn(n, h))]))
         C.append(case(f"gru_cell_{n}x{h}", "GRUCell", gru_cell, [T(randn(n, 3 * h)), T(randn(n, 3 * h)), T(randn(n, h))]))
+    # attention (issue 20): ScaledDotProductAttention, PyTorch 1.13's
+    # F._scaled_dot_product_attention (matmul, softmax, matmul on the CPU):
+    # without a mask (with a third order), with a float mask broadcast over
+    # the batch (differentiated too), causal with L > S, and a scale (1.13
+    # has none: q is multiplied by scale·√E).
+    def sdpa(causal=False, scale=0.0):
+        def f(q, k, v, m=None):
+            if scale:
+                q = q * (scale * q.shape[-1] ** 0.5)
+            return F._scaled_dot_product_attention(q, k, v, m, 0.0, False, causal)[0]
+        return f
+    C.append(case("sdpa_2x3x4_S5_Ev3", "ScaledDotProductAttention", sdpa(),
+                  [T(randn(2, 3, 4)), T(randn(2, 5, 4)), T(randn(2, 5, 3))], third=True))
+    C.append(case("sdpa_heads_mask_LxS", "ScaledDotProductAttention", sdpa(),
+                  [T(randn(2, 2, 3, 2)), T(randn(2, 2, 4, 2)), T(randn(2, 2, 4, 3)), T(randn(3, 4))]))
+    C.append(case("sdpa_causal_L5_S3", "ScaledDotProductAttention", sdpa(causal=True),
+                  [T(randn(2, 5, 2)), T(randn(2, 3, 2)), T(randn(2, 3, 2))], dict(IsCausal=True)))
+    C.append(case("sdpa_scale_0.7", "ScaledDotProductAttention", sdpa(scale=0.7),
+                  [T(randn(3, 4)), T(randn(4, 4)), T(randn(4, 2))], dict(Scale=0.7)))
     return C
 
 

@@ -102,7 +102,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	only := fs.String("only", "", "comma-separated workloads to run: W1, W1b, W2, W2e, W3, W4, W5, W6, W8, W9, W10, or row ids or their prefixes such as W4/float32 or W6/fused/layernorm (default: all)")
+	only := fs.String("only", "", "comma-separated workloads to run: W1, W1b, W2, W2e, W3, W4, W5, W6, W7, W8, W9, W10, or row ids or their prefixes such as W4/float32 or W6/fused/layernorm (default: all)")
 	reps := fs.Int("reps", 11, "timed repetitions (blocks of steps) per side and workload; the median is reported")
 	asJSON := fs.Bool("json", false, "print one JSON object per workload instead of the table")
 	python := fs.String("python", "auto", `Python interpreter for the reference: a path, "auto" (/usr/bin/python3, then python3) or "none"`)

@@ -76,7 +76,7 @@ type runner struct {
 }
 
 // groups lists the workload groups in the order they run.
-var groups = []string{"W1", "W1b", "W2", "W2e", "W3", "W4", "W5", "W6", "W8", "W9", "W10"}
+var groups = []string{"W1", "W1b", "W2", "W2e", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10"}
 
 // specs returns every row, group by group.
 func specs() []spec {
@@ -100,6 +100,7 @@ func specs() []spec {
 	}
 	s = append(s, spec{id: "W5", group: "W5", ref: refTorch, setup: tapeSetup})
 	s = append(s, normSpecs()...)
+	s = append(s, attnSpecs()...) // W7, attention (issue 20)
 	// W8, the LSTM training step (issue 20, rnn.go).
 	s = append(s, spec{id: "W8", group: "W8", ref: refTorch, check: checkTrain, setup: w8Setup})
 	s = append(s, transformerSpecs()...) // W9 (issue 20)

@@ -38,6 +38,7 @@ func TestSpecs(t *testing.T) {
 		"W6/fused/layernorm/32x128x256", "W6/fused/layernorm/4096x1024", "W6/fused/groupnorm/32x256x16x16",
 		"W6/fused/rmsnorm/4096x1024",
 		"W6/convtranspose2d/32x128x16x16-64c-k4s2p1",
+		"W7/composed", "W7/fused", // attention (issue 20)
 		"W8",
 		"W9",
 		"W10"} // W8, W9: issue 20
