@@ -10,8 +10,12 @@
 // (W6/fused/layernorm/4096x1024: layer norm and RMSNorm over the last axis,
 // group norm with 32 groups, each composed from primitives and fused) and
 // one transposed convolution (W6/convtranspose2d/32x128x16x16-64c-k4s2p1:
-// to 64 channels, kernel 4, stride 2, padding 1, with bias). -only picks
-// groups or rows.
+// to 64 channels, kernel 4, stride 2, padding 1, with bias), W7 per
+// attention variant (W7/fused, W7/composed: causal scaled dot-product
+// attention, batch 32, 4 heads, 128 tokens, head dim 32, against PyTorch
+// 1.13's F._scaled_dot_product_attention), W8 (an LSTM classifier's
+// training step) and W9 (a character Transformer's training step) once.
+// -only picks groups or rows.
 //
 // How a row is timed: each side runs one untimed warm-up step, which is
 // also step 1 of training. Then come -reps repetitions per side, alternating
@@ -37,8 +41,8 @@
 // heading names the BLAS NumPy and torch loaded, and warns loudly if it is
 // the unoptimized reference BLAS, which would make the comparison dishonest.
 //
-// Both sides do the same work: W1, W1b, W2, W2e and W10 run on the same
-// weights, written by nn.Save and loaded by PyTorch with
+// Both sides do the same work: W1, W1b, W2, W2e, W8, W9 and W10 run on the
+// same weights, written by nn.Save and loaded by PyTorch with
 // load_state_dict(strict=True), and on the same batch, drawn in Go and
 // written next to them. The losses at step 1 and at the last step (or, for
 // W2e, the eval-mode loss; for W10, the loss at which the Hessian–vector
