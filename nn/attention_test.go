@@ -293,8 +293,10 @@ func TestMultiheadAttentionModes(t *testing.T) {
 	if !slices.Equal(y0.Value().Data(), y1.Value().Data()) {
 		t.Errorf("evaluation mode still drops")
 	}
-	if y := drop.Forward(x); !slices.Equal(y.Value().Data(), y1.Value().Data()) {
-		t.Errorf("Forward(x) is not Attend(x, x, x)")
+	// Forward needs no weights and so runs the fused attention op, Attend
+	// the composition that returns them: the same values up to rounding.
+	if y := drop.Forward(x); testutil.MaxAbsDiff(y.Value().Data(), y1.Value().Data()) > 1e-14 {
+		t.Errorf("Forward(x) is not Attend(x, x, x): they differ by %g", testutil.MaxAbsDiff(y.Value().Data(), y1.Value().Data()))
 	}
 }
 

@@ -66,39 +66,9 @@ func (m *CharLM[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	if s[1] < ctx {
 		pos = functional.Narrow(pos, 0, 0, s[1])
 	}
-	h := functional.Add(m.embed(x), pos)
+	h := functional.Add(m.Tok.Forward(x), pos) // the lookup runs on x's tape
 	h = m.Encoder.ForwardMasked(h, nn.CausalMask())
 	return functional.Reshape(m.Head.Forward(h), s[0]*s[1], -1)
-}
-
-// embed returns the token embeddings of x, N×T×DModel: the rows of
-// Tok's weight at x's indices. It computes them as onehot(x)·W, with
-// onehot(x) an input of x's tape, rather than by nn.Embedding's lookup,
-// whose output is not on the tape (its only input that requires a gradient
-// is the weight, off the tape): the step's whole forward pass would then be
-// pending history, recorded only at Backward, outside the tape's reused
-// buffers. The product is exact (one nonzero term per row); dW sums each
-// character's rows in position order.
-func (m *CharLM[T]) embed(x *autograd.Var[T]) *autograd.Var[T] {
-	s := x.Shape()
-	idx := x.Value().Data()
-	v := m.Tok.Num
-	oh := tensor.New[T](len(idx), v)
-	d := oh.Data()
-	for i, c := range idx {
-		k := int(c)
-		if float64(k) != float64(c) || k < 0 || k >= v {
-			panic(fmt.Sprintf("transformerbench: CharLM: input value %v at %d is not a character index below %d", c, i, v))
-		}
-		d[i*v+k] = 1
-	}
-	var ohv *autograd.Var[T]
-	if tp := x.Tape(); tp != nil {
-		ohv = tp.Input(oh)
-	} else {
-		ohv = autograd.NewConst(oh)
-	}
-	return functional.Reshape(functional.MatMul(ohv, m.Tok.Weight), s[0], s[1], -1)
 }
 
 // State lists the parameter "pos" and the children "tok", "encoder" and

@@ -22,17 +22,19 @@ import (
 // dropoutP > 0 zeroes attention weights with that probability, drawing the
 // mask from rng, and scales the survivors by 1/(1−p).
 //
-// It is written with functional's primitives (sdpaWeights); at the merge
-// with the fused attention op its body becomes
-//
-//	functional.ScaledDotProductAttention(q, k, v, functional.SDPAOptions{
-//		AttnMask: mask, IsCausal: causal, DropoutP: dropoutP})
-//
-// (with the dropout mask drawn from rng), and MultiheadAttention calls
-// sdpaWeights itself only when it must return the weights.
+// It is the fused op, functional.ScaledDotProductAttention, which keeps no
+// attention matrix for the backward pass; a causal attention with a mask
+// as well adds the causal mask to it, since the op takes one or the other,
+// as PyTorch. MultiheadAttention calls sdpaWeights, the composition, only
+// when it must return the weights.
 func sdpa[T tensor.Float](q, k, v, mask *autograd.Var[T], dropoutP float64, causal bool, rng *rand.Rand) *autograd.Var[T] {
-	y, _ := sdpaWeights(q, k, v, mask, dropoutP, causal, rng)
-	return y
+	if causal && mask != nil {
+		l, s := q.Shape()[len(q.Shape())-2], k.Shape()[len(k.Shape())-2]
+		mask = functional.Add(mask, autograd.NewConst(causalMask[T](l, s)))
+		causal = false
+	}
+	return functional.ScaledDotProductAttention(q, k, v, functional.SDPAOptions[T]{
+		AttnMask: mask, IsCausal: causal, DropoutP: dropoutP, Rng: rng})
 }
 
 // sdpaWeights is sdpa composed from MatMul, Scale, Add, Softmax and Mul,
