@@ -1,0 +1,46 @@
+package benchmarks
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/benchmarks/trainbench"
+)
+
+// BenchmarkW1Trainer is W1's step as examples/mlp takes it: train.Fit on a
+// shuffled data.Loader of random CIFAR-10-shaped images with the mean image
+// subtracted, batch 200, 3072→100→10, SGD. An op is a step, data included;
+// train-ns/step is the part the trainer's log counts as training time (the
+// TrainStep calls). Compare with BenchmarkW1MLPTrain.
+func BenchmarkW1Trainer(b *testing.B) {
+	benchTrainer(b, trainbench.NewMLP(rand.New(rand.NewPCG(1, 2)), 3, 32, 32))
+}
+
+// BenchmarkW1sTrainer is BenchmarkW1Trainer on Fashion-MNIST-shaped images,
+// 784→100→10: examples/mlp -dataset fashion-mnist. Compare with
+// BenchmarkW1sMLPTrain.
+func BenchmarkW1sTrainer(b *testing.B) {
+	benchTrainer(b, trainbench.NewMLP(rand.New(rand.NewPCG(1, 2)), 1, 28, 28))
+}
+
+// BenchmarkW2Trainer is W2's step as examples/convnet takes it on
+// CIFAR-10-shaped images: train.Fit on a shuffled data.Loader, batch 32,
+// the course's ConvNet, Adam. Compare with BenchmarkW2ConvNetTrain.
+func BenchmarkW2Trainer(b *testing.B) {
+	benchTrainer(b, trainbench.NewConvNet(rand.New(rand.NewPCG(1, 2))))
+}
+
+func benchTrainer(b *testing.B, tr *trainbench.Trainer) {
+	if _, err := tr.Fit(2); err != nil { // Adam's state and the tape's buffers
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	sec, err := tr.Fit(b.N)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(sec*1e9/float64(b.N), "train-ns/step")
+	b.ReportMetric(float64(tr.Options.Data.BatchSize*b.N)/b.Elapsed().Seconds(), "images/s")
+}
