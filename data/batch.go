@@ -62,25 +62,29 @@ func assemble[T tensor.Float](ds Dataset, shape, idx []int, norm *Normalization,
 	size := numel(shape)
 	x := tensor.New[T](append([]int{len(idx)}, shape...)...)
 	labels := make([]int, len(idx))
-	raw := make([]float32, size)
-	var augmented []float32
+	images, direct := ds.(*Images)
+	direct = direct && aug == nil
+	var raw, augmented []float32
+	if !direct {
+		raw = make([]float32, size)
+	}
 	if aug != nil {
 		augmented = make([]float32, size)
 	}
 	for k, i := range idx {
+		dst := x.Data()[k*size : (k+1)*size]
+		if direct { // the pixels straight into the batch, in one pass
+			labels[k] = images.example(i)
+			normalizeInto(dst, images.Pixels[i*size:(i+1)*size], norm)
+			continue
+		}
 		labels[k] = ds.Example(i, raw)
 		v := raw
 		if aug != nil {
 			aug.Apply(augmented, raw, shape, augRand(seed, step, k*stride+offset))
 			v = augmented
 		}
-		if norm != nil {
-			norm.Apply(v, shape)
-		}
-		dst := x.Data()[k*size : (k+1)*size]
-		for j, f := range v {
-			dst[j] = T(f)
-		}
+		normalizeInto(dst, v, norm)
 	}
 	return Batch[T]{X: x, Labels: labels, Step: step}
 }
