@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/tapegrad/tapegrad/benchmarks/convbench"
+	"github.com/tapegrad/tapegrad/benchmarks/mlpbench"
 	"github.com/tapegrad/tapegrad/benchmarks/trainbench"
 )
 
@@ -43,4 +45,45 @@ func benchTrainer(b *testing.B, tr *trainbench.Trainer) {
 	b.StopTimer()
 	b.ReportMetric(sec*1e9/float64(b.N), "train-ns/step")
 	b.ReportMetric(float64(tr.Options.Data.BatchSize*b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+// BenchmarkTrainerGap times each trainer's step against its workload's
+// step (W1, W1s, W2, on nets of their own) taken right after it, and
+// reports trainer/workload, the median over the op's steps of the two
+// times' ratio: 1 when the trainer's step costs what the benchmark
+// measures, whatever the machine's load does meanwhile. An op is one step
+// of each.
+func BenchmarkTrainerGap(b *testing.B) {
+	rng := func() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
+	for _, c := range []struct {
+		name  string
+		tr    func() *trainbench.Trainer
+		other func() func()
+	}{
+		{"W1", func() *trainbench.Trainer { return trainbench.NewMLP(rng(), 3, 32, 32) },
+			func() func() {
+				n := mlpbench.NewNet(rng(), mlpbench.W1Hidden, mlpbench.Batch)
+				return func() { n.TrainStep() }
+			}},
+		{"W1s", func() *trainbench.Trainer { return trainbench.NewMLP(rng(), 1, 28, 28) },
+			func() func() {
+				n := mlpbench.NewNetIn(rng(), mlpbench.SmallInputs, mlpbench.W1Hidden, mlpbench.Batch)
+				return func() { n.TrainStep() }
+			}},
+		{"W2", func() *trainbench.Trainer { return trainbench.NewConvNet(rng()) },
+			func() func() { n := convbench.NewNet(rng(), convbench.Batch); return func() { n.TrainStep() } }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			tr, other := c.tr(), c.other()
+			if _, err := tr.FitPaired(2, other); err != nil { // Adam's state, the tapes' buffers
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			ratio, err := tr.FitPaired(b.N, other)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(ratio, "trainer/workload")
+		})
+	}
 }

@@ -8,11 +8,17 @@
 //
 //	tr := trainbench.NewConvNet(rand.New(rand.NewPCG(1, 2)))
 //	stepSeconds, err := tr.Fit(100) // 100 steps of examples/convnet on CIFAR-10-shaped data
+//
+// On a machine whose speed drifts, FitPaired times the trainer's steps
+// against another step (the workload's) taken right after each, so that
+// the two see the same load.
 package trainbench
 
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
+	"time"
 
 	"github.com/tapegrad/tapegrad/data"
 	"github.com/tapegrad/tapegrad/nn"
@@ -106,4 +112,25 @@ func (t *Trainer) Fit(steps int) (trainSeconds float64, err error) {
 	}
 	_, err = train.Fit[float32](context.Background(), t.Model, t.Train, t.Val, opts)
 	return trainSeconds, err
+}
+
+// FitPaired is Fit, calling other after every training step and timing it:
+// it returns the median over the steps of the ratio of the trainer's step
+// (TrainStep's wall time, as Fit counts it) to other's, each pair taken
+// back to back, so that a machine's drifting speed weighs on both alike.
+func (t *Trainer) FitPaired(steps int, other func()) (ratio float64, err error) {
+	opts := t.Options
+	opts.Steps = steps
+	ratios := make([]float64, 0, steps)
+	opts.AfterStep = func(s train.StepInfo) error {
+		start := time.Now()
+		other()
+		ratios = append(ratios, s.Seconds/time.Since(start).Seconds())
+		return nil
+	}
+	if _, err = train.Fit[float32](context.Background(), t.Model, t.Train, t.Val, opts); err != nil {
+		return 0, err
+	}
+	slices.Sort(ratios)
+	return ratios[len(ratios)/2], nil
 }
