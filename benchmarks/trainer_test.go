@@ -47,13 +47,16 @@ func benchTrainer(b *testing.B, tr *trainbench.Trainer) {
 	b.ReportMetric(float64(tr.Options.Data.BatchSize*b.N)/b.Elapsed().Seconds(), "images/s")
 }
 
-// BenchmarkTrainerGap times each trainer's step against its workload's
-// step (W1, W1s, W2, on nets of their own) taken right after it, and
-// reports trainer/workload, the median over the op's steps of the two
-// times' ratio: 1 when the trainer's step costs what the benchmark
-// measures, whatever the machine's load does meanwhile. An op is one step
-// of each.
+// BenchmarkTrainerGap times each trainer's steps against its workload's
+// (W1, W1s, W2, on nets of their own) in alternating chunks of 10 steps
+// (trainbench.Trainer.FitPaired) and reports trainer/workload, the ratio
+// of their wall times, and cpu-trainer/workload, of the process's CPU time
+// (the Loader's goroutine and the garbage collector included): both 1 when
+// a trainer's step costs what the benchmark measures, whatever the
+// machine's load does meanwhile. An op is one step of each; -benchtime
+// should be a multiple of 10 steps (100x).
 func BenchmarkTrainerGap(b *testing.B) {
+	const chunk = 10
 	rng := func() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
 	for _, c := range []struct {
 		name  string
@@ -75,15 +78,19 @@ func BenchmarkTrainerGap(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			tr, other := c.tr(), c.other()
-			if _, err := tr.FitPaired(2, other); err != nil { // Adam's state, the tapes' buffers
+			if _, err := tr.FitPaired(2, 1, other); err != nil { // Adam's state, the tapes' buffers
 				b.Fatal(err)
 			}
+			steps := max(chunk, (b.N+chunk-1)/chunk*chunk)
 			b.ResetTimer()
-			ratio, err := tr.FitPaired(b.N, other)
+			p, err := tr.FitPaired(steps, chunk, other)
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportMetric(ratio, "trainer/workload")
+			b.ReportMetric(p.TrainerWall.Seconds()/p.OtherWall.Seconds(), "trainer/workload")
+			if p.OtherCPU > 0 {
+				b.ReportMetric(p.TrainerCPU.Seconds()/p.OtherCPU.Seconds(), "cpu-trainer/workload")
+			}
 		})
 	}
 }

@@ -10,14 +10,13 @@
 //	stepSeconds, err := tr.Fit(100) // 100 steps of examples/convnet on CIFAR-10-shaped data
 //
 // On a machine whose speed drifts, FitPaired times the trainer's steps
-// against another step (the workload's) taken right after each, so that
-// the two see the same load.
+// against the workload's in alternating chunks, so that the two see the
+// same load, in wall time and in CPU time.
 package trainbench
 
 import (
 	"context"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/tapegrad/tapegrad/data"
@@ -114,23 +113,41 @@ func (t *Trainer) Fit(steps int) (trainSeconds float64, err error) {
 	return trainSeconds, err
 }
 
-// FitPaired is Fit, calling other after every training step and timing it:
-// it returns the median over the steps of the ratio of the trainer's step
-// (TrainStep's wall time, as Fit counts it) to other's, each pair taken
-// back to back, so that a machine's drifting speed weighs on both alike.
-func (t *Trainer) FitPaired(steps int, other func()) (ratio float64, err error) {
+// Paired is what FitPaired measured: the wall and CPU time (of the whole
+// process: every goroutine, the Loader's and the garbage collector's
+// included) of the trainer's steps and of the other steps.
+type Paired struct {
+	TrainerWall, OtherWall time.Duration
+	TrainerCPU, OtherCPU   time.Duration // 0 where CPUTime is unavailable
+}
+
+// FitPaired is Fit, alternating chunks of chunk training steps with chunk
+// calls of other (one step of the workload the trainer should match), so
+// that a machine's drifting speed weighs on both alike. A trainer chunk
+// runs from the end of the last other chunk to the start of the next: the
+// steps with everything Fit does between them. Only the batch the Loader
+// prefetches while other runs is counted on other's side, a chunk-th of
+// the data's cost at most. steps is a multiple of chunk.
+func (t *Trainer) FitPaired(steps, chunk int, other func()) (Paired, error) {
+	var p Paired
 	opts := t.Options
 	opts.Steps = steps
-	ratios := make([]float64, 0, steps)
+	wall, cpu := time.Now(), CPUTime()
 	opts.AfterStep = func(s train.StepInfo) error {
-		start := time.Now()
-		other()
-		ratios = append(ratios, s.Seconds/time.Since(start).Seconds())
+		if s.Step%chunk != 0 {
+			return nil
+		}
+		w, c := time.Now(), CPUTime()
+		p.TrainerWall += w.Sub(wall)
+		p.TrainerCPU += c - cpu
+		for range chunk {
+			other()
+		}
+		wall, cpu = time.Now(), CPUTime()
+		p.OtherWall += wall.Sub(w)
+		p.OtherCPU += cpu - c
 		return nil
 	}
-	if _, err = train.Fit[float32](context.Background(), t.Model, t.Train, t.Val, opts); err != nil {
-		return 0, err
-	}
-	slices.Sort(ratios)
-	return ratios[len(ratios)/2], nil
+	_, err := train.Fit[float32](context.Background(), t.Model, t.Train, t.Val, opts)
+	return p, err
 }
