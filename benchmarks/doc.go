@@ -12,7 +12,10 @@
 // The workloads themselves live in small packages that the benchmarks and
 // the commands share: mlpbench (W1, W1b), convbench (W2, W2e and the
 // ConvNet's convolutions), bnbench (W3), gemmbench (W4), tapebench (W5) and
-// hvpbench (W10, a Hessian–vector product of W1's loss).
+// hvpbench (W10, a Hessian–vector product of W1's loss), and trainbench:
+// W1, W1s and W2 as the example trainers take them, train.Fit drawing
+// from a data.Loader, timed alone (BenchmarkW1Trainer, …) and against the
+// workloads' steps (BenchmarkTrainerGap).
 // Two commands put them side by side:
 //
 //	go run ./benchmarks/cmd/compare    // every workload against PyTorch and NumPy

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -43,7 +44,7 @@ func Batches[T tensor.Float](ds Dataset, batchSize int, norm *Normalization) ite
 			for i := lo; i < min(lo+batchSize, n); i++ {
 				idx = append(idx, i)
 			}
-			b := assemble[T](ds, shape, idx, norm, nil, 0, step, 1, 0)
+			b := assemble(Batch[T]{}, ds, shape, idx, norm, nil, 0, step, 1, 0)
 			if !yield(b) {
 				return
 			}
@@ -57,30 +58,39 @@ func Batches[T tensor.Float](ds Dataset, batchSize int, norm *Normalization) ite
 // set) and converts it to T. The stride and offset are 1 and 0, except for
 // a shard of a distributed loader (its number of replicas and its rank):
 // the k-th example of a rank's batch is then the (k·stride+offset)-th of the
-// global batch.
-func assemble[T tensor.Float](ds Dataset, shape, idx []int, norm *Normalization, aug *Augment, seed uint64, step, stride, offset int) Batch[T] {
+// global batch. It writes into the memory of into, a recycled batch, if
+// that is of the batch's shape (every value and label is overwritten), and
+// into a new batch otherwise.
+func assemble[T tensor.Float](into Batch[T], ds Dataset, shape, idx []int, norm *Normalization, aug *Augment, seed uint64, step, stride, offset int) Batch[T] {
 	size := numel(shape)
-	x := tensor.New[T](append([]int{len(idx)}, shape...)...)
-	labels := make([]int, len(idx))
-	raw := make([]float32, size)
-	var augmented []float32
+	x, labels := into.X, into.Labels
+	if x == nil || len(labels) != len(idx) || x.Size() != len(idx)*size || !slices.Equal(x.Shape()[1:], shape) {
+		x = tensor.New[T](append([]int{len(idx)}, shape...)...)
+		labels = make([]int, len(idx))
+	}
+	images, direct := ds.(*Images)
+	direct = direct && aug == nil
+	var raw, augmented []float32
+	if !direct {
+		raw = make([]float32, size)
+	}
 	if aug != nil {
 		augmented = make([]float32, size)
 	}
 	for k, i := range idx {
+		dst := x.Data()[k*size : (k+1)*size]
+		if direct { // the pixels straight into the batch, in one pass
+			labels[k] = images.example(i)
+			normalizeInto(dst, images.Pixels[i*size:(i+1)*size], norm)
+			continue
+		}
 		labels[k] = ds.Example(i, raw)
 		v := raw
 		if aug != nil {
 			aug.Apply(augmented, raw, shape, augRand(seed, step, k*stride+offset))
 			v = augmented
 		}
-		if norm != nil {
-			norm.Apply(v, shape)
-		}
-		dst := x.Data()[k*size : (k+1)*size]
-		for j, f := range v {
-			dst[j] = T(f)
-		}
+		normalizeInto(dst, v, norm)
 	}
 	return Batch[T]{X: x, Labels: labels, Step: step}
 }

@@ -48,11 +48,18 @@ func (m *Images) Example(i int, dst []float32) int {
 	if len(dst) != size {
 		panic(fmt.Sprintf(errExampleLen, len(dst), m.Shape(), size))
 	}
-	if i < 0 || i >= len(m.Labels) {
-		panic(fmt.Sprintf(errExampleIndex, i, len(m.Labels)))
-	}
+	label := m.example(i)
 	for j, p := range m.Pixels[i*size : (i+1)*size] {
 		dst[j] = float32(p)
+	}
+	return label
+}
+
+// example returns the label of example i, panicking as Example does if i
+// is out of range.
+func (m *Images) example(i int) int {
+	if i < 0 || i >= len(m.Labels) {
+		panic(fmt.Sprintf(errExampleIndex, i, len(m.Labels)))
 	}
 	return int(m.Labels[i])
 }

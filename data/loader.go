@@ -85,8 +85,10 @@ func (s *Shard) part(order []int) []int {
 //     epoch's order, Len is the part's size, and the k-th example draws the
 //     augmentation source of its place in the global batch (see Shard).
 //
-// Each batch is freshly allocated; the caller may keep it. A Loader's methods
-// may be called from several goroutines. Close stops the goroutine.
+// Each batch is freshly allocated, and the caller may keep it, unless it
+// hands the batch back with Recycle: a later batch is then written into its
+// memory. A Loader's methods may be called from several goroutines. Close
+// stops the goroutine.
 type Loader[T tensor.Float] struct {
 	ds    Dataset
 	cfg   LoaderConfig // with private copies of Normalize and Augment
@@ -100,6 +102,9 @@ type Loader[T tensor.Float] struct {
 	out    chan prepared[T] // nil when no goroutine runs
 	quit   chan struct{}
 	done   chan struct{}
+
+	// free holds recycled batches (Recycle) for the goroutine to fill.
+	free chan Batch[T]
 
 	// producers counts the goroutines that start launched and that have not
 	// yet returned. It drops to 0 before done is closed, so it is 0 whenever
@@ -160,7 +165,42 @@ func NewLoader[T tensor.Float](ds Dataset, cfg LoaderConfig) *Loader[T] {
 	if cfg.DropLast {
 		bpe = n / cfg.BatchSize
 	}
-	return &Loader[T]{ds: ds, cfg: cfg, shape: shape, n: n, bpe: bpe}
+	return &Loader[T]{ds: ds, cfg: cfg, shape: shape, n: n, bpe: bpe, free: make(chan Batch[T], recycled)}
+}
+
+// recycled is how many batches handed back by Recycle a Loader keeps: the
+// one being trained on and the one prefetched make two.
+const recycled = 2
+
+// Recycle hands back the memory of b, a batch Next returned, for the
+// loader to write a later batch into rather than allocate one, once the
+// caller is done with it: b's X and Labels must not be used after, and a
+// batch is recycled at most once. Only full batches (BatchSize examples
+// of the dataset's shape) are kept, two at most; others are dropped.
+// train.Fit recycles every batch a train.Classifier has trained on.
+func (l *Loader[T]) Recycle(b Batch[T]) {
+	if b.X == nil || len(b.Labels) != l.cfg.BatchSize || b.X.NDim() != len(l.shape)+1 ||
+		b.X.Dim(0) != l.cfg.BatchSize || !slices.Equal(b.X.Shape()[1:], l.shape) {
+		return
+	}
+	select {
+	case l.free <- b:
+	default:
+	}
+}
+
+// reuse returns a recycled batch to fill with n examples, or a zero Batch
+// if n is not a full batch or none waits.
+func (l *Loader[T]) reuse(n int) Batch[T] {
+	if n != l.cfg.BatchSize {
+		return Batch[T]{}
+	}
+	select {
+	case b := <-l.free:
+		return b
+	default:
+		return Batch[T]{}
+	}
 }
 
 // BatchesPerEpoch returns the number of batches in an epoch: ⌈Len/B⌉, or
@@ -274,7 +314,7 @@ func (l *Loader[T]) prepare(step int, epoch *int, order *[]int) (p prepared[T]) 
 	if s := l.cfg.Shard; s != nil {
 		stride, offset = s.NumReplicas, s.Rank
 	}
-	b := assemble[T](l.ds, l.shape, (*order)[lo:hi], l.cfg.Normalize, l.cfg.Augment, l.cfg.Seed, step, stride, offset)
+	b := assemble(l.reuse(hi-lo), l.ds, l.shape, (*order)[lo:hi], l.cfg.Normalize, l.cfg.Augment, l.cfg.Seed, step, stride, offset)
 	b.Epoch = e
 	return prepared[T]{batch: b}
 }

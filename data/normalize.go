@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // Normalization maps raw values to training inputs:
@@ -93,12 +95,52 @@ func (n Normalization) Apply(x []float32, shape []int) {
 		panic(fmt.Sprintf(errNormData, len(x), shape, size))
 	}
 	n.check(shape)
-	plane := size / len(n.Mean) // 1 per pixel, H·W per channel
-	for j := range x {
-		k := j / plane
-		x[j] -= n.Mean[k]
-		if n.Std != nil {
-			x[j] /= n.Std[k]
+	normalizeInto(x, x, &n)
+}
+
+// normalizeInto writes src normalized with n (nil: unchanged) into dst as
+// T, dst[j] = T((float32(src[j]) − Mean[k]) / Std[k]) with k the mean's
+// index of position j: the float32 values Apply computes, each rounded
+// once to T. It walks each mean's run of positions (one per pixel, or a
+// channel's plane) rather than dividing every index by the run's length.
+// dst and src have the same length, a multiple of len(n.Mean); they may be
+// the same slice.
+func normalizeInto[T tensor.Float, S uint8 | float32](dst []T, src []S, n *Normalization) {
+	dst = dst[:len(src)]
+	switch {
+	case n == nil:
+		for j, v := range src {
+			dst[j] = T(float32(v))
+		}
+	case len(n.Mean) == len(src) && n.Std == nil: // per pixel, the course's mean image
+		mean, j := n.Mean[:len(src)], 0
+		if d, ok := any(dst).([]float32); ok {
+			if s, ok := any(src).([]uint8); ok {
+				j = subMeanAsm(d, s, mean)
+			}
+		}
+		for ; j < len(src); j++ {
+			dst[j] = T(float32(src[j]) - mean[j])
+		}
+	case len(n.Mean) == len(src):
+		mean, std := n.Mean[:len(src)], n.Std[:len(src)]
+		for j, v := range src {
+			dst[j] = T((float32(v) - mean[j]) / std[j])
+		}
+	default: // per channel
+		plane := len(src) / len(n.Mean)
+		for k, m := range n.Mean {
+			d, s := dst[k*plane:(k+1)*plane], src[k*plane:(k+1)*plane]
+			if n.Std == nil {
+				for j, v := range s {
+					d[j] = T(float32(v) - m)
+				}
+				continue
+			}
+			sd := n.Std[k]
+			for j, v := range s {
+				d[j] = T((float32(v) - m) / sd)
+			}
 		}
 	}
 }

@@ -153,7 +153,8 @@ func checkWritable(dir string) error {
 // Lightning's Trainer.fit and Keras's Model.fit draw.
 //
 // Each step draws the next batch, sets the learning rate from the
-// schedule and calls m.TrainStep. A loss that is NaN or infinite stops
+// schedule and calls m.TrainStep; a Classifier's batches are then handed
+// back to the loader for later ones (data.Loader.Recycle). A loss that is NaN or infinite stops
 // training at once, with an error naming the step: nothing more is
 // written, so the files of the last evaluation (metrics and checkpoint)
 // stay as they were. After each evaluation Fit writes the metrics and a
@@ -206,6 +207,11 @@ func Fit[T tensor.Float](ctx context.Context, m Model[T], trainSet, valSet data.
 
 	loader := data.NewLoader[T](trainSet, opts.Data)
 	defer loader.Close()
+	// A Classifier keeps nothing of a batch once its step is over, so the
+	// loader may write later batches into the batch's memory: no
+	// allocation, no zeroing and no page faults for the input each step.
+	// Another Model might keep x, so its batches are left to it.
+	_, recycle := m.(*Classifier[T])
 	loader.Seek(f.s.Step)
 	every := opts.ProgressEvery
 	if every == 0 {
@@ -239,6 +245,9 @@ func Fit[T tensor.Float](ctx context.Context, m Model[T], trainSet, valSet data.
 		start := time.Now()
 		info.Loss, info.Correct = m.TrainStep(b.X, b.Labels)
 		info.Seconds, info.Count = time.Since(start).Seconds(), len(b.Labels)
+		if recycle {
+			loader.Recycle(b)
+		}
 		if se, ok := m.(StepErrer); ok {
 			if err := se.StepErr(); err != nil {
 				prog.clear()

@@ -1,0 +1,45 @@
+package trainbench
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func TestImages(t *testing.T) {
+	a := Images(rand.New(rand.NewPCG(1, 2)), 7, 3, 4, 5)
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if a.Len() != 7 || !slices.Equal(a.Shape(), []int{3, 4, 5}) || a.Classes() != Classes {
+		t.Errorf("Images: %d images of %v, %d classes; want 7 of [3 4 5], %d", a.Len(), a.Shape(), a.Classes(), Classes)
+	}
+	b := Images(rand.New(rand.NewPCG(1, 2)), 7, 3, 4, 5)
+	if !slices.Equal(a.Pixels, b.Pixels) || !slices.Equal(a.Labels, b.Labels) {
+		t.Error("Images differ for the same seed")
+	}
+}
+
+// TestFitPaired checks that FitPaired takes its steps in chunks, calling
+// the other step once per training step, and that both sides get time.
+func TestFitPaired(t *testing.T) {
+	tr := NewMLP(rand.New(rand.NewPCG(1, 2)), 1, 6, 6)
+	if got := tr.Options.Data.BatchSize; got != 200 {
+		t.Fatalf("batch %d, want the course's 200", got)
+	}
+	calls := 0
+	p, err := tr.FitPaired(6, 3, func() { calls++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 6 {
+		t.Errorf("other was called %d times in 6 steps, want 6", calls)
+	}
+	if p.TrainerWall <= 0 || p.OtherWall <= 0 {
+		t.Errorf("wall times %v and %v, want both positive", p.TrainerWall, p.OtherWall)
+	}
+	sec, err := tr.Fit(2)
+	if err != nil || !(sec > 0) {
+		t.Errorf("Fit(2) = %v, %v: want a positive training time", sec, err)
+	}
+}

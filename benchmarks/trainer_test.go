@@ -1,0 +1,96 @@
+package benchmarks
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/benchmarks/convbench"
+	"github.com/tapegrad/tapegrad/benchmarks/mlpbench"
+	"github.com/tapegrad/tapegrad/benchmarks/trainbench"
+)
+
+// BenchmarkW1Trainer is W1's step as examples/mlp takes it: train.Fit on a
+// shuffled data.Loader of random CIFAR-10-shaped images with the mean image
+// subtracted, batch 200, 3072→100→10, SGD. An op is a step, data included;
+// train-ns/step is the part the trainer's log counts as training time (the
+// TrainStep calls). Compare with BenchmarkW1MLPTrain.
+func BenchmarkW1Trainer(b *testing.B) {
+	benchTrainer(b, trainbench.NewMLP(rand.New(rand.NewPCG(1, 2)), 3, 32, 32))
+}
+
+// BenchmarkW1sTrainer is BenchmarkW1Trainer on Fashion-MNIST-shaped images,
+// 784→100→10: examples/mlp -dataset fashion-mnist. Compare with
+// BenchmarkW1sMLPTrain.
+func BenchmarkW1sTrainer(b *testing.B) {
+	benchTrainer(b, trainbench.NewMLP(rand.New(rand.NewPCG(1, 2)), 1, 28, 28))
+}
+
+// BenchmarkW2Trainer is W2's step as examples/convnet takes it on
+// CIFAR-10-shaped images: train.Fit on a shuffled data.Loader, batch 32,
+// the course's ConvNet, Adam. Compare with BenchmarkW2ConvNetTrain.
+func BenchmarkW2Trainer(b *testing.B) {
+	benchTrainer(b, trainbench.NewConvNet(rand.New(rand.NewPCG(1, 2))))
+}
+
+func benchTrainer(b *testing.B, tr *trainbench.Trainer) {
+	if _, err := tr.Fit(2); err != nil { // Adam's state and the tape's buffers
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	sec, err := tr.Fit(b.N)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(sec*1e9/float64(b.N), "train-ns/step")
+	b.ReportMetric(float64(tr.Options.Data.BatchSize*b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+// BenchmarkTrainerGap times each trainer's steps against its workload's
+// (W1, W1s, W2, on nets of their own) in alternating chunks of 10 steps
+// (trainbench.Trainer.FitPaired) and reports trainer/workload, the ratio
+// of their wall times, and cpu-trainer/workload, of the process's CPU time
+// (the Loader's goroutine and the garbage collector included): both 1 when
+// a trainer's step costs what the benchmark measures, whatever the
+// machine's load does meanwhile. An op is one step of each; -benchtime
+// should be a multiple of 10 steps (100x).
+func BenchmarkTrainerGap(b *testing.B) {
+	const chunk = 10
+	rng := func() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
+	for _, c := range []struct {
+		name  string
+		tr    func() *trainbench.Trainer
+		other func() func()
+	}{
+		{"W1", func() *trainbench.Trainer { return trainbench.NewMLP(rng(), 3, 32, 32) },
+			func() func() {
+				n := mlpbench.NewNet(rng(), mlpbench.W1Hidden, mlpbench.Batch)
+				return func() { n.TrainStep() }
+			}},
+		{"W1s", func() *trainbench.Trainer { return trainbench.NewMLP(rng(), 1, 28, 28) },
+			func() func() {
+				n := mlpbench.NewNetIn(rng(), mlpbench.SmallInputs, mlpbench.W1Hidden, mlpbench.Batch)
+				return func() { n.TrainStep() }
+			}},
+		{"W2", func() *trainbench.Trainer { return trainbench.NewConvNet(rng()) },
+			func() func() { n := convbench.NewNet(rng(), convbench.Batch); return func() { n.TrainStep() } }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			tr, other := c.tr(), c.other()
+			if _, err := tr.FitPaired(2, 1, other); err != nil { // Adam's state, the tapes' buffers
+				b.Fatal(err)
+			}
+			steps := max(chunk, (b.N+chunk-1)/chunk*chunk)
+			b.ResetTimer()
+			p, err := tr.FitPaired(steps, chunk, other)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(p.TrainerWall.Seconds()/p.OtherWall.Seconds(), "trainer/workload")
+			if p.OtherCPU > 0 {
+				b.ReportMetric(p.TrainerCPU.Seconds()/p.OtherCPU.Seconds(), "cpu-trainer/workload")
+			}
+		})
+	}
+}
