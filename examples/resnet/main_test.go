@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
+	"io"
+	"path/filepath"
 	"testing"
 
+	"github.com/tapegrad/tapegrad/examples/internal/course"
 	"github.com/tapegrad/tapegrad/examples/internal/traintest"
+	"github.com/tapegrad/tapegrad/train"
 )
 
 func TestEndToEnd(t *testing.T) {
@@ -36,4 +41,40 @@ func TestBadFlags(t *testing.T) {
 
 func TestDiverges(t *testing.T) {
 	traintest.Diverges(t, "resnet", run, "-width", "4", "-t-max", "0", "-momentum", "0")
+}
+
+// TestRecipeFlags checks that the crop, the flip, the schedule, momentum,
+// weight decay and the depth reach the training: each changes the test
+// loss after two steps from the same seed.
+func TestRecipeFlags(t *testing.T) {
+	dataDir := t.TempDir()
+	if err := course.WriteSyntheticMNIST(dataDir, 48, 20, 1); err != nil {
+		t.Fatal(err)
+	}
+	testLoss := func(args ...string) float64 {
+		t.Helper()
+		out := t.TempDir()
+		all := append([]string{"-dataset", "mnist", "-data", dataDir, "-out", out, "-steps", "2", "-batch", "8",
+			"-width", "4", "-t-max", "2", "-seed", "3"}, args...)
+		if err := run(context.Background(), all, io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		h, err := train.ReadCSV(filepath.Join(out, train.MetricsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h[len(h)-1].TestLoss
+	}
+	base := testLoss()
+	if again := testLoss(); again != base {
+		t.Fatalf("the same run twice: test loss %v, then %v", base, again)
+	}
+	for _, args := range [][]string{
+		{"-crop-pad", "0"}, {"-crop-pad", "4"}, {"-hflip=false"}, {"-t-max", "0"},
+		{"-momentum", "0"}, {"-weight-decay", "0.1"}, {"-depth", "14"},
+	} {
+		if got := testLoss(args...); got == base {
+			t.Errorf("%v: test loss %v, the same as without it", args, got)
+		}
+	}
 }
