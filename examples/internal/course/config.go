@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tapegrad/tapegrad/data"
+	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/train"
 )
 
@@ -32,6 +33,12 @@ type Config struct {
 	// Batch is then each rank's, and only rank 0 writes.
 	Distributed bool
 	SyncBN      bool // with Distributed, batch norm over the global batch (distributed.SyncBatchNorm)
+
+	// Models beyond the course (issue 20, examples/resnet): a trainer's
+	// setup may set these; their zero values keep the course's recipe.
+	Normalize func(data.Dataset) data.Normalization // nil: data.MeanImage, the course's preprocessing
+	Augment   *data.Augment                         // training-time augmentation; nil: none
+	Schedule  optim.Schedule                        // the learning rate of every step; nil: LR throughout
 }
 
 // Flags registers the common flags on fs with c's current values as

@@ -115,8 +115,13 @@ func Main(ctx context.Context, c Config, args []string, stdout, stderr io.Writer
 	} else if cl != nil && c.Batch > (n+cl.comm.Size()-1)/cl.comm.Size() {
 		return usage(fmt.Errorf("-batch %d is larger than a rank's part of the training set (%d images over %d ranks)", c.Batch, n, cl.comm.Size()))
 	}
-	norm := data.MeanImage(trainSet) // the course's preprocessing: subtract the mean training image
+	normalize := data.MeanImage // the course's preprocessing: subtract the mean training image
+	if c.Normalize != nil {     // models beyond the course (issue 20)
+		normalize = c.Normalize
+	}
+	norm := normalize(trainSet)
 	opts.Data.Normalize = &norm
+	opts.Data.Augment, opts.Schedule = c.Augment, c.Schedule
 	model := newModel(trainSet.Shape(), trainSet.Classes(), rand.New(rand.NewPCG(c.Seed, 0x7a9e)))
 	if cl != nil {
 		if stdout, stderr, err = c.distribute(cl, &opts, model, stdout, stderr); err != nil {
