@@ -1,5 +1,5 @@
-// Package course is the command-line layer the three example trainers
-// share: the flags with the course's defaults and their validation, the
+// Package course is the command-line layer the example trainers share
+// (the course's three, and the models beyond it such as resnet): the flags with the course's defaults and their validation, the
 // data sets, and the exit codes. The training itself — the step, the loop
 // with its evaluations, metrics, plots, checkpoints and Ctrl-C handling —
 // is package train's Fit.
