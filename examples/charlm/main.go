@@ -87,7 +87,7 @@ type settings struct {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	s := settings{steps: 300, batch: 32, lr: 3e-4, seed: 1, evalEvery: 100, out: filepath.Join("out", "charlm"),
+	s := settings{steps: 250, batch: 32, lr: 3e-4, seed: 1, evalEvery: 50, out: filepath.Join("out", "charlm"),
 		temperature: 0.8, sampleLen: 400}
 	fs := flag.NewFlagSet("charlm", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
