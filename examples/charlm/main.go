@@ -40,8 +40,14 @@
 // examples/pytorch/charlm.py is the same model, data and recipe in
 // PyTorch, ending with the same two lines; its initial weights and batches
 // come from torch's generator, so the numbers agree in kind, not to the
-// digit. The same -seed gives the same numbers. Bad flags are an error and
-// exit status 2; Ctrl-C stops after the current step, saving the weights.
+// digit. On the defaults (250 steps, seed 1) the validation loss falls
+// 4.29, 4.03, 3.93, 3.88, 3.83 bits per character at steps 50, …, 250
+// (PyTorch: 4.26, 4.03, 3.93, 3.86, 3.83), and the sample has learned
+// words' shapes, spaces, short lines and the fortunes' "%" separators, not
+// yet English; it takes about 3.5 minutes on 2 busy cores. The checkpoint
+// loaded into the PyTorch twin gives the same validation loss to 4 digits.
+// The same -seed gives the same numbers. Bad flags are an error and exit
+// status 2; Ctrl-C stops after the current step, saving the weights.
 package main
 
 import (

@@ -16,8 +16,8 @@ of every position, AdamW lr 3e-4 (PyTorch's other defaults); validation
 loss over the validation split cut into windows of 128 back to back, in
 bits per character. Initial weights, batches and the sample come from
 torch's generator, not tapegrad's, so the numbers agree with the Go
-command's in kind, not to the digit. It ends with the Go command's two
-lines:
+command's in kind, not to the digit (seed 1: validation 3.8259 bpc here,
+3.8304 in Go). It ends with the Go command's two lines:
 
     validation bpc: 2.xxxx
     training time: 123.4 s      (the training steps alone)
