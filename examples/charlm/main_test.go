@@ -166,3 +166,21 @@ func TestFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestInterrupted: a cancelled context (Ctrl-C) stops before the next
+// step, saves the weights and returns nil.
+func TestInterrupted(t *testing.T) {
+	text := writeText(t, 3000)
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout bytes.Buffer
+	err := run(ctx, []string{"-text", text, "-steps", "3", "-batch", "1", "-out", out}, &stdout, io.Discard)
+	want := "interrupted after step 0; weights saved in " + filepath.Join(out, "checkpoint.safetensors") + "\n"
+	if err != nil || !strings.HasSuffix(stdout.String(), want) {
+		t.Errorf("error %v, stdout:\n%s", err, stdout.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "checkpoint.safetensors")); err != nil {
+		t.Error(err)
+	}
+}
