@@ -2,7 +2,7 @@
 // step of a small character-level language model, as code that both the
 // testing.B benchmark of package benchmarks and the compare command run.
 //
-// The model (CharLM) embeds each of Context characters from a vocabulary of
+// The model (CharLM, charmodel.CharLM of internal/charmodel) embeds each of Context characters from a vocabulary of
 // Vocab (a token embedding plus a learned position embedding), runs them
 // through a TransformerEncoder of Layers pre-norm layers (DModel features,
 // Heads heads, a GELU feed-forward block of FFN, no dropout, causal

@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/tapegrad/tapegrad/autograd"
-	"github.com/tapegrad/tapegrad/functional"
+	"github.com/tapegrad/tapegrad/internal/charmodel"
 	"github.com/tapegrad/tapegrad/nn"
 	"github.com/tapegrad/tapegrad/optim"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -14,72 +13,19 @@ import (
 
 // The workload's settings, WORKLOADS.md's W9.
 const (
-	Vocab   = 96   // characters
-	Context = 128  // positions per sequence
-	DModel  = 128  // features
-	Heads   = 4    // attention heads
-	Layers  = 2    // encoder layers
-	FFN     = 512  // width of the feed-forward block
-	Batch   = 32   // sequences per step
-	LR      = 3e-4 // AdamW's learning rate
+	Vocab   = charmodel.Vocab   // characters
+	Context = charmodel.Context // positions per sequence
+	DModel  = charmodel.DModel  // features
+	Heads   = charmodel.Heads   // attention heads
+	Layers  = charmodel.Layers  // encoder layers
+	FFN     = charmodel.FFN     // width of the feed-forward block
+	Batch   = 32                // sequences per step
+	LR      = 3e-4              // AdamW's learning rate
 )
 
-// CharLM is the language model of W9:
-//
-//	h = tok[x] + pos                                     N×T×DModel
-//	h = encoder(h, causal)                               Layers pre-norm layers, final LayerNorm
-//	logits = head(h), reshaped to (N·T)×Vocab
-//
-// Its state_dict keys are "pos" (Context×DModel), "tok.weight",
-// "encoder.layers.0.…", "encoder.norm.…", "head.weight" and "head.bias",
-// those of the PyTorch twin in benchmarks/pytorch/workloads.py.
-type CharLM[T tensor.Float] struct {
-	Tok     *nn.Embedding[T]
-	Pos     *autograd.Var[T]
-	Encoder *nn.TransformerEncoder[T]
-	Head    *nn.Linear[T]
-}
-
-// NewCharLM returns the model with a context of ctx positions, drawn from
-// rng: the token embedding N(0, 1) and the encoder and head as PyTorch
-// initializes them, the position embedding N(0, 0.02²).
-func NewCharLM[T tensor.Float](rng *rand.Rand, vocab, ctx, dModel, heads, layers, ffn int) *CharLM[T] {
-	tok := nn.NewEmbedding[T](vocab, dModel, functional.EmbeddingOptions{}, rng)
-	pos := tensor.New[T](ctx, dModel)
-	nn.Normal(pos, 0, 0.02, rng)
-	l := nn.NewTransformerEncoderLayer[T](dModel, heads, rng, nn.EncoderDimFeedforward(ffn), nn.EncoderDropout(0),
-		nn.EncoderActivation("gelu"), nn.EncoderBatchFirst(true), nn.EncoderNormFirst(true))
-	enc := nn.NewTransformerEncoder(l, layers, nn.NewLayerNorm[T]([]int{dModel}))
-	return &CharLM[T]{Tok: tok, Pos: autograd.NewParam(pos), Encoder: enc, Head: nn.NewLinear[T](dModel, vocab, true, rng)}
-}
-
-// Forward returns the (N·T)×Vocab logits for the N×T characters x (their
-// indices as numbers, as nn.Embedding.Forward takes them), T at most the
-// context. It panics if x is not N×T with T ≤ the context.
-func (m *CharLM[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
-	s := x.Shape()
-	ctx := m.Pos.Shape()[0]
-	if len(s) != 2 || s[1] > ctx {
-		panic(fmt.Sprintf("transformerbench: CharLM: input of shape %v: want N×T with T ≤ %d", s, ctx))
-	}
-	pos := m.Pos
-	if s[1] < ctx {
-		pos = functional.Narrow(pos, 0, 0, s[1])
-	}
-	h := functional.Add(m.Tok.Forward(x), pos) // the lookup runs on x's tape
-	h = m.Encoder.ForwardMasked(h, nn.CausalMask())
-	return functional.Reshape(m.Head.Forward(h), s[0]*s[1], -1)
-}
-
-// State lists the parameter "pos" and the children "tok", "encoder" and
-// "head".
-func (m *CharLM[T]) State() nn.State[T] {
-	return nn.State[T]{
-		Params: []nn.Param[T]{{Name: "pos", Var: m.Pos}},
-		Children: []nn.Child[T]{{Name: "tok", Module: m.Tok}, {Name: "encoder", Module: m.Encoder},
-			{Name: "head", Module: m.Head}},
-	}
-}
+// CharLM is the language model of W9, charmodel.CharLM (moved there so that
+// examples/charlm can train it without importing a benchmark package).
+type CharLM[T tensor.Float] = charmodel.CharLM[T]
 
 // Net is W9's model in float32 trained by a train.Classifier with AdamW,
 // and one fixed batch. It is used by one goroutine at a time.
@@ -103,7 +49,7 @@ func NewNetSized(rng *rand.Rand, n, vocab, ctx, dModel, heads, layers, ffn int) 
 	if n <= 0 {
 		panic(fmt.Sprintf("transformerbench: batch size %d is not positive", n))
 	}
-	m := NewCharLM[float32](rng, vocab, ctx, dModel, heads, layers, ffn)
+	m := charmodel.NewCharLM[float32](rng, vocab, ctx, dModel, heads, layers, ffn)
 	x := tensor.New[float32](n, ctx)
 	labels := make([]int, n*ctx)
 	xd := x.Data()
