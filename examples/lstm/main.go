@@ -11,7 +11,7 @@
 // training image), scaled by 1/255 in the model; hidden size 128, one
 // layer; Adam with lr 1e-3, batch 128; the gradients' joint 2-norm clipped
 // to -clip 1.0 after every backward pass (optim.ClipGradNorm, PyTorch's
-// clip_grad_norm_); -epochs 3 passes over the training set, the last batch
+// clip_grad_norm_); -epochs 2 passes over the training set, the last batch
 // of each epoch short, and an evaluation on the whole test set after each.
 // -steps, if given, sets the number of steps instead, and -eval-every
 // the evaluations. Run with -h for every flag.
@@ -47,7 +47,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := course.Config{Name: "lstm", LR: 1e-3, Steps: 1, Batch: 128, EvalEvery: 1, Dataset: "fashion-mnist", Seed: 1, Out: "out/lstm", EvalBatch: 500}
-	cell, hidden, layers, epochs, clip := "lstm", 128, 1, 3, 1.0
+	cell, hidden, layers, epochs, clip := "lstm", 128, 1, 2, 1.0
 	var fs *flag.FlagSet
 	extra := func(f *flag.FlagSet) {
 		fs = f
