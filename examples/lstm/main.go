@@ -90,17 +90,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		return func(shape []int, classes int, rng *rand.Rand) train.Model[float32] {
-			m := NewSeqClassifier[float32](cell, shape[2], hidden, layers, classes, rng)
-			params := nn.Params[float32](m)
-			cl := &train.Classifier[float32]{Model: m, Optimizer: optim.NewAdam(params, optim.LR(c.LR))}
-			if clip > 0 {
-				cl.AfterBackward = func() error {
-					optim.ClipGradNorm(params, float32(clip))
-					return nil
-				}
-			}
-			return cl
+			return newClassifier(NewSeqClassifier[float32](cell, shape[2], hidden, layers, classes, rng), c.LR, clip)
 		}, nil
 	}
 	return course.Main(ctx, c, args, stdout, stderr, extra, setup)
+}
+
+// newClassifier trains m with Adam at learning rate lr, clipping the
+// gradients' joint 2-norm to clip after every backward pass, before the
+// step, as torch.nn.utils.clip_grad_norm_ (clip 0: no clipping).
+func newClassifier(m *SeqClassifier[float32], lr, clip float64) *train.Classifier[float32] {
+	params := nn.Params[float32](m)
+	cl := &train.Classifier[float32]{Model: m, Optimizer: optim.NewAdam(params, optim.LR(lr))}
+	if clip > 0 {
+		cl.AfterBackward = func() error {
+			optim.ClipGradNorm(params, float32(clip))
+			return nil
+		}
+	}
+	return cl
 }
