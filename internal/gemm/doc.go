@@ -41,11 +41,9 @@
 // Work is split among up to GOMAXPROCS goroutines — the caller and a crew
 // of helpers that outlive calls (crew.go) — as tasks of a partition fixed by
 // the shape; no element of C depends on which goroutine computes it, so
-// results are the same bits for every GOMAXPROCS. When a call finds that
-// its helpers got little CPU time (the machine is busier than GOMAXPROCS
-// says), the calls of the next few milliseconds run on the caller alone.
-// Jobs and their buffers are kept for the next call: in a loop, products
-// allocate nothing once the largest has run.
+// results are the same bits for every GOMAXPROCS. Jobs and their buffers
+// are kept for the next call: in a loop, products allocate nothing once the
+// largest has run.
 package gemm
 
 //go:generate go run -C asm . -out ../kernel_amd64.s -stubs ../kernel_amd64.go -pkg gemm

@@ -2,7 +2,6 @@ package gemm
 
 import (
 	"runtime"
-	"sync/atomic"
 	"time"
 )
 
@@ -138,9 +137,6 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 		cpus = maxWorkers
 	}
 	workers := min(runtime.GOMAXPROCS(0), cpus, max(1, p.m*p.n*p.k/minWorkPerWorker))
-	if workers > 1 && maxWorkers == 0 && solo() { // tests that set maxWorkers want the goroutines
-		workers = 1
-	}
 	ws := j.ws
 	for len(ws.tile) < workers {
 		ws.tile = append(ws.tile, nil)
@@ -155,8 +151,6 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 		}
 	}
 	j.workers = workers
-	j.stalled, j.mine = 0, 0
-	start := time.Now()
 	switch {
 	case workers == 1:
 		j.refs.Store(1)
@@ -179,62 +173,8 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 		runtime.Gosched()
 		j.run(0)
 	}
-	if workers > 1 && maxWorkers == 0 {
-		tasks := 0
-		for i := range j.phases {
-			tasks += int(j.phases[i].compute + j.phases[i].pack)
-		}
-		noteStall(j.stalled, time.Since(start), j.mine, tasks)
-	}
 	j.finish()
 	j.release()
-}
-
-// A product split among goroutines ends each phase when all of them have
-// finished their tasks; a goroutine whose thread the operating system
-// preempts in the middle of a task holds up the others until it runs
-// again, often for milliseconds on a machine busier than GOMAXPROCS says,
-// and helpers that spin for the next phase or job take CPU time from the
-// caller's thread there. One goroutine would then have been faster. So
-// when the caller of a product waited for its helpers longer than stallMin
-// and than a quarter of the product's time, or ran more than three
-// quarters of the tasks itself (the helpers got little CPU time), the
-// products of the next soloFor run on the caller alone, as with
-// GOMAXPROCS=1 (the results are the same bits), and the helpers go to
-// sleep.
-//
-// Measured on 2026-12-02 (2-core AMD EPYC VM, load average 3 to 4 from
-// other work): the median over 6 alternating rounds of the -cpu 2 time
-// over the -cpu 1 time of benchmarks W1 and W1s went from 1.39 and 1.53
-// without this back-off to 1.13 and 1.14 with it (and from 1.43 and 1.51 to
-// 1.18 and 1.11 in a second run); with products kept on one goroutine
-// altogether the ratios were 1.06 and 1.21, the cost of GOMAXPROCS=2 to the
-// rest of the step on that machine.
-const (
-	stallMin = 50 * time.Microsecond
-	soloFor  = 10 * time.Millisecond
-)
-
-// soloUntil is when the back-off of noteStall ends, in nanoseconds since
-// epoch; 0 when there is none.
-var (
-	epoch     = time.Now()
-	soloUntil atomic.Int64
-)
-
-// solo reports whether products run on one goroutine for now.
-func solo() bool {
-	u := soloUntil.Load()
-	return u != 0 && int64(time.Since(epoch)) < u
-}
-
-// noteStall starts a back-off if the caller of a product that took elapsed
-// waited stalled for its helpers, more than stallMin and a quarter of
-// elapsed, or ran mine of its tasks tasks, more than three quarters.
-func noteStall(stalled, elapsed time.Duration, mine, tasks int) {
-	if stalled > stallMin && stalled > elapsed/4 || 4*mine > 3*tasks {
-		soloUntil.Store(int64(time.Since(epoch) + soloFor))
-	}
 }
 
 // publishTo hires helpers for a job of workers goroutines and offers it to

@@ -28,11 +28,9 @@ type job[T Float] struct {
 
 	rows, cols, deps bounds // the blocks' bounds, kept for their storage
 
-	workers  int           // goroutines that may take part, numbered from 0
-	stalled  time.Duration // how long goroutine 0, the caller, waited for phases to end
-	mine     int           // tasks goroutine 0 ran
-	current  atomic.Int32  // the phase being worked on; len(phases) when done
-	refs     atomic.Int32  // goroutines still using the job
+	workers  int          // goroutines that may take part, numbered from 0
+	current  atomic.Int32 // the phase being worked on; len(phases) when done
+	refs     atomic.Int32 // goroutines still using the job
 	mu       sync.Mutex
 	cond     sync.Cond
 	sleepers int
@@ -108,17 +106,8 @@ func (j *job[T]) run(w int) {
 		total := counts.compute + counts.pack
 		t := counts.claimed.Add(1) - 1
 		if t >= total {
-			if w == 0 {
-				start := time.Now()
-				j.await(ph)
-				j.stalled += time.Since(start)
-				continue
-			}
 			j.await(ph)
 			continue
-		}
-		if w == 0 {
-			j.mine++
 		}
 		if t < counts.compute {
 			j.compute(&j.blocks[ph-1], int(t), j.ws.tile[w], j.ws.sliver[w])
