@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 
@@ -51,21 +50,11 @@ func attnSetup(v attnbench.Variant) func(string) (runner, map[string]string, err
 			saved: func() int64 { return int64(last.SavedBytes) },
 			values: func() ([]valueDiff, error) {
 				named := last.Named()
-				names := make([]string, len(named))
+				names, ts := make([]string, len(named)), make([]*tensor.Tensor[float32], len(named))
 				for i, n := range named {
-					names[i] = n.Name
+					names[i], ts[i] = n.Name, n.Tensor
 				}
-				ref, err := readNamed(files["out"], names)
-				if err != nil {
-					return nil, fmt.Errorf("reading the reference's outputs: %w", err)
-				}
-				diffs := make([]valueDiff, len(named))
-				for i, n := range named {
-					if diffs[i], err = diffValues(n.Name, n.Tensor, ref[i]); err != nil {
-						return nil, err
-					}
-				}
-				return diffs, nil
+				return diffOutputs(files["out"], names, ts)
 			},
 		}, files, nil
 	}

@@ -53,21 +53,11 @@ func normSetup(v normbench.Variant, c normbench.Case) func(string) (runner, map[
 			saved: func() int64 { return int64(last.SavedBytes) },
 			values: func() ([]valueDiff, error) {
 				named := last.Named()
-				names := make([]string, len(named))
+				names, ts := make([]string, len(named)), make([]*tensor.Tensor[float32], len(named))
 				for i, n := range named {
-					names[i] = n.Name
+					names[i], ts[i] = n.Name, n.Tensor
 				}
-				ref, err := readNamed(files["out"], names)
-				if err != nil {
-					return nil, fmt.Errorf("reading the reference's outputs: %w", err)
-				}
-				diffs := make([]valueDiff, len(named))
-				for i, n := range named {
-					if diffs[i], err = diffValues(n.Name, n.Tensor, ref[i]); err != nil {
-						return nil, err
-					}
-				}
-				return diffs, nil
+				return diffOutputs(files["out"], names, ts)
 			},
 		}, files, nil
 	}
@@ -114,4 +104,20 @@ func diffValues(name string, got, want *tensor.Tensor[float32]) (valueDiff, erro
 		d.RefMax = math.Max(d.RefMax, math.Abs(float64(v)))
 	}
 	return d, nil
+}
+
+// diffOutputs compares tapegrad's outputs ts, named names, with the
+// tensors of those names the reference wrote to path.
+func diffOutputs(path string, names []string, ts []*tensor.Tensor[float32]) ([]valueDiff, error) {
+	ref, err := readNamed(path, names)
+	if err != nil {
+		return nil, fmt.Errorf("reading the reference's outputs: %w", err)
+	}
+	diffs := make([]valueDiff, len(ts))
+	for i, t := range ts {
+		if diffs[i], err = diffValues(names[i], t, ref[i]); err != nil {
+			return nil, err
+		}
+	}
+	return diffs, nil
 }
