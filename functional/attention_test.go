@@ -24,39 +24,12 @@ const (
 	attnRegen = "/usr/bin/python3 ops/testdata/gen_torch_attention.py"
 )
 
-type attnResult struct {
-	Y     []reftest.Float `json:"y"`
-	DQ    []reftest.Float `json:"dq"`
-	DK    []reftest.Float `json:"dk"`
-	DV    []reftest.Float `json:"dv"`
-	DMask []reftest.Float `json:"dmask"`
-}
-
-type attnCase struct {
-	Name          string          `json:"name"`
-	QShape        []int           `json:"q_shape"`
-	KShape        []int           `json:"k_shape"`
-	VShape        []int           `json:"v_shape"`
-	Q             []reftest.Float `json:"q"`
-	K             []reftest.Float `json:"k"`
-	V             []reftest.Float `json:"v"`
-	G             []reftest.Float `json:"g"`
-	IsCausal      bool            `json:"is_causal"`
-	Scale         float64         `json:"scale"`
-	MaskShape     []int           `json:"mask_shape"`
-	Mask          []reftest.Float `json:"mask"`
-	BoolMaskShape []int           `json:"bool_mask_shape"`
-	BoolMask      []bool          `json:"bool_mask"`
-	Float64       attnResult      `json:"float64"`
-	Float32       attnResult      `json:"float32"`
-}
-
-func loadAttn(t *testing.T) []attnCase {
+func loadAttn(t *testing.T) []reftest.AttentionCase {
 	t.Helper()
 	var ref struct {
 		reftest.Header
-		DTypes []string   `json:"dtypes"`
-		Cases  []attnCase `json:"cases"`
+		DTypes []string                `json:"dtypes"`
+		Cases  []reftest.AttentionCase `json:"cases"`
 	}
 	reftest.Load(t, attnRef, attnRegen, &ref)
 	unique := reftest.Unique(t, attnRef)
@@ -84,7 +57,7 @@ type attnFunc[T tensor.Float] func(q, k, v *autograd.Var[T], opt functional.SDPA
 
 // runAttnCase runs c in T through f on a tape and returns y and the
 // gradients of q, k, v and the float mask (nil without one).
-func runAttnCase[T tensor.Float](c attnCase, f attnFunc[T]) (y, dq, dk, dv, dm []T) {
+func runAttnCase[T tensor.Float](c reftest.AttentionCase, f attnFunc[T]) (y, dq, dk, dv, dm []T) {
 	tape := autograd.NewTape[T]()
 	q := tape.Param(tensor.FromSlice(reftest.Floats[T](c.Q), c.QShape...))
 	k := tape.Param(tensor.FromSlice(reftest.Floats[T](c.K), c.KShape...))
@@ -159,7 +132,7 @@ func TestScaledDotProductAttentionReference(t *testing.T) {
 	}
 }
 
-func checkAttnCase[T tensor.Float](t *testing.T, c attnCase, want attnResult, f attnFunc[T], tol float64) {
+func checkAttnCase[T tensor.Float](t *testing.T, c reftest.AttentionCase, want reftest.AttentionResult, f attnFunc[T], tol float64) {
 	y, dq, dk, dv, dm := runAttnCase(c, f)
 	compareNaN(t, "y", y, want.Y, tol)
 	compareNaN(t, "dq", dq, want.DQ, tol)

@@ -23,41 +23,14 @@ import (
 // composed twin.
 const attnRefPath = "testdata/torch_attention.json"
 
-type attnRefResult struct {
-	Y     []reftest.Float `json:"y"`
-	DQ    []reftest.Float `json:"dq"`
-	DK    []reftest.Float `json:"dk"`
-	DV    []reftest.Float `json:"dv"`
-	DMask []reftest.Float `json:"dmask"`
-}
-
-type attnRefCase struct {
-	Name          string          `json:"name"`
-	QShape        []int           `json:"q_shape"`
-	KShape        []int           `json:"k_shape"`
-	VShape        []int           `json:"v_shape"`
-	Q             []reftest.Float `json:"q"`
-	K             []reftest.Float `json:"k"`
-	V             []reftest.Float `json:"v"`
-	G             []reftest.Float `json:"g"`
-	IsCausal      bool            `json:"is_causal"`
-	Scale         float64         `json:"scale"`
-	MaskShape     []int           `json:"mask_shape"`
-	Mask          []reftest.Float `json:"mask"`
-	BoolMaskShape []int           `json:"bool_mask_shape"`
-	BoolMask      []bool          `json:"bool_mask"`
-	Float64       attnRefResult   `json:"float64"`
-	Float32       attnRefResult   `json:"float32"`
-}
-
 // TestScaledDotProductAttentionMatchesPyTorch runs every case through the
 // op on a tape, in float64 and float32, and compares y and the gradients
 // with PyTorch's, NaNs (a query with every key masked) at the same places.
 func TestScaledDotProductAttentionMatchesPyTorch(t *testing.T) {
 	var ref struct {
 		reftest.Header
-		DTypes []string      `json:"dtypes"`
-		Cases  []attnRefCase `json:"cases"`
+		DTypes []string                `json:"dtypes"`
+		Cases  []reftest.AttentionCase `json:"cases"`
 	}
 	reftest.Load(t, attnRefPath, "/usr/bin/python3 ops/testdata/gen_torch_attention.py", &ref)
 	unique := reftest.Unique(t, attnRefPath)
@@ -71,7 +44,7 @@ func TestScaledDotProductAttentionMatchesPyTorch(t *testing.T) {
 	}
 }
 
-func checkAttnRef[T tensor.Float](t *testing.T, c attnRefCase, want attnRefResult, tol float64) {
+func checkAttnRef[T tensor.Float](t *testing.T, c reftest.AttentionCase, want reftest.AttentionResult, tol float64) {
 	tape := autograd.NewTape[T]()
 	in := []*autograd.Var[T]{
 		tape.Param(tensor.FromSlice(reftest.Floats[T](c.Q), c.QShape...)),

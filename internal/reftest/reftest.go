@@ -86,3 +86,37 @@ func Floats[T ~float32 | ~float64](s []Float) []T {
 	}
 	return out
 }
+
+// AttentionCase is one case of ops/testdata/torch_attention.json, which
+// gen_torch_attention.py writes: scaled dot-product attention's inputs
+// (q, k, v, the output gradient g, an additive or a boolean mask, the
+// causal flag and the scale) and PyTorch's results in both dtypes. The op's
+// tests (ops) and the functional's (functional) read the same file.
+type AttentionCase struct {
+	Name          string          `json:"name"`
+	QShape        []int           `json:"q_shape"`
+	KShape        []int           `json:"k_shape"`
+	VShape        []int           `json:"v_shape"`
+	Q             []Float         `json:"q"`
+	K             []Float         `json:"k"`
+	V             []Float         `json:"v"`
+	G             []Float         `json:"g"`
+	IsCausal      bool            `json:"is_causal"`
+	Scale         float64         `json:"scale"`
+	MaskShape     []int           `json:"mask_shape"`
+	Mask          []Float         `json:"mask"`
+	BoolMaskShape []int           `json:"bool_mask_shape"`
+	BoolMask      []bool          `json:"bool_mask"`
+	Float64       AttentionResult `json:"float64"`
+	Float32       AttentionResult `json:"float32"`
+}
+
+// AttentionResult is PyTorch's output y and the gradients of an
+// AttentionCase in one dtype (DMask empty without an additive mask).
+type AttentionResult struct {
+	Y     []Float `json:"y"`
+	DQ    []Float `json:"dq"`
+	DK    []Float `json:"dk"`
+	DV    []Float `json:"dv"`
+	DMask []Float `json:"dmask"`
+}
