@@ -44,8 +44,9 @@ func gradNormRowsAsm[T Float](dx, dy, x []T, mu, is, k1, k2, k3 []float64, rows,
 	return w
 }
 
-// sumRows2Asm is sumRowsAsm with the row-major kernel taking rows two at a
-// time; SumRows calls it.
+// sumRows2Asm sums the columns SumRows's kernels take (a multiple of the
+// vector's lanes), column-major or row-major two rows at a time, and
+// returns how many.
 func sumRows2Asm[T Float](acc []float64, x []T, rows, stride int) int {
 	w, cm := asmCols(len(acc), rowsBlock)
 	if !isF32[T]() || w == 0 {
@@ -59,8 +60,7 @@ func sumRows2Asm[T Float](acc []float64, x []T, rows, stride int) int {
 	return w
 }
 
-// sumSqDevRows2Asm is sumSqDevRowsAsm with the row-major kernel taking rows
-// two at a time; SumSqDevRows calls it.
+// sumSqDevRows2Asm is sumRows2Asm for SumSqDevRows.
 func sumSqDevRows2Asm[T Float](acc []float64, x []T, mu []float64, rows, stride int) int {
 	w, cm := asmCols(len(acc), rowsBlock)
 	if !isF32[T]() || w == 0 {

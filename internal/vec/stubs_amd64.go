@@ -54,16 +54,6 @@ func normAffineRowsPS(h *float32, y *float32, x *float32, mu *float64, is *float
 //go:noescape
 func gradRowsPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
 
-// sumRowsRPS is sumRowsPS walking rows outer; see SumRows.
-//
-//go:noescape
-func sumRowsRPS(acc *float64, x *float32, width int, rows int, stride int)
-
-// sumSqDevRowsRPS is sumSqDevRowsPS walking rows outer; see SumSqDevRows.
-//
-//go:noescape
-func sumSqDevRowsRPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
-
 // sumDotRowsRPS is sumDotRowsPS walking rows outer; see SumDotRows.
 //
 //go:noescape
@@ -179,12 +169,12 @@ func gradNormRowsPS(dx *float32, dy *float32, x *float32, mu *float64, is *float
 //go:noescape
 func gradNormRowsRPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
 
-// sumRows2RPS is sumRowsRPS taking rows two at a time; see SumRows.
+// sumRows2RPS is sumRowsPS walking rows outer, two at a time; see SumRows.
 //
 //go:noescape
 func sumRows2RPS(acc *float64, x *float32, width int, rows int, stride int)
 
-// sumSqDevRows2RPS is sumSqDevRowsRPS taking rows two at a time; see SumSqDevRows.
+// sumSqDevRows2RPS is sumSqDevRowsPS walking rows outer, two at a time; see SumSqDevRows.
 //
 //go:noescape
 func sumSqDevRows2RPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)

@@ -81,32 +81,6 @@ func asmCols(width, blk int) (int, bool) {
 	return width - width%rowsBlockR, false
 }
 
-func sumRowsAsm[T Float](acc []float64, x []T, rows, stride int) int {
-	w, cm := asmCols(len(acc), rowsBlock)
-	if !isF32[T]() || w == 0 {
-		return 0
-	}
-	if cm {
-		sumRowsPS(&acc[0], p32(x), w, rows, stride)
-	} else {
-		sumRowsRPS(&acc[0], p32(x), w, rows, stride)
-	}
-	return w
-}
-
-func sumSqDevRowsAsm[T Float](acc []float64, x []T, mu []float64, rows, stride int) int {
-	w, cm := asmCols(len(acc), rowsBlock)
-	if !isF32[T]() || w == 0 {
-		return 0
-	}
-	if cm {
-		sumSqDevRowsPS(&acc[0], p32(x), &mu[0], w, rows, stride)
-	} else {
-		sumSqDevRowsRPS(&acc[0], p32(x), &mu[0], w, rows, stride)
-	}
-	return w
-}
-
 func sumDotRowsAsm[T Float](sa, sab []float64, a, b []T, rows, stride int) int {
 	w, cm := asmCols(len(sa), rowsBlock)
 	if !isF32[T]() || w == 0 {

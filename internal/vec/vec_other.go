@@ -9,10 +9,6 @@ func adamAsm[T Float](x, g, m, v []T, k *[7]T) int { return 0 }
 func addScaledAsm[T Float](x []T, alpha T, d []T) int { return 0 }
 
 // The row loops' assembly does nothing here either.
-func sumRowsAsm[T Float](acc []float64, x []T, rows, stride int) int { return 0 }
-func sumSqDevRowsAsm[T Float](acc []float64, x []T, mu []float64, rows, stride int) int {
-	return 0
-}
 func sumDotRowsAsm[T Float](sa, sab []float64, a, b []T, rows, stride int) int { return 0 }
 func normRowsAsm[T Float](h, x []T, mu, is []float64, rows, stride int) int    { return 0 }
 func normAffineRowsAsm[T Float](h, y, x []T, mu, is []float64, g, b []T, rows, stride int) int {

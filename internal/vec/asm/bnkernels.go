@@ -76,15 +76,15 @@ func bnKernels() {
 	statsRows2Kernels()
 }
 
-// statsRows2Kernels emits sumRows2RPS and sumSqDevRows2RPS: sumRowsRPS and
-// sumSqDevRowsRPS taking rows two at a time (rowMajorLoop2), each
+// statsRows2Kernels emits sumRows2RPS and sumSqDevRows2RPS: sumRowsPS and
+// sumSqDevRowsPS walking rows outer, two at a time (rowMajorLoop2), each
 // accumulator loaded and stored once for both rows; a column still adds its
 // rows in order, so the sums are the same.
 func statsRows2Kernels() {
 	const rowsArgs = "width, rows, stride int"
 	const blk = 2
 	rowMajorLoop2("sumRows2RPS", "func(acc *float64, x *float32, "+rowsArgs+")",
-		"sumRows2RPS is sumRowsRPS taking rows two at a time; see SumRows.", blk,
+		"sumRows2RPS is sumRowsPS walking rows outer, two at a time; see SumRows.", blk,
 		[]string{"x"}, []string{"acc"},
 		func(rows [][]Register, o Register, c []Register) {
 			for k := range blk {
@@ -99,7 +99,7 @@ func statsRows2Kernels() {
 			}
 		})
 	rowMajorLoop2("sumSqDevRows2RPS", "func(acc *float64, x *float32, mu *float64, "+rowsArgs+")",
-		"sumSqDevRows2RPS is sumSqDevRowsRPS taking rows two at a time; see SumSqDevRows.", blk,
+		"sumSqDevRows2RPS is sumSqDevRowsPS walking rows outer, two at a time; see SumSqDevRows.", blk,
 		[]string{"x"}, []string{"acc", "mu"},
 		func(rows [][]Register, o Register, c []Register) {
 			for k := range blk {

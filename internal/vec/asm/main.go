@@ -433,32 +433,6 @@ func c32(p, o Register, k int) Mem { return Mem{Base: p, Index: o, Scale: 1, Dis
 func rowMajorKernels() {
 	const rowsArgs = "width, rows, stride int"
 	const blk = 2
-	rowMajorLoop("sumRowsRPS", "func(acc *float64, x *float32, "+rowsArgs+")",
-		"sumRowsRPS is sumRowsPS walking rows outer; see SumRows.", blk,
-		[]string{"x"}, []string{"acc"},
-		func(r []Register, o Register, c []Register) {
-			for k := range blk {
-				t, a := YMM(), YMM()
-				VCVTPS2PD(c32(r[0], o, k), t)
-				VMOVUPD(c64(c[0], o, k), a)
-				VADDPD(t, a, a)
-				VMOVUPD(a, c64(c[0], o, k))
-			}
-		})
-	rowMajorLoop("sumSqDevRowsRPS", "func(acc *float64, x *float32, mu *float64, "+rowsArgs+")",
-		"sumSqDevRowsRPS is sumSqDevRowsPS walking rows outer; see SumSqDevRows.", blk,
-		[]string{"x"}, []string{"acc", "mu"},
-		func(r []Register, o Register, c []Register) {
-			for k := range blk {
-				t, a := YMM(), YMM()
-				VCVTPS2PD(c32(r[0], o, k), t)
-				VSUBPD(c64(c[1], o, k), t, t)
-				VMULPD(t, t, t)
-				VMOVUPD(c64(c[0], o, k), a)
-				VADDPD(t, a, a)
-				VMOVUPD(a, c64(c[0], o, k))
-			}
-		})
 	rowMajorLoop("sumDotRowsRPS", "func(sa, sab *float64, a, b *float32, "+rowsArgs+")",
 		"sumDotRowsRPS is sumDotRowsPS walking rows outer; see SumDotRows.", blk,
 		[]string{"a", "b"}, []string{"sa", "sab"},
