@@ -298,3 +298,33 @@ func binVSDivPD(n int, d *float64, a *float64, s float64)
 //
 //go:noescape
 func binSVDivPD(n int, d *float64, b *float64, s float64)
+
+// sigmoidPD writes σ(x) of n float32 values, a positive multiple of 4, to y, computed in float64; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func sigmoidPD(n int, y *float32, x *float32) bool
+
+// tanhPD writes tanh(x) of n float32 values, a positive multiple of 4, to y, computed in float64; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func tanhPD(n int, y *float32, x *float32) bool
+
+// geluTanhPD writes GELU's tanh approximation of n float32 values, a positive multiple of 4, to y, computed in float64; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func geluTanhPD(n int, y *float32, x *float32) bool
+
+// geluPD writes x·Φ(x) of n float32 values, a positive multiple of 4, to y, computed in float64; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func geluPD(n int, y *float32, x *float32) bool
+
+// geluTanhGradPD writes dy times the derivative of GELU's tanh approximation at x, of n float32 values, a positive multiple of 4, to dx; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func geluTanhGradPD(n int, dx *float32, dy *float32, x *float32) bool
+
+// geluGradPD writes dy times the derivative of GELU at x, of n float32 values, a positive multiple of 4, to dx; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func geluGradPD(n int, dx *float32, dy *float32, x *float32) bool

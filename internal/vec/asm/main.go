@@ -37,6 +37,7 @@ func main() {
 			}
 		}
 	}
+	elemKernels() // fexp: the float32 element-wise functions of elem.go
 	Generate()
 }
 

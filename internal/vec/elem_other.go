@@ -1,0 +1,13 @@
+//go:build !amd64 || purego
+
+package vec
+
+// Without assembly the element-wise kernels do nothing: the Go loops of
+// elem.go do every value.
+
+func sigmoidAsm(y, x []float32) (int, bool)           { return 0, false }
+func tanhAsm(y, x []float32) (int, bool)              { return 0, false }
+func geluAsm(y, x []float32) (int, bool)              { return 0, false }
+func geluTanhAsm(y, x []float32) (int, bool)          { return 0, false }
+func geluGradAsm(dx, dy, x []float32) (int, bool)     { return 0, false }
+func geluTanhGradAsm(dx, dy, x []float32) (int, bool) { return 0, false }
