@@ -321,7 +321,9 @@ func GELUGrad32(dx, dy, x []float32) {
 // computed as x·σ(2u), within 1e-15 relative before rounding (also for
 // large negative x, where 1 + tanh u cancels in the direct formula). It
 // panics unless y and x have the same length.
-func GELUTanh32(y, x []float32) { unary32("GELUTanh32", y, x, geluTanhAsm, geluTanhLane, geluTanhExact) }
+func GELUTanh32(y, x []float32) {
+	unary32("GELUTanh32", y, x, geluTanhAsm, geluTanhLane, geluTanhExact)
+}
 
 // GELUTanhGrad32 writes dy·float32(½(1 + tanh u) + ½x(1 − tanh²u)√(2/π)(1 +
 // 3·0.044715x²)) to dx, within 1e-15 of the larger term before rounding.
