@@ -7,6 +7,7 @@ import (
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/fmath"
 	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -254,7 +255,9 @@ func (op *ELU[T]) BackwardVar(in []*v[T], _, dy *v[T], _ []bool) []*v[T] {
 //
 // 1 − y² is rounded once (a fused multiply-add; exact in float64 for a
 // float32 y), as PyTorch's float32 kernel has it: where y is near ±1 the
-// gradient keeps the precision that 1 − fl(y·y) would lose.
+// gradient keeps the precision that 1 − fl(y·y) would lose. In float32 y
+// comes from vec.Tanh32 (float64 lanes rounded once: within 1 ulp of
+// tanh x correctly rounded, and almost always equal to it).
 //
 // It panics unless it is given exactly one input.
 type Tanh[T tensor.Float] struct {
@@ -266,7 +269,9 @@ func (*Tanh[T]) Name() string { return "Tanh" }
 
 func (op *Tanh[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Tanh", in, 1)
-	op.y = op.ar.Tanh(in[0])
+	if op.y = mapVec32(op.ar, in[0], vec.Tanh32); op.y == nil {
+		op.y = op.ar.Tanh(in[0])
+	}
 	return op.y
 }
 
@@ -296,6 +301,9 @@ func (*Tanh[T]) BackwardVar(_ []*v[T], y, dy *v[T], _ []bool) []*v[T] {
 //	y  = σ(x) = 1 / (1 + e⁻ˣ)
 //	dx = dy ⊙ y ⊙ (1 − y)
 //
+// In float32 y comes from vec.Sigmoid32 (float64 lanes rounded once:
+// within 1 ulp of σ(x) correctly rounded, and almost always equal to it).
+//
 // It panics unless it is given exactly one input.
 type Sigmoid[T tensor.Float] struct {
 	arena[T]
@@ -306,7 +314,9 @@ func (*Sigmoid[T]) Name() string { return "Sigmoid" }
 
 func (op *Sigmoid[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Sigmoid", in, 1)
-	op.y = op.ar.Sigmoid(in[0])
+	if op.y = mapVec32(op.ar, in[0], vec.Sigmoid32); op.y == nil {
+		op.y = op.ar.Sigmoid(in[0])
+	}
 	return op.y
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/fmath"
+	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -14,7 +15,9 @@ import (
 // settings and its subgradients at the kinks. Softsign is a composite in
 // package functional (x / (1 + |x|)), as in PyTorch.
 //
-// Element-wise functions are computed in float64 and rounded once to T.
+// Element-wise functions are computed in float64 and rounded once to T;
+// GELU's float32 path (both forms, forward and backward) takes package
+// vec's kernels, within 1 ulp of that and almost always equal to it.
 
 // sigmoid64 is σ(x) without overflow.
 func sigmoid64(x float64) float64 {
@@ -82,17 +85,26 @@ func (op *GELU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	}
 	op.x = in[0]
 	if op.tanh() {
+		if y := mapVec32(op.ar, op.x, vec.GELUTanh32); y != nil {
+			return y
+		}
 		return op.ar.Map(op.x, func(v T) T {
 			x := float64(v)
 			u := sqrt2OverPi * (x + geluKappa*x*x*x)
 			return T(0.5 * x * (1 + math.Tanh(u)))
 		})
 	}
+	if y := mapVec32(op.ar, op.x, vec.GELU32); y != nil {
+		return y
+	}
 	return op.ar.Map(op.x, func(v T) T { x := float64(v); return T(x * normalCDF64(x)) })
 }
 
 func (op *GELU[T]) Backward(dy *tensor.Tensor[T], _ []bool) []*tensor.Tensor[T] {
 	if op.tanh() {
+		if dx := gradVec32(op.ar, dy, op.x, vec.GELUTanhGrad32); dx != nil {
+			return []*tensor.Tensor[T]{dx}
+		}
 		return []*tensor.Tensor[T]{mapGrad(op.ar, dy, op.x, func(g, v T) T {
 			x := float64(v)
 			t := math.Tanh(sqrt2OverPi * (x + geluKappa*x*x*x))
@@ -100,6 +112,9 @@ func (op *GELU[T]) Backward(dy *tensor.Tensor[T], _ []bool) []*tensor.Tensor[T] 
 			right := 0.5 * x * (1 - t*t) * sqrt2OverPi * (1 + 3*geluKappa*x*x)
 			return g * T(left+right)
 		})}
+	}
+	if dx := gradVec32(op.ar, dy, op.x, vec.GELUGrad32); dx != nil {
+		return []*tensor.Tensor[T]{dx}
 	}
 	return []*tensor.Tensor[T]{mapGrad(op.ar, dy, op.x, func(g, v T) T {
 		x := float64(v)
