@@ -8,6 +8,7 @@ import (
 
 	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -48,7 +49,9 @@ import (
 // (P, and dP̃ overwritten by dS), one more with dropout (Z); the whole
 // …×L×S stack of dS only when M needs a gradient (summed to M's shape
 // when M is broadcast). Sums (Σ exp, D) are accumulated in float64, the
-// exponentials are attnExp's (within 3·2⁻⁵² of math.Exp), and the products
+// exponentials are attnExp's (within 3·2⁻⁵² of math.Exp; in float32,
+// vec.ExpSum32's and vec.ExpScale32's, four at a time in float64 lanes,
+// within 2 ulp of math.Exp, Σ exp in four partial sums), and the products
 // go through tensor.Gemm. With IsCausal and more than 128 queries or keys
 // the products run by blocks of 128 queries (for dv and dk, 128 keys) over
 // the keys (queries) the block can see, skipping much of the masked upper
@@ -323,6 +326,14 @@ func attnSoftmaxRows[T tensor.Float](g *attnGeom, sb []T, stats, ex []float64) {
 				clear(sb[i*s+w : i*s+blk[2]])
 				continue
 			}
+			if r32, ok := any(row).([]float32); ok && attnVecRow(m) {
+				sum, _ := vec.ExpSum32(r32, m)
+				inv := 1 / sum
+				stats[2*i+1] = inv
+				vec.ExpScale32(r32, r32, m, inv)
+				clear(sb[i*s+w : i*s+blk[2]])
+				continue
+			}
 			sum := 0.0
 			for j, x := range row {
 				v := 0.0
@@ -342,6 +353,12 @@ func attnSoftmaxRows[T tensor.Float](g *attnGeom, sb []T, stats, ex []float64) {
 	}
 }
 
+// attnVecRow reports whether the float32 row whose maximum is m takes
+// vec.ExpSum32 and vec.ExpScale32: when m is finite, so that no score less
+// m is NaN (a NaN score makes m NaN, and +Inf makes it +Inf; those rows
+// take the scalar path, forward and backward alike).
+func attnVecRow(m float64) bool { return !math.IsNaN(m) && !math.IsInf(m, 0) }
+
 // attnProbRows turns each row of the scores in sb into the softmax given
 // by stats, as attnSoftmaxRows does: Pᵢⱼ = exp(Sᵢⱼ − mᵢ)·invᵢ rounded once
 // to T, exactly 0 for a score of −Inf and for the keys the causal mask
@@ -357,6 +374,8 @@ func attnProbRows[T tensor.Float](g *attnGeom, sb []T, stats []float64) {
 				for j := range row {
 					row[j] = T(math.NaN())
 				}
+			} else if r32, ok := any(row).([]float32); ok && attnVecRow(m) {
+				vec.ExpScale32(r32, r32, m, inv)
 			} else {
 				for j, x := range row {
 					if math.IsInf(float64(x), -1) {

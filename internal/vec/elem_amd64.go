@@ -45,3 +45,20 @@ func gradAsm(dx, dy, x []float32, k func(n int, dx, dy, x *float32) bool) (int, 
 	_, _ = dx[n-1], dy[n-1]
 	return n, k(n, &dx[0], &dy[0], &x[0])
 }
+
+func expSumAsm(x []float32, m float64, p *[4]float64) (int, bool) {
+	n := elemCount(x)
+	if n == 0 {
+		return 0, false
+	}
+	return n, expSumPD(n, &x[0], m, p)
+}
+
+func expScaleAsm(y, x []float32, m, inv float64) (int, bool) {
+	n := elemCount(x)
+	if n == 0 {
+		return 0, false
+	}
+	_ = y[n-1]
+	return n, expScalePD(n, &y[0], &x[0], m, inv)
+}

@@ -11,3 +11,6 @@ func geluAsm(y, x []float32) (int, bool)              { return 0, false }
 func geluTanhAsm(y, x []float32) (int, bool)          { return 0, false }
 func geluGradAsm(dx, dy, x []float32) (int, bool)     { return 0, false }
 func geluTanhGradAsm(dx, dy, x []float32) (int, bool) { return 0, false }
+
+func expSumAsm(x []float32, m float64, p *[4]float64) (int, bool) { return 0, false }
+func expScaleAsm(y, x []float32, m, inv float64) (int, bool)      { return 0, false }

@@ -328,3 +328,13 @@ func geluTanhGradPD(n int, dx *float32, dy *float32, x *float32) bool
 //
 //go:noescape
 func geluGradPD(n int, dx *float32, dy *float32, x *float32) bool
+
+// expSumPD adds e^(x − m) of n float32 values, a positive multiple of 4, to the partial sums p, value i to p[i mod 4]; it reports whether some x − m is NaN.
+//
+//go:noescape
+func expSumPD(n int, x *float32, m float64, p *[4]float64) bool
+
+// expScalePD writes e^(x − m)·inv of n float32 values, a positive multiple of 4, rounded to float32, to y; it reports whether some x − m is NaN.
+//
+//go:noescape
+func expScalePD(n int, y *float32, x *float32, m float64, inv float64) bool

@@ -4165,3 +4165,108 @@ DATA elemK87<>+8(SB)/8, $0x3fd9884533d43651
 DATA elemK87<>+16(SB)/8, $0x3fd9884533d43651
 DATA elemK87<>+24(SB)/8, $0x3fd9884533d43651
 GLOBL elemK87<>(SB), RODATA|NOPTR, $32
+
+// func expSumPD(n int, x *float32, m float64, p *[4]float64) bool
+// Requires: AVX, AVX2, FMA3
+TEXT ·expSumPD(SB), NOSPLIT, $0-33
+	MOVQ         n+0(FP), AX
+	MOVQ         x+8(FP), CX
+	VBROADCASTSD m+16(FP), Y0
+	MOVQ         p+24(FP), DX
+	VMOVUPD      (DX), Y1
+	VXORPD       Y2, Y2, Y2
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+expSumPD_loop:
+	VCVTPS2PD    (CX)(BX*1), Y3
+	VSUBPD       Y0, Y3, Y3
+	VCMPPD       $0x03, Y3, Y3, Y4
+	VORPD        Y4, Y2, Y2
+	VMAXPD       elemK0<>+0(SB), Y3, Y3
+	VMOVAPD      Y3, Y4
+	VMOVUPD      elemK3<>+0(SB), Y5
+	VFMADD213PD  elemK4<>+0(SB), Y5, Y4
+	VSUBPD       elemK4<>+0(SB), Y4, Y5
+	VMOVAPD      Y3, Y3
+	VFNMADD231PD elemK5<>+0(SB), Y5, Y3
+	VFNMADD231PD elemK6<>+0(SB), Y5, Y3
+	VMOVUPD      elemK7<>+0(SB), Y5
+	VFMADD213PD  elemK8<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK9<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK10<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK11<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK12<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK13<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK14<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK15<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK16<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK17<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK18<>+0(SB), Y3, Y5
+	VMULPD       Y3, Y5, Y5
+	VPSLLQ       $0x34, Y4, Y3
+	VPADDQ       elemK18<>+0(SB), Y3, Y3
+	VFMADD213PD  Y3, Y5, Y3
+	VADDPD       Y3, Y1, Y1
+	ADDQ         $0x10, BX
+	CMPQ         BX, AX
+	JB           expSumPD_loop
+	VMOVUPD      Y1, (DX)
+	VPTEST       Y2, Y2
+	SETNE        AL
+	MOVB         AL, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func expScalePD(n int, y *float32, x *float32, m float64, inv float64) bool
+// Requires: AVX, AVX2, FMA3
+TEXT ·expScalePD(SB), NOSPLIT, $0-41
+	MOVQ         n+0(FP), AX
+	MOVQ         x+16(FP), CX
+	VBROADCASTSD m+24(FP), Y0
+	MOVQ         y+8(FP), DX
+	VBROADCASTSD inv+32(FP), Y1
+	VXORPD       Y2, Y2, Y2
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+expScalePD_loop:
+	VCVTPS2PD    (CX)(BX*1), Y3
+	VSUBPD       Y0, Y3, Y3
+	VCMPPD       $0x03, Y3, Y3, Y4
+	VORPD        Y4, Y2, Y2
+	VMAXPD       elemK0<>+0(SB), Y3, Y3
+	VMOVAPD      Y3, Y4
+	VMOVUPD      elemK3<>+0(SB), Y5
+	VFMADD213PD  elemK4<>+0(SB), Y5, Y4
+	VSUBPD       elemK4<>+0(SB), Y4, Y5
+	VMOVAPD      Y3, Y3
+	VFNMADD231PD elemK5<>+0(SB), Y5, Y3
+	VFNMADD231PD elemK6<>+0(SB), Y5, Y3
+	VMOVUPD      elemK7<>+0(SB), Y5
+	VFMADD213PD  elemK8<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK9<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK10<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK11<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK12<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK13<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK14<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK15<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK16<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK17<>+0(SB), Y3, Y5
+	VFMADD213PD  elemK18<>+0(SB), Y3, Y5
+	VMULPD       Y3, Y5, Y5
+	VPSLLQ       $0x34, Y4, Y3
+	VPADDQ       elemK18<>+0(SB), Y3, Y3
+	VFMADD213PD  Y3, Y5, Y3
+	VMULPD       Y1, Y3, Y3
+	VCVTPD2PSY   Y3, X3
+	VMOVUPS      X3, (DX)(BX*1)
+	ADDQ         $0x10, BX
+	CMPQ         BX, AX
+	JB           expScalePD_loop
+	VPTEST       Y2, Y2
+	SETNE        AL
+	MOVB         AL, ret+40(FP)
+	VZEROUPPER
+	RET

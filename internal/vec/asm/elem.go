@@ -162,6 +162,7 @@ func elemKernels() {
 	})
 	elemGrad("geluTanhGradPD", "GELU's tanh approximation", geluTanhGradBody)
 	elemGrad("geluGradPD", "GELU", func(x VecVirtual) VecVirtual { return phiParts(x, true) })
+	expRowKernels()
 }
 
 // elemLoop emits the loop over n float32 values (a positive multiple of
@@ -354,4 +355,73 @@ func phiParts(x VecVirtual, grad bool) VecVirtual {
 		VFMADD231PD(pdf, x, cdf) // cdf = x·pdf + cdf
 	}
 	return cdf
+}
+
+// expRowKernels emits the softmax rows' kernels: with d = x − m (m a
+// row's maximum) limited to ≥ −700, expSumPD adds e^d into four partial
+// sums, value j into p[j mod 4], and expScalePD writes float32(e^d·inv).
+// Both report whether some d is NaN.
+func expRowKernels() {
+	for _, sum := range []bool{true, false} {
+		name, sig := "expScalePD", "func(n int, y, x *float32, m, inv float64) bool"
+		doc := name + " writes e^(x − m)·inv of n float32 values, a positive multiple of 4, rounded to float32, to y; it reports whether some x − m is NaN."
+		if sum {
+			name, sig = "expSumPD", "func(n int, x *float32, m float64, p *[4]float64) bool"
+			doc = name + " adds e^(x − m) of n float32 values, a positive multiple of 4, to the partial sums p, value i to p[i mod 4]; it reports whether some x − m is NaN."
+		}
+		TEXT(name, NOSPLIT, sig)
+		Doc(doc)
+		Pragma("noescape")
+		n := Load(Param("n"), GP64())
+		x := Load(Param("x"), GP64())
+		mv := YMM()
+		mp, _ := Param("m").Resolve()
+		VBROADCASTSD(mp.Addr, mv)
+		var y, p Register
+		var inv, acc VecVirtual
+		if sum {
+			p = Load(Param("p"), GP64())
+			acc = YMM()
+			VMOVUPD(Mem{Base: p}, acc)
+		} else {
+			y = Load(Param("y"), GP64())
+			inv = YMM()
+			ip, _ := Param("inv").Resolve()
+			VBROADCASTSD(ip.Addr, inv)
+		}
+		bad := YMM()
+		VXORPD(bad, bad, bad)
+		off := GP64()
+		XORQ(off, off)
+		SHLQ(U8(2), n)
+		Label(name + "_loop")
+		d := YMM()
+		VCVTPS2PD(Mem{Base: x, Index: off, Scale: 1}, d)
+		VSUBPD(mv, d, d)
+		t := YMM()
+		VCMPPD(U8(3), d, d, t) // UNORD_Q: NaN
+		VORPD(t, bad, bad)
+		VMAXPD(kc(-expClamp), d, d)
+		e := exp1(d)
+		if sum {
+			VADDPD(e, acc, acc)
+		} else {
+			VMULPD(inv, e, e)
+			o := XMM()
+			VCVTPD2PSY(e, o)
+			VMOVUPS(o, Mem{Base: y, Index: off, Scale: 1})
+		}
+		ADDQ(U8(16), off)
+		CMPQ(off, n)
+		JB(LabelRef(name + "_loop"))
+		if sum {
+			VMOVUPD(acc, Mem{Base: p})
+		}
+		VPTEST(bad, bad)
+		r := GP8()
+		SETNE(r)
+		Store(r, ReturnIndex(0))
+		VZEROUPPER()
+		RET()
+	}
 }
