@@ -329,6 +329,36 @@ func geluTanhGradPD(n int, dx *float32, dy *float32, x *float32) bool
 //go:noescape
 func geluGradPD(n int, dx *float32, dy *float32, x *float32) bool
 
+// sigmoidPDZ writes σ(x) of n float32 values, a positive multiple of 8, to y, computed in float64; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func sigmoidPDZ(n int, y *float32, x *float32) bool
+
+// tanhPDZ writes tanh(x) of n float32 values, a positive multiple of 8, to y, computed in float64; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func tanhPDZ(n int, y *float32, x *float32) bool
+
+// geluTanhPDZ writes GELU's tanh approximation of n float32 values, a positive multiple of 8, to y, computed in float64; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func geluTanhPDZ(n int, y *float32, x *float32) bool
+
+// geluPDZ writes x·Φ(x) of n float32 values, a positive multiple of 8, to y, computed in float64; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func geluPDZ(n int, y *float32, x *float32) bool
+
+// geluTanhGradPDZ writes dy times the derivative of GELU's tanh approximation at x, of n float32 values, a positive multiple of 8, to dx; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func geluTanhGradPDZ(n int, dx *float32, dy *float32, x *float32) bool
+
+// geluGradPDZ writes dy times the derivative of GELU at x, of n float32 values, a positive multiple of 8, to dx; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func geluGradPDZ(n int, dx *float32, dy *float32, x *float32) bool
+
 // expSumPD adds e^(x − m) of n float32 values, a positive multiple of 4, to the partial sums p, value i to p[i mod 4]; it reports whether some x − m is NaN.
 //
 //go:noescape

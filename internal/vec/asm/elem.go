@@ -62,25 +62,26 @@ var (
 // elemConsts holds the vectors of constants emitted so far, by their bits.
 var elemConsts = map[uint64]Mem{}
 
-// kb returns a read-only vector of four copies of the 64 bits b.
+// kb returns a read-only vector of eight copies of the 64 bits b (a
+// ZMM's; a YMM reads the first four).
 func kb(b uint64) Mem {
 	if m, ok := elemConsts[b]; ok {
 		return m
 	}
 	m := GLOBL(fmt.Sprintf("elemK%d", len(elemConsts)), RODATA|NOPTR)
-	for i := range 4 {
+	for i := range 8 {
 		DATA(8*i, U64(b))
 	}
 	elemConsts[b] = m
 	return m
 }
 
-// kc returns a read-only vector of four copies of v.
+// kc returns a read-only vector of copies of v.
 func kc(v float64) Mem { return kb(math.Float64bits(v)) }
 
-// load returns a new vector holding four copies of v.
+// load returns a new vector holding copies of v.
 func load(v float64) VecVirtual {
-	r := YMM()
+	r := vreg()
 	VMOVUPD(kc(v), r)
 	return r
 }
@@ -98,7 +99,7 @@ func horner(x VecVirtual, c []float64) VecVirtual {
 // expParts is elem.go's expParts: s = 2^k and q = e^r − 1 with
 // a + b = k·ln2 + r (b nil for 0).
 func expParts(a, b VecVirtual) (s, q VecVirtual) {
-	t := YMM()
+	t := vreg()
 	if b != nil {
 		VADDPD(b, a, t)
 	} else {
@@ -106,9 +107,9 @@ func expParts(a, b VecVirtual) (s, q VecVirtual) {
 	}
 	lg := load(expLog2e)
 	VFMADD213PD(kc(expRound), lg, t) // t = (a+b)·log2e + round
-	kf := YMM()
+	kf := vreg()
 	VSUBPD(kc(expRound), t, kf)
-	r := YMM()
+	r := vreg()
 	VMOVAPD(a, r)
 	VFNMADD231PD(kc(expLn2Hi), kf, r) // r = a − kf·ln2Hi
 	if b != nil {
@@ -117,7 +118,7 @@ func expParts(a, b VecVirtual) (s, q VecVirtual) {
 	VFNMADD231PD(kc(expLn2Lo), kf, r)
 	q = horner(r, expm1Poly)
 	VMULPD(r, q, q)
-	s = YMM()
+	s = vreg()
 	VPSLLQ(U8(52), t, s)
 	VPADDQ(kb(expBias), s, s)
 	return s, q
@@ -136,18 +137,107 @@ func clampTo(x VecVirtual, c float64) {
 	VMINPD(kc(c), x, x)
 }
 
-// lt returns the mask a < b.
-func lt(a VecVirtual, b float64) VecVirtual {
-	m := YMM()
-	VCMPPD(U8(1), kc(b), a, m) // LT_OS
+// lt returns the mask a < b: a vector of all-ones lanes, or with wide an
+// opmask.
+func lt(a VecVirtual, b float64) Register {
+	if wide {
+		k := K()
+		VCMPPD(U8(1), kc(b), a, k) // LT_OS
+		return k
+	}
+	m := vreg()
+	VCMPPD(U8(1), kc(b), a, m)
 	return m
 }
 
 // sel sets dst to t where m, keeping dst elsewhere.
-func sel(m, t, dst VecVirtual) { VBLENDVPD(m, t, dst, dst) }
+func sel(m Register, t, dst VecVirtual) {
+	if wide {
+		VBLENDMPD(t, dst, m, dst)
+		return
+	}
+	VBLENDVPD(m, t, dst, dst)
+}
+
+// negative returns the mask of x's sign bit without wide (VBLENDVPD reads
+// it), and x < 0 with wide: they differ at −0 only, where phiParts's two
+// choices are both ½.
+func negative(x VecVirtual) Register {
+	if wide {
+		return lt(x, 0)
+	}
+	return x
+}
+
+// wide says that the kernels being emitted take ZMM registers, eight
+// float64 lanes (AVX-512F), rather than YMM, four (AVX2 and FMA).
+var wide bool
+
+func vreg() VecVirtual {
+	if wide {
+		return ZMM()
+	}
+	return YMM()
+}
+
+// lanes32 returns the float32 register a vector's values load from.
+func lanes32() VecVirtual {
+	if wide {
+		return YMM()
+	}
+	return XMM()
+}
+
+// vand, vor and vxor are the bitwise operations: AVX-512F has them for
+// ZMM as integer instructions only (the float ones need AVX512DQ).
+func vand(a, b, d Op) {
+	if wide {
+		VPANDQ(a, b, d)
+		return
+	}
+	VANDPD(a, b, d)
+}
+
+func vor(a, b, d Op) {
+	if wide {
+		VPORQ(a, b, d)
+		return
+	}
+	VORPD(a, b, d)
+}
+
+func vxor(a, b, d Op) {
+	if wide {
+		VPXORQ(a, b, d)
+		return
+	}
+	VXORPD(a, b, d)
+}
+
+// cvtOut rounds r to float32.
+func cvtOut(r VecVirtual) VecVirtual {
+	o := lanes32()
+	if wide {
+		VCVTPD2PS(r, o)
+	} else {
+		VCVTPD2PSY(r, o)
+	}
+	return o
+}
 
 // elemKernels emits every element-wise kernel.
 func elemKernels() {
+	for _, w := range []bool{false, true} {
+		wide = w
+		elemWidth()
+	}
+	wide = false
+	expRowKernels()
+}
+
+// elemWidth emits the element-wise kernels at the current width, the ZMM
+// ones with the suffix Z.
+func elemWidth() {
 	elemUnary("sigmoidPD", "σ(x)", sigmoidBody)
 	elemUnary("tanhPD", "tanh(x)", tanhBody)
 	elemUnary("geluTanhPD", "GELU's tanh approximation", func(x VecVirtual) VecVirtual {
@@ -162,28 +252,38 @@ func elemKernels() {
 	})
 	elemGrad("geluTanhGradPD", "GELU's tanh approximation", geluTanhGradBody)
 	elemGrad("geluGradPD", "GELU", func(x VecVirtual) VecVirtual { return phiParts(x, true) })
-	expRowKernels()
 }
 
 // elemLoop emits the loop over n float32 values (a positive multiple of
-// 4) at x, four at a time: body gets them in float64 and the byte offset.
+// the lanes) at x, a vector at a time: body gets them in float64 and the
+// byte offset.
 func elemLoop(name string, n, x Register, body func(xv VecVirtual, off Register)) {
-	acc := YMM()
-	VXORPD(acc, acc, acc)
+	acc := vreg()
+	vxor(acc, acc, acc)
 	off := GP64()
 	XORQ(off, off)
 	SHLQ(U8(2), n)
 	Label(name + "_loop")
-	xv := YMM()
+	xv := vreg()
 	VCVTPS2PD(Mem{Base: x, Index: off, Scale: 1}, xv)
-	t := YMM()
+	t := vreg()
 	VSUBPD(xv, xv, t)
-	VORPD(t, acc, acc)
+	vor(t, acc, acc)
 	body(xv, off)
-	ADDQ(U8(16), off)
+	if wide {
+		ADDQ(U8(32), off)
+	} else {
+		ADDQ(U8(16), off)
+	}
 	CMPQ(off, n)
 	JB(LabelRef(name + "_loop"))
-	VPTEST(acc, acc)
+	if wide {
+		k := K()
+		VPTESTMQ(acc, acc, k)
+		KORTESTW(k, k)
+	} else {
+		VPTEST(acc, acc)
+	}
 	r := GP8()
 	SETNE(r)
 	Store(r, ReturnIndex(0))
@@ -193,33 +293,39 @@ func elemLoop(name string, n, x Register, body func(xv VecVirtual, off Register)
 
 // elemUnary emits y = float32(f(x)).
 func elemUnary(name, what string, f func(x VecVirtual) VecVirtual) {
+	lanes := 4
+	if wide {
+		name += "Z"
+		lanes = 8
+	}
 	TEXT(name, NOSPLIT, "func(n int, y, x *float32) bool")
-	Doc(fmt.Sprintf("%s writes %s of n float32 values, a positive multiple of 4, to y, computed in float64; it reports whether x holds a non-finite value.", name, what))
+	Doc(fmt.Sprintf("%s writes %s of n float32 values, a positive multiple of %d, to y, computed in float64; it reports whether x holds a non-finite value.", name, what, lanes))
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	y := Load(Param("y"), GP64())
 	x := Load(Param("x"), GP64())
 	elemLoop(name, n, x, func(xv VecVirtual, off Register) {
-		r := f(xv)
-		o := XMM()
-		VCVTPD2PSY(r, o)
+		o := cvtOut(f(xv))
 		VMOVUPS(o, Mem{Base: y, Index: off, Scale: 1})
 	})
 }
 
 // elemGrad emits dx = dy·float32(f'(x)), the product in float32.
 func elemGrad(name, what string, f func(x VecVirtual) VecVirtual) {
+	lanes := 4
+	if wide {
+		name += "Z"
+		lanes = 8
+	}
 	TEXT(name, NOSPLIT, "func(n int, dx, dy, x *float32) bool")
-	Doc(fmt.Sprintf("%s writes dy times the derivative of %s at x, of n float32 values, a positive multiple of 4, to dx; it reports whether x holds a non-finite value.", name, what))
+	Doc(fmt.Sprintf("%s writes dy times the derivative of %s at x, of n float32 values, a positive multiple of %d, to dx; it reports whether x holds a non-finite value.", name, what, lanes))
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	dx := Load(Param("dx"), GP64())
 	dy := Load(Param("dy"), GP64())
 	x := Load(Param("x"), GP64())
 	elemLoop(name, n, x, func(xv VecVirtual, off Register) {
-		r := f(xv)
-		o := XMM()
-		VCVTPD2PSY(r, o)
+		o := cvtOut(f(xv))
 		VMULPS(Mem{Base: dy, Index: off, Scale: 1}, o, o)
 		VMOVUPS(o, Mem{Base: dx, Index: off, Scale: 1})
 	})
@@ -227,10 +333,10 @@ func elemGrad(name, what string, f func(x VecVirtual) VecVirtual) {
 
 // sigmoidBody: 1/(1 + e^−clamp(x)).
 func sigmoidBody(x VecVirtual) VecVirtual {
-	a := YMM()
+	a := vreg()
 	VMOVAPD(x, a)
 	clampTo(a, expClamp)
-	VXORPD(kb(signBit), a, a)
+	vxor(kb(signBit), a, a)
 	e := exp1(a)
 	VADDPD(kc(1), e, e)
 	y := load(1)
@@ -240,34 +346,34 @@ func sigmoidBody(x VecVirtual) VecVirtual {
 
 // tanhBody: sign(x)·em1/(em1 + 2), em1 = e^min(2|x|, 60) − 1.
 func tanhBody(x VecVirtual) VecVirtual {
-	a := YMM()
-	VANDPD(kb(absMask), x, a)
+	a := vreg()
+	vand(kb(absMask), x, a)
 	VADDPD(a, a, a)
 	VMINPD(kc(60), a, a)
 	s, q := expParts(a, nil)
-	sm1 := YMM()
+	sm1 := vreg()
 	VSUBPD(kc(1), s, sm1)
 	VFMADD213PD(sm1, q, s) // em1 = q·s + (s − 1)
-	den := YMM()
+	den := vreg()
 	VADDPD(kc(2), s, den)
 	VDIVPD(den, s, s)
-	sg := YMM()
-	VANDPD(kb(signBit), x, sg)
-	VORPD(sg, s, s)
+	sg := vreg()
+	vand(kb(signBit), x, sg)
+	vor(sg, s, s)
 	return s
 }
 
 // geluTanhParts returns x², e = e^a and σ = 1/(1 + e), a = −2u clamped.
 func geluTanhParts(x VecVirtual) (x2, e, sg VecVirtual) {
-	x2 = YMM()
+	x2 = vreg()
 	VMULPD(x, x, x2)
-	v := YMM()
+	v := vreg()
 	VMULPD(kc(geluKappa), x2, v)
 	VFMADD213PD(x, x, v) // v = x·(κx²) + x
 	VMULPD(kc(-2*sqrt2OverPi), v, v)
 	clampTo(v, expClamp)
 	e = exp1(v)
-	sg = YMM()
+	sg = vreg()
 	VADDPD(kc(1), e, sg)
 	one := load(1)
 	VDIVPD(sg, one, sg)
@@ -280,7 +386,7 @@ func geluTanhGradBody(x VecVirtual) VecVirtual {
 	VMULPD(sg, e, e) // es
 	w := load(3 * geluKappa)
 	VFMADD213PD(kc(1), x2, w) // w = x2·3κ + 1
-	p := YMM()
+	p := vreg()
 	VMULPD(sg, x, p)
 	VMULPD(e, p, p)
 	VMULPD(w, p, p)
@@ -290,15 +396,15 @@ func geluTanhGradBody(x VecVirtual) VecVirtual {
 
 // phiParts is elem.go's phiParts: Φ(x), or with grad Φ(x) + x·φ(x).
 func phiParts(x VecVirtual, grad bool) VecVirtual {
-	ax := YMM()
-	VANDPD(kb(absMask), x, ax)
+	ax := vreg()
+	vand(kb(absMask), x, ax)
 	VMINPD(kc(phiClamp), ax, ax)
-	z := YMM()
+	z := vreg()
 	VMULPD(kc(invSqrt2), ax, z)
 	// Regions C and D: s = 2/x².
 	inv := load(1)
 	VDIVPD(ax, inv, inv)
-	s := YMM()
+	s := vreg()
 	VMULPD(inv, inv, s)
 	VADDPD(s, s, s)
 	nd, dd := horner(s, erfRB), horner(s, erfSB)
@@ -309,11 +415,11 @@ func phiParts(x VecVirtual, grad bool) VecVirtual {
 		sel(mC, dc, dd)
 	}
 	// Regions A and B.
-	zz := YMM()
+	zz := vreg()
 	VMULPD(z, z, zz)
 	na, da := horner(zz, erfPP), horner(zz, erfQQ)
 	{
-		zb := YMM()
+		zb := vreg()
 		VSUBPD(kc(1), z, zb)
 		nb, db := horner(zb, erfPA), horner(zb, erfQA)
 		mA := lt(z, erfAMax)
@@ -323,10 +429,10 @@ func phiParts(x VecVirtual, grad bool) VecVirtual {
 		sel(mB, nb, nd)
 		sel(mB, db, dd)
 	}
-	qt := YMM()
+	qt := vreg()
 	VDIVPD(dd, nd, qt)
 	// qa = 0.5 − (z·qt + (z − 0.5)), qb = (1 − erx) − qt.
-	t1 := YMM()
+	t1 := vreg()
 	VSUBPD(kc(0.5), z, t1)
 	VFMADD231PD(qt, z, t1)
 	qa := load(0.5)
@@ -336,7 +442,7 @@ func phiParts(x VecVirtual, grad bool) VecVirtual {
 	sel(lt(z, erfAMax), qa, qb)
 	VMULPD(kc(0.5), qb, qb)
 	// The tails: e^(hx + qt − 0.5625)·inv·(1/√2), hx = max(−x²/2, −700).
-	hx := YMM()
+	hx := vreg()
 	VMULPD(ax, ax, hx)
 	VMULPD(kc(-0.5), hx, hx)
 	VMAXPD(kc(-expClamp), hx, hx)
@@ -348,7 +454,7 @@ func phiParts(x VecVirtual, grad bool) VecVirtual {
 	sel(lt(z, erfBMax), qb, e2) // q
 	cdf := load(1)
 	VSUBPD(e2, cdf, cdf)
-	sel(x, e2, cdf) // Q where x's sign bit is set, 1 − Q elsewhere
+	sel(negative(x), e2, cdf) // Q where x is negative, 1 − Q elsewhere
 	if grad {
 		pdf := exp1(hx)
 		VMULPD(kc(invSqrt2Pi), pdf, pdf)
