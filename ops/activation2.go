@@ -16,8 +16,9 @@ import (
 // package functional (x / (1 + |x|)), as in PyTorch.
 //
 // Element-wise functions are computed in float64 and rounded once to T;
-// GELU's float32 path (both forms, forward and backward) takes package
-// vec's kernels, within 1 ulp of that and almost always equal to it.
+// the float32 paths of GELU (both forms) and SiLU, forward and backward,
+// take package vec's kernels, within 1 ulp of that and almost always equal
+// to it.
 
 // sigmoid64 is σ(x) without overflow.
 func sigmoid64(x float64) float64 {
@@ -197,10 +198,16 @@ func (*SiLU[T]) Name() string { return "SiLU" }
 func (op *SiLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("SiLU", in, 1)
 	op.x = in[0]
+	if y := mapVec32(op.ar, op.x, vec.SiLU32); y != nil {
+		return y
+	}
 	return op.ar.Map(op.x, func(v T) T { x := float64(v); return T(x * sigmoid64(x)) })
 }
 
 func (op *SiLU[T]) Backward(dy *tensor.Tensor[T], _ []bool) []*tensor.Tensor[T] {
+	if dx := gradVec32(op.ar, dy, op.x, vec.SiLUGrad32); dx != nil {
+		return []*tensor.Tensor[T]{dx}
+	}
 	return []*tensor.Tensor[T]{mapGrad(op.ar, dy, op.x, func(g, v T) T {
 		x := float64(v)
 		s := sigmoid64(x)

@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// The element-wise functions below (Sigmoid32, Tanh32, GELU32,
+// The element-wise functions below (Sigmoid32, SiLU32, Tanh32, GELU32,
 // GELUGrad32, GELUTanh32, GELUTanhGrad32) take float32 values, compute in
 // float64 and round once to float32, as package ops's scalar paths do, but
 // without branches or calls to package math: e^x by argument reduction
@@ -82,9 +82,35 @@ func exp1(x float64) float64 {
 // clamp returns x limited to [-c, c] (x finite).
 func clamp(x, c float64) float64 { return math.Min(math.Max(x, -c), c) }
 
+// sigmoidParts returns e = e^−x and σ(x) = 1/(1 + e), x limited to
+// ±expClamp.
+func sigmoidParts(x float64) (e, sg float64) {
+	e = exp1(-clamp(x, expClamp))
+	return e, 1 / (1 + e)
+}
+
 func sigmoidLane(x float64) float64 {
-	e := exp1(-clamp(x, expClamp))
-	return 1 / (1 + e)
+	_, sg := sigmoidParts(x)
+	return sg
+}
+
+func siluLane(x float64) float64 {
+	_, sg := sigmoidParts(x)
+	return x * sg
+}
+
+// siluGradLane is σ(x)(1 + x(1 − σ(x))), 1 − σ(x) taken as e^−x·σ(x).
+func siluGradLane(x float64) float64 {
+	e, sg := sigmoidParts(x)
+	p := float64(x * float64(e*sg))
+	return sg * (p + 1)
+}
+
+func siluExact(x float64) float64 { return x * sigmoidExact(x) }
+
+func siluGradExact(x float64) float64 {
+	s := sigmoidExact(x)
+	return s * (1 + x*(1-s))
 }
 
 const signBit = 1 << 63
@@ -178,7 +204,7 @@ func phiParts(x float64, grad bool) (cdf, pdf float64) {
 	zb := z - 1
 	nb, db := horner(zb, erfPA), horner(zb, erfQA)
 	inv := 1 / ax
-	ii := inv * inv
+	ii := float64(inv * inv) // rounded: never fused into the sum
 	s := ii + ii
 	nc, dc := horner(s, erfRA), horner(s, erfSA)
 	nd, dd := horner(s, erfRB), horner(s, erfSB)
@@ -299,6 +325,17 @@ func allFinite32(x []float32) bool {
 // tail: σ(−90) is 8.2e-40, a float32 subnormal. It panics unless y and x
 // have the same length.
 func Sigmoid32(y, x []float32) { unary32("Sigmoid32", y, x, sigmoidAsm, sigmoidLane, sigmoidExact) }
+
+// SiLU32 writes x·σ(x) to y, within 1e-15 relative before rounding. It
+// panics unless y and x have the same length.
+func SiLU32(y, x []float32) { unary32("SiLU32", y, x, siluAsm, siluLane, siluExact) }
+
+// SiLUGrad32 writes dy·float32(σ(x)(1 + x(1 − σ(x)))) to dx, within 1e-15
+// of σ(x)(1 + |x|(1 − σ(x))) before rounding. It panics unless the three
+// have the same length.
+func SiLUGrad32(dx, dy, x []float32) {
+	grad32("SiLUGrad32", dx, dy, x, siluGradAsm, siluGradLane, siluGradExact)
+}
 
 // Tanh32 writes tanh(x) = sign(x)·(e^(2|x|) − 1)/(e^(2|x|) + 1) to y,
 // within 1e-15 relative before rounding, tanh(−0) being −0. It panics

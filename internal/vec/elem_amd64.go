@@ -23,8 +23,12 @@ func elemCount(x []float32) int {
 }
 
 func sigmoidAsm(y, x []float32) (int, bool) { return unaryAsm(y, x, sigmoidPD, sigmoidPDZ) }
-func tanhAsm(y, x []float32) (int, bool)    { return unaryAsm(y, x, tanhPD, tanhPDZ) }
-func geluAsm(y, x []float32) (int, bool)    { return unaryAsm(y, x, geluPD, geluPDZ) }
+func siluAsm(y, x []float32) (int, bool)    { return unaryAsm(y, x, siluPD, siluPDZ) }
+func siluGradAsm(dx, dy, x []float32) (int, bool) {
+	return gradAsm(dx, dy, x, siluGradPD, siluGradPDZ)
+}
+func tanhAsm(y, x []float32) (int, bool) { return unaryAsm(y, x, tanhPD, tanhPDZ) }
+func geluAsm(y, x []float32) (int, bool) { return unaryAsm(y, x, geluPD, geluPDZ) }
 func geluTanhAsm(y, x []float32) (int, bool) {
 	return unaryAsm(y, x, geluTanhPD, geluTanhPDZ)
 }

@@ -6,6 +6,8 @@ package vec
 // elem.go do every value.
 
 func sigmoidAsm(y, x []float32) (int, bool)           { return 0, false }
+func siluAsm(y, x []float32) (int, bool)              { return 0, false }
+func siluGradAsm(dx, dy, x []float32) (int, bool)     { return 0, false }
 func tanhAsm(y, x []float32) (int, bool)              { return 0, false }
 func geluAsm(y, x []float32) (int, bool)              { return 0, false }
 func geluTanhAsm(y, x []float32) (int, bool)          { return 0, false }

@@ -309,6 +309,16 @@ func sigmoidPD(n int, y *float32, x *float32) bool
 //go:noescape
 func tanhPD(n int, y *float32, x *float32) bool
 
+// siluPD writes x·σ(x) of n float32 values, a positive multiple of 4, to y, computed in float64; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func siluPD(n int, y *float32, x *float32) bool
+
+// siluGradPD writes dy times the derivative of SiLU at x, of n float32 values, a positive multiple of 4, to dx; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func siluGradPD(n int, dx *float32, dy *float32, x *float32) bool
+
 // geluTanhPD writes GELU's tanh approximation of n float32 values, a positive multiple of 4, to y, computed in float64; it reports whether x holds a non-finite value.
 //
 //go:noescape
@@ -338,6 +348,16 @@ func sigmoidPDZ(n int, y *float32, x *float32) bool
 //
 //go:noescape
 func tanhPDZ(n int, y *float32, x *float32) bool
+
+// siluPDZ writes x·σ(x) of n float32 values, a positive multiple of 8, to y, computed in float64; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func siluPDZ(n int, y *float32, x *float32) bool
+
+// siluGradPDZ writes dy times the derivative of SiLU at x, of n float32 values, a positive multiple of 8, to dx; it reports whether x holds a non-finite value.
+//
+//go:noescape
+func siluGradPDZ(n int, dx *float32, dy *float32, x *float32) bool
 
 // geluTanhPDZ writes GELU's tanh approximation of n float32 values, a positive multiple of 8, to y, computed in float64; it reports whether x holds a non-finite value.
 //

@@ -3416,6 +3416,123 @@ DATA elemK21<>+48(SB)/8, $0x4000000000000000
 DATA elemK21<>+56(SB)/8, $0x4000000000000000
 GLOBL elemK21<>(SB), RODATA|NOPTR, $64
 
+// func siluPD(n int, y *float32, x *float32) bool
+// Requires: AVX, AVX2, FMA3
+TEXT ·siluPD(SB), NOSPLIT, $0-25
+	MOVQ   n+0(FP), AX
+	MOVQ   y+8(FP), CX
+	MOVQ   x+16(FP), DX
+	VXORPD Y0, Y0, Y0
+	XORQ   BX, BX
+	SHLQ   $0x02, AX
+
+siluPD_loop:
+	VCVTPS2PD    (DX)(BX*1), Y1
+	VSUBPD       Y1, Y1, Y2
+	VORPD        Y2, Y0, Y0
+	VMOVAPD      Y1, Y2
+	VMAXPD       elemK0<>+0(SB), Y2, Y2
+	VMINPD       elemK1<>+0(SB), Y2, Y2
+	VXORPD       elemK2<>+0(SB), Y2, Y2
+	VMOVAPD      Y2, Y3
+	VMOVUPD      elemK3<>+0(SB), Y4
+	VFMADD213PD  elemK4<>+0(SB), Y4, Y3
+	VSUBPD       elemK4<>+0(SB), Y3, Y4
+	VMOVAPD      Y2, Y2
+	VFNMADD231PD elemK5<>+0(SB), Y4, Y2
+	VFNMADD231PD elemK6<>+0(SB), Y4, Y2
+	VMOVUPD      elemK7<>+0(SB), Y4
+	VFMADD213PD  elemK8<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK9<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK10<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK11<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK12<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK13<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK14<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK15<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK16<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK17<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK18<>+0(SB), Y2, Y4
+	VMULPD       Y2, Y4, Y4
+	VPSLLQ       $0x34, Y3, Y2
+	VPADDQ       elemK18<>+0(SB), Y2, Y2
+	VFMADD213PD  Y2, Y4, Y2
+	VADDPD       elemK18<>+0(SB), Y2, Y2
+	VMOVUPD      elemK18<>+0(SB), Y3
+	VDIVPD       Y2, Y3, Y3
+	VMULPD       Y1, Y3, Y3
+	VCVTPD2PSY   Y3, X1
+	VMOVUPS      X1, (CX)(BX*1)
+	ADDQ         $0x10, BX
+	CMPQ         BX, AX
+	JB           siluPD_loop
+	VPTEST       Y0, Y0
+	SETNE        AL
+	MOVB         AL, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func siluGradPD(n int, dx *float32, dy *float32, x *float32) bool
+// Requires: AVX, AVX2, FMA3
+TEXT ·siluGradPD(SB), NOSPLIT, $0-33
+	MOVQ   n+0(FP), AX
+	MOVQ   dx+8(FP), CX
+	MOVQ   dy+16(FP), DX
+	MOVQ   x+24(FP), BX
+	VXORPD Y0, Y0, Y0
+	XORQ   SI, SI
+	SHLQ   $0x02, AX
+
+siluGradPD_loop:
+	VCVTPS2PD    (BX)(SI*1), Y1
+	VSUBPD       Y1, Y1, Y2
+	VORPD        Y2, Y0, Y0
+	VMOVAPD      Y1, Y2
+	VMAXPD       elemK0<>+0(SB), Y2, Y2
+	VMINPD       elemK1<>+0(SB), Y2, Y2
+	VXORPD       elemK2<>+0(SB), Y2, Y2
+	VMOVAPD      Y2, Y3
+	VMOVUPD      elemK3<>+0(SB), Y4
+	VFMADD213PD  elemK4<>+0(SB), Y4, Y3
+	VSUBPD       elemK4<>+0(SB), Y3, Y4
+	VMOVAPD      Y2, Y2
+	VFNMADD231PD elemK5<>+0(SB), Y4, Y2
+	VFNMADD231PD elemK6<>+0(SB), Y4, Y2
+	VMOVUPD      elemK7<>+0(SB), Y4
+	VFMADD213PD  elemK8<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK9<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK10<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK11<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK12<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK13<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK14<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK15<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK16<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK17<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK18<>+0(SB), Y2, Y4
+	VMULPD       Y2, Y4, Y4
+	VPSLLQ       $0x34, Y3, Y2
+	VPADDQ       elemK18<>+0(SB), Y2, Y2
+	VFMADD213PD  Y2, Y4, Y2
+	VADDPD       elemK18<>+0(SB), Y2, Y3
+	VMOVUPD      elemK18<>+0(SB), Y4
+	VDIVPD       Y3, Y4, Y4
+	VMULPD       Y4, Y2, Y2
+	VMULPD       Y1, Y2, Y2
+	VADDPD       elemK18<>+0(SB), Y2, Y2
+	VMULPD       Y2, Y4, Y4
+	VCVTPD2PSY   Y4, X1
+	VMULPS       (DX)(SI*1), X1, X1
+	VMOVUPS      X1, (CX)(SI*1)
+	ADDQ         $0x10, SI
+	CMPQ         SI, AX
+	JB           siluGradPD_loop
+	VPTEST       Y0, Y0
+	SETNE        AL
+	MOVB         AL, ret+32(FP)
+	VZEROUPPER
+	RET
+
 // func geluTanhPD(n int, y *float32, x *float32) bool
 // Requires: AVX, AVX2, FMA3
 TEXT ·geluTanhPD(SB), NOSPLIT, $0-25
@@ -4628,6 +4745,125 @@ tanhPDZ_loop:
 	KORTESTW     K1, K1
 	SETNE        AL
 	MOVB         AL, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func siluPDZ(n int, y *float32, x *float32) bool
+// Requires: AVX, AVX512F
+TEXT ·siluPDZ(SB), NOSPLIT, $0-25
+	MOVQ   n+0(FP), AX
+	MOVQ   y+8(FP), CX
+	MOVQ   x+16(FP), DX
+	VPXORQ Z0, Z0, Z0
+	XORQ   BX, BX
+	SHLQ   $0x02, AX
+
+siluPDZ_loop:
+	VCVTPS2PD    (DX)(BX*1), Z1
+	VSUBPD       Z1, Z1, Z2
+	VPORQ        Z2, Z0, Z0
+	VMOVAPD      Z1, Z2
+	VMAXPD       elemK0<>+0(SB), Z2, Z2
+	VMINPD       elemK1<>+0(SB), Z2, Z2
+	VPXORQ       elemK2<>+0(SB), Z2, Z2
+	VMOVAPD      Z2, Z3
+	VMOVUPD      elemK3<>+0(SB), Z4
+	VFMADD213PD  elemK4<>+0(SB), Z4, Z3
+	VSUBPD       elemK4<>+0(SB), Z3, Z4
+	VMOVAPD      Z2, Z2
+	VFNMADD231PD elemK5<>+0(SB), Z4, Z2
+	VFNMADD231PD elemK6<>+0(SB), Z4, Z2
+	VMOVUPD      elemK7<>+0(SB), Z4
+	VFMADD213PD  elemK8<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK9<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK10<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK11<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK12<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK13<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK14<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK15<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK16<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK17<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK18<>+0(SB), Z2, Z4
+	VMULPD       Z2, Z4, Z4
+	VPSLLQ       $0x34, Z3, Z2
+	VPADDQ       elemK18<>+0(SB), Z2, Z2
+	VFMADD213PD  Z2, Z4, Z2
+	VADDPD       elemK18<>+0(SB), Z2, Z2
+	VMOVUPD      elemK18<>+0(SB), Z3
+	VDIVPD       Z2, Z3, Z3
+	VMULPD       Z1, Z3, Z3
+	VCVTPD2PS    Z3, Y1
+	VMOVUPS      Y1, (CX)(BX*1)
+	ADDQ         $0x20, BX
+	CMPQ         BX, AX
+	JB           siluPDZ_loop
+	VPTESTMQ     Z0, Z0, K1
+	KORTESTW     K1, K1
+	SETNE        AL
+	MOVB         AL, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func siluGradPDZ(n int, dx *float32, dy *float32, x *float32) bool
+// Requires: AVX, AVX512F
+TEXT ·siluGradPDZ(SB), NOSPLIT, $0-33
+	MOVQ   n+0(FP), AX
+	MOVQ   dx+8(FP), CX
+	MOVQ   dy+16(FP), DX
+	MOVQ   x+24(FP), BX
+	VPXORQ Z0, Z0, Z0
+	XORQ   SI, SI
+	SHLQ   $0x02, AX
+
+siluGradPDZ_loop:
+	VCVTPS2PD    (BX)(SI*1), Z1
+	VSUBPD       Z1, Z1, Z2
+	VPORQ        Z2, Z0, Z0
+	VMOVAPD      Z1, Z2
+	VMAXPD       elemK0<>+0(SB), Z2, Z2
+	VMINPD       elemK1<>+0(SB), Z2, Z2
+	VPXORQ       elemK2<>+0(SB), Z2, Z2
+	VMOVAPD      Z2, Z3
+	VMOVUPD      elemK3<>+0(SB), Z4
+	VFMADD213PD  elemK4<>+0(SB), Z4, Z3
+	VSUBPD       elemK4<>+0(SB), Z3, Z4
+	VMOVAPD      Z2, Z2
+	VFNMADD231PD elemK5<>+0(SB), Z4, Z2
+	VFNMADD231PD elemK6<>+0(SB), Z4, Z2
+	VMOVUPD      elemK7<>+0(SB), Z4
+	VFMADD213PD  elemK8<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK9<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK10<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK11<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK12<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK13<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK14<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK15<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK16<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK17<>+0(SB), Z2, Z4
+	VFMADD213PD  elemK18<>+0(SB), Z2, Z4
+	VMULPD       Z2, Z4, Z4
+	VPSLLQ       $0x34, Z3, Z2
+	VPADDQ       elemK18<>+0(SB), Z2, Z2
+	VFMADD213PD  Z2, Z4, Z2
+	VADDPD       elemK18<>+0(SB), Z2, Z3
+	VMOVUPD      elemK18<>+0(SB), Z4
+	VDIVPD       Z3, Z4, Z4
+	VMULPD       Z4, Z2, Z2
+	VMULPD       Z1, Z2, Z2
+	VADDPD       elemK18<>+0(SB), Z2, Z2
+	VMULPD       Z2, Z4, Z4
+	VCVTPD2PS    Z4, Y1
+	VMULPS       (DX)(SI*1), Y1, Y1
+	VMOVUPS      Y1, (CX)(SI*1)
+	ADDQ         $0x20, SI
+	CMPQ         SI, AX
+	JB           siluGradPDZ_loop
+	VPTESTMQ     Z0, Z0, K1
+	KORTESTW     K1, K1
+	SETNE        AL
+	MOVB         AL, ret+32(FP)
 	VZEROUPPER
 	RET
 

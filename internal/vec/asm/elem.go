@@ -240,6 +240,12 @@ func elemKernels() {
 func elemWidth() {
 	elemUnary("sigmoidPD", "σ(x)", sigmoidBody)
 	elemUnary("tanhPD", "tanh(x)", tanhBody)
+	elemUnary("siluPD", "x·σ(x)", func(x VecVirtual) VecVirtual {
+		_, sg := sigmoidParts(x)
+		VMULPD(x, sg, sg)
+		return sg
+	})
+	elemGrad("siluGradPD", "SiLU", siluGradBody)
 	elemUnary("geluTanhPD", "GELU's tanh approximation", func(x VecVirtual) VecVirtual {
 		_, _, sg := geluTanhParts(x)
 		VMULPD(x, sg, sg)
@@ -331,17 +337,34 @@ func elemGrad(name, what string, f func(x VecVirtual) VecVirtual) {
 	})
 }
 
-// sigmoidBody: 1/(1 + e^−clamp(x)).
-func sigmoidBody(x VecVirtual) VecVirtual {
+// sigmoidParts returns e = e^−clamp(x) and σ = 1/(1 + e).
+func sigmoidParts(x VecVirtual) (e, sg VecVirtual) {
 	a := vreg()
 	VMOVAPD(x, a)
 	clampTo(a, expClamp)
 	vxor(kb(signBit), a, a)
-	e := exp1(a)
-	VADDPD(kc(1), e, e)
+	e = exp1(a)
+	sg = vreg()
+	VADDPD(kc(1), e, sg)
 	y := load(1)
-	VDIVPD(e, y, y)
-	return y
+	VDIVPD(sg, y, y)
+	return e, y
+}
+
+// sigmoidBody: 1/(1 + e^−clamp(x)).
+func sigmoidBody(x VecVirtual) VecVirtual {
+	_, sg := sigmoidParts(x)
+	return sg
+}
+
+// siluGradBody: σ·((x·(e·σ)) + 1).
+func siluGradBody(x VecVirtual) VecVirtual {
+	e, sg := sigmoidParts(x)
+	VMULPD(sg, e, e)
+	VMULPD(x, e, e)
+	VADDPD(kc(1), e, e)
+	VMULPD(e, sg, sg)
+	return sg
 }
 
 // tanhBody: sign(x)·em1/(em1 + 2), em1 = e^min(2|x|, 60) − 1.
