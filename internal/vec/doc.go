@@ -13,7 +13,11 @@
 // product explicitly, which the Go specification says keeps the compiler
 // from fusing it with the following sum into one FMA, and the assembly uses
 // separate multiply and add instructions. A square root in float32 is
-// correctly rounded either way.
+// correctly rounded either way. The float32 element-wise functions of
+// elem.go (Sigmoid32, Tanh32, GELU32, SiLU32, their derivatives, and the
+// softmax rows' ExpSum32 and ExpScale32) compute in float64 lanes with
+// AVX2 and FMA, or AVX-512F, fusing where their Go twins call math.FMA:
+// the same bits again.
 package vec
 
 //go:generate go run -C asm . -out ../vec_amd64.s -stubs ../stubs_amd64.go -pkg vec

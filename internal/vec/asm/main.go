@@ -9,7 +9,10 @@
 // with AVX alone, and the caller does the last n mod lanes values in Go.
 // Each computes exactly what the pure-Go loop of package vec computes, in
 // the same order, with one rounding per operation: a multiply and an add
-// stay two instructions, never one FMA.
+// stay two instructions, never one FMA. The element-wise functions of
+// elem.go (elem.go here) are the exception: they need AVX2 with FMA, come
+// also in AVX-512F forms over 512-bit vectors, and fuse exactly where the
+// Go twin calls math.FMA.
 package main
 
 import (
