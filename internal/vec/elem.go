@@ -192,42 +192,43 @@ const (
 	phiClamp = 40
 )
 
-// sel returns a where m, else b.
-func sel(m bool, a, b float64) float64 {
-	if m {
-		return a
-	}
-	return b
-}
-
 // phiParts returns Φ(x) and, with grad, φ(x) = e^(−x²/2)/√(2π), for
 // finite x. With z = |x|/√2 (|x| limited to phiClamp), Q = Φ(−|x|) =
 // ½erfc(z), and Φ(x) = Q for x < 0, 1 − Q otherwise; in the tails
-// e^(−z²) is taken as e^(−x²/2), x² being exact for a float32 x.
+// e^(−z²) is taken as e^(−x²/2), x² being exact for a float32 x. The
+// assembly computes every region and selects; this computes the one it
+// needs, the same bits.
 func phiParts(x float64, grad bool) (cdf, pdf float64) {
 	ax := math.Min(math.Abs(x), phiClamp)
 	z := ax * invSqrt2
-	zz := z * z
-	na, da := horner(zz, erfPP), horner(zz, erfQQ)
-	zb := z - 1
-	nb, db := horner(zb, erfPA), horner(zb, erfQA)
-	inv := 1 / ax
-	ii := float64(inv * inv) // rounded: never fused into the sum
-	s := ii + ii
-	nc, dc := horner(s, erfRA), horner(s, erfSA)
-	nd, dd := horner(s, erfRB), horner(s, erfSB)
-	mA, mB, mC := z < erfAMax, z < erfBMax, z < erfCMax
-	n1, d1 := sel(mC, nc, nd), sel(mC, dc, dd)
-	n2, d2 := sel(mA, na, nb), sel(mA, da, db)
-	n, d := sel(mB, n2, n1), sel(mB, d2, d1)
-	qt := n / d
-	qa := 0.5 - math.FMA(z, qt, z-0.5)
-	qb := (1 - erx) - qt
 	hx := math.Max(ax*ax*-0.5, -expClamp)
-	e2, q2 := expParts(hx, qt-0.5625)
-	qcd := math.FMA(e2, q2, e2) * inv * invSqrt2
-	q := sel(mB, sel(mA, qa, qb)*0.5, qcd)
-	cdf = sel(math.Signbit(x), q, 1-q)
+	var q float64
+	switch {
+	case z < erfAMax:
+		zz := z * z
+		qt := horner(zz, erfPP) / horner(zz, erfQQ)
+		q = (0.5 - math.FMA(z, qt, z-0.5)) * 0.5
+	case z < erfBMax:
+		zb := z - 1
+		qt := horner(zb, erfPA) / horner(zb, erfQA)
+		q = ((1 - erx) - qt) * 0.5
+	default:
+		inv := 1 / ax
+		ii := float64(inv * inv) // rounded: never fused into the sum
+		s := ii + ii
+		var qt float64
+		if z < erfCMax {
+			qt = horner(s, erfRA) / horner(s, erfSA)
+		} else {
+			qt = horner(s, erfRB) / horner(s, erfSB)
+		}
+		e2, q2 := expParts(hx, qt-0.5625)
+		q = math.FMA(e2, q2, e2) * inv * invSqrt2
+	}
+	cdf = q
+	if !math.Signbit(x) {
+		cdf = 1 - q
+	}
 	if grad {
 		pdf = exp1(hx) * invSqrt2Pi
 	}
