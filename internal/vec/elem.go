@@ -76,7 +76,19 @@ func expParts(a, b float64) (s, q float64) {
 	r := math.FMA(-kf, expLn2Hi, a)
 	r += b
 	r = math.FMA(-kf, expLn2Lo, r)
-	q = horner(r, expm1Poly[:]) * r
+	c := &expm1Poly // unrolled: the Go twin's loop cost twice math.Exp
+	h := math.FMA(c[0], r, c[1])
+	h = math.FMA(h, r, c[2])
+	h = math.FMA(h, r, c[3])
+	h = math.FMA(h, r, c[4])
+	h = math.FMA(h, r, c[5])
+	h = math.FMA(h, r, c[6])
+	h = math.FMA(h, r, c[7])
+	h = math.FMA(h, r, c[8])
+	h = math.FMA(h, r, c[9])
+	h = math.FMA(h, r, c[10])
+	h = math.FMA(h, r, c[11])
+	q = h * r
 	s = math.Float64frombits(math.Float64bits(t)<<52 + expBias)
 	return s, q
 }
@@ -87,8 +99,17 @@ func exp1(x float64) float64 {
 	return math.FMA(s, q, s)
 }
 
-// clamp returns x limited to [-c, c] (x finite).
-func clamp(x, c float64) float64 { return math.Min(math.Max(x, -c), c) }
+// clamp returns x limited to [-c, c] (x finite), as the assembly's
+// max then min.
+func clamp(x, c float64) float64 {
+	if !(x > -c) {
+		x = -c
+	}
+	if !(x < c) {
+		x = c
+	}
+	return x
+}
 
 // sigmoidParts returns e = e^−x and σ(x) = 1/(1 + e), x limited to
 // ±expClamp.
