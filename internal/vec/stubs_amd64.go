@@ -179,6 +179,26 @@ func sumRows2RPS(acc *float64, x *float32, width int, rows int, stride int)
 //go:noescape
 func sumSqDevRows2RPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
 
+// scaleShiftRowsPS writes (x − m)·a + b into y, in float32; see ScaleShiftRows.
+//
+//go:noescape
+func scaleShiftRowsPS(y *float32, x *float32, m *float32, a *float32, b *float32, width int, rows int, stride int)
+
+// gradShiftRowsPS writes k1·dy + k2·(x − m) + k3 into dx, in float32; see GradShiftRows.
+//
+//go:noescape
+func gradShiftRowsPS(dx *float32, dy *float32, x *float32, m *float32, k1 *float32, k2 *float32, k3 *float32, width int, rows int, stride int)
+
+// sumDotShiftRowsPS adds every row of dy to sa and of dy⊙(x − m) to sab, in float64, x − m in float32; see SumDotShiftRows.
+//
+//go:noescape
+func sumDotShiftRowsPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
+
+// sumDotShiftRowsRPS is sumDotShiftRowsPS walking rows outer, two at a time; see SumDotShiftRows.
+//
+//go:noescape
+func sumDotShiftRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
+
 // binVVAddPS sets d = a Add b over n values, a multiple of the vector's lanes (VV); see Binary.
 //
 //go:noescape

@@ -2013,6 +2013,275 @@ sumSqDevRows2RPS_done:
 	VZEROUPPER
 	RET
 
+// func scaleShiftRowsPS(y *float32, x *float32, m *float32, a *float32, b *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·scaleShiftRowsPS(SB), NOSPLIT, $0-64
+	MOVQ width+40(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+48(FP), CX
+	MOVQ stride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ y+0(FP), BX
+	MOVQ x+8(FP), SI
+	MOVQ m+16(FP), DI
+	MOVQ a+24(FP), R8
+	MOVQ b+32(FP), R9
+
+scaleShiftRowsPS_rows:
+	XORQ R10, R10
+
+scaleShiftRowsPS_cols:
+	CMPQ    R10, AX
+	JAE     scaleShiftRowsPS_next
+	VMOVUPS (SI)(R10*1), Y0
+	VSUBPS  (DI)(R10*1), Y0, Y0
+	VMULPS  (R8)(R10*1), Y0, Y0
+	VADDPS  (R9)(R10*1), Y0, Y0
+	VMOVUPS Y0, (BX)(R10*1)
+	ADDQ    $0x20, R10
+	JMP     scaleShiftRowsPS_cols
+
+scaleShiftRowsPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  scaleShiftRowsPS_rows
+	VZEROUPPER
+	RET
+
+// func gradShiftRowsPS(dx *float32, dy *float32, x *float32, m *float32, k1 *float32, k2 *float32, k3 *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·gradShiftRowsPS(SB), NOSPLIT, $0-80
+	MOVQ width+56(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+64(FP), CX
+	MOVQ stride+72(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dx+0(FP), BX
+	MOVQ dy+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ m+24(FP), R8
+	MOVQ k1+32(FP), R9
+	MOVQ k2+40(FP), R10
+	MOVQ k3+48(FP), R11
+
+gradShiftRowsPS_rows:
+	XORQ R12, R12
+
+gradShiftRowsPS_cols:
+	CMPQ    R12, AX
+	JAE     gradShiftRowsPS_next
+	VMOVUPS (DI)(R12*1), Y0
+	VSUBPS  (R8)(R12*1), Y0, Y0
+	VMULPS  (R10)(R12*1), Y0, Y0
+	VMOVUPS (SI)(R12*1), Y1
+	VMULPS  (R9)(R12*1), Y1, Y1
+	VADDPS  Y0, Y1, Y1
+	VADDPS  (R11)(R12*1), Y1, Y1
+	VMOVUPS Y1, (BX)(R12*1)
+	ADDQ    $0x20, R12
+	JMP     gradShiftRowsPS_cols
+
+gradShiftRowsPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ  gradShiftRowsPS_rows
+	VZEROUPPER
+	RET
+
+// func sumDotShiftRowsPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotShiftRowsPS(SB), NOSPLIT, $0-64
+	MOVQ width+40(FP), AX
+	MOVQ rows+48(FP), CX
+	MOVQ stride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dy+16(FP), BX
+	MOVQ x+24(FP), SI
+	MOVQ sa+0(FP), DI
+	MOVQ sab+8(FP), R8
+	MOVQ m+32(FP), R9
+
+sumDotShiftRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumDotShiftRowsPS_done
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD (R8), Y4
+	VMOVUPD 32(R8), Y5
+	VMOVUPD 64(R8), Y6
+	VMOVUPD 96(R8), Y7
+	XORQ    R10, R10
+	MOVQ    CX, R11
+
+sumDotShiftRowsPS_rows:
+	VCVTPS2PD (BX)(R10*1), Y8
+	VADDPD    Y8, Y0, Y0
+	VMOVUPS   (SI)(R10*1), X9
+	VSUBPS    (R9), X9, X9
+	VCVTPS2PD X9, Y9
+	VMULPD    Y8, Y9, Y9
+	VADDPD    Y9, Y4, Y4
+	VCVTPS2PD 16(BX)(R10*1), Y8
+	VADDPD    Y8, Y1, Y1
+	VMOVUPS   16(SI)(R10*1), X9
+	VSUBPS    16(R9), X9, X9
+	VCVTPS2PD X9, Y9
+	VMULPD    Y8, Y9, Y9
+	VADDPD    Y9, Y5, Y5
+	VCVTPS2PD 32(BX)(R10*1), Y8
+	VADDPD    Y8, Y2, Y2
+	VMOVUPS   32(SI)(R10*1), X9
+	VSUBPS    32(R9), X9, X9
+	VCVTPS2PD X9, Y9
+	VMULPD    Y8, Y9, Y9
+	VADDPD    Y9, Y6, Y6
+	VCVTPS2PD 48(BX)(R10*1), Y8
+	VADDPD    Y8, Y3, Y3
+	VMOVUPS   48(SI)(R10*1), X9
+	VSUBPS    48(R9), X9, X9
+	VCVTPS2PD X9, Y9
+	VMULPD    Y8, Y9, Y9
+	VADDPD    Y9, Y7, Y7
+	ADDQ      DX, R10
+	DECQ      R11
+	JNZ       sumDotShiftRowsPS_rows
+	VMOVUPD   Y0, (DI)
+	VMOVUPD   Y1, 32(DI)
+	VMOVUPD   Y2, 64(DI)
+	VMOVUPD   Y3, 96(DI)
+	VMOVUPD   Y4, (R8)
+	VMOVUPD   Y5, 32(R8)
+	VMOVUPD   Y6, 64(R8)
+	VMOVUPD   Y7, 96(R8)
+	ADDQ      $0x40, BX
+	ADDQ      $0x40, SI
+	ADDQ      $0x80, DI
+	ADDQ      $0x80, R8
+	ADDQ      $0x40, R9
+	SUBQ      $0x10, AX
+	JMP       sumDotShiftRowsPS_cols
+
+sumDotShiftRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func sumDotShiftRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotShiftRowsRPS(SB), NOSPLIT, $0-64
+	MOVQ width+40(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+48(FP), CX
+	MOVQ stride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dy+16(FP), BX
+	MOVQ x+24(FP), DI
+	MOVQ sa+0(FP), R9
+	MOVQ sab+8(FP), R10
+	MOVQ m+32(FP), R11
+
+sumDotShiftRowsRPS_pairs:
+	CMPQ CX, $0x02
+	JL   sumDotShiftRowsRPS_single
+	MOVQ BX, SI
+	ADDQ DX, SI
+	MOVQ DI, R8
+	ADDQ DX, R8
+	XORQ R12, R12
+
+sumDotShiftRowsRPS_cols2:
+	CMPQ      R12, AX
+	JAE       sumDotShiftRowsRPS_next2
+	VMOVUPD   (R9)(R12*2), Y0
+	VMOVUPD   (R10)(R12*2), Y1
+	VMOVUPS   (R11)(R12*1), X2
+	VCVTPS2PD (BX)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   (DI)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y4
+	VMULPD    Y3, Y4, Y4
+	VADDPD    Y4, Y1, Y1
+	VCVTPS2PD (SI)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   (R8)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y2
+	VMULPD    Y3, Y2, Y2
+	VADDPD    Y2, Y1, Y1
+	VMOVUPD   Y0, (R9)(R12*2)
+	VMOVUPD   Y1, (R10)(R12*2)
+	VMOVUPD   32(R9)(R12*2), Y0
+	VMOVUPD   32(R10)(R12*2), Y1
+	VMOVUPS   16(R11)(R12*1), X2
+	VCVTPS2PD 16(BX)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   16(DI)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y4
+	VMULPD    Y3, Y4, Y4
+	VADDPD    Y4, Y1, Y1
+	VCVTPS2PD 16(SI)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   16(R8)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y2
+	VMULPD    Y3, Y2, Y2
+	VADDPD    Y2, Y1, Y1
+	VMOVUPD   Y0, 32(R9)(R12*2)
+	VMOVUPD   Y1, 32(R10)(R12*2)
+	ADDQ      $0x20, R12
+	JMP       sumDotShiftRowsRPS_cols2
+
+sumDotShiftRowsRPS_next2:
+	LEAQ (SI)(DX*1), BX
+	LEAQ (R8)(DX*1), DI
+	SUBQ $0x02, CX
+	JMP  sumDotShiftRowsRPS_pairs
+
+sumDotShiftRowsRPS_single:
+	CMPQ CX, $0x00
+	JE   sumDotShiftRowsRPS_done
+	XORQ R12, R12
+
+sumDotShiftRowsRPS_cols1:
+	CMPQ      R12, AX
+	JAE       sumDotShiftRowsRPS_done
+	VMOVUPD   (R9)(R12*2), Y0
+	VMOVUPD   (R10)(R12*2), Y1
+	VMOVUPS   (R11)(R12*1), X2
+	VCVTPS2PD (BX)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   (DI)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y2
+	VMULPD    Y3, Y2, Y2
+	VADDPD    Y2, Y1, Y1
+	VMOVUPD   Y0, (R9)(R12*2)
+	VMOVUPD   Y1, (R10)(R12*2)
+	VMOVUPD   32(R9)(R12*2), Y0
+	VMOVUPD   32(R10)(R12*2), Y1
+	VMOVUPS   16(R11)(R12*1), X2
+	VCVTPS2PD 16(BX)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   16(DI)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y2
+	VMULPD    Y3, Y2, Y2
+	VADDPD    Y2, Y1, Y1
+	VMOVUPD   Y0, 32(R9)(R12*2)
+	VMOVUPD   Y1, 32(R10)(R12*2)
+	ADDQ      $0x20, R12
+	JMP       sumDotShiftRowsRPS_cols1
+
+sumDotShiftRowsRPS_done:
+	VZEROUPPER
+	RET
+
 // func binVVAddPS(n int, d *float32, a *float32, b *float32)
 // Requires: AVX
 TEXT ·binVVAddPS(SB), NOSPLIT, $0-32

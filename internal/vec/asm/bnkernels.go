@@ -74,6 +74,7 @@ func bnKernels() {
 	}
 	normFromXKernels()
 	statsRows2Kernels()
+	shiftKernels()
 }
 
 // statsRows2Kernels emits sumRows2RPS and sumSqDevRows2RPS: sumRowsPS and
@@ -334,4 +335,91 @@ func normFromXKernels() {
 				}
 			})
 	}
+}
+
+// shiftKernels emits the loops of batch norm's passes in float32 (bnshift.go
+// of package vec): the element-wise ones, scaleShiftRowsPS and
+// gradShiftRowsPS, walking rows outer 8 columns at a time, all their column
+// vectors float32; and the reduction sumDotShiftRows, column-block (PS) and
+// two rows at a time (RPS), which adds dy and dy·(x − m) to float64 sums,
+// x − m taken in float32. Every operation is rounded on its own (no FMA).
+func shiftKernels() {
+	const rowsArgs = "width, rows, stride int"
+	// y = (x − m)·a + b
+	rowMajorLoop("scaleShiftRowsPS", "func(y, x, m, a, b *float32, "+rowsArgs+")",
+		"scaleShiftRowsPS writes (x − m)·a + b into y, in float32; see ScaleShiftRows.", 2,
+		[]string{"y", "x"}, []string{"m", "a", "b"},
+		func(r []Register, o Register, c []Register) {
+			t := YMM()
+			VMOVUPS(c32(r[1], o, 0), t)
+			VSUBPS(c32(c[0], o, 0), t, t)
+			VMULPS(c32(c[1], o, 0), t, t)
+			VADDPS(c32(c[2], o, 0), t, t)
+			VMOVUPS(t, c32(r[0], o, 0))
+		})
+	// dx = (k1·dy + k2·(x − m)) + k3
+	rowMajorLoop("gradShiftRowsPS", "func(dx, dy, x, m, k1, k2, k3 *float32, "+rowsArgs+")",
+		"gradShiftRowsPS writes k1·dy + k2·(x − m) + k3 into dx, in float32; see GradShiftRows.", 2,
+		[]string{"dx", "dy", "x"}, []string{"m", "k1", "k2", "k3"},
+		func(r []Register, o Register, c []Register) {
+			t, u := YMM(), YMM()
+			VMOVUPS(c32(r[2], o, 0), t)
+			VSUBPS(c32(c[0], o, 0), t, t)
+			VMULPS(c32(c[2], o, 0), t, t)
+			VMOVUPS(c32(r[1], o, 0), u)
+			VMULPS(c32(c[1], o, 0), u, u)
+			VADDPS(t, u, u)
+			VADDPS(c32(c[3], o, 0), u, u)
+			VMOVUPS(u, c32(r[0], o, 0))
+		})
+	// sa += dy; sab += dy·(x − m)
+	{
+		const cblk = 4
+		var sa, sab []VecVirtual
+		var cols []Register
+		rowsLoop("sumDotShiftRowsPS", "func(sa, sab *float64, dy, x, m *float32, "+rowsArgs+")",
+			"sumDotShiftRowsPS adds every row of dy to sa and of dy⊙(x − m) to sab, in float64, x − m in float32; see SumDotShiftRows.", cblk,
+			[]string{"dy", "x"}, []string{"sa", "sab", "m"}, []bool{true, true, false},
+			func(c []Register) {
+				sa, sab = loadCols(c[0], cblk), loadCols(c[1], cblk)
+				cols = c
+			},
+			func(r []Register, off Register) {
+				for k := range cblk {
+					u, d, t := YMM(), XMM(), YMM()
+					VCVTPS2PD(at(r[0], off, 16*k), u)
+					VADDPD(u, sa[k], sa[k])
+					VMOVUPS(at(r[1], off, 16*k), d)
+					VSUBPS(Mem{Base: cols[2], Disp: 16 * k}, d, d)
+					VCVTPS2PD(d, t)
+					VMULPD(u, t, t)
+					VADDPD(t, sab[k], sab[k])
+				}
+			},
+			func(c []Register) { storeCols(sa, c[0]); storeCols(sab, c[1]) })
+	}
+	const blk = 2
+	rowMajorLoop2("sumDotShiftRowsRPS", "func(sa, sab *float64, dy, x, m *float32, "+rowsArgs+")",
+		"sumDotShiftRowsRPS is sumDotShiftRowsPS walking rows outer, two at a time; see SumDotShiftRows.", blk,
+		[]string{"dy", "x"}, []string{"sa", "sab", "m"},
+		func(rows [][]Register, o Register, c []Register) {
+			for k := range blk {
+				a, ab, m := YMM(), YMM(), XMM()
+				VMOVUPD(c64(c[0], o, k), a)
+				VMOVUPD(c64(c[1], o, k), ab)
+				VMOVUPS(c32(c[2], o, k), m)
+				for _, r := range rows {
+					u, d, t := YMM(), XMM(), YMM()
+					VCVTPS2PD(c32(r[0], o, k), u)
+					VADDPD(u, a, a)
+					VMOVUPS(c32(r[1], o, k), d)
+					VSUBPS(m, d, d)
+					VCVTPS2PD(d, t)
+					VMULPD(u, t, t)
+					VADDPD(t, ab, ab)
+				}
+				VMOVUPD(a, c64(c[0], o, k))
+				VMOVUPD(ab, c64(c[1], o, k))
+			}
+		})
 }
