@@ -27,12 +27,18 @@ import (
 // (PyTorch's affine=False): then y = x̂, and dx is the formula above with
 // γ = 1. With γ and β, Forward keeps the input x, μ and 1/σ in float64 and
 // the per-channel γ/σ — the one product of γ and 1/σ that the backward
-// needs — and the backward recomputes x̂ from x with the bits Forward
-// computed it with, as PyTorch keeps x; without them, x̂ is the output
-// itself, and Forward keeps it and 1/σ. Either way nothing like x is
-// written besides y. It leaves the batch statistics μ and σ² (biased) in
-// Mean and Var, from which a module updates its running statistics. Sums
-// are accumulated in float64.
+// needs — as PyTorch keeps x; without them, x̂ is the output itself, and
+// Forward keeps it and 1/σ. Either way nothing like x is written besides
+// y. It leaves the batch statistics μ and σ² (biased) in Mean and Var,
+// from which a module updates its running statistics.
+//
+// The statistics and the sums of the backward pass are accumulated in
+// float64. The element-wise passes compute in T, as PyTorch's do, with μ
+// rounded to T as m and the rounding folded into per-channel factors
+// computed in float64: y = (x − m)·a + b with a = γ/σ and b = β + a·(m − μ),
+// and dx = k1·dy + k2·(x − m) + k3 likewise (without γ and β, x̂ in place
+// of x − m); Σ dy ⊙ x̂ is (Σ dy·(x − m) + (m − μ)·Σ dy)/σ. x − m is
+// rounded to T, exactly when x is within a factor 2 of m.
 //
 // Its backward is differentiable (BackwardVar, for second and higher
 // orders): it recomputes μ, 1/σ and x̂ from the input x with ops, since
@@ -83,10 +89,11 @@ func bnLayout[T tensor.Float](name string, x, gamma, beta *tensor.Tensor[T]) (n,
 // as an N × inner matrix with rows C·inner apart, a block of at most
 // bnMaxCols columns at a time, with the per-channel factors spread along a
 // row.
-// Every pass splits the channels among goroutines (byChannels), and a
-// channel's result does not depend on the block it is in, so the results do
-// not depend on GOMAXPROCS. The scratch is on the stack: a pass allocates
-// nothing but its outputs and what Forward keeps.
+// Every pass splits the channels among goroutines when there are enough
+// values (bnSplits), and a channel's result does not depend on the block
+// it is in, so the results do not depend on GOMAXPROCS. The scratch is on
+// the stack: on a tape that reuses buffers a pass allocates nothing but its
+// outputs (from the arena), and the closure of a split.
 
 // byChannels calls f on ranges of channels, in parallel when the input is
 // large enough for that to pay.
@@ -101,29 +108,20 @@ const bnLanes = 16
 // so that their per-column scratch fits on the stack.
 const bnMaxCols = 512
 
-// bnSum returns the sum of channel ch's values in x, laid out n × c × inner
-// with inner > 1, in float64, using lanes (bnLanes long) as scratch.
-func bnSum[T tensor.Float](lanes []float64, x []T, n, c, inner, ch int) float64 {
-	clear(lanes)
+// bnSumShiftSq returns the sums of the deviations of channel ch's values in
+// x, laid out n × c × inner with inner > 1, from k, and of their squares,
+// in float64 (vec.SumShiftSqRows), using l1 and l2 (bnLanes long) as
+// scratch and k holding k, bnLanes long.
+func bnSumShiftSq[T tensor.Float](l1, l2, k []float64, x []T, n, c, inner, ch int) (s1, s2 float64) {
+	clear(l1)
+	clear(l2)
 	rows, tail := inner/bnLanes, inner%bnLanes
 	for s := range n {
 		run := x[(s*c+ch)*inner:][:inner]
-		vec.SumRows(lanes, run, rows, bnLanes)
-		vec.SumRows(lanes[:tail], run[rows*bnLanes:], 1, tail)
+		vec.SumShiftSqRows(l1, l2, run, k, rows, bnLanes)
+		vec.SumShiftSqRows(l1[:tail], l2[:tail], run[rows*bnLanes:], k[:tail], 1, tail)
 	}
-	return sumLanes(lanes)
-}
-
-// bnSumSqDev is bnSum for the squared deviations from mu.
-func bnSumSqDev[T tensor.Float](lanes, mu []float64, x []T, n, c, inner, ch int) float64 {
-	clear(lanes)
-	rows, tail := inner/bnLanes, inner%bnLanes
-	for s := range n {
-		run := x[(s*c+ch)*inner:][:inner]
-		vec.SumSqDevRows(lanes, run, mu, rows, bnLanes)
-		vec.SumSqDevRows(lanes[:tail], run[rows*bnLanes:], mu[:tail], 1, tail)
-	}
-	return sumLanes(lanes)
+	return sumLanes(l1), sumLanes(l2)
 }
 
 // bnSumDot is bnSum for Σ a and Σ a⊙b at once, with a second scratch.
@@ -259,31 +257,35 @@ type bnForward[T tensor.Float] struct {
 	n, c, inner int
 }
 
-// pass runs the passes of channels [clo, chi): μ, then σ² about μ (two
-// passes, for accuracy), in float64, then y = (x − m)·a + b in T, with m,
-// a and b from stats.
+// pass runs the passes of channels [clo, chi): μ and σ² in one pass, in
+// float64, then y = (x − m)·a + b in T, with m, a and b from stats.
+//
+// The statistics are those of the values shifted by k, the channel's first
+// value: with S₁ = Σ (x − k) and S₂ = Σ (x − k)², μ = k + S₁/M and
+// σ² = S₂/M − (S₁/M)². Shifting by a value of the channel keeps |μ − k| of
+// the order of σ, so that the difference loses few digits (the error of σ²
+// grows as (μ − k)²/σ² times float64's rounding), and reads x once where
+// the two-pass μ then Σ (x − μ)² reads it twice.
 func (f *bnForward[T]) pass(clo, chi int) {
 	n, c, inner := f.n, f.c, f.inner
-	m := float64(n * inner)
 	if inner == 1 {
 		// Per block of columns.
-		var buf [2 * bnMaxCols]float64
+		var buf [3 * bnMaxCols]float64
 		var sh [3 * bnMaxCols]T
 		for lo := clo; lo < chi; {
 			hi := min(lo+bnMaxCols, chi)
 			k := hi - lo
-			mean, vari := buf[:k], buf[bnMaxCols:][:k]
-			clear(mean)
-			clear(vari)
+			s1, s2, kv := buf[:k], buf[bnMaxCols:][:k], buf[2*bnMaxCols:][:k]
+			clear(s1)
+			clear(s2)
 			xs := f.x[lo:]
-			vec.SumRows(mean, xs, n, c)
-			for j := range mean {
-				mean[j] /= m
+			for j := range kv {
+				kv[j] = float64(xs[j])
 			}
-			vec.SumSqDevRows(vari, xs, mean, n, c)
+			vec.SumShiftSqRows(s1, s2, xs, kv, n, c)
 			ms, a, b := sh[:k], sh[bnMaxCols:][:k], sh[2*bnMaxCols:][:k]
 			for j := range k {
-				ms[j], a[j], b[j] = f.stats(lo+j, mean[j], vari[j])
+				ms[j], a[j], b[j] = f.stats(lo+j, kv[j], s1[j], s2[j])
 			}
 			vec.ScaleShiftRows(f.y[lo:], xs, ms, a, b, n, c)
 			lo = hi
@@ -291,12 +293,13 @@ func (f *bnForward[T]) pass(clo, chi int) {
 		return
 	}
 	// Per channel, with m, a and b spread along the rows.
-	var lanes, dev [bnLanes]float64
+	var l1, l2, kv [bnLanes]float64
 	var ms, a, b [bnMaxCols]T
 	w := min(inner, bnMaxCols)
 	for ch := clo; ch < chi; ch++ {
-		mu := bnSum(lanes[:], f.x, n, c, inner, ch) / m
-		mv, av, bv := f.stats(ch, mu, bnSumSqDev(lanes[:], fill(dev[:], mu), f.x, n, c, inner, ch))
+		k := float64(f.x[ch*inner])
+		s1, s2 := bnSumShiftSq(l1[:], l2[:], fill(kv[:], k), f.x, n, c, inner, ch)
+		mv, av, bv := f.stats(ch, k, s1, s2)
 		fill(ms[:w], mv)
 		fill(a[:w], av)
 		fill(b[:w], bv)
@@ -306,13 +309,15 @@ func (f *bnForward[T]) pass(clo, chi int) {
 	}
 }
 
-// stats sets the outputs of channel ch from its mean μ and the sum of its
-// squared deviations from it, and returns the shift m = T(μ), the scale
+// stats sets the outputs of channel ch from the sums s1 and s2 of its
+// deviations from k and of their squares (see pass), and returns the shift m = T(μ), the scale
 // a = γ/σ and b = β + (γ/σ)·(m − μ) of y = (x − m)·a + b = γ·x̂ + β,
 // which takes x − m in T with no error from rounding μ to T.
-func (f *bnForward[T]) stats(ch int, mu, sumSq float64) (m, a, b T) {
+func (f *bnForward[T]) stats(ch int, k, s1, s2 float64) (m, a, b T) {
 	op := f.op
-	v := sumSq / float64(f.n*f.inner)
+	cnt := float64(f.n * f.inner)
+	d := s1 / cnt
+	mu, v := k+d, max(s2/cnt-d*d, 0)
 	is := 1 / math.Sqrt(v+float64(op.Eps))
 	sc := is
 	if f.g != nil {

@@ -295,3 +295,39 @@ func TestBatchNormFloat32DoesNotDependOnGOMAXPROCS(t *testing.T) {
 		}
 	}
 }
+
+// The one-pass statistics shift the values by the channel's first one: far
+// from 0, with that first value an outlier, μ and σ² still agree with the
+// two-pass formulas to float64's precision (bn4).
+func TestBatchNormStatisticsFarFromZero(t *testing.T) {
+	r := rng(98)
+	const n, c = 300, 3
+	x := tensor.AddScalar(randn(r, n, c, 2), 1e6)
+	for ch := range c {
+		x.Data()[ch*2] += 50 // the first value of each channel
+	}
+	for _, shape := range [][]int{{n, c * 2}, {n, c, 2}} {
+		xs := x.Reshape(shape...)
+		op := &ops.BatchNorm[float64]{Eps: 1e-5}
+		forward[float64](op, xs, tensor.Ones[float64](shape[1]), tensor.New[float64](shape[1]))
+		axes := channelAxesForTest(len(shape))
+		mu := tensor.Mean(xs, true, axes...)
+		v := tensor.Mean(tensor.Pow(tensor.Sub(xs, mu), 2), false, axes...)
+		for i := range shape[1] {
+			if m, w := op.Mean.Data()[i], mu.Data()[i]; math.Abs(m-w) > 1e-15*w {
+				t.Errorf("%v channel %d: mean %.17g, want %.17g", shape, i, m, w)
+			}
+			if got, want := op.Var.Data()[i], v.Data()[i]; math.Abs(got-want) > 1e-9*want {
+				t.Errorf("%v channel %d: variance %.17g, want %.17g", shape, i, got, want)
+			}
+		}
+	}
+}
+
+func channelAxesForTest(r int) []int {
+	axes := []int{0}
+	for a := 2; a < r; a++ {
+		axes = append(axes, a)
+	}
+	return axes
+}

@@ -79,3 +79,27 @@ func SumDotShiftRows[T Float](sa, sab []float64, dy, x, m []T, rows, stride int)
 		}
 	}
 }
+
+// SumShiftSqRows adds the deviations of the rows of X from k to s1 and
+// their squares to s2: with D[r][j] = X[r][j] − k[j] in float64,
+// s1[j] += Σᵣ D[r][j] and s2[j] += Σᵣ D[r][j]², X laid out in x as SumRows
+// lays it out: both sums of the shifted-data variance in one pass. It
+// panics if X does not fit or a column vector's length is not s1's.
+func SumShiftSqRows[T Float](s1, s2 []float64, x []T, k []float64, rows, stride int) {
+	w := len(s1)
+	checkCols("SumShiftSqRows", w, len(s2), len(k))
+	checkRows("SumShiftSqRows", len(x), w, rows, stride)
+	if rows == 0 {
+		return
+	}
+	done := sumShiftSqRowsAsm(s1, s2, x, k, rows, stride)
+	for r := range rows {
+		xr := x[r*stride+done : r*stride+w]
+		a, q, kc := s1[done:][:len(xr)], s2[done:][:len(xr)], k[done:][:len(xr)]
+		for j, v := range xr {
+			d := float64(v) - kc[j]
+			a[j] += d
+			q[j] += float64(d * d)
+		}
+	}
+}

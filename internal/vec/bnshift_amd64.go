@@ -37,3 +37,16 @@ func sumDotShiftRowsAsm[T Float](sa, sab []float64, dy, x, m []T, rows, stride i
 	}
 	return w
 }
+
+func sumShiftSqRowsAsm[T Float](s1, s2 []float64, x []T, k []float64, rows, stride int) int {
+	w, cm := asmCols(len(s1), rowsBlock)
+	if !isF32[T]() || w == 0 {
+		return 0
+	}
+	if cm {
+		sumShiftSqRowsPS(&s1[0], &s2[0], p32(x), &k[0], w, rows, stride)
+	} else {
+		sumShiftSqRowsRPS(&s1[0], &s2[0], p32(x), &k[0], w, rows, stride)
+	}
+	return w
+}

@@ -55,6 +55,23 @@ func testShiftMatch[T Float](t *testing.T) {
 				checkF64(t, "SumDotShiftRows sa", width, rows, sa, wa)
 				checkF64(t, "SumDotShiftRows sab", width, rows, sab, wab)
 
+				kk := make([]float64, width)
+				for j := range kk {
+					kk[j] = 5 + rng.NormFloat64()
+				}
+				s1, s2 := append([]float64(nil), sa...), append([]float64(nil), sab...)
+				w1, w2 := append([]float64(nil), sa...), append([]float64(nil), sab...)
+				for r := range rows {
+					for j := range width {
+						d := float64(x[r*stride+j]) - kk[j]
+						w1[j] += d
+						w2[j] += float64(d * d)
+					}
+				}
+				SumShiftSqRows(s1, s2, x, kk, rows, stride)
+				checkF64(t, "SumShiftSqRows s1", width, rows, s1, w1)
+				checkF64(t, "SumShiftSqRows s2", width, rows, s2, w2)
+
 				// With m = 0 the reduction is SumDotRows.
 				clear(m)
 				za, zab := make([]float64, width), make([]float64, width)
@@ -87,6 +104,9 @@ func TestShiftPanics(t *testing.T) {
 		{func() {
 			SumDotShiftRows(make([]float64, 4), make([]float64, 4), make([]float32, 8), make([]float32, 8), make([]float32, 5), 2, 4)
 		}, "vec: SumDotShiftRows with column vectors of lengths [4 5], want 4"},
+		{func() {
+			SumShiftSqRows(make([]float64, 4), make([]float64, 4), make([]float32, 8), make([]float64, 3), 2, 4)
+		}, "vec: SumShiftSqRows with column vectors of lengths [4 3], want 4"},
 	} {
 		testutil.MustPanic(t, c.f, c.want)
 	}

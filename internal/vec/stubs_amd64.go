@@ -199,6 +199,16 @@ func sumDotShiftRowsPS(sa *float64, sab *float64, dy *float32, x *float32, m *fl
 //go:noescape
 func sumDotShiftRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
 
+// sumShiftSqRowsPS adds every row of x less k to s1 and its square to s2, in float64; see SumShiftSqRows.
+//
+//go:noescape
+func sumShiftSqRowsPS(s1 *float64, s2 *float64, x *float32, k *float64, width int, rows int, stride int)
+
+// sumShiftSqRowsRPS is sumShiftSqRowsPS walking rows outer, two at a time; see SumShiftSqRows.
+//
+//go:noescape
+func sumShiftSqRowsRPS(s1 *float64, s2 *float64, x *float32, k *float64, width int, rows int, stride int)
+
 // binVVAddPS sets d = a Add b over n values, a multiple of the vector's lanes (VV); see Binary.
 //
 //go:noescape

@@ -2282,6 +2282,171 @@ sumDotShiftRowsRPS_done:
 	VZEROUPPER
 	RET
 
+// func sumShiftSqRowsPS(s1 *float64, s2 *float64, x *float32, k *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumShiftSqRowsPS(SB), NOSPLIT, $0-56
+	MOVQ width+32(FP), AX
+	MOVQ rows+40(FP), CX
+	MOVQ stride+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+16(FP), BX
+	MOVQ s1+0(FP), SI
+	MOVQ s2+8(FP), DI
+	MOVQ k+24(FP), R8
+
+sumShiftSqRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumShiftSqRowsPS_done
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	VMOVUPD 64(SI), Y2
+	VMOVUPD 96(SI), Y3
+	VMOVUPD (DI), Y4
+	VMOVUPD 32(DI), Y5
+	VMOVUPD 64(DI), Y6
+	VMOVUPD 96(DI), Y7
+	XORQ    R9, R9
+	MOVQ    CX, R10
+
+sumShiftSqRowsPS_rows:
+	VCVTPS2PD (BX)(R9*1), Y8
+	VSUBPD    (R8), Y8, Y8
+	VADDPD    Y8, Y0, Y0
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y4, Y4
+	VCVTPS2PD 16(BX)(R9*1), Y8
+	VSUBPD    32(R8), Y8, Y8
+	VADDPD    Y8, Y1, Y1
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y5, Y5
+	VCVTPS2PD 32(BX)(R9*1), Y8
+	VSUBPD    64(R8), Y8, Y8
+	VADDPD    Y8, Y2, Y2
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y6, Y6
+	VCVTPS2PD 48(BX)(R9*1), Y8
+	VSUBPD    96(R8), Y8, Y8
+	VADDPD    Y8, Y3, Y3
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y7, Y7
+	ADDQ      DX, R9
+	DECQ      R10
+	JNZ       sumShiftSqRowsPS_rows
+	VMOVUPD   Y0, (SI)
+	VMOVUPD   Y1, 32(SI)
+	VMOVUPD   Y2, 64(SI)
+	VMOVUPD   Y3, 96(SI)
+	VMOVUPD   Y4, (DI)
+	VMOVUPD   Y5, 32(DI)
+	VMOVUPD   Y6, 64(DI)
+	VMOVUPD   Y7, 96(DI)
+	ADDQ      $0x40, BX
+	ADDQ      $0x80, SI
+	ADDQ      $0x80, DI
+	ADDQ      $0x80, R8
+	SUBQ      $0x10, AX
+	JMP       sumShiftSqRowsPS_cols
+
+sumShiftSqRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func sumShiftSqRowsRPS(s1 *float64, s2 *float64, x *float32, k *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumShiftSqRowsRPS(SB), NOSPLIT, $0-56
+	MOVQ width+32(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+40(FP), CX
+	MOVQ stride+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+16(FP), BX
+	MOVQ s1+0(FP), DI
+	MOVQ s2+8(FP), R8
+	MOVQ k+24(FP), R9
+
+sumShiftSqRowsRPS_pairs:
+	CMPQ CX, $0x02
+	JL   sumShiftSqRowsRPS_single
+	MOVQ BX, SI
+	ADDQ DX, SI
+	XORQ R10, R10
+
+sumShiftSqRowsRPS_cols2:
+	CMPQ      R10, AX
+	JAE       sumShiftSqRowsRPS_next2
+	VMOVUPD   (DI)(R10*2), Y0
+	VMOVUPD   (R8)(R10*2), Y1
+	VMOVUPD   (R9)(R10*2), Y2
+	VCVTPS2PD (BX)(R10*1), Y3
+	VSUBPD    Y2, Y3, Y3
+	VADDPD    Y3, Y0, Y0
+	VMULPD    Y3, Y3, Y3
+	VADDPD    Y3, Y1, Y1
+	VCVTPS2PD (SI)(R10*1), Y3
+	VSUBPD    Y2, Y3, Y3
+	VADDPD    Y3, Y0, Y0
+	VMULPD    Y3, Y3, Y3
+	VADDPD    Y3, Y1, Y1
+	VMOVUPD   Y0, (DI)(R10*2)
+	VMOVUPD   Y1, (R8)(R10*2)
+	VMOVUPD   32(DI)(R10*2), Y0
+	VMOVUPD   32(R8)(R10*2), Y1
+	VMOVUPD   32(R9)(R10*2), Y2
+	VCVTPS2PD 16(BX)(R10*1), Y3
+	VSUBPD    Y2, Y3, Y3
+	VADDPD    Y3, Y0, Y0
+	VMULPD    Y3, Y3, Y3
+	VADDPD    Y3, Y1, Y1
+	VCVTPS2PD 16(SI)(R10*1), Y3
+	VSUBPD    Y2, Y3, Y3
+	VADDPD    Y3, Y0, Y0
+	VMULPD    Y3, Y3, Y3
+	VADDPD    Y3, Y1, Y1
+	VMOVUPD   Y0, 32(DI)(R10*2)
+	VMOVUPD   Y1, 32(R8)(R10*2)
+	ADDQ      $0x20, R10
+	JMP       sumShiftSqRowsRPS_cols2
+
+sumShiftSqRowsRPS_next2:
+	LEAQ (SI)(DX*1), BX
+	SUBQ $0x02, CX
+	JMP  sumShiftSqRowsRPS_pairs
+
+sumShiftSqRowsRPS_single:
+	CMPQ CX, $0x00
+	JE   sumShiftSqRowsRPS_done
+	XORQ R10, R10
+
+sumShiftSqRowsRPS_cols1:
+	CMPQ      R10, AX
+	JAE       sumShiftSqRowsRPS_done
+	VMOVUPD   (DI)(R10*2), Y0
+	VMOVUPD   (R8)(R10*2), Y1
+	VMOVUPD   (R9)(R10*2), Y2
+	VCVTPS2PD (BX)(R10*1), Y3
+	VSUBPD    Y2, Y3, Y3
+	VADDPD    Y3, Y0, Y0
+	VMULPD    Y3, Y3, Y3
+	VADDPD    Y3, Y1, Y1
+	VMOVUPD   Y0, (DI)(R10*2)
+	VMOVUPD   Y1, (R8)(R10*2)
+	VMOVUPD   32(DI)(R10*2), Y0
+	VMOVUPD   32(R8)(R10*2), Y1
+	VMOVUPD   32(R9)(R10*2), Y2
+	VCVTPS2PD 16(BX)(R10*1), Y3
+	VSUBPD    Y2, Y3, Y3
+	VADDPD    Y3, Y0, Y0
+	VMULPD    Y3, Y3, Y3
+	VADDPD    Y3, Y1, Y1
+	VMOVUPD   Y0, 32(DI)(R10*2)
+	VMOVUPD   Y1, 32(R8)(R10*2)
+	ADDQ      $0x20, R10
+	JMP       sumShiftSqRowsRPS_cols1
+
+sumShiftSqRowsRPS_done:
+	VZEROUPPER
+	RET
+
 // func binVVAddPS(n int, d *float32, a *float32, b *float32)
 // Requires: AVX
 TEXT ·binVVAddPS(SB), NOSPLIT, $0-32

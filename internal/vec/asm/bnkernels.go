@@ -75,6 +75,7 @@ func bnKernels() {
 	normFromXKernels()
 	statsRows2Kernels()
 	shiftKernels()
+	shiftSqKernels()
 }
 
 // statsRows2Kernels emits sumRows2RPS and sumSqDevRows2RPS: sumRowsPS and
@@ -420,6 +421,57 @@ func shiftKernels() {
 				}
 				VMOVUPD(a, c64(c[0], o, k))
 				VMOVUPD(ab, c64(c[1], o, k))
+			}
+		})
+}
+
+// shiftSqKernels emits sumShiftSqRows, column-block (PS) and two rows at a
+// time (RPS): d = x − k in float64, s1 += d, s2 += d·d.
+func shiftSqKernels() {
+	const rowsArgs = "width, rows, stride int"
+	{
+		const cblk = 4
+		var s1, s2 []VecVirtual
+		var cols []Register
+		rowsLoop("sumShiftSqRowsPS", "func(s1, s2 *float64, x *float32, k *float64, "+rowsArgs+")",
+			"sumShiftSqRowsPS adds every row of x less k to s1 and its square to s2, in float64; see SumShiftSqRows.", cblk,
+			[]string{"x"}, []string{"s1", "s2", "k"}, []bool{true, true, true},
+			func(c []Register) {
+				s1, s2 = loadCols(c[0], cblk), loadCols(c[1], cblk)
+				cols = c
+			},
+			func(r []Register, off Register) {
+				for j := range cblk {
+					d := YMM()
+					VCVTPS2PD(at(r[0], off, 16*j), d)
+					VSUBPD(Mem{Base: cols[2], Disp: 32 * j}, d, d)
+					VADDPD(d, s1[j], s1[j])
+					VMULPD(d, d, d)
+					VADDPD(d, s2[j], s2[j])
+				}
+			},
+			func(c []Register) { storeCols(s1, c[0]); storeCols(s2, c[1]) })
+	}
+	const blk = 2
+	rowMajorLoop2("sumShiftSqRowsRPS", "func(s1, s2 *float64, x *float32, k *float64, "+rowsArgs+")",
+		"sumShiftSqRowsRPS is sumShiftSqRowsPS walking rows outer, two at a time; see SumShiftSqRows.", blk,
+		[]string{"x"}, []string{"s1", "s2", "k"},
+		func(rows [][]Register, o Register, c []Register) {
+			for j := range blk {
+				a, q, k := YMM(), YMM(), YMM()
+				VMOVUPD(c64(c[0], o, j), a)
+				VMOVUPD(c64(c[1], o, j), q)
+				VMOVUPD(c64(c[2], o, j), k)
+				for _, r := range rows {
+					d := YMM()
+					VCVTPS2PD(c32(r[0], o, j), d)
+					VSUBPD(k, d, d)
+					VADDPD(d, a, a)
+					VMULPD(d, d, d)
+					VADDPD(d, q, q)
+				}
+				VMOVUPD(a, c64(c[0], o, j))
+				VMOVUPD(q, c64(c[1], o, j))
 			}
 		})
 }
