@@ -33,7 +33,9 @@ import (
 // from which a module updates its running statistics.
 //
 // The statistics and the sums of the backward pass are accumulated in
-// float64. The element-wise passes compute in T, as PyTorch's do, with μ
+// float64, μ and σ² in one pass over x, from the sums of the values
+// shifted by the channel's first value (bnForward.pass). The element-wise
+// passes compute in T, as PyTorch's do, with μ
 // rounded to T as m and the rounding folded into per-channel factors
 // computed in float64: y = (x − m)·a + b with a = γ/σ and b = β + a·(m − μ),
 // and dx = k1·dy + k2·(x − m) + k3 likewise (without γ and β, x̂ in place
