@@ -3,6 +3,8 @@ package ops
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"unsafe"
 
 	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/internal/vec"
@@ -25,12 +27,20 @@ import (
 // (PyTorch's affine=False): then y = x̂, and dx is the formula above with
 // γ = 1. With γ and β, Forward keeps the input x, μ and 1/σ in float64 and
 // the per-channel γ/σ — the one product of γ and 1/σ that the backward
-// needs — and the backward recomputes x̂ from x with the bits Forward
-// computed it with, as PyTorch keeps x; without them, x̂ is the output
-// itself, and Forward keeps it and 1/σ. Either way nothing like x is
-// written besides y. It leaves the batch statistics μ and σ² (biased) in
-// Mean and Var, from which a module updates its running statistics. Sums
-// are accumulated in float64.
+// needs — as PyTorch keeps x; without them, x̂ is the output itself, and
+// Forward keeps it and 1/σ. Either way nothing like x is written besides
+// y. It leaves the batch statistics μ and σ² (biased) in Mean and Var,
+// from which a module updates its running statistics.
+//
+// The statistics and the sums of the backward pass are accumulated in
+// float64, μ and σ² in one pass over x, from the sums of the values
+// shifted by the channel's first value (bnForward.pass). The element-wise
+// passes compute in T, as PyTorch's do, with μ
+// rounded to T as m and the rounding folded into per-channel factors
+// computed in float64: y = (x − m)·a + b with a = γ/σ and b = β + a·(m − μ),
+// and dx = k1·dy + k2·(x − m) + k3 likewise (without γ and β, x̂ in place
+// of x − m); Σ dy ⊙ x̂ is (Σ dy·(x − m) + (m − μ)·Σ dy)/σ. x − m is
+// rounded to T, exactly when x is within a factor 2 of m.
 //
 // Its backward is differentiable (BackwardVar, for second and higher
 // orders): it recomputes μ, 1/σ and x̂ from the input x with ops, since
@@ -50,6 +60,7 @@ type BatchNorm[T tensor.Float] struct {
 	mu    []float64         // μ and 1/σ per channel, with γ and β: x̂ = (x − μ)·(1/σ)
 	is    []float64
 	scale *tensor.Tensor[T] // γ/σ per channel (1/σ without γ)
+	stats *tensor.Tensor[T] // the storage of mu and is, from the arena
 }
 
 func (*BatchNorm[T]) Name() string { return "BatchNorm" }
@@ -80,10 +91,11 @@ func bnLayout[T tensor.Float](name string, x, gamma, beta *tensor.Tensor[T]) (n,
 // as an N × inner matrix with rows C·inner apart, a block of at most
 // bnMaxCols columns at a time, with the per-channel factors spread along a
 // row.
-// Every pass splits the channels among goroutines (byChannels), and a
-// channel's result does not depend on the block it is in, so the results do
-// not depend on GOMAXPROCS. The scratch is on the stack: a pass allocates
-// nothing but its outputs and what Forward keeps.
+// Every pass splits the channels among goroutines when there are enough
+// values (bnSplits), and a channel's result does not depend on the block
+// it is in, so the results do not depend on GOMAXPROCS. The scratch is on
+// the stack: on a tape that reuses buffers a pass allocates nothing but its
+// outputs (from the arena), and the closure of a split.
 
 // byChannels calls f on ranges of channels, in parallel when the input is
 // large enough for that to pay.
@@ -98,29 +110,20 @@ const bnLanes = 16
 // so that their per-column scratch fits on the stack.
 const bnMaxCols = 512
 
-// bnSum returns the sum of channel ch's values in x, laid out n × c × inner
-// with inner > 1, in float64, using lanes (bnLanes long) as scratch.
-func bnSum[T tensor.Float](lanes []float64, x []T, n, c, inner, ch int) float64 {
-	clear(lanes)
+// bnSumShiftSq returns the sums of the deviations of channel ch's values in
+// x, laid out n × c × inner with inner > 1, from k, and of their squares,
+// in float64 (vec.SumShiftSqRows), using l1 and l2 (bnLanes long) as
+// scratch and k holding k, bnLanes long.
+func bnSumShiftSq[T tensor.Float](l1, l2, k []float64, x []T, n, c, inner, ch int) (s1, s2 float64) {
+	clear(l1)
+	clear(l2)
 	rows, tail := inner/bnLanes, inner%bnLanes
 	for s := range n {
 		run := x[(s*c+ch)*inner:][:inner]
-		vec.SumRows(lanes, run, rows, bnLanes)
-		vec.SumRows(lanes[:tail], run[rows*bnLanes:], 1, tail)
+		vec.SumShiftSqRows(l1, l2, run, k, rows, bnLanes)
+		vec.SumShiftSqRows(l1[:tail], l2[:tail], run[rows*bnLanes:], k[:tail], 1, tail)
 	}
-	return sumLanes(lanes)
-}
-
-// bnSumSqDev is bnSum for the squared deviations from mu.
-func bnSumSqDev[T tensor.Float](lanes, mu []float64, x []T, n, c, inner, ch int) float64 {
-	clear(lanes)
-	rows, tail := inner/bnLanes, inner%bnLanes
-	for s := range n {
-		run := x[(s*c+ch)*inner:][:inner]
-		vec.SumSqDevRows(lanes, run, mu, rows, bnLanes)
-		vec.SumSqDevRows(lanes[:tail], run[rows*bnLanes:], mu[:tail], 1, tail)
-	}
-	return sumLanes(lanes)
+	return sumLanes(l1), sumLanes(l2)
 }
 
 // bnSumDot is bnSum for Σ a and Σ a⊙b at once, with a second scratch.
@@ -137,17 +140,17 @@ func bnSumDot[T tensor.Float](la, lab []float64, a, b []T, n, c, inner, ch int) 
 	return sumLanes(la), sumLanes(lab)
 }
 
-// bnSumDotNorm is bnSumDot of a and x̂ = (x − μ)·(1/σ), recomputed from x
-// (vec.SumDotNormRows) with mu and is holding μ and 1/σ, bnLanes long.
-func bnSumDotNorm[T tensor.Float](la, lab, mu, is []float64, a, x []T, n, c, inner, ch int) (sa, sab float64) {
+// bnSumDotShift is bnSumDot of a and x − m, the difference rounded to T
+// (vec.SumDotShiftRows), with m holding m, bnLanes long.
+func bnSumDotShift[T tensor.Float](la, lab []float64, m, a, x []T, n, c, inner, ch int) (sa, sab float64) {
 	clear(la)
 	clear(lab)
 	rows, tail := inner/bnLanes, inner%bnLanes
 	for s := range n {
 		i := (s*c + ch) * inner
 		ra, rx := a[i:][:inner], x[i:][:inner]
-		vec.SumDotNormRows(la, lab, ra, rx, mu, is, rows, bnLanes)
-		vec.SumDotNormRows(la[:tail], lab[:tail], ra[rows*bnLanes:], rx[rows*bnLanes:], mu[:tail], is[:tail], 1, tail)
+		vec.SumDotShiftRows(la, lab, ra, rx, m, rows, bnLanes)
+		vec.SumDotShiftRows(la[:tail], lab[:tail], ra[rows*bnLanes:], rx[rows*bnLanes:], m[:tail], 1, tail)
 	}
 	return sumLanes(la), sumLanes(lab)
 }
@@ -186,215 +189,286 @@ func (op *BatchNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	}
 	x := in[0]
 	var gamma, beta *tensor.Tensor[T]
-	var g, b []T
-	affine := len(in) == 3
-	if affine {
+	f := bnForward[T]{op: op, x: x.Data()}
+	if len(in) == 3 {
 		gamma, beta = in[1], in[2]
-		g, b = gamma.Data(), beta.Data()
+		f.g, f.b = gamma.Data(), beta.Data()
 	}
-	n, c, inner := bnLayout("BatchNorm", x, gamma, beta)
-	m := float64(n * inner)
-	xd := x.Data()
+	f.n, f.c, f.inner = bnLayout("BatchNorm", x, gamma, beta)
+	c := f.c
 	op.Mean, op.Var, op.scale = op.ar.NewUninit(c), op.ar.NewUninit(c), op.ar.NewUninit(c)
 	y := op.ar.NewUninit(x.Shape()...)
-	if affine {
+	f.y = y.Data()
+	if gamma != nil {
 		op.x = x
-		buf := make([]float64, 2*c)
-		op.mu, op.is = buf[:c], buf[c:]
+		op.keepStats(c)
 	} else {
 		op.xhat = y
 	}
-	yd := y.Data()
-	meanData, varData, scaleData := op.Mean.Data(), op.Var.Data(), op.scale.Data()
-	if len(xd) == 0 {
+	if len(f.x) == 0 {
 		// No values (N or a spatial size 0): μ and σ² are 0/0, NaN.
-		for ch := range c {
-			meanData[ch], varData[ch], scaleData[ch] = T(math.NaN()), T(math.NaN()), T(math.NaN())
-		}
+		nan := T(math.NaN())
+		fill(op.Mean.Data(), nan)
+		fill(op.Var.Data(), nan)
+		fill(op.scale.Data(), nan)
 		return y
 	}
-
-	// stats sets the outputs of channel ch from its mean and the sum of its
-	// squared deviations from it, and returns 1/σ.
-	stats := func(ch int, mu, sumSq float64) (is float64) {
-		v := sumSq / m
-		is = 1 / math.Sqrt(v+float64(op.Eps))
-		sc := is
-		if affine {
-			sc *= float64(g[ch])
-		}
-		scaleData[ch] = T(sc)
-		meanData[ch], varData[ch] = T(mu), T(v)
-		if affine {
-			op.mu[ch], op.is[ch] = mu, is
-		}
-		return is
+	if bnSplits(f.n, c, f.inner) {
+		p := f // only the split's copy goes to the heap
+		parallel.Chunks(c, bnGrain(f.n, f.inner), p.pass)
+	} else {
+		f.pass(0, c)
 	}
-	byChannels(n, c, inner, func(clo, chi int) {
-		if inner == 1 {
-			// Per block of columns: μ, then σ² about μ (two passes, for
-			// accuracy), then y.
-			var buf [3 * bnMaxCols]float64
-			for lo := clo; lo < chi; {
-				hi := min(lo+bnMaxCols, chi)
-				k := hi - lo
-				mean, vari, invStd := buf[:k], buf[bnMaxCols:][:k], buf[2*bnMaxCols:][:k]
-				clear(mean)
-				clear(vari)
-				xs := xd[lo:]
-				vec.SumRows(mean, xs, n, c)
-				for j := range mean {
-					mean[j] /= m
-				}
-				vec.SumSqDevRows(vari, xs, mean, n, c)
-				for j, v := range vari {
-					invStd[j] = stats(lo+j, mean[j], v)
-				}
-				if affine {
-					vec.AffineRows(yd[lo:], xs, mean, invStd, g[lo:hi], b[lo:hi], n, c)
-				} else {
-					vec.NormalizeRows(yd[lo:], xs, mean, invStd, n, c)
-				}
-				lo = hi
-			}
-			return
-		}
-		// Per channel: μ, σ² about μ, then y with μ, 1/σ, γ and β spread
-		// along the rows.
-		var lanes, dev [bnLanes]float64
-		var muRow, isRow [bnMaxCols]float64
-		var gRow, bRow [bnMaxCols]T
-		for ch := clo; ch < chi; ch++ {
-			mu := bnSum(lanes[:], xd, n, c, inner, ch) / m
-			is := stats(ch, mu, bnSumSqDev(lanes[:], fill(dev[:], mu), xd, n, c, inner, ch))
-			fill(muRow[:], mu)
-			fill(isRow[:], is)
-			if affine {
-				fill(gRow[:], g[ch])
-				fill(bRow[:], b[ch])
-			}
-			bnRuns(inner, ch, func(i, w int) {
-				if affine {
-					vec.AffineRows(yd[i:], xd[i:], muRow[:w], isRow[:w], gRow[:w], bRow[:w], n, c*inner)
-				} else {
-					vec.NormalizeRows(yd[i:], xd[i:], muRow[:w], isRow[:w], n, c*inner)
-				}
-			})
-		}
-	})
 	return y
 }
 
+// bnSplits reports whether the passes over an input laid out n × c × inner
+// split its channels among goroutines (parallel.Chunks with bnGrain).
+func bnSplits(n, c, inner int) bool {
+	return min(runtime.GOMAXPROCS(0), c/bnGrain(n, inner)) > 1
+}
+
+// bnGrain is the fewest channels a goroutine takes: parallel.Grain values.
+func bnGrain(n, inner int) int { return max(parallel.Grain/max(n*inner, 1), 1) }
+
+// keepStats points op.mu and op.is at 2·c float64s. On a tape that reuses
+// buffers their storage is a tensor of T from the arena, kept in op.stats
+// (so that the tape does not take it back before Backward, and takes it
+// back after): a step then allocates nothing for them.
+func (op *BatchNorm[T]) keepStats(c int) {
+	var buf []float64
+	if op.ar != nil && c > 0 {
+		var z T
+		t := op.ar.NewUninit(2 * c * 8 / int(unsafe.Sizeof(z)))
+		if d := t.Data(); uintptr(unsafe.Pointer(&d[0]))%8 == 0 {
+			op.stats = t
+			buf = unsafe.Slice((*float64)(unsafe.Pointer(&d[0])), 2*c)
+		}
+	}
+	if buf == nil {
+		buf = make([]float64, 2*c)
+	}
+	op.mu, op.is = buf[:c], buf[c:]
+}
+
+// bnForward is one Forward's passes: x laid out n × c × inner, y, and γ
+// and β (nil without).
+type bnForward[T tensor.Float] struct {
+	op          *BatchNorm[T]
+	x, y, g, b  []T
+	n, c, inner int
+}
+
+// pass runs the passes of channels [clo, chi): μ and σ² in one pass, in
+// float64, then y = (x − m)·a + b in T, with m, a and b from stats.
+//
+// The statistics are those of the values shifted by k, the channel's first
+// value: with S₁ = Σ (x − k) and S₂ = Σ (x − k)², μ = k + S₁/M and
+// σ² = S₂/M − (S₁/M)². Shifting by a value of the channel keeps |μ − k| of
+// the order of σ, so that the difference loses few digits (the error of σ²
+// grows as (μ − k)²/σ² times float64's rounding), and reads x once where
+// the two-pass μ then Σ (x − μ)² reads it twice.
+func (f *bnForward[T]) pass(clo, chi int) {
+	n, c, inner := f.n, f.c, f.inner
+	if inner == 1 {
+		// Per block of columns.
+		var buf [3 * bnMaxCols]float64
+		var sh [3 * bnMaxCols]T
+		for lo := clo; lo < chi; {
+			hi := min(lo+bnMaxCols, chi)
+			k := hi - lo
+			s1, s2, kv := buf[:k], buf[bnMaxCols:][:k], buf[2*bnMaxCols:][:k]
+			clear(s1)
+			clear(s2)
+			xs := f.x[lo:]
+			for j := range kv {
+				kv[j] = float64(xs[j])
+			}
+			vec.SumShiftSqRows(s1, s2, xs, kv, n, c)
+			ms, a, b := sh[:k], sh[bnMaxCols:][:k], sh[2*bnMaxCols:][:k]
+			for j := range k {
+				ms[j], a[j], b[j] = f.stats(lo+j, kv[j], s1[j], s2[j])
+			}
+			vec.ScaleShiftRows(f.y[lo:], xs, ms, a, b, n, c)
+			lo = hi
+		}
+		return
+	}
+	// Per channel, with m, a and b spread along the rows.
+	var l1, l2, kv [bnLanes]float64
+	var ms, a, b [bnMaxCols]T
+	w := min(inner, bnMaxCols)
+	for ch := clo; ch < chi; ch++ {
+		k := float64(f.x[ch*inner])
+		s1, s2 := bnSumShiftSq(l1[:], l2[:], fill(kv[:], k), f.x, n, c, inner, ch)
+		mv, av, bv := f.stats(ch, k, s1, s2)
+		fill(ms[:w], mv)
+		fill(a[:w], av)
+		fill(b[:w], bv)
+		bnRuns(inner, ch, func(i, w int) {
+			vec.ScaleShiftRows(f.y[i:], f.x[i:], ms[:w], a[:w], b[:w], n, c*inner)
+		})
+	}
+}
+
+// stats sets the outputs of channel ch from the sums s1 and s2 of its
+// deviations from k and of their squares (see pass), and returns the shift m = T(μ), the scale
+// a = γ/σ and b = β + (γ/σ)·(m − μ) of y = (x − m)·a + b = γ·x̂ + β,
+// which takes x − m in T with no error from rounding μ to T.
+func (f *bnForward[T]) stats(ch int, k, s1, s2 float64) (m, a, b T) {
+	op := f.op
+	cnt := float64(f.n * f.inner)
+	d := s1 / cnt
+	mu, v := k+d, max(s2/cnt-d*d, 0)
+	is := 1 / math.Sqrt(v+float64(op.Eps))
+	sc := is
+	if f.g != nil {
+		sc *= float64(f.g[ch])
+		op.mu[ch], op.is[ch] = mu, is
+	}
+	op.scale.Data()[ch] = T(sc)
+	op.Mean.Data()[ch], op.Var.Data()[ch] = T(mu), T(v)
+	m = T(mu)
+	sh := sc * (float64(m) - mu)
+	if f.b != nil {
+		sh += float64(f.b[ch])
+	}
+	return m, T(sc), T(sh)
+}
+
 func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	// With γ and β the passes read x and recompute x̂ (μ and 1/σ per
-	// channel); without, they read x̂.
+	// With γ and β the passes read x, less m = T(μ); without, they read
+	// x̂, less m = 0.
 	src := op.xhat
 	if op.x != nil {
 		src = op.x
 	}
 	shape := src.Shape()
-	n, c, inner := shape[0], shape[1], tensor.NumElems(shape[2:])
-	m := float64(n * inner)
-	g, xs := dy.Data(), src.Data()
-	scale := op.scale.Data()
+	b := bnBackward[T]{op: op, dy: dy.Data(), src: src.Data(), n: shape[0], c: shape[1], inner: tensor.NumElems(shape[2:])}
+	c := b.c
 	var dx, dGamma, dBeta *tensor.Tensor[T]
-	var d, dg, db []T
 	if needs[0] {
 		dx = op.ar.NewUninit(shape...)
-		d = dx.Data()
+		b.dx = dx.Data()
 	}
 	if len(needs) == 3 && needs[1] {
 		dGamma = op.ar.NewUninit(c)
-		dg = dGamma.Data()
+		b.dg = dGamma.Data()
 	}
 	if len(needs) == 3 && needs[2] {
 		dBeta = op.ar.NewUninit(c)
-		db = dBeta.Data()
+		b.db = dBeta.Data()
 	}
-
-	// dx = k1·dy + k2·x̂ + k3 per channel, with k1 = γ/σ,
-	// k2 = −(γ/σ)·Σ(dy x̂)/M and k3 = −(γ/σ)·Σdy/M: the formula of the doc
-	// comment with the per-channel factors taken out of the loop. put
-	// writes dγ and dβ of channel ch and returns its factors.
-	put := func(ch int, sumDy, sumDyXhat float64) (k1, k2, k3 float64) {
-		if dg != nil {
-			dg[ch] = T(sumDyXhat)
-		}
-		if db != nil {
-			db[ch] = T(sumDy)
-		}
-		sc := float64(scale[ch])
-		return sc, -sc * sumDyXhat / m, -sc * sumDy / m
-	}
-	if len(g) == 0 {
+	switch {
+	case len(b.dy) == 0:
 		// No values: every sum is 0.
-		for ch := range c {
-			put(ch, 0, 0)
-		}
-	} else {
-		byChannels(n, c, inner, func(clo, chi int) {
-			if inner == 1 {
-				// Per block of columns: Σ dy and Σ dy x̂ per channel, in one
-				// pass, then dx.
-				var buf [3 * bnMaxCols]float64
-				for lo := clo; lo < chi; {
-					hi := min(lo+bnMaxCols, chi)
-					k := hi - lo
-					k1, k2, k3 := buf[:k], buf[bnMaxCols:][:k], buf[2*bnMaxCols:][:k]
-					clear(k1)
-					clear(k2)
-					if op.x != nil {
-						vec.SumDotNormRows(k1, k2, g[lo:], xs[lo:], op.mu[lo:hi], op.is[lo:hi], n, c)
-					} else {
-						vec.SumDotRows(k1, k2, g[lo:], xs[lo:], n, c)
-					}
-					for j := range k {
-						k1[j], k2[j], k3[j] = put(lo+j, k1[j], k2[j])
-					}
-					switch {
-					case dx == nil:
-					case op.x != nil:
-						vec.BatchNormGradNormRows(d[lo:], g[lo:], xs[lo:], op.mu[lo:hi], op.is[lo:hi], k1, k2, k3, n, c)
-					default:
-						vec.BatchNormGradRows(d[lo:], g[lo:], xs[lo:], k1, k2, k3, n, c)
-					}
-					lo = hi
-				}
-				return
-			}
-			var la, lab [bnLanes]float64
-			var k1, k2, k3, muRow, isRow [bnMaxCols]float64
-			for ch := clo; ch < chi; ch++ {
-				var sumDy, sumDyXhat float64
-				if op.x != nil {
-					fill(muRow[:], op.mu[ch])
-					fill(isRow[:], op.is[ch])
-					sumDy, sumDyXhat = bnSumDotNorm(la[:], lab[:], muRow[:bnLanes], isRow[:bnLanes], g, xs, n, c, inner, ch)
-				} else {
-					sumDy, sumDyXhat = bnSumDot(la[:], lab[:], g, xs, n, c, inner, ch)
-				}
-				a, b, e := put(ch, sumDy, sumDyXhat)
-				if dx == nil {
-					continue
-				}
-				fill(k1[:], a)
-				fill(k2[:], b)
-				fill(k3[:], e)
-				bnRuns(inner, ch, func(i, w int) {
-					if op.x != nil {
-						vec.BatchNormGradNormRows(d[i:], g[i:], xs[i:], muRow[:w], isRow[:w], k1[:w], k2[:w], k3[:w], n, c*inner)
-					} else {
-						vec.BatchNormGradRows(d[i:], g[i:], xs[i:], k1[:w], k2[:w], k3[:w], n, c*inner)
-					}
-				})
-			}
-		})
+		clear(b.dg)
+		clear(b.db)
+	case bnSplits(b.n, c, b.inner):
+		p := b // only the split's copy goes to the heap
+		parallel.Chunks(c, bnGrain(b.n, b.inner), p.pass)
+	default:
+		b.pass(0, c)
 	}
-
 	if len(needs) == 1 {
 		return []*tensor.Tensor[T]{dx}
 	}
 	return []*tensor.Tensor[T]{dx, dGamma, dBeta}
+}
+
+// bnBackward is one Backward's passes: dy, and x (with γ and β) or x̂
+// (without) in src, laid out n × c × inner; the gradients asked for (nil
+// the others).
+type bnBackward[T tensor.Float] struct {
+	op                  *BatchNorm[T]
+	dy, src, dx, dg, db []T
+	n, c, inner         int
+}
+
+// pass runs the passes of channels [clo, chi): Σ dy and Σ dy·(s − m) per
+// channel in one pass (s being x or x̂), in float64, then dx = k1·dy +
+// k2·(s − m) + k3 in T, with the factors from factors.
+func (b *bnBackward[T]) pass(clo, chi int) {
+	n, c, inner := b.n, b.c, b.inner
+	if inner == 1 {
+		// Per block of columns.
+		var buf [2 * bnMaxCols]float64
+		var sh [4 * bnMaxCols]T
+		for lo := clo; lo < chi; {
+			hi := min(lo+bnMaxCols, chi)
+			k := hi - lo
+			sa, sab := buf[:k], buf[bnMaxCols:][:k]
+			clear(sa)
+			clear(sab)
+			ms, k1, k2, k3 := sh[:k], sh[bnMaxCols:][:k], sh[2*bnMaxCols:][:k], sh[3*bnMaxCols:][:k]
+			for j := range ms {
+				ms[j] = b.shift(lo + j)
+			}
+			vec.SumDotShiftRows(sa, sab, b.dy[lo:], b.src[lo:], ms, n, c)
+			for j := range k {
+				k1[j], k2[j], k3[j] = b.factors(lo+j, ms[j], sa[j], sab[j])
+			}
+			if b.dx != nil {
+				vec.GradShiftRows(b.dx[lo:], b.dy[lo:], b.src[lo:], ms, k1, k2, k3, n, c)
+			}
+			lo = hi
+		}
+		return
+	}
+	// Per channel, with m and the factors spread along the rows.
+	var la, lab [bnLanes]float64
+	var ms, k1, k2, k3 [bnMaxCols]T
+	w := min(inner, bnMaxCols)
+	for ch := clo; ch < chi; ch++ {
+		mv := b.shift(ch)
+		fill(ms[:w], mv)
+		sumDy, sumDyD := bnSumDotShift(la[:], lab[:], ms[:bnLanes], b.dy, b.src, n, c, inner, ch)
+		a, e, f := b.factors(ch, mv, sumDy, sumDyD)
+		if b.dx == nil {
+			continue
+		}
+		fill(k1[:w], a)
+		fill(k2[:w], e)
+		fill(k3[:w], f)
+		bnRuns(inner, ch, func(i, w int) {
+			vec.GradShiftRows(b.dx[i:], b.dy[i:], b.src[i:], ms[:w], k1[:w], k2[:w], k3[:w], n, c*inner)
+		})
+	}
+}
+
+// shift returns the m of channel ch: T(μ) with γ and β, 0 without.
+func (b *bnBackward[T]) shift(ch int) T {
+	if b.op.x == nil {
+		return 0
+	}
+	return T(b.op.mu[ch])
+}
+
+// factors writes dγ and dβ of channel ch from Σ dy and Σ dy·(s − m), and
+// returns the factors of dx = k1·dy + k2·(s − m) + k3. With
+// x̂ = (s − m)·is + (m − μ)·is (is = 1/σ with γ and β, where s = x; is = 1
+// and m = μ = 0 without, where s = x̂), the formula of the doc comment,
+// γ/σ·(dy − Σ dy/M − x̂·Σ(dy x̂)/M), is
+//
+//	Σ dy x̂ = (Σ dy·(s − m) + (m − μ)·Σ dy)·is
+//	k1 = γ/σ,  k2 = −(γ/σ)·Σ(dy x̂)/M·is,  k3 = −(γ/σ)·Σ dy/M + k2·(m − μ)
+func (b *bnBackward[T]) factors(ch int, m T, sumDy, sumDyD float64) (k1, k2, k3 T) {
+	op := b.op
+	is, d := 1.0, 0.0
+	if op.x != nil {
+		is, d = op.is[ch], float64(m)-op.mu[ch]
+	}
+	sumDyXhat := (sumDyD + d*sumDy) * is
+	if b.dg != nil {
+		b.dg[ch] = T(sumDyXhat)
+	}
+	if b.db != nil {
+		b.db[ch] = T(sumDy)
+	}
+	mm := float64(b.n * b.inner)
+	sc := float64(op.scale.Data()[ch])
+	c2 := -sc * sumDyXhat / mm * is
+	return T(sc), T(c2), T(-sc*sumDy/mm + c2*d)
 }
 
 func (op *BatchNorm[T]) Saved() []*tensor.Tensor[T] {

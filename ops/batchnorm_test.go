@@ -123,9 +123,11 @@ func TestBatchNormNoAffineGradCheck(t *testing.T) {
 }
 
 // Without γ and β the op computes what it computes with γ = 1 and β = 0, to
-// the bit, in the output, dx and the batch statistics, and returns a single
-// gradient. The last two shapes are large enough to be split among
-// goroutines.
+// the bit in the output and the batch statistics, and returns a single
+// gradient. dx agrees to a few ulps only: without γ and β the backward pass
+// reads x̂, with them it reads x and takes Σ dy·x̂ as Σ dy·(x − μ)·(1/σ),
+// rounded differently. The last two shapes are large enough to be split
+// among goroutines.
 func TestBatchNormNoAffineIsUnitAffine(t *testing.T) {
 	r := rng(95)
 	for _, shape := range [][]int{{7, 3}, {3, 4, 5}, {2, 3, 4, 4}, {512, 256}, {8, 16, 24, 24}} {
@@ -141,8 +143,9 @@ func TestBatchNormNoAffineIsUnitAffine(t *testing.T) {
 		for _, q := range []struct {
 			what      string
 			got, want t64
-		}{{"y", y, yUnit}, {"dx", g[0], gUnit[0]}, {"Mean", bare.Mean, unit.Mean}, {"Var", bare.Var, unit.Var}} {
-			if !tensor.SameShape(q.got, q.want) || tensor.MaxAbsDiff(q.got, q.want) != 0 {
+			tol       float64
+		}{{"y", y, yUnit, 0}, {"dx", g[0], gUnit[0], 1e-14}, {"Mean", bare.Mean, unit.Mean, 0}, {"Var", bare.Var, unit.Var, 0}} {
+			if !tensor.SameShape(q.got, q.want) || !(tensor.MaxAbsDiff(q.got, q.want) <= q.tol) {
 				t.Errorf("%v: %s without γ, β differs from γ = 1, β = 0 by %.3g", shape, q.what, tensor.MaxAbsDiff(q.got, q.want))
 			}
 		}
@@ -291,4 +294,40 @@ func TestBatchNormFloat32DoesNotDependOnGOMAXPROCS(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The one-pass statistics shift the values by the channel's first one: far
+// from 0, with that first value an outlier, μ and σ² still agree with the
+// two-pass formulas to float64's precision (bn4).
+func TestBatchNormStatisticsFarFromZero(t *testing.T) {
+	r := rng(98)
+	const n, c = 300, 3
+	x := tensor.AddScalar(randn(r, n, c, 2), 1e6)
+	for ch := range c {
+		x.Data()[ch*2] += 50 // the first value of each channel
+	}
+	for _, shape := range [][]int{{n, c * 2}, {n, c, 2}} {
+		xs := x.Reshape(shape...)
+		op := &ops.BatchNorm[float64]{Eps: 1e-5}
+		forward[float64](op, xs, tensor.Ones[float64](shape[1]), tensor.New[float64](shape[1]))
+		axes := channelAxesForTest(len(shape))
+		mu := tensor.Mean(xs, true, axes...)
+		v := tensor.Mean(tensor.Pow(tensor.Sub(xs, mu), 2), false, axes...)
+		for i := range shape[1] {
+			if m, w := op.Mean.Data()[i], mu.Data()[i]; math.Abs(m-w) > 1e-15*w {
+				t.Errorf("%v channel %d: mean %.17g, want %.17g", shape, i, m, w)
+			}
+			if got, want := op.Var.Data()[i], v.Data()[i]; math.Abs(got-want) > 1e-9*want {
+				t.Errorf("%v channel %d: variance %.17g, want %.17g", shape, i, got, want)
+			}
+		}
+	}
+}
+
+func channelAxesForTest(r int) []int {
+	axes := []int{0}
+	for a := 2; a < r; a++ {
+		axes = append(axes, a)
+	}
+	return axes
 }

@@ -139,36 +139,6 @@ func sumQuadPS(s *[16]float32, x *float32, stride int, n int)
 //go:noescape
 func sumQuadPD(s *[16]float64, x *float64, stride int, n int)
 
-// affineRowsPS writes g·h + b into y, h being (x − mu)·is rounded to float32; see AffineRows.
-//
-//go:noescape
-func affineRowsPS(y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
-
-// affineRowsRPS is affineRowsPS walking rows outer, two at a time; see AffineRows.
-//
-//go:noescape
-func affineRowsRPS(y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
-
-// sumDotNormRowsPS adds every row of dy to sa and of dy⊙h to sab, in float64, h being (x − mu)·is rounded to float32; see SumDotNormRows.
-//
-//go:noescape
-func sumDotNormRowsPS(sa *float64, sab *float64, dy *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
-
-// sumDotNormRowsRPS is sumDotNormRowsPS walking rows outer, two at a time; see SumDotNormRows.
-//
-//go:noescape
-func sumDotNormRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
-
-// gradNormRowsPS writes k1·dy + k2·h + k3, rounded to float32, into dx, h being (x − mu)·is rounded to float32; see BatchNormGradNormRows.
-//
-//go:noescape
-func gradNormRowsPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
-
-// gradNormRowsRPS is gradNormRowsPS walking rows outer, two at a time; see BatchNormGradNormRows.
-//
-//go:noescape
-func gradNormRowsRPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
-
 // sumRows2RPS is sumRowsPS walking rows outer, two at a time; see SumRows.
 //
 //go:noescape
@@ -178,6 +148,36 @@ func sumRows2RPS(acc *float64, x *float32, width int, rows int, stride int)
 //
 //go:noescape
 func sumSqDevRows2RPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
+
+// scaleShiftRowsPS writes (x − m)·a + b into y, in float32; see ScaleShiftRows.
+//
+//go:noescape
+func scaleShiftRowsPS(y *float32, x *float32, m *float32, a *float32, b *float32, width int, rows int, stride int)
+
+// gradShiftRowsPS writes k1·dy + k2·(x − m) + k3 into dx, in float32; see GradShiftRows.
+//
+//go:noescape
+func gradShiftRowsPS(dx *float32, dy *float32, x *float32, m *float32, k1 *float32, k2 *float32, k3 *float32, width int, rows int, stride int)
+
+// sumDotShiftRowsPS adds every row of dy to sa and of dy⊙(x − m) to sab, in float64, x − m in float32; see SumDotShiftRows.
+//
+//go:noescape
+func sumDotShiftRowsPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
+
+// sumDotShiftRowsRPS is sumDotShiftRowsPS walking rows outer, two at a time; see SumDotShiftRows.
+//
+//go:noescape
+func sumDotShiftRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
+
+// sumShiftSqRowsPS adds every row of x less k to s1 and its square to s2, in float64; see SumShiftSqRows.
+//
+//go:noescape
+func sumShiftSqRowsPS(s1 *float64, s2 *float64, x *float32, k *float64, width int, rows int, stride int)
+
+// sumShiftSqRowsRPS is sumShiftSqRowsPS walking rows outer, two at a time; see SumShiftSqRows.
+//
+//go:noescape
+func sumShiftSqRowsRPS(s1 *float64, s2 *float64, x *float32, k *float64, width int, rows int, stride int)
 
 // binVVAddPS sets d = a Add b over n values, a multiple of the vector's lanes (VV); see Binary.
 //

@@ -1259,615 +1259,6 @@ sumQuadPD_done:
 	VZEROUPPER
 	RET
 
-// func affineRowsPS(y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
-// Requires: AVX
-TEXT ·affineRowsPS(SB), NOSPLIT, $0-72
-	MOVQ width+48(FP), AX
-	MOVQ rows+56(FP), CX
-	MOVQ stride+64(FP), DX
-	SHLQ $0x02, DX
-	MOVQ y+0(FP), BX
-	MOVQ x+8(FP), SI
-	MOVQ mu+16(FP), DI
-	MOVQ is+24(FP), R8
-	MOVQ gamma+32(FP), R9
-	MOVQ beta+40(FP), R10
-
-affineRowsPS_cols:
-	CMPQ    AX, $0x00
-	JE      affineRowsPS_done
-	VMOVUPD (DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD (R8), Y2
-	VMOVUPD 32(R8), Y3
-	VMOVUPS (R9), X4
-	VMOVUPS 16(R9), X5
-	VMOVUPS (R10), X6
-	VMOVUPS 16(R10), X7
-	XORQ    R11, R11
-	MOVQ    CX, R12
-
-affineRowsPS_rows:
-	VCVTPS2PD  (SI)(R11*1), Y8
-	VSUBPD     Y0, Y8, Y8
-	VMULPD     Y2, Y8, Y8
-	VCVTPD2PSY Y8, X8
-	VMULPS     X4, X8, X8
-	VADDPS     X6, X8, X8
-	VMOVUPS    X8, (BX)(R11*1)
-	VCVTPS2PD  16(SI)(R11*1), Y8
-	VSUBPD     Y1, Y8, Y8
-	VMULPD     Y3, Y8, Y8
-	VCVTPD2PSY Y8, X8
-	VMULPS     X5, X8, X8
-	VADDPS     X7, X8, X8
-	VMOVUPS    X8, 16(BX)(R11*1)
-	ADDQ       DX, R11
-	DECQ       R12
-	JNZ        affineRowsPS_rows
-	ADDQ       $0x20, BX
-	ADDQ       $0x20, SI
-	ADDQ       $0x40, DI
-	ADDQ       $0x40, R8
-	ADDQ       $0x20, R9
-	ADDQ       $0x20, R10
-	SUBQ       $0x08, AX
-	JMP        affineRowsPS_cols
-
-affineRowsPS_done:
-	VZEROUPPER
-	RET
-
-// func affineRowsRPS(y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
-// Requires: AVX
-TEXT ·affineRowsRPS(SB), NOSPLIT, $0-72
-	MOVQ width+48(FP), AX
-	SHLQ $0x02, AX
-	MOVQ rows+56(FP), CX
-	MOVQ stride+64(FP), DX
-	SHLQ $0x02, DX
-	MOVQ y+0(FP), BX
-	MOVQ x+8(FP), DI
-	MOVQ mu+16(FP), R9
-	MOVQ is+24(FP), R10
-	MOVQ gamma+32(FP), R11
-	MOVQ beta+40(FP), R12
-
-affineRowsRPS_pairs:
-	CMPQ CX, $0x02
-	JL   affineRowsRPS_single
-	MOVQ BX, SI
-	ADDQ DX, SI
-	MOVQ DI, R8
-	ADDQ DX, R8
-	XORQ R13, R13
-
-affineRowsRPS_cols2:
-	CMPQ       R13, AX
-	JAE        affineRowsRPS_next2
-	VMOVUPD    (R9)(R13*2), Y0
-	VMOVUPD    (R10)(R13*2), Y1
-	VMOVUPS    (R11)(R13*1), X2
-	VMOVUPS    (R12)(R13*1), X3
-	VCVTPS2PD  (DI)(R13*1), Y4
-	VSUBPD     Y0, Y4, Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPD2PSY Y4, X4
-	VMULPS     X2, X4, X4
-	VADDPS     X3, X4, X4
-	VMOVUPS    X4, (BX)(R13*1)
-	VCVTPS2PD  (R8)(R13*1), Y4
-	VSUBPD     Y0, Y4, Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPD2PSY Y4, X0
-	VMULPS     X2, X0, X0
-	VADDPS     X3, X0, X0
-	VMOVUPS    X0, (SI)(R13*1)
-	VMOVUPD    32(R9)(R13*2), Y0
-	VMOVUPD    32(R10)(R13*2), Y1
-	VMOVUPS    16(R11)(R13*1), X2
-	VMOVUPS    16(R12)(R13*1), X3
-	VCVTPS2PD  16(DI)(R13*1), Y4
-	VSUBPD     Y0, Y4, Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPD2PSY Y4, X4
-	VMULPS     X2, X4, X4
-	VADDPS     X3, X4, X4
-	VMOVUPS    X4, 16(BX)(R13*1)
-	VCVTPS2PD  16(R8)(R13*1), Y4
-	VSUBPD     Y0, Y4, Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPD2PSY Y4, X0
-	VMULPS     X2, X0, X0
-	VADDPS     X3, X0, X0
-	VMOVUPS    X0, 16(SI)(R13*1)
-	ADDQ       $0x20, R13
-	JMP        affineRowsRPS_cols2
-
-affineRowsRPS_next2:
-	LEAQ (SI)(DX*1), BX
-	LEAQ (R8)(DX*1), DI
-	SUBQ $0x02, CX
-	JMP  affineRowsRPS_pairs
-
-affineRowsRPS_single:
-	CMPQ CX, $0x00
-	JE   affineRowsRPS_done
-	XORQ R13, R13
-
-affineRowsRPS_cols1:
-	CMPQ       R13, AX
-	JAE        affineRowsRPS_done
-	VMOVUPD    (R9)(R13*2), Y0
-	VMOVUPD    (R10)(R13*2), Y1
-	VMOVUPS    (R11)(R13*1), X2
-	VMOVUPS    (R12)(R13*1), X3
-	VCVTPS2PD  (DI)(R13*1), Y4
-	VSUBPD     Y0, Y4, Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPD2PSY Y4, X0
-	VMULPS     X2, X0, X0
-	VADDPS     X3, X0, X0
-	VMOVUPS    X0, (BX)(R13*1)
-	VMOVUPD    32(R9)(R13*2), Y0
-	VMOVUPD    32(R10)(R13*2), Y1
-	VMOVUPS    16(R11)(R13*1), X2
-	VMOVUPS    16(R12)(R13*1), X3
-	VCVTPS2PD  16(DI)(R13*1), Y4
-	VSUBPD     Y0, Y4, Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPD2PSY Y4, X0
-	VMULPS     X2, X0, X0
-	VADDPS     X3, X0, X0
-	VMOVUPS    X0, 16(BX)(R13*1)
-	ADDQ       $0x20, R13
-	JMP        affineRowsRPS_cols1
-
-affineRowsRPS_done:
-	VZEROUPPER
-	RET
-
-// func sumDotNormRowsPS(sa *float64, sab *float64, dy *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
-// Requires: AVX
-TEXT ·sumDotNormRowsPS(SB), NOSPLIT, $0-72
-	MOVQ width+48(FP), AX
-	MOVQ rows+56(FP), CX
-	MOVQ stride+64(FP), DX
-	SHLQ $0x02, DX
-	MOVQ dy+16(FP), BX
-	MOVQ x+24(FP), SI
-	MOVQ sa+0(FP), DI
-	MOVQ sab+8(FP), R8
-	MOVQ mu+32(FP), R9
-	MOVQ is+40(FP), R10
-
-sumDotNormRowsPS_cols:
-	CMPQ    AX, $0x00
-	JE      sumDotNormRowsPS_done
-	VMOVUPD (DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD 64(DI), Y2
-	VMOVUPD 96(DI), Y3
-	VMOVUPD (R8), Y4
-	VMOVUPD 32(R8), Y5
-	VMOVUPD 64(R8), Y6
-	VMOVUPD 96(R8), Y7
-	XORQ    R11, R11
-	MOVQ    CX, R12
-
-sumDotNormRowsPS_rows:
-	VCVTPS2PD  (BX)(R11*1), Y8
-	VADDPD     Y8, Y0, Y0
-	VCVTPS2PD  (SI)(R11*1), Y9
-	VSUBPD     (R9), Y9, Y9
-	VMULPD     (R10), Y9, Y9
-	VCVTPD2PSY Y9, X9
-	VCVTPS2PD  X9, Y9
-	VMULPD     Y9, Y8, Y8
-	VADDPD     Y8, Y4, Y4
-	VCVTPS2PD  16(BX)(R11*1), Y8
-	VADDPD     Y8, Y1, Y1
-	VCVTPS2PD  16(SI)(R11*1), Y9
-	VSUBPD     32(R9), Y9, Y9
-	VMULPD     32(R10), Y9, Y9
-	VCVTPD2PSY Y9, X9
-	VCVTPS2PD  X9, Y9
-	VMULPD     Y9, Y8, Y8
-	VADDPD     Y8, Y5, Y5
-	VCVTPS2PD  32(BX)(R11*1), Y8
-	VADDPD     Y8, Y2, Y2
-	VCVTPS2PD  32(SI)(R11*1), Y9
-	VSUBPD     64(R9), Y9, Y9
-	VMULPD     64(R10), Y9, Y9
-	VCVTPD2PSY Y9, X9
-	VCVTPS2PD  X9, Y9
-	VMULPD     Y9, Y8, Y8
-	VADDPD     Y8, Y6, Y6
-	VCVTPS2PD  48(BX)(R11*1), Y8
-	VADDPD     Y8, Y3, Y3
-	VCVTPS2PD  48(SI)(R11*1), Y9
-	VSUBPD     96(R9), Y9, Y9
-	VMULPD     96(R10), Y9, Y9
-	VCVTPD2PSY Y9, X9
-	VCVTPS2PD  X9, Y9
-	VMULPD     Y9, Y8, Y8
-	VADDPD     Y8, Y7, Y7
-	ADDQ       DX, R11
-	DECQ       R12
-	JNZ        sumDotNormRowsPS_rows
-	VMOVUPD    Y0, (DI)
-	VMOVUPD    Y1, 32(DI)
-	VMOVUPD    Y2, 64(DI)
-	VMOVUPD    Y3, 96(DI)
-	VMOVUPD    Y4, (R8)
-	VMOVUPD    Y5, 32(R8)
-	VMOVUPD    Y6, 64(R8)
-	VMOVUPD    Y7, 96(R8)
-	ADDQ       $0x40, BX
-	ADDQ       $0x40, SI
-	ADDQ       $0x80, DI
-	ADDQ       $0x80, R8
-	ADDQ       $0x80, R9
-	ADDQ       $0x80, R10
-	SUBQ       $0x10, AX
-	JMP        sumDotNormRowsPS_cols
-
-sumDotNormRowsPS_done:
-	VZEROUPPER
-	RET
-
-// func sumDotNormRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
-// Requires: AVX
-TEXT ·sumDotNormRowsRPS(SB), NOSPLIT, $0-72
-	MOVQ width+48(FP), AX
-	SHLQ $0x02, AX
-	MOVQ rows+56(FP), CX
-	MOVQ stride+64(FP), DX
-	SHLQ $0x02, DX
-	MOVQ dy+16(FP), BX
-	MOVQ x+24(FP), DI
-	MOVQ sa+0(FP), R9
-	MOVQ sab+8(FP), R10
-	MOVQ mu+32(FP), R11
-	MOVQ is+40(FP), R12
-
-sumDotNormRowsRPS_pairs:
-	CMPQ CX, $0x02
-	JL   sumDotNormRowsRPS_single
-	MOVQ BX, SI
-	ADDQ DX, SI
-	MOVQ DI, R8
-	ADDQ DX, R8
-	XORQ R13, R13
-
-sumDotNormRowsRPS_cols2:
-	CMPQ       R13, AX
-	JAE        sumDotNormRowsRPS_next2
-	VMOVUPD    (R11)(R13*2), Y0
-	VMOVUPD    (R12)(R13*2), Y1
-	VMOVUPD    (R9)(R13*2), Y2
-	VMOVUPD    (R10)(R13*2), Y3
-	VCVTPS2PD  (BX)(R13*1), Y4
-	VADDPD     Y4, Y2, Y2
-	VCVTPS2PD  (DI)(R13*1), Y5
-	VSUBPD     Y0, Y5, Y5
-	VMULPD     Y1, Y5, Y5
-	VCVTPD2PSY Y5, X5
-	VCVTPS2PD  X5, Y5
-	VMULPD     Y5, Y4, Y4
-	VADDPD     Y4, Y3, Y3
-	VCVTPS2PD  (SI)(R13*1), Y4
-	VADDPD     Y4, Y2, Y2
-	VCVTPS2PD  (R8)(R13*1), Y5
-	VSUBPD     Y0, Y5, Y5
-	VMULPD     Y1, Y5, Y5
-	VCVTPD2PSY Y5, X0
-	VCVTPS2PD  X0, Y5
-	VMULPD     Y5, Y4, Y4
-	VADDPD     Y4, Y3, Y3
-	VMOVUPD    Y2, (R9)(R13*2)
-	VMOVUPD    Y3, (R10)(R13*2)
-	VMOVUPD    32(R11)(R13*2), Y0
-	VMOVUPD    32(R12)(R13*2), Y1
-	VMOVUPD    32(R9)(R13*2), Y2
-	VMOVUPD    32(R10)(R13*2), Y3
-	VCVTPS2PD  16(BX)(R13*1), Y4
-	VADDPD     Y4, Y2, Y2
-	VCVTPS2PD  16(DI)(R13*1), Y5
-	VSUBPD     Y0, Y5, Y5
-	VMULPD     Y1, Y5, Y5
-	VCVTPD2PSY Y5, X5
-	VCVTPS2PD  X5, Y5
-	VMULPD     Y5, Y4, Y4
-	VADDPD     Y4, Y3, Y3
-	VCVTPS2PD  16(SI)(R13*1), Y4
-	VADDPD     Y4, Y2, Y2
-	VCVTPS2PD  16(R8)(R13*1), Y5
-	VSUBPD     Y0, Y5, Y5
-	VMULPD     Y1, Y5, Y5
-	VCVTPD2PSY Y5, X0
-	VCVTPS2PD  X0, Y5
-	VMULPD     Y5, Y4, Y4
-	VADDPD     Y4, Y3, Y3
-	VMOVUPD    Y2, 32(R9)(R13*2)
-	VMOVUPD    Y3, 32(R10)(R13*2)
-	ADDQ       $0x20, R13
-	JMP        sumDotNormRowsRPS_cols2
-
-sumDotNormRowsRPS_next2:
-	LEAQ (SI)(DX*1), BX
-	LEAQ (R8)(DX*1), DI
-	SUBQ $0x02, CX
-	JMP  sumDotNormRowsRPS_pairs
-
-sumDotNormRowsRPS_single:
-	CMPQ CX, $0x00
-	JE   sumDotNormRowsRPS_done
-	XORQ R13, R13
-
-sumDotNormRowsRPS_cols1:
-	CMPQ       R13, AX
-	JAE        sumDotNormRowsRPS_done
-	VMOVUPD    (R11)(R13*2), Y0
-	VMOVUPD    (R12)(R13*2), Y1
-	VMOVUPD    (R9)(R13*2), Y2
-	VMOVUPD    (R10)(R13*2), Y3
-	VCVTPS2PD  (BX)(R13*1), Y4
-	VADDPD     Y4, Y2, Y2
-	VCVTPS2PD  (DI)(R13*1), Y5
-	VSUBPD     Y0, Y5, Y5
-	VMULPD     Y1, Y5, Y5
-	VCVTPD2PSY Y5, X0
-	VCVTPS2PD  X0, Y5
-	VMULPD     Y5, Y4, Y4
-	VADDPD     Y4, Y3, Y3
-	VMOVUPD    Y2, (R9)(R13*2)
-	VMOVUPD    Y3, (R10)(R13*2)
-	VMOVUPD    32(R11)(R13*2), Y0
-	VMOVUPD    32(R12)(R13*2), Y1
-	VMOVUPD    32(R9)(R13*2), Y2
-	VMOVUPD    32(R10)(R13*2), Y3
-	VCVTPS2PD  16(BX)(R13*1), Y4
-	VADDPD     Y4, Y2, Y2
-	VCVTPS2PD  16(DI)(R13*1), Y5
-	VSUBPD     Y0, Y5, Y5
-	VMULPD     Y1, Y5, Y5
-	VCVTPD2PSY Y5, X0
-	VCVTPS2PD  X0, Y5
-	VMULPD     Y5, Y4, Y4
-	VADDPD     Y4, Y3, Y3
-	VMOVUPD    Y2, 32(R9)(R13*2)
-	VMOVUPD    Y3, 32(R10)(R13*2)
-	ADDQ       $0x20, R13
-	JMP        sumDotNormRowsRPS_cols1
-
-sumDotNormRowsRPS_done:
-	VZEROUPPER
-	RET
-
-// func gradNormRowsPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
-// Requires: AVX
-TEXT ·gradNormRowsPS(SB), NOSPLIT, $0-88
-	MOVQ width+64(FP), AX
-	MOVQ rows+72(FP), CX
-	MOVQ stride+80(FP), DX
-	SHLQ $0x02, DX
-	MOVQ dx+0(FP), BX
-	MOVQ dy+8(FP), SI
-	MOVQ x+16(FP), DI
-	MOVQ mu+24(FP), R8
-	MOVQ is+32(FP), R9
-	MOVQ k1+40(FP), R10
-	MOVQ k2+48(FP), R11
-	MOVQ k3+56(FP), R12
-
-gradNormRowsPS_cols:
-	CMPQ    AX, $0x00
-	JE      gradNormRowsPS_done
-	VMOVUPD (R8), Y0
-	VMOVUPD 32(R8), Y1
-	VMOVUPD (R9), Y2
-	VMOVUPD 32(R9), Y3
-	VMOVUPD (R10), Y4
-	VMOVUPD 32(R10), Y5
-	VMOVUPD (R11), Y6
-	VMOVUPD 32(R11), Y7
-	VMOVUPD (R12), Y8
-	VMOVUPD 32(R12), Y9
-	XORQ    R13, R13
-	MOVQ    CX, R14
-
-gradNormRowsPS_rows:
-	VCVTPS2PD  (SI)(R13*1), Y10
-	VMULPD     Y4, Y10, Y10
-	VCVTPS2PD  (DI)(R13*1), Y11
-	VSUBPD     Y0, Y11, Y11
-	VMULPD     Y2, Y11, Y11
-	VCVTPD2PSY Y11, X11
-	VCVTPS2PD  X11, Y11
-	VMULPD     Y6, Y11, Y11
-	VADDPD     Y11, Y10, Y10
-	VADDPD     Y8, Y10, Y10
-	VCVTPD2PSY Y10, X10
-	VMOVUPS    X10, (BX)(R13*1)
-	VCVTPS2PD  16(SI)(R13*1), Y10
-	VMULPD     Y5, Y10, Y10
-	VCVTPS2PD  16(DI)(R13*1), Y11
-	VSUBPD     Y1, Y11, Y11
-	VMULPD     Y3, Y11, Y11
-	VCVTPD2PSY Y11, X11
-	VCVTPS2PD  X11, Y11
-	VMULPD     Y7, Y11, Y11
-	VADDPD     Y11, Y10, Y10
-	VADDPD     Y9, Y10, Y10
-	VCVTPD2PSY Y10, X10
-	VMOVUPS    X10, 16(BX)(R13*1)
-	ADDQ       DX, R13
-	DECQ       R14
-	JNZ        gradNormRowsPS_rows
-	ADDQ       $0x20, BX
-	ADDQ       $0x20, SI
-	ADDQ       $0x20, DI
-	ADDQ       $0x40, R8
-	ADDQ       $0x40, R9
-	ADDQ       $0x40, R10
-	ADDQ       $0x40, R11
-	ADDQ       $0x40, R12
-	SUBQ       $0x08, AX
-	JMP        gradNormRowsPS_cols
-
-gradNormRowsPS_done:
-	VZEROUPPER
-	RET
-
-// func gradNormRowsRPS(dx *float32, dy *float32, x *float32, mu *float64, is *float64, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
-// Requires: AVX
-TEXT ·gradNormRowsRPS(SB), NOSPLIT, $8-88
-	MOVQ width+64(FP), AX
-	SHLQ $0x02, AX
-	MOVQ rows+72(FP), CX
-	MOVQ stride+80(FP), DX
-	SHLQ $0x02, DX
-	MOVQ dx+0(FP), BX
-	MOVQ dy+8(FP), DI
-	MOVQ x+16(FP), R9
-	MOVQ mu+24(FP), R11
-	MOVQ is+32(FP), R12
-	MOVQ k1+40(FP), R13
-	MOVQ k2+48(FP), R14
-	MOVQ k3+56(FP), R15
-
-gradNormRowsRPS_pairs:
-	CMPQ CX, $0x02
-	JL   gradNormRowsRPS_single
-	MOVQ BX, SI
-	ADDQ DX, SI
-	MOVQ DI, R8
-	ADDQ DX, R8
-	MOVQ R9, R10
-	ADDQ DX, R10
-	XORQ BP, BP
-
-gradNormRowsRPS_cols2:
-	CMPQ       BP, AX
-	JAE        gradNormRowsRPS_next2
-	VMOVUPD    (R11)(BP*2), Y0
-	VMOVUPD    (R12)(BP*2), Y1
-	VMOVUPD    (R13)(BP*2), Y2
-	VMOVUPD    (R14)(BP*2), Y3
-	VMOVUPD    (R15)(BP*2), Y4
-	VCVTPS2PD  (DI)(BP*1), Y5
-	VMULPD     Y2, Y5, Y5
-	VCVTPS2PD  (R9)(BP*1), Y6
-	VSUBPD     Y0, Y6, Y6
-	VMULPD     Y1, Y6, Y6
-	VCVTPD2PSY Y6, X6
-	VCVTPS2PD  X6, Y6
-	VMULPD     Y3, Y6, Y6
-	VADDPD     Y6, Y5, Y5
-	VADDPD     Y4, Y5, Y5
-	VCVTPD2PSY Y5, X5
-	VMOVUPS    X5, (BX)(BP*1)
-	VCVTPS2PD  (R8)(BP*1), Y5
-	VMULPD     Y2, Y5, Y5
-	VCVTPS2PD  (R10)(BP*1), Y2
-	VSUBPD     Y0, Y2, Y2
-	VMULPD     Y1, Y2, Y2
-	VCVTPD2PSY Y2, X0
-	VCVTPS2PD  X0, Y2
-	VMULPD     Y3, Y2, Y2
-	VADDPD     Y2, Y5, Y5
-	VADDPD     Y4, Y5, Y5
-	VCVTPD2PSY Y5, X0
-	VMOVUPS    X0, (SI)(BP*1)
-	VMOVUPD    32(R11)(BP*2), Y0
-	VMOVUPD    32(R12)(BP*2), Y1
-	VMOVUPD    32(R13)(BP*2), Y2
-	VMOVUPD    32(R14)(BP*2), Y3
-	VMOVUPD    32(R15)(BP*2), Y4
-	VCVTPS2PD  16(DI)(BP*1), Y5
-	VMULPD     Y2, Y5, Y5
-	VCVTPS2PD  16(R9)(BP*1), Y6
-	VSUBPD     Y0, Y6, Y6
-	VMULPD     Y1, Y6, Y6
-	VCVTPD2PSY Y6, X6
-	VCVTPS2PD  X6, Y6
-	VMULPD     Y3, Y6, Y6
-	VADDPD     Y6, Y5, Y5
-	VADDPD     Y4, Y5, Y5
-	VCVTPD2PSY Y5, X5
-	VMOVUPS    X5, 16(BX)(BP*1)
-	VCVTPS2PD  16(R8)(BP*1), Y5
-	VMULPD     Y2, Y5, Y5
-	VCVTPS2PD  16(R10)(BP*1), Y2
-	VSUBPD     Y0, Y2, Y2
-	VMULPD     Y1, Y2, Y2
-	VCVTPD2PSY Y2, X0
-	VCVTPS2PD  X0, Y2
-	VMULPD     Y3, Y2, Y2
-	VADDPD     Y2, Y5, Y5
-	VADDPD     Y4, Y5, Y5
-	VCVTPD2PSY Y5, X0
-	VMOVUPS    X0, 16(SI)(BP*1)
-	ADDQ       $0x20, BP
-	JMP        gradNormRowsRPS_cols2
-
-gradNormRowsRPS_next2:
-	LEAQ (SI)(DX*1), BX
-	LEAQ (R8)(DX*1), DI
-	LEAQ (R10)(DX*1), R9
-	SUBQ $0x02, CX
-	JMP  gradNormRowsRPS_pairs
-
-gradNormRowsRPS_single:
-	CMPQ CX, $0x00
-	JE   gradNormRowsRPS_done
-	XORQ BP, BP
-
-gradNormRowsRPS_cols1:
-	CMPQ       BP, AX
-	JAE        gradNormRowsRPS_done
-	VMOVUPD    (R11)(BP*2), Y0
-	VMOVUPD    (R12)(BP*2), Y1
-	VMOVUPD    (R13)(BP*2), Y2
-	VMOVUPD    (R14)(BP*2), Y3
-	VMOVUPD    (R15)(BP*2), Y4
-	VCVTPS2PD  (DI)(BP*1), Y5
-	VMULPD     Y2, Y5, Y5
-	VCVTPS2PD  (R9)(BP*1), Y2
-	VSUBPD     Y0, Y2, Y2
-	VMULPD     Y1, Y2, Y2
-	VCVTPD2PSY Y2, X0
-	VCVTPS2PD  X0, Y2
-	VMULPD     Y3, Y2, Y2
-	VADDPD     Y2, Y5, Y5
-	VADDPD     Y4, Y5, Y5
-	VCVTPD2PSY Y5, X0
-	VMOVUPS    X0, (BX)(BP*1)
-	VMOVUPD    32(R11)(BP*2), Y0
-	VMOVUPD    32(R12)(BP*2), Y1
-	VMOVUPD    32(R13)(BP*2), Y2
-	VMOVUPD    32(R14)(BP*2), Y3
-	VMOVUPD    32(R15)(BP*2), Y4
-	VCVTPS2PD  16(DI)(BP*1), Y5
-	VMULPD     Y2, Y5, Y5
-	VCVTPS2PD  16(R9)(BP*1), Y2
-	VSUBPD     Y0, Y2, Y2
-	VMULPD     Y1, Y2, Y2
-	VCVTPD2PSY Y2, X0
-	VCVTPS2PD  X0, Y2
-	VMULPD     Y3, Y2, Y2
-	VADDPD     Y2, Y5, Y5
-	VADDPD     Y4, Y5, Y5
-	VCVTPD2PSY Y5, X0
-	VMOVUPS    X0, 16(BX)(BP*1)
-	ADDQ       $0x20, BP
-	JMP        gradNormRowsRPS_cols1
-
-gradNormRowsRPS_done:
-	VZEROUPPER
-	RET
-
 // func sumRows2RPS(acc *float64, x *float32, width int, rows int, stride int)
 // Requires: AVX
 TEXT ·sumRows2RPS(SB), NOSPLIT, $0-40
@@ -2010,6 +1401,440 @@ sumSqDevRows2RPS_cols1:
 	JMP       sumSqDevRows2RPS_cols1
 
 sumSqDevRows2RPS_done:
+	VZEROUPPER
+	RET
+
+// func scaleShiftRowsPS(y *float32, x *float32, m *float32, a *float32, b *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·scaleShiftRowsPS(SB), NOSPLIT, $0-64
+	MOVQ width+40(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+48(FP), CX
+	MOVQ stride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ y+0(FP), BX
+	MOVQ x+8(FP), SI
+	MOVQ m+16(FP), DI
+	MOVQ a+24(FP), R8
+	MOVQ b+32(FP), R9
+
+scaleShiftRowsPS_rows:
+	XORQ R10, R10
+
+scaleShiftRowsPS_cols:
+	CMPQ    R10, AX
+	JAE     scaleShiftRowsPS_next
+	VMOVUPS (SI)(R10*1), Y0
+	VSUBPS  (DI)(R10*1), Y0, Y0
+	VMULPS  (R8)(R10*1), Y0, Y0
+	VADDPS  (R9)(R10*1), Y0, Y0
+	VMOVUPS Y0, (BX)(R10*1)
+	ADDQ    $0x20, R10
+	JMP     scaleShiftRowsPS_cols
+
+scaleShiftRowsPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	DECQ CX
+	JNZ  scaleShiftRowsPS_rows
+	VZEROUPPER
+	RET
+
+// func gradShiftRowsPS(dx *float32, dy *float32, x *float32, m *float32, k1 *float32, k2 *float32, k3 *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·gradShiftRowsPS(SB), NOSPLIT, $0-80
+	MOVQ width+56(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+64(FP), CX
+	MOVQ stride+72(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dx+0(FP), BX
+	MOVQ dy+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ m+24(FP), R8
+	MOVQ k1+32(FP), R9
+	MOVQ k2+40(FP), R10
+	MOVQ k3+48(FP), R11
+
+gradShiftRowsPS_rows:
+	XORQ R12, R12
+
+gradShiftRowsPS_cols:
+	CMPQ    R12, AX
+	JAE     gradShiftRowsPS_next
+	VMOVUPS (DI)(R12*1), Y0
+	VSUBPS  (R8)(R12*1), Y0, Y0
+	VMULPS  (R10)(R12*1), Y0, Y0
+	VMOVUPS (SI)(R12*1), Y1
+	VMULPS  (R9)(R12*1), Y1, Y1
+	VADDPS  Y0, Y1, Y1
+	VADDPS  (R11)(R12*1), Y1, Y1
+	VMOVUPS Y1, (BX)(R12*1)
+	ADDQ    $0x20, R12
+	JMP     gradShiftRowsPS_cols
+
+gradShiftRowsPS_next:
+	ADDQ DX, BX
+	ADDQ DX, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ  gradShiftRowsPS_rows
+	VZEROUPPER
+	RET
+
+// func sumDotShiftRowsPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotShiftRowsPS(SB), NOSPLIT, $0-64
+	MOVQ width+40(FP), AX
+	MOVQ rows+48(FP), CX
+	MOVQ stride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dy+16(FP), BX
+	MOVQ x+24(FP), SI
+	MOVQ sa+0(FP), DI
+	MOVQ sab+8(FP), R8
+	MOVQ m+32(FP), R9
+
+sumDotShiftRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumDotShiftRowsPS_done
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD (R8), Y4
+	VMOVUPD 32(R8), Y5
+	VMOVUPD 64(R8), Y6
+	VMOVUPD 96(R8), Y7
+	XORQ    R10, R10
+	MOVQ    CX, R11
+
+sumDotShiftRowsPS_rows:
+	VCVTPS2PD (BX)(R10*1), Y8
+	VADDPD    Y8, Y0, Y0
+	VMOVUPS   (SI)(R10*1), X9
+	VSUBPS    (R9), X9, X9
+	VCVTPS2PD X9, Y9
+	VMULPD    Y8, Y9, Y9
+	VADDPD    Y9, Y4, Y4
+	VCVTPS2PD 16(BX)(R10*1), Y8
+	VADDPD    Y8, Y1, Y1
+	VMOVUPS   16(SI)(R10*1), X9
+	VSUBPS    16(R9), X9, X9
+	VCVTPS2PD X9, Y9
+	VMULPD    Y8, Y9, Y9
+	VADDPD    Y9, Y5, Y5
+	VCVTPS2PD 32(BX)(R10*1), Y8
+	VADDPD    Y8, Y2, Y2
+	VMOVUPS   32(SI)(R10*1), X9
+	VSUBPS    32(R9), X9, X9
+	VCVTPS2PD X9, Y9
+	VMULPD    Y8, Y9, Y9
+	VADDPD    Y9, Y6, Y6
+	VCVTPS2PD 48(BX)(R10*1), Y8
+	VADDPD    Y8, Y3, Y3
+	VMOVUPS   48(SI)(R10*1), X9
+	VSUBPS    48(R9), X9, X9
+	VCVTPS2PD X9, Y9
+	VMULPD    Y8, Y9, Y9
+	VADDPD    Y9, Y7, Y7
+	ADDQ      DX, R10
+	DECQ      R11
+	JNZ       sumDotShiftRowsPS_rows
+	VMOVUPD   Y0, (DI)
+	VMOVUPD   Y1, 32(DI)
+	VMOVUPD   Y2, 64(DI)
+	VMOVUPD   Y3, 96(DI)
+	VMOVUPD   Y4, (R8)
+	VMOVUPD   Y5, 32(R8)
+	VMOVUPD   Y6, 64(R8)
+	VMOVUPD   Y7, 96(R8)
+	ADDQ      $0x40, BX
+	ADDQ      $0x40, SI
+	ADDQ      $0x80, DI
+	ADDQ      $0x80, R8
+	ADDQ      $0x40, R9
+	SUBQ      $0x10, AX
+	JMP       sumDotShiftRowsPS_cols
+
+sumDotShiftRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func sumDotShiftRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotShiftRowsRPS(SB), NOSPLIT, $0-64
+	MOVQ width+40(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+48(FP), CX
+	MOVQ stride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dy+16(FP), BX
+	MOVQ x+24(FP), DI
+	MOVQ sa+0(FP), R9
+	MOVQ sab+8(FP), R10
+	MOVQ m+32(FP), R11
+
+sumDotShiftRowsRPS_pairs:
+	CMPQ CX, $0x02
+	JL   sumDotShiftRowsRPS_single
+	MOVQ BX, SI
+	ADDQ DX, SI
+	MOVQ DI, R8
+	ADDQ DX, R8
+	XORQ R12, R12
+
+sumDotShiftRowsRPS_cols2:
+	CMPQ      R12, AX
+	JAE       sumDotShiftRowsRPS_next2
+	VMOVUPD   (R9)(R12*2), Y0
+	VMOVUPD   (R10)(R12*2), Y1
+	VMOVUPS   (R11)(R12*1), X2
+	VCVTPS2PD (BX)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   (DI)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y4
+	VMULPD    Y3, Y4, Y4
+	VADDPD    Y4, Y1, Y1
+	VCVTPS2PD (SI)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   (R8)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y2
+	VMULPD    Y3, Y2, Y2
+	VADDPD    Y2, Y1, Y1
+	VMOVUPD   Y0, (R9)(R12*2)
+	VMOVUPD   Y1, (R10)(R12*2)
+	VMOVUPD   32(R9)(R12*2), Y0
+	VMOVUPD   32(R10)(R12*2), Y1
+	VMOVUPS   16(R11)(R12*1), X2
+	VCVTPS2PD 16(BX)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   16(DI)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y4
+	VMULPD    Y3, Y4, Y4
+	VADDPD    Y4, Y1, Y1
+	VCVTPS2PD 16(SI)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   16(R8)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y2
+	VMULPD    Y3, Y2, Y2
+	VADDPD    Y2, Y1, Y1
+	VMOVUPD   Y0, 32(R9)(R12*2)
+	VMOVUPD   Y1, 32(R10)(R12*2)
+	ADDQ      $0x20, R12
+	JMP       sumDotShiftRowsRPS_cols2
+
+sumDotShiftRowsRPS_next2:
+	LEAQ (SI)(DX*1), BX
+	LEAQ (R8)(DX*1), DI
+	SUBQ $0x02, CX
+	JMP  sumDotShiftRowsRPS_pairs
+
+sumDotShiftRowsRPS_single:
+	CMPQ CX, $0x00
+	JE   sumDotShiftRowsRPS_done
+	XORQ R12, R12
+
+sumDotShiftRowsRPS_cols1:
+	CMPQ      R12, AX
+	JAE       sumDotShiftRowsRPS_done
+	VMOVUPD   (R9)(R12*2), Y0
+	VMOVUPD   (R10)(R12*2), Y1
+	VMOVUPS   (R11)(R12*1), X2
+	VCVTPS2PD (BX)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   (DI)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y2
+	VMULPD    Y3, Y2, Y2
+	VADDPD    Y2, Y1, Y1
+	VMOVUPD   Y0, (R9)(R12*2)
+	VMOVUPD   Y1, (R10)(R12*2)
+	VMOVUPD   32(R9)(R12*2), Y0
+	VMOVUPD   32(R10)(R12*2), Y1
+	VMOVUPS   16(R11)(R12*1), X2
+	VCVTPS2PD 16(BX)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   16(DI)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y2
+	VMULPD    Y3, Y2, Y2
+	VADDPD    Y2, Y1, Y1
+	VMOVUPD   Y0, 32(R9)(R12*2)
+	VMOVUPD   Y1, 32(R10)(R12*2)
+	ADDQ      $0x20, R12
+	JMP       sumDotShiftRowsRPS_cols1
+
+sumDotShiftRowsRPS_done:
+	VZEROUPPER
+	RET
+
+// func sumShiftSqRowsPS(s1 *float64, s2 *float64, x *float32, k *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumShiftSqRowsPS(SB), NOSPLIT, $0-56
+	MOVQ width+32(FP), AX
+	MOVQ rows+40(FP), CX
+	MOVQ stride+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+16(FP), BX
+	MOVQ s1+0(FP), SI
+	MOVQ s2+8(FP), DI
+	MOVQ k+24(FP), R8
+
+sumShiftSqRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumShiftSqRowsPS_done
+	VMOVUPD (SI), Y0
+	VMOVUPD 32(SI), Y1
+	VMOVUPD 64(SI), Y2
+	VMOVUPD 96(SI), Y3
+	VMOVUPD (DI), Y4
+	VMOVUPD 32(DI), Y5
+	VMOVUPD 64(DI), Y6
+	VMOVUPD 96(DI), Y7
+	XORQ    R9, R9
+	MOVQ    CX, R10
+
+sumShiftSqRowsPS_rows:
+	VCVTPS2PD (BX)(R9*1), Y8
+	VSUBPD    (R8), Y8, Y8
+	VADDPD    Y8, Y0, Y0
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y4, Y4
+	VCVTPS2PD 16(BX)(R9*1), Y8
+	VSUBPD    32(R8), Y8, Y8
+	VADDPD    Y8, Y1, Y1
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y5, Y5
+	VCVTPS2PD 32(BX)(R9*1), Y8
+	VSUBPD    64(R8), Y8, Y8
+	VADDPD    Y8, Y2, Y2
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y6, Y6
+	VCVTPS2PD 48(BX)(R9*1), Y8
+	VSUBPD    96(R8), Y8, Y8
+	VADDPD    Y8, Y3, Y3
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y7, Y7
+	ADDQ      DX, R9
+	DECQ      R10
+	JNZ       sumShiftSqRowsPS_rows
+	VMOVUPD   Y0, (SI)
+	VMOVUPD   Y1, 32(SI)
+	VMOVUPD   Y2, 64(SI)
+	VMOVUPD   Y3, 96(SI)
+	VMOVUPD   Y4, (DI)
+	VMOVUPD   Y5, 32(DI)
+	VMOVUPD   Y6, 64(DI)
+	VMOVUPD   Y7, 96(DI)
+	ADDQ      $0x40, BX
+	ADDQ      $0x80, SI
+	ADDQ      $0x80, DI
+	ADDQ      $0x80, R8
+	SUBQ      $0x10, AX
+	JMP       sumShiftSqRowsPS_cols
+
+sumShiftSqRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func sumShiftSqRowsRPS(s1 *float64, s2 *float64, x *float32, k *float64, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumShiftSqRowsRPS(SB), NOSPLIT, $0-56
+	MOVQ width+32(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+40(FP), CX
+	MOVQ stride+48(FP), DX
+	SHLQ $0x02, DX
+	MOVQ x+16(FP), BX
+	MOVQ s1+0(FP), DI
+	MOVQ s2+8(FP), R8
+	MOVQ k+24(FP), R9
+
+sumShiftSqRowsRPS_pairs:
+	CMPQ CX, $0x02
+	JL   sumShiftSqRowsRPS_single
+	MOVQ BX, SI
+	ADDQ DX, SI
+	XORQ R10, R10
+
+sumShiftSqRowsRPS_cols2:
+	CMPQ      R10, AX
+	JAE       sumShiftSqRowsRPS_next2
+	VMOVUPD   (DI)(R10*2), Y0
+	VMOVUPD   (R8)(R10*2), Y1
+	VMOVUPD   (R9)(R10*2), Y2
+	VCVTPS2PD (BX)(R10*1), Y3
+	VSUBPD    Y2, Y3, Y3
+	VADDPD    Y3, Y0, Y0
+	VMULPD    Y3, Y3, Y3
+	VADDPD    Y3, Y1, Y1
+	VCVTPS2PD (SI)(R10*1), Y3
+	VSUBPD    Y2, Y3, Y3
+	VADDPD    Y3, Y0, Y0
+	VMULPD    Y3, Y3, Y3
+	VADDPD    Y3, Y1, Y1
+	VMOVUPD   Y0, (DI)(R10*2)
+	VMOVUPD   Y1, (R8)(R10*2)
+	VMOVUPD   32(DI)(R10*2), Y0
+	VMOVUPD   32(R8)(R10*2), Y1
+	VMOVUPD   32(R9)(R10*2), Y2
+	VCVTPS2PD 16(BX)(R10*1), Y3
+	VSUBPD    Y2, Y3, Y3
+	VADDPD    Y3, Y0, Y0
+	VMULPD    Y3, Y3, Y3
+	VADDPD    Y3, Y1, Y1
+	VCVTPS2PD 16(SI)(R10*1), Y3
+	VSUBPD    Y2, Y3, Y3
+	VADDPD    Y3, Y0, Y0
+	VMULPD    Y3, Y3, Y3
+	VADDPD    Y3, Y1, Y1
+	VMOVUPD   Y0, 32(DI)(R10*2)
+	VMOVUPD   Y1, 32(R8)(R10*2)
+	ADDQ      $0x20, R10
+	JMP       sumShiftSqRowsRPS_cols2
+
+sumShiftSqRowsRPS_next2:
+	LEAQ (SI)(DX*1), BX
+	SUBQ $0x02, CX
+	JMP  sumShiftSqRowsRPS_pairs
+
+sumShiftSqRowsRPS_single:
+	CMPQ CX, $0x00
+	JE   sumShiftSqRowsRPS_done
+	XORQ R10, R10
+
+sumShiftSqRowsRPS_cols1:
+	CMPQ      R10, AX
+	JAE       sumShiftSqRowsRPS_done
+	VMOVUPD   (DI)(R10*2), Y0
+	VMOVUPD   (R8)(R10*2), Y1
+	VMOVUPD   (R9)(R10*2), Y2
+	VCVTPS2PD (BX)(R10*1), Y3
+	VSUBPD    Y2, Y3, Y3
+	VADDPD    Y3, Y0, Y0
+	VMULPD    Y3, Y3, Y3
+	VADDPD    Y3, Y1, Y1
+	VMOVUPD   Y0, (DI)(R10*2)
+	VMOVUPD   Y1, (R8)(R10*2)
+	VMOVUPD   32(DI)(R10*2), Y0
+	VMOVUPD   32(R8)(R10*2), Y1
+	VMOVUPD   32(R9)(R10*2), Y2
+	VCVTPS2PD 16(BX)(R10*1), Y3
+	VSUBPD    Y2, Y3, Y3
+	VADDPD    Y3, Y0, Y0
+	VMULPD    Y3, Y3, Y3
+	VADDPD    Y3, Y1, Y1
+	VMOVUPD   Y0, 32(DI)(R10*2)
+	VMOVUPD   Y1, 32(R8)(R10*2)
+	ADDQ      $0x20, R10
+	JMP       sumShiftSqRowsRPS_cols1
+
+sumShiftSqRowsRPS_done:
 	VZEROUPPER
 	RET
 

@@ -72,8 +72,9 @@ func bnKernels() {
 	for _, f64 := range []bool{false, true} {
 		sumQuad(f64)
 	}
-	normFromXKernels()
 	statsRows2Kernels()
+	shiftKernels()
+	shiftSqKernels()
 }
 
 // statsRows2Kernels emits sumRows2RPS and sumSqDevRows2RPS: sumRowsPS and
@@ -178,160 +179,140 @@ func rowMajorLoop2(name, sig, doc string, blk int, f32, col []string, body func(
 	RET()
 }
 
-// normFromXKernels emits the row kernels of batch norm's passes that take x
-// where the others take x̂ = float32((x − mu)·is), recomputing x̂ exactly
-// as normRowsPS writes it, so that the op need not keep x̂: affineRows
-// (y without x̂), sumDotNormRows and gradNormRows, column-block (PS) and
-// row-major (RPS) as the kernels of main.go.
-func normFromXKernels() {
+// shiftKernels emits the loops of batch norm's passes in float32 (bnshift.go
+// of package vec): the element-wise ones, scaleShiftRowsPS and
+// gradShiftRowsPS, walking rows outer 8 columns at a time, all their column
+// vectors float32; and the reduction sumDotShiftRows, column-block (PS) and
+// two rows at a time (RPS), which adds dy and dy·(x − m) to float64 sums,
+// x − m taken in float32. Every operation is rounded on its own (no FMA).
+func shiftKernels() {
 	const rowsArgs = "width, rows, stride int"
-	const blk = 2
-	// xhat converts piece k of x (at mem) to float64 t, less mu, times is,
-	// rounded to float32 h; wide, it widens h back into t.
-	xhat := func(mem Mem, mu, is Op, wide bool) (VecVirtual, VecVirtual) {
-		t, h := YMM(), XMM()
-		VCVTPS2PD(mem, t)
-		VSUBPD(mu, t, t)
-		VMULPD(is, t, t)
-		VCVTPD2PSY(t, h)
-		if wide {
-			VCVTPS2PD(h, t)
-		}
-		return t, h
-	}
-	// y = float32(g·h) + b
-	{
-		var mu, is, g, b []VecVirtual
-		rowsLoop("affineRowsPS", "func(y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
-			"affineRowsPS writes g·h + b into y, h being (x − mu)·is rounded to float32; see AffineRows.", blk,
-			[]string{"y", "x"}, []string{"mu", "is", "gamma", "beta"}, []bool{true, true, false, false},
-			func(c []Register) {
-				mu, is = loadCols(c[0], blk), loadCols(c[1], blk)
-				g, b = loadCols32(c[2], blk), loadCols32(c[3], blk)
-			},
-			func(r []Register, off Register) {
-				for k := range blk {
-					_, h := xhat(at(r[1], off, 16*k), mu[k], is[k], false)
-					VMULPS(g[k], h, h)
-					VADDPS(b[k], h, h)
-					VMOVUPS(h, at(r[0], off, 16*k))
-				}
-			},
-			func([]Register) {})
-		rowMajorLoop2("affineRowsRPS", "func(y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
-			"affineRowsRPS is affineRowsPS walking rows outer, two at a time; see AffineRows.", blk,
-			[]string{"y", "x"}, []string{"mu", "is", "gamma", "beta"},
-			func(rows [][]Register, o Register, c []Register) {
-				for k := range blk {
-					m, s, g, b := YMM(), YMM(), XMM(), XMM()
-					VMOVUPD(c64(c[0], o, k), m)
-					VMOVUPD(c64(c[1], o, k), s)
-					VMOVUPS(c32(c[2], o, k), g)
-					VMOVUPS(c32(c[3], o, k), b)
-					for _, r := range rows {
-						_, h := xhat(c32(r[1], o, k), m, s, false)
-						VMULPS(g, h, h)
-						VADDPS(b, h, h)
-						VMOVUPS(h, c32(r[0], o, k))
-					}
-				}
-			})
-	}
-	// sa[j] += dy; sab[j] += dy·h, four pieces of columns at a time (the
-	// width of batch norm's partial sums), mu and is read from memory at
-	// every row so that the accumulators and temporaries fit in registers.
+	// y = (x − m)·a + b
+	rowMajorLoop("scaleShiftRowsPS", "func(y, x, m, a, b *float32, "+rowsArgs+")",
+		"scaleShiftRowsPS writes (x − m)·a + b into y, in float32; see ScaleShiftRows.", 2,
+		[]string{"y", "x"}, []string{"m", "a", "b"},
+		func(r []Register, o Register, c []Register) {
+			t := YMM()
+			VMOVUPS(c32(r[1], o, 0), t)
+			VSUBPS(c32(c[0], o, 0), t, t)
+			VMULPS(c32(c[1], o, 0), t, t)
+			VADDPS(c32(c[2], o, 0), t, t)
+			VMOVUPS(t, c32(r[0], o, 0))
+		})
+	// dx = (k1·dy + k2·(x − m)) + k3
+	rowMajorLoop("gradShiftRowsPS", "func(dx, dy, x, m, k1, k2, k3 *float32, "+rowsArgs+")",
+		"gradShiftRowsPS writes k1·dy + k2·(x − m) + k3 into dx, in float32; see GradShiftRows.", 2,
+		[]string{"dx", "dy", "x"}, []string{"m", "k1", "k2", "k3"},
+		func(r []Register, o Register, c []Register) {
+			t, u := YMM(), YMM()
+			VMOVUPS(c32(r[2], o, 0), t)
+			VSUBPS(c32(c[0], o, 0), t, t)
+			VMULPS(c32(c[2], o, 0), t, t)
+			VMOVUPS(c32(r[1], o, 0), u)
+			VMULPS(c32(c[1], o, 0), u, u)
+			VADDPS(t, u, u)
+			VADDPS(c32(c[3], o, 0), u, u)
+			VMOVUPS(u, c32(r[0], o, 0))
+		})
+	// sa += dy; sab += dy·(x − m)
 	{
 		const cblk = 4
 		var sa, sab []VecVirtual
 		var cols []Register
-		rowsLoop("sumDotNormRowsPS", "func(sa, sab *float64, dy, x *float32, mu, is *float64, "+rowsArgs+")",
-			"sumDotNormRowsPS adds every row of dy to sa and of dy⊙h to sab, in float64, h being (x − mu)·is rounded to float32; see SumDotNormRows.", cblk,
-			[]string{"dy", "x"}, []string{"sa", "sab", "mu", "is"}, []bool{true, true, true, true},
+		rowsLoop("sumDotShiftRowsPS", "func(sa, sab *float64, dy, x, m *float32, "+rowsArgs+")",
+			"sumDotShiftRowsPS adds every row of dy to sa and of dy⊙(x − m) to sab, in float64, x − m in float32; see SumDotShiftRows.", cblk,
+			[]string{"dy", "x"}, []string{"sa", "sab", "m"}, []bool{true, true, false},
 			func(c []Register) {
 				sa, sab = loadCols(c[0], cblk), loadCols(c[1], cblk)
 				cols = c
 			},
 			func(r []Register, off Register) {
 				for k := range cblk {
-					u := YMM()
+					u, d, t := YMM(), XMM(), YMM()
 					VCVTPS2PD(at(r[0], off, 16*k), u)
 					VADDPD(u, sa[k], sa[k])
-					t, _ := xhat(at(r[1], off, 16*k), Mem{Base: cols[2], Disp: 32 * k}, Mem{Base: cols[3], Disp: 32 * k}, true)
-					VMULPD(t, u, u)
-					VADDPD(u, sab[k], sab[k])
+					VMOVUPS(at(r[1], off, 16*k), d)
+					VSUBPS(Mem{Base: cols[2], Disp: 16 * k}, d, d)
+					VCVTPS2PD(d, t)
+					VMULPD(u, t, t)
+					VADDPD(t, sab[k], sab[k])
 				}
 			},
 			func(c []Register) { storeCols(sa, c[0]); storeCols(sab, c[1]) })
-		rowMajorLoop2("sumDotNormRowsRPS", "func(sa, sab *float64, dy, x *float32, mu, is *float64, "+rowsArgs+")",
-			"sumDotNormRowsRPS is sumDotNormRowsPS walking rows outer, two at a time; see SumDotNormRows.", blk,
-			[]string{"dy", "x"}, []string{"sa", "sab", "mu", "is"},
-			func(rows [][]Register, o Register, c []Register) {
-				for k := range blk {
-					m, s, a, ab := YMM(), YMM(), YMM(), YMM()
-					VMOVUPD(c64(c[2], o, k), m)
-					VMOVUPD(c64(c[3], o, k), s)
-					VMOVUPD(c64(c[0], o, k), a)
-					VMOVUPD(c64(c[1], o, k), ab)
-					for _, r := range rows {
-						u := YMM()
-						VCVTPS2PD(c32(r[0], o, k), u)
-						VADDPD(u, a, a)
-						t, _ := xhat(c32(r[1], o, k), m, s, true)
-						VMULPD(t, u, u)
-						VADDPD(u, ab, ab)
-					}
-					VMOVUPD(a, c64(c[0], o, k))
-					VMOVUPD(ab, c64(c[1], o, k))
-				}
-			})
 	}
-	// dx = float32(k1·dy + k2·h + k3)
+	const blk = 2
+	rowMajorLoop2("sumDotShiftRowsRPS", "func(sa, sab *float64, dy, x, m *float32, "+rowsArgs+")",
+		"sumDotShiftRowsRPS is sumDotShiftRowsPS walking rows outer, two at a time; see SumDotShiftRows.", blk,
+		[]string{"dy", "x"}, []string{"sa", "sab", "m"},
+		func(rows [][]Register, o Register, c []Register) {
+			for k := range blk {
+				a, ab, m := YMM(), YMM(), XMM()
+				VMOVUPD(c64(c[0], o, k), a)
+				VMOVUPD(c64(c[1], o, k), ab)
+				VMOVUPS(c32(c[2], o, k), m)
+				for _, r := range rows {
+					u, d, t := YMM(), XMM(), YMM()
+					VCVTPS2PD(c32(r[0], o, k), u)
+					VADDPD(u, a, a)
+					VMOVUPS(c32(r[1], o, k), d)
+					VSUBPS(m, d, d)
+					VCVTPS2PD(d, t)
+					VMULPD(u, t, t)
+					VADDPD(t, ab, ab)
+				}
+				VMOVUPD(a, c64(c[0], o, k))
+				VMOVUPD(ab, c64(c[1], o, k))
+			}
+		})
+}
+
+// shiftSqKernels emits sumShiftSqRows, column-block (PS) and two rows at a
+// time (RPS): d = x − k in float64, s1 += d, s2 += d·d.
+func shiftSqKernels() {
+	const rowsArgs = "width, rows, stride int"
 	{
-		var k1, k2, k3, mu, is []VecVirtual
-		rowsLoop("gradNormRowsPS", "func(dx, dy, x *float32, mu, is, k1, k2, k3 *float64, "+rowsArgs+")",
-			"gradNormRowsPS writes k1·dy + k2·h + k3, rounded to float32, into dx, h being (x − mu)·is rounded to float32; see BatchNormGradNormRows.", blk,
-			[]string{"dx", "dy", "x"}, []string{"mu", "is", "k1", "k2", "k3"}, []bool{true, true, true, true, true},
+		const cblk = 4
+		var s1, s2 []VecVirtual
+		var cols []Register
+		rowsLoop("sumShiftSqRowsPS", "func(s1, s2 *float64, x *float32, k *float64, "+rowsArgs+")",
+			"sumShiftSqRowsPS adds every row of x less k to s1 and its square to s2, in float64; see SumShiftSqRows.", cblk,
+			[]string{"x"}, []string{"s1", "s2", "k"}, []bool{true, true, true},
 			func(c []Register) {
-				mu, is = loadCols(c[0], blk), loadCols(c[1], blk)
-				k1, k2, k3 = loadCols(c[2], blk), loadCols(c[3], blk), loadCols(c[4], blk)
+				s1, s2 = loadCols(c[0], cblk), loadCols(c[1], cblk)
+				cols = c
 			},
 			func(r []Register, off Register) {
-				for k := range blk {
-					u, o := YMM(), XMM()
-					VCVTPS2PD(at(r[1], off, 16*k), u)
-					VMULPD(k1[k], u, u)
-					t, _ := xhat(at(r[2], off, 16*k), mu[k], is[k], true)
-					VMULPD(k2[k], t, t)
-					VADDPD(t, u, u)
-					VADDPD(k3[k], u, u)
-					VCVTPD2PSY(u, o)
-					VMOVUPS(o, at(r[0], off, 16*k))
+				for j := range cblk {
+					d := YMM()
+					VCVTPS2PD(at(r[0], off, 16*j), d)
+					VSUBPD(Mem{Base: cols[2], Disp: 32 * j}, d, d)
+					VADDPD(d, s1[j], s1[j])
+					VMULPD(d, d, d)
+					VADDPD(d, s2[j], s2[j])
 				}
 			},
-			func([]Register) {})
-		rowMajorLoop2("gradNormRowsRPS", "func(dx, dy, x *float32, mu, is, k1, k2, k3 *float64, "+rowsArgs+")",
-			"gradNormRowsRPS is gradNormRowsPS walking rows outer, two at a time; see BatchNormGradNormRows.", blk,
-			[]string{"dx", "dy", "x"}, []string{"mu", "is", "k1", "k2", "k3"},
-			func(rows [][]Register, o Register, c []Register) {
-				for k := range blk {
-					m, s, a, b, e := YMM(), YMM(), YMM(), YMM(), YMM()
-					VMOVUPD(c64(c[0], o, k), m)
-					VMOVUPD(c64(c[1], o, k), s)
-					VMOVUPD(c64(c[2], o, k), a)
-					VMOVUPD(c64(c[3], o, k), b)
-					VMOVUPD(c64(c[4], o, k), e)
-					for _, r := range rows {
-						u, v := YMM(), XMM()
-						VCVTPS2PD(c32(r[1], o, k), u)
-						VMULPD(a, u, u)
-						t, _ := xhat(c32(r[2], o, k), m, s, true)
-						VMULPD(b, t, t)
-						VADDPD(t, u, u)
-						VADDPD(e, u, u)
-						VCVTPD2PSY(u, v)
-						VMOVUPS(v, c32(r[0], o, k))
-					}
-				}
-			})
+			func(c []Register) { storeCols(s1, c[0]); storeCols(s2, c[1]) })
 	}
+	const blk = 2
+	rowMajorLoop2("sumShiftSqRowsRPS", "func(s1, s2 *float64, x *float32, k *float64, "+rowsArgs+")",
+		"sumShiftSqRowsRPS is sumShiftSqRowsPS walking rows outer, two at a time; see SumShiftSqRows.", blk,
+		[]string{"x"}, []string{"s1", "s2", "k"},
+		func(rows [][]Register, o Register, c []Register) {
+			for j := range blk {
+				a, q, k := YMM(), YMM(), YMM()
+				VMOVUPD(c64(c[0], o, j), a)
+				VMOVUPD(c64(c[1], o, j), q)
+				VMOVUPD(c64(c[2], o, j), k)
+				for _, r := range rows {
+					d := YMM()
+					VCVTPS2PD(c32(r[0], o, j), d)
+					VSUBPD(k, d, d)
+					VADDPD(d, a, a)
+					VMULPD(d, d, d)
+					VADDPD(d, q, q)
+				}
+				VMOVUPD(a, c64(c[0], o, j))
+				VMOVUPD(q, c64(c[1], o, j))
+			}
+		})
 }
