@@ -49,12 +49,16 @@ func RowSumSqDev[T Float](x []T, mu float64) float64 {
 
 // NormRow writes h[i] = T((x[i] − mu)·is) and, if g is not nil,
 // y[i] = g[i]·h[i] + b[i] computed in T, the product rounded before the
-// sum (y[i] = g[i]·h[i] if b is nil). It panics if a slice given is not of
-// x's length.
+// sum (y[i] = g[i]·h[i] if b is nil). With g, h may be nil: then y alone
+// is written. It panics if a slice given is not of x's length.
 func NormRow[T Float](h, y, x []T, mu, is float64, g, b []T) {
 	n := len(x)
-	if len(h) != n || (g != nil && (len(g) != n || len(y) != n)) || (b != nil && (g == nil || len(b) != n)) {
+	if (h == nil && g == nil) || (h != nil && len(h) != n) || (g != nil && (len(g) != n || len(y) != n)) || (b != nil && (g == nil || len(b) != n)) {
 		panic(fmt.Sprintf("vec: NormRow of slices of lengths %d, %d, %d, %d and %d", len(h), len(y), n, len(g), len(b)))
+	}
+	if h == nil {
+		normRowY(y, x, mu, is, g, b)
+		return
 	}
 	done := normRowAsm(h, y, x, mu, is, g, b)
 	h, x = h[done:], x[done:]
@@ -123,12 +127,20 @@ func NormGradRow[T Float](dx, dy, g, h []T, m1, m2, is float64) {
 
 // NormRowScalar writes h[i] = T((x[i] − mu)·is) and y[i] = g·h[i] + b,
 // computed in T, the product rounded before the sum: NormRow with one g
-// and b for the whole row, as group norm's channel runs have. It panics if
-// the lengths differ.
+// and b for the whole row, as group norm's channel runs have. h may be nil:
+// then y alone is written. It panics if the lengths differ.
 func NormRowScalar[T Float](h, y, x []T, mu, is float64, g, b T) {
 	n := len(x)
-	if len(h) != n || len(y) != n {
+	if (h != nil && len(h) != n) || len(y) != n {
 		panic(fmt.Sprintf("vec: NormRowScalar of slices of lengths %d, %d and %d", len(h), len(y), n))
+	}
+	if h == nil {
+		done := normRowScalarYAsm(y, x, mu, is, g, b)
+		y = y[done:]
+		for i, v := range x[done:] {
+			y[i] = T(g*T((float64(v)-mu)*is)) + b
+		}
+		return
 	}
 	done := normRowScalarAsm(h, y, x, mu, is, g, b)
 	h, y = h[done:], y[done:]
@@ -150,5 +162,88 @@ func NormGradRowScalar[T Float](dx, dy, h []T, k1, k2, k3 float64) {
 	dx, h = dx[done:], h[done:]
 	for i, v := range dy[done:] {
 		dx[i] = T(float64(k1*float64(v)) + float64(k2*float64(h[i])) + k3)
+	}
+}
+
+// normRowY is NormRow without h: y[i] = g[i]·h + b[i] (g[i]·h if b is
+// nil), h = T((x[i] − mu)·is) not stored.
+func normRowY[T Float](y, x []T, mu, is float64, g, b []T) {
+	done := normRowYAsm(y, x, mu, is, g, b)
+	y, x, g = y[done:], x[done:], g[done:]
+	if b == nil {
+		for i, v := range x {
+			y[i] = g[i] * T((float64(v)-mu)*is)
+		}
+		return
+	}
+	b = b[done:]
+	for i, v := range x {
+		y[i] = T(g[i]*T((float64(v)-mu)*is)) + b[i]
+	}
+}
+
+// The loops below are the backward passes of ops that keep x, μ and
+// 1/σ (is) rather than x̂: they recompute hᵢ = (x[i] − mu)·is in float64,
+// unrounded.
+
+// NormGradSumsX returns Σᵢ ĝᵢ and Σᵢ ĝᵢ·hᵢ, ĝᵢ = dy[i]·g[i] (dy[i] if g is
+// nil) and hᵢ = (x[i] − mu)·is, each operation rounded in float64, summed
+// as RowSum sums. If sb is not nil it also adds dy[i] to sb[i] and
+// dy[i]·hᵢ to sbh[i], the column sums of dβ and dγ. It panics if the
+// lengths differ.
+func NormGradSumsX[T Float](dy, g, x []T, mu, is float64, sb, sbh []float64) (sg, sgh float64) {
+	n := len(dy)
+	if len(x) != n || (g != nil && len(g) != n) || (sb == nil) != (sbh == nil) || (sb != nil && (len(sb) != n || len(sbh) != n)) {
+		panic(fmt.Sprintf("vec: NormGradSumsX of slices of lengths %d, %d, %d, %d and %d", n, len(g), len(x), len(sb), len(sbh)))
+	}
+	var p [2 * normLanes]float64
+	done := normGradSumsXAsm(dy, g, x, mu, is, &p, sb, sbh)
+	a, c := (*[normLanes]float64)(p[:normLanes]), (*[normLanes]float64)(p[normLanes:])
+	for i := done; i < n; i++ {
+		d := float64(dy[i])
+		h := float64((float64(x[i]) - mu) * is)
+		gv := d
+		if g != nil {
+			gv = float64(d * float64(g[i]))
+		}
+		a[i%normLanes] += gv
+		c[i%normLanes] += float64(gv * h)
+		if sb != nil {
+			sb[i] += d
+			sbh[i] += float64(d * h)
+		}
+	}
+	return addPartials(a), addPartials(c)
+}
+
+// NormGradRowX writes dx[i] = T(is·((ĝᵢ − m1) − (x[i] − mu)·m2)), ĝᵢ =
+// dy[i]·g[i] (dy[i] if g is nil), in float64, each operation rounded in
+// turn. It panics if the lengths differ.
+func NormGradRowX[T Float](dx, dy, g, x []T, mu, is, m1, m2 float64) {
+	n := len(dx)
+	if len(dy) != n || len(x) != n || (g != nil && len(g) != n) {
+		panic(fmt.Sprintf("vec: NormGradRowX of slices of lengths %d, %d, %d and %d", n, len(dy), len(g), len(x)))
+	}
+	for i := normGradRowXAsm(dx, dy, g, x, mu, is, m1, m2); i < n; i++ {
+		gv := float64(dy[i])
+		if g != nil {
+			gv = float64(gv * float64(g[i]))
+		}
+		t := gv - m1
+		t -= float64((float64(x[i]) - mu) * m2)
+		dx[i] = T(is * t)
+	}
+}
+
+// NormGradRowScalarX writes dx[i] = T((k1·dy[i] + k2·(x[i] − mu)) + k3),
+// in float64, each operation rounded in turn: group norm's input gradient
+// over a channel run, from x. It panics if the lengths differ.
+func NormGradRowScalarX[T Float](dx, dy, x []T, mu, k1, k2, k3 float64) {
+	n := len(dx)
+	if len(dy) != n || len(x) != n {
+		panic(fmt.Sprintf("vec: NormGradRowScalarX of slices of lengths %d, %d and %d", n, len(dy), len(x)))
+	}
+	for i := normGradRowScalarXAsm(dx, dy, x, mu, k1, k2, k3); i < n; i++ {
+		dx[i] = T(float64(k1*float64(dy[i])) + float64(k2*float64(float64(x[i])-mu)) + k3)
 	}
 }

@@ -84,3 +84,59 @@ func normGradRowScalarAsm[T Float](dx, dy, h []T, k1, k2, k3 float64) int {
 	}
 	return n
 }
+
+func normRowYAsm[T Float](y, x []T, mu, is float64, g, b []T) int {
+	n := normCount[T](len(x), 8)
+	switch {
+	case n == 0:
+	case b == nil:
+		lnNormYScalePS(n, p32(y), p32(x), mu, is, p32(g))
+	default:
+		lnNormYAffinePS(n, p32(y), p32(x), mu, is, p32(g), p32(b))
+	}
+	return n
+}
+
+func normRowScalarYAsm[T Float](y, x []T, mu, is float64, g, b T) int {
+	n := normCount[T](len(x), 8)
+	if n > 0 {
+		lnNormScalarYPS(n, p32(y), p32(x), mu, is, float32(g), float32(b))
+	}
+	return n
+}
+
+func normGradSumsXAsm[T Float](dy, g, x []T, mu, is float64, p *[2 * normLanes]float64, sb, sbh []float64) int {
+	n := normCount[T](len(dy), normLanes)
+	switch {
+	case n == 0:
+	case g == nil && sb == nil:
+		lnGradSumsXNoGPS(n, p32(dy), p32(x), mu, is, p)
+	case g == nil:
+		lnGradSumsXNoGColsPS(n, p32(dy), p32(x), mu, is, p, &sb[0], &sbh[0])
+	case sb == nil:
+		lnGradSumsXPS(n, p32(dy), p32(g), p32(x), mu, is, p)
+	default:
+		lnGradSumsXColsPS(n, p32(dy), p32(g), p32(x), mu, is, p, &sb[0], &sbh[0])
+	}
+	return n
+}
+
+func normGradRowXAsm[T Float](dx, dy, g, x []T, mu, is, m1, m2 float64) int {
+	n := normCount[T](len(dx), 8)
+	switch {
+	case n == 0:
+	case g == nil:
+		lnGradXNoGPS(n, p32(dx), p32(dy), p32(x), mu, is, m1, m2)
+	default:
+		lnGradXPS(n, p32(dx), p32(dy), p32(g), p32(x), mu, is, m1, m2)
+	}
+	return n
+}
+
+func normGradRowScalarXAsm[T Float](dx, dy, x []T, mu, k1, k2, k3 float64) int {
+	n := normCount[T](len(dx), 8)
+	if n > 0 {
+		lnGradScalarXPS(n, p32(dx), p32(dy), p32(x), mu, k1, k2, k3)
+	}
+	return n
+}

@@ -10,3 +10,10 @@ func normGradSumsAsm[T Float](dy, g, h []T, p *[2 * normLanes]float64) int { ret
 func normGradRowAsm[T Float](dx, dy, g, h []T, m1, m2, is float64) int     { return 0 }
 func normRowScalarAsm[T Float](h, y, x []T, mu, is float64, g, b T) int    { return 0 }
 func normGradRowScalarAsm[T Float](dx, dy, h []T, k1, k2, k3 float64) int  { return 0 }
+func normRowYAsm[T Float](y, x []T, mu, is float64, g, b []T) int          { return 0 }
+func normRowScalarYAsm[T Float](y, x []T, mu, is float64, g, b T) int      { return 0 }
+func normGradSumsXAsm[T Float](dy, g, x []T, mu, is float64, p *[2 * normLanes]float64, sb, sbh []float64) int {
+	return 0
+}
+func normGradRowXAsm[T Float](dx, dy, g, x []T, mu, is, m1, m2 float64) int    { return 0 }
+func normGradRowScalarXAsm[T Float](dx, dy, x []T, mu, k1, k2, k3 float64) int { return 0 }

@@ -129,6 +129,56 @@ func lnNormScalarPS(n int, h *float32, y *float32, x *float32, mu float64, is fl
 //go:noescape
 func lnGradScalarPS(n int, dx *float32, dy *float32, h *float32, k1 float64, k2 float64, k3 float64)
 
+// lnNormYScalePS writes gam·h of n values, a multiple of 8, into y, h = (x − mu)·is rounded to float32; see NormRow.
+//
+//go:noescape
+func lnNormYScalePS(n int, y *float32, x *float32, mu float64, is float64, gam *float32)
+
+// lnNormYAffinePS writes gam·h + b of n values, a multiple of 8, into y, h = (x − mu)·is rounded to float32; see NormRow.
+//
+//go:noescape
+func lnNormYAffinePS(n int, y *float32, x *float32, mu float64, is float64, gam *float32, b *float32)
+
+// lnNormScalarYPS writes gam·h + b of n values, a multiple of 8, into y, h = (x − mu)·is rounded to float32; see NormRowScalar.
+//
+//go:noescape
+func lnNormScalarYPS(n int, y *float32, x *float32, mu float64, is float64, gam float32, b float32)
+
+// lnGradSumsXColsPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and adds dy to sb and dy⊙h to sbh; see NormGradSumsX.
+//
+//go:noescape
+func lnGradSumsXColsPS(n int, dy *float32, gam *float32, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
+
+// lnGradSumsXPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is; see NormGradSumsX.
+//
+//go:noescape
+func lnGradSumsXPS(n int, dy *float32, gam *float32, x *float32, mu float64, is float64, p *[32]float64)
+
+// lnGradXPS writes is·((dy⊙gam − m1) − (x − mu)·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowX.
+//
+//go:noescape
+func lnGradXPS(n int, dx *float32, dy *float32, gam *float32, x *float32, mu float64, is float64, m1 float64, m2 float64)
+
+// lnGradSumsXNoGColsPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and adds dy to sb and dy⊙h to sbh; see NormGradSumsX.
+//
+//go:noescape
+func lnGradSumsXNoGColsPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
+
+// lnGradSumsXNoGPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is; see NormGradSumsX.
+//
+//go:noescape
+func lnGradSumsXNoGPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64)
+
+// lnGradXNoGPS writes is·((dy − m1) − (x − mu)·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowX.
+//
+//go:noescape
+func lnGradXNoGPS(n int, dx *float32, dy *float32, x *float32, mu float64, is float64, m1 float64, m2 float64)
+
+// lnGradScalarXPS writes (k1·dy + k2·(x − mu)) + k3 of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowScalarX.
+//
+//go:noescape
+func lnGradScalarXPS(n int, dx *float32, dy *float32, x *float32, mu float64, k1 float64, k2 float64, k3 float64)
+
 // sumQuadPS adds four rows of n values of x, n a multiple of 4, into their four partial sums each; see SumQuad.
 //
 //go:noescape

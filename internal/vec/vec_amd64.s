@@ -1177,6 +1177,567 @@ lnGradScalarPS_done:
 	VZEROUPPER
 	RET
 
+// func lnNormYScalePS(n int, y *float32, x *float32, mu float64, is float64, gam *float32)
+// Requires: AVX
+TEXT ·lnNormYScalePS(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         gam+40(FP), BX
+	VBROADCASTSD mu+24(FP), Y0
+	VBROADCASTSD is+32(FP), Y1
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+lnNormYScalePS_loop:
+	CMPQ       SI, AX
+	JAE        lnNormYScalePS_done
+	VCVTPS2PD  (DX)(SI*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMULPS     (BX)(SI*1), X2, X2
+	VMOVUPS    X2, (CX)(SI*1)
+	VCVTPS2PD  16(DX)(SI*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMULPS     16(BX)(SI*1), X2, X2
+	VMOVUPS    X2, 16(CX)(SI*1)
+	ADDQ       $0x20, SI
+	JMP        lnNormYScalePS_loop
+
+lnNormYScalePS_done:
+	VZEROUPPER
+	RET
+
+// func lnNormYAffinePS(n int, y *float32, x *float32, mu float64, is float64, gam *float32, b *float32)
+// Requires: AVX
+TEXT ·lnNormYAffinePS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         gam+40(FP), BX
+	MOVQ         b+48(FP), SI
+	VBROADCASTSD mu+24(FP), Y0
+	VBROADCASTSD is+32(FP), Y1
+	XORQ         DI, DI
+	SHLQ         $0x02, AX
+
+lnNormYAffinePS_loop:
+	CMPQ       DI, AX
+	JAE        lnNormYAffinePS_done
+	VCVTPS2PD  (DX)(DI*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMULPS     (BX)(DI*1), X2, X2
+	VADDPS     (SI)(DI*1), X2, X2
+	VMOVUPS    X2, (CX)(DI*1)
+	VCVTPS2PD  16(DX)(DI*1), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMULPS     16(BX)(DI*1), X2, X2
+	VADDPS     16(SI)(DI*1), X2, X2
+	VMOVUPS    X2, 16(CX)(DI*1)
+	ADDQ       $0x20, DI
+	JMP        lnNormYAffinePS_loop
+
+lnNormYAffinePS_done:
+	VZEROUPPER
+	RET
+
+// func lnNormScalarYPS(n int, y *float32, x *float32, mu float64, is float64, gam float32, b float32)
+// Requires: AVX
+TEXT ·lnNormScalarYPS(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         x+16(FP), DX
+	VBROADCASTSD mu+24(FP), Y0
+	VBROADCASTSD is+32(FP), Y1
+	VBROADCASTSS gam+40(FP), X2
+	VBROADCASTSS b+44(FP), X3
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+lnNormScalarYPS_loop:
+	CMPQ       BX, AX
+	JAE        lnNormScalarYPS_done
+	VCVTPS2PD  (DX)(BX*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, (CX)(BX*1)
+	VCVTPS2PD  16(DX)(BX*1), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, 16(CX)(BX*1)
+	ADDQ       $0x20, BX
+	JMP        lnNormScalarYPS_loop
+
+lnNormScalarYPS_done:
+	VZEROUPPER
+	RET
+
+// func lnGradSumsXColsPS(n int, dy *float32, gam *float32, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
+// Requires: AVX
+TEXT ·lnGradSumsXColsPS(SB), NOSPLIT, $0-72
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         gam+16(FP), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         p+48(FP), SI
+	MOVQ         sb+56(FP), DI
+	MOVQ         sbh+64(FP), R8
+	VBROADCASTSD mu+32(FP), Y0
+	VBROADCASTSD is+40(FP), Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	XORQ         R9, R9
+	SHLQ         $0x02, AX
+
+lnGradSumsXColsPS_loop:
+	CMPQ      R9, AX
+	JAE       lnGradSumsXColsPS_done
+	VCVTPS2PD (BX)(R9*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD (CX)(R9*1), Y10
+	VCVTPS2PD (DX)(R9*1), Y12
+	VMULPD    Y10, Y12, Y12
+	VADDPD    Y12, Y2, Y2
+	VMULPD    Y11, Y12, Y12
+	VADDPD    Y12, Y6, Y6
+	VADDPD    (DI)(R9*2), Y10, Y12
+	VMOVUPD   Y12, (DI)(R9*2)
+	VMULPD    Y11, Y10, Y10
+	VADDPD    (R8)(R9*2), Y10, Y10
+	VMOVUPD   Y10, (R8)(R9*2)
+	VCVTPS2PD 16(BX)(R9*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 16(CX)(R9*1), Y10
+	VCVTPS2PD 16(DX)(R9*1), Y12
+	VMULPD    Y10, Y12, Y12
+	VADDPD    Y12, Y3, Y3
+	VMULPD    Y11, Y12, Y12
+	VADDPD    Y12, Y7, Y7
+	VADDPD    32(DI)(R9*2), Y10, Y12
+	VMOVUPD   Y12, 32(DI)(R9*2)
+	VMULPD    Y11, Y10, Y10
+	VADDPD    32(R8)(R9*2), Y10, Y10
+	VMOVUPD   Y10, 32(R8)(R9*2)
+	VCVTPS2PD 32(BX)(R9*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 32(CX)(R9*1), Y10
+	VCVTPS2PD 32(DX)(R9*1), Y12
+	VMULPD    Y10, Y12, Y12
+	VADDPD    Y12, Y4, Y4
+	VMULPD    Y11, Y12, Y12
+	VADDPD    Y12, Y8, Y8
+	VADDPD    64(DI)(R9*2), Y10, Y12
+	VMOVUPD   Y12, 64(DI)(R9*2)
+	VMULPD    Y11, Y10, Y10
+	VADDPD    64(R8)(R9*2), Y10, Y10
+	VMOVUPD   Y10, 64(R8)(R9*2)
+	VCVTPS2PD 48(BX)(R9*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 48(CX)(R9*1), Y10
+	VCVTPS2PD 48(DX)(R9*1), Y12
+	VMULPD    Y10, Y12, Y12
+	VADDPD    Y12, Y5, Y5
+	VMULPD    Y11, Y12, Y12
+	VADDPD    Y12, Y9, Y9
+	VADDPD    96(DI)(R9*2), Y10, Y12
+	VMOVUPD   Y12, 96(DI)(R9*2)
+	VMULPD    Y11, Y10, Y10
+	VADDPD    96(R8)(R9*2), Y10, Y10
+	VMOVUPD   Y10, 96(R8)(R9*2)
+	ADDQ      $0x40, R9
+	JMP       lnGradSumsXColsPS_loop
+
+lnGradSumsXColsPS_done:
+	VMOVUPD Y2, (SI)
+	VMOVUPD Y3, 32(SI)
+	VMOVUPD Y4, 64(SI)
+	VMOVUPD Y5, 96(SI)
+	VMOVUPD Y6, 128(SI)
+	VMOVUPD Y7, 160(SI)
+	VMOVUPD Y8, 192(SI)
+	VMOVUPD Y9, 224(SI)
+	VZEROUPPER
+	RET
+
+// func lnGradSumsXPS(n int, dy *float32, gam *float32, x *float32, mu float64, is float64, p *[32]float64)
+// Requires: AVX
+TEXT ·lnGradSumsXPS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         gam+16(FP), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         p+48(FP), SI
+	VBROADCASTSD mu+32(FP), Y0
+	VBROADCASTSD is+40(FP), Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	XORQ         DI, DI
+	SHLQ         $0x02, AX
+
+lnGradSumsXPS_loop:
+	CMPQ      DI, AX
+	JAE       lnGradSumsXPS_done
+	VCVTPS2PD (BX)(DI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD (CX)(DI*1), Y10
+	VCVTPS2PD (DX)(DI*1), Y12
+	VMULPD    Y10, Y12, Y12
+	VADDPD    Y12, Y2, Y2
+	VMULPD    Y11, Y12, Y10
+	VADDPD    Y10, Y6, Y6
+	VCVTPS2PD 16(BX)(DI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 16(CX)(DI*1), Y10
+	VCVTPS2PD 16(DX)(DI*1), Y12
+	VMULPD    Y10, Y12, Y12
+	VADDPD    Y12, Y3, Y3
+	VMULPD    Y11, Y12, Y10
+	VADDPD    Y10, Y7, Y7
+	VCVTPS2PD 32(BX)(DI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 32(CX)(DI*1), Y10
+	VCVTPS2PD 32(DX)(DI*1), Y12
+	VMULPD    Y10, Y12, Y12
+	VADDPD    Y12, Y4, Y4
+	VMULPD    Y11, Y12, Y10
+	VADDPD    Y10, Y8, Y8
+	VCVTPS2PD 48(BX)(DI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 48(CX)(DI*1), Y10
+	VCVTPS2PD 48(DX)(DI*1), Y12
+	VMULPD    Y10, Y12, Y12
+	VADDPD    Y12, Y5, Y5
+	VMULPD    Y11, Y12, Y10
+	VADDPD    Y10, Y9, Y9
+	ADDQ      $0x40, DI
+	JMP       lnGradSumsXPS_loop
+
+lnGradSumsXPS_done:
+	VMOVUPD Y2, (SI)
+	VMOVUPD Y3, 32(SI)
+	VMOVUPD Y4, 64(SI)
+	VMOVUPD Y5, 96(SI)
+	VMOVUPD Y6, 128(SI)
+	VMOVUPD Y7, 160(SI)
+	VMOVUPD Y8, 192(SI)
+	VMOVUPD Y9, 224(SI)
+	VZEROUPPER
+	RET
+
+// func lnGradXPS(n int, dx *float32, dy *float32, gam *float32, x *float32, mu float64, is float64, m1 float64, m2 float64)
+// Requires: AVX
+TEXT ·lnGradXPS(SB), NOSPLIT, $0-72
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         gam+24(FP), BX
+	MOVQ         x+32(FP), SI
+	VBROADCASTSD mu+40(FP), Y0
+	VBROADCASTSD is+48(FP), Y1
+	VBROADCASTSD m1+56(FP), Y2
+	VBROADCASTSD m2+64(FP), Y3
+	XORQ         DI, DI
+	SHLQ         $0x02, AX
+
+lnGradXPS_loop:
+	CMPQ       DI, AX
+	JAE        lnGradXPS_done
+	VCVTPS2PD  (DX)(DI*1), Y4
+	VCVTPS2PD  (BX)(DI*1), Y5
+	VMULPD     Y5, Y4, Y4
+	VSUBPD     Y2, Y4, Y4
+	VCVTPS2PD  (SI)(DI*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y3, Y5, Y5
+	VSUBPD     Y5, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, (CX)(DI*1)
+	VCVTPS2PD  16(DX)(DI*1), Y4
+	VCVTPS2PD  16(BX)(DI*1), Y5
+	VMULPD     Y5, Y4, Y4
+	VSUBPD     Y2, Y4, Y4
+	VCVTPS2PD  16(SI)(DI*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y3, Y5, Y5
+	VSUBPD     Y5, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 16(CX)(DI*1)
+	ADDQ       $0x20, DI
+	JMP        lnGradXPS_loop
+
+lnGradXPS_done:
+	VZEROUPPER
+	RET
+
+// func lnGradSumsXNoGColsPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
+// Requires: AVX
+TEXT ·lnGradSumsXNoGColsPS(SB), NOSPLIT, $0-64
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         p+40(FP), BX
+	MOVQ         sb+48(FP), SI
+	MOVQ         sbh+56(FP), DI
+	VBROADCASTSD mu+24(FP), Y0
+	VBROADCASTSD is+32(FP), Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	XORQ         R8, R8
+	SHLQ         $0x02, AX
+
+lnGradSumsXNoGColsPS_loop:
+	CMPQ      R8, AX
+	JAE       lnGradSumsXNoGColsPS_done
+	VCVTPS2PD (DX)(R8*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD (CX)(R8*1), Y10
+	VADDPD    Y10, Y2, Y2
+	VMULPD    Y11, Y10, Y11
+	VADDPD    Y11, Y6, Y6
+	VADDPD    (SI)(R8*2), Y10, Y10
+	VMOVUPD   Y10, (SI)(R8*2)
+	VADDPD    (DI)(R8*2), Y11, Y11
+	VMOVUPD   Y11, (DI)(R8*2)
+	VCVTPS2PD 16(DX)(R8*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 16(CX)(R8*1), Y10
+	VADDPD    Y10, Y3, Y3
+	VMULPD    Y11, Y10, Y11
+	VADDPD    Y11, Y7, Y7
+	VADDPD    32(SI)(R8*2), Y10, Y10
+	VMOVUPD   Y10, 32(SI)(R8*2)
+	VADDPD    32(DI)(R8*2), Y11, Y11
+	VMOVUPD   Y11, 32(DI)(R8*2)
+	VCVTPS2PD 32(DX)(R8*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 32(CX)(R8*1), Y10
+	VADDPD    Y10, Y4, Y4
+	VMULPD    Y11, Y10, Y11
+	VADDPD    Y11, Y8, Y8
+	VADDPD    64(SI)(R8*2), Y10, Y10
+	VMOVUPD   Y10, 64(SI)(R8*2)
+	VADDPD    64(DI)(R8*2), Y11, Y11
+	VMOVUPD   Y11, 64(DI)(R8*2)
+	VCVTPS2PD 48(DX)(R8*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 48(CX)(R8*1), Y10
+	VADDPD    Y10, Y5, Y5
+	VMULPD    Y11, Y10, Y11
+	VADDPD    Y11, Y9, Y9
+	VADDPD    96(SI)(R8*2), Y10, Y10
+	VMOVUPD   Y10, 96(SI)(R8*2)
+	VADDPD    96(DI)(R8*2), Y11, Y11
+	VMOVUPD   Y11, 96(DI)(R8*2)
+	ADDQ      $0x40, R8
+	JMP       lnGradSumsXNoGColsPS_loop
+
+lnGradSumsXNoGColsPS_done:
+	VMOVUPD Y2, (BX)
+	VMOVUPD Y3, 32(BX)
+	VMOVUPD Y4, 64(BX)
+	VMOVUPD Y5, 96(BX)
+	VMOVUPD Y6, 128(BX)
+	VMOVUPD Y7, 160(BX)
+	VMOVUPD Y8, 192(BX)
+	VMOVUPD Y9, 224(BX)
+	VZEROUPPER
+	RET
+
+// func lnGradSumsXNoGPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64)
+// Requires: AVX
+TEXT ·lnGradSumsXNoGPS(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         p+40(FP), BX
+	VBROADCASTSD mu+24(FP), Y0
+	VBROADCASTSD is+32(FP), Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+lnGradSumsXNoGPS_loop:
+	CMPQ      SI, AX
+	JAE       lnGradSumsXNoGPS_done
+	VCVTPS2PD (DX)(SI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD (CX)(SI*1), Y10
+	VADDPD    Y10, Y2, Y2
+	VMULPD    Y11, Y10, Y10
+	VADDPD    Y10, Y6, Y6
+	VCVTPS2PD 16(DX)(SI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 16(CX)(SI*1), Y10
+	VADDPD    Y10, Y3, Y3
+	VMULPD    Y11, Y10, Y10
+	VADDPD    Y10, Y7, Y7
+	VCVTPS2PD 32(DX)(SI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 32(CX)(SI*1), Y10
+	VADDPD    Y10, Y4, Y4
+	VMULPD    Y11, Y10, Y10
+	VADDPD    Y10, Y8, Y8
+	VCVTPS2PD 48(DX)(SI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 48(CX)(SI*1), Y10
+	VADDPD    Y10, Y5, Y5
+	VMULPD    Y11, Y10, Y10
+	VADDPD    Y10, Y9, Y9
+	ADDQ      $0x40, SI
+	JMP       lnGradSumsXNoGPS_loop
+
+lnGradSumsXNoGPS_done:
+	VMOVUPD Y2, (BX)
+	VMOVUPD Y3, 32(BX)
+	VMOVUPD Y4, 64(BX)
+	VMOVUPD Y5, 96(BX)
+	VMOVUPD Y6, 128(BX)
+	VMOVUPD Y7, 160(BX)
+	VMOVUPD Y8, 192(BX)
+	VMOVUPD Y9, 224(BX)
+	VZEROUPPER
+	RET
+
+// func lnGradXNoGPS(n int, dx *float32, dy *float32, x *float32, mu float64, is float64, m1 float64, m2 float64)
+// Requires: AVX
+TEXT ·lnGradXNoGPS(SB), NOSPLIT, $0-64
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         x+24(FP), BX
+	VBROADCASTSD mu+32(FP), Y0
+	VBROADCASTSD is+40(FP), Y1
+	VBROADCASTSD m1+48(FP), Y2
+	VBROADCASTSD m2+56(FP), Y3
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+lnGradXNoGPS_loop:
+	CMPQ       SI, AX
+	JAE        lnGradXNoGPS_done
+	VCVTPS2PD  (DX)(SI*1), Y4
+	VSUBPD     Y2, Y4, Y4
+	VCVTPS2PD  (BX)(SI*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y3, Y5, Y5
+	VSUBPD     Y5, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, (CX)(SI*1)
+	VCVTPS2PD  16(DX)(SI*1), Y4
+	VSUBPD     Y2, Y4, Y4
+	VCVTPS2PD  16(BX)(SI*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y3, Y5, Y5
+	VSUBPD     Y5, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 16(CX)(SI*1)
+	ADDQ       $0x20, SI
+	JMP        lnGradXNoGPS_loop
+
+lnGradXNoGPS_done:
+	VZEROUPPER
+	RET
+
+// func lnGradScalarXPS(n int, dx *float32, dy *float32, x *float32, mu float64, k1 float64, k2 float64, k3 float64)
+// Requires: AVX
+TEXT ·lnGradScalarXPS(SB), NOSPLIT, $0-64
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         x+24(FP), BX
+	VBROADCASTSD mu+32(FP), Y0
+	VBROADCASTSD k1+40(FP), Y1
+	VBROADCASTSD k2+48(FP), Y2
+	VBROADCASTSD k3+56(FP), Y3
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+lnGradScalarXPS_loop:
+	CMPQ       SI, AX
+	JAE        lnGradScalarXPS_done
+	VCVTPS2PD  (DX)(SI*1), Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPS2PD  (BX)(SI*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y2, Y5, Y5
+	VADDPD     Y5, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, (CX)(SI*1)
+	VCVTPS2PD  16(DX)(SI*1), Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPS2PD  16(BX)(SI*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y2, Y5, Y5
+	VADDPD     Y5, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 16(CX)(SI*1)
+	ADDQ       $0x20, SI
+	JMP        lnGradScalarXPS_loop
+
+lnGradScalarXPS_done:
+	VZEROUPPER
+	RET
+
 // func sumQuadPS(s *[16]float32, x *float32, stride int, n int)
 // Requires: AVX
 TEXT ·sumQuadPS(SB), NOSPLIT, $0-32

@@ -29,6 +29,19 @@ func normKernels() {
 	}
 	lnNormScalar()
 	lnGradScalar()
+	// The kernels of ops that keep x (and μ and 1/σ in float64) rather
+	// than x̂: the forward writes y alone, the backward recomputes x̂.
+	for _, form := range []string{"Scale", "Affine"} {
+		lnNormY(form)
+	}
+	lnNormScalarY()
+	for _, withG := range []bool{true, false} {
+		for _, cols := range []bool{true, false} {
+			lnGradSumsX(withG, cols)
+		}
+		lnGradX(withG)
+	}
+	lnGradScalarX()
 }
 
 // bcstParam broadcasts the float64 parameter name to a new vector.
@@ -294,6 +307,225 @@ func lnGradScalar() {
 			VCVTPS2PD(at(dy, off, 16*k), t)
 			VMULPD(k1, t, t)
 			VCVTPS2PD(at(h, off, 16*k), u)
+			VMULPD(k2, u, u)
+			VADDPD(u, t, t)
+			VADDPD(k3, t, t)
+			VCVTPD2PSY(t, o)
+			VMOVUPS(o, at(dx, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnNormY: h = float32((x − mu)·is), then with form Scale y = g·h, with
+// Affine y = g·h + b, in float32; h is not stored.
+func lnNormY(form string) {
+	name := "lnNormY" + form + "PS"
+	sig := "func(n int, y, x *float32, mu, is float64, gam *float32)"
+	also := "gam·h"
+	if form == "Affine" {
+		sig = "func(n int, y, x *float32, mu, is float64, gam, b *float32)"
+		also = "gam·h + b"
+	}
+	TEXT(name, NOSPLIT, sig)
+	Doc(fmt.Sprintf("%s writes %s of n values, a multiple of 8, into y, h = (x − mu)·is rounded to float32; see NormRow.", name, also))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	y := Load(Param("y"), GP64())
+	x := Load(Param("x"), GP64())
+	g := Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
+	var b Register
+	if form == "Affine" {
+		b = Load(Param("b"), GP64())
+	}
+	mu, is := bcstParam("mu"), bcstParam("is")
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, hv := YMM(), XMM()
+			VCVTPS2PD(at(x, off, 16*k), t)
+			VSUBPD(mu, t, t)
+			VMULPD(is, t, t)
+			VCVTPD2PSY(t, hv)
+			VMULPS(at(g, off, 16*k), hv, hv)
+			if form == "Affine" {
+				VADDPS(at(b, off, 16*k), hv, hv)
+			}
+			VMOVUPS(hv, at(y, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnNormScalarY: y = gam·float32((x − mu)·is) + b in float32, with one
+// gam and b for the whole run; h is not stored.
+func lnNormScalarY() {
+	const name = "lnNormScalarYPS"
+	TEXT(name, NOSPLIT, "func(n int, y, x *float32, mu, is float64, gam, b float32)")
+	Doc(name + " writes gam·h + b of n values, a multiple of 8, into y, h = (x − mu)·is rounded to float32; see NormRowScalar.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	y := Load(Param("y"), GP64())
+	x := Load(Param("x"), GP64())
+	mu, is := bcstParam("mu"), bcstParam("is")
+	g, b := XMM(), XMM()
+	pg, _ := Param("gam").Resolve()
+	VBROADCASTSS(pg.Addr, g)
+	pb, _ := Param("b").Resolve()
+	VBROADCASTSS(pb.Addr, b)
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, hv := YMM(), XMM()
+			VCVTPS2PD(at(x, off, 16*k), t)
+			VSUBPD(mu, t, t)
+			VMULPD(is, t, t)
+			VCVTPD2PSY(t, hv)
+			VMULPS(g, hv, hv)
+			VADDPS(b, hv, hv)
+			VMOVUPS(hv, at(y, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnGradSumsX: h = (x[i] − mu)·is and ĝ = dy[i]·g[i] (dy[i] without g) in
+// float64; p[i mod 16] += ĝ; p[16 + i mod 16] += ĝ·h; with cols also
+// sb[i] += dy[i] and sbh[i] += dy[i]·h.
+func lnGradSumsX(withG, cols bool) {
+	name, gh := "lnGradSumsX", "dy⊙gam"
+	args := "n int, dy, gam, x *float32, mu, is float64, p *[32]float64"
+	if !withG {
+		name, gh = name+"NoG", "dy"
+		args = "n int, dy, x *float32, mu, is float64, p *[32]float64"
+	}
+	also := ""
+	if cols {
+		name += "Cols"
+		args += ", sb, sbh *float64"
+		also = ", and adds dy to sb and dy⊙h to sbh"
+	}
+	name += "PS"
+	TEXT(name, NOSPLIT, "func("+args+")")
+	Doc(fmt.Sprintf("%s sums n values of %s, a multiple of 16, into p[:16] and of %s⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is%s; see NormGradSumsX.", name, gh, gh, also))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dy := Load(Param("dy"), GP64())
+	var g, sb, sbh Register
+	if withG {
+		g = Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
+	}
+	x := Load(Param("x"), GP64())
+	p := Load(Param("p"), GP64())
+	if cols {
+		sb = Load(Param("sb"), GP64())
+		sbh = Load(Param("sbh"), GP64())
+	}
+	mu, is := bcstParam("mu"), bcstParam("is")
+	sg, sgh := zeros(4), zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for k := range 4 {
+			d, h := YMM(), YMM()
+			VCVTPS2PD(at(x, off, 16*k), h)
+			VSUBPD(mu, h, h)
+			VMULPD(is, h, h)
+			VCVTPS2PD(at(dy, off, 16*k), d)
+			t := d
+			if withG {
+				t = YMM()
+				VCVTPS2PD(at(g, off, 16*k), t)
+				VMULPD(d, t, t)
+			}
+			VADDPD(t, sg[k], sg[k])
+			th := YMM() // not t, which is d without g
+			VMULPD(h, t, th)
+			VADDPD(th, sgh[k], sgh[k])
+			if cols {
+				// sb and sbh hold float64s: byte offset 2·off.
+				c := Mem{Base: sb, Index: off, Scale: 2, Disp: 32 * k}
+				ch := Mem{Base: sbh, Index: off, Scale: 2, Disp: 32 * k}
+				u := YMM()
+				VADDPD(c, d, u)
+				VMOVUPD(u, c)
+				dh := th // dy·h, which th is without g
+				if withG {
+					dh = d
+					VMULPD(h, d, dh)
+				}
+				VADDPD(ch, dh, dh)
+				VMOVUPD(dh, ch)
+			}
+		}
+	})
+	storeCols(sg, p)
+	for k := range 4 {
+		VMOVUPD(sgh[k], Mem{Base: p, Disp: 128 + 32*k})
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// lnGradX: ĝ = dy·g (dy without g); dx = float32(is·((ĝ − m1) − (x − mu)·m2)).
+func lnGradX(withG bool) {
+	name, gh := "lnGradXPS", "dy⊙gam"
+	args := "n int, dx, dy, gam, x *float32, mu, is, m1, m2 float64"
+	if !withG {
+		name, gh = "lnGradXNoGPS", "dy"
+		args = "n int, dx, dy, x *float32, mu, is, m1, m2 float64"
+	}
+	TEXT(name, NOSPLIT, "func("+args+")")
+	Doc(fmt.Sprintf("%s writes is·((%s − m1) − (x − mu)·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowX.", name, gh))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dx := Load(Param("dx"), GP64())
+	dy := Load(Param("dy"), GP64())
+	var g Register
+	if withG {
+		g = Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
+	}
+	x := Load(Param("x"), GP64())
+	mu, is, m1, m2 := bcstParam("mu"), bcstParam("is"), bcstParam("m1"), bcstParam("m2")
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, u, o := YMM(), YMM(), XMM()
+			VCVTPS2PD(at(dy, off, 16*k), t)
+			if withG {
+				VCVTPS2PD(at(g, off, 16*k), u)
+				VMULPD(u, t, t)
+			}
+			VSUBPD(m1, t, t)
+			VCVTPS2PD(at(x, off, 16*k), u)
+			VSUBPD(mu, u, u)
+			VMULPD(m2, u, u)
+			VSUBPD(u, t, t)
+			VMULPD(is, t, t)
+			VCVTPD2PSY(t, o)
+			VMOVUPS(o, at(dx, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnGradScalarX: dx = float32((k1·dy + k2·(x − mu)) + k3), in float64.
+func lnGradScalarX() {
+	const name = "lnGradScalarXPS"
+	TEXT(name, NOSPLIT, "func(n int, dx, dy, x *float32, mu, k1, k2, k3 float64)")
+	Doc(name + " writes (k1·dy + k2·(x − mu)) + k3 of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowScalarX.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dx := Load(Param("dx"), GP64())
+	dy := Load(Param("dy"), GP64())
+	x := Load(Param("x"), GP64())
+	mu, k1, k2, k3 := bcstParam("mu"), bcstParam("k1"), bcstParam("k2"), bcstParam("k3")
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, u, o := YMM(), YMM(), XMM()
+			VCVTPS2PD(at(dy, off, 16*k), t)
+			VMULPD(k1, t, t)
+			VCVTPS2PD(at(x, off, 16*k), u)
+			VSUBPD(mu, u, u)
 			VMULPD(k2, u, u)
 			VADDPD(u, t, t)
 			VADDPD(k3, t, t)
