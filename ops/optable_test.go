@@ -1095,14 +1095,19 @@ func opTable[T tensor.Float]() []opEntry[T] {
 				n = 2
 			}
 			in := normal(c.x)
-			k := keeps{out: true, elems: rows}
+			// x, γ, and μ (LayerNorm) and r per row in float64 (task ln4).
+			stats := 16
+			if name == "RMSNorm" {
+				stats = 8
+			}
+			k := keeps{in: []int{0}, extra: func(in [][]int, _ []int) int { return stats * rows(in) }}
 			switch n {
 			case 2:
 				in = then(normal(c.x), positive(c.norm))
-				k = keeps{in: []int{1}, elems: func(in [][]int) int { return size(in[0]) + rows(in) }}
+				k.in = []int{0, 1}
 			case 3:
 				in = then(normal(c.x), positive(c.norm), normal(c.norm))
-				k = keeps{in: []int{1}, elems: func(in [][]int) int { return size(in[0]) + rows(in) }}
+				k.in = []int{0, 1}
 			}
 			wrongX := append([]int{2}, c.norm[len(c.norm)-1]+1)
 			bs := []badInput{bad(s(wrongX), "ops: "+name+":", fmt.Sprint(c.norm))}
