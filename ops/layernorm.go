@@ -124,9 +124,10 @@ func normStats(rms bool) int {
 }
 
 // normForward is the forward pass of LayerNorm and RMSNorm: y, and each
-// row's μ (but for RMSNorm) and r in stats. Each row takes three passes,
-// vec.RowSum (not for RMSNorm), vec.RowSumSqDev and vec.NormRow, which
-// writes y alone.
+// row's μ (but for RMSNorm) and r in stats. Each row takes three passes:
+// vec.RowSumTo converts it to float64 into a scratch row (and sums it, for
+// μ), which vec.RowSumSqDev64 and vec.NormRow64, writing y alone, read
+// from the cache.
 func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], rows, d int, eps T, rms bool) (y *tensor.Tensor[T], stats []float64) {
 	x := in[0]
 	y = ar.NewUninit(x.Shape()...)
@@ -141,20 +142,17 @@ func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], ro
 	stats = make([]float64, ns*rows)
 	xd, yd := x.Data(), y.Data()
 	byRows(rows, d, func(lo, hi int) {
+		s := make([]float64, d)
 		for r := lo; r < hi; r++ {
-			row, yr := xd[r*d:][:d], yd[r*d:][:d]
-			mu := 0.0
-			if !rms {
-				mu = vec.RowSum(row) / float64(d)
+			mu := vec.RowSumTo(xd[r*d:][:d], s) / float64(d)
+			if rms {
+				mu = 0
+			} else {
 				stats[2*r] = mu
 			}
-			is := 1 / math.Sqrt(vec.RowSumSqDev(row, mu)/float64(d)+float64(eps))
+			is := 1 / math.Sqrt(vec.RowSumSqDev64(s, mu)/float64(d)+float64(eps))
 			stats[ns*r+ns-1] = is
-			if g == nil {
-				vec.NormRow(yr, nil, row, mu, is, nil, nil)
-			} else {
-				vec.NormRow(nil, yr, row, mu, is, g, b)
-			}
+			vec.NormRow64(yd[r*d:][:d], s, mu, is, g, b)
 		}
 	})
 	return y, stats
@@ -184,9 +182,12 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 		rows = len(x.Data()) / d
 	}
 	gd, xd := dy.Data(), x.Data()
-	var gm []T
+	var gm []float64 // γ in float64, which the row loops take
 	if gamma != nil {
-		gm = gamma.Data()
+		gm = make([]float64, d)
+		for j, v := range gamma.Data() {
+			gm[j] = float64(v)
+		}
 	}
 	grads := make([]*tensor.Tensor[T], n)
 	var dd []T

@@ -187,11 +187,11 @@ func normRowY[T Float](y, x []T, mu, is float64, g, b []T) {
 // unrounded.
 
 // NormGradSumsX returns Σᵢ ĝᵢ and Σᵢ ĝᵢ·hᵢ, ĝᵢ = dy[i]·g[i] (dy[i] if g is
-// nil) and hᵢ = (x[i] − mu)·is, each operation rounded in float64, summed
+// nil; γ given in float64) and hᵢ = (x[i] − mu)·is, each operation rounded in float64, summed
 // as RowSum sums. If sb is not nil it also adds dy[i] to sb[i] and
 // dy[i]·hᵢ to sbh[i], the column sums of dβ and dγ. It panics if the
 // lengths differ.
-func NormGradSumsX[T Float](dy, g, x []T, mu, is float64, sb, sbh []float64) (sg, sgh float64) {
+func NormGradSumsX[T Float](dy []T, g []float64, x []T, mu, is float64, sb, sbh []float64) (sg, sgh float64) {
 	n := len(dy)
 	if len(x) != n || (g != nil && len(g) != n) || (sb == nil) != (sbh == nil) || (sb != nil && (len(sb) != n || len(sbh) != n)) {
 		panic(fmt.Sprintf("vec: NormGradSumsX of slices of lengths %d, %d, %d, %d and %d", n, len(g), len(x), len(sb), len(sbh)))
@@ -204,7 +204,7 @@ func NormGradSumsX[T Float](dy, g, x []T, mu, is float64, sb, sbh []float64) (sg
 		h := float64((float64(x[i]) - mu) * is)
 		gv := d
 		if g != nil {
-			gv = float64(d * float64(g[i]))
+			gv = float64(d * g[i])
 		}
 		a[i%normLanes] += gv
 		c[i%normLanes] += float64(gv * h)
@@ -217,9 +217,9 @@ func NormGradSumsX[T Float](dy, g, x []T, mu, is float64, sb, sbh []float64) (sg
 }
 
 // NormGradRowX writes dx[i] = T(is·((ĝᵢ − m1) − (x[i] − mu)·m2)), ĝᵢ =
-// dy[i]·g[i] (dy[i] if g is nil), in float64, each operation rounded in
+// dy[i]·g[i] (dy[i] if g is nil; γ given in float64), in float64, each operation rounded in
 // turn. It panics if the lengths differ.
-func NormGradRowX[T Float](dx, dy, g, x []T, mu, is, m1, m2 float64) {
+func NormGradRowX[T Float](dx, dy []T, g []float64, x []T, mu, is, m1, m2 float64) {
 	n := len(dx)
 	if len(dy) != n || len(x) != n || (g != nil && len(g) != n) {
 		panic(fmt.Sprintf("vec: NormGradRowX of slices of lengths %d, %d, %d and %d", n, len(dy), len(g), len(x)))
@@ -227,7 +227,7 @@ func NormGradRowX[T Float](dx, dy, g, x []T, mu, is, m1, m2 float64) {
 	for i := normGradRowXAsm(dx, dy, g, x, mu, is, m1, m2); i < n; i++ {
 		gv := float64(dy[i])
 		if g != nil {
-			gv = float64(gv * float64(g[i]))
+			gv = float64(gv * g[i])
 		}
 		t := gv - m1
 		t -= float64((float64(x[i]) - mu) * m2)
@@ -245,5 +245,111 @@ func NormGradRowScalarX[T Float](dx, dy, x []T, mu, k1, k2, k3 float64) {
 	}
 	for i := normGradRowScalarXAsm(dx, dy, x, mu, k1, k2, k3); i < n; i++ {
 		dx[i] = T(float64(k1*float64(dy[i])) + float64(k2*float64(float64(x[i])-mu)) + k3)
+	}
+}
+
+// The loops below convert a row to float64 once: the first pass of the
+// forward (RowSumTo) and of the backward (NormGradSumsTo) store the row's
+// float64 values in scratch rows, which the later passes read while they
+// are in the cache, converting nothing.
+
+// RowSumTo sets s[i] = float64(x[i]) and returns Σᵢ s[i], summed as RowSum
+// sums. It panics if the lengths differ.
+func RowSumTo[T Float](x []T, s []float64) float64 {
+	if len(s) != len(x) {
+		panic(fmt.Sprintf("vec: RowSumTo of slices of lengths %d and %d", len(x), len(s)))
+	}
+	var p [normLanes]float64
+	done := rowSumToAsm(x, s, &p)
+	for i := done; i < len(x); i++ {
+		s[i] = float64(x[i])
+		p[i%normLanes] += s[i]
+	}
+	return addPartials(&p)
+}
+
+// RowSumSqDev64 is RowSumSqDev of a float64 row: Σᵢ (s[i] − mu)².
+func RowSumSqDev64(s []float64, mu float64) float64 {
+	var p [normLanes]float64
+	for i := rowSumSqDev64Asm(s, mu, &p); i < len(s); i++ {
+		d := s[i] - mu
+		p[i%normLanes] += float64(d * d)
+	}
+	return addPartials(&p)
+}
+
+// NormRow64 writes y[i] = hᵢ, hᵢ = T((s[i] − mu)·is), or, if g is not
+// nil, y[i] = g[i]·hᵢ + b[i] computed in T, the product rounded before the
+// sum (g[i]·hᵢ if b is nil): NormRow from a float64 row, without x̂. It
+// panics if a slice given is not of y's length.
+func NormRow64[T Float](y []T, s []float64, mu, is float64, g, b []T) {
+	n := len(y)
+	if len(s) != n || (g != nil && len(g) != n) || (b != nil && (g == nil || len(b) != n)) {
+		panic(fmt.Sprintf("vec: NormRow64 of slices of lengths %d, %d, %d and %d", n, len(s), len(g), len(b)))
+	}
+	done := normRow64Asm(y, s, mu, is, g, b)
+	y, s = y[done:], s[done:][:len(y)-done]
+	switch {
+	case g == nil:
+		for i, v := range s {
+			y[i] = T((v - mu) * is)
+		}
+	case b == nil:
+		g = g[done:][:len(s)]
+		for i, v := range s {
+			y[i] = g[i] * T((v-mu)*is)
+		}
+	default:
+		g, b = g[done:][:len(s)], b[done:][:len(s)]
+		for i, v := range s {
+			y[i] = T(g[i]*T((v-mu)*is)) + b[i]
+		}
+	}
+}
+
+// NormGradSumsTo returns Σᵢ ĝᵢ and Σᵢ ĝᵢ·hᵢ, with d = float64(dy[i]),
+// hᵢ = (float64(x[i]) − mu)·is and ĝᵢ = d·g[i] (d if g is nil), each
+// operation rounded in float64, summed as RowSum sums; it stores ĝᵢ in t[i]
+// and hᵢ in hs[i] for NormGradRow64. If sb is not nil it also adds d to
+// sb[i] and d·hᵢ to sbh[i], the column sums of dβ and dγ. It panics if the
+// lengths differ.
+func NormGradSumsTo[T Float](dy, x []T, g []float64, mu, is float64, t, hs, sb, sbh []float64) (sg, sgh float64) {
+	n := len(dy)
+	if len(x) != n || (g != nil && len(g) != n) || len(t) != n || len(hs) != n || (sb == nil) != (sbh == nil) || (sb != nil && (len(sb) != n || len(sbh) != n)) {
+		panic(fmt.Sprintf("vec: NormGradSumsTo of slices of lengths %d, %d, %d, %d, %d, %d and %d", n, len(x), len(g), len(t), len(hs), len(sb), len(sbh)))
+	}
+	var p [2 * normLanes]float64
+	done := normGradSumsToAsm(dy, x, g, mu, is, &p, t, hs, sb, sbh)
+	a, c := (*[normLanes]float64)(p[:normLanes]), (*[normLanes]float64)(p[normLanes:])
+	for i := done; i < n; i++ {
+		d := float64(dy[i])
+		h := float64((float64(x[i]) - mu) * is)
+		gv := d
+		if g != nil {
+			gv = float64(d * g[i])
+		}
+		t[i], hs[i] = gv, h
+		a[i%normLanes] += gv
+		c[i%normLanes] += float64(gv * h)
+		if sb != nil {
+			sb[i] += d
+			sbh[i] += float64(d * h)
+		}
+	}
+	return addPartials(a), addPartials(c)
+}
+
+// NormGradRow64 writes dx[i] = T(is·((t[i] − m1) − hs[i]·m2)), in float64,
+// each operation rounded in turn: NormGradRow from NormGradSumsTo's ĝ and
+// x̂. It panics if the lengths differ.
+func NormGradRow64[T Float](dx []T, t, hs []float64, m1, m2, is float64) {
+	n := len(dx)
+	if len(t) != n || len(hs) != n {
+		panic(fmt.Sprintf("vec: NormGradRow64 of slices of lengths %d, %d and %d", n, len(t), len(hs)))
+	}
+	for i := normGradRow64Asm(dx, t, hs, m1, m2, is); i < n; i++ {
+		v := t[i] - m1
+		v -= float64(hs[i] * m2)
+		dx[i] = T(is * v)
 	}
 }

@@ -105,7 +105,7 @@ func normRowScalarYAsm[T Float](y, x []T, mu, is float64, g, b T) int {
 	return n
 }
 
-func normGradSumsXAsm[T Float](dy, g, x []T, mu, is float64, p *[2 * normLanes]float64, sb, sbh []float64) int {
+func normGradSumsXAsm[T Float](dy []T, g []float64, x []T, mu, is float64, p *[2 * normLanes]float64, sb, sbh []float64) int {
 	n := normCount[T](len(dy), normLanes)
 	switch {
 	case n == 0:
@@ -114,21 +114,21 @@ func normGradSumsXAsm[T Float](dy, g, x []T, mu, is float64, p *[2 * normLanes]f
 	case g == nil:
 		lnGradSumsXNoGColsPS(n, p32(dy), p32(x), mu, is, p, &sb[0], &sbh[0])
 	case sb == nil:
-		lnGradSumsXPS(n, p32(dy), p32(g), p32(x), mu, is, p)
+		lnGradSumsXPS(n, p32(dy), &g[0], p32(x), mu, is, p)
 	default:
-		lnGradSumsXColsPS(n, p32(dy), p32(g), p32(x), mu, is, p, &sb[0], &sbh[0])
+		lnGradSumsXColsPS(n, p32(dy), &g[0], p32(x), mu, is, p, &sb[0], &sbh[0])
 	}
 	return n
 }
 
-func normGradRowXAsm[T Float](dx, dy, g, x []T, mu, is, m1, m2 float64) int {
+func normGradRowXAsm[T Float](dx, dy []T, g []float64, x []T, mu, is, m1, m2 float64) int {
 	n := normCount[T](len(dx), 8)
 	switch {
 	case n == 0:
 	case g == nil:
 		lnGradXNoGPS(n, p32(dx), p32(dy), p32(x), mu, is, m1, m2)
 	default:
-		lnGradXPS(n, p32(dx), p32(dy), p32(g), p32(x), mu, is, m1, m2)
+		lnGradXPS(n, p32(dx), p32(dy), &g[0], p32(x), mu, is, m1, m2)
 	}
 	return n
 }
@@ -137,6 +137,65 @@ func normGradRowScalarXAsm[T Float](dx, dy, x []T, mu, k1, k2, k3 float64) int {
 	n := normCount[T](len(dx), 8)
 	if n > 0 {
 		lnGradScalarXPS(n, p32(dx), p32(dy), p32(x), mu, k1, k2, k3)
+	}
+	return n
+}
+
+func rowSumToAsm[T Float](x []T, s []float64, p *[normLanes]float64) int {
+	n := normCount[T](len(x), normLanes)
+	if n > 0 {
+		lnSumStorePS(n, p32(x), &s[0], p)
+	}
+	return n
+}
+
+// rowSumSqDev64Asm and normRow64Asm take float64 scratch rows: with AVX
+// alone, whatever T is.
+func rowSumSqDev64Asm(s []float64, mu float64, p *[normLanes]float64) int {
+	if !hasAVX {
+		return 0
+	}
+	n := len(s) - len(s)%normLanes
+	if n > 0 {
+		lnSumSqDevPD(n, &s[0], mu, p)
+	}
+	return n
+}
+
+func normRow64Asm[T Float](y []T, s []float64, mu, is float64, g, b []T) int {
+	n := normCount[T](len(y), 8)
+	switch {
+	case n == 0:
+	case g == nil:
+		lnNormPD(n, p32(y), &s[0], mu, is)
+	case b == nil:
+		lnNormScalePD(n, p32(y), &s[0], mu, is, p32(g))
+	default:
+		lnNormAffinePD(n, p32(y), &s[0], mu, is, p32(g), p32(b))
+	}
+	return n
+}
+
+func normGradSumsToAsm[T Float](dy, x []T, g []float64, mu, is float64, p *[2 * normLanes]float64, t, hs, sb, sbh []float64) int {
+	n := normCount[T](len(dy), normLanes)
+	switch {
+	case n == 0:
+	case g == nil && sb == nil:
+		lnGradSumsStoreNoGPS(n, p32(dy), p32(x), mu, is, p, &t[0], &hs[0])
+	case g == nil:
+		lnGradSumsStoreNoGColsPS(n, p32(dy), p32(x), mu, is, p, &t[0], &hs[0], &sb[0], &sbh[0])
+	case sb == nil:
+		lnGradSumsStorePS(n, p32(dy), p32(x), &g[0], mu, is, p, &t[0], &hs[0])
+	default:
+		lnGradSumsStoreColsPS(n, p32(dy), p32(x), &g[0], mu, is, p, &t[0], &hs[0], &sb[0], &sbh[0])
+	}
+	return n
+}
+
+func normGradRow64Asm[T Float](dx []T, t, hs []float64, m1, m2, is float64) int {
+	n := normCount[T](len(dx), 8)
+	if n > 0 {
+		lnGradPD(n, p32(dx), &t[0], &hs[0], m1, m2, is)
 	}
 	return n
 }

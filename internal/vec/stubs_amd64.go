@@ -147,17 +147,17 @@ func lnNormScalarYPS(n int, y *float32, x *float32, mu float64, is float64, gam 
 // lnGradSumsXColsPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and adds dy to sb and dy⊙h to sbh; see NormGradSumsX.
 //
 //go:noescape
-func lnGradSumsXColsPS(n int, dy *float32, gam *float32, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
+func lnGradSumsXColsPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
 
 // lnGradSumsXPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is; see NormGradSumsX.
 //
 //go:noescape
-func lnGradSumsXPS(n int, dy *float32, gam *float32, x *float32, mu float64, is float64, p *[32]float64)
+func lnGradSumsXPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64)
 
 // lnGradXPS writes is·((dy⊙gam − m1) − (x − mu)·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowX.
 //
 //go:noescape
-func lnGradXPS(n int, dx *float32, dy *float32, gam *float32, x *float32, mu float64, is float64, m1 float64, m2 float64)
+func lnGradXPS(n int, dx *float32, dy *float32, gam *float64, x *float32, mu float64, is float64, m1 float64, m2 float64)
 
 // lnGradSumsXNoGColsPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and adds dy to sb and dy⊙h to sbh; see NormGradSumsX.
 //
@@ -178,6 +178,56 @@ func lnGradXNoGPS(n int, dx *float32, dy *float32, x *float32, mu float64, is fl
 //
 //go:noescape
 func lnGradScalarXPS(n int, dx *float32, dy *float32, x *float32, mu float64, k1 float64, k2 float64, k3 float64)
+
+// lnSumStorePS converts n values of x, a multiple of 16, to float64 into s and sums them into 16 partial sums p; see RowSumTo.
+//
+//go:noescape
+func lnSumStorePS(n int, x *float32, s *float64, p *[16]float64)
+
+// lnSumSqDevPD sums the squares of n values of s less mu, a multiple of 16, into 16 partial sums p; see RowSumSqDev64.
+//
+//go:noescape
+func lnSumSqDevPD(n int, s *float64, mu float64, p *[16]float64)
+
+// lnNormPD writes h of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.
+//
+//go:noescape
+func lnNormPD(n int, y *float32, s *float64, mu float64, is float64)
+
+// lnNormScalePD writes gam·h of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.
+//
+//go:noescape
+func lnNormScalePD(n int, y *float32, s *float64, mu float64, is float64, gam *float32)
+
+// lnNormAffinePD writes gam·h + b of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.
+//
+//go:noescape
+func lnNormAffinePD(n int, y *float32, s *float64, mu float64, is float64, gam *float32, b *float32)
+
+// lnGradSumsStoreColsPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and stores dy⊙gam in t and h in hs, and adds dy to sb and dy⊙h to sbh; see NormGradSumsTo.
+//
+//go:noescape
+func lnGradSumsStoreColsPS(n int, dy *float32, x *float32, gam *float64, mu float64, is float64, p *[32]float64, t *float64, hs *float64, sb *float64, sbh *float64)
+
+// lnGradSumsStorePS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and stores dy⊙gam in t and h in hs; see NormGradSumsTo.
+//
+//go:noescape
+func lnGradSumsStorePS(n int, dy *float32, x *float32, gam *float64, mu float64, is float64, p *[32]float64, t *float64, hs *float64)
+
+// lnGradSumsStoreNoGColsPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and stores dy in t and h in hs, and adds dy to sb and dy⊙h to sbh; see NormGradSumsTo.
+//
+//go:noescape
+func lnGradSumsStoreNoGColsPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, t *float64, hs *float64, sb *float64, sbh *float64)
+
+// lnGradSumsStoreNoGPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and stores dy in t and h in hs; see NormGradSumsTo.
+//
+//go:noescape
+func lnGradSumsStoreNoGPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, t *float64, hs *float64)
+
+// lnGradPD writes is·((t − m1) − hs·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRow64.
+//
+//go:noescape
+func lnGradPD(n int, dx *float32, t *float64, hs *float64, m1 float64, m2 float64, is float64)
 
 // sumQuadPS adds four rows of n values of x, n a multiple of 4, into their four partial sums each; see SumQuad.
 //

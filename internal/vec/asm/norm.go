@@ -42,6 +42,19 @@ func normKernels() {
 		lnGradX(withG)
 	}
 	lnGradScalarX()
+	// The kernels that convert a row to float64 once, into a scratch row
+	// the later passes read.
+	lnSumStore()
+	lnSumSqDev64()
+	for _, form := range []string{"", "Scale", "Affine"} {
+		lnNorm64(form)
+	}
+	for _, withG := range []bool{true, false} {
+		for _, cols := range []bool{true, false} {
+			lnGradSumsStore(withG, cols)
+		}
+	}
+	lnGrad64()
 }
 
 // bcstParam broadcasts the float64 parameter name to a new vector.
@@ -390,12 +403,12 @@ func lnNormScalarY() {
 	RET()
 }
 
-// lnGradSumsX: h = (x[i] − mu)·is and ĝ = dy[i]·g[i] (dy[i] without g) in
-// float64; p[i mod 16] += ĝ; p[16 + i mod 16] += ĝ·h; with cols also
+// lnGradSumsX: h = (x[i] − mu)·is and ĝ = dy[i]·g[i] (dy[i] without g; g
+// in float64) in float64; p[i mod 16] += ĝ; p[16 + i mod 16] += ĝ·h; with cols also
 // sb[i] += dy[i] and sbh[i] += dy[i]·h.
 func lnGradSumsX(withG, cols bool) {
 	name, gh := "lnGradSumsX", "dy⊙gam"
-	args := "n int, dy, gam, x *float32, mu, is float64, p *[32]float64"
+	args := "n int, dy *float32, gam *float64, x *float32, mu, is float64, p *[32]float64"
 	if !withG {
 		name, gh = name+"NoG", "dy"
 		args = "n int, dy, x *float32, mu, is float64, p *[32]float64"
@@ -434,8 +447,7 @@ func lnGradSumsX(withG, cols bool) {
 			t := d
 			if withG {
 				t = YMM()
-				VCVTPS2PD(at(g, off, 16*k), t)
-				VMULPD(d, t, t)
+				VMULPD(at64(g, off, 32*k), d, t)
 			}
 			VADDPD(t, sg[k], sg[k])
 			th := YMM() // not t, which is d without g
@@ -466,10 +478,11 @@ func lnGradSumsX(withG, cols bool) {
 	RET()
 }
 
-// lnGradX: ĝ = dy·g (dy without g); dx = float32(is·((ĝ − m1) − (x − mu)·m2)).
+// lnGradX: ĝ = dy·g (dy without g; g in float64);
+// dx = float32(is·((ĝ − m1) − (x − mu)·m2)).
 func lnGradX(withG bool) {
 	name, gh := "lnGradXPS", "dy⊙gam"
-	args := "n int, dx, dy, gam, x *float32, mu, is, m1, m2 float64"
+	args := "n int, dx, dy *float32, gam *float64, x *float32, mu, is, m1, m2 float64"
 	if !withG {
 		name, gh = "lnGradXNoGPS", "dy"
 		args = "n int, dx, dy, x *float32, mu, is, m1, m2 float64"
@@ -491,8 +504,7 @@ func lnGradX(withG bool) {
 			t, u, o := YMM(), YMM(), XMM()
 			VCVTPS2PD(at(dy, off, 16*k), t)
 			if withG {
-				VCVTPS2PD(at(g, off, 16*k), u)
-				VMULPD(u, t, t)
+				VMULPD(at64(g, off, 32*k), t, t)
 			}
 			VSUBPD(m1, t, t)
 			VCVTPS2PD(at(x, off, 16*k), u)
@@ -529,6 +541,212 @@ func lnGradScalarX() {
 			VMULPD(k2, u, u)
 			VADDPD(u, t, t)
 			VADDPD(k3, t, t)
+			VCVTPD2PSY(t, o)
+			VMOVUPS(o, at(dx, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// at64 addresses the float64 of a scratch row at the value whose float32
+// byte offset is off.
+func at64(p, off Register, disp int) Mem { return Mem{Base: p, Index: off, Scale: 2, Disp: disp} }
+
+// lnSumStore: s[i] = float64(x[i]); p[i mod 16] += s[i].
+func lnSumStore() {
+	const name = "lnSumStorePS"
+	TEXT(name, NOSPLIT, "func(n int, x *float32, s *float64, p *[16]float64)")
+	Doc(name + " converts n values of x, a multiple of 16, to float64 into s and sums them into 16 partial sums p; see RowSumTo.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	x := Load(Param("x"), GP64())
+	sp := Load(Param("s"), GP64())
+	p := Load(Param("p"), GP64())
+	acc := zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for k := range 4 {
+			t := YMM()
+			VCVTPS2PD(at(x, off, 16*k), t)
+			VMOVUPD(t, at64(sp, off, 32*k))
+			VADDPD(t, acc[k], acc[k])
+		}
+	})
+	storeCols(acc, p)
+	VZEROUPPER()
+	RET()
+}
+
+// lnSumSqDev64: d = s[i] − mu; p[i mod 16] += d·d, s in float64.
+func lnSumSqDev64() {
+	const name = "lnSumSqDevPD"
+	TEXT(name, NOSPLIT, "func(n int, s *float64, mu float64, p *[16]float64)")
+	Doc(name + " sums the squares of n values of s less mu, a multiple of 16, into 16 partial sums p; see RowSumSqDev64.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	sp := Load(Param("s"), GP64())
+	p := Load(Param("p"), GP64())
+	mu := bcstParam("mu")
+	acc := zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for k := range 4 {
+			t := YMM()
+			VMOVUPD(at64(sp, off, 32*k), t)
+			VSUBPD(mu, t, t)
+			VMULPD(t, t, t)
+			VADDPD(t, acc[k], acc[k])
+		}
+	})
+	storeCols(acc, p)
+	VZEROUPPER()
+	RET()
+}
+
+// lnNorm64: h = float32((s − mu)·is) from float64 s; y = h, with form
+// Scale y = g·h, with Affine y = g·h + b, in float32.
+func lnNorm64(form string) {
+	name := "lnNorm" + form + "PD"
+	sig := "func(n int, y *float32, s *float64, mu, is float64)"
+	also := "h"
+	switch form {
+	case "Scale":
+		sig = "func(n int, y *float32, s *float64, mu, is float64, gam *float32)"
+		also = "gam·h"
+	case "Affine":
+		sig = "func(n int, y *float32, s *float64, mu, is float64, gam, b *float32)"
+		also = "gam·h + b"
+	}
+	TEXT(name, NOSPLIT, sig)
+	Doc(fmt.Sprintf("%s writes %s of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.", name, also))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	y := Load(Param("y"), GP64())
+	sp := Load(Param("s"), GP64())
+	var g, b Register
+	if form != "" {
+		g = Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
+	}
+	if form == "Affine" {
+		b = Load(Param("b"), GP64())
+	}
+	mu, is := bcstParam("mu"), bcstParam("is")
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, hv := YMM(), XMM()
+			VMOVUPD(at64(sp, off, 32*k), t)
+			VSUBPD(mu, t, t)
+			VMULPD(is, t, t)
+			VCVTPD2PSY(t, hv)
+			if form != "" {
+				VMULPS(at(g, off, 16*k), hv, hv)
+			}
+			if form == "Affine" {
+				VADDPS(at(b, off, 16*k), hv, hv)
+			}
+			VMOVUPS(hv, at(y, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnGradSumsStore: d = float64(dy[i]), h = (float64(x[i]) − mu)·is,
+// ĝ = d·g[i] (d without g, g in float64); p[i mod 16] += ĝ;
+// p[16 + i mod 16] += ĝ·h; t[i] = ĝ, hs[i] = h; with cols also sb[i] += d
+// and sbh[i] += d·h.
+func lnGradSumsStore(withG, cols bool) {
+	name, gh := "lnGradSumsStore", "dy⊙gam"
+	args := "n int, dy, x *float32, gam *float64, mu, is float64, p *[32]float64, t, hs *float64"
+	if !withG {
+		name, gh = name+"NoG", "dy"
+		args = "n int, dy, x *float32, mu, is float64, p *[32]float64, t, hs *float64"
+	}
+	also := ""
+	if cols {
+		name += "Cols"
+		args += ", sb, sbh *float64"
+		also = ", and adds dy to sb and dy⊙h to sbh"
+	}
+	name += "PS"
+	TEXT(name, NOSPLIT, "func("+args+")")
+	Doc(fmt.Sprintf("%s sums n values of %s, a multiple of 16, into p[:16] and of %s⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and stores %s in t and h in hs%s; see NormGradSumsTo.", name, gh, gh, gh, also))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dy := Load(Param("dy"), GP64())
+	x := Load(Param("x"), GP64())
+	var g, sb, sbh Register
+	if withG {
+		g = Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
+	}
+	p := Load(Param("p"), GP64())
+	tp := Load(Param("t"), GP64())
+	hp := Load(Param("hs"), GP64())
+	if cols {
+		sb = Load(Param("sb"), GP64())
+		sbh = Load(Param("sbh"), GP64())
+	}
+	mu, is := bcstParam("mu"), bcstParam("is")
+	sg, sgh := zeros(4), zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for k := range 4 {
+			d, h := YMM(), YMM()
+			VCVTPS2PD(at(x, off, 16*k), h)
+			VSUBPD(mu, h, h)
+			VMULPD(is, h, h)
+			VMOVUPD(h, at64(hp, off, 32*k))
+			VCVTPS2PD(at(dy, off, 16*k), d)
+			t := d
+			if withG {
+				t = YMM()
+				VMULPD(at64(g, off, 32*k), d, t)
+			}
+			VMOVUPD(t, at64(tp, off, 32*k))
+			VADDPD(t, sg[k], sg[k])
+			th := YMM() // not t, which is d without g
+			VMULPD(h, t, th)
+			VADDPD(th, sgh[k], sgh[k])
+			if cols {
+				c, ch := at64(sb, off, 32*k), at64(sbh, off, 32*k)
+				u := YMM()
+				VADDPD(c, d, u)
+				VMOVUPD(u, c)
+				dh := th // dy·h, which th is without g
+				if withG {
+					dh = d
+					VMULPD(h, d, dh)
+				}
+				VADDPD(ch, dh, dh)
+				VMOVUPD(dh, ch)
+			}
+		}
+	})
+	storeCols(sg, p)
+	for k := range 4 {
+		VMOVUPD(sgh[k], Mem{Base: p, Disp: 128 + 32*k})
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// lnGrad64: dx = float32(is·((t − m1) − hs·m2)), t and hs in float64.
+func lnGrad64() {
+	const name = "lnGradPD"
+	TEXT(name, NOSPLIT, "func(n int, dx *float32, t, hs *float64, m1, m2, is float64)")
+	Doc(name + " writes is·((t − m1) − hs·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRow64.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dx := Load(Param("dx"), GP64())
+	tp := Load(Param("t"), GP64())
+	hp := Load(Param("hs"), GP64())
+	m1, m2, is := bcstParam("m1"), bcstParam("m2"), bcstParam("is")
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, u, o := YMM(), YMM(), XMM()
+			VMOVUPD(at64(tp, off, 32*k), t)
+			VSUBPD(m1, t, t)
+			VMULPD(at64(hp, off, 32*k), m2, u)
+			VSUBPD(u, t, t)
+			VMULPD(is, t, t)
 			VCVTPD2PSY(t, o)
 			VMOVUPS(o, at(dx, off, 16*k))
 		}
