@@ -78,8 +78,8 @@ func gnLayout[T tensor.Float](in []*tensor.Tensor[T], groups int) (n, c, m int) 
 // taken by package vec's norm loops (16 partial sums in float64, added in a
 // fixed tree; two passes, μ then Σ (x − μ)²), the backward's per channel
 // run, and the element-wise passes walk the block one channel run at a time
-// with the channel's factors hoisted (vec.NormRowScalar,
-// vec.NormGradRowScalarX), so the results do not depend on GOMAXPROCS. The
+// with the channel's factors hoisted (vec.NormRowScalar64, from the block
+// converted to float64 once, and vec.NormGradRowScalarX), so the results do not depend on GOMAXPROCS. The
 // backward recomputes x̂ from x and the kept μ and 1/σ, in float64. dγ and
 // dβ add the per-sample run sums of the backward in sample order.
 
@@ -111,22 +111,22 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	yd := y.Data()
 	md, vd, st := op.Mean.Data(), op.Var.Data(), op.stats
 	byBlocks(blocks, m, func(lo, hi int) {
+		s := make([]float64, m) // the block in float64, converted once
 		for bl := lo; bl < hi; bl++ {
-			xs := xd[bl*m:][:m]
-			mu := vec.RowSum(xs) / float64(m)
-			vr := vec.RowSumSqDev(xs, mu) / float64(m)
+			mu := vec.RowSumTo(xd[bl*m:][:m], s) / float64(m)
+			vr := vec.RowSumSqDev64(s, mu) / float64(m)
 			is := 1 / math.Sqrt(vr+float64(op.Eps))
 			md[bl], vd[bl] = T(mu), T(vr)
 			st[2*bl], st[2*bl+1] = mu, is
 			ys := yd[bl*m:][:m]
 			if !affine {
-				vec.NormRow(ys, nil, xs, mu, is, nil, nil)
+				vec.NormRow64(ys, s, mu, is, nil, nil)
 				continue
 			}
 			ch0 := bl % groups * cg
 			for k := range cg {
 				r := k * inner
-				vec.NormRowScalar(nil, ys[r:][:inner], xs[r:][:inner], mu, is, g[ch0+k], b[ch0+k])
+				vec.NormRowScalar64(ys[r:][:inner], s[r:][:inner], mu, is, g[ch0+k], b[ch0+k])
 			}
 		}
 	})

@@ -353,3 +353,17 @@ func NormGradRow64[T Float](dx []T, t, hs []float64, m1, m2, is float64) {
 		dx[i] = T(is * v)
 	}
 }
+
+// NormRowScalar64 writes y[i] = g·hᵢ + b, hᵢ = T((s[i] − mu)·is),
+// computed in T, the product rounded before the sum: NormRowScalar from a
+// float64 row, without x̂. It panics if the lengths differ.
+func NormRowScalar64[T Float](y []T, s []float64, mu, is float64, g, b T) {
+	if len(s) != len(y) {
+		panic(fmt.Sprintf("vec: NormRowScalar64 of slices of lengths %d and %d", len(y), len(s)))
+	}
+	done := normRowScalar64Asm(y, s, mu, is, g, b)
+	y = y[done:]
+	for i, v := range s[done:] {
+		y[i] = T(g*T((v-mu)*is)) + b
+	}
+}

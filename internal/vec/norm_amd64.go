@@ -199,3 +199,11 @@ func normGradRow64Asm[T Float](dx []T, t, hs []float64, m1, m2, is float64) int 
 	}
 	return n
 }
+
+func normRowScalar64Asm[T Float](y []T, s []float64, mu, is float64, g, b T) int {
+	n := normCount[T](len(y), 8)
+	if n > 0 {
+		lnNormScalarPD(n, p32(y), &s[0], mu, is, float32(g), float32(b))
+	}
+	return n
+}

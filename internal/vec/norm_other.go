@@ -24,3 +24,4 @@ func normGradRow64Asm[T Float](dx []T, t, hs []float64, m1, m2, is float64) int 
 func normGradSumsToAsm[T Float](dy, x []T, g []float64, mu, is float64, p *[2 * normLanes]float64, t, hs, sb, sbh []float64) int {
 	return 0
 }
+func normRowScalar64Asm[T Float](y []T, s []float64, mu, is float64, g, b T) int { return 0 }

@@ -155,6 +155,11 @@ func testNorm64MatchesGo[T Float](t *testing.T) {
 			NormRow64(y, sc, mu, is, gb[0], gb[1])
 			checkT(t, "NormRow64", n, 1, y, wy)
 		}
+		if n > 0 {
+			NormRowScalar(nil, wy, x, mu, is, g[1%n], b[2%n])
+			NormRowScalar64(y, sc, mu, is, g[1%n], b[2%n])
+			checkT(t, "NormRowScalar64", n, 1, y, wy)
+		}
 
 		g64 := make([]float64, n)
 		for i := range g64 {
@@ -222,6 +227,7 @@ func TestNorm64Panics(t *testing.T) {
 		{func() { NormRow64(f, d, 0, 1, nil, f) }, "vec: NormRow64 of slices of lengths 8, 8, 0 and 8"},
 		{func() { NormGradSumsTo(f, f, nil, 0, 1, d, d[:2], nil, nil) }, "vec: NormGradSumsTo of slices of lengths 8, 8, 0, 8, 2, 0 and 0"},
 		{func() { NormGradRow64(f, d, d[:1], 0, 0, 1) }, "vec: NormGradRow64 of slices of lengths 8, 8 and 1"},
+		{func() { NormRowScalar64(f, d[:5], 0, 1, 1, 0) }, "vec: NormRowScalar64 of slices of lengths 8 and 5"},
 	} {
 		testutil.MustPanic(t, c.f, c.want)
 	}

@@ -229,6 +229,11 @@ func lnGradSumsStoreNoGPS(n int, dy *float32, x *float32, mu float64, is float64
 //go:noescape
 func lnGradPD(n int, dx *float32, t *float64, hs *float64, m1 float64, m2 float64, is float64)
 
+// lnNormScalarPD writes gam·h + b of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRowScalar64.
+//
+//go:noescape
+func lnNormScalarPD(n int, y *float32, s *float64, mu float64, is float64, gam float32, b float32)
+
 // sumQuadPS adds four rows of n values of x, n a multiple of 4, into their four partial sums each; see SumQuad.
 //
 //go:noescape

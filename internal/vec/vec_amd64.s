@@ -2305,6 +2305,43 @@ lnGradPD_done:
 	VZEROUPPER
 	RET
 
+// func lnNormScalarPD(n int, y *float32, s *float64, mu float64, is float64, gam float32, b float32)
+// Requires: AVX
+TEXT ·lnNormScalarPD(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         s+16(FP), DX
+	VBROADCASTSD mu+24(FP), Y0
+	VBROADCASTSD is+32(FP), Y1
+	VBROADCASTSS gam+40(FP), X2
+	VBROADCASTSS b+44(FP), X3
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+lnNormScalarPD_loop:
+	CMPQ       BX, AX
+	JAE        lnNormScalarPD_done
+	VMOVUPD    (DX)(BX*2), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, (CX)(BX*1)
+	VMOVUPD    32(DX)(BX*2), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, 16(CX)(BX*1)
+	ADDQ       $0x20, BX
+	JMP        lnNormScalarPD_loop
+
+lnNormScalarPD_done:
+	VZEROUPPER
+	RET
+
 // func sumQuadPS(s *[16]float32, x *float32, stride int, n int)
 // Requires: AVX
 TEXT ·sumQuadPS(SB), NOSPLIT, $0-32

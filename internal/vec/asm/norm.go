@@ -55,6 +55,7 @@ func normKernels() {
 		}
 	}
 	lnGrad64()
+	lnNormScalar64()
 }
 
 // bcstParam broadcasts the float64 parameter name to a new vector.
@@ -749,6 +750,38 @@ func lnGrad64() {
 			VMULPD(is, t, t)
 			VCVTPD2PSY(t, o)
 			VMOVUPS(o, at(dx, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnNormScalar64: y = gam·float32((s − mu)·is) + b in float32, from
+// float64 s, with one gam and b for the whole run.
+func lnNormScalar64() {
+	const name = "lnNormScalarPD"
+	TEXT(name, NOSPLIT, "func(n int, y *float32, s *float64, mu, is float64, gam, b float32)")
+	Doc(name + " writes gam·h + b of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRowScalar64.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	y := Load(Param("y"), GP64())
+	sp := Load(Param("s"), GP64())
+	mu, is := bcstParam("mu"), bcstParam("is")
+	g, b := XMM(), XMM()
+	pg, _ := Param("gam").Resolve()
+	VBROADCASTSS(pg.Addr, g)
+	pb, _ := Param("b").Resolve()
+	VBROADCASTSS(pb.Addr, b)
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, hv := YMM(), XMM()
+			VMOVUPD(at64(sp, off, 32*k), t)
+			VSUBPD(mu, t, t)
+			VMULPD(is, t, t)
+			VCVTPD2PSY(t, hv)
+			VMULPS(g, hv, hv)
+			VADDPS(b, hv, hv)
+			VMOVUPS(hv, at(y, off, 16*k))
 		}
 	})
 	VZEROUPPER()
