@@ -74,75 +74,35 @@ func normAffineRowsRPS(h *float32, y *float32, x *float32, mu *float64, is *floa
 //go:noescape
 func gradRowsRPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
 
-// lnSumPS sums n values of x, a multiple of 16, into 16 partial sums p in float64; see RowSum.
+// lnSumStorePS converts n values of x, a multiple of 16, to float64 into s and sums them into 16 partial sums p; see RowSumTo.
 //
 //go:noescape
-func lnSumPS(n int, x *float32, p *[16]float64)
+func lnSumStorePS(n int, x *float32, s *float64, p *[16]float64)
 
-// lnSumSqDevPS sums the squares of n values of x less mu, a multiple of 16, into 16 partial sums p in float64; see RowSumSqDev.
+// lnSumSqDevPD sums the squares of n values of s less mu, a multiple of 16, into 16 partial sums p; see RowSumSqDev64.
 //
 //go:noescape
-func lnSumSqDevPS(n int, x *float32, mu float64, p *[16]float64)
+func lnSumSqDevPD(n int, s *float64, mu float64, p *[16]float64)
 
-// lnNormPS writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h; see NormRow.
+// lnNormPD writes h of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.
 //
 //go:noescape
-func lnNormPS(n int, h *float32, x *float32, mu float64, is float64)
+func lnNormPD(n int, y *float32, s *float64, mu float64, is float64)
 
-// lnNormScalePS writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h, and gam·h into y; see NormRow.
+// lnNormScalePD writes gam·h of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.
 //
 //go:noescape
-func lnNormScalePS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam *float32)
+func lnNormScalePD(n int, y *float32, s *float64, mu float64, is float64, gam *float32)
 
-// lnNormAffinePS writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h, and gam·h + b into y; see NormRow.
+// lnNormAffinePD writes gam·h + b of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.
 //
 //go:noescape
-func lnNormAffinePS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam *float32, b *float32)
+func lnNormAffinePD(n int, y *float32, s *float64, mu float64, is float64, gam *float32, b *float32)
 
-// lnGradSumsPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64; see NormGradSums.
+// lnNormScalarPD writes gam·h + b of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRowScalar64.
 //
 //go:noescape
-func lnGradSumsPS(n int, dy *float32, gam *float32, h *float32, p *[32]float64)
-
-// lnGradPS writes is·((dy⊙gam − m1) − h·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRow.
-//
-//go:noescape
-func lnGradPS(n int, dx *float32, dy *float32, gam *float32, h *float32, m1 float64, m2 float64, is float64)
-
-// lnGradSumsNoGPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64; see NormGradSums.
-//
-//go:noescape
-func lnGradSumsNoGPS(n int, dy *float32, h *float32, p *[32]float64)
-
-// lnGradNoGPS writes is·((dy − m1) − h·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRow.
-//
-//go:noescape
-func lnGradNoGPS(n int, dx *float32, dy *float32, h *float32, m1 float64, m2 float64, is float64)
-
-// lnNormScalarPS writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h, and gam·h + b into y; see NormRowScalar.
-//
-//go:noescape
-func lnNormScalarPS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam float32, b float32)
-
-// lnGradScalarPS writes (k1·dy + k2·h) + k3 of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowScalar.
-//
-//go:noescape
-func lnGradScalarPS(n int, dx *float32, dy *float32, h *float32, k1 float64, k2 float64, k3 float64)
-
-// lnNormYScalePS writes gam·h of n values, a multiple of 8, into y, h = (x − mu)·is rounded to float32; see NormRow.
-//
-//go:noescape
-func lnNormYScalePS(n int, y *float32, x *float32, mu float64, is float64, gam *float32)
-
-// lnNormYAffinePS writes gam·h + b of n values, a multiple of 8, into y, h = (x − mu)·is rounded to float32; see NormRow.
-//
-//go:noescape
-func lnNormYAffinePS(n int, y *float32, x *float32, mu float64, is float64, gam *float32, b *float32)
-
-// lnNormScalarYPS writes gam·h + b of n values, a multiple of 8, into y, h = (x − mu)·is rounded to float32; see NormRowScalar.
-//
-//go:noescape
-func lnNormScalarYPS(n int, y *float32, x *float32, mu float64, is float64, gam float32, b float32)
+func lnNormScalarPD(n int, y *float32, s *float64, mu float64, is float64, gam float32, b float32)
 
 // lnGradSumsXColsPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and adds dy to sb and dy⊙h to sbh; see NormGradSumsX.
 //
@@ -178,61 +138,6 @@ func lnGradXNoGPS(n int, dx *float32, dy *float32, x *float32, mu float64, is fl
 //
 //go:noescape
 func lnGradScalarXPS(n int, dx *float32, dy *float32, x *float32, mu float64, k1 float64, k2 float64, k3 float64)
-
-// lnSumStorePS converts n values of x, a multiple of 16, to float64 into s and sums them into 16 partial sums p; see RowSumTo.
-//
-//go:noescape
-func lnSumStorePS(n int, x *float32, s *float64, p *[16]float64)
-
-// lnSumSqDevPD sums the squares of n values of s less mu, a multiple of 16, into 16 partial sums p; see RowSumSqDev64.
-//
-//go:noescape
-func lnSumSqDevPD(n int, s *float64, mu float64, p *[16]float64)
-
-// lnNormPD writes h of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.
-//
-//go:noescape
-func lnNormPD(n int, y *float32, s *float64, mu float64, is float64)
-
-// lnNormScalePD writes gam·h of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.
-//
-//go:noescape
-func lnNormScalePD(n int, y *float32, s *float64, mu float64, is float64, gam *float32)
-
-// lnNormAffinePD writes gam·h + b of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.
-//
-//go:noescape
-func lnNormAffinePD(n int, y *float32, s *float64, mu float64, is float64, gam *float32, b *float32)
-
-// lnGradSumsStoreColsPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and stores dy⊙gam in t and h in hs, and adds dy to sb and dy⊙h to sbh; see NormGradSumsTo.
-//
-//go:noescape
-func lnGradSumsStoreColsPS(n int, dy *float32, x *float32, gam *float64, mu float64, is float64, p *[32]float64, t *float64, hs *float64, sb *float64, sbh *float64)
-
-// lnGradSumsStorePS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and stores dy⊙gam in t and h in hs; see NormGradSumsTo.
-//
-//go:noescape
-func lnGradSumsStorePS(n int, dy *float32, x *float32, gam *float64, mu float64, is float64, p *[32]float64, t *float64, hs *float64)
-
-// lnGradSumsStoreNoGColsPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and stores dy in t and h in hs, and adds dy to sb and dy⊙h to sbh; see NormGradSumsTo.
-//
-//go:noescape
-func lnGradSumsStoreNoGColsPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, t *float64, hs *float64, sb *float64, sbh *float64)
-
-// lnGradSumsStoreNoGPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and stores dy in t and h in hs; see NormGradSumsTo.
-//
-//go:noescape
-func lnGradSumsStoreNoGPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, t *float64, hs *float64)
-
-// lnGradPD writes is·((t − m1) − hs·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRow64.
-//
-//go:noescape
-func lnGradPD(n int, dx *float32, t *float64, hs *float64, m1 float64, m2 float64, is float64)
-
-// lnNormScalarPD writes gam·h + b of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRowScalar64.
-//
-//go:noescape
-func lnNormScalarPD(n int, y *float32, s *float64, mu float64, is float64, gam float32, b float32)
 
 // sumQuadPS adds four rows of n values of x, n a multiple of 4, into their four partial sums each; see SumQuad.
 //
