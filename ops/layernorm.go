@@ -304,9 +304,9 @@ func (op *RMSNorm[T]) Saved() []*tensor.Tensor[T] {
 // ExtraSavedBytes is the size of r, a float64 per row.
 func (op *RMSNorm[T]) ExtraSavedBytes() int { return 8 * len(op.stats) }
 
-// BackwardVar is Backward written with differentiable ops. The kept x̂ and r
-// carry no history, so it recomputes them from the input Var x, with the
-// means over the normalized axes kept (shape …×1×…×1):
+// BackwardVar is Backward written with differentiable ops. The kept μ and r
+// carry no history, so it recomputes them and x̂ from the input Var x, with
+// the means over the normalized axes kept (shape …×1×…×1):
 //
 //	μ = mean(x),  x̄ = x − μ,  r = (mean(x̄²) + Eps)^(−½),  x̂ = x̄ ⊙ r
 //	ĝ = dy ⊙ γ,  dx = r ⊙ (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂))
