@@ -40,7 +40,7 @@ func LayerNorm[T tensor.Float](x *autograd.Var[T], normalizedShape []int, weight
 // only — MeanKeepDims, Sub, Mul, AddScalar, Rsqrt, Add — so that the tape
 // derives its backward. It is the reference the fused op is checked
 // against, and keeps more memory for the backward pass (x − μ, its square's
-// mean, x̂ and the products, where the fused op keeps x̂ and one number per
+// mean, x̂ and the products, where the fused op keeps x and two numbers per
 // row). It panics as LayerNorm.
 func LayerNormComposed[T tensor.Float](x *autograd.Var[T], normalizedShape []int, weight, bias *autograd.Var[T], eps T) *autograd.Var[T] {
 	checkNorm("LayerNormComposed", x, normalizedShape, weight, bias)

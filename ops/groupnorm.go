@@ -26,10 +26,11 @@ import (
 // (PyTorch's weight=None, bias=None): then y = x̂ and a = dy. With Groups = C
 // it is instance normalization (F.instance_norm with the input's
 // statistics), with Groups = 1 layer normalization over all of a sample's
-// axes with a per-channel affine map. Forward keeps x̂ (the output itself
-// without γ and β), 1/σ per sample and group, and γ. It leaves the
-// statistics μ and σ² (biased), shape N×Groups, in Mean and Var. Sums are
-// accumulated in float64; an empty group has NaN statistics.
+// axes with a per-channel affine map. Forward keeps x, γ, and μ and 1/σ per
+// sample and group in float64 (as PyTorch keeps x and its statistics): it
+// writes y alone, and the backward recomputes x̂ = (x − μ)/σ in float64. It
+// leaves the statistics μ and σ² (biased), shape N×Groups, in Mean and Var.
+// Sums are accumulated in float64; an empty group has NaN statistics.
 //
 // Its backward is differentiable (BackwardVar, for second and higher
 // orders): it recomputes μ, 1/σ and x̂ from the input x with ops, as
@@ -44,9 +45,9 @@ type GroupNorm[T tensor.Float] struct {
 	Eps       T
 	Mean, Var *tensor.Tensor[T] // statistics of the last Forward, shape N×Groups
 
-	xhat   *tensor.Tensor[T] // x̂; the output itself without γ and β
-	invStd *tensor.Tensor[T] // 1/σ, N×Groups
-	gamma  *tensor.Tensor[T] // γ, nil without the affine map
+	x     *tensor.Tensor[T] // the input
+	stats []float64         // μ and 1/σ of block b (sample, group) at 2b and 2b+1
+	gamma *tensor.Tensor[T] // γ, nil without the affine map
 }
 
 func (*GroupNorm[T]) Name() string { return "GroupNorm" }
@@ -77,9 +78,10 @@ func gnLayout[T tensor.Float](in []*tensor.Tensor[T], groups int) (n, c, m int) 
 // taken by package vec's norm loops (16 partial sums in float64, added in a
 // fixed tree; two passes, μ then Σ (x − μ)²), the backward's per channel
 // run, and the element-wise passes walk the block one channel run at a time
-// with the channel's factors hoisted (vec.NormRowScalar,
-// vec.NormGradRowScalar), so the results do not depend on GOMAXPROCS. dγ and dβ add the per-sample run sums
-// of the backward in sample order.
+// with the channel's factors hoisted (vec.NormRowScalar64, from the block
+// converted to float64 once, and vec.NormGradRowScalarX), so the results do not depend on GOMAXPROCS. The
+// backward recomputes x̂ from x and the kept μ and 1/σ, in float64. dγ and
+// dβ add the per-sample run sums of the backward in sample order.
 
 // byBlocks calls f on ranges of the n·groups blocks of m values, in parallel
 // when the input is large enough for that to pay.
@@ -102,31 +104,29 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	inner := tensor.NumElems(x.Shape()[2:])
 	cg := c / groups
 	xd := x.Data()
-	op.Mean, op.Var, op.invStd = op.ar.NewUninit(n, groups), op.ar.NewUninit(n, groups), op.ar.NewUninit(n, groups)
+	op.x = x
+	op.Mean, op.Var = op.ar.NewUninit(n, groups), op.ar.NewUninit(n, groups)
+	op.stats = make([]float64, 2*blocks)
 	y := op.ar.NewUninit(x.Shape()...)
-	op.xhat = y
-	if affine {
-		op.xhat = op.ar.NewUninit(x.Shape()...)
-	}
-	xh, yd := op.xhat.Data(), y.Data()
-	md, vd, isd := op.Mean.Data(), op.Var.Data(), op.invStd.Data()
+	yd := y.Data()
+	md, vd, st := op.Mean.Data(), op.Var.Data(), op.stats
 	byBlocks(blocks, m, func(lo, hi int) {
+		s := make([]float64, m) // the block in float64, converted once
 		for bl := lo; bl < hi; bl++ {
-			xs := xd[bl*m:][:m]
-			mu := vec.RowSum(xs) / float64(m)
-			vr := vec.RowSumSqDev(xs, mu) / float64(m)
+			mu := vec.RowSumTo(xd[bl*m:][:m], s) / float64(m)
+			vr := vec.RowSumSqDev64(s, mu) / float64(m)
 			is := 1 / math.Sqrt(vr+float64(op.Eps))
-			md[bl], vd[bl], isd[bl] = T(mu), T(vr), T(is)
-			hs := xh[bl*m:][:m]
+			md[bl], vd[bl] = T(mu), T(vr)
+			st[2*bl], st[2*bl+1] = mu, is
+			ys := yd[bl*m:][:m]
 			if !affine {
-				vec.NormRow(hs, nil, xs, mu, is, nil, nil)
+				vec.NormRow64(ys, s, mu, is, nil, nil)
 				continue
 			}
 			ch0 := bl % groups * cg
-			ys := yd[bl*m:][:m]
 			for k := range cg {
 				r := k * inner
-				vec.NormRowScalar(hs[r:][:inner], ys[r:][:inner], xs[r:][:inner], mu, is, g[ch0+k], b[ch0+k])
+				vec.NormRowScalar64(ys[r:][:inner], s[r:][:inner], mu, is, g[ch0+k], b[ch0+k])
 			}
 		}
 	})
@@ -134,13 +134,13 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *GroupNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	shape := op.xhat.Shape()
+	shape := op.x.Shape()
 	n, c := shape[0], shape[1]
 	groups := op.Groups
 	m := c / groups * tensor.NumElems(shape[2:])
 	inner := tensor.NumElems(shape[2:])
 	cg := c / groups
-	gd, xh, isd := dy.Data(), op.xhat.Data(), op.invStd.Data()
+	gd, xd, st := dy.Data(), op.x.Data(), op.stats
 	var gamma []T
 	if op.gamma != nil {
 		gamma = op.gamma.Data()
@@ -159,10 +159,11 @@ func (op *GroupNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 		byBlocks(n*groups, m, func(lo, hi int) {
 			for bl := lo; bl < hi; bl++ {
 				ch0 := bl % groups * cg
+				mu, is := st[2*bl], st[2*bl+1]
 				sa, sah := 0.0, 0.0
 				for k := range cg {
 					i := bl*cg + k // sample s, channel ch0+k
-					sdy[i], sdyh[i] = vec.NormGradSums(gd[i*inner:][:inner], nil, xh[i*inner:][:inner])
+					sdy[i], sdyh[i] = vec.NormGradSumsX(gd[i*inner:][:inner], nil, xd[i*inner:][:inner], mu, is, nil, nil)
 					gk := 1.0
 					if gamma != nil {
 						gk = float64(gamma[ch0+k])
@@ -173,7 +174,7 @@ func (op *GroupNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 				if d == nil {
 					continue
 				}
-				is := float64(isd[bl])
+				// dx = k1·dy + k2·x̂ + k3, x̂ = (x − μ)·is.
 				k2, k3 := -is*sah/float64(m), -is*sa/float64(m)
 				for k := range cg {
 					k1 := is
@@ -181,7 +182,7 @@ func (op *GroupNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 						k1 *= float64(gamma[ch0+k])
 					}
 					i := (bl*cg + k) * inner
-					vec.NormGradRowScalar(d[i:][:inner], gd[i:][:inner], xh[i:][:inner], k1, k2, k3)
+					vec.NormGradRowScalarX(d[i:][:inner], gd[i:][:inner], xd[i:][:inner], mu, k1, k2*is, k3)
 				}
 			}
 		})
@@ -206,13 +207,18 @@ func (op *GroupNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	return grads
 }
 
-// Saved lists x̂, 1/σ and, with the affine map, γ.
+// Saved lists x and, with the affine map, γ; μ and 1/σ, float64s, are
+// ExtraSavedBytes.
 func (op *GroupNorm[T]) Saved() []*tensor.Tensor[T] {
 	if op.gamma != nil {
-		return []*tensor.Tensor[T]{op.xhat, op.invStd, op.gamma}
+		return []*tensor.Tensor[T]{op.x, op.gamma}
 	}
-	return []*tensor.Tensor[T]{op.xhat, op.invStd}
+	return []*tensor.Tensor[T]{op.x}
 }
+
+// ExtraSavedBytes is the size of μ and 1/σ, two float64s per sample and
+// group.
+func (op *GroupNorm[T]) ExtraSavedBytes() int { return 8 * len(op.stats) }
 
 // BackwardVar is Backward written with differentiable ops, for second and
 // higher orders. It recomputes the statistics from the input Var x seen as

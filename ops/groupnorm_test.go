@@ -41,11 +41,11 @@ func TestGroupNormInstanceIsBatchNormOfOne(t *testing.T) {
 	}
 }
 
-// The fused op keeps x̂, 1/σ per sample and group, and γ.
+// The fused op keeps x, μ and 1/σ per sample and group (float64), and γ.
 func TestGroupNormSaved(t *testing.T) {
 	r := rng(94)
 	got := savedBytes(&ops.GroupNorm[float64]{Groups: 3, Eps: 1e-5}, randn(r, 8, 6, 2, 2), randn(r, 6), randn(r, 6))
-	if want := (8*6*2*2 + 8*3 + 6) * 8; got != want {
+	if want := (8*6*2*2 + 2*8*3 + 6) * 8; got != want {
 		t.Errorf("SavedBytes = %d, want %d", got, want)
 	}
 }

@@ -23,11 +23,13 @@ import (
 //
 // where Σ without subscript runs over a row. The inputs are x alone (no
 // affine map, elementwise_affine=False: y = x̂), x and γ (bias=False), or
-// x, γ and β, with γ and β of shape S. Forward keeps x̂ (the output itself
-// without γ), r per row and γ. Sums are accumulated in float64, a row's in
-// the 16 partial sums of package vec's norm loops (vectorized on amd64):
-// μ first, then Σ (x − μ)² in a second pass over the row, which stays in
-// the cache, so that no cancellation hurts σ² when |μ| ≫ σ.
+// x, γ and β, with γ and β of shape S. Forward keeps x, γ, and μ and r per
+// row in float64 (as PyTorch keeps x and its statistics): the forward
+// writes y alone, and the backward recomputes x̂ = (x − μ)·r in float64.
+// Sums are accumulated in float64, a row's in the 16 partial sums of
+// package vec's norm loops (vectorized on amd64): μ first, then
+// Σ (x − μ)² in a second pass over the row, which stays in the cache, so
+// that no cancellation hurts σ² when |μ| ≫ σ.
 //
 // Its BackwardVar recomputes μ, r and x̂ from x with ops, as BatchNorm's.
 //
@@ -38,8 +40,8 @@ type LayerNorm[T tensor.Float] struct {
 	Shape []int // normalized_shape: the trailing axes normalized over
 	Eps   T
 
-	xhat  *tensor.Tensor[T] // x̂; the output itself without γ
-	rstd  *tensor.Tensor[T] // r per row
+	x     *tensor.Tensor[T] // the input
+	stats []float64         // μ and r of row i at 2i and 2i+1
 	gamma *tensor.Tensor[T] // γ, an input, or nil
 }
 
@@ -55,9 +57,9 @@ func (*LayerNorm[T]) Name() string { return "LayerNorm" }
 //	dx = r · (ĝ − x̂ ⊙ (1/D) Σ(ĝ ⊙ x̂))   like x
 //	dγ = Σ_rows dy ⊙ x̂                    S
 //
-// The inputs are x alone (y = x̂) or x and γ of shape S. Forward keeps x̂
-// (the output itself without γ), r per row and γ. Its BackwardVar recomputes r
-// and x̂ from x with ops.
+// The inputs are x alone (y = x̂) or x and γ of shape S. Forward keeps x, γ
+// and r per row in float64. Its BackwardVar recomputes r and x̂ from x with
+// ops.
 //
 // It panics if it is given no input or more than 2, if Shape is empty or x
 // does not end in Shape, or if γ is not of shape Shape.
@@ -66,8 +68,8 @@ type RMSNorm[T tensor.Float] struct {
 	Shape []int // normalized_shape
 	Eps   T
 
-	xhat  *tensor.Tensor[T]
-	rstd  *tensor.Tensor[T]
+	x     *tensor.Tensor[T]
+	stats []float64 // r per row
 	gamma *tensor.Tensor[T]
 }
 
@@ -112,48 +114,48 @@ func byRows(rows, d int, f func(lo, hi int)) {
 	parallel.Chunks(rows, max(parallel.Grain/max(d, 1), 1), f)
 }
 
-// normRows writes x̂ and y for each row of x, with rstd per row; rms leaves
-// the mean out (RMSNorm). Each row takes three passes, vec.RowSum,
-// vec.RowSumSqDev and vec.NormRow; the backward two, vec.NormGradSums and
-// vec.NormGradRow.
-func normRows[T tensor.Float](xd, xh, yd, g, b, rstd []T, rows, d int, eps T, rms bool) {
-	byRows(rows, d, func(lo, hi int) { normRowRange(xd, xh, yd, g, b, rstd, lo, hi, d, eps, rms) })
-}
-
-func normRowRange[T tensor.Float](xd, xh, yd, g, b, rstd []T, lo, hi, d int, eps T, rms bool) {
-	var y []T
-	for r := lo; r < hi; r++ {
-		row := xd[r*d:][:d]
-		mu := 0.0
-		if !rms {
-			mu = vec.RowSum(row) / float64(d)
-		}
-		is := 1 / math.Sqrt(vec.RowSumSqDev(row, mu)/float64(d)+float64(eps))
-		rstd[r] = T(is)
-		if g != nil {
-			y = yd[r*d:][:d]
-		}
-		vec.NormRow(xh[r*d:][:d], y, row, mu, is, g, b)
+// normStats is the number of float64 statistics LayerNorm (μ and r) and
+// RMSNorm (r) keep per row.
+func normStats(rms bool) int {
+	if rms {
+		return 1
 	}
+	return 2
 }
 
-// normForward is the forward pass of LayerNorm and RMSNorm.
-func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], rows, d int, eps T, rms bool) (y, xhat, rstd, gamma *tensor.Tensor[T]) {
+// normForward is the forward pass of LayerNorm and RMSNorm: y, and each
+// row's μ (but for RMSNorm) and r in stats. Each row takes three passes:
+// vec.RowSumTo converts it to float64 into a scratch row (and sums it, for
+// μ), which vec.RowSumSqDev64 and vec.NormRow64, writing y alone, read
+// from the cache.
+func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], rows, d int, eps T, rms bool) (y *tensor.Tensor[T], stats []float64) {
 	x := in[0]
 	y = ar.NewUninit(x.Shape()...)
-	xhat = y
 	var g, b []T
 	if len(in) > 1 {
-		gamma = in[1]
-		g = gamma.Data()
-		xhat = ar.NewUninit(x.Shape()...)
+		g = in[1].Data()
 	}
 	if len(in) > 2 {
 		b = in[2].Data()
 	}
-	rstd = ar.NewUninit(rows)
-	normRows(x.Data(), xhat.Data(), y.Data(), g, b, rstd.Data(), rows, d, eps, rms)
-	return y, xhat, rstd, gamma
+	ns := normStats(rms)
+	stats = make([]float64, ns*rows)
+	xd, yd := x.Data(), y.Data()
+	byRows(rows, d, func(lo, hi int) {
+		s := make([]float64, d)
+		for r := lo; r < hi; r++ {
+			mu := vec.RowSumTo(xd[r*d:][:d], s) / float64(d)
+			if rms {
+				mu = 0
+			} else {
+				stats[2*r] = mu
+			}
+			is := 1 / math.Sqrt(vec.RowSumSqDev64(s, mu)/float64(d)+float64(eps))
+			stats[ns*r+ns-1] = is
+			vec.NormRow64(yd[r*d:][:d], s, mu, is, g, b)
+		}
+	})
+	return y, stats
 }
 
 // lnMaxBlocks caps the row blocks of normBackward.
@@ -168,25 +170,29 @@ func lnBlocks(rows, d int) int {
 }
 
 // normBackward is the backward pass of LayerNorm and RMSNorm for n inputs.
-// It walks the rows once: a row's Σ ĝ and Σ ĝ ⊙ x̂ (vec.NormGradSums), its
-// dx (vec.NormGradRow) and, while dy's and x̂'s row is in the cache, its
-// share of dβ and dγ, summed in float64 per block of rows (see lnBlocks),
-// row after row, the blocks then added in order.
-func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, xhat, rstd, gamma *tensor.Tensor[T], shape []int, n int, needs []bool, rms bool) []*tensor.Tensor[T] {
+// It walks the rows once, two passes over each while it is in the cache: a
+// row's Σ ĝ and Σ ĝ ⊙ x̂ together with its share of dβ and dγ
+// (vec.NormGradSumsX; the column sums in float64 per block of rows, see
+// lnBlocks, row after row, the blocks then added in order), then its dx
+// (vec.NormGradRowX), x̂ recomputed from x in both.
+func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], stats []float64, gamma *tensor.Tensor[T], shape []int, n int, needs []bool, rms bool) []*tensor.Tensor[T] {
 	d := tensor.NumElems(shape)
 	rows := 0
 	if d > 0 {
-		rows = len(xhat.Data()) / d
+		rows = len(x.Data()) / d
 	}
-	gd, xh, rs := dy.Data(), xhat.Data(), rstd.Data()
-	var gm []T
+	gd, xd := dy.Data(), x.Data()
+	var gm []float64 // γ in float64, which the row loops take
 	if gamma != nil {
-		gm = gamma.Data()
+		gm = make([]float64, d)
+		for j, v := range gamma.Data() {
+			gm[j] = float64(v)
+		}
 	}
 	grads := make([]*tensor.Tensor[T], n)
 	var dd []T
 	if needs[0] {
-		grads[0] = ar.NewUninit(xhat.Shape()...)
+		grads[0] = ar.NewUninit(x.Shape()...)
 		dd = grads[0].Data()
 	}
 	params := n > 1 && (needs[1] || (n > 2 && needs[2]))
@@ -199,9 +205,7 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, xhat, rstd, gamma *te
 	if params {
 		part = make([]float64, 2*nb*d)
 	}
-	// Per row, the column sums cost a call each; narrow rows take them
-	// block by block after the block's dx (the same sums in the same order).
-	perRow := d >= 256
+	ns := normStats(rms)
 	parallel.Chunks(nb, 1, func(blo, bhi int) {
 		k := float64(d)
 		for b := blo; b < bhi; b++ {
@@ -211,20 +215,18 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, xhat, rstd, gamma *te
 				sb, sbh = part[2*b*d:][:d], part[(2*b+1)*d:][:d]
 			}
 			for r := lo; r < hi; r++ {
-				row, h := gd[r*d:][:d], xh[r*d:][:d]
+				row, xr := gd[r*d:][:d], xd[r*d:][:d]
+				mu, is := 0.0, stats[ns*r+ns-1]
+				if !rms {
+					mu = stats[2*r]
+				}
+				sg, sgh := vec.NormGradSumsX(row, gm, xr, mu, is, sb, sbh)
 				if dd != nil {
-					sg, sgh := vec.NormGradSums(row, gm, h)
 					if rms {
 						sg = 0
 					}
-					vec.NormGradRow(dd[r*d:][:d], row, gm, h, sg/k, sgh/k, float64(rs[r]))
+					vec.NormGradRowX(dd[r*d:][:d], row, gm, xr, mu, is, sg/k, is*(sgh/k))
 				}
-				if params && perRow {
-					vec.SumDotRows(sb, sbh, row, h, 1, d)
-				}
-			}
-			if params && !perRow {
-				vec.SumDotRows(sb, sbh, gd[lo*d:hi*d], xh[lo*d:hi*d], hi-lo, d)
 			}
 		}
 	})
@@ -258,37 +260,53 @@ func normParamGrads[T tensor.Float](ar *tensor.Arena[T], grads []*tensor.Tensor[
 
 func (op *LayerNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	rows, d := lnLayout("LayerNorm", "1 input (x), 2 (x, γ) or 3 (x, γ, β)", 3, op.Shape, in)
+	op.x, op.gamma = in[0], nil
+	if len(in) > 1 {
+		op.gamma = in[1]
+	}
 	var y *tensor.Tensor[T]
-	y, op.xhat, op.rstd, op.gamma = normForward(op.ar, in, rows, d, op.Eps, false)
+	y, op.stats = normForward(op.ar, in, rows, d, op.Eps, false)
 	return y
 }
 
 func (op *LayerNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	return normBackward(op.ar, dy, op.xhat, op.rstd, op.gamma, op.Shape, len(needs), needs, false)
+	return normBackward(op.ar, dy, op.x, op.stats, op.gamma, op.Shape, len(needs), needs, false)
 }
 
+// Saved lists x and γ; the statistics, float64s, are ExtraSavedBytes.
 func (op *LayerNorm[T]) Saved() []*tensor.Tensor[T] {
-	return []*tensor.Tensor[T]{op.xhat, op.rstd, op.gamma}
+	return []*tensor.Tensor[T]{op.x, op.gamma}
 }
+
+// ExtraSavedBytes is the size of μ and r, two float64s per row.
+func (op *LayerNorm[T]) ExtraSavedBytes() int { return 8 * len(op.stats) }
 
 func (op *RMSNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	rows, d := lnLayout("RMSNorm", "1 input (x) or 2 (x, γ)", 2, op.Shape, in)
+	op.x, op.gamma = in[0], nil
+	if len(in) > 1 {
+		op.gamma = in[1]
+	}
 	var y *tensor.Tensor[T]
-	y, op.xhat, op.rstd, op.gamma = normForward(op.ar, in, rows, d, op.Eps, true)
+	y, op.stats = normForward(op.ar, in, rows, d, op.Eps, true)
 	return y
 }
 
 func (op *RMSNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	return normBackward(op.ar, dy, op.xhat, op.rstd, op.gamma, op.Shape, len(needs), needs, true)
+	return normBackward(op.ar, dy, op.x, op.stats, op.gamma, op.Shape, len(needs), needs, true)
 }
 
+// Saved lists x and γ; r, float64s, is ExtraSavedBytes.
 func (op *RMSNorm[T]) Saved() []*tensor.Tensor[T] {
-	return []*tensor.Tensor[T]{op.xhat, op.rstd, op.gamma}
+	return []*tensor.Tensor[T]{op.x, op.gamma}
 }
 
-// BackwardVar is Backward written with differentiable ops. The kept x̂ and r
-// carry no history, so it recomputes them from the input Var x, with the
-// means over the normalized axes kept (shape …×1×…×1):
+// ExtraSavedBytes is the size of r, a float64 per row.
+func (op *RMSNorm[T]) ExtraSavedBytes() int { return 8 * len(op.stats) }
+
+// BackwardVar is Backward written with differentiable ops. The kept μ and r
+// carry no history, so it recomputes them and x̂ from the input Var x, with
+// the means over the normalized axes kept (shape …×1×…×1):
 //
 //	μ = mean(x),  x̄ = x − μ,  r = (mean(x̄²) + Eps)^(−½),  x̂ = x̄ ⊙ r
 //	ĝ = dy ⊙ γ,  dx = r ⊙ (ĝ − mean(ĝ) − x̂ ⊙ mean(ĝ ⊙ x̂))

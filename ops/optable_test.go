@@ -1095,14 +1095,19 @@ func opTable[T tensor.Float]() []opEntry[T] {
 				n = 2
 			}
 			in := normal(c.x)
-			k := keeps{out: true, elems: rows}
+			// x, γ, and μ (LayerNorm) and r per row in float64 (task ln4).
+			stats := 16
+			if name == "RMSNorm" {
+				stats = 8
+			}
+			k := keeps{in: []int{0}, extra: func(in [][]int, _ []int) int { return stats * rows(in) }}
 			switch n {
 			case 2:
 				in = then(normal(c.x), positive(c.norm))
-				k = keeps{in: []int{1}, elems: func(in [][]int) int { return size(in[0]) + rows(in) }}
+				k.in = []int{0, 1}
 			case 3:
 				in = then(normal(c.x), positive(c.norm), normal(c.norm))
-				k = keeps{in: []int{1}, elems: func(in [][]int) int { return size(in[0]) + rows(in) }}
+				k.in = []int{0, 1}
 			}
 			wrongX := append([]int{2}, c.norm[len(c.norm)-1]+1)
 			bs := []badInput{bad(s(wrongX), "ops: "+name+":", fmt.Sprint(c.norm))}
@@ -1141,13 +1146,14 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		c := c
 		in := normal(c.x)
 		blocks := c.x[0] * c.groups
-		k := keeps{out: true, elems: func([][]int) int { return blocks }}
+		// x, γ, and μ and 1/σ per block in float64 (task ln4).
+		k := keeps{in: []int{0}, extra: func([][]int, []int) int { return 16 * blocks }}
 		gnBad := []badInput{bad(s([]int{4}), "ops: GroupNorm needs"),
 			bad(s(append([]int{2, c.x[1] + 1}, c.x[2:]...)), "ops: GroupNorm:", "not divisible into"),
 			{shapes: s(c.x, []int{c.x[1]}), want: []string{"ops: GroupNorm takes 1 input (x) or 3 (x, γ, β), got 2"}}}
 		if c.affine {
 			in = then(normal(c.x), positive([]int{c.x[1]}), normal([]int{c.x[1]}))
-			k = keeps{in: []int{1}, elems: func(in [][]int) int { return size(in[0]) + blocks }}
+			k.in = []int{0, 1}
 			gnBad[0].shapes = s([]int{4}, []int{4}, []int{4})
 			gnBad[1].shapes = s(append([]int{2, c.x[1] + 1}, c.x[2:]...), []int{c.x[1] + 1}, []int{c.x[1] + 1})
 			gnBad = append(gnBad, bad(s(c.x, []int{c.x[1] + 2}, []int{c.x[1]}), "ops: GroupNorm:"))

@@ -24,77 +24,106 @@ func sumPartials(n int, term func(i int) float64) float64 {
 }
 
 // The norm loops (assembly and Go tail on amd64) compute the bits of their
-// definitions, for lengths around the vectors and the 16 partial sums, with
-// and without γ and β.
+// definitions, for lengths around the vectors and the 16 partial sums,
+// with and without γ and β and the column sums.
 func testNormMatchesGo[T Float](t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
+	f := func(v T) float64 { return float64(v) }
 	for _, n := range []int{0, 1, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 100, 1029} {
 		s := randSlices[T](rng, n, 4)
 		x, dy, g, b := s[0], s[1], s[2], s[3]
 		for i := range x {
 			x[i] += 3 // a mean away from 0
 		}
-		f := func(v T) float64 { return float64(v) }
-		mu := RowSum(x) / float64(max(n, 1))
-		checkF64(t, "RowSum", n, 1, []float64{RowSum(x)}, []float64{sumPartials(n, func(i int) float64 { return f(x[i]) })})
-		got := RowSumSqDev(x, mu)
+		sc := make([]float64, n)
+		for i := range sc {
+			sc[i] = rng.NormFloat64() // overwritten
+		}
+		sum := RowSumTo(x, sc)
+		checkF64(t, "RowSumTo", n, 1, []float64{sum}, []float64{sumPartials(n, func(i int) float64 { return f(x[i]) })})
+		for i := range sc {
+			if sc[i] != f(x[i]) {
+				t.Fatalf("RowSumTo n %d: s[%d] = %v, want %v", n, i, sc[i], x[i])
+			}
+		}
+		mu := sum / float64(max(n, 1))
+		ss := RowSumSqDev64(sc, mu)
 		want := sumPartials(n, func(i int) float64 { d := f(x[i]) - mu; return float64(d * d) })
-		checkF64(t, "RowSumSqDev", n, 1, []float64{got}, []float64{want})
-		is := 1 / math.Sqrt(want/float64(max(n, 1))+1e-5)
+		checkF64(t, "RowSumSqDev64", n, 1, []float64{ss}, []float64{want})
+		is := 1 / math.Sqrt(ss/float64(max(n, 1))+1e-5)
+		hr := func(i int) T { return T((f(x[i]) - mu) * is) } // x̂ rounded, as y takes it
+		h := func(i int) float64 { return float64((f(x[i]) - mu) * is) }
 
-		h, y := make([]T, n), make([]T, n)
-		wh, wy, wys := make([]T, n), make([]T, n), make([]T, n)
-		for i := range x {
-			wh[i] = T((f(x[i]) - mu) * is)
-			wys[i] = g[i] * wh[i]
-			wy[i] = wys[i] + b[i]
+		y, wy := make([]T, n), make([]T, n)
+		for i := range wy {
+			wy[i] = hr(i)
 		}
-		NormRow(h, nil, x, mu, is, nil, nil)
-		checkT(t, "NormRow", n, 1, h, wh)
-		clear(h)
-		NormRow(h, y, x, mu, is, g, nil)
-		checkT(t, "NormRow γ h", n, 1, h, wh)
-		checkT(t, "NormRow γ y", n, 1, y, wys)
-		clear(h)
-		NormRow(h, y, x, mu, is, g, b)
-		checkT(t, "NormRow γ β h", n, 1, h, wh)
-		checkT(t, "NormRow γ β y", n, 1, y, wy)
-
+		NormRow64(y, sc, mu, is, nil, nil)
+		checkT(t, "NormRow64", n, 1, y, wy)
+		for i := range wy {
+			wy[i] = g[i] * hr(i)
+		}
+		NormRow64(y, sc, mu, is, g, nil)
+		checkT(t, "NormRow64 γ", n, 1, y, wy)
+		for i := range wy {
+			wy[i] = T(g[i]*hr(i)) + b[i]
+		}
+		NormRow64(y, sc, mu, is, g, b)
+		checkT(t, "NormRow64 γ β", n, 1, y, wy)
 		if n > 0 {
-			ws := make([]T, n)
-			for i := range ws {
-				ws[i] = T(g[0]*wh[i]) + b[0]
+			for i := range wy {
+				wy[i] = T(g[0]*hr(i)) + b[0]
 			}
-			clear(h)
-			NormRowScalar(h, y, x, mu, is, g[0], b[0])
-			checkT(t, "NormRowScalar h", n, 1, h, wh)
-			checkT(t, "NormRowScalar y", n, 1, y, ws)
+			clear(y)
+			NormRowScalar64(y, sc, mu, is, g[0], b[0])
+			checkT(t, "NormRowScalar64", n, 1, y, wy)
 			k1, k2, k3 := rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()
-			for i := range ws {
-				ws[i] = T(float64(k1*f(dy[i])) + float64(k2*f(wh[i])) + k3)
+			for i := range wy {
+				wy[i] = T(float64(k1*f(dy[i])) + float64(k2*float64(f(x[i])-mu)) + k3)
 			}
-			NormGradRowScalar(y, dy, wh, k1, k2, k3)
-			checkT(t, "NormGradRowScalar", n, 1, y, ws)
+			NormGradRowScalarX(y, dy, x, mu, k1, k2, k3)
+			checkT(t, "NormGradRowScalarX", n, 1, y, wy)
 		}
-		for _, gm := range [][]T{nil, g} {
+
+		g64 := make([]float64, n)
+		for i := range g64 {
+			g64[i] = f(g[i])
+		}
+		for _, gm := range [][]float64{nil, g64} {
 			gh := func(i int) float64 {
 				if gm == nil {
 					return f(dy[i])
 				}
-				return float64(f(dy[i]) * f(gm[i]))
+				return float64(f(dy[i]) * gm[i])
 			}
-			sg, sgh := NormGradSums(dy, gm, wh)
 			wsg := sumPartials(n, gh)
-			wsgh := sumPartials(n, func(i int) float64 { return float64(gh(i) * f(wh[i])) })
-			checkF64(t, "NormGradSums Σĝ", n, 1, []float64{sg}, []float64{wsg})
-			checkF64(t, "NormGradSums Σĝh", n, 1, []float64{sgh}, []float64{wsgh})
-			m1, m2 := wsg/float64(max(n, 1)), wsgh/float64(max(n, 1))
+			wsgh := sumPartials(n, func(i int) float64 { return float64(gh(i) * h(i)) })
+			// Column sums start from values already there, as a block's
+			// second row finds them.
+			sb, sbh := make([]float64, n), make([]float64, n)
+			wsb, wsbh := make([]float64, n), make([]float64, n)
+			for i := range sb {
+				sb[i], sbh[i] = rng.NormFloat64(), rng.NormFloat64()
+				wsb[i], wsbh[i] = sb[i]+f(dy[i]), sbh[i]+float64(f(dy[i])*h(i))
+			}
+			for _, cols := range []bool{false, true} {
+				var cb, cbh []float64
+				if cols {
+					cb, cbh = sb, sbh
+				}
+				sg, sgh := NormGradSumsX(dy, gm, x, mu, is, cb, cbh)
+				checkF64(t, "NormGradSumsX Σĝ", n, 1, []float64{sg}, []float64{wsg})
+				checkF64(t, "NormGradSumsX Σĝh", n, 1, []float64{sgh}, []float64{wsgh})
+			}
+			checkF64(t, "NormGradSumsX Σ dy", n, 1, sb, wsb)
+			checkF64(t, "NormGradSumsX Σ dy·h", n, 1, sbh, wsbh)
+			m1, m2 := wsg/float64(max(n, 1)), is*wsgh/float64(max(n, 1))
 			dx, wdx := make([]T, n), make([]T, n)
 			for i := range wdx {
-				wdx[i] = T(is * ((gh(i) - m1) - float64(f(wh[i])*m2)))
+				wdx[i] = T(is * ((gh(i) - m1) - float64((f(x[i])-mu)*m2)))
 			}
-			NormGradRow(dx, dy, gm, wh, m1, m2, is)
-			checkT(t, "NormGradRow", n, 1, dx, wdx)
+			NormGradRowX(dx, dy, gm, x, mu, is, m1, m2)
+			checkT(t, "NormGradRowX", n, 1, dx, wdx)
 		}
 	}
 }
@@ -112,23 +141,25 @@ func TestRowSumFloat64(t *testing.T) {
 		x[i] = 1 + float32(i%3)*0x1p-20
 	}
 	want := 4096 + 4095*0x1p-20 // 1365 values each of 1 + 2⁻²⁰ and 1 + 2⁻¹⁹, exact in float64
-	if got := RowSum(x); got != want {
-		t.Errorf("RowSum = %v, want %v", got, want)
+	if got := RowSumTo(x, make([]float64, len(x))); got != want {
+		t.Errorf("RowSumTo = %v, want %v", got, want)
 	}
 }
 
 func TestNormPanics(t *testing.T) {
-	f := make([]float32, 8)
+	f, d := make([]float32, 8), make([]float64, 8)
 	for _, c := range []struct {
 		f    func()
 		want string
 	}{
-		{func() { NormRow(f[:7], nil, f, 0, 1, nil, nil) }, "vec: NormRow of slices of lengths 7, 0, 8, 0 and 0"},
-		{func() { NormRow(f, f, f, 0, 1, nil, f) }, "vec: NormRow of slices of lengths 8, 8, 8, 0 and 8"},
-		{func() { NormGradSums(f, f[:3], f) }, "vec: NormGradSums of slices of lengths 8, 3 and 8"},
-		{func() { NormGradRow(f, f, nil, f[:5], 0, 0, 1) }, "vec: NormGradRow of slices of lengths 8, 8, 0 and 5"},
-		{func() { NormRowScalar(f, f[:2], f, 0, 1, 1, 0) }, "vec: NormRowScalar of slices of lengths 8, 2 and 8"},
-		{func() { NormGradRowScalar(f, f[:6], f, 1, 0, 0) }, "vec: NormGradRowScalar of slices of lengths 8, 6 and 8"},
+		{func() { RowSumTo(f, d[:3]) }, "vec: RowSumTo of slices of lengths 8 and 3"},
+		{func() { NormRow64(f, d[:7], 0, 1, nil, nil) }, "vec: NormRow64 of slices of lengths 8, 7, 0 and 0"},
+		{func() { NormRow64(f, d, 0, 1, nil, f) }, "vec: NormRow64 of slices of lengths 8, 8, 0 and 8"},
+		{func() { NormRowScalar64(f, d[:5], 0, 1, 1, 0) }, "vec: NormRowScalar64 of slices of lengths 8 and 5"},
+		{func() { NormGradSumsX(f, nil, f, 0, 1, d, nil) }, "vec: NormGradSumsX of slices of lengths 8, 0, 8, 8 and 0"},
+		{func() { NormGradSumsX(f, nil, f, 0, 1, d[:4], d[:4]) }, "vec: NormGradSumsX of slices of lengths 8, 0, 8, 4 and 4"},
+		{func() { NormGradRowX(f, f, nil, f[:5], 0, 1, 0, 0) }, "vec: NormGradRowX of slices of lengths 8, 8, 0 and 5"},
+		{func() { NormGradRowScalarX(f, f[:6], f, 0, 1, 0, 0) }, "vec: NormGradRowScalarX of slices of lengths 8, 6 and 8"},
 	} {
 		testutil.MustPanic(t, c.f, c.want)
 	}

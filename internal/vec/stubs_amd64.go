@@ -74,60 +74,70 @@ func normAffineRowsRPS(h *float32, y *float32, x *float32, mu *float64, is *floa
 //go:noescape
 func gradRowsRPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
 
-// lnSumPS sums n values of x, a multiple of 16, into 16 partial sums p in float64; see RowSum.
+// lnSumStorePS converts n values of x, a multiple of 16, to float64 into s and sums them into 16 partial sums p; see RowSumTo.
 //
 //go:noescape
-func lnSumPS(n int, x *float32, p *[16]float64)
+func lnSumStorePS(n int, x *float32, s *float64, p *[16]float64)
 
-// lnSumSqDevPS sums the squares of n values of x less mu, a multiple of 16, into 16 partial sums p in float64; see RowSumSqDev.
+// lnSumSqDevPD sums the squares of n values of s less mu, a multiple of 16, into 16 partial sums p; see RowSumSqDev64.
 //
 //go:noescape
-func lnSumSqDevPS(n int, x *float32, mu float64, p *[16]float64)
+func lnSumSqDevPD(n int, s *float64, mu float64, p *[16]float64)
 
-// lnNormPS writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h; see NormRow.
+// lnNormPD writes h of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.
 //
 //go:noescape
-func lnNormPS(n int, h *float32, x *float32, mu float64, is float64)
+func lnNormPD(n int, y *float32, s *float64, mu float64, is float64)
 
-// lnNormScalePS writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h, and gam·h into y; see NormRow.
+// lnNormScalePD writes gam·h of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.
 //
 //go:noescape
-func lnNormScalePS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam *float32)
+func lnNormScalePD(n int, y *float32, s *float64, mu float64, is float64, gam *float32)
 
-// lnNormAffinePS writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h, and gam·h + b into y; see NormRow.
+// lnNormAffinePD writes gam·h + b of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.
 //
 //go:noescape
-func lnNormAffinePS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam *float32, b *float32)
+func lnNormAffinePD(n int, y *float32, s *float64, mu float64, is float64, gam *float32, b *float32)
 
-// lnGradSumsPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64; see NormGradSums.
+// lnNormScalarPD writes gam·h + b of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRowScalar64.
 //
 //go:noescape
-func lnGradSumsPS(n int, dy *float32, gam *float32, h *float32, p *[32]float64)
+func lnNormScalarPD(n int, y *float32, s *float64, mu float64, is float64, gam float32, b float32)
 
-// lnGradPS writes is·((dy⊙gam − m1) − h·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRow.
+// lnGradSumsXColsPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and adds dy to sb and dy⊙h to sbh; see NormGradSumsX.
 //
 //go:noescape
-func lnGradPS(n int, dx *float32, dy *float32, gam *float32, h *float32, m1 float64, m2 float64, is float64)
+func lnGradSumsXColsPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
 
-// lnGradSumsNoGPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64; see NormGradSums.
+// lnGradSumsXPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is; see NormGradSumsX.
 //
 //go:noescape
-func lnGradSumsNoGPS(n int, dy *float32, h *float32, p *[32]float64)
+func lnGradSumsXPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64)
 
-// lnGradNoGPS writes is·((dy − m1) − h·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRow.
+// lnGradXPS writes is·((dy⊙gam − m1) − (x − mu)·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowX.
 //
 //go:noescape
-func lnGradNoGPS(n int, dx *float32, dy *float32, h *float32, m1 float64, m2 float64, is float64)
+func lnGradXPS(n int, dx *float32, dy *float32, gam *float64, x *float32, mu float64, is float64, m1 float64, m2 float64)
 
-// lnNormScalarPS writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h, and gam·h + b into y; see NormRowScalar.
+// lnGradSumsXNoGColsPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and adds dy to sb and dy⊙h to sbh; see NormGradSumsX.
 //
 //go:noescape
-func lnNormScalarPS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam float32, b float32)
+func lnGradSumsXNoGColsPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
 
-// lnGradScalarPS writes (k1·dy + k2·h) + k3 of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowScalar.
+// lnGradSumsXNoGPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is; see NormGradSumsX.
 //
 //go:noescape
-func lnGradScalarPS(n int, dx *float32, dy *float32, h *float32, k1 float64, k2 float64, k3 float64)
+func lnGradSumsXNoGPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64)
+
+// lnGradXNoGPS writes is·((dy − m1) − (x − mu)·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowX.
+//
+//go:noescape
+func lnGradXNoGPS(n int, dx *float32, dy *float32, x *float32, mu float64, is float64, m1 float64, m2 float64)
+
+// lnGradScalarXPS writes (k1·dy + k2·(x − mu)) + k3 of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowScalarX.
+//
+//go:noescape
+func lnGradScalarXPS(n int, dx *float32, dy *float32, x *float32, mu float64, k1 float64, k2 float64, k3 float64)
 
 // sumQuadPS adds four rows of n values of x, n a multiple of 4, into their four partial sums each; see SumQuad.
 //

@@ -707,46 +707,51 @@ gradRowsRPS_next:
 	VZEROUPPER
 	RET
 
-// func lnSumPS(n int, x *float32, p *[16]float64)
+// func lnSumStorePS(n int, x *float32, s *float64, p *[16]float64)
 // Requires: AVX
-TEXT ·lnSumPS(SB), NOSPLIT, $0-24
+TEXT ·lnSumStorePS(SB), NOSPLIT, $0-32
 	MOVQ   n+0(FP), AX
 	MOVQ   x+8(FP), CX
-	MOVQ   p+16(FP), DX
+	MOVQ   s+16(FP), DX
+	MOVQ   p+24(FP), BX
 	VXORPD Y0, Y0, Y0
 	VXORPD Y1, Y1, Y1
 	VXORPD Y2, Y2, Y2
 	VXORPD Y3, Y3, Y3
-	XORQ   BX, BX
+	XORQ   SI, SI
 	SHLQ   $0x02, AX
 
-lnSumPS_loop:
-	CMPQ      BX, AX
-	JAE       lnSumPS_done
-	VCVTPS2PD (CX)(BX*1), Y4
+lnSumStorePS_loop:
+	CMPQ      SI, AX
+	JAE       lnSumStorePS_done
+	VCVTPS2PD (CX)(SI*1), Y4
+	VMOVUPD   Y4, (DX)(SI*2)
 	VADDPD    Y4, Y0, Y0
-	VCVTPS2PD 16(CX)(BX*1), Y4
+	VCVTPS2PD 16(CX)(SI*1), Y4
+	VMOVUPD   Y4, 32(DX)(SI*2)
 	VADDPD    Y4, Y1, Y1
-	VCVTPS2PD 32(CX)(BX*1), Y4
+	VCVTPS2PD 32(CX)(SI*1), Y4
+	VMOVUPD   Y4, 64(DX)(SI*2)
 	VADDPD    Y4, Y2, Y2
-	VCVTPS2PD 48(CX)(BX*1), Y4
+	VCVTPS2PD 48(CX)(SI*1), Y4
+	VMOVUPD   Y4, 96(DX)(SI*2)
 	VADDPD    Y4, Y3, Y3
-	ADDQ      $0x40, BX
-	JMP       lnSumPS_loop
+	ADDQ      $0x40, SI
+	JMP       lnSumStorePS_loop
 
-lnSumPS_done:
-	VMOVUPD Y0, (DX)
-	VMOVUPD Y1, 32(DX)
-	VMOVUPD Y2, 64(DX)
-	VMOVUPD Y3, 96(DX)
+lnSumStorePS_done:
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
 	VZEROUPPER
 	RET
 
-// func lnSumSqDevPS(n int, x *float32, mu float64, p *[16]float64)
+// func lnSumSqDevPD(n int, s *float64, mu float64, p *[16]float64)
 // Requires: AVX
-TEXT ·lnSumSqDevPS(SB), NOSPLIT, $0-32
+TEXT ·lnSumSqDevPD(SB), NOSPLIT, $0-32
 	MOVQ         n+0(FP), AX
-	MOVQ         x+8(FP), CX
+	MOVQ         s+8(FP), CX
 	MOVQ         p+24(FP), DX
 	VBROADCASTSD mu+16(FP), Y0
 	VXORPD       Y1, Y1, Y1
@@ -756,29 +761,29 @@ TEXT ·lnSumSqDevPS(SB), NOSPLIT, $0-32
 	XORQ         BX, BX
 	SHLQ         $0x02, AX
 
-lnSumSqDevPS_loop:
-	CMPQ      BX, AX
-	JAE       lnSumSqDevPS_done
-	VCVTPS2PD (CX)(BX*1), Y5
-	VSUBPD    Y0, Y5, Y5
-	VMULPD    Y5, Y5, Y5
-	VADDPD    Y5, Y1, Y1
-	VCVTPS2PD 16(CX)(BX*1), Y5
-	VSUBPD    Y0, Y5, Y5
-	VMULPD    Y5, Y5, Y5
-	VADDPD    Y5, Y2, Y2
-	VCVTPS2PD 32(CX)(BX*1), Y5
-	VSUBPD    Y0, Y5, Y5
-	VMULPD    Y5, Y5, Y5
-	VADDPD    Y5, Y3, Y3
-	VCVTPS2PD 48(CX)(BX*1), Y5
-	VSUBPD    Y0, Y5, Y5
-	VMULPD    Y5, Y5, Y5
-	VADDPD    Y5, Y4, Y4
-	ADDQ      $0x40, BX
-	JMP       lnSumSqDevPS_loop
+lnSumSqDevPD_loop:
+	CMPQ    BX, AX
+	JAE     lnSumSqDevPD_done
+	VMOVUPD (CX)(BX*2), Y5
+	VSUBPD  Y0, Y5, Y5
+	VMULPD  Y5, Y5, Y5
+	VADDPD  Y5, Y1, Y1
+	VMOVUPD 32(CX)(BX*2), Y5
+	VSUBPD  Y0, Y5, Y5
+	VMULPD  Y5, Y5, Y5
+	VADDPD  Y5, Y2, Y2
+	VMOVUPD 64(CX)(BX*2), Y5
+	VSUBPD  Y0, Y5, Y5
+	VMULPD  Y5, Y5, Y5
+	VADDPD  Y5, Y3, Y3
+	VMOVUPD 96(CX)(BX*2), Y5
+	VSUBPD  Y0, Y5, Y5
+	VMULPD  Y5, Y5, Y5
+	VADDPD  Y5, Y4, Y4
+	ADDQ    $0x40, BX
+	JMP     lnSumSqDevPD_loop
 
-lnSumSqDevPS_done:
+lnSumSqDevPD_done:
 	VMOVUPD Y1, (DX)
 	VMOVUPD Y2, 32(DX)
 	VMOVUPD Y3, 64(DX)
@@ -786,394 +791,585 @@ lnSumSqDevPS_done:
 	VZEROUPPER
 	RET
 
-// func lnNormPS(n int, h *float32, x *float32, mu float64, is float64)
+// func lnNormPD(n int, y *float32, s *float64, mu float64, is float64)
 // Requires: AVX
-TEXT ·lnNormPS(SB), NOSPLIT, $0-40
+TEXT ·lnNormPD(SB), NOSPLIT, $0-40
 	MOVQ         n+0(FP), AX
-	MOVQ         h+8(FP), CX
-	MOVQ         x+16(FP), DX
+	MOVQ         y+8(FP), CX
+	MOVQ         s+16(FP), DX
 	VBROADCASTSD mu+24(FP), Y0
 	VBROADCASTSD is+32(FP), Y1
 	XORQ         BX, BX
 	SHLQ         $0x02, AX
 
-lnNormPS_loop:
+lnNormPD_loop:
 	CMPQ       BX, AX
-	JAE        lnNormPS_done
-	VCVTPS2PD  (DX)(BX*1), Y2
+	JAE        lnNormPD_done
+	VMOVUPD    (DX)(BX*2), Y2
 	VSUBPD     Y0, Y2, Y2
 	VMULPD     Y1, Y2, Y2
 	VCVTPD2PSY Y2, X2
 	VMOVUPS    X2, (CX)(BX*1)
-	VCVTPS2PD  16(DX)(BX*1), Y2
+	VMOVUPD    32(DX)(BX*2), Y2
 	VSUBPD     Y0, Y2, Y2
 	VMULPD     Y1, Y2, Y2
 	VCVTPD2PSY Y2, X2
 	VMOVUPS    X2, 16(CX)(BX*1)
 	ADDQ       $0x20, BX
-	JMP        lnNormPS_loop
+	JMP        lnNormPD_loop
 
-lnNormPS_done:
+lnNormPD_done:
 	VZEROUPPER
 	RET
 
-// func lnNormScalePS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam *float32)
+// func lnNormScalePD(n int, y *float32, s *float64, mu float64, is float64, gam *float32)
 // Requires: AVX
-TEXT ·lnNormScalePS(SB), NOSPLIT, $0-56
+TEXT ·lnNormScalePD(SB), NOSPLIT, $0-48
 	MOVQ         n+0(FP), AX
-	MOVQ         h+8(FP), CX
-	MOVQ         x+24(FP), DX
-	MOVQ         y+16(FP), BX
-	MOVQ         gam+48(FP), SI
-	VBROADCASTSD mu+32(FP), Y0
-	VBROADCASTSD is+40(FP), Y1
+	MOVQ         y+8(FP), CX
+	MOVQ         s+16(FP), DX
+	MOVQ         gam+40(FP), BX
+	VBROADCASTSD mu+24(FP), Y0
+	VBROADCASTSD is+32(FP), Y1
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+lnNormScalePD_loop:
+	CMPQ       SI, AX
+	JAE        lnNormScalePD_done
+	VMOVUPD    (DX)(SI*2), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMULPS     (BX)(SI*1), X2, X2
+	VMOVUPS    X2, (CX)(SI*1)
+	VMOVUPD    32(DX)(SI*2), Y2
+	VSUBPD     Y0, Y2, Y2
+	VMULPD     Y1, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMULPS     16(BX)(SI*1), X2, X2
+	VMOVUPS    X2, 16(CX)(SI*1)
+	ADDQ       $0x20, SI
+	JMP        lnNormScalePD_loop
+
+lnNormScalePD_done:
+	VZEROUPPER
+	RET
+
+// func lnNormAffinePD(n int, y *float32, s *float64, mu float64, is float64, gam *float32, b *float32)
+// Requires: AVX
+TEXT ·lnNormAffinePD(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         s+16(FP), DX
+	MOVQ         gam+40(FP), BX
+	MOVQ         b+48(FP), SI
+	VBROADCASTSD mu+24(FP), Y0
+	VBROADCASTSD is+32(FP), Y1
 	XORQ         DI, DI
 	SHLQ         $0x02, AX
 
-lnNormScalePS_loop:
+lnNormAffinePD_loop:
 	CMPQ       DI, AX
-	JAE        lnNormScalePS_done
-	VCVTPS2PD  (DX)(DI*1), Y2
+	JAE        lnNormAffinePD_done
+	VMOVUPD    (DX)(DI*2), Y2
 	VSUBPD     Y0, Y2, Y2
 	VMULPD     Y1, Y2, Y2
 	VCVTPD2PSY Y2, X2
+	VMULPS     (BX)(DI*1), X2, X2
+	VADDPS     (SI)(DI*1), X2, X2
 	VMOVUPS    X2, (CX)(DI*1)
-	VMULPS     (SI)(DI*1), X2, X2
-	VMOVUPS    X2, (BX)(DI*1)
-	VCVTPS2PD  16(DX)(DI*1), Y2
+	VMOVUPD    32(DX)(DI*2), Y2
 	VSUBPD     Y0, Y2, Y2
 	VMULPD     Y1, Y2, Y2
 	VCVTPD2PSY Y2, X2
+	VMULPS     16(BX)(DI*1), X2, X2
+	VADDPS     16(SI)(DI*1), X2, X2
 	VMOVUPS    X2, 16(CX)(DI*1)
-	VMULPS     16(SI)(DI*1), X2, X2
-	VMOVUPS    X2, 16(BX)(DI*1)
 	ADDQ       $0x20, DI
-	JMP        lnNormScalePS_loop
+	JMP        lnNormAffinePD_loop
 
-lnNormScalePS_done:
+lnNormAffinePD_done:
 	VZEROUPPER
 	RET
 
-// func lnNormAffinePS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam *float32, b *float32)
+// func lnNormScalarPD(n int, y *float32, s *float64, mu float64, is float64, gam float32, b float32)
 // Requires: AVX
-TEXT ·lnNormAffinePS(SB), NOSPLIT, $0-64
+TEXT ·lnNormScalarPD(SB), NOSPLIT, $0-48
 	MOVQ         n+0(FP), AX
-	MOVQ         h+8(FP), CX
-	MOVQ         x+24(FP), DX
-	MOVQ         y+16(FP), BX
-	MOVQ         gam+48(FP), SI
-	MOVQ         b+56(FP), DI
-	VBROADCASTSD mu+32(FP), Y0
-	VBROADCASTSD is+40(FP), Y1
-	XORQ         R8, R8
+	MOVQ         y+8(FP), CX
+	MOVQ         s+16(FP), DX
+	VBROADCASTSD mu+24(FP), Y0
+	VBROADCASTSD is+32(FP), Y1
+	VBROADCASTSS gam+40(FP), X2
+	VBROADCASTSS b+44(FP), X3
+	XORQ         BX, BX
 	SHLQ         $0x02, AX
 
-lnNormAffinePS_loop:
-	CMPQ       R8, AX
-	JAE        lnNormAffinePS_done
-	VCVTPS2PD  (DX)(R8*1), Y2
-	VSUBPD     Y0, Y2, Y2
-	VMULPD     Y1, Y2, Y2
-	VCVTPD2PSY Y2, X2
-	VMOVUPS    X2, (CX)(R8*1)
-	VMULPS     (SI)(R8*1), X2, X2
-	VADDPS     (DI)(R8*1), X2, X2
-	VMOVUPS    X2, (BX)(R8*1)
-	VCVTPS2PD  16(DX)(R8*1), Y2
-	VSUBPD     Y0, Y2, Y2
-	VMULPD     Y1, Y2, Y2
-	VCVTPD2PSY Y2, X2
-	VMOVUPS    X2, 16(CX)(R8*1)
-	VMULPS     16(SI)(R8*1), X2, X2
-	VADDPS     16(DI)(R8*1), X2, X2
-	VMOVUPS    X2, 16(BX)(R8*1)
-	ADDQ       $0x20, R8
-	JMP        lnNormAffinePS_loop
+lnNormScalarPD_loop:
+	CMPQ       BX, AX
+	JAE        lnNormScalarPD_done
+	VMOVUPD    (DX)(BX*2), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, (CX)(BX*1)
+	VMOVUPD    32(DX)(BX*2), Y4
+	VSUBPD     Y0, Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMULPS     X2, X4, X4
+	VADDPS     X3, X4, X4
+	VMOVUPS    X4, 16(CX)(BX*1)
+	ADDQ       $0x20, BX
+	JMP        lnNormScalarPD_loop
 
-lnNormAffinePS_done:
+lnNormScalarPD_done:
 	VZEROUPPER
 	RET
 
-// func lnGradSumsPS(n int, dy *float32, gam *float32, h *float32, p *[32]float64)
+// func lnGradSumsXColsPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
 // Requires: AVX
-TEXT ·lnGradSumsPS(SB), NOSPLIT, $0-40
-	MOVQ   n+0(FP), AX
-	MOVQ   dy+8(FP), CX
-	MOVQ   gam+16(FP), DX
-	MOVQ   h+24(FP), BX
-	MOVQ   p+32(FP), SI
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	VXORPD Y5, Y5, Y5
-	VXORPD Y6, Y6, Y6
-	VXORPD Y7, Y7, Y7
-	XORQ   DI, DI
-	SHLQ   $0x02, AX
+TEXT ·lnGradSumsXColsPS(SB), NOSPLIT, $0-72
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         gam+16(FP), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         p+48(FP), SI
+	MOVQ         sb+56(FP), DI
+	MOVQ         sbh+64(FP), R8
+	VBROADCASTSD mu+32(FP), Y0
+	VBROADCASTSD is+40(FP), Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	XORQ         R9, R9
+	SHLQ         $0x02, AX
 
-lnGradSumsPS_loop:
+lnGradSumsXColsPS_loop:
+	CMPQ      R9, AX
+	JAE       lnGradSumsXColsPS_done
+	VCVTPS2PD (BX)(R9*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD (CX)(R9*1), Y10
+	VMULPD    (DX)(R9*2), Y10, Y12
+	VADDPD    Y12, Y2, Y2
+	VMULPD    Y11, Y12, Y12
+	VADDPD    Y12, Y6, Y6
+	VADDPD    (DI)(R9*2), Y10, Y12
+	VMOVUPD   Y12, (DI)(R9*2)
+	VMULPD    Y11, Y10, Y10
+	VADDPD    (R8)(R9*2), Y10, Y10
+	VMOVUPD   Y10, (R8)(R9*2)
+	VCVTPS2PD 16(BX)(R9*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 16(CX)(R9*1), Y10
+	VMULPD    32(DX)(R9*2), Y10, Y12
+	VADDPD    Y12, Y3, Y3
+	VMULPD    Y11, Y12, Y12
+	VADDPD    Y12, Y7, Y7
+	VADDPD    32(DI)(R9*2), Y10, Y12
+	VMOVUPD   Y12, 32(DI)(R9*2)
+	VMULPD    Y11, Y10, Y10
+	VADDPD    32(R8)(R9*2), Y10, Y10
+	VMOVUPD   Y10, 32(R8)(R9*2)
+	VCVTPS2PD 32(BX)(R9*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 32(CX)(R9*1), Y10
+	VMULPD    64(DX)(R9*2), Y10, Y12
+	VADDPD    Y12, Y4, Y4
+	VMULPD    Y11, Y12, Y12
+	VADDPD    Y12, Y8, Y8
+	VADDPD    64(DI)(R9*2), Y10, Y12
+	VMOVUPD   Y12, 64(DI)(R9*2)
+	VMULPD    Y11, Y10, Y10
+	VADDPD    64(R8)(R9*2), Y10, Y10
+	VMOVUPD   Y10, 64(R8)(R9*2)
+	VCVTPS2PD 48(BX)(R9*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 48(CX)(R9*1), Y10
+	VMULPD    96(DX)(R9*2), Y10, Y12
+	VADDPD    Y12, Y5, Y5
+	VMULPD    Y11, Y12, Y12
+	VADDPD    Y12, Y9, Y9
+	VADDPD    96(DI)(R9*2), Y10, Y12
+	VMOVUPD   Y12, 96(DI)(R9*2)
+	VMULPD    Y11, Y10, Y10
+	VADDPD    96(R8)(R9*2), Y10, Y10
+	VMOVUPD   Y10, 96(R8)(R9*2)
+	ADDQ      $0x40, R9
+	JMP       lnGradSumsXColsPS_loop
+
+lnGradSumsXColsPS_done:
+	VMOVUPD Y2, (SI)
+	VMOVUPD Y3, 32(SI)
+	VMOVUPD Y4, 64(SI)
+	VMOVUPD Y5, 96(SI)
+	VMOVUPD Y6, 128(SI)
+	VMOVUPD Y7, 160(SI)
+	VMOVUPD Y8, 192(SI)
+	VMOVUPD Y9, 224(SI)
+	VZEROUPPER
+	RET
+
+// func lnGradSumsXPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64)
+// Requires: AVX
+TEXT ·lnGradSumsXPS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         gam+16(FP), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         p+48(FP), SI
+	VBROADCASTSD mu+32(FP), Y0
+	VBROADCASTSD is+40(FP), Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	XORQ         DI, DI
+	SHLQ         $0x02, AX
+
+lnGradSumsXPS_loop:
 	CMPQ      DI, AX
-	JAE       lnGradSumsPS_done
-	VCVTPS2PD (CX)(DI*1), Y8
-	VCVTPS2PD (DX)(DI*1), Y9
-	VMULPD    Y9, Y8, Y8
-	VADDPD    Y8, Y0, Y0
-	VCVTPS2PD (BX)(DI*1), Y9
-	VMULPD    Y9, Y8, Y8
-	VADDPD    Y8, Y4, Y4
-	VCVTPS2PD 16(CX)(DI*1), Y8
-	VCVTPS2PD 16(DX)(DI*1), Y9
-	VMULPD    Y9, Y8, Y8
-	VADDPD    Y8, Y1, Y1
-	VCVTPS2PD 16(BX)(DI*1), Y9
-	VMULPD    Y9, Y8, Y8
-	VADDPD    Y8, Y5, Y5
-	VCVTPS2PD 32(CX)(DI*1), Y8
-	VCVTPS2PD 32(DX)(DI*1), Y9
-	VMULPD    Y9, Y8, Y8
-	VADDPD    Y8, Y2, Y2
-	VCVTPS2PD 32(BX)(DI*1), Y9
-	VMULPD    Y9, Y8, Y8
-	VADDPD    Y8, Y6, Y6
-	VCVTPS2PD 48(CX)(DI*1), Y8
-	VCVTPS2PD 48(DX)(DI*1), Y9
-	VMULPD    Y9, Y8, Y8
-	VADDPD    Y8, Y3, Y3
-	VCVTPS2PD 48(BX)(DI*1), Y9
-	VMULPD    Y9, Y8, Y8
-	VADDPD    Y8, Y7, Y7
+	JAE       lnGradSumsXPS_done
+	VCVTPS2PD (BX)(DI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD (CX)(DI*1), Y10
+	VMULPD    (DX)(DI*2), Y10, Y10
+	VADDPD    Y10, Y2, Y2
+	VMULPD    Y11, Y10, Y10
+	VADDPD    Y10, Y6, Y6
+	VCVTPS2PD 16(BX)(DI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 16(CX)(DI*1), Y10
+	VMULPD    32(DX)(DI*2), Y10, Y10
+	VADDPD    Y10, Y3, Y3
+	VMULPD    Y11, Y10, Y10
+	VADDPD    Y10, Y7, Y7
+	VCVTPS2PD 32(BX)(DI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 32(CX)(DI*1), Y10
+	VMULPD    64(DX)(DI*2), Y10, Y10
+	VADDPD    Y10, Y4, Y4
+	VMULPD    Y11, Y10, Y10
+	VADDPD    Y10, Y8, Y8
+	VCVTPS2PD 48(BX)(DI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 48(CX)(DI*1), Y10
+	VMULPD    96(DX)(DI*2), Y10, Y10
+	VADDPD    Y10, Y5, Y5
+	VMULPD    Y11, Y10, Y10
+	VADDPD    Y10, Y9, Y9
 	ADDQ      $0x40, DI
-	JMP       lnGradSumsPS_loop
+	JMP       lnGradSumsXPS_loop
 
-lnGradSumsPS_done:
-	VMOVUPD Y0, (SI)
-	VMOVUPD Y1, 32(SI)
-	VMOVUPD Y2, 64(SI)
-	VMOVUPD Y3, 96(SI)
-	VMOVUPD Y4, 128(SI)
-	VMOVUPD Y5, 160(SI)
-	VMOVUPD Y6, 192(SI)
-	VMOVUPD Y7, 224(SI)
+lnGradSumsXPS_done:
+	VMOVUPD Y2, (SI)
+	VMOVUPD Y3, 32(SI)
+	VMOVUPD Y4, 64(SI)
+	VMOVUPD Y5, 96(SI)
+	VMOVUPD Y6, 128(SI)
+	VMOVUPD Y7, 160(SI)
+	VMOVUPD Y8, 192(SI)
+	VMOVUPD Y9, 224(SI)
 	VZEROUPPER
 	RET
 
-// func lnGradPS(n int, dx *float32, dy *float32, gam *float32, h *float32, m1 float64, m2 float64, is float64)
+// func lnGradXPS(n int, dx *float32, dy *float32, gam *float64, x *float32, mu float64, is float64, m1 float64, m2 float64)
 // Requires: AVX
-TEXT ·lnGradPS(SB), NOSPLIT, $0-64
+TEXT ·lnGradXPS(SB), NOSPLIT, $0-72
 	MOVQ         n+0(FP), AX
 	MOVQ         dx+8(FP), CX
 	MOVQ         dy+16(FP), DX
 	MOVQ         gam+24(FP), BX
-	MOVQ         h+32(FP), SI
-	VBROADCASTSD m1+40(FP), Y0
-	VBROADCASTSD m2+48(FP), Y1
-	VBROADCASTSD is+56(FP), Y2
+	MOVQ         x+32(FP), SI
+	VBROADCASTSD mu+40(FP), Y0
+	VBROADCASTSD is+48(FP), Y1
+	VBROADCASTSD m1+56(FP), Y2
+	VBROADCASTSD m2+64(FP), Y3
 	XORQ         DI, DI
 	SHLQ         $0x02, AX
 
-lnGradPS_loop:
+lnGradXPS_loop:
 	CMPQ       DI, AX
-	JAE        lnGradPS_done
-	VCVTPS2PD  (DX)(DI*1), Y3
-	VCVTPS2PD  (BX)(DI*1), Y4
-	VMULPD     Y4, Y3, Y3
-	VSUBPD     Y0, Y3, Y3
-	VCVTPS2PD  (SI)(DI*1), Y4
+	JAE        lnGradXPS_done
+	VCVTPS2PD  (DX)(DI*1), Y4
+	VMULPD     (BX)(DI*2), Y4, Y4
+	VSUBPD     Y2, Y4, Y4
+	VCVTPS2PD  (SI)(DI*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y3, Y5, Y5
+	VSUBPD     Y5, Y4, Y4
 	VMULPD     Y1, Y4, Y4
-	VSUBPD     Y4, Y3, Y3
-	VMULPD     Y2, Y3, Y3
-	VCVTPD2PSY Y3, X3
-	VMOVUPS    X3, (CX)(DI*1)
-	VCVTPS2PD  16(DX)(DI*1), Y3
-	VCVTPS2PD  16(BX)(DI*1), Y4
-	VMULPD     Y4, Y3, Y3
-	VSUBPD     Y0, Y3, Y3
-	VCVTPS2PD  16(SI)(DI*1), Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, (CX)(DI*1)
+	VCVTPS2PD  16(DX)(DI*1), Y4
+	VMULPD     32(BX)(DI*2), Y4, Y4
+	VSUBPD     Y2, Y4, Y4
+	VCVTPS2PD  16(SI)(DI*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y3, Y5, Y5
+	VSUBPD     Y5, Y4, Y4
 	VMULPD     Y1, Y4, Y4
-	VSUBPD     Y4, Y3, Y3
-	VMULPD     Y2, Y3, Y3
-	VCVTPD2PSY Y3, X3
-	VMOVUPS    X3, 16(CX)(DI*1)
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 16(CX)(DI*1)
 	ADDQ       $0x20, DI
-	JMP        lnGradPS_loop
+	JMP        lnGradXPS_loop
 
-lnGradPS_done:
+lnGradXPS_done:
 	VZEROUPPER
 	RET
 
-// func lnGradSumsNoGPS(n int, dy *float32, h *float32, p *[32]float64)
+// func lnGradSumsXNoGColsPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
 // Requires: AVX
-TEXT ·lnGradSumsNoGPS(SB), NOSPLIT, $0-32
-	MOVQ   n+0(FP), AX
-	MOVQ   dy+8(FP), CX
-	MOVQ   h+16(FP), DX
-	MOVQ   p+24(FP), BX
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	VXORPD Y4, Y4, Y4
-	VXORPD Y5, Y5, Y5
-	VXORPD Y6, Y6, Y6
-	VXORPD Y7, Y7, Y7
-	XORQ   SI, SI
-	SHLQ   $0x02, AX
-
-lnGradSumsNoGPS_loop:
-	CMPQ      SI, AX
-	JAE       lnGradSumsNoGPS_done
-	VCVTPS2PD (CX)(SI*1), Y8
-	VADDPD    Y8, Y0, Y0
-	VCVTPS2PD (DX)(SI*1), Y9
-	VMULPD    Y9, Y8, Y8
-	VADDPD    Y8, Y4, Y4
-	VCVTPS2PD 16(CX)(SI*1), Y8
-	VADDPD    Y8, Y1, Y1
-	VCVTPS2PD 16(DX)(SI*1), Y9
-	VMULPD    Y9, Y8, Y8
-	VADDPD    Y8, Y5, Y5
-	VCVTPS2PD 32(CX)(SI*1), Y8
-	VADDPD    Y8, Y2, Y2
-	VCVTPS2PD 32(DX)(SI*1), Y9
-	VMULPD    Y9, Y8, Y8
-	VADDPD    Y8, Y6, Y6
-	VCVTPS2PD 48(CX)(SI*1), Y8
-	VADDPD    Y8, Y3, Y3
-	VCVTPS2PD 48(DX)(SI*1), Y9
-	VMULPD    Y9, Y8, Y8
-	VADDPD    Y8, Y7, Y7
-	ADDQ      $0x40, SI
-	JMP       lnGradSumsNoGPS_loop
-
-lnGradSumsNoGPS_done:
-	VMOVUPD Y0, (BX)
-	VMOVUPD Y1, 32(BX)
-	VMOVUPD Y2, 64(BX)
-	VMOVUPD Y3, 96(BX)
-	VMOVUPD Y4, 128(BX)
-	VMOVUPD Y5, 160(BX)
-	VMOVUPD Y6, 192(BX)
-	VMOVUPD Y7, 224(BX)
-	VZEROUPPER
-	RET
-
-// func lnGradNoGPS(n int, dx *float32, dy *float32, h *float32, m1 float64, m2 float64, is float64)
-// Requires: AVX
-TEXT ·lnGradNoGPS(SB), NOSPLIT, $0-56
+TEXT ·lnGradSumsXNoGColsPS(SB), NOSPLIT, $0-64
 	MOVQ         n+0(FP), AX
-	MOVQ         dx+8(FP), CX
-	MOVQ         dy+16(FP), DX
-	MOVQ         h+24(FP), BX
-	VBROADCASTSD m1+32(FP), Y0
-	VBROADCASTSD m2+40(FP), Y1
-	VBROADCASTSD is+48(FP), Y2
+	MOVQ         dy+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         p+40(FP), BX
+	MOVQ         sb+48(FP), SI
+	MOVQ         sbh+56(FP), DI
+	VBROADCASTSD mu+24(FP), Y0
+	VBROADCASTSD is+32(FP), Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
+	XORQ         R8, R8
+	SHLQ         $0x02, AX
+
+lnGradSumsXNoGColsPS_loop:
+	CMPQ      R8, AX
+	JAE       lnGradSumsXNoGColsPS_done
+	VCVTPS2PD (DX)(R8*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD (CX)(R8*1), Y10
+	VADDPD    Y10, Y2, Y2
+	VMULPD    Y11, Y10, Y11
+	VADDPD    Y11, Y6, Y6
+	VADDPD    (SI)(R8*2), Y10, Y10
+	VMOVUPD   Y10, (SI)(R8*2)
+	VADDPD    (DI)(R8*2), Y11, Y11
+	VMOVUPD   Y11, (DI)(R8*2)
+	VCVTPS2PD 16(DX)(R8*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 16(CX)(R8*1), Y10
+	VADDPD    Y10, Y3, Y3
+	VMULPD    Y11, Y10, Y11
+	VADDPD    Y11, Y7, Y7
+	VADDPD    32(SI)(R8*2), Y10, Y10
+	VMOVUPD   Y10, 32(SI)(R8*2)
+	VADDPD    32(DI)(R8*2), Y11, Y11
+	VMOVUPD   Y11, 32(DI)(R8*2)
+	VCVTPS2PD 32(DX)(R8*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 32(CX)(R8*1), Y10
+	VADDPD    Y10, Y4, Y4
+	VMULPD    Y11, Y10, Y11
+	VADDPD    Y11, Y8, Y8
+	VADDPD    64(SI)(R8*2), Y10, Y10
+	VMOVUPD   Y10, 64(SI)(R8*2)
+	VADDPD    64(DI)(R8*2), Y11, Y11
+	VMOVUPD   Y11, 64(DI)(R8*2)
+	VCVTPS2PD 48(DX)(R8*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 48(CX)(R8*1), Y10
+	VADDPD    Y10, Y5, Y5
+	VMULPD    Y11, Y10, Y11
+	VADDPD    Y11, Y9, Y9
+	VADDPD    96(SI)(R8*2), Y10, Y10
+	VMOVUPD   Y10, 96(SI)(R8*2)
+	VADDPD    96(DI)(R8*2), Y11, Y11
+	VMOVUPD   Y11, 96(DI)(R8*2)
+	ADDQ      $0x40, R8
+	JMP       lnGradSumsXNoGColsPS_loop
+
+lnGradSumsXNoGColsPS_done:
+	VMOVUPD Y2, (BX)
+	VMOVUPD Y3, 32(BX)
+	VMOVUPD Y4, 64(BX)
+	VMOVUPD Y5, 96(BX)
+	VMOVUPD Y6, 128(BX)
+	VMOVUPD Y7, 160(BX)
+	VMOVUPD Y8, 192(BX)
+	VMOVUPD Y9, 224(BX)
+	VZEROUPPER
+	RET
+
+// func lnGradSumsXNoGPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64)
+// Requires: AVX
+TEXT ·lnGradSumsXNoGPS(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         p+40(FP), BX
+	VBROADCASTSD mu+24(FP), Y0
+	VBROADCASTSD is+32(FP), Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y9, Y9, Y9
 	XORQ         SI, SI
 	SHLQ         $0x02, AX
 
-lnGradNoGPS_loop:
-	CMPQ       SI, AX
-	JAE        lnGradNoGPS_done
-	VCVTPS2PD  (DX)(SI*1), Y3
-	VSUBPD     Y0, Y3, Y3
-	VCVTPS2PD  (BX)(SI*1), Y4
-	VMULPD     Y1, Y4, Y4
-	VSUBPD     Y4, Y3, Y3
-	VMULPD     Y2, Y3, Y3
-	VCVTPD2PSY Y3, X3
-	VMOVUPS    X3, (CX)(SI*1)
-	VCVTPS2PD  16(DX)(SI*1), Y3
-	VSUBPD     Y0, Y3, Y3
-	VCVTPS2PD  16(BX)(SI*1), Y4
-	VMULPD     Y1, Y4, Y4
-	VSUBPD     Y4, Y3, Y3
-	VMULPD     Y2, Y3, Y3
-	VCVTPD2PSY Y3, X3
-	VMOVUPS    X3, 16(CX)(SI*1)
-	ADDQ       $0x20, SI
-	JMP        lnGradNoGPS_loop
+lnGradSumsXNoGPS_loop:
+	CMPQ      SI, AX
+	JAE       lnGradSumsXNoGPS_done
+	VCVTPS2PD (DX)(SI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD (CX)(SI*1), Y10
+	VADDPD    Y10, Y2, Y2
+	VMULPD    Y11, Y10, Y10
+	VADDPD    Y10, Y6, Y6
+	VCVTPS2PD 16(DX)(SI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 16(CX)(SI*1), Y10
+	VADDPD    Y10, Y3, Y3
+	VMULPD    Y11, Y10, Y10
+	VADDPD    Y10, Y7, Y7
+	VCVTPS2PD 32(DX)(SI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 32(CX)(SI*1), Y10
+	VADDPD    Y10, Y4, Y4
+	VMULPD    Y11, Y10, Y10
+	VADDPD    Y10, Y8, Y8
+	VCVTPS2PD 48(DX)(SI*1), Y11
+	VSUBPD    Y0, Y11, Y11
+	VMULPD    Y1, Y11, Y11
+	VCVTPS2PD 48(CX)(SI*1), Y10
+	VADDPD    Y10, Y5, Y5
+	VMULPD    Y11, Y10, Y10
+	VADDPD    Y10, Y9, Y9
+	ADDQ      $0x40, SI
+	JMP       lnGradSumsXNoGPS_loop
 
-lnGradNoGPS_done:
+lnGradSumsXNoGPS_done:
+	VMOVUPD Y2, (BX)
+	VMOVUPD Y3, 32(BX)
+	VMOVUPD Y4, 64(BX)
+	VMOVUPD Y5, 96(BX)
+	VMOVUPD Y6, 128(BX)
+	VMOVUPD Y7, 160(BX)
+	VMOVUPD Y8, 192(BX)
+	VMOVUPD Y9, 224(BX)
 	VZEROUPPER
 	RET
 
-// func lnNormScalarPS(n int, h *float32, y *float32, x *float32, mu float64, is float64, gam float32, b float32)
+// func lnGradXNoGPS(n int, dx *float32, dy *float32, x *float32, mu float64, is float64, m1 float64, m2 float64)
 // Requires: AVX
-TEXT ·lnNormScalarPS(SB), NOSPLIT, $0-56
+TEXT ·lnGradXNoGPS(SB), NOSPLIT, $0-64
 	MOVQ         n+0(FP), AX
-	MOVQ         h+8(FP), CX
-	MOVQ         y+16(FP), DX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
 	MOVQ         x+24(FP), BX
 	VBROADCASTSD mu+32(FP), Y0
 	VBROADCASTSD is+40(FP), Y1
-	VBROADCASTSS gam+48(FP), X2
-	VBROADCASTSS b+52(FP), X3
+	VBROADCASTSD m1+48(FP), Y2
+	VBROADCASTSD m2+56(FP), Y3
 	XORQ         SI, SI
 	SHLQ         $0x02, AX
 
-lnNormScalarPS_loop:
+lnGradXNoGPS_loop:
 	CMPQ       SI, AX
-	JAE        lnNormScalarPS_done
-	VCVTPS2PD  (BX)(SI*1), Y4
-	VSUBPD     Y0, Y4, Y4
+	JAE        lnGradXNoGPS_done
+	VCVTPS2PD  (DX)(SI*1), Y4
+	VSUBPD     Y2, Y4, Y4
+	VCVTPS2PD  (BX)(SI*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y3, Y5, Y5
+	VSUBPD     Y5, Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VCVTPD2PSY Y4, X4
 	VMOVUPS    X4, (CX)(SI*1)
-	VMULPS     X2, X4, X4
-	VADDPS     X3, X4, X4
-	VMOVUPS    X4, (DX)(SI*1)
-	VCVTPS2PD  16(BX)(SI*1), Y4
-	VSUBPD     Y0, Y4, Y4
+	VCVTPS2PD  16(DX)(SI*1), Y4
+	VSUBPD     Y2, Y4, Y4
+	VCVTPS2PD  16(BX)(SI*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y3, Y5, Y5
+	VSUBPD     Y5, Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VCVTPD2PSY Y4, X4
 	VMOVUPS    X4, 16(CX)(SI*1)
-	VMULPS     X2, X4, X4
-	VADDPS     X3, X4, X4
-	VMOVUPS    X4, 16(DX)(SI*1)
 	ADDQ       $0x20, SI
-	JMP        lnNormScalarPS_loop
+	JMP        lnGradXNoGPS_loop
 
-lnNormScalarPS_done:
+lnGradXNoGPS_done:
 	VZEROUPPER
 	RET
 
-// func lnGradScalarPS(n int, dx *float32, dy *float32, h *float32, k1 float64, k2 float64, k3 float64)
+// func lnGradScalarXPS(n int, dx *float32, dy *float32, x *float32, mu float64, k1 float64, k2 float64, k3 float64)
 // Requires: AVX
-TEXT ·lnGradScalarPS(SB), NOSPLIT, $0-56
+TEXT ·lnGradScalarXPS(SB), NOSPLIT, $0-64
 	MOVQ         n+0(FP), AX
 	MOVQ         dx+8(FP), CX
 	MOVQ         dy+16(FP), DX
-	MOVQ         h+24(FP), BX
-	VBROADCASTSD k1+32(FP), Y0
-	VBROADCASTSD k2+40(FP), Y1
-	VBROADCASTSD k3+48(FP), Y2
+	MOVQ         x+24(FP), BX
+	VBROADCASTSD mu+32(FP), Y0
+	VBROADCASTSD k1+40(FP), Y1
+	VBROADCASTSD k2+48(FP), Y2
+	VBROADCASTSD k3+56(FP), Y3
 	XORQ         SI, SI
 	SHLQ         $0x02, AX
 
-lnGradScalarPS_loop:
+lnGradScalarXPS_loop:
 	CMPQ       SI, AX
-	JAE        lnGradScalarPS_done
-	VCVTPS2PD  (DX)(SI*1), Y3
-	VMULPD     Y0, Y3, Y3
-	VCVTPS2PD  (BX)(SI*1), Y4
+	JAE        lnGradScalarXPS_done
+	VCVTPS2PD  (DX)(SI*1), Y4
 	VMULPD     Y1, Y4, Y4
-	VADDPD     Y4, Y3, Y3
-	VADDPD     Y2, Y3, Y3
-	VCVTPD2PSY Y3, X3
-	VMOVUPS    X3, (CX)(SI*1)
-	VCVTPS2PD  16(DX)(SI*1), Y3
-	VMULPD     Y0, Y3, Y3
-	VCVTPS2PD  16(BX)(SI*1), Y4
+	VCVTPS2PD  (BX)(SI*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y2, Y5, Y5
+	VADDPD     Y5, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, (CX)(SI*1)
+	VCVTPS2PD  16(DX)(SI*1), Y4
 	VMULPD     Y1, Y4, Y4
-	VADDPD     Y4, Y3, Y3
-	VADDPD     Y2, Y3, Y3
-	VCVTPD2PSY Y3, X3
-	VMOVUPS    X3, 16(CX)(SI*1)
+	VCVTPS2PD  16(BX)(SI*1), Y5
+	VSUBPD     Y0, Y5, Y5
+	VMULPD     Y2, Y5, Y5
+	VADDPD     Y5, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, 16(CX)(SI*1)
 	ADDQ       $0x20, SI
-	JMP        lnGradScalarPS_loop
+	JMP        lnGradScalarXPS_loop
 
-lnGradScalarPS_done:
+lnGradScalarXPS_done:
 	VZEROUPPER
 	RET
 

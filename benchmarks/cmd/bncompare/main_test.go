@@ -48,8 +48,8 @@ func TestJSON(t *testing.T) {
 }
 
 // TestLayerNormRows checks the rows of layer norm and RMS norm: the
-// gradients agree, and the fused ops keep exactly x̂, one r per row and γ
-// (float64: 8 bytes each), less than the composed versions.
+// gradients agree, and the fused ops keep exactly x, γ and, per row, μ (layer
+// norm) and r (float64: 8 bytes each), less than the composed versions.
 func TestLayerNormRows(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := run([]string{"-json", "-reps", "1", "-dtype", "float64", "-layers", "layernorm,rmsnorm", "-shapes", "4x6,2x3x5"}, &out, &errOut)
@@ -60,7 +60,7 @@ func TestLayerNormRows(t *testing.T) {
 	want := []struct {
 		layer, shape string
 		fused        int
-	}{{"layernorm", "4x6", 8 * (24 + 4 + 6)}, {"layernorm", "2x3x5", 8 * (30 + 6 + 5)},
+	}{{"layernorm", "4x6", 8 * (24 + 2*4 + 6)}, {"layernorm", "2x3x5", 8 * (30 + 2*6 + 5)},
 		{"rmsnorm", "4x6", 8 * (24 + 4 + 6)}, {"rmsnorm", "2x3x5", 8 * (30 + 6 + 5)}}
 	if len(lines) != len(want) {
 		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(want), out.String())

@@ -8,27 +8,30 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// The norm kernels below are layer and RMS norm's passes over one row of
-// float32 values (package vec's norm.go). The reductions take n a multiple
-// of 16 and keep 16 partial sums in float64, value i going to partial
-// i mod 16 (four vectors of four); they store the partials and the caller
-// adds them up. The element-wise passes take n a multiple of 8. Values are
-// converted to float64 and every operation is rounded on its own (no FMA),
-// in the order of the Go loops.
+// The norm kernels below are layer, RMS and group norm's passes over one
+// row of float32 values (package vec's norm.go), or over the row converted
+// to float64 into a scratch row. The reductions take n a multiple of 16
+// and keep 16 partial sums in float64, value i going to partial i mod 16
+// (four vectors of four); they store the partials and the caller adds them
+// up. The element-wise passes take n a multiple of 8. Values are converted
+// to float64 and every operation is rounded on its own (no FMA), in the
+// order of the Go loops.
 
 // normKernels emits every norm kernel.
 func normKernels() {
-	lnSum()
-	lnSumSqDev()
+	lnSumStore()
+	lnSumSqDev64()
 	for _, form := range []string{"", "Scale", "Affine"} {
-		lnNorm(form)
+		lnNorm64(form)
 	}
+	lnNormScalar64()
 	for _, withG := range []bool{true, false} {
-		lnGradSums(withG)
-		lnGrad(withG)
+		for _, cols := range []bool{true, false} {
+			lnGradSumsX(withG, cols)
+		}
+		lnGradX(withG)
 	}
-	lnNormScalar()
-	lnGradScalar()
+	lnGradScalarX()
 }
 
 // bcstParam broadcasts the float64 parameter name to a new vector.
@@ -64,136 +67,71 @@ func loop(name string, n Register, step int, body func(off Register)) {
 	Label(name + "_done")
 }
 
-// lnSum: p[i mod 16] += x[i].
-func lnSum() {
-	const name = "lnSumPS"
-	TEXT(name, NOSPLIT, "func(n int, x *float32, p *[16]float64)")
-	Doc(name + " sums n values of x, a multiple of 16, into 16 partial sums p in float64; see RowSum.")
-	Pragma("noescape")
-	n := Load(Param("n"), GP64())
-	x := Load(Param("x"), GP64())
-	p := Load(Param("p"), GP64())
-	acc := zeros(4)
-	loop(name, n, 16, func(off Register) {
-		for k := range 4 {
-			t := YMM()
-			VCVTPS2PD(at(x, off, 16*k), t)
-			VADDPD(t, acc[k], acc[k])
-		}
-	})
-	storeCols(acc, p)
-	VZEROUPPER()
-	RET()
-}
-
-// lnSumSqDev: d = x[i] − mu; p[i mod 16] += d·d.
-func lnSumSqDev() {
-	const name = "lnSumSqDevPS"
-	TEXT(name, NOSPLIT, "func(n int, x *float32, mu float64, p *[16]float64)")
-	Doc(name + " sums the squares of n values of x less mu, a multiple of 16, into 16 partial sums p in float64; see RowSumSqDev.")
-	Pragma("noescape")
-	n := Load(Param("n"), GP64())
-	x := Load(Param("x"), GP64())
-	p := Load(Param("p"), GP64())
-	mu := bcstParam("mu")
-	acc := zeros(4)
-	loop(name, n, 16, func(off Register) {
-		for k := range 4 {
-			t := YMM()
-			VCVTPS2PD(at(x, off, 16*k), t)
-			VSUBPD(mu, t, t)
-			VMULPD(t, t, t)
-			VADDPD(t, acc[k], acc[k])
-		}
-	})
-	storeCols(acc, p)
-	VZEROUPPER()
-	RET()
-}
-
-// lnNorm: h = float32((x − mu)·is), then with form Scale y = g·h, with
-// Affine y = g·h + b, in float32.
-func lnNorm(form string) {
-	name := "lnNorm" + form + "PS"
-	sig := "func(n int, h, x *float32, mu, is float64)"
-	also := ""
-	switch form {
-	case "Scale":
-		sig = "func(n int, h, y, x *float32, mu, is float64, gam *float32)"
-		also = ", and gam·h into y"
-	case "Affine":
-		sig = "func(n int, h, y, x *float32, mu, is float64, gam, b *float32)"
-		also = ", and gam·h + b into y"
-	}
-	TEXT(name, NOSPLIT, sig)
-	Doc(fmt.Sprintf("%s writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h%s; see NormRow.", name, also))
-	Pragma("noescape")
-	n := Load(Param("n"), GP64())
-	h := Load(Param("h"), GP64())
-	x := Load(Param("x"), GP64())
-	var y, g, b Register
-	if form != "" {
-		y = Load(Param("y"), GP64())
-		g = Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
-	}
-	if form == "Affine" {
-		b = Load(Param("b"), GP64())
-	}
-	mu, is := bcstParam("mu"), bcstParam("is")
-	loop(name, n, 8, func(off Register) {
-		for k := range 2 {
-			t, hv := YMM(), XMM()
-			VCVTPS2PD(at(x, off, 16*k), t)
-			VSUBPD(mu, t, t)
-			VMULPD(is, t, t)
-			VCVTPD2PSY(t, hv)
-			VMOVUPS(hv, at(h, off, 16*k))
-			if form == "" {
-				continue
-			}
-			yv := XMM()
-			VMULPS(at(g, off, 16*k), hv, yv)
-			if form == "Affine" {
-				VADDPS(at(b, off, 16*k), yv, yv)
-			}
-			VMOVUPS(yv, at(y, off, 16*k))
-		}
-	})
-	VZEROUPPER()
-	RET()
-}
-
-// lnGradSums: ĝ = dy[i]·g[i] (dy[i] without g); p[i mod 16] += ĝ;
-// p[16 + i mod 16] += ĝ·h[i].
-func lnGradSums(withG bool) {
-	name, sig, gh := "lnGradSumsPS", "func(n int, dy, gam, h *float32, p *[32]float64)", "dy⊙gam"
+// lnGradSumsX: h = (x[i] − mu)·is and ĝ = dy[i]·g[i] (dy[i] without g; g
+// in float64) in float64; p[i mod 16] += ĝ; p[16 + i mod 16] += ĝ·h; with cols also
+// sb[i] += dy[i] and sbh[i] += dy[i]·h.
+func lnGradSumsX(withG, cols bool) {
+	name, gh := "lnGradSumsX", "dy⊙gam"
+	args := "n int, dy *float32, gam *float64, x *float32, mu, is float64, p *[32]float64"
 	if !withG {
-		name, sig, gh = "lnGradSumsNoGPS", "func(n int, dy, h *float32, p *[32]float64)", "dy"
+		name, gh = name+"NoG", "dy"
+		args = "n int, dy, x *float32, mu, is float64, p *[32]float64"
 	}
-	TEXT(name, NOSPLIT, sig)
-	Doc(fmt.Sprintf("%s sums n values of %s, a multiple of 16, into p[:16] and of %s⊙h into p[16:], 16 partial sums each in float64; see NormGradSums.", name, gh, gh))
+	also := ""
+	if cols {
+		name += "Cols"
+		args += ", sb, sbh *float64"
+		also = ", and adds dy to sb and dy⊙h to sbh"
+	}
+	name += "PS"
+	TEXT(name, NOSPLIT, "func("+args+")")
+	Doc(fmt.Sprintf("%s sums n values of %s, a multiple of 16, into p[:16] and of %s⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is%s; see NormGradSumsX.", name, gh, gh, also))
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	dy := Load(Param("dy"), GP64())
-	var g Register
+	var g, sb, sbh Register
 	if withG {
 		g = Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
 	}
-	h := Load(Param("h"), GP64())
+	x := Load(Param("x"), GP64())
 	p := Load(Param("p"), GP64())
+	if cols {
+		sb = Load(Param("sb"), GP64())
+		sbh = Load(Param("sbh"), GP64())
+	}
+	mu, is := bcstParam("mu"), bcstParam("is")
 	sg, sgh := zeros(4), zeros(4)
 	loop(name, n, 16, func(off Register) {
 		for k := range 4 {
-			t, u := YMM(), YMM()
-			VCVTPS2PD(at(dy, off, 16*k), t)
+			d, h := YMM(), YMM()
+			VCVTPS2PD(at(x, off, 16*k), h)
+			VSUBPD(mu, h, h)
+			VMULPD(is, h, h)
+			VCVTPS2PD(at(dy, off, 16*k), d)
+			t := d
 			if withG {
-				VCVTPS2PD(at(g, off, 16*k), u)
-				VMULPD(u, t, t)
+				t = YMM()
+				VMULPD(at64(g, off, 32*k), d, t)
 			}
 			VADDPD(t, sg[k], sg[k])
-			VCVTPS2PD(at(h, off, 16*k), u)
-			VMULPD(u, t, t)
-			VADDPD(t, sgh[k], sgh[k])
+			th := YMM() // not t, which is d without g
+			VMULPD(h, t, th)
+			VADDPD(th, sgh[k], sgh[k])
+			if cols {
+				// sb and sbh hold float64s: byte offset 2·off.
+				c := Mem{Base: sb, Index: off, Scale: 2, Disp: 32 * k}
+				ch := Mem{Base: sbh, Index: off, Scale: 2, Disp: 32 * k}
+				u := YMM()
+				VADDPD(c, d, u)
+				VMOVUPD(u, c)
+				dh := th // dy·h, which th is without g
+				if withG {
+					dh = d
+					VMULPD(h, d, dh)
+				}
+				VADDPD(ch, dh, dh)
+				VMOVUPD(dh, ch)
+			}
 		}
 	})
 	storeCols(sg, p)
@@ -204,14 +142,17 @@ func lnGradSums(withG bool) {
 	RET()
 }
 
-// lnGrad: ĝ = dy·g (dy without g); dx = float32(is·((ĝ − m1) − h·m2)).
-func lnGrad(withG bool) {
-	name, sig, gh := "lnGradPS", "func(n int, dx, dy, gam, h *float32, m1, m2, is float64)", "dy⊙gam"
+// lnGradX: ĝ = dy·g (dy without g; g in float64);
+// dx = float32(is·((ĝ − m1) − (x − mu)·m2)).
+func lnGradX(withG bool) {
+	name, gh := "lnGradXPS", "dy⊙gam"
+	args := "n int, dx, dy *float32, gam *float64, x *float32, mu, is, m1, m2 float64"
 	if !withG {
-		name, sig, gh = "lnGradNoGPS", "func(n int, dx, dy, h *float32, m1, m2, is float64)", "dy"
+		name, gh = "lnGradXNoGPS", "dy"
+		args = "n int, dx, dy, x *float32, mu, is, m1, m2 float64"
 	}
-	TEXT(name, NOSPLIT, sig)
-	Doc(fmt.Sprintf("%s writes is·((%s − m1) − h·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRow.", name, gh))
+	TEXT(name, NOSPLIT, "func("+args+")")
+	Doc(fmt.Sprintf("%s writes is·((%s − m1) − (x − mu)·m2) of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowX.", name, gh))
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	dx := Load(Param("dx"), GP64())
@@ -220,18 +161,18 @@ func lnGrad(withG bool) {
 	if withG {
 		g = Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
 	}
-	h := Load(Param("h"), GP64())
-	m1, m2, is := bcstParam("m1"), bcstParam("m2"), bcstParam("is")
+	x := Load(Param("x"), GP64())
+	mu, is, m1, m2 := bcstParam("mu"), bcstParam("is"), bcstParam("m1"), bcstParam("m2")
 	loop(name, n, 8, func(off Register) {
 		for k := range 2 {
 			t, u, o := YMM(), YMM(), XMM()
 			VCVTPS2PD(at(dy, off, 16*k), t)
 			if withG {
-				VCVTPS2PD(at(g, off, 16*k), u)
-				VMULPD(u, t, t)
+				VMULPD(at64(g, off, 32*k), t, t)
 			}
 			VSUBPD(m1, t, t)
-			VCVTPS2PD(at(h, off, 16*k), u)
+			VCVTPS2PD(at(x, off, 16*k), u)
+			VSUBPD(mu, u, u)
 			VMULPD(m2, u, u)
 			VSUBPD(u, t, t)
 			VMULPD(is, t, t)
@@ -243,17 +184,146 @@ func lnGrad(withG bool) {
 	RET()
 }
 
-// lnNormScalar: h = float32((x − mu)·is), y = gam·h + b in float32, with
-// one gam and b for the whole run (group norm's channel runs).
-func lnNormScalar() {
-	const name = "lnNormScalarPS"
-	TEXT(name, NOSPLIT, "func(n int, h, y, x *float32, mu, is float64, gam, b float32)")
-	Doc(name + " writes (x − mu)·is of n values, a multiple of 8, rounded to float32, into h, and gam·h + b into y; see NormRowScalar.")
+// lnGradScalarX: dx = float32((k1·dy + k2·(x − mu)) + k3), in float64.
+func lnGradScalarX() {
+	const name = "lnGradScalarXPS"
+	TEXT(name, NOSPLIT, "func(n int, dx, dy, x *float32, mu, k1, k2, k3 float64)")
+	Doc(name + " writes (k1·dy + k2·(x − mu)) + k3 of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowScalarX.")
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
-	h := Load(Param("h"), GP64())
-	y := Load(Param("y"), GP64())
+	dx := Load(Param("dx"), GP64())
+	dy := Load(Param("dy"), GP64())
 	x := Load(Param("x"), GP64())
+	mu, k1, k2, k3 := bcstParam("mu"), bcstParam("k1"), bcstParam("k2"), bcstParam("k3")
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, u, o := YMM(), YMM(), XMM()
+			VCVTPS2PD(at(dy, off, 16*k), t)
+			VMULPD(k1, t, t)
+			VCVTPS2PD(at(x, off, 16*k), u)
+			VSUBPD(mu, u, u)
+			VMULPD(k2, u, u)
+			VADDPD(u, t, t)
+			VADDPD(k3, t, t)
+			VCVTPD2PSY(t, o)
+			VMOVUPS(o, at(dx, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// at64 addresses the float64 of a scratch row at the value whose float32
+// byte offset is off.
+func at64(p, off Register, disp int) Mem { return Mem{Base: p, Index: off, Scale: 2, Disp: disp} }
+
+// lnSumStore: s[i] = float64(x[i]); p[i mod 16] += s[i].
+func lnSumStore() {
+	const name = "lnSumStorePS"
+	TEXT(name, NOSPLIT, "func(n int, x *float32, s *float64, p *[16]float64)")
+	Doc(name + " converts n values of x, a multiple of 16, to float64 into s and sums them into 16 partial sums p; see RowSumTo.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	x := Load(Param("x"), GP64())
+	sp := Load(Param("s"), GP64())
+	p := Load(Param("p"), GP64())
+	acc := zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for k := range 4 {
+			t := YMM()
+			VCVTPS2PD(at(x, off, 16*k), t)
+			VMOVUPD(t, at64(sp, off, 32*k))
+			VADDPD(t, acc[k], acc[k])
+		}
+	})
+	storeCols(acc, p)
+	VZEROUPPER()
+	RET()
+}
+
+// lnSumSqDev64: d = s[i] − mu; p[i mod 16] += d·d, s in float64.
+func lnSumSqDev64() {
+	const name = "lnSumSqDevPD"
+	TEXT(name, NOSPLIT, "func(n int, s *float64, mu float64, p *[16]float64)")
+	Doc(name + " sums the squares of n values of s less mu, a multiple of 16, into 16 partial sums p; see RowSumSqDev64.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	sp := Load(Param("s"), GP64())
+	p := Load(Param("p"), GP64())
+	mu := bcstParam("mu")
+	acc := zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for k := range 4 {
+			t := YMM()
+			VMOVUPD(at64(sp, off, 32*k), t)
+			VSUBPD(mu, t, t)
+			VMULPD(t, t, t)
+			VADDPD(t, acc[k], acc[k])
+		}
+	})
+	storeCols(acc, p)
+	VZEROUPPER()
+	RET()
+}
+
+// lnNorm64: h = float32((s − mu)·is) from float64 s; y = h, with form
+// Scale y = g·h, with Affine y = g·h + b, in float32.
+func lnNorm64(form string) {
+	name := "lnNorm" + form + "PD"
+	sig := "func(n int, y *float32, s *float64, mu, is float64)"
+	also := "h"
+	switch form {
+	case "Scale":
+		sig = "func(n int, y *float32, s *float64, mu, is float64, gam *float32)"
+		also = "gam·h"
+	case "Affine":
+		sig = "func(n int, y *float32, s *float64, mu, is float64, gam, b *float32)"
+		also = "gam·h + b"
+	}
+	TEXT(name, NOSPLIT, sig)
+	Doc(fmt.Sprintf("%s writes %s of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRow64.", name, also))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	y := Load(Param("y"), GP64())
+	sp := Load(Param("s"), GP64())
+	var g, b Register
+	if form != "" {
+		g = Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
+	}
+	if form == "Affine" {
+		b = Load(Param("b"), GP64())
+	}
+	mu, is := bcstParam("mu"), bcstParam("is")
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t, hv := YMM(), XMM()
+			VMOVUPD(at64(sp, off, 32*k), t)
+			VSUBPD(mu, t, t)
+			VMULPD(is, t, t)
+			VCVTPD2PSY(t, hv)
+			if form != "" {
+				VMULPS(at(g, off, 16*k), hv, hv)
+			}
+			if form == "Affine" {
+				VADDPS(at(b, off, 16*k), hv, hv)
+			}
+			VMOVUPS(hv, at(y, off, 16*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnNormScalar64: y = gam·float32((s − mu)·is) + b in float32, from
+// float64 s, with one gam and b for the whole run.
+func lnNormScalar64() {
+	const name = "lnNormScalarPD"
+	TEXT(name, NOSPLIT, "func(n int, y *float32, s *float64, mu, is float64, gam, b float32)")
+	Doc(name + " writes gam·h + b of n values, a multiple of 8, into y, h = (s − mu)·is rounded to float32; see NormRowScalar64.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	y := Load(Param("y"), GP64())
+	sp := Load(Param("s"), GP64())
 	mu, is := bcstParam("mu"), bcstParam("is")
 	g, b := XMM(), XMM()
 	pg, _ := Param("gam").Resolve()
@@ -262,43 +332,14 @@ func lnNormScalar() {
 	VBROADCASTSS(pb.Addr, b)
 	loop(name, n, 8, func(off Register) {
 		for k := range 2 {
-			t, hv, yv := YMM(), XMM(), XMM()
-			VCVTPS2PD(at(x, off, 16*k), t)
+			t, hv := YMM(), XMM()
+			VMOVUPD(at64(sp, off, 32*k), t)
 			VSUBPD(mu, t, t)
 			VMULPD(is, t, t)
 			VCVTPD2PSY(t, hv)
-			VMOVUPS(hv, at(h, off, 16*k))
-			VMULPS(g, hv, yv)
-			VADDPS(b, yv, yv)
-			VMOVUPS(yv, at(y, off, 16*k))
-		}
-	})
-	VZEROUPPER()
-	RET()
-}
-
-// lnGradScalar: dx = float32((k1·dy + k2·h) + k3), in float64.
-func lnGradScalar() {
-	const name = "lnGradScalarPS"
-	TEXT(name, NOSPLIT, "func(n int, dx, dy, h *float32, k1, k2, k3 float64)")
-	Doc(name + " writes (k1·dy + k2·h) + k3 of n values, a multiple of 8, rounded to float32, into dx; see NormGradRowScalar.")
-	Pragma("noescape")
-	n := Load(Param("n"), GP64())
-	dx := Load(Param("dx"), GP64())
-	dy := Load(Param("dy"), GP64())
-	h := Load(Param("h"), GP64())
-	k1, k2, k3 := bcstParam("k1"), bcstParam("k2"), bcstParam("k3")
-	loop(name, n, 8, func(off Register) {
-		for k := range 2 {
-			t, u, o := YMM(), YMM(), XMM()
-			VCVTPS2PD(at(dy, off, 16*k), t)
-			VMULPD(k1, t, t)
-			VCVTPS2PD(at(h, off, 16*k), u)
-			VMULPD(k2, u, u)
-			VADDPD(u, t, t)
-			VADDPD(k3, t, t)
-			VCVTPD2PSY(t, o)
-			VMOVUPS(o, at(dx, off, 16*k))
+			VMULPS(g, hv, hv)
+			VADDPS(b, hv, hv)
+			VMOVUPS(hv, at(y, off, 16*k))
 		}
 	})
 	VZEROUPPER()
