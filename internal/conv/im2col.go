@@ -161,6 +161,12 @@ func ColsGrad[T tensor.Float](dcols, w, dyp []T, g *Geom) {
 // N×Cout×HOut×WOut, adding the bias b unless it is nil. Samples are
 // reordered in parallel.
 func ToNCHW[T tensor.Float](y, yp, b []T, gp *Geom) {
+	ToNCHWEpilogue(y, yp, b, nil, gp)
+}
+
+// ToNCHWEpilogue is ToNCHW followed by the epilogue e (nil for none) on
+// each output plane as soon as it is written.
+func ToNCHWEpilogue[T tensor.Float](y, yp, b []T, e *Epilogue[T], gp *Geom) {
 	g := *gp // a local copy, which the closure reads without going through gp
 	l := g.Plane()
 	parallel.Chunks(g.N, max(parallel.Grain/(g.Cout*l), 1), func(lo, hi int) {
@@ -173,6 +179,7 @@ func ToNCHW[T tensor.Float](y, yp, b []T, gp *Geom) {
 						dst[i] += b[co]
 					}
 				}
+				e.apply(dst, co)
 			}
 		}
 	})

@@ -120,6 +120,12 @@ func WinoInputAdjoint[T tensor.Float](dx, dv []T, g *Geom, tg *WinoTiles) {
 // that the crop copies from otherwise. Output planes are written in
 // parallel.
 func WinoOutput[T tensor.Float](y, m, b []T, g *Geom, tg *WinoTiles) {
+	WinoOutputEpilogue(y, m, b, nil, g, tg)
+}
+
+// WinoOutputEpilogue is WinoOutput followed by the epilogue e (nil for
+// none) on each output plane as soon as it is written.
+func WinoOutputEpilogue[T tensor.Float](y, m, b []T, e *Epilogue[T], g *Geom, tg *WinoTiles) {
 	l := g.Plane()
 	even := g.HOut%2 == 0 && g.WOut%2 == 0
 	parallel.Chunks(g.N*g.Cout, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
@@ -141,12 +147,14 @@ func WinoOutput[T tensor.Float](y, m, b []T, g *Geom, tg *WinoTiles) {
 			dst := y[p*l : (p+1)*l]
 			if even {
 				winoOutputPlane(dst, &ms, bias, tg.TW)
+				e.apply(dst, co)
 				continue
 			}
 			winoOutputPlane(buf, &ms, bias, tg.TW)
 			for oy := range g.HOut {
 				copy(dst[oy*g.WOut:(oy+1)*g.WOut], buf[oy*2*tg.TW:])
 			}
+			e.apply(dst, co)
 		}
 	})
 }

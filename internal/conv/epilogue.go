@@ -1,0 +1,61 @@
+package conv
+
+import (
+	"math"
+
+	"github.com/tapegrad/tapegrad/internal/vec"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Epilogue is what a convolution's forward kernels apply to each output
+// plane right after writing it, while it is in cache: an evaluation-mode
+// batch norm, a per-channel affine map, and a ReLU,
+//
+//	y[n,c,…] ← max(y[n,c,…]·Scale[c] + Shift[c], 0)
+//
+// with each step rounded as the separate passes round it (the product, then
+// the sum), so that the fused convolution gives the bits of Conv2d followed
+// by ChannelAffine and ReLU. Scale and Shift are both nil (no affine map) or
+// both of length Cout; ReLU keeps NaNs and turns −0 into +0, as ops.ReLU.
+type Epilogue[T tensor.Float] struct {
+	Scale, Shift []T
+	ReLU         bool
+}
+
+// apply applies the epilogue to dst, one output plane (or part of one) of
+// output channel co. A nil e does nothing.
+func (e *Epilogue[T]) apply(dst []T, co int) {
+	if e == nil {
+		return
+	}
+	if e.Scale != nil {
+		vec.BinaryVS(vec.OpMul, dst, dst, e.Scale[co])
+		vec.BinaryVS(vec.OpAdd, dst, dst, e.Shift[co])
+	}
+	if e.ReLU {
+		relu(dst)
+	}
+}
+
+// relu sets x = max(x, 0) in place, keeping NaNs and turning −0 into +0, by
+// masking x's bits (ops.ReLU's rule, without a branch per element).
+func relu[T tensor.Float](x []T) {
+	switch x := any(x).(type) {
+	case []float32:
+		for i, v := range x {
+			var m uint32
+			if !(v <= 0) { // v > 0 or NaN
+				m = ^uint32(0)
+			}
+			x[i] = math.Float32frombits(math.Float32bits(v) & m)
+		}
+	case []float64:
+		for i, v := range x {
+			var m uint64
+			if !(v <= 0) {
+				m = ^uint64(0)
+			}
+			x[i] = math.Float64frombits(math.Float64bits(v) & m)
+		}
+	}
+}
