@@ -42,20 +42,28 @@ func (e *Epilogue[T]) apply(dst []T, co int) {
 func relu[T tensor.Float](x []T) {
 	switch x := any(x).(type) {
 	case []float32:
-		for i, v := range x {
-			var m uint32
-			if !(v <= 0) { // v > 0 or NaN
-				m = ^uint32(0)
-			}
-			x[i] = math.Float32frombits(math.Float32bits(v) & m)
-		}
+		relu32(x)
 	case []float64:
-		for i, v := range x {
-			var m uint64
-			if !(v <= 0) {
-				m = ^uint64(0)
-			}
-			x[i] = math.Float64frombits(math.Float64bits(v) & m)
+		relu64(x)
+	}
+}
+
+func relu32(x []float32) {
+	for i, v := range x {
+		var m uint32
+		if !(v <= 0) { // v > 0 or NaN
+			m = ^uint32(0)
 		}
+		x[i] = math.Float32frombits(math.Float32bits(v) & m)
+	}
+}
+
+func relu64(x []float64) {
+	for i, v := range x {
+		var m uint64
+		if !(v <= 0) {
+			m = ^uint64(0)
+		}
+		x[i] = math.Float64frombits(math.Float64bits(v) & m)
 	}
 }
