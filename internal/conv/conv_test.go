@@ -44,6 +44,10 @@ var im2colGeoms = []*Geom{
 	newGeom(2, 1, 9, 9, 1, 3, 3, 2, 2, 2, 1),
 	newGeom(1, 2, 4, 4, 2, 1, 1, 3, 0, 1, 1),
 	newGeom(3, 1, 2, 2, 1, 3, 3, 1, 2, 1, 1), // padding wider than the image
+	// Output planes of smallPlane or more: Im2col goes sample by sample
+	// (the planes above go channel by channel but where C is 1).
+	newGeom(2, 2, 10, 9, 3, 3, 3, 1, 1, 1, 1),
+	newGeom(2, 2, 12, 11, 2, 3, 3, 1, 1, 2, 1),
 }
 
 // TestIm2colMatchesTheDefinition pins Im2col's layout: row (c·KH + ky)·KW + kx,
