@@ -82,6 +82,24 @@ func TestIm2colMatchesTheDefinition(t *testing.T) {
 	}
 }
 
+// TestCol2imByChannels: for every geometry, folding channel by channel (as
+// Col2im does for small planes) gives sample by sample's sums bit for bit.
+func TestCol2imByChannels(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, g := range im2colGeoms {
+		c := randSlice(r, g.Rows*g.Cols)
+		tp := tapRanges(g)
+		want, got := make([]float64, g.N*g.C*g.H*g.W), make([]float64, g.N*g.C*g.H*g.W)
+		col2imBySamples(want, c, g, &tp)
+		col2imByChannels(got, c, g, &tp)
+		for i := range want {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("%v: x[%d] = %v by channels, %v by samples", g, i, got[i], want[i])
+			}
+		}
+	}
+}
+
 // TestCol2imIsTheAdjointOfIm2col checks ⟨Im2col(x), c⟩ = ⟨x, Col2im(c)⟩.
 func TestCol2imIsTheAdjointOfIm2col(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))

@@ -104,9 +104,20 @@ func im2colByChannels[T tensor.Float](cols, x []T, g *Geom, t *taps) {
 // Col2im folds a rows×cols matrix laid out as Im2col's back onto an input of
 // g's shape, adding up the values that overlapping taps place on the same
 // input position: the adjoint of Im2col. x must hold N·C·H·W zeros. Samples
-// are folded in parallel, each into its own part of x.
+// are folded in parallel, each into its own part of x — or, for small
+// output planes, channels (col2imByChannels), with the same sums in the
+// same order.
 func Col2im[T tensor.Float](x, cols []T, g *Geom) {
 	t := tapRanges(g)
+	if g.Plane() < smallPlane && g.C > 1 {
+		col2imByChannels(x, cols, g, &t)
+		return
+	}
+	col2imBySamples(x, cols, g, &t)
+}
+
+// col2imBySamples is Col2im sample by sample.
+func col2imBySamples[T tensor.Float](x, cols []T, g *Geom, t *taps) {
 	parallel.For(g.N, func(lo, hi int) {
 		for s := lo; s < hi; s++ {
 			forEachTap(g, func(row, c, ky, kx int) {
@@ -132,6 +143,40 @@ func Col2im[T tensor.Float](x, cols []T, g *Geom) {
 					}
 				}
 			})
+		}
+	})
+}
+
+// col2imByChannels is Col2im reading the rows of cols in order, as
+// im2colByChannels writes them. Each input position still adds the taps of
+// its channel in Col2im's order, (ky, kx) row-major, so the sums are
+// Col2im's bit for bit. Channels are folded in parallel.
+func col2imByChannels[T tensor.Float](x, cols []T, g *Geom, t *taps) {
+	hw, l, k := g.H*g.W, g.Plane(), g.KH*g.KW
+	parallel.Chunks(g.C, max(parallel.Grain/max(g.N*l*k, 1), 1), func(clo, chi int) {
+		for c := clo; c < chi; c++ {
+			for ky := range g.KH {
+				oy0, oy1 := t.oy0[ky], t.oy1[ky]
+				for kx := range g.KW {
+					ox0, ox1 := t.ox0[kx], t.ox1[kx]
+					if ox0 >= ox1 || oy0 >= oy1 {
+						continue
+					}
+					row := cols[((c*g.KH+ky)*g.KW+kx)*g.Cols:][:g.Cols]
+					off := (oy0*g.SH-g.PH+ky*g.DH)*g.W + ox0*g.SW - g.PW + kx*g.DW
+					for s := range g.N {
+						dst, src := x[(s*g.C+c)*hw:(s*g.C+c+1)*hw], row[s*l:(s+1)*l]
+						for oy := oy0; oy < oy1; oy++ {
+							in := src[oy*g.WOut+ox0 : oy*g.WOut+ox1]
+							ix := off + (oy-oy0)*g.SH*g.W
+							for _, v := range in {
+								dst[ix] += v
+								ix += g.SW
+							}
+						}
+					}
+				}
+			}
 		}
 	})
 }
