@@ -119,6 +119,10 @@ var winoGeoms = []*Geom{
 	newGeom(2, 3, 6, 6, 4, 3, 3, 1, 1, 1, 1),
 	newGeom(1, 2, 5, 7, 3, 3, 3, 1, 0, 1, 1), // odd output: cropped tiles
 	newGeom(2, 1, 3, 4, 2, 3, 3, 1, 2, 1, 1),
+	// Planes of winoRunPlane tiles or more, which WinoOutput visits
+	// sample-major; the second with cropped tiles.
+	newGeom(2, 2, 16, 16, 3, 3, 3, 1, 1, 1, 1),
+	newGeom(1, 2, 17, 15, 2, 3, 3, 1, 1, 1, 1),
 }
 
 // TestWinogradTransformsAreAdjoint checks each Winograd transform against
