@@ -253,12 +253,22 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		// input again.
 		op.cols = colsT
 	}
+	y := op.ar.NewUninit(g.N, g.Cout, g.HOut, g.WOut)
+	if g.Groups == 1 && g.Plane() >= productPlane {
+		// One GEMM per sample, straight into its planes.
+		conv.ProductNCHW(y.Data(), w.Data(), cols, b, epi, &g)
+		return y
+	}
 	yp := op.ar.NewUninit(g.Cout * g.Cols).Data() // Cout×(N·L): the GEMM's natural layout
 	conv.Product(yp, w.Data(), cols, &g)
-	y := op.ar.NewUninit(g.N, g.Cout, g.HOut, g.WOut)
 	conv.ToNCHWEpilogue(y.Data(), yp, b, epi, &g)
 	return y
 }
+
+// productPlane is the output plane (HOut·WOut) from which Conv2d's im2col
+// path computes one GEMM per sample into the output (conv.ProductNCHW)
+// rather than one GEMM for the batch and a reordering into N×Cout×HOut×WOut.
+const productPlane = 256
 
 func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	op.check("Conv2d", "Backward")

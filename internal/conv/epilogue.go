@@ -3,6 +3,7 @@ package conv
 import (
 	"math"
 
+	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -65,5 +66,36 @@ func relu64(x []float64) {
 			m = ^uint64(0)
 		}
 		x[i] = math.Float64frombits(math.Float64bits(v) & m)
+	}
+}
+
+// ProductNCHW writes y = W·cols + b, N×Cout×HOut×WOut, for a convolution
+// of one group, with one GEMM per sample straight into the sample's output
+// planes — Product and ToNCHW without the Cout×(N·HOut·WOut) product in
+// between — and applies the epilogue e (nil for none) to each output plane
+// as soon as its bias is added. Each output is the same dot product over
+// the KG rows of cols as Product's.
+func ProductNCHW[T tensor.Float](y, w, cols, b []T, e *Epilogue[T], g *Geom) {
+	l := g.Plane()
+	for s := range g.N {
+		ys := y[s*g.Cout*l : (s+1)*g.Cout*l]
+		tensor.Gemm(false, false, g.Cout, l, g.KG,
+			1, w, g.KG,
+			cols[s*l:], g.Cols,
+			0, ys, l)
+		if b == nil && e == nil {
+			continue
+		}
+		parallel.Chunks(g.Cout, max(parallel.Grain/l, 1), func(lo, hi int) {
+			for co := lo; co < hi; co++ {
+				dst := ys[co*l : (co+1)*l]
+				if b != nil {
+					for i := range dst {
+						dst[i] += b[co]
+					}
+				}
+				e.apply(dst, co)
+			}
+		})
 	}
 }
