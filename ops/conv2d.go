@@ -22,7 +22,9 @@ const (
 	// (3 input channels) and the last two (2×2 planes, 32 tiles).
 	ConvAuto ConvAlgorithm = iota
 	// ConvIm2col unfolds the input with im2col and computes the product with
-	// one GEMM per group (docs/backprop.md §8). It applies to every setting.
+	// one GEMM per group (docs/backprop.md §8) — or, with one group and
+	// output planes of 256 or more, one per sample, into its output planes.
+	// It applies to every setting.
 	ConvIm2col
 	// ConvWinograd computes the convolution and both gradients through the
 	// minimal filtering algorithm F(2×2, 3×3) (docs/backprop.md §9): 16 GEMMs
