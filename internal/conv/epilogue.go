@@ -77,25 +77,26 @@ func relu64(x []float64) {
 // the KG rows of cols as Product's.
 func ProductNCHW[T tensor.Float](y, w, cols, b []T, e *Epilogue[T], g *Geom) {
 	l := g.Plane()
+	var ys []T // the current sample's output planes
+	finish := func(lo, hi int) {
+		for co := lo; co < hi; co++ {
+			dst := ys[co*l : (co+1)*l]
+			if b != nil {
+				for i := range dst {
+					dst[i] += b[co]
+				}
+			}
+			e.apply(dst, co)
+		}
+	}
 	for s := range g.N {
-		ys := y[s*g.Cout*l : (s+1)*g.Cout*l]
+		ys = y[s*g.Cout*l : (s+1)*g.Cout*l]
 		tensor.Gemm(false, false, g.Cout, l, g.KG,
 			1, w, g.KG,
 			cols[s*l:], g.Cols,
 			0, ys, l)
-		if b == nil && e == nil {
-			continue
+		if b != nil || e != nil {
+			parallel.Chunks(g.Cout, max(parallel.Grain/l, 1), finish)
 		}
-		parallel.Chunks(g.Cout, max(parallel.Grain/l, 1), func(lo, hi int) {
-			for co := lo; co < hi; co++ {
-				dst := ys[co*l : (co+1)*l]
-				if b != nil {
-					for i := range dst {
-						dst[i] += b[co]
-					}
-				}
-				e.apply(dst, co)
-			}
-		})
 	}
 }
