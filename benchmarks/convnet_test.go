@@ -49,8 +49,10 @@ func BenchmarkW2eConvNetInfer(b *testing.B) {
 // ConvNet in evaluation mode, alone, on what the layers before it give a
 // batch of 32 random 32×32×3 images, with recording off on a tape that
 // reuses buffers, as train.Classifier.Predict runs it. Sub-benchmarks are
-// named index-Layer-input shape, such as 3-MaxPool2d-32x64x32x32; their
-// times add up to about W2e's.
+// named index-Layer-input shape, such as 3-MaxPool2d-32x64x32x32. Run
+// alone, no layer fuses with the next, so their times add up to more than
+// W2e's, in which Sequential runs each conv, batch norm and ReLU as one op
+// (nn/conv_fuse.go): there the batch norm and ReLU rows cost about nothing.
 func BenchmarkW2eConvNetLayers(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	m := nn.NewConvNet[float32](convbench.Channels, convbench.Classes, rng)

@@ -170,16 +170,22 @@ func UpdateRunningStats[T tensor.Float](runningMean, runningVar, mean, variance 
 // where s and t are built from γ and β with tape ops, so that they stay
 // differentiable, and are constants without them.
 func batchNormEval[T tensor.Float](x *autograd.Var[T], runningMean, runningVar *tensor.Tensor[T], weight, bias *autograd.Var[T], eps T) *autograd.Var[T] {
-	c := x.Shape()[1]
+	scale, shift := batchNormEvalAffine(x.Shape()[1], runningMean, runningVar, weight, bias, eps)
+	return autograd.Apply[T](&ops.ChannelAffine[T]{}, x, scale, shift) // x·scale + shift, in one pass
+}
+
+// batchNormEvalAffine returns the scale s = γ/√(running_var + eps) and the
+// shift t = β − running_mean·s of evaluation-mode batch norm over c
+// channels (batchNormEval; Conv2dBatchNormEval's epilogue).
+func batchNormEvalAffine[T tensor.Float](c int, runningMean, runningVar *tensor.Tensor[T], weight, bias *autograd.Var[T], eps T) (scale, shift *autograd.Var[T]) {
 	invStd := tensor.New[T](c)
 	for i, v := range runningVar.Data() {
 		invStd.Data()[i] = T(1 / math.Sqrt(float64(v)+float64(eps)))
 	}
-	scale := autograd.NewConst(invStd)
+	scale = autograd.NewConst(invStd)
 	if weight != nil {
 		scale = Mul(weight, scale)
 	}
-	var shift *autograd.Var[T]
 	if weight == nil && bias == nil {
 		t := tensor.New[T](c)
 		for i, m := range runningMean.Data() {
@@ -194,7 +200,7 @@ func batchNormEval[T tensor.Float](x *autograd.Var[T], runningMean, runningVar *
 			shift = Neg(shift)
 		}
 	}
-	return autograd.Apply[T](&ops.ChannelAffine[T]{}, x, scale, shift) // x·scale + shift, in one pass
+	return scale, shift
 }
 
 // checkRank panics unless x has a channel axis.

@@ -35,7 +35,7 @@ func maxPoolOp[T tensor.Float](o MaxPool2dOptions) *ops.MaxPool2d[T] {
 // rules of ties, NaN and windows of padding alone.
 func MaxPool2dWith[T tensor.Float](x *autograd.Var[T], o MaxPool2dOptions) *autograd.Var[T] {
 	op := maxPoolOp[T](o)
-	op.ForwardOnly(!x.RequiresGrad()) // then nothing records the op: no argmax
+	op.ForwardOnly(!autograd.Records(x)) // then nothing records the op: no argmax
 	return autograd.Apply[T](op, x)
 }
 

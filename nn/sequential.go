@@ -33,11 +33,24 @@ func (s *Sequential[T]) Append(layers ...Module[T]) { s.Layers = append(s.Layers
 // layer's input — a layer that returned its input or a reshaped view of
 // it, such as Flatten — is not released until the storage's last view has
 // been consumed, and x's own storage, the caller's, never is.
+//
+// Where nothing records the layers (inference under no-grad), a Conv2d
+// followed by a BatchNorm in evaluation mode and a ReLU runs as one op that
+// gives the same bits (Conv2d's fuseForward, conv_fuse.go; infer2).
 func (s *Sequential[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	tape := x.Tape()
 	in := x.Value()
-	for _, l := range s.Layers {
-		y := l.Forward(x)
+	for i := 0; i < len(s.Layers); i++ {
+		l := s.Layers[i]
+		var y *autograd.Var[T]
+		if f, ok := l.(fuser[T]); ok {
+			var used int
+			y, used = f.fuseForward(x, s.Layers[i+1:])
+			i += used
+		}
+		if y == nil {
+			y = l.Forward(x)
+		}
 		if tape != nil && y.Tape() == tape && !sameStorage(y.Value(), x.Value()) && !sameStorage(x.Value(), in) {
 			tape.ReleaseValue(x)
 		}

@@ -22,7 +22,9 @@ const (
 	// (3 input channels) and the last two (2×2 planes, 32 tiles).
 	ConvAuto ConvAlgorithm = iota
 	// ConvIm2col unfolds the input with im2col and computes the product with
-	// one GEMM per group (docs/backprop.md §8). It applies to every setting.
+	// one GEMM per group (docs/backprop.md §8) — or, with one group and
+	// output planes of 256 or more, one per sample, into its output planes.
+	// It applies to every setting.
 	ConvIm2col
 	// ConvWinograd computes the convolution and both gradients through the
 	// minimal filtering algorithm F(2×2, 3×3) (docs/backprop.md §9): 16 GEMMs
@@ -63,6 +65,11 @@ const (
 // reuses buffers also its transforms of both, U (16×Cout×C) and V
 // (16×C×T for T output tiles of 2×2), for the backward.
 //
+// For inference, an Epilogue applies batch norm in evaluation mode and a
+// ReLU to each output plane as it is written (ConvEpilogue), after
+// ForwardOnly(true) only: Backward and BackwardVar panic after a
+// forward-only Forward, which keeps nothing for them.
+//
 // Its backward is differentiable whichever the algorithm: BackwardVar
 // computes dx as ConvTranspose2d(dy, w), with the output padding that
 // restores H×W, dw as Conv2dWeightGrad(x, dy) and db with Sum, three ops
@@ -75,9 +82,14 @@ const (
 // Algorithm is ConvWinograd where Winograd does not apply.
 type Conv2d[T tensor.Float] struct {
 	arena[T]
+	forwardOnly
 	Stride, Padding, Dilation [2]int
 	Groups                    int
 	Algorithm                 ConvAlgorithm
+	// Epilogue, if not nil, is applied to the output as it is written: an
+	// evaluation-mode batch norm and a ReLU fused into the convolution, for
+	// a forward-only application only (see ConvEpilogue).
+	Epilogue *ConvEpilogue[T]
 
 	x, w *tensor.Tensor[T]
 	cols *tensor.Tensor[T] // the forward's im2col matrix, kept when the op has an arena
@@ -222,12 +234,13 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		}
 		b = in[2].Data()
 	}
+	epi := op.epilogue(g.Cout)
 	op.x, op.w, op.bias, op.geom = x, w, b != nil, g
 	op.cols, op.u, op.v = nil, nil, nil // from an earlier Forward of the same op
 	op.wino = op.winograd(&g)
 	if op.wino {
-		y, u, v := op.winoForward(x, w, b, &g)
-		if op.ar != nil {
+		y, u, v := op.winoForward(x, w, b, epi, &g)
+		if op.ar != nil && !op.forwardOnly.on {
 			// As with cols below: the arena holds U and V until Reset.
 			op.u, op.v = u, v
 		}
@@ -236,20 +249,31 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 
 	colsT := op.ar.New(g.Rows * g.Cols)
 	cols := conv.Im2col(colsT.Data(), x.Data(), &g)
-	if op.ar != nil {
+	if op.ar != nil && !op.forwardOnly.on {
 		// The arena holds this buffer until the tape is reset whatever the
 		// op does, so backward may as well use it rather than unfold the
 		// input again.
 		op.cols = colsT
 	}
+	y := op.ar.NewUninit(g.N, g.Cout, g.HOut, g.WOut)
+	if g.Groups == 1 && g.Plane() >= productPlane {
+		// One GEMM per sample, straight into its planes.
+		conv.ProductNCHW(y.Data(), w.Data(), cols, b, epi, &g)
+		return y
+	}
 	yp := op.ar.NewUninit(g.Cout * g.Cols).Data() // Cout×(N·L): the GEMM's natural layout
 	conv.Product(yp, w.Data(), cols, &g)
-	y := op.ar.NewUninit(g.N, g.Cout, g.HOut, g.WOut)
-	conv.ToNCHW(y.Data(), yp, b, &g)
+	conv.ToNCHWEpilogue(y.Data(), yp, b, epi, &g)
 	return y
 }
 
+// productPlane is the output plane (HOut·WOut) from which Conv2d's im2col
+// path computes one GEMM per sample into the output (conv.ProductNCHW)
+// rather than one GEMM for the batch and a reordering into N×Cout×HOut×WOut.
+const productPlane = 256
+
 func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
+	op.check("Conv2d", "Backward")
 	if op.wino {
 		return op.winoGrads(dy, needs)
 	}
@@ -318,8 +342,9 @@ func (op *Conv2d[T]) winoGrads(dy *tensor.Tensor[T], needs []bool) []*tensor.Ten
 //	M_ξ = U_ξ·V_ξ                         Cout×T, 16 GEMMs
 //	Y   = Aᵀ M A + b                      N×Cout×Hout×Wout
 //
-// It returns y and the transformed weights U and input V.
-func (op *Conv2d[T]) winoForward(x, w *tensor.Tensor[T], b []T, g *conv.Geom) (y, u, v *tensor.Tensor[T]) {
+// It returns y and the transformed weights U and input V. The epilogue e,
+// if not nil, is applied to each output plane as it is written.
+func (op *Conv2d[T]) winoForward(x, w *tensor.Tensor[T], b []T, e *conv.Epilogue[T], g *conv.Geom) (y, u, v *tensor.Tensor[T]) {
 	tg := conv.NewWinoTiles(g)
 	u = op.ar.NewUninit(16 * tg.UStep)
 	conv.WinoWeights(u.Data(), w.Data(), g.Cout, g.C, tg.UStep)
@@ -328,7 +353,7 @@ func (op *Conv2d[T]) winoForward(x, w *tensor.Tensor[T], b []T, g *conv.Geom) (y
 	m := op.ar.NewUninit(16 * tg.MStep).Data()
 	conv.WinoProduct(m, u.Data(), v.Data(), g, &tg)
 	y = op.ar.NewUninit(g.N, g.Cout, g.HOut, g.WOut)
-	conv.WinoOutput(y.Data(), m, b, g, &tg)
+	conv.WinoOutputEpilogue(y.Data(), m, b, e, g, &tg)
 	return y, u, v
 }
 
@@ -379,6 +404,7 @@ func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, 
 // dx = ConvTranspose2d(dy, w) with the output padding that restores x's
 // plane, dw = Conv2dWeightGrad(x, dy), db = Σ dy over N, Hout, Wout.
 func (op *Conv2d[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] {
+	op.check("Conv2d", "BackwardVar")
 	g := &op.geom
 	grads := make([]*v[T], len(in))
 	if needs[0] {

@@ -4,15 +4,16 @@ import "fmt"
 
 // forwardOnly is embedded by ops whose forward pass does work that only
 // their backward pass needs — MaxPool2d's argmax — so that it can be
-// skipped when nothing will differentiate the output.
+// skipped when nothing will differentiate the output, or that can do, in
+// that case only, work that has no backward pass — Conv2d's Epilogue.
 //
-// Only the caller of autograd.Apply, or the engine itself, knows whether
-// the output will be recorded: it is not when no input requires a gradient,
-// or when the tape records nothing (autograd.Tape.SetGradEnabled(false)).
-// The functional wrappers of these ops call ForwardOnly(true) in the first
-// case, which is the one of every op after the first in inference on
-// tape.Input. The second case needs the engine: Apply would call
-// ForwardOnly(!recorded) on an op that has the method, before Forward.
+// Only the caller of autograd.Apply knows whether the output will be
+// recorded: it is not when no input requires a gradient, or when the tape
+// records nothing (autograd.Tape.SetGradEnabled(false)). autograd.Records
+// tells, and the functional wrappers of these ops call
+// ForwardOnly(!autograd.Records(inputs...)) before Apply. (The engine does
+// not set it itself: MaxPool2dWithIndices wants the argmax without a
+// recording.)
 type forwardOnly struct{ on bool }
 
 // ForwardOnly says whether the op's next Forward may skip what only its

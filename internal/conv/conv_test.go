@@ -44,6 +44,10 @@ var im2colGeoms = []*Geom{
 	newGeom(2, 1, 9, 9, 1, 3, 3, 2, 2, 2, 1),
 	newGeom(1, 2, 4, 4, 2, 1, 1, 3, 0, 1, 1),
 	newGeom(3, 1, 2, 2, 1, 3, 3, 1, 2, 1, 1), // padding wider than the image
+	// Output planes of smallPlane or more: Im2col goes sample by sample
+	// (the planes above go channel by channel but where C is 1).
+	newGeom(2, 2, 10, 9, 3, 3, 3, 1, 1, 1, 1),
+	newGeom(2, 2, 12, 11, 2, 3, 3, 1, 1, 2, 1),
 }
 
 // TestIm2colMatchesTheDefinition pins Im2col's layout: row (c·KH + ky)·KW + kx,
@@ -78,6 +82,24 @@ func TestIm2colMatchesTheDefinition(t *testing.T) {
 	}
 }
 
+// TestCol2imByChannels: for every geometry, folding channel by channel (as
+// Col2im does for small planes) gives sample by sample's sums bit for bit.
+func TestCol2imByChannels(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, g := range im2colGeoms {
+		c := randSlice(r, g.Rows*g.Cols)
+		tp := tapRanges(g)
+		want, got := make([]float64, g.N*g.C*g.H*g.W), make([]float64, g.N*g.C*g.H*g.W)
+		col2imBySamples(want, c, g, &tp)
+		col2imByChannels(got, c, g, &tp)
+		for i := range want {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("%v: x[%d] = %v by channels, %v by samples", g, i, got[i], want[i])
+			}
+		}
+	}
+}
+
 // TestCol2imIsTheAdjointOfIm2col checks ⟨Im2col(x), c⟩ = ⟨x, Col2im(c)⟩.
 func TestCol2imIsTheAdjointOfIm2col(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
@@ -97,6 +119,10 @@ var winoGeoms = []*Geom{
 	newGeom(2, 3, 6, 6, 4, 3, 3, 1, 1, 1, 1),
 	newGeom(1, 2, 5, 7, 3, 3, 3, 1, 0, 1, 1), // odd output: cropped tiles
 	newGeom(2, 1, 3, 4, 2, 3, 3, 1, 2, 1, 1),
+	// Planes of winoRunPlane tiles or more, which WinoOutput visits
+	// sample-major; the second with cropped tiles.
+	newGeom(2, 2, 16, 16, 3, 3, 3, 1, 1, 1, 1),
+	newGeom(1, 2, 17, 15, 2, 3, 3, 1, 1, 1, 1),
 }
 
 // TestWinogradTransformsAreAdjoint checks each Winograd transform against

@@ -26,9 +26,14 @@ func tapRanges(g *Geom) taps {
 // value the kernel tap (ky, kx) of channel c sees at output position
 // (oy, ox) of sample s — zero where that falls in the padding. The
 // convolution is then the product W·cols. cols must hold rows×cols zeros;
-// Im2col returns it filled. Samples are unfolded in parallel.
+// Im2col returns it filled. Samples are unfolded in parallel — or, for
+// small output planes, channels (im2colByChannels).
 func Im2col[T tensor.Float](cols, x []T, g *Geom) []T {
 	t := tapRanges(g)
+	if g.Plane() < smallPlane && g.C > 1 {
+		im2colByChannels(cols, x, g, &t)
+		return cols
+	}
 	parallel.For(g.N, func(lo, hi int) {
 		for s := lo; s < hi; s++ {
 			forEachTap(g, func(row, c, ky, kx int) {
@@ -56,12 +61,63 @@ func Im2col[T tensor.Float](cols, x []T, g *Geom) []T {
 	return cols
 }
 
+// smallPlane is the output plane (HOut·WOut) below which Im2col goes
+// channel by channel: a sample's part of a row of cols is then under 64
+// values, and going sample by sample wrote such short runs rows·cols apart,
+// each cache line of cols filled by several samples long after it was
+// first written.
+const smallPlane = 64
+
+// im2colByChannels is Im2col going through the rows of cols in order, a
+// channel's kh·kw rows at a time, each row filled with every sample's part
+// in turn: one sequential run per row. Channels are unfolded in parallel.
+func im2colByChannels[T tensor.Float](cols, x []T, g *Geom, t *taps) {
+	hw, l, k := g.H*g.W, g.Plane(), g.KH*g.KW
+	parallel.Chunks(g.C, max(parallel.Grain/max(g.N*l*k, 1), 1), func(clo, chi int) {
+		for c := clo; c < chi; c++ {
+			for ky := range g.KH {
+				oy0, oy1 := t.oy0[ky], t.oy1[ky]
+				for kx := range g.KW {
+					ox0, ox1 := t.ox0[kx], t.ox1[kx]
+					if ox0 >= ox1 || oy0 >= oy1 {
+						continue // cols starts zeroed
+					}
+					row := cols[((c*g.KH+ky)*g.KW+kx)*g.Cols:][:g.Cols]
+					off := (oy0*g.SH-g.PH+ky*g.DH)*g.W + ox0*g.SW - g.PW + kx*g.DW
+					for s := range g.N {
+						src, dst := x[(s*g.C+c)*hw:(s*g.C+c+1)*hw], row[s*l:(s+1)*l]
+						for oy := oy0; oy < oy1; oy++ {
+							out := dst[oy*g.WOut+ox0 : oy*g.WOut+ox1]
+							ix := off + (oy-oy0)*g.SH*g.W
+							for o := range out {
+								out[o] = src[ix]
+								ix += g.SW
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // Col2im folds a rows×cols matrix laid out as Im2col's back onto an input of
 // g's shape, adding up the values that overlapping taps place on the same
 // input position: the adjoint of Im2col. x must hold N·C·H·W zeros. Samples
-// are folded in parallel, each into its own part of x.
+// are folded in parallel, each into its own part of x — or, for small
+// output planes, channels (col2imByChannels), with the same sums in the
+// same order.
 func Col2im[T tensor.Float](x, cols []T, g *Geom) {
 	t := tapRanges(g)
+	if g.Plane() < smallPlane && g.C > 1 {
+		col2imByChannels(x, cols, g, &t)
+		return
+	}
+	col2imBySamples(x, cols, g, &t)
+}
+
+// col2imBySamples is Col2im sample by sample.
+func col2imBySamples[T tensor.Float](x, cols []T, g *Geom, t *taps) {
 	parallel.For(g.N, func(lo, hi int) {
 		for s := lo; s < hi; s++ {
 			forEachTap(g, func(row, c, ky, kx int) {
@@ -87,6 +143,40 @@ func Col2im[T tensor.Float](x, cols []T, g *Geom) {
 					}
 				}
 			})
+		}
+	})
+}
+
+// col2imByChannels is Col2im reading the rows of cols in order, as
+// im2colByChannels writes them. Each input position still adds the taps of
+// its channel in Col2im's order, (ky, kx) row-major, so the sums are
+// Col2im's bit for bit. Channels are folded in parallel.
+func col2imByChannels[T tensor.Float](x, cols []T, g *Geom, t *taps) {
+	hw, l, k := g.H*g.W, g.Plane(), g.KH*g.KW
+	parallel.Chunks(g.C, max(parallel.Grain/max(g.N*l*k, 1), 1), func(clo, chi int) {
+		for c := clo; c < chi; c++ {
+			for ky := range g.KH {
+				oy0, oy1 := t.oy0[ky], t.oy1[ky]
+				for kx := range g.KW {
+					ox0, ox1 := t.ox0[kx], t.ox1[kx]
+					if ox0 >= ox1 || oy0 >= oy1 {
+						continue
+					}
+					row := cols[((c*g.KH+ky)*g.KW+kx)*g.Cols:][:g.Cols]
+					off := (oy0*g.SH-g.PH+ky*g.DH)*g.W + ox0*g.SW - g.PW + kx*g.DW
+					for s := range g.N {
+						dst, src := x[(s*g.C+c)*hw:(s*g.C+c+1)*hw], row[s*l:(s+1)*l]
+						for oy := oy0; oy < oy1; oy++ {
+							in := src[oy*g.WOut+ox0 : oy*g.WOut+ox1]
+							ix := off + (oy-oy0)*g.SH*g.W
+							for _, v := range in {
+								dst[ix] += v
+								ix += g.SW
+							}
+						}
+					}
+				}
+			}
 		}
 	})
 }
@@ -161,6 +251,12 @@ func ColsGrad[T tensor.Float](dcols, w, dyp []T, g *Geom) {
 // N×Cout×HOut×WOut, adding the bias b unless it is nil. Samples are
 // reordered in parallel.
 func ToNCHW[T tensor.Float](y, yp, b []T, gp *Geom) {
+	ToNCHWEpilogue(y, yp, b, nil, gp)
+}
+
+// ToNCHWEpilogue is ToNCHW followed by the epilogue e (nil for none) on
+// each output plane as soon as it is written.
+func ToNCHWEpilogue[T tensor.Float](y, yp, b []T, e *Epilogue[T], gp *Geom) {
 	g := *gp // a local copy, which the closure reads without going through gp
 	l := g.Plane()
 	parallel.Chunks(g.N, max(parallel.Grain/(g.Cout*l), 1), func(lo, hi int) {
@@ -173,6 +269,7 @@ func ToNCHW[T tensor.Float](y, yp, b []T, gp *Geom) {
 						dst[i] += b[co]
 					}
 				}
+				e.apply(dst, co)
 			}
 		}
 	})

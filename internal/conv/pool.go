@@ -345,6 +345,10 @@ func MaxPoolValues[T tensor.Float](y, x []T, gp *PoolGeom) {
 	for j := range span {
 		span[j][0], span[j][1] = g.cols(j)
 	}
+	if inPlane <= smallPoolPlane {
+		maxPoolSmall(y, x, &g, span)
+		return
+	}
 	parallel.Chunks(g.Planes, max(parallel.Grain/max(inPlane, 1), 1), func(lo, hi int) {
 		rowMax := make([]T, g.H*g.WOut) // the first pass's, one plane at a time
 		for p := lo; p < hi; p++ {
@@ -399,4 +403,42 @@ func maxPoolCols[T tensor.Float](yp, rowMax []T, g *PoolGeom) {
 			}
 		}
 	}
+}
+
+// smallPoolPlane is the input plane (H·W) up to which MaxPoolValues takes
+// each window's maximum in one pass, maxPoolSmall: on planes of a few rows
+// of a few values, the two passes cost more in loop overhead than they
+// save.
+const smallPoolPlane = 16
+
+// maxPoolSmall is MaxPoolValues window by window: the max builtin over the
+// window's in-bounds rows and columns (span: those of each output column),
+// which gives the two passes' values, max being commutative and
+// associative on them (a NaN wins, +0 beats −0). Planes are pooled in
+// parallel.
+func maxPoolSmall[T tensor.Float](y, x []T, g *PoolGeom, span [][2]int) {
+	inPlane, outPlane := g.H*g.W, g.HOut*g.WOut
+	rows := make([][2]int, g.HOut)
+	for i := range rows {
+		rows[i][0], rows[i][1] = g.rows(i)
+	}
+	w := g.W
+	parallel.Chunks(g.Planes, max(parallel.Grain/max(inPlane, 1), 1), func(lo, hi int) {
+		for p := lo; p < hi; p++ {
+			xp, yp := x[p*inPlane:(p+1)*inPlane], y[p*outPlane:(p+1)*outPlane]
+			k := 0
+			for _, r := range rows {
+				for _, c := range span {
+					m := xp[r[0]*w+c[0]]
+					for rr := r[0]; rr < r[1]; rr++ {
+						for _, v := range xp[rr*w+c[0] : rr*w+c[1]] {
+							m = max(m, v)
+						}
+					}
+					yp[k] = m
+					k++
+				}
+			}
+		}
+	})
 }

@@ -14,6 +14,14 @@ import (
 // first half is done once for both. Planes are copied into (or out of) a
 // buffer padded to 2·th + 2 rows and 2·tw + 2 columns of zeros, so that no
 // tile needs a bounds check.
+//
+// Planes are visited channel-major — channel c of samples 0, 1, …, N−1,
+// then channel c+1 — because that is the order of the tiles in each of the
+// 16 matrices, whose runs for one channel hold every sample's tiles one
+// after the other: each goroutine then writes (or reads) 16 runs
+// sequentially, rather than 16·C places a matrix apart, which for small
+// planes left each cache line to be filled by C planes later, after it
+// had been evicted.
 
 // WinoInput writes V = Bᵀ d B for every input tile d of x into v:
 // v[ξ·vstep + c·T + t] is position ξ of the transform of tile t of channel
@@ -27,10 +35,11 @@ func WinoInput[T tensor.Float](v, x []T, g *Geom, tg *WinoTiles) {
 		strip := make([]T, 4*wp)
 		p0, p1, p2, p3 := strip[:wp], strip[wp:2*wp], strip[2*wp:3*wp], strip[3*wp:]
 		for p := lo; p < hi; p++ {
-			s, c := p/g.C, p%g.C
-			src := x[p*hw : (p+1)*hw]
+			c, s := p/g.N, p%g.N // channel-major (see above); pl is the plane in x
+			pl := s*g.C + c
+			src := x[pl*hw : (pl+1)*hw]
 			for y := range g.H {
-				copy(buf[(y+g.PH)*wp+g.PW:], src[y*g.W:(y+1)*g.W])
+				copyShort(buf[(y+g.PH)*wp+g.PW:][:g.W], src[y*g.W:(y+1)*g.W]) // rows of 4 or 8 in deep layers
 			}
 			o := c*tg.Count + s*tg.Plane
 			for ty := range tg.TH {
@@ -71,7 +80,8 @@ func WinoInputAdjoint[T tensor.Float](dx, dv []T, g *Geom, tg *WinoTiles) {
 		strip := make([]T, 4*wp)
 		q0, q1, q2, q3 := strip[:wp], strip[wp:2*wp], strip[2*wp:3*wp], strip[3*wp:]
 		for p := lo; p < hi; p++ {
-			s, c := p/g.C, p%g.C
+			c, s := p/g.N, p%g.N // channel-major (see above); pl is the plane in dx
+			pl := s*g.C + c
 			clear(buf)
 			o := c*tg.Count + s*tg.Plane
 			for ty := range tg.TH {
@@ -102,13 +112,21 @@ func WinoInputAdjoint[T tensor.Float](dx, dv []T, g *Geom, tg *WinoTiles) {
 				}
 				o += tg.TW
 			}
-			dst := dx[p*hw : (p+1)*hw]
+			dst := dx[pl*hw : (pl+1)*hw]
 			for y := range g.H {
-				copy(dst[y*g.W:(y+1)*g.W], buf[(y+g.PH)*wp+g.PW:])
+				copyShort(dst[y*g.W:(y+1)*g.W], buf[(y+g.PH)*wp+g.PW:])
 			}
 		}
 	})
 }
+
+// winoRunPlane is the number of tiles per plane from which WinoOutput
+// visits planes sample-major, in the order of y, rather than
+// channel-major: each plane's run of each of the 16 matrices is then long
+// enough to be read at full speed wherever it lies (measured with
+// BenchmarkWinoTransforms: 64x16x16 reads runs of 64 tiles, and was 1.3×
+// slower channel-major).
+const winoRunPlane = 64
 
 // WinoOutput writes the output tiles Aᵀ M A of m (laid out as WinoTiles
 // says) into y (N×Cout×Hout×Wout), cropped at odd edges, adding the bias b
@@ -120,6 +138,12 @@ func WinoInputAdjoint[T tensor.Float](dx, dv []T, g *Geom, tg *WinoTiles) {
 // that the crop copies from otherwise. Output planes are written in
 // parallel.
 func WinoOutput[T tensor.Float](y, m, b []T, g *Geom, tg *WinoTiles) {
+	WinoOutputEpilogue(y, m, b, nil, g, tg)
+}
+
+// WinoOutputEpilogue is WinoOutput followed by the epilogue e (nil for
+// none) on each output plane as soon as it is written.
+func WinoOutputEpilogue[T tensor.Float](y, m, b []T, e *Epilogue[T], g *Geom, tg *WinoTiles) {
 	l := g.Plane()
 	even := g.HOut%2 == 0 && g.WOut%2 == 0
 	parallel.Chunks(g.N*g.Cout, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
@@ -129,7 +153,11 @@ func WinoOutput[T tensor.Float](y, m, b []T, g *Geom, tg *WinoTiles) {
 		}
 		var ms [16][]T
 		for p := lo; p < hi; p++ {
-			s, co := p/g.Cout, p%g.Cout
+			co, s := p/g.N, p%g.N // channel-major (see above); pl is the plane in y
+			if tg.Plane >= winoRunPlane {
+				s, co = p/g.Cout, p%g.Cout // sample-major, y's order
+			}
+			pl := s*g.Cout + co
 			var bias T
 			if b != nil {
 				bias = b[co]
@@ -138,15 +166,17 @@ func WinoOutput[T tensor.Float](y, m, b []T, g *Geom, tg *WinoTiles) {
 			for xi := range ms {
 				ms[xi] = m[xi*tg.MStep+o : xi*tg.MStep+o+tg.Plane]
 			}
-			dst := y[p*l : (p+1)*l]
+			dst := y[pl*l : (pl+1)*l]
 			if even {
 				winoOutputPlane(dst, &ms, bias, tg.TW)
+				e.apply(dst, co)
 				continue
 			}
 			winoOutputPlane(buf, &ms, bias, tg.TW)
 			for oy := range g.HOut {
-				copy(dst[oy*g.WOut:(oy+1)*g.WOut], buf[oy*2*tg.TW:])
+				copyShort(dst[oy*g.WOut:(oy+1)*g.WOut], buf[oy*2*tg.TW:])
 			}
+			e.apply(dst, co)
 		}
 	})
 }
@@ -189,10 +219,11 @@ func WinoOutputAdjoint[T tensor.Float](dm, dy []T, g *Geom, tg *WinoTiles) {
 	parallel.Chunks(g.N*g.Cout, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
 		buf := make([]T, 2*tg.TH*wp) // the cropped outputs stay zero
 		for p := lo; p < hi; p++ {
-			s, co := p/g.Cout, p%g.Cout
-			src := dy[p*l : (p+1)*l]
+			co, s := p/g.N, p%g.N // channel-major (see above); pl is the plane in dy
+			pl := s*g.Cout + co
+			src := dy[pl*l : (pl+1)*l]
 			for oy := range g.HOut {
-				copy(buf[oy*wp:], src[oy*g.WOut:(oy+1)*g.WOut])
+				copyShort(buf[oy*wp:][:g.WOut], src[oy*g.WOut:(oy+1)*g.WOut])
 			}
 			o := co*tg.Count + s*tg.Plane
 			for ty := range tg.TH {

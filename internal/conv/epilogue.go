@@ -1,0 +1,102 @@
+package conv
+
+import (
+	"math"
+
+	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// Epilogue is what a convolution's forward kernels apply to each output
+// plane right after writing it, while it is in cache: an evaluation-mode
+// batch norm, a per-channel affine map, and a ReLU,
+//
+//	y[n,c,…] ← max(y[n,c,…]·Scale[c] + Shift[c], 0)
+//
+// with each step rounded as the separate passes round it (the product, then
+// the sum), so that the fused convolution gives the bits of Conv2d followed
+// by ChannelAffine and ReLU. Scale and Shift are both nil (no affine map) or
+// both of length Cout; ReLU keeps NaNs and turns −0 into +0, as ops.ReLU.
+type Epilogue[T tensor.Float] struct {
+	Scale, Shift []T
+	ReLU         bool
+}
+
+// apply applies the epilogue to dst, one output plane (or part of one) of
+// output channel co. A nil e does nothing.
+func (e *Epilogue[T]) apply(dst []T, co int) {
+	if e == nil {
+		return
+	}
+	if e.Scale != nil {
+		vec.BinaryVS(vec.OpMul, dst, dst, e.Scale[co])
+		vec.BinaryVS(vec.OpAdd, dst, dst, e.Shift[co])
+	}
+	if e.ReLU {
+		relu(dst)
+	}
+}
+
+// relu sets x = max(x, 0) in place, keeping NaNs and turning −0 into +0, by
+// masking x's bits (ops.ReLU's rule, without a branch per element).
+func relu[T tensor.Float](x []T) {
+	switch x := any(x).(type) {
+	case []float32:
+		relu32(x)
+	case []float64:
+		relu64(x)
+	}
+}
+
+func relu32(x []float32) {
+	for i, v := range x {
+		var m uint32
+		if !(v <= 0) { // v > 0 or NaN
+			m = ^uint32(0)
+		}
+		x[i] = math.Float32frombits(math.Float32bits(v) & m)
+	}
+}
+
+func relu64(x []float64) {
+	for i, v := range x {
+		var m uint64
+		if !(v <= 0) {
+			m = ^uint64(0)
+		}
+		x[i] = math.Float64frombits(math.Float64bits(v) & m)
+	}
+}
+
+// ProductNCHW writes y = W·cols + b, N×Cout×HOut×WOut, for a convolution
+// of one group, with one GEMM per sample straight into the sample's output
+// planes — Product and ToNCHW without the Cout×(N·HOut·WOut) product in
+// between — and applies the epilogue e (nil for none) to each output plane
+// as soon as its bias is added. Each output is the same dot product over
+// the KG rows of cols as Product's.
+func ProductNCHW[T tensor.Float](y, w, cols, b []T, e *Epilogue[T], g *Geom) {
+	l := g.Plane()
+	var ys []T // the current sample's output planes
+	finish := func(lo, hi int) {
+		for co := lo; co < hi; co++ {
+			dst := ys[co*l : (co+1)*l]
+			if b != nil {
+				for i := range dst {
+					dst[i] += b[co]
+				}
+			}
+			e.apply(dst, co)
+		}
+	}
+	for s := range g.N {
+		ys = y[s*g.Cout*l : (s+1)*g.Cout*l]
+		tensor.Gemm(false, false, g.Cout, l, g.KG,
+			1, w, g.KG,
+			cols[s*l:], g.Cols,
+			0, ys, l)
+		if b != nil || e != nil {
+			parallel.Chunks(g.Cout, max(parallel.Grain/l, 1), finish)
+		}
+	}
+}

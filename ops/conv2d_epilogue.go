@@ -1,0 +1,66 @@
+package ops
+
+import (
+	"fmt"
+
+	"github.com/tapegrad/tapegrad/internal/conv"
+	"github.com/tapegrad/tapegrad/tensor"
+)
+
+// ConvEpilogue is what Conv2d applies to its output as it writes it, for
+// inference: batch norm in evaluation mode as a per-channel affine map and
+// a ReLU,
+//
+//	y[n,c,h,w] = max(conv(x, w)[n,c,h,w]·Scale[c] + Shift[c], 0)
+//
+// (the bias, if any, added to the convolution first), each step rounded as
+// Conv2d, ChannelAffine and ReLU round it apart, so that the fused op gives
+// their bits while writing the output once instead of three times. Scale
+// and Shift are both nil (no affine map) or both of shape Cout; ReLU keeps
+// NaNs and turns −0 into +0, as the ReLU op.
+//
+// An epilogue has no backward pass: Conv2d with one computes only a
+// forward-only application, after ForwardOnly(true), which its caller
+// calls where nothing records the op (autograd.Records), and panics
+// otherwise. functional.Conv2dBatchNormEval does this.
+type ConvEpilogue[T tensor.Float] struct {
+	Scale, Shift *tensor.Tensor[T]
+	ReLU         bool
+}
+
+// epilogue checks op.Epilogue against the output channels cout and the
+// forward-only flag and returns it as the kernels take it, nil for none.
+func (op *Conv2d[T]) epilogue(cout int) *conv.Epilogue[T] {
+	e := op.Epilogue
+	if e == nil {
+		return nil
+	}
+	if !op.forwardOnly.on {
+		panic(errConvEpilogueRecorded)
+	}
+	if (e.Scale == nil) != (e.Shift == nil) {
+		panic(fmt.Sprintf(errConvEpilogue, shapeOrNil(e.Scale), shapeOrNil(e.Shift), cout))
+	}
+	ce := &conv.Epilogue[T]{ReLU: e.ReLU}
+	if e.Scale != nil {
+		if !tensor.EqualShapes(e.Scale.Shape(), []int{cout}) || !tensor.EqualShapes(e.Shift.Shape(), []int{cout}) {
+			panic(fmt.Sprintf(errConvEpilogue, e.Scale.Shape(), e.Shift.Shape(), cout))
+		}
+		ce.Scale, ce.Shift = e.Scale.Data(), e.Shift.Data()
+	}
+	return ce
+}
+
+// shapeOrNil returns t's shape, or nil for a nil t.
+func shapeOrNil[T tensor.Float](t *tensor.Tensor[T]) []int {
+	if t == nil {
+		return nil
+	}
+	return t.Shape()
+}
+
+// Panic messages of Conv2d's epilogue (infer2, conv2d_epilogue.go).
+const (
+	errConvEpilogueRecorded = "ops: Conv2d: an Epilogue has no backward pass: apply the op where nothing records it, after ForwardOnly(true)"
+	errConvEpilogue         = "ops: Conv2d: epilogue scale of shape %v and shift of shape %v: want both nil or both [%d]"
+)
