@@ -87,9 +87,14 @@ func NewMLP(rng *rand.Rand, c, h, w int) *Trainer {
 // NewConvNet returns examples/convnet's trainer on CIFAR-10-shaped images
 // (3×32×32): the course's ConvNet with PyTorch's initialization, Adam with
 // lr 1e-4, batch 32, W2's step.
-func NewConvNet(rng *rand.Rand) *Trainer {
-	ds := Images(rng, TrainImages, 3, 32, 32)
-	m := nn.NewConvNet[float32](3, Classes, rng)
+func NewConvNet(rng *rand.Rand) *Trainer { return NewConvNetIn(rng, 3, 32, 32) }
+
+// NewConvNetIn is NewConvNet on images of c×h×w: with 1×28×28 it is
+// examples/convnet -dataset fashion-mnist, whose convolutions see planes
+// of 28, 14, 7, 4 and 2 where W2's see 32, 16, 8, 4 and 2.
+func NewConvNetIn(rng *rand.Rand, c, h, w int) *Trainer {
+	ds := Images(rng, TrainImages, c, h, w)
+	m := nn.NewConvNet[float32](c, Classes, rng)
 	opt, err := train.NewOptimizer("adam", nn.Params[float32](m), 1e-4)
 	if err != nil {
 		panic(err) // a known name
