@@ -43,3 +43,19 @@ func TestFitPaired(t *testing.T) {
 		t.Errorf("Fit(2) = %v, %v: want a positive training time", sec, err)
 	}
 }
+
+// TestNewConvNetIn checks that the ConvNet trainer takes the shape it is
+// given (Fashion-MNIST's 1×28×28, whose planes W2's CIFAR-10 shape does not
+// have) and the course's batch, and that it trains.
+func TestNewConvNetIn(t *testing.T) {
+	tr := NewConvNetIn(rand.New(rand.NewPCG(1, 2)), 1, 28, 28)
+	if got := tr.Train.Shape(); !slices.Equal(got, []int{1, 28, 28}) {
+		t.Errorf("training images of %v, want [1 28 28]", got)
+	}
+	if got := tr.Options.Data.BatchSize; got != 32 {
+		t.Errorf("batch %d, want the course's 32", got)
+	}
+	if sec, err := tr.Fit(1); err != nil || !(sec > 0) {
+		t.Errorf("Fit(1) = %v, %v: want a positive training time", sec, err)
+	}
+}
