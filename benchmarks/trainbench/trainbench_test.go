@@ -14,6 +14,16 @@ func TestImages(t *testing.T) {
 	if a.Len() != 7 || !slices.Equal(a.Shape(), []int{3, 4, 5}) || a.Classes() != Classes {
 		t.Errorf("Images: %d images of %v, %d classes; want 7 of [3 4 5], %d", a.Len(), a.Shape(), a.Classes(), Classes)
 	}
+	seen := map[uint8]bool{}
+	for _, v := range a.Pixels {
+		seen[v] = true
+	}
+	if len(seen) < 150 { // 420 uniform draws from 256 values: about 206 distinct
+		t.Errorf("the 420 pixels take %d distinct values, want about 206 of uniform draws", len(seen))
+	}
+	if tail := a.Pixels[416:]; tail[0] == 0 && tail[1] == 0 && tail[2] == 0 && tail[3] == 0 {
+		t.Error("the last pixels, past the last multiple of 8, are all 0")
+	}
 	b := Images(rand.New(rand.NewPCG(1, 2)), 7, 3, 4, 5)
 	if !slices.Equal(a.Pixels, b.Pixels) || !slices.Equal(a.Labels, b.Labels) {
 		t.Error("Images differ for the same seed")
@@ -54,6 +64,9 @@ func TestNewConvNetIn(t *testing.T) {
 	}
 	if got := tr.Options.Data.BatchSize; got != 32 {
 		t.Errorf("batch %d, want the course's 32", got)
+	}
+	if got := tr.Train.Len(); got != FashionMNISTImages {
+		t.Errorf("%d training images, want Fashion-MNIST's %d", got, FashionMNISTImages)
 	}
 	if sec, err := tr.Fit(1); err != nil || !(sec > 0) {
 		t.Errorf("Fit(1) = %v, %v: want a positive training time", sec, err)
