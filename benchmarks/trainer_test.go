@@ -32,6 +32,13 @@ func BenchmarkW2Trainer(b *testing.B) {
 	benchTrainer(b, trainbench.NewConvNet(rand.New(rand.NewPCG(1, 2))))
 }
 
+// BenchmarkW2sTrainer is BenchmarkW2Trainer on Fashion-MNIST-shaped
+// images (1×28×28): examples/convnet -dataset fashion-mnist, the step
+// examples/run_course.sh compares with PyTorch's.
+func BenchmarkW2sTrainer(b *testing.B) {
+	benchTrainer(b, trainbench.NewConvNetIn(rand.New(rand.NewPCG(1, 2)), 1, 28, 28))
+}
+
 func benchTrainer(b *testing.B, tr *trainbench.Trainer) {
 	if _, err := tr.Fit(2); err != nil { // Adam's state and the tape's buffers
 		b.Fatal(err)

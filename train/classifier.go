@@ -172,15 +172,26 @@ func (c *Classifier[T]) loss(out *autograd.Var[T], labels []int) *autograd.Var[T
 }
 
 // Correct counts the rows of the B×classes scores whose largest entry is at
-// the row's label (the first largest, on ties). It panics if scores is not
-// 2-d with one row per label.
+// the row's label (the first largest, on ties; a NaN counts as the
+// largest, as in tensor.ArgMax). It panics if scores is not 2-d with one
+// row per label and at least one column.
 func Correct[T tensor.Float](scores *tensor.Tensor[T], labels []int) int {
-	if scores.NDim() != 2 || scores.Dim(0) != len(labels) {
+	if scores.NDim() != 2 || scores.Dim(0) != len(labels) || scores.Dim(1) == 0 {
 		panic(fmt.Sprintf(errCorrectRows, scores.Shape(), len(labels), len(labels)))
 	}
-	n := 0
-	for i, p := range tensor.ArgMax(scores, 1) {
-		if p == labels[i] {
+	// One pass over each row, with tensor.ArgMax's rule (the first largest,
+	// a NaN counting as the largest), without its index slice or its split
+	// among goroutines: every training step calls this on a small matrix.
+	k, data, n := scores.Dim(1), scores.Data(), 0
+	for i, label := range labels {
+		row := data[i*k : (i+1)*k]
+		at, best := 0, row[0]
+		for j, v := range row {
+			if v > best || (v != v && best == best) {
+				at, best = j, v
+			}
+		}
+		if at == label {
 			n++
 		}
 	}

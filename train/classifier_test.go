@@ -2,6 +2,7 @@ package train
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -88,6 +89,40 @@ func TestCorrect(t *testing.T) {
 		t.Errorf("Correct = %d, want 2", got)
 	}
 	testutil.MustPanic(t, func() { Correct(scores, []int{1, 0}) }, "train: Correct: scores of shape [3 3] for 2 labels")
+	testutil.MustPanic(t, func() { Correct(tensor.New[float32](2, 0), []int{0, 0}) }, "train: Correct: scores of shape [2 0] for 2 labels")
+}
+
+// TestCorrectFollowsArgMax checks Correct's own loop against tensor.ArgMax
+// on rows with ties, NaNs and infinities: the first largest, the first NaN
+// counting as the largest.
+func TestCorrectFollowsArgMax(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	vals := []float32{-1, 0, 2, 2, -inf, inf, nan}
+	rng := rand.New(rand.NewPCG(7, 8))
+	const rows, classes = 400, 5
+	data := make([]float32, rows*classes)
+	for i := range data {
+		data[i] = vals[rng.IntN(len(vals))]
+	}
+	scores := tensor.FromSlice(data, rows, classes)
+	want := tensor.ArgMax(scores, 1)
+	for label := range classes {
+		labels := make([]int, rows)
+		n := 0
+		for i := range labels {
+			labels[i] = label
+			if want[i] == label {
+				n++
+			}
+		}
+		if got := Correct(scores, labels); got != n {
+			t.Errorf("Correct with every label %d = %d, want %d (tensor.ArgMax's)", label, got, n)
+		}
+	}
+	// Each row counted at its own argmax: all correct.
+	if got := Correct(scores, want); got != rows {
+		t.Errorf("Correct at ArgMax's indices = %d, want %d", got, rows)
+	}
 }
 
 // TestNewOptimizer pins the optimizers and their settings, spelled out

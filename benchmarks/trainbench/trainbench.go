@@ -24,21 +24,41 @@ import (
 	"github.com/tapegrad/tapegrad/train"
 )
 
-// Sizes of the synthetic data sets: enough training images for dozens of
-// batches before an epoch ends, and one validation image, so that Fit's
-// closing evaluation costs next to nothing.
+// Sizes of the synthetic data sets: the training images of the real data
+// set of their shape (Fashion-MNIST's 60000 of 1×28×28, CIFAR-10's 50000 of
+// 3×32×32), so that a batch's examples are read from memory at random
+// places as a trainer reads them, not from the caches; TrainImages for any
+// other shape; and one validation image, so that Fit's closing evaluation
+// costs next to nothing.
 const (
-	TrainImages = 2000
-	Classes     = 10
+	TrainImages        = 2000
+	FashionMNISTImages = 60000
+	CIFAR10Images      = 50000
+	Classes            = 10
 )
+
+// trainImages returns the number of training images for examples of
+// c×h×w.
+func trainImages(c, h, w int) int {
+	switch {
+	case c == 1 && h == 28 && w == 28:
+		return FashionMNISTImages
+	case c == 3 && h == 32 && w == 32:
+		return CIFAR10Images
+	}
+	return TrainImages
+}
 
 // Images returns n images of c×h×w random pixels (uniform in 0–255) with
 // random labels in [0, Classes), drawn from rng: CIFAR-10 (3×32×32) or
 // Fashion-MNIST (1×28×28) in shape, not in content.
 func Images(rng *rand.Rand, n, c, h, w int) *data.Images {
 	m := &data.Images{Pixels: make([]uint8, n*c*h*w), Labels: make([]uint8, n), C: c, H: h, W: w, NumClasses: Classes}
-	for i := range m.Pixels {
-		m.Pixels[i] = uint8(rng.IntN(256))
+	for i := 0; i < len(m.Pixels); i += 8 { // eight pixels a draw
+		v := rng.Uint64()
+		for j := i; j < min(i+8, len(m.Pixels)); j++ {
+			m.Pixels[j], v = uint8(v), v>>8
+		}
 	}
 	for i := range m.Labels {
 		m.Labels[i] = uint8(rng.IntN(Classes))
@@ -72,10 +92,11 @@ func newTrainer(m train.Model[float32], trainSet *data.Images, batch int) *Train
 }
 
 // NewMLP returns examples/mlp's trainer on images of c×h×w: the MLP
-// c·h·w→100→10 with PyTorch's initialization, SGD with lr 2e-3, batch 200.
-// With 3×32×32 it trains W1's step, with 1×28×28 W1s's.
+// c·h·w→100→10 with PyTorch's initialization, SGD with lr 2e-3, batch 200,
+// on as many images as the real data set of the shape holds. With 3×32×32
+// it trains W1's step, with 1×28×28 W1s's.
 func NewMLP(rng *rand.Rand, c, h, w int) *Trainer {
-	ds := Images(rng, TrainImages, c, h, w)
+	ds := Images(rng, trainImages(c, h, w), c, h, w)
 	m := nn.NewMLP(nn.MLPConfig[float32]{Inputs: c * h * w, Hidden: []int{100}, Classes: Classes}, rng)
 	opt, err := train.NewOptimizer("sgd", nn.Params[float32](m), 2e-3)
 	if err != nil {
@@ -87,9 +108,14 @@ func NewMLP(rng *rand.Rand, c, h, w int) *Trainer {
 // NewConvNet returns examples/convnet's trainer on CIFAR-10-shaped images
 // (3×32×32): the course's ConvNet with PyTorch's initialization, Adam with
 // lr 1e-4, batch 32, W2's step.
-func NewConvNet(rng *rand.Rand) *Trainer {
-	ds := Images(rng, TrainImages, 3, 32, 32)
-	m := nn.NewConvNet[float32](3, Classes, rng)
+func NewConvNet(rng *rand.Rand) *Trainer { return NewConvNetIn(rng, 3, 32, 32) }
+
+// NewConvNetIn is NewConvNet on images of c×h×w: with 1×28×28 it is
+// examples/convnet -dataset fashion-mnist, whose convolutions see planes
+// of 28, 14, 7, 4 and 2 where W2's see 32, 16, 8, 4 and 2.
+func NewConvNetIn(rng *rand.Rand, c, h, w int) *Trainer {
+	ds := Images(rng, trainImages(c, h, w), c, h, w)
+	m := nn.NewConvNet[float32](c, Classes, rng)
 	opt, err := train.NewOptimizer("adam", nn.Params[float32](m), 1e-4)
 	if err != nil {
 		panic(err) // a known name
