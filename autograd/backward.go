@@ -270,9 +270,15 @@ func (l *leafGrads[T]) flushOne(i int) {
 			return
 		}
 	}
+	if l.arena != nil && v.tape != nil && !l.owned[i] && l.refs.sole(g) {
+		// A leaf made on the tape (Tape.Param) is stale after Reset, as
+		// are the tape's tensors, so it may take arena storage that the
+		// pass handed out and nothing but it holds.
+		l.owned[i] = true
+	}
 	if l.arena != nil && v.tape != nil && !l.owned[i] {
-		// A leaf made on the tape (Tape.Param) is stale after Reset,
-		// as are the tape's tensors: its copy may come from the arena.
+		// Otherwise (storage shared with another holder, or not the
+		// pass's) it takes a copy, which may come from the arena.
 		c := l.arena.Clone(g)
 		l.refs.drop(g, true)
 		g, l.owned[i] = c, true

@@ -179,6 +179,17 @@ func (r *gradRefs[T]) drop(g *tensor.Tensor[T], held bool) {
 	r.ar.Release(g, r.mark)
 }
 
+// sole reports whether g's storage has exactly one holder in the pass and
+// is the arena's, handed out during the pass: storage nothing else reads,
+// which that holder may keep instead of copying.
+func (r *gradRefs[T]) sole(g *tensor.Tensor[T]) bool {
+	k := key(g)
+	if r == nil || r.ar == nil || k == nil {
+		return false
+	}
+	return r.n[k] == 1 && r.ar.Lent(g, r.mark)
+}
+
 // SetRetainGraph turns keeping the graph through Backward on (the default)
 // or off, and returns the previous setting. On, Backward leaves everything
 // recorded in place, so that it or Grad may run again, as PyTorch's

@@ -278,3 +278,81 @@ func TestRetainGraphOffHeap(t *testing.T) {
 		t.Errorf("after Backward the tape still keeps %d bytes", b)
 	}
 }
+
+// arenaScaleOp is c·x; its backward returns a gradient from the tape's
+// arena and remembers it, so a test can see whether a leaf took that
+// storage or a copy.
+type arenaScaleOp struct {
+	c    float64
+	ar   *tensor.Arena[float64]
+	last *tensor.Tensor[float64]
+}
+
+func (op *arenaScaleOp) UseArena(ar *tensor.Arena[float64]) { op.ar = ar }
+func (*arenaScaleOp) Name() string                          { return "arenaScale" }
+func (*arenaScaleOp) Saved() []*tensor.Tensor[float64]      { return nil }
+
+func (op *arenaScaleOp) Forward(in []*tensor.Tensor[float64]) *tensor.Tensor[float64] {
+	return op.ar.Scale(in[0], op.c)
+}
+
+func (op *arenaScaleOp) Backward(dy *tensor.Tensor[float64], _ []bool) []*tensor.Tensor[float64] {
+	op.last = op.ar.Scale(dy, op.c)
+	return []*tensor.Tensor[float64]{op.last}
+}
+
+// A leaf made on the tape (Tape.Param) takes the gradient the pass computed
+// for it, without a copy, when that storage is the arena's and nothing else
+// holds it; where an op hands one tensor to two leaves (Add), the first to
+// be flushed takes a copy and the two gradients stay independent. Either
+// way the gradients are a plain tape's.
+func TestParamTakesSoleGradient(t *testing.T) {
+	rng := newRand(23)
+	xv, yv := tensor.RandN[float64](rng, 2048), tensor.RandN[float64](rng, 2048)
+	run := func(tape *autograd.Tape[float64]) (op *arenaScaleOp, x, y *autograd.Var[float64]) {
+		tape.Reset()
+		x, y = tape.Param(xv), tape.Param(yv)
+		op = &arenaScaleOp{c: 3}
+		s := autograd.Apply(op, x)
+		tape.Backward(sum(mul(add(s, s), add(x, y))))
+		return op, x, y
+	}
+	plain := autograd.NewTape[float64]()
+	_, px, py := run(plain)
+	for _, retain := range []bool{true, false} {
+		tape := autograd.NewTape[float64]()
+		tape.ReuseBuffers(true)
+		tape.SetRetainGraph(retain)
+		for step := range 2 {
+			_, x, y := run(tape)
+			if !tensor.AllClose(x.Grad(), px.Grad(), 0, 0) || !tensor.AllClose(y.Grad(), py.Grad(), 0, 0) {
+				t.Fatalf("retain %t, step %d: gradients differ from a plain tape's", retain, step)
+			}
+			// add(x, y)'s backward hands one tensor to both leaves.
+			before := y.Grad().Clone()
+			x.Grad().Data()[0] += 1
+			if !tensor.AllClose(y.Grad(), before, 0, 0) {
+				t.Fatalf("retain %t, step %d: x's and y's gradients share storage", retain, step)
+			}
+		}
+	}
+	// A leaf reached by one op alone takes that op's gradient.
+	tape := autograd.NewTape[float64]()
+	tape.ReuseBuffers(true)
+	for step := range 2 {
+		tape.Reset()
+		x := tape.Param(xv)
+		op := &arenaScaleOp{c: 3}
+		tape.Backward(sum(mul(autograd.Apply(op, x), autograd.Apply(op, x))))
+		if &x.Grad().Data()[0] == &op.last.Data()[0] {
+			t.Fatalf("step %d: a leaf reached twice took one of the two gradients", step)
+		}
+		tape.Reset()
+		x = tape.Param(xv)
+		op = &arenaScaleOp{c: 3}
+		tape.Backward(sum(mul(autograd.Apply(op, x), tape.Input(yv))))
+		if &x.Grad().Data()[0] != &op.last.Data()[0] {
+			t.Errorf("step %d: the leaf copied a gradient nothing else held", step)
+		}
+	}
+}

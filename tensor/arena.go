@@ -192,6 +192,17 @@ func (ar *Arena[T]) Release(t *Tensor[T], since ArenaMark) bool {
 	return ok
 }
 
+// Lent reports whether the arena handed out t's storage, as a whole (t or
+// a reshaped view of it), after since, and has not taken it back: storage
+// that Release given the same mark would take back.
+func (ar *Arena[T]) Lent(t *Tensor[T], since ArenaMark) bool {
+	if ar == nil || t == nil || since.gen != ar.gen {
+		return false
+	}
+	_, ok := ar.bufs.lent(t.data, since.bufs)
+	return ok
+}
+
 // ReleaseSince takes back, as Release does, every tensor buffer the arena
 // handed out after since except the storage of the tensors in keep: an
 // op's scratch, once the caller knows that only keep's tensors will be used
