@@ -7,10 +7,10 @@ package vec
 // and an addition per value, with no conversion to float64 and back. Every
 // operation is rounded to T on its own, in the order given (no fused
 // multiply-add), so that the assembly (float32 on amd64 with AVX) gives the
-// bits of the Go loops. The matrices are laid out as SumRows lays X out.
+// bits of the Go loops. The matrices are laid out as rows.go lays X out.
 
 // ScaleShiftRows writes Y[r][j] = T(T(X[r][j] − m[j])·a[j]) + b[j], the
-// matrices laid out in y and x as X in x (see SumRows), width len(m). It
+// matrices laid out in y and x as X in x (see rows.go), width len(m). It
 // panics if a matrix does not fit or a column vector's length is not m's.
 func ScaleShiftRows[T Float](y, x, m, a, b []T, rows, stride int) {
 	w := len(m)
@@ -33,7 +33,7 @@ func ScaleShiftRows[T Float](y, x, m, a, b []T, rows, stride int) {
 
 // GradShiftRows writes DX[r][j] = T(T(k1[j]·DY[r][j]) + T(k2[j]·T(X[r][j] −
 // m[j]))) + k3[j], the matrices laid out in dx, dy and x as X in x (see
-// SumRows), width len(m). It panics if a matrix does not fit or a column
+// rows.go), width len(m). It panics if a matrix does not fit or a column
 // vector's length is not m's.
 func GradShiftRows[T Float](dx, dy, x, m, k1, k2, k3 []T, rows, stride int) {
 	w := len(m)
@@ -57,7 +57,7 @@ func GradShiftRows[T Float](dx, dy, x, m, k1, k2, k3 []T, rows, stride int) {
 
 // SumDotShiftRows adds the rows of DY to sa and those of DY ⊙ D to sab,
 // D[r][j] = T(X[r][j] − m[j]): sa[j] += Σᵣ DY[r][j] and sab[j] +=
-// Σᵣ DY[r][j]·D[r][j], in float64, DY and X laid out in dy and x as SumRows
+// Σᵣ DY[r][j]·D[r][j], in float64, DY and X laid out in dy and x as rows.go
 // lays X out. With m = 0 it is SumDotRows(sa, sab, dy, x, …). It panics if
 // a matrix does not fit or a column vector's length is not sa's.
 func SumDotShiftRows[T Float](sa, sab []float64, dy, x, m []T, rows, stride int) {
@@ -82,7 +82,7 @@ func SumDotShiftRows[T Float](sa, sab []float64, dy, x, m []T, rows, stride int)
 
 // SumShiftSqRows adds the deviations of the rows of X from k to s1 and
 // their squares to s2: with D[r][j] = X[r][j] − k[j] in float64,
-// s1[j] += Σᵣ D[r][j] and s2[j] += Σᵣ D[r][j]², X laid out in x as SumRows
+// s1[j] += Σᵣ D[r][j] and s2[j] += Σᵣ D[r][j]², X laid out in x as rows.go
 // lays it out: both sums of the shifted-data variance in one pass. It
 // panics if X does not fit or a column vector's length is not s1's.
 func SumShiftSqRows[T Float](s1, s2 []float64, x []T, k []float64, rows, stride int) {

@@ -24,29 +24,7 @@ func testRowsMatchGo[T Float](t *testing.T) {
 					}
 					return v
 				}
-				mu, is, k1, k2, k3 := cols(), cols(), cols(), cols(), cols()
-				g, b := randSlices[T](rng, width, 1)[0], randSlices[T](rng, width, 1)[0]
 				at := func(s []T, r, j int) float64 { return float64(s[r*stride+j]) }
-
-				acc := cols()
-				want := append([]float64(nil), acc...)
-				SumRows(acc, x, rows, stride)
-				for j := range width {
-					for r := range rows {
-						want[j] += at(x, r, j)
-					}
-				}
-				checkF64(t, "SumRows", width, rows, acc, want)
-
-				acc = append([]float64(nil), want...)
-				SumSqDevRows(acc, x, mu, rows, stride)
-				for j := range width {
-					for r := range rows {
-						d := at(x, r, j) - mu[j]
-						want[j] += d * d
-					}
-				}
-				checkF64(t, "SumSqDevRows", width, rows, acc, want)
 
 				sa, sab := cols(), cols()
 				wa, wab := append([]float64(nil), sa...), append([]float64(nil), sab...)
@@ -60,24 +38,6 @@ func testRowsMatchGo[T Float](t *testing.T) {
 				checkF64(t, "SumDotRows sa", width, rows, sa, wa)
 				checkF64(t, "SumDotRows sab", width, rows, sab, wab)
 
-				h, y, dx := make([]T, n), make([]T, n), make([]T, n)
-				wh, wy, wdx := make([]T, n), make([]T, n), make([]T, n)
-				for j := range width {
-					for r := range rows {
-						i := r*stride + j
-						wh[i] = T((at(x, r, j) - mu[j]) * is[j])
-						wy[i] = T(g[j]*wh[i]) + b[j]
-						wdx[i] = T(float64(k1[j]*at(dy, r, j)) + float64(k2[j]*float64(wh[i])) + k3[j])
-					}
-				}
-				NormalizeRows(h, x, mu, is, rows, stride)
-				checkT(t, "NormalizeRows", width, rows, h, wh)
-				clear(h)
-				NormalizeAffineRows(h, y, x, mu, is, g, b, rows, stride)
-				checkT(t, "NormalizeAffineRows h", width, rows, h, wh)
-				checkT(t, "NormalizeAffineRows y", width, rows, y, wy)
-				BatchNormGradRows(dx, dy, wh, k1, k2, k3, rows, stride)
-				checkT(t, "BatchNormGradRows", width, rows, dx, wdx)
 			}
 		}
 	}
@@ -109,12 +69,15 @@ func TestRowsPanics(t *testing.T) {
 		f    func()
 		want string
 	}{
-		{func() { SumRows(make([]float64, 4), make([]float32, 10), 3, 4) }, "vec: SumRows of 3 rows of 4 at stride 4 over 10 values"},
-		{func() { SumRows(make([]float64, 4), make([]float32, 10), 2, 3) }, "vec: SumRows of 2 rows of 4 at stride 3 over 10 values"},
-		{func() { SumSqDevRows(make([]float64, 4), make([]float32, 10), make([]float64, 3), 1, 4) }, "vec: SumSqDevRows with column vectors of lengths [3], want 4"},
 		{func() {
-			BatchNormGradRows(make([]float32, 8), make([]float32, 7), make([]float32, 8), make([]float64, 4), make([]float64, 4), make([]float64, 4), 2, 4)
-		}, "vec: BatchNormGradRows of 2 rows of 4 at stride 4 over 7 values"},
+			SumDotRows(make([]float64, 4), make([]float64, 4), make([]float32, 10), make([]float32, 12), 3, 4)
+		}, "vec: SumDotRows of 3 rows of 4 at stride 4 over 10 values"},
+		{func() {
+			SumDotRows(make([]float64, 4), make([]float64, 4), make([]float32, 12), make([]float32, 12), 2, 3)
+		}, "vec: SumDotRows of 2 rows of 4 at stride 3 over 12 values"},
+		{func() {
+			SumDotRows(make([]float64, 4), make([]float64, 3), make([]float32, 12), make([]float32, 12), 1, 4)
+		}, "vec: SumDotRows with column vectors of lengths [3], want 4"},
 	} {
 		testutil.MustPanic(t, c.f, c.want)
 	}

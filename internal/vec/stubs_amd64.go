@@ -24,55 +24,15 @@ func adamPD(n int, x *float64, grad *float64, m *float64, v *float64, c *[7]floa
 //go:noescape
 func addScaledPD(n int, alpha float64, d *float64, x *float64)
 
-// sumRowsPS adds every row of x to acc, in float64; see SumRows.
-//
-//go:noescape
-func sumRowsPS(acc *float64, x *float32, width int, rows int, stride int)
-
-// sumSqDevRowsPS adds the squares of every row of x less mu to acc, in float64; see SumSqDevRows.
-//
-//go:noescape
-func sumSqDevRowsPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
-
 // sumDotRowsPS adds every row of a to sa and of a⊙b to sab, in float64; see SumDotRows.
 //
 //go:noescape
 func sumDotRowsPS(sa *float64, sab *float64, a *float32, b *float32, width int, rows int, stride int)
 
-// normRowsPS writes (x − mu)·is, rounded to float32, into h; see NormalizeRows.
-//
-//go:noescape
-func normRowsPS(h *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
-
-// normAffineRowsPS writes (x − mu)·is, rounded to float32, into h, and g·h + b into y; see NormalizeAffineRows.
-//
-//go:noescape
-func normAffineRowsPS(h *float32, y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
-
-// gradRowsPS writes k1·dy + k2·h + k3, rounded to float32, into dx; see BatchNormGradRows.
-//
-//go:noescape
-func gradRowsPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
-
 // sumDotRowsRPS is sumDotRowsPS walking rows outer; see SumDotRows.
 //
 //go:noescape
 func sumDotRowsRPS(sa *float64, sab *float64, a *float32, b *float32, width int, rows int, stride int)
-
-// normRowsRPS is normRowsPS walking rows outer; see NormalizeRows.
-//
-//go:noescape
-func normRowsRPS(h *float32, x *float32, mu *float64, is *float64, width int, rows int, stride int)
-
-// normAffineRowsRPS is normAffineRowsPS walking rows outer; see NormalizeAffineRows.
-//
-//go:noescape
-func normAffineRowsRPS(h *float32, y *float32, x *float32, mu *float64, is *float64, gamma *float32, beta *float32, width int, rows int, stride int)
-
-// gradRowsRPS is gradRowsPS walking rows outer; see BatchNormGradRows.
-//
-//go:noescape
-func gradRowsRPS(dx *float32, dy *float32, h *float32, k1 *float64, k2 *float64, k3 *float64, width int, rows int, stride int)
 
 // lnSumStorePS converts n values of x, a multiple of 16, to float64 into s and sums them into 16 partial sums p; see RowSumTo.
 //
@@ -148,16 +108,6 @@ func sumQuadPS(s *[16]float32, x *float32, stride int, n int)
 //
 //go:noescape
 func sumQuadPD(s *[16]float64, x *float64, stride int, n int)
-
-// sumRows2RPS is sumRowsPS walking rows outer, two at a time; see SumRows.
-//
-//go:noescape
-func sumRows2RPS(acc *float64, x *float32, width int, rows int, stride int)
-
-// sumSqDevRows2RPS is sumSqDevRowsPS walking rows outer, two at a time; see SumSqDevRows.
-//
-//go:noescape
-func sumSqDevRows2RPS(acc *float64, x *float32, mu *float64, width int, rows int, stride int)
 
 // scaleShiftRowsPS writes (x − m)·a + b into y, in float32; see ScaleShiftRows.
 //

@@ -53,12 +53,12 @@ func addScaledAsm[T Float](x []T, alpha T, d []T) int {
 // The row loops' assembly takes float32 matrices only. Narrow matrices
 // (at most colMajorMax columns: contiguous runs seen as rows of 16) go
 // through the column-block kernels, which keep a block's columns in
-// registers down all the rows, in blocks of rowsBlock (reductions) or
-// rowsBlockElem (element-wise passes) columns; wider ones through the
+// registers down all the rows, in blocks of rowsBlock columns; wider ones
+// through the
 // row-major kernels (suffix R), which walk memory in order, 8 columns at a
 // time. Each returns the columns it did, the Go loops doing the rest.
 // Callers have checked the layout and that rows ≥ 1.
-const rowsBlock, rowsBlockElem, rowsBlockR, colMajorMax = 16, 8, 8, 16
+const rowsBlock, rowsBlockR, colMajorMax = 16, 8, 16
 
 // p32 returns the address of s[0] as a *float32; T must be float32 (and s
 // not empty). A pointer goes into an interface without an allocation, which
@@ -90,45 +90,6 @@ func sumDotRowsAsm[T Float](sa, sab []float64, a, b []T, rows, stride int) int {
 		sumDotRowsPS(&sa[0], &sab[0], p32(a), p32(b), w, rows, stride)
 	} else {
 		sumDotRowsRPS(&sa[0], &sab[0], p32(a), p32(b), w, rows, stride)
-	}
-	return w
-}
-
-func normRowsAsm[T Float](h, x []T, mu, is []float64, rows, stride int) int {
-	w, cm := asmCols(len(mu), rowsBlockElem)
-	if !isF32[T]() || w == 0 {
-		return 0
-	}
-	if cm {
-		normRowsPS(p32(h), p32(x), &mu[0], &is[0], w, rows, stride)
-	} else {
-		normRowsRPS(p32(h), p32(x), &mu[0], &is[0], w, rows, stride)
-	}
-	return w
-}
-
-func normAffineRowsAsm[T Float](h, y, x []T, mu, is []float64, g, b []T, rows, stride int) int {
-	w, cm := asmCols(len(mu), rowsBlockElem)
-	if !isF32[T]() || w == 0 {
-		return 0
-	}
-	if cm {
-		normAffineRowsPS(p32(h), p32(y), p32(x), &mu[0], &is[0], p32(g), p32(b), w, rows, stride)
-	} else {
-		normAffineRowsRPS(p32(h), p32(y), p32(x), &mu[0], &is[0], p32(g), p32(b), w, rows, stride)
-	}
-	return w
-}
-
-func gradRowsAsm[T Float](dx, dy, h []T, k1, k2, k3 []float64, rows, stride int) int {
-	w, cm := asmCols(len(k1), rowsBlockElem)
-	if !isF32[T]() || w == 0 {
-		return 0
-	}
-	if cm {
-		gradRowsPS(p32(dx), p32(dy), p32(h), &k1[0], &k2[0], &k3[0], w, rows, stride)
-	} else {
-		gradRowsRPS(p32(dx), p32(dy), p32(h), &k1[0], &k2[0], &k3[0], w, rows, stride)
 	}
 	return w
 }

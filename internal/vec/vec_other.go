@@ -10,11 +10,6 @@ func addScaledAsm[T Float](x []T, alpha T, d []T) int { return 0 }
 
 // The row loops' assembly does nothing here either.
 func sumDotRowsAsm[T Float](sa, sab []float64, a, b []T, rows, stride int) int { return 0 }
-func normRowsAsm[T Float](h, x []T, mu, is []float64, rows, stride int) int    { return 0 }
-func normAffineRowsAsm[T Float](h, y, x []T, mu, is []float64, g, b []T, rows, stride int) int {
-	return 0
-}
-func gradRowsAsm[T Float](dx, dy, h []T, k1, k2, k3 []float64, rows, stride int) int { return 0 }
 
 func binaryAsm[T Float](op Op, d, a, b []T) int         { return 0 }
 func binaryVSAsm[T Float](op Op, d, a []T, s T) int     { return 0 }

@@ -72,51 +72,8 @@ func bnKernels() {
 	for _, f64 := range []bool{false, true} {
 		sumQuad(f64)
 	}
-	statsRows2Kernels()
 	shiftKernels()
 	shiftSqKernels()
-}
-
-// statsRows2Kernels emits sumRows2RPS and sumSqDevRows2RPS: sumRowsPS and
-// sumSqDevRowsPS walking rows outer, two at a time (rowMajorLoop2), each
-// accumulator loaded and stored once for both rows; a column still adds its
-// rows in order, so the sums are the same.
-func statsRows2Kernels() {
-	const rowsArgs = "width, rows, stride int"
-	const blk = 2
-	rowMajorLoop2("sumRows2RPS", "func(acc *float64, x *float32, "+rowsArgs+")",
-		"sumRows2RPS is sumRowsPS walking rows outer, two at a time; see SumRows.", blk,
-		[]string{"x"}, []string{"acc"},
-		func(rows [][]Register, o Register, c []Register) {
-			for k := range blk {
-				a := YMM()
-				VMOVUPD(c64(c[0], o, k), a)
-				for _, r := range rows {
-					t := YMM()
-					VCVTPS2PD(c32(r[0], o, k), t)
-					VADDPD(t, a, a)
-				}
-				VMOVUPD(a, c64(c[0], o, k))
-			}
-		})
-	rowMajorLoop2("sumSqDevRows2RPS", "func(acc *float64, x *float32, mu *float64, "+rowsArgs+")",
-		"sumSqDevRows2RPS is sumSqDevRowsPS walking rows outer, two at a time; see SumSqDevRows.", blk,
-		[]string{"x"}, []string{"acc", "mu"},
-		func(rows [][]Register, o Register, c []Register) {
-			for k := range blk {
-				a, m := YMM(), YMM()
-				VMOVUPD(c64(c[0], o, k), a)
-				VMOVUPD(c64(c[1], o, k), m)
-				for _, r := range rows {
-					t := YMM()
-					VCVTPS2PD(c32(r[0], o, k), t)
-					VSUBPD(m, t, t)
-					VMULPD(t, t, t)
-					VADDPD(t, a, a)
-				}
-				VMOVUPD(a, c64(c[0], o, k))
-			}
-		})
 }
 
 // rowMajorLoop2 is rowMajorLoop taking rows two at a time: body gets the

@@ -240,15 +240,6 @@ func loadCols(p Register, blk int) []VecVirtual {
 	return v
 }
 
-func loadCols32(p Register, blk int) []VecVirtual {
-	v := make([]VecVirtual, blk)
-	for k := range v {
-		v[k] = XMM()
-		VMOVUPS(Mem{Base: p, Disp: 16 * k}, v[k])
-	}
-	return v
-}
-
 func storeCols(v []VecVirtual, p Register) {
 	for k := range v {
 		VMOVUPD(v[k], Mem{Base: p, Disp: 32 * k})
@@ -257,42 +248,6 @@ func storeCols(v []VecVirtual, p Register) {
 
 func rowsKernels() {
 	const rowsArgs = "width, rows, stride int"
-	// acc[j] += x
-	{
-		const blk = 4
-		var acc []VecVirtual
-		rowsLoop("sumRowsPS", "func(acc *float64, x *float32, "+rowsArgs+")",
-			"sumRowsPS adds every row of x to acc, in float64; see SumRows.", blk,
-			[]string{"x"}, []string{"acc"}, []bool{true},
-			func(c []Register) { acc = loadCols(c[0], blk) },
-			func(r []Register, off Register) {
-				for k := range blk {
-					t := YMM()
-					VCVTPS2PD(at(r[0], off, 16*k), t)
-					VADDPD(t, acc[k], acc[k])
-				}
-			},
-			func(c []Register) { storeCols(acc, c[0]) })
-	}
-	// d = x − mu; acc[j] += d·d
-	{
-		const blk = 4
-		var acc, mu []VecVirtual
-		rowsLoop("sumSqDevRowsPS", "func(acc *float64, x *float32, mu *float64, "+rowsArgs+")",
-			"sumSqDevRowsPS adds the squares of every row of x less mu to acc, in float64; see SumSqDevRows.", blk,
-			[]string{"x"}, []string{"acc", "mu"}, []bool{true, true},
-			func(c []Register) { acc, mu = loadCols(c[0], blk), loadCols(c[1], blk) },
-			func(r []Register, off Register) {
-				for k := range blk {
-					t := YMM()
-					VCVTPS2PD(at(r[0], off, 16*k), t)
-					VSUBPD(mu[k], t, t)
-					VMULPD(t, t, t)
-					VADDPD(t, acc[k], acc[k])
-				}
-			},
-			func(c []Register) { storeCols(acc, c[0]) })
-	}
 	// sa[j] += a; sab[j] += a·b
 	{
 		const blk = 4
@@ -312,75 +267,6 @@ func rowsKernels() {
 				}
 			},
 			func(c []Register) { storeCols(sa, c[0]); storeCols(sab, c[1]) })
-	}
-	// h = float32((x − mu)·is)
-	{
-		const blk = 2
-		var mu, is []VecVirtual
-		rowsLoop("normRowsPS", "func(h, x *float32, mu, is *float64, "+rowsArgs+")",
-			"normRowsPS writes (x − mu)·is, rounded to float32, into h; see NormalizeRows.", blk,
-			[]string{"h", "x"}, []string{"mu", "is"}, []bool{true, true},
-			func(c []Register) { mu, is = loadCols(c[0], blk), loadCols(c[1], blk) },
-			func(r []Register, off Register) {
-				for k := range blk {
-					t, h := YMM(), XMM()
-					VCVTPS2PD(at(r[1], off, 16*k), t)
-					VSUBPD(mu[k], t, t)
-					VMULPD(is[k], t, t)
-					VCVTPD2PSY(t, h)
-					VMOVUPS(h, at(r[0], off, 16*k))
-				}
-			},
-			func([]Register) {})
-	}
-	// h = float32((x − mu)·is); y = g·h + b in float32
-	{
-		const blk = 2
-		var mu, is, g, b []VecVirtual
-		rowsLoop("normAffineRowsPS", "func(h, y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
-			"normAffineRowsPS writes (x − mu)·is, rounded to float32, into h, and g·h + b into y; see NormalizeAffineRows.", blk,
-			[]string{"h", "y", "x"}, []string{"mu", "is", "gamma", "beta"}, []bool{true, true, false, false},
-			func(c []Register) {
-				mu, is = loadCols(c[0], blk), loadCols(c[1], blk)
-				g, b = loadCols32(c[2], blk), loadCols32(c[3], blk)
-			},
-			func(r []Register, off Register) {
-				for k := range blk {
-					t, h, yv := YMM(), XMM(), XMM()
-					VCVTPS2PD(at(r[2], off, 16*k), t)
-					VSUBPD(mu[k], t, t)
-					VMULPD(is[k], t, t)
-					VCVTPD2PSY(t, h)
-					VMOVUPS(h, at(r[0], off, 16*k))
-					VMULPS(g[k], h, yv)
-					VADDPS(b[k], yv, yv)
-					VMOVUPS(yv, at(r[1], off, 16*k))
-				}
-			},
-			func([]Register) {})
-	}
-	// dx = float32(k1·dy + k2·h + k3)
-	{
-		const blk = 2
-		var k1, k2, k3 []VecVirtual
-		rowsLoop("gradRowsPS", "func(dx, dy, h *float32, k1, k2, k3 *float64, "+rowsArgs+")",
-			"gradRowsPS writes k1·dy + k2·h + k3, rounded to float32, into dx; see BatchNormGradRows.", blk,
-			[]string{"dx", "dy", "h"}, []string{"k1", "k2", "k3"}, []bool{true, true, true},
-			func(c []Register) { k1, k2, k3 = loadCols(c[0], blk), loadCols(c[1], blk), loadCols(c[2], blk) },
-			func(r []Register, off Register) {
-				for k := range blk {
-					t, u, o := YMM(), YMM(), XMM()
-					VCVTPS2PD(at(r[1], off, 16*k), t)
-					VMULPD(k1[k], t, t)
-					VCVTPS2PD(at(r[2], off, 16*k), u)
-					VMULPD(k2[k], u, u)
-					VADDPD(u, t, t)
-					VADDPD(k3[k], t, t)
-					VCVTPD2PSY(t, o)
-					VMOVUPS(o, at(r[0], off, 16*k))
-				}
-			},
-			func([]Register) {})
 	}
 }
 
@@ -452,51 +338,6 @@ func rowMajorKernels() {
 				VMOVUPD(c64(c[1], o, k), acc)
 				VADDPD(t, acc, acc)
 				VMOVUPD(acc, c64(c[1], o, k))
-			}
-		})
-	rowMajorLoop("normRowsRPS", "func(h, x *float32, mu, is *float64, "+rowsArgs+")",
-		"normRowsRPS is normRowsPS walking rows outer; see NormalizeRows.", blk,
-		[]string{"h", "x"}, []string{"mu", "is"},
-		func(r []Register, o Register, c []Register) {
-			for k := range blk {
-				t, h := YMM(), XMM()
-				VCVTPS2PD(c32(r[1], o, k), t)
-				VSUBPD(c64(c[0], o, k), t, t)
-				VMULPD(c64(c[1], o, k), t, t)
-				VCVTPD2PSY(t, h)
-				VMOVUPS(h, c32(r[0], o, k))
-			}
-		})
-	rowMajorLoop("normAffineRowsRPS", "func(h, y, x *float32, mu, is *float64, gamma, beta *float32, "+rowsArgs+")",
-		"normAffineRowsRPS is normAffineRowsPS walking rows outer; see NormalizeAffineRows.", blk,
-		[]string{"h", "y", "x"}, []string{"mu", "is", "gamma", "beta"},
-		func(r []Register, o Register, c []Register) {
-			for k := range blk {
-				t, h, yv := YMM(), XMM(), XMM()
-				VCVTPS2PD(c32(r[2], o, k), t)
-				VSUBPD(c64(c[0], o, k), t, t)
-				VMULPD(c64(c[1], o, k), t, t)
-				VCVTPD2PSY(t, h)
-				VMOVUPS(h, c32(r[0], o, k))
-				VMULPS(c32(c[2], o, k), h, yv)
-				VADDPS(c32(c[3], o, k), yv, yv)
-				VMOVUPS(yv, c32(r[1], o, k))
-			}
-		})
-	rowMajorLoop("gradRowsRPS", "func(dx, dy, h *float32, k1, k2, k3 *float64, "+rowsArgs+")",
-		"gradRowsRPS is gradRowsPS walking rows outer; see BatchNormGradRows.", blk,
-		[]string{"dx", "dy", "h"}, []string{"k1", "k2", "k3"},
-		func(r []Register, o Register, c []Register) {
-			for k := range blk {
-				t, u, v := YMM(), YMM(), XMM()
-				VCVTPS2PD(c32(r[1], o, k), t)
-				VMULPD(c64(c[0], o, k), t, t)
-				VCVTPS2PD(c32(r[2], o, k), u)
-				VMULPD(c64(c[1], o, k), u, u)
-				VADDPD(u, t, t)
-				VADDPD(c64(c[2], o, k), t, t)
-				VCVTPD2PSY(t, v)
-				VMOVUPS(v, c32(r[0], o, k))
 			}
 		})
 }
