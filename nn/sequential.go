@@ -36,7 +36,7 @@ func (s *Sequential[T]) Append(layers ...Module[T]) { s.Layers = append(s.Layers
 //
 // Where nothing records the layers (inference under no-grad), a Conv2d
 // followed by a BatchNorm in evaluation mode and a ReLU runs as one op that
-// gives the same bits (Conv2d's fuseForward, conv_fuse.go; infer2).
+// gives the same bits (Conv2d's fuseForward, conv_fuse.go).
 func (s *Sequential[T]) Forward(x *autograd.Var[T]) *autograd.Var[T] {
 	tape := x.Tape()
 	in := x.Value()

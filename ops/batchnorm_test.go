@@ -298,7 +298,7 @@ func TestBatchNormFloat32DoesNotDependOnGOMAXPROCS(t *testing.T) {
 
 // The one-pass statistics shift the values by the channel's first one: far
 // from 0, with that first value an outlier, μ and σ² still agree with the
-// two-pass formulas to float64's precision (bn4).
+// two-pass formulas to float64's precision.
 func TestBatchNormStatisticsFarFromZero(t *testing.T) {
 	r := rng(98)
 	const n, c = 300, 3

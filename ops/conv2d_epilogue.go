@@ -59,7 +59,7 @@ func shapeOrNil[T tensor.Float](t *tensor.Tensor[T]) []int {
 	return t.Shape()
 }
 
-// Panic messages of Conv2d's epilogue (infer2, conv2d_epilogue.go).
+// Panic messages of Conv2d's epilogue.
 const (
 	errConvEpilogueRecorded = "ops: Conv2d: an Epilogue has no backward pass: apply the op where nothing records it, after ForwardOnly(true)"
 	errConvEpilogue         = "ops: Conv2d: epilogue scale of shape %v and shift of shape %v: want both nil or both [%d]"

@@ -1095,7 +1095,7 @@ func opTable[T tensor.Float]() []opEntry[T] {
 				n = 2
 			}
 			in := normal(c.x)
-			// x, γ, and μ (LayerNorm) and r per row in float64 (task ln4).
+			// x, γ, and μ (LayerNorm) and r per row in float64.
 			stats := 16
 			if name == "RMSNorm" {
 				stats = 8
@@ -1146,7 +1146,7 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		c := c
 		in := normal(c.x)
 		blocks := c.x[0] * c.groups
-		// x, γ, and μ and 1/σ per block in float64 (task ln4).
+		// x, γ, and μ and 1/σ per block in float64.
 		k := keeps{in: []int{0}, extra: func([][]int, []int) int { return 16 * blocks }}
 		gnBad := []badInput{bad(s([]int{4}), "ops: GroupNorm needs"),
 			bad(s(append([]int{2, c.x[1] + 1}, c.x[2:]...)), "ops: GroupNorm:", "not divisible into"),

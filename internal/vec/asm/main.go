@@ -40,7 +40,7 @@ func main() {
 			}
 		}
 	}
-	elemKernels() // fexp: the float32 element-wise functions of elem.go
+	elemKernels() // the float32 element-wise functions of elem.go
 	Generate()
 }
 
