@@ -222,10 +222,21 @@ func argFlat[T Float](t *Tensor[T], name string, min bool) int {
 	if len(t.data) == 0 {
 		panic(fmt.Sprintf(errEmptyReduce, name, t.shape))
 	}
+	return argSlice(t.data, min)
+}
+
+// ArgMaxSlice returns the index of the largest element of x by ArgMax's
+// rules (the first on ties, the first NaN if there is one), or 0 for an
+// empty x: ArgMaxFlat for a slice, such as a row of a matrix, without a
+// tensor around it.
+func ArgMaxSlice[T Float](x []T) int { return argSlice(x, false) }
+
+// argSlice is ArgMaxSlice, or its ArgMin twin when min.
+func argSlice[T Float](x []T, min bool) int {
 	at := 0
-	for i, v := range t.data[1:] {
-		if beats(v, t.data[at], min) {
-			at = i + 1
+	for i, v := range x {
+		if beats(v, x[at], min) {
+			at = i
 		}
 	}
 	return at

@@ -179,18 +179,12 @@ func Correct[T tensor.Float](scores *tensor.Tensor[T], labels []int) int {
 	if scores.NDim() != 2 || scores.Dim(0) != len(labels) || scores.Dim(1) == 0 {
 		panic(fmt.Sprintf(errCorrectRows, scores.Shape(), len(labels), len(labels)))
 	}
-	// One pass over each row, with tensor.ArgMax's rule (the first largest,
-	// a NaN counting as the largest), without its index slice or its split
-	// among goroutines: every training step calls this on a small matrix.
+	// Row by row, with tensor.ArgMax's rule but without its index slice or
+	// its split among goroutines: every training step calls this on a
+	// small matrix.
 	k, data, n := scores.Dim(1), scores.Data(), 0
 	for i, label := range labels {
-		row := data[i*k : (i+1)*k]
-		at, best := 0, row[0]
-		for j, v := range row {
-			if v > best || (v != v && best == best) {
-				at, best = j, v
-			}
-		}
+		at := tensor.ArgMaxSlice(data[i*k : (i+1)*k])
 		if at == label {
 			n++
 		}
