@@ -34,43 +34,8 @@ func (op *ReLU[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("ReLU", in, 1)
 	op.y = op.ar.NewUninit(in[0].Shape()...)
 	y, x := op.y.Data(), in[0].Data()
-	parallel.Chunks(len(y), parallel.Grain, func(lo, hi int) {
-		switch y := any(y[lo:hi]).(type) {
-		case []float32:
-			relu32(y, any(x[lo:hi]).([]float32))
-		case []float64:
-			relu64(y, any(x[lo:hi]).([]float64))
-		}
-	})
+	parallel.Chunks(len(y), parallel.Grain, func(lo, hi int) { vec.ReLU(y[lo:hi], x[lo:hi]) })
 	return op.y
-}
-
-// relu32 sets y = max(x, 0), keeping NaNs, by masking x's bits: all ones
-// unless x ≤ 0, which the compiler makes a conditional move, so that the
-// loop has no branch per element (random signs would mispredict every
-// other one). It takes half the time of the built-in max, whose NaN and
-// signed-zero rules cost branches. −0 becomes +0, as with max.
-func relu32(y, x []float32) {
-	x = x[:len(y)]
-	for i, v := range x {
-		var m uint32
-		if !(v <= 0) { // v > 0 or NaN
-			m = ^uint32(0)
-		}
-		y[i] = math.Float32frombits(math.Float32bits(v) & m)
-	}
-}
-
-// relu64 is relu32 for float64.
-func relu64(y, x []float64) {
-	x = x[:len(y)]
-	for i, v := range x {
-		var m uint64
-		if !(v <= 0) {
-			m = ^uint64(0)
-		}
-		y[i] = math.Float64frombits(math.Float64bits(v) & m)
-	}
 }
 
 func (op *ReLU[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {

@@ -1,8 +1,6 @@
 package conv
 
 import (
-	"math"
-
 	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -34,38 +32,7 @@ func (e *Epilogue[T]) apply(dst []T, co int) {
 		vec.BinaryVS(vec.OpAdd, dst, dst, e.Shift[co])
 	}
 	if e.ReLU {
-		relu(dst)
-	}
-}
-
-// relu sets x = max(x, 0) in place, keeping NaNs and turning −0 into +0, by
-// masking x's bits (ops.ReLU's rule, without a branch per element).
-func relu[T tensor.Float](x []T) {
-	switch x := any(x).(type) {
-	case []float32:
-		relu32(x)
-	case []float64:
-		relu64(x)
-	}
-}
-
-func relu32(x []float32) {
-	for i, v := range x {
-		var m uint32
-		if !(v <= 0) { // v > 0 or NaN
-			m = ^uint32(0)
-		}
-		x[i] = math.Float32frombits(math.Float32bits(v) & m)
-	}
-}
-
-func relu64(x []float64) {
-	for i, v := range x {
-		var m uint64
-		if !(v <= 0) {
-			m = ^uint64(0)
-		}
-		x[i] = math.Float64frombits(math.Float64bits(v) & m)
+		vec.ReLU(dst, dst)
 	}
 }
 
