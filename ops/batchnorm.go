@@ -126,7 +126,9 @@ func bnSumShiftSq[T tensor.Float](l1, l2, k []float64, x []T, n, c, inner, ch in
 	return sumLanes(l1), sumLanes(l2)
 }
 
-// bnSumDot is bnSum for Σ a and Σ a⊙b at once, with a second scratch.
+// bnSumDot returns Σ a and Σ a⊙b over channel ch's values in a and b, laid
+// out n × c × inner with inner > 1, in float64 (vec.SumDotRows), using la
+// and lab (bnLanes long) as scratch.
 func bnSumDot[T tensor.Float](la, lab []float64, a, b []T, n, c, inner, ch int) (sa, sab float64) {
 	clear(la)
 	clear(lab)
