@@ -27,6 +27,12 @@ type Tape[T tensor.Float] struct {
 	noGradMark tensor.ArenaMark
 	freeGraph  bool // SetRetainGraph(false)
 	spent      bool // a Backward freed the graph: see SetRetainGraph
+	// Storage that recording reuses from step to step: the input values
+	// Apply hands to Forward, the recorded nodes' inputs, and the walk
+	// that finds what an op's fields keep (release.go).
+	vals slab[*tensor.Tensor[T]]
+	ins  slab[*Var[T]]
+	walk fieldWalk[T]
 }
 
 // node is one recorded application of an op.
@@ -69,6 +75,8 @@ func (t *Tape[T]) Reset() {
 	t.gen++
 	t.err = nil
 	t.spent = false
+	t.vals.reset()
+	t.ins.reset()
 	if t.arena != nil {
 		t.arena.Recycle()
 		t.noGradMark = t.arena.Mark()
@@ -227,8 +235,7 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 func ApplyOn[T tensor.Float](t *Tape[T], op Op[T], inputs ...*Var[T]) *Var[T] {
 	tp := t
 	requires := false
-	vals := make([]*tensor.Tensor[T], len(inputs))
-	for i, in := range inputs {
+	for _, in := range inputs {
 		if in.tape != nil {
 			if tp != nil && in.tape != tp {
 				panic(fmt.Sprintf(errTwoTapes, op.Name()))
@@ -239,6 +246,14 @@ func ApplyOn[T tensor.Float](t *Tape[T], op Op[T], inputs ...*Var[T]) *Var[T] {
 			}
 		}
 		requires = requires || in.requiresGrad
+	}
+	var vals []*tensor.Tensor[T]
+	if tp != nil {
+		vals = tp.vals.take(len(inputs))
+	} else {
+		vals = make([]*tensor.Tensor[T], len(inputs))
+	}
+	for i, in := range inputs {
 		vals[i] = in.value
 	}
 	var ar *tensor.Arena[T]
@@ -263,7 +278,7 @@ func ApplyOn[T tensor.Float](t *Tape[T], op Op[T], inputs ...*Var[T]) *Var[T] {
 		// is): no Backward will run, so what Forward kept for one is
 		// scratch.
 		if ar.HandedOut(mark) > 1 { // more than the output
-			releaseScratch(ar, mark, op, true, out)
+			tp.releaseScratch(mark, op, true, out)
 		}
 		return v
 	}
@@ -271,14 +286,16 @@ func ApplyOn[T tensor.Float](t *Tape[T], op Op[T], inputs ...*Var[T]) *Var[T] {
 		r.DropRecomputable()
 	}
 	if ar.HandedOut(mark) > 1 {
-		releaseScratch(ar, mark, op, false, out)
+		tp.releaseScratch(mark, op, false, out)
 	}
 	v.requiresGrad = true
-	n := node[T]{op: op, inputs: slices.Clone(inputs), out: v, from: mark, to: ar.Mark()}
 	if tp == nil {
-		v.pending = &n
+		v.pending = &node[T]{op: op, inputs: slices.Clone(inputs), out: v}
 		return v
 	}
+	ins := tp.ins.take(len(inputs))
+	copy(ins, inputs)
+	n := node[T]{op: op, inputs: ins, out: v, from: mark, to: ar.Mark()}
 	for _, in := range inputs {
 		if in.pending != nil {
 			tp.adopt(in)

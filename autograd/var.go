@@ -143,13 +143,13 @@ func (v *Var[T]) accumulate(g *tensor.Tensor[T], ar *tensor.Arena[T], refs *grad
 }
 
 // takeFromArena makes g, whose storage the arena ar gave out, the leaf's
-// gradient without copying it, handing the arena the leaf's spare storage
-// in exchange. It does so only when the leaf has no gradient and a spare of
+// gradient without copying it, handing the arena the leaf's spare tensor —
+// its storage and its header — in exchange. It does so only when the leaf has no gradient and a spare of
 // g's size, and reports whether it did, returning the spare.
 func (v *Var[T]) takeFromArena(g *tensor.Tensor[T], ar *tensor.Arena[T]) (spare *tensor.Tensor[T], ok bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.grad != nil || v.spare == nil || !tensor.SameShape(v.spare, g) || !ar.Exchange(g, v.spare.Data()) {
+	if v.grad != nil || v.spare == nil || !tensor.SameShape(v.spare, g) || !ar.ExchangeTensor(g, v.spare) {
 		return nil, false
 	}
 	spare = v.spare
