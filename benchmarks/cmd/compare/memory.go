@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
+	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"strings"
 )
 
 // peakMeter measures how far a workload grows the process's resident set,
@@ -74,6 +74,11 @@ func freeMemory() {
 	debug.FreeOSMemory()
 }
 
+// statusBuf holds /proc/self/status while procStatus reads it: the meter
+// samples after every block, and garbage of its own would count as the
+// workload's.
+var statusBuf [16 << 10]byte
+
 // procStatus returns a size field of /proc/self/status, such as VmRSS, in
 // bytes.
 func procStatus(key string) (int64, bool) {
@@ -81,22 +86,27 @@ func procStatus(key string) (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok || k != key {
+	n, err := io.ReadFull(f, statusBuf[:])
+	f.Close()
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return 0, false
+	}
+	for rest := statusBuf[:n]; len(rest) > 0; {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		k, v, ok := bytes.Cut(line, []byte(":"))
+		if !ok || string(k) != key {
 			continue
 		}
-		fields := strings.Fields(v)
-		if len(fields) != 2 || fields[1] != "kB" {
+		fields := bytes.Fields(v)
+		if len(fields) != 2 || string(fields[1]) != "kB" {
 			return 0, false
 		}
-		n, err := strconv.ParseInt(fields[0], 10, 64)
+		kb, err := strconv.ParseInt(string(fields[0]), 10, 64)
 		if err != nil {
 			return 0, false
 		}
-		return n << 10, true
+		return kb << 10, true
 	}
 	return 0, false
 }
