@@ -239,7 +239,9 @@ func (t *Tape[T]) SetRetainGraph(on bool) (was bool) {
 // from the heap lets the collector reclaim what the op kept.
 func (t *Tape[T]) freeNode(n *node[T]) {
 	op := n.op
-	n.op = freedOp[T]{name: op.Name()}
+	f := &t.freed.take(1)[0] // a pointer into the slab: no allocation
+	f.name = op.Name()
+	n.op = f
 	if t.arena == nil || n.from.Span(n.to) == 0 || (n.from.Span(n.to) == 1 && !n.out.private) {
 		return // nothing kept besides the output
 	}

@@ -30,10 +30,11 @@ type Tape[T tensor.Float] struct {
 	// Storage that recording reuses from step to step: the input values
 	// Apply hands to Forward, the recorded nodes' inputs, and the walk
 	// that finds what an op's fields keep (release.go).
-	vals slab[*tensor.Tensor[T]]
-	ins  slab[*Var[T]]
-	walk fieldWalk[T]
-	vars [2]varPool[T] // the Vars of even and odd generations (newVar)
+	vals  slab[*tensor.Tensor[T]]
+	ins   slab[*Var[T]]
+	walk  fieldWalk[T]
+	vars  [2]varPool[T]    // the Vars of even and odd generations (newVar)
+	freed slab[freedOp[T]] // what freed nodes' ops become (freeNode)
 }
 
 // node is one recorded application of an op.
@@ -82,6 +83,7 @@ func (t *Tape[T]) Reset() {
 	t.spent = false
 	t.vals.reset()
 	t.ins.reset()
+	t.freed.reset()
 	t.vars[t.gen%2].n = 0 // the Vars of two generations ago
 	if t.arena != nil {
 		t.arena.Recycle()
