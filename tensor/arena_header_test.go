@@ -112,3 +112,27 @@ func TestArenaReleaseExcept(t *testing.T) {
 		t.Error("the released buffer was not handed out again")
 	}
 }
+
+// An element-wise op on operands of one shape, small enough to run on the
+// calling goroutine, allocates nothing on a warm arena: no broadcast shape,
+// no closure for parallel work.
+func TestArenaSameShapeBinaryAllocatesNothing(t *testing.T) {
+	ar := NewArena[float32]()
+	a, b := Full[float32](2, 3, 4), Full[float32](5, 3, 4)
+	step := func() {
+		c := ar.Mul(a, b)
+		c.AddInPlace(a)
+		ar.Recycle()
+	}
+	step()
+	if n := testing.AllocsPerRun(100, step); n != 0 {
+		t.Errorf("allocates %v times, want 0", n)
+	}
+	c := ar.Mul(a, b)
+	c.AddInPlace(a)
+	for _, v := range c.Data() {
+		if v != 12 {
+			t.Fatalf("2·5 + 2 = %v, want 12", v)
+		}
+	}
+}
