@@ -165,7 +165,7 @@ func (t *Tape[T]) backwardNode(i int, n *node[T], dy *tensor.Tensor[T]) bool {
 	if t.arena != nil {
 		// What Backward took from the arena besides the gradients it
 		// returned is scratch.
-		releaseScratch(t.arena, mark, n.op, false, grads...)
+		t.releaseScratch(mark, n.op, false, grads...)
 	}
 	for j, in := range n.inputs {
 		g := grads[j]

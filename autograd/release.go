@@ -25,23 +25,43 @@ import (
 // out after a mark, so heap tensors, parameters and anything older than the
 // mark are never touched.
 
-// releaseScratch takes back the tensor buffers the arena handed out since
-// mark — during one call of op's Forward or Backward — except those that
-// keep's tensors or op's fields use (only its exported fields when
+// releaseScratch takes back the tensor buffers the tape's arena handed out
+// since mark — during one call of op's Forward or Backward — except those
+// that keep's tensors or op's fields use (only its exported fields when
 // exportedOnly: an op whose Backward will never run needs none of its own).
-func releaseScratch[T tensor.Float](ar *tensor.Arena[T], mark tensor.ArenaMark, op Op[T], exportedOnly bool, keep ...*tensor.Tensor[T]) {
+func (t *Tape[T]) releaseScratch(mark tensor.ArenaMark, op Op[T], exportedOnly bool, keep ...*tensor.Tensor[T]) {
+	ar := t.arena
 	if ar.HandedOut(mark) <= len(keep) {
 		return // nothing beyond what is kept (the common case: one output)
 	}
-	w := fieldWalk[T]{exportedOnly: exportedOnly, keep: keep}
-	w.value(reflect.ValueOf(op), 0)
-	ar.ReleaseSince(mark, w.keep...)
+	t.walk.start(exportedOnly, keep...)
+	t.walk.value(reflect.ValueOf(op), 0)
+	ar.ReleaseExcept(mark, ar.Mark(), t.walk.keep)
+	t.walk.done()
 }
 
-// fieldWalk collects the tensors and float slices an op's fields reach.
+// fieldWalk collects the storage of the tensors and float slices an op's
+// fields reach. The tape keeps one, whose list it reuses.
 type fieldWalk[T tensor.Float] struct {
 	exportedOnly bool
-	keep         []*tensor.Tensor[T]
+	keep         [][]T
+}
+
+// start begins a walk whose list holds keep's storage.
+func (w *fieldWalk[T]) start(exportedOnly bool, keep ...*tensor.Tensor[T]) {
+	w.exportedOnly = exportedOnly
+	w.keep = w.keep[:0]
+	for _, k := range keep {
+		if k != nil {
+			w.keep = append(w.keep, k.Data())
+		}
+	}
+}
+
+// done empties the list, so that it keeps nothing alive.
+func (w *fieldWalk[T]) done() {
+	clear(w.keep)
+	w.keep = w.keep[:0]
 }
 
 var (
@@ -66,7 +86,7 @@ func (w *fieldWalk[T]) value(v reflect.Value, depth int) {
 			return // the arena itself, which ops embed
 		} else if t == tensorPtr32 || t == tensorPtr64 {
 			if t == reflect.TypeFor[*tensor.Tensor[T]]() {
-				w.keep = append(w.keep, (*tensor.Tensor[T])(v.UnsafePointer()))
+				w.keep = append(w.keep, (*tensor.Tensor[T])(v.UnsafePointer()).Data())
 			}
 			return
 		}
@@ -90,8 +110,7 @@ func (w *fieldWalk[T]) value(v reflect.Value, depth int) {
 		if v.Type().Elem() == reflect.TypeFor[T]() {
 			// Unexported fields cannot be read as interfaces, but their
 			// storage can be named.
-			data := unsafe.Slice((*T)(v.UnsafePointer()), v.Len())
-			w.keep = append(w.keep, tensor.FromSlice(data))
+			w.keep = append(w.keep, unsafe.Slice((*T)(v.UnsafePointer()), v.Len()))
 			return
 		}
 		fallthrough
@@ -220,16 +239,20 @@ func (t *Tape[T]) SetRetainGraph(on bool) (was bool) {
 // from the heap lets the collector reclaim what the op kept.
 func (t *Tape[T]) freeNode(n *node[T]) {
 	op := n.op
-	n.op = freedOp[T]{name: op.Name()}
+	f := &t.freed.take(1)[0] // a pointer into the slab: no allocation
+	f.name = op.Name()
+	n.op = f
 	if t.arena == nil || n.from.Span(n.to) == 0 || (n.from.Span(n.to) == 1 && !n.out.private) {
 		return // nothing kept besides the output
 	}
-	w := fieldWalk[T]{exportedOnly: true}
+	var out *tensor.Tensor[T]
 	if !n.out.private {
-		w.keep = append(w.keep, n.out.value)
+		out = n.out.value
 	}
-	w.value(reflect.ValueOf(op), 0)
-	t.arena.ReleaseBetween(n.from, n.to, w.keep...)
+	t.walk.start(true, out)
+	t.walk.value(reflect.ValueOf(op), 0)
+	t.arena.ReleaseExcept(n.from, n.to, t.walk.keep)
+	t.walk.done()
 }
 
 // freedOp stands in for the op of a node whose backward has run on a tape

@@ -27,6 +27,14 @@ type Tape[T tensor.Float] struct {
 	noGradMark tensor.ArenaMark
 	freeGraph  bool // SetRetainGraph(false)
 	spent      bool // a Backward freed the graph: see SetRetainGraph
+	// Storage that recording reuses from step to step: the input values
+	// Apply hands to Forward, the recorded nodes' inputs, and the walk
+	// that finds what an op's fields keep (release.go).
+	vals  slab[*tensor.Tensor[T]]
+	ins   slab[*Var[T]]
+	walk  fieldWalk[T]
+	vars  [2]varPool[T]    // the Vars of even and odd generations (newVar)
+	freed slab[freedOp[T]] // what freed nodes' ops become (freeNode)
 }
 
 // node is one recorded application of an op.
@@ -46,7 +54,9 @@ func NewTape[T tensor.Float]() *Tape[T] { return &Tape[T]{} }
 // batch of data, say. Ops on it alone record nothing; ops that also take a
 // Var requiring a gradient are recorded on this tape.
 func (t *Tape[T]) Input(value *tensor.Tensor[T]) *Var[T] {
-	return &Var[T]{value: value, tape: t, gen: t.gen, node: -1}
+	v := t.newVar()
+	v.value, v.tape, v.gen, v.node = value, t, t.gen, -1
+	return v
 }
 
 // Param returns a leaf Var on the tape holding value that requires a
@@ -62,13 +72,19 @@ func (t *Tape[T]) Len() int { return len(t.nodes) }
 
 // Reset empties the tape so that it can record again, keeping its storage.
 // Vars made on the tape before Reset must not be used afterwards; Apply and
-// Backward panic if they are. Leaves made with NewParam are not affected.
+// Backward panic if they are (on a tape that reuses buffers, which reuses
+// its Vars too, if they were made since the Reset before: see
+// ReuseBuffers). Leaves made with NewParam are not affected.
 func (t *Tape[T]) Reset() {
 	clear(t.nodes)
 	t.nodes = t.nodes[:0]
 	t.gen++
 	t.err = nil
 	t.spent = false
+	t.vals.reset()
+	t.ins.reset()
+	t.freed.reset()
+	t.vars[t.gen%2].n = 0 // the Vars of two generations ago
 	if t.arena != nil {
 		t.arena.Recycle()
 		t.noGradMark = t.arena.Mark()
@@ -95,7 +111,13 @@ func (t *Tape[T]) Reset() {
 //
 // The price is a rule: every tensor computed on the tape — a Var's value or
 // gradient, whatever an op returned — is invalid after Reset. Copy what must
-// outlive the step (the loss's value, say) before resetting. The gradients
+// outlive the step (the loss's value, say) before resetting. Not only their
+// storage is reused: the arena hands the tensors themselves out again (their
+// headers; a shape slice it handed out never changes), and the tape reuses
+// its Vars two Resets after it made them, so that a step that computes what
+// the last one did allocates nothing for them. A Var used after one Reset
+// still panics as stale; one kept past two may have become a Var of the
+// present step. The gradients
 // of leaves off the tape (NewParam) are unaffected: the arena never
 // recycles their storage (a leaf that takes a gradient the pass computed
 // gives the arena its spare storage in exchange). A leaf made on the tape
@@ -227,8 +249,7 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 func ApplyOn[T tensor.Float](t *Tape[T], op Op[T], inputs ...*Var[T]) *Var[T] {
 	tp := t
 	requires := false
-	vals := make([]*tensor.Tensor[T], len(inputs))
-	for i, in := range inputs {
+	for _, in := range inputs {
 		if in.tape != nil {
 			if tp != nil && in.tape != tp {
 				panic(fmt.Sprintf(errTwoTapes, op.Name()))
@@ -239,6 +260,14 @@ func ApplyOn[T tensor.Float](t *Tape[T], op Op[T], inputs ...*Var[T]) *Var[T] {
 			}
 		}
 		requires = requires || in.requiresGrad
+	}
+	var vals []*tensor.Tensor[T]
+	if tp != nil {
+		vals = tp.vals.take(len(inputs))
+	} else {
+		vals = make([]*tensor.Tensor[T], len(inputs))
+	}
+	for i, in := range inputs {
 		vals[i] = in.value
 	}
 	var ar *tensor.Arena[T]
@@ -254,16 +283,20 @@ func ApplyOn[T tensor.Float](t *Tape[T], op Op[T], inputs ...*Var[T]) *Var[T] {
 	if out == nil {
 		panic(fmt.Sprintf(errNilOutput, op.Name()))
 	}
-	v := &Var[T]{value: out, tape: tp, node: -1}
+	var v *Var[T]
 	if tp != nil {
+		v = tp.newVar()
 		v.gen = tp.gen
+	} else {
+		v = new(Var[T])
 	}
+	v.value, v.tape, v.node = out, tp, -1
 	if !requires || (tp != nil && (tp.noGrad || tp.err != nil)) {
 		// Not recorded (with the tape stopped on an anomaly, nothing more
 		// is): no Backward will run, so what Forward kept for one is
 		// scratch.
 		if ar.HandedOut(mark) > 1 { // more than the output
-			releaseScratch(ar, mark, op, true, out)
+			tp.releaseScratch(mark, op, true, out)
 		}
 		return v
 	}
@@ -271,14 +304,16 @@ func ApplyOn[T tensor.Float](t *Tape[T], op Op[T], inputs ...*Var[T]) *Var[T] {
 		r.DropRecomputable()
 	}
 	if ar.HandedOut(mark) > 1 {
-		releaseScratch(ar, mark, op, false, out)
+		tp.releaseScratch(mark, op, false, out)
 	}
 	v.requiresGrad = true
-	n := node[T]{op: op, inputs: slices.Clone(inputs), out: v, from: mark, to: ar.Mark()}
 	if tp == nil {
-		v.pending = &n
+		v.pending = &node[T]{op: op, inputs: slices.Clone(inputs), out: v}
 		return v
 	}
+	ins := tp.ins.take(len(inputs))
+	copy(ins, inputs)
+	n := node[T]{op: op, inputs: ins, out: v, from: mark, to: ar.Mark()}
 	for _, in := range inputs {
 		if in.pending != nil {
 			tp.adopt(in)

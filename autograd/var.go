@@ -73,7 +73,12 @@ func (v *Var[T]) Tape() *Tape[T] { return v.tape }
 // PyTorch's detach. It lives on v's tape, so ops mixing it with parameters
 // are still recorded; only the path through v is cut.
 func (v *Var[T]) Detach() *Var[T] {
-	return &Var[T]{value: v.value, tape: v.tape, gen: v.gen, node: -1}
+	if v.tape == nil || v.gen != v.tape.gen {
+		return &Var[T]{value: v.value, tape: v.tape, gen: v.gen, node: -1}
+	}
+	d := v.tape.newVar()
+	d.value, d.tape, d.gen, d.node = v.value, v.tape, v.gen, -1
+	return d
 }
 
 // RetainGrad keeps the gradient of an intermediate Var after the backward pass
@@ -143,13 +148,13 @@ func (v *Var[T]) accumulate(g *tensor.Tensor[T], ar *tensor.Arena[T], refs *grad
 }
 
 // takeFromArena makes g, whose storage the arena ar gave out, the leaf's
-// gradient without copying it, handing the arena the leaf's spare storage
-// in exchange. It does so only when the leaf has no gradient and a spare of
+// gradient without copying it, handing the arena the leaf's spare tensor —
+// its storage and its header — in exchange. It does so only when the leaf has no gradient and a spare of
 // g's size, and reports whether it did, returning the spare.
 func (v *Var[T]) takeFromArena(g *tensor.Tensor[T], ar *tensor.Arena[T]) (spare *tensor.Tensor[T], ok bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.grad != nil || v.spare == nil || !tensor.SameShape(v.spare, g) || !ar.Exchange(g, v.spare.Data()) {
+	if v.grad != nil || v.spare == nil || !tensor.SameShape(v.spare, g) || !ar.ExchangeTensor(g, v.spare) {
 		return nil, false
 	}
 	spare = v.spare

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/tapegrad/tapegrad/benchmarks/bnbench"
 	"github.com/tapegrad/tapegrad/benchmarks/convbench"
 	"github.com/tapegrad/tapegrad/benchmarks/mlpbench"
 )
@@ -31,6 +32,9 @@ func TestSteadyStateStepsBarelyAllocate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	mlp := mlpbench.NewNet(rng, mlpbench.W1Hidden, mlpbench.Batch)
 	conv := convbench.NewNet(rng, 8)
+	// mem2: W3's small fused row, whose peak memory is mostly what its
+	// steps leave for the collector.
+	bn := bnbench.NewWorkload[float32](rng, 200, 100)
 	for _, c := range []struct {
 		name     string
 		step     func()
@@ -39,6 +43,9 @@ func TestSteadyStateStepsBarelyAllocate(t *testing.T) {
 	}{
 		{"W1", func() { mlp.TrainStep() }, 64 << 10, 4 << 20},
 		{"W2 (batch 8)", func() { conv.TrainStep() }, 4 << 20, 100 << 20},
+		// mem2: the tape reuses its Vars, nodes and tensor headers; what is
+		// left is the op struct and Backward's slice of gradients.
+		{"W3/fused/200x100", func() { bn.Step(bnbench.Fused) }, 512, 320_000},
 	} {
 		bytes, allocs := steadyBytes(c.step)
 		t.Logf("%s: %d bytes in %d allocations per steady-state step", c.name, bytes, allocs)

@@ -21,6 +21,11 @@ type Arena[T Float] struct {
 	bufs pool[T]     // tensors' storage
 	idx  pool[int32] // Indices
 	gen  uint64      // incremented by Recycle: marks of older generations are void
+	// hdrs are the tensor headers New and NewUninit hand out, the first
+	// nhdr of them since the last Recycle: a step that computes the same
+	// tensors as the last reuses their headers, and their shapes, too.
+	hdrs []*Tensor[T]
+	nhdr int
 }
 
 // pool hands out buffers of one element type.
@@ -58,11 +63,27 @@ func (ar *Arena[T]) New(shape ...int) *Tensor[T] {
 
 // NewUninit is New without the zeroing of recycled storage, for callers
 // that overwrite every element. On a nil arena the storage is zeroed anyway.
+//
+// The tensor itself — its header, not only its storage — is the arena's
+// too: Recycle takes it back with the storage, and a later New or NewUninit
+// hands it out again. A recycled header keeps its shape slice when the new
+// tensor has the same shape and gets a fresh one otherwise, so a shape slice
+// the arena handed out never changes.
 func (ar *Arena[T]) NewUninit(shape ...int) *Tensor[T] {
 	if ar == nil {
 		return New[T](shape...)
 	}
-	return &Tensor[T]{shape: cloneInts(shape), data: ar.bufs.take(numel(shape))}
+	data := ar.bufs.take(numel(shape))
+	if ar.nhdr == len(ar.hdrs) {
+		ar.hdrs = append(ar.hdrs, &Tensor[T]{})
+	}
+	t := ar.hdrs[ar.nhdr]
+	ar.nhdr++
+	if t.shape == nil || !slices.Equal(t.shape, shape) {
+		t.shape = cloneInts(shape)
+	}
+	t.data = data
+	return t
 }
 
 // take returns a buffer of length n, recycled if there is one that fits
@@ -161,6 +182,7 @@ func (ar *Arena[T]) Recycle() {
 	ar.bufs.recycle()
 	ar.idx.recycle()
 	ar.gen++
+	ar.nhdr = 0
 }
 
 // Mark returns the arena's present point: Release and ReleaseSince given
@@ -224,6 +246,31 @@ func (ar *Arena[T]) ReleaseBetween(from, to ArenaMark, keep ...*Tensor[T]) {
 	}
 }
 
+// ReleaseExcept is ReleaseBetween with the storage to keep given as
+// slices — a tensor's Data(), or any slice of a buffer's elements that
+// starts at its first — so that a caller listing what it keeps need not
+// make tensors of it.
+func (ar *Arena[T]) ReleaseExcept(from, to ArenaMark, keep [][]T) {
+	if ar == nil || from.gen != ar.gen || to.gen != ar.gen {
+		return
+	}
+	for i := from.bufs; i < to.bufs; i++ {
+		if buf := ar.bufs.inUse[i]; buf != nil && !holdsData(keep, buf) {
+			ar.bufs.release(i)
+		}
+	}
+}
+
+// holdsData reports whether one of keep starts at buf's first element.
+func holdsData[T Float](keep [][]T, buf []T) bool {
+	for _, k := range keep {
+		if len(k) > 0 && &k[0] == &buf[0] {
+			return true
+		}
+	}
+	return false
+}
+
 // HandedOut returns the number of tensor buffers the arena handed out after
 // since (released ones included), or 0 for a mark of an older generation.
 func (ar *Arena[T]) HandedOut(since ArenaMark) int {
@@ -258,10 +305,30 @@ func (ar *Arena[T]) Indices(n int) []int32 {
 // Exchange hands t's storage, which the arena gave out since the last
 // Recycle, over to the caller for good, and takes buf, of the same length, in
 // its place: t keeps its data, and buf is what the next Recycle takes back.
-// It reports false, changing nothing, if t's storage is not the arena's, or
-// is a longer buffer cut to t's length, or if buf's length differs. The tape uses it to give a parameter the gradient
-// the backward pass computed without copying it.
+// t itself is the caller's for good too: if the arena handed it out, no
+// later New or NewUninit hands it out again. It reports false, changing
+// nothing, if t's storage is not the arena's, or is a longer buffer cut to
+// t's length, or if buf's length differs. The tape uses it to give a
+// parameter the gradient the backward pass computed without copying it.
 func (ar *Arena[T]) Exchange(t *Tensor[T], buf []T) bool {
+	return ar.exchange(t, buf, nil)
+}
+
+// ExchangeTensor is Exchange(t, spare.Data()) that takes spare's header as
+// well as its storage: spare, a tensor of t's shape that the caller gives
+// up, is the arena's from then on — the next Recycle takes it back and a
+// later New or NewUninit hands it out again, possibly with another shape —
+// so that trading a gradient for a spare one allocates nothing.
+func (ar *Arena[T]) ExchangeTensor(t, spare *Tensor[T]) bool {
+	if spare == nil || spare == t {
+		return false
+	}
+	return ar.exchange(t, spare.data, spare)
+}
+
+// exchange is Exchange, with the header spare, if not nil, taking t's place
+// among the arena's headers.
+func (ar *Arena[T]) exchange(t *Tensor[T], buf []T, spare *Tensor[T]) bool {
 	if ar == nil || len(t.data) == 0 || len(buf) != len(t.data) {
 		return false
 	}
@@ -272,7 +339,22 @@ func (ar *Arena[T]) Exchange(t *Tensor[T], buf []T) bool {
 	delete(ar.bufs.at, &t.data[0])
 	ar.bufs.inUse[i] = buf
 	ar.bufs.at[&buf[0]] = i
+	ar.giveHeader(t, spare)
 	return true
+}
+
+// giveHeader makes the header t, if the arena handed it out, the caller's
+// for good: spare (or, if nil, a new header) takes its place.
+func (ar *Arena[T]) giveHeader(t, spare *Tensor[T]) {
+	for j := ar.nhdr - 1; j >= 0; j-- {
+		if ar.hdrs[j] == t {
+			if spare == nil {
+				spare = &Tensor[T]{}
+			}
+			ar.hdrs[j] = spare
+			return
+		}
+	}
 }
 
 // Bytes returns the storage the arena holds, handed out or free, Indices'

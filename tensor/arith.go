@@ -52,7 +52,12 @@ func (ar *Arena[T]) Mul(a, b *Tensor[T]) *Tensor[T] { return ar.binary(opMul, a,
 func (ar *Arena[T]) Div(a, b *Tensor[T]) *Tensor[T] { return ar.binary(opDiv, a, b) }
 
 func (ar *Arena[T]) binary(op binOp, a, b *Tensor[T]) *Tensor[T] {
-	dst := ar.NewUninit(mustBroadcast(a.shape, b.shape)...)
+	var dst *Tensor[T]
+	if EqualShapes(a.shape, b.shape) { // the common case: no broadcast shape to build
+		dst = ar.NewUninit(a.shape...)
+	} else {
+		dst = ar.NewUninit(mustBroadcast(a.shape, b.shape)...)
+	}
 	apply(op, dst, a, b)
 	return dst
 }
@@ -75,8 +80,10 @@ func (t *Tensor[T]) MulInPlace(src *Tensor[T]) { t.inPlace(opMul, src) }
 func (t *Tensor[T]) DivInPlace(src *Tensor[T]) { t.inPlace(opDiv, src) }
 
 func (t *Tensor[T]) inPlace(op binOp, src *Tensor[T]) {
-	if out := mustBroadcast(t.shape, src.shape); !EqualShapes(out, t.shape) {
-		panic(fmt.Sprintf(errBroadcast, src.shape, t.shape))
+	if !EqualShapes(t.shape, src.shape) { // else src broadcasts, trivially
+		if out := mustBroadcast(t.shape, src.shape); !EqualShapes(out, t.shape) {
+			panic(fmt.Sprintf(errBroadcast, src.shape, t.shape))
+		}
 	}
 	apply(op, t, t, src)
 }

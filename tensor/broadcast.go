@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/tapegrad/tapegrad/internal/parallel"
 )
@@ -193,6 +194,11 @@ func (p *plan) eachIn(lo, hi int, run func(o, ao, bo int)) {
 	}
 }
 
+// serial reports whether parallel.Chunks(n, grain, f) runs f(0, n) alone on
+// the calling goroutine, as it does when it would not use two workers.
+// Element-wise loops give the same values either way.
+func serial(n, grain int) bool { return min(runtime.GOMAXPROCS(0), n/max(grain, 1)) <= 1 }
+
 // apply computes dst = a op b element by element, broadcasting a and b to
 // dst's shape, which the caller has checked. dst may be a or b.
 func apply[T Float](op binOp, dst, a, b *Tensor[T]) {
@@ -200,6 +206,12 @@ func apply[T Float](op binOp, dst, a, b *Tensor[T]) {
 		return
 	}
 	if len(a.data) == len(dst.data) && len(b.data) == len(dst.data) {
+		if serial(len(dst.data), parallel.Grain) {
+			// What parallel.Chunks would do, without making a closure
+			// that escapes: small operands allocate nothing.
+			binaryRun(op, dst.data, a.data, b.data, 1, 1)
+			return
+		}
 		parallel.Chunks(len(dst.data), parallel.Grain, func(lo, hi int) {
 			binaryRun(op, dst.data[lo:hi], a.data[lo:hi], b.data[lo:hi], 1, 1)
 		})

@@ -17,7 +17,10 @@ func numel(shape []int) int {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
-			panic(fmt.Sprintf(errNegativeDim, shape))
+			// A copy in the message, so that shape does not escape: the
+			// variadic shapes of New and Arena.NewUninit stay on the
+			// caller's stack.
+			panic(fmt.Sprintf(errNegativeDim, slices.Clone(shape)))
 		}
 		n *= d
 	}

@@ -120,9 +120,13 @@ kernel. Before a workload is built, the previous one is dropped, the
 collector runs and malloc_trim(0) hands free heap back; the resident set
 then (VmRSS) is the baseline. After the workload is built, and its loading
 temporaries freed, the peak-RSS mark is reset (writing 5 to
-/proc/self/clear_refs); at finish the peak (VmHWM) minus the baseline is the
+/proc/self/clear_refs); at finish the peak minus the baseline is the
 workload's peak memory: its weights, data, optimizer state and the
-activations of its steps. It needs Linux; elsewhere it is null. Neither
+activations of its steps. The peak is the larger of VmHWM and the resident
+sets sampled at the end of every block of steps, as the compare command
+does on its side (see its memory.go): the kernel updates VmHWM only when
+pages are unmapped, so it can miss a resident set that grew and shrank in
+between. It needs Linux; elsewhere it is null. Neither
 resource.getrusage's ru_maxrss (it cannot be reset, so it would measure the
 largest workload so far) nor tracemalloc (it does not see torch's C++
 allocations) would measure this.
@@ -253,6 +257,7 @@ class PeakMeter:
     def __init__(self):
         trim()
         self.base = proc_status("VmRSS")
+        self.high = None  # the largest resident set sampled
 
     def reset(self):
         """Resets the peak mark, after the workload is built."""
@@ -263,11 +268,17 @@ class PeakMeter:
         except OSError:
             self.base = None
 
+    def sample(self):
+        """Reads the resident set, once a block of steps has run."""
+        rss = proc_status("VmRSS")
+        if rss is not None and (self.high is None or rss > self.high):
+            self.high = rss
+
     def peak(self):
         hwm = proc_status("VmHWM")
         if self.base is None or hwm is None:
             return None
-        return hwm - self.base
+        return max(hwm, self.high or 0) - self.base
 
 
 # --- BLAS -------------------------------------------------------------------
@@ -332,7 +343,7 @@ def info():
         "numpy": np.__version__ if np is not None else None,
         "numpy_error": NUMPY_ERROR,
         "blas": blas_info(),
-        "memory_measure": "VmHWM - VmRSS baseline (clear_refs)",
+        "memory_measure": "max(VmHWM, VmRSS after each block) - VmRSS baseline (clear_refs)",
         "env": {k: os.environ.get(k, "") for k in
                 ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")},
     }
@@ -775,6 +786,8 @@ class Runner:
         for _ in range(n):
             self.work.step()
         ns = time.perf_counter_ns() - start
+        if self.meter:
+            self.meter.sample()
         return ns, (self.work.check() if check else None)
 
     def finish(self):
@@ -837,7 +850,7 @@ def standalone(args):
         "median_ns": int(statistics.median(times)) if times else None,
         "peak_bytes": runner.finish(),
         "saved_bytes": saved,
-        "memory_measure": "VmHWM - VmRSS baseline (clear_refs)",
+        "memory_measure": "max(VmHWM, VmRSS after each block) - VmRSS baseline (clear_refs)",
         "check_first": first,
         "check_last": last,
         "info": info(),

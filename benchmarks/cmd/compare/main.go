@@ -29,7 +29,9 @@
 // blocks' mean step times; ratio is tapegrad over the reference (above 1,
 // tapegrad is slower). GEMM rows also give GFLOP/s (2·M·K·N per product).
 // The peak columns are how far the workload grew its process's peak
-// resident set (see memory.go and workloads.py). The testing.B benchmarks of
+// resident set (see memory.go and workloads.py); before the first row each
+// side runs a few small steps (prime.go, workloads.py's prime), so that no
+// row pays its runtime's lazy initialization. The testing.B benchmarks of
 // package benchmarks time the same workloads alone, for benchstat.
 //
 // The reference is benchmarks/pytorch/workloads.py, one Python process kept
@@ -174,6 +176,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "compare:", warn)
 	}
 
+	prime() // the Go runtime's lazy initialization, before any baseline
 	t := timing{reps: *reps, block: *block, dir: dir}
 	var rows []row
 	failed := false

@@ -78,7 +78,9 @@ func measure(sp spec, ref reference, refName string, t timing) (r row, refErr, e
 		for range n {
 			tg.step()
 		}
-		return time.Since(start) / time.Duration(n)
+		d := time.Since(start) / time.Duration(n)
+		meter.sample() // the block's garbage is at its largest
+		return d
 	}
 	// refBlock does the same in the reference; it returns 0 once the
 	// reference has failed.

@@ -349,7 +349,7 @@ func writeMarkdown(w io.Writer, env environment, rows []row) (checksOK bool) {
 		"after a garbage collection and an untimed lead-in step; one untimed warm-up step first; "+
 		"the two sides' blocks interleaved; same number of steps on both sides")
 	fmt.Fprintln(w, "- ratio = tapegrad / reference (above 1: tapegrad is slower); "+
-		"peak = how far the workload grew its process's peak resident set (VmHWM)")
+		"peak = how far the workload grew its process's peak resident set (VmHWM, or VmRSS sampled after each block if larger)")
 	if warn := env.blasWarning(); warn != "" {
 		fmt.Fprintf(w, "\n%s\n", warn)
 	}
