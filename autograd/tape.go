@@ -33,7 +33,6 @@ type Tape[T tensor.Float] struct {
 	vals  slab[*tensor.Tensor[T]]
 	ins   slab[*Var[T]]
 	walk  fieldWalk[T]
-	vars  [2]varPool[T]    // the Vars of even and odd generations (newVar)
 	freed slab[freedOp[T]] // what freed nodes' ops become (freeNode)
 }
 
@@ -54,9 +53,7 @@ func NewTape[T tensor.Float]() *Tape[T] { return &Tape[T]{} }
 // batch of data, say. Ops on it alone record nothing; ops that also take a
 // Var requiring a gradient are recorded on this tape.
 func (t *Tape[T]) Input(value *tensor.Tensor[T]) *Var[T] {
-	v := t.newVar()
-	v.value, v.tape, v.gen, v.node = value, t, t.gen, -1
-	return v
+	return &Var[T]{value: value, tape: t, gen: t.gen, node: -1}
 }
 
 // Param returns a leaf Var on the tape holding value that requires a
@@ -72,9 +69,7 @@ func (t *Tape[T]) Len() int { return len(t.nodes) }
 
 // Reset empties the tape so that it can record again, keeping its storage.
 // Vars made on the tape before Reset must not be used afterwards; Apply and
-// Backward panic if they are (on a tape that reuses buffers, which reuses
-// its Vars too, if they were made since the Reset before: see
-// ReuseBuffers). Leaves made with NewParam are not affected.
+// Backward panic if they are. Leaves made with NewParam are not affected.
 func (t *Tape[T]) Reset() {
 	clear(t.nodes)
 	t.nodes = t.nodes[:0]
@@ -84,7 +79,6 @@ func (t *Tape[T]) Reset() {
 	t.vals.reset()
 	t.ins.reset()
 	t.freed.reset()
-	t.vars[t.gen%2].n = 0 // the Vars of two generations ago
 	if t.arena != nil {
 		t.arena.Recycle()
 		t.noGradMark = t.arena.Mark()
@@ -113,11 +107,8 @@ func (t *Tape[T]) Reset() {
 // gradient, whatever an op returned — is invalid after Reset. Copy what must
 // outlive the step (the loss's value, say) before resetting. Not only their
 // storage is reused: the arena hands the tensors themselves out again (their
-// headers; a shape slice it handed out never changes), and the tape reuses
-// its Vars two Resets after it made them, so that a step that computes what
-// the last one did allocates nothing for them. A Var used after one Reset
-// still panics as stale; one kept past two may have become a Var of the
-// present step. The gradients
+// headers; a shape slice it handed out never changes). The tape's Vars are
+// not reused, so a Var used after Reset always panics as stale. The gradients
 // of leaves off the tape (NewParam) are unaffected: the arena never
 // recycles their storage (a leaf that takes a gradient the pass computed
 // gives the arena its spare storage in exchange). A leaf made on the tape
@@ -283,14 +274,10 @@ func ApplyOn[T tensor.Float](t *Tape[T], op Op[T], inputs ...*Var[T]) *Var[T] {
 	if out == nil {
 		panic(fmt.Sprintf(errNilOutput, op.Name()))
 	}
-	var v *Var[T]
+	v := &Var[T]{value: out, tape: tp, node: -1}
 	if tp != nil {
-		v = tp.newVar()
 		v.gen = tp.gen
-	} else {
-		v = new(Var[T])
 	}
-	v.value, v.tape, v.node = out, tp, -1
 	if !requires || (tp != nil && (tp.noGrad || tp.err != nil)) {
 		// Not recorded (with the tape stopped on an anomaly, nothing more
 		// is): no Backward will run, so what Forward kept for one is

@@ -73,12 +73,7 @@ func (v *Var[T]) Tape() *Tape[T] { return v.tape }
 // PyTorch's detach. It lives on v's tape, so ops mixing it with parameters
 // are still recorded; only the path through v is cut.
 func (v *Var[T]) Detach() *Var[T] {
-	if v.tape == nil || v.gen != v.tape.gen {
-		return &Var[T]{value: v.value, tape: v.tape, gen: v.gen, node: -1}
-	}
-	d := v.tape.newVar()
-	d.value, d.tape, d.gen, d.node = v.value, v.tape, v.gen, -1
-	return d
+	return &Var[T]{value: v.value, tape: v.tape, gen: v.gen, node: -1}
 }
 
 // RetainGrad keeps the gradient of an intermediate Var after the backward pass
