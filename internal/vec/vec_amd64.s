@@ -5197,3 +5197,57 @@ expScalePD_loop:
 	MOVB         AL, ret+40(FP)
 	VZEROUPPER
 	RET
+
+// func softmaxGradPD(n int, dx *float32, gy *float32, y *float32, s float64) bool
+// Requires: AVX, AVX2, FMA3
+TEXT ·softmaxGradPD(SB), NOSPLIT, $0-41
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         gy+16(FP), DX
+	MOVQ         y+24(FP), BX
+	VBROADCASTSD s+32(FP), Y0
+	VXORPD       Y1, Y1, Y1
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+softmaxGradPD_loop:
+	VCVTPS2PD    (BX)(SI*1), Y2
+	VCMPPD       $0x03, Y2, Y2, Y3
+	VORPD        Y3, Y1, Y1
+	VMAXPD       elemK0<>+0(SB), Y2, Y2
+	VMOVAPD      Y2, Y3
+	VMOVUPD      elemK3<>+0(SB), Y4
+	VFMADD213PD  elemK4<>+0(SB), Y4, Y3
+	VSUBPD       elemK4<>+0(SB), Y3, Y4
+	VMOVAPD      Y2, Y2
+	VFNMADD231PD elemK5<>+0(SB), Y4, Y2
+	VFNMADD231PD elemK6<>+0(SB), Y4, Y2
+	VMOVUPD      elemK7<>+0(SB), Y4
+	VFMADD213PD  elemK8<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK9<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK10<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK11<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK12<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK13<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK14<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK15<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK16<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK17<>+0(SB), Y2, Y4
+	VFMADD213PD  elemK18<>+0(SB), Y2, Y4
+	VMULPD       Y2, Y4, Y4
+	VPSLLQ       $0x34, Y3, Y2
+	VPADDQ       elemK18<>+0(SB), Y2, Y2
+	VFMADD213PD  Y2, Y4, Y2
+	VMULPD       Y0, Y2, Y2
+	VCVTPS2PD    (DX)(SI*1), Y3
+	VSUBPD       Y2, Y3, Y3
+	VCVTPD2PSY   Y3, X2
+	VMOVUPS      X2, (CX)(SI*1)
+	ADDQ         $0x10, SI
+	CMPQ         SI, AX
+	JB           softmaxGradPD_loop
+	VPTEST       Y1, Y1
+	SETNE        AL
+	MOVB         AL, ret+40(FP)
+	VZEROUPPER
+	RET

@@ -40,7 +40,8 @@ func main() {
 			}
 		}
 	}
-	elemKernels() // the float32 element-wise functions of elem.go
+	elemKernels()       // the float32 element-wise functions of elem.go
+	logSoftmaxKernels() // w9b: the float32 log-softmax's backward, elemlsm.go
 	Generate()
 }
 
