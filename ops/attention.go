@@ -113,6 +113,28 @@ type attnGeom struct {
 	maskFull          bool     // the mask has the full shape …×L×S
 	maskShape, scores []int    // the mask's shape and …×L×S
 	rows, cols        [][3]int // rowBlocks and colBlocks
+	qv, kv, vv, yv    attnView // where each head's q, k, v and y (and their gradients) lie
+}
+
+// attnView locates the matrices of the heads in a tensor's data: head b's
+// rows start at off(b) and lie ld apart. A contiguous …×rows×cols stack
+// has one head per batch element (heads 1, perN rows·cols, ld cols);
+// PackedAttention's heads lie side by side in the rows of its input.
+type attnView struct {
+	base, perN, perH, heads, ld int
+}
+
+func (w attnView) off(b int) int { return w.base + (b/w.heads)*w.perN + (b%w.heads)*w.perH }
+
+// contiguous returns the view of a contiguous stack of rows×cols matrices.
+func contiguous(rows, cols int) attnView { return attnView{perN: rows * cols, heads: 1, ld: cols} }
+
+// clearRows zeroes rows [j0, j1) of the cols-wide matrix at m with row
+// stride ld.
+func clearRows[T tensor.Float](m []T, j0, j1, cols, ld int) {
+	for j := j0; j < j1; j++ {
+		clear(m[j*ld:][:cols])
+	}
 }
 
 // attnLayout checks the inputs and returns their geometry.
@@ -137,6 +159,7 @@ func attnLayout[T tensor.Float](op *ScaledDotProductAttention[T], in []*tensor.T
 	}
 	g.scores = append(slices.Clone(g.batch), g.l, g.s)
 	g.rows, g.cols = g.rowBlocks(), g.colBlocks()
+	g.qv, g.kv, g.vv, g.yv = contiguous(g.l, g.e), contiguous(g.s, g.e), contiguous(g.s, g.ev), contiguous(g.l, g.ev)
 	if len(in) == 4 {
 		if op.IsCausal {
 			panic(fmt.Sprintf(errAttnCausalMask, in[3].Shape()))
@@ -280,10 +303,10 @@ func (g *attnGeom) width(i int) int {
 // block's end are not written.
 func attnScores[T tensor.Float](g *attnGeom, sb, q, k, m []T, b int) {
 	l, s, e := g.l, g.s, g.e
-	qb, kb := q[b*l*e:][:l*e], k[b*s*e:][:s*e]
+	qb, kb, ldq, ldk := q[g.qv.off(b):], k[g.kv.off(b):], g.qv.ld, g.kv.ld
 	for _, blk := range g.rows {
 		i0, i1, cb := blk[0], blk[1], blk[2]
-		tensor.Gemm(false, true, i1-i0, cb, e, T(g.scale), qb[i0*e:], e, kb, e, 0, sb[i0*s:], s)
+		tensor.Gemm(false, true, i1-i0, cb, e, T(g.scale), qb[i0*ldq:], ldq, kb, ldk, 0, sb[i0*s:], s)
 	}
 	if g.mask {
 		off := g.maskB[b]
@@ -405,7 +428,13 @@ func (op *ScaledDotProductAttention[T]) Forward(in []*tensor.Tensor[T]) *tensor.
 	}
 	y := op.ar.NewUninit(append(slices.Clone(g.batch), g.l, g.ev)...)
 	op.stats = make([]float64, 2*g.b*g.l)
-	q, k, v, yd := op.q.Data(), op.k.Data(), op.v.Data(), y.Data()
+	attnForward(&g, op.q.Data(), op.k.Data(), op.v.Data(), m, y.Data(), op.stats, op.seed)
+	return y
+}
+
+// attnForward writes the attention of every head to yd (where g.yv puts
+// it) and its rows' statistics to stats, heads in parallel.
+func attnForward[T tensor.Float](g *attnGeom, q, k, v, m, yd []T, stats []float64, seed [2]uint64) {
 	l, s, ev := g.l, g.s, g.ev
 	rows := g.rows
 	parallel.For(g.b, func(lo, hi int) {
@@ -415,10 +444,10 @@ func (op *ScaledDotProductAttention[T]) Forward(in []*tensor.Tensor[T]) *tensor.
 			z = make([]T, l*s)
 		}
 		for b := lo; b < hi; b++ {
-			attnScores(&g, sb, q, k, m, b)
-			attnSoftmaxRows(&g, sb, op.stats[2*b*l:][:2*l], ex)
+			attnScores(g, sb, q, k, m, b)
+			attnSoftmaxRows(g, sb, stats[2*b*l:][:2*l], ex)
 			if z != nil {
-				attnDropoutHead(z, op.seed, b, g.p)
+				attnDropoutHead(z, seed, b, g.p)
 				for _, blk := range rows {
 					for i := blk[0]; i < blk[1]; i++ {
 						r, zr := sb[i*s:][:blk[2]], z[i*s:][:blk[2]]
@@ -428,14 +457,13 @@ func (op *ScaledDotProductAttention[T]) Forward(in []*tensor.Tensor[T]) *tensor.
 					}
 				}
 			}
-			vb, yb := v[b*s*ev:][:s*ev], yd[b*l*ev:][:l*ev]
+			vb, yb, ldv, ldy := v[g.vv.off(b):], yd[g.yv.off(b):], g.vv.ld, g.yv.ld
 			for _, blk := range rows {
 				i0, i1, cb := blk[0], blk[1], blk[2]
-				tensor.Gemm(false, false, i1-i0, ev, cb, 1, sb[i0*s:], s, vb, ev, 0, yb[i0*ev:], ev)
+				tensor.Gemm(false, false, i1-i0, ev, cb, 1, sb[i0*s:], s, vb, ldv, 0, yb[i0*ldy:], ldy)
 			}
 		}
 	})
-	return y
 }
 
 // AttentionDropoutSeeds draws the two seeds of ScaledDotProductAttention's
@@ -450,7 +478,6 @@ func AttentionDropoutSeeds(rng *rand.Rand) [2]uint64 {
 
 func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	g := &op.g
-	l, s, e, ev := g.l, g.s, g.e, g.ev
 	grads := make([]*tensor.Tensor[T], len(needs))
 	var dq, dk, dv, dm []T
 	if needs[0] {
@@ -477,7 +504,24 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 	if g.mask {
 		m = op.mask.Data()
 	}
-	q, k, v, gy := op.q.Data(), op.k.Data(), op.v.Data(), dy.Data()
+	attnBackward(g, op.q.Data(), op.k.Data(), op.v.Data(), m, dy.Data(), dq, dk, dv, dm, op.stats, op.seed)
+	if dS != nil {
+		if g.maskFull {
+			grads[3] = dS
+		} else {
+			grads[3] = op.ar.SumTo(dS, g.maskShape...)
+		}
+	}
+	return grads
+}
+
+// attnBackward writes the gradients dq, dk and dv (where g.qv, g.kv and
+// g.vv put q, k and v; nil when not needed) and the whole stack of dS to
+// dm (nil when not needed) from the output's gradient gy (where g.yv puts
+// y), heads in parallel.
+func attnBackward[T tensor.Float](g *attnGeom, q, k, v, m, gy, dq, dk, dv, dm []T, stats []float64, seed [2]uint64) {
+	l, s, e, ev := g.l, g.s, g.e, g.ev
+	ldq, ldk, ldv, ldy := g.qv.ld, g.kv.ld, g.vv.ld, g.yv.ld
 	rows, cols := g.rows, g.cols
 	parallel.For(g.b, func(lo, hi int) {
 		pb, gb := make([]T, l*s), make([]T, l*s)
@@ -487,9 +531,9 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 		}
 		for b := lo; b < hi; b++ {
 			attnScores(g, pb, q, k, m, b)
-			attnProbRows(g, pb, op.stats[2*b*l:][:2*l])
+			attnProbRows(g, pb, stats[2*b*l:][:2*l])
 			if g.p > 0 {
-				attnDropoutHead(pt, op.seed, b, g.p)
+				attnDropoutHead(pt, seed, b, g.p)
 				for _, blk := range rows {
 					for i := blk[0]; i < blk[1]; i++ {
 						r, pr := pt[i*s:][:blk[2]], pb[i*s:][:blk[2]]
@@ -499,17 +543,18 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 					}
 				}
 			}
-			qb, kb, vb := q[b*l*e:][:l*e], k[b*s*e:][:s*e], v[b*s*ev:][:s*ev]
-			dyb := gy[b*l*ev:][:l*ev]
+			qo, ko, vo := g.qv.off(b), g.kv.off(b), g.vv.off(b)
+			qb, kb, vb := q[qo:], k[ko:], v[vo:]
+			dyb := gy[g.yv.off(b):]
 			if dv != nil { // dv = P̃ᵀ·dy, key block by key block over the queries that see it
-				dvb := dv[b*s*ev:][:s*ev]
+				dvb := dv[vo:]
 				for _, blk := range cols {
 					j0, j1, i0 := blk[0], blk[1], blk[2]
 					if i0 == l {
-						clear(dvb[j0*ev : j1*ev])
+						clearRows(dvb, j0, j1, ev, ldv)
 						continue
 					}
-					tensor.Gemm(true, false, j1-j0, ev, l-i0, 1, pt[i0*s+j0:], s, dyb[i0*ev:], ev, 0, dvb[j0*ev:], ev)
+					tensor.Gemm(true, false, j1-j0, ev, l-i0, 1, pt[i0*s+j0:], s, dyb[i0*ldy:], ldy, 0, dvb[j0*ldv:], ldv)
 				}
 			}
 			if dq == nil && dk == nil && dm == nil {
@@ -518,7 +563,7 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 			// dP̃ = dy·vᵀ, then dS = P̃ ⊙ dP̃ − P ⊙ D in its place.
 			for _, blk := range rows {
 				i0, i1, cb := blk[0], blk[1], blk[2]
-				tensor.Gemm(false, true, i1-i0, cb, ev, 1, dyb[i0*ev:], ev, vb, ev, 0, gb[i0*s:], s)
+				tensor.Gemm(false, true, i1-i0, cb, ev, 1, dyb[i0*ldy:], ldy, vb, ldv, 0, gb[i0*s:], s)
 				for i := i0; i < i1; i++ {
 					gr, pr, ptr := gb[i*s:][:cb], pb[i*s:][:cb], pt[i*s:][:cb]
 					d := 0.0
@@ -530,18 +575,18 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 					}
 				}
 				if dq != nil { // dq = c·dS·k
-					tensor.Gemm(false, false, i1-i0, e, cb, T(g.scale), gb[i0*s:], s, kb, e, 0, dq[b*l*e+i0*e:], e)
+					tensor.Gemm(false, false, i1-i0, e, cb, T(g.scale), gb[i0*s:], s, kb, ldk, 0, dq[qo+i0*ldq:], ldq)
 				}
 			}
 			if dk != nil { // dk = c·dSᵀ·q
-				dkb := dk[b*s*e:][:s*e]
+				dkb := dk[ko:]
 				for _, blk := range cols {
 					j0, j1, i0 := blk[0], blk[1], blk[2]
 					if i0 == l {
-						clear(dkb[j0*e : j1*e])
+						clearRows(dkb, j0, j1, e, ldk)
 						continue
 					}
-					tensor.Gemm(true, false, j1-j0, e, l-i0, T(g.scale), gb[i0*s+j0:], s, qb[i0*e:], e, 0, dkb[j0*e:], e)
+					tensor.Gemm(true, false, j1-j0, e, l-i0, T(g.scale), gb[i0*s+j0:], s, qb[i0*ldq:], ldq, 0, dkb[j0*ldk:], ldk)
 				}
 			}
 			if dm != nil { // no causal mask with a float one: every entry written
@@ -549,14 +594,6 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 			}
 		}
 	})
-	if dS != nil {
-		if g.maskFull {
-			grads[3] = dS
-		} else {
-			grads[3] = op.ar.SumTo(dS, g.maskShape...)
-		}
-	}
-	return grads
 }
 
 // Saved lists q, k, v and the mask; the row statistics are counted by
