@@ -142,7 +142,16 @@ func attnLayout[T tensor.Float](op *ScaledDotProductAttention[T], in []*tensor.T
 	if len(in) < 3 || len(in) > 4 {
 		panic(fmt.Sprintf(errAttnArity, len(in)))
 	}
-	q, k, v := in[0].Shape(), in[1].Shape(), in[2].Shape()
+	var ms []int
+	if len(in) == 4 {
+		ms = in[3].Shape()
+	}
+	return attnShapes(op, in[0].Shape(), in[1].Shape(), in[2].Shape(), ms)
+}
+
+// attnShapes checks the shapes of q, k, v and the mask (nil for none) and
+// returns their geometry, with contiguous views.
+func attnShapes[T tensor.Float](op *ScaledDotProductAttention[T], q, k, v, ms []int) attnGeom {
 	r := len(q)
 	if r < 2 || len(k) != r || len(v) != r || !slices.Equal(q[:r-2], k[:r-2]) || !slices.Equal(q[:r-2], v[:r-2]) ||
 		k[r-1] != q[r-1] || v[r-2] != k[r-2] {
@@ -160,11 +169,10 @@ func attnLayout[T tensor.Float](op *ScaledDotProductAttention[T], in []*tensor.T
 	g.scores = append(slices.Clone(g.batch), g.l, g.s)
 	g.rows, g.cols = g.rowBlocks(), g.colBlocks()
 	g.qv, g.kv, g.vv, g.yv = contiguous(g.l, g.e), contiguous(g.s, g.e), contiguous(g.s, g.ev), contiguous(g.l, g.ev)
-	if len(in) == 4 {
+	if ms != nil {
 		if op.IsCausal {
-			panic(fmt.Sprintf(errAttnCausalMask, in[3].Shape()))
+			panic(fmt.Sprintf(errAttnCausalMask, ms))
 		}
-		ms := in[3].Shape()
 		if out, err := tensor.BroadcastShapes(ms, g.scores); err != nil || !slices.Equal(out, g.scores) {
 			panic(fmt.Sprintf(errAttnMask, ms, g.scores))
 		}
