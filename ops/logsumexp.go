@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/tapegrad/tapegrad/internal/fmath"
+	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -158,7 +159,7 @@ func (op *LogSumExp[T]) BackwardVar(in []*v[T], out, dy *v[T], _ []bool) []*v[T]
 // four at a time (vec.ExpSum32 forward, vec.SoftmaxGrad32 backward, within
 // 2 ulp of math.Exp in float64, a difference of more than 700 below the
 // maximum taken as 700), other rows and those holding NaN or ±Inf
-// fmath.Exp's one at a time. It keeps its output. A slice that is entirely −Inf,
+// fmath.Exp's one at a time. Slices run in parallel. It keeps its output. A slice that is entirely −Inf,
 // or holds +Inf or NaN, gives NaN, as in PyTorch. Its backward is
 // differentiable: BackwardVar takes the softmax as exp(y) of the output y.
 //
@@ -179,24 +180,31 @@ func (op *LogSoftmax[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	outer, n, inner := op.layout(x.Shape())
 	op.y = op.ar.NewUninit(x.Shape()...)
 	xd, md, yd := x.Data(), m.Data(), op.y.Data()
-	for o := range outer {
-		for j := range inner {
-			mv := float64(md[o*inner+j])
-			ls, ok := 0.0, false
-			if inner == 1 {
-				ls, ok = logSumExpRow32(xd[o*n:][:n], mv)
-			}
-			if !ok {
-				ls = logSumExpShifted(xd[o*n*inner+j:], n, inner, mv)
-			}
-			for i := range n {
-				k := (o*n+i)*inner + j
-				yd[k] = T((float64(xd[k]) - mv) - ls)
+	parallel.Chunks(outer, logSoftmaxGrain(n*inner), func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			for j := range inner {
+				mv := float64(md[o*inner+j])
+				ls, ok := 0.0, false
+				if inner == 1 {
+					ls, ok = logSumExpRow32(xd[o*n:][:n], mv)
+				}
+				if !ok {
+					ls = logSumExpShifted(xd[o*n*inner+j:], n, inner, mv)
+				}
+				for i := range n {
+					k := (o*n+i)*inner + j
+					yd[k] = T((float64(xd[k]) - mv) - ls)
+				}
 			}
 		}
-	}
+	})
 	return op.y
 }
+
+// logSoftmaxGrain is the number of slices of n values (one exponential
+// each, about eight times a simple element-wise step) below which
+// LogSoftmax does not split its loops among goroutines.
+func logSoftmaxGrain(n int) int { return max(1, parallel.Grain/(8*max(n, 1))) }
 
 // layout views a tensor of the given shape as outer×n×inner around the axis.
 func (op *LogSoftmax[T]) layout(shape []int) (outer, n, inner int) {
@@ -208,21 +216,23 @@ func (op *LogSoftmax[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.
 	dx := op.ar.NewUninit(dy.Shape()...)
 	outer, n, inner := op.layout(dy.Shape())
 	y, g, d := op.y.Data(), dy.Data(), dx.Data()
-	for o := range outer {
-		for j := range inner {
-			sg := 0.0
-			for i := range n {
-				sg += float64(g[(o*n+i)*inner+j])
-			}
-			if inner == 1 && softmaxGradRow32(d[o*n:][:n], g[o*n:][:n], y[o*n:][:n], sg) {
-				continue
-			}
-			for i := range n {
-				k := (o*n+i)*inner + j
-				d[k] = T(float64(g[k]) - fmath.Exp(float64(y[k]))*sg)
+	parallel.Chunks(outer, logSoftmaxGrain(n*inner), func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			for j := range inner {
+				sg := 0.0
+				for i := range n {
+					sg += float64(g[(o*n+i)*inner+j])
+				}
+				if inner == 1 && softmaxGradRow32(d[o*n:][:n], g[o*n:][:n], y[o*n:][:n], sg) {
+					continue
+				}
+				for i := range n {
+					k := (o*n+i)*inner + j
+					d[k] = T(float64(g[k]) - fmath.Exp(float64(y[k]))*sg)
+				}
 			}
 		}
-	}
+	})
 	return []*tensor.Tensor[T]{dx}
 }
 
