@@ -52,13 +52,13 @@ import (
 // exponentials are attnExp's (within 3·2⁻⁵² of math.Exp; in float32,
 // vec.ExpSum32's and vec.ExpScale32's, four at a time in float64 lanes,
 // within 2 ulp of math.Exp, Σ exp in four partial sums), and the products
-// go through tensor.Gemm. With IsCausal and more than 128 queries or keys
-// the products run by blocks of 128 queries (for dv and dk, 128 keys) over
-// the keys (queries) the block can see, skipping much of the masked upper
-// triangle; below that, smaller blocks saved fewer multiply-adds than their
-// extra calls cost (W7's 128 tokens took 20–30% more CPU time with blocks
-// of 32), and the masked scores only cost their products, not their
-// exponentials.
+// go through tensor.Gemm. With IsCausal and more than attnBlockRows (64)
+// queries or keys the products run by blocks of 64 queries (for dv and
+// dk, 64 keys) over the keys (queries) the block can see, skipping much of
+// the masked upper triangle; smaller blocks saved fewer multiply-adds than
+// their extra calls cost (W7's 128 tokens took 20–30% more CPU time with
+// blocks of 32), and the masked scores only cost their products, not
+// their exponentials.
 //
 // Dropout (DropoutP = p > 0) zeroes each element of P with probability p
 // and scales the others by 1/(1−p), as F.dropout does in training mode.
@@ -262,10 +262,14 @@ func splitMix(x uint64) uint64 {
 
 // attnBlockRows is the size of the blocks of queries (of keys, for the
 // products that run over keys) of causal attention, whose products skip
-// the keys that no query of the block attends to. Blocks of 32 and 64 were
+// the keys that no query of the block attends to. Blocks of 32 were
 // slower at 128 tokens (W7) than one block: the GEMM calls they add cost
-// more than the multiply-adds they save.
-const attnBlockRows = 128
+// more than the multiply-adds they save. Blocks of 64, slower too when
+// first measured, took about 7% less CPU time than one block of 128 on
+// W7's fused attention on 2026-12-03 (six alternating pairs of 60 steps,
+// the smaller blocks faster in each; the exponentials and the GEMM had
+// changed since).
+const attnBlockRows = 64
 
 // rowBlocks returns the row blocks [i0, i1) of the l queries and, for
 // each, the number of keys cb its products cover: all s without the causal
