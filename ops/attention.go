@@ -51,7 +51,8 @@ import (
 // when M is broadcast). Sums (Σ exp, D) are accumulated in float64, the
 // exponentials are attnExp's (within 3·2⁻⁵² of math.Exp; in float32,
 // vec.ExpSum32's and vec.ExpScale32's, four at a time in float64 lanes,
-// within 2 ulp of math.Exp, Σ exp in four partial sums), and the products
+// within 2 ulp of math.Exp, Σ exp and D in four partial sums, dS by
+// vec.AttnDS32), and the products
 // go through tensor.Gemm. With IsCausal and more than attnBlockRows (64)
 // queries or keys the products run by blocks of 64 queries (for dv and
 // dk, 64 keys) over the keys (queries) the block can see, skipping much of
@@ -578,6 +579,10 @@ func attnBackward[T tensor.Float](g *attnGeom, q, k, v, m, gy, dq, dk, dv, dm []
 				tensor.Gemm(false, true, i1-i0, cb, ev, 1, dyb[i0*ldy:], ldy, vb, ldv, 0, gb[i0*s:], s)
 				for i := i0; i < i1; i++ {
 					gr, pr, ptr := gb[i*s:][:cb], pb[i*s:][:cb], pt[i*s:][:cb]
+					if g32, ok := any(gr).([]float32); ok {
+						vec.AttnDS32(g32, any(ptr).([]float32), any(pr).([]float32))
+						continue
+					}
 					d := 0.0
 					for j, x := range gr {
 						d += float64(x) * float64(ptr[j])

@@ -65,3 +65,58 @@ func TestSoftmaxGrad32(t *testing.T) {
 	}()
 	SoftmaxGrad32(make([]float32, 3), g[:4], y[:3], s)
 }
+
+// TestAttnDS32 checks AttnDS32 (the assembly where it runs, at every
+// length's whole vectors and tail) bit for bit against its definition
+// computed here in the same order, with and without a separate P̃, and
+// that it is within 1e-6 relative of the sum taken in order (against
+// which D's order may round the last bits differently).
+func TestAttnDS32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	const n = 131
+	g, p, pt := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range g {
+		g[i] = float32(rng.NormFloat64())
+		p[i] = float32(rng.Float64() / 20)
+		pt[i] = p[i] * float32(rng.IntN(2)) * 1.25
+	}
+	for _, m := range []int{0, 1, 3, 4, 5, 8, 13, 128, n} {
+		for _, drop := range []bool{false, true} {
+			ptm := p[:m]
+			if drop {
+				ptm = pt[:m]
+			}
+			got := append([]float32(nil), g[:m]...)
+			AttnDS32(got, ptm, p[:m])
+			k := m - m%4
+			var acc [4]float64
+			for j := range k {
+				acc[j%4] += float64(g[j]) * float64(ptm[j])
+			}
+			d := (acc[0] + acc[1]) + (acc[2] + acc[3])
+			for j := k; j < m; j++ {
+				d += float64(g[j]) * float64(ptm[j])
+			}
+			seq := 0.0
+			for j := range m {
+				seq += float64(g[j]) * float64(ptm[j])
+			}
+			for j := range m {
+				want := float32(float64(ptm[j])*float64(g[j]) - float64(float64(p[j])*d))
+				if !same32(got[j], want) {
+					t.Fatalf("n = %d, dropout %t: dS[%d] = %g, want %g", m, drop, j, got[j], want)
+				}
+				inOrder := float64(ptm[j])*float64(g[j]) - float64(p[j])*seq
+				if e := math.Abs(float64(got[j]) - inOrder); e > 1e-6*math.Abs(inOrder)+1e-12 {
+					t.Errorf("n = %d, dropout %t: dS[%d] = %g, in-order sum gives %g", m, drop, j, got[j], inOrder)
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for mismatched lengths")
+		}
+	}()
+	AttnDS32(make([]float32, 4), make([]float32, 4), make([]float32, 3))
+}

@@ -5251,3 +5251,52 @@ softmaxGradPD_loop:
 	MOVB         AL, ret+40(FP)
 	VZEROUPPER
 	RET
+
+// func attnDotPD(n int, gy *float32, pt *float32, acc *[4]float64)
+// Requires: AVX
+TEXT ·attnDotPD(SB), NOSPLIT, $0-32
+	MOVQ    n+0(FP), AX
+	MOVQ    gy+8(FP), CX
+	MOVQ    pt+16(FP), DX
+	MOVQ    acc+24(FP), BX
+	VMOVUPD (BX), Y0
+	XORQ    SI, SI
+	SHLQ    $0x02, AX
+
+attnDotPD_loop:
+	VCVTPS2PD (CX)(SI*1), Y1
+	VCVTPS2PD (DX)(SI*1), Y2
+	VMULPD    Y2, Y1, Y1
+	VADDPD    Y1, Y0, Y0
+	ADDQ      $0x10, SI
+	CMPQ      SI, AX
+	JB        attnDotPD_loop
+	VMOVUPD   Y0, (BX)
+	VZEROUPPER
+	RET
+
+// func attnDSPD(n int, gy *float32, pt *float32, p *float32, d float64)
+// Requires: AVX
+TEXT ·attnDSPD(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         gy+8(FP), CX
+	MOVQ         pt+16(FP), DX
+	MOVQ         p+24(FP), BX
+	VBROADCASTSD d+32(FP), Y0
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+attnDSPD_loop:
+	VCVTPS2PD  (CX)(SI*1), Y1
+	VCVTPS2PD  (DX)(SI*1), Y2
+	VMULPD     Y2, Y1, Y1
+	VCVTPS2PD  (BX)(SI*1), Y2
+	VMULPD     Y0, Y2, Y2
+	VSUBPD     Y2, Y1, Y1
+	VCVTPD2PSY Y1, X1
+	VMOVUPS    X1, (CX)(SI*1)
+	ADDQ       $0x10, SI
+	CMPQ       SI, AX
+	JB         attnDSPD_loop
+	VZEROUPPER
+	RET
