@@ -343,6 +343,9 @@ func (m *MultiheadAttention[T]) geometry(query, key, value *autograd.Var[T]) mha
 func (m *MultiheadAttention[T]) attend(query, key, value *autograd.Var[T], cfg *attentionConfig) (out, weights *autograd.Var[T]) {
 	g := m.geometry(query, key, value)
 	mask := m.additiveMask(cfg, g)
+	if y := m.packedSelfAttention(query, key, value, mask, cfg, g); y != nil {
+		return y, nil
+	}
 	q, k, v := m.inProject(query, key, value)
 	q, k, v = m.toHeads(q, g, g.l), m.toHeads(k, g, g.s), m.toHeads(v, g, g.s)
 	k, v, mask = m.extraPositions(k, v, mask)
@@ -363,6 +366,31 @@ func (m *MultiheadAttention[T]) attend(query, key, value *autograd.Var[T], cfg *
 		y = sdpa(q, k, v, mask, p, cfg.causal, m.rng)
 	}
 	return m.OutProj.Forward(m.fromHeads(y, g)), weights
+}
+
+// packedSelfAttention is attend's fast path for batched self-attention
+// (query, key and value the same Var) with the packed in-projection, no
+// bias_k, bias_v or zero attention, and no weights asked for: attention
+// straight on the projection's heads (functional.PackedAttention), the
+// same values as the split heads' (sdpa) without their copies. It returns
+// nil where it does not apply.
+func (m *MultiheadAttention[T]) packedSelfAttention(query, key, value, mask *autograd.Var[T], cfg *attentionConfig, g mhaGeometry) *autograd.Var[T] {
+	if query != key || key != value || m.InProjWeight == nil || m.BiasK != nil || m.AddZeroAttn || cfg.needWeights || !g.batched {
+		return nil
+	}
+	p := m.Dropout
+	if m.eval {
+		p = 0
+	}
+	causal := cfg.causal
+	if causal && mask != nil { // as sdpa: the op takes one mask or the other
+		mask = functional.Add(mask, autograd.NewConst(causalMask[T](g.l, g.l)))
+		causal = false
+	}
+	qkv := functional.Linear(query, m.InProjWeight, m.InProjBias)
+	y := functional.PackedAttention(qkv, m.NumHeads, !g.batchFirst, functional.SDPAOptions[T]{
+		AttnMask: mask, IsCausal: causal, DropoutP: p, Rng: m.rng})
+	return m.OutProj.Forward(y)
 }
 
 // extraPositions appends to k and v (N×H×S×D) the positions of bias_k and

@@ -26,7 +26,10 @@ import (
 // attention matrix for the backward pass; a causal attention with a mask
 // as well adds the causal mask to it, since the op takes one or the other,
 // as PyTorch. MultiheadAttention calls sdpaWeights, the composition, only
-// when it must return the weights.
+// when it must return the weights, and neither for batched self-attention
+// with the packed projection, which packedSelfAttention runs on the
+// projection's heads where they lie (functional.PackedAttention, the same
+// values).
 func sdpa[T tensor.Float](q, k, v, mask *autograd.Var[T], dropoutP float64, causal bool, rng *rand.Rand) *autograd.Var[T] {
 	if causal && mask != nil {
 		l, s := q.Shape()[len(q.Shape())-2], k.Shape()[len(k.Shape())-2]

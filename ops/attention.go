@@ -51,14 +51,15 @@ import (
 // when M is broadcast). Sums (Σ exp, D) are accumulated in float64, the
 // exponentials are attnExp's (within 3·2⁻⁵² of math.Exp; in float32,
 // vec.ExpSum32's and vec.ExpScale32's, four at a time in float64 lanes,
-// within 2 ulp of math.Exp, Σ exp in four partial sums), and the products
-// go through tensor.Gemm. With IsCausal and more than 128 queries or keys
-// the products run by blocks of 128 queries (for dv and dk, 128 keys) over
-// the keys (queries) the block can see, skipping much of the masked upper
-// triangle; below that, smaller blocks saved fewer multiply-adds than their
-// extra calls cost (W7's 128 tokens took 20–30% more CPU time with blocks
-// of 32), and the masked scores only cost their products, not their
-// exponentials.
+// within 2 ulp of math.Exp, Σ exp and D in four partial sums, dS by
+// vec.AttnDS32), and the products
+// go through tensor.Gemm. With IsCausal and more than attnBlockRows (64)
+// queries or keys the products run by blocks of 64 queries (for dv and
+// dk, 64 keys) over the keys (queries) the block can see, skipping much of
+// the masked upper triangle; smaller blocks saved fewer multiply-adds than
+// their extra calls cost (W7's 128 tokens took 20–30% more CPU time with
+// blocks of 32), and the masked scores only cost their products, not
+// their exponentials.
 //
 // Dropout (DropoutP = p > 0) zeroes each element of P with probability p
 // and scales the others by 1/(1−p), as F.dropout does in training mode.
@@ -113,6 +114,28 @@ type attnGeom struct {
 	maskFull          bool     // the mask has the full shape …×L×S
 	maskShape, scores []int    // the mask's shape and …×L×S
 	rows, cols        [][3]int // rowBlocks and colBlocks
+	qv, kv, vv, yv    attnView // where each head's q, k, v and y (and their gradients) lie
+}
+
+// attnView locates the matrices of the heads in a tensor's data: head b's
+// rows start at off(b) and lie ld apart. A contiguous …×rows×cols stack
+// has one head per batch element (heads 1, perN rows·cols, ld cols);
+// PackedAttention's heads lie side by side in the rows of its input.
+type attnView struct {
+	base, perN, perH, heads, ld int
+}
+
+func (w attnView) off(b int) int { return w.base + (b/w.heads)*w.perN + (b%w.heads)*w.perH }
+
+// contiguous returns the view of a contiguous stack of rows×cols matrices.
+func contiguous(rows, cols int) attnView { return attnView{perN: rows * cols, heads: 1, ld: cols} }
+
+// clearRows zeroes rows [j0, j1) of the cols-wide matrix at m with row
+// stride ld.
+func clearRows[T tensor.Float](m []T, j0, j1, cols, ld int) {
+	for j := j0; j < j1; j++ {
+		clear(m[j*ld:][:cols])
+	}
 }
 
 // attnLayout checks the inputs and returns their geometry.
@@ -120,7 +143,16 @@ func attnLayout[T tensor.Float](op *ScaledDotProductAttention[T], in []*tensor.T
 	if len(in) < 3 || len(in) > 4 {
 		panic(fmt.Sprintf(errAttnArity, len(in)))
 	}
-	q, k, v := in[0].Shape(), in[1].Shape(), in[2].Shape()
+	var ms []int
+	if len(in) == 4 {
+		ms = in[3].Shape()
+	}
+	return attnShapes(op, in[0].Shape(), in[1].Shape(), in[2].Shape(), ms)
+}
+
+// attnShapes checks the shapes of q, k, v and the mask (nil for none) and
+// returns their geometry, with contiguous views.
+func attnShapes[T tensor.Float](op *ScaledDotProductAttention[T], q, k, v, ms []int) attnGeom {
 	r := len(q)
 	if r < 2 || len(k) != r || len(v) != r || !slices.Equal(q[:r-2], k[:r-2]) || !slices.Equal(q[:r-2], v[:r-2]) ||
 		k[r-1] != q[r-1] || v[r-2] != k[r-2] {
@@ -137,11 +169,11 @@ func attnLayout[T tensor.Float](op *ScaledDotProductAttention[T], in []*tensor.T
 	}
 	g.scores = append(slices.Clone(g.batch), g.l, g.s)
 	g.rows, g.cols = g.rowBlocks(), g.colBlocks()
-	if len(in) == 4 {
+	g.qv, g.kv, g.vv, g.yv = contiguous(g.l, g.e), contiguous(g.s, g.e), contiguous(g.s, g.ev), contiguous(g.l, g.ev)
+	if ms != nil {
 		if op.IsCausal {
-			panic(fmt.Sprintf(errAttnCausalMask, in[3].Shape()))
+			panic(fmt.Sprintf(errAttnCausalMask, ms))
 		}
-		ms := in[3].Shape()
 		if out, err := tensor.BroadcastShapes(ms, g.scores); err != nil || !slices.Equal(out, g.scores) {
 			panic(fmt.Sprintf(errAttnMask, ms, g.scores))
 		}
@@ -231,10 +263,14 @@ func splitMix(x uint64) uint64 {
 
 // attnBlockRows is the size of the blocks of queries (of keys, for the
 // products that run over keys) of causal attention, whose products skip
-// the keys that no query of the block attends to. Blocks of 32 and 64 were
+// the keys that no query of the block attends to. Blocks of 32 were
 // slower at 128 tokens (W7) than one block: the GEMM calls they add cost
-// more than the multiply-adds they save.
-const attnBlockRows = 128
+// more than the multiply-adds they save. Blocks of 64, slower too when
+// first measured, took about 7% less CPU time than one block of 128 on
+// W7's fused attention on 2026-12-03 (six alternating pairs of 60 steps,
+// the smaller blocks faster in each; the exponentials and the GEMM had
+// changed since).
+const attnBlockRows = 64
 
 // rowBlocks returns the row blocks [i0, i1) of the l queries and, for
 // each, the number of keys cb its products cover: all s without the causal
@@ -280,10 +316,10 @@ func (g *attnGeom) width(i int) int {
 // block's end are not written.
 func attnScores[T tensor.Float](g *attnGeom, sb, q, k, m []T, b int) {
 	l, s, e := g.l, g.s, g.e
-	qb, kb := q[b*l*e:][:l*e], k[b*s*e:][:s*e]
+	qb, kb, ldq, ldk := q[g.qv.off(b):], k[g.kv.off(b):], g.qv.ld, g.kv.ld
 	for _, blk := range g.rows {
 		i0, i1, cb := blk[0], blk[1], blk[2]
-		tensor.Gemm(false, true, i1-i0, cb, e, T(g.scale), qb[i0*e:], e, kb, e, 0, sb[i0*s:], s)
+		tensor.Gemm(false, true, i1-i0, cb, e, T(g.scale), qb[i0*ldq:], ldq, kb, ldk, 0, sb[i0*s:], s)
 	}
 	if g.mask {
 		off := g.maskB[b]
@@ -405,7 +441,13 @@ func (op *ScaledDotProductAttention[T]) Forward(in []*tensor.Tensor[T]) *tensor.
 	}
 	y := op.ar.NewUninit(append(slices.Clone(g.batch), g.l, g.ev)...)
 	op.stats = make([]float64, 2*g.b*g.l)
-	q, k, v, yd := op.q.Data(), op.k.Data(), op.v.Data(), y.Data()
+	attnForward(&g, op.q.Data(), op.k.Data(), op.v.Data(), m, y.Data(), op.stats, op.seed)
+	return y
+}
+
+// attnForward writes the attention of every head to yd (where g.yv puts
+// it) and its rows' statistics to stats, heads in parallel.
+func attnForward[T tensor.Float](g *attnGeom, q, k, v, m, yd []T, stats []float64, seed [2]uint64) {
 	l, s, ev := g.l, g.s, g.ev
 	rows := g.rows
 	parallel.For(g.b, func(lo, hi int) {
@@ -415,10 +457,10 @@ func (op *ScaledDotProductAttention[T]) Forward(in []*tensor.Tensor[T]) *tensor.
 			z = make([]T, l*s)
 		}
 		for b := lo; b < hi; b++ {
-			attnScores(&g, sb, q, k, m, b)
-			attnSoftmaxRows(&g, sb, op.stats[2*b*l:][:2*l], ex)
+			attnScores(g, sb, q, k, m, b)
+			attnSoftmaxRows(g, sb, stats[2*b*l:][:2*l], ex)
 			if z != nil {
-				attnDropoutHead(z, op.seed, b, g.p)
+				attnDropoutHead(z, seed, b, g.p)
 				for _, blk := range rows {
 					for i := blk[0]; i < blk[1]; i++ {
 						r, zr := sb[i*s:][:blk[2]], z[i*s:][:blk[2]]
@@ -428,14 +470,13 @@ func (op *ScaledDotProductAttention[T]) Forward(in []*tensor.Tensor[T]) *tensor.
 					}
 				}
 			}
-			vb, yb := v[b*s*ev:][:s*ev], yd[b*l*ev:][:l*ev]
+			vb, yb, ldv, ldy := v[g.vv.off(b):], yd[g.yv.off(b):], g.vv.ld, g.yv.ld
 			for _, blk := range rows {
 				i0, i1, cb := blk[0], blk[1], blk[2]
-				tensor.Gemm(false, false, i1-i0, ev, cb, 1, sb[i0*s:], s, vb, ev, 0, yb[i0*ev:], ev)
+				tensor.Gemm(false, false, i1-i0, ev, cb, 1, sb[i0*s:], s, vb, ldv, 0, yb[i0*ldy:], ldy)
 			}
 		}
 	})
-	return y
 }
 
 // AttentionDropoutSeeds draws the two seeds of ScaledDotProductAttention's
@@ -450,7 +491,6 @@ func AttentionDropoutSeeds(rng *rand.Rand) [2]uint64 {
 
 func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	g := &op.g
-	l, s, e, ev := g.l, g.s, g.e, g.ev
 	grads := make([]*tensor.Tensor[T], len(needs))
 	var dq, dk, dv, dm []T
 	if needs[0] {
@@ -477,7 +517,24 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 	if g.mask {
 		m = op.mask.Data()
 	}
-	q, k, v, gy := op.q.Data(), op.k.Data(), op.v.Data(), dy.Data()
+	attnBackward(g, op.q.Data(), op.k.Data(), op.v.Data(), m, dy.Data(), dq, dk, dv, dm, op.stats, op.seed)
+	if dS != nil {
+		if g.maskFull {
+			grads[3] = dS
+		} else {
+			grads[3] = op.ar.SumTo(dS, g.maskShape...)
+		}
+	}
+	return grads
+}
+
+// attnBackward writes the gradients dq, dk and dv (where g.qv, g.kv and
+// g.vv put q, k and v; nil when not needed) and the whole stack of dS to
+// dm (nil when not needed) from the output's gradient gy (where g.yv puts
+// y), heads in parallel.
+func attnBackward[T tensor.Float](g *attnGeom, q, k, v, m, gy, dq, dk, dv, dm []T, stats []float64, seed [2]uint64) {
+	l, s, e, ev := g.l, g.s, g.e, g.ev
+	ldq, ldk, ldv, ldy := g.qv.ld, g.kv.ld, g.vv.ld, g.yv.ld
 	rows, cols := g.rows, g.cols
 	parallel.For(g.b, func(lo, hi int) {
 		pb, gb := make([]T, l*s), make([]T, l*s)
@@ -487,9 +544,9 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 		}
 		for b := lo; b < hi; b++ {
 			attnScores(g, pb, q, k, m, b)
-			attnProbRows(g, pb, op.stats[2*b*l:][:2*l])
+			attnProbRows(g, pb, stats[2*b*l:][:2*l])
 			if g.p > 0 {
-				attnDropoutHead(pt, op.seed, b, g.p)
+				attnDropoutHead(pt, seed, b, g.p)
 				for _, blk := range rows {
 					for i := blk[0]; i < blk[1]; i++ {
 						r, pr := pt[i*s:][:blk[2]], pb[i*s:][:blk[2]]
@@ -499,17 +556,18 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 					}
 				}
 			}
-			qb, kb, vb := q[b*l*e:][:l*e], k[b*s*e:][:s*e], v[b*s*ev:][:s*ev]
-			dyb := gy[b*l*ev:][:l*ev]
+			qo, ko, vo := g.qv.off(b), g.kv.off(b), g.vv.off(b)
+			qb, kb, vb := q[qo:], k[ko:], v[vo:]
+			dyb := gy[g.yv.off(b):]
 			if dv != nil { // dv = P̃ᵀ·dy, key block by key block over the queries that see it
-				dvb := dv[b*s*ev:][:s*ev]
+				dvb := dv[vo:]
 				for _, blk := range cols {
 					j0, j1, i0 := blk[0], blk[1], blk[2]
 					if i0 == l {
-						clear(dvb[j0*ev : j1*ev])
+						clearRows(dvb, j0, j1, ev, ldv)
 						continue
 					}
-					tensor.Gemm(true, false, j1-j0, ev, l-i0, 1, pt[i0*s+j0:], s, dyb[i0*ev:], ev, 0, dvb[j0*ev:], ev)
+					tensor.Gemm(true, false, j1-j0, ev, l-i0, 1, pt[i0*s+j0:], s, dyb[i0*ldy:], ldy, 0, dvb[j0*ldv:], ldv)
 				}
 			}
 			if dq == nil && dk == nil && dm == nil {
@@ -518,9 +576,13 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 			// dP̃ = dy·vᵀ, then dS = P̃ ⊙ dP̃ − P ⊙ D in its place.
 			for _, blk := range rows {
 				i0, i1, cb := blk[0], blk[1], blk[2]
-				tensor.Gemm(false, true, i1-i0, cb, ev, 1, dyb[i0*ev:], ev, vb, ev, 0, gb[i0*s:], s)
+				tensor.Gemm(false, true, i1-i0, cb, ev, 1, dyb[i0*ldy:], ldy, vb, ldv, 0, gb[i0*s:], s)
 				for i := i0; i < i1; i++ {
 					gr, pr, ptr := gb[i*s:][:cb], pb[i*s:][:cb], pt[i*s:][:cb]
+					if g32, ok := any(gr).([]float32); ok {
+						vec.AttnDS32(g32, any(ptr).([]float32), any(pr).([]float32))
+						continue
+					}
 					d := 0.0
 					for j, x := range gr {
 						d += float64(x) * float64(ptr[j])
@@ -530,18 +592,18 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 					}
 				}
 				if dq != nil { // dq = c·dS·k
-					tensor.Gemm(false, false, i1-i0, e, cb, T(g.scale), gb[i0*s:], s, kb, e, 0, dq[b*l*e+i0*e:], e)
+					tensor.Gemm(false, false, i1-i0, e, cb, T(g.scale), gb[i0*s:], s, kb, ldk, 0, dq[qo+i0*ldq:], ldq)
 				}
 			}
 			if dk != nil { // dk = c·dSᵀ·q
-				dkb := dk[b*s*e:][:s*e]
+				dkb := dk[ko:]
 				for _, blk := range cols {
 					j0, j1, i0 := blk[0], blk[1], blk[2]
 					if i0 == l {
-						clear(dkb[j0*e : j1*e])
+						clearRows(dkb, j0, j1, e, ldk)
 						continue
 					}
-					tensor.Gemm(true, false, j1-j0, e, l-i0, T(g.scale), gb[i0*s+j0:], s, qb[i0*e:], e, 0, dkb[j0*e:], e)
+					tensor.Gemm(true, false, j1-j0, e, l-i0, T(g.scale), gb[i0*s+j0:], s, qb[i0*ldq:], ldq, 0, dkb[j0*ldk:], ldk)
 				}
 			}
 			if dm != nil { // no causal mask with a float one: every entry written
@@ -549,14 +611,6 @@ func (op *ScaledDotProductAttention[T]) Backward(dy *tensor.Tensor[T], needs []b
 			}
 		}
 	})
-	if dS != nil {
-		if g.maskFull {
-			grads[3] = dS
-		} else {
-			grads[3] = op.ar.SumTo(dS, g.maskShape...)
-		}
-	}
-	return grads
 }
 
 // Saved lists q, k, v and the mask; the row statistics are counted by

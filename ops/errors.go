@@ -208,3 +208,12 @@ const (
 	errAttnDropout      = "ops: ScaledDotProductAttention: DropoutP %v is not in [0, 1]"
 	errAttnDropoutShape = "ops: AttentionDropoutMask: shape %v has fewer than 2 axes"
 )
+
+// Panic messages of PackedAttention (w9b, attention_packed.go).
+const (
+	errPackedArity      = "ops: PackedAttention takes 1 input (x) or 2 (x, attn_mask), got %d"
+	errPackedShape      = "ops: PackedAttention: x of shape %v with %d heads: want N×L×3E (L×N×3E with SeqFirst), E a multiple of the heads, at least 1"
+	errPackedMask       = "ops: PackedAttention: attn_mask of shape %v does not broadcast to the scores' shape %v"
+	errPackedCausalMask = "ops: PackedAttention: attn_mask of shape %v given with IsCausal: set one or the other, as PyTorch"
+	errPackedDropout    = "ops: PackedAttention: DropoutP %v is not in [0, 1]"
+)

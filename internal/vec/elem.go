@@ -217,7 +217,8 @@ const (
 // finite x. With z = |x|/√2 (|x| limited to phiClamp), Q = Φ(−|x|) =
 // ½erfc(z), and Φ(x) = Q for x < 0, 1 − Q otherwise; in the tails
 // e^(−z²) is taken as e^(−x²/2), x² being exact for a float32 x. The
-// assembly computes every region and selects; this computes the one it
+// assembly computes every region and selects, or region A alone (or A and
+// B) when every lane of a vector lies there; this computes the one it
 // needs, the same bits.
 func phiParts(x float64, grad bool) (cdf, pdf float64) {
 	ax := math.Min(math.Abs(x), phiClamp)

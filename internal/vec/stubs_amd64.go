@@ -348,3 +348,18 @@ func expSumPD(n int, x *float32, m float64, p *[4]float64) bool
 //
 //go:noescape
 func expScalePD(n int, y *float32, x *float32, m float64, inv float64) bool
+
+// softmaxGradPD writes gy − e^y·s of n float32 values, a positive multiple of 4, computed in float64 and rounded to float32, to dx; it reports whether some y is NaN.
+//
+//go:noescape
+func softmaxGradPD(n int, dx *float32, gy *float32, y *float32, s float64) bool
+
+// attnDotPD adds gy·pt of n float32 values, a positive multiple of 4, in float64 to the partial sums acc, value i to acc[i mod 4].
+//
+//go:noescape
+func attnDotPD(n int, gy *float32, pt *float32, acc *[4]float64)
+
+// attnDSPD writes pt·gy − p·d of n float32 values, a positive multiple of 4, computed in float64 and rounded to float32, over gy.
+//
+//go:noescape
+func attnDSPD(n int, gy *float32, pt *float32, p *float32, d float64)

@@ -741,6 +741,27 @@ def cases():
                   [T(randn(2, 5, 2)), T(randn(2, 3, 2)), T(randn(2, 3, 2))], dict(IsCausal=True)))
     C.append(case("sdpa_scale_0.7", "ScaledDotProductAttention", sdpa(scale=0.7),
                   [T(randn(3, 4)), T(randn(4, 4)), T(randn(4, 2))], dict(Scale=0.7)))
+    # w9b: PackedAttention, MultiheadAttention's self-attention on the
+    # packed projection x = [q k v] (N×L×3E, or L×N×3E with SeqFirst): the
+    # heads split as multi_head_attention_forward splits them, 1.13's
+    # F._scaled_dot_product_attention, the heads merged back.
+    def packed(heads, seq_first=False, causal=False):
+        def f(x, m=None):
+            if seq_first:
+                x = x.transpose(0, 1)
+            n, l, e3 = x.shape
+            d = e3 // 3 // heads
+            q, k, v = (t.reshape(n, l, heads, d).transpose(1, 2) for t in x.chunk(3, -1))
+            y = F._scaled_dot_product_attention(q, k, v, m, 0.0, False, causal)[0]
+            y = y.transpose(1, 2).reshape(n, l, heads * d)
+            return y.transpose(0, 1) if seq_first else y
+        return f
+    C.append(case("packed_attention_N2_L3_H2", "PackedAttention", packed(2),
+                  [T(randn(2, 3, 12))], dict(Heads=2), third=True))
+    C.append(case("packed_attention_seqfirst_causal", "PackedAttention", packed(2, True, True),
+                  [T(randn(4, 2, 12))], dict(Heads=2, SeqFirst=True, IsCausal=True)))
+    C.append(case("packed_attention_mask_Nx1x1xL", "PackedAttention", packed(3),
+                  [T(randn(2, 3, 18)), T(randn(2, 1, 1, 3))], dict(Heads=3)))
     return C
 
 

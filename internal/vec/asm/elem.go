@@ -418,12 +418,26 @@ func geluTanhGradBody(x VecVirtual) VecVirtual {
 }
 
 // phiParts is elem.go's phiParts: Φ(x), or with grad Φ(x) + x·φ(x).
+// Where every lane of a vector lies in erfc's region A (z < erfAMax), or
+// in A and B (z < erfBMax), as most of a layer's pre-activations do, it
+// branches to code that computes those regions alone; the lanes' bits are
+// the same as the full computation's, which selects the same values.
 func phiParts(x VecVirtual, grad bool) VecVirtual {
+	phiLabels++
+	onlyA, onlyAB, join := fmt.Sprintf("phi%d_a", phiLabels), fmt.Sprintf("phi%d_ab", phiLabels), fmt.Sprintf("phi%d_q", phiLabels)
 	ax := vreg()
 	vand(kb(absMask), x, ax)
 	VMINPD(kc(phiClamp), ax, ax)
 	z := vreg()
 	VMULPD(kc(invSqrt2), ax, z)
+	// hx = max(−x²/2, −700), the exponent of the tails and of φ.
+	hx := vreg()
+	VMULPD(ax, ax, hx)
+	VMULPD(kc(-0.5), hx, hx)
+	VMAXPD(kc(-expClamp), hx, hx)
+	q := vreg() // Q = Φ(−|x|)
+	allBelow(z, erfAMax, onlyA)
+	allBelow(z, erfBMax, onlyAB)
 	// Regions C and D: s = 2/x².
 	inv := load(1)
 	VDIVPD(ax, inv, inv)
@@ -438,23 +452,99 @@ func phiParts(x VecVirtual, grad bool) VecVirtual {
 		sel(mC, dc, dd)
 	}
 	// Regions A and B.
-	zz := vreg()
-	VMULPD(z, z, zz)
-	na, da := horner(zz, erfPP), horner(zz, erfQQ)
 	{
-		zb := vreg()
-		VSUBPD(kc(1), z, zb)
-		nb, db := horner(zb, erfPA), horner(zb, erfQA)
-		mA := lt(z, erfAMax)
-		sel(mA, na, nb)
-		sel(mA, da, db)
+		nb, db := phiRatioAB(z)
 		mB := lt(z, erfBMax)
 		sel(mB, nb, nd)
 		sel(mB, db, dd)
 	}
 	qt := vreg()
 	VDIVPD(dd, nd, qt)
-	// qa = 0.5 − (z·qt + (z − 0.5)), qb = (1 − erx) − qt.
+	qb := phiQAB(z, qt)
+	// The tails: e^(hx + qt − 0.5625)·inv·(1/√2).
+	VSUBPD(kc(0.5625), qt, qt)
+	e2, q2 := expParts(hx, qt)
+	VFMADD213PD(e2, q2, e2)
+	VMULPD(inv, e2, e2)
+	VMULPD(kc(invSqrt2), e2, e2)
+	sel(lt(z, erfBMax), qb, e2)
+	VMOVUPD(e2, q)
+	JMP(LabelRef(join))
+	// Every lane in region A: Q = ½(0.5 − (z·qt + (z − 0.5))), qt = pp/qq of z².
+	Label(onlyA)
+	{
+		zz := vreg()
+		VMULPD(z, z, zz)
+		na, da := horner(zz, erfPP), horner(zz, erfQQ)
+		qt := vreg()
+		VDIVPD(da, na, qt)
+		t1 := vreg()
+		VSUBPD(kc(0.5), z, t1)
+		VFMADD231PD(qt, z, t1)
+		VMOVUPD(kc(0.5), q)
+		VSUBPD(t1, q, q)
+		VMULPD(kc(0.5), q, q)
+		JMP(LabelRef(join))
+	}
+	// Every lane in regions A and B.
+	Label(onlyAB)
+	{
+		nb, db := phiRatioAB(z)
+		qt := vreg()
+		VDIVPD(db, nb, qt)
+		VMOVUPD(phiQAB(z, qt), q)
+	}
+	Label(join)
+	cdf := load(1)
+	VSUBPD(q, cdf, cdf)
+	sel(negative(x), q, cdf) // Q where x is negative, 1 − Q elsewhere
+	if grad {
+		pdf := exp1(hx)
+		VMULPD(kc(invSqrt2Pi), pdf, pdf)
+		VFMADD231PD(pdf, x, cdf) // cdf = x·pdf + cdf
+	}
+	return cdf
+}
+
+// phiLabels numbers phiParts's uses, for unique labels.
+var phiLabels int
+
+// allBelow jumps to the label where every lane of a is below b.
+func allBelow(a VecVirtual, b float64, label string) {
+	r := GP32()
+	if wide {
+		k := K()
+		VCMPPD(U8(1), kc(b), a, k) // LT_OS
+		KMOVW(k, r)
+		CMPL(r, U32(0xff))
+	} else {
+		m := vreg()
+		VCMPPD(U8(1), kc(b), a, m)
+		VMOVMSKPD(m, r)
+		CMPL(r, U32(0xf))
+	}
+	JE(LabelRef(label))
+}
+
+// phiRatioAB returns the numerator and denominator of erfc's rational
+// approximation in region A (pp/qq of z²) where z < erfAMax and in region
+// B (pa/qa of z − 1) elsewhere.
+func phiRatioAB(z VecVirtual) (n, d VecVirtual) {
+	zz := vreg()
+	VMULPD(z, z, zz)
+	na, da := horner(zz, erfPP), horner(zz, erfQQ)
+	zb := vreg()
+	VSUBPD(kc(1), z, zb)
+	nb, db := horner(zb, erfPA), horner(zb, erfQA)
+	mA := lt(z, erfAMax)
+	sel(mA, na, nb)
+	sel(mA, da, db)
+	return nb, db
+}
+
+// phiQAB returns Q = Φ(−|x|) of regions A and B from the ratio qt:
+// ½(0.5 − (z·qt + (z − 0.5))) in A, ½((1 − erx) − qt) in B.
+func phiQAB(z, qt VecVirtual) VecVirtual {
 	t1 := vreg()
 	VSUBPD(kc(0.5), z, t1)
 	VFMADD231PD(qt, z, t1)
@@ -464,26 +554,7 @@ func phiParts(x VecVirtual, grad bool) VecVirtual {
 	VSUBPD(qt, qb, qb)
 	sel(lt(z, erfAMax), qa, qb)
 	VMULPD(kc(0.5), qb, qb)
-	// The tails: e^(hx + qt − 0.5625)·inv·(1/√2), hx = max(−x²/2, −700).
-	hx := vreg()
-	VMULPD(ax, ax, hx)
-	VMULPD(kc(-0.5), hx, hx)
-	VMAXPD(kc(-expClamp), hx, hx)
-	VSUBPD(kc(0.5625), qt, qt)
-	e2, q2 := expParts(hx, qt)
-	VFMADD213PD(e2, q2, e2)
-	VMULPD(inv, e2, e2)
-	VMULPD(kc(invSqrt2), e2, e2)
-	sel(lt(z, erfBMax), qb, e2) // q
-	cdf := load(1)
-	VSUBPD(e2, cdf, cdf)
-	sel(negative(x), e2, cdf) // Q where x is negative, 1 − Q elsewhere
-	if grad {
-		pdf := exp1(hx)
-		VMULPD(kc(invSqrt2Pi), pdf, pdf)
-		VFMADD231PD(pdf, x, cdf) // cdf = x·pdf + cdf
-	}
-	return cdf
+	return qb
 }
 
 // expRowKernels emits the softmax rows' kernels: with d = x − m (m a

@@ -40,7 +40,9 @@ func main() {
 			}
 		}
 	}
-	elemKernels() // the float32 element-wise functions of elem.go
+	elemKernels()       // the float32 element-wise functions of elem.go
+	logSoftmaxKernels() // w9b: the float32 log-softmax's backward, elemlsm.go
+	attnGradKernels()   // w9b: attention's dS rows, elemlsm.go
 	Generate()
 }
 
