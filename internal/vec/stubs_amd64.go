@@ -348,3 +348,8 @@ func expSumPD(n int, x *float32, m float64, p *[4]float64) bool
 //
 //go:noescape
 func expScalePD(n int, y *float32, x *float32, m float64, inv float64) bool
+
+// biasAffineReLUPS sets d = max((a + b)·s + t, 0) over n values, a multiple of 8; see BiasAffineReLU.
+//
+//go:noescape
+func biasAffineReLUPS(n int, d *float32, a *float32, b float32, s float32, t float32)

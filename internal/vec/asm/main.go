@@ -40,7 +40,8 @@ func main() {
 			}
 		}
 	}
-	elemKernels() // the float32 element-wise functions of elem.go
+	elemKernels()    // the float32 element-wise functions of elem.go
+	biasAffineReLU() // the convolution epilogue's loop (infer3.go)
 	Generate()
 }
 
