@@ -247,6 +247,9 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		return y
 	}
 
+	if y := op.forwardBySamples(x, w, b, epi, &g); y != nil {
+		return y
+	}
 	colsT := op.ar.New(g.Rows * g.Cols)
 	cols := conv.Im2col(colsT.Data(), x.Data(), &g)
 	if op.ar != nil && !op.forwardOnly.on {

@@ -27,6 +27,12 @@ func (e *Epilogue[T]) apply(dst []T, co int) {
 	if e == nil {
 		return
 	}
+	if e.Scale != nil && e.ReLU {
+		// Adding a zero bias changes only the sign of zeros, which the
+		// ReLU makes +0 either way.
+		vec.BiasAffineReLU(dst, dst, 0, e.Scale[co], e.Shift[co])
+		return
+	}
 	if e.Scale != nil {
 		vec.BinaryVS(vec.OpMul, dst, dst, e.Scale[co])
 		vec.BinaryVS(vec.OpAdd, dst, dst, e.Shift[co])
@@ -34,6 +40,24 @@ func (e *Epilogue[T]) apply(dst []T, co int) {
 	if e.ReLU {
 		vec.ReLU(dst, dst)
 	}
+}
+
+// finish adds the bias b[co] (unless b is nil) to dst, one output plane (or
+// part of one) of output channel co, and applies the epilogue e (unless it
+// is nil): in one pass where e has an affine map and a ReLU.
+func (e *Epilogue[T]) finish(dst []T, co int, b []T) {
+	if e != nil && e.Scale != nil && e.ReLU {
+		var bias T
+		if b != nil {
+			bias = b[co]
+		}
+		vec.BiasAffineReLU(dst, dst, bias, e.Scale[co], e.Shift[co])
+		return
+	}
+	if b != nil {
+		vec.BinaryVS(vec.OpAdd, dst, dst, b[co])
+	}
+	e.apply(dst, co)
 }
 
 // ProductNCHW writes y = W·cols + b, N×Cout×HOut×WOut, for a convolution
@@ -47,13 +71,7 @@ func ProductNCHW[T tensor.Float](y, w, cols, b []T, e *Epilogue[T], g *Geom) {
 	var ys []T // the current sample's output planes
 	finish := func(lo, hi int) {
 		for co := lo; co < hi; co++ {
-			dst := ys[co*l : (co+1)*l]
-			if b != nil {
-				for i := range dst {
-					dst[i] += b[co]
-				}
-			}
-			e.apply(dst, co)
+			e.finish(ys[co*l:(co+1)*l], co, b)
 		}
 	}
 	for s := range g.N {

@@ -264,12 +264,7 @@ func ToNCHWEpilogue[T tensor.Float](y, yp, b []T, e *Epilogue[T], gp *Geom) {
 			for co := range g.Cout {
 				dst := y[(s*g.Cout+co)*l : (s*g.Cout+co+1)*l]
 				copy(dst, yp[co*g.Cols+s*l:])
-				if b != nil {
-					for i := range dst {
-						dst[i] += b[co]
-					}
-				}
-				e.apply(dst, co)
+				e.finish(dst, co, b)
 			}
 		}
 	})
