@@ -234,7 +234,7 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		}
 		b = in[2].Data()
 	}
-	epi := op.epilogue(g.Cout)
+	epi := op.epilogue(&g)
 	op.x, op.w, op.bias, op.geom = x, w, b != nil, g
 	op.cols, op.u, op.v = nil, nil, nil // from an earlier Forward of the same op
 	op.wino = op.winograd(&g)
@@ -258,7 +258,7 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		// input again.
 		op.cols = colsT
 	}
-	y := op.ar.NewUninit(g.N, g.Cout, g.HOut, g.WOut)
+	y := op.ar.NewUninit(epiShape(&g, epi)...)
 	if g.Groups == 1 && g.Plane() >= productPlane {
 		// One GEMM per sample, straight into its planes.
 		conv.ProductNCHW(y.Data(), w.Data(), cols, b, epi, &g)
@@ -355,7 +355,7 @@ func (op *Conv2d[T]) winoForward(x, w *tensor.Tensor[T], b []T, e *conv.Epilogue
 	conv.WinoInput(v.Data(), x.Data(), g, &tg)
 	m := op.ar.NewUninit(16 * tg.MStep).Data()
 	conv.WinoProduct(m, u.Data(), v.Data(), g, &tg)
-	y = op.ar.NewUninit(g.N, g.Cout, g.HOut, g.WOut)
+	y = op.ar.NewUninit(epiShape(g, e)...)
 	conv.WinoOutputEpilogue(y.Data(), m, b, e, g, &tg)
 	return y, u, v
 }

@@ -14,7 +14,7 @@ func (op *Conv2d[T]) forwardBySamples(x, w *tensor.Tensor[T], b []T, e *conv.Epi
 	if (op.ar != nil && !op.forwardOnly.on) || !conv.BySamples(g) {
 		return nil
 	}
-	y := op.ar.NewUninit(g.N, g.Cout, g.HOut, g.WOut)
+	y := op.ar.NewUninit(epiShape(g, e)...)
 	conv.ForwardBySamples(y.Data(), x.Data(), w.Data(), b, e, g)
 	return y
 }

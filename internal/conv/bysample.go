@@ -35,7 +35,7 @@ func BySamples(g *Geom) bool {
 // its own (KG × HOut·WOut, reused from sample to sample), multiplies it by
 // the weights straight into the sample's output planes, on its own, and
 // then adds the bias and applies the epilogue e (nil for none) to each
-// plane while it is in cache. It needs no Rows×Cols matrix for the batch
+// plane while it is in cache, pooling it into y where e pools. It needs no Rows×Cols matrix for the batch
 // and synchronizes once rather than at every GEMM, which on a shallow
 // product such as a first layer's (27 deep) costs more than the product.
 // Every output is the same dot product over the KG rows of cols as
@@ -49,11 +49,21 @@ func ForwardBySamples[T tensor.Float](y, x, w, b []T, e *Epilogue[T], gp *Geom) 
 	// Columns per GEMM: a multiple of 32 (the widest micro-kernel tile)
 	// such that the product stays on this goroutine.
 	nc := max(gemmSerialWork/max(g.Cout*g.KG, 1)/32*32, 32)
+	po := e.outPlane(l)
 	parallel.For(g.N, func(lo, hi int) {
 		cols := make([]T, g.KG*l) // zero where the padding is, for every sample
+		pp := e.pooler()
+		var full []T // a sample's planes before pooling
+		if pp != nil {
+			full = make([]T, g.Cout*l)
+		}
 		for s := lo; s < hi; s++ {
 			Im2col(cols, x[s*in:(s+1)*in], &one)
-			ys := y[s*g.Cout*l : (s+1)*g.Cout*l]
+			yo := y[s*g.Cout*po : (s+1)*g.Cout*po]
+			ys := yo
+			if full != nil {
+				ys = full
+			}
 			for j := 0; j < l; j += nc {
 				tensor.Gemm(false, false, g.Cout, min(nc, l-j), g.KG,
 					1, w, g.KG,
@@ -61,7 +71,11 @@ func ForwardBySamples[T tensor.Float](y, x, w, b []T, e *Epilogue[T], gp *Geom) 
 					0, ys[j:], l)
 			}
 			for co := range g.Cout {
-				e.finish(ys[co*l:(co+1)*l], co, b)
+				dst := ys[co*l : (co+1)*l]
+				e.finish(dst, co, b)
+				if pp != nil {
+					pp.pool(yo[co*po:(co+1)*po], dst)
+				}
 			}
 		}
 	})

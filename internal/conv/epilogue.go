@@ -19,6 +19,9 @@ import (
 type Epilogue[T tensor.Float] struct {
 	Scale, Shift []T
 	ReLU         bool
+	// Pool, if not nil, max-pools each output plane after the rest into
+	// the output (see epilogue_pool.go).
+	Pool *PoolGeom
 }
 
 // apply applies the epilogue to dst, one output plane (or part of one) of
@@ -64,18 +67,32 @@ func (e *Epilogue[T]) finish(dst []T, co int, b []T) {
 // of one group, with one GEMM per sample straight into the sample's output
 // planes — Product and ToNCHW without the Cout×(N·HOut·WOut) product in
 // between — and applies the epilogue e (nil for none) to each output plane
-// as soon as its bias is added. Each output is the same dot product over
-// the KG rows of cols as Product's.
+// as soon as its bias is added — pooling it into y where e pools. Each
+// output is the same dot product over the KG rows of cols as Product's.
 func ProductNCHW[T tensor.Float](y, w, cols, b []T, e *Epilogue[T], g *Geom) {
 	l := g.Plane()
-	var ys []T // the current sample's output planes
+	po := e.outPlane(l)
+	var ys, yo []T // the current sample's output planes, and where they go in y
+	var full []T   // a sample's planes before pooling
+	if e != nil && e.Pool != nil {
+		full = make([]T, g.Cout*l)
+	}
 	finish := func(lo, hi int) {
+		pp := e.pooler()
 		for co := lo; co < hi; co++ {
-			e.finish(ys[co*l:(co+1)*l], co, b)
+			dst := ys[co*l : (co+1)*l]
+			e.finish(dst, co, b)
+			if pp != nil {
+				pp.pool(yo[co*po:(co+1)*po], dst)
+			}
 		}
 	}
 	for s := range g.N {
-		ys = y[s*g.Cout*l : (s+1)*g.Cout*l]
+		yo = y[s*g.Cout*po : (s+1)*g.Cout*po]
+		ys = yo
+		if full != nil {
+			ys = full
+		}
 		tensor.Gemm(false, false, g.Cout, l, g.KG,
 			1, w, g.KG,
 			cols[s*l:], g.Cols,

@@ -142,14 +142,21 @@ func WinoOutput[T tensor.Float](y, m, b []T, g *Geom, tg *WinoTiles) {
 }
 
 // WinoOutputEpilogue is WinoOutput followed by the epilogue e (nil for
-// none) on each output plane as soon as it is written.
+// none) on each output plane as soon as it is written, which pools it into
+// y where e pools.
 func WinoOutputEpilogue[T tensor.Float](y, m, b []T, e *Epilogue[T], g *Geom, tg *WinoTiles) {
 	l := g.Plane()
+	po := e.outPlane(l)
 	even := g.HOut%2 == 0 && g.WOut%2 == 0
 	parallel.Chunks(g.N*g.Cout, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
 		var buf []T
 		if !even {
 			buf = make([]T, 4*tg.Plane)
+		}
+		pp := e.pooler()
+		var full []T // a plane before pooling
+		if pp != nil {
+			full = make([]T, l)
 		}
 		var ms [16][]T
 		for p := lo; p < hi; p++ {
@@ -166,17 +173,23 @@ func WinoOutputEpilogue[T tensor.Float](y, m, b []T, e *Epilogue[T], g *Geom, tg
 			for xi := range ms {
 				ms[xi] = m[xi*tg.MStep+o : xi*tg.MStep+o+tg.Plane]
 			}
-			dst := y[pl*l : (pl+1)*l]
+			yo := y[pl*po : (pl+1)*po]
+			dst := yo
+			if full != nil {
+				dst = full
+			}
 			if even {
 				winoOutputPlane(dst, &ms, bias, tg.TW)
-				e.apply(dst, co)
-				continue
-			}
-			winoOutputPlane(buf, &ms, bias, tg.TW)
-			for oy := range g.HOut {
-				copyShort(dst[oy*g.WOut:(oy+1)*g.WOut], buf[oy*2*tg.TW:])
+			} else {
+				winoOutputPlane(buf, &ms, bias, tg.TW)
+				for oy := range g.HOut {
+					copyShort(dst[oy*g.WOut:(oy+1)*g.WOut], buf[oy*2*tg.TW:])
+				}
 			}
 			e.apply(dst, co)
+			if pp != nil {
+				pp.pool(yo, dst)
+			}
 		}
 	})
 }
