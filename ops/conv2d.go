@@ -222,6 +222,13 @@ func (op *Conv2d[T]) winograd(g *conv.Geom) bool {
 }
 
 func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	mark := op.ar.Mark()
+	y := op.forward(in)
+	op.releaseScratch(mark, y)
+	return y
+}
+
+func (op *Conv2d[T]) forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	if len(in) != 2 && len(in) != 3 {
 		panic(fmt.Sprintf(errArity, "Conv2d", 2, len(in)))
 	}
@@ -239,6 +246,9 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	op.cols, op.u, op.v = nil, nil, nil // from an earlier Forward of the same op
 	op.wino = op.winograd(&g)
 	if op.wino {
+		if y := op.winoForwardOnly(x, w, b, epi, &g); y != nil {
+			return y
+		}
 		y, u, v := op.winoForward(x, w, b, epi, &g)
 		if op.ar != nil && !op.forwardOnly.on {
 			// As with cols below: the arena holds U and V until Reset.
