@@ -2,16 +2,20 @@ package conv
 
 import "github.com/tapegrad/tapegrad/tensor"
 
-// winoBlockValues bounds the values of a block's U (16·cb·Cin) and M
-// (16·cb·T) in WinoForwardBlocks: 4 MiB of float32s each.
-const winoBlockValues = 1 << 20
+// winoScratchValues bounds the scratch of WinoForwardBlocks, V (16·Cin·T)
+// and a block's U (16·cb·Cin) and M (16·cb·T): 16 MiB of float32s. Each
+// block costs its 16 GEMMs a synchronization of the goroutines, so the
+// blocks are as few as that bound allows.
+const winoScratchValues = 1 << 22
 
 // WinoBlock returns the output channels per block of WinoForwardBlocks for
-// the convolution of geometry g: as many as keep the block's U and M within
-// winoBlockValues values each, a multiple of 64, at least 64 and at most
-// Cout (one block).
+// the convolution of geometry g: as many as keep its scratch within
+// winoScratchValues values, a multiple of 64, at least 64 and at most Cout
+// (one block). For the ConvNet at batch 32 that is one block for 128×8×8 →
+// 256 and 256×4×4 → 512, two for the other Winograd layers.
 func WinoBlock(g *Geom, tg *WinoTiles) int {
-	cb := winoBlockValues / (16 * max(g.C, tg.Count))
+	v, perChannel := 16*g.C*tg.Count, 16*(g.C+tg.Count)
+	cb := max(winoScratchValues-v, 0) / perChannel
 	cb = max(cb/64*64, 64)
 	return min(cb, g.Cout)
 }
