@@ -68,7 +68,11 @@ const (
 // For inference, an Epilogue applies batch norm in evaluation mode and a
 // ReLU to each output plane as it is written (ConvEpilogue), after
 // ForwardOnly(true) only: Backward and BackwardVar panic after a
-// forward-only Forward, which keeps nothing for them.
+// forward-only Forward, which keeps nothing for them. A forward-only
+// Forward gives its scratch back to the arena before it returns, computes
+// a shallow convolution on large planes (a first layer's) sample by sample
+// where the im2col path applies, and Winograd in blocks of output
+// channels, with the same bits.
 //
 // Its backward is differentiable whichever the algorithm: BackwardVar
 // computes dx as ConvTranspose2d(dy, w), with the output padding that
