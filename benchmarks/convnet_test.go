@@ -93,3 +93,37 @@ func shapeName(s []int) string {
 	}
 	return strings.Join(parts, "x")
 }
+
+// BenchmarkW2eConvNetStages times W2e stage by stage as nn.Sequential runs
+// it under no-grad: each convolution with its batch norm and ReLU (one
+// fused op), each max pool, and the flatten and linear layers, alone, on
+// what the stages before it give a batch of 32 random 32×32×3 images.
+// Unlike W2eConvNetLayers's rows, these add up to about W2e's time, so
+// that they can be set against PyTorch's layers grouped alike
+// (benchmarks/pytorch/w2e_layers.py -stages).
+func BenchmarkW2eConvNetStages(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	m := nn.NewConvNet[float32](convbench.Channels, convbench.Classes, rng)
+	nn.SetTraining[float32](m, false)
+	x := autograd.NewConst(tensor.RandN[float32](rng, convbench.Batch, convbench.Channels, convbench.ImageSize, convbench.ImageSize))
+	for i := 0; i < len(m.Layers); {
+		n := 1
+		if _, ok := m.Layers[i].(*nn.Conv2d[float32]); ok {
+			n = 3
+		}
+		stage := nn.NewSequential(m.Layers[i : i+n]...)
+		in := x.Value()
+		name := fmt.Sprintf("%d-%s-%s", i, layerName(m.Layers[i]), shapeName(in.Shape()))
+		b.Run(name, func(b *testing.B) {
+			tape := autograd.NewTape[float32]()
+			tape.ReuseBuffers(true)
+			tape.SetGradEnabled(false)
+			for b.Loop() {
+				tape.Reset()
+				stage.Forward(tape.Input(in))
+			}
+		})
+		x = stage.Forward(x)
+		i += n
+	}
+}

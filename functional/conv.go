@@ -16,9 +16,13 @@ type Conv2dOptions struct {
 
 // Conv2d convolves the N×C×H×W input x with Cout×(C/Groups)×kh×kw weights w
 // and adds the bias b of shape Cout (nil for none), as PyTorch's F.conv2d;
-// see ops.Conv2d.
+// see ops.Conv2d. Where nothing records the op (autograd.Records: recording
+// off, PyTorch's torch.no_grad(), or no input requiring a gradient) the op
+// runs forward-only, keeping nothing for a backward pass and giving its
+// scratch back to the tape's arena, with the same values.
 func Conv2d[T tensor.Float](x, w, b *autograd.Var[T], o Conv2dOptions) *autograd.Var[T] {
 	op := &ops.Conv2d[T]{Stride: o.Stride, Padding: o.Padding, Dilation: o.Dilation, Groups: o.Groups}
+	op.ForwardOnly(!autograd.Records(x, w, b))
 	if b == nil {
 		return autograd.Apply[T](op, x, w)
 	}

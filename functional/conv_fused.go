@@ -58,3 +58,30 @@ func fusable[T tensor.Float](w *autograd.Var[T], runningMean, runningVar *tensor
 	}
 	return ok
 }
+
+// Conv2dBatchNormEvalPool is Conv2dBatchNormEval followed by max pooling,
+// MaxPool2dWith(…, pool): a ConvNet layer's convolution, batch norm, ReLU
+// and pooling at inference. Where nothing records the ops and the pooling
+// is not dilated, it is one op, ops.Conv2d with a ConvEpilogue that pools
+// (ops.ConvPool), which writes only the pooled output, pooling each plane
+// of the activation while it is in cache, and gives the same bits as the
+// ops one after the other. Elsewhere it is Conv2dBatchNormEval and then
+// MaxPool2dWith. It panics as they do.
+func Conv2dBatchNormEvalPool[T tensor.Float](x, w, b *autograd.Var[T], o Conv2dOptions,
+	runningMean, runningVar *tensor.Tensor[T], weight, bias *autograd.Var[T], eps T, relu bool,
+	pool MaxPool2dOptions) *autograd.Var[T] {
+	if autograd.Records(x, w, b, weight, bias) || !fusable(w, runningMean, runningVar, weight, bias) ||
+		pool.Dilation[0] > 1 || pool.Dilation[1] > 1 {
+		y := Conv2dBatchNormEval(x, w, b, o, runningMean, runningVar, weight, bias, eps, relu)
+		return MaxPool2dWith(y, pool)
+	}
+	scale, shift := batchNormEvalAffine(w.Shape()[0], runningMean, runningVar, weight, bias, eps)
+	op := &ops.Conv2d[T]{Stride: o.Stride, Padding: o.Padding, Dilation: o.Dilation, Groups: o.Groups,
+		Epilogue: &ops.ConvEpilogue[T]{Scale: scale.Value(), Shift: shift.Value(), ReLU: relu,
+			Pool: &ops.ConvPool{Kernel: pool.Kernel, Stride: pool.Stride, Padding: pool.Padding, CeilMode: pool.CeilMode}}}
+	op.ForwardOnly(true) // nothing records it: Records is false
+	if b == nil {
+		return autograd.Apply[T](op, x, w)
+	}
+	return autograd.Apply[T](op, x, w, b)
+}

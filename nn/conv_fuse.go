@@ -20,7 +20,9 @@ type fuser[T tensor.Float] interface {
 // with running statistics and a ReLU after that, if there is one, as one op
 // (functional.Conv2dBatchNormEval) where nothing records them — inference
 // under autograd.Tape.SetGradEnabled(false), PyTorch's torch.no_grad() —
-// writing the activation once instead of three times. It fuses nothing
+// writing the activation once instead of three times — and a MaxPool2d
+// after those (not dilated, without ReturnIndices) too, writing only the
+// pooled output (functional.Conv2dBatchNormEvalPool). It fuses nothing
 // elsewhere, nor for an unbatched input or a batch norm the output does not
 // fit, whose errors the layers report one by one.
 func (c *Conv2d[T]) fuseForward(x *autograd.Var[T], next []Module[T]) (*autograd.Var[T], int) {
@@ -39,6 +41,13 @@ func (c *Conv2d[T]) fuseForward(x *autograd.Var[T], next []Module[T]) (*autograd
 		switch next[1].(type) {
 		case ReLU[T], *ReLU[T]:
 			used, relu = 2, true
+		}
+	}
+	if len(next) > used {
+		if p, ok := next[used].(*MaxPool2d[T]); ok && !p.ReturnIndices && p.Dilation[0] <= 1 && p.Dilation[1] <= 1 {
+			y := functional.Conv2dBatchNormEvalPool(x, c.Weight, c.Bias, c.Options,
+				bn.RunningMean, bn.RunningVar, bn.Weight, bn.Bias, bn.Eps, relu, p.options())
+			return y, used + 1
 		}
 	}
 	y := functional.Conv2dBatchNormEval(x, c.Weight, c.Bias, c.Options,

@@ -10,7 +10,8 @@ import (
 )
 
 // TestConvNetFusedInference: the ConvNet in evaluation mode under no-grad,
-// where Sequential fuses each conv, batch norm and ReLU into one op, gives
+// where Sequential fuses each conv, batch norm and ReLU (and max pool,
+// where one follows) into one op, gives
 // bit for bit the logits of its layers run one by one, in float32 and
 // float64, with running statistics that are not the defaults; and it
 // fuses exactly there: not in training mode, not where the ops are
@@ -54,8 +55,20 @@ func testConvNetFusedInference[T tensor.Float](t *testing.T) {
 
 	conv := m.Layers[0].(*Conv2d[T])
 	in := tape.Input(x)
-	if _, used := conv.fuseForward(in, m.Layers[1:]); used != 2 {
-		t.Errorf("%T: eval under no-grad fuses %d layers after the conv, want 2 (batch norm, ReLU)", T(0), used)
+	if _, used := conv.fuseForward(in, m.Layers[1:]); used != 3 {
+		t.Errorf("%T: eval under no-grad fuses %d layers after the conv, want 3 (batch norm, ReLU, max pool)", T(0), used)
+	}
+	if _, used := conv.fuseForward(in, m.Layers[1:3]); used != 2 {
+		t.Errorf("%T: eval under no-grad without the pool fuses %d layers after the conv, want 2 (batch norm, ReLU)", T(0), used)
+	}
+	for _, p := range []*MaxPool2d[T]{
+		{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, Dilation: [2]int{2, 2}},
+		{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, ReturnIndices: true},
+	} {
+		if _, used := conv.fuseForward(in, []Module[T]{m.Layers[1], m.Layers[2], p}); used != 2 {
+			t.Errorf("%T: a pool with dilation %v, indices %v fuses: %d layers after the conv, want 2",
+				T(0), p.Dilation, p.ReturnIndices, used)
+		}
 	}
 	if _, used := conv.fuseForward(in, m.Layers[1:2]); used != 1 {
 		t.Errorf("%T: conv and batch norm alone fuse %d layers after the conv, want 1", T(0), used)

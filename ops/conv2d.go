@@ -68,7 +68,11 @@ const (
 // For inference, an Epilogue applies batch norm in evaluation mode and a
 // ReLU to each output plane as it is written (ConvEpilogue), after
 // ForwardOnly(true) only: Backward and BackwardVar panic after a
-// forward-only Forward, which keeps nothing for them.
+// forward-only Forward, which keeps nothing for them. A forward-only
+// Forward gives its scratch back to the arena before it returns, computes
+// a shallow convolution on large planes (a first layer's) sample by sample
+// where the im2col path applies, and Winograd in blocks of output
+// channels, with the same bits.
 //
 // Its backward is differentiable whichever the algorithm: BackwardVar
 // computes dx as ConvTranspose2d(dy, w), with the output padding that
@@ -222,6 +226,13 @@ func (op *Conv2d[T]) winograd(g *conv.Geom) bool {
 }
 
 func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
+	mark := op.ar.Mark()
+	y := op.forward(in)
+	op.releaseScratch(mark, y)
+	return y
+}
+
+func (op *Conv2d[T]) forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	if len(in) != 2 && len(in) != 3 {
 		panic(fmt.Sprintf(errArity, "Conv2d", 2, len(in)))
 	}
@@ -234,11 +245,14 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		}
 		b = in[2].Data()
 	}
-	epi := op.epilogue(g.Cout)
+	epi := op.epilogue(&g)
 	op.x, op.w, op.bias, op.geom = x, w, b != nil, g
 	op.cols, op.u, op.v = nil, nil, nil // from an earlier Forward of the same op
 	op.wino = op.winograd(&g)
 	if op.wino {
+		if y := op.winoForwardOnly(x, w, b, epi, &g); y != nil {
+			return y
+		}
 		y, u, v := op.winoForward(x, w, b, epi, &g)
 		if op.ar != nil && !op.forwardOnly.on {
 			// As with cols below: the arena holds U and V until Reset.
@@ -247,6 +261,9 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		return y
 	}
 
+	if y := op.forwardBySamples(x, w, b, epi, &g); y != nil {
+		return y
+	}
 	colsT := op.ar.New(g.Rows * g.Cols)
 	cols := conv.Im2col(colsT.Data(), x.Data(), &g)
 	if op.ar != nil && !op.forwardOnly.on {
@@ -255,7 +272,7 @@ func (op *Conv2d[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		// input again.
 		op.cols = colsT
 	}
-	y := op.ar.NewUninit(g.N, g.Cout, g.HOut, g.WOut)
+	y := op.ar.NewUninit(epiShape(&g, epi)...)
 	if g.Groups == 1 && g.Plane() >= productPlane {
 		// One GEMM per sample, straight into its planes.
 		conv.ProductNCHW(y.Data(), w.Data(), cols, b, epi, &g)
@@ -352,7 +369,7 @@ func (op *Conv2d[T]) winoForward(x, w *tensor.Tensor[T], b []T, e *conv.Epilogue
 	conv.WinoInput(v.Data(), x.Data(), g, &tg)
 	m := op.ar.NewUninit(16 * tg.MStep).Data()
 	conv.WinoProduct(m, u.Data(), v.Data(), g, &tg)
-	y = op.ar.NewUninit(g.N, g.Cout, g.HOut, g.WOut)
+	y = op.ar.NewUninit(epiShape(g, e)...)
 	conv.WinoOutputEpilogue(y.Data(), m, b, e, g, &tg)
 	return y, u, v
 }

@@ -27,12 +27,16 @@ var epilogueCases = []epilogueCase{
 	{"winograd odd plane 5x7", []int{2, 3, 5, 7}, []int{4, 3, 3, 3}, [2]int{}, [2]int{1, 1}, 0, ops.ConvWinograd},
 	{"winograd even plane, pad 2", []int{1, 2, 6, 6}, []int{3, 2, 3, 3}, [2]int{}, [2]int{2, 2}, 0, ops.ConvWinograd},
 	{"auto: winograd 64x16x16-64", []int{2, 64, 16, 16}, []int{64, 64, 3, 3}, [2]int{}, [2]int{1, 1}, 0, ops.ConvAuto},
+	// Shallow, on a plane of 256 or more: sample by sample where the op
+	// keeps no im2col matrix (conv.ForwardBySamples).
+	{"im2col by samples 3x20x24-70", []int{3, 3, 20, 24}, []int{70, 3, 3, 3}, [2]int{}, [2]int{1, 1}, 0, ops.ConvAuto},
 }
 
 // TestConv2dEpilogue: Conv2d with an Epilogue, after ForwardOnly(true),
 // gives bit for bit what Conv2d, ChannelAffine and ReLU give one after the
 // other — with and without a bias, the affine map and the ReLU, through
-// im2col and Winograd (odd and even planes), on the heap and from an
+// im2col (for the batch and sample by sample) and Winograd (odd and even
+// planes), on the heap and from an
 // arena, in float64 and float32, NaNs in the input included.
 func TestConv2dEpilogue(t *testing.T) {
 	testConv2dEpilogue[float64](t)
@@ -55,7 +59,12 @@ func testConv2dEpilogue[T tensor.Float](t *testing.T) {
 			if bias {
 				in = append(in, b)
 			}
-			conv := newOp().Forward(in)
+			// The reference keeps its im2col matrix in an arena for a
+			// backward pass: the batch's im2col path, never sample by
+			// sample.
+			ref := newOp()
+			ref.UseArena(tensor.NewArena[T]())
+			conv := ref.Forward(in).Clone()
 			affine := (&ops.ChannelAffine[T]{}).Forward([]*tensor.Tensor[T]{conv, s, sh})
 			for _, e := range []struct {
 				name   string

@@ -255,21 +255,30 @@ func ToNCHW[T tensor.Float](y, yp, b []T, gp *Geom) {
 }
 
 // ToNCHWEpilogue is ToNCHW followed by the epilogue e (nil for none) on
-// each output plane as soon as it is written.
+// each output plane as soon as it is written, which pools it into y where
+// e pools.
 func ToNCHWEpilogue[T tensor.Float](y, yp, b []T, e *Epilogue[T], gp *Geom) {
 	g := *gp // a local copy, which the closure reads without going through gp
 	l := g.Plane()
+	po := e.outPlane(l)
 	parallel.Chunks(g.N, max(parallel.Grain/(g.Cout*l), 1), func(lo, hi int) {
+		pp := e.pooler()
+		var full []T // a plane before pooling
+		if pp != nil {
+			full = make([]T, l)
+		}
 		for s := lo; s < hi; s++ {
 			for co := range g.Cout {
-				dst := y[(s*g.Cout+co)*l : (s*g.Cout+co+1)*l]
-				copy(dst, yp[co*g.Cols+s*l:])
-				if b != nil {
-					for i := range dst {
-						dst[i] += b[co]
-					}
+				yo := y[(s*g.Cout+co)*po : (s*g.Cout+co+1)*po]
+				dst := yo
+				if full != nil {
+					dst = full
 				}
-				e.apply(dst, co)
+				copy(dst, yp[co*g.Cols+s*l:])
+				e.finish(dst, co, b)
+				if pp != nil {
+					pp.pool(yo, dst)
+				}
 			}
 		}
 	})

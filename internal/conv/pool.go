@@ -425,20 +425,26 @@ func maxPoolSmall[T tensor.Float](y, x []T, g *PoolGeom, span [][2]int) {
 	w := g.W
 	parallel.Chunks(g.Planes, max(parallel.Grain/max(inPlane, 1), 1), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
-			xp, yp := x[p*inPlane:(p+1)*inPlane], y[p*outPlane:(p+1)*outPlane]
-			k := 0
-			for _, r := range rows {
-				for _, c := range span {
-					m := xp[r[0]*w+c[0]]
-					for rr := r[0]; rr < r[1]; rr++ {
-						for _, v := range xp[rr*w+c[0] : rr*w+c[1]] {
-							m = max(m, v)
-						}
-					}
-					yp[k] = m
-					k++
-				}
-			}
+			maxPoolSmallPlane(y[p*outPlane:(p+1)*outPlane], x[p*inPlane:(p+1)*inPlane], w, rows, span)
 		}
 	})
+}
+
+// maxPoolSmallPlane is maxPoolSmall on one plane xp, w values a row, into
+// yp, with the in-bounds rows and columns of the windows of each output row
+// and column.
+func maxPoolSmallPlane[T tensor.Float](yp, xp []T, w int, rows, span [][2]int) {
+	k := 0
+	for _, r := range rows {
+		for _, c := range span {
+			m := xp[r[0]*w+c[0]]
+			for rr := r[0]; rr < r[1]; rr++ {
+				for _, v := range xp[rr*w+c[0] : rr*w+c[1]] {
+					m = max(m, v)
+				}
+			}
+			yp[k] = m
+			k++
+		}
+	}
 }

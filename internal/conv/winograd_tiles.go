@@ -142,41 +142,62 @@ func WinoOutput[T tensor.Float](y, m, b []T, g *Geom, tg *WinoTiles) {
 }
 
 // WinoOutputEpilogue is WinoOutput followed by the epilogue e (nil for
-// none) on each output plane as soon as it is written.
+// none) on each output plane as soon as it is written, which pools it into
+// y where e pools.
 func WinoOutputEpilogue[T tensor.Float](y, m, b []T, e *Epilogue[T], g *Geom, tg *WinoTiles) {
+	winoOutputChannels(y, m, tg.MStep, b, e, g, tg, 0, g.Cout)
+}
+
+// winoOutputChannels is WinoOutputEpilogue for the output channels [co0,
+// co1) alone, whose M_ξ, (co1 − co0)×T each, are mstep apart in m.
+func winoOutputChannels[T tensor.Float](y, m []T, mstep int, b []T, e *Epilogue[T], g *Geom, tg *WinoTiles, co0, co1 int) {
 	l := g.Plane()
+	po := e.outPlane(l)
 	even := g.HOut%2 == 0 && g.WOut%2 == 0
-	parallel.Chunks(g.N*g.Cout, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
+	nc := co1 - co0
+	parallel.Chunks(g.N*nc, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
 		var buf []T
 		if !even {
 			buf = make([]T, 4*tg.Plane)
 		}
+		pp := e.pooler()
+		var full []T // a plane before pooling
+		if pp != nil {
+			full = make([]T, l)
+		}
 		var ms [16][]T
 		for p := lo; p < hi; p++ {
-			co, s := p/g.N, p%g.N // channel-major (see above); pl is the plane in y
+			c, s := p/g.N, p%g.N // channel-major (see above)
 			if tg.Plane >= winoRunPlane {
-				s, co = p/g.Cout, p%g.Cout // sample-major, y's order
+				s, c = p/nc, p%nc // sample-major, y's order
 			}
-			pl := s*g.Cout + co
+			co := co0 + c
+			pl := s*g.Cout + co // the plane in y
 			var bias T
 			if b != nil {
 				bias = b[co]
 			}
-			o := co*tg.Count + s*tg.Plane
+			o := c*tg.Count + s*tg.Plane
 			for xi := range ms {
-				ms[xi] = m[xi*tg.MStep+o : xi*tg.MStep+o+tg.Plane]
+				ms[xi] = m[xi*mstep+o : xi*mstep+o+tg.Plane]
 			}
-			dst := y[pl*l : (pl+1)*l]
+			yo := y[pl*po : (pl+1)*po]
+			dst := yo
+			if full != nil {
+				dst = full
+			}
 			if even {
 				winoOutputPlane(dst, &ms, bias, tg.TW)
-				e.apply(dst, co)
-				continue
-			}
-			winoOutputPlane(buf, &ms, bias, tg.TW)
-			for oy := range g.HOut {
-				copyShort(dst[oy*g.WOut:(oy+1)*g.WOut], buf[oy*2*tg.TW:])
+			} else {
+				winoOutputPlane(buf, &ms, bias, tg.TW)
+				for oy := range g.HOut {
+					copyShort(dst[oy*g.WOut:(oy+1)*g.WOut], buf[oy*2*tg.TW:])
+				}
 			}
 			e.apply(dst, co)
+			if pp != nil {
+				pp.pool(yo, dst)
+			}
 		}
 	})
 }

@@ -363,3 +363,8 @@ func attnDotPD(n int, gy *float32, pt *float32, acc *[4]float64)
 //
 //go:noescape
 func attnDSPD(n int, gy *float32, pt *float32, p *float32, d float64)
+
+// biasAffineReLUPS sets d = max((a + b)·s + t, 0) over n values, a multiple of 8; see BiasAffineReLU.
+//
+//go:noescape
+func biasAffineReLUPS(n int, d *float32, a *float32, b float32, s float32, t float32)

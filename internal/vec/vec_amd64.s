@@ -5300,3 +5300,65 @@ attnDSPD_loop:
 	JB         attnDSPD_loop
 	VZEROUPPER
 	RET
+
+// func biasAffineReLUPS(n int, d *float32, a *float32, b float32, s float32, t float32)
+// Requires: AVX
+TEXT ·biasAffineReLUPS(SB), NOSPLIT, $0-36
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         a+16(FP), DX
+	VBROADCASTSS b+24(FP), Y0
+	VBROADCASTSS s+28(FP), Y1
+	VBROADCASTSS t+32(FP), Y2
+	VXORPS       Y3, Y3, Y3
+
+biasAffineReLUPS_four:
+	CMPQ    AX, $0x20
+	JL      biasAffineReLUPS_four_end
+	VADDPS  (DX), Y0, Y4
+	VMULPS  Y1, Y4, Y4
+	VADDPS  Y2, Y4, Y4
+	VCMPPS  $0x16, Y3, Y4, Y5
+	VANDPS  Y4, Y5, Y4
+	VMOVUPS Y4, (CX)
+	VADDPS  32(DX), Y0, Y4
+	VMULPS  Y1, Y4, Y4
+	VADDPS  Y2, Y4, Y4
+	VCMPPS  $0x16, Y3, Y4, Y5
+	VANDPS  Y4, Y5, Y4
+	VMOVUPS Y4, 32(CX)
+	VADDPS  64(DX), Y0, Y4
+	VMULPS  Y1, Y4, Y4
+	VADDPS  Y2, Y4, Y4
+	VCMPPS  $0x16, Y3, Y4, Y5
+	VANDPS  Y4, Y5, Y4
+	VMOVUPS Y4, 64(CX)
+	VADDPS  96(DX), Y0, Y4
+	VMULPS  Y1, Y4, Y4
+	VADDPS  Y2, Y4, Y4
+	VCMPPS  $0x16, Y3, Y4, Y5
+	VANDPS  Y4, Y5, Y4
+	VMOVUPS Y4, 96(CX)
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, CX
+	SUBQ    $0x20, AX
+	JMP     biasAffineReLUPS_four
+
+biasAffineReLUPS_four_end:
+biasAffineReLUPS_one:
+	CMPQ    AX, $0x08
+	JL      biasAffineReLUPS_one_end
+	VADDPS  (DX), Y0, Y4
+	VMULPS  Y1, Y4, Y4
+	VADDPS  Y2, Y4, Y4
+	VCMPPS  $0x16, Y3, Y4, Y5
+	VANDPS  Y4, Y5, Y4
+	VMOVUPS Y4, (CX)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     biasAffineReLUPS_one
+
+biasAffineReLUPS_one_end:
+	VZEROUPPER
+	RET
