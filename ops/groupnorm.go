@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -85,9 +84,7 @@ func gnLayout[T tensor.Float](in []*tensor.Tensor[T], groups int) (n, c, m int) 
 
 // byBlocks calls f on ranges of the n·groups blocks of m values, in parallel
 // when the input is large enough for that to pay.
-func byBlocks(blocks, m int, f func(lo, hi int)) {
-	parallel.Chunks(blocks, max(parallel.Grain/max(m, 1), 1), f)
-}
+func byBlocks(blocks, m int, f func(lo, hi int)) { normPieces(blocks, m, f) }
 
 func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	n, c, m := gnLayout(in, op.Groups)
@@ -110,23 +107,25 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	y := op.ar.NewUninit(x.Shape()...)
 	yd := y.Data()
 	md, vd, st := op.Mean.Data(), op.Var.Data(), op.stats
-	byBlocks(blocks, m, func(lo, hi int) {
+	normWorkers(blocks, m, func() func(lo, hi int) {
 		s := make([]float64, m) // the block in float64, converted once
-		for bl := lo; bl < hi; bl++ {
-			mu := vec.RowSumTo(xd[bl*m:][:m], s) / float64(m)
-			vr := vec.RowSumSqDev64(s, mu) / float64(m)
-			is := 1 / math.Sqrt(vr+float64(op.Eps))
-			md[bl], vd[bl] = T(mu), T(vr)
-			st[2*bl], st[2*bl+1] = mu, is
-			ys := yd[bl*m:][:m]
-			if !affine {
-				vec.NormRow64(ys, s, mu, is, nil, nil)
-				continue
-			}
-			ch0 := bl % groups * cg
-			for k := range cg {
-				r := k * inner
-				vec.NormRowScalar64(ys[r:][:inner], s[r:][:inner], mu, is, g[ch0+k], b[ch0+k])
+		return func(lo, hi int) {
+			for bl := lo; bl < hi; bl++ {
+				mu := vec.RowSumTo(xd[bl*m:][:m], s) / float64(m)
+				vr := vec.RowSumSqDev64(s, mu) / float64(m)
+				is := 1 / math.Sqrt(vr+float64(op.Eps))
+				md[bl], vd[bl] = T(mu), T(vr)
+				st[2*bl], st[2*bl+1] = mu, is
+				ys := yd[bl*m:][:m]
+				if !affine {
+					vec.NormRow64(ys, s, mu, is, nil, nil)
+					continue
+				}
+				ch0 := bl % groups * cg
+				for k := range cg {
+					r := k * inner
+					vec.NormRowScalar64(ys[r:][:inner], s[r:][:inner], mu, is, g[ch0+k], b[ch0+k])
+				}
 			}
 		}
 	})

@@ -108,11 +108,9 @@ func lnAxes(r, k int) []int {
 }
 
 // byRows calls f on ranges of rows of d values, in parallel when the input
-// is large enough for that to pay. Every row is computed alone, so the
-// results do not depend on GOMAXPROCS.
-func byRows(rows, d int, f func(lo, hi int)) {
-	parallel.Chunks(rows, max(parallel.Grain/max(d, 1), 1), f)
-}
+// is large enough for that to pay (normPieces). Every row is computed
+// alone, so the results do not depend on GOMAXPROCS.
+func byRows(rows, d int, f func(lo, hi int)) { normPieces(rows, d, f) }
 
 // normStats is the number of float64 statistics LayerNorm (μ and r) and
 // RMSNorm (r) keep per row.
@@ -141,25 +139,27 @@ func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], ro
 	ns := normStats(rms)
 	stats = make([]float64, ns*rows)
 	xd, yd := x.Data(), y.Data()
-	byRows(rows, d, func(lo, hi int) {
-		s := make([]float64, d)
-		for r := lo; r < hi; r++ {
-			mu := vec.RowSumTo(xd[r*d:][:d], s) / float64(d)
-			if rms {
-				mu = 0
-			} else {
-				stats[2*r] = mu
+	normWorkers(rows, d, func() func(lo, hi int) {
+		s := make([]float64, d) // the row in float64, converted once
+		return func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				mu := vec.RowSumTo(xd[r*d:][:d], s) / float64(d)
+				if rms {
+					mu = 0
+				} else {
+					stats[2*r] = mu
+				}
+				is := 1 / math.Sqrt(vec.RowSumSqDev64(s, mu)/float64(d)+float64(eps))
+				stats[ns*r+ns-1] = is
+				vec.NormRow64(yd[r*d:][:d], s, mu, is, g, b)
 			}
-			is := 1 / math.Sqrt(vec.RowSumSqDev64(s, mu)/float64(d)+float64(eps))
-			stats[ns*r+ns-1] = is
-			vec.NormRow64(yd[r*d:][:d], s, mu, is, g, b)
 		}
 	})
 	return y, stats
 }
 
 // lnMaxBlocks caps the row blocks of normBackward.
-const lnMaxBlocks = 8
+const lnMaxBlocks = 32
 
 // lnBlocks returns the number of row blocks normBackward splits R rows of D
 // values into: one per parallel.Grain values, at most lnMaxBlocks and R. It
@@ -206,7 +206,7 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 		part = make([]float64, 2*nb*d)
 	}
 	ns := normStats(rms)
-	parallel.Chunks(nb, 1, func(blo, bhi int) {
+	normPieces(nb, rows*d/nb, func(blo, bhi int) {
 		k := float64(d)
 		for b := blo; b < bhi; b++ {
 			lo, hi := b*rows/nb, (b+1)*rows/nb
