@@ -124,7 +124,7 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 				ch0 := bl % groups * cg
 				for k := range cg {
 					r := k * inner
-					vec.NormRowScalar64(ys[r:][:inner], s[r:][:inner], mu, is, g[ch0+k], b[ch0+k])
+					vec.NormRowScalar64(ys[r:][:inner], s[r:][:inner], mu, is, float64(g[ch0+k]), float64(b[ch0+k]))
 				}
 			}
 		}

@@ -129,12 +129,12 @@ func normStats(rms bool) int {
 func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], rows, d int, eps T, rms bool) (y *tensor.Tensor[T], stats []float64) {
 	x := in[0]
 	y = ar.NewUninit(x.Shape()...)
-	var g, b []T
+	var g, b []float64 // γ and β in float64, which vec.NormRow64 takes
 	if len(in) > 1 {
-		g = in[1].Data()
+		g = toFloat64s(in[1].Data())
 	}
 	if len(in) > 2 {
-		b = in[2].Data()
+		b = toFloat64s(in[2].Data())
 	}
 	ns := normStats(rms)
 	stats = make([]float64, ns*rows)
@@ -156,6 +156,15 @@ func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], ro
 		}
 	})
 	return y, stats
+}
+
+// toFloat64s returns v converted to float64.
+func toFloat64s[T tensor.Float](v []T) []float64 {
+	f := make([]float64, len(v))
+	for i, x := range v {
+		f[i] = float64(x)
+	}
+	return f
 }
 
 // lnMaxBlocks caps the row blocks of normBackward.
@@ -184,10 +193,7 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 	gd, xd := dy.Data(), x.Data()
 	var gm []float64 // γ in float64, which the row loops take
 	if gamma != nil {
-		gm = make([]float64, d)
-		for j, v := range gamma.Data() {
-			gm[j] = float64(v)
-		}
+		gm = toFloat64s(gamma.Data())
 	}
 	grads := make([]*tensor.Tensor[T], n)
 	var dd []T
@@ -225,7 +231,9 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 					if rms {
 						sg = 0
 					}
-					vec.NormGradRowX(dd[r*d:][:d], row, gm, xr, mu, is, sg/k, is*(sgh/k))
+					// dx = r·(ĝ − m₁ − x̂·m₂) = (ĝ·r − r·m₁) − (x − μ)·r²·m₂.
+					m1, m2 := sg/k, is*(sgh/k)
+					vec.NormGradRowX(dd[r*d:][:d], row, gm, xr, mu, is, -is*m1, is*m2)
 				}
 			}
 		}

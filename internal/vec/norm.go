@@ -1,6 +1,9 @@
 package vec
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // The norm loops below are layer, RMS and group norm's passes over one row
 // x of n values. The reductions keep normLanes partial sums in float64,
@@ -16,6 +19,12 @@ import "fmt"
 // NormRowScalar64) read while it is in the cache. The ops keep x, μ and
 // 1/σ rather than x̂, so the backward passes (NormGradSumsX, NormGradRowX,
 // NormGradRowScalarX) recompute hᵢ = (x[i] − mu)·is in float64, unrounded.
+
+// Where a product goes into a sum, the loops fuse the two (math.FMA, one
+// rounding; VFMADD in the assembly, which therefore needs the AVX2 level
+// with its FMA): the sums of squares and products, y = x̂·γ + β and the
+// input gradients' affine forms. A fused step is at least as accurate as
+// the two it replaces.
 
 // normLanes is the number of partial sums of the norm reductions: four
 // vectors of four float64s in the assembly.
@@ -46,22 +55,22 @@ func RowSumTo[T Float](x []T, s []float64) float64 {
 	return addPartials(&p)
 }
 
-// RowSumSqDev64 returns Σᵢ (s[i] − mu)², the difference and the square each
-// rounded, summed as RowSumTo sums.
+// RowSumSqDev64 returns Σᵢ (s[i] − mu)², the difference rounded and the
+// square fused into its partial sum, summed as RowSumTo sums.
 func RowSumSqDev64(s []float64, mu float64) float64 {
 	var p [normLanes]float64
 	for i := rowSumSqDev64Asm(s, mu, &p); i < len(s); i++ {
 		d := s[i] - mu
-		p[i%normLanes] += float64(d * d)
+		p[i%normLanes] = math.FMA(d, d, p[i%normLanes])
 	}
 	return addPartials(&p)
 }
 
-// NormRow64 writes y[i] = hᵢ, hᵢ = T((s[i] − mu)·is), or, if g is not
-// nil, y[i] = g[i]·hᵢ + b[i] computed in T, the product rounded before the
-// sum (g[i]·hᵢ if b is nil). It panics if a slice given is not of y's
-// length.
-func NormRow64[T Float](y []T, s []float64, mu, is float64, g, b []T) {
+// NormRow64 writes y[i] = T(hᵢ), hᵢ = (s[i] − mu)·is in float64, or, if g
+// is not nil, y[i] = T(hᵢ·g[i] + b[i]), the product and sum fused, in
+// float64 (T(hᵢ·g[i]) if b is nil): x̂ times γ plus β rounded once, γ and β
+// given in float64. It panics if a slice given is not of y's length.
+func NormRow64[T Float](y []T, s []float64, mu, is float64, g, b []float64) {
 	n := len(y)
 	if len(s) != n || (g != nil && len(g) != n) || (b != nil && (g == nil || len(b) != n)) {
 		panic(fmt.Sprintf("vec: NormRow64 of slices of lengths %d, %d, %d and %d", n, len(s), len(g), len(b)))
@@ -76,36 +85,38 @@ func NormRow64[T Float](y []T, s []float64, mu, is float64, g, b []T) {
 	case b == nil:
 		g = g[done:][:len(s)]
 		for i, v := range s {
-			y[i] = g[i] * T((v-mu)*is)
+			h := float64((v - mu) * is)
+			y[i] = T(h * g[i])
 		}
 	default:
 		g, b = g[done:][:len(s)], b[done:][:len(s)]
 		for i, v := range s {
-			y[i] = T(g[i]*T((v-mu)*is)) + b[i]
+			y[i] = T(math.FMA(float64((v-mu)*is), g[i], b[i]))
 		}
 	}
 }
 
-// NormRowScalar64 writes y[i] = g·hᵢ + b, hᵢ = T((s[i] − mu)·is),
-// computed in T, the product rounded before the sum: NormRow64 with one g
-// and b for the whole row, as group norm's channel runs have. It panics if
-// the lengths differ.
-func NormRowScalar64[T Float](y []T, s []float64, mu, is float64, g, b T) {
+// NormRowScalar64 writes y[i] = T(hᵢ·g + b), hᵢ = (s[i] − mu)·is, in
+// float64, the product and sum fused: NormRow64 with one g and b for the
+// whole row, as group norm's channel runs have. It panics if the lengths
+// differ.
+func NormRowScalar64[T Float](y []T, s []float64, mu, is, g, b float64) {
 	if len(s) != len(y) {
 		panic(fmt.Sprintf("vec: NormRowScalar64 of slices of lengths %d and %d", len(y), len(s)))
 	}
 	done := normRowScalar64Asm(y, s, mu, is, g, b)
 	y = y[done:]
 	for i, v := range s[done:] {
-		y[i] = T(g*T((v-mu)*is)) + b
+		y[i] = T(math.FMA(float64((v-mu)*is), g, b))
 	}
 }
 
 // NormGradSumsX returns Σᵢ ĝᵢ and Σᵢ ĝᵢ·hᵢ, ĝᵢ = dy[i]·g[i] (dy[i] if g is
 // nil; γ given in float64) and hᵢ = (x[i] − mu)·is, each operation rounded
-// in float64, summed as RowSumTo sums. If sb is not nil it also adds dy[i] to sb[i] and
-// dy[i]·hᵢ to sbh[i], the column sums of dβ and dγ. It panics if the
-// lengths differ.
+// in float64 and the products ĝᵢ·hᵢ fused into their partial sums, summed
+// as RowSumTo sums. If sb is not nil it also adds dy[i] to sb[i] and
+// dy[i]·hᵢ (fused) to sbh[i], the column sums of dβ and dγ. It panics if
+// the lengths differ.
 func NormGradSumsX[T Float](dy []T, g []float64, x []T, mu, is float64, sb, sbh []float64) (sg, sgh float64) {
 	n := len(dy)
 	if len(x) != n || (g != nil && len(g) != n) || (sb == nil) != (sbh == nil) || (sb != nil && (len(sb) != n || len(sbh) != n)) {
@@ -122,43 +133,45 @@ func NormGradSumsX[T Float](dy []T, g []float64, x []T, mu, is float64, sb, sbh 
 			gv = float64(d * g[i])
 		}
 		a[i%normLanes] += gv
-		c[i%normLanes] += float64(gv * h)
+		c[i%normLanes] = math.FMA(gv, h, c[i%normLanes])
 		if sb != nil {
 			sb[i] += d
-			sbh[i] += float64(d * h)
+			sbh[i] = math.FMA(d, h, sbh[i])
 		}
 	}
 	return addPartials(a), addPartials(c)
 }
 
-// NormGradRowX writes dx[i] = T(is·((ĝᵢ − m1) − (x[i] − mu)·m2)), ĝᵢ =
-// dy[i]·g[i] (dy[i] if g is nil; γ given in float64), in float64, each
-// operation rounded in turn. It panics if the lengths differ.
-func NormGradRowX[T Float](dx, dy []T, g []float64, x []T, mu, is, m1, m2 float64) {
+// NormGradRowX writes dx[i] = T((ĝᵢ·a + c) − (x[i] − mu)·e), ĝᵢ =
+// dy[i]·g[i] (dy[i] if g is nil; γ given in float64), in float64, the
+// products fused into the sums: layer and RMS norm's input gradient
+// r·(ĝ − m₁ − x̂·m₂) with a = r, c = −r·m₁ and e = r²·m₂. It panics if the
+// lengths differ.
+func NormGradRowX[T Float](dx, dy []T, g []float64, x []T, mu, a, c, e float64) {
 	n := len(dx)
 	if len(dy) != n || len(x) != n || (g != nil && len(g) != n) {
 		panic(fmt.Sprintf("vec: NormGradRowX of slices of lengths %d, %d, %d and %d", n, len(dy), len(g), len(x)))
 	}
-	for i := normGradRowXAsm(dx, dy, g, x, mu, is, m1, m2); i < n; i++ {
+	for i := normGradRowXAsm(dx, dy, g, x, mu, a, c, e); i < n; i++ {
 		gv := float64(dy[i])
 		if g != nil {
 			gv = float64(gv * g[i])
 		}
-		t := gv - m1
-		t -= float64((float64(x[i]) - mu) * m2)
-		dx[i] = T(is * t)
+		t := math.FMA(gv, a, c)
+		dx[i] = T(math.FMA(-(float64(x[i]) - mu), e, t))
 	}
 }
 
-// NormGradRowScalarX writes dx[i] = T((k1·dy[i] + k2·(x[i] − mu)) + k3),
-// in float64, each operation rounded in turn: group norm's input gradient
-// over a channel run, from x. It panics if the lengths differ.
+// NormGradRowScalarX writes dx[i] = T(k2·(x[i] − mu) + (k1·dy[i] + k3)),
+// in float64, the products fused into the sums: group norm's input
+// gradient over a channel run, from x. It panics if the lengths differ.
 func NormGradRowScalarX[T Float](dx, dy, x []T, mu, k1, k2, k3 float64) {
 	n := len(dx)
 	if len(dy) != n || len(x) != n {
 		panic(fmt.Sprintf("vec: NormGradRowScalarX of slices of lengths %d, %d and %d", n, len(dy), len(x)))
 	}
 	for i := normGradRowScalarXAsm(dx, dy, x, mu, k1, k2, k3); i < n; i++ {
-		dx[i] = T(float64(k1*float64(dy[i])) + float64(k2*float64(float64(x[i])-mu)) + k3)
+		t := math.FMA(k1, float64(dy[i]), k3)
+		dx[i] = T(math.FMA(k2, float64(x[i])-mu, t))
 	}
 }
