@@ -32,7 +32,9 @@ const normLanes = 16
 
 // addPartials returns the sum of the partial sums p, added in halves:
 // p[k] + p[k+8] for k < 8, then the same with 4, 2 and 1 (written out, as
-// it runs once a row).
+// it runs once a row). The reductions' assembly, which also stores its
+// partials, returns their sum added in this order, which stands when the
+// Go loop has no values left to add.
 func addPartials(p *[normLanes]float64) float64 {
 	a0, a1, a2, a3 := p[0]+p[8], p[1]+p[9], p[2]+p[10], p[3]+p[11]
 	a4, a5, a6, a7 := p[4]+p[12], p[5]+p[13], p[6]+p[14], p[7]+p[15]
@@ -47,7 +49,10 @@ func RowSumTo[T Float](x []T, s []float64) float64 {
 		panic(fmt.Sprintf("vec: RowSumTo of slices of lengths %d and %d", len(x), len(s)))
 	}
 	var p [normLanes]float64
-	done := rowSumToAsm(x, s, &p)
+	done, sum := rowSumToAsm(x, s, &p)
+	if done == len(x) && done > 0 {
+		return sum // the partials added by the assembly
+	}
 	for i := done; i < len(x); i++ {
 		s[i] = float64(x[i])
 		p[i%normLanes] += s[i]
@@ -59,7 +64,11 @@ func RowSumTo[T Float](x []T, s []float64) float64 {
 // square fused into its partial sum, summed as RowSumTo sums.
 func RowSumSqDev64(s []float64, mu float64) float64 {
 	var p [normLanes]float64
-	for i := rowSumSqDev64Asm(s, mu, &p); i < len(s); i++ {
+	done, sum := rowSumSqDev64Asm(s, mu, &p)
+	if done == len(s) && done > 0 {
+		return sum
+	}
+	for i := done; i < len(s); i++ {
 		d := s[i] - mu
 		p[i%normLanes] = math.FMA(d, d, p[i%normLanes])
 	}
@@ -123,7 +132,10 @@ func NormGradSumsX[T Float](dy []T, g []float64, x []T, mu, is float64, sb, sbh 
 		panic(fmt.Sprintf("vec: NormGradSumsX of slices of lengths %d, %d, %d, %d and %d", n, len(g), len(x), len(sb), len(sbh)))
 	}
 	var p [2 * normLanes]float64
-	done := normGradSumsXAsm(dy, g, x, mu, is, &p, sb, sbh)
+	done, sg, sgh := normGradSumsXAsm(dy, g, x, mu, is, &p, sb, sbh)
+	if done == n && done > 0 {
+		return sg, sgh
+	}
 	a, c := (*[normLanes]float64)(p[:normLanes]), (*[normLanes]float64)(p[normLanes:])
 	for i := done; i < n; i++ {
 		d := float64(dy[i])

@@ -6,7 +6,8 @@ package vec
 // the reductions whole blocks of normLanes values, the element-wise passes
 // whole vectors of 8. RowSumTo's needs AVX, the others, which fuse
 // products into sums, AVX2 with FMA. Each returns the values it did, the
-// Go loops doing the rest.
+// Go loops doing the rest, and the reductions also the sums of their
+// partials.
 
 // normCount returns the values of an n-value row the assembly does in
 // steps of step, none unless T is float32 with AVX (and fma is false) or
@@ -18,24 +19,24 @@ func normCount[T Float](n, step int, fma bool) int {
 	return n - n%step
 }
 
-func rowSumToAsm[T Float](x []T, s []float64, p *[normLanes]float64) int {
+func rowSumToAsm[T Float](x []T, s []float64, p *[normLanes]float64) (done int, sum float64) {
 	n := normCount[T](len(x), normLanes, false)
 	if n > 0 {
-		lnSumStorePS(n, p32(x), &s[0], p)
+		sum = lnSumStorePS(n, p32(x), &s[0], p)
 	}
-	return n
+	return n, sum
 }
 
 // rowSumSqDev64Asm takes a float64 row: with AVX2, whatever T the op's is.
-func rowSumSqDev64Asm(s []float64, mu float64, p *[normLanes]float64) int {
+func rowSumSqDev64Asm(s []float64, mu float64, p *[normLanes]float64) (done int, sum float64) {
 	if !hasAVX2 {
-		return 0
+		return 0, 0
 	}
 	n := len(s) - len(s)%normLanes
 	if n > 0 {
-		lnSumSqDevPD(n, &s[0], mu, p)
+		sum = lnSumSqDevPD(n, &s[0], mu, p)
 	}
-	return n
+	return n, sum
 }
 
 func normRow64Asm[T Float](y []T, s []float64, mu, is float64, g, b []float64) int {
@@ -60,20 +61,20 @@ func normRowScalar64Asm[T Float](y []T, s []float64, mu, is, g, b float64) int {
 	return n
 }
 
-func normGradSumsXAsm[T Float](dy []T, g []float64, x []T, mu, is float64, p *[2 * normLanes]float64, sb, sbh []float64) int {
+func normGradSumsXAsm[T Float](dy []T, g []float64, x []T, mu, is float64, p *[2 * normLanes]float64, sb, sbh []float64) (done int, sg, sgh float64) {
 	n := normCount[T](len(dy), normLanes, true)
 	switch {
 	case n == 0:
 	case g == nil && sb == nil:
-		lnGradSumsXNoGPS(n, p32(dy), p32(x), mu, is, p)
+		sg, sgh = lnGradSumsXNoGPS(n, p32(dy), p32(x), mu, is, p)
 	case g == nil:
-		lnGradSumsXNoGColsPS(n, p32(dy), p32(x), mu, is, p, &sb[0], &sbh[0])
+		sg, sgh = lnGradSumsXNoGColsPS(n, p32(dy), p32(x), mu, is, p, &sb[0], &sbh[0])
 	case sb == nil:
-		lnGradSumsXPS(n, p32(dy), &g[0], p32(x), mu, is, p)
+		sg, sgh = lnGradSumsXPS(n, p32(dy), &g[0], p32(x), mu, is, p)
 	default:
-		lnGradSumsXColsPS(n, p32(dy), &g[0], p32(x), mu, is, p, &sb[0], &sbh[0])
+		sg, sgh = lnGradSumsXColsPS(n, p32(dy), &g[0], p32(x), mu, is, p, &sb[0], &sbh[0])
 	}
-	return n
+	return n, sg, sgh
 }
 
 func normGradRowXAsm[T Float](dx, dy []T, g []float64, x []T, mu, a, c, e float64) int {

@@ -295,9 +295,9 @@ sumDotRowsRPS_next:
 	VZEROUPPER
 	RET
 
-// func lnSumStorePS(n int, x *float32, s *float64, p *[16]float64)
-// Requires: AVX
-TEXT ·lnSumStorePS(SB), NOSPLIT, $0-32
+// func lnSumStorePS(n int, x *float32, s *float64, p *[16]float64) float64
+// Requires: AVX, SSE2
+TEXT ·lnSumStorePS(SB), NOSPLIT, $0-40
 	MOVQ   n+0(FP), AX
 	MOVQ   x+8(FP), CX
 	MOVQ   s+16(FP), DX
@@ -328,16 +328,24 @@ lnSumStorePS_loop:
 	JMP       lnSumStorePS_loop
 
 lnSumStorePS_done:
-	VMOVUPD Y0, (BX)
-	VMOVUPD Y1, 32(BX)
-	VMOVUPD Y2, 64(BX)
-	VMOVUPD Y3, 96(BX)
+	VMOVUPD      Y0, (BX)
+	VMOVUPD      Y1, 32(BX)
+	VMOVUPD      Y2, 64(BX)
+	VMOVUPD      Y3, 96(BX)
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, ret+32(FP)
 	VZEROUPPER
 	RET
 
-// func lnSumSqDevPD(n int, s *float64, mu float64, p *[16]float64)
-// Requires: AVX, FMA3
-TEXT ·lnSumSqDevPD(SB), NOSPLIT, $0-32
+// func lnSumSqDevPD(n int, s *float64, mu float64, p *[16]float64) float64
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnSumSqDevPD(SB), NOSPLIT, $0-40
 	MOVQ         n+0(FP), AX
 	MOVQ         s+8(FP), CX
 	MOVQ         p+24(FP), DX
@@ -368,10 +376,18 @@ lnSumSqDevPD_loop:
 	JMP         lnSumSqDevPD_loop
 
 lnSumSqDevPD_done:
-	VMOVUPD Y1, (DX)
-	VMOVUPD Y2, 32(DX)
-	VMOVUPD Y3, 64(DX)
-	VMOVUPD Y4, 96(DX)
+	VMOVUPD      Y1, (DX)
+	VMOVUPD      Y2, 32(DX)
+	VMOVUPD      Y3, 64(DX)
+	VMOVUPD      Y4, 96(DX)
+	VADDPD       Y3, Y1, Y0
+	VADDPD       Y4, Y2, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, ret+32(FP)
 	VZEROUPPER
 	RET
 
@@ -512,9 +528,9 @@ lnNormScalarPD_done:
 	VZEROUPPER
 	RET
 
-// func lnGradSumsXColsPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
-// Requires: AVX, FMA3
-TEXT ·lnGradSumsXColsPS(SB), NOSPLIT, $0-72
+// func lnGradSumsXColsPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64) (sg float64, sgh float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnGradSumsXColsPS(SB), NOSPLIT, $0-88
 	MOVQ         n+0(FP), AX
 	MOVQ         dy+8(FP), CX
 	MOVQ         gam+16(FP), DX
@@ -590,20 +606,36 @@ lnGradSumsXColsPS_loop:
 	JMP         lnGradSumsXColsPS_loop
 
 lnGradSumsXColsPS_done:
-	VMOVUPD Y2, (SI)
-	VMOVUPD Y3, 32(SI)
-	VMOVUPD Y4, 64(SI)
-	VMOVUPD Y5, 96(SI)
-	VMOVUPD Y6, 128(SI)
-	VMOVUPD Y7, 160(SI)
-	VMOVUPD Y8, 192(SI)
-	VMOVUPD Y9, 224(SI)
+	VMOVUPD      Y2, (SI)
+	VMOVUPD      Y3, 32(SI)
+	VMOVUPD      Y4, 64(SI)
+	VMOVUPD      Y5, 96(SI)
+	VMOVUPD      Y6, 128(SI)
+	VMOVUPD      Y7, 160(SI)
+	VMOVUPD      Y8, 192(SI)
+	VMOVUPD      Y9, 224(SI)
+	VADDPD       Y4, Y2, Y0
+	VADDPD       Y5, Y3, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sg+72(FP)
+	VADDPD       Y8, Y6, Y0
+	VADDPD       Y9, Y7, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sgh+80(FP)
 	VZEROUPPER
 	RET
 
-// func lnGradSumsXPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64)
-// Requires: AVX, FMA3
-TEXT ·lnGradSumsXPS(SB), NOSPLIT, $0-56
+// func lnGradSumsXPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64) (sg float64, sgh float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnGradSumsXPS(SB), NOSPLIT, $0-72
 	MOVQ         n+0(FP), AX
 	MOVQ         dy+8(FP), CX
 	MOVQ         gam+16(FP), DX
@@ -657,14 +689,30 @@ lnGradSumsXPS_loop:
 	JMP         lnGradSumsXPS_loop
 
 lnGradSumsXPS_done:
-	VMOVUPD Y2, (SI)
-	VMOVUPD Y3, 32(SI)
-	VMOVUPD Y4, 64(SI)
-	VMOVUPD Y5, 96(SI)
-	VMOVUPD Y6, 128(SI)
-	VMOVUPD Y7, 160(SI)
-	VMOVUPD Y8, 192(SI)
-	VMOVUPD Y9, 224(SI)
+	VMOVUPD      Y2, (SI)
+	VMOVUPD      Y3, 32(SI)
+	VMOVUPD      Y4, 64(SI)
+	VMOVUPD      Y5, 96(SI)
+	VMOVUPD      Y6, 128(SI)
+	VMOVUPD      Y7, 160(SI)
+	VMOVUPD      Y8, 192(SI)
+	VMOVUPD      Y9, 224(SI)
+	VADDPD       Y4, Y2, Y0
+	VADDPD       Y5, Y3, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sg+56(FP)
+	VADDPD       Y8, Y6, Y0
+	VADDPD       Y9, Y7, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sgh+64(FP)
 	VZEROUPPER
 	RET
 
@@ -709,9 +757,9 @@ lnGradXPS_done:
 	VZEROUPPER
 	RET
 
-// func lnGradSumsXNoGColsPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
-// Requires: AVX, FMA3
-TEXT ·lnGradSumsXNoGColsPS(SB), NOSPLIT, $0-64
+// func lnGradSumsXNoGColsPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64) (sg float64, sgh float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnGradSumsXNoGColsPS(SB), NOSPLIT, $0-80
 	MOVQ         n+0(FP), AX
 	MOVQ         dy+8(FP), CX
 	MOVQ         x+16(FP), DX
@@ -782,20 +830,36 @@ lnGradSumsXNoGColsPS_loop:
 	JMP         lnGradSumsXNoGColsPS_loop
 
 lnGradSumsXNoGColsPS_done:
-	VMOVUPD Y2, (BX)
-	VMOVUPD Y3, 32(BX)
-	VMOVUPD Y4, 64(BX)
-	VMOVUPD Y5, 96(BX)
-	VMOVUPD Y6, 128(BX)
-	VMOVUPD Y7, 160(BX)
-	VMOVUPD Y8, 192(BX)
-	VMOVUPD Y9, 224(BX)
+	VMOVUPD      Y2, (BX)
+	VMOVUPD      Y3, 32(BX)
+	VMOVUPD      Y4, 64(BX)
+	VMOVUPD      Y5, 96(BX)
+	VMOVUPD      Y6, 128(BX)
+	VMOVUPD      Y7, 160(BX)
+	VMOVUPD      Y8, 192(BX)
+	VMOVUPD      Y9, 224(BX)
+	VADDPD       Y4, Y2, Y0
+	VADDPD       Y5, Y3, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sg+64(FP)
+	VADDPD       Y8, Y6, Y0
+	VADDPD       Y9, Y7, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sgh+72(FP)
 	VZEROUPPER
 	RET
 
-// func lnGradSumsXNoGPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64)
-// Requires: AVX, FMA3
-TEXT ·lnGradSumsXNoGPS(SB), NOSPLIT, $0-48
+// func lnGradSumsXNoGPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64) (sg float64, sgh float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnGradSumsXNoGPS(SB), NOSPLIT, $0-64
 	MOVQ         n+0(FP), AX
 	MOVQ         dy+8(FP), CX
 	MOVQ         x+16(FP), DX
@@ -844,14 +908,30 @@ lnGradSumsXNoGPS_loop:
 	JMP         lnGradSumsXNoGPS_loop
 
 lnGradSumsXNoGPS_done:
-	VMOVUPD Y2, (BX)
-	VMOVUPD Y3, 32(BX)
-	VMOVUPD Y4, 64(BX)
-	VMOVUPD Y5, 96(BX)
-	VMOVUPD Y6, 128(BX)
-	VMOVUPD Y7, 160(BX)
-	VMOVUPD Y8, 192(BX)
-	VMOVUPD Y9, 224(BX)
+	VMOVUPD      Y2, (BX)
+	VMOVUPD      Y3, 32(BX)
+	VMOVUPD      Y4, 64(BX)
+	VMOVUPD      Y5, 96(BX)
+	VMOVUPD      Y6, 128(BX)
+	VMOVUPD      Y7, 160(BX)
+	VMOVUPD      Y8, 192(BX)
+	VMOVUPD      Y9, 224(BX)
+	VADDPD       Y4, Y2, Y0
+	VADDPD       Y5, Y3, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sg+48(FP)
+	VADDPD       Y8, Y6, Y0
+	VADDPD       Y9, Y7, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sgh+56(FP)
 	VZEROUPPER
 	RET
 

@@ -36,6 +36,24 @@ func normKernels() {
 	lnGradScalarX()
 }
 
+// addAcc returns the sum of the 16 partials in the four vectors acc (acc[k]
+// holding partials 4k to 4k+3) in lane 0 of an XMM register, added in the
+// order of package vec's addPartials: p[k] + p[k+8], then the same with 4,
+// 2 and 1.
+func addAcc(acc []VecVirtual) VecVirtual {
+	a, b := YMM(), YMM()
+	VADDPD(acc[2], acc[0], a) // p[k] + p[k+8], k < 4
+	VADDPD(acc[3], acc[1], b) // p[k] + p[k+8], 4 ≤ k < 8
+	VADDPD(b, a, a)           // then + p[k+4]
+	hi, lo := XMM(), XMM()
+	VEXTRACTF128(U8(1), a, hi)
+	VADDPD(hi, a.AsX(), lo) // then + p[k+2]
+	t := XMM()
+	VUNPCKHPD(lo, lo, t)
+	VADDSD(t, lo, lo) // then + p[1]
+	return lo
+}
+
 // bcstParam broadcasts the float64 parameter name to a new vector.
 func bcstParam(name string) VecVirtual {
 	v := YMM()
@@ -86,8 +104,8 @@ func lnGradSumsX(withG, cols bool) {
 		also = ", and adds dy to sb and dy⊙h to sbh"
 	}
 	name += "PS"
-	TEXT(name, NOSPLIT, "func("+args+")")
-	Doc(fmt.Sprintf("%s sums n values of %s, a multiple of 16, into p[:16] and of %s⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is%s; see NormGradSumsX.", name, gh, gh, also))
+	TEXT(name, NOSPLIT, "func("+args+") (sg, sgh float64)")
+	Doc(fmt.Sprintf("%s sums n values of %s, a multiple of 16, into p[:16] and of %s⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is%s, and returns the two sums of the partials; see NormGradSumsX.", name, gh, gh, also))
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	dy := Load(Param("dy"), GP64())
@@ -134,6 +152,8 @@ func lnGradSumsX(withG, cols bool) {
 	for k := range 4 {
 		VMOVUPD(sgh[k], Mem{Base: p, Disp: 128 + 32*k})
 	}
+	Store(addAcc(sg), ReturnIndex(0))
+	Store(addAcc(sgh), ReturnIndex(1))
 	VZEROUPPER()
 	RET()
 }
@@ -213,8 +233,8 @@ func at64(p, off Register, disp int) Mem { return Mem{Base: p, Index: off, Scale
 // lnSumStore: s[i] = float64(x[i]); p[i mod 16] += s[i].
 func lnSumStore() {
 	const name = "lnSumStorePS"
-	TEXT(name, NOSPLIT, "func(n int, x *float32, s *float64, p *[16]float64)")
-	Doc(name + " converts n values of x, a multiple of 16, to float64 into s and sums them into 16 partial sums p; see RowSumTo.")
+	TEXT(name, NOSPLIT, "func(n int, x *float32, s *float64, p *[16]float64) float64")
+	Doc(name + " converts n values of x, a multiple of 16, to float64 into s and sums them into 16 partial sums p, and returns the sum of the partials; see RowSumTo.")
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	x := Load(Param("x"), GP64())
@@ -230,6 +250,7 @@ func lnSumStore() {
 		}
 	})
 	storeCols(acc, p)
+	Store(addAcc(acc), ReturnIndex(0))
 	VZEROUPPER()
 	RET()
 }
@@ -237,8 +258,8 @@ func lnSumStore() {
 // lnSumSqDev64: d = s[i] − mu; p[i mod 16] += d·d (fused), s in float64.
 func lnSumSqDev64() {
 	const name = "lnSumSqDevPD"
-	TEXT(name, NOSPLIT, "func(n int, s *float64, mu float64, p *[16]float64)")
-	Doc(name + " sums the squares of n values of s less mu, a multiple of 16, into 16 partial sums p; see RowSumSqDev64.")
+	TEXT(name, NOSPLIT, "func(n int, s *float64, mu float64, p *[16]float64) float64")
+	Doc(name + " sums the squares of n values of s less mu, a multiple of 16, into 16 partial sums p, and returns the sum of the partials; see RowSumSqDev64.")
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	sp := Load(Param("s"), GP64())
@@ -254,6 +275,7 @@ func lnSumSqDev64() {
 		}
 	})
 	storeCols(acc, p)
+	Store(addAcc(acc), ReturnIndex(0))
 	VZEROUPPER()
 	RET()
 }
