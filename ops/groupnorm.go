@@ -29,7 +29,9 @@ import (
 // sample and group in float64 (as PyTorch keeps x and its statistics): it
 // writes y alone, and the backward recomputes x̂ = (x − μ)/σ in float64. It
 // leaves the statistics μ and σ² (biased), shape N×Groups, in Mean and Var.
-// Sums are accumulated in float64; an empty group has NaN statistics.
+// Sums are accumulated in float64, and the element-wise passes compute in
+// float64 (y = γ ⊙ x̂ + β from the unrounded x̂, rounded once to T); an
+// empty group has NaN statistics.
 //
 // Its backward is differentiable (BackwardVar, for second and higher
 // orders): it recomputes μ, 1/σ and x̂ from the input x with ops, as

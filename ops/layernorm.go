@@ -29,7 +29,9 @@ import (
 // Sums are accumulated in float64, a row's in the 16 partial sums of
 // package vec's norm loops (vectorized on amd64): μ first, then
 // Σ (x − μ)² in a second pass over the row, which stays in the cache, so
-// that no cancellation hurts σ² when |μ| ≫ σ.
+// that no cancellation hurts σ² when |μ| ≫ σ. The element-wise passes
+// compute in float64 too, each product fused into the sum it feeds (FMA):
+// y = γ ⊙ x̂ + β from the unrounded x̂, rounded once to T, and dx.
 //
 // Its BackwardVar recomputes μ, r and x̂ from x with ops, as BatchNorm's.
 //
