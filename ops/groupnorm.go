@@ -30,8 +30,8 @@ import (
 // writes y alone, and the backward recomputes x̂ = (x − μ)/σ in float64. It
 // leaves the statistics μ and σ² (biased), shape N×Groups, in Mean and Var.
 // Sums are accumulated in float64, and the element-wise passes compute in
-// float64 (y = γ ⊙ x̂ + β from the unrounded x̂, rounded once to T); an
-// empty group has NaN statistics.
+// float64 (y = (x − μ)·(γ/σ) + β, rounded once to T); an empty group has
+// NaN statistics.
 //
 // Its backward is differentiable (BackwardVar, for second and higher
 // orders): it recomputes μ, 1/σ and x̂ from the input x with ops, as
@@ -126,7 +126,7 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 				ch0 := bl % groups * cg
 				for k := range cg {
 					r := k * inner
-					vec.NormRowScalar64(ys[r:][:inner], s[r:][:inner], mu, is, float64(g[ch0+k]), float64(b[ch0+k]))
+					vec.NormRowScalar64(ys[r:][:inner], s[r:][:inner], mu, is*float64(g[ch0+k]), float64(b[ch0+k]))
 				}
 			}
 		}

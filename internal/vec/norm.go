@@ -105,18 +105,17 @@ func NormRow64[T Float](y []T, s []float64, mu, is float64, g, b []float64) {
 	}
 }
 
-// NormRowScalar64 writes y[i] = T(hᵢ·g + b), hᵢ = (s[i] − mu)·is, in
-// float64, the product and sum fused: NormRow64 with one g and b for the
-// whole row, as group norm's channel runs have. It panics if the lengths
-// differ.
-func NormRowScalar64[T Float](y []T, s []float64, mu, is, g, b float64) {
+// NormRowScalar64 writes y[i] = T((s[i] − mu)·a + b), in float64, the
+// product and sum fused: group norm's y over a channel run, a = γ/σ and
+// b = β for the channel. It panics if the lengths differ.
+func NormRowScalar64[T Float](y []T, s []float64, mu, a, b float64) {
 	if len(s) != len(y) {
 		panic(fmt.Sprintf("vec: NormRowScalar64 of slices of lengths %d and %d", len(y), len(s)))
 	}
-	done := normRowScalar64Asm(y, s, mu, is, g, b)
+	done := normRowScalar64Asm(y, s, mu, a, b)
 	y = y[done:]
 	for i, v := range s[done:] {
-		y[i] = T(math.FMA(float64((v-mu)*is), g, b))
+		y[i] = T(math.FMA(v-mu, a, b))
 	}
 }
 

@@ -53,10 +53,10 @@ func normRow64Asm[T Float](y []T, s []float64, mu, is float64, g, b []float64) i
 	return n
 }
 
-func normRowScalar64Asm[T Float](y []T, s []float64, mu, is, g, b float64) int {
+func normRowScalar64Asm[T Float](y []T, s []float64, mu, a, b float64) int {
 	n := normCount[T](len(y), 8, true)
 	if n > 0 {
-		lnNormScalarPD(n, p32(y), &s[0], mu, is, g, b)
+		lnNormScalarPD(n, p32(y), &s[0], mu, a, b)
 	}
 	return n
 }

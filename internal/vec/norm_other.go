@@ -8,7 +8,7 @@ func rowSumToAsm[T Float](x []T, s []float64, p *[normLanes]float64) (int, float
 }
 func rowSumSqDev64Asm(s []float64, mu float64, p *[normLanes]float64) (int, float64) { return 0, 0 }
 func normRow64Asm[T Float](y []T, s []float64, mu, is float64, g, b []float64) int   { return 0 }
-func normRowScalar64Asm[T Float](y []T, s []float64, mu, is, g, b float64) int {
+func normRowScalar64Asm[T Float](y []T, s []float64, mu, a, b float64) int {
 	return 0
 }
 func normGradSumsXAsm[T Float](dy []T, g []float64, x []T, mu, is float64, p *[2 * normLanes]float64, sb, sbh []float64) (int, float64, float64) {

@@ -91,10 +91,10 @@ func testNormMatchesGo[T Float](t *testing.T) {
 		checkT(t, "NormRow64 γ β", n, 1, y, wy)
 		if n > 0 {
 			for i := range wy {
-				wy[i] = T(math.FMA(h(i), g64[0], b64[0]))
+				wy[i] = T(math.FMA(f(x[i])-mu, is*g64[0], b64[0]))
 			}
 			clear(y)
-			NormRowScalar64(y, sc, mu, is, g64[0], b64[0])
+			NormRowScalar64(y, sc, mu, is*g64[0], b64[0])
 			checkT(t, "NormRowScalar64", n, 1, y, wy)
 			k1, k2, k3 := rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()
 			for i := range wy {
@@ -171,7 +171,7 @@ func TestNormPanics(t *testing.T) {
 		{func() { RowSumTo(f, d[:3]) }, "vec: RowSumTo of slices of lengths 8 and 3"},
 		{func() { NormRow64(f, d[:7], 0, 1, nil, nil) }, "vec: NormRow64 of slices of lengths 8, 7, 0 and 0"},
 		{func() { NormRow64(f, d, 0, 1, nil, d) }, "vec: NormRow64 of slices of lengths 8, 8, 0 and 8"},
-		{func() { NormRowScalar64(f, d[:5], 0, 1, 1, 0) }, "vec: NormRowScalar64 of slices of lengths 8 and 5"},
+		{func() { NormRowScalar64(f, d[:5], 0, 1, 0) }, "vec: NormRowScalar64 of slices of lengths 8 and 5"},
 		{func() { NormGradSumsX(f, nil, f, 0, 1, d, nil) }, "vec: NormGradSumsX of slices of lengths 8, 0, 8, 8 and 0"},
 		{func() { NormGradSumsX(f, nil, f, 0, 1, d[:4], d[:4]) }, "vec: NormGradSumsX of slices of lengths 8, 0, 8, 4 and 4"},
 		{func() { NormGradRowX(f, f, nil, f[:5], 0, 1, 0, 0) }, "vec: NormGradRowX of slices of lengths 8, 8, 0 and 5"},

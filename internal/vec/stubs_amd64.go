@@ -59,10 +59,10 @@ func lnNormScalePD(n int, y *float32, s *float64, mu float64, is float64, gam *f
 //go:noescape
 func lnNormAffinePD(n int, y *float32, s *float64, mu float64, is float64, gam *float64, b *float64)
 
-// lnNormScalarPD writes h·gam + b (fused) of n values, a multiple of 8, rounded to float32, into y, h = (s − mu)·is; see NormRowScalar64.
+// lnNormScalarPD writes (s − mu)·a + b (fused) of n values, a multiple of 8, rounded to float32, into y; see NormRowScalar64.
 //
 //go:noescape
-func lnNormScalarPD(n int, y *float32, s *float64, mu float64, is float64, gam float64, b float64)
+func lnNormScalarPD(n int, y *float32, s *float64, mu float64, a float64, b float64)
 
 // lnGradSumsXColsPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and adds dy to sb and dy⊙h to sbh, and returns the two sums of the partials; see NormGradSumsX.
 //

@@ -493,34 +493,31 @@ lnNormAffinePD_done:
 	VZEROUPPER
 	RET
 
-// func lnNormScalarPD(n int, y *float32, s *float64, mu float64, is float64, gam float64, b float64)
+// func lnNormScalarPD(n int, y *float32, s *float64, mu float64, a float64, b float64)
 // Requires: AVX, FMA3
-TEXT ·lnNormScalarPD(SB), NOSPLIT, $0-56
+TEXT ·lnNormScalarPD(SB), NOSPLIT, $0-48
 	MOVQ         n+0(FP), AX
 	MOVQ         y+8(FP), CX
 	MOVQ         s+16(FP), DX
 	VBROADCASTSD mu+24(FP), Y0
-	VBROADCASTSD is+32(FP), Y1
-	VBROADCASTSD gam+40(FP), Y2
-	VBROADCASTSD b+48(FP), Y3
+	VBROADCASTSD a+32(FP), Y1
+	VBROADCASTSD b+40(FP), Y2
 	XORQ         BX, BX
 	SHLQ         $0x02, AX
 
 lnNormScalarPD_loop:
 	CMPQ        BX, AX
 	JAE         lnNormScalarPD_done
-	VMOVUPD     (DX)(BX*2), Y4
-	VSUBPD      Y0, Y4, Y4
-	VMULPD      Y1, Y4, Y4
-	VFMADD213PD Y3, Y2, Y4
-	VCVTPD2PSY  Y4, X4
-	VMOVUPS     X4, (CX)(BX*1)
-	VMOVUPD     32(DX)(BX*2), Y4
-	VSUBPD      Y0, Y4, Y4
-	VMULPD      Y1, Y4, Y4
-	VFMADD213PD Y3, Y2, Y4
-	VCVTPD2PSY  Y4, X4
-	VMOVUPS     X4, 16(CX)(BX*1)
+	VMOVUPD     (DX)(BX*2), Y3
+	VSUBPD      Y0, Y3, Y3
+	VFMADD213PD Y2, Y1, Y3
+	VCVTPD2PSY  Y3, X3
+	VMOVUPS     X3, (CX)(BX*1)
+	VMOVUPD     32(DX)(BX*2), Y3
+	VSUBPD      Y0, Y3, Y3
+	VFMADD213PD Y2, Y1, Y3
+	VCVTPD2PSY  Y3, X3
+	VMOVUPS     X3, 16(CX)(BX*1)
 	ADDQ        $0x20, BX
 	JMP         lnNormScalarPD_loop
 

@@ -331,24 +331,23 @@ func lnNorm64(form string) {
 	RET()
 }
 
-// lnNormScalar64: y = float32(h·gam + b) (fused), h = (s − mu)·is, in
-// float64, with one gam and b for the whole run.
+// lnNormScalar64: y = float32((s − mu)·a + b) (fused), in float64, with
+// one a (γ/σ) and b for the whole run.
 func lnNormScalar64() {
 	const name = "lnNormScalarPD"
-	TEXT(name, NOSPLIT, "func(n int, y *float32, s *float64, mu, is, gam, b float64)")
-	Doc(name + " writes h·gam + b (fused) of n values, a multiple of 8, rounded to float32, into y, h = (s − mu)·is; see NormRowScalar64.")
+	TEXT(name, NOSPLIT, "func(n int, y *float32, s *float64, mu, a, b float64)")
+	Doc(name + " writes (s − mu)·a + b (fused) of n values, a multiple of 8, rounded to float32, into y; see NormRowScalar64.")
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	y := Load(Param("y"), GP64())
 	sp := Load(Param("s"), GP64())
-	mu, is, g, b := bcstParam("mu"), bcstParam("is"), bcstParam("gam"), bcstParam("b")
+	mu, a, b := bcstParam("mu"), bcstParam("a"), bcstParam("b")
 	loop(name, n, 8, func(off Register) {
 		for k := range 2 {
 			t, hv := YMM(), XMM()
 			VMOVUPD(at64(sp, off, 32*k), t)
 			VSUBPD(mu, t, t)
-			VMULPD(is, t, t)
-			VFMADD213PD(b, g, t) // t = h·gam + b
+			VFMADD213PD(b, a, t) // t = (s − mu)·a + b
 			VCVTPD2PSY(t, hv)
 			VMOVUPS(hv, at(y, off, 16*k))
 		}
