@@ -75,14 +75,16 @@ func gnLayout[T tensor.Float](in []*tensor.Tensor[T], groups int) (n, c, m int) 
 
 // A sample's group is M contiguous values of x: block b = s·Groups + g
 // starts at b·M, and its value j belongs to channel g·(C/Groups) + j/inner.
-// The passes split the N·Groups blocks among goroutines; a block's sums are
-// taken by package vec's norm loops (16 partial sums in float64, added in a
-// fixed tree; two passes, μ then Σ (x − μ)²), the backward's per channel
-// run, and the element-wise passes walk the block one channel run at a time
-// with the channel's factors hoisted (vec.NormRowScalar64, from the block
-// converted to float64 once, and vec.NormGradRowScalarX), so the results do not depend on GOMAXPROCS. The
-// backward recomputes x̂ from x and the kept μ and 1/σ, in float64. dγ and
-// dβ add the per-sample run sums of the backward in sample order.
+// The passes split the N·Groups blocks among goroutines (normPieces); a
+// block's sums are taken by package vec's norm loops (16 partial sums in
+// float64, added in a fixed tree; two passes, μ then Σ (x − μ)²), the
+// backward's per channel run (vec.RowSumDotDev: Σ dy and Σ dy ⊙ (x − μ),
+// times 1/σ for Σ dy ⊙ x̂), and the element-wise passes walk the block one
+// channel run at a time with the channel's factors hoisted
+// (vec.NormRowScalar64, from the block converted to float64 once, and
+// vec.NormGradRowScalarX), so the results do not depend on GOMAXPROCS. The
+// backward recomputes x − μ from x and the kept μ, in float64. dγ and dβ
+// add the per-sample run sums of the backward in sample order.
 
 // byBlocks calls f on ranges of the n·groups blocks of m values, in parallel
 // when the input is large enough for that to pay.
@@ -164,7 +166,8 @@ func (op *GroupNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 				sa, sah := 0.0, 0.0
 				for k := range cg {
 					i := bl*cg + k // sample s, channel ch0+k
-					sdy[i], sdyh[i] = vec.NormGradSumsX(gd[i*inner:][:inner], nil, xd[i*inner:][:inner], mu, is, nil, nil)
+					sd, sdd := vec.RowSumDotDev(gd[i*inner:][:inner], xd[i*inner:][:inner], mu)
+					sdy[i], sdyh[i] = sd, is*sdd // Σ dy ⊙ x̂ = (1/σ)·Σ dy ⊙ (x − μ)
 					gk := 1.0
 					if gamma != nil {
 						gk = float64(gamma[ch0+k])

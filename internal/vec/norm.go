@@ -186,3 +186,26 @@ func NormGradRowScalarX[T Float](dx, dy, x []T, mu, k1, k2, k3 float64) {
 		dx[i] = T(math.FMA(k2, float64(x[i])-mu, t))
 	}
 }
+
+// RowSumDotDev returns Σᵢ dy[i] and Σᵢ dy[i]·(x[i] − mu), the difference
+// rounded in float64 and the product fused into its partial sum, summed as
+// RowSumTo sums: group norm's sums over a channel run, Σ dy ⊙ x̂ being
+// the second times 1/σ. It panics if the lengths differ.
+func RowSumDotDev[T Float](dy, x []T, mu float64) (sd, sdd float64) {
+	n := len(dy)
+	if len(x) != n {
+		panic(fmt.Sprintf("vec: RowSumDotDev of slices of lengths %d and %d", n, len(x)))
+	}
+	var p [2 * normLanes]float64
+	done, sd, sdd := rowSumDotDevAsm(dy, x, mu, &p)
+	if done == n && done > 0 {
+		return sd, sdd
+	}
+	a, c := (*[normLanes]float64)(p[:normLanes]), (*[normLanes]float64)(p[normLanes:])
+	for i := done; i < n; i++ {
+		d := float64(dy[i])
+		a[i%normLanes] += d
+		c[i%normLanes] = math.FMA(d, float64(x[i])-mu, c[i%normLanes])
+	}
+	return addPartials(a), addPartials(c)
+}

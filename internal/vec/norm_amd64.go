@@ -96,3 +96,11 @@ func normGradRowScalarXAsm[T Float](dx, dy, x []T, mu, k1, k2, k3 float64) int {
 	}
 	return n
 }
+
+func rowSumDotDevAsm[T Float](dy, x []T, mu float64, p *[2 * normLanes]float64) (done int, sd, sdd float64) {
+	n := normCount[T](len(dy), normLanes, true)
+	if n > 0 {
+		sd, sdd = lnSumDotDevPS(n, p32(dy), p32(x), mu, p)
+	}
+	return n, sd, sdd
+}

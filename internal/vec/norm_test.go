@@ -103,6 +103,9 @@ func testNormMatchesGo[T Float](t *testing.T) {
 			NormGradRowScalarX(y, dy, x, mu, k1, k2, k3)
 			checkT(t, "NormGradRowScalarX", n, 1, y, wy)
 		}
+		sd, sdd := RowSumDotDev(dy, x, mu)
+		checkF64(t, "RowSumDotDev Σ dy", n, 1, []float64{sd}, []float64{sumPartials(n, func(i int) float64 { return f(dy[i]) })})
+		checkF64(t, "RowSumDotDev Σ dy·(x − μ)", n, 1, []float64{sdd}, []float64{fmaPartials(n, func(i int) (float64, float64) { return f(dy[i]), f(x[i]) - mu })})
 
 		for _, gm := range [][]float64{nil, g64} {
 			gh := func(i int) float64 {
@@ -176,6 +179,7 @@ func TestNormPanics(t *testing.T) {
 		{func() { NormGradSumsX(f, nil, f, 0, 1, d[:4], d[:4]) }, "vec: NormGradSumsX of slices of lengths 8, 0, 8, 4 and 4"},
 		{func() { NormGradRowX(f, f, nil, f[:5], 0, 1, 0, 0) }, "vec: NormGradRowX of slices of lengths 8, 8, 0 and 5"},
 		{func() { NormGradRowScalarX(f, f[:6], f, 0, 1, 0, 0) }, "vec: NormGradRowScalarX of slices of lengths 8, 6 and 8"},
+		{func() { RowSumDotDev(f, f[:3], 0) }, "vec: RowSumDotDev of slices of lengths 8 and 3"},
 	} {
 		testutil.MustPanic(t, c.f, c.want)
 	}

@@ -99,6 +99,11 @@ func lnGradXNoGPS(n int, dx *float32, dy *float32, x *float32, mu float64, a flo
 //go:noescape
 func lnGradScalarXPS(n int, dx *float32, dy *float32, x *float32, mu float64, k1 float64, k2 float64, k3 float64)
 
+// lnSumDotDevPS sums n values of dy, a multiple of 16, into p[:16] and of dy·(x − mu) into p[16:], 16 partial sums each in float64, and returns the two sums of the partials; see RowSumDotDev.
+//
+//go:noescape
+func lnSumDotDevPS(n int, dy *float32, x *float32, mu float64, p *[32]float64) (sd float64, sdd float64)
+
 // sumQuadPS adds four rows of n values of x, n a multiple of 4, into their four partial sums each; see SumQuad.
 //
 //go:noescape

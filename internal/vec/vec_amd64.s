@@ -1008,6 +1008,79 @@ lnGradScalarXPS_done:
 	VZEROUPPER
 	RET
 
+// func lnSumDotDevPS(n int, dy *float32, x *float32, mu float64, p *[32]float64) (sd float64, sdd float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnSumDotDevPS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         p+32(FP), BX
+	VBROADCASTSD mu+24(FP), Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+lnSumDotDevPS_loop:
+	CMPQ        SI, AX
+	JAE         lnSumDotDevPS_done
+	VCVTPS2PD   (DX)(SI*1), Y10
+	VSUBPD      Y0, Y10, Y10
+	VCVTPS2PD   (CX)(SI*1), Y9
+	VADDPD      Y9, Y1, Y1
+	VFMADD231PD Y10, Y9, Y5
+	VCVTPS2PD   16(DX)(SI*1), Y10
+	VSUBPD      Y0, Y10, Y10
+	VCVTPS2PD   16(CX)(SI*1), Y9
+	VADDPD      Y9, Y2, Y2
+	VFMADD231PD Y10, Y9, Y6
+	VCVTPS2PD   32(DX)(SI*1), Y10
+	VSUBPD      Y0, Y10, Y10
+	VCVTPS2PD   32(CX)(SI*1), Y9
+	VADDPD      Y9, Y3, Y3
+	VFMADD231PD Y10, Y9, Y7
+	VCVTPS2PD   48(DX)(SI*1), Y10
+	VSUBPD      Y0, Y10, Y10
+	VCVTPS2PD   48(CX)(SI*1), Y9
+	VADDPD      Y9, Y4, Y4
+	VFMADD231PD Y10, Y9, Y8
+	ADDQ        $0x40, SI
+	JMP         lnSumDotDevPS_loop
+
+lnSumDotDevPS_done:
+	VMOVUPD      Y1, (BX)
+	VMOVUPD      Y2, 32(BX)
+	VMOVUPD      Y3, 64(BX)
+	VMOVUPD      Y4, 96(BX)
+	VMOVUPD      Y5, 128(BX)
+	VMOVUPD      Y6, 160(BX)
+	VMOVUPD      Y7, 192(BX)
+	VMOVUPD      Y8, 224(BX)
+	VADDPD       Y3, Y1, Y0
+	VADDPD       Y4, Y2, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sd+40(FP)
+	VADDPD       Y7, Y5, Y0
+	VADDPD       Y8, Y6, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sdd+48(FP)
+	VZEROUPPER
+	RET
+
 // func sumQuadPS(s *[16]float32, x *float32, stride int, n int)
 // Requires: AVX
 TEXT ·sumQuadPS(SB), NOSPLIT, $0-32

@@ -34,6 +34,7 @@ func normKernels() {
 		lnGradX(withG)
 	}
 	lnGradScalarX()
+	lnSumDotDev()
 }
 
 // addAcc returns the sum of the 16 partials in the four vectors acc (acc[k]
@@ -352,6 +353,39 @@ func lnNormScalar64() {
 			VMOVUPS(hv, at(y, off, 16*k))
 		}
 	})
+	VZEROUPPER()
+	RET()
+}
+
+// lnSumDotDev: p[i mod 16] += dy[i]; p[16 + i mod 16] += dy[i]·(x[i] − mu)
+// (fused), in float64.
+func lnSumDotDev() {
+	const name = "lnSumDotDevPS"
+	TEXT(name, NOSPLIT, "func(n int, dy, x *float32, mu float64, p *[32]float64) (sd, sdd float64)")
+	Doc(name + " sums n values of dy, a multiple of 16, into p[:16] and of dy·(x − mu) into p[16:], 16 partial sums each in float64, and returns the two sums of the partials; see RowSumDotDev.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dy := Load(Param("dy"), GP64())
+	x := Load(Param("x"), GP64())
+	p := Load(Param("p"), GP64())
+	mu := bcstParam("mu")
+	sd, sdd := zeros(4), zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for k := range 4 {
+			d, u := YMM(), YMM()
+			VCVTPS2PD(at(x, off, 16*k), u)
+			VSUBPD(mu, u, u)
+			VCVTPS2PD(at(dy, off, 16*k), d)
+			VADDPD(d, sd[k], sd[k])
+			VFMADD231PD(u, d, sdd[k]) // sdd += dy·(x − mu)
+		}
+	})
+	storeCols(sd, p)
+	for k := range 4 {
+		VMOVUPD(sdd[k], Mem{Base: p, Disp: 128 + 32*k})
+	}
+	Store(addAcc(sd), ReturnIndex(0))
+	Store(addAcc(sdd), ReturnIndex(1))
 	VZEROUPPER()
 	RET()
 }
