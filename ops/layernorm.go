@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/internal/vec"
@@ -124,10 +123,10 @@ func normStats(rms bool) int {
 }
 
 // normForward is the forward pass of LayerNorm and RMSNorm: y, and each
-// row's μ (but for RMSNorm) and r in stats. Each row takes three passes:
-// vec.RowSumTo converts it to float64 into a scratch row (and sums it, for
-// μ), which vec.RowSumSqDev64 and vec.NormRow64, writing y alone, read
-// from the cache.
+// row's μ (but for RMSNorm) and r in stats. Each row takes three passes
+// (vec.NormForwardRow): vec.RowSumTo's converts it to float64 into a
+// scratch row (and sums it, for μ), which vec.RowSumSqDev64's and
+// vec.NormRow64's, writing y alone, read from the cache.
 func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], rows, d int, eps T, rms bool) (y *tensor.Tensor[T], stats []float64) {
 	x := in[0]
 	y = ar.NewUninit(x.Shape()...)
@@ -145,15 +144,11 @@ func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], ro
 		s := make([]float64, d) // the row in float64, converted once
 		return func(lo, hi int) {
 			for r := lo; r < hi; r++ {
-				mu := vec.RowSumTo(xd[r*d:][:d], s) / float64(d)
-				if rms {
-					mu = 0
-				} else {
+				mu, is := vec.NormForwardRow(yd[r*d:][:d], xd[r*d:][:d], s, g, b, float64(eps), rms)
+				if !rms {
 					stats[2*r] = mu
 				}
-				is := 1 / math.Sqrt(vec.RowSumSqDev64(s, mu)/float64(d)+float64(eps))
 				stats[ns*r+ns-1] = is
-				vec.NormRow64(yd[r*d:][:d], s, mu, is, g, b)
 			}
 		}
 	})
@@ -183,9 +178,10 @@ func lnBlocks(rows, d int) int {
 // normBackward is the backward pass of LayerNorm and RMSNorm for n inputs.
 // It walks the rows once, two passes over each while it is in the cache: a
 // row's Σ ĝ and Σ ĝ ⊙ x̂ together with its share of dβ and dγ
-// (vec.NormGradSumsX; the column sums in float64 per block of rows, see
-// lnBlocks, row after row, the blocks then added in order), then its dx
-// (vec.NormGradRowX), x̂ recomputed from x in both.
+// (vec.NormGradSumsX's pass; the column sums in float64 per block of rows,
+// see lnBlocks, row after row, the blocks then added in order), then its dx
+// (vec.NormGradRowX's), x̂ recomputed from x in both; vec.NormBackwardRow
+// runs the two.
 func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], stats []float64, gamma *tensor.Tensor[T], shape []int, n int, needs []bool, rms bool) []*tensor.Tensor[T] {
 	d := tensor.NumElems(shape)
 	rows := 0
@@ -215,7 +211,6 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 	}
 	ns := normStats(rms)
 	normPieces(nb, rows*d/nb, func(blo, bhi int) {
-		k := float64(d)
 		for b := blo; b < bhi; b++ {
 			lo, hi := b*rows/nb, (b+1)*rows/nb
 			var sb, sbh []float64
@@ -223,20 +218,15 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 				sb, sbh = part[2*b*d:][:d], part[(2*b+1)*d:][:d]
 			}
 			for r := lo; r < hi; r++ {
-				row, xr := gd[r*d:][:d], xd[r*d:][:d]
 				mu, is := 0.0, stats[ns*r+ns-1]
 				if !rms {
 					mu = stats[2*r]
 				}
-				sg, sgh := vec.NormGradSumsX(row, gm, xr, mu, is, sb, sbh)
+				var dx []T
 				if dd != nil {
-					if rms {
-						sg = 0
-					}
-					// dx = r·(ĝ − m₁ − x̂·m₂) = (ĝ·r − r·m₁) − (x − μ)·r²·m₂.
-					m1, m2 := sg/k, is*(sgh/k)
-					vec.NormGradRowX(dd[r*d:][:d], row, gm, xr, mu, is, -is*m1, is*m2)
+					dx = dd[r*d:][:d]
 				}
+				vec.NormBackwardRow(dx, gd[r*d:][:d], gm, xd[r*d:][:d], mu, is, sb, sbh, rms)
 			}
 		}
 	})

@@ -209,3 +209,59 @@ func RowSumDotDev[T Float](dy, x []T, mu float64) (sd, sdd float64) {
 	}
 	return addPartials(a), addPartials(c)
 }
+
+// NormForwardRow is layer norm's (RMS norm's, if rms) forward pass over one
+// row: μ = RowSumTo(x, s)/n (0 if rms), r = 1/√(RowSumSqDev64(s, μ)/n + eps)
+// and NormRow64(y, s, μ, r, g, b), with the bits of those three calls; it
+// returns μ and r. It makes the checks and the choice of loop once for the
+// row. s is a scratch row of n float64s. It panics if the lengths differ.
+func NormForwardRow[T Float](y, x []T, s, g, b []float64, eps float64, rms bool) (mu, is float64) {
+	n := len(x)
+	if len(y) != n || len(s) != n || (g != nil && len(g) != n) || (b != nil && (g == nil || len(b) != n)) {
+		panic(fmt.Sprintf("vec: NormForwardRow of slices of lengths %d, %d, %d, %d and %d", n, len(y), len(s), len(g), len(b)))
+	}
+	k := float64(n)
+	if !normRowFast[T](n) {
+		mu = RowSumTo(x, s) / k
+		if rms {
+			mu = 0
+		}
+		is = 1 / math.Sqrt(RowSumSqDev64(s, mu)/k+eps)
+		NormRow64(y, s, mu, is, g, b)
+		return mu, is
+	}
+	mu, is = normForwardRowAsm(y, x, s, g, b, k, eps, rms)
+	return mu, is
+}
+
+// NormBackwardRow is layer norm's (RMS norm's, if rms) backward pass over
+// one row, with the bits of NormGradSumsX(dy, g, x, mu, is, sb, sbh)
+// followed, if dx is not nil, by NormGradRowX(dx, dy, g, x, mu, is, −is·m₁,
+// is·m₂), m₁ = Σĝ/n (0 if rms) and m₂ = is·(Σĝ⊙h/n). It makes the checks
+// and the choice of loops once for the row. It panics if the lengths
+// differ.
+func NormBackwardRow[T Float](dx, dy []T, g []float64, x []T, mu, is float64, sb, sbh []float64, rms bool) {
+	n := len(dy)
+	if len(x) != n || (dx != nil && len(dx) != n) || (g != nil && len(g) != n) || (sb == nil) != (sbh == nil) || (sb != nil && (len(sb) != n || len(sbh) != n)) {
+		panic(fmt.Sprintf("vec: NormBackwardRow of slices of lengths %d, %d, %d, %d, %d and %d", len(dx), n, len(g), len(x), len(sb), len(sbh)))
+	}
+	var sg, sgh float64
+	if normRowFast[T](n) {
+		sg, sgh = normGradSumsRowAsm(dy, g, x, mu, is, sb, sbh)
+	} else {
+		sg, sgh = NormGradSumsX(dy, g, x, mu, is, sb, sbh)
+	}
+	if dx == nil {
+		return
+	}
+	if rms {
+		sg = 0
+	}
+	k := float64(n)
+	m1, m2 := sg/k, is*(sgh/k)
+	if normRowFast[T](n) {
+		normGradRowXAsm(dx, dy, g, x, mu, is, -is*m1, is*m2)
+		return
+	}
+	NormGradRowX(dx, dy, g, x, mu, is, -is*m1, is*m2)
+}

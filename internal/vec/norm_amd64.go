@@ -2,6 +2,8 @@
 
 package vec
 
+import "math"
+
 // The norm loops' assembly takes float32 rows (and float64 scratch rows):
 // the reductions whole blocks of normLanes values, the element-wise passes
 // whole vectors of 8. RowSumTo's needs AVX, the others, which fuse
@@ -103,4 +105,31 @@ func rowSumDotDevAsm[T Float](dy, x []T, mu float64, p *[2 * normLanes]float64) 
 		sd, sdd = lnSumDotDevPS(n, p32(dy), p32(x), mu, p)
 	}
 	return n, sd, sdd
+}
+
+// normRowFast reports whether NormForwardRow and NormBackwardRow take an
+// n-value row in the assembly alone: float32 with AVX2 and FMA, n a
+// positive multiple of normLanes.
+func normRowFast[T Float](n int) bool {
+	return n > 0 && n%normLanes == 0 && hasAVX2 && isF32[T]()
+}
+
+// normForwardRowAsm is NormForwardRow's assembly path.
+func normForwardRowAsm[T Float](y, x []T, s, g, b []float64, k, eps float64, rms bool) (mu, is float64) {
+	var p [normLanes]float64
+	n := len(x)
+	mu = lnSumStorePS(n, p32(x), &s[0], &p) / k
+	if rms {
+		mu = 0
+	}
+	is = 1 / math.Sqrt(lnSumSqDevPD(n, &s[0], mu, &p)/k+eps)
+	normRow64Asm(y, s, mu, is, g, b)
+	return mu, is
+}
+
+// normGradSumsRowAsm is NormBackwardRow's assembly path for the sums.
+func normGradSumsRowAsm[T Float](dy []T, g []float64, x []T, mu, is float64, sb, sbh []float64) (sg, sgh float64) {
+	var p [2 * normLanes]float64
+	_, sg, sgh = normGradSumsXAsm(dy, g, x, mu, is, &p, sb, sbh)
+	return sg, sgh
 }

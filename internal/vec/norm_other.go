@@ -19,3 +19,11 @@ func normGradRowScalarXAsm[T Float](dx, dy, x []T, mu, k1, k2, k3 float64) int  
 func rowSumDotDevAsm[T Float](dy, x []T, mu float64, p *[2 * normLanes]float64) (int, float64, float64) {
 	return 0, 0, 0
 }
+
+func normRowFast[T Float](n int) bool { return false }
+func normForwardRowAsm[T Float](y, x []T, s, g, b []float64, k, eps float64, rms bool) (mu, is float64) {
+	panic("vec: no assembly")
+}
+func normGradSumsRowAsm[T Float](dy []T, g []float64, x []T, mu, is float64, sb, sbh []float64) (sg, sgh float64) {
+	panic("vec: no assembly")
+}

@@ -180,7 +180,64 @@ func TestNormPanics(t *testing.T) {
 		{func() { NormGradRowX(f, f, nil, f[:5], 0, 1, 0, 0) }, "vec: NormGradRowX of slices of lengths 8, 8, 0 and 5"},
 		{func() { NormGradRowScalarX(f, f[:6], f, 0, 1, 0, 0) }, "vec: NormGradRowScalarX of slices of lengths 8, 6 and 8"},
 		{func() { RowSumDotDev(f, f[:3], 0) }, "vec: RowSumDotDev of slices of lengths 8 and 3"},
+		{func() { NormForwardRow(f, f, d[:2], nil, nil, 0, false) }, "vec: NormForwardRow of slices of lengths 8, 8, 2, 0 and 0"},
+		{func() { NormBackwardRow(f[:1], f, nil, f, 0, 1, nil, nil, false) }, "vec: NormBackwardRow of slices of lengths 1, 8, 0, 8, 0 and 0"},
 	} {
 		testutil.MustPanic(t, c.f, c.want)
 	}
+}
+
+// NormForwardRow and NormBackwardRow give the bits of the calls they
+// stand for, on rows the assembly takes whole and rows it does not.
+func testNormRowsMatch[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 8, 16, 24, 32, 256, 100} {
+		s := randSlices[T](rng, n, 3)
+		x, dy, gt := s[0], s[1], s[2]
+		g, b := make([]float64, n), make([]float64, n)
+		for i := range g {
+			x[i] += 2
+			g[i], b[i] = float64(gt[i]), rng.NormFloat64()
+		}
+		for _, rms := range []bool{false, true} {
+			for _, gb := range [][2][]float64{{nil, nil}, {g, nil}, {g, b}} {
+				y, wy := make([]T, n), make([]T, n)
+				sc, wsc := make([]float64, n), make([]float64, n)
+				mu, is := NormForwardRow(y, x, sc, gb[0], gb[1], 1e-5, rms)
+				wmu := RowSumTo(x, wsc) / float64(n)
+				if rms {
+					wmu = 0
+				}
+				wis := 1 / math.Sqrt(RowSumSqDev64(wsc, wmu)/float64(n)+1e-5)
+				NormRow64(wy, wsc, wmu, wis, gb[0], gb[1])
+				checkF64(t, "NormForwardRow μ, r", n, 1, []float64{mu, is}, []float64{wmu, wis})
+				checkT(t, "NormForwardRow y", n, 1, y, wy)
+
+				for _, cols := range []bool{false, true} {
+					var sb, sbh, wsb, wsbh []float64
+					if cols {
+						sb, sbh, wsb, wsbh = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+					}
+					dx, wdx := make([]T, n), make([]T, n)
+					NormBackwardRow(dx, dy, gb[0], x, mu, is, sb, sbh, rms)
+					sg, sgh := NormGradSumsX(dy, gb[0], x, mu, is, wsb, wsbh)
+					if rms {
+						sg = 0
+					}
+					m1, m2 := sg/float64(n), is*(sgh/float64(n))
+					NormGradRowX(wdx, dy, gb[0], x, mu, is, -is*m1, is*m2)
+					checkT(t, "NormBackwardRow dx", n, 1, dx, wdx)
+					if cols {
+						checkF64(t, "NormBackwardRow Σ dy", n, 1, sb, wsb)
+						checkF64(t, "NormBackwardRow Σ dy·h", n, 1, sbh, wsbh)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestNormRowsMatch(t *testing.T) {
+	t.Run("float32", testNormRowsMatch[float32])
+	t.Run("float64", testNormRowsMatch[float64])
 }
