@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -30,7 +29,9 @@ import (
 // sample and group in float64 (as PyTorch keeps x and its statistics): it
 // writes y alone, and the backward recomputes x̂ = (x − μ)/σ in float64. It
 // leaves the statistics μ and σ² (biased), shape N×Groups, in Mean and Var.
-// Sums are accumulated in float64; an empty group has NaN statistics.
+// Sums are accumulated in float64, and the element-wise passes compute in
+// float64 (y = (x − μ)·(γ/σ) + β, rounded once to T); an empty group has
+// NaN statistics.
 //
 // Its backward is differentiable (BackwardVar, for second and higher
 // orders): it recomputes μ, 1/σ and x̂ from the input x with ops, as
@@ -74,20 +75,20 @@ func gnLayout[T tensor.Float](in []*tensor.Tensor[T], groups int) (n, c, m int) 
 
 // A sample's group is M contiguous values of x: block b = s·Groups + g
 // starts at b·M, and its value j belongs to channel g·(C/Groups) + j/inner.
-// The passes split the N·Groups blocks among goroutines; a block's sums are
-// taken by package vec's norm loops (16 partial sums in float64, added in a
-// fixed tree; two passes, μ then Σ (x − μ)²), the backward's per channel
-// run, and the element-wise passes walk the block one channel run at a time
-// with the channel's factors hoisted (vec.NormRowScalar64, from the block
-// converted to float64 once, and vec.NormGradRowScalarX), so the results do not depend on GOMAXPROCS. The
-// backward recomputes x̂ from x and the kept μ and 1/σ, in float64. dγ and
-// dβ add the per-sample run sums of the backward in sample order.
+// The passes split the N·Groups blocks among goroutines (normPieces); a
+// block's sums are taken by package vec's norm loops (16 partial sums in
+// float64, added in a fixed tree; two passes, μ then Σ (x − μ)²), the
+// backward's per channel run (vec.RowSumDotDev: Σ dy and Σ dy ⊙ (x − μ),
+// times 1/σ for Σ dy ⊙ x̂), and the element-wise passes walk the block one
+// channel run at a time with the channel's factors hoisted
+// (vec.NormRowScalar64, from the block converted to float64 once, and
+// vec.NormGradRowScalarX), so the results do not depend on GOMAXPROCS. The
+// backward recomputes x − μ from x and the kept μ, in float64. dγ and dβ
+// add the per-sample run sums of the backward in sample order.
 
 // byBlocks calls f on ranges of the n·groups blocks of m values, in parallel
 // when the input is large enough for that to pay.
-func byBlocks(blocks, m int, f func(lo, hi int)) {
-	parallel.Chunks(blocks, max(parallel.Grain/max(m, 1), 1), f)
-}
+func byBlocks(blocks, m int, f func(lo, hi int)) { normPieces(blocks, m, f) }
 
 func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	n, c, m := gnLayout(in, op.Groups)
@@ -110,23 +111,25 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	y := op.ar.NewUninit(x.Shape()...)
 	yd := y.Data()
 	md, vd, st := op.Mean.Data(), op.Var.Data(), op.stats
-	byBlocks(blocks, m, func(lo, hi int) {
+	normWorkers(blocks, m, func() func(lo, hi int) {
 		s := make([]float64, m) // the block in float64, converted once
-		for bl := lo; bl < hi; bl++ {
-			mu := vec.RowSumTo(xd[bl*m:][:m], s) / float64(m)
-			vr := vec.RowSumSqDev64(s, mu) / float64(m)
-			is := 1 / math.Sqrt(vr+float64(op.Eps))
-			md[bl], vd[bl] = T(mu), T(vr)
-			st[2*bl], st[2*bl+1] = mu, is
-			ys := yd[bl*m:][:m]
-			if !affine {
-				vec.NormRow64(ys, s, mu, is, nil, nil)
-				continue
-			}
-			ch0 := bl % groups * cg
-			for k := range cg {
-				r := k * inner
-				vec.NormRowScalar64(ys[r:][:inner], s[r:][:inner], mu, is, g[ch0+k], b[ch0+k])
+		return func(lo, hi int) {
+			for bl := lo; bl < hi; bl++ {
+				mu := vec.RowSumTo(xd[bl*m:][:m], s) / float64(m)
+				vr := vec.RowSumSqDev64(s, mu) / float64(m)
+				is := 1 / math.Sqrt(vr+float64(op.Eps))
+				md[bl], vd[bl] = T(mu), T(vr)
+				st[2*bl], st[2*bl+1] = mu, is
+				ys := yd[bl*m:][:m]
+				if !affine {
+					vec.NormRow64(ys, s, mu, is, nil, nil)
+					continue
+				}
+				ch0 := bl % groups * cg
+				for k := range cg {
+					r := k * inner
+					vec.NormRowScalar64(ys[r:][:inner], s[r:][:inner], mu, is*float64(g[ch0+k]), float64(b[ch0+k]))
+				}
 			}
 		}
 	})
@@ -163,7 +166,8 @@ func (op *GroupNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 				sa, sah := 0.0, 0.0
 				for k := range cg {
 					i := bl*cg + k // sample s, channel ch0+k
-					sdy[i], sdyh[i] = vec.NormGradSumsX(gd[i*inner:][:inner], nil, xd[i*inner:][:inner], mu, is, nil, nil)
+					sd, sdd := vec.RowSumDotDev(gd[i*inner:][:inner], xd[i*inner:][:inner], mu)
+					sdy[i], sdyh[i] = sd, is*sdd // Σ dy ⊙ x̂ = (1/σ)·Σ dy ⊙ (x − μ)
 					gk := 1.0
 					if gamma != nil {
 						gk = float64(gamma[ch0+k])

@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/internal/vec"
@@ -29,7 +28,9 @@ import (
 // Sums are accumulated in float64, a row's in the 16 partial sums of
 // package vec's norm loops (vectorized on amd64): μ first, then
 // Σ (x − μ)² in a second pass over the row, which stays in the cache, so
-// that no cancellation hurts σ² when |μ| ≫ σ.
+// that no cancellation hurts σ² when |μ| ≫ σ. The element-wise passes
+// compute in float64 too, each product fused into the sum it feeds (FMA):
+// y = γ ⊙ x̂ + β from the unrounded x̂, rounded once to T, and dx.
 //
 // Its BackwardVar recomputes μ, r and x̂ from x with ops, as BatchNorm's.
 //
@@ -108,11 +109,9 @@ func lnAxes(r, k int) []int {
 }
 
 // byRows calls f on ranges of rows of d values, in parallel when the input
-// is large enough for that to pay. Every row is computed alone, so the
-// results do not depend on GOMAXPROCS.
-func byRows(rows, d int, f func(lo, hi int)) {
-	parallel.Chunks(rows, max(parallel.Grain/max(d, 1), 1), f)
-}
+// is large enough for that to pay (normPieces). Every row is computed
+// alone, so the results do not depend on GOMAXPROCS.
+func byRows(rows, d int, f func(lo, hi int)) { normPieces(rows, d, f) }
 
 // normStats is the number of float64 statistics LayerNorm (μ and r) and
 // RMSNorm (r) keep per row.
@@ -124,42 +123,49 @@ func normStats(rms bool) int {
 }
 
 // normForward is the forward pass of LayerNorm and RMSNorm: y, and each
-// row's μ (but for RMSNorm) and r in stats. Each row takes three passes:
-// vec.RowSumTo converts it to float64 into a scratch row (and sums it, for
-// μ), which vec.RowSumSqDev64 and vec.NormRow64, writing y alone, read
-// from the cache.
+// row's μ (but for RMSNorm) and r in stats. Each row takes three passes
+// (vec.NormForwardRow): vec.RowSumTo's converts it to float64 into a
+// scratch row (and sums it, for μ), which vec.RowSumSqDev64's and
+// vec.NormRow64's, writing y alone, read from the cache.
 func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], rows, d int, eps T, rms bool) (y *tensor.Tensor[T], stats []float64) {
 	x := in[0]
 	y = ar.NewUninit(x.Shape()...)
-	var g, b []T
+	var g, b []float64 // γ and β in float64, which vec.NormRow64 takes
 	if len(in) > 1 {
-		g = in[1].Data()
+		g = toFloat64s(in[1].Data())
 	}
 	if len(in) > 2 {
-		b = in[2].Data()
+		b = toFloat64s(in[2].Data())
 	}
 	ns := normStats(rms)
 	stats = make([]float64, ns*rows)
 	xd, yd := x.Data(), y.Data()
-	byRows(rows, d, func(lo, hi int) {
-		s := make([]float64, d)
-		for r := lo; r < hi; r++ {
-			mu := vec.RowSumTo(xd[r*d:][:d], s) / float64(d)
-			if rms {
-				mu = 0
-			} else {
-				stats[2*r] = mu
+	normWorkers(rows, d, func() func(lo, hi int) {
+		s := make([]float64, d) // the row in float64, converted once
+		return func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				mu, is := vec.NormForwardRow(yd[r*d:][:d], xd[r*d:][:d], s, g, b, float64(eps), rms)
+				if !rms {
+					stats[2*r] = mu
+				}
+				stats[ns*r+ns-1] = is
 			}
-			is := 1 / math.Sqrt(vec.RowSumSqDev64(s, mu)/float64(d)+float64(eps))
-			stats[ns*r+ns-1] = is
-			vec.NormRow64(yd[r*d:][:d], s, mu, is, g, b)
 		}
 	})
 	return y, stats
 }
 
+// toFloat64s returns v converted to float64.
+func toFloat64s[T tensor.Float](v []T) []float64 {
+	f := make([]float64, len(v))
+	for i, x := range v {
+		f[i] = float64(x)
+	}
+	return f
+}
+
 // lnMaxBlocks caps the row blocks of normBackward.
-const lnMaxBlocks = 8
+const lnMaxBlocks = 32
 
 // lnBlocks returns the number of row blocks normBackward splits R rows of D
 // values into: one per parallel.Grain values, at most lnMaxBlocks and R. It
@@ -172,9 +178,10 @@ func lnBlocks(rows, d int) int {
 // normBackward is the backward pass of LayerNorm and RMSNorm for n inputs.
 // It walks the rows once, two passes over each while it is in the cache: a
 // row's Σ ĝ and Σ ĝ ⊙ x̂ together with its share of dβ and dγ
-// (vec.NormGradSumsX; the column sums in float64 per block of rows, see
-// lnBlocks, row after row, the blocks then added in order), then its dx
-// (vec.NormGradRowX), x̂ recomputed from x in both.
+// (vec.NormGradSumsX's pass; the column sums in float64 per block of rows,
+// see lnBlocks, row after row, the blocks then added in order), then its dx
+// (vec.NormGradRowX's), x̂ recomputed from x in both; vec.NormBackwardRow
+// runs the two.
 func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], stats []float64, gamma *tensor.Tensor[T], shape []int, n int, needs []bool, rms bool) []*tensor.Tensor[T] {
 	d := tensor.NumElems(shape)
 	rows := 0
@@ -184,10 +191,7 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 	gd, xd := dy.Data(), x.Data()
 	var gm []float64 // γ in float64, which the row loops take
 	if gamma != nil {
-		gm = make([]float64, d)
-		for j, v := range gamma.Data() {
-			gm[j] = float64(v)
-		}
+		gm = toFloat64s(gamma.Data())
 	}
 	grads := make([]*tensor.Tensor[T], n)
 	var dd []T
@@ -206,8 +210,7 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 		part = make([]float64, 2*nb*d)
 	}
 	ns := normStats(rms)
-	parallel.Chunks(nb, 1, func(blo, bhi int) {
-		k := float64(d)
+	normPieces(nb, rows*d/nb, func(blo, bhi int) {
 		for b := blo; b < bhi; b++ {
 			lo, hi := b*rows/nb, (b+1)*rows/nb
 			var sb, sbh []float64
@@ -215,18 +218,15 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 				sb, sbh = part[2*b*d:][:d], part[(2*b+1)*d:][:d]
 			}
 			for r := lo; r < hi; r++ {
-				row, xr := gd[r*d:][:d], xd[r*d:][:d]
 				mu, is := 0.0, stats[ns*r+ns-1]
 				if !rms {
 					mu = stats[2*r]
 				}
-				sg, sgh := vec.NormGradSumsX(row, gm, xr, mu, is, sb, sbh)
+				var dx []T
 				if dd != nil {
-					if rms {
-						sg = 0
-					}
-					vec.NormGradRowX(dd[r*d:][:d], row, gm, xr, mu, is, sg/k, is*(sgh/k))
+					dx = dd[r*d:][:d]
 				}
+				vec.NormBackwardRow(dx, gd[r*d:][:d], gm, xd[r*d:][:d], mu, is, sb, sbh, rms)
 			}
 		}
 	})

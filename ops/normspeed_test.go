@@ -165,3 +165,50 @@ func TestNormsSameBitsAnyGOMAXPROCS(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNormPasses times the fused norms' Forward and Backward alone, in
+// float32 on W6's shapes, each op with an arena reusing its buffers as a
+// training loop's tape does: layer norm over the last axis of 32×128×256
+// and 4096×1024 with γ and β, group norm with 32 groups on 32×256×16×16
+// with γ and β.
+func BenchmarkNormPasses(b *testing.B) {
+	type bcase struct {
+		name  string
+		shape []int
+		op    func() autograd.Op[float32]
+		param []int
+	}
+	ln := func(s []int) func() autograd.Op[float32] {
+		return func() autograd.Op[float32] { return &ops.LayerNorm[float32]{Shape: s[len(s)-1:], Eps: 1e-5} }
+	}
+	cases := []bcase{
+		{"LayerNorm/32x128x256", []int{32, 128, 256}, ln([]int{32, 128, 256}), []int{256}},
+		{"LayerNorm/4096x1024", []int{4096, 1024}, ln([]int{4096, 1024}), []int{1024}},
+		{"GroupNorm/32x256x16x16", []int{32, 256, 16, 16},
+			func() autograd.Op[float32] { return &ops.GroupNorm[float32]{Groups: 32, Eps: 1e-5} }, []int{256}},
+	}
+	for _, c := range cases {
+		r := rng(7)
+		x, dy := to32(randn(r, c.shape...)), to32(randn(r, c.shape...))
+		in := []*tensor.Tensor[float32]{x, to32(randn(r, c.param...)), to32(randn(r, c.param...))}
+		needs := []bool{true, true, true}
+		ar := tensor.NewArena[float32]()
+		op := c.op()
+		op.(interface{ UseArena(*tensor.Arena[float32]) }).UseArena(ar)
+		b.Run(c.name+"/forward", func(b *testing.B) {
+			b.SetBytes(int64(x.Bytes()))
+			for b.Loop() {
+				ar.Recycle()
+				op.Forward(in)
+			}
+		})
+		b.Run(c.name+"/backward", func(b *testing.B) {
+			b.SetBytes(int64(x.Bytes()))
+			for b.Loop() {
+				ar.Recycle()
+				op.Forward(in)
+				op.Backward(dy, needs)
+			}
+		})
+	}
+}

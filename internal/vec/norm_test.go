@@ -23,6 +23,22 @@ func sumPartials(n int, term func(i int) float64) float64 {
 	return p[0]
 }
 
+// fmaPartials is sumPartials of products: term(i)'s two factors fused
+// into partial i mod 16.
+func fmaPartials(n int, term func(i int) (float64, float64)) float64 {
+	var p [16]float64
+	for i := range n {
+		u, v := term(i)
+		p[i%16] = math.FMA(u, v, p[i%16])
+	}
+	for w := 8; w >= 1; w /= 2 {
+		for k := range w {
+			p[k] += p[k+w]
+		}
+	}
+	return p[0]
+}
+
 // The norm loops (assembly and Go tail on amd64) compute the bits of their
 // definitions, for lengths around the vectors and the 16 partial sums,
 // with and without γ and β and the column sums.
@@ -48,47 +64,49 @@ func testNormMatchesGo[T Float](t *testing.T) {
 		}
 		mu := sum / float64(max(n, 1))
 		ss := RowSumSqDev64(sc, mu)
-		want := sumPartials(n, func(i int) float64 { d := f(x[i]) - mu; return float64(d * d) })
+		want := fmaPartials(n, func(i int) (float64, float64) { d := f(x[i]) - mu; return d, d })
 		checkF64(t, "RowSumSqDev64", n, 1, []float64{ss}, []float64{want})
 		is := 1 / math.Sqrt(ss/float64(max(n, 1))+1e-5)
-		hr := func(i int) T { return T((f(x[i]) - mu) * is) } // x̂ rounded, as y takes it
 		h := func(i int) float64 { return float64((f(x[i]) - mu) * is) }
 
 		y, wy := make([]T, n), make([]T, n)
 		for i := range wy {
-			wy[i] = hr(i)
+			wy[i] = T(h(i))
 		}
 		NormRow64(y, sc, mu, is, nil, nil)
 		checkT(t, "NormRow64", n, 1, y, wy)
-		for i := range wy {
-			wy[i] = g[i] * hr(i)
+		g64, b64 := make([]float64, n), make([]float64, n)
+		for i := range g64 {
+			g64[i], b64[i] = f(g[i]), f(b[i])
 		}
-		NormRow64(y, sc, mu, is, g, nil)
+		for i := range wy {
+			wy[i] = T(h(i) * g64[i])
+		}
+		NormRow64(y, sc, mu, is, g64, nil)
 		checkT(t, "NormRow64 γ", n, 1, y, wy)
 		for i := range wy {
-			wy[i] = T(g[i]*hr(i)) + b[i]
+			wy[i] = T(math.FMA(h(i), g64[i], b64[i]))
 		}
-		NormRow64(y, sc, mu, is, g, b)
+		NormRow64(y, sc, mu, is, g64, b64)
 		checkT(t, "NormRow64 γ β", n, 1, y, wy)
 		if n > 0 {
 			for i := range wy {
-				wy[i] = T(g[0]*hr(i)) + b[0]
+				wy[i] = T(math.FMA(f(x[i])-mu, is*g64[0], b64[0]))
 			}
 			clear(y)
-			NormRowScalar64(y, sc, mu, is, g[0], b[0])
+			NormRowScalar64(y, sc, mu, is*g64[0], b64[0])
 			checkT(t, "NormRowScalar64", n, 1, y, wy)
 			k1, k2, k3 := rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()
 			for i := range wy {
-				wy[i] = T(float64(k1*f(dy[i])) + float64(k2*float64(f(x[i])-mu)) + k3)
+				wy[i] = T(math.FMA(k2, f(x[i])-mu, math.FMA(k1, f(dy[i]), k3)))
 			}
 			NormGradRowScalarX(y, dy, x, mu, k1, k2, k3)
 			checkT(t, "NormGradRowScalarX", n, 1, y, wy)
 		}
+		sd, sdd := RowSumDotDev(dy, x, mu)
+		checkF64(t, "RowSumDotDev Σ dy", n, 1, []float64{sd}, []float64{sumPartials(n, func(i int) float64 { return f(dy[i]) })})
+		checkF64(t, "RowSumDotDev Σ dy·(x − μ)", n, 1, []float64{sdd}, []float64{fmaPartials(n, func(i int) (float64, float64) { return f(dy[i]), f(x[i]) - mu })})
 
-		g64 := make([]float64, n)
-		for i := range g64 {
-			g64[i] = f(g[i])
-		}
 		for _, gm := range [][]float64{nil, g64} {
 			gh := func(i int) float64 {
 				if gm == nil {
@@ -97,14 +115,14 @@ func testNormMatchesGo[T Float](t *testing.T) {
 				return float64(f(dy[i]) * gm[i])
 			}
 			wsg := sumPartials(n, gh)
-			wsgh := sumPartials(n, func(i int) float64 { return float64(gh(i) * h(i)) })
+			wsgh := fmaPartials(n, func(i int) (float64, float64) { return gh(i), h(i) })
 			// Column sums start from values already there, as a block's
 			// second row finds them.
 			sb, sbh := make([]float64, n), make([]float64, n)
 			wsb, wsbh := make([]float64, n), make([]float64, n)
 			for i := range sb {
 				sb[i], sbh[i] = rng.NormFloat64(), rng.NormFloat64()
-				wsb[i], wsbh[i] = sb[i]+f(dy[i]), sbh[i]+float64(f(dy[i])*h(i))
+				wsb[i], wsbh[i] = sb[i]+f(dy[i]), math.FMA(f(dy[i]), h(i), sbh[i])
 			}
 			for _, cols := range []bool{false, true} {
 				var cb, cbh []float64
@@ -118,11 +136,12 @@ func testNormMatchesGo[T Float](t *testing.T) {
 			checkF64(t, "NormGradSumsX Σ dy", n, 1, sb, wsb)
 			checkF64(t, "NormGradSumsX Σ dy·h", n, 1, sbh, wsbh)
 			m1, m2 := wsg/float64(max(n, 1)), is*wsgh/float64(max(n, 1))
+			a, c, e := is, -is*m1, is*m2
 			dx, wdx := make([]T, n), make([]T, n)
 			for i := range wdx {
-				wdx[i] = T(is * ((gh(i) - m1) - float64((f(x[i])-mu)*m2)))
+				wdx[i] = T(math.FMA(-(f(x[i]) - mu), e, math.FMA(gh(i), a, c)))
 			}
-			NormGradRowX(dx, dy, gm, x, mu, is, m1, m2)
+			NormGradRowX(dx, dy, gm, x, mu, a, c, e)
 			checkT(t, "NormGradRowX", n, 1, dx, wdx)
 		}
 	}
@@ -154,13 +173,71 @@ func TestNormPanics(t *testing.T) {
 	}{
 		{func() { RowSumTo(f, d[:3]) }, "vec: RowSumTo of slices of lengths 8 and 3"},
 		{func() { NormRow64(f, d[:7], 0, 1, nil, nil) }, "vec: NormRow64 of slices of lengths 8, 7, 0 and 0"},
-		{func() { NormRow64(f, d, 0, 1, nil, f) }, "vec: NormRow64 of slices of lengths 8, 8, 0 and 8"},
-		{func() { NormRowScalar64(f, d[:5], 0, 1, 1, 0) }, "vec: NormRowScalar64 of slices of lengths 8 and 5"},
+		{func() { NormRow64(f, d, 0, 1, nil, d) }, "vec: NormRow64 of slices of lengths 8, 8, 0 and 8"},
+		{func() { NormRowScalar64(f, d[:5], 0, 1, 0) }, "vec: NormRowScalar64 of slices of lengths 8 and 5"},
 		{func() { NormGradSumsX(f, nil, f, 0, 1, d, nil) }, "vec: NormGradSumsX of slices of lengths 8, 0, 8, 8 and 0"},
 		{func() { NormGradSumsX(f, nil, f, 0, 1, d[:4], d[:4]) }, "vec: NormGradSumsX of slices of lengths 8, 0, 8, 4 and 4"},
 		{func() { NormGradRowX(f, f, nil, f[:5], 0, 1, 0, 0) }, "vec: NormGradRowX of slices of lengths 8, 8, 0 and 5"},
 		{func() { NormGradRowScalarX(f, f[:6], f, 0, 1, 0, 0) }, "vec: NormGradRowScalarX of slices of lengths 8, 6 and 8"},
+		{func() { RowSumDotDev(f, f[:3], 0) }, "vec: RowSumDotDev of slices of lengths 8 and 3"},
+		{func() { NormForwardRow(f, f, d[:2], nil, nil, 0, false) }, "vec: NormForwardRow of slices of lengths 8, 8, 2, 0 and 0"},
+		{func() { NormBackwardRow(f[:1], f, nil, f, 0, 1, nil, nil, false) }, "vec: NormBackwardRow of slices of lengths 1, 8, 0, 8, 0 and 0"},
 	} {
 		testutil.MustPanic(t, c.f, c.want)
 	}
+}
+
+// NormForwardRow and NormBackwardRow give the bits of the calls they
+// stand for, on rows the assembly takes whole and rows it does not.
+func testNormRowsMatch[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 8, 16, 24, 32, 256, 100} {
+		s := randSlices[T](rng, n, 3)
+		x, dy, gt := s[0], s[1], s[2]
+		g, b := make([]float64, n), make([]float64, n)
+		for i := range g {
+			x[i] += 2
+			g[i], b[i] = float64(gt[i]), rng.NormFloat64()
+		}
+		for _, rms := range []bool{false, true} {
+			for _, gb := range [][2][]float64{{nil, nil}, {g, nil}, {g, b}} {
+				y, wy := make([]T, n), make([]T, n)
+				sc, wsc := make([]float64, n), make([]float64, n)
+				mu, is := NormForwardRow(y, x, sc, gb[0], gb[1], 1e-5, rms)
+				wmu := RowSumTo(x, wsc) / float64(n)
+				if rms {
+					wmu = 0
+				}
+				wis := 1 / math.Sqrt(RowSumSqDev64(wsc, wmu)/float64(n)+1e-5)
+				NormRow64(wy, wsc, wmu, wis, gb[0], gb[1])
+				checkF64(t, "NormForwardRow μ, r", n, 1, []float64{mu, is}, []float64{wmu, wis})
+				checkT(t, "NormForwardRow y", n, 1, y, wy)
+
+				for _, cols := range []bool{false, true} {
+					var sb, sbh, wsb, wsbh []float64
+					if cols {
+						sb, sbh, wsb, wsbh = make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+					}
+					dx, wdx := make([]T, n), make([]T, n)
+					NormBackwardRow(dx, dy, gb[0], x, mu, is, sb, sbh, rms)
+					sg, sgh := NormGradSumsX(dy, gb[0], x, mu, is, wsb, wsbh)
+					if rms {
+						sg = 0
+					}
+					m1, m2 := sg/float64(n), is*(sgh/float64(n))
+					NormGradRowX(wdx, dy, gb[0], x, mu, is, -is*m1, is*m2)
+					checkT(t, "NormBackwardRow dx", n, 1, dx, wdx)
+					if cols {
+						checkF64(t, "NormBackwardRow Σ dy", n, 1, sb, wsb)
+						checkF64(t, "NormBackwardRow Σ dy·h", n, 1, sbh, wsbh)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestNormRowsMatch(t *testing.T) {
+	t.Run("float32", testNormRowsMatch[float32])
+	t.Run("float64", testNormRowsMatch[float64])
 }

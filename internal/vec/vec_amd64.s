@@ -295,9 +295,9 @@ sumDotRowsRPS_next:
 	VZEROUPPER
 	RET
 
-// func lnSumStorePS(n int, x *float32, s *float64, p *[16]float64)
-// Requires: AVX
-TEXT ·lnSumStorePS(SB), NOSPLIT, $0-32
+// func lnSumStorePS(n int, x *float32, s *float64, p *[16]float64) float64
+// Requires: AVX, SSE2
+TEXT ·lnSumStorePS(SB), NOSPLIT, $0-40
 	MOVQ   n+0(FP), AX
 	MOVQ   x+8(FP), CX
 	MOVQ   s+16(FP), DX
@@ -328,16 +328,24 @@ lnSumStorePS_loop:
 	JMP       lnSumStorePS_loop
 
 lnSumStorePS_done:
-	VMOVUPD Y0, (BX)
-	VMOVUPD Y1, 32(BX)
-	VMOVUPD Y2, 64(BX)
-	VMOVUPD Y3, 96(BX)
+	VMOVUPD      Y0, (BX)
+	VMOVUPD      Y1, 32(BX)
+	VMOVUPD      Y2, 64(BX)
+	VMOVUPD      Y3, 96(BX)
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, ret+32(FP)
 	VZEROUPPER
 	RET
 
-// func lnSumSqDevPD(n int, s *float64, mu float64, p *[16]float64)
-// Requires: AVX
-TEXT ·lnSumSqDevPD(SB), NOSPLIT, $0-32
+// func lnSumSqDevPD(n int, s *float64, mu float64, p *[16]float64) float64
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnSumSqDevPD(SB), NOSPLIT, $0-40
 	MOVQ         n+0(FP), AX
 	MOVQ         s+8(FP), CX
 	MOVQ         p+24(FP), DX
@@ -350,32 +358,36 @@ TEXT ·lnSumSqDevPD(SB), NOSPLIT, $0-32
 	SHLQ         $0x02, AX
 
 lnSumSqDevPD_loop:
-	CMPQ    BX, AX
-	JAE     lnSumSqDevPD_done
-	VMOVUPD (CX)(BX*2), Y5
-	VSUBPD  Y0, Y5, Y5
-	VMULPD  Y5, Y5, Y5
-	VADDPD  Y5, Y1, Y1
-	VMOVUPD 32(CX)(BX*2), Y5
-	VSUBPD  Y0, Y5, Y5
-	VMULPD  Y5, Y5, Y5
-	VADDPD  Y5, Y2, Y2
-	VMOVUPD 64(CX)(BX*2), Y5
-	VSUBPD  Y0, Y5, Y5
-	VMULPD  Y5, Y5, Y5
-	VADDPD  Y5, Y3, Y3
-	VMOVUPD 96(CX)(BX*2), Y5
-	VSUBPD  Y0, Y5, Y5
-	VMULPD  Y5, Y5, Y5
-	VADDPD  Y5, Y4, Y4
-	ADDQ    $0x40, BX
-	JMP     lnSumSqDevPD_loop
+	CMPQ        BX, AX
+	JAE         lnSumSqDevPD_done
+	VMOVUPD     (CX)(BX*2), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y1
+	VMOVUPD     32(CX)(BX*2), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y2
+	VMOVUPD     64(CX)(BX*2), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y3
+	VMOVUPD     96(CX)(BX*2), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y4
+	ADDQ        $0x40, BX
+	JMP         lnSumSqDevPD_loop
 
 lnSumSqDevPD_done:
-	VMOVUPD Y1, (DX)
-	VMOVUPD Y2, 32(DX)
-	VMOVUPD Y3, 64(DX)
-	VMOVUPD Y4, 96(DX)
+	VMOVUPD      Y1, (DX)
+	VMOVUPD      Y2, 32(DX)
+	VMOVUPD      Y3, 64(DX)
+	VMOVUPD      Y4, 96(DX)
+	VADDPD       Y3, Y1, Y0
+	VADDPD       Y4, Y2, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, ret+32(FP)
 	VZEROUPPER
 	RET
 
@@ -410,7 +422,7 @@ lnNormPD_done:
 	VZEROUPPER
 	RET
 
-// func lnNormScalePD(n int, y *float32, s *float64, mu float64, is float64, gam *float32)
+// func lnNormScalePD(n int, y *float32, s *float64, mu float64, is float64, gam *float64)
 // Requires: AVX
 TEXT ·lnNormScalePD(SB), NOSPLIT, $0-48
 	MOVQ         n+0(FP), AX
@@ -428,14 +440,14 @@ lnNormScalePD_loop:
 	VMOVUPD    (DX)(SI*2), Y2
 	VSUBPD     Y0, Y2, Y2
 	VMULPD     Y1, Y2, Y2
+	VMULPD     (BX)(SI*2), Y2, Y2
 	VCVTPD2PSY Y2, X2
-	VMULPS     (BX)(SI*1), X2, X2
 	VMOVUPS    X2, (CX)(SI*1)
 	VMOVUPD    32(DX)(SI*2), Y2
 	VSUBPD     Y0, Y2, Y2
 	VMULPD     Y1, Y2, Y2
+	VMULPD     32(BX)(SI*2), Y2, Y2
 	VCVTPD2PSY Y2, X2
-	VMULPS     16(BX)(SI*1), X2, X2
 	VMOVUPS    X2, 16(CX)(SI*1)
 	ADDQ       $0x20, SI
 	JMP        lnNormScalePD_loop
@@ -444,8 +456,8 @@ lnNormScalePD_done:
 	VZEROUPPER
 	RET
 
-// func lnNormAffinePD(n int, y *float32, s *float64, mu float64, is float64, gam *float32, b *float32)
-// Requires: AVX
+// func lnNormAffinePD(n int, y *float32, s *float64, mu float64, is float64, gam *float64, b *float64)
+// Requires: AVX, FMA3
 TEXT ·lnNormAffinePD(SB), NOSPLIT, $0-56
 	MOVQ         n+0(FP), AX
 	MOVQ         y+8(FP), CX
@@ -458,69 +470,64 @@ TEXT ·lnNormAffinePD(SB), NOSPLIT, $0-56
 	SHLQ         $0x02, AX
 
 lnNormAffinePD_loop:
-	CMPQ       DI, AX
-	JAE        lnNormAffinePD_done
-	VMOVUPD    (DX)(DI*2), Y2
-	VSUBPD     Y0, Y2, Y2
-	VMULPD     Y1, Y2, Y2
-	VCVTPD2PSY Y2, X2
-	VMULPS     (BX)(DI*1), X2, X2
-	VADDPS     (SI)(DI*1), X2, X2
-	VMOVUPS    X2, (CX)(DI*1)
-	VMOVUPD    32(DX)(DI*2), Y2
-	VSUBPD     Y0, Y2, Y2
-	VMULPD     Y1, Y2, Y2
-	VCVTPD2PSY Y2, X2
-	VMULPS     16(BX)(DI*1), X2, X2
-	VADDPS     16(SI)(DI*1), X2, X2
-	VMOVUPS    X2, 16(CX)(DI*1)
-	ADDQ       $0x20, DI
-	JMP        lnNormAffinePD_loop
+	CMPQ        DI, AX
+	JAE         lnNormAffinePD_done
+	VMOVUPD     (DX)(DI*2), Y2
+	VSUBPD      Y0, Y2, Y2
+	VMULPD      Y1, Y2, Y2
+	VMOVUPD     (BX)(DI*2), Y3
+	VFMADD213PD (SI)(DI*2), Y3, Y2
+	VCVTPD2PSY  Y2, X2
+	VMOVUPS     X2, (CX)(DI*1)
+	VMOVUPD     32(DX)(DI*2), Y2
+	VSUBPD      Y0, Y2, Y2
+	VMULPD      Y1, Y2, Y2
+	VMOVUPD     32(BX)(DI*2), Y3
+	VFMADD213PD 32(SI)(DI*2), Y3, Y2
+	VCVTPD2PSY  Y2, X2
+	VMOVUPS     X2, 16(CX)(DI*1)
+	ADDQ        $0x20, DI
+	JMP         lnNormAffinePD_loop
 
 lnNormAffinePD_done:
 	VZEROUPPER
 	RET
 
-// func lnNormScalarPD(n int, y *float32, s *float64, mu float64, is float64, gam float32, b float32)
-// Requires: AVX
+// func lnNormScalarPD(n int, y *float32, s *float64, mu float64, a float64, b float64)
+// Requires: AVX, FMA3
 TEXT ·lnNormScalarPD(SB), NOSPLIT, $0-48
 	MOVQ         n+0(FP), AX
 	MOVQ         y+8(FP), CX
 	MOVQ         s+16(FP), DX
 	VBROADCASTSD mu+24(FP), Y0
-	VBROADCASTSD is+32(FP), Y1
-	VBROADCASTSS gam+40(FP), X2
-	VBROADCASTSS b+44(FP), X3
+	VBROADCASTSD a+32(FP), Y1
+	VBROADCASTSD b+40(FP), Y2
 	XORQ         BX, BX
 	SHLQ         $0x02, AX
 
 lnNormScalarPD_loop:
-	CMPQ       BX, AX
-	JAE        lnNormScalarPD_done
-	VMOVUPD    (DX)(BX*2), Y4
-	VSUBPD     Y0, Y4, Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPD2PSY Y4, X4
-	VMULPS     X2, X4, X4
-	VADDPS     X3, X4, X4
-	VMOVUPS    X4, (CX)(BX*1)
-	VMOVUPD    32(DX)(BX*2), Y4
-	VSUBPD     Y0, Y4, Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPD2PSY Y4, X4
-	VMULPS     X2, X4, X4
-	VADDPS     X3, X4, X4
-	VMOVUPS    X4, 16(CX)(BX*1)
-	ADDQ       $0x20, BX
-	JMP        lnNormScalarPD_loop
+	CMPQ        BX, AX
+	JAE         lnNormScalarPD_done
+	VMOVUPD     (DX)(BX*2), Y3
+	VSUBPD      Y0, Y3, Y3
+	VFMADD213PD Y2, Y1, Y3
+	VCVTPD2PSY  Y3, X3
+	VMOVUPS     X3, (CX)(BX*1)
+	VMOVUPD     32(DX)(BX*2), Y3
+	VSUBPD      Y0, Y3, Y3
+	VFMADD213PD Y2, Y1, Y3
+	VCVTPD2PSY  Y3, X3
+	VMOVUPS     X3, 16(CX)(BX*1)
+	ADDQ        $0x20, BX
+	JMP         lnNormScalarPD_loop
 
 lnNormScalarPD_done:
 	VZEROUPPER
 	RET
 
-// func lnGradSumsXColsPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
-// Requires: AVX
-TEXT ·lnGradSumsXColsPS(SB), NOSPLIT, $0-72
+// func lnGradSumsXColsPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64) (sg float64, sgh float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnGradSumsXColsPS(SB), NOSPLIT, $0-88
 	MOVQ         n+0(FP), AX
 	MOVQ         dy+8(FP), CX
 	MOVQ         gam+16(FP), DX
@@ -542,78 +549,90 @@ TEXT ·lnGradSumsXColsPS(SB), NOSPLIT, $0-72
 	SHLQ         $0x02, AX
 
 lnGradSumsXColsPS_loop:
-	CMPQ      R9, AX
-	JAE       lnGradSumsXColsPS_done
-	VCVTPS2PD (BX)(R9*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD (CX)(R9*1), Y10
-	VMULPD    (DX)(R9*2), Y10, Y12
-	VADDPD    Y12, Y2, Y2
-	VMULPD    Y11, Y12, Y12
-	VADDPD    Y12, Y6, Y6
-	VADDPD    (DI)(R9*2), Y10, Y12
-	VMOVUPD   Y12, (DI)(R9*2)
-	VMULPD    Y11, Y10, Y10
-	VADDPD    (R8)(R9*2), Y10, Y10
-	VMOVUPD   Y10, (R8)(R9*2)
-	VCVTPS2PD 16(BX)(R9*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD 16(CX)(R9*1), Y10
-	VMULPD    32(DX)(R9*2), Y10, Y12
-	VADDPD    Y12, Y3, Y3
-	VMULPD    Y11, Y12, Y12
-	VADDPD    Y12, Y7, Y7
-	VADDPD    32(DI)(R9*2), Y10, Y12
-	VMOVUPD   Y12, 32(DI)(R9*2)
-	VMULPD    Y11, Y10, Y10
-	VADDPD    32(R8)(R9*2), Y10, Y10
-	VMOVUPD   Y10, 32(R8)(R9*2)
-	VCVTPS2PD 32(BX)(R9*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD 32(CX)(R9*1), Y10
-	VMULPD    64(DX)(R9*2), Y10, Y12
-	VADDPD    Y12, Y4, Y4
-	VMULPD    Y11, Y12, Y12
-	VADDPD    Y12, Y8, Y8
-	VADDPD    64(DI)(R9*2), Y10, Y12
-	VMOVUPD   Y12, 64(DI)(R9*2)
-	VMULPD    Y11, Y10, Y10
-	VADDPD    64(R8)(R9*2), Y10, Y10
-	VMOVUPD   Y10, 64(R8)(R9*2)
-	VCVTPS2PD 48(BX)(R9*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD 48(CX)(R9*1), Y10
-	VMULPD    96(DX)(R9*2), Y10, Y12
-	VADDPD    Y12, Y5, Y5
-	VMULPD    Y11, Y12, Y12
-	VADDPD    Y12, Y9, Y9
-	VADDPD    96(DI)(R9*2), Y10, Y12
-	VMOVUPD   Y12, 96(DI)(R9*2)
-	VMULPD    Y11, Y10, Y10
-	VADDPD    96(R8)(R9*2), Y10, Y10
-	VMOVUPD   Y10, 96(R8)(R9*2)
-	ADDQ      $0x40, R9
-	JMP       lnGradSumsXColsPS_loop
+	CMPQ        R9, AX
+	JAE         lnGradSumsXColsPS_done
+	VCVTPS2PD   (BX)(R9*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   (CX)(R9*1), Y10
+	VMULPD      (DX)(R9*2), Y10, Y12
+	VADDPD      Y12, Y2, Y2
+	VFMADD231PD Y11, Y12, Y6
+	VADDPD      (DI)(R9*2), Y10, Y12
+	VMOVUPD     Y12, (DI)(R9*2)
+	VMOVUPD     (R8)(R9*2), Y12
+	VFMADD231PD Y11, Y10, Y12
+	VMOVUPD     Y12, (R8)(R9*2)
+	VCVTPS2PD   16(BX)(R9*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   16(CX)(R9*1), Y10
+	VMULPD      32(DX)(R9*2), Y10, Y12
+	VADDPD      Y12, Y3, Y3
+	VFMADD231PD Y11, Y12, Y7
+	VADDPD      32(DI)(R9*2), Y10, Y12
+	VMOVUPD     Y12, 32(DI)(R9*2)
+	VMOVUPD     32(R8)(R9*2), Y12
+	VFMADD231PD Y11, Y10, Y12
+	VMOVUPD     Y12, 32(R8)(R9*2)
+	VCVTPS2PD   32(BX)(R9*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   32(CX)(R9*1), Y10
+	VMULPD      64(DX)(R9*2), Y10, Y12
+	VADDPD      Y12, Y4, Y4
+	VFMADD231PD Y11, Y12, Y8
+	VADDPD      64(DI)(R9*2), Y10, Y12
+	VMOVUPD     Y12, 64(DI)(R9*2)
+	VMOVUPD     64(R8)(R9*2), Y12
+	VFMADD231PD Y11, Y10, Y12
+	VMOVUPD     Y12, 64(R8)(R9*2)
+	VCVTPS2PD   48(BX)(R9*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   48(CX)(R9*1), Y10
+	VMULPD      96(DX)(R9*2), Y10, Y12
+	VADDPD      Y12, Y5, Y5
+	VFMADD231PD Y11, Y12, Y9
+	VADDPD      96(DI)(R9*2), Y10, Y12
+	VMOVUPD     Y12, 96(DI)(R9*2)
+	VMOVUPD     96(R8)(R9*2), Y12
+	VFMADD231PD Y11, Y10, Y12
+	VMOVUPD     Y12, 96(R8)(R9*2)
+	ADDQ        $0x40, R9
+	JMP         lnGradSumsXColsPS_loop
 
 lnGradSumsXColsPS_done:
-	VMOVUPD Y2, (SI)
-	VMOVUPD Y3, 32(SI)
-	VMOVUPD Y4, 64(SI)
-	VMOVUPD Y5, 96(SI)
-	VMOVUPD Y6, 128(SI)
-	VMOVUPD Y7, 160(SI)
-	VMOVUPD Y8, 192(SI)
-	VMOVUPD Y9, 224(SI)
+	VMOVUPD      Y2, (SI)
+	VMOVUPD      Y3, 32(SI)
+	VMOVUPD      Y4, 64(SI)
+	VMOVUPD      Y5, 96(SI)
+	VMOVUPD      Y6, 128(SI)
+	VMOVUPD      Y7, 160(SI)
+	VMOVUPD      Y8, 192(SI)
+	VMOVUPD      Y9, 224(SI)
+	VADDPD       Y4, Y2, Y0
+	VADDPD       Y5, Y3, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sg+72(FP)
+	VADDPD       Y8, Y6, Y0
+	VADDPD       Y9, Y7, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sgh+80(FP)
 	VZEROUPPER
 	RET
 
-// func lnGradSumsXPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64)
-// Requires: AVX
-TEXT ·lnGradSumsXPS(SB), NOSPLIT, $0-56
+// func lnGradSumsXPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64) (sg float64, sgh float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnGradSumsXPS(SB), NOSPLIT, $0-72
 	MOVQ         n+0(FP), AX
 	MOVQ         dy+8(FP), CX
 	MOVQ         gam+16(FP), DX
@@ -633,57 +652,69 @@ TEXT ·lnGradSumsXPS(SB), NOSPLIT, $0-56
 	SHLQ         $0x02, AX
 
 lnGradSumsXPS_loop:
-	CMPQ      DI, AX
-	JAE       lnGradSumsXPS_done
-	VCVTPS2PD (BX)(DI*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD (CX)(DI*1), Y10
-	VMULPD    (DX)(DI*2), Y10, Y10
-	VADDPD    Y10, Y2, Y2
-	VMULPD    Y11, Y10, Y10
-	VADDPD    Y10, Y6, Y6
-	VCVTPS2PD 16(BX)(DI*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD 16(CX)(DI*1), Y10
-	VMULPD    32(DX)(DI*2), Y10, Y10
-	VADDPD    Y10, Y3, Y3
-	VMULPD    Y11, Y10, Y10
-	VADDPD    Y10, Y7, Y7
-	VCVTPS2PD 32(BX)(DI*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD 32(CX)(DI*1), Y10
-	VMULPD    64(DX)(DI*2), Y10, Y10
-	VADDPD    Y10, Y4, Y4
-	VMULPD    Y11, Y10, Y10
-	VADDPD    Y10, Y8, Y8
-	VCVTPS2PD 48(BX)(DI*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD 48(CX)(DI*1), Y10
-	VMULPD    96(DX)(DI*2), Y10, Y10
-	VADDPD    Y10, Y5, Y5
-	VMULPD    Y11, Y10, Y10
-	VADDPD    Y10, Y9, Y9
-	ADDQ      $0x40, DI
-	JMP       lnGradSumsXPS_loop
+	CMPQ        DI, AX
+	JAE         lnGradSumsXPS_done
+	VCVTPS2PD   (BX)(DI*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   (CX)(DI*1), Y10
+	VMULPD      (DX)(DI*2), Y10, Y10
+	VADDPD      Y10, Y2, Y2
+	VFMADD231PD Y11, Y10, Y6
+	VCVTPS2PD   16(BX)(DI*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   16(CX)(DI*1), Y10
+	VMULPD      32(DX)(DI*2), Y10, Y10
+	VADDPD      Y10, Y3, Y3
+	VFMADD231PD Y11, Y10, Y7
+	VCVTPS2PD   32(BX)(DI*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   32(CX)(DI*1), Y10
+	VMULPD      64(DX)(DI*2), Y10, Y10
+	VADDPD      Y10, Y4, Y4
+	VFMADD231PD Y11, Y10, Y8
+	VCVTPS2PD   48(BX)(DI*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   48(CX)(DI*1), Y10
+	VMULPD      96(DX)(DI*2), Y10, Y10
+	VADDPD      Y10, Y5, Y5
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        $0x40, DI
+	JMP         lnGradSumsXPS_loop
 
 lnGradSumsXPS_done:
-	VMOVUPD Y2, (SI)
-	VMOVUPD Y3, 32(SI)
-	VMOVUPD Y4, 64(SI)
-	VMOVUPD Y5, 96(SI)
-	VMOVUPD Y6, 128(SI)
-	VMOVUPD Y7, 160(SI)
-	VMOVUPD Y8, 192(SI)
-	VMOVUPD Y9, 224(SI)
+	VMOVUPD      Y2, (SI)
+	VMOVUPD      Y3, 32(SI)
+	VMOVUPD      Y4, 64(SI)
+	VMOVUPD      Y5, 96(SI)
+	VMOVUPD      Y6, 128(SI)
+	VMOVUPD      Y7, 160(SI)
+	VMOVUPD      Y8, 192(SI)
+	VMOVUPD      Y9, 224(SI)
+	VADDPD       Y4, Y2, Y0
+	VADDPD       Y5, Y3, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sg+56(FP)
+	VADDPD       Y8, Y6, Y0
+	VADDPD       Y9, Y7, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sgh+64(FP)
 	VZEROUPPER
 	RET
 
-// func lnGradXPS(n int, dx *float32, dy *float32, gam *float64, x *float32, mu float64, is float64, m1 float64, m2 float64)
-// Requires: AVX
+// func lnGradXPS(n int, dx *float32, dy *float32, gam *float64, x *float32, mu float64, a float64, c float64, e float64)
+// Requires: AVX, FMA3
 TEXT ·lnGradXPS(SB), NOSPLIT, $0-72
 	MOVQ         n+0(FP), AX
 	MOVQ         dx+8(FP), CX
@@ -691,45 +722,41 @@ TEXT ·lnGradXPS(SB), NOSPLIT, $0-72
 	MOVQ         gam+24(FP), BX
 	MOVQ         x+32(FP), SI
 	VBROADCASTSD mu+40(FP), Y0
-	VBROADCASTSD is+48(FP), Y1
-	VBROADCASTSD m1+56(FP), Y2
-	VBROADCASTSD m2+64(FP), Y3
+	VBROADCASTSD a+48(FP), Y1
+	VBROADCASTSD c+56(FP), Y2
+	VBROADCASTSD e+64(FP), Y3
 	XORQ         DI, DI
 	SHLQ         $0x02, AX
 
 lnGradXPS_loop:
-	CMPQ       DI, AX
-	JAE        lnGradXPS_done
-	VCVTPS2PD  (DX)(DI*1), Y4
-	VMULPD     (BX)(DI*2), Y4, Y4
-	VSUBPD     Y2, Y4, Y4
-	VCVTPS2PD  (SI)(DI*1), Y5
-	VSUBPD     Y0, Y5, Y5
-	VMULPD     Y3, Y5, Y5
-	VSUBPD     Y5, Y4, Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPD2PSY Y4, X4
-	VMOVUPS    X4, (CX)(DI*1)
-	VCVTPS2PD  16(DX)(DI*1), Y4
-	VMULPD     32(BX)(DI*2), Y4, Y4
-	VSUBPD     Y2, Y4, Y4
-	VCVTPS2PD  16(SI)(DI*1), Y5
-	VSUBPD     Y0, Y5, Y5
-	VMULPD     Y3, Y5, Y5
-	VSUBPD     Y5, Y4, Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPD2PSY Y4, X4
-	VMOVUPS    X4, 16(CX)(DI*1)
-	ADDQ       $0x20, DI
-	JMP        lnGradXPS_loop
+	CMPQ         DI, AX
+	JAE          lnGradXPS_done
+	VCVTPS2PD    (DX)(DI*1), Y4
+	VMULPD       (BX)(DI*2), Y4, Y4
+	VFMADD213PD  Y2, Y1, Y4
+	VCVTPS2PD    (SI)(DI*1), Y5
+	VSUBPD       Y0, Y5, Y5
+	VFNMADD231PD Y3, Y5, Y4
+	VCVTPD2PSY   Y4, X4
+	VMOVUPS      X4, (CX)(DI*1)
+	VCVTPS2PD    16(DX)(DI*1), Y4
+	VMULPD       32(BX)(DI*2), Y4, Y4
+	VFMADD213PD  Y2, Y1, Y4
+	VCVTPS2PD    16(SI)(DI*1), Y5
+	VSUBPD       Y0, Y5, Y5
+	VFNMADD231PD Y3, Y5, Y4
+	VCVTPD2PSY   Y4, X4
+	VMOVUPS      X4, 16(CX)(DI*1)
+	ADDQ         $0x20, DI
+	JMP          lnGradXPS_loop
 
 lnGradXPS_done:
 	VZEROUPPER
 	RET
 
-// func lnGradSumsXNoGColsPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64)
-// Requires: AVX
-TEXT ·lnGradSumsXNoGColsPS(SB), NOSPLIT, $0-64
+// func lnGradSumsXNoGColsPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64) (sg float64, sgh float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnGradSumsXNoGColsPS(SB), NOSPLIT, $0-80
 	MOVQ         n+0(FP), AX
 	MOVQ         dy+8(FP), CX
 	MOVQ         x+16(FP), DX
@@ -750,70 +777,86 @@ TEXT ·lnGradSumsXNoGColsPS(SB), NOSPLIT, $0-64
 	SHLQ         $0x02, AX
 
 lnGradSumsXNoGColsPS_loop:
-	CMPQ      R8, AX
-	JAE       lnGradSumsXNoGColsPS_done
-	VCVTPS2PD (DX)(R8*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD (CX)(R8*1), Y10
-	VADDPD    Y10, Y2, Y2
-	VMULPD    Y11, Y10, Y11
-	VADDPD    Y11, Y6, Y6
-	VADDPD    (SI)(R8*2), Y10, Y10
-	VMOVUPD   Y10, (SI)(R8*2)
-	VADDPD    (DI)(R8*2), Y11, Y11
-	VMOVUPD   Y11, (DI)(R8*2)
-	VCVTPS2PD 16(DX)(R8*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD 16(CX)(R8*1), Y10
-	VADDPD    Y10, Y3, Y3
-	VMULPD    Y11, Y10, Y11
-	VADDPD    Y11, Y7, Y7
-	VADDPD    32(SI)(R8*2), Y10, Y10
-	VMOVUPD   Y10, 32(SI)(R8*2)
-	VADDPD    32(DI)(R8*2), Y11, Y11
-	VMOVUPD   Y11, 32(DI)(R8*2)
-	VCVTPS2PD 32(DX)(R8*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD 32(CX)(R8*1), Y10
-	VADDPD    Y10, Y4, Y4
-	VMULPD    Y11, Y10, Y11
-	VADDPD    Y11, Y8, Y8
-	VADDPD    64(SI)(R8*2), Y10, Y10
-	VMOVUPD   Y10, 64(SI)(R8*2)
-	VADDPD    64(DI)(R8*2), Y11, Y11
-	VMOVUPD   Y11, 64(DI)(R8*2)
-	VCVTPS2PD 48(DX)(R8*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD 48(CX)(R8*1), Y10
-	VADDPD    Y10, Y5, Y5
-	VMULPD    Y11, Y10, Y11
-	VADDPD    Y11, Y9, Y9
-	VADDPD    96(SI)(R8*2), Y10, Y10
-	VMOVUPD   Y10, 96(SI)(R8*2)
-	VADDPD    96(DI)(R8*2), Y11, Y11
-	VMOVUPD   Y11, 96(DI)(R8*2)
-	ADDQ      $0x40, R8
-	JMP       lnGradSumsXNoGColsPS_loop
+	CMPQ        R8, AX
+	JAE         lnGradSumsXNoGColsPS_done
+	VCVTPS2PD   (DX)(R8*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   (CX)(R8*1), Y10
+	VADDPD      Y10, Y2, Y2
+	VFMADD231PD Y11, Y10, Y6
+	VADDPD      (SI)(R8*2), Y10, Y12
+	VMOVUPD     Y12, (SI)(R8*2)
+	VMOVUPD     (DI)(R8*2), Y12
+	VFMADD231PD Y11, Y10, Y12
+	VMOVUPD     Y12, (DI)(R8*2)
+	VCVTPS2PD   16(DX)(R8*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   16(CX)(R8*1), Y10
+	VADDPD      Y10, Y3, Y3
+	VFMADD231PD Y11, Y10, Y7
+	VADDPD      32(SI)(R8*2), Y10, Y12
+	VMOVUPD     Y12, 32(SI)(R8*2)
+	VMOVUPD     32(DI)(R8*2), Y12
+	VFMADD231PD Y11, Y10, Y12
+	VMOVUPD     Y12, 32(DI)(R8*2)
+	VCVTPS2PD   32(DX)(R8*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   32(CX)(R8*1), Y10
+	VADDPD      Y10, Y4, Y4
+	VFMADD231PD Y11, Y10, Y8
+	VADDPD      64(SI)(R8*2), Y10, Y12
+	VMOVUPD     Y12, 64(SI)(R8*2)
+	VMOVUPD     64(DI)(R8*2), Y12
+	VFMADD231PD Y11, Y10, Y12
+	VMOVUPD     Y12, 64(DI)(R8*2)
+	VCVTPS2PD   48(DX)(R8*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   48(CX)(R8*1), Y10
+	VADDPD      Y10, Y5, Y5
+	VFMADD231PD Y11, Y10, Y9
+	VADDPD      96(SI)(R8*2), Y10, Y12
+	VMOVUPD     Y12, 96(SI)(R8*2)
+	VMOVUPD     96(DI)(R8*2), Y12
+	VFMADD231PD Y11, Y10, Y12
+	VMOVUPD     Y12, 96(DI)(R8*2)
+	ADDQ        $0x40, R8
+	JMP         lnGradSumsXNoGColsPS_loop
 
 lnGradSumsXNoGColsPS_done:
-	VMOVUPD Y2, (BX)
-	VMOVUPD Y3, 32(BX)
-	VMOVUPD Y4, 64(BX)
-	VMOVUPD Y5, 96(BX)
-	VMOVUPD Y6, 128(BX)
-	VMOVUPD Y7, 160(BX)
-	VMOVUPD Y8, 192(BX)
-	VMOVUPD Y9, 224(BX)
+	VMOVUPD      Y2, (BX)
+	VMOVUPD      Y3, 32(BX)
+	VMOVUPD      Y4, 64(BX)
+	VMOVUPD      Y5, 96(BX)
+	VMOVUPD      Y6, 128(BX)
+	VMOVUPD      Y7, 160(BX)
+	VMOVUPD      Y8, 192(BX)
+	VMOVUPD      Y9, 224(BX)
+	VADDPD       Y4, Y2, Y0
+	VADDPD       Y5, Y3, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sg+64(FP)
+	VADDPD       Y8, Y6, Y0
+	VADDPD       Y9, Y7, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sgh+72(FP)
 	VZEROUPPER
 	RET
 
-// func lnGradSumsXNoGPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64)
-// Requires: AVX
-TEXT ·lnGradSumsXNoGPS(SB), NOSPLIT, $0-48
+// func lnGradSumsXNoGPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64) (sg float64, sgh float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnGradSumsXNoGPS(SB), NOSPLIT, $0-64
 	MOVQ         n+0(FP), AX
 	MOVQ         dy+8(FP), CX
 	MOVQ         x+16(FP), DX
@@ -832,95 +875,103 @@ TEXT ·lnGradSumsXNoGPS(SB), NOSPLIT, $0-48
 	SHLQ         $0x02, AX
 
 lnGradSumsXNoGPS_loop:
-	CMPQ      SI, AX
-	JAE       lnGradSumsXNoGPS_done
-	VCVTPS2PD (DX)(SI*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD (CX)(SI*1), Y10
-	VADDPD    Y10, Y2, Y2
-	VMULPD    Y11, Y10, Y10
-	VADDPD    Y10, Y6, Y6
-	VCVTPS2PD 16(DX)(SI*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD 16(CX)(SI*1), Y10
-	VADDPD    Y10, Y3, Y3
-	VMULPD    Y11, Y10, Y10
-	VADDPD    Y10, Y7, Y7
-	VCVTPS2PD 32(DX)(SI*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD 32(CX)(SI*1), Y10
-	VADDPD    Y10, Y4, Y4
-	VMULPD    Y11, Y10, Y10
-	VADDPD    Y10, Y8, Y8
-	VCVTPS2PD 48(DX)(SI*1), Y11
-	VSUBPD    Y0, Y11, Y11
-	VMULPD    Y1, Y11, Y11
-	VCVTPS2PD 48(CX)(SI*1), Y10
-	VADDPD    Y10, Y5, Y5
-	VMULPD    Y11, Y10, Y10
-	VADDPD    Y10, Y9, Y9
-	ADDQ      $0x40, SI
-	JMP       lnGradSumsXNoGPS_loop
+	CMPQ        SI, AX
+	JAE         lnGradSumsXNoGPS_done
+	VCVTPS2PD   (DX)(SI*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   (CX)(SI*1), Y10
+	VADDPD      Y10, Y2, Y2
+	VFMADD231PD Y11, Y10, Y6
+	VCVTPS2PD   16(DX)(SI*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   16(CX)(SI*1), Y10
+	VADDPD      Y10, Y3, Y3
+	VFMADD231PD Y11, Y10, Y7
+	VCVTPS2PD   32(DX)(SI*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   32(CX)(SI*1), Y10
+	VADDPD      Y10, Y4, Y4
+	VFMADD231PD Y11, Y10, Y8
+	VCVTPS2PD   48(DX)(SI*1), Y11
+	VSUBPD      Y0, Y11, Y11
+	VMULPD      Y1, Y11, Y11
+	VCVTPS2PD   48(CX)(SI*1), Y10
+	VADDPD      Y10, Y5, Y5
+	VFMADD231PD Y11, Y10, Y9
+	ADDQ        $0x40, SI
+	JMP         lnGradSumsXNoGPS_loop
 
 lnGradSumsXNoGPS_done:
-	VMOVUPD Y2, (BX)
-	VMOVUPD Y3, 32(BX)
-	VMOVUPD Y4, 64(BX)
-	VMOVUPD Y5, 96(BX)
-	VMOVUPD Y6, 128(BX)
-	VMOVUPD Y7, 160(BX)
-	VMOVUPD Y8, 192(BX)
-	VMOVUPD Y9, 224(BX)
+	VMOVUPD      Y2, (BX)
+	VMOVUPD      Y3, 32(BX)
+	VMOVUPD      Y4, 64(BX)
+	VMOVUPD      Y5, 96(BX)
+	VMOVUPD      Y6, 128(BX)
+	VMOVUPD      Y7, 160(BX)
+	VMOVUPD      Y8, 192(BX)
+	VMOVUPD      Y9, 224(BX)
+	VADDPD       Y4, Y2, Y0
+	VADDPD       Y5, Y3, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sg+48(FP)
+	VADDPD       Y8, Y6, Y0
+	VADDPD       Y9, Y7, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sgh+56(FP)
 	VZEROUPPER
 	RET
 
-// func lnGradXNoGPS(n int, dx *float32, dy *float32, x *float32, mu float64, is float64, m1 float64, m2 float64)
-// Requires: AVX
+// func lnGradXNoGPS(n int, dx *float32, dy *float32, x *float32, mu float64, a float64, c float64, e float64)
+// Requires: AVX, FMA3
 TEXT ·lnGradXNoGPS(SB), NOSPLIT, $0-64
 	MOVQ         n+0(FP), AX
 	MOVQ         dx+8(FP), CX
 	MOVQ         dy+16(FP), DX
 	MOVQ         x+24(FP), BX
 	VBROADCASTSD mu+32(FP), Y0
-	VBROADCASTSD is+40(FP), Y1
-	VBROADCASTSD m1+48(FP), Y2
-	VBROADCASTSD m2+56(FP), Y3
+	VBROADCASTSD a+40(FP), Y1
+	VBROADCASTSD c+48(FP), Y2
+	VBROADCASTSD e+56(FP), Y3
 	XORQ         SI, SI
 	SHLQ         $0x02, AX
 
 lnGradXNoGPS_loop:
-	CMPQ       SI, AX
-	JAE        lnGradXNoGPS_done
-	VCVTPS2PD  (DX)(SI*1), Y4
-	VSUBPD     Y2, Y4, Y4
-	VCVTPS2PD  (BX)(SI*1), Y5
-	VSUBPD     Y0, Y5, Y5
-	VMULPD     Y3, Y5, Y5
-	VSUBPD     Y5, Y4, Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPD2PSY Y4, X4
-	VMOVUPS    X4, (CX)(SI*1)
-	VCVTPS2PD  16(DX)(SI*1), Y4
-	VSUBPD     Y2, Y4, Y4
-	VCVTPS2PD  16(BX)(SI*1), Y5
-	VSUBPD     Y0, Y5, Y5
-	VMULPD     Y3, Y5, Y5
-	VSUBPD     Y5, Y4, Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPD2PSY Y4, X4
-	VMOVUPS    X4, 16(CX)(SI*1)
-	ADDQ       $0x20, SI
-	JMP        lnGradXNoGPS_loop
+	CMPQ         SI, AX
+	JAE          lnGradXNoGPS_done
+	VCVTPS2PD    (DX)(SI*1), Y4
+	VFMADD213PD  Y2, Y1, Y4
+	VCVTPS2PD    (BX)(SI*1), Y5
+	VSUBPD       Y0, Y5, Y5
+	VFNMADD231PD Y3, Y5, Y4
+	VCVTPD2PSY   Y4, X4
+	VMOVUPS      X4, (CX)(SI*1)
+	VCVTPS2PD    16(DX)(SI*1), Y4
+	VFMADD213PD  Y2, Y1, Y4
+	VCVTPS2PD    16(BX)(SI*1), Y5
+	VSUBPD       Y0, Y5, Y5
+	VFNMADD231PD Y3, Y5, Y4
+	VCVTPD2PSY   Y4, X4
+	VMOVUPS      X4, 16(CX)(SI*1)
+	ADDQ         $0x20, SI
+	JMP          lnGradXNoGPS_loop
 
 lnGradXNoGPS_done:
 	VZEROUPPER
 	RET
 
 // func lnGradScalarXPS(n int, dx *float32, dy *float32, x *float32, mu float64, k1 float64, k2 float64, k3 float64)
-// Requires: AVX
+// Requires: AVX, FMA3
 TEXT ·lnGradScalarXPS(SB), NOSPLIT, $0-64
 	MOVQ         n+0(FP), AX
 	MOVQ         dx+8(FP), CX
@@ -934,30 +985,99 @@ TEXT ·lnGradScalarXPS(SB), NOSPLIT, $0-64
 	SHLQ         $0x02, AX
 
 lnGradScalarXPS_loop:
-	CMPQ       SI, AX
-	JAE        lnGradScalarXPS_done
-	VCVTPS2PD  (DX)(SI*1), Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPS2PD  (BX)(SI*1), Y5
-	VSUBPD     Y0, Y5, Y5
-	VMULPD     Y2, Y5, Y5
-	VADDPD     Y5, Y4, Y4
-	VADDPD     Y3, Y4, Y4
-	VCVTPD2PSY Y4, X4
-	VMOVUPS    X4, (CX)(SI*1)
-	VCVTPS2PD  16(DX)(SI*1), Y4
-	VMULPD     Y1, Y4, Y4
-	VCVTPS2PD  16(BX)(SI*1), Y5
-	VSUBPD     Y0, Y5, Y5
-	VMULPD     Y2, Y5, Y5
-	VADDPD     Y5, Y4, Y4
-	VADDPD     Y3, Y4, Y4
-	VCVTPD2PSY Y4, X4
-	VMOVUPS    X4, 16(CX)(SI*1)
-	ADDQ       $0x20, SI
-	JMP        lnGradScalarXPS_loop
+	CMPQ        SI, AX
+	JAE         lnGradScalarXPS_done
+	VCVTPS2PD   (DX)(SI*1), Y4
+	VFMADD213PD Y3, Y1, Y4
+	VCVTPS2PD   (BX)(SI*1), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y2, Y5, Y4
+	VCVTPD2PSY  Y4, X4
+	VMOVUPS     X4, (CX)(SI*1)
+	VCVTPS2PD   16(DX)(SI*1), Y4
+	VFMADD213PD Y3, Y1, Y4
+	VCVTPS2PD   16(BX)(SI*1), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y2, Y5, Y4
+	VCVTPD2PSY  Y4, X4
+	VMOVUPS     X4, 16(CX)(SI*1)
+	ADDQ        $0x20, SI
+	JMP         lnGradScalarXPS_loop
 
 lnGradScalarXPS_done:
+	VZEROUPPER
+	RET
+
+// func lnSumDotDevPS(n int, dy *float32, x *float32, mu float64, p *[32]float64) (sd float64, sdd float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·lnSumDotDevPS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         p+32(FP), BX
+	VBROADCASTSD mu+24(FP), Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+lnSumDotDevPS_loop:
+	CMPQ        SI, AX
+	JAE         lnSumDotDevPS_done
+	VCVTPS2PD   (DX)(SI*1), Y10
+	VSUBPD      Y0, Y10, Y10
+	VCVTPS2PD   (CX)(SI*1), Y9
+	VADDPD      Y9, Y1, Y1
+	VFMADD231PD Y10, Y9, Y5
+	VCVTPS2PD   16(DX)(SI*1), Y10
+	VSUBPD      Y0, Y10, Y10
+	VCVTPS2PD   16(CX)(SI*1), Y9
+	VADDPD      Y9, Y2, Y2
+	VFMADD231PD Y10, Y9, Y6
+	VCVTPS2PD   32(DX)(SI*1), Y10
+	VSUBPD      Y0, Y10, Y10
+	VCVTPS2PD   32(CX)(SI*1), Y9
+	VADDPD      Y9, Y3, Y3
+	VFMADD231PD Y10, Y9, Y7
+	VCVTPS2PD   48(DX)(SI*1), Y10
+	VSUBPD      Y0, Y10, Y10
+	VCVTPS2PD   48(CX)(SI*1), Y9
+	VADDPD      Y9, Y4, Y4
+	VFMADD231PD Y10, Y9, Y8
+	ADDQ        $0x40, SI
+	JMP         lnSumDotDevPS_loop
+
+lnSumDotDevPS_done:
+	VMOVUPD      Y1, (BX)
+	VMOVUPD      Y2, 32(BX)
+	VMOVUPD      Y3, 64(BX)
+	VMOVUPD      Y4, 96(BX)
+	VMOVUPD      Y5, 128(BX)
+	VMOVUPD      Y6, 160(BX)
+	VMOVUPD      Y7, 192(BX)
+	VMOVUPD      Y8, 224(BX)
+	VADDPD       Y3, Y1, Y0
+	VADDPD       Y4, Y2, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sd+40(FP)
+	VADDPD       Y7, Y5, Y0
+	VADDPD       Y8, Y6, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sdd+48(FP)
 	VZEROUPPER
 	RET
 
