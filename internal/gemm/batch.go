@@ -2,7 +2,6 @@ package gemm
 
 import (
 	"fmt"
-	"github.com/tapegrad/tapegrad/internal/parallel"
 	"runtime"
 	"sync/atomic"
 )
@@ -49,16 +48,16 @@ func Batch[T Float](count int, transA, transB bool, m, n, k int, alpha T,
 		return
 	}
 	bt := &batch{count: int32(count), workers: workers, over: make(chan struct{}), f: func(i int) { one(i, 1) }}
-	parallel.Hire(workers - 1)
-	if parallel.Publish(bt, workers) {
-		bt.Work(0)
-		parallel.Withdraw(bt)
+	hire(workers - 1)
+	if publish(bt, workers) {
+		bt.work(0)
+		withdraw(bt)
 	} else {
 		// Another call holds the crew: start helpers of this call's own.
 		for w := 1; w < workers; w++ {
-			go bt.Work(w)
+			go bt.work(w)
 		}
-		bt.Work(0)
+		bt.work(0)
 	}
 	<-bt.over
 }
@@ -88,7 +87,7 @@ func tail[T Float](s []T, off int, name string) []T {
 }
 
 // batch is one Batch call's products, claimed one by one by the goroutines
-// that take part (a parallel.Job of the crew).
+// that take part (a member of the crew).
 type batch struct {
 	count         int32
 	workers       int
@@ -97,11 +96,10 @@ type batch struct {
 	f             func(i int)   // computes product i on the calling goroutine
 }
 
-// Join lets goroutine w take part while products are left to claim.
-func (bt *batch) Join(w int) bool { return w < bt.workers && bt.claimed.Load() < bt.count }
+func (bt *batch) join(w int) bool { return w < bt.workers && bt.claimed.Load() < bt.count }
 
-// Work computes products until none is left to claim.
-func (bt *batch) Work(int) {
+// work computes products until none is left to claim.
+func (bt *batch) work(int) {
 	for {
 		i := bt.claimed.Add(1) - 1
 		if i >= bt.count {
