@@ -51,6 +51,7 @@ type adam[T tensor.Float] struct {
 	cfg       AdamConfig
 	decoupled bool
 	states    []adamState[T]
+	runs      []adamRun[T] // Step's, kept for their storage
 }
 
 // adamState is one parameter's state. The buffers are nil until the
@@ -123,6 +124,12 @@ func (o *adam[T]) ZeroGrad() { zeroGrads(o.params) }
 
 // Step updates every parameter that has a gradient and advances its step
 // count; see Adam and AdamW. The gradients are read, not modified.
+//
+// The update is element by element, so the elements of all the parameters
+// are split among goroutines as one run (adamRuns): a net of many small
+// parameters and a few large ones, such as the course's ConvNet, keeps every
+// core busy in one parallel loop instead of one loop per large parameter
+// and none for the small ones, without changing a bit.
 func (o *adam[T]) Step() {
 	var (
 		beta1, beta2 = o.cfg.Betas[0], o.cfg.Betas[1]
@@ -137,6 +144,8 @@ func (o *adam[T]) Step() {
 	if !o.decoupled {
 		l2 = T(o.cfg.WeightDecay)
 	}
+	runs := o.runs[:0]
+	total := 0
 	for i, p := range o.params {
 		grad := p.Grad()
 		if grad == nil {
@@ -161,58 +170,86 @@ func (o *adam[T]) Step() {
 		negStep, invSq := T(-stepSize), T(1/bc2Sqrt)
 
 		x := p.Value().Data()
-		d := grad.Data()[:len(x)]
-		m := s.expAvg.Data()[:len(x)]
-		v := s.expAvgSq.Data()[:len(x)]
-		var vmax []T
-		if amsgrad {
-			vmax = s.maxExpAvg.Data()[:len(x)]
+		r := adamRun[T]{
+			start: total,
+			x:     x,
+			d:     grad.Data()[:len(x)],
+			m:     s.expAvg.Data()[:len(x)],
+			v:     s.expAvgSq.Data()[:len(x)],
+			coeffs: vec.AdamCoeffs[T]{
+				Beta1: b1, OneMinusBeta1: c1, Beta2: b2, OneMinusBeta2: c2,
+				Eps: eps, NegStep: negStep, InvRootBias2: invSq,
+			},
 		}
-		// Element by element, so large parameters are split among goroutines
-		// without changing a bit. The options are tested once per chunk, not
-		// per element.
-		coeffs := vec.AdamCoeffs[T]{
-			Beta1: b1, OneMinusBeta1: c1, Beta2: b2, OneMinusBeta2: c2,
-			Eps: eps, NegStep: negStep, InvRootBias2: invSq,
+		if amsgrad {
+			r.vmax = s.maxExpAvg.Data()[:len(x)]
 		}
 		if neg {
 			// Maximizing feeds −∇p to the update. (1−β₁)·(−g) is −((1−β₁)·g)
 			// exactly, and the second moment's ((1−β₂)·(−g))·(−g) is
 			// ((1−β₂)·g)·g exactly, so negating 1−β₁ alone gives PyTorch's
 			// bits without a negated copy of the gradient.
-			coeffs.OneMinusBeta1 = -c1
+			r.coeffs.OneMinusBeta1 = -c1
 		}
-		parallel.Chunks(len(x), parallel.Grain, func(lo, hi int) {
-			x, d, m, v := x[lo:hi], d[lo:hi], m[lo:hi], v[lo:hi]
-			if o.decoupled {
-				for j := range x {
-					x[j] *= decay
-				}
-			}
-			if vmax == nil && l2 == 0 {
-				// The common case, vectorized: PyTorch's addcdiv order,
-				// (value·m)/denom.
-				vec.Adam(x, d, m, v, coeffs)
-				return
-			}
+		runs = append(runs, r)
+		total += len(x)
+	}
+	o.runs = runs
+	update := func(r *adamRun[T], lo, hi int) {
+		x, d, m, v := r.x[lo:hi], r.d[lo:hi], r.m[lo:hi], r.v[lo:hi]
+		if o.decoupled {
 			for j := range x {
-				g := d[j]
-				if neg {
-					g = -g
-				}
-				if l2 != 0 { // Adam's weight decay enters through the gradient
-					g += T(l2 * x[j])
-				}
-				mj := T(m[j]*b1) + T(c1*g)
-				vj := T(v[j]*b2) + T(T(c2*g)*g)
-				m[j], v[j] = mj, vj
-				if vmax != nil {
-					vmax[lo+j] = max(vmax[lo+j], vj)
-					vj = vmax[lo+j]
-				}
-				x[j] += T(negStep*mj) / (T(T(math.Sqrt(float64(vj)))*invSq) + eps)
+				x[j] *= decay
 			}
-		})
+		}
+		if r.vmax == nil && l2 == 0 {
+			// The common case, vectorized: PyTorch's addcdiv order,
+			// (value·m)/denom.
+			vec.Adam(x, d, m, v, r.coeffs)
+			return
+		}
+		negStep, invSq := r.coeffs.NegStep, r.coeffs.InvRootBias2
+		for j := range x {
+			g := d[j]
+			if neg {
+				g = -g
+			}
+			if l2 != 0 { // Adam's weight decay enters through the gradient
+				g += T(l2 * x[j])
+			}
+			mj := T(m[j]*b1) + T(c1*g)
+			vj := T(v[j]*b2) + T(T(c2*g)*g)
+			m[j], v[j] = mj, vj
+			if r.vmax != nil {
+				r.vmax[lo+j] = max(r.vmax[lo+j], vj)
+				vj = r.vmax[lo+j]
+			}
+			x[j] += T(negStep*mj) / (T(T(math.Sqrt(float64(vj)))*invSq) + eps)
+		}
+	}
+	parallel.Chunks(total, parallel.Grain, func(lo, hi int) { adamRuns(runs, lo, hi, update) })
+	clear(o.runs) // do not keep the parameters' buffers alive between steps
+}
+
+// adamRun is one parameter's share of a Step: its elements are elements
+// start to start+len(x) of the run of all the parameters', and its
+// coefficients those of its own step count.
+type adamRun[T tensor.Float] struct {
+	start      int
+	x, d, m, v []T
+	vmax       []T // nil without Amsgrad
+	coeffs     vec.AdamCoeffs[T]
+}
+
+// adamRuns calls f on the part of each run that falls in elements [lo, hi)
+// of all the runs, in order, with bounds relative to the run.
+func adamRuns[T tensor.Float](runs []adamRun[T], lo, hi int, f func(r *adamRun[T], lo, hi int)) {
+	for i := range runs {
+		r := &runs[i]
+		a, b := max(lo, r.start), min(hi, r.start+len(r.x))
+		if a < b {
+			f(r, a-r.start, b-r.start)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package conv
 
 import (
+	"github.com/tapegrad/tapegrad/internal/gemm"
 	"github.com/tapegrad/tapegrad/internal/parallel"
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -114,25 +115,21 @@ func WinoProduct[T tensor.Float](m, u, v []T, g *Geom, tg *WinoTiles) {
 }
 
 // WinoWeightsGrad writes dU_ξ = dM_ξ·V_ξᵀ for the 16 positions ξ into du:
-// 16 GEMMs.
+// 16 GEMMs, handed whole to the goroutines (gemm.Batch).
 func WinoWeightsGrad[T tensor.Float](du, dm, v []T, g *Geom, tg *WinoTiles) {
-	for xi := range 16 {
-		tensor.Gemm(false, true, g.Cout, g.C, tg.Count,
-			1, dm[xi*tg.MStep:], tg.Count,
-			v[xi*tg.VStep:], tg.Count,
-			0, du[xi*tg.UStep:], g.C)
-	}
+	gemm.Batch(16, false, true, g.Cout, g.C, tg.Count,
+		1, dm, tg.Count, tg.MStep,
+		v, tg.Count, tg.VStep,
+		0, du, g.C, tg.UStep)
 }
 
 // WinoInputGrad writes dV_ξ = U_ξᵀ·dM_ξ for the 16 positions ξ into dv:
-// 16 GEMMs.
+// 16 GEMMs, handed whole to the goroutines (gemm.Batch).
 func WinoInputGrad[T tensor.Float](dv, u, dm []T, g *Geom, tg *WinoTiles) {
-	for xi := range 16 {
-		tensor.Gemm(true, false, g.C, tg.Count, g.Cout,
-			1, u[xi*tg.UStep:], g.C,
-			dm[xi*tg.MStep:], tg.Count,
-			0, dv[xi*tg.VStep:], tg.Count)
-	}
+	gemm.Batch(16, true, false, g.C, tg.Count, g.Cout,
+		1, u, g.C, tg.UStep,
+		dm, tg.Count, tg.MStep,
+		0, dv, tg.Count, tg.VStep)
 }
 
 // WinoWeights writes U = G g Gᵀ for every kernel g of the Cout×Cin×3×3

@@ -137,6 +137,9 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 		cpus = maxWorkers
 	}
 	workers := min(runtime.GOMAXPROCS(0), cpus, max(1, p.m*p.n*p.k/minWorkPerWorker))
+	if p.workers > 0 {
+		workers = min(workers, p.workers)
+	}
 	ws := j.ws
 	for len(ws.tile) < workers {
 		ws.tile = append(ws.tile, nil)

@@ -33,6 +33,40 @@ func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 // over and slices too short for the matrices they hold (A's and B's are not
 // checked when they are not read).
 func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	gemmOn(0, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmOn is Gemm on at most workers goroutines, the caller's included;
+// 0 means as many as Gemm uses.
+func gemmOn[T Float](workers int, transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if !checkArgs(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc) {
+		if m > 0 && n > 0 {
+			scale(m, n, beta, c, ldc)
+		}
+		return
+	}
+	p := problem[T]{
+		transA: transA, transB: transB,
+		m: m, n: n, k: k,
+		alpha: alpha, beta: beta,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+		workers: workers,
+	}
+	kern := kernelFor[T]()
+	switch {
+	case small(m, n, k):
+		p.direct()
+	case thin(m, n):
+		p.thinProduct(kern.fastPack)
+	default:
+		p.blocked(kern)
+	}
+}
+
+// checkArgs panics, as Gemm does, on arguments that do not describe a product
+// and reports whether A and B are read: false when C is empty (m or n 0) or
+// only scaled by beta (k or alpha 0).
+func checkArgs[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, c []T, ldc int) bool {
 	ar, ac := m, k // A as stored
 	if transA {
 		ar, ac = k, m
@@ -45,7 +79,7 @@ func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b 
 		panic(fmt.Sprintf(errSize, m, n, k))
 	}
 	if m == 0 || n == 0 {
-		return
+		return false
 	}
 	if ldc < n {
 		panic(fmt.Sprintf(errStride, "ldc", ldc, n))
@@ -54,8 +88,7 @@ func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b 
 		panic(fmt.Sprintf(errShort, "c", len(c), m, n, ldc))
 	}
 	if k == 0 || alpha == 0 {
-		scale(m, n, beta, c, ldc)
-		return
+		return false
 	}
 	switch {
 	case lda < ac:
@@ -67,21 +100,7 @@ func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b 
 	case len(b) < (br-1)*ldb+bc:
 		panic(fmt.Sprintf(errShort, "b", len(b), br, bc, ldb))
 	}
-	p := problem[T]{
-		transA: transA, transB: transB,
-		m: m, n: n, k: k,
-		alpha: alpha, beta: beta,
-		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-	}
-	kern := kernelFor[T]()
-	switch {
-	case small(m, n, k):
-		p.direct()
-	case thin(m, n):
-		p.thinProduct(kern.fastPack)
-	default:
-		p.blocked(kern)
-	}
+	return true
 }
 
 // problem is one call's arguments.
@@ -95,6 +114,7 @@ type problem[T Float] struct {
 	ldb            int
 	c              []T
 	ldc            int
+	workers        int // the most goroutines the product may use; 0: no bound but Gemm's
 }
 
 // scale sets the m×n matrix C to beta·C, to zeros when beta is 0.
