@@ -368,7 +368,7 @@ func (op *Conv2d[T]) winoForward(x, w *tensor.Tensor[T], b []T, e *conv.Epilogue
 	v = op.ar.NewUninit(16 * tg.VStep)
 	conv.WinoInput(v.Data(), x.Data(), g, &tg)
 	m := op.ar.NewUninit(16 * tg.MStep).Data()
-	conv.WinoProductBatch(m, u.Data(), v.Data(), g, &tg)
+	conv.WinoProduct(m, u.Data(), v.Data(), g, &tg)
 	y = op.ar.NewUninit(epiShape(g, e)...)
 	conv.WinoOutputEpilogue(y.Data(), m, b, e, g, &tg)
 	return y, u, v

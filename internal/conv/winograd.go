@@ -104,14 +104,14 @@ func WinogradFaster(g *Geom) bool {
 }
 
 // WinoProduct writes M_ξ = U_ξ·V_ξ for the 16 positions ξ into m, from u
-// and v (laid out as WinoTiles says): 16 GEMMs.
+// and v (laid out as WinoTiles says): 16 GEMMs, handed whole to the
+// goroutines (gemm.Batch) rather than each cut into tasks in turn, with the
+// bits of the 16 computed one after another.
 func WinoProduct[T tensor.Float](m, u, v []T, g *Geom, tg *WinoTiles) {
-	for xi := range 16 {
-		tensor.Gemm(false, false, g.Cout, tg.Count, g.C,
-			1, u[xi*tg.UStep:], g.C,
-			v[xi*tg.VStep:], tg.Count,
-			0, m[xi*tg.MStep:], tg.Count)
-	}
+	gemm.Batch(16, false, false, g.Cout, tg.Count, g.C,
+		1, u, g.C, tg.UStep,
+		v, tg.Count, tg.VStep,
+		0, m, tg.Count, tg.MStep)
 }
 
 // WinoWeightsGrad writes dU_ξ = dM_ξ·V_ξᵀ for the 16 positions ξ into du:

@@ -10,7 +10,7 @@ import (
 )
 
 // TestWinoBatchMatchesOneByOne checks that the products Winograd hands to
-// gemm.Batch — WinoProductBatch, WinoWeightsGrad and WinoInputGrad — give
+// gemm.Batch — WinoProduct, WinoWeightsGrad and WinoInputGrad — give
 // the bits of their 16 GEMMs computed one after another, at GOMAXPROCS 1, 2
 // and 4, on a layer large enough that Batch hands the products out whole
 // (16×32×48 by 48×144) and on winoGeoms.
@@ -28,7 +28,7 @@ func TestWinoBatchMatchesOneByOne(t *testing.T) {
 			size   int
 		}
 		for _, p := range []pass{
-			{"M = U·V", func(out []float64) { WinoProductBatch(out, u, v, g, &tg) },
+			{"M = U·V", func(out []float64) { WinoProduct(out, u, v, g, &tg) },
 				func(xi int, out []float64) {
 					gemmOne(false, false, g.Cout, tg.Count, g.C, u[xi*tg.UStep:], g.C, v[xi*tg.VStep:], tg.Count, out[xi*tg.MStep:], tg.Count)
 				}, 16 * tg.MStep},
