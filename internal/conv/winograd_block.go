@@ -1,6 +1,9 @@
 package conv
 
-import "github.com/tapegrad/tapegrad/tensor"
+import (
+	"github.com/tapegrad/tapegrad/internal/gemm"
+	"github.com/tapegrad/tapegrad/tensor"
+)
 
 // winoScratchValues bounds the scratch of WinoForwardBlocks, V (16·Cin·T)
 // and a block's U (16·cb·Cin) and M (16·cb·T): 16 MiB of float32s. Each
@@ -47,12 +50,10 @@ func WinoForwardBlocks[T tensor.Float](y, x, w, b []T, e *Epilogue[T], g *Geom, 
 		n := (k+1)*g.Cout/blocks - co0
 		ustep, mstep := n*g.C+winoGap, n*tg.Count+winoGap
 		WinoWeights(u, w[co0*g.C*9:(co0+n)*g.C*9], n, g.C, ustep)
-		for xi := range 16 {
-			tensor.Gemm(false, false, n, tg.Count, g.C,
-				1, u[xi*ustep:], g.C,
-				v[xi*tg.VStep:], tg.Count,
-				0, m[xi*mstep:], tg.Count)
-		}
+		gemm.Batch(16, false, false, n, tg.Count, g.C,
+			1, u, g.C, ustep,
+			v, tg.Count, tg.VStep,
+			0, m, tg.Count, mstep)
 		winoOutputChannels(y, m, mstep, b, e, g, tg, co0, co0+n)
 	}
 }
