@@ -43,7 +43,7 @@ func TestSteadyStateStepsBarelyAllocate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	mlp := mlpbench.NewNet(rng, mlpbench.W1Hidden, mlpbench.Batch)
 	conv := convbench.NewNet(rng, 8)
-	// mem2: W3's small fused row, whose peak memory is mostly what its
+	// W3's small fused row, whose peak memory is mostly what its
 	// steps leave for the collector.
 	bn := bnbench.NewWorkload[float32](rng, 200, 100)
 	for _, c := range []struct {
@@ -54,7 +54,7 @@ func TestSteadyStateStepsBarelyAllocate(t *testing.T) {
 	}{
 		{"W1", func() { mlp.TrainStep() }, 64 << 10, 4 << 20},
 		{"W2 (batch 8)", func() { conv.TrainStep() }, 4 << 20, 100 << 20},
-		// mem2: the tape reuses its nodes' slabs and the arena its tensor
+		// The tape reuses its nodes' slabs and the arena its tensor
 		// headers; what is left is the op struct, Backward's slice of
 		// gradients and the step's Vars.
 		{"W3/fused/200x100", func() { bn.Step(bnbench.Fused) }, 512, 320_000},

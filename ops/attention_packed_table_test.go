@@ -8,7 +8,7 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// packedAttentionEntries are the op table's PackedAttention rows (w9b):
+// packedAttentionEntries are the op table's PackedAttention rows:
 // batch first and sequence first, one head and several, causal, full and
 // broadcast masks, a scale, and dropout with a seeded source.
 func packedAttentionEntries[T tensor.Float]() []opEntry[T] {

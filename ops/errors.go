@@ -209,7 +209,7 @@ const (
 	errAttnDropoutShape = "ops: AttentionDropoutMask: shape %v has fewer than 2 axes"
 )
 
-// Panic messages of PackedAttention (w9b, attention_packed.go).
+// Panic messages of PackedAttention (attention_packed.go).
 const (
 	errPackedArity      = "ops: PackedAttention takes 1 input (x) or 2 (x, attn_mask), got %d"
 	errPackedShape      = "ops: PackedAttention: x of shape %v with %d heads: want N×L×3E (L×N×3E with SeqFirst), E a multiple of the heads, at least 1"

@@ -1287,7 +1287,7 @@ func opTable[T tensor.Float]() []opEntry[T] {
 	// causal with L = S, L < S and L > S, a scale, an unbatched 2-d input,
 	// and dropout with a seeded source.
 	es = append(es, attentionEntries[T]()...)
-	// w9b: PackedAttention, attention on the packed projections of
+	// PackedAttention, attention on the packed projections of
 	// MultiheadAttention's self-attention.
 	es = append(es, packedAttentionEntries[T]()...)
 	return es

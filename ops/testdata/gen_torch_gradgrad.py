@@ -741,7 +741,7 @@ def cases():
                   [T(randn(2, 5, 2)), T(randn(2, 3, 2)), T(randn(2, 3, 2))], dict(IsCausal=True)))
     C.append(case("sdpa_scale_0.7", "ScaledDotProductAttention", sdpa(scale=0.7),
                   [T(randn(3, 4)), T(randn(4, 4)), T(randn(4, 2))], dict(Scale=0.7)))
-    # w9b: PackedAttention, MultiheadAttention's self-attention on the
+    # PackedAttention, MultiheadAttention's self-attention on the
     # packed projection x = [q k v] (N×L×3E, or L×N×3E with SeqFirst): the
     # heads split as multi_head_attention_forward splits them, 1.13's
     # F._scaled_dot_product_attention, the heads merged back.

@@ -41,9 +41,9 @@ func main() {
 		}
 	}
 	elemKernels()       // the float32 element-wise functions of elem.go
-	logSoftmaxKernels() // w9b: the float32 log-softmax's backward, elemlsm.go
-	attnGradKernels()   // w9b: attention's dS rows, elemlsm.go
-	biasAffineReLU()    // the convolution epilogue's loop (infer3.go)
+	logSoftmaxKernels() // the float32 log-softmax's backward (elemlsm.go)
+	attnGradKernels()   // attention's dS rows (elemlsm.go)
+	biasAffineReLU()    // the convolution epilogue's loop (biasaffine.go)
 	Generate()
 }
 
