@@ -37,7 +37,7 @@ func TestRecords(t *testing.T) {
 	}
 	tape.SetGradEnabled(true)
 	other := autograd.NewTape[float64]()
-	testutil.MustPanic(t, func() { autograd.Records(in, other.Input(x)) }, "autograd: Records: inputs from two different tapes")
+	testutil.MustPanic(t, func() { autograd.Records(in, other.Input(x)) }, "autograd: Records mixes Vars of two different tapes")
 	tape.Reset()
-	testutil.MustPanic(t, func() { autograd.Records(in) }, "autograd: Records: a Var from before its tape's Reset")
+	testutil.MustPanic(t, func() { autograd.Records(in) }, "autograd: Records uses a Var recorded before its tape was Reset")
 }

@@ -238,20 +238,7 @@ func Apply[T tensor.Float](op Op[T], inputs ...*Var[T]) *Var[T] {
 //
 // It panics as Apply does, and if an input lives on a tape other than t.
 func ApplyOn[T tensor.Float](t *Tape[T], op Op[T], inputs ...*Var[T]) *Var[T] {
-	tp := t
-	requires := false
-	for _, in := range inputs {
-		if in.tape != nil {
-			if tp != nil && in.tape != tp {
-				panic(fmt.Sprintf(errTwoTapes, op.Name()))
-			}
-			tp = in.tape
-			if in.gen != tp.gen {
-				panic(fmt.Sprintf(errStaleVar, op.Name()))
-			}
-		}
-		requires = requires || in.requiresGrad
-	}
+	tp, requires := inputsTape(t, op.Name(), inputs)
 	var vals []*tensor.Tensor[T]
 	if tp != nil {
 		vals = tp.vals.take(len(inputs))
