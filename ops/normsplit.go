@@ -2,7 +2,6 @@ package ops
 
 import (
 	"runtime"
-	"sync/atomic"
 
 	"github.com/tapegrad/tapegrad/internal/parallel"
 )
@@ -27,29 +26,9 @@ func normPieces(n, size int, f func(lo, hi int)) {
 
 // normWorkers is normPieces for passes that need scratch space: every
 // goroutine taking part calls worker once and then the function it
-// returns on the pieces it claims.
+// returns on the pieces it claims (parallel.Pieces).
 func normWorkers(n, size int, worker func() func(lo, hi int)) {
 	total := n * max(size, 1)
 	workers := min(runtime.GOMAXPROCS(0), total/parallel.Grain)
-	if workers <= 1 || n <= 1 {
-		if n > 0 {
-			worker()(0, n)
-		}
-		return
-	}
-	pieces := min(n, max(total/normPieceGrain, workers))
-	var next atomic.Int32
-	parallel.For(workers, func(_, _ int) {
-		var f func(lo, hi int)
-		for {
-			p := int(next.Add(1)) - 1
-			if p >= pieces {
-				return
-			}
-			if f == nil {
-				f = worker()
-			}
-			f(p*n/pieces, (p+1)*n/pieces)
-		}
-	})
+	parallel.Pieces(n, workers, max(total/normPieceGrain, workers), worker)
 }

@@ -47,6 +47,42 @@ func Chunks(n, grain int, f func(lo, hi int)) {
 		return
 	}
 	s := &split{n: n, pieces: workers, f: f, over: make(chan struct{})}
+	s.run(workers)
+}
+
+// Pieces is Chunks with [0, n) cut into pieces ranges that workers
+// goroutines (the caller among them) claim one by one in order, so that
+// when one starts late or is descheduled the others take its share to the
+// end. Every goroutine that claims a range calls worker once, and the
+// function it returns runs that goroutine's ranges, so that each can set
+// up its scratch space once. With fewer than two workers or pieces it runs
+// worker()(0, n) on the calling goroutine.
+func Pieces(n, workers, pieces int, worker func() func(lo, hi int)) {
+	pieces = min(pieces, n)
+	if workers <= 1 || pieces <= 1 {
+		if n > 0 {
+			worker()(0, n)
+		}
+		return
+	}
+	s := &split{n: n, pieces: pieces, worker: worker, over: make(chan struct{})}
+	s.run(min(workers, pieces))
+}
+
+// split is one call of Chunks or Pieces: [0, n) cut into pieces ranges,
+// claimed in order by the goroutines that take part, which run them with f
+// or, if worker is set, with what worker returns.
+type split struct {
+	n, pieces     int
+	f             func(lo, hi int)
+	worker        func() func(lo, hi int)
+	claimed, done atomic.Int32
+	over          chan struct{} // closed when the last range is done
+}
+
+// run starts workers − 1 goroutines on s, works on the calling one, and
+// returns when every range is done.
+func (s *split) run(workers int) {
 	for range workers - 1 {
 		go s.work()
 	}
@@ -54,23 +90,18 @@ func Chunks(n, grain int, f func(lo, hi int)) {
 	<-s.over
 }
 
-// split is one call of Chunks: [0, n) cut into pieces ranges, claimed in
-// order by the goroutines that take part.
-type split struct {
-	n, pieces     int
-	f             func(lo, hi int)
-	claimed, done atomic.Int32
-	over          chan struct{} // closed when the last range is done
-}
-
 // work runs ranges of s until none is left to claim.
 func (s *split) work() {
+	f := s.f
 	for {
 		p := int(s.claimed.Add(1)) - 1
 		if p >= s.pieces {
 			return
 		}
-		s.f(p*s.n/s.pieces, (p+1)*s.n/s.pieces)
+		if f == nil {
+			f = s.worker()
+		}
+		f(p*s.n/s.pieces, (p+1)*s.n/s.pieces)
 		if int(s.done.Add(1)) == s.pieces {
 			close(s.over)
 		}

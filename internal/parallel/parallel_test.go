@@ -74,3 +74,37 @@ func TestChunksWaitsForEveryRange(t *testing.T) {
 		}
 	}
 }
+
+// TestPiecesCoversEveryItemOnce: Pieces runs every item once, in at most
+// pieces ranges, calling worker at most once per goroutine taking part and
+// only on the caller when there is nothing to split.
+func TestPiecesCoversEveryItemOnce(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	for _, c := range []struct{ n, workers, pieces, maxWorkers int }{
+		{0, 2, 4, 0}, {1, 2, 4, 1}, {7, 1, 4, 1}, {7, 2, 1, 1},
+		{7, 2, 4, 2}, {100, 4, 37, 4}, {5, 4, 100, 4},
+	} {
+		hits := make([]int32, c.n)
+		var workers, ranges atomic.Int32
+		Pieces(c.n, c.workers, c.pieces, func() func(lo, hi int) {
+			workers.Add(1)
+			return func(lo, hi int) {
+				ranges.Add(1)
+				for i := lo; i < hi; i++ {
+					atomic.AddInt32(&hits[i], 1)
+				}
+			}
+		})
+		for i, h := range hits {
+			if h != 1 {
+				t.Fatalf("%+v: item %d run %d times", c, i, h)
+			}
+		}
+		if w := int(workers.Load()); w > c.maxWorkers {
+			t.Errorf("%+v: worker called %d times, want at most %d", c, w, c.maxWorkers)
+		}
+		if r, want := int(ranges.Load()), min(max(c.pieces, 1), c.n); c.n > 0 && r > want {
+			t.Errorf("%+v: %d ranges, want at most %d", c, r, want)
+		}
+	}
+}
