@@ -3,6 +3,7 @@ package ops
 import (
 	"github.com/tapegrad/tapegrad/internal/conv"
 	"github.com/tapegrad/tapegrad/tensor"
+	"slices"
 )
 
 // forwardBySamples computes the im2col path's output sample by sample
@@ -44,10 +45,26 @@ func (op *Conv2d[T]) winoForwardOnly(x, w *tensor.Tensor[T], b []T, e *conv.Epil
 	tg := conv.NewWinoTiles(g)
 	cb := conv.WinoBlock(g, &tg)
 	us, ms := conv.WinoBlockSizes(g, &tg, cb)
-	v := op.ar.NewUninit(16 * tg.VStep).Data()
-	u := op.ar.NewUninit(us).Data()
-	m := op.ar.NewUninit(ms).Data()
+	v, u, m := op.winoScratch(16*tg.VStep, us, ms)
 	y := op.ar.NewUninit(epiShape(g, e)...)
 	conv.WinoForwardBlocks(y.Data(), x.Data(), w.Data(), b, e, g, &tg, v, u, m, cb)
 	return y
+}
+
+// winoScratch returns scratch of the three lengths from the op's arena,
+// taking the longest first. The arena hands out the shortest free buffer
+// that holds a request, up to four times longer than asked; asked for in
+// another order, a short request can take the one long buffer a later, long
+// one needed, which the arena must then allocate anew. In W2e, taking V, U
+// and M in that order left an 8 MiB buffer under a 2 MiB U and grew the
+// arena by 8 MiB.
+func (op *Conv2d[T]) winoScratch(nv, nu, nm int) (v, u, m []T) {
+	n := [3]int{nv, nu, nm}
+	var bufs [3][]T
+	order := [3]int{0, 1, 2}
+	slices.SortStableFunc(order[:], func(a, b int) int { return n[b] - n[a] })
+	for _, i := range order {
+		bufs[i] = op.ar.NewUninit(n[i]).Data()
+	}
+	return bufs[0], bufs[1], bufs[2]
 }
