@@ -101,6 +101,13 @@ type Conv2d[T tensor.Float] struct {
 	wino bool              // whether the forward went through Winograd
 	bias bool
 	geom conv.Geom
+	// kg and kw are the geometry and the weights the kernels compute with:
+	// geom and w, or, where kernel taps read only padding, the convolution
+	// trimmed to the live taps, whose top-left one is tap0 (conv2d_trim.go).
+	// wt is kw when the op keeps the trimmed weights for Backward.
+	kg     conv.Geom
+	kw, wt *tensor.Tensor[T]
+	tap0   [2]int
 	// outSize, when not zero, is the output plane Hout×Wout, set by the
 	// backward passes of ConvTranspose2d and Conv2dWeightGrad: the
 	// formula's, or fewer rows or columns where their output padding is a
@@ -249,6 +256,13 @@ func (op *Conv2d[T]) forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	op.x, op.w, op.bias, op.geom = x, w, b != nil, g
 	op.cols, op.u, op.v = nil, nil, nil // from an earlier Forward of the same op
 	op.wino = op.winograd(&g)
+	if op.trim(&g, w) {
+		// The algorithm is ConvAuto's or ConvIm2col's choice for the
+		// trimmed convolution.
+		g, w = op.kg, op.kw
+		op.wino = op.Algorithm == ConvAuto && g.PH >= 0 && g.PW >= 0 &&
+			conv.WinogradApplies(&g) && conv.WinogradFaster(&g)
+	}
 	if op.wino {
 		if y := op.winoForwardOnly(x, w, b, epi, &g); y != nil {
 			return y
@@ -294,7 +308,7 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	if op.wino {
 		return op.winoGrads(dy, needs)
 	}
-	g := &op.geom
+	g := &op.kg
 	grads := make([]*tensor.Tensor[T], 2, 3)
 	if op.bias {
 		grads = grads[:3]
@@ -305,6 +319,7 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	if !needs[0] && !needs[1] {
 		return grads
 	}
+	w := op.kernelWeights()
 	// dY as Cout×(N·L), the layout of the forward product.
 	dyp := op.ar.NewUninit(g.Cout * g.Cols).Data()
 	conv.FromNCHW(dyp, dy.Data(), g)
@@ -315,13 +330,13 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 		} else {
 			cols = conv.Im2col(op.ar.New(g.Rows*g.Cols).Data(), op.x.Data(), g)
 		}
-		dw := op.ar.NewUninit(op.w.Shape()...)
+		dw := op.ar.NewUninit(w.Shape()...)
 		conv.WeightGrad(dw.Data(), dyp, cols, g)
-		grads[1] = dw
+		grads[1] = op.weightGrad(dw)
 	}
 	if needs[0] {
 		dcols := op.ar.NewUninit(g.Rows * g.Cols).Data()
-		conv.ColsGrad(dcols, op.w.Data(), dyp, g)
+		conv.ColsGrad(dcols, w.Data(), dyp, g)
 		dx := op.ar.New(op.x.Shape()...)
 		conv.Col2im(dx.Data(), dcols, g)
 		grads[0] = dx
@@ -388,7 +403,7 @@ func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, 
 	if !needX && !needW {
 		return nil, nil
 	}
-	g := &op.geom
+	g, w := &op.kg, op.kernelWeights()
 	tg := conv.NewWinoTiles(g)
 	dm := op.ar.NewUninit(16 * tg.MStep).Data()
 	conv.WinoOutputAdjoint(dm, dy.Data(), g, &tg)
@@ -400,14 +415,15 @@ func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, 
 		}
 		du := op.ar.NewUninit(16 * tg.UStep).Data()
 		conv.WinoWeightsGrad(du, dm, v.Data(), g, &tg)
-		dw = op.ar.NewUninit(op.w.Shape()...)
+		dw = op.ar.NewUninit(w.Shape()...)
 		conv.WinoWeightsAdjoint(dw.Data(), du, g.Cout, g.C, tg.UStep)
+		dw = op.weightGrad(dw)
 	}
 	if needX {
 		u := op.u
 		if u == nil {
 			u = op.ar.NewUninit(16 * tg.UStep)
-			conv.WinoWeights(u.Data(), op.w.Data(), g.Cout, g.C, tg.UStep)
+			conv.WinoWeights(u.Data(), w.Data(), g.Cout, g.C, tg.UStep)
 		}
 		dv := op.ar.NewUninit(16 * tg.VStep).Data()
 		conv.WinoInputGrad(dv, u.Data(), dm, g, &tg)
@@ -437,11 +453,15 @@ func (op *Conv2d[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] 
 }
 
 func (op *Conv2d[T]) Saved() []*tensor.Tensor[T] {
-	if op.u != nil {
-		return []*tensor.Tensor[T]{op.x, op.w, op.u, op.v}
+	s := []*tensor.Tensor[T]{op.x, op.w}
+	switch {
+	case op.u != nil:
+		s = append(s, op.u, op.v)
+	case op.cols != nil:
+		s = append(s, op.cols)
 	}
-	if op.cols != nil {
-		return []*tensor.Tensor[T]{op.x, op.w, op.cols}
+	if op.wt != nil {
+		s = append(s, op.wt)
 	}
-	return []*tensor.Tensor[T]{op.x, op.w}
+	return s
 }
