@@ -15,6 +15,7 @@ type ConvAlgorithm int
 
 const (
 	// ConvAuto, the zero value, uses Winograd F(2×2, 3×3) where it applies
+	// (to the convolution trimmed of its dead taps, if any)
 	// and is the faster of the two on this package's GEMM — where the input
 	// and output channels are both at least 64 and the output holds at least
 	// 128 tiles of 2×2, N·⌈Hout/2⌉·⌈Wout/2⌉ — and im2col elsewhere. In the
@@ -46,8 +47,18 @@ const (
 //
 //	Hout = ⌊(H + 2·pH − dH·(kh − 1) − 1)/sH⌋ + 1        (Wout likewise)
 //
-// so strides that do not divide the padded size drop the last rows. With
-// cols the (C·kh·kw)×(N·Hout·Wout) im2col matrix of the input and each
+// so strides that do not divide the padded size drop the last rows.
+//
+// Kernel taps that read only padding for every output position — all but
+// the centre of a 3×3 kernel with padding 1 on a 1×1 plane — are dropped
+// before the algorithm is chosen (conv.TrimTaps): the op computes the same
+// convolution with a copy of the live taps, kh'×kw', and the padding moved
+// to match, so that K is C·kh'·kw' rather than C·kh·kw, and dW is the
+// trimmed kernel's gradient with zeros at the dead taps. Only the rounding
+// differs, by the products with zeros left out. ConvWinograd, asked for
+// explicitly, computes the untrimmed convolution as asked.
+//
+// With cols the (C·kh·kw)×(N·Hout·Wout) im2col matrix of the input and each
 // group's slice of W as a matrix Wg of Cout/Groups rows,
 //
 //	Yg  = Wg·colsg + b                     (Cout/G)×(N·Hout·Wout)
@@ -99,8 +110,11 @@ type Conv2d[T tensor.Float] struct {
 	cols *tensor.Tensor[T] // the forward's im2col matrix, kept when the op has an arena
 	u, v *tensor.Tensor[T] // the forward's Winograd transforms, kept when the op has an arena
 	wino bool              // whether the forward went through Winograd
-	bias bool
-	geom conv.Geom
+	// point is whether the forward was one GEMM of a 1×1 convolution on
+	// 1×1 planes (conv.Pointwise).
+	point bool
+	bias  bool
+	geom  conv.Geom
 	// kg and kw are the geometry and the weights the kernels compute with:
 	// geom and w, or, where kernel taps read only padding, the convolution
 	// trimmed to the live taps, whose top-left one is tap0 (conv2d_trim.go).
@@ -254,7 +268,7 @@ func (op *Conv2d[T]) forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	}
 	epi := op.epilogue(&g)
 	op.x, op.w, op.bias, op.geom = x, w, b != nil, g
-	op.cols, op.u, op.v = nil, nil, nil // from an earlier Forward of the same op
+	op.cols, op.u, op.v, op.point = nil, nil, nil, false // from an earlier Forward of the same op
 	op.wino = op.winograd(&g)
 	if op.trim(&g, w) {
 		// The algorithm is ConvAuto's or ConvIm2col's choice for the
@@ -275,6 +289,10 @@ func (op *Conv2d[T]) forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		return y
 	}
 
+	if y := op.pointwiseForward(x, w, b, epi, &g); y != nil {
+		op.point = true
+		return y
+	}
 	if y := op.forwardBySamples(x, w, b, epi, &g); y != nil {
 		return y
 	}
@@ -317,6 +335,10 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 		}
 	}
 	if !needs[0] && !needs[1] {
+		return grads
+	}
+	if op.point {
+		op.pointwiseBackward(dy, needs, grads)
 		return grads
 	}
 	w := op.kernelWeights()

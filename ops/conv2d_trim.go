@@ -68,3 +68,42 @@ func (op *Conv2d[T]) weightGrad(dwk *tensor.Tensor[T]) *tensor.Tensor[T] {
 	conv.EmbedTaps(dw.Data(), dwk.Data(), &op.geom, &op.kg, op.tap0[0], op.tap0[1])
 	return dw
 }
+
+// pointwiseForward computes the convolution where its kernels' geometry is
+// a 1×1 convolution on 1×1 planes (conv.Pointwise) and the epilogue, if
+// any, does not pool, as one GEMM: Y = X·Wᵀ + b, N×Cout. It returns nil
+// otherwise.
+func (op *Conv2d[T]) pointwiseForward(x, w *tensor.Tensor[T], b []T, e *conv.Epilogue[T], g *conv.Geom) *tensor.Tensor[T] {
+	if !conv.Pointwise(g) || (e != nil && e.Pool != nil) {
+		return nil
+	}
+	y := op.ar.NewUninit(g.N, g.Cout, 1, 1)
+	conv.PointwiseForward(y.Data(), x.Data(), w.Data(), b, e, g)
+	return y
+}
+
+// pointwiseBackward is Backward after pointwiseForward: dX = dY·Wt and
+// dWt = dYᵀ·X, embedded in zeros as dW, with Wt the trimmed weights.
+func (op *Conv2d[T]) pointwiseBackward(dy *tensor.Tensor[T], needs []bool, grads []*tensor.Tensor[T]) {
+	w := op.kernelWeights()
+	var dx, dw *tensor.Tensor[T]
+	if needs[0] {
+		dx = op.ar.NewUninit(op.x.Shape()...)
+		grads[0] = dx
+	}
+	if needs[1] {
+		dw = op.ar.NewUninit(w.Shape()...)
+	}
+	conv.PointwiseBackward(dataOrNil(dx), dataOrNil(dw), dy.Data(), op.x.Data(), w.Data(), &op.kg)
+	if dw != nil {
+		grads[1] = op.weightGrad(dw)
+	}
+}
+
+// dataOrNil returns t's data, or nil for a nil t.
+func dataOrNil[T tensor.Float](t *tensor.Tensor[T]) []T {
+	if t == nil {
+		return nil
+	}
+	return t.Data()
+}

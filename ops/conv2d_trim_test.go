@@ -104,30 +104,35 @@ func TestConv2dTrimMatchesUntrimmed(t *testing.T) {
 	}
 }
 
-// With an arena the op keeps the trimmed weights next to the im2col matrix,
-// and the gradients are those without an arena, bit for bit.
+// With an arena the op keeps the trimmed weights next to the im2col matrix
+// (none for a 1×1 plane, which is one GEMM without im2col), and the
+// gradients are those without an arena, bit for bit. Without an arena it
+// keeps x and w alone.
 func TestConv2dTrimKeepsTheTrimmedWeightsWithAnArena(t *testing.T) {
 	r := rng(701)
-	c := trimCases[0]
-	x, w, b := randn(r, c.x...), randn(r, c.w...), randn(r, c.w[0])
-	seed := randn(r, c.x[0], c.w[0], 1, 1)
-	_, plain := backward(t, c.op(), seed, x, w, b)
-	kept := c.op()
-	kept.UseArena(tensor.NewArena[float64]())
-	_, withArena := backward(t, kept, seed, x, w, b)
-	for i := range plain {
-		if !tensor.AllClose(plain[i], withArena[i], 0, 0) {
-			t.Errorf("gradient %d differs with the arena by %g", i, tensor.MaxAbsDiff(plain[i], withArena[i]))
+	for _, k := range []struct {
+		c    convCase
+		kept int
+	}{{trimCases[0], 3}, {trimCases[2], 4}} {
+		c := k.c
+		x, w, b := randn(r, c.x...), randn(r, c.w...), randn(r, c.w[0])
+		y := forward[float64](c.op(), x, w, b)
+		seed := randn(r, y.Shape()...)
+		_, plain := backward(t, c.op(), seed, x, w, b)
+		kept := c.op()
+		kept.UseArena(tensor.NewArena[float64]())
+		_, withArena := backward(t, kept, seed, x, w, b)
+		for i := range plain {
+			if !tensor.AllClose(plain[i], withArena[i], 0, 0) {
+				t.Errorf("%s: gradient %d differs with the arena by %g", c, i, tensor.MaxAbsDiff(plain[i], withArena[i]))
+			}
 		}
-	}
-	if got, want := len(kept.Saved()), 4; got != want {
-		t.Errorf("Saved lists %d tensors with an arena, want %d (x, w, cols, trimmed w)", got, want)
-	}
-	if got, want := len(c.op().Saved()), 2; got != want {
-		t.Errorf("Saved lists %d tensors without an arena, want %d (x, w)", got, want)
-	}
-	if got, want := savedBytes(c.op(), x, w, b), (len(x.Data())+len(w.Data()))*8; got != want {
-		t.Errorf("SavedBytes = %d without an arena, want %d (x and w)", got, want)
+		if got := len(kept.Saved()); got != k.kept {
+			t.Errorf("%s: Saved lists %d tensors with an arena, want %d (x, w, [cols,] trimmed w)", c, got, k.kept)
+		}
+		if got, want := savedBytes(c.op(), x, w, b), (len(x.Data())+len(w.Data()))*8; got != want {
+			t.Errorf("%s: SavedBytes = %d without an arena, want %d (x and w)", c, got, want)
+		}
 	}
 }
 
@@ -173,19 +178,25 @@ func TestConv2dTrimEpilogue(t *testing.T) {
 	in := []t64{x, w, b}
 	conv := forward[float64](c.op(), in...)
 	want := (&ops.ReLU[float64]{}).Forward([]t64{(&ops.ChannelAffine[float64]{}).Forward([]t64{conv, s, sh})})
-	for _, ar := range []*tensor.Arena[float64]{nil, tensor.NewArena[float64]()} {
+	pool := &ops.ConvPool{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}
+	for i, ar := range []*tensor.Arena[float64]{nil, tensor.NewArena[float64](), nil, tensor.NewArena[float64]()} {
 		op := c.op()
-		op.Epilogue = &ops.ConvEpilogue[float64]{Scale: s, Shift: sh, ReLU: true, Pool: &ops.ConvPool{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}}
+		// Without a pool: one GEMM (conv.Pointwise); with one (which keeps
+		// the 1×1 plane): im2col.
+		op.Epilogue = &ops.ConvEpilogue[float64]{Scale: s, Shift: sh, ReLU: true}
+		if i >= 2 {
+			op.Epilogue.Pool = pool
+		}
 		op.ForwardOnly(true)
 		if ar != nil {
 			op.UseArena(ar)
 		}
 		got := op.Forward(in)
 		if !ops.ConvTrimmed(op) {
-			t.Errorf("arena %t: not trimmed", ar != nil)
+			t.Errorf("case %d: not trimmed", i)
 		}
-		if i := firstBitDiff(got.Data(), want.Data()); i >= 0 {
-			t.Errorf("arena %t: element %d is %v, want %v", ar != nil, i, got.Data()[i], want.Data()[i])
+		if j := firstBitDiff(got.Data(), want.Data()); j >= 0 {
+			t.Errorf("case %d: element %d is %v, want %v", i, j, got.Data()[j], want.Data()[j])
 		}
 	}
 }
