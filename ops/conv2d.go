@@ -341,7 +341,6 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 		op.pointwiseBackward(dy, needs, grads)
 		return grads
 	}
-	w := op.kernelWeights()
 	// dY as Cout×(N·L), the layout of the forward product.
 	dyp := op.ar.NewUninit(g.Cout * g.Cols).Data()
 	conv.FromNCHW(dyp, dy.Data(), g)
@@ -352,13 +351,13 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 		} else {
 			cols = conv.Im2col(op.ar.New(g.Rows*g.Cols).Data(), op.x.Data(), g)
 		}
-		dw := op.ar.NewUninit(w.Shape()...)
+		dw := op.ar.NewUninit(g.Cout, g.C/g.Groups, g.KH, g.KW)
 		conv.WeightGrad(dw.Data(), dyp, cols, g)
 		grads[1] = op.weightGrad(dw)
 	}
 	if needs[0] {
 		dcols := op.ar.NewUninit(g.Rows * g.Cols).Data()
-		conv.ColsGrad(dcols, w.Data(), dyp, g)
+		conv.ColsGrad(dcols, op.kernelWeights().Data(), dyp, g)
 		dx := op.ar.New(op.x.Shape()...)
 		conv.Col2im(dx.Data(), dcols, g)
 		grads[0] = dx
@@ -425,7 +424,7 @@ func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, 
 	if !needX && !needW {
 		return nil, nil
 	}
-	g, w := &op.kg, op.kernelWeights()
+	g := &op.kg
 	tg := conv.NewWinoTiles(g)
 	dm := op.ar.NewUninit(16 * tg.MStep).Data()
 	conv.WinoOutputAdjoint(dm, dy.Data(), g, &tg)
@@ -437,7 +436,7 @@ func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, 
 		}
 		du := op.ar.NewUninit(16 * tg.UStep).Data()
 		conv.WinoWeightsGrad(du, dm, v.Data(), g, &tg)
-		dw = op.ar.NewUninit(w.Shape()...)
+		dw = op.ar.NewUninit(g.Cout, g.C, 3, 3)
 		conv.WinoWeightsAdjoint(dw.Data(), du, g.Cout, g.C, tg.UStep)
 		dw = op.weightGrad(dw)
 	}
@@ -445,7 +444,7 @@ func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, 
 		u := op.u
 		if u == nil {
 			u = op.ar.NewUninit(16 * tg.UStep)
-			conv.WinoWeights(u.Data(), w.Data(), g.Cout, g.C, tg.UStep)
+			conv.WinoWeights(u.Data(), op.kernelWeights().Data(), g.Cout, g.C, tg.UStep)
 		}
 		dv := op.ar.NewUninit(16 * tg.VStep).Data()
 		conv.WinoInputGrad(dv, u.Data(), dm, g, &tg)

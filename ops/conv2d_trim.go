@@ -85,16 +85,18 @@ func (op *Conv2d[T]) pointwiseForward(x, w *tensor.Tensor[T], b []T, e *conv.Epi
 // pointwiseBackward is Backward after pointwiseForward: dX = dY·Wt and
 // dWt = dYᵀ·X, embedded in zeros as dW, with Wt the trimmed weights.
 func (op *Conv2d[T]) pointwiseBackward(dy *tensor.Tensor[T], needs []bool, grads []*tensor.Tensor[T]) {
-	w := op.kernelWeights()
+	g := &op.kg
 	var dx, dw *tensor.Tensor[T]
+	var w []T
 	if needs[0] {
 		dx = op.ar.NewUninit(op.x.Shape()...)
 		grads[0] = dx
+		w = op.kernelWeights().Data()
 	}
 	if needs[1] {
-		dw = op.ar.NewUninit(w.Shape()...)
+		dw = op.ar.NewUninit(g.Cout, g.C, 1, 1)
 	}
-	conv.PointwiseBackward(dataOrNil(dx), dataOrNil(dw), dy.Data(), op.x.Data(), w.Data(), &op.kg)
+	conv.PointwiseBackward(dataOrNil(dx), dataOrNil(dw), dy.Data(), op.x.Data(), w, g)
 	if dw != nil {
 		grads[1] = op.weightGrad(dw)
 	}
