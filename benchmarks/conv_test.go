@@ -11,7 +11,10 @@ import (
 // shapes (convbench.Convs: 3×3, stride 1, padding 1, with a bias) at batch
 // 32, the shapes a 32×32 CIFAR-10 image meets in W2. Sub-benchmarks are
 // named pass/In×H×W-Out, such as forward/64x16x16-128; the last two convs
-// share the shape 512x2x2-512, which is timed once.
+// share the shape 512x2x2-512, which is timed once. A last shape,
+// 512x1x1-512, is not the ConvNet's: on its 1×1 plane only the kernel's
+// centre tap reads the image, and Conv2d computes it as a 1×1 convolution
+// (conv.TrimTaps) while its FLOPs count all nine taps.
 //
 // Each reports GFLOP/s. The forward pass counts 2·N·Cout·Hout·Wout·Cin·kh·kw
 // (convbench.Conv.FLOPs); the backward pass computes dx and dW, two products
@@ -23,7 +26,7 @@ func BenchmarkConv2d(b *testing.B) {
 	for _, pass := range []string{"forward", "backward"} {
 		b.Run(pass, func(b *testing.B) {
 			seen := make(map[string]bool)
-			for _, c := range convbench.Convs {
+			for _, c := range append(convbench.Convs[:len(convbench.Convs):len(convbench.Convs)], convbench.Conv{In: 512, Out: 512, Size: 1}) {
 				if seen[c.Name()] {
 					continue
 				}

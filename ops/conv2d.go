@@ -15,6 +15,7 @@ type ConvAlgorithm int
 
 const (
 	// ConvAuto, the zero value, uses Winograd F(2×2, 3×3) where it applies
+	// (to the convolution trimmed of its dead taps, if any)
 	// and is the faster of the two on this package's GEMM — where the input
 	// and output channels are both at least 64 and the output holds at least
 	// 128 tiles of 2×2, N·⌈Hout/2⌉·⌈Wout/2⌉ — and im2col elsewhere. In the
@@ -46,8 +47,18 @@ const (
 //
 //	Hout = ⌊(H + 2·pH − dH·(kh − 1) − 1)/sH⌋ + 1        (Wout likewise)
 //
-// so strides that do not divide the padded size drop the last rows. With
-// cols the (C·kh·kw)×(N·Hout·Wout) im2col matrix of the input and each
+// so strides that do not divide the padded size drop the last rows.
+//
+// Kernel taps that read only padding for every output position — all but
+// the centre of a 3×3 kernel with padding 1 on a 1×1 plane — are dropped
+// before the algorithm is chosen (conv.TrimTaps): the op computes the same
+// convolution with a copy of the live taps, kh'×kw', and the padding moved
+// to match, so that K is C·kh'·kw' rather than C·kh·kw, and dW is the
+// trimmed kernel's gradient with zeros at the dead taps. Only the rounding
+// differs, by the products with zeros left out. ConvWinograd, asked for
+// explicitly, computes the untrimmed convolution as asked.
+//
+// With cols the (C·kh·kw)×(N·Hout·Wout) im2col matrix of the input and each
 // group's slice of W as a matrix Wg of Cout/Groups rows,
 //
 //	Yg  = Wg·colsg + b                     (Cout/G)×(N·Hout·Wout)
@@ -99,8 +110,18 @@ type Conv2d[T tensor.Float] struct {
 	cols *tensor.Tensor[T] // the forward's im2col matrix, kept when the op has an arena
 	u, v *tensor.Tensor[T] // the forward's Winograd transforms, kept when the op has an arena
 	wino bool              // whether the forward went through Winograd
-	bias bool
-	geom conv.Geom
+	// point is whether the forward was one GEMM of a 1×1 convolution on
+	// 1×1 planes (conv.Pointwise).
+	point bool
+	bias  bool
+	geom  conv.Geom
+	// kg and kw are the geometry and the weights the kernels compute with:
+	// geom and w, or, where kernel taps read only padding, the convolution
+	// trimmed to the live taps, whose top-left one is tap0 (conv2d_trim.go).
+	// wt is kw when the op keeps the trimmed weights for Backward.
+	kg     conv.Geom
+	kw, wt *tensor.Tensor[T]
+	tap0   [2]int
 	// outSize, when not zero, is the output plane Hout×Wout, set by the
 	// backward passes of ConvTranspose2d and Conv2dWeightGrad: the
 	// formula's, or fewer rows or columns where their output padding is a
@@ -247,8 +268,15 @@ func (op *Conv2d[T]) forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	}
 	epi := op.epilogue(&g)
 	op.x, op.w, op.bias, op.geom = x, w, b != nil, g
-	op.cols, op.u, op.v = nil, nil, nil // from an earlier Forward of the same op
+	op.cols, op.u, op.v, op.point = nil, nil, nil, false // from an earlier Forward of the same op
 	op.wino = op.winograd(&g)
+	if op.trim(&g, w) {
+		// The algorithm is ConvAuto's or ConvIm2col's choice for the
+		// trimmed convolution.
+		g, w = op.kg, op.kw
+		op.wino = op.Algorithm == ConvAuto && g.PH >= 0 && g.PW >= 0 &&
+			conv.WinogradApplies(&g) && conv.WinogradFaster(&g)
+	}
 	if op.wino {
 		if y := op.winoForwardOnly(x, w, b, epi, &g); y != nil {
 			return y
@@ -261,6 +289,10 @@ func (op *Conv2d[T]) forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 		return y
 	}
 
+	if y := op.pointwiseForward(x, w, b, epi, &g); y != nil {
+		op.point = true
+		return y
+	}
 	if y := op.forwardBySamples(x, w, b, epi, &g); y != nil {
 		return y
 	}
@@ -294,7 +326,7 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	if op.wino {
 		return op.winoGrads(dy, needs)
 	}
-	g := &op.geom
+	g := &op.kg
 	grads := make([]*tensor.Tensor[T], 2, 3)
 	if op.bias {
 		grads = grads[:3]
@@ -303,6 +335,10 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 		}
 	}
 	if !needs[0] && !needs[1] {
+		return grads
+	}
+	if op.point {
+		op.pointwiseBackward(dy, needs, grads)
 		return grads
 	}
 	// dY as Cout×(N·L), the layout of the forward product.
@@ -315,13 +351,13 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 		} else {
 			cols = conv.Im2col(op.ar.New(g.Rows*g.Cols).Data(), op.x.Data(), g)
 		}
-		dw := op.ar.NewUninit(op.w.Shape()...)
+		dw := op.ar.NewUninit(g.Cout, g.C/g.Groups, g.KH, g.KW)
 		conv.WeightGrad(dw.Data(), dyp, cols, g)
-		grads[1] = dw
+		grads[1] = op.weightGrad(dw)
 	}
 	if needs[0] {
 		dcols := op.ar.NewUninit(g.Rows * g.Cols).Data()
-		conv.ColsGrad(dcols, op.w.Data(), dyp, g)
+		conv.ColsGrad(dcols, op.kernelWeights().Data(), dyp, g)
 		dx := op.ar.New(op.x.Shape()...)
 		conv.Col2im(dx.Data(), dcols, g)
 		grads[0] = dx
@@ -388,7 +424,7 @@ func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, 
 	if !needX && !needW {
 		return nil, nil
 	}
-	g := &op.geom
+	g := &op.kg
 	tg := conv.NewWinoTiles(g)
 	dm := op.ar.NewUninit(16 * tg.MStep).Data()
 	conv.WinoOutputAdjoint(dm, dy.Data(), g, &tg)
@@ -400,14 +436,15 @@ func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, 
 		}
 		du := op.ar.NewUninit(16 * tg.UStep).Data()
 		conv.WinoWeightsGrad(du, dm, v.Data(), g, &tg)
-		dw = op.ar.NewUninit(op.w.Shape()...)
+		dw = op.ar.NewUninit(g.Cout, g.C, 3, 3)
 		conv.WinoWeightsAdjoint(dw.Data(), du, g.Cout, g.C, tg.UStep)
+		dw = op.weightGrad(dw)
 	}
 	if needX {
 		u := op.u
 		if u == nil {
 			u = op.ar.NewUninit(16 * tg.UStep)
-			conv.WinoWeights(u.Data(), op.w.Data(), g.Cout, g.C, tg.UStep)
+			conv.WinoWeights(u.Data(), op.kernelWeights().Data(), g.Cout, g.C, tg.UStep)
 		}
 		dv := op.ar.NewUninit(16 * tg.VStep).Data()
 		conv.WinoInputGrad(dv, u.Data(), dm, g, &tg)
@@ -437,11 +474,15 @@ func (op *Conv2d[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] 
 }
 
 func (op *Conv2d[T]) Saved() []*tensor.Tensor[T] {
-	if op.u != nil {
-		return []*tensor.Tensor[T]{op.x, op.w, op.u, op.v}
+	s := []*tensor.Tensor[T]{op.x, op.w}
+	switch {
+	case op.u != nil:
+		s = append(s, op.u, op.v)
+	case op.cols != nil:
+		s = append(s, op.cols)
 	}
-	if op.cols != nil {
-		return []*tensor.Tensor[T]{op.x, op.w, op.cols}
+	if op.wt != nil {
+		s = append(s, op.wt)
 	}
-	return []*tensor.Tensor[T]{op.x, op.w}
+	return s
 }

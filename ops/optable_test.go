@@ -381,6 +381,9 @@ func opTable[T tensor.Float]() []opEntry[T] {
 		{"1x1", []int{2, 3, 3, 3}, []int{2, 3, 1, 1}, true, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1, ops.ConvAuto},
 		{"winograd,bias", []int{1, 2, 4, 5}, []int{3, 2, 3, 3}, true, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1, ops.ConvWinograd},
 		{"winograd,pad0", []int{2, 3, 6, 6}, []int{2, 3, 3, 3}, false, [2]int{1, 1}, [2]int{0, 0}, [2]int{1, 1}, 1, ops.ConvWinograd},
+		// tinyconv: kernels trimmed to the taps that read the image.
+		{"trimmed,1x1plane", []int{2, 3, 1, 1}, []int{2, 3, 3, 3}, true, [2]int{1, 1}, [2]int{1, 1}, [2]int{1, 1}, 1, ops.ConvAuto},
+		{"trimmed,stride2,pad2,dilation2", []int{2, 2, 4, 5}, []int{2, 2, 4, 4}, false, [2]int{2, 2}, [2]int{2, 2}, [2]int{2, 2}, 1, ops.ConvAuto},
 	} {
 		c := c
 		shapes := [][]int{c.x, c.w}
