@@ -81,16 +81,21 @@ func bnLayout[T tensor.Float](name string, x, gamma, beta *tensor.Tensor[T]) (n,
 
 // The passes below walk x as N samples of C channels of inner values, through
 // the row loops of internal/vec (vectorized for float32), each channel's
-// sums taken in an order fixed by the shape. With inner = 1 (an N×C input)
-// the samples are the rows of a matrix whose columns are the channels, and
-// every channel sums its values in sample order, the passes taking the
-// columns a block of at most bnMaxCols at a time. Otherwise a
-// channel's values are N runs of inner contiguous values: its sums are
-// taken in 16 partial sums (value i of a run goes to partial i mod 16, run
-// after run) then added in order; the element-wise passes see the channel
-// as an N × inner matrix with rows C·inner apart, a block of at most
-// bnMaxCols columns at a time, with the per-channel factors spread along a
-// row.
+// sums taken in an order fixed by the shape. With inner at most
+// bnWideInner (an N×C input, or planes of up to 16×16) the samples are the
+// rows of a matrix of C·inner columns, a channel's inner columns side by
+// side, and the passes take whole channels a block of at most bnMaxCols
+// columns at a time, with the per-channel factors spread over each
+// channel's columns: one call of each row loop per block, where a call per
+// run of inner values cost more than the arithmetic on small planes (a
+// step of batch norm on 32×512×2×2 took 12 times as long). Each column
+// sums its values in sample order and a channel then adds its columns'
+// sums in order. On larger planes a channel's values are N runs of inner
+// contiguous values: its sums are taken in 16 partial sums (value i of a
+// run goes to partial i mod 16, run after run) then added in order, and
+// the element-wise passes see the channel as an N × inner matrix with rows
+// C·inner apart, a block of at most bnMaxCols columns at a time, with the
+// per-channel factors spread along a row.
 // Every pass splits the channels among goroutines when there are enough
 // values (bnSplits), and a channel's result does not depend on the block
 // it is in, so the results do not depend on GOMAXPROCS. The scratch is on
@@ -121,7 +126,9 @@ func bnSumShiftSq[T tensor.Float](l1, l2, k []float64, x []T, n, c, inner, ch in
 	for s := range n {
 		run := x[(s*c+ch)*inner:][:inner]
 		vec.SumShiftSqRows(l1, l2, run, k, rows, bnLanes)
-		vec.SumShiftSqRows(l1[:tail], l2[:tail], run[rows*bnLanes:], k[:tail], 1, tail)
+		if tail > 0 {
+			vec.SumShiftSqRows(l1[:tail], l2[:tail], run[rows*bnLanes:], k[:tail], 1, tail)
+		}
 	}
 	return sumLanes(l1), sumLanes(l2)
 }
@@ -132,12 +139,20 @@ func bnSumShiftSq[T tensor.Float](l1, l2, k []float64, x []T, n, c, inner, ch in
 func bnSumDot[T tensor.Float](la, lab []float64, a, b []T, n, c, inner, ch int) (sa, sab float64) {
 	clear(la)
 	clear(lab)
+	if inner <= bnLanes {
+		// The channel as one n × inner matrix: the sums of the loop below,
+		// in its order, in one call rather than one per row.
+		vec.SumDotRows(la[:inner], lab[:inner], a[ch*inner:], b[ch*inner:], n, c*inner)
+		return sumLanes(la), sumLanes(lab)
+	}
 	rows, tail := inner/bnLanes, inner%bnLanes
 	for s := range n {
 		i := (s*c + ch) * inner
 		ra, rb := a[i:][:inner], b[i:][:inner]
 		vec.SumDotRows(la, lab, ra, rb, rows, bnLanes)
-		vec.SumDotRows(la[:tail], lab[:tail], ra[rows*bnLanes:], rb[rows*bnLanes:], 1, tail)
+		if tail > 0 {
+			vec.SumDotRows(la[:tail], lab[:tail], ra[rows*bnLanes:], rb[rows*bnLanes:], 1, tail)
+		}
 	}
 	return sumLanes(la), sumLanes(lab)
 }
@@ -152,7 +167,9 @@ func bnSumDotShift[T tensor.Float](la, lab []float64, m, a, x []T, n, c, inner, 
 		i := (s*c + ch) * inner
 		ra, rx := a[i:][:inner], x[i:][:inner]
 		vec.SumDotShiftRows(la, lab, ra, rx, m, rows, bnLanes)
-		vec.SumDotShiftRows(la[:tail], lab[:tail], ra[rows*bnLanes:], rx[rows*bnLanes:], m[:tail], 1, tail)
+		if tail > 0 {
+			vec.SumDotShiftRows(la[:tail], lab[:tail], ra[rows*bnLanes:], rx[rows*bnLanes:], m[:tail], 1, tail)
+		}
 	}
 	return sumLanes(la), sumLanes(lab)
 }
@@ -272,26 +289,31 @@ type bnForward[T tensor.Float] struct {
 // the two-pass μ then Σ (x − μ)² reads it twice.
 func (f *bnForward[T]) pass(clo, chi int) {
 	n, c, inner := f.n, f.c, f.inner
-	if inner == 1 {
-		// Per block of columns.
+	if inner <= bnWideInner {
+		// Per block of whole channels, as columns of the n × (c·inner)
+		// matrix x (see above).
 		var buf [3 * bnMaxCols]float64
 		var sh [3 * bnMaxCols]T
 		for lo := clo; lo < chi; {
-			hi := min(lo+bnMaxCols, chi)
-			k := hi - lo
-			s1, s2, kv := buf[:k], buf[bnMaxCols:][:k], buf[2*bnMaxCols:][:k]
+			hi := min(lo+bnMaxCols/inner, chi)
+			w := (hi - lo) * inner
+			s1, s2, kv := buf[:w], buf[bnMaxCols:][:w], buf[2*bnMaxCols:][:w]
 			clear(s1)
 			clear(s2)
-			xs := f.x[lo:]
-			for j := range kv {
-				kv[j] = float64(xs[j])
+			for ch := lo; ch < hi; ch++ {
+				fill(kv[(ch-lo)*inner:][:inner], float64(f.x[ch*inner]))
 			}
-			vec.SumShiftSqRows(s1, s2, xs, kv, n, c)
-			ms, a, b := sh[:k], sh[bnMaxCols:][:k], sh[2*bnMaxCols:][:k]
-			for j := range k {
-				ms[j], a[j], b[j] = f.stats(lo+j, kv[j], s1[j], s2[j])
+			xs := f.x[lo*inner:]
+			vec.SumShiftSqRows(s1, s2, xs, kv, n, c*inner)
+			ms, a, b := sh[:w], sh[bnMaxCols:][:w], sh[2*bnMaxCols:][:w]
+			for ch := lo; ch < hi; ch++ {
+				j := (ch - lo) * inner
+				mv, av, bv := f.stats(ch, kv[j], sumLanes(s1[j:j+inner]), sumLanes(s2[j:j+inner]))
+				fill(ms[j:j+inner], mv)
+				fill(a[j:j+inner], av)
+				fill(b[j:j+inner], bv)
 			}
-			vec.ScaleShiftRows(f.y[lo:], xs, ms, a, b, n, c)
+			vec.ScaleShiftRows(f.y[lo*inner:], xs, ms, a, b, n, c*inner)
 			lo = hi
 		}
 		return
@@ -392,26 +414,31 @@ type bnBackward[T tensor.Float] struct {
 // k2·(s − m) + k3 in T, with the factors from factors.
 func (b *bnBackward[T]) pass(clo, chi int) {
 	n, c, inner := b.n, b.c, b.inner
-	if inner == 1 {
-		// Per block of columns.
+	if inner <= bnWideInner {
+		// Per block of whole channels, as columns (see bnForward.pass).
 		var buf [2 * bnMaxCols]float64
 		var sh [4 * bnMaxCols]T
 		for lo := clo; lo < chi; {
-			hi := min(lo+bnMaxCols, chi)
-			k := hi - lo
-			sa, sab := buf[:k], buf[bnMaxCols:][:k]
+			hi := min(lo+bnMaxCols/inner, chi)
+			w := (hi - lo) * inner
+			sa, sab := buf[:w], buf[bnMaxCols:][:w]
 			clear(sa)
 			clear(sab)
-			ms, k1, k2, k3 := sh[:k], sh[bnMaxCols:][:k], sh[2*bnMaxCols:][:k], sh[3*bnMaxCols:][:k]
-			for j := range ms {
-				ms[j] = b.shift(lo + j)
+			ms, k1, k2, k3 := sh[:w], sh[bnMaxCols:][:w], sh[2*bnMaxCols:][:w], sh[3*bnMaxCols:][:w]
+			for ch := lo; ch < hi; ch++ {
+				fill(ms[(ch-lo)*inner:][:inner], b.shift(ch))
 			}
-			vec.SumDotShiftRows(sa, sab, b.dy[lo:], b.src[lo:], ms, n, c)
-			for j := range k {
-				k1[j], k2[j], k3[j] = b.factors(lo+j, ms[j], sa[j], sab[j])
+			i := lo * inner
+			vec.SumDotShiftRows(sa, sab, b.dy[i:], b.src[i:], ms, n, c*inner)
+			for ch := lo; ch < hi; ch++ {
+				j := (ch - lo) * inner
+				a, e, f := b.factors(ch, ms[j], sumLanes(sa[j:j+inner]), sumLanes(sab[j:j+inner]))
+				fill(k1[j:j+inner], a)
+				fill(k2[j:j+inner], e)
+				fill(k3[j:j+inner], f)
 			}
 			if b.dx != nil {
-				vec.GradShiftRows(b.dx[lo:], b.dy[lo:], b.src[lo:], ms, k1, k2, k3, n, c)
+				vec.GradShiftRows(b.dx[i:], b.dy[i:], b.src[i:], ms, k1, k2, k3, n, c*inner)
 			}
 			lo = hi
 		}
@@ -548,3 +575,7 @@ func channelAxesOf(r int) []int {
 	}
 	return axes
 }
+
+// bnWideInner is the largest plane (inner) the passes take as columns, a
+// block of whole channels at a time: two channels to a block of bnMaxCols.
+const bnWideInner = bnMaxCols / 2

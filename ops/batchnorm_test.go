@@ -202,12 +202,14 @@ func bnPass[T tensor.Float](op *ops.BatchNorm[T], x, g, b, dy *tensor.Tensor[T])
 // The float32 passes (vectorized on amd64) agree with float64's, forward
 // and backward, with and without γ and β, on shapes that meet every path of
 // the row loops: N×C with the channels in one column block, in row-major
-// blocks with a tail, and N×C×… with runs shorter than, as long as and
-// longer than the 16 partial sums, with tails.
+// blocks with a tail, and N×C×… with planes taken as columns (inner up to
+// 256: one block of channels, several, a block of two) and as runs longer
+// than the 16 partial sums, with tails.
 func TestBatchNormFloat32Paths(t *testing.T) {
 	r := rng(95)
 	names := []string{"y", "mean", "var", "dx", "dγ", "dβ"}
-	for _, shape := range [][]int{{5, 12}, {7, 43}, {64, 300}, {3, 4, 5}, {3, 4, 16}, {2, 3, 41}, {4, 2, 8, 9}} {
+	for _, shape := range [][]int{{5, 12}, {7, 43}, {64, 300}, {3, 4, 5}, {3, 4, 16}, {2, 3, 41}, {4, 2, 8, 9},
+		{3, 300, 4}, {2, 40, 7, 7}, {2, 5, 256}, {2, 3, 257}} {
 		c := shape[1]
 		x, g, b, dy := randn(r, shape...), randn(r, c), randn(r, c), randn(r, shape...)
 		// Away from 0 and 1 in mean and scale, as real activations are.
@@ -251,8 +253,8 @@ func TestBatchNormSameBitsAnyGOMAXPROCS(t *testing.T) {
 
 // TestBatchNormFloat32DoesNotDependOnGOMAXPROCS runs the float32 passes (the
 // vectorized ones) on inputs wide enough to be split among goroutines and,
-// within a goroutine's channels, into blocks (more than 512 columns or
-// spatial values), and wants the same bits of y, dx, dγ and dβ, with and
+// within a goroutine's channels, into blocks (more than 512 columns, of
+// N×C or of small planes taken as columns, or spatial values), and wants the same bits of y, dx, dγ and dβ, with and
 // without γ and β, for every GOMAXPROCS.
 func TestBatchNormFloat32DoesNotDependOnGOMAXPROCS(t *testing.T) {
 	r := rng(93)
@@ -273,7 +275,7 @@ func TestBatchNormFloat32DoesNotDependOnGOMAXPROCS(t *testing.T) {
 		return out
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	for _, shape := range [][]int{{96, 1100}, {3, 40, 600}} {
+	for _, shape := range [][]int{{96, 1100}, {3, 40, 600}, {8, 600, 2, 2}, {8, 256, 7, 7}} {
 		x, dy := to32(randn(r, shape...)), to32(randn(r, shape...))
 		g, b := to32(randn(r, shape[1])), to32(randn(r, shape[1]))
 		for _, affine := range []bool{true, false} {
