@@ -1,0 +1,181 @@
+package vec
+
+import (
+	"fmt"
+	"math"
+)
+
+// The float32 norm loops below are layer, RMS and group norm's passes over
+// one float32 row x of n values for T = float32. The statistics are summed
+// in float64 as norm.go's (RowSum32, RowSumSqDev32, with the bits of
+// RowSumTo and RowSumSqDev64); the element-wise passes compute in float32,
+// as batch norm's do (bnshift.go), each operation rounded to float32 on
+// its own in the order given, with no fused multiply-add (the Go loops
+// convert each product explicitly), so that the assembly (amd64 with AVX2)
+// gives the bits of the Go loops. They take the row's mean μ rounded to
+// float32, m, and compute from d = x − m, which is exact when x lies
+// within a factor of 2 of m (Sterbenz) and otherwise rounded once; the
+// caller folds the rounding error m − μ into the factors it passes.
+
+// ln32Chunk is the number of values over which NormGradSums32 adds its
+// terms in float32 before adding them into its float64 partial sums: 4
+// values in each of the normLanes partials.
+const ln32Chunk = 4 * normLanes
+
+// RowSum32 returns Σᵢ float64(x[i]), summed in the normLanes partial sums
+// as RowSumTo sums: RowSumTo's sum, with no float64 row written.
+func RowSum32(x []float32) float64 {
+	var p [normLanes]float64
+	done, sum := rowSum32Asm(x, &p)
+	if done == len(x) && done > 0 {
+		return sum
+	}
+	for i := done; i < len(x); i++ {
+		p[i%normLanes] += float64(x[i])
+	}
+	return addPartials(&p)
+}
+
+// RowSumSqDev32 returns Σᵢ (float64(x[i]) − mu)², the difference rounded
+// in float64 and the square fused into its partial sum, summed as RowSumTo
+// sums: RowSumSqDev64 of x converted to float64.
+func RowSumSqDev32(x []float32, mu float64) float64 {
+	var p [normLanes]float64
+	done, sum := rowSumSqDev32Asm(x, mu, &p)
+	if done == len(x) && done > 0 {
+		return sum
+	}
+	for i := done; i < len(x); i++ {
+		d := float64(x[i]) - mu
+		p[i%normLanes] = math.FMA(d, d, p[i%normLanes])
+	}
+	return addPartials(&p)
+}
+
+// ScaleShift32 writes y[i] = ((x[i] − m)·a) + b, each step rounded to
+// float32: group norm's y over a channel run (a = γ/σ, b = β + (m − μ)·a)
+// and layer norm's without γ (a = 1/σ, b = (m − μ)/σ). It panics if the
+// lengths differ.
+func ScaleShift32(y, x []float32, m, a, b float32) {
+	if len(y) != len(x) {
+		panic(fmt.Sprintf("vec: ScaleShift32 of slices of lengths %d and %d", len(y), len(x)))
+	}
+	done := scaleShift32Asm(y, x, m, a, b)
+	y = y[done:]
+	for i, v := range x[done:] {
+		y[i] = float32(float32(v-m)*a) + b
+	}
+}
+
+// NormRow32 writes y[i] = (hᵢ·g[i]) + b[i], hᵢ = ((x[i] − m)·r) + c, each
+// step rounded to float32 (hᵢ·g[i] if b is nil): layer and RMS norm's y
+// with γ (and β), r = 1/σ and c = (m − μ)/σ. Without γ it is ScaleShift32.
+// It panics if g is nil or a slice given is not of y's length.
+func NormRow32(y, x []float32, m, r, c float32, g, b []float32) {
+	n := len(y)
+	if len(x) != n || len(g) != n || (b != nil && len(b) != n) {
+		panic(fmt.Sprintf("vec: NormRow32 of slices of lengths %d, %d, %d and %d", n, len(x), len(g), len(b)))
+	}
+	done := normRow32Asm(y, x, m, r, c, g, b)
+	y, x, g = y[done:], x[done:], g[done:]
+	if b == nil {
+		for i, v := range x {
+			y[i] = float32(ln32H(v, m, r, c) * g[i])
+		}
+		return
+	}
+	b = b[done:]
+	for i, v := range x {
+		y[i] = float32(ln32H(v, m, r, c)*g[i]) + b[i]
+	}
+}
+
+// ln32H returns ((v − m)·r) + c, each step rounded to float32.
+func ln32H(v, m, r, c float32) float32 { return float32(float32(v-m)*r) + c }
+
+// NormGradSums32 returns Σᵢ ĝᵢ and Σᵢ ĝᵢ·hᵢ in float64, ĝᵢ = dy[i]·g[i]
+// (dy[i] if g is nil) and hᵢ = ((x[i] − m)·r) + c, each step rounded to
+// float32. The terms ĝᵢ and ĝᵢ·hᵢ (a float32 product) are added in
+// float32 over chunks of 64 values, term i into partial i mod 16 (so that
+// a float32 partial adds at most 4 terms), and each chunk's 16 partials
+// into normLanes float64 partials, added up as RowSumTo's. If sb is not nil
+// it also adds dy[i] to sb[i] and dy[i]·hᵢ to sbh[i], in float32: the
+// column sums of dβ and dγ over a few rows, which the caller adds into
+// float64 (Flush32To64). It panics if the lengths differ.
+func NormGradSums32(dy, g, x []float32, m, r, c float32, sb, sbh []float32) (sg, sgh float64) {
+	n := len(dy)
+	if len(x) != n || (g != nil && len(g) != n) || (sb == nil) != (sbh == nil) || (sb != nil && (len(sb) != n || len(sbh) != n)) {
+		panic(fmt.Sprintf("vec: NormGradSums32 of slices of lengths %d, %d, %d, %d and %d", n, len(g), len(x), len(sb), len(sbh)))
+	}
+	var p [2 * normLanes]float64
+	done, sg, sgh := normGradSums32Asm(dy, g, x, m, r, c, &p, sb, sbh)
+	if done == n && done > 0 {
+		return sg, sgh
+	}
+	a, e := (*[normLanes]float64)(p[:normLanes]), (*[normLanes]float64)(p[normLanes:])
+	for lo := done; lo < n; lo += ln32Chunk {
+		var qg, qh [normLanes]float32
+		for i := lo; i < min(lo+ln32Chunk, n); i++ {
+			d := dy[i]
+			h := ln32H(x[i], m, r, c)
+			gv := d
+			if g != nil {
+				gv = float32(d * g[i])
+			}
+			qg[i%normLanes] += gv
+			qh[i%normLanes] += float32(gv * h)
+			if sb != nil {
+				sb[i] += d
+				sbh[i] += float32(d * h)
+			}
+		}
+		for k := range normLanes {
+			a[k] += float64(qg[k])
+			e[k] += float64(qh[k])
+		}
+	}
+	return addPartials(a), addPartials(e)
+}
+
+// NormGradRow32 writes dx[i] = ((ĝᵢ·a) − ((x[i] − m)·e)) + k, ĝᵢ =
+// dy[i]·g[i] (dy[i] if g is nil), each step rounded to float32: layer and
+// RMS norm's input gradient r·(ĝ − m₁ − x̂·m₂) with a = r, e = r²·m₂ and
+// k = −r·m₁ − (m − μ)·e. It panics if the lengths differ.
+func NormGradRow32(dx, dy, g, x []float32, m, a, e, k float32) {
+	n := len(dx)
+	if len(dy) != n || len(x) != n || (g != nil && len(g) != n) {
+		panic(fmt.Sprintf("vec: NormGradRow32 of slices of lengths %d, %d, %d and %d", n, len(dy), len(g), len(x)))
+	}
+	for i := normGradRow32Asm(dx, dy, g, x, m, a, e, k); i < n; i++ {
+		gv := dy[i]
+		if g != nil {
+			gv = float32(gv * g[i])
+		}
+		dx[i] = float32(float32(gv*a)-float32(float32(x[i]-m)*e)) + k
+	}
+}
+
+// GradShift32 writes dx[i] = ((k1·dy[i]) + (k2·(x[i] − m))) + k3, each
+// step rounded to float32: group norm's input gradient over a channel run.
+// It panics if the lengths differ.
+func GradShift32(dx, dy, x []float32, m, k1, k2, k3 float32) {
+	n := len(dx)
+	if len(dy) != n || len(x) != n {
+		panic(fmt.Sprintf("vec: GradShift32 of slices of lengths %d, %d and %d", n, len(dy), len(x)))
+	}
+	for i := gradShift32Asm(dx, dy, x, m, k1, k2, k3); i < n; i++ {
+		dx[i] = float32(float32(k1*dy[i])+float32(k2*float32(x[i]-m))) + k3
+	}
+}
+
+// Flush32To64 adds float64(s[i]) to d[i] and sets s[i] to 0. It panics if
+// the lengths differ.
+func Flush32To64(d []float64, s []float32) {
+	if len(d) != len(s) {
+		panic(fmt.Sprintf("vec: Flush32To64 of slices of lengths %d and %d", len(d), len(s)))
+	}
+	for i := flush32To64Asm(d, s); i < len(s); i++ {
+		d[i] += float64(s[i])
+		s[i] = 0
+	}
+}

@@ -1,0 +1,97 @@
+//go:build amd64 && !purego
+
+package vec
+
+// The float32 norm loops' assembly needs AVX2 (the statistics' sums fuse
+// with FMA); each returns the values it did, whole steps of 16 (of 64 for
+// the backward's row sums; 8 for Flush32To64), the Go loops doing the
+// rest, and the reductions also the sums of their partials.
+
+// count32 returns the values of an n-value row the assembly does in steps
+// of step, none without AVX2.
+func count32(n, step int) int {
+	if !hasAVX2 {
+		return 0
+	}
+	return n - n%step
+}
+
+func rowSum32Asm(x []float32, p *[normLanes]float64) (int, float64) {
+	n := count32(len(x), normLanes)
+	if n == 0 {
+		return 0, 0
+	}
+	return n, ln32SumPS(n, &x[0], p)
+}
+
+func rowSumSqDev32Asm(x []float32, mu float64, p *[normLanes]float64) (int, float64) {
+	n := count32(len(x), normLanes)
+	if n == 0 {
+		return 0, 0
+	}
+	return n, ln32SumSqDevPS(n, &x[0], mu, p)
+}
+
+func scaleShift32Asm(y, x []float32, m, a, b float32) int {
+	n := count32(len(x), 16)
+	if n > 0 {
+		gn32NormPS(n, &y[0], &x[0], m, a, b)
+	}
+	return n
+}
+
+func normRow32Asm(y, x []float32, m, r, c float32, g, b []float32) int {
+	n := count32(len(x), 16)
+	switch {
+	case n == 0:
+	case b == nil:
+		ln32NormScalePS(n, &y[0], &x[0], m, r, c, &g[0])
+	default:
+		ln32NormAffinePS(n, &y[0], &x[0], m, r, c, &g[0], &b[0])
+	}
+	return n
+}
+
+func normGradSums32Asm(dy, g, x []float32, m, r, c float32, p *[2 * normLanes]float64, sb, sbh []float32) (done int, sg, sgh float64) {
+	n := count32(len(dy), ln32Chunk)
+	switch {
+	case n == 0:
+	case g == nil && sb == nil:
+		sg, sgh = ln32GradSumsNoGPS(n, &dy[0], &x[0], m, r, c, p)
+	case g == nil:
+		sg, sgh = ln32GradSumsNoGColsPS(n, &dy[0], &x[0], m, r, c, p, &sb[0], &sbh[0])
+	case sb == nil:
+		sg, sgh = ln32GradSumsPS(n, &dy[0], &g[0], &x[0], m, r, c, p)
+	default:
+		sg, sgh = ln32GradSumsColsPS(n, &dy[0], &g[0], &x[0], m, r, c, p, &sb[0], &sbh[0])
+	}
+	return n, sg, sgh
+}
+
+func normGradRow32Asm(dx, dy, g, x []float32, m, a, e, k float32) int {
+	n := count32(len(dx), 16)
+	switch {
+	case n == 0:
+	case g == nil:
+		ln32GradXNoGPS(n, &dx[0], &dy[0], &x[0], m, a, e, k)
+	default:
+		ln32GradXPS(n, &dx[0], &dy[0], &g[0], &x[0], m, a, e, k)
+	}
+	return n
+}
+
+func gradShift32Asm(dx, dy, x []float32, m, k1, k2, k3 float32) int {
+	n := count32(len(dx), 16)
+	if n > 0 {
+		gn32GradXPS(n, &dx[0], &dy[0], &x[0], m, k1, k2, k3)
+	}
+	return n
+}
+
+func flush32To64Asm(d []float64, s []float32) int {
+	n := count32(len(s), 8)
+	if n > 0 {
+		flush32To64PS(n, &d[0], &s[0])
+	}
+	return n
+}

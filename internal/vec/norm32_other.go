@@ -1,0 +1,17 @@
+//go:build !amd64 || purego
+
+package vec
+
+// The float32 norm loops' assembly does nothing here.
+func rowSum32Asm(x []float32, p *[normLanes]float64) (int, float64) { return 0, 0 }
+func rowSumSqDev32Asm(x []float32, mu float64, p *[normLanes]float64) (int, float64) {
+	return 0, 0
+}
+func scaleShift32Asm(y, x []float32, m, a, b float32) int              { return 0 }
+func normRow32Asm(y, x []float32, m, r, c float32, g, b []float32) int { return 0 }
+func normGradRow32Asm(dx, dy, g, x []float32, m, a, e, k float32) int  { return 0 }
+func gradShift32Asm(dx, dy, x []float32, m, k1, k2, k3 float32) int    { return 0 }
+func flush32To64Asm(d []float64, s []float32) int                      { return 0 }
+func normGradSums32Asm(dy, g, x []float32, m, r, c float32, p *[2 * normLanes]float64, sb, sbh []float32) (int, float64, float64) {
+	return 0, 0, 0
+}

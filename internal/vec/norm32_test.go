@@ -1,0 +1,123 @@
+package vec
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tapegrad/tapegrad/internal/testutil"
+)
+
+// The float32 norm loops (assembly and Go tail on amd64) compute the bits
+// of their doc comments' formulas, written out here one value at a time,
+// for lengths around the vectors, the 16 partial sums and the 64-value
+// chunks of NormGradSums32, with and without γ, β and the column sums.
+func TestNorm32MatchesFormulas(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 33, 63, 64, 65, 127, 128, 200, 256, 1029} {
+		s := randSlices[float32](rng, n, 5)
+		x, dy, g, b, c0 := s[0], s[1], s[2], s[3], s[4]
+		for i := range x {
+			x[i] = 3*x[i] + 5 // a mean away from 0
+		}
+		sum := RowSum32(x)
+		checkF64(t, "RowSum32", n, 1, []float64{sum}, []float64{sumPartials(n, func(i int) float64 { return float64(x[i]) })})
+		sc := make([]float64, n)
+		if n > 0 {
+			checkF64(t, "RowSum32 vs RowSumTo", n, 1, []float64{sum}, []float64{RowSumTo(x, sc)})
+		}
+		mu := sum / float64(max(n, 1))
+		ss := RowSumSqDev32(x, mu)
+		checkF64(t, "RowSumSqDev32", n, 1, []float64{ss}, []float64{RowSumSqDev64(sc, mu)})
+		is := 1 / math.Sqrt(ss/float64(max(n, 1))+1e-5)
+		m, r, c := float32(mu), float32(is), float32((float64(float32(mu))-mu)*is)
+		h := func(i int) float32 { return float32(float32(x[i]-m)*r) + c }
+
+		y, wy := make([]float32, n), make([]float32, n)
+		for i := range wy {
+			wy[i] = float32(float32(x[i]-m)*r) + c
+		}
+		ScaleShift32(y, x, m, r, c)
+		checkT(t, "ScaleShift32", n, 1, y, wy)
+		for i := range wy {
+			wy[i] = float32(h(i) * g[i])
+		}
+		NormRow32(y, x, m, r, c, g, nil)
+		checkT(t, "NormRow32 scale", n, 1, y, wy)
+		for i := range wy {
+			wy[i] = float32(h(i)*g[i]) + b[i]
+		}
+		NormRow32(y, x, m, r, c, g, b)
+		checkT(t, "NormRow32 affine", n, 1, y, wy)
+
+		for _, gm := range [][]float32{g, nil} {
+			gh := func(i int) float32 {
+				if gm == nil {
+					return dy[i]
+				}
+				return float32(dy[i] * gm[i])
+			}
+			var pg, ph [16]float64
+			for lo := 0; lo < n; lo += 64 {
+				var qg, qh [16]float32
+				for i := lo; i < min(lo+64, n); i++ {
+					qg[i%16] += gh(i)
+					qh[i%16] += float32(gh(i) * h(i))
+				}
+				for k := range 16 {
+					pg[k] += float64(qg[k])
+					ph[k] += float64(qh[k])
+				}
+			}
+			wsg, wsgh := addPartials(&pg), addPartials(&ph)
+			sg, sgh := NormGradSums32(dy, gm, x, m, r, c, nil, nil)
+			checkF64(t, "NormGradSums32", n, 1, []float64{sg, sgh}, []float64{wsg, wsgh})
+			sb, sbh := append([]float32(nil), c0...), append([]float32(nil), b...)
+			wb, wbh := make([]float32, n), make([]float32, n)
+			for i := range wb {
+				wb[i], wbh[i] = sb[i]+dy[i], sbh[i]+float32(dy[i]*h(i))
+			}
+			sg, sgh = NormGradSums32(dy, gm, x, m, r, c, sb, sbh)
+			checkF64(t, "NormGradSums32 with columns", n, 1, []float64{sg, sgh}, []float64{wsg, wsgh})
+			checkT(t, "NormGradSums32 sb", n, 1, sb, wb)
+			checkT(t, "NormGradSums32 sbh", n, 1, sbh, wbh)
+
+			a, e, k := r, float32(0.37), float32(-0.21)
+			dx, wdx := make([]float32, n), make([]float32, n)
+			for i := range wdx {
+				wdx[i] = float32(float32(gh(i)*a)-float32(float32(x[i]-m)*e)) + k
+			}
+			NormGradRow32(dx, dy, gm, x, m, a, e, k)
+			checkT(t, "NormGradRow32", n, 1, dx, wdx)
+		}
+
+		k1, k2, k3 := float32(1.3), float32(-0.4), float32(0.07)
+		dx, wdx := make([]float32, n), make([]float32, n)
+		for i := range wdx {
+			wdx[i] = float32(float32(k1*dy[i])+float32(k2*float32(x[i]-m))) + k3
+		}
+		GradShift32(dx, dy, x, m, k1, k2, k3)
+		checkT(t, "GradShift32", n, 1, dx, wdx)
+
+		d64 := make([]float64, n)
+		w64 := make([]float64, n)
+		for i := range d64 {
+			d64[i] = rng.NormFloat64()
+			w64[i] = d64[i] + float64(g[i])
+		}
+		gs := append([]float32(nil), g...)
+		Flush32To64(d64, gs)
+		checkF64(t, "Flush32To64", n, 1, d64, w64)
+		checkT(t, "Flush32To64 zeroes", n, 1, gs, make([]float32, n))
+	}
+}
+
+func TestNorm32Panics(t *testing.T) {
+	a, b := make([]float32, 3), make([]float32, 4)
+	testutil.MustPanic(t, func() { ScaleShift32(a, b, 0, 1, 0) }, "vec: ScaleShift32 of slices of lengths 3 and 4")
+	testutil.MustPanic(t, func() { NormRow32(a, a, 0, 1, 0, nil, nil) }, "vec: NormRow32 of slices of lengths 3, 3, 0 and 0")
+	testutil.MustPanic(t, func() { NormGradSums32(a, nil, a, 0, 1, 0, a, nil) }, "vec: NormGradSums32 of slices of lengths 3, 0, 3, 3 and 0")
+	testutil.MustPanic(t, func() { NormGradRow32(a, a, nil, b, 0, 1, 0, 0) }, "vec: NormGradRow32 of slices of lengths 3, 3, 0 and 4")
+	testutil.MustPanic(t, func() { GradShift32(a, b, a, 0, 1, 0, 0) }, "vec: GradShift32 of slices of lengths 3, 4 and 3")
+	testutil.MustPanic(t, func() { Flush32To64(make([]float64, 2), a) }, "vec: Flush32To64 of slices of lengths 2 and 3")
+}
