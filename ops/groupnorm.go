@@ -111,6 +111,14 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	y := op.ar.NewUninit(x.Shape()...)
 	yd := y.Data()
 	md, vd, st := op.Mean.Data(), op.Var.Data(), op.stats
+	if x32, ok := any(xd).([]float32); ok {
+		var g32, b32 []float32
+		if affine {
+			g32, b32 = any(g).([]float32), any(b).([]float32)
+		}
+		gnForward32(any(yd).([]float32), x32, g32, b32, any(md).([]float32), any(vd).([]float32), st, blocks, m, groups, cg, inner, float64(op.Eps))
+		return y
+	}
 	normWorkers(blocks, m, func() func(lo, hi int) {
 		s := make([]float64, m) // the block in float64, converted once
 		return func(lo, hi int) {
@@ -158,7 +166,14 @@ func (op *GroupNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	// values: summed over the samples they are dβ and dγ, and weighted by γ
 	// over a group they are Σ a and Σ a ⊙ x̂.
 	sdy, sdyh := make([]float64, n*c), make([]float64, n*c)
-	if len(gd) > 0 && inner > 0 {
+	if x32, ok := any(xd).([]float32); ok && len(gd) > 0 && inner > 0 {
+		var g32 []float32
+		if gamma != nil {
+			g32 = any(gamma).([]float32)
+		}
+		d32, _ := any(d).([]float32)
+		gnBackward32(d32, any(gd).([]float32), g32, x32, st, sdy, sdyh, n*groups, groups, cg, inner)
+	} else if len(gd) > 0 && inner > 0 {
 		byBlocks(n*groups, m, func(lo, hi int) {
 			for bl := lo; bl < hi; bl++ {
 				ch0 := bl % groups * cg

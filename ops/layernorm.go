@@ -130,6 +130,19 @@ func normStats(rms bool) int {
 func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], rows, d int, eps T, rms bool) (y *tensor.Tensor[T], stats []float64) {
 	x := in[0]
 	y = ar.NewUninit(x.Shape()...)
+	ns := normStats(rms)
+	stats = make([]float64, ns*rows)
+	if x32, ok := any(x.Data()).([]float32); ok {
+		var g, b []float32
+		if len(in) > 1 {
+			g = any(in[1].Data()).([]float32)
+		}
+		if len(in) > 2 {
+			b = any(in[2].Data()).([]float32)
+		}
+		normForward32(any(y.Data()).([]float32), x32, g, b, stats, rows, d, float64(eps), rms)
+		return y, stats
+	}
 	var g, b []float64 // γ and β in float64, which vec.NormRow64 takes
 	if len(in) > 1 {
 		g = toFloat64s(in[1].Data())
@@ -137,8 +150,6 @@ func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], ro
 	if len(in) > 2 {
 		b = toFloat64s(in[2].Data())
 	}
-	ns := normStats(rms)
-	stats = make([]float64, ns*rows)
 	xd, yd := x.Data(), y.Data()
 	normWorkers(rows, d, func() func(lo, hi int) {
 		s := make([]float64, d) // the row in float64, converted once
@@ -189,8 +200,8 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 		rows = len(x.Data()) / d
 	}
 	gd, xd := dy.Data(), x.Data()
-	var gm []float64 // γ in float64, which the row loops take
-	if gamma != nil {
+	var gm []float64 // γ in float64, which the float64 row loops take
+	if _, f32 := any(xd).([]float32); !f32 && gamma != nil {
 		gm = toFloat64s(gamma.Data())
 	}
 	grads := make([]*tensor.Tensor[T], n)
@@ -208,6 +219,17 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 	var part []float64
 	if params {
 		part = make([]float64, 2*nb*d)
+	}
+	if x32, ok := any(xd).([]float32); ok {
+		var g32, dx32 []float32
+		if gamma != nil {
+			g32 = any(gamma.Data()).([]float32)
+		}
+		if dd != nil {
+			dx32 = any(dd).([]float32)
+		}
+		normBackward32(dx32, any(gd).([]float32), g32, x32, stats, part, rows, d, nb, rms)
+		return normParamGrads(ar, grads, part, d, nb, shape, needs)
 	}
 	ns := normStats(rms)
 	normPieces(nb, rows*d/nb, func(blo, bhi int) {

@@ -179,3 +179,143 @@ func Flush32To64(d []float64, s []float32) {
 		s[i] = 0
 	}
 }
+
+// Factors32 returns the float32 factors of x̂ = (x − m)·r + c for a row of
+// mean mu and 1/σ = is: m = float32(mu), r = float32(is) and c = (m −
+// mu)·is rounded to float32, the error of rounding μ folded into c.
+func Factors32(mu, is float64) (m, r, c float32) {
+	m = float32(mu)
+	return m, float32(is), float32((float64(m) - mu) * is)
+}
+
+// NormForwardRow32 is layer norm's (RMS norm's, if rms) forward pass over
+// one float32 row: μ = RowSum32(x)/n (0 if rms), r = 1/√(RowSumSqDev32(x,
+// μ)/n + eps), and with m, r₃₂, c = Factors32(μ, r), NormRow32(y, x, m,
+// r₃₂, c, g, b), or ScaleShift32(y, x, m, r₃₂, c) if g is nil, with the
+// bits of those calls; it returns μ and r. It makes the checks and the
+// choice of loops once for the row. It panics if the lengths differ.
+func NormForwardRow32(y, x, g, b []float32, eps float64, rms bool) (mu, is float64) {
+	n := len(x)
+	if len(y) != n || (g != nil && len(g) != n) || (b != nil && (g == nil || len(b) != n)) {
+		panic(fmt.Sprintf("vec: NormForwardRow32 of slices of lengths %d, %d, %d and %d", n, len(y), len(g), len(b)))
+	}
+	if rowFast32(n, 16) {
+		return normForwardRow32Asm(y, x, g, b, eps, rms)
+	}
+	k := float64(n)
+	if !rms {
+		mu = RowSum32(x) / k
+	}
+	is = 1 / math.Sqrt(RowSumSqDev32(x, mu)/k+eps)
+	m, r, c := Factors32(mu, is)
+	if g == nil {
+		ScaleShift32(y, x, m, r, c)
+	} else {
+		NormRow32(y, x, m, r, c, g, b)
+	}
+	return mu, is
+}
+
+// NormBackwardRow32 is layer norm's (RMS norm's, if rms) backward pass
+// over one float32 row of mean mu (0 if rms) and 1/σ = is: with m, r, c =
+// Factors32(mu, is), NormGradSums32(dy, g, x, m, r, c, sb, sbh) followed,
+// if dx is not nil, by NormGradRow32(dx, dy, g, x, m, r, e, k), e = is·m₂
+// and k = −is·m₁ − (m − mu)·e rounded to float32, m₁ = Σĝ/n (0 if rms) and
+// m₂ = is·(Σĝ⊙h/n), with the bits of those calls. It makes the checks and
+// the choice of loops once for the row. It panics if the lengths differ.
+func NormBackwardRow32(dx, dy, g, x []float32, mu, is float64, sb, sbh []float32, rms bool) {
+	n := len(dy)
+	if len(x) != n || (dx != nil && len(dx) != n) || (g != nil && len(g) != n) || (sb == nil) != (sbh == nil) || (sb != nil && (len(sb) != n || len(sbh) != n)) {
+		panic(fmt.Sprintf("vec: NormBackwardRow32 of slices of lengths %d, %d, %d, %d, %d and %d", len(dx), n, len(g), len(x), len(sb), len(sbh)))
+	}
+	m, r, c := Factors32(mu, is)
+	fast := rowFast32(n, ln32Chunk)
+	var sg, sgh float64
+	if fast {
+		var p [2 * normLanes]float64
+		_, sg, sgh = normGradSums32Asm(dy, g, x, m, r, c, &p, sb, sbh)
+	} else {
+		sg, sgh = NormGradSums32(dy, g, x, m, r, c, sb, sbh)
+	}
+	if dx == nil {
+		return
+	}
+	if rms {
+		sg = 0
+	}
+	k := float64(n)
+	m1, m2 := sg/k, is*(sgh/k)
+	e := is * m2
+	e32, k32 := float32(e), float32(-is*m1-(float64(m)-mu)*e)
+	if fast {
+		normGradRow32Asm(dx, dy, g, x, m, r, e32, k32)
+		return
+	}
+	NormGradRow32(dx, dy, g, x, m, r, e32, k32)
+}
+
+// The Runs32 functions below are group norm's passes over a block of
+// len(k) runs of equal length (a sample's group: one run per channel),
+// each run with its own factor; they make the checks and the choice of
+// loops once for the block.
+
+// runLen returns the length of each of k runs of n values, panicking
+// (for name) unless k divides n.
+func runLen(name string, n, k int) int {
+	if k == 0 || n%k != 0 {
+		panic(fmt.Sprintf("vec: %s of %d values in %d runs", name, n, k))
+	}
+	return n / k
+}
+
+// ScaleShiftRuns32 is ScaleShift32(y_k, x_k, m, a[k], b[k]) over the
+// len(a) runs y_k, x_k of y and x. It panics if the lengths differ or
+// len(a) does not divide them.
+func ScaleShiftRuns32(y, x []float32, m float32, a, b []float32) {
+	if len(y) != len(x) || len(b) != len(a) {
+		panic(fmt.Sprintf("vec: ScaleShiftRuns32 of slices of lengths %d, %d, %d and %d", len(y), len(x), len(a), len(b)))
+	}
+	in := runLen("ScaleShiftRuns32", len(x), len(a))
+	for k := range a {
+		ys, xs := y[k*in:][:in], x[k*in:][:in]
+		if scaleShift32Asm(ys, xs, m, a[k], b[k]) < in {
+			ScaleShift32(ys, xs, m, a[k], b[k])
+		}
+	}
+}
+
+// SumsRuns32 sets sd[k], sdh[k] = NormGradSums32(dy_k, nil, x_k, m, r, c,
+// nil, nil) over the len(sd) runs dy_k, x_k of dy and x. It panics if the
+// lengths differ or len(sd) does not divide them.
+func SumsRuns32(sd, sdh []float64, dy, x []float32, m, r, c float32) {
+	if len(dy) != len(x) || len(sdh) != len(sd) {
+		panic(fmt.Sprintf("vec: SumsRuns32 of slices of lengths %d, %d, %d and %d", len(sd), len(sdh), len(dy), len(x)))
+	}
+	in := runLen("SumsRuns32", len(x), len(sd))
+	fast := rowFast32(in, ln32Chunk)
+	for k := range sd {
+		dys, xs := dy[k*in:][:in], x[k*in:][:in]
+		if fast {
+			var p [2 * normLanes]float64
+			_, sd[k], sdh[k] = normGradSums32Asm(dys, nil, xs, m, r, c, &p, nil, nil)
+		} else {
+			sd[k], sdh[k] = NormGradSums32(dys, nil, xs, m, r, c, nil, nil)
+		}
+	}
+}
+
+// GradShiftRuns32 is GradShift32(dx_k, dy_k, x_k, m, k1[k], k2, k3) over
+// the len(k1) runs dx_k, dy_k, x_k of dx, dy and x. It panics if the
+// lengths differ or len(k1) does not divide them.
+func GradShiftRuns32(dx, dy, x []float32, m float32, k1 []float32, k2, k3 float32) {
+	if len(dy) != len(dx) || len(x) != len(dx) {
+		panic(fmt.Sprintf("vec: GradShiftRuns32 of slices of lengths %d, %d and %d", len(dx), len(dy), len(x)))
+	}
+	in := runLen("GradShiftRuns32", len(x), len(k1))
+	for k, a := range k1 {
+		dxs, dys, xs := dx[k*in:][:in], dy[k*in:][:in], x[k*in:][:in]
+		if gradShift32Asm(dxs, dys, xs, m, a, k2, k3) < in {
+			GradShift32(dxs, dys, xs, m, a, k2, k3)
+		}
+	}
+}

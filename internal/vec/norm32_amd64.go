@@ -2,6 +2,8 @@
 
 package vec
 
+import "math"
+
 // The float32 norm loops' assembly needs AVX2 (the statistics' sums fuse
 // with FMA); each returns the values it did, whole steps of 16 (of 64 for
 // the backward's row sums; 8 for Flush32To64), the Go loops doing the
@@ -94,4 +96,29 @@ func flush32To64Asm(d []float64, s []float32) int {
 		flush32To64PS(n, &d[0], &s[0])
 	}
 	return n
+}
+
+// rowFast32 reports whether an n-value row goes to the assembly alone: a
+// positive multiple of step, with AVX2.
+func rowFast32(n, step int) bool { return n > 0 && n%step == 0 && hasAVX2 }
+
+// normForwardRow32Asm is NormForwardRow32's assembly path.
+func normForwardRow32Asm(y, x, g, b []float32, eps float64, rms bool) (mu, is float64) {
+	var p [normLanes]float64
+	n := len(x)
+	k := float64(n)
+	if !rms {
+		mu = ln32SumPS(n, &x[0], &p) / k
+	}
+	is = 1 / math.Sqrt(ln32SumSqDevPS(n, &x[0], mu, &p)/k+eps)
+	m, r, c := Factors32(mu, is)
+	switch {
+	case g == nil:
+		gn32NormPS(n, &y[0], &x[0], m, r, c)
+	case b == nil:
+		ln32NormScalePS(n, &y[0], &x[0], m, r, c, &g[0])
+	default:
+		ln32NormAffinePS(n, &y[0], &x[0], m, r, c, &g[0], &b[0])
+	}
+	return mu, is
 }

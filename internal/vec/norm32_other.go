@@ -15,3 +15,8 @@ func flush32To64Asm(d []float64, s []float32) int                      { return 
 func normGradSums32Asm(dy, g, x []float32, m, r, c float32, p *[2 * normLanes]float64, sb, sbh []float32) (int, float64, float64) {
 	return 0, 0, 0
 }
+
+func rowFast32(n, step int) bool { return false }
+func normForwardRow32Asm(y, x, g, b []float32, eps float64, rms bool) (mu, is float64) {
+	panic("vec: no assembly")
+}

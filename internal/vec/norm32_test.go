@@ -121,3 +121,85 @@ func TestNorm32Panics(t *testing.T) {
 	testutil.MustPanic(t, func() { GradShift32(a, b, a, 0, 1, 0, 0) }, "vec: GradShift32 of slices of lengths 3, 4 and 3")
 	testutil.MustPanic(t, func() { Flush32To64(make([]float64, 2), a) }, "vec: Flush32To64 of slices of lengths 2 and 3")
 }
+
+// NormForwardRow32 and NormBackwardRow32 give the bits of the calls their
+// doc comments name, on rows the assembly takes whole and rows it does not.
+func TestNormRows32MatchCalls(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, n := range []int{1, 16, 48, 64, 100, 128, 256} {
+		s := randSlices[float32](rng, n, 6)
+		x, dy, g, b := s[0], s[1], s[2], s[3]
+		for i := range x {
+			x[i] = 3*x[i] + 5
+		}
+		for _, rms := range []bool{false, true} {
+			for _, gb := range [][2][]float32{{nil, nil}, {g, nil}, {g, b}} {
+				gm, bt := gb[0], gb[1]
+				y, wy := make([]float32, n), make([]float32, n)
+				mu, is := NormForwardRow32(y, x, gm, bt, 1e-5, rms)
+				k := float64(n)
+				wmu := 0.0
+				if !rms {
+					wmu = RowSum32(x) / k
+				}
+				wis := 1 / math.Sqrt(RowSumSqDev32(x, wmu)/k+1e-5)
+				m, r, c := Factors32(wmu, wis)
+				if gm == nil {
+					ScaleShift32(wy, x, m, r, c)
+				} else {
+					NormRow32(wy, x, m, r, c, gm, bt)
+				}
+				checkF64(t, "NormForwardRow32 μ, r", n, 1, []float64{mu, is}, []float64{wmu, wis})
+				checkT(t, "NormForwardRow32", n, 1, y, wy)
+
+				sb, sbh := append([]float32(nil), s[4]...), append([]float32(nil), s[5]...)
+				wb, wbh := append([]float32(nil), s[4]...), append([]float32(nil), s[5]...)
+				dx, wdx := make([]float32, n), make([]float32, n)
+				NormBackwardRow32(dx, dy, gm, x, mu, is, sb, sbh, rms)
+				sg, sgh := NormGradSums32(dy, gm, x, m, r, c, wb, wbh)
+				if rms {
+					sg = 0
+				}
+				m2 := is * (sgh / k)
+				e := is * m2
+				NormGradRow32(wdx, dy, gm, x, m, r, float32(e), float32(-is*(sg/k)-(float64(m)-mu)*e))
+				checkT(t, "NormBackwardRow32 dx", n, 1, dx, wdx)
+				checkT(t, "NormBackwardRow32 sb", n, 1, sb, wb)
+				checkT(t, "NormBackwardRow32 sbh", n, 1, sbh, wbh)
+			}
+		}
+	}
+}
+
+// The Runs32 functions give the bits of their per-run calls.
+func TestRuns32MatchCalls(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	for _, in := range []int{1, 16, 20, 64, 256} {
+		const runs = 3
+		n := runs * in
+		s := randSlices[float32](rng, n, 2)
+		x, dy := s[0], s[1]
+		f := randSlices[float32](rng, runs, 2)
+		a, b := f[0], f[1]
+		m, r, c := Factors32(0.3, 1.7)
+		y, wy := make([]float32, n), make([]float32, n)
+		ScaleShiftRuns32(y, x, m, a, b)
+		sd, sdh := make([]float64, runs), make([]float64, runs)
+		wsd, wsdh := make([]float64, runs), make([]float64, runs)
+		SumsRuns32(sd, sdh, dy, x, m, r, c)
+		dx, wdx := make([]float32, n), make([]float32, n)
+		GradShiftRuns32(dx, dy, x, m, a, 0.4, -0.2)
+		for k := range runs {
+			lo, hi := k*in, (k+1)*in
+			ScaleShift32(wy[lo:hi], x[lo:hi], m, a[k], b[k])
+			wsd[k], wsdh[k] = NormGradSums32(dy[lo:hi], nil, x[lo:hi], m, r, c, nil, nil)
+			GradShift32(wdx[lo:hi], dy[lo:hi], x[lo:hi], m, a[k], 0.4, -0.2)
+		}
+		checkT(t, "ScaleShiftRuns32", in, runs, y, wy)
+		checkF64(t, "SumsRuns32 sd", in, runs, sd, wsd)
+		checkF64(t, "SumsRuns32 sdh", in, runs, sdh, wsdh)
+		checkT(t, "GradShiftRuns32", in, runs, dx, wdx)
+	}
+	testutil.MustPanic(t, func() { ScaleShiftRuns32(make([]float32, 5), make([]float32, 5), 0, make([]float32, 2), make([]float32, 2)) },
+		"vec: ScaleShiftRuns32 of 5 values in 2 runs")
+}
