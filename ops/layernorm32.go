@@ -98,7 +98,7 @@ func gnForward32(y, x, g, b, md, vd []float32, st []float64, blocks, m, groups, 
 				is := 1 / math.Sqrt(vr+eps)
 				md[bl], vd[bl] = float32(mu), float32(vr)
 				st[2*bl], st[2*bl+1] = mu, is
-				mm := float32(mu)
+				mm, _, _ := vec.Factors32(mu, is)
 				dm := float64(mm) - mu
 				if g == nil {
 					vec.ScaleShift32(ys, xs, mm, float32(is), float32(dm*is))

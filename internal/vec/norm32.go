@@ -10,9 +10,10 @@ import (
 // in float64 as norm.go's (RowSum32, RowSumSqDev32, with the bits of
 // RowSumTo and RowSumSqDev64); the element-wise passes compute in float32,
 // as batch norm's do (bnshift.go), each operation rounded to float32 on
-// its own in the order given, with no fused multiply-add (the Go loops
-// convert each product explicitly), so that the assembly (amd64 with AVX2)
-// gives the bits of the Go loops. They take the row's mean μ rounded to
+// its own in the order given (the Go loops convert each product
+// explicitly), but for the forward's y, whose products are fused into
+// their sums (FMA; fma32 in the Go loops), so that the assembly (amd64
+// with AVX2) gives the bits of the Go loops. They take the row's mean μ rounded to
 // float32, m, and compute from d = x − m, which is exact when x lies
 // within a factor of 2 of m (Sterbenz) and otherwise rounded once; the
 // caller folds the rounding error m − μ into the factors it passes.
@@ -52,8 +53,8 @@ func RowSumSqDev32(x []float32, mu float64) float64 {
 	return addPartials(&p)
 }
 
-// ScaleShift32 writes y[i] = ((x[i] − m)·a) + b, each step rounded to
-// float32: group norm's y over a channel run (a = γ/σ, b = β + (m − μ)·a)
+// ScaleShift32 writes y[i] = (x[i] − m)·a + b in float32, the difference
+// rounded and the product fused into the sum (fma32): group norm's y over a channel run (a = γ/σ, b = β + (m − μ)·a)
 // and layer norm's without γ (a = 1/σ, b = (m − μ)/σ). It panics if the
 // lengths differ.
 func ScaleShift32(y, x []float32, m, a, b float32) {
@@ -63,12 +64,13 @@ func ScaleShift32(y, x []float32, m, a, b float32) {
 	done := scaleShift32Asm(y, x, m, a, b)
 	y = y[done:]
 	for i, v := range x[done:] {
-		y[i] = float32(float32(v-m)*a) + b
+		y[i] = fma32(v-m, a, b)
 	}
 }
 
-// NormRow32 writes y[i] = (hᵢ·g[i]) + b[i], hᵢ = ((x[i] − m)·r) + c, each
-// step rounded to float32 (hᵢ·g[i] if b is nil): layer and RMS norm's y
+// NormRow32 writes y[i] = hᵢ·g[i] + b[i], hᵢ = (x[i] − m)·r + c, in
+// float32, the difference rounded and each product fused into its sum
+// (fma32; hᵢ·g[i], rounded, if b is nil): layer and RMS norm's y
 // with γ (and β), r = 1/σ and c = (m − μ)/σ. Without γ it is ScaleShift32.
 // It panics if g is nil or a slice given is not of y's length.
 func NormRow32(y, x []float32, m, r, c float32, g, b []float32) {
@@ -80,14 +82,37 @@ func NormRow32(y, x []float32, m, r, c float32, g, b []float32) {
 	y, x, g = y[done:], x[done:], g[done:]
 	if b == nil {
 		for i, v := range x {
-			y[i] = float32(ln32H(v, m, r, c) * g[i])
+			y[i] = float32(fma32(v-m, r, c) * g[i])
 		}
 		return
 	}
 	b = b[done:]
 	for i, v := range x {
-		y[i] = float32(ln32H(v, m, r, c)*g[i]) + b[i]
+		y[i] = fma32(fma32(v-m, r, c), g[i], b[i])
 	}
+}
+
+// fma32 returns a·b + c rounded once to float32, as the FMA instructions
+// compute it. The product is exact in float64; the sum, rounded to float64
+// by rounding to odd (the error of the rounded sum, from TwoSum, decides
+// the last bit), then rounds correctly to float32, which has fewer than
+// 53 − 2 bits (Boldo and Melquiond, "When double rounding is odd", 2005).
+func fma32(a, b, c float32) float32 {
+	p, q := float64(a)*float64(b), float64(c)
+	s := p + q
+	t := s - p
+	e := (p - (s - t)) + (q - t) // s + e = p + q exactly
+	if e != 0 && math.Abs(s) <= math.MaxFloat64 {
+		if bits := math.Float64bits(s); bits&1 == 0 { // round to odd: toward e
+			if (e > 0) == (s > 0) {
+				bits++
+			} else {
+				bits--
+			}
+			s = math.Float64frombits(bits)
+		}
+	}
+	return float32(s)
 }
 
 // ln32H returns ((v − m)·r) + c, each step rounded to float32.
@@ -181,9 +206,14 @@ func Flush32To64(d []float64, s []float32) {
 }
 
 // Factors32 returns the float32 factors of x̂ = (x − m)·r + c for a row of
-// mean mu and 1/σ = is: m = float32(mu), r = float32(is) and c = (m −
-// mu)·is rounded to float32, the error of rounding μ folded into c.
+// mean mu and 1/σ = is, r = float32(is): m = float32(mu) and c = (m −
+// mu)·is rounded to float32, the error of rounding μ folded into c, or,
+// when |mu|·is < 1 (the mean within a σ of 0), m = 0 and c = −mu·is
+// rounded, which, the passes fusing x·r + c, rounds x̂ fewer times.
 func Factors32(mu, is float64) (m, r, c float32) {
+	if math.Abs(mu)*is < 1 {
+		return 0, float32(is), float32(-mu * is)
+	}
 	m = float32(mu)
 	return m, float32(is), float32((float64(m) - mu) * is)
 }

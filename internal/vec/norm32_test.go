@@ -2,6 +2,7 @@ package vec
 
 import (
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"testing"
 
@@ -35,17 +36,17 @@ func TestNorm32MatchesFormulas(t *testing.T) {
 
 		y, wy := make([]float32, n), make([]float32, n)
 		for i := range wy {
-			wy[i] = float32(float32(x[i]-m)*r) + c
+			wy[i] = fmaRef(x[i]-m, r, c)
 		}
 		ScaleShift32(y, x, m, r, c)
 		checkT(t, "ScaleShift32", n, 1, y, wy)
 		for i := range wy {
-			wy[i] = float32(h(i) * g[i])
+			wy[i] = float32(fmaRef(x[i]-m, r, c) * g[i])
 		}
 		NormRow32(y, x, m, r, c, g, nil)
 		checkT(t, "NormRow32 scale", n, 1, y, wy)
 		for i := range wy {
-			wy[i] = float32(h(i)*g[i]) + b[i]
+			wy[i] = fmaRef(fmaRef(x[i]-m, r, c), g[i], b[i])
 		}
 		NormRow32(y, x, m, r, c, g, b)
 		checkT(t, "NormRow32 affine", n, 1, y, wy)
@@ -200,6 +201,42 @@ func TestRuns32MatchCalls(t *testing.T) {
 		checkF64(t, "SumsRuns32 sdh", in, runs, sdh, wsdh)
 		checkT(t, "GradShiftRuns32", in, runs, dx, wdx)
 	}
-	testutil.MustPanic(t, func() { ScaleShiftRuns32(make([]float32, 5), make([]float32, 5), 0, make([]float32, 2), make([]float32, 2)) },
+	testutil.MustPanic(t, func() {
+		ScaleShiftRuns32(make([]float32, 5), make([]float32, 5), 0, make([]float32, 2), make([]float32, 2))
+	},
 		"vec: ScaleShiftRuns32 of 5 values in 2 runs")
+}
+
+// fmaRef is a·b + c rounded once to float32, computed exactly with
+// big.Float.
+func fmaRef(a, b, c float32) float32 {
+	p := new(big.Float).SetPrec(200).Mul(big.NewFloat(float64(a)), big.NewFloat(float64(b)))
+	p.Add(p, big.NewFloat(float64(c)))
+	f, _ := p.Float32()
+	return f
+}
+
+// fma32 rounds a·b + c once, as fmaRef does, on values whose float64 sum
+// is inexact and on ties at float32's precision.
+func TestFMA32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	cases := [][3]float32{
+		{1 + 0x1p-23, 1 - 0x1p-23, -1}, // exact product below 1
+		{1, 1, 0x1p-24},                // a tie: to even
+		{1, 1, 0x1p-24 + 0x1p-60},      // just above a tie
+		{1, 1, -(0x1p-25 + 0x1p-70)},   // just below a tie, downwards
+		{3, 0x1p-100, 1},               // c ≫ a·b
+		{0x1p100, 0x1p27, -0x1p127},    // cancellation
+		{-1.5, 1 + 0x1p-23, 1.5 + 0x1p-22 + 0x1p-23},
+	}
+	for range 20000 {
+		e := rng.IntN(60) - 30
+		cases = append(cases, [3]float32{float32(rng.NormFloat64()), float32(rng.NormFloat64()),
+			float32(math.Ldexp(rng.NormFloat64(), e))})
+	}
+	for _, c := range cases {
+		if got, want := fma32(c[0], c[1], c[2]), fmaRef(c[0], c[1], c[2]); math.Float32bits(got) != math.Float32bits(want) {
+			t.Fatalf("fma32(%g, %g, %g) = %g, want %g", c[0], c[1], c[2], got, want)
+		}
+	}
 }

@@ -384,12 +384,12 @@ func ln32SumPS(n int, x *float32, p *[16]float64) float64
 //go:noescape
 func ln32SumSqDevPS(n int, x *float32, mu float64, p *[16]float64) float64
 
-// ln32NormScalePS writes h·gam of n values, a multiple of 16, into y, h = (x − m)·r + c, each step rounded to float32; see NormRow32.
+// ln32NormScalePS writes h·gam of n values, a multiple of 16, into y, h = (x − m)·r + c, in float32, products fused into the sums; see NormRow32.
 //
 //go:noescape
 func ln32NormScalePS(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32)
 
-// ln32NormAffinePS writes h·gam + b of n values, a multiple of 16, into y, h = (x − m)·r + c, each step rounded to float32; see NormRow32.
+// ln32NormAffinePS writes h·gam + b (fused) of n values, a multiple of 16, into y, h = (x − m)·r + c, in float32, products fused into the sums; see NormRow32.
 //
 //go:noescape
 func ln32NormAffinePS(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32, b *float32)
@@ -424,7 +424,7 @@ func ln32GradSumsNoGPS(n int, dy *float32, x *float32, m float32, r float32, c f
 //go:noescape
 func ln32GradXNoGPS(n int, dx *float32, dy *float32, x *float32, m float32, a float32, e float32, k float32)
 
-// gn32NormPS writes ((x − m)·a) + b of n values, a multiple of 16, each step rounded to float32, into y; see ScaleShift32.
+// gn32NormPS writes (x − m)·a + b (fused) of n values, a multiple of 16, in float32, into y; see ScaleShift32.
 //
 //go:noescape
 func gn32NormPS(n int, y *float32, x *float32, m float32, a float32, b float32)

@@ -5575,7 +5575,7 @@ ln32SumSqDevPS_done:
 	RET
 
 // func ln32NormScalePS(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32)
-// Requires: AVX
+// Requires: AVX, FMA3
 TEXT ·ln32NormScalePS(SB), NOSPLIT, $0-48
 	MOVQ         n+0(FP), AX
 	MOVQ         y+8(FP), CX
@@ -5588,29 +5588,27 @@ TEXT ·ln32NormScalePS(SB), NOSPLIT, $0-48
 	SHLQ         $0x02, AX
 
 ln32NormScalePS_loop:
-	CMPQ    SI, AX
-	JAE     ln32NormScalePS_done
-	VMOVUPS (DX)(SI*1), Y3
-	VSUBPS  Y0, Y3, Y3
-	VMULPS  Y1, Y3, Y3
-	VADDPS  Y2, Y3, Y3
-	VMULPS  (BX)(SI*1), Y3, Y3
-	VMOVUPS Y3, (CX)(SI*1)
-	VMOVUPS 32(DX)(SI*1), Y3
-	VSUBPS  Y0, Y3, Y3
-	VMULPS  Y1, Y3, Y3
-	VADDPS  Y2, Y3, Y3
-	VMULPS  32(BX)(SI*1), Y3, Y3
-	VMOVUPS Y3, 32(CX)(SI*1)
-	ADDQ    $0x40, SI
-	JMP     ln32NormScalePS_loop
+	CMPQ        SI, AX
+	JAE         ln32NormScalePS_done
+	VMOVUPS     (DX)(SI*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMULPS      (BX)(SI*1), Y3, Y3
+	VMOVUPS     Y3, (CX)(SI*1)
+	VMOVUPS     32(DX)(SI*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMULPS      32(BX)(SI*1), Y3, Y3
+	VMOVUPS     Y3, 32(CX)(SI*1)
+	ADDQ        $0x40, SI
+	JMP         ln32NormScalePS_loop
 
 ln32NormScalePS_done:
 	VZEROUPPER
 	RET
 
 // func ln32NormAffinePS(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32, b *float32)
-// Requires: AVX
+// Requires: AVX, FMA3
 TEXT ·ln32NormAffinePS(SB), NOSPLIT, $0-56
 	MOVQ         n+0(FP), AX
 	MOVQ         y+8(FP), CX
@@ -5624,24 +5622,22 @@ TEXT ·ln32NormAffinePS(SB), NOSPLIT, $0-56
 	SHLQ         $0x02, AX
 
 ln32NormAffinePS_loop:
-	CMPQ    DI, AX
-	JAE     ln32NormAffinePS_done
-	VMOVUPS (DX)(DI*1), Y3
-	VSUBPS  Y0, Y3, Y3
-	VMULPS  Y1, Y3, Y3
-	VADDPS  Y2, Y3, Y3
-	VMULPS  (BX)(DI*1), Y3, Y3
-	VADDPS  (SI)(DI*1), Y3, Y3
-	VMOVUPS Y3, (CX)(DI*1)
-	VMOVUPS 32(DX)(DI*1), Y3
-	VSUBPS  Y0, Y3, Y3
-	VMULPS  Y1, Y3, Y3
-	VADDPS  Y2, Y3, Y3
-	VMULPS  32(BX)(DI*1), Y3, Y3
-	VADDPS  32(SI)(DI*1), Y3, Y3
-	VMOVUPS Y3, 32(CX)(DI*1)
-	ADDQ    $0x40, DI
-	JMP     ln32NormAffinePS_loop
+	CMPQ        DI, AX
+	JAE         ln32NormAffinePS_done
+	VMOVUPS     (DX)(DI*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMOVUPS     (BX)(DI*1), Y4
+	VFMADD213PS (SI)(DI*1), Y4, Y3
+	VMOVUPS     Y3, (CX)(DI*1)
+	VMOVUPS     32(DX)(DI*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMOVUPS     32(BX)(DI*1), Y4
+	VFMADD213PS 32(SI)(DI*1), Y4, Y3
+	VMOVUPS     Y3, 32(CX)(DI*1)
+	ADDQ        $0x40, DI
+	JMP         ln32NormAffinePS_loop
 
 ln32NormAffinePS_done:
 	VZEROUPPER
@@ -6397,7 +6393,7 @@ ln32GradXNoGPS_done:
 	RET
 
 // func gn32NormPS(n int, y *float32, x *float32, m float32, a float32, b float32)
-// Requires: AVX
+// Requires: AVX, FMA3
 TEXT ·gn32NormPS(SB), NOSPLIT, $0-36
 	MOVQ         n+0(FP), AX
 	MOVQ         y+8(FP), CX
@@ -6409,20 +6405,18 @@ TEXT ·gn32NormPS(SB), NOSPLIT, $0-36
 	SHLQ         $0x02, AX
 
 gn32NormPS_loop:
-	CMPQ    BX, AX
-	JAE     gn32NormPS_done
-	VMOVUPS (DX)(BX*1), Y3
-	VSUBPS  Y0, Y3, Y3
-	VMULPS  Y1, Y3, Y3
-	VADDPS  Y2, Y3, Y3
-	VMOVUPS Y3, (CX)(BX*1)
-	VMOVUPS 32(DX)(BX*1), Y3
-	VSUBPS  Y0, Y3, Y3
-	VMULPS  Y1, Y3, Y3
-	VADDPS  Y2, Y3, Y3
-	VMOVUPS Y3, 32(CX)(BX*1)
-	ADDQ    $0x40, BX
-	JMP     gn32NormPS_loop
+	CMPQ        BX, AX
+	JAE         gn32NormPS_done
+	VMOVUPS     (DX)(BX*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMOVUPS     Y3, (CX)(BX*1)
+	VMOVUPS     32(DX)(BX*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMOVUPS     Y3, 32(CX)(BX*1)
+	ADDQ        $0x40, BX
+	JMP         gn32NormPS_loop
 
 gn32NormPS_done:
 	VZEROUPPER

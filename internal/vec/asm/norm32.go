@@ -11,8 +11,9 @@ import (
 // The float32 norm kernels below are layer, RMS and group norm's passes
 // over one float32 row in float32 arithmetic (package vec's norm32.go):
 // every operation is rounded to float32 on its own, in the order of the Go
-// loops, with no fused multiply-add, so that the Go loops give the same
-// bits. The statistics' sums (ln32SumPS, ln32SumSqDevPS) are float64 as
+// loops, so that the Go loops give the same bits; the forward's y fuses
+// products into sums (VFMADD…PS), which the Go loops emulate exactly
+// (fma32). The statistics' sums (ln32SumPS, ln32SumSqDevPS) are float64 as
 // norm.go's; the backward's row sums (ln32GradSums) add their terms in
 // float32 partials over chunks of 64 values (16 partials of 4 values) and
 // each chunk's partials into 16 float64 partials in p.
@@ -102,7 +103,7 @@ func ln32H(x, off Register, disp int, m, r, c VecVirtual) VecVirtual {
 	return h
 }
 
-// ln32Norm: y = (((x − m)·r + c)·γ) (+ β), each step rounded.
+// ln32Norm: h = (x − m)·r + c (fused); y = h·γ + β (fused), or h·γ.
 func ln32Norm(beta bool) {
 	name := "ln32NormScalePS"
 	sig := "func(n int, y, x *float32, m, r, c float32, gam *float32)"
@@ -110,10 +111,10 @@ func ln32Norm(beta bool) {
 	if beta {
 		name = "ln32NormAffinePS"
 		sig = "func(n int, y, x *float32, m, r, c float32, gam, b *float32)"
-		also = "h·gam + b"
+		also = "h·gam + b (fused)"
 	}
 	TEXT(name, NOSPLIT, sig)
-	Doc(fmt.Sprintf("%s writes %s of n values, a multiple of 16, into y, h = (x − m)·r + c, each step rounded to float32; see NormRow32.", name, also))
+	Doc(fmt.Sprintf("%s writes %s of n values, a multiple of 16, into y, h = (x − m)·r + c, in float32, products fused into the sums; see NormRow32.", name, also))
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	y := Load(Param("y"), GP64())
@@ -126,10 +127,16 @@ func ln32Norm(beta bool) {
 	m, r, c := bcst32("m"), bcst32("r"), bcst32("c")
 	loop(name, n, 16, func(off Register) {
 		for k := range 2 {
-			h := ln32H(x, off, 32*k, m, r, c)
-			VMULPS(at(g, off, 32*k), h, h)
+			h := YMM()
+			VMOVUPS(at(x, off, 32*k), h)
+			VSUBPS(m, h, h)
+			VFMADD213PS(c, r, h) // h = (x − m)·r + c
 			if beta {
-				VADDPS(at(b, off, 32*k), h, h)
+				gv := YMM()
+				VMOVUPS(at(g, off, 32*k), gv)
+				VFMADD213PS(at(b, off, 32*k), gv, h) // h·γ + β
+			} else {
+				VMULPS(at(g, off, 32*k), h, h)
 			}
 			VMOVUPS(h, at(y, off, 32*k))
 		}
@@ -272,11 +279,11 @@ func ln32GradX(withG bool) {
 	RET()
 }
 
-// gn32Norm: y = ((x − m)·a) + b, each step rounded.
+// gn32Norm: y = (x − m)·a + b, the product fused into the sum.
 func gn32Norm() {
 	const name = "gn32NormPS"
 	TEXT(name, NOSPLIT, "func(n int, y, x *float32, m, a, b float32)")
-	Doc(name + " writes ((x − m)·a) + b of n values, a multiple of 16, each step rounded to float32, into y; see ScaleShift32.")
+	Doc(name + " writes (x − m)·a + b (fused) of n values, a multiple of 16, in float32, into y; see ScaleShift32.")
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	y := Load(Param("y"), GP64())
@@ -287,8 +294,7 @@ func gn32Norm() {
 			t := YMM()
 			VMOVUPS(at(x, off, 32*k), t)
 			VSUBPS(m, t, t)
-			VMULPS(a, t, t)
-			VADDPS(b, t, t)
+			VFMADD213PS(b, a, t) // t = (x − m)·a + b
 			VMOVUPS(t, at(y, off, 32*k))
 		}
 	})
