@@ -10,13 +10,15 @@ import (
 // are those of the float64 passes, bit for bit: μ and Σ (x − μ)² summed in
 // float64 (vec.RowSum32, vec.RowSumSqDev32), r = (σ² + Eps)^(−½) in
 // float64. The element-wise passes then compute in float32, as PyTorch's
-// and batch norm's do (package vec's norm32.go), from d = x − m, where m
-// is μ rounded to float32: the difference is exact when x lies within a
-// factor of 2 of m, and the error of rounding μ, m − μ, is folded into
-// the passes' float32 factors, computed in float64 and rounded once:
+// and batch norm's do (package vec's norm32.go), each product fused into
+// the sum it feeds (FMA), from d = x − m, where m is μ rounded to float32
+// (the difference exact when x lies within a factor of 2 of m), or 0 when
+// |μ| < σ (vec.Factors32); m − μ is folded into the passes' float32
+// factors, computed in float64 and rounded once:
 //
 //	x̂ = d·r + c,                       c = (m − μ)·r
-//	dx = ĝ·r − d·e + k,                e = r²·m₂, k = −r·m₁ − (m − μ)·e
+//	y = x̂·γ + β
+//	dx = ĝ·r + (k − d·e),              e = r²·m₂, k = −r·m₁ − (m − μ)·e
 //
 // (m₁ = Σĝ/D, m₂ = Σ ĝ ⊙ x̂/D; group norm's forms likewise). The backward's
 // row sums Σ ĝ and Σ ĝ ⊙ x̂ add their float32 terms in float32 partials of
@@ -24,7 +26,8 @@ import (
 // sums of dγ and dβ add a row's terms in float32 over at most lnFlushRows
 // rows of a block before float64 (vec.Flush32To64): float32 sums of at most
 // 4 and lnFlushRows terms, where PyTorch's float32 sums run over whole rows
-// and, for dγ and dβ, over every row.
+// and, for dγ and dβ, over every row. benchmarks/normbench/accuracy.py
+// measures the errors of both against float64 on W6's shapes.
 
 // lnFlushRows is the number of rows whose dγ and dβ terms normBackward32
 // adds in float32 before adding them into the block's float64 sums.
@@ -119,7 +122,7 @@ func gnForward32(y, x, g, b, md, vd []float32, st []float64, blocks, m, groups, 
 // c (index i), Σ dy and Σ dy ⊙ x̂ over the channel's inner values into
 // sdy[i] and sdyh[i] (vec.SumsRuns32: vec.NormGradSums32 without γ, x̂ =
 // (x − m)·r + c from vec.Factors32), and, if dx is not nil, dx over the
-// channel's run as ((k1·dy) + (k2·(x − m))) + k3 in float32
+// channel's run as k1·dy + ((x − m)·k2 + k3) in float32
 // (vec.GradShiftRuns32), k1 = γ_c/σ, k2 = −(1/σ)²·Σ a ⊙ x̂/M and
 // k3 = −(1/σ)·Σ a/M + k2·(m − μ), rounded from float64, a = γ ⊙ dy summed
 // over the group.

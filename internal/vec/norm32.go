@@ -9,14 +9,14 @@ import (
 // one float32 row x of n values for T = float32. The statistics are summed
 // in float64 as norm.go's (RowSum32, RowSumSqDev32, with the bits of
 // RowSumTo and RowSumSqDev64); the element-wise passes compute in float32,
-// as batch norm's do (bnshift.go), each operation rounded to float32 on
-// its own in the order given (the Go loops convert each product
-// explicitly), but for the forward's y, whose products are fused into
-// their sums (FMA; fma32 in the Go loops), so that the assembly (amd64
-// with AVX2) gives the bits of the Go loops. They take the row's mean μ rounded to
-// float32, m, and compute from d = x − m, which is exact when x lies
-// within a factor of 2 of m (Sterbenz) and otherwise rounded once; the
-// caller folds the rounding error m − μ into the factors it passes.
+// as batch norm's and PyTorch's do, each operation rounded to float32 on
+// its own in the order given, every product fused into the sum it feeds
+// (FMA; the Go loops emulate the float32 FMA exactly, fma32), so that the
+// assembly (amd64 with AVX2) gives the bits of the Go loops. They take a
+// shift m near the row's mean μ, μ rounded to float32 (or 0, Factors32),
+// and compute from d = x − m, which is exact when x lies within a factor
+// of 2 of m (Sterbenz) and otherwise rounded once; the caller folds m − μ
+// into the factors it passes.
 
 // ln32Chunk is the number of values over which NormGradSums32 adds its
 // terms in float32 before adding them into its float64 partial sums: 4
@@ -82,13 +82,13 @@ func NormRow32(y, x []float32, m, r, c float32, g, b []float32) {
 	y, x, g = y[done:], x[done:], g[done:]
 	if b == nil {
 		for i, v := range x {
-			y[i] = float32(fma32(v-m, r, c) * g[i])
+			y[i] = float32(ln32H(v, m, r, c) * g[i])
 		}
 		return
 	}
 	b = b[done:]
 	for i, v := range x {
-		y[i] = fma32(fma32(v-m, r, c), g[i], b[i])
+		y[i] = fma32(ln32H(v, m, r, c), g[i], b[i])
 	}
 }
 
@@ -115,16 +115,17 @@ func fma32(a, b, c float32) float32 {
 	return float32(s)
 }
 
-// ln32H returns ((v − m)·r) + c, each step rounded to float32.
-func ln32H(v, m, r, c float32) float32 { return float32(float32(v-m)*r) + c }
+// ln32H returns (v − m)·r + c in float32, the difference rounded and the
+// product fused into the sum.
+func ln32H(v, m, r, c float32) float32 { return fma32(v-m, r, c) }
 
 // NormGradSums32 returns Σᵢ ĝᵢ and Σᵢ ĝᵢ·hᵢ in float64, ĝᵢ = dy[i]·g[i]
-// (dy[i] if g is nil) and hᵢ = ((x[i] − m)·r) + c, each step rounded to
-// float32. The terms ĝᵢ and ĝᵢ·hᵢ (a float32 product) are added in
-// float32 over chunks of 64 values, term i into partial i mod 16 (so that
-// a float32 partial adds at most 4 terms), and each chunk's 16 partials
-// into normLanes float64 partials, added up as RowSumTo's. If sb is not nil
-// it also adds dy[i] to sb[i] and dy[i]·hᵢ to sbh[i], in float32: the
+// (dy[i] if g is nil) and hᵢ = (x[i] − m)·r + c (fused), in float32. The
+// terms ĝᵢ and ĝᵢ·hᵢ are added in float32 (ĝᵢ·hᵢ fused into the partial)
+// over chunks of 64 values, term i into partial i mod 16 (so that a
+// float32 partial adds at most 4 terms), and each chunk's 16 partials into
+// normLanes float64 partials, added up as RowSumTo's. If sb is not nil it
+// also adds dy[i] to sb[i] and dy[i]·hᵢ (fused) to sbh[i], in float32: the
 // column sums of dβ and dγ over a few rows, which the caller adds into
 // float64 (Flush32To64). It panics if the lengths differ.
 func NormGradSums32(dy, g, x []float32, m, r, c float32, sb, sbh []float32) (sg, sgh float64) {
@@ -148,10 +149,10 @@ func NormGradSums32(dy, g, x []float32, m, r, c float32, sb, sbh []float32) (sg,
 				gv = float32(d * g[i])
 			}
 			qg[i%normLanes] += gv
-			qh[i%normLanes] += float32(gv * h)
+			qh[i%normLanes] = fma32(gv, h, qh[i%normLanes])
 			if sb != nil {
 				sb[i] += d
-				sbh[i] += float32(d * h)
+				sbh[i] = fma32(d, h, sbh[i])
 			}
 		}
 		for k := range normLanes {
@@ -162,8 +163,8 @@ func NormGradSums32(dy, g, x []float32, m, r, c float32, sb, sbh []float32) (sg,
 	return addPartials(a), addPartials(e)
 }
 
-// NormGradRow32 writes dx[i] = ((ĝᵢ·a) − ((x[i] − m)·e)) + k, ĝᵢ =
-// dy[i]·g[i] (dy[i] if g is nil), each step rounded to float32: layer and
+// NormGradRow32 writes dx[i] = ĝᵢ·a + (k − (x[i] − m)·e), ĝᵢ =
+// dy[i]·g[i] (dy[i] if g is nil), in float32, both products fused: layer and
 // RMS norm's input gradient r·(ĝ − m₁ − x̂·m₂) with a = r, e = r²·m₂ and
 // k = −r·m₁ − (m − μ)·e. It panics if the lengths differ.
 func NormGradRow32(dx, dy, g, x []float32, m, a, e, k float32) {
@@ -176,12 +177,12 @@ func NormGradRow32(dx, dy, g, x []float32, m, a, e, k float32) {
 		if g != nil {
 			gv = float32(gv * g[i])
 		}
-		dx[i] = float32(float32(gv*a)-float32(float32(x[i]-m)*e)) + k
+		dx[i] = fma32(gv, a, fma32(-(x[i]-m), e, k))
 	}
 }
 
-// GradShift32 writes dx[i] = ((k1·dy[i]) + (k2·(x[i] − m))) + k3, each
-// step rounded to float32: group norm's input gradient over a channel run.
+// GradShift32 writes dx[i] = k1·dy[i] + ((x[i] − m)·k2 + k3) in float32,
+// both products fused: group norm's input gradient over a channel run.
 // It panics if the lengths differ.
 func GradShift32(dx, dy, x []float32, m, k1, k2, k3 float32) {
 	n := len(dx)
@@ -189,7 +190,7 @@ func GradShift32(dx, dy, x []float32, m, k1, k2, k3 float32) {
 		panic(fmt.Sprintf("vec: GradShift32 of slices of lengths %d, %d and %d", n, len(dy), len(x)))
 	}
 	for i := gradShift32Asm(dx, dy, x, m, k1, k2, k3); i < n; i++ {
-		dx[i] = float32(float32(k1*dy[i])+float32(k2*float32(x[i]-m))) + k3
+		dx[i] = fma32(k1, dy[i], fma32(x[i]-m, k2, k3))
 	}
 }
 

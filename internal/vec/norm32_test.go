@@ -32,7 +32,7 @@ func TestNorm32MatchesFormulas(t *testing.T) {
 		checkF64(t, "RowSumSqDev32", n, 1, []float64{ss}, []float64{RowSumSqDev64(sc, mu)})
 		is := 1 / math.Sqrt(ss/float64(max(n, 1))+1e-5)
 		m, r, c := float32(mu), float32(is), float32((float64(float32(mu))-mu)*is)
-		h := func(i int) float32 { return float32(float32(x[i]-m)*r) + c }
+		h := func(i int) float32 { return fmaRef(x[i]-m, r, c) }
 
 		y, wy := make([]float32, n), make([]float32, n)
 		for i := range wy {
@@ -41,12 +41,12 @@ func TestNorm32MatchesFormulas(t *testing.T) {
 		ScaleShift32(y, x, m, r, c)
 		checkT(t, "ScaleShift32", n, 1, y, wy)
 		for i := range wy {
-			wy[i] = float32(fmaRef(x[i]-m, r, c) * g[i])
+			wy[i] = float32(h(i) * g[i])
 		}
 		NormRow32(y, x, m, r, c, g, nil)
 		checkT(t, "NormRow32 scale", n, 1, y, wy)
 		for i := range wy {
-			wy[i] = fmaRef(fmaRef(x[i]-m, r, c), g[i], b[i])
+			wy[i] = fmaRef(h(i), g[i], b[i])
 		}
 		NormRow32(y, x, m, r, c, g, b)
 		checkT(t, "NormRow32 affine", n, 1, y, wy)
@@ -63,7 +63,7 @@ func TestNorm32MatchesFormulas(t *testing.T) {
 				var qg, qh [16]float32
 				for i := lo; i < min(lo+64, n); i++ {
 					qg[i%16] += gh(i)
-					qh[i%16] += float32(gh(i) * h(i))
+					qh[i%16] = fmaRef(gh(i), h(i), qh[i%16])
 				}
 				for k := range 16 {
 					pg[k] += float64(qg[k])
@@ -76,7 +76,7 @@ func TestNorm32MatchesFormulas(t *testing.T) {
 			sb, sbh := append([]float32(nil), c0...), append([]float32(nil), b...)
 			wb, wbh := make([]float32, n), make([]float32, n)
 			for i := range wb {
-				wb[i], wbh[i] = sb[i]+dy[i], sbh[i]+float32(dy[i]*h(i))
+				wb[i], wbh[i] = sb[i]+dy[i], fmaRef(dy[i], h(i), sbh[i])
 			}
 			sg, sgh = NormGradSums32(dy, gm, x, m, r, c, sb, sbh)
 			checkF64(t, "NormGradSums32 with columns", n, 1, []float64{sg, sgh}, []float64{wsg, wsgh})
@@ -86,7 +86,7 @@ func TestNorm32MatchesFormulas(t *testing.T) {
 			a, e, k := r, float32(0.37), float32(-0.21)
 			dx, wdx := make([]float32, n), make([]float32, n)
 			for i := range wdx {
-				wdx[i] = float32(float32(gh(i)*a)-float32(float32(x[i]-m)*e)) + k
+				wdx[i] = fmaRef(gh(i), a, fmaRef(-(x[i]-m), e, k))
 			}
 			NormGradRow32(dx, dy, gm, x, m, a, e, k)
 			checkT(t, "NormGradRow32", n, 1, dx, wdx)
@@ -95,7 +95,7 @@ func TestNorm32MatchesFormulas(t *testing.T) {
 		k1, k2, k3 := float32(1.3), float32(-0.4), float32(0.07)
 		dx, wdx := make([]float32, n), make([]float32, n)
 		for i := range wdx {
-			wdx[i] = float32(float32(k1*dy[i])+float32(k2*float32(x[i]-m))) + k3
+			wdx[i] = fmaRef(k1, dy[i], fmaRef(x[i]-m, k2, k3))
 		}
 		GradShift32(dx, dy, x, m, k1, k2, k3)
 		checkT(t, "GradShift32", n, 1, dx, wdx)

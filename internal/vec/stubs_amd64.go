@@ -404,7 +404,7 @@ func ln32GradSumsColsPS(n int, dy *float32, gam *float32, x *float32, m float32,
 //go:noescape
 func ln32GradSumsPS(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
 
-// ln32GradXPS writes ((dy⊙gam·a) − ((x − m)·e)) + k of n values, a multiple of 16, each step rounded to float32, into dx; see NormGradRow32.
+// ln32GradXPS writes dy⊙gam·a + (k − (x − m)·e) of n values, a multiple of 16, in float32, both fused, into dx; see NormGradRow32.
 //
 //go:noescape
 func ln32GradXPS(n int, dx *float32, dy *float32, gam *float32, x *float32, m float32, a float32, e float32, k float32)
@@ -419,7 +419,7 @@ func ln32GradSumsNoGColsPS(n int, dy *float32, x *float32, m float32, r float32,
 //go:noescape
 func ln32GradSumsNoGPS(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
 
-// ln32GradXNoGPS writes ((dy·a) − ((x − m)·e)) + k of n values, a multiple of 16, each step rounded to float32, into dx; see NormGradRow32.
+// ln32GradXNoGPS writes dy·a + (k − (x − m)·e) of n values, a multiple of 16, in float32, both fused, into dx; see NormGradRow32.
 //
 //go:noescape
 func ln32GradXNoGPS(n int, dx *float32, dy *float32, x *float32, m float32, a float32, e float32, k float32)
@@ -429,7 +429,7 @@ func ln32GradXNoGPS(n int, dx *float32, dy *float32, x *float32, m float32, a fl
 //go:noescape
 func gn32NormPS(n int, y *float32, x *float32, m float32, a float32, b float32)
 
-// gn32GradXPS writes ((k1·dy) + (k2·(x − m))) + k3 of n values, a multiple of 16, each step rounded to float32, into dx; see GradShift32.
+// gn32GradXPS writes k1·dy + ((x − m)·k2 + k3) of n values, a multiple of 16, in float32, both fused, into dx; see GradShift32.
 //
 //go:noescape
 func gn32GradXPS(n int, dx *float32, dy *float32, x *float32, m float32, k1 float32, k2 float32, k3 float32)

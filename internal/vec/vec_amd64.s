@@ -5644,7 +5644,7 @@ ln32NormAffinePS_done:
 	RET
 
 // func ln32GradSumsColsPS(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
-// Requires: AVX, SSE2
+// Requires: AVX, FMA3, SSE2
 TEXT ·ln32GradSumsColsPS(SB), NOSPLIT, $0-88
 	MOVQ         n+0(FP), AX
 	MOVQ         dy+8(FP), CX
@@ -5668,116 +5668,100 @@ ln32GradSumsColsPS_loop:
 	VXORPD       Y6, Y6, Y6
 	VMOVUPS      (BX)(R9*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      (CX)(R9*1), Y8
 	VMULPS       (DX)(R9*1), Y8, Y9
 	VADDPS       Y9, Y3, Y3
-	VMULPS       Y7, Y9, Y9
-	VADDPS       Y9, Y5, Y5
+	VFMADD231PS  Y7, Y9, Y5
 	VADDPS       (DI)(R9*1), Y8, Y9
 	VMOVUPS      Y9, (DI)(R9*1)
-	VMULPS       Y7, Y8, Y8
-	VADDPS       (R8)(R9*1), Y8, Y8
-	VMOVUPS      Y8, (R8)(R9*1)
+	VMOVUPS      (R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, (R8)(R9*1)
 	VMOVUPS      32(BX)(R9*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      32(CX)(R9*1), Y8
 	VMULPS       32(DX)(R9*1), Y8, Y9
 	VADDPS       Y9, Y4, Y4
-	VMULPS       Y7, Y9, Y9
-	VADDPS       Y9, Y6, Y6
+	VFMADD231PS  Y7, Y9, Y6
 	VADDPS       32(DI)(R9*1), Y8, Y9
 	VMOVUPS      Y9, 32(DI)(R9*1)
-	VMULPS       Y7, Y8, Y8
-	VADDPS       32(R8)(R9*1), Y8, Y8
-	VMOVUPS      Y8, 32(R8)(R9*1)
+	VMOVUPS      32(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 32(R8)(R9*1)
 	VMOVUPS      64(BX)(R9*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      64(CX)(R9*1), Y8
 	VMULPS       64(DX)(R9*1), Y8, Y9
 	VADDPS       Y9, Y3, Y3
-	VMULPS       Y7, Y9, Y9
-	VADDPS       Y9, Y5, Y5
+	VFMADD231PS  Y7, Y9, Y5
 	VADDPS       64(DI)(R9*1), Y8, Y9
 	VMOVUPS      Y9, 64(DI)(R9*1)
-	VMULPS       Y7, Y8, Y8
-	VADDPS       64(R8)(R9*1), Y8, Y8
-	VMOVUPS      Y8, 64(R8)(R9*1)
+	VMOVUPS      64(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 64(R8)(R9*1)
 	VMOVUPS      96(BX)(R9*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      96(CX)(R9*1), Y8
 	VMULPS       96(DX)(R9*1), Y8, Y9
 	VADDPS       Y9, Y4, Y4
-	VMULPS       Y7, Y9, Y9
-	VADDPS       Y9, Y6, Y6
+	VFMADD231PS  Y7, Y9, Y6
 	VADDPS       96(DI)(R9*1), Y8, Y9
 	VMOVUPS      Y9, 96(DI)(R9*1)
-	VMULPS       Y7, Y8, Y8
-	VADDPS       96(R8)(R9*1), Y8, Y8
-	VMOVUPS      Y8, 96(R8)(R9*1)
+	VMOVUPS      96(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 96(R8)(R9*1)
 	VMOVUPS      128(BX)(R9*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      128(CX)(R9*1), Y8
 	VMULPS       128(DX)(R9*1), Y8, Y9
 	VADDPS       Y9, Y3, Y3
-	VMULPS       Y7, Y9, Y9
-	VADDPS       Y9, Y5, Y5
+	VFMADD231PS  Y7, Y9, Y5
 	VADDPS       128(DI)(R9*1), Y8, Y9
 	VMOVUPS      Y9, 128(DI)(R9*1)
-	VMULPS       Y7, Y8, Y8
-	VADDPS       128(R8)(R9*1), Y8, Y8
-	VMOVUPS      Y8, 128(R8)(R9*1)
+	VMOVUPS      128(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 128(R8)(R9*1)
 	VMOVUPS      160(BX)(R9*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      160(CX)(R9*1), Y8
 	VMULPS       160(DX)(R9*1), Y8, Y9
 	VADDPS       Y9, Y4, Y4
-	VMULPS       Y7, Y9, Y9
-	VADDPS       Y9, Y6, Y6
+	VFMADD231PS  Y7, Y9, Y6
 	VADDPS       160(DI)(R9*1), Y8, Y9
 	VMOVUPS      Y9, 160(DI)(R9*1)
-	VMULPS       Y7, Y8, Y8
-	VADDPS       160(R8)(R9*1), Y8, Y8
-	VMOVUPS      Y8, 160(R8)(R9*1)
+	VMOVUPS      160(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 160(R8)(R9*1)
 	VMOVUPS      192(BX)(R9*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      192(CX)(R9*1), Y8
 	VMULPS       192(DX)(R9*1), Y8, Y9
 	VADDPS       Y9, Y3, Y3
-	VMULPS       Y7, Y9, Y9
-	VADDPS       Y9, Y5, Y5
+	VFMADD231PS  Y7, Y9, Y5
 	VADDPS       192(DI)(R9*1), Y8, Y9
 	VMOVUPS      Y9, 192(DI)(R9*1)
-	VMULPS       Y7, Y8, Y8
-	VADDPS       192(R8)(R9*1), Y8, Y8
-	VMOVUPS      Y8, 192(R8)(R9*1)
+	VMOVUPS      192(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 192(R8)(R9*1)
 	VMOVUPS      224(BX)(R9*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      224(CX)(R9*1), Y8
 	VMULPS       224(DX)(R9*1), Y8, Y9
 	VADDPS       Y9, Y4, Y4
-	VMULPS       Y7, Y9, Y9
-	VADDPS       Y9, Y6, Y6
+	VFMADD231PS  Y7, Y9, Y6
 	VADDPS       224(DI)(R9*1), Y8, Y9
 	VMOVUPS      Y9, 224(DI)(R9*1)
-	VMULPS       Y7, Y8, Y8
-	VADDPS       224(R8)(R9*1), Y8, Y8
-	VMOVUPS      Y8, 224(R8)(R9*1)
+	VMOVUPS      224(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 224(R8)(R9*1)
 	VCVTPS2PD    X3, Y7
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -5838,7 +5822,7 @@ ln32GradSumsColsPS_done:
 	RET
 
 // func ln32GradSumsPS(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
-// Requires: AVX, SSE2
+// Requires: AVX, FMA3, SSE2
 TEXT ·ln32GradSumsPS(SB), NOSPLIT, $0-72
 	MOVQ         n+0(FP), AX
 	MOVQ         dy+8(FP), CX
@@ -5860,76 +5844,60 @@ ln32GradSumsPS_loop:
 	VXORPD       Y6, Y6, Y6
 	VMOVUPS      (BX)(DI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      (CX)(DI*1), Y8
 	VMULPS       (DX)(DI*1), Y8, Y8
 	VADDPS       Y8, Y3, Y3
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y5, Y5
+	VFMADD231PS  Y7, Y8, Y5
 	VMOVUPS      32(BX)(DI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      32(CX)(DI*1), Y8
 	VMULPS       32(DX)(DI*1), Y8, Y8
 	VADDPS       Y8, Y4, Y4
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y6, Y6
+	VFMADD231PS  Y7, Y8, Y6
 	VMOVUPS      64(BX)(DI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      64(CX)(DI*1), Y8
 	VMULPS       64(DX)(DI*1), Y8, Y8
 	VADDPS       Y8, Y3, Y3
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y5, Y5
+	VFMADD231PS  Y7, Y8, Y5
 	VMOVUPS      96(BX)(DI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      96(CX)(DI*1), Y8
 	VMULPS       96(DX)(DI*1), Y8, Y8
 	VADDPS       Y8, Y4, Y4
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y6, Y6
+	VFMADD231PS  Y7, Y8, Y6
 	VMOVUPS      128(BX)(DI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      128(CX)(DI*1), Y8
 	VMULPS       128(DX)(DI*1), Y8, Y8
 	VADDPS       Y8, Y3, Y3
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y5, Y5
+	VFMADD231PS  Y7, Y8, Y5
 	VMOVUPS      160(BX)(DI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      160(CX)(DI*1), Y8
 	VMULPS       160(DX)(DI*1), Y8, Y8
 	VADDPS       Y8, Y4, Y4
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y6, Y6
+	VFMADD231PS  Y7, Y8, Y6
 	VMOVUPS      192(BX)(DI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      192(CX)(DI*1), Y8
 	VMULPS       192(DX)(DI*1), Y8, Y8
 	VADDPS       Y8, Y3, Y3
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y5, Y5
+	VFMADD231PS  Y7, Y8, Y5
 	VMOVUPS      224(BX)(DI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      224(CX)(DI*1), Y8
 	VMULPS       224(DX)(DI*1), Y8, Y8
 	VADDPS       Y8, Y4, Y4
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y6, Y6
+	VFMADD231PS  Y7, Y8, Y6
 	VCVTPS2PD    X3, Y7
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -5990,7 +5958,7 @@ ln32GradSumsPS_done:
 	RET
 
 // func ln32GradXPS(n int, dx *float32, dy *float32, gam *float32, x *float32, m float32, a float32, e float32, k float32)
-// Requires: AVX
+// Requires: AVX, FMA3
 TEXT ·ln32GradXPS(SB), NOSPLIT, $0-56
 	MOVQ         n+0(FP), AX
 	MOVQ         dx+8(FP), CX
@@ -6005,35 +5973,31 @@ TEXT ·ln32GradXPS(SB), NOSPLIT, $0-56
 	SHLQ         $0x02, AX
 
 ln32GradXPS_loop:
-	CMPQ    DI, AX
-	JAE     ln32GradXPS_done
-	VMOVUPS (DX)(DI*1), Y4
-	VMULPS  (BX)(DI*1), Y4, Y4
-	VMULPS  Y1, Y4, Y4
-	VMOVUPS (SI)(DI*1), Y5
-	VSUBPS  Y0, Y5, Y5
-	VMULPS  Y2, Y5, Y5
-	VSUBPS  Y5, Y4, Y4
-	VADDPS  Y3, Y4, Y4
-	VMOVUPS Y4, (CX)(DI*1)
-	VMOVUPS 32(DX)(DI*1), Y4
-	VMULPS  32(BX)(DI*1), Y4, Y4
-	VMULPS  Y1, Y4, Y4
-	VMOVUPS 32(SI)(DI*1), Y5
-	VSUBPS  Y0, Y5, Y5
-	VMULPS  Y2, Y5, Y5
-	VSUBPS  Y5, Y4, Y4
-	VADDPS  Y3, Y4, Y4
-	VMOVUPS Y4, 32(CX)(DI*1)
-	ADDQ    $0x40, DI
-	JMP     ln32GradXPS_loop
+	CMPQ         DI, AX
+	JAE          ln32GradXPS_done
+	VMOVUPS      (SI)(DI*1), Y5
+	VSUBPS       Y0, Y5, Y5
+	VFNMADD213PS Y3, Y2, Y5
+	VMOVUPS      (DX)(DI*1), Y4
+	VMULPS       (BX)(DI*1), Y4, Y4
+	VFMADD213PS  Y5, Y1, Y4
+	VMOVUPS      Y4, (CX)(DI*1)
+	VMOVUPS      32(SI)(DI*1), Y5
+	VSUBPS       Y0, Y5, Y5
+	VFNMADD213PS Y3, Y2, Y5
+	VMOVUPS      32(DX)(DI*1), Y4
+	VMULPS       32(BX)(DI*1), Y4, Y4
+	VFMADD213PS  Y5, Y1, Y4
+	VMOVUPS      Y4, 32(CX)(DI*1)
+	ADDQ         $0x40, DI
+	JMP          ln32GradXPS_loop
 
 ln32GradXPS_done:
 	VZEROUPPER
 	RET
 
 // func ln32GradSumsNoGColsPS(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
-// Requires: AVX, SSE2
+// Requires: AVX, FMA3, SSE2
 TEXT ·ln32GradSumsNoGColsPS(SB), NOSPLIT, $0-80
 	MOVQ         n+0(FP), AX
 	MOVQ         dy+8(FP), CX
@@ -6056,100 +6020,92 @@ ln32GradSumsNoGColsPS_loop:
 	VXORPD       Y6, Y6, Y6
 	VMOVUPS      (DX)(R8*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      (CX)(R8*1), Y8
 	VADDPS       Y8, Y3, Y3
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y5, Y5
-	VADDPS       (SI)(R8*1), Y8, Y8
-	VMOVUPS      Y8, (SI)(R8*1)
-	VADDPS       (DI)(R8*1), Y7, Y7
-	VMOVUPS      Y7, (DI)(R8*1)
+	VFMADD231PS  Y7, Y8, Y5
+	VADDPS       (SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, (SI)(R8*1)
+	VMOVUPS      (DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, (DI)(R8*1)
 	VMOVUPS      32(DX)(R8*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      32(CX)(R8*1), Y8
 	VADDPS       Y8, Y4, Y4
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y6, Y6
-	VADDPS       32(SI)(R8*1), Y8, Y8
-	VMOVUPS      Y8, 32(SI)(R8*1)
-	VADDPS       32(DI)(R8*1), Y7, Y7
-	VMOVUPS      Y7, 32(DI)(R8*1)
+	VFMADD231PS  Y7, Y8, Y6
+	VADDPS       32(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 32(SI)(R8*1)
+	VMOVUPS      32(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 32(DI)(R8*1)
 	VMOVUPS      64(DX)(R8*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      64(CX)(R8*1), Y8
 	VADDPS       Y8, Y3, Y3
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y5, Y5
-	VADDPS       64(SI)(R8*1), Y8, Y8
-	VMOVUPS      Y8, 64(SI)(R8*1)
-	VADDPS       64(DI)(R8*1), Y7, Y7
-	VMOVUPS      Y7, 64(DI)(R8*1)
+	VFMADD231PS  Y7, Y8, Y5
+	VADDPS       64(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 64(SI)(R8*1)
+	VMOVUPS      64(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 64(DI)(R8*1)
 	VMOVUPS      96(DX)(R8*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      96(CX)(R8*1), Y8
 	VADDPS       Y8, Y4, Y4
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y6, Y6
-	VADDPS       96(SI)(R8*1), Y8, Y8
-	VMOVUPS      Y8, 96(SI)(R8*1)
-	VADDPS       96(DI)(R8*1), Y7, Y7
-	VMOVUPS      Y7, 96(DI)(R8*1)
+	VFMADD231PS  Y7, Y8, Y6
+	VADDPS       96(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 96(SI)(R8*1)
+	VMOVUPS      96(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 96(DI)(R8*1)
 	VMOVUPS      128(DX)(R8*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      128(CX)(R8*1), Y8
 	VADDPS       Y8, Y3, Y3
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y5, Y5
-	VADDPS       128(SI)(R8*1), Y8, Y8
-	VMOVUPS      Y8, 128(SI)(R8*1)
-	VADDPS       128(DI)(R8*1), Y7, Y7
-	VMOVUPS      Y7, 128(DI)(R8*1)
+	VFMADD231PS  Y7, Y8, Y5
+	VADDPS       128(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 128(SI)(R8*1)
+	VMOVUPS      128(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 128(DI)(R8*1)
 	VMOVUPS      160(DX)(R8*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      160(CX)(R8*1), Y8
 	VADDPS       Y8, Y4, Y4
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y6, Y6
-	VADDPS       160(SI)(R8*1), Y8, Y8
-	VMOVUPS      Y8, 160(SI)(R8*1)
-	VADDPS       160(DI)(R8*1), Y7, Y7
-	VMOVUPS      Y7, 160(DI)(R8*1)
+	VFMADD231PS  Y7, Y8, Y6
+	VADDPS       160(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 160(SI)(R8*1)
+	VMOVUPS      160(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 160(DI)(R8*1)
 	VMOVUPS      192(DX)(R8*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      192(CX)(R8*1), Y8
 	VADDPS       Y8, Y3, Y3
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y5, Y5
-	VADDPS       192(SI)(R8*1), Y8, Y8
-	VMOVUPS      Y8, 192(SI)(R8*1)
-	VADDPS       192(DI)(R8*1), Y7, Y7
-	VMOVUPS      Y7, 192(DI)(R8*1)
+	VFMADD231PS  Y7, Y8, Y5
+	VADDPS       192(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 192(SI)(R8*1)
+	VMOVUPS      192(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 192(DI)(R8*1)
 	VMOVUPS      224(DX)(R8*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      224(CX)(R8*1), Y8
 	VADDPS       Y8, Y4, Y4
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y6, Y6
-	VADDPS       224(SI)(R8*1), Y8, Y8
-	VMOVUPS      Y8, 224(SI)(R8*1)
-	VADDPS       224(DI)(R8*1), Y7, Y7
-	VMOVUPS      Y7, 224(DI)(R8*1)
+	VFMADD231PS  Y7, Y8, Y6
+	VADDPS       224(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 224(SI)(R8*1)
+	VMOVUPS      224(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 224(DI)(R8*1)
 	VCVTPS2PD    X3, Y7
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -6210,7 +6166,7 @@ ln32GradSumsNoGColsPS_done:
 	RET
 
 // func ln32GradSumsNoGPS(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
-// Requires: AVX, SSE2
+// Requires: AVX, FMA3, SSE2
 TEXT ·ln32GradSumsNoGPS(SB), NOSPLIT, $0-64
 	MOVQ         n+0(FP), AX
 	MOVQ         dy+8(FP), CX
@@ -6231,68 +6187,52 @@ ln32GradSumsNoGPS_loop:
 	VXORPD       Y6, Y6, Y6
 	VMOVUPS      (DX)(SI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      (CX)(SI*1), Y8
 	VADDPS       Y8, Y3, Y3
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y5, Y5
+	VFMADD231PS  Y7, Y8, Y5
 	VMOVUPS      32(DX)(SI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      32(CX)(SI*1), Y8
 	VADDPS       Y8, Y4, Y4
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y6, Y6
+	VFMADD231PS  Y7, Y8, Y6
 	VMOVUPS      64(DX)(SI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      64(CX)(SI*1), Y8
 	VADDPS       Y8, Y3, Y3
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y5, Y5
+	VFMADD231PS  Y7, Y8, Y5
 	VMOVUPS      96(DX)(SI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      96(CX)(SI*1), Y8
 	VADDPS       Y8, Y4, Y4
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y6, Y6
+	VFMADD231PS  Y7, Y8, Y6
 	VMOVUPS      128(DX)(SI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      128(CX)(SI*1), Y8
 	VADDPS       Y8, Y3, Y3
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y5, Y5
+	VFMADD231PS  Y7, Y8, Y5
 	VMOVUPS      160(DX)(SI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      160(CX)(SI*1), Y8
 	VADDPS       Y8, Y4, Y4
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y6, Y6
+	VFMADD231PS  Y7, Y8, Y6
 	VMOVUPS      192(DX)(SI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      192(CX)(SI*1), Y8
 	VADDPS       Y8, Y3, Y3
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y5, Y5
+	VFMADD231PS  Y7, Y8, Y5
 	VMOVUPS      224(DX)(SI*1), Y7
 	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
 	VMOVUPS      224(CX)(SI*1), Y8
 	VADDPS       Y8, Y4, Y4
-	VMULPS       Y7, Y8, Y7
-	VADDPS       Y7, Y6, Y6
+	VFMADD231PS  Y7, Y8, Y6
 	VCVTPS2PD    X3, Y7
 	VEXTRACTF128 $0x01, Y3, X3
 	VCVTPS2PD    X3, Y3
@@ -6353,7 +6293,7 @@ ln32GradSumsNoGPS_done:
 	RET
 
 // func ln32GradXNoGPS(n int, dx *float32, dy *float32, x *float32, m float32, a float32, e float32, k float32)
-// Requires: AVX
+// Requires: AVX, FMA3
 TEXT ·ln32GradXNoGPS(SB), NOSPLIT, $0-48
 	MOVQ         n+0(FP), AX
 	MOVQ         dx+8(FP), CX
@@ -6367,26 +6307,22 @@ TEXT ·ln32GradXNoGPS(SB), NOSPLIT, $0-48
 	SHLQ         $0x02, AX
 
 ln32GradXNoGPS_loop:
-	CMPQ    SI, AX
-	JAE     ln32GradXNoGPS_done
-	VMOVUPS (DX)(SI*1), Y4
-	VMULPS  Y1, Y4, Y4
-	VMOVUPS (BX)(SI*1), Y5
-	VSUBPS  Y0, Y5, Y5
-	VMULPS  Y2, Y5, Y5
-	VSUBPS  Y5, Y4, Y4
-	VADDPS  Y3, Y4, Y4
-	VMOVUPS Y4, (CX)(SI*1)
-	VMOVUPS 32(DX)(SI*1), Y4
-	VMULPS  Y1, Y4, Y4
-	VMOVUPS 32(BX)(SI*1), Y5
-	VSUBPS  Y0, Y5, Y5
-	VMULPS  Y2, Y5, Y5
-	VSUBPS  Y5, Y4, Y4
-	VADDPS  Y3, Y4, Y4
-	VMOVUPS Y4, 32(CX)(SI*1)
-	ADDQ    $0x40, SI
-	JMP     ln32GradXNoGPS_loop
+	CMPQ         SI, AX
+	JAE          ln32GradXNoGPS_done
+	VMOVUPS      (BX)(SI*1), Y5
+	VSUBPS       Y0, Y5, Y5
+	VFNMADD213PS Y3, Y2, Y5
+	VMOVUPS      (DX)(SI*1), Y4
+	VFMADD213PS  Y5, Y1, Y4
+	VMOVUPS      Y4, (CX)(SI*1)
+	VMOVUPS      32(BX)(SI*1), Y5
+	VSUBPS       Y0, Y5, Y5
+	VFNMADD213PS Y3, Y2, Y5
+	VMOVUPS      32(DX)(SI*1), Y4
+	VFMADD213PS  Y5, Y1, Y4
+	VMOVUPS      Y4, 32(CX)(SI*1)
+	ADDQ         $0x40, SI
+	JMP          ln32GradXNoGPS_loop
 
 ln32GradXNoGPS_done:
 	VZEROUPPER
@@ -6423,7 +6359,7 @@ gn32NormPS_done:
 	RET
 
 // func gn32GradXPS(n int, dx *float32, dy *float32, x *float32, m float32, k1 float32, k2 float32, k3 float32)
-// Requires: AVX
+// Requires: AVX, FMA3
 TEXT ·gn32GradXPS(SB), NOSPLIT, $0-48
 	MOVQ         n+0(FP), AX
 	MOVQ         dx+8(FP), CX
@@ -6437,24 +6373,20 @@ TEXT ·gn32GradXPS(SB), NOSPLIT, $0-48
 	SHLQ         $0x02, AX
 
 gn32GradXPS_loop:
-	CMPQ    SI, AX
-	JAE     gn32GradXPS_done
-	VMULPS  (DX)(SI*1), Y1, Y4
-	VMOVUPS (BX)(SI*1), Y5
-	VSUBPS  Y0, Y5, Y5
-	VMULPS  Y2, Y5, Y5
-	VADDPS  Y5, Y4, Y4
-	VADDPS  Y3, Y4, Y4
-	VMOVUPS Y4, (CX)(SI*1)
-	VMULPS  32(DX)(SI*1), Y1, Y4
-	VMOVUPS 32(BX)(SI*1), Y5
-	VSUBPS  Y0, Y5, Y5
-	VMULPS  Y2, Y5, Y5
-	VADDPS  Y5, Y4, Y4
-	VADDPS  Y3, Y4, Y4
-	VMOVUPS Y4, 32(CX)(SI*1)
-	ADDQ    $0x40, SI
-	JMP     gn32GradXPS_loop
+	CMPQ        SI, AX
+	JAE         gn32GradXPS_done
+	VMOVUPS     (BX)(SI*1), Y4
+	VSUBPS      Y0, Y4, Y4
+	VFMADD213PS Y3, Y2, Y4
+	VFMADD231PS (DX)(SI*1), Y1, Y4
+	VMOVUPS     Y4, (CX)(SI*1)
+	VMOVUPS     32(BX)(SI*1), Y4
+	VSUBPS      Y0, Y4, Y4
+	VFMADD213PS Y3, Y2, Y4
+	VFMADD231PS 32(DX)(SI*1), Y1, Y4
+	VMOVUPS     Y4, 32(CX)(SI*1)
+	ADDQ        $0x40, SI
+	JMP         gn32GradXPS_loop
 
 gn32GradXPS_done:
 	VZEROUPPER

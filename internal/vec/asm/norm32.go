@@ -11,9 +11,8 @@ import (
 // The float32 norm kernels below are layer, RMS and group norm's passes
 // over one float32 row in float32 arithmetic (package vec's norm32.go):
 // every operation is rounded to float32 on its own, in the order of the Go
-// loops, so that the Go loops give the same bits; the forward's y fuses
-// products into sums (VFMADD…PS), which the Go loops emulate exactly
-// (fma32). The statistics' sums (ln32SumPS, ln32SumSqDevPS) are float64 as
+// loops, a product fused into the sum it feeds (VFMADD…PS, which the Go
+// loops emulate exactly, fma32), so that the Go loops give the same bits. The statistics' sums (ln32SumPS, ln32SumSqDevPS) are float64 as
 // norm.go's; the backward's row sums (ln32GradSums) add their terms in
 // float32 partials over chunks of 64 values (16 partials of 4 values) and
 // each chunk's partials into 16 float64 partials in p.
@@ -92,14 +91,13 @@ func ln32SumSqDev() {
 	RET()
 }
 
-// ln32H emits h = ((x − m)·r) + c, each step rounded, for the 8 values at
-// off+disp, into a new vector.
+// ln32H emits h = (x − m)·r + c, the product fused into the sum, for the
+// 8 values at off+disp, into a new vector.
 func ln32H(x, off Register, disp int, m, r, c VecVirtual) VecVirtual {
 	h := YMM()
 	VMOVUPS(at(x, off, disp), h)
 	VSUBPS(m, h, h)
-	VMULPS(r, h, h)
-	VADDPS(c, h, h)
+	VFMADD213PS(c, r, h) // h = (x − m)·r + c
 	return h
 }
 
@@ -127,10 +125,7 @@ func ln32Norm(beta bool) {
 	m, r, c := bcst32("m"), bcst32("r"), bcst32("c")
 	loop(name, n, 16, func(off Register) {
 		for k := range 2 {
-			h := YMM()
-			VMOVUPS(at(x, off, 32*k), h)
-			VSUBPS(m, h, h)
-			VFMADD213PS(c, r, h) // h = (x − m)·r + c
+			h := ln32H(x, off, 32*k, m, r, c)
 			if beta {
 				gv := YMM()
 				VMOVUPS(at(g, off, 32*k), gv)
@@ -145,10 +140,11 @@ func ln32Norm(beta bool) {
 	RET()
 }
 
-// ln32GradSums: h = (x − m)·r + c and ĝ = dy·γ (dy without γ) in float32;
-// over each chunk of 64 values, float32 partials q[i mod 16] += ĝ and
-// q'[i mod 16] += ĝ·h, added at the chunk's end into p[:16] and p[16:] in
-// float64; with cols also sb[i] += dy and sbh[i] += dy·h in float32.
+// ln32GradSums: h = (x − m)·r + c (fused) and ĝ = dy·γ (dy without γ) in
+// float32; over each chunk of 64 values, float32 partials q[i mod 16] += ĝ
+// and q'[i mod 16] += ĝ·h (fused), added at the chunk's end into p[:16]
+// and p[16:] in float64; with cols also sb[i] += dy and sbh[i] += dy·h
+// (fused) in float32.
 func ln32GradSums(withG, cols bool) {
 	name, gh := "ln32GradSums", "dy⊙gam"
 	args := "n int, dy, gam, x *float32, m, r, c float32, p *[32]float64"
@@ -193,19 +189,13 @@ func ln32GradSums(withG, cols bool) {
 					VMULPS(at(g, off, disp), d, t)
 				}
 				VADDPS(t, qg[k], qg[k])
-				u := YMM()
-				VMULPS(h, t, u)
-				VADDPS(u, qh[k], qh[k])
+				VFMADD231PS(h, t, qh[k]) // qh += ĝ·h
 				if cols {
-					w := YMM()
+					w, v := YMM(), YMM()
 					VADDPS(at(sb, off, disp), d, w)
 					VMOVUPS(w, at(sb, off, disp))
-					v := u // dy·h, which is ĝ·h without γ
-					if withG {
-						v = d
-						VMULPS(h, d, v)
-					}
-					VADDPS(at(sbh, off, disp), v, v)
+					VMOVUPS(at(sbh, off, disp), v)
+					VFMADD231PS(h, d, v) // sbh += dy·h
 					VMOVUPS(v, at(sbh, off, disp))
 				}
 			}
@@ -238,8 +228,8 @@ func ln32GradSums(withG, cols bool) {
 	RET()
 }
 
-// ln32GradX: ĝ = dy·γ (dy without γ); dx = ((ĝ·a) − ((x − m)·e)) + k,
-// each step rounded.
+// ln32GradX: ĝ = dy·γ (dy without γ); dx = ĝ·a + (k − (x − m)·e), both
+// fused.
 func ln32GradX(withG bool) {
 	name, gh := "ln32GradXPS", "dy⊙gam"
 	args := "n int, dx, dy, gam, x *float32, m, a, e, k float32"
@@ -248,7 +238,7 @@ func ln32GradX(withG bool) {
 		args = "n int, dx, dy, x *float32, m, a, e, k float32"
 	}
 	TEXT(name, NOSPLIT, "func("+args+")")
-	Doc(fmt.Sprintf("%s writes ((%s·a) − ((x − m)·e)) + k of n values, a multiple of 16, each step rounded to float32, into dx; see NormGradRow32.", name, gh))
+	Doc(fmt.Sprintf("%s writes %s·a + (k − (x − m)·e) of n values, a multiple of 16, in float32, both fused, into dx; see NormGradRow32.", name, gh))
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	dx := Load(Param("dx"), GP64())
@@ -262,16 +252,14 @@ func ln32GradX(withG bool) {
 	loop(name, n, 16, func(off Register) {
 		for k := range 2 {
 			t, u := YMM(), YMM()
+			VMOVUPS(at(x, off, 32*k), u)
+			VSUBPS(m, u, u)
+			VFNMADD213PS(kk, e, u) // u = k − (x − m)·e
 			VMOVUPS(at(dy, off, 32*k), t)
 			if withG {
 				VMULPS(at(g, off, 32*k), t, t)
 			}
-			VMULPS(a, t, t)
-			VMOVUPS(at(x, off, 32*k), u)
-			VSUBPS(m, u, u)
-			VMULPS(e, u, u)
-			VSUBPS(u, t, t)
-			VADDPS(kk, t, t)
+			VFMADD213PS(u, a, t) // t = ĝ·a + u
 			VMOVUPS(t, at(dx, off, 32*k))
 		}
 	})
@@ -302,11 +290,11 @@ func gn32Norm() {
 	RET()
 }
 
-// gn32GradX: dx = ((k1·dy) + (k2·(x − m))) + k3, each step rounded.
+// gn32GradX: dx = k1·dy + ((x − m)·k2 + k3), both fused.
 func gn32GradX() {
 	const name = "gn32GradXPS"
 	TEXT(name, NOSPLIT, "func(n int, dx, dy, x *float32, m, k1, k2, k3 float32)")
-	Doc(name + " writes ((k1·dy) + (k2·(x − m))) + k3 of n values, a multiple of 16, each step rounded to float32, into dx; see GradShift32.")
+	Doc(name + " writes k1·dy + ((x − m)·k2 + k3) of n values, a multiple of 16, in float32, both fused, into dx; see GradShift32.")
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	dx := Load(Param("dx"), GP64())
@@ -315,14 +303,12 @@ func gn32GradX() {
 	m, k1, k2, k3 := bcst32("m"), bcst32("k1"), bcst32("k2"), bcst32("k3")
 	loop(name, n, 16, func(off Register) {
 		for k := range 2 {
-			t, u := YMM(), YMM()
-			VMULPS(at(dy, off, 32*k), k1, t)
+			u := YMM()
 			VMOVUPS(at(x, off, 32*k), u)
 			VSUBPS(m, u, u)
-			VMULPS(k2, u, u)
-			VADDPS(u, t, t)
-			VADDPS(k3, t, t)
-			VMOVUPS(t, at(dx, off, 32*k))
+			VFMADD213PS(k3, k2, u)                // u = (x − m)·k2 + k3
+			VFMADD231PS(at(dy, off, 32*k), k1, u) // u += k1·dy
+			VMOVUPS(u, at(dx, off, 32*k))
 		}
 	})
 	VZEROUPPER()
