@@ -27,11 +27,14 @@ import (
 // statistics), with Groups = 1 layer normalization over all of a sample's
 // axes with a per-channel affine map. Forward keeps x, γ, and μ and 1/σ per
 // sample and group in float64 (as PyTorch keeps x and its statistics): it
-// writes y alone, and the backward recomputes x̂ = (x − μ)/σ in float64. It
+// writes y alone, and the backward recomputes x̂ = (x − μ)/σ from x. It
 // leaves the statistics μ and σ² (biased), shape N×Groups, in Mean and Var.
-// Sums are accumulated in float64, and the element-wise passes compute in
-// float64 (y = (x − μ)·(γ/σ) + β, rounded once to T); an empty group has
-// NaN statistics.
+// The statistics are accumulated in float64. For T = float64 the
+// element-wise passes compute in float64 (y = (x − μ)·(γ/σ) + β, rounded
+// once to T) and so do the backward's sums; for T = float32 they compute
+// in float32 with FMA as LayerNorm's do (layernorm32.go: y = (x − m)·a + b
+// per channel run, the backward's run sums adding float32 partials of at
+// most 4 terms into float64). An empty group has NaN statistics.
 //
 // Its backward is differentiable (BackwardVar, for second and higher
 // orders): it recomputes μ, 1/σ and x̂ from the input x with ops, as

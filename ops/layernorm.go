@@ -24,13 +24,18 @@ import (
 // affine map, elementwise_affine=False: y = x̂), x and γ (bias=False), or
 // x, γ and β, with γ and β of shape S. Forward keeps x, γ, and μ and r per
 // row in float64 (as PyTorch keeps x and its statistics): the forward
-// writes y alone, and the backward recomputes x̂ = (x − μ)·r in float64.
-// Sums are accumulated in float64, a row's in the 16 partial sums of
-// package vec's norm loops (vectorized on amd64): μ first, then
-// Σ (x − μ)² in a second pass over the row, which stays in the cache, so
-// that no cancellation hurts σ² when |μ| ≫ σ. The element-wise passes
-// compute in float64 too, each product fused into the sum it feeds (FMA):
-// y = γ ⊙ x̂ + β from the unrounded x̂, rounded once to T, and dx.
+// writes y alone, and the backward recomputes x̂ from x. The statistics
+// are accumulated in float64, a row's in the 16 partial sums of package
+// vec's norm loops (vectorized on amd64): μ first, then Σ (x − μ)² in a
+// second pass over the row, which stays in the cache, so that no
+// cancellation hurts σ² when |μ| ≫ σ. For T = float64 the element-wise
+// passes and the backward's sums compute in float64 too, each product
+// fused into the sum it feeds (FMA): y = γ ⊙ x̂ + β from the unrounded x̂,
+// rounded once to T, and dx. For T = float32 they compute in float32 with
+// FMA, as PyTorch's do, the rounding of μ to float32 folded into the
+// factors, the backward's row sums adding float32 partials of at most 4
+// terms, and dγ and dβ float32 partials of at most 8 rows, into float64
+// (layernorm32.go).
 //
 // Its BackwardVar recomputes μ, r and x̂ from x with ops, as BatchNorm's.
 //
@@ -59,8 +64,9 @@ func (*LayerNorm[T]) Name() string { return "LayerNorm" }
 //	dγ = Σ_rows dy ⊙ x̂                    S
 //
 // The inputs are x alone (y = x̂) or x and γ of shape S. Forward keeps x, γ
-// and r per row in float64. Its BackwardVar recomputes r and x̂ from x with
-// ops.
+// and r per row in float64; its arithmetic is LayerNorm's (float32's
+// element-wise passes in float32). Its BackwardVar recomputes r and x̂
+// from x with ops.
 //
 // It panics if it is given no input or more than 2, if Shape is empty or x
 // does not end in Shape, or if γ is not of shape Shape.
