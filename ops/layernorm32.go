@@ -37,22 +37,20 @@ const lnFlushRows = 8
 // and r, and y = x̂ ⊙ γ + β in float32 (vec.NormRow32; vec.ScaleShift32
 // without γ).
 func normForward32(y, x, g, b []float32, stats []float64, rows, d int, eps float64, rms bool) {
+	if rows == 0 {
+		return
+	}
 	ns := normStats(rms)
 	normPieces(rows, d, func(lo, hi int) {
-		for row := lo; row < hi; row++ {
-			mu, is := vec.NormForwardRow32(y[row*d:][:d], x[row*d:][:d], g, b, eps, rms)
-			if !rms {
-				stats[2*row] = mu
-			}
-			stats[ns*row+ns-1] = is
-		}
+		vec.NormForwardRows32(y[lo*d:hi*d], x[lo*d:hi*d], g, b, d, stats[ns*lo:ns*hi], eps, rms)
 	})
 }
 
 // normBackward32 is normBackward's row loop for float32: over the nb row
-// blocks, a row's Σ ĝ and Σ ĝ ⊙ x̂ and its float32 terms of dβ and dγ
-// (vec.NormGradSums32), added into the block's float64 sums in part every
-// lnFlushRows rows, then its dx (vec.NormGradRow32), if dx is not nil.
+// blocks (vec.NormBackwardRows32), a row's Σ ĝ and Σ ĝ ⊙ x̂ and its
+// float32 terms of dβ and dγ (vec.NormGradSums32), added into the block's
+// float64 sums in part every lnFlushRows rows, then its dx
+// (vec.NormGradRow32), if dx is not nil.
 func normBackward32(dx, dy, g, x []float32, stats, part []float64, rows, d, nb int, rms bool) {
 	ns := normStats(rms)
 	params := part != nil
@@ -64,21 +62,15 @@ func normBackward32(dx, dy, g, x []float32, stats, part []float64, rows, d, nb i
 		return func(blo, bhi int) {
 			for b := blo; b < bhi; b++ {
 				lo, hi := b*rows/nb, (b+1)*rows/nb
-				for row := lo; row < hi; row++ {
-					mu, is := 0.0, stats[ns*row+ns-1]
-					if !rms {
-						mu = stats[2*row]
-					}
-					var dxs []float32
-					if dx != nil {
-						dxs = dx[row*d:][:d]
-					}
-					vec.NormBackwardRow32(dxs, dy[row*d:][:d], g, x[row*d:][:d], mu, is, sb, sbh, rms)
-					if params && ((row-lo)%lnFlushRows == lnFlushRows-1 || row == hi-1) {
-						vec.Flush32To64(part[2*b*d:][:d], sb)
-						vec.Flush32To64(part[(2*b+1)*d:][:d], sbh)
-					}
+				var dxs []float32
+				if dx != nil {
+					dxs = dx[lo*d : hi*d]
 				}
+				var cb, cbh []float64
+				if params {
+					cb, cbh = part[2*b*d:][:d], part[(2*b+1)*d:][:d]
+				}
+				vec.NormBackwardRows32(dxs, dy[lo*d:hi*d], g, x[lo*d:hi*d], d, stats[ns*lo:ns*hi], rms, sb, sbh, cb, cbh, lnFlushRows)
 			}
 		}
 	})

@@ -259,30 +259,28 @@ func NormBackwardRow32(dx, dy, g, x []float32, mu, is float64, sb, sbh []float32
 	if len(x) != n || (dx != nil && len(dx) != n) || (g != nil && len(g) != n) || (sb == nil) != (sbh == nil) || (sb != nil && (len(sb) != n || len(sbh) != n)) {
 		panic(fmt.Sprintf("vec: NormBackwardRow32 of slices of lengths %d, %d, %d, %d, %d and %d", len(dx), n, len(g), len(x), len(sb), len(sbh)))
 	}
-	m, r, c := Factors32(mu, is)
-	fast := rowFast32(n, ln32Chunk)
-	var sg, sgh float64
-	if fast {
-		var p [2 * normLanes]float64
-		_, sg, sgh = normGradSums32Asm(dy, g, x, m, r, c, &p, sb, sbh)
-	} else {
-		sg, sgh = NormGradSums32(dy, g, x, m, r, c, sb, sbh)
+	if rowFast32(n, ln32Chunk) {
+		normBackwardRow32Asm(dx, dy, g, x, mu, is, sb, sbh, rms)
+		return
 	}
+	m, r, c := Factors32(mu, is)
+	sg, sgh := NormGradSums32(dy, g, x, m, r, c, sb, sbh)
 	if dx == nil {
 		return
 	}
+	e32, k32 := gradFactors32(sg, sgh, mu, is, m, n, rms)
+	NormGradRow32(dx, dy, g, x, m, r, e32, k32)
+}
+
+// gradFactors32 returns NormBackwardRow32's e and k rounded to float32.
+func gradFactors32(sg, sgh, mu, is float64, m float32, n int, rms bool) (e32, k32 float32) {
 	if rms {
 		sg = 0
 	}
 	k := float64(n)
 	m1, m2 := sg/k, is*(sgh/k)
 	e := is * m2
-	e32, k32 := float32(e), float32(-is*m1-(float64(m)-mu)*e)
-	if fast {
-		normGradRow32Asm(dx, dy, g, x, m, r, e32, k32)
-		return
-	}
-	NormGradRow32(dx, dy, g, x, m, r, e32, k32)
+	return float32(e), float32(-is*m1 - (float64(m)-mu)*e)
 }
 
 // The Runs32 functions below are group norm's passes over a block of
@@ -347,6 +345,71 @@ func GradShiftRuns32(dx, dy, x []float32, m float32, k1 []float32, k2, k3 float3
 		dxs, dys, xs := dx[k*in:][:in], dy[k*in:][:in], x[k*in:][:in]
 		if gradShift32Asm(dxs, dys, xs, m, a, k2, k3) < in {
 			GradShift32(dxs, dys, xs, m, a, k2, k3)
+		}
+	}
+}
+
+// NormForwardRows32 is NormForwardRow32 over the rows of d values of x and
+// y, writing row i's μ (but if rms) and r to stats[ns·i] and
+// stats[ns·i+ns−1], ns = 2 (1 if rms): the forward of layer and RMS norm
+// over a range of rows, with the checks made once. It panics if the
+// lengths do not fit.
+func NormForwardRows32(y, x, g, b []float32, d int, stats []float64, eps float64, rms bool) {
+	ns := 2
+	if rms {
+		ns = 1
+	}
+	if d <= 0 || len(x)%d != 0 || len(y) != len(x) || len(stats) != ns*(len(x)/d) || (g != nil && len(g) != d) || (b != nil && (g == nil || len(b) != d)) {
+		panic(fmt.Sprintf("vec: NormForwardRows32 of slices of lengths %d, %d, %d, %d and %d for rows of %d", len(y), len(x), len(g), len(b), len(stats), d))
+	}
+	rows := len(x) / d
+	if rowFast32(d, 16) {
+		normForwardRows32Asm(y, x, g, b, d, rows, stats, ns, eps, rms)
+		return
+	}
+	for i := range rows {
+		mu, is := NormForwardRow32(y[i*d:][:d], x[i*d:][:d], g, b, eps, rms)
+		if !rms {
+			stats[2*i] = mu
+		}
+		stats[ns*i+ns-1] = is
+	}
+}
+
+// NormBackwardRows32 is NormBackwardRow32 over the rows of d values of dy
+// and x (and dx, if not nil), row i's μ and r read from stats as
+// NormForwardRows32 writes them, with the column sums sb and sbh, if not
+// nil, added into cb and cbh (Flush32To64) after every flush rows and
+// after the last: the backward of layer and RMS norm over a block of
+// rows, with the checks made once. It panics if the lengths do not fit.
+func NormBackwardRows32(dx, dy, g, x []float32, d int, stats []float64, rms bool, sb, sbh []float32, cb, cbh []float64, flush int) {
+	ns := 2
+	if rms {
+		ns = 1
+	}
+	cols := sb != nil
+	if d <= 0 || len(x)%d != 0 || len(dy) != len(x) || (dx != nil && len(dx) != len(x)) || len(stats) != ns*(len(x)/d) || (g != nil && len(g) != d) ||
+		(cols && (len(sb) != d || len(sbh) != d || len(cb) != d || len(cbh) != d || flush <= 0)) {
+		panic(fmt.Sprintf("vec: NormBackwardRows32 of slices of lengths %d, %d, %d, %d, %d, %d and %d for rows of %d", len(dx), len(dy), len(g), len(x), len(stats), len(sb), len(cb), d))
+	}
+	rows := len(x) / d
+	if rowFast32(d, ln32Chunk) {
+		normBackwardRows32Asm(dx, dy, g, x, d, rows, stats, ns, rms, sb, sbh, cb, cbh, flush)
+		return
+	}
+	for i := range rows {
+		mu, is := 0.0, stats[ns*i+ns-1]
+		if !rms {
+			mu = stats[2*i]
+		}
+		var dxs []float32
+		if dx != nil {
+			dxs = dx[i*d:][:d]
+		}
+		NormBackwardRow32(dxs, dy[i*d:][:d], g, x[i*d:][:d], mu, is, sb, sbh, rms)
+		if cols && (i%flush == flush-1 || i == rows-1) {
+			Flush32To64(cb, sb)
+			Flush32To64(cbh, sbh)
 		}
 	}
 }

@@ -122,3 +122,92 @@ func normForwardRow32Asm(y, x, g, b []float32, eps float64, rms bool) (mu, is fl
 	}
 	return mu, is
 }
+
+// normForwardRows32Asm is NormForwardRows32's assembly path, the
+// kernels called directly row after row.
+func normForwardRows32Asm(y, x, g, b []float32, d, rows int, stats []float64, ns int, eps float64, rms bool) {
+	var pg, pb *float32
+	if g != nil {
+		pg = &g[0]
+	}
+	if b != nil {
+		pb = &b[0]
+	}
+	k := float64(d)
+	var p [normLanes]float64
+	for i := range rows {
+		px, py := &x[i*d], &y[i*d]
+		mu := 0.0
+		if !rms {
+			mu = ln32SumPS(d, px, &p) / k
+			stats[2*i] = mu
+		}
+		is := 1 / math.Sqrt(ln32SumSqDevPS(d, px, mu, &p)/k+eps)
+		stats[ns*i+ns-1] = is
+		m, r, c := Factors32(mu, is)
+		switch {
+		case pg == nil:
+			gn32NormPS(d, py, px, m, r, c)
+		case pb == nil:
+			ln32NormScalePS(d, py, px, m, r, c, pg)
+		default:
+			ln32NormAffinePS(d, py, px, m, r, c, pg, pb)
+		}
+	}
+}
+
+// normBackwardRows32Asm is NormBackwardRows32's assembly path, the
+// kernels called directly row after row.
+func normBackwardRows32Asm(dx, dy, g, x []float32, d, rows int, stats []float64, ns int, rms bool, sb, sbh []float32, cb, cbh []float64, flush int) {
+	var pg, psb, psbh *float32
+	if g != nil {
+		pg = &g[0]
+	}
+	if sb != nil {
+		psb, psbh = &sb[0], &sbh[0]
+	}
+	for i := range rows {
+		mu, is := 0.0, stats[ns*i+ns-1]
+		if !rms {
+			mu = stats[2*i]
+		}
+		m, r, c := Factors32(mu, is)
+		pdy, px := &dy[i*d], &x[i*d]
+		var p [2 * normLanes]float64
+		var sg, sgh float64
+		switch {
+		case pg == nil && psb == nil:
+			sg, sgh = ln32GradSumsNoGPS(d, pdy, px, m, r, c, &p)
+		case pg == nil:
+			sg, sgh = ln32GradSumsNoGColsPS(d, pdy, px, m, r, c, &p, psb, psbh)
+		case psb == nil:
+			sg, sgh = ln32GradSumsPS(d, pdy, pg, px, m, r, c, &p)
+		default:
+			sg, sgh = ln32GradSumsColsPS(d, pdy, pg, px, m, r, c, &p, psb, psbh)
+		}
+		if dx != nil {
+			e, k := gradFactors32(sg, sgh, mu, is, m, d, rms)
+			if pg == nil {
+				ln32GradXNoGPS(d, &dx[i*d], pdy, px, m, r, e, k)
+			} else {
+				ln32GradXPS(d, &dx[i*d], pdy, pg, px, m, r, e, k)
+			}
+		}
+		if psb != nil && (i%flush == flush-1 || i == rows-1) {
+			flush32To64PS(d, &cb[0], psb)
+			flush32To64PS(d, &cbh[0], psbh)
+		}
+	}
+}
+
+// normBackwardRow32Asm is NormBackwardRow32's assembly path.
+func normBackwardRow32Asm(dx, dy, g, x []float32, mu, is float64, sb, sbh []float32, rms bool) {
+	m, r, c := Factors32(mu, is)
+	var p [2 * normLanes]float64
+	_, sg, sgh := normGradSums32Asm(dy, g, x, m, r, c, &p, sb, sbh)
+	if dx == nil {
+		return
+	}
+	e, k := gradFactors32(sg, sgh, mu, is, m, len(dy), rms)
+	normGradRow32Asm(dx, dy, g, x, m, r, e, k)
+}

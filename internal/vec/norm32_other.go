@@ -20,3 +20,12 @@ func rowFast32(n, step int) bool { return false }
 func normForwardRow32Asm(y, x, g, b []float32, eps float64, rms bool) (mu, is float64) {
 	panic("vec: no assembly")
 }
+func normForwardRows32Asm(y, x, g, b []float32, d, rows int, stats []float64, ns int, eps float64, rms bool) {
+	panic("vec: no assembly")
+}
+func normBackwardRow32Asm(dx, dy, g, x []float32, mu, is float64, sb, sbh []float32, rms bool) {
+	panic("vec: no assembly")
+}
+func normBackwardRows32Asm(dx, dy, g, x []float32, d, rows int, stats []float64, ns int, rms bool, sb, sbh []float32, cb, cbh []float64, flush int) {
+	panic("vec: no assembly")
+}

@@ -240,3 +240,47 @@ func TestFMA32(t *testing.T) {
 		}
 	}
 }
+
+// NormForwardRows32 and NormBackwardRows32 give the bits of their per-row
+// calls, the column sums flushed every few rows.
+func TestNormRowsMatchRow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, d := range []int{5, 16, 64, 128} {
+		const rows, flush = 7, 3
+		n := rows * d
+		s := randSlices[float32](rng, n, 2)
+		x, dy := s[0], s[1]
+		p := randSlices[float32](rng, d, 2)
+		g, b := p[0], p[1]
+		for _, rms := range []bool{false, true} {
+			ns := 2
+			if rms {
+				ns = 1
+			}
+			y, wy := make([]float32, n), make([]float32, n)
+			st, wst := make([]float64, ns*rows), make([]float64, ns*rows)
+			NormForwardRows32(y, x, g, b, d, st, 1e-5, rms)
+			dx, wdx := make([]float32, n), make([]float32, n)
+			sb, sbh, wsb, wsbh := make([]float32, d), make([]float32, d), make([]float32, d), make([]float32, d)
+			cb, cbh, wcb, wcbh := make([]float64, d), make([]float64, d), make([]float64, d), make([]float64, d)
+			NormBackwardRows32(dx, dy, g, x, d, st, rms, sb, sbh, cb, cbh, flush)
+			for i := range rows {
+				mu, is := NormForwardRow32(wy[i*d:][:d], x[i*d:][:d], g, b, 1e-5, rms)
+				if !rms {
+					wst[2*i] = mu
+				}
+				wst[ns*i+ns-1] = is
+				NormBackwardRow32(wdx[i*d:][:d], dy[i*d:][:d], g, x[i*d:][:d], mu, is, wsb, wsbh, rms)
+				if i%flush == flush-1 || i == rows-1 {
+					Flush32To64(wcb, wsb)
+					Flush32To64(wcbh, wsbh)
+				}
+			}
+			checkT(t, "NormForwardRows32", d, rows, y, wy)
+			checkF64(t, "NormForwardRows32 stats", d, rows, st, wst)
+			checkT(t, "NormBackwardRows32", d, rows, dx, wdx)
+			checkF64(t, "NormBackwardRows32 dβ", d, rows, cb, wcb)
+			checkF64(t, "NormBackwardRows32 dγ", d, rows, cbh, wcbh)
+		}
+	}
+}
