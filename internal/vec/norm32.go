@@ -305,6 +305,10 @@ func ScaleShiftRuns32(y, x []float32, m float32, a, b []float32) {
 		panic(fmt.Sprintf("vec: ScaleShiftRuns32 of slices of lengths %d, %d, %d and %d", len(y), len(x), len(a), len(b)))
 	}
 	in := runLen("ScaleShiftRuns32", len(x), len(a))
+	if rowFast32(in, 16) {
+		scaleShiftRuns32Asm(y, x, m, a, b, in)
+		return
+	}
 	for k := range a {
 		ys, xs := y[k*in:][:in], x[k*in:][:in]
 		if scaleShift32Asm(ys, xs, m, a[k], b[k]) < in {
@@ -321,15 +325,12 @@ func SumsRuns32(sd, sdh []float64, dy, x []float32, m, r, c float32) {
 		panic(fmt.Sprintf("vec: SumsRuns32 of slices of lengths %d, %d, %d and %d", len(sd), len(sdh), len(dy), len(x)))
 	}
 	in := runLen("SumsRuns32", len(x), len(sd))
-	fast := rowFast32(in, ln32Chunk)
+	if rowFast32(in, ln32Chunk) {
+		sumsRuns32Asm(sd, sdh, dy, x, m, r, c, in)
+		return
+	}
 	for k := range sd {
-		dys, xs := dy[k*in:][:in], x[k*in:][:in]
-		if fast {
-			var p [2 * normLanes]float64
-			_, sd[k], sdh[k] = normGradSums32Asm(dys, nil, xs, m, r, c, &p, nil, nil)
-		} else {
-			sd[k], sdh[k] = NormGradSums32(dys, nil, xs, m, r, c, nil, nil)
-		}
+		sd[k], sdh[k] = NormGradSums32(dy[k*in:][:in], nil, x[k*in:][:in], m, r, c, nil, nil)
 	}
 }
 
@@ -341,6 +342,10 @@ func GradShiftRuns32(dx, dy, x []float32, m float32, k1 []float32, k2, k3 float3
 		panic(fmt.Sprintf("vec: GradShiftRuns32 of slices of lengths %d, %d and %d", len(dx), len(dy), len(x)))
 	}
 	in := runLen("GradShiftRuns32", len(x), len(k1))
+	if rowFast32(in, 16) {
+		gradShiftRuns32Asm(dx, dy, x, m, k1, k2, k3, in)
+		return
+	}
 	for k, a := range k1 {
 		dxs, dys, xs := dx[k*in:][:in], dy[k*in:][:in], x[k*in:][:in]
 		if gradShift32Asm(dxs, dys, xs, m, a, k2, k3) < in {

@@ -211,3 +211,24 @@ func normBackwardRow32Asm(dx, dy, g, x []float32, mu, is float64, sb, sbh []floa
 	e, k := gradFactors32(sg, sgh, mu, is, m, len(dy), rms)
 	normGradRow32Asm(dx, dy, g, x, m, r, e, k)
 }
+
+// scaleShiftRuns32Asm, sumsRuns32Asm and gradShiftRuns32Asm are the Runs32
+// functions' assembly paths, the kernels called directly run after run.
+func scaleShiftRuns32Asm(y, x []float32, m float32, a, b []float32, in int) {
+	for k := range a {
+		gn32NormPS(in, &y[k*in], &x[k*in], m, a[k], b[k])
+	}
+}
+
+func sumsRuns32Asm(sd, sdh []float64, dy, x []float32, m, r, c float32, in int) {
+	for k := range sd {
+		var p [2 * normLanes]float64
+		sd[k], sdh[k] = ln32GradSumsNoGPS(in, &dy[k*in], &x[k*in], m, r, c, &p)
+	}
+}
+
+func gradShiftRuns32Asm(dx, dy, x []float32, m float32, k1 []float32, k2, k3 float32, in int) {
+	for k, a := range k1 {
+		gn32GradXPS(in, &dx[k*in], &dy[k*in], &x[k*in], m, a, k2, k3)
+	}
+}

@@ -29,3 +29,12 @@ func normBackwardRow32Asm(dx, dy, g, x []float32, mu, is float64, sb, sbh []floa
 func normBackwardRows32Asm(dx, dy, g, x []float32, d, rows int, stats []float64, ns int, rms bool, sb, sbh []float32, cb, cbh []float64, flush int) {
 	panic("vec: no assembly")
 }
+func scaleShiftRuns32Asm(y, x []float32, m float32, a, b []float32, in int) {
+	panic("vec: no assembly")
+}
+func sumsRuns32Asm(sd, sdh []float64, dy, x []float32, m, r, c float32, in int) {
+	panic("vec: no assembly")
+}
+func gradShiftRuns32Asm(dx, dy, x []float32, m float32, k1 []float32, k2, k3 float32, in int) {
+	panic("vec: no assembly")
+}
