@@ -132,7 +132,8 @@ func normStats(rms bool) int {
 // row's μ (but for RMSNorm) and r in stats. Each row takes three passes
 // (vec.NormForwardRow): vec.RowSumTo's converts it to float64 into a
 // scratch row (and sums it, for μ), which vec.RowSumSqDev64's and
-// vec.NormRow64's, writing y alone, read from the cache.
+// vec.NormRow64's, writing y alone, read from the cache. float32 takes
+// normForward32 (layernorm32.go) instead.
 func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], rows, d int, eps T, rms bool) (y *tensor.Tensor[T], stats []float64) {
 	x := in[0]
 	y = ar.NewUninit(x.Shape()...)
@@ -198,7 +199,8 @@ func lnBlocks(rows, d int) int {
 // (vec.NormGradSumsX's pass; the column sums in float64 per block of rows,
 // see lnBlocks, row after row, the blocks then added in order), then its dx
 // (vec.NormGradRowX's), x̂ recomputed from x in both; vec.NormBackwardRow
-// runs the two.
+// runs the two. float32 takes normBackward32 (layernorm32.go) for the
+// rows.
 func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], stats []float64, gamma *tensor.Tensor[T], shape []int, n int, needs []bool, rms bool) []*tensor.Tensor[T] {
 	d := tensor.NumElems(shape)
 	rows := 0
