@@ -26,9 +26,11 @@ import (
 // row in float64 (as PyTorch keeps x and its statistics): the forward
 // writes y alone, and the backward recomputes x̂ from x. The statistics
 // are accumulated in float64, a row's in the 16 partial sums of package
-// vec's norm loops (vectorized on amd64): μ first, then Σ (x − μ)² in a
-// second pass over the row, which stays in the cache, so that no
-// cancellation hurts σ² when |μ| ≫ σ. For T = float64 the element-wise
+// vec's norm loops (vectorized on amd64): for T = float64 μ first, then
+// Σ (x − μ)² in a second pass over the row, which stays in the cache, so
+// that no cancellation hurts σ² when |μ| ≫ σ; for T = float32 both in one
+// pass, shifted by the row's first value, which bounds the cancellation
+// (layernorm32.go). For T = float64 the element-wise
 // passes and the backward's sums compute in float64 too, each product
 // fused into the sum it feeds (FMA): y = γ ⊙ x̂ + β from the unrounded x̂,
 // rounded once to T, and dx. For T = float32 they compute in float32 with

@@ -7,8 +7,10 @@ import (
 )
 
 // The float32 passes of LayerNorm, RMSNorm and GroupNorm. The statistics
-// are those of the float64 passes, bit for bit: μ and Σ (x − μ)² summed in
-// float64 (vec.RowSum32, vec.RowSumSqDev32), r = (σ² + Eps)^(−½) in
+// are summed in float64: μ and σ² in one pass over the row, shifted by its
+// first value (vec.RowMoments32: as that is one of the values, the
+// subtraction loses at most log₂(D + 1) of float64's bits), Σ x² for
+// RMSNorm (vec.RowSumSqDev32), and r = (σ² + Eps)^(−½) in
 // float64. The element-wise passes then compute in float32, as PyTorch's
 // and batch norm's do (package vec's norm32.go), each product fused into
 // the sum it feeds (FMA), from d = x − m, where m is μ rounded to float32
@@ -82,14 +84,12 @@ func normBackward32(dx, dy, g, x []float32, stats, part []float64, rows, d, nb i
 // with a = γ/σ and b = β + (m − μ)·a rounded from float64 (a = 1/σ and
 // b = (m − μ)/σ without γ and β).
 func gnForward32(y, x, g, b, md, vd []float32, st []float64, blocks, m, groups, cg, inner int, eps float64) {
-	k := float64(m)
 	normWorkers(blocks, m, func() func(lo, hi int) {
 		fa, fb := make([]float32, cg), make([]float32, cg) // a block's a and b
 		return func(lo, hi int) {
 			for bl := lo; bl < hi; bl++ {
 				xs, ys := x[bl*m:][:m], y[bl*m:][:m]
-				mu := vec.RowSum32(xs) / k
-				vr := vec.RowSumSqDev32(xs, mu) / k
+				mu, vr := vec.RowMoments32(xs)
 				is := 1 / math.Sqrt(vr+eps)
 				md[bl], vd[bl] = float32(mu), float32(vr)
 				st[2*bl], st[2*bl+1] = mu, is

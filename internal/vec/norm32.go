@@ -7,8 +7,8 @@ import (
 
 // The float32 norm loops below are layer, RMS and group norm's passes over
 // one float32 row x of n values for T = float32. The statistics are summed
-// in float64 as norm.go's (RowSum32, RowSumSqDev32, with the bits of
-// RowSumTo and RowSumSqDev64); the element-wise passes compute in float32,
+// in float64 (RowMoments32, in one pass shifted by the row's first value;
+// RowSumSqDev32 for RMS norm); the element-wise passes compute in float32,
 // as batch norm's and PyTorch's do, each operation rounded to float32 on
 // its own in the order given, every product fused into the sum it feeds
 // (FMA; the Go loops emulate the float32 FMA exactly, fma32), so that the
@@ -22,20 +22,6 @@ import (
 // terms in float32 before adding them into its float64 partial sums: 4
 // values in each of the normLanes partials.
 const ln32Chunk = 4 * normLanes
-
-// RowSum32 returns Σᵢ float64(x[i]), summed in the normLanes partial sums
-// as RowSumTo sums: RowSumTo's sum, with no float64 row written.
-func RowSum32(x []float32) float64 {
-	var p [normLanes]float64
-	done, sum := rowSum32Asm(x, &p)
-	if done == len(x) && done > 0 {
-		return sum
-	}
-	for i := done; i < len(x); i++ {
-		p[i%normLanes] += float64(x[i])
-	}
-	return addPartials(&p)
-}
 
 // RowSumSqDev32 returns Σᵢ (float64(x[i]) − mu)², the difference rounded
 // in float64 and the square fused into its partial sum, summed as RowSumTo
@@ -51,6 +37,46 @@ func RowSumSqDev32(x []float32, mu float64) float64 {
 		p[i%normLanes] = math.FMA(d, d, p[i%normLanes])
 	}
 	return addPartials(&p)
+}
+
+// RowSumShift32 returns Σᵢ dᵢ and Σᵢ dᵢ², dᵢ = float64(x[i]) − k rounded in
+// float64 and the square fused into its partial sum, summed as RowSumTo
+// sums: the shifted sums of a one-pass mean and variance (RowMoments32).
+func RowSumShift32(x []float32, k float64) (s1, s2 float64) {
+	var p [2 * normLanes]float64
+	done, s1, s2 := rowSumShift32Asm(x, k, &p)
+	if done == len(x) && done > 0 {
+		return s1, s2
+	}
+	a, e := (*[normLanes]float64)(p[:normLanes]), (*[normLanes]float64)(p[normLanes:])
+	for i := done; i < len(x); i++ {
+		d := float64(x[i]) - k
+		a[i%normLanes] += d
+		e[i%normLanes] = math.FMA(d, d, e[i%normLanes])
+	}
+	return addPartials(a), addPartials(e)
+}
+
+// RowMoments32 returns the mean μ and the biased variance σ² of the n
+// values of x in one pass, from their sums shifted by k = x[0]
+// (RowSumShift32): μ = k + s₁/n and σ² = s₂/n − (s₁/n)², at least 0. As k
+// is one of the values, (μ − k)² ≤ n·σ², so the subtraction loses at most
+// log₂(n + 1) of float64's bits, far below float32's precision. It returns
+// 0, 0 for an empty x.
+func RowMoments32(x []float32) (mu, v float64) {
+	n := len(x)
+	if n == 0 {
+		return 0, 0
+	}
+	k := float64(x[0])
+	s1, s2 := RowSumShift32(x, k)
+	return moments(k, s1, s2, n)
+}
+
+// moments returns RowMoments32's μ and σ² from the shift k and the sums.
+func moments(k, s1, s2 float64, n int) (mu, v float64) {
+	a := s1 / float64(n)
+	return k + a, max(s2/float64(n)-a*a, 0)
 }
 
 // ScaleShift32 writes y[i] = (x[i] − m)·a + b in float32, the difference
@@ -220,8 +246,8 @@ func Factors32(mu, is float64) (m, r, c float32) {
 }
 
 // NormForwardRow32 is layer norm's (RMS norm's, if rms) forward pass over
-// one float32 row: μ = RowSum32(x)/n (0 if rms), r = 1/√(RowSumSqDev32(x,
-// μ)/n + eps), and with m, r₃₂, c = Factors32(μ, r), NormRow32(y, x, m,
+// one float32 row: μ, σ² = RowMoments32(x) (μ = 0 and σ² =
+// RowSumSqDev32(x, 0)/n if rms), r = 1/√(σ² + eps), and with m, r₃₂, c = Factors32(μ, r), NormRow32(y, x, m,
 // r₃₂, c, g, b), or ScaleShift32(y, x, m, r₃₂, c) if g is nil, with the
 // bits of those calls; it returns μ and r. It makes the checks and the
 // choice of loops once for the row. It panics if the lengths differ.
@@ -233,11 +259,13 @@ func NormForwardRow32(y, x, g, b []float32, eps float64, rms bool) (mu, is float
 	if rowFast32(n, 16) {
 		return normForwardRow32Asm(y, x, g, b, eps, rms)
 	}
-	k := float64(n)
-	if !rms {
-		mu = RowSum32(x) / k
+	var v float64
+	if rms {
+		v = RowSumSqDev32(x, 0) / float64(n)
+	} else {
+		mu, v = RowMoments32(x)
 	}
-	is = 1 / math.Sqrt(RowSumSqDev32(x, mu)/k+eps)
+	is = 1 / math.Sqrt(v+eps)
 	m, r, c := Factors32(mu, is)
 	if g == nil {
 		ScaleShift32(y, x, m, r, c)

@@ -18,20 +18,21 @@ func count32(n, step int) int {
 	return n - n%step
 }
 
-func rowSum32Asm(x []float32, p *[normLanes]float64) (int, float64) {
-	n := count32(len(x), normLanes)
-	if n == 0 {
-		return 0, 0
-	}
-	return n, ln32SumPS(n, &x[0], p)
-}
-
 func rowSumSqDev32Asm(x []float32, mu float64, p *[normLanes]float64) (int, float64) {
 	n := count32(len(x), normLanes)
 	if n == 0 {
 		return 0, 0
 	}
 	return n, ln32SumSqDevPS(n, &x[0], mu, p)
+}
+
+func rowSumShift32Asm(x []float32, k float64, p *[2 * normLanes]float64) (int, float64, float64) {
+	n := count32(len(x), normLanes)
+	if n == 0 {
+		return 0, 0, 0
+	}
+	s1, s2 := ln32SumShiftPS(n, &x[0], k, p)
+	return n, s1, s2
 }
 
 func scaleShift32Asm(y, x []float32, m, a, b float32) int {
@@ -104,13 +105,8 @@ func rowFast32(n, step int) bool { return n > 0 && n%step == 0 && hasAVX2 }
 
 // normForwardRow32Asm is NormForwardRow32's assembly path.
 func normForwardRow32Asm(y, x, g, b []float32, eps float64, rms bool) (mu, is float64) {
-	var p [normLanes]float64
+	mu, is = rowStats32Asm(x, eps, rms)
 	n := len(x)
-	k := float64(n)
-	if !rms {
-		mu = ln32SumPS(n, &x[0], &p) / k
-	}
-	is = 1 / math.Sqrt(ln32SumSqDevPS(n, &x[0], mu, &p)/k+eps)
 	m, r, c := Factors32(mu, is)
 	switch {
 	case g == nil:
@@ -133,16 +129,12 @@ func normForwardRows32Asm(y, x, g, b []float32, d, rows int, stats []float64, ns
 	if b != nil {
 		pb = &b[0]
 	}
-	k := float64(d)
-	var p [normLanes]float64
 	for i := range rows {
 		px, py := &x[i*d], &y[i*d]
-		mu := 0.0
+		mu, is := rowStats32Asm(x[i*d:][:d], eps, rms)
 		if !rms {
-			mu = ln32SumPS(d, px, &p) / k
 			stats[2*i] = mu
 		}
-		is := 1 / math.Sqrt(ln32SumSqDevPS(d, px, mu, &p)/k+eps)
 		stats[ns*i+ns-1] = is
 		m, r, c := Factors32(mu, is)
 		switch {
@@ -231,4 +223,21 @@ func gradShiftRuns32Asm(dx, dy, x []float32, m float32, k1 []float32, k2, k3 flo
 	for k, a := range k1 {
 		gn32GradXPS(in, &dx[k*in], &dy[k*in], &x[k*in], m, a, k2, k3)
 	}
+}
+
+// rowStats32Asm returns NormForwardRow32's μ and r for a row the assembly
+// takes whole.
+func rowStats32Asm(x []float32, eps float64, rms bool) (mu, is float64) {
+	n := len(x)
+	var v float64
+	if rms {
+		var p [normLanes]float64
+		v = ln32SumSqDevPS(n, &x[0], 0, &p) / float64(n)
+	} else {
+		var p [2 * normLanes]float64
+		k := float64(x[0])
+		s1, s2 := ln32SumShiftPS(n, &x[0], k, &p)
+		mu, v = moments(k, s1, s2, n)
+	}
+	return mu, 1 / math.Sqrt(v+eps)
 }

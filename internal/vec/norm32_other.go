@@ -3,7 +3,6 @@
 package vec
 
 // The float32 norm loops' assembly does nothing here.
-func rowSum32Asm(x []float32, p *[normLanes]float64) (int, float64) { return 0, 0 }
 func rowSumSqDev32Asm(x []float32, mu float64, p *[normLanes]float64) (int, float64) {
 	return 0, 0
 }
@@ -37,4 +36,7 @@ func sumsRuns32Asm(sd, sdh []float64, dy, x []float32, m, r, c float32, in int) 
 }
 func gradShiftRuns32Asm(dx, dy, x []float32, m float32, k1 []float32, k2, k3 float32, in int) {
 	panic("vec: no assembly")
+}
+func rowSumShift32Asm(x []float32, k float64, p *[2 * normLanes]float64) (int, float64, float64) {
+	return 0, 0, 0
 }

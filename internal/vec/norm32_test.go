@@ -21,13 +21,8 @@ func TestNorm32MatchesFormulas(t *testing.T) {
 		for i := range x {
 			x[i] = 3*x[i] + 5 // a mean away from 0
 		}
-		sum := RowSum32(x)
-		checkF64(t, "RowSum32", n, 1, []float64{sum}, []float64{sumPartials(n, func(i int) float64 { return float64(x[i]) })})
 		sc := make([]float64, n)
-		if n > 0 {
-			checkF64(t, "RowSum32 vs RowSumTo", n, 1, []float64{sum}, []float64{RowSumTo(x, sc)})
-		}
-		mu := sum / float64(max(n, 1))
+		mu := RowSumTo(x, sc) / float64(max(n, 1))
 		ss := RowSumSqDev32(x, mu)
 		checkF64(t, "RowSumSqDev32", n, 1, []float64{ss}, []float64{RowSumSqDev64(sc, mu)})
 		is := 1 / math.Sqrt(ss/float64(max(n, 1))+1e-5)
@@ -139,11 +134,11 @@ func TestNormRows32MatchCalls(t *testing.T) {
 				y, wy := make([]float32, n), make([]float32, n)
 				mu, is := NormForwardRow32(y, x, gm, bt, 1e-5, rms)
 				k := float64(n)
-				wmu := 0.0
+				wmu, wv := 0.0, RowSumSqDev32(x, 0)/k
 				if !rms {
-					wmu = RowSum32(x) / k
+					wmu, wv = RowMoments32(x)
 				}
-				wis := 1 / math.Sqrt(RowSumSqDev32(x, wmu)/k+1e-5)
+				wis := 1 / math.Sqrt(wv+1e-5)
 				m, r, c := Factors32(wmu, wis)
 				if gm == nil {
 					ScaleShift32(wy, x, m, r, c)
@@ -282,5 +277,41 @@ func TestNormRowsMatchRow(t *testing.T) {
 			checkF64(t, "NormBackwardRows32 dβ", d, rows, cb, wcb)
 			checkF64(t, "NormBackwardRows32 dγ", d, rows, cbh, wcbh)
 		}
+	}
+}
+
+// RowSumShift32 and RowMoments32 compute the bits of their formulas, and
+// the moments are those of a plain two-pass float64 computation to within
+// a few float64 ulps, even for a row whose first value is far out.
+func TestRowMoments32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	for _, n := range []int{1, 5, 16, 17, 64, 256, 1029} {
+		x := randSlices[float32](rng, n, 1)[0]
+		for i := range x {
+			x[i] = 3*x[i] + 5
+		}
+		x[0] = 1000 // an outlier as the shift
+		k := float64(x[0])
+		s1, s2 := RowSumShift32(x, k)
+		w1 := sumPartials(n, func(i int) float64 { return float64(x[i]) - k })
+		w2 := fmaPartials(n, func(i int) (float64, float64) { d := float64(x[i]) - k; return d, d })
+		checkF64(t, "RowSumShift32", n, 1, []float64{s1, s2}, []float64{w1, w2})
+		mu, v := RowMoments32(x)
+		wm := 0.0
+		for _, e := range x {
+			wm += float64(e)
+		}
+		wm /= float64(n)
+		wv := 0.0
+		for _, e := range x {
+			wv += (float64(e) - wm) * (float64(e) - wm)
+		}
+		wv /= float64(n)
+		if math.Abs(mu-wm) > 1e-13*math.Abs(wm) || math.Abs(v-wv) > 1e-12*wv {
+			t.Errorf("RowMoments32 n %d: %v, %v; want %v, %v", n, mu, v, wm, wv)
+		}
+	}
+	if mu, v := RowMoments32(nil); mu != 0 || v != 0 {
+		t.Errorf("RowMoments32(nil) = %v, %v; want 0, 0", mu, v)
 	}
 }

@@ -374,15 +374,15 @@ func attnDSPD(n int, gy *float32, pt *float32, p *float32, d float64)
 //go:noescape
 func biasAffineReLUPS(n int, d *float32, a *float32, b float32, s float32, t float32)
 
-// ln32SumPS sums n values of x, a multiple of 16, converted to float64, into 16 partial sums p, and returns the sum of the partials; see RowSum32.
-//
-//go:noescape
-func ln32SumPS(n int, x *float32, p *[16]float64) float64
-
 // ln32SumSqDevPS sums the squares of n values of x less mu, a multiple of 16, in float64, into 16 partial sums p, and returns the sum of the partials; see RowSumSqDev32.
 //
 //go:noescape
 func ln32SumSqDevPS(n int, x *float32, mu float64, p *[16]float64) float64
+
+// ln32SumShiftPS sums n values of x less k, a multiple of 16, in float64, into p[:16] and their squares into p[16:], 16 partial sums each, and returns the two sums of the partials; see RowSumShift32.
+//
+//go:noescape
+func ln32SumShiftPS(n int, x *float32, k float64, p *[32]float64) (s1 float64, s2 float64)
 
 // ln32NormScalePS writes h·gam of n values, a multiple of 16, into y, h = (x − m)·r + c, in float32, products fused into the sums; see NormRow32.
 //

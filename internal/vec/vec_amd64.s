@@ -5483,49 +5483,6 @@ biasAffineReLUPS_one_end:
 	VZEROUPPER
 	RET
 
-// func ln32SumPS(n int, x *float32, p *[16]float64) float64
-// Requires: AVX, SSE2
-TEXT ·ln32SumPS(SB), NOSPLIT, $0-32
-	MOVQ   n+0(FP), AX
-	MOVQ   x+8(FP), CX
-	MOVQ   p+16(FP), DX
-	VXORPD Y0, Y0, Y0
-	VXORPD Y1, Y1, Y1
-	VXORPD Y2, Y2, Y2
-	VXORPD Y3, Y3, Y3
-	XORQ   BX, BX
-	SHLQ   $0x02, AX
-
-ln32SumPS_loop:
-	CMPQ      BX, AX
-	JAE       ln32SumPS_done
-	VCVTPS2PD (CX)(BX*1), Y4
-	VADDPD    Y4, Y0, Y0
-	VCVTPS2PD 16(CX)(BX*1), Y4
-	VADDPD    Y4, Y1, Y1
-	VCVTPS2PD 32(CX)(BX*1), Y4
-	VADDPD    Y4, Y2, Y2
-	VCVTPS2PD 48(CX)(BX*1), Y4
-	VADDPD    Y4, Y3, Y3
-	ADDQ      $0x40, BX
-	JMP       ln32SumPS_loop
-
-ln32SumPS_done:
-	VMOVUPD      Y0, (DX)
-	VMOVUPD      Y1, 32(DX)
-	VMOVUPD      Y2, 64(DX)
-	VMOVUPD      Y3, 96(DX)
-	VADDPD       Y2, Y0, Y0
-	VADDPD       Y3, Y1, Y1
-	VADDPD       Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPD       X1, X0, X0
-	VUNPCKHPD    X0, X0, X1
-	VADDSD       X1, X0, X0
-	MOVSD        X0, ret+24(FP)
-	VZEROUPPER
-	RET
-
 // func ln32SumSqDevPS(n int, x *float32, mu float64, p *[16]float64) float64
 // Requires: AVX, FMA3, SSE2
 TEXT ·ln32SumSqDevPS(SB), NOSPLIT, $0-40
@@ -5571,6 +5528,74 @@ ln32SumSqDevPS_done:
 	VUNPCKHPD    X0, X0, X1
 	VADDSD       X1, X0, X0
 	MOVSD        X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func ln32SumShiftPS(n int, x *float32, k float64, p *[32]float64) (s1 float64, s2 float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·ln32SumShiftPS(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         p+24(FP), DX
+	VBROADCASTSD k+16(FP), Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+ln32SumShiftPS_loop:
+	CMPQ        BX, AX
+	JAE         ln32SumShiftPS_done
+	VCVTPS2PD   (CX)(BX*1), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y1, Y1
+	VFMADD231PD Y9, Y9, Y5
+	VCVTPS2PD   16(CX)(BX*1), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y2, Y2
+	VFMADD231PD Y9, Y9, Y6
+	VCVTPS2PD   32(CX)(BX*1), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y3, Y3
+	VFMADD231PD Y9, Y9, Y7
+	VCVTPS2PD   48(CX)(BX*1), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y4, Y4
+	VFMADD231PD Y9, Y9, Y8
+	ADDQ        $0x40, BX
+	JMP         ln32SumShiftPS_loop
+
+ln32SumShiftPS_done:
+	VMOVUPD      Y1, (DX)
+	VMOVUPD      Y2, 32(DX)
+	VMOVUPD      Y3, 64(DX)
+	VMOVUPD      Y4, 96(DX)
+	VMOVUPD      Y5, 128(DX)
+	VMOVUPD      Y6, 160(DX)
+	VMOVUPD      Y7, 192(DX)
+	VMOVUPD      Y8, 224(DX)
+	VADDPD       Y3, Y1, Y0
+	VADDPD       Y4, Y2, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, s1+32(FP)
+	VADDPD       Y7, Y5, Y0
+	VADDPD       Y8, Y6, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, s2+40(FP)
 	VZEROUPPER
 	RET
 

@@ -12,15 +12,16 @@ import (
 // over one float32 row in float32 arithmetic (package vec's norm32.go):
 // every operation is rounded to float32 on its own, in the order of the Go
 // loops, a product fused into the sum it feeds (VFMADD…PS, which the Go
-// loops emulate exactly, fma32), so that the Go loops give the same bits. The statistics' sums (ln32SumPS, ln32SumSqDevPS) are float64 as
+// loops emulate exactly, fma32), so that the Go loops give the same bits.
+// The statistics' sums (ln32SumShiftPS, ln32SumSqDevPS) are float64 as
 // norm.go's; the backward's row sums (ln32GradSums) add their terms in
 // float32 partials over chunks of 64 values (16 partials of 4 values) and
 // each chunk's partials into 16 float64 partials in p.
 
 // norm32Kernels emits every float32 norm kernel.
 func norm32Kernels() {
-	ln32Sum()
 	ln32SumSqDev()
+	ln32SumShift()
 	for _, beta := range []bool{false, true} {
 		ln32Norm(beta)
 	}
@@ -41,29 +42,6 @@ func bcst32(name string) VecVirtual {
 	p, _ := Param(name).Resolve()
 	VBROADCASTSS(p.Addr, v)
 	return v
-}
-
-// ln32Sum: p[i mod 16] += float64(x[i]).
-func ln32Sum() {
-	const name = "ln32SumPS"
-	TEXT(name, NOSPLIT, "func(n int, x *float32, p *[16]float64) float64")
-	Doc(name + " sums n values of x, a multiple of 16, converted to float64, into 16 partial sums p, and returns the sum of the partials; see RowSum32.")
-	Pragma("noescape")
-	n := Load(Param("n"), GP64())
-	x := Load(Param("x"), GP64())
-	p := Load(Param("p"), GP64())
-	acc := zeros(4)
-	loop(name, n, 16, func(off Register) {
-		for k := range 4 {
-			t := YMM()
-			VCVTPS2PD(at(x, off, 16*k), t)
-			VADDPD(t, acc[k], acc[k])
-		}
-	})
-	storeCols(acc, p)
-	Store(addAcc(acc), ReturnIndex(0))
-	VZEROUPPER()
-	RET()
 }
 
 // ln32SumSqDev: d = float64(x[i]) − mu; p[i mod 16] += d·d (fused).
@@ -87,6 +65,37 @@ func ln32SumSqDev() {
 	})
 	storeCols(acc, p)
 	Store(addAcc(acc), ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// ln32SumShift: d = float64(x[i]) − k; p[i mod 16] += d; p[16 + i mod 16]
+// += d·d (fused).
+func ln32SumShift() {
+	const name = "ln32SumShiftPS"
+	TEXT(name, NOSPLIT, "func(n int, x *float32, k float64, p *[32]float64) (s1, s2 float64)")
+	Doc(name + " sums n values of x less k, a multiple of 16, in float64, into p[:16] and their squares into p[16:], 16 partial sums each, and returns the two sums of the partials; see RowSumShift32.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	x := Load(Param("x"), GP64())
+	p := Load(Param("p"), GP64())
+	k := bcstParam("k")
+	s1, s2 := zeros(4), zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for j := range 4 {
+			t := YMM()
+			VCVTPS2PD(at(x, off, 16*j), t)
+			VSUBPD(k, t, t)
+			VADDPD(t, s1[j], s1[j])
+			VFMADD231PD(t, t, s2[j]) // s2 += t·t
+		}
+	})
+	storeCols(s1, p)
+	for j := range 4 {
+		VMOVUPD(s2[j], Mem{Base: p, Disp: 128 + 32*j})
+	}
+	Store(addAcc(s1), ReturnIndex(0))
+	Store(addAcc(s2), ReturnIndex(1))
 	VZEROUPPER()
 	RET()
 }
