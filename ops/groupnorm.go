@@ -88,8 +88,9 @@ func gnLayout[T tensor.Float](in []*tensor.Tensor[T], groups int) (n, c, m int) 
 // vec.NormGradRowScalarX), so the results do not depend on GOMAXPROCS. The
 // backward recomputes x − μ from x and the kept μ, in float64. dγ and dβ
 // add the per-sample run sums of the backward in sample order. float32
-// takes the same passes in float32 (gnForward32 and gnBackward32 in
-// layernorm32.go), without the float64 copy of the block.
+// takes its own passes (gnForward32 and gnBackward32 in layernorm32.go:
+// the statistics in one pass, the rest in float32), without the float64
+// copy of the block.
 
 // byBlocks calls f on ranges of the n·groups blocks of m values, in parallel
 // when the input is large enough for that to pay.
