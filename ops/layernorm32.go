@@ -90,6 +90,9 @@ func gnForward32(y, x, g, b, md, vd []float32, st []float64, blocks, m, groups, 
 			for bl := lo; bl < hi; bl++ {
 				xs, ys := x[bl*m:][:m], y[bl*m:][:m]
 				mu, vr := vec.RowMoments32(xs)
+				if m == 0 { // an empty mean, as the float64 passes'
+					mu, vr = math.NaN(), math.NaN()
+				}
 				is := 1 / math.Sqrt(vr+eps)
 				md[bl], vd[bl] = float32(mu), float32(vr)
 				st[2*bl], st[2*bl+1] = mu, is
