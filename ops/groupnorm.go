@@ -27,11 +27,14 @@ import (
 // statistics), with Groups = 1 layer normalization over all of a sample's
 // axes with a per-channel affine map. Forward keeps x, γ, and μ and 1/σ per
 // sample and group in float64 (as PyTorch keeps x and its statistics): it
-// writes y alone, and the backward recomputes x̂ = (x − μ)/σ in float64. It
+// writes y alone, and the backward recomputes x̂ = (x − μ)/σ from x. It
 // leaves the statistics μ and σ² (biased), shape N×Groups, in Mean and Var.
-// Sums are accumulated in float64, and the element-wise passes compute in
-// float64 (y = (x − μ)·(γ/σ) + β, rounded once to T); an empty group has
-// NaN statistics.
+// The statistics are accumulated in float64. For T = float64 the
+// element-wise passes compute in float64 (y = (x − μ)·(γ/σ) + β, rounded
+// once to T) and so do the backward's sums; for T = float32 they compute
+// in float32 with FMA as LayerNorm's do (layernorm32.go: y = (x − m)·a + b
+// per channel run, the backward's run sums adding float32 partials of at
+// most 4 terms into float64). An empty group has NaN statistics.
 //
 // Its backward is differentiable (BackwardVar, for second and higher
 // orders): it recomputes μ, 1/σ and x̂ from the input x with ops, as
@@ -84,7 +87,10 @@ func gnLayout[T tensor.Float](in []*tensor.Tensor[T], groups int) (n, c, m int) 
 // (vec.NormRowScalar64, from the block converted to float64 once, and
 // vec.NormGradRowScalarX), so the results do not depend on GOMAXPROCS. The
 // backward recomputes x − μ from x and the kept μ, in float64. dγ and dβ
-// add the per-sample run sums of the backward in sample order.
+// add the per-sample run sums of the backward in sample order. float32
+// takes its own passes (gnForward32 and gnBackward32 in layernorm32.go:
+// the statistics in one pass, the rest in float32), without the float64
+// copy of the block.
 
 // byBlocks calls f on ranges of the n·groups blocks of m values, in parallel
 // when the input is large enough for that to pay.
@@ -111,6 +117,14 @@ func (op *GroupNorm[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	y := op.ar.NewUninit(x.Shape()...)
 	yd := y.Data()
 	md, vd, st := op.Mean.Data(), op.Var.Data(), op.stats
+	if x32, ok := any(xd).([]float32); ok {
+		var g32, b32 []float32
+		if affine {
+			g32, b32 = any(g).([]float32), any(b).([]float32)
+		}
+		gnForward32(any(yd).([]float32), x32, g32, b32, any(md).([]float32), any(vd).([]float32), st, blocks, m, groups, cg, inner, float64(op.Eps))
+		return y
+	}
 	normWorkers(blocks, m, func() func(lo, hi int) {
 		s := make([]float64, m) // the block in float64, converted once
 		return func(lo, hi int) {
@@ -158,7 +172,14 @@ func (op *GroupNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.T
 	// values: summed over the samples they are dβ and dγ, and weighted by γ
 	// over a group they are Σ a and Σ a ⊙ x̂.
 	sdy, sdyh := make([]float64, n*c), make([]float64, n*c)
-	if len(gd) > 0 && inner > 0 {
+	if x32, ok := any(xd).([]float32); ok && len(gd) > 0 && inner > 0 {
+		var g32 []float32
+		if gamma != nil {
+			g32 = any(gamma).([]float32)
+		}
+		d32, _ := any(d).([]float32)
+		gnBackward32(d32, any(gd).([]float32), g32, x32, st, sdy, sdyh, n*groups, groups, cg, inner)
+	} else if len(gd) > 0 && inner > 0 {
 		byBlocks(n*groups, m, func(lo, hi int) {
 			for bl := lo; bl < hi; bl++ {
 				ch0 := bl % groups * cg

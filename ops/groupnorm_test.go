@@ -57,6 +57,11 @@ func TestGroupNormEmpty(t *testing.T) {
 	if y.Size() != 0 || !math.IsNaN(op.Mean.Data()[0]) || !math.IsNaN(op.Var.Data()[3]) {
 		t.Errorf("empty input: y %v, Mean %v, Var %v; want empty y and NaN statistics", y.Shape(), op.Mean.Data(), op.Var.Data())
 	}
+	op32 := &ops.GroupNorm[float32]{Groups: 2, Eps: 1e-5}
+	y32 := forward[float32](op32, tensor.New[float32](2, 4, 0))
+	if y32.Size() != 0 || !math.IsNaN(float64(op32.Mean.Data()[0])) || !math.IsNaN(float64(op32.Var.Data()[3])) {
+		t.Errorf("empty float32 input: y %v, Mean %v, Var %v; want empty y and NaN statistics", y32.Shape(), op32.Mean.Data(), op32.Var.Data())
+	}
 	// No channels: nothing to normalize, and a gradient of no values.
 	op = &ops.GroupNorm[float64]{Groups: 1, Eps: 1e-5}
 	y = forward[float64](op, tensor.New[float64](2, 0, 3))

@@ -24,13 +24,20 @@ import (
 // affine map, elementwise_affine=False: y = x̂), x and γ (bias=False), or
 // x, γ and β, with γ and β of shape S. Forward keeps x, γ, and μ and r per
 // row in float64 (as PyTorch keeps x and its statistics): the forward
-// writes y alone, and the backward recomputes x̂ = (x − μ)·r in float64.
-// Sums are accumulated in float64, a row's in the 16 partial sums of
-// package vec's norm loops (vectorized on amd64): μ first, then
+// writes y alone, and the backward recomputes x̂ from x. The statistics
+// are accumulated in float64, a row's in the 16 partial sums of package
+// vec's norm loops (vectorized on amd64): for T = float64 μ first, then
 // Σ (x − μ)² in a second pass over the row, which stays in the cache, so
-// that no cancellation hurts σ² when |μ| ≫ σ. The element-wise passes
-// compute in float64 too, each product fused into the sum it feeds (FMA):
-// y = γ ⊙ x̂ + β from the unrounded x̂, rounded once to T, and dx.
+// that no cancellation hurts σ² when |μ| ≫ σ; for T = float32 both in one
+// pass, shifted by the row's first value, which bounds the cancellation
+// (layernorm32.go). For T = float64 the element-wise
+// passes and the backward's sums compute in float64 too, each product
+// fused into the sum it feeds (FMA): y = γ ⊙ x̂ + β from the unrounded x̂,
+// rounded once to T, and dx. For T = float32 they compute in float32 with
+// FMA, as PyTorch's do, the rounding of μ to float32 folded into the
+// factors, the backward's row sums adding float32 partials of at most 4
+// terms, and dγ and dβ float32 partials of at most 8 rows, into float64
+// (layernorm32.go).
 //
 // Its BackwardVar recomputes μ, r and x̂ from x with ops, as BatchNorm's.
 //
@@ -59,8 +66,9 @@ func (*LayerNorm[T]) Name() string { return "LayerNorm" }
 //	dγ = Σ_rows dy ⊙ x̂                    S
 //
 // The inputs are x alone (y = x̂) or x and γ of shape S. Forward keeps x, γ
-// and r per row in float64. Its BackwardVar recomputes r and x̂ from x with
-// ops.
+// and r per row in float64; its arithmetic is LayerNorm's (float32's
+// element-wise passes in float32). Its BackwardVar recomputes r and x̂
+// from x with ops.
 //
 // It panics if it is given no input or more than 2, if Shape is empty or x
 // does not end in Shape, or if γ is not of shape Shape.
@@ -126,10 +134,24 @@ func normStats(rms bool) int {
 // row's μ (but for RMSNorm) and r in stats. Each row takes three passes
 // (vec.NormForwardRow): vec.RowSumTo's converts it to float64 into a
 // scratch row (and sums it, for μ), which vec.RowSumSqDev64's and
-// vec.NormRow64's, writing y alone, read from the cache.
+// vec.NormRow64's, writing y alone, read from the cache. float32 takes
+// normForward32 (layernorm32.go) instead.
 func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], rows, d int, eps T, rms bool) (y *tensor.Tensor[T], stats []float64) {
 	x := in[0]
 	y = ar.NewUninit(x.Shape()...)
+	ns := normStats(rms)
+	stats = make([]float64, ns*rows)
+	if x32, ok := any(x.Data()).([]float32); ok {
+		var g, b []float32
+		if len(in) > 1 {
+			g = any(in[1].Data()).([]float32)
+		}
+		if len(in) > 2 {
+			b = any(in[2].Data()).([]float32)
+		}
+		normForward32(any(y.Data()).([]float32), x32, g, b, stats, rows, d, float64(eps), rms)
+		return y, stats
+	}
 	var g, b []float64 // γ and β in float64, which vec.NormRow64 takes
 	if len(in) > 1 {
 		g = toFloat64s(in[1].Data())
@@ -137,8 +159,6 @@ func normForward[T tensor.Float](ar *tensor.Arena[T], in []*tensor.Tensor[T], ro
 	if len(in) > 2 {
 		b = toFloat64s(in[2].Data())
 	}
-	ns := normStats(rms)
-	stats = make([]float64, ns*rows)
 	xd, yd := x.Data(), y.Data()
 	normWorkers(rows, d, func() func(lo, hi int) {
 		s := make([]float64, d) // the row in float64, converted once
@@ -181,7 +201,8 @@ func lnBlocks(rows, d int) int {
 // (vec.NormGradSumsX's pass; the column sums in float64 per block of rows,
 // see lnBlocks, row after row, the blocks then added in order), then its dx
 // (vec.NormGradRowX's), x̂ recomputed from x in both; vec.NormBackwardRow
-// runs the two.
+// runs the two. float32 takes normBackward32 (layernorm32.go) for the
+// rows.
 func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], stats []float64, gamma *tensor.Tensor[T], shape []int, n int, needs []bool, rms bool) []*tensor.Tensor[T] {
 	d := tensor.NumElems(shape)
 	rows := 0
@@ -189,8 +210,8 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 		rows = len(x.Data()) / d
 	}
 	gd, xd := dy.Data(), x.Data()
-	var gm []float64 // γ in float64, which the row loops take
-	if gamma != nil {
+	var gm []float64 // γ in float64, which the float64 row loops take
+	if _, f32 := any(xd).([]float32); !f32 && gamma != nil {
 		gm = toFloat64s(gamma.Data())
 	}
 	grads := make([]*tensor.Tensor[T], n)
@@ -208,6 +229,17 @@ func normBackward[T tensor.Float](ar *tensor.Arena[T], dy, x *tensor.Tensor[T], 
 	var part []float64
 	if params {
 		part = make([]float64, 2*nb*d)
+	}
+	if x32, ok := any(xd).([]float32); ok {
+		var g32, dx32 []float32
+		if gamma != nil {
+			g32 = any(gamma.Data()).([]float32)
+		}
+		if dd != nil {
+			dx32 = any(dd).([]float32)
+		}
+		normBackward32(dx32, any(gd).([]float32), g32, x32, stats, part, rows, d, nb, rms)
+		return normParamGrads(ar, grads, part, d, nb, shape, needs)
 	}
 	ns := normStats(rms)
 	normPieces(nb, rows*d/nb, func(blo, bhi int) {

@@ -373,3 +373,68 @@ func attnDSPD(n int, gy *float32, pt *float32, p *float32, d float64)
 //
 //go:noescape
 func biasAffineReLUPS(n int, d *float32, a *float32, b float32, s float32, t float32)
+
+// ln32SumSqDevPS sums the squares of n values of x less mu, a multiple of 16, in float64, into 16 partial sums p, and returns the sum of the partials; see RowSumSqDev32.
+//
+//go:noescape
+func ln32SumSqDevPS(n int, x *float32, mu float64, p *[16]float64) float64
+
+// ln32SumShiftPS sums n values of x less k, a multiple of 16, in float64, into p[:16] and their squares into p[16:], 16 partial sums each, and returns the two sums of the partials; see RowSumShift32.
+//
+//go:noescape
+func ln32SumShiftPS(n int, x *float32, k float64, p *[32]float64) (s1 float64, s2 float64)
+
+// ln32NormScalePS writes h·gam of n values, a multiple of 16, into y, h = (x − m)·r + c, in float32, products fused into the sums; see NormRow32.
+//
+//go:noescape
+func ln32NormScalePS(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32)
+
+// ln32NormAffinePS writes h·gam + b (fused) of n values, a multiple of 16, into y, h = (x − m)·r + c, in float32, products fused into the sums; see NormRow32.
+//
+//go:noescape
+func ln32NormAffinePS(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32, b *float32)
+
+// ln32GradSumsColsPS sums n values of dy⊙gam, a multiple of 64, into p[:16] and of dy⊙gam⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each, and adds dy to sb and dy⊙h to sbh, and returns the two sums of the partials; see NormGradSums32.
+//
+//go:noescape
+func ln32GradSumsColsPS(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
+
+// ln32GradSumsPS sums n values of dy⊙gam, a multiple of 64, into p[:16] and of dy⊙gam⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each, and returns the two sums of the partials; see NormGradSums32.
+//
+//go:noescape
+func ln32GradSumsPS(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
+
+// ln32GradXPS writes dy⊙gam·a + (k − (x − m)·e) of n values, a multiple of 16, in float32, both fused, into dx; see NormGradRow32.
+//
+//go:noescape
+func ln32GradXPS(n int, dx *float32, dy *float32, gam *float32, x *float32, m float32, a float32, e float32, k float32)
+
+// ln32GradSumsNoGColsPS sums n values of dy, a multiple of 64, into p[:16] and of dy⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each, and adds dy to sb and dy⊙h to sbh, and returns the two sums of the partials; see NormGradSums32.
+//
+//go:noescape
+func ln32GradSumsNoGColsPS(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
+
+// ln32GradSumsNoGPS sums n values of dy, a multiple of 64, into p[:16] and of dy⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each, and returns the two sums of the partials; see NormGradSums32.
+//
+//go:noescape
+func ln32GradSumsNoGPS(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
+
+// ln32GradXNoGPS writes dy·a + (k − (x − m)·e) of n values, a multiple of 16, in float32, both fused, into dx; see NormGradRow32.
+//
+//go:noescape
+func ln32GradXNoGPS(n int, dx *float32, dy *float32, x *float32, m float32, a float32, e float32, k float32)
+
+// gn32NormPS writes (x − m)·a + b (fused) of n values, a multiple of 16, in float32, into y; see ScaleShift32.
+//
+//go:noescape
+func gn32NormPS(n int, y *float32, x *float32, m float32, a float32, b float32)
+
+// gn32GradXPS writes k1·dy + ((x − m)·k2 + k3) of n values, a multiple of 16, in float32, both fused, into dx; see GradShift32.
+//
+//go:noescape
+func gn32GradXPS(n int, dx *float32, dy *float32, x *float32, m float32, k1 float32, k2 float32, k3 float32)
+
+// flush32To64PS adds n values of s, a multiple of 8, converted to float64, to d and zeroes them; see Flush32To64.
+//
+//go:noescape
+func flush32To64PS(n int, d *float64, s *float32)

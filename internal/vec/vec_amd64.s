@@ -5482,3 +5482,964 @@ biasAffineReLUPS_one:
 biasAffineReLUPS_one_end:
 	VZEROUPPER
 	RET
+
+// func ln32SumSqDevPS(n int, x *float32, mu float64, p *[16]float64) float64
+// Requires: AVX, FMA3, SSE2
+TEXT ·ln32SumSqDevPS(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         p+24(FP), DX
+	VBROADCASTSD mu+16(FP), Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+ln32SumSqDevPS_loop:
+	CMPQ        BX, AX
+	JAE         ln32SumSqDevPS_done
+	VCVTPS2PD   (CX)(BX*1), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y1
+	VCVTPS2PD   16(CX)(BX*1), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y2
+	VCVTPS2PD   32(CX)(BX*1), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y3
+	VCVTPS2PD   48(CX)(BX*1), Y5
+	VSUBPD      Y0, Y5, Y5
+	VFMADD231PD Y5, Y5, Y4
+	ADDQ        $0x40, BX
+	JMP         ln32SumSqDevPS_loop
+
+ln32SumSqDevPS_done:
+	VMOVUPD      Y1, (DX)
+	VMOVUPD      Y2, 32(DX)
+	VMOVUPD      Y3, 64(DX)
+	VMOVUPD      Y4, 96(DX)
+	VADDPD       Y3, Y1, Y0
+	VADDPD       Y4, Y2, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func ln32SumShiftPS(n int, x *float32, k float64, p *[32]float64) (s1 float64, s2 float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·ln32SumShiftPS(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         p+24(FP), DX
+	VBROADCASTSD k+16(FP), Y0
+	VXORPD       Y1, Y1, Y1
+	VXORPD       Y2, Y2, Y2
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+	VXORPD       Y8, Y8, Y8
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+ln32SumShiftPS_loop:
+	CMPQ        BX, AX
+	JAE         ln32SumShiftPS_done
+	VCVTPS2PD   (CX)(BX*1), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y1, Y1
+	VFMADD231PD Y9, Y9, Y5
+	VCVTPS2PD   16(CX)(BX*1), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y2, Y2
+	VFMADD231PD Y9, Y9, Y6
+	VCVTPS2PD   32(CX)(BX*1), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y3, Y3
+	VFMADD231PD Y9, Y9, Y7
+	VCVTPS2PD   48(CX)(BX*1), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y4, Y4
+	VFMADD231PD Y9, Y9, Y8
+	ADDQ        $0x40, BX
+	JMP         ln32SumShiftPS_loop
+
+ln32SumShiftPS_done:
+	VMOVUPD      Y1, (DX)
+	VMOVUPD      Y2, 32(DX)
+	VMOVUPD      Y3, 64(DX)
+	VMOVUPD      Y4, 96(DX)
+	VMOVUPD      Y5, 128(DX)
+	VMOVUPD      Y6, 160(DX)
+	VMOVUPD      Y7, 192(DX)
+	VMOVUPD      Y8, 224(DX)
+	VADDPD       Y3, Y1, Y0
+	VADDPD       Y4, Y2, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, s1+32(FP)
+	VADDPD       Y7, Y5, Y0
+	VADDPD       Y8, Y6, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, s2+40(FP)
+	VZEROUPPER
+	RET
+
+// func ln32NormScalePS(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32)
+// Requires: AVX, FMA3
+TEXT ·ln32NormScalePS(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         gam+40(FP), BX
+	VBROADCASTSS m+24(FP), Y0
+	VBROADCASTSS r+28(FP), Y1
+	VBROADCASTSS c+32(FP), Y2
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+ln32NormScalePS_loop:
+	CMPQ        SI, AX
+	JAE         ln32NormScalePS_done
+	VMOVUPS     (DX)(SI*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMULPS      (BX)(SI*1), Y3, Y3
+	VMOVUPS     Y3, (CX)(SI*1)
+	VMOVUPS     32(DX)(SI*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMULPS      32(BX)(SI*1), Y3, Y3
+	VMOVUPS     Y3, 32(CX)(SI*1)
+	ADDQ        $0x40, SI
+	JMP         ln32NormScalePS_loop
+
+ln32NormScalePS_done:
+	VZEROUPPER
+	RET
+
+// func ln32NormAffinePS(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32, b *float32)
+// Requires: AVX, FMA3
+TEXT ·ln32NormAffinePS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         gam+40(FP), BX
+	MOVQ         b+48(FP), SI
+	VBROADCASTSS m+24(FP), Y0
+	VBROADCASTSS r+28(FP), Y1
+	VBROADCASTSS c+32(FP), Y2
+	XORQ         DI, DI
+	SHLQ         $0x02, AX
+
+ln32NormAffinePS_loop:
+	CMPQ        DI, AX
+	JAE         ln32NormAffinePS_done
+	VMOVUPS     (DX)(DI*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMOVUPS     (BX)(DI*1), Y4
+	VFMADD213PS (SI)(DI*1), Y4, Y3
+	VMOVUPS     Y3, (CX)(DI*1)
+	VMOVUPS     32(DX)(DI*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMOVUPS     32(BX)(DI*1), Y4
+	VFMADD213PS 32(SI)(DI*1), Y4, Y3
+	VMOVUPS     Y3, 32(CX)(DI*1)
+	ADDQ        $0x40, DI
+	JMP         ln32NormAffinePS_loop
+
+ln32NormAffinePS_done:
+	VZEROUPPER
+	RET
+
+// func ln32GradSumsColsPS(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·ln32GradSumsColsPS(SB), NOSPLIT, $0-88
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         gam+16(FP), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         p+48(FP), SI
+	MOVQ         sb+56(FP), DI
+	MOVQ         sbh+64(FP), R8
+	VBROADCASTSS m+32(FP), Y0
+	VBROADCASTSS r+36(FP), Y1
+	VBROADCASTSS c+40(FP), Y2
+	XORQ         R9, R9
+	SHLQ         $0x02, AX
+
+ln32GradSumsColsPS_loop:
+	CMPQ         R9, AX
+	JAE          ln32GradSumsColsPS_done
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VMOVUPS      (BX)(R9*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      (CX)(R9*1), Y8
+	VMULPS       (DX)(R9*1), Y8, Y9
+	VADDPS       Y9, Y3, Y3
+	VFMADD231PS  Y7, Y9, Y5
+	VADDPS       (DI)(R9*1), Y8, Y9
+	VMOVUPS      Y9, (DI)(R9*1)
+	VMOVUPS      (R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, (R8)(R9*1)
+	VMOVUPS      32(BX)(R9*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      32(CX)(R9*1), Y8
+	VMULPS       32(DX)(R9*1), Y8, Y9
+	VADDPS       Y9, Y4, Y4
+	VFMADD231PS  Y7, Y9, Y6
+	VADDPS       32(DI)(R9*1), Y8, Y9
+	VMOVUPS      Y9, 32(DI)(R9*1)
+	VMOVUPS      32(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 32(R8)(R9*1)
+	VMOVUPS      64(BX)(R9*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      64(CX)(R9*1), Y8
+	VMULPS       64(DX)(R9*1), Y8, Y9
+	VADDPS       Y9, Y3, Y3
+	VFMADD231PS  Y7, Y9, Y5
+	VADDPS       64(DI)(R9*1), Y8, Y9
+	VMOVUPS      Y9, 64(DI)(R9*1)
+	VMOVUPS      64(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 64(R8)(R9*1)
+	VMOVUPS      96(BX)(R9*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      96(CX)(R9*1), Y8
+	VMULPS       96(DX)(R9*1), Y8, Y9
+	VADDPS       Y9, Y4, Y4
+	VFMADD231PS  Y7, Y9, Y6
+	VADDPS       96(DI)(R9*1), Y8, Y9
+	VMOVUPS      Y9, 96(DI)(R9*1)
+	VMOVUPS      96(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 96(R8)(R9*1)
+	VMOVUPS      128(BX)(R9*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      128(CX)(R9*1), Y8
+	VMULPS       128(DX)(R9*1), Y8, Y9
+	VADDPS       Y9, Y3, Y3
+	VFMADD231PS  Y7, Y9, Y5
+	VADDPS       128(DI)(R9*1), Y8, Y9
+	VMOVUPS      Y9, 128(DI)(R9*1)
+	VMOVUPS      128(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 128(R8)(R9*1)
+	VMOVUPS      160(BX)(R9*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      160(CX)(R9*1), Y8
+	VMULPS       160(DX)(R9*1), Y8, Y9
+	VADDPS       Y9, Y4, Y4
+	VFMADD231PS  Y7, Y9, Y6
+	VADDPS       160(DI)(R9*1), Y8, Y9
+	VMOVUPS      Y9, 160(DI)(R9*1)
+	VMOVUPS      160(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 160(R8)(R9*1)
+	VMOVUPS      192(BX)(R9*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      192(CX)(R9*1), Y8
+	VMULPS       192(DX)(R9*1), Y8, Y9
+	VADDPS       Y9, Y3, Y3
+	VFMADD231PS  Y7, Y9, Y5
+	VADDPS       192(DI)(R9*1), Y8, Y9
+	VMOVUPS      Y9, 192(DI)(R9*1)
+	VMOVUPS      192(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 192(R8)(R9*1)
+	VMOVUPS      224(BX)(R9*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      224(CX)(R9*1), Y8
+	VMULPS       224(DX)(R9*1), Y8, Y9
+	VADDPS       Y9, Y4, Y4
+	VFMADD231PS  Y7, Y9, Y6
+	VADDPS       224(DI)(R9*1), Y8, Y9
+	VMOVUPS      Y9, 224(DI)(R9*1)
+	VMOVUPS      224(R8)(R9*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 224(R8)(R9*1)
+	VCVTPS2PD    X3, Y7
+	VEXTRACTF128 $0x01, Y3, X3
+	VCVTPS2PD    X3, Y3
+	VADDPD       (SI), Y7, Y7
+	VMOVUPD      Y7, (SI)
+	VADDPD       32(SI), Y3, Y3
+	VMOVUPD      Y3, 32(SI)
+	VCVTPS2PD    X4, Y3
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VADDPD       64(SI), Y3, Y3
+	VMOVUPD      Y3, 64(SI)
+	VADDPD       96(SI), Y4, Y4
+	VMOVUPD      Y4, 96(SI)
+	VCVTPS2PD    X5, Y3
+	VEXTRACTF128 $0x01, Y5, X4
+	VCVTPS2PD    X4, Y4
+	VADDPD       128(SI), Y3, Y3
+	VMOVUPD      Y3, 128(SI)
+	VADDPD       160(SI), Y4, Y4
+	VMOVUPD      Y4, 160(SI)
+	VCVTPS2PD    X6, Y3
+	VEXTRACTF128 $0x01, Y6, X4
+	VCVTPS2PD    X4, Y4
+	VADDPD       192(SI), Y3, Y3
+	VMOVUPD      Y3, 192(SI)
+	VADDPD       224(SI), Y4, Y4
+	VMOVUPD      Y4, 224(SI)
+	ADDQ         $0x00000100, R9
+	JMP          ln32GradSumsColsPS_loop
+
+ln32GradSumsColsPS_done:
+	VMOVUPD      (SI), Y0
+	VMOVUPD      32(SI), Y1
+	VMOVUPD      64(SI), Y2
+	VMOVUPD      96(SI), Y3
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sg+72(FP)
+	VMOVUPD      128(SI), Y0
+	VMOVUPD      160(SI), Y1
+	VMOVUPD      192(SI), Y2
+	VMOVUPD      224(SI), Y3
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sgh+80(FP)
+	VZEROUPPER
+	RET
+
+// func ln32GradSumsPS(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·ln32GradSumsPS(SB), NOSPLIT, $0-72
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         gam+16(FP), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         p+48(FP), SI
+	VBROADCASTSS m+32(FP), Y0
+	VBROADCASTSS r+36(FP), Y1
+	VBROADCASTSS c+40(FP), Y2
+	XORQ         DI, DI
+	SHLQ         $0x02, AX
+
+ln32GradSumsPS_loop:
+	CMPQ         DI, AX
+	JAE          ln32GradSumsPS_done
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VMOVUPS      (BX)(DI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      (CX)(DI*1), Y8
+	VMULPS       (DX)(DI*1), Y8, Y8
+	VADDPS       Y8, Y3, Y3
+	VFMADD231PS  Y7, Y8, Y5
+	VMOVUPS      32(BX)(DI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      32(CX)(DI*1), Y8
+	VMULPS       32(DX)(DI*1), Y8, Y8
+	VADDPS       Y8, Y4, Y4
+	VFMADD231PS  Y7, Y8, Y6
+	VMOVUPS      64(BX)(DI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      64(CX)(DI*1), Y8
+	VMULPS       64(DX)(DI*1), Y8, Y8
+	VADDPS       Y8, Y3, Y3
+	VFMADD231PS  Y7, Y8, Y5
+	VMOVUPS      96(BX)(DI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      96(CX)(DI*1), Y8
+	VMULPS       96(DX)(DI*1), Y8, Y8
+	VADDPS       Y8, Y4, Y4
+	VFMADD231PS  Y7, Y8, Y6
+	VMOVUPS      128(BX)(DI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      128(CX)(DI*1), Y8
+	VMULPS       128(DX)(DI*1), Y8, Y8
+	VADDPS       Y8, Y3, Y3
+	VFMADD231PS  Y7, Y8, Y5
+	VMOVUPS      160(BX)(DI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      160(CX)(DI*1), Y8
+	VMULPS       160(DX)(DI*1), Y8, Y8
+	VADDPS       Y8, Y4, Y4
+	VFMADD231PS  Y7, Y8, Y6
+	VMOVUPS      192(BX)(DI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      192(CX)(DI*1), Y8
+	VMULPS       192(DX)(DI*1), Y8, Y8
+	VADDPS       Y8, Y3, Y3
+	VFMADD231PS  Y7, Y8, Y5
+	VMOVUPS      224(BX)(DI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      224(CX)(DI*1), Y8
+	VMULPS       224(DX)(DI*1), Y8, Y8
+	VADDPS       Y8, Y4, Y4
+	VFMADD231PS  Y7, Y8, Y6
+	VCVTPS2PD    X3, Y7
+	VEXTRACTF128 $0x01, Y3, X3
+	VCVTPS2PD    X3, Y3
+	VADDPD       (SI), Y7, Y7
+	VMOVUPD      Y7, (SI)
+	VADDPD       32(SI), Y3, Y3
+	VMOVUPD      Y3, 32(SI)
+	VCVTPS2PD    X4, Y3
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VADDPD       64(SI), Y3, Y3
+	VMOVUPD      Y3, 64(SI)
+	VADDPD       96(SI), Y4, Y4
+	VMOVUPD      Y4, 96(SI)
+	VCVTPS2PD    X5, Y3
+	VEXTRACTF128 $0x01, Y5, X4
+	VCVTPS2PD    X4, Y4
+	VADDPD       128(SI), Y3, Y3
+	VMOVUPD      Y3, 128(SI)
+	VADDPD       160(SI), Y4, Y4
+	VMOVUPD      Y4, 160(SI)
+	VCVTPS2PD    X6, Y3
+	VEXTRACTF128 $0x01, Y6, X4
+	VCVTPS2PD    X4, Y4
+	VADDPD       192(SI), Y3, Y3
+	VMOVUPD      Y3, 192(SI)
+	VADDPD       224(SI), Y4, Y4
+	VMOVUPD      Y4, 224(SI)
+	ADDQ         $0x00000100, DI
+	JMP          ln32GradSumsPS_loop
+
+ln32GradSumsPS_done:
+	VMOVUPD      (SI), Y0
+	VMOVUPD      32(SI), Y1
+	VMOVUPD      64(SI), Y2
+	VMOVUPD      96(SI), Y3
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sg+56(FP)
+	VMOVUPD      128(SI), Y0
+	VMOVUPD      160(SI), Y1
+	VMOVUPD      192(SI), Y2
+	VMOVUPD      224(SI), Y3
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sgh+64(FP)
+	VZEROUPPER
+	RET
+
+// func ln32GradXPS(n int, dx *float32, dy *float32, gam *float32, x *float32, m float32, a float32, e float32, k float32)
+// Requires: AVX, FMA3
+TEXT ·ln32GradXPS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         gam+24(FP), BX
+	MOVQ         x+32(FP), SI
+	VBROADCASTSS m+40(FP), Y0
+	VBROADCASTSS a+44(FP), Y1
+	VBROADCASTSS e+48(FP), Y2
+	VBROADCASTSS k+52(FP), Y3
+	XORQ         DI, DI
+	SHLQ         $0x02, AX
+
+ln32GradXPS_loop:
+	CMPQ         DI, AX
+	JAE          ln32GradXPS_done
+	VMOVUPS      (SI)(DI*1), Y5
+	VSUBPS       Y0, Y5, Y5
+	VFNMADD213PS Y3, Y2, Y5
+	VMOVUPS      (DX)(DI*1), Y4
+	VMULPS       (BX)(DI*1), Y4, Y4
+	VFMADD213PS  Y5, Y1, Y4
+	VMOVUPS      Y4, (CX)(DI*1)
+	VMOVUPS      32(SI)(DI*1), Y5
+	VSUBPS       Y0, Y5, Y5
+	VFNMADD213PS Y3, Y2, Y5
+	VMOVUPS      32(DX)(DI*1), Y4
+	VMULPS       32(BX)(DI*1), Y4, Y4
+	VFMADD213PS  Y5, Y1, Y4
+	VMOVUPS      Y4, 32(CX)(DI*1)
+	ADDQ         $0x40, DI
+	JMP          ln32GradXPS_loop
+
+ln32GradXPS_done:
+	VZEROUPPER
+	RET
+
+// func ln32GradSumsNoGColsPS(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·ln32GradSumsNoGColsPS(SB), NOSPLIT, $0-80
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         p+40(FP), BX
+	MOVQ         sb+48(FP), SI
+	MOVQ         sbh+56(FP), DI
+	VBROADCASTSS m+24(FP), Y0
+	VBROADCASTSS r+28(FP), Y1
+	VBROADCASTSS c+32(FP), Y2
+	XORQ         R8, R8
+	SHLQ         $0x02, AX
+
+ln32GradSumsNoGColsPS_loop:
+	CMPQ         R8, AX
+	JAE          ln32GradSumsNoGColsPS_done
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VMOVUPS      (DX)(R8*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      (CX)(R8*1), Y8
+	VADDPS       Y8, Y3, Y3
+	VFMADD231PS  Y7, Y8, Y5
+	VADDPS       (SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, (SI)(R8*1)
+	VMOVUPS      (DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, (DI)(R8*1)
+	VMOVUPS      32(DX)(R8*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      32(CX)(R8*1), Y8
+	VADDPS       Y8, Y4, Y4
+	VFMADD231PS  Y7, Y8, Y6
+	VADDPS       32(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 32(SI)(R8*1)
+	VMOVUPS      32(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 32(DI)(R8*1)
+	VMOVUPS      64(DX)(R8*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      64(CX)(R8*1), Y8
+	VADDPS       Y8, Y3, Y3
+	VFMADD231PS  Y7, Y8, Y5
+	VADDPS       64(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 64(SI)(R8*1)
+	VMOVUPS      64(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 64(DI)(R8*1)
+	VMOVUPS      96(DX)(R8*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      96(CX)(R8*1), Y8
+	VADDPS       Y8, Y4, Y4
+	VFMADD231PS  Y7, Y8, Y6
+	VADDPS       96(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 96(SI)(R8*1)
+	VMOVUPS      96(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 96(DI)(R8*1)
+	VMOVUPS      128(DX)(R8*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      128(CX)(R8*1), Y8
+	VADDPS       Y8, Y3, Y3
+	VFMADD231PS  Y7, Y8, Y5
+	VADDPS       128(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 128(SI)(R8*1)
+	VMOVUPS      128(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 128(DI)(R8*1)
+	VMOVUPS      160(DX)(R8*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      160(CX)(R8*1), Y8
+	VADDPS       Y8, Y4, Y4
+	VFMADD231PS  Y7, Y8, Y6
+	VADDPS       160(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 160(SI)(R8*1)
+	VMOVUPS      160(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 160(DI)(R8*1)
+	VMOVUPS      192(DX)(R8*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      192(CX)(R8*1), Y8
+	VADDPS       Y8, Y3, Y3
+	VFMADD231PS  Y7, Y8, Y5
+	VADDPS       192(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 192(SI)(R8*1)
+	VMOVUPS      192(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 192(DI)(R8*1)
+	VMOVUPS      224(DX)(R8*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      224(CX)(R8*1), Y8
+	VADDPS       Y8, Y4, Y4
+	VFMADD231PS  Y7, Y8, Y6
+	VADDPS       224(SI)(R8*1), Y8, Y9
+	VMOVUPS      Y9, 224(SI)(R8*1)
+	VMOVUPS      224(DI)(R8*1), Y9
+	VFMADD231PS  Y7, Y8, Y9
+	VMOVUPS      Y9, 224(DI)(R8*1)
+	VCVTPS2PD    X3, Y7
+	VEXTRACTF128 $0x01, Y3, X3
+	VCVTPS2PD    X3, Y3
+	VADDPD       (BX), Y7, Y7
+	VMOVUPD      Y7, (BX)
+	VADDPD       32(BX), Y3, Y3
+	VMOVUPD      Y3, 32(BX)
+	VCVTPS2PD    X4, Y3
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VADDPD       64(BX), Y3, Y3
+	VMOVUPD      Y3, 64(BX)
+	VADDPD       96(BX), Y4, Y4
+	VMOVUPD      Y4, 96(BX)
+	VCVTPS2PD    X5, Y3
+	VEXTRACTF128 $0x01, Y5, X4
+	VCVTPS2PD    X4, Y4
+	VADDPD       128(BX), Y3, Y3
+	VMOVUPD      Y3, 128(BX)
+	VADDPD       160(BX), Y4, Y4
+	VMOVUPD      Y4, 160(BX)
+	VCVTPS2PD    X6, Y3
+	VEXTRACTF128 $0x01, Y6, X4
+	VCVTPS2PD    X4, Y4
+	VADDPD       192(BX), Y3, Y3
+	VMOVUPD      Y3, 192(BX)
+	VADDPD       224(BX), Y4, Y4
+	VMOVUPD      Y4, 224(BX)
+	ADDQ         $0x00000100, R8
+	JMP          ln32GradSumsNoGColsPS_loop
+
+ln32GradSumsNoGColsPS_done:
+	VMOVUPD      (BX), Y0
+	VMOVUPD      32(BX), Y1
+	VMOVUPD      64(BX), Y2
+	VMOVUPD      96(BX), Y3
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sg+64(FP)
+	VMOVUPD      128(BX), Y0
+	VMOVUPD      160(BX), Y1
+	VMOVUPD      192(BX), Y2
+	VMOVUPD      224(BX), Y3
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sgh+72(FP)
+	VZEROUPPER
+	RET
+
+// func ln32GradSumsNoGPS(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·ln32GradSumsNoGPS(SB), NOSPLIT, $0-64
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         p+40(FP), BX
+	VBROADCASTSS m+24(FP), Y0
+	VBROADCASTSS r+28(FP), Y1
+	VBROADCASTSS c+32(FP), Y2
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+ln32GradSumsNoGPS_loop:
+	CMPQ         SI, AX
+	JAE          ln32GradSumsNoGPS_done
+	VXORPD       Y3, Y3, Y3
+	VXORPD       Y4, Y4, Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VMOVUPS      (DX)(SI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      (CX)(SI*1), Y8
+	VADDPS       Y8, Y3, Y3
+	VFMADD231PS  Y7, Y8, Y5
+	VMOVUPS      32(DX)(SI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      32(CX)(SI*1), Y8
+	VADDPS       Y8, Y4, Y4
+	VFMADD231PS  Y7, Y8, Y6
+	VMOVUPS      64(DX)(SI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      64(CX)(SI*1), Y8
+	VADDPS       Y8, Y3, Y3
+	VFMADD231PS  Y7, Y8, Y5
+	VMOVUPS      96(DX)(SI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      96(CX)(SI*1), Y8
+	VADDPS       Y8, Y4, Y4
+	VFMADD231PS  Y7, Y8, Y6
+	VMOVUPS      128(DX)(SI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      128(CX)(SI*1), Y8
+	VADDPS       Y8, Y3, Y3
+	VFMADD231PS  Y7, Y8, Y5
+	VMOVUPS      160(DX)(SI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      160(CX)(SI*1), Y8
+	VADDPS       Y8, Y4, Y4
+	VFMADD231PS  Y7, Y8, Y6
+	VMOVUPS      192(DX)(SI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      192(CX)(SI*1), Y8
+	VADDPS       Y8, Y3, Y3
+	VFMADD231PS  Y7, Y8, Y5
+	VMOVUPS      224(DX)(SI*1), Y7
+	VSUBPS       Y0, Y7, Y7
+	VFMADD213PS  Y2, Y1, Y7
+	VMOVUPS      224(CX)(SI*1), Y8
+	VADDPS       Y8, Y4, Y4
+	VFMADD231PS  Y7, Y8, Y6
+	VCVTPS2PD    X3, Y7
+	VEXTRACTF128 $0x01, Y3, X3
+	VCVTPS2PD    X3, Y3
+	VADDPD       (BX), Y7, Y7
+	VMOVUPD      Y7, (BX)
+	VADDPD       32(BX), Y3, Y3
+	VMOVUPD      Y3, 32(BX)
+	VCVTPS2PD    X4, Y3
+	VEXTRACTF128 $0x01, Y4, X4
+	VCVTPS2PD    X4, Y4
+	VADDPD       64(BX), Y3, Y3
+	VMOVUPD      Y3, 64(BX)
+	VADDPD       96(BX), Y4, Y4
+	VMOVUPD      Y4, 96(BX)
+	VCVTPS2PD    X5, Y3
+	VEXTRACTF128 $0x01, Y5, X4
+	VCVTPS2PD    X4, Y4
+	VADDPD       128(BX), Y3, Y3
+	VMOVUPD      Y3, 128(BX)
+	VADDPD       160(BX), Y4, Y4
+	VMOVUPD      Y4, 160(BX)
+	VCVTPS2PD    X6, Y3
+	VEXTRACTF128 $0x01, Y6, X4
+	VCVTPS2PD    X4, Y4
+	VADDPD       192(BX), Y3, Y3
+	VMOVUPD      Y3, 192(BX)
+	VADDPD       224(BX), Y4, Y4
+	VMOVUPD      Y4, 224(BX)
+	ADDQ         $0x00000100, SI
+	JMP          ln32GradSumsNoGPS_loop
+
+ln32GradSumsNoGPS_done:
+	VMOVUPD      (BX), Y0
+	VMOVUPD      32(BX), Y1
+	VMOVUPD      64(BX), Y2
+	VMOVUPD      96(BX), Y3
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sg+48(FP)
+	VMOVUPD      128(BX), Y0
+	VMOVUPD      160(BX), Y1
+	VMOVUPD      192(BX), Y2
+	VMOVUPD      224(BX), Y3
+	VADDPD       Y2, Y0, Y0
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	MOVSD        X0, sgh+56(FP)
+	VZEROUPPER
+	RET
+
+// func ln32GradXNoGPS(n int, dx *float32, dy *float32, x *float32, m float32, a float32, e float32, k float32)
+// Requires: AVX, FMA3
+TEXT ·ln32GradXNoGPS(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         x+24(FP), BX
+	VBROADCASTSS m+32(FP), Y0
+	VBROADCASTSS a+36(FP), Y1
+	VBROADCASTSS e+40(FP), Y2
+	VBROADCASTSS k+44(FP), Y3
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+ln32GradXNoGPS_loop:
+	CMPQ         SI, AX
+	JAE          ln32GradXNoGPS_done
+	VMOVUPS      (BX)(SI*1), Y5
+	VSUBPS       Y0, Y5, Y5
+	VFNMADD213PS Y3, Y2, Y5
+	VMOVUPS      (DX)(SI*1), Y4
+	VFMADD213PS  Y5, Y1, Y4
+	VMOVUPS      Y4, (CX)(SI*1)
+	VMOVUPS      32(BX)(SI*1), Y5
+	VSUBPS       Y0, Y5, Y5
+	VFNMADD213PS Y3, Y2, Y5
+	VMOVUPS      32(DX)(SI*1), Y4
+	VFMADD213PS  Y5, Y1, Y4
+	VMOVUPS      Y4, 32(CX)(SI*1)
+	ADDQ         $0x40, SI
+	JMP          ln32GradXNoGPS_loop
+
+ln32GradXNoGPS_done:
+	VZEROUPPER
+	RET
+
+// func gn32NormPS(n int, y *float32, x *float32, m float32, a float32, b float32)
+// Requires: AVX, FMA3
+TEXT ·gn32NormPS(SB), NOSPLIT, $0-36
+	MOVQ         n+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         x+16(FP), DX
+	VBROADCASTSS m+24(FP), Y0
+	VBROADCASTSS a+28(FP), Y1
+	VBROADCASTSS b+32(FP), Y2
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+gn32NormPS_loop:
+	CMPQ        BX, AX
+	JAE         gn32NormPS_done
+	VMOVUPS     (DX)(BX*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMOVUPS     Y3, (CX)(BX*1)
+	VMOVUPS     32(DX)(BX*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMOVUPS     Y3, 32(CX)(BX*1)
+	ADDQ        $0x40, BX
+	JMP         gn32NormPS_loop
+
+gn32NormPS_done:
+	VZEROUPPER
+	RET
+
+// func gn32GradXPS(n int, dx *float32, dy *float32, x *float32, m float32, k1 float32, k2 float32, k3 float32)
+// Requires: AVX, FMA3
+TEXT ·gn32GradXPS(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         x+24(FP), BX
+	VBROADCASTSS m+32(FP), Y0
+	VBROADCASTSS k1+36(FP), Y1
+	VBROADCASTSS k2+40(FP), Y2
+	VBROADCASTSS k3+44(FP), Y3
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+gn32GradXPS_loop:
+	CMPQ        SI, AX
+	JAE         gn32GradXPS_done
+	VMOVUPS     (BX)(SI*1), Y4
+	VSUBPS      Y0, Y4, Y4
+	VFMADD213PS Y3, Y2, Y4
+	VFMADD231PS (DX)(SI*1), Y1, Y4
+	VMOVUPS     Y4, (CX)(SI*1)
+	VMOVUPS     32(BX)(SI*1), Y4
+	VSUBPS      Y0, Y4, Y4
+	VFMADD213PS Y3, Y2, Y4
+	VFMADD231PS 32(DX)(SI*1), Y1, Y4
+	VMOVUPS     Y4, 32(CX)(SI*1)
+	ADDQ        $0x40, SI
+	JMP         gn32GradXPS_loop
+
+gn32GradXPS_done:
+	VZEROUPPER
+	RET
+
+// func flush32To64PS(n int, d *float64, s *float32)
+// Requires: AVX
+TEXT ·flush32To64PS(SB), NOSPLIT, $0-24
+	MOVQ   n+0(FP), AX
+	MOVQ   d+8(FP), CX
+	MOVQ   s+16(FP), DX
+	VXORPD Y0, Y0, Y0
+	XORQ   BX, BX
+	SHLQ   $0x02, AX
+
+flush32To64PS_loop:
+	CMPQ      BX, AX
+	JAE       flush32To64PS_done
+	VCVTPS2PD (DX)(BX*1), Y1
+	VADDPD    (CX)(BX*2), Y1, Y1
+	VMOVUPD   Y1, (CX)(BX*2)
+	VCVTPS2PD 16(DX)(BX*1), Y1
+	VADDPD    32(CX)(BX*2), Y1, Y1
+	VMOVUPD   Y1, 32(CX)(BX*2)
+	VMOVUPS   Y0, (DX)(BX*1)
+	ADDQ      $0x20, BX
+	JMP       flush32To64PS_loop
+
+flush32To64PS_done:
+	VZEROUPPER
+	RET

@@ -83,7 +83,11 @@ func loop(name string, n Register, step int, body func(off Register)) {
 	CMPQ(off, n)
 	JAE(LabelRef(name + "_done"))
 	body(off)
-	ADDQ(U8(4*step), off)
+	if 4*step > 127 { // an imm8 is sign-extended
+		ADDQ(U32(4*step), off)
+	} else {
+		ADDQ(U8(4*step), off)
+	}
 	JMP(LabelRef(name + "_loop"))
 	Label(name + "_done")
 }

@@ -1,0 +1,348 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The float32 norm kernels below are layer, RMS and group norm's passes
+// over one float32 row in float32 arithmetic (package vec's norm32.go):
+// every operation is rounded to float32 on its own, in the order of the Go
+// loops, a product fused into the sum it feeds (VFMADD…PS, which the Go
+// loops emulate exactly, fma32), so that the Go loops give the same bits.
+// The statistics' sums (ln32SumShiftPS, ln32SumSqDevPS) are float64 as
+// norm.go's; the backward's row sums (ln32GradSums) add their terms in
+// float32 partials over chunks of 64 values (16 partials of 4 values) and
+// each chunk's partials into 16 float64 partials in p.
+
+// norm32Kernels emits every float32 norm kernel.
+func norm32Kernels() {
+	ln32SumSqDev()
+	ln32SumShift()
+	for _, beta := range []bool{false, true} {
+		ln32Norm(beta)
+	}
+	for _, withG := range []bool{true, false} {
+		for _, cols := range []bool{true, false} {
+			ln32GradSums(withG, cols)
+		}
+		ln32GradX(withG)
+	}
+	gn32Norm()
+	gn32GradX()
+	flush32To64()
+}
+
+// bcst32 broadcasts the float32 parameter name to a new vector.
+func bcst32(name string) VecVirtual {
+	v := YMM()
+	p, _ := Param(name).Resolve()
+	VBROADCASTSS(p.Addr, v)
+	return v
+}
+
+// ln32SumSqDev: d = float64(x[i]) − mu; p[i mod 16] += d·d (fused).
+func ln32SumSqDev() {
+	const name = "ln32SumSqDevPS"
+	TEXT(name, NOSPLIT, "func(n int, x *float32, mu float64, p *[16]float64) float64")
+	Doc(name + " sums the squares of n values of x less mu, a multiple of 16, in float64, into 16 partial sums p, and returns the sum of the partials; see RowSumSqDev32.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	x := Load(Param("x"), GP64())
+	p := Load(Param("p"), GP64())
+	mu := bcstParam("mu")
+	acc := zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for k := range 4 {
+			t := YMM()
+			VCVTPS2PD(at(x, off, 16*k), t)
+			VSUBPD(mu, t, t)
+			VFMADD231PD(t, t, acc[k]) // acc += t·t
+		}
+	})
+	storeCols(acc, p)
+	Store(addAcc(acc), ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// ln32SumShift: d = float64(x[i]) − k; p[i mod 16] += d; p[16 + i mod 16]
+// += d·d (fused).
+func ln32SumShift() {
+	const name = "ln32SumShiftPS"
+	TEXT(name, NOSPLIT, "func(n int, x *float32, k float64, p *[32]float64) (s1, s2 float64)")
+	Doc(name + " sums n values of x less k, a multiple of 16, in float64, into p[:16] and their squares into p[16:], 16 partial sums each, and returns the two sums of the partials; see RowSumShift32.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	x := Load(Param("x"), GP64())
+	p := Load(Param("p"), GP64())
+	k := bcstParam("k")
+	s1, s2 := zeros(4), zeros(4)
+	loop(name, n, 16, func(off Register) {
+		for j := range 4 {
+			t := YMM()
+			VCVTPS2PD(at(x, off, 16*j), t)
+			VSUBPD(k, t, t)
+			VADDPD(t, s1[j], s1[j])
+			VFMADD231PD(t, t, s2[j]) // s2 += t·t
+		}
+	})
+	storeCols(s1, p)
+	for j := range 4 {
+		VMOVUPD(s2[j], Mem{Base: p, Disp: 128 + 32*j})
+	}
+	Store(addAcc(s1), ReturnIndex(0))
+	Store(addAcc(s2), ReturnIndex(1))
+	VZEROUPPER()
+	RET()
+}
+
+// ln32H emits h = (x − m)·r + c, the product fused into the sum, for the
+// 8 values at off+disp, into a new vector.
+func ln32H(x, off Register, disp int, m, r, c VecVirtual) VecVirtual {
+	h := YMM()
+	VMOVUPS(at(x, off, disp), h)
+	VSUBPS(m, h, h)
+	VFMADD213PS(c, r, h) // h = (x − m)·r + c
+	return h
+}
+
+// ln32Norm: h = (x − m)·r + c (fused); y = h·γ + β (fused), or h·γ.
+func ln32Norm(beta bool) {
+	name := "ln32NormScalePS"
+	sig := "func(n int, y, x *float32, m, r, c float32, gam *float32)"
+	also := "h·gam"
+	if beta {
+		name = "ln32NormAffinePS"
+		sig = "func(n int, y, x *float32, m, r, c float32, gam, b *float32)"
+		also = "h·gam + b (fused)"
+	}
+	TEXT(name, NOSPLIT, sig)
+	Doc(fmt.Sprintf("%s writes %s of n values, a multiple of 16, into y, h = (x − m)·r + c, in float32, products fused into the sums; see NormRow32.", name, also))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	y := Load(Param("y"), GP64())
+	x := Load(Param("x"), GP64())
+	g := Load(Param("gam"), GP64()) // not "g": the Go assembler reserves it
+	var b Register
+	if beta {
+		b = Load(Param("b"), GP64())
+	}
+	m, r, c := bcst32("m"), bcst32("r"), bcst32("c")
+	loop(name, n, 16, func(off Register) {
+		for k := range 2 {
+			h := ln32H(x, off, 32*k, m, r, c)
+			if beta {
+				gv := YMM()
+				VMOVUPS(at(g, off, 32*k), gv)
+				VFMADD213PS(at(b, off, 32*k), gv, h) // h·γ + β
+			} else {
+				VMULPS(at(g, off, 32*k), h, h)
+			}
+			VMOVUPS(h, at(y, off, 32*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// ln32GradSums: h = (x − m)·r + c (fused) and ĝ = dy·γ (dy without γ) in
+// float32; over each chunk of 64 values, float32 partials q[i mod 16] += ĝ
+// and q'[i mod 16] += ĝ·h (fused), added at the chunk's end into p[:16]
+// and p[16:] in float64; with cols also sb[i] += dy and sbh[i] += dy·h
+// (fused) in float32.
+func ln32GradSums(withG, cols bool) {
+	name, gh := "ln32GradSums", "dy⊙gam"
+	args := "n int, dy, gam, x *float32, m, r, c float32, p *[32]float64"
+	if !withG {
+		name, gh = name+"NoG", "dy"
+		args = "n int, dy, x *float32, m, r, c float32, p *[32]float64"
+	}
+	also := ""
+	if cols {
+		name += "Cols"
+		args += ", sb, sbh *float32"
+		also = ", and adds dy to sb and dy⊙h to sbh"
+	}
+	name += "PS"
+	TEXT(name, NOSPLIT, "func("+args+") (sg, sgh float64)")
+	Doc(fmt.Sprintf("%s sums n values of %s, a multiple of 64, into p[:16] and of %s⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each%s, and returns the two sums of the partials; see NormGradSums32.", name, gh, gh, also))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dy := Load(Param("dy"), GP64())
+	var g, sb, sbh Register
+	if withG {
+		g = Load(Param("gam"), GP64())
+	}
+	x := Load(Param("x"), GP64())
+	p := Load(Param("p"), GP64())
+	if cols {
+		sb = Load(Param("sb"), GP64())
+		sbh = Load(Param("sbh"), GP64())
+	}
+	m, r, c := bcst32("m"), bcst32("r"), bcst32("c")
+	loop(name, n, 64, func(off Register) {
+		qg, qh := zeros(2), zeros(2) // lanes 0–7 and 8–15 of the chunk's partials
+		for s := range 4 {
+			for k := range 2 {
+				disp := 64*s + 32*k
+				h := ln32H(x, off, disp, m, r, c)
+				d := YMM()
+				VMOVUPS(at(dy, off, disp), d)
+				t := d
+				if withG {
+					t = YMM()
+					VMULPS(at(g, off, disp), d, t)
+				}
+				VADDPS(t, qg[k], qg[k])
+				VFMADD231PS(h, t, qh[k]) // qh += ĝ·h
+				if cols {
+					w, v := YMM(), YMM()
+					VADDPS(at(sb, off, disp), d, w)
+					VMOVUPS(w, at(sb, off, disp))
+					VMOVUPS(at(sbh, off, disp), v)
+					VFMADD231PS(h, d, v) // sbh += dy·h
+					VMOVUPS(v, at(sbh, off, disp))
+				}
+			}
+		}
+		// The chunk's float32 partials into the float64 ones: vector k of
+		// q holds partials 8k to 8k+7, p's vector j partials 4j to 4j+3.
+		for i, q := range [][]VecVirtual{qg, qh} {
+			for k := range 2 {
+				lo, hi, xh := YMM(), YMM(), XMM()
+				VCVTPS2PD(q[k].AsX(), lo)
+				VEXTRACTF128(U8(1), q[k], xh)
+				VCVTPS2PD(xh, hi)
+				a, b := Mem{Base: p, Disp: 128*i + 64*k}, Mem{Base: p, Disp: 128*i + 64*k + 32}
+				VADDPD(a, lo, lo)
+				VMOVUPD(lo, a)
+				VADDPD(b, hi, hi)
+				VMOVUPD(hi, b)
+			}
+		}
+	})
+	for i := range 2 {
+		acc := make([]VecVirtual, 4)
+		for j := range acc {
+			acc[j] = YMM()
+			VMOVUPD(Mem{Base: p, Disp: 128*i + 32*j}, acc[j])
+		}
+		Store(addAcc(acc), ReturnIndex(i))
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// ln32GradX: ĝ = dy·γ (dy without γ); dx = ĝ·a + (k − (x − m)·e), both
+// fused.
+func ln32GradX(withG bool) {
+	name, gh := "ln32GradXPS", "dy⊙gam"
+	args := "n int, dx, dy, gam, x *float32, m, a, e, k float32"
+	if !withG {
+		name, gh = "ln32GradXNoGPS", "dy"
+		args = "n int, dx, dy, x *float32, m, a, e, k float32"
+	}
+	TEXT(name, NOSPLIT, "func("+args+")")
+	Doc(fmt.Sprintf("%s writes %s·a + (k − (x − m)·e) of n values, a multiple of 16, in float32, both fused, into dx; see NormGradRow32.", name, gh))
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dx := Load(Param("dx"), GP64())
+	dy := Load(Param("dy"), GP64())
+	var g Register
+	if withG {
+		g = Load(Param("gam"), GP64())
+	}
+	x := Load(Param("x"), GP64())
+	m, a, e, kk := bcst32("m"), bcst32("a"), bcst32("e"), bcst32("k")
+	loop(name, n, 16, func(off Register) {
+		for k := range 2 {
+			t, u := YMM(), YMM()
+			VMOVUPS(at(x, off, 32*k), u)
+			VSUBPS(m, u, u)
+			VFNMADD213PS(kk, e, u) // u = k − (x − m)·e
+			VMOVUPS(at(dy, off, 32*k), t)
+			if withG {
+				VMULPS(at(g, off, 32*k), t, t)
+			}
+			VFMADD213PS(u, a, t) // t = ĝ·a + u
+			VMOVUPS(t, at(dx, off, 32*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// gn32Norm: y = (x − m)·a + b, the product fused into the sum.
+func gn32Norm() {
+	const name = "gn32NormPS"
+	TEXT(name, NOSPLIT, "func(n int, y, x *float32, m, a, b float32)")
+	Doc(name + " writes (x − m)·a + b (fused) of n values, a multiple of 16, in float32, into y; see ScaleShift32.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	y := Load(Param("y"), GP64())
+	x := Load(Param("x"), GP64())
+	m, a, b := bcst32("m"), bcst32("a"), bcst32("b")
+	loop(name, n, 16, func(off Register) {
+		for k := range 2 {
+			t := YMM()
+			VMOVUPS(at(x, off, 32*k), t)
+			VSUBPS(m, t, t)
+			VFMADD213PS(b, a, t) // t = (x − m)·a + b
+			VMOVUPS(t, at(y, off, 32*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// gn32GradX: dx = k1·dy + ((x − m)·k2 + k3), both fused.
+func gn32GradX() {
+	const name = "gn32GradXPS"
+	TEXT(name, NOSPLIT, "func(n int, dx, dy, x *float32, m, k1, k2, k3 float32)")
+	Doc(name + " writes k1·dy + ((x − m)·k2 + k3) of n values, a multiple of 16, in float32, both fused, into dx; see GradShift32.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dx := Load(Param("dx"), GP64())
+	dy := Load(Param("dy"), GP64())
+	x := Load(Param("x"), GP64())
+	m, k1, k2, k3 := bcst32("m"), bcst32("k1"), bcst32("k2"), bcst32("k3")
+	loop(name, n, 16, func(off Register) {
+		for k := range 2 {
+			u := YMM()
+			VMOVUPS(at(x, off, 32*k), u)
+			VSUBPS(m, u, u)
+			VFMADD213PS(k3, k2, u)                // u = (x − m)·k2 + k3
+			VFMADD231PS(at(dy, off, 32*k), k1, u) // u += k1·dy
+			VMOVUPS(u, at(dx, off, 32*k))
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// flush32To64: d[i] += float64(s[i]); s[i] = 0.
+func flush32To64() {
+	const name = "flush32To64PS"
+	TEXT(name, NOSPLIT, "func(n int, d *float64, s *float32)")
+	Doc(name + " adds n values of s, a multiple of 8, converted to float64, to d and zeroes them; see Flush32To64.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	d := Load(Param("d"), GP64())
+	sp := Load(Param("s"), GP64())
+	z := zeros(1)[0]
+	loop(name, n, 8, func(off Register) {
+		for k := range 2 {
+			t := YMM()
+			VCVTPS2PD(at(sp, off, 16*k), t)
+			VADDPD(at64(d, off, 32*k), t, t)
+			VMOVUPD(t, at64(d, off, 32*k))
+		}
+		VMOVUPS(z, at(sp, off, 0))
+	})
+	VZEROUPPER()
+	RET()
+}
