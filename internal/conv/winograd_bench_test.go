@@ -62,3 +62,18 @@ func BenchmarkIm2col(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWinoWeightsAdjoint times WinoWeightsAdjoint, float32, on the
+// ConvNet's 512×512×3×3 weights.
+func BenchmarkWinoWeightsAdjoint(b *testing.B) {
+	cout, cin := 512, 512
+	step := cout*cin + winoGap
+	du := make([]float32, 16*step)
+	for i := range du {
+		du[i] = float32(i%11) - 5
+	}
+	dw := make([]float32, cout*cin*9)
+	for b.Loop() {
+		WinoWeightsAdjoint(dw, du, cout, cin, step)
+	}
+}

@@ -373,3 +373,23 @@ func attnDSPD(n int, gy *float32, pt *float32, p *float32, d float64)
 //
 //go:noescape
 func biasAffineReLUPS(n int, d *float32, a *float32, b float32, s float32, t float32)
+
+// winoWeightsPS writes U = G g Gᵀ of n kernels of w, a positive multiple of the vector's lanes, to the 16 runs of u step apart; see WinoWeights.
+//
+//go:noescape
+func winoWeightsPS(n int, u *float32, step int, w *float32)
+
+// winoWeightsAdjPS writes dW = Gᵀ dU G of n kernels, a positive multiple of the vector's lanes, to dw from the 16 runs of du step apart; see WinoWeightsAdjoint.
+//
+//go:noescape
+func winoWeightsAdjPS(n int, dw *float32, du *float32, step int)
+
+// winoWeightsPD writes U = G g Gᵀ of n kernels of w, a positive multiple of the vector's lanes, to the 16 runs of u step apart; see WinoWeights.
+//
+//go:noescape
+func winoWeightsPD(n int, u *float64, step int, w *float64)
+
+// winoWeightsAdjPD writes dW = Gᵀ dU G of n kernels, a positive multiple of the vector's lanes, to dw from the 16 runs of du step apart; see WinoWeightsAdjoint.
+//
+//go:noescape
+func winoWeightsAdjPD(n int, dw *float64, du *float64, step int)

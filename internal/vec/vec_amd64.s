@@ -5482,3 +5482,477 @@ biasAffineReLUPS_one:
 biasAffineReLUPS_one_end:
 	VZEROUPPER
 	RET
+
+// func winoWeightsPS(n int, u *float32, step int, w *float32)
+// Requires: AVX
+TEXT ·winoWeightsPS(SB), NOSPLIT, $0-32
+	MOVQ    n+0(FP), AX
+	MOVQ    u+8(FP), CX
+	MOVQ    step+16(FP), DX
+	MOVQ    w+24(FP), BX
+	SHLQ    $0x02, DX
+	LEAQ    (DX)(DX*2), SI
+	MOVQ    DX, DI
+	SHLQ    $0x02, DI
+	LEAQ    (CX)(DI*1), R8
+	LEAQ    (R8)(DI*1), R9
+	LEAQ    (R9)(DI*1), DI
+	VMOVUPS elemK89<>+0(SB), Y0
+
+winoWeightsPS_loop:
+	VMOVUPS     (BX), Y1
+	VMOVUPS     36(BX), Y2
+	VMOVUPS     72(BX), Y3
+	VMOVUPS     108(BX), Y4
+	VMOVUPS     144(BX), Y5
+	VMOVUPS     180(BX), Y6
+	VMOVUPS     216(BX), Y7
+	VMOVUPS     252(BX), Y8
+	VUNPCKLPS   Y2, Y1, Y9
+	VUNPCKHPS   Y2, Y1, Y1
+	VUNPCKLPS   Y4, Y3, Y2
+	VUNPCKHPS   Y4, Y3, Y3
+	VUNPCKLPS   Y6, Y5, Y4
+	VUNPCKHPS   Y6, Y5, Y5
+	VUNPCKLPS   Y8, Y7, Y6
+	VUNPCKHPS   Y8, Y7, Y7
+	VSHUFPS     $0x44, Y2, Y9, Y8
+	VSHUFPS     $0xee, Y2, Y9, Y2
+	VSHUFPS     $0x44, Y3, Y1, Y9
+	VSHUFPS     $0xee, Y3, Y1, Y1
+	VSHUFPS     $0x44, Y6, Y4, Y3
+	VSHUFPS     $0xee, Y6, Y4, Y4
+	VSHUFPS     $0x44, Y7, Y5, Y6
+	VSHUFPS     $0xee, Y7, Y5, Y5
+	VPERM2F128  $0x20, Y3, Y8, Y7
+	VPERM2F128  $0x31, Y3, Y8, Y3
+	VPERM2F128  $0x20, Y4, Y2, Y8
+	VPERM2F128  $0x31, Y4, Y2, Y2
+	VPERM2F128  $0x20, Y6, Y9, Y4
+	VPERM2F128  $0x31, Y6, Y9, Y6
+	VPERM2F128  $0x20, Y5, Y1, Y9
+	VPERM2F128  $0x31, Y5, Y1, Y1
+	VMOVSS      32(BX), X10
+	VINSERTPS   $0x10, 68(BX), X10, X10
+	VINSERTPS   $0x20, 104(BX), X10, X10
+	VINSERTPS   $0x30, 140(BX), X10, X10
+	VMOVSS      176(BX), X5
+	VINSERTPS   $0x10, 212(BX), X5, X5
+	VINSERTPS   $0x20, 248(BX), X5, X5
+	VINSERTPS   $0x30, 284(BX), X5, X5
+	VINSERTF128 $0x01, X5, Y10, Y10
+	VADDPS      Y4, Y7, Y5
+	VMULPS      Y0, Y5, Y5
+	VMULPS      Y0, Y8, Y8
+	VADDPS      Y8, Y5, Y11
+	VSUBPS      Y8, Y5, Y5
+	VMOVUPS     Y7, (CX)
+	VMOVUPS     Y11, (CX)(DX*1)
+	VMOVUPS     Y5, (CX)(DX*2)
+	VMOVUPS     Y4, (CX)(SI*1)
+	VADDPS      Y10, Y6, Y8
+	VMULPS      Y0, Y8, Y8
+	VMULPS      Y0, Y1, Y1
+	VADDPS      Y1, Y8, Y12
+	VSUBPS      Y1, Y8, Y1
+	VMOVUPS     Y6, (DI)
+	VMOVUPS     Y12, (DI)(DX*1)
+	VMOVUPS     Y1, (DI)(DX*2)
+	VMOVUPS     Y10, (DI)(SI*1)
+	VADDPS      Y6, Y7, Y6
+	VMULPS      Y0, Y6, Y6
+	VADDPS      Y12, Y11, Y7
+	VMULPS      Y0, Y7, Y7
+	VADDPS      Y1, Y5, Y1
+	VMULPS      Y0, Y1, Y1
+	VADDPS      Y10, Y4, Y4
+	VMULPS      Y0, Y4, Y4
+	VADDPS      Y2, Y9, Y5
+	VMULPS      Y0, Y5, Y5
+	VMULPS      Y0, Y3, Y3
+	VADDPS      Y3, Y5, Y8
+	VSUBPS      Y3, Y5, Y3
+	VMULPS      Y0, Y9, Y5
+	VADDPS      Y5, Y6, Y9
+	VSUBPS      Y5, Y6, Y5
+	VMOVUPS     Y9, (R8)
+	VMOVUPS     Y5, (R9)
+	VMULPS      Y0, Y8, Y5
+	VADDPS      Y5, Y7, Y6
+	VSUBPS      Y5, Y7, Y5
+	VMOVUPS     Y6, (R8)(DX*1)
+	VMOVUPS     Y5, (R9)(DX*1)
+	VMULPS      Y0, Y3, Y3
+	VADDPS      Y3, Y1, Y5
+	VSUBPS      Y3, Y1, Y1
+	VMOVUPS     Y5, (R8)(DX*2)
+	VMOVUPS     Y1, (R9)(DX*2)
+	VMULPS      Y0, Y2, Y1
+	VADDPS      Y1, Y4, Y2
+	VSUBPS      Y1, Y4, Y1
+	VMOVUPS     Y2, (R8)(SI*1)
+	VMOVUPS     Y1, (R9)(SI*1)
+	ADDQ        $0x00000120, BX
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, R8
+	ADDQ        $0x20, R9
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, AX
+	JNZ         winoWeightsPS_loop
+	VZEROUPPER
+	RET
+
+DATA elemK89<>+0(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+8(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+16(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+24(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+32(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+40(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+48(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+56(SB)/8, $0x3f0000003f000000
+GLOBL elemK89<>(SB), RODATA|NOPTR, $64
+
+// func winoWeightsAdjPS(n int, dw *float32, du *float32, step int)
+// Requires: AVX
+TEXT ·winoWeightsAdjPS(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ du+16(FP), CX
+	MOVQ step+24(FP), DX
+	MOVQ dw+8(FP), BX
+	SHLQ $0x02, DX
+	LEAQ (DX)(DX*2), SI
+	MOVQ DX, DI
+	SHLQ $0x02, DI
+	LEAQ (CX)(DI*1), R8
+	LEAQ (R8)(DI*1), R9
+	LEAQ (R9)(DI*1), DI
+
+winoWeightsAdjPS_loop:
+	VMOVUPS      (CX), Y0
+	VMOVUPS      (CX)(DX*1), Y1
+	VMOVUPS      (CX)(DX*2), Y2
+	VMOVUPS      (CX)(SI*1), Y3
+	VADDPS       Y2, Y1, Y4
+	VMULPS       elemK89<>+0(SB), Y4, Y4
+	VSUBPS       Y2, Y1, Y1
+	VMULPS       elemK89<>+0(SB), Y1, Y1
+	VADDPS       Y4, Y0, Y0
+	VADDPS       Y3, Y4, Y2
+	VMOVUPS      (R8), Y3
+	VMOVUPS      (R8)(DX*1), Y4
+	VMOVUPS      (R8)(DX*2), Y5
+	VMOVUPS      (R8)(SI*1), Y6
+	VADDPS       Y5, Y4, Y7
+	VMULPS       elemK89<>+0(SB), Y7, Y7
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       elemK89<>+0(SB), Y4, Y4
+	VADDPS       Y7, Y3, Y3
+	VADDPS       Y6, Y7, Y5
+	VMOVUPS      (R9), Y6
+	VMOVUPS      (R9)(DX*1), Y7
+	VMOVUPS      (R9)(DX*2), Y8
+	VMOVUPS      (R9)(SI*1), Y9
+	VADDPS       Y8, Y7, Y10
+	VMULPS       elemK89<>+0(SB), Y10, Y10
+	VSUBPS       Y8, Y7, Y7
+	VMULPS       elemK89<>+0(SB), Y7, Y7
+	VADDPS       Y10, Y6, Y6
+	VADDPS       Y9, Y10, Y8
+	VMOVUPS      (DI), Y9
+	VMOVUPS      (DI)(DX*1), Y10
+	VMOVUPS      (DI)(DX*2), Y11
+	VMOVUPS      (DI)(SI*1), Y12
+	VADDPS       Y11, Y10, Y13
+	VMULPS       elemK89<>+0(SB), Y13, Y13
+	VSUBPS       Y11, Y10, Y10
+	VMULPS       elemK89<>+0(SB), Y10, Y10
+	VADDPS       Y13, Y9, Y9
+	VADDPS       Y12, Y13, Y11
+	VADDPS       Y6, Y3, Y12
+	VMULPS       elemK89<>+0(SB), Y12, Y12
+	VSUBPS       Y6, Y3, Y3
+	VMULPS       elemK89<>+0(SB), Y3, Y3
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y9, Y12, Y6
+	VADDPS       Y7, Y4, Y9
+	VMULPS       elemK89<>+0(SB), Y9, Y9
+	VSUBPS       Y7, Y4, Y4
+	VMULPS       elemK89<>+0(SB), Y4, Y4
+	VADDPS       Y9, Y1, Y1
+	VADDPS       Y10, Y9, Y7
+	VADDPS       Y8, Y5, Y9
+	VMULPS       elemK89<>+0(SB), Y9, Y9
+	VSUBPS       Y8, Y5, Y5
+	VMULPS       elemK89<>+0(SB), Y5, Y5
+	VADDPS       Y9, Y2, Y2
+	VADDPS       Y11, Y9, Y8
+	VUNPCKLPS    Y1, Y0, Y9
+	VUNPCKHPS    Y1, Y0, Y0
+	VUNPCKLPS    Y3, Y2, Y1
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VSHUFPS      $0x44, Y1, Y9, Y7
+	VSHUFPS      $0xee, Y1, Y9, Y1
+	VSHUFPS      $0x44, Y2, Y0, Y9
+	VSHUFPS      $0xee, Y2, Y0, Y0
+	VSHUFPS      $0x44, Y5, Y3, Y2
+	VSHUFPS      $0xee, Y5, Y3, Y3
+	VSHUFPS      $0x44, Y6, Y4, Y5
+	VSHUFPS      $0xee, Y6, Y4, Y4
+	VPERM2F128   $0x20, Y2, Y7, Y6
+	VPERM2F128   $0x31, Y2, Y7, Y2
+	VPERM2F128   $0x20, Y3, Y1, Y7
+	VPERM2F128   $0x31, Y3, Y1, Y1
+	VPERM2F128   $0x20, Y5, Y9, Y3
+	VPERM2F128   $0x31, Y5, Y9, Y5
+	VPERM2F128   $0x20, Y4, Y0, Y9
+	VPERM2F128   $0x31, Y4, Y0, Y0
+	VMOVUPS      Y6, (BX)
+	VMOVUPS      Y7, 36(BX)
+	VMOVUPS      Y3, 72(BX)
+	VMOVUPS      Y9, 108(BX)
+	VMOVUPS      Y2, 144(BX)
+	VMOVUPS      Y1, 180(BX)
+	VMOVUPS      Y5, 216(BX)
+	VMOVUPS      Y0, 252(BX)
+	VEXTRACTF128 $0x01, Y8, X0
+	VMOVSS       X8, 32(BX)
+	VEXTRACTPS   $0x01, X8, 68(BX)
+	VEXTRACTPS   $0x02, X8, 104(BX)
+	VEXTRACTPS   $0x03, X8, 140(BX)
+	VMOVSS       X0, 176(BX)
+	VEXTRACTPS   $0x01, X0, 212(BX)
+	VEXTRACTPS   $0x02, X0, 248(BX)
+	VEXTRACTPS   $0x03, X0, 284(BX)
+	ADDQ         $0x00000120, BX
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, R8
+	ADDQ         $0x20, R9
+	ADDQ         $0x20, DI
+	SUBQ         $0x08, AX
+	JNZ          winoWeightsAdjPS_loop
+	VZEROUPPER
+	RET
+
+// func winoWeightsPD(n int, u *float64, step int, w *float64)
+// Requires: AVX
+TEXT ·winoWeightsPD(SB), NOSPLIT, $0-32
+	MOVQ    n+0(FP), AX
+	MOVQ    u+8(FP), CX
+	MOVQ    step+16(FP), DX
+	MOVQ    w+24(FP), BX
+	SHLQ    $0x03, DX
+	LEAQ    (DX)(DX*2), SI
+	MOVQ    DX, DI
+	SHLQ    $0x02, DI
+	LEAQ    (CX)(DI*1), R8
+	LEAQ    (R8)(DI*1), R9
+	LEAQ    (R9)(DI*1), DI
+	VMOVUPD elemK17<>+0(SB), Y0
+
+winoWeightsPD_loop:
+	VMOVUPD     (BX), Y1
+	VMOVUPD     72(BX), Y2
+	VMOVUPD     144(BX), Y3
+	VMOVUPD     216(BX), Y4
+	VUNPCKLPD   Y2, Y1, Y5
+	VUNPCKHPD   Y2, Y1, Y1
+	VUNPCKLPD   Y4, Y3, Y2
+	VUNPCKHPD   Y4, Y3, Y3
+	VPERM2F128  $0x20, Y2, Y5, Y4
+	VPERM2F128  $0x20, Y3, Y1, Y7
+	VPERM2F128  $0x31, Y2, Y5, Y2
+	VPERM2F128  $0x31, Y3, Y1, Y1
+	VMOVUPD     32(BX), Y3
+	VMOVUPD     104(BX), Y5
+	VMOVUPD     176(BX), Y8
+	VMOVUPD     248(BX), Y9
+	VUNPCKLPD   Y5, Y3, Y10
+	VUNPCKHPD   Y5, Y3, Y3
+	VUNPCKLPD   Y9, Y8, Y5
+	VUNPCKHPD   Y9, Y8, Y8
+	VPERM2F128  $0x20, Y5, Y10, Y9
+	VPERM2F128  $0x20, Y8, Y3, Y11
+	VPERM2F128  $0x31, Y5, Y10, Y5
+	VPERM2F128  $0x31, Y8, Y3, Y3
+	VMOVSD      64(BX), X6
+	VMOVHPD     136(BX), X6, X6
+	VMOVSD      208(BX), X8
+	VMOVHPD     280(BX), X8, X8
+	VINSERTF128 $0x01, X8, Y6, Y6
+	VADDPD      Y2, Y4, Y8
+	VMULPD      Y0, Y8, Y8
+	VMULPD      Y0, Y7, Y7
+	VADDPD      Y7, Y8, Y10
+	VSUBPD      Y7, Y8, Y7
+	VMOVUPD     Y4, (CX)
+	VMOVUPD     Y10, (CX)(DX*1)
+	VMOVUPD     Y7, (CX)(DX*2)
+	VMOVUPD     Y2, (CX)(SI*1)
+	VADDPD      Y6, Y5, Y8
+	VMULPD      Y0, Y8, Y8
+	VMULPD      Y0, Y3, Y3
+	VADDPD      Y3, Y8, Y12
+	VSUBPD      Y3, Y8, Y3
+	VMOVUPD     Y5, (DI)
+	VMOVUPD     Y12, (DI)(DX*1)
+	VMOVUPD     Y3, (DI)(DX*2)
+	VMOVUPD     Y6, (DI)(SI*1)
+	VADDPD      Y5, Y4, Y4
+	VMULPD      Y0, Y4, Y4
+	VADDPD      Y12, Y10, Y5
+	VMULPD      Y0, Y5, Y5
+	VADDPD      Y3, Y7, Y3
+	VMULPD      Y0, Y3, Y3
+	VADDPD      Y6, Y2, Y2
+	VMULPD      Y0, Y2, Y2
+	VADDPD      Y11, Y1, Y7
+	VMULPD      Y0, Y7, Y7
+	VMULPD      Y0, Y9, Y8
+	VADDPD      Y8, Y7, Y9
+	VSUBPD      Y8, Y7, Y7
+	VMULPD      Y0, Y1, Y1
+	VADDPD      Y1, Y4, Y8
+	VSUBPD      Y1, Y4, Y1
+	VMOVUPD     Y8, (R8)
+	VMOVUPD     Y1, (R9)
+	VMULPD      Y0, Y9, Y1
+	VADDPD      Y1, Y5, Y4
+	VSUBPD      Y1, Y5, Y1
+	VMOVUPD     Y4, (R8)(DX*1)
+	VMOVUPD     Y1, (R9)(DX*1)
+	VMULPD      Y0, Y7, Y1
+	VADDPD      Y1, Y3, Y4
+	VSUBPD      Y1, Y3, Y1
+	VMOVUPD     Y4, (R8)(DX*2)
+	VMOVUPD     Y1, (R9)(DX*2)
+	VMULPD      Y0, Y11, Y1
+	VADDPD      Y1, Y2, Y3
+	VSUBPD      Y1, Y2, Y1
+	VMOVUPD     Y3, (R8)(SI*1)
+	VMOVUPD     Y1, (R9)(SI*1)
+	ADDQ        $0x00000120, BX
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, R8
+	ADDQ        $0x20, R9
+	ADDQ        $0x20, DI
+	SUBQ        $0x04, AX
+	JNZ         winoWeightsPD_loop
+	VZEROUPPER
+	RET
+
+// func winoWeightsAdjPD(n int, dw *float64, du *float64, step int)
+// Requires: AVX
+TEXT ·winoWeightsAdjPD(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ du+16(FP), CX
+	MOVQ step+24(FP), DX
+	MOVQ dw+8(FP), BX
+	SHLQ $0x03, DX
+	LEAQ (DX)(DX*2), SI
+	MOVQ DX, DI
+	SHLQ $0x02, DI
+	LEAQ (CX)(DI*1), R8
+	LEAQ (R8)(DI*1), R9
+	LEAQ (R9)(DI*1), DI
+
+winoWeightsAdjPD_loop:
+	VMOVUPD      (CX), Y0
+	VMOVUPD      (CX)(DX*1), Y1
+	VMOVUPD      (CX)(DX*2), Y2
+	VMOVUPD      (CX)(SI*1), Y3
+	VADDPD       Y2, Y1, Y4
+	VMULPD       elemK17<>+0(SB), Y4, Y4
+	VSUBPD       Y2, Y1, Y1
+	VMULPD       elemK17<>+0(SB), Y1, Y1
+	VADDPD       Y4, Y0, Y0
+	VADDPD       Y3, Y4, Y2
+	VMOVUPD      (R8), Y3
+	VMOVUPD      (R8)(DX*1), Y4
+	VMOVUPD      (R8)(DX*2), Y5
+	VMOVUPD      (R8)(SI*1), Y6
+	VADDPD       Y5, Y4, Y7
+	VMULPD       elemK17<>+0(SB), Y7, Y7
+	VSUBPD       Y5, Y4, Y4
+	VMULPD       elemK17<>+0(SB), Y4, Y4
+	VADDPD       Y7, Y3, Y3
+	VADDPD       Y6, Y7, Y5
+	VMOVUPD      (R9), Y6
+	VMOVUPD      (R9)(DX*1), Y7
+	VMOVUPD      (R9)(DX*2), Y8
+	VMOVUPD      (R9)(SI*1), Y9
+	VADDPD       Y8, Y7, Y10
+	VMULPD       elemK17<>+0(SB), Y10, Y10
+	VSUBPD       Y8, Y7, Y7
+	VMULPD       elemK17<>+0(SB), Y7, Y7
+	VADDPD       Y10, Y6, Y6
+	VADDPD       Y9, Y10, Y8
+	VMOVUPD      (DI), Y9
+	VMOVUPD      (DI)(DX*1), Y10
+	VMOVUPD      (DI)(DX*2), Y11
+	VMOVUPD      (DI)(SI*1), Y12
+	VADDPD       Y11, Y10, Y13
+	VMULPD       elemK17<>+0(SB), Y13, Y13
+	VSUBPD       Y11, Y10, Y10
+	VMULPD       elemK17<>+0(SB), Y10, Y10
+	VADDPD       Y13, Y9, Y9
+	VADDPD       Y12, Y13, Y11
+	VADDPD       Y6, Y3, Y12
+	VMULPD       elemK17<>+0(SB), Y12, Y12
+	VSUBPD       Y6, Y3, Y3
+	VMULPD       elemK17<>+0(SB), Y3, Y3
+	VADDPD       Y12, Y0, Y0
+	VADDPD       Y9, Y12, Y6
+	VADDPD       Y7, Y4, Y9
+	VMULPD       elemK17<>+0(SB), Y9, Y9
+	VSUBPD       Y7, Y4, Y4
+	VMULPD       elemK17<>+0(SB), Y4, Y4
+	VADDPD       Y9, Y1, Y1
+	VADDPD       Y10, Y9, Y7
+	VADDPD       Y8, Y5, Y9
+	VMULPD       elemK17<>+0(SB), Y9, Y9
+	VSUBPD       Y8, Y5, Y5
+	VMULPD       elemK17<>+0(SB), Y5, Y5
+	VADDPD       Y9, Y2, Y2
+	VADDPD       Y11, Y9, Y8
+	VUNPCKLPD    Y1, Y0, Y9
+	VUNPCKHPD    Y1, Y0, Y0
+	VUNPCKLPD    Y3, Y2, Y1
+	VUNPCKHPD    Y3, Y2, Y2
+	VPERM2F128   $0x20, Y1, Y9, Y3
+	VPERM2F128   $0x20, Y2, Y0, Y10
+	VPERM2F128   $0x31, Y1, Y9, Y1
+	VPERM2F128   $0x31, Y2, Y0, Y0
+	VMOVUPD      Y3, (BX)
+	VMOVUPD      Y10, 72(BX)
+	VMOVUPD      Y1, 144(BX)
+	VMOVUPD      Y0, 216(BX)
+	VUNPCKLPD    Y5, Y4, Y0
+	VUNPCKHPD    Y5, Y4, Y1
+	VUNPCKLPD    Y7, Y6, Y2
+	VUNPCKHPD    Y7, Y6, Y3
+	VPERM2F128   $0x20, Y2, Y0, Y4
+	VPERM2F128   $0x20, Y3, Y1, Y5
+	VPERM2F128   $0x31, Y2, Y0, Y0
+	VPERM2F128   $0x31, Y3, Y1, Y1
+	VMOVUPD      Y4, 32(BX)
+	VMOVUPD      Y5, 104(BX)
+	VMOVUPD      Y0, 176(BX)
+	VMOVUPD      Y1, 248(BX)
+	VEXTRACTF128 $0x01, Y8, X0
+	VMOVSD       X8, 64(BX)
+	VMOVHPD      X8, 136(BX)
+	VMOVSD       X0, 208(BX)
+	VMOVHPD      X0, 280(BX)
+	ADDQ         $0x00000120, BX
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, R8
+	ADDQ         $0x20, R9
+	ADDQ         $0x20, DI
+	SUBQ         $0x04, AX
+	JNZ          winoWeightsAdjPD_loop
+	VZEROUPPER
+	RET

@@ -44,6 +44,7 @@ func main() {
 	logSoftmaxKernels() // the float32 log-softmax's backward (elemlsm.go)
 	attnGradKernels()   // attention's dS rows (elemlsm.go)
 	biasAffineReLU()    // the convolution epilogue's loop (biasaffine.go)
+	winoKernels()       // Winograd's weight transforms (wino.go)
 	Generate()
 }
 

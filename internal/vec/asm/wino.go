@@ -1,0 +1,318 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// winoKernels emits the weight transforms of Winograd F(2×2, 3×3) (package
+// vec's WinoWeights and WinoWeightsAdjoint, wino.go there): winoWeightsPS
+// and winoWeightsPD write U = G g Gᵀ of n 3×3 kernels, n a positive
+// multiple of the lanes (8 float32s, 4 float64s), and winoWeightsAdjPS and
+// winoWeightsAdjPD dW = Gᵀ dU G. A vector holds one tap of consecutive
+// kernels, so every operation is the Go twin's on each kernel, in its
+// order; halving is a product by ½, which is exact where x/2 is and rounds
+// alike where it is not (subnormal x). The kernels' 9 taps, 9 values apart,
+// become vectors by an 8×8 (4×4) transpose of rows loaded at each kernel's
+// start, the last tap by scalar inserts; the adjoint transposes back the
+// same way. AVX alone suffices.
+func winoKernels() {
+	for _, f64 := range []bool{false, true} {
+		winoWeights(f64)
+		winoWeightsAdj(f64)
+	}
+}
+
+// winoPtrs loads the parameters shared by the kernels: n, the matrix
+// pointer m (u or du), its step in elements turned into bytes s1 and 3·s1,
+// the kernels' pointer k (w or dw), and the run pointers p[i] = m + 4i·s1,
+// so that run ξ = 4i + j is at p[i] + j·s1.
+func winoPtrs(e elem, mName, kName string) (n, k, s1, s3 Register, p [4]Register) {
+	n = Load(Param("n"), GP64())
+	m := Load(Param(mName), GP64())
+	s1 = Load(Param("step"), GP64())
+	k = Load(Param(kName), GP64())
+	if e.size == 4 {
+		SHLQ(U8(2), s1)
+	} else {
+		SHLQ(U8(3), s1)
+	}
+	s3 = GP64()
+	LEAQ(Mem{Base: s1, Index: s1, Scale: 2}, s3)
+	s4 := GP64()
+	MOVQ(s1, s4)
+	SHLQ(U8(2), s4)
+	p[0] = m
+	for i := 1; i < 4; i++ {
+		p[i] = GP64()
+		LEAQ(Mem{Base: p[i-1], Index: s4, Scale: 1}, p[i])
+	}
+	return
+}
+
+// winoRun returns the address of run ξ at the current kernels.
+func winoRun(p [4]Register, s1, s3 Register, xi int) Mem {
+	b := p[xi/4]
+	switch xi % 4 {
+	case 0:
+		return Mem{Base: b}
+	case 1:
+		return Mem{Base: b, Index: s1, Scale: 1}
+	case 2:
+		return Mem{Base: b, Index: s1, Scale: 2}
+	}
+	return Mem{Base: b, Index: s3, Scale: 1}
+}
+
+// winoSub returns the vector instruction of a − b, in avo's order
+// (sub(b, a, d): d = a − b).
+func winoSub(e elem) func(...Op) {
+	if e.size == 8 {
+		return VSUBPD
+	}
+	return VSUBPS
+}
+
+// winoHalf returns the constant vector of halves of e's type.
+func winoHalf(e elem) Mem {
+	if e.size == 8 {
+		return kc(0.5)
+	}
+	return kb(0x3F000000_3F000000)
+}
+
+// transpose8 transposes the 8×8 float32 matrix whose rows are r: row i of
+// the result holds element i of every r.
+func transpose8(r []VecVirtual) []VecVirtual {
+	var t, s, o [8]VecVirtual
+	for i := range 4 {
+		t[2*i], t[2*i+1] = YMM(), YMM()
+		VUNPCKLPS(r[2*i+1], r[2*i], t[2*i])   // a0 b0 a1 b1 | a4 b4 a5 b5
+		VUNPCKHPS(r[2*i+1], r[2*i], t[2*i+1]) // a2 b2 a3 b3 | a6 b6 a7 b7
+	}
+	for h := range 2 {
+		for i := range 2 {
+			a, b := t[4*h+i], t[4*h+2+i]
+			s[4*h+2*i], s[4*h+2*i+1] = YMM(), YMM()
+			VSHUFPS(U8(0x44), b, a, s[4*h+2*i])   // a0 b0 c0 d0 | a4 b4 c4 d4
+			VSHUFPS(U8(0xEE), b, a, s[4*h+2*i+1]) // a1 b1 c1 d1 | a5 b5 c5 d5
+		}
+	}
+	for i := range 4 {
+		o[i], o[4+i] = YMM(), YMM()
+		VPERM2F128(U8(0x20), s[4+i], s[i], o[i])
+		VPERM2F128(U8(0x31), s[4+i], s[i], o[4+i])
+	}
+	return o[:]
+}
+
+// transpose4 transposes the 4×4 float64 matrix whose rows are r.
+func transpose4(r []VecVirtual) []VecVirtual {
+	t := [4]VecVirtual{YMM(), YMM(), YMM(), YMM()}
+	VUNPCKLPD(r[1], r[0], t[0]) // a0 b0 | a2 b2
+	VUNPCKHPD(r[1], r[0], t[1]) // a1 b1 | a3 b3
+	VUNPCKLPD(r[3], r[2], t[2]) // c0 d0 | c2 d2
+	VUNPCKHPD(r[3], r[2], t[3]) // c1 d1 | c3 d3
+	o := []VecVirtual{YMM(), YMM(), YMM(), YMM()}
+	VPERM2F128(U8(0x20), t[2], t[0], o[0])
+	VPERM2F128(U8(0x20), t[3], t[1], o[1])
+	VPERM2F128(U8(0x31), t[2], t[0], o[2])
+	VPERM2F128(U8(0x31), t[3], t[1], o[3])
+	return o
+}
+
+// winoLoadTaps returns the 9 taps of the kernels at k as vectors, tap j of
+// kernel q in lane q.
+func winoLoadTaps(e elem, k Register) []VecVirtual {
+	lanes := 32 / e.size
+	kb := 9 * e.size // bytes per kernel
+	var taps []VecVirtual
+	if e.size == 4 {
+		rows := make([]VecVirtual, 8)
+		for q := range rows {
+			rows[q] = YMM()
+			VMOVUPS(Mem{Base: k, Disp: kb * q}, rows[q])
+		}
+		taps = transpose8(rows)
+	} else {
+		for h := range 2 {
+			rows := make([]VecVirtual, 4)
+			for q := range rows {
+				rows[q] = YMM()
+				VMOVUPD(Mem{Base: k, Disp: kb*q + 32*h}, rows[q])
+			}
+			taps = append(taps, transpose4(rows)...)
+		}
+	}
+	// The last tap, lane by lane.
+	t8, hi := YMM(), XMM()
+	half := lanes / 2
+	for q := range lanes {
+		x := t8.AsX()
+		if q >= half {
+			x = hi
+		}
+		a := Mem{Base: k, Disp: kb*q + 8*e.size}
+		switch {
+		case q%half == 0 && e.size == 4:
+			VMOVSS(a, x)
+		case e.size == 4:
+			VINSERTPS(U8((q%half)<<4), a, x, x)
+		case q%half == 0:
+			VMOVSD(a, x)
+		default:
+			VMOVHPD(a, x, x)
+		}
+	}
+	VINSERTF128(U8(1), hi, t8, t8)
+	return append(taps, t8)
+}
+
+// winoStoreTaps stores the 9 vectors of taps as kernels at k, the
+// inverse of winoLoadTaps.
+func winoStoreTaps(e elem, k Register, taps []VecVirtual) {
+	lanes := 32 / e.size
+	kb := 9 * e.size
+	if e.size == 4 {
+		for q, r := range transpose8(taps[:8]) {
+			VMOVUPS(r, Mem{Base: k, Disp: kb * q})
+		}
+	} else {
+		for h := range 2 {
+			for q, r := range transpose4(taps[4*h : 4*h+4]) {
+				VMOVUPD(r, Mem{Base: k, Disp: kb*q + 32*h})
+			}
+		}
+	}
+	t8, hi := taps[8], XMM()
+	VEXTRACTF128(U8(1), t8, hi)
+	half := lanes / 2
+	for q := range lanes {
+		x := t8.AsX()
+		if q >= half {
+			x = hi
+		}
+		a := Mem{Base: k, Disp: kb*q + 8*e.size}
+		switch {
+		case q%half == 0 && e.size == 4:
+			VMOVSS(x, a)
+		case e.size == 4:
+			VEXTRACTPS(U8(q%half), x, a)
+		case q%half == 0:
+			VMOVSD(x, a)
+		default:
+			VMOVHPD(x, a)
+		}
+	}
+}
+
+// winoWeights emits winoWeightsPS/PD: U = G g Gᵀ, each row (a, b, c) of g
+// becoming (a, (a+c)·½ + b·½, (a+c)·½ − b·½, c), then each column of g Gᵀ
+// likewise.
+func winoWeights(f64 bool) {
+	e := elemOf(f64)
+	name := "winoWeights" + e.sfx
+	TEXT(name, NOSPLIT, "func(n int, u *"+e.t+", step int, w *"+e.t+")")
+	Doc(name + " writes U = G g Gᵀ of n kernels of w, a positive multiple of the vector's lanes, to the 16 runs of u step apart; see WinoWeights.")
+	Pragma("noescape")
+	n, w, s1, s3, p := winoPtrs(e, "u", "w")
+	sub, hm := winoSub(e), winoHalf(e)
+	half := YMM()
+	e.mov(hm, half)
+	lanes := 32 / e.size
+	Label(name + "_loop")
+	k := winoLoadTaps(e, w)
+	store := func(v VecVirtual, xi int) { e.mov(v, winoRun(p, s1, s3, xi)) }
+	// row returns (a, (a+c)·½ + b·½, (a+c)·½ − b·½, c).
+	row := func(a, b, c VecVirtual) [4]VecVirtual {
+		s, h, r1, r2 := YMM(), YMM(), YMM(), YMM()
+		e.add(c, a, s)
+		e.mul(half, s, s)
+		e.mul(half, b, h)
+		e.add(h, s, r1)
+		sub(h, s, r2)
+		return [4]VecVirtual{a, r1, r2, c}
+	}
+	r0 := row(k[0], k[1], k[2])
+	for j, v := range r0 {
+		store(v, j)
+	}
+	r2 := row(k[6], k[7], k[8])
+	for j, v := range r2 {
+		store(v, 12+j)
+	}
+	var t [4]VecVirtual
+	for j := range 4 {
+		t[j] = YMM()
+		e.add(r2[j], r0[j], t[j])
+		e.mul(half, t[j], t[j])
+	}
+	r1 := row(k[3], k[4], k[5])
+	for j := range 4 {
+		h, a, b := YMM(), YMM(), YMM()
+		e.mul(half, r1[j], h)
+		e.add(h, t[j], a)
+		sub(h, t[j], b)
+		store(a, 4+j)
+		store(b, 8+j)
+	}
+	ADDQ(U32(9*32), w)
+	for _, r := range p {
+		ADDQ(U8(32), r)
+	}
+	SUBQ(U8(lanes), n)
+	JNZ(LabelRef(name + "_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// winoWeightsAdj emits winoWeightsAdjPS/PD: dW = Gᵀ dU G, each row x of dU
+// becoming (x0 + (x1+x2)·½, (x1−x2)·½, (x1+x2)·½ + x3), then each column
+// of dU G likewise.
+func winoWeightsAdj(f64 bool) {
+	e := elemOf(f64)
+	name := "winoWeightsAdj" + e.sfx
+	TEXT(name, NOSPLIT, "func(n int, dw *"+e.t+", du *"+e.t+", step int)")
+	Doc(name + " writes dW = Gᵀ dU G of n kernels, a positive multiple of the vector's lanes, to dw from the 16 runs of du step apart; see WinoWeightsAdjoint.")
+	Pragma("noescape")
+	n, dw, s1, s3, p := winoPtrs(e, "du", "dw")
+	sub, half := winoSub(e), winoHalf(e)
+	lanes := 32 / e.size
+	Label(name + "_loop")
+	// adj returns (x0 + (x1+x2)·½, (x1−x2)·½, (x1+x2)·½ + x3).
+	adj := func(x0, x1, x2, x3 Op) [3]VecVirtual {
+		s, d, a, b := YMM(), YMM(), YMM(), YMM()
+		e.add(x2, x1, s)
+		e.mul(half, s, s)
+		sub(x2, x1, d)
+		e.mul(half, d, d)
+		e.add(s, x0, a)
+		e.add(x3, s, b)
+		return [3]VecVirtual{a, d, b}
+	}
+	var r [12]VecVirtual
+	for i := range 4 {
+		var x [4]VecVirtual
+		for j := range x {
+			x[j] = YMM()
+			e.mov(winoRun(p, s1, s3, 4*i+j), x[j])
+		}
+		c := adj(x[0], x[1], x[2], x[3])
+		r[3*i], r[3*i+1], r[3*i+2] = c[0], c[1], c[2]
+	}
+	k := make([]VecVirtual, 9)
+	for j := range 3 {
+		c := adj(r[j], r[3+j], r[6+j], r[9+j])
+		k[j], k[3+j], k[6+j] = c[0], c[1], c[2]
+	}
+	winoStoreTaps(e, dw, k)
+	ADDQ(U32(9*32), dw)
+	for _, r := range p {
+		ADDQ(U8(32), r)
+	}
+	SUBQ(U8(lanes), n)
+	JNZ(LabelRef(name + "_loop"))
+	VZEROUPPER()
+	RET()
+}

@@ -1,0 +1,37 @@
+//go:build amd64 && !purego
+
+package vec
+
+// winoWeightsAsm runs the assembly WinoWeights over the first kernels, a
+// multiple of the lanes, and returns how many it did: none without AVX.
+// The caller has checked the lengths.
+func winoWeightsAsm[T Float](u []T, step int, w []T, n int) int {
+	n -= n % lanes[T]()
+	if !hasAVX || n == 0 {
+		return 0
+	}
+	_, _ = u[15*step+n-1], w[9*n-1]
+	switch u := any(u).(type) {
+	case []float32:
+		winoWeightsPS(n, &u[0], step, &any(w).([]float32)[0])
+	case []float64:
+		winoWeightsPD(n, &u[0], step, &any(w).([]float64)[0])
+	}
+	return n
+}
+
+// winoWeightsAdjAsm is winoWeightsAsm for WinoWeightsAdjoint.
+func winoWeightsAdjAsm[T Float](dw, du []T, step int, n int) int {
+	n -= n % lanes[T]()
+	if !hasAVX || n == 0 {
+		return 0
+	}
+	_, _ = du[15*step+n-1], dw[9*n-1]
+	switch dw := any(dw).(type) {
+	case []float32:
+		winoWeightsAdjPS(n, &dw[0], &any(du).([]float32)[0], step)
+	case []float64:
+		winoWeightsAdjPD(n, &dw[0], &any(du).([]float64)[0], step)
+	}
+	return n
+}

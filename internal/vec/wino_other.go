@@ -1,0 +1,8 @@
+//go:build !amd64 || purego
+
+package vec
+
+// Without assembly the Go loops of WinoWeights and WinoWeightsAdjoint do
+// every kernel.
+func winoWeightsAsm[T Float](u []T, step int, w []T, n int) int  { return 0 }
+func winoWeightsAdjAsm[T Float](dw, du []T, step int, n int) int { return 0 }
