@@ -31,18 +31,28 @@ func BenchmarkWinoTransforms(b *testing.B) {
 	}
 }
 
-// BenchmarkWinoWeights times WinoWeights, float32, on the ConvNet's
-// 512×512×3×3 weights.
+// BenchmarkWinoWeights times WinoWeights and WinoWeightsAdjoint, float32,
+// on two of the ConvNet's weights: 512×512×3×3 (U of 16 MiB, out of
+// cache) and 256×128×3×3.
 func BenchmarkWinoWeights(b *testing.B) {
-	cout, cin := 512, 512
-	w := make([]float32, cout*cin*9)
-	for i := range w {
-		w[i] = float32(i%11) - 5
-	}
-	step := cout*cin + winoGap
-	u := make([]float32, 16*step)
-	for b.Loop() {
-		WinoWeights(u, w, cout, cin, step)
+	for _, s := range [][2]int{{512, 512}, {256, 128}} {
+		cout, cin := s[0], s[1]
+		w := make([]float32, cout*cin*9)
+		for i := range w {
+			w[i] = float32(i%11) - 5
+		}
+		step := cout*cin + winoGap
+		u := make([]float32, 16*step)
+		b.Run(fmt.Sprintf("fwd/%dx%d", cout, cin), func(b *testing.B) {
+			for b.Loop() {
+				WinoWeights(u, w, cout, cin, step)
+			}
+		})
+		b.Run(fmt.Sprintf("adj/%dx%d", cout, cin), func(b *testing.B) {
+			for b.Loop() {
+				WinoWeightsAdjoint(w, u, cout, cin, step)
+			}
+		})
 	}
 }
 
@@ -60,20 +70,5 @@ func BenchmarkIm2col(b *testing.B) {
 				Im2col(cols, x, &g)
 			}
 		})
-	}
-}
-
-// BenchmarkWinoWeightsAdjoint times WinoWeightsAdjoint, float32, on the
-// ConvNet's 512×512×3×3 weights.
-func BenchmarkWinoWeightsAdjoint(b *testing.B) {
-	cout, cin := 512, 512
-	step := cout*cin + winoGap
-	du := make([]float32, 16*step)
-	for i := range du {
-		du[i] = float32(i%11) - 5
-	}
-	dw := make([]float32, cout*cin*9)
-	for b.Loop() {
-		WinoWeightsAdjoint(dw, du, cout, cin, step)
 	}
 }
