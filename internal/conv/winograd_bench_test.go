@@ -6,9 +6,10 @@ import (
 )
 
 // BenchmarkWinoTransforms times WinoInput and WinoOutput, float32, on
-// three of the ConvNet's layers at batch 32 (C = Cout, 3×3, padding 1).
+// three of the ConvNet's layers at batch 32 (C = Cout, 3×3, padding 1)
+// and two of its Fashion-MNIST twin's (64x14, 256x7).
 func BenchmarkWinoTransforms(b *testing.B) {
-	for _, s := range []struct{ c, size int }{{64, 16}, {256, 8}, {512, 4}} {
+	for _, s := range []struct{ c, size int }{{64, 16}, {256, 8}, {512, 4}, {64, 14}, {256, 7}} {
 		g := Geom{N: 32, C: s.c, H: s.size, W: s.size, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1, HOut: s.size, WOut: s.size, Cout: s.c, Groups: 1}
 		tg := NewWinoTiles(&g)
 		x := make([]float32, g.N*g.C*g.H*g.W)

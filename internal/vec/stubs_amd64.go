@@ -393,3 +393,8 @@ func winoWeightsPD(n int, u *float64, step int, w *float64)
 //
 //go:noescape
 func winoWeightsAdjPD(n int, dw *float64, du *float64, step int)
+
+// winoInputRowsPS writes V = Bᵀ d B of the th×tw tiles of the padded plane buf, rows wps apart, to the 16 runs of v vstep apart; see WinoInputRows.
+//
+//go:noescape
+func winoInputRowsPS(v *float32, vstep int, buf *float32, strip *float32, wps int, tw int, th int)

@@ -5956,3 +5956,263 @@ winoWeightsAdjPD_loop:
 	JNZ          winoWeightsAdjPD_loop
 	VZEROUPPER
 	RET
+
+// func winoInputRowsPS(v *float32, vstep int, buf *float32, strip *float32, wps int, tw int, th int)
+// Requires: AVX
+TEXT ·winoInputRowsPS(SB), NOSPLIT, $0-56
+	MOVQ    v+0(FP), AX
+	MOVQ    vstep+8(FP), CX
+	SHLQ    $0x02, CX
+	LEAQ    (CX)(CX*2), DX
+	MOVQ    buf+16(FP), BX
+	MOVQ    strip+24(FP), SI
+	MOVQ    wps+32(FP), DI
+	SHLQ    $0x02, DI
+	LEAQ    (DI)(DI*2), R8
+	MOVQ    th+48(FP), R9
+	MOVQ    tw+40(FP), R10
+	ANDQ    $0x03, R10
+	NEGQ    R10
+	LEAQ    winoTailMask<>+16(SB), R11
+	VMOVUPS (R11)(R10*4), X0
+
+winoInputRowsPS_row:
+	MOVQ BX, R10
+	MOVQ SI, R11
+	MOVQ wps+32(FP), R12
+	SHRQ $0x03, R12
+
+winoInputRowsPS_col:
+	VMOVUPS (R10), Y1
+	VMOVUPS (R10)(DI*1), Y2
+	VMOVUPS (R10)(DI*2), Y3
+	VMOVUPS (R10)(R8*1), Y4
+	VSUBPS  Y3, Y1, Y1
+	VADDPS  Y3, Y2, Y5
+	VSUBPS  Y2, Y3, Y3
+	VSUBPS  Y4, Y2, Y2
+	VMOVUPS Y1, (R11)
+	VMOVUPS Y5, (R11)(DI*1)
+	VMOVUPS Y3, (R11)(DI*2)
+	VMOVUPS Y2, (R11)(R8*1)
+	ADDQ    $0x20, R10
+	ADDQ    $0x20, R11
+	DECQ    R12
+	JNZ     winoInputRowsPS_col
+	MOVQ    SI, R10
+	MOVQ    AX, R11
+	MOVQ    tw+40(FP), R12
+	SHRQ    $0x02, R12
+	JZ      winoInputRowsPS_i0_tail
+
+winoInputRowsPS_i0:
+	VMOVUPS (R10), X1
+	VMOVUPS 16(R10), X2
+	VMOVUPS 8(R10), X3
+	VMOVUPS 24(R10), X4
+	VSHUFPS $0x88, X2, X1, X5
+	VSHUFPS $0xdd, X2, X1, X1
+	VSHUFPS $0x88, X4, X3, X2
+	VSHUFPS $0xdd, X4, X3, X3
+	VSUBPS  X2, X5, X4
+	VADDPS  X2, X1, X5
+	VSUBPS  X1, X2, X2
+	VSUBPS  X3, X1, X1
+	VMOVUPS X4, (R11)
+	VMOVUPS X5, (R11)(CX*1)
+	VMOVUPS X2, (R11)(CX*2)
+	VMOVUPS X1, (R11)(DX*1)
+	ADDQ    $0x20, R10
+	ADDQ    $0x10, R11
+	DECQ    R12
+	JNZ     winoInputRowsPS_i0
+
+winoInputRowsPS_i0_tail:
+	MOVQ       tw+40(FP), R12
+	ANDQ       $0x03, R12
+	JZ         winoInputRowsPS_i0_done
+	VMOVUPS    (R10), X1
+	VMOVUPS    16(R10), X2
+	VMOVUPS    8(R10), X3
+	VMOVUPS    24(R10), X4
+	VSHUFPS    $0x88, X2, X1, X5
+	VSHUFPS    $0xdd, X2, X1, X1
+	VSHUFPS    $0x88, X4, X3, X2
+	VSHUFPS    $0xdd, X4, X3, X3
+	VSUBPS     X2, X5, X4
+	VADDPS     X2, X1, X5
+	VSUBPS     X1, X2, X2
+	VSUBPS     X3, X1, X1
+	VMASKMOVPS X4, X0, (R11)
+	VMASKMOVPS X5, X0, (R11)(CX*1)
+	VMASKMOVPS X2, X0, (R11)(CX*2)
+	VMASKMOVPS X1, X0, (R11)(DX*1)
+
+winoInputRowsPS_i0_done:
+	LEAQ (SI)(DI*1), R10
+	LEAQ (AX)(CX*4), R11
+	MOVQ tw+40(FP), R12
+	SHRQ $0x02, R12
+	JZ   winoInputRowsPS_i1_tail
+
+winoInputRowsPS_i1:
+	VMOVUPS (R10), X1
+	VMOVUPS 16(R10), X2
+	VMOVUPS 8(R10), X3
+	VMOVUPS 24(R10), X4
+	VSHUFPS $0x88, X2, X1, X5
+	VSHUFPS $0xdd, X2, X1, X1
+	VSHUFPS $0x88, X4, X3, X2
+	VSHUFPS $0xdd, X4, X3, X3
+	VSUBPS  X2, X5, X4
+	VADDPS  X2, X1, X5
+	VSUBPS  X1, X2, X2
+	VSUBPS  X3, X1, X1
+	VMOVUPS X4, (R11)
+	VMOVUPS X5, (R11)(CX*1)
+	VMOVUPS X2, (R11)(CX*2)
+	VMOVUPS X1, (R11)(DX*1)
+	ADDQ    $0x20, R10
+	ADDQ    $0x10, R11
+	DECQ    R12
+	JNZ     winoInputRowsPS_i1
+
+winoInputRowsPS_i1_tail:
+	MOVQ       tw+40(FP), R12
+	ANDQ       $0x03, R12
+	JZ         winoInputRowsPS_i1_done
+	VMOVUPS    (R10), X1
+	VMOVUPS    16(R10), X2
+	VMOVUPS    8(R10), X3
+	VMOVUPS    24(R10), X4
+	VSHUFPS    $0x88, X2, X1, X5
+	VSHUFPS    $0xdd, X2, X1, X1
+	VSHUFPS    $0x88, X4, X3, X2
+	VSHUFPS    $0xdd, X4, X3, X3
+	VSUBPS     X2, X5, X4
+	VADDPS     X2, X1, X5
+	VSUBPS     X1, X2, X2
+	VSUBPS     X3, X1, X1
+	VMASKMOVPS X4, X0, (R11)
+	VMASKMOVPS X5, X0, (R11)(CX*1)
+	VMASKMOVPS X2, X0, (R11)(CX*2)
+	VMASKMOVPS X1, X0, (R11)(DX*1)
+
+winoInputRowsPS_i1_done:
+	LEAQ (SI)(DI*2), R10
+	LEAQ (AX)(CX*8), R11
+	MOVQ tw+40(FP), R12
+	SHRQ $0x02, R12
+	JZ   winoInputRowsPS_i2_tail
+
+winoInputRowsPS_i2:
+	VMOVUPS (R10), X1
+	VMOVUPS 16(R10), X2
+	VMOVUPS 8(R10), X3
+	VMOVUPS 24(R10), X4
+	VSHUFPS $0x88, X2, X1, X5
+	VSHUFPS $0xdd, X2, X1, X1
+	VSHUFPS $0x88, X4, X3, X2
+	VSHUFPS $0xdd, X4, X3, X3
+	VSUBPS  X2, X5, X4
+	VADDPS  X2, X1, X5
+	VSUBPS  X1, X2, X2
+	VSUBPS  X3, X1, X1
+	VMOVUPS X4, (R11)
+	VMOVUPS X5, (R11)(CX*1)
+	VMOVUPS X2, (R11)(CX*2)
+	VMOVUPS X1, (R11)(DX*1)
+	ADDQ    $0x20, R10
+	ADDQ    $0x10, R11
+	DECQ    R12
+	JNZ     winoInputRowsPS_i2
+
+winoInputRowsPS_i2_tail:
+	MOVQ       tw+40(FP), R12
+	ANDQ       $0x03, R12
+	JZ         winoInputRowsPS_i2_done
+	VMOVUPS    (R10), X1
+	VMOVUPS    16(R10), X2
+	VMOVUPS    8(R10), X3
+	VMOVUPS    24(R10), X4
+	VSHUFPS    $0x88, X2, X1, X5
+	VSHUFPS    $0xdd, X2, X1, X1
+	VSHUFPS    $0x88, X4, X3, X2
+	VSHUFPS    $0xdd, X4, X3, X3
+	VSUBPS     X2, X5, X4
+	VADDPS     X2, X1, X5
+	VSUBPS     X1, X2, X2
+	VSUBPS     X3, X1, X1
+	VMASKMOVPS X4, X0, (R11)
+	VMASKMOVPS X5, X0, (R11)(CX*1)
+	VMASKMOVPS X2, X0, (R11)(CX*2)
+	VMASKMOVPS X1, X0, (R11)(DX*1)
+
+winoInputRowsPS_i2_done:
+	LEAQ (SI)(R8*1), R10
+	LEAQ (AX)(DX*4), R11
+	MOVQ tw+40(FP), R12
+	SHRQ $0x02, R12
+	JZ   winoInputRowsPS_i3_tail
+
+winoInputRowsPS_i3:
+	VMOVUPS (R10), X1
+	VMOVUPS 16(R10), X2
+	VMOVUPS 8(R10), X3
+	VMOVUPS 24(R10), X4
+	VSHUFPS $0x88, X2, X1, X5
+	VSHUFPS $0xdd, X2, X1, X1
+	VSHUFPS $0x88, X4, X3, X2
+	VSHUFPS $0xdd, X4, X3, X3
+	VSUBPS  X2, X5, X4
+	VADDPS  X2, X1, X5
+	VSUBPS  X1, X2, X2
+	VSUBPS  X3, X1, X1
+	VMOVUPS X4, (R11)
+	VMOVUPS X5, (R11)(CX*1)
+	VMOVUPS X2, (R11)(CX*2)
+	VMOVUPS X1, (R11)(DX*1)
+	ADDQ    $0x20, R10
+	ADDQ    $0x10, R11
+	DECQ    R12
+	JNZ     winoInputRowsPS_i3
+
+winoInputRowsPS_i3_tail:
+	MOVQ       tw+40(FP), R12
+	ANDQ       $0x03, R12
+	JZ         winoInputRowsPS_i3_done
+	VMOVUPS    (R10), X1
+	VMOVUPS    16(R10), X2
+	VMOVUPS    8(R10), X3
+	VMOVUPS    24(R10), X4
+	VSHUFPS    $0x88, X2, X1, X5
+	VSHUFPS    $0xdd, X2, X1, X1
+	VSHUFPS    $0x88, X4, X3, X2
+	VSHUFPS    $0xdd, X4, X3, X3
+	VSUBPS     X2, X5, X4
+	VADDPS     X2, X1, X5
+	VSUBPS     X1, X2, X2
+	VSUBPS     X3, X1, X1
+	VMASKMOVPS X4, X0, (R11)
+	VMASKMOVPS X5, X0, (R11)(CX*1)
+	VMASKMOVPS X2, X0, (R11)(CX*2)
+	VMASKMOVPS X1, X0, (R11)(DX*1)
+
+winoInputRowsPS_i3_done:
+	MOVQ tw+40(FP), R12
+	LEAQ (AX)(R12*4), AX
+	LEAQ (BX)(DI*2), BX
+	DECQ R9
+	JNZ  winoInputRowsPS_row
+	VZEROUPPER
+	RET
+
+DATA winoTailMask<>+0(SB)/4, $0xffffffff
+DATA winoTailMask<>+4(SB)/4, $0xffffffff
+DATA winoTailMask<>+8(SB)/4, $0xffffffff
+DATA winoTailMask<>+12(SB)/4, $0xffffffff
+DATA winoTailMask<>+16(SB)/4, $0x00000000
+DATA winoTailMask<>+20(SB)/4, $0x00000000
+DATA winoTailMask<>+24(SB)/4, $0x00000000
+DATA winoTailMask<>+28(SB)/4, $0x00000000
+GLOBL winoTailMask<>(SB), RODATA|NOPTR, $32

@@ -93,3 +93,58 @@ func winoWeightsAdjGo[T Float](dw, du []T, step int, n int) {
 		}
 	}
 }
+
+// WinoInputStride returns the row stride of the padded planes and strips
+// of WinoInputRows for tw tiles a row: 2·tw + 8 rounded up to a multiple
+// of 8, room for the 2·tw + 2 columns the tiles read and for whole vectors.
+func WinoInputStride(tw int) int { return (2*tw + 15) &^ 7 }
+
+// WinoInputRows writes V = Bᵀ d B, the input transform of Winograd's
+// F(2×2, 3×3), for the th×tw tiles d of one channel plane, with
+//
+//	     ⎡1  0 −1  0⎤
+//	Bᵀ = ⎢0  1  1  0⎥
+//	     ⎢0 −1  1  0⎥
+//	     ⎣0  1  0 −1⎦
+//
+// buf is the plane with its padding, 2·th + 2 rows of 2·tw + 2 columns
+// (the rest zero or anything), row r at buf[r·wps:] with wps =
+// WinoInputStride(tw); tile (ty, tx) is its 4×4 block at row 2·ty, column
+// 2·tx. Position ξ = 4i + j of the tile's transform goes to
+// v[ξ·vstep + ty·tw + tx]. For each row of tiles, Bᵀa = (a0−a2, a1+a2,
+// a2−a1, a1−a3) goes down the columns of the 4 rows the tiles share, into
+// strip (4 rows wps apart), then along each tile's rows, each operation
+// rounded on its own. It panics unless the slices are that long.
+func WinoInputRows[T Float](v []T, vstep int, buf, strip []T, tw, th int) {
+	wps := WinoInputStride(tw)
+	if tw < 1 || th < 1 || vstep < th*tw || len(v) < 15*vstep+th*tw || len(buf) < (2*th+2)*wps || len(strip) < 4*wps {
+		panic(fmt.Sprintf("vec: WinoInputRows of %d×%d tiles with %d values of v %d apart, %d of buf and %d of strip", th, tw, len(v), vstep, len(buf), len(strip)))
+	}
+	if !winoInputRowsAsm(v, vstep, buf, strip, wps, tw, th) {
+		winoInputRowsGo(v, vstep, buf, strip, wps, tw, th)
+	}
+}
+
+// winoInputRowsGo is WinoInputRows in Go.
+func winoInputRowsGo[T Float](v []T, vstep int, buf, strip []T, wps, tw, th int) {
+	wp := 2*tw + 2
+	p0, p1, p2, p3 := strip[:wp], strip[wps:wps+wp], strip[2*wps:2*wps+wp], strip[3*wps:3*wps+wp]
+	for ty := range th {
+		d := buf[2*ty*wps:]
+		d0, d1, d2, d3 := d[:wp], d[wps:wps+wp], d[2*wps:2*wps+wp], d[3*wps:3*wps+wp]
+		for x := range p0 {
+			p0[x], p1[x], p2[x], p3[x] = d0[x]-d2[x], d1[x]+d2[x], d2[x]-d1[x], d1[x]-d3[x]
+		}
+		for i, pi := range [4][]T{p0, p1, p2, p3} {
+			at := 4*i*vstep + ty*tw
+			v0 := v[at : at+tw]
+			v1 := v[at+vstep : at+vstep+tw]
+			v2 := v[at+2*vstep : at+2*vstep+tw]
+			v3 := v[at+3*vstep : at+3*vstep+tw]
+			for tx := range v0 {
+				a := pi[2*tx : 2*tx+4]
+				v0[tx], v1[tx], v2[tx], v3[tx] = a[0]-a[2], a[1]+a[2], a[2]-a[1], a[1]-a[3]
+			}
+		}
+	}
+}

@@ -35,3 +35,15 @@ func winoWeightsAdjAsm[T Float](dw, du []T, step int, n int) int {
 	}
 	return n
 }
+
+// winoInputRowsAsm runs the assembly WinoInputRows, float32 only, and
+// reports whether it did: not without AVX. The caller has checked the
+// lengths.
+func winoInputRowsAsm[T Float](v []T, vstep int, buf, strip []T, wps, tw, th int) bool {
+	v32, ok := any(v).([]float32)
+	if !hasAVX || !ok {
+		return false
+	}
+	winoInputRowsPS(&v32[0], vstep, &any(buf).([]float32)[0], &any(strip).([]float32)[0], wps, tw, th)
+	return true
+}

@@ -6,3 +6,6 @@ package vec
 // every kernel.
 func winoWeightsAsm[T Float](u []T, step int, w []T, n int) int  { return 0 }
 func winoWeightsAdjAsm[T Float](dw, du []T, step int, n int) int { return 0 }
+
+// Without assembly the Go loops of WinoInputRows do every tile.
+func winoInputRowsAsm[T Float](v []T, vstep int, buf, strip []T, wps, tw, th int) bool { return false }

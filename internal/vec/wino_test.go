@@ -100,3 +100,66 @@ func TestWinoWeightsValues(t *testing.T) {
 		}
 	}
 }
+
+// testWinoInputRows checks WinoInputRows against its Go twin, bit for
+// bit, for every width from 1 to 20 tiles (every width mod 4 several
+// times) and heights 1 to 5, with the plane's columns past the tiles'
+// holding values the transform must ignore, and that nothing outside the
+// tiles' runs is written.
+func testWinoInputRows[T Float](t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 7))
+	const sentinel = 777
+	for tw := 1; tw <= 20; tw++ {
+		for th := 1; th <= 5; th++ {
+			wps := WinoInputStride(tw)
+			buf := winoValues[T](r, (2*th+2)*wps+3)[3:] // off the vectors' alignment
+			vstep := th*tw + 5
+			fill := func() []T {
+				v := make([]T, 16*vstep+8)
+				for i := range v {
+					v[i] = sentinel
+				}
+				return v
+			}
+			got, want := fill(), fill()
+			WinoInputRows(got[1:], vstep, buf, make([]T, 4*wps), tw, th)
+			winoInputRowsGo(want[1:], vstep, buf, make([]T, 4*wps), wps, tw, th)
+			if i := sameBits(got, want); i >= 0 {
+				t.Fatalf("%d×%d tiles: v[%d] = %v, want %v", th, tw, i-1, got[i], want[i])
+			}
+			for xi := range 16 {
+				for k := th * tw; k < vstep; k++ {
+					if want[1+xi*vstep+k] != sentinel {
+						t.Fatalf("%d×%d tiles: run %d written at %d", th, tw, xi, k)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestWinoInputRows32(t *testing.T) { testWinoInputRows[float32](t) }
+func TestWinoInputRows64(t *testing.T) { testWinoInputRows[float64](t) }
+
+// TestWinoInputRowsValues checks one tile against Bᵀ d B computed by hand.
+func TestWinoInputRowsValues(t *testing.T) {
+	wps := WinoInputStride(1)
+	buf := make([]float64, 4*wps)
+	for y := range 4 {
+		for x := range 4 {
+			buf[y*wps+x] = float64((y + 1) * (x*x + 1)) // rows (1, 2, 5, 10)·(y+1)
+		}
+	}
+	v := make([]float64, 16)
+	WinoInputRows(v, 1, buf, make([]float64, 4*wps), 1, 1)
+	// Bᵀ down the columns of (y+1): (1−3, 2+3, 3−2, 2−4) = (−2, 5, 1, −2);
+	// along the rows (1, 2, 5, 10): (1−5, 2+5, 5−2, 2−10) = (−4, 7, 3, −8).
+	c, rw := []float64{-2, 5, 1, -2}, []float64{-4, 7, 3, -8}
+	for i := range 4 {
+		for j := range 4 {
+			if want := c[i] * rw[j]; v[4*i+j] != want {
+				t.Fatalf("v = %v, want %v at %d", v, want, 4*i+j)
+			}
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -22,6 +24,7 @@ func winoKernels() {
 		winoWeights(f64)
 		winoWeightsAdj(f64)
 	}
+	winoInputRows()
 }
 
 // winoPtrs loads the parameters shared by the kernels: n, the matrix
@@ -313,6 +316,141 @@ func winoWeightsAdj(f64 bool) {
 	}
 	SUBQ(U8(lanes), n)
 	JNZ(LabelRef(name + "_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// winoInputRows emits winoInputRowsPS, the tile transform of one float32
+// channel plane of Winograd's input (vec.WinoInputRows): for each row of
+// tiles, Bᵀ down the columns of the strip of 4 rows of buf the tiles
+// share, into strip, Bᵀa = (a0−a2, a1+a2, a2−a1, a1−a3), over whole
+// vectors of the row stride wps (a multiple of 8); then along each tile's
+// row, 4 tiles to a vector: the even and odd columns of the strip,
+// deinterleaved, are a0 and a1 of 4 tiles, and those two columns further
+// a2 and a3. The last tw mod 4 tiles are stored under a mask.
+func winoInputRows() {
+	TEXT("winoInputRowsPS", NOSPLIT, "func(v *float32, vstep int, buf, strip *float32, wps, tw, th int)")
+	Doc("winoInputRowsPS writes V = Bᵀ d B of the th×tw tiles of the padded plane buf, rows wps apart, to the 16 runs of v vstep apart; see WinoInputRows.")
+	Pragma("noescape")
+	mt := GLOBL("winoTailMask", RODATA|NOPTR)
+	for i := range 8 {
+		v := uint32(0)
+		if i < 4 {
+			v = 0xFFFFFFFF
+		}
+		DATA(4*i, U32(v))
+	}
+	pv := Load(Param("v"), GP64())
+	s1 := Load(Param("vstep"), GP64())
+	SHLQ(U8(2), s1)
+	s3 := GP64()
+	LEAQ(Mem{Base: s1, Index: s1, Scale: 2}, s3)
+	b := Load(Param("buf"), GP64())
+	st := Load(Param("strip"), GP64())
+	wb := Load(Param("wps"), GP64())
+	SHLQ(U8(2), wb)
+	w3 := GP64()
+	LEAQ(Mem{Base: wb, Index: wb, Scale: 2}, w3)
+	ty := Load(Param("th"), GP64())
+	// The mask of the first tw mod 4 lanes.
+	mask := XMM()
+	{
+		r, tp := Load(Param("tw"), GP64()), GP64()
+		ANDQ(U8(3), r)
+		NEGQ(r)
+		LEAQ(mt.Offset(16), tp)
+		VMOVUPS(Mem{Base: tp, Index: r, Scale: 4}, mask)
+	}
+	P, q, cnt := GP64(), GP64(), GP64()
+
+	Label("winoInputRowsPS_row")
+	// Bᵀ down the columns, over whole vectors of the stride.
+	MOVQ(b, P)
+	MOVQ(st, q)
+	Load(Param("wps"), cnt)
+	SHRQ(U8(3), cnt)
+	Label("winoInputRowsPS_col")
+	{
+		d := [4]VecVirtual{YMM(), YMM(), YMM(), YMM()}
+		VMOVUPS(Mem{Base: P}, d[0])
+		VMOVUPS(Mem{Base: P, Index: wb, Scale: 1}, d[1])
+		VMOVUPS(Mem{Base: P, Index: wb, Scale: 2}, d[2])
+		VMOVUPS(Mem{Base: P, Index: w3, Scale: 1}, d[3])
+		x := [4]VecVirtual{YMM(), YMM(), YMM(), YMM()}
+		VSUBPS(d[2], d[0], x[0])
+		VADDPS(d[2], d[1], x[1])
+		VSUBPS(d[1], d[2], x[2])
+		VSUBPS(d[3], d[1], x[3])
+		VMOVUPS(x[0], Mem{Base: q})
+		VMOVUPS(x[1], Mem{Base: q, Index: wb, Scale: 1})
+		VMOVUPS(x[2], Mem{Base: q, Index: wb, Scale: 2})
+		VMOVUPS(x[3], Mem{Base: q, Index: w3, Scale: 1})
+	}
+	ADDQ(U8(32), P)
+	ADDQ(U8(32), q)
+	DECQ(cnt)
+	JNZ(LabelRef("winoInputRowsPS_col"))
+
+	// Bᵀ along the tiles' rows, row i of the strip into runs 4i … 4i+3.
+	// tiles computes 4 tiles from the strip at P and stores them with st.
+	tiles := func(store func(x VecVirtual, m Mem)) {
+		a, b, c, d := XMM(), XMM(), XMM(), XMM()
+		VMOVUPS(Mem{Base: P}, a)
+		VMOVUPS(Mem{Base: P, Disp: 16}, b)
+		VMOVUPS(Mem{Base: P, Disp: 8}, c)
+		VMOVUPS(Mem{Base: P, Disp: 24}, d)
+		a0, a1, a2, a3 := XMM(), XMM(), XMM(), XMM()
+		VSHUFPS(U8(0x88), b, a, a0) // columns 2t
+		VSHUFPS(U8(0xDD), b, a, a1) // 2t + 1
+		VSHUFPS(U8(0x88), d, c, a2) // 2t + 2
+		VSHUFPS(U8(0xDD), d, c, a3) // 2t + 3
+		x := [4]VecVirtual{XMM(), XMM(), XMM(), XMM()}
+		VSUBPS(a2, a0, x[0])
+		VADDPS(a2, a1, x[1])
+		VSUBPS(a1, a2, x[2])
+		VSUBPS(a3, a1, x[3])
+		store(x[0], Mem{Base: q})
+		store(x[1], Mem{Base: q, Index: s1, Scale: 1})
+		store(x[2], Mem{Base: q, Index: s1, Scale: 2})
+		store(x[3], Mem{Base: q, Index: s3, Scale: 1})
+	}
+	for i := range 4 {
+		switch i {
+		case 0:
+			MOVQ(st, P)
+			MOVQ(pv, q)
+		case 1:
+			LEAQ(Mem{Base: st, Index: wb, Scale: 1}, P)
+			LEAQ(Mem{Base: pv, Index: s1, Scale: 4}, q)
+		case 2:
+			LEAQ(Mem{Base: st, Index: wb, Scale: 2}, P)
+			LEAQ(Mem{Base: pv, Index: s1, Scale: 8}, q)
+		case 3:
+			LEAQ(Mem{Base: st, Index: w3, Scale: 1}, P)
+			LEAQ(Mem{Base: pv, Index: s3, Scale: 4}, q)
+		}
+		lbl := fmt.Sprintf("winoInputRowsPS_i%d", i)
+		Load(Param("tw"), cnt)
+		SHRQ(U8(2), cnt)
+		JZ(LabelRef(lbl + "_tail"))
+		Label(lbl)
+		tiles(func(x VecVirtual, m Mem) { VMOVUPS(x, m) })
+		ADDQ(U8(32), P)
+		ADDQ(U8(16), q)
+		DECQ(cnt)
+		JNZ(LabelRef(lbl))
+		Label(lbl + "_tail")
+		Load(Param("tw"), cnt)
+		ANDQ(U8(3), cnt)
+		JZ(LabelRef(lbl + "_done"))
+		tiles(func(x VecVirtual, m Mem) { VMASKMOVPS(x, mask, m) })
+		Label(lbl + "_done")
+	}
+	Load(Param("tw"), cnt)
+	LEAQ(Mem{Base: pv, Index: cnt, Scale: 4}, pv)
+	LEAQ(Mem{Base: b, Index: wb, Scale: 2}, b)
+	DECQ(ty)
+	JNZ(LabelRef("winoInputRowsPS_row"))
 	VZEROUPPER()
 	RET()
 }
