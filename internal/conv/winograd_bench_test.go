@@ -5,7 +5,8 @@ import (
 	"testing"
 )
 
-// BenchmarkWinoTransforms times WinoInput and WinoOutput, float32, on
+// BenchmarkWinoTransforms times WinoInput, WinoOutput and their adjoints,
+// float32, on
 // three of the ConvNet's layers at batch 32 (C = Cout, 3×3, padding 1)
 // and two of its Fashion-MNIST twin's (64x14, 256x7).
 func BenchmarkWinoTransforms(b *testing.B) {
@@ -27,6 +28,16 @@ func BenchmarkWinoTransforms(b *testing.B) {
 		b.Run(fmt.Sprintf("out/%dx%d", s.c, s.size), func(b *testing.B) {
 			for b.Loop() {
 				WinoOutput(y, m, nil, &g, &tg)
+			}
+		})
+		b.Run(fmt.Sprintf("inadj/%dx%d", s.c, s.size), func(b *testing.B) {
+			for b.Loop() {
+				WinoInputAdjoint(x, v, &g, &tg)
+			}
+		})
+		b.Run(fmt.Sprintf("outadj/%dx%d", s.c, s.size), func(b *testing.B) {
+			for b.Loop() {
+				WinoOutputAdjoint(m, y, &g, &tg)
 			}
 		})
 	}

@@ -53,50 +53,22 @@ func WinoInput[T tensor.Float](v, x []T, g *Geom, tg *WinoTiles) {
 // each tile's part of dv (laid out as WinoInput's v) placed where the tile
 // was read, dropping what falls in the padding: the adjoint of WinoInput.
 // With Ba = (a0, a1−a2+a3, a1+a2−a0, −a3), B goes along each tile's rows,
-// adding into the strip where tiles overlap, then down the strip's columns.
+// adding into the strip where tiles overlap, then down the strip's columns
+// (vec.WinoInputAdjointRows, 4 tiles to a vector for float32 on amd64).
 // Each goroutine owns whole channel planes and adds their tiles in order.
 func WinoInputAdjoint[T tensor.Float](dx, dv []T, g *Geom, tg *WinoTiles) {
-	hw, wp := g.H*g.W, 2*tg.TW+2
+	hw, wps := g.H*g.W, vec.WinoInputStride(tg.TW)
 	parallel.Chunks(g.N*g.C, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
-		buf := make([]T, (2*tg.TH+2)*wp)
-		strip := make([]T, 4*wp)
-		q0, q1, q2, q3 := strip[:wp], strip[wp:2*wp], strip[2*wp:3*wp], strip[3*wp:]
+		buf := make([]T, (2*tg.TH+2)*wps)
+		strip := make([]T, 4*wps)
 		for p := lo; p < hi; p++ {
 			c, s := p/g.N, p%g.N // channel-major (see above); pl is the plane in dx
 			pl := s*g.C + c
 			clear(buf)
-			o := c*tg.Count + s*tg.Plane
-			for ty := range tg.TH {
-				clear(strip)
-				for i, qi := range [4][]T{q0, q1, q2, q3} {
-					at := 4*i*tg.VStep + o
-					v0 := dv[at : at+tg.TW]
-					v1 := dv[at+tg.VStep : at+tg.VStep+tg.TW]
-					v2 := dv[at+2*tg.VStep : at+2*tg.VStep+tg.TW]
-					v3 := dv[at+3*tg.VStep : at+3*tg.VStep+tg.TW]
-					for tx := range v0 {
-						a0, a1, a2, a3 := v0[tx], v1[tx], v2[tx], v3[tx]
-						q := qi[2*tx : 2*tx+4]
-						q[0] += a0
-						q[1] += a1 - a2 + a3
-						q[2] += a1 + a2 - a0
-						q[3] -= a3
-					}
-				}
-				d := buf[2*ty*wp : (2*ty+4)*wp]
-				d0, d1, d2, d3 := d[:wp], d[wp:2*wp], d[2*wp:3*wp], d[3*wp:]
-				for x := range q0 {
-					a0, a1, a2, a3 := q0[x], q1[x], q2[x], q3[x]
-					d0[x] += a0
-					d1[x] += a1 - a2 + a3
-					d2[x] += a1 + a2 - a0
-					d3[x] -= a3
-				}
-				o += tg.TW
-			}
+			vec.WinoInputAdjointRows(buf, dv[c*tg.Count+s*tg.Plane:], tg.VStep, strip, tg.TW, tg.TH)
 			dst := dx[pl*hw : (pl+1)*hw]
 			for y := range g.H {
-				copyShort(dst[y*g.W:(y+1)*g.W], buf[(y+g.PH)*wp+g.PW:])
+				copyShort(dst[y*g.W:(y+1)*g.W], buf[(y+g.PH)*wps+g.PW:])
 			}
 		}
 	})
@@ -216,45 +188,20 @@ func winoOutputPlane[T tensor.Float](dst []T, ms *[16][]T, bias T, tw int) {
 // WinoOutputAdjoint writes dM = A dYtile Aᵀ for every 2×2 tile of dy into dm
 // (laid out as WinoOutput's m), taking cropped outputs as zero: the adjoint
 // of WinoOutput without the bias. With Aa = (a0, a0+a1, a0−a1, −a1), A goes
-// along each tile's two rows and then down its four columns.
+// along each tile's two rows and then down its four columns
+// (vec.WinoOutputAdjointRows, 4 tiles to a vector for float32 on amd64).
 func WinoOutputAdjoint[T tensor.Float](dm, dy []T, g *Geom, tg *WinoTiles) {
-	l, wp := g.Plane(), 2*tg.TW
+	l, wps := g.Plane(), vec.WinoInputStride(tg.TW)
 	parallel.Chunks(g.N*g.Cout, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
-		buf := make([]T, 2*tg.TH*wp) // the cropped outputs stay zero
+		buf := make([]T, 2*tg.TH*wps) // the cropped outputs stay zero
 		for p := lo; p < hi; p++ {
 			co, s := p/g.N, p%g.N // channel-major (see above); pl is the plane in dy
 			pl := s*g.Cout + co
 			src := dy[pl*l : (pl+1)*l]
 			for oy := range g.HOut {
-				copyShort(buf[oy*wp:][:g.WOut], src[oy*g.WOut:(oy+1)*g.WOut])
+				copyShort(buf[oy*wps:][:g.WOut], src[oy*g.WOut:(oy+1)*g.WOut])
 			}
-			o := co*tg.Count + s*tg.Plane
-			for ty := range tg.TH {
-				y0, y1 := buf[2*ty*wp:(2*ty+1)*wp], buf[(2*ty+1)*wp:(2*ty+2)*wp]
-				for j := range 4 {
-					at := j*tg.MStep + o
-					m0 := dm[at : at+tg.TW]
-					m1 := dm[at+4*tg.MStep : at+4*tg.MStep+tg.TW]
-					m2 := dm[at+8*tg.MStep : at+8*tg.MStep+tg.TW]
-					m3 := dm[at+12*tg.MStep : at+12*tg.MStep+tg.TW]
-					for tx := range m0 {
-						// Column j of dY Aᵀ, then A down it.
-						var a, b T
-						switch j {
-						case 0:
-							a, b = y0[2*tx], y1[2*tx]
-						case 1:
-							a, b = y0[2*tx]+y0[2*tx+1], y1[2*tx]+y1[2*tx+1]
-						case 2:
-							a, b = y0[2*tx]-y0[2*tx+1], y1[2*tx]-y1[2*tx+1]
-						default:
-							a, b = -y0[2*tx+1], -y1[2*tx+1]
-						}
-						m0[tx], m1[tx], m2[tx], m3[tx] = a, a+b, a-b, -b
-					}
-				}
-				o += tg.TW
-			}
+			vec.WinoOutputAdjointRows(dm[co*tg.Count+s*tg.Plane:], tg.MStep, buf, tg.TW, tg.TH)
 		}
 	})
 }

@@ -398,3 +398,13 @@ func winoWeightsAdjPD(n int, dw *float64, du *float64, step int)
 //
 //go:noescape
 func winoInputRowsPS(v *float32, vstep int, buf *float32, strip *float32, wps int, tw int, th int)
+
+// winoInputAdjRowsPS adds B dV Bᵀ of the th×tw tiles whose transforms are the 16 runs of dv vstep apart into the padded plane buf, rows wps apart; see WinoInputAdjointRows.
+//
+//go:noescape
+func winoInputAdjRowsPS(buf *float32, dv *float32, vstep int, strip *float32, wps int, tw int, th int)
+
+// winoOutputAdjRowsPS writes A dY Aᵀ of the th×tw 2×2 tiles of the plane buf, rows wps apart, to the 16 runs of dm mstep apart; see WinoOutputAdjointRows.
+//
+//go:noescape
+func winoOutputAdjRowsPS(dm *float32, mstep int, buf *float32, wps int, tw int, th int)

@@ -5957,262 +5957,1145 @@ winoWeightsAdjPD_loop:
 	VZEROUPPER
 	RET
 
+DATA winoMask<>+0(SB)/4, $0xffffffff
+DATA winoMask<>+4(SB)/4, $0xffffffff
+DATA winoMask<>+8(SB)/4, $0xffffffff
+DATA winoMask<>+12(SB)/4, $0xffffffff
+DATA winoMask<>+16(SB)/4, $0x00000000
+DATA winoMask<>+20(SB)/4, $0x00000000
+DATA winoMask<>+24(SB)/4, $0x00000000
+DATA winoMask<>+28(SB)/4, $0x00000000
+GLOBL winoMask<>(SB), RODATA|NOPTR, $32
+
 // func winoInputRowsPS(v *float32, vstep int, buf *float32, strip *float32, wps int, tw int, th int)
 // Requires: AVX
 TEXT ·winoInputRowsPS(SB), NOSPLIT, $0-56
-	MOVQ    v+0(FP), AX
-	MOVQ    vstep+8(FP), CX
-	SHLQ    $0x02, CX
-	LEAQ    (CX)(CX*2), DX
-	MOVQ    buf+16(FP), BX
-	MOVQ    strip+24(FP), SI
-	MOVQ    wps+32(FP), DI
-	SHLQ    $0x02, DI
-	LEAQ    (DI)(DI*2), R8
-	MOVQ    th+48(FP), R9
-	MOVQ    tw+40(FP), R10
-	ANDQ    $0x03, R10
-	NEGQ    R10
-	LEAQ    winoTailMask<>+16(SB), R11
-	VMOVUPS (R11)(R10*4), X0
+	MOVQ v+0(FP), AX
+	MOVQ vstep+8(FP), CX
+	SHLQ $0x02, CX
+	LEAQ (CX)(CX*2), DX
+	MOVQ buf+16(FP), BX
+	MOVQ wps+32(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (SI)(SI*2), DI
+	MOVQ th+48(FP), R8
+	MOVQ strip+24(FP), R9
 
 winoInputRowsPS_row:
 	MOVQ BX, R10
-	MOVQ SI, R11
+	MOVQ R9, R11
 	MOVQ wps+32(FP), R12
 	SHRQ $0x03, R12
 
 winoInputRowsPS_col:
-	VMOVUPS (R10), Y1
-	VMOVUPS (R10)(DI*1), Y2
-	VMOVUPS (R10)(DI*2), Y3
-	VMOVUPS (R10)(R8*1), Y4
+	VMOVUPS (R10), Y0
+	VMOVUPS (R10)(SI*1), Y1
+	VMOVUPS (R10)(SI*2), Y2
+	VMOVUPS (R10)(DI*1), Y3
+	VSUBPS  Y2, Y0, Y0
+	VADDPS  Y2, Y1, Y4
+	VSUBPS  Y1, Y2, Y2
 	VSUBPS  Y3, Y1, Y1
-	VADDPS  Y3, Y2, Y5
-	VSUBPS  Y2, Y3, Y3
-	VSUBPS  Y4, Y2, Y2
-	VMOVUPS Y1, (R11)
-	VMOVUPS Y5, (R11)(DI*1)
-	VMOVUPS Y3, (R11)(DI*2)
-	VMOVUPS Y2, (R11)(R8*1)
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y4, (R11)(SI*1)
+	VMOVUPS Y2, (R11)(SI*2)
+	VMOVUPS Y1, (R11)(DI*1)
 	ADDQ    $0x20, R10
 	ADDQ    $0x20, R11
 	DECQ    R12
 	JNZ     winoInputRowsPS_col
-	MOVQ    SI, R10
+	MOVQ    R9, R10
 	MOVQ    AX, R11
 	MOVQ    tw+40(FP), R12
 	SHRQ    $0x02, R12
 	JZ      winoInputRowsPS_i0_tail
 
 winoInputRowsPS_i0:
-	VMOVUPS (R10), X1
-	VMOVUPS 16(R10), X2
-	VMOVUPS 8(R10), X3
-	VMOVUPS 24(R10), X4
-	VSHUFPS $0x88, X2, X1, X5
-	VSHUFPS $0xdd, X2, X1, X1
-	VSHUFPS $0x88, X4, X3, X2
-	VSHUFPS $0xdd, X4, X3, X3
-	VSUBPS  X2, X5, X4
-	VADDPS  X2, X1, X5
-	VSUBPS  X1, X2, X2
-	VSUBPS  X3, X1, X1
-	VMOVUPS X4, (R11)
-	VMOVUPS X5, (R11)(CX*1)
-	VMOVUPS X2, (R11)(CX*2)
-	VMOVUPS X1, (R11)(DX*1)
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
 	ADDQ    $0x20, R10
 	ADDQ    $0x10, R11
 	DECQ    R12
 	JNZ     winoInputRowsPS_i0
 
 winoInputRowsPS_i0_tail:
-	MOVQ       tw+40(FP), R12
+	MOVQ tw+40(FP), R12
+	CMPQ R12, $0x04
+	JL   winoInputRowsPS_i0_part
+	CMPQ R8, $0x01
+	JE   winoInputRowsPS_i0_part
+	ANDQ $0x03, R12
+	JNZ  winoInputRowsPS_i0_whole
+	JMP  winoInputRowsPS_i0_done
+
+winoInputRowsPS_i0_part:
 	ANDQ       $0x03, R12
 	JZ         winoInputRowsPS_i0_done
-	VMOVUPS    (R10), X1
-	VMOVUPS    16(R10), X2
-	VMOVUPS    8(R10), X3
-	VMOVUPS    24(R10), X4
-	VSHUFPS    $0x88, X2, X1, X5
-	VSHUFPS    $0xdd, X2, X1, X1
-	VSHUFPS    $0x88, X4, X3, X2
-	VSHUFPS    $0xdd, X4, X3, X3
-	VSUBPS     X2, X5, X4
-	VADDPS     X2, X1, X5
-	VSUBPS     X1, X2, X2
-	VSUBPS     X3, X1, X1
-	VMASKMOVPS X4, X0, (R11)
-	VMASKMOVPS X5, X0, (R11)(CX*1)
-	VMASKMOVPS X2, X0, (R11)(CX*2)
-	VMASKMOVPS X1, X0, (R11)(DX*1)
+	CMPQ       R12, $0x02
+	JL         winoInputRowsPS_i0_one
+	JE         winoInputRowsPS_i0_two
+	VMOVUPS    (R10), X0
+	VMOVUPS    16(R10), X1
+	VMOVUPS    8(R10), X2
+	VMOVUPS    24(R10), X3
+	VSHUFPS    $0x88, X1, X0, X4
+	VSHUFPS    $0xdd, X1, X0, X0
+	VSHUFPS    $0x88, X3, X2, X1
+	VSHUFPS    $0xdd, X3, X2, X2
+	VSUBPS     X1, X4, X3
+	VADDPS     X1, X0, X4
+	VSUBPS     X0, X1, X1
+	VSUBPS     X2, X0, X0
+	VMOVLPS    X3, (R11)
+	VEXTRACTPS $0x02, X3, 8(R11)
+	VMOVLPS    X4, (R11)(CX*1)
+	VEXTRACTPS $0x02, X4, 8(R11)(CX*1)
+	VMOVLPS    X1, (R11)(CX*2)
+	VEXTRACTPS $0x02, X1, 8(R11)(CX*2)
+	VMOVLPS    X0, (R11)(DX*1)
+	VEXTRACTPS $0x02, X0, 8(R11)(DX*1)
+	JMP        winoInputRowsPS_i0_done
+
+winoInputRowsPS_i0_one:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVSS  X3, (R11)
+	VMOVSS  X4, (R11)(CX*1)
+	VMOVSS  X1, (R11)(CX*2)
+	VMOVSS  X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i0_done
+
+winoInputRowsPS_i0_two:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVLPS X3, (R11)
+	VMOVLPS X4, (R11)(CX*1)
+	VMOVLPS X1, (R11)(CX*2)
+	VMOVLPS X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i0_done
+
+winoInputRowsPS_i0_whole:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
 
 winoInputRowsPS_i0_done:
-	LEAQ (SI)(DI*1), R10
+	LEAQ (R9)(SI*1), R10
 	LEAQ (AX)(CX*4), R11
 	MOVQ tw+40(FP), R12
 	SHRQ $0x02, R12
 	JZ   winoInputRowsPS_i1_tail
 
 winoInputRowsPS_i1:
-	VMOVUPS (R10), X1
-	VMOVUPS 16(R10), X2
-	VMOVUPS 8(R10), X3
-	VMOVUPS 24(R10), X4
-	VSHUFPS $0x88, X2, X1, X5
-	VSHUFPS $0xdd, X2, X1, X1
-	VSHUFPS $0x88, X4, X3, X2
-	VSHUFPS $0xdd, X4, X3, X3
-	VSUBPS  X2, X5, X4
-	VADDPS  X2, X1, X5
-	VSUBPS  X1, X2, X2
-	VSUBPS  X3, X1, X1
-	VMOVUPS X4, (R11)
-	VMOVUPS X5, (R11)(CX*1)
-	VMOVUPS X2, (R11)(CX*2)
-	VMOVUPS X1, (R11)(DX*1)
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
 	ADDQ    $0x20, R10
 	ADDQ    $0x10, R11
 	DECQ    R12
 	JNZ     winoInputRowsPS_i1
 
 winoInputRowsPS_i1_tail:
-	MOVQ       tw+40(FP), R12
+	MOVQ tw+40(FP), R12
+	CMPQ R12, $0x04
+	JL   winoInputRowsPS_i1_part
+	CMPQ R8, $0x01
+	JE   winoInputRowsPS_i1_part
+	ANDQ $0x03, R12
+	JNZ  winoInputRowsPS_i1_whole
+	JMP  winoInputRowsPS_i1_done
+
+winoInputRowsPS_i1_part:
 	ANDQ       $0x03, R12
 	JZ         winoInputRowsPS_i1_done
-	VMOVUPS    (R10), X1
-	VMOVUPS    16(R10), X2
-	VMOVUPS    8(R10), X3
-	VMOVUPS    24(R10), X4
-	VSHUFPS    $0x88, X2, X1, X5
-	VSHUFPS    $0xdd, X2, X1, X1
-	VSHUFPS    $0x88, X4, X3, X2
-	VSHUFPS    $0xdd, X4, X3, X3
-	VSUBPS     X2, X5, X4
-	VADDPS     X2, X1, X5
-	VSUBPS     X1, X2, X2
-	VSUBPS     X3, X1, X1
-	VMASKMOVPS X4, X0, (R11)
-	VMASKMOVPS X5, X0, (R11)(CX*1)
-	VMASKMOVPS X2, X0, (R11)(CX*2)
-	VMASKMOVPS X1, X0, (R11)(DX*1)
+	CMPQ       R12, $0x02
+	JL         winoInputRowsPS_i1_one
+	JE         winoInputRowsPS_i1_two
+	VMOVUPS    (R10), X0
+	VMOVUPS    16(R10), X1
+	VMOVUPS    8(R10), X2
+	VMOVUPS    24(R10), X3
+	VSHUFPS    $0x88, X1, X0, X4
+	VSHUFPS    $0xdd, X1, X0, X0
+	VSHUFPS    $0x88, X3, X2, X1
+	VSHUFPS    $0xdd, X3, X2, X2
+	VSUBPS     X1, X4, X3
+	VADDPS     X1, X0, X4
+	VSUBPS     X0, X1, X1
+	VSUBPS     X2, X0, X0
+	VMOVLPS    X3, (R11)
+	VEXTRACTPS $0x02, X3, 8(R11)
+	VMOVLPS    X4, (R11)(CX*1)
+	VEXTRACTPS $0x02, X4, 8(R11)(CX*1)
+	VMOVLPS    X1, (R11)(CX*2)
+	VEXTRACTPS $0x02, X1, 8(R11)(CX*2)
+	VMOVLPS    X0, (R11)(DX*1)
+	VEXTRACTPS $0x02, X0, 8(R11)(DX*1)
+	JMP        winoInputRowsPS_i1_done
+
+winoInputRowsPS_i1_one:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVSS  X3, (R11)
+	VMOVSS  X4, (R11)(CX*1)
+	VMOVSS  X1, (R11)(CX*2)
+	VMOVSS  X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i1_done
+
+winoInputRowsPS_i1_two:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVLPS X3, (R11)
+	VMOVLPS X4, (R11)(CX*1)
+	VMOVLPS X1, (R11)(CX*2)
+	VMOVLPS X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i1_done
+
+winoInputRowsPS_i1_whole:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
 
 winoInputRowsPS_i1_done:
-	LEAQ (SI)(DI*2), R10
+	LEAQ (R9)(SI*2), R10
 	LEAQ (AX)(CX*8), R11
 	MOVQ tw+40(FP), R12
 	SHRQ $0x02, R12
 	JZ   winoInputRowsPS_i2_tail
 
 winoInputRowsPS_i2:
-	VMOVUPS (R10), X1
-	VMOVUPS 16(R10), X2
-	VMOVUPS 8(R10), X3
-	VMOVUPS 24(R10), X4
-	VSHUFPS $0x88, X2, X1, X5
-	VSHUFPS $0xdd, X2, X1, X1
-	VSHUFPS $0x88, X4, X3, X2
-	VSHUFPS $0xdd, X4, X3, X3
-	VSUBPS  X2, X5, X4
-	VADDPS  X2, X1, X5
-	VSUBPS  X1, X2, X2
-	VSUBPS  X3, X1, X1
-	VMOVUPS X4, (R11)
-	VMOVUPS X5, (R11)(CX*1)
-	VMOVUPS X2, (R11)(CX*2)
-	VMOVUPS X1, (R11)(DX*1)
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
 	ADDQ    $0x20, R10
 	ADDQ    $0x10, R11
 	DECQ    R12
 	JNZ     winoInputRowsPS_i2
 
 winoInputRowsPS_i2_tail:
-	MOVQ       tw+40(FP), R12
+	MOVQ tw+40(FP), R12
+	CMPQ R12, $0x04
+	JL   winoInputRowsPS_i2_part
+	CMPQ R8, $0x01
+	JE   winoInputRowsPS_i2_part
+	ANDQ $0x03, R12
+	JNZ  winoInputRowsPS_i2_whole
+	JMP  winoInputRowsPS_i2_done
+
+winoInputRowsPS_i2_part:
 	ANDQ       $0x03, R12
 	JZ         winoInputRowsPS_i2_done
-	VMOVUPS    (R10), X1
-	VMOVUPS    16(R10), X2
-	VMOVUPS    8(R10), X3
-	VMOVUPS    24(R10), X4
-	VSHUFPS    $0x88, X2, X1, X5
-	VSHUFPS    $0xdd, X2, X1, X1
-	VSHUFPS    $0x88, X4, X3, X2
-	VSHUFPS    $0xdd, X4, X3, X3
-	VSUBPS     X2, X5, X4
-	VADDPS     X2, X1, X5
-	VSUBPS     X1, X2, X2
-	VSUBPS     X3, X1, X1
-	VMASKMOVPS X4, X0, (R11)
-	VMASKMOVPS X5, X0, (R11)(CX*1)
-	VMASKMOVPS X2, X0, (R11)(CX*2)
-	VMASKMOVPS X1, X0, (R11)(DX*1)
+	CMPQ       R12, $0x02
+	JL         winoInputRowsPS_i2_one
+	JE         winoInputRowsPS_i2_two
+	VMOVUPS    (R10), X0
+	VMOVUPS    16(R10), X1
+	VMOVUPS    8(R10), X2
+	VMOVUPS    24(R10), X3
+	VSHUFPS    $0x88, X1, X0, X4
+	VSHUFPS    $0xdd, X1, X0, X0
+	VSHUFPS    $0x88, X3, X2, X1
+	VSHUFPS    $0xdd, X3, X2, X2
+	VSUBPS     X1, X4, X3
+	VADDPS     X1, X0, X4
+	VSUBPS     X0, X1, X1
+	VSUBPS     X2, X0, X0
+	VMOVLPS    X3, (R11)
+	VEXTRACTPS $0x02, X3, 8(R11)
+	VMOVLPS    X4, (R11)(CX*1)
+	VEXTRACTPS $0x02, X4, 8(R11)(CX*1)
+	VMOVLPS    X1, (R11)(CX*2)
+	VEXTRACTPS $0x02, X1, 8(R11)(CX*2)
+	VMOVLPS    X0, (R11)(DX*1)
+	VEXTRACTPS $0x02, X0, 8(R11)(DX*1)
+	JMP        winoInputRowsPS_i2_done
+
+winoInputRowsPS_i2_one:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVSS  X3, (R11)
+	VMOVSS  X4, (R11)(CX*1)
+	VMOVSS  X1, (R11)(CX*2)
+	VMOVSS  X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i2_done
+
+winoInputRowsPS_i2_two:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVLPS X3, (R11)
+	VMOVLPS X4, (R11)(CX*1)
+	VMOVLPS X1, (R11)(CX*2)
+	VMOVLPS X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i2_done
+
+winoInputRowsPS_i2_whole:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
 
 winoInputRowsPS_i2_done:
-	LEAQ (SI)(R8*1), R10
+	LEAQ (R9)(DI*1), R10
 	LEAQ (AX)(DX*4), R11
 	MOVQ tw+40(FP), R12
 	SHRQ $0x02, R12
 	JZ   winoInputRowsPS_i3_tail
 
 winoInputRowsPS_i3:
-	VMOVUPS (R10), X1
-	VMOVUPS 16(R10), X2
-	VMOVUPS 8(R10), X3
-	VMOVUPS 24(R10), X4
-	VSHUFPS $0x88, X2, X1, X5
-	VSHUFPS $0xdd, X2, X1, X1
-	VSHUFPS $0x88, X4, X3, X2
-	VSHUFPS $0xdd, X4, X3, X3
-	VSUBPS  X2, X5, X4
-	VADDPS  X2, X1, X5
-	VSUBPS  X1, X2, X2
-	VSUBPS  X3, X1, X1
-	VMOVUPS X4, (R11)
-	VMOVUPS X5, (R11)(CX*1)
-	VMOVUPS X2, (R11)(CX*2)
-	VMOVUPS X1, (R11)(DX*1)
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
 	ADDQ    $0x20, R10
 	ADDQ    $0x10, R11
 	DECQ    R12
 	JNZ     winoInputRowsPS_i3
 
 winoInputRowsPS_i3_tail:
-	MOVQ       tw+40(FP), R12
+	MOVQ tw+40(FP), R12
+	CMPQ R12, $0x04
+	JL   winoInputRowsPS_i3_part
+	CMPQ R8, $0x01
+	JE   winoInputRowsPS_i3_part
+	ANDQ $0x03, R12
+	JNZ  winoInputRowsPS_i3_whole
+	JMP  winoInputRowsPS_i3_done
+
+winoInputRowsPS_i3_part:
 	ANDQ       $0x03, R12
 	JZ         winoInputRowsPS_i3_done
-	VMOVUPS    (R10), X1
-	VMOVUPS    16(R10), X2
-	VMOVUPS    8(R10), X3
-	VMOVUPS    24(R10), X4
-	VSHUFPS    $0x88, X2, X1, X5
-	VSHUFPS    $0xdd, X2, X1, X1
-	VSHUFPS    $0x88, X4, X3, X2
-	VSHUFPS    $0xdd, X4, X3, X3
-	VSUBPS     X2, X5, X4
-	VADDPS     X2, X1, X5
-	VSUBPS     X1, X2, X2
-	VSUBPS     X3, X1, X1
-	VMASKMOVPS X4, X0, (R11)
-	VMASKMOVPS X5, X0, (R11)(CX*1)
-	VMASKMOVPS X2, X0, (R11)(CX*2)
-	VMASKMOVPS X1, X0, (R11)(DX*1)
+	CMPQ       R12, $0x02
+	JL         winoInputRowsPS_i3_one
+	JE         winoInputRowsPS_i3_two
+	VMOVUPS    (R10), X0
+	VMOVUPS    16(R10), X1
+	VMOVUPS    8(R10), X2
+	VMOVUPS    24(R10), X3
+	VSHUFPS    $0x88, X1, X0, X4
+	VSHUFPS    $0xdd, X1, X0, X0
+	VSHUFPS    $0x88, X3, X2, X1
+	VSHUFPS    $0xdd, X3, X2, X2
+	VSUBPS     X1, X4, X3
+	VADDPS     X1, X0, X4
+	VSUBPS     X0, X1, X1
+	VSUBPS     X2, X0, X0
+	VMOVLPS    X3, (R11)
+	VEXTRACTPS $0x02, X3, 8(R11)
+	VMOVLPS    X4, (R11)(CX*1)
+	VEXTRACTPS $0x02, X4, 8(R11)(CX*1)
+	VMOVLPS    X1, (R11)(CX*2)
+	VEXTRACTPS $0x02, X1, 8(R11)(CX*2)
+	VMOVLPS    X0, (R11)(DX*1)
+	VEXTRACTPS $0x02, X0, 8(R11)(DX*1)
+	JMP        winoInputRowsPS_i3_done
+
+winoInputRowsPS_i3_one:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVSS  X3, (R11)
+	VMOVSS  X4, (R11)(CX*1)
+	VMOVSS  X1, (R11)(CX*2)
+	VMOVSS  X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i3_done
+
+winoInputRowsPS_i3_two:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVLPS X3, (R11)
+	VMOVLPS X4, (R11)(CX*1)
+	VMOVLPS X1, (R11)(CX*2)
+	VMOVLPS X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i3_done
+
+winoInputRowsPS_i3_whole:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
 
 winoInputRowsPS_i3_done:
 	MOVQ tw+40(FP), R12
 	LEAQ (AX)(R12*4), AX
-	LEAQ (BX)(DI*2), BX
-	DECQ R9
+	LEAQ (BX)(SI*2), BX
+	DECQ R8
 	JNZ  winoInputRowsPS_row
 	VZEROUPPER
 	RET
 
-DATA winoTailMask<>+0(SB)/4, $0xffffffff
-DATA winoTailMask<>+4(SB)/4, $0xffffffff
-DATA winoTailMask<>+8(SB)/4, $0xffffffff
-DATA winoTailMask<>+12(SB)/4, $0xffffffff
-DATA winoTailMask<>+16(SB)/4, $0x00000000
-DATA winoTailMask<>+20(SB)/4, $0x00000000
-DATA winoTailMask<>+24(SB)/4, $0x00000000
-DATA winoTailMask<>+28(SB)/4, $0x00000000
-GLOBL winoTailMask<>(SB), RODATA|NOPTR, $32
+// func winoInputAdjRowsPS(buf *float32, dv *float32, vstep int, strip *float32, wps int, tw int, th int)
+// Requires: AVX
+TEXT ·winoInputAdjRowsPS(SB), NOSPLIT, $0-56
+	MOVQ    dv+8(FP), AX
+	MOVQ    vstep+16(FP), CX
+	SHLQ    $0x02, CX
+	LEAQ    (CX)(CX*2), DX
+	MOVQ    buf+0(FP), BX
+	MOVQ    wps+32(FP), SI
+	SHLQ    $0x02, SI
+	LEAQ    (SI)(SI*2), DI
+	MOVQ    th+48(FP), R8
+	MOVQ    tw+40(FP), R9
+	ANDQ    $0x03, R9
+	NEGQ    R9
+	LEAQ    winoMask<>+16(SB), R10
+	VMOVUPS (R10)(R9*4), X0
+	MOVQ    strip+24(FP), R9
+	VXORPS  X1, X1, X1
+
+winoInputAdjRowsPS_row:
+	MOVQ   AX, R11
+	MOVQ   R9, R10
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	MOVQ   tw+40(FP), R12
+	SHRQ   $0x02, R12
+	JZ     winoInputAdjRowsPS_i0_tail
+
+winoInputAdjRowsPS_i0:
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(CX*1), X5
+	VMOVUPS   (R11)(CX*2), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	ADDQ      $0x20, R10
+	ADDQ      $0x10, R11
+	DECQ      R12
+	JNZ       winoInputAdjRowsPS_i0
+
+winoInputAdjRowsPS_i0_tail:
+	VMASKMOVPS (R11), X0, X4
+	VMASKMOVPS (R11)(CX*1), X0, X5
+	VMASKMOVPS (R11)(CX*2), X0, X6
+	VMASKMOVPS (R11)(DX*1), X0, X7
+	VSUBPS     X6, X5, X8
+	VADDPS     X7, X8, X8
+	VADDPS     X6, X5, X5
+	VSUBPS     X4, X5, X5
+	VPALIGNR   $0x0c, X2, X5, X2
+	VPALIGNR   $0x0c, X3, X7, X3
+	VADDPS     X2, X1, X2
+	VSUBPS     X3, X1, X3
+	VADDPS     X4, X2, X2
+	VADDPS     X8, X3, X3
+	VUNPCKLPS  X3, X2, X4
+	VUNPCKHPS  X3, X2, X2
+	VMOVUPS    X4, (R10)
+	VMOVUPS    X2, 16(R10)
+	VMOVAPS    X5, X2
+	VMOVAPS    X7, X3
+	LEAQ       (AX)(CX*4), R11
+	LEAQ       (R9)(SI*1), R10
+	VXORPS     X2, X2, X2
+	VXORPS     X3, X3, X3
+	MOVQ       tw+40(FP), R12
+	SHRQ       $0x02, R12
+	JZ         winoInputAdjRowsPS_i1_tail
+
+winoInputAdjRowsPS_i1:
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(CX*1), X5
+	VMOVUPS   (R11)(CX*2), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	ADDQ      $0x20, R10
+	ADDQ      $0x10, R11
+	DECQ      R12
+	JNZ       winoInputAdjRowsPS_i1
+
+winoInputAdjRowsPS_i1_tail:
+	VMASKMOVPS (R11), X0, X4
+	VMASKMOVPS (R11)(CX*1), X0, X5
+	VMASKMOVPS (R11)(CX*2), X0, X6
+	VMASKMOVPS (R11)(DX*1), X0, X7
+	VSUBPS     X6, X5, X8
+	VADDPS     X7, X8, X8
+	VADDPS     X6, X5, X5
+	VSUBPS     X4, X5, X5
+	VPALIGNR   $0x0c, X2, X5, X2
+	VPALIGNR   $0x0c, X3, X7, X3
+	VADDPS     X2, X1, X2
+	VSUBPS     X3, X1, X3
+	VADDPS     X4, X2, X2
+	VADDPS     X8, X3, X3
+	VUNPCKLPS  X3, X2, X4
+	VUNPCKHPS  X3, X2, X2
+	VMOVUPS    X4, (R10)
+	VMOVUPS    X2, 16(R10)
+	VMOVAPS    X5, X2
+	VMOVAPS    X7, X3
+	LEAQ       (AX)(CX*8), R11
+	LEAQ       (R9)(SI*2), R10
+	VXORPS     X2, X2, X2
+	VXORPS     X3, X3, X3
+	MOVQ       tw+40(FP), R12
+	SHRQ       $0x02, R12
+	JZ         winoInputAdjRowsPS_i2_tail
+
+winoInputAdjRowsPS_i2:
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(CX*1), X5
+	VMOVUPS   (R11)(CX*2), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	ADDQ      $0x20, R10
+	ADDQ      $0x10, R11
+	DECQ      R12
+	JNZ       winoInputAdjRowsPS_i2
+
+winoInputAdjRowsPS_i2_tail:
+	VMASKMOVPS (R11), X0, X4
+	VMASKMOVPS (R11)(CX*1), X0, X5
+	VMASKMOVPS (R11)(CX*2), X0, X6
+	VMASKMOVPS (R11)(DX*1), X0, X7
+	VSUBPS     X6, X5, X8
+	VADDPS     X7, X8, X8
+	VADDPS     X6, X5, X5
+	VSUBPS     X4, X5, X5
+	VPALIGNR   $0x0c, X2, X5, X2
+	VPALIGNR   $0x0c, X3, X7, X3
+	VADDPS     X2, X1, X2
+	VSUBPS     X3, X1, X3
+	VADDPS     X4, X2, X2
+	VADDPS     X8, X3, X3
+	VUNPCKLPS  X3, X2, X4
+	VUNPCKHPS  X3, X2, X2
+	VMOVUPS    X4, (R10)
+	VMOVUPS    X2, 16(R10)
+	VMOVAPS    X5, X2
+	VMOVAPS    X7, X3
+	LEAQ       (AX)(DX*4), R11
+	LEAQ       (R9)(DI*1), R10
+	VXORPS     X2, X2, X2
+	VXORPS     X3, X3, X3
+	MOVQ       tw+40(FP), R12
+	SHRQ       $0x02, R12
+	JZ         winoInputAdjRowsPS_i3_tail
+
+winoInputAdjRowsPS_i3:
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(CX*1), X5
+	VMOVUPS   (R11)(CX*2), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	ADDQ      $0x20, R10
+	ADDQ      $0x10, R11
+	DECQ      R12
+	JNZ       winoInputAdjRowsPS_i3
+
+winoInputAdjRowsPS_i3_tail:
+	VMASKMOVPS (R11), X0, X4
+	VMASKMOVPS (R11)(CX*1), X0, X5
+	VMASKMOVPS (R11)(CX*2), X0, X6
+	VMASKMOVPS (R11)(DX*1), X0, X7
+	VSUBPS     X6, X5, X8
+	VADDPS     X7, X8, X8
+	VADDPS     X6, X5, X5
+	VSUBPS     X4, X5, X5
+	VPALIGNR   $0x0c, X2, X5, X2
+	VPALIGNR   $0x0c, X3, X7, X3
+	VADDPS     X2, X1, X2
+	VSUBPS     X3, X1, X3
+	VADDPS     X4, X2, X2
+	VADDPS     X8, X3, X3
+	VUNPCKLPS  X3, X2, X4
+	VUNPCKHPS  X3, X2, X2
+	VMOVUPS    X4, (R10)
+	VMOVUPS    X2, 16(R10)
+	VMOVAPS    X5, X2
+	VMOVAPS    X7, X3
+	MOVQ       BX, R10
+	MOVQ       R9, R11
+	MOVQ       wps+32(FP), R12
+	SHRQ       $0x03, R12
+
+winoInputAdjRowsPS_col:
+	VMOVUPS (R11), Y2
+	VMOVUPS (R11)(SI*1), Y3
+	VMOVUPS (R11)(SI*2), Y4
+	VMOVUPS (R11)(DI*1), Y5
+	VMOVUPS (R10), Y6
+	VMOVUPS (R10)(SI*1), Y7
+	VMOVUPS (R10)(SI*2), Y8
+	VMOVUPS (R10)(DI*1), Y9
+	VADDPS  Y2, Y6, Y6
+	VSUBPS  Y4, Y3, Y10
+	VADDPS  Y5, Y10, Y10
+	VADDPS  Y10, Y7, Y7
+	VADDPS  Y4, Y3, Y10
+	VSUBPS  Y2, Y10, Y10
+	VADDPS  Y10, Y8, Y8
+	VSUBPS  Y5, Y9, Y9
+	VMOVUPS Y6, (R10)
+	VMOVUPS Y7, (R10)(SI*1)
+	VMOVUPS Y8, (R10)(SI*2)
+	VMOVUPS Y9, (R10)(DI*1)
+	ADDQ    $0x20, R10
+	ADDQ    $0x20, R11
+	DECQ    R12
+	JNZ     winoInputAdjRowsPS_col
+	MOVQ    tw+40(FP), R12
+	LEAQ    (AX)(R12*4), AX
+	LEAQ    (BX)(SI*2), BX
+	DECQ    R8
+	JNZ     winoInputAdjRowsPS_row
+	VZEROUPPER
+	RET
+
+// func winoOutputAdjRowsPS(dm *float32, mstep int, buf *float32, wps int, tw int, th int)
+// Requires: AVX
+TEXT ·winoOutputAdjRowsPS(SB), NOSPLIT, $0-48
+	MOVQ    dm+0(FP), AX
+	MOVQ    mstep+8(FP), CX
+	SHLQ    $0x02, CX
+	LEAQ    (CX)(CX*2), DX
+	MOVQ    buf+16(FP), BX
+	MOVQ    wps+24(FP), SI
+	SHLQ    $0x02, SI
+	LEAQ    (SI)(SI*2), DI
+	MOVQ    th+40(FP), DI
+	VMOVUPS elemK90<>+0(SB), X0
+
+winoOutputAdjRowsPS_row:
+	MOVQ BX, R8
+	MOVQ AX, R9
+	MOVQ tw+32(FP), R11
+	SHRQ $0x02, R11
+	JZ   winoOutputAdjRowsPS_tail
+
+winoOutputAdjRowsPS_blk:
+	VMOVUPS (R8), X1
+	VMOVUPS 16(R8), X2
+	VSHUFPS $0x88, X2, X1, X3
+	VSHUFPS $0xdd, X2, X1, X1
+	VMOVUPS (R8)(SI*1), X2
+	VMOVUPS 16(R8)(SI*1), X4
+	VSHUFPS $0x88, X4, X2, X5
+	VSHUFPS $0xdd, X4, X2, X2
+	VADDPS  X5, X3, X4
+	VSUBPS  X5, X3, X6
+	VXORPS  X0, X5, X7
+	MOVQ    R9, R10
+	VMOVUPS X3, (R10)
+	VMOVUPS X4, (R10)(CX*4)
+	VMOVUPS X6, (R10)(CX*8)
+	VMOVUPS X7, (R10)(DX*4)
+	VADDPS  X1, X3, X4
+	VADDPS  X2, X5, X6
+	VADDPS  X6, X4, X7
+	VSUBPS  X6, X4, X8
+	VXORPS  X0, X6, X6
+	LEAQ    (R9)(CX*1), R10
+	VMOVUPS X4, (R10)
+	VMOVUPS X7, (R10)(CX*4)
+	VMOVUPS X8, (R10)(CX*8)
+	VMOVUPS X6, (R10)(DX*4)
+	VSUBPS  X1, X3, X3
+	VSUBPS  X2, X5, X4
+	VADDPS  X4, X3, X5
+	VSUBPS  X4, X3, X6
+	VXORPS  X0, X4, X4
+	LEAQ    (R9)(CX*2), R10
+	VMOVUPS X3, (R10)
+	VMOVUPS X5, (R10)(CX*4)
+	VMOVUPS X6, (R10)(CX*8)
+	VMOVUPS X4, (R10)(DX*4)
+	VXORPS  X0, X1, X1
+	VXORPS  X0, X2, X2
+	VADDPS  X2, X1, X3
+	VSUBPS  X2, X1, X4
+	VXORPS  X0, X2, X2
+	LEAQ    (R9)(DX*1), R10
+	VMOVUPS X1, (R10)
+	VMOVUPS X3, (R10)(CX*4)
+	VMOVUPS X4, (R10)(CX*8)
+	VMOVUPS X2, (R10)(DX*4)
+	ADDQ    $0x20, R8
+	ADDQ    $0x10, R9
+	DECQ    R11
+	JNZ     winoOutputAdjRowsPS_blk
+
+winoOutputAdjRowsPS_tail:
+	MOVQ tw+32(FP), R11
+	CMPQ R11, $0x04
+	JL   winoOutputAdjRowsPS_part
+	CMPQ DI, $0x01
+	JE   winoOutputAdjRowsPS_part
+	ANDQ $0x03, R11
+	JNZ  winoOutputAdjRowsPS_whole
+	JMP  winoOutputAdjRowsPS_done
+
+winoOutputAdjRowsPS_part:
+	ANDQ       $0x03, R11
+	JZ         winoOutputAdjRowsPS_done
+	CMPQ       R11, $0x02
+	JL         winoOutputAdjRowsPS_one
+	JE         winoOutputAdjRowsPS_two
+	VMOVUPS    (R8), X1
+	VMOVUPS    16(R8), X2
+	VSHUFPS    $0x88, X2, X1, X3
+	VSHUFPS    $0xdd, X2, X1, X1
+	VMOVUPS    (R8)(SI*1), X2
+	VMOVUPS    16(R8)(SI*1), X4
+	VSHUFPS    $0x88, X4, X2, X5
+	VSHUFPS    $0xdd, X4, X2, X2
+	VADDPS     X5, X3, X4
+	VSUBPS     X5, X3, X6
+	VXORPS     X0, X5, X7
+	MOVQ       R9, R10
+	VMOVLPS    X3, (R10)
+	VEXTRACTPS $0x02, X3, 8(R10)
+	VMOVLPS    X4, (R10)(CX*4)
+	VEXTRACTPS $0x02, X4, 8(R10)(CX*4)
+	VMOVLPS    X6, (R10)(CX*8)
+	VEXTRACTPS $0x02, X6, 8(R10)(CX*8)
+	VMOVLPS    X7, (R10)(DX*4)
+	VEXTRACTPS $0x02, X7, 8(R10)(DX*4)
+	VADDPS     X1, X3, X4
+	VADDPS     X2, X5, X6
+	VADDPS     X6, X4, X7
+	VSUBPS     X6, X4, X8
+	VXORPS     X0, X6, X6
+	LEAQ       (R9)(CX*1), R10
+	VMOVLPS    X4, (R10)
+	VEXTRACTPS $0x02, X4, 8(R10)
+	VMOVLPS    X7, (R10)(CX*4)
+	VEXTRACTPS $0x02, X7, 8(R10)(CX*4)
+	VMOVLPS    X8, (R10)(CX*8)
+	VEXTRACTPS $0x02, X8, 8(R10)(CX*8)
+	VMOVLPS    X6, (R10)(DX*4)
+	VEXTRACTPS $0x02, X6, 8(R10)(DX*4)
+	VSUBPS     X1, X3, X3
+	VSUBPS     X2, X5, X4
+	VADDPS     X4, X3, X5
+	VSUBPS     X4, X3, X6
+	VXORPS     X0, X4, X4
+	LEAQ       (R9)(CX*2), R10
+	VMOVLPS    X3, (R10)
+	VEXTRACTPS $0x02, X3, 8(R10)
+	VMOVLPS    X5, (R10)(CX*4)
+	VEXTRACTPS $0x02, X5, 8(R10)(CX*4)
+	VMOVLPS    X6, (R10)(CX*8)
+	VEXTRACTPS $0x02, X6, 8(R10)(CX*8)
+	VMOVLPS    X4, (R10)(DX*4)
+	VEXTRACTPS $0x02, X4, 8(R10)(DX*4)
+	VXORPS     X0, X1, X1
+	VXORPS     X0, X2, X2
+	VADDPS     X2, X1, X3
+	VSUBPS     X2, X1, X4
+	VXORPS     X0, X2, X2
+	LEAQ       (R9)(DX*1), R10
+	VMOVLPS    X1, (R10)
+	VEXTRACTPS $0x02, X1, 8(R10)
+	VMOVLPS    X3, (R10)(CX*4)
+	VEXTRACTPS $0x02, X3, 8(R10)(CX*4)
+	VMOVLPS    X4, (R10)(CX*8)
+	VEXTRACTPS $0x02, X4, 8(R10)(CX*8)
+	VMOVLPS    X2, (R10)(DX*4)
+	VEXTRACTPS $0x02, X2, 8(R10)(DX*4)
+	JMP        winoOutputAdjRowsPS_done
+
+winoOutputAdjRowsPS_one:
+	VMOVUPS (R8), X1
+	VMOVUPS 16(R8), X2
+	VSHUFPS $0x88, X2, X1, X3
+	VSHUFPS $0xdd, X2, X1, X1
+	VMOVUPS (R8)(SI*1), X2
+	VMOVUPS 16(R8)(SI*1), X4
+	VSHUFPS $0x88, X4, X2, X5
+	VSHUFPS $0xdd, X4, X2, X2
+	VADDPS  X5, X3, X4
+	VSUBPS  X5, X3, X6
+	VXORPS  X0, X5, X7
+	MOVQ    R9, R10
+	VMOVSS  X3, (R10)
+	VMOVSS  X4, (R10)(CX*4)
+	VMOVSS  X6, (R10)(CX*8)
+	VMOVSS  X7, (R10)(DX*4)
+	VADDPS  X1, X3, X4
+	VADDPS  X2, X5, X6
+	VADDPS  X6, X4, X7
+	VSUBPS  X6, X4, X8
+	VXORPS  X0, X6, X6
+	LEAQ    (R9)(CX*1), R10
+	VMOVSS  X4, (R10)
+	VMOVSS  X7, (R10)(CX*4)
+	VMOVSS  X8, (R10)(CX*8)
+	VMOVSS  X6, (R10)(DX*4)
+	VSUBPS  X1, X3, X3
+	VSUBPS  X2, X5, X4
+	VADDPS  X4, X3, X5
+	VSUBPS  X4, X3, X6
+	VXORPS  X0, X4, X4
+	LEAQ    (R9)(CX*2), R10
+	VMOVSS  X3, (R10)
+	VMOVSS  X5, (R10)(CX*4)
+	VMOVSS  X6, (R10)(CX*8)
+	VMOVSS  X4, (R10)(DX*4)
+	VXORPS  X0, X1, X1
+	VXORPS  X0, X2, X2
+	VADDPS  X2, X1, X3
+	VSUBPS  X2, X1, X4
+	VXORPS  X0, X2, X2
+	LEAQ    (R9)(DX*1), R10
+	VMOVSS  X1, (R10)
+	VMOVSS  X3, (R10)(CX*4)
+	VMOVSS  X4, (R10)(CX*8)
+	VMOVSS  X2, (R10)(DX*4)
+	JMP     winoOutputAdjRowsPS_done
+
+winoOutputAdjRowsPS_two:
+	VMOVUPS (R8), X1
+	VMOVUPS 16(R8), X2
+	VSHUFPS $0x88, X2, X1, X3
+	VSHUFPS $0xdd, X2, X1, X1
+	VMOVUPS (R8)(SI*1), X2
+	VMOVUPS 16(R8)(SI*1), X4
+	VSHUFPS $0x88, X4, X2, X5
+	VSHUFPS $0xdd, X4, X2, X2
+	VADDPS  X5, X3, X4
+	VSUBPS  X5, X3, X6
+	VXORPS  X0, X5, X7
+	MOVQ    R9, R10
+	VMOVLPS X3, (R10)
+	VMOVLPS X4, (R10)(CX*4)
+	VMOVLPS X6, (R10)(CX*8)
+	VMOVLPS X7, (R10)(DX*4)
+	VADDPS  X1, X3, X4
+	VADDPS  X2, X5, X6
+	VADDPS  X6, X4, X7
+	VSUBPS  X6, X4, X8
+	VXORPS  X0, X6, X6
+	LEAQ    (R9)(CX*1), R10
+	VMOVLPS X4, (R10)
+	VMOVLPS X7, (R10)(CX*4)
+	VMOVLPS X8, (R10)(CX*8)
+	VMOVLPS X6, (R10)(DX*4)
+	VSUBPS  X1, X3, X3
+	VSUBPS  X2, X5, X4
+	VADDPS  X4, X3, X5
+	VSUBPS  X4, X3, X6
+	VXORPS  X0, X4, X4
+	LEAQ    (R9)(CX*2), R10
+	VMOVLPS X3, (R10)
+	VMOVLPS X5, (R10)(CX*4)
+	VMOVLPS X6, (R10)(CX*8)
+	VMOVLPS X4, (R10)(DX*4)
+	VXORPS  X0, X1, X1
+	VXORPS  X0, X2, X2
+	VADDPS  X2, X1, X3
+	VSUBPS  X2, X1, X4
+	VXORPS  X0, X2, X2
+	LEAQ    (R9)(DX*1), R10
+	VMOVLPS X1, (R10)
+	VMOVLPS X3, (R10)(CX*4)
+	VMOVLPS X4, (R10)(CX*8)
+	VMOVLPS X2, (R10)(DX*4)
+	JMP     winoOutputAdjRowsPS_done
+
+winoOutputAdjRowsPS_whole:
+	VMOVUPS (R8), X1
+	VMOVUPS 16(R8), X2
+	VSHUFPS $0x88, X2, X1, X3
+	VSHUFPS $0xdd, X2, X1, X1
+	VMOVUPS (R8)(SI*1), X2
+	VMOVUPS 16(R8)(SI*1), X4
+	VSHUFPS $0x88, X4, X2, X5
+	VSHUFPS $0xdd, X4, X2, X2
+	VADDPS  X5, X3, X4
+	VSUBPS  X5, X3, X6
+	VXORPS  X0, X5, X7
+	MOVQ    R9, R10
+	VMOVUPS X3, (R10)
+	VMOVUPS X4, (R10)(CX*4)
+	VMOVUPS X6, (R10)(CX*8)
+	VMOVUPS X7, (R10)(DX*4)
+	VADDPS  X1, X3, X4
+	VADDPS  X2, X5, X6
+	VADDPS  X6, X4, X7
+	VSUBPS  X6, X4, X8
+	VXORPS  X0, X6, X6
+	LEAQ    (R9)(CX*1), R10
+	VMOVUPS X4, (R10)
+	VMOVUPS X7, (R10)(CX*4)
+	VMOVUPS X8, (R10)(CX*8)
+	VMOVUPS X6, (R10)(DX*4)
+	VSUBPS  X1, X3, X3
+	VSUBPS  X2, X5, X4
+	VADDPS  X4, X3, X5
+	VSUBPS  X4, X3, X6
+	VXORPS  X0, X4, X4
+	LEAQ    (R9)(CX*2), R10
+	VMOVUPS X3, (R10)
+	VMOVUPS X5, (R10)(CX*4)
+	VMOVUPS X6, (R10)(CX*8)
+	VMOVUPS X4, (R10)(DX*4)
+	VXORPS  X0, X1, X1
+	VXORPS  X0, X2, X2
+	VADDPS  X2, X1, X3
+	VSUBPS  X2, X1, X4
+	VXORPS  X0, X2, X2
+	LEAQ    (R9)(DX*1), R10
+	VMOVUPS X1, (R10)
+	VMOVUPS X3, (R10)(CX*4)
+	VMOVUPS X4, (R10)(CX*8)
+	VMOVUPS X2, (R10)(DX*4)
+
+winoOutputAdjRowsPS_done:
+	MOVQ tw+32(FP), R10
+	LEAQ (AX)(R10*4), AX
+	LEAQ (BX)(SI*2), BX
+	DECQ DI
+	JNZ  winoOutputAdjRowsPS_row
+	RET
+
+DATA elemK90<>+0(SB)/8, $0x8000000080000000
+DATA elemK90<>+8(SB)/8, $0x8000000080000000
+DATA elemK90<>+16(SB)/8, $0x8000000080000000
+DATA elemK90<>+24(SB)/8, $0x8000000080000000
+DATA elemK90<>+32(SB)/8, $0x8000000080000000
+DATA elemK90<>+40(SB)/8, $0x8000000080000000
+DATA elemK90<>+48(SB)/8, $0x8000000080000000
+DATA elemK90<>+56(SB)/8, $0x8000000080000000
+GLOBL elemK90<>(SB), RODATA|NOPTR, $64

@@ -148,3 +148,119 @@ func winoInputRowsGo[T Float](v []T, vstep int, buf, strip []T, wps, tw, th int)
 		}
 	}
 }
+
+// WinoInputAdjointRows adds into buf, laid out as WinoInputRows's, the
+// adjoint of WinoInputRows: B dV Bᵀ of each of the th×tw tiles, placed
+// where the tile was read, with
+//
+//	    ⎡ 1  0  0  0⎤
+//	B = ⎢ 0  1 −1  1⎥
+//	    ⎢−1  1  1  0⎥
+//	    ⎣ 0  0  0 −1⎦
+//
+// from dv, laid out as WinoInputRows's v. For each row of tiles in turn,
+// Ba = (a0, (a1−a2)+a3, (a1+a2)−a0, −a3) goes along each tile's rows, the
+// tiles added in order into strip (4 rows wps apart, cleared first) where
+// neighbours overlap, then down the strip's columns, added into buf's 4
+// rows; what it adds to the columns of buf past the tiles' 2·tw + 2 is
+// not specified. It panics unless the slices are long enough.
+func WinoInputAdjointRows[T Float](buf, dv []T, vstep int, strip []T, tw, th int) {
+	wps := WinoInputStride(tw)
+	if tw < 1 || th < 1 || vstep < th*tw || len(dv) < 15*vstep+th*tw || len(buf) < (2*th+2)*wps || len(strip) < 4*wps {
+		panic(fmt.Sprintf("vec: WinoInputAdjointRows of %d×%d tiles with %d values of dv %d apart, %d of buf and %d of strip", th, tw, len(dv), vstep, len(buf), len(strip)))
+	}
+	if !winoInputAdjRowsAsm(buf, dv, vstep, strip, wps, tw, th) {
+		winoInputAdjRowsGo(buf, dv, vstep, strip, wps, tw, th)
+	}
+}
+
+// winoInputAdjRowsGo is WinoInputAdjointRows in Go.
+func winoInputAdjRowsGo[T Float](buf, dv []T, vstep int, strip []T, wps, tw, th int) {
+	wp := 2*tw + 2
+	q0, q1, q2, q3 := strip[:wp], strip[wps:wps+wp], strip[2*wps:2*wps+wp], strip[3*wps:3*wps+wp]
+	for ty := range th {
+		for _, q := range [4][]T{q0, q1, q2, q3} {
+			clear(q)
+		}
+		for i, qi := range [4][]T{q0, q1, q2, q3} {
+			at := 4*i*vstep + ty*tw
+			v0 := dv[at : at+tw]
+			v1 := dv[at+vstep : at+vstep+tw]
+			v2 := dv[at+2*vstep : at+2*vstep+tw]
+			v3 := dv[at+3*vstep : at+3*vstep+tw]
+			for tx := range v0 {
+				a0, a1, a2, a3 := v0[tx], v1[tx], v2[tx], v3[tx]
+				q := qi[2*tx : 2*tx+4]
+				q[0] += a0
+				q[1] += a1 - a2 + a3
+				q[2] += a1 + a2 - a0
+				q[3] -= a3
+			}
+		}
+		d := buf[2*ty*wps:]
+		d0, d1, d2, d3 := d[:wp], d[wps:wps+wp], d[2*wps:2*wps+wp], d[3*wps:3*wps+wp]
+		for x := range q0 {
+			a0, a1, a2, a3 := q0[x], q1[x], q2[x], q3[x]
+			d0[x] += a0
+			d1[x] += a1 - a2 + a3
+			d2[x] += a1 + a2 - a0
+			d3[x] -= a3
+		}
+	}
+}
+
+// WinoOutputAdjointRows writes dM = A dY Aᵀ, the output transform's
+// adjoint of Winograd's F(2×2, 3×3), for the th×tw 2×2 tiles of one plane
+// dY, with
+//
+//	    ⎡1  0⎤
+//	A = ⎢1  1⎥
+//	    ⎢1 −1⎥
+//	    ⎣0 −1⎦
+//
+// buf is the plane, 2·th rows of 2·tw columns (zero where the output was
+// cropped), row r at buf[r·wps:] with wps = WinoInputStride(tw), tile
+// (ty, tx) its 2×2 block at row 2·ty, column 2·tx. Position ξ = 4i + j of
+// the tile's dM goes to dm[ξ·mstep + ty·tw + tx]. Column j of dY Aᵀ, (a, b)
+// = (y0, y1) of the tile's first column, the sum of its columns, their
+// difference, or the negated second column, becomes (a, a+b, a−b, −b)
+// down A. It panics unless the slices are that long.
+func WinoOutputAdjointRows[T Float](dm []T, mstep int, buf []T, tw, th int) {
+	wps := WinoInputStride(tw)
+	if tw < 1 || th < 1 || mstep < th*tw || len(dm) < 15*mstep+th*tw || len(buf) < 2*th*wps {
+		panic(fmt.Sprintf("vec: WinoOutputAdjointRows of %d×%d tiles with %d values of dm %d apart and %d of buf", th, tw, len(dm), mstep, len(buf)))
+	}
+	if !winoOutputAdjRowsAsm(dm, mstep, buf, wps, tw, th) {
+		winoOutputAdjRowsGo(dm, mstep, buf, wps, tw, th)
+	}
+}
+
+// winoOutputAdjRowsGo is WinoOutputAdjointRows in Go.
+func winoOutputAdjRowsGo[T Float](dm []T, mstep int, buf []T, wps, tw, th int) {
+	wp := 2 * tw
+	for ty := range th {
+		y0, y1 := buf[2*ty*wps:][:wp], buf[(2*ty+1)*wps:][:wp]
+		for j := range 4 {
+			at := j*mstep + ty*tw
+			m0 := dm[at : at+tw]
+			m1 := dm[at+4*mstep : at+4*mstep+tw]
+			m2 := dm[at+8*mstep : at+8*mstep+tw]
+			m3 := dm[at+12*mstep : at+12*mstep+tw]
+			for tx := range m0 {
+				// Column j of dY Aᵀ, then A down it.
+				var a, b T
+				switch j {
+				case 0:
+					a, b = y0[2*tx], y1[2*tx]
+				case 1:
+					a, b = y0[2*tx]+y0[2*tx+1], y1[2*tx]+y1[2*tx+1]
+				case 2:
+					a, b = y0[2*tx]-y0[2*tx+1], y1[2*tx]-y1[2*tx+1]
+				default:
+					a, b = -y0[2*tx+1], -y1[2*tx+1]
+				}
+				m0[tx], m1[tx], m2[tx], m3[tx] = a, a+b, a-b, -b
+			}
+		}
+	}
+}

@@ -47,3 +47,23 @@ func winoInputRowsAsm[T Float](v []T, vstep int, buf, strip []T, wps, tw, th int
 	winoInputRowsPS(&v32[0], vstep, &any(buf).([]float32)[0], &any(strip).([]float32)[0], wps, tw, th)
 	return true
 }
+
+// winoInputAdjRowsAsm is winoInputRowsAsm for WinoInputAdjointRows.
+func winoInputAdjRowsAsm[T Float](buf, dv []T, vstep int, strip []T, wps, tw, th int) bool {
+	b32, ok := any(buf).([]float32)
+	if !hasAVX || !ok {
+		return false
+	}
+	winoInputAdjRowsPS(&b32[0], &any(dv).([]float32)[0], vstep, &any(strip).([]float32)[0], wps, tw, th)
+	return true
+}
+
+// winoOutputAdjRowsAsm is winoInputRowsAsm for WinoOutputAdjointRows.
+func winoOutputAdjRowsAsm[T Float](dm []T, mstep int, buf []T, wps, tw, th int) bool {
+	m32, ok := any(dm).([]float32)
+	if !hasAVX || !ok {
+		return false
+	}
+	winoOutputAdjRowsPS(&m32[0], mstep, &any(buf).([]float32)[0], wps, tw, th)
+	return true
+}

@@ -7,5 +7,16 @@ package vec
 func winoWeightsAsm[T Float](u []T, step int, w []T, n int) int  { return 0 }
 func winoWeightsAdjAsm[T Float](dw, du []T, step int, n int) int { return 0 }
 
-// Without assembly the Go loops of WinoInputRows do every tile.
-func winoInputRowsAsm[T Float](v []T, vstep int, buf, strip []T, wps, tw, th int) bool { return false }
+// Without assembly the Go loops of WinoInputRows, WinoInputAdjointRows
+// and WinoOutputAdjointRows do every tile.
+func winoInputRowsAsm[T Float](v []T, vstep int, buf, strip []T, wps, tw, th int) bool {
+	return false
+}
+
+func winoInputAdjRowsAsm[T Float](buf, dv []T, vstep int, strip []T, wps, tw, th int) bool {
+	return false
+}
+
+func winoOutputAdjRowsAsm[T Float](dm []T, mstep int, buf []T, wps, tw, th int) bool {
+	return false
+}

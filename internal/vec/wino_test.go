@@ -163,3 +163,81 @@ func TestWinoInputRowsValues(t *testing.T) {
 		}
 	}
 }
+
+// testWinoAdjointRows checks WinoInputAdjointRows and
+// WinoOutputAdjointRows against their Go twins, bit for bit, as
+// testWinoInputRows does WinoInputRows: every width from 1 to 20 tiles,
+// heights 1 to 5, the input adjoint adding into a plane that holds values
+// already, and nothing written outside the plane (the input adjoint) or
+// the tiles' runs (the output adjoint).
+func testWinoAdjointRows[T Float](t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 8))
+	testWinoAdjointRowsOf(t, func(n int) []T { return winoValues[T](r, n) })
+	// Zeros of both signs, many: where the order of the sums decides the
+	// sign of a zero.
+	testWinoAdjointRowsOf(t, func(n int) []T {
+		x := make([]T, n)
+		for i := range x {
+			x[i] = []T{0, T(math.Copysign(0, -1)), 1, -1}[r.IntN(4)]
+		}
+		return x
+	})
+	testWinoAdjointRowsOf(t, func(n int) []T {
+		x := make([]T, n)
+		for i := range x {
+			x[i] = T(math.Copysign(0, float64(r.IntN(2))-0.5))
+		}
+		return x
+	})
+}
+
+func testWinoAdjointRowsOf[T Float](t *testing.T, values func(n int) []T) {
+	const sentinel = 777
+	for tw := 1; tw <= 20; tw++ {
+		for th := 1; th <= 5; th++ {
+			wps := WinoInputStride(tw)
+			vstep := th*tw + 5
+			dv := values(16*vstep + 1)[1:]
+			buf := values((2*th+2)*wps + 9)
+			got, want := append([]T(nil), buf...), append([]T(nil), buf...)
+			WinoInputAdjointRows(got[1:(2*th+2)*wps+1], dv, vstep, values(4*wps), tw, th)
+			winoInputAdjRowsGo(want[1:(2*th+2)*wps+1], dv, vstep, make([]T, 4*wps), wps, tw, th)
+			// Columns past the tiles' 2·tw + 2 may differ (see
+			// WinoInputAdjointRows); the plane's rows and what lies
+			// around them may not.
+			for r := range 2*th + 2 {
+				for x := 2*tw + 2; x < wps; x++ {
+					got[1+r*wps+x] = want[1+r*wps+x]
+				}
+			}
+			if i := sameBits(got, want); i >= 0 {
+				t.Fatalf("WinoInputAdjointRows, %d×%d tiles: buf[%d] = %v, want %v", th, tw, i-1, got[i], want[i])
+			}
+
+			plane := values(2*th*wps + 3)[3:]
+			fill := func() []T {
+				m := make([]T, 16*vstep+8)
+				for i := range m {
+					m[i] = sentinel
+				}
+				return m
+			}
+			dm, dmWant := fill(), fill()
+			WinoOutputAdjointRows(dm[1:], vstep, plane, tw, th)
+			winoOutputAdjRowsGo(dmWant[1:], vstep, plane, wps, tw, th)
+			if i := sameBits(dm, dmWant); i >= 0 {
+				t.Fatalf("WinoOutputAdjointRows, %d×%d tiles: dm[%d] = %v, want %v", th, tw, i-1, dm[i], dmWant[i])
+			}
+			for xi := range 16 {
+				for k := th * tw; k < vstep; k++ {
+					if dmWant[1+xi*vstep+k] != sentinel {
+						t.Fatalf("%d×%d tiles: run %d written at %d", th, tw, xi, k)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestWinoAdjointRows32(t *testing.T) { testWinoAdjointRows[float32](t) }
+func TestWinoAdjointRows64(t *testing.T) { testWinoAdjointRows[float64](t) }

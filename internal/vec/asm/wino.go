@@ -24,7 +24,17 @@ func winoKernels() {
 		winoWeights(f64)
 		winoWeightsAdj(f64)
 	}
+	winoMask = GLOBL("winoMask", RODATA|NOPTR)
+	for i := range 8 {
+		v := uint32(0)
+		if i < 4 {
+			v = 0xFFFFFFFF
+		}
+		DATA(4*i, U32(v))
+	}
 	winoInputRows()
+	winoInputAdjRows()
+	winoOutputAdjRows()
 }
 
 // winoPtrs loads the parameters shared by the kernels: n, the matrix
@@ -332,35 +342,8 @@ func winoInputRows() {
 	TEXT("winoInputRowsPS", NOSPLIT, "func(v *float32, vstep int, buf, strip *float32, wps, tw, th int)")
 	Doc("winoInputRowsPS writes V = Bᵀ d B of the th×tw tiles of the padded plane buf, rows wps apart, to the 16 runs of v vstep apart; see WinoInputRows.")
 	Pragma("noescape")
-	mt := GLOBL("winoTailMask", RODATA|NOPTR)
-	for i := range 8 {
-		v := uint32(0)
-		if i < 4 {
-			v = 0xFFFFFFFF
-		}
-		DATA(4*i, U32(v))
-	}
-	pv := Load(Param("v"), GP64())
-	s1 := Load(Param("vstep"), GP64())
-	SHLQ(U8(2), s1)
-	s3 := GP64()
-	LEAQ(Mem{Base: s1, Index: s1, Scale: 2}, s3)
-	b := Load(Param("buf"), GP64())
+	pv, s1, s3, b, wb, w3, ty, _ := winoRowsArgs("v", "vstep", "buf", false)
 	st := Load(Param("strip"), GP64())
-	wb := Load(Param("wps"), GP64())
-	SHLQ(U8(2), wb)
-	w3 := GP64()
-	LEAQ(Mem{Base: wb, Index: wb, Scale: 2}, w3)
-	ty := Load(Param("th"), GP64())
-	// The mask of the first tw mod 4 lanes.
-	mask := XMM()
-	{
-		r, tp := Load(Param("tw"), GP64()), GP64()
-		ANDQ(U8(3), r)
-		NEGQ(r)
-		LEAQ(mt.Offset(16), tp)
-		VMOVUPS(Mem{Base: tp, Index: r, Scale: 4}, mask)
-	}
 	P, q, cnt := GP64(), GP64(), GP64()
 
 	Label("winoInputRowsPS_row")
@@ -440,11 +423,7 @@ func winoInputRows() {
 		DECQ(cnt)
 		JNZ(LabelRef(lbl))
 		Label(lbl + "_tail")
-		Load(Param("tw"), cnt)
-		ANDQ(U8(3), cnt)
-		JZ(LabelRef(lbl + "_done"))
-		tiles(func(x VecVirtual, m Mem) { VMASKMOVPS(x, mask, m) })
-		Label(lbl + "_done")
+		tailStores(tiles, cnt, ty, lbl)
 	}
 	Load(Param("tw"), cnt)
 	LEAQ(Mem{Base: pv, Index: cnt, Scale: 4}, pv)
@@ -453,4 +432,303 @@ func winoInputRows() {
 	JNZ(LabelRef("winoInputRowsPS_row"))
 	VZEROUPPER()
 	RET()
+}
+
+// winoRowsArgs loads the arguments shared by the tile kernels: the runs'
+// pointer and step in bytes s1 and 3·s1, the plane's pointer and row
+// stride in bytes wb and 3·wb, the rows of tiles, and if withMask the
+// mask of the first tw mod 4 lanes.
+func winoRowsArgs(runs, step, plane string, withMask bool) (pv, s1, s3, b, wb, w3, ty Register, mask VecVirtual) {
+	pv = Load(Param(runs), GP64())
+	s1 = Load(Param(step), GP64())
+	SHLQ(U8(2), s1)
+	s3 = GP64()
+	LEAQ(Mem{Base: s1, Index: s1, Scale: 2}, s3)
+	b = Load(Param(plane), GP64())
+	wb = Load(Param("wps"), GP64())
+	SHLQ(U8(2), wb)
+	w3 = GP64()
+	LEAQ(Mem{Base: wb, Index: wb, Scale: 2}, w3)
+	ty = Load(Param("th"), GP64())
+	if !withMask {
+		return
+	}
+	mask = XMM()
+	r, tp := Load(Param("tw"), GP64()), GP64()
+	ANDQ(U8(3), r)
+	NEGQ(r)
+	LEAQ(winoMask.Offset(16), tp)
+	VMOVUPS(Mem{Base: tp, Index: r, Scale: 4}, mask)
+	return
+}
+
+// winoMask is 4 lanes of ones then 4 of zeros: from 4 − r lanes in, the
+// mask of the first r lanes of a vector of 4.
+var winoMask Mem
+
+// runBase sets q to the run of position 4i of the tiles at pv: runs 4i+j
+// are then at q + j·s1.
+func runBase(pv, s1, s3, q Register, i int) {
+	switch i {
+	case 0:
+		MOVQ(pv, q)
+	case 1:
+		LEAQ(Mem{Base: pv, Index: s1, Scale: 4}, q)
+	case 2:
+		LEAQ(Mem{Base: pv, Index: s1, Scale: 8}, q)
+	case 3:
+		LEAQ(Mem{Base: pv, Index: s3, Scale: 4}, q)
+	}
+}
+
+// rowOf returns the address of row k of 4 at p, rows wb apart.
+func rowOf(p, wb, w3 Register, k int) Mem {
+	switch k {
+	case 0:
+		return Mem{Base: p}
+	case 1:
+		return Mem{Base: p, Index: wb, Scale: 1}
+	case 2:
+		return Mem{Base: p, Index: wb, Scale: 2}
+	}
+	return Mem{Base: p, Index: w3, Scale: 1}
+}
+
+// runOf returns the address of run j of 4 at q, runs s1 apart.
+func runOf(q, s1, s3 Register, j int) Mem { return rowOf(q, s1, s3, j) }
+
+// winoInputAdjRows emits winoInputAdjRowsPS, the adjoint of
+// winoInputRowsPS (vec.WinoInputAdjointRows): for each row of tiles, B
+// along each tile's rows into strip, Ba = (a0, (a1−a2)+a3, (a1+a2)−a0,
+// −a3), added up where neighbouring tiles overlap as the Go loop adds
+// them — even column 2k is (0 + c₂(k−1)) + c₀(k) and odd column 2k+1 is
+// (0 − a₃(k−1)) + c₁(k), tiles outside the row zero, which adds exact
+// zeros — 4 tiles to a vector, the previous tiles' terms carried across
+// in a register; then B down the strip's columns, added into the plane's
+// 4 rows, over whole vectors of the stride.
+func winoInputAdjRows() {
+	TEXT("winoInputAdjRowsPS", NOSPLIT, "func(buf, dv *float32, vstep int, strip *float32, wps, tw, th int)")
+	Doc("winoInputAdjRowsPS adds B dV Bᵀ of the th×tw tiles whose transforms are the 16 runs of dv vstep apart into the padded plane buf, rows wps apart; see WinoInputAdjointRows.")
+	Pragma("noescape")
+	pv, s1, s3, b, wb, w3, ty, mask := winoRowsArgs("dv", "vstep", "buf", true)
+	st := Load(Param("strip"), GP64())
+	P, q, cnt := GP64(), GP64(), GP64()
+	zero := XMM()
+	VXORPS(zero, zero, zero)
+
+	Label("winoInputAdjRowsPS_row")
+	for i := range 4 {
+		// B along row i of the tiles, from runs 4i … 4i+3 into row i
+		// of the strip.
+		runBase(pv, s1, s3, q, i)
+		if i == 0 {
+			MOVQ(st, P)
+		} else {
+			LEAQ(rowOf(st, wb, w3, i), P)
+		}
+		c2p, a3p := XMM(), XMM() // c₂ and a₃ of the 4 tiles before
+		VXORPS(c2p, c2p, c2p)
+		VXORPS(a3p, a3p, a3p)
+		block := func(load func(m Mem, x VecVirtual)) {
+			a := [4]VecVirtual{XMM(), XMM(), XMM(), XMM()}
+			for j := range a {
+				load(runOf(q, s1, s3, j), a[j])
+			}
+			c0, c1, c2 := a[0], XMM(), XMM()
+			VSUBPS(a[2], a[1], c1)
+			VADDPS(a[3], c1, c1) // (a1−a2)+a3
+			VADDPS(a[2], a[1], c2)
+			VSUBPS(a[0], c2, c2) // (a1+a2)−a0
+			e, o := XMM(), XMM()
+			VPALIGNR(U8(12), c2p, c2, e)   // c₂(k−1)
+			VPALIGNR(U8(12), a3p, a[3], o) // a₃(k−1)
+			VADDPS(e, zero, e)             // 0 + c₂(k−1)
+			VSUBPS(o, zero, o)             // 0 − a₃(k−1)
+			VADDPS(c0, e, e)
+			VADDPS(c1, o, o)
+			lo, hi := XMM(), XMM()
+			VUNPCKLPS(o, e, lo)
+			VUNPCKHPS(o, e, hi)
+			VMOVUPS(lo, Mem{Base: P})
+			VMOVUPS(hi, Mem{Base: P, Disp: 16})
+			VMOVAPS(c2, c2p)
+			VMOVAPS(a[3], a3p)
+		}
+		lbl := fmt.Sprintf("winoInputAdjRowsPS_i%d", i)
+		Load(Param("tw"), cnt)
+		SHRQ(U8(2), cnt)
+		JZ(LabelRef(lbl + "_tail"))
+		Label(lbl)
+		block(func(m Mem, x VecVirtual) { VMOVUPS(m, x) })
+		ADDQ(U8(32), P)
+		ADDQ(U8(16), q)
+		DECQ(cnt)
+		JNZ(LabelRef(lbl))
+		Label(lbl + "_tail")
+		// The last tw mod 4 tiles and the zeros past them: the row's
+		// last two columns, 2·tw and 2·tw + 1, at least.
+		block(func(m Mem, x VecVirtual) { VMASKMOVPS(m, mask, x) })
+	}
+	// B down the columns, added into the plane.
+	MOVQ(b, P)
+	MOVQ(st, q)
+	Load(Param("wps"), cnt)
+	SHRQ(U8(3), cnt)
+	Label("winoInputAdjRowsPS_col")
+	{
+		a := [4]VecVirtual{YMM(), YMM(), YMM(), YMM()}
+		for k := range a {
+			VMOVUPS(rowOf(q, wb, w3, k), a[k])
+		}
+		d := [4]VecVirtual{YMM(), YMM(), YMM(), YMM()}
+		for k := range d {
+			VMOVUPS(rowOf(P, wb, w3, k), d[k])
+		}
+		t := YMM()
+		VADDPS(a[0], d[0], d[0]) // d0 + a0
+		VSUBPS(a[2], a[1], t)
+		VADDPS(a[3], t, t)
+		VADDPS(t, d[1], d[1]) // d1 + ((a1−a2)+a3)
+		VADDPS(a[2], a[1], t)
+		VSUBPS(a[0], t, t)
+		VADDPS(t, d[2], d[2]) // d2 + ((a1+a2)−a0)
+		VSUBPS(a[3], d[3], d[3])
+		for k := range d {
+			VMOVUPS(d[k], rowOf(P, wb, w3, k))
+		}
+	}
+	ADDQ(U8(32), P)
+	ADDQ(U8(32), q)
+	DECQ(cnt)
+	JNZ(LabelRef("winoInputAdjRowsPS_col"))
+
+	Load(Param("tw"), cnt)
+	LEAQ(Mem{Base: pv, Index: cnt, Scale: 4}, pv)
+	LEAQ(Mem{Base: b, Index: wb, Scale: 2}, b)
+	DECQ(ty)
+	JNZ(LabelRef("winoInputAdjRowsPS_row"))
+	VZEROUPPER()
+	RET()
+}
+
+// winoOutputAdjRows emits winoOutputAdjRowsPS (vec.WinoOutputAdjointRows):
+// for each row of tiles, the tiles' two rows of the plane deinterleaved
+// into even and odd columns, 4 tiles to a vector; column j of dY Aᵀ, (a,
+// b) = (y₀, y₁) of column 2t, 2t + their sum, 2t minus 2t+1 or −(2t+1),
+// and then A down it, (a, a+b, a−b, −b), into runs j, 4+j, 8+j, 12+j.
+func winoOutputAdjRows() {
+	TEXT("winoOutputAdjRowsPS", NOSPLIT, "func(dm *float32, mstep int, buf *float32, wps, tw, th int)")
+	Doc("winoOutputAdjRowsPS writes A dY Aᵀ of the th×tw 2×2 tiles of the plane buf, rows wps apart, to the 16 runs of dm mstep apart; see WinoOutputAdjointRows.")
+	Pragma("noescape")
+	pv, s1, s3, b, wb, _, ty, _ := winoRowsArgs("dm", "mstep", "buf", false)
+	P, q, cnt := GP64(), GP64(), GP64()
+	sign := XMM()
+	VMOVUPS(kb(0x80000000_80000000), sign)
+	Label("winoOutputAdjRowsPS_row")
+	MOVQ(b, P)
+	MOVQ(pv, q)
+	block := func(store func(x VecVirtual, m Mem)) {
+		var e, o [2]VecVirtual
+		for r := range 2 {
+			x, y := XMM(), XMM()
+			m := Mem{Base: P}
+			if r == 1 {
+				m = Mem{Base: P, Index: wb, Scale: 1}
+			}
+			VMOVUPS(m, x)
+			VMOVUPS(m.Offset(16), y)
+			e[r], o[r] = XMM(), XMM()
+			VSHUFPS(U8(0x88), y, x, e[r]) // column 2t
+			VSHUFPS(U8(0xDD), y, x, o[r]) // 2t + 1
+		}
+		for j := range 4 {
+			var a, c VecVirtual // (a, b) of the Go loop
+			switch j {
+			case 0:
+				a, c = e[0], e[1]
+			case 1:
+				a, c = XMM(), XMM()
+				VADDPS(o[0], e[0], a)
+				VADDPS(o[1], e[1], c)
+			case 2:
+				a, c = XMM(), XMM()
+				VSUBPS(o[0], e[0], a)
+				VSUBPS(o[1], e[1], c)
+			case 3:
+				a, c = XMM(), XMM()
+				VXORPS(sign, o[0], a)
+				VXORPS(sign, o[1], c)
+			}
+			s, d, n := XMM(), XMM(), XMM()
+			VADDPS(c, a, s)
+			VSUBPS(c, a, d)
+			VXORPS(sign, c, n)
+			// Runs j, 4+j, 8+j, 12+j: q + j·s1 + 4i·s1.
+			if j == 0 {
+				MOVQ(q, cnt)
+			} else {
+				LEAQ(runOf(q, s1, s3, j), cnt)
+			}
+			store(a, Mem{Base: cnt})
+			store(s, Mem{Base: cnt, Index: s1, Scale: 4})
+			store(d, Mem{Base: cnt, Index: s1, Scale: 8})
+			store(n, Mem{Base: cnt, Index: s3, Scale: 4})
+		}
+	}
+	// q walks run 0 along the row of tiles.
+	tiles := GP64()
+	Load(Param("tw"), tiles)
+	SHRQ(U8(2), tiles)
+	JZ(LabelRef("winoOutputAdjRowsPS_tail"))
+	Label("winoOutputAdjRowsPS_blk")
+	block(func(x VecVirtual, m Mem) { VMOVUPS(x, m) })
+	ADDQ(U8(32), P)
+	ADDQ(U8(16), q)
+	DECQ(tiles)
+	JNZ(LabelRef("winoOutputAdjRowsPS_blk"))
+	Label("winoOutputAdjRowsPS_tail")
+	tailStores(block, tiles, ty, "winoOutputAdjRowsPS")
+	Load(Param("tw"), cnt)
+	LEAQ(Mem{Base: pv, Index: cnt, Scale: 4}, pv)
+	LEAQ(Mem{Base: b, Index: wb, Scale: 2}, b)
+	DECQ(ty)
+	JNZ(LabelRef("winoOutputAdjRowsPS_row"))
+	RET()
+}
+
+// tailStores emits the last tw mod 4 tiles of a row, block computing and
+// storing them: whole vectors when a row has 4 tiles or more, on every
+// row but the last (ty = 1), which write into the next row's first tiles
+// of each run before that row's own stores; otherwise only the first
+// tw mod 4 lanes, by scalar and 64-bit stores (VMASKMOVPS stores are slow
+// on AMD's cores). rem is a spare register.
+func tailStores(block func(store func(x VecVirtual, m Mem)), rem, ty Register, lbl string) {
+	Load(Param("tw"), rem)
+	CMPQ(rem, U8(4))
+	JL(LabelRef(lbl + "_part"))
+	CMPQ(ty, U8(1))
+	JE(LabelRef(lbl + "_part"))
+	ANDQ(U8(3), rem)
+	JNZ(LabelRef(lbl + "_whole"))
+	JMP(LabelRef(lbl + "_done"))
+	Label(lbl + "_part")
+	ANDQ(U8(3), rem)
+	JZ(LabelRef(lbl + "_done"))
+	CMPQ(rem, U8(2))
+	JL(LabelRef(lbl + "_one"))
+	JE(LabelRef(lbl + "_two"))
+	block(func(x VecVirtual, m Mem) {
+		VMOVLPS(x, m)
+		VEXTRACTPS(U8(2), x, m.Offset(8))
+	})
+	JMP(LabelRef(lbl + "_done"))
+	Label(lbl + "_one")
+	block(func(x VecVirtual, m Mem) { VMOVSS(x, m) })
+	JMP(LabelRef(lbl + "_done"))
+	Label(lbl + "_two")
+	block(func(x VecVirtual, m Mem) { VMOVLPS(x, m) })
+	JMP(LabelRef(lbl + "_done"))
+	Label(lbl + "_whole")
+	block(func(x VecVirtual, m Mem) { VMOVUPS(x, m) })
+	Label(lbl + "_done")
 }
