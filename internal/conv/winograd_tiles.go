@@ -86,11 +86,11 @@ const winoRunPlane = 64
 // says) into y (N×Cout×Hout×Wout), cropped at odd edges, adding the bias b
 // unless it is nil. With Aᵀa = (a0+a1+a2, a1−a2−a3), Aᵀ goes along each
 // tile's rows and then down its columns. Each output plane's tiles are a
-// run of consecutive values in each of the 16 matrices, which one loop
-// over the plane's tiles reads together, writing each tile's four outputs
-// at once: straight into y where Hout and Wout are even, through a buffer
-// that the crop copies from otherwise. Output planes are written in
-// parallel.
+// run of consecutive values in each of the 16 matrices, which
+// vec.WinoOutputRows reads together (4 tiles of a row to a vector for
+// float32 on amd64), writing each tile's four outputs at once: straight
+// into y where Hout and Wout are even, through a buffer that the crop
+// copies from otherwise. Output planes are written in parallel.
 func WinoOutput[T tensor.Float](y, m, b []T, g *Geom, tg *WinoTiles) {
 	WinoOutputEpilogue(y, m, b, nil, g, tg)
 }
@@ -119,7 +119,6 @@ func winoOutputChannels[T tensor.Float](y, m []T, mstep int, b []T, e *Epilogue[
 		if pp != nil {
 			full = make([]T, l)
 		}
-		var ms [16][]T
 		for p := lo; p < hi; p++ {
 			c, s := p/g.N, p%g.N // channel-major (see above)
 			if tg.Plane >= winoRunPlane {
@@ -131,19 +130,16 @@ func winoOutputChannels[T tensor.Float](y, m []T, mstep int, b []T, e *Epilogue[
 			if b != nil {
 				bias = b[co]
 			}
-			o := c*tg.Count + s*tg.Plane
-			for xi := range ms {
-				ms[xi] = m[xi*mstep+o : xi*mstep+o+tg.Plane]
-			}
+			mo := m[c*tg.Count+s*tg.Plane:]
 			yo := y[pl*po : (pl+1)*po]
 			dst := yo
 			if full != nil {
 				dst = full
 			}
 			if even {
-				winoOutputPlane(dst, &ms, bias, tg.TW)
+				vec.WinoOutputRows(dst, mo, mstep, bias, tg.TW, tg.TH)
 			} else {
-				winoOutputPlane(buf, &ms, bias, tg.TW)
+				vec.WinoOutputRows(buf, mo, mstep, bias, tg.TW, tg.TH)
 				for oy := range g.HOut {
 					copyShort(dst[oy*g.WOut:(oy+1)*g.WOut], buf[oy*2*tg.TW:])
 				}
@@ -154,35 +150,6 @@ func winoOutputChannels[T tensor.Float](y, m []T, mstep int, b []T, e *Epilogue[
 			}
 		}
 	})
-}
-
-// winoOutputPlane writes into dst, a plane of 2·tw outputs a row, the 2×2
-// output tiles Aᵀ M A + bias of one output plane, whose tiles are the
-// values of ms[ξ] in order, tw a row.
-func winoOutputPlane[T tensor.Float](dst []T, ms *[16][]T, bias T, tw int) {
-	m0 := ms[0]
-	n := len(m0)
-	m1, m2, m3 := ms[1][:n], ms[2][:n], ms[3][:n]
-	m4, m5, m6, m7 := ms[4][:n], ms[5][:n], ms[6][:n], ms[7][:n]
-	m8, m9, m10, m11 := ms[8][:n], ms[9][:n], ms[10][:n], ms[11][:n]
-	m12, m13, m14, m15 := ms[12][:n], ms[13][:n], ms[14][:n], ms[15][:n]
-	w := 2 * tw
-	at, tx := 0, 0 // the tile's top-left output in dst, and its column
-	for t := range m0 {
-		// M A, row by row of the tile: (a0+a1+a2, a1−a2−a3).
-		r00, r01 := m0[t]+m1[t]+m2[t], m1[t]-m2[t]-m3[t]
-		r10, r11 := m4[t]+m5[t]+m6[t], m5[t]-m6[t]-m7[t]
-		r20, r21 := m8[t]+m9[t]+m10[t], m9[t]-m10[t]-m11[t]
-		r30, r31 := m12[t]+m13[t]+m14[t], m13[t]-m14[t]-m15[t]
-		// Aᵀ down the columns.
-		d := dst[at : at+w+2]
-		d[0], d[1] = r00+r10+r20+bias, r01+r11+r21+bias
-		d[w], d[w+1] = r10-r20-r30+bias, r11-r21-r31+bias
-		at += 2
-		if tx++; tx == tw {
-			tx, at = 0, at+w
-		}
-	}
 }
 
 // WinoOutputAdjoint writes dM = A dYtile Aᵀ for every 2×2 tile of dy into dm

@@ -408,3 +408,8 @@ func winoInputAdjRowsPS(buf *float32, dv *float32, vstep int, strip *float32, wp
 //
 //go:noescape
 func winoOutputAdjRowsPS(dm *float32, mstep int, buf *float32, wps int, tw int, th int)
+
+// winoOutputRowsPS writes Aᵀ M A + bias of the th×tw tiles whose M are the 16 runs of m mstep apart to the plane dst, 2·tw values a row; see WinoOutputRows.
+//
+//go:noescape
+func winoOutputRowsPS(dst *float32, m *float32, mstep int, bias float32, tw int, th int)

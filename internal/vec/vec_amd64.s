@@ -7099,3 +7099,271 @@ DATA elemK90<>+40(SB)/8, $0x8000000080000000
 DATA elemK90<>+48(SB)/8, $0x8000000080000000
 DATA elemK90<>+56(SB)/8, $0x8000000080000000
 GLOBL elemK90<>(SB), RODATA|NOPTR, $64
+
+// func winoOutputRowsPS(dst *float32, m *float32, mstep int, bias float32, tw int, th int)
+// Requires: AVX
+TEXT ·winoOutputRowsPS(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), AX
+	MOVQ         m+8(FP), CX
+	MOVQ         mstep+16(FP), DX
+	SHLQ         $0x02, DX
+	LEAQ         (DX)(DX*2), BX
+	MOVQ         tw+32(FP), SI
+	SHLQ         $0x03, SI
+	MOVQ         th+40(FP), DI
+	VBROADCASTSS bias+24(FP), X0
+
+winoOutputRowsPS_row:
+	MOVQ AX, R9
+	MOVQ CX, R8
+	MOVQ tw+32(FP), R10
+	SHRQ $0x02, R10
+	JZ   winoOutputRowsPS_tail
+
+winoOutputRowsPS_blk:
+	MOVQ      R8, R11
+	VMOVUPS   (R11), X1
+	VMOVUPS   (R11)(DX*1), X2
+	VMOVUPS   (R11)(DX*2), X3
+	VMOVUPS   (R11)(BX*1), X4
+	VADDPS    X2, X1, X1
+	VADDPS    X3, X1, X1
+	VSUBPS    X3, X2, X2
+	VSUBPS    X4, X2, X2
+	LEAQ      (R8)(DX*4), R11
+	VMOVUPS   (R11), X3
+	VMOVUPS   (R11)(DX*1), X4
+	VMOVUPS   (R11)(DX*2), X5
+	VMOVUPS   (R11)(BX*1), X6
+	VADDPS    X4, X3, X3
+	VADDPS    X5, X3, X3
+	VSUBPS    X5, X4, X4
+	VSUBPS    X6, X4, X4
+	LEAQ      (R8)(DX*8), R11
+	VMOVUPS   (R11), X5
+	VMOVUPS   (R11)(DX*1), X6
+	VMOVUPS   (R11)(DX*2), X7
+	VMOVUPS   (R11)(BX*1), X8
+	VADDPS    X6, X5, X5
+	VADDPS    X7, X5, X5
+	VSUBPS    X7, X6, X6
+	VSUBPS    X8, X6, X6
+	LEAQ      (R8)(BX*4), R11
+	VMOVUPS   (R11), X7
+	VMOVUPS   (R11)(DX*1), X8
+	VMOVUPS   (R11)(DX*2), X9
+	VMOVUPS   (R11)(BX*1), X10
+	VADDPS    X8, X7, X7
+	VADDPS    X9, X7, X7
+	VSUBPS    X9, X8, X8
+	VSUBPS    X10, X8, X8
+	VADDPS    X3, X1, X1
+	VADDPS    X5, X1, X1
+	VADDPS    X0, X1, X1
+	VSUBPS    X5, X3, X3
+	VSUBPS    X7, X3, X3
+	VADDPS    X0, X3, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X6, X2, X2
+	VADDPS    X0, X2, X2
+	VSUBPS    X6, X4, X4
+	VSUBPS    X8, X4, X4
+	VADDPS    X0, X4, X4
+	VUNPCKLPS X2, X1, X5
+	VUNPCKHPS X2, X1, X1
+	VMOVUPS   X5, (R9)
+	VMOVUPS   X1, 16(R9)
+	VUNPCKLPS X4, X3, X1
+	VUNPCKHPS X4, X3, X2
+	VMOVUPS   X1, (R9)(SI*1)
+	VMOVUPS   X2, 16(R9)(SI*1)
+	ADDQ      $0x20, R9
+	ADDQ      $0x10, R8
+	DECQ      R10
+	JNZ       winoOutputRowsPS_blk
+
+winoOutputRowsPS_tail:
+	MOVQ      tw+32(FP), R10
+	ANDQ      $0x03, R10
+	JZ        winoOutputRowsPS_next
+	CMPQ      R10, $0x02
+	JL        winoOutputRowsPS_one
+	JE        winoOutputRowsPS_two
+	MOVQ      R8, R11
+	VMOVUPS   (R11), X1
+	VMOVUPS   (R11)(DX*1), X2
+	VMOVUPS   (R11)(DX*2), X3
+	VMOVUPS   (R11)(BX*1), X4
+	VADDPS    X2, X1, X1
+	VADDPS    X3, X1, X1
+	VSUBPS    X3, X2, X2
+	VSUBPS    X4, X2, X2
+	LEAQ      (R8)(DX*4), R11
+	VMOVUPS   (R11), X3
+	VMOVUPS   (R11)(DX*1), X4
+	VMOVUPS   (R11)(DX*2), X5
+	VMOVUPS   (R11)(BX*1), X6
+	VADDPS    X4, X3, X3
+	VADDPS    X5, X3, X3
+	VSUBPS    X5, X4, X4
+	VSUBPS    X6, X4, X4
+	LEAQ      (R8)(DX*8), R11
+	VMOVUPS   (R11), X5
+	VMOVUPS   (R11)(DX*1), X6
+	VMOVUPS   (R11)(DX*2), X7
+	VMOVUPS   (R11)(BX*1), X8
+	VADDPS    X6, X5, X5
+	VADDPS    X7, X5, X5
+	VSUBPS    X7, X6, X6
+	VSUBPS    X8, X6, X6
+	LEAQ      (R8)(BX*4), R11
+	VMOVUPS   (R11), X7
+	VMOVUPS   (R11)(DX*1), X8
+	VMOVUPS   (R11)(DX*2), X9
+	VMOVUPS   (R11)(BX*1), X10
+	VADDPS    X8, X7, X7
+	VADDPS    X9, X7, X7
+	VSUBPS    X9, X8, X8
+	VSUBPS    X10, X8, X8
+	VADDPS    X3, X1, X1
+	VADDPS    X5, X1, X1
+	VADDPS    X0, X1, X1
+	VSUBPS    X5, X3, X3
+	VSUBPS    X7, X3, X3
+	VADDPS    X0, X3, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X6, X2, X2
+	VADDPS    X0, X2, X2
+	VSUBPS    X6, X4, X4
+	VSUBPS    X8, X4, X4
+	VADDPS    X0, X4, X4
+	VUNPCKLPS X2, X1, X5
+	VUNPCKHPS X2, X1, X1
+	VMOVUPS   X5, (R9)
+	VMOVLPS   X1, 16(R9)
+	VUNPCKLPS X4, X3, X1
+	VUNPCKHPS X4, X3, X2
+	VMOVUPS   X1, (R9)(SI*1)
+	VMOVLPS   X2, 16(R9)(SI*1)
+	JMP       winoOutputRowsPS_next
+
+winoOutputRowsPS_one:
+	MOVQ      R8, R11
+	VMOVUPS   (R11), X1
+	VMOVUPS   (R11)(DX*1), X2
+	VMOVUPS   (R11)(DX*2), X3
+	VMOVUPS   (R11)(BX*1), X4
+	VADDPS    X2, X1, X1
+	VADDPS    X3, X1, X1
+	VSUBPS    X3, X2, X2
+	VSUBPS    X4, X2, X2
+	LEAQ      (R8)(DX*4), R11
+	VMOVUPS   (R11), X3
+	VMOVUPS   (R11)(DX*1), X4
+	VMOVUPS   (R11)(DX*2), X5
+	VMOVUPS   (R11)(BX*1), X6
+	VADDPS    X4, X3, X3
+	VADDPS    X5, X3, X3
+	VSUBPS    X5, X4, X4
+	VSUBPS    X6, X4, X4
+	LEAQ      (R8)(DX*8), R11
+	VMOVUPS   (R11), X5
+	VMOVUPS   (R11)(DX*1), X6
+	VMOVUPS   (R11)(DX*2), X7
+	VMOVUPS   (R11)(BX*1), X8
+	VADDPS    X6, X5, X5
+	VADDPS    X7, X5, X5
+	VSUBPS    X7, X6, X6
+	VSUBPS    X8, X6, X6
+	LEAQ      (R8)(BX*4), R11
+	VMOVUPS   (R11), X7
+	VMOVUPS   (R11)(DX*1), X8
+	VMOVUPS   (R11)(DX*2), X9
+	VMOVUPS   (R11)(BX*1), X10
+	VADDPS    X8, X7, X7
+	VADDPS    X9, X7, X7
+	VSUBPS    X9, X8, X8
+	VSUBPS    X10, X8, X8
+	VADDPS    X3, X1, X1
+	VADDPS    X5, X1, X1
+	VADDPS    X0, X1, X1
+	VSUBPS    X5, X3, X3
+	VSUBPS    X7, X3, X3
+	VADDPS    X0, X3, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X6, X2, X2
+	VADDPS    X0, X2, X2
+	VSUBPS    X6, X4, X4
+	VSUBPS    X8, X4, X4
+	VADDPS    X0, X4, X4
+	VUNPCKLPS X2, X1, X5
+	VUNPCKHPS X2, X1, X1
+	VMOVLPS   X5, (R9)
+	VUNPCKLPS X4, X3, X1
+	VUNPCKHPS X4, X3, X2
+	VMOVLPS   X1, (R9)(SI*1)
+	JMP       winoOutputRowsPS_next
+
+winoOutputRowsPS_two:
+	MOVQ      R8, R11
+	VMOVUPS   (R11), X1
+	VMOVUPS   (R11)(DX*1), X2
+	VMOVUPS   (R11)(DX*2), X3
+	VMOVUPS   (R11)(BX*1), X4
+	VADDPS    X2, X1, X1
+	VADDPS    X3, X1, X1
+	VSUBPS    X3, X2, X2
+	VSUBPS    X4, X2, X2
+	LEAQ      (R8)(DX*4), R11
+	VMOVUPS   (R11), X3
+	VMOVUPS   (R11)(DX*1), X4
+	VMOVUPS   (R11)(DX*2), X5
+	VMOVUPS   (R11)(BX*1), X6
+	VADDPS    X4, X3, X3
+	VADDPS    X5, X3, X3
+	VSUBPS    X5, X4, X4
+	VSUBPS    X6, X4, X4
+	LEAQ      (R8)(DX*8), R11
+	VMOVUPS   (R11), X5
+	VMOVUPS   (R11)(DX*1), X6
+	VMOVUPS   (R11)(DX*2), X7
+	VMOVUPS   (R11)(BX*1), X8
+	VADDPS    X6, X5, X5
+	VADDPS    X7, X5, X5
+	VSUBPS    X7, X6, X6
+	VSUBPS    X8, X6, X6
+	LEAQ      (R8)(BX*4), R11
+	VMOVUPS   (R11), X7
+	VMOVUPS   (R11)(DX*1), X8
+	VMOVUPS   (R11)(DX*2), X9
+	VMOVUPS   (R11)(BX*1), X10
+	VADDPS    X8, X7, X7
+	VADDPS    X9, X7, X7
+	VSUBPS    X9, X8, X8
+	VSUBPS    X10, X8, X8
+	VADDPS    X3, X1, X1
+	VADDPS    X5, X1, X1
+	VADDPS    X0, X1, X1
+	VSUBPS    X5, X3, X3
+	VSUBPS    X7, X3, X3
+	VADDPS    X0, X3, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X6, X2, X2
+	VADDPS    X0, X2, X2
+	VSUBPS    X6, X4, X4
+	VSUBPS    X8, X4, X4
+	VADDPS    X0, X4, X4
+	VUNPCKLPS X2, X1, X5
+	VUNPCKHPS X2, X1, X1
+	VMOVUPS   X5, (R9)
+	VUNPCKLPS X4, X3, X1
+	VUNPCKHPS X4, X3, X2
+	VMOVUPS   X1, (R9)(SI*1)
+
+winoOutputRowsPS_next:
+	MOVQ tw+32(FP), R10
+	LEAQ (CX)(R10*4), CX
+	LEAQ (AX)(SI*2), AX
+	DECQ DI
+	JNZ  winoOutputRowsPS_row
+	RET

@@ -264,3 +264,51 @@ func winoOutputAdjRowsGo[T Float](dm []T, mstep int, buf []T, wps, tw, th int) {
 		}
 	}
 }
+
+// WinoOutputRows writes the output tiles Aᵀ M A + bias of one plane of
+// Winograd's F(2×2, 3×3), with
+//
+//	Aᵀ = ⎡1  1  1  0⎤
+//	     ⎣0  1 −1 −1⎦
+//
+// into dst, 2·th rows of 2·tw values: position ξ = 4i + j of tile (ty, tx)'s
+// M is m[ξ·mstep + ty·tw + tx], and its 2×2 outputs go to rows 2·ty and
+// 2·ty + 1, columns 2·tx and 2·tx + 1. Aᵀa = ((a0+a1)+a2, (a1−a2)−a3)
+// goes along each tile's rows, then down its columns, the bias added
+// last, each operation rounded on its own. It panics unless the slices are
+// that long.
+func WinoOutputRows[T Float](dst, m []T, mstep int, bias T, tw, th int) {
+	if tw < 1 || th < 1 || mstep < th*tw || len(m) < 15*mstep+th*tw || len(dst) < 4*th*tw {
+		panic(fmt.Sprintf("vec: WinoOutputRows of %d×%d tiles with %d values of m %d apart into %d", th, tw, len(m), mstep, len(dst)))
+	}
+	if !winoOutputRowsAsm(dst, m, mstep, bias, tw, th) {
+		winoOutputRowsGo(dst, m, mstep, bias, tw, th)
+	}
+}
+
+// winoOutputRowsGo is WinoOutputRows in Go.
+func winoOutputRowsGo[T Float](dst, m []T, mstep int, bias T, tw, th int) {
+	n := tw * th
+	run := func(xi int) []T { return m[xi*mstep:][:n] }
+	m0, m1, m2, m3 := run(0), run(1), run(2), run(3)
+	m4, m5, m6, m7 := run(4), run(5), run(6), run(7)
+	m8, m9, m10, m11 := run(8), run(9), run(10), run(11)
+	m12, m13, m14, m15 := run(12), run(13), run(14), run(15)
+	w := 2 * tw
+	at, tx := 0, 0 // the tile's top-left output in dst, and its column
+	for t := range m0 {
+		// M A, row by row of the tile: (a0+a1+a2, a1−a2−a3).
+		r00, r01 := m0[t]+m1[t]+m2[t], m1[t]-m2[t]-m3[t]
+		r10, r11 := m4[t]+m5[t]+m6[t], m5[t]-m6[t]-m7[t]
+		r20, r21 := m8[t]+m9[t]+m10[t], m9[t]-m10[t]-m11[t]
+		r30, r31 := m12[t]+m13[t]+m14[t], m13[t]-m14[t]-m15[t]
+		// Aᵀ down the columns.
+		d := dst[at : at+w+2]
+		d[0], d[1] = r00+r10+r20+bias, r01+r11+r21+bias
+		d[w], d[w+1] = r10-r20-r30+bias, r11-r21-r31+bias
+		at += 2
+		if tx++; tx == tw {
+			tx, at = 0, at+w
+		}
+	}
+}

@@ -67,3 +67,13 @@ func winoOutputAdjRowsAsm[T Float](dm []T, mstep int, buf []T, wps, tw, th int) 
 	winoOutputAdjRowsPS(&m32[0], mstep, &any(buf).([]float32)[0], wps, tw, th)
 	return true
 }
+
+// winoOutputRowsAsm is winoInputRowsAsm for WinoOutputRows.
+func winoOutputRowsAsm[T Float](dst, m []T, mstep int, bias T, tw, th int) bool {
+	d32, ok := any(dst).([]float32)
+	if !hasAVX || !ok {
+		return false
+	}
+	winoOutputRowsPS(&d32[0], &any(m).([]float32)[0], mstep, float32(bias), tw, th)
+	return true
+}

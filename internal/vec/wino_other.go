@@ -7,8 +7,8 @@ package vec
 func winoWeightsAsm[T Float](u []T, step int, w []T, n int) int  { return 0 }
 func winoWeightsAdjAsm[T Float](dw, du []T, step int, n int) int { return 0 }
 
-// Without assembly the Go loops of WinoInputRows, WinoInputAdjointRows
-// and WinoOutputAdjointRows do every tile.
+// Without assembly the Go loops of WinoInputRows, WinoInputAdjointRows,
+// WinoOutputAdjointRows and WinoOutputRows do every tile.
 func winoInputRowsAsm[T Float](v []T, vstep int, buf, strip []T, wps, tw, th int) bool {
 	return false
 }
@@ -20,3 +20,5 @@ func winoInputAdjRowsAsm[T Float](buf, dv []T, vstep int, strip []T, wps, tw, th
 func winoOutputAdjRowsAsm[T Float](dm []T, mstep int, buf []T, wps, tw, th int) bool {
 	return false
 }
+
+func winoOutputRowsAsm[T Float](dst, m []T, mstep int, bias T, tw, th int) bool { return false }

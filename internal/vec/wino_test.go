@@ -241,3 +241,34 @@ func testWinoAdjointRowsOf[T Float](t *testing.T, values func(n int) []T) {
 
 func TestWinoAdjointRows32(t *testing.T) { testWinoAdjointRows[float32](t) }
 func TestWinoAdjointRows64(t *testing.T) { testWinoAdjointRows[float64](t) }
+
+// testWinoOutputRows checks WinoOutputRows against its Go twin, bit for
+// bit, for every width from 1 to 20 tiles and heights 1 to 5, and that
+// nothing past the plane is written.
+func testWinoOutputRows[T Float](t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 9))
+	const sentinel = 777
+	for tw := 1; tw <= 20; tw++ {
+		for th := 1; th <= 5; th++ {
+			mstep := th*tw + 3
+			m := winoValues[T](r, 16*mstep+1)[1:]
+			bias := winoValues[T](r, 1)[0]
+			fill := func() []T {
+				d := make([]T, 4*th*tw+9)
+				for i := range d {
+					d[i] = sentinel
+				}
+				return d
+			}
+			got, want := fill(), fill()
+			WinoOutputRows(got[1:4*th*tw+1], m, mstep, bias, tw, th)
+			winoOutputRowsGo(want[1:4*th*tw+1], m, mstep, bias, tw, th)
+			if i := sameBits(got, want); i >= 0 {
+				t.Fatalf("%d×%d tiles, bias %v: dst[%d] = %v, want %v", th, tw, bias, i-1, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestWinoOutputRows32(t *testing.T) { testWinoOutputRows[float32](t) }
+func TestWinoOutputRows64(t *testing.T) { testWinoOutputRows[float64](t) }

@@ -18,7 +18,14 @@ import (
 // alike where it is not (subnormal x). The kernels' 9 taps, 9 values apart,
 // become vectors by an 8×8 (4×4) transpose of rows loaded at each kernel's
 // start, the last tap by scalar inserts; the adjoint transposes back the
-// same way. AVX alone suffices.
+// same way.
+//
+// It then emits the float32 tile transforms of one channel plane
+// (WinoInputRows, WinoInputAdjointRows, WinoOutputAdjointRows,
+// WinoOutputRows): along a row of tiles, 4 tiles to an XMM vector, the
+// plane's even and odd columns deinterleaved by shuffles; down a strip's
+// columns, whole YMM vectors of the padded row. AVX alone suffices for
+// all of them.
 func winoKernels() {
 	for _, f64 := range []bool{false, true} {
 		winoWeights(f64)
@@ -35,6 +42,7 @@ func winoKernels() {
 	winoInputRows()
 	winoInputAdjRows()
 	winoOutputAdjRows()
+	winoOutputRows()
 }
 
 // winoPtrs loads the parameters shared by the kernels: n, the matrix
@@ -731,4 +739,111 @@ func tailStores(block func(store func(x VecVirtual, m Mem)), rem, ty Register, l
 	Label(lbl + "_whole")
 	block(func(x VecVirtual, m Mem) { VMOVUPS(x, m) })
 	Label(lbl + "_done")
+}
+
+// winoOutputRows emits winoOutputRowsPS (vec.WinoOutputRows): the output
+// tiles Aᵀ M A + bias of one plane, 4 tiles of a row to a vector, Aᵀa =
+// ((a0+a1)+a2, (a1−a2)−a3) along each tile's rows and then down its
+// columns, the bias added last; each tile's two outputs of a row
+// interleaved into the plane's row. The last tw mod 4 tiles of a row store
+// their 2, 4 or 6 outputs a row.
+func winoOutputRows() {
+	TEXT("winoOutputRowsPS", NOSPLIT, "func(dst, m *float32, mstep int, bias float32, tw, th int)")
+	Doc("winoOutputRowsPS writes Aᵀ M A + bias of the th×tw tiles whose M are the 16 runs of m mstep apart to the plane dst, 2·tw values a row; see WinoOutputRows.")
+	Pragma("noescape")
+	d := Load(Param("dst"), GP64())
+	pv := Load(Param("m"), GP64())
+	s1 := Load(Param("mstep"), GP64())
+	SHLQ(U8(2), s1)
+	s3 := GP64()
+	LEAQ(Mem{Base: s1, Index: s1, Scale: 2}, s3)
+	wb := Load(Param("tw"), GP64())
+	SHLQ(U8(3), wb) // a row of the plane: 2·tw values
+	ty := Load(Param("th"), GP64())
+	bias := XMM()
+	bp, _ := Param("bias").Resolve()
+	VBROADCASTSS(bp.Addr, bias)
+	q, P, cnt, r := GP64(), GP64(), GP64(), GP64()
+
+	// block computes 4 tiles from the runs at q and stores their outputs
+	// at P (row 2ty) and P + wb (row 2ty + 1) with store(lo, hi, m),
+	// lo and hi the first and last 4 values of a row's 8.
+	block := func(store func(lo, hi VecVirtual, m Mem)) {
+		var rr [4][2]VecVirtual
+		for i := range 4 {
+			var a [4]VecVirtual
+			for j := range a {
+				a[j] = XMM()
+			}
+			runBase(q, s1, s3, r, i)
+			for j := range 4 {
+				VMOVUPS(runOf(r, s1, s3, j), a[j])
+			}
+			r0, r1 := XMM(), XMM()
+			VADDPS(a[1], a[0], r0)
+			VADDPS(a[2], r0, r0) // (a0+a1)+a2
+			VSUBPS(a[2], a[1], r1)
+			VSUBPS(a[3], r1, r1) // (a1−a2)−a3
+			rr[i] = [2]VecVirtual{r0, r1}
+		}
+		var o [2][2]VecVirtual // rows 0 and 1 of the tile, columns 0 and 1
+		for j := range 2 {
+			o[0][j], o[1][j] = XMM(), XMM()
+			VADDPS(rr[1][j], rr[0][j], o[0][j])
+			VADDPS(rr[2][j], o[0][j], o[0][j])
+			VADDPS(bias, o[0][j], o[0][j]) // ((r0j+r1j)+r2j)+bias
+			VSUBPS(rr[2][j], rr[1][j], o[1][j])
+			VSUBPS(rr[3][j], o[1][j], o[1][j])
+			VADDPS(bias, o[1][j], o[1][j]) // ((r1j−r2j)−r3j)+bias
+		}
+		for k := range 2 {
+			lo, hi := XMM(), XMM()
+			VUNPCKLPS(o[k][1], o[k][0], lo)
+			VUNPCKHPS(o[k][1], o[k][0], hi)
+			if k == 0 {
+				store(lo, hi, Mem{Base: P})
+			} else {
+				store(lo, hi, Mem{Base: P, Index: wb, Scale: 1})
+			}
+		}
+	}
+	Label("winoOutputRowsPS_row")
+	MOVQ(d, P)
+	MOVQ(pv, q)
+	Load(Param("tw"), cnt)
+	SHRQ(U8(2), cnt)
+	JZ(LabelRef("winoOutputRowsPS_tail"))
+	Label("winoOutputRowsPS_blk")
+	block(func(lo, hi VecVirtual, m Mem) {
+		VMOVUPS(lo, m)
+		VMOVUPS(hi, m.Offset(16))
+	})
+	ADDQ(U8(32), P)
+	ADDQ(U8(16), q)
+	DECQ(cnt)
+	JNZ(LabelRef("winoOutputRowsPS_blk"))
+	Label("winoOutputRowsPS_tail")
+	Load(Param("tw"), cnt)
+	ANDQ(U8(3), cnt)
+	JZ(LabelRef("winoOutputRowsPS_next"))
+	CMPQ(cnt, U8(2))
+	JL(LabelRef("winoOutputRowsPS_one"))
+	JE(LabelRef("winoOutputRowsPS_two"))
+	block(func(lo, hi VecVirtual, m Mem) {
+		VMOVUPS(lo, m)
+		VMOVLPS(hi, m.Offset(16))
+	})
+	JMP(LabelRef("winoOutputRowsPS_next"))
+	Label("winoOutputRowsPS_one")
+	block(func(lo, hi VecVirtual, m Mem) { VMOVLPS(lo, m) })
+	JMP(LabelRef("winoOutputRowsPS_next"))
+	Label("winoOutputRowsPS_two")
+	block(func(lo, hi VecVirtual, m Mem) { VMOVUPS(lo, m) })
+	Label("winoOutputRowsPS_next")
+	Load(Param("tw"), cnt)
+	LEAQ(Mem{Base: pv, Index: cnt, Scale: 4}, pv)
+	LEAQ(Mem{Base: d, Index: wb, Scale: 2}, d)
+	DECQ(ty)
+	JNZ(LabelRef("winoOutputRowsPS_row"))
+	RET()
 }
