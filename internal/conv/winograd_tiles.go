@@ -38,10 +38,10 @@ func WinoInput[T tensor.Float](v, x []T, g *Geom, tg *WinoTiles) {
 		for p := lo; p < hi; p++ {
 			c, s := p/g.N, p%g.N // channel-major (see above); pl is the plane in x
 			pl := s*g.C + c
-			src := x[pl*hw : (pl+1)*hw]
-			for y := range g.H {
-				copyShort(buf[(y+g.PH)*wps+g.PW:][:g.W], src[y*g.W:(y+1)*g.W]) // rows of 4 or 8 in deep layers
-			}
+			// The plane's rows, each with zeros after it up to a
+			// multiple of 8, which fall in the padding or past the
+			// tiles' columns.
+			vec.PadRows(buf[g.PH*wps+g.PW:], wps, x[pl*hw:(pl+1)*hw], g.W, g.H)
 			vec.WinoInputRows(v[c*tg.Count+s*tg.Plane:], tg.VStep, buf, strip, tg.TW, tg.TH)
 			// Only the padding stays zero for the next plane: its
 			// interior is overwritten.
@@ -164,10 +164,7 @@ func WinoOutputAdjoint[T tensor.Float](dm, dy []T, g *Geom, tg *WinoTiles) {
 		for p := lo; p < hi; p++ {
 			co, s := p/g.N, p%g.N // channel-major (see above); pl is the plane in dy
 			pl := s*g.Cout + co
-			src := dy[pl*l : (pl+1)*l]
-			for oy := range g.HOut {
-				copyShort(buf[oy*wps:][:g.WOut], src[oy*g.WOut:(oy+1)*g.WOut])
-			}
+			vec.PadRows(buf, wps, dy[pl*l:(pl+1)*l], g.WOut, g.HOut) // zeros where cropped
 			vec.WinoOutputAdjointRows(dm[co*tg.Count+s*tg.Plane:], tg.MStep, buf, tg.TW, tg.TH)
 		}
 	})

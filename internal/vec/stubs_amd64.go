@@ -413,3 +413,8 @@ func winoOutputAdjRowsPS(dm *float32, mstep int, buf *float32, wps int, tw int, 
 //
 //go:noescape
 func winoOutputRowsPS(dst *float32, m *float32, mstep int, bias float32, tw int, th int)
+
+// padRowsPS copies h rows of w values from src to dst, rows dstride apart, writing zeros up to a multiple of 8 values a row; see PadRows.
+//
+//go:noescape
+func padRowsPS(dst *float32, dstride int, src *float32, w int, h int, last int)

@@ -7367,3 +7367,73 @@ winoOutputRowsPS_next:
 	DECQ DI
 	JNZ  winoOutputRowsPS_row
 	RET
+
+// func padRowsPS(dst *float32, dstride int, src *float32, w int, h int, last int)
+// Requires: AVX
+TEXT ·padRowsPS(SB), NOSPLIT, $0-48
+	MOVQ    dst+0(FP), AX
+	MOVQ    dstride+8(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    src+16(FP), DX
+	MOVQ    h+32(FP), BX
+	MOVQ    w+24(FP), SI
+	ANDQ    $0x07, SI
+	NEGQ    SI
+	LEAQ    padRowsMask<>+32(SB), DI
+	VMOVUPS (DI)(SI*4), Y0
+
+padRowsPS_row:
+	MOVQ AX, SI
+	MOVQ w+24(FP), DI
+	SHRQ $0x03, DI
+	JZ   padRowsPS_tail
+
+padRowsPS_blk:
+	VMOVUPS (DX), Y1
+	VMOVUPS Y1, (SI)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, SI
+	DECQ    DI
+	JNZ     padRowsPS_blk
+
+padRowsPS_tail:
+	MOVQ   w+24(FP), DI
+	ANDQ   $0x07, DI
+	JZ     padRowsPS_next
+	MOVQ   last+40(FP), R8
+	CMPQ   BX, R8
+	JLE    padRowsPS_last
+	VANDPS (DX), Y0, Y1
+	JMP    padRowsPS_store
+
+padRowsPS_last:
+	VMASKMOVPS (DX), Y0, Y1
+
+padRowsPS_store:
+	VMOVUPS Y1, (SI)
+	LEAQ    (DX)(DI*4), DX
+
+padRowsPS_next:
+	ADDQ CX, AX
+	DECQ BX
+	JNZ  padRowsPS_row
+	VZEROUPPER
+	RET
+
+DATA padRowsMask<>+0(SB)/4, $0xffffffff
+DATA padRowsMask<>+4(SB)/4, $0xffffffff
+DATA padRowsMask<>+8(SB)/4, $0xffffffff
+DATA padRowsMask<>+12(SB)/4, $0xffffffff
+DATA padRowsMask<>+16(SB)/4, $0xffffffff
+DATA padRowsMask<>+20(SB)/4, $0xffffffff
+DATA padRowsMask<>+24(SB)/4, $0xffffffff
+DATA padRowsMask<>+28(SB)/4, $0xffffffff
+DATA padRowsMask<>+32(SB)/4, $0x00000000
+DATA padRowsMask<>+36(SB)/4, $0x00000000
+DATA padRowsMask<>+40(SB)/4, $0x00000000
+DATA padRowsMask<>+44(SB)/4, $0x00000000
+DATA padRowsMask<>+48(SB)/4, $0x00000000
+DATA padRowsMask<>+52(SB)/4, $0x00000000
+DATA padRowsMask<>+56(SB)/4, $0x00000000
+DATA padRowsMask<>+60(SB)/4, $0x00000000
+GLOBL padRowsMask<>(SB), RODATA|NOPTR, $64

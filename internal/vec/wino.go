@@ -312,3 +312,29 @@ func winoOutputRowsGo[T Float](dst, m []T, mstep int, bias T, tw, th int) {
 		}
 	}
 }
+
+// PadRows copies h rows of w values, one after another in src, to rows of
+// dst dstride apart, and sets the values of each row of dst past its w
+// values to zero up to a multiple of 8: a plane copied into the padded
+// buffer of WinoInputRows or WinoOutputAdjointRows, whose rows have room
+// for them. It panics unless dstride ≥ w rounded up to a multiple of 8
+// and the slices are that long.
+func PadRows[T Float](dst []T, dstride int, src []T, w, h int) {
+	w8 := (w + 7) &^ 7
+	if w < 1 || h < 1 || dstride < w8 || len(src) < w*h || len(dst) < (h-1)*dstride+w8 {
+		panic(fmt.Sprintf("vec: PadRows of %d rows of %d values from %d into %d, rows %d apart", h, w, len(src), len(dst), dstride))
+	}
+	if !padRowsAsm(dst, dstride, src, w, h) {
+		padRowsGo(dst, dstride, src, w, h)
+	}
+}
+
+// padRowsGo is PadRows in Go.
+func padRowsGo[T Float](dst []T, dstride int, src []T, w, h int) {
+	w8 := (w + 7) &^ 7
+	for y := range h {
+		d := dst[y*dstride : y*dstride+w8]
+		copy(d, src[y*w:(y+1)*w])
+		clear(d[w:])
+	}
+}

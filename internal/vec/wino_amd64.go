@@ -77,3 +77,20 @@ func winoOutputRowsAsm[T Float](dst, m []T, mstep int, bias T, tw, th int) bool 
 	winoOutputRowsPS(&d32[0], &any(m).([]float32)[0], mstep, float32(bias), tw, th)
 	return true
 }
+
+// padRowsAsm is winoInputRowsAsm for PadRows.
+func padRowsAsm[T Float](dst []T, dstride int, src []T, w, h int) bool {
+	d32, ok := any(dst).([]float32)
+	if !hasAVX || !ok {
+		return false
+	}
+	// The last rows, whose tail loaded as a whole vector would run past
+	// the end of src: those with fewer than 8 − w mod 8 values, ⌈(8 − w
+	// mod 8)/w⌉ rows, after them.
+	last := 0
+	if r := w % 8; r > 0 {
+		last = min((8-r+w-1)/w, h)
+	}
+	padRowsPS(&d32[0], dstride, &any(src).([]float32)[0], w, h, last)
+	return true
+}

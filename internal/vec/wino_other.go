@@ -22,3 +22,5 @@ func winoOutputAdjRowsAsm[T Float](dm []T, mstep int, buf []T, wps, tw, th int) 
 }
 
 func winoOutputRowsAsm[T Float](dst, m []T, mstep int, bias T, tw, th int) bool { return false }
+
+func padRowsAsm[T Float](dst []T, dstride int, src []T, w, h int) bool { return false }

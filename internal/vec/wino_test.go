@@ -272,3 +272,33 @@ func testWinoOutputRows[T Float](t *testing.T) {
 
 func TestWinoOutputRows32(t *testing.T) { testWinoOutputRows[float32](t) }
 func TestWinoOutputRows64(t *testing.T) { testWinoOutputRows[float64](t) }
+
+// testPadRows checks PadRows against its Go twin for rows of 1 to 40
+// values, 1 to 3 rows, and that nothing past each row's multiple of 8 is
+// written.
+func testPadRows[T Float](t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 1))
+	const sentinel = 777
+	for w := 1; w <= 40; w++ {
+		for h := 1; h <= 3; h++ {
+			stride := (w+7)&^7 + 5
+			src := winoValues[T](r, w*h+1)[1:]
+			fill := func() []T {
+				d := make([]T, h*stride+2)
+				for i := range d {
+					d[i] = sentinel
+				}
+				return d
+			}
+			got, want := fill(), fill()
+			PadRows(got[1:], stride, src, w, h)
+			padRowsGo(want[1:], stride, src, w, h)
+			if i := sameBits(got, want); i >= 0 {
+				t.Fatalf("%d rows of %d: dst[%d] = %v, want %v", h, w, i-1, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestPadRows32(t *testing.T) { testPadRows[float32](t) }
+func TestPadRows64(t *testing.T) { testPadRows[float64](t) }

@@ -43,6 +43,7 @@ func winoKernels() {
 	winoInputAdjRows()
 	winoOutputAdjRows()
 	winoOutputRows()
+	padRows()
 }
 
 // winoPtrs loads the parameters shared by the kernels: n, the matrix
@@ -845,5 +846,74 @@ func winoOutputRows() {
 	LEAQ(Mem{Base: d, Index: wb, Scale: 2}, d)
 	DECQ(ty)
 	JNZ(LabelRef("winoOutputRowsPS_row"))
+	RET()
+}
+
+// padRows emits padRowsPS (vec.PadRows): h rows of w float32s copied from
+// src, one after another, to rows of dst dstride apart, each row's last
+// w mod 8 values as a whole vector with zeros past the row, stored whole;
+// the last `last` rows load it under a mask, the others whole.
+func padRows() {
+	TEXT("padRowsPS", NOSPLIT, "func(dst *float32, dstride int, src *float32, w, h, last int)")
+	Doc("padRowsPS copies h rows of w values from src to dst, rows dstride apart, writing zeros up to a multiple of 8 values a row; see PadRows.")
+	Pragma("noescape")
+	mt := GLOBL("padRowsMask", RODATA|NOPTR)
+	for i := range 16 {
+		v := uint32(0)
+		if i < 8 {
+			v = 0xFFFFFFFF
+		}
+		DATA(4*i, U32(v))
+	}
+	d := Load(Param("dst"), GP64())
+	ds := Load(Param("dstride"), GP64())
+	SHLQ(U8(2), ds)
+	s := Load(Param("src"), GP64())
+	h := Load(Param("h"), GP64())
+	mask := YMM()
+	{
+		r, tp := Load(Param("w"), GP64()), GP64()
+		ANDQ(U8(7), r)
+		NEGQ(r)
+		LEAQ(mt.Offset(32), tp)
+		VMOVUPS(Mem{Base: tp, Index: r, Scale: 4}, mask)
+	}
+	q, cnt := GP64(), GP64()
+	Label("padRowsPS_row")
+	MOVQ(d, q)
+	Load(Param("w"), cnt)
+	SHRQ(U8(3), cnt)
+	JZ(LabelRef("padRowsPS_tail"))
+	Label("padRowsPS_blk")
+	x := YMM()
+	VMOVUPS(Mem{Base: s}, x)
+	VMOVUPS(x, Mem{Base: q})
+	ADDQ(U8(32), s)
+	ADDQ(U8(32), q)
+	DECQ(cnt)
+	JNZ(LabelRef("padRowsPS_blk"))
+	Label("padRowsPS_tail")
+	Load(Param("w"), cnt)
+	ANDQ(U8(7), cnt)
+	JZ(LabelRef("padRowsPS_next"))
+	// A row with enough rows after it reads their first values and
+	// clears them; the last rows, whose vector would run past the
+	// slice, load under the mask (slower on AMD's cores).
+	y, lst := YMM(), GP64()
+	Load(Param("last"), lst)
+	CMPQ(h, lst)
+	JLE(LabelRef("padRowsPS_last"))
+	VANDPS(Mem{Base: s}, mask, y)
+	JMP(LabelRef("padRowsPS_store"))
+	Label("padRowsPS_last")
+	VMASKMOVPS(Mem{Base: s}, mask, y)
+	Label("padRowsPS_store")
+	VMOVUPS(y, Mem{Base: q})
+	LEAQ(Mem{Base: s, Index: cnt, Scale: 4}, s)
+	Label("padRowsPS_next")
+	ADDQ(ds, d)
+	DECQ(h)
+	JNZ(LabelRef("padRowsPS_row"))
+	VZEROUPPER()
 	RET()
 }
