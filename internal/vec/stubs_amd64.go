@@ -402,7 +402,7 @@ func winoInputRowsPS(v *float32, vstep int, buf *float32, strip *float32, wps in
 // winoInputAdjRowsPS adds B dV Bᵀ of the th×tw tiles whose transforms are the 16 runs of dv vstep apart into the padded plane buf, rows wps apart; see WinoInputAdjointRows.
 //
 //go:noescape
-func winoInputAdjRowsPS(buf *float32, dv *float32, vstep int, strip *float32, wps int, tw int, th int)
+func winoInputAdjRowsPS(buf *float32, dv *float32, vstep int, strip *float32, wps int, tw int, th int, last int)
 
 // winoOutputAdjRowsPS writes A dY Aᵀ of the th×tw 2×2 tiles of the plane buf, rows wps apart, to the 16 runs of dm mstep apart; see WinoOutputAdjointRows.
 //
@@ -412,7 +412,7 @@ func winoOutputAdjRowsPS(dm *float32, mstep int, buf *float32, wps int, tw int, 
 // winoOutputRowsPS writes Aᵀ M A + bias of the th×tw tiles whose M are the 16 runs of m mstep apart to the plane dst, 2·tw values a row; see WinoOutputRows.
 //
 //go:noescape
-func winoOutputRowsPS(dst *float32, m *float32, mstep int, bias float32, tw int, th int)
+func winoOutputRowsPS(dst *float32, m *float32, mstep int, bias float32, tw int, th int, last int)
 
 // padRowsPS copies h rows of w values from src to dst, rows dstride apart, writing zeros up to a multiple of 8 values a row; see PadRows.
 //

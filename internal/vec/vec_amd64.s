@@ -6504,9 +6504,9 @@ winoInputRowsPS_i3_done:
 	VZEROUPPER
 	RET
 
-// func winoInputAdjRowsPS(buf *float32, dv *float32, vstep int, strip *float32, wps int, tw int, th int)
+// func winoInputAdjRowsPS(buf *float32, dv *float32, vstep int, strip *float32, wps int, tw int, th int, last int)
 // Requires: AVX
-TEXT ·winoInputAdjRowsPS(SB), NOSPLIT, $0-56
+TEXT ·winoInputAdjRowsPS(SB), NOSPLIT, $0-64
 	MOVQ    dv+8(FP), AX
 	MOVQ    vstep+16(FP), CX
 	SHLQ    $0x02, CX
@@ -6560,6 +6560,32 @@ winoInputAdjRowsPS_i0:
 	JNZ       winoInputAdjRowsPS_i0
 
 winoInputAdjRowsPS_i0_tail:
+	MOVQ      last+56(FP), R12
+	CMPQ      R8, R12
+	JLE       winoInputAdjRowsPS_i0_masked
+	VANDPS    (R11), X0, X4
+	VANDPS    (R11)(CX*1), X0, X5
+	VANDPS    (R11)(CX*2), X0, X6
+	VANDPS    (R11)(DX*1), X0, X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	JMP       winoInputAdjRowsPS_i0_done
+
+winoInputAdjRowsPS_i0_masked:
 	VMASKMOVPS (R11), X0, X4
 	VMASKMOVPS (R11)(CX*1), X0, X5
 	VMASKMOVPS (R11)(CX*2), X0, X6
@@ -6580,13 +6606,15 @@ winoInputAdjRowsPS_i0_tail:
 	VMOVUPS    X2, 16(R10)
 	VMOVAPS    X5, X2
 	VMOVAPS    X7, X3
-	LEAQ       (AX)(CX*4), R11
-	LEAQ       (R9)(SI*1), R10
-	VXORPS     X2, X2, X2
-	VXORPS     X3, X3, X3
-	MOVQ       tw+40(FP), R12
-	SHRQ       $0x02, R12
-	JZ         winoInputAdjRowsPS_i1_tail
+
+winoInputAdjRowsPS_i0_done:
+	LEAQ   (AX)(CX*4), R11
+	LEAQ   (R9)(SI*1), R10
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	MOVQ   tw+40(FP), R12
+	SHRQ   $0x02, R12
+	JZ     winoInputAdjRowsPS_i1_tail
 
 winoInputAdjRowsPS_i1:
 	VMOVUPS   (R11), X4
@@ -6615,6 +6643,32 @@ winoInputAdjRowsPS_i1:
 	JNZ       winoInputAdjRowsPS_i1
 
 winoInputAdjRowsPS_i1_tail:
+	MOVQ      last+56(FP), R12
+	CMPQ      R8, R12
+	JLE       winoInputAdjRowsPS_i1_masked
+	VANDPS    (R11), X0, X4
+	VANDPS    (R11)(CX*1), X0, X5
+	VANDPS    (R11)(CX*2), X0, X6
+	VANDPS    (R11)(DX*1), X0, X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	JMP       winoInputAdjRowsPS_i1_done
+
+winoInputAdjRowsPS_i1_masked:
 	VMASKMOVPS (R11), X0, X4
 	VMASKMOVPS (R11)(CX*1), X0, X5
 	VMASKMOVPS (R11)(CX*2), X0, X6
@@ -6635,13 +6689,15 @@ winoInputAdjRowsPS_i1_tail:
 	VMOVUPS    X2, 16(R10)
 	VMOVAPS    X5, X2
 	VMOVAPS    X7, X3
-	LEAQ       (AX)(CX*8), R11
-	LEAQ       (R9)(SI*2), R10
-	VXORPS     X2, X2, X2
-	VXORPS     X3, X3, X3
-	MOVQ       tw+40(FP), R12
-	SHRQ       $0x02, R12
-	JZ         winoInputAdjRowsPS_i2_tail
+
+winoInputAdjRowsPS_i1_done:
+	LEAQ   (AX)(CX*8), R11
+	LEAQ   (R9)(SI*2), R10
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	MOVQ   tw+40(FP), R12
+	SHRQ   $0x02, R12
+	JZ     winoInputAdjRowsPS_i2_tail
 
 winoInputAdjRowsPS_i2:
 	VMOVUPS   (R11), X4
@@ -6670,6 +6726,32 @@ winoInputAdjRowsPS_i2:
 	JNZ       winoInputAdjRowsPS_i2
 
 winoInputAdjRowsPS_i2_tail:
+	MOVQ      last+56(FP), R12
+	CMPQ      R8, R12
+	JLE       winoInputAdjRowsPS_i2_masked
+	VANDPS    (R11), X0, X4
+	VANDPS    (R11)(CX*1), X0, X5
+	VANDPS    (R11)(CX*2), X0, X6
+	VANDPS    (R11)(DX*1), X0, X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	JMP       winoInputAdjRowsPS_i2_done
+
+winoInputAdjRowsPS_i2_masked:
 	VMASKMOVPS (R11), X0, X4
 	VMASKMOVPS (R11)(CX*1), X0, X5
 	VMASKMOVPS (R11)(CX*2), X0, X6
@@ -6690,13 +6772,15 @@ winoInputAdjRowsPS_i2_tail:
 	VMOVUPS    X2, 16(R10)
 	VMOVAPS    X5, X2
 	VMOVAPS    X7, X3
-	LEAQ       (AX)(DX*4), R11
-	LEAQ       (R9)(DI*1), R10
-	VXORPS     X2, X2, X2
-	VXORPS     X3, X3, X3
-	MOVQ       tw+40(FP), R12
-	SHRQ       $0x02, R12
-	JZ         winoInputAdjRowsPS_i3_tail
+
+winoInputAdjRowsPS_i2_done:
+	LEAQ   (AX)(DX*4), R11
+	LEAQ   (R9)(DI*1), R10
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	MOVQ   tw+40(FP), R12
+	SHRQ   $0x02, R12
+	JZ     winoInputAdjRowsPS_i3_tail
 
 winoInputAdjRowsPS_i3:
 	VMOVUPS   (R11), X4
@@ -6725,6 +6809,32 @@ winoInputAdjRowsPS_i3:
 	JNZ       winoInputAdjRowsPS_i3
 
 winoInputAdjRowsPS_i3_tail:
+	MOVQ      last+56(FP), R12
+	CMPQ      R8, R12
+	JLE       winoInputAdjRowsPS_i3_masked
+	VANDPS    (R11), X0, X4
+	VANDPS    (R11)(CX*1), X0, X5
+	VANDPS    (R11)(CX*2), X0, X6
+	VANDPS    (R11)(DX*1), X0, X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	JMP       winoInputAdjRowsPS_i3_done
+
+winoInputAdjRowsPS_i3_masked:
 	VMASKMOVPS (R11), X0, X4
 	VMASKMOVPS (R11)(CX*1), X0, X5
 	VMASKMOVPS (R11)(CX*2), X0, X6
@@ -6745,10 +6855,12 @@ winoInputAdjRowsPS_i3_tail:
 	VMOVUPS    X2, 16(R10)
 	VMOVAPS    X5, X2
 	VMOVAPS    X7, X3
-	MOVQ       BX, R10
-	MOVQ       R9, R11
-	MOVQ       wps+32(FP), R12
-	SHRQ       $0x03, R12
+
+winoInputAdjRowsPS_i3_done:
+	MOVQ BX, R10
+	MOVQ R9, R11
+	MOVQ wps+32(FP), R12
+	SHRQ $0x03, R12
 
 winoInputAdjRowsPS_col:
 	VMOVUPS (R11), Y2
@@ -7100,9 +7212,9 @@ DATA elemK90<>+48(SB)/8, $0x8000000080000000
 DATA elemK90<>+56(SB)/8, $0x8000000080000000
 GLOBL elemK90<>(SB), RODATA|NOPTR, $64
 
-// func winoOutputRowsPS(dst *float32, m *float32, mstep int, bias float32, tw int, th int)
+// func winoOutputRowsPS(dst *float32, m *float32, mstep int, bias float32, tw int, th int, last int)
 // Requires: AVX
-TEXT ·winoOutputRowsPS(SB), NOSPLIT, $0-48
+TEXT ·winoOutputRowsPS(SB), NOSPLIT, $0-56
 	MOVQ         dst+0(FP), AX
 	MOVQ         m+8(FP), CX
 	MOVQ         mstep+16(FP), DX
@@ -7112,6 +7224,11 @@ TEXT ·winoOutputRowsPS(SB), NOSPLIT, $0-48
 	SHLQ         $0x03, SI
 	MOVQ         th+40(FP), DI
 	VBROADCASTSS bias+24(FP), X0
+	MOVQ         tw+32(FP), R10
+	ANDQ         $0x03, R10
+	NEGQ         R10
+	LEAQ         winoMask<>+16(SB), R11
+	VMOVUPS      (R11)(R10*4), X1
 
 winoOutputRowsPS_row:
 	MOVQ AX, R9
@@ -7122,61 +7239,61 @@ winoOutputRowsPS_row:
 
 winoOutputRowsPS_blk:
 	MOVQ      R8, R11
-	VMOVUPS   (R11), X1
-	VMOVUPS   (R11)(DX*1), X2
-	VMOVUPS   (R11)(DX*2), X3
-	VMOVUPS   (R11)(BX*1), X4
-	VADDPS    X2, X1, X1
-	VADDPS    X3, X1, X1
-	VSUBPS    X3, X2, X2
-	VSUBPS    X4, X2, X2
-	LEAQ      (R8)(DX*4), R11
-	VMOVUPS   (R11), X3
-	VMOVUPS   (R11)(DX*1), X4
-	VMOVUPS   (R11)(DX*2), X5
-	VMOVUPS   (R11)(BX*1), X6
-	VADDPS    X4, X3, X3
-	VADDPS    X5, X3, X3
-	VSUBPS    X5, X4, X4
-	VSUBPS    X6, X4, X4
-	LEAQ      (R8)(DX*8), R11
-	VMOVUPS   (R11), X5
-	VMOVUPS   (R11)(DX*1), X6
-	VMOVUPS   (R11)(DX*2), X7
-	VMOVUPS   (R11)(BX*1), X8
-	VADDPS    X6, X5, X5
-	VADDPS    X7, X5, X5
-	VSUBPS    X7, X6, X6
-	VSUBPS    X8, X6, X6
-	LEAQ      (R8)(BX*4), R11
-	VMOVUPS   (R11), X7
-	VMOVUPS   (R11)(DX*1), X8
-	VMOVUPS   (R11)(DX*2), X9
-	VMOVUPS   (R11)(BX*1), X10
-	VADDPS    X8, X7, X7
-	VADDPS    X9, X7, X7
-	VSUBPS    X9, X8, X8
-	VSUBPS    X10, X8, X8
-	VADDPS    X3, X1, X1
-	VADDPS    X5, X1, X1
-	VADDPS    X0, X1, X1
+	VMOVUPS   (R11), X2
+	VMOVUPS   (R11)(DX*1), X3
+	VMOVUPS   (R11)(DX*2), X4
+	VMOVUPS   (R11)(BX*1), X5
+	VADDPS    X3, X2, X2
+	VADDPS    X4, X2, X2
+	VSUBPS    X4, X3, X3
 	VSUBPS    X5, X3, X3
-	VSUBPS    X7, X3, X3
-	VADDPS    X0, X3, X3
+	LEAQ      (R8)(DX*4), R11
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(DX*1), X5
+	VMOVUPS   (R11)(DX*2), X6
+	VMOVUPS   (R11)(BX*1), X7
+	VADDPS    X5, X4, X4
+	VADDPS    X6, X4, X4
+	VSUBPS    X6, X5, X5
+	VSUBPS    X7, X5, X5
+	LEAQ      (R8)(DX*8), R11
+	VMOVUPS   (R11), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VMOVUPS   (R11)(DX*2), X8
+	VMOVUPS   (R11)(BX*1), X9
+	VADDPS    X7, X6, X6
+	VADDPS    X8, X6, X6
+	VSUBPS    X8, X7, X7
+	VSUBPS    X9, X7, X7
+	LEAQ      (R8)(BX*4), R11
+	VMOVUPS   (R11), X8
+	VMOVUPS   (R11)(DX*1), X9
+	VMOVUPS   (R11)(DX*2), X10
+	VMOVUPS   (R11)(BX*1), X11
+	VADDPS    X9, X8, X8
+	VADDPS    X10, X8, X8
+	VSUBPS    X10, X9, X9
+	VSUBPS    X11, X9, X9
 	VADDPS    X4, X2, X2
 	VADDPS    X6, X2, X2
 	VADDPS    X0, X2, X2
 	VSUBPS    X6, X4, X4
 	VSUBPS    X8, X4, X4
 	VADDPS    X0, X4, X4
-	VUNPCKLPS X2, X1, X5
-	VUNPCKHPS X2, X1, X1
-	VMOVUPS   X5, (R9)
-	VMOVUPS   X1, 16(R9)
-	VUNPCKLPS X4, X3, X1
-	VUNPCKHPS X4, X3, X2
-	VMOVUPS   X1, (R9)(SI*1)
-	VMOVUPS   X2, 16(R9)(SI*1)
+	VADDPS    X5, X3, X3
+	VADDPS    X7, X3, X3
+	VADDPS    X0, X3, X3
+	VSUBPS    X7, X5, X5
+	VSUBPS    X9, X5, X5
+	VADDPS    X0, X5, X5
+	VUNPCKLPS X3, X2, X6
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X6, (R9)
+	VMOVUPS   X2, 16(R9)
+	VUNPCKLPS X5, X4, X2
+	VUNPCKHPS X5, X4, X3
+	VMOVUPS   X2, (R9)(SI*1)
+	VMOVUPS   X3, 16(R9)(SI*1)
 	ADDQ      $0x20, R9
 	ADDQ      $0x10, R8
 	DECQ      R10
@@ -7186,179 +7303,362 @@ winoOutputRowsPS_tail:
 	MOVQ      tw+32(FP), R10
 	ANDQ      $0x03, R10
 	JZ        winoOutputRowsPS_next
+	CMPQ      R10, $0x01
+	JNE       winoOutputRowsPS_tail2
+	MOVQ      last+48(FP), R11
+	CMPQ      DI, R11
+	JLE       winoOutputRowsPS_tail1_masked
+	MOVQ      R8, R11
+	VMOVUPS   (R11), X2
+	VMOVUPS   (R11)(DX*1), X3
+	VMOVUPS   (R11)(DX*2), X4
+	VMOVUPS   (R11)(BX*1), X5
+	VADDPS    X3, X2, X2
+	VADDPS    X4, X2, X2
+	VSUBPS    X4, X3, X3
+	VSUBPS    X5, X3, X3
+	LEAQ      (R8)(DX*4), R11
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(DX*1), X5
+	VMOVUPS   (R11)(DX*2), X6
+	VMOVUPS   (R11)(BX*1), X7
+	VADDPS    X5, X4, X4
+	VADDPS    X6, X4, X4
+	VSUBPS    X6, X5, X5
+	VSUBPS    X7, X5, X5
+	LEAQ      (R8)(DX*8), R11
+	VMOVUPS   (R11), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VMOVUPS   (R11)(DX*2), X8
+	VMOVUPS   (R11)(BX*1), X9
+	VADDPS    X7, X6, X6
+	VADDPS    X8, X6, X6
+	VSUBPS    X8, X7, X7
+	VSUBPS    X9, X7, X7
+	LEAQ      (R8)(BX*4), R11
+	VMOVUPS   (R11), X8
+	VMOVUPS   (R11)(DX*1), X9
+	VMOVUPS   (R11)(DX*2), X10
+	VMOVUPS   (R11)(BX*1), X11
+	VADDPS    X9, X8, X8
+	VADDPS    X10, X8, X8
+	VSUBPS    X10, X9, X9
+	VSUBPS    X11, X9, X9
+	VADDPS    X4, X2, X2
+	VADDPS    X6, X2, X2
+	VADDPS    X0, X2, X2
+	VSUBPS    X6, X4, X4
+	VSUBPS    X8, X4, X4
+	VADDPS    X0, X4, X4
+	VADDPS    X5, X3, X3
+	VADDPS    X7, X3, X3
+	VADDPS    X0, X3, X3
+	VSUBPS    X7, X5, X5
+	VSUBPS    X9, X5, X5
+	VADDPS    X0, X5, X5
+	VUNPCKLPS X3, X2, X6
+	VUNPCKHPS X3, X2, X2
+	VMOVLPS   X6, (R9)
+	VUNPCKLPS X5, X4, X2
+	VUNPCKHPS X5, X4, X3
+	VMOVLPS   X2, (R9)(SI*1)
+	JMP       winoOutputRowsPS_next
+
+winoOutputRowsPS_tail1_masked:
+	MOVQ       R8, R11
+	VMASKMOVPS (R11), X1, X2
+	VMASKMOVPS (R11)(DX*1), X1, X3
+	VMASKMOVPS (R11)(DX*2), X1, X4
+	VMASKMOVPS (R11)(BX*1), X1, X5
+	VADDPS     X3, X2, X2
+	VADDPS     X4, X2, X2
+	VSUBPS     X4, X3, X3
+	VSUBPS     X5, X3, X3
+	LEAQ       (R8)(DX*4), R11
+	VMASKMOVPS (R11), X1, X4
+	VMASKMOVPS (R11)(DX*1), X1, X5
+	VMASKMOVPS (R11)(DX*2), X1, X6
+	VMASKMOVPS (R11)(BX*1), X1, X7
+	VADDPS     X5, X4, X4
+	VADDPS     X6, X4, X4
+	VSUBPS     X6, X5, X5
+	VSUBPS     X7, X5, X5
+	LEAQ       (R8)(DX*8), R11
+	VMASKMOVPS (R11), X1, X6
+	VMASKMOVPS (R11)(DX*1), X1, X7
+	VMASKMOVPS (R11)(DX*2), X1, X8
+	VMASKMOVPS (R11)(BX*1), X1, X9
+	VADDPS     X7, X6, X6
+	VADDPS     X8, X6, X6
+	VSUBPS     X8, X7, X7
+	VSUBPS     X9, X7, X7
+	LEAQ       (R8)(BX*4), R11
+	VMASKMOVPS (R11), X1, X8
+	VMASKMOVPS (R11)(DX*1), X1, X9
+	VMASKMOVPS (R11)(DX*2), X1, X10
+	VMASKMOVPS (R11)(BX*1), X1, X11
+	VADDPS     X9, X8, X8
+	VADDPS     X10, X8, X8
+	VSUBPS     X10, X9, X9
+	VSUBPS     X11, X9, X9
+	VADDPS     X4, X2, X2
+	VADDPS     X6, X2, X2
+	VADDPS     X0, X2, X2
+	VSUBPS     X6, X4, X4
+	VSUBPS     X8, X4, X4
+	VADDPS     X0, X4, X4
+	VADDPS     X5, X3, X3
+	VADDPS     X7, X3, X3
+	VADDPS     X0, X3, X3
+	VSUBPS     X7, X5, X5
+	VSUBPS     X9, X5, X5
+	VADDPS     X0, X5, X5
+	VUNPCKLPS  X3, X2, X6
+	VUNPCKHPS  X3, X2, X2
+	VMOVLPS    X6, (R9)
+	VUNPCKLPS  X5, X4, X2
+	VUNPCKHPS  X5, X4, X3
+	VMOVLPS    X2, (R9)(SI*1)
+	JMP        winoOutputRowsPS_next
+
+winoOutputRowsPS_tail2:
 	CMPQ      R10, $0x02
-	JL        winoOutputRowsPS_one
-	JE        winoOutputRowsPS_two
+	JNE       winoOutputRowsPS_tail3
+	MOVQ      last+48(FP), R11
+	CMPQ      DI, R11
+	JLE       winoOutputRowsPS_tail2_masked
 	MOVQ      R8, R11
-	VMOVUPS   (R11), X1
-	VMOVUPS   (R11)(DX*1), X2
-	VMOVUPS   (R11)(DX*2), X3
-	VMOVUPS   (R11)(BX*1), X4
-	VADDPS    X2, X1, X1
-	VADDPS    X3, X1, X1
-	VSUBPS    X3, X2, X2
-	VSUBPS    X4, X2, X2
-	LEAQ      (R8)(DX*4), R11
-	VMOVUPS   (R11), X3
-	VMOVUPS   (R11)(DX*1), X4
-	VMOVUPS   (R11)(DX*2), X5
-	VMOVUPS   (R11)(BX*1), X6
-	VADDPS    X4, X3, X3
-	VADDPS    X5, X3, X3
-	VSUBPS    X5, X4, X4
-	VSUBPS    X6, X4, X4
-	LEAQ      (R8)(DX*8), R11
-	VMOVUPS   (R11), X5
-	VMOVUPS   (R11)(DX*1), X6
-	VMOVUPS   (R11)(DX*2), X7
-	VMOVUPS   (R11)(BX*1), X8
-	VADDPS    X6, X5, X5
-	VADDPS    X7, X5, X5
-	VSUBPS    X7, X6, X6
-	VSUBPS    X8, X6, X6
-	LEAQ      (R8)(BX*4), R11
-	VMOVUPS   (R11), X7
-	VMOVUPS   (R11)(DX*1), X8
-	VMOVUPS   (R11)(DX*2), X9
-	VMOVUPS   (R11)(BX*1), X10
-	VADDPS    X8, X7, X7
-	VADDPS    X9, X7, X7
-	VSUBPS    X9, X8, X8
-	VSUBPS    X10, X8, X8
-	VADDPS    X3, X1, X1
-	VADDPS    X5, X1, X1
-	VADDPS    X0, X1, X1
+	VMOVUPS   (R11), X2
+	VMOVUPS   (R11)(DX*1), X3
+	VMOVUPS   (R11)(DX*2), X4
+	VMOVUPS   (R11)(BX*1), X5
+	VADDPS    X3, X2, X2
+	VADDPS    X4, X2, X2
+	VSUBPS    X4, X3, X3
 	VSUBPS    X5, X3, X3
-	VSUBPS    X7, X3, X3
-	VADDPS    X0, X3, X3
+	LEAQ      (R8)(DX*4), R11
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(DX*1), X5
+	VMOVUPS   (R11)(DX*2), X6
+	VMOVUPS   (R11)(BX*1), X7
+	VADDPS    X5, X4, X4
+	VADDPS    X6, X4, X4
+	VSUBPS    X6, X5, X5
+	VSUBPS    X7, X5, X5
+	LEAQ      (R8)(DX*8), R11
+	VMOVUPS   (R11), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VMOVUPS   (R11)(DX*2), X8
+	VMOVUPS   (R11)(BX*1), X9
+	VADDPS    X7, X6, X6
+	VADDPS    X8, X6, X6
+	VSUBPS    X8, X7, X7
+	VSUBPS    X9, X7, X7
+	LEAQ      (R8)(BX*4), R11
+	VMOVUPS   (R11), X8
+	VMOVUPS   (R11)(DX*1), X9
+	VMOVUPS   (R11)(DX*2), X10
+	VMOVUPS   (R11)(BX*1), X11
+	VADDPS    X9, X8, X8
+	VADDPS    X10, X8, X8
+	VSUBPS    X10, X9, X9
+	VSUBPS    X11, X9, X9
 	VADDPS    X4, X2, X2
 	VADDPS    X6, X2, X2
 	VADDPS    X0, X2, X2
 	VSUBPS    X6, X4, X4
 	VSUBPS    X8, X4, X4
 	VADDPS    X0, X4, X4
-	VUNPCKLPS X2, X1, X5
-	VUNPCKHPS X2, X1, X1
-	VMOVUPS   X5, (R9)
-	VMOVLPS   X1, 16(R9)
-	VUNPCKLPS X4, X3, X1
-	VUNPCKHPS X4, X3, X2
-	VMOVUPS   X1, (R9)(SI*1)
-	VMOVLPS   X2, 16(R9)(SI*1)
+	VADDPS    X5, X3, X3
+	VADDPS    X7, X3, X3
+	VADDPS    X0, X3, X3
+	VSUBPS    X7, X5, X5
+	VSUBPS    X9, X5, X5
+	VADDPS    X0, X5, X5
+	VUNPCKLPS X3, X2, X6
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X6, (R9)
+	VUNPCKLPS X5, X4, X2
+	VUNPCKHPS X5, X4, X3
+	VMOVUPS   X2, (R9)(SI*1)
 	JMP       winoOutputRowsPS_next
 
-winoOutputRowsPS_one:
+winoOutputRowsPS_tail2_masked:
+	MOVQ       R8, R11
+	VMASKMOVPS (R11), X1, X2
+	VMASKMOVPS (R11)(DX*1), X1, X3
+	VMASKMOVPS (R11)(DX*2), X1, X4
+	VMASKMOVPS (R11)(BX*1), X1, X5
+	VADDPS     X3, X2, X2
+	VADDPS     X4, X2, X2
+	VSUBPS     X4, X3, X3
+	VSUBPS     X5, X3, X3
+	LEAQ       (R8)(DX*4), R11
+	VMASKMOVPS (R11), X1, X4
+	VMASKMOVPS (R11)(DX*1), X1, X5
+	VMASKMOVPS (R11)(DX*2), X1, X6
+	VMASKMOVPS (R11)(BX*1), X1, X7
+	VADDPS     X5, X4, X4
+	VADDPS     X6, X4, X4
+	VSUBPS     X6, X5, X5
+	VSUBPS     X7, X5, X5
+	LEAQ       (R8)(DX*8), R11
+	VMASKMOVPS (R11), X1, X6
+	VMASKMOVPS (R11)(DX*1), X1, X7
+	VMASKMOVPS (R11)(DX*2), X1, X8
+	VMASKMOVPS (R11)(BX*1), X1, X9
+	VADDPS     X7, X6, X6
+	VADDPS     X8, X6, X6
+	VSUBPS     X8, X7, X7
+	VSUBPS     X9, X7, X7
+	LEAQ       (R8)(BX*4), R11
+	VMASKMOVPS (R11), X1, X8
+	VMASKMOVPS (R11)(DX*1), X1, X9
+	VMASKMOVPS (R11)(DX*2), X1, X10
+	VMASKMOVPS (R11)(BX*1), X1, X11
+	VADDPS     X9, X8, X8
+	VADDPS     X10, X8, X8
+	VSUBPS     X10, X9, X9
+	VSUBPS     X11, X9, X9
+	VADDPS     X4, X2, X2
+	VADDPS     X6, X2, X2
+	VADDPS     X0, X2, X2
+	VSUBPS     X6, X4, X4
+	VSUBPS     X8, X4, X4
+	VADDPS     X0, X4, X4
+	VADDPS     X5, X3, X3
+	VADDPS     X7, X3, X3
+	VADDPS     X0, X3, X3
+	VSUBPS     X7, X5, X5
+	VSUBPS     X9, X5, X5
+	VADDPS     X0, X5, X5
+	VUNPCKLPS  X3, X2, X6
+	VUNPCKHPS  X3, X2, X2
+	VMOVUPS    X6, (R9)
+	VUNPCKLPS  X5, X4, X2
+	VUNPCKHPS  X5, X4, X3
+	VMOVUPS    X2, (R9)(SI*1)
+	JMP        winoOutputRowsPS_next
+
+winoOutputRowsPS_tail3:
+	MOVQ      last+48(FP), R11
+	CMPQ      DI, R11
+	JLE       winoOutputRowsPS_tail3_masked
 	MOVQ      R8, R11
-	VMOVUPS   (R11), X1
-	VMOVUPS   (R11)(DX*1), X2
-	VMOVUPS   (R11)(DX*2), X3
-	VMOVUPS   (R11)(BX*1), X4
-	VADDPS    X2, X1, X1
-	VADDPS    X3, X1, X1
-	VSUBPS    X3, X2, X2
-	VSUBPS    X4, X2, X2
-	LEAQ      (R8)(DX*4), R11
-	VMOVUPS   (R11), X3
-	VMOVUPS   (R11)(DX*1), X4
-	VMOVUPS   (R11)(DX*2), X5
-	VMOVUPS   (R11)(BX*1), X6
-	VADDPS    X4, X3, X3
-	VADDPS    X5, X3, X3
-	VSUBPS    X5, X4, X4
-	VSUBPS    X6, X4, X4
-	LEAQ      (R8)(DX*8), R11
-	VMOVUPS   (R11), X5
-	VMOVUPS   (R11)(DX*1), X6
-	VMOVUPS   (R11)(DX*2), X7
-	VMOVUPS   (R11)(BX*1), X8
-	VADDPS    X6, X5, X5
-	VADDPS    X7, X5, X5
-	VSUBPS    X7, X6, X6
-	VSUBPS    X8, X6, X6
-	LEAQ      (R8)(BX*4), R11
-	VMOVUPS   (R11), X7
-	VMOVUPS   (R11)(DX*1), X8
-	VMOVUPS   (R11)(DX*2), X9
-	VMOVUPS   (R11)(BX*1), X10
-	VADDPS    X8, X7, X7
-	VADDPS    X9, X7, X7
-	VSUBPS    X9, X8, X8
-	VSUBPS    X10, X8, X8
-	VADDPS    X3, X1, X1
-	VADDPS    X5, X1, X1
-	VADDPS    X0, X1, X1
+	VMOVUPS   (R11), X2
+	VMOVUPS   (R11)(DX*1), X3
+	VMOVUPS   (R11)(DX*2), X4
+	VMOVUPS   (R11)(BX*1), X5
+	VADDPS    X3, X2, X2
+	VADDPS    X4, X2, X2
+	VSUBPS    X4, X3, X3
 	VSUBPS    X5, X3, X3
-	VSUBPS    X7, X3, X3
-	VADDPS    X0, X3, X3
+	LEAQ      (R8)(DX*4), R11
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(DX*1), X5
+	VMOVUPS   (R11)(DX*2), X6
+	VMOVUPS   (R11)(BX*1), X7
+	VADDPS    X5, X4, X4
+	VADDPS    X6, X4, X4
+	VSUBPS    X6, X5, X5
+	VSUBPS    X7, X5, X5
+	LEAQ      (R8)(DX*8), R11
+	VMOVUPS   (R11), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VMOVUPS   (R11)(DX*2), X8
+	VMOVUPS   (R11)(BX*1), X9
+	VADDPS    X7, X6, X6
+	VADDPS    X8, X6, X6
+	VSUBPS    X8, X7, X7
+	VSUBPS    X9, X7, X7
+	LEAQ      (R8)(BX*4), R11
+	VMOVUPS   (R11), X8
+	VMOVUPS   (R11)(DX*1), X9
+	VMOVUPS   (R11)(DX*2), X10
+	VMOVUPS   (R11)(BX*1), X11
+	VADDPS    X9, X8, X8
+	VADDPS    X10, X8, X8
+	VSUBPS    X10, X9, X9
+	VSUBPS    X11, X9, X9
 	VADDPS    X4, X2, X2
 	VADDPS    X6, X2, X2
 	VADDPS    X0, X2, X2
 	VSUBPS    X6, X4, X4
 	VSUBPS    X8, X4, X4
 	VADDPS    X0, X4, X4
-	VUNPCKLPS X2, X1, X5
-	VUNPCKHPS X2, X1, X1
-	VMOVLPS   X5, (R9)
-	VUNPCKLPS X4, X3, X1
-	VUNPCKHPS X4, X3, X2
-	VMOVLPS   X1, (R9)(SI*1)
+	VADDPS    X5, X3, X3
+	VADDPS    X7, X3, X3
+	VADDPS    X0, X3, X3
+	VSUBPS    X7, X5, X5
+	VSUBPS    X9, X5, X5
+	VADDPS    X0, X5, X5
+	VUNPCKLPS X3, X2, X6
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X6, (R9)
+	VMOVLPS   X2, 16(R9)
+	VUNPCKLPS X5, X4, X2
+	VUNPCKHPS X5, X4, X3
+	VMOVUPS   X2, (R9)(SI*1)
+	VMOVLPS   X3, 16(R9)(SI*1)
 	JMP       winoOutputRowsPS_next
 
-winoOutputRowsPS_two:
-	MOVQ      R8, R11
-	VMOVUPS   (R11), X1
-	VMOVUPS   (R11)(DX*1), X2
-	VMOVUPS   (R11)(DX*2), X3
-	VMOVUPS   (R11)(BX*1), X4
-	VADDPS    X2, X1, X1
-	VADDPS    X3, X1, X1
-	VSUBPS    X3, X2, X2
-	VSUBPS    X4, X2, X2
-	LEAQ      (R8)(DX*4), R11
-	VMOVUPS   (R11), X3
-	VMOVUPS   (R11)(DX*1), X4
-	VMOVUPS   (R11)(DX*2), X5
-	VMOVUPS   (R11)(BX*1), X6
-	VADDPS    X4, X3, X3
-	VADDPS    X5, X3, X3
-	VSUBPS    X5, X4, X4
-	VSUBPS    X6, X4, X4
-	LEAQ      (R8)(DX*8), R11
-	VMOVUPS   (R11), X5
-	VMOVUPS   (R11)(DX*1), X6
-	VMOVUPS   (R11)(DX*2), X7
-	VMOVUPS   (R11)(BX*1), X8
-	VADDPS    X6, X5, X5
-	VADDPS    X7, X5, X5
-	VSUBPS    X7, X6, X6
-	VSUBPS    X8, X6, X6
-	LEAQ      (R8)(BX*4), R11
-	VMOVUPS   (R11), X7
-	VMOVUPS   (R11)(DX*1), X8
-	VMOVUPS   (R11)(DX*2), X9
-	VMOVUPS   (R11)(BX*1), X10
-	VADDPS    X8, X7, X7
-	VADDPS    X9, X7, X7
-	VSUBPS    X9, X8, X8
-	VSUBPS    X10, X8, X8
-	VADDPS    X3, X1, X1
-	VADDPS    X5, X1, X1
-	VADDPS    X0, X1, X1
-	VSUBPS    X5, X3, X3
-	VSUBPS    X7, X3, X3
-	VADDPS    X0, X3, X3
-	VADDPS    X4, X2, X2
-	VADDPS    X6, X2, X2
-	VADDPS    X0, X2, X2
-	VSUBPS    X6, X4, X4
-	VSUBPS    X8, X4, X4
-	VADDPS    X0, X4, X4
-	VUNPCKLPS X2, X1, X5
-	VUNPCKHPS X2, X1, X1
-	VMOVUPS   X5, (R9)
-	VUNPCKLPS X4, X3, X1
-	VUNPCKHPS X4, X3, X2
-	VMOVUPS   X1, (R9)(SI*1)
+winoOutputRowsPS_tail3_masked:
+	MOVQ       R8, R11
+	VMASKMOVPS (R11), X1, X2
+	VMASKMOVPS (R11)(DX*1), X1, X3
+	VMASKMOVPS (R11)(DX*2), X1, X4
+	VMASKMOVPS (R11)(BX*1), X1, X5
+	VADDPS     X3, X2, X2
+	VADDPS     X4, X2, X2
+	VSUBPS     X4, X3, X3
+	VSUBPS     X5, X3, X3
+	LEAQ       (R8)(DX*4), R11
+	VMASKMOVPS (R11), X1, X4
+	VMASKMOVPS (R11)(DX*1), X1, X5
+	VMASKMOVPS (R11)(DX*2), X1, X6
+	VMASKMOVPS (R11)(BX*1), X1, X7
+	VADDPS     X5, X4, X4
+	VADDPS     X6, X4, X4
+	VSUBPS     X6, X5, X5
+	VSUBPS     X7, X5, X5
+	LEAQ       (R8)(DX*8), R11
+	VMASKMOVPS (R11), X1, X6
+	VMASKMOVPS (R11)(DX*1), X1, X7
+	VMASKMOVPS (R11)(DX*2), X1, X8
+	VMASKMOVPS (R11)(BX*1), X1, X9
+	VADDPS     X7, X6, X6
+	VADDPS     X8, X6, X6
+	VSUBPS     X8, X7, X7
+	VSUBPS     X9, X7, X7
+	LEAQ       (R8)(BX*4), R11
+	VMASKMOVPS (R11), X1, X8
+	VMASKMOVPS (R11)(DX*1), X1, X9
+	VMASKMOVPS (R11)(DX*2), X1, X10
+	VMASKMOVPS (R11)(BX*1), X1, X11
+	VADDPS     X9, X8, X8
+	VADDPS     X10, X8, X8
+	VSUBPS     X10, X9, X9
+	VSUBPS     X11, X9, X9
+	VADDPS     X4, X2, X2
+	VADDPS     X6, X2, X2
+	VADDPS     X0, X2, X2
+	VSUBPS     X6, X4, X4
+	VSUBPS     X8, X4, X4
+	VADDPS     X0, X4, X4
+	VADDPS     X5, X3, X3
+	VADDPS     X7, X3, X3
+	VADDPS     X0, X3, X3
+	VSUBPS     X7, X5, X5
+	VSUBPS     X9, X5, X5
+	VADDPS     X0, X5, X5
+	VUNPCKLPS  X3, X2, X6
+	VUNPCKHPS  X3, X2, X2
+	VMOVUPS    X6, (R9)
+	VMOVLPS    X2, 16(R9)
+	VUNPCKLPS  X5, X4, X2
+	VUNPCKHPS  X5, X4, X3
+	VMOVUPS    X2, (R9)(SI*1)
+	VMOVLPS    X3, 16(R9)(SI*1)
 
 winoOutputRowsPS_next:
 	MOVQ tw+32(FP), R10

@@ -54,7 +54,11 @@ func winoInputAdjRowsAsm[T Float](buf, dv []T, vstep int, strip []T, wps, tw, th
 	if !hasAVX || !ok {
 		return false
 	}
-	winoInputAdjRowsPS(&b32[0], &any(dv).([]float32)[0], vstep, &any(strip).([]float32)[0], wps, tw, th)
+	// The last rows, whose tail loaded as a whole vector of 4 tiles
+	// would run past the plane's tiles of a run: those with fewer than
+	// 4 − tw mod 4 tiles, ⌈(4 − tw mod 4)/tw⌉ rows, after them.
+	last := min((4-tw%4+tw-1)/tw, th)
+	winoInputAdjRowsPS(&b32[0], &any(dv).([]float32)[0], vstep, &any(strip).([]float32)[0], wps, tw, th, last)
 	return true
 }
 
@@ -74,7 +78,10 @@ func winoOutputRowsAsm[T Float](dst, m []T, mstep int, bias T, tw, th int) bool 
 	if !hasAVX || !ok {
 		return false
 	}
-	winoOutputRowsPS(&d32[0], &any(m).([]float32)[0], mstep, float32(bias), tw, th)
+	// The last rows, whose tail loaded as a whole vector of 4 tiles
+	// would run past the plane's tiles of a run (see winoInputAdjRowsAsm).
+	last := min((4-tw%4+tw-1)/tw, th)
+	winoOutputRowsPS(&d32[0], &any(m).([]float32)[0], mstep, float32(bias), tw, th, last)
 	return true
 }
 

@@ -43,3 +43,35 @@ func TestPadRowsReadsNoFurther(t *testing.T) {
 		}
 	}
 }
+
+// TestWinoRowsReadNoFurther checks that WinoInputAdjointRows and
+// WinoOutputRows read nothing past the last run's tiles, followed by an
+// inaccessible page.
+func TestWinoRowsReadNoFurther(t *testing.T) {
+	for tw := 1; tw <= 12; tw++ {
+		for th := 1; th <= 4; th++ {
+			step := th*tw + 3
+			runs := guarded(t, 15*step+th*tw)
+			for i := range runs {
+				runs[i] = float32(i%13) - 6
+			}
+			wps := WinoInputStride(tw)
+			buf, want := make([]float32, (2*th+2)*wps), make([]float32, (2*th+2)*wps)
+			WinoInputAdjointRows(buf, runs, step, make([]float32, 4*wps), tw, th)
+			winoInputAdjRowsGo(want, runs, step, make([]float32, 4*wps), wps, tw, th)
+			for r := range 2*th + 2 {
+				for x := range 2*tw + 2 {
+					if g, w := buf[r*wps+x], want[r*wps+x]; g != w {
+						t.Fatalf("WinoInputAdjointRows, %d×%d tiles: (%d, %d) = %v, want %v", th, tw, r, x, g, w)
+					}
+				}
+			}
+			out, outWant := make([]float32, 4*th*tw), make([]float32, 4*th*tw)
+			WinoOutputRows(out, runs, step, 0.5, tw, th)
+			winoOutputRowsGo(outWant, runs, step, 0.5, tw, th)
+			if i := sameBits(out, outWant); i >= 0 {
+				t.Fatalf("WinoOutputRows, %d×%d tiles: dst[%d] = %v, want %v", th, tw, i, out[i], outWant[i])
+			}
+		}
+	}
+}

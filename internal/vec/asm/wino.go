@@ -516,7 +516,7 @@ func runOf(q, s1, s3 Register, j int) Mem { return rowOf(q, s1, s3, j) }
 // in a register; then B down the strip's columns, added into the plane's
 // 4 rows, over whole vectors of the stride.
 func winoInputAdjRows() {
-	TEXT("winoInputAdjRowsPS", NOSPLIT, "func(buf, dv *float32, vstep int, strip *float32, wps, tw, th int)")
+	TEXT("winoInputAdjRowsPS", NOSPLIT, "func(buf, dv *float32, vstep int, strip *float32, wps, tw, th, last int)")
 	Doc("winoInputAdjRowsPS adds B dV Bᵀ of the th×tw tiles whose transforms are the 16 runs of dv vstep apart into the padded plane buf, rows wps apart; see WinoInputAdjointRows.")
 	Pragma("noescape")
 	pv, s1, s3, b, wb, w3, ty, mask := winoRowsArgs("dv", "vstep", "buf", true)
@@ -575,8 +575,18 @@ func winoInputAdjRows() {
 		JNZ(LabelRef(lbl))
 		Label(lbl + "_tail")
 		// The last tw mod 4 tiles and the zeros past them: the row's
-		// last two columns, 2·tw and 2·tw + 1, at least.
+		// last two columns, 2·tw and 2·tw + 1, at least. A row with
+		// enough tiles after it reads them and clears them; the last
+		// rows, whose vector would run past the plane's tiles, load
+		// under the mask (slower on AMD's cores).
+		Load(Param("last"), cnt)
+		CMPQ(ty, cnt)
+		JLE(LabelRef(lbl + "_masked"))
+		block(func(m Mem, x VecVirtual) { VANDPS(m, mask, x) })
+		JMP(LabelRef(lbl + "_done"))
+		Label(lbl + "_masked")
 		block(func(m Mem, x VecVirtual) { VMASKMOVPS(m, mask, x) })
+		Label(lbl + "_done")
 	}
 	// B down the columns, added into the plane.
 	MOVQ(b, P)
@@ -749,7 +759,7 @@ func tailStores(block func(store func(x VecVirtual, m Mem)), rem, ty Register, l
 // interleaved into the plane's row. The last tw mod 4 tiles of a row store
 // their 2, 4 or 6 outputs a row.
 func winoOutputRows() {
-	TEXT("winoOutputRowsPS", NOSPLIT, "func(dst, m *float32, mstep int, bias float32, tw, th int)")
+	TEXT("winoOutputRowsPS", NOSPLIT, "func(dst, m *float32, mstep int, bias float32, tw, th, last int)")
 	Doc("winoOutputRowsPS writes Aᵀ M A + bias of the th×tw tiles whose M are the 16 runs of m mstep apart to the plane dst, 2·tw values a row; see WinoOutputRows.")
 	Pragma("noescape")
 	d := Load(Param("dst"), GP64())
@@ -765,11 +775,17 @@ func winoOutputRows() {
 	bp, _ := Param("bias").Resolve()
 	VBROADCASTSS(bp.Addr, bias)
 	q, P, cnt, r := GP64(), GP64(), GP64(), GP64()
+	mask := XMM() // the first tw mod 4 lanes
+	Load(Param("tw"), cnt)
+	ANDQ(U8(3), cnt)
+	NEGQ(cnt)
+	LEAQ(winoMask.Offset(16), r)
+	VMOVUPS(Mem{Base: r, Index: cnt, Scale: 4}, mask)
 
 	// block computes 4 tiles from the runs at q and stores their outputs
 	// at P (row 2ty) and P + wb (row 2ty + 1) with store(lo, hi, m),
 	// lo and hi the first and last 4 values of a row's 8.
-	block := func(store func(lo, hi VecVirtual, m Mem)) {
+	block := func(load func(m Mem, x VecVirtual), store func(lo, hi VecVirtual, m Mem)) {
 		var rr [4][2]VecVirtual
 		for i := range 4 {
 			var a [4]VecVirtual
@@ -778,7 +794,7 @@ func winoOutputRows() {
 			}
 			runBase(q, s1, s3, r, i)
 			for j := range 4 {
-				VMOVUPS(runOf(r, s1, s3, j), a[j])
+				load(runOf(r, s1, s3, j), a[j])
 			}
 			r0, r1 := XMM(), XMM()
 			VADDPS(a[1], a[0], r0)
@@ -815,7 +831,8 @@ func winoOutputRows() {
 	SHRQ(U8(2), cnt)
 	JZ(LabelRef("winoOutputRowsPS_tail"))
 	Label("winoOutputRowsPS_blk")
-	block(func(lo, hi VecVirtual, m Mem) {
+	whole := func(m Mem, x VecVirtual) { VMOVUPS(m, x) }
+	block(whole, func(lo, hi VecVirtual, m Mem) {
 		VMOVUPS(lo, m)
 		VMOVUPS(hi, m.Offset(16))
 	})
@@ -824,22 +841,38 @@ func winoOutputRows() {
 	DECQ(cnt)
 	JNZ(LabelRef("winoOutputRowsPS_blk"))
 	Label("winoOutputRowsPS_tail")
+	// The last tw mod 4 tiles: 2, 4 or 6 values a row. Their vectors
+	// read the next row's first tiles, except on the last rows, whose
+	// vectors would run past the plane's tiles of a run and load under
+	// the mask (slower on AMD's cores).
 	Load(Param("tw"), cnt)
 	ANDQ(U8(3), cnt)
 	JZ(LabelRef("winoOutputRowsPS_next"))
-	CMPQ(cnt, U8(2))
-	JL(LabelRef("winoOutputRowsPS_one"))
-	JE(LabelRef("winoOutputRowsPS_two"))
-	block(func(lo, hi VecVirtual, m Mem) {
-		VMOVUPS(lo, m)
-		VMOVLPS(hi, m.Offset(16))
-	})
-	JMP(LabelRef("winoOutputRowsPS_next"))
-	Label("winoOutputRowsPS_one")
-	block(func(lo, hi VecVirtual, m Mem) { VMOVLPS(lo, m) })
-	JMP(LabelRef("winoOutputRowsPS_next"))
-	Label("winoOutputRowsPS_two")
-	block(func(lo, hi VecVirtual, m Mem) { VMOVUPS(lo, m) })
+	masked := func(m Mem, x VecVirtual) { VMASKMOVPS(m, mask, x) }
+	stores := []func(lo, hi VecVirtual, m Mem){
+		func(lo, hi VecVirtual, m Mem) { VMOVLPS(lo, m) },
+		func(lo, hi VecVirtual, m Mem) { VMOVUPS(lo, m) },
+		func(lo, hi VecVirtual, m Mem) {
+			VMOVUPS(lo, m)
+			VMOVLPS(hi, m.Offset(16))
+		},
+	}
+	for k, st := range stores {
+		lbl := fmt.Sprintf("winoOutputRowsPS_tail%d", k+1)
+		Label(lbl)
+		if k < 2 {
+			CMPQ(cnt, U8(k+1))
+			JNE(LabelRef(fmt.Sprintf("winoOutputRowsPS_tail%d", k+2)))
+		}
+		Load(Param("last"), r)
+		CMPQ(ty, r)
+		JLE(LabelRef(lbl + "_masked"))
+		block(whole, st)
+		JMP(LabelRef("winoOutputRowsPS_next"))
+		Label(lbl + "_masked")
+		block(masked, st)
+		JMP(LabelRef("winoOutputRowsPS_next"))
+	}
 	Label("winoOutputRowsPS_next")
 	Load(Param("tw"), cnt)
 	LEAQ(Mem{Base: pv, Index: cnt, Scale: 4}, pv)
