@@ -428,25 +428,36 @@ func (op *Conv2d[T]) winoBackward(dy *tensor.Tensor[T], needX, needW bool) (dx, 
 	tg := conv.NewWinoTiles(g)
 	dm := op.ar.NewUninit(16 * tg.MStep).Data()
 	conv.WinoOutputAdjoint(dm, dy.Data(), g, &tg)
+	var du, v *tensor.Tensor[T]
 	if needW {
-		v := op.v
+		v = op.v
 		if v == nil {
 			v = op.ar.NewUninit(16 * tg.VStep)
 			conv.WinoInput(v.Data(), op.x.Data(), g, &tg)
 		}
-		du := op.ar.NewUninit(16 * tg.UStep).Data()
-		conv.WinoWeightsGrad(du, dm, v.Data(), g, &tg)
+		du = op.ar.NewUninit(16 * tg.UStep)
+		conv.WinoWeightsGrad(du.Data(), dm, v.Data(), g, &tg)
 		dw = op.ar.NewUninit(g.Cout, g.C, 3, 3)
-		conv.WinoWeightsAdjoint(dw.Data(), du, g.Cout, g.C, tg.UStep)
+		conv.WinoWeightsAdjoint(dw.Data(), du.Data(), g.Cout, g.C, tg.UStep)
 		dw = op.weightGrad(dw)
 	}
 	if needX {
 		u := op.u
 		if u == nil {
-			u = op.ar.NewUninit(16 * tg.UStep)
+			// dU is spent: U takes its storage when there is one.
+			u = du
+			if u == nil {
+				u = op.ar.NewUninit(16 * tg.UStep)
+			}
 			conv.WinoWeights(u.Data(), op.kernelWeights().Data(), g.Cout, g.C, tg.UStep)
 		}
-		dv := op.ar.NewUninit(16 * tg.VStep).Data()
+		// So is V, unless the op keeps it: dV takes its storage.
+		var dv []T
+		if v != nil && v != op.v {
+			dv = v.Data()
+		} else {
+			dv = op.ar.NewUninit(16 * tg.VStep).Data()
+		}
 		conv.WinoInputGrad(dv, u.Data(), dm, g, &tg)
 		dx = op.ar.NewUninit(op.x.Shape()...)
 		conv.WinoInputAdjoint(dx.Data(), dv, g, &tg)

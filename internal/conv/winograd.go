@@ -3,6 +3,7 @@ package conv
 import (
 	"github.com/tapegrad/tapegrad/internal/gemm"
 	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -134,56 +135,25 @@ func WinoInputGrad[T tensor.Float](dv, u, dm []T, g *Geom, tg *WinoTiles) {
 
 // WinoWeights writes U = G g Gᵀ for every kernel g of the Cout×Cin×3×3
 // weights w into u: u[ξ·step + o·Cin + c] is position ξ of the transform of
-// w[o, c]. Channel pairs are transformed in parallel.
+// w[o, c]. Channel pairs are transformed in parallel, each chunk by
+// vec.WinoWeights (vectors across consecutive pairs): each row (a, b, c)
+// of g becomes (a, (a+c)/2 + b/2, (a+c)/2 − b/2, c), then each column of
+// g Gᵀ likewise.
 func WinoWeights[T tensor.Float](u, w []T, cout, cin, step int) {
 	pairs := cout * cin
 	parallel.Chunks(pairs, max(parallel.Grain/16, 1), func(lo, hi int) {
-		// The chunk's run of each of the 16 matrices, indexed from lo, as
-		// slices of exactly hi − lo values, so that no store is checked.
-		n := hi - lo
-		run := func(xi int) []T { return u[xi*step+lo:][:n] }
-		u0, u1, u2, u3 := run(0), run(1), run(2), run(3)
-		u4, u5, u6, u7 := run(4), run(5), run(6), run(7)
-		u8, u9, u10, u11 := run(8), run(9), run(10), run(11)
-		u12, u13, u14, u15 := run(12), run(13), run(14), run(15)
-		ks := w[9*lo : 9*hi]
-		for q := range n {
-			k := ks[9*q : 9*q+9 : 9*q+9]
-			// g Gᵀ: each row (a, b, c) becomes (a, (a+c)/2 + b/2, (a+c)/2 − b/2, c).
-			s0, s1, s2 := (k[0]+k[2])/2, (k[3]+k[5])/2, (k[6]+k[8])/2
-			r00, r01, r02, r03 := k[0], s0+k[1]/2, s0-k[1]/2, k[2]
-			r10, r11, r12, r13 := k[3], s1+k[4]/2, s1-k[4]/2, k[5]
-			r20, r21, r22, r23 := k[6], s2+k[7]/2, s2-k[7]/2, k[8]
-			// G (g Gᵀ): the same on each column (r0j, r1j, r2j).
-			t0, t1, t2, t3 := (r00+r20)/2, (r01+r21)/2, (r02+r22)/2, (r03+r23)/2
-			u0[q], u1[q], u2[q], u3[q] = r00, r01, r02, r03
-			u4[q], u5[q], u6[q], u7[q] = t0+r10/2, t1+r11/2, t2+r12/2, t3+r13/2
-			u8[q], u9[q], u10[q], u11[q] = t0-r10/2, t1-r11/2, t2-r12/2, t3-r13/2
-			u12[q], u13[q], u14[q], u15[q] = r20, r21, r22, r23
-		}
+		vec.WinoWeights(u[lo:], step, w[9*lo:9*hi])
 	})
 }
 
 // WinoWeightsAdjoint writes dW = Gᵀ dU G, the adjoint of WinoWeights, into
-// dw (Cout×Cin×3×3) from du, laid out as WinoWeights's u.
+// dw (Cout×Cin×3×3) from du, laid out as WinoWeights's u: by
+// vec.WinoWeightsAdjoint, each row x of dU becoming
+// (x0 + (x1+x2)/2, (x1−x2)/2, (x1+x2)/2 + x3), then each column of dU G
+// likewise.
 func WinoWeightsAdjoint[T tensor.Float](dw, du []T, cout, cin, step int) {
 	pairs := cout * cin
 	parallel.Chunks(pairs, max(parallel.Grain/16, 1), func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			// dU G: each row x becomes Gᵀx = (x0 + (x1+x2)/2, (x1−x2)/2, (x1+x2)/2 + x3).
-			var r [12]T
-			for i := range 4 {
-				x0, x1, x2, x3 := du[4*i*step+p], du[(4*i+1)*step+p], du[(4*i+2)*step+p], du[(4*i+3)*step+p]
-				s := (x1 + x2) / 2
-				r[3*i], r[3*i+1], r[3*i+2] = x0+s, (x1-x2)/2, s+x3
-			}
-			// Gᵀ (dU G): the same on each column.
-			k := dw[9*p : 9*p+9]
-			for j := range 3 {
-				x0, x1, x2, x3 := r[j], r[3+j], r[6+j], r[9+j]
-				s := (x1 + x2) / 2
-				k[j], k[3+j], k[6+j] = x0+s, (x1-x2)/2, s+x3
-			}
-		}
+		vec.WinoWeightsAdjoint(dw[9*lo:9*hi], du[lo:], step)
 	})
 }

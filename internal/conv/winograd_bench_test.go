@@ -5,10 +5,12 @@ import (
 	"testing"
 )
 
-// BenchmarkWinoTransforms times WinoInput and WinoOutput, float32, on
-// three of the ConvNet's layers at batch 32 (C = Cout, 3×3, padding 1).
+// BenchmarkWinoTransforms times WinoInput, WinoOutput and their adjoints,
+// float32, on
+// three of the ConvNet's layers at batch 32 (C = Cout, 3×3, padding 1)
+// and two of its Fashion-MNIST twin's (64x14, 256x7).
 func BenchmarkWinoTransforms(b *testing.B) {
-	for _, s := range []struct{ c, size int }{{64, 16}, {256, 8}, {512, 4}} {
+	for _, s := range []struct{ c, size int }{{64, 16}, {256, 8}, {512, 4}, {64, 14}, {256, 7}} {
 		g := Geom{N: 32, C: s.c, H: s.size, W: s.size, KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1, DH: 1, DW: 1, HOut: s.size, WOut: s.size, Cout: s.c, Groups: 1}
 		tg := NewWinoTiles(&g)
 		x := make([]float32, g.N*g.C*g.H*g.W)
@@ -28,21 +30,41 @@ func BenchmarkWinoTransforms(b *testing.B) {
 				WinoOutput(y, m, nil, &g, &tg)
 			}
 		})
+		b.Run(fmt.Sprintf("inadj/%dx%d", s.c, s.size), func(b *testing.B) {
+			for b.Loop() {
+				WinoInputAdjoint(x, v, &g, &tg)
+			}
+		})
+		b.Run(fmt.Sprintf("outadj/%dx%d", s.c, s.size), func(b *testing.B) {
+			for b.Loop() {
+				WinoOutputAdjoint(m, y, &g, &tg)
+			}
+		})
 	}
 }
 
-// BenchmarkWinoWeights times WinoWeights, float32, on the ConvNet's
-// 512×512×3×3 weights.
+// BenchmarkWinoWeights times WinoWeights and WinoWeightsAdjoint, float32,
+// on two of the ConvNet's weights: 512×512×3×3 (U of 16 MiB, out of
+// cache) and 256×128×3×3.
 func BenchmarkWinoWeights(b *testing.B) {
-	cout, cin := 512, 512
-	w := make([]float32, cout*cin*9)
-	for i := range w {
-		w[i] = float32(i%11) - 5
-	}
-	step := cout*cin + winoGap
-	u := make([]float32, 16*step)
-	for b.Loop() {
-		WinoWeights(u, w, cout, cin, step)
+	for _, s := range [][2]int{{512, 512}, {256, 128}} {
+		cout, cin := s[0], s[1]
+		w := make([]float32, cout*cin*9)
+		for i := range w {
+			w[i] = float32(i%11) - 5
+		}
+		step := cout*cin + winoGap
+		u := make([]float32, 16*step)
+		b.Run(fmt.Sprintf("fwd/%dx%d", cout, cin), func(b *testing.B) {
+			for b.Loop() {
+				WinoWeights(u, w, cout, cin, step)
+			}
+		})
+		b.Run(fmt.Sprintf("adj/%dx%d", cout, cin), func(b *testing.B) {
+			for b.Loop() {
+				WinoWeightsAdjoint(w, u, cout, cin, step)
+			}
+		})
 	}
 }
 

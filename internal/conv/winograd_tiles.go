@@ -2,6 +2,7 @@ package conv
 
 import (
 	"github.com/tapegrad/tapegrad/internal/parallel"
+	"github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -26,41 +27,22 @@ import (
 // WinoInput writes V = Bᵀ d B for every input tile d of x into v:
 // v[ξ·vstep + c·T + t] is position ξ of the transform of tile t of channel
 // c. With Bᵀa = (a0−a2, a1+a2, a2−a1, a1−a3), Bᵀ goes down the columns of
-// the strip and then along the rows of each tile. Channel planes are
+// the strip and then along the rows of each tile (vec.WinoInputRows, in
+// vectors of 4 tiles a row for float32 on amd64). Channel planes are
 // transformed in parallel.
 func WinoInput[T tensor.Float](v, x []T, g *Geom, tg *WinoTiles) {
-	hw, wp := g.H*g.W, 2*tg.TW+2
+	hw, wps := g.H*g.W, vec.WinoInputStride(tg.TW)
 	parallel.Chunks(g.N*g.C, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
-		buf := make([]T, (2*tg.TH+2)*wp)
-		strip := make([]T, 4*wp)
-		p0, p1, p2, p3 := strip[:wp], strip[wp:2*wp], strip[2*wp:3*wp], strip[3*wp:]
+		buf := make([]T, (2*tg.TH+2)*wps)
+		strip := make([]T, 4*wps)
 		for p := lo; p < hi; p++ {
 			c, s := p/g.N, p%g.N // channel-major (see above); pl is the plane in x
 			pl := s*g.C + c
-			src := x[pl*hw : (pl+1)*hw]
-			for y := range g.H {
-				copyShort(buf[(y+g.PH)*wp+g.PW:][:g.W], src[y*g.W:(y+1)*g.W]) // rows of 4 or 8 in deep layers
-			}
-			o := c*tg.Count + s*tg.Plane
-			for ty := range tg.TH {
-				d := buf[2*ty*wp : (2*ty+4)*wp]
-				d0, d1, d2, d3 := d[:wp], d[wp:2*wp], d[2*wp:3*wp], d[3*wp:]
-				for x := range p0 {
-					p0[x], p1[x], p2[x], p3[x] = d0[x]-d2[x], d1[x]+d2[x], d2[x]-d1[x], d1[x]-d3[x]
-				}
-				for i, pi := range [4][]T{p0, p1, p2, p3} {
-					at := 4*i*tg.VStep + o
-					v0 := v[at : at+tg.TW]
-					v1 := v[at+tg.VStep : at+tg.VStep+tg.TW]
-					v2 := v[at+2*tg.VStep : at+2*tg.VStep+tg.TW]
-					v3 := v[at+3*tg.VStep : at+3*tg.VStep+tg.TW]
-					for tx := range v0 {
-						a := pi[2*tx : 2*tx+4]
-						v0[tx], v1[tx], v2[tx], v3[tx] = a[0]-a[2], a[1]+a[2], a[2]-a[1], a[1]-a[3]
-					}
-				}
-				o += tg.TW
-			}
+			// The plane's rows, each with zeros after it up to a
+			// multiple of 8, which fall in the padding or past the
+			// tiles' columns.
+			vec.PadRows(buf[g.PH*wps+g.PW:], wps, x[pl*hw:(pl+1)*hw], g.W, g.H)
+			vec.WinoInputRows(v[c*tg.Count+s*tg.Plane:], tg.VStep, buf, strip, tg.TW, tg.TH)
 			// Only the padding stays zero for the next plane: its
 			// interior is overwritten.
 		}
@@ -71,50 +53,22 @@ func WinoInput[T tensor.Float](v, x []T, g *Geom, tg *WinoTiles) {
 // each tile's part of dv (laid out as WinoInput's v) placed where the tile
 // was read, dropping what falls in the padding: the adjoint of WinoInput.
 // With Ba = (a0, a1−a2+a3, a1+a2−a0, −a3), B goes along each tile's rows,
-// adding into the strip where tiles overlap, then down the strip's columns.
+// adding into the strip where tiles overlap, then down the strip's columns
+// (vec.WinoInputAdjointRows, 4 tiles to a vector for float32 on amd64).
 // Each goroutine owns whole channel planes and adds their tiles in order.
 func WinoInputAdjoint[T tensor.Float](dx, dv []T, g *Geom, tg *WinoTiles) {
-	hw, wp := g.H*g.W, 2*tg.TW+2
+	hw, wps := g.H*g.W, vec.WinoInputStride(tg.TW)
 	parallel.Chunks(g.N*g.C, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
-		buf := make([]T, (2*tg.TH+2)*wp)
-		strip := make([]T, 4*wp)
-		q0, q1, q2, q3 := strip[:wp], strip[wp:2*wp], strip[2*wp:3*wp], strip[3*wp:]
+		buf := make([]T, (2*tg.TH+2)*wps)
+		strip := make([]T, 4*wps)
 		for p := lo; p < hi; p++ {
 			c, s := p/g.N, p%g.N // channel-major (see above); pl is the plane in dx
 			pl := s*g.C + c
 			clear(buf)
-			o := c*tg.Count + s*tg.Plane
-			for ty := range tg.TH {
-				clear(strip)
-				for i, qi := range [4][]T{q0, q1, q2, q3} {
-					at := 4*i*tg.VStep + o
-					v0 := dv[at : at+tg.TW]
-					v1 := dv[at+tg.VStep : at+tg.VStep+tg.TW]
-					v2 := dv[at+2*tg.VStep : at+2*tg.VStep+tg.TW]
-					v3 := dv[at+3*tg.VStep : at+3*tg.VStep+tg.TW]
-					for tx := range v0 {
-						a0, a1, a2, a3 := v0[tx], v1[tx], v2[tx], v3[tx]
-						q := qi[2*tx : 2*tx+4]
-						q[0] += a0
-						q[1] += a1 - a2 + a3
-						q[2] += a1 + a2 - a0
-						q[3] -= a3
-					}
-				}
-				d := buf[2*ty*wp : (2*ty+4)*wp]
-				d0, d1, d2, d3 := d[:wp], d[wp:2*wp], d[2*wp:3*wp], d[3*wp:]
-				for x := range q0 {
-					a0, a1, a2, a3 := q0[x], q1[x], q2[x], q3[x]
-					d0[x] += a0
-					d1[x] += a1 - a2 + a3
-					d2[x] += a1 + a2 - a0
-					d3[x] -= a3
-				}
-				o += tg.TW
-			}
+			vec.WinoInputAdjointRows(buf, dv[c*tg.Count+s*tg.Plane:], tg.VStep, strip, tg.TW, tg.TH)
 			dst := dx[pl*hw : (pl+1)*hw]
 			for y := range g.H {
-				copyShort(dst[y*g.W:(y+1)*g.W], buf[(y+g.PH)*wp+g.PW:])
+				copyShort(dst[y*g.W:(y+1)*g.W], buf[(y+g.PH)*wps+g.PW:])
 			}
 		}
 	})
@@ -132,11 +86,11 @@ const winoRunPlane = 64
 // says) into y (N×Cout×Hout×Wout), cropped at odd edges, adding the bias b
 // unless it is nil. With Aᵀa = (a0+a1+a2, a1−a2−a3), Aᵀ goes along each
 // tile's rows and then down its columns. Each output plane's tiles are a
-// run of consecutive values in each of the 16 matrices, which one loop
-// over the plane's tiles reads together, writing each tile's four outputs
-// at once: straight into y where Hout and Wout are even, through a buffer
-// that the crop copies from otherwise. Output planes are written in
-// parallel.
+// run of consecutive values in each of the 16 matrices, which
+// vec.WinoOutputRows reads together (4 tiles of a row to a vector for
+// float32 on amd64), writing each tile's four outputs at once: straight
+// into y where Hout and Wout are even, through a buffer that the crop
+// copies from otherwise. Output planes are written in parallel.
 func WinoOutput[T tensor.Float](y, m, b []T, g *Geom, tg *WinoTiles) {
 	WinoOutputEpilogue(y, m, b, nil, g, tg)
 }
@@ -165,7 +119,6 @@ func winoOutputChannels[T tensor.Float](y, m []T, mstep int, b []T, e *Epilogue[
 		if pp != nil {
 			full = make([]T, l)
 		}
-		var ms [16][]T
 		for p := lo; p < hi; p++ {
 			c, s := p/g.N, p%g.N // channel-major (see above)
 			if tg.Plane >= winoRunPlane {
@@ -177,19 +130,16 @@ func winoOutputChannels[T tensor.Float](y, m []T, mstep int, b []T, e *Epilogue[
 			if b != nil {
 				bias = b[co]
 			}
-			o := c*tg.Count + s*tg.Plane
-			for xi := range ms {
-				ms[xi] = m[xi*mstep+o : xi*mstep+o+tg.Plane]
-			}
+			mo := m[c*tg.Count+s*tg.Plane:]
 			yo := y[pl*po : (pl+1)*po]
 			dst := yo
 			if full != nil {
 				dst = full
 			}
 			if even {
-				winoOutputPlane(dst, &ms, bias, tg.TW)
+				vec.WinoOutputRows(dst, mo, mstep, bias, tg.TW, tg.TH)
 			} else {
-				winoOutputPlane(buf, &ms, bias, tg.TW)
+				vec.WinoOutputRows(buf, mo, mstep, bias, tg.TW, tg.TH)
 				for oy := range g.HOut {
 					copyShort(dst[oy*g.WOut:(oy+1)*g.WOut], buf[oy*2*tg.TW:])
 				}
@@ -202,77 +152,20 @@ func winoOutputChannels[T tensor.Float](y, m []T, mstep int, b []T, e *Epilogue[
 	})
 }
 
-// winoOutputPlane writes into dst, a plane of 2·tw outputs a row, the 2×2
-// output tiles Aᵀ M A + bias of one output plane, whose tiles are the
-// values of ms[ξ] in order, tw a row.
-func winoOutputPlane[T tensor.Float](dst []T, ms *[16][]T, bias T, tw int) {
-	m0 := ms[0]
-	n := len(m0)
-	m1, m2, m3 := ms[1][:n], ms[2][:n], ms[3][:n]
-	m4, m5, m6, m7 := ms[4][:n], ms[5][:n], ms[6][:n], ms[7][:n]
-	m8, m9, m10, m11 := ms[8][:n], ms[9][:n], ms[10][:n], ms[11][:n]
-	m12, m13, m14, m15 := ms[12][:n], ms[13][:n], ms[14][:n], ms[15][:n]
-	w := 2 * tw
-	at, tx := 0, 0 // the tile's top-left output in dst, and its column
-	for t := range m0 {
-		// M A, row by row of the tile: (a0+a1+a2, a1−a2−a3).
-		r00, r01 := m0[t]+m1[t]+m2[t], m1[t]-m2[t]-m3[t]
-		r10, r11 := m4[t]+m5[t]+m6[t], m5[t]-m6[t]-m7[t]
-		r20, r21 := m8[t]+m9[t]+m10[t], m9[t]-m10[t]-m11[t]
-		r30, r31 := m12[t]+m13[t]+m14[t], m13[t]-m14[t]-m15[t]
-		// Aᵀ down the columns.
-		d := dst[at : at+w+2]
-		d[0], d[1] = r00+r10+r20+bias, r01+r11+r21+bias
-		d[w], d[w+1] = r10-r20-r30+bias, r11-r21-r31+bias
-		at += 2
-		if tx++; tx == tw {
-			tx, at = 0, at+w
-		}
-	}
-}
-
 // WinoOutputAdjoint writes dM = A dYtile Aᵀ for every 2×2 tile of dy into dm
 // (laid out as WinoOutput's m), taking cropped outputs as zero: the adjoint
 // of WinoOutput without the bias. With Aa = (a0, a0+a1, a0−a1, −a1), A goes
-// along each tile's two rows and then down its four columns.
+// along each tile's two rows and then down its four columns
+// (vec.WinoOutputAdjointRows, 4 tiles to a vector for float32 on amd64).
 func WinoOutputAdjoint[T tensor.Float](dm, dy []T, g *Geom, tg *WinoTiles) {
-	l, wp := g.Plane(), 2*tg.TW
+	l, wps := g.Plane(), vec.WinoInputStride(tg.TW)
 	parallel.Chunks(g.N*g.Cout, max(parallel.Grain/(16*tg.Plane), 1), func(lo, hi int) {
-		buf := make([]T, 2*tg.TH*wp) // the cropped outputs stay zero
+		buf := make([]T, 2*tg.TH*wps) // the cropped outputs stay zero
 		for p := lo; p < hi; p++ {
 			co, s := p/g.N, p%g.N // channel-major (see above); pl is the plane in dy
 			pl := s*g.Cout + co
-			src := dy[pl*l : (pl+1)*l]
-			for oy := range g.HOut {
-				copyShort(buf[oy*wp:][:g.WOut], src[oy*g.WOut:(oy+1)*g.WOut])
-			}
-			o := co*tg.Count + s*tg.Plane
-			for ty := range tg.TH {
-				y0, y1 := buf[2*ty*wp:(2*ty+1)*wp], buf[(2*ty+1)*wp:(2*ty+2)*wp]
-				for j := range 4 {
-					at := j*tg.MStep + o
-					m0 := dm[at : at+tg.TW]
-					m1 := dm[at+4*tg.MStep : at+4*tg.MStep+tg.TW]
-					m2 := dm[at+8*tg.MStep : at+8*tg.MStep+tg.TW]
-					m3 := dm[at+12*tg.MStep : at+12*tg.MStep+tg.TW]
-					for tx := range m0 {
-						// Column j of dY Aᵀ, then A down it.
-						var a, b T
-						switch j {
-						case 0:
-							a, b = y0[2*tx], y1[2*tx]
-						case 1:
-							a, b = y0[2*tx]+y0[2*tx+1], y1[2*tx]+y1[2*tx+1]
-						case 2:
-							a, b = y0[2*tx]-y0[2*tx+1], y1[2*tx]-y1[2*tx+1]
-						default:
-							a, b = -y0[2*tx+1], -y1[2*tx+1]
-						}
-						m0[tx], m1[tx], m2[tx], m3[tx] = a, a+b, a-b, -b
-					}
-				}
-				o += tg.TW
-			}
+			vec.PadRows(buf, wps, dy[pl*l:(pl+1)*l], g.WOut, g.HOut) // zeros where cropped
+			vec.WinoOutputAdjointRows(dm[co*tg.Count+s*tg.Plane:], tg.MStep, buf, tg.TW, tg.TH)
 		}
 	})
 }

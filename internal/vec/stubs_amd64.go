@@ -438,3 +438,48 @@ func gn32GradXPS(n int, dx *float32, dy *float32, x *float32, m float32, k1 floa
 //
 //go:noescape
 func flush32To64PS(n int, d *float64, s *float32)
+
+// winoWeightsPS writes U = G g Gᵀ of n kernels of w, a positive multiple of the vector's lanes, to the 16 runs of u step apart; see WinoWeights.
+//
+//go:noescape
+func winoWeightsPS(n int, u *float32, step int, w *float32)
+
+// winoWeightsAdjPS writes dW = Gᵀ dU G of n kernels, a positive multiple of the vector's lanes, to dw from the 16 runs of du step apart; see WinoWeightsAdjoint.
+//
+//go:noescape
+func winoWeightsAdjPS(n int, dw *float32, du *float32, step int)
+
+// winoWeightsPD writes U = G g Gᵀ of n kernels of w, a positive multiple of the vector's lanes, to the 16 runs of u step apart; see WinoWeights.
+//
+//go:noescape
+func winoWeightsPD(n int, u *float64, step int, w *float64)
+
+// winoWeightsAdjPD writes dW = Gᵀ dU G of n kernels, a positive multiple of the vector's lanes, to dw from the 16 runs of du step apart; see WinoWeightsAdjoint.
+//
+//go:noescape
+func winoWeightsAdjPD(n int, dw *float64, du *float64, step int)
+
+// winoInputRowsPS writes V = Bᵀ d B of the th×tw tiles of the padded plane buf, rows wps apart, to the 16 runs of v vstep apart; see WinoInputRows.
+//
+//go:noescape
+func winoInputRowsPS(v *float32, vstep int, buf *float32, strip *float32, wps int, tw int, th int)
+
+// winoInputAdjRowsPS adds B dV Bᵀ of the th×tw tiles whose transforms are the 16 runs of dv vstep apart into the padded plane buf, rows wps apart; see WinoInputAdjointRows.
+//
+//go:noescape
+func winoInputAdjRowsPS(buf *float32, dv *float32, vstep int, strip *float32, wps int, tw int, th int, last int)
+
+// winoOutputAdjRowsPS writes A dY Aᵀ of the th×tw 2×2 tiles of the plane buf, rows wps apart, to the 16 runs of dm mstep apart; see WinoOutputAdjointRows.
+//
+//go:noescape
+func winoOutputAdjRowsPS(dm *float32, mstep int, buf *float32, wps int, tw int, th int)
+
+// winoOutputRowsPS writes Aᵀ M A + bias of the th×tw tiles whose M are the 16 runs of m mstep apart to the plane dst, 2·tw values a row; see WinoOutputRows.
+//
+//go:noescape
+func winoOutputRowsPS(dst *float32, m *float32, mstep int, bias float32, tw int, th int, last int)
+
+// padRowsPS copies h rows of w values from src to dst, rows dstride apart, writing zeros up to a multiple of 8 values a row; see PadRows.
+//
+//go:noescape
+func padRowsPS(dst *float32, dstride int, src *float32, w int, h int, last int)

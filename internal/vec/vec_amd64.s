@@ -6443,3 +6443,2258 @@ flush32To64PS_loop:
 flush32To64PS_done:
 	VZEROUPPER
 	RET
+
+// func winoWeightsPS(n int, u *float32, step int, w *float32)
+// Requires: AVX
+TEXT ·winoWeightsPS(SB), NOSPLIT, $0-32
+	MOVQ    n+0(FP), AX
+	MOVQ    u+8(FP), CX
+	MOVQ    step+16(FP), DX
+	MOVQ    w+24(FP), BX
+	SHLQ    $0x02, DX
+	LEAQ    (DX)(DX*2), SI
+	MOVQ    DX, DI
+	SHLQ    $0x02, DI
+	LEAQ    (CX)(DI*1), R8
+	LEAQ    (R8)(DI*1), R9
+	LEAQ    (R9)(DI*1), DI
+	VMOVUPS elemK89<>+0(SB), Y0
+
+winoWeightsPS_loop:
+	VMOVUPS     (BX), Y1
+	VMOVUPS     36(BX), Y2
+	VMOVUPS     72(BX), Y3
+	VMOVUPS     108(BX), Y4
+	VMOVUPS     144(BX), Y5
+	VMOVUPS     180(BX), Y6
+	VMOVUPS     216(BX), Y7
+	VMOVUPS     252(BX), Y8
+	VUNPCKLPS   Y2, Y1, Y9
+	VUNPCKHPS   Y2, Y1, Y1
+	VUNPCKLPS   Y4, Y3, Y2
+	VUNPCKHPS   Y4, Y3, Y3
+	VUNPCKLPS   Y6, Y5, Y4
+	VUNPCKHPS   Y6, Y5, Y5
+	VUNPCKLPS   Y8, Y7, Y6
+	VUNPCKHPS   Y8, Y7, Y7
+	VSHUFPS     $0x44, Y2, Y9, Y8
+	VSHUFPS     $0xee, Y2, Y9, Y2
+	VSHUFPS     $0x44, Y3, Y1, Y9
+	VSHUFPS     $0xee, Y3, Y1, Y1
+	VSHUFPS     $0x44, Y6, Y4, Y3
+	VSHUFPS     $0xee, Y6, Y4, Y4
+	VSHUFPS     $0x44, Y7, Y5, Y6
+	VSHUFPS     $0xee, Y7, Y5, Y5
+	VPERM2F128  $0x20, Y3, Y8, Y7
+	VPERM2F128  $0x31, Y3, Y8, Y3
+	VPERM2F128  $0x20, Y4, Y2, Y8
+	VPERM2F128  $0x31, Y4, Y2, Y2
+	VPERM2F128  $0x20, Y6, Y9, Y4
+	VPERM2F128  $0x31, Y6, Y9, Y6
+	VPERM2F128  $0x20, Y5, Y1, Y9
+	VPERM2F128  $0x31, Y5, Y1, Y1
+	VMOVSS      32(BX), X10
+	VINSERTPS   $0x10, 68(BX), X10, X10
+	VINSERTPS   $0x20, 104(BX), X10, X10
+	VINSERTPS   $0x30, 140(BX), X10, X10
+	VMOVSS      176(BX), X5
+	VINSERTPS   $0x10, 212(BX), X5, X5
+	VINSERTPS   $0x20, 248(BX), X5, X5
+	VINSERTPS   $0x30, 284(BX), X5, X5
+	VINSERTF128 $0x01, X5, Y10, Y10
+	VADDPS      Y4, Y7, Y5
+	VMULPS      Y0, Y5, Y5
+	VMULPS      Y0, Y8, Y8
+	VADDPS      Y8, Y5, Y11
+	VSUBPS      Y8, Y5, Y5
+	VMOVUPS     Y7, (CX)
+	VMOVUPS     Y11, (CX)(DX*1)
+	VMOVUPS     Y5, (CX)(DX*2)
+	VMOVUPS     Y4, (CX)(SI*1)
+	VADDPS      Y10, Y6, Y8
+	VMULPS      Y0, Y8, Y8
+	VMULPS      Y0, Y1, Y1
+	VADDPS      Y1, Y8, Y12
+	VSUBPS      Y1, Y8, Y1
+	VMOVUPS     Y6, (DI)
+	VMOVUPS     Y12, (DI)(DX*1)
+	VMOVUPS     Y1, (DI)(DX*2)
+	VMOVUPS     Y10, (DI)(SI*1)
+	VADDPS      Y6, Y7, Y6
+	VMULPS      Y0, Y6, Y6
+	VADDPS      Y12, Y11, Y7
+	VMULPS      Y0, Y7, Y7
+	VADDPS      Y1, Y5, Y1
+	VMULPS      Y0, Y1, Y1
+	VADDPS      Y10, Y4, Y4
+	VMULPS      Y0, Y4, Y4
+	VADDPS      Y2, Y9, Y5
+	VMULPS      Y0, Y5, Y5
+	VMULPS      Y0, Y3, Y3
+	VADDPS      Y3, Y5, Y8
+	VSUBPS      Y3, Y5, Y3
+	VMULPS      Y0, Y9, Y5
+	VADDPS      Y5, Y6, Y9
+	VSUBPS      Y5, Y6, Y5
+	VMOVUPS     Y9, (R8)
+	VMOVUPS     Y5, (R9)
+	VMULPS      Y0, Y8, Y5
+	VADDPS      Y5, Y7, Y6
+	VSUBPS      Y5, Y7, Y5
+	VMOVUPS     Y6, (R8)(DX*1)
+	VMOVUPS     Y5, (R9)(DX*1)
+	VMULPS      Y0, Y3, Y3
+	VADDPS      Y3, Y1, Y5
+	VSUBPS      Y3, Y1, Y1
+	VMOVUPS     Y5, (R8)(DX*2)
+	VMOVUPS     Y1, (R9)(DX*2)
+	VMULPS      Y0, Y2, Y1
+	VADDPS      Y1, Y4, Y2
+	VSUBPS      Y1, Y4, Y1
+	VMOVUPS     Y2, (R8)(SI*1)
+	VMOVUPS     Y1, (R9)(SI*1)
+	ADDQ        $0x00000120, BX
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, R8
+	ADDQ        $0x20, R9
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, AX
+	JNZ         winoWeightsPS_loop
+	VZEROUPPER
+	RET
+
+DATA elemK89<>+0(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+8(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+16(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+24(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+32(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+40(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+48(SB)/8, $0x3f0000003f000000
+DATA elemK89<>+56(SB)/8, $0x3f0000003f000000
+GLOBL elemK89<>(SB), RODATA|NOPTR, $64
+
+// func winoWeightsAdjPS(n int, dw *float32, du *float32, step int)
+// Requires: AVX
+TEXT ·winoWeightsAdjPS(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ du+16(FP), CX
+	MOVQ step+24(FP), DX
+	MOVQ dw+8(FP), BX
+	SHLQ $0x02, DX
+	LEAQ (DX)(DX*2), SI
+	MOVQ DX, DI
+	SHLQ $0x02, DI
+	LEAQ (CX)(DI*1), R8
+	LEAQ (R8)(DI*1), R9
+	LEAQ (R9)(DI*1), DI
+
+winoWeightsAdjPS_loop:
+	VMOVUPS      (CX), Y0
+	VMOVUPS      (CX)(DX*1), Y1
+	VMOVUPS      (CX)(DX*2), Y2
+	VMOVUPS      (CX)(SI*1), Y3
+	VADDPS       Y2, Y1, Y4
+	VMULPS       elemK89<>+0(SB), Y4, Y4
+	VSUBPS       Y2, Y1, Y1
+	VMULPS       elemK89<>+0(SB), Y1, Y1
+	VADDPS       Y4, Y0, Y0
+	VADDPS       Y3, Y4, Y2
+	VMOVUPS      (R8), Y3
+	VMOVUPS      (R8)(DX*1), Y4
+	VMOVUPS      (R8)(DX*2), Y5
+	VMOVUPS      (R8)(SI*1), Y6
+	VADDPS       Y5, Y4, Y7
+	VMULPS       elemK89<>+0(SB), Y7, Y7
+	VSUBPS       Y5, Y4, Y4
+	VMULPS       elemK89<>+0(SB), Y4, Y4
+	VADDPS       Y7, Y3, Y3
+	VADDPS       Y6, Y7, Y5
+	VMOVUPS      (R9), Y6
+	VMOVUPS      (R9)(DX*1), Y7
+	VMOVUPS      (R9)(DX*2), Y8
+	VMOVUPS      (R9)(SI*1), Y9
+	VADDPS       Y8, Y7, Y10
+	VMULPS       elemK89<>+0(SB), Y10, Y10
+	VSUBPS       Y8, Y7, Y7
+	VMULPS       elemK89<>+0(SB), Y7, Y7
+	VADDPS       Y10, Y6, Y6
+	VADDPS       Y9, Y10, Y8
+	VMOVUPS      (DI), Y9
+	VMOVUPS      (DI)(DX*1), Y10
+	VMOVUPS      (DI)(DX*2), Y11
+	VMOVUPS      (DI)(SI*1), Y12
+	VADDPS       Y11, Y10, Y13
+	VMULPS       elemK89<>+0(SB), Y13, Y13
+	VSUBPS       Y11, Y10, Y10
+	VMULPS       elemK89<>+0(SB), Y10, Y10
+	VADDPS       Y13, Y9, Y9
+	VADDPS       Y12, Y13, Y11
+	VADDPS       Y6, Y3, Y12
+	VMULPS       elemK89<>+0(SB), Y12, Y12
+	VSUBPS       Y6, Y3, Y3
+	VMULPS       elemK89<>+0(SB), Y3, Y3
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y9, Y12, Y6
+	VADDPS       Y7, Y4, Y9
+	VMULPS       elemK89<>+0(SB), Y9, Y9
+	VSUBPS       Y7, Y4, Y4
+	VMULPS       elemK89<>+0(SB), Y4, Y4
+	VADDPS       Y9, Y1, Y1
+	VADDPS       Y10, Y9, Y7
+	VADDPS       Y8, Y5, Y9
+	VMULPS       elemK89<>+0(SB), Y9, Y9
+	VSUBPS       Y8, Y5, Y5
+	VMULPS       elemK89<>+0(SB), Y5, Y5
+	VADDPS       Y9, Y2, Y2
+	VADDPS       Y11, Y9, Y8
+	VUNPCKLPS    Y1, Y0, Y9
+	VUNPCKHPS    Y1, Y0, Y0
+	VUNPCKLPS    Y3, Y2, Y1
+	VUNPCKHPS    Y3, Y2, Y2
+	VUNPCKLPS    Y5, Y4, Y3
+	VUNPCKHPS    Y5, Y4, Y4
+	VUNPCKLPS    Y7, Y6, Y5
+	VUNPCKHPS    Y7, Y6, Y6
+	VSHUFPS      $0x44, Y1, Y9, Y7
+	VSHUFPS      $0xee, Y1, Y9, Y1
+	VSHUFPS      $0x44, Y2, Y0, Y9
+	VSHUFPS      $0xee, Y2, Y0, Y0
+	VSHUFPS      $0x44, Y5, Y3, Y2
+	VSHUFPS      $0xee, Y5, Y3, Y3
+	VSHUFPS      $0x44, Y6, Y4, Y5
+	VSHUFPS      $0xee, Y6, Y4, Y4
+	VPERM2F128   $0x20, Y2, Y7, Y6
+	VPERM2F128   $0x31, Y2, Y7, Y2
+	VPERM2F128   $0x20, Y3, Y1, Y7
+	VPERM2F128   $0x31, Y3, Y1, Y1
+	VPERM2F128   $0x20, Y5, Y9, Y3
+	VPERM2F128   $0x31, Y5, Y9, Y5
+	VPERM2F128   $0x20, Y4, Y0, Y9
+	VPERM2F128   $0x31, Y4, Y0, Y0
+	VMOVUPS      Y6, (BX)
+	VMOVUPS      Y7, 36(BX)
+	VMOVUPS      Y3, 72(BX)
+	VMOVUPS      Y9, 108(BX)
+	VMOVUPS      Y2, 144(BX)
+	VMOVUPS      Y1, 180(BX)
+	VMOVUPS      Y5, 216(BX)
+	VMOVUPS      Y0, 252(BX)
+	VEXTRACTF128 $0x01, Y8, X0
+	VMOVSS       X8, 32(BX)
+	VEXTRACTPS   $0x01, X8, 68(BX)
+	VEXTRACTPS   $0x02, X8, 104(BX)
+	VEXTRACTPS   $0x03, X8, 140(BX)
+	VMOVSS       X0, 176(BX)
+	VEXTRACTPS   $0x01, X0, 212(BX)
+	VEXTRACTPS   $0x02, X0, 248(BX)
+	VEXTRACTPS   $0x03, X0, 284(BX)
+	ADDQ         $0x00000120, BX
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, R8
+	ADDQ         $0x20, R9
+	ADDQ         $0x20, DI
+	SUBQ         $0x08, AX
+	JNZ          winoWeightsAdjPS_loop
+	VZEROUPPER
+	RET
+
+// func winoWeightsPD(n int, u *float64, step int, w *float64)
+// Requires: AVX
+TEXT ·winoWeightsPD(SB), NOSPLIT, $0-32
+	MOVQ    n+0(FP), AX
+	MOVQ    u+8(FP), CX
+	MOVQ    step+16(FP), DX
+	MOVQ    w+24(FP), BX
+	SHLQ    $0x03, DX
+	LEAQ    (DX)(DX*2), SI
+	MOVQ    DX, DI
+	SHLQ    $0x02, DI
+	LEAQ    (CX)(DI*1), R8
+	LEAQ    (R8)(DI*1), R9
+	LEAQ    (R9)(DI*1), DI
+	VMOVUPD elemK17<>+0(SB), Y0
+
+winoWeightsPD_loop:
+	VMOVUPD     (BX), Y1
+	VMOVUPD     72(BX), Y2
+	VMOVUPD     144(BX), Y3
+	VMOVUPD     216(BX), Y4
+	VUNPCKLPD   Y2, Y1, Y5
+	VUNPCKHPD   Y2, Y1, Y1
+	VUNPCKLPD   Y4, Y3, Y2
+	VUNPCKHPD   Y4, Y3, Y3
+	VPERM2F128  $0x20, Y2, Y5, Y4
+	VPERM2F128  $0x20, Y3, Y1, Y7
+	VPERM2F128  $0x31, Y2, Y5, Y2
+	VPERM2F128  $0x31, Y3, Y1, Y1
+	VMOVUPD     32(BX), Y3
+	VMOVUPD     104(BX), Y5
+	VMOVUPD     176(BX), Y8
+	VMOVUPD     248(BX), Y9
+	VUNPCKLPD   Y5, Y3, Y10
+	VUNPCKHPD   Y5, Y3, Y3
+	VUNPCKLPD   Y9, Y8, Y5
+	VUNPCKHPD   Y9, Y8, Y8
+	VPERM2F128  $0x20, Y5, Y10, Y9
+	VPERM2F128  $0x20, Y8, Y3, Y11
+	VPERM2F128  $0x31, Y5, Y10, Y5
+	VPERM2F128  $0x31, Y8, Y3, Y3
+	VMOVSD      64(BX), X6
+	VMOVHPD     136(BX), X6, X6
+	VMOVSD      208(BX), X8
+	VMOVHPD     280(BX), X8, X8
+	VINSERTF128 $0x01, X8, Y6, Y6
+	VADDPD      Y2, Y4, Y8
+	VMULPD      Y0, Y8, Y8
+	VMULPD      Y0, Y7, Y7
+	VADDPD      Y7, Y8, Y10
+	VSUBPD      Y7, Y8, Y7
+	VMOVUPD     Y4, (CX)
+	VMOVUPD     Y10, (CX)(DX*1)
+	VMOVUPD     Y7, (CX)(DX*2)
+	VMOVUPD     Y2, (CX)(SI*1)
+	VADDPD      Y6, Y5, Y8
+	VMULPD      Y0, Y8, Y8
+	VMULPD      Y0, Y3, Y3
+	VADDPD      Y3, Y8, Y12
+	VSUBPD      Y3, Y8, Y3
+	VMOVUPD     Y5, (DI)
+	VMOVUPD     Y12, (DI)(DX*1)
+	VMOVUPD     Y3, (DI)(DX*2)
+	VMOVUPD     Y6, (DI)(SI*1)
+	VADDPD      Y5, Y4, Y4
+	VMULPD      Y0, Y4, Y4
+	VADDPD      Y12, Y10, Y5
+	VMULPD      Y0, Y5, Y5
+	VADDPD      Y3, Y7, Y3
+	VMULPD      Y0, Y3, Y3
+	VADDPD      Y6, Y2, Y2
+	VMULPD      Y0, Y2, Y2
+	VADDPD      Y11, Y1, Y7
+	VMULPD      Y0, Y7, Y7
+	VMULPD      Y0, Y9, Y8
+	VADDPD      Y8, Y7, Y9
+	VSUBPD      Y8, Y7, Y7
+	VMULPD      Y0, Y1, Y1
+	VADDPD      Y1, Y4, Y8
+	VSUBPD      Y1, Y4, Y1
+	VMOVUPD     Y8, (R8)
+	VMOVUPD     Y1, (R9)
+	VMULPD      Y0, Y9, Y1
+	VADDPD      Y1, Y5, Y4
+	VSUBPD      Y1, Y5, Y1
+	VMOVUPD     Y4, (R8)(DX*1)
+	VMOVUPD     Y1, (R9)(DX*1)
+	VMULPD      Y0, Y7, Y1
+	VADDPD      Y1, Y3, Y4
+	VSUBPD      Y1, Y3, Y1
+	VMOVUPD     Y4, (R8)(DX*2)
+	VMOVUPD     Y1, (R9)(DX*2)
+	VMULPD      Y0, Y11, Y1
+	VADDPD      Y1, Y2, Y3
+	VSUBPD      Y1, Y2, Y1
+	VMOVUPD     Y3, (R8)(SI*1)
+	VMOVUPD     Y1, (R9)(SI*1)
+	ADDQ        $0x00000120, BX
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, R8
+	ADDQ        $0x20, R9
+	ADDQ        $0x20, DI
+	SUBQ        $0x04, AX
+	JNZ         winoWeightsPD_loop
+	VZEROUPPER
+	RET
+
+// func winoWeightsAdjPD(n int, dw *float64, du *float64, step int)
+// Requires: AVX
+TEXT ·winoWeightsAdjPD(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ du+16(FP), CX
+	MOVQ step+24(FP), DX
+	MOVQ dw+8(FP), BX
+	SHLQ $0x03, DX
+	LEAQ (DX)(DX*2), SI
+	MOVQ DX, DI
+	SHLQ $0x02, DI
+	LEAQ (CX)(DI*1), R8
+	LEAQ (R8)(DI*1), R9
+	LEAQ (R9)(DI*1), DI
+
+winoWeightsAdjPD_loop:
+	VMOVUPD      (CX), Y0
+	VMOVUPD      (CX)(DX*1), Y1
+	VMOVUPD      (CX)(DX*2), Y2
+	VMOVUPD      (CX)(SI*1), Y3
+	VADDPD       Y2, Y1, Y4
+	VMULPD       elemK17<>+0(SB), Y4, Y4
+	VSUBPD       Y2, Y1, Y1
+	VMULPD       elemK17<>+0(SB), Y1, Y1
+	VADDPD       Y4, Y0, Y0
+	VADDPD       Y3, Y4, Y2
+	VMOVUPD      (R8), Y3
+	VMOVUPD      (R8)(DX*1), Y4
+	VMOVUPD      (R8)(DX*2), Y5
+	VMOVUPD      (R8)(SI*1), Y6
+	VADDPD       Y5, Y4, Y7
+	VMULPD       elemK17<>+0(SB), Y7, Y7
+	VSUBPD       Y5, Y4, Y4
+	VMULPD       elemK17<>+0(SB), Y4, Y4
+	VADDPD       Y7, Y3, Y3
+	VADDPD       Y6, Y7, Y5
+	VMOVUPD      (R9), Y6
+	VMOVUPD      (R9)(DX*1), Y7
+	VMOVUPD      (R9)(DX*2), Y8
+	VMOVUPD      (R9)(SI*1), Y9
+	VADDPD       Y8, Y7, Y10
+	VMULPD       elemK17<>+0(SB), Y10, Y10
+	VSUBPD       Y8, Y7, Y7
+	VMULPD       elemK17<>+0(SB), Y7, Y7
+	VADDPD       Y10, Y6, Y6
+	VADDPD       Y9, Y10, Y8
+	VMOVUPD      (DI), Y9
+	VMOVUPD      (DI)(DX*1), Y10
+	VMOVUPD      (DI)(DX*2), Y11
+	VMOVUPD      (DI)(SI*1), Y12
+	VADDPD       Y11, Y10, Y13
+	VMULPD       elemK17<>+0(SB), Y13, Y13
+	VSUBPD       Y11, Y10, Y10
+	VMULPD       elemK17<>+0(SB), Y10, Y10
+	VADDPD       Y13, Y9, Y9
+	VADDPD       Y12, Y13, Y11
+	VADDPD       Y6, Y3, Y12
+	VMULPD       elemK17<>+0(SB), Y12, Y12
+	VSUBPD       Y6, Y3, Y3
+	VMULPD       elemK17<>+0(SB), Y3, Y3
+	VADDPD       Y12, Y0, Y0
+	VADDPD       Y9, Y12, Y6
+	VADDPD       Y7, Y4, Y9
+	VMULPD       elemK17<>+0(SB), Y9, Y9
+	VSUBPD       Y7, Y4, Y4
+	VMULPD       elemK17<>+0(SB), Y4, Y4
+	VADDPD       Y9, Y1, Y1
+	VADDPD       Y10, Y9, Y7
+	VADDPD       Y8, Y5, Y9
+	VMULPD       elemK17<>+0(SB), Y9, Y9
+	VSUBPD       Y8, Y5, Y5
+	VMULPD       elemK17<>+0(SB), Y5, Y5
+	VADDPD       Y9, Y2, Y2
+	VADDPD       Y11, Y9, Y8
+	VUNPCKLPD    Y1, Y0, Y9
+	VUNPCKHPD    Y1, Y0, Y0
+	VUNPCKLPD    Y3, Y2, Y1
+	VUNPCKHPD    Y3, Y2, Y2
+	VPERM2F128   $0x20, Y1, Y9, Y3
+	VPERM2F128   $0x20, Y2, Y0, Y10
+	VPERM2F128   $0x31, Y1, Y9, Y1
+	VPERM2F128   $0x31, Y2, Y0, Y0
+	VMOVUPD      Y3, (BX)
+	VMOVUPD      Y10, 72(BX)
+	VMOVUPD      Y1, 144(BX)
+	VMOVUPD      Y0, 216(BX)
+	VUNPCKLPD    Y5, Y4, Y0
+	VUNPCKHPD    Y5, Y4, Y1
+	VUNPCKLPD    Y7, Y6, Y2
+	VUNPCKHPD    Y7, Y6, Y3
+	VPERM2F128   $0x20, Y2, Y0, Y4
+	VPERM2F128   $0x20, Y3, Y1, Y5
+	VPERM2F128   $0x31, Y2, Y0, Y0
+	VPERM2F128   $0x31, Y3, Y1, Y1
+	VMOVUPD      Y4, 32(BX)
+	VMOVUPD      Y5, 104(BX)
+	VMOVUPD      Y0, 176(BX)
+	VMOVUPD      Y1, 248(BX)
+	VEXTRACTF128 $0x01, Y8, X0
+	VMOVSD       X8, 64(BX)
+	VMOVHPD      X8, 136(BX)
+	VMOVSD       X0, 208(BX)
+	VMOVHPD      X0, 280(BX)
+	ADDQ         $0x00000120, BX
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, R8
+	ADDQ         $0x20, R9
+	ADDQ         $0x20, DI
+	SUBQ         $0x04, AX
+	JNZ          winoWeightsAdjPD_loop
+	VZEROUPPER
+	RET
+
+DATA winoMask<>+0(SB)/4, $0xffffffff
+DATA winoMask<>+4(SB)/4, $0xffffffff
+DATA winoMask<>+8(SB)/4, $0xffffffff
+DATA winoMask<>+12(SB)/4, $0xffffffff
+DATA winoMask<>+16(SB)/4, $0x00000000
+DATA winoMask<>+20(SB)/4, $0x00000000
+DATA winoMask<>+24(SB)/4, $0x00000000
+DATA winoMask<>+28(SB)/4, $0x00000000
+GLOBL winoMask<>(SB), RODATA|NOPTR, $32
+
+// func winoInputRowsPS(v *float32, vstep int, buf *float32, strip *float32, wps int, tw int, th int)
+// Requires: AVX
+TEXT ·winoInputRowsPS(SB), NOSPLIT, $0-56
+	MOVQ v+0(FP), AX
+	MOVQ vstep+8(FP), CX
+	SHLQ $0x02, CX
+	LEAQ (CX)(CX*2), DX
+	MOVQ buf+16(FP), BX
+	MOVQ wps+32(FP), SI
+	SHLQ $0x02, SI
+	LEAQ (SI)(SI*2), DI
+	MOVQ th+48(FP), R8
+	MOVQ strip+24(FP), R9
+
+winoInputRowsPS_row:
+	MOVQ BX, R10
+	MOVQ R9, R11
+	MOVQ wps+32(FP), R12
+	SHRQ $0x03, R12
+
+winoInputRowsPS_col:
+	VMOVUPS (R10), Y0
+	VMOVUPS (R10)(SI*1), Y1
+	VMOVUPS (R10)(SI*2), Y2
+	VMOVUPS (R10)(DI*1), Y3
+	VSUBPS  Y2, Y0, Y0
+	VADDPS  Y2, Y1, Y4
+	VSUBPS  Y1, Y2, Y2
+	VSUBPS  Y3, Y1, Y1
+	VMOVUPS Y0, (R11)
+	VMOVUPS Y4, (R11)(SI*1)
+	VMOVUPS Y2, (R11)(SI*2)
+	VMOVUPS Y1, (R11)(DI*1)
+	ADDQ    $0x20, R10
+	ADDQ    $0x20, R11
+	DECQ    R12
+	JNZ     winoInputRowsPS_col
+	MOVQ    R9, R10
+	MOVQ    AX, R11
+	MOVQ    tw+40(FP), R12
+	SHRQ    $0x02, R12
+	JZ      winoInputRowsPS_i0_tail
+
+winoInputRowsPS_i0:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
+	ADDQ    $0x20, R10
+	ADDQ    $0x10, R11
+	DECQ    R12
+	JNZ     winoInputRowsPS_i0
+
+winoInputRowsPS_i0_tail:
+	MOVQ tw+40(FP), R12
+	CMPQ R12, $0x04
+	JL   winoInputRowsPS_i0_part
+	CMPQ R8, $0x01
+	JE   winoInputRowsPS_i0_part
+	ANDQ $0x03, R12
+	JNZ  winoInputRowsPS_i0_whole
+	JMP  winoInputRowsPS_i0_done
+
+winoInputRowsPS_i0_part:
+	ANDQ       $0x03, R12
+	JZ         winoInputRowsPS_i0_done
+	CMPQ       R12, $0x02
+	JL         winoInputRowsPS_i0_one
+	JE         winoInputRowsPS_i0_two
+	VMOVUPS    (R10), X0
+	VMOVUPS    16(R10), X1
+	VMOVUPS    8(R10), X2
+	VMOVUPS    24(R10), X3
+	VSHUFPS    $0x88, X1, X0, X4
+	VSHUFPS    $0xdd, X1, X0, X0
+	VSHUFPS    $0x88, X3, X2, X1
+	VSHUFPS    $0xdd, X3, X2, X2
+	VSUBPS     X1, X4, X3
+	VADDPS     X1, X0, X4
+	VSUBPS     X0, X1, X1
+	VSUBPS     X2, X0, X0
+	VMOVLPS    X3, (R11)
+	VEXTRACTPS $0x02, X3, 8(R11)
+	VMOVLPS    X4, (R11)(CX*1)
+	VEXTRACTPS $0x02, X4, 8(R11)(CX*1)
+	VMOVLPS    X1, (R11)(CX*2)
+	VEXTRACTPS $0x02, X1, 8(R11)(CX*2)
+	VMOVLPS    X0, (R11)(DX*1)
+	VEXTRACTPS $0x02, X0, 8(R11)(DX*1)
+	JMP        winoInputRowsPS_i0_done
+
+winoInputRowsPS_i0_one:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVSS  X3, (R11)
+	VMOVSS  X4, (R11)(CX*1)
+	VMOVSS  X1, (R11)(CX*2)
+	VMOVSS  X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i0_done
+
+winoInputRowsPS_i0_two:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVLPS X3, (R11)
+	VMOVLPS X4, (R11)(CX*1)
+	VMOVLPS X1, (R11)(CX*2)
+	VMOVLPS X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i0_done
+
+winoInputRowsPS_i0_whole:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
+
+winoInputRowsPS_i0_done:
+	LEAQ (R9)(SI*1), R10
+	LEAQ (AX)(CX*4), R11
+	MOVQ tw+40(FP), R12
+	SHRQ $0x02, R12
+	JZ   winoInputRowsPS_i1_tail
+
+winoInputRowsPS_i1:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
+	ADDQ    $0x20, R10
+	ADDQ    $0x10, R11
+	DECQ    R12
+	JNZ     winoInputRowsPS_i1
+
+winoInputRowsPS_i1_tail:
+	MOVQ tw+40(FP), R12
+	CMPQ R12, $0x04
+	JL   winoInputRowsPS_i1_part
+	CMPQ R8, $0x01
+	JE   winoInputRowsPS_i1_part
+	ANDQ $0x03, R12
+	JNZ  winoInputRowsPS_i1_whole
+	JMP  winoInputRowsPS_i1_done
+
+winoInputRowsPS_i1_part:
+	ANDQ       $0x03, R12
+	JZ         winoInputRowsPS_i1_done
+	CMPQ       R12, $0x02
+	JL         winoInputRowsPS_i1_one
+	JE         winoInputRowsPS_i1_two
+	VMOVUPS    (R10), X0
+	VMOVUPS    16(R10), X1
+	VMOVUPS    8(R10), X2
+	VMOVUPS    24(R10), X3
+	VSHUFPS    $0x88, X1, X0, X4
+	VSHUFPS    $0xdd, X1, X0, X0
+	VSHUFPS    $0x88, X3, X2, X1
+	VSHUFPS    $0xdd, X3, X2, X2
+	VSUBPS     X1, X4, X3
+	VADDPS     X1, X0, X4
+	VSUBPS     X0, X1, X1
+	VSUBPS     X2, X0, X0
+	VMOVLPS    X3, (R11)
+	VEXTRACTPS $0x02, X3, 8(R11)
+	VMOVLPS    X4, (R11)(CX*1)
+	VEXTRACTPS $0x02, X4, 8(R11)(CX*1)
+	VMOVLPS    X1, (R11)(CX*2)
+	VEXTRACTPS $0x02, X1, 8(R11)(CX*2)
+	VMOVLPS    X0, (R11)(DX*1)
+	VEXTRACTPS $0x02, X0, 8(R11)(DX*1)
+	JMP        winoInputRowsPS_i1_done
+
+winoInputRowsPS_i1_one:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVSS  X3, (R11)
+	VMOVSS  X4, (R11)(CX*1)
+	VMOVSS  X1, (R11)(CX*2)
+	VMOVSS  X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i1_done
+
+winoInputRowsPS_i1_two:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVLPS X3, (R11)
+	VMOVLPS X4, (R11)(CX*1)
+	VMOVLPS X1, (R11)(CX*2)
+	VMOVLPS X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i1_done
+
+winoInputRowsPS_i1_whole:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
+
+winoInputRowsPS_i1_done:
+	LEAQ (R9)(SI*2), R10
+	LEAQ (AX)(CX*8), R11
+	MOVQ tw+40(FP), R12
+	SHRQ $0x02, R12
+	JZ   winoInputRowsPS_i2_tail
+
+winoInputRowsPS_i2:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
+	ADDQ    $0x20, R10
+	ADDQ    $0x10, R11
+	DECQ    R12
+	JNZ     winoInputRowsPS_i2
+
+winoInputRowsPS_i2_tail:
+	MOVQ tw+40(FP), R12
+	CMPQ R12, $0x04
+	JL   winoInputRowsPS_i2_part
+	CMPQ R8, $0x01
+	JE   winoInputRowsPS_i2_part
+	ANDQ $0x03, R12
+	JNZ  winoInputRowsPS_i2_whole
+	JMP  winoInputRowsPS_i2_done
+
+winoInputRowsPS_i2_part:
+	ANDQ       $0x03, R12
+	JZ         winoInputRowsPS_i2_done
+	CMPQ       R12, $0x02
+	JL         winoInputRowsPS_i2_one
+	JE         winoInputRowsPS_i2_two
+	VMOVUPS    (R10), X0
+	VMOVUPS    16(R10), X1
+	VMOVUPS    8(R10), X2
+	VMOVUPS    24(R10), X3
+	VSHUFPS    $0x88, X1, X0, X4
+	VSHUFPS    $0xdd, X1, X0, X0
+	VSHUFPS    $0x88, X3, X2, X1
+	VSHUFPS    $0xdd, X3, X2, X2
+	VSUBPS     X1, X4, X3
+	VADDPS     X1, X0, X4
+	VSUBPS     X0, X1, X1
+	VSUBPS     X2, X0, X0
+	VMOVLPS    X3, (R11)
+	VEXTRACTPS $0x02, X3, 8(R11)
+	VMOVLPS    X4, (R11)(CX*1)
+	VEXTRACTPS $0x02, X4, 8(R11)(CX*1)
+	VMOVLPS    X1, (R11)(CX*2)
+	VEXTRACTPS $0x02, X1, 8(R11)(CX*2)
+	VMOVLPS    X0, (R11)(DX*1)
+	VEXTRACTPS $0x02, X0, 8(R11)(DX*1)
+	JMP        winoInputRowsPS_i2_done
+
+winoInputRowsPS_i2_one:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVSS  X3, (R11)
+	VMOVSS  X4, (R11)(CX*1)
+	VMOVSS  X1, (R11)(CX*2)
+	VMOVSS  X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i2_done
+
+winoInputRowsPS_i2_two:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVLPS X3, (R11)
+	VMOVLPS X4, (R11)(CX*1)
+	VMOVLPS X1, (R11)(CX*2)
+	VMOVLPS X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i2_done
+
+winoInputRowsPS_i2_whole:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
+
+winoInputRowsPS_i2_done:
+	LEAQ (R9)(DI*1), R10
+	LEAQ (AX)(DX*4), R11
+	MOVQ tw+40(FP), R12
+	SHRQ $0x02, R12
+	JZ   winoInputRowsPS_i3_tail
+
+winoInputRowsPS_i3:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
+	ADDQ    $0x20, R10
+	ADDQ    $0x10, R11
+	DECQ    R12
+	JNZ     winoInputRowsPS_i3
+
+winoInputRowsPS_i3_tail:
+	MOVQ tw+40(FP), R12
+	CMPQ R12, $0x04
+	JL   winoInputRowsPS_i3_part
+	CMPQ R8, $0x01
+	JE   winoInputRowsPS_i3_part
+	ANDQ $0x03, R12
+	JNZ  winoInputRowsPS_i3_whole
+	JMP  winoInputRowsPS_i3_done
+
+winoInputRowsPS_i3_part:
+	ANDQ       $0x03, R12
+	JZ         winoInputRowsPS_i3_done
+	CMPQ       R12, $0x02
+	JL         winoInputRowsPS_i3_one
+	JE         winoInputRowsPS_i3_two
+	VMOVUPS    (R10), X0
+	VMOVUPS    16(R10), X1
+	VMOVUPS    8(R10), X2
+	VMOVUPS    24(R10), X3
+	VSHUFPS    $0x88, X1, X0, X4
+	VSHUFPS    $0xdd, X1, X0, X0
+	VSHUFPS    $0x88, X3, X2, X1
+	VSHUFPS    $0xdd, X3, X2, X2
+	VSUBPS     X1, X4, X3
+	VADDPS     X1, X0, X4
+	VSUBPS     X0, X1, X1
+	VSUBPS     X2, X0, X0
+	VMOVLPS    X3, (R11)
+	VEXTRACTPS $0x02, X3, 8(R11)
+	VMOVLPS    X4, (R11)(CX*1)
+	VEXTRACTPS $0x02, X4, 8(R11)(CX*1)
+	VMOVLPS    X1, (R11)(CX*2)
+	VEXTRACTPS $0x02, X1, 8(R11)(CX*2)
+	VMOVLPS    X0, (R11)(DX*1)
+	VEXTRACTPS $0x02, X0, 8(R11)(DX*1)
+	JMP        winoInputRowsPS_i3_done
+
+winoInputRowsPS_i3_one:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVSS  X3, (R11)
+	VMOVSS  X4, (R11)(CX*1)
+	VMOVSS  X1, (R11)(CX*2)
+	VMOVSS  X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i3_done
+
+winoInputRowsPS_i3_two:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVLPS X3, (R11)
+	VMOVLPS X4, (R11)(CX*1)
+	VMOVLPS X1, (R11)(CX*2)
+	VMOVLPS X0, (R11)(DX*1)
+	JMP     winoInputRowsPS_i3_done
+
+winoInputRowsPS_i3_whole:
+	VMOVUPS (R10), X0
+	VMOVUPS 16(R10), X1
+	VMOVUPS 8(R10), X2
+	VMOVUPS 24(R10), X3
+	VSHUFPS $0x88, X1, X0, X4
+	VSHUFPS $0xdd, X1, X0, X0
+	VSHUFPS $0x88, X3, X2, X1
+	VSHUFPS $0xdd, X3, X2, X2
+	VSUBPS  X1, X4, X3
+	VADDPS  X1, X0, X4
+	VSUBPS  X0, X1, X1
+	VSUBPS  X2, X0, X0
+	VMOVUPS X3, (R11)
+	VMOVUPS X4, (R11)(CX*1)
+	VMOVUPS X1, (R11)(CX*2)
+	VMOVUPS X0, (R11)(DX*1)
+
+winoInputRowsPS_i3_done:
+	MOVQ tw+40(FP), R12
+	LEAQ (AX)(R12*4), AX
+	LEAQ (BX)(SI*2), BX
+	DECQ R8
+	JNZ  winoInputRowsPS_row
+	VZEROUPPER
+	RET
+
+// func winoInputAdjRowsPS(buf *float32, dv *float32, vstep int, strip *float32, wps int, tw int, th int, last int)
+// Requires: AVX
+TEXT ·winoInputAdjRowsPS(SB), NOSPLIT, $0-64
+	MOVQ    dv+8(FP), AX
+	MOVQ    vstep+16(FP), CX
+	SHLQ    $0x02, CX
+	LEAQ    (CX)(CX*2), DX
+	MOVQ    buf+0(FP), BX
+	MOVQ    wps+32(FP), SI
+	SHLQ    $0x02, SI
+	LEAQ    (SI)(SI*2), DI
+	MOVQ    th+48(FP), R8
+	MOVQ    tw+40(FP), R9
+	ANDQ    $0x03, R9
+	NEGQ    R9
+	LEAQ    winoMask<>+16(SB), R10
+	VMOVUPS (R10)(R9*4), X0
+	MOVQ    strip+24(FP), R9
+	VXORPS  X1, X1, X1
+
+winoInputAdjRowsPS_row:
+	MOVQ   AX, R11
+	MOVQ   R9, R10
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	MOVQ   tw+40(FP), R12
+	SHRQ   $0x02, R12
+	JZ     winoInputAdjRowsPS_i0_tail
+
+winoInputAdjRowsPS_i0:
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(CX*1), X5
+	VMOVUPS   (R11)(CX*2), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	ADDQ      $0x20, R10
+	ADDQ      $0x10, R11
+	DECQ      R12
+	JNZ       winoInputAdjRowsPS_i0
+
+winoInputAdjRowsPS_i0_tail:
+	MOVQ      last+56(FP), R12
+	CMPQ      R8, R12
+	JLE       winoInputAdjRowsPS_i0_masked
+	VANDPS    (R11), X0, X4
+	VANDPS    (R11)(CX*1), X0, X5
+	VANDPS    (R11)(CX*2), X0, X6
+	VANDPS    (R11)(DX*1), X0, X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	JMP       winoInputAdjRowsPS_i0_done
+
+winoInputAdjRowsPS_i0_masked:
+	VMASKMOVPS (R11), X0, X4
+	VMASKMOVPS (R11)(CX*1), X0, X5
+	VMASKMOVPS (R11)(CX*2), X0, X6
+	VMASKMOVPS (R11)(DX*1), X0, X7
+	VSUBPS     X6, X5, X8
+	VADDPS     X7, X8, X8
+	VADDPS     X6, X5, X5
+	VSUBPS     X4, X5, X5
+	VPALIGNR   $0x0c, X2, X5, X2
+	VPALIGNR   $0x0c, X3, X7, X3
+	VADDPS     X2, X1, X2
+	VSUBPS     X3, X1, X3
+	VADDPS     X4, X2, X2
+	VADDPS     X8, X3, X3
+	VUNPCKLPS  X3, X2, X4
+	VUNPCKHPS  X3, X2, X2
+	VMOVUPS    X4, (R10)
+	VMOVUPS    X2, 16(R10)
+	VMOVAPS    X5, X2
+	VMOVAPS    X7, X3
+
+winoInputAdjRowsPS_i0_done:
+	LEAQ   (AX)(CX*4), R11
+	LEAQ   (R9)(SI*1), R10
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	MOVQ   tw+40(FP), R12
+	SHRQ   $0x02, R12
+	JZ     winoInputAdjRowsPS_i1_tail
+
+winoInputAdjRowsPS_i1:
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(CX*1), X5
+	VMOVUPS   (R11)(CX*2), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	ADDQ      $0x20, R10
+	ADDQ      $0x10, R11
+	DECQ      R12
+	JNZ       winoInputAdjRowsPS_i1
+
+winoInputAdjRowsPS_i1_tail:
+	MOVQ      last+56(FP), R12
+	CMPQ      R8, R12
+	JLE       winoInputAdjRowsPS_i1_masked
+	VANDPS    (R11), X0, X4
+	VANDPS    (R11)(CX*1), X0, X5
+	VANDPS    (R11)(CX*2), X0, X6
+	VANDPS    (R11)(DX*1), X0, X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	JMP       winoInputAdjRowsPS_i1_done
+
+winoInputAdjRowsPS_i1_masked:
+	VMASKMOVPS (R11), X0, X4
+	VMASKMOVPS (R11)(CX*1), X0, X5
+	VMASKMOVPS (R11)(CX*2), X0, X6
+	VMASKMOVPS (R11)(DX*1), X0, X7
+	VSUBPS     X6, X5, X8
+	VADDPS     X7, X8, X8
+	VADDPS     X6, X5, X5
+	VSUBPS     X4, X5, X5
+	VPALIGNR   $0x0c, X2, X5, X2
+	VPALIGNR   $0x0c, X3, X7, X3
+	VADDPS     X2, X1, X2
+	VSUBPS     X3, X1, X3
+	VADDPS     X4, X2, X2
+	VADDPS     X8, X3, X3
+	VUNPCKLPS  X3, X2, X4
+	VUNPCKHPS  X3, X2, X2
+	VMOVUPS    X4, (R10)
+	VMOVUPS    X2, 16(R10)
+	VMOVAPS    X5, X2
+	VMOVAPS    X7, X3
+
+winoInputAdjRowsPS_i1_done:
+	LEAQ   (AX)(CX*8), R11
+	LEAQ   (R9)(SI*2), R10
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	MOVQ   tw+40(FP), R12
+	SHRQ   $0x02, R12
+	JZ     winoInputAdjRowsPS_i2_tail
+
+winoInputAdjRowsPS_i2:
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(CX*1), X5
+	VMOVUPS   (R11)(CX*2), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	ADDQ      $0x20, R10
+	ADDQ      $0x10, R11
+	DECQ      R12
+	JNZ       winoInputAdjRowsPS_i2
+
+winoInputAdjRowsPS_i2_tail:
+	MOVQ      last+56(FP), R12
+	CMPQ      R8, R12
+	JLE       winoInputAdjRowsPS_i2_masked
+	VANDPS    (R11), X0, X4
+	VANDPS    (R11)(CX*1), X0, X5
+	VANDPS    (R11)(CX*2), X0, X6
+	VANDPS    (R11)(DX*1), X0, X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	JMP       winoInputAdjRowsPS_i2_done
+
+winoInputAdjRowsPS_i2_masked:
+	VMASKMOVPS (R11), X0, X4
+	VMASKMOVPS (R11)(CX*1), X0, X5
+	VMASKMOVPS (R11)(CX*2), X0, X6
+	VMASKMOVPS (R11)(DX*1), X0, X7
+	VSUBPS     X6, X5, X8
+	VADDPS     X7, X8, X8
+	VADDPS     X6, X5, X5
+	VSUBPS     X4, X5, X5
+	VPALIGNR   $0x0c, X2, X5, X2
+	VPALIGNR   $0x0c, X3, X7, X3
+	VADDPS     X2, X1, X2
+	VSUBPS     X3, X1, X3
+	VADDPS     X4, X2, X2
+	VADDPS     X8, X3, X3
+	VUNPCKLPS  X3, X2, X4
+	VUNPCKHPS  X3, X2, X2
+	VMOVUPS    X4, (R10)
+	VMOVUPS    X2, 16(R10)
+	VMOVAPS    X5, X2
+	VMOVAPS    X7, X3
+
+winoInputAdjRowsPS_i2_done:
+	LEAQ   (AX)(DX*4), R11
+	LEAQ   (R9)(DI*1), R10
+	VXORPS X2, X2, X2
+	VXORPS X3, X3, X3
+	MOVQ   tw+40(FP), R12
+	SHRQ   $0x02, R12
+	JZ     winoInputAdjRowsPS_i3_tail
+
+winoInputAdjRowsPS_i3:
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(CX*1), X5
+	VMOVUPS   (R11)(CX*2), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	ADDQ      $0x20, R10
+	ADDQ      $0x10, R11
+	DECQ      R12
+	JNZ       winoInputAdjRowsPS_i3
+
+winoInputAdjRowsPS_i3_tail:
+	MOVQ      last+56(FP), R12
+	CMPQ      R8, R12
+	JLE       winoInputAdjRowsPS_i3_masked
+	VANDPS    (R11), X0, X4
+	VANDPS    (R11)(CX*1), X0, X5
+	VANDPS    (R11)(CX*2), X0, X6
+	VANDPS    (R11)(DX*1), X0, X7
+	VSUBPS    X6, X5, X8
+	VADDPS    X7, X8, X8
+	VADDPS    X6, X5, X5
+	VSUBPS    X4, X5, X5
+	VPALIGNR  $0x0c, X2, X5, X2
+	VPALIGNR  $0x0c, X3, X7, X3
+	VADDPS    X2, X1, X2
+	VSUBPS    X3, X1, X3
+	VADDPS    X4, X2, X2
+	VADDPS    X8, X3, X3
+	VUNPCKLPS X3, X2, X4
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X4, (R10)
+	VMOVUPS   X2, 16(R10)
+	VMOVAPS   X5, X2
+	VMOVAPS   X7, X3
+	JMP       winoInputAdjRowsPS_i3_done
+
+winoInputAdjRowsPS_i3_masked:
+	VMASKMOVPS (R11), X0, X4
+	VMASKMOVPS (R11)(CX*1), X0, X5
+	VMASKMOVPS (R11)(CX*2), X0, X6
+	VMASKMOVPS (R11)(DX*1), X0, X7
+	VSUBPS     X6, X5, X8
+	VADDPS     X7, X8, X8
+	VADDPS     X6, X5, X5
+	VSUBPS     X4, X5, X5
+	VPALIGNR   $0x0c, X2, X5, X2
+	VPALIGNR   $0x0c, X3, X7, X3
+	VADDPS     X2, X1, X2
+	VSUBPS     X3, X1, X3
+	VADDPS     X4, X2, X2
+	VADDPS     X8, X3, X3
+	VUNPCKLPS  X3, X2, X4
+	VUNPCKHPS  X3, X2, X2
+	VMOVUPS    X4, (R10)
+	VMOVUPS    X2, 16(R10)
+	VMOVAPS    X5, X2
+	VMOVAPS    X7, X3
+
+winoInputAdjRowsPS_i3_done:
+	MOVQ BX, R10
+	MOVQ R9, R11
+	MOVQ wps+32(FP), R12
+	SHRQ $0x03, R12
+
+winoInputAdjRowsPS_col:
+	VMOVUPS (R11), Y2
+	VMOVUPS (R11)(SI*1), Y3
+	VMOVUPS (R11)(SI*2), Y4
+	VMOVUPS (R11)(DI*1), Y5
+	VMOVUPS (R10), Y6
+	VMOVUPS (R10)(SI*1), Y7
+	VMOVUPS (R10)(SI*2), Y8
+	VMOVUPS (R10)(DI*1), Y9
+	VADDPS  Y2, Y6, Y6
+	VSUBPS  Y4, Y3, Y10
+	VADDPS  Y5, Y10, Y10
+	VADDPS  Y10, Y7, Y7
+	VADDPS  Y4, Y3, Y10
+	VSUBPS  Y2, Y10, Y10
+	VADDPS  Y10, Y8, Y8
+	VSUBPS  Y5, Y9, Y9
+	VMOVUPS Y6, (R10)
+	VMOVUPS Y7, (R10)(SI*1)
+	VMOVUPS Y8, (R10)(SI*2)
+	VMOVUPS Y9, (R10)(DI*1)
+	ADDQ    $0x20, R10
+	ADDQ    $0x20, R11
+	DECQ    R12
+	JNZ     winoInputAdjRowsPS_col
+	MOVQ    tw+40(FP), R12
+	LEAQ    (AX)(R12*4), AX
+	LEAQ    (BX)(SI*2), BX
+	DECQ    R8
+	JNZ     winoInputAdjRowsPS_row
+	VZEROUPPER
+	RET
+
+// func winoOutputAdjRowsPS(dm *float32, mstep int, buf *float32, wps int, tw int, th int)
+// Requires: AVX
+TEXT ·winoOutputAdjRowsPS(SB), NOSPLIT, $0-48
+	MOVQ    dm+0(FP), AX
+	MOVQ    mstep+8(FP), CX
+	SHLQ    $0x02, CX
+	LEAQ    (CX)(CX*2), DX
+	MOVQ    buf+16(FP), BX
+	MOVQ    wps+24(FP), SI
+	SHLQ    $0x02, SI
+	LEAQ    (SI)(SI*2), DI
+	MOVQ    th+40(FP), DI
+	VMOVUPS elemK90<>+0(SB), X0
+
+winoOutputAdjRowsPS_row:
+	MOVQ BX, R8
+	MOVQ AX, R9
+	MOVQ tw+32(FP), R11
+	SHRQ $0x02, R11
+	JZ   winoOutputAdjRowsPS_tail
+
+winoOutputAdjRowsPS_blk:
+	VMOVUPS (R8), X1
+	VMOVUPS 16(R8), X2
+	VSHUFPS $0x88, X2, X1, X3
+	VSHUFPS $0xdd, X2, X1, X1
+	VMOVUPS (R8)(SI*1), X2
+	VMOVUPS 16(R8)(SI*1), X4
+	VSHUFPS $0x88, X4, X2, X5
+	VSHUFPS $0xdd, X4, X2, X2
+	VADDPS  X5, X3, X4
+	VSUBPS  X5, X3, X6
+	VXORPS  X0, X5, X7
+	MOVQ    R9, R10
+	VMOVUPS X3, (R10)
+	VMOVUPS X4, (R10)(CX*4)
+	VMOVUPS X6, (R10)(CX*8)
+	VMOVUPS X7, (R10)(DX*4)
+	VADDPS  X1, X3, X4
+	VADDPS  X2, X5, X6
+	VADDPS  X6, X4, X7
+	VSUBPS  X6, X4, X8
+	VXORPS  X0, X6, X6
+	LEAQ    (R9)(CX*1), R10
+	VMOVUPS X4, (R10)
+	VMOVUPS X7, (R10)(CX*4)
+	VMOVUPS X8, (R10)(CX*8)
+	VMOVUPS X6, (R10)(DX*4)
+	VSUBPS  X1, X3, X3
+	VSUBPS  X2, X5, X4
+	VADDPS  X4, X3, X5
+	VSUBPS  X4, X3, X6
+	VXORPS  X0, X4, X4
+	LEAQ    (R9)(CX*2), R10
+	VMOVUPS X3, (R10)
+	VMOVUPS X5, (R10)(CX*4)
+	VMOVUPS X6, (R10)(CX*8)
+	VMOVUPS X4, (R10)(DX*4)
+	VXORPS  X0, X1, X1
+	VXORPS  X0, X2, X2
+	VADDPS  X2, X1, X3
+	VSUBPS  X2, X1, X4
+	VXORPS  X0, X2, X2
+	LEAQ    (R9)(DX*1), R10
+	VMOVUPS X1, (R10)
+	VMOVUPS X3, (R10)(CX*4)
+	VMOVUPS X4, (R10)(CX*8)
+	VMOVUPS X2, (R10)(DX*4)
+	ADDQ    $0x20, R8
+	ADDQ    $0x10, R9
+	DECQ    R11
+	JNZ     winoOutputAdjRowsPS_blk
+
+winoOutputAdjRowsPS_tail:
+	MOVQ tw+32(FP), R11
+	CMPQ R11, $0x04
+	JL   winoOutputAdjRowsPS_part
+	CMPQ DI, $0x01
+	JE   winoOutputAdjRowsPS_part
+	ANDQ $0x03, R11
+	JNZ  winoOutputAdjRowsPS_whole
+	JMP  winoOutputAdjRowsPS_done
+
+winoOutputAdjRowsPS_part:
+	ANDQ       $0x03, R11
+	JZ         winoOutputAdjRowsPS_done
+	CMPQ       R11, $0x02
+	JL         winoOutputAdjRowsPS_one
+	JE         winoOutputAdjRowsPS_two
+	VMOVUPS    (R8), X1
+	VMOVUPS    16(R8), X2
+	VSHUFPS    $0x88, X2, X1, X3
+	VSHUFPS    $0xdd, X2, X1, X1
+	VMOVUPS    (R8)(SI*1), X2
+	VMOVUPS    16(R8)(SI*1), X4
+	VSHUFPS    $0x88, X4, X2, X5
+	VSHUFPS    $0xdd, X4, X2, X2
+	VADDPS     X5, X3, X4
+	VSUBPS     X5, X3, X6
+	VXORPS     X0, X5, X7
+	MOVQ       R9, R10
+	VMOVLPS    X3, (R10)
+	VEXTRACTPS $0x02, X3, 8(R10)
+	VMOVLPS    X4, (R10)(CX*4)
+	VEXTRACTPS $0x02, X4, 8(R10)(CX*4)
+	VMOVLPS    X6, (R10)(CX*8)
+	VEXTRACTPS $0x02, X6, 8(R10)(CX*8)
+	VMOVLPS    X7, (R10)(DX*4)
+	VEXTRACTPS $0x02, X7, 8(R10)(DX*4)
+	VADDPS     X1, X3, X4
+	VADDPS     X2, X5, X6
+	VADDPS     X6, X4, X7
+	VSUBPS     X6, X4, X8
+	VXORPS     X0, X6, X6
+	LEAQ       (R9)(CX*1), R10
+	VMOVLPS    X4, (R10)
+	VEXTRACTPS $0x02, X4, 8(R10)
+	VMOVLPS    X7, (R10)(CX*4)
+	VEXTRACTPS $0x02, X7, 8(R10)(CX*4)
+	VMOVLPS    X8, (R10)(CX*8)
+	VEXTRACTPS $0x02, X8, 8(R10)(CX*8)
+	VMOVLPS    X6, (R10)(DX*4)
+	VEXTRACTPS $0x02, X6, 8(R10)(DX*4)
+	VSUBPS     X1, X3, X3
+	VSUBPS     X2, X5, X4
+	VADDPS     X4, X3, X5
+	VSUBPS     X4, X3, X6
+	VXORPS     X0, X4, X4
+	LEAQ       (R9)(CX*2), R10
+	VMOVLPS    X3, (R10)
+	VEXTRACTPS $0x02, X3, 8(R10)
+	VMOVLPS    X5, (R10)(CX*4)
+	VEXTRACTPS $0x02, X5, 8(R10)(CX*4)
+	VMOVLPS    X6, (R10)(CX*8)
+	VEXTRACTPS $0x02, X6, 8(R10)(CX*8)
+	VMOVLPS    X4, (R10)(DX*4)
+	VEXTRACTPS $0x02, X4, 8(R10)(DX*4)
+	VXORPS     X0, X1, X1
+	VXORPS     X0, X2, X2
+	VADDPS     X2, X1, X3
+	VSUBPS     X2, X1, X4
+	VXORPS     X0, X2, X2
+	LEAQ       (R9)(DX*1), R10
+	VMOVLPS    X1, (R10)
+	VEXTRACTPS $0x02, X1, 8(R10)
+	VMOVLPS    X3, (R10)(CX*4)
+	VEXTRACTPS $0x02, X3, 8(R10)(CX*4)
+	VMOVLPS    X4, (R10)(CX*8)
+	VEXTRACTPS $0x02, X4, 8(R10)(CX*8)
+	VMOVLPS    X2, (R10)(DX*4)
+	VEXTRACTPS $0x02, X2, 8(R10)(DX*4)
+	JMP        winoOutputAdjRowsPS_done
+
+winoOutputAdjRowsPS_one:
+	VMOVUPS (R8), X1
+	VMOVUPS 16(R8), X2
+	VSHUFPS $0x88, X2, X1, X3
+	VSHUFPS $0xdd, X2, X1, X1
+	VMOVUPS (R8)(SI*1), X2
+	VMOVUPS 16(R8)(SI*1), X4
+	VSHUFPS $0x88, X4, X2, X5
+	VSHUFPS $0xdd, X4, X2, X2
+	VADDPS  X5, X3, X4
+	VSUBPS  X5, X3, X6
+	VXORPS  X0, X5, X7
+	MOVQ    R9, R10
+	VMOVSS  X3, (R10)
+	VMOVSS  X4, (R10)(CX*4)
+	VMOVSS  X6, (R10)(CX*8)
+	VMOVSS  X7, (R10)(DX*4)
+	VADDPS  X1, X3, X4
+	VADDPS  X2, X5, X6
+	VADDPS  X6, X4, X7
+	VSUBPS  X6, X4, X8
+	VXORPS  X0, X6, X6
+	LEAQ    (R9)(CX*1), R10
+	VMOVSS  X4, (R10)
+	VMOVSS  X7, (R10)(CX*4)
+	VMOVSS  X8, (R10)(CX*8)
+	VMOVSS  X6, (R10)(DX*4)
+	VSUBPS  X1, X3, X3
+	VSUBPS  X2, X5, X4
+	VADDPS  X4, X3, X5
+	VSUBPS  X4, X3, X6
+	VXORPS  X0, X4, X4
+	LEAQ    (R9)(CX*2), R10
+	VMOVSS  X3, (R10)
+	VMOVSS  X5, (R10)(CX*4)
+	VMOVSS  X6, (R10)(CX*8)
+	VMOVSS  X4, (R10)(DX*4)
+	VXORPS  X0, X1, X1
+	VXORPS  X0, X2, X2
+	VADDPS  X2, X1, X3
+	VSUBPS  X2, X1, X4
+	VXORPS  X0, X2, X2
+	LEAQ    (R9)(DX*1), R10
+	VMOVSS  X1, (R10)
+	VMOVSS  X3, (R10)(CX*4)
+	VMOVSS  X4, (R10)(CX*8)
+	VMOVSS  X2, (R10)(DX*4)
+	JMP     winoOutputAdjRowsPS_done
+
+winoOutputAdjRowsPS_two:
+	VMOVUPS (R8), X1
+	VMOVUPS 16(R8), X2
+	VSHUFPS $0x88, X2, X1, X3
+	VSHUFPS $0xdd, X2, X1, X1
+	VMOVUPS (R8)(SI*1), X2
+	VMOVUPS 16(R8)(SI*1), X4
+	VSHUFPS $0x88, X4, X2, X5
+	VSHUFPS $0xdd, X4, X2, X2
+	VADDPS  X5, X3, X4
+	VSUBPS  X5, X3, X6
+	VXORPS  X0, X5, X7
+	MOVQ    R9, R10
+	VMOVLPS X3, (R10)
+	VMOVLPS X4, (R10)(CX*4)
+	VMOVLPS X6, (R10)(CX*8)
+	VMOVLPS X7, (R10)(DX*4)
+	VADDPS  X1, X3, X4
+	VADDPS  X2, X5, X6
+	VADDPS  X6, X4, X7
+	VSUBPS  X6, X4, X8
+	VXORPS  X0, X6, X6
+	LEAQ    (R9)(CX*1), R10
+	VMOVLPS X4, (R10)
+	VMOVLPS X7, (R10)(CX*4)
+	VMOVLPS X8, (R10)(CX*8)
+	VMOVLPS X6, (R10)(DX*4)
+	VSUBPS  X1, X3, X3
+	VSUBPS  X2, X5, X4
+	VADDPS  X4, X3, X5
+	VSUBPS  X4, X3, X6
+	VXORPS  X0, X4, X4
+	LEAQ    (R9)(CX*2), R10
+	VMOVLPS X3, (R10)
+	VMOVLPS X5, (R10)(CX*4)
+	VMOVLPS X6, (R10)(CX*8)
+	VMOVLPS X4, (R10)(DX*4)
+	VXORPS  X0, X1, X1
+	VXORPS  X0, X2, X2
+	VADDPS  X2, X1, X3
+	VSUBPS  X2, X1, X4
+	VXORPS  X0, X2, X2
+	LEAQ    (R9)(DX*1), R10
+	VMOVLPS X1, (R10)
+	VMOVLPS X3, (R10)(CX*4)
+	VMOVLPS X4, (R10)(CX*8)
+	VMOVLPS X2, (R10)(DX*4)
+	JMP     winoOutputAdjRowsPS_done
+
+winoOutputAdjRowsPS_whole:
+	VMOVUPS (R8), X1
+	VMOVUPS 16(R8), X2
+	VSHUFPS $0x88, X2, X1, X3
+	VSHUFPS $0xdd, X2, X1, X1
+	VMOVUPS (R8)(SI*1), X2
+	VMOVUPS 16(R8)(SI*1), X4
+	VSHUFPS $0x88, X4, X2, X5
+	VSHUFPS $0xdd, X4, X2, X2
+	VADDPS  X5, X3, X4
+	VSUBPS  X5, X3, X6
+	VXORPS  X0, X5, X7
+	MOVQ    R9, R10
+	VMOVUPS X3, (R10)
+	VMOVUPS X4, (R10)(CX*4)
+	VMOVUPS X6, (R10)(CX*8)
+	VMOVUPS X7, (R10)(DX*4)
+	VADDPS  X1, X3, X4
+	VADDPS  X2, X5, X6
+	VADDPS  X6, X4, X7
+	VSUBPS  X6, X4, X8
+	VXORPS  X0, X6, X6
+	LEAQ    (R9)(CX*1), R10
+	VMOVUPS X4, (R10)
+	VMOVUPS X7, (R10)(CX*4)
+	VMOVUPS X8, (R10)(CX*8)
+	VMOVUPS X6, (R10)(DX*4)
+	VSUBPS  X1, X3, X3
+	VSUBPS  X2, X5, X4
+	VADDPS  X4, X3, X5
+	VSUBPS  X4, X3, X6
+	VXORPS  X0, X4, X4
+	LEAQ    (R9)(CX*2), R10
+	VMOVUPS X3, (R10)
+	VMOVUPS X5, (R10)(CX*4)
+	VMOVUPS X6, (R10)(CX*8)
+	VMOVUPS X4, (R10)(DX*4)
+	VXORPS  X0, X1, X1
+	VXORPS  X0, X2, X2
+	VADDPS  X2, X1, X3
+	VSUBPS  X2, X1, X4
+	VXORPS  X0, X2, X2
+	LEAQ    (R9)(DX*1), R10
+	VMOVUPS X1, (R10)
+	VMOVUPS X3, (R10)(CX*4)
+	VMOVUPS X4, (R10)(CX*8)
+	VMOVUPS X2, (R10)(DX*4)
+
+winoOutputAdjRowsPS_done:
+	MOVQ tw+32(FP), R10
+	LEAQ (AX)(R10*4), AX
+	LEAQ (BX)(SI*2), BX
+	DECQ DI
+	JNZ  winoOutputAdjRowsPS_row
+	RET
+
+DATA elemK90<>+0(SB)/8, $0x8000000080000000
+DATA elemK90<>+8(SB)/8, $0x8000000080000000
+DATA elemK90<>+16(SB)/8, $0x8000000080000000
+DATA elemK90<>+24(SB)/8, $0x8000000080000000
+DATA elemK90<>+32(SB)/8, $0x8000000080000000
+DATA elemK90<>+40(SB)/8, $0x8000000080000000
+DATA elemK90<>+48(SB)/8, $0x8000000080000000
+DATA elemK90<>+56(SB)/8, $0x8000000080000000
+GLOBL elemK90<>(SB), RODATA|NOPTR, $64
+
+// func winoOutputRowsPS(dst *float32, m *float32, mstep int, bias float32, tw int, th int, last int)
+// Requires: AVX
+TEXT ·winoOutputRowsPS(SB), NOSPLIT, $0-56
+	MOVQ         dst+0(FP), AX
+	MOVQ         m+8(FP), CX
+	MOVQ         mstep+16(FP), DX
+	SHLQ         $0x02, DX
+	LEAQ         (DX)(DX*2), BX
+	MOVQ         tw+32(FP), SI
+	SHLQ         $0x03, SI
+	MOVQ         th+40(FP), DI
+	VBROADCASTSS bias+24(FP), X0
+	MOVQ         tw+32(FP), R10
+	ANDQ         $0x03, R10
+	NEGQ         R10
+	LEAQ         winoMask<>+16(SB), R11
+	VMOVUPS      (R11)(R10*4), X1
+
+winoOutputRowsPS_row:
+	MOVQ AX, R9
+	MOVQ CX, R8
+	MOVQ tw+32(FP), R10
+	SHRQ $0x02, R10
+	JZ   winoOutputRowsPS_tail
+
+winoOutputRowsPS_blk:
+	MOVQ      R8, R11
+	VMOVUPS   (R11), X2
+	VMOVUPS   (R11)(DX*1), X3
+	VMOVUPS   (R11)(DX*2), X4
+	VMOVUPS   (R11)(BX*1), X5
+	VADDPS    X3, X2, X2
+	VADDPS    X4, X2, X2
+	VSUBPS    X4, X3, X3
+	VSUBPS    X5, X3, X3
+	LEAQ      (R8)(DX*4), R11
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(DX*1), X5
+	VMOVUPS   (R11)(DX*2), X6
+	VMOVUPS   (R11)(BX*1), X7
+	VADDPS    X5, X4, X4
+	VADDPS    X6, X4, X4
+	VSUBPS    X6, X5, X5
+	VSUBPS    X7, X5, X5
+	LEAQ      (R8)(DX*8), R11
+	VMOVUPS   (R11), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VMOVUPS   (R11)(DX*2), X8
+	VMOVUPS   (R11)(BX*1), X9
+	VADDPS    X7, X6, X6
+	VADDPS    X8, X6, X6
+	VSUBPS    X8, X7, X7
+	VSUBPS    X9, X7, X7
+	LEAQ      (R8)(BX*4), R11
+	VMOVUPS   (R11), X8
+	VMOVUPS   (R11)(DX*1), X9
+	VMOVUPS   (R11)(DX*2), X10
+	VMOVUPS   (R11)(BX*1), X11
+	VADDPS    X9, X8, X8
+	VADDPS    X10, X8, X8
+	VSUBPS    X10, X9, X9
+	VSUBPS    X11, X9, X9
+	VADDPS    X4, X2, X2
+	VADDPS    X6, X2, X2
+	VADDPS    X0, X2, X2
+	VSUBPS    X6, X4, X4
+	VSUBPS    X8, X4, X4
+	VADDPS    X0, X4, X4
+	VADDPS    X5, X3, X3
+	VADDPS    X7, X3, X3
+	VADDPS    X0, X3, X3
+	VSUBPS    X7, X5, X5
+	VSUBPS    X9, X5, X5
+	VADDPS    X0, X5, X5
+	VUNPCKLPS X3, X2, X6
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X6, (R9)
+	VMOVUPS   X2, 16(R9)
+	VUNPCKLPS X5, X4, X2
+	VUNPCKHPS X5, X4, X3
+	VMOVUPS   X2, (R9)(SI*1)
+	VMOVUPS   X3, 16(R9)(SI*1)
+	ADDQ      $0x20, R9
+	ADDQ      $0x10, R8
+	DECQ      R10
+	JNZ       winoOutputRowsPS_blk
+
+winoOutputRowsPS_tail:
+	MOVQ      tw+32(FP), R10
+	ANDQ      $0x03, R10
+	JZ        winoOutputRowsPS_next
+	CMPQ      R10, $0x01
+	JNE       winoOutputRowsPS_tail2
+	MOVQ      last+48(FP), R11
+	CMPQ      DI, R11
+	JLE       winoOutputRowsPS_tail1_masked
+	MOVQ      R8, R11
+	VMOVUPS   (R11), X2
+	VMOVUPS   (R11)(DX*1), X3
+	VMOVUPS   (R11)(DX*2), X4
+	VMOVUPS   (R11)(BX*1), X5
+	VADDPS    X3, X2, X2
+	VADDPS    X4, X2, X2
+	VSUBPS    X4, X3, X3
+	VSUBPS    X5, X3, X3
+	LEAQ      (R8)(DX*4), R11
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(DX*1), X5
+	VMOVUPS   (R11)(DX*2), X6
+	VMOVUPS   (R11)(BX*1), X7
+	VADDPS    X5, X4, X4
+	VADDPS    X6, X4, X4
+	VSUBPS    X6, X5, X5
+	VSUBPS    X7, X5, X5
+	LEAQ      (R8)(DX*8), R11
+	VMOVUPS   (R11), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VMOVUPS   (R11)(DX*2), X8
+	VMOVUPS   (R11)(BX*1), X9
+	VADDPS    X7, X6, X6
+	VADDPS    X8, X6, X6
+	VSUBPS    X8, X7, X7
+	VSUBPS    X9, X7, X7
+	LEAQ      (R8)(BX*4), R11
+	VMOVUPS   (R11), X8
+	VMOVUPS   (R11)(DX*1), X9
+	VMOVUPS   (R11)(DX*2), X10
+	VMOVUPS   (R11)(BX*1), X11
+	VADDPS    X9, X8, X8
+	VADDPS    X10, X8, X8
+	VSUBPS    X10, X9, X9
+	VSUBPS    X11, X9, X9
+	VADDPS    X4, X2, X2
+	VADDPS    X6, X2, X2
+	VADDPS    X0, X2, X2
+	VSUBPS    X6, X4, X4
+	VSUBPS    X8, X4, X4
+	VADDPS    X0, X4, X4
+	VADDPS    X5, X3, X3
+	VADDPS    X7, X3, X3
+	VADDPS    X0, X3, X3
+	VSUBPS    X7, X5, X5
+	VSUBPS    X9, X5, X5
+	VADDPS    X0, X5, X5
+	VUNPCKLPS X3, X2, X6
+	VUNPCKHPS X3, X2, X2
+	VMOVLPS   X6, (R9)
+	VUNPCKLPS X5, X4, X2
+	VUNPCKHPS X5, X4, X3
+	VMOVLPS   X2, (R9)(SI*1)
+	JMP       winoOutputRowsPS_next
+
+winoOutputRowsPS_tail1_masked:
+	MOVQ       R8, R11
+	VMASKMOVPS (R11), X1, X2
+	VMASKMOVPS (R11)(DX*1), X1, X3
+	VMASKMOVPS (R11)(DX*2), X1, X4
+	VMASKMOVPS (R11)(BX*1), X1, X5
+	VADDPS     X3, X2, X2
+	VADDPS     X4, X2, X2
+	VSUBPS     X4, X3, X3
+	VSUBPS     X5, X3, X3
+	LEAQ       (R8)(DX*4), R11
+	VMASKMOVPS (R11), X1, X4
+	VMASKMOVPS (R11)(DX*1), X1, X5
+	VMASKMOVPS (R11)(DX*2), X1, X6
+	VMASKMOVPS (R11)(BX*1), X1, X7
+	VADDPS     X5, X4, X4
+	VADDPS     X6, X4, X4
+	VSUBPS     X6, X5, X5
+	VSUBPS     X7, X5, X5
+	LEAQ       (R8)(DX*8), R11
+	VMASKMOVPS (R11), X1, X6
+	VMASKMOVPS (R11)(DX*1), X1, X7
+	VMASKMOVPS (R11)(DX*2), X1, X8
+	VMASKMOVPS (R11)(BX*1), X1, X9
+	VADDPS     X7, X6, X6
+	VADDPS     X8, X6, X6
+	VSUBPS     X8, X7, X7
+	VSUBPS     X9, X7, X7
+	LEAQ       (R8)(BX*4), R11
+	VMASKMOVPS (R11), X1, X8
+	VMASKMOVPS (R11)(DX*1), X1, X9
+	VMASKMOVPS (R11)(DX*2), X1, X10
+	VMASKMOVPS (R11)(BX*1), X1, X11
+	VADDPS     X9, X8, X8
+	VADDPS     X10, X8, X8
+	VSUBPS     X10, X9, X9
+	VSUBPS     X11, X9, X9
+	VADDPS     X4, X2, X2
+	VADDPS     X6, X2, X2
+	VADDPS     X0, X2, X2
+	VSUBPS     X6, X4, X4
+	VSUBPS     X8, X4, X4
+	VADDPS     X0, X4, X4
+	VADDPS     X5, X3, X3
+	VADDPS     X7, X3, X3
+	VADDPS     X0, X3, X3
+	VSUBPS     X7, X5, X5
+	VSUBPS     X9, X5, X5
+	VADDPS     X0, X5, X5
+	VUNPCKLPS  X3, X2, X6
+	VUNPCKHPS  X3, X2, X2
+	VMOVLPS    X6, (R9)
+	VUNPCKLPS  X5, X4, X2
+	VUNPCKHPS  X5, X4, X3
+	VMOVLPS    X2, (R9)(SI*1)
+	JMP        winoOutputRowsPS_next
+
+winoOutputRowsPS_tail2:
+	CMPQ      R10, $0x02
+	JNE       winoOutputRowsPS_tail3
+	MOVQ      last+48(FP), R11
+	CMPQ      DI, R11
+	JLE       winoOutputRowsPS_tail2_masked
+	MOVQ      R8, R11
+	VMOVUPS   (R11), X2
+	VMOVUPS   (R11)(DX*1), X3
+	VMOVUPS   (R11)(DX*2), X4
+	VMOVUPS   (R11)(BX*1), X5
+	VADDPS    X3, X2, X2
+	VADDPS    X4, X2, X2
+	VSUBPS    X4, X3, X3
+	VSUBPS    X5, X3, X3
+	LEAQ      (R8)(DX*4), R11
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(DX*1), X5
+	VMOVUPS   (R11)(DX*2), X6
+	VMOVUPS   (R11)(BX*1), X7
+	VADDPS    X5, X4, X4
+	VADDPS    X6, X4, X4
+	VSUBPS    X6, X5, X5
+	VSUBPS    X7, X5, X5
+	LEAQ      (R8)(DX*8), R11
+	VMOVUPS   (R11), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VMOVUPS   (R11)(DX*2), X8
+	VMOVUPS   (R11)(BX*1), X9
+	VADDPS    X7, X6, X6
+	VADDPS    X8, X6, X6
+	VSUBPS    X8, X7, X7
+	VSUBPS    X9, X7, X7
+	LEAQ      (R8)(BX*4), R11
+	VMOVUPS   (R11), X8
+	VMOVUPS   (R11)(DX*1), X9
+	VMOVUPS   (R11)(DX*2), X10
+	VMOVUPS   (R11)(BX*1), X11
+	VADDPS    X9, X8, X8
+	VADDPS    X10, X8, X8
+	VSUBPS    X10, X9, X9
+	VSUBPS    X11, X9, X9
+	VADDPS    X4, X2, X2
+	VADDPS    X6, X2, X2
+	VADDPS    X0, X2, X2
+	VSUBPS    X6, X4, X4
+	VSUBPS    X8, X4, X4
+	VADDPS    X0, X4, X4
+	VADDPS    X5, X3, X3
+	VADDPS    X7, X3, X3
+	VADDPS    X0, X3, X3
+	VSUBPS    X7, X5, X5
+	VSUBPS    X9, X5, X5
+	VADDPS    X0, X5, X5
+	VUNPCKLPS X3, X2, X6
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X6, (R9)
+	VUNPCKLPS X5, X4, X2
+	VUNPCKHPS X5, X4, X3
+	VMOVUPS   X2, (R9)(SI*1)
+	JMP       winoOutputRowsPS_next
+
+winoOutputRowsPS_tail2_masked:
+	MOVQ       R8, R11
+	VMASKMOVPS (R11), X1, X2
+	VMASKMOVPS (R11)(DX*1), X1, X3
+	VMASKMOVPS (R11)(DX*2), X1, X4
+	VMASKMOVPS (R11)(BX*1), X1, X5
+	VADDPS     X3, X2, X2
+	VADDPS     X4, X2, X2
+	VSUBPS     X4, X3, X3
+	VSUBPS     X5, X3, X3
+	LEAQ       (R8)(DX*4), R11
+	VMASKMOVPS (R11), X1, X4
+	VMASKMOVPS (R11)(DX*1), X1, X5
+	VMASKMOVPS (R11)(DX*2), X1, X6
+	VMASKMOVPS (R11)(BX*1), X1, X7
+	VADDPS     X5, X4, X4
+	VADDPS     X6, X4, X4
+	VSUBPS     X6, X5, X5
+	VSUBPS     X7, X5, X5
+	LEAQ       (R8)(DX*8), R11
+	VMASKMOVPS (R11), X1, X6
+	VMASKMOVPS (R11)(DX*1), X1, X7
+	VMASKMOVPS (R11)(DX*2), X1, X8
+	VMASKMOVPS (R11)(BX*1), X1, X9
+	VADDPS     X7, X6, X6
+	VADDPS     X8, X6, X6
+	VSUBPS     X8, X7, X7
+	VSUBPS     X9, X7, X7
+	LEAQ       (R8)(BX*4), R11
+	VMASKMOVPS (R11), X1, X8
+	VMASKMOVPS (R11)(DX*1), X1, X9
+	VMASKMOVPS (R11)(DX*2), X1, X10
+	VMASKMOVPS (R11)(BX*1), X1, X11
+	VADDPS     X9, X8, X8
+	VADDPS     X10, X8, X8
+	VSUBPS     X10, X9, X9
+	VSUBPS     X11, X9, X9
+	VADDPS     X4, X2, X2
+	VADDPS     X6, X2, X2
+	VADDPS     X0, X2, X2
+	VSUBPS     X6, X4, X4
+	VSUBPS     X8, X4, X4
+	VADDPS     X0, X4, X4
+	VADDPS     X5, X3, X3
+	VADDPS     X7, X3, X3
+	VADDPS     X0, X3, X3
+	VSUBPS     X7, X5, X5
+	VSUBPS     X9, X5, X5
+	VADDPS     X0, X5, X5
+	VUNPCKLPS  X3, X2, X6
+	VUNPCKHPS  X3, X2, X2
+	VMOVUPS    X6, (R9)
+	VUNPCKLPS  X5, X4, X2
+	VUNPCKHPS  X5, X4, X3
+	VMOVUPS    X2, (R9)(SI*1)
+	JMP        winoOutputRowsPS_next
+
+winoOutputRowsPS_tail3:
+	MOVQ      last+48(FP), R11
+	CMPQ      DI, R11
+	JLE       winoOutputRowsPS_tail3_masked
+	MOVQ      R8, R11
+	VMOVUPS   (R11), X2
+	VMOVUPS   (R11)(DX*1), X3
+	VMOVUPS   (R11)(DX*2), X4
+	VMOVUPS   (R11)(BX*1), X5
+	VADDPS    X3, X2, X2
+	VADDPS    X4, X2, X2
+	VSUBPS    X4, X3, X3
+	VSUBPS    X5, X3, X3
+	LEAQ      (R8)(DX*4), R11
+	VMOVUPS   (R11), X4
+	VMOVUPS   (R11)(DX*1), X5
+	VMOVUPS   (R11)(DX*2), X6
+	VMOVUPS   (R11)(BX*1), X7
+	VADDPS    X5, X4, X4
+	VADDPS    X6, X4, X4
+	VSUBPS    X6, X5, X5
+	VSUBPS    X7, X5, X5
+	LEAQ      (R8)(DX*8), R11
+	VMOVUPS   (R11), X6
+	VMOVUPS   (R11)(DX*1), X7
+	VMOVUPS   (R11)(DX*2), X8
+	VMOVUPS   (R11)(BX*1), X9
+	VADDPS    X7, X6, X6
+	VADDPS    X8, X6, X6
+	VSUBPS    X8, X7, X7
+	VSUBPS    X9, X7, X7
+	LEAQ      (R8)(BX*4), R11
+	VMOVUPS   (R11), X8
+	VMOVUPS   (R11)(DX*1), X9
+	VMOVUPS   (R11)(DX*2), X10
+	VMOVUPS   (R11)(BX*1), X11
+	VADDPS    X9, X8, X8
+	VADDPS    X10, X8, X8
+	VSUBPS    X10, X9, X9
+	VSUBPS    X11, X9, X9
+	VADDPS    X4, X2, X2
+	VADDPS    X6, X2, X2
+	VADDPS    X0, X2, X2
+	VSUBPS    X6, X4, X4
+	VSUBPS    X8, X4, X4
+	VADDPS    X0, X4, X4
+	VADDPS    X5, X3, X3
+	VADDPS    X7, X3, X3
+	VADDPS    X0, X3, X3
+	VSUBPS    X7, X5, X5
+	VSUBPS    X9, X5, X5
+	VADDPS    X0, X5, X5
+	VUNPCKLPS X3, X2, X6
+	VUNPCKHPS X3, X2, X2
+	VMOVUPS   X6, (R9)
+	VMOVLPS   X2, 16(R9)
+	VUNPCKLPS X5, X4, X2
+	VUNPCKHPS X5, X4, X3
+	VMOVUPS   X2, (R9)(SI*1)
+	VMOVLPS   X3, 16(R9)(SI*1)
+	JMP       winoOutputRowsPS_next
+
+winoOutputRowsPS_tail3_masked:
+	MOVQ       R8, R11
+	VMASKMOVPS (R11), X1, X2
+	VMASKMOVPS (R11)(DX*1), X1, X3
+	VMASKMOVPS (R11)(DX*2), X1, X4
+	VMASKMOVPS (R11)(BX*1), X1, X5
+	VADDPS     X3, X2, X2
+	VADDPS     X4, X2, X2
+	VSUBPS     X4, X3, X3
+	VSUBPS     X5, X3, X3
+	LEAQ       (R8)(DX*4), R11
+	VMASKMOVPS (R11), X1, X4
+	VMASKMOVPS (R11)(DX*1), X1, X5
+	VMASKMOVPS (R11)(DX*2), X1, X6
+	VMASKMOVPS (R11)(BX*1), X1, X7
+	VADDPS     X5, X4, X4
+	VADDPS     X6, X4, X4
+	VSUBPS     X6, X5, X5
+	VSUBPS     X7, X5, X5
+	LEAQ       (R8)(DX*8), R11
+	VMASKMOVPS (R11), X1, X6
+	VMASKMOVPS (R11)(DX*1), X1, X7
+	VMASKMOVPS (R11)(DX*2), X1, X8
+	VMASKMOVPS (R11)(BX*1), X1, X9
+	VADDPS     X7, X6, X6
+	VADDPS     X8, X6, X6
+	VSUBPS     X8, X7, X7
+	VSUBPS     X9, X7, X7
+	LEAQ       (R8)(BX*4), R11
+	VMASKMOVPS (R11), X1, X8
+	VMASKMOVPS (R11)(DX*1), X1, X9
+	VMASKMOVPS (R11)(DX*2), X1, X10
+	VMASKMOVPS (R11)(BX*1), X1, X11
+	VADDPS     X9, X8, X8
+	VADDPS     X10, X8, X8
+	VSUBPS     X10, X9, X9
+	VSUBPS     X11, X9, X9
+	VADDPS     X4, X2, X2
+	VADDPS     X6, X2, X2
+	VADDPS     X0, X2, X2
+	VSUBPS     X6, X4, X4
+	VSUBPS     X8, X4, X4
+	VADDPS     X0, X4, X4
+	VADDPS     X5, X3, X3
+	VADDPS     X7, X3, X3
+	VADDPS     X0, X3, X3
+	VSUBPS     X7, X5, X5
+	VSUBPS     X9, X5, X5
+	VADDPS     X0, X5, X5
+	VUNPCKLPS  X3, X2, X6
+	VUNPCKHPS  X3, X2, X2
+	VMOVUPS    X6, (R9)
+	VMOVLPS    X2, 16(R9)
+	VUNPCKLPS  X5, X4, X2
+	VUNPCKHPS  X5, X4, X3
+	VMOVUPS    X2, (R9)(SI*1)
+	VMOVLPS    X3, 16(R9)(SI*1)
+
+winoOutputRowsPS_next:
+	MOVQ tw+32(FP), R10
+	LEAQ (CX)(R10*4), CX
+	LEAQ (AX)(SI*2), AX
+	DECQ DI
+	JNZ  winoOutputRowsPS_row
+	RET
+
+// func padRowsPS(dst *float32, dstride int, src *float32, w int, h int, last int)
+// Requires: AVX
+TEXT ·padRowsPS(SB), NOSPLIT, $0-48
+	MOVQ    dst+0(FP), AX
+	MOVQ    dstride+8(FP), CX
+	SHLQ    $0x02, CX
+	MOVQ    src+16(FP), DX
+	MOVQ    h+32(FP), BX
+	MOVQ    w+24(FP), SI
+	ANDQ    $0x07, SI
+	NEGQ    SI
+	LEAQ    padRowsMask<>+32(SB), DI
+	VMOVUPS (DI)(SI*4), Y0
+
+padRowsPS_row:
+	MOVQ AX, SI
+	MOVQ w+24(FP), DI
+	SHRQ $0x03, DI
+	JZ   padRowsPS_tail
+
+padRowsPS_blk:
+	VMOVUPS (DX), Y1
+	VMOVUPS Y1, (SI)
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, SI
+	DECQ    DI
+	JNZ     padRowsPS_blk
+
+padRowsPS_tail:
+	MOVQ   w+24(FP), DI
+	ANDQ   $0x07, DI
+	JZ     padRowsPS_next
+	MOVQ   last+40(FP), R8
+	CMPQ   BX, R8
+	JLE    padRowsPS_last
+	VANDPS (DX), Y0, Y1
+	JMP    padRowsPS_store
+
+padRowsPS_last:
+	VMASKMOVPS (DX), Y0, Y1
+
+padRowsPS_store:
+	VMOVUPS Y1, (SI)
+	LEAQ    (DX)(DI*4), DX
+
+padRowsPS_next:
+	ADDQ CX, AX
+	DECQ BX
+	JNZ  padRowsPS_row
+	VZEROUPPER
+	RET
+
+DATA padRowsMask<>+0(SB)/4, $0xffffffff
+DATA padRowsMask<>+4(SB)/4, $0xffffffff
+DATA padRowsMask<>+8(SB)/4, $0xffffffff
+DATA padRowsMask<>+12(SB)/4, $0xffffffff
+DATA padRowsMask<>+16(SB)/4, $0xffffffff
+DATA padRowsMask<>+20(SB)/4, $0xffffffff
+DATA padRowsMask<>+24(SB)/4, $0xffffffff
+DATA padRowsMask<>+28(SB)/4, $0xffffffff
+DATA padRowsMask<>+32(SB)/4, $0x00000000
+DATA padRowsMask<>+36(SB)/4, $0x00000000
+DATA padRowsMask<>+40(SB)/4, $0x00000000
+DATA padRowsMask<>+44(SB)/4, $0x00000000
+DATA padRowsMask<>+48(SB)/4, $0x00000000
+DATA padRowsMask<>+52(SB)/4, $0x00000000
+DATA padRowsMask<>+56(SB)/4, $0x00000000
+DATA padRowsMask<>+60(SB)/4, $0x00000000
+GLOBL padRowsMask<>(SB), RODATA|NOPTR, $64

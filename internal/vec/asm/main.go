@@ -45,6 +45,7 @@ func main() {
 	attnGradKernels()   // attention's dS rows (elemlsm.go)
 	biasAffineReLU()    // the convolution epilogue's loop (biasaffine.go)
 	norm32Kernels()     // the norms' float32 passes (norm32.go)
+	winoKernels()       // Winograd's weight and tile transforms (wino.go)
 	Generate()
 }
 
