@@ -2,8 +2,13 @@
 // near the top: Adam's update and SGD's, the binary arithmetic under
 // tensor's broadcasting (Binary, BinaryVS, BinarySV), batch norm's
 // passes (the row loops: sums of rows in float64, normalization, the
-// input's gradient, from x̂ or from x) and the leaves of tensor's pairwise
-// sums (SumQuad). On amd64 with AVX they run as assembly over AVX vectors
+// input's gradient, from x̂ or from x), the leaves of tensor's pairwise
+// sums (SumQuad), layer, RMS and group norm's rows, and Winograd F(2×2,
+// 3×3)'s transforms: the weights' (WinoWeights, WinoWeightsAdjoint, across
+// 8 or 4 kernels) and one channel plane's tiles (WinoInputRows,
+// WinoInputAdjointRows, WinoOutputRows, WinoOutputAdjointRows, 4 tiles of a
+// row to a vector, float32), with PadRows to copy a plane into their padded
+// buffer. On amd64 with AVX they run as assembly over AVX vectors
 // (256-bit; 128-bit for SumQuad's float32 partial sums), generated with avo
 // by the command in asm/; elsewhere, and under
 // the purego build tag, as plain Go.

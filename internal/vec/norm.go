@@ -11,8 +11,9 @@ import (
 // up at the end in a fixed tree (see addPartials), so their result depends
 // on n alone, never on how the work is split; the element-wise passes
 // compute each value alone. Every operation is rounded on its own, in the
-// order given; the assembly (float32 on amd64 with AVX; float64 rows with
-// AVX) gives the bits of the Go loops.
+// order given. The ops call these for T = float64; float32 rows take the
+// float32 loops of norm32.go. Only RowSumSqDev64, on float64 rows, has
+// assembly (amd64 with AVX2), which gives the bits of its Go loop.
 //
 // The forward converts a row to float64 once, into a scratch row s
 // (RowSumTo), which its later passes (RowSumSqDev64, NormRow64,
@@ -21,18 +22,18 @@ import (
 // NormGradRowScalarX) recompute hᵢ = (x[i] − mu)·is in float64, unrounded.
 
 // Where a product goes into a sum, the loops fuse the two (math.FMA, one
-// rounding; VFMADD in the assembly, which therefore needs the AVX2 level
-// with its FMA): the sums of squares and products, y = x̂·γ + β and the
+// rounding; VFMADD in RowSumSqDev64's assembly, which therefore needs the
+// AVX2 level with its FMA): the sums of squares and products, y = x̂·γ + β and the
 // input gradients' affine forms. A fused step is at least as accurate as
 // the two it replaces.
 
 // normLanes is the number of partial sums of the norm reductions: four
-// vectors of four float64s in the assembly.
+// vectors of four float64s in RowSumSqDev64's assembly.
 const normLanes = 16
 
 // addPartials returns the sum of the partial sums p, added in halves:
 // p[k] + p[k+8] for k < 8, then the same with 4, 2 and 1 (written out, as
-// it runs once a row). The reductions' assembly, which also stores its
+// it runs once a row). RowSumSqDev64's assembly, which also stores its
 // partials, returns their sum added in this order, which stands when the
 // Go loop has no values left to add.
 func addPartials(p *[normLanes]float64) float64 {
@@ -49,11 +50,7 @@ func RowSumTo[T Float](x []T, s []float64) float64 {
 		panic(fmt.Sprintf("vec: RowSumTo of slices of lengths %d and %d", len(x), len(s)))
 	}
 	var p [normLanes]float64
-	done, sum := rowSumToAsm(x, s, &p)
-	if done == len(x) && done > 0 {
-		return sum // the partials added by the assembly
-	}
-	for i := done; i < len(x); i++ {
+	for i := range x {
 		s[i] = float64(x[i])
 		p[i%normLanes] += s[i]
 	}
@@ -84,21 +81,19 @@ func NormRow64[T Float](y []T, s []float64, mu, is float64, g, b []float64) {
 	if len(s) != n || (g != nil && len(g) != n) || (b != nil && (g == nil || len(b) != n)) {
 		panic(fmt.Sprintf("vec: NormRow64 of slices of lengths %d, %d, %d and %d", n, len(s), len(g), len(b)))
 	}
-	done := normRow64Asm(y, s, mu, is, g, b)
-	y, s = y[done:], s[done:][:len(y)-done]
 	switch {
 	case g == nil:
 		for i, v := range s {
 			y[i] = T((v - mu) * is)
 		}
 	case b == nil:
-		g = g[done:][:len(s)]
+		g = g[:len(s)]
 		for i, v := range s {
 			h := float64((v - mu) * is)
 			y[i] = T(h * g[i])
 		}
 	default:
-		g, b = g[done:][:len(s)], b[done:][:len(s)]
+		g, b = g[:len(s)], b[:len(s)]
 		for i, v := range s {
 			y[i] = T(math.FMA(float64((v-mu)*is), g[i], b[i]))
 		}
@@ -112,9 +107,7 @@ func NormRowScalar64[T Float](y []T, s []float64, mu, a, b float64) {
 	if len(s) != len(y) {
 		panic(fmt.Sprintf("vec: NormRowScalar64 of slices of lengths %d and %d", len(y), len(s)))
 	}
-	done := normRowScalar64Asm(y, s, mu, a, b)
-	y = y[done:]
-	for i, v := range s[done:] {
+	for i, v := range s {
 		y[i] = T(math.FMA(v-mu, a, b))
 	}
 }
@@ -130,13 +123,8 @@ func NormGradSumsX[T Float](dy []T, g []float64, x []T, mu, is float64, sb, sbh 
 	if len(x) != n || (g != nil && len(g) != n) || (sb == nil) != (sbh == nil) || (sb != nil && (len(sb) != n || len(sbh) != n)) {
 		panic(fmt.Sprintf("vec: NormGradSumsX of slices of lengths %d, %d, %d, %d and %d", n, len(g), len(x), len(sb), len(sbh)))
 	}
-	var p [2 * normLanes]float64
-	done, sg, sgh := normGradSumsXAsm(dy, g, x, mu, is, &p, sb, sbh)
-	if done == n && done > 0 {
-		return sg, sgh
-	}
-	a, c := (*[normLanes]float64)(p[:normLanes]), (*[normLanes]float64)(p[normLanes:])
-	for i := done; i < n; i++ {
+	var a, c [normLanes]float64
+	for i := range n {
 		d := float64(dy[i])
 		h := float64((float64(x[i]) - mu) * is)
 		gv := d
@@ -150,7 +138,7 @@ func NormGradSumsX[T Float](dy []T, g []float64, x []T, mu, is float64, sb, sbh 
 			sbh[i] = math.FMA(d, h, sbh[i])
 		}
 	}
-	return addPartials(a), addPartials(c)
+	return addPartials(&a), addPartials(&c)
 }
 
 // NormGradRowX writes dx[i] = T((ĝᵢ·a + c) − (x[i] − mu)·e), ĝᵢ =
@@ -163,7 +151,7 @@ func NormGradRowX[T Float](dx, dy []T, g []float64, x []T, mu, a, c, e float64) 
 	if len(dy) != n || len(x) != n || (g != nil && len(g) != n) {
 		panic(fmt.Sprintf("vec: NormGradRowX of slices of lengths %d, %d, %d and %d", n, len(dy), len(g), len(x)))
 	}
-	for i := normGradRowXAsm(dx, dy, g, x, mu, a, c, e); i < n; i++ {
+	for i := range n {
 		gv := float64(dy[i])
 		if g != nil {
 			gv = float64(gv * g[i])
@@ -181,7 +169,7 @@ func NormGradRowScalarX[T Float](dx, dy, x []T, mu, k1, k2, k3 float64) {
 	if len(dy) != n || len(x) != n {
 		panic(fmt.Sprintf("vec: NormGradRowScalarX of slices of lengths %d, %d and %d", n, len(dy), len(x)))
 	}
-	for i := normGradRowScalarXAsm(dx, dy, x, mu, k1, k2, k3); i < n; i++ {
+	for i := range n {
 		t := math.FMA(k1, float64(dy[i]), k3)
 		dx[i] = T(math.FMA(k2, float64(x[i])-mu, t))
 	}
@@ -196,61 +184,45 @@ func RowSumDotDev[T Float](dy, x []T, mu float64) (sd, sdd float64) {
 	if len(x) != n {
 		panic(fmt.Sprintf("vec: RowSumDotDev of slices of lengths %d and %d", n, len(x)))
 	}
-	var p [2 * normLanes]float64
-	done, sd, sdd := rowSumDotDevAsm(dy, x, mu, &p)
-	if done == n && done > 0 {
-		return sd, sdd
-	}
-	a, c := (*[normLanes]float64)(p[:normLanes]), (*[normLanes]float64)(p[normLanes:])
-	for i := done; i < n; i++ {
+	var a, c [normLanes]float64
+	for i := range n {
 		d := float64(dy[i])
 		a[i%normLanes] += d
 		c[i%normLanes] = math.FMA(d, float64(x[i])-mu, c[i%normLanes])
 	}
-	return addPartials(a), addPartials(c)
+	return addPartials(&a), addPartials(&c)
 }
 
 // NormForwardRow is layer norm's (RMS norm's, if rms) forward pass over one
 // row: μ = RowSumTo(x, s)/n (0 if rms), r = 1/√(RowSumSqDev64(s, μ)/n + eps)
 // and NormRow64(y, s, μ, r, g, b), with the bits of those three calls; it
-// returns μ and r. It makes the checks and the choice of loop once for the
-// row. s is a scratch row of n float64s. It panics if the lengths differ.
+// returns μ and r. s is a scratch row of n float64s. It panics if the lengths differ.
 func NormForwardRow[T Float](y, x []T, s, g, b []float64, eps float64, rms bool) (mu, is float64) {
 	n := len(x)
 	if len(y) != n || len(s) != n || (g != nil && len(g) != n) || (b != nil && (g == nil || len(b) != n)) {
 		panic(fmt.Sprintf("vec: NormForwardRow of slices of lengths %d, %d, %d, %d and %d", n, len(y), len(s), len(g), len(b)))
 	}
 	k := float64(n)
-	if !normRowFast[T](n) {
-		mu = RowSumTo(x, s) / k
-		if rms {
-			mu = 0
-		}
-		is = 1 / math.Sqrt(RowSumSqDev64(s, mu)/k+eps)
-		NormRow64(y, s, mu, is, g, b)
-		return mu, is
+	mu = RowSumTo(x, s) / k
+	if rms {
+		mu = 0
 	}
-	mu, is = normForwardRowAsm(y, x, s, g, b, k, eps, rms)
+	is = 1 / math.Sqrt(RowSumSqDev64(s, mu)/k+eps)
+	NormRow64(y, s, mu, is, g, b)
 	return mu, is
 }
 
 // NormBackwardRow is layer norm's (RMS norm's, if rms) backward pass over
 // one row, with the bits of NormGradSumsX(dy, g, x, mu, is, sb, sbh)
 // followed, if dx is not nil, by NormGradRowX(dx, dy, g, x, mu, is, −is·m₁,
-// is·m₂), m₁ = Σĝ/n (0 if rms) and m₂ = is·(Σĝ⊙h/n). It makes the checks
-// and the choice of loops once for the row. It panics if the lengths
-// differ.
+// is·m₂), m₁ = Σĝ/n (0 if rms) and m₂ = is·(Σĝ⊙h/n). It panics if the
+// lengths differ.
 func NormBackwardRow[T Float](dx, dy []T, g []float64, x []T, mu, is float64, sb, sbh []float64, rms bool) {
 	n := len(dy)
 	if len(x) != n || (dx != nil && len(dx) != n) || (g != nil && len(g) != n) || (sb == nil) != (sbh == nil) || (sb != nil && (len(sb) != n || len(sbh) != n)) {
 		panic(fmt.Sprintf("vec: NormBackwardRow of slices of lengths %d, %d, %d, %d, %d and %d", len(dx), n, len(g), len(x), len(sb), len(sbh)))
 	}
-	var sg, sgh float64
-	if normRowFast[T](n) {
-		sg, sgh = normGradSumsRowAsm(dy, g, x, mu, is, sb, sbh)
-	} else {
-		sg, sgh = NormGradSumsX(dy, g, x, mu, is, sb, sbh)
-	}
+	sg, sgh := NormGradSumsX(dy, g, x, mu, is, sb, sbh)
 	if dx == nil {
 		return
 	}
@@ -259,9 +231,5 @@ func NormBackwardRow[T Float](dx, dy []T, g []float64, x []T, mu, is float64, sb
 	}
 	k := float64(n)
 	m1, m2 := sg/k, is*(sgh/k)
-	if normRowFast[T](n) {
-		normGradRowXAsm(dx, dy, g, x, mu, is, -is*m1, is*m2)
-		return
-	}
 	NormGradRowX(dx, dy, g, x, mu, is, -is*m1, is*m2)
 }

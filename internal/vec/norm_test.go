@@ -39,8 +39,8 @@ func fmaPartials(n int, term func(i int) (float64, float64)) float64 {
 	return p[0]
 }
 
-// The norm loops (assembly and Go tail on amd64) compute the bits of their
-// definitions, for lengths around the vectors and the 16 partial sums,
+// The norm loops (RowSumSqDev64's assembly and Go tail on amd64) compute
+// the bits of their definitions, for lengths around the vectors and the 16 partial sums,
 // with and without γ and β and the column sums.
 func testNormMatchesGo[T Float](t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -188,7 +188,7 @@ func TestNormPanics(t *testing.T) {
 }
 
 // NormForwardRow and NormBackwardRow give the bits of the calls they
-// stand for, on rows the assembly takes whole and rows it does not.
+// stand for.
 func testNormRowsMatch[T Float](t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, n := range []int{1, 8, 16, 24, 32, 256, 100} {

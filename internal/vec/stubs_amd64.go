@@ -34,75 +34,10 @@ func sumDotRowsPS(sa *float64, sab *float64, a *float32, b *float32, width int, 
 //go:noescape
 func sumDotRowsRPS(sa *float64, sab *float64, a *float32, b *float32, width int, rows int, stride int)
 
-// lnSumStorePS converts n values of x, a multiple of 16, to float64 into s and sums them into 16 partial sums p, and returns the sum of the partials; see RowSumTo.
-//
-//go:noescape
-func lnSumStorePS(n int, x *float32, s *float64, p *[16]float64) float64
-
 // lnSumSqDevPD sums the squares of n values of s less mu, a multiple of 16, into 16 partial sums p, and returns the sum of the partials; see RowSumSqDev64.
 //
 //go:noescape
 func lnSumSqDevPD(n int, s *float64, mu float64, p *[16]float64) float64
-
-// lnNormPD writes h of n values, a multiple of 8, rounded to float32, into y, h = (s − mu)·is; see NormRow64.
-//
-//go:noescape
-func lnNormPD(n int, y *float32, s *float64, mu float64, is float64)
-
-// lnNormScalePD writes h·gam of n values, a multiple of 8, rounded to float32, into y, h = (s − mu)·is; see NormRow64.
-//
-//go:noescape
-func lnNormScalePD(n int, y *float32, s *float64, mu float64, is float64, gam *float64)
-
-// lnNormAffinePD writes h·gam + b (fused) of n values, a multiple of 8, rounded to float32, into y, h = (s − mu)·is; see NormRow64.
-//
-//go:noescape
-func lnNormAffinePD(n int, y *float32, s *float64, mu float64, is float64, gam *float64, b *float64)
-
-// lnNormScalarPD writes (s − mu)·a + b (fused) of n values, a multiple of 8, rounded to float32, into y; see NormRowScalar64.
-//
-//go:noescape
-func lnNormScalarPD(n int, y *float32, s *float64, mu float64, a float64, b float64)
-
-// lnGradSumsXColsPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and adds dy to sb and dy⊙h to sbh, and returns the two sums of the partials; see NormGradSumsX.
-//
-//go:noescape
-func lnGradSumsXColsPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64) (sg float64, sgh float64)
-
-// lnGradSumsXPS sums n values of dy⊙gam, a multiple of 16, into p[:16] and of dy⊙gam⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and returns the two sums of the partials; see NormGradSumsX.
-//
-//go:noescape
-func lnGradSumsXPS(n int, dy *float32, gam *float64, x *float32, mu float64, is float64, p *[32]float64) (sg float64, sgh float64)
-
-// lnGradXPS writes (dy⊙gam·a + c) − (x − mu)·e of n values, a multiple of 8, each step fused, rounded to float32, into dx; see NormGradRowX.
-//
-//go:noescape
-func lnGradXPS(n int, dx *float32, dy *float32, gam *float64, x *float32, mu float64, a float64, c float64, e float64)
-
-// lnGradSumsXNoGColsPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and adds dy to sb and dy⊙h to sbh, and returns the two sums of the partials; see NormGradSumsX.
-//
-//go:noescape
-func lnGradSumsXNoGColsPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64, sb *float64, sbh *float64) (sg float64, sgh float64)
-
-// lnGradSumsXNoGPS sums n values of dy, a multiple of 16, into p[:16] and of dy⊙h into p[16:], 16 partial sums each in float64, h = (x − mu)·is, and returns the two sums of the partials; see NormGradSumsX.
-//
-//go:noescape
-func lnGradSumsXNoGPS(n int, dy *float32, x *float32, mu float64, is float64, p *[32]float64) (sg float64, sgh float64)
-
-// lnGradXNoGPS writes (dy·a + c) − (x − mu)·e of n values, a multiple of 8, each step fused, rounded to float32, into dx; see NormGradRowX.
-//
-//go:noescape
-func lnGradXNoGPS(n int, dx *float32, dy *float32, x *float32, mu float64, a float64, c float64, e float64)
-
-// lnGradScalarXPS writes k2·(x − mu) + (k1·dy + k3) of n values, a multiple of 8, each step fused, rounded to float32, into dx; see NormGradRowScalarX.
-//
-//go:noescape
-func lnGradScalarXPS(n int, dx *float32, dy *float32, x *float32, mu float64, k1 float64, k2 float64, k3 float64)
-
-// lnSumDotDevPS sums n values of dy, a multiple of 16, into p[:16] and of dy·(x − mu) into p[16:], 16 partial sums each in float64, and returns the two sums of the partials; see RowSumDotDev.
-//
-//go:noescape
-func lnSumDotDevPS(n int, dy *float32, x *float32, mu float64, p *[32]float64) (sd float64, sdd float64)
 
 // sumQuadPS adds four rows of n values of x, n a multiple of 4, into their four partial sums each; see SumQuad.
 //
