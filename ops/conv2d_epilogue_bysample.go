@@ -33,21 +33,24 @@ func (op *Conv2d[T]) releaseScratch(mark tensor.ArenaMark, y *tensor.Tensor[T]) 
 }
 
 // winoForwardOnly computes the Winograd path's output for a forward-only
-// pass, which keeps nothing for a backward pass, in blocks of output
-// channels (conv.WinoForwardBlocks), so that the weights' transform and
-// the products take a few MiB rather than 16 times the weights and the
-// output — 25 MiB for a 512×512 convolution on 4×4 planes at batch 32 —
-// and returns nil for any other pass. Its bits are winoForward's.
+// pass, which keeps nothing for a backward pass, in blocks of samples and
+// of output channels (conv.WinoForwardSamples), so that the transforms and
+// the products take at most about 16 MiB rather than 16 times the weights,
+// the input and the output — 25 MiB for a 512×512 convolution on 4×4
+// planes at batch 32, and more with the batch — and returns nil for any
+// other pass. Its bits are winoForward's.
 func (op *Conv2d[T]) winoForwardOnly(x, w *tensor.Tensor[T], b []T, e *conv.Epilogue[T], g *conv.Geom) *tensor.Tensor[T] {
 	if !op.forwardOnly.on {
 		return nil
 	}
-	tg := conv.NewWinoTiles(g)
-	cb := conv.WinoBlock(g, &tg)
-	us, ms := conv.WinoBlockSizes(g, &tg, cb)
+	sb := conv.WinoSampleBlock(g)
+	gb := g.Samples(sb)
+	tg := conv.NewWinoTiles(&gb)
+	cb := conv.WinoBlock(&gb, &tg)
+	us, ms := conv.WinoBlockSizes(&gb, &tg, cb)
 	v, u, m := op.winoScratch(16*tg.VStep, us, ms)
 	y := op.ar.NewUninit(epiShape(g, e)...)
-	conv.WinoForwardBlocks(y.Data(), x.Data(), w.Data(), b, e, g, &tg, v, u, m, cb)
+	conv.WinoForwardSamples(y.Data(), x.Data(), w.Data(), b, e, g, v, u, m, sb, cb)
 	return y
 }
 

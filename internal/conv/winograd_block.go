@@ -5,11 +5,59 @@ import (
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
-// winoScratchValues bounds the scratch of WinoForwardBlocks, V (16·Cin·T)
-// and a block's U (16·cb·Cin) and M (16·cb·T): 16 MiB of float32s. Each
-// block costs its 16 GEMMs a synchronization of the goroutines, so the
-// blocks are as few as that bound allows.
+// winoScratchValues bounds the scratch of WinoForwardSamples, a block of
+// samples' V (16·Cin·T) and a block of channels' U (16·cb·Cin) and M
+// (16·cb·T): 16 MiB of float32s. Each block costs its 16 GEMMs a
+// synchronization of the goroutines, so the blocks are as few as that
+// bound allows.
 const winoScratchValues = 1 << 22
+
+// WinoSampleBlock returns the samples per block of WinoForwardSamples for
+// the convolution of geometry g: all N when the batch's V and the U and M
+// of a block of 64 output channels fit in winoScratchValues values, and
+// otherwise as many as fit, at least one, the blocks as even as can be.
+// Without it V alone would grow
+// with the batch: 16·64·(250·49) values, 50 MB, for the 64 → 128
+// convolution of the ConvNet on 28×28 images at an evaluation batch of 250.
+func WinoSampleBlock(g *Geom) int {
+	p := ((g.HOut + 1) / 2) * ((g.WOut + 1) / 2) // tiles per sample
+	if 16*g.C*g.N*p+16*64*(g.C+g.N*p) <= winoScratchValues {
+		return g.N
+	}
+	s := min(max((winoScratchValues-16*64*g.C)/max(16*p*(g.C+64), 1), 1), g.N)
+	blocks := (g.N + s - 1) / s
+	return (g.N + blocks - 1) / blocks // as even as can be
+}
+
+// Samples returns the geometry of n of g's samples.
+func (g *Geom) Samples(n int) Geom {
+	s := *g
+	s.N, s.Cols = n, n*g.Plane()
+	return s
+}
+
+// WinoForwardSamples is WinoForwardBlocks over the batch a block of sb
+// samples at a time, with blocks of cb output channels: the scratch v, u
+// and m must hold what WinoForwardBlocks needs for the geometry of sb
+// samples (g.Samples(sb)). y is x's output as WinoForwardBlocks writes it,
+// each sample's planes after the last's, so that a block of samples writes
+// its own run of y. Each output is computed as on the whole batch, with
+// the same bits — the products sum each output's Cin terms alike whatever
+// their columns, as long as a block's products have more than 512
+// multiply-adds (see WinoForwardBlocks); WinoSampleBlock's blocks have
+// thousands of tiles.
+func WinoForwardSamples[T tensor.Float](y, x, w, b []T, e *Epilogue[T], g *Geom, v, u, m []T, sb, cb int) {
+	if g.N == 0 {
+		return
+	}
+	in, out := g.C*g.H*g.W, len(y)/g.N
+	for s0 := 0; s0 < g.N; s0 += sb {
+		n := min(sb, g.N-s0)
+		gs := g.Samples(n)
+		tg := NewWinoTiles(&gs)
+		WinoForwardBlocks(y[s0*out:(s0+n)*out], x[s0*in:(s0+n)*in], w, b, e, &gs, &tg, v, u, m, cb)
+	}
+}
 
 // WinoBlock returns the output channels per block of WinoForwardBlocks for
 // the convolution of geometry g: as many as keep its scratch within

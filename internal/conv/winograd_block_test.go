@@ -58,7 +58,61 @@ func testWinoForwardBlocks[T tensor.Float](t *testing.T) {
 						t.Fatalf("%T %v epilogue %v blocks of %d: y[%d] = %v, want %v", T(0), g, e != nil, cb, i, got[i], want[i])
 					}
 				}
+				// Blocks of samples too: one at a time, two (an uneven
+				// split of 3), all; but for products of 512 multiply-adds
+				// or fewer, which internal/gemm sums another way.
+				for _, sb := range []int{1, 2, g.N} {
+					if last := g.N - (g.N-1)/sb*sb; 3*last*tg.Plane*g.C <= 512 {
+						continue
+					}
+					gb := g.Samples(sb)
+					tb := NewWinoTiles(&gb)
+					us, ms := WinoBlockSizes(&gb, &tb, cb)
+					got := make([]T, size)
+					WinoForwardSamples(got, x, w, b, e, g, make([]T, 16*tb.VStep), make([]T, us), make([]T, ms), sb, cb)
+					for i := range want {
+						if math.Float64bits(float64(got[i])) != math.Float64bits(float64(want[i])) {
+							t.Fatalf("%T %v epilogue %v blocks of %d samples, %d channels: y[%d] = %v, want %v", T(0), g, e != nil, sb, cb, i, got[i], want[i])
+						}
+					}
+				}
 			}
+		}
+	}
+}
+
+// WinoSampleBlock keeps a whole batch where its scratch fits, and
+// otherwise the fewest even blocks of samples that keep the scratch of
+// WinoForwardSamples (V, and U and M of WinoBlock's channels) within
+// winoScratchValues, but at least one sample.
+func TestWinoSampleBlock(t *testing.T) {
+	for _, c := range []struct {
+		g    *Geom
+		want int // 0: fewer than N, checked against the bound
+	}{
+		{newGeom(32, 64, 16, 16, 128, 3, 3, 1, 1, 1, 1), 16},   // W2e's conv2: two even blocks
+		{newGeom(250, 64, 14, 14, 128, 3, 3, 1, 1, 1, 1), 0},   // an evaluation batch
+		{newGeom(2, 4096, 64, 64, 64, 3, 3, 1, 1, 1, 1), 1},    // one sample is over the bound
+		{newGeom(0, 64, 16, 16, 128, 3, 3, 1, 1, 1, 1), 0 + 0}, // no samples
+	} {
+		sb := WinoSampleBlock(c.g)
+		if c.g.N == 0 || c.want > 0 {
+			if sb != c.want {
+				t.Errorf("%v: %d samples a block, want %d", c.g, sb, c.want)
+			}
+			continue
+		}
+		gb := c.g.Samples(sb)
+		tg := NewWinoTiles(&gb)
+		cb := WinoBlock(&gb, &tg)
+		us, ms := WinoBlockSizes(&gb, &tg, cb)
+		if total := 16*tg.VStep + us + ms; sb < 1 || sb >= c.g.N || total > winoScratchValues+16*3*winoGap {
+			t.Errorf("%v: %d samples a block (of %d) and %d channels take %d values, bound %d", c.g, sb, c.g.N, cb, total, winoScratchValues)
+		}
+		// No fewer blocks would fit.
+		blocks := (c.g.N + sb - 1) / sb
+		if s := (c.g.N + blocks - 2) / max(blocks-1, 1); blocks > 1 && 16*c.g.C*s*tg.Plane+16*64*(c.g.C+s*tg.Plane) <= winoScratchValues {
+			t.Errorf("%v: %d blocks of %d samples, but %d blocks of %d fit", c.g, blocks, sb, blocks-1, s)
 		}
 	}
 }
