@@ -110,11 +110,8 @@ type Conv2d[T tensor.Float] struct {
 	cols *tensor.Tensor[T] // the forward's im2col matrix, kept when the op has an arena
 	u, v *tensor.Tensor[T] // the forward's Winograd transforms, kept when the op has an arena
 	wino bool              // whether the forward went through Winograd
-	// point is whether the forward was one GEMM of a 1×1 convolution on
-	// 1×1 planes (conv.Pointwise).
-	point bool
-	bias  bool
-	geom  conv.Geom
+	bias bool
+	geom conv.Geom
 	// kg and kw are the geometry and the weights the kernels compute with:
 	// geom and w, or, where kernel taps read only padding, the convolution
 	// trimmed to the live taps, whose top-left one is tap0 (conv2d_trim.go).
@@ -268,7 +265,7 @@ func (op *Conv2d[T]) forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	}
 	epi := op.epilogue(&g)
 	op.x, op.w, op.bias, op.geom = x, w, b != nil, g
-	op.cols, op.u, op.v, op.point = nil, nil, nil, false // from an earlier Forward of the same op
+	op.cols, op.u, op.v = nil, nil, nil // from an earlier Forward of the same op
 	op.wino = op.winograd(&g)
 	if op.trim(&g, w) {
 		// The algorithm is ConvAuto's or ConvIm2col's choice for the
@@ -290,7 +287,6 @@ func (op *Conv2d[T]) forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	}
 
 	if y := op.pointwiseForward(x, w, b, epi, &g); y != nil {
-		op.point = true
 		return y
 	}
 	if y := op.forwardBySamples(x, w, b, epi, &g); y != nil {
@@ -337,7 +333,9 @@ func (op *Conv2d[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tens
 	if !needs[0] && !needs[1] {
 		return grads
 	}
-	if op.point {
+	if conv.Pointwise(g) {
+		// The forward was one GEMM (pointwiseForward: an op with a
+		// pooling epilogue, which alone it refuses, has no Backward).
 		op.pointwiseBackward(dy, needs, grads)
 		return grads
 	}
