@@ -90,10 +90,10 @@ func TestWinoSampleBlock(t *testing.T) {
 		g    *Geom
 		want int // 0: fewer than N, checked against the bound
 	}{
-		{newGeom(32, 64, 16, 16, 128, 3, 3, 1, 1, 1, 1), 16},   // W2e's conv2: two even blocks
-		{newGeom(250, 64, 14, 14, 128, 3, 3, 1, 1, 1, 1), 0},   // an evaluation batch
-		{newGeom(2, 4096, 64, 64, 64, 3, 3, 1, 1, 1, 1), 1},    // one sample is over the bound
-		{newGeom(0, 64, 16, 16, 128, 3, 3, 1, 1, 1, 1), 0 + 0}, // no samples
+		{newGeom(32, 64, 16, 16, 128, 3, 3, 1, 1, 1, 1), 16}, // W2e's conv2: two even blocks
+		{newGeom(250, 64, 14, 14, 128, 3, 3, 1, 1, 1, 1), 0}, // an evaluation batch
+		{newGeom(2, 4096, 64, 64, 64, 3, 3, 1, 1, 1, 1), 1},  // one sample is over the bound
+		{newGeom(0, 64, 16, 16, 128, 3, 3, 1, 1, 1, 1), 0},   // no samples
 	} {
 		sb := WinoSampleBlock(c.g)
 		if c.g.N == 0 || c.want > 0 {
