@@ -306,13 +306,11 @@ func (f *bnForward[T]) pass(clo, chi int) {
 			xs := f.x[lo*inner:]
 			vec.SumShiftSqRows(s1, s2, xs, kv, n, c*inner)
 			ms, a, b := sh[:w], sh[bnMaxCols:][:w], sh[2*bnMaxCols:][:w]
-			for ch := lo; ch < hi; ch++ {
-				j := (ch - lo) * inner
-				mv, av, bv := f.stats(ch, kv[j], sumLanes(s1[j:j+inner]), sumLanes(s2[j:j+inner]))
-				fill(ms[j:j+inner], mv)
-				fill(a[j:j+inner], av)
-				fill(b[j:j+inner], bv)
-			}
+			nc := hi - lo
+			f.stats(lo, compact(kv, inner, nc, true), compact(s1, inner, nc, false), compact(s2, inner, nc, false), ms, a, b)
+			spread(ms, inner, nc)
+			spread(a, inner, nc)
+			spread(b, inner, nc)
 			vec.ScaleShiftRows(f.y[lo*inner:], xs, ms, a, b, n, c*inner)
 			lo = hi
 		}
@@ -323,41 +321,86 @@ func (f *bnForward[T]) pass(clo, chi int) {
 	var ms, a, b [bnMaxCols]T
 	w := min(inner, bnMaxCols)
 	for ch := clo; ch < chi; ch++ {
-		k := float64(f.x[ch*inner])
-		s1, s2 := bnSumShiftSq(l1[:], l2[:], fill(kv[:], k), f.x, n, c, inner, ch)
-		mv, av, bv := f.stats(ch, k, s1, s2)
-		fill(ms[:w], mv)
-		fill(a[:w], av)
-		fill(b[:w], bv)
+		k := [1]float64{float64(f.x[ch*inner])}
+		s1, s2 := bnSumShiftSq(l1[:], l2[:], fill(kv[:], k[0]), f.x, n, c, inner, ch)
+		f.stats(ch, k[:], []float64{s1}, []float64{s2}, ms[:1], a[:1], b[:1])
+		fill(ms[:w], ms[0])
+		fill(a[:w], a[0])
+		fill(b[:w], b[0])
 		bnRuns(inner, ch, func(i, w int) {
 			vec.ScaleShiftRows(f.y[i:], f.x[i:], ms[:w], a[:w], b[:w], n, c*inner)
 		})
 	}
 }
 
-// stats sets the outputs of channel ch from the sums s1 and s2 of its
-// deviations from k and of their squares (see pass), and returns the shift m = T(μ), the scale
+// stats sets the outputs of channels lo, lo+1, … (one per element of k)
+// from the sums s1 and s2 of their deviations from k and of their squares
+// (see pass), and writes into ms, a and b each one's shift m = T(μ), scale
 // a = γ/σ and b = β + (γ/σ)·(m − μ) of y = (x − m)·a + b = γ·x̂ + β,
-// which takes x − m in T with no error from rounding μ to T.
-func (f *bnForward[T]) stats(ch int, k, s1, s2 float64) (m, a, b T) {
+// which takes x − m in T with no error from rounding μ to T. A loop over
+// a block of channels, rather than a call per channel, lets the CPU
+// overlap one channel's divisions and square root with the next's.
+func (f *bnForward[T]) stats(lo int, k, s1, s2 []float64, ms, a, b []T) {
 	op := f.op
+	nc := len(k)
 	cnt := float64(f.n * f.inner)
-	d := s1 / cnt
-	mu, v := k+d, max(s2/cnt-d*d, 0)
-	is := 1 / math.Sqrt(v+float64(op.Eps))
-	sc := is
+	eps := float64(op.Eps)
+	s1, s2, ms, a, b = s1[:nc], s2[:nc], ms[:nc], a[:nc], b[:nc]
+	mean, vr, scale := op.Mean.Data()[lo:][:nc], op.Var.Data()[lo:][:nc], op.scale.Data()[lo:][:nc]
+	var g, beta []T
+	var mus, iss []float64
 	if f.g != nil {
-		sc *= float64(f.g[ch])
-		op.mu[ch], op.is[ch] = mu, is
+		g, mus, iss = f.g[lo:][:nc], op.mu[lo:][:nc], op.is[lo:][:nc]
 	}
-	op.scale.Data()[ch] = T(sc)
-	op.Mean.Data()[ch], op.Var.Data()[ch] = T(mu), T(v)
-	m = T(mu)
-	sh := sc * (float64(m) - mu)
 	if f.b != nil {
-		sh += float64(f.b[ch])
+		beta = f.b[lo:][:nc]
 	}
-	return m, T(sc), T(sh)
+	for i, kc := range k {
+		d := s1[i] / cnt
+		mu, v := kc+d, max(s2[i]/cnt-d*d, 0)
+		is := 1 / math.Sqrt(v+eps)
+		sc := is
+		if g != nil {
+			sc *= float64(g[i])
+			mus[i], iss[i] = mu, is
+		}
+		scale[i] = T(sc)
+		mean[i], vr[i] = T(mu), T(v)
+		m := T(mu)
+		sh := sc * (float64(m) - mu)
+		if beta != nil {
+			sh += float64(beta[i])
+		}
+		ms[i], a[i], b[i] = m, T(sc), T(sh)
+	}
+}
+
+// compact turns s, nc runs of inner values, into nc values in place, each
+// run's sum in order (its first value with first), and returns s[:nc].
+func compact(s []float64, inner, nc int, first bool) []float64 {
+	if inner == 1 {
+		return s[:nc]
+	}
+	for i := range nc {
+		r := s[i*inner:][:inner]
+		if first {
+			s[i] = r[0]
+		} else {
+			s[i] = sumLanes(r)
+		}
+	}
+	return s[:nc]
+}
+
+// spread is compact's inverse for the shifts and factors: it turns the nc
+// values at the start of s into nc runs of inner copies, in place.
+func spread[E any](s []E, inner, nc int) {
+	if inner == 1 {
+		return
+	}
+	for i := nc - 1; i >= 0; i-- {
+		fill(s[i*inner:][:inner], s[i])
+	}
 }
 
 func (op *BatchNorm[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
@@ -430,13 +473,14 @@ func (b *bnBackward[T]) pass(clo, chi int) {
 			}
 			i := lo * inner
 			vec.SumDotShiftRows(sa, sab, b.dy[i:], b.src[i:], ms, n, c*inner)
-			for ch := lo; ch < hi; ch++ {
-				j := (ch - lo) * inner
-				a, e, f := b.factors(ch, ms[j], sumLanes(sa[j:j+inner]), sumLanes(sab[j:j+inner]))
-				fill(k1[j:j+inner], a)
-				fill(k2[j:j+inner], e)
-				fill(k3[j:j+inner], f)
+			nc := hi - lo
+			for ch := range nc {
+				k1[ch] = ms[ch*inner] // the shifts, one per channel
 			}
+			b.factors(lo, k1[:nc], compact(sa, inner, nc, false), compact(sab, inner, nc, false), k1, k2, k3)
+			spread(k1, inner, nc)
+			spread(k2, inner, nc)
+			spread(k3, inner, nc)
 			if b.dx != nil {
 				vec.GradShiftRows(b.dx[i:], b.dy[i:], b.src[i:], ms, k1, k2, k3, n, c*inner)
 			}
@@ -452,13 +496,13 @@ func (b *bnBackward[T]) pass(clo, chi int) {
 		mv := b.shift(ch)
 		fill(ms[:w], mv)
 		sumDy, sumDyD := bnSumDotShift(la[:], lab[:], ms[:bnLanes], b.dy, b.src, n, c, inner, ch)
-		a, e, f := b.factors(ch, mv, sumDy, sumDyD)
+		b.factors(ch, ms[:1], []float64{sumDy}, []float64{sumDyD}, k1[:1], k2[:1], k3[:1])
 		if b.dx == nil {
 			continue
 		}
-		fill(k1[:w], a)
-		fill(k2[:w], e)
-		fill(k3[:w], f)
+		fill(k1[:w], k1[0])
+		fill(k2[:w], k2[0])
+		fill(k3[:w], k3[0])
 		bnRuns(inner, ch, func(i, w int) {
 			vec.GradShiftRows(b.dx[i:], b.dy[i:], b.src[i:], ms[:w], k1[:w], k2[:w], k3[:w], n, c*inner)
 		})
@@ -473,31 +517,48 @@ func (b *bnBackward[T]) shift(ch int) T {
 	return T(b.op.mu[ch])
 }
 
-// factors writes dγ and dβ of channel ch from Σ dy and Σ dy·(s − m), and
-// returns the factors of dx = k1·dy + k2·(s − m) + k3. With
-// x̂ = (s − m)·is + (m − μ)·is (is = 1/σ with γ and β, where s = x; is = 1
-// and m = μ = 0 without, where s = x̂), the formula of the doc comment,
-// γ/σ·(dy − Σ dy/M − x̂·Σ(dy x̂)/M), is
+// factors writes dγ and dβ of channels lo, lo+1, … (one per element of
+// ms, their shifts m) from Σ dy and Σ dy·(s − m), and writes into k1, k2
+// and k3 each one's factors of dx = k1·dy + k2·(s − m) + k3; k1 may be ms.
+// With x̂ = (s − m)·is + (m − μ)·is (is = 1/σ with γ and β, where s = x;
+// is = 1 and m = μ = 0 without, where s = x̂), the formula of the doc
+// comment, γ/σ·(dy − Σ dy/M − x̂·Σ(dy x̂)/M), is
 //
 //	Σ dy x̂ = (Σ dy·(s − m) + (m − μ)·Σ dy)·is
 //	k1 = γ/σ,  k2 = −(γ/σ)·Σ(dy x̂)/M·is,  k3 = −(γ/σ)·Σ dy/M + k2·(m − μ)
-func (b *bnBackward[T]) factors(ch int, m T, sumDy, sumDyD float64) (k1, k2, k3 T) {
+func (b *bnBackward[T]) factors(lo int, ms []T, sumDy, sumDyD []float64, k1, k2, k3 []T) {
 	op := b.op
-	is, d := 1.0, 0.0
+	nc := len(ms)
+	sumDy, sumDyD, k1, k2, k3 = sumDy[:nc], sumDyD[:nc], k1[:nc], k2[:nc], k3[:nc]
+	scale := op.scale.Data()[lo:][:nc]
+	var mus, iss []float64
 	if op.x != nil {
-		is, d = op.is[ch], float64(m)-op.mu[ch]
+		mus, iss = op.mu[lo:][:nc], op.is[lo:][:nc]
 	}
-	sumDyXhat := (sumDyD + d*sumDy) * is
+	var dg, db []T
 	if b.dg != nil {
-		b.dg[ch] = T(sumDyXhat)
+		dg = b.dg[lo:][:nc]
 	}
 	if b.db != nil {
-		b.db[ch] = T(sumDy)
+		db = b.db[lo:][:nc]
 	}
 	mm := float64(b.n * b.inner)
-	sc := float64(op.scale.Data()[ch])
-	c2 := -sc * sumDyXhat / mm * is
-	return T(sc), T(c2), T(-sc*sumDy/mm + c2*d)
+	for i, m := range ms {
+		is, d := 1.0, 0.0
+		if mus != nil {
+			is, d = iss[i], float64(m)-mus[i]
+		}
+		sumDyXhat := (sumDyD[i] + d*sumDy[i]) * is
+		if dg != nil {
+			dg[i] = T(sumDyXhat)
+		}
+		if db != nil {
+			db[i] = T(sumDy[i])
+		}
+		sc := float64(scale[i])
+		c2 := -sc * sumDyXhat / mm * is
+		k1[i], k2[i], k3[i] = T(sc), T(c2), T(-sc*sumDy[i]/mm+c2*d)
+	}
 }
 
 func (op *BatchNorm[T]) Saved() []*tensor.Tensor[T] {
