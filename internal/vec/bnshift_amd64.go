@@ -3,7 +3,7 @@
 package vec
 
 // The assembly of the loops of bnshift.go. The element-wise passes walk
-// rows outer, 8 columns at a time; the reduction takes narrow matrices
+// rows outer, two at a time, 8 columns at a time; the reduction takes narrow matrices
 // (contiguous runs seen as rows of 16) through a column-block kernel and
 // wider ones two rows at a time, as the loops of rows.go (asmCols).
 

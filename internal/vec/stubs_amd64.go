@@ -49,12 +49,12 @@ func sumQuadPS(s *[16]float32, x *float32, stride int, n int)
 //go:noescape
 func sumQuadPD(s *[16]float64, x *float64, stride int, n int)
 
-// scaleShiftRowsPS writes (x − m)·a + b into y, in float32; see ScaleShiftRows.
+// scaleShiftRowsPS writes (x − m)·a + b into y, in float32, two rows at a time; see ScaleShiftRows.
 //
 //go:noescape
 func scaleShiftRowsPS(y *float32, x *float32, m *float32, a *float32, b *float32, width int, rows int, stride int)
 
-// gradShiftRowsPS writes k1·dy + k2·(x − m) + k3 into dx, in float32; see GradShiftRows.
+// gradShiftRowsPS writes k1·dy + k2·(x − m) + k3 into dx, in float32, two rows at a time; see GradShiftRows.
 //
 //go:noescape
 func gradShiftRowsPS(dx *float32, dy *float32, x *float32, m *float32, k1 *float32, k2 *float32, k3 *float32, width int, rows int, stride int)

@@ -434,30 +434,65 @@ TEXT ·scaleShiftRowsPS(SB), NOSPLIT, $0-64
 	MOVQ stride+56(FP), DX
 	SHLQ $0x02, DX
 	MOVQ y+0(FP), BX
-	MOVQ x+8(FP), SI
-	MOVQ m+16(FP), DI
-	MOVQ a+24(FP), R8
-	MOVQ b+32(FP), R9
+	MOVQ x+8(FP), DI
+	MOVQ m+16(FP), R9
+	MOVQ a+24(FP), R10
+	MOVQ b+32(FP), R11
 
-scaleShiftRowsPS_rows:
-	XORQ R10, R10
-
-scaleShiftRowsPS_cols:
-	CMPQ    R10, AX
-	JAE     scaleShiftRowsPS_next
-	VMOVUPS (SI)(R10*1), Y0
-	VSUBPS  (DI)(R10*1), Y0, Y0
-	VMULPS  (R8)(R10*1), Y0, Y0
-	VADDPS  (R9)(R10*1), Y0, Y0
-	VMOVUPS Y0, (BX)(R10*1)
-	ADDQ    $0x20, R10
-	JMP     scaleShiftRowsPS_cols
-
-scaleShiftRowsPS_next:
-	ADDQ DX, BX
+scaleShiftRowsPS_pairs:
+	CMPQ CX, $0x02
+	JL   scaleShiftRowsPS_single
+	MOVQ BX, SI
 	ADDQ DX, SI
-	DECQ CX
-	JNZ  scaleShiftRowsPS_rows
+	MOVQ DI, R8
+	ADDQ DX, R8
+	XORQ R12, R12
+
+scaleShiftRowsPS_cols2:
+	CMPQ    R12, AX
+	JAE     scaleShiftRowsPS_next2
+	VMOVUPS (R9)(R12*1), Y0
+	VMOVUPS (R10)(R12*1), Y1
+	VMOVUPS (R11)(R12*1), Y2
+	VMOVUPS (DI)(R12*1), Y3
+	VSUBPS  Y0, Y3, Y3
+	VMULPS  Y1, Y3, Y3
+	VADDPS  Y2, Y3, Y3
+	VMOVUPS Y3, (BX)(R12*1)
+	VMOVUPS (R8)(R12*1), Y3
+	VSUBPS  Y0, Y3, Y3
+	VMULPS  Y1, Y3, Y3
+	VADDPS  Y2, Y3, Y3
+	VMOVUPS Y3, (SI)(R12*1)
+	ADDQ    $0x20, R12
+	JMP     scaleShiftRowsPS_cols2
+
+scaleShiftRowsPS_next2:
+	LEAQ (SI)(DX*1), BX
+	LEAQ (R8)(DX*1), DI
+	SUBQ $0x02, CX
+	JMP  scaleShiftRowsPS_pairs
+
+scaleShiftRowsPS_single:
+	CMPQ CX, $0x00
+	JE   scaleShiftRowsPS_done
+	XORQ R12, R12
+
+scaleShiftRowsPS_cols1:
+	CMPQ    R12, AX
+	JAE     scaleShiftRowsPS_done
+	VMOVUPS (R9)(R12*1), Y0
+	VMOVUPS (R10)(R12*1), Y1
+	VMOVUPS (R11)(R12*1), Y2
+	VMOVUPS (DI)(R12*1), Y3
+	VSUBPS  Y0, Y3, Y3
+	VMULPS  Y1, Y3, Y3
+	VADDPS  Y2, Y3, Y3
+	VMOVUPS Y3, (BX)(R12*1)
+	ADDQ    $0x20, R12
+	JMP     scaleShiftRowsPS_cols1
+
+scaleShiftRowsPS_done:
 	VZEROUPPER
 	RET
 
@@ -470,36 +505,81 @@ TEXT ·gradShiftRowsPS(SB), NOSPLIT, $0-80
 	MOVQ stride+72(FP), DX
 	SHLQ $0x02, DX
 	MOVQ dx+0(FP), BX
-	MOVQ dy+8(FP), SI
-	MOVQ x+16(FP), DI
-	MOVQ m+24(FP), R8
-	MOVQ k1+32(FP), R9
-	MOVQ k2+40(FP), R10
-	MOVQ k3+48(FP), R11
+	MOVQ dy+8(FP), DI
+	MOVQ x+16(FP), R9
+	MOVQ m+24(FP), R11
+	MOVQ k1+32(FP), R12
+	MOVQ k2+40(FP), R13
+	MOVQ k3+48(FP), R14
 
-gradShiftRowsPS_rows:
-	XORQ R12, R12
-
-gradShiftRowsPS_cols:
-	CMPQ    R12, AX
-	JAE     gradShiftRowsPS_next
-	VMOVUPS (DI)(R12*1), Y0
-	VSUBPS  (R8)(R12*1), Y0, Y0
-	VMULPS  (R10)(R12*1), Y0, Y0
-	VMOVUPS (SI)(R12*1), Y1
-	VMULPS  (R9)(R12*1), Y1, Y1
-	VADDPS  Y0, Y1, Y1
-	VADDPS  (R11)(R12*1), Y1, Y1
-	VMOVUPS Y1, (BX)(R12*1)
-	ADDQ    $0x20, R12
-	JMP     gradShiftRowsPS_cols
-
-gradShiftRowsPS_next:
-	ADDQ DX, BX
+gradShiftRowsPS_pairs:
+	CMPQ CX, $0x02
+	JL   gradShiftRowsPS_single
+	MOVQ BX, SI
 	ADDQ DX, SI
-	ADDQ DX, DI
-	DECQ CX
-	JNZ  gradShiftRowsPS_rows
+	MOVQ DI, R8
+	ADDQ DX, R8
+	MOVQ R9, R10
+	ADDQ DX, R10
+	XORQ R15, R15
+
+gradShiftRowsPS_cols2:
+	CMPQ    R15, AX
+	JAE     gradShiftRowsPS_next2
+	VMOVUPS (R11)(R15*1), Y0
+	VMOVUPS (R12)(R15*1), Y1
+	VMOVUPS (R13)(R15*1), Y2
+	VMOVUPS (R14)(R15*1), Y3
+	VMOVUPS (R9)(R15*1), Y4
+	VSUBPS  Y0, Y4, Y4
+	VMULPS  Y2, Y4, Y4
+	VMOVUPS (DI)(R15*1), Y5
+	VMULPS  Y1, Y5, Y5
+	VADDPS  Y4, Y5, Y5
+	VADDPS  Y3, Y5, Y5
+	VMOVUPS Y5, (BX)(R15*1)
+	VMOVUPS (R10)(R15*1), Y4
+	VSUBPS  Y0, Y4, Y4
+	VMULPS  Y2, Y4, Y4
+	VMOVUPS (R8)(R15*1), Y0
+	VMULPS  Y1, Y0, Y0
+	VADDPS  Y4, Y0, Y0
+	VADDPS  Y3, Y0, Y0
+	VMOVUPS Y0, (SI)(R15*1)
+	ADDQ    $0x20, R15
+	JMP     gradShiftRowsPS_cols2
+
+gradShiftRowsPS_next2:
+	LEAQ (SI)(DX*1), BX
+	LEAQ (R8)(DX*1), DI
+	LEAQ (R10)(DX*1), R9
+	SUBQ $0x02, CX
+	JMP  gradShiftRowsPS_pairs
+
+gradShiftRowsPS_single:
+	CMPQ CX, $0x00
+	JE   gradShiftRowsPS_done
+	XORQ R15, R15
+
+gradShiftRowsPS_cols1:
+	CMPQ    R15, AX
+	JAE     gradShiftRowsPS_done
+	VMOVUPS (R11)(R15*1), Y0
+	VMOVUPS (R12)(R15*1), Y1
+	VMOVUPS (R13)(R15*1), Y2
+	VMOVUPS (R14)(R15*1), Y3
+	VMOVUPS (R9)(R15*1), Y4
+	VSUBPS  Y0, Y4, Y4
+	VMULPS  Y2, Y4, Y4
+	VMOVUPS (DI)(R15*1), Y0
+	VMULPS  Y1, Y0, Y0
+	VADDPS  Y4, Y0, Y0
+	VADDPS  Y3, Y0, Y0
+	VMOVUPS Y0, (BX)(R15*1)
+	ADDQ    $0x20, R15
+	JMP     gradShiftRowsPS_cols1
+
+gradShiftRowsPS_done:
 	VZEROUPPER
 	RET
 

@@ -138,38 +138,52 @@ func rowMajorLoop2(name, sig, doc string, blk int, f32, col []string, body func(
 
 // shiftKernels emits the loops of batch norm's passes in float32 (bnshift.go
 // of package vec): the element-wise ones, scaleShiftRowsPS and
-// gradShiftRowsPS, walking rows outer 8 columns at a time, all their column
+// gradShiftRowsPS, walking rows outer two at a time, 8 columns at a time,
+// each column vector's piece loaded once for both rows, all their column
 // vectors float32; and the reduction sumDotShiftRows, column-block (PS) and
 // two rows at a time (RPS), which adds dy and dy·(x − m) to float64 sums,
 // x − m taken in float32. Every operation is rounded on its own (no FMA).
 func shiftKernels() {
 	const rowsArgs = "width, rows, stride int"
 	// y = (x − m)·a + b
-	rowMajorLoop("scaleShiftRowsPS", "func(y, x, m, a, b *float32, "+rowsArgs+")",
-		"scaleShiftRowsPS writes (x − m)·a + b into y, in float32; see ScaleShiftRows.", 2,
+	rowMajorLoop2("scaleShiftRowsPS", "func(y, x, m, a, b *float32, "+rowsArgs+")",
+		"scaleShiftRowsPS writes (x − m)·a + b into y, in float32, two rows at a time; see ScaleShiftRows.", 2,
 		[]string{"y", "x"}, []string{"m", "a", "b"},
-		func(r []Register, o Register, c []Register) {
-			t := YMM()
-			VMOVUPS(c32(r[1], o, 0), t)
-			VSUBPS(c32(c[0], o, 0), t, t)
-			VMULPS(c32(c[1], o, 0), t, t)
-			VADDPS(c32(c[2], o, 0), t, t)
-			VMOVUPS(t, c32(r[0], o, 0))
+		func(rows [][]Register, o Register, c []Register) {
+			m, a, b := YMM(), YMM(), YMM()
+			VMOVUPS(c32(c[0], o, 0), m)
+			VMOVUPS(c32(c[1], o, 0), a)
+			VMOVUPS(c32(c[2], o, 0), b)
+			for _, r := range rows {
+				t := YMM()
+				VMOVUPS(c32(r[1], o, 0), t)
+				VSUBPS(m, t, t)
+				VMULPS(a, t, t)
+				VADDPS(b, t, t)
+				VMOVUPS(t, c32(r[0], o, 0))
+			}
 		})
 	// dx = (k1·dy + k2·(x − m)) + k3
-	rowMajorLoop("gradShiftRowsPS", "func(dx, dy, x, m, k1, k2, k3 *float32, "+rowsArgs+")",
-		"gradShiftRowsPS writes k1·dy + k2·(x − m) + k3 into dx, in float32; see GradShiftRows.", 2,
+	rowMajorLoop2("gradShiftRowsPS", "func(dx, dy, x, m, k1, k2, k3 *float32, "+rowsArgs+")",
+		"gradShiftRowsPS writes k1·dy + k2·(x − m) + k3 into dx, in float32, two rows at a time; see GradShiftRows.", 2,
 		[]string{"dx", "dy", "x"}, []string{"m", "k1", "k2", "k3"},
-		func(r []Register, o Register, c []Register) {
-			t, u := YMM(), YMM()
-			VMOVUPS(c32(r[2], o, 0), t)
-			VSUBPS(c32(c[0], o, 0), t, t)
-			VMULPS(c32(c[2], o, 0), t, t)
-			VMOVUPS(c32(r[1], o, 0), u)
-			VMULPS(c32(c[1], o, 0), u, u)
-			VADDPS(t, u, u)
-			VADDPS(c32(c[3], o, 0), u, u)
-			VMOVUPS(u, c32(r[0], o, 0))
+		func(rows [][]Register, o Register, c []Register) {
+			m, k1, k2, k3 := YMM(), YMM(), YMM(), YMM()
+			VMOVUPS(c32(c[0], o, 0), m)
+			VMOVUPS(c32(c[1], o, 0), k1)
+			VMOVUPS(c32(c[2], o, 0), k2)
+			VMOVUPS(c32(c[3], o, 0), k3)
+			for _, r := range rows {
+				t, u := YMM(), YMM()
+				VMOVUPS(c32(r[2], o, 0), t)
+				VSUBPS(m, t, t)
+				VMULPS(k2, t, t)
+				VMOVUPS(c32(r[1], o, 0), u)
+				VMULPS(k1, u, u)
+				VADDPS(t, u, u)
+				VADDPS(k3, u, u)
+				VMOVUPS(u, c32(r[0], o, 0))
+			}
 		})
 	// sa += dy; sab += dy·(x − m)
 	{
