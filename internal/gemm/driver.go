@@ -3,8 +3,6 @@ package gemm
 import (
 	"runtime"
 	"time"
-
-	"github.com/tapegrad/tapegrad/internal/parallel"
 )
 
 // The blocked product follows Goto and BLIS. The depth k is cut into
@@ -162,7 +160,7 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 		j.run(0)
 	case publishTo(j, workers):
 		j.run(0)
-		parallel.Withdraw(j)
+		withdraw(j)
 		// Helpers that took part leave as soon as they see the last phase
 		// done; waiting for them a moment lets the next call reuse j.
 		for start := time.Now(); j.refs.Load() > 1 && time.Since(start) < leaveWait; {
@@ -171,7 +169,7 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 		// Another call holds the crew: start helpers of this call's own.
 		j.refs.Store(int32(workers))
 		for w := 1; w < workers; w++ {
-			go j.Work(w)
+			go j.work(w)
 		}
 		// Let a helper start on this thread now rather than when this
 		// goroutine blocks: another thread picks this one up sooner.
@@ -185,9 +183,9 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 // publishTo hires helpers for a job of workers goroutines and offers it to
 // them; it reports false if another call's job holds the crew.
 func publishTo[T Float](j *job[T], workers int) bool {
-	parallel.Hire(workers - 1)
+	hire(workers - 1)
 	j.refs.Store(1)
-	return parallel.Publish(j, workers)
+	return publish(j, workers)
 }
 
 // plan lists the blocks and phases of j's problem and sizes its buffers.

@@ -78,9 +78,8 @@ func (j *job[T]) release() {
 	listFor[T](&jobs32, &jobs64).put(j)
 }
 
-// Join lets helper w take part in j, if j has room for it and is not over
-// (j is a parallel.Member).
-func (j *job[T]) Join(w int) bool {
+// join lets helper w take part in j, if j has room for it and is not over.
+func (j *job[T]) join(w int) bool {
 	if w >= j.workers || j.current.Load() >= int32(len(j.phases)) {
 		return false
 	}
@@ -88,8 +87,8 @@ func (j *job[T]) Join(w int) bool {
 	return true
 }
 
-// Work runs j's tasks as goroutine w, then leaves j.
-func (j *job[T]) Work(w int) {
+// work runs j's tasks as goroutine w, then leaves j.
+func (j *job[T]) work(w int) {
 	j.run(w)
 	j.release()
 }

@@ -3,11 +3,6 @@
 // It is for work whose result does not depend on how the items are
 // partitioned — each item writes its own part of the output — so that
 // results are the same for every GOMAXPROCS.
-//
-// The goroutines that take part besides the caller are helpers of a crew
-// that outlives calls and spins for a while between jobs (crew.go), so
-// that the loops of a step, one after another, do not each wait for a
-// sleeping thread to wake.
 package parallel
 
 import (
@@ -38,12 +33,11 @@ const Grain = 1 << 15
 // calling goroutine otherwise.
 //
 // The ranges are claimed, not assigned: the caller starts on the first
-// while the crew's helpers (or, when another call holds the crew,
-// goroutines of its own) take the others, and when a helper starts late —
-// the machine is busy, or its thread is descheduled — the caller runs the
-// ranges it has not claimed yet and returns without waiting for it. Two
-// goroutines are then never much slower than one: the worst case is one
-// loop on the caller plus the cost of offering the job.
+// while the goroutines it starts take the others, and when a goroutine
+// starts late — the machine is busy, or its thread is descheduled — the
+// caller runs the ranges it has not claimed yet and returns without waiting
+// for it. Two goroutines are then never much slower than one: the worst
+// case is one loop on the caller plus the cost of starting a goroutine.
 func Chunks(n, grain int, f func(lo, hi int)) {
 	workers := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
 	if workers <= 1 {
@@ -77,40 +71,24 @@ func Pieces(n, workers, pieces int, worker func() func(lo, hi int)) {
 
 // split is one call of Chunks or Pieces: [0, n) cut into pieces ranges,
 // claimed in order by the goroutines that take part, which run them with f
-// or, if worker is set, with what worker returns. It is a Member of the
-// crew.
+// or, if worker is set, with what worker returns.
 type split struct {
 	n, pieces     int
-	workers       int
 	f             func(lo, hi int)
 	worker        func() func(lo, hi int)
 	claimed, done atomic.Int32
 	over          chan struct{} // closed when the last range is done
 }
 
-// run offers s to workers − 1 helpers of the crew, or when another call
-// holds the crew starts as many goroutines on it, works on the calling
-// one, and returns when every range is done.
+// run starts workers − 1 goroutines on s, works on the calling one, and
+// returns when every range is done.
 func (s *split) run(workers int) {
-	s.workers = workers
-	Hire(workers - 1)
-	if Publish(s, workers) {
-		s.work()
-		Withdraw(s)
-	} else {
-		for range workers - 1 {
-			go s.work()
-		}
-		s.work()
+	for range workers - 1 {
+		go s.work()
 	}
+	s.work()
 	<-s.over
 }
-
-// Join lets helper w take part while ranges are left to claim.
-func (s *split) Join(w int) bool { return w < s.workers && int(s.claimed.Load()) < s.pieces }
-
-// Work runs ranges as helper w until none is left.
-func (s *split) Work(int) { s.work() }
 
 // work runs ranges of s until none is left to claim.
 func (s *split) work() {

@@ -108,37 +108,3 @@ func TestPiecesCoversEveryItemOnce(t *testing.T) {
 		}
 	}
 }
-
-// TestChunksWhileCrewBusy runs Chunks from several goroutines at once and
-// from inside another Chunks's ranges, so that calls find the crew held by
-// another and start goroutines of their own: every item is still run once.
-func TestChunksWhileCrewBusy(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
-	const n, inner = 64, 1000
-	var hits [n][inner]atomic.Int32
-	done := make(chan struct{})
-	for g := range 4 {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			Chunks(n/4, 1, func(lo, hi int) {
-				for i := g*n/4 + lo; i < g*n/4+hi; i++ {
-					Chunks(inner, 100, func(lo, hi int) {
-						for j := lo; j < hi; j++ {
-							hits[i][j].Add(1)
-						}
-					})
-				}
-			})
-		}()
-	}
-	for range 4 {
-		<-done
-	}
-	for i := range hits {
-		for j := range hits[i] {
-			if h := hits[i][j].Load(); h != 1 {
-				t.Fatalf("item (%d, %d) run %d times, want 1", i, j, h)
-			}
-		}
-	}
-}

@@ -1,4 +1,4 @@
-package parallel
+package gemm
 
 import (
 	"runtime"
@@ -10,25 +10,23 @@ import (
 // The crew is a set of helper goroutines that outlive a call: a call
 // publishes its job, and the helpers join it. A helper that has just
 // finished a job spins for a little while before it sleeps, so that the
-// loops and products of a step, one after another, find their helpers
-// running rather than asleep: waking a thread takes tens of microseconds
-// (on a virtual machine the idle CPU must be woken too), and on a busy
-// machine much longer. Chunks and Pieces use it, and package gemm's
-// products.
+// products of a loop, one after another, find their helpers running
+// rather than asleep: waking a thread takes tens of microseconds, and on a
+// busy machine much longer.
 
-// Member is what the crew runs: a job.
-type Member interface {
-	// Join lets helper w (1, 2, …) take part, if the job wants it and is
-	// not over; it is called with the crew's lock held.
-	Join(w int) bool
-	// Work runs the job's tasks as helper w, then leaves it.
-	Work(w int)
+// member is what the crew runs: a job.
+type member interface {
+	// join lets helper w take part, if the job wants it and is not over;
+	// it is called with the crew's lock held.
+	join(w int) bool
+	// work runs the job's tasks as helper w, then leaves it.
+	work(w int)
 }
 
 var crew struct {
 	mu   sync.Mutex
 	wake []chan struct{} // wake[w] wakes helper w; wake[0] is unused
-	job  Member          // the published job, nil when none
+	job  member          // the published job, nil when none
 	seq  atomic.Uint64   // counts publications
 }
 
@@ -36,8 +34,8 @@ var crew struct {
 // it sleeps.
 const idleSpin = 100 * time.Microsecond
 
-// Hire makes sure helpers 1 to n run.
-func Hire(n int) {
+// hire makes sure helpers 1 to n run.
+func hire(n int) {
 	crew.mu.Lock()
 	defer crew.mu.Unlock()
 	if len(crew.wake) == 0 {
@@ -51,11 +49,10 @@ func Hire(n int) {
 	}
 }
 
-// Publish offers j, a job of workers goroutines, to the crew and reports
+// publish offers j, a job of workers goroutines, to the crew and reports
 // whether it could: another call's job may hold it. It wakes the helpers
-// that can take part, 1 to workers−1 (hired first), should they sleep.
-// The caller works on j too, and withdraws it when its part is done.
-func Publish(j Member, workers int) bool {
+// that can take part, 1 to workers−1, should they sleep.
+func publish(j member, workers int) bool {
 	crew.mu.Lock()
 	defer crew.mu.Unlock()
 	if crew.job != nil {
@@ -72,8 +69,8 @@ func Publish(j Member, workers int) bool {
 	return true
 }
 
-// Withdraw takes j back: no helper joins it after this.
-func Withdraw(j Member) {
+// withdraw takes j back: no helper joins it after this.
+func withdraw(j member) {
 	crew.mu.Lock()
 	if crew.job == j {
 		crew.job = nil
@@ -88,10 +85,10 @@ func helper(w int, wake chan struct{}) {
 		seen = awaitJob(seen, wake)
 		crew.mu.Lock()
 		j := crew.job
-		ok := j != nil && j.Join(w)
+		ok := j != nil && j.join(w)
 		crew.mu.Unlock()
 		if ok {
-			j.Work(w)
+			j.work(w)
 		}
 	}
 }
