@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/internal/parallel"
 	ivec "github.com/tapegrad/tapegrad/internal/vec"
 	"github.com/tapegrad/tapegrad/ops"
 	"github.com/tapegrad/tapegrad/tensor"
@@ -16,7 +17,7 @@ import (
 // in parallel chunks: the same bits as one call of the kernel over the
 // whole tensor, and within 1 ulp of the float64 op's result rounded.
 func TestActivationVec32(t *testing.T) {
-	const n = 3*65536 + 7
+	const n = 3*parallel.Grain + 7
 	rng := rand.New(rand.NewPCG(7, 8))
 	x32, dy32 := make([]float32, n), make([]float32, n)
 	for i := range x32 {

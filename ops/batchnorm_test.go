@@ -232,7 +232,7 @@ func TestBatchNormFloat32Paths(t *testing.T) {
 // are taken in an order fixed by the shape.
 func TestBatchNormSameBitsAnyGOMAXPROCS(t *testing.T) {
 	r := rng(96)
-	for _, shape := range [][]int{{300, 256}, {4, 8, 64, 130}} {
+	for _, shape := range [][]int{{300, 1024}, {4, 8, 64, 130}} {
 		c := shape[1]
 		x, g, b, dy := to32(randn(r, shape...)), to32(randn(r, c)), to32(randn(r, c)), to32(randn(r, shape...))
 		var runs [2][]*tensor.Tensor[float32]
@@ -275,7 +275,8 @@ func TestBatchNormFloat32DoesNotDependOnGOMAXPROCS(t *testing.T) {
 		return out
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	for _, shape := range [][]int{{96, 1100}, {3, 40, 600}, {8, 600, 2, 2}, {8, 256, 7, 7}} {
+	// Each above 2·parallel.Grain values.
+	for _, shape := range [][]int{{96, 3000}, {3, 40, 2400}, {32, 2100, 2, 2}, {24, 256, 7, 7}} {
 		x, dy := to32(randn(r, shape...)), to32(randn(r, shape...))
 		g, b := to32(randn(r, shape[1])), to32(randn(r, shape[1]))
 		for _, affine := range []bool{true, false} {

@@ -57,10 +57,12 @@ func normCases() []normCase {
 		// Rows shorter than a vector, of whole vectors and partial sums,
 		// with tails; wide rows; several row blocks of narrow (d < 256)
 		// and wide rows.
+		// The large ones hold more than 2·parallel.Grain values, so that
+		// they are split among goroutines and their rows into blocks.
 		ln([]int{5, 7}, 3), ln([]int{3, 16}, 2), ln([]int{4, 100}, 1), ln([]int{3, 2, 1029}, 3),
-		ln([]int{1200, 60}, 3), ln([]int{96, 1024}, 3), ln([]int{96, 1024}, 1),
-		rms([]int{5, 7}, 2), rms([]int{4, 100}, 1), rms([]int{96, 1024}, 2), rms([]int{1200, 60}, 2),
-		gn([]int{3, 4, 5}, 2, 3), gn([]int{2, 6, 3, 3}, 3, 1), gn([]int{2, 4, 41}, 4, 3), gn([]int{8, 64, 16, 16}, 32, 3),
+		ln([]int{4800, 60}, 3), ln([]int{288, 1024}, 3), ln([]int{288, 1024}, 1),
+		rms([]int{5, 7}, 2), rms([]int{4, 100}, 1), rms([]int{288, 1024}, 2), rms([]int{4800, 60}, 2),
+		gn([]int{3, 4, 5}, 2, 3), gn([]int{2, 6, 3, 3}, 3, 1), gn([]int{2, 4, 41}, 4, 3), gn([]int{32, 64, 16, 16}, 32, 3),
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 )
 
 // normPieceGrain is the least number of values a piece of the norms'
-// passes takes (normPieces): a quarter of parallel.Grain, a few
+// passes takes (normPieces): a quarter of parallel.Grain, about ten
 // microseconds of work, so that the per-piece cost stays small beside it.
 const normPieceGrain = parallel.Grain / 4
 

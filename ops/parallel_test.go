@@ -14,11 +14,11 @@ import (
 // be split.
 func TestOpsDoNotDependOnGOMAXPROCS(t *testing.T) {
 	r := rng(200)
-	x := randn(r, 8, 16, 24, 24) // 73 728 values
-	flat := randn(r, 512, 256)   // N×C batch norm
+	x := randn(r, 32, 16, 24, 24) // 294 912 values, above 2·parallel.Grain
+	flat := randn(r, 1024, 512)   // N×C batch norm
 	w, b := randn(r, 8, 16, 3, 3), randn(r, 8)
 	gamma, beta := randn(r, 16), randn(r, 16)
-	g2, b2 := randn(r, 256), randn(r, 256)
+	g2, b2 := randn(r, 512), randn(r, 512)
 	cases := []struct {
 		name string
 		mk   func() autograd.Op[float64]

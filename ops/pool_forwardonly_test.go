@@ -60,7 +60,7 @@ func TestMaxPoolForwardOnly(t *testing.T) {
 // padding 1 on a batch of ReLU outputs (many zeros, all +0), large enough
 // to split among goroutines: the same bits either way.
 func TestMaxPoolForwardOnlyCourse(t *testing.T) {
-	x := randn(rng(96), 8, 16, 32, 32)
+	x := randn(rng(96), 16, 16, 32, 32)
 	for i, v := range x.Data() {
 		x.Data()[i] = max(v, 0)
 	}

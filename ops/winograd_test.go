@@ -200,7 +200,8 @@ func TestConv2dWinogradKeepsTransformsWithAnArena(t *testing.T) {
 // Outputs and gradients are the same bits for every GOMAXPROCS.
 func TestConv2dWinogradDoesNotDependOnGOMAXPROCS(t *testing.T) {
 	r := rng(304)
-	c := winoCase{n: 4, cin: 16, h: 24, w: 23, cout: 8, padding: [2]int{1, 1}, bias: true}
+	// Large enough for the transforms' loops to be split (parallel.Grain).
+	c := winoCase{n: 16, cin: 16, h: 24, w: 23, cout: 8, padding: [2]int{1, 1}, bias: true}
 	in := c.inputs(r)
 	seed := randn(r, c.outShape()...)
 	run := func() []t64 {

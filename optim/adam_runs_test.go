@@ -21,7 +21,7 @@ import (
 // without a gradient.
 func TestAdamStepSplitsAllParams(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	sizes := []int{3, 70001, 5, 0, 100003, 65536, 1}
+	sizes := []int{3, 280001, 5, 0, 400003, 262144, 1}
 	for _, c := range []struct {
 		name string
 		opts []optim.AdamOption

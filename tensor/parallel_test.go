@@ -10,10 +10,10 @@ import (
 // bits as on one goroutine, whatever GOMAXPROCS is.
 func TestParallelKernelsDoNotDependOnGOMAXPROCS(t *testing.T) {
 	rng := rand.New(rand.NewPCG(77, 77))
-	a := RandN[float32](rng, 300, 400)
-	row := RandN[float32](rng, 400)
-	col := RandN[float32](rng, 300, 1)
-	big := RandN[float32](rng, 3, 200, 300)
+	a := RandN[float32](rng, 600, 800) // above 2·parallel.Grain values
+	row := RandN[float32](rng, 800)
+	col := RandN[float32](rng, 600, 1)
+	big := RandN[float32](rng, 3, 400, 600)
 	run := func() []*Tensor[float32] {
 		return []*Tensor[float32]{
 			Add(a, a), Mul(a, row), Sub(col, a), Div(a, Add(Mul(row, row), Scalar[float32](1))),
@@ -33,16 +33,16 @@ func TestParallelKernelsDoNotDependOnGOMAXPROCS(t *testing.T) {
 	}
 	// And they are right: a broadcast product and a column sum by hand.
 	prod, sums := want[1], want[9]
-	for i := 0; i < 300; i += 37 {
-		for j := 0; j < 400; j += 41 {
+	for i := 0; i < 600; i += 37 {
+		for j := 0; j < 800; j += 41 {
 			if prod.At(i, j) != a.At(i, j)*row.At(j) {
 				t.Fatalf("a⊙row at (%d, %d) = %v, want %v", i, j, prod.At(i, j), a.At(i, j)*row.At(j))
 			}
 		}
 	}
-	for j := 0; j < 400; j += 53 {
+	for j := 0; j < 800; j += 53 {
 		var s float32
-		for i := range 300 {
+		for i := range 600 {
 			s += a.At(i, j)
 		}
 		if d := sums.At(j) - s; d > 1e-4 || d < -1e-4 {

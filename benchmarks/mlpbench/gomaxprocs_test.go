@@ -10,16 +10,17 @@ import (
 	"github.com/tapegrad/tapegrad/nn"
 )
 
-// TestTrainStepDoesNotDependOnGOMAXPROCS trains the Fashion-MNIST-sized MLP
-// of benchmark W1s (784→100→10, batch 200) for three steps with 1, 2 and 4
-// goroutines allowed: its products are large enough to be split among
-// goroutines, and so is the SGD update of its first weight (78400 values),
-// yet the losses and every parameter must be the same bits.
+// TestTrainStepDoesNotDependOnGOMAXPROCS trains the MLP of benchmark W1
+// (3072→100→10, batch 200) for three steps with 1, 2 and 4 goroutines
+// allowed: its products are large enough to be split among goroutines, and
+// so is the SGD update of its first weight (307200 values, above
+// 2·parallel.Grain), yet the losses and every parameter must be the same
+// bits.
 func TestTrainStepDoesNotDependOnGOMAXPROCS(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	run := func(procs int) (losses []float32, params [][]float32) {
 		runtime.GOMAXPROCS(procs)
-		net := mlpbench.NewNetIn(rand.New(rand.NewPCG(3, 4)), mlpbench.SmallInputs, mlpbench.W1Hidden, mlpbench.Batch)
+		net := mlpbench.NewNetIn(rand.New(rand.NewPCG(3, 4)), mlpbench.Inputs, mlpbench.W1Hidden, mlpbench.Batch)
 		for range 3 {
 			losses = append(losses, net.TrainStep())
 		}

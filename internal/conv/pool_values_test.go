@@ -14,7 +14,7 @@ func TestMaxPoolValuesMatchesMaxPool(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	pick := []float64{0, 1, 1, 2, -1, math.Inf(1), math.Inf(-1), math.NaN()}
 	checked := 0
-	for _, planes := range []int{3, 2700} { // 2700 planes of ≥ 5×5 hold 2·parallel.Grain values
+	for _, planes := range []int{3, 10800} { // 10800 planes of ≥ 5×5 hold 2·parallel.Grain values
 		for kh := 1; kh <= 4; kh++ {
 			for kw := 1; kw <= 4; kw++ {
 				for s := 1; s <= 3; s++ {

@@ -12,7 +12,7 @@ import (
 // (a, (a+c)/2 + b/2, (a+c)/2 − b/2, c), then each column of g Gᵀ likewise.
 func TestWinoWeightsBits(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 8))
-	for _, sz := range [][2]int{{1, 1}, {3, 5}, {64, 70}} { // the last splits among goroutines
+	for _, sz := range [][2]int{{1, 1}, {3, 5}, {128, 140}} { // the last splits among goroutines
 		cout, cin := sz[0], sz[1]
 		w := randSlice(r, cout*cin*9)
 		step := cout*cin + winoGap

@@ -17,16 +17,22 @@ import (
 func For(n int, f func(lo, hi int)) { Chunks(n, 1, f) }
 
 // Grain is the number of elements of a simple element-wise loop below which
-// splitting it among goroutines costs more than it saves.
+// splitting it among goroutines costs more than it saves: Chunks splits a
+// loop only when every goroutine gets at least grain items.
 //
-// Measured with BenchmarkChunks on 2026-12-02 (2-core AMD EPYC VM, shared
-// with other work; medians of 3 runs, -cpu 1 → -cpu 2): the smallest loop
-// that is split, 2·Grain = 65536 float32s, ran x += α·d (vectorized) in
-// 9.4 → 6.3 µs and ReLU's scalar loop in 48.6 → 48.5 µs; at 131072 and
-// 262144 items both stayed within ±10% of -cpu 1. Splitting at this size
-// does not make two cores slower than one; a goroutine's start costs 1–3
-// µs, about what the vectorized loop takes on 2·Grain items on one core.
-const Grain = 1 << 15
+// Measured on 2026-12-03 (2-vCPU AMD EPYC VM), test binaries with Grain
+// 1<<15 and 1<<17 alternated at -cpu 2, medians of six rounds:
+// W3/composed/128x1024, whose ops take 131072 values each, 624 → 472 µs;
+// W3/fused/128x1024 143 → 130 µs; W6's layer norm on 32×128×256
+// 1744 → 1168 µs; W7/fused 17.3 → 14.6 ms; W1 2138 → 2086 µs; W2, W2e,
+// W8, W10 and W6's group norm within ±5%. On this machine a memory-bound pass gains little
+// from a second core (each half of batch norm's passes took 62–87% of
+// the whole pass's time on one), and the next op then reads half its input
+// from the other core's cache. BenchmarkChunks, which repeats one loop on
+// the same data, sees neither effect: at 2·(1<<15) values it ran x += α·d
+// in 9.4 µs on one goroutine and 6.3 µs on two, which set the earlier
+// value, 1<<15.
+const Grain = 1 << 17
 
 // Chunks is For for loops whose items are cheap: it splits [0, n) only when
 // every goroutine gets at least grain items, and runs f(0, n) on the
