@@ -119,7 +119,7 @@ const bnMaxCols = 512
 // x, laid out n × c × inner with inner > 1, from k, and of their squares,
 // in float64 (vec.SumShiftSqRows), using l1 and l2 (bnLanes long) as
 // scratch and k holding k, bnLanes long.
-func bnSumShiftSq[T tensor.Float](l1, l2, k []float64, x []T, n, c, inner, ch int) (s1, s2 float64) {
+func bnSumShiftSq[T tensor.Float](l1, l2 []float64, k, x []T, n, c, inner, ch int) (s1, s2 float64) {
 	clear(l1)
 	clear(l2)
 	rows, tail := inner/bnLanes, inner%bnLanes
@@ -278,36 +278,39 @@ type bnForward[T tensor.Float] struct {
 	n, c, inner int
 }
 
-// pass runs the passes of channels [clo, chi): μ and σ² in one pass, in
-// float64, then y = (x − m)·a + b in T, with m, a and b from stats.
+// pass runs the passes of channels [clo, chi): μ and σ² in one pass, then
+// y = (x − m)·a + b in T, with m, a and b from stats.
 //
 // The statistics are those of the values shifted by k, the channel's first
-// value: with S₁ = Σ (x − k) and S₂ = Σ (x − k)², μ = k + S₁/M and
-// σ² = S₂/M − (S₁/M)². Shifting by a value of the channel keeps |μ − k| of
+// value: with S₁ = Σ (x − k) and S₂ = Σ (x − k)², x − k rounded to T,
+// μ = k + S₁/M and σ² = S₂/M − (S₁/M)², in float64. The sums add 8 rows at
+// a time in T and those partial sums in float64 (vec.SumShiftSqRows), so
+// that a term's error is a few of T's roundings of the size of 8 terms,
+// however large M is. Shifting by a value of the channel keeps |μ − k| of
 // the order of σ, so that the difference loses few digits (the error of σ²
-// grows as (μ − k)²/σ² times float64's rounding), and reads x once where
-// the two-pass μ then Σ (x − μ)² reads it twice.
+// is that of S₂/M times 1 + (μ − k)²/σ²), and reads x once where the
+// two-pass μ then Σ (x − μ)² reads it twice.
 func (f *bnForward[T]) pass(clo, chi int) {
 	n, c, inner := f.n, f.c, f.inner
 	if inner <= bnWideInner {
 		// Per block of whole channels, as columns of the n × (c·inner)
 		// matrix x (see above).
-		var buf [3 * bnMaxCols]float64
-		var sh [3 * bnMaxCols]T
+		var buf [2 * bnMaxCols]float64
+		var sh [4 * bnMaxCols]T
 		for lo := clo; lo < chi; {
 			hi := min(lo+bnMaxCols/inner, chi)
 			w := (hi - lo) * inner
-			s1, s2, kv := buf[:w], buf[bnMaxCols:][:w], buf[2*bnMaxCols:][:w]
+			s1, s2, kv := buf[:w], buf[bnMaxCols:][:w], sh[3*bnMaxCols:][:w]
 			clear(s1)
 			clear(s2)
 			for ch := lo; ch < hi; ch++ {
-				fill(kv[(ch-lo)*inner:][:inner], float64(f.x[ch*inner]))
+				fill(kv[(ch-lo)*inner:][:inner], f.x[ch*inner])
 			}
 			xs := f.x[lo*inner:]
 			vec.SumShiftSqRows(s1, s2, xs, kv, n, c*inner)
 			ms, a, b := sh[:w], sh[bnMaxCols:][:w], sh[2*bnMaxCols:][:w]
 			nc := hi - lo
-			f.stats(lo, compact(kv, inner, nc, true), compact(s1, inner, nc, false), compact(s2, inner, nc, false), ms, a, b)
+			f.stats(lo, compact(s1, inner, nc), compact(s2, inner, nc), ms, a, b)
 			spread(ms, inner, nc)
 			spread(a, inner, nc)
 			spread(b, inner, nc)
@@ -317,13 +320,13 @@ func (f *bnForward[T]) pass(clo, chi int) {
 		return
 	}
 	// Per channel, with m, a and b spread along the rows.
-	var l1, l2, kv [bnLanes]float64
+	var l1, l2 [bnLanes]float64
+	var kv [bnLanes]T
 	var ms, a, b [bnMaxCols]T
 	w := min(inner, bnMaxCols)
 	for ch := clo; ch < chi; ch++ {
-		k := [1]float64{float64(f.x[ch*inner])}
-		s1, s2 := bnSumShiftSq(l1[:], l2[:], fill(kv[:], k[0]), f.x, n, c, inner, ch)
-		f.stats(ch, k[:], []float64{s1}, []float64{s2}, ms[:1], a[:1], b[:1])
+		s1, s2 := bnSumShiftSq(l1[:], l2[:], fill(kv[:], f.x[ch*inner]), f.x, n, c, inner, ch)
+		f.stats(ch, []float64{s1}, []float64{s2}, ms[:1], a[:1], b[:1])
 		fill(ms[:w], ms[0])
 		fill(a[:w], a[0])
 		fill(b[:w], b[0])
@@ -333,16 +336,16 @@ func (f *bnForward[T]) pass(clo, chi int) {
 	}
 }
 
-// stats sets the outputs of channels lo, lo+1, … (one per element of k)
-// from the sums s1 and s2 of their deviations from k and of their squares
-// (see pass), and writes into ms, a and b each one's shift m = T(μ), scale
+// stats sets the outputs of channels lo, lo+1, … (one per element of s1)
+// from the sums s1 and s2 of their deviations from k, each channel's first
+// value, and of their squares (see pass), and writes into ms, a and b each one's shift m = T(μ), scale
 // a = γ/σ and b = β + (γ/σ)·(m − μ) of y = (x − m)·a + b = γ·x̂ + β,
 // which takes x − m in T with no error from rounding μ to T. A loop over
 // a block of channels, rather than a call per channel, lets the CPU
 // overlap one channel's divisions and square root with the next's.
-func (f *bnForward[T]) stats(lo int, k, s1, s2 []float64, ms, a, b []T) {
+func (f *bnForward[T]) stats(lo int, s1, s2 []float64, ms, a, b []T) {
 	op := f.op
-	nc := len(k)
+	nc := len(s1)
 	cnt := float64(f.n * f.inner)
 	eps := float64(op.Eps)
 	s1, s2, ms, a, b = s1[:nc], s2[:nc], ms[:nc], a[:nc], b[:nc]
@@ -355,7 +358,8 @@ func (f *bnForward[T]) stats(lo int, k, s1, s2 []float64, ms, a, b []T) {
 	if f.b != nil {
 		beta = f.b[lo:][:nc]
 	}
-	for i, kc := range k {
+	for i := range nc {
+		kc := float64(f.x[(lo+i)*f.inner])
 		d := s1[i] / cnt
 		mu, v := kc+d, max(s2[i]/cnt-d*d, 0)
 		is := 1 / math.Sqrt(v+eps)
@@ -376,18 +380,13 @@ func (f *bnForward[T]) stats(lo int, k, s1, s2 []float64, ms, a, b []T) {
 }
 
 // compact turns s, nc runs of inner values, into nc values in place, each
-// run's sum in order (its first value with first), and returns s[:nc].
-func compact(s []float64, inner, nc int, first bool) []float64 {
+// run's sum in order, and returns s[:nc].
+func compact(s []float64, inner, nc int) []float64 {
 	if inner == 1 {
 		return s[:nc]
 	}
 	for i := range nc {
-		r := s[i*inner:][:inner]
-		if first {
-			s[i] = r[0]
-		} else {
-			s[i] = sumLanes(r)
-		}
+		s[i] = sumLanes(s[i*inner:][:inner])
 	}
 	return s[:nc]
 }
@@ -477,7 +476,7 @@ func (b *bnBackward[T]) pass(clo, chi int) {
 			for ch := range nc {
 				k1[ch] = ms[ch*inner] // the shifts, one per channel
 			}
-			b.factors(lo, k1[:nc], compact(sa, inner, nc, false), compact(sab, inner, nc, false), k1, k2, k3)
+			b.factors(lo, k1[:nc], compact(sa, inner, nc), compact(sab, inner, nc), k1, k2, k3)
 			spread(k1, inner, nc)
 			spread(k2, inner, nc)
 			spread(k3, inner, nc)

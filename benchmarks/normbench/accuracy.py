@@ -1,11 +1,12 @@
-"""Compares the float32 accuracy of tapegrad's fused layer and group norm
-with PyTorch's on W6's shapes.
+"""Compares the float32 accuracy of tapegrad's fused layer, group and batch
+norm with PyTorch's on W6's shapes and W3's (but its largest).
 
     /usr/bin/python3 benchmarks/normbench/accuracy.py
 
 runs normbench's TestDumpAccuracy (go test, NORMBENCH_DUMP set to a
 temporary directory), which writes the float32 inputs of W6's layer norm
-and group norm cases and what tapegrad computes from them: y, dx, dweight
+and group norm cases and of W3's batch norm shapes, in training mode, and
+what tapegrad computes from them: y, dx, dweight
 and dbias of L = sum(y * g). It computes the same in PyTorch (1.13, CPU)
 in float32 and, as the ground truth, in float64 from the same float32
 inputs, and prints, for each tensor, the largest absolute error of
@@ -36,6 +37,8 @@ def run(meta, x, g, w, b, dtype):
     b = b.to(dtype).requires_grad_()
     if meta["layer"] == "layernorm":
         y = torch.nn.functional.layer_norm(x, meta["shape"][-1:], w, b, meta["eps"])
+    elif meta["layer"] == "batchnorm":
+        y = torch.nn.functional.batch_norm(x, None, None, w, b, training=True, eps=meta["eps"])
     else:
         y = torch.nn.functional.group_norm(x, meta["groups"], w, b, meta["eps"])
     y.backward(g.to(dtype))

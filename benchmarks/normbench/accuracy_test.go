@@ -10,15 +10,18 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/tapegrad/tapegrad/autograd"
+	"github.com/tapegrad/tapegrad/benchmarks/bnbench"
+	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // TestDumpAccuracy writes, when NORMBENCH_DUMP names a directory, the
-// float32 inputs of W6's layer and group norm cases (x drawn as the
-// benchmarks draw it, and x·3 + 5 for activations away from 0) and what
-// the fused ops compute from them, for accuracy.py to compare with
-// PyTorch's float32 results, both against PyTorch's float64 results on the
-// same inputs:
+// float32 inputs of W6's layer and group norm cases and of W3's batch norm
+// shapes but the largest (x drawn as the benchmarks draw it, and x·3 + 5
+// for activations away from 0) and what the fused ops compute from them,
+// for accuracy.py to compare with PyTorch's float32 results, both against
+// PyTorch's float64 results on the same inputs:
 //
 //	/usr/bin/python3 benchmarks/normbench/accuracy.py
 //
@@ -28,35 +31,67 @@ func TestDumpAccuracy(t *testing.T) {
 	if dir == "" {
 		t.Skip("NORMBENCH_DUMP not set")
 	}
-	for _, c := range Cases[:3] {
-		for _, shift := range []float32{0, 5} {
+	for _, shift := range []float32{0, 5} {
+		for _, c := range Cases[:3] {
 			in := NewInputs[float32](rand.New(rand.NewPCG(1, 2)), c)
-			if shift != 0 {
-				x := in.X.Data()
-				for i := range x {
-					x[i] = 3*x[i] + shift
-				}
-			}
+			shiftBy(in.X, shift)
 			r := FromInputs(c, in).Step(Fused)
-			sub := filepath.Join(dir, fmt.Sprintf("%s-%s-shift%g", c.Layer, ShapeName(c.Shape), shift))
-			if err := os.MkdirAll(sub, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			meta := map[string]any{"layer": c.Layer.String(), "shape": c.Shape, "groups": c.Groups, "eps": Eps}
-			files := map[string]*tensor.Tensor[float32]{
-				"x": in.X, "g": in.G, "weight": in.Weight, "bias": in.Bias,
-				"y": r.Y, "dx": r.DX, "dweight": r.DWeight, "dbias": r.DBias,
-			}
-			for name, v := range files {
-				if err := writeF32(filepath.Join(sub, name+".bin"), v.Data()); err != nil {
-					t.Fatal(err)
-				}
-			}
-			b, _ := json.Marshal(meta)
-			if err := os.WriteFile(filepath.Join(sub, "meta.json"), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			dumpCase(t, filepath.Join(dir, fmt.Sprintf("%s-%s-shift%g", c.Layer, ShapeName(c.Shape), shift)),
+				map[string]any{"layer": c.Layer.String(), "shape": c.Shape, "groups": c.Groups, "eps": Eps},
+				map[string]*tensor.Tensor[float32]{
+					"x": in.X, "g": in.G, "weight": in.Weight, "bias": in.Bias,
+					"y": r.Y, "dx": r.DX, "dweight": r.DWeight, "dbias": r.DBias,
+				})
 		}
+		for _, shape := range bnbench.Shapes {
+			if shape[0] == 1024 {
+				continue // W3's largest: 4M values a file, and no shape the others do not have
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			x, g := tensor.RandN[float32](rng, shape...), tensor.RandN[float32](rng, shape...)
+			gamma := autograd.NewParam(tensor.RandU[float32](rng, 0.5, 1.5, shape[1]))
+			beta := autograd.NewParam(tensor.RandN[float32](rng, shape[1]))
+			shiftBy(x, shift)
+			tape := autograd.NewTape[float32]()
+			xv := tape.Param(x)
+			y, _, _ := functional.BatchNorm(xv, gamma, beta, bnbench.Eps)
+			tape.BackwardWithGrad(y, g)
+			dumpCase(t, filepath.Join(dir, fmt.Sprintf("batchnorm-%s-shift%g", bnbench.ShapeName(shape), shift)),
+				map[string]any{"layer": "batchnorm", "shape": shape, "eps": bnbench.Eps},
+				map[string]*tensor.Tensor[float32]{
+					"x": x, "g": g, "weight": gamma.Value(), "bias": beta.Value(),
+					"y": y.Value(), "dx": xv.Grad(), "dweight": gamma.Grad(), "dbias": beta.Grad(),
+				})
+		}
+	}
+}
+
+// shiftBy sets x to x·3 + shift unless shift is 0.
+func shiftBy(x *tensor.Tensor[float32], shift float32) {
+	if shift == 0 {
+		return
+	}
+	d := x.Data()
+	for i := range d {
+		d[i] = 3*d[i] + shift
+	}
+}
+
+// dumpCase writes meta as meta.json and each tensor as name.bin into the
+// directory sub, which it makes.
+func dumpCase(t *testing.T, sub string, meta map[string]any, files map[string]*tensor.Tensor[float32]) {
+	t.Helper()
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range files {
+		if err := writeF32(filepath.Join(sub, name+".bin"), v.Data()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := json.Marshal(meta)
+	if err := os.WriteFile(filepath.Join(sub, "meta.json"), b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -3,9 +3,9 @@
 package vec
 
 // The assembly of the loops of bnshift.go. The element-wise passes walk
-// rows outer, two at a time, 8 columns at a time; the reduction takes narrow matrices
-// (contiguous runs seen as rows of 16) through a column-block kernel and
-// wider ones two rows at a time, as the loops of rows.go (asmCols).
+// rows outer, two at a time, 8 columns at a time; the reductions walk
+// groups of 8 rows outer and, within a group, 32 columns at a time down
+// the group's rows (then 16, then 8), the partial sums in registers.
 
 func scaleShiftRowsAsm[T Float](y, x, m, a, b []T, rows, stride int) int {
 	w := len(m) - len(m)%rowsBlockR
@@ -26,27 +26,19 @@ func gradShiftRowsAsm[T Float](dx, dy, x, m, k1, k2, k3 []T, rows, stride int) i
 }
 
 func sumDotShiftRowsAsm[T Float](sa, sab []float64, dy, x, m []T, rows, stride int) int {
-	w, cm := asmCols(len(sa), rowsBlock)
+	w := len(sa) - len(sa)%rowsBlockR
 	if !isF32[T]() || w == 0 {
 		return 0
 	}
-	if cm {
-		sumDotShiftRowsPS(&sa[0], &sab[0], p32(dy), p32(x), p32(m), w, rows, stride)
-	} else {
-		sumDotShiftRowsRPS(&sa[0], &sab[0], p32(dy), p32(x), p32(m), w, rows, stride)
-	}
+	sumDotShiftRowsPS(&sa[0], &sab[0], p32(dy), p32(x), p32(m), w, rows, stride)
 	return w
 }
 
-func sumShiftSqRowsAsm[T Float](s1, s2 []float64, x []T, k []float64, rows, stride int) int {
-	w, cm := asmCols(len(s1), rowsBlock)
+func sumShiftSqRowsAsm[T Float](s1, s2 []float64, x, k []T, rows, stride int) int {
+	w := len(s1) - len(s1)%rowsBlockR
 	if !isF32[T]() || w == 0 {
 		return 0
 	}
-	if cm {
-		sumShiftSqRowsPS(&s1[0], &s2[0], p32(x), &k[0], w, rows, stride)
-	} else {
-		sumShiftSqRowsRPS(&s1[0], &s2[0], p32(x), &k[0], w, rows, stride)
-	}
+	sumShiftSqRowsPS(&s1[0], &s2[0], p32(x), p32(k), w, rows, stride)
 	return w
 }

@@ -10,6 +10,6 @@ func gradShiftRowsAsm[T Float](dx, dy, x, m, k1, k2, k3 []T, rows, stride int) i
 func sumDotShiftRowsAsm[T Float](sa, sab []float64, dy, x, m []T, rows, stride int) int {
 	return 0
 }
-func sumShiftSqRowsAsm[T Float](s1, s2 []float64, x []T, k []float64, rows, stride int) int {
+func sumShiftSqRowsAsm[T Float](s1, s2 []float64, x, k []T, rows, stride int) int {
 	return 0
 }

@@ -9,13 +9,15 @@ import (
 
 // testShiftMatch checks the loops of bnshift.go against the formulas of
 // their doc comments written out here, one value at a time, bit for bit,
-// over widths that take the column-block and two-row kernels, the 8-column
-// steps of the element-wise ones and the Go loops' remainders, with odd
-// and even row counts and strides wider than the rows.
+// over widths that take the reductions' 32-, 16- and 8-column steps, the
+// 8-column steps of the element-wise loops and the Go loops' remainders,
+// with odd and even row counts, row counts that fill the reductions'
+// groups of 8 and leave a shorter last one, and strides wider than the
+// rows.
 func testShiftMatch[T Float](t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	for _, width := range []int{1, 7, 8, 9, 15, 16, 17, 24, 33, 100} {
-		for _, rows := range []int{1, 2, 5} {
+	for _, width := range []int{1, 7, 8, 9, 15, 16, 17, 24, 33, 56, 100} {
+		for _, rows := range []int{1, 2, 5, 8, 9, 19} {
 			for _, pad := range []int{0, 3} {
 				stride := width + pad
 				n := (rows-1)*stride + width
@@ -43,8 +45,20 @@ func testShiftMatch[T Float](t *testing.T) {
 						d := T(x[i] - m[j])
 						wy[i] = T(d*a[j]) + b[j]
 						wdx[i] = T(T(k1[j]*dy[i])+T(k2[j]*d)) + k3[j]
-						wa[j] += float64(dy[i])
-						wab[j] += float64(float64(dy[i]) * float64(d))
+					}
+				}
+				// The reductions' groups of 8 rows, a group's terms added
+				// in T, then into the float64 sums.
+				for g := 0; g < rows; g += 8 {
+					for j := range width {
+						var pa, pab T
+						for r := g; r < min(g+8, rows); r++ {
+							i := r*stride + j
+							pa += dy[i]
+							pab += T(dy[i] * T(x[i]-m[j]))
+						}
+						wa[j] += float64(pa)
+						wab[j] += float64(pab)
 					}
 				}
 				ScaleShiftRows(y, x, m, a, b, rows, stride)
@@ -55,31 +69,27 @@ func testShiftMatch[T Float](t *testing.T) {
 				checkF64(t, "SumDotShiftRows sa", width, rows, sa, wa)
 				checkF64(t, "SumDotShiftRows sab", width, rows, sab, wab)
 
-				kk := make([]float64, width)
+				kk := make([]T, width)
 				for j := range kk {
-					kk[j] = 5 + rng.NormFloat64()
+					kk[j] = T(5 + rng.NormFloat64())
 				}
 				s1, s2 := append([]float64(nil), sa...), append([]float64(nil), sab...)
 				w1, w2 := append([]float64(nil), sa...), append([]float64(nil), sab...)
-				for r := range rows {
+				for g := 0; g < rows; g += 8 {
 					for j := range width {
-						d := float64(x[r*stride+j]) - kk[j]
-						w1[j] += d
-						w2[j] += float64(d * d)
+						var p1, p2 T
+						for r := g; r < min(g+8, rows); r++ {
+							d := x[r*stride+j] - kk[j]
+							p1 += d
+							p2 += T(d * d)
+						}
+						w1[j] += float64(p1)
+						w2[j] += float64(p2)
 					}
 				}
 				SumShiftSqRows(s1, s2, x, kk, rows, stride)
 				checkF64(t, "SumShiftSqRows s1", width, rows, s1, w1)
 				checkF64(t, "SumShiftSqRows s2", width, rows, s2, w2)
-
-				// With m = 0 the reduction is SumDotRows.
-				clear(m)
-				za, zab := make([]float64, width), make([]float64, width)
-				wa, wab = make([]float64, width), make([]float64, width)
-				SumDotShiftRows(za, zab, dy, x, m, rows, stride)
-				SumDotRows(wa, wab, dy, x, rows, stride)
-				checkF64(t, "SumDotShiftRows at m = 0, sa", width, rows, za, wa)
-				checkF64(t, "SumDotShiftRows at m = 0, sab", width, rows, zab, wab)
 			}
 		}
 	}
@@ -105,7 +115,7 @@ func TestShiftPanics(t *testing.T) {
 			SumDotShiftRows(make([]float64, 4), make([]float64, 4), make([]float32, 8), make([]float32, 8), make([]float32, 5), 2, 4)
 		}, "vec: SumDotShiftRows with column vectors of lengths [4 5], want 4"},
 		{func() {
-			SumShiftSqRows(make([]float64, 4), make([]float64, 4), make([]float32, 8), make([]float64, 3), 2, 4)
+			SumShiftSqRows(make([]float64, 4), make([]float64, 4), make([]float32, 8), make([]float32, 3), 2, 4)
 		}, "vec: SumShiftSqRows with column vectors of lengths [4 3], want 4"},
 	} {
 		testutil.MustPanic(t, c.f, c.want)

@@ -73,7 +73,7 @@ func bnKernels() {
 		sumQuad(f64)
 	}
 	shiftKernels()
-	shiftSqKernels()
+	groupSumKernels()
 }
 
 // rowMajorLoop2 is rowMajorLoop taking rows two at a time: body gets the
@@ -140,9 +140,7 @@ func rowMajorLoop2(name, sig, doc string, blk int, f32, col []string, body func(
 // of package vec): the element-wise ones, scaleShiftRowsPS and
 // gradShiftRowsPS, walking rows outer two at a time, 8 columns at a time,
 // each column vector's piece loaded once for both rows, all their column
-// vectors float32; and the reduction sumDotShiftRows, column-block (PS) and
-// two rows at a time (RPS), which adds dy and dy·(x − m) to float64 sums,
-// x − m taken in float32. Every operation is rounded on its own (no FMA).
+// vectors float32. Every operation is rounded on its own (no FMA).
 func shiftKernels() {
 	const rowsArgs = "width, rows, stride int"
 	// y = (x − m)·a + b
@@ -185,105 +183,140 @@ func shiftKernels() {
 				VMOVUPS(u, c32(r[0], o, 0))
 			}
 		})
-	// sa += dy; sab += dy·(x − m)
-	{
-		const cblk = 4
-		var sa, sab []VecVirtual
-		var cols []Register
-		rowsLoop("sumDotShiftRowsPS", "func(sa, sab *float64, dy, x, m *float32, "+rowsArgs+")",
-			"sumDotShiftRowsPS adds every row of dy to sa and of dy⊙(x − m) to sab, in float64, x − m in float32; see SumDotShiftRows.", cblk,
-			[]string{"dy", "x"}, []string{"sa", "sab", "m"}, []bool{true, true, false},
-			func(c []Register) {
-				sa, sab = loadCols(c[0], cblk), loadCols(c[1], cblk)
-				cols = c
-			},
-			func(r []Register, off Register) {
-				for k := range cblk {
-					u, d, t := YMM(), XMM(), YMM()
-					VCVTPS2PD(at(r[0], off, 16*k), u)
-					VADDPD(u, sa[k], sa[k])
-					VMOVUPS(at(r[1], off, 16*k), d)
-					VSUBPS(Mem{Base: cols[2], Disp: 16 * k}, d, d)
-					VCVTPS2PD(d, t)
-					VMULPD(u, t, t)
-					VADDPD(t, sab[k], sab[k])
-				}
-			},
-			func(c []Register) { storeCols(sa, c[0]); storeCols(sab, c[1]) })
-	}
-	const blk = 2
-	rowMajorLoop2("sumDotShiftRowsRPS", "func(sa, sab *float64, dy, x, m *float32, "+rowsArgs+")",
-		"sumDotShiftRowsRPS is sumDotShiftRowsPS walking rows outer, two at a time; see SumDotShiftRows.", blk,
-		[]string{"dy", "x"}, []string{"sa", "sab", "m"},
-		func(rows [][]Register, o Register, c []Register) {
-			for k := range blk {
-				a, ab, m := YMM(), YMM(), XMM()
-				VMOVUPD(c64(c[0], o, k), a)
-				VMOVUPD(c64(c[1], o, k), ab)
-				VMOVUPS(c32(c[2], o, k), m)
-				for _, r := range rows {
-					u, d, t := YMM(), XMM(), YMM()
-					VCVTPS2PD(c32(r[0], o, k), u)
-					VADDPD(u, a, a)
-					VMOVUPS(c32(r[1], o, k), d)
-					VSUBPS(m, d, d)
-					VCVTPS2PD(d, t)
-					VMULPD(u, t, t)
-					VADDPD(t, ab, ab)
-				}
-				VMOVUPD(a, c64(c[0], o, k))
-				VMOVUPD(ab, c64(c[1], o, k))
+}
+
+// groupSumKernels emits the two reductions of batch norm's passes in
+// float32 (bnshift.go of package vec), each adding its rows in groups of 8
+// in float32 and each group's partial sums into float64 sums in memory:
+// sumDotShiftRowsPS, Σ dy and Σ dy·(x − m), and sumShiftSqRowsPS,
+// Σ (x − k) and Σ (x − k)².
+func groupSumKernels() {
+	const rowsArgs = "width, rows, stride int"
+	// pa += dy; pab += dy·(x − m)
+	groupSum("sumDotShiftRowsPS", "func(sa, sab *float64, dy, x, m *float32, "+rowsArgs+")",
+		"sumDotShiftRowsPS adds every row of dy to sa and of dy⊙(x − m) to sab, in groups of 8 rows in float32, then in float64; see SumDotShiftRows.",
+		[]string{"dy", "x"}, []string{"sa", "sab"}, "m",
+		func(rows []Register, o Register, m, p [][]VecVirtual) {
+			for k := range m[0] {
+				u, t := YMM(), YMM()
+				VMOVUPS(c32(rows[0], o, 2*k), u)
+				VADDPS(u, p[0][k], p[0][k])
+				VMOVUPS(c32(rows[1], o, 2*k), t)
+				VSUBPS(m[0][k], t, t)
+				VMULPS(u, t, t)
+				VADDPS(t, p[1][k], p[1][k])
+			}
+		})
+	// p1 += x − k; p2 += (x − k)²
+	groupSum("sumShiftSqRowsPS", "func(s1, s2 *float64, x, k *float32, "+rowsArgs+")",
+		"sumShiftSqRowsPS adds every row of x less k to s1 and its square to s2, in groups of 8 rows in float32, then in float64; see SumShiftSqRows.",
+		[]string{"x"}, []string{"s1", "s2"}, "k",
+		func(rows []Register, o Register, k, p [][]VecVirtual) {
+			for j := range k[0] {
+				d := YMM()
+				VMOVUPS(c32(rows[0], o, 2*j), d)
+				VSUBPS(k[0][j], d, d)
+				VADDPS(d, p[0][j], p[0][j])
+				VMULPS(d, d, d)
+				VADDPS(d, p[1][j], p[1][j])
 			}
 		})
 }
 
-// shiftSqKernels emits sumShiftSqRows, column-block (PS) and two rows at a
-// time (RPS): d = x − k in float64, s1 += d, s2 += d·d.
-func shiftSqKernels() {
-	const rowsArgs = "width, rows, stride int"
-	{
-		const cblk = 4
-		var s1, s2 []VecVirtual
-		var cols []Register
-		rowsLoop("sumShiftSqRowsPS", "func(s1, s2 *float64, x *float32, k *float64, "+rowsArgs+")",
-			"sumShiftSqRowsPS adds every row of x less k to s1 and its square to s2, in float64; see SumShiftSqRows.", cblk,
-			[]string{"x"}, []string{"s1", "s2", "k"}, []bool{true, true, true},
-			func(c []Register) {
-				s1, s2 = loadCols(c[0], cblk), loadCols(c[1], cblk)
-				cols = c
-			},
-			func(r []Register, off Register) {
-				for j := range cblk {
-					d := YMM()
-					VCVTPS2PD(at(r[0], off, 16*j), d)
-					VSUBPD(Mem{Base: cols[2], Disp: 32 * j}, d, d)
-					VADDPD(d, s1[j], s1[j])
-					VMULPD(d, d, d)
-					VADDPD(d, s2[j], s2[j])
-				}
-			},
-			func(c []Register) { storeCols(s1, c[0]); storeCols(s2, c[1]) })
+// groupSum emits a reduction over the rows of the float32 matrices named
+// by f32 (rows × width values at stride, width a multiple of 8) into the
+// float64 column sums named by sums, against the float32 column vector
+// named by col. The rows are taken in groups of 8 (the last group
+// shorter); a group's columns go 32, then 16, then 8 at a time, each step
+// clearing one float32 partial sum per sum and 8 columns, calling body
+// once per row of the group in order with the rows' pointers, the column
+// offset in bytes, the step's pieces of the column vector and the partial
+// sums, and then adding the partial sums into the float64 sums.
+func groupSum(name, sig, doc string, f32, sums []string, col string, body func(rows []Register, o Register, c, p [][]VecVirtual)) {
+	TEXT(name, NOSPLIT, sig)
+	Doc(doc)
+	Pragma("noescape")
+	width := Load(Param("width"), GP64())
+	SHLQ(U8(2), width)
+	rows := Load(Param("rows"), GP64())
+	stride := Load(Param("stride"), GP64())
+	SHLQ(U8(2), stride)
+	rp := make([]Register, len(f32))
+	for i, n := range f32 {
+		rp[i] = Load(Param(n), GP64())
 	}
-	const blk = 2
-	rowMajorLoop2("sumShiftSqRowsRPS", "func(s1, s2 *float64, x *float32, k *float64, "+rowsArgs+")",
-		"sumShiftSqRowsRPS is sumShiftSqRowsPS walking rows outer, two at a time; see SumShiftSqRows.", blk,
-		[]string{"x"}, []string{"s1", "s2", "k"},
-		func(rows [][]Register, o Register, c []Register) {
-			for j := range blk {
-				a, q, k := YMM(), YMM(), YMM()
-				VMOVUPD(c64(c[0], o, j), a)
-				VMOVUPD(c64(c[1], o, j), q)
-				VMOVUPD(c64(c[2], o, j), k)
-				for _, r := range rows {
-					d := YMM()
-					VCVTPS2PD(c32(r[0], o, j), d)
-					VSUBPD(k, d, d)
-					VADDPD(d, a, a)
-					VMULPD(d, d, d)
-					VADDPD(d, q, q)
-				}
-				VMOVUPD(a, c64(c[0], o, j))
-				VMOVUPD(q, c64(c[1], o, j))
+	sp := make([]Register, len(sums))
+	for i, n := range sums {
+		sp[i] = Load(Param(n), GP64())
+	}
+	cp := Load(Param(col), GP64())
+	o, g, cnt := GP64(), GP64(), GP64()
+	q := make([]Register, len(f32))
+	for i := range q {
+		q[i] = GP64()
+	}
+	Label(name + "_groups")
+	CMPQ(rows, U8(0))
+	JLE(LabelRef(name + "_done"))
+	MOVQ(U32(8), g)
+	CMPQ(rows, g)
+	CMOVQLT(rows, g)
+	XORQ(o, o)
+	step := func(nb int, label, next string) {
+		Label(name + label)
+		MOVQ(width, cnt)
+		SUBQ(o, cnt)
+		CMPQ(cnt, U32(32*nb))
+		JL(LabelRef(name + next))
+		c := [][]VecVirtual{make([]VecVirtual, nb)}
+		p := make([][]VecVirtual, len(sums))
+		for k := range nb {
+			c[0][k] = YMM()
+			VMOVUPS(c32(cp, o, 2*k), c[0][k])
+		}
+		for i := range p {
+			p[i] = make([]VecVirtual, nb)
+			for k := range nb {
+				p[i][k] = YMM()
+				VXORPS(p[i][k], p[i][k], p[i][k])
 			}
-		})
+		}
+		for i := range q {
+			MOVQ(rp[i], q[i])
+		}
+		MOVQ(g, cnt)
+		Label(name + label + "_rows")
+		body(q, o, c, p)
+		for i := range q {
+			ADDQ(stride, q[i])
+		}
+		DECQ(cnt)
+		JNZ(LabelRef(name + label + "_rows"))
+		for i := range p {
+			for k := range nb {
+				lo, hi := YMM(), YMM()
+				VCVTPS2PD(p[i][k].AsX(), lo)
+				VEXTRACTF128(U8(1), p[i][k], hi.AsX())
+				VCVTPS2PD(hi.AsX(), hi)
+				VADDPD(c64(sp[i], o, 2*k), lo, lo)
+				VADDPD(c64(sp[i], o, 2*k+1), hi, hi)
+				VMOVUPD(lo, c64(sp[i], o, 2*k))
+				VMOVUPD(hi, c64(sp[i], o, 2*k+1))
+			}
+		}
+		ADDQ(U32(32*nb), o)
+	}
+	step(4, "_c32", "_c16")
+	JMP(LabelRef(name + "_c32"))
+	step(2, "_c16", "_c8")
+	step(1, "_c8", "_next")
+	Label(name + "_next")
+	for i := range rp {
+		LEAQ(Mem{Base: rp[i], Index: stride, Scale: 8}, rp[i])
+	}
+	SUBQ(g, rows)
+	JMP(LabelRef(name + "_groups"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
 }
