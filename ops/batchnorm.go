@@ -281,36 +281,47 @@ type bnForward[T tensor.Float] struct {
 // pass runs the passes of channels [clo, chi): μ and σ² in one pass, then
 // y = (x − m)·a + b in T, with m, a and b from stats.
 //
-// The statistics are those of the values shifted by k, the channel's first
-// value: with S₁ = Σ (x − k) and S₂ = Σ (x − k)², x − k rounded to T,
+// The statistics are those of the values shifted by k, near the channel's
+// mean: with S₁ = Σ (x − k) and S₂ = Σ (x − k)², x − k rounded to T,
 // μ = k + S₁/M and σ² = S₂/M − (S₁/M)², in float64. The sums add 8 rows at
 // a time in T and those partial sums in float64 (vec.SumShiftSqRows), so
 // that a term's error is a few of T's roundings of the size of 8 terms,
-// however large M is. Shifting by a value of the channel keeps |μ − k| of
-// the order of σ, so that the difference loses few digits (the error of σ²
-// is that of S₂/M times 1 + (μ − k)²/σ²), and reads x once where the
-// two-pass μ then Σ (x − μ)² reads it twice.
+// however large M is. The error of σ² is that of S₂/M times
+// 1 + (μ − k)²/σ², so k is the mean of the channel's values in its first
+// rows, in T: bnShiftRows rows of an N×C input, the first sample's plane
+// otherwise, a few percent of the values read once more. Where the rows
+// are drawn alike, |μ − k| is then a fraction of σ, where the first value
+// left it as large as the largest deviation. One pass of the shifted sums
+// reads x once where the two-pass μ then Σ (x − μ)² reads it twice.
 func (f *bnForward[T]) pass(clo, chi int) {
 	n, c, inner := f.n, f.c, f.inner
 	if inner <= bnWideInner {
 		// Per block of whole channels, as columns of the n × (c·inner)
 		// matrix x (see above).
 		var buf [2 * bnMaxCols]float64
-		var sh [4 * bnMaxCols]T
+		var sh [5 * bnMaxCols]T
 		for lo := clo; lo < chi; {
 			hi := min(lo+bnMaxCols/inner, chi)
-			w := (hi - lo) * inner
+			w, nc := (hi-lo)*inner, hi-lo
 			s1, s2, kv := buf[:w], buf[bnMaxCols:][:w], sh[3*bnMaxCols:][:w]
+			xs := f.x[lo*inner:]
+			// k: the mean of the channel's first bnShiftRows rows.
 			clear(s1)
 			clear(s2)
-			for ch := lo; ch < hi; ch++ {
-				fill(kv[(ch-lo)*inner:][:inner], f.x[ch*inner])
+			clear(kv)
+			r := min(n, bnShiftRows)
+			vec.SumShiftSqRows(s1, s2, xs, kv, r, c*inner)
+			k := sh[4*bnMaxCols:][:nc]
+			for i, v := range compact(s1, inner, nc) {
+				k[i] = T(v / float64(r*inner))
 			}
-			xs := f.x[lo*inner:]
+			copy(kv, k)
+			spread(kv, inner, nc)
+			clear(s1)
+			clear(s2)
 			vec.SumShiftSqRows(s1, s2, xs, kv, n, c*inner)
 			ms, a, b := sh[:w], sh[bnMaxCols:][:w], sh[2*bnMaxCols:][:w]
-			nc := hi - lo
-			f.stats(lo, compact(s1, inner, nc), compact(s2, inner, nc), ms, a, b)
+			f.stats(lo, k, compact(s1, inner, nc), compact(s2, inner, nc), ms, a, b)
 			spread(ms, inner, nc)
 			spread(a, inner, nc)
 			spread(b, inner, nc)
@@ -325,8 +336,11 @@ func (f *bnForward[T]) pass(clo, chi int) {
 	var ms, a, b [bnMaxCols]T
 	w := min(inner, bnMaxCols)
 	for ch := clo; ch < chi; ch++ {
-		s1, s2 := bnSumShiftSq(l1[:], l2[:], fill(kv[:], f.x[ch*inner]), f.x, n, c, inner, ch)
-		f.stats(ch, []float64{s1}, []float64{s2}, ms[:1], a[:1], b[:1])
+		// k: the mean of the channel's plane in the first sample.
+		s1, _ := bnSumShiftSq(l1[:], l2[:], fill(kv[:], 0), f.x, 1, c, inner, ch)
+		k := [1]T{T(s1 / float64(inner))}
+		s1, s2 := bnSumShiftSq(l1[:], l2[:], fill(kv[:], k[0]), f.x, n, c, inner, ch)
+		f.stats(ch, k[:], []float64{s1}, []float64{s2}, ms[:1], a[:1], b[:1])
 		fill(ms[:w], ms[0])
 		fill(a[:w], a[0])
 		fill(b[:w], b[0])
@@ -336,16 +350,16 @@ func (f *bnForward[T]) pass(clo, chi int) {
 	}
 }
 
-// stats sets the outputs of channels lo, lo+1, … (one per element of s1)
-// from the sums s1 and s2 of their deviations from k, each channel's first
-// value, and of their squares (see pass), and writes into ms, a and b each one's shift m = T(μ), scale
+// stats sets the outputs of channels lo, lo+1, … (one per element of k)
+// from the sums s1 and s2 of their deviations from k and of their squares
+// (see pass), and writes into ms, a and b each one's shift m = T(μ), scale
 // a = γ/σ and b = β + (γ/σ)·(m − μ) of y = (x − m)·a + b = γ·x̂ + β,
 // which takes x − m in T with no error from rounding μ to T. A loop over
 // a block of channels, rather than a call per channel, lets the CPU
 // overlap one channel's divisions and square root with the next's.
-func (f *bnForward[T]) stats(lo int, s1, s2 []float64, ms, a, b []T) {
+func (f *bnForward[T]) stats(lo int, k []T, s1, s2 []float64, ms, a, b []T) {
 	op := f.op
-	nc := len(s1)
+	nc := len(k)
 	cnt := float64(f.n * f.inner)
 	eps := float64(op.Eps)
 	s1, s2, ms, a, b = s1[:nc], s2[:nc], ms[:nc], a[:nc], b[:nc]
@@ -358,8 +372,8 @@ func (f *bnForward[T]) stats(lo int, s1, s2 []float64, ms, a, b []T) {
 	if f.b != nil {
 		beta = f.b[lo:][:nc]
 	}
-	for i := range nc {
-		kc := float64(f.x[(lo+i)*f.inner])
+	for i, kt := range k {
+		kc := float64(kt)
 		d := s1[i] / cnt
 		mu, v := kc+d, max(s2[i]/cnt-d*d, 0)
 		is := 1 / math.Sqrt(v+eps)
@@ -635,6 +649,10 @@ func channelAxesOf(r int) []int {
 	}
 	return axes
 }
+
+// bnShiftRows is the number of rows whose mean shifts the forward pass's
+// sums on N×C inputs and planes of up to bnWideInner values.
+const bnShiftRows = 8
 
 // bnWideInner is the largest plane (inner) the passes take as columns, a
 // block of whole channels at a time: two channels to a block of bnMaxCols.

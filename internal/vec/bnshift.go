@@ -4,11 +4,12 @@ package vec
 // reductions, written in T as PyTorch writes them: the normalization of a
 // column is folded into a shift m and a scale, x̂ = (x − m)·a + b, so that
 // a pass costs a subtraction, a multiplication and an addition per value,
-// with no conversion to float64 and back; the reductions add a few rows at
-// a time in T and those partial sums in float64. Every operation is
-// rounded to T on its own, in the order given (no fused multiply-add), so
-// that the assembly (float32 on amd64 with AVX) gives the bits of the Go
-// loops. The matrices are laid out as rows.go lays X out.
+// with no conversion to float64 and back; the forward pass's reduction
+// adds a few rows at a time in T and those partial sums in float64, the
+// backward pass's adds in float64. Every operation is rounded to T on its
+// own, in the order given (no fused multiply-add), so that the assembly
+// (float32 on amd64 with AVX) gives the bits of the Go loops. The matrices
+// are laid out as rows.go lays X out.
 
 // ScaleShiftRows writes Y[r][j] = T(T(X[r][j] − m[j])·a[j]) + b[j], the
 // matrices laid out in y and x as X in x (see rows.go), width len(m). It
@@ -56,21 +57,15 @@ func GradShiftRows[T Float](dx, dy, x, m, k1, k2, k3 []T, rows, stride int) {
 	}
 }
 
-// shiftGroup is the number of rows the reductions below add in T before
-// adding the partial sum into their float64 sums.
+// shiftGroup is the number of rows SumShiftSqRows adds in T before adding
+// the partial sums into its float64 sums.
 const shiftGroup = 8
 
 // SumDotShiftRows adds the rows of DY to sa and those of DY ⊙ D to sab,
-// D[r][j] = T(X[r][j] − m[j]), DY and X laid out in dy and x as rows.go
-// lays X out: sa[j] += Σᵣ DY[r][j] and sab[j] += Σᵣ DY[r][j]·D[r][j]. The
-// rows are taken in groups of shiftGroup (the last group shorter), each
-// group's terms added in T in row order starting from 0, each product
-// rounded on its own, and each group's partial sum then added into the
-// float64 sum: over at most 8 terms the error of a partial is at most
-// about 8 of T's roundings of its magnitude, however many rows there are,
-// and float32 vectors do in one instruction what float64 ones do in two
-// and a conversion. It panics if a matrix does not fit or a column
-// vector's length is not sa's.
+// D[r][j] = T(X[r][j] − m[j]): sa[j] += Σᵣ DY[r][j] and sab[j] +=
+// Σᵣ DY[r][j]·D[r][j], in float64, DY and X laid out in dy and x as rows.go
+// lays X out. With m = 0 it is SumDotRows(sa, sab, dy, x, …). It panics if
+// a matrix does not fit or a column vector's length is not sa's.
 func SumDotShiftRows[T Float](sa, sab []float64, dy, x, m []T, rows, stride int) {
 	w := len(sa)
 	checkCols("SumDotShiftRows", w, len(sab), len(m))
@@ -80,21 +75,13 @@ func SumDotShiftRows[T Float](sa, sab []float64, dy, x, m []T, rows, stride int)
 		return
 	}
 	done := sumDotShiftRowsAsm(sa, sab, dy, x, m, rows, stride)
-	if done == w {
-		return
-	}
-	s, p, mc := sa[done:], sab[done:], m[done:]
-	for g := 0; g < rows; g += shiftGroup {
-		for j := range s {
-			var pa, pab T
-			for r := g; r < min(g+shiftGroup, rows); r++ {
-				i := r*stride + done + j
-				v := dy[i]
-				pa += v
-				pab += T(v * T(x[i]-mc[j]))
-			}
-			s[j] += float64(pa)
-			p[j] += float64(pab)
+	for r := range rows {
+		gr := dy[r*stride+done : r*stride+w]
+		xr := x[r*stride+done:][:len(gr)]
+		s, p, mc := sa[done:][:len(gr)], sab[done:][:len(gr)], m[done:][:len(gr)]
+		for j, v := range gr {
+			s[j] += float64(v)
+			p[j] += float64(float64(v) * float64(T(xr[j]-mc[j])))
 		}
 	}
 }
@@ -102,9 +89,15 @@ func SumDotShiftRows[T Float](sa, sab []float64, dy, x, m []T, rows, stride int)
 // SumShiftSqRows adds the deviations D[r][j] = T(X[r][j] − k[j]) of the
 // rows of X from k to s1 and their squares to s2, X laid out in x as
 // rows.go lays it out: s1[j] += Σᵣ D[r][j] and s2[j] += Σᵣ D[r][j]², the
-// rows in groups of shiftGroup added in T as SumDotShiftRows adds them:
-// both sums of the shifted-data variance in one pass. It panics if X does
-// not fit or a column vector's length is not s1's.
+// rows taken in groups of shiftGroup (the last group shorter), each
+// group's terms added in T in row order starting from 0, each square
+// rounded on its own, and each group's partial sums then added into the
+// float64 sums: both sums of the shifted-data variance in one pass. Over
+// at most 8 terms the error of a partial is at most about 8 of T's
+// roundings of its magnitude, however many rows there are, and float32
+// vectors do in one instruction what float64 ones do in two and a
+// conversion. It panics if X does not fit or a column vector's length is
+// not s1's.
 func SumShiftSqRows[T Float](s1, s2 []float64, x, k []T, rows, stride int) {
 	w := len(s1)
 	checkCols("SumShiftSqRows", w, len(s2), len(k))

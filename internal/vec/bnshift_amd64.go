@@ -3,9 +3,12 @@
 package vec
 
 // The assembly of the loops of bnshift.go. The element-wise passes walk
-// rows outer, two at a time, 8 columns at a time; the reductions walk
-// groups of 8 rows outer and, within a group, 32 columns at a time down
-// the group's rows (then 16, then 8), the partial sums in registers.
+// rows outer, two at a time, 8 columns at a time. SumDotShiftRows takes
+// narrow matrices (contiguous runs seen as rows of 16) through a
+// column-block kernel and wider ones two rows at a time, as the loops of
+// rows.go (asmCols); SumShiftSqRows walks groups of 8 rows outer and,
+// within a group, 32 columns at a time down the group's rows (then 16,
+// then 8), the partial sums in registers.
 
 func scaleShiftRowsAsm[T Float](y, x, m, a, b []T, rows, stride int) int {
 	w := len(m) - len(m)%rowsBlockR
@@ -26,11 +29,15 @@ func gradShiftRowsAsm[T Float](dx, dy, x, m, k1, k2, k3 []T, rows, stride int) i
 }
 
 func sumDotShiftRowsAsm[T Float](sa, sab []float64, dy, x, m []T, rows, stride int) int {
-	w := len(sa) - len(sa)%rowsBlockR
+	w, cm := asmCols(len(sa), rowsBlock)
 	if !isF32[T]() || w == 0 {
 		return 0
 	}
-	sumDotShiftRowsPS(&sa[0], &sab[0], p32(dy), p32(x), p32(m), w, rows, stride)
+	if cm {
+		sumDotShiftRowsPS(&sa[0], &sab[0], p32(dy), p32(x), p32(m), w, rows, stride)
+	} else {
+		sumDotShiftRowsRPS(&sa[0], &sab[0], p32(dy), p32(x), p32(m), w, rows, stride)
+	}
 	return w
 }
 

@@ -9,11 +9,11 @@ import (
 
 // testShiftMatch checks the loops of bnshift.go against the formulas of
 // their doc comments written out here, one value at a time, bit for bit,
-// over widths that take the reductions' 32-, 16- and 8-column steps, the
-// 8-column steps of the element-wise loops and the Go loops' remainders,
-// with odd and even row counts, row counts that fill the reductions'
-// groups of 8 and leave a shorter last one, and strides wider than the
-// rows.
+// over widths that take SumShiftSqRows's 32-, 16- and 8-column steps,
+// SumDotShiftRows's column-block and two-row kernels, the 8-column steps
+// of the element-wise loops and the Go loops' remainders, with odd and
+// even row counts, row counts that fill SumShiftSqRows's groups of 8 and
+// leave a shorter last one, and strides wider than the rows.
 func testShiftMatch[T Float](t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, width := range []int{1, 7, 8, 9, 15, 16, 17, 24, 33, 56, 100} {
@@ -47,18 +47,11 @@ func testShiftMatch[T Float](t *testing.T) {
 						wdx[i] = T(T(k1[j]*dy[i])+T(k2[j]*d)) + k3[j]
 					}
 				}
-				// The reductions' groups of 8 rows, a group's terms added
-				// in T, then into the float64 sums.
-				for g := 0; g < rows; g += 8 {
+				for r := range rows {
 					for j := range width {
-						var pa, pab T
-						for r := g; r < min(g+8, rows); r++ {
-							i := r*stride + j
-							pa += dy[i]
-							pab += T(dy[i] * T(x[i]-m[j]))
-						}
-						wa[j] += float64(pa)
-						wab[j] += float64(pab)
+						i := r*stride + j
+						wa[j] += float64(dy[i])
+						wab[j] += float64(float64(dy[i]) * float64(T(x[i]-m[j])))
 					}
 				}
 				ScaleShiftRows(y, x, m, a, b, rows, stride)
@@ -90,6 +83,15 @@ func testShiftMatch[T Float](t *testing.T) {
 				SumShiftSqRows(s1, s2, x, kk, rows, stride)
 				checkF64(t, "SumShiftSqRows s1", width, rows, s1, w1)
 				checkF64(t, "SumShiftSqRows s2", width, rows, s2, w2)
+
+				// With m = 0 the backward reduction is SumDotRows.
+				clear(m)
+				za, zab := make([]float64, width), make([]float64, width)
+				wa, wab = make([]float64, width), make([]float64, width)
+				SumDotShiftRows(za, zab, dy, x, m, rows, stride)
+				SumDotRows(wa, wab, dy, x, rows, stride)
+				checkF64(t, "SumDotShiftRows at m = 0, sa", width, rows, za, wa)
+				checkF64(t, "SumDotShiftRows at m = 0, sab", width, rows, zab, wab)
 			}
 		}
 	}

@@ -59,10 +59,15 @@ func scaleShiftRowsPS(y *float32, x *float32, m *float32, a *float32, b *float32
 //go:noescape
 func gradShiftRowsPS(dx *float32, dy *float32, x *float32, m *float32, k1 *float32, k2 *float32, k3 *float32, width int, rows int, stride int)
 
-// sumDotShiftRowsPS adds every row of dy to sa and of dy⊙(x − m) to sab, in groups of 8 rows in float32, then in float64; see SumDotShiftRows.
+// sumDotShiftRowsPS adds every row of dy to sa and of dy⊙(x − m) to sab, in float64, x − m in float32; see SumDotShiftRows.
 //
 //go:noescape
 func sumDotShiftRowsPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
+
+// sumDotShiftRowsRPS is sumDotShiftRowsPS walking rows outer, two at a time; see SumDotShiftRows.
+//
+//go:noescape
+func sumDotShiftRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
 
 // sumShiftSqRowsPS adds every row of x less k to s1 and its square to s2, in groups of 8 rows in float32, then in float64; see SumShiftSqRows.
 //

@@ -584,10 +584,9 @@ gradShiftRowsPS_done:
 	RET
 
 // func sumDotShiftRowsPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
-// Requires: AVX, CMOV
+// Requires: AVX
 TEXT ·sumDotShiftRowsPS(SB), NOSPLIT, $0-64
 	MOVQ width+40(FP), AX
-	SHLQ $0x02, AX
 	MOVQ rows+48(FP), CX
 	MOVQ stride+56(FP), DX
 	SHLQ $0x02, DX
@@ -597,231 +596,181 @@ TEXT ·sumDotShiftRowsPS(SB), NOSPLIT, $0-64
 	MOVQ sab+8(FP), R8
 	MOVQ m+32(FP), R9
 
-sumDotShiftRowsPS_groups:
-	CMPQ    CX, $0x00
-	JLE     sumDotShiftRowsPS_done
-	MOVQ    $0x00000008, R11
-	CMPQ    CX, R11
-	CMOVQLT CX, R11
+sumDotShiftRowsPS_cols:
+	CMPQ    AX, $0x00
+	JE      sumDotShiftRowsPS_done
+	VMOVUPD (DI), Y0
+	VMOVUPD 32(DI), Y1
+	VMOVUPD 64(DI), Y2
+	VMOVUPD 96(DI), Y3
+	VMOVUPD (R8), Y4
+	VMOVUPD 32(R8), Y5
+	VMOVUPD 64(R8), Y6
+	VMOVUPD 96(R8), Y7
 	XORQ    R10, R10
+	MOVQ    CX, R11
 
-sumDotShiftRowsPS_c32:
-	MOVQ    AX, R12
-	SUBQ    R10, R12
-	CMPQ    R12, $0x00000080
-	JL      sumDotShiftRowsPS_c16
-	VMOVUPS (R9)(R10*1), Y0
-	VMOVUPS 32(R9)(R10*1), Y1
-	VMOVUPS 64(R9)(R10*1), Y2
-	VMOVUPS 96(R9)(R10*1), Y3
-	VXORPS  Y4, Y4, Y4
-	VXORPS  Y5, Y5, Y5
-	VXORPS  Y6, Y6, Y6
-	VXORPS  Y7, Y7, Y7
-	VXORPS  Y8, Y8, Y8
-	VXORPS  Y9, Y9, Y9
-	VXORPS  Y10, Y10, Y10
-	VXORPS  Y11, Y11, Y11
-	MOVQ    BX, R13
-	MOVQ    SI, R14
-	MOVQ    R11, R12
-
-sumDotShiftRowsPS_c32_rows:
-	VMOVUPS      (R13)(R10*1), Y12
-	VADDPS       Y12, Y4, Y4
-	VMOVUPS      (R14)(R10*1), Y13
-	VSUBPS       Y0, Y13, Y13
-	VMULPS       Y12, Y13, Y13
-	VADDPS       Y13, Y8, Y8
-	VMOVUPS      32(R13)(R10*1), Y12
-	VADDPS       Y12, Y5, Y5
-	VMOVUPS      32(R14)(R10*1), Y13
-	VSUBPS       Y1, Y13, Y13
-	VMULPS       Y12, Y13, Y13
-	VADDPS       Y13, Y9, Y9
-	VMOVUPS      64(R13)(R10*1), Y12
-	VADDPS       Y12, Y6, Y6
-	VMOVUPS      64(R14)(R10*1), Y13
-	VSUBPS       Y2, Y13, Y13
-	VMULPS       Y12, Y13, Y13
-	VADDPS       Y13, Y10, Y10
-	VMOVUPS      96(R13)(R10*1), Y12
-	VADDPS       Y12, Y7, Y7
-	VMOVUPS      96(R14)(R10*1), Y13
-	VSUBPS       Y3, Y13, Y13
-	VMULPS       Y12, Y13, Y13
-	VADDPS       Y13, Y11, Y11
-	ADDQ         DX, R13
-	ADDQ         DX, R14
-	DECQ         R12
-	JNZ          sumDotShiftRowsPS_c32_rows
-	VCVTPS2PD    X4, Y0
-	VEXTRACTF128 $0x01, Y4, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       (DI)(R10*2), Y0, Y0
-	VADDPD       32(DI)(R10*2), Y1, Y1
-	VMOVUPD      Y0, (DI)(R10*2)
-	VMOVUPD      Y1, 32(DI)(R10*2)
-	VCVTPS2PD    X5, Y0
-	VEXTRACTF128 $0x01, Y5, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       64(DI)(R10*2), Y0, Y0
-	VADDPD       96(DI)(R10*2), Y1, Y1
-	VMOVUPD      Y0, 64(DI)(R10*2)
-	VMOVUPD      Y1, 96(DI)(R10*2)
-	VCVTPS2PD    X6, Y0
-	VEXTRACTF128 $0x01, Y6, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       128(DI)(R10*2), Y0, Y0
-	VADDPD       160(DI)(R10*2), Y1, Y1
-	VMOVUPD      Y0, 128(DI)(R10*2)
-	VMOVUPD      Y1, 160(DI)(R10*2)
-	VCVTPS2PD    X7, Y0
-	VEXTRACTF128 $0x01, Y7, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       192(DI)(R10*2), Y0, Y0
-	VADDPD       224(DI)(R10*2), Y1, Y1
-	VMOVUPD      Y0, 192(DI)(R10*2)
-	VMOVUPD      Y1, 224(DI)(R10*2)
-	VCVTPS2PD    X8, Y0
-	VEXTRACTF128 $0x01, Y8, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       (R8)(R10*2), Y0, Y0
-	VADDPD       32(R8)(R10*2), Y1, Y1
-	VMOVUPD      Y0, (R8)(R10*2)
-	VMOVUPD      Y1, 32(R8)(R10*2)
-	VCVTPS2PD    X9, Y0
-	VEXTRACTF128 $0x01, Y9, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       64(R8)(R10*2), Y0, Y0
-	VADDPD       96(R8)(R10*2), Y1, Y1
-	VMOVUPD      Y0, 64(R8)(R10*2)
-	VMOVUPD      Y1, 96(R8)(R10*2)
-	VCVTPS2PD    X10, Y0
-	VEXTRACTF128 $0x01, Y10, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       128(R8)(R10*2), Y0, Y0
-	VADDPD       160(R8)(R10*2), Y1, Y1
-	VMOVUPD      Y0, 128(R8)(R10*2)
-	VMOVUPD      Y1, 160(R8)(R10*2)
-	VCVTPS2PD    X11, Y0
-	VEXTRACTF128 $0x01, Y11, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       192(R8)(R10*2), Y0, Y0
-	VADDPD       224(R8)(R10*2), Y1, Y1
-	VMOVUPD      Y0, 192(R8)(R10*2)
-	VMOVUPD      Y1, 224(R8)(R10*2)
-	ADDQ         $0x00000080, R10
-	JMP          sumDotShiftRowsPS_c32
-
-sumDotShiftRowsPS_c16:
-	MOVQ    AX, R12
-	SUBQ    R10, R12
-	CMPQ    R12, $0x00000040
-	JL      sumDotShiftRowsPS_c8
-	VMOVUPS (R9)(R10*1), Y0
-	VMOVUPS 32(R9)(R10*1), Y1
-	VXORPS  Y2, Y2, Y2
-	VXORPS  Y3, Y3, Y3
-	VXORPS  Y4, Y4, Y4
-	VXORPS  Y5, Y5, Y5
-	MOVQ    BX, R13
-	MOVQ    SI, R14
-	MOVQ    R11, R12
-
-sumDotShiftRowsPS_c16_rows:
-	VMOVUPS      (R13)(R10*1), Y6
-	VADDPS       Y6, Y2, Y2
-	VMOVUPS      (R14)(R10*1), Y7
-	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y6, Y7, Y7
-	VADDPS       Y7, Y4, Y4
-	VMOVUPS      32(R13)(R10*1), Y6
-	VADDPS       Y6, Y3, Y3
-	VMOVUPS      32(R14)(R10*1), Y7
-	VSUBPS       Y1, Y7, Y7
-	VMULPS       Y6, Y7, Y7
-	VADDPS       Y7, Y5, Y5
-	ADDQ         DX, R13
-	ADDQ         DX, R14
-	DECQ         R12
-	JNZ          sumDotShiftRowsPS_c16_rows
-	VCVTPS2PD    X2, Y0
-	VEXTRACTF128 $0x01, Y2, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       (DI)(R10*2), Y0, Y0
-	VADDPD       32(DI)(R10*2), Y1, Y1
-	VMOVUPD      Y0, (DI)(R10*2)
-	VMOVUPD      Y1, 32(DI)(R10*2)
-	VCVTPS2PD    X3, Y0
-	VEXTRACTF128 $0x01, Y3, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       64(DI)(R10*2), Y0, Y0
-	VADDPD       96(DI)(R10*2), Y1, Y1
-	VMOVUPD      Y0, 64(DI)(R10*2)
-	VMOVUPD      Y1, 96(DI)(R10*2)
-	VCVTPS2PD    X4, Y0
-	VEXTRACTF128 $0x01, Y4, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       (R8)(R10*2), Y0, Y0
-	VADDPD       32(R8)(R10*2), Y1, Y1
-	VMOVUPD      Y0, (R8)(R10*2)
-	VMOVUPD      Y1, 32(R8)(R10*2)
-	VCVTPS2PD    X5, Y0
-	VEXTRACTF128 $0x01, Y5, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       64(R8)(R10*2), Y0, Y0
-	VADDPD       96(R8)(R10*2), Y1, Y1
-	VMOVUPD      Y0, 64(R8)(R10*2)
-	VMOVUPD      Y1, 96(R8)(R10*2)
-	ADDQ         $0x00000040, R10
-
-sumDotShiftRowsPS_c8:
-	MOVQ    AX, R12
-	SUBQ    R10, R12
-	CMPQ    R12, $0x00000020
-	JL      sumDotShiftRowsPS_next
-	VMOVUPS (R9)(R10*1), Y0
-	VXORPS  Y1, Y1, Y1
-	VXORPS  Y2, Y2, Y2
-	MOVQ    BX, R13
-	MOVQ    SI, R14
-	MOVQ    R11, R12
-
-sumDotShiftRowsPS_c8_rows:
-	VMOVUPS      (R13)(R10*1), Y3
-	VADDPS       Y3, Y1, Y1
-	VMOVUPS      (R14)(R10*1), Y4
-	VSUBPS       Y0, Y4, Y4
-	VMULPS       Y3, Y4, Y4
-	VADDPS       Y4, Y2, Y2
-	ADDQ         DX, R13
-	ADDQ         DX, R14
-	DECQ         R12
-	JNZ          sumDotShiftRowsPS_c8_rows
-	VCVTPS2PD    X1, Y0
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       (DI)(R10*2), Y0, Y0
-	VADDPD       32(DI)(R10*2), Y1, Y1
-	VMOVUPD      Y0, (DI)(R10*2)
-	VMOVUPD      Y1, 32(DI)(R10*2)
-	VCVTPS2PD    X2, Y0
-	VEXTRACTF128 $0x01, Y2, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       (R8)(R10*2), Y0, Y0
-	VADDPD       32(R8)(R10*2), Y1, Y1
-	VMOVUPD      Y0, (R8)(R10*2)
-	VMOVUPD      Y1, 32(R8)(R10*2)
-	ADDQ         $0x00000020, R10
-
-sumDotShiftRowsPS_next:
-	LEAQ (BX)(DX*8), BX
-	LEAQ (SI)(DX*8), SI
-	SUBQ R11, CX
-	JMP  sumDotShiftRowsPS_groups
+sumDotShiftRowsPS_rows:
+	VCVTPS2PD (BX)(R10*1), Y8
+	VADDPD    Y8, Y0, Y0
+	VMOVUPS   (SI)(R10*1), X9
+	VSUBPS    (R9), X9, X9
+	VCVTPS2PD X9, Y9
+	VMULPD    Y8, Y9, Y9
+	VADDPD    Y9, Y4, Y4
+	VCVTPS2PD 16(BX)(R10*1), Y8
+	VADDPD    Y8, Y1, Y1
+	VMOVUPS   16(SI)(R10*1), X9
+	VSUBPS    16(R9), X9, X9
+	VCVTPS2PD X9, Y9
+	VMULPD    Y8, Y9, Y9
+	VADDPD    Y9, Y5, Y5
+	VCVTPS2PD 32(BX)(R10*1), Y8
+	VADDPD    Y8, Y2, Y2
+	VMOVUPS   32(SI)(R10*1), X9
+	VSUBPS    32(R9), X9, X9
+	VCVTPS2PD X9, Y9
+	VMULPD    Y8, Y9, Y9
+	VADDPD    Y9, Y6, Y6
+	VCVTPS2PD 48(BX)(R10*1), Y8
+	VADDPD    Y8, Y3, Y3
+	VMOVUPS   48(SI)(R10*1), X9
+	VSUBPS    48(R9), X9, X9
+	VCVTPS2PD X9, Y9
+	VMULPD    Y8, Y9, Y9
+	VADDPD    Y9, Y7, Y7
+	ADDQ      DX, R10
+	DECQ      R11
+	JNZ       sumDotShiftRowsPS_rows
+	VMOVUPD   Y0, (DI)
+	VMOVUPD   Y1, 32(DI)
+	VMOVUPD   Y2, 64(DI)
+	VMOVUPD   Y3, 96(DI)
+	VMOVUPD   Y4, (R8)
+	VMOVUPD   Y5, 32(R8)
+	VMOVUPD   Y6, 64(R8)
+	VMOVUPD   Y7, 96(R8)
+	ADDQ      $0x40, BX
+	ADDQ      $0x40, SI
+	ADDQ      $0x80, DI
+	ADDQ      $0x80, R8
+	ADDQ      $0x40, R9
+	SUBQ      $0x10, AX
+	JMP       sumDotShiftRowsPS_cols
 
 sumDotShiftRowsPS_done:
+	VZEROUPPER
+	RET
+
+// func sumDotShiftRowsRPS(sa *float64, sab *float64, dy *float32, x *float32, m *float32, width int, rows int, stride int)
+// Requires: AVX
+TEXT ·sumDotShiftRowsRPS(SB), NOSPLIT, $0-64
+	MOVQ width+40(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rows+48(FP), CX
+	MOVQ stride+56(FP), DX
+	SHLQ $0x02, DX
+	MOVQ dy+16(FP), BX
+	MOVQ x+24(FP), DI
+	MOVQ sa+0(FP), R9
+	MOVQ sab+8(FP), R10
+	MOVQ m+32(FP), R11
+
+sumDotShiftRowsRPS_pairs:
+	CMPQ CX, $0x02
+	JL   sumDotShiftRowsRPS_single
+	MOVQ BX, SI
+	ADDQ DX, SI
+	MOVQ DI, R8
+	ADDQ DX, R8
+	XORQ R12, R12
+
+sumDotShiftRowsRPS_cols2:
+	CMPQ      R12, AX
+	JAE       sumDotShiftRowsRPS_next2
+	VMOVUPD   (R9)(R12*2), Y0
+	VMOVUPD   (R10)(R12*2), Y1
+	VMOVUPS   (R11)(R12*1), X2
+	VCVTPS2PD (BX)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   (DI)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y4
+	VMULPD    Y3, Y4, Y4
+	VADDPD    Y4, Y1, Y1
+	VCVTPS2PD (SI)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   (R8)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y2
+	VMULPD    Y3, Y2, Y2
+	VADDPD    Y2, Y1, Y1
+	VMOVUPD   Y0, (R9)(R12*2)
+	VMOVUPD   Y1, (R10)(R12*2)
+	VMOVUPD   32(R9)(R12*2), Y0
+	VMOVUPD   32(R10)(R12*2), Y1
+	VMOVUPS   16(R11)(R12*1), X2
+	VCVTPS2PD 16(BX)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   16(DI)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y4
+	VMULPD    Y3, Y4, Y4
+	VADDPD    Y4, Y1, Y1
+	VCVTPS2PD 16(SI)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   16(R8)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y2
+	VMULPD    Y3, Y2, Y2
+	VADDPD    Y2, Y1, Y1
+	VMOVUPD   Y0, 32(R9)(R12*2)
+	VMOVUPD   Y1, 32(R10)(R12*2)
+	ADDQ      $0x20, R12
+	JMP       sumDotShiftRowsRPS_cols2
+
+sumDotShiftRowsRPS_next2:
+	LEAQ (SI)(DX*1), BX
+	LEAQ (R8)(DX*1), DI
+	SUBQ $0x02, CX
+	JMP  sumDotShiftRowsRPS_pairs
+
+sumDotShiftRowsRPS_single:
+	CMPQ CX, $0x00
+	JE   sumDotShiftRowsRPS_done
+	XORQ R12, R12
+
+sumDotShiftRowsRPS_cols1:
+	CMPQ      R12, AX
+	JAE       sumDotShiftRowsRPS_done
+	VMOVUPD   (R9)(R12*2), Y0
+	VMOVUPD   (R10)(R12*2), Y1
+	VMOVUPS   (R11)(R12*1), X2
+	VCVTPS2PD (BX)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   (DI)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y2
+	VMULPD    Y3, Y2, Y2
+	VADDPD    Y2, Y1, Y1
+	VMOVUPD   Y0, (R9)(R12*2)
+	VMOVUPD   Y1, (R10)(R12*2)
+	VMOVUPD   32(R9)(R12*2), Y0
+	VMOVUPD   32(R10)(R12*2), Y1
+	VMOVUPS   16(R11)(R12*1), X2
+	VCVTPS2PD 16(BX)(R12*1), Y3
+	VADDPD    Y3, Y0, Y0
+	VMOVUPS   16(DI)(R12*1), X4
+	VSUBPS    X2, X4, X4
+	VCVTPS2PD X4, Y2
+	VMULPD    Y3, Y2, Y2
+	VADDPD    Y2, Y1, Y1
+	VMOVUPD   Y0, 32(R9)(R12*2)
+	VMOVUPD   Y1, 32(R10)(R12*2)
+	ADDQ      $0x20, R12
+	JMP       sumDotShiftRowsRPS_cols1
+
+sumDotShiftRowsRPS_done:
 	VZEROUPPER
 	RET
 

@@ -140,7 +140,9 @@ func rowMajorLoop2(name, sig, doc string, blk int, f32, col []string, body func(
 // of package vec): the element-wise ones, scaleShiftRowsPS and
 // gradShiftRowsPS, walking rows outer two at a time, 8 columns at a time,
 // each column vector's piece loaded once for both rows, all their column
-// vectors float32. Every operation is rounded on its own (no FMA).
+// vectors float32; and the reduction sumDotShiftRows, column-block (PS) and
+// two rows at a time (RPS), which adds dy and dy·(x − m) to float64 sums,
+// x − m taken in float32. Every operation is rounded on its own (no FMA).
 func shiftKernels() {
 	const rowsArgs = "width, rows, stride int"
 	// y = (x − m)·a + b
@@ -183,30 +185,67 @@ func shiftKernels() {
 				VMOVUPS(u, c32(r[0], o, 0))
 			}
 		})
-}
-
-// groupSumKernels emits the two reductions of batch norm's passes in
-// float32 (bnshift.go of package vec), each adding its rows in groups of 8
-// in float32 and each group's partial sums into float64 sums in memory:
-// sumDotShiftRowsPS, Σ dy and Σ dy·(x − m), and sumShiftSqRowsPS,
-// Σ (x − k) and Σ (x − k)².
-func groupSumKernels() {
-	const rowsArgs = "width, rows, stride int"
-	// pa += dy; pab += dy·(x − m)
-	groupSum("sumDotShiftRowsPS", "func(sa, sab *float64, dy, x, m *float32, "+rowsArgs+")",
-		"sumDotShiftRowsPS adds every row of dy to sa and of dy⊙(x − m) to sab, in groups of 8 rows in float32, then in float64; see SumDotShiftRows.",
-		[]string{"dy", "x"}, []string{"sa", "sab"}, "m",
-		func(rows []Register, o Register, m, p [][]VecVirtual) {
-			for k := range m[0] {
-				u, t := YMM(), YMM()
-				VMOVUPS(c32(rows[0], o, 2*k), u)
-				VADDPS(u, p[0][k], p[0][k])
-				VMOVUPS(c32(rows[1], o, 2*k), t)
-				VSUBPS(m[0][k], t, t)
-				VMULPS(u, t, t)
-				VADDPS(t, p[1][k], p[1][k])
+	// sa += dy; sab += dy·(x − m)
+	{
+		const cblk = 4
+		var sa, sab []VecVirtual
+		var cols []Register
+		rowsLoop("sumDotShiftRowsPS", "func(sa, sab *float64, dy, x, m *float32, "+rowsArgs+")",
+			"sumDotShiftRowsPS adds every row of dy to sa and of dy⊙(x − m) to sab, in float64, x − m in float32; see SumDotShiftRows.", cblk,
+			[]string{"dy", "x"}, []string{"sa", "sab", "m"}, []bool{true, true, false},
+			func(c []Register) {
+				sa, sab = loadCols(c[0], cblk), loadCols(c[1], cblk)
+				cols = c
+			},
+			func(r []Register, off Register) {
+				for k := range cblk {
+					u, d, t := YMM(), XMM(), YMM()
+					VCVTPS2PD(at(r[0], off, 16*k), u)
+					VADDPD(u, sa[k], sa[k])
+					VMOVUPS(at(r[1], off, 16*k), d)
+					VSUBPS(Mem{Base: cols[2], Disp: 16 * k}, d, d)
+					VCVTPS2PD(d, t)
+					VMULPD(u, t, t)
+					VADDPD(t, sab[k], sab[k])
+				}
+			},
+			func(c []Register) { storeCols(sa, c[0]); storeCols(sab, c[1]) })
+	}
+	const blk = 2
+	rowMajorLoop2("sumDotShiftRowsRPS", "func(sa, sab *float64, dy, x, m *float32, "+rowsArgs+")",
+		"sumDotShiftRowsRPS is sumDotShiftRowsPS walking rows outer, two at a time; see SumDotShiftRows.", blk,
+		[]string{"dy", "x"}, []string{"sa", "sab", "m"},
+		func(rows [][]Register, o Register, c []Register) {
+			for k := range blk {
+				a, ab, m := YMM(), YMM(), XMM()
+				VMOVUPD(c64(c[0], o, k), a)
+				VMOVUPD(c64(c[1], o, k), ab)
+				VMOVUPS(c32(c[2], o, k), m)
+				for _, r := range rows {
+					u, d, t := YMM(), XMM(), YMM()
+					VCVTPS2PD(c32(r[0], o, k), u)
+					VADDPD(u, a, a)
+					VMOVUPS(c32(r[1], o, k), d)
+					VSUBPS(m, d, d)
+					VCVTPS2PD(d, t)
+					VMULPD(u, t, t)
+					VADDPD(t, ab, ab)
+				}
+				VMOVUPD(a, c64(c[0], o, k))
+				VMOVUPD(ab, c64(c[1], o, k))
 			}
 		})
+}
+
+// groupSumKernels emits the forward pass's reduction of batch norm in
+// float32 (bnshift.go of package vec), sumShiftSqRowsPS, Σ (x − k) and
+// Σ (x − k)², adding its rows in groups of 8 in float32 and each group's
+// partial sums into float64 sums in memory. (The backward pass's,
+// sumDotShiftRows, adds in float64 throughout: its sums feed a difference
+// that can cancel to a small fraction of its terms, as with two values a
+// channel, where float32 partial sums lose more than PyTorch does.)
+func groupSumKernels() {
+	const rowsArgs = "width, rows, stride int"
 	// p1 += x − k; p2 += (x − k)²
 	groupSum("sumShiftSqRowsPS", "func(s1, s2 *float64, x, k *float32, "+rowsArgs+")",
 		"sumShiftSqRowsPS adds every row of x less k to s1 and its square to s2, in groups of 8 rows in float32, then in float64; see SumShiftSqRows.",
