@@ -82,9 +82,9 @@ func bnLayout[T tensor.Float](name string, x, gamma, beta *tensor.Tensor[T]) (n,
 // The passes below walk x as N samples of C channels of inner values, through
 // the row loops of internal/vec (vectorized for float32), each channel's
 // sums taken in an order fixed by the shape. With inner at most
-// bnWideInner (an N×C input, or planes of up to 16×16) the samples are the
+// bnWideInner (an N×C input, or planes of up to 32×32) the samples are the
 // rows of a matrix of C·inner columns, a channel's inner columns side by
-// side, and the passes take whole channels a block of at most bnMaxCols
+// side, and the passes take whole channels a block of at most bnCols
 // columns at a time, with the per-channel factors spread over each
 // channel's columns: one call of each row loop per block, where a call per
 // run of inner values cost more than the arithmetic on small planes (a
@@ -94,7 +94,7 @@ func bnLayout[T tensor.Float](name string, x, gamma, beta *tensor.Tensor[T]) (n,
 // contiguous values: its sums are taken in 16 partial sums (value i of a
 // run goes to partial i mod 16, run after run) then added in order, and
 // the element-wise passes see the channel as an N × inner matrix with rows
-// C·inner apart, a block of at most bnMaxCols columns at a time, with the
+// C·inner apart, a block of at most bnCols columns at a time, with the
 // per-channel factors spread along a row.
 // Every pass splits the channels among goroutines when there are enough
 // values (bnSplits), and a channel's result does not depend on the block
@@ -111,9 +111,37 @@ func byChannels(n, c, inner int, f func(clo, chi int)) {
 // bnLanes is the number of partial sums of a channel's runs.
 const bnLanes = 16
 
-// bnMaxCols is the most columns of an N×C input the passes take at a time,
-// so that their per-column scratch fits on the stack.
-const bnMaxCols = 512
+// bnMaxCols is the most columns the passes take at a time, so that their
+// per-column scratch fits on the stack, and bnSmallCols the most of a pass
+// with a smaller scratch, which it zeroes at every call.
+//
+// Wide blocks read long runs of each row: W3/fused, -cpu 2, test binaries
+// alternated, six rounds, medians: 1024x4096 7.16 ms with 512 columns,
+// 4.98 ms with 1024, 4.88 ms with 2048; 32x64x32x32 2.87, 2.76 and
+// 2.29 ms. But a block's second pass should find it in the core's cache,
+// so a block of fewer columns that fits bnCacheBytes is taken where one
+// exists (128x1024: 1024 columns of the backward pass's two inputs, 1 MiB,
+// were 114 → 129 µs). A 2048-column scratch for every pass cost 200x100,
+// which needs 100 columns, 4–6 µs of 22 in zeroing, hence the small one.
+const bnMaxCols, bnSmallCols = 2048, 512
+
+// bnCacheBytes is the most bytes of its two inputs a block of the backward
+// pass keeps for its second pass when a block of at least bnSmallCols
+// columns fits: half of this machine's 1 MiB L2 cache.
+const bnCacheBytes = 512 << 10
+
+// bnCols returns the most columns of a block or run of the passes over
+// channels [clo, chi) of x, laid out n × c × inner with size bytes a value.
+func bnCols(n, inner, clo, chi, size int) int {
+	cols := bnMaxCols
+	if fit := bnCacheBytes / (2 * max(n, 1) * size); fit >= bnSmallCols && fit < cols {
+		cols = fit &^ 7 // whole vectors
+	}
+	if inner <= bnWideInner {
+		return min((chi-clo)*inner, max(cols, inner)) // at least a channel
+	}
+	return min(inner, cols)
+}
 
 // bnSumShiftSq returns the sums of the deviations of channel ch's values in
 // x, laid out n × c × inner with inner > 1, from k, and of their squares,
@@ -193,12 +221,12 @@ func fill[E any](s []E, v E) []E {
 
 // bnRuns calls f on the element-wise passes' matrices of channel ch of x,
 // laid out n × c × inner with inner > 1: the channel is an n × inner matrix
-// with rows c·inner apart, taken a block of at most bnMaxCols columns at a
-// time, (offset, width) of each, so that per-column vectors of bnMaxCols
-// values filled with the channel's factors serve every call.
-func bnRuns(inner, ch int, f func(off, width int)) {
-	for j := 0; j < inner; j += bnMaxCols {
-		f(ch*inner+j, min(bnMaxCols, inner-j))
+// with rows c·inner apart, taken a block of at most cols columns at a
+// time, (offset, width) of each, so that per-column vectors of cols values
+// filled with the channel's factors serve every call.
+func bnRuns(inner, ch, cols int, f func(off, width int)) {
+	for j := 0; j < inner; j += cols {
+		f(ch*inner+j, min(cols, inner-j))
 	}
 }
 
@@ -294,16 +322,30 @@ type bnForward[T tensor.Float] struct {
 // left it as large as the largest deviation. One pass of the shifted sums
 // reads x once where the two-pass μ then Σ (x − μ)² reads it twice.
 func (f *bnForward[T]) pass(clo, chi int) {
+	var z T
+	cols := bnCols(f.n, f.inner, clo, chi, int(unsafe.Sizeof(z)))
+	if cols <= bnSmallCols {
+		var buf [2 * bnSmallCols]float64
+		var sh [5 * bnSmallCols]T
+		f.passWith(clo, chi, cols, buf[:], sh[:])
+		return
+	}
+	var buf [2 * bnMaxCols]float64
+	var sh [5 * bnMaxCols]T
+	f.passWith(clo, chi, cols, buf[:], sh[:])
+}
+
+// passWith is pass over blocks of at most cols columns, with scratch buf
+// of 2·cols values and sh of 5·cols.
+func (f *bnForward[T]) passWith(clo, chi, cols int, buf []float64, sh []T) {
 	n, c, inner := f.n, f.c, f.inner
 	if inner <= bnWideInner {
 		// Per block of whole channels, as columns of the n × (c·inner)
 		// matrix x (see above).
-		var buf [2 * bnMaxCols]float64
-		var sh [5 * bnMaxCols]T
 		for lo := clo; lo < chi; {
-			hi := min(lo+bnMaxCols/inner, chi)
+			hi := min(lo+cols/inner, chi)
 			w, nc := (hi-lo)*inner, hi-lo
-			s1, s2, kv := buf[:w], buf[bnMaxCols:][:w], sh[3*bnMaxCols:][:w]
+			s1, s2, kv := buf[:w], buf[cols:][:w], sh[3*cols:][:w]
 			xs := f.x[lo*inner:]
 			// k: the mean of the channel's first bnShiftRows rows.
 			clear(s1)
@@ -311,7 +353,7 @@ func (f *bnForward[T]) pass(clo, chi int) {
 			clear(kv)
 			r := min(n, bnShiftRows)
 			vec.SumShiftSqRows(s1, s2, xs, kv, r, c*inner)
-			k := sh[4*bnMaxCols:][:nc]
+			k := sh[4*cols:][:nc]
 			for i, v := range compact(s1, inner, nc) {
 				k[i] = T(v / float64(r*inner))
 			}
@@ -320,7 +362,7 @@ func (f *bnForward[T]) pass(clo, chi int) {
 			clear(s1)
 			clear(s2)
 			vec.SumShiftSqRows(s1, s2, xs, kv, n, c*inner)
-			ms, a, b := sh[:w], sh[bnMaxCols:][:w], sh[2*bnMaxCols:][:w]
+			ms, a, b := sh[:w], sh[cols:][:w], sh[2*cols:][:w]
 			f.stats(lo, k, compact(s1, inner, nc), compact(s2, inner, nc), ms, a, b)
 			spread(ms, inner, nc)
 			spread(a, inner, nc)
@@ -333,8 +375,8 @@ func (f *bnForward[T]) pass(clo, chi int) {
 	// Per channel, with m, a and b spread along the rows.
 	var l1, l2 [bnLanes]float64
 	var kv [bnLanes]T
-	var ms, a, b [bnMaxCols]T
-	w := min(inner, bnMaxCols)
+	ms, a, b := sh[:cols], sh[cols:][:cols], sh[2*cols:][:cols]
+	w := min(inner, cols)
 	for ch := clo; ch < chi; ch++ {
 		// k: the mean of the channel's plane in the first sample.
 		s1, _ := bnSumShiftSq(l1[:], l2[:], fill(kv[:], 0), f.x, 1, c, inner, ch)
@@ -344,7 +386,7 @@ func (f *bnForward[T]) pass(clo, chi int) {
 		fill(ms[:w], ms[0])
 		fill(a[:w], a[0])
 		fill(b[:w], b[0])
-		bnRuns(inner, ch, func(i, w int) {
+		bnRuns(inner, ch, cols, func(i, w int) {
 			vec.ScaleShiftRows(f.y[i:], f.x[i:], ms[:w], a[:w], b[:w], n, c*inner)
 		})
 	}
@@ -469,18 +511,32 @@ type bnBackward[T tensor.Float] struct {
 // channel in one pass (s being x or x̂), in float64, then dx = k1·dy +
 // k2·(s − m) + k3 in T, with the factors from factors.
 func (b *bnBackward[T]) pass(clo, chi int) {
+	var z T
+	cols := bnCols(b.n, b.inner, clo, chi, int(unsafe.Sizeof(z)))
+	if cols <= bnSmallCols {
+		var buf [2 * bnSmallCols]float64
+		var sh [4 * bnSmallCols]T
+		b.passWith(clo, chi, cols, buf[:], sh[:])
+		return
+	}
+	var buf [2 * bnMaxCols]float64
+	var sh [4 * bnMaxCols]T
+	b.passWith(clo, chi, cols, buf[:], sh[:])
+}
+
+// passWith is pass over blocks of at most cols columns, with scratch buf
+// of 2·cols values and sh of 4·cols.
+func (b *bnBackward[T]) passWith(clo, chi, cols int, buf []float64, sh []T) {
 	n, c, inner := b.n, b.c, b.inner
 	if inner <= bnWideInner {
 		// Per block of whole channels, as columns (see bnForward.pass).
-		var buf [2 * bnMaxCols]float64
-		var sh [4 * bnMaxCols]T
 		for lo := clo; lo < chi; {
-			hi := min(lo+bnMaxCols/inner, chi)
+			hi := min(lo+cols/inner, chi)
 			w := (hi - lo) * inner
-			sa, sab := buf[:w], buf[bnMaxCols:][:w]
+			sa, sab := buf[:w], buf[cols:][:w]
 			clear(sa)
 			clear(sab)
-			ms, k1, k2, k3 := sh[:w], sh[bnMaxCols:][:w], sh[2*bnMaxCols:][:w], sh[3*bnMaxCols:][:w]
+			ms, k1, k2, k3 := sh[:w], sh[cols:][:w], sh[2*cols:][:w], sh[3*cols:][:w]
 			for ch := lo; ch < hi; ch++ {
 				fill(ms[(ch-lo)*inner:][:inner], b.shift(ch))
 			}
@@ -503,8 +559,8 @@ func (b *bnBackward[T]) pass(clo, chi int) {
 	}
 	// Per channel, with m and the factors spread along the rows.
 	var la, lab [bnLanes]float64
-	var ms, k1, k2, k3 [bnMaxCols]T
-	w := min(inner, bnMaxCols)
+	ms, k1, k2, k3 := sh[:cols], sh[cols:][:cols], sh[2*cols:][:cols], sh[3*cols:][:cols]
+	w := min(inner, cols)
 	for ch := clo; ch < chi; ch++ {
 		mv := b.shift(ch)
 		fill(ms[:w], mv)
@@ -516,7 +572,7 @@ func (b *bnBackward[T]) pass(clo, chi int) {
 		fill(k1[:w], k1[0])
 		fill(k2[:w], k2[0])
 		fill(k3[:w], k3[0])
-		bnRuns(inner, ch, func(i, w int) {
+		bnRuns(inner, ch, cols, func(i, w int) {
 			vec.GradShiftRows(b.dx[i:], b.dy[i:], b.src[i:], ms[:w], k1[:w], k2[:w], k3[:w], n, c*inner)
 		})
 	}

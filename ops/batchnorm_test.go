@@ -203,13 +203,20 @@ func bnPass[T tensor.Float](op *ops.BatchNorm[T], x, g, b, dy *tensor.Tensor[T])
 // and backward, with and without γ and β, on shapes that meet every path of
 // the row loops: N×C with the channels in one column block, in row-major
 // blocks with a tail, and N×C×… with planes taken as columns (inner up to
-// 256: one block of channels, several, a block of two) and as runs longer
+// 1024: one block of channels, several, a block of two) and as runs longer
 // than the 16 partial sums, with tails.
 func TestBatchNormFloat32Paths(t *testing.T) {
 	r := rng(95)
 	names := []string{"y", "mean", "var", "dx", "dγ", "dβ"}
 	for _, shape := range [][]int{{5, 12}, {7, 43}, {64, 300}, {3, 4, 5}, {3, 4, 16}, {2, 3, 41}, {4, 2, 8, 9},
-		{3, 300, 4}, {2, 40, 7, 7}, {2, 5, 256}, {2, 3, 257}} {
+		{3, 300, 4}, {2, 40, 7, 7}, {2, 5, 256}, {2, 3, 257},
+		// The block widths of bnCols for float32: 2048 columns and a last
+		// block of 952 (4x3000); blocks that fit the cache, 1024 columns
+		// and 76 (64x1100); a fitting width (648) narrower than a
+		// channel, which takes the channel (100x1x700); runs along a
+		// plane too wide for a block (2x3x2100); the widest plane taken
+		// as columns, and the narrowest taken as runs.
+		{4, 3000}, {64, 1100}, {100, 1, 700}, {2, 3, 2100}, {2, 2, 1024}, {2, 2, 1025}} {
 		c := shape[1]
 		x, g, b, dy := randn(r, shape...), randn(r, c), randn(r, c), randn(r, shape...)
 		// Away from 0 and 1 in mean and scale, as real activations are.
