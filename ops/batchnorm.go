@@ -362,8 +362,14 @@ func (f *bnForward[T]) passWith(clo, chi, cols int, buf []float64, sh []T) {
 			clear(s1)
 			clear(s2)
 			vec.SumShiftSqRows(s1, s2, xs, kv, n, c*inner)
+			s1, s2 = compact(s1, inner, nc), compact(s2, inner, nc)
+			for i := range nc {
+				if s1[i]-s1[i] != 0 || s2[i]-s2[i] != 0 { // not finite
+					k[i], s1[i], s2[i] = f.sums64(lo + i)
+				}
+			}
 			ms, a, b := sh[:w], sh[cols:][:w], sh[2*cols:][:w]
-			f.stats(lo, k, compact(s1, inner, nc), compact(s2, inner, nc), ms, a, b)
+			f.stats(lo, k, s1, s2, ms, a, b)
 			spread(ms, inner, nc)
 			spread(a, inner, nc)
 			spread(b, inner, nc)
@@ -382,6 +388,9 @@ func (f *bnForward[T]) passWith(clo, chi, cols int, buf []float64, sh []T) {
 		s1, _ := bnSumShiftSq(l1[:], l2[:], fill(kv[:], 0), f.x, 1, c, inner, ch)
 		k := [1]T{T(s1 / float64(inner))}
 		s1, s2 := bnSumShiftSq(l1[:], l2[:], fill(kv[:], k[0]), f.x, n, c, inner, ch)
+		if s1-s1 != 0 || s2-s2 != 0 { // not finite
+			k[0], s1, s2 = f.sums64(ch)
+		}
 		f.stats(ch, k[:], []float64{s1}, []float64{s2}, ms[:1], a[:1], b[:1])
 		fill(ms[:w], ms[0])
 		fill(a[:w], a[0])
@@ -390,6 +399,27 @@ func (f *bnForward[T]) passWith(clo, chi, cols int, buf []float64, sh []T) {
 			vec.ScaleShiftRows(f.y[i:], f.x[i:], ms[:w], a[:w], b[:w], n, c*inner)
 		})
 	}
+}
+
+// sums64 returns a shift k, channel ch's first value, and the sums of its
+// values' deviations from k and of their squares, all in float64, sample
+// by sample. It stands in for the sums in T when those are not finite:
+// where x holds an infinity or a NaN it gives what the sums in float64
+// gave before them, and where the values are finite but their deviations'
+// squares overflow T (|x − k| above 1.8e19 in float32) finite sums, as
+// PyTorch's, which are in float64.
+func (f *bnForward[T]) sums64(ch int) (k T, s1, s2 float64) {
+	n, c, inner := f.n, f.c, f.inner
+	k = f.x[ch*inner]
+	kc := float64(k)
+	for s := range n {
+		for _, v := range f.x[(s*c+ch)*inner:][:inner] {
+			d := float64(v) - kc
+			s1 += d
+			s2 += d * d
+		}
+	}
+	return k, s1, s2
 }
 
 // stats sets the outputs of channels lo, lo+1, … (one per element of k)

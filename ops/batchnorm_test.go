@@ -333,3 +333,36 @@ func TestBatchNormStatisticsFarFromZero(t *testing.T) {
 		}
 	}
 }
+
+// Where the float32 sums are not finite, the forward pass takes its sums in
+// float64 (sums64): deviations of 1e20, whose squares overflow float32,
+// give the float64 op's mean and y, and an infinity gives the same NaNs as
+// the float64 op, in both layouts of the passes.
+func TestBatchNormFloat32Extremes(t *testing.T) {
+	r := rng(99)
+	for _, shape := range [][]int{{16, 3}, {2, 3, 1100}} {
+		c, inner := shape[1], tensor.NumElems(shape[2:])
+		g, b := randn(r, c), randn(r, c)
+		x := tensor.Scale(randn(r, shape...), 1e20)
+		xinf := x.Clone()
+		xinf.Data()[inner] = math.Inf(1) // channel 1's first value
+		for _, in := range []t64{x, xinf} {
+			dy := randn(r, shape...)
+			want := bnPass(&ops.BatchNorm[float64]{Eps: 1e-5}, in, g, b, dy)
+			got := bnPass(&ops.BatchNorm[float32]{Eps: 1e-5}, to32(in), to32(g), to32(b), to32(dy))
+			for k, name := range []string{"y", "mean"} {
+				for i, w := range want[k].Data() {
+					v := float64(got[k].Data()[i])
+					switch {
+					case math.IsNaN(w):
+						if !math.IsNaN(v) {
+							t.Fatalf("%v: %s[%d] = %v, want NaN", shape, name, i, v)
+						}
+					case math.IsNaN(v) || math.Abs(v-w) > 1e-5*max(math.Abs(w), 1):
+						t.Fatalf("%v: %s[%d] = %v, want %v", shape, name, i, v, w)
+					}
+				}
+			}
+		}
+	}
+}
