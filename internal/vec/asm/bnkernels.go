@@ -73,7 +73,7 @@ func bnKernels() {
 		sumQuad(f64)
 	}
 	shiftKernels()
-	groupSumKernels()
+	shiftSqKernel()
 }
 
 // rowMajorLoop2 is rowMajorLoop taking rows two at a time: body gets the
@@ -237,63 +237,31 @@ func shiftKernels() {
 		})
 }
 
-// groupSumKernels emits the forward pass's reduction of batch norm in
-// float32 (bnshift.go of package vec), sumShiftSqRowsPS, Σ (x − k) and
-// Σ (x − k)², adding its rows in groups of 8 in float32 and each group's
-// partial sums into float64 sums in memory. (The backward pass's,
-// sumDotShiftRows, adds in float64 throughout: its sums feed a difference
-// that can cancel to a small fraction of its terms, as with two values a
-// channel, where float32 partial sums lose more than PyTorch does.)
-func groupSumKernels() {
-	const rowsArgs = "width, rows, stride int"
-	// p1 += x − k; p2 += (x − k)²
-	groupSum("sumShiftSqRowsPS", "func(s1, s2 *float64, x, k *float32, "+rowsArgs+")",
-		"sumShiftSqRowsPS adds every row of x less k to s1 and its square to s2, in groups of 8 rows in float32, then in float64; see SumShiftSqRows.",
-		[]string{"x"}, []string{"s1", "s2"}, "k",
-		func(rows []Register, o Register, k, p [][]VecVirtual) {
-			for j := range k[0] {
-				d := YMM()
-				VMOVUPS(c32(rows[0], o, 2*j), d)
-				VSUBPS(k[0][j], d, d)
-				VADDPS(d, p[0][j], p[0][j])
-				VMULPS(d, d, d)
-				VADDPS(d, p[1][j], p[1][j])
-			}
-		})
-}
-
-// groupSum emits a reduction over the rows of the float32 matrices named
-// by f32 (rows × width values at stride, width a multiple of 8) into the
-// float64 column sums named by sums, against the float32 column vector
-// named by col. The rows are taken in groups of 8 (the last group
-// shorter); a group's columns go 32, then 16, then 8 at a time, each step
-// clearing one float32 partial sum per sum and 8 columns, calling body
-// once per row of the group in order with the rows' pointers, the column
-// offset in bytes, the step's pieces of the column vector and the partial
-// sums, and then adding the partial sums into the float64 sums.
-func groupSum(name, sig, doc string, f32, sums []string, col string, body func(rows []Register, o Register, c, p [][]VecVirtual)) {
-	TEXT(name, NOSPLIT, sig)
-	Doc(doc)
+// shiftSqKernel emits the forward pass's reduction of batch norm in
+// float32 (bnshift.go of package vec), sumShiftSqRowsPS: s1 += Σ (x − k)
+// and s2 += Σ (x − k)² over rows × width values of x at stride, width a
+// multiple of 8. The rows are taken in groups of 8 (the last group
+// shorter); a group's columns go 32, then 16, then 8 at a time down the
+// group's rows, the partial sums of each 8 columns in a register, which
+// are then added into the float64 sums in memory. (The backward pass's
+// reduction, sumDotShiftRows, adds in float64 throughout: its sums feed a
+// difference that can cancel to a small fraction of its terms, as with
+// two values a channel, where float32 partial sums lose more than PyTorch
+// does.)
+func shiftSqKernel() {
+	const name = "sumShiftSqRowsPS"
+	TEXT(name, NOSPLIT, "func(s1, s2 *float64, x, k *float32, width, rows, stride int)")
+	Doc(name + " adds every row of x less k to s1 and its square to s2, in groups of 8 rows in float32, then in float64; see SumShiftSqRows.")
 	Pragma("noescape")
 	width := Load(Param("width"), GP64())
 	SHLQ(U8(2), width)
 	rows := Load(Param("rows"), GP64())
 	stride := Load(Param("stride"), GP64())
 	SHLQ(U8(2), stride)
-	rp := make([]Register, len(f32))
-	for i, n := range f32 {
-		rp[i] = Load(Param(n), GP64())
-	}
-	sp := make([]Register, len(sums))
-	for i, n := range sums {
-		sp[i] = Load(Param(n), GP64())
-	}
-	cp := Load(Param(col), GP64())
-	o, g, cnt := GP64(), GP64(), GP64()
-	q := make([]Register, len(f32))
-	for i := range q {
-		q[i] = GP64()
-	}
+	x := Load(Param("x"), GP64())
+	sums := []Register{Load(Param("s1"), GP64()), Load(Param("s2"), GP64())}
+	kp := Load(Param("k"), GP64())
+	o, g, cnt, q := GP64(), GP64(), GP64(), GP64()
 	Label(name + "_groups")
 	CMPQ(rows, U8(0))
 	JLE(LabelRef(name + "_done"))
@@ -301,46 +269,50 @@ func groupSum(name, sig, doc string, f32, sums []string, col string, body func(r
 	CMPQ(rows, g)
 	CMOVQLT(rows, g)
 	XORQ(o, o)
+	// step does nb pieces of 8 columns of the group if that many are left,
+	// and jumps to next otherwise.
 	step := func(nb int, label, next string) {
 		Label(name + label)
 		MOVQ(width, cnt)
 		SUBQ(o, cnt)
 		CMPQ(cnt, U32(32*nb))
 		JL(LabelRef(name + next))
-		c := [][]VecVirtual{make([]VecVirtual, nb)}
-		p := make([][]VecVirtual, len(sums))
-		for k := range nb {
-			c[0][k] = YMM()
-			VMOVUPS(c32(cp, o, 2*k), c[0][k])
+		k := make([]VecVirtual, nb)
+		p := [2][]VecVirtual{make([]VecVirtual, nb), make([]VecVirtual, nb)}
+		for j := range nb {
+			k[j] = YMM()
+			VMOVUPS(c32(kp, o, 2*j), k[j])
 		}
 		for i := range p {
-			p[i] = make([]VecVirtual, nb)
-			for k := range nb {
-				p[i][k] = YMM()
-				VXORPS(p[i][k], p[i][k], p[i][k])
+			for j := range nb {
+				p[i][j] = YMM()
+				VXORPS(p[i][j], p[i][j], p[i][j])
 			}
 		}
-		for i := range q {
-			MOVQ(rp[i], q[i])
-		}
+		MOVQ(x, q)
 		MOVQ(g, cnt)
 		Label(name + label + "_rows")
-		body(q, o, c, p)
-		for i := range q {
-			ADDQ(stride, q[i])
+		for j := range nb { // p1 += x − k; p2 += (x − k)²
+			d := YMM()
+			VMOVUPS(c32(q, o, 2*j), d)
+			VSUBPS(k[j], d, d)
+			VADDPS(d, p[0][j], p[0][j])
+			VMULPS(d, d, d)
+			VADDPS(d, p[1][j], p[1][j])
 		}
+		ADDQ(stride, q)
 		DECQ(cnt)
 		JNZ(LabelRef(name + label + "_rows"))
 		for i := range p {
-			for k := range nb {
+			for j := range nb {
 				lo, hi := YMM(), YMM()
-				VCVTPS2PD(p[i][k].AsX(), lo)
-				VEXTRACTF128(U8(1), p[i][k], hi.AsX())
+				VCVTPS2PD(p[i][j].AsX(), lo)
+				VEXTRACTF128(U8(1), p[i][j], hi.AsX())
 				VCVTPS2PD(hi.AsX(), hi)
-				VADDPD(c64(sp[i], o, 2*k), lo, lo)
-				VADDPD(c64(sp[i], o, 2*k+1), hi, hi)
-				VMOVUPD(lo, c64(sp[i], o, 2*k))
-				VMOVUPD(hi, c64(sp[i], o, 2*k+1))
+				VADDPD(c64(sums[i], o, 2*j), lo, lo)
+				VADDPD(c64(sums[i], o, 2*j+1), hi, hi)
+				VMOVUPD(lo, c64(sums[i], o, 2*j))
+				VMOVUPD(hi, c64(sums[i], o, 2*j+1))
 			}
 		}
 		ADDQ(U32(32*nb), o)
@@ -350,9 +322,7 @@ func groupSum(name, sig, doc string, f32, sums []string, col string, body func(r
 	step(2, "_c16", "_c8")
 	step(1, "_c8", "_next")
 	Label(name + "_next")
-	for i := range rp {
-		LEAQ(Mem{Base: rp[i], Index: stride, Scale: 8}, rp[i])
-	}
+	LEAQ(Mem{Base: x, Index: stride, Scale: 8}, x)
 	SUBQ(g, rows)
 	JMP(LabelRef(name + "_groups"))
 	Label(name + "_done")
