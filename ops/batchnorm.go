@@ -145,8 +145,8 @@ func bnCols(n, inner, clo, chi, size int) int {
 
 // bnSumShiftSq returns the sums of the deviations of channel ch's values in
 // x, laid out n × c × inner with inner > 1, from k, and of their squares,
-// in float64 (vec.SumShiftSqRows), using l1 and l2 (bnLanes long) as
-// scratch and k holding k, bnLanes long.
+// in float64 over partial sums of groups of rows in T (vec.SumShiftSqRows),
+// using l1 and l2 (bnLanes long) as scratch and k holding k, bnLanes long.
 func bnSumShiftSq[T tensor.Float](l1, l2 []float64, k, x []T, n, c, inner, ch int) (s1, s2 float64) {
 	clear(l1)
 	clear(l2)

@@ -199,6 +199,28 @@ func bnPass[T tensor.Float](op *ops.BatchNorm[T], x, g, b, dy *tensor.Tensor[T])
 	return append([]*tensor.Tensor[T]{y, op.Mean, op.Var}, op.Backward(dy, needs)...)
 }
 
+// bnCols takes blocks of up to 2048 columns, narrower (at least 512) where
+// the backward pass's two inputs then fit 512 KiB, and at least a channel:
+// the widths TestBatchNormFloat32Paths's shapes are chosen to meet.
+func TestBatchNormCols(t *testing.T) {
+	for _, c := range []struct{ n, inner, clo, chi, size, want int }{
+		{200, 1, 0, 100, 4, 100},   // all the channels in one small block
+		{4, 1, 0, 3000, 4, 2048},   // the widest block
+		{64, 1, 0, 1100, 4, 1024},  // the block that fits 512 KiB
+		{128, 1, 0, 1024, 4, 512},  // W3's 128x1024: half a row
+		{128, 1, 0, 1024, 8, 1024}, // in float64 no block of 512 fits: the widest
+		{130, 1, 0, 1100, 4, 1100}, // none fits (504 columns would): the widest
+		{100, 700, 0, 1, 4, 700},   // fits 648 columns, but a channel is 700
+		{2, 2100, 0, 3, 4, 2048},   // runs along a plane wider than a block
+		{2, 1024, 0, 2, 4, 2048},   // the widest plane taken as columns
+		{2, 1024, 3, 4, 4, 1024},   // one channel of it
+	} {
+		if got := ops.BNCols(c.n, c.inner, c.clo, c.chi, c.size); got != c.want {
+			t.Errorf("bnCols(%d, %d, %d, %d, %d) = %d, want %d", c.n, c.inner, c.clo, c.chi, c.size, got, c.want)
+		}
+	}
+}
+
 // The float32 passes (vectorized on amd64) agree with float64's, forward
 // and backward, with and without γ and β, on shapes that meet every path of
 // the row loops: N×C with the channels in one column block, in row-major
