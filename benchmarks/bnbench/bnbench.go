@@ -92,6 +92,12 @@ func reusingTape[T tensor.Float]() *autograd.Tape[T] {
 	return t
 }
 
+// Inputs returns the workload's x, g, γ and β, which its Steps read: a
+// change to them shows in the next Step.
+func (w *Workload[T]) Inputs() (x, g, gamma, beta *tensor.Tensor[T]) {
+	return w.x, w.g, w.gamma.Value(), w.beta.Value()
+}
+
 // InputBytes returns the size of x in bytes.
 func (w *Workload[T]) InputBytes() int { return w.x.Bytes() }
 

@@ -67,3 +67,22 @@ func ExampleWorkload() {
 	// bytes kept: 321600 162400
 	// same gradients: true
 }
+
+// Inputs gives the tensors the Steps read: with x set to one value per
+// channel's column, the next Step's y is β (x̂ = 0) and its dβ is Σ g.
+func TestInputs(t *testing.T) {
+	w := bnbench.NewWorkload[float64](rand.New(rand.NewPCG(3, 4)), 6, 3)
+	x, g, _, beta := w.Inputs()
+	for i := range x.Data() {
+		x.Data()[i] = 2
+	}
+	r := w.Step(bnbench.Fused)
+	for i, v := range r.Y.Data() {
+		if want := beta.Data()[i%3]; v != want {
+			t.Fatalf("y[%d] = %v, want β = %v", i, v, want)
+		}
+	}
+	if d := tensor.MaxAbsDiff(r.DBeta, tensor.Sum(g, false, 0)); d > 1e-12 {
+		t.Errorf("dβ differs from Σ g by %v", d)
+	}
+}

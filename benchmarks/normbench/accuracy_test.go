@@ -10,9 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/tapegrad/tapegrad/autograd"
 	"github.com/tapegrad/tapegrad/benchmarks/bnbench"
-	"github.com/tapegrad/tapegrad/functional"
 	"github.com/tapegrad/tapegrad/tensor"
 )
 
@@ -47,20 +45,15 @@ func TestDumpAccuracy(t *testing.T) {
 			if shape[0] == 1024 {
 				continue // W3's largest: 4M values a file, and no shape the others do not have
 			}
-			rng := rand.New(rand.NewPCG(1, 2))
-			x, g := tensor.RandN[float32](rng, shape...), tensor.RandN[float32](rng, shape...)
-			gamma := autograd.NewParam(tensor.RandU[float32](rng, 0.5, 1.5, shape[1]))
-			beta := autograd.NewParam(tensor.RandN[float32](rng, shape[1]))
+			w := bnbench.NewWorkload[float32](rand.New(rand.NewPCG(1, 2)), shape...)
+			x, g, gamma, beta := w.Inputs()
 			shiftBy(x, shift)
-			tape := autograd.NewTape[float32]()
-			xv := tape.Param(x)
-			y, _, _ := functional.BatchNorm(xv, gamma, beta, bnbench.Eps)
-			tape.BackwardWithGrad(y, g)
+			r := w.Step(bnbench.Fused)
 			dumpCase(t, filepath.Join(dir, fmt.Sprintf("batchnorm-%s-shift%g", bnbench.ShapeName(shape), shift)),
 				map[string]any{"layer": "batchnorm", "shape": shape, "eps": bnbench.Eps},
 				map[string]*tensor.Tensor[float32]{
-					"x": x, "g": g, "weight": gamma.Value(), "bias": beta.Value(),
-					"y": y.Value(), "dx": xv.Grad(), "dweight": gamma.Grad(), "dbias": beta.Grad(),
+					"x": x, "g": g, "weight": gamma, "bias": beta,
+					"y": r.Y, "dx": r.DX, "dweight": r.DGamma, "dbias": r.DBeta,
 				})
 		}
 	}
