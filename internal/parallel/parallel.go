@@ -25,13 +25,13 @@ func For(n int, f func(lo, hi int)) { Chunks(n, 1, f) }
 // W3/composed/128x1024, whose ops take 131072 values each, 624 → 472 µs;
 // W3/fused/128x1024 143 → 130 µs; W6's layer norm on 32×128×256
 // 1744 → 1168 µs; W7/fused 17.3 → 14.6 ms; W1 2138 → 2086 µs; W2, W2e,
-// W8, W10 and W6's group norm within ±5%. On this machine a memory-bound pass gains little
-// from a second core (each half of batch norm's passes took 62–87% of
-// the whole pass's time on one), and the next op then reads half its input
-// from the other core's cache. BenchmarkChunks, which repeats one loop on
-// the same data, sees neither effect: at 2·(1<<15) values it ran x += α·d
-// in 9.4 µs on one goroutine and 6.3 µs on two, which set the earlier
-// value, 1<<15.
+// W8, W10 and W6's group norm within ±5%. On this machine a memory-bound
+// pass gains little from a second core (each half of batch norm's passes
+// took 62–87% of the whole pass's time on one), and the next op then reads
+// half its input from the other core's cache. BenchmarkChunks, which
+// repeats one loop on the same data, sees neither effect: at 2·(1<<15)
+// values it ran x += α·d in 9.4 µs on one goroutine and 6.3 µs on two,
+// which set the earlier value, 1<<15.
 const Grain = 1 << 17
 
 // Chunks is For for loops whose items are cheap: it splits [0, n) only when
