@@ -3,7 +3,8 @@ package gemm
 import (
 	"fmt"
 	"runtime"
-	"sync/atomic"
+
+	"github.com/tapegrad/tapegrad/internal/parallel"
 )
 
 // Batch computes count products of one shape,
@@ -47,19 +48,15 @@ func Batch[T Float](count int, transA, transB bool, m, n, k int, alpha T,
 		}
 		return
 	}
-	bt := &batch{count: int32(count), workers: workers, over: make(chan struct{}), f: func(i int) { one(i, 1) }}
-	hire(workers - 1)
-	if publish(bt, workers) {
-		bt.work(0)
-		withdraw(bt)
-	} else {
-		// Another call holds the crew: start helpers of this call's own.
-		for w := 1; w < workers; w++ {
-			go bt.work(w)
+	// Whole products, claimed one by one by the caller and the crew's
+	// helpers.
+	parallel.Pieces(count, workers, count, func() func(lo, hi int) {
+		return func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				one(i, 1)
+			}
 		}
-		bt.work(0)
-	}
-	<-bt.over
+	})
 }
 
 // batchPerWorker is the fewest products per goroutine with which Batch
@@ -84,30 +81,4 @@ func tail[T Float](s []T, off int, name string) []T {
 		panic(fmt.Sprintf(errBatchShort, name, len(s), off))
 	}
 	return s[off:]
-}
-
-// batch is one Batch call's products, claimed one by one by the goroutines
-// that take part (a member of the crew).
-type batch struct {
-	count         int32
-	workers       int
-	claimed, done atomic.Int32
-	over          chan struct{} // closed when the last product is done
-	f             func(i int)   // computes product i on the calling goroutine
-}
-
-func (bt *batch) join(w int) bool { return w < bt.workers && bt.claimed.Load() < bt.count }
-
-// work computes products until none is left to claim.
-func (bt *batch) work(int) {
-	for {
-		i := bt.claimed.Add(1) - 1
-		if i >= bt.count {
-			return
-		}
-		bt.f(int(i))
-		if bt.done.Add(1) == bt.count {
-			close(bt.over)
-		}
-	}
 }

@@ -38,10 +38,11 @@
 // and products with one or two rows or columns of C as dot products and
 // axpys over the operands where they lie.
 //
-// Work is split among up to GOMAXPROCS goroutines — the caller and a crew
-// of helpers that outlive calls (crew.go) — as tasks of a partition fixed by
-// the shape; no element of C depends on which goroutine computes it, so
-// results are the same bits for every GOMAXPROCS. Jobs and their buffers
+// Work is split among up to GOMAXPROCS goroutines — the caller and the
+// crew of helpers that outlive calls, which package internal/parallel
+// keeps (parallel.Offer) — as tasks of a partition fixed by the shape; no
+// element of C depends on which goroutine computes it, so results are the
+// same bits for every GOMAXPROCS. Jobs and their buffers
 // are kept for the next call: in a loop, products allocate nothing once the
 // largest has run.
 package gemm

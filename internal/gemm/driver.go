@@ -3,6 +3,8 @@ package gemm
 import (
 	"runtime"
 	"time"
+
+	"github.com/tapegrad/tapegrad/internal/parallel"
 )
 
 // The blocked product follows Goto and BLIS. The depth k is cut into
@@ -160,7 +162,7 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 		j.run(0)
 	case publishTo(j, workers):
 		j.run(0)
-		withdraw(j)
+		parallel.Withdraw(j)
 		// Helpers that took part leave as soon as they see the last phase
 		// done; waiting for them a moment lets the next call reuse j.
 		for start := time.Now(); j.refs.Load() > 1 && time.Since(start) < leaveWait; {
@@ -169,7 +171,7 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 		// Another call holds the crew: start helpers of this call's own.
 		j.refs.Store(int32(workers))
 		for w := 1; w < workers; w++ {
-			go j.work(w)
+			go j.Work(w)
 		}
 		// Let a helper start on this thread now rather than when this
 		// goroutine blocks: another thread picks this one up sooner.
@@ -180,12 +182,11 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 	j.release()
 }
 
-// publishTo hires helpers for a job of workers goroutines and offers it to
-// them; it reports false if another call's job holds the crew.
+// publishTo offers j, a job of workers goroutines, to the crew
+// (parallel.Offer); it reports false if another call's job holds the crew.
 func publishTo[T Float](j *job[T], workers int) bool {
-	hire(workers - 1)
 	j.refs.Store(1)
-	return publish(j, workers)
+	return parallel.Offer(j, workers)
 }
 
 // plan lists the blocks and phases of j's problem and sizes its buffers.

@@ -78,8 +78,9 @@ func (j *job[T]) release() {
 	listFor[T](&jobs32, &jobs64).put(j)
 }
 
-// join lets helper w take part in j, if j has room for it and is not over.
-func (j *job[T]) join(w int) bool {
+// Join lets helper w take part in j, if j has room for it and is not over
+// (parallel.Job).
+func (j *job[T]) Join(w int) bool {
 	if w >= j.workers || j.current.Load() >= int32(len(j.phases)) {
 		return false
 	}
@@ -87,8 +88,8 @@ func (j *job[T]) join(w int) bool {
 	return true
 }
 
-// work runs j's tasks as goroutine w, then leaves j.
-func (j *job[T]) work(w int) {
+// Work runs j's tasks as goroutine w, then leaves j (parallel.Job).
+func (j *job[T]) Work(w int) {
 	j.run(w)
 	j.release()
 }

@@ -39,11 +39,12 @@ const Grain = 1 << 17
 // calling goroutine otherwise.
 //
 // The ranges are claimed, not assigned: the caller starts on the first
-// while the goroutines it starts take the others, and when a goroutine
-// starts late — the machine is busy, or its thread is descheduled — the
+// while the crew's helpers (see Offer; goroutines of the call's own when
+// another call holds the crew) take the others, and when a helper starts
+// late — the machine is busy, or its thread is asleep or descheduled — the
 // caller runs the ranges it has not claimed yet and returns without waiting
 // for it. Two goroutines are then never much slower than one: the worst
-// case is one loop on the caller plus the cost of starting a goroutine.
+// case is one loop on the caller plus the cost of waking a helper.
 func Chunks(n, grain int, f func(lo, hi int)) {
 	workers := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
 	if workers <= 1 {
@@ -76,25 +77,39 @@ func Pieces(n, workers, pieces int, worker func() func(lo, hi int)) {
 }
 
 // split is one call of Chunks or Pieces: [0, n) cut into pieces ranges,
-// claimed in order by the goroutines that take part, which run them with f
-// or, if worker is set, with what worker returns.
+// claimed in order by the goroutines that take part, at most workers, which
+// run them with f or, if worker is set, with what worker returns. It is a
+// Job of the crew.
 type split struct {
-	n, pieces     int
-	f             func(lo, hi int)
-	worker        func() func(lo, hi int)
-	claimed, done atomic.Int32
-	over          chan struct{} // closed when the last range is done
+	n, pieces, workers int
+	f                  func(lo, hi int)
+	worker             func() func(lo, hi int)
+	claimed, done      atomic.Int32
+	over               chan struct{} // closed when the last range is done
 }
 
-// run starts workers − 1 goroutines on s, works on the calling one, and
+// run works on s with workers goroutines, the calling one, the crew's
+// helpers or, if another call holds the crew, goroutines of its own, and
 // returns when every range is done.
 func (s *split) run(workers int) {
-	for range workers - 1 {
-		go s.work()
+	s.workers = workers
+	if Offer(s, workers) {
+		s.work()
+		Withdraw(s)
+	} else {
+		for range workers - 1 {
+			go s.work()
+		}
+		s.work()
 	}
-	s.work()
 	<-s.over
 }
+
+// Join lets helper w take part while ranges are left to claim.
+func (s *split) Join(w int) bool { return w < s.workers && int(s.claimed.Load()) < s.pieces }
+
+// Work runs ranges of s until none is left to claim.
+func (s *split) Work(int) { s.work() }
 
 // work runs ranges of s until none is left to claim.
 func (s *split) work() {
