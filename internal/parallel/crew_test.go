@@ -63,7 +63,9 @@ func TestChunksNestedAndConcurrent(t *testing.T) {
 	hits := make([][]int32, callers)
 	for c := range callers {
 		hits[c] = make([]int32, outer*inner)
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for range 20 {
 				Chunks(outer, 1, func(lo, hi int) {
 					for o := lo; o < hi; o++ {
@@ -75,7 +77,7 @@ func TestChunksNestedAndConcurrent(t *testing.T) {
 					}
 				})
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	for c, h := range hits {
