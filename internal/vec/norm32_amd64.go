@@ -31,14 +31,23 @@ func rowSumShift32Asm(x []float32, k float64, p *[2 * normLanes]float64) (int, f
 	if n == 0 {
 		return 0, 0, 0
 	}
-	s1, s2 := ln32SumShiftPS(n, &x[0], k, p)
+	s1, s2 := sumShift32(n, &x[0], k, p)
 	return n, s1, s2
+}
+
+// sumShift32 is ln32SumShiftPS, or its AVX-512 form, which gives the same
+// bits.
+func sumShift32(n int, x *float32, k float64, p *[2 * normLanes]float64) (s1, s2 float64) {
+	if hasAVX512 {
+		return ln32SumShiftPSZ(n, x, k, p)
+	}
+	return ln32SumShiftPS(n, x, k, p)
 }
 
 func scaleShift32Asm(y, x []float32, m, a, b float32) int {
 	n := count32(len(x), 16)
 	if n > 0 {
-		gn32NormPS(n, &y[0], &x[0], m, a, b)
+		scaleShift32(n, &y[0], &x[0], m, a, b)
 	}
 	return n
 }
@@ -48,9 +57,9 @@ func normRow32Asm(y, x []float32, m, r, c float32, g, b []float32) int {
 	switch {
 	case n == 0:
 	case b == nil:
-		ln32NormScalePS(n, &y[0], &x[0], m, r, c, &g[0])
+		normScale32(n, &y[0], &x[0], m, r, c, &g[0])
 	default:
-		ln32NormAffinePS(n, &y[0], &x[0], m, r, c, &g[0], &b[0])
+		normAffine32(n, &y[0], &x[0], m, r, c, &g[0], &b[0])
 	}
 	return n
 }
@@ -60,13 +69,13 @@ func normGradSums32Asm(dy, g, x []float32, m, r, c float32, p *[2 * normLanes]fl
 	switch {
 	case n == 0:
 	case g == nil && sb == nil:
-		sg, sgh = ln32GradSumsNoGPS(n, &dy[0], &x[0], m, r, c, p)
+		sg, sgh = gradSums32NoG(n, &dy[0], &x[0], m, r, c, p)
 	case g == nil:
-		sg, sgh = ln32GradSumsNoGColsPS(n, &dy[0], &x[0], m, r, c, p, &sb[0], &sbh[0])
+		sg, sgh = gradSums32NoGCols(n, &dy[0], &x[0], m, r, c, p, &sb[0], &sbh[0])
 	case sb == nil:
-		sg, sgh = ln32GradSumsPS(n, &dy[0], &g[0], &x[0], m, r, c, p)
+		sg, sgh = gradSums32(n, &dy[0], &g[0], &x[0], m, r, c, p)
 	default:
-		sg, sgh = ln32GradSumsColsPS(n, &dy[0], &g[0], &x[0], m, r, c, p, &sb[0], &sbh[0])
+		sg, sgh = gradSums32Cols(n, &dy[0], &g[0], &x[0], m, r, c, p, &sb[0], &sbh[0])
 	}
 	return n, sg, sgh
 }
@@ -76,9 +85,9 @@ func normGradRow32Asm(dx, dy, g, x []float32, m, a, e, k float32) int {
 	switch {
 	case n == 0:
 	case g == nil:
-		ln32GradXNoGPS(n, &dx[0], &dy[0], &x[0], m, a, e, k)
+		gradRow32NoG(n, &dx[0], &dy[0], &x[0], m, a, e, k)
 	default:
-		ln32GradXPS(n, &dx[0], &dy[0], &g[0], &x[0], m, a, e, k)
+		gradRow32(n, &dx[0], &dy[0], &g[0], &x[0], m, a, e, k)
 	}
 	return n
 }
@@ -86,7 +95,7 @@ func normGradRow32Asm(dx, dy, g, x []float32, m, a, e, k float32) int {
 func gradShift32Asm(dx, dy, x []float32, m, k1, k2, k3 float32) int {
 	n := count32(len(dx), 16)
 	if n > 0 {
-		gn32GradXPS(n, &dx[0], &dy[0], &x[0], m, k1, k2, k3)
+		gradShiftX32(n, &dx[0], &dy[0], &x[0], m, k1, k2, k3)
 	}
 	return n
 }
@@ -110,11 +119,11 @@ func normForwardRow32Asm(y, x, g, b []float32, eps float64, rms bool) (mu, is fl
 	m, r, c := Factors32(mu, is)
 	switch {
 	case g == nil:
-		gn32NormPS(n, &y[0], &x[0], m, r, c)
+		scaleShift32(n, &y[0], &x[0], m, r, c)
 	case b == nil:
-		ln32NormScalePS(n, &y[0], &x[0], m, r, c, &g[0])
+		normScale32(n, &y[0], &x[0], m, r, c, &g[0])
 	default:
-		ln32NormAffinePS(n, &y[0], &x[0], m, r, c, &g[0], &b[0])
+		normAffine32(n, &y[0], &x[0], m, r, c, &g[0], &b[0])
 	}
 	return mu, is
 }
@@ -139,11 +148,11 @@ func normForwardRows32Asm(y, x, g, b []float32, d, rows int, stats []float64, ns
 		m, r, c := Factors32(mu, is)
 		switch {
 		case pg == nil:
-			gn32NormPS(d, py, px, m, r, c)
+			scaleShift32(d, py, px, m, r, c)
 		case pb == nil:
-			ln32NormScalePS(d, py, px, m, r, c, pg)
+			normScale32(d, py, px, m, r, c, pg)
 		default:
-			ln32NormAffinePS(d, py, px, m, r, c, pg, pb)
+			normAffine32(d, py, px, m, r, c, pg, pb)
 		}
 	}
 }
@@ -169,20 +178,20 @@ func normBackwardRows32Asm(dx, dy, g, x []float32, d, rows int, stats []float64,
 		var sg, sgh float64
 		switch {
 		case pg == nil && psb == nil:
-			sg, sgh = ln32GradSumsNoGPS(d, pdy, px, m, r, c, &p)
+			sg, sgh = gradSums32NoG(d, pdy, px, m, r, c, &p)
 		case pg == nil:
-			sg, sgh = ln32GradSumsNoGColsPS(d, pdy, px, m, r, c, &p, psb, psbh)
+			sg, sgh = gradSums32NoGCols(d, pdy, px, m, r, c, &p, psb, psbh)
 		case psb == nil:
-			sg, sgh = ln32GradSumsPS(d, pdy, pg, px, m, r, c, &p)
+			sg, sgh = gradSums32(d, pdy, pg, px, m, r, c, &p)
 		default:
-			sg, sgh = ln32GradSumsColsPS(d, pdy, pg, px, m, r, c, &p, psb, psbh)
+			sg, sgh = gradSums32Cols(d, pdy, pg, px, m, r, c, &p, psb, psbh)
 		}
 		if dx != nil {
 			e, k := gradFactors32(sg, sgh, mu, is, m, d, rms)
 			if pg == nil {
-				ln32GradXNoGPS(d, &dx[i*d], pdy, px, m, r, e, k)
+				gradRow32NoG(d, &dx[i*d], pdy, px, m, r, e, k)
 			} else {
-				ln32GradXPS(d, &dx[i*d], pdy, pg, px, m, r, e, k)
+				gradRow32(d, &dx[i*d], pdy, pg, px, m, r, e, k)
 			}
 		}
 		if psb != nil && (i%flush == flush-1 || i == rows-1) {
@@ -208,20 +217,20 @@ func normBackwardRow32Asm(dx, dy, g, x []float32, mu, is float64, sb, sbh []floa
 // functions' assembly paths, the kernels called directly run after run.
 func scaleShiftRuns32Asm(y, x []float32, m float32, a, b []float32, in int) {
 	for k := range a {
-		gn32NormPS(in, &y[k*in], &x[k*in], m, a[k], b[k])
+		scaleShift32(in, &y[k*in], &x[k*in], m, a[k], b[k])
 	}
 }
 
 func sumsRuns32Asm(sd, sdh []float64, dy, x []float32, m, r, c float32, in int) {
 	for k := range sd {
 		var p [2 * normLanes]float64
-		sd[k], sdh[k] = ln32GradSumsNoGPS(in, &dy[k*in], &x[k*in], m, r, c, &p)
+		sd[k], sdh[k] = gradSums32NoG(in, &dy[k*in], &x[k*in], m, r, c, &p)
 	}
 }
 
 func gradShiftRuns32Asm(dx, dy, x []float32, m float32, k1 []float32, k2, k3 float32, in int) {
 	for k, a := range k1 {
-		gn32GradXPS(in, &dx[k*in], &dy[k*in], &x[k*in], m, a, k2, k3)
+		gradShiftX32(in, &dx[k*in], &dy[k*in], &x[k*in], m, a, k2, k3)
 	}
 }
 
@@ -236,8 +245,88 @@ func rowStats32Asm(x []float32, eps float64, rms bool) (mu, is float64) {
 	} else {
 		var p [2 * normLanes]float64
 		k := float64(x[0])
-		s1, s2 := ln32SumShiftPS(n, &x[0], k, &p)
+		s1, s2 := sumShift32(n, &x[0], k, &p)
 		mu, v = moments(k, s1, s2, n)
 	}
 	return mu, 1 / math.Sqrt(v+eps)
+}
+
+// The AVX-512 forms of the kernels below compute the same bits as the AVX2
+// ones (the same partial sums, taking the same values in the same order):
+// the wrappers pick them when TAPEGRAD_ISA allows AVX-512.
+
+func scaleShift32(n int, y, x *float32, m, a, b float32) {
+	if hasAVX512 {
+		gn32NormPSZ(n, y, x, m, a, b)
+		return
+	}
+	gn32NormPS(n, y, x, m, a, b)
+}
+
+func gradShiftX32(n int, dx, dy, x *float32, m, k1, k2, k3 float32) {
+	if hasAVX512 {
+		gn32GradXPSZ(n, dx, dy, x, m, k1, k2, k3)
+		return
+	}
+	gn32GradXPS(n, dx, dy, x, m, k1, k2, k3)
+}
+
+func gradSums32NoG(n int, dy, x *float32, m, r, c float32, p *[2 * normLanes]float64) (float64, float64) {
+	if hasAVX512 {
+		return ln32GradSumsNoGPSZ(n, dy, x, m, r, c, p)
+	}
+	return ln32GradSumsNoGPS(n, dy, x, m, r, c, p)
+}
+
+func gradSums32NoGCols(n int, dy, x *float32, m, r, c float32, p *[2 * normLanes]float64, sb, sbh *float32) (float64, float64) {
+	if hasAVX512 {
+		return ln32GradSumsNoGColsPSZ(n, dy, x, m, r, c, p, sb, sbh)
+	}
+	return ln32GradSumsNoGColsPS(n, dy, x, m, r, c, p, sb, sbh)
+}
+
+func gradSums32(n int, dy, g, x *float32, m, r, c float32, p *[2 * normLanes]float64) (float64, float64) {
+	if hasAVX512 {
+		return ln32GradSumsPSZ(n, dy, g, x, m, r, c, p)
+	}
+	return ln32GradSumsPS(n, dy, g, x, m, r, c, p)
+}
+
+func gradSums32Cols(n int, dy, g, x *float32, m, r, c float32, p *[2 * normLanes]float64, sb, sbh *float32) (float64, float64) {
+	if hasAVX512 {
+		return ln32GradSumsColsPSZ(n, dy, g, x, m, r, c, p, sb, sbh)
+	}
+	return ln32GradSumsColsPS(n, dy, g, x, m, r, c, p, sb, sbh)
+}
+
+func normScale32(n int, y, x *float32, m, r, c float32, g *float32) {
+	if hasAVX512 {
+		ln32NormScalePSZ(n, y, x, m, r, c, g)
+		return
+	}
+	ln32NormScalePS(n, y, x, m, r, c, g)
+}
+
+func normAffine32(n int, y, x *float32, m, r, c float32, g, b *float32) {
+	if hasAVX512 {
+		ln32NormAffinePSZ(n, y, x, m, r, c, g, b)
+		return
+	}
+	ln32NormAffinePS(n, y, x, m, r, c, g, b)
+}
+
+func gradRow32NoG(n int, dx, dy, x *float32, m, a, e, k float32) {
+	if hasAVX512 {
+		ln32GradXNoGPSZ(n, dx, dy, x, m, a, e, k)
+		return
+	}
+	ln32GradXNoGPS(n, dx, dy, x, m, a, e, k)
+}
+
+func gradRow32(n int, dx, dy, g, x *float32, m, a, e, k float32) {
+	if hasAVX512 {
+		ln32GradXPSZ(n, dx, dy, g, x, m, a, e, k)
+		return
+	}
+	ln32GradXPS(n, dx, dy, g, x, m, a, e, k)
 }

@@ -314,6 +314,11 @@ func ln32SumSqDevPS(n int, x *float32, mu float64, p *[16]float64) float64
 //go:noescape
 func ln32SumShiftPS(n int, x *float32, k float64, p *[32]float64) (s1 float64, s2 float64)
 
+// ln32SumShiftPSZ is ln32SumShiftPS with AVX-512F: the same partial sums, the same bits.
+//
+//go:noescape
+func ln32SumShiftPSZ(n int, x *float32, k float64, p *[32]float64) (s1 float64, s2 float64)
+
 // ln32NormScalePS writes h·gam of n values, a multiple of 16, into y, h = (x − m)·r + c, in float32, products fused into the sums; see NormRow32.
 //
 //go:noescape
@@ -324,30 +329,10 @@ func ln32NormScalePS(n int, y *float32, x *float32, m float32, r float32, c floa
 //go:noescape
 func ln32NormAffinePS(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32, b *float32)
 
-// ln32GradSumsColsPS sums n values of dy⊙gam, a multiple of 64, into p[:16] and of dy⊙gam⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each, and adds dy to sb and dy⊙h to sbh, and returns the two sums of the partials; see NormGradSums32.
-//
-//go:noescape
-func ln32GradSumsColsPS(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
-
-// ln32GradSumsPS sums n values of dy⊙gam, a multiple of 64, into p[:16] and of dy⊙gam⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each, and returns the two sums of the partials; see NormGradSums32.
-//
-//go:noescape
-func ln32GradSumsPS(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
-
 // ln32GradXPS writes dy⊙gam·a + (k − (x − m)·e) of n values, a multiple of 16, in float32, both fused, into dx; see NormGradRow32.
 //
 //go:noescape
 func ln32GradXPS(n int, dx *float32, dy *float32, gam *float32, x *float32, m float32, a float32, e float32, k float32)
-
-// ln32GradSumsNoGColsPS sums n values of dy, a multiple of 64, into p[:16] and of dy⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each, and adds dy to sb and dy⊙h to sbh, and returns the two sums of the partials; see NormGradSums32.
-//
-//go:noescape
-func ln32GradSumsNoGColsPS(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
-
-// ln32GradSumsNoGPS sums n values of dy, a multiple of 64, into p[:16] and of dy⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each, and returns the two sums of the partials; see NormGradSums32.
-//
-//go:noescape
-func ln32GradSumsNoGPS(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
 
 // ln32GradXNoGPS writes dy·a + (k − (x − m)·e) of n values, a multiple of 16, in float32, both fused, into dx; see NormGradRow32.
 //
@@ -363,6 +348,76 @@ func gn32NormPS(n int, y *float32, x *float32, m float32, a float32, b float32)
 //
 //go:noescape
 func gn32GradXPS(n int, dx *float32, dy *float32, x *float32, m float32, k1 float32, k2 float32, k3 float32)
+
+// ln32NormScalePSZ writes h·gam of n values, a multiple of 16, into y, h = (x − m)·r + c, in float32, products fused into the sums; see NormRow32. With AVX-512F, the same bits as ln32NormScalePS.
+//
+//go:noescape
+func ln32NormScalePSZ(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32)
+
+// ln32NormAffinePSZ writes h·gam + b (fused) of n values, a multiple of 16, into y, h = (x − m)·r + c, in float32, products fused into the sums; see NormRow32. With AVX-512F, the same bits as ln32NormAffinePS.
+//
+//go:noescape
+func ln32NormAffinePSZ(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32, b *float32)
+
+// ln32GradXPSZ writes dy⊙gam·a + (k − (x − m)·e) of n values, a multiple of 16, in float32, both fused, into dx; see NormGradRow32. With AVX-512F, the same bits as ln32GradXPS.
+//
+//go:noescape
+func ln32GradXPSZ(n int, dx *float32, dy *float32, gam *float32, x *float32, m float32, a float32, e float32, k float32)
+
+// ln32GradXNoGPSZ writes dy·a + (k − (x − m)·e) of n values, a multiple of 16, in float32, both fused, into dx; see NormGradRow32. With AVX-512F, the same bits as ln32GradXNoGPS.
+//
+//go:noescape
+func ln32GradXNoGPSZ(n int, dx *float32, dy *float32, x *float32, m float32, a float32, e float32, k float32)
+
+// gn32NormPSZ writes (x − m)·a + b (fused) of n values, a multiple of 16, in float32, into y; see ScaleShift32. With AVX-512F, the same bits as gn32NormPS.
+//
+//go:noescape
+func gn32NormPSZ(n int, y *float32, x *float32, m float32, a float32, b float32)
+
+// gn32GradXPSZ writes k1·dy + ((x − m)·k2 + k3) of n values, a multiple of 16, in float32, both fused, into dx; see GradShift32. With AVX-512F, the same bits as gn32GradXPS.
+//
+//go:noescape
+func gn32GradXPSZ(n int, dx *float32, dy *float32, x *float32, m float32, k1 float32, k2 float32, k3 float32)
+
+// ln32GradSumsColsPS sums n values of dy⊙gam, a multiple of 64, into p[:16] and of dy⊙gam⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each, and adds dy to sb and dy⊙h to sbh, and returns the two sums of the partials; see NormGradSums32.
+//
+//go:noescape
+func ln32GradSumsColsPS(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
+
+// ln32GradSumsColsPSZ is ln32GradSumsColsPS with AVX-512F: the same partial sums, the same bits.
+//
+//go:noescape
+func ln32GradSumsColsPSZ(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
+
+// ln32GradSumsPS sums n values of dy⊙gam, a multiple of 64, into p[:16] and of dy⊙gam⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each, and returns the two sums of the partials; see NormGradSums32.
+//
+//go:noescape
+func ln32GradSumsPS(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
+
+// ln32GradSumsPSZ is ln32GradSumsPS with AVX-512F: the same partial sums, the same bits.
+//
+//go:noescape
+func ln32GradSumsPSZ(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
+
+// ln32GradSumsNoGColsPS sums n values of dy, a multiple of 64, into p[:16] and of dy⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each, and adds dy to sb and dy⊙h to sbh, and returns the two sums of the partials; see NormGradSums32.
+//
+//go:noescape
+func ln32GradSumsNoGColsPS(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
+
+// ln32GradSumsNoGColsPSZ is ln32GradSumsNoGColsPS with AVX-512F: the same partial sums, the same bits.
+//
+//go:noescape
+func ln32GradSumsNoGColsPSZ(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
+
+// ln32GradSumsNoGPS sums n values of dy, a multiple of 64, into p[:16] and of dy⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each, and returns the two sums of the partials; see NormGradSums32.
+//
+//go:noescape
+func ln32GradSumsNoGPS(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
+
+// ln32GradSumsNoGPSZ is ln32GradSumsNoGPS with AVX-512F: the same partial sums, the same bits.
+//
+//go:noescape
+func ln32GradSumsNoGPSZ(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
 
 // flush32To64PS adds n values of s, a multiple of 8, converted to float64, to d and zeroes them; see Flush32To64.
 //

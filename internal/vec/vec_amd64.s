@@ -5003,6 +5003,66 @@ ln32SumShiftPS_done:
 	VZEROUPPER
 	RET
 
+// func ln32SumShiftPSZ(n int, x *float32, k float64, p *[32]float64) (s1 float64, s2 float64)
+// Requires: AVX, AVX512F, SSE2
+TEXT ·ln32SumShiftPSZ(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         p+24(FP), DX
+	VBROADCASTSD k+16(FP), Z0
+	VPXORQ       Z1, Z1, Z1
+	VPXORQ       Z2, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
+	VPXORQ       Z4, Z4, Z4
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+ln32SumShiftPSZ_loop:
+	CMPQ        BX, AX
+	JAE         ln32SumShiftPSZ_done
+	VCVTPS2PD   (CX)(BX*1), Z5
+	VSUBPD      Z0, Z5, Z5
+	VADDPD      Z5, Z1, Z1
+	VFMADD231PD Z5, Z5, Z2
+	VCVTPS2PD   32(CX)(BX*1), Z5
+	VSUBPD      Z0, Z5, Z5
+	VADDPD      Z5, Z3, Z3
+	VFMADD231PD Z5, Z5, Z4
+	ADDQ        $0x40, BX
+	JMP         ln32SumShiftPSZ_loop
+
+ln32SumShiftPSZ_done:
+	VMOVUPD       Z1, (DX)
+	VMOVUPD       Z2, 128(DX)
+	VMOVUPD       Z3, 64(DX)
+	VMOVUPD       Z4, 192(DX)
+	VEXTRACTF64X4 $0x00, Z1, Y0
+	VEXTRACTF64X4 $0x01, Z1, Y1
+	VEXTRACTF64X4 $0x00, Z3, Y5
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VADDPD        Y5, Y0, Y0
+	VADDPD        Y3, Y1, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, s1+32(FP)
+	VEXTRACTF64X4 $0x00, Z2, Y0
+	VEXTRACTF64X4 $0x01, Z2, Y1
+	VEXTRACTF64X4 $0x00, Z4, Y2
+	VEXTRACTF64X4 $0x01, Z4, Y3
+	VADDPD        Y2, Y0, Y0
+	VADDPD        Y3, Y1, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, s2+40(FP)
+	VZEROUPPER
+	RET
+
 // func ln32NormScalePS(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32)
 // Requires: AVX, FMA3
 TEXT ·ln32NormScalePS(SB), NOSPLIT, $0-48
@@ -5069,6 +5129,320 @@ ln32NormAffinePS_loop:
 	JMP         ln32NormAffinePS_loop
 
 ln32NormAffinePS_done:
+	VZEROUPPER
+	RET
+
+// func ln32GradXPS(n int, dx *float32, dy *float32, gam *float32, x *float32, m float32, a float32, e float32, k float32)
+// Requires: AVX, FMA3
+TEXT ·ln32GradXPS(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         gam+24(FP), BX
+	MOVQ         x+32(FP), SI
+	VBROADCASTSS m+40(FP), Y0
+	VBROADCASTSS a+44(FP), Y1
+	VBROADCASTSS e+48(FP), Y2
+	VBROADCASTSS k+52(FP), Y3
+	XORQ         DI, DI
+	SHLQ         $0x02, AX
+
+ln32GradXPS_loop:
+	CMPQ         DI, AX
+	JAE          ln32GradXPS_done
+	VMOVUPS      (SI)(DI*1), Y5
+	VSUBPS       Y0, Y5, Y5
+	VFNMADD213PS Y3, Y2, Y5
+	VMOVUPS      (DX)(DI*1), Y4
+	VMULPS       (BX)(DI*1), Y4, Y4
+	VFMADD213PS  Y5, Y1, Y4
+	VMOVUPS      Y4, (CX)(DI*1)
+	VMOVUPS      32(SI)(DI*1), Y5
+	VSUBPS       Y0, Y5, Y5
+	VFNMADD213PS Y3, Y2, Y5
+	VMOVUPS      32(DX)(DI*1), Y4
+	VMULPS       32(BX)(DI*1), Y4, Y4
+	VFMADD213PS  Y5, Y1, Y4
+	VMOVUPS      Y4, 32(CX)(DI*1)
+	ADDQ         $0x40, DI
+	JMP          ln32GradXPS_loop
+
+ln32GradXPS_done:
+	VZEROUPPER
+	RET
+
+// func ln32GradXNoGPS(n int, dx *float32, dy *float32, x *float32, m float32, a float32, e float32, k float32)
+// Requires: AVX, FMA3
+TEXT ·ln32GradXNoGPS(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         x+24(FP), BX
+	VBROADCASTSS m+32(FP), Y0
+	VBROADCASTSS a+36(FP), Y1
+	VBROADCASTSS e+40(FP), Y2
+	VBROADCASTSS k+44(FP), Y3
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+ln32GradXNoGPS_loop:
+	CMPQ         SI, AX
+	JAE          ln32GradXNoGPS_done
+	VMOVUPS      (BX)(SI*1), Y5
+	VSUBPS       Y0, Y5, Y5
+	VFNMADD213PS Y3, Y2, Y5
+	VMOVUPS      (DX)(SI*1), Y4
+	VFMADD213PS  Y5, Y1, Y4
+	VMOVUPS      Y4, (CX)(SI*1)
+	VMOVUPS      32(BX)(SI*1), Y5
+	VSUBPS       Y0, Y5, Y5
+	VFNMADD213PS Y3, Y2, Y5
+	VMOVUPS      32(DX)(SI*1), Y4
+	VFMADD213PS  Y5, Y1, Y4
+	VMOVUPS      Y4, 32(CX)(SI*1)
+	ADDQ         $0x40, SI
+	JMP          ln32GradXNoGPS_loop
+
+ln32GradXNoGPS_done:
+	VZEROUPPER
+	RET
+
+// func gn32NormPS(n int, y *float32, x *float32, m float32, a float32, b float32)
+// Requires: AVX, FMA3
+TEXT ·gn32NormPS(SB), NOSPLIT, $0-36
+	MOVQ         n+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         x+16(FP), DX
+	VBROADCASTSS m+24(FP), Y0
+	VBROADCASTSS a+28(FP), Y1
+	VBROADCASTSS b+32(FP), Y2
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+gn32NormPS_loop:
+	CMPQ        BX, AX
+	JAE         gn32NormPS_done
+	VMOVUPS     (DX)(BX*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMOVUPS     Y3, (CX)(BX*1)
+	VMOVUPS     32(DX)(BX*1), Y3
+	VSUBPS      Y0, Y3, Y3
+	VFMADD213PS Y2, Y1, Y3
+	VMOVUPS     Y3, 32(CX)(BX*1)
+	ADDQ        $0x40, BX
+	JMP         gn32NormPS_loop
+
+gn32NormPS_done:
+	VZEROUPPER
+	RET
+
+// func gn32GradXPS(n int, dx *float32, dy *float32, x *float32, m float32, k1 float32, k2 float32, k3 float32)
+// Requires: AVX, FMA3
+TEXT ·gn32GradXPS(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         x+24(FP), BX
+	VBROADCASTSS m+32(FP), Y0
+	VBROADCASTSS k1+36(FP), Y1
+	VBROADCASTSS k2+40(FP), Y2
+	VBROADCASTSS k3+44(FP), Y3
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+gn32GradXPS_loop:
+	CMPQ        SI, AX
+	JAE         gn32GradXPS_done
+	VMOVUPS     (BX)(SI*1), Y4
+	VSUBPS      Y0, Y4, Y4
+	VFMADD213PS Y3, Y2, Y4
+	VFMADD231PS (DX)(SI*1), Y1, Y4
+	VMOVUPS     Y4, (CX)(SI*1)
+	VMOVUPS     32(BX)(SI*1), Y4
+	VSUBPS      Y0, Y4, Y4
+	VFMADD213PS Y3, Y2, Y4
+	VFMADD231PS 32(DX)(SI*1), Y1, Y4
+	VMOVUPS     Y4, 32(CX)(SI*1)
+	ADDQ        $0x40, SI
+	JMP         gn32GradXPS_loop
+
+gn32GradXPS_done:
+	VZEROUPPER
+	RET
+
+// func ln32NormScalePSZ(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32)
+// Requires: AVX, AVX512F
+TEXT ·ln32NormScalePSZ(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         gam+40(FP), BX
+	VBROADCASTSS m+24(FP), Z0
+	VBROADCASTSS r+28(FP), Z1
+	VBROADCASTSS c+32(FP), Z2
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+ln32NormScalePSZ_loop:
+	CMPQ        SI, AX
+	JAE         ln32NormScalePSZ_done
+	VMOVUPS     (DX)(SI*1), Z3
+	VSUBPS      Z0, Z3, Z3
+	VFMADD213PS Z2, Z1, Z3
+	VMULPS      (BX)(SI*1), Z3, Z3
+	VMOVUPS     Z3, (CX)(SI*1)
+	ADDQ        $0x40, SI
+	JMP         ln32NormScalePSZ_loop
+
+ln32NormScalePSZ_done:
+	VZEROUPPER
+	RET
+
+// func ln32NormAffinePSZ(n int, y *float32, x *float32, m float32, r float32, c float32, gam *float32, b *float32)
+// Requires: AVX, AVX512F
+TEXT ·ln32NormAffinePSZ(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         gam+40(FP), BX
+	MOVQ         b+48(FP), SI
+	VBROADCASTSS m+24(FP), Z0
+	VBROADCASTSS r+28(FP), Z1
+	VBROADCASTSS c+32(FP), Z2
+	XORQ         DI, DI
+	SHLQ         $0x02, AX
+
+ln32NormAffinePSZ_loop:
+	CMPQ        DI, AX
+	JAE         ln32NormAffinePSZ_done
+	VMOVUPS     (DX)(DI*1), Z3
+	VSUBPS      Z0, Z3, Z3
+	VFMADD213PS Z2, Z1, Z3
+	VMOVUPS     (BX)(DI*1), Z4
+	VFMADD213PS (SI)(DI*1), Z4, Z3
+	VMOVUPS     Z3, (CX)(DI*1)
+	ADDQ        $0x40, DI
+	JMP         ln32NormAffinePSZ_loop
+
+ln32NormAffinePSZ_done:
+	VZEROUPPER
+	RET
+
+// func ln32GradXPSZ(n int, dx *float32, dy *float32, gam *float32, x *float32, m float32, a float32, e float32, k float32)
+// Requires: AVX, AVX512F
+TEXT ·ln32GradXPSZ(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         gam+24(FP), BX
+	MOVQ         x+32(FP), SI
+	VBROADCASTSS m+40(FP), Z0
+	VBROADCASTSS a+44(FP), Z1
+	VBROADCASTSS e+48(FP), Z2
+	VBROADCASTSS k+52(FP), Z3
+	XORQ         DI, DI
+	SHLQ         $0x02, AX
+
+ln32GradXPSZ_loop:
+	CMPQ         DI, AX
+	JAE          ln32GradXPSZ_done
+	VMOVUPS      (SI)(DI*1), Z5
+	VSUBPS       Z0, Z5, Z5
+	VFNMADD213PS Z3, Z2, Z5
+	VMOVUPS      (DX)(DI*1), Z4
+	VMULPS       (BX)(DI*1), Z4, Z4
+	VFMADD213PS  Z5, Z1, Z4
+	VMOVUPS      Z4, (CX)(DI*1)
+	ADDQ         $0x40, DI
+	JMP          ln32GradXPSZ_loop
+
+ln32GradXPSZ_done:
+	VZEROUPPER
+	RET
+
+// func ln32GradXNoGPSZ(n int, dx *float32, dy *float32, x *float32, m float32, a float32, e float32, k float32)
+// Requires: AVX, AVX512F
+TEXT ·ln32GradXNoGPSZ(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         x+24(FP), BX
+	VBROADCASTSS m+32(FP), Z0
+	VBROADCASTSS a+36(FP), Z1
+	VBROADCASTSS e+40(FP), Z2
+	VBROADCASTSS k+44(FP), Z3
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+ln32GradXNoGPSZ_loop:
+	CMPQ         SI, AX
+	JAE          ln32GradXNoGPSZ_done
+	VMOVUPS      (BX)(SI*1), Z5
+	VSUBPS       Z0, Z5, Z5
+	VFNMADD213PS Z3, Z2, Z5
+	VMOVUPS      (DX)(SI*1), Z4
+	VFMADD213PS  Z5, Z1, Z4
+	VMOVUPS      Z4, (CX)(SI*1)
+	ADDQ         $0x40, SI
+	JMP          ln32GradXNoGPSZ_loop
+
+ln32GradXNoGPSZ_done:
+	VZEROUPPER
+	RET
+
+// func gn32NormPSZ(n int, y *float32, x *float32, m float32, a float32, b float32)
+// Requires: AVX, AVX512F
+TEXT ·gn32NormPSZ(SB), NOSPLIT, $0-36
+	MOVQ         n+0(FP), AX
+	MOVQ         y+8(FP), CX
+	MOVQ         x+16(FP), DX
+	VBROADCASTSS m+24(FP), Z0
+	VBROADCASTSS a+28(FP), Z1
+	VBROADCASTSS b+32(FP), Z2
+	XORQ         BX, BX
+	SHLQ         $0x02, AX
+
+gn32NormPSZ_loop:
+	CMPQ        BX, AX
+	JAE         gn32NormPSZ_done
+	VMOVUPS     (DX)(BX*1), Z3
+	VSUBPS      Z0, Z3, Z3
+	VFMADD213PS Z2, Z1, Z3
+	VMOVUPS     Z3, (CX)(BX*1)
+	ADDQ        $0x40, BX
+	JMP         gn32NormPSZ_loop
+
+gn32NormPSZ_done:
+	VZEROUPPER
+	RET
+
+// func gn32GradXPSZ(n int, dx *float32, dy *float32, x *float32, m float32, k1 float32, k2 float32, k3 float32)
+// Requires: AVX, AVX512F
+TEXT ·gn32GradXPSZ(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), AX
+	MOVQ         dx+8(FP), CX
+	MOVQ         dy+16(FP), DX
+	MOVQ         x+24(FP), BX
+	VBROADCASTSS m+32(FP), Z0
+	VBROADCASTSS k1+36(FP), Z1
+	VBROADCASTSS k2+40(FP), Z2
+	VBROADCASTSS k3+44(FP), Z3
+	XORQ         SI, SI
+	SHLQ         $0x02, AX
+
+gn32GradXPSZ_loop:
+	CMPQ        SI, AX
+	JAE         gn32GradXPSZ_done
+	VMOVUPS     (BX)(SI*1), Z4
+	VSUBPS      Z0, Z4, Z4
+	VFMADD213PS Z3, Z2, Z4
+	VFMADD231PS (DX)(SI*1), Z1, Z4
+	VMOVUPS     Z4, (CX)(SI*1)
+	ADDQ        $0x40, SI
+	JMP         gn32GradXPSZ_loop
+
+gn32GradXPSZ_done:
 	VZEROUPPER
 	RET
 
@@ -5250,6 +5624,124 @@ ln32GradSumsColsPS_done:
 	VZEROUPPER
 	RET
 
+// func ln32GradSumsColsPSZ(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
+// Requires: AVX, AVX512F, SSE2
+TEXT ·ln32GradSumsColsPSZ(SB), NOSPLIT, $0-88
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         gam+16(FP), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         p+48(FP), SI
+	MOVQ         sb+56(FP), DI
+	MOVQ         sbh+64(FP), R8
+	VBROADCASTSS m+32(FP), Z0
+	VBROADCASTSS r+36(FP), Z1
+	VBROADCASTSS c+40(FP), Z2
+	VMOVUPD      (SI), Z3
+	VMOVUPD      128(SI), Z5
+	VMOVUPD      64(SI), Z4
+	VMOVUPD      192(SI), Z6
+	XORQ         R9, R9
+	SHLQ         $0x02, AX
+
+ln32GradSumsColsPSZ_loop:
+	CMPQ          R9, AX
+	JAE           ln32GradSumsColsPSZ_done
+	VPXORQ        Z7, Z7, Z7
+	VPXORQ        Z8, Z8, Z8
+	VMOVUPS       (BX)(R9*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       (CX)(R9*1), Z10
+	VMULPS        (DX)(R9*1), Z10, Z11
+	VADDPS        Z11, Z7, Z7
+	VFMADD231PS   Z9, Z11, Z8
+	VADDPS        (DI)(R9*1), Z10, Z11
+	VMOVUPS       Z11, (DI)(R9*1)
+	VMOVUPS       (R8)(R9*1), Z11
+	VFMADD231PS   Z9, Z10, Z11
+	VMOVUPS       Z11, (R8)(R9*1)
+	VMOVUPS       64(BX)(R9*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       64(CX)(R9*1), Z10
+	VMULPS        64(DX)(R9*1), Z10, Z11
+	VADDPS        Z11, Z7, Z7
+	VFMADD231PS   Z9, Z11, Z8
+	VADDPS        64(DI)(R9*1), Z10, Z11
+	VMOVUPS       Z11, 64(DI)(R9*1)
+	VMOVUPS       64(R8)(R9*1), Z11
+	VFMADD231PS   Z9, Z10, Z11
+	VMOVUPS       Z11, 64(R8)(R9*1)
+	VMOVUPS       128(BX)(R9*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       128(CX)(R9*1), Z10
+	VMULPS        128(DX)(R9*1), Z10, Z11
+	VADDPS        Z11, Z7, Z7
+	VFMADD231PS   Z9, Z11, Z8
+	VADDPS        128(DI)(R9*1), Z10, Z11
+	VMOVUPS       Z11, 128(DI)(R9*1)
+	VMOVUPS       128(R8)(R9*1), Z11
+	VFMADD231PS   Z9, Z10, Z11
+	VMOVUPS       Z11, 128(R8)(R9*1)
+	VMOVUPS       192(BX)(R9*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       192(CX)(R9*1), Z10
+	VMULPS        192(DX)(R9*1), Z10, Z11
+	VADDPS        Z11, Z7, Z7
+	VFMADD231PS   Z9, Z11, Z8
+	VADDPS        192(DI)(R9*1), Z10, Z11
+	VMOVUPS       Z11, 192(DI)(R9*1)
+	VMOVUPS       192(R8)(R9*1), Z11
+	VFMADD231PS   Z9, Z10, Z11
+	VMOVUPS       Z11, 192(R8)(R9*1)
+	VCVTPS2PD     Y7, Z9
+	VEXTRACTF64X4 $0x01, Z7, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z9, Z3, Z3
+	VADDPD        Z10, Z4, Z4
+	VCVTPS2PD     Y8, Z9
+	VEXTRACTF64X4 $0x01, Z8, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z6, Z6
+	ADDQ          $0x00000100, R9
+	JMP           ln32GradSumsColsPSZ_loop
+
+ln32GradSumsColsPSZ_done:
+	VMOVUPD       Z3, (SI)
+	VMOVUPD       Z5, 128(SI)
+	VMOVUPD       Z4, 64(SI)
+	VMOVUPD       Z6, 192(SI)
+	VEXTRACTF64X4 $0x00, Z3, Y0
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VEXTRACTF64X4 $0x00, Z4, Y2
+	VEXTRACTF64X4 $0x01, Z4, Y3
+	VADDPD        Y2, Y0, Y0
+	VADDPD        Y3, Y1, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, sg+72(FP)
+	VEXTRACTF64X4 $0x00, Z5, Y0
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VEXTRACTF64X4 $0x00, Z6, Y2
+	VEXTRACTF64X4 $0x01, Z6, Y3
+	VADDPD        Y2, Y0, Y0
+	VADDPD        Y3, Y1, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, sgh+80(FP)
+	VZEROUPPER
+	RET
+
 // func ln32GradSumsPS(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
 // Requires: AVX, FMA3, SSE2
 TEXT ·ln32GradSumsPS(SB), NOSPLIT, $0-72
@@ -5386,42 +5878,99 @@ ln32GradSumsPS_done:
 	VZEROUPPER
 	RET
 
-// func ln32GradXPS(n int, dx *float32, dy *float32, gam *float32, x *float32, m float32, a float32, e float32, k float32)
-// Requires: AVX, FMA3
-TEXT ·ln32GradXPS(SB), NOSPLIT, $0-56
+// func ln32GradSumsPSZ(n int, dy *float32, gam *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
+// Requires: AVX, AVX512F, SSE2
+TEXT ·ln32GradSumsPSZ(SB), NOSPLIT, $0-72
 	MOVQ         n+0(FP), AX
-	MOVQ         dx+8(FP), CX
-	MOVQ         dy+16(FP), DX
-	MOVQ         gam+24(FP), BX
-	MOVQ         x+32(FP), SI
-	VBROADCASTSS m+40(FP), Y0
-	VBROADCASTSS a+44(FP), Y1
-	VBROADCASTSS e+48(FP), Y2
-	VBROADCASTSS k+52(FP), Y3
+	MOVQ         dy+8(FP), CX
+	MOVQ         gam+16(FP), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         p+48(FP), SI
+	VBROADCASTSS m+32(FP), Z0
+	VBROADCASTSS r+36(FP), Z1
+	VBROADCASTSS c+40(FP), Z2
+	VMOVUPD      (SI), Z3
+	VMOVUPD      128(SI), Z5
+	VMOVUPD      64(SI), Z4
+	VMOVUPD      192(SI), Z6
 	XORQ         DI, DI
 	SHLQ         $0x02, AX
 
-ln32GradXPS_loop:
-	CMPQ         DI, AX
-	JAE          ln32GradXPS_done
-	VMOVUPS      (SI)(DI*1), Y5
-	VSUBPS       Y0, Y5, Y5
-	VFNMADD213PS Y3, Y2, Y5
-	VMOVUPS      (DX)(DI*1), Y4
-	VMULPS       (BX)(DI*1), Y4, Y4
-	VFMADD213PS  Y5, Y1, Y4
-	VMOVUPS      Y4, (CX)(DI*1)
-	VMOVUPS      32(SI)(DI*1), Y5
-	VSUBPS       Y0, Y5, Y5
-	VFNMADD213PS Y3, Y2, Y5
-	VMOVUPS      32(DX)(DI*1), Y4
-	VMULPS       32(BX)(DI*1), Y4, Y4
-	VFMADD213PS  Y5, Y1, Y4
-	VMOVUPS      Y4, 32(CX)(DI*1)
-	ADDQ         $0x40, DI
-	JMP          ln32GradXPS_loop
+ln32GradSumsPSZ_loop:
+	CMPQ          DI, AX
+	JAE           ln32GradSumsPSZ_done
+	VPXORQ        Z7, Z7, Z7
+	VPXORQ        Z8, Z8, Z8
+	VMOVUPS       (BX)(DI*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       (CX)(DI*1), Z10
+	VMULPS        (DX)(DI*1), Z10, Z10
+	VADDPS        Z10, Z7, Z7
+	VFMADD231PS   Z9, Z10, Z8
+	VMOVUPS       64(BX)(DI*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       64(CX)(DI*1), Z10
+	VMULPS        64(DX)(DI*1), Z10, Z10
+	VADDPS        Z10, Z7, Z7
+	VFMADD231PS   Z9, Z10, Z8
+	VMOVUPS       128(BX)(DI*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       128(CX)(DI*1), Z10
+	VMULPS        128(DX)(DI*1), Z10, Z10
+	VADDPS        Z10, Z7, Z7
+	VFMADD231PS   Z9, Z10, Z8
+	VMOVUPS       192(BX)(DI*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       192(CX)(DI*1), Z10
+	VMULPS        192(DX)(DI*1), Z10, Z10
+	VADDPS        Z10, Z7, Z7
+	VFMADD231PS   Z9, Z10, Z8
+	VCVTPS2PD     Y7, Z9
+	VEXTRACTF64X4 $0x01, Z7, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z9, Z3, Z3
+	VADDPD        Z10, Z4, Z4
+	VCVTPS2PD     Y8, Z9
+	VEXTRACTF64X4 $0x01, Z8, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z6, Z6
+	ADDQ          $0x00000100, DI
+	JMP           ln32GradSumsPSZ_loop
 
-ln32GradXPS_done:
+ln32GradSumsPSZ_done:
+	VMOVUPD       Z3, (SI)
+	VMOVUPD       Z5, 128(SI)
+	VMOVUPD       Z4, 64(SI)
+	VMOVUPD       Z6, 192(SI)
+	VEXTRACTF64X4 $0x00, Z3, Y0
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VEXTRACTF64X4 $0x00, Z4, Y2
+	VEXTRACTF64X4 $0x01, Z4, Y3
+	VADDPD        Y2, Y0, Y0
+	VADDPD        Y3, Y1, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, sg+56(FP)
+	VEXTRACTF64X4 $0x00, Z5, Y0
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VEXTRACTF64X4 $0x00, Z6, Y2
+	VEXTRACTF64X4 $0x01, Z6, Y3
+	VADDPD        Y2, Y0, Y0
+	VADDPD        Y3, Y1, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, sgh+64(FP)
 	VZEROUPPER
 	RET
 
@@ -5594,6 +6143,119 @@ ln32GradSumsNoGColsPS_done:
 	VZEROUPPER
 	RET
 
+// func ln32GradSumsNoGColsPSZ(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64, sb *float32, sbh *float32) (sg float64, sgh float64)
+// Requires: AVX, AVX512F, SSE2
+TEXT ·ln32GradSumsNoGColsPSZ(SB), NOSPLIT, $0-80
+	MOVQ         n+0(FP), AX
+	MOVQ         dy+8(FP), CX
+	MOVQ         x+16(FP), DX
+	MOVQ         p+40(FP), BX
+	MOVQ         sb+48(FP), SI
+	MOVQ         sbh+56(FP), DI
+	VBROADCASTSS m+24(FP), Z0
+	VBROADCASTSS r+28(FP), Z1
+	VBROADCASTSS c+32(FP), Z2
+	VMOVUPD      (BX), Z3
+	VMOVUPD      128(BX), Z5
+	VMOVUPD      64(BX), Z4
+	VMOVUPD      192(BX), Z6
+	XORQ         R8, R8
+	SHLQ         $0x02, AX
+
+ln32GradSumsNoGColsPSZ_loop:
+	CMPQ          R8, AX
+	JAE           ln32GradSumsNoGColsPSZ_done
+	VPXORQ        Z7, Z7, Z7
+	VPXORQ        Z8, Z8, Z8
+	VMOVUPS       (DX)(R8*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       (CX)(R8*1), Z10
+	VADDPS        Z10, Z7, Z7
+	VFMADD231PS   Z9, Z10, Z8
+	VADDPS        (SI)(R8*1), Z10, Z11
+	VMOVUPS       Z11, (SI)(R8*1)
+	VMOVUPS       (DI)(R8*1), Z11
+	VFMADD231PS   Z9, Z10, Z11
+	VMOVUPS       Z11, (DI)(R8*1)
+	VMOVUPS       64(DX)(R8*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       64(CX)(R8*1), Z10
+	VADDPS        Z10, Z7, Z7
+	VFMADD231PS   Z9, Z10, Z8
+	VADDPS        64(SI)(R8*1), Z10, Z11
+	VMOVUPS       Z11, 64(SI)(R8*1)
+	VMOVUPS       64(DI)(R8*1), Z11
+	VFMADD231PS   Z9, Z10, Z11
+	VMOVUPS       Z11, 64(DI)(R8*1)
+	VMOVUPS       128(DX)(R8*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       128(CX)(R8*1), Z10
+	VADDPS        Z10, Z7, Z7
+	VFMADD231PS   Z9, Z10, Z8
+	VADDPS        128(SI)(R8*1), Z10, Z11
+	VMOVUPS       Z11, 128(SI)(R8*1)
+	VMOVUPS       128(DI)(R8*1), Z11
+	VFMADD231PS   Z9, Z10, Z11
+	VMOVUPS       Z11, 128(DI)(R8*1)
+	VMOVUPS       192(DX)(R8*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       192(CX)(R8*1), Z10
+	VADDPS        Z10, Z7, Z7
+	VFMADD231PS   Z9, Z10, Z8
+	VADDPS        192(SI)(R8*1), Z10, Z11
+	VMOVUPS       Z11, 192(SI)(R8*1)
+	VMOVUPS       192(DI)(R8*1), Z11
+	VFMADD231PS   Z9, Z10, Z11
+	VMOVUPS       Z11, 192(DI)(R8*1)
+	VCVTPS2PD     Y7, Z9
+	VEXTRACTF64X4 $0x01, Z7, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z9, Z3, Z3
+	VADDPD        Z10, Z4, Z4
+	VCVTPS2PD     Y8, Z9
+	VEXTRACTF64X4 $0x01, Z8, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z6, Z6
+	ADDQ          $0x00000100, R8
+	JMP           ln32GradSumsNoGColsPSZ_loop
+
+ln32GradSumsNoGColsPSZ_done:
+	VMOVUPD       Z3, (BX)
+	VMOVUPD       Z5, 128(BX)
+	VMOVUPD       Z4, 64(BX)
+	VMOVUPD       Z6, 192(BX)
+	VEXTRACTF64X4 $0x00, Z3, Y0
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VEXTRACTF64X4 $0x00, Z4, Y2
+	VEXTRACTF64X4 $0x01, Z4, Y3
+	VADDPD        Y2, Y0, Y0
+	VADDPD        Y3, Y1, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, sg+64(FP)
+	VEXTRACTF64X4 $0x00, Z5, Y0
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VEXTRACTF64X4 $0x00, Z6, Y2
+	VEXTRACTF64X4 $0x01, Z6, Y3
+	VADDPD        Y2, Y0, Y0
+	VADDPD        Y3, Y1, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, sgh+72(FP)
+	VZEROUPPER
+	RET
+
 // func ln32GradSumsNoGPS(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
 // Requires: AVX, FMA3, SSE2
 TEXT ·ln32GradSumsNoGPS(SB), NOSPLIT, $0-64
@@ -5721,103 +6383,94 @@ ln32GradSumsNoGPS_done:
 	VZEROUPPER
 	RET
 
-// func ln32GradXNoGPS(n int, dx *float32, dy *float32, x *float32, m float32, a float32, e float32, k float32)
-// Requires: AVX, FMA3
-TEXT ·ln32GradXNoGPS(SB), NOSPLIT, $0-48
+// func ln32GradSumsNoGPSZ(n int, dy *float32, x *float32, m float32, r float32, c float32, p *[32]float64) (sg float64, sgh float64)
+// Requires: AVX, AVX512F, SSE2
+TEXT ·ln32GradSumsNoGPSZ(SB), NOSPLIT, $0-64
 	MOVQ         n+0(FP), AX
-	MOVQ         dx+8(FP), CX
-	MOVQ         dy+16(FP), DX
-	MOVQ         x+24(FP), BX
-	VBROADCASTSS m+32(FP), Y0
-	VBROADCASTSS a+36(FP), Y1
-	VBROADCASTSS e+40(FP), Y2
-	VBROADCASTSS k+44(FP), Y3
-	XORQ         SI, SI
-	SHLQ         $0x02, AX
-
-ln32GradXNoGPS_loop:
-	CMPQ         SI, AX
-	JAE          ln32GradXNoGPS_done
-	VMOVUPS      (BX)(SI*1), Y5
-	VSUBPS       Y0, Y5, Y5
-	VFNMADD213PS Y3, Y2, Y5
-	VMOVUPS      (DX)(SI*1), Y4
-	VFMADD213PS  Y5, Y1, Y4
-	VMOVUPS      Y4, (CX)(SI*1)
-	VMOVUPS      32(BX)(SI*1), Y5
-	VSUBPS       Y0, Y5, Y5
-	VFNMADD213PS Y3, Y2, Y5
-	VMOVUPS      32(DX)(SI*1), Y4
-	VFMADD213PS  Y5, Y1, Y4
-	VMOVUPS      Y4, 32(CX)(SI*1)
-	ADDQ         $0x40, SI
-	JMP          ln32GradXNoGPS_loop
-
-ln32GradXNoGPS_done:
-	VZEROUPPER
-	RET
-
-// func gn32NormPS(n int, y *float32, x *float32, m float32, a float32, b float32)
-// Requires: AVX, FMA3
-TEXT ·gn32NormPS(SB), NOSPLIT, $0-36
-	MOVQ         n+0(FP), AX
-	MOVQ         y+8(FP), CX
+	MOVQ         dy+8(FP), CX
 	MOVQ         x+16(FP), DX
-	VBROADCASTSS m+24(FP), Y0
-	VBROADCASTSS a+28(FP), Y1
-	VBROADCASTSS b+32(FP), Y2
-	XORQ         BX, BX
-	SHLQ         $0x02, AX
-
-gn32NormPS_loop:
-	CMPQ        BX, AX
-	JAE         gn32NormPS_done
-	VMOVUPS     (DX)(BX*1), Y3
-	VSUBPS      Y0, Y3, Y3
-	VFMADD213PS Y2, Y1, Y3
-	VMOVUPS     Y3, (CX)(BX*1)
-	VMOVUPS     32(DX)(BX*1), Y3
-	VSUBPS      Y0, Y3, Y3
-	VFMADD213PS Y2, Y1, Y3
-	VMOVUPS     Y3, 32(CX)(BX*1)
-	ADDQ        $0x40, BX
-	JMP         gn32NormPS_loop
-
-gn32NormPS_done:
-	VZEROUPPER
-	RET
-
-// func gn32GradXPS(n int, dx *float32, dy *float32, x *float32, m float32, k1 float32, k2 float32, k3 float32)
-// Requires: AVX, FMA3
-TEXT ·gn32GradXPS(SB), NOSPLIT, $0-48
-	MOVQ         n+0(FP), AX
-	MOVQ         dx+8(FP), CX
-	MOVQ         dy+16(FP), DX
-	MOVQ         x+24(FP), BX
-	VBROADCASTSS m+32(FP), Y0
-	VBROADCASTSS k1+36(FP), Y1
-	VBROADCASTSS k2+40(FP), Y2
-	VBROADCASTSS k3+44(FP), Y3
+	MOVQ         p+40(FP), BX
+	VBROADCASTSS m+24(FP), Z0
+	VBROADCASTSS r+28(FP), Z1
+	VBROADCASTSS c+32(FP), Z2
+	VMOVUPD      (BX), Z3
+	VMOVUPD      128(BX), Z5
+	VMOVUPD      64(BX), Z4
+	VMOVUPD      192(BX), Z6
 	XORQ         SI, SI
 	SHLQ         $0x02, AX
 
-gn32GradXPS_loop:
-	CMPQ        SI, AX
-	JAE         gn32GradXPS_done
-	VMOVUPS     (BX)(SI*1), Y4
-	VSUBPS      Y0, Y4, Y4
-	VFMADD213PS Y3, Y2, Y4
-	VFMADD231PS (DX)(SI*1), Y1, Y4
-	VMOVUPS     Y4, (CX)(SI*1)
-	VMOVUPS     32(BX)(SI*1), Y4
-	VSUBPS      Y0, Y4, Y4
-	VFMADD213PS Y3, Y2, Y4
-	VFMADD231PS 32(DX)(SI*1), Y1, Y4
-	VMOVUPS     Y4, 32(CX)(SI*1)
-	ADDQ        $0x40, SI
-	JMP         gn32GradXPS_loop
+ln32GradSumsNoGPSZ_loop:
+	CMPQ          SI, AX
+	JAE           ln32GradSumsNoGPSZ_done
+	VPXORQ        Z7, Z7, Z7
+	VPXORQ        Z8, Z8, Z8
+	VMOVUPS       (DX)(SI*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       (CX)(SI*1), Z10
+	VADDPS        Z10, Z7, Z7
+	VFMADD231PS   Z9, Z10, Z8
+	VMOVUPS       64(DX)(SI*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       64(CX)(SI*1), Z10
+	VADDPS        Z10, Z7, Z7
+	VFMADD231PS   Z9, Z10, Z8
+	VMOVUPS       128(DX)(SI*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       128(CX)(SI*1), Z10
+	VADDPS        Z10, Z7, Z7
+	VFMADD231PS   Z9, Z10, Z8
+	VMOVUPS       192(DX)(SI*1), Z9
+	VSUBPS        Z0, Z9, Z9
+	VFMADD213PS   Z2, Z1, Z9
+	VMOVUPS       192(CX)(SI*1), Z10
+	VADDPS        Z10, Z7, Z7
+	VFMADD231PS   Z9, Z10, Z8
+	VCVTPS2PD     Y7, Z9
+	VEXTRACTF64X4 $0x01, Z7, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z9, Z3, Z3
+	VADDPD        Z10, Z4, Z4
+	VCVTPS2PD     Y8, Z9
+	VEXTRACTF64X4 $0x01, Z8, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z6, Z6
+	ADDQ          $0x00000100, SI
+	JMP           ln32GradSumsNoGPSZ_loop
 
-gn32GradXPS_done:
+ln32GradSumsNoGPSZ_done:
+	VMOVUPD       Z3, (BX)
+	VMOVUPD       Z5, 128(BX)
+	VMOVUPD       Z4, 64(BX)
+	VMOVUPD       Z6, 192(BX)
+	VEXTRACTF64X4 $0x00, Z3, Y0
+	VEXTRACTF64X4 $0x01, Z3, Y1
+	VEXTRACTF64X4 $0x00, Z4, Y2
+	VEXTRACTF64X4 $0x01, Z4, Y3
+	VADDPD        Y2, Y0, Y0
+	VADDPD        Y3, Y1, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, sg+48(FP)
+	VEXTRACTF64X4 $0x00, Z5, Y0
+	VEXTRACTF64X4 $0x01, Z5, Y1
+	VEXTRACTF64X4 $0x00, Z6, Y2
+	VEXTRACTF64X4 $0x01, Z6, Y3
+	VADDPD        Y2, Y0, Y0
+	VADDPD        Y3, Y1, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	MOVSD         X0, sgh+56(FP)
 	VZEROUPPER
 	RET
 

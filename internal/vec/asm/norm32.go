@@ -22,18 +22,97 @@ import (
 func norm32Kernels() {
 	ln32SumSqDev()
 	ln32SumShift()
-	for _, beta := range []bool{false, true} {
-		ln32Norm(beta)
+	ln32SumShiftZ()
+	for _, z := range []bool{false, true} {
+		for _, beta := range []bool{false, true} {
+			ln32Norm(beta, z)
+		}
+		for _, withG := range []bool{true, false} {
+			ln32GradX(withG, z)
+		}
+		gn32Norm(z)
+		gn32GradX(z)
 	}
 	for _, withG := range []bool{true, false} {
 		for _, cols := range []bool{true, false} {
 			ln32GradSums(withG, cols)
+			ln32GradSumsZ(withG, cols)
 		}
-		ln32GradX(withG)
 	}
-	gn32Norm()
-	gn32GradX()
 	flush32To64()
+}
+
+// bcst32Z broadcasts the float32 parameter name to a new ZMM vector.
+func bcst32Z(name string) VecVirtual {
+	v := ZMM()
+	p, _ := Param(name).Resolve()
+	VBROADCASTSS(p.Addr, v)
+	return v
+}
+
+// width32 describes the element-wise kernels' vectors: with z, one ZMM
+// register of 16 float32 values a step of 16 (AVX-512F), the kernel's name
+// suffixed Z; without, two YMM registers of 8.
+type width32 struct{ z bool }
+
+func (w width32) vec() VecVirtual {
+	if w.z {
+		return ZMM()
+	}
+	return YMM()
+}
+
+// parts returns the byte offsets of a step's vectors.
+func (w width32) parts() []int {
+	if w.z {
+		return []int{0}
+	}
+	return []int{0, 32}
+}
+
+func (w width32) bcst(name string) VecVirtual {
+	if w.z {
+		return bcst32Z(name)
+	}
+	return bcst32(name)
+}
+
+func (w width32) name(n string) string {
+	if w.z {
+		return n + "Z"
+	}
+	return n
+}
+
+// about is the end of an element-wise kernel's doc comment: the AVX-512
+// form's relation to the AVX2 one.
+func (w width32) about(n string) string {
+	if w.z {
+		return " With AVX-512F, the same bits as " + n + "."
+	}
+	return ""
+}
+
+// zerosZ returns k zeroed ZMM vectors.
+func zerosZ(k int) []VecVirtual {
+	v := make([]VecVirtual, k)
+	for i := range v {
+		v[i] = ZMM()
+		VPXORQ(v[i], v[i], v[i])
+	}
+	return v
+}
+
+// addAccZ returns the sum of the 16 float64 partials in the ZMM vectors
+// lo (partials 0–7) and hi (8–15), added as addAcc adds them.
+func addAccZ(lo, hi VecVirtual) VecVirtual {
+	acc := make([]VecVirtual, 4)
+	for j, z := range []VecVirtual{lo, hi} {
+		acc[2*j], acc[2*j+1] = YMM(), YMM()
+		VEXTRACTF64X4(U8(0), z, acc[2*j])
+		VEXTRACTF64X4(U8(1), z, acc[2*j+1])
+	}
+	return addAcc(acc)
 }
 
 // bcst32 broadcasts the float32 parameter name to a new vector.
@@ -100,10 +179,61 @@ func ln32SumShift() {
 	RET()
 }
 
+// ln32SumShiftZ is ln32SumShift on ZMM registers (AVX-512F): eight
+// float64 partials a vector, the same 16 partials taking the same values
+// in the same order, so the same bits with half the instructions.
+func ln32SumShiftZ() {
+	const name = "ln32SumShiftPSZ"
+	TEXT(name, NOSPLIT, "func(n int, x *float32, k float64, p *[32]float64) (s1, s2 float64)")
+	Doc(name + " is ln32SumShiftPS with AVX-512F: the same partial sums, the same bits.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	x := Load(Param("x"), GP64())
+	p := Load(Param("p"), GP64())
+	k := ZMM()
+	kp, _ := Param("k").Resolve()
+	VBROADCASTSD(kp.Addr, k)
+	s1, s2 := make([]VecVirtual, 2), make([]VecVirtual, 2)
+	for j := range 2 {
+		s1[j], s2[j] = ZMM(), ZMM()
+		VPXORQ(s1[j], s1[j], s1[j])
+		VPXORQ(s2[j], s2[j], s2[j])
+	}
+	loop(name, n, 16, func(off Register) {
+		for j := range 2 {
+			t := ZMM()
+			VCVTPS2PD(at(x, off, 32*j), t)
+			VSUBPD(k, t, t)
+			VADDPD(t, s1[j], s1[j])
+			VFMADD231PD(t, t, s2[j]) // s2 += t·t
+		}
+	})
+	for j := range 2 {
+		VMOVUPD(s1[j], Mem{Base: p, Disp: 64 * j})
+		VMOVUPD(s2[j], Mem{Base: p, Disp: 128 + 64*j})
+	}
+	// The partials' sums as ln32SumShiftPS adds them, from the registers
+	// (reading p back would wait for the wide stores).
+	for i, s := range [][]VecVirtual{s1, s2} {
+		acc := make([]VecVirtual, 4)
+		for j := range 2 {
+			acc[2*j], acc[2*j+1] = YMM(), YMM()
+			VEXTRACTF64X4(U8(0), s[j], acc[2*j])
+			VEXTRACTF64X4(U8(1), s[j], acc[2*j+1])
+		}
+		Store(addAcc(acc), ReturnIndex(i))
+	}
+	VZEROUPPER()
+	RET()
+}
+
 // ln32H emits h = (x − m)·r + c, the product fused into the sum, for the
-// 8 values at off+disp, into a new vector.
+// vector of values at off+disp, into a new vector of m's width.
 func ln32H(x, off Register, disp int, m, r, c VecVirtual) VecVirtual {
-	h := YMM()
+	var h VecVirtual = YMM()
+	if m.Size() == 64 {
+		h = ZMM()
+	}
 	VMOVUPS(at(x, off, disp), h)
 	VSUBPS(m, h, h)
 	VFMADD213PS(c, r, h) // h = (x − m)·r + c
@@ -111,7 +241,8 @@ func ln32H(x, off Register, disp int, m, r, c VecVirtual) VecVirtual {
 }
 
 // ln32Norm: h = (x − m)·r + c (fused); y = h·γ + β (fused), or h·γ.
-func ln32Norm(beta bool) {
+func ln32Norm(beta, z bool) {
+	w := width32{z}
 	name := "ln32NormScalePS"
 	sig := "func(n int, y, x *float32, m, r, c float32, gam *float32)"
 	also := "h·gam"
@@ -120,8 +251,10 @@ func ln32Norm(beta bool) {
 		sig = "func(n int, y, x *float32, m, r, c float32, gam, b *float32)"
 		also = "h·gam + b (fused)"
 	}
+	base := name
+	name = w.name(name)
 	TEXT(name, NOSPLIT, sig)
-	Doc(fmt.Sprintf("%s writes %s of n values, a multiple of 16, into y, h = (x − m)·r + c, in float32, products fused into the sums; see NormRow32.", name, also))
+	Doc(fmt.Sprintf("%s writes %s of n values, a multiple of 16, into y, h = (x − m)·r + c, in float32, products fused into the sums; see NormRow32.%s", name, also, w.about(base)))
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	y := Load(Param("y"), GP64())
@@ -131,18 +264,18 @@ func ln32Norm(beta bool) {
 	if beta {
 		b = Load(Param("b"), GP64())
 	}
-	m, r, c := bcst32("m"), bcst32("r"), bcst32("c")
+	m, r, c := w.bcst("m"), w.bcst("r"), w.bcst("c")
 	loop(name, n, 16, func(off Register) {
-		for k := range 2 {
-			h := ln32H(x, off, 32*k, m, r, c)
+		for _, d := range w.parts() {
+			h := ln32H(x, off, d, m, r, c)
 			if beta {
-				gv := YMM()
-				VMOVUPS(at(g, off, 32*k), gv)
-				VFMADD213PS(at(b, off, 32*k), gv, h) // h·γ + β
+				gv := w.vec()
+				VMOVUPS(at(g, off, d), gv)
+				VFMADD213PS(at(b, off, d), gv, h) // h·γ + β
 			} else {
-				VMULPS(at(g, off, 32*k), h, h)
+				VMULPS(at(g, off, d), h, h)
 			}
-			VMOVUPS(h, at(y, off, 32*k))
+			VMOVUPS(h, at(y, off, d))
 		}
 	})
 	VZEROUPPER()
@@ -237,17 +370,101 @@ func ln32GradSums(withG, cols bool) {
 	RET()
 }
 
+// ln32GradSumsZ is ln32GradSums on ZMM registers (AVX-512F): a chunk's 16
+// float32 partials in one vector, the 16 float64 ones in two, kept in
+// registers from the first chunk to the last; the same partials taking the
+// same values in the same order, so the same bits.
+func ln32GradSumsZ(withG, cols bool) {
+	name := "ln32GradSums"
+	args := "n int, dy, gam, x *float32, m, r, c float32, p *[32]float64"
+	if !withG {
+		name += "NoG"
+		args = "n int, dy, x *float32, m, r, c float32, p *[32]float64"
+	}
+	if cols {
+		name += "Cols"
+		args += ", sb, sbh *float32"
+	}
+	ymm := name + "PS"
+	name += "PSZ"
+	TEXT(name, NOSPLIT, "func("+args+") (sg, sgh float64)")
+	Doc(name + " is " + ymm + " with AVX-512F: the same partial sums, the same bits.")
+	Pragma("noescape")
+	n := Load(Param("n"), GP64())
+	dy := Load(Param("dy"), GP64())
+	var g, sb, sbh Register
+	if withG {
+		g = Load(Param("gam"), GP64())
+	}
+	x := Load(Param("x"), GP64())
+	p := Load(Param("p"), GP64())
+	if cols {
+		sb = Load(Param("sb"), GP64())
+		sbh = Load(Param("sbh"), GP64())
+	}
+	m, r, c := bcst32Z("m"), bcst32Z("r"), bcst32Z("c")
+	// pg and ph: the float64 partials 0–7 and 8–15 of the two sums.
+	pg, ph := []VecVirtual{ZMM(), ZMM()}, []VecVirtual{ZMM(), ZMM()}
+	for j := range 2 {
+		VMOVUPD(Mem{Base: p, Disp: 64 * j}, pg[j])
+		VMOVUPD(Mem{Base: p, Disp: 128 + 64*j}, ph[j])
+	}
+	loop(name, n, 64, func(off Register) {
+		q := zerosZ(2) // the chunk's float32 partials of ĝ and of ĝ·h
+		for s := range 4 {
+			disp := 64 * s
+			h := ln32H(x, off, disp, m, r, c)
+			d := ZMM()
+			VMOVUPS(at(dy, off, disp), d)
+			t := d
+			if withG {
+				t = ZMM()
+				VMULPS(at(g, off, disp), d, t)
+			}
+			VADDPS(t, q[0], q[0])
+			VFMADD231PS(h, t, q[1]) // += ĝ·h
+			if cols {
+				w, v := ZMM(), ZMM()
+				VADDPS(at(sb, off, disp), d, w)
+				VMOVUPS(w, at(sb, off, disp))
+				VMOVUPS(at(sbh, off, disp), v)
+				VFMADD231PS(h, d, v) // sbh += dy·h
+				VMOVUPS(v, at(sbh, off, disp))
+			}
+		}
+		for i, acc := range [][]VecVirtual{pg, ph} {
+			lo, hi, yh := ZMM(), ZMM(), YMM()
+			VCVTPS2PD(q[i].AsY(), lo)
+			VEXTRACTF64X4(U8(1), q[i], yh) // lanes 8–15: the upper 256 bits
+			VCVTPS2PD(yh, hi)
+			VADDPD(lo, acc[0], acc[0])
+			VADDPD(hi, acc[1], acc[1])
+		}
+	})
+	for j := range 2 {
+		VMOVUPD(pg[j], Mem{Base: p, Disp: 64 * j})
+		VMOVUPD(ph[j], Mem{Base: p, Disp: 128 + 64*j})
+	}
+	Store(addAccZ(pg[0], pg[1]), ReturnIndex(0))
+	Store(addAccZ(ph[0], ph[1]), ReturnIndex(1))
+	VZEROUPPER()
+	RET()
+}
+
 // ln32GradX: ĝ = dy·γ (dy without γ); dx = ĝ·a + (k − (x − m)·e), both
 // fused.
-func ln32GradX(withG bool) {
+func ln32GradX(withG, z bool) {
+	w := width32{z}
 	name, gh := "ln32GradXPS", "dy⊙gam"
 	args := "n int, dx, dy, gam, x *float32, m, a, e, k float32"
 	if !withG {
 		name, gh = "ln32GradXNoGPS", "dy"
 		args = "n int, dx, dy, x *float32, m, a, e, k float32"
 	}
+	base := name
+	name = w.name(name)
 	TEXT(name, NOSPLIT, "func("+args+")")
-	Doc(fmt.Sprintf("%s writes %s·a + (k − (x − m)·e) of n values, a multiple of 16, in float32, both fused, into dx; see NormGradRow32.", name, gh))
+	Doc(fmt.Sprintf("%s writes %s·a + (k − (x − m)·e) of n values, a multiple of 16, in float32, both fused, into dx; see NormGradRow32.%s", name, gh, w.about(base)))
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	dx := Load(Param("dx"), GP64())
@@ -257,19 +474,19 @@ func ln32GradX(withG bool) {
 		g = Load(Param("gam"), GP64())
 	}
 	x := Load(Param("x"), GP64())
-	m, a, e, kk := bcst32("m"), bcst32("a"), bcst32("e"), bcst32("k")
+	m, a, e, kk := w.bcst("m"), w.bcst("a"), w.bcst("e"), w.bcst("k")
 	loop(name, n, 16, func(off Register) {
-		for k := range 2 {
-			t, u := YMM(), YMM()
-			VMOVUPS(at(x, off, 32*k), u)
+		for _, d := range w.parts() {
+			t, u := w.vec(), w.vec()
+			VMOVUPS(at(x, off, d), u)
 			VSUBPS(m, u, u)
 			VFNMADD213PS(kk, e, u) // u = k − (x − m)·e
-			VMOVUPS(at(dy, off, 32*k), t)
+			VMOVUPS(at(dy, off, d), t)
 			if withG {
-				VMULPS(at(g, off, 32*k), t, t)
+				VMULPS(at(g, off, d), t, t)
 			}
 			VFMADD213PS(u, a, t) // t = ĝ·a + u
-			VMOVUPS(t, at(dx, off, 32*k))
+			VMOVUPS(t, at(dx, off, d))
 		}
 	})
 	VZEROUPPER()
@@ -277,22 +494,23 @@ func ln32GradX(withG bool) {
 }
 
 // gn32Norm: y = (x − m)·a + b, the product fused into the sum.
-func gn32Norm() {
-	const name = "gn32NormPS"
+func gn32Norm(z bool) {
+	w := width32{z}
+	name := w.name("gn32NormPS")
 	TEXT(name, NOSPLIT, "func(n int, y, x *float32, m, a, b float32)")
-	Doc(name + " writes (x − m)·a + b (fused) of n values, a multiple of 16, in float32, into y; see ScaleShift32.")
+	Doc(name + " writes (x − m)·a + b (fused) of n values, a multiple of 16, in float32, into y; see ScaleShift32." + w.about("gn32NormPS"))
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	y := Load(Param("y"), GP64())
 	x := Load(Param("x"), GP64())
-	m, a, b := bcst32("m"), bcst32("a"), bcst32("b")
+	m, a, b := w.bcst("m"), w.bcst("a"), w.bcst("b")
 	loop(name, n, 16, func(off Register) {
-		for k := range 2 {
-			t := YMM()
-			VMOVUPS(at(x, off, 32*k), t)
+		for _, d := range w.parts() {
+			t := w.vec()
+			VMOVUPS(at(x, off, d), t)
 			VSUBPS(m, t, t)
 			VFMADD213PS(b, a, t) // t = (x − m)·a + b
-			VMOVUPS(t, at(y, off, 32*k))
+			VMOVUPS(t, at(y, off, d))
 		}
 	})
 	VZEROUPPER()
@@ -300,24 +518,25 @@ func gn32Norm() {
 }
 
 // gn32GradX: dx = k1·dy + ((x − m)·k2 + k3), both fused.
-func gn32GradX() {
-	const name = "gn32GradXPS"
+func gn32GradX(z bool) {
+	w := width32{z}
+	name := w.name("gn32GradXPS")
 	TEXT(name, NOSPLIT, "func(n int, dx, dy, x *float32, m, k1, k2, k3 float32)")
-	Doc(name + " writes k1·dy + ((x − m)·k2 + k3) of n values, a multiple of 16, in float32, both fused, into dx; see GradShift32.")
+	Doc(name + " writes k1·dy + ((x − m)·k2 + k3) of n values, a multiple of 16, in float32, both fused, into dx; see GradShift32." + w.about("gn32GradXPS"))
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	dx := Load(Param("dx"), GP64())
 	dy := Load(Param("dy"), GP64())
 	x := Load(Param("x"), GP64())
-	m, k1, k2, k3 := bcst32("m"), bcst32("k1"), bcst32("k2"), bcst32("k3")
+	m, k1, k2, k3 := w.bcst("m"), w.bcst("k1"), w.bcst("k2"), w.bcst("k3")
 	loop(name, n, 16, func(off Register) {
-		for k := range 2 {
-			u := YMM()
-			VMOVUPS(at(x, off, 32*k), u)
+		for _, d := range w.parts() {
+			u := w.vec()
+			VMOVUPS(at(x, off, d), u)
 			VSUBPS(m, u, u)
-			VFMADD213PS(k3, k2, u)                // u = (x − m)·k2 + k3
-			VFMADD231PS(at(dy, off, 32*k), k1, u) // u += k1·dy
-			VMOVUPS(u, at(dx, off, 32*k))
+			VFMADD213PS(k3, k2, u)             // u = (x − m)·k2 + k3
+			VFMADD231PS(at(dy, off, d), k1, u) // u += k1·dy
+			VMOVUPS(u, at(dx, off, d))
 		}
 	})
 	VZEROUPPER()
