@@ -36,19 +36,30 @@ func (*Add[T]) BackwardVar(in []*v[T], _, dy *v[T], needs []bool) []*v[T] {
 //	db = −dy
 //
 // It panics if a and b do not broadcast together.
-type Sub[T tensor.Float] struct{ arena[T] }
+type Sub[T tensor.Float] struct {
+	arena[T]
+	bShape []int // b's shape, to sum a broadcast b's gradient before negating it
+}
 
 func (*Sub[T]) Name() string { return "Sub" }
 
 func (op *Sub[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Sub", in, 2)
 	checkBroadcast("Sub", in[0], in[1])
+	op.bShape = in[1].Shape()
 	return op.ar.Sub(in[0], in[1])
 }
 
 func (op *Sub[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
 	var db *tensor.Tensor[T]
-	if needs[1] {
+	switch {
+	case !needs[1]:
+	case !tensor.EqualShapes(op.bShape, dy.Shape()):
+		// A broadcast b: −Σ dy over its broadcast axes, the bits of
+		// Σ −dy (negation is exact), negating the sum, not every term.
+		db = op.ar.SumTo(dy, op.bShape...)
+		db.ScaleInPlace(-1)
+	default:
 		db = op.ar.Neg(dy)
 	}
 	return []*tensor.Tensor[T]{pick(needs[0], dy), db}
@@ -142,10 +153,15 @@ func (op *Div[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[
 		g[0] = da
 	}
 	if needs[1] {
-		// −dy·a/b² = −(dy/b)·(a/b), reusing da.
+		// −dy·a/b² = −(dy/b)·(a/b), reusing da; with a broadcast b,
+		// divided by −b, the bits of −(x/b), rather than negated after.
 		db := op.ar.Mul(da, op.a)
-		db.DivInPlace(op.b)
-		db.ScaleInPlace(-1)
+		if op.b.Size() < db.Size() {
+			db.DivInPlace(op.ar.Neg(op.b))
+		} else {
+			db.DivInPlace(op.b)
+			db.ScaleInPlace(-1)
+		}
 		g[1] = db
 	}
 	return g

@@ -68,9 +68,10 @@ func (op *Mean[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 }
 
 func (op *Mean[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	dx := expandReduced(op.ar, dy, op.shape, op.Axes)
+	// dy/m before the broadcast, not after: the same products (one per
+	// reduced value, copied), without a pass over the whole input.
 	m := tensor.NumElems(op.shape) / max(dy.Size(), 1)
-	dx.ScaleInPlace(1 / T(m))
+	dx := expandReduced(op.ar, op.ar.Scale(dy, 1/T(m)), op.shape, op.Axes)
 	return []*tensor.Tensor[T]{dx}
 }
 
