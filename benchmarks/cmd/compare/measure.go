@@ -33,8 +33,9 @@ func blockSteps(block, fastest time.Duration) int {
 // the reference's (nil for none) by ref.Setup.
 //
 // Each side first runs one warm-up step, which is step 1 of training and
-// gives the first check value; its time sets the number n of steps in a
-// block (blockSteps, from the faster side; the same n on both sides, so
+// gives the first check value, then a calibration block of one lead-in
+// and one timed step; the faster side's fastest of those times sets the
+// number n of steps in a block (blockSteps; the same n on both sides, so
 // that training runs the same number of steps). Then come t.reps blocks per
 // side, alternating between the sides in the order TR RT TR …, so that
 // drift weighs on both alike. A block is a garbage collection (Go's, or
@@ -123,6 +124,15 @@ func measure(sp spec, ref reference, refName string, t timing) (r row, refErr, e
 		} else {
 			r.Diffs = d
 		}
+	}
+	// The warm-up step is slower than the others (first allocations, page
+	// faults, cold caches); a block sized by it alone ran a few steps where
+	// -block asked for 100 ms of them (4 steps of W6's group norm), and the
+	// switch between the processes then weighed on every fourth step. A
+	// lead-in and a step more on each side, timed, size it.
+	fastest = min(fastest, tgBlock(1, 1))
+	if d, _ := refBlock(1, 1, false); d > 0 {
+		fastest = min(fastest, d)
 	}
 	n := blockSteps(t.block, fastest)
 	r.Steps = n

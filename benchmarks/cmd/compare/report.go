@@ -346,7 +346,7 @@ func writeMarkdown(w io.Writer, env environment, rows []row) (checksOK bool) {
 		fmt.Fprintf(w, "; BLAS: %s\n", describeBLAS(env.Ref.BLAS))
 	}
 	fmt.Fprintln(w, "- each time is the median over the repetitions of the mean time of one step, in a block of back-to-back steps "+
-		"after a garbage collection and an untimed lead-in step; one untimed warm-up step first; "+
+		"after a garbage collection and an untimed lead-in step; one untimed warm-up step first, then a calibration block that sizes the blocks; "+
 		"the two sides' blocks interleaved; same number of steps on both sides")
 	fmt.Fprintln(w, "- ratio = tapegrad / reference (above 1: tapegrad is slower); "+
 		"peak = how far the workload grew its process's peak resident set (VmHWM, or VmRSS sampled after each block if larger)")

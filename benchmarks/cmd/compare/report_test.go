@@ -270,3 +270,29 @@ func TestJSONRowValuesAndSaved(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", b, want2)
 	}
 }
+
+// TestBlockSizedPastWarmUp: a workload whose first step is slow (its first
+// allocations, say) still gets blocks of about -block: measure sizes them
+// by a calibration step after the warm-up, not by the warm-up alone.
+func TestBlockSizedPastWarmUp(t *testing.T) {
+	steps := 0
+	sp := spec{id: "slow-start", setup: func(string) (runner, map[string]string, error) {
+		return runner{step: func() {
+			steps++
+			d := time.Millisecond
+			if steps == 1 {
+				d = 200 * time.Millisecond
+			}
+			time.Sleep(d)
+		}}, nil, nil
+	}}
+	r, _, err := measure(sp, nil, "", timing{reps: 1, block: 40 * time.Millisecond, dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 40 ms of steps of 1 ms, or up to 10 ms on a loaded machine: 4 to
+	// 40, where the 200 ms warm-up alone gives 1.
+	if r.Steps < 4 || r.Steps > 40 {
+		t.Errorf("block of %d steps after a 200 ms warm-up and 1 ms steps, want 4–40 (40 ms of them)", r.Steps)
+	}
+}
