@@ -136,3 +136,21 @@ func TestArenaSameShapeBinaryAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A broadcasting op small enough to stay on one goroutine allocates
+// nothing in a steady-state step: its plan lives on the stack.
+func TestSmallBroadcastAllocatesNothing(t *testing.T) {
+	ar := NewArena[float32]()
+	x, c := Ones[float32](4, 3, 5, 5), Full[float32](2, 1, 3, 1, 1)
+	step := func() {
+		ar.Mul(x, c)
+		ar.Recycle()
+	}
+	step()
+	if n := testing.AllocsPerRun(100, step); n != 0 {
+		t.Errorf("x·c, 4×3×5×5 by 1×3×1×1, allocates %v times a step, want 0", n)
+	}
+	if y := ar.Mul(x, c); y.At(3, 2, 4, 4) != 2 || y.At(0, 0, 0, 0) != 2 {
+		t.Errorf("x·c = %v at the corners, want 2", []float32{y.At(0, 0, 0, 0), y.At(3, 2, 4, 4)})
+	}
+}

@@ -55,6 +55,14 @@ func (ar *Arena[T]) binary(op binOp, a, b *Tensor[T]) *Tensor[T] {
 	var dst *Tensor[T]
 	if EqualShapes(a.shape, b.shape) { // the common case: no broadcast shape to build
 		dst = ar.NewUninit(a.shape...)
+	} else if n := max(len(a.shape), len(b.shape)); n <= planRank {
+		// The shape on the stack: NewUninit copies it if it keeps it.
+		var buf [planRank]int
+		shape, err := broadcastInto(buf[:n], a.shape, b.shape)
+		if err != nil {
+			panic(err.Error())
+		}
+		dst = ar.NewUninit(shape...)
 	} else {
 		dst = ar.NewUninit(mustBroadcast(a.shape, b.shape)...)
 	}

@@ -18,7 +18,14 @@ func BroadcastShapes(a, b []int) ([]int, error) { return broadcastShapes(a, b, 0
 // result's capacity.
 func broadcastShapes(a, b []int, extra int) ([]int, error) {
 	n := max(len(a), len(b))
-	out := make([]int, n, n+extra)
+	return broadcastInto(make([]int, n, n+extra), a, b)
+}
+
+// broadcastInto is broadcastShapes writing the shape into out's storage,
+// which must hold max(len(a), len(b)) values, and returning it.
+func broadcastInto(out, a, b []int) ([]int, error) {
+	n := max(len(a), len(b))
+	out = out[:n]
 	for i := 1; i <= n; i++ {
 		da, db := 1, 1
 		if i <= len(a) {
@@ -106,18 +113,29 @@ func (ar *Arena[T]) SumTo(t *Tensor[T], shape ...int) *Tensor[T] {
 // dropped and adjacent axes that are laid out alike in both operands are
 // merged, so runs are as long as the layout allows.
 type plan struct {
-	outer  []int // sizes of the axes outside the run, outermost first
-	aSteps []int // a's stride along each outer axis
-	bSteps []int // b's stride along each outer axis
-	n      int   // length of one run
-	sa, sb int   // a's and b's stride inside a run
+	n      int // length of one run
+	sa, sb int // a's and b's stride inside a run
+	// The axes outside the run, outermost first: their sizes and a's and
+	// b's strides along them, in the arrays up to planRank axes (a plan on
+	// the stack of a small element-wise op then allocates nothing; a
+	// slice into its own array would move it to the heap), in the slices
+	// beyond. See axes.
+	rank                   int
+	outerA, aStepA, bStepA [planRank]int
+	outerX, aStepX, bStepX []int
 }
 
-func makePlan(out, a, b []int) plan {
+// planRank is the largest rank whose plan needs no allocation.
+const planRank = 8
+
+// init makes p the plan of out = a ∘ b.
+func (p *plan) init(out, a, b []int) {
 	type axis struct{ size, as, bs int }
-	var axes []axis
-	aStr := paddedStrides(a, len(out))
-	bStr := paddedStrides(b, len(out))
+	var axesBuf [planRank]axis
+	var strBuf [2 * planRank]int
+	axes := axesBuf[:0]
+	aStr := paddedStrides(strBuf[:0:planRank], a, len(out))
+	bStr := paddedStrides(strBuf[planRank:planRank], b, len(out))
 	for i, d := range out {
 		if d == 1 {
 			continue
@@ -129,24 +147,44 @@ func makePlan(out, a, b []int) plan {
 		}
 		axes = append(axes, ax)
 	}
-	p := plan{n: 1}
+	*p = plan{n: 1}
 	if k := len(axes) - 1; k >= 0 {
 		p.n, p.sa, p.sb = axes[k].size, axes[k].as, axes[k].bs
 		axes = axes[:k]
 	}
-	for _, ax := range axes {
-		p.outer = append(p.outer, ax.size)
-		p.aSteps = append(p.aSteps, ax.as)
-		p.bSteps = append(p.bSteps, ax.bs)
+	p.rank = len(axes)
+	if p.rank > planRank {
+		p.outerX, p.aStepX, p.bStepX = make([]int, p.rank), make([]int, p.rank), make([]int, p.rank)
+		for i, ax := range axes {
+			p.outerX[i], p.aStepX[i], p.bStepX[i] = ax.size, ax.as, ax.bs
+		}
+		return
 	}
-	return p
+	for i, ax := range axes {
+		p.outerA[i], p.aStepA[i], p.bStepA[i] = ax.size, ax.as, ax.bs
+	}
+}
+
+// axes returns the sizes of the axes outside the run, outermost first, and
+// a's and b's strides along them.
+func (p *plan) axes() (outer, as, bs []int) {
+	if p.rank > planRank {
+		return p.outerX, p.aStepX, p.bStepX
+	}
+	return p.outerA[:p.rank], p.aStepA[:p.rank], p.bStepA[:p.rank]
 }
 
 // paddedStrides returns the strides of a contiguous tensor of the given shape,
 // left-padded with zeros to rank n, with 0 for every axis of size 1 so that it
-// broadcasts.
-func paddedStrides(shape []int, n int) []int {
-	st := make([]int, n)
+// broadcasts, in dst's storage if it has room.
+func paddedStrides(dst, shape []int, n int) []int {
+	st := dst[:0]
+	if cap(st) < n {
+		st = make([]int, n)
+	} else {
+		st = st[:n]
+		clear(st)
+	}
 	s := 1
 	for i := len(shape) - 1; i >= 0; i-- {
 		if shape[i] != 1 {
@@ -158,7 +196,10 @@ func paddedStrides(shape []int, n int) []int {
 }
 
 // runs returns the number of runs.
-func (p *plan) runs() int { return numel(p.outer) }
+func (p *plan) runs() int {
+	outer, _, _ := p.axes()
+	return numel(outer)
+}
 
 // each calls run(o, ao, bo) for every run, with o the output offset and ao, bo
 // the offsets of its first a and b elements.
@@ -170,25 +211,32 @@ func (p *plan) eachIn(lo, hi int, run func(o, ao, bo int)) {
 		return
 	}
 	// The odometer starts at run lo: its outer index, axis by axis.
-	idx := make([]int, len(p.outer))
+	outer, as, bs := p.axes()
+	var idxBuf [planRank]int
+	idx := idxBuf[:0]
+	if len(outer) <= planRank {
+		idx = idxBuf[:len(outer)]
+	} else {
+		idx = make([]int, len(outer))
+	}
 	ao, bo := 0, 0
 	for k, r := len(idx)-1, lo; k >= 0; k-- {
-		idx[k] = r % p.outer[k]
-		r /= p.outer[k]
-		ao += idx[k] * p.aSteps[k]
-		bo += idx[k] * p.bSteps[k]
+		idx[k] = r % outer[k]
+		r /= outer[k]
+		ao += idx[k] * as[k]
+		bo += idx[k] * bs[k]
 	}
 	for r := lo; r < hi; r++ {
 		run(r*p.n, ao, bo)
 		for k := len(idx) - 1; k >= 0; k-- {
 			idx[k]++
-			ao += p.aSteps[k]
-			bo += p.bSteps[k]
-			if idx[k] < p.outer[k] {
+			ao += as[k]
+			bo += bs[k]
+			if idx[k] < outer[k] {
 				break
 			}
-			ao -= p.aSteps[k] * idx[k]
-			bo -= p.bSteps[k] * idx[k]
+			ao -= as[k] * idx[k]
+			bo -= bs[k] * idx[k]
 			idx[k] = 0
 		}
 	}
@@ -217,8 +265,26 @@ func apply[T Float](op binOp, dst, a, b *Tensor[T]) {
 		})
 		return
 	}
-	p := makePlan(dst.shape, a.shape, b.shape)
-	parallel.Chunks(p.runs(), max(parallel.Grain/max(p.n, 1), 1), func(lo, hi int) {
+	var p plan
+	p.init(dst.shape, a.shape, b.shape)
+	grain := max(parallel.Grain/max(p.n, 1), 1)
+	if !serial(p.runs(), grain) {
+		applyChunks(op, dst, a, b, grain)
+		return
+	}
+	// As above: p stays on the stack and no closure escapes, so small
+	// broadcasts allocate nothing.
+	p.eachIn(0, p.runs(), func(o, ao, bo int) {
+		binaryRun(op, dst.data[o:o+p.n], a.data[ao:], b.data[bo:], p.sa, p.sb)
+	})
+}
+
+// applyChunks is apply's broadcasting path split among goroutines, with a
+// plan of its own that the goroutines share.
+func applyChunks[T Float](op binOp, dst, a, b *Tensor[T], grain int) {
+	p := new(plan)
+	p.init(dst.shape, a.shape, b.shape)
+	parallel.Chunks(p.runs(), grain, func(lo, hi int) {
 		p.eachIn(lo, hi, func(o, ao, bo int) {
 			binaryRun(op, dst.data[o:o+p.n], a.data[ao:], b.data[bo:], p.sa, p.sb)
 		})

@@ -56,7 +56,8 @@ func (ar *Arena[T]) MatMulT(a *Tensor[T], transA bool, b *Tensor[T], transB bool
 		Gemm(false, transB, numel(batch)*m, n, k, 1, a.data, lda, b.data, ldb, 0, dst.data, n)
 		return dst
 	}
-	p := makePlan(batch, aBatch, bBatch)
+	var p plan
+	p.init(batch, aBatch, bBatch)
 	p.each(func(o, ao, bo int) {
 		for i := range p.n {
 			ai, bi, ci := (ao+i*p.sa)*m*k, (bo+i*p.sb)*k*n, (o+i)*m*n
@@ -114,7 +115,7 @@ func (ar *Arena[T]) MatMulTSumTo(a *Tensor[T], transA bool, b *Tensor[T], transB
 	// with each operand's and the output's matrix found through strides
 	// that are 0 along the axes where it is broadcast.
 	nf := len(full)
-	as, bs, ds := paddedStrides(aBatch, nf), paddedStrides(bBatch, nf), paddedStrides(batch, nf)
+	as, bs, ds := paddedStrides(nil, aBatch, nf), paddedStrides(nil, bBatch, nf), paddedStrides(nil, batch, nf)
 	written := make([]bool, numel(batch))
 	idx := make([]int, nf)
 	ao, bo, do := 0, 0, 0
