@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -282,40 +283,63 @@ func ln32Norm(beta, z bool) {
 	RET()
 }
 
+// gradSumsArgs are the registers of a row-sums kernel's arguments; g, sb
+// and sbh are nil where the kernel lacks them.
+type gradSumsArgs struct{ n, dy, g, x, p, sb, sbh Register }
+
+// gradSumsHead emits the prologue of a row-sums kernel (ln32GradSums or,
+// with z, its AVX-512 form): its name, the text, the doc comment doc
+// returns for the name, and the loads of the arguments.
+func gradSumsHead(withG, cols, z bool, doc func(name string) string) (name string, a gradSumsArgs) {
+	name = "ln32GradSums"
+	args := "n int, dy, gam, x *float32, m, r, c float32, p *[32]float64"
+	if !withG {
+		name += "NoG"
+		args = "n int, dy, x *float32, m, r, c float32, p *[32]float64"
+	}
+	if cols {
+		name += "Cols"
+		args += ", sb, sbh *float32"
+	}
+	name += "PS"
+	if z {
+		name += "Z"
+	}
+	TEXT(name, NOSPLIT, "func("+args+") (sg, sgh float64)")
+	Doc(doc(name))
+	Pragma("noescape")
+	a.n = Load(Param("n"), GP64())
+	a.dy = Load(Param("dy"), GP64())
+	if withG {
+		a.g = Load(Param("gam"), GP64())
+	}
+	a.x = Load(Param("x"), GP64())
+	a.p = Load(Param("p"), GP64())
+	if cols {
+		a.sb = Load(Param("sb"), GP64())
+		a.sbh = Load(Param("sbh"), GP64())
+	}
+	return name, a
+}
+
 // ln32GradSums: h = (x − m)·r + c (fused) and ĝ = dy·γ (dy without γ) in
 // float32; over each chunk of 64 values, float32 partials q[i mod 16] += ĝ
 // and q'[i mod 16] += ĝ·h (fused), added at the chunk's end into p[:16]
 // and p[16:] in float64; with cols also sb[i] += dy and sbh[i] += dy·h
 // (fused) in float32.
 func ln32GradSums(withG, cols bool) {
-	name, gh := "ln32GradSums", "dy⊙gam"
-	args := "n int, dy, gam, x *float32, m, r, c float32, p *[32]float64"
+	gh := "dy⊙gam"
 	if !withG {
-		name, gh = name+"NoG", "dy"
-		args = "n int, dy, x *float32, m, r, c float32, p *[32]float64"
+		gh = "dy"
 	}
 	also := ""
 	if cols {
-		name += "Cols"
-		args += ", sb, sbh *float32"
 		also = ", and adds dy to sb and dy⊙h to sbh"
 	}
-	name += "PS"
-	TEXT(name, NOSPLIT, "func("+args+") (sg, sgh float64)")
-	Doc(fmt.Sprintf("%s sums n values of %s, a multiple of 64, into p[:16] and of %s⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each%s, and returns the two sums of the partials; see NormGradSums32.", name, gh, gh, also))
-	Pragma("noescape")
-	n := Load(Param("n"), GP64())
-	dy := Load(Param("dy"), GP64())
-	var g, sb, sbh Register
-	if withG {
-		g = Load(Param("gam"), GP64())
-	}
-	x := Load(Param("x"), GP64())
-	p := Load(Param("p"), GP64())
-	if cols {
-		sb = Load(Param("sb"), GP64())
-		sbh = Load(Param("sbh"), GP64())
-	}
+	name, a := gradSumsHead(withG, cols, false, func(name string) string {
+		return fmt.Sprintf("%s sums n values of %s, a multiple of 64, into p[:16] and of %s⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each%s, and returns the two sums of the partials; see NormGradSums32.", name, gh, gh, also)
+	})
+	n, dy, g, x, p, sb, sbh := a.n, a.dy, a.g, a.x, a.p, a.sb, a.sbh
 	m, r, c := bcst32("m"), bcst32("r"), bcst32("c")
 	loop(name, n, 64, func(off Register) {
 		qg, qh := zeros(2), zeros(2) // lanes 0–7 and 8–15 of the chunk's partials
@@ -375,33 +399,10 @@ func ln32GradSums(withG, cols bool) {
 // registers from the first chunk to the last; the same partials taking the
 // same values in the same order, so the same bits.
 func ln32GradSumsZ(withG, cols bool) {
-	name := "ln32GradSums"
-	args := "n int, dy, gam, x *float32, m, r, c float32, p *[32]float64"
-	if !withG {
-		name += "NoG"
-		args = "n int, dy, x *float32, m, r, c float32, p *[32]float64"
-	}
-	if cols {
-		name += "Cols"
-		args += ", sb, sbh *float32"
-	}
-	ymm := name + "PS"
-	name += "PSZ"
-	TEXT(name, NOSPLIT, "func("+args+") (sg, sgh float64)")
-	Doc(name + " is " + ymm + " with AVX-512F: the same partial sums, the same bits.")
-	Pragma("noescape")
-	n := Load(Param("n"), GP64())
-	dy := Load(Param("dy"), GP64())
-	var g, sb, sbh Register
-	if withG {
-		g = Load(Param("gam"), GP64())
-	}
-	x := Load(Param("x"), GP64())
-	p := Load(Param("p"), GP64())
-	if cols {
-		sb = Load(Param("sb"), GP64())
-		sbh = Load(Param("sbh"), GP64())
-	}
+	name, a := gradSumsHead(withG, cols, true, func(name string) string {
+		return name + " is " + strings.TrimSuffix(name, "Z") + " with AVX-512F: the same partial sums, the same bits."
+	})
+	n, dy, g, x, p, sb, sbh := a.n, a.dy, a.g, a.x, a.p, a.sb, a.sbh
 	m, r, c := bcst32Z("m"), bcst32Z("r"), bcst32Z("c")
 	// pg and ph: the float64 partials 0–7 and 8–15 of the two sums.
 	pg, ph := []VecVirtual{ZMM(), ZMM()}, []VecVirtual{ZMM(), ZMM()}
