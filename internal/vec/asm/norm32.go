@@ -322,6 +322,30 @@ func gradSumsHead(withG, cols, z bool, doc func(name string) string) (name strin
 	return name, a
 }
 
+// gradSumsStep emits one vector's step of a row-sums kernel, at off+disp:
+// h = (x − m)·r + c (fused), ĝ = dy·γ (dy without γ), qg += ĝ, qh += ĝ·h
+// (fused), and, with sb, sb += dy and sbh += dy·h (fused).
+func gradSumsStep(w width32, a gradSumsArgs, off Register, disp int, m, r, c, qg, qh VecVirtual) {
+	h := ln32H(a.x, off, disp, m, r, c)
+	d := w.vec()
+	VMOVUPS(at(a.dy, off, disp), d)
+	t := d
+	if a.g != nil {
+		t = w.vec()
+		VMULPS(at(a.g, off, disp), d, t)
+	}
+	VADDPS(t, qg, qg)
+	VFMADD231PS(h, t, qh) // qh += ĝ·h
+	if a.sb != nil {
+		u, v := w.vec(), w.vec()
+		VADDPS(at(a.sb, off, disp), d, u)
+		VMOVUPS(u, at(a.sb, off, disp))
+		VMOVUPS(at(a.sbh, off, disp), v)
+		VFMADD231PS(h, d, v) // sbh += dy·h
+		VMOVUPS(v, at(a.sbh, off, disp))
+	}
+}
+
 // ln32GradSums: h = (x − m)·r + c (fused) and ĝ = dy·γ (dy without γ) in
 // float32; over each chunk of 64 values, float32 partials q[i mod 16] += ĝ
 // and q'[i mod 16] += ĝ·h (fused), added at the chunk's end into p[:16]
@@ -339,31 +363,13 @@ func ln32GradSums(withG, cols bool) {
 	name, a := gradSumsHead(withG, cols, false, func(name string) string {
 		return fmt.Sprintf("%s sums n values of %s, a multiple of 64, into p[:16] and of %s⊙h into p[16:], h = (x − m)·r + c, in float32 partials over chunks of 64 values added into 16 float64 partial sums each%s, and returns the two sums of the partials; see NormGradSums32.", name, gh, gh, also)
 	})
-	n, dy, g, x, p, sb, sbh := a.n, a.dy, a.g, a.x, a.p, a.sb, a.sbh
+	n, p := a.n, a.p
 	m, r, c := bcst32("m"), bcst32("r"), bcst32("c")
 	loop(name, n, 64, func(off Register) {
 		qg, qh := zeros(2), zeros(2) // lanes 0–7 and 8–15 of the chunk's partials
 		for s := range 4 {
 			for k := range 2 {
-				disp := 64*s + 32*k
-				h := ln32H(x, off, disp, m, r, c)
-				d := YMM()
-				VMOVUPS(at(dy, off, disp), d)
-				t := d
-				if withG {
-					t = YMM()
-					VMULPS(at(g, off, disp), d, t)
-				}
-				VADDPS(t, qg[k], qg[k])
-				VFMADD231PS(h, t, qh[k]) // qh += ĝ·h
-				if cols {
-					w, v := YMM(), YMM()
-					VADDPS(at(sb, off, disp), d, w)
-					VMOVUPS(w, at(sb, off, disp))
-					VMOVUPS(at(sbh, off, disp), v)
-					VFMADD231PS(h, d, v) // sbh += dy·h
-					VMOVUPS(v, at(sbh, off, disp))
-				}
+				gradSumsStep(width32{}, a, off, 64*s+32*k, m, r, c, qg[k], qh[k])
 			}
 		}
 		// The chunk's float32 partials into the float64 ones: vector k of
@@ -402,7 +408,7 @@ func ln32GradSumsZ(withG, cols bool) {
 	name, a := gradSumsHead(withG, cols, true, func(name string) string {
 		return name + " is " + strings.TrimSuffix(name, "Z") + " with AVX-512F: the same partial sums, the same bits."
 	})
-	n, dy, g, x, p, sb, sbh := a.n, a.dy, a.g, a.x, a.p, a.sb, a.sbh
+	n, p := a.n, a.p
 	m, r, c := bcst32Z("m"), bcst32Z("r"), bcst32Z("c")
 	// pg and ph: the float64 partials 0–7 and 8–15 of the two sums.
 	pg, ph := []VecVirtual{ZMM(), ZMM()}, []VecVirtual{ZMM(), ZMM()}
@@ -413,25 +419,7 @@ func ln32GradSumsZ(withG, cols bool) {
 	loop(name, n, 64, func(off Register) {
 		q := zerosZ(2) // the chunk's float32 partials of ĝ and of ĝ·h
 		for s := range 4 {
-			disp := 64 * s
-			h := ln32H(x, off, disp, m, r, c)
-			d := ZMM()
-			VMOVUPS(at(dy, off, disp), d)
-			t := d
-			if withG {
-				t = ZMM()
-				VMULPS(at(g, off, disp), d, t)
-			}
-			VADDPS(t, q[0], q[0])
-			VFMADD231PS(h, t, q[1]) // += ĝ·h
-			if cols {
-				w, v := ZMM(), ZMM()
-				VADDPS(at(sb, off, disp), d, w)
-				VMOVUPS(w, at(sb, off, disp))
-				VMOVUPS(at(sbh, off, disp), v)
-				VFMADD231PS(h, d, v) // sbh += dy·h
-				VMOVUPS(v, at(sbh, off, disp))
-			}
+			gradSumsStep(width32{z: true}, a, off, 64*s, m, r, c, q[0], q[1])
 		}
 		for i, acc := range [][]VecVirtual{pg, ph} {
 			lo, hi, yh := ZMM(), ZMM(), YMM()
