@@ -173,8 +173,7 @@ func (t *Tape[T]) backwardNode(i int, n *node[T], dy *tensor.Tensor[T]) bool {
 			continue
 		}
 		if !tensor.EqualShapes(g.Shape(), in.Shape()) {
-			b, err := tensor.BroadcastShapes(in.Shape(), g.Shape())
-			if err != nil || !tensor.EqualShapes(b, g.Shape()) {
+			if !tensor.BroadcastsTo(in.Shape(), g.Shape()) {
 				panic(fmt.Sprintf(errGradShape, n.op.Name(), g.Shape(), j, in.Shape()))
 			}
 			s := t.arena.SumTo(g, in.Shape()...)

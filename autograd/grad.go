@@ -283,8 +283,7 @@ func (w *gradWalk[T]) node(i int) bool {
 			if w.create {
 				panic(fmt.Sprintf(errDiffGradShape, n.op.Name(), g.Shape(), j, in.Shape()))
 			}
-			b, err := tensor.BroadcastShapes(in.Shape(), g.Shape())
-			if err != nil || !tensor.EqualShapes(b, g.Shape()) {
+			if !tensor.BroadcastsTo(in.Shape(), g.Shape()) {
 				panic(fmt.Sprintf(errGradShape, n.op.Name(), g.Shape(), j, in.Shape()))
 			}
 			g = w.t.Input(w.t.arena.SumTo(g.value, in.Shape()...))

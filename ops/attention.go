@@ -174,7 +174,7 @@ func attnShapes[T tensor.Float](op *ScaledDotProductAttention[T], q, k, v, ms []
 		if op.IsCausal {
 			panic(fmt.Sprintf(errAttnCausalMask, ms))
 		}
-		if out, err := tensor.BroadcastShapes(ms, g.scores); err != nil || !slices.Equal(out, g.scores) {
+		if !tensor.BroadcastsTo(ms, g.scores) {
 			panic(fmt.Sprintf(errAttnMask, ms, g.scores))
 		}
 		g.mask, g.maskShape = true, slices.Clone(ms)

@@ -3,7 +3,6 @@ package ops
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -84,7 +83,7 @@ func (op *PackedAttention[T]) layout(in []*tensor.Tensor[T]) {
 			panic(fmt.Sprintf(errPackedCausalMask, ms))
 		}
 		scores := []int{n, h, l, l}
-		if out, err := tensor.BroadcastShapes(ms, scores); err != nil || !slices.Equal(out, scores) {
+		if !tensor.BroadcastsTo(ms, scores) {
 			panic(fmt.Sprintf(errPackedMask, ms, scores))
 		}
 	}

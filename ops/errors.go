@@ -42,7 +42,7 @@ func checkArity[T tensor.Float](name string, in []*tensor.Tensor[T], n int) {
 
 // checkBroadcast panics, naming the op, unless a and b broadcast together.
 func checkBroadcast[T tensor.Float](name string, a, b *tensor.Tensor[T]) {
-	if _, err := tensor.BroadcastShapes(a.Shape(), b.Shape()); err != nil {
+	if err := tensor.CheckBroadcast(a.Shape(), b.Shape()); err != nil {
 		panic(fmt.Sprintf(errBroadcast, name, a.Shape(), b.Shape()) + ": " + reason(err))
 	}
 }

@@ -61,7 +61,7 @@ func broadcastConst[T tensor.Float](ar *tensor.Arena[T], name, what string, c *t
 	if c == nil {
 		return nil
 	}
-	if out, err := tensor.BroadcastShapes(c.Shape(), shape); err != nil || !tensor.EqualShapes(out, shape) {
+	if !tensor.BroadcastsTo(c.Shape(), shape) {
 		panic(fmt.Sprintf(errLossBroadcast, name, what, c.Shape(), shape))
 	}
 	return ar.BroadcastTo(c, shape...)

@@ -14,6 +14,34 @@ import (
 // axis from the end, counted negatively (-1 the last), where they are not.
 func BroadcastShapes(a, b []int) ([]int, error) { return broadcastShapes(a, b, 0) }
 
+// BroadcastsTo reports whether shape from broadcasts to shape to, as
+// BroadcastShapes(from, to) returning to would say, without building a
+// shape: from has no more axes than to, and each of its axes, aligned from
+// the end, has to's size or 1.
+func BroadcastsTo(from, to []int) bool {
+	if len(from) > len(to) {
+		return false
+	}
+	for i := 1; i <= len(from); i++ {
+		if d := from[len(from)-i]; d != 1 && d != to[len(to)-i] {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckBroadcast returns BroadcastShapes(a, b)'s error, nil when a and b
+// broadcast together, without building the shape when they do.
+func CheckBroadcast(a, b []int) error {
+	for i := 1; i <= min(len(a), len(b)); i++ {
+		if da, db := a[len(a)-i], b[len(b)-i]; da != db && da != 1 && db != 1 {
+			_, err := broadcastShapes(a, b, 0)
+			return err
+		}
+	}
+	return nil
+}
+
 // broadcastShapes is BroadcastShapes with room for extra more axes in the
 // result's capacity.
 func broadcastShapes(a, b []int, extra int) ([]int, error) {
@@ -66,9 +94,9 @@ func BroadcastTo[T Float](t *Tensor[T], shape ...int) *Tensor[T] {
 // BroadcastTo is the package-level BroadcastTo with the result's storage
 // from the arena.
 func (ar *Arena[T]) BroadcastTo(t *Tensor[T], shape ...int) *Tensor[T] {
-	if out, err := BroadcastShapes(t.shape, shape); err != nil {
+	if err := CheckBroadcast(t.shape, shape); err != nil {
 		panic(err.Error())
-	} else if !EqualShapes(out, shape) {
+	} else if !BroadcastsTo(t.shape, shape) {
 		panic(fmt.Sprintf(errBroadcast, t.shape, shape))
 	}
 	dst := ar.NewUninit(shape...)
@@ -92,7 +120,7 @@ func (ar *Arena[T]) SumTo(t *Tensor[T], shape ...int) *Tensor[T] {
 		return t
 	}
 	lead := len(t.shape) - len(shape)
-	if out, err := BroadcastShapes(shape, t.shape); lead < 0 || err != nil || !EqualShapes(out, t.shape) {
+	if lead < 0 || !BroadcastsTo(shape, t.shape) {
 		panic(fmt.Sprintf(errSumTo, t.shape, shape, shape, t.shape))
 	}
 	var axes []int

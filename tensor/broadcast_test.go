@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -237,6 +238,35 @@ func TestSumToIsAdjointOfBroadcast(t *testing.T) {
 		lhs, rhs := Dot(BroadcastTo(x, out...), g), Dot(x, SumTo(g, a...))
 		if !cmp.Equal(lhs, rhs, cmpopts.EquateApprox(1e-12, 1e-12)) {
 			t.Errorf("shapes %v → %v: ⟨Bx, g⟩ = %v, ⟨x, SumTo g⟩ = %v", a, out, lhs, rhs)
+		}
+	}
+}
+
+// TestBroadcastChecksMatchBroadcastShapes: BroadcastsTo and CheckBroadcast
+// say what BroadcastShapes says, on every pair of shapes of up to three
+// axes of sizes 0 to 3.
+func TestBroadcastChecksMatchBroadcastShapes(t *testing.T) {
+	var shapes [][]int
+	var gen func(prefix []int)
+	gen = func(prefix []int) {
+		shapes = append(shapes, slices.Clone(prefix))
+		if len(prefix) == 3 {
+			return
+		}
+		for d := range 4 {
+			gen(append(prefix, d))
+		}
+	}
+	gen(nil)
+	for _, a := range shapes {
+		for _, b := range shapes {
+			out, err := BroadcastShapes(a, b)
+			if got, want := BroadcastsTo(a, b), err == nil && EqualShapes(out, b); got != want {
+				t.Fatalf("BroadcastsTo(%v, %v) = %v, want %v", a, b, got, want)
+			}
+			if got := CheckBroadcast(a, b); (got == nil) != (err == nil) || (got != nil && got.Error() != err.Error()) {
+				t.Fatalf("CheckBroadcast(%v, %v) = %v, want %v", a, b, got, err)
+			}
 		}
 	}
 }

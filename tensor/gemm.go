@@ -92,7 +92,7 @@ func (ar *Arena[T]) MatMulTSumTo(a *Tensor[T], transA bool, b *Tensor[T], transB
 	if EqualShapes(full, batch) {
 		return ar.MatMulT(a, transA, b, transB)
 	}
-	if out, err := BroadcastShapes(batch, full); len(batch) > len(full) || err != nil || !EqualShapes(out, full) {
+	if !BroadcastsTo(batch, full) {
 		from, to := append(cloneInts(full), m, n), append(cloneInts(batch), m, n)
 		panic(fmt.Sprintf(errSumTo, from, to, to, from))
 	}
