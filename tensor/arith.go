@@ -55,16 +55,11 @@ func (ar *Arena[T]) binary(op binOp, a, b *Tensor[T]) *Tensor[T] {
 	var dst *Tensor[T]
 	if EqualShapes(a.shape, b.shape) { // the common case: no broadcast shape to build
 		dst = ar.NewUninit(a.shape...)
-	} else if n := max(len(a.shape), len(b.shape)); n <= planRank {
-		// The shape on the stack: NewUninit copies it if it keeps it.
-		var buf [planRank]int
-		shape, err := broadcastInto(buf[:n], a.shape, b.shape)
-		if err != nil {
-			panic(err.Error())
-		}
-		dst = ar.NewUninit(shape...)
 	} else {
-		dst = ar.NewUninit(mustBroadcast(a.shape, b.shape)...)
+		// The shape on the stack up to planRank axes: NewUninit copies it
+		// if it keeps it.
+		var buf [planRank]int
+		dst = ar.NewUninit(mustBroadcast(buf[:0], a.shape, b.shape)...)
 	}
 	apply(op, dst, a, b)
 	return dst
@@ -89,7 +84,9 @@ func (t *Tensor[T]) DivInPlace(src *Tensor[T]) { t.inPlace(opDiv, src) }
 
 func (t *Tensor[T]) inPlace(op binOp, src *Tensor[T]) {
 	if !EqualShapes(t.shape, src.shape) { // else src broadcasts, trivially
-		if out := mustBroadcast(t.shape, src.shape); !EqualShapes(out, t.shape) {
+		if err := CheckBroadcast(t.shape, src.shape); err != nil {
+			panic(err.Error())
+		} else if !BroadcastsTo(src.shape, t.shape) {
 			panic(fmt.Sprintf(errBroadcast, src.shape, t.shape))
 		}
 	}

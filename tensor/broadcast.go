@@ -49,10 +49,13 @@ func broadcastShapes(a, b []int, extra int) ([]int, error) {
 	return broadcastInto(make([]int, n, n+extra), a, b)
 }
 
-// broadcastInto is broadcastShapes writing the shape into out's storage,
-// which must hold max(len(a), len(b)) values, and returning it.
+// broadcastInto is broadcastShapes writing the shape into out's storage
+// if it has room for max(len(a), len(b)) values, and returning it.
 func broadcastInto(out, a, b []int) ([]int, error) {
 	n := max(len(a), len(b))
+	if cap(out) < n {
+		out = make([]int, n)
+	}
 	out = out[:n]
 	for i := 1; i <= n; i++ {
 		da, db := 1, 1
@@ -75,10 +78,10 @@ func broadcastInto(out, a, b []int) ([]int, error) {
 	return out, nil
 }
 
-// mustBroadcast returns the broadcast shape of a and b or panics with
-// BroadcastShapes' error.
-func mustBroadcast(a, b []int) []int {
-	out, err := BroadcastShapes(a, b)
+// mustBroadcast returns the broadcast shape of a and b, in out's storage if
+// it has room, or panics with BroadcastShapes' error.
+func mustBroadcast(out, a, b []int) []int {
+	out, err := broadcastInto(out, a, b)
 	if err != nil {
 		panic(err.Error())
 	}
@@ -297,7 +300,7 @@ func apply[T Float](op binOp, dst, a, b *Tensor[T]) {
 	p.init(dst.shape, a.shape, b.shape)
 	grain := max(parallel.Grain/max(p.n, 1), 1)
 	if !serial(p.runs(), grain) {
-		applyChunks(op, dst, a, b, grain)
+		applyChunks(op, dst, a, b, p, grain)
 		return
 	}
 	// As above: p stays on the stack and no closure escapes, so small
@@ -308,10 +311,8 @@ func apply[T Float](op binOp, dst, a, b *Tensor[T]) {
 }
 
 // applyChunks is apply's broadcasting path split among goroutines, with a
-// plan of its own that the goroutines share.
-func applyChunks[T Float](op binOp, dst, a, b *Tensor[T], grain int) {
-	p := new(plan)
-	p.init(dst.shape, a.shape, b.shape)
+// copy of its plan, which the goroutines share, on the heap.
+func applyChunks[T Float](op binOp, dst, a, b *Tensor[T], p plan, grain int) {
 	parallel.Chunks(p.runs(), grain, func(lo, hi int) {
 		p.eachIn(lo, hi, func(o, ao, bo int) {
 			binaryRun(op, dst.data[o:o+p.n], a.data[ao:], b.data[bo:], p.sa, p.sb)
