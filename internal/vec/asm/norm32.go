@@ -22,8 +22,8 @@ import (
 // norm32Kernels emits every float32 norm kernel.
 func norm32Kernels() {
 	ln32SumSqDev()
-	ln32SumShift()
-	ln32SumShiftZ()
+	ln32SumShift(false)
+	ln32SumShift(true)
 	for _, z := range []bool{false, true} {
 		for _, beta := range []bool{false, true} {
 			ln32Norm(beta, z)
@@ -150,79 +150,54 @@ func ln32SumSqDev() {
 }
 
 // ln32SumShift: d = float64(x[i]) − k; p[i mod 16] += d; p[16 + i mod 16]
-// += d·d (fused).
-func ln32SumShift() {
-	const name = "ln32SumShiftPS"
+// += d·d (fused). With z (AVX-512F), eight float64 partials a vector
+// rather than four: the same 16 partials taking the same values in the
+// same order, so the same bits with half the instructions.
+func ln32SumShift(z bool) {
+	w := width32{z}
+	name := w.name("ln32SumShiftPS")
 	TEXT(name, NOSPLIT, "func(n int, x *float32, k float64, p *[32]float64) (s1, s2 float64)")
-	Doc(name + " sums n values of x less k, a multiple of 16, in float64, into p[:16] and their squares into p[16:], 16 partial sums each, and returns the two sums of the partials; see RowSumShift32.")
+	if z {
+		Doc(name + " is ln32SumShiftPS with AVX-512F: the same partial sums, the same bits.")
+	} else {
+		Doc(name + " sums n values of x less k, a multiple of 16, in float64, into p[:16] and their squares into p[16:], 16 partial sums each, and returns the two sums of the partials; see RowSumShift32.")
+	}
 	Pragma("noescape")
 	n := Load(Param("n"), GP64())
 	x := Load(Param("x"), GP64())
 	p := Load(Param("p"), GP64())
-	k := bcstParam("k")
-	s1, s2 := zeros(4), zeros(4)
+	// nv vectors of float64 partials a sum, 128/nv bytes each.
+	nv, k, zero := 4, VecVirtual(nil), zeros
+	if z {
+		nv, k, zero = 2, ZMM(), zerosZ
+		kp, _ := Param("k").Resolve()
+		VBROADCASTSD(kp.Addr, k)
+	} else {
+		k = bcstParam("k")
+	}
+	s1, s2 := zero(nv), zero(nv)
 	loop(name, n, 16, func(off Register) {
-		for j := range 4 {
-			t := YMM()
-			VCVTPS2PD(at(x, off, 16*j), t)
+		for j := range nv {
+			t := w.vec()
+			VCVTPS2PD(at(x, off, 64/nv*j), t)
 			VSUBPD(k, t, t)
 			VADDPD(t, s1[j], s1[j])
 			VFMADD231PD(t, t, s2[j]) // s2 += t·t
 		}
 	})
-	storeCols(s1, p)
-	for j := range 4 {
-		VMOVUPD(s2[j], Mem{Base: p, Disp: 128 + 32*j})
-	}
-	Store(addAcc(s1), ReturnIndex(0))
-	Store(addAcc(s2), ReturnIndex(1))
-	VZEROUPPER()
-	RET()
-}
-
-// ln32SumShiftZ is ln32SumShift on ZMM registers (AVX-512F): eight
-// float64 partials a vector, the same 16 partials taking the same values
-// in the same order, so the same bits with half the instructions.
-func ln32SumShiftZ() {
-	const name = "ln32SumShiftPSZ"
-	TEXT(name, NOSPLIT, "func(n int, x *float32, k float64, p *[32]float64) (s1, s2 float64)")
-	Doc(name + " is ln32SumShiftPS with AVX-512F: the same partial sums, the same bits.")
-	Pragma("noescape")
-	n := Load(Param("n"), GP64())
-	x := Load(Param("x"), GP64())
-	p := Load(Param("p"), GP64())
-	k := ZMM()
-	kp, _ := Param("k").Resolve()
-	VBROADCASTSD(kp.Addr, k)
-	s1, s2 := make([]VecVirtual, 2), make([]VecVirtual, 2)
-	for j := range 2 {
-		s1[j], s2[j] = ZMM(), ZMM()
-		VPXORQ(s1[j], s1[j], s1[j])
-		VPXORQ(s2[j], s2[j], s2[j])
-	}
-	loop(name, n, 16, func(off Register) {
-		for j := range 2 {
-			t := ZMM()
-			VCVTPS2PD(at(x, off, 32*j), t)
-			VSUBPD(k, t, t)
-			VADDPD(t, s1[j], s1[j])
-			VFMADD231PD(t, t, s2[j]) // s2 += t·t
-		}
-	})
-	for j := range 2 {
-		VMOVUPD(s1[j], Mem{Base: p, Disp: 64 * j})
-		VMOVUPD(s2[j], Mem{Base: p, Disp: 128 + 64*j})
-	}
-	// The partials' sums as ln32SumShiftPS adds them, from the registers
-	// (reading p back would wait for the wide stores).
 	for i, s := range [][]VecVirtual{s1, s2} {
-		acc := make([]VecVirtual, 4)
-		for j := range 2 {
-			acc[2*j], acc[2*j+1] = YMM(), YMM()
-			VEXTRACTF64X4(U8(0), s[j], acc[2*j])
-			VEXTRACTF64X4(U8(1), s[j], acc[2*j+1])
+		for j := range nv {
+			VMOVUPD(s[j], Mem{Base: p, Disp: 128*i + 128/nv*j})
 		}
-		Store(addAcc(acc), ReturnIndex(i))
+	}
+	// The sums of the partials from the registers (reading p back would
+	// wait for the stores).
+	for i, s := range [][]VecVirtual{s1, s2} {
+		if z {
+			Store(addAccZ(s[0], s[1]), ReturnIndex(i))
+		} else {
+			Store(addAcc(s), ReturnIndex(i))
+		}
 	}
 	VZEROUPPER()
 	RET()
