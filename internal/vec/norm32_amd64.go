@@ -54,40 +54,40 @@ func scaleShift32Asm(y, x []float32, m, a, b float32) int {
 
 func normRow32Asm(y, x []float32, m, r, c float32, g, b []float32) int {
 	n := count32(len(x), 16)
-	switch {
-	case n == 0:
-	case b == nil:
-		normScale32(n, &y[0], &x[0], m, r, c, &g[0])
-	default:
-		normAffine32(n, &y[0], &x[0], m, r, c, &g[0], &b[0])
+	if n > 0 {
+		var pb *float32
+		if b != nil {
+			pb = &b[0]
+		}
+		normRow32(n, &y[0], &x[0], m, r, c, &g[0], pb)
 	}
 	return n
 }
 
 func normGradSums32Asm(dy, g, x []float32, m, r, c float32, p *[2 * normLanes]float64, sb, sbh []float32) (done int, sg, sgh float64) {
 	n := count32(len(dy), ln32Chunk)
-	switch {
-	case n == 0:
-	case g == nil && sb == nil:
-		sg, sgh = gradSums32NoG(n, &dy[0], &x[0], m, r, c, p)
-	case g == nil:
-		sg, sgh = gradSums32NoGCols(n, &dy[0], &x[0], m, r, c, p, &sb[0], &sbh[0])
-	case sb == nil:
-		sg, sgh = gradSums32(n, &dy[0], &g[0], &x[0], m, r, c, p)
-	default:
-		sg, sgh = gradSums32Cols(n, &dy[0], &g[0], &x[0], m, r, c, p, &sb[0], &sbh[0])
+	if n == 0 {
+		return 0, 0, 0
 	}
+	var pg, psb, psbh *float32
+	if g != nil {
+		pg = &g[0]
+	}
+	if sb != nil {
+		psb, psbh = &sb[0], &sbh[0]
+	}
+	sg, sgh = gradSums32(n, &dy[0], pg, &x[0], m, r, c, p, psb, psbh)
 	return n, sg, sgh
 }
 
 func normGradRow32Asm(dx, dy, g, x []float32, m, a, e, k float32) int {
 	n := count32(len(dx), 16)
-	switch {
-	case n == 0:
-	case g == nil:
-		gradRow32NoG(n, &dx[0], &dy[0], &x[0], m, a, e, k)
-	default:
-		gradRow32(n, &dx[0], &dy[0], &g[0], &x[0], m, a, e, k)
+	if n > 0 {
+		var pg *float32
+		if g != nil {
+			pg = &g[0]
+		}
+		gradRow32(n, &dx[0], &dy[0], pg, &x[0], m, a, e, k)
 	}
 	return n
 }
@@ -117,14 +117,14 @@ func normForwardRow32Asm(y, x, g, b []float32, eps float64, rms bool) (mu, is fl
 	mu, is = rowStats32Asm(x, eps, rms)
 	n := len(x)
 	m, r, c := Factors32(mu, is)
-	switch {
-	case g == nil:
-		scaleShift32(n, &y[0], &x[0], m, r, c)
-	case b == nil:
-		normScale32(n, &y[0], &x[0], m, r, c, &g[0])
-	default:
-		normAffine32(n, &y[0], &x[0], m, r, c, &g[0], &b[0])
+	var pg, pb *float32
+	if g != nil {
+		pg = &g[0]
 	}
+	if b != nil {
+		pb = &b[0]
+	}
+	normRow32(n, &y[0], &x[0], m, r, c, pg, pb)
 	return mu, is
 }
 
@@ -146,14 +146,7 @@ func normForwardRows32Asm(y, x, g, b []float32, d, rows int, stats []float64, ns
 		}
 		stats[ns*i+ns-1] = is
 		m, r, c := Factors32(mu, is)
-		switch {
-		case pg == nil:
-			scaleShift32(d, py, px, m, r, c)
-		case pb == nil:
-			normScale32(d, py, px, m, r, c, pg)
-		default:
-			normAffine32(d, py, px, m, r, c, pg, pb)
-		}
+		normRow32(d, py, px, m, r, c, pg, pb)
 	}
 }
 
@@ -175,24 +168,10 @@ func normBackwardRows32Asm(dx, dy, g, x []float32, d, rows int, stats []float64,
 		m, r, c := Factors32(mu, is)
 		pdy, px := &dy[i*d], &x[i*d]
 		var p [2 * normLanes]float64
-		var sg, sgh float64
-		switch {
-		case pg == nil && psb == nil:
-			sg, sgh = gradSums32NoG(d, pdy, px, m, r, c, &p)
-		case pg == nil:
-			sg, sgh = gradSums32NoGCols(d, pdy, px, m, r, c, &p, psb, psbh)
-		case psb == nil:
-			sg, sgh = gradSums32(d, pdy, pg, px, m, r, c, &p)
-		default:
-			sg, sgh = gradSums32Cols(d, pdy, pg, px, m, r, c, &p, psb, psbh)
-		}
+		sg, sgh := gradSums32(d, pdy, pg, px, m, r, c, &p, psb, psbh)
 		if dx != nil {
 			e, k := gradFactors32(sg, sgh, mu, is, m, d, rms)
-			if pg == nil {
-				gradRow32NoG(d, &dx[i*d], pdy, px, m, r, e, k)
-			} else {
-				gradRow32(d, &dx[i*d], pdy, pg, px, m, r, e, k)
-			}
+			gradRow32(d, &dx[i*d], pdy, pg, px, m, r, e, k)
 		}
 		if psb != nil && (i%flush == flush-1 || i == rows-1) {
 			flush32To64PS(d, &cb[0], psb)
@@ -224,7 +203,7 @@ func scaleShiftRuns32Asm(y, x []float32, m float32, a, b []float32, in int) {
 func sumsRuns32Asm(sd, sdh []float64, dy, x []float32, m, r, c float32, in int) {
 	for k := range sd {
 		var p [2 * normLanes]float64
-		sd[k], sdh[k] = gradSums32NoG(in, &dy[k*in], &x[k*in], m, r, c, &p)
+		sd[k], sdh[k] = gradSums32(in, &dy[k*in], nil, &x[k*in], m, r, c, &p, nil, nil)
 	}
 }
 
@@ -271,62 +250,56 @@ func gradShiftX32(n int, dx, dy, x *float32, m, k1, k2, k3 float32) {
 	gn32GradXPS(n, dx, dy, x, m, k1, k2, k3)
 }
 
-func gradSums32NoG(n int, dy, x *float32, m, r, c float32, p *[2 * normLanes]float64) (float64, float64) {
-	if hasAVX512 {
+// gradSums32 is the row-sums kernel for the arguments given: without γ
+// if g is nil, without the column sums if sb is nil.
+func gradSums32(n int, dy, g, x *float32, m, r, c float32, p *[2 * normLanes]float64, sb, sbh *float32) (float64, float64) {
+	switch {
+	case g == nil && sb == nil && hasAVX512:
 		return ln32GradSumsNoGPSZ(n, dy, x, m, r, c, p)
-	}
-	return ln32GradSumsNoGPS(n, dy, x, m, r, c, p)
-}
-
-func gradSums32NoGCols(n int, dy, x *float32, m, r, c float32, p *[2 * normLanes]float64, sb, sbh *float32) (float64, float64) {
-	if hasAVX512 {
+	case g == nil && sb == nil:
+		return ln32GradSumsNoGPS(n, dy, x, m, r, c, p)
+	case g == nil && hasAVX512:
 		return ln32GradSumsNoGColsPSZ(n, dy, x, m, r, c, p, sb, sbh)
-	}
-	return ln32GradSumsNoGColsPS(n, dy, x, m, r, c, p, sb, sbh)
-}
-
-func gradSums32(n int, dy, g, x *float32, m, r, c float32, p *[2 * normLanes]float64) (float64, float64) {
-	if hasAVX512 {
+	case g == nil:
+		return ln32GradSumsNoGColsPS(n, dy, x, m, r, c, p, sb, sbh)
+	case sb == nil && hasAVX512:
 		return ln32GradSumsPSZ(n, dy, g, x, m, r, c, p)
-	}
-	return ln32GradSumsPS(n, dy, g, x, m, r, c, p)
-}
-
-func gradSums32Cols(n int, dy, g, x *float32, m, r, c float32, p *[2 * normLanes]float64, sb, sbh *float32) (float64, float64) {
-	if hasAVX512 {
+	case sb == nil:
+		return ln32GradSumsPS(n, dy, g, x, m, r, c, p)
+	case hasAVX512:
 		return ln32GradSumsColsPSZ(n, dy, g, x, m, r, c, p, sb, sbh)
+	default:
+		return ln32GradSumsColsPS(n, dy, g, x, m, r, c, p, sb, sbh)
 	}
-	return ln32GradSumsColsPS(n, dy, g, x, m, r, c, p, sb, sbh)
 }
 
-func normScale32(n int, y, x *float32, m, r, c float32, g *float32) {
-	if hasAVX512 {
+// normRow32 writes y = x̂·γ + β, x̂ = (x − m)·r + c, without β if b is
+// nil, and x̂ alone if g is nil too.
+func normRow32(n int, y, x *float32, m, r, c float32, g, b *float32) {
+	switch {
+	case g == nil:
+		scaleShift32(n, y, x, m, r, c)
+	case b == nil && hasAVX512:
 		ln32NormScalePSZ(n, y, x, m, r, c, g)
-		return
-	}
-	ln32NormScalePS(n, y, x, m, r, c, g)
-}
-
-func normAffine32(n int, y, x *float32, m, r, c float32, g, b *float32) {
-	if hasAVX512 {
+	case b == nil:
+		ln32NormScalePS(n, y, x, m, r, c, g)
+	case hasAVX512:
 		ln32NormAffinePSZ(n, y, x, m, r, c, g, b)
-		return
+	default:
+		ln32NormAffinePS(n, y, x, m, r, c, g, b)
 	}
-	ln32NormAffinePS(n, y, x, m, r, c, g, b)
 }
 
-func gradRow32NoG(n int, dx, dy, x *float32, m, a, e, k float32) {
-	if hasAVX512 {
-		ln32GradXNoGPSZ(n, dx, dy, x, m, a, e, k)
-		return
-	}
-	ln32GradXNoGPS(n, dx, dy, x, m, a, e, k)
-}
-
+// gradRow32 is the input gradient's kernel, without γ if g is nil.
 func gradRow32(n int, dx, dy, g, x *float32, m, a, e, k float32) {
-	if hasAVX512 {
+	switch {
+	case g == nil && hasAVX512:
+		ln32GradXNoGPSZ(n, dx, dy, x, m, a, e, k)
+	case g == nil:
+		ln32GradXNoGPS(n, dx, dy, x, m, a, e, k)
+	case hasAVX512:
 		ln32GradXPSZ(n, dx, dy, g, x, m, a, e, k)
-		return
+	default:
+		ln32GradXPS(n, dx, dy, g, x, m, a, e, k)
 	}
-	ln32GradXPS(n, dx, dy, g, x, m, a, e, k)
 }
