@@ -51,16 +51,22 @@ const Grain = 1 << 17
 // for it. Two goroutines are then never much slower than one: the worst
 // case is one loop on the caller plus the cost of waking a helper.
 func Chunks(n, grain int, f func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
-	if workers <= 1 {
+	if Serial(n, grain) {
 		if n > 0 {
 			f(0, n)
 		}
 		return
 	}
+	workers := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
 	s := &split{n: n, pieces: workers, f: f, over: make(chan struct{})}
 	s.run(workers)
 }
+
+// Serial reports whether Chunks(n, grain, f) runs f(0, n) on the calling
+// goroutine. A caller whose f would capture variables can then do the work
+// without making f, which escapes to the heap when Chunks may hand it to
+// another goroutine: a small op's loop then allocates nothing.
+func Serial(n, grain int) bool { return min(runtime.GOMAXPROCS(0), n/max(grain, 1)) <= 1 }
 
 // Pieces is Chunks with [0, n) cut into pieces ranges that workers
 // goroutines (the caller among them) claim one by one in order, so that

@@ -29,6 +29,8 @@ func TestForCoversEveryItemOnce(t *testing.T) {
 	}
 }
 
+// TestChunksKeepsSmallLoopsOnOneGoroutine also checks that Serial reports
+// the loops Chunks runs alone.
 func TestChunksKeepsSmallLoopsOnOneGoroutine(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	for _, c := range []struct{ n, grain, calls int }{{10, 100, 1}, {199, 100, 1}, {200, 100, 2}, {1000, 100, 4}, {0, 100, 0}} {
@@ -42,6 +44,9 @@ func TestChunksKeepsSmallLoopsOnOneGoroutine(t *testing.T) {
 		})
 		if int(calls.Load()) != c.calls {
 			t.Errorf("n=%d grain=%d: %d calls, want %d", c.n, c.grain, calls.Load(), c.calls)
+		}
+		if got, want := Serial(c.n, c.grain), c.calls <= 1; got != want {
+			t.Errorf("Serial(%d, %d) = %v, want %v", c.n, c.grain, got, want)
 		}
 		for i, v := range covered {
 			if v != 1 {
