@@ -73,7 +73,29 @@ func (ar *Arena[T]) NewUninit(shape ...int) *Tensor[T] {
 	if ar == nil {
 		return New[T](shape...)
 	}
-	data := ar.bufs.take(numel(shape))
+	t := ar.header(shape)
+	t.data = ar.bufs.take(numel(shape))
+	return t
+}
+
+// Reshape is Tensor.Reshape with the view's header from the arena, as
+// NewUninit hands it out (Recycle takes it back), so that a step that
+// reshapes the same tensors as the last allocates nothing. On a nil arena
+// it is Tensor.Reshape.
+func (ar *Arena[T]) Reshape(t *Tensor[T], shape ...int) *Tensor[T] {
+	if ar == nil {
+		return t.Reshape(shape...)
+	}
+	var buf [planRank]int // header copies the shape if it keeps it
+	v := ar.header(inferInto(buf[:0], t.shape, shape))
+	v.data = t.data
+	return v
+}
+
+// header hands out the next header, with the given shape: a recycled
+// header keeps its shape slice when the shape is the same and gets a fresh
+// one otherwise, so a shape slice the arena handed out never changes.
+func (ar *Arena[T]) header(shape []int) *Tensor[T] {
 	if ar.nhdr == len(ar.hdrs) {
 		ar.hdrs = append(ar.hdrs, &Tensor[T]{})
 	}
@@ -82,7 +104,6 @@ func (ar *Arena[T]) NewUninit(shape ...int) *Tensor[T] {
 	if t.shape == nil || !slices.Equal(t.shape, shape) {
 		t.shape = cloneInts(shape)
 	}
-	t.data = data
 	return t
 }
 

@@ -154,3 +154,62 @@ func TestSmallBroadcastAllocatesNothing(t *testing.T) {
 		t.Errorf("x·c = %v at the corners, want 2", []float32{y.At(0, 0, 0, 0), y.At(3, 2, 4, 4)})
 	}
 }
+
+// TestSmallReductionsAllocateNothing: a small step of reductions, reshapes
+// and scalar ops on an arena — what a composed batch norm's forward and
+// backward do — allocates nothing once its shapes have been seen.
+func TestSmallReductionsAllocateNothing(t *testing.T) {
+	ar := NewArena[float32]()
+	x := Full[float32](2, 4, 3, 5, 5)
+	var mean, grad *Tensor[float32]
+	step := func() {
+		s := ar.Sum(x, true, 0, 2, 3)                // 1×3×1×1
+		mean = ar.Mean(x, false, -1, 0)              // 3×5
+		r := ar.Reshape(ar.Scale(s, 0.5), 3, -1)     // 3×1
+		grad = ar.SumTo(ar.AddScalar(x, 1), 3, 1, 1) // 3×1×1
+		_ = ar.Sqrt(r)
+		ar.Recycle()
+	}
+	step()
+	if n := testing.AllocsPerRun(100, step); n != 0 {
+		t.Errorf("the reductions allocate %v times a step, want 0", n)
+	}
+	if !EqualShapes(mean.Shape(), []int{3, 5}) || mean.At(2, 4) != 2 {
+		t.Errorf("Mean over (-1, 0) = shape %v, [2 4] = %v; want [3 5] and 2", mean.Shape(), mean.At(2, 4))
+	}
+	if !EqualShapes(grad.Shape(), []int{3, 1, 1}) || grad.At(1, 0, 0) != 300 {
+		t.Errorf("SumTo(x+1, 3×1×1) = shape %v, [1 0 0] = %v; want [3 1 1] and 300", grad.Shape(), grad.At(1, 0, 0))
+	}
+}
+
+// TestArenaReshape: an arena's Reshape is a view like Tensor.Reshape, with
+// a header that the next step gets again, and Tensor.Reshape's panics.
+func TestArenaReshape(t *testing.T) {
+	ar := NewArena[float64]()
+	x := ar.New(2, 6)
+	v := ar.Reshape(x, 3, -1)
+	if !EqualShapes(v.Shape(), []int{3, 4}) || &v.Data()[0] != &x.Data()[0] {
+		t.Fatalf("Reshape(2×6, 3, -1) = shape %v sharing data %v, want [3 4] sharing", v.Shape(), &v.Data()[0] == &x.Data()[0])
+	}
+	ar.Recycle()
+	x2 := ar.New(2, 6)
+	if v2 := ar.Reshape(x2, 3, 4); v2 != v || &v2.Data()[0] != &x2.Data()[0] {
+		t.Errorf("after Recycle, Reshape handed out a new header (%v) or the old data", v2 != v)
+	}
+	if h := (*Arena[float64])(nil).Reshape(x, 12); !EqualShapes(h.Shape(), []int{12}) {
+		t.Errorf("nil arena: Reshape(2×6, 12) has shape %v", h.Shape())
+	}
+	want := func() (msg any) {
+		defer func() { msg = recover() }()
+		x.Reshape(5, -1)
+		return nil
+	}()
+	got := func() (msg any) {
+		defer func() { msg = recover() }()
+		ar.Reshape(x, 5, -1)
+		return nil
+	}()
+	if want == nil || got != want {
+		t.Errorf("Reshape(2×6, 5, -1) panics with %q, want %q", got, want)
+	}
+}

@@ -98,15 +98,32 @@ func Scale[T Float](t *Tensor[T], c T) *Tensor[T] { return heap[T]().Scale(t, c)
 
 // Scale is the package-level Scale with the result's storage from the arena.
 func (ar *Arena[T]) Scale(t *Tensor[T], c T) *Tensor[T] {
-	return ar.unary(t, func(d, s []T) { vec.BinarySV(vec.OpMul, d, c, s) })
+	dst := ar.NewUninit(t.shape...)
+	scalarInto(vec.OpMul, dst.data, t.data, c, true)
+	return dst
 }
 
 // ScaleInPlace multiplies every element of t by c.
-func (t *Tensor[T]) ScaleInPlace(c T) {
-	parallel.Chunks(len(t.data), parallel.Grain, func(lo, hi int) {
-		d := t.data[lo:hi]
-		vec.BinaryVS(vec.OpMul, d, d, c)
-	})
+func (t *Tensor[T]) ScaleInPlace(c T) { scalarInto(vec.OpMul, t.data, t.data, c, false) }
+
+// scalarInto sets dst to src op c, or to c op src if first, element by
+// element, in chunks handled in parallel when it is large. dst may be src.
+// Small ones allocate nothing (see parallel.Serial).
+func scalarInto[T Float](op vec.Op, dst, src []T, c T, first bool) {
+	if parallel.Serial(len(dst), parallel.Grain) {
+		scalarRun(op, dst, src, c, first)
+		return
+	}
+	parallel.Chunks(len(dst), parallel.Grain, func(lo, hi int) { scalarRun(op, dst[lo:hi], src[lo:hi], c, first) })
+}
+
+// scalarRun is scalarInto's loop.
+func scalarRun[T Float](op vec.Op, dst, src []T, c T, first bool) {
+	if first {
+		vec.BinarySV(op, dst, c, src)
+	} else {
+		vec.BinaryVS(op, dst, src, c)
+	}
 }
 
 // AddScalar returns t + c.
@@ -115,7 +132,9 @@ func AddScalar[T Float](t *Tensor[T], c T) *Tensor[T] { return heap[T]().AddScal
 // AddScalar is the package-level AddScalar with the result's storage from
 // the arena.
 func (ar *Arena[T]) AddScalar(t *Tensor[T], c T) *Tensor[T] {
-	return ar.unary(t, func(d, s []T) { vec.BinaryVS(vec.OpAdd, d, s, c) })
+	dst := ar.NewUninit(t.shape...)
+	scalarInto(vec.OpAdd, dst.data, t.data, c, false)
+	return dst
 }
 
 // Axpy computes y += alpha·x for tensors of equal shape.

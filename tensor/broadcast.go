@@ -2,7 +2,7 @@ package tensor
 
 import (
 	"fmt"
-	"runtime"
+	"slices"
 
 	"github.com/tapegrad/tapegrad/internal/parallel"
 )
@@ -124,18 +124,20 @@ func (ar *Arena[T]) SumTo(t *Tensor[T], shape ...int) *Tensor[T] {
 	}
 	lead := len(t.shape) - len(shape)
 	if lead < 0 || !BroadcastsTo(shape, t.shape) {
-		panic(fmt.Sprintf(errSumTo, t.shape, shape, shape, t.shape))
+		s := slices.Clone(shape) // a copy, so that shape stays on the caller's stack
+		panic(fmt.Sprintf(errSumTo, t.shape, s, s, t.shape))
 	}
-	var axes []int
+	var buf [planRank]int
+	axes := buf[:0]
 	for i, d := range t.shape {
 		if i < lead || (shape[i-lead] == 1 && d != 1) {
 			axes = append(axes, i)
 		}
 	}
 	if len(axes) == 0 {
-		return t.Reshape(shape...)
+		return ar.Reshape(t, shape...)
 	}
-	return ar.Sum(t, true, axes...).Reshape(shape...)
+	return ar.Reshape(ar.Sum(t, true, axes...), shape...)
 }
 
 // plan describes an element-wise operation over a broadcast output shape as a
@@ -273,11 +275,6 @@ func (p *plan) eachIn(lo, hi int, run func(o, ao, bo int)) {
 	}
 }
 
-// serial reports whether parallel.Chunks(n, grain, f) runs f(0, n) alone on
-// the calling goroutine, as it does when it would not use two workers.
-// Element-wise loops give the same values either way.
-func serial(n, grain int) bool { return min(runtime.GOMAXPROCS(0), n/max(grain, 1)) <= 1 }
-
 // apply computes dst = a op b element by element, broadcasting a and b to
 // dst's shape, which the caller has checked. dst may be a or b.
 func apply[T Float](op binOp, dst, a, b *Tensor[T]) {
@@ -285,7 +282,7 @@ func apply[T Float](op binOp, dst, a, b *Tensor[T]) {
 		return
 	}
 	if len(a.data) == len(dst.data) && len(b.data) == len(dst.data) {
-		if serial(len(dst.data), parallel.Grain) {
+		if parallel.Serial(len(dst.data), parallel.Grain) {
 			// What parallel.Chunks would do, without making a closure
 			// that escapes: small operands allocate nothing.
 			binaryRun(op, dst.data, a.data, b.data, 1, 1)
@@ -299,7 +296,7 @@ func apply[T Float](op binOp, dst, a, b *Tensor[T]) {
 	var p plan
 	p.init(dst.shape, a.shape, b.shape)
 	grain := max(parallel.Grain/max(p.n, 1), 1)
-	if !serial(p.runs(), grain) {
+	if !parallel.Serial(p.runs(), grain) {
 		applyChunks(op, dst, a, b, p, grain)
 		return
 	}

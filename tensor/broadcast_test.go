@@ -270,3 +270,45 @@ func TestBroadcastChecksMatchBroadcastShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestShapeAppendersMatch checks CheckReshape and AppendReducedShape, which
+// build nothing or into the caller's storage, against ReshapeShape and
+// ReducedShape on every shape of up to three axes of sizes 0–3.
+func TestShapeAppendersMatch(t *testing.T) {
+	var shapes [][]int
+	var gen func(prefix []int, sizes int)
+	gen = func(prefix []int, sizes int) {
+		shapes = append(shapes, slices.Clone(prefix))
+		if len(prefix) == 3 {
+			return
+		}
+		for d := range sizes {
+			gen(append(prefix, d-1), sizes) // -1 … sizes-2
+		}
+	}
+	gen(nil, 5)
+	for _, from := range shapes {
+		if slices.Contains(from, -1) {
+			continue
+		}
+		for _, to := range shapes {
+			_, err := ReshapeShape(from, to)
+			if got := CheckReshape(from, to); (got == nil) != (err == nil) || (got != nil && got.Error() != err.Error()) {
+				t.Fatalf("CheckReshape(%v, %v) = %v, want %v", from, to, got, err)
+			}
+		}
+		axesSets := [][]int{nil, {0}, {-1}, {0, -1}, {1, 0}}
+		for _, axes := range axesSets {
+			if _, err := CheckAxes(axes, len(from)); err != nil {
+				continue
+			}
+			for _, keep := range []bool{false, true} {
+				want := ReducedShape(from, keep, axes...)
+				got := AppendReducedShape([]int{7}, from, keep, axes...)
+				if !slices.Equal(got, append([]int{7}, want...)) {
+					t.Fatalf("AppendReducedShape([7], %v, %v, %v) = %v, want [7] then %v", from, keep, axes, got, want)
+				}
+			}
+		}
+	}
+}

@@ -19,7 +19,8 @@ func Sum[T Float](t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
 
 // Sum is the package-level Sum with the result's storage from the arena.
 func (ar *Arena[T]) Sum(t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
-	ax := normAxes(axes, len(t.shape))
+	var ab, sb [planRank]int // on the stack up to planRank axes
+	ax := normAxesInto(ab[:0], axes, len(t.shape))
 	out := t
 	// Adjacent axes are reduced in one pass; groups go from the last inward so
 	// that the axis numbers of the remaining groups stay valid.
@@ -34,7 +35,7 @@ func (ar *Arena[T]) Sum(t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
 	if out == t {
 		out = ar.Clone(t)
 	}
-	return out.Reshape(ReducedShape(t.shape, keepDims, axes...)...)
+	return ar.Reshape(out, reducedInto(sb[:0], t.shape, keepDims, ax)...)
 }
 
 // Mean returns the arithmetic mean of t's elements over the given axes, with
@@ -46,8 +47,9 @@ func Mean[T Float](t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
 // Mean is the package-level Mean with the result's storage from the arena.
 func (ar *Arena[T]) Mean(t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
 	s := ar.Sum(t, keepDims, axes...)
+	var ab [planRank]int
 	n := 1
-	for _, a := range normAxes(axes, len(t.shape)) {
+	for _, a := range normAxesInto(ab[:0], axes, len(t.shape)) {
 		n *= t.shape[a]
 	}
 	for i := range s.data {
@@ -60,7 +62,8 @@ func (ar *Arena[T]) Mean(t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
 // with size 1.
 func (ar *Arena[T]) sumAxes(t *Tensor[T], from, to int) *Tensor[T] {
 	outer, n, inner := split3(t.shape, from, to)
-	shape := cloneInts(t.shape)
+	var sb [planRank]int // NewUninit copies the shape if it keeps it
+	shape := append(sb[:0], t.shape...)
 	for i := from; i < to; i++ {
 		shape[i] = 1
 	}
@@ -69,42 +72,62 @@ func (ar *Arena[T]) sumAxes(t *Tensor[T], from, to int) *Tensor[T] {
 	if inner == 1 {
 		// Rows of n values, summed four at a time (sumSlices4), the last
 		// ones alone: the same bits either way.
-		parallel.Chunks(outer, max(parallel.Grain/max(n, 1), 1), func(lo, hi int) {
-			o := lo
-			for ; o+4 <= hi && n > 0; o += 4 {
-				s := sumSlices4(src[o*n:], n, n)
-				copy(dst.data[o:o+4], s[:])
-			}
-			for ; o < hi; o++ {
-				dst.data[o] = SumSlice(src[o*n : (o+1)*n])
-			}
-		})
+		if parallel.Serial(outer, max(parallel.Grain/max(n, 1), 1)) {
+			sumRowsOf(dst.data, src, 0, outer, n)
+			return dst
+		}
+		parallel.Chunks(outer, max(parallel.Grain/max(n, 1), 1), func(lo, hi int) { sumRowsOf(dst.data, src, lo, hi, n) })
 		return dst
 	}
 	// Sum rows of inner values into dst, in row order for every element, so
 	// that splitting the work — over outer blocks, or over columns when there
 	// are few blocks — does not change the result.
-	sumRows := func(o, jlo, jhi int) {
-		d := dst.data[o*inner+jlo : o*inner+jhi]
-		base := o * n * inner
-		copy(d, src[base+jlo:base+jhi])
-		for i := 1; i < n; i++ {
-			vec.Binary(vec.OpAdd, d, d, src[base+i*inner+jlo:base+i*inner+jhi])
-		}
-	}
 	if n == 0 {
 		return dst
 	}
-	if outer > 1 {
+	switch {
+	case outer > 1 && parallel.Serial(outer, max(parallel.Grain/(n*inner), 1)),
+		outer <= 1 && parallel.Serial(inner, max(parallel.Grain/n, 1)):
+		// Alone, without the closures below, which would escape.
+		for o := range outer {
+			sumColumns(dst.data, src, o, n, inner, 0, inner)
+		}
+	case outer > 1:
 		parallel.Chunks(outer, max(parallel.Grain/(n*inner), 1), func(lo, hi int) {
 			for o := lo; o < hi; o++ {
-				sumRows(o, 0, inner)
+				sumColumns(dst.data, src, o, n, inner, 0, inner)
 			}
 		})
-		return dst
+	default:
+		parallel.Chunks(inner, max(parallel.Grain/n, 1), func(lo, hi int) { sumColumns(dst.data, src, 0, n, inner, lo, hi) })
 	}
-	parallel.Chunks(inner, max(parallel.Grain/n, 1), func(lo, hi int) { sumRows(0, lo, hi) })
 	return dst
+}
+
+// sumRowsOf sets dst[o] to the sum of row o of src, rows of n values, for
+// o in [lo, hi): four rows at a time (sumSlices4), the last ones alone, with
+// the same bits either way.
+func sumRowsOf[T Float](dst, src []T, lo, hi, n int) {
+	o := lo
+	for ; o+4 <= hi && n > 0; o += 4 {
+		s := sumSlices4(src[o*n:], n, n)
+		copy(dst[o:o+4], s[:])
+	}
+	for ; o < hi; o++ {
+		dst[o] = SumSlice(src[o*n : (o+1)*n])
+	}
+}
+
+// sumColumns sets columns [jlo, jhi) of block o of dst, blocks of inner
+// values, to the sums of the n rows of block o of src, adding the rows in
+// order, so that how the work is split does not change the result.
+func sumColumns[T Float](dst, src []T, o, n, inner, jlo, jhi int) {
+	d := dst[o*inner+jlo : o*inner+jhi]
+	base := o * n * inner
+	copy(d, src[base+jlo:base+jhi])
+	for i := 1; i < n; i++ {
+		vec.Binary(vec.OpAdd, d, d, src[base+i*inner+jlo:base+i*inner+jhi])
+	}
 }
 
 // split3 views shape as (outer, n, inner) around the axes [from, to).

@@ -81,19 +81,29 @@ func NormAxis(axis, dims int) int {
 // an error if an axis is out of range or given twice (as 1 and −1 of a
 // matrix are).
 func CheckAxes(axes []int, dims int) ([]int, error) {
+	n := len(axes)
+	if n == 0 {
+		n = dims
+	}
+	return checkAxes(make([]int, 0, n), axes, dims)
+}
+
+// checkAxes is CheckAxes appending the axes to out[:0], so that a caller
+// can keep them on its stack.
+func checkAxes(out, axes []int, dims int) ([]int, error) {
+	out = out[:0]
 	if len(axes) == 0 {
-		out := make([]int, dims)
-		for i := range out {
-			out[i] = i
+		for i := range dims {
+			out = append(out, i)
 		}
 		return out, nil
 	}
-	out := make([]int, len(axes))
-	for i, a := range axes {
-		var err error
-		if out[i], err = CheckAxis(a, dims); err != nil {
+	for _, a := range axes {
+		a, err := CheckAxis(a, dims)
+		if err != nil {
 			return nil, err
 		}
+		out = append(out, a)
 	}
 	slices.Sort(out)
 	for i := 1; i < len(out); i++ {
@@ -114,6 +124,15 @@ func normAxes(axes []int, dims int) []int {
 	return out
 }
 
+// normAxesInto is checkAxes that panics with the error's message.
+func normAxesInto(out, axes []int, dims int) []int {
+	out, err := checkAxes(out, axes, dims)
+	if err != nil {
+		panic(err.Error())
+	}
+	return out
+}
+
 // ReshapeShape returns the shape that reshaping a tensor of shape from into
 // shape gives: shape itself, with its one −1, if any, replaced by the size
 // that makes the element counts equal. It returns an error if shape has
@@ -122,17 +141,25 @@ func normAxes(axes []int, dims int) []int {
 // is not a multiple of the product of shape's other dimensions, or that
 // product is 0 (the −1 is then ambiguous or cannot be met).
 func ReshapeShape(from, shape []int) ([]int, error) {
+	return reshapeInto(make([]int, 0, len(shape)), from, shape)
+}
+
+// reshapeInto is ReshapeShape appending the shape to out[:0], so that a
+// caller can keep it on its stack.
+func reshapeInto(out, from, shape []int) ([]int, error) {
 	for _, d := range from {
 		if d < 0 {
-			why := fmt.Sprintf(errReshapeFromNeg, from)
+			why := fmt.Sprintf(errReshapeFromNeg, slices.Clone(from))
 			return nil, shapeError(why, "tensor: %s", why)
 		}
 	}
 	n := numel(from)
 	fail := func(why string) ([]int, error) {
-		return nil, shapeError(why, errReshapeWhat, from, n, shape, why)
+		// Copies here and above, so that from and shape stay on their
+		// callers' stacks.
+		return nil, shapeError(why, errReshapeWhat, slices.Clone(from), n, slices.Clone(shape), why)
 	}
-	out := cloneInts(shape)
+	out = append(out[:0], shape...)
 	infer := -1
 	known := 1
 	for i, d := range out {
@@ -154,7 +181,7 @@ func ReshapeShape(from, shape []int) ([]int, error) {
 	case known == 0 && n == 0:
 		return fail(errReshapeZero)
 	case known == 0:
-		return fail(fmt.Sprintf(errReshapeZeroN, shape))
+		return fail(fmt.Sprintf(errReshapeZeroN, slices.Clone(shape)))
 	case n%known != 0:
 		return fail(fmt.Sprintf(errReshapeMultiple, n, known))
 	default:
@@ -163,9 +190,23 @@ func ReshapeShape(from, shape []int) ([]int, error) {
 	return out, nil
 }
 
+// CheckReshape returns ReshapeShape(from, shape)'s error, nil when a tensor
+// of shape from can be reshaped into shape, without building the shape when
+// it can.
+func CheckReshape(from, shape []int) error {
+	var buf [planRank]int
+	_, err := reshapeInto(buf[:0], from, shape)
+	return err
+}
+
 // inferShape is ReshapeShape that panics with the error's message.
 func inferShape(from, shape []int) []int {
-	out, err := ReshapeShape(from, shape)
+	return inferInto(make([]int, 0, len(shape)), from, shape)
+}
+
+// inferInto is reshapeInto that panics with the error's message.
+func inferInto(out, from, shape []int) []int {
+	out, err := reshapeInto(out, from, shape)
 	if err != nil {
 		panic(err.Error())
 	}
@@ -188,8 +229,22 @@ func stridesOf(shape []int) []int {
 // with keepDims the reduced axes stay with size 1, without they are removed.
 // No axes means every axis.
 func ReducedShape(shape []int, keepDims bool, axes ...int) []int {
-	ax := normAxes(axes, len(shape))
-	out := make([]int, 0, len(shape))
+	return AppendReducedShape(make([]int, 0, len(shape)), shape, keepDims, axes...)
+}
+
+// AppendReducedShape appends ReducedShape(shape, keepDims, axes...) to dst
+// and returns the extended slice, so that a caller can keep the shape in an
+// array on its stack.
+func AppendReducedShape(dst, shape []int, keepDims bool, axes ...int) []int {
+	var ab [planRank]int
+	ax := normAxesInto(ab[:0], axes, len(shape))
+	return append(dst, reducedInto(dst[len(dst):], shape, keepDims, ax)...)
+}
+
+// reducedInto is ReducedShape appending the shape to out[:0], with the axes
+// ax already normalized and sorted (normAxes).
+func reducedInto(out, shape []int, keepDims bool, ax []int) []int {
+	out = out[:0]
 	for i, d := range shape {
 		if _, found := slices.BinarySearch(ax, i); found {
 			if keepDims {
