@@ -120,3 +120,25 @@ func TestTapeParamGradFromArena(t *testing.T) {
 		t.Errorf("a step allocates %d bytes, for a gradient of %d: want under a quarter", per, size)
 	}
 }
+
+// An op applied off any tape (pending) runs its Forward without an arena;
+// once the tape that reuses buffers adopts it, its Backward takes its
+// gradients from that tape's arena, like the tape's own ops.
+func TestAdoptedOpUsesTheArena(t *testing.T) {
+	tape := autograd.NewTape[float64]()
+	tape.ReuseBuffers(true)
+	w := autograd.NewParam(tensor.Full(2.0, 3))
+	op := &mulOp{}
+	ww := autograd.Apply(op, w, w) // pending: no tape yet
+	if op.ar != nil {
+		t.Fatal("an op off any tape was given an arena")
+	}
+	loss := sum(mul(ww, tape.Input(tensor.Full(3.0, 3))))
+	tape.Backward(loss)
+	if op.ar == nil {
+		t.Error("the adopted op's Backward ran without the tape's arena")
+	}
+	if got := w.Grad().Data(); got[0] != 12 || got[2] != 12 {
+		t.Errorf("d/dw Σ 3w² = %v, want 12 each", got)
+	}
+}

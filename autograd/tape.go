@@ -317,5 +317,10 @@ func (t *Tape[T]) adopt(v *Var[T]) {
 			t.adopt(in)
 		}
 	}
+	if u, ok := n.op.(ArenaUser[T]); ok && t.arena != nil {
+		// Forward ran off the tape; Backward takes its gradients from
+		// the arena like the tape's own ops.
+		u.UseArena(t.arena)
+	}
 	t.record(*n)
 }

@@ -85,7 +85,8 @@ func (op *Mean[T]) BackwardVar(_ []*v[T], _, dy *v[T], _ []bool) []*v[T] {
 // expandReduced broadcasts the gradient of a reduction back to the shape of
 // the reduced input, into a new tensor.
 func expandReduced[T tensor.Float](ar *tensor.Arena[T], dy *tensor.Tensor[T], shape, axes []int) *tensor.Tensor[T] {
-	kept := dy.Reshape(tensor.ReducedShape(shape, true, axes...)...)
+	var buf [8]int // on the stack: Reshape copies the shape if it keeps it
+	kept := ar.Reshape(dy, tensor.AppendReducedShape(buf[:0], shape, true, axes...)...)
 	return ar.BroadcastTo(kept, shape...)
 }
 

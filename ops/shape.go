@@ -27,15 +27,14 @@ func (*Reshape[T]) Name() string { return "Reshape" }
 func (op *Reshape[T]) Forward(in []*tensor.Tensor[T]) *tensor.Tensor[T] {
 	checkArity("Reshape", in, 1)
 	op.in = in[0].Shape()
-	shape, err := tensor.ReshapeShape(op.in, op.Shape)
-	if err != nil {
+	if err := tensor.CheckReshape(op.in, op.Shape); err != nil {
 		panic(fmt.Sprintf(errReshape, op.in, op.Shape, reason(err)))
 	}
-	return in[0].Reshape(shape...)
+	return op.ar.Reshape(in[0], op.Shape...)
 }
 
 func (op *Reshape[T]) Backward(dy *tensor.Tensor[T], needs []bool) []*tensor.Tensor[T] {
-	return []*tensor.Tensor[T]{dy.Reshape(op.in...)}
+	return []*tensor.Tensor[T]{op.ar.Reshape(dy, op.in...)}
 }
 
 func (*Reshape[T]) Saved() []*tensor.Tensor[T] { return nil }
