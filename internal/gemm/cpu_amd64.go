@@ -9,7 +9,7 @@ var (
 	kernels32 = available(
 		&kernel[float32]{name: "avx512", mr: 12, nr: 32, kc: 256, mc: 1536, nc: 1024, fastPack: true,
 			fn: sgemmAVX512x12x32, fnN: sgemmAVX512x12x16, fnM: sgemmAVX512x6x32, fnMN: sgemmAVX512x6x16,
-			fnQ: sgemmAVX2x12x8, fnMQ: sgemmAVX2x6x8},
+			fnQ: sgemmAVX2x12x8, fnMQ: sgemmAVX2x6x8, fnE: sgemmAVX512x12x4T, fnME: sgemmAVX512x6x4T},
 		&kernel[float32]{name: "avx2", mr: 6, nr: 16, kc: 512, mc: 1536, nc: 512, fastPack: true,
 			fn: sgemmAVX2x6x16, fnN: sgemmAVX2x6x8, fnM: sgemmAVX2x3x16, fnMN: sgemmAVX2x3x8},
 		goKernel32(),

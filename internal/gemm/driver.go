@@ -224,8 +224,8 @@ func (j *job[T]) plan() {
 				}
 				bk.nir = (bk.i1 - bk.i0 + mr - 1) / mr
 				bk.njr = (bk.j1 - bk.j0 + nr - 1) / nr
-				bk.lastA = lastWidth(bk.i1-bk.i0, mr, kern.fnM != nil, false)
-				bk.lastB = lastWidth(bk.j1-bk.j0, nr, kern.fnN != nil, kern.fnQ != nil)
+				bk.lastA = lastWidth(bk.i1-bk.i0, mr, kern.fnM != nil, false, false)
+				bk.lastB = lastWidth(bk.j1-bk.j0, nr, kern.fnN != nil, kern.fnQ != nil, kern.fnE != nil)
 				bk.run = min(max(1, taskWork/(mr*nr*(bk.p1-bk.p0))), bk.njr)
 				if !fused {
 					sizeA = max(sizeA, bk.nir*mr*(bk.p1-bk.p0))

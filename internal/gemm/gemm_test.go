@@ -219,6 +219,15 @@ func testEdges[T Float](t *testing.T, kern *kernel[T]) {
 		tA, tB, al, be, pad := next()
 		run(call{tA, tB, kern.mr + 1, n, 13, al, be, pad})
 	}
+	// The last column of tiles at the eighth (a linear layer of 100
+	// outputs: 3·32 + 4) and narrower, whole tiles (written in C with
+	// alpha and beta) and edge tiles, full and half height.
+	for _, n := range []int{kern.nr / 8, kern.nr + kern.nr/8, kern.nr + 1, 3*kern.nr + kern.nr/8} {
+		for _, m := range []int{kern.mr + 1, 2 * kern.mr, 2*kern.mr - 2} {
+			tA, tB, al, be, pad := next()
+			run(call{tA, tB, m, n, 13, al, be, pad})
+		}
+	}
 	for _, k := range edges(4, kern.kc) { // the kernel's unrolling is 4
 		tA, tB, al, be, pad := next()
 		run(call{tA, tB, kern.mr - 1, kern.nr + 1, k, al, be, pad})

@@ -25,13 +25,18 @@ type kernel[T Float] struct {
 	// when it is no more than a quarter full: mr×nr/4 and mr/2×nr/4. Nil
 	// when there are none; set only with the half tiles.
 	fnQ, fnMQ microKernel[T]
+	// The kernels of the eighth-width tiles, mr×nr/8 and mr/2×nr/8, for
+	// the last column of tiles when it is no more than an eighth full: a
+	// linear layer of 100 outputs leaves 4 columns past 3 tiles of 32. Nil
+	// when there are none; set only with the quarter tiles.
+	fnE, fnME microKernel[T]
 	// fastPack says packing and thin products may use assembly (the
 	// transposes, copies, axpy and dot of the variant's instruction set).
 	fastPack bool
 }
 
 // tileFor returns the kernel for a tile of height h (mr or mr/2) and width
-// w (nr, nr/2 or nr/4).
+// w (nr, nr/2, nr/4 or nr/8).
 func (k *kernel[T]) tileFor(h, w int) microKernel[T] {
 	full := h == k.mr
 	switch {
@@ -43,19 +48,24 @@ func (k *kernel[T]) tileFor(h, w int) microKernel[T] {
 		return k.fnN
 	case w == k.nr/2:
 		return k.fnMN
-	case full:
+	case w == k.nr/4 && full:
 		return k.fnQ
+	case w == k.nr/4:
+		return k.fnMQ
+	case full:
+		return k.fnE
 	}
-	return k.fnMQ
+	return k.fnME
 }
 
 // lastWidth returns the width of the last sliver of n lines cut in slivers
-// of w (mr or nr): w/4 when it is no more than a quarter full and quarter
-// has a kernel, else w/2 when it is no more than half full and half has a
-// kernel, else w.
-func lastWidth(n, w int, half, quarter bool) int {
+// of w (mr or nr): the narrowest of w/8, w/4 and w/2 that holds what is
+// left and has a kernel (eighth, quarter, half), else w.
+func lastWidth(n, w int, half, quarter, eighth bool) int {
 	r := n % w
 	switch {
+	case eighth && r > 0 && r <= w/8:
+		return w / 8
 	case quarter && r > 0 && r <= w/4:
 		return w / 4
 	case half && r > 0 && r <= w/2:

@@ -58,6 +58,12 @@ func dgemmAVX2x3x8(kc int, a *float64, b *float64, c *float64, ldc int, alpha fl
 // dgemmAVX2x3x4 computes a 3×4 tile of C from packed slivers of A and B.
 func dgemmAVX2x3x4(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64, beta float64, load int)
 
+// sgemmAVX512x12x4T computes a 12×4 tile of C from packed slivers of A and B, with the tile's rows along the vector lanes.
+func sgemmAVX512x12x4T(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32, beta float32, load int)
+
+// sgemmAVX512x6x4T computes a 6×4 tile of C from packed slivers of A and B, with the tile's rows along the vector lanes.
+func sgemmAVX512x6x4T(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32, beta float32, load int)
+
 // transpose8x8PS transposes 8 rows of src into columns of dst, 8 steps at a time.
 func transpose8x8PS(src *float32, lds int, dst *float32, ldd int, n int)
 

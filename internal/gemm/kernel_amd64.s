@@ -3824,6 +3824,310 @@ dgemmAVX2x3x4_nobeta:
 	VZEROUPPER
 	RET
 
+// func sgemmAVX512x12x4T(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32, beta float32, load int)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmAVX512x12x4T(SB), NOSPLIT, $0-56
+	MOVQ   kc+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   b+16(FP), DX
+	MOVL   $0x00000fff, BX
+	KMOVW  BX, K1
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ   AX, BX
+	SHRQ   $0x02, BX
+	JZ     sgemmAVX512x12x4T_tail
+
+sgemmAVX512x12x4T_loop:
+	VMOVUPS.Z        (CX), K1, Z4
+	VFMADD231PS.BCST (DX), Z4, Z0
+	VFMADD231PS.BCST 4(DX), Z4, Z1
+	VFMADD231PS.BCST 8(DX), Z4, Z2
+	VFMADD231PS.BCST 12(DX), Z4, Z3
+	VMOVUPS.Z        48(CX), K1, Z4
+	VFMADD231PS.BCST 16(DX), Z4, Z0
+	VFMADD231PS.BCST 20(DX), Z4, Z1
+	VFMADD231PS.BCST 24(DX), Z4, Z2
+	VFMADD231PS.BCST 28(DX), Z4, Z3
+	VMOVUPS.Z        96(CX), K1, Z4
+	VFMADD231PS.BCST 32(DX), Z4, Z0
+	VFMADD231PS.BCST 36(DX), Z4, Z1
+	VFMADD231PS.BCST 40(DX), Z4, Z2
+	VFMADD231PS.BCST 44(DX), Z4, Z3
+	VMOVUPS.Z        144(CX), K1, Z4
+	VFMADD231PS.BCST 48(DX), Z4, Z0
+	VFMADD231PS.BCST 52(DX), Z4, Z1
+	VFMADD231PS.BCST 56(DX), Z4, Z2
+	VFMADD231PS.BCST 60(DX), Z4, Z3
+	ADDQ             $0x000000c0, CX
+	ADDQ             $0x00000040, DX
+	DECQ             BX
+	JNZ              sgemmAVX512x12x4T_loop
+
+sgemmAVX512x12x4T_tail:
+	ANDQ $0x00000003, AX
+	JZ   sgemmAVX512x12x4T_store
+
+sgemmAVX512x12x4T_tailloop:
+	VMOVUPS.Z        (CX), K1, Z4
+	VFMADD231PS.BCST (DX), Z4, Z0
+	VFMADD231PS.BCST 4(DX), Z4, Z1
+	VFMADD231PS.BCST 8(DX), Z4, Z2
+	VFMADD231PS.BCST 12(DX), Z4, Z3
+	ADDQ             $0x00000030, CX
+	ADDQ             $0x00000010, DX
+	DECQ             AX
+	JNZ              sgemmAVX512x12x4T_tailloop
+
+sgemmAVX512x12x4T_store:
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z0
+	VUNPCKLPS     Z3, Z2, Z1
+	VUNPCKHPS     Z3, Z2, Z2
+	VSHUFPS       $0x44, Z1, Z4, Z3
+	VSHUFPS       $0xee, Z1, Z4, Z1
+	VSHUFPS       $0x44, Z2, Z0, Z4
+	VSHUFPS       $0xee, Z2, Z0, Z0
+	MOVQ          c+24(FP), AX
+	MOVQ          ldc+32(FP), CX
+	SHLQ          $0x02, CX
+	MOVQ          load+48(FP), DX
+	VBROADCASTSS  alpha+40(FP), X2
+	VBROADCASTSS  beta+44(FP), X5
+	TESTQ         DX, DX
+	JZ            sgemmAVX512x12x4T_nobeta
+	VMULPS        (AX), X5, X6
+	VFMADD231PS   X2, X3, X6
+	VMOVUPS       X6, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X6
+	VFMADD231PS   X2, X1, X6
+	VMOVUPS       X6, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X6
+	VFMADD231PS   X2, X4, X6
+	VMOVUPS       X6, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X6
+	VFMADD231PS   X2, X0, X6
+	VMOVUPS       X6, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X6
+	VEXTRACTF32X4 $0x01, Z3, X7
+	VFMADD231PS   X2, X7, X6
+	VMOVUPS       X6, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X6
+	VEXTRACTF32X4 $0x01, Z1, X7
+	VFMADD231PS   X2, X7, X6
+	VMOVUPS       X6, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X6
+	VEXTRACTF32X4 $0x01, Z4, X7
+	VFMADD231PS   X2, X7, X6
+	VMOVUPS       X6, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X6
+	VEXTRACTF32X4 $0x01, Z0, X7
+	VFMADD231PS   X2, X7, X6
+	VMOVUPS       X6, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X6
+	VEXTRACTF32X4 $0x02, Z3, X3
+	VFMADD231PS   X2, X3, X6
+	VMOVUPS       X6, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X3
+	VEXTRACTF32X4 $0x02, Z1, X1
+	VFMADD231PS   X2, X1, X3
+	VMOVUPS       X3, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X1
+	VEXTRACTF32X4 $0x02, Z4, X3
+	VFMADD231PS   X2, X3, X1
+	VMOVUPS       X1, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X1
+	VEXTRACTF32X4 $0x02, Z0, X0
+	VFMADD231PS   X2, X0, X1
+	VMOVUPS       X1, (AX)
+	VZEROUPPER
+	RET
+
+sgemmAVX512x12x4T_nobeta:
+	VMULPS        X2, X3, X5
+	VMOVUPS       X5, (AX)
+	ADDQ          CX, AX
+	VMULPS        X2, X1, X5
+	VMOVUPS       X5, (AX)
+	ADDQ          CX, AX
+	VMULPS        X2, X4, X5
+	VMOVUPS       X5, (AX)
+	ADDQ          CX, AX
+	VMULPS        X2, X0, X5
+	VMOVUPS       X5, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x01, Z3, X5
+	VMULPS        X2, X5, X5
+	VMOVUPS       X5, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x01, Z1, X5
+	VMULPS        X2, X5, X5
+	VMOVUPS       X5, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x01, Z4, X5
+	VMULPS        X2, X5, X5
+	VMOVUPS       X5, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x01, Z0, X5
+	VMULPS        X2, X5, X5
+	VMOVUPS       X5, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x02, Z3, X3
+	VMULPS        X2, X3, X3
+	VMOVUPS       X3, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x02, Z1, X1
+	VMULPS        X2, X1, X1
+	VMOVUPS       X1, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x02, Z4, X1
+	VMULPS        X2, X1, X1
+	VMOVUPS       X1, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x02, Z0, X0
+	VMULPS        X2, X0, X0
+	VMOVUPS       X0, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmAVX512x6x4T(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32, beta float32, load int)
+// Requires: AVX, AVX512F, FMA3
+TEXT ·sgemmAVX512x6x4T(SB), NOSPLIT, $0-56
+	MOVQ   kc+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   b+16(FP), DX
+	MOVL   $0x0000003f, BX
+	KMOVW  BX, K1
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	MOVQ   AX, BX
+	SHRQ   $0x02, BX
+	JZ     sgemmAVX512x6x4T_tail
+
+sgemmAVX512x6x4T_loop:
+	VMOVUPS.Z        (CX), K1, Z4
+	VFMADD231PS.BCST (DX), Z4, Z0
+	VFMADD231PS.BCST 4(DX), Z4, Z1
+	VFMADD231PS.BCST 8(DX), Z4, Z2
+	VFMADD231PS.BCST 12(DX), Z4, Z3
+	VMOVUPS.Z        24(CX), K1, Z4
+	VFMADD231PS.BCST 16(DX), Z4, Z0
+	VFMADD231PS.BCST 20(DX), Z4, Z1
+	VFMADD231PS.BCST 24(DX), Z4, Z2
+	VFMADD231PS.BCST 28(DX), Z4, Z3
+	VMOVUPS.Z        48(CX), K1, Z4
+	VFMADD231PS.BCST 32(DX), Z4, Z0
+	VFMADD231PS.BCST 36(DX), Z4, Z1
+	VFMADD231PS.BCST 40(DX), Z4, Z2
+	VFMADD231PS.BCST 44(DX), Z4, Z3
+	VMOVUPS.Z        72(CX), K1, Z4
+	VFMADD231PS.BCST 48(DX), Z4, Z0
+	VFMADD231PS.BCST 52(DX), Z4, Z1
+	VFMADD231PS.BCST 56(DX), Z4, Z2
+	VFMADD231PS.BCST 60(DX), Z4, Z3
+	ADDQ             $0x00000060, CX
+	ADDQ             $0x00000040, DX
+	DECQ             BX
+	JNZ              sgemmAVX512x6x4T_loop
+
+sgemmAVX512x6x4T_tail:
+	ANDQ $0x00000003, AX
+	JZ   sgemmAVX512x6x4T_store
+
+sgemmAVX512x6x4T_tailloop:
+	VMOVUPS.Z        (CX), K1, Z4
+	VFMADD231PS.BCST (DX), Z4, Z0
+	VFMADD231PS.BCST 4(DX), Z4, Z1
+	VFMADD231PS.BCST 8(DX), Z4, Z2
+	VFMADD231PS.BCST 12(DX), Z4, Z3
+	ADDQ             $0x00000018, CX
+	ADDQ             $0x00000010, DX
+	DECQ             AX
+	JNZ              sgemmAVX512x6x4T_tailloop
+
+sgemmAVX512x6x4T_store:
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z0
+	VUNPCKLPS     Z3, Z2, Z1
+	VUNPCKHPS     Z3, Z2, Z2
+	VSHUFPS       $0x44, Z1, Z4, Z3
+	VSHUFPS       $0xee, Z1, Z4, Z1
+	VSHUFPS       $0x44, Z2, Z0, Z4
+	VSHUFPS       $0xee, Z2, Z0, Z0
+	MOVQ          c+24(FP), AX
+	MOVQ          ldc+32(FP), CX
+	SHLQ          $0x02, CX
+	MOVQ          load+48(FP), DX
+	VBROADCASTSS  alpha+40(FP), X2
+	VBROADCASTSS  beta+44(FP), X5
+	TESTQ         DX, DX
+	JZ            sgemmAVX512x6x4T_nobeta
+	VMULPS        (AX), X5, X6
+	VFMADD231PS   X2, X3, X6
+	VMOVUPS       X6, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X6
+	VFMADD231PS   X2, X1, X6
+	VMOVUPS       X6, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X6
+	VFMADD231PS   X2, X4, X6
+	VMOVUPS       X6, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X4
+	VFMADD231PS   X2, X0, X4
+	VMOVUPS       X4, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X0
+	VEXTRACTF32X4 $0x01, Z3, X3
+	VFMADD231PS   X2, X3, X0
+	VMOVUPS       X0, (AX)
+	ADDQ          CX, AX
+	VMULPS        (AX), X5, X0
+	VEXTRACTF32X4 $0x01, Z1, X1
+	VFMADD231PS   X2, X1, X0
+	VMOVUPS       X0, (AX)
+	VZEROUPPER
+	RET
+
+sgemmAVX512x6x4T_nobeta:
+	VMULPS        X2, X3, X5
+	VMOVUPS       X5, (AX)
+	ADDQ          CX, AX
+	VMULPS        X2, X1, X5
+	VMOVUPS       X5, (AX)
+	ADDQ          CX, AX
+	VMULPS        X2, X4, X4
+	VMOVUPS       X4, (AX)
+	ADDQ          CX, AX
+	VMULPS        X2, X0, X0
+	VMOVUPS       X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x01, Z3, X0
+	VMULPS        X2, X0, X0
+	VMOVUPS       X0, (AX)
+	ADDQ          CX, AX
+	VEXTRACTF32X4 $0x01, Z1, X0
+	VMULPS        X2, X0, X0
+	VMOVUPS       X0, (AX)
+	VZEROUPPER
+	RET
+
 // func transpose8x8PS(src *float32, lds int, dst *float32, ldd int, n int)
 // Requires: AVX
 TEXT ·transpose8x8PS(SB), NOSPLIT, $0-40

@@ -24,7 +24,7 @@ type panel[T Float] struct {
 	x0, x1 int
 	p0, kc int
 	w      int
-	last   int  // the width of the last sliver: w, w/2 or w/4 (see lastWidth)
+	last   int  // the width of the last sliver: w, w/2, w/4 or w/8 (see lastWidth)
 	fast   bool // use the assembly transposes
 }
 

@@ -71,9 +71,25 @@ var kernels = []kernel{
 	{name: "dgemmAVX2x3x4", f64: true, mr: 3, nv: 1, unroll: 4},
 }
 
+// tkernels are the float32 AVX-512 eighth-width edge kernels: a tile of mr
+// rows (12 or 6) by 4 columns, for a last column of tiles no more than 4
+// wide (a linear layer of 100 outputs: 3·32 + 4), with the tile's rows
+// along the lanes of one ZMM vector instead of its columns. A step loads
+// the mr values of Ã (masked) and multiplies them by each of B̃'s 4 values,
+// broadcast: 4 FMAs, where the quarter-width 12×8 takes 12 to compute half
+// a vector of waste. The epilogue transposes the 4 column vectors in 4×4
+// blocks (one per 128-bit lane) and stores each C row as one XMM vector.
+var tkernels = []tkernel{
+	{name: "sgemmAVX512x12x4T", mr: 12},
+	{name: "sgemmAVX512x6x4T", mr: 6},
+}
+
 func main() {
 	ConstraintExpr("amd64,!purego")
 	for _, k := range kernels {
+		k.generate()
+	}
+	for _, k := range tkernels {
 		k.generate()
 	}
 	transposes()
@@ -276,6 +292,134 @@ func (k kernel) mul(x, y Op, dst VecVirtual) {
 		VMULPD(x, y, dst)
 	} else {
 		VMULPS(x, y, dst)
+	}
+}
+
+// tkernel describes a float32 AVX-512 kernel of 4 columns with the tile's
+// rows along the vector lanes (see tkernels).
+type tkernel struct {
+	name string
+	mr   int // rows: at most 16, the lanes of a ZMM vector
+}
+
+const (
+	tnr     = 4 // columns of a tkernel's tile
+	tunroll = 4 // k steps per loop iteration
+)
+
+func (k tkernel) generate() {
+	TEXT(k.name, NOSPLIT, "func(kc int, a, b, c *float32, ldc int, alpha, beta float32, load int)")
+	Doc(fmt.Sprintf("%s computes a %d×%d tile of C from packed slivers of A and B, with the tile's rows along the vector lanes.", k.name, k.mr, tnr))
+
+	kc := Load(Param("kc"), GP64())
+	a := Load(Param("a"), GP64())
+	b := Load(Param("b"), GP64())
+	mask := GP32()
+	MOVL(U32(1<<k.mr-1), mask)
+	rows := K()
+	KMOVW(mask, rows)
+
+	acc := make([]VecVirtual, tnr)
+	for j := range acc {
+		acc[j] = ZMM()
+		VPXORD(acc[j], acc[j], acc[j])
+	}
+	step := func(u int) {
+		va := ZMM()
+		VMOVUPS_Z(Mem{Base: a, Disp: u * k.mr * 4}, rows, va)
+		for j := range acc {
+			VFMADD231PS_BCST(Mem{Base: b, Disp: (u*tnr + j) * 4}, va, acc[j])
+		}
+	}
+
+	n := GP64()
+	MOVQ(kc, n)
+	SHRQ(U8(log2(tunroll)), n)
+	JZ(LabelRef(k.name + "_tail"))
+	Label(k.name + "_loop")
+	for u := range tunroll {
+		step(u)
+	}
+	ADDQ(U32(tunroll*k.mr*4), a)
+	ADDQ(U32(tunroll*tnr*4), b)
+	DECQ(n)
+	JNZ(LabelRef(k.name + "_loop"))
+
+	Label(k.name + "_tail")
+	ANDQ(U32(tunroll-1), kc)
+	JZ(LabelRef(k.name + "_store"))
+	Label(k.name + "_tailloop")
+	step(0)
+	ADDQ(U32(k.mr*4), a)
+	ADDQ(U32(tnr*4), b)
+	DECQ(kc)
+	JNZ(LabelRef(k.name + "_tailloop"))
+
+	// Epilogue: transpose each 128-bit lane's 4×4 block, so that lane g of
+	// r[i] holds row 4g+i of the tile, then store each row as the other
+	// kernels do: C = alpha·acc + beta·C, beta·C rounded first.
+	Label(k.name + "_store")
+	lo01, hi01, lo23, hi23 := ZMM(), ZMM(), ZMM(), ZMM()
+	VUNPCKLPS(acc[1], acc[0], lo01) // c0[0] c1[0] c0[1] c1[1], per lane
+	VUNPCKHPS(acc[1], acc[0], hi01) // c0[2] c1[2] c0[3] c1[3]
+	VUNPCKLPS(acc[3], acc[2], lo23)
+	VUNPCKHPS(acc[3], acc[2], hi23)
+	r := []VecVirtual{ZMM(), ZMM(), ZMM(), ZMM()}
+	VSHUFPS(U8(0x44), lo23, lo01, r[0]) // row 0 of each 4×4 block
+	VSHUFPS(U8(0xEE), lo23, lo01, r[1])
+	VSHUFPS(U8(0x44), hi23, hi01, r[2])
+	VSHUFPS(U8(0xEE), hi23, hi01, r[3])
+
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	load := Load(Param("load"), GP64())
+	alpha, beta := XMM(), XMM()
+	for _, x := range []struct {
+		name string
+		reg  VecVirtual
+	}{{"alpha", alpha}, {"beta", beta}} {
+		p, err := Param(x.name).Resolve()
+		if err != nil {
+			panic(err)
+		}
+		VBROADCASTSS(p.Addr, x.reg)
+	}
+	// row returns row i of the tile as an XMM vector (writing to the low
+	// lane's would zero the rest of its ZMM vector, the other lanes' rows).
+	row := func(i int) Register {
+		if i < 4 {
+			return r[i].AsX()
+		}
+		x := XMM()
+		VEXTRACTF32X4(U8(i/4), r[i%4], x)
+		return x
+	}
+	for _, withBeta := range []bool{true, false} {
+		if withBeta {
+			TESTQ(load, load)
+			JZ(LabelRef(k.name + "_nobeta"))
+		} else {
+			Label(k.name + "_nobeta")
+		}
+		ptr := GP64()
+		MOVQ(c, ptr)
+		for i := range k.mr {
+			m := Mem{Base: ptr}
+			t := XMM()
+			if withBeta {
+				VMULPS(m, beta, t)
+				VFMADD231PS(alpha, row(i), t)
+			} else {
+				VMULPS(alpha, row(i), t)
+			}
+			VMOVUPS(t, m)
+			if i < k.mr-1 {
+				ADDQ(ldc, ptr)
+			}
+		}
+		VZEROUPPER()
+		RET()
 	}
 }
 
