@@ -16,6 +16,7 @@ import (
 // Winograd pass) and batches too short for that, with gaps between the
 // products that Batch must leave alone.
 func TestBatchMatchesGemm(t *testing.T) {
+	splitSmall(t)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	defer func(old int) { maxWorkers = old }(maxWorkers)
 	maxWorkers = 8

@@ -42,23 +42,24 @@ var benchShapes = []benchShape{
 }
 
 // BenchmarkWorkers times float32 products of sizes around minWorkPerWorker
-// with the fastest kernel, to set it: run it with -cpu 1,2 (alternately,
-// on a busy machine, -count 1 several times) and compare. A product of m·n·k
+// with the fastest kernel: run it with -cpu 1,2 (alternately, on a busy
+// machine, -count 1 several times) and compare. A product of m·n·k
 // multiply-adds gets m·n·k/minWorkPerWorker goroutines, at most GOMAXPROCS;
 // the sizes are 1/2, 1, 2, 4 and 8 times the threshold, in the shapes of a
-// linear layer's forward (X·Wᵀ) and weight gradient (dYᵀ·X).
+// linear layer's forward (X·Wᵀ) and weight gradient (dYᵀ·X). Repeated on
+// hot operands these products say little (see minWorkPerWorker, set from
+// whole steps); they show what a split costs at the threshold.
 func BenchmarkWorkers(b *testing.B) {
 	for _, s := range []benchShape{
-		{"200x16x80/forward", false, true, 200, 16, 80},     // 256K: 1 goroutine
-		{"200x32x80/forward", false, true, 200, 32, 80},     // 512K: 1
-		{"200x64x80/forward", false, true, 200, 64, 80},     // 1M: 2
-		{"200x128x80/forward", false, true, 200, 128, 80},   // 2M
-		{"200x256x80/forward", false, true, 200, 256, 80},   // 4M
-		{"80x200x32/dW", true, false, 80, 200, 32},          // 512K: 1
-		{"80x200x64/dW", true, false, 80, 200, 64},          // 1M: 2
-		{"80x200x128/dW", true, false, 80, 200, 128},        // 2M
-		{"80x200x256/dW", true, false, 80, 200, 256},        // 4M
-		{"128x128x128/square", false, false, 128, 128, 128}, // 2M
+		{"256x128x128/forward", false, true, 256, 128, 128}, // 4.2M: 1 goroutine
+		{"256x256x128/forward", false, true, 256, 256, 128}, // 8.4M: 1
+		{"256x512x128/forward", false, true, 256, 512, 128}, // 16.8M: 2
+		{"256x512x256/forward", false, true, 256, 512, 256}, // 33.6M
+		{"256x512x512/forward", false, true, 256, 512, 512}, // 67.1M
+		{"128x256x128/dW", true, false, 128, 256, 128},      // 4.2M: 1
+		{"128x256x256/dW", true, false, 128, 256, 256},      // 8.4M: 1
+		{"128x256x512/dW", true, false, 128, 256, 512},      // 16.8M: 2
+		{"128x128x512/lstm", false, true, 128, 128, 512},    // 8.4M: W8's per-step product
 	} {
 		b.Run(s.name, func(b *testing.B) { benchGemm[float32](b, s, variants()[0]) })
 	}

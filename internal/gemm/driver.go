@@ -100,17 +100,24 @@ func (bk *block) computeTasks() int {
 }
 
 // minWorkPerWorker is the least number of multiply-adds (m·n·k) a
-// goroutine gets: below it, starting one costs more than it saves.
+// goroutine gets: below it, a second goroutine costs the step more than it
+// saves.
 //
-// Measured on 2026-12-02 (2-core AMD EPYC VM shared with other work,
-// float32, AVX-512, medians of 3 runs of 5000 products, -cpu 2 time over
-// -cpu 1 time): 200×32×100 (m×k×n, 625K multiply-adds, 2 goroutines)
-// 0.96, 100×200×32 0.93, 200×64×100 1.00, 100×200×64 1.01, 128×64×128
-// 1.07, 128×128×128 0.99, 128×256×128 1.00; 64×128×64, exactly 1<<19 and so
-// one goroutine either way, 1.26: the noise of a shared machine. No product
-// around the threshold ran clearly slower on two cores, so it stays;
-// raising it to 1<<20 changed those products by no more than that noise.
-const minWorkPerWorker = 1 << 19
+// Set on 2026-12-03 from whole training steps, not from products alone: on
+// the project's 2-vCPU AMD EPYC VM, where a second vCPU adds little to a
+// compute-bound product, a product repeated on hot operands takes the same
+// time on one goroutine as on two at every size from 15M to 61M
+// multiply-adds (BenchmarkGemm's Linear shapes, -cpu 1,2), while inside a
+// step the split pays for large products (their packing reads operands
+// from memory) and costs small ones. Test binaries alternated at -cpu 2,
+// medians of three rounds, 1<<23 against the 1<<19 of 2026-12-02: W8 (an
+// LSTM whose per-step products are 128×128×512, 8.4M) 27.6 → 24.6 ms, W1s
+// (784→100→10, 15.7M a product) 518 → 486 µs and its trainer 559 → 539 µs,
+// W10 2848 → 2764 µs; W1 (61M) 1497 µs both, W1b, W2, W2e and W9 within
+// ±1.2%. Forcing one goroutine on every product (1<<40) made W1 1608 µs
+// and W1b 9.5 ms against 6.9. Tests lower it (splitSmall), so that their
+// small products still run on several goroutines.
+var minWorkPerWorker = 1 << 23
 
 // fusedDepth is about the depth of the blocks (splitDepth's, up to a
 // quarter deeper) of a fused product (one block of columns) whose B̃

@@ -244,6 +244,7 @@ func testEdges[T Float](t *testing.T, kern *kernel[T]) {
 // TestDeterministic checks that the result's bits do not depend on
 // GOMAXPROCS, on shapes large enough to split among workers.
 func TestDeterministic(t *testing.T) {
+	splitSmall(t)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	defer func(old int) { maxWorkers = old }(maxWorkers)
 	maxWorkers = 8
@@ -349,6 +350,7 @@ func FuzzGemm(f *testing.F) {
 // calls allocate less than once per product. (Not testing.AllocsPerRun: it
 // sets GOMAXPROCS to 1.)
 func TestNoAllocs(t *testing.T) {
+	splitSmall(t)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, c := range []call{
@@ -386,6 +388,7 @@ func TestNoAllocs(t *testing.T) {
 // TestConcurrentCalls runs products from several goroutines at once: one
 // holds the crew of helpers, the others start helpers of their own.
 func TestConcurrentCalls(t *testing.T) {
+	splitSmall(t)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	var wg sync.WaitGroup
 	for g := range 4 {
@@ -400,4 +403,13 @@ func TestConcurrentCalls(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// splitSmall lowers minWorkPerWorker for the rest of the test to 1<<19
+// multiply-adds, so that the test's products, small to keep it quick, still
+// run on several goroutines.
+func splitSmall(t *testing.T) {
+	old := minWorkPerWorker
+	minWorkPerWorker = 1 << 19
+	t.Cleanup(func() { minWorkPerWorker = old })
 }
