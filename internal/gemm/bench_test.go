@@ -42,8 +42,9 @@ var benchShapes = []benchShape{
 }
 
 // BenchmarkWorkers times float32 products of sizes around minWorkPerWorker
-// with the fastest kernel: run it with -cpu 1,2 (alternately, on a busy
-// machine, -count 1 several times) and compare. A product of m·n·k
+// with the fastest kernel: run it with -cpu 1 and with -cpu 2 in separate
+// processes (one process given -cpu 1,2 ran the sub-benchmarks' -cpu 1
+// case on two CPUs here), alternately on a busy machine, and compare. A product of m·n·k
 // multiply-adds gets m·n·k/minWorkPerWorker goroutines, at most GOMAXPROCS;
 // the sizes are 1/2, 1, 2, 4 and 8 times the threshold, in the shapes of a
 // linear layer's forward (X·Wᵀ) and weight gradient (dYᵀ·X). Repeated on

@@ -103,13 +103,16 @@ func (bk *block) computeTasks() int {
 // goroutine gets: below it, a second goroutine costs the step more than it
 // saves.
 //
-// Set on 2026-12-03 from whole training steps, not from products alone: on
-// the project's 2-vCPU AMD EPYC VM, where a second vCPU adds little to a
-// compute-bound product, a product repeated on hot operands takes the same
-// time on one goroutine as on two at every size from 15M to 61M
-// multiply-adds (BenchmarkGemm's Linear shapes, -cpu 1,2), while inside a
-// step the split pays for large products (their packing reads operands
-// from memory) and costs small ones. Test binaries alternated at -cpu 2,
+// Set on 2026-12-03 from whole training steps, not from products alone. On
+// the project's 2-vCPU AMD EPYC VM a product repeated on hot operands is
+// faster on two goroutines than on one at these sizes when its rows split
+// well (X·Wᵀ of 200x784x100, 15.7M multiply-adds: 134 against 178 µs; of
+// 200x3072x100: 520 against 719 µs) and as fast when they do not (their
+// dW), measured in separate processes (-cpu 1,2 in one process measured
+// two threads for the -cpu 1 sub-benchmarks too). Inside a step the split
+// pays for large products and costs small ones, whose operands and
+// results the next op then reads from the other core's cache. Test
+// binaries alternated at -cpu 2,
 // medians of three rounds, 1<<23 against the 1<<19 of 2026-12-02: W8 (an
 // LSTM whose per-step products are 128×128×512, 8.4M) 27.6 → 24.6 ms, W1s
 // (784→100→10, 15.7M a product) 518 → 486 µs and its trainer 559 → 539 µs,
