@@ -47,11 +47,7 @@ func Mean[T Float](t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
 // Mean is the package-level Mean with the result's storage from the arena.
 func (ar *Arena[T]) Mean(t *Tensor[T], keepDims bool, axes ...int) *Tensor[T] {
 	s := ar.Sum(t, keepDims, axes...)
-	var ab [planRank]int
-	n := 1
-	for _, a := range normAxesInto(ab[:0], axes, len(t.shape)) {
-		n *= t.shape[a]
-	}
+	n := len(t.data) / max(len(s.data), 1) // the values each sum took
 	for i := range s.data {
 		s.data[i] /= T(n)
 	}
@@ -69,38 +65,46 @@ func (ar *Arena[T]) sumAxes(t *Tensor[T], from, to int) *Tensor[T] {
 	}
 	dst := ar.New(shape...)
 	src := t.data
+	// Each branch runs its loop alone, without the closure it would hand
+	// to parallel.Chunks (which escapes), when Chunks would not split it.
 	if inner == 1 {
 		// Rows of n values, summed four at a time (sumSlices4), the last
 		// ones alone: the same bits either way.
-		if parallel.Serial(outer, max(parallel.Grain/max(n, 1), 1)) {
+		grain := max(parallel.Grain/max(n, 1), 1)
+		if parallel.Serial(outer, grain) {
 			sumRowsOf(dst.data, src, 0, outer, n)
 			return dst
 		}
-		parallel.Chunks(outer, max(parallel.Grain/max(n, 1), 1), func(lo, hi int) { sumRowsOf(dst.data, src, lo, hi, n) })
+		parallel.Chunks(outer, grain, func(lo, hi int) { sumRowsOf(dst.data, src, lo, hi, n) })
 		return dst
 	}
 	// Sum rows of inner values into dst, in row order for every element, so
 	// that splitting the work — over outer blocks, or over columns when there
 	// are few blocks — does not change the result.
-	if n == 0 {
+	if n == 0 || outer == 0 || inner == 0 { // nothing to sum, or nothing to sum into
 		return dst
 	}
-	switch {
-	case outer > 1 && parallel.Serial(outer, max(parallel.Grain/(n*inner), 1)),
-		outer <= 1 && parallel.Serial(inner, max(parallel.Grain/n, 1)):
-		// Alone, without the closures below, which would escape.
-		for o := range outer {
-			sumColumns(dst.data, src, o, n, inner, 0, inner)
+	if outer > 1 {
+		grain := max(parallel.Grain/(n*inner), 1)
+		if parallel.Serial(outer, grain) {
+			for o := range outer {
+				sumColumns(dst.data, src, o, n, inner, 0, inner)
+			}
+			return dst
 		}
-	case outer > 1:
-		parallel.Chunks(outer, max(parallel.Grain/(n*inner), 1), func(lo, hi int) {
+		parallel.Chunks(outer, grain, func(lo, hi int) {
 			for o := lo; o < hi; o++ {
 				sumColumns(dst.data, src, o, n, inner, 0, inner)
 			}
 		})
-	default:
-		parallel.Chunks(inner, max(parallel.Grain/n, 1), func(lo, hi int) { sumColumns(dst.data, src, 0, n, inner, lo, hi) })
+		return dst
 	}
+	grain := max(parallel.Grain/n, 1)
+	if parallel.Serial(inner, grain) {
+		sumColumns(dst.data, src, 0, n, inner, 0, inner)
+		return dst
+	}
+	parallel.Chunks(inner, grain, func(lo, hi int) { sumColumns(dst.data, src, 0, n, inner, lo, hi) })
 	return dst
 }
 
@@ -373,7 +377,7 @@ type Reduction struct {
 // axes means every axis; negative axes count from the end). It panics on an
 // axis out of range or given twice.
 func NewReduction(shape []int, axes ...int) Reduction {
-	ax := normAxes(axes, len(shape))
+	ax := normAxesInto(nil, axes, len(shape))
 	strides := stridesOf(shape)
 	var keptDims, keptStrides, redDims, redStrides []int
 	for i, d := range shape {
@@ -406,7 +410,8 @@ func offsets(dims, strides []int) []int {
 // of shape (every axis when none) has size 0: the maximum of no elements is
 // undefined.
 func checkReducedNonEmpty(name string, shape, axes []int) {
-	for _, a := range normAxes(axes, len(shape)) {
+	var ab [planRank]int
+	for _, a := range normAxesInto(ab[:0], axes, len(shape)) {
 		if shape[a] == 0 {
 			panic(fmt.Sprintf(errEmptyAxis, name, a, shape))
 		}

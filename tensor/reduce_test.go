@@ -534,3 +534,18 @@ func TestSumSlices4MatchesSumSlice(t *testing.T) {
 		}
 	}
 }
+
+// TestReductionsOfEmptyTensors: sums over an axis whose neighbours hold no
+// values give empty results, and a mean over an empty axis is NaN (0/0),
+// through the serial and the parallel paths alike.
+func TestReductionsOfEmptyTensors(t *testing.T) {
+	if s := Sum(New[float32](0, 3, 4), false, 1); !EqualShapes(s.Shape(), []int{0, 4}) {
+		t.Errorf("Sum over axis 1 of 0×3×4 has shape %v, want [0 4]", s.Shape())
+	}
+	if s := Sum(New[float32](2, 3, 0), true, 1); !EqualShapes(s.Shape(), []int{2, 1, 0}) {
+		t.Errorf("Sum over axis 1 of 2×3×0 has shape %v, want [2 1 0]", s.Shape())
+	}
+	if m := Mean(New[float32](2, 0), false, 1); len(m.Data()) != 2 || m.At(1) == m.At(1) {
+		t.Errorf("Mean over the empty axis of 2×0 = %v, want [NaN NaN]", m.Data())
+	}
+}

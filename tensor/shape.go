@@ -115,16 +115,8 @@ func checkAxes(out, axes []int, dims int) ([]int, error) {
 	return out, nil
 }
 
-// normAxes is CheckAxes that panics with the error's message.
-func normAxes(axes []int, dims int) []int {
-	out, err := CheckAxes(axes, dims)
-	if err != nil {
-		panic(err.Error())
-	}
-	return out
-}
-
-// normAxesInto is checkAxes that panics with the error's message.
+// normAxesInto is checkAxes that panics with the error's message; out may
+// be nil.
 func normAxesInto(out, axes []int, dims int) []int {
 	out, err := checkAxes(out, axes, dims)
 	if err != nil {
@@ -197,11 +189,6 @@ func CheckReshape(from, shape []int) error {
 	var buf [planRank]int
 	_, err := reshapeInto(buf[:0], from, shape)
 	return err
-}
-
-// inferShape is ReshapeShape that panics with the error's message.
-func inferShape(from, shape []int) []int {
-	return inferInto(make([]int, 0, len(shape)), from, shape)
 }
 
 // inferInto is reshapeInto that panics with the error's message.

@@ -135,7 +135,7 @@ func (t *Tensor[T]) CopyFrom(src *Tensor[T]) {
 // dimension may be -1: it is inferred from the others. Reshape panics if the
 // new shape does not hold the same number of elements.
 func (t *Tensor[T]) Reshape(shape ...int) *Tensor[T] {
-	return &Tensor[T]{shape: inferShape(t.shape, shape), data: t.data}
+	return &Tensor[T]{shape: inferInto(make([]int, 0, len(shape)), t.shape, shape), data: t.data}
 }
 
 // SameShape reports whether a and b have equal shapes.
