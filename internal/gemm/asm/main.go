@@ -142,29 +142,7 @@ func (k kernel) generate() {
 		}
 	}
 
-	// Main loop: unroll steps per iteration, then the remaining steps one by one.
-	n := GP64()
-	MOVQ(kc, n)
-	SHRQ(U8(log2(k.unroll)), n)
-	JZ(LabelRef(k.name + "_tail"))
-	Label(k.name + "_loop")
-	for u := 0; u < k.unroll; u++ {
-		k.step(acc, a, b, u)
-	}
-	ADDQ(U32(k.unroll*k.mr*k.size()), a)
-	ADDQ(U32(k.unroll*k.nr()*k.size()), b)
-	DECQ(n)
-	JNZ(LabelRef(k.name + "_loop"))
-
-	Label(k.name + "_tail")
-	ANDQ(U32(k.unroll-1), kc)
-	JZ(LabelRef(k.name + "_store"))
-	Label(k.name + "_tailloop")
-	k.step(acc, a, b, 0)
-	ADDQ(U32(k.mr*k.size()), a)
-	ADDQ(U32(k.nr()*k.size()), b)
-	DECQ(kc)
-	JNZ(LabelRef(k.name + "_tailloop"))
+	kLoop(k.name, kc, a, b, k.unroll, k.mr*k.size(), k.nr()*k.size(), func(u int) { k.step(acc, a, b, u) })
 
 	// Epilogue: C = alpha·acc (+ beta·C).
 	Label(k.name + "_store")
@@ -208,6 +186,35 @@ func (k kernel) generate() {
 	}
 	VZEROUPPER()
 	RET()
+}
+
+// kLoop emits a micro-kernel's loop over kc steps of Ã at a and B̃ at b:
+// unroll steps an iteration, then the rest one by one, each emitted by
+// step(u) for the u-th step from a and b, which advance aStep and bStep
+// bytes a step. It falls through, or jumps, to the label name_store.
+func kLoop(name string, kc, a, b Register, unroll, aStep, bStep int, step func(u int)) {
+	n := GP64()
+	MOVQ(kc, n)
+	SHRQ(U8(log2(unroll)), n)
+	JZ(LabelRef(name + "_tail"))
+	Label(name + "_loop")
+	for u := range unroll {
+		step(u)
+	}
+	ADDQ(U32(unroll*aStep), a)
+	ADDQ(U32(unroll*bStep), b)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+
+	Label(name + "_tail")
+	ANDQ(U32(unroll-1), kc)
+	JZ(LabelRef(name + "_store"))
+	Label(name + "_tailloop")
+	step(0)
+	ADDQ(U32(aStep), a)
+	ADDQ(U32(bStep), b)
+	DECQ(kc)
+	JNZ(LabelRef(name + "_tailloop"))
 }
 
 // step emits one k step: the u-th of an unrolled iteration.
@@ -332,28 +339,7 @@ func (k tkernel) generate() {
 		}
 	}
 
-	n := GP64()
-	MOVQ(kc, n)
-	SHRQ(U8(log2(tunroll)), n)
-	JZ(LabelRef(k.name + "_tail"))
-	Label(k.name + "_loop")
-	for u := range tunroll {
-		step(u)
-	}
-	ADDQ(U32(tunroll*k.mr*4), a)
-	ADDQ(U32(tunroll*tnr*4), b)
-	DECQ(n)
-	JNZ(LabelRef(k.name + "_loop"))
-
-	Label(k.name + "_tail")
-	ANDQ(U32(tunroll-1), kc)
-	JZ(LabelRef(k.name + "_store"))
-	Label(k.name + "_tailloop")
-	step(0)
-	ADDQ(U32(k.mr*4), a)
-	ADDQ(U32(tnr*4), b)
-	DECQ(kc)
-	JNZ(LabelRef(k.name + "_tailloop"))
+	kLoop(k.name, kc, a, b, tunroll, k.mr*4, tnr*4, step)
 
 	// Epilogue: transpose each 128-bit lane's 4×4 block, so that lane g of
 	// r[i] holds row 4g+i of the tile, then store each row as the other
