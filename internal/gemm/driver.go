@@ -23,14 +23,22 @@ import (
 // When all of C's columns make one block (n ≤ nc), the rows are not cut
 // and there is no Ã: each task of a block packs one A sliver into a buffer
 // of its own and computes that sliver's whole row of tiles with it while it
-// is in L1 ("fused" blocks). The A sliver sits in L1 and the B̃ slivers
-// stream from L2, so kc·mr values must fit L1 and kc·nc values L2.
+// is in L1 ("fusedA" blocks). The A sliver sits in L1 and the B̃ slivers
+// stream from L2, so kc·mr values must fit L1 and kc·nc values L2. When,
+// instead, all of C's rows make one block (m ≤ mc) and the columns do not,
+// the columns are not cut and there is no B̃: each task packs a few B
+// slivers (one, unless the block is shallower than kc) into its buffer and
+// computes their columns of tiles against Ã ("fusedB" blocks: a linear
+// layer's weight gradient dYᵀ·X, 100×200·200×3072 in W1). The goroutine
+// that packs a B sliver is then the one that reads it: a shared B̃, packed
+// in parallel, had each core read half of it from the other's cache, and
+// W1's weight gradient took as long on two cores as on one.
 //
 // The work of a call is a fixed list of phases, each a fixed list of tasks
 // that may run in any order: phase 0 packs the first block; phase i computes
-// block i−1 (a task is a run of tiles in one row of tiles) and packs block i
-// (a task is a sliver of Ã, or a range of steps or slivers of B̃). Ã and B̃
-// are double-buffered, so packing block i while block i−1 is computed
+// block i−1 (a task is a run of tiles in one row of tiles, or the tiles of
+// a fused block's own slivers) and packs block i (a task is a sliver of Ã,
+// or a range of steps or slivers of B̃). Ã and B̃ are double-buffered, so packing block i while block i−1 is computed
 // overwrites only what block i−2 read. The goroutines of a call (the caller
 // and helpers of the crew, GOMAXPROCS in all at most) claim the tasks of the
 // current phase one by one, and the phase ends when all of its tasks are
@@ -81,10 +89,11 @@ type block struct {
 	i0, i1, p0, p1, j0, j1 int
 	nir, njr               int  // tiles down and across
 	lastA, lastB           int  // height of the last tile row, width of the last tile column
-	run                    int  // tiles a compute task covers
+	run                    int  // tiles a compute task covers; in fusedB blocks, B slivers
 	a, b                   int  // Ã and B̃ buffer (0 or 1)
 	packA                  bool // the block starts a new Ã
-	fused                  bool // compute tasks pack their own A sliver (see plan)
+	fusedA                 bool // compute tasks pack their own A sliver (see plan)
+	fusedB                 bool // compute tasks pack their own B sliver (see plan)
 }
 
 // taskWork is about how many multiply-adds a compute task does: a run of
@@ -93,8 +102,11 @@ type block struct {
 const taskWork = 1 << 19
 
 func (bk *block) computeTasks() int {
-	if bk.fused {
+	switch {
+	case bk.fusedA:
 		return bk.nir
+	case bk.fusedB:
+		return (bk.njr + bk.run - 1) / bk.run
 	}
 	return bk.nir * ((bk.njr + bk.run - 1) / bk.run)
 }
@@ -123,7 +135,7 @@ func (bk *block) computeTasks() int {
 var minWorkPerWorker = 1 << 23
 
 // fusedDepth is about the depth of the blocks (splitDepth's, up to a
-// quarter deeper) of a fused product (one block of columns) whose B̃
+// quarter deeper) of a fusedA product (one block of columns) whose B̃
 // block, fusedDepth steps of its columns, takes at most a quarter of the
 // kc·nc values a block may hold, when the kernel's kc is shallower: a
 // linear layer's forward X·Wᵀ with few outputs and many inputs, such as
@@ -161,9 +173,7 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 	}
 	for w := range workers {
 		ws.tile[w] = grow(ws.tile[w], kern.mr*kern.nr)
-		if j.blocks[0].fused {
-			ws.sliver[w] = grow(ws.sliver[w], kern.mr*(j.blocks[0].p1-j.blocks[0].p0+1))
-		}
+		ws.sliver[w] = grow(ws.sliver[w], j.sliverSize)
 	}
 	j.workers = workers
 	switch {
@@ -212,17 +222,24 @@ func (j *job[T]) plan() {
 	// depth block once: a compute task packs its sliver itself, into a
 	// buffer of its own, and computes the whole row of tiles while the
 	// sliver is in L1. Without Ã there is no reason to cut the rows.
-	fused := len(cols) == 2
-	if fused && kern.kc < fusedDepth && fusedDepth*((p.n+nr-1)/nr*nr) <= kern.kc*kern.nc/4 {
+	fusedA := len(cols) == 2
+	if fusedA && kern.kc < fusedDepth && fusedDepth*((p.n+nr-1)/nr*nr) <= kern.kc*kern.nc/4 {
 		deps = splitDepth(deps, p.k, fusedDepth)
 		depth = deps[1] - deps[0]
 	}
+	// With one block of rows, each B sliver meets every Ã sliver of its
+	// depth block once: the same, the other way round.
 	rows := split(j.rows, p.m, kern.mc*kern.kc/depth, mr)
-	if fused {
+	fusedB := !fusedA && len(rows) == 2
+	switch {
+	case fusedA:
 		rows = append(rows[:0], 0, p.m)
+	case fusedB:
+		cols = append(cols[:0], 0, p.n)
 	}
 	j.rows, j.cols, j.deps = rows, cols, deps
 	j.blocks = j.blocks[:0]
+	j.sliverSize = 0
 	sizeA, sizeB := 0, 0
 	version := 0
 	for ib := 1; ib < len(rows); ib++ {
@@ -230,17 +247,28 @@ func (j *job[T]) plan() {
 			for jb := 1; jb < len(cols); jb++ {
 				bk := block{
 					i0: rows[ib-1], i1: rows[ib], p0: deps[pb-1], p1: deps[pb], j0: cols[jb-1], j1: cols[jb],
-					a: version % 2, b: len(j.blocks) % 2, packA: jb == 1 && !fused, fused: fused,
+					a: version % 2, b: len(j.blocks) % 2, packA: jb == 1 && !fusedA, fusedA: fusedA, fusedB: fusedB,
 				}
 				bk.nir = (bk.i1 - bk.i0 + mr - 1) / mr
 				bk.njr = (bk.j1 - bk.j0 + nr - 1) / nr
 				bk.lastA = lastWidth(bk.i1-bk.i0, mr, kern.fnM != nil, false, false)
 				bk.lastB = lastWidth(bk.j1-bk.j0, nr, kern.fnN != nil, kern.fnQ != nil, kern.fnE != nil)
 				bk.run = min(max(1, taskWork/(mr*nr*(bk.p1-bk.p0))), bk.njr)
-				if !fused {
+				switch {
+				case fusedA:
+					j.sliverSize = max(j.sliverSize, mr*(bk.p1-bk.p0))
+				case fusedB:
+					// As many B slivers as one of the kernel's depth
+					// takes: shallow products write C in longer rows.
+					bk.run = min(max(1, kern.kc/(bk.p1-bk.p0)), bk.njr)
+					j.sliverSize = max(j.sliverSize, bk.run*nr*(bk.p1-bk.p0))
+				}
+				if !fusedA {
 					sizeA = max(sizeA, bk.nir*mr*(bk.p1-bk.p0))
 				}
-				sizeB = max(sizeB, bk.njr*nr*(bk.p1-bk.p0))
+				if !fusedB {
+					sizeB = max(sizeB, bk.njr*nr*(bk.p1-bk.p0))
+				}
 				j.blocks = append(j.blocks, bk)
 			}
 			version++
@@ -266,7 +294,9 @@ func (j *job[T]) plan() {
 			if pa.x1 > pa.x0 {
 				ph.pack = int32(pa.tasks())
 			}
-			ph.pack += int32(pb.tasks())
+			if pb.x1 > pb.x0 {
+				ph.pack += int32(pb.tasks())
+			}
 		}
 		ph.claimed.Store(0)
 		ph.done.Store(0)

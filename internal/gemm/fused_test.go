@@ -1,7 +1,9 @@
 package gemm
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -26,7 +28,7 @@ func testFusedDepth[T Float](t *testing.T) {
 		j.kern = kern
 		j.ws = new(workspace[T])
 		j.plan()
-		return j.deps[1] - j.deps[0], j.blocks[0].fused
+		return j.deps[1] - j.deps[0], j.blocks[0].fusedA
 	}
 	deep := kern.kc < fusedDepth && fusedDepth*((100+kern.nr-1)/kern.nr*kern.nr) <= kern.kc*kern.nc/4
 	got, fused := depth(100)
@@ -46,5 +48,73 @@ func testFusedDepth[T Float](t *testing.T) {
 		beta := []float64{0, -0.5}[i%2]
 		c := call{tr[0], tr[1], 2*kern.mr + 1, kern.nr + kern.nr/4 + 1, 2*fusedDepth + 77, 1.25, beta, i % 2}
 		check(t, rng, c, gemmRun[T])
+	}
+}
+
+// TestBlockModes checks products in each way the blocked path cuts them:
+// plain (Ã and B̃ packed by packing tasks), fusedA (one block of columns:
+// compute tasks pack their A slivers) and fusedB (one block of rows:
+// compute tasks pack their B slivers, several when the depth blocks are
+// shallower than kc). A kernel with small blocks makes every mode appear
+// on small shapes, with edge tiles, several depth blocks and every
+// transpose; each product runs on one goroutine and on three, which must
+// agree to the bit.
+func TestBlockModes(t *testing.T) {
+	withVariant(t, func(t *testing.T) {
+		testBlockModes[float32](t)
+		testBlockModes[float64](t)
+	})
+}
+
+func testBlockModes[T Float](t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	defer func(w, m int) { maxWorkers, minWorkPerWorker = w, m }(maxWorkers, minWorkPerWorker)
+	maxWorkers, minWorkPerWorker = 3, 1
+	kern := *kernelFor[T]()
+	kern.kc, kern.mc, kern.nc = 16, 2*kern.mr, 2*kern.nr
+	mr, nr := kern.mr, kern.nr
+	mode := func(c call) string {
+		j := new(job[T])
+		j.p = problem[T]{transA: c.transA, transB: c.transB, m: c.m, n: c.n, k: c.k}
+		j.kern, j.ws = &kern, new(workspace[T])
+		j.plan()
+		switch bk := j.blocks[0]; {
+		case bk.fusedA:
+			return "fusedA"
+		case bk.fusedB:
+			return fmt.Sprintf("fusedB/%d", bk.run)
+		}
+		return "plain"
+	}
+	for _, tc := range []struct {
+		m, n, k int
+		want    string
+	}{
+		{3*mr + 1, 3*nr + nr/4 + 1, 37, "plain"},
+		{3*mr + 2, 2*nr - 3, 48, "fusedA"},
+		{2*mr - 1, 3*nr + 5, 48, "fusedB/1"},     // three depth blocks
+		{2*mr + 1, 7*nr + nr/8, 5, "fusedB/3"},   // three slivers a task, the last an eighth
+		{mr + 1, 6*nr + nr/2 + 1, 7, "fusedB/2"}, // a last task of one sliver
+	} {
+		for i, tr := range transposes {
+			beta := []float64{0, 1, -0.5}[i%3]
+			c := call{tr[0], tr[1], tc.m, tc.n, tc.k, 1.25, beta, i % 2}
+			if got := mode(c); got != tc.want {
+				t.Fatalf("%s %T %v: cut as %s, want %s", kern.name, T(0), c, got, tc.want)
+			}
+			var outs [2][]T
+			for q, procs := range []int{1, 3} {
+				runtime.GOMAXPROCS(procs)
+				check(t, rand.New(rand.NewPCG(uint64(i), 9)), c, func(p *problem[T]) {
+					p.blocked(&kern)
+					outs[q] = append([]T(nil), p.c...)
+				})
+			}
+			for q := range outs[0] {
+				if a, b := outs[0][q], outs[1][q]; a != b && !(a != a && b != b) {
+					t.Fatalf("%s %T %v: C[%d] is %v on one goroutine, %v on three", kern.name, T(0), c, q, a, b)
+				}
+			}
+		}
 	}
 }

@@ -354,8 +354,8 @@ func TestNoAllocs(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, c := range []call{
-		{false, false, 150, 70, 300, 1, 0, 0}, // blocked, fused
-		{true, false, 40, 700, 600, 1, 1, 0},  // blocked, packed Ã
+		{false, false, 150, 70, 300, 1, 0, 0}, // blocked, fusedA
+		{true, false, 40, 1400, 300, 1, 1, 0}, // blocked, fusedB
 		{true, false, 1, 300, 200, 1, 0, 0},   // thin
 		{false, false, 7, 5, 3, 1, 0, 0},      // small
 	} {

@@ -27,6 +27,7 @@ type job[T Float] struct {
 	ws     *workspace[T]
 
 	rows, cols, deps bounds // the blocks' bounds, kept for their storage
+	sliverSize       int    // the values of a goroutine's sliver buffer
 
 	workers  int          // goroutines that may take part, numbered from 0
 	current  atomic.Int32 // the phase being worked on; len(phases) when done
@@ -42,7 +43,7 @@ type job[T Float] struct {
 type workspace[T Float] struct {
 	a, b   [2][]T // Ã and B̃, double-buffered
 	tile   [][]T  // an mr×nr tile per goroutine, for edge tiles
-	sliver [][]T  // an A sliver per goroutine, for fused blocks
+	sliver [][]T  // an A or B sliver per goroutine, for fused blocks
 }
 
 // getJob returns a job and a workspace for a call, reused if any are kept.
@@ -158,7 +159,8 @@ func (j *job[T]) await(ph int32) {
 }
 
 // panels returns the panels of Ã and B̃ block bk packs; Ã's is empty
-// (no lines) unless the block starts a new Ã.
+// (no lines) unless the block starts a new Ã, B̃'s when the compute tasks
+// pack their own B slivers.
 func (j *job[T]) panels(bk *block) (pa, pb panel[T]) {
 	p, kern := &j.p, j.kern
 	kc := bk.p1 - bk.p0
@@ -166,8 +168,10 @@ func (j *job[T]) panels(bk *block) (pa, pb panel[T]) {
 		pa = panel[T]{dst: j.ws.a[bk.a], src: p.a, ld: p.lda, runs: p.transA,
 			x0: bk.i0, x1: bk.i1, p0: bk.p0, kc: kc, w: kern.mr, last: bk.lastA, fast: kern.fastPack}
 	}
-	pb = panel[T]{dst: j.ws.b[bk.b], src: p.b, ld: p.ldb, runs: !p.transB,
-		x0: bk.j0, x1: bk.j1, p0: bk.p0, kc: kc, w: kern.nr, last: bk.lastB, fast: kern.fastPack}
+	if !bk.fusedB {
+		pb = panel[T]{dst: j.ws.b[bk.b], src: p.b, ld: p.ldb, runs: !p.transB,
+			x0: bk.j0, x1: bk.j1, p0: bk.p0, kc: kc, w: kern.nr, last: bk.lastB, fast: kern.fastPack}
+	}
 	return pa, pb
 }
 
@@ -186,16 +190,23 @@ func (j *job[T]) pack(bk *block, t int) {
 	pb.pack(t)
 }
 
-// compute computes run t of block bk's tiles: up to bk.run tiles of one
-// tile row.
+// compute computes compute task t of block bk: up to bk.run tiles of one
+// tile row; in a block whose tasks pack their own A (B) sliver into sliver,
+// that sliver's whole row (column) of tiles.
 func (j *job[T]) compute(bk *block, t int, tile, sliver []T) {
 	p, kern := &j.p, j.kern
 	mr, nr := kern.mr, kern.nr
 	kc := bk.p1 - bk.p0
-	runs := (bk.njr + bk.run - 1) / bk.run
-	ir, jr0, jr1 := t/runs, t%runs*bk.run, min(t%runs*bk.run+bk.run, bk.njr)
-	if bk.fused {
-		ir, jr0, jr1 = t, 0, bk.njr
+	var ir0, ir1, jr0, jr1 int
+	switch {
+	case bk.fusedA:
+		ir0, ir1, jr0, jr1 = t, t+1, 0, bk.njr
+	case bk.fusedB:
+		ir0, ir1, jr0, jr1 = 0, bk.nir, t*bk.run, min(t*bk.run+bk.run, bk.njr)
+	default:
+		runs := (bk.njr + bk.run - 1) / bk.run
+		ir0, jr0 = t/runs, t%runs*bk.run
+		ir1, jr1 = ir0+1, min(jr0+bk.run, bk.njr)
 	}
 	beta, load := p.beta, 1
 	switch {
@@ -205,45 +216,70 @@ func (j *job[T]) compute(bk *block, t int, tile, sliver []T) {
 		load = 0
 	}
 	abuf, bbuf := j.ws.a[bk.a], j.ws.b[bk.b]
-	i := bk.i0 + ir*mr
-	rows, h := min(mr, bk.i1-i), mr
-	if ir == bk.nir-1 {
-		h = bk.lastA
-	}
-	var a *T
-	if bk.fused {
-		pa := panel[T]{dst: sliver, src: p.a, ld: p.lda, runs: p.transA,
-			x0: i, x1: i + rows, p0: bk.p0, kc: kc, w: mr, last: h, fast: kern.fastPack}
-		pa.packSliver()
-		a = &sliver[0]
-	} else {
-		a = &abuf[ir*mr*kc]
-	}
-	for jr := jr0; jr < jr1; jr++ {
-		jj := bk.j0 + jr*nr
-		b := &bbuf[jr*nr*kc]
-		cols, w := min(nr, bk.j1-jj), nr
-		if jr == bk.njr-1 {
-			w = bk.lastB
+	if bk.fusedB {
+		last := nr
+		if jr1 == bk.njr {
+			last = bk.lastB
 		}
-		fn := kern.tileFor(h, w)
-		if rows == h && cols == w {
-			fn(kc, a, b, &p.c[i*p.ldc+jj], p.ldc, p.alpha, beta, load)
-			continue
+		pb := panel[T]{dst: sliver, src: p.b, ld: p.ldb, runs: !p.transB,
+			x0: bk.j0 + jr0*nr, x1: min(bk.j0+jr1*nr, bk.j1), p0: bk.p0, kc: kc, w: nr, last: last, fast: kern.fastPack}
+		// One sliver is copied step by step with copy: the assembly's
+		// call per step of 32 values made W1's weight gradient 15%
+		// slower.
+		if jr1-jr0 == 1 {
+			pb.packSliver()
+		} else {
+			for t := range pb.tasks() {
+				pb.pack(t)
+			}
 		}
-		// An edge tile: computed whole into tile, then the part inside C
-		// merged.
-		fn(kc, a, b, &tile[0], w, 1, 0, 0)
-		for r := range rows {
-			crow := p.c[(i+r)*p.ldc+jj : (i+r)*p.ldc+jj+cols]
-			trow := tile[r*w : r*w+cols]
-			if load == 0 {
-				for q, v := range trow {
-					crow[q] = p.alpha * v
-				}
+	}
+	for ir := ir0; ir < ir1; ir++ {
+		i := bk.i0 + ir*mr
+		rows, h := min(mr, bk.i1-i), mr
+		if ir == bk.nir-1 {
+			h = bk.lastA
+		}
+		var a *T
+		if bk.fusedA {
+			pa := panel[T]{dst: sliver, src: p.a, ld: p.lda, runs: p.transA,
+				x0: i, x1: i + rows, p0: bk.p0, kc: kc, w: mr, last: h, fast: kern.fastPack}
+			pa.packSliver()
+			a = &sliver[0]
+		} else {
+			a = &abuf[ir*mr*kc]
+		}
+		for jr := jr0; jr < jr1; jr++ {
+			jj := bk.j0 + jr*nr
+			cols, w := min(nr, bk.j1-jj), nr
+			if jr == bk.njr-1 {
+				w = bk.lastB
+			}
+			var b *T
+			if bk.fusedB {
+				b = &sliver[(jr-jr0)*nr*kc]
 			} else {
-				for q, v := range trow {
-					crow[q] = p.alpha*v + beta*crow[q]
+				b = &bbuf[jr*nr*kc]
+			}
+			fn := kern.tileFor(h, w)
+			if rows == h && cols == w {
+				fn(kc, a, b, &p.c[i*p.ldc+jj], p.ldc, p.alpha, beta, load)
+				continue
+			}
+			// An edge tile: computed whole into tile, then the part inside C
+			// merged.
+			fn(kc, a, b, &tile[0], w, 1, 0, 0)
+			for r := range rows {
+				crow := p.c[(i+r)*p.ldc+jj : (i+r)*p.ldc+jj+cols]
+				trow := tile[r*w : r*w+cols]
+				if load == 0 {
+					for q, v := range trow {
+						crow[q] = p.alpha * v
+					}
+				} else {
+					for q, v := range trow {
+						crow[q] = p.alpha*v + beta*crow[q]
+					}
 				}
 			}
 		}
