@@ -24,30 +24,38 @@ import (
 // and there is no Ã: each task of a block packs one A sliver into a buffer
 // of its own and computes that sliver's whole row of tiles with it while it
 // is in L1 ("fusedA" blocks). The A sliver sits in L1 and the B̃ slivers
-// stream from L2, so kc·mr values must fit L1 and kc·nc values L2. When,
-// instead, all of C's rows make one block (m ≤ mc) and the columns do not,
-// the columns are not cut and there is no B̃: each task packs a few B
+// stream from L2, so kc·mr values must fit L1 and kc·nc values L2. Each
+// goroutine packs the B̃ of a depth block for itself, into a buffer of its
+// own, before its first task of the block: B̃ is then packed once per
+// goroutine rather than once, but every core reads the B̃ it wrote. A
+// shared B̃, packed in parallel, had each core read half of it from the
+// other core's cache, and packing it took four times as long on two cores
+// as on one (W1's forward X·Wᵀ, 200×3072·(100×3072)ᵀ: 562 µs with a shared
+// B̃, 433 µs with one per goroutine).
+//
+// When, instead, all of C's rows make one block (m ≤ mc) and the columns do
+// not, the columns are not cut and there is no B̃: each task packs a few B
 // slivers (one, unless the block is shallower than kc) into its buffer and
 // computes their columns of tiles against Ã ("fusedB" blocks: a linear
 // layer's weight gradient dYᵀ·X, 100×200·200×3072 in W1). The goroutine
-// that packs a B sliver is then the one that reads it: a shared B̃, packed
-// in parallel, had each core read half of it from the other's cache, and
-// W1's weight gradient took as long on two cores as on one.
+// that packs a B sliver is the one that reads it, for the same reason: with
+// a shared B̃, W1's weight gradient took as long on two cores as on one.
 //
 // The work of a call is a fixed list of phases, each a fixed list of tasks
-// that may run in any order: phase 0 packs the first block; phase i computes
-// block i−1 (a task is a run of tiles in one row of tiles, or the tiles of
-// a fused block's own slivers) and packs block i (a task is a sliver of Ã,
-// or a range of steps or slivers of B̃). Ã and B̃ are double-buffered, so packing block i while block i−1 is computed
-// overwrites only what block i−2 read. The goroutines of a call (the caller
-// and helpers of the crew, GOMAXPROCS in all at most) claim the tasks of the
-// current phase one by one, and the phase ends when all of its tasks are
-// done. Which goroutine runs a task changes from run to run; what the task
-// computes does not: each tile of C is computed by one goroutine, from the
-// same packed values, in the same order, and the partition into tasks
-// depends on the shape alone. Claiming rather than a fixed share per
-// goroutine keeps every core busy when a helper starts late or is
-// descheduled.
+// that may run in any order: phase 0 packs the first block's Ã and B̃, if
+// it has shared ones; each phase then computes a block (a task is a run of
+// tiles in one row of tiles, or the tiles of a fused block's own slivers)
+// and packs the next (a task is a sliver of Ã, or a range of steps or
+// slivers of B̃). Ã and B̃ are double-buffered, so packing block i while
+// block i−1 is computed overwrites only what block i−2 read. The goroutines
+// of a call (the caller and helpers of the crew, GOMAXPROCS in all at most)
+// claim the tasks of the current phase one by one, and the phase ends when
+// all of its tasks are done. Which goroutine runs a task changes from run
+// to run; what the task computes does not: each tile of C is computed by
+// one goroutine, from the same packed values, in the same order, and the
+// partition into tasks depends on the shape alone. Claiming rather than a
+// fixed share per goroutine keeps every core busy when a helper starts
+// late or is descheduled.
 
 // bounds of the blocks of one dimension: block b is [at[b], at[b+1]).
 type bounds []int
@@ -171,9 +179,15 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 	for len(ws.sliver) < workers {
 		ws.sliver = append(ws.sliver, nil)
 	}
+	for len(ws.own) < workers {
+		ws.own = append(ws.own, nil)
+	}
+	j.owned = j.owned[:0]
 	for w := range workers {
 		ws.tile[w] = grow(ws.tile[w], kern.mr*kern.nr)
 		ws.sliver[w] = grow(ws.sliver[w], j.sliverSize)
+		ws.own[w] = grow(ws.own[w], j.ownSize)
+		j.owned = append(j.owned, -1)
 	}
 	j.workers = workers
 	switch {
@@ -274,11 +288,18 @@ func (j *job[T]) plan() {
 			version++
 		}
 	}
+	j.ownSize, j.lag = 0, 1
+	if fusedA {
+		// Each goroutine packs the B̃ blocks it reads (see ownB).
+		j.ownSize, sizeB, j.lag = sizeB, 0, 0
+	}
 	for i := range 2 {
 		j.ws.a[i] = grow(j.ws.a[i], sizeA)
 		j.ws.b[i] = grow(j.ws.b[i], sizeB)
 	}
-	n := len(j.blocks) + 1
+	// Phase i computes block i−lag and packs block i+1−lag.
+	lag := int(j.lag)
+	n := len(j.blocks) + lag
 	if cap(j.phases) < n {
 		j.phases = make([]phase, n)
 	}
@@ -286,11 +307,11 @@ func (j *job[T]) plan() {
 	for i := range j.phases {
 		ph := &j.phases[i]
 		ph.compute, ph.pack = 0, 0
-		if i > 0 {
-			ph.compute = int32(j.blocks[i-1].computeTasks())
+		if i >= lag {
+			ph.compute = int32(j.blocks[i-lag].computeTasks())
 		}
-		if i < len(j.blocks) {
-			pa, pb := j.panels(&j.blocks[i])
+		if i+1-lag < len(j.blocks) {
+			pa, pb := j.panels(&j.blocks[i+1-lag])
 			if pa.x1 > pa.x0 {
 				ph.pack = int32(pa.tasks())
 			}

@@ -28,6 +28,9 @@ type job[T Float] struct {
 
 	rows, cols, deps bounds // the blocks' bounds, kept for their storage
 	sliverSize       int    // the values of a goroutine's sliver buffer
+	ownSize          int    // the values of a goroutine's own B̃ (fusedA)
+	owned            []int  // the block whose B̃ each goroutine's own buffer holds
+	lag              int32  // 1 if phase 0 packs the first block, else 0
 
 	workers  int          // goroutines that may take part, numbered from 0
 	current  atomic.Int32 // the phase being worked on; len(phases) when done
@@ -44,6 +47,7 @@ type workspace[T Float] struct {
 	a, b   [2][]T // Ã and B̃, double-buffered
 	tile   [][]T  // an mr×nr tile per goroutine, for edge tiles
 	sliver [][]T  // an A or B sliver per goroutine, for fused blocks
+	own    [][]T  // a B̃ per goroutine, for fusedA blocks
 }
 
 // getJob returns a job and a workspace for a call, reused if any are kept.
@@ -112,9 +116,9 @@ func (j *job[T]) run(w int) {
 			continue
 		}
 		if t < counts.compute {
-			j.compute(&j.blocks[ph-1], int(t), j.ws.tile[w], j.ws.sliver[w])
+			j.compute(int(ph-j.lag), int(t), w)
 		} else {
-			j.pack(&j.blocks[ph], int(t-counts.compute))
+			j.pack(&j.blocks[ph+1-j.lag], int(t-counts.compute))
 		}
 		if counts.done.Add(1) == total {
 			j.current.Store(ph + 1)
@@ -158,21 +162,40 @@ func (j *job[T]) await(ph int32) {
 	}
 }
 
-// panels returns the panels of Ã and B̃ block bk packs; Ã's is empty
-// (no lines) unless the block starts a new Ã, B̃'s when the compute tasks
-// pack their own B slivers.
+// panels returns the panels of Ã and B̃ the packing tasks of block bk
+// pack; Ã's is empty (no lines) unless the block starts a new Ã, B̃'s when
+// the compute tasks pack their B slivers or B̃ themselves (fused blocks).
 func (j *job[T]) panels(bk *block) (pa, pb panel[T]) {
 	p, kern := &j.p, j.kern
-	kc := bk.p1 - bk.p0
 	if bk.packA {
 		pa = panel[T]{dst: j.ws.a[bk.a], src: p.a, ld: p.lda, runs: p.transA,
-			x0: bk.i0, x1: bk.i1, p0: bk.p0, kc: kc, w: kern.mr, last: bk.lastA, fast: kern.fastPack}
+			x0: bk.i0, x1: bk.i1, p0: bk.p0, kc: bk.p1 - bk.p0, w: kern.mr, last: bk.lastA, fast: kern.fastPack}
 	}
-	if !bk.fusedB {
-		pb = panel[T]{dst: j.ws.b[bk.b], src: p.b, ld: p.ldb, runs: !p.transB,
-			x0: bk.j0, x1: bk.j1, p0: bk.p0, kc: kc, w: kern.nr, last: bk.lastB, fast: kern.fastPack}
+	if !bk.fusedA && !bk.fusedB {
+		pb = j.panelB(bk, j.ws.b[bk.b])
 	}
 	return pa, pb
+}
+
+// panelB returns the panel of block bk's B̃, packed into dst.
+func (j *job[T]) panelB(bk *block, dst []T) panel[T] {
+	p, kern := &j.p, j.kern
+	return panel[T]{dst: dst, src: p.b, ld: p.ldb, runs: !p.transB,
+		x0: bk.j0, x1: bk.j1, p0: bk.p0, kc: bk.p1 - bk.p0, w: kern.nr, last: bk.lastB, fast: kern.fastPack}
+}
+
+// ownB returns goroutine w's own copy of block bi's B̃, which it packs
+// first unless its buffer holds it already.
+func (j *job[T]) ownB(bi, w int) []T {
+	own := j.ws.own[w]
+	if j.owned[w] != bi {
+		pb := j.panelB(&j.blocks[bi], own)
+		for t := range pb.tasks() {
+			pb.pack(t)
+		}
+		j.owned[w] = bi
+	}
+	return own
 }
 
 // pack runs packing task t of block bk: the tasks of Ã's panel first, then
@@ -190,10 +213,12 @@ func (j *job[T]) pack(bk *block, t int) {
 	pb.pack(t)
 }
 
-// compute computes compute task t of block bk: up to bk.run tiles of one
-// tile row; in a block whose tasks pack their own A (B) sliver into sliver,
-// that sliver's whole row (column) of tiles.
-func (j *job[T]) compute(bk *block, t int, tile, sliver []T) {
+// compute runs compute task t of block bi as goroutine w: up to bk.run
+// tiles of one tile row; in a block whose tasks pack their own A (B)
+// sliver, that sliver's whole row (column) of tiles.
+func (j *job[T]) compute(bi, t, w int) {
+	bk := &j.blocks[bi]
+	tile, sliver := j.ws.tile[w], j.ws.sliver[w]
 	p, kern := &j.p, j.kern
 	mr, nr := kern.mr, kern.nr
 	kc := bk.p1 - bk.p0
@@ -216,6 +241,9 @@ func (j *job[T]) compute(bk *block, t int, tile, sliver []T) {
 		load = 0
 	}
 	abuf, bbuf := j.ws.a[bk.a], j.ws.b[bk.b]
+	if bk.fusedA {
+		bbuf = j.ownB(bi, w)
+	}
 	if bk.fusedB {
 		last := nr
 		if jr1 == bk.njr {
