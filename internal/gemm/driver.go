@@ -34,12 +34,15 @@ import (
 // B̃, 433 µs with one per goroutine).
 //
 // When, instead, all of C's rows make one block (m ≤ mc) and the columns do
-// not, the columns are not cut and there is no B̃: each task packs a few B
-// slivers (one, unless the block is shallower than kc) into its buffer and
-// computes their columns of tiles against Ã ("fusedB" blocks: a linear
-// layer's weight gradient dYᵀ·X, 100×200·200×3072 in W1). The goroutine
-// that packs a B sliver is the one that reads it, for the same reason: with
-// a shared B̃, W1's weight gradient took as long on two cores as on one.
+// not, or both make one block and there are fewer rows than columns, the
+// columns are not cut and there is no B̃: each task packs a few B slivers
+// (one, unless the block is shallower than kc) into its buffer and computes
+// their columns of tiles against Ã, which each goroutine packs for itself
+// ("fusedB" blocks: a linear layer's weight gradient dYᵀ·X, 100×200·200×3072
+// in W1, and W1b's forward 200×3072·(512×3072)ᵀ). Whoever reads a packed
+// value packed it, for the same reason: with a shared B̃, W1's weight
+// gradient took as long on two cores as on one. Of two operands that each
+// make one block, the smaller is the one packed once per goroutine.
 //
 // The work of a call is a fixed list of phases, each a fixed list of tasks
 // that may run in any order: phase 0 packs the first block's Ã and B̃, if
@@ -244,7 +247,10 @@ func (j *job[T]) plan() {
 	// With one block of rows, each B sliver meets every Ã sliver of its
 	// depth block once: the same, the other way round.
 	rows := split(j.rows, p.m, kern.mc*kern.kc/depth, mr)
-	fusedB := !fusedA && len(rows) == 2
+	// With one block of each, the goroutines each pack the smaller
+	// operand's block (see ownB and ownA).
+	fusedB := len(rows) == 2 && (!fusedA || p.m < p.n)
+	fusedA = fusedA && !fusedB
 	switch {
 	case fusedA:
 		rows = append(rows[:0], 0, p.m)
@@ -261,7 +267,7 @@ func (j *job[T]) plan() {
 			for jb := 1; jb < len(cols); jb++ {
 				bk := block{
 					i0: rows[ib-1], i1: rows[ib], p0: deps[pb-1], p1: deps[pb], j0: cols[jb-1], j1: cols[jb],
-					a: version % 2, b: len(j.blocks) % 2, packA: jb == 1 && !fusedA, fusedA: fusedA, fusedB: fusedB,
+					a: version % 2, b: len(j.blocks) % 2, packA: jb == 1 && !fusedA && !fusedB, fusedA: fusedA, fusedB: fusedB,
 				}
 				bk.nir = (bk.i1 - bk.i0 + mr - 1) / mr
 				bk.njr = (bk.j1 - bk.j0 + nr - 1) / nr
@@ -289,9 +295,13 @@ func (j *job[T]) plan() {
 		}
 	}
 	j.ownSize, j.lag = 0, 1
-	if fusedA {
+	switch {
+	case fusedA:
 		// Each goroutine packs the B̃ blocks it reads (see ownB).
 		j.ownSize, sizeB, j.lag = sizeB, 0, 0
+	case fusedB:
+		// Each goroutine packs the Ã blocks it reads (see ownA).
+		j.ownSize, sizeA, j.lag = sizeA, 0, 0
 	}
 	for i := range 2 {
 		j.ws.a[i] = grow(j.ws.a[i], sizeA)

@@ -53,9 +53,10 @@ func testFusedDepth[T Float](t *testing.T) {
 
 // TestBlockModes checks products in each way the blocked path cuts them:
 // plain (Ã and B̃ packed by packing tasks), fusedA (one block of columns:
-// compute tasks pack their A slivers) and fusedB (one block of rows:
-// compute tasks pack their B slivers, several when the depth blocks are
-// shallower than kc). A kernel with small blocks makes every mode appear
+// compute tasks pack their A slivers, each goroutine its B̃) and fusedB
+// (one block of rows, or of each with fewer rows than columns: compute
+// tasks pack their B slivers, several when the depth blocks are shallower
+// than kc, each goroutine its Ã). A kernel with small blocks makes every mode appear
 // on small shapes, with edge tiles, several depth blocks and every
 // transpose; each product runs on one goroutine and on three, which must
 // agree to the bit.
@@ -95,6 +96,7 @@ func testBlockModes[T Float](t *testing.T) {
 		{2*mr - 1, 3*nr + 5, 48, "fusedB/1"},     // three depth blocks
 		{2*mr + 1, 7*nr + nr/8, 5, "fusedB/3"},   // three slivers a task, the last an eighth
 		{mr + 1, 6*nr + nr/2 + 1, 7, "fusedB/2"}, // a last task of one sliver
+		{mr + 1, 2*nr - 1, 33, "fusedB/1"},       // one block of each: the smaller operand is packed per goroutine
 	} {
 		for i, tr := range transposes {
 			beta := []float64{0, 1, -0.5}[i%3]

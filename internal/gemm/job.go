@@ -28,8 +28,8 @@ type job[T Float] struct {
 
 	rows, cols, deps bounds // the blocks' bounds, kept for their storage
 	sliverSize       int    // the values of a goroutine's sliver buffer
-	ownSize          int    // the values of a goroutine's own B̃ (fusedA)
-	owned            []int  // the block whose B̃ each goroutine's own buffer holds
+	ownSize          int    // the values of a goroutine's own B̃ (fusedA) or Ã (fusedB)
+	owned            []int  // the block whose B̃ or Ã each goroutine's own buffer holds
 	lag              int32  // 1 if phase 0 packs the first block, else 0
 
 	workers  int          // goroutines that may take part, numbered from 0
@@ -47,7 +47,7 @@ type workspace[T Float] struct {
 	a, b   [2][]T // Ã and B̃, double-buffered
 	tile   [][]T  // an mr×nr tile per goroutine, for edge tiles
 	sliver [][]T  // an A or B sliver per goroutine, for fused blocks
-	own    [][]T  // a B̃ per goroutine, for fusedA blocks
+	own    [][]T  // a B̃ (fusedA) or Ã (fusedB) per goroutine
 }
 
 // getJob returns a job and a workspace for a call, reused if any are kept.
@@ -198,6 +198,21 @@ func (j *job[T]) ownB(bi, w int) []T {
 	return own
 }
 
+// ownA returns goroutine w's own copy of block bi's Ã, as ownB does B̃.
+func (j *job[T]) ownA(bi, w int) []T {
+	own := j.ws.own[w]
+	if j.owned[w] != bi {
+		p, bk := &j.p, &j.blocks[bi]
+		pa := panel[T]{dst: own, src: p.a, ld: p.lda, runs: p.transA,
+			x0: bk.i0, x1: bk.i1, p0: bk.p0, kc: bk.p1 - bk.p0, w: j.kern.mr, last: bk.lastA, fast: j.kern.fastPack}
+		for t := range pa.tasks() {
+			pa.pack(t)
+		}
+		j.owned[w] = bi
+	}
+	return own
+}
+
 // pack runs packing task t of block bk: the tasks of Ã's panel first, then
 // those of B̃'s.
 func (j *job[T]) pack(bk *block, t int) {
@@ -241,8 +256,11 @@ func (j *job[T]) compute(bi, t, w int) {
 		load = 0
 	}
 	abuf, bbuf := j.ws.a[bk.a], j.ws.b[bk.b]
-	if bk.fusedA {
+	switch {
+	case bk.fusedA:
 		bbuf = j.ownB(bi, w)
+	case bk.fusedB:
+		abuf = j.ownA(bi, w)
 	}
 	if bk.fusedB {
 		last := nr
