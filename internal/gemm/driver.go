@@ -141,8 +141,11 @@ func (bk *block) computeTasks() int {
 // (784→100→10, 15.7M a product) 518 → 486 µs and its trainer 559 → 539 µs,
 // W10 2848 → 2764 µs; W1 (61M) 1497 µs both, W1b, W2, W2e and W9 within
 // ±1.2%. Forcing one goroutine on every product (1<<40) made W1 1608 µs
-// and W1b 9.5 ms against 6.9. Tests lower it (splitSmall), so that their
-// small products still run on several goroutines.
+// and W1b 9.5 ms against 6.9. Rechecked after the fused blocks stopped
+// sharing packed panels (which made the dW above, 200x3072x100, 672 →
+// 403 µs on two goroutines): 1<<22 and 1<<21 made W1s 1–2% and its
+// trainer 5–7% faster but W8 8% slower. Tests lower it (splitSmall), so
+// that their small products still run on several goroutines.
 var minWorkPerWorker = 1 << 23
 
 // fusedDepth is about the depth of the blocks (splitDepth's, up to a
