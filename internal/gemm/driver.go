@@ -251,7 +251,7 @@ func (j *job[T]) plan() {
 	// depth block once: the same, the other way round.
 	rows := split(j.rows, p.m, kern.mc*kern.kc/depth, mr)
 	// With one block of each, the goroutines each pack the smaller
-	// operand's block (see ownB and ownA).
+	// operand's block (see job.own).
 	fusedB := len(rows) == 2 && (!fusedA || p.m < p.n)
 	fusedA = fusedA && !fusedB
 	switch {
@@ -300,10 +300,10 @@ func (j *job[T]) plan() {
 	j.ownSize, j.lag = 0, 1
 	switch {
 	case fusedA:
-		// Each goroutine packs the B̃ blocks it reads (see ownB).
+		// Each goroutine packs the B̃ blocks it reads (see job.own).
 		j.ownSize, sizeB, j.lag = sizeB, 0, 0
 	case fusedB:
-		// Each goroutine packs the Ã blocks it reads (see ownA).
+		// Each goroutine packs the Ã blocks it reads (see job.own).
 		j.ownSize, sizeA, j.lag = sizeA, 0, 0
 	}
 	for i := range 2 {

@@ -166,15 +166,20 @@ func (j *job[T]) await(ph int32) {
 // pack; Ã's is empty (no lines) unless the block starts a new Ã, B̃'s when
 // the compute tasks pack their B slivers or B̃ themselves (fused blocks).
 func (j *job[T]) panels(bk *block) (pa, pb panel[T]) {
-	p, kern := &j.p, j.kern
 	if bk.packA {
-		pa = panel[T]{dst: j.ws.a[bk.a], src: p.a, ld: p.lda, runs: p.transA,
-			x0: bk.i0, x1: bk.i1, p0: bk.p0, kc: bk.p1 - bk.p0, w: kern.mr, last: bk.lastA, fast: kern.fastPack}
+		pa = j.panelA(bk, j.ws.a[bk.a])
 	}
 	if !bk.fusedA && !bk.fusedB {
 		pb = j.panelB(bk, j.ws.b[bk.b])
 	}
 	return pa, pb
+}
+
+// panelA returns the panel of block bk's Ã, packed into dst.
+func (j *job[T]) panelA(bk *block, dst []T) panel[T] {
+	p, kern := &j.p, j.kern
+	return panel[T]{dst: dst, src: p.a, ld: p.lda, runs: p.transA,
+		x0: bk.i0, x1: bk.i1, p0: bk.p0, kc: bk.p1 - bk.p0, w: kern.mr, last: bk.lastA, fast: kern.fastPack}
 }
 
 // panelB returns the panel of block bk's B̃, packed into dst.
@@ -184,30 +189,17 @@ func (j *job[T]) panelB(bk *block, dst []T) panel[T] {
 		x0: bk.j0, x1: bk.j1, p0: bk.p0, kc: bk.p1 - bk.p0, w: kern.nr, last: bk.lastB, fast: kern.fastPack}
 }
 
-// ownB returns goroutine w's own copy of block bi's B̃, which it packs
-// first unless its buffer holds it already.
-func (j *job[T]) ownB(bi, w int) []T {
+// own returns goroutine w's own copy of block bi's B̃ (fusedA) or Ã
+// (fusedB), which it packs first unless its buffer holds it already.
+func (j *job[T]) own(bi, w int) []T {
 	own := j.ws.own[w]
 	if j.owned[w] != bi {
-		pb := j.panelB(&j.blocks[bi], own)
-		for t := range pb.tasks() {
-			pb.pack(t)
+		bk := &j.blocks[bi]
+		pn := j.panelB(bk, own)
+		if bk.fusedB {
+			pn = j.panelA(bk, own)
 		}
-		j.owned[w] = bi
-	}
-	return own
-}
-
-// ownA returns goroutine w's own copy of block bi's Ã, as ownB does B̃.
-func (j *job[T]) ownA(bi, w int) []T {
-	own := j.ws.own[w]
-	if j.owned[w] != bi {
-		p, bk := &j.p, &j.blocks[bi]
-		pa := panel[T]{dst: own, src: p.a, ld: p.lda, runs: p.transA,
-			x0: bk.i0, x1: bk.i1, p0: bk.p0, kc: bk.p1 - bk.p0, w: j.kern.mr, last: bk.lastA, fast: j.kern.fastPack}
-		for t := range pa.tasks() {
-			pa.pack(t)
-		}
+		pn.packAll()
 		j.owned[w] = bi
 	}
 	return own
@@ -258,9 +250,9 @@ func (j *job[T]) compute(bi, t, w int) {
 	abuf, bbuf := j.ws.a[bk.a], j.ws.b[bk.b]
 	switch {
 	case bk.fusedA:
-		bbuf = j.ownB(bi, w)
+		bbuf = j.own(bi, w)
 	case bk.fusedB:
-		abuf = j.ownA(bi, w)
+		abuf = j.own(bi, w)
 	}
 	if bk.fusedB {
 		last := nr
@@ -275,9 +267,7 @@ func (j *job[T]) compute(bi, t, w int) {
 		if jr1-jr0 == 1 {
 			pb.packSliver()
 		} else {
-			for t := range pb.tasks() {
-				pb.pack(t)
-			}
+			pb.packAll()
 		}
 	}
 	for ir := ir0; ir < ir1; ir++ {

@@ -91,6 +91,13 @@ func (pn *panel[T]) pack(t int) {
 	}
 }
 
+// packAll runs every task of the panel.
+func (pn *panel[T]) packAll() {
+	for t := range pn.tasks() {
+		pn.pack(t)
+	}
+}
+
 // transpose writes rows [0, rows) of src, n values each, as columns of dst:
 // dst[p·ldd + r] = src[r·lds + p]. With fast set it uses the assembly
 // transposes where the CPU has them, for whole groups of rows and steps.
