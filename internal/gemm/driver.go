@@ -42,7 +42,12 @@ import (
 // in W1, and W1b's forward 200×3072·(512×3072)ᵀ). Whoever reads a packed
 // value packed it, for the same reason: with a shared B̃, W1's weight
 // gradient took as long on two cores as on one. Of two operands that each
-// make one block, the smaller is the one packed once per goroutine.
+// make one block, the smaller is the one packed once per goroutine. With
+// more than two goroutines, packing per goroutine multiplies the packing
+// by their number while each one's share of the product shrinks, and the
+// panel is shared again (packing tasks, as for the other blocks) unless it
+// serves enough rows or columns of C (ownPanels): only two cores were
+// measured.
 //
 // The work of a call is a fixed list of phases, each a fixed list of tasks
 // that may run in any order: phase 0 packs the first block's Ã and B̃, if
@@ -169,7 +174,6 @@ var maxWorkers int
 func (p *problem[T]) blocked(kern *kernel[T]) {
 	j := getJob[T]()
 	j.p, j.kern = *p, kern
-	j.plan()
 	cpus := runtime.NumCPU()
 	if maxWorkers > 0 {
 		cpus = maxWorkers
@@ -178,6 +182,7 @@ func (p *problem[T]) blocked(kern *kernel[T]) {
 	if p.workers > 0 {
 		workers = min(workers, p.workers)
 	}
+	j.plan(workers)
 	ws := j.ws
 	for len(ws.tile) < workers {
 		ws.tile = append(ws.tile, nil)
@@ -229,8 +234,25 @@ func publishTo[T Float](j *job[T], workers int) bool {
 	return parallel.Offer(j, workers)
 }
 
-// plan lists the blocks and phases of j's problem and sizes its buffers.
-func (j *job[T]) plan() {
+// ownCost is about what packing a value costs in multiply-adds of the
+// micro-kernel: on the project's AVX-512 VM, 57 µs to pack W1's 100×3072
+// B̃ (393K values with the padding) against 225 GFLOP/s.
+const ownCost = 20
+
+// ownPanels reports whether the goroutines of a fused product each pack the
+// operand that is not packed sliver by sliver (see job.own), given the
+// rows (fusedA) or columns (fusedB) of C that each packed value serves. On
+// two goroutines that always paid here: a shared panel read half from the
+// other core cost more than packing it twice. With more, packing the whole
+// panel per goroutine grows with their number while each one's share of
+// the product shrinks; it is kept to a quarter of that share.
+func ownPanels(workers, serves int) bool {
+	return workers <= 2 || 4*ownCost*workers <= serves
+}
+
+// plan lists the blocks and phases of j's problem, to be computed by up to
+// workers goroutines, and sizes its buffers.
+func (j *job[T]) plan(workers int) {
 	p, kern := &j.p, j.kern
 	mr, nr := kern.mr, kern.nr
 	// Blocks shallower than kc are wider, so that a packed block keeps its
@@ -270,7 +292,7 @@ func (j *job[T]) plan() {
 			for jb := 1; jb < len(cols); jb++ {
 				bk := block{
 					i0: rows[ib-1], i1: rows[ib], p0: deps[pb-1], p1: deps[pb], j0: cols[jb-1], j1: cols[jb],
-					a: version % 2, b: len(j.blocks) % 2, packA: jb == 1 && !fusedA && !fusedB, fusedA: fusedA, fusedB: fusedB,
+					a: version % 2, b: len(j.blocks) % 2, packA: jb == 1 && !fusedA, fusedA: fusedA, fusedB: fusedB,
 				}
 				bk.nir = (bk.i1 - bk.i0 + mr - 1) / mr
 				bk.njr = (bk.j1 - bk.j0 + nr - 1) / nr
@@ -297,14 +319,14 @@ func (j *job[T]) plan() {
 			version++
 		}
 	}
-	j.ownSize, j.lag = 0, 1
+	j.ownSize, j.lag, j.ownPanels = 0, 1, false
 	switch {
-	case fusedA:
+	case fusedA && ownPanels(workers, p.m):
 		// Each goroutine packs the B̃ blocks it reads (see job.own).
-		j.ownSize, sizeB, j.lag = sizeB, 0, 0
-	case fusedB:
+		j.ownSize, sizeB, j.lag, j.ownPanels = sizeB, 0, 0, true
+	case fusedB && ownPanels(workers, p.n):
 		// Each goroutine packs the Ã blocks it reads (see job.own).
-		j.ownSize, sizeA, j.lag = sizeA, 0, 0
+		j.ownSize, sizeA, j.lag, j.ownPanels = sizeA, 0, 0, true
 	}
 	for i := range 2 {
 		j.ws.a[i] = grow(j.ws.a[i], sizeA)

@@ -27,7 +27,7 @@ func testFusedDepth[T Float](t *testing.T) {
 		j.p = problem[T]{transB: true, m: 200, n: n, k: 3072}
 		j.kern = kern
 		j.ws = new(workspace[T])
-		j.plan()
+		j.plan(2)
 		return j.deps[1] - j.deps[0], j.blocks[0].fusedA
 	}
 	deep := kern.kc < fusedDepth && fusedDepth*((100+kern.nr-1)/kern.nr*kern.nr) <= kern.kc*kern.nc/4
@@ -58,8 +58,9 @@ func testFusedDepth[T Float](t *testing.T) {
 // tasks pack their B slivers, several when the depth blocks are shallower
 // than kc, each goroutine its Ã). A kernel with small blocks makes every mode appear
 // on small shapes, with edge tiles, several depth blocks and every
-// transpose; each product runs on one goroutine and on three, which must
-// agree to the bit.
+// transpose; each product runs on one, two and three goroutines (two
+// pack fused products' panels per goroutine, three share them: see
+// ownPanels), which must agree to the bit.
 func TestBlockModes(t *testing.T) {
 	withVariant(t, func(t *testing.T) {
 		testBlockModes[float32](t)
@@ -78,7 +79,7 @@ func testBlockModes[T Float](t *testing.T) {
 		j := new(job[T])
 		j.p = problem[T]{transA: c.transA, transB: c.transB, m: c.m, n: c.n, k: c.k}
 		j.kern, j.ws = &kern, new(workspace[T])
-		j.plan()
+		j.plan(2)
 		switch bk := j.blocks[0]; {
 		case bk.fusedA:
 			return "fusedA"
@@ -104,19 +105,39 @@ func testBlockModes[T Float](t *testing.T) {
 			if got := mode(c); got != tc.want {
 				t.Fatalf("%s %T %v: cut as %s, want %s", kern.name, T(0), c, got, tc.want)
 			}
-			var outs [2][]T
-			for q, procs := range []int{1, 3} {
+			var outs [3][]T
+			for q, procs := range []int{1, 2, 3} {
 				runtime.GOMAXPROCS(procs)
 				check(t, rand.New(rand.NewPCG(uint64(i), 9)), c, func(p *problem[T]) {
 					p.blocked(&kern)
 					outs[q] = append([]T(nil), p.c...)
 				})
 			}
-			for q := range outs[0] {
-				if a, b := outs[0][q], outs[1][q]; a != b && !(a != a && b != b) {
-					t.Fatalf("%s %T %v: C[%d] is %v on one goroutine, %v on three", kern.name, T(0), c, q, a, b)
+			for g := 1; g < len(outs); g++ {
+				for q := range outs[0] {
+					if a, b := outs[0][q], outs[g][q]; a != b && !(a != a && b != b) {
+						t.Fatalf("%s %T %v: C[%d] is %v on one goroutine, %v on %d", kern.name, T(0), c, q, a, b, g+1)
+					}
 				}
 			}
+		}
+	}
+}
+
+// TestOwnPanels checks when fused products pack per goroutine: always on
+// two goroutines, on more only while the panel serves enough rows or
+// columns of C (W1's forward, 200 rows, on four goroutines shares B̃; a
+// 1024-row product on twelve packs it per goroutine).
+func TestOwnPanels(t *testing.T) {
+	for _, tc := range []struct {
+		workers, serves int
+		want            bool
+	}{
+		{1, 1, true}, {2, 1, true}, {2, 200, true}, {3, 200, false}, {4, 200, false},
+		{12, 1024, true}, {13, 1024, false}, {64, 1024, false},
+	} {
+		if got := ownPanels(tc.workers, tc.serves); got != tc.want {
+			t.Errorf("ownPanels(%d, %d) = %v, want %v", tc.workers, tc.serves, got, tc.want)
 		}
 	}
 }

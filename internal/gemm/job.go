@@ -31,6 +31,7 @@ type job[T Float] struct {
 	ownSize          int    // the values of a goroutine's own B̃ (fusedA) or Ã (fusedB)
 	owned            []int  // the block whose B̃ or Ã each goroutine's own buffer holds
 	lag              int32  // 1 if phase 0 packs the first block, else 0
+	ownPanels        bool   // fused blocks pack their Ã or B̃ per goroutine (see ownPanels)
 
 	workers  int          // goroutines that may take part, numbered from 0
 	current  atomic.Int32 // the phase being worked on; len(phases) when done
@@ -166,10 +167,10 @@ func (j *job[T]) await(ph int32) {
 // pack; Ã's is empty (no lines) unless the block starts a new Ã, B̃'s when
 // the compute tasks pack their B slivers or B̃ themselves (fused blocks).
 func (j *job[T]) panels(bk *block) (pa, pb panel[T]) {
-	if bk.packA {
+	if bk.packA && !(bk.fusedB && j.ownPanels) {
 		pa = j.panelA(bk, j.ws.a[bk.a])
 	}
-	if !bk.fusedA && !bk.fusedB {
+	if !bk.fusedB && !(bk.fusedA && j.ownPanels) {
 		pb = j.panelB(bk, j.ws.b[bk.b])
 	}
 	return pa, pb
@@ -249,6 +250,7 @@ func (j *job[T]) compute(bi, t, w int) {
 	}
 	abuf, bbuf := j.ws.a[bk.a], j.ws.b[bk.b]
 	switch {
+	case !j.ownPanels:
 	case bk.fusedA:
 		bbuf = j.own(bi, w)
 	case bk.fusedB:
