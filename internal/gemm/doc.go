@@ -42,7 +42,11 @@
 // crew of helpers that outlive calls, which package internal/parallel
 // keeps (parallel.Offer) — as tasks of a partition fixed by the shape; no
 // element of C depends on which goroutine computes it, so results are the
-// same bits for every GOMAXPROCS. Jobs and their buffers
+// same bits for every GOMAXPROCS. In a product whose rows or columns make
+// one block, as every linear layer's do, a task packs the sliver it
+// computes with, and each goroutine (up to two, or more while it stays
+// cheap) packs the other operand's block for itself: a block packed by
+// one core and read by another cost more than packing it twice. Jobs and their buffers
 // are kept for the next call: in a loop, products allocate nothing once the
 // largest has run.
 package gemm
