@@ -164,8 +164,10 @@ func (j *job[T]) await(ph int32) {
 }
 
 // panels returns the panels of Ã and B̃ the packing tasks of block bk
-// pack; Ã's is empty (no lines) unless the block starts a new Ã, B̃'s when
-// the compute tasks pack their B slivers or B̃ themselves (fused blocks).
+// pack, shared by the goroutines. Ã's is empty (no lines) unless the block
+// starts a new Ã and the goroutines do not pack their own (fusedB with
+// ownPanels); B̃'s is empty when the compute tasks pack their B slivers
+// (fusedB) or the goroutines their own B̃ (fusedA with ownPanels).
 func (j *job[T]) panels(bk *block) (pa, pb panel[T]) {
 	if bk.packA && !(bk.fusedB && j.ownPanels) {
 		pa = j.panelA(bk, j.ws.a[bk.a])
