@@ -107,7 +107,8 @@ type block struct {
 	lastA, lastB           int  // height of the last tile row, width of the last tile column
 	run                    int  // tiles a compute task covers; in fusedB blocks, B slivers
 	a, b                   int  // Ã and B̃ buffer (0 or 1)
-	packA                  bool // the block starts a new Ã
+	packA                  bool // packing tasks pack the block's Ã: it starts a new, shared one
+	packB                  bool // packing tasks pack the block's B̃: the goroutines share it
 	fusedA                 bool // compute tasks pack their own A sliver (see plan)
 	fusedB                 bool // compute tasks pack their own B sliver (see plan)
 }
@@ -276,6 +277,7 @@ func (j *job[T]) plan(workers int) {
 	// operand's block (see job.own).
 	fusedB := len(rows) == 2 && (!fusedA || p.m < p.n)
 	fusedA = fusedA && !fusedB
+	own := fusedA && ownPanels(workers, p.m) || fusedB && ownPanels(workers, p.n)
 	switch {
 	case fusedA:
 		rows = append(rows[:0], 0, p.m)
@@ -292,7 +294,8 @@ func (j *job[T]) plan(workers int) {
 			for jb := 1; jb < len(cols); jb++ {
 				bk := block{
 					i0: rows[ib-1], i1: rows[ib], p0: deps[pb-1], p1: deps[pb], j0: cols[jb-1], j1: cols[jb],
-					a: version % 2, b: len(j.blocks) % 2, packA: jb == 1 && !fusedA, fusedA: fusedA, fusedB: fusedB,
+					a: version % 2, b: len(j.blocks) % 2, fusedA: fusedA, fusedB: fusedB,
+					packA: jb == 1 && !fusedA && !(fusedB && own), packB: !fusedB && !(fusedA && own),
 				}
 				bk.nir = (bk.i1 - bk.i0 + mr - 1) / mr
 				bk.njr = (bk.j1 - bk.j0 + nr - 1) / nr
@@ -319,14 +322,14 @@ func (j *job[T]) plan(workers int) {
 			version++
 		}
 	}
-	j.ownSize, j.lag, j.ownPanels = 0, 1, false
+	// With own panels each goroutine packs the Ã or B̃ blocks it reads
+	// (see job.own), and no block has packing tasks.
+	j.ownSize, j.lag, j.ownPanels = 0, 1, own
 	switch {
-	case fusedA && ownPanels(workers, p.m):
-		// Each goroutine packs the B̃ blocks it reads (see job.own).
-		j.ownSize, sizeB, j.lag, j.ownPanels = sizeB, 0, 0, true
-	case fusedB && ownPanels(workers, p.n):
-		// Each goroutine packs the Ã blocks it reads (see job.own).
-		j.ownSize, sizeA, j.lag, j.ownPanels = sizeA, 0, 0, true
+	case own && fusedA:
+		j.ownSize, sizeB, j.lag = sizeB, 0, 0
+	case own && fusedB:
+		j.ownSize, sizeA, j.lag = sizeA, 0, 0
 	}
 	for i := range 2 {
 		j.ws.a[i] = grow(j.ws.a[i], sizeA)

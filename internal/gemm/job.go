@@ -164,15 +164,13 @@ func (j *job[T]) await(ph int32) {
 }
 
 // panels returns the panels of Ã and B̃ the packing tasks of block bk
-// pack, shared by the goroutines. Ã's is empty (no lines) unless the block
-// starts a new Ã and the goroutines do not pack their own (fusedB with
-// ownPanels); B̃'s is empty when the compute tasks pack their B slivers
-// (fusedB) or the goroutines their own B̃ (fusedA with ownPanels).
+// pack, shared by the goroutines; either is empty (no lines) when the
+// block has none to pack (packA, packB).
 func (j *job[T]) panels(bk *block) (pa, pb panel[T]) {
-	if bk.packA && !(bk.fusedB && j.ownPanels) {
+	if bk.packA {
 		pa = j.panelA(bk, j.ws.a[bk.a])
 	}
-	if !bk.fusedB && !(bk.fusedA && j.ownPanels) {
+	if bk.packB {
 		pb = j.panelB(bk, j.ws.b[bk.b])
 	}
 	return pa, pb
@@ -263,8 +261,8 @@ func (j *job[T]) compute(bi, t, w int) {
 		if jr1 == bk.njr {
 			last = bk.lastB
 		}
-		pb := panel[T]{dst: sliver, src: p.b, ld: p.ldb, runs: !p.transB,
-			x0: bk.j0 + jr0*nr, x1: min(bk.j0+jr1*nr, bk.j1), p0: bk.p0, kc: kc, w: nr, last: last, fast: kern.fastPack}
+		pb := j.panelB(bk, sliver) // narrowed to the task's slivers
+		pb.x0, pb.x1, pb.last = bk.j0+jr0*nr, min(bk.j0+jr1*nr, bk.j1), last
 		// One sliver is copied step by step with copy: the assembly's
 		// call per step of 32 values made W1's weight gradient 15%
 		// slower.
@@ -282,8 +280,8 @@ func (j *job[T]) compute(bi, t, w int) {
 		}
 		var a *T
 		if bk.fusedA {
-			pa := panel[T]{dst: sliver, src: p.a, ld: p.lda, runs: p.transA,
-				x0: i, x1: i + rows, p0: bk.p0, kc: kc, w: mr, last: h, fast: kern.fastPack}
+			pa := j.panelA(bk, sliver) // narrowed to the task's sliver
+			pa.x0, pa.x1, pa.last = i, i+rows, h
 			pa.packSliver()
 			a = &sliver[0]
 		} else {
