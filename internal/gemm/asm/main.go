@@ -256,6 +256,7 @@ func (k kernel) zero(x VecVirtual) {
 	}
 }
 
+// broadcastParam loads the scalar argument name into every lane of x.
 func (k kernel) broadcastParam(name string, x VecVirtual) {
 	p, err := Param(name).Resolve()
 	if err != nil {
@@ -361,16 +362,8 @@ func (k tkernel) generate() {
 	SHLQ(U8(2), ldc)
 	load := Load(Param("load"), GP64())
 	alpha, beta := XMM(), XMM()
-	for _, x := range []struct {
-		name string
-		reg  VecVirtual
-	}{{"alpha", alpha}, {"beta", beta}} {
-		p, err := Param(x.name).Resolve()
-		if err != nil {
-			panic(err)
-		}
-		VBROADCASTSS(p.Addr, x.reg)
-	}
+	kernel{}.broadcastParam("alpha", alpha)
+	kernel{}.broadcastParam("beta", beta)
 	// row returns row i of the tile as an XMM vector (writing to the low
 	// lane's would zero the rest of its ZMM vector, the other lanes' rows).
 	row := func(i int) Register {
@@ -608,13 +601,8 @@ func axpy(f64 bool) {
 	x := Load(Param("x"), GP64())
 	y := Load(Param("y"), GP64())
 	a := YMM()
-	p, _ := Param("alpha").Resolve()
+	kernel{f64: f64}.broadcastParam("alpha", a)
 	lanes := 32 / size
-	if f64 {
-		VBROADCASTSD(p.Addr, a)
-	} else {
-		VBROADCASTSS(p.Addr, a)
-	}
 	const unroll = 4
 	Label(name + "_loop")
 	CMPQ(n, U32(unroll*lanes))
