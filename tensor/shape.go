@@ -225,13 +225,12 @@ func ReducedShape(shape []int, keepDims bool, axes ...int) []int {
 func AppendReducedShape(dst, shape []int, keepDims bool, axes ...int) []int {
 	var ab [planRank]int
 	ax := normAxesInto(ab[:0], axes, len(shape))
-	return append(dst, reducedInto(dst[len(dst):], shape, keepDims, ax)...)
+	return reducedInto(dst, shape, keepDims, ax)
 }
 
-// reducedInto is ReducedShape appending the shape to out[:0], with the axes
+// reducedInto is ReducedShape appending the shape to out, with the axes
 // ax already normalized and sorted (normAxes).
 func reducedInto(out, shape []int, keepDims bool, ax []int) []int {
-	out = out[:0]
 	for i, d := range shape {
 		if _, found := slices.BinarySearch(ax, i); found {
 			if keepDims {
