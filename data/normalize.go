@@ -95,7 +95,7 @@ func (n Normalization) Apply(x []float32, shape []int) {
 		panic(fmt.Sprintf(errNormData, len(x), shape, size))
 	}
 	n.check(shape)
-	normalizeInto(x, x, &n)
+	normalizeInto(x, x, &n, false)
 }
 
 // normalizeInto writes src normalized with n (nil: unchanged) into dst as
@@ -104,8 +104,11 @@ func (n Normalization) Apply(x []float32, shape []int) {
 // once to T. It walks each mean's run of positions (one per pixel, or a
 // channel's plane) rather than dividing every index by the run's length.
 // dst and src have the same length, a multiple of len(n.Mean); they may be
-// the same slice.
-func normalizeInto[T tensor.Float, S uint8 | float32](dst []T, src []S, n *Normalization) {
+// the same slice. With stream, the assembly that subtracts the mean image
+// from bytes writes dst around the caches (subMeanAsm): for a batch that
+// would evict what the training step holds there, and be evicted itself
+// before the step reads it (see streamBytes).
+func normalizeInto[T tensor.Float, S uint8 | float32](dst []T, src []S, n *Normalization, stream bool) {
 	dst = dst[:len(src)]
 	switch {
 	case n == nil:
@@ -116,7 +119,7 @@ func normalizeInto[T tensor.Float, S uint8 | float32](dst []T, src []S, n *Norma
 		mean, j := n.Mean[:len(src)], 0
 		if d, ok := any(dst).([]float32); ok {
 			if s, ok := any(src).([]uint8); ok {
-				j = subMeanAsm(d, s, mean)
+				j = subMeanAsm(d, s, mean, stream)
 			}
 		}
 		for ; j < len(src); j++ {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/tapegrad/tapegrad/tensor"
 )
@@ -57,16 +58,22 @@ func TestNormalizeInto(t *testing.T) {
 		}
 		for name, n := range norms {
 			want32, want64 := refNormalize[float32](f, n), refNormalize[float64](f, n)
-			got := make([]float32, size)
-			normalizeInto(got, px, n)
-			same(t, shape, name+" bytes→float32", got, want32)
-			normalizeInto(got, f, n)
-			same(t, shape, name+" float32→float32", got, want32)
-			got64 := make([]float64, size)
-			normalizeInto(got64, px, n)
-			same(t, shape, name+" bytes→float64", got64, want64)
-			normalizeInto(got64, f, n)
-			same(t, shape, name+" float32→float64", got64, want64)
+			for _, stream := range []bool{false, true} {
+				what := name
+				if stream {
+					what += ", streamed"
+				}
+				got := make([]float32, size)
+				normalizeInto(got, px, n, stream)
+				same(t, shape, what+" bytes→float32", got, want32)
+				normalizeInto(got, f, n, stream)
+				same(t, shape, what+" float32→float32", got, want32)
+				got64 := make([]float64, size)
+				normalizeInto(got64, px, n, stream)
+				same(t, shape, what+" bytes→float64", got64, want64)
+				normalizeInto(got64, f, n, stream)
+				same(t, shape, what+" float32→float64", got64, want64)
+			}
 		}
 	}
 }
@@ -81,35 +88,47 @@ func same[T tensor.Float](t *testing.T, shape []int, what string, got, want []T)
 }
 
 // TestSubMeanAsm checks that the assembly does the whole vectors and no
-// more, where it runs: a CPU with AVX2 and TAPEGRAD_ISA not below it.
+// more, where it runs: a CPU with AVX2 and TAPEGRAD_ISA not below it. Its
+// streaming form first writes the values up to dst's first 32-byte
+// boundary in Go, so it is run at every offset from one.
 func TestSubMeanAsm(t *testing.T) {
 	if !hasAVX2 {
 		t.Skip("no AVX2 assembly on this CPU or under TAPEGRAD_ISA")
 	}
-	for _, n := range []int{0, 7, 8, 9, 31, 32, 33, 40, 784} {
-		dst := make([]float32, n+1)
-		dst[n] = -1 // past the slice: never written
-		src := make([]uint8, n)
-		mean := make([]float32, n)
-		for j := range src {
-			src[j], mean[j] = uint8(j*37), float32(j)/3
-		}
-		done := subMeanAsm(dst[:n], src, mean)
-		if want := n &^ 7; done != want {
-			t.Errorf("n=%d: subMeanAsm did %d values, want %d", n, done, want)
-		}
-		for j := range done {
-			if want := float32(src[j]) - mean[j]; dst[j] != want {
-				t.Fatalf("n=%d: value %d is %v, want %v", n, j, dst[j], want)
+	buf := make([]float32, 800+8+1)
+	for _, stream := range []bool{false, true} {
+		for off := range 8 {
+			for _, n := range []int{0, 1, 5, 7, 8, 9, 15, 31, 32, 33, 40, 784} {
+				clear(buf)
+				dst := buf[off : off+n+1]
+				dst[n] = -1 // past the slice: never written
+				src := make([]uint8, n)
+				mean := make([]float32, n)
+				for j := range src {
+					src[j], mean[j] = uint8(j*37), float32(j)/3
+				}
+				done := subMeanAsm(dst[:n], src, mean, stream)
+				want := n &^ 7
+				if lead := int(-uintptr(unsafe.Pointer(&dst[0])) % 32 / 4); stream && n >= 8 {
+					want = min(n, lead+(max(0, n-lead)&^7))
+				}
+				if done != want {
+					t.Errorf("stream %v, offset %d, n=%d: subMeanAsm did %d values, want %d", stream, off, n, done, want)
+				}
+				for j := range done {
+					if want := float32(src[j]) - mean[j]; dst[j] != want {
+						t.Fatalf("stream %v, offset %d, n=%d: value %d is %v, want %v", stream, off, n, j, dst[j], want)
+					}
+				}
+				for j := done; j < n; j++ {
+					if dst[j] != 0 {
+						t.Fatalf("stream %v, offset %d, n=%d: value %d, past the vectors, was written: %v", stream, off, n, j, dst[j])
+					}
+				}
+				if dst[n] != -1 {
+					t.Fatalf("stream %v, offset %d, n=%d: the value past dst was overwritten: %v", stream, off, n, dst[n])
+				}
 			}
-		}
-		for j := done; j < n; j++ {
-			if dst[j] != 0 {
-				t.Fatalf("n=%d: value %d, past the vectors, was written: %v", n, j, dst[j])
-			}
-		}
-		if dst[n] != -1 {
-			t.Fatalf("n=%d: the value past dst was overwritten: %v", n, dst[n])
 		}
 	}
 }

@@ -6,4 +6,4 @@ package data
 const hasAVX2 = false
 
 // subMeanAsm does nothing without assembly.
-func subMeanAsm(dst []float32, src []uint8, mean []float32) int { return 0 }
+func subMeanAsm(dst []float32, src []uint8, mean []float32, stream bool) int { return 0 }
