@@ -36,7 +36,7 @@ func BenchmarkAssemble(b *testing.B) {
 				if at+c.batch > len(order) {
 					at = 0
 				}
-				last = assemble(last, ds, shape, order[at:at+c.batch], &norm, nil, 0, 0, 1, 0)
+				last = assemble(last, ds, shape, order[at:at+c.batch], &norm, nil, 0, 0, 1, 0, true)
 				at += c.batch
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*c.batch*c.c*c.h*c.w), "ns/value")

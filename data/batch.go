@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"unsafe"
 
@@ -45,7 +46,7 @@ func Batches[T tensor.Float](ds Dataset, batchSize int, norm *Normalization) ite
 			for i := lo; i < min(lo+batchSize, n); i++ {
 				idx = append(idx, i)
 			}
-			b := assemble(Batch[T]{}, ds, shape, idx, norm, nil, 0, step, 1, 0)
+			b := assemble(Batch[T]{}, ds, shape, idx, norm, nil, 0, step, 1, 0, false)
 			if !yield(b) {
 				return
 			}
@@ -61,8 +62,10 @@ func Batches[T tensor.Float](ds Dataset, batchSize int, norm *Normalization) ite
 // the k-th example of a rank's batch is then the (k·stride+offset)-th of the
 // global batch. It writes into the memory of into, a recycled batch, if
 // that is of the batch's shape (every value and label is overwritten), and
-// into a new batch otherwise.
-func assemble[T tensor.Float](into Batch[T], ds Dataset, shape, idx []int, norm *Normalization, aug *Augment, seed uint64, step, stride, offset int) Batch[T] {
+// into a new batch otherwise. With background (the Loader's goroutine,
+// beside a training step), it writes a large batch around the caches
+// (streamBytes) and yields its processor every yieldBytes.
+func assemble[T tensor.Float](into Batch[T], ds Dataset, shape, idx []int, norm *Normalization, aug *Augment, seed uint64, step, stride, offset int, background bool) Batch[T] {
 	size := numel(shape)
 	x, labels := into.X, into.Labels
 	if x == nil || len(labels) != len(idx) || x.Size() != len(idx)*size || !slices.Equal(x.Shape()[1:], shape) {
@@ -78,8 +81,14 @@ func assemble[T tensor.Float](into Batch[T], ds Dataset, shape, idx []int, norm 
 	if aug != nil {
 		augmented = make([]float32, size)
 	}
-	stream := len(idx)*size*int(unsafe.Sizeof(T(0))) >= streamBytes
+	exampleBytes := size * int(unsafe.Sizeof(T(0)))
+	stream := background && len(idx)*exampleBytes >= streamBytes
+	written := 0
 	for k, i := range idx {
+		if written += exampleBytes; background && written >= yieldBytes {
+			written = 0
+			runtime.Gosched()
+		}
 		dst := x.Data()[k*size : (k+1)*size]
 		if direct { // the pixels straight into the batch, in one pass
 			if a := k + prefetchAhead; a < len(idx) {
@@ -139,6 +148,17 @@ func augRand(seed uint64, step, k int) *rand.Rand {
 // to its workload's (BenchmarkTrainerGap/W1 1.15 → 1.12, medians of six
 // alternated runs, 2026-12-04); for W1s's 0.6 MB it changed nothing.
 const streamBytes = 1 << 20
+
+// yieldBytes is how much of a batch assemble writes, in the background,
+// before it yields its processor (runtime.Gosched) to any goroutine that
+// waits for one: the training step's helpers, which would otherwise wait
+// until the whole batch is done, while the step's goroutine did their share
+// of its product alone. For W1 (12 KB examples) yielding every 4 or 8
+// examples brought the trainer's step from 1.13 to 1.07–1.08 of its
+// workload's (BenchmarkTrainerGap/W1, medians of four alternated runs);
+// every example was no better than never (1.11). At 64 KiB, W1 1.13 →
+// 1.08, W1s and W2 unchanged (medians of six alternated runs).
+const yieldBytes = 64 << 10
 
 // prefetchAhead is how many examples ahead assemble asks for the pixels of
 // a data set's example (prefetch) while it converts the current one: a

@@ -314,7 +314,7 @@ func (l *Loader[T]) prepare(step int, epoch *int, order *[]int) (p prepared[T]) 
 	if s := l.cfg.Shard; s != nil {
 		stride, offset = s.NumReplicas, s.Rank
 	}
-	b := assemble(l.reuse(hi-lo), l.ds, l.shape, (*order)[lo:hi], l.cfg.Normalize, l.cfg.Augment, l.cfg.Seed, step, stride, offset)
+	b := assemble(l.reuse(hi-lo), l.ds, l.shape, (*order)[lo:hi], l.cfg.Normalize, l.cfg.Augment, l.cfg.Seed, step, stride, offset, true)
 	b.Epoch = e
 	return prepared[T]{batch: b}
 }
