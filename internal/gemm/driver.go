@@ -357,7 +357,7 @@ func (j *job[T]) plan(workers int) {
 				ph.pack += int32(pb.tasks())
 			}
 		}
-		ph.claimed.Store(0)
+		ph.claimed.Reset()
 		ph.done.Store(0)
 	}
 	j.current.Store(0)

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tapegrad/tapegrad/internal/parallel"
 )
 
 // A job runs as phases of tasks that goroutines claim (see driver.go).
@@ -13,23 +15,9 @@ import (
 // and how many have been claimed and finished.
 type phase struct {
 	compute, pack int32
-	claimed       atomic.Int64 // tasks claimed from the front (low 32 bits) and from the back (high)
+	claimed       parallel.Ends
 	done          atomic.Int32
 	_             [44]byte // keep phases on separate cache lines
-}
-
-// claim claims a task of the phase, total of them: the first one not yet
-// claimed from the front, or with back the last one not yet claimed from
-// the back. It reports false when every task is claimed. One atomic add
-// counts both ends, so the first total claims succeed, whichever end they
-// take.
-func (ph *phase) claim(total int32, back bool) (t int32, ok bool) {
-	if back {
-		c := ph.claimed.Add(1 << 32)
-		return total - int32(c>>32), int32(c)+int32(c>>32) <= total
-	}
-	c := ph.claimed.Add(1)
-	return int32(c) - 1, int32(c)+int32(c>>32) <= total
 }
 
 // job is one call's blocked product: its plan, buffers and progress. The
@@ -117,7 +105,7 @@ func (j *job[T]) Work(w int) {
 
 // run claims and runs tasks until the last phase is done; w numbers the
 // goroutine among the call's. Goroutine 1 claims each phase's tasks from
-// the back, the others from the front, so that on two goroutines each
+// the back, the others from the front (parallel.Ends), so that on two goroutines each
 // computes one contiguous run of C's tiles (and packs one run of the
 // slivers), in the same place from call to call, rather than every other
 // one: the rows or columns of the operands it reads then stay in its own
@@ -136,15 +124,15 @@ func (j *job[T]) run(w int) {
 		}
 		counts := &j.phases[ph]
 		total := counts.compute + counts.pack
-		t, ok := counts.claim(total, w == 1)
+		t, ok := counts.claimed.Claim(int(total), w == 1)
 		if !ok {
 			j.await(ph)
 			continue
 		}
-		if t < counts.compute {
-			j.compute(int(ph-j.lag), int(t), w)
+		if t < int(counts.compute) {
+			j.compute(int(ph-j.lag), t, w)
 		} else {
-			j.pack(&j.blocks[ph+1-j.lag], int(t-counts.compute))
+			j.pack(&j.blocks[ph+1-j.lag], t-int(counts.compute))
 		}
 		if counts.done.Add(1) == total {
 			j.current.Store(ph + 1)

@@ -69,9 +69,10 @@ func Chunks(n, grain int, f func(lo, hi int)) {
 func Serial(n, grain int) bool { return min(runtime.GOMAXPROCS(0), n/max(grain, 1)) <= 1 }
 
 // Pieces is Chunks with [0, n) cut into pieces ranges that workers
-// goroutines (the caller among them) claim one by one in order, so that
+// goroutines (the caller among them) claim one by one, the caller from the
+// first range on and one helper from the last range back (Ends), so that
 // when one starts late or is descheduled the others take its share to the
-// end. Every goroutine that claims a range calls worker once, and the
+// end, and on two goroutines each runs one contiguous part of [0, n). Every goroutine that claims a range calls worker once, and the
 // function it returns runs that goroutine's ranges, so that each can set
 // up its scratch space once. With fewer than two workers or pieces it runs
 // worker()(0, n) on the calling goroutine.
@@ -88,14 +89,15 @@ func Pieces(n, workers, pieces int, worker func() func(lo, hi int)) {
 }
 
 // split is one call of Chunks or Pieces: [0, n) cut into pieces ranges,
-// claimed in order by the goroutines that take part, at most workers, which
+// claimed from both ends (see work) by the goroutines that take part, at most workers, which
 // run them with f or, if worker is set, with what worker returns. It is a
 // Job of the crew.
 type split struct {
 	n, pieces, workers int
 	f                  func(lo, hi int)
 	worker             func() func(lo, hi int)
-	claimed, done      atomic.Int32
+	claimed            Ends
+	done               atomic.Int32
 	over               chan struct{} // closed when the last range is done
 }
 
@@ -105,29 +107,31 @@ type split struct {
 func (s *split) run(workers int) {
 	s.workers = workers
 	if Offer(s, workers) {
-		s.work()
+		s.work(0)
 		Withdraw(s)
 	} else {
-		for range workers - 1 {
-			go s.work()
+		for w := 1; w < workers; w++ {
+			go s.work(w)
 		}
-		s.work()
+		s.work(0)
 	}
 	<-s.over
 }
 
 // Join lets helper w take part while ranges are left to claim.
-func (s *split) Join(w int) bool { return w < s.workers && int(s.claimed.Load()) < s.pieces }
+func (s *split) Join(w int) bool { return w < s.workers && s.claimed.Claimed() < s.pieces }
 
 // Work runs ranges of s until none is left to claim.
-func (s *split) Work(int) { s.work() }
+func (s *split) Work(w int) { s.work(w) }
 
-// work runs ranges of s until none is left to claim.
-func (s *split) work() {
+// work runs ranges of s, as goroutine w of the call, until none is left to
+// claim. Goroutine 1 claims them from the back, the others from the front
+// (Ends).
+func (s *split) work(w int) {
 	f := s.f
 	for {
-		p := int(s.claimed.Add(1)) - 1
-		if p >= s.pieces {
+		p, ok := s.claimed.Claim(s.pieces, w == 1)
+		if !ok {
 			return
 		}
 		if f == nil {
