@@ -69,12 +69,19 @@ func BatchNormComposed[T tensor.Float](x, gamma, beta *autograd.Var[T], eps T) (
 	xc := Sub(x, mu)
 	v := MeanKeepDims(Mul(xc, xc), axes...)
 	y = Div(xc, Sqrt(AddScalar(v, eps)))
-	shape := perChannelShape(x.Shape())
+	// γ and β of shape C broadcast over an N×C input as they are; over
+	// N×C×…, as 1×C×1×….
+	perChannel := func(p *autograd.Var[T]) *autograd.Var[T] {
+		if len(x.Shape()) == 2 {
+			return p
+		}
+		return Reshape(p, perChannelShape(x.Shape())...)
+	}
 	if gamma != nil {
-		y = Mul(y, Reshape(gamma, shape...))
+		y = Mul(y, perChannel(gamma))
 	}
 	if beta != nil {
-		y = Add(y, Reshape(beta, shape...))
+		y = Add(y, perChannel(beta))
 	}
 	c := x.Shape()[1]
 	return y, mu.Value().Reshape(c), v.Value().Reshape(c)
