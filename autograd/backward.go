@@ -78,7 +78,7 @@ func (t *Tape[T]) BackwardWithGrad(y *Var[T], seed *tensor.Tensor[T]) {
 	for i := y.node; i >= 0; i-- {
 		n := &t.nodes[i]
 		if dy := n.out.grad; dy != nil { // else no path from y reaches this node
-			if len(n.out.hooks) > 0 {
+			if len(n.out.hooks()) > 0 {
 				t.refs.pin(dy) // a hook may keep what it sees
 				dy = n.out.runHooks(dy)
 				t.refs.pin(dy)
@@ -131,7 +131,7 @@ func (t *Tape[T]) earlyLeaves(top int) []earlyLeaf[T] {
 	clear(t.earlySeen)
 	for i := range top + 1 {
 		for _, in := range t.nodes[i].inputs {
-			if (!all && len(in.hooks) == 0) || in.node >= 0 || in.pending != nil || !in.requiresGrad {
+			if (!all && len(in.hooks()) == 0) || in.node >= 0 || in.pending != nil || !in.requiresGrad {
 				continue
 			}
 			if t.earlySeen == nil {
@@ -253,7 +253,7 @@ func (l *leafGrads[T]) flush() {
 func (l *leafGrads[T]) flushOne(i int) {
 	l.flushed[i] = true
 	v, g := l.vars[i], l.grads[i]
-	if len(v.hooks) > 0 {
+	if len(v.hooks()) > 0 {
 		l.refs.pin(g) // a hook may keep what it sees
 		if h := v.runHooks(g); h != g {
 			g, l.owned[i] = h, false

@@ -28,10 +28,13 @@ type Hook[T tensor.Float] func(grad *tensor.Tensor[T]) *tensor.Tensor[T]
 // reach gets no call. Hooks must not be registered while a backward pass
 // that reaches v is running.
 func (v *Var[T]) RegisterHook(h Hook[T]) {
-	if len(v.hooks) == 0 {
+	if len(v.hooks()) == 0 {
 		hookedVars.Add(1)
 	}
-	v.hooks = append(v.hooks, h)
+	if v.leaf == nil {
+		v.leaf = &leafVar[T]{}
+	}
+	v.leaf.hooks = append(v.leaf.hooks, h)
 }
 
 // hookedVars counts the Vars that have ever had a hook, of every element
@@ -41,7 +44,7 @@ var hookedVars atomic.Int64
 
 // runHooks passes g through v's hooks.
 func (v *Var[T]) runHooks(g *tensor.Tensor[T]) *tensor.Tensor[T] {
-	for _, h := range v.hooks {
+	for _, h := range v.hooks() {
 		r := h(g)
 		if r == nil {
 			continue

@@ -12,7 +12,7 @@ import (
 // goroutines may each run their own tape over shared parameters.
 type Tape[T tensor.Float] struct {
 	nodes     []node[T]
-	gen       uint64 // incremented by Reset; Vars of older generations are stale
+	gen       uint32 // incremented by Reset; Vars of older generations are stale (until it wraps, 2³² Resets on)
 	needs     []bool // scratch for Backward
 	leaves    leafGrads[T]
 	refs      gradRefs[T]          // scratch for Backward

@@ -14,26 +14,61 @@ import (
 // A Var's value must not be modified while a tape that recorded it may still
 // run backward: ops keep references to their inputs and outputs.
 type Var[T tensor.Float] struct {
-	value        *tensor.Tensor[T]
-	grad         *tensor.Tensor[T]
-	ownsGrad     bool // grad was allocated by the engine and may be added into
-	requiresGrad bool
-	retainGrad   bool
-	private      bool // its value is the tape's to release (Tape.ReleaseValue)
-	tape         *Tape[T]
-	gen          uint64   // the tape's generation when the Var was made
-	node         int      // index of the producing node on the tape; -1 for a leaf
-	pending      *node[T] // producing node not yet on a tape (see Apply)
-	hooks        []Hook[T]
-	spare        *tensor.Tensor[T] // a leaf's gradient storage, kept by ZeroGrad
-	mu           sync.Mutex
+	value   *tensor.Tensor[T]
+	grad    *tensor.Tensor[T]
+	tape    *Tape[T]
+	pending *node[T]    // producing node not yet on a tape (see Apply)
+	leaf    *leafVar[T] // what only some leaves have; nil until then
+	node    int         // index of the producing node on the tape; -1 for a leaf
+	mu      sync.Mutex
+	gen     uint32 // the tape's generation when the Var was made
+	// ownsGrad: grad was allocated by the engine and may be added into;
+	// private: its value is the tape's to release (Tape.ReleaseValue).
+	ownsGrad, requiresGrad, retainGrad, private bool
+}
+
+// leafVar holds the fields of a Var that most Vars, made by ops step after
+// step, never use, so that those take 64 bytes: the garbage of a step that
+// records many ops is mostly its Vars.
+type leafVar[T tensor.Float] struct {
+	hooks []Hook[T]
+	spare *tensor.Tensor[T] // gradient storage kept by ZeroGrad
+}
+
+// hooks returns v's hooks (RegisterHook).
+func (v *Var[T]) hooks() []Hook[T] {
+	if v.leaf == nil {
+		return nil
+	}
+	return v.leaf.hooks
+}
+
+// spare returns the gradient storage ZeroGrad kept, or nil.
+func (v *Var[T]) spare() *tensor.Tensor[T] {
+	if v.leaf == nil {
+		return nil
+	}
+	return v.leaf.spare
+}
+
+// setSpare keeps t as the gradient storage of v (nil: none).
+func (v *Var[T]) setSpare(t *tensor.Tensor[T]) {
+	if v.leaf == nil {
+		if t == nil {
+			return
+		}
+		v.leaf = &leafVar[T]{}
+	}
+	v.leaf.spare = t
 }
 
 // NewParam returns a leaf Var that requires a gradient and lives on no tape,
 // such as a model parameter. Any op that combines it with a Var on a tape is
 // recorded on that tape, and Backward accumulates into its gradient.
 func NewParam[T tensor.Float](value *tensor.Tensor[T]) *Var[T] {
-	return &Var[T]{value: value, requiresGrad: true, node: -1}
+	// A parameter's leafVar is made now, not by its first ZeroGrad, which
+	// may run while another goroutine's backward pass reads its hooks.
+	return &Var[T]{value: value, requiresGrad: true, node: -1, leaf: &leafVar[T]{}}
 }
 
 // NewConst returns a leaf Var that requires no gradient and lives on no tape.
@@ -88,7 +123,7 @@ func (v *Var[T]) RetainGrad() { v.retainGrad = true }
 func (v *Var[T]) ZeroGrad() {
 	v.mu.Lock()
 	if v.ownsGrad {
-		v.spare = v.grad
+		v.setSpare(v.grad)
 	}
 	v.grad, v.ownsGrad = nil, false
 	v.mu.Unlock()
@@ -149,11 +184,12 @@ func (v *Var[T]) accumulate(g *tensor.Tensor[T], ar *tensor.Arena[T], refs *grad
 func (v *Var[T]) takeFromArena(g *tensor.Tensor[T], ar *tensor.Arena[T]) (spare *tensor.Tensor[T], ok bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.grad != nil || v.spare == nil || !tensor.SameShape(v.spare, g) || !ar.ExchangeTensor(g, v.spare) {
+	spare = v.spare()
+	if v.grad != nil || spare == nil || !tensor.SameShape(spare, g) || !ar.ExchangeTensor(g, spare) {
 		return nil, false
 	}
-	spare = v.spare
-	v.grad, v.ownsGrad, v.spare = g, true, nil
+	v.grad, v.ownsGrad = g, true
+	v.setSpare(nil)
 	return spare, true
 }
 
@@ -169,9 +205,10 @@ func (v *Var[T]) addGrad(g *tensor.Tensor[T], owned bool) (took bool) {
 	case v.grad == nil && owned:
 		v.grad, v.ownsGrad = g, true
 		return true
-	case v.grad == nil && v.spare != nil && tensor.SameShape(v.spare, g):
-		v.spare.CopyFrom(g)
-		v.grad, v.ownsGrad, v.spare = v.spare, true, nil
+	case v.grad == nil && v.spare() != nil && tensor.SameShape(v.spare(), g):
+		v.spare().CopyFrom(g)
+		v.grad, v.ownsGrad = v.spare(), true
+		v.setSpare(nil)
 	case v.grad == nil:
 		v.grad, v.ownsGrad = g.Clone(), true
 	case !v.ownsGrad:
