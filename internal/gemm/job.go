@@ -105,12 +105,9 @@ func (j *job[T]) Work(w int) {
 
 // run claims and runs tasks until the last phase is done; w numbers the
 // goroutine among the call's. Goroutine 1 claims each phase's tasks from
-// the back, the others from the front (parallel.Ends), so that on two goroutines each
-// computes one contiguous run of C's tiles (and packs one run of the
-// slivers), in the same place from call to call, rather than every other
-// one: the rows or columns of the operands it reads then stay in its own
-// core's cache, and those of a weight the optimizer updated by halves are
-// more often where its half was written. Binaries with both orders
+// the back, the others from the front (parallel.Ends), so that on two
+// goroutines each computes one contiguous run of C's tiles, the same from
+// call to call, rather than every other tile. Binaries with both orders
 // alternated (2026-12-04, AVX-512, eight rounds, medians) ran W1 in 1235
 // against 1307 µs, W1b in 5.66 against 6.02 ms; in four rounds W4's
 // 256x4608x512 −9%, W10 −7%, W9 −4%, W2e −3.5%, W2, W1s and W8 within

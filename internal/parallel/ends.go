@@ -20,20 +20,19 @@ type Ends struct {
 // below 1<<31; each goroutine claims until its first false, so the counts
 // stay far from overflowing.
 func (e *Ends) Claim(n int, back bool) (task int, ok bool) {
-	var front, backs int
+	step := int64(1)
 	if back {
-		c := e.c.Add(1 << 32)
-		front, backs = int(uint32(c)), int(c>>32)
-		task = n - backs
-	} else {
-		c := e.c.Add(1)
-		front, backs = int(uint32(c)), int(c>>32)
-		task = front - 1
+		step = 1 << 32
 	}
-	if front+backs > n {
+	c := e.c.Add(step)
+	front, backs := int(uint32(c)), int(c>>32)
+	switch {
+	case front+backs > n:
 		return 0, false
+	case back:
+		return n - backs, true
 	}
-	return task, true
+	return front - 1, true
 }
 
 // Claimed returns how many claims were made, failed ones included: at

@@ -72,9 +72,10 @@ func Serial(n, grain int) bool { return min(runtime.GOMAXPROCS(0), n/max(grain, 
 // goroutines (the caller among them) claim one by one, the caller from the
 // first range on and one helper from the last range back (Ends), so that
 // when one starts late or is descheduled the others take its share to the
-// end, and on two goroutines each runs one contiguous part of [0, n). Every goroutine that claims a range calls worker once, and the
-// function it returns runs that goroutine's ranges, so that each can set
-// up its scratch space once. With fewer than two workers or pieces it runs
+// end, and on two goroutines each runs one contiguous part of [0, n).
+// Every goroutine that claims a range calls worker once, and the function
+// it returns runs that goroutine's ranges, so that each can set up its
+// scratch space once. With fewer than two workers or pieces it runs
 // worker()(0, n) on the calling goroutine.
 func Pieces(n, workers, pieces int, worker func() func(lo, hi int)) {
 	pieces = min(pieces, n)
@@ -89,9 +90,9 @@ func Pieces(n, workers, pieces int, worker func() func(lo, hi int)) {
 }
 
 // split is one call of Chunks or Pieces: [0, n) cut into pieces ranges,
-// claimed from both ends (see work) by the goroutines that take part, at most workers, which
-// run them with f or, if worker is set, with what worker returns. It is a
-// Job of the crew.
+// claimed from both ends (see work) by the goroutines that take part, at
+// most workers, which run them with f or, if worker is set, with what
+// worker returns. It is a Job of the crew.
 type split struct {
 	n, pieces, workers int
 	f                  func(lo, hi int)
