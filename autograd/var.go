@@ -201,13 +201,14 @@ func (v *Var[T]) takeFromArena(g *tensor.Tensor[T], ar *tensor.Arena[T]) (spare 
 func (v *Var[T]) addGrad(g *tensor.Tensor[T], owned bool) (took bool) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	spare := v.spare()
 	switch {
 	case v.grad == nil && owned:
 		v.grad, v.ownsGrad = g, true
 		return true
-	case v.grad == nil && v.spare() != nil && tensor.SameShape(v.spare(), g):
-		v.spare().CopyFrom(g)
-		v.grad, v.ownsGrad = v.spare(), true
+	case v.grad == nil && spare != nil && tensor.SameShape(spare, g):
+		spare.CopyFrom(g)
+		v.grad, v.ownsGrad = spare, true
 		v.setSpare(nil)
 	case v.grad == nil:
 		v.grad, v.ownsGrad = g.Clone(), true
