@@ -1,6 +1,7 @@
 package data
 
 import (
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -539,5 +540,37 @@ func TestShardPadsShuffledOrder(t *testing.T) {
 	}
 	if slices.Equal(epochs[0][0], epochs[1][0]) {
 		t.Errorf("replica 0 has the part %v in epochs 0 and 1: not reshuffled", epochs[0][0])
+	}
+}
+
+// TestLoaderLargeBatchStreamed checks a batch above streamBytes, which the
+// Loader's goroutine writes with streaming stores and yields while it
+// assembles, against the same examples from Batches, which writes them
+// with ordinary stores: the same bits, with the course's mean image.
+func TestLoaderLargeBatchStreamed(t *testing.T) {
+	const n, c, h, w = 120, 3, 32, 32
+	if n*c*h*w*4 < streamBytes {
+		t.Fatalf("the batch, %d bytes, is below streamBytes (%d)", n*c*h*w*4, streamBytes)
+	}
+	ds := &Images{Pixels: make([]uint8, n*c*h*w), Labels: make([]uint8, n), C: c, H: h, W: w, NumClasses: 10}
+	for i := range ds.Pixels {
+		ds.Pixels[i] = uint8(i*7 + i/13)
+	}
+	for i := range ds.Labels {
+		ds.Labels[i] = uint8(i % 10)
+	}
+	mean := MeanImage(ds)
+	l := NewLoader[float32](ds, LoaderConfig{BatchSize: n, Normalize: &mean})
+	defer l.Close()
+	got := l.Next()
+	for want := range Batches[float32](ds, n, &mean) {
+		if !slices.Equal(got.Labels, want.Labels) {
+			t.Fatalf("labels differ: %v, want %v", got.Labels, want.Labels)
+		}
+		for j, v := range want.X.Data() {
+			if g := got.X.Data()[j]; math.Float32bits(g) != math.Float32bits(v) {
+				t.Fatalf("value %d is %v, want %v", j, g, v)
+			}
+		}
 	}
 }
