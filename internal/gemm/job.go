@@ -121,7 +121,7 @@ func (j *job[T]) run(w int) {
 		}
 		counts := &j.phases[ph]
 		total := counts.compute + counts.pack
-		t, ok := counts.claimed.Claim(int(total), w == 1)
+		t, ok := counts.claimed.Claim(int(total), w)
 		if !ok {
 			j.await(ph)
 			continue

@@ -14,12 +14,15 @@ type Ends struct {
 	c atomic.Int64 // claims from the front (low 32 bits) and from the back (high)
 }
 
-// Claim claims a task of n: the first not yet claimed from the front, or
-// with back the last not yet claimed from the back. It reports false, and
-// no task, once all n are claimed. n must be the same for every claim and
-// below 1<<31; each goroutine claims until its first false, so the counts
-// stay far from overflowing.
-func (e *Ends) Claim(n int, back bool) (task int, ok bool) {
+// Claim claims a task of n for goroutine w of a call (0 for the caller):
+// goroutine 1 takes the last not yet claimed from the back, every other
+// the first not yet claimed from the front, so that two goroutines each
+// run one contiguous part. It reports false, and no task, once all n are
+// claimed. n must be the same for every claim and below 1<<31; each
+// goroutine claims until its first false, so the counts stay far from
+// overflowing.
+func (e *Ends) Claim(n, w int) (task int, ok bool) {
+	back := w == 1
 	step := int64(1)
 	if back {
 		step = 1 << 32

@@ -6,8 +6,8 @@ import (
 )
 
 // TestEnds checks that goroutines claiming from both ends take each task
-// exactly once, the front ones in rising order and the back ones in
-// falling order, and that every claim after the last task fails.
+// exactly once, goroutine 1 (from the back) in falling order and the
+// others in rising order, and that every claim after the last task fails.
 func TestEnds(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 7, 1000} {
 		for _, claimers := range []int{1, 2, 3, 5} {
@@ -19,7 +19,7 @@ func TestEnds(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					for {
-						task, ok := e.Claim(n, g == 1)
+						task, ok := e.Claim(n, g)
 						if !ok {
 							return
 						}
@@ -48,13 +48,13 @@ func TestEnds(t *testing.T) {
 			if c := e.Claimed(); c < n {
 				t.Errorf("n %d, %d claimers: Claimed is %d after every task", n, claimers, c)
 			}
-			for _, back := range []bool{false, true} {
-				if task, ok := e.Claim(n, back); ok {
-					t.Errorf("n %d, %d claimers: claim (back %v) of task %d after the last", n, claimers, back, task)
+			for w := range 2 {
+				if task, ok := e.Claim(n, w); ok {
+					t.Errorf("n %d, %d claimers: claim by goroutine %d of task %d after the last", n, claimers, w, task)
 				}
 			}
 			e.Reset()
-			if task, ok := e.Claim(n, true); ok != (n > 0) || ok && task != n-1 {
+			if task, ok := e.Claim(n, 1); ok != (n > 0) || ok && task != n-1 {
 				t.Errorf("n %d: after Reset, a claim from the back gave task %d, %v", n, task, ok)
 			}
 		}

@@ -126,12 +126,11 @@ func (s *split) Join(w int) bool { return w < s.workers && s.claimed.Claimed() <
 func (s *split) Work(w int) { s.work(w) }
 
 // work runs ranges of s, as goroutine w of the call, until none is left to
-// claim. Goroutine 1 claims them from the back, the others from the front
-// (Ends).
+// claim (Ends: goroutine 1 from the back, the others from the front).
 func (s *split) work(w int) {
 	f := s.f
 	for {
-		p, ok := s.claimed.Claim(s.pieces, w == 1)
+		p, ok := s.claimed.Claim(s.pieces, w)
 		if !ok {
 			return
 		}
