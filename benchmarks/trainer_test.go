@@ -3,10 +3,12 @@ package benchmarks
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/tapegrad/tapegrad/benchmarks/convbench"
 	"github.com/tapegrad/tapegrad/benchmarks/mlpbench"
 	"github.com/tapegrad/tapegrad/benchmarks/trainbench"
+	"github.com/tapegrad/tapegrad/tensor"
 )
 
 // BenchmarkW1Trainer is W1's step as examples/mlp takes it: train.Fit on a
@@ -98,6 +100,57 @@ func BenchmarkTrainerGap(b *testing.B) {
 			if p.OtherCPU > 0 {
 				b.ReportMetric(p.TrainerCPU.Seconds()/p.OtherCPU.Seconds(), "cpu-trainer/workload")
 			}
+		})
+	}
+}
+
+// BenchmarkCacheGap times W1's and W1s's step on batches the caches do not
+// hold against the same step on one batch, as W1 and W1s time it: in
+// alternating chunks of 10 steps, one net steps on its single batch and
+// another on batches of 48 MiB in all (20 of W1's, 80 of W1s's), in turn,
+// so that each step reads its batch from memory and evicts part of the
+// weights and buffers it would otherwise find cached. It reports
+// cold/warm, the ratio of their wall times: the part of
+// BenchmarkTrainerGap's ratio that comes with a new batch every step,
+// however the batch was made.
+func BenchmarkCacheGap(b *testing.B) {
+	const chunk, poolBytes = 10, 48 << 20
+	for _, c := range []struct {
+		name   string
+		inputs int
+	}{{"W1", mlpbench.Inputs}, {"W1s", mlpbench.SmallInputs}} {
+		b.Run(c.name, func(b *testing.B) {
+			warm := mlpbench.NewNetIn(rand.New(rand.NewPCG(1, 2)), c.inputs, mlpbench.W1Hidden, mlpbench.Batch)
+			cold := mlpbench.NewNetIn(rand.New(rand.NewPCG(1, 2)), c.inputs, mlpbench.W1Hidden, mlpbench.Batch)
+			rng := rand.New(rand.NewPCG(3, 4))
+			batches := poolBytes / (mlpbench.Batch * c.inputs * 4)
+			xs := make([]*tensor.Tensor[float32], batches)
+			for i := range xs {
+				xs[i] = tensor.RandN[float32](rng, mlpbench.Batch, c.inputs)
+			}
+			k := 0
+			coldStep := func() {
+				cold.X, k = xs[k], (k+1)%batches
+				cold.TrainStep()
+			}
+			for range batches { // the tapes' buffers, every batch touched once
+				warm.TrainStep()
+				coldStep()
+			}
+			var tw, tc time.Duration
+			b.ResetTimer()
+			for n := 0; n < b.N; n += chunk {
+				start := time.Now()
+				for range chunk {
+					warm.TrainStep()
+				}
+				mid := time.Now()
+				for range chunk {
+					coldStep()
+				}
+				tw, tc = tw+mid.Sub(start), tc+time.Since(mid)
+			}
+			b.ReportMetric(tc.Seconds()/tw.Seconds(), "cold/warm")
 		})
 	}
 }
