@@ -56,16 +56,19 @@ func benchTrainer(b *testing.B, tr *trainbench.Trainer) {
 	b.ReportMetric(float64(tr.Options.Data.BatchSize*b.N)/b.Elapsed().Seconds(), "images/s")
 }
 
+// gapChunk is how many steps of one side BenchmarkTrainerGap and
+// BenchmarkCacheGap run before they switch to the other.
+const gapChunk = 10
+
 // BenchmarkTrainerGap times each trainer's steps against its workload's
-// (W1, W1s, W2, on nets of their own) in alternating chunks of 10 steps
+// (W1, W1s, W2, on nets of their own) in alternating chunks of gapChunk steps
 // (trainbench.Trainer.FitPaired) and reports trainer/workload, the ratio
 // of their wall times, and cpu-trainer/workload, of the process's CPU time
 // (the Loader's goroutine and the garbage collector included): both 1 when
 // a trainer's step costs what the benchmark measures, whatever the
 // machine's load does meanwhile. An op is one step of each; -benchtime
-// should be a multiple of 10 steps (100x).
+// should be a multiple of gapChunk steps (100x).
 func BenchmarkTrainerGap(b *testing.B) {
-	const chunk = 10
 	rng := func() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
 	for _, c := range []struct {
 		name  string
@@ -90,9 +93,9 @@ func BenchmarkTrainerGap(b *testing.B) {
 			if _, err := tr.FitPaired(2, 1, other); err != nil { // Adam's state, the tapes' buffers
 				b.Fatal(err)
 			}
-			steps := max(chunk, (b.N+chunk-1)/chunk*chunk)
+			steps := max(gapChunk, (b.N+gapChunk-1)/gapChunk*gapChunk)
 			b.ResetTimer()
-			p, err := tr.FitPaired(steps, chunk, other)
+			p, err := tr.FitPaired(steps, gapChunk, other)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -106,15 +109,15 @@ func BenchmarkTrainerGap(b *testing.B) {
 
 // BenchmarkCacheGap times W1's and W1s's step on batches the caches do not
 // hold against the same step on one batch, as W1 and W1s time it: in
-// alternating chunks of 10 steps, one net steps on its single batch and
+// alternating chunks of gapChunk steps, one net steps on its single batch and
 // another on batches of 48 MiB in all (20 of W1's, 80 of W1s's), in turn,
 // so that each step reads its batch from memory and evicts part of the
 // weights and buffers it would otherwise find cached. It reports
 // cold/warm, the ratio of their wall times: the part of
 // BenchmarkTrainerGap's ratio that comes with a new batch every step,
-// however the batch was made.
+// however the batch was made. An op is one step of each net.
 func BenchmarkCacheGap(b *testing.B) {
-	const chunk, poolBytes = 10, 48 << 20
+	const poolBytes = 48 << 20
 	for _, c := range []struct {
 		name   string
 		inputs int
@@ -139,13 +142,13 @@ func BenchmarkCacheGap(b *testing.B) {
 			}
 			var tw, tc time.Duration
 			b.ResetTimer()
-			for n := 0; n < b.N; n += chunk {
+			for n := 0; n < b.N; n += gapChunk {
 				start := time.Now()
-				for range chunk {
+				for range gapChunk {
 					warm.TrainStep()
 				}
 				mid := time.Now()
-				for range chunk {
+				for range gapChunk {
 					coldStep()
 				}
 				tw, tc = tw+mid.Sub(start), tc+time.Since(mid)
